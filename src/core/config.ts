@@ -1,0 +1,38 @@
+// The configuration a Bun app gives bun-apm, and `defineConfig` for `bun-apm.config.ts`.
+
+/** Options of the zero-code preload; every one is optional and has an environment variable. */
+export interface BunApmConfig {
+  /** Edge base URL (`BUN_APM_ENDPOINT`); unset = collect, ship nowhere. */
+  endpoint?: string;
+  /** `BUN_APM_INGEST_KEY`. */
+  ingestKey?: string;
+  /** `BUN_APM_APP`; default: the app's package.json name. */
+  app?: string;
+  /** `BUN_APM_SERVICE`; default: the app name. */
+  service?: string;
+  /** Share of requests that keep a detail record (`BUN_APM_SAMPLE_RATE`, default 0.1). Every request is counted anyway. */
+  sampleRate?: number;
+  /** Share of requests traced (`BUN_APM_TRACE_SAMPLE_RATE`, default 0.01). */
+  traceSampleRate?: number;
+  /** `BUN_APM_FLUSH_INTERVAL_MS`, default 10 000. */
+  flushIntervalMs?: number;
+  /** Bound on data waiting to be shipped, bytes (default 16 MiB); past it the oldest is dropped and counted. */
+  maxPendingBytes?: number;
+  /** Distinct route keys kept before new ones go to the `other` bucket (default 500). */
+  routeCap?: number;
+  profiling?: { enabled?: boolean; interval?: number };
+  /** `BUN_APM_DISABLED`. */
+  disabled?: boolean;
+  /** `BUN_APM_DEBUG`. */
+  debug?: boolean;
+}
+
+/**
+ * Types a `bun-apm.config.ts` file; returns its argument unchanged.
+ *
+ * @example
+ * export default defineConfig({ sampleRate: 0.05, profiling: { interval: 10_000 } });
+ */
+export function defineConfig<T extends BunApmConfig>(config: T): T {
+  return config;
+}

@@ -1,0 +1,235 @@
+// Validates an untrusted batch against wire format v1 and reports every problem with its field path.
+import * as v from 'valibot';
+import { QuantileSketch } from './sketch.ts';
+import { LIMITS, WIRE_FORMAT_VERSION, type Batch } from './wire-format.ts';
+
+/** One problem: `samples[3].statusCode: expected integer 100..599`. */
+export interface BatchProblem {
+  path: string;
+  message: string;
+}
+
+export type BatchValidation = { ok: true; batch: Batch } | { ok: false; problems: BatchProblem[] };
+
+export interface ValidateOptions {
+  /** When given, times must lie within [now − maxAgeMs, now + maxSkewMs]. */
+  now?: number;
+  maxAgeMs?: number;
+  maxSkewMs?: number;
+  /** Stop collecting after this many problems (a hostile batch can have millions). */
+  maxProblems?: number;
+}
+
+const EARLIEST = Date.UTC(2020, 0, 1);
+const LATEST = Date.UTC(2100, 0, 1);
+const DAY = 86_400_000;
+
+const int = (min: number, max: number) => {
+  const m = `expected integer ${min}..${max}`;
+  return v.pipe(v.number(m), v.integer(m), v.minValue(min, m), v.maxValue(max, m));
+};
+const count = () => int(0, Number.MAX_SAFE_INTEGER);
+const num = (min: number, max: number) => {
+  const m = `expected number ${min}..${max}`;
+  return v.pipe(v.number(m), v.finite(m), v.minValue(min, m), v.maxValue(max, m));
+};
+const nonNegative = () => {
+  const m = 'expected a finite number ≥ 0';
+  return v.pipe(v.number(m), v.finite(m), v.minValue(0, m));
+};
+const timestamp = () => {
+  const m = 'expected a time in ms since the epoch (2020..2100)';
+  return v.pipe(v.number(m), v.finite(m), v.minValue(EARLIEST, m), v.maxValue(LATEST, m));
+};
+const text = (max: number, min = 0) => {
+  const m = `expected string of ${min}..${max} characters`;
+  return v.pipe(v.string(m), v.minLength(min, m), v.maxLength(max, m));
+};
+const hex = (length: number) => {
+  const m = `expected ${length} lowercase hex characters, not all zero`;
+  return v.pipe(v.string(m), v.regex(new RegExp(`^[0-9a-f]{${length}}$`), m), v.regex(/[1-9a-f]/, m));
+};
+const method = () => {
+  const m = 'expected an HTTP method (1..16 uppercase letters)';
+  return v.pipe(v.string(m), v.regex(/^[A-Z]{1,16}$/, m));
+};
+const list = <T extends v.GenericSchema>(item: T, max: number) => {
+  const m = `expected array of at most ${max} items`;
+  return v.pipe(v.array(item, m), v.maxLength(max, m));
+};
+const strict = <T extends v.ObjectEntries>(entries: T) => v.strictObject(entries, 'expected object with known fields only');
+
+const tagValue = v.union(
+  [text(LIMITS.tagValueLength), v.pipe(v.number(), v.finite()), v.boolean()],
+  `expected string (≤ ${LIMITS.tagValueLength} characters), finite number or boolean`,
+);
+const tags = (max: number) => {
+  const m = `expected object of at most ${max} entries`;
+  return v.pipe(v.record(text(LIMITS.tagKeyLength, 1), tagValue, m), v.check((r) => Object.keys(r).length <= max, m));
+};
+
+const identity = strict({
+  app: text(LIMITS.nameLength, 1),
+  service: text(LIMITS.nameLength, 1),
+  instance: text(LIMITS.nameLength, 1),
+  runtime: text(LIMITS.nameLength, 1),
+  runtimeVersion: text(LIMITS.nameLength),
+  sdkVersion: text(LIMITS.nameLength),
+});
+
+const rollupCell = strict({
+  minute: timestamp(),
+  method: method(),
+  route: text(LIMITS.routeLength, 1),
+  statusClass: v.picklist(['1xx', '2xx', '3xx', '4xx', '5xx'], 'expected one of 1xx, 2xx, 3xx, 4xx, 5xx'),
+  count: int(1, Number.MAX_SAFE_INTEGER),
+  errors: count(),
+  durationSum: nonNegative(),
+  durationMin: nonNegative(),
+  durationMax: nonNegative(),
+  bytes: count(),
+  sketch: text(LIMITS.sketchLength, 1),
+});
+
+const sample = strict({
+  timestamp: timestamp(),
+  method: method(),
+  path: text(LIMITS.pathLength, 1),
+  route: text(LIMITS.routeLength, 1),
+  statusCode: int(100, 599),
+  duration: nonNegative(),
+  userAgent: v.optional(text(LIMITS.userAgentLength)),
+  memoryUsage: v.optional(strict({ rss: count(), heapUsed: count(), heapTotal: count() })),
+  cpuUsage: v.optional(num(0, 100_000)),
+  traceId: v.optional(hex(32)),
+  spanId: v.optional(hex(16)),
+  responseSize: v.optional(count()),
+  error: v.optional(text(LIMITS.errorLength)),
+});
+
+const spanLog = strict({
+  timestamp: timestamp(),
+  level: text(16, 1),
+  message: text(LIMITS.logMessageLength),
+  fields: v.optional(tags(LIMITS.fieldsPerLog)),
+});
+
+const span = strict({
+  traceId: hex(32),
+  spanId: hex(16),
+  parentSpanId: v.optional(hex(16)),
+  name: text(LIMITS.routeLength, 1),
+  kind: v.picklist(['server', 'client', 'internal'], 'expected one of server, client, internal'),
+  startTime: timestamp(),
+  duration: nonNegative(),
+  status: v.picklist(['ok', 'error', 'unset'], 'expected one of ok, error, unset'),
+  error: v.optional(text(LIMITS.errorLength)),
+  tags: tags(LIMITS.tagsPerSpan),
+  logs: list(spanLog, LIMITS.logsPerSpan),
+});
+
+const profile = strict({
+  timestamp: timestamp(),
+  rss: count(),
+  heapUsed: count(),
+  heapTotal: count(),
+  cpuPercent: num(0, 100_000),
+  eventLoopLagMs: nonNegative(),
+  inFlight: count(),
+});
+
+const batchSchema = strict({
+  version: v.literal(WIRE_FORMAT_VERSION, `expected ${WIRE_FORMAT_VERSION} (the only format version this edge reads)`),
+  batchId: v.pipe(
+    v.string('expected 16..64 characters of [A-Za-z0-9_-]'),
+    v.regex(/^[A-Za-z0-9_-]{16,64}$/, 'expected 16..64 characters of [A-Za-z0-9_-]'),
+  ),
+  identity,
+  window: strict({ start: timestamp(), end: timestamp() }),
+  rollups: list(rollupCell, LIMITS.rollups),
+  samples: list(sample, LIMITS.samples),
+  spans: list(span, LIMITS.spans),
+  profiles: list(profile, LIMITS.profiles),
+  dropped: strict({ rollups: count(), samples: count(), spans: count(), profiles: count() }),
+});
+
+const ARRAY_LIMITS = { rollups: LIMITS.rollups, samples: LIMITS.samples, spans: LIMITS.spans, profiles: LIMITS.profiles };
+
+/**
+ * Checks an untrusted value against wire format v1.
+ *
+ * @example
+ * const result = validateBatch(JSON.parse(body), { now: Date.now() });
+ * if (!result.ok) return Response.json({ problems: result.problems }, { status: 400 });
+ */
+export function validateBatch(input: unknown, options: ValidateOptions = {}): BatchValidation {
+  const maxProblems = options.maxProblems ?? 50;
+  if (Array.isArray(input)) return { ok: false, problems: [{ path: '', message: 'expected a batch object, got an array' }] };
+  // Oversized arrays are refused before any item is looked at, so a hostile batch costs little.
+  if (input !== null && typeof input === 'object') {
+    for (const [field, max] of Object.entries(ARRAY_LIMITS)) {
+      const value = (input as Record<string, unknown>)[field];
+      if (Array.isArray(value) && value.length > max) {
+        return { ok: false, problems: [{ path: field, message: `expected array of at most ${max} items, got ${value.length}` }] };
+      }
+    }
+  }
+  const parsed = v.safeParse(batchSchema, input, { abortEarly: false });
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.issues.slice(0, maxProblems).map(toProblem) };
+  }
+  const batch = parsed.output as Batch;
+  const problems = semanticProblems(batch, options).slice(0, maxProblems);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, batch };
+}
+
+/** `samples[3].statusCode: expected integer 100..599` */
+export function formatProblem(problem: BatchProblem): string {
+  return problem.path ? `${problem.path}: ${problem.message}` : problem.message;
+}
+
+function toProblem(issue: v.BaseIssue<unknown>): BatchProblem {
+  let path = '';
+  for (const item of issue.path ?? []) {
+    const key = item.key;
+    if (typeof key === 'number') path += `[${key}]`;
+    else path += path ? `.${String(key)}` : String(key);
+  }
+  // Valibot reports a missing field as a type mismatch of `undefined`; say what it is.
+  const missing = path !== '' && issue.input === undefined && issue.kind === 'schema';
+  return { path, message: missing ? 'missing' : issue.message };
+}
+
+/** What a schema can't say: relations between fields, sketches that must decode, clock skew. */
+function semanticProblems(batch: Batch, options: ValidateOptions): BatchProblem[] {
+  const problems: BatchProblem[] = [];
+  const { window } = batch;
+  if (window.start > window.end) problems.push({ path: 'window.start', message: 'expected start ≤ end' });
+  batch.rollups.forEach((cell, i) => {
+    const at = `rollups[${i}]`;
+    if (cell.minute % 60_000 !== 0) problems.push({ path: `${at}.minute`, message: 'expected the start of a minute (a multiple of 60000)' });
+    if (cell.errors > cell.count) problems.push({ path: `${at}.errors`, message: 'expected errors ≤ count' });
+    if (cell.durationMin > cell.durationMax) problems.push({ path: `${at}.durationMin`, message: 'expected durationMin ≤ durationMax' });
+    try {
+      const sketch = QuantileSketch.fromBase64(cell.sketch);
+      if (sketch.count !== cell.count) problems.push({ path: `${at}.sketch`, message: `expected a sketch of count ${cell.count}, got ${sketch.count}` });
+    } catch (error) {
+      problems.push({ path: `${at}.sketch`, message: `expected a base64 quantile sketch (${(error as Error).message})` });
+    }
+  });
+  if (options.now !== undefined) {
+    const earliest = options.now - (options.maxAgeMs ?? 7 * DAY);
+    const latest = options.now + (options.maxSkewMs ?? 5 * 60_000);
+    const check = (time: number, path: string) => {
+      if (time < earliest) problems.push({ path, message: `too old: ${new Date(time).toISOString()} is before ${new Date(earliest).toISOString()}` });
+      else if (time > latest) problems.push({ path, message: `in the future: ${new Date(time).toISOString()} is after ${new Date(latest).toISOString()} (check the sender's clock)` });
+    };
+    check(window.start, 'window.start');
+    check(window.end, 'window.end');
+    batch.rollups.forEach((c, i) => check(c.minute, `rollups[${i}].minute`));
+    batch.samples.forEach((s, i) => check(s.timestamp, `samples[${i}].timestamp`));
+    batch.spans.forEach((s, i) => check(s.startTime, `spans[${i}].startTime`));
+    batch.profiles.forEach((p, i) => check(p.timestamp, `profiles[${i}].timestamp`));
+  }
+  return problems;
+}

@@ -1,0 +1,145 @@
+// Wire format v1: the batch a Bun app ships to the edge. Types and the limits that are part of it.
+
+export const WIRE_FORMAT_VERSION = 1;
+
+/** Limits enforced by the validator; a client keeps its batches inside them. */
+export const LIMITS = {
+  rollups: 5_000,
+  samples: 5_000,
+  spans: 10_000,
+  profiles: 1_000,
+  idLength: 64,
+  nameLength: 128,
+  methodLength: 16,
+  routeLength: 256,
+  pathLength: 2_048,
+  userAgentLength: 512,
+  errorLength: 1_024,
+  sketchLength: 16_384,
+  tagsPerSpan: 64,
+  tagKeyLength: 128,
+  tagValueLength: 1_024,
+  logsPerSpan: 64,
+  logMessageLength: 2_048,
+  fieldsPerLog: 32,
+} as const;
+
+export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
+
+/** Who sent the batch. */
+export interface Identity {
+  app: string;
+  service: string;
+  instance: string;
+  runtime: string;
+  runtimeVersion: string;
+  sdkVersion: string;
+}
+
+/** Every request lands in exactly one cell. Times are ms since the epoch. */
+export interface RollupCell {
+  /** Start of the minute, a multiple of 60 000. */
+  minute: number;
+  method: string;
+  /** Route template (`/users/:id`), never a raw path. */
+  route: string;
+  statusClass: StatusClass;
+  count: number;
+  /** 5xx responses and thrown handlers. */
+  errors: number;
+  durationSum: number;
+  durationMin: number;
+  durationMax: number;
+  /** Response bytes where known (Content-Length or a counted body). */
+  bytes: number;
+  /** Base64 of a QuantileSketch of the durations (ms). */
+  sketch: string;
+}
+
+/** A sampled request's detail record: the spec's PerformanceMetrics. */
+export interface DetailSample {
+  timestamp: number;
+  method: string;
+  path: string;
+  route: string;
+  statusCode: number;
+  /** Response time in ms. */
+  duration: number;
+  userAgent?: string;
+  /** Memory at the latest system profile, bytes. */
+  memoryUsage?: { rss: number; heapUsed: number; heapTotal: number };
+  /** CPU % at the latest system profile. */
+  cpuUsage?: number;
+  traceId?: string;
+  spanId?: string;
+  responseSize?: number;
+  /** Error class of a thrown handler. */
+  error?: string;
+}
+
+export type SpanKind = 'server' | 'client' | 'internal';
+export type SpanStatus = 'ok' | 'error' | 'unset';
+export type TagValue = string | number | boolean;
+
+export interface SpanLog {
+  timestamp: number;
+  level: string;
+  message: string;
+  fields?: Record<string, TagValue>;
+}
+
+export interface Span {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: SpanKind;
+  /** ms since the epoch, fractional. */
+  startTime: number;
+  /** ms. */
+  duration: number;
+  status: SpanStatus;
+  error?: string;
+  tags: Record<string, TagValue>;
+  logs: SpanLog[];
+}
+
+export interface SystemProfile {
+  timestamp: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  /** CPU % of one core since the previous profile (can pass 100 on several cores). */
+  cpuPercent: number;
+  eventLoopLagMs: number;
+  inFlight: number;
+}
+
+/** What the client had to drop (bounded buffers, failed exports), since its last accepted batch. */
+export interface DroppedCounters {
+  rollups: number;
+  samples: number;
+  spans: number;
+  profiles: number;
+}
+
+export interface Batch {
+  version: typeof WIRE_FORMAT_VERSION;
+  /** Unique per batch and the same across retries of it, so the edge stores it once. */
+  batchId: string;
+  identity: Identity;
+  window: { start: number; end: number };
+  rollups: RollupCell[];
+  samples: DetailSample[];
+  spans: Span[];
+  profiles: SystemProfile[];
+  dropped: DroppedCounters;
+}
+
+export function statusClassOf(status: number): StatusClass {
+  if (status >= 500) return '5xx';
+  if (status >= 400) return '4xx';
+  if (status >= 300) return '3xx';
+  if (status >= 200) return '2xx';
+  return '1xx';
+}

@@ -1,0 +1,52 @@
+import { describe, expect, test } from 'bun:test';
+import { normalisePath, OVERFLOW_ROUTE, RouteCardinalityGuard } from '../../src/core/route-normaliser.ts';
+
+describe('normalisePath', () => {
+  const cases: Array<[string, string]> = [
+    ['/', '/'],
+    ['/users/42', '/users/:id'],
+    ['/users/42/orders/7', '/users/:id/orders/:id'],
+    ['/users/42?expand=orders#top', '/users/:id'],
+    ['/api/v2/items', '/api/v2/items'],
+    ['/orders/3fa85f64-5717-4562-b3fc-2c963f66afa6', '/orders/:id'],
+    ['/orders/3FA85F645717-4562B3FC2C963F66AFA6', '/orders/:id'],
+    ['/objects/507f1f77bcf86cd799439011', '/objects/:id'],
+    ['/commits/9fceb02d0ae598e95dc970b74767f19372d61af8', '/commits/:id'],
+    ['/files/01ARZ3NDEKTSV4RRFFQ69G5FAV', '/files/:id'],
+    ['/reset/eyJhbGciOiJIUzI1NiJ9eyJzdWIiOiIxMjM0NTY3ODkwIn0', '/reset/:id'],
+    ['/blog/getting-started-with-bun-and-cloudflare', '/blog/getting-started-with-bun-and-cloudflare'],
+    ['/reports/2026-11-26', '/reports/:id'],
+    ['/prices/12.50', '/prices/:id'],
+    ['/users/ada@example.com/settings', '/users/:id/settings'],
+    ['/café/%E2%82%AC', '/café/%E2%82%AC'],
+    ['/broken/%E0%A4%A', '/broken/:id'],
+    ['/assets/app.css', '/assets/app.css'],
+    ['/facade', '/facade'],
+    ['/v1/ingest', '/v1/ingest'],
+    ['users/7', '/users/:id'],
+    ['/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s', '/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/*'],
+  ];
+  for (const [raw, expected] of cases) {
+    test(`${raw} → ${expected}`, () => expect(normalisePath(raw)).toBe(expected));
+  }
+
+  test('10,000 user ids collapse to one route', () => {
+    const routes = new Set<string>();
+    for (let i = 0; i < 10_000; i++) routes.add(normalisePath(`/users/${i * 7919}/profile`));
+    expect([...routes]).toEqual(['/users/:id/profile']);
+  });
+});
+
+describe('RouteCardinalityGuard', () => {
+  test('keeps the first `cap` routes, sends new ones to the overflow bucket, keeps admitting known ones', () => {
+    const guard = new RouteCardinalityGuard(3);
+    expect(['/a', '/b', '/c'].map((r) => guard.admit(r))).toEqual(['/a', '/b', '/c']);
+    expect(guard.admit('/d')).toBe(OVERFLOW_ROUTE);
+    expect(guard.admit('/a')).toBe('/a');
+    expect(guard.size).toBe(3);
+  });
+
+  test('a bad cap is refused at creation', () => {
+    expect(() => new RouteCardinalityGuard(0)).toThrow(/route cap/);
+  });
+});
