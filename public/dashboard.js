@@ -1,0 +1,121 @@
+// The dashboard's own browser code: locks htmx down and draws the uPlot charts from columnar JSON.
+// Plain JS typed with JSDoc and checked by `tsc --checkJs` (tsconfig.public.json).
+// @ts-check
+
+/** @typedef {{ t: number[] } & Record<string, Array<number | null>>} Columns */
+/** @typedef {import('uplot')} UPlot */
+
+(() => {
+  'use strict';
+
+  /** @type {any} */
+  const w = window;
+
+  // htmx 4 evaluates strings (hx-on, js: values) with Function and re-runs <script> tags found in
+  // swapped HTML. Our pages need neither, so both are switched off: a stranger's string in the
+  // data can never become code, and the page runs under a CSP without 'unsafe-eval'.
+  const refuse = function () {
+    return { call: () => { throw new Error('bun-apm: evaluating strings is disabled'); } };
+  };
+  w.htmx?.registerExtension('bun-apm-no-eval', {
+    /** @param {{ initSecurity: (tt: object, fn: Function, asyncFn: Function) => void }} api */
+    init(api) {
+      api.initSecurity({ createHTML: (/** @type {string} */ s) => s, createScript: () => '' }, refuse, refuse);
+    },
+  });
+
+  const refreshMs = Number(document.body.dataset.refreshMs) || 5000;
+  /** @type {typeof import('uplot')} */
+  const uPlot = w.uPlot;
+  const sync = uPlot.sync('bun-apm');
+  /** @type {Map<Element, { plot: UPlot, keys: string[] }>} */
+  const charts = new Map();
+
+  /** @param {string} name */
+  function cssColor(name) {
+    return getComputedStyle(document.body).getPropertyValue(name).trim() || '#888';
+  }
+
+  const PALETTE = ['--series-1', '--series-2', '--series-3', '--series-4', '--series-5', '--series-6'];
+  /** Status classes keep meaning-bearing colours whatever their order. */
+  /** @type {Record<string, string>} */
+  const FIXED = { '2xx': '--ok', '3xx': '--series-2', '4xx': '--warn', '5xx': '--bad', errorRate: '--bad' };
+
+  /** @param {Element} el @returns {Promise<Columns | null>} */
+  async function load(el) {
+    const src = el.getAttribute('data-src');
+    if (!src) return null;
+    const response = await fetch(src, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    return /** @type {Columns} */ (await response.json());
+  }
+
+  /** @param {Element} el @param {Columns} data */
+  function keysOf(el, data) {
+    const listed = el.getAttribute('data-series');
+    return listed ? listed.split(',') : Object.keys(data).filter((k) => k !== 't');
+  }
+
+  /** @param {Element} el @param {Columns} data */
+  function draw(el, data) {
+    const keys = keysOf(el, data);
+    const columns = /** @type {uPlot.AlignedData} */ ([data.t, ...keys.map((k) => data[k] ?? data.t.map(() => null))]);
+    const existing = charts.get(el);
+    if (existing && existing.keys.join() === keys.join()) {
+      existing.plot.setData(columns);
+      return;
+    }
+    existing?.plot.destroy();
+    const width = Math.max(240, el.clientWidth);
+    const plot = new uPlot(
+      {
+        width,
+        height: 180,
+        cursor: { sync: { key: sync.key } },
+        legend: { live: true },
+        scales: { x: { time: true } },
+        axes: [
+          { stroke: cssColor('--muted'), grid: { stroke: cssColor('--grid') } },
+          { stroke: cssColor('--muted'), grid: { stroke: cssColor('--grid') }, size: 56 },
+        ],
+        series: [
+          {},
+          ...keys.map((key, i) => ({
+            label: key,
+            stroke: cssColor(FIXED[key] ?? PALETTE[i % PALETTE.length] ?? '--series-1'),
+            width: 1.5,
+            spanGaps: false,
+          })),
+        ],
+      },
+      columns,
+      /** @type {HTMLElement} */ (el),
+    );
+    el.setAttribute('data-drawn', 'true');
+    charts.set(el, { plot, keys });
+  }
+
+  /** @param {Element} el */
+  async function refresh(el) {
+    try {
+      const data = await load(el);
+      if (data) draw(el, data);
+      el.removeAttribute('data-error');
+    } catch (error) {
+      el.setAttribute('data-error', String(/** @type {Error} */ (error).message));
+    }
+  }
+
+  function refreshAll() {
+    for (const el of document.querySelectorAll('[data-chart]')) void refresh(el);
+  }
+
+  addEventListener('resize', () => {
+    for (const [el, { plot }] of charts) plot.setSize({ width: Math.max(240, el.clientWidth), height: 180 });
+  });
+
+  refreshAll();
+  setInterval(() => {
+    if (document.visibilityState === 'visible') refreshAll();
+  }, refreshMs);
+})();

@@ -1,0 +1,16 @@
+// Copies the dashboard's third-party browser code from node_modules into public/vendor, so that
+// it is served from our own origin (never a CDN) and never edited by hand. Runs on install.
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const vendor = join(root, 'public', 'vendor');
+const files = [
+  ['htmx.org/dist/htmx.min.js', 'htmx.min.js'],
+  ['uplot/dist/uPlot.iife.min.js', 'uPlot.iife.min.js'],
+  ['uplot/dist/uPlot.min.css', 'uPlot.min.css'],
+];
+
+mkdirSync(vendor, { recursive: true });
+for (const [from, to] of files) copyFileSync(join(root, 'node_modules', from), join(vendor, to));

@@ -1,0 +1,85 @@
+// The data a dashboard shows, in the shapes of the JSON export API, whichever host computed it.
+import type { Span, SystemProfile } from '../wire-format.ts';
+
+export const RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
+export type RangeName = keyof typeof RANGES;
+
+export interface Latency {
+  avg: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** `GET /api/v1/apps/:app/summary`. Rates are 0..1; latencies ms; null when there were no requests. */
+export interface Summary {
+  app: string;
+  from: number;
+  to: number;
+  requests: number;
+  /** 5xx responses and thrown handlers. */
+  errors: number;
+  /** 4xx responses. */
+  clientErrors: number;
+  errorRate: number;
+  rps: number;
+  latency: Latency;
+  apdex: number | null;
+  /** Requests in flight at the latest system profile, when known. */
+  inFlight?: number | null;
+}
+
+/** One row of `GET /api/v1/apps/:app/routes`. */
+export interface RouteRow {
+  method: string;
+  route: string;
+  count: number;
+  errors: number;
+  errorRate: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  apdex: number | null;
+}
+
+/** uPlot-ready columns: `t` in unix seconds ascending, every other column the same length, gaps null. */
+export type Timeseries = { t: number[] } & Record<string, Array<number | null>>;
+
+export type AlertState = 'pending' | 'firing' | 'resolved';
+
+export interface AlertView {
+  id: string;
+  ruleId?: string;
+  name: string;
+  severity: 'info' | 'warning' | 'critical';
+  state: AlertState;
+  value?: number | null;
+  threshold?: number | null;
+  startedAt: number;
+  resolvedAt?: number | null;
+  message?: string;
+}
+
+/** One trace in a list: its root span's story. */
+export interface TraceRow {
+  traceId: string;
+  name: string;
+  route?: string;
+  statusCode?: number;
+  startTime: number;
+  duration: number;
+  spanCount: number;
+  error: boolean;
+}
+
+export interface TraceFilter {
+  route?: string;
+  minDuration?: number;
+  errorsOnly?: boolean;
+  /** `recent` (default) or `slowest`. */
+  order?: 'recent' | 'slowest';
+  limit?: number;
+}
+
+export type { Span, SystemProfile };

@@ -1,0 +1,53 @@
+// Historical charts: empty frames that dashboard.js fills with uPlot from the columnar JSON endpoint.
+import type { ViewContext } from './context.ts';
+import { query } from './format.ts';
+
+/** Chart ids → the series they draw; dashboard.js reads the same names from data attributes. */
+export const CHARTS = [
+  { id: 'latency', title: 'Latency (ms)', series: 'p50,p95,p99' },
+  { id: 'throughput', title: 'Requests per minute', series: 'requests' },
+  { id: 'errors', title: 'Error rate (%)', series: 'errorRate' },
+  { id: 'status', title: 'Status classes', series: '2xx,3xx,4xx,5xx' },
+] as const;
+
+export function ChartsPanel(props: { ctx: ViewContext }): JSX.Element {
+  const { ctx } = props;
+  return (
+    <section class="panel charts" aria-label="Historical charts">
+      {CHARTS.map((chart) => (
+        <figure class="chart">
+          <figcaption>{chart.title}</figcaption>
+          <div
+            class="chart-canvas"
+            data-chart={chart.id}
+            data-series={chart.series}
+            data-src={`${ctx.base}/data/timeseries${query({ app: ctx.app, range: ctx.range, route: ctx.route, metric: chart.id })}`}
+          ></div>
+        </figure>
+      ))}
+    </section>
+  );
+}
+
+export function SystemPanel(props: { ctx: ViewContext; instances: string[] }): JSX.Element {
+  const { ctx } = props;
+  if (props.instances.length === 0) {
+    return (
+      <section class="panel system" aria-label="System metrics">
+        <h2>System</h2>
+        <p class="empty">No system profiles yet. The preload sends one every profiling interval (default 10 s).</p>
+      </section>
+    );
+  }
+  return (
+    <section class="panel system" aria-label="System metrics">
+      <h2>System</h2>
+      {(['memory', 'cpu', 'eventLoop'] as const).map((metric) => (
+        <figure class="chart">
+          <figcaption>{metric === 'memory' ? 'RSS (MiB) per instance' : metric === 'cpu' ? 'CPU (%) per instance' : 'Event-loop lag (ms) per instance'}</figcaption>
+          <div class="chart-canvas" data-chart={`system-${metric}`} data-src={`${ctx.base}/data/system${query({ app: ctx.app, range: ctx.range, metric })}`}></div>
+        </figure>
+      ))}
+    </section>
+  );
+}

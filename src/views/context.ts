@@ -1,0 +1,36 @@
+// What every dashboard view needs to know besides its data: where it lives and what is switched on.
+import type { RangeName } from '../core/dashboard/data.ts';
+
+/** The spec's `features` flags; each switches one panel. */
+export interface DashboardFeatures {
+  realTimeMetrics: boolean;
+  historicalCharts: boolean;
+  alertsPanel: boolean;
+  tracingView: boolean;
+  systemMetrics: boolean;
+}
+
+export const ALL_FEATURES: DashboardFeatures = {
+  realTimeMetrics: true,
+  historicalCharts: true,
+  alertsPanel: true,
+  tracingView: true,
+  systemMetrics: true,
+};
+
+export interface ViewContext {
+  /** The dashboard's mount path, e.g. `/performance`. */
+  base: string;
+  /** Where the static assets are served from, e.g. `/performance/assets` or `/`. */
+  assets: string;
+  title: string;
+  app: string;
+  apps: string[];
+  range: RangeName;
+  /** The route template the page is filtered to, if any. */
+  route?: string;
+  refreshMs: number;
+  /** Token that every state-changing form posts back. */
+  csrf: string;
+  features: DashboardFeatures;
+}

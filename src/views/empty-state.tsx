@@ -1,0 +1,15 @@
+// What a new user sees before the first batch arrives: how to send one.
+import type { ViewContext } from './context.ts';
+
+export function EmptyState(props: { ctx: ViewContext }): JSX.Element {
+  return (
+    <section class="panel empty-state" aria-label="Getting started">
+      <h2 safe>{`No data for ${props.ctx.app} yet`}</h2>
+      <p>Start your Bun app with the preload and point it at this edge:</p>
+      <pre>
+        <code>{'BUN_APM_ENDPOINT=https://your-worker.example.workers.dev \\\nBUN_APM_INGEST_KEY=… \\\nbun --preload bun-apm/preload app.ts'}</code>
+      </pre>
+      <p>The first batch arrives after the flush interval (10 s by default); this page refreshes itself.</p>
+    </section>
+  );
+}

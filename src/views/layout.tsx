@@ -1,0 +1,76 @@
+// The page shell: assets from our own origin only, no inline script or style, htmx locked down.
+import type { Children } from '@kitajs/html';
+import type { ViewContext } from './context.ts';
+import { query } from './format.ts';
+import { RANGES } from '../core/dashboard/data.ts';
+
+// htmx 4 reads its config from this meta tag: requests to our own origin only, no indicator
+// stylesheet injected (the CSP forbids it), our extension (dashboard.js) disables eval and scripts.
+const HTMX_CONFIG = 'mode:"same-origin", includeIndicatorCSS:false, history:false';
+
+export function Layout(props: { ctx: ViewContext; children: Children; subtitle?: string }): JSX.Element {
+  const { ctx } = props;
+  return (
+    <>
+      {'<!doctype html>'}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="color-scheme" content="light dark" />
+          <meta name="htmx-config" content={HTMX_CONFIG} />
+          <title safe>{props.subtitle ? `${props.subtitle} · ${ctx.title}` : ctx.title}</title>
+          <link rel="stylesheet" href={`${ctx.assets}/vendor/uPlot.min.css`} />
+          <link rel="stylesheet" href={`${ctx.assets}/dashboard.css`} />
+          <script src={`${ctx.assets}/vendor/uPlot.iife.min.js`} defer></script>
+          <script src={`${ctx.assets}/vendor/htmx.min.js`} defer></script>
+          <script src={`${ctx.assets}/dashboard.js`} defer></script>
+        </head>
+        <body data-refresh-ms={String(ctx.refreshMs)} data-csrf={ctx.csrf}>
+          <header class="top">
+            <a class="brand" href={`${ctx.base}${query({ app: ctx.app })}`} safe>
+              {ctx.title}
+            </a>
+            <AppPicker ctx={ctx} />
+            <RangePicker ctx={ctx} />
+            {ctx.route ? (
+              <a class="route-filter" href={`${ctx.base}${query({ app: ctx.app, range: ctx.range })}`} title="Clear the route filter">
+                <span safe>{ctx.route}</span> ✕
+              </a>
+            ) : (
+              ''
+            )}
+          </header>
+          <main>{props.children}</main>
+        </body>
+      </html>
+    </>
+  );
+}
+
+function AppPicker(props: { ctx: ViewContext }): JSX.Element {
+  const { ctx } = props;
+  if (ctx.apps.length <= 1) return <span class="app-name" safe>{ctx.app}</span>;
+  return (
+    <nav class="apps" aria-label="Apps">
+      {ctx.apps.map((app) => (
+        <a href={`${ctx.base}${query({ app, range: ctx.range })}`} aria-current={app === ctx.app ? 'page' : undefined} safe>
+          {app}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
+function RangePicker(props: { ctx: ViewContext }): JSX.Element {
+  const { ctx } = props;
+  return (
+    <nav class="ranges" aria-label="Time range">
+      {Object.keys(RANGES).map((range) => (
+        <a href={`${ctx.base}${query({ app: ctx.app, range, route: ctx.route })}`} aria-current={range === ctx.range ? 'page' : undefined} safe>
+          {range}
+        </a>
+      ))}
+    </nav>
+  );
+}

@@ -1,0 +1,29 @@
+// The API-key login form: exchanges the key for a signed, HttpOnly session cookie.
+import type { ViewContext } from './context.ts';
+import { Layout } from './layout.tsx';
+
+export function LoginPage(props: { ctx: ViewContext; error?: string; next?: string }): JSX.Element {
+  const { ctx } = props;
+  return (
+    <Layout ctx={{ ...ctx, apps: [] }} subtitle="Sign in">
+      <section class="panel login" aria-label="Sign in">
+        <h2>Sign in</h2>
+        {props.error ? (
+          <p class="error" role="alert" safe>
+            {props.error}
+          </p>
+        ) : (
+          ''
+        )}
+        <form method="post" action={`${ctx.base}/login`}>
+          <input type="hidden" name="csrf" value={ctx.csrf} />
+          <input type="hidden" name="next" value={props.next ?? ctx.base} />
+          <label>
+            API key <input type="password" name="apiKey" autocomplete="current-password" required />
+          </label>
+          <button type="submit">Sign in</button>
+        </form>
+      </section>
+    </Layout>
+  );
+}

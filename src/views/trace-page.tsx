@@ -1,0 +1,13 @@
+// The page around one trace's waterfall.
+import type { Span } from '../core/dashboard/data.ts';
+import type { ViewContext } from './context.ts';
+import { Layout } from './layout.tsx';
+import { TraceWaterfall } from './trace-waterfall.tsx';
+
+export function TracePage(props: { ctx: ViewContext; traceId: string; spans: Span[] }): JSX.Element {
+  return (
+    <Layout ctx={props.ctx} subtitle={`Trace ${props.traceId}`}>
+      <TraceWaterfall ctx={props.ctx} traceId={props.traceId} spans={props.spans} />
+    </Layout>
+  );
+}

@@ -1,0 +1,130 @@
+// One trace as a waterfall: spans in tree order, bars drawn in SVG (attributes, not inline styles,
+// so the CSP needs no 'unsafe-inline'), each span's tags and logs one click away.
+import type { Span } from '../core/dashboard/data.ts';
+import type { ViewContext } from './context.ts';
+import { formatMs, formatTime, query } from './format.ts';
+
+interface Row {
+  span: Span;
+  depth: number;
+}
+
+/** Orders spans parent-before-children, siblings by start; orphans (parent not in the trace) are roots. */
+export function treeOrder(spans: Span[]): Row[] {
+  const ids = new Set(spans.map((s) => s.spanId));
+  const children = new Map<string, Span[]>();
+  const roots: Span[] = [];
+  for (const span of spans) {
+    if (span.parentSpanId && ids.has(span.parentSpanId) && span.parentSpanId !== span.spanId) {
+      const list = children.get(span.parentSpanId) ?? [];
+      list.push(span);
+      children.set(span.parentSpanId, list);
+    } else {
+      roots.push(span);
+    }
+  }
+  const byStart = (a: Span, b: Span) => a.startTime - b.startTime;
+  const rows: Row[] = [];
+  const seen = new Set<string>();
+  const walk = (span: Span, depth: number) => {
+    if (seen.has(span.spanId)) return; // a cycle in hostile data must not hang the page
+    seen.add(span.spanId);
+    rows.push({ span, depth });
+    for (const child of (children.get(span.spanId) ?? []).sort(byStart)) walk(child, depth + 1);
+  };
+  for (const root of roots.sort(byStart)) walk(root, 0);
+  return rows;
+}
+
+export function TraceWaterfall(props: { ctx: ViewContext; traceId: string; spans: Span[] }): JSX.Element {
+  const { ctx, spans } = props;
+  if (spans.length === 0) {
+    return (
+      <section class="panel waterfall">
+        <h2>Trace not found</h2>
+        <p class="empty" safe>{`No spans are stored for trace ${props.traceId}. Spans are kept 7 days.`}</p>
+      </section>
+    );
+  }
+  const rows = treeOrder(spans);
+  const start = Math.min(...spans.map((s) => s.startTime));
+  const end = Math.max(...spans.map((s) => s.startTime + s.duration));
+  const total = Math.max(end - start, 0.001);
+  return (
+    <section class="panel waterfall" aria-label="Trace waterfall">
+      <h2>
+        Trace <code safe>{props.traceId}</code>
+      </h2>
+      <p class="meta" safe>{`${spans.length} spans · ${formatMs(total)} · started ${formatTime(start)}`}</p>
+      <ol class="spans">
+        {rows.map(({ span, depth }) => {
+          const x = ((span.startTime - start) / total) * 1000;
+          const width = Math.max((span.duration / total) * 1000, 2);
+          return (
+            <li class={`span ${span.status === 'error' ? 'error' : ''} kind-${span.kind}`} data-span-id={span.spanId}>
+              <details>
+                <summary>
+                  <span class="name">
+                    {Array.from({ length: Math.min(depth, 20) }, () => <span class="indent"></span>)}
+                    <span safe>{span.name}</span>
+                  </span>
+                  <svg class="bar" viewBox="0 0 1000 10" preserveAspectRatio="none" role="img" aria-label={`${formatMs(span.duration)} at +${formatMs(span.startTime - start)}`}>
+                    <rect x={x.toFixed(1)} y="0" width={width.toFixed(1)} height="10" />
+                  </svg>
+                  <span class="duration" safe>{formatMs(span.duration)}</span>
+                </summary>
+                <SpanDetail span={span} />
+              </details>
+            </li>
+          );
+        })}
+      </ol>
+      <p>
+        <a href={`${ctx.base}${query({ app: ctx.app, range: ctx.range })}`}>← Back to the dashboard</a>
+      </p>
+    </section>
+  );
+}
+
+function SpanDetail(props: { span: Span }): JSX.Element {
+  const { span } = props;
+  const tags = Object.entries(span.tags);
+  return (
+    <div class="span-detail">
+      <dl class="tags">
+        <dt>kind</dt>
+        <dd>{span.kind}</dd>
+        <dt>status</dt>
+        <dd>{span.status}</dd>
+        {span.error ? (
+          <>
+            <dt>error</dt>
+            <dd safe>{span.error}</dd>
+          </>
+        ) : (
+          ''
+        )}
+        <dt>span id</dt>
+        <dd safe>{span.spanId}</dd>
+        {tags.map(([key, value]) => (
+          <>
+            <dt safe>{key}</dt>
+            <dd safe>{String(value)}</dd>
+          </>
+        ))}
+      </dl>
+      {span.logs.length > 0 ? (
+        <ul class="logs">
+          {span.logs.map((log) => (
+            <li class={`log ${log.level === 'error' ? 'error' : ''}`}>
+              <time safe>{formatTime(log.timestamp)}</time> <span class="level" safe>{log.level}</span> <span safe>{log.message}</span>
+              {log.fields ? <code safe>{JSON.stringify(log.fields)}</code> : ''}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        ''
+      )}
+    </div>
+  );
+}

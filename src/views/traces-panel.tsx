@@ -1,0 +1,71 @@
+// Tracing view: recent or slowest traces with filters; each opens its waterfall.
+import type { TraceFilter, TraceRow } from '../core/dashboard/data.ts';
+import type { ViewContext } from './context.ts';
+import { formatMs, formatTime, query } from './format.ts';
+
+export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filter: TraceFilter }): JSX.Element {
+  const { ctx, filter } = props;
+  const fragment = `${ctx.base}/fragments/traces`;
+  return (
+    <section id="traces" class="panel traces" aria-label="Traces">
+      <h2>Traces</h2>
+      <form class="filters" hx-get={fragment} hx-target="#traces" hx-swap="outerHTML" hx-trigger="change, submit">
+        <input type="hidden" name="app" value={ctx.app} />
+        <input type="hidden" name="range" value={ctx.range} />
+        <label>
+          Route <input type="text" name="route" value={filter.route ?? ''} placeholder="/users/:id" />
+        </label>
+        <label>
+          Min ms <input type="number" name="minDuration" min="0" value={filter.minDuration === undefined ? '' : String(filter.minDuration)} />
+        </label>
+        <label>
+          <input type="checkbox" name="errors" value="1" checked={filter.errorsOnly === true} /> Errors only
+        </label>
+        <label>
+          Order{' '}
+          <select name="order">
+            <option value="recent" selected={filter.order !== 'slowest'}>
+              Recent
+            </option>
+            <option value="slowest" selected={filter.order === 'slowest'}>
+              Slowest
+            </option>
+          </select>
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      {props.traces.length === 0 ? (
+        <p class="empty">No traces match. Traces are sampled (BUN_APM_TRACE_SAMPLE_RATE, default 1 %); errors and slow requests show up first here.</p>
+      ) : (
+        <div class="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th>Trace</th>
+                <th>Status</th>
+                <th>Duration</th>
+                <th>Spans</th>
+                <th>Started</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.traces.map((trace) => (
+                <tr class={trace.error ? 'bad' : undefined}>
+                  <td class="route">
+                    <a href={`${ctx.base}/traces/${encodeURIComponent(trace.traceId)}${query({ app: ctx.app })}`} safe>
+                      {trace.name}
+                    </a>
+                  </td>
+                  <td safe>{trace.statusCode === undefined ? (trace.error ? 'error' : '') : String(trace.statusCode)}</td>
+                  <td safe>{formatMs(trace.duration)}</td>
+                  <td safe>{String(trace.spanCount)}</td>
+                  <td safe>{formatTime(trace.startTime)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
