@@ -1,6 +1,6 @@
 // Alerts: firing and pending first, then recently resolved; each open alert can be resolved by hand.
 import type { AlertView } from '../core/dashboard/data.ts';
-import type { ViewContext } from './context.ts';
+import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { formatTime, query } from './format.ts';
 
 const ORDER = { firing: 0, pending: 1, resolved: 2 } as const;

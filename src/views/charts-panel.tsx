@@ -1,5 +1,5 @@
 // Historical charts: empty frames that dashboard.js fills with uPlot from the columnar JSON endpoint.
-import type { ViewContext } from './context.ts';
+import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { query } from './format.ts';
 
 /** Chart ids → the series they draw; dashboard.js reads the same names from data attributes. */

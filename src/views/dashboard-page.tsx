@@ -1,27 +1,15 @@
 // The main page: the panels the `features` flags switch on, each filled from the same data as the API.
-import type { AlertView, RouteRow, Summary, TraceFilter, TraceRow } from '../core/dashboard/data.ts';
-import type { ViewContext } from './context.ts';
+import type { DashboardPageModel } from '../core/dashboard/renderer.ts';
+import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { Layout } from './layout.tsx';
 import { SummaryPanel } from './summary-panel.tsx';
 import { ChartsPanel, SystemPanel } from './charts-panel.tsx';
-import { RoutesTable, type RouteSort } from './routes-table.tsx';
+import { RoutesTable } from './routes-table.tsx';
 import { AlertsPanel } from './alerts-panel.tsx';
 import { TracesPanel } from './traces-panel.tsx';
 import { EmptyState } from './empty-state.tsx';
 
-export interface DashboardPageData {
-  summary: Summary;
-  routes: RouteRow[];
-  sort: RouteSort;
-  alerts: AlertView[];
-  traces: TraceRow[];
-  traceFilter: TraceFilter;
-  instances: string[];
-  /** False when nothing was ever recorded for this app: the page explains how to start. */
-  hasData: boolean;
-}
-
-export function DashboardPage(props: { ctx: ViewContext; data: DashboardPageData }): JSX.Element {
+export function DashboardPage(props: { ctx: ViewContext; data: DashboardPageModel }): JSX.Element {
   const { ctx, data } = props;
   const { features } = ctx;
   return (

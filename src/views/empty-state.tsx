@@ -1,5 +1,5 @@
 // What a new user sees before the first batch arrives: how to send one.
-import type { ViewContext } from './context.ts';
+import type { ViewContext } from '../core/dashboard/view-context.ts';
 
 export function EmptyState(props: { ctx: ViewContext }): JSX.Element {
   return (

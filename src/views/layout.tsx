@@ -1,6 +1,6 @@
 // The page shell: assets from our own origin only, no inline script or style, htmx locked down.
 import type { Children } from '@kitajs/html';
-import type { ViewContext } from './context.ts';
+import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { query } from './format.ts';
 import { RANGES } from '../core/dashboard/data.ts';
 

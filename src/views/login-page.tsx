@@ -1,5 +1,5 @@
 // The API-key login form: exchanges the key for a signed, HttpOnly session cookie.
-import type { ViewContext } from './context.ts';
+import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { Layout } from './layout.tsx';
 
 export function LoginPage(props: { ctx: ViewContext; error?: string; next?: string }): JSX.Element {

@@ -1,10 +1,9 @@
 // The routes table: one row per route template, sortable, each row filtering the page to it.
 import type { RouteRow } from '../core/dashboard/data.ts';
-import type { ViewContext } from './context.ts';
+import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { formatApdex, formatCount, formatMs, formatPercent, query } from './format.ts';
 
-export const ROUTE_SORTS = ['count', 'errorRate', 'p50', 'p95', 'p99', 'apdex', 'route'] as const;
-export type RouteSort = (typeof ROUTE_SORTS)[number];
+import type { RouteSort } from '../core/dashboard/renderer.ts';
 
 export function sortRoutes(rows: RouteRow[], sort: RouteSort): RouteRow[] {
   const copy = [...rows];

@@ -1,6 +1,6 @@
 // Real-time metrics: the tiles at the top, swapped in place by htmx every refresh interval.
 import type { Summary } from '../core/dashboard/data.ts';
-import type { ViewContext } from './context.ts';
+import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { formatApdex, formatCount, formatMs, formatPercent, formatRate, query } from './format.ts';
 
 export function SummaryPanel(props: { ctx: ViewContext; summary: Summary }): JSX.Element {

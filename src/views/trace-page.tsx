@@ -1,6 +1,6 @@
 // The page around one trace's waterfall.
 import type { Span } from '../core/dashboard/data.ts';
-import type { ViewContext } from './context.ts';
+import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { Layout } from './layout.tsx';
 import { TraceWaterfall } from './trace-waterfall.tsx';
 

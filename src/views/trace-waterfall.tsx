@@ -1,7 +1,7 @@
 // One trace as a waterfall: spans in tree order, bars drawn in SVG (attributes, not inline styles,
 // so the CSP needs no 'unsafe-inline'), each span's tags and logs one click away.
 import type { Span } from '../core/dashboard/data.ts';
-import type { ViewContext } from './context.ts';
+import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { formatMs, formatTime, query } from './format.ts';
 
 interface Row {

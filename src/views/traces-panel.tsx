@@ -1,6 +1,6 @@
 // Tracing view: recent or slowest traces with filters; each opens its waterfall.
 import type { TraceFilter, TraceRow } from '../core/dashboard/data.ts';
-import type { ViewContext } from './context.ts';
+import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { formatMs, formatTime, query } from './format.ts';
 
 export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filter: TraceFilter }): JSX.Element {

@@ -1,5 +1,5 @@
-// What every dashboard view needs to know besides its data: where it lives and what is switched on.
-import type { RangeName } from '../core/dashboard/data.ts';
+// What every dashboard view needs besides its data: where it lives and which panels are on.
+import type { RangeName } from './data.ts';
 
 /** The spec's `features` flags; each switches one panel. */
 export interface DashboardFeatures {

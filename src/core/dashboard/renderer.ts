@@ -1,0 +1,29 @@
+// The views a dashboard handler renders, passed in by the host (src/views implements it), so the
+// runtime-neutral handler never imports JSX and the views stay pure functions of data.
+import type { AlertView, RouteRow, Span, Summary, TraceFilter, TraceRow } from './data.ts';
+import type { ViewContext } from './view-context.ts';
+
+export type RouteSort = 'count' | 'errorRate' | 'p50' | 'p95' | 'p99' | 'apdex' | 'route';
+
+export interface DashboardPageModel {
+  summary: Summary;
+  routes: RouteRow[];
+  sort: RouteSort;
+  alerts: AlertView[];
+  traces: TraceRow[];
+  traceFilter: TraceFilter;
+  instances: string[];
+  hasData: boolean;
+}
+
+type Html = string | Promise<string>;
+
+export interface DashboardRenderer {
+  page(ctx: ViewContext, model: DashboardPageModel): Html;
+  summary(ctx: ViewContext, summary: Summary): Html;
+  routes(ctx: ViewContext, rows: RouteRow[], sort: RouteSort): Html;
+  alerts(ctx: ViewContext, alerts: AlertView[]): Html;
+  traces(ctx: ViewContext, traces: TraceRow[], filter: TraceFilter): Html;
+  trace(ctx: ViewContext, traceId: string, spans: Span[]): Html;
+  login(ctx: ViewContext, error?: string, next?: string): Html;
+}

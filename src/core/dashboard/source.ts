@@ -1,0 +1,29 @@
+// Where a dashboard gets its data: the edge reads its Durable Object, the in-process dashboard
+// reads the monitor. Both answer in the shapes of the JSON export API.
+import type { AlertView, RouteRow, Span, Summary, Timeseries, TraceFilter, TraceRow } from './data.ts';
+
+export interface TimeWindow {
+  from: number;
+  to: number;
+}
+
+export type ChartMetric = 'latency' | 'throughput' | 'errors' | 'status';
+export type SystemMetric = 'memory' | 'cpu' | 'eventLoop';
+
+export interface DashboardSource {
+  /** Apps this viewer may see. */
+  apps(): Promise<string[]>;
+  /** Whether anything was ever recorded for the app (decides the getting-started panel). */
+  hasData(app: string): Promise<boolean>;
+  summary(app: string, window: TimeWindow, route?: string): Promise<Summary>;
+  routes(app: string, window: TimeWindow): Promise<RouteRow[]>;
+  timeseries(app: string, metric: ChartMetric, window: TimeWindow, route?: string): Promise<Timeseries>;
+  /** One column per instance. */
+  system(app: string, metric: SystemMetric, window: TimeWindow): Promise<Timeseries>;
+  instances(app: string, window: TimeWindow): Promise<string[]>;
+  alerts(app: string): Promise<AlertView[]>;
+  /** False when there is no such open alert. */
+  resolveAlert(app: string, id: string, now: number): Promise<boolean>;
+  traces(app: string, window: TimeWindow, filter: TraceFilter): Promise<TraceRow[]>;
+  trace(app: string, traceId: string): Promise<Span[]>;
+}

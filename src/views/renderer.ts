@@ -1,0 +1,19 @@
+// The views bound to the handler's renderer interface: what the edge and the middleware pass in.
+import type { DashboardRenderer } from '../core/dashboard/renderer.ts';
+import { AlertsPanel } from './alerts-panel.tsx';
+import { DashboardPage } from './dashboard-page.tsx';
+import { LoginPage } from './login-page.tsx';
+import { RoutesTable } from './routes-table.tsx';
+import { SummaryPanel } from './summary-panel.tsx';
+import { TracePage } from './trace-page.tsx';
+import { TracesPanel } from './traces-panel.tsx';
+
+export const dashboardViews: DashboardRenderer = {
+  page: (ctx, data) => DashboardPage({ ctx, data }),
+  summary: (ctx, summary) => SummaryPanel({ ctx, summary }),
+  routes: (ctx, rows, sort) => RoutesTable({ ctx, rows, sort }),
+  alerts: (ctx, alerts) => AlertsPanel({ ctx, alerts }),
+  traces: (ctx, traces, filter) => TracesPanel({ ctx, traces, filter }),
+  trace: (ctx, traceId, spans) => TracePage({ ctx, traceId, spans }),
+  login: (ctx, error, next) => LoginPage({ ctx, error, next }),
+};

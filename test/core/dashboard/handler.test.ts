@@ -1,0 +1,161 @@
+import { describe, expect, test } from 'bun:test';
+import { createDashboardHandler, type DashboardHandlerOptions } from '../../../src/core/dashboard/handler.ts';
+import { ALL_FEATURES } from '../../../src/core/dashboard/view-context.ts';
+import { dashboardViews } from '../../../src/views/index.ts';
+import { fixedSource, HOSTILE } from '../../support/fixed-source.ts';
+
+const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
+const ORIGIN = 'http://127.0.0.1:9999';
+
+function setup(auth: DashboardHandlerOptions['authentication'] = { username: 'admin', password: 's3cret', apiKey: 'key-123' }, clock = { now: NOW }) {
+  const { source, traceId } = fixedSource(NOW);
+  const handler = createDashboardHandler({
+    path: '/performance', title: 'Shop <Performance>', refreshInterval: 5000, features: ALL_FEATURES, authentication: auth,
+    source, views: dashboardViews, assetsPath: '/performance/assets', now: () => clock.now,
+  });
+  const call = async (path: string, init: RequestInit = {}, client = '10.0.0.1') => (await handler(new Request(`${ORIGIN}${path}`, init), client))!;
+  return { handler, call, source, traceId, clock };
+}
+
+const basic = (user: string, pass: string) => ({ Authorization: `Basic ${btoa(`${user}:${pass}`)}` });
+
+describe('dashboard authentication', () => {
+  test('no credentials: 401 with the basic challenge and the API-key login form', async () => {
+    const { call } = setup();
+    const res = await call('/performance');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('Basic realm=');
+    expect(await res.text()).toContain('name="apiKey"');
+  });
+
+  test('X-API-Key, Bearer and basic auth with the right secrets pass; wrong ones get 401', async () => {
+    const { call } = setup();
+    expect((await call('/performance', { headers: { 'X-API-Key': 'key-123' } })).status).toBe(200);
+    expect((await call('/performance', { headers: { Authorization: 'Bearer key-123' } })).status).toBe(200);
+    expect((await call('/performance', { headers: basic('admin', 's3cret') })).status).toBe(200);
+    expect((await call('/performance', { headers: { 'X-API-Key': 'key-124' } }, 'b')).status).toBe(401);
+    const wrongBasic = await call('/performance', { headers: basic('admin', 'nope') }, 'c');
+    expect(wrongBasic.status).toBe(401);
+    expect(wrongBasic.headers.get('www-authenticate')).toContain('Basic');
+    expect(await wrongBasic.text()).not.toContain('s3cret');
+  });
+
+  test('the login form exchanges the key for an HttpOnly, Secure, SameSite=Strict session that expires', async () => {
+    const { call, clock } = setup();
+    const form = new URLSearchParams({ apiKey: 'key-123', next: '/performance?app=blog' });
+    const res = await call('/performance/login', { method: 'POST', body: form, headers: { Origin: ORIGIN } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/performance?app=blog');
+    const setCookie = res.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/Secure/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    const cookie = setCookie.split(';')[0]!;
+    expect((await call('/performance', { headers: { Cookie: cookie } })).status).toBe(200);
+    const tampered = cookie.slice(0, -2) + (cookie.endsWith('AA') ? 'BB' : 'AA');
+    expect((await call('/performance/fragments/summary', { headers: { Cookie: tampered } })).status).toBe(401);
+    clock.now += 13 * 3_600_000;
+    expect((await call('/performance/fragments/summary', { headers: { Cookie: cookie } })).status).toBe(401);
+  });
+
+  test('a wrong key at the login form is refused and the next URL cannot leave the dashboard', async () => {
+    const { call } = setup();
+    const bad = await call('/performance/login', { method: 'POST', body: new URLSearchParams({ apiKey: 'guess' }), headers: { Origin: ORIGIN } });
+    expect(bad.status).toBe(401);
+    expect(await bad.text()).toContain('not valid');
+    const offsite = await call('/performance/login', { method: 'POST', body: new URLSearchParams({ apiKey: 'key-123', next: '//evil.example/x' }), headers: { Origin: ORIGIN } }, 'z');
+    expect(offsite.headers.get('location')).toBe('/performance');
+  });
+
+  test('repeated failures from one client are refused with 429, others are unaffected', async () => {
+    const { call } = setup();
+    for (let i = 0; i < 5; i++) expect((await call('/performance', { headers: { 'X-API-Key': `wrong-${i}` } }, 'attacker')).status).toBe(401);
+    const limited = await call('/performance', { headers: { 'X-API-Key': 'key-123' } }, 'attacker');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await call('/performance', { headers: { 'X-API-Key': 'key-123' } }, 'someone-else')).status).toBe(200);
+  });
+
+  test('authentication enabled without any credential is a startup error', () => {
+    expect(() => setup({ enabled: true })).toThrow(/neither username\+password nor apiKey/);
+  });
+
+  test('paths outside the mount are not ours', async () => {
+    const { handler } = setup();
+    expect(await handler(new Request(`${ORIGIN}/performancex`), 'a')).toBeNull();
+    expect(await handler(new Request(`${ORIGIN}/api/users`), 'a')).toBeNull();
+  });
+});
+
+describe('dashboard pages', () => {
+  const auth = { headers: { 'X-API-Key': 'key-123' } };
+
+  test('security headers: CSP with self-only scripts and styles, nosniff, referrer policy, no framing', async () => {
+    const { call } = setup();
+    const res = await call('/performance', auth);
+    const csp = res.headers.get('content-security-policy')!;
+    for (const part of ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"]) expect(csp).toContain(part);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('referrer-policy')).toBeTruthy();
+    const body = await res.text();
+    expect(body).not.toMatch(/<script>(?!<\/script>)|<script(?![^>]*src=)[^>]*>|\sstyle=|\son[a-z]+=/i);
+  });
+
+  test('hostile strings from the data are escaped on every page', async () => {
+    const { call, traceId } = setup();
+    const pages = ['/performance', '/performance/fragments/routes', '/performance/fragments/alerts', '/performance/fragments/traces', `/performance/traces/${traceId}`];
+    for (const page of pages) {
+      const body = await (await call(page, auth)).text();
+      for (const raw of Object.values(HOSTILE)) expect(body).not.toContain(raw);
+      expect(body).not.toContain('<script>alert');
+      expect(body).not.toMatch(/<img[^>]*onerror/i);
+      expect(body).not.toMatch(/<svg[^>]*onload/i);
+    }
+    const trace = await (await call(`/performance/traces/${traceId}`, auth)).text();
+    expect(trace).toMatch(/&lt;svg onload=alert\(3\)&gt;/);
+    expect(trace).toContain('database-query');
+    const title = await (await call('/performance', auth)).text();
+    expect(title).toContain('Shop &lt;Performance&gt;');
+  });
+
+  test('resolving an alert needs the CSRF token of this viewer and a same-origin post', async () => {
+    const { call, source } = setup();
+    const page = await (await call('/performance', auth)).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const post = (body: Record<string, string>, headers: Record<string, string> = { Origin: ORIGIN }) =>
+      call('/performance/alerts/resolve?app=shop', { method: 'POST', body: new URLSearchParams(body), headers: { ...auth.headers, ...headers, 'HX-Request': 'true' } });
+    expect((await post({ id: 'a1' })).status).toBe(403);
+    expect((await post({ id: 'a1', csrf: 'forged' })).status).toBe(403);
+    expect((await post({ id: 'a1', csrf }, { Origin: 'https://evil.example' })).status).toBe(403);
+    expect(source.resolved).toEqual([]);
+    const ok = await post({ id: 'a1', csrf });
+    expect(ok.status).toBe(200);
+    expect(source.resolved).toEqual(['a1']);
+    expect(await ok.text()).not.toContain('>firing<');
+    expect((await post({ id: 'a1', csrf })).status).toBe(404);
+  });
+
+  test('chart data is columnar JSON and an unknown app is a 404', async () => {
+    const { call } = setup();
+    const data = await (await call('/performance/data/timeseries?metric=latency', auth)).json();
+    expect(Object.keys(data)).toContain('t');
+    expect(data.p95.length).toBe(data.t.length);
+    expect((await call('/performance?app=secret-app', auth)).status).toBe(404);
+  });
+
+  test('features switch panels off', async () => {
+    const { source } = fixedSource(NOW);
+    const handler = createDashboardHandler({
+      path: '/p', title: 't', refreshInterval: 1000, authentication: { enabled: false }, source, views: dashboardViews, assetsPath: '/p/assets',
+      features: { realTimeMetrics: false, historicalCharts: false, alertsPanel: false, tracingView: false, systemMetrics: false },
+    });
+    const body = await (await handler(new Request(`${ORIGIN}/p`), 'a'))!.text();
+    expect(body).not.toContain('id="summary"');
+    expect(body).not.toContain('data-chart');
+    expect(body).not.toContain('id="alerts"');
+    expect(body).not.toContain('id="traces"');
+    expect(body).toContain('id="routes"');
+  });
+});

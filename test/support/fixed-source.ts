@@ -1,0 +1,50 @@
+// A DashboardSource over fixed data, for tests of the dashboard handler and views in isolation.
+import type { AlertView, RouteRow, Span, Summary, TraceRow } from '../../src/core/dashboard/data.ts';
+import type { DashboardSource } from '../../src/core/dashboard/source.ts';
+
+export const HOSTILE = {
+  path: '/<script>alert(1)</script>',
+  userAgent: '<img src=x onerror=alert(2)>',
+  tag: '"><svg onload=alert(3)>',
+};
+
+export function fixedSource(now: number) {
+  const alerts: AlertView[] = [
+    { id: 'a1', ruleId: 'high-p95', name: `High p95 on ${HOSTILE.path}`, severity: 'critical', state: 'firing', value: 812, threshold: 500, startedAt: now - 120_000 },
+    { id: 'a2', name: 'Old one', severity: 'warning', state: 'resolved', startedAt: now - 3_600_000, resolvedAt: now - 1_800_000 },
+  ];
+  const resolved: string[] = [];
+  const summary: Summary = {
+    app: 'shop', from: now - 3_600_000, to: now, requests: 1234, errors: 12, clientErrors: 30, errorRate: 12 / 1234, rps: 1234 / 3600,
+    latency: { avg: 40, p50: 22, p95: 180, p99: 420, max: 900 }, apdex: 0.93, inFlight: 3,
+  };
+  const routes: RouteRow[] = [
+    { method: 'GET', route: '/users/:id', count: 1000, errors: 2, errorRate: 0.002, p50: 20, p95: 90, p99: 200, apdex: 0.97 },
+    { method: 'GET', route: HOSTILE.path, count: 34, errors: 10, errorRate: 10 / 34, p50: 300, p95: 800, p99: 900, apdex: 0.5 },
+  ];
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const spans: Span[] = [
+    { traceId, spanId: '00f067aa0ba902b7', name: `GET ${HOSTILE.path}`, kind: 'server', startTime: now - 5000, duration: 120, status: 'error', error: HOSTILE.tag, tags: { 'http.user_agent': HOSTILE.userAgent, evil: HOSTILE.tag }, logs: [{ timestamp: now - 4990, level: 'error', message: HOSTILE.tag }] },
+    { traceId, spanId: '00f067aa0ba902b8', parentSpanId: '00f067aa0ba902b7', name: 'database-query', kind: 'internal', startTime: now - 4980, duration: 60, status: 'ok', tags: { 'db.table': 'users' }, logs: [] },
+  ];
+  const traces: TraceRow[] = [{ traceId, name: spans[0]!.name, route: HOSTILE.path, statusCode: 500, startTime: now - 5000, duration: 120, spanCount: 2, error: true }];
+  const source: DashboardSource & { resolved: string[] } = {
+    resolved,
+    apps: async () => ['shop', 'blog'],
+    hasData: async (app) => app === 'shop',
+    summary: async (app) => ({ ...summary, app }),
+    routes: async () => routes,
+    timeseries: async () => ({ t: [now / 1000 - 120, now / 1000 - 60], p50: [20, null], p95: [90, 95], p99: [200, 210], requests: [10, 12], errorRate: [0, 1], '2xx': [10, 11], '3xx': [0, 0], '4xx': [0, 0], '5xx': [0, 1] }),
+    system: async () => ({ t: [now / 1000 - 60], 'host-1': [100] }),
+    instances: async () => ['host-1'],
+    alerts: async () => alerts.map((a) => (resolved.includes(a.id) ? { ...a, state: 'resolved' as const, resolvedAt: now } : a)),
+    resolveAlert: async (_app, id) => {
+      const open = alerts.some((a) => a.id === id && a.state !== 'resolved' && !resolved.includes(id));
+      if (open) resolved.push(id);
+      return open;
+    },
+    traces: async () => traces,
+    trace: async (_app, id) => (id === traceId ? spans : []),
+  };
+  return { source, traceId };
+}
