@@ -1,0 +1,36 @@
+// Endpoint handling for the HTTP exporters: a base URL gets the backend's path appended (as the
+// spec's `http://jaeger:14268` does), a URL already ending in it is kept; and the form safe to log.
+
+/**
+ * `http://jaeger:14268` + `/api/traces` → `http://jaeger:14268/api/traces`; a URL whose path
+ * already ends with `signalPath` is used as it is. Throws on anything but an http(s) URL.
+ */
+export function signalUrl(endpoint: string, signalPath: string): string {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new Error(`endpoint is not a valid URL: ${JSON.stringify(redactEndpoint(endpoint))}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`endpoint must be an http:// or https:// URL, got ${url.protocol}//`);
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  if (!path.endsWith(signalPath)) url.pathname = `${path}${signalPath}`;
+  return url.href;
+}
+
+/** Scheme, host and path only: user info and query strings can carry credentials. */
+export function redactUrl(href: string): string {
+  try {
+    const url = new URL(href);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return redactEndpoint(href);
+  }
+}
+
+/** For strings that are not URLs at all: keep what cannot be a credential. */
+function redactEndpoint(text: string): string {
+  return text.length > 80 || /[@?]/.test(text) ? '<redacted>' : text;
+}
