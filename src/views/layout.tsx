@@ -19,6 +19,7 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="color-scheme" content="light dark" />
           <meta name="htmx-config" content={HTMX_CONFIG} />
+          <link rel="icon" href="data:," />
           <title safe>{props.subtitle ? `${props.subtitle} · ${ctx.title}` : ctx.title}</title>
           <link rel="stylesheet" href={`${ctx.assets}/vendor/uPlot.min.css`} />
           <link rel="stylesheet" href={`${ctx.assets}/dashboard.css`} />

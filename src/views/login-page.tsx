@@ -2,7 +2,7 @@
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { Layout } from './layout.tsx';
 
-export function LoginPage(props: { ctx: ViewContext; error?: string; next?: string }): JSX.Element {
+export function LoginPage(props: { ctx: ViewContext; error?: string; next?: string; basic?: boolean }): JSX.Element {
   const { ctx } = props;
   return (
     <Layout ctx={{ ...ctx, apps: [] }} subtitle="Sign in">
@@ -23,6 +23,13 @@ export function LoginPage(props: { ctx: ViewContext; error?: string; next?: stri
           </label>
           <button type="submit">Sign in</button>
         </form>
+        {props.basic ? (
+          <p>
+            Or <a href={`${ctx.base}/login/basic`}>sign in with a username and password</a>.
+          </p>
+        ) : (
+          ''
+        )}
       </section>
     </Layout>
   );

@@ -15,5 +15,5 @@ export const dashboardViews: DashboardRenderer = {
   alerts: (ctx, alerts) => AlertsPanel({ ctx, alerts }),
   traces: (ctx, traces, filter) => TracesPanel({ ctx, traces, filter }),
   trace: (ctx, traceId, spans) => TracePage({ ctx, traceId, spans }),
-  login: (ctx, error, next) => LoginPage({ ctx, error, next }),
+  login: (ctx, error, next, basic) => LoginPage({ ctx, error, next, basic }),
 };

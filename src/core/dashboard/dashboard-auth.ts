@@ -72,8 +72,12 @@ export class DashboardAuth {
       return null;
     }
     this.limiter.succeed(client);
-    const ttl = this.options.sessionTtlMs ?? 12 * 3_600_000;
-    return { cookie: await signSession(await this.secret, 'apikey', now + ttl) };
+    return { cookie: await this.issueSession('apikey', now) };
+  }
+
+  /** A signed session token for a subject that has just proven itself. */
+  async issueSession(subject: string, now: number): Promise<string> {
+    return signSession(await this.secret, subject, now + (this.options.sessionTtlMs ?? 12 * 3_600_000));
   }
 
   sessionMaxAgeSeconds(): number {

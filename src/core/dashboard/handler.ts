@@ -26,6 +26,7 @@ export interface DashboardHandlerOptions {
   now?: () => number;
 }
 
+const BASIC_CHALLENGE = 'Basic realm="bun-apm dashboard", charset="UTF-8"';
 const SORTS: readonly RouteSort[] = ['count', 'errorRate', 'p50', 'p95', 'p99', 'apdex', 'route'];
 const CHART_METRICS: readonly ChartMetric[] = ['latency', 'throughput', 'errors', 'status'];
 const SYSTEM_METRICS: readonly SystemMetric[] = ['memory', 'cpu', 'eventLoop'];
@@ -61,6 +62,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       }
       const time = now();
       if (rest === '/login') return await login(request, url, client, time);
+      if (rest === '/login/basic') return await basicLogin(request, client, time);
 
       const who = await auth.check(request, client, time);
       if (!who.ok) return refuse(who, url, rest);
@@ -150,15 +152,14 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   }
 
   async function login(request: Request, url: URL, client: string, time: number): Promise<Response> {
-    const loginCtx: ViewContext = { base, assets: options.assetsPath, title: options.title, app: '', apps: [], range: '1h', refreshMs: options.refreshInterval, csrf: '', features: options.features };
     if (!auth.apiKeyEnabled) return json({ error: { code: 'not_found', message: 'API-key login is not configured' } }, 404);
-    if (request.method !== 'POST') return html(await options.views.login(loginCtx, undefined, safeNext(url.searchParams.get('next'))));
+    if (request.method !== 'POST') return html(await signInPage(undefined, safeNext(url.searchParams.get('next'))));
     const form = await request.formData();
     const next = safeNext(String(form.get('next') ?? ''));
     const result = await auth.login(String(form.get('apiKey') ?? ''), client, time);
-    if (result === null) return html(await options.views.login(loginCtx, 'That API key is not valid.', next), 401);
+    if (result === null) return html(await signInPage('That API key is not valid.', next), 401);
     if ('retryAfterMs' in result) {
-      return html(await options.views.login(loginCtx, 'Too many failed attempts; wait a minute and try again.', next), 429, { 'Retry-After': String(Math.ceil(result.retryAfterMs / 1000)) });
+      return html(await signInPage('Too many failed attempts; wait a minute and try again.', next), 429, { 'Retry-After': String(Math.ceil(result.retryAfterMs / 1000)) });
     }
     return withSecurityHeaders(new Response(null, { status: 303, headers: { Location: next, 'Set-Cookie': cookie(result.cookie, auth.sessionMaxAgeSeconds()) } }));
   }
@@ -168,14 +169,32 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       return withSecurityHeaders(new Response('Too many failed attempts; wait and try again.', { status: 429, headers: { 'Retry-After': String(Math.ceil((result.retryAfterMs ?? 60_000) / 1000)) } }));
     }
     const headers: Record<string, string> = {};
-    if (auth.basicEnabled) headers['WWW-Authenticate'] = 'Basic realm="bun-apm dashboard", charset="UTF-8"';
     const isPage = rest === '' || rest === '/' || rest.startsWith('/traces/');
+    // With both methods on, a browser page gets the login form without a surprise password prompt;
+    // the form links to /login/basic, which challenges. Everything else gets the challenge.
+    if (auth.basicEnabled && !(auth.apiKeyEnabled && isPage && !result.presented)) headers['WWW-Authenticate'] = BASIC_CHALLENGE;
     if (auth.apiKeyEnabled && isPage && !result.presented) {
-      // A browser without credentials gets the login form (with the basic-auth challenge too, if on).
-      const loginCtx: ViewContext = { base, assets: options.assetsPath, title: options.title, app: '', apps: [], range: '1h', refreshMs: options.refreshInterval, csrf: '', features: options.features };
-      return html(await options.views.login(loginCtx, undefined, url.pathname + url.search), 401, headers);
+      return html(await signInPage(undefined, url.pathname + url.search), 401, headers);
     }
     return withSecurityHeaders(new Response(JSON.stringify({ error: { code: 'unauthorized', message: result.presented ? 'wrong credentials' : 'credentials required' } }), { status: 401, headers: { ...headers, 'Content-Type': 'application/json' } }));
+  }
+
+  function signInPage(error: string | undefined, next: string): string | Promise<string> {
+    const ctx: ViewContext = { base, assets: options.assetsPath, title: options.title, app: '', apps: [], range: '1h', refreshMs: options.refreshInterval, csrf: '', features: options.features };
+    return options.views.login(ctx, error, next, auth.basicEnabled);
+  }
+
+  /** Basic auth on demand: challenges until the browser sends good credentials, then goes home. */
+  async function basicLogin(request: Request, client: string, time: number): Promise<Response> {
+    if (!auth.basicEnabled) return json({ error: { code: 'not_found', message: 'basic authentication is not configured' } }, 404);
+    const who = await auth.check(request, client, time);
+    if (who.ok && who.subject.startsWith('basic:')) {
+      // Browsers resend basic credentials only under the challenged path, so the rest of the
+      // dashboard gets a session cookie, as after an API-key sign-in.
+      const session = await auth.issueSession(who.subject, time);
+      return withSecurityHeaders(new Response(null, { status: 303, headers: { Location: base, 'Set-Cookie': cookie(session, auth.sessionMaxAgeSeconds()) } }));
+    }
+    return withSecurityHeaders(new Response('Sign in with the dashboard username and password.', { status: who.ok ? 401 : who.status, headers: { 'WWW-Authenticate': BASIC_CHALLENGE, 'Content-Type': 'text/plain; charset=utf-8' } }));
   }
 
   function cookie(value: string, maxAge: number): string {

@@ -25,5 +25,6 @@ export interface DashboardRenderer {
   alerts(ctx: ViewContext, alerts: AlertView[]): Html;
   traces(ctx: ViewContext, traces: TraceRow[], filter: TraceFilter): Html;
   trace(ctx: ViewContext, traceId: string, spans: Span[]): Html;
-  login(ctx: ViewContext, error?: string, next?: string): Html;
+  /** `basic` links to the username/password sign-in when that is on too. */
+  login(ctx: ViewContext, error?: string, next?: string, basic?: boolean): Html;
 }

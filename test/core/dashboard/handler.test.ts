@@ -20,12 +20,29 @@ function setup(auth: DashboardHandlerOptions['authentication'] = { username: 'ad
 const basic = (user: string, pass: string) => ({ Authorization: `Basic ${btoa(`${user}:${pass}`)}` });
 
 describe('dashboard authentication', () => {
-  test('no credentials: 401 with the basic challenge and the API-key login form', async () => {
+  test('no credentials: a page gets the login form linking to basic sign-in; other paths get the challenge', async () => {
     const { call } = setup();
     const res = await call('/performance');
     expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBeNull();
+    const body = await res.text();
+    expect(body).toContain('name="apiKey"');
+    expect(body).toContain('/performance/login/basic');
+    const fragment = await call('/performance/fragments/summary');
+    expect(fragment.status).toBe(401);
+    expect(fragment.headers.get('www-authenticate')).toContain('Basic realm=');
+    const challenge = await call('/performance/login/basic');
+    expect(challenge.status).toBe(401);
+    expect(challenge.headers.get('www-authenticate')).toContain('Basic realm=');
+    const signedIn = await call('/performance/login/basic', { headers: basic('admin', 's3cret') });
+    expect(signedIn.status).toBe(303);
+  });
+
+  test('with basic auth alone, every path challenges', async () => {
+    const { call } = setup({ username: 'admin', password: 's3cret' });
+    const res = await call('/performance');
+    expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('Basic realm=');
-    expect(await res.text()).toContain('name="apiKey"');
   });
 
   test('X-API-Key, Bearer and basic auth with the right secrets pass; wrong ones get 401', async () => {

@@ -1,0 +1,114 @@
+// The dashboard's views, handler and browser code together in real Chromium, over fixed data.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import type { Browser } from 'playwright-core';
+import { createDashboardHandler } from '../../src/core/dashboard/handler.ts';
+import { ALL_FEATURES } from '../../src/core/dashboard/view-context.ts';
+import { serveAsset } from '../../src/middleware/dashboard/serve-asset.ts';
+import { dashboardViews } from '../../src/views/index.ts';
+import { launchBrowser, paintedPixelsPerChart, screenshot, watchForTrouble } from '../support/browser.ts';
+import { fixedSource, HOSTILE } from '../support/fixed-source.ts';
+
+setDefaultTimeout(30_000);
+
+let browser: Browser;
+let server: ReturnType<typeof Bun.serve>;
+let base: string;
+const fixture = fixedSource(Date.now());
+let requestsShown = 1234;
+
+beforeAll(async () => {
+  const source = { ...fixture.source, summary: async (app: string, w: { from: number; to: number }) => ({ ...(await fixture.source.summary(app, w)), requests: requestsShown }) };
+  const handler = createDashboardHandler({
+    path: '/performance', title: 'Shop performance', refreshInterval: 1000, features: ALL_FEATURES,
+    authentication: { username: 'admin', password: 's3cret', apiKey: 'key-123' },
+    source, views: dashboardViews, assetsPath: '/performance/assets', serveAsset,
+  });
+  server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (req, srv) => (await handler(req, srv.requestIP(req)?.address ?? '?')) ?? new Response('not found', { status: 404 }) });
+  base = `http://127.0.0.1:${server.port}`;
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.stop(true);
+});
+
+describe('dashboard in Chromium', () => {
+  test('API-key login, charts drawn, hostile data shown as text, live refresh, no CSP violation', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const trouble = watchForTrouble(page);
+    const first = await page.goto(`${base}/performance`);
+    expect(first!.status()).toBe(401);
+    await page.fill('input[name="apiKey"]', 'key-123');
+    await Promise.all([page.waitForURL(`${base}/performance`), page.click('button[type="submit"]')]);
+    trouble.problems.length = 0; // the 401 of the sign-in page itself is logged as a failed load
+    await page.waitForSelector('.chart-canvas[data-drawn="true"] canvas');
+    await page.waitForFunction(() => document.querySelectorAll('.chart-canvas[data-drawn="true"]').length >= 5);
+    const painted = await paintedPixelsPerChart(page);
+    expect(painted.length).toBeGreaterThanOrEqual(5);
+    for (const count of painted) expect(count).toBeGreaterThan(100);
+
+    // The hostile strings are on the page as text, and nothing they carry ran.
+    await expect(page.getByText(HOSTILE.path, { exact: true }).first().isVisible()).resolves.toBe(true);
+    expect(await page.locator('img[src="x"], svg[onload]').count()).toBe(0);
+
+    // New data shows without a reload.
+    await expect(page.locator('[data-metric="rps"] .hint').textContent()).resolves.toContain('1234 requests');
+    requestsShown = 4321;
+    await page.waitForFunction(() => document.querySelector('[data-metric="rps"] .hint')?.textContent?.includes('4321'), undefined, { timeout: 5000 });
+
+    await screenshot(page, 'dashboard-main.png');
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+
+  test('resolving an alert from the page works (the form carries the CSRF token)', async () => {
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: 's3cret' } });
+    const page = await context.newPage();
+    const trouble = watchForTrouble(page);
+    // Basic auth is one link away from the login form: /login/basic challenges, then goes home.
+    const signedIn = await page.goto(`${base}/performance/login/basic`);
+    expect(signedIn!.status()).toBe(200);
+    expect(page.url()).toBe(`${base}/performance`);
+    const alert = page.locator('li.alert[data-alert-id="a1"]');
+    await expect(alert.getAttribute('class')).resolves.toContain('firing');
+    await alert.locator('button[type="submit"]').click();
+    await page.waitForFunction(() => document.querySelector('li.alert[data-alert-id="a1"]')?.classList.contains('resolved'), undefined, { timeout: 5000 });
+    expect(fixture.source.resolved).toContain('a1');
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+
+  test('the waterfall shows the spans of a trace and their hostile tags as text', async () => {
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: 's3cret' } });
+    const page = await context.newPage();
+    const trouble = watchForTrouble(page);
+    await page.goto(`${base}/performance/login/basic`);
+    await Promise.all([page.waitForURL(/\/traces\//), page.locator('#traces a').first().click()]);
+    expect(await page.locator('li.span').count()).toBe(2);
+    await page.locator('li.span summary').first().click();
+    await expect(page.getByText(HOSTILE.tag, { exact: true }).first().isVisible()).resolves.toBe(true);
+    await expect(page.getByText(HOSTILE.userAgent, { exact: true }).first().isVisible()).resolves.toBe(true);
+    await screenshot(page, 'dashboard-trace.png');
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+
+  test('wrong basic-auth credentials get 401', async () => {
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: 'wrong' } });
+    const page = await context.newPage();
+    expect((await page.goto(`${base}/performance/login/basic`))!.status()).toBe(401);
+    await context.close();
+  });
+
+  test('usable on a phone: no horizontal page scroll at 390 px', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, httpCredentials: { username: 'admin', password: 's3cret' } });
+    const page = await context.newPage();
+    await page.goto(`${base}/performance/login/basic`);
+    await page.waitForSelector('.chart-canvas[data-drawn="true"] canvas');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await context.close();
+  });
+});
