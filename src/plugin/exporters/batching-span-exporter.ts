@@ -169,13 +169,20 @@ export class BatchingSpanExporter implements SpanExporter {
   #run(): Promise<void> {
     this.#running ??= this.#sendWhileDue().finally(() => {
       this.#running = undefined;
-      this.#armDelay();
+      // Work may have become due after the loop's last check but before this ran (a flush()
+      // called by code resumed from the last batch's settle): start again rather than wait.
+      if (this.#hasDueWork()) void this.#run();
+      else this.#armDelay();
     });
     return this.#running;
   }
 
+  #hasDueWork(): boolean {
+    return this.#queue.length >= this.#batchSize || (this.#queue.length > 0 && this.#head < this.#dueUpTo);
+  }
+
   async #sendWhileDue(): Promise<void> {
-    while (this.#queue.length >= this.#batchSize || (this.#queue.length > 0 && this.#head < this.#dueUpTo)) {
+    while (this.#hasDueWork()) {
       const batch = this.#queue.splice(0, this.#batchSize);
       this.#head += batch.length;
       this.#inFlight = batch.length;
