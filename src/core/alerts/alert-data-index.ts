@@ -1,0 +1,140 @@
+// One tick's data, indexed once: rules that share a window or a route filter share the merging
+// work (per-minute aggregates and per-window aggregates are memoised), and base64 sketches are
+// decoded only when a percentile rule reads them.
+import { QuantileSketch } from '../sketch.ts';
+import type { AlertCell, AlertData, AlertProfile, AlertSample } from './alert-data.ts';
+
+/** Counts over a set of cells; the merged latency sketch on demand. */
+export interface RequestAggregate {
+  readonly count: number;
+  readonly errors: number;
+  readonly durationSum: number;
+  sketch(): QuantileSketch;
+}
+
+class Aggregate implements RequestAggregate {
+  count = 0;
+  errors = 0;
+  durationSum = 0;
+  private merged: QuantileSketch | undefined;
+
+  constructor(private readonly parts: () => Iterable<QuantileSketch>) {}
+
+  sketch(): QuantileSketch {
+    if (this.merged === undefined) {
+      this.merged = new QuantileSketch();
+      for (const part of this.parts()) this.merged.merge(part);
+    }
+    return this.merged;
+  }
+}
+
+const ANY = '*';
+
+function lowerBound<T>(items: readonly T[], key: (item: T) => number, value: number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key(items[mid]!) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class AlertDataIndex {
+  /** Distinct cell start times, ascending. */
+  private readonly minutes: number[];
+  private readonly byMinute = new Map<number, Map<string, AlertCell[]>>();
+  private readonly minuteAggregates = new Map<string, Aggregate>();
+  private readonly windowAggregates = new Map<string, Aggregate>();
+  private readonly decoded = new Map<AlertCell, QuantileSketch>();
+  private readonly profilesByTime: AlertProfile[];
+  private readonly samplesByTime: AlertSample[];
+  readonly lastSeen: Readonly<Record<string, number>>;
+
+  constructor(data: AlertData) {
+    for (const cell of data.cells) {
+      let routes = this.byMinute.get(cell.minute);
+      if (routes === undefined) this.byMinute.set(cell.minute, (routes = new Map()));
+      const list = routes.get(cell.route);
+      if (list === undefined) routes.set(cell.route, [cell]);
+      else list.push(cell);
+    }
+    this.minutes = [...this.byMinute.keys()].sort((a, b) => a - b);
+    this.profilesByTime = [...data.profiles].sort((a, b) => a.timestamp - b.timestamp);
+    this.samplesByTime = [...data.samples].sort((a, b) => a.timestamp - b.timestamp);
+    this.lastSeen = data.lastSeen;
+  }
+
+  /** Requests in cells starting within [start, end], optionally one route and/or method. */
+  requests(start: number, end: number, route?: string, method?: string): RequestAggregate {
+    const key = `${start} ${end} ${method ?? ANY} ${route ?? ANY}`;
+    let aggregate = this.windowAggregates.get(key);
+    if (aggregate !== undefined) return aggregate;
+    const parts: Aggregate[] = [];
+    for (let i = lowerBound(this.minutes, (m) => m, start); i < this.minutes.length && this.minutes[i]! <= end; i++) {
+      const part = this.minute(this.minutes[i]!, route, method);
+      if (part.count > 0) parts.push(part);
+    }
+    aggregate = new Aggregate(() => parts.map((part) => part.sketch()));
+    for (const part of parts) {
+      aggregate.count += part.count;
+      aggregate.errors += part.errors;
+      aggregate.durationSum += part.durationSum;
+    }
+    this.windowAggregates.set(key, aggregate);
+    return aggregate;
+  }
+
+  /** Profiles with timestamp within [start, end], oldest first. */
+  profiles(start: number, end: number): AlertProfile[] {
+    const from = lowerBound(this.profilesByTime, (p) => p.timestamp, start);
+    const to = lowerBound(this.profilesByTime, (p) => p.timestamp, end + 1);
+    return this.profilesByTime.slice(from, to);
+  }
+
+  /** Samples with timestamp within [start, end], oldest first; `route` matches the template, else the raw path. */
+  samples(start: number, end: number, route?: string, method?: string): AlertSample[] {
+    const from = lowerBound(this.samplesByTime, (s) => s.timestamp, start);
+    const to = lowerBound(this.samplesByTime, (s) => s.timestamp, end + 1);
+    const out: AlertSample[] = [];
+    for (let i = from; i < to; i++) {
+      const sample = this.samplesByTime[i]!;
+      if (route !== undefined && (sample.route ?? sample.path) !== route) continue;
+      if (method !== undefined && sample.method !== method) continue;
+      out.push(sample);
+    }
+    return out;
+  }
+
+  private minute(minute: number, route: string | undefined, method: string | undefined): Aggregate {
+    const key = `${minute} ${method ?? ANY} ${route ?? ANY}`;
+    let aggregate = this.minuteAggregates.get(key);
+    if (aggregate !== undefined) return aggregate;
+    const routes = this.byMinute.get(minute)!;
+    const cells: AlertCell[] = [];
+    const candidates = route === undefined ? routes.values() : [routes.get(route) ?? []];
+    for (const list of candidates) {
+      for (const cell of list) if (method === undefined || cell.method === method) cells.push(cell);
+    }
+    aggregate = new Aggregate(() => cells.map((cell) => this.sketchOf(cell)));
+    for (const cell of cells) {
+      aggregate.count += cell.count;
+      aggregate.errors += cell.errors;
+      aggregate.durationSum += cell.durationSum;
+    }
+    this.minuteAggregates.set(key, aggregate);
+    return aggregate;
+  }
+
+  private sketchOf(cell: AlertCell): QuantileSketch {
+    if (typeof cell.sketch !== 'string') return cell.sketch;
+    let sketch = this.decoded.get(cell);
+    if (sketch === undefined) {
+      sketch = QuantileSketch.fromBase64(cell.sketch);
+      this.decoded.set(cell, sketch);
+    }
+    return sketch;
+  }
+}

@@ -1,0 +1,90 @@
+// Evaluates rules over one tick's data: pure functions from (rules, data, previous states, now) to
+// (next states, notifications). A rule that throws goes to `error`; the others still run.
+import { windowStart, type AlertData } from './alert-data.ts';
+import { AlertDataIndex } from './alert-data-index.ts';
+import { computeMetricValue } from './metric-value.ts';
+import type { AlertNotification, NotificationContext } from './notification.ts';
+import type { RuleState } from './rule-state.ts';
+import { compare, resolveRule, type AlertRule, type ResolvedRule } from './rule.ts';
+import { retireRule, stepRule, type RuleOutcome, type Transition } from './step-rule.ts';
+
+const MAX_ERROR_LENGTH = 500;
+
+/**
+ * One rule, one evaluation. A disabled rule closes its open alert (resolved, "rule disabled").
+ *
+ * @example
+ * const { state, notifications } = evaluateRule(rule, data, previous, Date.now(), { app: 'shop' });
+ */
+export function evaluateRule(rule: AlertRule, data: AlertData | AlertDataIndex, prev: RuleState | undefined, now: number, context: NotificationContext = {}): Transition {
+  const resolved = resolveRule(rule);
+  if (!resolved.enabled) return retireRule(resolved, prev, now, 'rule disabled', context);
+  if (prev?.lastEvaluatedAt !== undefined && now <= prev.lastEvaluatedAt) return { state: prev, notifications: [] };
+  const index = data instanceof AlertDataIndex ? data : new AlertDataIndex(data);
+  return stepRule(resolved, prev, readOutcome(resolved, index, now), now, context);
+}
+
+export interface Evaluation {
+  /** The next state of every rule given, by rule id. */
+  states: Record<string, RuleState>;
+  /** In rule order; send each to the channels whose filters accept it. */
+  notifications: AlertNotification[];
+}
+
+/**
+ * Every rule over the same data (indexed once, so rules sharing a window share the work).
+ *
+ * @example
+ * const data = { cells, profiles, samples, lastSeen };
+ * const { states, notifications } = evaluateRules(rules, data, savedStates, scheduledTime, { app: 'shop' });
+ */
+export function evaluateRules(
+  rules: readonly AlertRule[],
+  data: AlertData | AlertDataIndex,
+  states: Readonly<Record<string, RuleState>>,
+  now: number,
+  context: NotificationContext = {},
+): Evaluation {
+  const index = data instanceof AlertDataIndex ? data : new AlertDataIndex(data);
+  const next: Record<string, RuleState> = {};
+  const notifications: AlertNotification[] = [];
+  for (const rule of rules) {
+    const prev = states[rule.id];
+    let transition: Transition;
+    try {
+      transition = evaluateRule(rule, index, prev, now, context);
+    } catch (error) {
+      // Only a malformed rule gets here (evaluator errors are caught in readOutcome); it must not stop the others.
+      transition = stepRule(resolveRule(rule), prev, { error: errorMessage(error) }, now, context);
+    }
+    next[rule.id] = transition.state;
+    notifications.push(...transition.notifications);
+  }
+  return { states: next, notifications };
+}
+
+function readOutcome(rule: ResolvedRule, index: AlertDataIndex, now: number): RuleOutcome {
+  try {
+    if (rule.metric === 'custom') return customOutcome(rule, index, now);
+    const { value } = computeMetricValue(rule, index, now);
+    if (value === null || !Number.isFinite(value)) return { value: null, met: null };
+    return { value, met: compare(rule.condition, value, rule.threshold) };
+  } catch (error) {
+    return { error: errorMessage(error) };
+  }
+}
+
+function customOutcome(rule: ResolvedRule, index: AlertDataIndex, now: number): RuleOutcome {
+  if (typeof rule.customEvaluator !== 'function') return { error: 'metric custom needs a customEvaluator function' };
+  const result: unknown = rule.customEvaluator(index.samples(windowStart(now, rule.duration), now, rule.route, rule.method));
+  if (result === null || result === undefined) return { value: null, met: null };
+  if (typeof result === 'boolean') return { value: result ? 1 : 0, met: result };
+  if (typeof result === 'number' && Number.isFinite(result)) return { value: result, met: compare(rule.condition, result, rule.threshold) };
+  const what = typeof (result as { then?: unknown })?.then === 'function' ? 'a Promise (evaluators must be synchronous)' : `${typeof result} ${String(result)}`;
+  return { error: `customEvaluator returned ${what}; expected a boolean, a finite number, or null for no data` };
+}
+
+function errorMessage(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : `thrown: ${String(error)}`;
+  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
+}

@@ -1,0 +1,50 @@
+// Email content for a notification: a one-line subject, a plain-text body and an HTML body in
+// which every value is escaped. The transport (SMTP in-process, send_email at the edge) is the host's.
+import type { AlertNotification } from '../notification.ts';
+import { escapeHtml, oneLine, safeLink } from './escape.ts';
+import { notificationFacts, stateTitle, type PayloadOptions } from './facts.ts';
+
+export interface EmailContent {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const SUBJECT_MAX = 200;
+const COLOUR = { critical: '#b42318', warning: '#b54708', info: '#175cd3', resolved: '#067647' } as const;
+
+/**
+ * @example
+ * const { subject, text, html } = emailContent(notification, { dashboardUrl });
+ * await transport.sendMail({ from, to, subject, text, html });
+ */
+export function emailContent(n: AlertNotification, options: PayloadOptions = {}): EmailContent {
+  const subject = oneLine(`[${stateTitle(n)}] [${n.severity}] ${n.ruleName}${n.app ? ` (${n.app})` : ''}`, SUBJECT_MAX);
+  const facts = notificationFacts(n);
+  const link = safeLink(options.dashboardUrl);
+  const width = Math.max(...facts.map((f) => f.label.length));
+  const text = [
+    n.message,
+    '',
+    ...facts.map((f) => `${`${f.label}:`.padEnd(width + 2)}${f.value}`),
+    ...(link ? ['', `Dashboard: ${link}`] : []),
+    '',
+    '-- ',
+    'Sent by bun-apm alerting.',
+    '',
+  ].join('\n');
+  const colour = n.state === 'resolved' ? COLOUR.resolved : COLOUR[n.severity];
+  const rows = facts
+    .map((f) => `<tr><th align="left" style="padding:2px 12px 2px 0">${escapeHtml(f.label)}</th><td style="padding:2px 0">${escapeHtml(f.value)}</td></tr>`)
+    .join('');
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif;font-size:14px;color:#101828">',
+    `<p style="font-weight:bold;color:${colour}">${escapeHtml(stateTitle(n))}: ${escapeHtml(n.ruleName)}</p>`,
+    `<p>${escapeHtml(n.message)}</p>`,
+    `<table cellspacing="0" cellpadding="0">${rows}</table>`,
+    link ? `<p><a href="${escapeHtml(link)}">Open the dashboard</a></p>` : '',
+    '<p style="color:#667085;font-size:12px">Sent by bun-apm alerting.</p>',
+    '</body></html>',
+  ].join('');
+  return { subject, text, html };
+}

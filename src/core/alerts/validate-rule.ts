@@ -1,0 +1,134 @@
+// Validates alert rules from code or from the API, naming the field of every problem.
+import {
+  ALERT_CONDITIONS, ALERT_METRICS, ALERT_SEVERITIES, NO_DATA_POLICIES, isGaugeMetric, isRequestMetric, type AlertRule,
+} from './rule.ts';
+
+/** `threshold: errorRate is a fraction: 0.05 means 5 %`. */
+export interface RuleProblem {
+  field: string;
+  message: string;
+}
+
+export type RuleValidation = { ok: true; rule: AlertRule } | { ok: false; problems: RuleProblem[] };
+
+export const RULE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const MAX_WINDOW_MS = 86_400_000;
+const MAX_DELAY_MS = 7 * 86_400_000;
+const TIME_FIELDS = ['cooldown', 'for', 'keepFiringFor', 'repeatInterval'] as const;
+const KNOWN_FIELDS = new Set<string>([
+  'id', 'name', 'enabled', 'metric', 'condition', 'threshold', 'duration', 'severity', 'cooldown', 'customEvaluator',
+  'route', 'method', 'instance', 'for', 'keepFiringFor', 'repeatInterval', 'notifyOnResolve', 'noData', 'minRequests', 'description',
+]);
+
+export class AlertRuleError extends Error {
+  constructor(readonly problems: RuleProblem[], ruleId?: unknown) {
+    const which = typeof ruleId === 'string' && ruleId ? `alert rule '${ruleId}'` : 'alert rule';
+    super(`${which}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+    this.name = 'AlertRuleError';
+  }
+}
+
+/**
+ * Checks a rule (untrusted JSON or a literal in code). Returns a copy holding the known fields
+ * only, or every problem found.
+ *
+ * @example
+ * const result = validateRule(await request.json());
+ * if (!result.ok) return Response.json({ error: { code: 'invalid_rule', problems: result.problems } }, { status: 400 });
+ */
+export function validateRule(input: unknown): RuleValidation {
+  const problems: RuleProblem[] = [];
+  const add = (field: string, message: string) => problems.push({ field, message });
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, problems: [{ field: '(rule)', message: 'expected an object' }] };
+  }
+  const r = input as Record<string, unknown>;
+  for (const key of Object.keys(r)) if (!KNOWN_FIELDS.has(key)) add(key, 'unknown field');
+
+  if (typeof r.id !== 'string' || !RULE_ID_PATTERN.test(r.id)) add('id', 'expected 1..64 of A-Z a-z 0-9 . _ : - starting with a letter or digit');
+  if (typeof r.name !== 'string' || r.name.trim() === '' || r.name.length > 128) add('name', 'expected a non-empty string of at most 128 characters');
+  if (r.enabled !== undefined && typeof r.enabled !== 'boolean') add('enabled', 'expected true or false');
+  if (!oneOf(r.metric, ALERT_METRICS)) add('metric', `expected one of ${ALERT_METRICS.join(', ')}`);
+  if (!oneOf(r.condition, ALERT_CONDITIONS)) add('condition', `expected one of ${ALERT_CONDITIONS.join(', ')}`);
+  if (!oneOf(r.severity, ALERT_SEVERITIES)) add('severity', `expected one of ${ALERT_SEVERITIES.join(', ')}`);
+  if (r.noData !== undefined && !oneOf(r.noData, NO_DATA_POLICIES)) add('noData', `expected one of ${NO_DATA_POLICIES.join(', ')}`);
+  if (r.notifyOnResolve !== undefined && typeof r.notifyOnResolve !== 'boolean') add('notifyOnResolve', 'expected true or false');
+  if (r.description !== undefined && (typeof r.description !== 'string' || r.description.length > 1024)) add('description', 'expected a string of at most 1024 characters');
+
+  checkThreshold(r, add);
+  if (r.duration !== undefined && !(isMs(r.duration) && r.duration >= 1000 && r.duration <= MAX_WINDOW_MS)) {
+    add('duration', `expected the evaluation window in ms, 1000..${MAX_WINDOW_MS} (24 h)`);
+  }
+  for (const field of TIME_FIELDS) {
+    if (r[field] !== undefined && !(isMs(r[field]) && r[field] <= MAX_DELAY_MS)) add(field, `expected ms, 0..${MAX_DELAY_MS} (7 days)`);
+  }
+  checkScope(r, add);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, rule: copyKnown(r) };
+}
+
+/** validateRule that throws an AlertRuleError (for rules written in code: the mistake shows at startup). */
+export function assertValidRule(input: unknown): AlertRule {
+  const result = validateRule(input);
+  if (!result.ok) throw new AlertRuleError(result.problems, (input as { id?: unknown } | null)?.id);
+  return result.rule;
+}
+
+/** Applies a partial update to a rule and validates the result; the id cannot change. */
+export function validateRuleUpdate(rule: AlertRule, updates: unknown): RuleValidation {
+  if (typeof updates !== 'object' || updates === null || Array.isArray(updates)) {
+    return { ok: false, problems: [{ field: '(updates)', message: 'expected an object' }] };
+  }
+  const patch = updates as Record<string, unknown>;
+  if (patch.id !== undefined && patch.id !== rule.id) return { ok: false, problems: [{ field: 'id', message: 'cannot be changed; remove the rule and add a new one' }] };
+  return validateRule({ ...rule, ...patch });
+}
+
+type Add = (field: string, message: string) => void;
+
+function checkThreshold(r: Record<string, unknown>, add: Add): void {
+  const t = r.threshold;
+  if (typeof t !== 'number' || !Number.isFinite(t)) return add('threshold', 'expected a finite number');
+  if (r.metric === 'errorRate' && !(t >= 0 && t <= 1)) return add('threshold', 'errorRate is a fraction 0..1: 0.05 means 5 %');
+  if (r.metric !== 'custom' && t < 0) return add('threshold', 'expected a number ≥ 0');
+  if (r.metric === 'heartbeat' && !(r.condition === 'gt' || r.condition === 'gte')) {
+    add('condition', 'a heartbeat rule fires when the silence (ms) is gt or gte its threshold');
+  }
+}
+
+function checkScope(r: Record<string, unknown>, add: Add): void {
+  const metric = r.metric;
+  const perRequest = metric === 'custom' || (typeof metric === 'string' && oneOf(metric, ALERT_METRICS) && isRequestMetric(metric));
+  const perInstance = metric === 'heartbeat' || (typeof metric === 'string' && oneOf(metric, ALERT_METRICS) && isGaugeMetric(metric));
+  if (r.route !== undefined) {
+    if (typeof r.route !== 'string' || !r.route.startsWith('/') || r.route.length > 256) add('route', 'expected a route template starting with / (at most 256 characters)');
+    else if (!perRequest) add('route', `only request metrics and custom rules can be filtered by route, not ${String(metric)}`);
+  }
+  if (r.method !== undefined) {
+    if (typeof r.method !== 'string' || !/^[A-Z]{1,16}$/.test(r.method)) add('method', 'expected an HTTP method in capitals, such as GET');
+    else if (!perRequest) add('method', `only request metrics and custom rules can be filtered by method, not ${String(metric)}`);
+  }
+  if (r.instance !== undefined) {
+    if (typeof r.instance !== 'string' || r.instance === '' || r.instance.length > 128) add('instance', 'expected a non-empty string of at most 128 characters');
+    else if (!perInstance) add('instance', 'only memoryUsage, cpuUsage, eventLoopLag and heartbeat rules can name an instance');
+  }
+  if (metric === 'custom' && typeof r.customEvaluator !== 'function') add('customEvaluator', "required for metric 'custom': a function (metrics) => boolean | number");
+  if (metric !== 'custom' && r.customEvaluator !== undefined) add('customEvaluator', "only used with metric 'custom'");
+  if (r.minRequests !== undefined) {
+    if (!(typeof r.minRequests === 'number' && Number.isInteger(r.minRequests) && r.minRequests >= 1)) add('minRequests', 'expected an integer ≥ 1');
+    else if (!['responseTime', 'p50', 'p95', 'p99', 'errorRate'].includes(String(metric))) add('minRequests', 'only used with responseTime, p50, p95, p99 and errorRate');
+  }
+}
+
+function oneOf<T extends string>(value: unknown, options: readonly T[]): value is T {
+  return typeof value === 'string' && (options as readonly string[]).includes(value);
+}
+
+function isMs(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function copyKnown(r: Record<string, unknown>): AlertRule {
+  const out: Record<string, unknown> = {};
+  for (const key of KNOWN_FIELDS) if (r[key] !== undefined) out[key] = r[key];
+  return out as unknown as AlertRule;
+}
