@@ -12,7 +12,7 @@ export interface BatchingOptions {
   maxExportBatchSize?: number;
   /** Longest a span waits before a partial batch is sent, ms (default 5000). */
   scheduledDelayMs?: number;
-  /** Where warnings go (default console.warn). Never receives header values. */
+  /** Where warnings go, unprefixed (default: console.warn with a `bun-apm: ` prefix). Never receives header values. */
   log?: (message: string) => void;
 }
 
@@ -65,7 +65,7 @@ export class BatchingSpanExporter implements SpanExporter {
     this.#maxQueueSize = options.maxQueueSize ?? BATCHING_DEFAULTS.maxQueueSize;
     this.#batchSize = Math.min(options.maxExportBatchSize ?? BATCHING_DEFAULTS.maxExportBatchSize, this.#maxQueueSize);
     this.#delayMs = options.scheduledDelayMs ?? BATCHING_DEFAULTS.scheduledDelayMs;
-    this.#log = options.log ?? ((message) => console.warn(message));
+    this.#log = options.log ?? ((message) => console.warn(`bun-apm: ${message}`));
   }
 
   get dropped(): number {
@@ -220,7 +220,7 @@ export class BatchingSpanExporter implements SpanExporter {
 
   #warn(message: string): void {
     try {
-      this.#log(`[bun-apm] ${message}`);
+      this.#log(message);
     } catch {
       // A broken logger must not break the exporter.
     }

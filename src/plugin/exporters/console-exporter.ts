@@ -7,12 +7,12 @@ export interface ConsoleExporterOptions extends BatchingOptions {
   write?: (line: string) => void;
 }
 
-/** `[bun-apm] span GET /users/:id server 12.3 ms ok trace=… span=… parent=… {"http.method":"GET"}` */
+/** `bun-apm: span GET /users/:id server 12.3 ms ok trace=… span=… parent=… {"http.method":"GET"}` */
 export function formatSpanLine(span: Span): string {
   const status = span.status === 'error' && span.error ? `error (${span.error})` : span.status;
   const parent = span.parentSpanId ? ` parent=${span.parentSpanId}` : '';
   const logs = span.logs.length > 0 ? ` logs=${JSON.stringify(span.logs)}` : '';
-  return `[bun-apm] span ${span.name} ${span.kind} ${span.duration.toFixed(1)} ms ${status} trace=${span.traceId} span=${span.spanId}${parent} ${JSON.stringify(span.tags)}${logs}`;
+  return `bun-apm: span ${span.name} ${span.kind} ${span.duration.toFixed(1)} ms ${status} trace=${span.traceId} span=${span.spanId}${parent} ${JSON.stringify(span.tags)}${logs}`;
 }
 
 /**

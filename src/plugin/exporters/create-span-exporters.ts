@@ -18,7 +18,7 @@ export interface CreateSpanExportersOptions {
   edge?: () => SpanExporter;
   /** Where JAEGER_ENDPOINT and ZIPKIN_ENDPOINT are read (default process.env). */
   env?: Record<string, string | undefined>;
-  /** Where exporter warnings go (default console.warn). */
+  /** Where exporter warnings go, unprefixed (default: console.warn with a `bun-apm: ` prefix). */
   log?: (message: string) => void;
 }
 

@@ -101,6 +101,19 @@ for (const kind of HTTP_EXPORTER_KINDS) {
       expect(logs.filter((m) => m.includes('dropped:'))).toHaveLength(1);
     });
 
+    test('delivery warnings show no credentials from the endpoint URL', async () => {
+      const logs: string[] = [];
+      const closed = new URL(await closedPortUrl());
+      const endpoint = `http://user:s3cret@${closed.host}/?api_key=s3cret`;
+      const exporter = kind.create({ endpoint, serviceName: 'checkout', retry: { ...FAST_RETRY, maxAttempts: 1 }, log: (m) => logs.push(m) });
+      exporter.export(makeSpans(1));
+      await exporter.flush();
+      expect(exporter.dropped).toBe(1);
+      expect(logs).toHaveLength(1);
+      expect(logs[0]).toContain(`http://${closed.host}${kind.path}`);
+      expect(logs[0]).not.toContain('s3cret');
+    });
+
     test('flush() delivers everything queued, in batches, each span once and in order', async () => {
       collector = startCollector();
       const exporter = kind.create({ endpoint: collector.url, serviceName: 'checkout', maxExportBatchSize: 100, scheduledDelayMs: 60_000 });

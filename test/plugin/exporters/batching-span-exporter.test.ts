@@ -1,0 +1,222 @@
+// The buffering every exporter shares, driven with in-process deliver functions: when batches go,
+// one in flight, flush and shutdown, what is dropped and counted, and that nothing escapes.
+import { expect, test } from 'bun:test';
+import { BatchingSpanExporter, type DeliveryResult } from '../../../src/plugin/exporters/index.ts';
+import type { Span } from '../../../src/core/wire-format.ts';
+import { makeSpan, makeSpans } from './support/spans.ts';
+
+async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await Bun.sleep(2);
+  }
+}
+
+/** A deliver function that records batches and answers ok. */
+function recorder() {
+  const batches: Span[][] = [];
+  return { batches, deliver: async (batch: Span[]): Promise<DeliveryResult> => (batches.push(batch), { ok: true }) };
+}
+
+test('a full batch goes at once, but never on the caller’s stack', async () => {
+  const { batches, deliver } = recorder();
+  const exporter = new BatchingSpanExporter('t', deliver, { maxExportBatchSize: 10, scheduledDelayMs: 60_000 });
+  exporter.export(makeSpans(10));
+  expect(batches).toHaveLength(0);
+  await until(() => batches.length === 1);
+  expect(batches[0]).toHaveLength(10);
+});
+
+test('a partial batch waits for the scheduled delay', async () => {
+  const { batches, deliver } = recorder();
+  const exporter = new BatchingSpanExporter('t', deliver, { maxExportBatchSize: 10, scheduledDelayMs: 80 });
+  const started = performance.now();
+  exporter.export(makeSpans(3));
+  await until(() => batches.length === 1);
+  expect(performance.now() - started).toBeGreaterThanOrEqual(70);
+  expect(batches[0]).toHaveLength(3);
+});
+
+test('at most one export in flight', async () => {
+  let inFlight = 0;
+  let most = 0;
+  let sent = 0;
+  const exporter = new BatchingSpanExporter(
+    't',
+    async (batch) => {
+      most = Math.max(most, ++inFlight);
+      await Bun.sleep(5);
+      inFlight--;
+      sent += batch.length;
+      return { ok: true };
+    },
+    { maxExportBatchSize: 10, maxQueueSize: 1000 },
+  );
+  for (let i = 0; i < 20; i++) exporter.export(makeSpans(5));
+  await exporter.flush();
+  expect(sent).toBe(100);
+  expect(most).toBe(1);
+});
+
+test('flush() waits for the batch in flight; with nothing pending it resolves at once', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let finished = false;
+  const exporter = new BatchingSpanExporter('t', async () => {
+    await gate;
+    finished = true;
+    return { ok: true };
+  }, { maxExportBatchSize: 2 });
+  await exporter.flush();
+  exporter.export(makeSpans(2));
+  const flushed = exporter.flush();
+  await Bun.sleep(10);
+  expect(finished).toBe(false);
+  release();
+  await flushed;
+  expect(finished).toBe(true);
+  expect(exporter.delivered).toBe(2);
+});
+
+test('flush() ends even while spans keep arriving: it waits only for what was queued before it', async () => {
+  const { batches, deliver } = recorder();
+  const exporter = new BatchingSpanExporter('t', deliver, { maxExportBatchSize: 10, maxQueueSize: 100_000 });
+  exporter.export(makeSpans(25));
+  let producing = true;
+  const producer = (async () => {
+    while (producing) {
+      exporter.export(makeSpans(10));
+      await Bun.sleep(0);
+    }
+  })();
+  await exporter.flush();
+  producing = false;
+  await producer;
+  expect(batches.flat().length).toBeGreaterThanOrEqual(25);
+});
+
+test('shutdown() flushes, runs once, and later spans are refused and counted', async () => {
+  const { batches, deliver } = recorder();
+  const logs: string[] = [];
+  const exporter = new BatchingSpanExporter('t', deliver, { scheduledDelayMs: 60_000, log: (m) => logs.push(m) });
+  exporter.export(makeSpans(3));
+  const first = exporter.shutdown();
+  expect(exporter.shutdown()).toBe(first);
+  await first;
+  expect(batches.flat()).toHaveLength(3);
+  exporter.export(makeSpans(4));
+  await exporter.flush();
+  expect(batches.flat()).toHaveLength(3);
+  expect(exporter.dropped).toBe(4);
+  expect(logs).toEqual(['exporter t is shut down; 4 span(s) dropped']);
+});
+
+test('malformed spans are dropped and counted; the good ones in the same call still go', async () => {
+  const { batches, deliver } = recorder();
+  const logs: string[] = [];
+  const exporter = new BatchingSpanExporter('t', deliver, { log: (m) => logs.push(m) });
+  const good = makeSpan();
+  exporter.export([
+    makeSpan({ traceId: 'XYZ' }),
+    good,
+    makeSpan({ spanId: '00F067AA0BA902B7' }),
+    makeSpan({ startTime: Number.NaN }),
+    makeSpan({ logs: [{ timestamp: Number.POSITIVE_INFINITY, level: 'info', message: 'x' }] }),
+    null as unknown as Span,
+  ]);
+  await exporter.flush();
+  expect(batches).toEqual([[good]]);
+  expect(exporter.dropped).toBe(5);
+  expect(logs).toHaveLength(1);
+});
+
+test('a deliver function that throws or rejects never escapes: the batch is counted, the next one goes', async () => {
+  let calls = 0;
+  const logs: string[] = [];
+  const exporter = new BatchingSpanExporter('t', async (batch) => {
+    calls++;
+    if (calls === 1) throw new TypeError('encoder broke');
+    if (calls === 2) return Promise.reject(new Error('nope'));
+    return { ok: true };
+  }, { maxExportBatchSize: 2, log: (m) => logs.push(m) });
+  exporter.export(makeSpans(2));
+  await exporter.flush();
+  exporter.export(makeSpans(2));
+  await exporter.flush();
+  exporter.export(makeSpans(2));
+  await exporter.flush();
+  expect(exporter.dropped).toBe(4);
+  expect(exporter.delivered).toBe(2);
+  // One warning for the outage, not one per failed batch.
+  expect(logs).toEqual(['exporter t: 2 span(s) dropped: TypeError: encoder broke']);
+});
+
+test('after a success, the next failure is reported again', async () => {
+  const answers: DeliveryResult[] = [{ ok: false, reason: 'down' }, { ok: true }, { ok: false, reason: 'down again' }];
+  const logs: string[] = [];
+  const exporter = new BatchingSpanExporter('t', async () => answers.shift()!, { log: (m) => logs.push(m) });
+  for (let i = 0; i < 3; i++) {
+    exporter.export(makeSpans(1));
+    await exporter.flush();
+  }
+  expect(logs).toEqual(['exporter t: 1 span(s) dropped: down', 'exporter t: 1 span(s) dropped: down again']);
+});
+
+test('a logger that throws does not break exporting', async () => {
+  const exporter = new BatchingSpanExporter('t', async () => ({ ok: false, reason: 'down' }), {
+    log: () => {
+      throw new Error('logger broke');
+    },
+  });
+  exporter.export(makeSpans(1));
+  await exporter.flush();
+  expect(exporter.dropped).toBe(1);
+});
+
+test('memory stays bounded while the backend hangs: 200 000 spans through a 1 000-span queue', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let hanging = false;
+  const logs: string[] = [];
+  const exporter = new BatchingSpanExporter('t', async () => ((hanging = true), await gate, { ok: true }), {
+    maxQueueSize: 1000,
+    maxExportBatchSize: 100,
+    log: (m) => logs.push(m),
+  });
+  Bun.gc(true);
+  const before = process.memoryUsage().heapUsed;
+  exporter.export(makeSpans(1000));
+  await until(() => hanging); // one batch of 100 now hangs in flight; the rest must wait in the queue
+  for (let chunk = 1; chunk < 200; chunk++) {
+    // Fresh strings per span, so that keeping them would cost what real spans cost.
+    exporter.export(makeSpans(1000, { name: `GET /orders/${chunk}/${'x'.repeat(200)}`.slice(0, 220 + (chunk % 7)) }));
+  }
+  Bun.gc(true);
+  const grown = process.memoryUsage().heapUsed - before;
+  expect(exporter.queued).toBe(1000);
+  // Kept: the queue and the one batch in flight. 200 000 retained spans would be well over 50 MB.
+  expect(grown).toBeLessThan(15 * 1024 * 1024);
+  release();
+  await exporter.shutdown();
+  expect(exporter.delivered + exporter.dropped).toBe(200_000);
+  expect(exporter.delivered).toBe(1100);
+  expect(logs).toEqual(['exporter t: queue full (1000 spans), dropping the oldest; see .dropped']);
+});
+
+test('its timers never keep the process alive', async () => {
+  const script = `
+    import { BatchingSpanExporter } from '${new URL('../../../src/plugin/exporters/index.ts', import.meta.url).pathname}';
+    const exporter = new BatchingSpanExporter('t', async () => ({ ok: true }), { scheduledDelayMs: 60_000 });
+    exporter.export([{ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', name: 'x', kind: 'server', startTime: 1, duration: 1, status: 'ok', tags: {}, logs: [] }]);
+    console.log('queued', exporter.queued);
+  `;
+  const started = performance.now();
+  const child = Bun.spawn([process.execPath, '-e', script], { stdout: 'pipe', stderr: 'pipe' });
+  const timeout = setTimeout(() => child.kill(), 10_000);
+  const [code, out] = await Promise.all([child.exited, new Response(child.stdout).text()]);
+  clearTimeout(timeout);
+  expect(out.trim()).toBe('queued 1');
+  expect(code).toBe(0);
+  expect(performance.now() - started).toBeLessThan(10_000);
+});

@@ -1,0 +1,53 @@
+// The spec's `custom` exporter: batches of TraceSpan to customExporter(spans); whatever it does
+// wrong is logged and counted, never thrown into the app.
+import { expect, test } from 'bun:test';
+import { createCustomExporter, createSpanExporters, type TraceSpan } from '../../../src/plugin/exporters/index.ts';
+import { makeSpans } from './support/spans.ts';
+
+test('the spec example: customExporter receives the finished spans, batched', async () => {
+  const received: TraceSpan[][] = [];
+  const [exporter] = createSpanExporters([
+    {
+      type: 'custom',
+      customExporter: async (spans) => {
+        received.push(spans);
+      },
+    },
+  ]);
+  const spans = makeSpans(3);
+  exporter!.export(spans);
+  await exporter!.flush();
+  expect(received).toEqual([spans]);
+  expect(exporter!.name).toBe('custom');
+});
+
+test('a throwing, a rejecting and a never-settling customExporter: logged, counted, never thrown', async () => {
+  const behaviours = [
+    () => {
+      throw new Error('sync failure');
+    },
+    () => Promise.reject(new RangeError('async failure')),
+    () => new Promise<void>(() => {}),
+    () => undefined,
+  ];
+  let call = 0;
+  const logs: string[] = [];
+  const exporter = createCustomExporter({ customExporter: () => behaviours[call++]!(), exportTimeoutMs: 50, log: (m) => logs.push(m) });
+  for (let i = 0; i < 4; i++) {
+    exporter.export(makeSpans(2));
+    await exporter.flush();
+  }
+  expect(call).toBe(4);
+  expect(exporter.dropped).toBe(6);
+  expect(exporter.delivered).toBe(2);
+  // Failures in a row are one outage: one line, the first cause.
+  expect(logs).toEqual(['exporter custom: 2 span(s) dropped: customExporter threw Error: sync failure']);
+});
+
+test('a customExporter that never settles is reported as such', async () => {
+  const logs: string[] = [];
+  const exporter = createCustomExporter({ customExporter: () => new Promise<void>(() => {}), exportTimeoutMs: 30, log: (m) => logs.push(m) });
+  exporter.export(makeSpans(1));
+  await exporter.flush();
+  expect(logs).toEqual(['exporter custom: 1 span(s) dropped: customExporter did not settle within 30 ms']);
+});
