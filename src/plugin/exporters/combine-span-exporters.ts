@@ -17,7 +17,7 @@ export function combineSpanExporters(exporters: readonly SpanExporter[]): SpanEx
         try {
           exporter.export(spans);
         } catch {
-          // counted by nobody: a contract breach of that exporter, not a span the others lose
+          // That exporter broke its never-throw promise; the others still get the spans.
         }
       }
     },
