@@ -1,0 +1,90 @@
+import { describe, expect, test } from 'bun:test';
+import { AlertRuleError, assertValidRule, validateRule, validateRuleUpdate } from '../../../src/core/alerts/validate-rule.ts';
+import type { AlertRule } from '../../../src/core/alerts/rule.ts';
+
+const good: AlertRule = {
+  id: 'high-response-time', name: 'High Response Time', enabled: true, metric: 'responseTime', condition: 'gt',
+  threshold: 2000, duration: 60000, severity: 'warning', cooldown: 300000,
+};
+
+describe('validateRule', () => {
+  test("accepts the spec's rules and every extension", () => {
+    const rules: unknown[] = [
+      good,
+      { id: 'high-error-rate', name: 'High Error Rate', enabled: true, metric: 'errorRate', condition: 'gt', threshold: 0.1, duration: 120000, severity: 'critical' },
+      { id: 'memory-usage', name: 'High Memory Usage', enabled: true, metric: 'memoryUsage', condition: 'gt', threshold: 1024 * 1024 * 1024, severity: 'warning' },
+      { id: 'custom-rule', name: 'Custom', enabled: true, metric: 'custom', condition: 'gt', threshold: 0, severity: 'warning', customEvaluator: () => false },
+      { id: 'api:p99.v2', name: 'p99', metric: 'p99', condition: 'gte', threshold: 800, severity: 'info', route: '/api/:id', method: 'GET', for: 120000, keepFiringFor: 60000, repeatInterval: 3600000, noData: 'keep', notifyOnResolve: false, minRequests: 20, description: 'See the runbook' },
+      { id: 'silent', name: 'Silent', metric: 'heartbeat', condition: 'gt', threshold: 300000, severity: 'critical', instance: 'web-1' },
+    ];
+    for (const rule of rules) expect(validateRule(rule)).toMatchObject({ ok: true });
+  });
+
+  const bad: Array<[string, unknown, string[]]> = [
+    ['not an object', 'rule', ['(rule)']],
+    ['missing everything', {}, ['id', 'name', 'metric', 'condition', 'severity', 'threshold']],
+    ['id with a slash', { ...good, id: 'a/b' }, ['id']],
+    ['id too long', { ...good, id: 'x'.repeat(65) }, ['id']],
+    ['blank name', { ...good, name: '  ' }, ['name']],
+    ['enabled as a string', { ...good, enabled: 'yes' }, ['enabled']],
+    ['unknown metric', { ...good, metric: 'latency' }, ['metric']],
+    ['unknown condition', { ...good, condition: '>' }, ['condition']],
+    ['unknown severity', { ...good, severity: 'page' }, ['severity']],
+    ['threshold as a string', { ...good, threshold: '2000' }, ['threshold']],
+    ['threshold NaN', { ...good, threshold: NaN }, ['threshold']],
+    ['negative threshold', { ...good, threshold: -1 }, ['threshold']],
+    ['errorRate as a percentage', { ...good, metric: 'errorRate', threshold: 5 }, ['threshold']],
+    ['window under a second', { ...good, duration: 500 }, ['duration']],
+    ['window over a day', { ...good, duration: 2 * 86_400_000 }, ['duration']],
+    ['negative cooldown', { ...good, cooldown: -1 }, ['cooldown']],
+    ['for as text', { ...good, for: '5m' }, ['for']],
+    ['keepFiringFor infinite', { ...good, keepFiringFor: Infinity }, ['keepFiringFor']],
+    ['repeatInterval too long', { ...good, repeatInterval: 8 * 86_400_000 }, ['repeatInterval']],
+    ['unknown noData', { ...good, noData: 'nodata' }, ['noData']],
+    ['typo in a field name', { ...good, treshold: 1 }, ['treshold']],
+    ['custom without an evaluator', { ...good, metric: 'custom' }, ['customEvaluator']],
+    ['evaluator on a non-custom rule', { ...good, customEvaluator: () => true }, ['customEvaluator']],
+    ['route without a slash', { ...good, route: 'users' }, ['route']],
+    ['route on a gauge', { ...good, metric: 'memoryUsage', route: '/x' }, ['route']],
+    ['lowercase method', { ...good, method: 'get' }, ['method']],
+    ['method on heartbeat', { ...good, metric: 'heartbeat', method: 'GET' }, ['method']],
+    ['instance on a request metric', { ...good, instance: 'web-1' }, ['instance']],
+    ['heartbeat with lt', { ...good, metric: 'heartbeat', condition: 'lt' }, ['condition']],
+    ['minRequests zero', { ...good, minRequests: 0 }, ['minRequests']],
+    ['minRequests on requestRate', { ...good, metric: 'requestRate', minRequests: 5 }, ['minRequests']],
+    ['notifyOnResolve as a number', { ...good, notifyOnResolve: 1 }, ['notifyOnResolve']],
+  ];
+  for (const [name, input, fields] of bad) {
+    test(`rejects ${name}, naming ${fields.join(', ')}`, () => {
+      const result = validateRule(input);
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.problems.map((p) => p.field).sort()).toEqual([...fields].sort());
+    });
+  }
+
+  test('returns a copy with known fields only', () => {
+    const result = validateRule({ ...good });
+    expect(result.ok && result.rule).toEqual(good);
+    expect(result.ok && result.rule).not.toBe(good);
+  });
+});
+
+describe('assertValidRule and validateRuleUpdate', () => {
+  test('assertValidRule throws one error naming the rule and every field', () => {
+    let error: unknown;
+    try {
+      assertValidRule({ ...good, threshold: 'high', severity: 'loud' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AlertRuleError);
+    expect((error as Error).message).toBe("alert rule 'high-response-time': severity: expected one of info, warning, critical; threshold: expected a finite number");
+  });
+
+  test('an update is merged then validated; the id cannot change', () => {
+    expect(validateRuleUpdate(good, { threshold: 1500, severity: 'critical' })).toEqual({ ok: true, rule: { ...good, threshold: 1500, severity: 'critical' } });
+    expect(validateRuleUpdate(good, { threshold: -5 })).toMatchObject({ ok: false, problems: [{ field: 'threshold' }] });
+    expect(validateRuleUpdate(good, { id: 'other' })).toMatchObject({ ok: false, problems: [{ field: 'id' }] });
+    expect(validateRuleUpdate(good, null)).toMatchObject({ ok: false });
+  });
+});
