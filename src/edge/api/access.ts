@@ -1,0 +1,40 @@
+// Shared by the read endpoints: which app a request may read, and its time window.
+import { planWindow, type QueryWindow } from '../../core/query/window.ts';
+import { reader } from '../auth/authenticate.ts';
+import { APP_ID } from '../auth/key-ring.ts';
+import { badParameter, notFound } from '../http/errors.ts';
+import { intParam } from '../http/params.ts';
+import type { RouteContext } from '../http/router.ts';
+import { readSettings } from '../settings.ts';
+
+const HOUR = 3_600_000;
+
+/**
+ * The `:app` of the path when this key may read it. An app that doesn't exist and one the key
+ * may not read get the same 404, so a key learns nothing about other apps.
+ */
+export async function readableApp({ request, env, params }: RouteContext): Promise<string> {
+  const who = await reader(request, env);
+  const app = params.app ?? '';
+  if (!APP_ID.test(app) || !who.canRead(app)) throw notFound('no such app for this key');
+  return app;
+}
+
+/** `from`/`to`/`step` for rollup queries: aligned, with a resolution (see planWindow). */
+export function rollupWindow({ url, env }: RouteContext): QueryWindow {
+  const request = { from: intParam(url, 'from'), to: intParam(url, 'to'), step: intParam(url, 'step') };
+  try {
+    return planWindow(request, { now: Date.now(), minuteRetentionMs: readSettings(env).minuteRetentionMs });
+  } catch (error) {
+    if (error instanceof RangeError) throw badParameter(error.message);
+    throw error;
+  }
+}
+
+/** `from`/`to` for raw records, unaligned; default the last hour. */
+export function rawWindow({ url }: RouteContext): { from: number; to: number } {
+  const to = intParam(url, 'to') ?? Date.now();
+  const from = intParam(url, 'from') ?? to - HOUR;
+  if (from >= to) throw badParameter('from: expected from < to');
+  return { from, to };
+}

@@ -1,0 +1,55 @@
+// GET /api/v1/apps/:app/export.ndjson: every stored record of a window as newline-delimited JSON,
+// streamed page by page. The first line describes the export and the last one counts its lines,
+// so a reader can tell a complete export from a cut one.
+import { appStore } from '../app-stub.ts';
+import type { RouteContext } from '../http/router.ts';
+import { EXPORT_KINDS } from '../store/export-pages.ts';
+import { readableApp, rawWindow } from './access.ts';
+
+const PAGE_ROWS = 1_000;
+export const EXPORT_FORMAT_VERSION = 1;
+
+export async function handleExport(context: RouteContext): Promise<Response> {
+  const app = await readableApp(context);
+  const { from, to } = rawWindow(context);
+  const store = appStore(context.env, app);
+  const encoder = new TextEncoder();
+  let kind = 0;
+  let after = 0;
+  let lines = 0;
+  let started = false;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!started) {
+        started = true;
+        controller.enqueue(encoder.encode(`${JSON.stringify({ type: 'export', format: EXPORT_FORMAT_VERSION, app, from, to, kinds: EXPORT_KINDS })}\n`));
+        return;
+      }
+      // Empty pages are skipped within one pull, so every pull enqueues something or closes.
+      while (kind < EXPORT_KINDS.length) {
+        const page = await store.exportPage(EXPORT_KINDS[kind]!, from, to, after, PAGE_ROWS);
+        if (page.nextAfter === null) {
+          kind++;
+          after = 0;
+        } else {
+          after = page.nextAfter;
+        }
+        if (page.lines.length > 0) {
+          lines += page.lines.length;
+          controller.enqueue(encoder.encode(`${page.lines.join('\n')}\n`));
+          return;
+        }
+      }
+      controller.enqueue(encoder.encode(`${JSON.stringify({ type: 'end', records: lines })}\n`));
+      controller.close();
+    },
+  }, { highWaterMark: 0 });
+  return new Response(body, {
+    headers: {
+      'content-type': 'application/x-ndjson; charset=utf-8',
+      'content-disposition': `attachment; filename="${app}-${from}-${to}.ndjson"`,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    },
+  });
+}

@@ -1,0 +1,125 @@
+// The JSON export API under /api/v1 (read keys): apps, summary, timeseries, routes, samples,
+// traces, one trace, profiles, instances and status. Every time is in ms since the epoch.
+import { parseColumns } from '../../core/query/timeseries.ts';
+import { ROUTE_SORTS } from '../../core/query/routes.ts';
+import { LIMITS } from '../../core/wire-format.ts';
+import { appStore } from '../app-stub.ts';
+import { reader } from '../auth/authenticate.ts';
+import { badParameter, json, notFound } from '../http/errors.ts';
+import { booleanParam, enumParam, intParam, numberParam, textParam } from '../http/params.ts';
+import type { Route, RouteContext } from '../http/router.ts';
+import { readSettings } from '../settings.ts';
+import { callStore } from '../store-errors.ts';
+import { decodeCursor } from '../store/cursor.ts';
+import { rawWindow, readableApp, rollupWindow } from './access.ts';
+import { handleExport } from './export-ndjson.ts';
+
+const METHOD = /^[A-Z]{1,16}$/;
+const TRACE_ID = /^[0-9a-f]{32}$/;
+
+function filters(url: URL): { route?: string; method?: string } {
+  const route = textParam(url, 'route', LIMITS.routeLength);
+  const method = textParam(url, 'method', 16);
+  if (method !== undefined && !METHOD.test(method)) throw badParameter('method: expected an HTTP method in capitals');
+  return { ...(route !== undefined && { route }), ...(method !== undefined && { method }) };
+}
+
+function apdexThreshold(context: RouteContext): number {
+  return numberParam(context.url, 'apdexThreshold', { min: 1, max: 600_000 }) ?? readSettings(context.env).apdexThresholdMs;
+}
+
+function cursorParam(url: URL) {
+  const raw = url.searchParams.get('cursor');
+  if (raw === null || raw === '') return undefined;
+  const key = decodeCursor(raw);
+  if (key === null) throw badParameter('cursor: expected a cursor from a previous page');
+  return key;
+}
+
+/** `503` → [503, 503]; `5xx` → [500, 599]. */
+function statusParam(url: URL): [number, number] | undefined {
+  const raw = url.searchParams.get('status');
+  if (raw === null || raw === '') return undefined;
+  if (/^[1-5]xx$/i.test(raw)) return [Number(raw[0]) * 100, Number(raw[0]) * 100 + 99];
+  if (/^[1-5]\d\d$/.test(raw)) return [Number(raw), Number(raw)];
+  throw badParameter('status: expected a status code (503) or a class (5xx)');
+}
+
+/** Reads the app and calls its store; the handler body only says which method with what. */
+function appRoute(path: string, handler: (context: RouteContext, app: string) => Promise<unknown>): Route {
+  return {
+    method: 'GET',
+    path: `/api/v1/apps/:app${path}`,
+    handler: async (context) => {
+      const app = await readableApp(context);
+      return json(await callStore(app, () => handler(context, app)));
+    },
+  };
+}
+
+export const readRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/apps',
+    handler: async ({ request, env }) => json({ apps: (await reader(request, env)).apps }),
+  },
+  appRoute('/summary', (context, app) => appStore(context.env, app).summary({
+    app, window: rollupWindow(context), apdexThresholdMs: apdexThreshold(context), ...filters(context.url),
+  })),
+  appRoute('/timeseries', async (context, app) => {
+    const window = rollupWindow(context);
+    let columns;
+    try {
+      columns = parseColumns(context.url.searchParams.get('metric') ?? 'requests,errors,errorRate,p50,p95,p99');
+    } catch (error) {
+      throw badParameter((error as Error).message);
+    }
+    const series = await appStore(context.env, app).timeseries({ window, columns, apdexThresholdMs: apdexThreshold(context), ...filters(context.url) });
+    return { app, from: window.from, to: window.to, step: window.step, resolution: window.resolution, ...series };
+  }),
+  appRoute('/routes', async (context, app) => {
+    const window = rollupWindow(context);
+    const routes = await appStore(context.env, app).routes({
+      window,
+      apdexThresholdMs: apdexThreshold(context),
+      ...filters(context.url),
+      sort: enumParam(context.url, 'sort', ROUTE_SORTS),
+      order: enumParam(context.url, 'order', ['asc', 'desc'] as const),
+      limit: intParam(context.url, 'limit', { min: 1, max: 10_000 }),
+    });
+    return { app, from: window.from, to: window.to, routes };
+  }),
+  appRoute('/samples', (context, app) => appStore(context.env, app).samples({
+    ...rawWindow(context),
+    ...filters(context.url),
+    status: statusParam(context.url),
+    minDuration: numberParam(context.url, 'minDuration'),
+    limit: intParam(context.url, 'limit', { min: 1, max: 1_000 }) ?? 100,
+    after: cursorParam(context.url),
+  })),
+  appRoute('/traces', (context, app) => appStore(context.env, app).traces({
+    ...rawWindow(context),
+    route: textParam(context.url, 'route', LIMITS.routeLength),
+    minDuration: numberParam(context.url, 'minDuration'),
+    errorsOnly: booleanParam(context.url, 'errors'),
+    sort: enumParam(context.url, 'sort', ['recent', 'slowest'] as const) ?? 'recent',
+    limit: intParam(context.url, 'limit', { min: 1, max: 500 }) ?? 50,
+    after: cursorParam(context.url),
+  })),
+  appRoute('/traces/:traceId', async (context, app) => {
+    const traceId = context.params.traceId!;
+    if (!TRACE_ID.test(traceId)) throw badParameter('traceId: expected 32 lowercase hex characters');
+    const trace = await appStore(context.env, app).trace(traceId);
+    if (trace === null) throw notFound('no such trace (it may have passed retention)');
+    return trace;
+  }),
+  appRoute('/profiles', (context, app) => appStore(context.env, app).profiles({
+    ...rawWindow(context),
+    instance: textParam(context.url, 'instance', LIMITS.nameLength),
+    limit: intParam(context.url, 'limit', { min: 1, max: 10_000 }) ?? 1_000,
+    after: cursorParam(context.url),
+  })),
+  appRoute('/instances', async (context, app) => ({ instances: await appStore(context.env, app).instances() })),
+  appRoute('/status', async (context, app) => ({ app, ...(await appStore(context.env, app).status()) })),
+  { method: 'GET', path: '/api/v1/apps/:app/export.ndjson', handler: handleExport },
+];

@@ -1,0 +1,155 @@
+// AppStore: one Durable Object per app, holding its data in SQLite. Thin on purpose: each RPC
+// method calls a function of ./store with the storage interface, the settings and the time.
+import { DurableObject } from 'cloudflare:workers';
+import { routeTable, type RouteRow, type RouteSort } from '../core/query/routes.ts';
+import { summarise, type Summary } from '../core/query/summary.ts';
+import { timeseries, type Timeseries, type TimeseriesColumn } from '../core/query/timeseries.ts';
+import type { QueryWindow } from '../core/query/window.ts';
+import type { Batch } from '../core/wire-format.ts';
+import type { Env } from './env.ts';
+import { readSettings, type Settings } from './settings.ts';
+import { exportPage, type ExportKind, type ExportPage } from './store/export-pages.ts';
+import { eventsIn, ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
+import { InstanceGuard, listInstances, type InstanceRecord } from './store/instance-guard.ts';
+import { hasData, runMaintenance, type MaintenanceReport } from './store/maintenance.ts';
+import { setMeta } from './store/meta.ts';
+import { migrate } from './store/migrations.ts';
+import { listProfiles, type ProfileQuery, type ProfileRecord } from './store/profiles.ts';
+import { cellsForWindow, type CellFilter } from './store/queries.ts';
+import { TokenBucket } from './store/rate-limit.ts';
+import { RouteGuard } from './store/route-guard.ts';
+import { listSamples, type Page, type SampleQuery, type SampleRecord } from './store/samples.ts';
+import { durableObjectSql, type Sql } from './store/sql.ts';
+import { storeStatus, type StoreStatus } from './store/status.ts';
+import { getTrace, listTraces, type SpanRecord, type TraceQuery, type TraceSummary } from './store/traces.ts';
+
+export interface RollupQuery extends CellFilter {
+  window: QueryWindow;
+  apdexThresholdMs: number;
+}
+
+export class AppStore extends DurableObject<Env> {
+  protected readonly sql: Sql;
+  protected readonly settings: Settings;
+  private routeGuard!: RouteGuard;
+  private instanceGuard!: InstanceGuard;
+  private readonly limiter: TokenBucket | null;
+  private alarmArmed = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = durableObjectSql(ctx.storage);
+    this.settings = readSettings(env);
+    this.limiter = this.settings.ingestRateLimit > 0 ? new TokenBucket(this.settings.ingestRateLimit, Date.now()) : null;
+    void ctx.blockConcurrencyWhile(async () => {
+      migrate(this.sql);
+      this.loadGuards();
+    });
+  }
+
+  /** The time the store works in. The local runtime's subclass moves it, so tests need not wait. */
+  protected now(): number {
+    return Date.now();
+  }
+
+  private loadGuards(): void {
+    this.routeGuard = new RouteGuard(this.sql, this.settings.routeCap);
+    this.instanceGuard = new InstanceGuard(this.sql, this.settings.instanceCap);
+  }
+
+  /** Stores a validated batch once; `overloaded` when the app is past its ingest rate limit. */
+  async ingest(batch: Batch): Promise<IngestOutcome> {
+    const now = this.now();
+    if (this.limiter) {
+      const known = this.sql.exec('SELECT 1 FROM batches WHERE batch_id = ?', batch.batchId).toArray().length > 0;
+      const admitted = known ? { ok: true as const } : this.limiter.take(eventsIn(batch), Date.now());
+      if (!admitted.ok) return { status: 'overloaded', retryAfterSeconds: admitted.retryAfterSeconds };
+    }
+    let outcome: IngestOutcome;
+    try {
+      outcome = ingestBatch({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs: this.settings.minuteRetentionMs }, batch, now);
+    } catch (error) {
+      // The transaction rolled back; the guards' in-memory sets may hold names it never stored.
+      this.loadGuards();
+      throw error;
+    }
+    if (outcome.status === 'accepted') await this.armAlarm();
+    return outcome;
+  }
+
+  summary(query: RollupQuery & { app: string }): Summary {
+    const { window, apdexThresholdMs, app } = query;
+    return summarise(cellsForWindow(this.sql, window, query), { app, from: window.from, to: window.to, apdexThresholdMs });
+  }
+
+  timeseries(query: RollupQuery & { columns: TimeseriesColumn[] }): Timeseries {
+    const { window } = query;
+    return timeseries(cellsForWindow(this.sql, window, query), { ...window, columns: query.columns, apdexThresholdMs: query.apdexThresholdMs });
+  }
+
+  routes(query: RollupQuery & { sort?: RouteSort; order?: 'asc' | 'desc'; limit?: number }): RouteRow[] {
+    const { window } = query;
+    return routeTable(cellsForWindow(this.sql, window, query), { ...query, from: window.from, to: window.to });
+  }
+
+  samples(query: SampleQuery): Page<SampleRecord> {
+    return listSamples(this.sql, query);
+  }
+
+  traces(query: TraceQuery): Page<TraceSummary> {
+    return listTraces(this.sql, query);
+  }
+
+  trace(traceId: string): { traceId: string; spans: SpanRecord[] } | null {
+    return getTrace(this.sql, traceId);
+  }
+
+  profiles(query: ProfileQuery): Page<ProfileRecord> {
+    return listProfiles(this.sql, query);
+  }
+
+  instances(): InstanceRecord[] {
+    return listInstances(this.sql);
+  }
+
+  status(): StoreStatus & { now: number } {
+    return { ...storeStatus(this.sql, this.routeGuard, this.instanceGuard), now: this.now() };
+  }
+
+  exportPage(kind: ExportKind, from: number, to: number, after: number, limit: number): ExportPage {
+    return exportPage(this.sql, kind, from, to, after, limit);
+  }
+
+  /** The cron's visit (every minute): remembered, and the maintenance alarm re-armed if it was lost. */
+  async tick(scheduledTime: number): Promise<void> {
+    setMeta(this.sql, 'last_tick', scheduledTime);
+    if (hasData(this.sql)) await this.armAlarm();
+  }
+
+  /** Runs maintenance now; the alarm handler and the local runtime's tests call this. */
+  protected maintain(): MaintenanceReport {
+    try {
+      return runMaintenance({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard }, this.now(), {
+        ...this.settings,
+      });
+    } catch (error) {
+      this.loadGuards();
+      throw error;
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    this.maintain();
+    this.alarmArmed = false;
+    // An app that stopped sending stops waking its object once everything has expired.
+    if (hasData(this.sql)) await this.armAlarm();
+  }
+
+  private async armAlarm(): Promise<void> {
+    if (this.alarmArmed) return;
+    if ((await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now() + this.settings.maintenanceIntervalMs);
+    }
+    this.alarmArmed = true;
+  }
+}

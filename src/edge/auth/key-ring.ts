@@ -1,0 +1,94 @@
+// Parses the key secrets into digests: INGEST_KEYS (`app:key,…`), API_KEYS (`app:key,*:key,…`) and
+// ADMIN_API_KEY. Keys are kept only as SHA-256 digests, compared in constant time, never logged.
+import type { Env } from '../env.ts';
+import { ConfigError } from '../settings.ts';
+
+/** App ids as they appear in URLs and Durable Object names. */
+export const APP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** In API_KEYS: this key may read every app of INGEST_KEYS. */
+export const ALL_APPS = '*';
+
+export interface KeyEntry {
+  app: string;
+  digest: Uint8Array;
+}
+
+export interface KeyRing {
+  ingest: KeyEntry[];
+  read: KeyEntry[];
+  /** Every app that has an ingest key: what `*` grants and what the cron visits. */
+  apps: string[];
+}
+
+const encoder = new TextEncoder();
+
+export async function digestOf(key: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(key)));
+}
+
+/** `shop:k1, blog:k2` → entries. The key is everything after the first colon, so keys may hold colons. */
+async function parseList(text: string | undefined, name: string, allowAll: boolean): Promise<KeyEntry[]> {
+  const entries: KeyEntry[] = [];
+  if (text === undefined) return entries;
+  const items = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  for (const [index, item] of items.entries()) {
+    const colon = item.indexOf(':');
+    const app = colon > 0 ? item.slice(0, colon).trim() : '';
+    const key = colon > 0 ? item.slice(colon + 1).trim() : '';
+    if (key === '' || !(APP_ID.test(app) || (allowAll && app === ALL_APPS))) {
+      // Name the entry by position and app only: the text may hold a key.
+      throw new ConfigError(`${name}: entry ${index + 1} is not app:key (app: 1..64 of A-Z a-z 0-9 . _ -${allowAll ? ', or *' : ''})`);
+    }
+    entries.push({ app, digest: await digestOf(key) });
+  }
+  return entries;
+}
+
+let cached: { source: string; ring: Promise<KeyRing> } | undefined;
+
+/** The key ring of this env, parsed once per distinct value of the secrets. */
+export function keyRing(env: Env): Promise<KeyRing> {
+  const source = JSON.stringify([env.INGEST_KEYS ?? '', env.API_KEYS ?? '', env.ADMIN_API_KEY ?? '']);
+  if (cached?.source !== source) cached = { source, ring: buildRing(env) };
+  const ring = cached.ring;
+  // A bad config must be reported again on the next request, not remembered as a rejected promise forever.
+  ring.catch(() => {
+    if (cached?.ring === ring) cached = undefined;
+  });
+  return ring;
+}
+
+async function buildRing(env: Env): Promise<KeyRing> {
+  const ingest = await parseList(env.INGEST_KEYS, 'INGEST_KEYS', false);
+  const read = await parseList(env.API_KEYS, 'API_KEYS', true);
+  const admin = env.ADMIN_API_KEY?.trim();
+  if (admin) read.push({ app: ALL_APPS, digest: await digestOf(admin) });
+  // One ingest key must name one app: otherwise which app a batch lands in would be a guess.
+  for (let i = 0; i < ingest.length; i++) {
+    for (let j = i + 1; j < ingest.length; j++) {
+      if (ingest[i]!.app !== ingest[j]!.app && sameDigest(ingest[i]!.digest, ingest[j]!.digest)) {
+        throw new ConfigError(`INGEST_KEYS: apps ${ingest[i]!.app} and ${ingest[j]!.app} share a key; give each app its own`);
+      }
+    }
+  }
+  const apps = [...new Set(ingest.map((entry) => entry.app))].sort();
+  return { ingest, read, apps };
+}
+
+/** Constant time in the content: every byte is compared whatever the first difference. */
+export function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ b[i]!;
+  return difference === 0;
+}
+
+/** The entries whose key is `presented`. Every entry is compared, so timing says nothing about which. */
+export async function matchingEntries(entries: KeyEntry[], presented: string): Promise<KeyEntry[]> {
+  const digest = await digestOf(presented);
+  const hits: KeyEntry[] = [];
+  for (const entry of entries) {
+    if (sameDigest(entry.digest, digest)) hits.push(entry);
+  }
+  return hits;
+}

@@ -1,0 +1,44 @@
+// POST /v1/ingest: authenticate the ingest key, read the body within its caps, validate, and hand
+// the batch to the app's AppStore. 202 accepted, 200 duplicate, 4xx with the reason, 503 overloaded.
+import { appStore } from '../app-stub.ts';
+import { ingestApp } from '../auth/authenticate.ts';
+import { HttpError, json } from '../http/errors.ts';
+import type { RouteContext } from '../http/router.ts';
+import { readSettings } from '../settings.ts';
+import { callStore } from '../store-errors.ts';
+import type { IngestOutcome } from '../store/ingest-batch.ts';
+import { parseBatch } from './parse-batch.ts';
+import { readBody } from './read-body.ts';
+
+export async function handleIngest({ request, env }: RouteContext): Promise<Response> {
+  const settings = readSettings(env);
+  const app = await ingestApp(request, env);
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/json\s*(;.*)?$/i.test(type.trim())) {
+    throw new HttpError(415, 'unsupported_media_type', `expected Content-Type: application/json, got ${type ? JSON.stringify(type.slice(0, 64)) : 'none'}`);
+  }
+  const bytes = await readBody(request, settings);
+  const batch = parseBatch(bytes, { now: Date.now(), maxAgeMs: settings.maxBatchAgeMs });
+  if (batch.identity.app !== app) {
+    throw new HttpError(403, 'wrong_app', 'identity.app is not the app of this ingest key');
+  }
+  // The RPC stub's type spreads a union result over promises; the value is the IngestOutcome.
+  const outcome = await callStore(app, async () => (await appStore(env, app).ingest(batch)) as IngestOutcome);
+  switch (outcome.status) {
+    case 'accepted': {
+      const warnings: string[] = [];
+      if (outcome.overflow.routes > 0) {
+        warnings.push(`${outcome.overflow.routes} records counted under route "other": this app is at its cap of ${settings.routeCap} routes`);
+      }
+      if (outcome.overflow.instance) {
+        warnings.push(`this instance is counted as "other": this app is at its cap of ${settings.instanceCap} instances`);
+      }
+      return json({ ...outcome, warnings }, 202);
+    }
+    case 'duplicate':
+      return json(outcome, 200);
+    case 'overloaded':
+      throw new HttpError(503, 'rate_limited', `this app is past its ingest rate limit of ${settings.ingestRateLimit} events/s; retry after ${outcome.retryAfterSeconds} s`,
+        { 'retry-after': String(outcome.retryAfterSeconds) });
+  }
+}

@@ -1,0 +1,21 @@
+// The Worker's secrets by name: `dev:edge` passes these through from the environment, and the
+// README lists them for `wrangler secret put`. Plain data, so Bun scripts can import it too.
+
+export const SECRET_NAMES = [
+  // Edge: ingest and the export API.
+  'INGEST_KEYS',
+  'API_KEYS',
+  'ADMIN_API_KEY',
+  // Dashboard.
+  'DASHBOARD_USERNAME',
+  'DASHBOARD_PASSWORD',
+  'DASHBOARD_API_KEY',
+  'SESSION_SECRET',
+  // Alert channels.
+  'SLACK_WEBHOOK_URL',
+  'WEBHOOK_URL',
+  'WEBHOOK_TOKEN',
+  'ALERT_EMAIL_TO',
+  'ALERT_EMAIL_FROM',
+  'PAGERDUTY_ROUTING_KEY',
+] as const;

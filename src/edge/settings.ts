@@ -1,0 +1,76 @@
+// The Worker's vars read into numbers once, checked, with the defaults an operator gets when unset.
+import type { Env } from './env.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const MIB = 1024 * 1024;
+
+export interface Settings {
+  /** Cap on the body as sent (compressed when gzip). */
+  maxBodyBytes: number;
+  /** Cap on the body once decompressed, so a small gzip bomb can't inflate past it. */
+  maxDecompressedBytes: number;
+  /** Oldest data a batch may carry; batch ids are kept this long plus a day, for idempotent retries. */
+  maxBatchAgeMs: number;
+  routeCap: number;
+  instanceCap: number;
+  minuteRetentionMs: number;
+  hourRetentionMs: number;
+  detailRetentionMs: number;
+  maxSamples: number;
+  maxSpans: number;
+  maxProfiles: number;
+  apdexThresholdMs: number;
+  /** Events per second one app may ingest; 0 = no limit. */
+  ingestRateLimit: number;
+  maintenanceIntervalMs: number;
+}
+
+/** A var or secret that can't be used; the message names it and never echoes a secret. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type NumberVar = Exclude<{ [K in keyof Env]-?: Env[K] extends string | undefined ? K : never }[keyof Env], 'INGEST_KEYS' | 'API_KEYS' | 'ADMIN_API_KEY'>;
+
+function read(env: Env, name: NumberVar, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(`${name}: expected a number in ${min}..${max}, got ${JSON.stringify(raw.slice(0, 32))}`);
+  }
+  return value;
+}
+
+const cache = new WeakMap<Env, Settings>();
+
+/** Reads and checks every var; throws a ConfigError naming the first bad one. */
+export function readSettings(env: Env): Settings {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const settings: Settings = {
+    maxBodyBytes: read(env, 'MAX_BODY_BYTES', 5 * MIB, 1024, 100 * MIB),
+    maxDecompressedBytes: read(env, 'MAX_DECOMPRESSED_BYTES', 20 * MIB, 1024, 30 * MIB),
+    maxBatchAgeMs: read(env, 'MAX_BATCH_AGE_HOURS', 168, 1, 24 * 30) * HOUR,
+    routeCap: Math.floor(read(env, 'ROUTE_CAP', 1000, 1, 100_000)),
+    instanceCap: Math.floor(read(env, 'INSTANCE_CAP', 500, 1, 100_000)),
+    minuteRetentionMs: read(env, 'MINUTE_RETENTION_HOURS', 48, 1, 24 * 30) * HOUR,
+    hourRetentionMs: read(env, 'HOUR_RETENTION_DAYS', 90, 1, 3650) * DAY,
+    detailRetentionMs: read(env, 'DETAIL_RETENTION_DAYS', 7, 0.01, 3650) * DAY,
+    maxSamples: Math.floor(read(env, 'MAX_SAMPLES', 200_000, 0, 100_000_000)),
+    maxSpans: Math.floor(read(env, 'MAX_SPANS', 500_000, 0, 100_000_000)),
+    maxProfiles: Math.floor(read(env, 'MAX_PROFILES', 200_000, 0, 100_000_000)),
+    apdexThresholdMs: read(env, 'APDEX_THRESHOLD_MS', 500, 1, 600_000),
+    ingestRateLimit: read(env, 'INGEST_RATE_LIMIT', 0, 0, 1e9),
+    maintenanceIntervalMs: read(env, 'MAINTENANCE_INTERVAL_SECONDS', 300, 1, 86_400) * 1000,
+  };
+  if (settings.maxDecompressedBytes < settings.maxBodyBytes) {
+    throw new ConfigError('MAX_DECOMPRESSED_BYTES: expected at least MAX_BODY_BYTES');
+  }
+  if (settings.minuteRetentionMs > settings.hourRetentionMs) {
+    throw new ConfigError('MINUTE_RETENTION_HOURS: expected no longer than HOUR_RETENTION_DAYS');
+  }
+  cache.set(env, settings);
+  return settings;
+}

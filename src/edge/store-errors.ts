@@ -1,0 +1,36 @@
+// What a failed call to an AppStore means for the caller. Cloudflare marks an overloaded object's
+// errors `overloaded` and transient ones `retryable`: both are worth a retry after a pause.
+import { HttpError } from './http/errors.ts';
+
+interface RuntimeErrorFlags {
+  overloaded?: boolean;
+  retryable?: boolean;
+}
+
+/** Seconds a client waits after the object said it is overloaded. */
+export const OVERLOAD_RETRY_AFTER_SECONDS = 10;
+
+export function storeFailure(error: unknown, app: string): HttpError {
+  const flags = (typeof error === 'object' && error !== null ? error : {}) as RuntimeErrorFlags;
+  const detail = `${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
+  if (flags.overloaded) {
+    console.warn(`bun-apm edge: store of app ${app} is overloaded (${detail})`);
+    return new HttpError(503, 'overloaded', 'the store of this app is overloaded; retry later', { 'retry-after': String(OVERLOAD_RETRY_AFTER_SECONDS) });
+  }
+  if (flags.retryable) {
+    console.warn(`bun-apm edge: store of app ${app} failed transiently (${detail})`);
+    return new HttpError(503, 'unavailable', 'the store of this app is briefly unavailable; retry later', { 'retry-after': '1' });
+  }
+  console.error(`bun-apm edge: store of app ${app} failed (${detail})`);
+  return new HttpError(500, 'store_error', 'the store of this app failed; nothing was changed');
+}
+
+/** Runs a call to an AppStore, turning its failures (not the caller's own HttpErrors) into the right HTTP error. */
+export async function callStore<T>(app: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw storeFailure(error, app);
+  }
+}

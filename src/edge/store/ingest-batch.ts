@@ -1,0 +1,86 @@
+// Writes one validated batch in one transaction: stored once per batch id, routes and instances
+// through their caps, rollup cells merged into minutes (and into hours already rolled up).
+import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
+import { base64ToBytes } from '../../core/sketch.ts';
+import type { Batch } from '../../core/wire-format.ts';
+import type { InstanceGuard } from './instance-guard.ts';
+import { getMetaNumber } from './meta.ts';
+import { insertProfile } from './profiles.ts';
+import type { RouteGuard } from './route-guard.ts';
+import { mergeCell } from './rollups.ts';
+import { insertSample } from './samples.ts';
+import type { Sql } from './sql.ts';
+import { insertSpans } from './traces.ts';
+
+const HOUR = 3_600_000;
+
+export interface RecordCounts {
+  rollups: number;
+  samples: number;
+  spans: number;
+  profiles: number;
+}
+
+export type IngestOutcome =
+  | {
+    status: 'accepted';
+    batchId: string;
+    accepted: RecordCounts;
+    /** Records counted under `other` because the app is at its route or instance cap. */
+    overflow: { routes: number; instance: boolean };
+  }
+  | { status: 'duplicate'; batchId: string; receivedAt: number }
+  | { status: 'overloaded'; retryAfterSeconds: number };
+
+export interface IngestTarget {
+  sql: Sql;
+  routes: RouteGuard;
+  instances: InstanceGuard;
+  minuteRetentionMs: number;
+}
+
+/** Number of records in a batch: what the rate limit and the benchmark count. */
+export function eventsIn(batch: Batch): number {
+  return batch.rollups.length + batch.samples.length + batch.spans.length + batch.profiles.length;
+}
+
+/**
+ * Stores `batch` unless its id was stored before. All or nothing: on any failure the transaction
+ * rolls back and the caller must reload the guards (their in-memory sets may be ahead).
+ */
+export function ingestBatch(target: IngestTarget, batch: Batch, now: number): IngestOutcome {
+  const { sql, routes, instances } = target;
+  return sql.transaction((): IngestOutcome => {
+    const seen = sql.exec<{ received_at: number }>('SELECT received_at FROM batches WHERE batch_id = ?', batch.batchId).toArray()[0];
+    if (seen) return { status: 'duplicate', batchId: batch.batchId, receivedAt: seen.received_at };
+
+    const instance = instances.record(batch.identity, batch.dropped, now);
+    let overflowRoutes = 0;
+    const admit = (route: string): string => {
+      const admitted = routes.admit(route, now);
+      if (admitted !== route && admitted === OVERFLOW_ROUTE) overflowRoutes++;
+      return admitted;
+    };
+
+    // Hours before the watermark are already rolled up: late cells go into them directly.
+    const watermark = getMetaNumber(sql, 'hour_watermark');
+    const minuteCutoff = now - target.minuteRetentionMs;
+    for (const cell of batch.rollups) {
+      const write = { ...cell, time: cell.minute, route: admit(cell.route), sketch: base64ToBytes(cell.sketch) };
+      const hour = cell.minute - (cell.minute % HOUR);
+      const coveredByHours = watermark !== null && hour < watermark;
+      if (coveredByHours) mergeCell(sql, 'rollup_hour', { ...write, time: hour });
+      if (!coveredByHours || cell.minute >= minuteCutoff) mergeCell(sql, 'rollup_minute', write);
+    }
+    for (const sample of batch.samples) insertSample(sql, sample, admit(sample.route), instance);
+    const spans = insertSpans(sql, batch.spans, { service: batch.identity.service, instance }, admit);
+    for (const profile of batch.profiles) insertProfile(sql, profile, instance);
+    sql.exec('INSERT INTO batches (batch_id, received_at, instance, events) VALUES (?, ?, ?, ?)', batch.batchId, now, instance, eventsIn(batch));
+    return {
+      status: 'accepted',
+      batchId: batch.batchId,
+      accepted: { rollups: batch.rollups.length, samples: batch.samples.length, spans, profiles: batch.profiles.length },
+      overflow: { routes: overflowRoutes, instance: instance !== batch.identity.instance },
+    };
+  });
+}

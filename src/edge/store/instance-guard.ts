@@ -1,0 +1,88 @@
+// The per-app cap on distinct instances, and what each instance last said: when it was seen, how
+// many batches it sent and what it dropped. Past the cap, new instances are counted as `other`.
+import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
+import type { DroppedCounters, Identity } from '../../core/wire-format.ts';
+import type { Sql } from './sql.ts';
+
+/** The instance name that instances past the cap are counted under (the same word as for routes). */
+export const OVERFLOW_INSTANCE = OVERFLOW_ROUTE;
+
+export interface InstanceRecord {
+  instance: string;
+  service: string;
+  runtime: string;
+  runtimeVersion: string;
+  sdkVersion: string;
+  firstSeen: number;
+  lastSeen: number;
+  batches: number;
+  dropped: DroppedCounters;
+}
+
+export class InstanceGuard {
+  private readonly known = new Set<string>();
+
+  constructor(private readonly sql: Sql, readonly cap: number) {
+    this.reload();
+  }
+
+  reload(): void {
+    this.known.clear();
+    for (const row of this.sql.exec<{ instance: string }>('SELECT instance FROM instances WHERE instance != ?', OVERFLOW_INSTANCE)) {
+      this.known.add(row.instance);
+    }
+  }
+
+  get size(): number {
+    return this.known.size;
+  }
+
+  /** Records a batch from `identity`; returns the instance name its detail records are stored under. */
+  record(identity: Identity, dropped: DroppedCounters, now: number): string {
+    let name = identity.instance;
+    if (name === OVERFLOW_INSTANCE || !this.known.has(name)) {
+      if (name !== OVERFLOW_INSTANCE && this.known.size < this.cap) this.known.add(name);
+      else name = OVERFLOW_INSTANCE;
+    }
+    this.sql.exec(
+      `INSERT INTO instances (instance, service, runtime, runtime_version, sdk_version, first_seen, last_seen, batches,
+                              dropped_rollups, dropped_samples, dropped_spans, dropped_profiles)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+       ON CONFLICT (instance) DO UPDATE SET
+         service = excluded.service, runtime = excluded.runtime, runtime_version = excluded.runtime_version,
+         sdk_version = excluded.sdk_version, last_seen = MAX(last_seen, excluded.last_seen), batches = batches + 1,
+         dropped_rollups = dropped_rollups + excluded.dropped_rollups, dropped_samples = dropped_samples + excluded.dropped_samples,
+         dropped_spans = dropped_spans + excluded.dropped_spans, dropped_profiles = dropped_profiles + excluded.dropped_profiles`,
+      name, identity.service, identity.runtime, identity.runtimeVersion, identity.sdkVersion, now, now,
+      dropped.rollups, dropped.samples, dropped.spans, dropped.profiles,
+    );
+    return name;
+  }
+
+  forgetOlderThan(before: number): number {
+    const removed = this.sql.exec('DELETE FROM instances WHERE last_seen < ?', before).rowsWritten;
+    if (removed > 0) this.reload();
+    return removed;
+  }
+}
+
+interface InstanceRow extends Record<string, string | number> {
+  instance: string; service: string; runtime: string; runtime_version: string; sdk_version: string;
+  first_seen: number; last_seen: number; batches: number;
+  dropped_rollups: number; dropped_samples: number; dropped_spans: number; dropped_profiles: number;
+}
+
+/** Every instance, most recently seen first. */
+export function listInstances(sql: Sql): InstanceRecord[] {
+  return sql.exec<InstanceRow>('SELECT * FROM instances ORDER BY last_seen DESC, instance').toArray().map((r) => ({
+    instance: r.instance,
+    service: r.service,
+    runtime: r.runtime,
+    runtimeVersion: r.runtime_version,
+    sdkVersion: r.sdk_version,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    batches: r.batches,
+    dropped: { rollups: r.dropped_rollups, samples: r.dropped_samples, spans: r.dropped_spans, profiles: r.dropped_profiles },
+  }));
+}

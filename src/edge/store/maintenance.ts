@@ -1,0 +1,118 @@
+// What the alarm runs: roll completed minutes up into hours, then apply retention and caps.
+// Time comes in as `now`, so the same pass runs under a real or a test clock.
+import { mergeInto, type LiveCell } from '../../core/rollup.ts';
+import type { InstanceGuard } from './instance-guard.ts';
+import { getMetaNumber, setMeta } from './meta.ts';
+import type { RouteGuard } from './route-guard.ts';
+import { mergeCell, readCells } from './rollups.ts';
+import { scalar, type Sql } from './sql.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** An hour is rolled up this long after it ends; data later than that still lands (see ingest-batch.ts). */
+const ROLLUP_GRACE_MS = 5 * 60_000;
+
+export interface RetentionPolicy {
+  minuteRetentionMs: number;
+  hourRetentionMs: number;
+  detailRetentionMs: number;
+  maxSamples: number;
+  maxSpans: number;
+  maxProfiles: number;
+  /** How long a batch can still arrive (its age limit); its id is kept a day longer. */
+  maxBatchAgeMs: number;
+}
+
+export interface MaintenanceReport {
+  hoursRolledUp: number;
+  /** Every hour before this is in rollup_hour. */
+  watermark: number;
+  deleted: Record<'minutes' | 'hours' | 'samples' | 'spans' | 'traces' | 'profiles' | 'batches' | 'routes' | 'instances', number>;
+}
+
+export interface MaintenanceTarget {
+  sql: Sql;
+  routes: RouteGuard;
+  instances: InstanceGuard;
+}
+
+const hourOf = (time: number) => time - (time % HOUR);
+
+export function runMaintenance(target: MaintenanceTarget, now: number, policy: RetentionPolicy): MaintenanceReport {
+  const { sql } = target;
+  const { hoursRolledUp, watermark } = sql.transaction(() => rollUpHours(sql, now));
+  const deleted = sql.transaction(() => {
+    const del = (query: string, ...params: number[]) => sql.exec(query, ...params).rowsWritten;
+    const detailCutoff = now - policy.detailRetentionMs;
+    const counts = {
+      // Minutes go only once their hour is rolled up, whatever their age.
+      minutes: del('DELETE FROM rollup_minute WHERE time < ?', Math.min(now - policy.minuteRetentionMs, watermark)),
+      hours: del('DELETE FROM rollup_hour WHERE time < ?', now - policy.hourRetentionMs),
+      samples: del('DELETE FROM samples WHERE timestamp < ?', detailCutoff) + trimOldest(sql, 'samples', policy.maxSamples),
+      spans: del('DELETE FROM spans WHERE start_time < ?', detailCutoff) + trimOldest(sql, 'spans', policy.maxSpans),
+      traces: 0,
+      profiles: del('DELETE FROM profiles WHERE timestamp < ?', detailCutoff) + trimOldest(sql, 'profiles', policy.maxProfiles),
+      batches: del('DELETE FROM batches WHERE received_at < ?', now - policy.maxBatchAgeMs - DAY),
+      routes: target.routes.forgetOlderThan(now - policy.hourRetentionMs),
+      instances: target.instances.forgetOlderThan(now - policy.hourRetentionMs),
+    };
+    // A trace goes with its spans: by age, or when the cap removed spans older than it.
+    const oldestSpan = scalar(sql, 'SELECT MIN(start_time) FROM spans');
+    counts.traces = typeof oldestSpan === 'number'
+      ? del('DELETE FROM traces WHERE start_time < ?', Math.max(oldestSpan, detailCutoff))
+      : del('DELETE FROM traces');
+    return counts;
+  });
+  setMeta(sql, 'last_maintenance', now);
+  return { hoursRolledUp, watermark, deleted };
+}
+
+/** Merges the minutes of every completed hour not yet rolled up into rollup_hour; moves the watermark. */
+function rollUpHours(sql: Sql, now: number): { hoursRolledUp: number; watermark: number } {
+  const target = hourOf(now - ROLLUP_GRACE_MS);
+  let watermark = getMetaNumber(sql, 'hour_watermark');
+  if (watermark === null) {
+    const oldest = scalar(sql, 'SELECT MIN(time) FROM rollup_minute');
+    watermark = typeof oldest === 'number' ? hourOf(oldest) : target;
+  }
+  let hoursRolledUp = 0;
+  let hour = watermark;
+  while (hour < target) {
+    // Skip empty hours in one look-up rather than one per hour.
+    const next = scalar(sql, 'SELECT MIN(time) FROM rollup_minute WHERE time >= ? AND time < ?', hour, target);
+    if (typeof next !== 'number') break;
+    hour = hourOf(next);
+    const groups = new Map<string, LiveCell>();
+    for (const cell of readCells(sql, 'rollup_minute', hour, hour + HOUR)) {
+      const key = `${cell.method} ${cell.statusClass} ${cell.route}`;
+      const group = groups.get(key);
+      if (group) mergeInto(group, cell);
+      else groups.set(key, cell);
+    }
+    for (const cell of groups.values()) mergeCell(sql, 'rollup_hour', { ...cell, time: hour });
+    hoursRolledUp++;
+    hour += HOUR;
+  }
+  watermark = Math.max(watermark, target);
+  setMeta(sql, 'hour_watermark', watermark);
+  return { hoursRolledUp, watermark };
+}
+
+const TRIM = {
+  samples: 'DELETE FROM samples WHERE id IN (SELECT id FROM samples ORDER BY timestamp LIMIT ?)',
+  spans: 'DELETE FROM spans WHERE id IN (SELECT id FROM spans ORDER BY start_time LIMIT ?)',
+  profiles: 'DELETE FROM profiles WHERE id IN (SELECT id FROM profiles ORDER BY timestamp LIMIT ?)',
+} as const;
+const COUNT = { samples: 'SELECT COUNT(*) FROM samples', spans: 'SELECT COUNT(*) FROM spans', profiles: 'SELECT COUNT(*) FROM profiles' } as const;
+
+/** Deletes the oldest rows past `cap` (the `maxEntries` of the table). */
+function trimOldest(sql: Sql, table: keyof typeof TRIM, cap: number): number {
+  const count = scalar(sql, COUNT[table]) as number;
+  return count > cap ? sql.exec(TRIM[table], count - cap).rowsWritten : 0;
+}
+
+/** Whether anything is left to maintain: when not, the alarm stops re-arming itself. */
+export function hasData(sql: Sql): boolean {
+  return scalar(sql, `SELECT EXISTS (SELECT 1 FROM rollup_minute) OR EXISTS (SELECT 1 FROM rollup_hour) OR EXISTS (SELECT 1 FROM samples)
+    OR EXISTS (SELECT 1 FROM spans) OR EXISTS (SELECT 1 FROM profiles) OR EXISTS (SELECT 1 FROM batches)`) === 1;
+}

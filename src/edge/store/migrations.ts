@@ -1,0 +1,133 @@
+// The AppStore schema as an append-only list of migrations, applied in order and tracked by
+// version. Never edit an applied migration: add a new one at the end.
+import type { Sql } from './sql.ts';
+
+/** Each migration is a list of statements run in one transaction. */
+export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
+  // 1: rollups, detail data, idempotency, cardinality guards.
+  [
+    `CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID`,
+    // Rollup cells: `time` is the start of the minute (rollup_minute) or of the hour (rollup_hour).
+    ...['rollup_minute', 'rollup_hour'].flatMap((table) => [
+      `CREATE TABLE ${table} (
+        id INTEGER PRIMARY KEY,
+        time INTEGER NOT NULL,
+        method TEXT NOT NULL,
+        route TEXT NOT NULL,
+        status_class TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        duration_sum REAL NOT NULL,
+        duration_min REAL NOT NULL,
+        duration_max REAL NOT NULL,
+        bytes INTEGER NOT NULL,
+        sketch BLOB NOT NULL
+      )`,
+      `CREATE UNIQUE INDEX ${table}_key ON ${table} (time, method, route, status_class)`,
+    ]),
+    `CREATE TABLE samples (
+      id INTEGER PRIMARY KEY,
+      timestamp REAL NOT NULL,
+      instance TEXT NOT NULL,
+      method TEXT NOT NULL,
+      path TEXT NOT NULL,
+      route TEXT NOT NULL,
+      status_code INTEGER NOT NULL,
+      duration REAL NOT NULL,
+      user_agent TEXT,
+      rss INTEGER,
+      heap_used INTEGER,
+      heap_total INTEGER,
+      cpu_usage REAL,
+      trace_id TEXT,
+      span_id TEXT,
+      response_size INTEGER,
+      error TEXT
+    )`,
+    `CREATE INDEX samples_time ON samples (timestamp)`,
+    `CREATE INDEX samples_route_time ON samples (route, timestamp)`,
+    `CREATE TABLE spans (
+      id INTEGER PRIMARY KEY,
+      trace_id TEXT NOT NULL,
+      span_id TEXT NOT NULL,
+      parent_span_id TEXT,
+      name TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      start_time REAL NOT NULL,
+      duration REAL NOT NULL,
+      status TEXT NOT NULL,
+      error TEXT,
+      tags TEXT NOT NULL,
+      logs TEXT NOT NULL,
+      service TEXT NOT NULL,
+      instance TEXT NOT NULL
+    )`,
+    `CREATE UNIQUE INDEX spans_key ON spans (trace_id, span_id)`,
+    `CREATE INDEX spans_time ON spans (start_time)`,
+    // One row per trace, kept up to date as its spans arrive, so listing traces needs no GROUP BY.
+    `CREATE TABLE traces (
+      trace_id TEXT PRIMARY KEY,
+      start_time REAL NOT NULL,
+      end_time REAL NOT NULL,
+      duration REAL NOT NULL,
+      name TEXT NOT NULL,
+      route TEXT,
+      method TEXT,
+      status_code INTEGER,
+      error INTEGER NOT NULL,
+      span_count INTEGER NOT NULL,
+      root_known INTEGER NOT NULL,
+      service TEXT NOT NULL
+    ) WITHOUT ROWID`,
+    `CREATE INDEX traces_time ON traces (start_time)`,
+    `CREATE INDEX traces_duration ON traces (duration)`,
+    `CREATE TABLE profiles (
+      id INTEGER PRIMARY KEY,
+      timestamp REAL NOT NULL,
+      instance TEXT NOT NULL,
+      rss INTEGER NOT NULL,
+      heap_used INTEGER NOT NULL,
+      heap_total INTEGER NOT NULL,
+      cpu_percent REAL NOT NULL,
+      event_loop_lag_ms REAL NOT NULL,
+      in_flight INTEGER NOT NULL
+    )`,
+    `CREATE INDEX profiles_time ON profiles (timestamp)`,
+    `CREATE TABLE batches (
+      batch_id TEXT PRIMARY KEY,
+      received_at INTEGER NOT NULL,
+      instance TEXT NOT NULL,
+      events INTEGER NOT NULL
+    ) WITHOUT ROWID`,
+    `CREATE INDEX batches_received ON batches (received_at)`,
+    `CREATE TABLE routes (route TEXT PRIMARY KEY, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL) WITHOUT ROWID`,
+    `CREATE TABLE instances (
+      instance TEXT PRIMARY KEY,
+      service TEXT NOT NULL,
+      runtime TEXT NOT NULL,
+      runtime_version TEXT NOT NULL,
+      sdk_version TEXT NOT NULL,
+      first_seen INTEGER NOT NULL,
+      last_seen INTEGER NOT NULL,
+      batches INTEGER NOT NULL,
+      dropped_rollups INTEGER NOT NULL,
+      dropped_samples INTEGER NOT NULL,
+      dropped_spans INTEGER NOT NULL,
+      dropped_profiles INTEGER NOT NULL
+    ) WITHOUT ROWID`,
+  ],
+];
+
+/** Applies the migrations this database hasn't seen; returns the version it is now at. */
+export function migrate(sql: Sql, migrations: ReadonlyArray<readonly string[]> = MIGRATIONS): number {
+  sql.exec('CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const row = sql.exec<{ version: number | null }>('SELECT MAX(version) AS version FROM _migrations').one();
+  const current = row.version ?? 0;
+  for (let version = current + 1; version <= migrations.length; version++) {
+    sql.transaction(() => {
+      for (const statement of migrations[version - 1]!) sql.exec(statement);
+      sql.exec('INSERT INTO _migrations (version, applied_at) VALUES (?, ?)', version, Date.now());
+    });
+  }
+  return migrations.length;
+}

@@ -1,0 +1,79 @@
+// Detail samples: one row per sampled request, listed newest first with filters and a cursor.
+import type { DetailSample } from '../../core/wire-format.ts';
+import { encodeCursor, type CursorKey } from './cursor.ts';
+import type { Sql, SqlValue } from './sql.ts';
+
+export interface SampleRecord extends DetailSample {
+  id: number;
+  instance: string;
+}
+
+export interface SampleQuery {
+  from: number;
+  to: number;
+  route?: string;
+  method?: string;
+  /** Inclusive status code range: 503..503 for one code, 500..599 for a class. */
+  status?: [number, number];
+  minDuration?: number;
+  limit: number;
+  /** (timestamp, id) of the last row already seen. */
+  after?: CursorKey;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+const INSERT = `INSERT INTO samples (timestamp, instance, method, path, route, status_code, duration, user_agent, rss, heap_used,
+  heap_total, cpu_usage, trace_id, span_id, response_size, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+export function insertSample(sql: Sql, sample: DetailSample, route: string, instance: string): void {
+  sql.exec(INSERT, sample.timestamp, instance, sample.method, sample.path, route, sample.statusCode, sample.duration,
+    sample.userAgent ?? null, sample.memoryUsage?.rss ?? null, sample.memoryUsage?.heapUsed ?? null,
+    sample.memoryUsage?.heapTotal ?? null, sample.cpuUsage ?? null, sample.traceId ?? null, sample.spanId ?? null,
+    sample.responseSize ?? null, sample.error ?? null);
+}
+
+export interface SampleRow extends Record<string, SqlValue> {
+  id: number; timestamp: number; instance: string; method: string; path: string; route: string; status_code: number;
+  duration: number; user_agent: string | null; rss: number | null; heap_used: number | null; heap_total: number | null;
+  cpu_usage: number | null; trace_id: string | null; span_id: string | null; response_size: number | null; error: string | null;
+}
+
+/** A stored row back in wire-format shape, optional fields left out when absent. */
+export function toSampleRecord(row: SampleRow): SampleRecord {
+  const record: SampleRecord = {
+    id: row.id, instance: row.instance, timestamp: row.timestamp, method: row.method, path: row.path, route: row.route,
+    statusCode: row.status_code, duration: row.duration,
+  };
+  if (row.user_agent !== null) record.userAgent = row.user_agent;
+  if (row.rss !== null && row.heap_used !== null && row.heap_total !== null) {
+    record.memoryUsage = { rss: row.rss, heapUsed: row.heap_used, heapTotal: row.heap_total };
+  }
+  if (row.cpu_usage !== null) record.cpuUsage = row.cpu_usage;
+  if (row.trace_id !== null) record.traceId = row.trace_id;
+  if (row.span_id !== null) record.spanId = row.span_id;
+  if (row.response_size !== null) record.responseSize = row.response_size;
+  if (row.error !== null) record.error = row.error;
+  return record;
+}
+
+export function listSamples(sql: Sql, query: SampleQuery): Page<SampleRecord> {
+  // Conditions are fixed fragments; every value is bound.
+  const where = ['timestamp >= ?', 'timestamp < ?'];
+  const params: SqlValue[] = [query.from, query.to];
+  if (query.route !== undefined) where.push('route = ?'), params.push(query.route);
+  if (query.method !== undefined) where.push('method = ?'), params.push(query.method);
+  if (query.status !== undefined) where.push('status_code BETWEEN ? AND ?'), params.push(...query.status);
+  if (query.minDuration !== undefined) where.push('duration >= ?'), params.push(query.minDuration);
+  if (query.after !== undefined) where.push('(timestamp < ? OR (timestamp = ? AND id < ?))'), params.push(query.after[0], query.after[0], query.after[1]);
+  const rows = sql.exec<SampleRow>(
+    `SELECT * FROM samples WHERE ${where.join(' AND ')} ORDER BY timestamp DESC, id DESC LIMIT ?`, ...params, query.limit + 1,
+  ).toArray();
+  const items = rows.slice(0, query.limit).map(toSampleRecord);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.timestamp, last.id]) : null };
+}

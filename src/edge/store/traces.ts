@@ -1,0 +1,145 @@
+// Spans, and one summary row per trace kept up to date as spans arrive: the trace list filters
+// and sorts on it; one trace's spans come from the spans table.
+import type { Span, TagValue } from '../../core/wire-format.ts';
+import { encodeCursor, type CursorKey } from './cursor.ts';
+import type { Page } from './samples.ts';
+import type { Sql, SqlValue } from './sql.ts';
+
+export interface SpanRecord extends Span {
+  service: string;
+  instance: string;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  startTime: number;
+  duration: number;
+  /** Name of the root span (or of the earliest server span when the root is upstream). */
+  name: string;
+  route: string | null;
+  method: string | null;
+  statusCode: number | null;
+  error: boolean;
+  spanCount: number;
+  service: string;
+}
+
+export interface TraceQuery {
+  from: number;
+  to: number;
+  route?: string;
+  minDuration?: number;
+  errorsOnly?: boolean;
+  /** recent: newest first; slowest: longest first. */
+  sort: 'recent' | 'slowest';
+  limit: number;
+  after?: CursorKey;
+}
+
+const INSERT_SPAN = `INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start_time, duration, status, error,
+  tags, logs, service, instance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const UPSERT_TRACE = `INSERT INTO traces (trace_id, start_time, end_time, duration, name, route, method, status_code, error,
+  span_count, root_known, service) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (trace_id) DO UPDATE SET
+    start_time = MIN(start_time, excluded.start_time),
+    end_time = MAX(end_time, excluded.end_time),
+    duration = MAX(end_time, excluded.end_time) - MIN(start_time, excluded.start_time),
+    error = MAX(error, excluded.error),
+    span_count = span_count + excluded.span_count,
+    name = CASE WHEN excluded.root_known > root_known THEN excluded.name ELSE name END,
+    route = CASE WHEN excluded.root_known > root_known THEN excluded.route ELSE COALESCE(route, excluded.route) END,
+    method = CASE WHEN excluded.root_known > root_known THEN excluded.method ELSE COALESCE(method, excluded.method) END,
+    status_code = CASE WHEN excluded.root_known > root_known THEN excluded.status_code ELSE COALESCE(status_code, excluded.status_code) END,
+    service = CASE WHEN excluded.root_known > root_known THEN excluded.service ELSE service END,
+    root_known = MAX(root_known, excluded.root_known)`;
+
+const text = (value: TagValue | undefined): string | null => (typeof value === 'string' ? value : null);
+const code = (value: TagValue | undefined): number | null => {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 100 && n <= 599 ? n : null;
+};
+
+/**
+ * Stores spans (a span already stored is ignored) and folds the new ones into their traces' rows.
+ * `admitRoute` passes the trace's route through the cardinality guard.
+ */
+export function insertSpans(sql: Sql, spans: Span[], origin: { service: string; instance: string }, admitRoute: (route: string) => string): number {
+  const byTrace = new Map<string, Span[]>();
+  for (const span of spans) {
+    const inserted = sql.exec(INSERT_SPAN, span.traceId, span.spanId, span.parentSpanId ?? null, span.name, span.kind, span.startTime,
+      span.duration, span.status, span.error ?? null, JSON.stringify(span.tags), JSON.stringify(span.logs),
+      origin.service, origin.instance).rowsWritten;
+    if (inserted === 0) continue;
+    const list = byTrace.get(span.traceId);
+    if (list) list.push(span);
+    else byTrace.set(span.traceId, [span]);
+  }
+  let stored = 0;
+  for (const [traceId, list] of byTrace) {
+    stored += list.length;
+    const root = list.find((s) => s.parentSpanId === undefined);
+    const head = root ?? earliest(list.filter((s) => s.kind === 'server')) ?? earliest(list)!;
+    const start = Math.min(...list.map((s) => s.startTime));
+    const end = Math.max(...list.map((s) => s.startTime + s.duration));
+    const route = text(head.tags['http.route']);
+    sql.exec(UPSERT_TRACE, traceId, start, end, end - start, head.name, route === null ? null : admitRoute(route),
+      text(head.tags['http.method'] ?? head.tags['http.request.method']),
+      code(head.tags['http.status_code'] ?? head.tags['http.response.status_code']),
+      list.some((s) => s.status === 'error') ? 1 : 0, list.length, root ? 1 : 0, origin.service);
+  }
+  return stored;
+}
+
+function earliest(spans: Span[]): Span | undefined {
+  let best: Span | undefined;
+  for (const span of spans) if (best === undefined || span.startTime < best.startTime) best = span;
+  return best;
+}
+
+interface TraceRow extends Record<string, SqlValue> {
+  trace_id: string; start_time: number; duration: number; name: string; route: string | null; method: string | null;
+  status_code: number | null; error: number; span_count: number; service: string;
+}
+
+export function listTraces(sql: Sql, query: TraceQuery): Page<TraceSummary> {
+  const key = query.sort === 'slowest' ? 'duration' : 'start_time';
+  const where = ['start_time >= ?', 'start_time < ?'];
+  const params: SqlValue[] = [query.from, query.to];
+  if (query.route !== undefined) where.push('route = ?'), params.push(query.route);
+  if (query.minDuration !== undefined) where.push('duration >= ?'), params.push(query.minDuration);
+  if (query.errorsOnly) where.push('error = 1');
+  if (query.after !== undefined) where.push(`(${key} < ? OR (${key} = ? AND trace_id < ?))`), params.push(query.after[0], query.after[0], query.after[1]);
+  const rows = sql.exec<TraceRow>(
+    `SELECT * FROM traces WHERE ${where.join(' AND ')} ORDER BY ${key} DESC, trace_id DESC LIMIT ?`, ...params, query.limit + 1,
+  ).toArray();
+  const items = rows.slice(0, query.limit).map((r): TraceSummary => ({
+    traceId: r.trace_id, startTime: r.start_time, duration: r.duration, name: r.name, route: r.route, method: r.method,
+    statusCode: r.status_code, error: r.error === 1, spanCount: r.span_count, service: r.service,
+  }));
+  const last = items[items.length - 1];
+  const next: CursorKey | null = rows.length > query.limit && last ? [query.sort === 'slowest' ? last.duration : last.startTime, last.traceId] : null;
+  return { items, nextCursor: next === null ? null : encodeCursor(next) };
+}
+
+export interface SpanRow extends Record<string, SqlValue> {
+  id: number; trace_id: string; span_id: string; parent_span_id: string | null; name: string; kind: string; start_time: number;
+  duration: number; status: string; error: string | null; tags: string; logs: string; service: string; instance: string;
+}
+
+export function toSpanRecord(row: SpanRow): SpanRecord {
+  const span: SpanRecord = {
+    traceId: row.trace_id, spanId: row.span_id, name: row.name, kind: row.kind as Span['kind'], startTime: row.start_time,
+    duration: row.duration, status: row.status as Span['status'], tags: JSON.parse(row.tags), logs: JSON.parse(row.logs),
+    service: row.service, instance: row.instance,
+  };
+  if (row.parent_span_id !== null) span.parentSpanId = row.parent_span_id;
+  if (row.error !== null) span.error = row.error;
+  return span;
+}
+
+/** All spans of one trace by start time, or null when the trace is unknown. */
+export function getTrace(sql: Sql, traceId: string): { traceId: string; spans: SpanRecord[] } | null {
+  const rows = sql.exec<SpanRow>('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_time, id', traceId).toArray();
+  return rows.length === 0 ? null : { traceId, spans: rows.map(toSpanRecord) };
+}

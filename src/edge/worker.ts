@@ -1,0 +1,21 @@
+// The Worker entry: a thin router over the features' route tables, the cron handler, and the
+// AppStore Durable Object class.
+import { readRoutes } from './api/read-routes.ts';
+import type { Env } from './env.ts';
+import { json } from './http/errors.ts';
+import { createRouter, type Route } from './http/router.ts';
+import { handleIngest } from './ingest/handle-ingest.ts';
+import { scheduled } from './scheduled.ts';
+
+export { AppStore } from './app-store.ts';
+
+const routes: Route[] = [
+  { method: 'GET', path: '/healthz', handler: () => json({ ok: true }) },
+  { method: 'POST', path: '/v1/ingest', handler: handleIngest },
+  ...readRoutes,
+];
+
+export default {
+  fetch: createRouter(routes),
+  scheduled,
+} satisfies ExportedHandler<Env>;
