@@ -1,10 +1,12 @@
 // One tick's data, indexed once: rules that share a window or a route filter share the merging
 // work (per-minute aggregates and per-window aggregates are memoised), and base64 sketches are
-// decoded only when a percentile rule reads them.
+// decoded only when a percentile rule reads them. With a SketchCache, decoded cells and merged
+// minutes are also kept from one tick to the next.
 import { QuantileSketch } from '../sketch.ts';
 import type { AlertCell, AlertData, AlertProfile, AlertSample } from './alert-data.ts';
+import type { SketchCache } from './sketch-cache.ts';
 
-/** Counts over a set of cells; the merged latency sketch on demand. */
+/** Counts over a set of cells; the merged latency sketch on demand (read-only: it may be cached). */
 export interface RequestAggregate {
   readonly count: number;
   readonly errors: number;
@@ -18,18 +20,33 @@ class Aggregate implements RequestAggregate {
   durationSum = 0;
   private merged: QuantileSketch | undefined;
 
-  constructor(private readonly parts: () => Iterable<QuantileSketch>) {}
+  constructor(
+    private readonly parts: () => Iterable<QuantileSketch>,
+    private readonly cached?: { cache: SketchCache; minute: number; key: () => string },
+  ) {}
 
   sketch(): QuantileSketch {
+    if (this.merged !== undefined) return this.merged;
+    const key = this.cached?.key();
+    this.merged = key === undefined ? undefined : this.cached!.cache.get(this.cached!.minute, key);
     if (this.merged === undefined) {
       this.merged = new QuantileSketch();
       for (const part of this.parts()) this.merged.merge(part);
+      if (key !== undefined) this.cached!.cache.set(this.cached!.minute, key, this.merged);
     }
     return this.merged;
   }
 }
 
 const ANY = '*';
+
+/** The list itself when already in time order (as a store returns it), else a sorted copy. */
+function byTime<T extends { timestamp: number }>(items: readonly T[]): T[] {
+  for (let i = 1; i < items.length; i++) {
+    if (items[i]!.timestamp < items[i - 1]!.timestamp) return [...items].sort((a, b) => a.timestamp - b.timestamp);
+  }
+  return items as T[];
+}
 
 function lowerBound<T>(items: readonly T[], key: (item: T) => number, value: number): number {
   let lo = 0;
@@ -53,7 +70,7 @@ export class AlertDataIndex {
   private readonly samplesByTime: AlertSample[];
   readonly lastSeen: Readonly<Record<string, number>>;
 
-  constructor(data: AlertData) {
+  constructor(data: AlertData, private readonly cache?: SketchCache) {
     for (const cell of data.cells) {
       let routes = this.byMinute.get(cell.minute);
       if (routes === undefined) this.byMinute.set(cell.minute, (routes = new Map()));
@@ -62,8 +79,8 @@ export class AlertDataIndex {
       else list.push(cell);
     }
     this.minutes = [...this.byMinute.keys()].sort((a, b) => a - b);
-    this.profilesByTime = [...data.profiles].sort((a, b) => a.timestamp - b.timestamp);
-    this.samplesByTime = [...data.samples].sort((a, b) => a.timestamp - b.timestamp);
+    this.profilesByTime = byTime(data.profiles);
+    this.samplesByTime = byTime(data.samples);
     this.lastSeen = data.lastSeen;
   }
 
@@ -118,7 +135,8 @@ export class AlertDataIndex {
     for (const list of candidates) {
       for (const cell of list) if (method === undefined || cell.method === method) cells.push(cell);
     }
-    aggregate = new Aggregate(() => cells.map((cell) => this.sketchOf(cell)));
+    const signature = () => `${method ?? ANY} ${route ?? ANY} ${cells.length} ${aggregate!.count} ${aggregate!.durationSum}`;
+    aggregate = new Aggregate(() => cells.map((cell) => this.sketchOf(cell)), this.cache && { cache: this.cache, minute, key: signature });
     for (const cell of cells) {
       aggregate.count += cell.count;
       aggregate.errors += cell.errors;
@@ -131,10 +149,14 @@ export class AlertDataIndex {
   private sketchOf(cell: AlertCell): QuantileSketch {
     if (typeof cell.sketch !== 'string') return cell.sketch;
     let sketch = this.decoded.get(cell);
+    if (sketch !== undefined) return sketch;
+    const key = `cell ${cell.method} ${cell.statusClass ?? ''} ${cell.route} ${cell.count} ${cell.durationSum}`;
+    sketch = this.cache?.get(cell.minute, key);
     if (sketch === undefined) {
       sketch = QuantileSketch.fromBase64(cell.sketch);
-      this.decoded.set(cell, sketch);
+      this.cache?.set(cell.minute, key, sketch);
     }
+    this.decoded.set(cell, sketch);
     return sketch;
   }
 }

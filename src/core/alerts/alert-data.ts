@@ -14,6 +14,7 @@ export interface AlertCell {
   minute: number;
   method: string;
   route: string;
+  statusClass?: string;
   count: number;
   /** 5xx responses and thrown handlers. */
   errors: number;

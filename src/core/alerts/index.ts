@@ -7,6 +7,7 @@ export {
 export { AlertRuleError, assertValidRule, validateRule, validateRuleUpdate, type RuleProblem, type RuleValidation } from './validate-rule.ts';
 export { requiredSince, sampleFromDetail, windowStart, type AlertCell, type AlertData, type AlertProfile, type AlertSample } from './alert-data.ts';
 export { AlertDataIndex, type RequestAggregate } from './alert-data-index.ts';
+export { SketchCache } from './sketch-cache.ts';
 export { computeMetricValue, type MetricReading } from './metric-value.ts';
 export { episodeStatus, initialRuleState, isActive, type AlertStatus, type ResolvedBy, type RuleState } from './rule-state.ts';
 export { resolveRuleAlert, retireRule, stepRule, type RuleOutcome, type Transition } from './step-rule.ts';

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { requiredSince, type AlertData, type AlertProfile } from '../../../src/core/alerts/alert-data.ts';
 import { AlertDataIndex } from '../../../src/core/alerts/alert-data-index.ts';
 import { computeMetricValue } from '../../../src/core/alerts/metric-value.ts';
+import { SketchCache } from '../../../src/core/alerts/sketch-cache.ts';
 import type { AlertMetric, AlertRule } from '../../../src/core/alerts/rule.ts';
 import { RollupTable, toWire } from '../../../src/core/rollup.ts';
 import { exactQuantile, seededRandom } from '../../support/random.ts';
@@ -171,4 +172,28 @@ describe('requiredSince', () => {
 
 test('custom rules get their value from the evaluator, not from computeMetricValue', () => {
   expect(() => computeMetricValue(rule('custom', { customEvaluator: () => true }), data(), END)).toThrow(TypeError);
+});
+
+describe('SketchCache between ticks', () => {
+  test('gives the values of a fresh decode, also after a late batch changed a cell', () => {
+    const cache = new SketchCache();
+    const late = new RollupTable();
+    for (const r of requests) late.record(r.time, r.method, r.route, r.status, r.duration, 100);
+    const p99 = rule('p99', { duration: 5 * MIN, route: '/checkout' });
+    const appWide = rule('p50', { duration: 10 * MIN });
+    const before = (r: AlertRule) => computeMetricValue(r, new AlertDataIndex(data({ cells: late.cellsNow().map(toWire) }), cache), END);
+    const p99Before = before(p99);
+    expect(p99Before).toEqual(computeMetricValue(p99, data(), END));
+    expect(before(appWide)).toEqual(computeMetricValue(appWide, data(), END));
+    expect(cache.minutes).toBeGreaterThan(0);
+    // A late batch of very slow requests lands in an already cached minute.
+    for (let i = 0; i < 50; i++) late.record(END - 2 * MIN, 'POST', '/checkout', 200, 60_000, 0);
+    const fresh = data({ cells: late.cellsNow().map(toWire) });
+    const after = computeMetricValue(p99, new AlertDataIndex(fresh, cache), END);
+    expect(after).toEqual(computeMetricValue(p99, fresh, END));
+    expect(after.value).toBeGreaterThan(p99Before.value! * 10);
+    expect(computeMetricValue(appWide, new AlertDataIndex(fresh, cache), END)).toEqual(computeMetricValue(appWide, fresh, END));
+    cache.prune(END);
+    expect(cache.minutes).toBe(0);
+  });
 });
