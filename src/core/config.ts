@@ -1,6 +1,7 @@
 // The configuration a Bun app gives bun-apm, and `defineConfig` for `bun-apm.config.ts`.
+import type { Batch } from './wire-format.ts';
 
-/** Options of the zero-code preload; every one is optional and has an environment variable. */
+/** Options of the zero-code preload; every one is optional, and the scalar ones also have an environment variable. */
 export interface BunApmConfig {
   /** Edge base URL (`BUN_APM_ENDPOINT`); unset = collect, ship nowhere. */
   endpoint?: string;
@@ -25,6 +26,24 @@ export interface BunApmConfig {
   disabled?: boolean;
   /** `BUN_APM_DEBUG`. */
   debug?: boolean;
+  /** Add `Server-Timing: total;dur=…` to every instrumented response (default true). */
+  serverTiming?: boolean;
+  /** Retry knobs of the edge export (defaults: 5 attempts, 1 s backoff doubling to 30 s, 10 s per attempt). */
+  export?: { maxAttempts?: number; initialBackoffMs?: number; maxBackoffMs?: number; timeoutMs?: number };
+  /** More trace backends; spans still go to the edge when `endpoint` is set. See ExporterEntry. */
+  exporters?: ExporterEntry[];
+  /** Custom storage: receives every batch the preload cuts, whether or not an endpoint is set. */
+  storage?: { type: 'custom'; customHandler: (batch: Batch) => void | Promise<void> };
+}
+
+/**
+ * One trace backend: `{ type: 'console' }`, `{ type: 'jaeger', endpoint: 'http://jaeger:14268' }`,
+ * `{ type: 'zipkin' | 'otlp', endpoint }`, `{ type: 'custom', customExporter(spans) {} }`. The full
+ * option set (headers, retry, queue sizes) is ExporterConfig in src/plugin/exporters.
+ */
+export interface ExporterEntry {
+  type: 'console' | 'jaeger' | 'zipkin' | 'otlp' | 'custom' | 'edge';
+  [option: string]: unknown;
 }
 
 /**

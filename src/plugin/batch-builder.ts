@@ -1,0 +1,69 @@
+// Cuts what was recorded into wire-format batches: split so that every array stays inside the
+// validator's LIMITS, each batch with a fresh id that it keeps across retries.
+import { LIMITS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type DroppedCounters, type Identity, type RollupCell, type Span, type SystemProfile } from '../core/wire-format.ts';
+
+export interface Recorded {
+  rollups: RollupCell[];
+  samples: DetailSample[];
+  spans: Span[];
+  profiles: SystemProfile[];
+}
+
+export function zeroCounters(): DroppedCounters {
+  return { rollups: 0, samples: 0, spans: 0, profiles: 0 };
+}
+
+export function addCounters(into: DroppedCounters, from: DroppedCounters): void {
+  into.rollups += from.rollups;
+  into.samples += from.samples;
+  into.spans += from.spans;
+  into.profiles += from.profiles;
+}
+
+export function isEmpty(recorded: Recorded): boolean {
+  return recorded.rollups.length + recorded.samples.length + recorded.spans.length + recorded.profiles.length === 0;
+}
+
+/** 32 hex characters from the CSPRNG: unique per batch, the edge's key for storing it once. */
+export function newBatchId(): string {
+  return crypto.randomUUID().replaceAll('-', '');
+}
+
+/**
+ * @example
+ * const batches = buildBatches(identity, { start, end: Date.now() }, recorded, dropped);
+ * // dropped travels in the first batch only
+ */
+export function buildBatches(identity: Identity, window: { start: number; end: number }, recorded: Recorded, dropped: DroppedCounters): Batch[] {
+  const parts = Math.max(
+    1,
+    Math.ceil(recorded.rollups.length / LIMITS.rollups),
+    Math.ceil(recorded.samples.length / LIMITS.samples),
+    Math.ceil(recorded.spans.length / LIMITS.spans),
+    Math.ceil(recorded.profiles.length / LIMITS.profiles),
+  );
+  const batches: Batch[] = [];
+  for (let i = 0; i < parts; i++) {
+    batches.push({
+      version: WIRE_FORMAT_VERSION,
+      batchId: newBatchId(),
+      identity,
+      window,
+      rollups: slice(recorded.rollups, i, LIMITS.rollups),
+      samples: slice(recorded.samples, i, LIMITS.samples),
+      spans: slice(recorded.spans, i, LIMITS.spans),
+      profiles: slice(recorded.profiles, i, LIMITS.profiles),
+      dropped: i === 0 ? { ...dropped } : zeroCounters(),
+    });
+  }
+  return batches;
+}
+
+function slice<T>(items: T[], part: number, size: number): T[] {
+  return items.slice(part * size, (part + 1) * size);
+}
+
+/** What a batch holds, in the units of DroppedCounters: what is lost if it is. */
+export function contentsOf(batch: Batch): DroppedCounters {
+  return { rollups: batch.rollups.length, samples: batch.samples.length, spans: batch.spans.length, profiles: batch.profiles.length };
+}

@@ -1,0 +1,33 @@
+// POSTs one gzip'd batch to `{endpoint}/v1/ingest` with the ingest key, under the shared
+// OpenTelemetry retry rules (send-with-retry.ts, which uses the uninstrumented fetch).
+import type { PendingBatch } from './batcher.ts';
+import { sendWithRetry, type RetryOptions, type SendOutcome } from './send-with-retry.ts';
+
+export interface EdgeTarget {
+  /** Base URL, no trailing slash. */
+  endpoint: string;
+  ingestKey?: string;
+  sdkVersion: string;
+}
+
+export function ingestUrl(endpoint: string): string {
+  return `${endpoint}/v1/ingest`;
+}
+
+/** The request headers of an ingest POST; the key is sent, never logged. */
+export function ingestHeaders(target: EdgeTarget): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'content-encoding': 'gzip',
+    'user-agent': `bun-apm/${target.sdkVersion}`,
+  };
+  if (target.ingestKey) headers.authorization = `Bearer ${target.ingestKey}`;
+  return headers;
+}
+
+export function createEdgeSender(target: EdgeTarget, retry: RetryOptions): (batch: PendingBatch) => Promise<SendOutcome> {
+  const url = ingestUrl(target.endpoint);
+  const headers = ingestHeaders(target);
+  // The same body (and so the same batch id) goes out on every attempt.
+  return (batch) => sendWithRetry(url, { method: 'POST', headers, body: batch.body }, retry);
+}

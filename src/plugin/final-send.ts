@@ -1,0 +1,42 @@
+// The last flush of a process that is exiting. In an `exit` listener (process.exit(), or the end
+// of the event loop) no asynchronous work can run any more, so the batches go out through a short
+// child process that the exiting process waits for, synchronously, for at most the budget.
+import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
+import { ingestHeaders, ingestUrl, type EdgeTarget } from './edge-sender.ts';
+
+const CHILD = fileURLToPath(new URL('./final-send-child.ts', import.meta.url));
+
+/** True where a child `bun` can be started: not inside a `bun build --compile` binary. */
+export function canSendSync(): boolean {
+  return !Bun.main.startsWith('/$bunfs/') && !CHILD.startsWith('/$bunfs/');
+}
+
+/**
+ * Sends `bodies` (gzip'd batches) and returns how many the edge accepted within `budgetMs`.
+ *
+ * @example
+ * process.on('exit', () => sendSync(target, batcher.pendingBatches.map((b) => b.body), 2000));
+ */
+export function sendSync(target: EdgeTarget, bodies: readonly Uint8Array[], budgetMs: number): number {
+  if (bodies.length === 0) return 0;
+  const started = Date.now();
+  const input = JSON.stringify({
+    url: ingestUrl(target.endpoint),
+    headers: ingestHeaders(target),
+    bodies: bodies.map((body) => Buffer.from(body).toString('base64')),
+    deadline: started + budgetMs,
+  });
+  const result = Bun.spawnSync({
+    cmd: [process.execPath, CHILD],
+    cwd: dirname(CHILD),
+    // The child must never load the preload itself (a bunfig.toml preload or BUN_OPTIONS would).
+    env: { ...process.env, BUN_APM_DISABLED: '1', BUN_OPTIONS: '' },
+    stdin: new TextEncoder().encode(input),
+    stdout: 'pipe',
+    stderr: 'ignore',
+    timeout: budgetMs,
+  });
+  const sent = Number(result.stdout?.toString() ?? '0');
+  return Number.isFinite(sent) ? sent : 0;
+}

@@ -1,0 +1,34 @@
+// Who is sending: app and service from the configuration, this process as the instance, and the
+// runtime and bun-apm versions.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Identity } from '../core/wire-format.ts';
+import { LIMITS } from '../core/wire-format.ts';
+
+/** bun-apm's own version, from its package.json. */
+export const SDK_VERSION: string = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+export function processIdentity(app: string, service: string): Identity {
+  let host = 'localhost';
+  try {
+    host = hostname() || host;
+  } catch {
+    // a sandbox without a hostname: the pid still tells instances apart on one machine
+  }
+  const clip = (text: string) => text.slice(0, LIMITS.nameLength);
+  return {
+    app: clip(app),
+    service: clip(service),
+    instance: clip(`${host}:${process.pid}`),
+    runtime: 'bun',
+    runtimeVersion: clip(Bun.version),
+    sdkVersion: clip(SDK_VERSION),
+  };
+}

@@ -1,0 +1,52 @@
+// Where bun-apm speaks: one line on stderr per distinct problem (never per request), and
+// debug lines only when BUN_APM_DEBUG is on. Never given secrets.
+
+export interface Log {
+  /** Writes `bun-apm: message` once per key for the life of the process. */
+  warnOnce(key: string, message: string): void;
+  /** Writes `bun-apm: message` every time; for startup and shutdown lines only. */
+  info(message: string): void;
+  /** Writes when debug is on. */
+  debug(message: string): void;
+  readonly debugEnabled: boolean;
+}
+
+export function createLog(debugEnabled: boolean, write: (line: string) => void = writeStderr): Log {
+  const warned = new Set<string>();
+  return {
+    debugEnabled,
+    warnOnce(key, message) {
+      if (warned.has(key)) return;
+      warned.add(key);
+      write(`bun-apm: ${message}`);
+    },
+    info(message) {
+      write(`bun-apm: ${message}`);
+    },
+    debug(message) {
+      if (debugEnabled) write(`bun-apm [debug]: ${message}`);
+    },
+  };
+}
+
+function writeStderr(line: string): void {
+  try {
+    process.stderr.write(`${line}\n`);
+  } catch {
+    // stderr closed: nowhere left to say it
+  }
+}
+
+/** `TypeError`, or the class name of a custom error (`class NotFound extends Error` → `NotFound`). */
+export function errorClassOf(error: unknown): string {
+  try {
+    if (error instanceof Error) {
+      const ctor = error.constructor?.name;
+      return ctor && ctor !== 'Error' ? ctor : error.name || 'Error';
+    }
+    if (error === null) return 'null';
+    return typeof error === 'object' ? (error.constructor?.name ?? 'Object') : typeof error;
+  } catch {
+    return 'Error';
+  }
+}

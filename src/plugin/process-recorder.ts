@@ -1,0 +1,15 @@
+// The recorder of this process, where the middleware finds the preload's (one process, one
+// recorder: a request is marked by whichever sees it first and counted once).
+import type { Recorder } from './recorder.ts';
+
+const KEY = Symbol.for('bun-apm.recorder');
+type Holder = { [KEY]?: Recorder };
+
+/** The recorder the preload started, if it did. */
+export function processRecorder(): Recorder | undefined {
+  return (globalThis as Holder)[KEY];
+}
+
+export function setProcessRecorder(recorder: Recorder | undefined): void {
+  (globalThis as Holder)[KEY] = recorder;
+}

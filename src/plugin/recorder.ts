@@ -1,0 +1,260 @@
+// The Bun-side recorder: turns each request into a rollup count, a sampled detail record and, when
+// traced, a server span. Shared by the preload and the middleware: whichever sees a request first
+// marks it, and the other then finds the mark and records nothing of its own.
+import { RollupTable } from '../core/rollup.ts';
+import { normalisePath, RouteCardinalityGuard } from '../core/route-normaliser.ts';
+import { formatTraceparent, formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../core/trace-context.ts';
+import { LIMITS, type DetailSample, type RollupCell, type Span, type SystemProfile } from '../core/wire-format.ts';
+import { errorClassOf, type Log } from './log.ts';
+import { methodKey, pathOf, REQUEST_STATE, RequestState, type MarkedRequest } from './request-state.ts';
+
+export interface RecorderOptions {
+  sampleRate: number;
+  traceSampleRate: number;
+  routeCap?: number;
+  /** Add `Server-Timing: total;dur=…` to responses (default true). */
+  serverTiming?: boolean;
+  /** Where finished spans go (the exporters). */
+  spanSink?: (span: Span) => void;
+  /** Called once when a buffer reaches what one batch may carry, so the batcher cuts early. */
+  onFull?: () => void;
+  log: Log;
+  random?: () => number;
+}
+
+/** What an observer (the middleware's in-process store) is told about each finished request. */
+export interface FinishedRequest {
+  state: RequestState;
+  route: string;
+  path: string;
+  status: number;
+  bytes: number;
+  /** ms since the epoch at the start. */
+  timestamp: number;
+}
+
+const NORMALISED_CACHE_MAX = 10_000;
+
+function clip(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max) : text;
+}
+
+export class Recorder {
+  readonly rollups = new RollupTable();
+  samples: DetailSample[] = [];
+  droppedSamples = 0;
+  inFlight = 0;
+  /** The latest system profile: detail records read memory and CPU from here, never from the OS. */
+  latestProfile: SystemProfile | undefined;
+  /** Date.now() − performance.now(), refreshed by the profiler so wall times follow clock changes. */
+  wallOffset = Date.now() - performance.now();
+  /** Responses whose headers could not be set (immutable headers). */
+  headerFailures = 0;
+
+  readonly #options: RecorderOptions;
+  readonly #guard: RouteCardinalityGuard;
+  readonly #random: () => number;
+  readonly #serverTiming: boolean;
+  readonly #normalised = new Map<string, string>();
+  readonly #failed = new WeakMap<object, RequestState>();
+  #observers: Array<(finished: FinishedRequest) => void> = [];
+  #fullSignalled = false;
+
+  constructor(options: RecorderOptions) {
+    this.#options = options;
+    this.#guard = new RouteCardinalityGuard(options.routeCap ?? 500);
+    this.#random = options.random ?? Math.random;
+    this.#serverTiming = options.serverTiming ?? true;
+  }
+
+  get options(): Readonly<RecorderOptions> {
+    return this.#options;
+  }
+
+  /**
+   * Starts recording a request, or returns undefined when it is already being recorded (the
+   * preload and the middleware both active) so that the caller just runs the handler.
+   */
+  begin(request: Request, serveRoute?: string): RequestState | undefined {
+    const marked = request as MarkedRequest;
+    if (marked[REQUEST_STATE] !== undefined) return undefined;
+    const state = new RequestState(request, performance.now(), methodKey(request.method));
+    marked[REQUEST_STATE] = state;
+    state.serveRoute = serveRoute;
+    this.inFlight++;
+    const random = this.#random;
+    state.sampled = random() < this.#options.sampleRate;
+    const incoming = parseTraceparent(request.headers.get('traceparent'));
+    if (incoming !== null) {
+      state.traceId = incoming.traceId;
+      state.parentSpanId = incoming.parentId;
+      state.traced = incoming.sampled;
+      state.spanId = newSpanId();
+      const tracestate = request.headers.get('tracestate');
+      if (tracestate) state.tracestate = formatTracestate(parseTracestate(tracestate)) || undefined;
+    } else if (random() < this.#options.traceSampleRate) {
+      state.traced = true;
+      state.traceId = newTraceId();
+      state.spanId = newSpanId();
+    }
+    return state;
+  }
+
+  /** Ends a request with what its handler returned; adds Server-Timing and traceparent. Returns `result` unchanged. */
+  respond<T>(state: RequestState, result: T): T {
+    if (state.ended) return result;
+    if (result instanceof Response) {
+      this.#end(state, result.status, contentLength(result), false);
+      this.decorate(state, result);
+    } else if (result == null && state.request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
+      this.#end(state, 101, 0, false); // server.upgrade() took it: Bun wants no Response
+    } else {
+      state.error ??= 'InvalidResponse';
+      this.#end(state, 500, 0, true);
+    }
+    return result;
+  }
+
+  /** Ends a request whose handler threw or rejected: a 500 with the error's class. */
+  fail(state: RequestState, error: unknown): void {
+    if (state.ended) return;
+    state.error = errorClassOf(error);
+    if (typeof error === 'object' && error !== null) this.#failed.set(error, state);
+    this.#end(state, 500, 0, true);
+  }
+
+  /** The request whose handler threw `error`, for the error handler's response headers. */
+  stateOfError(error: unknown): RequestState | undefined {
+    return typeof error === 'object' && error !== null ? this.#failed.get(error) : undefined;
+  }
+
+  /** Adds Server-Timing (total) and traceparent to a response; never throws. */
+  decorate(state: RequestState, response: Response): void {
+    if (!this.#serverTiming && state.traceId === undefined) return;
+    try {
+      const headers = response.headers;
+      if (this.#serverTiming) headers.append('server-timing', `total;dur=${Math.round(state.duration * 100) / 100}`);
+      if (state.traceId !== undefined && state.spanId !== undefined) {
+        headers.set('traceparent', formatTraceparent(state.traceId, state.spanId, state.traced));
+      }
+    } catch {
+      this.headerFailures++; // immutable headers (a Response.error(), some proxied responses): leave them be
+    }
+  }
+
+  /** Adds a finished span (outbound fetch, the middleware's child spans) to what gets exported. */
+  recordSpan(span: Span): void {
+    try {
+      this.#options.spanSink?.(span);
+    } catch (error) {
+      this.#options.log.warnOnce('span-sink', `a span exporter threw (${errorClassOf(error)}); spans may be missing`);
+    }
+  }
+
+  /** Lets the middleware see each finished request; returns the function that stops it. */
+  observe(observer: (finished: FinishedRequest) => void): () => void {
+    this.#observers = [...this.#observers, observer];
+    return () => {
+      this.#observers = this.#observers.filter((o) => o !== observer);
+    };
+  }
+
+  /** Takes what was recorded since the last drain (the batcher calls this). */
+  drain(): { rollups: RollupCell[]; samples: DetailSample[]; droppedSamples: number } {
+    const samples = this.samples;
+    const droppedSamples = this.droppedSamples;
+    this.samples = [];
+    this.droppedSamples = 0;
+    this.#fullSignalled = false;
+    return { rollups: this.rollups.drain(), samples, droppedSamples };
+  }
+
+  #end(state: RequestState, status: number, bytes: number, thrown: boolean): void {
+    state.ended = true;
+    const duration = performance.now() - state.start;
+    state.duration = duration;
+    this.inFlight--;
+    try {
+      const path = pathOf(state.request.url);
+      const route = this.#routeOf(state, path);
+      const timestamp = this.wallOffset + state.start;
+      this.rollups.record(timestamp, state.method, route, status, duration, bytes, thrown);
+      if (state.sampled) this.#sample(state, timestamp, path, route, status, bytes);
+      if (state.traced) this.recordSpan(this.#serverSpan(state, timestamp, path, route, status));
+      if (this.rollups.size >= LIMITS.rollups) this.#signalFull();
+      if (this.#observers.length > 0) {
+        const finished: FinishedRequest = { state, route, path, status, bytes, timestamp };
+        for (const observer of this.#observers) observer(finished);
+      }
+    } catch (error) {
+      this.#options.log.warnOnce('record', `recording a request failed (${errorClassOf(error)}: ${(error as Error)?.message}); the app is unaffected`);
+    }
+  }
+
+  #routeOf(state: RequestState, path: string): string {
+    let route = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
+    if (route === undefined) {
+      route = this.#normalised.get(path);
+      if (route === undefined) {
+        route = normalisePath(path);
+        if (this.#normalised.size >= NORMALISED_CACHE_MAX) this.#normalised.clear();
+        this.#normalised.set(path, route);
+      }
+    }
+    return this.#guard.admit(route.length > LIMITS.routeLength ? route.slice(0, LIMITS.routeLength) : route || '/');
+  }
+
+  #sample(state: RequestState, timestamp: number, path: string, route: string, status: number, bytes: number): void {
+    if (this.samples.length >= LIMITS.samples) {
+      this.droppedSamples++;
+      this.#signalFull();
+      return;
+    }
+    const sample: DetailSample = { timestamp, method: state.method, path: clip(path, LIMITS.pathLength) || '/', route, statusCode: status, duration: state.duration };
+    const userAgent = state.request.headers.get('user-agent');
+    if (userAgent) sample.userAgent = clip(userAgent, LIMITS.userAgentLength);
+    const profile = this.latestProfile;
+    if (profile !== undefined) {
+      sample.memoryUsage = { rss: profile.rss, heapUsed: profile.heapUsed, heapTotal: profile.heapTotal };
+      sample.cpuUsage = profile.cpuPercent;
+    }
+    if (state.traced && state.traceId !== undefined) {
+      sample.traceId = state.traceId;
+      sample.spanId = state.spanId;
+    }
+    if (bytes > 0) sample.responseSize = bytes;
+    if (state.error !== undefined) sample.error = clip(state.error, LIMITS.errorLength);
+    this.samples.push(sample);
+    if (this.samples.length >= LIMITS.samples) this.#signalFull();
+  }
+
+  #serverSpan(state: RequestState, timestamp: number, path: string, route: string, status: number): Span {
+    const span: Span = {
+      traceId: state.traceId!,
+      spanId: state.spanId!,
+      name: clip(`${state.method} ${route}`, LIMITS.routeLength),
+      kind: 'server',
+      startTime: timestamp,
+      duration: state.duration,
+      status: status >= 500 || state.error !== undefined ? 'error' : 'ok',
+      tags: { 'http.method': state.method, 'http.route': route, 'http.target': clip(path, LIMITS.tagValueLength), 'http.status_code': status },
+      logs: [],
+    };
+    if (state.parentSpanId !== undefined) span.parentSpanId = state.parentSpanId;
+    if (state.error !== undefined) span.error = clip(state.error, LIMITS.errorLength);
+    return span;
+  }
+
+  #signalFull(): void {
+    if (this.#fullSignalled) return;
+    this.#fullSignalled = true;
+    this.#options.onFull?.();
+  }
+}
+
+function contentLength(response: Response): number {
+  const header = response.headers.get('content-length');
+  if (header === null) return 0;
+  const n = Number(header);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}

@@ -1,0 +1,63 @@
+// What bun-apm knows about one request while it runs, kept on the Request itself under a
+// process-wide symbol: the mark that stops the preload and the middleware counting it twice,
+// and where router hooks leave the route template they matched.
+
+/** `Symbol.for`, so that two copies of bun-apm in one process still see each other's mark. */
+export const REQUEST_STATE: unique symbol = Symbol.for('bun-apm.request-state') as never;
+
+export type MarkedRequest = Request & { [REQUEST_STATE]?: RequestState };
+
+export class RequestState {
+  /** Template from the Bun.serve `routes` key that matched. */
+  serveRoute: string | undefined;
+  /** Template of the router handler (bun-router, Hono) that produced the response. */
+  routerRoute: string | undefined;
+  /** Template of a router handler that threw, when the router answered for it (Hono's onError). */
+  erroredRoute: string | undefined;
+  /** Error class of a handler that threw or rejected. */
+  error: string | undefined;
+  /** Keeps a detail record (sampleRate). */
+  sampled = false;
+  /** Records spans (traceSampleRate, or the caller's sampled flag). */
+  traced = false;
+  /** Set when the request is traced or the caller sent a traceparent (its decision is passed on). */
+  traceId: string | undefined;
+  /** Our server span's id, the parent of outbound client spans. */
+  spanId: string | undefined;
+  parentSpanId: string | undefined;
+  tracestate: string | undefined;
+  ended = false;
+  /** ms, set when the request ends. */
+  duration = 0;
+
+  constructor(
+    readonly request: Request,
+    /** performance.now() at the start. */
+    readonly start: number,
+    readonly method: string,
+  ) {}
+}
+
+export function stateOf(request: Request): RequestState | undefined {
+  return (request as MarkedRequest)[REQUEST_STATE];
+}
+
+/** The path of an absolute request URL, without query or fragment, with no URL parsing. */
+export function pathOf(url: string): string {
+  const scheme = url.indexOf('://');
+  const start = scheme < 0 ? url.indexOf('/') : url.indexOf('/', scheme + 3);
+  if (start < 0) return '/';
+  let end = url.length;
+  const query = url.indexOf('?', start);
+  if (query >= 0) end = query;
+  const hash = url.indexOf('#', start);
+  if (hash >= 0 && hash < end) end = hash;
+  return url.slice(start, end);
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE']);
+
+/** Standard methods as they are; anything else (a client can send any token) as `OTHER`, so keys stay bounded. */
+export function methodKey(method: string): string {
+  return METHODS.has(method) ? method : 'OTHER';
+}
