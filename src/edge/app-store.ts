@@ -112,8 +112,10 @@ export class AppStore extends DurableObject<Env> {
     return listInstances(this.sql);
   }
 
-  status(): StoreStatus & { now: number } {
-    return { ...storeStatus(this.sql, this.routeGuard, this.instanceGuard), now: this.now() };
+  /** Row counts, rollup and maintenance progress; `nextAlarm` is null once an idle app's data has all expired. */
+  async status(): Promise<StoreStatus & { now: number; nextAlarm: number | null }> {
+    const nextAlarm = await this.ctx.storage.getAlarm();
+    return { ...storeStatus(this.sql, this.routeGuard, this.instanceGuard), now: this.now(), nextAlarm };
   }
 
   exportPage(kind: ExportKind, from: number, to: number, after: number, limit: number): ExportPage {
