@@ -1,0 +1,61 @@
+// The last batch arrives however the app ends, and the app ends exactly as it would have without
+// the preload: same exit code, same death by signal. The flush interval is long, so only the final
+// flush can have delivered what the sink holds.
+import { afterAll, describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
+import { REPO, startApp, type AppProcess } from './support/app-process.ts';
+import { IngestSink } from './support/ingest-sink.ts';
+import { drive, type Probe } from './support/load.ts';
+
+const LONG = '600000';
+const started: AppProcess[] = [];
+const sink = new IngestSink().start();
+afterAll(async () => {
+  await Promise.all(started.map((app) => app.kill()));
+  await sink.stop();
+});
+
+const env = (app: string) => ({ BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: LONG, BUN_APM_APP: app });
+const countFor = (app: string) => sink.batches.filter((b) => b.identity.app === app).reduce((n, b) => n + b.rollups.reduce((m, c) => m + c.count, 0), 0);
+
+const CASES: Array<{ example: string; signal: 'SIGTERM' | 'SIGINT'; expected: { code: number | null; signal: string | null }; probe: Probe }> = [
+  { example: 'hono-app.ts', signal: 'SIGTERM', expected: { code: null, signal: 'SIGTERM' }, probe: { method: 'GET', path: '/users/1', status: 200, key: '' } },
+  { example: 'bun-router-app.ts', signal: 'SIGINT', expected: { code: null, signal: 'SIGINT' }, probe: { method: 'GET', path: '/users/1', status: 200, key: '' } },
+  { example: 'routes-app.ts', signal: 'SIGTERM', expected: { code: 0, signal: null }, probe: { method: 'GET', path: '/users/1', status: 200, key: '' } },
+];
+
+describe('shutdown', () => {
+  test.each(CASES)('$signal mid-run on $example: last batch arrives, exit as without the preload', async ({ example, signal, expected, probe }) => {
+    const name = `shutdown-${example}`;
+    const app = await startApp(example, { env: env(name) });
+    started.push(app);
+    await drive(app.url, [probe], 40);
+    app.process.kill(signal);
+    await app.exited;
+    expect({ code: app.process.exitCode, signal: app.process.signalCode }).toEqual(expected);
+    expect(countFor(name)).toBe(40);
+
+    const plain = await startApp(example, { plain: true });
+    started.push(plain);
+    plain.process.kill(signal);
+    await plain.exited;
+    expect({ code: plain.process.exitCode, signal: plain.process.signalCode }).toEqual(expected);
+  }, 30_000);
+
+  test.each([
+    { mode: 'natural', code: 3, requests: 5 },
+    // /leave never answers (process.exit inside its handler): an unfinished request is not counted.
+    { mode: 'exit', code: 7, requests: 5 },
+  ])('$mode exit: code $code kept, every request shipped', async ({ mode, code, requests }) => {
+    const name = `exit-${mode}`;
+    const child = Bun.spawn([process.execPath, '--preload', 'bun-apm/preload', join('test', 'plugin', 'fixtures', 'exit-app.ts')], {
+      cwd: REPO,
+      env: { ...process.env, ...env(name), EXIT_MODE: mode },
+      stdout: 'ignore',
+      stderr: 'pipe',
+    });
+    await child.exited;
+    expect(child.exitCode).toBe(code);
+    expect(countFor(name)).toBe(requests);
+  }, 30_000);
+});

@@ -1,0 +1,14 @@
+// Writes a bun-apm.config.ts into a fresh temporary directory, for BUN_APM_CONFIG.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function writeConfig(source: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bun-apm-test-'));
+  const file = join(dir, 'bun-apm.config.ts');
+  writeFileSync(file, source);
+  return file;
+}
+
+/** Retries that fit in a test: 3 attempts, backoff from 20 ms. */
+export const FAST_RETRY = `export: { maxAttempts: 3, initialBackoffMs: 20, maxBackoffMs: 100, timeoutMs: 2000 }`;
