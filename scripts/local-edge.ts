@@ -31,17 +31,23 @@ export type EdgeEntry = keyof typeof ENTRIES;
 
 const NODE_BUILTINS = new Set(builtinModules);
 
+/** Bundles one of the Worker's entries for workerd (see bundleModule). */
+export function bundleWorker(entry: EdgeEntry): Promise<string> {
+  return bundleModule(join(ROOT, ENTRIES[entry]));
+}
+
 /**
- * Bundles an entry for workerd. Node and Bun modules fail the build: the Worker runs on web
+ * Bundles a module for workerd. Node and Bun modules fail the build: the Worker runs on web
  * standards and `cloudflare:` modules only.
  */
-export async function bundleWorker(entry: EdgeEntry): Promise<string> {
+export async function bundleModule(path: string): Promise<string> {
   const result = await Bun.build({
-    entrypoints: [join(ROOT, ENTRIES[entry])],
+    entrypoints: [path],
     target: 'browser',
     format: 'esm',
     conditions: ['workerd', 'worker', 'browser'],
     external: ['cloudflare:*'],
+    throw: false,
     plugins: [{
       name: 'workers-only',
       setup(build) {
@@ -55,7 +61,7 @@ export async function bundleWorker(entry: EdgeEntry): Promise<string> {
       },
     }],
   });
-  if (!result.success) throw new AggregateError(result.logs, `bundling ${ENTRIES[entry]} failed: ${result.logs.join('\n')}`);
+  if (!result.success) throw new Error(`bundling ${path} failed: ${result.logs.map((log) => log.message).join('; ')}`);
   return result.outputs[0]!.text();
 }
 
