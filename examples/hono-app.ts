@@ -27,6 +27,11 @@ app.get('/relay/:id', async (c) => {
   return c.json({ via: 'hono', status: response.status, body: await response.json() });
 });
 
+// A sub-app mounted under /api: its routes are keyed by the full template (/api/items/:itemId).
+const api = new Hono();
+api.get('/items/:itemId', (c) => c.json({ item: c.req.param('itemId') }));
+app.route('/api', api);
+
 app.onError((error, c) => {
   if (error instanceof HTTPException) return error.getResponse();
   return c.json({ error: error.message }, 500);

@@ -1,6 +1,8 @@
 // A Bun.serve app using `routes`: static responses, handlers with params, per-method objects, a
 // fetch fallback and an error handler. Shuts down gracefully on SIGTERM.
 //   PORT=3000 bun --preload bun-apm/preload examples/routes-app.ts
+export {}; // a module, not a script: its names stay its own
+
 const users = new Map<string, { id: string; name: string }>([
   ['1', { id: '1', name: 'Ada' }],
   ['2', { id: '2', name: 'Grace' }],

@@ -30,6 +30,11 @@ export class SystemProfiler {
     this.#options = options;
   }
 
+  /** The worst event-loop lag seen since the last profile, ms. */
+  get lagSinceLastProfile(): number {
+    return this.#maxLag;
+  }
+
   start(): void {
     if (this.#timers.length > 0) return;
     const probeMs = this.#options.lagProbeMs ?? 250;

@@ -34,6 +34,7 @@ const APPS: Array<{ example: string; probes: Probe[]; exit: { code: number | nul
       { method: 'GET', path: '/private', status: 401, key: 'GET /private' },
       { method: 'GET', path: '/boom', status: 500, key: 'GET /boom' },
       { method: 'GET', path: '/missing', status: 404, key: 'GET /missing' },
+      { method: 'GET', path: '/api/items/abc', status: 200, key: 'GET /api/items/:itemId' },
     ],
   },
   {
@@ -73,7 +74,7 @@ describe.each(APPS)('$example', ({ example, probes, exit }) => {
 
     app.process.kill('SIGTERM');
     await app.exited;
-    expect({ code: app.process.exitCode, signal: app.process.signalCode }).toEqual(exit);
+    expect({ code: app.process.exitCode, signal: app.process.signalCode as string | null }).toEqual(exit);
 
     expect(sink.problems).toEqual([]);
     expect(sink.count()).toBe(TOTAL + 1);

@@ -32,14 +32,14 @@ describe('shutdown', () => {
     await drive(app.url, [probe], 40);
     app.process.kill(signal);
     await app.exited;
-    expect({ code: app.process.exitCode, signal: app.process.signalCode }).toEqual(expected);
+    expect({ code: app.process.exitCode, signal: app.process.signalCode as string | null }).toEqual(expected);
     expect(countFor(name)).toBe(40);
 
     const plain = await startApp(example, { plain: true });
     started.push(plain);
     plain.process.kill(signal);
     await plain.exited;
-    expect({ code: plain.process.exitCode, signal: plain.process.signalCode }).toEqual(expected);
+    expect({ code: plain.process.exitCode, signal: plain.process.signalCode as string | null }).toEqual(expected);
   }, 30_000);
 
   test.each([

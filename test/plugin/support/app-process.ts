@@ -49,7 +49,12 @@ export class AppProcess {
 
   async #collect(stream: ReadableStream<Uint8Array>, append: (text: string) => void): Promise<void> {
     const decoder = new TextDecoder();
-    for await (const chunk of stream) append(decoder.decode(chunk, { stream: true }));
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      append(decoder.decode(value, { stream: true }));
+    }
   }
 }
 

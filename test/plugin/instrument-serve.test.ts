@@ -1,0 +1,130 @@
+// Bun.serve options instrumented in-process and served for real, side by side with the same options
+// served plain: the client must see the same thing, and the recorder must count it under the template.
+import { afterAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLog } from '../../src/plugin/log.ts';
+import { instrumentOptions, instrumentServe } from '../../src/plugin/instrument-serve.ts';
+import { testRecorder } from './support/recorder.ts';
+import { waitFor } from './support/wait-for.ts';
+
+type Server = ReturnType<typeof Bun.serve>;
+const servers: Server[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.stop(true)));
+});
+
+const log = createLog(false, () => {});
+
+function pair(make: () => Parameters<typeof Bun.serve>[0]) {
+  const { recorder } = testRecorder();
+  const plain = Bun.serve({ ...make(), hostname: '127.0.0.1', port: 0 } as never);
+  const options = { ...make(), hostname: '127.0.0.1', port: 0 };
+  const monitored = Bun.serve(instrumentOptions(options, recorder, log) as never);
+  servers.push(plain, monitored);
+  return { plain, monitored, recorder, options };
+}
+
+const counted = (recorder: ReturnType<typeof testRecorder>['recorder']) =>
+  Object.fromEntries(recorder.drain().rollups.map((c) => [`${c.method} ${c.route} ${c.statusClass}`, c.count]));
+
+async function both(plain: Server, monitored: Server, path: string, init?: RequestInit) {
+  const [a, b] = await Promise.all([fetch(new URL(path, plain.url), init), fetch(new URL(path, monitored.url), init)]);
+  return { plain: { status: a.status, body: await a.text(), headers: a.headers }, monitored: { status: b.status, body: await b.text(), headers: b.headers } };
+}
+
+describe('instrumented Bun.serve options', () => {
+  test('static Response routes: same body, same ETag as Bun computes, 304 on If-None-Match; counted', async () => {
+    const { plain, monitored, recorder } = pair(() => ({
+      routes: { '/health': new Response('OK', { headers: { 'x-kind': 'static' } }), '/empty': new Response('') },
+      fetch: () => new Response('fallback', { status: 404 }),
+    }));
+    // The ETag is computed off the request path, a microtask or two after start: wait for it, then start counting.
+    expect(await waitFor(async () => (await fetch(new URL('/health', monitored.url))).headers.get('etag') ?? undefined, 2_000)).toBeDefined();
+    recorder.drain();
+    const first = await both(plain, monitored, '/health');
+    expect(first.monitored.status).toBe(first.plain.status);
+    expect(first.monitored.body).toBe(first.plain.body);
+    expect(first.monitored.headers.get('etag')).toBe(first.plain.headers.get('etag'));
+    expect(first.monitored.headers.get('x-kind')).toBe('static');
+    const etag = first.plain.headers.get('etag')!;
+    const revalidated = await both(plain, monitored, '/health', { headers: { 'if-none-match': etag } });
+    expect(revalidated.monitored.status).toBe(304);
+    expect(revalidated.plain.status).toBe(304);
+    expect(revalidated.monitored.body).toBe('');
+    const empty = await both(plain, monitored, '/empty');
+    expect(empty.monitored.headers.get('etag')).toBe(empty.plain.headers.get('etag'));
+    expect(counted(recorder)).toEqual({ 'GET /health 2xx': 1, 'GET /health 3xx': 1, 'GET /empty 2xx': 1 });
+  });
+
+  test('per-method objects, params, the fetch fallback and a thrown route through the error handler', async () => {
+    const { plain, monitored, recorder } = pair(() => ({
+      routes: {
+        '/users': { GET: () => Response.json([]), POST: () => new Response('made', { status: 201 }) },
+        '/users/:id': (req: Bun.BunRequest<'/users/:id'>) => Response.json({ id: req.params.id }),
+        '/fail': () => {
+          throw new SyntaxError('bad');
+        },
+      },
+      fetch: () => new Response('fallback', { status: 404 }),
+      error: (error: Error) => new Response(`handled ${error.name}`, { status: 503 }),
+    }) as never);
+    for (const [path, init] of [['/users', undefined], ['/users', { method: 'POST' }], ['/users', { method: 'DELETE' }], ['/users/42', undefined], ['/fail', undefined], ['/x/9f3a1c2b7d', undefined]] as const) {
+      const { plain: a, monitored: b } = await both(plain, monitored, path, init);
+      expect(`${path} ${b.status} ${b.body}`).toBe(`${path} ${a.status} ${a.body}`);
+    }
+    const failed = await fetch(new URL('/fail', monitored.url));
+    expect(failed.headers.get('server-timing')).toMatch(/^total;dur=/); // the error handler's response is decorated too
+    await failed.text();
+    const keys = counted(recorder);
+    expect(keys).toMatchObject({ 'GET /users 2xx': 1, 'POST /users 2xx': 1, 'GET /users/:id 2xx': 1, 'GET /fail 5xx': 2, 'GET /x/:id 4xx': 1 });
+    expect(Object.values(keys).reduce((a, b) => a + b, 0)).toBe(7);
+  });
+
+  test('Bun.serve replaced: servers it creates are instrumented, and so is what server.reload() gets', async () => {
+    const { recorder } = testRecorder();
+    const make = (version: string) => ({ hostname: '127.0.0.1', port: 0, routes: { [`/${version}/:id`]: () => new Response(version) }, fetch: () => new Response('', { status: 404 }) });
+    const undo = instrumentServe(recorder, log);
+    let server: Server;
+    try {
+      server = Bun.serve(make('v1'));
+    } finally {
+      undo();
+    }
+    servers.push(server);
+    expect(await (await fetch(new URL('/v1/5', server.url))).text()).toBe('v1');
+    server.reload(make('v2'));
+    expect(await (await fetch(new URL('/v2/6', server.url))).text()).toBe('v2');
+    expect(counted(recorder)).toEqual({ 'GET /v1/:id 2xx': 1, 'GET /v2/:id 2xx': 1 });
+  });
+
+  test('the app’s options object is not changed, and class-based options keep their methods and getters', async () => {
+    const { recorder } = testRecorder();
+    class App {
+      hostname = '127.0.0.1';
+      get port() {
+        return 0;
+      }
+      fetch(req: Request) {
+        return new Response(`class ${new URL(req.url).pathname}`);
+      }
+    }
+    const app = new App();
+    const before = Object.keys(app);
+    const server = Bun.serve(instrumentOptions(app, recorder, log) as never) as Server;
+    servers.push(server);
+    expect(Object.keys(app)).toEqual(before);
+    expect(await (await fetch(new URL('/c/1', server.url))).text()).toBe('class /c/1');
+    expect(counted(recorder)).toEqual({ 'GET /c/:id 2xx': 1 });
+  });
+
+  test('directory routes are served by Bun as before (not counted: no JS runs for them)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-dir-'));
+    writeFileSync(join(dir, 'a.txt'), 'file a');
+    const { plain, monitored, recorder } = pair(() => ({ routes: { '/files/*': { dir } }, fetch: () => new Response('', { status: 404 }) }) as never);
+    const { plain: a, monitored: b } = await both(plain, monitored, '/files/a.txt');
+    expect(b).toMatchObject({ status: a.status, body: 'file a' });
+    expect(counted(recorder)).toEqual({});
+  });
+});

@@ -1,0 +1,144 @@
+// The recorder on its own: one count per request even when two instrumentations see it, routes
+// named by the best source available, trace decisions, and headers that never break a response.
+import { describe, expect, test } from 'bun:test';
+import { OVERFLOW_ROUTE } from '../../src/core/route-normaliser.ts';
+import { pathOf, stateOf } from '../../src/plugin/request-state.ts';
+import { testRecorder } from './support/recorder.ts';
+
+const request = (path: string, headers?: Record<string, string>, method = 'GET') => new Request(`http://app.test${path}`, { headers, method });
+const keys = (cells: Array<{ method: string; route: string; statusClass: string; count: number }>) =>
+  Object.fromEntries(cells.map((c) => [`${c.method} ${c.route} ${c.statusClass}`, c.count]));
+
+describe('Recorder', () => {
+  test('a request begun twice (preload and middleware) is recorded once', () => {
+    const { recorder } = testRecorder();
+    const req = request('/users/7');
+    const outer = recorder.begin(req, '/users/:id');
+    expect(recorder.begin(req)).toBeUndefined();
+    expect(stateOf(req)).toBe(outer!);
+    recorder.respond(outer!, new Response('ok'));
+    recorder.respond(outer!, new Response('again')); // a second end changes nothing
+    expect(keys(recorder.drain().rollups)).toEqual({ 'GET /users/:id 2xx': 1 });
+    expect(recorder.inFlight).toBe(0);
+  });
+
+  test('route: router template over Bun.serve route over the normaliser; capped into `other`', () => {
+    const { recorder } = testRecorder({ routeCap: 3 });
+    const a = recorder.begin(request('/api/users/1'), '/api/*')!;
+    a.routerRoute = '/api/users/:id';
+    recorder.respond(a, new Response());
+    recorder.respond(recorder.begin(request('/api/x'), '/api/*')!, new Response());
+    recorder.respond(recorder.begin(request('/orders/123?x=1'))!, new Response());
+    recorder.respond(recorder.begin(request('/fresh/route'))!, new Response());
+    expect(keys(recorder.drain().rollups)).toEqual({
+      'GET /api/users/:id 2xx': 1,
+      'GET /api/* 2xx': 1,
+      'GET /orders/:id 2xx': 1,
+      [`GET ${OVERFLOW_ROUTE} 2xx`]: 1,
+    });
+  });
+
+  test('a thrown handler is a 500 with its error class; an unknown method is OTHER', () => {
+    const { recorder } = testRecorder();
+    class PaymentDeclined extends Error {}
+    const state = recorder.begin(request('/pay', {}, 'PROPFIND'))!;
+    const error = new PaymentDeclined('no');
+    recorder.fail(state, error);
+    expect(recorder.stateOfError(error)).toBe(state);
+    const { rollups, samples } = recorder.drain();
+    expect(rollups[0]).toMatchObject({ method: 'OTHER', route: '/pay', statusClass: '5xx', count: 1, errors: 1 });
+    expect(samples[0]).toMatchObject({ statusCode: 500, error: 'PaymentDeclined' });
+  });
+
+  test('detail records read memory and CPU from the latest profile', () => {
+    const { recorder } = testRecorder();
+    recorder.latestProfile = { timestamp: Date.now(), rss: 123, heapUsed: 45, heapTotal: 67, cpuPercent: 8.5, eventLoopLagMs: 0, inFlight: 0 };
+    const state = recorder.begin(request('/users/5', { 'user-agent': 'curl/8.5.0' }))!;
+    recorder.respond(state, new Response('x', { headers: { 'content-length': '1' } }));
+    expect(recorder.drain().samples[0]).toMatchObject({
+      path: '/users/5',
+      route: '/users/:id',
+      userAgent: 'curl/8.5.0',
+      memoryUsage: { rss: 123, heapUsed: 45, heapTotal: 67 },
+      cpuUsage: 8.5,
+      responseSize: 1,
+    });
+  });
+
+  test('sampleRate 0 keeps no detail records but counts every request', () => {
+    const { recorder } = testRecorder({ sampleRate: 0 });
+    for (let i = 0; i < 50; i++) recorder.respond(recorder.begin(request(`/items/${i}`))!, new Response());
+    const { rollups, samples } = recorder.drain();
+    expect(samples).toEqual([]);
+    expect(rollups.reduce((n, c) => n + c.count, 0)).toBe(50);
+  });
+
+  test('trace decisions: a sampled traceparent is followed, an unsampled one is passed on, a malformed one ignored', () => {
+    const { recorder, spans } = testRecorder({ traceSampleRate: 0 });
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const sampled = recorder.begin(request('/a', { traceparent: `00-${traceId}-b7ad6b7169203331-01`, tracestate: 'vendor=x' }))!;
+    expect(sampled).toMatchObject({ traced: true, traceId, parentSpanId: 'b7ad6b7169203331', tracestate: 'vendor=x' });
+    const response = recorder.respond(sampled, new Response());
+    expect(response.headers.get('traceparent')).toBe(`00-${traceId}-${sampled.spanId}-01`);
+    expect(spans).toHaveLength(1);
+    expect(spans[0]).toMatchObject({ traceId, parentSpanId: 'b7ad6b7169203331', kind: 'server', name: 'GET /a' });
+
+    const unsampled = recorder.begin(request('/b', { traceparent: `00-${traceId}-b7ad6b7169203331-00` }))!;
+    expect(unsampled.traced).toBe(false);
+    expect(recorder.respond(unsampled, new Response()).headers.get('traceparent')).toBe(`00-${traceId}-${unsampled.spanId}-00`);
+    expect(spans).toHaveLength(1);
+
+    const malformed = recorder.begin(request('/c', { traceparent: `00-${'0'.repeat(32)}-b7ad6b7169203331-01` }))!;
+    expect(malformed.traceId).toBeUndefined();
+    expect(recorder.respond(malformed, new Response()).headers.get('traceparent')).toBeNull();
+  });
+
+  test('Server-Timing is appended to the app’s own entries; immutable headers are left alone, not thrown at', () => {
+    const { recorder } = testRecorder();
+    const own = recorder.respond(recorder.begin(request('/t'))!, new Response('', { headers: { 'server-timing': 'db;dur=3' } }));
+    expect(own.headers.get('server-timing')).toMatch(/^db;dur=3, total;dur=\d/);
+    // Bun doesn't enforce the Fetch spec's immutable guard, so build a response whose headers refuse writes.
+    class FrozenHeaders extends Response {
+      override get headers(): Headers {
+        const headers = new Headers(super.headers);
+        headers.set = headers.append = () => {
+          throw new TypeError('immutable');
+        };
+        return headers;
+      }
+    }
+    expect(() => recorder.respond(recorder.begin(request('/e'))!, new FrozenHeaders('x'))).not.toThrow();
+    expect(recorder.headerFailures).toBe(1);
+    expect(keys(recorder.drain().rollups)).toEqual({ 'GET /t 2xx': 1, 'GET /e 2xx': 1 });
+  });
+
+  test('serverTiming: false adds nothing to an untraced response', () => {
+    const { recorder } = testRecorder({ serverTiming: false });
+    const response = recorder.respond(recorder.begin(request('/q'))!, new Response());
+    expect([...response.headers.keys()]).toEqual([]);
+  });
+
+  test('a WebSocket upgrade (no Response) is a 101, anything else without a Response a 500', () => {
+    const { recorder } = testRecorder();
+    recorder.respond(recorder.begin(request('/ws', { upgrade: 'websocket' }))!, undefined);
+    recorder.respond(recorder.begin(request('/none'))!, undefined);
+    expect(keys(recorder.drain().rollups)).toEqual({ 'GET /ws 1xx': 1, 'GET /none 5xx': 1 });
+  });
+
+  test('the sample buffer stops at one batch worth and asks for a cut once', () => {
+    let full = 0;
+    const { recorder } = testRecorder({ onFull: () => full++ });
+    for (let i = 0; i < 5_010; i++) recorder.respond(recorder.begin(request('/x'))!, new Response());
+    expect(full).toBe(1);
+    const drained = recorder.drain();
+    expect(drained.samples).toHaveLength(5_000);
+    expect(drained.droppedSamples).toBe(10);
+    expect(drained.rollups[0]!.count).toBe(5_010);
+  });
+
+  test('pathOf reads the path without parsing a URL', () => {
+    expect(pathOf('http://h:1/a/b?c=1#d')).toBe('/a/b');
+    expect(pathOf('https://h')).toBe('/');
+    expect(pathOf('http://h/#x')).toBe('/');
+  });
+});
