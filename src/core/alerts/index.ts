@@ -20,6 +20,7 @@ export {
   type AlertChannel, type AlertChannelType, type ChannelFilters, type ChannelProblem,
   type EmailChannelConfig, type PagerDutyChannelConfig, type SlackChannelConfig, type WebhookChannelConfig,
 } from './channel.ts';
+export { channelsFromEnv } from './channels-from-env.ts';
 export { slackMessage, type SlackMessage, type SlackOptions } from './payloads/slack.ts';
 export {
   WEBHOOK_DELIVERY_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, WEBHOOK_TOLERANCE_SECONDS,

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { createHmac } from 'node:crypto';
 import { channelAccepts, channelDestinationMissing, validateChannel, type AlertChannel } from '../../../src/core/alerts/channel.ts';
+import { channelsFromEnv } from '../../../src/core/alerts/channels-from-env.ts';
 import { buildNotification, type AlertNotification } from '../../../src/core/alerts/notification.ts';
 import { emailContent } from '../../../src/core/alerts/payloads/email.ts';
 import { pagerDutyEvent } from '../../../src/core/alerts/payloads/pagerduty.ts';
@@ -200,5 +201,21 @@ describe('validateChannel', () => {
     expect(channelDestinationMissing({ type: 'email', config: { email: ' , ' } })).toBe('config.email');
     expect(channelDestinationMissing({ type: 'pagerduty', config: {} })).toBe('config.routingKey');
     expect(channelDestinationMissing({ type: 'webhook', config: { url: 'https://x.io' } })).toBeUndefined();
+  });
+});
+
+describe('channelsFromEnv', () => {
+  test("turns the spec's variables into unfiltered, valid channels; unset or blank gives none", () => {
+    const channels = channelsFromEnv({
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x', WEBHOOK_URL: 'https://hooks.example/alerts', WEBHOOK_TOKEN: 't',
+      ALERT_EMAIL_TO: 'oncall@example.com', ALERT_EMAIL_FROM: 'apm@example.com', PAGERDUTY_ROUTING_KEY: ' ',
+    });
+    expect(channels).toEqual([
+      { type: 'slack', enabled: true, config: { url: 'https://hooks.slack.com/services/T/B/x' } },
+      { type: 'webhook', enabled: true, config: { url: 'https://hooks.example/alerts', token: 't', secret: undefined } },
+      { type: 'email', enabled: true, config: { email: 'oncall@example.com', from: 'apm@example.com' } },
+    ]);
+    for (const channel of channels) expect(validateChannel(channel)).toEqual([]);
+    expect(channelsFromEnv({})).toEqual([]);
   });
 });
