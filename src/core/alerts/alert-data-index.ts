@@ -30,8 +30,11 @@ class Aggregate implements RequestAggregate {
     const key = this.cached?.key();
     this.merged = key === undefined ? undefined : this.cached!.cache.get(this.cached!.minute, key);
     if (this.merged === undefined) {
+      const parts = [...this.parts()];
+      // One part is its own merge: share it instead of copying (aggregates are read-only).
+      if (parts.length === 1) return (this.merged = parts[0]!);
       this.merged = new QuantileSketch();
-      for (const part of this.parts()) this.merged.merge(part);
+      for (const part of parts) this.merged.merge(part);
       if (key !== undefined) this.cached!.cache.set(this.cached!.minute, key, this.merged);
     }
     return this.merged;
@@ -62,7 +65,9 @@ function lowerBound<T>(items: readonly T[], key: (item: T) => number, value: num
 export class AlertDataIndex {
   /** Distinct cell start times, ascending. */
   private readonly minutes: number[];
-  private readonly byMinute = new Map<number, Map<string, AlertCell[]>>();
+  private readonly byMinute = new Map<number, AlertCell[]>();
+  /** Per minute, its cells by route: built on the first route-filtered read of that minute only. */
+  private readonly byMinuteAndRoute = new Map<number, Map<string, AlertCell[]>>();
   private readonly minuteAggregates = new Map<string, Aggregate>();
   private readonly windowAggregates = new Map<string, Aggregate>();
   private readonly decoded = new Map<AlertCell, QuantileSketch>();
@@ -72,10 +77,8 @@ export class AlertDataIndex {
 
   constructor(data: AlertData, private readonly cache?: SketchCache) {
     for (const cell of data.cells) {
-      let routes = this.byMinute.get(cell.minute);
-      if (routes === undefined) this.byMinute.set(cell.minute, (routes = new Map()));
-      const list = routes.get(cell.route);
-      if (list === undefined) routes.set(cell.route, [cell]);
+      const list = this.byMinute.get(cell.minute);
+      if (list === undefined) this.byMinute.set(cell.minute, [cell]);
       else list.push(cell);
     }
     this.minutes = [...this.byMinute.keys()].sort((a, b) => a - b);
@@ -129,12 +132,8 @@ export class AlertDataIndex {
     const key = `${minute} ${method ?? ANY} ${route ?? ANY}`;
     let aggregate = this.minuteAggregates.get(key);
     if (aggregate !== undefined) return aggregate;
-    const routes = this.byMinute.get(minute)!;
-    const cells: AlertCell[] = [];
-    const candidates = route === undefined ? routes.values() : [routes.get(route) ?? []];
-    for (const list of candidates) {
-      for (const cell of list) if (method === undefined || cell.method === method) cells.push(cell);
-    }
+    const candidates = route === undefined ? this.byMinute.get(minute)! : (this.routesOf(minute).get(route) ?? []);
+    const cells = method === undefined ? candidates : candidates.filter((cell) => cell.method === method);
     const signature = () => `${method ?? ANY} ${route ?? ANY} ${cells.length} ${aggregate!.count} ${aggregate!.durationSum}`;
     aggregate = new Aggregate(() => cells.map((cell) => this.sketchOf(cell)), this.cache && { cache: this.cache, minute, key: signature });
     for (const cell of cells) {
@@ -144,6 +143,19 @@ export class AlertDataIndex {
     }
     this.minuteAggregates.set(key, aggregate);
     return aggregate;
+  }
+
+  private routesOf(minute: number): Map<string, AlertCell[]> {
+    let routes = this.byMinuteAndRoute.get(minute);
+    if (routes !== undefined) return routes;
+    routes = new Map();
+    for (const cell of this.byMinute.get(minute)!) {
+      const list = routes.get(cell.route);
+      if (list === undefined) routes.set(cell.route, [cell]);
+      else list.push(cell);
+    }
+    this.byMinuteAndRoute.set(minute, routes);
+    return routes;
   }
 
   private sketchOf(cell: AlertCell): QuantileSketch {
