@@ -341,3 +341,19 @@ describe('the interval timer', () => {
     expect(on.getAllNotifications()).toEqual([]);
   });
 });
+
+test('its timers never keep the process alive', async () => {
+  const script = `
+    import { PerformanceAlerting } from ${JSON.stringify(new URL('../../src/middleware/performance-alerting.ts', import.meta.url).pathname)};
+    const alerting = new PerformanceAlerting({ rules: [{ id: 'r', name: 'R', enabled: true, metric: 'p95', condition: 'gt', threshold: 1e9, severity: 'info' }] });
+    alerting.addMetrics({ method: 'GET', path: '/', statusCode: 200, responseTime: 5 });
+    console.log('done');
+  `;
+  const started = performance.now();
+  const child = Bun.spawn([process.execPath, '-e', script], { stdout: 'pipe', stderr: 'pipe' });
+  const exited = await Promise.race([child.exited, Bun.sleep(5000).then(() => 'still running')]);
+  if (exited === 'still running') child.kill();
+  expect(exited).toBe(0);
+  expect(await new Response(child.stdout).text()).toBe('done\n');
+  expect(performance.now() - started).toBeLessThan(5000);
+});
