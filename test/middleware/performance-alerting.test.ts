@@ -278,12 +278,17 @@ describe('the API guards its input', () => {
     expect(() => new PerformanceAlerting({ rules: [{ ...rule, severity: 'page' as 'info' }] })).toThrow("alert rule 'r': severity");
   });
 
-  test('addMetrics never throws into the app, whatever it is given', () => {
-    const on = new PerformanceAlerting({ log: () => {} });
-    on.addRule(rule);
-    for (const junk of [{}, { method: 5, path: null, statusCode: 'x', responseTime: -1 }, { timestamp: new Date(Number.NaN) }] as never[]) {
+  test('addMetrics never throws into the app, whatever it is given; junk is skipped and warned about once', async () => {
+    const logs: string[] = [];
+    const on = new PerformanceAlerting({ log: (line) => logs.push(line) });
+    on.addRule({ ...rule, metric: 'requestRate', condition: 'gte', threshold: 0 });
+    for (const junk of [{}, { method: 5, path: null, statusCode: 'x', responseTime: -1 }, { path: '/', statusCode: 200, responseTime: Number.NaN }, null] as never[]) {
       expect(() => on.addMetrics(junk)).not.toThrow();
     }
+    on.addMetrics({ method: 'GET', path: '/', statusCode: 200, responseTime: 5, timestamp: new Date(Number.NaN) });
+    await waitFor(() => on.getActiveAlerts().length === 1, 1000, 'the request-rate alert');
+    expect(on.getActiveAlerts()[0]!.value).toBeCloseTo(1 / 60, 1); // only the one good record counted
+    expect(logs).toEqual(['bun-apm: alerting: a metrics record could not be read (TypeError); it was skipped']);
     on.close();
   });
 

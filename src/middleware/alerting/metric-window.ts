@@ -47,13 +47,17 @@ export class MetricWindow {
     this.lastSeenAt = startedAt;
   }
 
+  /** Throws TypeError on a record without a status code or response time (the caller warns once and skips it). */
   add(m: PerformanceMetricsInput, now: number): void {
+    if (!Number.isInteger(m.statusCode) || typeof m.responseTime !== 'number' || !Number.isFinite(m.responseTime) || typeof m.path !== 'string') {
+      throw new TypeError('expected statusCode (integer), responseTime (ms) and path');
+    }
     const time = m.timestamp instanceof Date ? m.timestamp.getTime() : typeof m.timestamp === 'number' && Number.isFinite(m.timestamp) ? m.timestamp : now;
-    const route = this.guard.admit(typeof m.route === 'string' && m.route ? m.route : normalisePath(String(m.path)));
+    const route = this.guard.admit(typeof m.route === 'string' && m.route ? m.route : normalisePath(m.path));
     const minute = minuteOf(time);
     let table = this.minutes.get(minute);
     if (table === undefined) this.minutes.set(minute, (table = new RollupTable()));
-    const duration = Number.isFinite(m.responseTime) && m.responseTime >= 0 ? m.responseTime : 0;
+    const duration = Math.max(0, m.responseTime);
     table.record(time, String(m.method).toUpperCase(), route, m.statusCode, duration, m.responseSize ?? 0, m.error !== undefined);
 
     const { memoryUsage, timestamp: _given, ...rest } = m;
