@@ -18,7 +18,8 @@ export class FloorTables {
     const ddl = sql.exec<{ sql: string }>(
       `SELECT sql FROM sqlite_master WHERE tbl_name IN (?, ?) AND sql IS NOT NULL ORDER BY type DESC`, ...COPIED).toArray();
     for (const { sql: statement } of ddl) {
-      const renamed = statement.replace(/\b(rollup_minute|samples)\b/g, 'floor_$1').replace(/^CREATE (UNIQUE )?(TABLE|INDEX) /, 'CREATE $1$2 IF NOT EXISTS ');
+      // Index names hold the table name too (samples_time → floor_samples_time), so each gets its own.
+      const renamed = statement.replace(/(rollup_minute|samples)/g, 'floor_$1').replace(/^CREATE (UNIQUE )?(TABLE|INDEX) /, 'CREATE $1$2 IF NOT EXISTS ');
       sql.exec(renamed);
     }
   }

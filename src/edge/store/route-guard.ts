@@ -8,8 +8,6 @@ const TOUCH_EVERY_MS = 3_600_000;
 
 export class RouteGuard {
   private readonly lastSeen = new Map<string, number>();
-  /** Records moved to `other` since this object was made (shown in the store's status). */
-  overflowed = 0;
 
   constructor(private readonly sql: Sql, readonly cap: number) {
     this.reload();
@@ -38,10 +36,7 @@ export class RouteGuard {
       }
       return route;
     }
-    if (this.lastSeen.size >= this.cap) {
-      this.overflowed++;
-      return OVERFLOW_ROUTE;
-    }
+    if (this.lastSeen.size >= this.cap) return OVERFLOW_ROUTE;
     this.sql.exec('INSERT INTO routes (route, first_seen, last_seen) VALUES (?, ?, ?)', route, now, now);
     this.lastSeen.set(route, now);
     return route;

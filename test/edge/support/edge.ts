@@ -28,10 +28,10 @@ export interface IngestOptions {
 
 /** POSTs a batch (an object is JSON-encoded; bytes and strings go as they are). */
 export async function ingest(edge: LocalEdge, body: unknown, options: IngestOptions = {}): Promise<Response> {
-  let bytes: Uint8Array | string = body instanceof Uint8Array || typeof body === 'string' ? body : JSON.stringify(body);
+  let bytes: Uint8Array<ArrayBuffer> | string = body instanceof Uint8Array || typeof body === 'string' ? (body as Uint8Array<ArrayBuffer> | string) : JSON.stringify(body);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (options.gzip) {
-    bytes = Bun.gzipSync(typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes);
+    bytes = Bun.gzipSync(typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes) as Uint8Array<ArrayBuffer>;
     headers['content-encoding'] = 'gzip';
   }
   const key = options.key === undefined ? KEYS.shopIngest : options.key;
