@@ -180,6 +180,7 @@ describe('ingest → export API agrees with the exact values', () => {
       expect(answer.status, query).toBe(400);
       expect(answer.body.error.code).toBe('invalid_parameter');
     }
+    expect((await api(edge, '/api/v1/apps/shop/timeseries?metric=constructor')).status).toBe(400);
     expect((await api(edge, '/api/v1/apps/shop/samples?cursor=not-a-cursor')).status).toBe(400);
     expect((await api(edge, '/api/v1/nothing-here')).body.error.code).toBe('not_found');
   });

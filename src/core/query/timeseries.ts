@@ -87,7 +87,8 @@ export function parseColumns(metric: string): TimeseriesColumn[] {
   for (const raw of metric.split(',')) {
     const name = raw.trim();
     if (name === '') continue;
-    const group = METRIC_GROUPS[name];
+    // Own keys only: `toString` and friends are not metrics.
+    const group = Object.hasOwn(METRIC_GROUPS, name) ? METRIC_GROUPS[name] : undefined;
     if (group) group.forEach((c) => out.add(c));
     else if (Object.hasOwn(TIMESERIES_COLUMNS, name)) out.add(name as TimeseriesColumn);
     else throw new RangeError(`metric: unknown metric ${JSON.stringify(name.slice(0, 40))}; expected any of ${[...Object.keys(METRIC_GROUPS), ...Object.keys(TIMESERIES_COLUMNS)].join(', ')}`);

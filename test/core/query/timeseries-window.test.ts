@@ -1,0 +1,66 @@
+import { describe, expect, test } from 'bun:test';
+import { parseColumns, timeseries, toUplotData } from '../../../src/core/query/timeseries.ts';
+import { HOUR_MS, MAX_POINTS, planWindow } from '../../../src/core/query/window.ts';
+import { RollupTable } from '../../../src/core/rollup.ts';
+
+const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
+const MINUTE = 60_000;
+
+describe('timeseries', () => {
+  const table = new RollupTable();
+  table.record(T0 + 5, 'GET', '/a', 200, 10, 0);
+  table.record(T0 + 6, 'GET', '/a', 503, 30, 0);
+  table.record(T0 + 2 * MINUTE, 'GET', '/a', 200, 20, 0);
+  const cells = table.cellsNow();
+
+  test('uPlot columns: equal lengths, ascending times, null where a bucket is empty', () => {
+    const series = timeseries(cells, { from: T0, to: T0 + 3 * MINUTE, step: MINUTE, columns: ['requests', 'errors', 'errorRate', 'max', '5xx', 'rps'] });
+    expect(series.t).toEqual([T0, T0 + MINUTE, T0 + 2 * MINUTE]);
+    expect(series.requests).toEqual([2, null, 1]);
+    expect(series.errors).toEqual([1, null, 0]);
+    expect(series.errorRate).toEqual([0.5, null, 0]);
+    expect(series.max).toEqual([30, null, 20]);
+    expect(series['5xx']).toEqual([1, null, 0]);
+    expect(series.rps).toEqual([2 / 60, null, 1 / 60]);
+  });
+
+  test('a last bucket cut short by `to` counts its rate over its own length', () => {
+    const series = timeseries(cells, { from: T0, to: T0 + 3 * MINUTE, step: 2 * MINUTE, columns: ['requests', 'rps'] });
+    expect(series.requests).toEqual([2, 1]);
+    expect(series.rps).toEqual([2 / 120, 1 / 60]);
+  });
+
+  test('metric names and groups; unknown names are refused by name', () => {
+    expect(parseColumns('latency,requests,p95')).toEqual(['avg', 'p50', 'p95', 'p99', 'max', 'requests']);
+    expect(() => parseColumns('p95,<script>')).toThrow(/unknown metric "<script>"/);
+    expect(() => parseColumns(' , ')).toThrow(/at least one/);
+    expect(() => parseColumns('toString')).toThrow(/unknown metric/);
+  });
+
+  test('toUplotData: x in unix seconds, one array per column', () => {
+    const series = timeseries(cells, { from: T0, to: T0 + 2 * MINUTE, step: MINUTE, columns: ['requests'] });
+    expect(toUplotData(series, ['requests', 'p50'])).toEqual([[T0 / 1000, T0 / 1000 + 60], [2, null], [null, null]]);
+  });
+});
+
+describe('planWindow', () => {
+  const options = { now: T0 + 30_000, minuteRetentionMs: 48 * HOUR_MS };
+
+  test('default: the last hour in minutes, aligned outwards, ≤ 360 round buckets', () => {
+    expect(planWindow({}, options)).toEqual({ from: T0 - HOUR_MS, to: T0 + MINUTE, step: MINUTE, resolution: 'minute' });
+    expect(planWindow({ from: T0 - 24 * HOUR_MS, to: T0 }, options)).toMatchObject({ step: 5 * MINUTE, resolution: 'minute' });
+  });
+
+  test('hours past minute retention or for whole-hour steps', () => {
+    expect(planWindow({ from: T0 - 72 * HOUR_MS + 1, to: T0 }, options)).toMatchObject({ from: T0 - 72 * HOUR_MS, resolution: 'hour', step: HOUR_MS });
+    expect(planWindow({ from: T0 - HOUR_MS, to: T0, step: HOUR_MS }, options)).toMatchObject({ resolution: 'hour' });
+  });
+
+  test('refuses what it cannot answer, naming the parameter', () => {
+    expect(() => planWindow({ from: T0, to: T0 }, options)).toThrow(/^from: expected from < to/);
+    expect(() => planWindow({ step: 1000 }, options)).toThrow(/^step:/);
+    expect(() => planWindow({ from: T0 - 72 * HOUR_MS, to: T0, step: 5 * MINUTE }, options)).toThrow(/^step: expected a multiple of 3600000 ms/);
+    expect(() => planWindow({ from: 0, to: T0, step: HOUR_MS }, options)).toThrow(new RegExp(`more than ${MAX_POINTS} points`));
+    expect(() => planWindow({ from: -5 }, options)).toThrow(/^from:/);
+  });
+});
