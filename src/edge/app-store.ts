@@ -15,7 +15,7 @@ import { hasData, runMaintenance, type MaintenanceReport } from './store/mainten
 import { setMeta } from './store/meta.ts';
 import { migrate } from './store/migrations.ts';
 import { listProfiles, type ProfileQuery, type ProfileRecord } from './store/profiles.ts';
-import { cellsForWindow, type CellFilter } from './store/queries.ts';
+import { readWindowCells, type CellFilter } from './store/queries.ts';
 import { TokenBucket } from './store/rate-limit.ts';
 import { RouteGuard } from './store/route-guard.ts';
 import { listSamples, type Page, type SampleQuery, type SampleRecord } from './store/samples.ts';
@@ -79,17 +79,17 @@ export class AppStore extends DurableObject<Env> {
 
   summary(query: RollupQuery & { app: string }): Summary {
     const { window, apdexThresholdMs, app } = query;
-    return summarise(cellsForWindow(this.sql, window, query), { app, from: window.from, to: window.to, apdexThresholdMs });
+    return summarise(readWindowCells(this.sql, window, query, { perRoute: false, wholeWindow: true }), { app, from: window.from, to: window.to, apdexThresholdMs });
   }
 
   timeseries(query: RollupQuery & { columns: TimeseriesColumn[] }): Timeseries {
     const { window } = query;
-    return timeseries(cellsForWindow(this.sql, window, query), { ...window, columns: query.columns, apdexThresholdMs: query.apdexThresholdMs });
+    return timeseries(readWindowCells(this.sql, window, query, { perRoute: false, wholeWindow: false }), { ...window, columns: query.columns, apdexThresholdMs: query.apdexThresholdMs });
   }
 
   routes(query: RollupQuery & { sort?: RouteSort; order?: 'asc' | 'desc'; limit?: number }): RouteRow[] {
     const { window } = query;
-    return routeTable(cellsForWindow(this.sql, window, query), { ...query, from: window.from, to: window.to });
+    return routeTable(readWindowCells(this.sql, window, query, { perRoute: true, wholeWindow: true }), { ...query, from: window.from, to: window.to });
   }
 
   samples(query: SampleQuery): Page<SampleRecord> {

@@ -79,6 +79,20 @@ describe('retention and downsampling by the alarm', () => {
     expectAgrees(await apiOk(edge, `/api/v1/apps/shop/summary?from=${NOW - 7 * DAY}&to=${NOW - 6 * DAY}`), weekOld);
   });
 
+  test('a late batch for an hour already rolled up lands in both its minutes and its hour', async () => {
+    const late = generateTraffic({ end: hourOf(NOW) - 2 * HOUR + 30 * MINUTE, minutes: 20, perMinute: 40, seed: 4 });
+    const hour = hourOf(NOW) - 2 * HOUR;
+    expect((await store.status()).hourWatermark).toBeGreaterThan(hour);
+    for (const batch of late.batches) await ingestOk(edge, batch);
+    // Whole hours of a summary come from the hourly rollups, a per-minute series from the minutes.
+    expectAgrees(await apiOk(edge, `/api/v1/apps/shop/summary?from=${hour}&to=${hour + HOUR}`), late);
+    const series = await apiOk(edge, `/api/v1/apps/shop/timeseries?from=${hour}&to=${hour + HOUR}&step=60000&metric=requests`);
+    expect(series.requests.reduce((sum: number, n: number | null) => sum + (n ?? 0), 0)).toBe(late.requests.length);
+    const routes = await apiOk(edge, `/api/v1/apps/shop/routes?from=${hour}&to=${hour + HOUR}`);
+    expect(routes.routes.reduce((sum: number, r: any) => sum + r.requests, 0)).toBe(late.requests.length);
+    recent = { ...recent, requests: [...recent.requests, ...late.requests], samples: [...recent.samples, ...late.samples], spans: [...recent.spans, ...late.spans], batches: [...recent.batches, ...late.batches] };
+  });
+
   test('two hours later the two-day-old minutes are gone, and their hours answer the same', async () => {
     await alarmAt(2 * HOUR);
     const records = await storedRecords(edge);

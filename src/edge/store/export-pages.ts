@@ -20,8 +20,9 @@ export interface ExportPage {
 type Paged = Exclude<ExportKind, 'instances'>;
 
 const PAGE_QUERIES: Record<Paged, string> = {
-  rollup_minute: 'SELECT * FROM rollup_minute WHERE time >= ? AND time < ? AND id > ? ORDER BY id LIMIT ?',
-  rollup_hour: 'SELECT * FROM rollup_hour WHERE time >= ? AND time < ? AND id > ? ORDER BY id LIMIT ?',
+  // The all-routes rows are sums of the others: not raw data, left out.
+  rollup_minute: `SELECT * FROM rollup_minute WHERE time >= ? AND time < ? AND id > ? AND method != '*' ORDER BY id LIMIT ?`,
+  rollup_hour: `SELECT * FROM rollup_hour WHERE time >= ? AND time < ? AND id > ? AND method != '*' ORDER BY id LIMIT ?`,
   samples: 'SELECT * FROM samples WHERE timestamp >= ? AND timestamp < ? AND id > ? ORDER BY id LIMIT ?',
   spans: 'SELECT * FROM spans WHERE start_time >= ? AND start_time < ? AND id > ? ORDER BY id LIMIT ?',
   profiles: 'SELECT * FROM profiles WHERE timestamp >= ? AND timestamp < ? AND id > ? ORDER BY id LIMIT ?',

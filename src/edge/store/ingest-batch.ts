@@ -1,13 +1,14 @@
 // Writes one validated batch in one transaction: stored once per batch id, routes and instances
 // through their caps, rollup cells merged into minutes (and into hours already rolled up).
+import { mergeInto, type LiveCell } from '../../core/rollup.ts';
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
-import { base64ToBytes } from '../../core/sketch.ts';
-import type { Batch } from '../../core/wire-format.ts';
+import { base64ToBytes, QuantileSketch } from '../../core/sketch.ts';
+import type { Batch, RollupCell } from '../../core/wire-format.ts';
 import type { InstanceGuard } from './instance-guard.ts';
 import { getMetaNumber } from './meta.ts';
 import { insertProfile } from './profiles.ts';
 import type { RouteGuard } from './route-guard.ts';
-import { mergeCell } from './rollups.ts';
+import { ALL_ROUTES, mergeCell, type RollupTable } from './rollups.ts';
 import { insertSample } from './samples.ts';
 import type { Sql } from './sql.ts';
 import { insertSpans } from './traces.ts';
@@ -65,13 +66,22 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
     // Hours before the watermark are already rolled up: late cells go into them directly.
     const watermark = getMetaNumber(sql, 'hour_watermark');
     const minuteCutoff = now - target.minuteRetentionMs;
+    const allRoutes = new AllRoutesRows();
     for (const cell of batch.rollups) {
-      const write = { ...cell, time: cell.minute, route: admit(cell.route), sketch: base64ToBytes(cell.sketch) };
+      const bytes = base64ToBytes(cell.sketch);
+      const write = { ...cell, time: cell.minute, route: admit(cell.route), sketch: bytes };
       const hour = cell.minute - (cell.minute % HOUR);
       const coveredByHours = watermark !== null && hour < watermark;
-      if (coveredByHours) mergeCell(sql, 'rollup_hour', { ...write, time: hour });
-      if (!coveredByHours || cell.minute >= minuteCutoff) mergeCell(sql, 'rollup_minute', write);
+      if (coveredByHours) {
+        mergeCell(sql, 'rollup_hour', { ...write, time: hour });
+        allRoutes.add('rollup_hour', hour, cell, bytes);
+      }
+      if (!coveredByHours || cell.minute >= minuteCutoff) {
+        mergeCell(sql, 'rollup_minute', write);
+        allRoutes.add('rollup_minute', cell.minute, cell, bytes);
+      }
     }
+    allRoutes.write(sql);
     for (const sample of batch.samples) insertSample(sql, sample, admit(sample.route), instance);
     const spans = insertSpans(sql, batch.spans, { service: batch.identity.service, instance }, admit);
     for (const profile of batch.profiles) insertProfile(sql, profile, instance);
@@ -83,4 +93,21 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
       overflow: { routes: overflowRoutes, instance: instance !== batch.identity.instance },
     };
   });
+}
+
+/** The batch's cells summed per table, time and status class, then merged into the all-routes rows. */
+class AllRoutesRows {
+  private readonly rows = new Map<string, { table: RollupTable; cell: LiveCell }>();
+
+  add(table: RollupTable, time: number, cell: RollupCell, sketch: Uint8Array): void {
+    const key = `${table} ${time} ${cell.statusClass}`;
+    const live: LiveCell = { ...cell, minute: time, method: ALL_ROUTES, route: ALL_ROUTES, sketch: QuantileSketch.fromBytes(sketch) };
+    const row = this.rows.get(key);
+    if (row) mergeInto(row.cell, live);
+    else this.rows.set(key, { table, cell: live });
+  }
+
+  write(sql: Sql): void {
+    for (const { table, cell } of this.rows.values()) mergeCell(sql, table, { ...cell, time: cell.minute });
+  }
 }

@@ -83,7 +83,8 @@ function rollUpHours(sql: Sql, now: number): { hoursRolledUp: number; watermark:
     if (typeof next !== 'number') break;
     hour = hourOf(next);
     const groups = new Map<string, LiveCell>();
-    for (const cell of readCells(sql, 'rollup_minute', hour, hour + HOUR)) {
+    // Per-route and all-routes rows alike: each becomes its hour's row of the same key.
+    for (const cell of [...readCells(sql, 'rollup_minute', hour, hour + HOUR, { kind: 'per-route' }), ...readCells(sql, 'rollup_minute', hour, hour + HOUR, { kind: 'all-routes' })]) {
       const key = `${cell.method} ${cell.statusClass} ${cell.route}`;
       const group = groups.get(key);
       if (group) mergeInto(group, cell);

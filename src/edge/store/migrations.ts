@@ -116,6 +116,11 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
       dropped_profiles INTEGER NOT NULL
     ) WITHOUT ROWID`,
   ],
+  // 2: the all-routes rows (method '*', see rollups.ts) are read by time alone.
+  [
+    `CREATE INDEX rollup_minute_totals ON rollup_minute (time) WHERE method = '*'`,
+    `CREATE INDEX rollup_hour_totals ON rollup_hour (time) WHERE method = '*'`,
+  ],
 ];
 
 /** Applies the migrations this database hasn't seen; returns the version it is now at. */

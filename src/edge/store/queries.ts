@@ -1,26 +1,52 @@
-// Reads the rollup cells a planned window needs, from minutes or from hours, for the core's
-// query functions. Hours are complete below the watermark; minutes above it fill the rest.
+// Reads the rollup cells a planned window needs for the core's query functions. Hours are complete
+// below the watermark and minutes fill the rest; whole-app reads take the all-routes rows.
 import type { QueryWindow } from '../../core/query/window.ts';
 import type { LiveCell } from '../../core/rollup.ts';
 import { getMetaNumber } from './meta.ts';
-import { readCells } from './rollups.ts';
+import { readCells, type CellScope } from './rollups.ts';
 import type { Sql } from './sql.ts';
+
+const HOUR = 3_600_000;
 
 export interface CellFilter {
   route?: string;
   method?: string;
 }
 
-export function cellsForWindow(sql: Sql, window: Pick<QueryWindow, 'from' | 'to' | 'resolution'>, filter: CellFilter = {}): LiveCell[] {
+export interface ReadOptions {
+  /** One row per route (the route table) rather than the all-routes rows. */
+  perRoute: boolean;
+  /**
+   * The caller sums the whole window (summary, route table) rather than bucketing by time: whole
+   * hours then come from hourly rollups even in a minute window — the same sums, 60× fewer rows.
+   */
+  wholeWindow: boolean;
+}
+
+export function readWindowCells(sql: Sql, window: Pick<QueryWindow, 'from' | 'to' | 'resolution'>, filter: CellFilter, options: ReadOptions): LiveCell[] {
   const { from, to } = window;
+  const scope: CellScope = !options.perRoute && filter.route === undefined && filter.method === undefined
+    ? { kind: 'all-routes' }
+    : { kind: 'per-route', ...(filter.route !== undefined && { route: filter.route }) };
+  // Without a watermark nothing is rolled up yet: every cell is still a minute.
+  const watermark = getMetaNumber(sql, 'hour_watermark') ?? from;
+  let hoursFrom = from;
+  let hoursTo = from;
+  if (window.resolution === 'hour') {
+    hoursTo = Math.min(to, watermark);
+  } else if (options.wholeWindow) {
+    hoursFrom = Math.ceil(from / HOUR) * HOUR;
+    hoursTo = Math.min(Math.floor(to / HOUR) * HOUR, watermark);
+  }
   let cells: LiveCell[];
-  if (window.resolution === 'minute') {
-    cells = readCells(sql, 'rollup_minute', from, to, filter.route);
+  if (hoursFrom < hoursTo) {
+    cells = [
+      ...readCells(sql, 'rollup_minute', from, hoursFrom, scope),
+      ...readCells(sql, 'rollup_hour', hoursFrom, hoursTo, scope),
+      ...readCells(sql, 'rollup_minute', hoursTo, to, scope),
+    ];
   } else {
-    // Without a watermark nothing is rolled up yet: every cell is still a minute.
-    const watermark = getMetaNumber(sql, 'hour_watermark') ?? from;
-    cells = readCells(sql, 'rollup_hour', from, Math.min(to, watermark), filter.route)
-      .concat(readCells(sql, 'rollup_minute', Math.max(from, watermark), to, filter.route));
+    cells = readCells(sql, 'rollup_minute', from, to, scope);
   }
   return filter.method === undefined ? cells : cells.filter((cell) => cell.method === filter.method);
 }

@@ -1,11 +1,23 @@
 // Rollup cells in SQLite: merged on write (sketches merged, never overwritten) and read back as
 // LiveCells for the core's query functions. Minute and hour tables share one shape.
+//
+// Besides one row per (time, method, route, status class), each table holds the all-routes rows:
+// method and route `*`, one per time and status class, the sum of every route. Whole-app charts and
+// summaries read those (one row per status class and minute instead of one per route), so a day of
+// a busy app stays cheap to chart. `*` can't come from a sender: the validator allows methods of
+// capital letters only.
 import type { LiveCell } from '../../core/rollup.ts';
 import { QuantileSketch } from '../../core/sketch.ts';
 import type { StatusClass } from '../../core/wire-format.ts';
 import type { Sql } from './sql.ts';
 
 export type RollupTable = 'rollup_minute' | 'rollup_hour';
+
+/** Method and route of the all-routes rows. */
+export const ALL_ROUTES = '*';
+
+/** Which rows a read wants: the all-routes rows, or the per-route rows (optionally one route). */
+export type CellScope = { kind: 'all-routes' } | { kind: 'per-route'; route?: string };
 
 /** A cell on its way into a table: `time` is the start of its minute or hour. */
 export interface CellWrite {
@@ -30,11 +42,13 @@ const STATEMENTS = Object.fromEntries((['rollup_minute', 'rollup_hour'] as const
   insert: `INSERT INTO ${table} (time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   update: `UPDATE ${table} SET count = ?, errors = ?, duration_sum = ?, duration_min = ?, duration_max = ?, bytes = ?, sketch = ? WHERE id = ?`,
-  range: `SELECT time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
-          WHERE time >= ? AND time < ?`,
-  rangeRoute: `SELECT time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
-               WHERE time >= ? AND time < ? AND route = ?`,
-}])) as Record<RollupTable, Record<'find' | 'insert' | 'update' | 'range' | 'rangeRoute', string>>;
+  allRoutes: `SELECT time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
+              WHERE method = '*' AND time >= ? AND time < ?`,
+  perRoute: `SELECT time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
+             WHERE time >= ? AND time < ? AND method != '*'`,
+  oneRoute: `SELECT time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
+             WHERE time >= ? AND time < ? AND route = ? AND method != '*'`,
+}])) as Record<RollupTable, Record<'find' | 'insert' | 'update' | 'allRoutes' | 'perRoute' | 'oneRoute', string>>;
 
 interface StoredCell extends Record<string, number | string | ArrayBuffer | null> {
   id: number;
@@ -104,11 +118,13 @@ export function toLiveCell(row: CellRow): LiveCell {
   };
 }
 
-/** Cells of one table with `time` in [from, to), optionally of one route. */
-export function readCells(sql: Sql, table: RollupTable, from: number, to: number, route?: string): LiveCell[] {
+/** Cells of one table with `time` in [from, to), of the scope's rows. */
+export function readCells(sql: Sql, table: RollupTable, from: number, to: number, scope: CellScope): LiveCell[] {
   if (from >= to) return [];
   const q = STATEMENTS[table];
-  const cursor = route === undefined ? sql.exec<CellRow>(q.range, from, to) : sql.exec<CellRow>(q.rangeRoute, from, to, route);
+  const cursor = scope.kind === 'all-routes'
+    ? sql.exec<CellRow>(q.allRoutes, from, to)
+    : scope.route === undefined ? sql.exec<CellRow>(q.perRoute, from, to) : sql.exec<CellRow>(q.oneRoute, from, to, scope.route);
   const out: LiveCell[] = [];
   for (const row of cursor) out.push(toLiveCell(row));
   return out;
