@@ -1,4 +1,5 @@
 // The Worker's vars read into numbers once, checked, with the defaults an operator gets when unset.
+import { ConfigError } from './config-error.ts';
 import type { Env } from './env.ts';
 
 const HOUR = 3_600_000;
@@ -26,10 +27,6 @@ export interface Settings {
   maintenanceIntervalMs: number;
 }
 
-/** A var or secret that can't be used; the message names it and never echoes a secret. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 type NumberVar = Exclude<{ [K in keyof Env]-?: Env[K] extends string | undefined ? K : never }[keyof Env], 'INGEST_KEYS' | 'API_KEYS' | 'ADMIN_API_KEY'>;
 

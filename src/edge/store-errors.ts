@@ -1,6 +1,7 @@
 // What a failed call to an AppStore means for the caller. Cloudflare marks an overloaded object's
 // errors `overloaded` and transient ones `retryable`: both are worth a retry after a pause.
 import { HttpError } from './http/errors.ts';
+import { ConfigError } from './config-error.ts';
 
 interface RuntimeErrorFlags {
   overloaded?: boolean;
@@ -30,7 +31,7 @@ export async function callStore<T>(app: string, call: () => Promise<T>): Promise
   try {
     return await call();
   } catch (error) {
-    if (error instanceof HttpError) throw error;
+    if (error instanceof HttpError || error instanceof ConfigError) throw error;
     throw storeFailure(error, app);
   }
 }

@@ -1,7 +1,7 @@
 // Parses the key secrets into digests: INGEST_KEYS (`app:key,…`), API_KEYS (`app:key,*:key,…`) and
 // ADMIN_API_KEY. Keys are kept only as SHA-256 digests, compared in constant time, never logged.
 import type { Env } from '../env.ts';
-import { ConfigError } from '../settings.ts';
+import { ConfigError } from '../config-error.ts';
 
 /** App ids as they appear in URLs and Durable Object names. */
 export const APP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

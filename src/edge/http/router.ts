@@ -1,6 +1,8 @@
 // A small route table: method + path pattern (`/api/v1/apps/:app/summary`) → handler. The Worker
 // entry composes the tables of each feature, so a feature adds routes without touching the others.
 import type { Env } from '../env.ts';
+import { ConfigError } from '../config-error.ts';
+import { readSettings } from '../settings.ts';
 import { errorResponse, HttpError } from './errors.ts';
 
 export interface RouteContext {
@@ -34,6 +36,8 @@ export function createRouter(routes: Route[]): (request: Request, env: Env, ctx:
     const parts = url.pathname.split('/').slice(1);
     const allowed = new Set<string>();
     try {
+      // Checked on every request (cached per env): bad vars are reported whatever the endpoint.
+      readSettings(env);
       for (const { route, segments } of compiled) {
         const params = match(segments, parts);
         if (params === null) continue;
@@ -50,6 +54,11 @@ export function createRouter(routes: Route[]): (request: Request, env: Env, ctx:
       throw new HttpError(404, 'not_found', 'no such endpoint');
     } catch (error) {
       if (error instanceof HttpError) return errorResponse(error);
+      // A var or secret the operator must fix: its message names it and never holds a secret.
+      if (error instanceof ConfigError) {
+        console.error(`bun-apm edge: configuration: ${error.message}`);
+        return errorResponse(new HttpError(500, 'config_error', error.message));
+      }
       // Never echo an internal error: it may hold data or configuration.
       console.error(`bun-apm edge: ${request.method} ${url.pathname} failed: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`);
       return errorResponse(new HttpError(500, 'internal_error', 'the edge failed to answer this request'));

@@ -3,12 +3,12 @@
 import { mergeInto, type LiveCell } from '../../core/rollup.ts';
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
 import { base64ToBytes, QuantileSketch } from '../../core/sketch.ts';
-import type { Batch, RollupCell } from '../../core/wire-format.ts';
+import type { Batch } from '../../core/wire-format.ts';
 import type { InstanceGuard } from './instance-guard.ts';
 import { getMetaNumber } from './meta.ts';
 import { insertProfile } from './profiles.ts';
 import type { RouteGuard } from './route-guard.ts';
-import { ALL_ROUTES, mergeCell, type RollupTable } from './rollups.ts';
+import { ALL_ROUTES, mergeCell, type CellWrite, type RollupTable } from './rollups.ts';
 import { insertSample } from './samples.ts';
 import type { Sql } from './sql.ts';
 import { insertSpans } from './traces.ts';
@@ -68,17 +68,18 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
     const minuteCutoff = now - target.minuteRetentionMs;
     const allRoutes = new AllRoutesRows();
     for (const cell of batch.rollups) {
-      const bytes = base64ToBytes(cell.sketch);
-      const write = { ...cell, time: cell.minute, route: admit(cell.route), sketch: bytes };
+      // Decoded once: the all-routes rows always merge it, its own row when the row exists.
+      const sketchBytes = base64ToBytes(cell.sketch);
+      const write = { ...cell, time: cell.minute, route: admit(cell.route), sketch: QuantileSketch.fromBytes(sketchBytes), sketchBytes };
       const hour = cell.minute - (cell.minute % HOUR);
       const coveredByHours = watermark !== null && hour < watermark;
       if (coveredByHours) {
         mergeCell(sql, 'rollup_hour', { ...write, time: hour });
-        allRoutes.add('rollup_hour', hour, cell, bytes);
+        allRoutes.add('rollup_hour', hour, write);
       }
       if (!coveredByHours || cell.minute >= minuteCutoff) {
         mergeCell(sql, 'rollup_minute', write);
-        allRoutes.add('rollup_minute', cell.minute, cell, bytes);
+        allRoutes.add('rollup_minute', cell.minute, write);
       }
     }
     allRoutes.write(sql);
@@ -99,12 +100,16 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
 class AllRoutesRows {
   private readonly rows = new Map<string, { table: RollupTable; cell: LiveCell }>();
 
-  add(table: RollupTable, time: number, cell: RollupCell, sketch: Uint8Array): void {
+  add(table: RollupTable, time: number, cell: CellWrite): void {
     const key = `${table} ${time} ${cell.statusClass}`;
-    const live: LiveCell = { ...cell, minute: time, method: ALL_ROUTES, route: ALL_ROUTES, sketch: QuantileSketch.fromBytes(sketch) };
+    const live: LiveCell = {
+      minute: time, method: ALL_ROUTES, route: ALL_ROUTES, statusClass: cell.statusClass, count: cell.count, errors: cell.errors,
+      durationSum: cell.durationSum, durationMin: cell.durationMin, durationMax: cell.durationMax, bytes: cell.bytes, sketch: cell.sketch,
+    };
     const row = this.rows.get(key);
     if (row) mergeInto(row.cell, live);
-    else this.rows.set(key, { table, cell: live });
+    // The first cell's sketch is shared with its own write: the sum gets a copy to grow.
+    else this.rows.set(key, { table, cell: { ...live, sketch: live.sketch.clone() } });
   }
 
   write(sql: Sql): void {

@@ -31,8 +31,9 @@ export interface CellWrite {
   durationMin: number;
   durationMax: number;
   bytes: number;
-  /** Serialised sketch bytes (stored as-is when the cell is new), or a sketch. */
-  sketch: Uint8Array | QuantileSketch;
+  sketch: QuantileSketch;
+  /** The sketch already serialised (as it arrived): stored as-is when the row is new. */
+  sketchBytes?: Uint8Array;
 }
 
 // One statement set per table; table names come from this closed list, never from data.
@@ -61,10 +62,7 @@ interface StoredCell extends Record<string, number | string | ArrayBuffer | null
   sketch: ArrayBuffer;
 }
 
-const bytesOf = (sketch: Uint8Array | QuantileSketch): ArrayBuffer => {
-  const bytes = sketch instanceof QuantileSketch ? sketch.toBytes() : sketch;
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-};
+const toBuffer = (bytes: Uint8Array): ArrayBuffer => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 
 /** Adds a cell into its row: counts add up, min/max widen, sketches merge. */
 export function mergeCell(sql: Sql, table: RollupTable, cell: CellWrite): void {
@@ -72,11 +70,10 @@ export function mergeCell(sql: Sql, table: RollupTable, cell: CellWrite): void {
   const existing = sql.exec<StoredCell>(q.find, cell.time, cell.method, cell.route, cell.statusClass).toArray()[0];
   if (existing === undefined) {
     sql.exec(q.insert, cell.time, cell.method, cell.route, cell.statusClass, cell.count, cell.errors,
-      cell.durationSum, cell.durationMin, cell.durationMax, cell.bytes, bytesOf(cell.sketch));
+      cell.durationSum, cell.durationMin, cell.durationMax, cell.bytes, toBuffer(cell.sketchBytes ?? cell.sketch.toBytes()));
     return;
   }
-  const sketch = QuantileSketch.fromBytes(new Uint8Array(existing.sketch));
-  sketch.merge(cell.sketch instanceof QuantileSketch ? cell.sketch : QuantileSketch.fromBytes(cell.sketch));
+  const sketch = QuantileSketch.fromBytes(new Uint8Array(existing.sketch)).merge(cell.sketch);
   sql.exec(q.update,
     existing.count + cell.count,
     existing.errors + cell.errors,
@@ -84,7 +81,7 @@ export function mergeCell(sql: Sql, table: RollupTable, cell: CellWrite): void {
     Math.min(existing.duration_min, cell.durationMin),
     Math.max(existing.duration_max, cell.durationMax),
     existing.bytes + cell.bytes,
-    bytesOf(sketch),
+    toBuffer(sketch.toBytes()),
     existing.id);
 }
 

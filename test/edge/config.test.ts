@@ -1,0 +1,41 @@
+// A var or secret that can't be used answers 500 config_error naming it — and never echoes a key.
+import { afterAll, describe, expect, test } from 'bun:test';
+import type { LocalEdge } from '../../scripts/local-edge.ts';
+import { makeBatch } from '../support/batch.ts';
+import { api, ingest, KEYS, startEdge } from './support/edge.ts';
+
+const edges: LocalEdge[] = [];
+
+afterAll(async () => {
+  for (const edge of edges) await edge.dispose();
+});
+
+async function start(bindings: Record<string, string>): Promise<LocalEdge> {
+  const edge = await startEdge({ bindings });
+  edges.push(edge);
+  return edge;
+}
+
+describe('configuration errors', () => {
+  test('a malformed INGEST_KEYS entry is named by position, its text is not echoed', async () => {
+    const edge = await start({ INGEST_KEYS: `shop:${KEYS.shopIngest},my-secret-without-app` });
+    const response = await ingest(edge, makeBatch());
+    const body: any = await response.json();
+    expect(response.status).toBe(500);
+    expect(body.error).toEqual({ code: 'config_error', message: 'INGEST_KEYS: entry 2 is not app:key (app: 1..64 of A-Z a-z 0-9 . _ -)' });
+    expect(JSON.stringify(body)).not.toContain('my-secret');
+  });
+
+  test('one key for two apps is refused', async () => {
+    const edge = await start({ INGEST_KEYS: 'shop:same-key,blog:same-key' });
+    const body: any = await (await ingest(edge, makeBatch(), { key: 'same-key' })).json();
+    expect(body.error.message).toBe('INGEST_KEYS: apps shop and blog share a key; give each app its own');
+  });
+
+  test('a var that is not a number is named', async () => {
+    const edge = await start({ ROUTE_CAP: 'lots' });
+    const answer = await api(edge, '/api/v1/apps/shop/summary');
+    expect(answer.status).toBe(500);
+    expect(answer.body.error).toEqual({ code: 'config_error', message: 'ROUTE_CAP: expected a number in 1..100000, got "lots"' });
+  });
+});
