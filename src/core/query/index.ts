@@ -7,4 +7,4 @@ export {
   METRIC_GROUPS, parseColumns, timeseries, TIMESERIES_COLUMNS, toUplotData,
   type Timeseries, type TimeseriesColumn, type TimeseriesOptions,
 } from './timeseries.ts';
-export { bucketStarts, HOUR_MS, MAX_POINTS, MINUTE_MS, planWindow, type PlanOptions, type QueryWindow, type Resolution, type WindowRequest } from './window.ts';
+export { HOUR_MS, MAX_POINTS, MINUTE_MS, planWindow, type PlanOptions, type QueryWindow, type Resolution, type WindowRequest } from './window.ts';

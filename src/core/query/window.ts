@@ -75,10 +75,3 @@ function defaultStep(span: number, unit: number): number {
   }
   return Math.ceil(span / TARGET_POINTS / unit) * unit;
 }
-
-/** Start times of a window's buckets, ascending; the last one may be cut short by `to`. */
-export function bucketStarts(window: QueryWindow): number[] {
-  const out: number[] = [];
-  for (let t = window.from; t < window.to; t += window.step) out.push(t);
-  return out;
-}
