@@ -26,8 +26,11 @@ export interface BunApmConfig {
   disabled?: boolean;
   /** `BUN_APM_DEBUG`. */
   debug?: boolean;
-  /** Add `Server-Timing: total;dur=…` to every instrumented response (default true). */
-  serverTiming?: boolean;
+  /**
+   * `Server-Timing: total;dur=…` on responses: `traced` (default) on those that also carry a
+   * traceparent, `all` on every response (costs a header write per request), `off` never.
+   */
+  serverTiming?: 'traced' | 'all' | 'off';
   /** Retry knobs of the edge export (defaults: 5 attempts, 1 s backoff doubling to 30 s, 10 s per attempt). */
   export?: { maxAttempts?: number; initialBackoffMs?: number; maxBackoffMs?: number; timeoutMs?: number };
   /** More trace backends; spans still go to the edge when `endpoint` is set. See ExporterEntry. */

@@ -19,7 +19,7 @@ export interface ResolvedConfig {
   routeCap: number;
   profiling: { enabled: boolean; interval: number };
   debug: boolean;
-  serverTiming: boolean;
+  serverTiming: 'traced' | 'all' | 'off';
   export: { maxAttempts: number; initialBackoffMs: number; maxBackoffMs: number; timeoutMs: number };
   exporters: ExporterEntry[];
   customStorage?: (batch: Batch) => void | Promise<void>;
@@ -115,6 +115,13 @@ function flag(setting: string, value: unknown, fallback: boolean): boolean {
   return value;
 }
 
+function oneOf<T extends string>(setting: string, value: unknown, allowed: readonly T[]): T {
+  if (!(allowed as readonly unknown[]).includes(value)) {
+    throw new ConfigError(`${setting}: expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
 /** Merges file and env over the defaults and checks every value. */
 export function resolveConfig(file: BunApmConfig, env: BunApmConfig, cwd: string): ResolvedConfig {
   const merged: BunApmConfig = { ...file, ...env };
@@ -150,7 +157,7 @@ export function resolveConfig(file: BunApmConfig, env: BunApmConfig, cwd: string
       interval: number('profiling.interval', profiling.interval ?? DEFAULTS.profilingInterval, 100, 3_600_000, true),
     },
     debug: flag('debug (BUN_APM_DEBUG)', merged.debug, false),
-    serverTiming: flag('serverTiming', merged.serverTiming, true),
+    serverTiming: oneOf('serverTiming', merged.serverTiming ?? 'traced', ['traced', 'all', 'off'] as const),
     export: {
       maxAttempts: number('export.maxAttempts', exp.maxAttempts ?? DEFAULTS.export.maxAttempts, 1, 20, true),
       initialBackoffMs: number('export.initialBackoffMs', exp.initialBackoffMs ?? DEFAULTS.export.initialBackoffMs, 0, 600_000),

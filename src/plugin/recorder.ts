@@ -1,10 +1,10 @@
 // The Bun-side recorder: turns each request into a rollup count, a sampled detail record and, when
 // traced, a server span. Shared by the preload and the middleware: whichever sees a request first
 // marks it, and the other then finds the mark and records nothing of its own.
-import { RollupTable } from '../core/rollup.ts';
 import { normalisePath, RouteCardinalityGuard } from '../core/route-normaliser.ts';
 import { formatTraceparent, formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../core/trace-context.ts';
 import { LIMITS, type DetailSample, type RollupCell, type Span, type SystemProfile } from '../core/wire-format.ts';
+import { HotRollups } from './hot-rollups.ts';
 import { errorClassOf, type Log } from './log.ts';
 import { methodKey, pathOf, REQUEST_STATE, RequestState, type MarkedRequest } from './request-state.ts';
 
@@ -12,8 +12,8 @@ export interface RecorderOptions {
   sampleRate: number;
   traceSampleRate: number;
   routeCap?: number;
-  /** Add `Server-Timing: total;dur=…` to responses (default true). */
-  serverTiming?: boolean;
+  /** `Server-Timing: total;dur=…` on responses with trace context (`traced`, default), on all, or `off`. */
+  serverTiming?: 'traced' | 'all' | 'off';
   /** Where finished spans go (the exporters). */
   spanSink?: (span: Span) => void;
   /** Called once when a buffer reaches what one batch may carry, so the batcher cuts early. */
@@ -40,7 +40,7 @@ function clip(text: string, max: number): string {
 }
 
 export class Recorder {
-  readonly rollups = new RollupTable();
+  readonly rollups = new HotRollups();
   samples: DetailSample[] = [];
   droppedSamples = 0;
   inFlight = 0;
@@ -54,7 +54,7 @@ export class Recorder {
   readonly #options: RecorderOptions;
   readonly #guard: RouteCardinalityGuard;
   readonly #random: () => number;
-  readonly #serverTiming: boolean;
+  readonly #serverTiming: 'traced' | 'all' | 'off';
   readonly #normalised = new Map<string, string>();
   readonly #failed = new WeakMap<object, RequestState>();
   #observers: Array<(finished: FinishedRequest) => void> = [];
@@ -64,7 +64,7 @@ export class Recorder {
     this.#options = options;
     this.#guard = new RouteCardinalityGuard(options.routeCap ?? 500);
     this.#random = options.random ?? Math.random;
-    this.#serverTiming = options.serverTiming ?? true;
+    this.#serverTiming = options.serverTiming ?? 'traced';
   }
 
   get options(): Readonly<RecorderOptions> {
@@ -104,8 +104,9 @@ export class Recorder {
   respond<T>(state: RequestState, result: T): T {
     if (state.ended) return result;
     if (result instanceof Response) {
-      this.#end(state, result.status, contentLength(result), false);
-      this.decorate(state, result);
+      // The response's headers are not read here: materialising them costs more than all the rest of a request's recording.
+      this.#end(state, result.status, state.bytes, false);
+      if (state.traceId !== undefined || this.#serverTiming === 'all') this.decorate(state, result);
     } else if (result == null && state.request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
       this.#end(state, 101, 0, false); // server.upgrade() took it: Bun wants no Response
     } else {
@@ -130,10 +131,11 @@ export class Recorder {
 
   /** Adds Server-Timing (total) and traceparent to a response; never throws. */
   decorate(state: RequestState, response: Response): void {
-    if (!this.#serverTiming && state.traceId === undefined) return;
+    const timing = this.#serverTiming === 'all' || (this.#serverTiming === 'traced' && state.traceId !== undefined);
+    if (!timing && state.traceId === undefined) return;
     try {
       const headers = response.headers;
-      if (this.#serverTiming) headers.append('server-timing', `total;dur=${Math.round(state.duration * 100) / 100}`);
+      if (timing) headers.append('server-timing', `total;dur=${Math.round(state.duration * 100) / 100}`);
       if (state.traceId !== undefined && state.spanId !== undefined) {
         headers.set('traceparent', formatTraceparent(state.traceId, state.spanId, state.traced));
       }
@@ -175,8 +177,10 @@ export class Recorder {
     state.duration = duration;
     this.inFlight--;
     try {
-      const path = pathOf(state.request.url);
-      const route = this.#routeOf(state, path);
+      const known = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
+      // The URL is read only when something needs the path: no template, a detail record, a span or an observer.
+      const path = known === undefined || state.sampled || state.traced || this.#observers.length > 0 ? pathOf(state.request.url) : '';
+      const route = this.#routeOf(known, path);
       const timestamp = this.wallOffset + state.start;
       this.rollups.record(timestamp, state.method, route, status, duration, bytes, thrown);
       if (state.sampled) this.#sample(state, timestamp, path, route, status, bytes);
@@ -191,8 +195,8 @@ export class Recorder {
     }
   }
 
-  #routeOf(state: RequestState, path: string): string {
-    let route = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
+  #routeOf(known: string | undefined, path: string): string {
+    let route = known;
     if (route === undefined) {
       route = this.#normalised.get(path);
       if (route === undefined) {
@@ -250,11 +254,4 @@ export class Recorder {
     this.#fullSignalled = true;
     this.#options.onFull?.();
   }
-}
-
-function contentLength(response: Response): number {
-  const header = response.headers.get('content-length');
-  if (header === null) return 0;
-  const n = Number(header);
-  return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }

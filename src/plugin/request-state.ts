@@ -26,6 +26,8 @@ export class RequestState {
   spanId: string | undefined;
   parentSpanId: string | undefined;
   tracestate: string | undefined;
+  /** Response bytes, where known without reading the response (static routes). */
+  bytes = 0;
   ended = false;
   /** ms, set when the request ends. */
   duration = 0;

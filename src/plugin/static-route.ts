@@ -1,6 +1,7 @@
 // A Bun.serve static route (`'/health': new Response('OK')`) turned into a handler so that it can be
 // counted, keeping what Bun does for static routes: a strong ETag (xxHash64 of the body, as Bun
 // computes it) and 304 Not Modified on a matching If-None-Match.
+import { stateOf } from './request-state.ts';
 
 /**
  * @example
@@ -27,7 +28,8 @@ export function staticRouteHandler(response: Response): (request: Request) => Re
     }
     const copy = response.clone();
     if (etag !== undefined && !copy.headers.has('etag')) copy.headers.set('etag', etag);
-    if (length !== undefined && !copy.headers.has('content-length')) copy.headers.set('content-length', String(length));
+    const state = stateOf(request);
+    if (state !== undefined && length !== undefined) state.bytes = length;
     return copy;
   };
 }

@@ -8,6 +8,9 @@ import { REPO, freePort, startApp, type AppProcess } from './support/app-process
 import { writeConfig } from './support/config-file.ts';
 import { waitFor } from './support/wait-for.ts';
 
+/** A sampled caller: an instrumented app answers with traceparent and Server-Timing. */
+const TRACED = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+
 const started: AppProcess[] = [];
 afterAll(async () => {
   await Promise.all(started.map((app) => app.kill()));
@@ -30,7 +33,7 @@ describe('configuration', () => {
     const response = await app.fetch('/users/1');
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ id: '1', name: 'Ada' });
-    expect(response.headers.get('server-timing')).toBeNull(); // monitoring is off
+    expect((await app.fetch('/health', { headers: TRACED })).headers.get('traceparent')).toBeNull(); // monitoring is off
     await waitFor(() => app.stderr.includes('monitoring is off') || undefined, 5_000);
     const lines = app.stderr.trim().split('\n').filter((line) => line.startsWith('bun-apm'));
     expect(lines).toHaveLength(1);
@@ -41,16 +44,16 @@ describe('configuration', () => {
   test('BUN_APM_DISABLED=1: nothing instrumented, nothing said', async () => {
     const app = await startApp('routes-app.ts', { env: { BUN_APM_DISABLED: '1' } });
     started.push(app);
-    const response = await app.fetch('/health');
+    const response = await app.fetch('/health', { headers: TRACED });
     expect(response.status).toBe(200);
-    expect(response.headers.get('server-timing')).toBeNull();
+    expect(response.headers.get('traceparent')).toBeNull();
     expect(app.stderr).not.toContain('bun-apm');
   }, 20_000);
 
-  test('no endpoint: measured (Server-Timing on responses), said once on stderr', async () => {
+  test('no endpoint: measured (Server-Timing on traced responses), said once on stderr', async () => {
     const app = await startApp('hono-app.ts');
     started.push(app);
-    for (let i = 0; i < 3; i++) expect((await app.fetch('/users/1')).headers.get('server-timing')).toMatch(/^total;dur=/);
+    for (let i = 0; i < 3; i++) expect((await app.fetch('/users/1', { headers: TRACED })).headers.get('server-timing')).toMatch(/^total;dur=/);
     await waitFor(() => app.stderr.includes('BUN_APM_ENDPOINT') || undefined, 5_000);
     expect(app.stderr.match(/BUN_APM_ENDPOINT is not set/g)).toHaveLength(1);
   }, 20_000);
@@ -67,7 +70,7 @@ describe('configuration', () => {
       stderr: 'ignore',
     });
     try {
-      const response = await waitFor(() => fetch(`http://127.0.0.1:${port}/users/1`).catch(() => undefined), 15_000);
+      const response = await waitFor(() => fetch(`http://127.0.0.1:${port}/users/1`, { headers: TRACED }).catch(() => undefined), 15_000);
       expect(response?.status).toBe(200);
       expect(response?.headers.get('server-timing')).toMatch(/^total;dur=/);
     } finally {

@@ -74,8 +74,9 @@ describe('instrumented Bun.serve options', () => {
       const { plain: a, monitored: b } = await both(plain, monitored, path, init);
       expect(`${path} ${b.status} ${b.body}`).toBe(`${path} ${a.status} ${a.body}`);
     }
-    const failed = await fetch(new URL('/fail', monitored.url));
+    const failed = await fetch(new URL('/fail', monitored.url), { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
     expect(failed.headers.get('server-timing')).toMatch(/^total;dur=/); // the error handler's response is decorated too
+    expect(failed.headers.get('traceparent')).toStartWith('00-4bf92f3577b34da6a3ce929d0e0e4736-');
     await failed.text();
     const keys = counted(recorder);
     expect(keys).toMatchObject({ 'GET /users 2xx': 1, 'POST /users 2xx': 1, 'GET /users/:id 2xx': 1, 'GET /fail 5xx': 2, 'GET /x/:id 4xx': 1 });

@@ -26,16 +26,16 @@ describe('loadConfig', () => {
       traceSampleRate: 0.01,
       flushIntervalMs: 10_000,
       maxPendingBytes: DEFAULTS.maxPendingBytes,
-      serverTiming: true,
+      serverTiming: 'traced',
     });
   });
 
   test('bun-apm.config.ts in the app directory, with the environment winning', async () => {
     const dir = appDir({
-      'bun-apm.config.ts': "export default { app: 'from-file', sampleRate: 0.5, serverTiming: false, profiling: { interval: 1000 } };",
+      'bun-apm.config.ts': "export default { app: 'from-file', sampleRate: 0.5, serverTiming: 'all', profiling: { interval: 1000 } };",
     });
     const config = await loadConfig({ BUN_APM_SAMPLE_RATE: '0.25', BUN_APM_ENDPOINT: 'https://edge.example/' }, dir, undefined);
-    expect(config).toMatchObject({ app: 'from-file', sampleRate: 0.25, serverTiming: false, endpoint: 'https://edge.example', profiling: { enabled: true, interval: 1000 } });
+    expect(config).toMatchObject({ app: 'from-file', sampleRate: 0.25, serverTiming: 'all', endpoint: 'https://edge.example', profiling: { enabled: true, interval: 1000 } });
     expect(config.disabled === false && config.file).toBe(join(dir, 'bun-apm.config.ts'));
   });
 
@@ -73,6 +73,7 @@ describe('loadConfig', () => {
     ['export default { storage: { type: "file" } };', 'storage'],
     ['export default { exporters: { type: "console" } };', 'exporters'],
     ['export default { export: { maxAttempts: 0 } };', 'export.maxAttempts'],
+    ['export default { serverTiming: true };', 'serverTiming'],
   ])('file %s is refused, naming %s', async (source, name) => {
     const dir = appDir({ 'bun-apm.config.ts': source });
     await expect(loadConfig({}, dir, undefined)).rejects.toThrow(name);

@@ -61,7 +61,6 @@ describe('Recorder', () => {
       userAgent: 'curl/8.5.0',
       memoryUsage: { rss: 123, heapUsed: 45, heapTotal: 67 },
       cpuUsage: 8.5,
-      responseSize: 1,
     });
   });
 
@@ -94,7 +93,7 @@ describe('Recorder', () => {
   });
 
   test('Server-Timing is appended to the app’s own entries; immutable headers are left alone, not thrown at', () => {
-    const { recorder } = testRecorder();
+    const { recorder } = testRecorder({ serverTiming: 'all' });
     const own = recorder.respond(recorder.begin(request('/t'))!, new Response('', { headers: { 'server-timing': 'db;dur=3' } }));
     expect(own.headers.get('server-timing')).toMatch(/^db;dur=3, total;dur=\d/);
     // Bun doesn't enforce the Fetch spec's immutable guard, so build a response whose headers refuse writes.
@@ -112,10 +111,24 @@ describe('Recorder', () => {
     expect(keys(recorder.drain().rollups)).toEqual({ 'GET /t 2xx': 1, 'GET /e 2xx': 1 });
   });
 
-  test('serverTiming: false adds nothing to an untraced response', () => {
-    const { recorder } = testRecorder({ serverTiming: false });
-    const response = recorder.respond(recorder.begin(request('/q'))!, new Response());
-    expect([...response.headers.keys()]).toEqual([]);
+  test('serverTiming: `traced` (default) and `off` leave an untraced response’s headers untouched; `off` still sends traceparent', () => {
+    for (const serverTiming of ['traced', 'off'] as const) {
+      const { recorder } = testRecorder({ serverTiming });
+      expect([...recorder.respond(recorder.begin(request('/q'))!, new Response()).headers.keys()]).toEqual([]);
+    }
+    const { recorder } = testRecorder({ serverTiming: 'off', traceSampleRate: 1 });
+    expect([...recorder.respond(recorder.begin(request('/q'))!, new Response()).headers.keys()]).toEqual(['traceparent']);
+  });
+
+  test('response bytes: known for static routes; the response itself is never read for them', () => {
+    const { recorder } = testRecorder();
+    const state = recorder.begin(request('/s'))!;
+    state.bytes = 42;
+    recorder.respond(state, new Response('x'.repeat(42)));
+    recorder.respond(recorder.begin(request('/d'))!, new Response('abc', { headers: { 'content-length': '3' } }));
+    const { rollups, samples } = recorder.drain();
+    expect(rollups.map((c) => c.bytes)).toEqual([42, 0]);
+    expect(samples.map((s) => s.responseSize)).toEqual([42, undefined]);
   });
 
   test('a WebSocket upgrade (no Response) is a 101, anything else without a Response a 500', () => {

@@ -1,0 +1,35 @@
+// HotRollups is the request-path twin of core's RollupTable: fed the same requests, it must give
+// the very same wire cells (so the two can never drift apart).
+import { describe, expect, test } from 'bun:test';
+import { RollupTable } from '../../src/core/rollup.ts';
+import { HotRollups } from '../../src/plugin/hot-rollups.ts';
+import { seededRandom } from '../support/random.ts';
+
+const sortCells = <T extends { minute: number; method: string; route: string; statusClass: string }>(cells: T[]) =>
+  [...cells].sort((a, b) => `${a.minute}${a.method}${a.route}${a.statusClass}`.localeCompare(`${b.minute}${b.method}${b.route}${b.statusClass}`));
+
+describe('HotRollups', () => {
+  test('same requests in, same cells out as RollupTable', () => {
+    const random = seededRandom(7);
+    const hot = new HotRollups();
+    const table = new RollupTable();
+    const start = Date.UTC(2026, 0, 1, 12);
+    const routes = ['/users/:id', '/health', '/orders/:id/items', 'other'];
+    const methods = ['GET', 'POST', 'OTHER'];
+    for (let i = 0; i < 20_000; i++) {
+      const time = start + Math.floor(random() * 180_000);
+      const method = methods[Math.floor(random() * methods.length)]!;
+      const route = routes[Math.floor(random() * routes.length)]!;
+      const status = 100 + Math.floor(random() * 500);
+      const duration = random() < 0.01 ? 0 : random() * 200;
+      const bytes = Math.floor(random() * 1000);
+      const thrown = random() < 0.02;
+      hot.record(time, method, route, status, duration, bytes, thrown);
+      table.record(time, method, route, status, duration, bytes, thrown);
+    }
+    expect(hot.size).toBe(table.size);
+    expect(sortCells(hot.drain())).toEqual(sortCells(table.drain()));
+    expect(hot.size).toBe(0);
+    expect(hot.drain()).toEqual([]);
+  });
+});
