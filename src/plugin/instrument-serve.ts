@@ -9,12 +9,20 @@ type Options = Record<string, unknown>;
 
 const ROUTE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
-/** Replaces Bun.serve with a version that instruments its options; returns the function that undoes it. */
-export function instrumentServe(recorder: Recorder, log: Log): () => void {
+/**
+ * Replaces Bun.serve with a version that instruments its options; returns the function that undoes
+ * it. `onServe` runs before each server starts (the preload starts its timers on the first).
+ */
+export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => void): () => void {
   const bun = Bun as unknown as { serve: (...args: unknown[]) => unknown };
   const original = bun.serve;
   if (isWrapped(original)) return () => {};
   const serve = function serve(this: unknown, options: unknown, ...rest: unknown[]): unknown {
+    try {
+      onServe?.();
+    } catch (error) {
+      log.warnOnce('on-serve', `could not start monitoring timers (${(error as Error).message})`);
+    }
     const server = original.call(this, instrumentOptions(options, recorder, log), ...rest);
     patchReload(server, recorder, log);
     return server;

@@ -16,8 +16,10 @@ export interface RecorderOptions {
   serverTiming?: 'traced' | 'all' | 'off';
   /** Where finished spans go (the exporters). */
   spanSink?: (span: Span) => void;
-  /** Called once when a buffer reaches what one batch may carry, so the batcher cuts early. */
+  /** Called once when a buffer is worth a batch of its own, so the batcher cuts early. */
   onFull?: () => void;
+  /** Detail records that make a batch worth cutting early (default 1000: short cuts keep p99 down). */
+  samplesPerCut?: number;
   log: Log;
   random?: () => number;
 }
@@ -55,6 +57,7 @@ export class Recorder {
   readonly #guard: RouteCardinalityGuard;
   readonly #random: () => number;
   readonly #serverTiming: 'traced' | 'all' | 'off';
+  readonly #samplesPerCut: number;
   readonly #normalised = new Map<string, string>();
   readonly #failed = new WeakMap<object, RequestState>();
   #observers: Array<(finished: FinishedRequest) => void> = [];
@@ -65,6 +68,7 @@ export class Recorder {
     this.#guard = new RouteCardinalityGuard(options.routeCap ?? 500);
     this.#random = options.random ?? Math.random;
     this.#serverTiming = options.serverTiming ?? 'traced';
+    this.#samplesPerCut = Math.min(options.samplesPerCut ?? 1_000, LIMITS.samples);
   }
 
   get options(): Readonly<RecorderOptions> {
@@ -229,7 +233,7 @@ export class Recorder {
     if (bytes > 0) sample.responseSize = bytes;
     if (state.error !== undefined) sample.error = clip(state.error, LIMITS.errorLength);
     this.samples.push(sample);
-    if (this.samples.length >= LIMITS.samples) this.#signalFull();
+    if (this.samples.length >= this.#samplesPerCut) this.#signalFull();
   }
 
   #serverSpan(state: RequestState, timestamp: number, path: string, route: string, status: number): Span {

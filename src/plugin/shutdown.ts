@@ -38,7 +38,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
     flushed = true;
     options.stopTimers();
     options.batcher.stop();
-    options.batcher.cut();
+    options.batcher.cut(true);
     const pending = options.batcher.pendingBatches;
     if (!options.target || pending.length === 0) return;
     if (!canSendSync()) {

@@ -58,11 +58,18 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
   const others = all.filter((exporter) => exporter !== edge);
 
   const profiler = new SystemProfiler(recorder, { interval: config.profiling.interval, onProfile: (profile) => batcher.addProfile(profile) });
-  instrumentServe(recorder, log);
+  // Timers start with the first server: a script that never serves (bunfig preloads apply to every
+  // `bun run`) gets no profiles, no batches and no final flush.
+  let serving = false;
+  const startTimers = () => {
+    if (serving) return;
+    serving = true;
+    if (config.profiling.enabled) profiler.start();
+    batcher.start();
+  };
+  instrumentServe(recorder, log, startTimers);
   instrumentFetch(recorder);
   installRouterHooks(log);
-  if (config.profiling.enabled) profiler.start();
-  batcher.start();
   installShutdown({
     batcher,
     target,

@@ -42,6 +42,20 @@ describe('shutdown', () => {
     expect({ code: plain.process.exitCode, signal: plain.process.signalCode as string | null }).toEqual(expected);
   }, 30_000);
 
+  test('a script that never serves ships nothing and starts no child at exit', async () => {
+    const before = sink.attempts.length;
+    const child = Bun.spawn([process.execPath, '--preload', 'bun-apm/preload', join('test', 'plugin', 'fixtures', 'no-server.ts')], {
+      cwd: REPO,
+      env: { ...process.env, ...env('no-server') },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    await child.exited;
+    expect(child.exitCode).toBe(0);
+    expect(await new Response(child.stdout).text()).toBe('done\n');
+    expect(sink.attempts.length).toBe(before);
+  }, 30_000);
+
   test.each([
     { mode: 'natural', code: 3, requests: 5 },
     // /leave never answers (process.exit inside its handler): an unfinished request is not counted.

@@ -15,7 +15,8 @@ describe('SystemProfiler', () => {
     try {
       expect(recorder.latestProfile).toBe(profiles[0]!);
       expect(profiles[0]!.rss).toBeGreaterThan(1_000_000);
-      expect(profiles[0]!.heapUsed).toBeLessThanOrEqual(profiles[0]!.heapTotal + 1);
+      expect(profiles[0]!.heapUsed).toBeGreaterThan(0); // JSC can report heapUsed above heapTotal: no relation asserted
+      expect(profiles[0]!.heapTotal).toBeGreaterThan(0);
       recorder.begin(new Request('http://h/in-flight'));
       const busyUntil = performance.now() + 120;
       while (performance.now() < busyUntil); // blocks the event loop and burns CPU: what is measured

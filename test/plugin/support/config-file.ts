@@ -3,10 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export function writeConfig(source: string): string {
+/** `source` may be a function of the directory, for configs that write files next to themselves. */
+export function writeConfig(source: string | ((dir: string) => string)): string {
   const dir = mkdtempSync(join(tmpdir(), 'bun-apm-test-'));
   const file = join(dir, 'bun-apm.config.ts');
-  writeFileSync(file, source);
+  writeFileSync(file, typeof source === 'function' ? source(dir) : source);
   return file;
 }
 
