@@ -1,6 +1,7 @@
 // POSTs one gzip'd batch to `{endpoint}/v1/ingest` with the ingest key, under the shared
 // OpenTelemetry retry rules (send-with-retry.ts, which uses the uninstrumented fetch).
 import type { PendingBatch } from './batcher.ts';
+import { redactUrl } from './exporters/endpoint-url.ts';
 import { sendWithRetry, type RetryOptions, type SendOutcome } from './send-with-retry.ts';
 
 export interface EdgeTarget {
@@ -28,6 +29,11 @@ export function ingestHeaders(target: EdgeTarget): Record<string, string> {
 export function createEdgeSender(target: EdgeTarget, retry: RetryOptions): (batch: PendingBatch) => Promise<SendOutcome> {
   const url = ingestUrl(target.endpoint);
   const headers = ingestHeaders(target);
+  const safe = redactUrl(url);
   // The same body (and so the same batch id) goes out on every attempt.
-  return (batch) => sendWithRetry(url, { method: 'POST', headers, body: batch.body }, retry);
+  return async (batch) => {
+    const outcome = await sendWithRetry(url, { method: 'POST', headers, body: batch.body }, retry);
+    // Outcomes end up on stderr: no credentials from the URL in them.
+    return outcome.ok ? outcome : { ...outcome, reason: outcome.reason.replaceAll(url, safe) };
+  };
 }

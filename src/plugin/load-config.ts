@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Batch } from '../core/wire-format.ts';
 import type { BunApmConfig, ExporterEntry } from '../core/config.ts';
 import { ConfigError, configFromEnv, type Env } from './config-env.ts';
+import { redactUrl } from './exporters/endpoint-url.ts';
 
 export interface ResolvedConfig {
   /** Base URL without a trailing slash; undefined = collect, ship nowhere. */
@@ -101,10 +102,10 @@ function endpointUrl(value: unknown): string {
   try {
     url = new URL(String(value));
   } catch {
-    throw new ConfigError(`endpoint (BUN_APM_ENDPOINT): expected an http(s) URL, got ${JSON.stringify(value)}`);
+    throw new ConfigError(`endpoint (BUN_APM_ENDPOINT): expected an http(s) URL, got ${JSON.stringify(redactUrl(String(value)))}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`endpoint (BUN_APM_ENDPOINT): expected an http(s) URL, got ${JSON.stringify(value)}`);
+    throw new ConfigError(`endpoint (BUN_APM_ENDPOINT): expected an http(s) URL, got ${url.protocol}//…`);
   }
   return url.href.replace(/\/+$/, '');
 }
