@@ -114,8 +114,11 @@ function toMs(value: string): number {
   return match[2] === 'us' ? n / 1000 : match[2] === 's' ? n * 1000 : n;
 }
 
-function wrk(url: string, seconds: number, connections = CONNECTIONS): WrkResult {
-  const out = Bun.spawnSync(['taskset', '-c', LOAD_CPU, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url]).stdout.toString();
+/** Runs wrk without blocking this process, whose event loop serves the sink meanwhile. */
+async function wrk(url: string, seconds: number, connections = CONNECTIONS): Promise<WrkResult> {
+  const child = Bun.spawn(['taskset', '-c', LOAD_CPU, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { stdout: 'pipe', stderr: 'ignore' });
+  const out = await new Response(child.stdout).text();
+  await child.exited;
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
@@ -136,9 +139,9 @@ interface Sample {
 async function measure(app: (typeof APPS)[number], variant: Variant, tag: string): Promise<Sample> {
   const { child, url } = await startServer(app.file, variant, tag, sink.url.href);
   try {
-    wrk(`${url}${app.path}`, 1); // warm-up: JIT, connections, first profile
+    await wrk(`${url}${app.path}`, 1); // warm-up: JIT, connections, first profile
     const cpuBefore = cpuMicros(child.pid);
-    const result = wrk(`${url}${app.path}`, SECONDS);
+    const result = await wrk(`${url}${app.path}`, SECONDS);
     const cpu = cpuMicros(child.pid) - cpuBefore;
     const rss = rssBytes(child.pid);
     child.kill('SIGTERM'); // the final flush ships what is left, so bytes per request are complete
@@ -192,10 +195,10 @@ for (const app of APPS) {
     const down = `http://127.0.0.1:${freePort()}`;
     const { child, url } = await startServer(APPS[1]!.file, variant, `growth-${variant.name}`, down);
     try {
-      wrk(`${url}/users/1`, 2);
+      await wrk(`${url}/users/1`, 2);
       const before = rssBytes(child.pid);
       let served = 0;
-      while (served < GROWTH_REQUESTS) served += wrk(`${url}/users/1`, 5).requests;
+      while (served < GROWTH_REQUESTS) served += (await wrk(`${url}/users/1`, 5)).requests;
       const after = rssBytes(child.pid);
       console.log(`  ${variant.name.padEnd(10)} ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB after ${served.toLocaleString('en')} requests (growth ${((after - before) / 2 ** 20).toFixed(1)} MiB)`);
     } finally {

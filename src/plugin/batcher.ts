@@ -1,7 +1,6 @@
 // Ships what the recorder collects: cuts a batch on the flush interval or when a buffer is full,
 // gzips it and queues it; at most one export in flight; pending data bounded in bytes, the oldest
 // dropped and counted past the bound, the counts travelling in the next batch that gets through.
-import { gzip } from 'node:zlib';
 import { LIMITS, type Batch, type DroppedCounters, type Identity, type Span, type SystemProfile } from '../core/wire-format.ts';
 import { addCounters, buildBatches, contentsOf, isEmpty, zeroCounters } from './batch-builder.ts';
 import { errorClassOf, type Log } from './log.ts';
@@ -31,17 +30,12 @@ export interface BatcherOptions {
 /** Spans that make a batch worth cutting early (well under LIMITS.spans, so each cut stays short). */
 export const SPANS_PER_CUT = 2_000;
 
-/** Compression runs on the thread pool; only serialisation stays on the app's thread. */
-function gzipAsync(text: string): Promise<Uint8Array<ArrayBuffer>> {
-  return new Promise((resolve, reject) => gzip(text, (error, out) => (error ? reject(error) : resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength) as Uint8Array<ArrayBuffer>))));
-}
-
-interface Serialised {
-  batch: Batch;
-  json: string;
-  /** `queued` by whichever finishes first: the async gzip, or a synchronous final cut that overtook it. */
-  stage: 'serialised' | 'compressing' | 'queued';
-}
+/**
+ * gzip level 1: measured on 1000 detail records, a third of the CPU of the default level (0.17 ms
+ * against 0.52 ms, on the app's thread) for a body 60 % larger (23 KB against 14 KB). Bun's async
+ * zlib was no help: as much wall time on this thread, and more CPU.
+ */
+const GZIP_LEVEL = 1;
 
 function unref<T>(timer: T): T {
   (timer as { unref?: () => void }).unref?.();
@@ -62,9 +56,6 @@ export class Batcher {
   #running: Promise<void> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #cutScheduled = false;
-  /** Batches cut but not yet compressed. */
-  #compressing = new Set<Serialised>();
-  #compressed: Promise<unknown> = Promise.resolve();
   #stopped = false;
   /** Batches the edge accepted. */
   delivered = 0;
@@ -124,11 +115,8 @@ export class Batcher {
     }, 0));
   }
 
-  /**
-   * Cuts what was recorded into batches and queues them (or hands them to custom storage only).
-   * Compression is asynchronous unless `sync` (the exit path, where nothing asynchronous runs any more).
-   */
-  cut(sync = false): void {
+  /** Cuts what was recorded into batches and queues them (or hands them to custom storage only). */
+  cut(): void {
     try {
       const drained = this.#options.recorder.drain();
       const recorded = { rollups: drained.rollups, samples: drained.samples, spans: this.#spans, profiles: this.#profiles };
@@ -137,20 +125,14 @@ export class Batcher {
       this.#dropped.samples += drained.droppedSamples;
       this.droppedTotal.samples += drained.droppedSamples;
       const carried = this.#dropped;
-      const nothingDropped = carried.rollups + carried.samples + carried.spans + carried.profiles === 0;
-      if (!(isEmpty(recorded) && nothingDropped)) {
-        const end = Date.now();
-        const batches = buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, recorded, carried);
-        this.#windowStart = end;
-        this.#dropped = zeroCounters();
-        for (const batch of batches) this.#store(batch);
-        if (this.#options.send) for (const batch of batches) this.#compressing.add({ batch, json: JSON.stringify(batch), stage: 'serialised' });
-      }
-      if (sync) {
-        for (const item of this.#compressing) this.#enqueue(item, Bun.gzipSync(item.json) as Uint8Array<ArrayBuffer>);
-      } else {
-        for (const item of this.#compressing) this.#compressAsync(item);
-      }
+      if (isEmpty(recorded) && carried.rollups + carried.samples + carried.spans + carried.profiles === 0) return;
+      const end = Date.now();
+      const batches = buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, recorded, carried);
+      this.#windowStart = end;
+      this.#dropped = zeroCounters();
+      for (const batch of batches) this.#store(batch);
+      if (this.#options.send) for (const batch of batches) this.#enqueue(batch);
+      this.#enforceBound();
     } catch (error) {
       this.#options.log.warnOnce('cut', `could not cut a batch (${errorClassOf(error)}: ${(error as Error)?.message})`);
     }
@@ -159,7 +141,6 @@ export class Batcher {
   /** Cuts, then ships everything queued; resolves when the queue is empty or the edge is unreachable. */
   async flush(): Promise<void> {
     this.cut();
-    await this.#compressed;
     await this.#run();
   }
 
@@ -183,27 +164,10 @@ export class Batcher {
     this.#options.log.warnOnce('custom-storage', `storage.customHandler failed (${errorClassOf(error)}: ${(error as Error)?.message}); later failures are not reported`);
   }
 
-  #compressAsync(item: Serialised): void {
-    if (item.stage !== 'serialised') return;
-    item.stage = 'compressing';
-    const done = gzipAsync(item.json).then(
-      (body) => this.#enqueue(item, body),
-      (error: unknown) => {
-        this.#compressing.delete(item);
-        this.#options.log.warnOnce('gzip', `could not compress a batch (${errorClassOf(error)})`);
-      },
-    );
-    this.#compressed = Promise.all([this.#compressed, done]);
-  }
-
-  #enqueue(item: Serialised, body: Uint8Array<ArrayBuffer>): void {
-    this.#compressing.delete(item);
-    if (item.stage === 'queued') return;
-    item.stage = 'queued';
-    const { batch } = item;
+  #enqueue(batch: Batch): void {
+    const body = Bun.gzipSync(JSON.stringify(batch), { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>;
     this.#queue.push({ batchId: batch.batchId, body, contents: contentsOf(batch), carried: batch.dropped });
     this.#pendingBytes += body.byteLength;
-    this.#enforceBound();
   }
 
   /** Drops the oldest batches (never the one being sent) until the pending bytes fit the bound. */

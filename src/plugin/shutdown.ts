@@ -38,7 +38,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
     flushed = true;
     options.stopTimers();
     options.batcher.stop();
-    options.batcher.cut(true);
+    options.batcher.cut();
     const pending = options.batcher.pendingBatches;
     if (!options.target || pending.length === 0) return;
     if (!canSendSync()) {
