@@ -23,7 +23,17 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => vo
     } catch (error) {
       log.warnOnce('on-serve', `could not start monitoring timers (${(error as Error).message})`);
     }
-    const server = original.call(this, instrumentOptions(options, recorder, log), ...rest);
+    const instrumented = instrumentOptions(options, recorder, log);
+    let server: unknown;
+    try {
+      server = original.call(this, instrumented, ...rest);
+    } catch (error) {
+      if (instrumented === options) throw error;
+      // Bun refused what we made of options it might have accepted: serve the app's own, unmonitored.
+      server = original.call(this, options, ...rest);
+      log.warnOnce('serve-refused', `Bun.serve refused the instrumented options (${(error as Error).message}); this server runs unmonitored`);
+      return server;
+    }
     patchReload(server, recorder, log);
     return server;
   };
@@ -44,8 +54,10 @@ export function instrumentOptions(options: unknown, recorder: Recorder, log: Log
     const app = options as Options;
     const copy = Object.create(app) as Options;
     if (typeof app.fetch === 'function') copy.fetch = instrumentHandler(app.fetch as AnyHandler, recorder);
-    if (typeof app.routes === 'object' && app.routes !== null) copy.routes = instrumentRoutes(app.routes as Options, recorder);
-    if (typeof app.static === 'object' && app.static !== null) copy.static = instrumentRoutes(app.static as Options, recorder);
+    // Only a plain object is a routes table: a Hono app passed whole (`export default app`) has a
+    // `routes` array of its own, which Bun ignores and so must we.
+    if (isPlainObject(app.routes)) copy.routes = instrumentRoutes(app.routes, recorder);
+    if (isPlainObject(app.static)) copy.static = instrumentRoutes(app.static, recorder);
     if (typeof app.error === 'function') copy.error = instrumentErrorHandler(app.error as AnyHandler, recorder);
     return copy;
   } catch (error) {
@@ -71,9 +83,15 @@ function instrumentRoute(template: string, value: unknown, recorder: Recorder): 
   return value; // HTML imports, { dir } routes, false: served by Bun itself, not counted
 }
 
+function isPlainObject(value: unknown): value is Options {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 /** `{ GET: fn, POST: new Response(…) }`, and nothing else that happens to be an object. */
 function isPerMethod(value: unknown): value is Options {
-  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  if (!isPlainObject(value)) return false;
   const keys = Object.keys(value);
   return keys.length > 0 && keys.every((key) => ROUTE_METHODS.has(key));
 }

@@ -1,6 +1,7 @@
 // Bun.serve options instrumented in-process and served for real, side by side with the same options
 // served plain: the client must see the same thing, and the recorder must count it under the template.
 import { afterAll, describe, expect, test } from 'bun:test';
+import { Hono } from 'hono';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,6 +119,19 @@ describe('instrumented Bun.serve options', () => {
     expect(Object.keys(app)).toEqual(before);
     expect(await (await fetch(new URL('/c/1', server.url))).text()).toBe('class /c/1');
     expect(counted(recorder)).toEqual({ 'GET /c/:id 2xx': 1 });
+  });
+
+  test('a Hono app passed whole (`export default app`): its own `routes` array is left alone and its requests are counted', async () => {
+    const { recorder } = testRecorder();
+    const app = new Hono();
+    app.get('/items/:id', (c) => c.json({ id: c.req.param('id') }));
+    expect(Array.isArray(app.routes)).toBe(true);
+    const options = Object.assign(app, { hostname: '127.0.0.1', port: 0 });
+    const server = Bun.serve(instrumentOptions(options, recorder, log) as never) as Server;
+    servers.push(server);
+    expect(await (await fetch(new URL('/items/3', server.url))).json()).toEqual({ id: '3' });
+    // Templates from Hono come from the module hook, which only the preload installs (see counts.test.ts).
+    expect(counted(recorder)).toEqual({ 'GET /items/:id 2xx': 1 });
   });
 
   test('directory routes are served by Bun as before (not counted: no JS runs for them)', async () => {
