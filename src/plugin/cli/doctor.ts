@@ -1,0 +1,92 @@
+// `bun-apm doctor`: checks that an app will be monitored — the preload is set up and resolvable,
+// the configuration is valid, and the edge accepts the app's ingest key.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomToken } from '../../core/auth/secrets.ts';
+import { WIRE_FORMAT_VERSION, type Batch } from '../../core/wire-format.ts';
+import { loadConfig } from '../load-config.ts';
+import { originalFetch } from '../original-fetch.ts';
+
+type Check = { ok: boolean; label: string; detail: string };
+
+/** KEY=VALUE lines of a .env file (what Bun loads for an app started in that directory). */
+export function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!match) continue;
+    out[match[1]!] = match[2]!.replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return out;
+}
+
+export async function runChecks(dir: string, env: Record<string, string | undefined>): Promise<Check[]> {
+  const checks: Check[] = [];
+  const bunfig = join(dir, 'bunfig.toml');
+  const preloaded = existsSync(bunfig) && readFileSync(bunfig, 'utf8').includes('bun-apm/preload');
+  checks.push({ ok: preloaded, label: 'preload', detail: preloaded ? 'bunfig.toml preloads bun-apm/preload' : 'bunfig.toml does not preload bun-apm: run `bunx bun-apm init`, or start with `bun --preload bun-apm/preload`' });
+
+  try {
+    const path = Bun.resolveSync('bun-apm/preload', dir);
+    checks.push({ ok: true, label: 'package', detail: `bun-apm/preload resolves to ${path}` });
+  } catch {
+    checks.push({ ok: false, label: 'package', detail: 'bun-apm is not installed for this app: `bun add bun-apm`' });
+  }
+
+  const fileEnv = existsSync(join(dir, '.env')) ? parseDotEnv(readFileSync(join(dir, '.env'), 'utf8')) : {};
+  const merged = { ...fileEnv, ...env };
+  let config;
+  try {
+    config = await loadConfig(merged, dir, undefined);
+  } catch (error) {
+    checks.push({ ok: false, label: 'config', detail: (error as Error).message });
+    return checks;
+  }
+  if (config.disabled) {
+    checks.push({ ok: false, label: 'config', detail: 'BUN_APM_DISABLED is set: monitoring is off' });
+    return checks;
+  }
+  checks.push({ ok: true, label: 'config', detail: `app "${config.app}", sampleRate ${config.sampleRate}, traceSampleRate ${config.traceSampleRate}, flush every ${config.flushIntervalMs} ms` });
+
+  if (!config.endpoint) {
+    checks.push({ ok: false, label: 'edge', detail: 'BUN_APM_ENDPOINT is not set: data is collected but shipped nowhere' });
+    return checks;
+  }
+  checks.push(await checkEdge(config.endpoint, config.ingestKey, config.app));
+  return checks;
+}
+
+/** Sends an empty batch: it proves the URL and the key without adding any data. */
+async function checkEdge(endpoint: string, key: string | undefined, app: string): Promise<Check> {
+  if (!key) return { ok: false, label: 'edge', detail: 'BUN_APM_INGEST_KEY is not set: the edge will refuse the data' };
+  const now = Date.now();
+  const batch: Batch = {
+    version: WIRE_FORMAT_VERSION,
+    batchId: `doctor-${randomToken(16)}`,
+    identity: { app, service: app, instance: 'bun-apm-doctor', runtime: 'bun', runtimeVersion: Bun.version, sdkVersion: 'doctor' },
+    window: { start: now, end: now },
+    rollups: [], samples: [], spans: [], profiles: [],
+    dropped: { rollups: 0, samples: 0, spans: 0, profiles: 0 },
+  };
+  try {
+    const response = await originalFetch(`${endpoint}/v1/ingest`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${key}` },
+      body: JSON.stringify(batch),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(5000),
+    });
+    const text = (await response.text()).slice(0, 300);
+    if (response.ok) return { ok: true, label: 'edge', detail: `${endpoint} accepted the ingest key (HTTP ${response.status})` };
+    if (response.status === 401 || response.status === 403) return { ok: false, label: 'edge', detail: `${endpoint} refused the ingest key (HTTP ${response.status}): check INGEST_KEYS on the Worker` };
+    return { ok: false, label: 'edge', detail: `${endpoint} answered HTTP ${response.status}: ${text}` };
+  } catch (error) {
+    return { ok: false, label: 'edge', detail: `${endpoint} is not reachable (${(error as Error).message})` };
+  }
+}
+
+export async function doctor(dir: string): Promise<number> {
+  const checks = await runChecks(dir, process.env);
+  for (const check of checks) console.log(`${check.ok ? '✓' : '✗'} ${check.label.padEnd(8)} ${check.detail}`);
+  return checks.every((c) => c.ok) ? 0 : 1;
+}
