@@ -84,7 +84,8 @@
             label: key,
             stroke: cssColor(FIXED[key] ?? PALETTE[i % PALETTE.length] ?? '--series-1'),
             width: 1.5,
-            spanGaps: false,
+            // Profiles come every few seconds per instance, so join them; request buckets show gaps.
+            spanGaps: (el.getAttribute('data-chart') ?? '').startsWith('system-'),
           })),
         ],
       },

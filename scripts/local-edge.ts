@@ -47,6 +47,8 @@ export async function bundleModule(path: string): Promise<string> {
     format: 'esm',
     conditions: ['workerd', 'worker', 'browser'],
     external: ['cloudflare:*'],
+    // The views are @kitajs/html JSX: strings, not React elements (React is in node_modules too).
+    jsx: { runtime: 'automatic', importSource: '@kitajs/html', development: false },
     throw: false,
     plugins: [{
       name: 'workers-only',

@@ -15,6 +15,15 @@ export interface Env {
   /** One key with read access to every app (and rule editing, once alerting lands). */
   ADMIN_API_KEY?: string;
 
+  // Dashboard secrets: basic auth and/or an API key (login form → signed session cookie).
+  DASHBOARD_USERNAME?: string;
+  DASHBOARD_PASSWORD?: string;
+  DASHBOARD_API_KEY?: string;
+  SESSION_SECRET?: string;
+  /** Where the dashboard is mounted (default /performance) and how often it refreshes (ms). */
+  DASHBOARD_PATH?: string;
+  DASHBOARD_REFRESH_MS?: string;
+
   // Vars: numbers as strings; see settings.ts for meanings and defaults.
   MAX_BODY_BYTES?: string;
   MAX_DECOMPRESSED_BYTES?: string;

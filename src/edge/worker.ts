@@ -4,6 +4,7 @@ import { readRoutes } from './api/read-routes.ts';
 import type { Env } from './env.ts';
 import { json } from './http/errors.ts';
 import { createRouter, type Route } from './http/router.ts';
+import { edgeDashboard } from './dashboard/edge-dashboard.ts';
 import { handleIngest } from './ingest/handle-ingest.ts';
 import { scheduled } from './scheduled.ts';
 
@@ -15,7 +16,11 @@ const routes: Route[] = [
   ...readRoutes,
 ];
 
+const api = createRouter(routes);
+
 export default {
-  fetch: createRouter(routes),
+  async fetch(request, env, ctx) {
+    return (await edgeDashboard(request, env)) ?? api(request, env, ctx);
+  },
   scheduled,
 } satisfies ExportedHandler<Env>;

@@ -5,7 +5,7 @@ import { query } from './format.ts';
 /** Chart ids → the series they draw; dashboard.js reads the same names from data attributes. */
 export const CHARTS = [
   { id: 'latency', title: 'Latency (ms)', series: 'p50,p95,p99' },
-  { id: 'throughput', title: 'Requests per minute', series: 'requests' },
+  { id: 'throughput', title: 'Requests per bucket', series: 'requests' },
   { id: 'errors', title: 'Error rate (%)', series: 'errorRate' },
   { id: 'status', title: 'Status classes', series: '2xx,3xx,4xx,5xx' },
 ] as const;

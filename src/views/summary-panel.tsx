@@ -9,7 +9,7 @@ export function SummaryPanel(props: { ctx: ViewContext; summary: Summary }): JSX
   return (
     <section id="summary" class="panel tiles" hx-get={url} hx-trigger={`every ${ctx.refreshMs}ms`} hx-swap="outerHTML" aria-label="Real-time metrics">
       <Tile label="Requests/s" value={formatRate(summary.rps)} hint={`${formatCount(summary.requests)} requests`} name="rps" />
-      <Tile label="Error rate" value={formatPercent(summary.errorRate)} hint={`${formatCount(summary.errors)} errors, ${formatCount(summary.clientErrors)} 4xx`} name="error-rate" tone={summary.errorRate >= 0.05 ? 'bad' : summary.errorRate >= 0.01 ? 'warn' : undefined} />
+      <Tile label="Error rate" value={formatPercent(summary.errorRate)} hint={`${formatCount(summary.errors)} errors, ${formatCount(summary.clientErrors)} 4xx`} name="error-rate" tone={(summary.errorRate ?? 0) >= 0.05 ? 'bad' : (summary.errorRate ?? 0) >= 0.01 ? 'warn' : undefined} />
       <Tile label="p50" value={formatMs(summary.latency.p50)} name="p50" />
       <Tile label="p95" value={formatMs(summary.latency.p95)} name="p95" />
       <Tile label="p99" value={formatMs(summary.latency.p99)} name="p99" />

@@ -56,7 +56,7 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
                       {trace.name}
                     </a>
                   </td>
-                  <td safe>{trace.statusCode === undefined ? (trace.error ? 'error' : '') : String(trace.statusCode)}</td>
+                  <td safe>{trace.statusCode === undefined || trace.statusCode === null ? (trace.error ? 'error' : '–') : String(trace.statusCode)}</td>
                   <td safe>{formatMs(trace.duration)}</td>
                   <td safe>{String(trace.spanCount)}</td>
                   <td safe>{formatTime(trace.startTime)}</td>

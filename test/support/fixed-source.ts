@@ -16,11 +16,11 @@ export function fixedSource(now: number) {
   const resolved: string[] = [];
   const summary: Summary = {
     app: 'shop', from: now - 3_600_000, to: now, requests: 1234, errors: 12, clientErrors: 30, errorRate: 12 / 1234, rps: 1234 / 3600,
-    latency: { avg: 40, p50: 22, p95: 180, p99: 420, max: 900 }, apdex: 0.93, inFlight: 3,
+    latency: { avg: 40, p50: 22, p95: 180, p99: 420, max: 900 }, apdex: 0.93, apdexThresholdMs: 500, inFlight: 3,
   };
   const routes: RouteRow[] = [
-    { method: 'GET', route: '/users/:id', count: 1000, errors: 2, errorRate: 0.002, p50: 20, p95: 90, p99: 200, apdex: 0.97 },
-    { method: 'GET', route: HOSTILE.path, count: 34, errors: 10, errorRate: 10 / 34, p50: 300, p95: 800, p99: 900, apdex: 0.5 },
+    { method: 'GET', route: '/users/:id', requests: 1000, errors: 2, clientErrors: 0, errorRate: 0.002, rps: 0.28, latency: { avg: 30, p50: 20, p95: 90, p99: 200, max: 250 }, apdex: 0.97, overflow: false },
+    { method: 'GET', route: HOSTILE.path, requests: 34, errors: 10, clientErrors: 0, errorRate: 10 / 34, rps: 0.01, latency: { avg: 350, p50: 300, p95: 800, p99: 900, max: 950 }, apdex: 0.5, overflow: false },
   ];
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
   const spans: Span[] = [

@@ -111,7 +111,7 @@ export class DashboardAuth {
 function decodeBasic(value: string): { username: string; password: string } | null {
   try {
     const bytes = Uint8Array.from(atob(value), (c) => c.charCodeAt(0));
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
     const colon = text.indexOf(':');
     return colon < 0 ? null : { username: text.slice(0, colon), password: text.slice(colon + 1) };
   } catch {

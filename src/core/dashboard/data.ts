@@ -1,47 +1,18 @@
 // The data a dashboard shows, in the shapes of the JSON export API, whichever host computed it.
+import type { RouteRow, RouteSort } from '../query/routes.ts';
+import type { Summary as QuerySummary } from '../query/summary.ts';
 import type { Span, SystemProfile } from '../wire-format.ts';
 
 export const RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 export type RangeName = keyof typeof RANGES;
 
-export interface Latency {
-  avg: number | null;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  max: number | null;
-}
-
-/** `GET /api/v1/apps/:app/summary`. Rates are 0..1; latencies ms; null when there were no requests. */
-export interface Summary {
-  app: string;
-  from: number;
-  to: number;
-  requests: number;
-  /** 5xx responses and thrown handlers. */
-  errors: number;
-  /** 4xx responses. */
-  clientErrors: number;
-  errorRate: number;
-  rps: number;
-  latency: Latency;
-  apdex: number | null;
+/** `GET /api/v1/apps/:app/summary`, plus what only the live view knows. */
+export type Summary = QuerySummary & {
   /** Requests in flight at the latest system profile, when known. */
   inFlight?: number | null;
-}
+};
 
-/** One row of `GET /api/v1/apps/:app/routes`. */
-export interface RouteRow {
-  method: string;
-  route: string;
-  count: number;
-  errors: number;
-  errorRate: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  apdex: number | null;
-}
+export type { RouteRow, RouteSort };
 
 /** uPlot-ready columns: `t` in unix seconds ascending, every other column the same length, gaps null. */
 export type Timeseries = { t: number[] } & Record<string, Array<number | null>>;
@@ -65,8 +36,8 @@ export interface AlertView {
 export interface TraceRow {
   traceId: string;
   name: string;
-  route?: string;
-  statusCode?: number;
+  route?: string | null;
+  statusCode?: number | null;
   startTime: number;
   duration: number;
   spanCount: number;

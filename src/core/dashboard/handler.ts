@@ -3,7 +3,8 @@
 import { verifyCsrf, csrfToken } from '../auth/session.ts';
 import { RANGES, type RangeName, type TraceFilter } from './data.ts';
 import { DashboardAuth, SESSION_COOKIE, type DashboardAuthOptions } from './dashboard-auth.ts';
-import type { DashboardRenderer, RouteSort } from './renderer.ts';
+import type { DashboardRenderer } from './renderer.ts';
+import { ROUTE_SORTS, type RouteSort } from '../query/routes.ts';
 import { html, json, withSecurityHeaders } from './security-headers.ts';
 import type { ChartMetric, DashboardSource, SystemMetric, TimeWindow } from './source.ts';
 import type { DashboardFeatures, ViewContext } from './view-context.ts';
@@ -27,7 +28,6 @@ export interface DashboardHandlerOptions {
 }
 
 const BASIC_CHALLENGE = 'Basic realm="bun-apm dashboard", charset="UTF-8"';
-const SORTS: readonly RouteSort[] = ['count', 'errorRate', 'p50', 'p95', 'p99', 'apdex', 'route'];
 const CHART_METRICS: readonly ChartMetric[] = ['latency', 'throughput', 'errors', 'status'];
 const SYSTEM_METRICS: readonly SystemMetric[] = ['memory', 'cpu', 'eventLoop'];
 
@@ -99,7 +99,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
 
   async function read(rest: string, url: URL, ctx: ViewContext, window: TimeWindow): Promise<Response> {
     const { source, views } = options;
-    const sort = pick(url.searchParams.get('sort'), SORTS, 'count');
+    const sort = pick<RouteSort>(url.searchParams.get('sort'), ROUTE_SORTS, 'requests');
     const filter = traceFilter(url);
     switch (rest) {
       case '':
@@ -107,7 +107,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
         const f = ctx.features;
         const [summary, routes, alerts, traces, instances, hasData] = await Promise.all([
           source.summary(ctx.app, window, ctx.route),
-          source.routes(ctx.app, window),
+          source.routes(ctx.app, window, sort),
           f.alertsPanel ? source.alerts(ctx.app) : [],
           f.tracingView ? source.traces(ctx.app, window, { ...filter, route: filter.route ?? ctx.route }) : [],
           f.systemMetrics ? source.instances(ctx.app, window) : [],
@@ -118,7 +118,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       case '/fragments/summary':
         return html(await views.summary(ctx, await source.summary(ctx.app, window, ctx.route)));
       case '/fragments/routes':
-        return html(await views.routes(ctx, await source.routes(ctx.app, window), sort));
+        return html(await views.routes(ctx, await source.routes(ctx.app, window, sort), sort));
       case '/fragments/alerts':
         return html(await views.alerts(ctx, await source.alerts(ctx.app)));
       case '/fragments/traces':

@@ -1,9 +1,7 @@
 // The views a dashboard handler renders, passed in by the host (src/views implements it), so the
 // runtime-neutral handler never imports JSX and the views stay pure functions of data.
-import type { AlertView, RouteRow, Span, Summary, TraceFilter, TraceRow } from './data.ts';
+import type { AlertView, RouteRow, RouteSort, Span, Summary, TraceFilter, TraceRow } from './data.ts';
 import type { ViewContext } from './view-context.ts';
-
-export type RouteSort = 'count' | 'errorRate' | 'p50' | 'p95' | 'p99' | 'apdex' | 'route';
 
 export interface DashboardPageModel {
   summary: Summary;

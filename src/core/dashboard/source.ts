@@ -1,6 +1,6 @@
 // Where a dashboard gets its data: the edge reads its Durable Object, the in-process dashboard
 // reads the monitor. Both answer in the shapes of the JSON export API.
-import type { AlertView, RouteRow, Span, Summary, Timeseries, TraceFilter, TraceRow } from './data.ts';
+import type { AlertView, RouteRow, RouteSort, Span, Summary, Timeseries, TraceFilter, TraceRow } from './data.ts';
 
 export interface TimeWindow {
   from: number;
@@ -16,9 +16,10 @@ export interface DashboardSource {
   /** Whether anything was ever recorded for the app (decides the getting-started panel). */
   hasData(app: string): Promise<boolean>;
   summary(app: string, window: TimeWindow, route?: string): Promise<Summary>;
-  routes(app: string, window: TimeWindow): Promise<RouteRow[]>;
+  /** Sorted worst first by `sort` (Apdex and route ascending, the rest descending). */
+  routes(app: string, window: TimeWindow, sort: RouteSort): Promise<RouteRow[]>;
   timeseries(app: string, metric: ChartMetric, window: TimeWindow, route?: string): Promise<Timeseries>;
-  /** One column per instance. */
+  /** `t` in unix seconds for uPlot; one column per series (per instance for system metrics). */
   system(app: string, metric: SystemMetric, window: TimeWindow): Promise<Timeseries>;
   instances(app: string, window: TimeWindow): Promise<string[]>;
   alerts(app: string): Promise<AlertView[]>;

@@ -1,0 +1,43 @@
+// The dashboard's data at the edge: each app's AppStore, through the same RPC methods as the API.
+import { chartData } from '../../core/dashboard/chart-data.ts';
+import { systemChartData } from '../../core/dashboard/chart-data.ts';
+import type { Span, TraceRow } from '../../core/dashboard/data.ts';
+import type { DashboardSource, TimeWindow } from '../../core/dashboard/source.ts';
+import { CHART_COLUMNS } from '../../core/dashboard/chart-data.ts';
+import { planWindow, type QueryWindow } from '../../core/query/window.ts';
+import { appStore } from '../app-stub.ts';
+import { keyRing } from '../auth/key-ring.ts';
+import type { Env } from '../env.ts';
+import { readSettings } from '../settings.ts';
+
+export function edgeSource(env: Env, now: () => number): DashboardSource {
+  const settings = () => readSettings(env);
+  const plan = (window: TimeWindow): QueryWindow => planWindow(window, { now: now(), minuteRetentionMs: settings().minuteRetentionMs });
+  const store = (app: string) => appStore(env, app);
+
+  return {
+    apps: async () => (await keyRing(env)).apps,
+    hasData: async (app) => (await store(app).instances()).length > 0,
+    summary: async (app, window, route) => store(app).summary({ app, window: plan(window), apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) }),
+    routes: async (app, window, sort) => store(app).routes({ window: plan(window), apdexThresholdMs: settings().apdexThresholdMs, sort, limit: 200 }),
+    timeseries: async (app, metric, window, route) =>
+      chartData(metric, await store(app).timeseries({ window: plan(window), columns: CHART_COLUMNS[metric], apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) })),
+    system: async (app, metric, window) => {
+      const planned = plan(window);
+      const page = await store(app).profiles({ from: planned.from, to: planned.to, limit: 10_000 });
+      return systemChartData(metric, page.items, planned.from, planned.to, planned.step);
+    },
+    instances: async (app, window) => (await store(app).instances()).filter((i) => i.lastSeen >= window.from).map((i) => i.instance),
+    // The edge's alert store is wired separately (alerting); until then the panel is switched off.
+    alerts: async () => [],
+    resolveAlert: async () => false,
+    traces: async (app, window, filter) => {
+      const page = await store(app).traces({
+        from: window.from, to: window.to, route: filter.route, minDuration: filter.minDuration, errorsOnly: filter.errorsOnly,
+        sort: filter.order ?? 'recent', limit: filter.limit ?? 50,
+      });
+      return page.items.map((t): TraceRow => ({ traceId: t.traceId, name: t.name, route: t.route, statusCode: t.statusCode, startTime: t.startTime, duration: t.duration, spanCount: t.spanCount, error: t.error }));
+    },
+    trace: async (app, traceId) => ((await store(app).trace(traceId))?.spans ?? []) as Span[],
+  };
+}
