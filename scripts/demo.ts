@@ -1,35 +1,172 @@
-// The demo, as far as it is built: realistic traffic counted by the core into rollup cells,
-// then the per-route table an on-call engineer would read. Later issues put the preload, the
-// edge and the dashboard behind this same command.
-import { RollupTable } from '../src/core/rollup.ts';
-import { normalisePath } from '../src/core/route-normaliser.ts';
-import { QuantileSketch } from '../src/core/sketch.ts';
+// `npm run demo`: the whole product on this machine. The edge Worker in the local Workers runtime,
+// two example services started with `--preload bun-apm/preload` (a bun-router storefront calling a
+// Hono catalog), realistic traffic with a slowdown after a minute, alerts delivered to a local
+// receiver that prints them, and the dashboard URL with its credentials. Ctrl-C stops everything.
+//   BUN_APM_DEMO_SECONDS=90 bun scripts/demo.ts   (default: until Ctrl-C)
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Subprocess } from 'bun';
+import { randomToken } from '../src/core/auth/secrets.ts';
+import { startLocalEdge } from './local-edge.ts';
 
-const table = new RollupTable();
-const routes: Array<[string, string, () => number, () => number]> = [
-  ['GET', '/users/{id}', () => 5 + Math.random() * 20, () => (Math.random() < 0.02 ? 404 : 200)],
-  ['GET', '/search', () => 40 + Math.random() ** 4 * 900, () => 200],
-  ['POST', '/orders', () => 80 + Math.random() * 120, () => (Math.random() < 0.05 ? 503 : 201)],
+const ROOT = join(import.meta.dir, '..');
+const DIR = join(ROOT, '.bun-apm', 'demo');
+const seconds = Number(process.env.BUN_APM_DEMO_SECONDS ?? 0);
+const SPIKE_FROM = 60;
+const SPIKE_TO = 150;
+
+function demoKeys(): Record<string, string> {
+  mkdirSync(DIR, { recursive: true });
+  const file = join(DIR, 'keys.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const keys = {
+    storefront: `ing_${randomToken(18)}`, catalog: `ing_${randomToken(18)}`, read: `read_${randomToken(18)}`,
+    admin: `adm_${randomToken(18)}`, dashboard: `dash_${randomToken(18)}`, password: randomToken(12), session: randomToken(24),
+  };
+  writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  return keys;
+}
+
+const keys = demoKeys();
+const alertsSeen: string[] = [];
+
+// Stands in for Slack and a webhook receiver: prints each notification as an on-call engineer sees it.
+const receiver = Bun.serve({
+  hostname: '127.0.0.1', port: 0,
+  async fetch(request) {
+    const body = (await request.json().catch(() => ({}))) as Record<string, unknown>;
+    const line = typeof body.ruleName === 'string'
+      ? `${String(body.state).toUpperCase()} ${body.severity} "${body.ruleName}" on ${body.app}: value ${body.value} / threshold ${body.threshold}`
+      : `notification: ${JSON.stringify(body).slice(0, 160)}`;
+    alertsSeen.push(line);
+    process.stdout.write(`\n🔔 ${line}\n`);
+    return new Response('ok');
+  },
+});
+
+const rules = [
+  { id: 'search-p95', name: 'Search p95 above 250 ms', metric: 'p95', route: '/search', condition: 'gt', threshold: 250, duration: 60_000, severity: 'warning' },
+  { id: 'error-rate', name: 'Error rate above 20 %', metric: 'errorRate', condition: 'gt', threshold: 0.2, duration: 120_000, severity: 'critical' },
 ];
-const start = Date.now();
-const requests = 200_000;
-for (let i = 0; i < requests; i++) {
-  const [method, template, duration, status] = routes[i % routes.length]!;
-  const raw = template.replace('{id}', String(Math.floor(Math.random() * 1e6)));
-  table.record(start + i, method, normalisePath(raw), status(), duration(), 256);
+
+const edge = await startLocalEdge({
+  persistDir: join(DIR, 'state'),
+  port: Number(process.env.PORT ?? 8787),
+  bindings: {
+    INGEST_KEYS: `storefront:${keys.storefront},catalog:${keys.catalog}`,
+    API_KEYS: `*:${keys.read}`,
+    ADMIN_API_KEY: keys.admin!,
+    DASHBOARD_USERNAME: 'demo',
+    DASHBOARD_PASSWORD: keys.password!,
+    DASHBOARD_API_KEY: keys.dashboard!,
+    SESSION_SECRET: keys.session!,
+    DASHBOARD_REFRESH_MS: '2000',
+    WEBHOOK_URL: `http://127.0.0.1:${receiver.port}/webhook`,
+    ALERT_RULES: JSON.stringify(rules),
+    BUN_APM_DEV: 'true',
+  },
+});
+const edgeUrl = edge.url.href.replace(/\/$/, '');
+
+const children: Subprocess[] = [];
+function service(name: string, file: string, port: number, extra: Record<string, string>, args: string[] = []): Subprocess {
+  const child = Bun.spawn([process.execPath, ...args, '--preload', 'bun-apm/preload', file], {
+    cwd: ROOT,
+    env: {
+      ...process.env, PORT: String(port), BUN_APM_ENDPOINT: edgeUrl, BUN_APM_APP: name, BUN_APM_SERVICE: name,
+      BUN_APM_SAMPLE_RATE: '0.2', BUN_APM_TRACE_SAMPLE_RATE: '0.1', BUN_APM_FLUSH_INTERVAL_MS: '2000', ...extra,
+    },
+    stdout: 'ignore', stderr: 'inherit',
+  });
+  children.push(child);
+  return child;
 }
-const byRoute = new Map<string, { count: number; errors: number; sketch: QuantileSketch }>();
-for (const cell of table.cellsNow()) {
-  const key = `${cell.method} ${cell.route}`;
-  const row = byRoute.get(key) ?? { count: 0, errors: 0, sketch: new QuantileSketch() };
-  row.count += cell.count;
-  row.errors += cell.errors;
-  row.sketch.merge(cell.sketch);
-  byRoute.set(key, row);
+
+const CATALOG = 3101;
+const STOREFRONT = 3100;
+service('catalog', 'examples/demo/catalog.ts', CATALOG, { BUN_APM_INGEST_KEY: keys.catalog! });
+service('storefront', 'examples/demo/storefront.ts', STOREFRONT, { BUN_APM_INGEST_KEY: keys.storefront!, CATALOG_URL: `http://127.0.0.1:${CATALOG}` }, ['--conditions=browser']);
+
+let stopping = false;
+async function stop(code = 0): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    process.stdout.write('\nStopping: services get their final flush, then the edge stops.\n');
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.race([Promise.all(children.map((c) => c.exited)), Bun.sleep(4000)]);
+    for (const child of children) child.kill('SIGKILL');
+    receiver.stop(true);
+    await edge.dispose();
+  }
+  process.exit(code);
 }
-console.log(`bun-apm demo: ${requests.toLocaleString('en')} simulated requests counted into ${table.size} rollup cells\n`);
-console.log('route'.padEnd(22) + 'count'.padStart(8) + 'errors'.padStart(8) + 'p50 ms'.padStart(9) + 'p95 ms'.padStart(9) + 'p99 ms'.padStart(9));
-for (const [route, row] of byRoute) {
-  const q = (p: number) => row.sketch.quantile(p).toFixed(1).padStart(9);
-  console.log(route.padEnd(22) + String(row.count).padStart(8) + String(row.errors).padStart(8) + q(0.5) + q(0.95) + q(0.99));
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+async function waitFor(url: string, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await Bun.sleep(100);
+  }
+  throw new Error(`${url} did not come up`);
 }
+await waitFor(`http://127.0.0.1:${CATALOG}/health`, Date.now() + 15_000);
+await waitFor(`http://127.0.0.1:${STOREFRONT}/`, Date.now() + 15_000);
+
+console.log(`
+bun-apm demo
+  dashboard   ${edgeUrl}/performance?app=storefront
+              sign in with the API key ${keys.dashboard}   (or user "demo", password ${keys.password}, at /performance/login/basic)
+  JSON API    curl -H 'X-API-Key: ${keys.read}' ${edgeUrl}/api/v1/apps/storefront/summary
+  services    storefront (bun-router) http://127.0.0.1:${STOREFRONT}  →  catalog (Hono) http://127.0.0.1:${CATALOG}
+  alerts      rules: ${rules.map((r) => r.name).join('; ')} — delivered to a local receiver, printed here
+  traffic     normal, then /search slows down from ${SPIKE_FROM}s to ${SPIKE_TO}s (the p95 alert fires, then resolves)
+Ctrl-C stops everything.
+`);
+
+const started = Date.now();
+let sent = 0;
+let failed = 0;
+const elapsed = () => (Date.now() - started) / 1000;
+
+async function one(): Promise<void> {
+  const r = Math.random();
+  const spike = elapsed() >= SPIKE_FROM && elapsed() < SPIKE_TO;
+  const base = `http://127.0.0.1:${STOREFRONT}`;
+  const request =
+    r < 0.45 ? fetch(`${base}/products/${1 + Math.floor(Math.random() * 60)}`)
+    : r < 0.75 ? fetch(`${base}/search?q=product&delay=${spike ? 600 : 40}`)
+    : r < 0.9 ? fetch(`${base}/checkout`, { method: 'POST', body: JSON.stringify({ items: [1, 2] }), headers: { 'content-type': 'application/json' } })
+    : fetch(`${base}/`);
+  const response = await request.catch(() => null);
+  sent++;
+  if (!response || response.status >= 500) failed++;
+  await response?.arrayBuffer().catch(() => undefined);
+}
+
+// Four users clicking about ten times a second each, bounded by the run time.
+const workers = Array.from({ length: 4 }, async () => {
+  while (!stopping && (seconds === 0 || elapsed() < seconds)) {
+    await one();
+    await Bun.sleep(50 + Math.random() * 100);
+  }
+});
+
+// The cron trigger, as Cloudflare would fire it: every minute, for the minute that just began.
+const worker = await edge.mf.getWorker();
+const cron = setInterval(() => {
+  void worker.scheduled({ cron: '* * * * *', scheduledTime: Date.now() }).catch(() => undefined);
+}, 60_000);
+
+const progress = setInterval(() => {
+  const phase = elapsed() >= SPIKE_FROM && elapsed() < SPIKE_TO ? 'slow /search' : 'normal';
+  process.stdout.write(`\r  ${elapsed().toFixed(0).padStart(4)} s   ${sent.toLocaleString('en')} requests   ${failed} failed   ${phase}      `);
+}, 1000);
+
+await Promise.all(workers);
+clearInterval(cron);
+clearInterval(progress);
+const response = await fetch(`${edgeUrl}/api/v1/apps/storefront/summary`, { headers: { 'x-api-key': keys.read! } }).catch(() => null);
+const summary = response?.ok ? ((await response.json()) as { requests: number }) : null;
+console.log(`\n\nDemo finished: ${sent} requests sent; the edge had counted ${summary?.requests ?? 'none'} for storefront so far (the last flush follows on stop); ${alertsSeen.length} alert notifications.`);
+await stop(0);

@@ -10,7 +10,35 @@ import type { IngestOutcome } from '../store/ingest-batch.ts';
 import { parseBatch } from './parse-batch.ts';
 import { readBody } from './read-body.ts';
 
-export async function handleIngest({ request, env }: RouteContext): Promise<Response> {
+export async function handleIngest(context: RouteContext): Promise<Response> {
+  try {
+    return await ingest(context);
+  } catch (error) {
+    // Answering before the body is read makes the runtime reset the connection under a client
+    // still sending, which then sees a network error (and retries) instead of this 4xx.
+    await drain(context.request, readSettings(context.env).maxBodyBytes);
+    throw error;
+  }
+}
+
+/** Reads and discards what is left of the body, up to `max` bytes. */
+async function drain(request: Request, max: number): Promise<void> {
+  if (request.bodyUsed || request.body === null) return;
+  const reader = request.body.getReader();
+  let seen = 0;
+  try {
+    while (seen <= max) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      seen += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // The client went away: nothing left to drain.
+  }
+}
+
+async function ingest({ request, env }: RouteContext): Promise<Response> {
   const settings = readSettings(env);
   const app = await ingestApp(request, env);
   const type = request.headers.get('content-type') ?? '';
