@@ -155,7 +155,7 @@ const workers = Array.from({ length: 4 }, async () => {
 // The cron trigger, as Cloudflare would fire it: every minute, for the minute that just began.
 const worker = await edge.mf.getWorker();
 const cron = setInterval(() => {
-  void worker.scheduled({ cron: '* * * * *', scheduledTime: Date.now() }).catch(() => undefined);
+  void worker.scheduled({ cron: '* * * * *', scheduledTime: new Date() }).catch(() => undefined);
 }, 60_000);
 
 const progress = setInterval(() => {
