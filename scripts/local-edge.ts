@@ -3,7 +3,7 @@
 // `bun run dev:edge`, the edge tests and bench/ingest.ts.
 import { builtinModules } from 'node:module';
 import { join, resolve } from 'node:path';
-import { Miniflare, type MiniflareOptions } from 'miniflare';
+import { Miniflare, type Log, type MiniflareOptions } from 'miniflare';
 
 const ROOT = resolve(import.meta.dir, '..');
 
@@ -15,6 +15,7 @@ interface WranglerConfig {
   durable_objects: { bindings: Array<{ name: string; class_name: string }> };
   assets?: { directory: string; binding?: string };
   triggers?: { crons?: string[] };
+  send_email?: Array<{ name: string; destination_address?: string; allowed_destination_addresses?: string[] }>;
 }
 
 export async function readWranglerConfig(): Promise<WranglerConfig> {
@@ -80,6 +81,8 @@ export interface LocalEdgeOptions {
   host?: string;
   /** Vars and secrets, over wrangler.toml's vars. */
   bindings?: Record<string, string>;
+  /** Miniflare's log (the send_email binding logs the file each message was written to). */
+  log?: Log;
 }
 
 export interface LocalEdge {
@@ -119,6 +122,8 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     bindings: { ...config.vars, ...options.bindings },
     durableObjects,
     durableObjectsPersist: options.persistDir ?? false,
+    ...(config.send_email && { email: { send_email: config.send_email } }),
+    ...(options.log && { log: options.log }),
     ...(config.assets && { assets: { directory: join(ROOT, config.assets.directory), binding: config.assets.binding, routerConfig: { has_user_worker: true } } }),
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,

@@ -6,6 +6,10 @@ import { summarise, type Summary } from '../core/query/summary.ts';
 import { timeseries, type Timeseries, type TimeseriesColumn } from '../core/query/timeseries.ts';
 import type { QueryWindow } from '../core/query/window.ts';
 import type { Batch } from '../core/wire-format.ts';
+import { EmailMessage } from 'cloudflare:email';
+import type { AlertNotification } from '../core/alerts/notification.ts';
+import { readAlertConfig } from './alerting/alert-config.ts';
+import { EdgeAlerting, type AlertsView, type ListedRule, type RuleChange, type TickReport } from './alerting/edge-alerting.ts';
 import type { Env } from './env.ts';
 import { readSettings, type Settings } from './settings.ts';
 import { exportPage, type ExportKind, type ExportPage } from './store/export-pages.ts';
@@ -19,7 +23,7 @@ import { readWindowCells, type CellFilter } from './store/queries.ts';
 import { TokenBucket } from './store/rate-limit.ts';
 import { RouteGuard } from './store/route-guard.ts';
 import { listSamples, type Page, type SampleQuery, type SampleRecord } from './store/samples.ts';
-import { durableObjectSql, type Sql } from './store/sql.ts';
+import { durableObjectSql, scalar, type Sql } from './store/sql.ts';
 import { storeStatus, type StoreStatus } from './store/status.ts';
 import { getTrace, listTraces, type SpanRecord, type TraceQuery, type TraceSummary } from './store/traces.ts';
 
@@ -35,12 +39,20 @@ export class AppStore extends DurableObject<Env> {
   private instanceGuard!: InstanceGuard;
   private readonly limiter: TokenBucket | null;
   private alarmArmed = false;
+  private readonly alerting: EdgeAlerting;
+  private appName: string | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = durableObjectSql(ctx.storage);
     this.settings = readSettings(env);
     this.limiter = this.settings.ingestRateLimit > 0 ? new TokenBucket(this.settings.ingestRateLimit, Date.now()) : null;
+    this.alerting = new EdgeAlerting({
+      sql: this.sql,
+      app: () => this.app(),
+      config: () => readAlertConfig(env),
+      delivery: () => ({ ...(env.EMAIL !== undefined && { email: env.EMAIL }), emailMessage: (from, to, raw) => new EmailMessage(from, to, raw) }),
+    });
     void ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql);
       this.loadGuards();
@@ -60,6 +72,7 @@ export class AppStore extends DurableObject<Env> {
   /** Stores a validated batch once; `overloaded` when the app is past its ingest rate limit. */
   async ingest(batch: Batch): Promise<IngestOutcome> {
     const now = this.now();
+    this.rememberApp(batch.identity.app);
     if (this.limiter) {
       const known = this.sql.exec('SELECT 1 FROM batches WHERE batch_id = ?', batch.batchId).toArray().length > 0;
       const admitted = known ? { ok: true as const } : this.limiter.take(eventsIn(batch), Date.now());
@@ -122,10 +135,55 @@ export class AppStore extends DurableObject<Env> {
     return exportPage(this.sql, kind, from, to, after, limit);
   }
 
-  /** The cron's visit (every minute): remembered, and the maintenance alarm re-armed if it was lost. */
-  async tick(scheduledTime: number): Promise<void> {
+  /**
+   * The cron's visit (every minute): remembered, the maintenance alarm re-armed if it was lost,
+   * and the alert rules evaluated once for this scheduled time, then due deliveries sent.
+   */
+  async tick(scheduledTime: number, app?: string): Promise<TickReport> {
+    if (app !== undefined) this.rememberApp(app);
     setMeta(this.sql, 'last_tick', scheduledTime);
     if (hasData(this.sql)) await this.armAlarm();
+    return this.alerting.tick(scheduledTime);
+  }
+
+  /** Active alerts and the newest `limit` notifications (default 100), with their deliveries. */
+  alerts(limit = 100): AlertsView {
+    return this.alerting.alerts(Math.max(1, Math.min(1000, Math.floor(limit))));
+  }
+
+  /** Resolves an open alert by hand (and notifies); null when no open alert has this id. */
+  resolveAlert(id: string, now: number = this.now()): AlertNotification | null {
+    return this.alerting.resolveAlert(id, now);
+  }
+
+  alertRules(): ListedRule[] {
+    return this.alerting.rules();
+  }
+
+  addAlertRule(input: unknown): RuleChange {
+    return this.alerting.addRule(input, this.now());
+  }
+
+  updateAlertRule(id: string, patch: unknown): RuleChange {
+    return this.alerting.updateRule(id, patch, this.now());
+  }
+
+  removeAlertRule(id: string): RuleChange {
+    return this.alerting.removeRule(id, this.now());
+  }
+
+  /** The app's name: the object's own (when the runtime gives it), else the one its ticks and batches named. */
+  private app(): string {
+    if (this.appName !== undefined) return this.appName;
+    const stored = scalar(this.sql, "SELECT value FROM meta WHERE key = 'app'");
+    this.appName = this.ctx.id.name ?? (typeof stored === 'string' ? stored : '');
+    return this.appName;
+  }
+
+  private rememberApp(app: string): void {
+    if (this.appName === app) return;
+    this.appName = app;
+    this.sql.exec("INSERT INTO meta (key, value) VALUES ('app', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", app);
   }
 
   /** Runs maintenance now; the alarm handler and the local runtime's tests call this. */

@@ -12,8 +12,28 @@ export interface Env {
   INGEST_KEYS?: string;
   /** `app:key,*:key2` — who may read which app (`*`: every app of INGEST_KEYS). */
   API_KEYS?: string;
-  /** One key with read access to every app (and rule editing, once alerting lands). */
+  /** One key with read access to every app that also edits alert rules and resolves alerts. */
   ADMIN_API_KEY?: string;
+
+  // Alerting: channels (secrets), rules and filters (vars), the send_email binding.
+  SLACK_WEBHOOK_URL?: string;
+  WEBHOOK_URL?: string;
+  WEBHOOK_TOKEN?: string;
+  /** HMAC key of the webhook signature; default WEBHOOK_TOKEN. */
+  WEBHOOK_SECRET?: string;
+  ALERT_EMAIL_TO?: string;
+  ALERT_EMAIL_FROM?: string;
+  PAGERDUTY_ROUTING_KEY?: string;
+  /** JSON: `[rule, …]` for every app, or `{ "*": [rule, …], "shop": [rule, …] }`. */
+  ALERT_RULES?: string;
+  /** JSON: `{ "slack": { "severities": ["critical"] }, "webhook": { "rules": ["slow"], "states": ["firing"] } }`. */
+  ALERT_CHANNEL_FILTERS?: string;
+  /** Linked from notifications. */
+  DASHBOARD_URL?: string;
+  /** `true` under `bun run dev:edge`: alert receivers may also be http:// on loopback. */
+  BUN_APM_DEV?: string;
+  /** Cloudflare Email Routing's send_email binding (wrangler.toml). */
+  EMAIL?: SendEmail;
 
   // Dashboard secrets: basic auth and/or an API key (login form → signed session cookie).
   DASHBOARD_USERNAME?: string;

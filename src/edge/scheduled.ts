@@ -6,7 +6,7 @@ import type { Env } from './env.ts';
 
 export async function scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
   const { apps } = await keyRing(env);
-  const visits = apps.map((app) => appStore(env, app).tick(controller.scheduledTime));
+  const visits = apps.map((app) => appStore(env, app).tick(controller.scheduledTime, app));
   // One app's failure must not cost the others their tick.
   const results = await Promise.allSettled(visits);
   results.forEach((result, i) => {

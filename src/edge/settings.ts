@@ -28,7 +28,8 @@ export interface Settings {
 }
 
 
-type NumberVar = Exclude<{ [K in keyof Env]-?: Env[K] extends string | undefined ? K : never }[keyof Env], 'INGEST_KEYS' | 'API_KEYS' | 'ADMIN_API_KEY'>;
+type NumberVar = 'MAX_BODY_BYTES' | 'MAX_DECOMPRESSED_BYTES' | 'MAX_BATCH_AGE_HOURS' | 'ROUTE_CAP' | 'INSTANCE_CAP' | 'MINUTE_RETENTION_HOURS' | 'HOUR_RETENTION_DAYS'
+  | 'DETAIL_RETENTION_DAYS' | 'MAX_SAMPLES' | 'MAX_SPANS' | 'MAX_PROFILES' | 'APDEX_THRESHOLD_MS' | 'INGEST_RATE_LIMIT' | 'MAINTENANCE_INTERVAL_SECONDS';
 
 function read(env: Env, name: NumberVar, fallback: number, min: number, max: number): number {
   const raw = env[name];

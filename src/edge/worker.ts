@@ -1,5 +1,6 @@
 // The Worker entry: a thin router over the features' route tables, the cron handler, and the
 // AppStore Durable Object class.
+import { alertRoutes } from './alerting/alert-routes.ts';
 import { readRoutes } from './api/read-routes.ts';
 import type { Env } from './env.ts';
 import { json } from './http/errors.ts';
@@ -14,6 +15,7 @@ const routes: Route[] = [
   { method: 'GET', path: '/healthz', handler: () => json({ ok: true }) },
   { method: 'POST', path: '/v1/ingest', handler: handleIngest },
   ...readRoutes,
+  ...alertRoutes,
 ];
 
 const api = createRouter(routes);

@@ -121,6 +121,36 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
     `CREATE INDEX rollup_minute_totals ON rollup_minute (time) WHERE method = '*'`,
     `CREATE INDEX rollup_hour_totals ON rollup_hour (time) WHERE method = '*'`,
   ],
+  // 3: alerting. Rules added through the API (those of the ALERT_RULES var live in the config), each
+  // rule's state as JSON, the outbox of deliveries (one row per notification and channel), and the
+  // notification history.
+  [
+    `CREATE TABLE alert_rules (id TEXT PRIMARY KEY, rule TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID`,
+    // `rule`: the rule as last evaluated, so a rule gone from ALERT_RULES can still close its open alert.
+    `CREATE TABLE alert_states (rule_id TEXT PRIMARY KEY, state TEXT NOT NULL, rule TEXT NOT NULL) WITHOUT ROWID`,
+    `CREATE TABLE alert_outbox (
+      key TEXT NOT NULL,
+      channel TEXT NOT NULL,
+      notification TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      next_attempt_at INTEGER NOT NULL,
+      attempts INTEGER NOT NULL,
+      status TEXT NOT NULL,
+      last_error TEXT,
+      done_at INTEGER,
+      PRIMARY KEY (key, channel)
+    ) WITHOUT ROWID`,
+    `CREATE INDEX alert_outbox_due ON alert_outbox (status, next_attempt_at)`,
+    `CREATE TABLE alert_history (
+      key TEXT PRIMARY KEY,
+      alert_id TEXT NOT NULL,
+      rule_id TEXT NOT NULL,
+      timestamp INTEGER NOT NULL,
+      notification TEXT NOT NULL
+    ) WITHOUT ROWID`,
+    `CREATE INDEX alert_history_time ON alert_history (timestamp)`,
+  ],
 ];
 
 /** Applies the migrations this database hasn't seen; returns the version it is now at. */

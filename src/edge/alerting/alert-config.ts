@@ -1,0 +1,102 @@
+// The alerting configuration of the Worker's vars and secrets, read and checked once per env:
+// rules from ALERT_RULES (for every app, or per app), channels from the spec's variables with
+// optional filters from ALERT_CHANNEL_FILTERS, and the dashboard link. A mistake is a ConfigError
+// naming the var and the field, never echoing a secret.
+import { channelDestinationMissing, validateChannel, type AlertChannel, type AlertChannelType, type ChannelFilters } from '../../core/alerts/channel.ts';
+import { channelsFromEnv } from '../../core/alerts/channels-from-env.ts';
+import type { AlertRule } from '../../core/alerts/rule.ts';
+import { validateRule } from '../../core/alerts/validate-rule.ts';
+import { ConfigError } from '../config-error.ts';
+import type { Env } from '../env.ts';
+
+export interface EdgeChannel {
+  /** The outbox's name for it: the channel type (one channel of each type comes from the env). */
+  name: AlertChannelType;
+  channel: AlertChannel;
+}
+
+export interface AlertConfig {
+  /** ALERT_RULES entries for every app (`*`) and per app. */
+  rulesFor(app: string): AlertRule[];
+  channels: EdgeChannel[];
+  dashboardUrl?: string;
+  /** BUN_APM_DEV=true: http:// receivers on loopback are allowed too. */
+  dev: boolean;
+}
+
+const cache = new WeakMap<Env, AlertConfig>();
+
+export function readAlertConfig(env: Env): AlertConfig {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const rules = readRules(env.ALERT_RULES);
+  const filters = readFilters(env.ALERT_CHANNEL_FILTERS);
+  const channels: EdgeChannel[] = [];
+  for (const channel of channelsFromEnv(env as unknown as Record<string, string | undefined>)) {
+    const filter = filters[channel.type];
+    const withFilters: AlertChannel = filter ? { ...channel, filters: filter } : channel;
+    const problems = validateChannel(withFilters);
+    // Field names only: the values are secrets.
+    if (problems.length > 0) throw new ConfigError(`${envName(channel.type)}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+    if (channelDestinationMissing(withFilters) !== undefined) continue;
+    channels.push({ name: channel.type, channel: withFilters });
+  }
+  const dashboardUrl = env.DASHBOARD_URL?.trim() || undefined;
+  const config: AlertConfig = {
+    rulesFor: (app) => [...(rules.get('*') ?? []), ...(rules.get(app) ?? [])],
+    channels,
+    ...(dashboardUrl !== undefined && { dashboardUrl }),
+    dev: env.BUN_APM_DEV === 'true',
+  };
+  cache.set(env, config);
+  return config;
+}
+
+function envName(type: AlertChannelType): string {
+  return { slack: 'SLACK_WEBHOOK_URL', webhook: 'WEBHOOK_URL', email: 'ALERT_EMAIL_TO', pagerduty: 'PAGERDUTY_ROUTING_KEY' }[type];
+}
+
+/** `[rule, …]` (every app) or `{ "*": [rule, …], "shop": [rule, …] }`. */
+function readRules(raw: string | undefined): Map<string, AlertRule[]> {
+  const out = new Map<string, AlertRule[]>();
+  if (raw === undefined || raw.trim() === '') return out;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('ALERT_RULES: expected JSON (an array of rules, or an object of app → array of rules)');
+  }
+  const groups: Array<[string, unknown]> = Array.isArray(parsed) ? [['*', parsed]] : typeof parsed === 'object' && parsed !== null ? Object.entries(parsed) : [];
+  if (groups.length === 0 && !Array.isArray(parsed)) throw new ConfigError('ALERT_RULES: expected an array of rules, or an object of app → array of rules');
+  for (const [app, list] of groups) {
+    if (!Array.isArray(list)) throw new ConfigError(`ALERT_RULES.${app}: expected an array of rules`);
+    const rules: AlertRule[] = [];
+    list.forEach((input, i) => {
+      const result = validateRule(input);
+      if (!result.ok) throw new ConfigError(`ALERT_RULES.${app}[${i}]: ${result.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+      if (result.rule.metric === 'custom') throw new ConfigError(`ALERT_RULES.${app}[${i}]: metric custom needs a customEvaluator function, which JSON cannot hold`);
+      if (rules.some((r) => r.id === result.rule.id)) throw new ConfigError(`ALERT_RULES.${app}[${i}].id: '${result.rule.id}' is listed twice`);
+      rules.push(result.rule);
+    });
+    out.set(app, rules);
+  }
+  return out;
+}
+
+/** `{ "slack": { "severities": ["critical"] }, "webhook": { "rules": ["slow"] } }`. */
+function readFilters(raw: string | undefined): Partial<Record<AlertChannelType, ChannelFilters>> {
+  if (raw === undefined || raw.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('ALERT_CHANNEL_FILTERS: expected JSON: { "slack": { "severities": ["critical"] }, … }');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError('ALERT_CHANNEL_FILTERS: expected an object of channel type → filters');
+  for (const key of Object.keys(parsed)) {
+    if (!['slack', 'webhook', 'email', 'pagerduty'].includes(key)) throw new ConfigError(`ALERT_CHANNEL_FILTERS.${key}: expected slack, webhook, email or pagerduty`);
+    const problems = validateChannel({ type: key, config: {}, filters: (parsed as Record<string, unknown>)[key] });
+    if (problems.length > 0) throw new ConfigError(`ALERT_CHANNEL_FILTERS.${key}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+  }
+  return parsed as Partial<Record<AlertChannelType, ChannelFilters>>;
+}

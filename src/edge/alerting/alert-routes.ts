@@ -1,0 +1,74 @@
+// The alerting API under /api/v1/apps/:app: rules and alerts are readable with a read key;
+// adding, changing and removing rules and resolving alerts takes ADMIN_API_KEY. Bad input is a
+// 400 (not JSON) or 422 (a rule's problems, each naming its field) and changes nothing.
+import { readableApp } from '../api/access.ts';
+import { digestOf, sameDigest } from '../auth/key-ring.ts';
+import type { Env } from '../env.ts';
+import { badParameter, HttpError, json, notFound } from '../http/errors.ts';
+import { intParam } from '../http/params.ts';
+import type { Route, RouteContext } from '../http/router.ts';
+import { callStore } from '../store-errors.ts';
+import { appStore } from '../app-stub.ts';
+import { readAlertConfig } from './alert-config.ts';
+import type { RuleChange } from './edge-alerting.ts';
+
+const MAX_BODY_BYTES = 64 * 1024;
+const ALERT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** The presented key is ADMIN_API_KEY (compared as digests, in constant time). 403 for any other valid read key. */
+async function requireAdmin(request: Request, env: Env): Promise<void> {
+  const presented = request.headers.get('x-api-key')?.trim() || /^Bearer[ \t]+(\S.*)$/i.exec(request.headers.get('authorization')?.trim() ?? '')?.[1]?.trim();
+  const admin = env.ADMIN_API_KEY?.trim();
+  if (!presented || !admin || !sameDigest(await digestOf(presented), await digestOf(admin))) {
+    throw new HttpError(403, 'forbidden', 'changing alert rules and resolving alerts takes the admin key (ADMIN_API_KEY)');
+  }
+}
+
+async function readJson(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `body: expected at most ${MAX_BODY_BYTES} bytes`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'body: expected a JSON object');
+  }
+}
+
+function changed(result: RuleChange, status = 200): Response {
+  if (result.ok) return json({ rule: result.rule }, status);
+  throw new HttpError(result.status, result.code, result.message, {}, result.problems ? { problems: result.problems } : {});
+}
+
+type Access = 'read' | 'admin';
+
+function alertRoute(method: Route['method'], path: string, access: Access, handler: (context: RouteContext, app: string) => Promise<Response>): Route {
+  return {
+    method,
+    path: `/api/v1/apps/:app${path}`,
+    handler: async (context) => {
+      const app = await readableApp(context);
+      if (access === 'admin') await requireAdmin(context.request, context.env);
+      // A bad ALERT_RULES or channel variable is reported here (naming it), not as a store failure.
+      readAlertConfig(context.env);
+      return callStore(app, () => handler(context, app));
+    },
+  };
+}
+
+export const alertRoutes: Route[] = [
+  alertRoute('GET', '/rules', 'read', async ({ env }, app) => json({ app, rules: await appStore(env, app).alertRules() })),
+  alertRoute('POST', '/rules', 'admin', async ({ env, request }, app) => changed(await appStore(env, app).addAlertRule(await readJson(request)), 201)),
+  alertRoute('PATCH', '/rules/:id', 'admin', async ({ env, request, params }, app) => changed(await appStore(env, app).updateAlertRule(params.id!, await readJson(request)))),
+  alertRoute('DELETE', '/rules/:id', 'admin', async ({ env, params }, app) => changed(await appStore(env, app).removeAlertRule(params.id!))),
+  alertRoute('GET', '/alerts', 'read', async ({ env, url }, app) => {
+    const limit = intParam(url, 'limit', { min: 1, max: 1000 }) ?? 100;
+    return json({ app, ...(await appStore(env, app).alerts(limit)) });
+  }),
+  alertRoute('POST', '/alerts/:id/resolve', 'admin', async ({ env, params }, app) => {
+    const id = params.id!;
+    if (!ALERT_ID.test(id)) throw badParameter('id: expected an alert id from GET …/alerts');
+    const alert = await appStore(env, app).resolveAlert(id);
+    if (alert === null) throw notFound(`no open alert '${id}'`);
+    return json({ alert });
+  }),
+];

@@ -1,0 +1,124 @@
+// The alerting tables of the AppStore (migration 3): API rules, rule states, the outbox and the
+// notification history. Plain functions over the Sql interface; values are always bound.
+import type { AlertNotification } from '../../core/alerts/notification.ts';
+import type { RuleState } from '../../core/alerts/rule-state.ts';
+import type { AlertRule } from '../../core/alerts/rule.ts';
+import type { Sql } from '../store/sql.ts';
+
+export function listStoredRules(sql: Sql): AlertRule[] {
+  return sql.exec<{ rule: string }>('SELECT rule FROM alert_rules ORDER BY created_at, id').toArray().map((row) => JSON.parse(row.rule) as AlertRule);
+}
+
+export function getStoredRule(sql: Sql, id: string): AlertRule | undefined {
+  const row = sql.exec<{ rule: string }>('SELECT rule FROM alert_rules WHERE id = ?', id).toArray()[0];
+  return row === undefined ? undefined : (JSON.parse(row.rule) as AlertRule);
+}
+
+export function putStoredRule(sql: Sql, rule: AlertRule, now: number): void {
+  sql.exec(
+    `INSERT INTO alert_rules (id, rule, created_at, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, updated_at = excluded.updated_at`,
+    rule.id, JSON.stringify(rule), now, now,
+  );
+}
+
+export function deleteStoredRule(sql: Sql, id: string): void {
+  sql.exec('DELETE FROM alert_rules WHERE id = ?', id);
+}
+
+export interface StoredState {
+  state: RuleState;
+  /** The rule as last evaluated. */
+  rule: AlertRule;
+}
+
+export function readStates(sql: Sql): Map<string, StoredState> {
+  const states = new Map<string, StoredState>();
+  for (const row of sql.exec<{ rule_id: string; state: string; rule: string }>('SELECT rule_id, state, rule FROM alert_states')) {
+    states.set(row.rule_id, { state: JSON.parse(row.state) as RuleState, rule: JSON.parse(row.rule) as AlertRule });
+  }
+  return states;
+}
+
+export function writeState(sql: Sql, state: RuleState, rule: AlertRule): void {
+  sql.exec(
+    'INSERT INTO alert_states (rule_id, state, rule) VALUES (?, ?, ?) ON CONFLICT (rule_id) DO UPDATE SET state = excluded.state, rule = excluded.rule',
+    state.ruleId, JSON.stringify(state), JSON.stringify(rule),
+  );
+}
+
+export function deleteState(sql: Sql, ruleId: string): void {
+  sql.exec('DELETE FROM alert_states WHERE rule_id = ?', ruleId);
+}
+
+/** A notification into the history and, for each channel, into the outbox. A key already there is left as it is (sent once). */
+export function enqueue(sql: Sql, n: AlertNotification, channels: readonly string[], now: number, expiresAt: number): void {
+  const body = JSON.stringify(n);
+  sql.exec('INSERT OR IGNORE INTO alert_history (key, alert_id, rule_id, timestamp, notification) VALUES (?, ?, ?, ?, ?)', n.key, n.id, n.ruleId, n.timestamp, body);
+  for (const channel of channels) {
+    sql.exec(
+      `INSERT OR IGNORE INTO alert_outbox (key, channel, notification, created_at, expires_at, next_attempt_at, attempts, status)
+       VALUES (?, ?, ?, ?, ?, ?, 0, 'pending')`,
+      n.key, channel, body, now, expiresAt, now,
+    );
+  }
+}
+
+export interface OutboxRow {
+  key: string;
+  channel: string;
+  notification: AlertNotification;
+  attempts: number;
+  expiresAt: number;
+}
+
+/** Pending deliveries due at `now`, oldest first. */
+export function dueDeliveries(sql: Sql, now: number, limit: number): OutboxRow[] {
+  return sql.exec<{ key: string; channel: string; notification: string; attempts: number; expires_at: number }>(
+    `SELECT key, channel, notification, attempts, expires_at FROM alert_outbox
+     WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY created_at, key, channel LIMIT ?`,
+    now, limit,
+  ).toArray().map((row) => ({ key: row.key, channel: row.channel, notification: JSON.parse(row.notification) as AlertNotification, attempts: row.attempts, expiresAt: row.expires_at }));
+}
+
+export function markSent(sql: Sql, row: OutboxRow, now: number): void {
+  sql.exec(`UPDATE alert_outbox SET status = 'sent', attempts = attempts + 1, done_at = ?, last_error = NULL WHERE key = ? AND channel = ?`, now, row.key, row.channel);
+}
+
+/** A failed attempt: retried at `retryAt`, or given up (`expired`, `rejected`) when there is no retry. */
+export function markFailed(sql: Sql, row: OutboxRow, now: number, error: string, retryAt: number | null, finalStatus: 'expired' | 'rejected' = 'expired'): void {
+  if (retryAt === null || retryAt >= row.expiresAt) {
+    sql.exec('UPDATE alert_outbox SET status = ?, attempts = attempts + 1, done_at = ?, last_error = ? WHERE key = ? AND channel = ?', finalStatus, now, error, row.key, row.channel);
+  } else {
+    sql.exec('UPDATE alert_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE key = ? AND channel = ?', retryAt, error, row.key, row.channel);
+  }
+}
+
+/** Pending rows past their expiry are given up without another attempt. */
+export function expireDeliveries(sql: Sql, now: number): number {
+  return sql.exec(`UPDATE alert_outbox SET status = 'expired', done_at = ? WHERE status = 'pending' AND expires_at <= ?`, now, now).rowsWritten;
+}
+
+/** Finished rows and history older than `before`. */
+export function pruneAlerting(sql: Sql, before: number): void {
+  sql.exec(`DELETE FROM alert_outbox WHERE status != 'pending' AND done_at < ?`, before);
+  sql.exec('DELETE FROM alert_history WHERE timestamp < ?', before);
+}
+
+export interface DeliveryRecord {
+  channel: string;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+}
+
+/** The newest notifications first, each with how its deliveries went. */
+export function history(sql: Sql, limit: number): Array<AlertNotification & { deliveries: DeliveryRecord[] }> {
+  const rows = sql.exec<{ key: string; notification: string }>('SELECT key, notification FROM alert_history ORDER BY timestamp DESC, key DESC LIMIT ?', limit).toArray();
+  return rows.map((row) => {
+    const deliveries = sql.exec<{ channel: string; status: string; attempts: number; last_error: string | null }>(
+      'SELECT channel, status, attempts, last_error FROM alert_outbox WHERE key = ? ORDER BY channel', row.key,
+    ).toArray().map((d) => ({ channel: d.channel, status: d.status, attempts: d.attempts, lastError: d.last_error }));
+    return { ...(JSON.parse(row.notification) as AlertNotification), deliveries };
+  });
+}

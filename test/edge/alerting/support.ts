@@ -1,0 +1,91 @@
+// Helpers for the alerting tests: local HTTP receivers standing in for Slack and webhooks, slow and
+// fast traffic for one route, the cron fired at a set time, and Miniflare's email log captured.
+import { Log, LogLevel } from 'miniflare';
+import { RollupTable } from '../../../src/core/rollup.ts';
+import type { Batch } from '../../../src/core/wire-format.ts';
+import type { LocalEdge } from '../../../scripts/local-edge.ts';
+import { ingestOk } from '../support/edge.ts';
+
+export const MINUTE = 60_000;
+
+export interface Received {
+  path: string;
+  headers: Headers;
+  body: string;
+}
+
+/** One Bun.serve on 127.0.0.1 recording every request; `answers[path]` lists statuses to give first (then 200). */
+export function startReceiver(answers: Record<string, number[]> = {}) {
+  const received: Received[] = [];
+  const queues = Object.fromEntries(Object.entries(answers).map(([path, list]) => [path, [...list]]));
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    async fetch(request) {
+      const path = new URL(request.url).pathname;
+      received.push({ path, headers: request.headers, body: await request.text() });
+      const status = queues[path]?.shift() ?? 200;
+      return new Response(status === 200 ? 'ok' : 'no', { status });
+    },
+  });
+  return {
+    url: (path: string) => `http://127.0.0.1:${server.port}${path}`,
+    at: (path: string) => received.filter((r) => r.path === path),
+    received,
+    stop: () => server.stop(true),
+  };
+}
+
+let batchCounter = 0;
+
+/** `count` requests of GET /slow, each `duration` ms, within the minute starting at `minute`. */
+export function batchOf(app: string, minute: number, duration: number, count = 20): Batch {
+  const table = new RollupTable();
+  for (let i = 0; i < count; i++) table.record(minute + 1000 + i * 100, 'GET', '/slow', 200, duration, 100, false);
+  return {
+    version: 1,
+    batchId: `alerting-${app}-${minute}-${duration}-${++batchCounter}`,
+    identity: { app, service: 'api', instance: 'host-a:1', runtime: 'bun', runtimeVersion: '1.4.5', sdkVersion: '0.1.0' },
+    window: { start: minute, end: minute + MINUTE },
+    rollups: table.drain(),
+    samples: [],
+    spans: [],
+    profiles: [],
+    dropped: { rollups: 0, samples: 0, spans: 0, profiles: 0 },
+  } as Batch;
+}
+
+export async function ingestMinute(edge: LocalEdge, key: string, app: string, minute: number, duration: number): Promise<void> {
+  await ingestOk(edge, batchOf(app, minute, duration), { key });
+}
+
+/** Fires the runtime's own scheduled event with this scheduled time; resolves once every tick (and its deliveries) finished. */
+export async function cron(edge: LocalEdge, time: number): Promise<void> {
+  const worker = await edge.mf.getWorker();
+  const result = await worker.scheduled({ cron: '* * * * *', scheduledTime: new Date(time) });
+  if (result.outcome !== 'ok') throw new Error(`scheduled() ended ${result.outcome}`);
+}
+
+/** The start of a minute `minutesAgo` before now: batches that old are accepted, and the tests' ticks are in the past. */
+export function minuteAgo(minutesAgo: number): number {
+  const now = Date.now();
+  return now - (now % MINUTE) - minutesAgo * MINUTE;
+}
+
+/** Miniflare's log, kept: the send_email binding writes each message to a file and logs its path. */
+export class CaptureLog extends Log {
+  readonly lines: string[] = [];
+
+  constructor() {
+    super(LogLevel.INFO);
+  }
+
+  override logWithLevel(level: LogLevel, message: string): void {
+    this.lines.push(message);
+    if (level <= LogLevel.WARN) super.logWithLevel(level, message);
+  }
+
+  emailFiles(): string[] {
+    return this.lines.filter((line) => line.includes('send_email')).flatMap((line) => line.match(/\S+\.eml/g) ?? []);
+  }
+}
