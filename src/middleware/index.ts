@@ -1,4 +1,4 @@
-// bun-apm/middleware: the explicit API of the spec (alerting so far; the other classes join here).
+// bun-apm/middleware: the explicit API of the spec.
 export {
   PerformanceAlerting, performanceAlerting, AlertRuleError, verifyWebhookSignature,
   WEBHOOK_DELIVERY_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER,
@@ -6,3 +6,17 @@ export {
   type AlertSample, type AlertSeverity, type ChannelFilters, type CustomEvaluator, type NoDataPolicy,
   type PerformanceAlertingMiddleware, type PerformanceMetricsInput,
 } from './performance-alerting.ts';
+export { PerformanceMonitor, performanceMonitor, type PerformanceMonitorMiddleware } from './performance-monitor.ts';
+export { RequestTracer, requestTracer, type RequestTracerMiddleware, type TracingOptions } from './request-tracer.ts';
+export { readMetricsFile } from './monitor/file-storage.ts';
+export { SENSITIVE_HEADERS, REDACTED } from './tracer/capture.ts';
+export { TIMED_OUT_TAG } from './tracer/span-registry.ts';
+export { compose } from './adapters/compose.ts';
+export { instrument } from './adapters/instrument.ts';
+export { honoMiddleware } from './adapters/hono.ts';
+export { fromGlobalConfig, type ConfiguredMiddlewares, type GlobalConfig, type MonitoringConfig } from './global-config.ts';
+export type { ExporterConfig } from '../plugin/exporters/exporter-config.ts';
+export type {
+  AggregatedMetrics, EnhancedRequest, LiveCell, Middleware, MetricsStorageType, NextFunction, PerformanceMetrics,
+  PerformanceOptions, StorageOptions, SystemProfile, TraceSpan,
+} from './types.ts';

@@ -1,0 +1,23 @@
+// The Hono adapter: any `(req, next)` middleware as Hono middleware. Handlers read the tracer's ids
+// from `c.get('traceId')` / `c.get('spanId')` (also on `c.req.raw`).
+import type { MiddlewareHandler } from 'hono';
+import type { EnhancedRequest, Middleware } from '../types.ts';
+
+/**
+ * @example
+ * const tracer = requestTracer({ sampleRate: 1 });
+ * app.use(honoMiddleware(performanceMonitor()), honoMiddleware(tracer));
+ * app.get('/users/:id', (c) => { const span = tracer.createChildSpan(c.get('spanId'), 'db'); … });
+ */
+export function honoMiddleware(middleware: Middleware): MiddlewareHandler<{ Variables: { traceId?: string; spanId?: string } }> {
+  return async function bunApmHono(c, next) {
+    const req = c.req.raw as EnhancedRequest;
+    const response = await middleware(req, async () => {
+      if (req.traceId !== undefined) c.set('traceId', req.traceId);
+      if (req.spanId !== undefined) c.set('spanId', req.spanId);
+      await next();
+      return c.res;
+    });
+    if (response !== c.res) c.res = response;
+  };
+}

@@ -1,0 +1,63 @@
+// Custom storage: records go to the user's handler in batches (full, or after flushInterval);
+// a handler that throws or rejects is logged once and its batch dropped and counted.
+import { errorClassOf, type Log } from '../../plugin/log.ts';
+import type { PerformanceMetrics } from '../types.ts';
+
+const MAX_PENDING = 10_000;
+
+export interface CustomStorageOptions {
+  handler: (metrics: PerformanceMetrics[]) => void | Promise<void>;
+  batchSize: number;
+  flushInterval: number;
+  log: Log;
+}
+
+export class CustomStorage {
+  /** Records dropped: the queue was full or the handler failed. */
+  dropped = 0;
+  #pending: PerformanceMetrics[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #inFlight = new Set<Promise<void>>();
+
+  constructor(readonly options: CustomStorageOptions) {}
+
+  add(metrics: PerformanceMetrics): void {
+    if (this.#pending.length >= MAX_PENDING) {
+      this.dropped++;
+      return;
+    }
+    this.#pending.push(metrics);
+    if (this.#pending.length >= this.options.batchSize) this.#send();
+    else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.#send(), this.options.flushInterval);
+      (this.#timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.#send();
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+  }
+
+  close(): Promise<void> {
+    return this.flush();
+  }
+
+  #send(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending.length === 0) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    const call = (async () => {
+      try {
+        await this.options.handler(batch);
+      } catch (error) {
+        this.dropped += batch.length;
+        this.options.log.warnOnce('custom-storage', `performanceMonitor: storage.customHandler failed (${errorClassOf(error)}: ${(error as Error)?.message}); its records were dropped, the app is unaffected`);
+      }
+    })();
+    const tracked = call.finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
+  }
+}

@@ -1,0 +1,122 @@
+// File storage: one JSON line per record, appended by one asynchronous writer off the request path,
+// rotated to `<filePath>.1` after maxEntries lines. A crash can tear the last line; readMetricsFile
+// skips it, and a restart starts on a fresh line.
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFile, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { errorClassOf, type Log } from '../../plugin/log.ts';
+import type { PerformanceMetrics } from '../types.ts';
+
+/** Lines waiting for the writer before new ones are dropped (and counted). */
+const MAX_PENDING = 50_000;
+
+export interface FileStorageOptions {
+  filePath: string;
+  maxEntries: number;
+  log: Log;
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+export class FileStorage {
+  /** Lines dropped: the queue was full or a write failed. */
+  dropped = 0;
+  #pending: string[] = [];
+  #linesInFile = 0;
+  #writing: Promise<void> | undefined;
+  /** The file ends mid-line (a crash during a write): the next write starts with a newline. */
+  #torn = false;
+
+  constructor(readonly options: FileStorageOptions) {
+    const { filePath } = options;
+    mkdirSync(dirname(filePath), { recursive: true });
+    if (existsSync(filePath) && statSync(filePath).size > 0) {
+      const text = readFileSync(filePath, 'utf8');
+      this.#linesInFile = countLines(text);
+      this.#torn = !text.endsWith('\n');
+    }
+  }
+
+  add(metrics: PerformanceMetrics): void {
+    if (this.#pending.length >= MAX_PENDING) {
+      this.dropped++;
+      return;
+    }
+    this.#pending.push(JSON.stringify(metrics));
+    this.#writing ??= this.#drain();
+  }
+
+  async flush(): Promise<void> {
+    while (this.#writing !== undefined) await this.#writing;
+  }
+
+  close(): Promise<void> {
+    return this.flush();
+  }
+
+  async #drain(): Promise<void> {
+    // Let the request that queued the line finish first; then write everything queued meanwhile.
+    await Promise.resolve();
+    try {
+      while (this.#pending.length > 0) {
+        const room = this.options.maxEntries - this.#linesInFile;
+        if (room <= 0) {
+          await this.#rotate();
+          continue;
+        }
+        const lines = this.#pending.splice(0, Math.min(room, 1000));
+        const chunk = (this.#torn ? '\n' : '') + lines.join('\n') + '\n';
+        try {
+          await appendFile(this.options.filePath, chunk);
+          this.#torn = false;
+          this.#linesInFile += lines.length;
+        } catch (error) {
+          this.dropped += lines.length;
+          this.options.log.warnOnce('file-storage', `performanceMonitor: writing ${this.options.filePath} failed (${errorClassOf(error)}); records are dropped until it works again`);
+        }
+      }
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  async #rotate(): Promise<void> {
+    try {
+      await rename(this.options.filePath, `${this.options.filePath}.1`);
+    } catch (error) {
+      this.options.log.warnOnce('file-storage-rotate', `performanceMonitor: rotating ${this.options.filePath} failed (${errorClassOf(error)}); writing on`);
+    }
+    this.#linesInFile = 0;
+    this.#torn = false;
+  }
+}
+
+/**
+ * Reads a metrics file back (the rotated `<filePath>.1` first, when `withRotated`), skipping lines
+ * that are not whole JSON records, such as the one a crash tore.
+ *
+ * @example
+ * const { metrics, skipped } = readMetricsFile('./metrics.jsonl');
+ */
+export function readMetricsFile(filePath: string, withRotated = false): { metrics: PerformanceMetrics[]; skipped: number } {
+  const metrics: PerformanceMetrics[] = [];
+  let skipped = 0;
+  for (const file of withRotated ? [`${filePath}.1`, filePath] : [filePath]) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (line === '') continue;
+      try {
+        const parsed = JSON.parse(line) as unknown;
+        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) metrics.push(parsed as PerformanceMetrics);
+        else skipped++;
+      } catch {
+        skipped++;
+      }
+    }
+  }
+  return { metrics, skipped };
+}

@@ -1,0 +1,63 @@
+// Where detail records go: every storage keeps the latest ones in memory for getMetrics(), and the
+// file and custom storages also hand them on, off the request path.
+import type { Log } from '../../plugin/log.ts';
+import type { PerformanceMetrics, StorageOptions } from '../types.ts';
+import { CustomStorage } from './custom-storage.ts';
+import { FileStorage } from './file-storage.ts';
+
+export interface MetricsSink {
+  add(metrics: PerformanceMetrics): void;
+  /** Resolves when everything handed on so far has been written or given up. Never rejects. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The newest `capacity` records, oldest dropped first. */
+export class MetricsRing {
+  #items: PerformanceMetrics[] = [];
+  #start = 0;
+
+  constructor(readonly capacity: number) {}
+
+  add(metrics: PerformanceMetrics): void {
+    if (this.#items.length < this.capacity) {
+      this.#items.push(metrics);
+      return;
+    }
+    this.#items[this.#start] = metrics;
+    this.#start = (this.#start + 1) % this.capacity;
+  }
+
+  toArray(): PerformanceMetrics[] {
+    return [...this.#items.slice(this.#start), ...this.#items.slice(0, this.#start)];
+  }
+
+  clear(): void {
+    this.#items = [];
+    this.#start = 0;
+  }
+}
+
+export const MEMORY_MAX_ENTRIES = 10_000;
+
+/** Validates the storage options (throws at creation) and builds the sink, if the type has one. */
+export function createMetricsSink(storage: StorageOptions, log: Log): MetricsSink | undefined {
+  const type = storage.type ?? 'memory';
+  if (storage.maxEntries !== undefined && !(Number.isInteger(storage.maxEntries) && storage.maxEntries >= 1)) {
+    throw new RangeError('performanceMonitor: storage.maxEntries must be an integer ≥ 1');
+  }
+  switch (type) {
+    case 'memory':
+      return undefined;
+    case 'file':
+      if (storage.filePath !== undefined && (typeof storage.filePath !== 'string' || storage.filePath === '')) {
+        throw new TypeError('performanceMonitor: storage.filePath must be a non-empty string');
+      }
+      return new FileStorage({ filePath: storage.filePath ?? './metrics.jsonl', maxEntries: storage.maxEntries ?? 100_000, log });
+    case 'custom':
+      if (typeof storage.customHandler !== 'function') throw new TypeError('performanceMonitor: storage type "custom" needs customHandler: (metrics) => void | Promise<void>');
+      return new CustomStorage({ handler: storage.customHandler, batchSize: storage.batchSize ?? 100, flushInterval: storage.flushInterval ?? 1000, log });
+    default:
+      throw new TypeError(`performanceMonitor: storage.type must be memory, file or custom, got ${JSON.stringify(type)}`);
+  }
+}

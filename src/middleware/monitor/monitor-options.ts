@@ -1,0 +1,44 @@
+// PerformanceMonitor's options: defaults, and the checks that make a mistake show at construction.
+import type { PerformanceOptions } from '../types.ts';
+
+export interface ResolvedMonitorOptions {
+  enabled: boolean;
+  sampleRate: number;
+  memoryMaxEntries: number;
+  profiling: { enabled: boolean; interval: number; maxProfiles: number };
+  maxAgeMs: number;
+  maxCells: number;
+  debug: boolean;
+  random: () => number;
+}
+
+function fraction(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new RangeError(`performanceMonitor: ${name} must be a number 0..1, got ${String(value)}`);
+  return value;
+}
+
+function integer(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new RangeError(`performanceMonitor: ${name} must be an integer ≥ ${min}, got ${String(value)}`);
+  return value;
+}
+
+export function resolveMonitorOptions(options: PerformanceOptions): ResolvedMonitorOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('performanceMonitor: options must be an object');
+  if (options.enabled !== undefined && typeof options.enabled !== 'boolean') throw new TypeError('performanceMonitor: enabled must be true or false');
+  const storage = options.storage ?? {};
+  const profiling = options.profiling ?? {};
+  const interval = integer('profiling.interval', profiling.interval, 5000, 100);
+  return {
+    enabled: options.enabled ?? true,
+    sampleRate: fraction('sampleRate', options.sampleRate, 1),
+    // For file storage maxEntries is the lines per file; memory then keeps the default number.
+    memoryMaxEntries: (storage.type ?? 'memory') === 'memory' ? Math.min(integer('storage.maxEntries', storage.maxEntries, 10_000, 1), 1_000_000) : 10_000,
+    profiling: { enabled: profiling.enabled ?? true, interval, maxProfiles: integer('profiling.maxProfiles', profiling.maxProfiles, 1440, 1) },
+    maxAgeMs: integer('retention.maxAgeMs', options.retention?.maxAgeMs, 24 * 3_600_000, 60_000),
+    maxCells: integer('retention.maxCells', options.retention?.maxCells, 50_000, 1),
+    debug: options.debug === true,
+    random: options.random ?? Math.random,
+  };
+}

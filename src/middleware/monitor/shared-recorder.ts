@@ -1,0 +1,25 @@
+// The recorder the middleware counts with: the preload's when it runs in this process (so a request
+// is counted once, whoever sees it first), else one recorder shared by every middleware instance.
+import { createLog } from '../../plugin/log.ts';
+import { processRecorder } from '../../plugin/process-recorder.ts';
+import { Recorder } from '../../plugin/recorder.ts';
+
+const KEY = Symbol.for('bun-apm.middleware-recorder');
+type Holder = { [KEY]?: Recorder };
+
+export function sharedRecorder(): Recorder {
+  const preload = processRecorder();
+  if (preload !== undefined) return preload;
+  const holder = globalThis as Holder;
+  let recorder = holder[KEY];
+  if (recorder === undefined) {
+    // No sampling, tracing or Server-Timing of its own: the monitors observe it, the tracer traces.
+    const created = new Recorder({ sampleRate: 0, traceSampleRate: 0, serverTiming: 'off', log: createLog(false) });
+    // Nobody ships its rollups: empty them each minute so they stay bounded (the monitors keep their own).
+    const timer = setInterval(() => created.drain(), 60_000);
+    (timer as { unref?: () => void }).unref?.();
+    holder[KEY] = created;
+    recorder = created;
+  }
+  return recorder;
+}

@@ -1,0 +1,210 @@
+// The spec's PerformanceMonitor: every request counted into minute cells (exact counts, sketch
+// percentiles), a detail record for `sampleRate` of them, system profiles, storage and thresholds.
+// It counts through the shared Recorder, so with the preload in the same process a request is counted
+// once (the preload's recorder times it; the monitor counts the requests that went through its handle).
+import { classifyUserAgent, type UserAgentClass } from '../core/user-agent.ts';
+import type { LiveCell } from '../core/rollup.ts';
+import { createLog, errorClassOf, type Log } from '../plugin/log.ts';
+import type { FinishedRequest, Recorder } from '../plugin/recorder.ts';
+import { SystemProfiler } from '../plugin/system-profiler.ts';
+import type { AlertNotification } from '../core/alerts/notification.ts';
+import type { PerformanceAlerting } from './performance-alerting.ts';
+import { aggregateMetrics } from './monitor/aggregate-metrics.ts';
+import { MemoryGauge } from './monitor/memory-gauge.ts';
+import { createMetricsSink, MetricsRing, type MetricsSink } from './monitor/metrics-storage.ts';
+import { MinuteStore } from './monitor/minute-store.ts';
+import { resolveMonitorOptions, type ResolvedMonitorOptions } from './monitor/monitor-options.ts';
+import { sharedRecorder } from './monitor/shared-recorder.ts';
+import { thresholdAlerting } from './monitor/threshold-alerting.ts';
+import type { AggregatedMetrics, EnhancedRequest, NextFunction, PerformanceMetrics, PerformanceOptions, SystemProfile } from './types.ts';
+
+const UA_CACHE_MAX = 1000;
+
+/**
+ * @example
+ * const monitor = new PerformanceMonitor({ sampleRate: 0.1, storage: { type: 'memory', maxEntries: 10000 } });
+ * router.use((req, next) => monitor.handle(req, next));
+ * monitor.getAggregatedMetrics(3_600_000).responseTime.p95;
+ */
+export class PerformanceMonitor {
+  /** The in-process alerting fed by `alerting.thresholds` (undefined without thresholds). */
+  readonly alerting: PerformanceAlerting | undefined;
+  readonly #options: ResolvedMonitorOptions;
+  readonly #log: Log;
+  readonly #recorder: Recorder;
+  readonly #stopObserving: () => void;
+  readonly #store: MinuteStore;
+  readonly #ring: MetricsRing;
+  readonly #sink: MetricsSink | undefined;
+  readonly #profiler: SystemProfiler | undefined;
+  readonly #memory = new MemoryGauge();
+  readonly #userAgents = new Map<string, UserAgentClass>();
+  /** Requests that went through this monitor's handle: the recorder reports every request it ended, and this monitor counts its own. */
+  readonly #mine = new WeakSet<Request>();
+  #profiles: SystemProfile[] = [];
+  #latestProfile: SystemProfile | undefined;
+
+  constructor(options: PerformanceOptions = {}) {
+    this.#options = resolveMonitorOptions(options);
+    const write = options.log;
+    this.#log = createLog(this.#options.debug, write);
+    this.#sink = createMetricsSink(options.storage ?? {}, this.#log);
+    this.alerting = thresholdAlerting(options.alerting, write);
+    this.#store = new MinuteStore(this.#options.maxAgeMs, this.#options.maxCells);
+    this.#ring = new MetricsRing(this.#options.memoryMaxEntries);
+    this.#recorder = sharedRecorder();
+    this.#stopObserving = this.#recorder.observe((finished) => this.#observe(finished));
+    if (this.#options.enabled && this.#options.profiling.enabled) {
+      this.#profiler = new SystemProfiler(this.#recorder, { interval: this.#options.profiling.interval, onProfile: (profile) => this.#addProfile(profile) });
+      this.#profiler.start();
+    }
+  }
+
+  /** Middleware: counts the request (unless the preload or another monitor already does) and runs the rest. */
+  async handle(req: EnhancedRequest, next: NextFunction): Promise<Response> {
+    if (!this.#options.enabled) return next();
+    let state;
+    try {
+      this.#mine.add(req);
+      state = this.#recorder.begin(req);
+    } catch {
+      state = undefined;
+    }
+    if (state === undefined) return next();
+    let response: Response;
+    try {
+      response = await next();
+    } catch (error) {
+      this.#recorder.fail(state, error);
+      throw error;
+    }
+    return this.#recorder.respond(state, response);
+  }
+
+  /** The detail records kept in memory (the newest `storage.maxEntries`), oldest first. */
+  getMetrics(): PerformanceMetrics[] {
+    return this.#ring.toArray();
+  }
+
+  /** Every request of the last `timeWindow` ms (whole minutes): exact counts, percentiles within 1 %. */
+  getAggregatedMetrics(timeWindow: number = 3_600_000): AggregatedMetrics {
+    const to = Date.now();
+    const from = to - Math.max(0, Number(timeWindow) || 0);
+    return aggregateMetrics(this.#store.cells(from, to + 1), this.#store.counts(from, to + 1), from, to);
+  }
+
+  /** System profiles, oldest first (the newest `profiling.maxProfiles`). */
+  getProfiles(): SystemProfile[] {
+    return [...this.#profiles];
+  }
+
+  /**
+   * The minute cells of every request counted (bounded by retention), for the dashboard and the
+   * core's query functions (summarise, routeTable, timeseries). Live objects: read, don't change.
+   */
+  getRollupCells(): LiveCell[] {
+    return this.#store.cells();
+  }
+
+  /** Active alerts of the threshold rules ([] without thresholds). */
+  getActiveAlerts(): AlertNotification[] {
+    return this.alerting?.getActiveAlerts() ?? [];
+  }
+
+  clearMetrics(): void {
+    this.#ring.clear();
+    this.#store.clear();
+    this.#profiles = [];
+  }
+
+  /** Resolves when storage has written or handed on every record so far. */
+  async flush(): Promise<void> {
+    await this.#sink?.flush();
+    await this.alerting?.flush();
+  }
+
+  /** Stops observing and the profiler, and flushes storage. */
+  async close(): Promise<void> {
+    this.#stopObserving();
+    this.#profiler?.stop();
+    this.alerting?.close();
+    await this.#sink?.close();
+  }
+
+  #observe(finished: FinishedRequest): void {
+    if (!this.#options.enabled || !this.#mine.has(finished.state.request)) return;
+    try {
+      const { state, route, path, status, bytes, timestamp } = finished;
+      const userAgent = state.request.headers.get('user-agent') ?? '';
+      const thrown = state.error !== undefined;
+      this.#store.record(timestamp, state.method, route, status, state.duration, bytes, thrown, this.#classify(userAgent));
+      const sampled = this.#options.sampleRate >= 1 || this.#options.random() < this.#options.sampleRate;
+      const profile = this.#recorder.latestProfile ?? this.#latestProfile;
+      if (sampled) {
+        const metrics: PerformanceMetrics = {
+          timestamp, method: state.method, path, route, statusCode: status, responseTime: state.duration,
+          memoryUsage: profile ? { rss: profile.rss, heapUsed: profile.heapUsed, heapTotal: profile.heapTotal } : this.#memory.read(timestamp),
+        };
+        if (profile) metrics.cpuUsage = profile.cpuPercent;
+        if (userAgent) metrics.userAgent = userAgent.slice(0, 512);
+        const traced = (state.request as EnhancedRequest).traceId ?? state.traceId;
+        if (typeof traced === 'string') {
+          metrics.traceId = traced;
+          const span = (state.request as EnhancedRequest).spanId ?? state.spanId;
+          if (typeof span === 'string') metrics.spanId = span;
+        }
+        if (state.error !== undefined) metrics.error = state.error;
+        this.#ring.add(metrics);
+        this.#sink?.add(metrics);
+        this.#log.debug(`${metrics.method} ${metrics.path} ${status} ${metrics.responseTime.toFixed(2)} ms`);
+      }
+      this.alerting?.addMetrics({
+        timestamp, method: state.method, path, route, statusCode: status, responseTime: state.duration,
+        ...(profile ? { memoryUsage: profile.rss } : {}), ...(thrown ? { error: state.error } : {}),
+      });
+    } catch (error) {
+      this.#log.warnOnce('monitor-observe', `performanceMonitor: recording a request failed (${errorClassOf(error)}); the app is unaffected`);
+    }
+  }
+
+  #classify(userAgent: string): UserAgentClass {
+    let found = this.#userAgents.get(userAgent);
+    if (found === undefined) {
+      found = classifyUserAgent(userAgent);
+      if (this.#userAgents.size >= UA_CACHE_MAX) this.#userAgents.clear();
+      this.#userAgents.set(userAgent, found);
+    }
+    return found;
+  }
+
+  #addProfile(profile: SystemProfile): void {
+    this.#latestProfile = profile;
+    this.#profiles.push(profile);
+    if (this.#profiles.length > this.#options.profiling.maxProfiles) this.#profiles.shift();
+  }
+}
+
+/** The factory's result: the `(req, next)` middleware that is also the monitor's API. */
+export type PerformanceMonitorMiddleware = ((req: EnhancedRequest, next: NextFunction) => Promise<Response>) &
+  Pick<PerformanceMonitor, (typeof API)[number] | 'handle' | 'alerting'> & { readonly monitor: PerformanceMonitor };
+
+const API = ['getMetrics', 'getAggregatedMetrics', 'getProfiles', 'getRollupCells', 'getActiveAlerts', 'clearMetrics', 'flush', 'close'] as const;
+
+/**
+ * Creates a PerformanceMonitor (throws at once on bad options) and returns it as middleware, so
+ * `router.use(monitor)` counts every request while `monitor.getMetrics()` and the rest work as on the class.
+ *
+ * @example
+ * const monitor = performanceMonitor({ sampleRate: 0.1 });
+ * router.use(monitor);
+ * monitor.getAggregatedMetrics(60_000).count;
+ */
+export function performanceMonitor(options: PerformanceOptions = {}): PerformanceMonitorMiddleware {
+  const monitor = new PerformanceMonitor(options);
+  const middleware = async function performanceMonitor(req: EnhancedRequest, next: NextFunction): Promise<Response> {
+    return monitor.handle(req, next);
+  };
+  const api: Record<string, unknown> = { handle: monitor.handle.bind(monitor), alerting: monitor.alerting, monitor };
+  for (const name of API) api[name] = (monitor[name] as (...args: unknown[]) => unknown).bind(monitor);
+  return Object.assign(middleware, api) as unknown as PerformanceMonitorMiddleware;
+}

@@ -1,0 +1,247 @@
+// The spec's RequestTracer: a server span per traced request (context from the preload, W3C
+// traceparent, or x-trace-id/x-span-id), child spans from the API, exporters that batch off the
+// request path, and a timeout that closes spans nobody finished.
+import { formatTraceparent, newSpanId } from '../core/trace-context.ts';
+import { LIMITS, type Span, type SpanStatus, type TagValue } from '../core/wire-format.ts';
+import { combineSpanExporters, createSpanExporters, type SpanExporter } from '../plugin/exporters/index.ts';
+import { createLog, errorClassOf, type Log } from '../plugin/log.ts';
+import { processRecorder } from '../plugin/process-recorder.ts';
+import { pathOf, stateOf } from '../plugin/request-state.ts';
+import { captureBody, headerTags, queryTags } from './tracer/capture.ts';
+import { incomingContext, type IncomingContext } from './tracer/incoming-context.ts';
+import { SpanRegistry } from './tracer/span-registry.ts';
+import { toFields, toTagValue } from './tracer/tag-value.ts';
+import { resolveTracingOptions, type ResolvedTracingOptions, type TracingOptions } from './tracer/tracer-options.ts';
+import type { EnhancedRequest, NextFunction, TraceSpan } from './types.ts';
+
+export type { TracingOptions } from './tracer/tracer-options.ts';
+
+function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function spanStatus(status: string | undefined, error: string | undefined): { status: SpanStatus; tag?: string } {
+  if (status === 'error') return { status: 'error' };
+  if (status === 'ok' || status === 'success') return { status: error ? 'error' : 'ok' };
+  if (status === undefined || status === 'unset') return { status: error ? 'error' : status === 'unset' ? 'unset' : 'ok' };
+  return { status: error ? 'error' : 'unset', tag: status };
+}
+
+/**
+ * @example
+ * const tracer = new RequestTracer({ sampleRate: 0.1, exporters: [{ type: 'console' }] });
+ * router.use((req, next) => tracer.handle(req, next));
+ * const child = tracer.createChildSpan(req.spanId!, 'database-query');
+ * if (child) tracer.finish(child, 'ok');
+ */
+export class RequestTracer {
+  readonly #options: ResolvedTracingOptions;
+  readonly #log: Log;
+  readonly #registry: SpanRegistry;
+  readonly #exporter: SpanExporter | undefined;
+  /** Server spans the preload records, by id → trace id, while their request runs: children may hang off them. */
+  readonly #external = new Map<string, string>();
+  readonly #pending = new Set<Promise<unknown>>();
+
+  constructor(options: TracingOptions = {}) {
+    this.#options = resolveTracingOptions(options);
+    this.#log = createLog(false, options.log);
+    const exporters = createSpanExporters(options.exporters ?? [], { serviceName: this.#options.serviceName, log: (line) => this.#log.warnOnce(line, line) });
+    this.#exporter = exporters.length > 0 ? combineSpanExporters(exporters) : undefined;
+    this.#registry = new SpanRegistry(this.#options.spanTimeout, this.#options.maxActiveSpans, this.#options.maxRecentSpans);
+  }
+
+  /** Middleware: sets req.traceId and req.spanId, records the server span, passes the context on in `traceparent`. */
+  async handle(req: EnhancedRequest, next: NextFunction): Promise<Response> {
+    if (!this.#options.enabled) return next();
+    let context: IncomingContext | undefined;
+    try {
+      context = incomingContext(req, this.#options);
+    } catch {
+      context = undefined;
+    }
+    if (context === undefined) return next();
+    req.traceId = context.traceId;
+    req.spanId = context.spanId;
+    if (!context.sampled || context.fromPreload) return this.#passThrough(req, next, context);
+
+    const opened = this.#openServerSpan(req, context);
+    const requestBody = opened && this.#options.includeRequestBody ? captureBody(req, this.#options.maxBodyBytes) : undefined;
+    let response: Response;
+    try {
+      response = await next();
+    } catch (error) {
+      this.#finishServer(req, context.spanId, 500, `${errorClassOf(error)}: ${(error as Error)?.message ?? ''}`, requestBody, undefined, performance.now());
+      throw error;
+    }
+    const endedAt = performance.now();
+    try {
+      if (opened) {
+        const tags: Record<string, TagValue> = {};
+        if (this.#options.includeHeaders) headerTags(response.headers, 'http.response.header', tags);
+        Object.assign(this.#registry.get(context.spanId)?.span.tags ?? {}, tags);
+      }
+      this.#setTraceparent(response, context);
+    } catch {
+      // immutable headers: the trace is still recorded, just not passed on
+    }
+    const responseBody = opened && this.#options.includeResponseBody ? captureBody(response, this.#options.maxBodyBytes) : undefined;
+    this.#finishServer(req, context.spanId, response.status, undefined, requestBody, responseBody, endedAt);
+    return response;
+  }
+
+  /** Opens a span under an open span (or under the preload's server span of a request in flight); null when there is none. */
+  createChildSpan(parentSpanId: string, operationName: string): string | null {
+    try {
+      if (typeof parentSpanId !== 'string') return null;
+      const parent = this.#registry.get(parentSpanId);
+      const traceId = parent?.span.traceId ?? this.#external.get(parentSpanId);
+      if (traceId === undefined) return null;
+      const span: Span = {
+        traceId, spanId: newSpanId(), parentSpanId, name: String(operationName).slice(0, LIMITS.nameLength) || 'span', kind: 'internal',
+        startTime: wallNow(), duration: 0, status: 'unset', tags: {}, logs: [],
+      };
+      return this.#registry.open(span, (finished) => this.#export(finished)) ? span.spanId : null;
+    } catch {
+      return null;
+    }
+  }
+
+  addTag(spanId: string, key: string, value: unknown): void {
+    const open = this.#registry.get(spanId);
+    if (open === undefined) return;
+    const tags = open.span.tags;
+    if (Object.keys(tags).length >= LIMITS.tagsPerSpan && !(key in tags)) return;
+    tags[String(key).slice(0, LIMITS.tagKeyLength)] = toTagValue(value);
+  }
+
+  addLog(spanId: string, level: string, message: string, fields?: Record<string, unknown>): void {
+    const open = this.#registry.get(spanId);
+    if (open === undefined || open.span.logs.length >= LIMITS.logsPerSpan) return;
+    const log: Span['logs'][number] = { timestamp: wallNow(), level: String(level), message: String(message).slice(0, LIMITS.logMessageLength) };
+    const converted = toFields(fields);
+    if (converted) log.fields = converted;
+    open.span.logs.push(log);
+  }
+
+  /** Ends a span: status `ok` (default), `error` (default when `error` is given) or anything else (kept as the `span.status` tag). */
+  finish(spanId: string, status?: string, error?: string): void {
+    const mapped = spanStatus(status, error);
+    this.#registry.finish(spanId, mapped.status, error, mapped.tag ? { 'span.status': mapped.tag } : undefined);
+  }
+
+  /** Open spans (copies, with their duration so far). */
+  getActiveSpans(): TraceSpan[] {
+    return this.#registry.active();
+  }
+
+  /** The most recently finished spans, oldest first (the newest `maxRecentSpans`). */
+  getRecentSpans(): TraceSpan[] {
+    return this.#registry.recent();
+  }
+
+  /** Waits for body captures in progress, then sends everything the exporters hold. */
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+    await this.#exporter?.flush();
+  }
+
+  /** Flushes, then stops the timers and the exporters. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#registry.stop();
+    await this.#exporter?.shutdown();
+  }
+
+  async #passThrough(req: EnhancedRequest, next: NextFunction, context: IncomingContext): Promise<Response> {
+    if (context.fromPreload) this.#external.set(context.spanId, context.traceId);
+    try {
+      const response = await next();
+      if (!context.fromPreload) {
+        try {
+          this.#setTraceparent(response, context);
+        } catch {
+          // immutable headers
+        }
+      }
+      return response;
+    } finally {
+      if (context.fromPreload) this.#external.delete(context.spanId);
+    }
+  }
+
+  #openServerSpan(req: EnhancedRequest, context: IncomingContext): boolean {
+    try {
+      const path = pathOf(req.url);
+      const tags: Record<string, TagValue> = { 'http.method': req.method, 'http.target': path.slice(0, LIMITS.tagValueLength) };
+      if (this.#options.includeQueryParams) queryTags(req.url, tags);
+      if (this.#options.includeHeaders) headerTags(req.headers, 'http.request.header', tags);
+      if (context.tracestate) tags['w3c.tracestate'] = context.tracestate.slice(0, LIMITS.tagValueLength);
+      const span: Span = {
+        traceId: context.traceId, spanId: context.spanId, name: `${req.method} ${path}`.slice(0, LIMITS.nameLength), kind: 'server',
+        startTime: wallNow(), duration: 0, status: 'unset', tags, logs: [],
+      };
+      if (context.parentSpanId) span.parentSpanId = context.parentSpanId;
+      return this.#registry.open(span, (finished) => this.#export(finished));
+    } catch (error) {
+      this.#log.warnOnce('tracer-open', `requestTracer: a server span could not be opened (${errorClassOf(error)}); the app is unaffected`);
+      return false;
+    }
+  }
+
+  #finishServer(req: Request, spanId: string, status: number, error: string | undefined, requestBody: Promise<string | undefined> | undefined, responseBody: Promise<string | undefined> | undefined, endedAt: number): void {
+    const done = async () => {
+      const tags: Record<string, TagValue> = { 'http.status_code': status };
+      const route = stateOf(req)?.routerRoute;
+      if (route) tags['http.route'] = route;
+      const [reqBody, resBody] = await Promise.all([requestBody, responseBody]);
+      if (reqBody !== undefined) tags['http.request.body'] = reqBody.slice(0, LIMITS.tagValueLength);
+      if (resBody !== undefined) tags['http.response.body'] = resBody.slice(0, LIMITS.tagValueLength);
+      this.#registry.finish(spanId, status >= 500 || error !== undefined ? 'error' : 'ok', error, tags, endedAt);
+    };
+    if (requestBody === undefined && responseBody === undefined) {
+      void done();
+      return;
+    }
+    const pending = done().catch(() => {}).finally(() => this.#pending.delete(pending));
+    this.#pending.add(pending);
+  }
+
+  #setTraceparent(response: Response, context: IncomingContext): void {
+    response.headers.set('traceparent', formatTraceparent(context.traceId, context.spanId, context.sampled));
+    if (context.tracestate) response.headers.set('tracestate', context.tracestate);
+  }
+
+  #export(span: Span): void {
+    try {
+      if (this.#exporter !== undefined) this.#exporter.export([span]);
+      else processRecorder()?.recordSpan(span); // no exporters of its own: the preload's (if any) ship it
+    } catch (error) {
+      this.#log.warnOnce('tracer-export', `requestTracer: an exporter threw (${errorClassOf(error)}); spans may be missing`);
+    }
+  }
+}
+
+/** The factory's result: the `(req, next)` middleware that is also the tracer's API. */
+export type RequestTracerMiddleware = ((req: EnhancedRequest, next: NextFunction) => Promise<Response>) &
+  Pick<RequestTracer, (typeof API)[number] | 'handle'> & { readonly tracer: RequestTracer };
+
+const API = ['createChildSpan', 'addTag', 'addLog', 'finish', 'getActiveSpans', 'getRecentSpans', 'flush', 'close'] as const;
+
+/**
+ * Creates a RequestTracer (throws at once on bad options or exporters) and returns it as middleware:
+ * `router.use(tracer)`, then `tracer.createChildSpan(req.spanId!, 'db')` in handlers.
+ *
+ * @example
+ * const tracer = requestTracer({ sampleRate: 0.1, exporters: [{ type: 'jaeger', endpoint: 'http://localhost:14268' }] });
+ * router.use(tracer);
+ */
+export function requestTracer(options: TracingOptions = {}): RequestTracerMiddleware {
+  const tracer = new RequestTracer(options);
+  const middleware = async function requestTracer(req: EnhancedRequest, next: NextFunction): Promise<Response> {
+    return tracer.handle(req, next);
+  };
+  const api: Record<string, unknown> = { handle: tracer.handle.bind(tracer), tracer };
+  for (const name of API) api[name] = (tracer[name] as (...args: unknown[]) => unknown).bind(tracer);
+  return Object.assign(middleware, api) as unknown as RequestTracerMiddleware;
+}

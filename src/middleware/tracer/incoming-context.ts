@@ -1,0 +1,49 @@
+// Where a request's trace comes from: the preload's state (same process), W3C traceparent and
+// tracestate, then the configured legacy headers (x-trace-id / x-span-id), else a new trace.
+import { formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../../core/trace-context.ts';
+import { stateOf } from '../../plugin/request-state.ts';
+import type { ResolvedTracingOptions } from './tracer-options.ts';
+
+export interface IncomingContext {
+  traceId: string;
+  /** This request's server span. */
+  spanId: string;
+  parentSpanId?: string;
+  tracestate?: string;
+  sampled: boolean;
+  /** The preload records the server span itself; the tracer only adds children. */
+  fromPreload: boolean;
+}
+
+const LEGACY_TRACE_ID = /^[0-9a-f]{16,32}$/i;
+const LEGACY_SPAN_ID = /^[0-9a-f]{16}$/i;
+const ZERO = /^0+$/;
+
+export function incomingContext(req: Request, options: ResolvedTracingOptions): IncomingContext | undefined {
+  const state = stateOf(req);
+  if (state?.traceId !== undefined && state.spanId !== undefined) {
+    return { traceId: state.traceId, spanId: state.spanId, parentSpanId: state.parentSpanId, tracestate: state.tracestate, sampled: state.traced, fromPreload: true };
+  }
+  if (options.propagation.enabled) {
+    const parent = parseTraceparent(req.headers.get('traceparent'));
+    if (parent !== null) {
+      const context: IncomingContext = { traceId: parent.traceId, spanId: newSpanId(), parentSpanId: parent.parentId, sampled: parent.sampled, fromPreload: false };
+      const tracestate = formatTracestate(parseTracestate(req.headers.get('tracestate')));
+      if (tracestate) context.tracestate = tracestate;
+      return context;
+    }
+    const { traceIdHeader, spanIdHeader } = options.propagation;
+    const legacyTrace = traceIdHeader ? req.headers.get(traceIdHeader)?.trim() : undefined;
+    if (legacyTrace && LEGACY_TRACE_ID.test(legacyTrace) && !ZERO.test(legacyTrace)) {
+      // Legacy headers carry no sampling flag: a caller who sends an id wants the trace continued.
+      const context: IncomingContext = { traceId: legacyTrace.toLowerCase().padStart(32, '0'), spanId: newSpanId(), sampled: true, fromPreload: false };
+      const legacySpan = spanIdHeader ? req.headers.get(spanIdHeader)?.trim() : undefined;
+      if (legacySpan && LEGACY_SPAN_ID.test(legacySpan) && !ZERO.test(legacySpan)) context.parentSpanId = legacySpan.toLowerCase();
+      return context;
+    }
+  }
+  if (options.sampleRate > 0 && (options.sampleRate >= 1 || options.random() < options.sampleRate)) {
+    return { traceId: newTraceId(), spanId: newSpanId(), sampled: true, fromPreload: false };
+  }
+  return undefined;
+}

@@ -1,0 +1,90 @@
+// RequestTracer's options: defaults, and the checks that make a mistake show at construction.
+import type { ExporterConfig } from '../../plugin/exporters/exporter-config.ts';
+
+export interface TracingOptions {
+  /** Default true. When false the middleware just calls next(). */
+  enabled?: boolean;
+  /** Fraction of new traces recorded (default 1). A caller's sampled `traceparent` is always followed. */
+  sampleRate?: number;
+  /** Request and response headers as span tags (default false); authorization, cookie, set-cookie and x-api-key are always `[REDACTED]`. */
+  includeHeaders?: boolean;
+  /** Query parameters as `http.query.<name>` tags (default true). */
+  includeQueryParams?: boolean;
+  /** Text request bodies (JSON, form, text/*, XML) up to `maxBodyBytes` as a tag (default false). */
+  includeRequestBody?: boolean;
+  includeResponseBody?: boolean;
+  /** Body bytes kept (default 8192). */
+  maxBodyBytes?: number;
+  /** console, jaeger, zipkin, otlp, custom (JAEGER_ENDPOINT / ZIPKIN_ENDPOINT when `endpoint` is absent). */
+  exporters?: ExporterConfig[];
+  /** W3C traceparent/tracestate are read first, then `headers`: [trace id header, span id header]. */
+  propagation?: { enabled?: boolean; headers?: string[] };
+  /** `service.name` in exported spans (default: npm_package_name, else unknown_service:bun). */
+  serviceName?: string;
+  /** A span not finished after this many ms is closed and tagged `bun-apm.timed_out` (default 300 000). */
+  spanTimeout?: number;
+  /** Finished spans kept for getRecentSpans (default 1000); open spans kept at most (default 10 000). */
+  maxRecentSpans?: number;
+  maxActiveSpans?: number;
+  /** Where warnings go, one line each (default stderr). */
+  log?: (line: string) => void;
+  /** Injected randomness for the sampling decision (tests). */
+  random?: () => number;
+}
+
+export interface ResolvedTracingOptions {
+  enabled: boolean;
+  sampleRate: number;
+  includeHeaders: boolean;
+  includeQueryParams: boolean;
+  includeRequestBody: boolean;
+  includeResponseBody: boolean;
+  maxBodyBytes: number;
+  propagation: { enabled: boolean; traceIdHeader: string | undefined; spanIdHeader: string | undefined };
+  serviceName: string;
+  spanTimeout: number;
+  maxRecentSpans: number;
+  maxActiveSpans: number;
+  random: () => number;
+}
+
+function integer(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new RangeError(`requestTracer: ${name} must be an integer ≥ ${min}, got ${String(value)}`);
+  return value;
+}
+
+function flag(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`requestTracer: ${name} must be true or false`);
+  return value;
+}
+
+export function resolveTracingOptions(options: TracingOptions): ResolvedTracingOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('requestTracer: options must be an object');
+  const rate = options.sampleRate;
+  if (rate !== undefined && (typeof rate !== 'number' || !(rate >= 0 && rate <= 1))) throw new RangeError(`requestTracer: sampleRate must be a number 0..1, got ${String(rate)}`);
+  const headers = options.propagation?.headers ?? ['x-trace-id', 'x-span-id'];
+  if (!Array.isArray(headers) || headers.some((h) => typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(h))) {
+    throw new TypeError('requestTracer: propagation.headers must be header names, e.g. ["x-trace-id", "x-span-id"]');
+  }
+  return {
+    enabled: flag('enabled', options.enabled, true),
+    sampleRate: rate ?? 1,
+    includeHeaders: flag('includeHeaders', options.includeHeaders, false),
+    includeQueryParams: flag('includeQueryParams', options.includeQueryParams, true),
+    includeRequestBody: flag('includeRequestBody', options.includeRequestBody, false),
+    includeResponseBody: flag('includeResponseBody', options.includeResponseBody, false),
+    maxBodyBytes: integer('maxBodyBytes', options.maxBodyBytes, 8192, 0),
+    propagation: {
+      enabled: flag('propagation.enabled', options.propagation?.enabled, true),
+      traceIdHeader: headers[0]?.toLowerCase(),
+      spanIdHeader: headers[1]?.toLowerCase(),
+    },
+    serviceName: options.serviceName ?? process.env.npm_package_name ?? 'unknown_service:bun',
+    spanTimeout: integer('spanTimeout', options.spanTimeout, 300_000, 1),
+    maxRecentSpans: integer('maxRecentSpans', options.maxRecentSpans, 1000, 1),
+    maxActiveSpans: integer('maxActiveSpans', options.maxActiveSpans, 10_000, 1),
+    random: options.random ?? Math.random,
+  };
+}
