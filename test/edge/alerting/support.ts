@@ -25,7 +25,9 @@ export function startReceiver(answers: Record<string, number[]> = {}) {
       const path = new URL(request.url).pathname;
       received.push({ path, headers: request.headers, body: await request.text() });
       const status = queues[path]?.shift() ?? 200;
-      return new Response(status === 200 ? 'ok' : 'no', { status });
+      // A redirect points at /followed on this server: a test sees whether anything went there.
+      const headers = status >= 300 && status < 400 ? { location: `http://127.0.0.1:${server.port}/followed` } : undefined;
+      return new Response(status === 200 ? 'ok' : 'no', { status, headers });
     },
   });
   return {

@@ -1,0 +1,137 @@
+// The rules and alerts API: readable with a read key, changed only with ADMIN_API_KEY; bad input
+// names its field and changes nothing. And what a deployed Worker refuses to send to.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import type { LocalEdge } from '../../../scripts/local-edge.ts';
+import { KEYS, api, startEdge } from '../support/edge.ts';
+import { MINUTE, cron, ingestMinute, minuteAgo, startReceiver } from './support.ts';
+
+const CONFIG_RULE = { id: 'from-config', name: 'From config', metric: 'errorRate', condition: 'gt', threshold: 0.05, severity: 'warning' };
+const receiver = startReceiver({ '/moved': [302] });
+let edge: LocalEdge;
+let deployed: LocalEdge;
+
+beforeAll(async () => {
+  [edge, deployed] = await Promise.all([
+    startEdge({ bindings: { ALERT_RULES: JSON.stringify([CONFIG_RULE]), BUN_APM_DEV: 'true', SLACK_WEBHOOK_URL: receiver.url('/moved') } }),
+    // The production entry without BUN_APM_DEV: http:// receivers are refused.
+    startEdge({ entry: 'production', bindings: { SLACK_WEBHOOK_URL: receiver.url('/plain-http') } }),
+  ]);
+});
+
+afterAll(async () => {
+  await edge?.dispose();
+  await deployed?.dispose();
+  receiver.stop();
+});
+
+async function send(method: string, path: string, key: string | null, body?: unknown): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (key !== null) headers['x-api-key'] = key;
+  const response = await fetch(new URL(path, edge.url), { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: response.status, body: await response.json() };
+}
+
+const RULE = { id: 'checkout-p95', name: 'Checkout p95', metric: 'p95', route: '/checkout', condition: 'gt', threshold: 800, severity: 'critical', duration: 300_000 };
+const rulesOf = async (key = KEYS.shopRead) => (await api(edge, '/api/v1/apps/shop/rules', key)).body.rules as any[];
+
+describe('rules API', () => {
+  test('config rules are listed with their source, readable with a read key', async () => {
+    const { status, body } = await api(edge, '/api/v1/apps/shop/rules');
+    expect(status).toBe(200);
+    expect(body).toEqual({ app: 'shop', rules: [{ ...CONFIG_RULE, source: 'config' }] });
+  });
+
+  test('adding a rule takes the admin key', async () => {
+    expect((await send('POST', '/api/v1/apps/shop/rules', null, RULE)).status).toBe(401);
+    expect((await send('POST', '/api/v1/apps/shop/rules', KEYS.shopRead, RULE)).status).toBe(403);
+    expect((await send('POST', '/api/v1/apps/shop/rules', KEYS.allRead, RULE)).status).toBe(403);
+    expect((await send('POST', '/api/v1/apps/nope/rules', KEYS.admin, RULE)).status).toBe(404);
+    expect(await rulesOf()).toHaveLength(1);
+    const created = await send('POST', '/api/v1/apps/shop/rules', KEYS.admin, RULE);
+    expect(created).toEqual({ status: 201, body: { rule: { ...RULE, source: 'api' } } });
+    expect((await rulesOf()).map((r) => [r.id, r.source])).toEqual([['from-config', 'config'], ['checkout-p95', 'api']]);
+    // Another app's read key sees nothing of shop.
+    expect((await api(edge, '/api/v1/apps/shop/rules', KEYS.blogRead)).status).toBe(404);
+    expect((await api(edge, '/api/v1/apps/blog/rules', KEYS.blogRead)).body.rules.map((r: any) => r.source)).toEqual(['config']);
+  });
+
+  test('bad input: 400 or 422 naming the field, nothing stored changes', async () => {
+    const before = await rulesOf();
+    const notJson = await send('POST', '/api/v1/apps/shop/rules', KEYS.admin, '{"id":');
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error.code).toBe('invalid_json');
+    const bad = await send('POST', '/api/v1/apps/shop/rules', KEYS.admin, { ...RULE, id: 'other', threshold: 'high', metric: 'errorRate', severity: 'loud' });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.problems.map((p: any) => p.field).sort()).toEqual(['severity', 'threshold']);
+    expect((await send('POST', '/api/v1/apps/shop/rules', KEYS.admin, RULE)).status).toBe(409);
+    expect((await send('POST', '/api/v1/apps/shop/rules', KEYS.admin, { ...CONFIG_RULE })).status).toBe(409);
+    const custom = await send('POST', '/api/v1/apps/shop/rules', KEYS.admin, { ...RULE, id: 'custom', metric: 'custom', route: undefined });
+    expect(custom.status).toBe(422);
+    expect(custom.body.error.message).toContain('customEvaluator');
+    const badPatch = await send('PATCH', '/api/v1/apps/shop/rules/checkout-p95', KEYS.admin, { duration: -5 });
+    expect(badPatch.status).toBe(422);
+    expect(badPatch.body.error.problems[0].field).toBe('duration');
+    expect((await send('PATCH', '/api/v1/apps/shop/rules/checkout-p95', KEYS.admin, { id: 'renamed' })).body.error.problems[0].field).toBe('id');
+    expect((await send('PATCH', '/api/v1/apps/shop/rules/from-config', KEYS.admin, { threshold: 0.1 })).status).toBe(409);
+    expect((await send('PATCH', '/api/v1/apps/shop/rules/missing', KEYS.admin, { threshold: 1 })).status).toBe(404);
+    expect(await rulesOf()).toEqual(before);
+  });
+
+  test('changing and removing a rule', async () => {
+    expect((await send('PATCH', '/api/v1/apps/shop/rules/checkout-p95', KEYS.shopRead, { threshold: 900 })).status).toBe(403);
+    const patched = await send('PATCH', '/api/v1/apps/shop/rules/checkout-p95', KEYS.admin, { threshold: 900, for: 120_000 });
+    expect(patched.status).toBe(200);
+    expect(patched.body.rule).toMatchObject({ id: 'checkout-p95', threshold: 900, for: 120_000, route: '/checkout' });
+    expect((await rulesOf())[1].threshold).toBe(900);
+    expect((await send('DELETE', '/api/v1/apps/shop/rules/checkout-p95', KEYS.shopRead)).status).toBe(403);
+    expect((await send('DELETE', '/api/v1/apps/shop/rules/checkout-p95', KEYS.admin)).status).toBe(200);
+    expect((await send('DELETE', '/api/v1/apps/shop/rules/checkout-p95', KEYS.admin)).status).toBe(404);
+    expect((await send('DELETE', '/api/v1/apps/shop/rules/from-config', KEYS.admin)).status).toBe(409);
+    expect((await rulesOf()).map((r) => r.id)).toEqual(['from-config']);
+  });
+
+  test('a rule added through the API fires on the next tick; redirects are not followed', async () => {
+    const M0 = minuteAgo(20);
+    expect((await send('POST', '/api/v1/apps/shop/rules', KEYS.admin, { id: 'slow', name: 'Slow', metric: 'responseTime', condition: 'gt', threshold: 100, severity: 'warning' })).status).toBe(201);
+    await ingestMinute(edge, KEYS.shopIngest, 'shop', M0, 900);
+    await cron(edge, M0 + MINUTE);
+    expect(receiver.at('/moved')).toHaveLength(1);
+    expect(receiver.at('/followed')).toHaveLength(0);
+    const { body } = await api(edge, '/api/v1/apps/shop/alerts');
+    expect(body.active.map((a: any) => a.ruleId)).toEqual(['slow']);
+    expect(body.history[0].deliveries).toEqual([{ channel: 'slack', status: 'rejected', attempts: 1, lastError: 'HTTP 302 (redirects are not followed)' }]);
+    // The next minute has no data: the alert resolves, and that notification is a new delivery.
+    await cron(edge, M0 + 2 * MINUTE);
+    expect(receiver.at('/moved')).toHaveLength(2);
+    expect(receiver.at('/moved')[1]!.body).toContain('RESOLVED');
+  });
+
+  test('ALERT_RULES that do not validate are a configuration error naming the var and field', async () => {
+    const broken = await startEdge({ bindings: { ALERT_RULES: JSON.stringify([{ ...CONFIG_RULE, threshold: 2 }]) } });
+    try {
+      const { status, body } = await api(broken, '/api/v1/apps/shop/rules');
+      expect(status).toBe(500);
+      expect(body.error.code).toBe('config_error');
+      expect(body.error.message).toContain('ALERT_RULES.*[0]: threshold');
+    } finally {
+      await broken.dispose();
+    }
+  });
+});
+
+describe('a deployed Worker', () => {
+  test('sends only to https:// receivers: an http:// URL is refused without a request', async () => {
+    const M0 = minuteAgo(20);
+    const response = await fetch(new URL('/api/v1/apps/shop/rules', deployed.url), {
+      method: 'POST',
+      headers: { 'x-api-key': KEYS.admin },
+      body: JSON.stringify({ id: 'slow', name: 'Slow', metric: 'responseTime', condition: 'gt', threshold: 100, severity: 'warning' }),
+    });
+    expect(response.status).toBe(201);
+    await ingestMinute(deployed, KEYS.shopIngest, 'shop', M0, 900);
+    await cron(deployed, M0 + MINUTE);
+    expect(receiver.at('/plain-http')).toHaveLength(0);
+    const { body } = await api(deployed, '/api/v1/apps/shop/alerts');
+    expect(body.history[0].deliveries).toEqual([{ channel: 'slack', status: 'rejected', attempts: 1, lastError: 'URL refused: only https:// receivers' }]);
+  });
+});
