@@ -141,11 +141,11 @@ describe('alerting at the edge', () => {
     const id = body.active[0].id as string;
 
     const path = `/api/v1/apps/shop/alerts/${encodeURIComponent(id)}/resolve`;
-    const asReader = await fetch(new URL(path, flaky.url), { method: 'POST', headers: { 'x-api-key': KEYS.shopRead } });
+    const asReader = await fetch(new URL(path, flaky.url), { method: 'POST', keepalive: false, headers: { 'x-api-key': KEYS.shopRead } });
     expect(asReader.status).toBe(403);
-    const missing = await fetch(new URL('/api/v1/apps/shop/alerts/nope-1/resolve', flaky.url), { method: 'POST', headers: { 'x-api-key': KEYS.admin } });
+    const missing = await fetch(new URL('/api/v1/apps/shop/alerts/nope-1/resolve', flaky.url), { method: 'POST', keepalive: false, headers: { 'x-api-key': KEYS.admin } });
     expect(missing.status).toBe(404);
-    const resolved = await fetch(new URL(path, flaky.url), { method: 'POST', headers: { 'x-api-key': KEYS.admin } });
+    const resolved = await fetch(new URL(path, flaky.url), { method: 'POST', keepalive: false, headers: { 'x-api-key': KEYS.admin } });
     expect(resolved.status).toBe(200);
     expect((await resolved.json()).alert).toMatchObject({ id, state: 'resolved', resolvedBy: 'manual' });
     // Sent at once, and not again by the next ticks (the condition still holds: the rule stays quiet until it clears).

@@ -27,7 +27,8 @@ afterAll(async () => {
 async function send(method: string, path: string, key: string | null, body?: unknown): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (key !== null) headers['x-api-key'] = key;
-  const response = await fetch(new URL(path, edge.url), { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  // A fresh connection each time: Bun does not retry a POST on a kept-alive socket workerd has closed.
+  const response = await fetch(new URL(path, edge.url), { method, headers, keepalive: false, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: response.status, body: await response.json() };
 }
 
@@ -125,6 +126,7 @@ describe('a deployed Worker', () => {
     const response = await fetch(new URL('/api/v1/apps/shop/rules', deployed.url), {
       method: 'POST',
       headers: { 'x-api-key': KEYS.admin },
+      keepalive: false,
       body: JSON.stringify({ id: 'slow', name: 'Slow', metric: 'responseTime', condition: 'gt', threshold: 100, severity: 'warning' }),
     });
     expect(response.status).toBe(201);

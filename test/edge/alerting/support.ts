@@ -4,7 +4,6 @@ import { Log, LogLevel } from 'miniflare';
 import { RollupTable } from '../../../src/core/rollup.ts';
 import type { Batch } from '../../../src/core/wire-format.ts';
 import type { LocalEdge } from '../../../scripts/local-edge.ts';
-import { ingestOk } from '../support/edge.ts';
 
 export const MINUTE = 60_000;
 
@@ -18,20 +17,22 @@ export interface Received {
 export function startReceiver(answers: Record<string, number[]> = {}) {
   const received: Received[] = [];
   const queues = Object.fromEntries(Object.entries(answers).map(([path, list]) => [path, [...list]]));
+  let port = 0;
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
-    async fetch(request) {
+    async fetch(request): Promise<Response> {
       const path = new URL(request.url).pathname;
       received.push({ path, headers: request.headers, body: await request.text() });
       const status = queues[path]?.shift() ?? 200;
       // A redirect points at /followed on this server: a test sees whether anything went there.
-      const headers = status >= 300 && status < 400 ? { location: `http://127.0.0.1:${server.port}/followed` } : undefined;
+      const headers: Record<string, string> = status >= 300 && status < 400 ? { location: `http://127.0.0.1:${port}/followed` } : {};
       return new Response(status === 200 ? 'ok' : 'no', { status, headers });
     },
   });
+  port = server.port!;
   return {
-    url: (path: string) => `http://127.0.0.1:${server.port}${path}`,
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
     at: (path: string) => received.filter((r) => r.path === path),
     received,
     stop: () => server.stop(true),
@@ -58,7 +59,14 @@ export function batchOf(app: string, minute: number, duration: number, count = 2
 }
 
 export async function ingestMinute(edge: LocalEdge, key: string, app: string, minute: number, duration: number): Promise<void> {
-  await ingestOk(edge, batchOf(app, minute, duration), { key });
+  const response = await fetch(new URL('/v1/ingest', edge.url), {
+    method: 'POST',
+    // A fresh connection: Bun does not retry a POST on a kept-alive socket workerd has closed.
+    keepalive: false,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(batchOf(app, minute, duration)),
+  });
+  if (response.status !== 202) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
 }
 
 /** Fires the runtime's own scheduled event with this scheduled time; resolves once every tick (and its deliveries) finished. */

@@ -1,0 +1,223 @@
+// RequestTracer in-process: propagation, redaction, bodies, the span timeout, exporters, the
+// preload's context, and 1,000 concurrent requests whose children never cross.
+import { afterEach, describe, expect, test } from 'bun:test';
+import { createLog } from '../../src/plugin/log.ts';
+import { setProcessRecorder } from '../../src/plugin/process-recorder.ts';
+import { Recorder } from '../../src/plugin/recorder.ts';
+import { requestTracer, TIMED_OUT_TAG, type TraceSpan } from '../../src/middleware/index.ts';
+import { waitFor } from '../plugin/support/wait-for.ts';
+import { Router, startSink } from './spec-examples/mini-router.ts';
+
+const closers: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+  setProcessRecorder(undefined);
+});
+
+function traced(options: Parameters<typeof requestTracer>[0] = {}) {
+  const tracer = requestTracer({ sampleRate: 1, ...options });
+  closers.push(tracer.close);
+  const router = new Router().use(tracer);
+  router.get('/users/:id', (req) => Response.json({ traceId: req.traceId, spanId: req.spanId }));
+  router.post('/echo', async (req) => new Response(await req.text(), { headers: { 'content-type': 'application/json', 'set-cookie': 'session=abc' } }));
+  return { tracer, router };
+}
+
+function serverSpan(spans: TraceSpan[]): TraceSpan {
+  const found = spans.find((s) => s.kind === 'server');
+  if (!found) throw new Error('no server span');
+  return found;
+}
+
+describe('propagation', () => {
+  test('a W3C traceparent is continued, tracestate kept, and the response carries our span', async () => {
+    const { tracer, router } = traced({ sampleRate: 0 });
+    const res = await router.fetch(new Request('http://app.test/users/1', {
+      headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=abc', 'x-trace-id': 'ffffffffffffffffffffffffffffffff' },
+    }));
+    const body = (await res.json()) as { traceId: string; spanId: string };
+    expect(body.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(body.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(res.headers.get('traceparent')).toBe(`00-0af7651916cd43dd8448eb211c80319c-${body.spanId}-01`);
+    expect(res.headers.get('tracestate')).toBe('vendor=abc');
+    const span = serverSpan(tracer.getRecentSpans());
+    expect(span).toMatchObject({ traceId: body.traceId, spanId: body.spanId, parentSpanId: 'b7ad6b7169203331', status: 'ok', name: 'GET /users/1' });
+    expect(span.tags['http.status_code']).toBe(200);
+  });
+
+  test('an unsampled traceparent is passed on without recording spans', async () => {
+    const { tracer, router } = traced();
+    const res = await router.fetch(new Request('http://app.test/users/1', { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00' } }));
+    const body = (await res.json()) as { spanId: string };
+    expect(res.headers.get('traceparent')).toBe(`00-0af7651916cd43dd8448eb211c80319c-${body.spanId}-00`);
+    expect(tracer.getRecentSpans()).toEqual([]);
+    expect(tracer.createChildSpan(body.spanId, 'x')).toBeNull();
+  });
+
+  test('x-trace-id / x-span-id are the fallback, and configured header names are honoured', async () => {
+    const { tracer, router } = traced({ sampleRate: 0 });
+    const res = await router.fetch(new Request('http://app.test/users/2', { headers: { 'x-trace-id': 'ABCDEF0123456789ABCDEF0123456789', 'x-span-id': '00f067aa0ba902b7' } }));
+    const body = (await res.json()) as { traceId: string };
+    expect(body.traceId).toBe('abcdef0123456789abcdef0123456789');
+    expect(serverSpan(tracer.getRecentSpans()).parentSpanId).toBe('00f067aa0ba902b7');
+
+    const custom = traced({ sampleRate: 0, propagation: { enabled: true, headers: ['x-request-trace', 'x-request-span'] } });
+    const res2 = await custom.router.fetch(new Request('http://app.test/users/3', { headers: { 'x-request-trace': '463ac35c9f6413ad', 'x-trace-id': 'abcdef0123456789abcdef0123456789' } }));
+    expect(((await res2.json()) as { traceId: string }).traceId).toBe('0000000000000000463ac35c9f6413ad');
+
+    const off = traced({ sampleRate: 0, propagation: { enabled: false } });
+    const res3 = await off.router.fetch(new Request('http://app.test/users/4', { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } }));
+    expect(((await res3.json()) as { traceId?: string }).traceId).toBeUndefined();
+    expect(res3.headers.get('traceparent')).toBeNull();
+  });
+
+  test('with the preload in the process, its trace is adopted and children hang off its server span', async () => {
+    const preloadSpans: TraceSpan[] = [];
+    const preload = new Recorder({ sampleRate: 0, traceSampleRate: 1, log: createLog(false), spanSink: (s) => preloadSpans.push(s) });
+    setProcessRecorder(preload);
+    const tracer = requestTracer({ sampleRate: 1 });
+    closers.push(tracer.close);
+    const router = new Router().use(tracer);
+    let child: string | null = null;
+    router.get('/p', (req) => {
+      child = tracer.createChildSpan(req.spanId!, 'db');
+      tracer.finish(child!, 'ok');
+      return new Response('p');
+    });
+    const req = new Request('http://app.test/p');
+    const state = preload.begin(req)!;
+    preload.respond(state, await router.fetch(req));
+    const spans = [...tracer.getRecentSpans()];
+    expect(spans.length).toBe(1); // the child only: the preload records the server span
+    expect(spans[0]).toMatchObject({ traceId: state.traceId, parentSpanId: state.spanId, name: 'db' });
+    // No exporters of its own: the child went to the preload's exporters, next to the server span.
+    expect(preloadSpans.map((s) => s.kind).sort()).toEqual(['internal', 'server']);
+  });
+});
+
+describe('what spans say', () => {
+  test('sensitive headers are always redacted; others kept when includeHeaders', async () => {
+    const { tracer, router } = traced({ includeHeaders: true });
+    await router.fetch(new Request('http://app.test/echo', {
+      method: 'POST', body: '{}',
+      headers: { authorization: 'Bearer secret-token', cookie: 'sid=secret', 'x-api-key': 'secret-key', 'proxy-authorization': 'Basic c2VjcmV0', accept: 'application/json', 'content-type': 'application/json' },
+    }));
+    const tags = serverSpan(tracer.getRecentSpans()).tags;
+    for (const name of ['authorization', 'cookie', 'x-api-key', 'proxy-authorization']) expect(tags[`http.request.header.${name}`]).toBe('[REDACTED]');
+    expect(tags['http.response.header.set-cookie']).toBe('[REDACTED]');
+    expect(tags['http.request.header.accept']).toBe('application/json');
+    expect(JSON.stringify(tracer.getRecentSpans())).not.toContain('secret');
+  });
+
+  test('query parameters as tags; text bodies up to the cap; binary bodies never; the handler still gets the whole body', async () => {
+    const { tracer, router } = traced({ includeRequestBody: true, includeResponseBody: true, maxBodyBytes: 16 });
+    const payload = JSON.stringify({ name: 'a'.repeat(100) });
+    const res = await router.fetch(new Request('http://app.test/echo?page=2&sort=name', { method: 'POST', body: payload, headers: { 'content-type': 'application/json' } }));
+    expect(await res.text()).toBe(payload);
+    await tracer.flush();
+    const tags = serverSpan(tracer.getRecentSpans()).tags;
+    expect(tags['http.query.page']).toBe('2');
+    expect(tags['http.query.sort']).toBe('name');
+    expect(tags['http.request.body']).toBe(payload.slice(0, 16));
+    expect(tags['http.response.body']).toBe(payload.slice(0, 16));
+
+    const binary = traced({ includeRequestBody: true, includeQueryParams: false });
+    await binary.router.fetch(new Request('http://app.test/echo?page=2', { method: 'POST', body: new Uint8Array([1, 2, 3]), headers: { 'content-type': 'application/octet-stream' } }));
+    await binary.tracer.flush();
+    const binaryTags = serverSpan(binary.tracer.getRecentSpans()).tags;
+    expect(binaryTags['http.request.body']).toBeUndefined();
+    expect(binaryTags['http.query.page']).toBeUndefined();
+  });
+
+  test('a span never finished is closed by the timeout and marked so', async () => {
+    const tracer = requestTracer({ sampleRate: 1, spanTimeout: 60 });
+    closers.push(tracer.close);
+    const router = new Router().use(tracer);
+    let child: string | null = null;
+    let spanId = '';
+    router.get('/forgets', (req) => {
+      spanId = req.spanId!;
+      child = tracer.createChildSpan(spanId, 'forgotten');
+      tracer.addTag(child!, 'attempt', 1);
+      return new Response('ok');
+    });
+    await router.fetch(new Request('http://app.test/forgets'));
+    expect(child).not.toBeNull();
+    expect(tracer.getActiveSpans().map((s) => s.spanId)).toEqual([child!]);
+    const closed = await waitFor(() => tracer.getRecentSpans().find((s) => s.spanId === child), 3000);
+    expect(closed).toMatchObject({ status: 'error', parentSpanId: spanId, name: 'forgotten' });
+    expect(closed!.tags[TIMED_OUT_TAG]).toBe(true);
+    expect(closed!.tags.attempt).toBe(1);
+    expect(closed!.duration).toBeGreaterThanOrEqual(60);
+    expect(tracer.getActiveSpans()).toEqual([]);
+  });
+
+  test('a throwing handler gives an error span and the error reaches the caller', async () => {
+    const tracer = requestTracer({ sampleRate: 1 });
+    closers.push(tracer.close);
+    const router = new Router().use(tracer);
+    router.get('/boom', () => {
+      throw new RangeError('out of range');
+    });
+    expect(router.fetch(new Request('http://app.test/boom'))).rejects.toThrow('out of range');
+    const span = await waitFor(() => tracer.getRecentSpans()[0], 1000);
+    expect(span).toMatchObject({ status: 'error', error: 'RangeError: out of range' });
+    expect(span!.tags['http.status_code']).toBe(500);
+  });
+
+  test('sampleRate 0 without incoming context: no ids, createChildSpan gives null', async () => {
+    const { tracer, router } = traced({ sampleRate: 0 });
+    const body = (await (await router.fetch(new Request('http://app.test/users/1'))).json()) as { spanId?: string };
+    expect(body.spanId).toBeUndefined();
+    expect(tracer.createChildSpan(body.spanId!, 'db')).toBeNull();
+    expect(() => requestTracer({ sampleRate: -1 })).toThrow(/sampleRate/);
+    expect(() => requestTracer({ exporters: [{ type: 'zipkin' }] as never, sampleRate: 1 })).toThrow(/ZIPKIN_ENDPOINT|endpoint/);
+  });
+});
+
+describe('children and exporters', () => {
+  test('1,000 concurrent requests: every child carries its own request trace id and parent', async () => {
+    const exported: TraceSpan[] = [];
+    const tracer = requestTracer({ sampleRate: 1, maxRecentSpans: 10_000, exporters: [{ type: 'custom', maxQueueSize: 10_000, customExporter: (spans) => void exported.push(...spans) }] });
+    closers.push(tracer.close);
+    const router = new Router().use(tracer);
+    router.get('/work/:n', async (req) => {
+      const db = tracer.createChildSpan(req.spanId!, 'db');
+      tracer.addTag(db!, 'request.n', req.params.n);
+      await Bun.sleep(Number(req.params.n) % 7);
+      const query = tracer.createChildSpan(db!, 'query');
+      tracer.addTag(query!, 'request.n', req.params.n);
+      await Bun.sleep(Number(req.params.n) % 3);
+      tracer.finish(query!, 'ok');
+      tracer.finish(db!, 'ok');
+      return Response.json({ traceId: req.traceId, spanId: req.spanId, db, query });
+    });
+    const n = 1000;
+    const bodies = await Promise.all(Array.from({ length: n }, async (_, i) => {
+      const res = await router.fetch(new Request(`http://app.test/work/${i}`));
+      return { i, ...((await res.json()) as { traceId: string; spanId: string; db: string; query: string }) };
+    }));
+    await tracer.flush();
+    expect(new Set(bodies.map((b) => b.traceId)).size).toBe(n);
+    const byId = new Map(exported.map((s) => [s.spanId, s]));
+    expect(exported.length).toBe(3 * n);
+    for (const b of bodies) {
+      const db = byId.get(b.db)!;
+      const query = byId.get(b.query)!;
+      expect(db).toMatchObject({ traceId: b.traceId, parentSpanId: b.spanId, tags: { 'request.n': String(b.i) } });
+      expect(query).toMatchObject({ traceId: b.traceId, parentSpanId: b.db, tags: { 'request.n': String(b.i) } });
+      expect(byId.get(b.spanId)).toMatchObject({ traceId: b.traceId, kind: 'server', name: `GET /work/${b.i}` });
+    }
+  }, 30_000);
+
+  test('jaeger exporter posts to /api/traces of a real local server; flush() waits for it', async () => {
+    const sink = startSink();
+    closers.push(sink.stop);
+    const { tracer, router } = traced({ exporters: [{ type: 'jaeger', endpoint: sink.url, headers: { Authorization: 'Bearer your-token' } }] });
+    await router.fetch(new Request('http://app.test/users/1'));
+    await tracer.flush();
+    expect(sink.requests.length).toBe(1);
+    expect(sink.requests[0]!.path).toBe('/api/traces');
+    expect(sink.requests[0]!.headers.get('authorization')).toBe('Bearer your-token');
+  });
+});
