@@ -82,8 +82,15 @@ function service(name: string, file: string, port: number, extra: Record<string,
   return child;
 }
 
-const CATALOG = 3101;
-const STOREFRONT = 3100;
+/** A free port on loopback (asked of the OS), so the demo never collides with what runs already. */
+function freePort(): number {
+  const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
+  const port = probe.port!;
+  probe.stop(true);
+  return port;
+}
+const CATALOG = freePort();
+const STOREFRONT = freePort();
 service('catalog', 'examples/demo/catalog.ts', CATALOG, { BUN_APM_INGEST_KEY: keys.catalog! });
 service('storefront', 'examples/demo/storefront.ts', STOREFRONT, { BUN_APM_INGEST_KEY: keys.storefront!, CATALOG_URL: `http://127.0.0.1:${CATALOG}` }, ['--conditions=browser']);
 
