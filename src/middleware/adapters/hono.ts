@@ -1,7 +1,14 @@
 // The Hono adapter: any `(req, next)` middleware as Hono middleware. Handlers read the tracer's ids
 // from `c.get('traceId')` / `c.get('spanId')` (also on `c.req.raw`).
 import type { MiddlewareHandler } from 'hono';
+import { stateOf } from '../../plugin/request-state.ts';
 import type { EnhancedRequest, Middleware } from '../types.ts';
+
+/** Hono's template of the handler that answered (`/users/:id`), so cells are keyed by route, not path. */
+function noteRoute(req: Request, routePath: string | undefined): void {
+  const state = stateOf(req);
+  if (state !== undefined && state.routerRoute === undefined && routePath && !routePath.endsWith('*')) state.routerRoute = routePath;
+}
 
 /**
  * @example
@@ -16,6 +23,11 @@ export function honoMiddleware(middleware: Middleware): MiddlewareHandler<{ Vari
       if (req.traceId !== undefined) c.set('traceId', req.traceId);
       if (req.spanId !== undefined) c.set('spanId', req.spanId);
       await next();
+      try {
+        noteRoute(req, c.req.routePath);
+      } catch {
+        // no route information: the path is normalised instead
+      }
       return c.res;
     });
     if (response !== c.res) c.res = response;

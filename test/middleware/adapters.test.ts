@@ -1,0 +1,71 @@
+// The adapters: Hono's app.use() and a plain Bun.serve fetch handler, driven for real.
+import { afterEach, expect, test } from 'bun:test';
+import { Hono } from 'hono';
+import { honoMiddleware, instrument, performanceMonitor, requestTracer } from '../../src/middleware/index.ts';
+
+const closers: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+test('Hono: app.use(honoMiddleware(monitor), honoMiddleware(tracer)) counts by route template and traces', async () => {
+  const monitor = performanceMonitor({ profiling: { enabled: false } });
+  const tracer = requestTracer({ sampleRate: 1 });
+  closers.push(monitor.close, tracer.close);
+  const app = new Hono<{ Variables: { traceId?: string; spanId?: string } }>();
+  app.use(honoMiddleware(monitor), honoMiddleware(tracer));
+  app.get('/users/:id', (c) => {
+    const child = tracer.createChildSpan(c.get('spanId')!, 'db');
+    tracer.finish(child!, 'ok');
+    return c.json({ id: c.req.param('id'), traceId: c.get('traceId') });
+  });
+  app.get('/boom', () => {
+    throw new RangeError('boom');
+  });
+  app.onError((error, c) => c.json({ error: error.message }, 500));
+  const users = 7;
+  for (let i = 0; i < users; i++) {
+    const res = await app.request(`/users/u-${i}`);
+    const body = (await res.json()) as { traceId: string };
+    expect(res.headers.get('traceparent')).toStartWith(`00-${body.traceId}-`);
+  }
+  expect((await app.request('/boom')).status).toBe(500);
+  expect((await app.request('/nothing')).status).toBe(404);
+  const agg = monitor.getAggregatedMetrics(60_000);
+  expect(agg.count).toBe(users + 2);
+  expect(agg.paths['/users/:id']).toBe(users);
+  expect(agg.paths['/boom']).toBe(1);
+  expect(agg.statusCodes).toEqual({ '200': users, '404': 1, '500': 1 });
+  expect(agg.errors).toBe(1);
+  const spans = tracer.getRecentSpans();
+  expect(spans.filter((s) => s.name === 'db').length).toBe(users);
+  expect(spans.filter((s) => s.kind === 'server').length).toBe(users + 2);
+});
+
+test('Bun.serve: instrument(handler, monitor, tracer) on a real server', async () => {
+  const monitor = performanceMonitor({ profiling: { enabled: false } });
+  const tracer = requestTracer({ sampleRate: 1 });
+  closers.push(monitor.close, tracer.close);
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: instrument((req) => {
+      if (new URL(req.url).pathname === '/fail') return new Response('no', { status: 502 });
+      return new Response(`trace ${req.traceId}`);
+    }, monitor, tracer),
+  });
+  closers.push(() => server.stop(true));
+  const base = `http://127.0.0.1:${server.port}`;
+  const ok = 12;
+  for (let i = 0; i < ok; i++) {
+    const res = await fetch(`${base}/items/${i}`);
+    const text = await res.text();
+    expect(res.headers.get('traceparent')).toStartWith(`00-${text.slice(6)}-`);
+  }
+  expect((await fetch(`${base}/fail`)).status).toBe(502);
+  const agg = monitor.getAggregatedMetrics(60_000);
+  expect(agg.count).toBe(ok + 1);
+  expect(agg.paths['/items/:id']).toBe(ok);
+  expect(agg.errors).toBe(1);
+  expect(agg.userAgents.families.bun).toBe(ok + 1);
+});
