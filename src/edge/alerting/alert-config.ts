@@ -16,7 +16,7 @@ export interface EdgeChannel {
 }
 
 export interface AlertConfig {
-  /** ALERT_RULES entries for every app (`*`) and per app. */
+  /** ALERT_RULES entries for every app (`*`) and the app's own, which win on a shared id. */
   rulesFor(app: string): AlertRule[];
   channels: EdgeChannel[];
   dashboardUrl?: string;
@@ -43,7 +43,12 @@ export function readAlertConfig(env: Env): AlertConfig {
   }
   const dashboardUrl = env.DASHBOARD_URL?.trim() || undefined;
   const config: AlertConfig = {
-    rulesFor: (app) => [...(rules.get('*') ?? []), ...(rules.get(app) ?? [])],
+    rulesFor: (app) => {
+      // An app's own rule replaces a rule of every app (`*`) with the same id.
+      const own = rules.get(app) ?? [];
+      const ids = new Set(own.map((rule) => rule.id));
+      return [...(rules.get('*') ?? []).filter((rule) => !ids.has(rule.id)), ...own];
+    },
     channels,
     ...(dashboardUrl !== undefined && { dashboardUrl }),
     dev: env.BUN_APM_DEV === 'true',

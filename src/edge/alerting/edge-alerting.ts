@@ -146,7 +146,14 @@ export class EdgeAlerting {
 
   /** The cron's tick: evaluate once per scheduled time, then deliver what is due. */
   async tick(scheduledTime: number): Promise<TickReport> {
-    const notifications = this.evaluate(scheduledTime);
+    let notifications: number | null;
+    try {
+      notifications = this.evaluate(scheduledTime);
+    } catch (error) {
+      // Nothing of this evaluation was stored (one transaction); what earlier ticks queued still goes out.
+      await this.deliverDue(scheduledTime);
+      throw error;
+    }
     const { delivered, failed } = await this.deliverDue(scheduledTime);
     return { evaluated: notifications !== null, notifications: notifications ?? 0, delivered, failed };
   }
