@@ -50,8 +50,8 @@ export class RollupTable {
     return this.cells.size;
   }
 
-  /** Counts one request. `thrown` marks a handler that threw (already given status 500). */
-  record(time: number, method: string, route: string, status: number, durationMs: number, bytes: number, thrown = false): void {
+  /** Counts one request (or `times` alike). `thrown` marks a handler that threw (already given status 500). */
+  record(time: number, method: string, route: string, status: number, durationMs: number, bytes: number, thrown = false, times = 1): void {
     const minute = minuteOf(time);
     const statusClass = statusClassOf(status);
     const key = cellKey(minute, method, route, statusClass);
@@ -60,13 +60,13 @@ export class RollupTable {
       cell = emptyCell(minute, method, route, statusClass);
       this.cells.set(key, cell);
     }
-    cell.count++;
-    if (thrown || status >= 500) cell.errors++;
-    cell.durationSum += durationMs;
+    cell.count += times;
+    if (thrown || status >= 500) cell.errors += times;
+    cell.durationSum += durationMs * times;
     if (durationMs < cell.durationMin) cell.durationMin = durationMs;
     if (durationMs > cell.durationMax) cell.durationMax = durationMs;
-    cell.bytes += bytes;
-    cell.sketch.add(durationMs);
+    cell.bytes += bytes * times;
+    cell.sketch.add(durationMs, times);
   }
 
   /** Merges a wire cell in (the edge and tests use this; sketches merge, never overwrite). */

@@ -20,3 +20,7 @@ export type {
   AggregatedMetrics, EnhancedRequest, LiveCell, Middleware, MetricsStorageType, NextFunction, PerformanceMetrics,
   PerformanceOptions, StorageOptions, SystemProfile, TraceSpan,
 } from './types.ts';
+export {
+  PerformanceDashboard, performanceDashboard,
+  type DashboardOptions, type MetricsHistoryData, type PerformanceDashboardMiddleware,
+} from './performance-dashboard.ts';

@@ -1,0 +1,145 @@
+// PerformanceDashboard of the spec: the shared dashboard (views, handler) served in-process over
+// the monitor's cells, the tracer's spans and the alerts, as a `(req, next)` middleware.
+import type { AlertView } from '../core/dashboard/data.ts';
+import { createDashboardHandler, type DashboardHandler } from '../core/dashboard/handler.ts';
+import { ALL_FEATURES, type DashboardFeatures } from '../core/dashboard/view-context.ts';
+import { RollupTable } from '../core/rollup.ts';
+import type { SystemProfile } from '../core/wire-format.ts';
+import { dashboardViews } from '../views/index.ts';
+import { alertViews, inProcessSource } from './dashboard/in-process-source.ts';
+import { serveAsset } from './dashboard/serve-asset.ts';
+import type { PerformanceAlerting } from './performance-alerting.ts';
+import type { PerformanceMonitor } from './performance-monitor.ts';
+import type { RequestTracer } from './request-tracer.ts';
+import type { EnhancedRequest, NextFunction } from './types.ts';
+
+export interface DashboardOptions {
+  enabled?: boolean;
+  /** Mount path (default `/performance`). */
+  path?: string;
+  title?: string;
+  /** How often panels refresh, ms (default 5000). */
+  refreshInterval?: number;
+  authentication?: { enabled?: boolean; username?: string; password?: string; apiKey?: string; sessionSecret?: string };
+  features?: Partial<DashboardFeatures>;
+  /** Where the data comes from; each is optional. */
+  monitor?: PerformanceMonitor;
+  tracer?: RequestTracer;
+  alerting?: PerformanceAlerting;
+  /** The app's name on the page (default `app`). */
+  app?: string;
+  /** Who is asking, for the sign-in failure limit (default: first X-Forwarded-For hop, else `direct`). */
+  clientId?: (req: Request) => string;
+  now?: () => number;
+}
+
+/** A point of the spec's `updateMetricsHistory`: what one interval saw. */
+export interface MetricsHistoryData {
+  responseTime: number;
+  memoryUsage: number;
+  requestCount: number;
+  errorCount: number;
+  timestamp?: number;
+}
+
+const MAX_MANUAL_ALERTS = 500;
+const MAX_MANUAL_PROFILES = 10_000;
+
+/**
+ * @example
+ * const dashboard = new PerformanceDashboard({ path: '/performance', monitor, authentication: { enabled: true, apiKey } });
+ * router.use((req, next) => dashboard.handle(req, next));
+ */
+export class PerformanceDashboard {
+  readonly #options: DashboardOptions;
+  readonly #handler: DashboardHandler | undefined;
+  readonly #manualAlerts: AlertView[] = [];
+  readonly #manualCells = new RollupTable();
+  readonly #manualProfiles: SystemProfile[] = [];
+  readonly #now: () => number;
+  #alertCounter = 0;
+
+  constructor(options: DashboardOptions = {}) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    if (options.enabled === false) return;
+    const auth = options.authentication ?? {};
+    this.#handler = createDashboardHandler({
+      path: options.path ?? '/performance',
+      title: options.title ?? 'Performance',
+      refreshInterval: options.refreshInterval ?? 5000,
+      features: { ...ALL_FEATURES, ...options.features },
+      authentication: { ...auth, enabled: auth.enabled ?? (Boolean(auth.apiKey) || Boolean(auth.username && auth.password)) },
+      source: inProcessSource({
+        app: options.app ?? 'app',
+        cells: () => [...(options.monitor?.getRollupCells() ?? []), ...this.#manualCells.cellsNow()],
+        profiles: () => [...(options.monitor?.getProfiles() ?? []), ...this.#manualProfiles].sort((a, b) => a.timestamp - b.timestamp),
+        spans: () => options.tracer?.getRecentSpans() ?? [],
+        alerts: () => [
+          ...this.#manualAlerts,
+          ...(options.alerting ? alertViews(options.alerting.getActiveAlerts(), options.alerting.getAllNotifications()) : []),
+          ...(options.monitor ? alertViews(options.monitor.getActiveAlerts(), []) : []),
+        ],
+        resolveAlert: (id) => this.resolveAlert(id),
+        now: this.#now,
+      }),
+      views: dashboardViews,
+      assetsPath: `${(options.path ?? '/performance').replace(/\/+$/, '')}/assets`,
+      serveAsset,
+      now: this.#now,
+    });
+  }
+
+  /** Answers the dashboard's paths and passes every other request on. */
+  async handle(req: EnhancedRequest, next: NextFunction): Promise<Response> {
+    if (!this.#handler) return next();
+    const client = this.#options.clientId?.(req) ?? req.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? 'direct';
+    return (await this.#handler(req, client)) ?? next();
+  }
+
+  /** Shows an alert of your own on the alerts panel; returns its id for resolveAlert. */
+  addAlert(type: 'warning' | 'critical', message: string): string {
+    const id = `manual-${++this.#alertCounter}`;
+    this.#manualAlerts.unshift({ id, name: message, severity: type, state: 'firing', startedAt: this.#now() });
+    this.#manualAlerts.length = Math.min(this.#manualAlerts.length, MAX_MANUAL_ALERTS);
+    return id;
+  }
+
+  /** Resolves an alert added here or one of the alerting rules'; false when none is open with this id. */
+  resolveAlert(id: string): boolean {
+    const manual = this.#manualAlerts.find((a) => a.id === id && a.state !== 'resolved');
+    if (manual) {
+      manual.state = 'resolved';
+      manual.resolvedAt = this.#now();
+      return true;
+    }
+    return this.#options.alerting?.resolveAlert(id) ?? false;
+  }
+
+  /** Adds one interval's numbers to the charts (the monitor does this by itself when given). */
+  updateMetricsHistory(data: MetricsHistoryData): void {
+    const time = data.timestamp ?? this.#now();
+    const requests = Math.max(0, Math.floor(data.requestCount));
+    const errors = Math.max(0, Math.min(Math.floor(data.errorCount), requests));
+    if (errors > 0) this.#manualCells.record(time, 'ALL', 'all requests', 500, data.responseTime, 0, false, errors);
+    if (requests > errors) this.#manualCells.record(time, 'ALL', 'all requests', 200, data.responseTime, 0, false, requests - errors);
+    if (data.memoryUsage > 0) {
+      this.#manualProfiles.push({ timestamp: time, rss: data.memoryUsage, heapUsed: 0, heapTotal: 0, cpuPercent: 0, eventLoopLagMs: 0, inFlight: 0 });
+      if (this.#manualProfiles.length > MAX_MANUAL_PROFILES) this.#manualProfiles.shift();
+    }
+  }
+}
+
+export type PerformanceDashboardMiddleware = ((req: EnhancedRequest, next: NextFunction) => Promise<Response>) & PerformanceDashboard;
+
+/** The spec's factory: a middleware function that is also the dashboard's API. */
+export function performanceDashboard(options: DashboardOptions = {}): PerformanceDashboardMiddleware {
+  const dashboard = new PerformanceDashboard(options);
+  const middleware = function performanceDashboard(req: EnhancedRequest, next: NextFunction): Promise<Response> {
+    return dashboard.handle(req, next);
+  };
+  for (const name of ['handle', 'addAlert', 'resolveAlert', 'updateMetricsHistory'] as const) {
+    Object.defineProperty(middleware, name, { value: (dashboard[name] as (...a: unknown[]) => unknown).bind(dashboard) });
+  }
+  return middleware as PerformanceDashboardMiddleware;
+}
