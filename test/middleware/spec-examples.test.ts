@@ -53,11 +53,11 @@ const users = new Map([['1', { id: '1', name: 'Ada' }], ['2', { id: '2', name: '
 const db = {
   users: {
     findMany: async () => [...users.values()],
-    findUnique: async ({ where }: { where: { id: string } }) => users.get(where.id) ?? null,
+    findUnique: async ({ where }: { where: { id: string | undefined } }) => users.get(where.id ?? '') ?? null,
   },
 };
-async function getUserById(id: string) {
-  const user = users.get(id);
+async function getUserById(id: string | undefined) {
+  const user = users.get(id ?? '');
   if (!user) throw new Error(`no user ${id}`);
   return user;
 }
@@ -334,7 +334,8 @@ describe('Usage Examples', () => {
       expect(await responses[0]!.json()).toEqual([...users.values()]);
       expect(monitor.getAggregatedMetrics(60_000).count).toBe(env === 'production' ? 3 : 0);
     }
-    process.env.NODE_ENV = saved.NODE_ENV;
+    if (saved.NODE_ENV === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = saved.NODE_ENV;
   });
 
   test('Advanced Tracing', async () => {
