@@ -22,10 +22,10 @@ export interface DashboardOptions {
   refreshInterval?: number;
   authentication?: { enabled?: boolean; username?: string; password?: string; apiKey?: string; sessionSecret?: string };
   features?: Partial<DashboardFeatures>;
-  /** Where the data comes from; each is optional. */
-  monitor?: PerformanceMonitor;
-  tracer?: RequestTracer;
-  alerting?: PerformanceAlerting;
+  /** Where the data comes from; each is optional (instances or the factories' middlewares). */
+  monitor?: Pick<PerformanceMonitor, 'getRollupCells' | 'getProfiles' | 'getActiveAlerts'>;
+  tracer?: Pick<RequestTracer, 'getRecentSpans'>;
+  alerting?: Pick<PerformanceAlerting, 'getActiveAlerts' | 'getAllNotifications' | 'resolveAlert'>;
   /** The app's name on the page (default `app`). */
   app?: string;
   /** Who is asking, for the sign-in failure limit (default: first X-Forwarded-For hop, else `direct`). */
