@@ -6,7 +6,8 @@ import { ALL_FEATURES, type DashboardFeatures } from '../core/dashboard/view-con
 import { RollupTable } from '../core/rollup.ts';
 import type { SystemProfile } from '../core/wire-format.ts';
 import { dashboardViews } from '../views/index.ts';
-import { alertViews, inProcessSource } from './dashboard/in-process-source.ts';
+import { alertViews } from '../core/dashboard/alert-views.ts';
+import { inProcessSource } from './dashboard/in-process-source.ts';
 import { serveAsset } from './dashboard/serve-asset.ts';
 import type { PerformanceAlerting } from './performance-alerting.ts';
 import type { PerformanceMonitor } from './performance-monitor.ts';

@@ -13,7 +13,8 @@ import { generateTraffic } from './support/traffic.ts';
 
 setDefaultTimeout(60_000);
 
-const DASHBOARD = { DASHBOARD_USERNAME: 'ops', DASHBOARD_PASSWORD: 'pa55-word', DASHBOARD_API_KEY: 'dash-key-0123456789', SESSION_SECRET: 'session-secret-0123456789', DASHBOARD_REFRESH_MS: '1000' };
+const RULES = [{ id: 'traffic', name: 'Traffic <b>seen</b>', metric: 'requestRate', condition: 'gt', threshold: 0, duration: 600_000, severity: 'warning' }];
+const DASHBOARD = { ALERT_RULES: JSON.stringify(RULES), DASHBOARD_USERNAME: 'ops', DASHBOARD_PASSWORD: 'pa55-word', DASHBOARD_API_KEY: 'dash-key-0123456789', SESSION_SECRET: 'session-secret-0123456789', DASHBOARD_REFRESH_MS: '1000' };
 let edge: LocalEdge;
 let browser: Browser;
 const hostileTrace = newTraceId();
@@ -33,6 +34,7 @@ beforeAll(async () => {
     ],
   });
   await ingestOk(edge, hostile);
+  await (await edge.mf.getWorker()).scheduled({ cron: '* * * * *', scheduledTime: new Date(now) });
   browser = await launchBrowser();
 });
 
@@ -81,6 +83,26 @@ describe('edge dashboard', () => {
     await expect(page.locator('#traces a', { hasText: HOSTILE.path }).first().isVisible()).resolves.toBe(true);
     await screenshot(page, 'edge-dashboard-main.png');
     expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+
+  test('a firing alert from the cron is on the page, its name escaped, and resolving it needs the CSRF token', async () => {
+    const context = await browser.newContext({ httpCredentials: { username: 'ops', password: DASHBOARD.DASHBOARD_PASSWORD } });
+    const page = await context.newPage();
+    const trouble = watchForTrouble(page);
+    expect((await page.goto(new URL('/performance/login/basic', edge.url).href))!.status()).toBe(200);
+    await page.goto(new URL('/performance?app=shop', edge.url).href);
+    const alert = page.locator('li.alert.firing').first();
+    await expect(alert.locator('.name').textContent()).resolves.toBe('Traffic <b>seen</b>');
+    const id = (await alert.getAttribute('data-alert-id'))!;
+    // Without the token the edge refuses and the alert stays firing.
+    const forged = await page.evaluate(async (alertId) => (await fetch('/performance/alerts/resolve?app=shop', { method: 'POST', body: new URLSearchParams({ id: alertId }) })).status, id);
+    expect(forged).toBe(403);
+    await alert.locator('button[type="submit"]').click();
+    await page.waitForFunction((alertId) => document.querySelector(`li.alert[data-alert-id="${alertId}"]`)?.classList.contains('resolved'), id, { timeout: 10_000 });
+    const alerts = (await api(edge, '/api/v1/apps/shop/alerts', KEYS.shopRead)).body;
+    expect(JSON.stringify(alerts.active ?? alerts)).not.toContain(id);
+    expect(trouble.problems.filter((p) => !p.includes('403'))).toEqual([]);
     await context.close();
   });
 

@@ -1,6 +1,7 @@
 // The dashboard at the edge: the shared handler over the AppStores, configured by the Worker's
 // DASHBOARD_* secrets. Built once per isolate and set of secrets, so failure counts persist.
 import { createDashboardHandler, type DashboardHandler } from '../../core/dashboard/handler.ts';
+import { ALL_FEATURES } from '../../core/dashboard/view-context.ts';
 import { json } from '../../core/dashboard/security-headers.ts';
 import { dashboardViews } from '../../views/index.ts';
 import type { Env } from '../env.ts';
@@ -15,7 +16,7 @@ function dashboardFor(env: Env): DashboardHandler {
     path: env.DASHBOARD_PATH || '/performance',
     title: 'bun-apm',
     refreshInterval: Number(env.DASHBOARD_REFRESH_MS) || 5000,
-    features: { realTimeMetrics: true, historicalCharts: true, alertsPanel: false, tracingView: true, systemMetrics: true },
+    features: ALL_FEATURES,
     authentication: {
       enabled: true,
       username: env.DASHBOARD_USERNAME,

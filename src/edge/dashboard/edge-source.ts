@@ -1,9 +1,8 @@
 // The dashboard's data at the edge: each app's AppStore, through the same RPC methods as the API.
-import { chartData } from '../../core/dashboard/chart-data.ts';
-import { systemChartData } from '../../core/dashboard/chart-data.ts';
+import { alertViews } from '../../core/dashboard/alert-views.ts';
+import { chartData, CHART_COLUMNS, systemChartData } from '../../core/dashboard/chart-data.ts';
 import type { Span, TraceRow } from '../../core/dashboard/data.ts';
 import type { DashboardSource, TimeWindow } from '../../core/dashboard/source.ts';
-import { CHART_COLUMNS } from '../../core/dashboard/chart-data.ts';
 import { planWindow, type QueryWindow } from '../../core/query/window.ts';
 import { appStore } from '../app-stub.ts';
 import { keyRing } from '../auth/key-ring.ts';
@@ -28,9 +27,11 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
       return systemChartData(metric, page.items, planned.from, planned.to, planned.step);
     },
     instances: async (app, window) => (await store(app).instances()).filter((i) => i.lastSeen >= window.from).map((i) => i.instance),
-    // The edge's alert store is wired separately (alerting); until then the panel is switched off.
-    alerts: async () => [],
-    resolveAlert: async () => false,
+    alerts: async (app) => {
+      const { active, history } = await store(app).alerts(100);
+      return alertViews(active, history);
+    },
+    resolveAlert: async (app, id, time) => (await store(app).resolveAlert(id, time)) !== null,
     traces: async (app, window, filter) => {
       const page = await store(app).traces({
         from: window.from, to: window.to, route: filter.route, minDuration: filter.minDuration, errorsOnly: filter.errorsOnly,

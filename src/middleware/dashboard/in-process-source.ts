@@ -4,7 +4,6 @@ import { hostname } from 'node:os';
 import { chartData, CHART_COLUMNS, systemChartData, type InstanceProfile } from '../../core/dashboard/chart-data.ts';
 import type { AlertView, Span, TraceRow } from '../../core/dashboard/data.ts';
 import type { DashboardSource, TimeWindow } from '../../core/dashboard/source.ts';
-import type { AlertNotification } from '../../core/alerts/notification.ts';
 import { routeTable, summarise, timeseries } from '../../core/query/index.ts';
 import { planWindow } from '../../core/query/window.ts';
 import type { LiveCell } from '../../core/rollup.ts';
@@ -22,19 +21,6 @@ export interface InProcessParts {
 
 /** This process, as an instance name in the system charts. */
 export const INSTANCE = `${hostname()}:${process.pid}`;
-
-/** A rule's notifications as dashboard alerts: the latest state of each alert id. */
-export function alertViews(active: AlertNotification[], history: AlertNotification[]): AlertView[] {
-  const byId = new Map<string, AlertView>();
-  for (const n of [...history, ...active]) {
-    byId.set(n.id, {
-      id: n.id, ruleId: n.ruleId, name: n.ruleName, severity: n.severity,
-      state: n.state === 'resolved' ? 'resolved' : 'firing',
-      value: n.value, threshold: n.threshold, startedAt: n.startsAt, resolvedAt: n.endsAt ?? null,
-    });
-  }
-  return [...byId.values()];
-}
 
 function traceRows(spans: Span[], window: TimeWindow): Map<string, { row: TraceRow; spans: Span[] }> {
   const traces = new Map<string, { row: TraceRow; spans: Span[] }>();
