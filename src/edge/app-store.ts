@@ -86,7 +86,10 @@ export class AppStore extends DurableObject<Env> {
       this.loadGuards();
       throw error;
     }
-    if (outcome.status === 'accepted') await this.armAlarm();
+    if (outcome.status === 'accepted') {
+      this.alerting.cellsChanged(new Set(batch.rollups.map((cell) => cell.minute)));
+      await this.armAlarm();
+    }
     return outcome;
   }
 
@@ -188,6 +191,7 @@ export class AppStore extends DurableObject<Env> {
 
   /** Runs maintenance now; the alarm handler and the local runtime's tests call this. */
   protected maintain(): MaintenanceReport {
+    this.alerting.tablesChanged();
     try {
       return runMaintenance({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard }, this.now(), {
         ...this.settings,

@@ -8,7 +8,7 @@ import { AlertDataIndex } from '../../core/alerts/alert-data-index.ts';
 import { channelAccepts } from '../../core/alerts/channel.ts';
 import { evaluateRules } from '../../core/alerts/evaluate-rules.ts';
 import type { AlertNotification } from '../../core/alerts/notification.ts';
-import { resolveRule, type AlertRule } from '../../core/alerts/rule.ts';
+import { isGaugeMetric, resolveRule, type AlertRule } from '../../core/alerts/rule.ts';
 import { SketchCache } from '../../core/alerts/sketch-cache.ts';
 import { resolveRuleAlert, retireRule, type Transition } from '../../core/alerts/step-rule.ts';
 import { validateRule, validateRuleUpdate, type RuleProblem } from '../../core/alerts/validate-rule.ts';
@@ -17,7 +17,7 @@ import type { Sql } from '../store/sql.ts';
 import type { AlertConfig } from './alert-config.ts';
 import * as tables from './alert-tables.ts';
 import { deliver, type DeliveryContext } from './deliver.ts';
-import { loadAlertData } from './load-alert-data.ts';
+import { AlertDataLoader } from './load-alert-data.ts';
 
 const MINUTE = 60_000;
 /** A delivery is given up this long after its notification. */
@@ -62,12 +62,23 @@ export interface EdgeAlertingOptions {
 
 export class EdgeAlerting {
   private readonly cache = new SketchCache();
+  private readonly loader = new AlertDataLoader();
   private delivering: Promise<{ delivered: number; failed: number }> | null = null;
 
   constructor(private readonly options: EdgeAlertingOptions) {}
 
   private get sql(): Sql {
     return this.options.sql;
+  }
+
+  /** An ingest wrote rollup cells of these minutes (the loader re-reads them). */
+  cellsChanged(minutes: Iterable<number>): void {
+    this.loader.cellsChanged(minutes);
+  }
+
+  /** Maintenance changed the tables: cells are read afresh. */
+  tablesChanged(): void {
+    this.loader.forget();
   }
 
   /** Every rule: ALERT_RULES's first, then the API's. */
@@ -170,7 +181,7 @@ export class EdgeAlerting {
     const context = { app: this.options.app() };
     const { states, notifications } = rules.length === 0
       ? { states: {}, notifications: [] as AlertNotification[] }
-      : evaluateRules(rules, new AlertDataIndex(loadAlertData(this.sql, since, now), this.cache), previous, now, context);
+      : evaluateRules(rules, new AlertDataIndex(this.loader.load(this.sql, since, requiredSince(rules.filter((r) => isGaugeMetric(r.metric)), now), now), this.cache), previous, now, context);
     const live = new Set(rules.map((rule) => rule.id));
     // A rule gone from ALERT_RULES closes its open alert, as one removed through the API does.
     const orphans = [...stored].filter(([id]) => !live.has(id));

@@ -1,9 +1,16 @@
 // What one evaluation reads from the AppStore: the per-route minute rollups, profiles and the
-// instances' last-seen times from `since` on. Sketches stay as stored bytes until a percentile
-// rule reads them (most ticks decode only the newest minute: the SketchCache has the rest).
+// instances' last-seen times. Sketches stay as stored bytes until a percentile rule reads them.
+// Cells are kept in memory from one tick to the next, minute by minute (bounded): a tick reads
+// from SQLite only the minutes it has not seen and those an ingest has written since.
 import type { AlertCell, AlertData, AlertProfile } from '../../core/alerts/alert-data.ts';
 import { QuantileSketch } from '../../core/sketch.ts';
 import type { Sql } from '../store/sql.ts';
+
+const MINUTE = 60_000;
+/** Cells kept between ticks at most; past it a tick reads its whole window (memory stays bounded). */
+const MAX_KEPT_CELLS = 40_000;
+/** More missing minutes than this are read with one range query. */
+const MAX_SINGLE_MINUTE_READS = 5;
 
 interface CellRow extends Record<string, string | number | ArrayBuffer | null> {
   time: number;
@@ -33,17 +40,63 @@ function lazyCell(row: CellRow): AlertCell {
   };
 }
 
-export function loadAlertData(sql: Sql, since: number, now: number): AlertData {
-  const cells: AlertCell[] = [];
-  // Per-route rows only: the all-routes rows (method '*') would count every request twice.
-  for (const row of sql.exec<CellRow>(
-    `SELECT time, method, route, status_class, count, errors, duration_sum, sketch FROM rollup_minute
-     WHERE time >= ? AND time <= ? AND method != '*'`, since, now,
-  )) cells.push(lazyCell(row));
-  const profiles = sql.exec<{ timestamp: number; instance: string; rss: number; cpu_percent: number; event_loop_lag_ms: number }>(
-    'SELECT timestamp, instance, rss, cpu_percent, event_loop_lag_ms FROM profiles WHERE timestamp >= ? AND timestamp <= ? ORDER BY timestamp', since, now,
-  ).toArray().map((p): AlertProfile => ({ timestamp: p.timestamp, instance: p.instance, rss: p.rss, cpuPercent: p.cpu_percent, eventLoopLagMs: p.event_loop_lag_ms }));
-  const lastSeen: Record<string, number> = {};
-  for (const row of sql.exec<{ instance: string; last_seen: number }>('SELECT instance, last_seen FROM instances')) lastSeen[row.instance] = row.last_seen;
-  return { cells, profiles, samples: [], lastSeen };
+// Per-route rows only: the all-routes rows (method '*') would count every request twice.
+const RANGE = `SELECT time, method, route, status_class, count, errors, duration_sum, sketch FROM rollup_minute WHERE time >= ? AND time <= ? AND method != '*'`;
+const ONE_MINUTE = `SELECT time, method, route, status_class, count, errors, duration_sum, sketch FROM rollup_minute WHERE time = ? AND method != '*'`;
+
+export class AlertDataLoader {
+  private readonly minutes = new Map<number, AlertCell[]>();
+  private readonly dirty = new Set<number>();
+  private kept = 0;
+
+  /** An ingest wrote cells of these minutes. */
+  cellsChanged(minutes: Iterable<number>): void {
+    for (const minute of minutes) this.dirty.add(minute);
+  }
+
+  /** Maintenance removed or rewrote rows: start again from the table. */
+  forget(): void {
+    this.minutes.clear();
+    this.dirty.clear();
+    this.kept = 0;
+  }
+
+  /** Cells from `since`, profiles from `profilesSince` (gauge rules' windows), up to `now`. */
+  load(sql: Sql, since: number, profilesSince: number, now: number): AlertData {
+    const first = since - (since % MINUTE);
+    for (const [minute, cells] of this.minutes) {
+      if (minute < first) {
+        this.minutes.delete(minute);
+        this.kept -= cells.length;
+      }
+    }
+    const missing: number[] = [];
+    for (let minute = first; minute <= now; minute += MINUTE) {
+      if (!this.minutes.has(minute) || this.dirty.has(minute)) missing.push(minute);
+    }
+    const fresh = new Map<number, AlertCell[]>(missing.map((minute) => [minute, []]));
+    if (missing.length > MAX_SINGLE_MINUTE_READS) {
+      for (const row of sql.exec<CellRow>(RANGE, missing[0]!, now)) fresh.get(row.time)?.push(lazyCell(row));
+    } else {
+      for (const minute of missing) for (const row of sql.exec<CellRow>(ONE_MINUTE, minute)) fresh.get(minute)!.push(lazyCell(row));
+    }
+    const cells: AlertCell[] = [];
+    for (let minute = first; minute <= now; minute += MINUTE) {
+      const list = fresh.get(minute) ?? this.minutes.get(minute)!;
+      for (const cell of list) cells.push(cell);
+    }
+    for (const [minute, list] of fresh) {
+      this.kept += list.length - (this.minutes.get(minute)?.length ?? 0);
+      this.minutes.set(minute, list);
+      this.dirty.delete(minute);
+    }
+    if (this.kept > MAX_KEPT_CELLS) this.forget();
+
+    const profiles = sql.exec<{ timestamp: number; instance: string; rss: number; cpu_percent: number; event_loop_lag_ms: number }>(
+      'SELECT timestamp, instance, rss, cpu_percent, event_loop_lag_ms FROM profiles WHERE timestamp >= ? AND timestamp <= ? ORDER BY timestamp', profilesSince, now,
+    ).toArray().map((p): AlertProfile => ({ timestamp: p.timestamp, instance: p.instance, rss: p.rss, cpuPercent: p.cpu_percent, eventLoopLagMs: p.event_loop_lag_ms }));
+    const lastSeen: Record<string, number> = {};
+    for (const row of sql.exec<{ instance: string; last_seen: number }>('SELECT instance, last_seen FROM instances')) lastSeen[row.instance] = row.last_seen;
+    return { cells, profiles, samples: [], lastSeen };
+  }
 }
