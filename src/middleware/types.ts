@@ -1,6 +1,7 @@
 // The types the spec names and that the monitor, the tracer and the adapters share.
 import type { Span, SystemProfile } from '../core/wire-format.ts';
 import type { UserAgentKind } from '../core/user-agent.ts';
+import type { AlertChannel } from '../core/alerts/channel.ts';
 
 export type { SystemProfile } from '../core/wire-format.ts';
 export type { LiveCell } from '../core/rollup.ts';
@@ -89,8 +90,12 @@ export interface PerformanceOptions {
   storage?: StorageOptions;
   /** System profiles (memory, CPU, event-loop lag, in flight) every `interval` ms (default enabled, 5000). */
   profiling?: { enabled?: boolean; interval?: number; maxProfiles?: number };
-  /** Thresholds become rules of an in-process PerformanceAlerting (see `monitor.alerting`). */
-  alerting?: { enabled?: boolean; thresholds?: { responseTime?: number; errorRate?: number; memoryUsage?: number } };
+  /**
+   * Thresholds become rules (`monitor-responseTime`, `monitor-errorRate`, `monitor-memoryUsage`: over the
+   * threshold across 1 min, warning) of an in-process PerformanceAlerting (`monitor.alerting`), which
+   * notifies `channels`, by default those of the environment (SLACK_WEBHOOK_URL, WEBHOOK_URL, …).
+   */
+  alerting?: { enabled?: boolean; thresholds?: { responseTime?: number; errorRate?: number; memoryUsage?: number }; channels?: AlertChannel[] };
   debug?: boolean;
   /** Minute cells kept for getAggregatedMetrics and the dashboard: age (default 24 h) and count (default 50 000). */
   retention?: { maxAgeMs?: number; maxCells?: number };

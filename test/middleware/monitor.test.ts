@@ -148,7 +148,7 @@ describe('PerformanceMonitor counts', () => {
   });
 
   test('thresholds become PerformanceAlerting rules that fire', async () => {
-    const monitor = performanceMonitor({ profiling: { enabled: false }, alerting: { enabled: true, thresholds: { responseTime: 1, errorRate: 0.05, memoryUsage: 512 * 1024 * 1024 } } });
+    const monitor = performanceMonitor({ profiling: { enabled: false }, alerting: { enabled: true, thresholds: { responseTime: 1, errorRate: 0.05, memoryUsage: 512 * 1024 * 1024 }, channels: [] } });
     closers.push(monitor.close);
     const router = new Router().use(monitor);
     router.get('/slow', async () => {

@@ -24,6 +24,7 @@ const originalLog = console.log;
 
 beforeAll(() => {
   sink = startSink();
+  for (const key of ['WEBHOOK_URL', 'WEBHOOK_TOKEN', 'ALERT_EMAIL_TO', 'ALERT_EMAIL_FROM', 'PAGERDUTY_ROUTING_KEY', 'SMTP_URL']) delete process.env[key];
   process.env.SLACK_WEBHOOK_URL = `${sink.url}/slack`;
   process.env.JAEGER_ENDPOINT = sink.url;
   process.env.ZIPKIN_ENDPOINT = sink.url;
@@ -165,6 +166,8 @@ describe('Components', () => {
     await monitor.flush();
     expect(readMetricsFile(filePath).metrics).toEqual(JSON.parse(JSON.stringify(metrics)));
     expect(monitor.alerting?.getActiveAlerts().map((a) => a.ruleId)).toEqual(['monitor-errorRate']);
+    // The thresholds notify the channels of the environment: SLACK_WEBHOOK_URL here.
+    expect(sink.requests.filter((r) => r.path === '/slack').map((r) => new TextDecoder().decode(r.body)).join()).toContain('Error rate over threshold');
   });
 
   test('RequestTracer', async () => {

@@ -24,5 +24,5 @@ export function thresholdAlerting(options: PerformanceOptions['alerting'], log: 
   if (!options || options.enabled === false) return undefined;
   const rules = thresholdRules(options.thresholds ?? {});
   if (rules.length === 0) return undefined;
-  return new PerformanceAlerting({ rules, channels: channelsFromEnv(env), log });
+  return new PerformanceAlerting({ rules, channels: options.channels ?? channelsFromEnv(env), log });
 }
