@@ -8,6 +8,7 @@ import { createLog, errorClassOf, type Log } from '../plugin/log.ts';
 import { processRecorder } from '../plugin/process-recorder.ts';
 import { pathOf, stateOf } from '../plugin/request-state.ts';
 import { captureBody, headerTags, queryTags } from './tracer/capture.ts';
+import { createPreloadExporter } from './tracer/preload-exporter.ts';
 import { incomingContext, type IncomingContext } from './tracer/incoming-context.ts';
 import { SpanRegistry } from './tracer/span-registry.ts';
 import { toFields, toTagValue } from './tracer/tag-value.ts';
@@ -46,7 +47,12 @@ export class RequestTracer {
   constructor(options: TracingOptions = {}) {
     this.#options = resolveTracingOptions(options);
     this.#log = createLog(false, options.log);
-    const exporters = createSpanExporters(options.exporters ?? [], { serviceName: this.#options.serviceName, log: (line) => this.#log.warnOnce(line, line) });
+    const preload = processRecorder();
+    const exporters = createSpanExporters(options.exporters ?? [], {
+      serviceName: this.#options.serviceName,
+      log: (line) => this.#log.warnOnce(line, line),
+      edge: preload ? () => createPreloadExporter(preload) : undefined,
+    });
     this.#exporter = exporters.length > 0 ? combineSpanExporters(exporters) : undefined;
     this.#registry = new SpanRegistry(this.#options.spanTimeout, this.#options.maxActiveSpans, this.#options.maxRecentSpans);
   }

@@ -93,6 +93,19 @@ describe('propagation', () => {
     // No exporters of its own: the child went to the preload's exporters, next to the server span.
     expect(preloadSpans.map((s) => s.kind).sort()).toEqual(['internal', 'server']);
   });
+
+  test('the edge exporter works where the preload runs (spans join its own) and is refused where it does not', async () => {
+    expect(() => requestTracer({ exporters: [{ type: 'edge' }] })).toThrow(/preload/);
+    const preloadSpans: TraceSpan[] = [];
+    setProcessRecorder(new Recorder({ sampleRate: 0, traceSampleRate: 0, log: createLog(false), spanSink: (s) => preloadSpans.push(s) }));
+    const tracer = requestTracer({ sampleRate: 1, exporters: [{ type: 'edge' }] });
+    closers.push(tracer.close);
+    const router = new Router().use(tracer);
+    router.get('/e', () => new Response('e'));
+    await router.fetch(new Request('http://app.test/e'));
+    await tracer.flush();
+    expect(preloadSpans.map((s) => s.name)).toEqual(['GET /e']);
+  });
 });
 
 describe('what spans say', () => {
