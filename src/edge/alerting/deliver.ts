@@ -44,7 +44,8 @@ export async function deliver({ channel }: EdgeChannel, n: AlertNotification, co
       case 'slack':
         return await post(channel.config.url!, { 'content-type': 'application/json' }, JSON.stringify(slackMessage(n, { dashboardUrl, channel: channel.config.channel })), context);
       case 'webhook': {
-        const { body, headers } = await webhookRequest(n, { token: channel.config.token, secret: channel.config.secret, dashboardUrl, now: context.now });
+        // Signed at the real time of sending (receivers compare it with their clock), not the tick's scheduled time.
+        const { body, headers } = await webhookRequest(n, { token: channel.config.token, secret: channel.config.secret, dashboardUrl, now: Date.now() });
         return await post(channel.config.url!, headers, body, context);
       }
       case 'pagerduty': {

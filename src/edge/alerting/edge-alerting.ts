@@ -7,7 +7,7 @@ import { requiredSince } from '../../core/alerts/alert-data.ts';
 import { AlertDataIndex } from '../../core/alerts/alert-data-index.ts';
 import { channelAccepts } from '../../core/alerts/channel.ts';
 import { evaluateRules } from '../../core/alerts/evaluate-rules.ts';
-import type { AlertNotification } from '../../core/alerts/notification.ts';
+import { buildNotification, type AlertNotification } from '../../core/alerts/notification.ts';
 import { isGaugeMetric, resolveRule, type AlertRule } from '../../core/alerts/rule.ts';
 import { SketchCache } from '../../core/alerts/sketch-cache.ts';
 import { resolveRuleAlert, retireRule, type Transition } from '../../core/alerts/step-rule.ts';
@@ -150,7 +150,8 @@ export class EdgeAlerting {
         this.enqueueAll(transition.notifications, now);
       });
       void this.deliverDue(now);
-      return transition.notifications[0] ?? activeAlert(withoutSource(rule), stored.state, { app: this.options.app() });
+      // A pending alert resolves without a notification (none was sent for it): answer with its snapshot.
+      return transition.notifications[0] ?? buildNotification(resolveRule(withoutSource(rule)), transition.state, 'resolved', now, { app: this.options.app() });
     }
     return null;
   }
