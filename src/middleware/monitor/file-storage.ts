@@ -1,7 +1,7 @@
 // File storage: one JSON line per record, appended by one asynchronous writer off the request path,
 // rotated to `<filePath>.1` after maxEntries lines. A crash can tear the last line; readMetricsFile
 // skips it, and a restart starts on a fresh line.
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { appendFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errorClassOf, type Log } from '../../plugin/log.ts';
@@ -16,10 +16,24 @@ export interface FileStorageOptions {
   log: Log;
 }
 
-function countLines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
-  return n;
+/** Lines in a file and whether it ends mid-line, read in blocks (a big file is never held whole). */
+function scanFile(filePath: string): { lines: number; torn: boolean } {
+  if (!existsSync(filePath)) return { lines: 0, torn: false };
+  const fd = openSync(filePath, 'r');
+  try {
+    const block = new Uint8Array(1 << 16);
+    let lines = 0;
+    let last = 0x0a;
+    for (;;) {
+      const read = readSync(fd, block, 0, block.length, null);
+      if (read <= 0) break;
+      for (let i = 0; i < read; i++) if (block[i] === 0x0a) lines++;
+      last = block[read - 1]!;
+    }
+    return { lines, torn: last !== 0x0a };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export class FileStorage {
@@ -32,13 +46,10 @@ export class FileStorage {
   #torn = false;
 
   constructor(readonly options: FileStorageOptions) {
-    const { filePath } = options;
-    mkdirSync(dirname(filePath), { recursive: true });
-    if (existsSync(filePath) && statSync(filePath).size > 0) {
-      const text = readFileSync(filePath, 'utf8');
-      this.#linesInFile = countLines(text);
-      this.#torn = !text.endsWith('\n');
-    }
+    mkdirSync(dirname(options.filePath), { recursive: true });
+    const { lines, torn } = scanFile(options.filePath);
+    this.#linesInFile = lines;
+    this.#torn = torn;
   }
 
   add(metrics: PerformanceMetrics): void {
