@@ -36,7 +36,9 @@ export async function ingest(edge: LocalEdge, body: unknown, options: IngestOpti
   }
   const key = options.key === undefined ? KEYS.shopIngest : options.key;
   if (key !== null) headers.authorization = `Bearer ${key}`;
-  return fetch(new URL('/v1/ingest', edge.url), { method: 'POST', headers: { ...headers, ...options.headers }, body: bytes });
+  // A fresh connection per request: after a refused body the runtime may close a pooled one, and a
+  // reused stale socket would show as ECONNRESET instead of the answer under test.
+  return fetch(new URL('/v1/ingest', edge.url), { method: 'POST', headers: { ...headers, ...options.headers }, body: bytes, keepalive: false });
 }
 
 /** Ingests and fails loudly unless the edge accepted the batch. */
