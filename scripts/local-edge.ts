@@ -68,11 +68,13 @@ export async function bundleModule(path: string): Promise<string> {
   return result.outputs[0]!.text();
 }
 
-const bundles = new Map<EdgeEntry, Promise<string>>();
+const bundles = new Map<string, Promise<string>>();
 
 export interface LocalEdgeOptions {
   /** Default `local`. */
   entry?: EdgeEntry;
+  /** A module to bundle instead of `entry` (tests: an entry that re-exports the local one with extra setup). */
+  entryPath?: string;
   /** Folder for the Durable Objects' SQLite files; unset = in memory, gone at dispose. */
   persistDir?: string;
   /** Default 0: any free port. */
@@ -105,10 +107,11 @@ export interface LocalEdge {
 export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<LocalEdge> {
   const config = await readWranglerConfig();
   const entry = options.entry ?? 'local';
-  let bundle = bundles.get(entry);
+  const bundleKey = options.entryPath ?? entry;
+  let bundle = bundles.get(bundleKey);
   if (bundle === undefined) {
-    bundle = bundleWorker(entry);
-    bundles.set(entry, bundle);
+    bundle = options.entryPath === undefined ? bundleWorker(entry) : bundleModule(resolve(options.entryPath));
+    bundles.set(bundleKey, bundle);
   }
   const script = await bundle;
   const durableObjects: NonNullable<MiniflareOptions['durableObjects']> = {};

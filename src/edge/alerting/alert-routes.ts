@@ -10,6 +10,7 @@ import type { Route, RouteContext } from '../http/router.ts';
 import { callStore } from '../store-errors.ts';
 import { appStore } from '../app-stub.ts';
 import { readAlertConfig } from './alert-config.ts';
+import { codeRulesFor } from './code-rules.ts';
 import type { RuleChange } from './edge-alerting.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -48,8 +49,9 @@ function alertRoute(method: Route['method'], path: string, access: Access, handl
     handler: async (context) => {
       const app = await readableApp(context);
       if (access === 'admin') await requireAdmin(context.request, context.env);
-      // A bad ALERT_RULES or channel variable is reported here (naming it), not as a store failure.
+      // A bad ALERT_RULES, channel variable or alerts.config.ts is reported here (naming it), not as a store failure.
       readAlertConfig(context.env);
+      codeRulesFor(app);
       return callStore(app, () => handler(context, app));
     },
   };

@@ -17,6 +17,8 @@ import type { Sql } from '../store/sql.ts';
 import type { AlertConfig } from './alert-config.ts';
 import * as tables from './alert-tables.ts';
 import { deliver, type DeliveryContext } from './deliver.ts';
+import '../alerts.config.ts';
+import { codeRulesFor } from './code-rules.ts';
 import { AlertDataLoader } from './load-alert-data.ts';
 
 const MINUTE = 60_000;
@@ -30,8 +32,9 @@ const DELIVERIES_PER_TICK = 50;
 const HISTORY_MS = 7 * 24 * 60 * MINUTE;
 const MAX_API_RULES = 500;
 
-export type RuleSource = 'config' | 'api';
-/** A rule as JSON (the edge's rules have no customEvaluator) and where it comes from. */
+/** `code`: src/edge/alerts.config.ts; `config`: the ALERT_RULES var; `api`: added through the API. */
+export type RuleSource = 'code' | 'config' | 'api';
+/** A rule as JSON (a code rule's customEvaluator is left out) and where it comes from. */
 export type ListedRule = Omit<AlertRule, 'customEvaluator'> & { source: RuleSource };
 export type RuleChange =
   | { ok: true; rule: ListedRule }
@@ -81,20 +84,38 @@ export class EdgeAlerting {
     this.loader.forget();
   }
 
-  /** Every rule: ALERT_RULES's first, then the API's. */
+  /** Every rule as JSON: alerts.config.ts's first, then ALERT_RULES's, then the API's (a repeated id keeps the first). */
   rules(): ListedRule[] {
-    const config = this.options.config().rulesFor(this.options.app()).map((rule): ListedRule => ({ ...rule, source: 'config' }));
-    const ids = new Set(config.map((rule) => rule.id));
-    const api = tables.listStoredRules(this.sql).filter((rule) => !ids.has(rule.id)).map((rule): ListedRule => ({ ...rule, source: 'api' }));
-    return [...config, ...api];
+    return this.sourcedRules().map(({ rule, source }) => {
+      const { customEvaluator: _code, ...json } = rule;
+      return { ...json, source };
+    });
+  }
+
+  private sourcedRules(): Array<{ rule: AlertRule; source: RuleSource }> {
+    const app = this.options.app();
+    const out: Array<{ rule: AlertRule; source: RuleSource }> = [];
+    const ids = new Set<string>();
+    const add = (rules: AlertRule[], source: RuleSource) => {
+      for (const rule of rules) {
+        if (ids.has(rule.id)) continue;
+        ids.add(rule.id);
+        out.push({ rule, source });
+      }
+    };
+    add(codeRulesFor(app), 'code');
+    add(this.options.config().rulesFor(app), 'config');
+    add(tables.listStoredRules(this.sql), 'api');
+    return out;
   }
 
   addRule(input: unknown, now: number): RuleChange {
     const result = validateRule(input);
     if (!result.ok) return invalid(result.problems);
     const rule = result.rule;
-    if (rule.metric === 'custom') return invalid([{ field: 'metric', message: 'custom rules need a customEvaluator function, which JSON cannot carry' }]);
-    if (this.configRule(rule.id)) return { ok: false, status: 409, code: 'rule_exists', message: `rule '${rule.id}' comes from ALERT_RULES; change it there` };
+    if (rule.metric === 'custom') return invalid([{ field: 'metric', message: 'custom rules need a customEvaluator function, which JSON cannot carry: write them in src/edge/alerts.config.ts' }]);
+    const fixed = this.fixedSource(rule.id);
+    if (fixed) return { ok: false, status: 409, code: 'rule_exists', message: `rule '${rule.id}' comes from ${fixed}; change it there` };
     if (tables.getStoredRule(this.sql, rule.id)) return { ok: false, status: 409, code: 'rule_exists', message: `rule '${rule.id}' exists; PATCH it or DELETE it first` };
     if (tables.listStoredRules(this.sql).length >= MAX_API_RULES) return { ok: false, status: 409, code: 'too_many_rules', message: `at most ${MAX_API_RULES} rules per app` };
     tables.putStoredRule(this.sql, rule, now);
@@ -106,7 +127,7 @@ export class EdgeAlerting {
     if (!found.ok) return found;
     const result = validateRuleUpdate(found.rule, patch);
     if (!result.ok) return invalid(result.problems);
-    if (result.rule.metric === 'custom') return invalid([{ field: 'metric', message: 'custom rules need a customEvaluator function, which JSON cannot carry' }]);
+    if (result.rule.metric === 'custom') return invalid([{ field: 'metric', message: 'custom rules need a customEvaluator function, which JSON cannot carry: write them in src/edge/alerts.config.ts' }]);
     // A rule switched off closes its open alert at the next tick (the engine's retireRule).
     tables.putStoredRule(this.sql, result.rule, now);
     return { ok: true, rule: { ...result.rule, source: 'api' } };
@@ -129,9 +150,9 @@ export class EdgeAlerting {
   alerts(limit = 100): AlertsView {
     const states = tables.readStates(this.sql);
     const active: AlertNotification[] = [];
-    for (const rule of this.rules()) {
+    for (const { rule } of this.sourcedRules()) {
       const stored = states.get(rule.id);
-      const alert = stored ? activeAlert(withoutSource(rule), stored.state, { app: this.options.app() }) : null;
+      const alert = stored ? activeAlert(rule, stored.state, { app: this.options.app() }) : null;
       if (alert !== null) active.push(alert);
     }
     return { active, history: tables.history(this.sql, limit) };
@@ -140,18 +161,18 @@ export class EdgeAlerting {
   /** Resolves an open alert by hand and notifies; null when no open (or pending) alert has this id. */
   resolveAlert(alertId: string, now: number): AlertNotification | null {
     const states = tables.readStates(this.sql);
-    for (const rule of this.rules()) {
+    for (const { rule } of this.sourcedRules()) {
       const stored = states.get(rule.id);
       if (stored?.state.alertId !== alertId) continue;
-      const transition: Transition | null = resolveRuleAlert(resolveRule(withoutSource(rule)), stored.state, alertId, now, { app: this.options.app() });
+      const transition: Transition | null = resolveRuleAlert(resolveRule(rule), stored.state, alertId, now, { app: this.options.app() });
       if (transition === null) return null;
       this.sql.transaction(() => {
-        tables.writeState(this.sql, transition.state, withoutSource(rule));
+        tables.writeState(this.sql, transition.state, rule);
         this.enqueueAll(transition.notifications, now);
       });
       void this.deliverDue(now);
       // A pending alert resolves without a notification (none was sent for it): answer with its snapshot.
-      return transition.notifications[0] ?? buildNotification(resolveRule(withoutSource(rule)), transition.state, 'resolved', now, { app: this.options.app() });
+      return transition.notifications[0] ?? buildNotification(resolveRule(rule), transition.state, 'resolved', now, { app: this.options.app() });
     }
     return null;
   }
@@ -174,15 +195,21 @@ export class EdgeAlerting {
   private evaluate(now: number): number | null {
     const last = getMetaNumber(this.sql, 'last_alert_tick');
     if (last !== null && now <= last) return null;
-    const rules = this.rules().map(withoutSource);
+    const rules = this.sourcedRules().map(({ rule }) => rule);
     const stored = tables.readStates(this.sql);
     const since = requiredSince(rules, now);
+    const custom = rules.filter((rule) => rule.metric === 'custom' && rule.enabled !== false);
     this.cache.prune(since);
     const previous = Object.fromEntries([...stored].map(([id, s]) => [id, s.state]));
     const context = { app: this.options.app() };
     const { states, notifications } = rules.length === 0
       ? { states: {}, notifications: [] as AlertNotification[] }
-      : evaluateRules(rules, new AlertDataIndex(this.loader.load(this.sql, since, requiredSince(rules.filter((r) => isGaugeMetric(r.metric)), now), now), this.cache), previous, now, context);
+      : evaluateRules(rules, new AlertDataIndex(this.loader.load(this.sql, {
+        since,
+        now,
+        profilesSince: requiredSince(rules.filter((r) => isGaugeMetric(r.metric)), now),
+        samplesSince: custom.length > 0 ? requiredSince(custom, now) : null,
+      }), this.cache), previous, now, context);
     const live = new Set(rules.map((rule) => rule.id));
     // A rule gone from ALERT_RULES closes its open alert, as one removed through the API does.
     const orphans = [...stored].filter(([id]) => !live.has(id));
@@ -240,21 +267,20 @@ export class EdgeAlerting {
     return { delivered, failed };
   }
 
-  private configRule(id: string): boolean {
-    return this.options.config().rulesFor(this.options.app()).some((rule) => rule.id === id);
+  /** Where a rule that the API may not change comes from, if it does. */
+  private fixedSource(id: string): string | undefined {
+    if (codeRulesFor(this.options.app()).some((rule) => rule.id === id)) return 'alerts.config.ts';
+    if (this.options.config().rulesFor(this.options.app()).some((rule) => rule.id === id)) return 'ALERT_RULES';
+    return undefined;
   }
 
   private editable(id: string): { ok: true; rule: AlertRule } | Extract<RuleChange, { ok: false }> {
-    if (this.configRule(id)) return { ok: false, status: 409, code: 'rule_from_config', message: `rule '${id}' comes from ALERT_RULES; change it there` };
+    const fixed = this.fixedSource(id);
+    if (fixed) return { ok: false, status: 409, code: 'rule_from_config', message: `rule '${id}' comes from ${fixed}; change it there` };
     const rule = tables.getStoredRule(this.sql, id);
     if (rule === undefined) return { ok: false, status: 404, code: 'not_found', message: `no rule '${id}'` };
     return { ok: true, rule };
   }
-}
-
-function withoutSource(rule: ListedRule): AlertRule {
-  const { source: _source, ...rest } = rule;
-  return rest;
 }
 
 function invalid(problems: RuleProblem[]): RuleChange {

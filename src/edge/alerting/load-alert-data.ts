@@ -2,13 +2,15 @@
 // instances' last-seen times. Sketches stay as stored bytes until a percentile rule reads them.
 // Cells are kept in memory from one tick to the next, minute by minute (bounded): a tick reads
 // from SQLite only the minutes it has not seen and those an ingest has written since.
-import type { AlertCell, AlertData, AlertProfile } from '../../core/alerts/alert-data.ts';
+import type { AlertCell, AlertData, AlertProfile, AlertSample } from '../../core/alerts/alert-data.ts';
 import { QuantileSketch } from '../../core/sketch.ts';
 import type { Sql } from '../store/sql.ts';
 
 const MINUTE = 60_000;
 /** Cells kept between ticks at most; past it a tick reads its whole window (memory stays bounded). */
 const MAX_KEPT_CELLS = 40_000;
+/** Detail records a tick hands to custom evaluators at most (the newest). */
+const MAX_SAMPLES = 50_000;
 /** More missing minutes than this are read with one range query. */
 const MAX_SINGLE_MINUTE_READS = 5;
 
@@ -61,8 +63,8 @@ export class AlertDataLoader {
     this.kept = 0;
   }
 
-  /** Cells from `since`, profiles from `profilesSince` (gauge rules' windows), up to `now`. */
-  load(sql: Sql, since: number, profilesSince: number, now: number): AlertData {
+  /** Cells from `since`, profiles from `profilesSince` (gauge rules' windows), samples from `samplesSince` (custom rules; null: none), up to `now`. */
+  load(sql: Sql, { since, profilesSince, samplesSince, now }: { since: number; profilesSince: number; samplesSince: number | null; now: number }): AlertData {
     const first = since - (since % MINUTE);
     for (const [minute, cells] of this.minutes) {
       if (minute < first) {
@@ -97,6 +99,31 @@ export class AlertDataLoader {
     ).toArray().map((p): AlertProfile => ({ timestamp: p.timestamp, instance: p.instance, rss: p.rss, cpuPercent: p.cpu_percent, eventLoopLagMs: p.event_loop_lag_ms }));
     const lastSeen: Record<string, number> = {};
     for (const row of sql.exec<{ instance: string; last_seen: number }>('SELECT instance, last_seen FROM instances')) lastSeen[row.instance] = row.last_seen;
-    return { cells, profiles, samples: [], lastSeen };
+    return { cells, profiles, samples: samplesSince === null ? [] : loadSamples(sql, samplesSince, now), lastSeen };
   }
+}
+
+interface SampleRow extends Record<string, string | number | null> {
+  timestamp: number; method: string; path: string; route: string; status_code: number; duration: number; user_agent: string | null;
+  rss: number | null; heap_used: number | null; heap_total: number | null; cpu_usage: number | null; trace_id: string | null; span_id: string | null;
+  response_size: number | null; error: string | null;
+}
+
+/** Detail records as the spec's PerformanceMetrics (what a customEvaluator receives), oldest first. */
+function loadSamples(sql: Sql, since: number, now: number): AlertSample[] {
+  const rows = sql.exec<SampleRow>(
+    `SELECT timestamp, method, path, route, status_code, duration, user_agent, rss, heap_used, heap_total, cpu_usage, trace_id, span_id, response_size, error
+     FROM samples WHERE timestamp >= ? AND timestamp <= ? ORDER BY timestamp DESC LIMIT ?`, since, now, MAX_SAMPLES,
+  ).toArray();
+  return rows.reverse().map((r) => {
+    const sample: AlertSample = { timestamp: r.timestamp, method: r.method, path: r.path, route: r.route, statusCode: r.status_code, responseTime: r.duration };
+    if (r.user_agent !== null) sample.userAgent = r.user_agent;
+    if (r.rss !== null && r.heap_used !== null && r.heap_total !== null) sample.memoryUsage = { rss: r.rss, heapUsed: r.heap_used, heapTotal: r.heap_total };
+    if (r.cpu_usage !== null) sample.cpuUsage = r.cpu_usage;
+    if (r.trace_id !== null) sample.traceId = r.trace_id;
+    if (r.span_id !== null) sample.spanId = r.span_id;
+    if (r.response_size !== null) sample.responseSize = r.response_size;
+    if (r.error !== null) sample.error = r.error;
+    return sample;
+  });
 }
