@@ -10,7 +10,7 @@ const receiver = startReceiver();
 let edge: LocalEdge;
 
 beforeAll(async () => {
-  edge = await startEdge({ entryPath: join(import.meta.dir, 'fixtures/code-rules-entry.ts'), bindings: { BUN_APM_DEV: 'true', WEBHOOK_URL: receiver.url('/webhook') } });
+  edge = await startEdge({ entryPath: join(import.meta.dir, 'fixtures/code-rules-entry.js'), bindings: { BUN_APM_DEV: 'true', WEBHOOK_URL: receiver.url('/webhook') } });
 });
 
 afterAll(async () => {
