@@ -24,6 +24,8 @@ export interface Env {
   ALERT_EMAIL_TO?: string;
   ALERT_EMAIL_FROM?: string;
   PAGERDUTY_ROUTING_KEY?: string;
+  /** Default PagerDuty's Events API v2 endpoint (https://events.pagerduty.com/v2/enqueue). */
+  PAGERDUTY_URL?: string;
   /** JSON: `[rule, …]` for every app, or `{ "*": [rule, …], "shop": [rule, …] }`. */
   ALERT_RULES?: string;
   /** JSON: `{ "slack": { "severities": ["critical"] }, "webhook": { "rules": ["slow"], "states": ["firing"] } }`. */

@@ -34,7 +34,10 @@ export function readAlertConfig(env: Env): AlertConfig {
   const channels: EdgeChannel[] = [];
   for (const channel of channelsFromEnv(env as unknown as Record<string, string | undefined>)) {
     const filter = filters[channel.type];
-    const withFilters: AlertChannel = filter ? { ...channel, filters: filter } : channel;
+    let withFilters: AlertChannel = filter ? { ...channel, filters: filter } : channel;
+    // PAGERDUTY_URL: another Events API v2 endpoint (PagerDuty's EU service region; a local receiver).
+    const pagerDutyUrl = env.PAGERDUTY_URL?.trim();
+    if (withFilters.type === 'pagerduty' && pagerDutyUrl) withFilters = { ...withFilters, config: { ...withFilters.config, url: pagerDutyUrl } };
     const problems = validateChannel(withFilters);
     // Field names only: the values are secrets.
     if (problems.length > 0) throw new ConfigError(`${envName(channel.type)}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);

@@ -36,9 +36,11 @@ beforeAll(async () => {
         SLACK_WEBHOOK_URL: receiver.url('/slack'),
         WEBHOOK_URL: receiver.url('/webhook'),
         WEBHOOK_TOKEN: TOKEN,
+        PAGERDUTY_ROUTING_KEY: 'pd-routing-key-0123456789',
+        PAGERDUTY_URL: receiver.url('/pagerduty'),
         ALERT_EMAIL_TO: 'oncall@example.com',
         ALERT_EMAIL_FROM: 'alerts@example.com',
-        ALERT_CHANNEL_FILTERS: JSON.stringify({ slack: { severities: ['critical'] }, email: { rules: ['slow-p95'], states: ['firing'] } }),
+        ALERT_CHANNEL_FILTERS: JSON.stringify({ slack: { severities: ['critical'] }, email: { rules: ['slow-p95'], states: ['firing'] }, pagerduty: { rules: ['slow-p95'] } }),
       },
     }),
     startEdge({
@@ -94,7 +96,7 @@ describe('alerting at the edge', () => {
     expect(status).toBe(200);
     expect(body.active.map((a: any) => a.ruleId).sort()).toEqual(['slow-avg', 'slow-p95']);
     const fired = body.history.find((n: any) => n.ruleId === 'slow-p95');
-    expect(fired.deliveries.map((d: any) => [d.channel, d.status])).toEqual([['email', 'sent'], ['slack', 'sent'], ['webhook', 'sent']]);
+    expect(fired.deliveries.map((d: any) => [d.channel, d.status])).toEqual([['email', 'sent'], ['pagerduty', 'sent'], ['slack', 'sent'], ['webhook', 'sent']]);
     // Channel destinations are secrets: nowhere in the API.
     expect(JSON.stringify(body)).not.toContain('127.0.0.1');
     expect(JSON.stringify(body)).not.toContain(TOKEN);
@@ -109,6 +111,13 @@ describe('alerting at the edge', () => {
     expect(webhookStates().sort()).toEqual(['slow-avg:firing', 'slow-avg:resolved', 'slow-p95:firing', 'slow-p95:resolved']);
     const { body } = await api(edge, '/api/v1/apps/shop/alerts');
     expect(body.active).toEqual([]);
+    // PagerDuty: trigger then resolve, one dedup key (the alert id), only for the rule its filter names.
+    const events = receiver.at('/pagerduty').map((r) => JSON.parse(r.body));
+    expect(events.map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
+    expect(new Set(events.map((e) => e.dedup_key)).size).toBe(1);
+    expect(events[0].dedup_key).toStartWith('slow-p95');
+    expect(events[0].routing_key).toBe('pd-routing-key-0123456789');
+    expect(JSON.stringify(body)).not.toContain('pd-routing-key');
   });
 
   test('email: one message for the rule and state its filter accepts, captured from the send_email binding', async () => {
