@@ -12,7 +12,7 @@ import { startLocalEdge } from './local-edge.ts';
 const ROOT = join(import.meta.dir, '..');
 const DIR = join(ROOT, '.bun-apm', 'demo');
 const seconds = Number(process.env.BUN_APM_DEMO_SECONDS ?? 0);
-const SPIKE_FROM = 60;
+const SPIKE_FROM = Number(process.env.BUN_APM_DEMO_SPIKE_AT ?? 60);
 const SPIKE_TO = 150;
 
 function demoKeys(): Record<string, string> {

@@ -12,7 +12,7 @@ router.get('/products/:id', async (ctx) => {
   return http.json(response.status, await response.json());
 });
 router.get('/search', async (ctx) => {
-  const response = await fetch(`${catalog}/search?${ctx.query.toString()}`);
+  const response = await fetch(`${catalog}/search${new URL(ctx.request.url).search}`);
   return http.json(response.status, await response.json());
 });
 router.post('/checkout', async (ctx) => {
