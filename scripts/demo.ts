@@ -95,20 +95,28 @@ service('catalog', 'examples/demo/catalog.ts', CATALOG, { BUN_APM_INGEST_KEY: ke
 service('storefront', 'examples/demo/storefront.ts', STOREFRONT, { BUN_APM_INGEST_KEY: keys.storefront!, CATALOG_URL: `http://127.0.0.1:${CATALOG}` }, ['--conditions=browser']);
 
 let stopping = false;
-async function stop(code = 0): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+let stopped: Promise<void> | undefined;
+/** Stops everything once, however many times it is asked (Ctrl-C, the end of the run, both). */
+function stop(code = 0): Promise<void> {
+  stopping = true;
+  stopped ??= (async () => {
     process.stdout.write('\nStopping: services get their final flush, then the edge stops.\n');
     for (const child of children) child.kill('SIGTERM');
     await Promise.race([Promise.all(children.map((c) => c.exited)), Bun.sleep(4000)]);
-    for (const child of children) child.kill('SIGKILL');
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await Promise.all(children.map((c) => c.exited));
     receiver.stop(true);
     await edge.dispose();
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return stopped;
 }
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
+// Miniflare's own exit hook would end this process at once on Ctrl-C and orphan the services;
+// the demo stops them first and disposes the runtime itself.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.removeAllListeners(signal);
+  process.on(signal, () => void stop(0));
+}
 
 async function waitFor(url: string, deadline: number): Promise<void> {
   while (Date.now() < deadline) {

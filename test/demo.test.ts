@@ -1,0 +1,30 @@
+// The demo's promise: Ctrl-C stops everything it started, and nothing is left answering.
+import { expect, test } from 'bun:test';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dir, '..');
+
+test('Ctrl-C stops the demo, its services and its edge', async () => {
+  const demo = Bun.spawn([process.execPath, 'scripts/demo.ts'], { cwd: ROOT, env: { ...process.env, PORT: '0' }, stdout: 'pipe', stderr: 'pipe' });
+  const reader = demo.stdout.getReader();
+  let out = '';
+  const deadline = Date.now() + 60_000;
+  while (!/services\s+storefront/.test(out) && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += new TextDecoder().decode(value);
+  }
+  const dashboard = /dashboard\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+  const services = [...out.matchAll(/http:\/\/127\.0\.0\.1:(\d+)\s/g)].map((m) => `http://127.0.0.1:${m[1]}`);
+  expect(dashboard).toBeDefined();
+  expect(services.length).toBeGreaterThanOrEqual(2);
+  // Everything answers while the demo runs.
+  for (const url of [`${dashboard}/healthz`, ...services]) expect((await fetch(url).catch(() => null)) !== null).toBe(true);
+  demo.kill('SIGINT');
+  void reader.cancel();
+  expect(await demo.exited).toBe(0);
+  for (const url of [`${dashboard}/healthz`, ...services]) {
+    const answer = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(() => 'answered', () => 'refused');
+    expect(`${url}: ${answer}`).toBe(`${url}: refused`);
+  }
+}, 90_000);
