@@ -7,7 +7,8 @@ import { AlertDataIndex } from '../src/core/alerts/alert-data-index.ts';
 import { evaluateRules } from '../src/core/alerts/evaluate-rules.ts';
 import { SketchCache } from '../src/core/alerts/sketch-cache.ts';
 import type { RuleState } from '../src/core/alerts/rule-state.ts';
-import type { AlertMetric, AlertRule } from '../src/core/alerts/rule.ts';
+import type { AlertRule } from '../src/core/alerts/rule.ts';
+import { benchRules } from './support/alert-rules.ts';
 import { QuantileSketch } from '../src/core/sketch.ts';
 import type { RollupCell, StatusClass } from '../src/core/wire-format.ts';
 import { seededRandom } from '../test/support/random.ts';
@@ -54,28 +55,8 @@ for (let t = START; t < END; t += 200) {
 }
 const buildMs = performance.now() - buildStart;
 
-// --- 200 rules: app-wide and per-route request rules with 1–60 min windows, gauges, heartbeats, custom.
-const rules: AlertRule[] = [];
-const WINDOWS = [1, 2, 5, 10, 15, 60];
-const REQUEST: AlertMetric[] = ['responseTime', 'p50', 'p95', 'p99', 'errorRate', 'requestRate'];
-const threshold = (metric: AlertMetric) => (metric === 'errorRate' ? 0.05 : metric === 'requestRate' ? 1 : 400);
-for (let i = 0; i < 40; i++) {
-  const metric = REQUEST[i % REQUEST.length]!;
-  rules.push({ id: `app-${i}`, name: `App ${metric}`, metric, condition: 'gt', threshold: threshold(metric), duration: WINDOWS[i % WINDOWS.length]! * MIN, severity: 'warning' });
-}
-for (let i = 0; i < 120; i++) {
-  const metric = REQUEST[i % 5]!;
-  rules.push({
-    id: `route-${i}`, name: `Route ${i} ${metric}`, metric, condition: 'gt', threshold: threshold(metric), duration: WINDOWS[1 + (i % 4)]! * MIN,
-    severity: 'critical', route: `/api/resource-${i % ROUTES}/:id`, ...(i % 3 === 0 ? { method: 'GET' } : {}), for: 2 * MIN,
-  });
-}
-const GAUGES: AlertMetric[] = ['memoryUsage', 'cpuUsage', 'eventLoopLag'];
-for (let i = 0; i < 20; i++) {
-  const metric = GAUGES[i % 3]!;
-  rules.push({ id: `gauge-${i}`, name: `Gauge ${metric}`, metric, condition: 'gt', threshold: metric === 'memoryUsage' ? 3.5e8 : 50, duration: WINDOWS[2 + (i % 3)]! * MIN, severity: 'warning', ...(i % 2 ? { instance: `web-${i % INSTANCES}` } : {}) });
-}
-for (let i = 0; i < 10; i++) rules.push({ id: `heartbeat-${i}`, name: 'Silent', metric: 'heartbeat', condition: 'gt', threshold: 5 * MIN, severity: 'critical', instance: `web-${i}` });
+// --- 200 rules: the shared set (bench/support/alert-rules.ts) plus 10 custom rules.
+const rules: AlertRule[] = benchRules({ routeRules: 120, routes: ROUTES, instances: INSTANCES });
 for (let i = 0; i < 10; i++) {
   rules.push({
     id: `custom-${i}`, name: 'Regional latency', metric: 'custom', condition: 'gt', threshold: 0, duration: 5 * MIN, severity: 'warning',

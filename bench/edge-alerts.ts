@@ -3,7 +3,7 @@
 // RPC's time minus a trivial RPC's, measured side by side — against the Workers free plan's 10 ms
 // CPU per invocation. workerd freezes clocks inside a request, so the time is taken outside; it
 // includes the SQLite reads, which count as CPU on Cloudflare too. Run: bun bench/edge-alerts.ts
-import type { AlertMetric, AlertRule } from '../src/core/alerts/rule.ts';
+import { benchRules } from './support/alert-rules.ts';
 import { QuantileSketch } from '../src/core/sketch.ts';
 import type { Batch, RollupCell } from '../src/core/wire-format.ts';
 import { startLocalEdge } from '../scripts/local-edge.ts';
@@ -19,28 +19,8 @@ const random = seededRandom(2026);
 const END = Date.now() - (Date.now() % MIN) - TICKS * MIN;
 const START = END - 24 * 60 * MIN;
 
-// --- 200 rules, as bench/alerts.ts (without its custom rules, which JSON cannot carry: 10 more per-route rules instead).
-const rules: Omit<AlertRule, 'customEvaluator'>[] = [];
-const WINDOWS = [1, 2, 5, 10, 15, 60];
-const REQUEST: AlertMetric[] = ['responseTime', 'p50', 'p95', 'p99', 'errorRate', 'requestRate'];
-const threshold = (metric: AlertMetric) => (metric === 'errorRate' ? 0.05 : metric === 'requestRate' ? 1 : 400);
-for (let i = 0; i < 40; i++) {
-  const metric = REQUEST[i % REQUEST.length]!;
-  rules.push({ id: `app-${i}`, name: `App ${metric}`, metric, condition: 'gt', threshold: threshold(metric), duration: WINDOWS[i % WINDOWS.length]! * MIN, severity: 'warning' });
-}
-for (let i = 0; i < 130; i++) {
-  const metric = REQUEST[i % 5]!;
-  rules.push({
-    id: `route-${i}`, name: `Route ${i} ${metric}`, metric, condition: 'gt', threshold: threshold(metric), duration: WINDOWS[1 + (i % 4)]! * MIN,
-    severity: 'critical', route: `/api/resource-${i % ROUTES}/:id`, ...(i % 3 === 0 ? { method: 'GET' } : {}), for: 2 * MIN,
-  });
-}
-const GAUGES: AlertMetric[] = ['memoryUsage', 'cpuUsage', 'eventLoopLag'];
-for (let i = 0; i < 20; i++) {
-  const metric = GAUGES[i % 3]!;
-  rules.push({ id: `gauge-${i}`, name: `Gauge ${metric}`, metric, condition: 'gt', threshold: metric === 'memoryUsage' ? 3.5e8 : 50, duration: WINDOWS[2 + (i % 3)]! * MIN, severity: 'warning', ...(i % 2 ? { instance: `web-${i % INSTANCES}` } : {}) });
-}
-for (let i = 0; i < 10; i++) rules.push({ id: `heartbeat-${i}`, name: 'Silent', metric: 'heartbeat', condition: 'gt', threshold: 5 * MIN, severity: 'critical', instance: `web-${i}` });
+// --- 200 rules: the shared set, with 10 more per-route rules in place of bench/alerts.ts's custom rules (JSON cannot carry code).
+const rules = benchRules({ routeRules: 130, routes: ROUTES, instances: INSTANCES });
 
 // --- 24 h of minute cells (and the last 2 h of profiles: no rule reads further back), in batches within the wire limits.
 function sketchOf(n: number, scale: number): string {
