@@ -2,7 +2,7 @@
 // maps keyed by the (interned) route and method strings and an index per status class, so that no
 // key string is built and hashed per request. The cells are core LiveCells, counted exactly as
 // RollupTable.record counts them, and leave through core's toWire.
-import { minuteOf, toWire, type LiveCell } from '../core/rollup.ts';
+import { MINUTE_MS, minuteOf, toWire, type LiveCell } from '../core/rollup.ts';
 import { QuantileSketch } from '../core/sketch.ts';
 import type { RollupCell, StatusClass } from '../core/wire-format.ts';
 
@@ -14,6 +14,10 @@ export class HotRollups {
   /** minute → route → method → cell per status class (index 0..4 for 1xx..5xx). */
   #minutes = new Map<number, Map<string, Map<string, ByClass>>>();
   #size = 0;
+  /** The minute last recorded into, as [start, end) and its routes: most requests land there, and a range check costs less than minuteOf's `%`. */
+  #windowStart = 0;
+  #windowEnd = -Infinity;
+  #window: Map<string, Map<string, ByClass>> | undefined;
 
   /** Distinct cells held. */
   get size(): number {
@@ -21,11 +25,22 @@ export class HotRollups {
   }
 
   record(time: number, method: string, route: string, status: number, durationMs: number, bytes: number, thrown: boolean): void {
-    const minute = minuteOf(time);
-    let routes = this.#minutes.get(minute);
-    if (routes === undefined) {
-      routes = new Map();
-      this.#minutes.set(minute, routes);
+    let minute: number;
+    let routes: Map<string, Map<string, ByClass>>;
+    if (time >= this.#windowStart && time < this.#windowEnd) {
+      minute = this.#windowStart;
+      routes = this.#window!;
+    } else {
+      minute = minuteOf(time);
+      let found = this.#minutes.get(minute);
+      if (found === undefined) {
+        found = new Map();
+        this.#minutes.set(minute, found);
+      }
+      routes = found;
+      this.#windowStart = minute;
+      this.#windowEnd = minute + MINUTE_MS;
+      this.#window = routes;
     }
     let methods = routes.get(route);
     if (methods === undefined) {
@@ -70,6 +85,8 @@ export class HotRollups {
     }
     this.#minutes = new Map();
     this.#size = 0;
+    this.#windowEnd = -Infinity;
+    this.#window = undefined;
     return out;
   }
 }
