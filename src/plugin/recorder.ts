@@ -200,15 +200,18 @@ export class Recorder {
   }
 
   #routeOf(known: string | undefined, path: string): string {
-    let route = known;
+    if (known !== undefined) return this.#admit(known);
+    // The cache holds what the guard admitted: the guard never forgets a route, so the answer stands.
+    let route = this.#normalised.get(path);
     if (route === undefined) {
-      route = this.#normalised.get(path);
-      if (route === undefined) {
-        route = normalisePath(path);
-        if (this.#normalised.size >= NORMALISED_CACHE_MAX) this.#normalised.clear();
-        this.#normalised.set(path, route);
-      }
+      route = this.#admit(normalisePath(path));
+      if (this.#normalised.size >= NORMALISED_CACHE_MAX) this.#normalised.clear();
+      this.#normalised.set(path, route);
     }
+    return route;
+  }
+
+  #admit(route: string): string {
     return this.#guard.admit(route.length > LIMITS.routeLength ? route.slice(0, LIMITS.routeLength) : route || '/');
   }
 
