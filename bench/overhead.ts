@@ -1,5 +1,7 @@
 // What the preload costs a Bun app. Two apps (hello world; a `/users/:id` routes app) run plain,
 // preloaded with the defaults, and preloaded with full detail (sampleRate 1, traceSampleRate 0.05),
+// next to a floor: bench/apps/floor-preload.ts, which only times each request and reads its
+// `traceparent` (the least any monitor honouring incoming trace context can do on Bun),
 // shipping to a local sink; the variants take turns (interleaved) over several rounds, and medians
 // are printed next to the plain figures of the same run. Load comes from wrk on another core
 // (taskset). The steadiest figure on a shared machine is server CPU µs per request (process CPU
@@ -31,14 +33,16 @@ need('taskset', 'It comes with util-linux (`apt-get install -y util-linux`).');
 
 interface Variant {
   name: string;
-  preload: boolean;
+  /** The module given to --preload, or none. */
+  preload?: string;
   env: Record<string, string>;
 }
 
 const VARIANTS: Variant[] = [
-  { name: 'plain', preload: false, env: {} },
-  { name: 'defaults', preload: true, env: {} },
-  { name: 'full detail', preload: true, env: { BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0.05' } },
+  { name: 'plain', env: {} },
+  { name: 'floor', preload: './bench/apps/floor-preload.ts', env: {} },
+  { name: 'defaults', preload: 'bun-apm/preload', env: {} },
+  { name: 'full detail', preload: 'bun-apm/preload', env: { BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0.05' } },
 ];
 
 const APPS = [
@@ -79,7 +83,7 @@ function rssBytes(pid: number): number {
 
 async function startServer(file: string, variant: Variant, app: string, endpoint: string) {
   const port = freePort();
-  const preload = variant.preload ? ['--preload', 'bun-apm/preload'] : [];
+  const preload = variant.preload ? ['--preload', variant.preload] : [];
   const child = Bun.spawn(['taskset', '-c', SERVER_CPU, process.execPath, ...preload, file], {
     cwd: REPO,
     env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: endpoint, BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: app, ...variant.env },
@@ -169,12 +173,13 @@ for (const app of APPS) {
   }
   const med = (name: string, key: keyof Sample) => median(samples.get(name)!.map((s) => s[key]));
   console.log(`\n${app.name} (GET ${app.path})`);
-  console.log('variant        req/s     ×plain  p50 ms  p99 ms  CPU µs/req  Δ µs/req  RSS MiB  bytes shipped/req');
+  console.log('variant        req/s     ×plain  p50 ms  p99 ms  CPU µs/req  Δ µs/req  over floor  RSS MiB  bytes shipped/req');
   for (const variant of VARIANTS) {
     const n = variant.name;
     console.log(
       `${n.padEnd(12)} ${med(n, 'rps').toFixed(0).padStart(8)}  ${(med(n, 'rps') / med('plain', 'rps')).toFixed(3).padStart(6)}  ${med(n, 'p50').toFixed(3).padStart(6)}  ${med(n, 'p99').toFixed(3).padStart(6)}` +
         `  ${med(n, 'cpuPerRequest').toFixed(2).padStart(10)}  ${(med(n, 'cpuPerRequest') - med('plain', 'cpuPerRequest')).toFixed(2).padStart(8)}` +
+        `  ${(n === 'plain' ? '' : (med(n, 'cpuPerRequest') - med('floor', 'cpuPerRequest')).toFixed(2)).padStart(10)}` +
         `  ${(med(n, 'rss') / 2 ** 20).toFixed(1).padStart(7)}  ${med(n, 'bytesPerRequest').toFixed(2).padStart(17)}`,
     );
   }
@@ -182,7 +187,7 @@ for (const app of APPS) {
 
 // Bytes shipped per request at sampleRate 0.01, on the routes app.
 {
-  const lean: Variant = { name: 'sampleRate 0.01', preload: true, env: { BUN_APM_SAMPLE_RATE: '0.01' } };
+  const lean: Variant = { name: 'sampleRate 0.01', preload: 'bun-apm/preload', env: { BUN_APM_SAMPLE_RATE: '0.01' } };
   const bytes = [];
   for (let round = 0; round < Math.min(ROUNDS, 3); round++) bytes.push((await measure(APPS[1]!, lean, `bench-${run++}`)).bytesPerRequest);
   console.log(`\nbytes shipped per request at sampleRate 0.01 (routes app, defaults otherwise): ${median(bytes).toFixed(2)}`);
@@ -191,7 +196,7 @@ for (const app of APPS) {
 // RSS growth over GROWTH_REQUESTS requests with the sink down (nothing listens at the endpoint).
 {
   console.log(`\nRSS growth over ${GROWTH_REQUESTS.toLocaleString('en')} requests, sink down (routes app):`);
-  for (const variant of VARIANTS.slice(0, 2)) {
+  for (const variant of VARIANTS.filter((v) => v.name === 'plain' || v.name === 'defaults')) {
     const down = `http://127.0.0.1:${freePort()}`;
     const { child, url } = await startServer(APPS[1]!.file, variant, `growth-${variant.name}`, down);
     try {

@@ -1,0 +1,37 @@
+// The least any monitor must do per request to honour an incoming `traceparent`, preloaded like
+// bun-apm so bench/overhead.ts can print it as a floor in the same run: time the handler into a
+// ring buffer and read the one header. No sampling, no rollups, no shipping.
+//   bun --preload ./bench/apps/floor-preload.ts bench/apps/hello.ts
+type Handler = (this: unknown, request: Request, server: unknown) => unknown;
+
+const durations = new Float64Array(4096);
+let next = 0;
+let continued = 0;
+
+function wrap(handler: Handler): Handler {
+  return function timed(this: unknown, request: Request, server: unknown): unknown {
+    const start = performance.now();
+    // Bun builds the whole Headers object on the first access: this line is most of the floor.
+    if (request.headers.get('traceparent') !== null) continued++;
+    const result = handler.call(this, request, server);
+    durations[next++ & 4095] = performance.now() - start;
+    return result;
+  };
+}
+
+const bun = Bun as unknown as { serve: (options: Record<string, unknown>) => unknown };
+const serve = bun.serve;
+bun.serve = (options) => {
+  const copy: Record<string, unknown> = Object.create(options);
+  if (typeof options.fetch === 'function') copy.fetch = wrap(options.fetch as Handler);
+  if (options.routes && typeof options.routes === 'object') {
+    const routes: Record<string, unknown> = {};
+    for (const [path, value] of Object.entries(options.routes)) routes[path] = typeof value === 'function' ? wrap(value as Handler) : value;
+    copy.routes = routes;
+  }
+  return serve.call(Bun, copy);
+};
+
+process.on('exit', () => {
+  if (process.env.BENCH_FLOOR_DEBUG) console.error(`floor: ${next} requests timed, ${continued} with a traceparent`);
+});
