@@ -38,6 +38,19 @@ const APPS: Array<{ example: string; probes: Probe[]; exit: { code: number | nul
     ],
   },
   {
+    // Elysia passes its routes to Bun.serve itself; an error Elysia answers for is seen as its 500.
+    example: 'elysia-app.ts',
+    exit: { code: null, signal: 'SIGTERM' },
+    probes: [
+      { method: 'GET', path: '/', status: 200, key: 'GET /' },
+      { method: 'GET', path: '/users/1', status: 200, key: 'GET /users/:id' },
+      { method: 'GET', path: '/users/999', status: 404, key: 'GET /users/:id' },
+      { method: 'POST', path: '/users', status: 201, key: 'POST /users', body: '{"name":"Ada"}' },
+      { method: 'GET', path: '/boom', status: 500, key: 'GET /boom' },
+      { method: 'GET', path: '/nope', status: 404, key: 'GET /nope' },
+    ],
+  },
+  {
     example: 'bun-router-app.ts',
     exit: { code: null, signal: 'SIGTERM' },
     probes: [
