@@ -2,7 +2,7 @@
 // recorder. The router modules call them through a global (see router-hooks.ts); they must never
 // change what a handler receives, returns or throws.
 import { errorClassOf } from './log.ts';
-import { stateOf } from './request-state.ts';
+import { stateOf, type RequestState } from './request-state.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Handler = (this: any, context: any, next?: any) => unknown;
@@ -43,24 +43,27 @@ export function wrapHonoHandler(handler: unknown, path: unknown): unknown {
       noteError(state, path, error);
       throw error;
     }
-    if (result instanceof Promise) {
-      return result.then(
-        (value: unknown) => {
-          if (value instanceof Response) state.routerRoute ??= path;
-          return value;
-        },
-        (error: unknown) => {
-          noteError(state, path, error);
-          throw error;
-        },
-      );
-    }
+    if (result instanceof Promise) return settleHono(result, state, path);
     if (result instanceof Response) state.routerRoute ??= path;
     return result;
   };
 }
 
-function noteError(state: { erroredRoute: string | undefined; error: string | undefined }, path: string, error: unknown): void {
+/** Out of honoRoute so that its closures don't make every call of it allocate a scope (see runInScope). */
+function settleHono(result: Promise<unknown>, state: RequestState, path: string): Promise<unknown> {
+  return result.then(
+    (value: unknown) => {
+      if (value instanceof Response) state.routerRoute ??= path;
+      return value;
+    },
+    (error: unknown) => {
+      noteError(state, path, error);
+      throw error;
+    },
+  );
+}
+
+function noteError(state: RequestState, path: string, error: unknown): void {
   state.erroredRoute ??= path;
   state.error ??= errorClassOf(error);
 }
