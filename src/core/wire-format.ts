@@ -24,6 +24,11 @@ export const LIMITS = {
   fieldsPerLog: 32,
 } as const;
 
+/** `text` cut to at most `max` characters (one of LIMITS), so a record passes validation. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max) : text;
+}
+
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
 
 /** Who sent the batch. */

@@ -15,6 +15,7 @@ import { resolveAlertingOptions, type AlertingOptions, type ResolvedAlertingOpti
 import { Deliverer } from './alerting/deliver.ts';
 import { MetricWindow, type PerformanceMetricsInput } from './alerting/metric-window.ts';
 import { ProcessSampler } from './alerting/process-sampler.ts';
+import { unref } from '../plugin/unref.ts';
 
 export type { AlertingOptions } from './alerting/alerting-options.ts';
 export type { PerformanceMetricsInput } from './alerting/metric-window.ts';
@@ -67,8 +68,7 @@ export class PerformanceAlerting {
     for (const channel of options.channels ?? []) this.addChannel(channel);
     this.#sampler = this.#options.enabled && this.#options.sampleProcess ? new ProcessSampler(this.#options.evaluationInterval) : undefined;
     if (this.#options.enabled) {
-      this.#interval = setInterval(() => this.#evaluate(true), this.#options.evaluationInterval);
-      (this.#interval as { unref?: () => void }).unref?.();
+      this.#interval = unref(setInterval(() => this.#evaluate(true), this.#options.evaluationInterval));
     }
   }
 
@@ -213,7 +213,7 @@ export class PerformanceAlerting {
       this.#soon = undefined;
       this.#evaluate(false);
     }, this.#options.evaluationDelay);
-    (this.#soon as { unref?: () => void }).unref?.();
+    unref(this.#soon);
   }
 
   #evaluate(onInterval: boolean): void {

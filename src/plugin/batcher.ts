@@ -6,6 +6,7 @@ import { addCounters, buildBatches, contentsOf, isEmpty, zeroCounters } from './
 import { errorClassOf, type Log } from './log.ts';
 import type { Recorder } from './recorder.ts';
 import type { SendOutcome } from './send-with-retry.ts';
+import { unref } from './unref.ts';
 
 /** A cut batch waiting to be shipped: its gzip body, and what is lost if it is dropped. */
 export interface PendingBatch {
@@ -36,11 +37,6 @@ export const SPANS_PER_CUT = 2_000;
  * zlib was no help: as much wall time on this thread, and more CPU.
  */
 const GZIP_LEVEL = 1;
-
-function unref<T>(timer: T): T {
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
-}
 
 export class Batcher {
   readonly #options: BatcherOptions;

@@ -2,7 +2,8 @@
 // `traceparent` on the outgoing request so the next service continues the trace. Outside such a
 // request the app's fetch is called straight through. Exports use original-fetch.ts, never this.
 import { formatTraceparent, newSpanId } from '../core/trace-context.ts';
-import { LIMITS, type Span } from '../core/wire-format.ts';
+import { clip, LIMITS, type Span } from '../core/wire-format.ts';
+import { redactUrl } from './exporters/endpoint-url.ts';
 import { errorClassOf } from './log.ts';
 import { isWrapped, WRAPPED } from './instrument-handler.ts';
 import type { Recorder } from './recorder.ts';
@@ -75,18 +76,8 @@ export function withTraceHeaders(
     if (tracestate && !headers.has('tracestate')) headers.set('tracestate', tracestate);
   }
   const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
-  const url = redactedUrl(request ? request.url : String(input));
+  const url = redactUrl(request ? request.url : String(input));
   return { init: { ...init, headers }, method, url };
-}
-
-/** Scheme, host and path: no credentials, no query (tokens live there). */
-function redactedUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    return `${url.protocol}//${url.host}${url.pathname}`;
-  } catch {
-    return 'invalid-url';
-  }
 }
 
 function hostOf(url: string): string {
@@ -96,6 +87,3 @@ function hostOf(url: string): string {
   return url.slice(start + 2, end < 0 ? undefined : end);
 }
 
-function clip(text: string, max: number): string {
-  return text.length > max ? text.slice(0, max) : text;
-}

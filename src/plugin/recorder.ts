@@ -3,7 +3,7 @@
 // marks it, and the other then finds the mark and records nothing of its own.
 import { normalisePath, RouteCardinalityGuard } from '../core/route-normaliser.ts';
 import { formatTraceparent, formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../core/trace-context.ts';
-import { LIMITS, type DetailSample, type RollupCell, type Span, type SystemProfile } from '../core/wire-format.ts';
+import { clip, LIMITS, type DetailSample, type RollupCell, type Span, type SystemProfile } from '../core/wire-format.ts';
 import { HotRollups } from './hot-rollups.ts';
 import { errorClassOf, type Log } from './log.ts';
 import { methodKey, pathOf, REQUEST_STATE, RequestState, type MarkedRequest } from './request-state.ts';
@@ -36,10 +36,6 @@ export interface FinishedRequest {
 }
 
 const NORMALISED_CACHE_MAX = 10_000;
-
-function clip(text: string, max: number): string {
-  return text.length > max ? text.slice(0, max) : text;
-}
 
 export class Recorder {
   readonly rollups = new HotRollups();
@@ -212,7 +208,7 @@ export class Recorder {
   }
 
   #admit(route: string): string {
-    return this.#guard.admit(route.length > LIMITS.routeLength ? route.slice(0, LIMITS.routeLength) : route || '/');
+    return this.#guard.admit(clip(route, LIMITS.routeLength) || '/');
   }
 
   #sample(state: RequestState, timestamp: number, path: string, route: string, status: number, bytes: number): void {

@@ -2,6 +2,7 @@
 // 429, 502, 503 and 504 are retried, with exponential backoff and jitter, honouring Retry-After,
 // a bounded number of attempts and a timeout per attempt.
 import { originalFetch } from './original-fetch.ts';
+import { unref } from './unref.ts';
 
 export interface RetryOptions {
   /** Attempts in all, the first included (default 5). */
@@ -48,8 +49,7 @@ export function backoffMs(attempt: number, options: RetryOptions = {}): number {
 /** A sleep that never keeps the process alive. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    (timer as { unref?: () => void }).unref?.();
+    unref(setTimeout(resolve, ms));
   });
 }
 

@@ -10,6 +10,9 @@ import { stateOf } from './request-state.ts';
 export function staticRouteHandler(response: Response): (request: Request) => Response {
   let etag: string | undefined = response.headers.get('etag') ?? undefined;
   let length: number | undefined;
+  // What each request gets a clone of: the app's response, then (once its body is read) the same
+  // with the ETag set, so that no request pays for adding the header.
+  let served = response;
   // Read once, off the request path; until it resolves (a microtask or two) responses go without an ETag.
   response
     .clone()
@@ -17,7 +20,11 @@ export function staticRouteHandler(response: Response): (request: Request) => Re
     .then(
       (body) => {
         length = body.byteLength;
-        if (etag === undefined && body.byteLength > 0) etag = `"${Bun.hash.xxHash64(body).toString(16).padStart(16, '0')}"`;
+        if (etag !== undefined || body.byteLength === 0) return;
+        etag = `"${Bun.hash.xxHash64(body).toString(16).padStart(16, '0')}"`;
+        const headers = new Headers(response.headers);
+        headers.set('etag', etag);
+        served = new Response(body, { status: response.status, statusText: response.statusText, headers });
       },
       () => {},
     );
@@ -26,11 +33,9 @@ export function staticRouteHandler(response: Response): (request: Request) => Re
       const ifNoneMatch = request.headers.get('if-none-match');
       if (ifNoneMatch !== null && matchesEtag(ifNoneMatch, etag)) return notModified(response, etag);
     }
-    const copy = response.clone();
-    if (etag !== undefined && !copy.headers.has('etag')) copy.headers.set('etag', etag);
     const state = stateOf(request);
     if (state !== undefined && length !== undefined) state.bytes = length;
-    return copy;
+    return served.clone();
   };
 }
 

@@ -3,17 +3,13 @@
 // requests read the latest profile from the recorder.
 import type { SystemProfile } from '../core/wire-format.ts';
 import type { Recorder } from './recorder.ts';
+import { unref } from './unref.ts';
 
 export interface SystemProfilerOptions {
   interval: number;
   /** How often the event-loop lag probe wakes, ms (default 250). */
   lagProbeMs?: number;
   onProfile: (profile: SystemProfile) => void;
-}
-
-function unref<T>(timer: T): T {
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
 }
 
 export class SystemProfiler {

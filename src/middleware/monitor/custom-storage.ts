@@ -2,6 +2,7 @@
 // a handler that throws or rejects is logged once and its batch dropped and counted.
 import { errorClassOf, type Log } from '../../plugin/log.ts';
 import type { PerformanceMetrics } from '../types.ts';
+import { unref } from '../../plugin/unref.ts';
 
 const MAX_PENDING = 10_000;
 
@@ -29,8 +30,7 @@ export class CustomStorage {
     this.#pending.push(metrics);
     if (this.#pending.length >= this.options.batchSize) this.#send();
     else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => this.#send(), this.options.flushInterval);
-      (this.#timer as { unref?: () => void }).unref?.();
+      this.#timer = unref(setTimeout(() => this.#send(), this.options.flushInterval));
     }
   }
 

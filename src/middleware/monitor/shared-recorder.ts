@@ -3,6 +3,7 @@
 import { createLog } from '../../plugin/log.ts';
 import { processRecorder } from '../../plugin/process-recorder.ts';
 import { Recorder } from '../../plugin/recorder.ts';
+import { unref } from '../../plugin/unref.ts';
 
 const KEY = Symbol.for('bun-apm.middleware-recorder');
 type Holder = { [KEY]?: Recorder };
@@ -16,8 +17,7 @@ export function sharedRecorder(): Recorder {
     // No sampling, tracing or Server-Timing of its own: the monitors observe it, the tracer traces.
     const created = new Recorder({ sampleRate: 0, traceSampleRate: 0, serverTiming: 'off', log: createLog(false) });
     // Nobody ships its rollups: empty them each minute so they stay bounded (the monitors keep their own).
-    const timer = setInterval(() => created.drain(), 60_000);
-    (timer as { unref?: () => void }).unref?.();
+    unref(setInterval(() => created.drain(), 60_000));
     holder[KEY] = created;
     recorder = created;
   }

@@ -1,6 +1,7 @@
 // What a span may say about a request's content: headers with secrets redacted, query parameters,
 // and text bodies up to a cap, read from a clone so the handler still gets the whole body.
 import type { TagValue } from '../../core/wire-format.ts';
+import { unref } from '../../plugin/unref.ts';
 
 export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'set-cookie', 'x-api-key', 'proxy-authorization']);
 export const REDACTED = '[REDACTED]';
@@ -44,8 +45,7 @@ export async function captureBody(message: Request | Response, maxBytes: number,
   let size = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    (timer as { unref?: () => void }).unref?.();
+    timer = unref(setTimeout(() => resolve('timeout'), timeoutMs));
   });
   try {
     while (size < maxBytes) {

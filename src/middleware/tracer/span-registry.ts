@@ -1,6 +1,7 @@
 // The tracer's spans: open ones by id (bounded; closed by a timeout if nobody finishes them) and a
 // ring of the most recently finished, which the dashboard reads.
 import { LIMITS, type Span, type SpanStatus, type TagValue } from '../../core/wire-format.ts';
+import { unref } from '../../plugin/unref.ts';
 
 export interface OpenSpan {
   span: Span;
@@ -82,8 +83,7 @@ export class SpanRegistry {
 
   #startSweeping(): void {
     if (this.#timer !== undefined) return;
-    this.#timer = setInterval(() => this.sweep(), Math.max(10, Math.min(this.timeoutMs / 2, 5000)));
-    (this.#timer as { unref?: () => void }).unref?.();
+    this.#timer = unref(setInterval(() => this.sweep(), Math.max(10, Math.min(this.timeoutMs / 2, 5000))));
   }
 
   #stopSweeping(): void {

@@ -4,6 +4,7 @@
 import type { Span } from '../../core/wire-format.ts';
 import { isExportableSpan } from './exportable-span.ts';
 import type { SpanExporter } from './span-exporter.ts';
+import { unref } from '../unref.ts';
 
 export interface BatchingOptions {
   /** Spans kept waiting at most; past it the oldest are dropped and counted (default 2048). */
@@ -27,11 +28,6 @@ interface FlushWaiter {
   /** Resolved once every span queued before this sequence number has been sent or dropped. */
   upTo: number;
   resolve: () => void;
-}
-
-function unref(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
 }
 
 export class BatchingSpanExporter implements SpanExporter {

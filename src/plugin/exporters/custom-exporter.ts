@@ -2,6 +2,7 @@
 // time-outs are logged and counted, never thrown.
 import type { Span } from '../../core/wire-format.ts';
 import { BatchingSpanExporter, type BatchingOptions, type DeliveryResult } from './batching-span-exporter.ts';
+import { unref } from '../unref.ts';
 
 export type CustomExportFunction = (spans: Span[]) => void | Promise<void>;
 
@@ -14,8 +15,7 @@ export interface CustomExporterOptions extends BatchingOptions {
 async function callWithTimeout(fn: CustomExportFunction, batch: Span[], timeoutMs: number): Promise<DeliveryResult> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<DeliveryResult>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, reason: `customExporter did not settle within ${timeoutMs} ms` }), timeoutMs);
-    (timer as { unref?: () => void }).unref?.();
+    timer = unref(setTimeout(() => resolve({ ok: false, reason: `customExporter did not settle within ${timeoutMs} ms` }), timeoutMs));
   });
   const called = (async (): Promise<DeliveryResult> => {
     try {
