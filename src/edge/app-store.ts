@@ -193,9 +193,7 @@ export class AppStore extends DurableObject<Env> {
   protected maintain(): MaintenanceReport {
     this.alerting.tablesChanged();
     try {
-      return runMaintenance({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard }, this.now(), {
-        ...this.settings,
-      });
+      return runMaintenance({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard }, this.now(), this.settings);
     } catch (error) {
       this.loadGuards();
       throw error;

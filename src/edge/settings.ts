@@ -1,32 +1,25 @@
 // The Worker's vars read into numbers once, checked, with the defaults an operator gets when unset.
+import { HOUR_MS } from '../core/query/window.ts';
 import { ConfigError } from './config-error.ts';
 import type { Env } from './env.ts';
+import type { RetentionPolicy } from './store/maintenance.ts';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+const DAY = 24 * HOUR_MS;
 const MIB = 1024 * 1024;
 
-export interface Settings {
+/** The retention part (RetentionPolicy) belongs to the store; the rest is the Worker's. */
+export interface Settings extends RetentionPolicy {
   /** Cap on the body as sent (compressed when gzip). */
   maxBodyBytes: number;
   /** Cap on the body once decompressed, so a small gzip bomb can't inflate past it. */
   maxDecompressedBytes: number;
-  /** Oldest data a batch may carry; batch ids are kept this long plus a day, for idempotent retries. */
-  maxBatchAgeMs: number;
   routeCap: number;
   instanceCap: number;
-  minuteRetentionMs: number;
-  hourRetentionMs: number;
-  detailRetentionMs: number;
-  maxSamples: number;
-  maxSpans: number;
-  maxProfiles: number;
   apdexThresholdMs: number;
   /** Events per second one app may ingest; 0 = no limit. */
   ingestRateLimit: number;
   maintenanceIntervalMs: number;
 }
-
 
 type NumberVar = 'MAX_BODY_BYTES' | 'MAX_DECOMPRESSED_BYTES' | 'MAX_BATCH_AGE_HOURS' | 'ROUTE_CAP' | 'INSTANCE_CAP' | 'MINUTE_RETENTION_HOURS' | 'HOUR_RETENTION_DAYS'
   | 'DETAIL_RETENTION_DAYS' | 'MAX_SAMPLES' | 'MAX_SPANS' | 'MAX_PROFILES' | 'APDEX_THRESHOLD_MS' | 'INGEST_RATE_LIMIT' | 'MAINTENANCE_INTERVAL_SECONDS';
@@ -50,10 +43,10 @@ export function readSettings(env: Env): Settings {
   const settings: Settings = {
     maxBodyBytes: read(env, 'MAX_BODY_BYTES', 5 * MIB, 1024, 100 * MIB),
     maxDecompressedBytes: read(env, 'MAX_DECOMPRESSED_BYTES', 20 * MIB, 1024, 30 * MIB),
-    maxBatchAgeMs: read(env, 'MAX_BATCH_AGE_HOURS', 168, 1, 24 * 30) * HOUR,
+    maxBatchAgeMs: read(env, 'MAX_BATCH_AGE_HOURS', 168, 1, 24 * 30) * HOUR_MS,
     routeCap: Math.floor(read(env, 'ROUTE_CAP', 1000, 1, 100_000)),
     instanceCap: Math.floor(read(env, 'INSTANCE_CAP', 500, 1, 100_000)),
-    minuteRetentionMs: read(env, 'MINUTE_RETENTION_HOURS', 48, 1, 24 * 30) * HOUR,
+    minuteRetentionMs: read(env, 'MINUTE_RETENTION_HOURS', 48, 1, 24 * 30) * HOUR_MS,
     hourRetentionMs: read(env, 'HOUR_RETENTION_DAYS', 90, 1, 3650) * DAY,
     detailRetentionMs: read(env, 'DETAIL_RETENTION_DAYS', 7, 0.01, 3650) * DAY,
     maxSamples: Math.floor(read(env, 'MAX_SAMPLES', 200_000, 0, 100_000_000)),

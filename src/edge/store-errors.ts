@@ -9,7 +9,7 @@ interface RuntimeErrorFlags {
 }
 
 /** Seconds a client waits after the object said it is overloaded. */
-export const OVERLOAD_RETRY_AFTER_SECONDS = 10;
+const OVERLOAD_RETRY_AFTER_SECONDS = 10;
 
 export function storeFailure(error: unknown, app: string): HttpError {
   const flags = (typeof error === 'object' && error !== null ? error : {}) as RuntimeErrorFlags;

@@ -3,6 +3,11 @@ import { MINUTE_MS } from '../rollup.ts';
 
 export { MINUTE_MS };
 export const HOUR_MS = 3_600_000;
+
+/** Start of the hour `time` (ms since the epoch) falls in. */
+export function hourOf(time: number): number {
+  return time - (time % HOUR_MS);
+}
 /** Bound on buckets per timeseries, so a hostile `step` can't ask for millions of points. */
 export const MAX_POINTS = 10_000;
 /** What a default step aims at: enough points for a wide chart, few enough to draw instantly. */

@@ -11,7 +11,7 @@ import { WEBHOOK_DELIVERY_HEADER, webhookRequest } from '../../core/alerts/paylo
 import type { EdgeChannel } from './alert-config.ts';
 import { mimeMessage } from './mime-message.ts';
 
-export const DELIVERY_TIMEOUT_MS = 5_000;
+const DELIVERY_TIMEOUT_MS = 5_000;
 
 export type Attempt = { ok: true } | { ok: false; retryable: boolean; reason: string };
 
@@ -26,7 +26,7 @@ export interface DeliveryContext {
 }
 
 /** Whether the Worker may send to this URL: https, or http to loopback in dev. */
-export function allowedUrl(raw: string, dev: boolean): boolean {
+function allowedUrl(raw: string, dev: boolean): boolean {
   let url: URL;
   try {
     url = new URL(raw);

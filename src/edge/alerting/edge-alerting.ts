@@ -20,16 +20,16 @@ import { deliver, type DeliveryContext } from './deliver.ts';
 import '../alerts.config.ts';
 import { codeRulesFor } from './code-rules.ts';
 import { AlertDataLoader } from './load-alert-data.ts';
+import { MINUTE_MS } from '../../core/rollup.ts';
 
-const MINUTE = 60_000;
 /** A delivery is given up this long after its notification. */
-export const DELIVERY_EXPIRY_MS = 24 * 60 * MINUTE;
+const DELIVERY_EXPIRY_MS = 24 * 60 * MINUTE_MS;
 /** Wait after the 1st, 2nd, … failed attempt; the last repeats. */
-export const RETRY_BACKOFF_MS = [1, 1, 2, 5, 10, 30, 60].map((m) => m * MINUTE);
+const RETRY_BACKOFF_MS = [1, 1, 2, 5, 10, 30, 60].map((m) => m * MINUTE_MS);
 /** Deliveries attempted per tick at most (each has its own 5 s timeout; they run in parallel). */
 const DELIVERIES_PER_TICK = 50;
 /** Finished deliveries and history are kept this long. */
-const HISTORY_MS = 7 * 24 * 60 * MINUTE;
+const HISTORY_MS = 7 * 24 * 60 * MINUTE_MS;
 const MAX_API_RULES = 500;
 
 /** `code`: src/edge/alerts.config.ts; `config`: the ALERT_RULES var; `api`: added through the API. */

@@ -5,8 +5,8 @@
 import type { AlertCell, AlertData, AlertProfile, AlertSample } from '../../core/alerts/alert-data.ts';
 import { QuantileSketch } from '../../core/sketch.ts';
 import type { Sql } from '../store/sql.ts';
+import { MINUTE_MS, minuteOf } from '../../core/rollup.ts';
 
-const MINUTE = 60_000;
 /** Cells kept between ticks at most; past it a tick reads its whole window (memory stays bounded). */
 const MAX_KEPT_CELLS = 40_000;
 /** Detail records a tick hands to custom evaluators at most (the newest). */
@@ -65,7 +65,7 @@ export class AlertDataLoader {
 
   /** Cells from `since`, profiles from `profilesSince` (gauge rules' windows), samples from `samplesSince` (custom rules; null: none), up to `now`. */
   load(sql: Sql, { since, profilesSince, samplesSince, now }: { since: number; profilesSince: number; samplesSince: number | null; now: number }): AlertData {
-    const first = since - (since % MINUTE);
+    const first = minuteOf(since);
     for (const [minute, cells] of this.minutes) {
       if (minute < first) {
         this.minutes.delete(minute);
@@ -73,7 +73,7 @@ export class AlertDataLoader {
       }
     }
     const missing: number[] = [];
-    for (let minute = first; minute <= now; minute += MINUTE) {
+    for (let minute = first; minute <= now; minute += MINUTE_MS) {
       if (!this.minutes.has(minute) || this.dirty.has(minute)) missing.push(minute);
     }
     const fresh = new Map<number, AlertCell[]>(missing.map((minute) => [minute, []]));
@@ -83,7 +83,7 @@ export class AlertDataLoader {
       for (const minute of missing) for (const row of sql.exec<CellRow>(ONE_MINUTE, minute)) fresh.get(minute)!.push(lazyCell(row));
     }
     const cells: AlertCell[] = [];
-    for (let minute = first; minute <= now; minute += MINUTE) {
+    for (let minute = first; minute <= now; minute += MINUTE_MS) {
       const list = fresh.get(minute) ?? this.minutes.get(minute)!;
       for (const cell of list) cells.push(cell);
     }

@@ -1,5 +1,5 @@
 // Shared by the read endpoints: which app a request may read, and its time window.
-import { planWindow, type QueryWindow } from '../../core/query/window.ts';
+import { HOUR_MS, planWindow, type QueryWindow } from '../../core/query/window.ts';
 import { reader } from '../auth/authenticate.ts';
 import { APP_ID } from '../auth/key-ring.ts';
 import { badParameter, notFound } from '../http/errors.ts';
@@ -7,7 +7,6 @@ import { intParam } from '../http/params.ts';
 import type { RouteContext } from '../http/router.ts';
 import { readSettings } from '../settings.ts';
 
-const HOUR = 3_600_000;
 
 /**
  * The `:app` of the path when this key may read it. An app that doesn't exist and one the key
@@ -34,7 +33,7 @@ export function rollupWindow({ url, env }: RouteContext): QueryWindow {
 /** `from`/`to` for raw records, unaligned; default the last hour. */
 export function rawWindow({ url }: RouteContext): { from: number; to: number } {
   const to = intParam(url, 'to') ?? Date.now();
-  const from = intParam(url, 'from') ?? to - HOUR;
+  const from = intParam(url, 'from') ?? to - HOUR_MS;
   if (from >= to) throw badParameter('from: expected from < to');
   return { from, to };
 }

@@ -7,7 +7,7 @@ import { EXPORT_KINDS } from '../store/export-pages.ts';
 import { readableApp, rawWindow } from './access.ts';
 
 const PAGE_ROWS = 1_000;
-export const EXPORT_FORMAT_VERSION = 1;
+const EXPORT_FORMAT_VERSION = 1;
 
 export async function handleExport(context: RouteContext): Promise<Response> {
   const app = await readableApp(context);

@@ -12,8 +12,8 @@ import { ALL_ROUTES, mergeCell, type CellWrite, type RollupTable } from './rollu
 import { insertSample } from './samples.ts';
 import type { Sql } from './sql.ts';
 import { insertSpans } from './traces.ts';
+import { hourOf } from '../../core/query/window.ts';
 
-const HOUR = 3_600_000;
 
 export interface RecordCounts {
   rollups: number;
@@ -71,7 +71,7 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
       // Decoded once: the all-routes rows always merge it, its own row when the row exists.
       const sketchBytes = base64ToBytes(cell.sketch);
       const write = { ...cell, time: cell.minute, route: admit(cell.route), sketch: QuantileSketch.fromBytes(sketchBytes), sketchBytes };
-      const hour = cell.minute - (cell.minute % HOUR);
+      const hour = hourOf(cell.minute);
       const coveredByHours = watermark !== null && hour < watermark;
       if (coveredByHours) {
         mergeCell(sql, 'rollup_hour', { ...write, time: hour });

@@ -5,7 +5,7 @@ import type { DroppedCounters, Identity } from '../../core/wire-format.ts';
 import type { Sql } from './sql.ts';
 
 /** The instance name that instances past the cap are counted under (the same word as for routes). */
-export const OVERFLOW_INSTANCE = OVERFLOW_ROUTE;
+const OVERFLOW_INSTANCE = OVERFLOW_ROUTE;
 
 export interface InstanceRecord {
   instance: string;

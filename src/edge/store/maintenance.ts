@@ -6,9 +6,9 @@ import { getMetaNumber, setMeta } from './meta.ts';
 import type { RouteGuard } from './route-guard.ts';
 import { mergeCell, readCells } from './rollups.ts';
 import { scalar, type Sql } from './sql.ts';
+import { HOUR_MS, hourOf } from '../../core/query/window.ts';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+const DAY = 24 * HOUR_MS;
 /** An hour is rolled up this long after it ends; data later than that still lands (see ingest-batch.ts). */
 const ROLLUP_GRACE_MS = 5 * 60_000;
 
@@ -19,7 +19,7 @@ export interface RetentionPolicy {
   maxSamples: number;
   maxSpans: number;
   maxProfiles: number;
-  /** How long a batch can still arrive (its age limit); its id is kept a day longer. */
+  /** Oldest data a batch may carry; batch ids are kept this long plus a day, for idempotent retries. */
   maxBatchAgeMs: number;
 }
 
@@ -36,7 +36,6 @@ export interface MaintenanceTarget {
   instances: InstanceGuard;
 }
 
-const hourOf = (time: number) => time - (time % HOUR);
 
 export function runMaintenance(target: MaintenanceTarget, now: number, policy: RetentionPolicy): MaintenanceReport {
   const { sql } = target;
@@ -84,7 +83,7 @@ function rollUpHours(sql: Sql, now: number): { hoursRolledUp: number; watermark:
     hour = hourOf(next);
     const groups = new Map<string, LiveCell>();
     // Per-route and all-routes rows alike: each becomes its hour's row of the same key.
-    for (const cell of [...readCells(sql, 'rollup_minute', hour, hour + HOUR, { kind: 'per-route' }), ...readCells(sql, 'rollup_minute', hour, hour + HOUR, { kind: 'all-routes' })]) {
+    for (const cell of [...readCells(sql, 'rollup_minute', hour, hour + HOUR_MS, { kind: 'per-route' }), ...readCells(sql, 'rollup_minute', hour, hour + HOUR_MS, { kind: 'all-routes' })]) {
       const key = `${cell.method} ${cell.statusClass} ${cell.route}`;
       const group = groups.get(key);
       if (group) mergeInto(group, cell);
@@ -92,7 +91,7 @@ function rollUpHours(sql: Sql, now: number): { hoursRolledUp: number; watermark:
     }
     for (const cell of groups.values()) mergeCell(sql, 'rollup_hour', { ...cell, time: hour });
     hoursRolledUp++;
-    hour += HOUR;
+    hour += HOUR_MS;
   }
   watermark = Math.max(watermark, target);
   setMeta(sql, 'hour_watermark', watermark);

@@ -1,12 +1,11 @@
 // Reads the rollup cells a planned window needs for the core's query functions. Hours are complete
 // below the watermark and minutes fill the rest; whole-app reads take the all-routes rows.
-import type { QueryWindow } from '../../core/query/window.ts';
+import { HOUR_MS, type QueryWindow } from '../../core/query/window.ts';
 import type { LiveCell } from '../../core/rollup.ts';
 import { getMetaNumber } from './meta.ts';
 import { readCells, type CellScope } from './rollups.ts';
 import type { Sql } from './sql.ts';
 
-const HOUR = 3_600_000;
 
 export interface CellFilter {
   route?: string;
@@ -35,8 +34,8 @@ export function readWindowCells(sql: Sql, window: Pick<QueryWindow, 'from' | 'to
   if (window.resolution === 'hour') {
     hoursTo = Math.min(to, watermark);
   } else if (options.wholeWindow) {
-    hoursFrom = Math.ceil(from / HOUR) * HOUR;
-    hoursTo = Math.min(Math.floor(to / HOUR) * HOUR, watermark);
+    hoursFrom = Math.ceil(from / HOUR_MS) * HOUR_MS;
+    hoursTo = Math.min(Math.floor(to / HOUR_MS) * HOUR_MS, watermark);
   }
   let cells: LiveCell[];
   if (hoursFrom < hoursTo) {

@@ -99,7 +99,7 @@ interface CellRow extends Record<string, number | string | ArrayBuffer | null> {
   sketch: ArrayBuffer;
 }
 
-export function toLiveCell(row: CellRow): LiveCell {
+function toLiveCell(row: CellRow): LiveCell {
   return {
     minute: row.time,
     method: row.method,
