@@ -13,7 +13,7 @@ import { EdgeAlerting, type AlertsView, type ListedRule, type RuleChange, type T
 import type { Env } from './env.ts';
 import { readSettings, type Settings } from './settings.ts';
 import { exportPage, type ExportKind, type ExportPage } from './store/export-pages.ts';
-import { eventsIn, ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
+import { ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
 import { InstanceGuard, listInstances, type InstanceRecord } from './store/instance-guard.ts';
 import { hasData, runMaintenance, type MaintenanceReport } from './store/maintenance.ts';
 import { setMeta } from './store/meta.ts';
@@ -73,14 +73,11 @@ export class AppStore extends DurableObject<Env> {
   async ingest(batch: Batch): Promise<IngestOutcome> {
     const now = this.now();
     this.rememberApp(batch.identity.app);
-    if (this.limiter) {
-      const known = this.sql.exec('SELECT 1 FROM batches WHERE batch_id = ?', batch.batchId).toArray().length > 0;
-      const admitted = known ? { ok: true as const } : this.limiter.take(eventsIn(batch), Date.now());
-      if (!admitted.ok) return { status: 'overloaded', retryAfterSeconds: admitted.retryAfterSeconds };
-    }
+    const limiter = this.limiter;
+    const admit = limiter ? (events: number) => limiter.take(events, Date.now()) : undefined;
     let outcome: IngestOutcome;
     try {
-      outcome = ingestBatch({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs: this.settings.minuteRetentionMs }, batch, now);
+      outcome = ingestBatch({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs: this.settings.minuteRetentionMs, admit }, batch, now);
     } catch (error) {
       // The transaction rolled back; the guards' in-memory sets may hold names it never stored.
       this.loadGuards();

@@ -38,6 +38,8 @@ export interface IngestTarget {
   routes: RouteGuard;
   instances: InstanceGuard;
   minuteRetentionMs: number;
+  /** The app's ingest rate limit, asked once a batch is known to be new (a retried duplicate costs nothing). */
+  admit?: (events: number) => { ok: true } | { ok: false; retryAfterSeconds: number };
 }
 
 /** Number of records in a batch: what the rate limit and the benchmark count. */
@@ -54,6 +56,8 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
   return sql.transaction((): IngestOutcome => {
     const seen = sql.exec<{ received_at: number }>('SELECT received_at FROM batches WHERE batch_id = ?', batch.batchId).toArray()[0];
     if (seen) return { status: 'duplicate', batchId: batch.batchId, receivedAt: seen.received_at };
+    const admitted = target.admit?.(eventsIn(batch));
+    if (admitted?.ok === false) return { status: 'overloaded', retryAfterSeconds: admitted.retryAfterSeconds };
 
     const instance = instances.record(batch.identity, batch.dropped, now);
     let overflowRoutes = 0;
