@@ -74,11 +74,11 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
     for (const cell of batch.rollups) {
       // Decoded once: the all-routes rows always merge it, its own row when the row exists.
       const sketchBytes = base64ToBytes(cell.sketch);
-      const write = { ...cell, time: cell.minute, route: admit(cell.route), sketch: QuantileSketch.fromBytes(sketchBytes), sketchBytes };
+      const write: CellWrite = { ...cell, route: admit(cell.route), sketch: QuantileSketch.fromBytes(sketchBytes), sketchBytes };
       const hour = hourOf(cell.minute);
       const coveredByHours = watermark !== null && hour < watermark;
       if (coveredByHours) {
-        mergeCell(sql, 'rollup_hour', { ...write, time: hour });
+        mergeCell(sql, 'rollup_hour', { ...write, minute: hour });
         allRoutes.add('rollup_hour', hour, write);
       }
       if (!coveredByHours || cell.minute >= minuteCutoff) {
@@ -117,6 +117,6 @@ class AllRoutesRows {
   }
 
   write(sql: Sql): void {
-    for (const { table, cell } of this.rows.values()) mergeCell(sql, table, { ...cell, time: cell.minute });
+    for (const { table, cell } of this.rows.values()) mergeCell(sql, table, cell);
   }
 }

@@ -89,7 +89,7 @@ function rollUpHours(sql: Sql, now: number): { hoursRolledUp: number; watermark:
       if (group) mergeInto(group, cell);
       else groups.set(key, cell);
     }
-    for (const cell of groups.values()) mergeCell(sql, 'rollup_hour', { ...cell, time: hour });
+    for (const cell of groups.values()) mergeCell(sql, 'rollup_hour', { ...cell, minute: hour });
     hoursRolledUp++;
     hour += HOUR_MS;
   }

@@ -6,7 +6,7 @@
 // summaries read those (one row per status class and minute instead of one per route), so a day of
 // a busy app stays cheap to chart. `*` can't come from a sender: the validator allows methods of
 // capital letters only.
-import type { LiveCell } from '../../core/rollup.ts';
+import { mergeInto, type LiveCell } from '../../core/rollup.ts';
 import { QuantileSketch } from '../../core/sketch.ts';
 import type { StatusClass } from '../../core/wire-format.ts';
 import type { Sql } from './sql.ts';
@@ -19,26 +19,15 @@ export const ALL_ROUTES = '*';
 /** Which rows a read wants: the all-routes rows, or the per-route rows (optionally one route). */
 export type CellScope = { kind: 'all-routes' } | { kind: 'per-route'; route?: string };
 
-/** A cell on its way into a table: `time` is the start of its minute or hour. */
-export interface CellWrite {
-  time: number;
-  method: string;
-  route: string;
-  statusClass: StatusClass;
-  count: number;
-  errors: number;
-  durationSum: number;
-  durationMin: number;
-  durationMax: number;
-  bytes: number;
-  sketch: QuantileSketch;
+/** A cell on its way into a table; in the hour table `minute` holds the start of its hour. */
+export type CellWrite = LiveCell & {
   /** The sketch already serialised (as it arrived): stored as-is when the row is new. */
   sketchBytes?: Uint8Array;
-}
+};
 
 // One statement set per table; table names come from this closed list, never from data.
 const STATEMENTS = Object.fromEntries((['rollup_minute', 'rollup_hour'] as const).map((table) => [table, {
-  find: `SELECT id, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
+  find: `SELECT id, time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
          WHERE time = ? AND method = ? AND route = ? AND status_class = ?`,
   insert: `INSERT INTO ${table} (time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -50,40 +39,6 @@ const STATEMENTS = Object.fromEntries((['rollup_minute', 'rollup_hour'] as const
   oneRoute: `SELECT time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
              WHERE time >= ? AND time < ? AND route = ? AND method != '*'`,
 }])) as Record<RollupTable, Record<'find' | 'insert' | 'update' | 'allRoutes' | 'perRoute' | 'oneRoute', string>>;
-
-interface StoredCell extends Record<string, number | string | ArrayBuffer | null> {
-  id: number;
-  count: number;
-  errors: number;
-  duration_sum: number;
-  duration_min: number;
-  duration_max: number;
-  bytes: number;
-  sketch: ArrayBuffer;
-}
-
-const toBuffer = (bytes: Uint8Array): ArrayBuffer => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-
-/** Adds a cell into its row: counts add up, min/max widen, sketches merge. */
-export function mergeCell(sql: Sql, table: RollupTable, cell: CellWrite): void {
-  const q = STATEMENTS[table];
-  const existing = sql.exec<StoredCell>(q.find, cell.time, cell.method, cell.route, cell.statusClass).toArray()[0];
-  if (existing === undefined) {
-    sql.exec(q.insert, cell.time, cell.method, cell.route, cell.statusClass, cell.count, cell.errors,
-      cell.durationSum, cell.durationMin, cell.durationMax, cell.bytes, toBuffer(cell.sketchBytes ?? cell.sketch.toBytes()));
-    return;
-  }
-  const sketch = QuantileSketch.fromBytes(new Uint8Array(existing.sketch)).merge(cell.sketch);
-  sql.exec(q.update,
-    existing.count + cell.count,
-    existing.errors + cell.errors,
-    existing.duration_sum + cell.durationSum,
-    Math.min(existing.duration_min, cell.durationMin),
-    Math.max(existing.duration_max, cell.durationMax),
-    existing.bytes + cell.bytes,
-    toBuffer(sketch.toBytes()),
-    existing.id);
-}
 
 interface CellRow extends Record<string, number | string | ArrayBuffer | null> {
   time: number;
@@ -97,6 +52,24 @@ interface CellRow extends Record<string, number | string | ArrayBuffer | null> {
   duration_max: number;
   bytes: number;
   sketch: ArrayBuffer;
+}
+
+type StoredCell = CellRow & { id: number };
+
+const toBuffer = (bytes: Uint8Array): ArrayBuffer => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+
+/** Adds a cell into its row: counts add up, min/max widen, sketches merge. */
+export function mergeCell(sql: Sql, table: RollupTable, cell: CellWrite): void {
+  const q = STATEMENTS[table];
+  const existing = sql.exec<StoredCell>(q.find, cell.minute, cell.method, cell.route, cell.statusClass).toArray()[0];
+  if (existing === undefined) {
+    sql.exec(q.insert, cell.minute, cell.method, cell.route, cell.statusClass, cell.count, cell.errors,
+      cell.durationSum, cell.durationMin, cell.durationMax, cell.bytes, toBuffer(cell.sketchBytes ?? cell.sketch.toBytes()));
+    return;
+  }
+  const merged = mergeInto(toLiveCell(existing), cell);
+  sql.exec(q.update, merged.count, merged.errors, merged.durationSum, merged.durationMin, merged.durationMax, merged.bytes,
+    toBuffer(merged.sketch.toBytes()), existing.id);
 }
 
 function toLiveCell(row: CellRow): LiveCell {
