@@ -12,6 +12,7 @@ import { isGaugeMetric, resolveRule, type AlertRule } from '../../core/alerts/ru
 import { SketchCache } from '../../core/alerts/sketch-cache.ts';
 import { resolveRuleAlert, retireRule, type Transition } from '../../core/alerts/step-rule.ts';
 import { validateRule, validateRuleUpdate, type RuleProblem } from '../../core/alerts/validate-rule.ts';
+import { MINUTE_MS } from '../../core/rollup.ts';
 import { getMetaNumber, setMeta } from '../store/meta.ts';
 import type { Sql } from '../store/sql.ts';
 import type { AlertConfig } from './alert-config.ts';
@@ -20,7 +21,6 @@ import { deliver, type DeliveryContext } from './deliver.ts';
 import '../alerts.config.ts';
 import { codeRulesFor } from './code-rules.ts';
 import { AlertDataLoader } from './load-alert-data.ts';
-import { MINUTE_MS } from '../../core/rollup.ts';
 
 /** A delivery is given up this long after its notification. */
 const DELIVERY_EXPIRY_MS = 24 * 60 * MINUTE_MS;

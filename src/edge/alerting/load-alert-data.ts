@@ -2,10 +2,11 @@
 // instances' last-seen times. Sketches stay as stored bytes until a percentile rule reads them.
 // Cells are kept in memory from one tick to the next, minute by minute (bounded): a tick reads
 // from SQLite only the minutes it has not seen and those an ingest has written since.
-import type { AlertCell, AlertData, AlertProfile, AlertSample } from '../../core/alerts/alert-data.ts';
-import { QuantileSketch } from '../../core/sketch.ts';
-import type { Sql } from '../store/sql.ts';
+import { sampleFromDetail, type AlertCell, type AlertData, type AlertProfile, type AlertSample } from '../../core/alerts/alert-data.ts';
 import { MINUTE_MS, minuteOf } from '../../core/rollup.ts';
+import { QuantileSketch } from '../../core/sketch.ts';
+import { toDetailSample, type DetailRow } from '../store/samples.ts';
+import type { Sql } from '../store/sql.ts';
 
 /** Cells kept between ticks at most; past it a tick reads its whole window (memory stays bounded). */
 const MAX_KEPT_CELLS = 40_000;
@@ -103,27 +104,11 @@ export class AlertDataLoader {
   }
 }
 
-interface SampleRow extends Record<string, string | number | null> {
-  timestamp: number; method: string; path: string; route: string; status_code: number; duration: number; user_agent: string | null;
-  rss: number | null; heap_used: number | null; heap_total: number | null; cpu_usage: number | null; trace_id: string | null; span_id: string | null;
-  response_size: number | null; error: string | null;
-}
-
 /** Detail records as the spec's PerformanceMetrics (what a customEvaluator receives), oldest first. */
 function loadSamples(sql: Sql, since: number, now: number): AlertSample[] {
-  const rows = sql.exec<SampleRow>(
+  const rows = sql.exec<DetailRow>(
     `SELECT timestamp, method, path, route, status_code, duration, user_agent, rss, heap_used, heap_total, cpu_usage, trace_id, span_id, response_size, error
      FROM samples WHERE timestamp >= ? AND timestamp <= ? ORDER BY timestamp DESC LIMIT ?`, since, now, MAX_SAMPLES,
   ).toArray();
-  return rows.reverse().map((r) => {
-    const sample: AlertSample = { timestamp: r.timestamp, method: r.method, path: r.path, route: r.route, statusCode: r.status_code, responseTime: r.duration };
-    if (r.user_agent !== null) sample.userAgent = r.user_agent;
-    if (r.rss !== null && r.heap_used !== null && r.heap_total !== null) sample.memoryUsage = { rss: r.rss, heapUsed: r.heap_used, heapTotal: r.heap_total };
-    if (r.cpu_usage !== null) sample.cpuUsage = r.cpu_usage;
-    if (r.trace_id !== null) sample.traceId = r.trace_id;
-    if (r.span_id !== null) sample.spanId = r.span_id;
-    if (r.response_size !== null) sample.responseSize = r.response_size;
-    if (r.error !== null) sample.error = r.error;
-    return sample;
-  });
+  return rows.reverse().map((row) => sampleFromDetail(toDetailSample(row)));
 }

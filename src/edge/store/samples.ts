@@ -37,28 +37,38 @@ export function insertSample(sql: Sql, sample: DetailSample, route: string, inst
     sample.responseSize ?? null, sample.error ?? null);
 }
 
-export interface SampleRow extends Record<string, SqlValue> {
-  id: number; timestamp: number; instance: string; method: string; path: string; route: string; status_code: number;
+/** A samples row without its id and instance: what a detail record is stored as. */
+export interface DetailRow extends Record<string, SqlValue> {
+  timestamp: number; method: string; path: string; route: string; status_code: number;
   duration: number; user_agent: string | null; rss: number | null; heap_used: number | null; heap_total: number | null;
   cpu_usage: number | null; trace_id: string | null; span_id: string | null; response_size: number | null; error: string | null;
 }
 
+export interface SampleRow extends DetailRow {
+  id: number;
+  instance: string;
+}
+
 /** A stored row back in wire-format shape, optional fields left out when absent. */
 export function toSampleRecord(row: SampleRow): SampleRecord {
-  const record: SampleRecord = {
-    id: row.id, instance: row.instance, timestamp: row.timestamp, method: row.method, path: row.path, route: row.route,
-    statusCode: row.status_code, duration: row.duration,
+  return { id: row.id, instance: row.instance, ...toDetailSample(row) };
+}
+
+/** The wire-format detail record a row was stored from (the row's id and instance left out). */
+export function toDetailSample(row: DetailRow): DetailSample {
+  const sample: DetailSample = {
+    timestamp: row.timestamp, method: row.method, path: row.path, route: row.route, statusCode: row.status_code, duration: row.duration,
   };
-  if (row.user_agent !== null) record.userAgent = row.user_agent;
+  if (row.user_agent !== null) sample.userAgent = row.user_agent;
   if (row.rss !== null && row.heap_used !== null && row.heap_total !== null) {
-    record.memoryUsage = { rss: row.rss, heapUsed: row.heap_used, heapTotal: row.heap_total };
+    sample.memoryUsage = { rss: row.rss, heapUsed: row.heap_used, heapTotal: row.heap_total };
   }
-  if (row.cpu_usage !== null) record.cpuUsage = row.cpu_usage;
-  if (row.trace_id !== null) record.traceId = row.trace_id;
-  if (row.span_id !== null) record.spanId = row.span_id;
-  if (row.response_size !== null) record.responseSize = row.response_size;
-  if (row.error !== null) record.error = row.error;
-  return record;
+  if (row.cpu_usage !== null) sample.cpuUsage = row.cpu_usage;
+  if (row.trace_id !== null) sample.traceId = row.trace_id;
+  if (row.span_id !== null) sample.spanId = row.span_id;
+  if (row.response_size !== null) sample.responseSize = row.response_size;
+  if (row.error !== null) sample.error = row.error;
+  return sample;
 }
 
 export function listSamples(sql: Sql, query: SampleQuery): Page<SampleRecord> {
