@@ -16,14 +16,14 @@ import { exportPage, type ExportKind, type ExportPage } from './store/export-pag
 import { ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
 import { InstanceGuard, listInstances, type InstanceRecord } from './store/instance-guard.ts';
 import { hasData, runMaintenance, type MaintenanceReport } from './store/maintenance.ts';
-import { setMeta } from './store/meta.ts';
+import { getMetaString, setMeta } from './store/meta.ts';
 import { migrate } from './store/migrations.ts';
 import { listProfiles, type ProfileQuery, type ProfileRecord } from './store/profiles.ts';
 import { readWindowCells, type CellFilter } from './store/queries.ts';
 import { TokenBucket } from './store/rate-limit.ts';
 import { RouteGuard } from './store/route-guard.ts';
 import { listSamples, type Page, type SampleQuery, type SampleRecord } from './store/samples.ts';
-import { durableObjectSql, scalar, type Sql } from './store/sql.ts';
+import { durableObjectSql, type Sql } from './store/sql.ts';
 import { storeStatus, type StoreStatus } from './store/status.ts';
 import { getTrace, listTraces, type SpanRecord, type TraceQuery, type TraceSummary } from './store/traces.ts';
 
@@ -175,15 +175,14 @@ export class AppStore extends DurableObject<Env> {
   /** The app's name: the object's own (when the runtime gives it), else the one its ticks and batches named. */
   private app(): string {
     if (this.appName !== undefined) return this.appName;
-    const stored = scalar(this.sql, "SELECT value FROM meta WHERE key = 'app'");
-    this.appName = this.ctx.id.name ?? (typeof stored === 'string' ? stored : '');
+    this.appName = this.ctx.id.name ?? getMetaString(this.sql, 'app') ?? '';
     return this.appName;
   }
 
   private rememberApp(app: string): void {
     if (this.appName === app) return;
     this.appName = app;
-    this.sql.exec("INSERT INTO meta (key, value) VALUES ('app', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", app);
+    setMeta(this.sql, 'app', app);
   }
 
   /** Runs maintenance now; the alarm handler and the local runtime's tests call this. */
