@@ -3,7 +3,7 @@
 // rules need (requiredSince, as the edge's indexed SQL query would), builds the index (decoding
 // the base64 sketches percentile rules touch) and evaluates every rule. Run: bun bench/alerts.ts
 import { requiredSince, type AlertProfile, type AlertSample } from '../src/core/alerts/alert-data.ts';
-import { AlertDataIndex } from '../src/core/alerts/alert-data-index.ts';
+import { AlertDataIndex, lowerBound } from '../src/core/alerts/alert-data-index.ts';
 import { evaluateRules } from '../src/core/alerts/evaluate-rules.ts';
 import { SketchCache } from '../src/core/alerts/sketch-cache.ts';
 import type { RuleState } from '../src/core/alerts/rule-state.ts';
@@ -68,16 +68,6 @@ for (let i = 0; i < 10; i++) {
 }
 
 // --- The ticks: the last TICKS minutes of the day, each as a cron invocation would run it.
-function lowerBound<T>(items: readonly T[], key: (item: T) => number, value: number): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (key(items[mid]!) < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

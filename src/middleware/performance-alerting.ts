@@ -11,11 +11,12 @@ import { resolveRule, type AlertRule } from '../core/alerts/rule.ts';
 import { resolveRuleAlert, retireRule, type Transition } from '../core/alerts/step-rule.ts';
 import { AlertRuleError, assertValidRule, validateRuleUpdate } from '../core/alerts/validate-rule.ts';
 import { createLog, errorClassOf, type Log } from '../plugin/log.ts';
+import { pathOf } from '../plugin/request-state.ts';
+import { unref } from '../plugin/unref.ts';
 import { resolveAlertingOptions, type AlertingOptions, type ResolvedAlertingOptions } from './alerting/alerting-options.ts';
 import { Deliverer } from './alerting/deliver.ts';
 import { MetricWindow, type PerformanceMetricsInput } from './alerting/metric-window.ts';
 import { ProcessSampler } from './alerting/process-sampler.ts';
-import { unref } from '../plugin/unref.ts';
 
 export type { AlertingOptions } from './alerting/alerting-options.ts';
 export type { PerformanceMetricsInput } from './alerting/metric-window.ts';
@@ -199,7 +200,7 @@ export class PerformanceAlerting {
     try {
       const route = (req as { route?: unknown }).route;
       this.addMetrics({
-        timestamp, method: req.method, path: new URL(req.url).pathname, statusCode: status, responseTime: performance.now() - started,
+        timestamp, method: req.method, path: pathOf(req.url), statusCode: status, responseTime: performance.now() - started,
         userAgent: req.headers.get('user-agent') ?? undefined, ...(typeof route === 'string' ? { route } : {}), ...(error ? { error } : {}),
       });
     } catch {

@@ -51,7 +51,8 @@ function byTime<T extends { timestamp: number }>(items: readonly T[]): T[] {
   return items as T[];
 }
 
-function lowerBound<T>(items: readonly T[], key: (item: T) => number, value: number): number {
+/** First index whose key is ≥ value, in items sorted by key. */
+export function lowerBound<T>(items: readonly T[], key: (item: T) => number, value: number): number {
   let lo = 0;
   let hi = items.length;
   while (lo < hi) {

@@ -1,8 +1,8 @@
 // Custom storage: records go to the user's handler in batches (full, or after flushInterval);
 // a handler that throws or rejects is logged once and its batch dropped and counted.
 import { errorClassOf, type Log } from '../../plugin/log.ts';
-import type { PerformanceMetrics } from '../types.ts';
 import { unref } from '../../plugin/unref.ts';
+import type { PerformanceMetrics } from '../types.ts';
 
 const MAX_PENDING = 10_000;
 

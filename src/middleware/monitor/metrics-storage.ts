@@ -38,6 +38,7 @@ export class MetricsRing {
   }
 }
 
+/** Entries kept in memory when the options don't say (and when file storage is chosen). */
 export const MEMORY_MAX_ENTRIES = 10_000;
 
 /** Validates the storage options (throws at creation) and builds the sink, if the type has one. */

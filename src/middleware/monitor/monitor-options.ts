@@ -1,5 +1,6 @@
 // PerformanceMonitor's options: defaults, and the checks that make a mistake show at construction.
 import type { PerformanceOptions } from '../types.ts';
+import { MEMORY_MAX_ENTRIES } from './metrics-storage.ts';
 
 export interface ResolvedMonitorOptions {
   enabled: boolean;
@@ -34,7 +35,7 @@ export function resolveMonitorOptions(options: PerformanceOptions): ResolvedMoni
     enabled: options.enabled ?? true,
     sampleRate: fraction('sampleRate', options.sampleRate, 1),
     // For file storage maxEntries is the lines per file; memory then keeps the default number.
-    memoryMaxEntries: (storage.type ?? 'memory') === 'memory' ? Math.min(integer('storage.maxEntries', storage.maxEntries, 10_000, 1), 1_000_000) : 10_000,
+    memoryMaxEntries: (storage.type ?? 'memory') === 'memory' ? Math.min(integer('storage.maxEntries', storage.maxEntries, MEMORY_MAX_ENTRIES, 1), 1_000_000) : MEMORY_MAX_ENTRIES,
     profiling: { enabled: profiling.enabled ?? true, interval, maxProfiles: integer('profiling.maxProfiles', profiling.maxProfiles, 1440, 1) },
     maxAgeMs: integer('retention.maxAgeMs', options.retention?.maxAgeMs, 24 * 3_600_000, 60_000),
     maxCells: integer('retention.maxCells', options.retention?.maxCells, 50_000, 1),

@@ -1,18 +1,17 @@
 // What a span may say about a request's content: headers with secrets redacted, query parameters,
 // and text bodies up to a cap, read from a clone so the handler still gets the whole body.
-import type { TagValue } from '../../core/wire-format.ts';
+import { LIMITS, type TagValue } from '../../core/wire-format.ts';
 import { unref } from '../../plugin/unref.ts';
 
 export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'set-cookie', 'x-api-key', 'proxy-authorization']);
 export const REDACTED = '[REDACTED]';
-const MAX_TAG_VALUE = 1024;
 const MAX_ITEMS = 50;
 
 export function headerTags(headers: Headers, prefix: string, tags: Record<string, TagValue>): void {
   let n = 0;
   for (const [name, value] of headers) {
     if (n++ >= MAX_ITEMS) break;
-    tags[`${prefix}.${name}`] = SENSITIVE_HEADERS.has(name) ? REDACTED : value.slice(0, MAX_TAG_VALUE);
+    tags[`${prefix}.${name}`] = SENSITIVE_HEADERS.has(name) ? REDACTED : value.slice(0, LIMITS.tagValueLength);
   }
 }
 
@@ -24,7 +23,7 @@ export function queryTags(url: string, tags: Record<string, TagValue>): void {
   let n = 0;
   for (const [name, value] of params) {
     if (n++ >= MAX_ITEMS) break;
-    tags[`http.query.${name.slice(0, 100)}`] = value.slice(0, MAX_TAG_VALUE);
+    tags[`http.query.${name.slice(0, 100)}`] = value.slice(0, LIMITS.tagValueLength);
   }
 }
 
