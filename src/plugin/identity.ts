@@ -2,8 +2,7 @@
 // runtime and bun-apm versions.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { Identity } from '../core/wire-format.ts';
-import { LIMITS } from '../core/wire-format.ts';
+import { clip, LIMITS, type Identity } from '../core/wire-format.ts';
 
 /** bun-apm's own version, from its package.json. */
 export const SDK_VERSION: string = (() => {
@@ -15,20 +14,24 @@ export const SDK_VERSION: string = (() => {
   }
 })();
 
-export function processIdentity(app: string, service: string): Identity {
+/** This process as an instance name: host and pid. */
+export function processInstance(): string {
   let host = 'localhost';
   try {
     host = hostname() || host;
   } catch {
     // a sandbox without a hostname: the pid still tells instances apart on one machine
   }
-  const clip = (text: string) => text.slice(0, LIMITS.nameLength);
+  return clip(`${host}:${process.pid}`, LIMITS.nameLength);
+}
+
+export function processIdentity(app: string, service: string): Identity {
   return {
-    app: clip(app),
-    service: clip(service),
-    instance: clip(`${host}:${process.pid}`),
+    app: clip(app, LIMITS.nameLength),
+    service: clip(service, LIMITS.nameLength),
+    instance: processInstance(),
     runtime: 'bun',
-    runtimeVersion: clip(Bun.version),
-    sdkVersion: clip(SDK_VERSION),
+    runtimeVersion: clip(Bun.version, LIMITS.nameLength),
+    sdkVersion: clip(SDK_VERSION, LIMITS.nameLength),
   };
 }

@@ -1,19 +1,13 @@
 // The per-route table: one row per (method, route template) with counts, error rate, latency and Apdex.
 import type { LiveCell } from '../rollup.ts';
 import { OVERFLOW_ROUTE } from '../route-normaliser.ts';
-import { addCell, emptyAggregate, errorRateOf, latencyOf, type Aggregate, type Latency } from './aggregate.ts';
-import { apdexOf, DEFAULT_APDEX_THRESHOLD_MS } from './apdex.ts';
+import { addCell, emptyAggregate, type Aggregate } from './aggregate.ts';
+import { DEFAULT_APDEX_THRESHOLD_MS } from './apdex.ts';
+import { totalsOf, type Totals } from './totals.ts';
 
-export interface RouteRow {
+export interface RouteRow extends Totals {
   method: string;
   route: string;
-  requests: number;
-  errors: number;
-  clientErrors: number;
-  errorRate: number | null;
-  rps: number;
-  latency: Latency;
-  apdex: number | null;
   /** True for the bucket that routes past the cardinality cap were counted in. */
   overflow: boolean;
 }
@@ -56,13 +50,7 @@ export function routeTable(cells: Iterable<LiveCell>, options: RouteTableOptions
   const rows: RouteRow[] = [...groups.values()].map(({ method, route, total }) => ({
     method,
     route,
-    requests: total.requests,
-    errors: total.errors,
-    clientErrors: total.clientErrors,
-    errorRate: errorRateOf(total),
-    rps: total.requests / seconds,
-    latency: latencyOf(total),
-    apdex: apdexOf(total, threshold),
+    ...totalsOf(total, seconds, threshold),
     overflow: route === OVERFLOW_ROUTE,
   }));
   const sort = options.sort ?? 'requests';

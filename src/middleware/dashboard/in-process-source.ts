@@ -1,6 +1,5 @@
 // The dashboard's data in-process: the monitor's minute cells and profiles, the tracer's recent
 // spans and the alerts, computed with the same core functions as the edge.
-import { hostname } from 'node:os';
 import { chartData, CHART_COLUMNS, systemChartData, type InstanceProfile } from '../../core/dashboard/chart-data.ts';
 import type { AlertView, Span, TraceRow } from '../../core/dashboard/data.ts';
 import type { DashboardSource, TimeWindow } from '../../core/dashboard/source.ts';
@@ -8,6 +7,7 @@ import { routeTable, summarise, timeseries } from '../../core/query/index.ts';
 import { planWindow } from '../../core/query/window.ts';
 import type { LiveCell } from '../../core/rollup.ts';
 import type { SystemProfile } from '../../core/wire-format.ts';
+import { processInstance } from '../../plugin/identity.ts';
 
 export interface InProcessParts {
   app: string;
@@ -20,7 +20,7 @@ export interface InProcessParts {
 }
 
 /** This process, as an instance name in the system charts. */
-export const INSTANCE = `${hostname()}:${process.pid}`;
+export const INSTANCE = processInstance();
 
 function traceRows(spans: Span[], window: TimeWindow): Map<string, { row: TraceRow; spans: Span[] }> {
   const traces = new Map<string, { row: TraceRow; spans: Span[] }>();
