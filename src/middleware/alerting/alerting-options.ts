@@ -2,6 +2,7 @@
 import type { AlertChannel } from '../../core/alerts/channel.ts';
 import type { AlertRule } from '../../core/alerts/rule.ts';
 import { defaultAppName } from '../../plugin/load-config.ts';
+import { optionChecks } from '../option-checks.ts';
 import type { DeliveryOptions } from './deliver.ts';
 
 export interface AlertingOptions {
@@ -48,21 +49,17 @@ export interface ResolvedAlertingOptions {
   env: Record<string, string | undefined>;
 }
 
-function integer(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`performanceAlerting: ${name} must be an integer ${min}..${max}, got ${String(value)}`);
-  return value;
-}
+const { integer, flag } = optionChecks('performanceAlerting');
 
 export function resolveAlertingOptions(options: AlertingOptions): ResolvedAlertingOptions {
-  if (options.enabled !== undefined && typeof options.enabled !== 'boolean') throw new TypeError('performanceAlerting: enabled must be true or false');
+  const enabled = flag('enabled', options.enabled, true);
   if (options.app !== undefined && (typeof options.app !== 'string' || options.app === '')) throw new TypeError('performanceAlerting: app must be a non-empty string');
   if (options.dashboardUrl !== undefined && !/^https?:\/\//.test(String(options.dashboardUrl))) {
     throw new TypeError('performanceAlerting: dashboardUrl must be an http(s) URL');
   }
   const env = options.env ?? process.env;
   return {
-    enabled: options.enabled ?? true,
+    enabled,
     app: options.app ?? defaultAppName(process.cwd()),
     dashboardUrl: options.dashboardUrl,
     evaluationInterval: integer('evaluationInterval', options.evaluationInterval, 15_000, 100, 86_400_000),

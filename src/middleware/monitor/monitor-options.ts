@@ -1,4 +1,5 @@
 // PerformanceMonitor's options: defaults, and the checks that make a mistake show at construction.
+import { optionChecks } from '../option-checks.ts';
 import type { PerformanceOptions } from '../types.ts';
 import { MEMORY_MAX_ENTRIES } from './metrics-storage.ts';
 
@@ -13,26 +14,16 @@ export interface ResolvedMonitorOptions {
   random: () => number;
 }
 
-function fraction(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new RangeError(`performanceMonitor: ${name} must be a number 0..1, got ${String(value)}`);
-  return value;
-}
-
-function integer(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new RangeError(`performanceMonitor: ${name} must be an integer ≥ ${min}, got ${String(value)}`);
-  return value;
-}
+const { integer, fraction, flag } = optionChecks('performanceMonitor');
 
 export function resolveMonitorOptions(options: PerformanceOptions): ResolvedMonitorOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('performanceMonitor: options must be an object');
-  if (options.enabled !== undefined && typeof options.enabled !== 'boolean') throw new TypeError('performanceMonitor: enabled must be true or false');
+  const enabled = flag('enabled', options.enabled, true);
   const storage = options.storage ?? {};
   const profiling = options.profiling ?? {};
   const interval = integer('profiling.interval', profiling.interval, 5000, 100);
   return {
-    enabled: options.enabled ?? true,
+    enabled,
     sampleRate: fraction('sampleRate', options.sampleRate, 1),
     // For file storage maxEntries is the lines per file; memory then keeps the default number.
     memoryMaxEntries: (storage.type ?? 'memory') === 'memory' ? Math.min(integer('storage.maxEntries', storage.maxEntries, MEMORY_MAX_ENTRIES, 1), 1_000_000) : MEMORY_MAX_ENTRIES,

@@ -1,5 +1,6 @@
 // RequestTracer's options: defaults, and the checks that make a mistake show at construction.
 import type { ExporterConfig } from '../../plugin/exporters/exporter-config.ts';
+import { optionChecks } from '../option-checks.ts';
 
 export interface TracingOptions {
   /** Default true. When false the middleware just calls next(). */
@@ -52,29 +53,18 @@ export interface ResolvedTracingOptions {
   random: () => number;
 }
 
-function integer(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new RangeError(`requestTracer: ${name} must be an integer ≥ ${min}, got ${String(value)}`);
-  return value;
-}
-
-function flag(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new TypeError(`requestTracer: ${name} must be true or false`);
-  return value;
-}
+const { integer, fraction, flag } = optionChecks('requestTracer');
 
 export function resolveTracingOptions(options: TracingOptions): ResolvedTracingOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('requestTracer: options must be an object');
-  const rate = options.sampleRate;
-  if (rate !== undefined && (typeof rate !== 'number' || !(rate >= 0 && rate <= 1))) throw new RangeError(`requestTracer: sampleRate must be a number 0..1, got ${String(rate)}`);
+  const sampleRate = fraction('sampleRate', options.sampleRate, 1);
   const headers = options.propagation?.headers ?? ['x-trace-id', 'x-span-id'];
   if (!Array.isArray(headers) || headers.some((h) => typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(h))) {
     throw new TypeError('requestTracer: propagation.headers must be header names, e.g. ["x-trace-id", "x-span-id"]');
   }
   return {
     enabled: flag('enabled', options.enabled, true),
-    sampleRate: rate ?? 1,
+    sampleRate,
     includeHeaders: flag('includeHeaders', options.includeHeaders, false),
     includeQueryParams: flag('includeQueryParams', options.includeQueryParams, true),
     includeRequestBody: flag('includeRequestBody', options.includeRequestBody, false),
