@@ -4,6 +4,8 @@ import type { AppStore } from './app-store.ts';
 /** Vars have defaults in wrangler.toml; secrets are set with `wrangler secret put` (see secret-names.ts). */
 export interface Env {
   APP_STORE: DurableObjectNamespace<AppStore>;
+  /** The dashboard's sessions and sign-in failure limits (one object). */
+  DASHBOARD_SESSIONS: DurableObjectNamespace<import('./dashboard/dashboard-sessions.ts').DashboardSessions>;
   /** Static files of `public/` (the dashboard's scripts and styles). */
   ASSETS?: Fetcher;
 

@@ -1,5 +1,6 @@
 // POST /v1/ingest: authenticate the ingest key, read the body within its caps, validate, and hand
 // the batch to the app's AppStore. 202 accepted, 200 duplicate, 4xx with the reason, 503 overloaded.
+import { drainBody } from '../../core/http/request-body.ts';
 import { appStore } from '../app-stub.ts';
 import { ingestApp } from '../auth/authenticate.ts';
 import { HttpError, json } from '../http/errors.ts';
@@ -15,26 +16,10 @@ export async function handleIngest(context: RouteContext): Promise<Response> {
     return await ingest(context);
   } catch (error) {
     // Answering before the body is read makes the runtime reset the connection under a client
-    // still sending, which then sees a network error (and retries) instead of this 4xx.
-    await drain(context.request, readSettings(context.env).maxBodyBytes);
+    // still sending, which then sees a network error (and retries) instead of this 4xx. A body
+    // declared over the cap is not drained: that answer goes out at once.
+    await drainBody(context.request, readSettings(context.env).maxDecompressedBytes);
     throw error;
-  }
-}
-
-/** Reads and discards what is left of the body, up to `max` bytes. */
-async function drain(request: Request, max: number): Promise<void> {
-  if (request.bodyUsed || request.body === null) return;
-  const reader = request.body.getReader();
-  let seen = 0;
-  try {
-    while (seen <= max) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      seen += value.byteLength;
-    }
-    await reader.cancel();
-  } catch {
-    // The client went away: nothing left to drain.
   }
 }
 
