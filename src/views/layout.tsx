@@ -41,6 +41,14 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
             ) : (
               ''
             )}
+            {ctx.csrf ? (
+              <form class="signout" method="post" action={`${ctx.base}/logout`}>
+                <input type="hidden" name="csrf" value={ctx.csrf} />
+                <button type="submit">Sign out</button>
+              </form>
+            ) : (
+              ''
+            )}
           </header>
           <main>{props.children}</main>
         </body>
