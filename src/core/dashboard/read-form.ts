@@ -18,9 +18,8 @@ export class FormError extends Error {
 /** The fields of an `application/x-www-form-urlencoded` body; no body is an empty form. */
 export async function readForm(request: Request): Promise<URLSearchParams> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded' && !(type === '' && request.body === null)) {
-    throw new FormError(415, 'unsupported_media_type', 'expected a form (Content-Type: application/x-www-form-urlencoded)');
-  }
+  const unsupported = () => new FormError(415, 'unsupported_media_type', 'expected a form (Content-Type: application/x-www-form-urlencoded)');
+  if (type !== 'application/x-www-form-urlencoded' && type !== '') throw unsupported();
   let bytes: Uint8Array;
   try {
     bytes = await readBodyCapped(request, MAX_FORM_BYTES, 10_000);
@@ -28,6 +27,8 @@ export async function readForm(request: Request): Promise<URLSearchParams> {
     if (error instanceof BodyError) throw new FormError(error.status, error.code, error.message);
     throw error;
   }
+  // No type is fine for no body (an empty form); a body must say it is a form.
+  if (type === '' && bytes.length > 0) throw unsupported();
   return new URLSearchParams(new TextDecoder().decode(bytes));
 }
 
