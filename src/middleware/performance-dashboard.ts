@@ -31,12 +31,13 @@ export interface DashboardOptions {
   /** The app's name on the page (default `app`). */
   app?: string;
   /**
-   * The Bun server, so the sign-in limits count failures per client socket address
-   * (`server.requestIP`). Or pass it as `handle(req, next, server)`. Without it (and without
-   * `clientId`) every caller counts as one client: sessions and browsers that signed in before
-   * still always get in, but a stranger's failures can slow other strangers.
+   * The Bun server (or a function returning it, for a server created after the dashboard), so
+   * the sign-in limits count failures per client socket address (`server.requestIP`). Or pass it
+   * as `handle(req, next, server)`. Without it (and without `clientId`) every caller counts as one
+   * client: sessions and browsers that signed in before still always get in, but a stranger's
+   * failures can slow other strangers.
    */
-  server?: RequestIPSource;
+  server?: RequestIPSource | (() => RequestIPSource | undefined);
   /**
    * Who is asking, when you know better than the socket: e.g. behind your own proxy, the address
    * it puts in X-Forwarded-For. Never trust a header a client can set directly.
@@ -115,8 +116,9 @@ export class PerformanceDashboard {
 
   #clientOf(req: Request, server: RequestIPSource | undefined): string {
     if (this.#options.clientId) return this.#options.clientId(req);
-    const source = server ?? this.#options.server;
     try {
+      const option = this.#options.server;
+      const source = server ?? (typeof option === 'function' ? option() : option);
       const address = source?.requestIP(req)?.address;
       if (address) return clientKey(address);
     } catch {

@@ -1,7 +1,7 @@
 // The in-process dashboard's sign-in on a real Bun server: clients are told apart by their socket
 // address (server.requestIP), never by a header they can write; logout revokes the session.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { performanceDashboard } from '../../src/middleware/index.ts';
+import { instrument, performanceDashboard } from '../../src/middleware/index.ts';
 import { call, csrfOf } from '../edge/security/support.ts';
 
 const KEY = 'in-process-key-0123456789';
@@ -36,6 +36,19 @@ describe('in-process sign-in limits', () => {
     expect((await call(base, FRAGMENT, key('guess', '127.0.0.2', { 'x-forwarded-for': '198.51.100.7' }))).status).toBe(429);
     expect((await call(base, FRAGMENT, key(KEY, '127.0.0.3'))).status).toBe(200);
     expect((await call(base, FRAGMENT, { from: '127.0.0.4', headers: { authorization: `Basic ${btoa('ops:pw')}` } })).status).toBe(200);
+  });
+
+  test('with instrument() and `server: () => server`, the same: clients are told apart by socket address', async () => {
+    const dashboard = performanceDashboard({ path: '/performance', authentication: { apiKey: KEY }, server: () => server });
+    const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: instrument(() => new Response('app'), dashboard) });
+    try {
+      const base = new URL(`http://127.0.0.1:${server.port}`);
+      for (let i = 0; i < 5; i++) expect((await call(base, FRAGMENT, key(`wrong-${i}`, '127.0.0.12'))).status).toBe(401);
+      expect((await call(base, FRAGMENT, key(KEY, '127.0.0.12'))).status).toBe(429);
+      expect((await call(base, FRAGMENT, key(KEY, '127.0.0.13'))).status).toBe(200);
+    } finally {
+      server.stop(true);
+    }
   });
 
   test('without an address every caller is one client, yet a session and a browser that signed in before still get in', async () => {

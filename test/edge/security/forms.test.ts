@@ -60,11 +60,17 @@ describe('POST /performance/alerts/resolve', () => {
   });
 
   test('cross-origin posts are refused before anything else: another Origin, Origin null, or a cross-site fetch', async () => {
-    for (const headers of [{ origin: 'https://evil.example' }, { origin: 'null' }, { origin: '', 'sec-fetch-site': 'cross-site' }]) {
+    for (const headers of [{ origin: 'https://evil.example' }, { origin: 'null' }, { origin: 'http://127.0.0.1' }]) {
       const res = await resolve(`csrf=${csrf}&id=a1`, { 'content-type': FORM, ...headers });
       expect(res.status).toBe(403);
       expect(codeOf(res.body)).toBe('forbidden');
     }
+    // No Origin at all: the browser's Sec-Fetch-Site decides.
+    const noOrigin = (site: string) => call(edge.url, '/performance/alerts/resolve?app=shop', {
+      method: 'POST', body: `csrf=${csrf}&id=a1`, headers: { cookie: `bun_apm_session=${session}`, 'content-type': FORM, 'sec-fetch-site': site },
+    });
+    for (const site of ['cross-site', 'same-site']) expect(codeOf((await noOrigin(site)).body)).toBe('forbidden');
+    expect((await noOrigin('same-origin')).status).toBe(404);
   });
 
   test('GET is not a way around: 405', async () => {
