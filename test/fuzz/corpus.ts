@@ -34,7 +34,7 @@ export function loadCorpus(): CorpusCase[] {
 }
 
 /** The case's cells in a batch of the minute of `now`, from instance `fuzz-corpus`. */
-export function corpusBatch(entry: IngestCase, now: number): Batch {
+export function corpusBatch(entry: IngestCase & { file: string }, now: number): Batch {
   const minute = now - (now % 60_000);
   return {
     version: 1,
