@@ -36,7 +36,7 @@ const num = (min: number, max: number) => {
 };
 /** A duration in ms, within MAX_DURATION_MS (value-bounds.ts), so that sums of them stay finite. */
 const duration = () => {
-  const m = `expected a duration in ms, a finite number 0..${MAX_DURATION_MS}`;
+  const m = `expected a finite number ≥ 0 and ≤ ${MAX_DURATION_MS} (a duration in ms, at most 30 days)`;
   return v.pipe(v.number(m), v.finite(m), v.minValue(0, m), v.maxValue(MAX_DURATION_MS, m));
 };
 const timestamp = () => {
