@@ -117,6 +117,14 @@ const STATUS_CLASSES: ReadonlySet<string> = new Set(['1xx', '2xx', '3xx', '4xx',
 const isTotal = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
 const isDuration = (n: unknown): n is number => typeof n === 'number' && n >= 0 && n <= MAX_DURATION_MS;
 
+/** What is wrong with a stored cell's count, errors and duration sum, or null when they lie within the bounds merges keep. */
+export function countsProblem(count: unknown, errors: unknown, durationSum: unknown): string | null {
+  if (!isTotal(count) || count === 0) return 'count is not an integer 1..2^53 − 1';
+  if (!isTotal(errors) || errors > count) return 'errors is not an integer 0..count';
+  if (!(typeof durationSum === 'number' && durationSum >= 0 && durationSum <= MAX_DURATION_SUM)) return 'duration sum out of range';
+  return null;
+}
+
 /**
  * What is wrong with a cell read back from storage (written by an older version, or damaged), or
  * null when every number lies within the bounds merges keep: such a cell is left out of a read
@@ -124,13 +132,12 @@ const isDuration = (n: unknown): n is number => typeof n === 'number' && n >= 0 
  */
 export function cellProblem(cell: LiveCell): string | null {
   if (!STATUS_CLASSES.has(cell.statusClass)) return 'status class is not one of 1xx..5xx';
-  if (!isTotal(cell.count) || cell.count === 0) return 'count is not an integer 1..2^53 − 1';
-  if (!isTotal(cell.errors) || cell.errors > cell.count) return 'errors is not an integer 0..count';
+  const counts = countsProblem(cell.count, cell.errors, cell.durationSum);
+  if (counts !== null) return counts;
   if (!isTotal(cell.bytes)) return 'bytes is not an integer 0..2^53 − 1';
   if (!isDuration(cell.durationMin) || !isDuration(cell.durationMax) || cell.durationMin > cell.durationMax) {
     return `duration min/max are not 0 ≤ min ≤ max ≤ ${MAX_DURATION_MS}`;
   }
-  if (!(typeof cell.durationSum === 'number' && cell.durationSum >= 0 && cell.durationSum <= MAX_DURATION_SUM)) return 'duration sum out of range';
   if (cell.sketch.count !== cell.count) return `sketch counts ${cell.sketch.count} values, the cell ${cell.count}`;
   return null;
 }

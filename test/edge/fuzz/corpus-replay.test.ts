@@ -13,10 +13,16 @@ import { DASHBOARD_BINDINGS, readEverything } from './readable.ts';
 const CORPUS = loadCorpus();
 /** Each request of a replay answers within this: the probes once took 9 s to accept and 1.35 s to read. */
 const BUDGET_MS = 3_000;
+/** Rules that never fire on sound data: a damaged row read as a number would make them fire, or error. */
+const RULES = [
+  { id: 'slow-p95', name: 'p95 over a day', metric: 'p95', condition: 'gt', threshold: 86_400_000, duration: 3_600_000, severity: 'critical' },
+  { id: 'slow-mean', name: 'mean over a day', metric: 'responseTime', condition: 'gt', threshold: 86_400_000, duration: 3_600_000, severity: 'critical' },
+];
 let edge: LocalEdge;
+let tickAt = Date.now() - (Date.now() % 60_000);
 
 beforeAll(async () => {
-  edge = await startEdge({ entryPath: join(import.meta.dir, 'fixtures/raw-sql-entry.js'), bindings: DASHBOARD_BINDINGS });
+  edge = await startEdge({ entryPath: join(import.meta.dir, 'fixtures/raw-sql-entry.js'), bindings: { ...DASHBOARD_BINDINGS, ALERT_RULES: JSON.stringify(RULES) } });
   await ingestOk(edge, makeBatch());
 });
 
@@ -74,6 +80,11 @@ describe('rows stored before the fix, or damaged, are left out of every read and
       const traceIds = await writeRows(entry);
       const warned = await readEverything(edge, { ...window(), budgetMs: BUDGET_MS, traceIds });
       for (const read of entry.expect.warned) expect(warned[read]?.[0], read).toMatch(/stored rows? could not be read and (was|were) left out/);
+
+      // Alert rules evaluate around the damage: nothing fires and nothing errors.
+      tickAt += 60_000;
+      const tick = await (await edge.store('shop')).tick(tickAt, 'shop');
+      expect(tick).toMatchObject({ evaluated: true, notifications: 0 });
 
       // The export names the damaged span instead of ending early.
       const records = await storedRecords(edge);
