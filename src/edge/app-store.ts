@@ -26,6 +26,7 @@ import { listSamples, type Page, type SampleQuery, type SampleRecord } from './s
 import { durableObjectSql, type Sql } from './store/sql.ts';
 import { storeStatus, type StoreStatus } from './store/status.ts';
 import { getTrace, listTraces, type SpanRecord, type TraceQuery, type TraceSummary } from './store/traces.ts';
+import { UnreadableRows, type Warnings } from './store/unreadable.ts';
 
 export interface RollupQuery extends CellFilter {
   window: QueryWindow;
@@ -90,19 +91,26 @@ export class AppStore extends DurableObject<Env> {
     return outcome;
   }
 
-  summary(query: RollupQuery & { app: string }): Summary {
+  // Rollup reads leave out rows that can't be decoded and say so in `warnings` (see store/unreadable.ts).
+  summary(query: RollupQuery & { app: string }): Summary & Warnings {
     const { window, apdexThresholdMs, app } = query;
-    return summarise(readWindowCells(this.sql, window, query, { perRoute: false, wholeWindow: true }), { app, from: window.from, to: window.to, apdexThresholdMs });
+    const unreadable = new UnreadableRows();
+    const cells = readWindowCells(this.sql, window, query, { perRoute: false, wholeWindow: true }, unreadable);
+    return { ...summarise(cells, { app, from: window.from, to: window.to, apdexThresholdMs }), ...unreadable.warnings() };
   }
 
-  timeseries(query: RollupQuery & { columns: TimeseriesColumn[] }): Timeseries {
+  timeseries(query: RollupQuery & { columns: TimeseriesColumn[] }): Timeseries & Warnings {
     const { window } = query;
-    return timeseries(readWindowCells(this.sql, window, query, { perRoute: false, wholeWindow: false }), { ...window, columns: query.columns, apdexThresholdMs: query.apdexThresholdMs });
+    const unreadable = new UnreadableRows();
+    const cells = readWindowCells(this.sql, window, query, { perRoute: false, wholeWindow: false }, unreadable);
+    return { ...timeseries(cells, { ...window, columns: query.columns, apdexThresholdMs: query.apdexThresholdMs }), ...unreadable.warnings() };
   }
 
-  routes(query: RollupQuery & { sort?: RouteSort; order?: 'asc' | 'desc'; limit?: number }): RouteRow[] {
+  routes(query: RollupQuery & { sort?: RouteSort; order?: 'asc' | 'desc'; limit?: number }): { rows: RouteRow[] } & Warnings {
     const { window } = query;
-    return routeTable(readWindowCells(this.sql, window, query, { perRoute: true, wholeWindow: true }), { ...query, from: window.from, to: window.to });
+    const unreadable = new UnreadableRows();
+    const cells = readWindowCells(this.sql, window, query, { perRoute: true, wholeWindow: true }, unreadable);
+    return { rows: routeTable(cells, { ...query, from: window.from, to: window.to }), ...unreadable.warnings() };
   }
 
   samples(query: SampleQuery): Page<SampleRecord> {
@@ -113,7 +121,7 @@ export class AppStore extends DurableObject<Env> {
     return listTraces(this.sql, query);
   }
 
-  trace(traceId: string): { traceId: string; spans: SpanRecord[] } | null {
+  trace(traceId: string): ({ traceId: string; spans: SpanRecord[] } & Warnings) | null {
     return getTrace(this.sql, traceId);
   }
 

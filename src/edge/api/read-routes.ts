@@ -79,7 +79,7 @@ export const readRoutes: Route[] = [
   }),
   appRoute('/routes', async (context, app) => {
     const window = rollupWindow(context);
-    const routes = await appStore(context.env, app).routes({
+    const { rows, ...warnings } = await appStore(context.env, app).routes({
       window,
       apdexThresholdMs: apdexThreshold(context),
       ...filters(context.url),
@@ -87,7 +87,7 @@ export const readRoutes: Route[] = [
       order: enumParam(context.url, 'order', ['asc', 'desc'] as const),
       limit: intParam(context.url, 'limit', { min: 1, max: 10_000 }),
     });
-    return { app, from: window.from, to: window.to, routes };
+    return { app, from: window.from, to: window.to, routes: rows, ...warnings };
   }),
   appRoute('/samples', (context, app) => appStore(context.env, app).samples({
     ...rawWindow(context),

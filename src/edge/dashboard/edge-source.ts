@@ -18,7 +18,7 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
     apps: async () => (await keyRing(env)).apps,
     hasData: async (app) => (await store(app).instances()).length > 0,
     summary: async (app, window, route) => store(app).summary({ app, window: plan(window), apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) }),
-    routes: async (app, window, sort) => store(app).routes({ window: plan(window), apdexThresholdMs: settings().apdexThresholdMs, sort, limit: 200 }),
+    routes: async (app, window, sort) => (await store(app).routes({ window: plan(window), apdexThresholdMs: settings().apdexThresholdMs, sort, limit: 200 })).rows,
     timeseries: async (app, metric, window, route) =>
       chartData(metric, await store(app).timeseries({ window: plan(window), columns: CHART_COLUMNS[metric], apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) })),
     system: async (app, metric, window) => {

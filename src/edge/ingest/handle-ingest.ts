@@ -43,6 +43,9 @@ async function ingest({ request, env }: RouteContext): Promise<Response> {
       if (outcome.overflow.routes > 0) {
         warnings.push(`${outcome.overflow.routes} records counted under route "other": this app is at its cap of ${settings.routeCap} routes`);
       }
+      if (outcome.replacedUnreadableRows > 0) {
+        warnings.push(`${outcome.replacedUnreadableRows} stored rollup rows could not be read and were replaced by this batch's cells`);
+      }
       if (outcome.overflow.instance) {
         warnings.push(`this instance is counted as "other": this app is at its cap of ${settings.instanceCap} instances`);
       }
