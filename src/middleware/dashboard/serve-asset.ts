@@ -1,7 +1,7 @@
-// Serves the dashboard's static files when the dashboard runs in-process: our own from the
-// package's public/ folder, htmx and uPlot straight from their packages (an app that installs
-// bun-apm may block its install script, so public/vendor may not exist there). The edge serves
-// the same names from public/ as Workers static assets.
+// Serves the dashboard's static files when the dashboard runs in-process, from the package's
+// public/ folder: the same files the edge serves as Workers static assets. htmx and uPlot are in
+// public/vendor, copied from their packages by the `prepare` script (on `npm ci` in a checkout and
+// before `npm pack`), so the published package carries them and an app needs no install script.
 import { join } from 'node:path';
 
 const PUBLIC_DIR = join(import.meta.dir, '..', '..', '..', 'public');
@@ -9,25 +9,20 @@ const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
 
 /** The only files served: a fixed list, so no request path can reach anything else on disk. */
-const ASSETS: Record<string, { type: string; path: () => string }> = {
-  'dashboard.js': { type: JS, path: () => join(PUBLIC_DIR, 'dashboard.js') },
-  'dashboard.css': { type: CSS, path: () => join(PUBLIC_DIR, 'dashboard.css') },
-  'vendor/htmx.min.js': { type: JS, path: () => Bun.resolveSync('htmx.org/dist/htmx.min.js', import.meta.dir) },
-  'vendor/uPlot.iife.min.js': { type: JS, path: () => Bun.resolveSync('uplot/dist/uPlot.iife.min.js', import.meta.dir) },
-  'vendor/uPlot.min.css': { type: CSS, path: () => Bun.resolveSync('uplot/dist/uPlot.min.css', import.meta.dir) },
+const ASSETS: Record<string, string> = {
+  'dashboard.js': JS,
+  'dashboard.css': CSS,
+  'vendor/htmx.min.js': JS,
+  'vendor/uPlot.iife.min.js': JS,
+  'vendor/uPlot.min.css': CSS,
 };
 
 export async function serveAsset(name: string): Promise<Response | null> {
-  const asset = ASSETS[name];
-  if (!asset) return null;
-  let file;
-  try {
-    file = Bun.file(asset.path());
-  } catch {
-    return null; // the package is not installed: answer 404, not 500
-  }
+  const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
+  if (type === undefined) return null;
+  const file = Bun.file(join(PUBLIC_DIR, name));
   if (!(await file.exists())) return null;
   return new Response(file, {
-    headers: { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=300', 'X-Content-Type-Options': 'nosniff' },
+    headers: { 'Content-Type': type, 'Cache-Control': 'public, max-age=300', 'X-Content-Type-Options': 'nosniff' },
   });
 }
