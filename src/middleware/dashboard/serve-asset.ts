@@ -2,27 +2,39 @@
 // public/ folder: the same files the edge serves as Workers static assets. htmx and uPlot are in
 // public/vendor, copied from their packages by the `prepare` script (on `npm ci` in a checkout and
 // before `npm pack`), so the published package carries them and an app needs no install script.
-import { join } from 'node:path';
+// They are file imports: Bun gives their path on disk, and embeds them in a `bun build --compile`
+// binary, where nothing of the package is on disk.
+// TypeScript has no type for a .js or .css file taken as a path, and a global `declare module
+// '*.css'` here would clash with an app's own: hence the expected errors, and the casts below.
+// @ts-expect-error: a file import
+import dashboardJs from '../../../public/dashboard.js' with { type: 'file' };
+// @ts-expect-error: a file import
+import dashboardCss from '../../../public/dashboard.css' with { type: 'file' };
+// @ts-expect-error: a file import
+import htmxJs from '../../../public/vendor/htmx.min.js' with { type: 'file' };
+// @ts-expect-error: a file import
+import uplotJs from '../../../public/vendor/uPlot.iife.min.js' with { type: 'file' };
+// @ts-expect-error: a file import
+import uplotCss from '../../../public/vendor/uPlot.min.css' with { type: 'file' };
 
-const PUBLIC_DIR = join(import.meta.dir, '..', '..', '..', 'public');
 const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
 
 /** The only files served: a fixed list, so no request path can reach anything else on disk. */
-const ASSETS: Record<string, string> = {
-  'dashboard.js': JS,
-  'dashboard.css': CSS,
-  'vendor/htmx.min.js': JS,
-  'vendor/uPlot.iife.min.js': JS,
-  'vendor/uPlot.min.css': CSS,
+const ASSETS: Record<string, { type: string; path: string }> = {
+  'dashboard.js': { type: JS, path: dashboardJs as string },
+  'dashboard.css': { type: CSS, path: dashboardCss as string },
+  'vendor/htmx.min.js': { type: JS, path: htmxJs as string },
+  'vendor/uPlot.iife.min.js': { type: JS, path: uplotJs as string },
+  'vendor/uPlot.min.css': { type: CSS, path: uplotCss as string },
 };
 
 export async function serveAsset(name: string): Promise<Response | null> {
-  const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
-  if (type === undefined) return null;
-  const file = Bun.file(join(PUBLIC_DIR, name));
+  const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
+  if (asset === undefined) return null;
+  const file = Bun.file(asset.path);
   if (!(await file.exists())) return null;
   return new Response(file, {
-    headers: { 'Content-Type': type, 'Cache-Control': 'public, max-age=300', 'X-Content-Type-Options': 'nosniff' },
+    headers: { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=300', 'X-Content-Type-Options': 'nosniff' },
   });
 }
