@@ -5,16 +5,17 @@
 // They are file imports: Bun gives their path on disk, and embeds them in a `bun build --compile`
 // binary, where nothing of the package is on disk.
 // TypeScript has no type for a .js or .css file taken as a path, and a global `declare module
-// '*.css'` here would clash with an app's own: hence the expected errors, and the casts below.
-// @ts-expect-error: a file import
+// '*.css'` here would clash with an app's own: hence the ignores (not expect-error, which fails
+// where an app does declare such modules) and the casts below.
+// @ts-ignore: a file import
 import dashboardJs from '../../../public/dashboard.js' with { type: 'file' };
-// @ts-expect-error: a file import
+// @ts-ignore: a file import
 import dashboardCss from '../../../public/dashboard.css' with { type: 'file' };
-// @ts-expect-error: a file import
+// @ts-ignore: a file import
 import htmxJs from '../../../public/vendor/htmx.min.js' with { type: 'file' };
-// @ts-expect-error: a file import
+// @ts-ignore: a file import
 import uplotJs from '../../../public/vendor/uPlot.iife.min.js' with { type: 'file' };
-// @ts-expect-error: a file import
+// @ts-ignore: a file import
 import uplotCss from '../../../public/vendor/uPlot.min.css' with { type: 'file' };
 
 const JS = 'text/javascript; charset=utf-8';
