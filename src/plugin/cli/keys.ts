@@ -123,7 +123,7 @@ export function keysReport(keys: EdgeKeys, where: { edgeDir: string; endpoint: s
     keys.file
       ? `# The edge's keys, kept in ${where.edgeDir}/.dev.vars (which \`bunx bun-apm edge dev\` runs with).`
       : '# New keys, not saved anywhere: `bunx bun-apm edge init` makes and keeps a set for a local edge.',
-    ...keys.added.map((app) => `# Added an ingest key for ${app}.`),
+    ...(keys.file ? keys.added.map((app) => `# Added an ingest key for ${app}.`) : []),
     ...keys.warnings.map((warning) => `# WARNING: ${warning}`),
     '',
     `# Deploy them as Worker secrets, from ${keys.file ? `${where.edgeDir}/` : 'the directory of the Worker\'s wrangler.toml'}:`,
