@@ -4,24 +4,28 @@
 // counted the app's requests, the dashboard answers its key. Also: --help/--version change nothing,
 // and `wrangler deploy --dry-run` bundles the generated directory within the free plan's limit.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Background, consumerEnv, freePort, packTarball, REPO, run, runOk, TARBALL_NAME, tempDir } from './support/consumer.ts';
 
 const README = readFileSync(join(REPO, 'README.md'), 'utf8');
 const REQUESTS = 25;
 
-/** The first sh block of the README section "Using it on your app", one command per line. */
-function readmeCommands(): string[] {
-  const section = README.slice(README.indexOf('## Using it on your app'));
-  const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
-  return block.split('\n').filter((line) => line.trim() !== '');
+/** The sh blocks of the README section "Using it on your app", each as its commands. */
+function readmeBlocks(): string[][] {
+  const start = README.indexOf('## Using it on your app');
+  const section = README.slice(start, README.indexOf('\n### ', start));
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!.split('\n').filter((line) => line.trim() !== ''));
 }
+const readmeCommands = () => readmeBlocks()[0]!;
+const compileCommands = () => readmeBlocks().find((block) => block.some((line) => line.startsWith('bun build --compile')))!;
 
 /** A command that keeps running (the edge, the app): started in the background. */
-const keepsRunning = (line: string) => /^bunx bun-apm edge dev\b|^bun run /.test(line);
+const keepsRunning = (line: string) => /^bunx bun-apm edge dev\b|^bun run |^\.\//.test(line);
 
-const APP = `// A shop: Bun.serve routes, started by \`bun run app.ts\`; bunfig.toml preloads bun-apm.
+// A shop: Bun.serve routes. The first line is for the compiled binary (README: "One executable");
+// under `bun run` bunfig.toml preloads the same module, which must then count each request once.
+const APP = `import 'bun-apm/preload';
 const server = Bun.serve({
   hostname: '127.0.0.1',
   port: Number(process.env.PORT ?? 3000),
@@ -42,13 +46,43 @@ afterAll(async () => {
   for (const { process } of [...running.values()].reverse()) await process.stop();
 });
 
-/** Every file of the app except node_modules and the lockfile, with its content. */
+/** Runs README lines in the app: those that keep running in the background, until their port answers. */
+async function runAll(commands: string[]): Promise<void> {
+  for (const line of commands) {
+    const name = line.split('#')[0]!.trim();
+    if (keepsRunning(line)) {
+      const port = name === 'bunx bun-apm edge dev' ? edgePort : freePort();
+      const process = new Background(['bash', '-c', `exec ${line}`], dir, { ...env, PORT: String(port) });
+      running.set(name, { process, port });
+      await process.waitForPort(port, 60_000);
+      continue;
+    }
+    const result = await run(['bash', '-c', line], dir, env);
+    expect(result.code, `${line}\n${result.out}\n${result.err}`).toBe(0);
+    outputs.set(name, result.out);
+  }
+}
+
+/** Requests by route, as the edge's export API reports them for the app. */
+async function routeCounts(readKey: string): Promise<Array<{ route: string; requests: number }>> {
+  const response = await fetch(`http://127.0.0.1:${edgePort}/api/v1/apps/shop/routes`, { headers: { 'x-api-key': readKey } });
+  const body = await response.json() as { routes: Array<{ route: string; requests: number }> };
+  return body.routes.map(({ route, requests }) => ({ route, requests }));
+}
+
+const readKeyOf = (keysOutput: string) => printedSecrets(keysOutput).API_KEYS!.replace(/^\*:/, '');
+
+/**
+ * Every file of the app (size and modification time), except node_modules and the running local
+ * edge's own state in bun-apm-edge/.wrangler.
+ */
 function snapshot(root: string): Record<string, string> {
   const files: Record<string, string> = {};
   for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
     const path = join(entry.parentPath, entry.name).slice(root.length + 1);
-    if (!entry.isFile() || path.startsWith('node_modules')) continue;
-    files[path] = readFileSync(join(root, path), 'utf8');
+    if (!entry.isFile() || path.startsWith('node_modules') || path.startsWith(join('bun-apm-edge', '.wrangler'))) continue;
+    const stat = statSync(join(root, path));
+    files[path] = `${stat.size} ${stat.mtimeMs}`;
   }
   return files;
 }
@@ -82,19 +116,7 @@ describe('the README, in order', () => {
     expect(commands.map((line) => line.split('#')[0]!.trim())).toEqual([
       `bun add ./${TARBALL_NAME}`, 'bunx bun-apm init', 'bunx bun-apm edge init', 'bunx bun-apm keys', 'bunx bun-apm edge dev', 'bunx bun-apm doctor', 'bun run app.ts',
     ]);
-    for (const line of commands) {
-      const name = line.split('#')[0]!.trim();
-      if (keepsRunning(line)) {
-        const port = name === 'bun run app.ts' ? freePort() : edgePort;
-        const process = new Background(['bash', '-c', `exec ${line}`], dir, { ...env, PORT: String(port) });
-        running.set(name, { process, port });
-        await process.waitForPort(port, 60_000);
-        continue;
-      }
-      const result = await run(['bash', '-c', line], dir, env);
-      expect(result.code, `${line}\n${result.out}\n${result.err}`).toBe(0);
-      outputs.set(name, result.out);
-    }
+    await runAll(commands);
   }, 240_000);
 
   test('init: .env holds the app, its key and the edge; .env is ignored by git', () => {
@@ -128,13 +150,12 @@ describe('the README, in order', () => {
 
   test('the app is counted at the edge, and the dashboard answers its key with the charts', async () => {
     const printed = printedSecrets(outputs.get('bunx bun-apm keys')!);
-    const readKey = printed.API_KEYS!.replace(/^\*:/, '');
     const app = running.get('bun run app.ts')!;
     for (let i = 0; i < REQUESTS; i++) expect((await fetch(`http://127.0.0.1:${app.port}/products/${i}`)).status).toBe(200);
     await app.process.stop(); // the final flush ships the batch
+    expect(app.process.out).not.toContain('bun-apm:');
+    expect(await routeCounts(readKeyOf(outputs.get('bunx bun-apm keys')!))).toEqual([{ route: '/products/:id', requests: REQUESTS }]);
     const edge = `http://127.0.0.1:${edgePort}`;
-    const routes = await (await fetch(`${edge}/api/v1/apps/shop/routes`, { headers: { 'x-api-key': readKey } })).json() as { routes: Array<{ route: string; requests: number }> };
-    expect(routes.routes.map(({ route, requests }) => ({ route, requests }))).toEqual([{ route: '/products/:id', requests: REQUESTS }]);
 
     expect((await fetch(`${edge}/performance`)).status).toBe(401);
     const page = await fetch(`${edge}/performance?app=shop`, { headers: { 'x-api-key': printed.DASHBOARD_API_KEY! } });
@@ -149,6 +170,19 @@ describe('the README, in order', () => {
       expect((await response.text()).length, asset).toBeGreaterThan(1000);
     }
   }, 30_000);
+});
+
+describe('the README\'s one executable, built and started as written in the same app', () => {
+  test('the binary sends to the same edge; its requests add to the count', async () => {
+    const commands = compileCommands();
+    expect(commands).toEqual(['bun build --compile --no-compile-autoload-bunfig app.ts --outfile app', './app']);
+    await runAll(commands);
+    const app = running.get('./app')!;
+    for (let i = 0; i < REQUESTS; i++) expect((await fetch(`http://127.0.0.1:${app.port}/products/${i}`)).status).toBe(200);
+    await app.process.stop();
+    expect(app.process.out).not.toContain('bun-apm:'); // the config file loaded, the final flush ran
+    expect(await routeCounts(readKeyOf(outputs.get('bunx bun-apm keys')!))).toEqual([{ route: '/products/:id', requests: 2 * REQUESTS }]);
+  }, 120_000);
 });
 
 describe('the generated edge directory', () => {

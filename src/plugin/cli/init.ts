@@ -39,14 +39,16 @@ export function withPreload(bunfig: string): string {
   return `preload = ["${PRELOAD}"]\n${bunfig}`;
 }
 
+// The import is type-only: the file then also loads at run time next to a `bun build --compile`
+// binary, which cannot import packages from node_modules.
 const CONFIG_TEMPLATE = `// bun-apm: what the environment variables can't say. See the README's configuration reference.
-import { defineConfig } from 'bun-apm';
+import type { BunApmConfig } from 'bun-apm';
 
-export default defineConfig({
+export default {
   // sampleRate: 0.1,         // share of requests that keep a detail record (all are counted)
   // traceSampleRate: 0.01,   // share of requests traced
   // exporters: [{ type: 'otlp', endpoint: 'http://127.0.0.1:4318' }],
-});
+} satisfies BunApmConfig;
 `;
 
 /** Where a new app sends its data: the local edge of `bunx bun-apm edge dev`. */
