@@ -49,6 +49,7 @@ export function edgeInit(appDir: string, options: { dir?: string; apps?: string[
   const name = options.name ?? 'bun-apm';
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) throw new Error(`--name "${name}": a Worker name is 1..63 of a-z 0-9 - (starting with a letter or digit)`);
   const toml = edgeWranglerToml(readFileSync(join(packageRoot, 'wrangler.toml'), 'utf8'), { packageRoot, edgeDir: dir, name, version: versionOf(packageRoot) });
+  edgeKeys(appDir, dir, options.apps ?? [], false); // a dry run: no app to make keys for fails before any file is written
 
   mkdirSync(dir, { recursive: true });
   const changed: string[] = [];

@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // The `bun-apm` command: set an app up, make the edge's keys, run and deploy the edge from the app,
 // check a setup. `--help` and `--version` print and change nothing, for every command.
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readDotEnv } from './dot-env.ts';
@@ -72,7 +73,6 @@ printed only.
 `,
     options: { app: { type: 'string', multiple: true }, 'edge-dir': EDGE_DIR_OPTION },
     async run(values) {
-      const { existsSync } = await import('node:fs');
       const { edgeKeys, keysReport } = await import('./keys.ts');
       const appDir = process.cwd();
       const edgeDir = join(appDir, values['edge-dir'] as string);

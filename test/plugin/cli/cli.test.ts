@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { initApp, withPreload } from '../../../src/plugin/cli/init.ts';
 import { edgeKeys, parseIngestKeys } from '../../../src/plugin/cli/keys.ts';
 import { ensureIgnored } from '../../../src/plugin/cli/gitignore.ts';
-import { edgeWranglerToml } from '../../../src/plugin/cli/edge-init.ts';
+import { edgeInit, edgeWranglerToml } from '../../../src/plugin/cli/edge-init.ts';
 import { devPort } from '../../../src/plugin/cli/edge-dev.ts';
 import { runChecks } from '../../../src/plugin/cli/doctor.ts';
 import { parseDotEnv, withValues } from '../../../src/plugin/cli/dot-env.ts';
@@ -166,6 +166,12 @@ describe('edge init', () => {
     expect(parsed.vars).toEqual(original.vars);
     expect(parsed.triggers).toEqual(original.triggers);
     expect(toml).toContain('bun-apm 9.9.9');
+  });
+
+  test('in an app without bun-apm installed it says how to install it and writes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-edge-init-'));
+    expect(() => edgeInit(dir)).toThrow(/bun-apm is not installed in .*: add it first/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   test('edge dev listens where the app sends: --port, else a loopback BUN_APM_ENDPOINT, else 8787', () => {
