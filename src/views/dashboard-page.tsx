@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource @kitajs/html */
 // The main page: the panels the `features` flags switch on, each filled from the same data as the API.
 import type { DashboardPageModel } from '../core/dashboard/renderer.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource @kitajs/html */
 // The page shell: assets from our own origin only, no inline script or style, htmx locked down.
 import type { Children } from '@kitajs/html';
 import type { ViewContext } from '../core/dashboard/view-context.ts';

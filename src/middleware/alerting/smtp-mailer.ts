@@ -1,5 +1,5 @@
-// Sends alert email over SMTP with nodemailer (loaded only when an email channel first sends),
-// from a connection URL: smtp://user:pass@host:587 (STARTTLS when offered; ?requireTLS=true to
+// Sends alert email over SMTP with nodemailer, an optional peer dependency loaded only when an
+// email channel first sends (an app without SMTP alerts never installs it), from a connection URL: smtp://user:pass@host:587 (STARTTLS when offered; ?requireTLS=true to
 // insist) or smtps://user:pass@host:465 (TLS from the first byte).
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { Transporter } from 'nodemailer';
@@ -16,6 +16,17 @@ export interface MailMessage {
 export type MailOutcome = { ok: true } | { ok: false; retryable: boolean; reason: string };
 
 const TIMEOUT_MS = 10_000;
+
+/** Why no email can go out until the app installs nodemailer: named in the one warning the channel logs. */
+export const NODEMAILER_MISSING = 'nodemailer is not installed: `bun add nodemailer` to send alert email over SMTP';
+
+async function loadNodemailer(): Promise<(typeof import('nodemailer'))['default']> {
+  try {
+    return (await import('nodemailer')).default;
+  } catch (error) {
+    throw Object.assign(new Error(NODEMAILER_MISSING, { cause: error }), { code: NODEMAILER_MISSING });
+  }
+}
 
 /** nodemailer options from the URL; credentials are percent-decoded and never leave this object. */
 export function smtpOptions(url: string): SMTPTransport.Options {
@@ -43,7 +54,7 @@ export class SmtpMailer {
   /** Resolves (never rejects) with what happened; the reason names codes, never credentials. */
   async send(message: MailMessage): Promise<MailOutcome> {
     try {
-      this.transport ??= import('nodemailer').then((m) => m.default.createTransport(smtpOptions(this.url)));
+      this.transport ??= loadNodemailer().then((nodemailer) => nodemailer.createTransport(smtpOptions(this.url)));
       await (await this.transport).sendMail(message);
       return { ok: true };
     } catch (error) {

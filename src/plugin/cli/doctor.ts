@@ -6,19 +6,9 @@ import { randomToken } from '../../core/auth/secrets.ts';
 import { WIRE_FORMAT_VERSION, type Batch } from '../../core/wire-format.ts';
 import { loadConfig } from '../load-config.ts';
 import { originalFetch } from '../original-fetch.ts';
+import { parseDotEnv } from './dot-env.ts';
 
 type Check = { ok: boolean; label: string; detail: string };
-
-/** KEY=VALUE lines of a .env file (what Bun loads for an app started in that directory). */
-export function parseDotEnv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!match) continue;
-    out[match[1]!] = match[2]!.replace(/^(['"])(.*)\1$/, '$2');
-  }
-  return out;
-}
 
 export async function runChecks(dir: string, env: Record<string, string | undefined>): Promise<Check[]> {
   const checks: Check[] = [];
