@@ -17,7 +17,7 @@ describe('the tarball', () => {
       'src/edge/worker.ts', 'src/views/layout.tsx', 'public/dashboard.js', 'public/dashboard.css', 'public/vendor/htmx.min.js', 'public/vendor/uPlot.iife.min.js', 'public/vendor/uPlot.min.css']) {
       expect(files.has(path), path).toBe(true);
     }
-    const allowed = /^(package\.json|README\.md|LICENSE|wrangler\.toml|src\/.+\.tsx?|public\/.+\.(js|css))$/;
+    const allowed = /^(package\.json|README\.md|LICENSE|wrangler\.toml|src\/.+\.tsx?|public\/(.+\.(js|css)|_headers))$/;
     expect(packed.files.filter((path) => !allowed.test(path))).toEqual([]);
     // Local-only code: the workerd entry with test hooks, the benchmark's floor, the repo's tsconfig.
     for (const path of ['src/edge/local-entry.ts', 'src/edge/store/floor.ts', 'src/edge/tsconfig.json']) expect(files.has(path), path).toBe(false);
