@@ -1,20 +1,26 @@
-// Ships what the recorder collects: cuts a batch on the flush interval or when a buffer is full,
-// gzips it and queues it; at most one export in flight; pending data bounded in bytes, the oldest
-// dropped and counted past the bound, the counts travelling in the next batch that gets through.
-import { LIMITS, type Batch, type DroppedCounters, type Identity, type Span, type SystemProfile } from '../core/wire-format.ts';
-import { addCounters, buildBatches, contentsOf, isEmpty, zeroCounters } from './batch-builder.ts';
+// Ships what the recorder collects. A cut (on the flush interval, or when a buffer is full) adds its
+// rollup cells to PendingCounts and its detail to a queue of chunks; a batch is sealed from the
+// oldest of both only when it is sent, and keeps its id and body until the edge has it (one export
+// in flight). Past the pending bound detail goes first, then cells are merged and widened in short
+// steps off the request path, and only then dropped, counted in records and in requests; the counts
+// travel in the next batch that gets through.
+import { LIMITS, type Batch, type Identity, type Span, type SystemProfile } from '../core/wire-format.ts';
+import { addCounters, anyCounted, buildBatches, encodeBatch, isEmpty, newBatchId, requestsIn, zeroCounters, type Counters } from './batch-builder.ts';
 import { errorClassOf, type Log } from './log.ts';
+import { PendingCounts } from './pending-counts.ts';
+import { chunkBytes, compressChunk, detailChunks, fragmentText, GZIP_LEVEL, NO_DETAIL, type DetailChunk } from './pending-detail.ts';
 import type { Recorder } from './recorder.ts';
 import type { SendOutcome } from './send-with-retry.ts';
 import { unref } from './unref.ts';
 
-/** A cut batch waiting to be shipped: its gzip body, and what is lost if it is dropped. */
+/** A sealed batch: its gzip body, sent with the same id until the edge has it. */
 export interface PendingBatch {
   batchId: string;
   body: Uint8Array<ArrayBuffer>;
-  contents: DroppedCounters;
+  /** What it holds: what is lost if it is. */
+  contents: Counters;
   /** The dropped counters it carries (lost with it, so added back if it is dropped). */
-  carried: DroppedCounters;
+  carried: Counters;
 }
 
 export interface BatcherOptions {
@@ -22,7 +28,7 @@ export interface BatcherOptions {
   identity: Identity;
   flushIntervalMs: number;
   maxPendingBytes: number;
-  /** Ships one gzip'd batch (retries included); undefined = no endpoint, batches are not kept. */
+  /** Ships one gzip'd batch (retries included); undefined = no endpoint, nothing is kept. */
   send?: (batch: PendingBatch) => Promise<SendOutcome>;
   customStorage?: (batch: Batch) => void | Promise<void>;
   log: Log;
@@ -32,40 +38,64 @@ export interface BatcherOptions {
 export const SPANS_PER_CUT = 2_000;
 
 /**
- * gzip level 1: measured on 1000 detail records, a third of the CPU of the default level (0.17 ms
- * against 0.52 ms, on the app's thread) for a body 60 % larger (23 KB against 14 KB). Bun's async
- * zlib was no help: as much wall time on this thread, and more CPU.
+ * The oldest data a batch carries: the edge refuses a batch holding anything older than its
+ * MAX_BATCH_AGE_HOURS (168 by default), so older pending data is dropped and counted instead.
  */
-const GZIP_LEVEL = 1;
+export const MAX_SENDABLE_AGE_MS = 167 * 3_600_000;
+
+/** Sketch decodes per relief step: measured at about 1–3 ms, so no step holds the app's thread long. */
+const RELIEF_WORK = 64;
 
 export class Batcher {
   readonly #options: BatcherOptions;
-  #queue: PendingBatch[] = [];
-  #pendingBytes = 0;
+  readonly #counts = new PendingCounts();
+  #detail: DetailChunk[] = [];
+  #detailBytes = 0;
+  /** The sealed batch being sent or waiting to be sent again. */
+  #head: PendingBatch | undefined;
+  /** The last export failed with a retryable outcome: the edge is away for an unknown time. */
+  #unreachable = false;
   #spans: Span[] = [];
   #profiles: SystemProfile[] = [];
+  /** Dropped while recording (full buffers), since the last cut. */
+  #recordingDropped = zeroCounters();
+  /** Dropped and not yet reported to the edge. */
   #dropped = zeroCounters();
   /** Everything ever dropped, for tests and the debug line; never reset. */
   readonly droppedTotal = zeroCounters();
   #windowStart = Date.now();
-  #inFlight: PendingBatch | undefined;
   #running: Promise<void> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #cutScheduled = false;
+  #reliefScheduled = false;
   #stopped = false;
   /** Batches the edge accepted. */
   delivered = 0;
+  /** The longest relief step so far, ms (merging and widening cells under pressure). */
+  longestReliefMs = 0;
 
   constructor(options: BatcherOptions) {
     this.#options = options;
   }
 
+  /** Memory charged against maxPendingBytes: cells as JSON characters, detail and the sealed batch as held. */
   get pendingBytes(): number {
-    return this.#pendingBytes;
+    return this.#counts.chars + this.#detailBytes + (this.#head?.body.byteLength ?? 0);
   }
 
-  get pendingBatches(): readonly PendingBatch[] {
-    return this.#queue;
+  /** Requests counted in data not yet delivered. */
+  get pendingRequests(): number {
+    return this.#counts.requests + (this.#head?.contents.requests ?? 0);
+  }
+
+  /** Whether anything waits to be sent (cells, detail, a sealed batch or dropped counters). */
+  get hasPending(): boolean {
+    return this.#head !== undefined || this.#counts.cells > 0 || this.#detail.length > 0 || anyCounted(this.#dropped);
+  }
+
+  /** The widest window pending cells were merged into, in minutes (1 when none was widened). */
+  get widestPendingWindow(): number {
+    return this.#counts.widest;
   }
 
   start(): void {
@@ -83,7 +113,7 @@ export class Batcher {
   addSpans(spans: readonly Span[]): void {
     for (const span of spans) {
       if (this.#spans.length >= 2 * LIMITS.spans) {
-        this.#dropped.spans++;
+        this.#recordingDropped.spans++;
         this.droppedTotal.spans++;
         continue;
       }
@@ -94,7 +124,7 @@ export class Batcher {
 
   addProfile(profile: SystemProfile): void {
     if (this.#profiles.length >= LIMITS.profiles) {
-      this.#dropped.profiles++;
+      this.#recordingDropped.profiles++;
       this.droppedTotal.profiles++;
       return;
     }
@@ -111,30 +141,38 @@ export class Batcher {
     }, 0));
   }
 
-  /** Cuts what was recorded into batches and queues them (or hands them to custom storage only). */
+  /** Takes what was recorded: to custom storage as batches, and into the pending data for the edge. */
   cut(): void {
     try {
       const drained = this.#options.recorder.drain();
       const recorded = { rollups: drained.rollups, samples: drained.samples, spans: this.#spans, profiles: this.#profiles };
       this.#spans = [];
       this.#profiles = [];
-      this.#dropped.samples += drained.droppedSamples;
+      const recordingDropped = this.#recordingDropped;
+      this.#recordingDropped = zeroCounters();
+      recordingDropped.samples += drained.droppedSamples;
       this.droppedTotal.samples += drained.droppedSamples;
-      const carried = this.#dropped;
-      if (isEmpty(recorded) && carried.rollups + carried.samples + carried.spans + carried.profiles === 0) return;
+      if (isEmpty(recorded) && !anyCounted(recordingDropped)) return;
       const end = Date.now();
-      const batches = buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, recorded, carried);
+      if (this.#options.customStorage) {
+        for (const batch of buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, recorded, recordingDropped)) this.#store(batch);
+      }
       this.#windowStart = end;
-      this.#dropped = zeroCounters();
-      for (const batch of batches) this.#store(batch);
-      if (this.#options.send) for (const batch of batches) this.#enqueue(batch);
+      if (!this.#options.send) return;
+      addCounters(this.#dropped, recordingDropped);
+      this.#counts.add(recorded.rollups);
+      for (const chunk of detailChunks(recorded.samples, recorded.spans, recorded.profiles)) {
+        if (this.#unreachable) compressChunk(chunk);
+        this.#detail.push(chunk);
+        this.#detailBytes += chunkBytes(chunk);
+      }
       this.#enforceBound();
     } catch (error) {
       this.#options.log.warnOnce('cut', `could not cut a batch (${errorClassOf(error)}: ${(error as Error)?.message})`);
     }
   }
 
-  /** Cuts, then ships everything queued; resolves when the queue is empty or the edge is unreachable. */
+  /** Cuts, then ships everything pending; resolves when nothing is left or the edge is unreachable. */
   async flush(): Promise<void> {
     this.cut();
     await this.#run();
@@ -143,6 +181,21 @@ export class Batcher {
   /** Resolves when the export running now (if any) has finished. */
   async idle(): Promise<void> {
     await this.#running;
+  }
+
+  /**
+   * Seals everything pending into batches, for the last synchronous send of a process that exits;
+   * the sealed batch already tried comes first, with its id.
+   */
+  sealAll(): PendingBatch[] {
+    const batches: PendingBatch[] = [];
+    try {
+      if (this.#head) batches.push(this.#head);
+      for (let batch = this.#seal(); batch !== undefined; batch = this.#seal()) batches.push(batch);
+    } catch (error) {
+      this.#options.log.warnOnce('seal', `could not seal the last batches (${errorClassOf(error)}: ${(error as Error)?.message})`);
+    }
+    return batches;
   }
 
   #store(batch: Batch): void {
@@ -160,28 +213,95 @@ export class Batcher {
     this.#options.log.warnOnce('custom-storage', `storage.customHandler failed (${errorClassOf(error)}: ${(error as Error)?.message}); later failures are not reported`);
   }
 
-  #enqueue(batch: Batch): void {
-    const body = Bun.gzipSync(JSON.stringify(batch), { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>;
-    this.#queue.push({ batchId: batch.batchId, body, contents: contentsOf(batch), carried: batch.dropped });
-    this.#pendingBytes += body.byteLength;
-  }
-
-  /** Drops the oldest batches (never the one being sent) until the pending bytes fit the bound. */
+  /**
+   * Keeps pendingBytes within the bound, cheapest loss first: the oldest detail chunks, the detail of
+   * the sealed batch, then (in short steps) merging, widening and at last dropping cells.
+   */
   #enforceBound(): void {
-    let index = 0;
-    while (this.#pendingBytes > this.#options.maxPendingBytes && index < this.#queue.length) {
-      const batch = this.#queue[index]!;
-      if (batch === this.#inFlight) {
-        index++;
-        continue;
-      }
-      this.#queue.splice(index, 1);
-      this.#lose(batch);
+    const max = this.#options.maxPendingBytes;
+    while (this.pendingBytes > max && this.#detail.length > 0) {
+      const chunk = this.#detail.shift()!;
+      this.#detailBytes -= chunkBytes(chunk);
+      this.#loseDetail(chunk.contents);
     }
+    if (this.pendingBytes > max) this.#thinHead();
+    if (this.pendingBytes > max) this.#relieveCounts();
   }
 
+  /** One bounded step of merging cells; schedules the next on a later turn until the bound holds. */
+  #relieveCounts(): void {
+    const started = performance.now();
+    const budget = this.#options.maxPendingBytes - this.#detailBytes - (this.#head?.body.byteLength ?? 0);
+    const { loss, done } = this.#counts.relieve(budget, RELIEF_WORK);
+    this.longestReliefMs = Math.max(this.longestReliefMs, performance.now() - started);
+    if (loss.rollups > 0) {
+      addCounters(this.#dropped, loss);
+      addCounters(this.droppedTotal, loss);
+      this.#options.log.warnOnce('counts-dropped', `pending request counts outgrew maxPendingBytes (${this.#options.maxPendingBytes}) even merged into ${this.#counts.widest}-minute windows; the oldest were dropped and their requests counted as not sent`);
+    }
+    if (done || this.#reliefScheduled) return;
+    this.#reliefScheduled = true;
+    unref(setTimeout(() => {
+      this.#reliefScheduled = false;
+      if (this.pendingBytes > this.#options.maxPendingBytes) this.#relieveCounts();
+    }, 0));
+  }
+
+  /**
+   * Strips the detail from the sealed batch, keeping its id: if the edge already stored the full
+   * batch it answers this one as a duplicate, so no count is lost or doubled either way (the detail
+   * is then counted as dropped though it arrived).
+   */
+  #thinHead(): void {
+    const head = this.#head;
+    if (!head || head.contents.samples + head.contents.spans + head.contents.profiles === 0) return;
+    const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(head.body))) as Batch;
+    batch.samples = [];
+    batch.spans = [];
+    batch.profiles = [];
+    head.body = Bun.gzipSync(JSON.stringify(batch), { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>;
+    this.#loseDetail(head.contents);
+    head.contents = { ...head.contents, samples: 0, spans: 0, profiles: 0 };
+  }
+
+  #loseDetail(contents: { samples: number; spans: number; profiles: number }): void {
+    const lost = { samples: contents.samples, spans: contents.spans, profiles: contents.profiles };
+    addCounters(this.#dropped, lost);
+    addCounters(this.droppedTotal, lost);
+  }
+
+  /** A batch of the oldest pending cells and detail chunk, or undefined when there is nothing to send. */
+  #seal(): PendingBatch | undefined {
+    const now = Date.now();
+    const cutoff = now - MAX_SENDABLE_AGE_MS;
+    const stale = this.#counts.dropBefore(cutoff);
+    addCounters(this.#dropped, stale);
+    addCounters(this.droppedTotal, stale);
+    while (this.#detail.length > 0 && this.#detail[0]!.start < cutoff) {
+      const chunk = this.#detail.shift()!;
+      this.#detailBytes -= chunkBytes(chunk);
+      this.#loseDetail(chunk.contents);
+    }
+    if (this.#counts.cells === 0 && this.#detail.length === 0 && !anyCounted(this.#dropped)) return undefined;
+    const rollups = this.#counts.take(LIMITS.rollups, Math.max(1, Math.floor(this.#options.maxPendingBytes / 2)));
+    const chunk = this.#detail.shift();
+    if (chunk) this.#detailBytes -= chunkBytes(chunk);
+    let start = Math.min(now, chunk?.start ?? now);
+    for (const cell of rollups) start = Math.min(start, cell.minute);
+    const carried = this.#dropped;
+    this.#dropped = zeroCounters();
+    const batchId = newBatchId();
+    const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunk ? fragmentText(chunk) : NO_DETAIL, carried);
+    return {
+      batchId,
+      body: Bun.gzipSync(json, { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>,
+      contents: { rollups: rollups.length, requests: requestsIn(rollups), samples: 0, spans: 0, profiles: 0, ...chunk?.contents },
+      carried,
+    };
+  }
+
+  /** A sealed batch the edge refused for good: what it held and carried is reported as dropped. */
   #lose(batch: PendingBatch): void {
-    this.#pendingBytes -= batch.body.byteLength;
     addCounters(this.#dropped, batch.contents);
     addCounters(this.#dropped, batch.carried);
     addCounters(this.droppedTotal, batch.contents);
@@ -190,47 +310,43 @@ export class Batcher {
   #run(): Promise<void> {
     const send = this.#options.send;
     if (this.#running) return this.#running;
-    if (!send || this.#queue.length === 0) return Promise.resolve();
+    if (!send || !this.hasPending) return Promise.resolve();
     // .finally runs in a later microtask, so #running is always assigned before it is cleared.
-    const run = this.#exportQueue(send).finally(() => {
-      this.#inFlight = undefined;
+    const run = this.#export(send).finally(() => {
       this.#running = undefined;
     });
     this.#running = run;
     return run;
   }
 
-  async #exportQueue(send: (batch: PendingBatch) => Promise<SendOutcome>): Promise<void> {
+  async #export(send: (batch: PendingBatch) => Promise<SendOutcome>): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue[0]!;
-        this.#inFlight = batch;
+      for (;;) {
+        this.#head ??= this.#seal();
+        const batch = this.#head;
+        if (batch === undefined) return;
         const outcome = await send(batch);
-        this.#inFlight = undefined;
         if (outcome.ok) {
-          this.#remove(batch);
-          this.#pendingBytes -= batch.body.byteLength;
+          this.#head = undefined;
+          this.#unreachable = false;
           this.delivered++;
           this.#options.log.debug(`batch ${batch.batchId} delivered (${batch.body.byteLength} bytes, ${outcome.attempts} attempt(s))`);
           continue;
         }
         if (!outcome.retryable) {
-          this.#remove(batch);
+          this.#head = undefined;
           this.#lose(batch);
           this.#options.log.warnOnce(`refused-${outcome.status}`, `the edge refused a batch: ${outcome.reason} (not retried; later refusals with this status are not reported)`);
           continue;
         }
-        // Still unreachable after every retry: keep it (bounded) and try again on the next flush.
-        this.#options.log.warnOnce('unreachable', `the edge is unreachable (${outcome.reason}); keeping up to ${this.#options.maxPendingBytes} bytes of data and retrying`);
+        // Still unreachable after every retry: keep everything (bounded), gzip'd, and try again on the next flush.
+        this.#unreachable = true;
+        for (const chunk of this.#detail) this.#detailBytes -= compressChunk(chunk);
+        this.#options.log.warnOnce('unreachable', `the edge is unreachable (${outcome.reason}); keeping up to ${this.#options.maxPendingBytes} bytes of data (detail dropped first, request counts merged) and retrying`);
         return;
       }
     } catch (error) {
       this.#options.log.warnOnce('export', `export failed (${errorClassOf(error)}: ${(error as Error)?.message})`);
     }
-  }
-
-  #remove(batch: PendingBatch): void {
-    const index = this.#queue.indexOf(batch);
-    if (index >= 0) this.#queue.splice(index, 1);
   }
 }

@@ -39,8 +39,9 @@ export function installShutdown(options: ShutdownOptions): () => void {
     options.stopTimers();
     options.batcher.stop();
     options.batcher.cut();
-    const pending = options.batcher.pendingBatches;
-    if (!options.target || pending.length === 0) return;
+    if (!options.target) return;
+    const pending = options.batcher.sealAll();
+    if (pending.length === 0) return;
     if (!canSendSync()) {
       options.log.warnOnce('final-sync', 'cannot run the final flush from a compiled binary; the last batch may be lost');
       return;
