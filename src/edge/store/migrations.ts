@@ -151,6 +151,12 @@ const MIGRATIONS: ReadonlyArray<readonly string[]> = [
     ) WITHOUT ROWID`,
     `CREATE INDEX alert_history_time ON alert_history (timestamp)`,
   ],
+  // 4: requests an instance counted but could not deliver (its `dropped.requests`: counts the client
+  // had to drop, past its pending bound), and when it last reported such a loss.
+  [
+    `ALTER TABLE instances ADD COLUMN dropped_requests INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE instances ADD COLUMN requests_lost_at INTEGER`,
+  ],
 ];
 
 /** Applies the migrations this database hasn't seen; returns the version it is now at. */
