@@ -43,8 +43,8 @@ export const SPANS_PER_CUT = 2_000;
  */
 export const MAX_SENDABLE_AGE_MS = 167 * 3_600_000;
 
-/** Sketch decodes per relief step: measured at about 1–3 ms, so no step holds the app's thread long. */
-const RELIEF_WORK = 64;
+/** How long one relief step may hold the app's thread (it then yields to a later turn). */
+const RELIEF_STEP_MS = 2;
 
 export class Batcher {
   readonly #options: BatcherOptions;
@@ -232,7 +232,7 @@ export class Batcher {
   #relieveCounts(): void {
     const started = performance.now();
     const budget = this.#options.maxPendingBytes - this.#detailBytes - (this.#head?.body.byteLength ?? 0);
-    const { loss, done } = this.#counts.relieve(budget, RELIEF_WORK);
+    const { loss, done } = this.#counts.relieve(budget, RELIEF_STEP_MS);
     this.longestReliefMs = Math.max(this.longestReliefMs, performance.now() - started);
     if (loss.rollups > 0) {
       addCounters(this.#dropped, loss);

@@ -22,6 +22,9 @@ interface Pending {
   chars: number;
 }
 
+/** Sketch decodes between two looks at the clock while merging (each about 25–100 µs). */
+const MERGE_STEP = 16;
+
 /** Characters of a cell's JSON apart from its route, method and sketch (field names and numbers). */
 const CELL_OVERHEAD = 170;
 
@@ -116,18 +119,17 @@ export class PendingCounts {
   }
 
   /**
-   * Brings the charged size down to `budgetChars` with at most about `maxWork` sketch decodes, so
-   * that one call stays short; returns what had to be dropped and whether the budget is met.
+   * Brings the charged size down to `budgetChars`, working for about `maxMs` at most so that one call
+   * never holds the thread long; returns what had to be dropped and whether the budget is met.
    * Order: merge what merges exactly, widen the oldest of the narrowest windows, drop the oldest.
    */
-  relieve(budgetChars: number, maxWork: number): { loss: CountsLoss; done: boolean } {
+  relieve(budgetChars: number, maxMs: number): { loss: CountsLoss; done: boolean } {
     const loss: CountsLoss = { rollups: 0, requests: 0 };
-    let work = 0;
-    while (this.#chars > budgetChars && this.#cells > 0 && work < maxWork) {
-      if (this.#unmerged.size > 0) work += this.#mergeOldest(maxWork - work);
-      else if (this.#widenOldest()) work += 1 + this.#starts.length / 1_000;
-      else this.#dropOldestKey(loss);
-      work++;
+    const deadline = performance.now() + maxMs;
+    while (this.#chars > budgetChars && this.#cells > 0) {
+      if (this.#unmerged.size > 0) this.#mergeOldest(MERGE_STEP);
+      else if (!this.#widenOldest()) this.#dropOldestKey(loss);
+      if (performance.now() >= deadline) break;
     }
     return { loss, done: this.#chars <= budgetChars };
   }
