@@ -88,6 +88,14 @@ export class Batcher {
     return this.#counts.requests + (this.#head?.contents.requests ?? 0);
   }
 
+  /** Detail records (samples, spans, profiles) not yet delivered. */
+  get pendingDetail(): number {
+    let records = 0;
+    for (const chunk of this.#detail) records += chunk.contents.samples + chunk.contents.spans + chunk.contents.profiles;
+    const head = this.#head?.contents;
+    return records + (head ? head.samples + head.spans + head.profiles : 0);
+  }
+
   /** Whether anything waits to be sent (cells, detail, a sealed batch or dropped counters). */
   get hasPending(): boolean {
     return this.#head !== undefined || this.#counts.cells > 0 || this.#detail.length > 0 || anyCounted(this.#dropped);
