@@ -2,9 +2,9 @@
 // them a proxy answering 503 for the length of the outage. Simulated time: the app runs on a clock
 // that starts OUTAGE_MINUTES (default 10) in the past and catches up with the real one in
 // OUTAGE_REAL_SECONDS (default 8), so the app records and cuts as many distinct minutes as a real
-// outage of that length would, in seconds (OUTAGE_MINUTES=0 runs in real time: a real outage of
-// OUTAGE_REAL_SECONDS; OUTAGE_RPS sets the load, default 2000/s). Afterwards the edge must count every request the test
-// sent, or say exactly how many it did not receive (API and dashboard).
+// outage of that length would, in seconds. OUTAGE_MINUTES=0 runs in real time (a real outage of
+// OUTAGE_REAL_SECONDS); OUTAGE_RPS sets the load (default 2000/s). Afterwards the edge must count
+// every request the test sent, or say exactly how many it did not receive (API and dashboard).
 import { afterAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
