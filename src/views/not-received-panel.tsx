@@ -14,7 +14,7 @@ export function NotReceivedPanel(props: { losses: RequestsNotReceived[] }): JSX.
     <section class="panel not-received" role="status" aria-label="Requests not received">
       <ul>
         {props.losses.map((loss) => (
-          <li data-instance={loss.instance} data-requests={String(loss.requests)}>
+          <li data-requests={String(loss.requests)}>
             <span safe>{`${exactCount(loss.requests)} ${loss.requests === 1 ? 'request' : 'requests'} not received from instance ${loss.instance}`}</span>{' '}
             <span class="hint" safe>{`(its buffer overflowed while the edge was unreachable; last reported ${formatTime(loss.reportedAt)})`}</span>
           </li>

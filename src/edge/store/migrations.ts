@@ -3,7 +3,7 @@
 import type { Sql } from './sql.ts';
 
 /** Each migration is a list of statements run in one transaction. */
-const MIGRATIONS: ReadonlyArray<readonly string[]> = [
+export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
   // 1: rollups, detail data, idempotency, cardinality guards.
   [
     `CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID`,
