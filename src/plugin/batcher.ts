@@ -247,11 +247,12 @@ export class Batcher {
       addCounters(this.droppedTotal, loss);
       this.#options.log.warnOnce('counts-dropped', `pending request counts outgrew maxPendingBytes (${this.#options.maxPendingBytes}) even merged into ${this.#counts.widest}-minute windows; the oldest were dropped and their requests counted as not sent`);
     }
-    if (done || this.#reliefScheduled) return;
+    if (done || this.#reliefScheduled || this.#stopped) return;
     this.#reliefScheduled = true;
     unref(setTimeout(() => {
       this.#reliefScheduled = false;
-      if (this.pendingBytes > this.#options.maxPendingBytes) this.#relieveCounts();
+      // Through the whole order again: detail cut meanwhile goes before any more cells.
+      this.#enforceBound();
     }, 0));
   }
 

@@ -131,7 +131,8 @@ export class PendingCounts {
       else if (!this.#widenOldest()) this.#dropOldestKey(loss);
       if (performance.now() >= deadline) break;
     }
-    return { loss, done: this.#chars <= budgetChars };
+    // Done also when nothing is left: the rest of the bound is taken by what is not cells.
+    return { loss, done: this.#chars <= budgetChars || this.#cells === 0 };
   }
 
   #put(entry: Pending): void {

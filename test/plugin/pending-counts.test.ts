@@ -166,11 +166,11 @@ describe('PendingCounts', () => {
   });
 
   test('no relief step runs long, even over thousands of pending cells', () => {
-    // 8 hours of a 50-route app, cut every 10 s: 24k+ cells.
+    // 4 hours of a 50-route app, cut every 10 s: 12k cells.
     const random = seededRandom(6);
     const counts = new PendingCounts();
     let requests = 0;
-    for (let cut = 0; cut < 8 * 60 * 6; cut++) {
+    for (let cut = 0; cut < 4 * 60 * 6; cut++) {
       const table = new RollupTable();
       for (let i = 0; i < 20; i++) {
         table.record(START + cut * 10_000 + i, 'GET', `/r${Math.floor(random() * 50)}`, 200, Math.exp(random() * 6), 10);
