@@ -1,5 +1,6 @@
-// Cuts what was recorded into wire-format batches: split so that every array stays inside the
-// validator's LIMITS, each batch with a fresh id that it keeps across retries.
+// Wire-format batches from what was recorded: whole cuts for custom storage (split so that every
+// array stays inside the validator's LIMITS), and the JSON of an edge batch sealed from pending
+// parts; each batch has a fresh id that it keeps across retries.
 import { LIMITS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type DroppedCounters, type Identity, type RollupCell, type Span, type SystemProfile } from '../core/wire-format.ts';
 
 export interface Recorded {
@@ -69,11 +70,6 @@ export function buildBatches(identity: Identity, window: { start: number; end: n
 
 function slice<T>(items: T[], part: number, size: number): T[] {
   return items.slice(part * size, (part + 1) * size);
-}
-
-/** What a batch holds, in the units of DroppedCounters: what is lost if it is. */
-export function contentsOf(batch: Batch): Counters {
-  return { rollups: batch.rollups.length, samples: batch.samples.length, spans: batch.spans.length, profiles: batch.profiles.length, requests: requestsIn(batch.rollups) };
 }
 
 export function requestsIn(cells: readonly RollupCell[]): number {
