@@ -4,7 +4,11 @@
 // it is kept gzip'd.
 import { LIMITS, type DetailSample, type Span, type SystemProfile } from '../core/wire-format.ts';
 
-/** gzip level 1: a third of the default level's CPU for a body 60 % larger (see batcher.ts). */
+/**
+ * gzip level 1: measured on 1000 detail records, a third of the CPU of the default level (0.17 ms
+ * against 0.52 ms, on the app's thread) for a body 60 % larger (23 KB against 14 KB). Bun's async
+ * zlib was no help: as much wall time on this thread, and more CPU.
+ */
 export const GZIP_LEVEL = 1;
 
 export interface DetailContents {

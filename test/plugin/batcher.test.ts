@@ -45,16 +45,16 @@ describe('Batcher', () => {
       serve(20, `r${round % 4}`);
       await batcher.flush(); // connection refused: everything stays pending
       // Merging runs in short steps on later turns: the bound holds once they are done.
-      expect(await waitFor(() => batcher.pendingBytes <= 4096 || undefined, 5_000)).toBe(true);
+      expect(await waitFor(() => batcher.pending.bytes <= 4096 || undefined, 5_000)).toBe(true);
     }
-    expect(batcher.hasPending).toBe(true);
+    expect(batcher.pending.any).toBe(true);
     expect(batcher.droppedTotal.samples).toBeGreaterThan(0);
     expect(batcher.droppedTotal.requests).toBe(0); // four routes' counts fit once merged
-    expect(batcher.pendingRequests).toBe(20 * 20);
+    expect(batcher.pending.requests).toBe(20 * 20);
 
     sink.start(port);
-    for (let i = 0; i < 20 && batcher.hasPending; i++) await batcher.flush();
-    expect(batcher.hasPending).toBe(false);
+    for (let i = 0; i < 20 && batcher.pending.any; i++) await batcher.flush();
+    expect(batcher.pending.any).toBe(false);
     expect(sink.problems).toEqual([]);
     const reported = sink.batches.reduce((sum, batch) => sum + batch.dropped.samples, 0);
     const delivered = sink.batches.reduce((sum, batch) => sum + batch.samples.length, 0);
@@ -96,15 +96,15 @@ describe('Batcher', () => {
         serve(5, `more-${round}`);
         served += 5;
         await batcher.flush();
-        expect(await waitFor(() => batcher.pendingBytes <= 4_000 || undefined, 5_000)).toBe(true);
+        expect(await waitFor(() => batcher.pending.bytes <= 4_000 || undefined, 5_000)).toBe(true);
       }
       const retried = attempts.filter((attempt) => attempt.id === first.id);
       expect(retried.length).toBeGreaterThan(2);
       expect(retried.at(-1)!.samples).toBe(0);
 
       down = false;
-      for (let i = 0; i < 20 && batcher.hasPending; i++) await batcher.flush();
-      expect(batcher.hasPending).toBe(false);
+      for (let i = 0; i < 20 && batcher.pending.any; i++) await batcher.flush();
+      expect(batcher.pending.any).toBe(false);
       const sum = (field: (batch: Batch) => number) => [...stored.values()].reduce((total, batch) => total + field(batch), 0);
       const counted = sum((batch) => batch.rollups.reduce((n, cell) => n + cell.count, 0));
       expect(counted + sum((batch) => batch.dropped.requests ?? 0)).toBe(served);

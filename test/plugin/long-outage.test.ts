@@ -68,17 +68,17 @@ async function outage(maxPendingBytes: number, routes: string[], perCut: number)
       }
       await batcher.flush(); // refused: the edge is down
       // Relief runs in short steps on later turns; the bound holds once they are done.
-      expect(await waitFor(() => batcher.pendingBytes <= maxPendingBytes || undefined, 10_000)).toBe(true);
-      worstPendingBytes = Math.max(worstPendingBytes, batcher.pendingBytes);
-      widest = Math.max(widest, batcher.widestPendingWindow);
-      if (detailAtFirstLoss === undefined && batcher.droppedTotal.requests > 0) detailAtFirstLoss = batcher.pendingDetail;
+      expect(await waitFor(() => batcher.pending.bytes <= maxPendingBytes || undefined, 10_000)).toBe(true);
+      worstPendingBytes = Math.max(worstPendingBytes, batcher.pending.bytes);
+      widest = Math.max(widest, batcher.pending.widestWindow);
+      if (detailAtFirstLoss === undefined && batcher.droppedTotal.requests > 0) detailAtFirstLoss = batcher.pending.detailRecords;
       // Every request is in what is pending or in what was counted as lost: never neither.
-      expect(batcher.pendingRequests + batcher.droppedTotal.requests).toBe(served);
+      expect(batcher.pending.requests + batcher.droppedTotal.requests).toBe(served);
     }
   }
   sink.start(port);
-  for (let i = 0; i < 100 && batcher.hasPending; i++) await batcher.flush();
-  expect(batcher.hasPending).toBe(false);
+  for (let i = 0; i < 100 && batcher.pending.any; i++) await batcher.flush();
+  expect(batcher.pending.any).toBe(false);
   expect(sink.problems).toEqual([]);
   return { served, sampled, sink, batcher, detailAtFirstLoss, worstPendingBytes, widest };
 }
@@ -97,7 +97,7 @@ describe(`an outage of ${MINUTES} simulated minutes`, () => {
     const delivered = sink.batches.reduce((sum, batch) => sum + batch.samples.length, 0);
     expect(reported(sink, 'samples')).toBe(batcher.droppedTotal.samples);
     expect(delivered + reported(sink, 'samples')).toBe(sampled);
-    console.log(`30 KB, ${MINUTES} min: ${served} requests all counted; ${batcher.droppedTotal.samples} of ${sampled} samples dropped; widest window ${widest} min; longest relief step ${batcher.longestReliefMs.toFixed(2)} ms`);
+    console.log(`30 KB, ${MINUTES} min: ${served} requests all counted; ${batcher.droppedTotal.samples} of ${sampled} samples dropped; widest window ${widest} min; longest relief step ${batcher.pending.longestReliefMs.toFixed(2)} ms`);
   }, 120_000);
 
   test('a bound too small even for merged counts: the oldest go first, after all detail, and the edge is told exactly how many requests', async () => {
@@ -109,6 +109,6 @@ describe(`an outage of ${MINUTES} simulated minutes`, () => {
     expect(reported(sink, 'requests')).toBe(batcher.droppedTotal.requests);
     expect(sink.count() + reported(sink, 'requests')).toBe(served);
     expect(reported(sink, 'rollups')).toBeGreaterThan(0);
-    console.log(`4 KB, ${MINUTES} min: ${sink.count()} of ${served} requests counted, ${reported(sink, 'requests')} reported missing; longest relief step ${batcher.longestReliefMs.toFixed(2)} ms`);
+    console.log(`4 KB, ${MINUTES} min: ${sink.count()} of ${served} requests counted, ${reported(sink, 'requests')} reported missing; longest relief step ${batcher.pending.longestReliefMs.toFixed(2)} ms`);
   }, 120_000);
 });
