@@ -1,6 +1,6 @@
 // POSTs one gzip'd batch to `{endpoint}/v1/ingest` with the ingest key, under the shared
 // OpenTelemetry retry rules (send-with-retry.ts, which uses the uninstrumented fetch).
-import type { PendingBatch } from './batcher.ts';
+import type { PendingBatch } from './pending-data.ts';
 import { redactUrl } from './exporters/endpoint-url.ts';
 import { sendWithRetry, type RetryOptions, type SendOutcome } from './send-with-retry.ts';
 

@@ -12,7 +12,7 @@ const CHILD_SCRIPT = `await (${finalSendChild.toString()})();`;
  * Sends `bodies` (gzip'd batches) and returns how many the edge accepted within `budgetMs`.
  *
  * @example
- * process.on('exit', () => sendSync(target, batcher.pendingBatches.map((b) => b.body), 2000));
+ * process.on('exit', () => sendSync(target, batcher.sealAll().map((b) => b.body), 2000));
  */
 export function sendSync(target: EdgeTarget, bodies: readonly Uint8Array[], budgetMs: number): number {
   if (bodies.length === 0) return 0;

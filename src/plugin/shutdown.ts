@@ -39,8 +39,9 @@ export function installShutdown(options: ShutdownOptions): () => void {
     options.stopTimers();
     options.batcher.stop();
     options.batcher.cut();
-    const pending = options.batcher.pendingBatches;
-    if (!options.target || pending.length === 0) return;
+    if (!options.target) return;
+    const pending = options.batcher.sealAll();
+    if (pending.length === 0) return;
     const sent = sendSync(options.target, pending.map((batch) => batch.body), budget);
     options.log.debug(`final flush: ${sent} of ${pending.length} batch(es) accepted`);
   };

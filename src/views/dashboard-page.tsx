@@ -10,6 +10,7 @@ import { RoutesTable } from './routes-table.tsx';
 import { AlertsPanel } from './alerts-panel.tsx';
 import { TracesPanel } from './traces-panel.tsx';
 import { EmptyState } from './empty-state.tsx';
+import { NotReceivedPanel } from './not-received-panel.tsx';
 
 export function DashboardPage(props: { ctx: ViewContext; data: DashboardPageModel }): JSX.Element {
   const { ctx, data } = props;
@@ -17,6 +18,7 @@ export function DashboardPage(props: { ctx: ViewContext; data: DashboardPageMode
   return (
     <Layout ctx={ctx}>
       {data.hasData ? '' : <EmptyState ctx={ctx} />}
+      <NotReceivedPanel losses={data.notReceived ?? []} />
       {features.realTimeMetrics ? <SummaryPanel ctx={ctx} summary={data.summary} /> : ''}
       {features.alertsPanel ? <AlertsPanel ctx={ctx} alerts={data.alerts} /> : ''}
       {features.historicalCharts ? <ChartsPanel ctx={ctx} /> : ''}

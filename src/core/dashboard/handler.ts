@@ -116,15 +116,16 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       case '':
       case '/': {
         const f = ctx.features;
-        const [summary, routes, alerts, traces, instances, hasData] = await Promise.all([
+        const [summary, routes, alerts, traces, instances, hasData, notReceived] = await Promise.all([
           source.summary(ctx.app, window, ctx.route),
           source.routes(ctx.app, window, sort),
           f.alertsPanel ? source.alerts(ctx.app) : [],
           f.tracingView ? source.traces(ctx.app, window, { ...filter, route: filter.route ?? ctx.route }) : [],
           f.systemMetrics ? source.instances(ctx.app, window) : [],
           source.hasData(ctx.app),
+          source.requestsNotReceived?.(ctx.app, window) ?? [],
         ]);
-        return html(await views.page(ctx, { summary, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData }));
+        return html(await views.page(ctx, { summary, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData, notReceived }));
       }
       case '/fragments/summary':
         return html(await views.summary(ctx, await source.summary(ctx.app, window, ctx.route)));

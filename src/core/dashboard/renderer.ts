@@ -1,6 +1,6 @@
 // The views a dashboard handler renders, passed in by the host (src/views implements it), so the
 // runtime-neutral handler never imports JSX and the views stay pure functions of data.
-import type { AlertView, RouteRow, RouteSort, Span, Summary, TraceFilter, TraceRow } from './data.ts';
+import type { AlertView, RequestsNotReceived, RouteRow, RouteSort, Span, Summary, TraceFilter, TraceRow } from './data.ts';
 import type { ViewContext } from './view-context.ts';
 
 export interface DashboardPageModel {
@@ -12,6 +12,8 @@ export interface DashboardPageModel {
   traceFilter: TraceFilter;
   instances: string[];
   hasData: boolean;
+  /** Instances whose counts are short, and by how many requests. */
+  notReceived?: RequestsNotReceived[];
 }
 
 type Html = string | Promise<string>;

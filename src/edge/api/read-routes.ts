@@ -119,7 +119,11 @@ export const readRoutes: Route[] = [
     limit: intParam(context.url, 'limit', { min: 1, max: 10_000 }) ?? 1_000,
     after: cursorParam(context.url),
   })),
-  appRoute('/instances', async (context, app) => ({ instances: await appStore(context.env, app).instances() })),
+  appRoute('/instances', async (context, app) => {
+    const instances = await appStore(context.env, app).instances();
+    // Requests the instances counted but could not deliver: what the totals are short of.
+    return { instances, requestsNotReceived: instances.reduce((sum, i) => sum + i.dropped.requests, 0) };
+  }),
   appRoute('/status', async (context, app) => ({ app, ...(await appStore(context.env, app).status()) })),
   { method: 'GET', path: '/api/v1/apps/:app/export.ndjson', handler: handleExport },
 ];

@@ -27,6 +27,10 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
       return systemChartData(metric, page.items, planned.from, planned.to, planned.step);
     },
     instances: async (app, window) => (await store(app).instances()).filter((i) => i.lastSeen >= window.from).map((i) => i.instance),
+    requestsNotReceived: async (app, window) =>
+      (await store(app).instances())
+        .filter((i) => i.dropped.requests > 0 && i.requestsLostAt !== null && i.requestsLostAt >= window.from)
+        .map((i) => ({ instance: i.instance, requests: i.dropped.requests, reportedAt: i.requestsLostAt! })),
     alerts: async (app) => {
       const { active, history } = await store(app).alerts(100);
       return alertViews(active, history);

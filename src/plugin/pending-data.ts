@@ -1,0 +1,233 @@
+// Everything waiting for the edge, within maxPendingBytes: rollup cells (PendingCounts), detail
+// chunks, the batch sealed from the oldest of both when it is sent (kept, with its id, until the edge
+// has it), and the counters of what had to be dropped. Past the bound, cheapest loss first: detail
+// chunks, the sealed batch's detail, then cells merged, widened and at last dropped, in short steps
+// on later turns of the event loop, so that neither a request nor one turn pays for it.
+import { LIMITS, type Batch, type DetailSample, type Identity, type RollupCell, type Span, type SystemProfile } from '../core/wire-format.ts';
+import { addCounters, anyCounted, encodeBatch, newBatchId, requestsIn, zeroCounters, type Counters } from './batch-builder.ts';
+import type { Log } from './log.ts';
+import { PendingCounts } from './pending-counts.ts';
+import { chunkBytes, compressChunk, detailChunks, fragmentText, GZIP_LEVEL, NO_DETAIL, type DetailChunk, type DetailContents } from './pending-detail.ts';
+import { unref } from './unref.ts';
+
+/** A sealed batch: its gzip body, sent with the same id until the edge has it. */
+export interface PendingBatch {
+  batchId: string;
+  body: Uint8Array<ArrayBuffer>;
+  /** What it holds: what is lost if it is. */
+  contents: Counters;
+  /** The dropped counters it carries (lost with it, so added back if it is dropped). */
+  carried: Counters;
+}
+
+export interface PendingDataOptions {
+  identity: Identity;
+  maxPendingBytes: number;
+  log: Log;
+  /** Everything ever dropped is added here too (the batcher's running total). */
+  droppedTotal: Counters;
+}
+
+/**
+ * The oldest data a batch carries: the edge refuses a batch holding anything older than its
+ * MAX_BATCH_AGE_HOURS (168 by default), so older pending data is dropped and counted instead.
+ */
+export const MAX_SENDABLE_AGE_MS = 167 * 3_600_000;
+
+/** How long one relief step may hold the app's thread (it then yields to a later turn). */
+const RELIEF_STEP_MS = 2;
+
+export class PendingData {
+  readonly #options: PendingDataOptions;
+  readonly #counts = new PendingCounts();
+  #detail: DetailChunk[] = [];
+  #detailBytes = 0;
+  /** The sealed batch being sent or waiting to be sent again. */
+  #head: PendingBatch | undefined;
+  /** The last export failed and may be retried: the edge is away for an unknown time. */
+  #unreachable = false;
+  /** Dropped and not yet reported to the edge. */
+  #dropped = zeroCounters();
+  #reliefScheduled = false;
+  #stopped = false;
+  /** The longest relief step so far, ms (merging and widening cells under pressure). */
+  longestReliefMs = 0;
+
+  constructor(options: PendingDataOptions) {
+    this.#options = options;
+  }
+
+  /** Memory charged against maxPendingBytes: cells as JSON characters, detail and the sealed batch as held. */
+  get bytes(): number {
+    return this.#counts.chars + this.#detailBytes + (this.#head?.body.byteLength ?? 0);
+  }
+
+  /** Requests counted in what waits. */
+  get requests(): number {
+    return this.#counts.requests + (this.#head?.contents.requests ?? 0);
+  }
+
+  /** Detail records (samples, spans, profiles) waiting. */
+  get detailRecords(): number {
+    let records = 0;
+    for (const chunk of this.#detail) records += detailIn(chunk.contents);
+    return records + (this.#head ? detailIn(this.#head.contents) : 0);
+  }
+
+  /** Whether anything waits to be sent (cells, detail, a sealed batch or dropped counters). */
+  get any(): boolean {
+    return this.#head !== undefined || this.#counts.cells > 0 || this.#detail.length > 0 || anyCounted(this.#dropped);
+  }
+
+  /** The widest window cells were merged into, in minutes (1 when none was widened). */
+  get widestWindow(): number {
+    return this.#counts.widest;
+  }
+
+  /** Stops relief steps (the process is going). */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /** Adds one cut: its cells, its detail, and what was dropped while recording it. */
+  add(rollups: RollupCell[], samples: DetailSample[], spans: Span[], profiles: SystemProfile[], dropped: Counters): void {
+    addCounters(this.#dropped, dropped);
+    this.#counts.add(rollups);
+    for (const chunk of detailChunks(samples, spans, profiles)) {
+      if (this.#unreachable) compressChunk(chunk); // the wait may be long: hold it small
+      this.#detail.push(chunk);
+      this.#detailBytes += chunkBytes(chunk);
+    }
+    this.#enforceBound();
+  }
+
+  /** The batch to send next: the one already sealed, else one sealed now; undefined when nothing waits. */
+  next(): PendingBatch | undefined {
+    this.#head ??= this.#seal();
+    return this.#head;
+  }
+
+  /** The edge has the sealed batch. */
+  delivered(): void {
+    this.#head = undefined;
+    this.#unreachable = false;
+  }
+
+  /** The edge refused the sealed batch for good: what it held and carried is reported as dropped. */
+  refused(): void {
+    const head = this.#head;
+    if (!head) return;
+    this.#head = undefined;
+    addCounters(this.#dropped, head.contents);
+    addCounters(this.#dropped, head.carried);
+    addCounters(this.#options.droppedTotal, head.contents);
+  }
+
+  /** The edge is away after every retry: keep everything (bounded), detail gzip'd. */
+  unreachable(): void {
+    this.#unreachable = true;
+    for (const chunk of this.#detail) this.#detailBytes -= compressChunk(chunk);
+  }
+
+  /**
+   * Seals everything into batches, for the last synchronous send of a process that exits; the
+   * sealed batch already tried comes first, with its id.
+   */
+  sealAll(): PendingBatch[] {
+    const batches: PendingBatch[] = [];
+    if (this.#head) batches.push(this.#head);
+    this.#head = undefined;
+    for (let batch = this.#seal(); batch !== undefined; batch = this.#seal()) batches.push(batch);
+    return batches;
+  }
+
+  #enforceBound(): void {
+    const max = this.#options.maxPendingBytes;
+    while (this.bytes > max && this.#detail.length > 0) {
+      const chunk = this.#detail.shift()!;
+      this.#detailBytes -= chunkBytes(chunk);
+      this.#loseDetail(chunk.contents);
+    }
+    if (this.bytes > max) this.#thinHead();
+    if (this.bytes > max) this.#relieveCounts();
+  }
+
+  /** One bounded step of merging cells; the next, if needed, on a later turn. */
+  #relieveCounts(): void {
+    const started = performance.now();
+    const budget = this.#options.maxPendingBytes - this.#detailBytes - (this.#head?.body.byteLength ?? 0);
+    const { loss, done } = this.#counts.relieve(budget, RELIEF_STEP_MS);
+    this.longestReliefMs = Math.max(this.longestReliefMs, performance.now() - started);
+    if (loss.rollups > 0) {
+      addCounters(this.#dropped, loss);
+      addCounters(this.#options.droppedTotal, loss);
+      this.#options.log.warnOnce('counts-dropped', `pending request counts outgrew maxPendingBytes (${this.#options.maxPendingBytes}) even merged into ${this.#counts.widest}-minute windows; the oldest were dropped and their requests counted as not sent`);
+    }
+    if (done || this.#reliefScheduled || this.#stopped) return;
+    this.#reliefScheduled = true;
+    unref(setTimeout(() => {
+      this.#reliefScheduled = false;
+      // Through the whole order again: detail cut meanwhile goes before any more cells.
+      this.#enforceBound();
+    }, 0));
+  }
+
+  /**
+   * Strips the detail from the sealed batch, keeping its id: if the edge already stored the full
+   * batch it answers this one as a duplicate, so no count is lost or doubled either way (the detail
+   * is then counted as dropped though it arrived).
+   */
+  #thinHead(): void {
+    const head = this.#head;
+    if (!head || detailIn(head.contents) === 0) return;
+    const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(head.body))) as Batch;
+    batch.samples = [];
+    batch.spans = [];
+    batch.profiles = [];
+    // Replaced, not changed: a send in flight keeps the body it started with.
+    head.body = Bun.gzipSync(JSON.stringify(batch), { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>;
+    this.#loseDetail(head.contents);
+    head.contents = { ...head.contents, samples: 0, spans: 0, profiles: 0 };
+  }
+
+  #loseDetail(contents: DetailContents): void {
+    const lost = { samples: contents.samples, spans: contents.spans, profiles: contents.profiles };
+    addCounters(this.#dropped, lost);
+    addCounters(this.#options.droppedTotal, lost);
+  }
+
+  /** A batch of the oldest cells and detail chunk, or undefined when nothing waits. */
+  #seal(): PendingBatch | undefined {
+    const now = Date.now();
+    const cutoff = now - MAX_SENDABLE_AGE_MS;
+    const stale = this.#counts.dropBefore(cutoff);
+    addCounters(this.#dropped, stale);
+    addCounters(this.#options.droppedTotal, stale);
+    while (this.#detail.length > 0 && this.#detail[0]!.start < cutoff) {
+      const chunk = this.#detail.shift()!;
+      this.#detailBytes -= chunkBytes(chunk);
+      this.#loseDetail(chunk.contents);
+    }
+    if (this.#counts.cells === 0 && this.#detail.length === 0 && !anyCounted(this.#dropped)) return undefined;
+    // Half the bound at most, so that a sealed batch never crowds out everything else.
+    const rollups = this.#counts.take(LIMITS.rollups, Math.max(1, Math.floor(this.#options.maxPendingBytes / 2)));
+    const chunk = this.#detail.shift();
+    if (chunk) this.#detailBytes -= chunkBytes(chunk);
+    let start = Math.min(now, chunk?.start ?? now);
+    for (const cell of rollups) start = Math.min(start, cell.minute);
+    const carried = this.#dropped;
+    this.#dropped = zeroCounters();
+    const batchId = newBatchId();
+    const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunk ? fragmentText(chunk) : NO_DETAIL, carried);
+    return {
+      batchId,
+      body: Bun.gzipSync(json, { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>,
+      contents: { rollups: rollups.length, requests: requestsIn(rollups), samples: 0, spans: 0, profiles: 0, ...chunk?.contents },
+      carried,
+    };
+  }
+}
+
+function detailIn(contents: DetailContents): number {
+  return contents.samples + contents.spans + contents.profiles;
+}

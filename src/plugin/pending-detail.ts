@@ -1,0 +1,67 @@
+// Detail records (samples, spans, profiles) waiting for the edge, one chunk per cut, as the JSON
+// fragment they will have in a batch. Detail is what goes first when pending data outgrows its
+// bound, so a chunk is never merged, only sent whole or dropped whole; while the edge is unreachable
+// it is kept gzip'd.
+import { LIMITS, type DetailSample, type Span, type SystemProfile } from '../core/wire-format.ts';
+
+/**
+ * gzip level 1: measured on 1000 detail records, a third of the CPU of the default level (0.17 ms
+ * against 0.52 ms, on the app's thread) for a body 60 % larger (23 KB against 14 KB). Bun's async
+ * zlib was no help: as much wall time on this thread, and more CPU.
+ */
+export const GZIP_LEVEL = 1;
+
+export interface DetailContents {
+  samples: number;
+  spans: number;
+  profiles: number;
+}
+
+export interface DetailChunk {
+  /** `"samples":[…],"spans":[…],"profiles":[…]`, as text or gzip'd. */
+  fragment: string | Uint8Array<ArrayBuffer>;
+  contents: DetailContents;
+  /** Earliest time in it (ms since the epoch): a batch's window must cover it. */
+  start: number;
+}
+
+/** The memory a chunk is charged for: characters of text, or bytes once gzip'd. */
+export function chunkBytes(chunk: DetailChunk): number {
+  return typeof chunk.fragment === 'string' ? chunk.fragment.length : chunk.fragment.byteLength;
+}
+
+/** The fragment as text, inflating it if it was gzip'd. */
+export function fragmentText(chunk: DetailChunk): string {
+  return typeof chunk.fragment === 'string' ? chunk.fragment : new TextDecoder().decode(Bun.gunzipSync(chunk.fragment));
+}
+
+/** Gzips the fragment in place (for a wait of unknown length); returns the bytes saved. */
+export function compressChunk(chunk: DetailChunk): number {
+  if (typeof chunk.fragment !== 'string') return 0;
+  const before = chunk.fragment.length;
+  chunk.fragment = Bun.gzipSync(chunk.fragment, { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>;
+  return before - chunk.fragment.byteLength;
+}
+
+/** The detail of one cut as chunks, each inside the validator's LIMITS. */
+export function detailChunks(samples: DetailSample[], spans: Span[], profiles: SystemProfile[]): DetailChunk[] {
+  const parts = Math.max(Math.ceil(samples.length / LIMITS.samples), Math.ceil(spans.length / LIMITS.spans), Math.ceil(profiles.length / LIMITS.profiles));
+  const chunks: DetailChunk[] = [];
+  for (let i = 0; i < parts; i++) {
+    const s = samples.slice(i * LIMITS.samples, (i + 1) * LIMITS.samples);
+    const t = spans.slice(i * LIMITS.spans, (i + 1) * LIMITS.spans);
+    const p = profiles.slice(i * LIMITS.profiles, (i + 1) * LIMITS.profiles);
+    let start = Infinity;
+    for (const sample of s) start = Math.min(start, sample.timestamp);
+    for (const span of t) start = Math.min(start, span.startTime);
+    for (const profile of p) start = Math.min(start, profile.timestamp);
+    chunks.push({
+      fragment: `"samples":${JSON.stringify(s)},"spans":${JSON.stringify(t)},"profiles":${JSON.stringify(p)}`,
+      contents: { samples: s.length, spans: t.length, profiles: p.length },
+      start: Math.floor(start),
+    });
+  }
+  return chunks;
+}
+
+export const NO_DETAIL = '"samples":[],"spans":[],"profiles":[]';
