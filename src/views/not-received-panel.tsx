@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource @kitajs/html */
 // Requests an instance counted but could not deliver: the totals on this page are short by exactly
 // these many, so the page says so next to them.
 import type { RequestsNotReceived } from '../core/dashboard/data.ts';
