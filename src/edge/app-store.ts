@@ -13,7 +13,7 @@ import { EdgeAlerting, type AlertsView, type ListedRule, type RuleChange, type T
 import type { Env } from './env.ts';
 import { readSettings, type Settings } from './settings.ts';
 import { exportPage, type ExportKind, type ExportPage } from './store/export-pages.ts';
-import { ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
+import { eventsIn, ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
 import { InstanceGuard, listInstances, type InstanceRecord } from './store/instance-guard.ts';
 import { hasData, runMaintenance, type MaintenanceReport } from './store/maintenance.ts';
 import { getMetaString, setMeta } from './store/meta.ts';
@@ -27,6 +27,10 @@ import { durableObjectSql, type Sql } from './store/sql.ts';
 import { storeStatus, type StoreStatus } from './store/status.ts';
 import { getTrace, listTraces, type SpanRecord, type TraceQuery, type TraceSummary } from './store/traces.ts';
 import { UnreadableRows, type Warnings } from './store/unreadable.ts';
+import type { UsageReport } from '../core/usage/usage.ts';
+import { countCallsWith, countStoreCalls } from './usage/count-store-calls.ts';
+import { SqlMeter } from './usage/sql-meter.ts';
+import { UsageCounter, type UsageToday } from './usage/usage-counter.ts';
 
 export interface RollupQuery extends CellFilter {
   window: QueryWindow;
@@ -42,10 +46,14 @@ export class AppStore extends DurableObject<Env> {
   private alarmArmed = false;
   private readonly alerting: EdgeAlerting;
   private appName: string | undefined;
+  /** Rows read and written, for the usage counts (src/edge/usage). */
+  private readonly meter = new SqlMeter();
+  private usageCounter: UsageCounter | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = durableObjectSql(ctx.storage);
+    this.sql = this.meter.wrap(durableObjectSql(ctx.storage));
+    countCallsWith(this, () => this.usage);
     this.settings = readSettings(env);
     this.limiter = this.settings.ingestRateLimit > 0 ? new TokenBucket(this.settings.ingestRateLimit, Date.now()) : null;
     this.alerting = new EdgeAlerting({
@@ -70,9 +78,19 @@ export class AppStore extends DurableObject<Env> {
     this.instanceGuard = new InstanceGuard(this.sql, this.settings.instanceCap);
   }
 
-  /** Stores a validated batch once; `overloaded` when the app is past its ingest rate limit. */
-  async ingest(batch: Batch): Promise<IngestOutcome> {
+  /** What this store costs per day (made on first use: the local runtime's clock is set by then). */
+  private get usage(): UsageCounter {
+    this.usageCounter ??= new UsageCounter(this.sql, this.meter, this.settings.instanceCap, () => this.now());
+    return this.usageCounter;
+  }
+
+  /**
+   * Stores a validated batch once; `overloaded` when the app is past its ingest rate limit.
+   * `wireBytes` is the body as sent, for the usage counts; the answer carries today's usage.
+   */
+  async ingest(batch: Batch, wireBytes = 0): Promise<IngestOutcome & { usage: UsageToday }> {
     const now = this.now();
+    this.usage.beforeIngest();
     this.rememberApp(batch.identity.app);
     const limiter = this.limiter;
     const admit = limiter ? (events: number) => limiter.take(events, Date.now()) : undefined;
@@ -82,13 +100,27 @@ export class AppStore extends DurableObject<Env> {
     } catch (error) {
       // The transaction rolled back; the guards' in-memory sets may hold names it never stored.
       this.loadGuards();
+      this.usage.afterIngest(batch.identity.instance, wireBytes, 0);
       throw error;
     }
-    if (outcome.status === 'accepted') {
+    const accepted = outcome.status === 'accepted';
+    const overflowed = outcome.status === 'accepted' && outcome.overflow.instance;
+    this.usage.afterIngest(overflowed ? 'other' : batch.identity.instance, wireBytes, accepted ? eventsIn(batch) : 0);
+    if (accepted) {
       this.alerting.cellsChanged(new Set(batch.rollups.map((cell) => cell.minute)));
       await this.armAlarm();
     }
-    return outcome;
+    return { ...outcome, usage: this.usage.today(this.settings.plan) };
+  }
+
+  /** What the app cost per day over the last `days` days (today included), against the plan. */
+  usageReport(days = 7): UsageReport {
+    return this.usage.report(this.app(), this.settings.plan, Math.max(1, Math.min(40, Math.floor(days))));
+  }
+
+  /** Writes the usage counts waiting in memory (tests; the store does it every few minutes). */
+  flushUsage(): void {
+    this.usage.flush();
   }
 
   // Rollup reads leave out rows that can't be decoded and say so in `warnings` (see store/unreadable.ts).
@@ -219,3 +251,11 @@ export class AppStore extends DurableObject<Env> {
     this.alarmArmed = true;
   }
 }
+
+// Each RPC call is a billed Durable Object request: counted per kind (ingest counts itself).
+countStoreCalls(AppStore, 'reads', [
+  'summary', 'timeseries', 'routes', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage',
+  'alerts', 'resolveAlert', 'alertRules', 'addAlertRule', 'updateAlertRule', 'removeAlertRule', 'usageReport', 'flushUsage',
+]);
+countStoreCalls(AppStore, 'ticks', ['tick']);
+countStoreCalls(AppStore, 'alarms', ['alarm']);

@@ -10,6 +10,8 @@ import { callStore } from '../store-errors.ts';
 import type { IngestOutcome } from '../store/ingest-batch.ts';
 import { parseBatch } from './parse-batch.ts';
 import { readBody } from './read-body.ts';
+import { ingestLimits } from './ingest-limits.ts';
+import type { UsageToday } from '../usage/usage-counter.ts';
 
 export async function handleIngest(context: RouteContext): Promise<Response> {
   try {
@@ -30,13 +32,16 @@ async function ingest({ request, env }: RouteContext): Promise<Response> {
   if (!/^application\/json\s*(;.*)?$/i.test(type.trim())) {
     throw new HttpError(415, 'unsupported_media_type', `expected Content-Type: application/json, got ${type ? JSON.stringify(type.slice(0, 64)) : 'none'}`);
   }
-  const bytes = await readBody(request, settings);
+  const { bytes, wireBytes } = await readBody(request, settings);
   const batch = parseBatch(bytes, { now: Date.now(), maxAgeMs: settings.maxBatchAgeMs });
   if (batch.identity.app !== app) {
     throw new HttpError(403, 'wrong_app', 'identity.app is not the app of this ingest key');
   }
   // The RPC stub's type spreads a union result over promises; the value is the IngestOutcome.
-  const outcome = await callStore(app, async () => (await appStore(env, app).ingest(batch)) as IngestOutcome);
+  const answer = await callStore(app, async () => (await appStore(env, app).ingest(batch, wireBytes)) as IngestOutcome & { usage: UsageToday });
+  const { usage, ...outcome } = answer;
+  // What the client may send and what the app costs today, on every answer that reached the store.
+  const extra = { limits: ingestLimits(settings), usage };
   switch (outcome.status) {
     case 'accepted': {
       const warnings: string[] = [];
@@ -49,10 +54,10 @@ async function ingest({ request, env }: RouteContext): Promise<Response> {
       if (outcome.overflow.instance) {
         warnings.push(`this instance is counted as "other": this app is at its cap of ${settings.instanceCap} instances`);
       }
-      return json({ ...outcome, warnings }, 202);
+      return json({ ...outcome, warnings, ...extra }, 202);
     }
     case 'duplicate':
-      return json(outcome, 200);
+      return json({ ...outcome, ...extra }, 200);
     case 'overloaded':
       throw new HttpError(503, 'rate_limited', `this app is past its ingest rate limit of ${settings.ingestRateLimit} events/s; retry after ${outcome.retryAfterSeconds} s`,
         { 'retry-after': String(outcome.retryAfterSeconds) });

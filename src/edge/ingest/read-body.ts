@@ -20,8 +20,14 @@ function tooLarge(message: string): HttpError {
   return new HttpError(413, 'payload_too_large', message);
 }
 
+/** A body read: its decompressed bytes, and how many bytes came over the wire. */
+export interface BodyRead {
+  bytes: Uint8Array;
+  wireBytes: number;
+}
+
 /** The decompressed bytes of the body; throws an HttpError (413, 415 or 400) naming the problem. */
-export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+export async function readBody(request: Request, limits: BodyLimits): Promise<BodyRead> {
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
   if (encoding !== 'gzip' && encoding !== 'identity') {
     throw new HttpError(415, 'unsupported_encoding', `Content-Encoding ${JSON.stringify(encoding.slice(0, 32))} is not supported: send gzip or no encoding`);
@@ -37,11 +43,12 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
   if (request.body === null) throw new HttpError(400, 'empty_body', 'expected a JSON batch in the body');
   const wire = await readOrRefuse(request.body, wireCap, () => tooLarge(`body is over the cap of ${size(wireCap)}${gzip ? ' (compressed)' : ''}`));
   if (wire.length === 0) throw new HttpError(400, 'empty_body', 'expected a JSON batch in the body');
-  if (!gzip) return wire;
+  if (!gzip) return { bytes: wire, wireBytes: wire.length };
   const inflated = new Blob([wire]).stream().pipeThrough(new DecompressionStream('gzip'));
   try {
-    return await readOrRefuse(inflated, limits.maxDecompressedBytes, () =>
+    const bytes = await readOrRefuse(inflated, limits.maxDecompressedBytes, () =>
       tooLarge(`body inflates past the cap of ${size(limits.maxDecompressedBytes)} once decompressed`));
+    return { bytes, wireBytes: wire.length };
   } catch (error) {
     if (error instanceof HttpError && error.code !== 'malformed_body') throw error;
     throw new HttpError(400, 'invalid_gzip', 'Content-Encoding is gzip but the body is not valid gzip');
