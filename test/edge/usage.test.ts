@@ -150,6 +150,35 @@ describe('usage', () => {
     expect(report.instances.map((i: any) => i.instance)).toEqual(['web-2:1']);
   }, 60_000);
 
+  test('the dashboard shows it: quotas, days, instances escaped, and the warning before a quota runs out', async () => {
+    const key = 'dash-key-0123456789abcdef';
+    const edge = await start({ DASHBOARD_API_KEY: key });
+    const page = async (app = 'shop') => {
+      const response = await fetch(new URL(`/performance?app=${app}`, edge.url), { headers: { 'x-api-key': key } });
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    const hostile = '<img src=x onerror=alert(1)>:9';
+    await ingestOk(edge, from(hostile));
+    let html = await page();
+    expect(html).toContain('aria-label="Edge usage"');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)');
+    expect(html).not.toContain('<img');
+    expect(html).toMatch(/<tr data-kind="storeRequests"><th scope="row">Durable Object requests<\/th><td class="num">\d+<\/td>/);
+    // Two apps for this key: the account's table sums them with the cron.
+    expect(html).toMatch(/All 2 apps and the cron \(\d+ invocations so far\)/);
+    expect(html).not.toContain('role="alert"');
+
+    const store = await edge.store('shop');
+    const now = Date.now();
+    await store.setClockOffset(Math.floor(now / DAY) * DAY + 30 * 60_000 - now);
+    for (let i = 0; i < 3; i++) await ingestOk(edge, withSamples(`web-${i}:1`, 1_500));
+    html = await page();
+    expect(html).toContain('role="alert"');
+    expect(html).toMatch(/<li data-kind="rowsWritten">this app used [\d,]+ of the free plan&#39;s 100,000 SQLite rows written a day/);
+    expect(html).toMatch(/heading for \d+ % of the free plan&#39;s SQLite rows written by midnight/);
+  }, 60_000);
+
   test('a PLAN that is neither free nor paid is named', async () => {
     const edge = await start({ PLAN: 'gold' });
     const answer = await api(edge, '/api/v1/apps/shop/usage');

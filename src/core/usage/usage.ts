@@ -184,3 +184,9 @@ export function accountUsageOf(apps: Array<{ app: string; today: UsageDay }>, pl
   const quotas = quotasOf(total, now, plan, { workerRequests: cronInvocations });
   return { plan, now, day, apps, cronInvocations, quotas, warnings: warningsOf(quotas, apps.length === 1 ? 'this account' : `these ${apps.length} apps`) };
 }
+
+/** What the dashboard's usage panel shows: this app, and the account when the viewer sees several apps. */
+export interface UsageView {
+  report: UsageReport;
+  account: AccountUsage | null;
+}
