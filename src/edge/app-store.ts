@@ -31,6 +31,7 @@ import type { UsageReport } from '../core/usage/usage.ts';
 import { countCallsWith, countStoreCalls } from './usage/count-store-calls.ts';
 import { SqlMeter } from './usage/sql-meter.ts';
 import { UsageCounter, type UsageToday } from './usage/usage-counter.ts';
+import { decodeIngest, isRefusal, type IngestRefusal, type IngestRequest } from './ingest/decode-ingest.ts';
 
 export interface RollupQuery extends CellFilter {
   window: QueryWindow;
@@ -85,12 +86,19 @@ export class AppStore extends DurableObject<Env> {
   }
 
   /**
-   * Stores a validated batch once; `overloaded` when the app is past its ingest rate limit.
-   * `wireBytes` is the body as sent, for the usage counts; the answer carries today's usage.
+   * Decodes a body as the Worker received it (inflate, parse, validate: src/edge/ingest) and stores
+   * the batch once; `refused` says why a body is not a batch, `overloaded` that the app is past its
+   * ingest rate limit. The answer carries today's usage of the app.
    */
-  async ingest(batch: Batch, wireBytes = 0): Promise<IngestOutcome & { usage: UsageToday }> {
+  async ingest(request: IngestRequest): Promise<(IngestOutcome | IngestRefusal) & { usage: UsageToday }> {
     const now = this.now();
     this.usage.beforeIngest();
+    const wireBytes = request.bytes.byteLength;
+    const batch = await decodeIngest(request, { maxDecompressedBytes: this.settings.maxDecompressedBytes, maxAgeMs: this.settings.maxBatchAgeMs, now: Date.now() });
+    if (isRefusal(batch)) {
+      this.usage.afterIngest(null, wireBytes, 0);
+      return { ...batch, usage: this.usage.today(this.settings.plan) };
+    }
     this.rememberApp(batch.identity.app);
     const limiter = this.limiter;
     const admit = limiter ? (events: number) => limiter.take(events, Date.now()) : undefined;

@@ -104,7 +104,7 @@ export function UsagePanel(props: { usage: UsageView }): JSX.Element {
               </table>
             )
             : ''}
-          <p class="hint">Reads are this dashboard and the API: each page, refresh and chart reads the store once or more. Requests refused before the store (bad key, bad batch) are not counted here; Cloudflare counts them.</p>
+          <p class="hint">Reads are this dashboard and the API: each page, refresh and chart reads the store once or more. Requests the Worker refuses before the store (a wrong key, a body over the cap) are not counted here; Cloudflare counts them.</p>
         </div>
       </details>
     </section>

@@ -48,8 +48,10 @@ describe('usage', () => {
     expect(again.status).toBe(200);
     const duplicate: any = await again.json();
     expect(duplicate.usage.quotas.find((q: any) => q.kind === 'storeRequests').used).toBe(4);
-    // Refused before the store: no store request, not counted here (Cloudflare still counts the Worker request).
+    // The store decodes the body: a refused one is a store request too, of no instance.
     expect((await ingest(edge, { ...from('web-a:1'), rollups: 'nope' })).status).toBe(422);
+    // Refused by the Worker before the store (a wrong key): not counted here; Cloudflare counts it.
+    expect((await ingest(edge, from('web-a:1'), { key: 'wrong-key-0123456789' })).status).toBe(401);
 
     for (let i = 0; i < 3; i++) await apiOk(edge, '/api/v1/apps/shop/summary');
     await apiOk(edge, '/api/v1/apps/shop/routes');
@@ -61,7 +63,7 @@ describe('usage', () => {
     const report = await apiOk(edge, '/api/v1/apps/shop/usage');
     const today = report.days[0];
     expect(today.day).toBe(Math.floor(report.now / DAY) * DAY);
-    expect(today.ingestRequests).toBe(4);
+    expect(today.ingestRequests).toBe(5);
     // 3 summaries + 1 routes + this usage read itself.
     expect(today.reads).toBe(5);
     expect(today.ticks).toBe(2);
@@ -81,8 +83,8 @@ describe('usage', () => {
     expect(report.plan).toBe('free');
     expect(report.limits.daily.storeRequests).toBe(100_000);
     const quotas = Object.fromEntries(report.quotas.map((q: any) => [q.kind, q]));
-    expect(quotas.storeRequests.used).toBe(4 + 5 + 2);
-    expect(quotas.workerRequests.used).toBe(4 + 5);
+    expect(quotas.storeRequests.used).toBe(5 + 5 + 2);
+    expect(quotas.workerRequests.used).toBe(5 + 5);
     expect(report.warnings).toEqual([]);
   }, 60_000);
 

@@ -62,9 +62,9 @@ export class UsageCounter {
     this.#add(APP_ROW, this.#meter.take());
   }
 
-  /** After it: its rows, bytes and (when accepted) records belong to its instance. */
-  afterIngest(instance: string, wireBytes: number, events: number): void {
-    const name = this.#admit(instance);
+  /** After it: its rows, bytes and (when accepted) records belong to its instance (null: a body refused before its instance was known). */
+  afterIngest(instance: string | null, wireBytes: number, events: number): void {
+    const name = instance === null ? APP_ROW : this.#admit(instance);
     this.#add(name, { ingestRequests: 1, ingestBytes: wireBytes, events, ...this.#meter.take() });
     if (this.#now() - this.#lastFlush >= FLUSH_EVERY_MS) this.flush();
   }
