@@ -10,7 +10,7 @@ import { readSettings } from '../settings.ts';
 import { callStore } from '../store-errors.ts';
 import type { IngestOutcome } from '../store/ingest-batch.ts';
 import { readWire } from './read-body.ts';
-import { refusalError, type IngestRefusal } from './decode-ingest.ts';
+import { refusalError, type IngestRefusal, type IngestRequest } from './decode-ingest.ts';
 import { ingestLimits } from './ingest-limits.ts';
 import type { UsageToday } from '../usage/usage-counter.ts';
 
@@ -26,18 +26,28 @@ export async function handleIngest(context: RouteContext): Promise<Response> {
   }
 }
 
-async function ingest({ request, env }: RouteContext): Promise<Response> {
+/**
+ * The Worker's part of an ingest: the key's app and the body as sent, within its cap. The body goes
+ * to the store as it is: inflating, parsing and validating it there keeps this invocation within
+ * the free plan's 10 ms of CPU whatever the batch holds (decode-ingest.ts; bench/ingest.ts measures it).
+ */
+export async function receiveIngest({ request, env }: Pick<RouteContext, 'request' | 'env'>): Promise<IngestRequest> {
   const settings = readSettings(env);
   const app = await ingestApp(request, env);
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/json\s*(;.*)?$/i.test(type.trim())) {
     throw new HttpError(415, 'unsupported_media_type', `expected Content-Type: application/json, got ${type ? JSON.stringify(type.slice(0, 64)) : 'none'}`);
   }
-  // The body goes to the store as sent: inflating, parsing and validating it there keeps this
-  // invocation within the free plan's 10 ms of CPU whatever the batch holds (decode-ingest.ts).
-  const wire = await readWire(request, settings);
+  return { app, ...(await readWire(request, settings)) };
+}
+
+async function ingest(context: RouteContext): Promise<Response> {
+  const { env } = context;
+  const settings = readSettings(env);
+  const received = await receiveIngest(context);
+  const { app } = received;
   // The RPC stub's type spreads a union result over promises; the value is the store's answer.
-  const answer = await callStore(app, async () => (await appStore(env, app).ingest({ app, ...wire })) as (IngestOutcome | IngestRefusal) & { usage: UsageToday });
+  const answer = await callStore(app, async () => (await appStore(env, app).ingest(received)) as (IngestOutcome | IngestRefusal) & { usage: UsageToday });
   const { usage, ...outcome } = answer;
   if (outcome.status === 'refused') throw refusalError(outcome);
   // What the client may send and what the app costs today, on every answer that reached the store.
