@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalEdge } from '../scripts/local-edge.ts';
 import type { Batch } from '../src/core/wire-format.ts';
-import { eventsOf, FULL, IDLE, LARGE, makeBenchBatch, TYPICAL, type BatchShape } from './support/ingest-batches.ts';
+import { eventsOf, FULL, IDLE, LARGE, LEAN, makeBenchBatch, TYPICAL, type BatchShape } from './support/ingest-batches.ts';
 import { commandOf, cpuNs, descendantsOf } from './support/process-cpu.ts';
 
 const BATCHES = Number(process.env.BATCHES ?? 60);
@@ -122,6 +122,7 @@ function dailyFigures(tickRows: number): void {
     console.log(`  ${what.padEnd(52)} ${String(worker).padStart(6)} Worker + ${String(store).padStart(6)} DO requests, ${String(Math.round(rows)).padStart(9)} rows written`);
   line('idle instance, one heartbeat a minute', 1_440, 1_440, 1_440 * rowsPerBatch.get(IDLE)!);
   line('typical instance (50 req/s), a batch every 10 s', 8_640, 8_640, 8_640 * rowsPerBatch.get(TYPICAL)!);
+  line('the same, lean (no detail, 60 s flush and profile)', 1_440, 1_440, 1_440 * rowsPerBatch.get(LEAN)!);
   line('the cron, per app (a visit a minute)', 0, 1_440, 1_440 * tickRows);
   console.log(`  (the cron itself: 1,440 Worker invocations a day for the whole Worker; ${tickRows.toFixed(1)} rows written per app per visit)`);
 }
@@ -133,6 +134,7 @@ try {
   await cpuPerBatch(FULL, 30);
   await cpuPerBatch(LARGE, 8);
   await cpuPerBatch(IDLE, 20);
+  await cpuPerBatch(LEAN, 20);
   dailyFigures(await rowsPerTick(10));
 
   const store = await edge.store('bench');

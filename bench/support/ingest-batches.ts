@@ -22,6 +22,8 @@ export interface BatchShape {
  * (50 detail records), traceSampleRate 0.01 (5 traces), a system profile every 5 s.
  */
 export const TYPICAL: BatchShape = { name: 'typical (10 s at 50 req/s, defaults)', routes: 12, requests: 500, samples: 50, traces: 5, profiles: 2 };
+/** The same app with detail off (sample and trace rates 0), a profile a minute, flushing every 60 s. */
+export const LEAN: BatchShape = { name: 'typical, lean (60 s at 50 req/s, no detail, 1 profile)', routes: 12, requests: 3_000, samples: 0, traces: 0, profiles: 1 };
 /** An idle instance's heartbeat: no request in a minute, the system profiles of that minute (every 5 s). */
 export const IDLE: BatchShape = { name: 'idle (60 s heartbeat, no requests)', routes: 0, requests: 0, samples: 0, traces: 0, profiles: 12 };
 /** The client's cut: 1,000 detail records, with 200 cells. */
