@@ -7,7 +7,7 @@ import { LIMITS, type Batch, type DetailSample, type Identity, type RollupCell, 
 import { addCounters, anyCounted, encodeBatch, newBatchId, requestsIn, zeroCounters, type Counters } from './batch-builder.ts';
 import type { Log } from './log.ts';
 import { PendingCounts } from './pending-counts.ts';
-import { chunkBytes, compressChunk, detailChunks, fragmentText, GZIP_LEVEL, NO_DETAIL, type DetailChunk, type DetailContents } from './pending-detail.ts';
+import { chunkBytes, compressChunk, detailChunks, fitsWith, GZIP_LEVEL, mergedFragment, NO_DETAIL, type DetailChunk, type DetailContents } from './pending-detail.ts';
 import { unref } from './unref.ts';
 
 /** A sealed batch: its gzip body, sent with the same id until the edge has it. */
@@ -196,7 +196,7 @@ export class PendingData {
     addCounters(this.#options.droppedTotal, lost);
   }
 
-  /** A batch of the oldest cells and detail chunk, or undefined when nothing waits. */
+  /** A batch of the oldest cells and detail chunks, or undefined when nothing waits. */
   #seal(): PendingBatch | undefined {
     const now = Date.now();
     const cutoff = now - MAX_SENDABLE_AGE_MS;
@@ -211,18 +211,30 @@ export class PendingData {
     if (this.#counts.cells === 0 && this.#detail.length === 0 && !anyCounted(this.#dropped)) return undefined;
     // Half the bound at most, so that a sealed batch never crowds out everything else.
     const rollups = this.#counts.take(LIMITS.rollups, Math.max(1, Math.floor(this.#options.maxPendingBytes / 2)));
-    const chunk = this.#detail.shift();
-    if (chunk) this.#detailBytes -= chunkBytes(chunk);
-    let start = Math.min(now, chunk?.start ?? now);
+    // Several small chunks (a heartbeat's profiles, cuts that waited) go in one request, within the limits.
+    const chunks: DetailChunk[] = [];
+    while (this.#detail.length > 0 && (chunks.length === 0 || fitsWith(chunks, this.#detail[0]!))) {
+      const chunk = this.#detail.shift()!;
+      this.#detailBytes -= chunkBytes(chunk);
+      chunks.push(chunk);
+    }
+    let start = now;
+    const detail = { samples: 0, spans: 0, profiles: 0 };
+    for (const chunk of chunks) {
+      start = Math.min(start, chunk.start);
+      detail.samples += chunk.contents.samples;
+      detail.spans += chunk.contents.spans;
+      detail.profiles += chunk.contents.profiles;
+    }
     for (const cell of rollups) start = Math.min(start, cell.minute);
     const carried = this.#dropped;
     this.#dropped = zeroCounters();
     const batchId = newBatchId();
-    const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunk ? fragmentText(chunk) : NO_DETAIL, carried);
+    const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunks.length > 0 ? mergedFragment(chunks) : NO_DETAIL, carried);
     return {
       batchId,
       body: Bun.gzipSync(json, { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>,
-      contents: { rollups: rollups.length, requests: requestsIn(rollups), samples: 0, spans: 0, profiles: 0, ...chunk?.contents },
+      contents: { rollups: rollups.length, requests: requestsIn(rollups), ...detail },
       carried,
     };
   }

@@ -65,3 +65,35 @@ export function detailChunks(samples: DetailSample[], spans: Span[], profiles: S
 }
 
 export const NO_DETAIL = '"samples":[],"spans":[],"profiles":[]';
+
+/** Text of chunks merged into one batch at most (only several small ones are merged, e.g. a heartbeat's profiles). */
+export const MERGE_BUDGET_CHARS = 256 * 1024;
+
+/** Whether `next` may join `taken` in one batch: within the validator's LIMITS and the merge budget. */
+export function fitsWith(taken: DetailChunk[], next: DetailChunk): boolean {
+  let samples = next.contents.samples;
+  let spans = next.contents.spans;
+  let profiles = next.contents.profiles;
+  let chars = chunkBytes(next);
+  for (const chunk of taken) {
+    samples += chunk.contents.samples;
+    spans += chunk.contents.spans;
+    profiles += chunk.contents.profiles;
+    chars += chunkBytes(chunk);
+  }
+  return samples <= LIMITS.samples && spans <= LIMITS.spans && profiles <= LIMITS.profiles && chars <= MERGE_BUDGET_CHARS;
+}
+
+/** The fragment of several chunks as one, their records in order. */
+export function mergedFragment(chunks: DetailChunk[]): string {
+  if (chunks.length === 1) return fragmentText(chunks[0]!);
+  const all = { samples: [] as unknown[], spans: [] as unknown[], profiles: [] as unknown[] };
+  for (const chunk of chunks) {
+    const part = JSON.parse(`{${fragmentText(chunk)}}`) as typeof all;
+    all.samples.push(...part.samples);
+    all.spans.push(...part.spans);
+    all.profiles.push(...part.profiles);
+  }
+  return `"samples":${JSON.stringify(all.samples)},"spans":${JSON.stringify(all.spans)},"profiles":${JSON.stringify(all.profiles)}`;
+}
+
