@@ -9,6 +9,7 @@ import { errorClassOf, type Log } from './log.ts';
 import { PendingData, type PendingBatch } from './pending-data.ts';
 import type { Recorder } from './recorder.ts';
 import type { SendOutcome } from './send-with-retry.ts';
+import { limitsOf } from './edge-sender.ts';
 import { unref } from './unref.ts';
 
 export interface BatcherOptions {
@@ -193,12 +194,17 @@ export class Batcher {
         const outcome = await send(batch);
         if (outcome.ok) {
           this.pending.delivered();
+          this.pending.learnCaps(limitsOf(outcome.body));
           this.delivered++;
           this.#lastSent = Date.now();
           this.#options.log.debug(`batch ${batch.batchId} delivered (${batch.body.byteLength} bytes, ${outcome.attempts} attempt(s))`);
           continue;
         }
         if (!outcome.retryable) {
+          if (outcome.status === 413 && this.pending.tooLarge()) {
+            this.#options.log.warnOnce('too-large', `the edge refused a batch as too large (${outcome.reason}); sending it again in smaller batches`);
+            continue;
+          }
           this.pending.refused();
           this.#options.log.warnOnce(`refused-${outcome.status}`, `the edge refused a batch: ${outcome.reason} (not retried; later refusals with this status are not reported)`);
           continue;
