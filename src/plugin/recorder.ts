@@ -125,7 +125,8 @@ export class Recorder {
     const start = performance.now();
     const traceparent = request.headers.get('traceparent');
     const method = methodKey(request.method);
-    if (traceparent === null && running.request === undefined && !this.#traceDue(start)) {
+    const due = traceparent === null && this.#traceDue(start);
+    if (traceparent === null && !due && running.request === undefined) {
       const state = this.#slot;
       state.request = request;
       state.start = start;
@@ -152,7 +153,7 @@ export class Recorder {
     // calls another): a state of its own, which outlives the call (async context, outbound fetch).
     const state = new RequestState(request, start, method);
     asyncStates.set(request, state);
-    this.#open(state, serveRoute, traceparent);
+    this.#open(state, serveRoute, traceparent, due);
     return state;
   }
 
@@ -186,7 +187,8 @@ export class Recorder {
     return rate > 0 && this.#random() < rate;
   }
 
-  #open(state: RequestState, serveRoute: string | undefined, traceparent: string | null): void {
+  /** `due`: the trace decision when already taken (no traceparent); otherwise it is taken here. */
+  #open(state: RequestState, serveRoute: string | undefined, traceparent: string | null, due?: boolean): void {
     state.serveRoute = serveRoute;
     this.inFlight++;
     if (this.sampleBucket === undefined) state.sampled = this.#random() < this.#options.sampleRate!;
@@ -199,7 +201,7 @@ export class Recorder {
       state.spanId = newSpanId();
       const tracestate = state.request.headers.get('tracestate');
       if (tracestate) state.tracestate = formatTracestate(parseTracestate(tracestate)) || undefined;
-    } else if (this.#traceDue(state.start)) {
+    } else if (due ?? this.#traceDue(state.start)) {
       state.traced = true;
       state.traceId = newTraceId();
       state.spanId = newSpanId();
