@@ -1,0 +1,196 @@
+// A small HTTP/1.1 load generator over raw keep-alive sockets, for what wrk does not do:
+// an exact number of requests (closed loop), and a constant request rate (open loop, as wrk2
+// does) where each latency is measured from when the request was due, not from when a free
+// connection sent it, so a stalled server shows in the tail instead of slowing the load down.
+//   bun bench/load-client.ts open http://127.0.0.1:3000/ 20000 10   (rate/s, seconds)
+//   bun bench/load-client.ts closed http://127.0.0.1:3000/ 50000 8  (requests, connections)
+
+export interface LoadResult {
+  /** ms, one per completed request, in completion order. */
+  latencies: Float64Array;
+  completed: number;
+  errors: number;
+  elapsedMs: number;
+}
+
+interface Connection {
+  socket: { write(data: string): number; end(): void } | undefined;
+  busy: boolean;
+  /** When the request in flight was due (open loop) or sent (closed loop). */
+  since: number;
+  buffer: string;
+}
+
+const HEADER_END = '\r\n\r\n';
+
+/** How many bytes the first complete response in `buffer` takes, or -1 if it is not complete yet. */
+export function responseLength(buffer: string): number {
+  const headerEnd = buffer.indexOf(HEADER_END);
+  if (headerEnd < 0) return -1;
+  const head = buffer.slice(0, headerEnd).toLowerCase();
+  const length = /\r\ncontent-length:\s*(\d+)/.exec(head);
+  if (length) {
+    const total = headerEnd + 4 + Number(length[1]);
+    return buffer.length >= total ? total : -1;
+  }
+  if (/\r\ntransfer-encoding:\s*chunked/.test(head)) {
+    const end = buffer.indexOf('\r\n0\r\n\r\n', headerEnd);
+    return end < 0 ? -1 : end + 7;
+  }
+  return headerEnd + 4; // no body (204, 304)
+}
+
+function requestText(url: URL, headers: Record<string, string>): string {
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  return `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${extra}\r\n`;
+}
+
+async function connectAll(url: URL, count: number, onResponse: (conn: Connection) => void, onError: (conn: Connection) => void): Promise<Connection[]> {
+  const connections: Connection[] = [];
+  for (let i = 0; i < count; i++) {
+    const conn: Connection = { socket: undefined, busy: false, since: 0, buffer: '' };
+    conn.socket = await Bun.connect({
+      hostname: url.hostname,
+      port: Number(url.port),
+      socket: {
+        data(_socket, chunk) {
+          conn.buffer += Buffer.from(chunk).toString('latin1');
+          for (;;) {
+            const length = responseLength(conn.buffer);
+            if (length < 0) break;
+            conn.buffer = conn.buffer.slice(length);
+            onResponse(conn);
+          }
+        },
+        close() {
+          if (conn.busy) onError(conn);
+          conn.socket = undefined;
+        },
+        error() {
+          if (conn.busy) onError(conn);
+        },
+      },
+    });
+    connections.push(conn);
+  }
+  return connections;
+}
+
+/** Exactly `total` requests over `connections` connections, each with one request in flight. */
+export async function closedLoop(target: string, total: number, connections = 8, headers: Record<string, string> = {}): Promise<LoadResult> {
+  const url = new URL(target);
+  const text = requestText(url, headers);
+  const latencies = new Float64Array(total);
+  let sent = 0;
+  let completed = 0;
+  let errors = 0;
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const next = (conn: Connection) => {
+    if (sent >= total || conn.socket === undefined) {
+      conn.busy = false;
+      return;
+    }
+    sent++;
+    conn.busy = true;
+    conn.since = performance.now();
+    conn.socket.write(text);
+  };
+  const settle = (conn: Connection, ok: boolean) => {
+    if (ok) latencies[completed++] = performance.now() - conn.since;
+    else errors++;
+    conn.busy = false;
+    if (completed + errors >= total) finish();
+    else next(conn);
+  };
+  const pool = await connectAll(url, connections, (c) => settle(c, true), (c) => settle(c, false));
+  const started = performance.now();
+  for (const conn of pool) next(conn);
+  await done;
+  const elapsedMs = performance.now() - started;
+  for (const conn of pool) conn.socket?.end();
+  return { latencies: latencies.subarray(0, completed), completed, errors, elapsedMs };
+}
+
+/**
+ * `rate` requests per second for `seconds`, each due at its slot of a constant schedule; a
+ * request due while every connection is busy waits for one, and its wait counts in its latency.
+ */
+export async function openLoop(target: string, rate: number, seconds: number, connections = 64, headers: Record<string, string> = {}): Promise<LoadResult> {
+  const url = new URL(target);
+  const text = requestText(url, headers);
+  const total = Math.round(rate * seconds);
+  const interval = 1000 / rate;
+  const latencies = new Float64Array(total);
+  let completed = 0;
+  let errors = 0;
+  let issued = 0;
+  const idle: Connection[] = [];
+  const waiting: number[] = []; // due times of requests with no free connection yet
+  let waitingHead = 0;
+  const send = (conn: Connection, due: number) => {
+    conn.busy = true;
+    conn.since = due;
+    conn.socket!.write(text);
+  };
+  const free = (conn: Connection) => {
+    conn.busy = false;
+    if (conn.socket === undefined) return;
+    if (waitingHead < waiting.length) send(conn, waiting[waitingHead++]!);
+    else idle.push(conn);
+  };
+  const pool = await connectAll(
+    url,
+    connections,
+    (conn) => {
+      latencies[completed++] = performance.now() - conn.since;
+      free(conn);
+    },
+    (conn) => {
+      errors++;
+      free(conn);
+    },
+  );
+  idle.push(...pool);
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (issued < total && started + issued * interval <= now) {
+        const due = started + issued * interval;
+        issued++;
+        const conn = idle.pop();
+        if (conn !== undefined) send(conn, due);
+        else waiting.push(due);
+      }
+      if (completed + errors >= total || now - started > seconds * 1000 + 10_000) resolve();
+      else setImmediate(tick); // spins on the load generator's own core, letting socket events in between
+    };
+    tick();
+  });
+  const elapsedMs = performance.now() - started;
+  for (const conn of pool) conn.socket?.end();
+  return { latencies: latencies.subarray(0, completed), completed, errors, elapsedMs };
+}
+
+/** The q-quantile (0..1) of latencies, ms. */
+export function quantile(latencies: Float64Array, q: number): number {
+  if (latencies.length === 0) return NaN;
+  const sorted = Float64Array.from(latencies).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+if (import.meta.main) {
+  const [mode, target, a, b] = process.argv.slice(2);
+  if ((mode !== 'open' && mode !== 'closed') || !target) {
+    console.error('usage: bun bench/load-client.ts open URL RATE SECONDS | closed URL REQUESTS CONNECTIONS');
+    process.exit(2);
+  }
+  const result = mode === 'open' ? await openLoop(target, Number(a ?? 1000), Number(b ?? 5)) : await closedLoop(target, Number(a ?? 10_000), Number(b ?? 8));
+  const ms = (q: number) => quantile(result.latencies, q).toFixed(3);
+  console.log(
+    `${result.completed} completed, ${result.errors} errors in ${(result.elapsedMs / 1000).toFixed(2)} s (${((result.completed / result.elapsedMs) * 1000).toFixed(0)}/s); ` +
+      `p50 ${ms(0.5)} ms, p99 ${ms(0.99)} ms, p99.9 ${ms(0.999)} ms`,
+  );
+  process.exit(0);
+}
