@@ -18,26 +18,36 @@ interface Connection {
   busy: boolean;
   /** When the request in flight was due (open loop) or sent (closed loop). */
   since: number;
-  buffer: string;
+  /** Bytes of a response not complete yet. */
+  pending: Buffer | undefined;
 }
 
-const HEADER_END = '\r\n\r\n';
+const HEADER_END = Buffer.from('\r\n\r\n');
+const LENGTH_NAMES = [Buffer.from('\r\ncontent-length:'), Buffer.from('\r\nContent-Length:')];
+const CHUNKED = [Buffer.from('\r\ntransfer-encoding: chunked'), Buffer.from('\r\nTransfer-Encoding: chunked')];
+const LAST_CHUNK = Buffer.from('\r\n0\r\n\r\n');
 
-/** How many bytes the first complete response in `buffer` takes, or -1 if it is not complete yet. */
-export function responseLength(buffer: string): number {
-  const headerEnd = buffer.indexOf(HEADER_END);
+/** How many bytes the first complete response in `buffer` (from `from`) takes, or -1 if it is not complete yet. */
+export function responseLength(buffer: Buffer, from = 0): number {
+  const headerEnd = buffer.indexOf(HEADER_END, from);
   if (headerEnd < 0) return -1;
-  const head = buffer.slice(0, headerEnd).toLowerCase();
-  const length = /\r\ncontent-length:\s*(\d+)/.exec(head);
-  if (length) {
-    const total = headerEnd + 4 + Number(length[1]);
-    return buffer.length >= total ? total : -1;
+  for (const name of LENGTH_NAMES) {
+    const at = buffer.indexOf(name, from);
+    if (at < 0 || at > headerEnd) continue;
+    let i = at + name.length;
+    while (buffer[i] === 32) i++;
+    let length = 0;
+    for (let c = buffer[i]!; c >= 48 && c <= 57; c = buffer[++i]!) length = length * 10 + (c - 48);
+    const total = headerEnd + 4 + length - from;
+    return buffer.length - from >= total ? total : -1;
   }
-  if (/\r\ntransfer-encoding:\s*chunked/.test(head)) {
-    const end = buffer.indexOf('\r\n0\r\n\r\n', headerEnd);
-    return end < 0 ? -1 : end + 7;
+  for (const name of CHUNKED) {
+    const at = buffer.indexOf(name, from);
+    if (at < 0 || at > headerEnd) continue;
+    const end = buffer.indexOf(LAST_CHUNK, headerEnd);
+    return end < 0 ? -1 : end + LAST_CHUNK.length - from;
   }
-  return headerEnd + 4; // no body (204, 304)
+  return headerEnd + 4 - from; // no body (204, 304)
 }
 
 function requestText(url: URL, headers: Record<string, string>): string {
@@ -48,19 +58,22 @@ function requestText(url: URL, headers: Record<string, string>): string {
 async function connectAll(url: URL, count: number, onResponse: (conn: Connection) => void, onError: (conn: Connection) => void): Promise<Connection[]> {
   const connections: Connection[] = [];
   for (let i = 0; i < count; i++) {
-    const conn: Connection = { socket: undefined, busy: false, since: 0, buffer: '' };
+    const conn: Connection = { socket: undefined, busy: false, since: 0, pending: undefined };
     conn.socket = await Bun.connect({
       hostname: url.hostname,
       port: Number(url.port),
       socket: {
         data(_socket, chunk) {
-          conn.buffer += Buffer.from(chunk).toString('latin1');
+          const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          const buffer = conn.pending === undefined ? bytes : Buffer.concat([conn.pending, bytes]);
+          let at = 0;
           for (;;) {
-            const length = responseLength(conn.buffer);
+            const length = responseLength(buffer, at);
             if (length < 0) break;
-            conn.buffer = conn.buffer.slice(length);
+            at += length;
             onResponse(conn);
           }
+          conn.pending = at < buffer.length ? Buffer.from(buffer.subarray(at)) : undefined;
         },
         close() {
           if (conn.busy) onError(conn);
