@@ -39,9 +39,9 @@ export const APPS: App[] = [
   },
 ];
 
-// BENCH_STEPS=a,b;c adds a preload per `;`-separated group (bench experiments; see BENCH_STEPS_PRELOAD).
+// BENCH_STEPS=tp+url;tp+method adds bench/apps/steps-preload.ts once per `;`-separated group: the cost of each native step.
 if (process.env.BENCH_STEPS) {
-  for (const steps of process.env.BENCH_STEPS.split(';')) VARIANTS.push({ name: `steps ${steps}`, preload: process.env.BENCH_STEPS_PRELOAD!, env: { STEPS: steps } });
+  for (const steps of process.env.BENCH_STEPS.split(';')) VARIANTS.push({ name: `steps ${steps}`, preload: process.env.BENCH_STEPS_PRELOAD ?? './bench/apps/steps-preload.ts', env: { STEPS: steps } });
 }
 
 // BENCH_BASELINE=/path/to/another/checkout adds its preload's defaults, for before/after figures.
