@@ -1,6 +1,8 @@
 // A handler shaped like real ones: reads the `authorization` header and the query string, and
 // answers about 1 KB of JSON. bench/overhead.ts measures bun-apm on it next to hello world.
 //   PORT=3000 bun bench/apps/realistic.ts   then   GET /search?q=bun&page=2 with a bearer token
+export {}; // a module: its names stay its own
+
 const catalogue = Array.from({ length: 10 }, (_, i) => ({
   id: `item-${i + 1}`,
   name: `Product number ${i + 1}`,

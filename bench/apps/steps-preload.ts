@@ -3,6 +3,8 @@
 // BENCH_STEPS in bench/variants.ts). Steps: tp (read traceparent: builds Bun's Headers), method,
 // url, ua (a second header), prop (a symbol property on the Request), weak (a WeakMap entry for
 // it), obj (a small state object).
+export {}; // a module: its names stay its own
+
 type Handler = (this: unknown, request: Request, server: unknown) => unknown;
 
 const steps = new Set((process.env.STEPS ?? '').split('+'));
