@@ -76,7 +76,7 @@ describe('lean entry', () => {
       await gate;
       return new Response('slow', { status: 201 });
     }, recorder);
-    const fast = instrumentHandler(() => new Response('fast', { status: 404 }), recorder, '/fast');
+    const fast = instrumentHandler((_req: Request) => new Response('fast', { status: 404 }), recorder, '/fast');
     const pending = slow(request('/slow/1')) as Promise<Response>;
     fast(request('/fast'));
     release();
