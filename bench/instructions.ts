@@ -1,9 +1,10 @@
 // Instructions per request, counted by callgrind: the one overhead figure that does not move when
 // other work shares the machine (wall time and even CPU time do). Each app runs under
 // `valgrind --tool=callgrind` with counting off, is warmed up (so the JIT has settled), then counts
-// a fixed number of requests from bench/load-client.ts. Instructions include everything the
+// a fixed number of requests from bench/load-client.ts. A long warm-up matters: with 20,000 requests
+// the JIT is still compiling bun-apm's wrapper during the count (+650 instructions per request). Instructions include everything the
 // process does for them: Bun's HTTP work, the JIT, the GC and its threads.
-//   bun bench/instructions.ts            (WARM=20000 COUNT=10000 to change the defaults)
+//   bun bench/instructions.ts            (WARM=100000 COUNT=40000 to change the defaults; ONLY=hello,routes VARIANTS=plain,defaults REPEAT=2)
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +12,8 @@ import { closedLoop } from './load-client.ts';
 import { APPS, VARIANTS, type App, type Variant } from './variants.ts';
 
 const REPO = join(import.meta.dir, '..');
-const WARM = Number(process.env.WARM ?? 20_000);
-const COUNT = Number(process.env.COUNT ?? 10_000);
+const WARM = Number(process.env.WARM ?? 100_000);
+const COUNT = Number(process.env.COUNT ?? 40_000);
 const ONLY = process.env.ONLY?.split(',');
 const VARIANT_ONLY = process.env.VARIANTS?.split(',');
 
