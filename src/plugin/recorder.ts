@@ -198,6 +198,9 @@ export class Recorder {
       state.parentSpanId = incoming.parentId;
       // The caller's decision is followed within its own cap; refused, the trace goes on unsampled.
       state.traced = incoming.sampled && this.parentTraceBucket.take(state.start);
+      if (incoming.sampled && !state.traced) {
+        this.#options.log.warnOnce('parent-refused', `callers' sampled traces past ${this.parentTraceBucket.perSecond}/s are passed on unsampled (BUN_APM_PARENT_TRACES_PER_SECOND)`);
+      }
       state.spanId = newSpanId();
       const tracestate = state.request.headers.get('tracestate');
       if (tracestate) state.tracestate = formatTracestate(parseTracestate(tracestate)) || undefined;

@@ -34,7 +34,7 @@ describe('adaptive sampling', () => {
   });
 
   test("a caller's sampled traceparent is followed within its own cap; past it, passed on unsampled and counted", () => {
-    const { recorder, spans } = testRecorder({ traceSampleRate: 0, parentTracesPerSecond: 5 });
+    const { recorder, spans, lines } = testRecorder({ traceSampleRate: 0, parentTracesPerSecond: 5 });
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const flags: string[] = [];
     for (let i = 0; i < 50; i++) {
@@ -47,6 +47,7 @@ describe('adaptive sampling', () => {
     expect(spans.length).toBe(followed);
     expect(recorder.parentTraceBucket.refused).toBe(50 - followed);
     expect(flags.filter((f) => f === '00').length).toBe(50 - followed);
+    expect(lines.filter((line) => line.includes('BUN_APM_PARENT_TRACES_PER_SECOND'))).toHaveLength(1); // said once
   });
 });
 
