@@ -1,5 +1,6 @@
 // Copies the dashboard's third-party browser code from node_modules into public/vendor, so that
-// it is served from our own origin (never a CDN) and never edited by hand. Runs on install.
+// it is served from our own origin (never a CDN) and never edited by hand. Runs as `prepare`: on
+// `npm ci` in a checkout and before `npm pack`, so the published package carries the files.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

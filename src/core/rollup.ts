@@ -1,5 +1,6 @@
 // Rollup cells: every request counted into (minute, method, route template, status class).
 import { QuantileSketch } from './sketch.ts';
+import { MAX_DURATION_MS, MAX_DURATION_SUM, MAX_TOTAL, saturatingAdd } from './value-bounds.ts';
 import { statusClassOf, type RollupCell, type StatusClass } from './wire-format.ts';
 
 export const MINUTE_MS = 60_000;
@@ -50,8 +51,13 @@ export class RollupTable {
     return this.cells.size;
   }
 
-  /** Counts one request (or `times` alike). `thrown` marks a handler that threw (already given status 500). */
+  /**
+   * Counts one request (or `times` alike). `thrown` marks a handler that threw (already given status
+   * 500). A duration or size outside what the edge accepts is clamped into it (value-bounds.ts).
+   */
   record(time: number, method: string, route: string, status: number, durationMs: number, bytes: number, thrown = false, times = 1): void {
+    durationMs = durationMs >= 0 ? Math.min(durationMs, MAX_DURATION_MS) : 0;
+    bytes = bytes >= 0 ? Math.min(Math.floor(bytes), MAX_TOTAL) : 0;
     const minute = minuteOf(time);
     const statusClass = statusClassOf(status);
     const key = cellKey(minute, method, route, statusClass);
@@ -60,12 +66,12 @@ export class RollupTable {
       cell = emptyCell(minute, method, route, statusClass);
       this.cells.set(key, cell);
     }
-    cell.count += times;
-    if (thrown || status >= 500) cell.errors += times;
-    cell.durationSum += durationMs * times;
+    cell.count = saturatingAdd(cell.count, times);
+    if (thrown || status >= 500) cell.errors = saturatingAdd(cell.errors, times);
+    cell.durationSum = saturatingAdd(cell.durationSum, durationMs * times, MAX_DURATION_SUM);
     if (durationMs < cell.durationMin) cell.durationMin = durationMs;
     if (durationMs > cell.durationMax) cell.durationMax = durationMs;
-    cell.bytes += bytes * times;
+    cell.bytes = saturatingAdd(cell.bytes, bytes * times);
     cell.sketch.add(durationMs, times);
   }
 
@@ -92,15 +98,48 @@ export class RollupTable {
   }
 }
 
+/**
+ * Adds `source` into `target`. Totals saturate (value-bounds.ts) as the sketch's count does, so a
+ * row merged any number of times stays finite and its count equal to its sketch's.
+ */
 export function mergeInto(target: LiveCell, source: LiveCell): LiveCell {
-  target.count += source.count;
-  target.errors += source.errors;
-  target.durationSum += source.durationSum;
+  target.count = saturatingAdd(target.count, source.count);
+  target.errors = saturatingAdd(target.errors, source.errors);
+  target.durationSum = saturatingAdd(target.durationSum, source.durationSum, MAX_DURATION_SUM);
   target.durationMin = Math.min(target.durationMin, source.durationMin);
   target.durationMax = Math.max(target.durationMax, source.durationMax);
-  target.bytes += source.bytes;
+  target.bytes = saturatingAdd(target.bytes, source.bytes);
   target.sketch.merge(source.sketch);
   return target;
+}
+
+const STATUS_CLASSES: ReadonlySet<string> = new Set(['1xx', '2xx', '3xx', '4xx', '5xx']);
+const isTotal = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+const isDuration = (n: unknown): n is number => typeof n === 'number' && n >= 0 && n <= MAX_DURATION_MS;
+
+/** What is wrong with a stored cell's count, errors and duration sum, or null when they lie within the bounds merges keep. */
+export function countsProblem(count: unknown, errors: unknown, durationSum: unknown): string | null {
+  if (!isTotal(count) || count === 0) return 'count is not an integer 1..2^53 − 1';
+  if (!isTotal(errors) || errors > count) return 'errors is not an integer 0..count';
+  if (!(typeof durationSum === 'number' && durationSum >= 0 && durationSum <= MAX_DURATION_SUM)) return 'duration sum out of range';
+  return null;
+}
+
+/**
+ * What is wrong with a cell read back from storage (written by an older version, or damaged), or
+ * null when every number lies within the bounds merges keep: such a cell is left out of a read
+ * rather than turned into Infinity, NaN or an exception.
+ */
+export function cellProblem(cell: LiveCell): string | null {
+  if (!STATUS_CLASSES.has(cell.statusClass)) return 'status class is not one of 1xx..5xx';
+  const counts = countsProblem(cell.count, cell.errors, cell.durationSum);
+  if (counts !== null) return counts;
+  if (!isTotal(cell.bytes)) return 'bytes is not an integer 0..2^53 − 1';
+  if (!isDuration(cell.durationMin) || !isDuration(cell.durationMax) || cell.durationMin > cell.durationMax) {
+    return `duration min/max are not 0 ≤ min ≤ max ≤ ${MAX_DURATION_MS}`;
+  }
+  if (cell.sketch.count !== cell.count) return `sketch counts ${cell.sketch.count} values, the cell ${cell.count}`;
+  return null;
 }
 
 export function toWire(cell: LiveCell): RollupCell {

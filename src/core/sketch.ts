@@ -1,12 +1,32 @@
 // A mergeable quantile sketch (DDSketch-style log buckets): every quantile it answers is
 // within ALPHA relative error of the true value, whatever the distribution or merge order.
+//
+// Sketches arrive from strangers (batches) and from storage, so the format is bounded by the
+// sketch's own maths: values are kept apart only between MIN_INDEXABLE and MAX_VALUE, which fixes
+// the bucket indices to MIN_INDEX..MAX_INDEX (2,073 buckets: a dense array of at most 16 KiB).
+// Decoding checks every bound before it allocates, and counts and sums saturate rather than
+// overflow, so any chain of merges stays decodable.
 
 /** Relative accuracy of every quantile: 1 %. */
 export const ALPHA = 0.01;
 const GAMMA = (1 + ALPHA) / (1 - ALPHA);
 const LOG_GAMMA = Math.log(GAMMA);
-/** Values at or below this (ms) are counted as zero: below any clock's resolution. */
-const MIN_INDEXABLE = 1e-6;
+/** Values at or below this (ms) are counted as zero: 1 ns, below any clock's resolution. */
+export const MIN_INDEXABLE = 1e-6;
+/** Larger values (ms) are counted as this: 1e12 ms is 31.7 years, longer than anything measured. */
+export const MAX_VALUE = 1e12;
+/** Bucket of a value in (MIN_INDEXABLE, MAX_VALUE]: ⌈log_γ value⌉. */
+const indexOf = (value: number): number => Math.ceil(Math.log(value) / LOG_GAMMA);
+/** Lowest bucket index a sketch can hold: ⌈log_γ 1e-6⌉ = −690 (the quotient, −690.75, is far from an integer). */
+export const MIN_INDEX = indexOf(MIN_INDEXABLE);
+/** Highest bucket index: ⌈log_γ 1e12⌉ = 1382 (the quotient is 1381.51). */
+export const MAX_INDEX = indexOf(MAX_VALUE);
+/** Most non-empty buckets a sketch can have. */
+export const MAX_BUCKETS = MAX_INDEX - MIN_INDEX + 1;
+/** Values a sketch counts at most; merges past it saturate. Every count stays an exact integer. */
+export const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+/** The sum saturates here (MAX_COUNT values of MAX_VALUE): finite after any merge. */
+export const MAX_SUM = MAX_COUNT * MAX_VALUE;
 const FORMAT_VERSION = 1;
 
 /**
@@ -27,30 +47,43 @@ export class QuantileSketch {
   private bins: number[] = [];
   private offset = 0;
 
+  /** Counts `value` `times` times; NaN, negative and infinite values are ignored, values past MAX_VALUE count as MAX_VALUE. */
   add(value: number, times = 1): void {
-    if (!(value >= 0) || !Number.isFinite(value) || !(times > 0)) return; // NaN, negative, Infinity
+    if (!(value >= 0) || !Number.isFinite(value) || !Number.isSafeInteger(times) || times <= 0) return;
+    if (value > MAX_VALUE) value = MAX_VALUE;
+    times = Math.min(times, MAX_COUNT - this.count);
+    if (times === 0) return; // saturated
     this.count += times;
-    this.sum += value * times;
+    this.sum = Math.min(this.sum + value * times, MAX_SUM);
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     if (value <= MIN_INDEXABLE) {
       this.zeroCount += times;
       return;
     }
-    this.addToBucket(Math.ceil(Math.log(value) / LOG_GAMMA), times);
+    this.addToBucket(indexOf(value), times);
   }
 
+  /** Adds `other` in. Past MAX_COUNT values in all, the rest of `other` is left out (lowest buckets kept). */
   merge(other: QuantileSketch): this {
     if (other.count === 0) return this;
-    this.count += other.count;
-    this.sum += other.sum;
-    this.zeroCount += other.zeroCount;
+    let room = MAX_COUNT - this.count;
+    if (room === 0) return this;
+    const zeros = Math.min(other.zeroCount, room);
+    room -= zeros;
+    this.zeroCount += zeros;
+    let taken = zeros;
+    for (let i = 0; i < other.bins.length && room > 0; i++) {
+      const n = Math.min(other.bins[i]!, room);
+      if (n === 0) continue;
+      this.addToBucket(other.offset + i, n);
+      room -= n;
+      taken += n;
+    }
+    this.count += taken;
+    this.sum = Math.min(this.sum + other.sum, MAX_SUM);
     if (other.min < this.min) this.min = other.min;
     if (other.max > this.max) this.max = other.max;
-    for (let i = 0; i < other.bins.length; i++) {
-      const n = other.bins[i]!;
-      if (n > 0) this.addToBucket(other.offset + i, n);
-    }
     return this;
   }
 
@@ -108,36 +141,57 @@ export class QuantileSketch {
     return bytesToBase64(this.toBytes());
   }
 
-  /** Throws a RangeError naming the problem when the bytes are not a sketch of this format. */
+  /**
+   * Decodes what toBytes wrote. Throws a RangeError naming the problem when the bytes are not a
+   * sketch of this format within its bounds; every bound is checked before anything is allocated.
+   */
   static fromBytes(bytes: Uint8Array): QuantileSketch {
     const input = new ByteReader(bytes);
     const version = input.byte();
     if (version !== FORMAT_VERSION) throw new RangeError(`sketch: unknown format version ${version}`);
-    const sketch = new QuantileSketch();
     const count = input.uvarint();
-    sketch.zeroCount = input.uvarint();
+    const zeroCount = input.uvarint();
+    if (zeroCount > count) throw new RangeError('sketch: zero count above count');
     const sum = input.float64();
     const min = input.float64();
     const max = input.float64();
+    if (count === 0 ? sum !== 0 || min !== 0 || max !== 0
+      : !(min >= 0 && min <= max && max <= MAX_VALUE && sum >= 0 && sum <= MAX_SUM)) {
+      throw new RangeError(`sketch: min/max/sum out of range (0 ≤ min ≤ max ≤ ${MAX_VALUE}, 0 ≤ sum ≤ ${MAX_SUM})`);
+    }
     const pairs = input.uvarint();
+    // Each pair takes at least two bytes, and indices strictly rise within MIN_INDEX..MAX_INDEX.
+    if (pairs > MAX_BUCKETS || pairs * 2 > input.remaining()) throw new RangeError(`sketch: ${pairs} buckets declared, more than the bytes or the index range (${MAX_BUCKETS}) hold`);
+    const indices = new Array<number>(pairs);
+    const counts = new Array<number>(pairs);
     let index = 0;
     let inBins = 0;
     for (let i = 0; i < pairs; i++) {
-      index += input.svarint();
+      const delta = input.svarint();
+      if (i > 0 && delta <= 0) throw new RangeError('sketch: bucket indices must rise');
+      index += delta;
+      if (index < MIN_INDEX || index > MAX_INDEX) throw new RangeError(`sketch: bucket index ${index} outside ${MIN_INDEX}..${MAX_INDEX}`);
       const n = input.uvarint();
-      sketch.addToBucket(index, n);
+      if (n === 0) throw new RangeError('sketch: empty bucket');
       inBins += n;
+      if (inBins > count - zeroCount) throw new RangeError('sketch: bucket counts do not add up to count');
+      indices[i] = index;
+      counts[i] = n;
     }
     if (!input.done()) throw new RangeError('sketch: trailing bytes');
-    if (inBins + sketch.zeroCount !== count) throw new RangeError('sketch: bucket counts do not add up to count');
-    if (count > 0 && !(min >= 0 && min <= max && Number.isFinite(max) && Number.isFinite(sum) && sum >= 0)) {
-      throw new RangeError('sketch: min/max/sum out of range');
-    }
+    if (inBins + zeroCount !== count) throw new RangeError('sketch: bucket counts do not add up to count');
+    const sketch = new QuantileSketch();
     sketch.count = count;
+    sketch.zeroCount = zeroCount;
     if (count > 0) {
       sketch.sum = sum;
       sketch.min = min;
       sketch.max = max;
+    }
+    if (pairs > 0) {
+      sketch.offset = indices[0]!;
+      sketch.bins = new Array<number>(indices[pairs - 1]! - sketch.offset + 1).fill(0);
+      for (let i = 0; i < pairs; i++) sketch.bins[indices[i]! - sketch.offset] = counts[i]!;
     }
     return sketch;
   }
@@ -146,6 +200,7 @@ export class QuantileSketch {
     return QuantileSketch.fromBytes(base64ToBytes(text));
   }
 
+  /** `index` always lies in MIN_INDEX..MAX_INDEX (add and decode see to it), so bins stay small. */
   private addToBucket(index: number, times: number): void {
     if (this.bins.length === 0) {
       this.offset = index;
@@ -218,13 +273,17 @@ class ByteReader {
     return this.input[this.position++]!;
   }
 
+  /** At most 8 bytes (56 bits); values past 2^53 − 1 would not be exact, so they are refused. */
   uvarint(): number {
     let value = 0;
     let scale = 1;
     for (let i = 0; i < 8; i++) {
       const b = this.byte();
       value += (b & 0x7f) * scale;
-      if (b < 0x80) return value;
+      if (b < 0x80) {
+        if (value > Number.MAX_SAFE_INTEGER) throw new RangeError('sketch: varint past 2^53 − 1');
+        return value;
+      }
       scale *= 0x80;
     }
     throw new RangeError('sketch: varint too long');
@@ -240,6 +299,10 @@ class ByteReader {
     const value = this.view.getFloat64(this.position, true);
     this.position += 8;
     return value;
+  }
+
+  remaining(): number {
+    return this.input.length - this.position;
   }
 
   done(): boolean {

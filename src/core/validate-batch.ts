@@ -1,6 +1,7 @@
 // Validates an untrusted batch against wire format v1 and reports every problem with its field path.
 import * as v from 'valibot';
 import { QuantileSketch } from './sketch.ts';
+import { MAX_CELL_COUNT, MAX_DURATION_MS, SUM_TOLERANCE } from './value-bounds.ts';
 import { LIMITS, WIRE_FORMAT_VERSION, type Batch } from './wire-format.ts';
 
 /** One problem: `samples[3].statusCode: expected integer 100..599`. */
@@ -33,9 +34,10 @@ const num = (min: number, max: number) => {
   const m = `expected number ${min}..${max}`;
   return v.pipe(v.number(m), v.finite(m), v.minValue(min, m), v.maxValue(max, m));
 };
-const nonNegative = () => {
-  const m = 'expected a finite number ≥ 0';
-  return v.pipe(v.number(m), v.finite(m), v.minValue(0, m));
+/** A duration in ms, within MAX_DURATION_MS (value-bounds.ts), so that sums of them stay finite. */
+const duration = () => {
+  const m = `expected a finite number ≥ 0 and ≤ ${MAX_DURATION_MS} (a duration in ms, at most 30 days)`;
+  return v.pipe(v.number(m), v.finite(m), v.minValue(0, m), v.maxValue(MAX_DURATION_MS, m));
 };
 const timestamp = () => {
   const m = 'expected a time in ms since the epoch (2020..2100)';
@@ -90,11 +92,11 @@ const rollupCell = strict({
   method: method(),
   route: text(LIMITS.routeLength, 1),
   statusClass: v.picklist(['1xx', '2xx', '3xx', '4xx', '5xx'], 'expected one of 1xx, 2xx, 3xx, 4xx, 5xx'),
-  count: int(1, Number.MAX_SAFE_INTEGER),
+  count: int(1, MAX_CELL_COUNT),
   errors: count(),
-  durationSum: nonNegative(),
-  durationMin: nonNegative(),
-  durationMax: nonNegative(),
+  durationSum: num(0, MAX_CELL_COUNT * MAX_DURATION_MS),
+  durationMin: duration(),
+  durationMax: duration(),
   bytes: count(),
   sketch: text(LIMITS.sketchLength, 1),
 });
@@ -105,7 +107,7 @@ const sample = strict({
   path: text(LIMITS.pathLength, 1),
   route: text(LIMITS.routeLength, 1),
   statusCode: int(100, 599),
-  duration: nonNegative(),
+  duration: duration(),
   userAgent: v.optional(text(LIMITS.userAgentLength)),
   memoryUsage: v.optional(strict({ rss: count(), heapUsed: count(), heapTotal: count() })),
   cpuUsage: v.optional(num(0, 100_000)),
@@ -129,7 +131,7 @@ const span = strict({
   name: text(LIMITS.routeLength, 1),
   kind: v.picklist(['server', 'client', 'internal'], 'expected one of server, client, internal'),
   startTime: timestamp(),
-  duration: nonNegative(),
+  duration: duration(),
   status: v.picklist(['ok', 'error', 'unset'], 'expected one of ok, error, unset'),
   error: v.optional(text(LIMITS.errorLength)),
   tags: tags(LIMITS.tagsPerSpan),
@@ -142,7 +144,7 @@ const profile = strict({
   heapUsed: count(),
   heapTotal: count(),
   cpuPercent: num(0, 100_000),
-  eventLoopLagMs: nonNegative(),
+  eventLoopLagMs: duration(),
   inFlight: count(),
 });
 
@@ -158,7 +160,7 @@ const batchSchema = strict({
   samples: list(sample, LIMITS.samples),
   spans: list(span, LIMITS.spans),
   profiles: list(profile, LIMITS.profiles),
-  dropped: strict({ rollups: count(), samples: count(), spans: count(), profiles: count() }),
+  dropped: strict({ rollups: count(), samples: count(), spans: count(), profiles: count(), requests: v.optional(count()) }),
 });
 
 const ARRAY_LIMITS = { rollups: LIMITS.rollups, samples: LIMITS.samples, spans: LIMITS.spans, profiles: LIMITS.profiles };
@@ -218,9 +220,13 @@ function semanticProblems(batch: Batch, options: ValidateOptions): BatchProblem[
     if (cell.minute % 60_000 !== 0) problems.push({ path: `${at}.minute`, message: 'expected the start of a minute (a multiple of 60000)' });
     if (cell.errors > cell.count) problems.push({ path: `${at}.errors`, message: 'expected errors ≤ count' });
     if (cell.durationMin > cell.durationMax) problems.push({ path: `${at}.durationMin`, message: 'expected durationMin ≤ durationMax' });
+    if (cell.durationSum > cell.count * cell.durationMax * (1 + SUM_TOLERANCE)) {
+      problems.push({ path: `${at}.durationSum`, message: 'expected durationSum ≤ count × durationMax' });
+    }
     try {
       const sketch = QuantileSketch.fromBase64(cell.sketch);
       if (sketch.count !== cell.count) problems.push({ path: `${at}.sketch`, message: `expected a sketch of count ${cell.count}, got ${sketch.count}` });
+      else if (sketch.max > cell.durationMax) problems.push({ path: `${at}.sketch`, message: `expected a sketch of values ≤ durationMax, got a maximum of ${sketch.max}` });
     } catch (error) {
       problems.push({ path: `${at}.sketch`, message: `expected a base64 quantile sketch (${(error as Error).message})` });
     }

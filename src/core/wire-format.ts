@@ -143,6 +143,8 @@ export interface DroppedCounters {
   samples: number;
   spans: number;
   profiles: number;
+  /** Requests whose counts were lost (the sum of the lost cells' counts); absent from older clients. */
+  requests?: number;
 }
 
 export interface Batch {

@@ -4,6 +4,8 @@ import type { AppStore } from './app-store.ts';
 /** Vars have defaults in wrangler.toml; secrets are set with `wrangler secret put` (see secret-names.ts). */
 export interface Env {
   APP_STORE: DurableObjectNamespace<AppStore>;
+  /** The dashboard's sessions and sign-in failure limits (one object). */
+  DASHBOARD_SESSIONS: DurableObjectNamespace<import('./dashboard/dashboard-sessions.ts').DashboardSessions>;
   /** Static files of `public/` (the dashboard's scripts and styles). */
   ASSETS?: Fetcher;
 
@@ -61,4 +63,6 @@ export interface Env {
   APDEX_THRESHOLD_MS?: string;
   INGEST_RATE_LIMIT?: string;
   MAINTENANCE_INTERVAL_SECONDS?: string;
+  /** `free` or `paid`: the Cloudflare plan whose limits the usage counts are shown against. */
+  PLAN?: string;
 }

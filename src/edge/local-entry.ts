@@ -10,7 +10,9 @@ import type { MaintenanceReport } from './store/maintenance.ts';
 import { appStore } from './app-stub.ts';
 import type { Batch } from '../core/wire-format.ts';
 import { FloorTables } from './store/floor.ts';
-import worker from './worker.ts';
+import worker, { answer } from './worker.ts';
+
+export { DashboardSessions } from './dashboard/dashboard-sessions.ts';
 
 export class AppStore extends ProductionAppStore {
   private clockOffsetMs = 0;
@@ -64,7 +66,8 @@ export default {
       const store = appStore(env, app) as unknown as DurableObjectStub<AppStore>;
       return json({ rows: await store.floorInsert() });
     }
-    return worker.fetch(request, env, ctx);
+    // Not on Cloudflare: a client's cf-connecting-ip header is its own word, not its address.
+    return answer(request, env, ctx, 'local');
   },
   scheduled: worker.scheduled,
 } satisfies ExportedHandler<Env>;

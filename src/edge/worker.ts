@@ -1,7 +1,10 @@
 // The Worker entry: a thin router over the features' route tables, the cron handler, and the
-// AppStore Durable Object class.
+// Durable Object classes. Every answer leaves with the security headers that fit it.
+import { securityHeaders } from '../core/dashboard/security-headers.ts';
 import { alertRoutes } from './alerting/alert-routes.ts';
 import { readRoutes } from './api/read-routes.ts';
+import { usageRoutes } from './api/usage-routes.ts';
+import { clientOf, type Runtime } from './dashboard/client-address.ts';
 import type { Env } from './env.ts';
 import { json } from './http/errors.ts';
 import { createRouter, type Route } from './http/router.ts';
@@ -10,19 +13,41 @@ import { handleIngest } from './ingest/handle-ingest.ts';
 import { scheduled } from './scheduled.ts';
 
 export { AppStore } from './app-store.ts';
+export { DashboardSessions } from './dashboard/dashboard-sessions.ts';
 
 const routes: Route[] = [
   { method: 'GET', path: '/healthz', handler: () => json({ ok: true }) },
   { method: 'POST', path: '/v1/ingest', handler: handleIngest },
   ...readRoutes,
+  ...usageRoutes,
   ...alertRoutes,
 ];
 
 const api = createRouter(routes);
 
+/** Answers one request. `runtime` says whether the caller's address header can be trusted. */
+export async function answer(request: Request, env: Env, ctx: ExecutionContext, runtime: Runtime): Promise<Response> {
+  let response: Response;
+  try {
+    response = (await edgeDashboard(request, env, clientOf(request, runtime))) ?? (await api(request, env, ctx));
+  } catch (error) {
+    // Never the runtime's plain-text 500, never an internal message.
+    console.error(`bun-apm edge: ${request.method} ${new URL(request.url).pathname} failed: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`);
+    response = json({ error: { code: 'internal_error', message: 'the edge failed to answer this request' } }, 500);
+  }
+  return withBaselineHeaders(response);
+}
+
+/** Fills in the data kind's security headers a response lacks (a page sets its own, stricter for scripts). */
+function withBaselineHeaders(response: Response): Response {
+  const missing = Object.entries(securityHeaders('data')).filter(([name]) => !response.headers.has(name));
+  if (missing.length === 0) return response;
+  const headers = new Headers(response.headers);
+  for (const [name, value] of missing) headers.set(name, value);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
 export default {
-  async fetch(request, env, ctx) {
-    return (await edgeDashboard(request, env)) ?? api(request, env, ctx);
-  },
+  fetch: (request, env, ctx) => answer(request, env, ctx, 'cloudflare'),
   scheduled,
 } satisfies ExportedHandler<Env>;

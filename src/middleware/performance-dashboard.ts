@@ -1,5 +1,6 @@
 // PerformanceDashboard of the spec: the shared dashboard (views, handler) served in-process over
 // the monitor's cells, the tracer's spans and the alerts, as a `(req, next)` middleware.
+import { clientKey } from '../core/auth/client-key.ts';
 import type { AlertView } from '../core/dashboard/data.ts';
 import { createDashboardHandler, type DashboardHandler } from '../core/dashboard/handler.ts';
 import { ALL_FEATURES, type DashboardFeatures } from '../core/dashboard/view-context.ts';
@@ -29,9 +30,25 @@ export interface DashboardOptions {
   alerting?: Pick<PerformanceAlerting, 'getActiveAlerts' | 'getAllNotifications' | 'resolveAlert'>;
   /** The app's name on the page (default `app`). */
   app?: string;
-  /** Who is asking, for the sign-in failure limit (default: first X-Forwarded-For hop, else `direct`). */
+  /**
+   * The Bun server (or a function returning it, for a server created after the dashboard), so
+   * the sign-in limits count failures per client socket address (`server.requestIP`). Or pass it
+   * as `handle(req, next, server)`. Without it (and without `clientId`) every caller counts as one
+   * client: sessions and browsers that signed in before still always get in, but a stranger's
+   * failures can slow other strangers.
+   */
+  server?: RequestIPSource | (() => RequestIPSource | undefined);
+  /**
+   * Who is asking, when you know better than the socket: e.g. behind your own proxy, the address
+   * it puts in X-Forwarded-For. Never trust a header a client can set directly.
+   */
   clientId?: (req: Request) => string;
   now?: () => number;
+}
+
+/** What Bun's `Server` offers for the caller's address. */
+export interface RequestIPSource {
+  requestIP(req: Request): { address: string } | null;
 }
 
 /** A point of the spec's `updateMetricsHistory`: what one interval saw. */
@@ -91,11 +108,23 @@ export class PerformanceDashboard {
     });
   }
 
-  /** Answers the dashboard's paths and passes every other request on. */
-  async handle(req: EnhancedRequest, next: NextFunction): Promise<Response> {
+  /** Answers the dashboard's paths and passes every other request on. `server`: see the option. */
+  async handle(req: EnhancedRequest, next: NextFunction, server?: RequestIPSource): Promise<Response> {
     if (!this.#handler) return next();
-    const client = this.#options.clientId?.(req) ?? req.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? 'direct';
-    return (await this.#handler(req, client)) ?? next();
+    return (await this.#handler(req, this.#clientOf(req, server))) ?? next();
+  }
+
+  #clientOf(req: Request, server: RequestIPSource | undefined): string {
+    if (this.#options.clientId) return this.#options.clientId(req);
+    try {
+      const option = this.#options.server;
+      const source = server ?? (typeof option === 'function' ? option() : option);
+      const address = source?.requestIP(req)?.address;
+      if (address) return clientKey(address);
+    } catch {
+      // A request this server did not receive (e.g. built in a test): no address to go by.
+    }
+    return 'unknown';
   }
 
   /** Shows an alert of your own on the alerts panel; returns its id for resolveAlert. */
@@ -131,13 +160,13 @@ export class PerformanceDashboard {
   }
 }
 
-export type PerformanceDashboardMiddleware = ((req: EnhancedRequest, next: NextFunction) => Promise<Response>) & PerformanceDashboard;
+export type PerformanceDashboardMiddleware = ((req: EnhancedRequest, next: NextFunction, server?: RequestIPSource) => Promise<Response>) & PerformanceDashboard;
 
 /** The spec's factory: a middleware function that is also the dashboard's API. */
 export function performanceDashboard(options: DashboardOptions = {}): PerformanceDashboardMiddleware {
   const dashboard = new PerformanceDashboard(options);
-  const middleware = function performanceDashboard(req: EnhancedRequest, next: NextFunction): Promise<Response> {
-    return dashboard.handle(req, next);
+  const middleware = function performanceDashboard(req: EnhancedRequest, next: NextFunction, server?: RequestIPSource): Promise<Response> {
+    return dashboard.handle(req, next, server);
   };
   for (const name of ['handle', 'addAlert', 'resolveAlert', 'updateMetricsHistory'] as const) {
     Object.defineProperty(middleware, name, { value: (dashboard[name] as (...a: unknown[]) => unknown).bind(dashboard) });

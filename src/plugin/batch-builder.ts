@@ -1,5 +1,6 @@
-// Cuts what was recorded into wire-format batches: split so that every array stays inside the
-// validator's LIMITS, each batch with a fresh id that it keeps across retries.
+// Wire-format batches from what was recorded: whole cuts for custom storage (split so that every
+// array stays inside the validator's LIMITS), and the JSON of an edge batch sealed from pending
+// parts; each batch has a fresh id that it keeps across retries.
 import { LIMITS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type DroppedCounters, type Identity, type RollupCell, type Span, type SystemProfile } from '../core/wire-format.ts';
 
 export interface Recorded {
@@ -9,15 +10,23 @@ export interface Recorded {
   profiles: SystemProfile[];
 }
 
-export function zeroCounters(): DroppedCounters {
-  return { rollups: 0, samples: 0, spans: 0, profiles: 0 };
+/** Every counter present (`requests` too), so that they add up. */
+export type Counters = Required<DroppedCounters>;
+
+export function zeroCounters(): Counters {
+  return { rollups: 0, samples: 0, spans: 0, profiles: 0, requests: 0 };
 }
 
-export function addCounters(into: DroppedCounters, from: DroppedCounters): void {
-  into.rollups += from.rollups;
-  into.samples += from.samples;
-  into.spans += from.spans;
-  into.profiles += from.profiles;
+export function addCounters(into: Counters, from: Partial<DroppedCounters>): void {
+  into.rollups += from.rollups ?? 0;
+  into.samples += from.samples ?? 0;
+  into.spans += from.spans ?? 0;
+  into.profiles += from.profiles ?? 0;
+  into.requests += from.requests ?? 0;
+}
+
+export function anyCounted(counters: Counters): boolean {
+  return counters.rollups + counters.samples + counters.spans + counters.profiles + counters.requests > 0;
 }
 
 export function isEmpty(recorded: Recorded): boolean {
@@ -34,7 +43,7 @@ export function newBatchId(): string {
  * const batches = buildBatches(identity, { start, end: Date.now() }, recorded, dropped);
  * // dropped travels in the first batch only
  */
-export function buildBatches(identity: Identity, window: { start: number; end: number }, recorded: Recorded, dropped: DroppedCounters): Batch[] {
+export function buildBatches(identity: Identity, window: { start: number; end: number }, recorded: Recorded, dropped: Counters): Batch[] {
   const parts = Math.max(
     1,
     Math.ceil(recorded.rollups.length / LIMITS.rollups),
@@ -63,7 +72,17 @@ function slice<T>(items: T[], part: number, size: number): T[] {
   return items.slice(part * size, (part + 1) * size);
 }
 
-/** What a batch holds, in the units of DroppedCounters: what is lost if it is. */
-export function contentsOf(batch: Batch): DroppedCounters {
-  return { rollups: batch.rollups.length, samples: batch.samples.length, spans: batch.spans.length, profiles: batch.profiles.length };
+export function requestsIn(cells: readonly RollupCell[]): number {
+  let requests = 0;
+  for (const cell of cells) requests += cell.count;
+  return requests;
+}
+
+/**
+ * The JSON of a batch from its parts, the detail as the fragment pending-detail.ts keeps, so that a
+ * batch is serialised once, when it is sent.
+ */
+export function encodeBatch(batchId: string, identity: Identity, window: { start: number; end: number }, rollups: readonly RollupCell[], detail: string, dropped: DroppedCounters): string {
+  return `{"version":${WIRE_FORMAT_VERSION},"batchId":${JSON.stringify(batchId)},"identity":${JSON.stringify(identity)},"window":${JSON.stringify(window)},` +
+    `"rollups":${JSON.stringify(rollups)},${detail},"dropped":${JSON.stringify(dropped)}}`;
 }

@@ -1,80 +1,82 @@
-// Ships what the recorder collects: cuts a batch on the flush interval or when a buffer is full,
-// gzips it and queues it; at most one export in flight; pending data bounded in bytes, the oldest
-// dropped and counted past the bound, the counts travelling in the next batch that gets through.
-import { LIMITS, type Batch, type DroppedCounters, type Identity, type Span, type SystemProfile } from '../core/wire-format.ts';
-import { addCounters, buildBatches, contentsOf, isEmpty, zeroCounters } from './batch-builder.ts';
+// Ships what the recorder collects: a cut (on the flush interval, or when a buffer is full) goes
+// to custom storage as batches and into PendingData for the edge, which seals a batch from the
+// oldest of what waits when it is sent; at most one export in flight; what had to be dropped is
+// counted, in records and in requests, and travels in the next batch that gets through. An idle
+// instance (only system profiles to report) sends once a heartbeat, not every flush interval.
+import { LIMITS, type Batch, type Identity, type Span, type SystemProfile } from '../core/wire-format.ts';
+import { anyCounted, buildBatches, isEmpty, zeroCounters } from './batch-builder.ts';
 import { errorClassOf, type Log } from './log.ts';
+import { PendingData, type PendingBatch } from './pending-data.ts';
 import type { Recorder } from './recorder.ts';
 import type { SendOutcome } from './send-with-retry.ts';
+import { limitsOf } from './edge-sender.ts';
 import { unref } from './unref.ts';
-
-/** A cut batch waiting to be shipped: its gzip body, and what is lost if it is dropped. */
-export interface PendingBatch {
-  batchId: string;
-  body: Uint8Array<ArrayBuffer>;
-  contents: DroppedCounters;
-  /** The dropped counters it carries (lost with it, so added back if it is dropped). */
-  carried: DroppedCounters;
-}
 
 export interface BatcherOptions {
   recorder: Recorder;
   identity: Identity;
   flushIntervalMs: number;
   maxPendingBytes: number;
-  /** Ships one gzip'd batch (retries included); undefined = no endpoint, batches are not kept. */
+  /** Ships one gzip'd batch (retries included); undefined = no endpoint, nothing is kept. */
   send?: (batch: PendingBatch) => Promise<SendOutcome>;
   customStorage?: (batch: Batch) => void | Promise<void>;
   log: Log;
+  /** How often an instance with nothing but system profiles to report sends (default: HEARTBEAT_MS, at least the flush interval). */
+  heartbeatMs?: number;
 }
+
+/**
+ * An idle instance (no request, span or loss to report, only system profiles) sends a heartbeat this
+ * often rather than every flush interval: 1,440 requests a day instead of 8,640 at the default 10 s.
+ */
+export const HEARTBEAT_MS = 60_000;
 
 /** Spans that make a batch worth cutting early (well under LIMITS.spans, so each cut stays short). */
 export const SPANS_PER_CUT = 2_000;
 
-/**
- * gzip level 1: measured on 1000 detail records, a third of the CPU of the default level (0.17 ms
- * against 0.52 ms, on the app's thread) for a body 60 % larger (23 KB against 14 KB). Bun's async
- * zlib was no help: as much wall time on this thread, and more CPU.
- */
-const GZIP_LEVEL = 1;
-
 export class Batcher {
   readonly #options: BatcherOptions;
-  #queue: PendingBatch[] = [];
-  #pendingBytes = 0;
   #spans: Span[] = [];
   #profiles: SystemProfile[] = [];
-  #dropped = zeroCounters();
+  /** Dropped while recording (full buffers), since the last cut. */
+  #recordingDropped = zeroCounters();
   /** Everything ever dropped, for tests and the debug line; never reset. */
   readonly droppedTotal = zeroCounters();
+  /** What waits for the edge. */
+  readonly pending: PendingData;
   #windowStart = Date.now();
-  #inFlight: PendingBatch | undefined;
   #running: Promise<void> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #cutScheduled = false;
   #stopped = false;
+  /** Something worth a request waits (requests, detail, losses), not only profiles. */
+  #worthSending = false;
+  /** When the edge last took a batch (or the timers started). */
+  #lastSent = Date.now();
   /** Batches the edge accepted. */
   delivered = 0;
 
   constructor(options: BatcherOptions) {
     this.#options = options;
-  }
-
-  get pendingBytes(): number {
-    return this.#pendingBytes;
-  }
-
-  get pendingBatches(): readonly PendingBatch[] {
-    return this.#queue;
+    this.pending = new PendingData({ identity: options.identity, maxPendingBytes: options.maxPendingBytes, log: options.log, droppedTotal: this.droppedTotal });
   }
 
   start(): void {
     if (this.#timer !== undefined) return;
-    this.#timer = unref(setInterval(() => void this.flush(), this.#options.flushIntervalMs));
+    this.#lastSent = Date.now();
+    this.#timer = unref(setInterval(() => void this.#tick(), this.#options.flushIntervalMs));
+  }
+
+  /** The flush interval's turn: a cut, sent when it is worth a request, else once a heartbeat. */
+  async #tick(): Promise<void> {
+    this.cut();
+    const heartbeat = Math.max(this.#options.heartbeatMs ?? HEARTBEAT_MS, this.#options.flushIntervalMs);
+    if (this.#worthSending || Date.now() - this.#lastSent >= heartbeat) await this.#run();
   }
 
   stop(): void {
     this.#stopped = true;
+    this.pending.stop();
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
   }
@@ -83,7 +85,7 @@ export class Batcher {
   addSpans(spans: readonly Span[]): void {
     for (const span of spans) {
       if (this.#spans.length >= 2 * LIMITS.spans) {
-        this.#dropped.spans++;
+        this.#recordingDropped.spans++;
         this.droppedTotal.spans++;
         continue;
       }
@@ -94,7 +96,7 @@ export class Batcher {
 
   addProfile(profile: SystemProfile): void {
     if (this.#profiles.length >= LIMITS.profiles) {
-      this.#dropped.profiles++;
+      this.#recordingDropped.profiles++;
       this.droppedTotal.profiles++;
       return;
     }
@@ -111,30 +113,31 @@ export class Batcher {
     }, 0));
   }
 
-  /** Cuts what was recorded into batches and queues them (or hands them to custom storage only). */
+  /** Takes what was recorded: to custom storage as batches, and into the pending data for the edge. */
   cut(): void {
     try {
       const drained = this.#options.recorder.drain();
       const recorded = { rollups: drained.rollups, samples: drained.samples, spans: this.#spans, profiles: this.#profiles };
       this.#spans = [];
       this.#profiles = [];
-      this.#dropped.samples += drained.droppedSamples;
+      const recordingDropped = this.#recordingDropped;
+      this.#recordingDropped = zeroCounters();
+      recordingDropped.samples += drained.droppedSamples;
       this.droppedTotal.samples += drained.droppedSamples;
-      const carried = this.#dropped;
-      if (isEmpty(recorded) && carried.rollups + carried.samples + carried.spans + carried.profiles === 0) return;
+      if (isEmpty(recorded) && !anyCounted(recordingDropped)) return;
+      if (recorded.rollups.length + recorded.samples.length + recorded.spans.length > 0 || anyCounted(recordingDropped)) this.#worthSending = true;
       const end = Date.now();
-      const batches = buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, recorded, carried);
+      if (this.#options.customStorage) {
+        for (const batch of buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, recorded, recordingDropped)) this.#store(batch);
+      }
       this.#windowStart = end;
-      this.#dropped = zeroCounters();
-      for (const batch of batches) this.#store(batch);
-      if (this.#options.send) for (const batch of batches) this.#enqueue(batch);
-      this.#enforceBound();
+      if (this.#options.send) this.pending.add(recorded.rollups, recorded.samples, recorded.spans, recorded.profiles, recordingDropped);
     } catch (error) {
       this.#options.log.warnOnce('cut', `could not cut a batch (${errorClassOf(error)}: ${(error as Error)?.message})`);
     }
   }
 
-  /** Cuts, then ships everything queued; resolves when the queue is empty or the edge is unreachable. */
+  /** Cuts, then ships everything pending; resolves when nothing is left or the edge is unreachable. */
   async flush(): Promise<void> {
     this.cut();
     await this.#run();
@@ -143,6 +146,19 @@ export class Batcher {
   /** Resolves when the export running now (if any) has finished. */
   async idle(): Promise<void> {
     await this.#running;
+  }
+
+  /**
+   * Seals everything pending into batches, for the last synchronous send of a process that exits;
+   * the sealed batch already tried comes first, with its id.
+   */
+  sealAll(): PendingBatch[] {
+    try {
+      return this.pending.sealAll();
+    } catch (error) {
+      this.#options.log.warnOnce('seal', `could not seal the last batches (${errorClassOf(error)}: ${(error as Error)?.message})`);
+      return [];
+    }
   }
 
   #store(batch: Batch): void {
@@ -160,77 +176,48 @@ export class Batcher {
     this.#options.log.warnOnce('custom-storage', `storage.customHandler failed (${errorClassOf(error)}: ${(error as Error)?.message}); later failures are not reported`);
   }
 
-  #enqueue(batch: Batch): void {
-    const body = Bun.gzipSync(JSON.stringify(batch), { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>;
-    this.#queue.push({ batchId: batch.batchId, body, contents: contentsOf(batch), carried: batch.dropped });
-    this.#pendingBytes += body.byteLength;
-  }
-
-  /** Drops the oldest batches (never the one being sent) until the pending bytes fit the bound. */
-  #enforceBound(): void {
-    let index = 0;
-    while (this.#pendingBytes > this.#options.maxPendingBytes && index < this.#queue.length) {
-      const batch = this.#queue[index]!;
-      if (batch === this.#inFlight) {
-        index++;
-        continue;
-      }
-      this.#queue.splice(index, 1);
-      this.#lose(batch);
-    }
-  }
-
-  #lose(batch: PendingBatch): void {
-    this.#pendingBytes -= batch.body.byteLength;
-    addCounters(this.#dropped, batch.contents);
-    addCounters(this.#dropped, batch.carried);
-    addCounters(this.droppedTotal, batch.contents);
-  }
-
   #run(): Promise<void> {
     const send = this.#options.send;
     if (this.#running) return this.#running;
-    if (!send || this.#queue.length === 0) return Promise.resolve();
+    if (!send || !this.pending.any) return Promise.resolve();
     // .finally runs in a later microtask, so #running is always assigned before it is cleared.
-    const run = this.#exportQueue(send).finally(() => {
-      this.#inFlight = undefined;
+    const run = this.#export(send).finally(() => {
       this.#running = undefined;
     });
     this.#running = run;
     return run;
   }
 
-  async #exportQueue(send: (batch: PendingBatch) => Promise<SendOutcome>): Promise<void> {
+  async #export(send: (batch: PendingBatch) => Promise<SendOutcome>): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue[0]!;
-        this.#inFlight = batch;
+      for (let batch = this.pending.next(); batch !== undefined; batch = this.pending.next()) {
         const outcome = await send(batch);
-        this.#inFlight = undefined;
         if (outcome.ok) {
-          this.#remove(batch);
-          this.#pendingBytes -= batch.body.byteLength;
+          this.pending.delivered();
+          this.pending.learnCaps(limitsOf(outcome.body));
           this.delivered++;
+          this.#lastSent = Date.now();
           this.#options.log.debug(`batch ${batch.batchId} delivered (${batch.body.byteLength} bytes, ${outcome.attempts} attempt(s))`);
           continue;
         }
         if (!outcome.retryable) {
-          this.#remove(batch);
-          this.#lose(batch);
+          if (outcome.status === 413 && this.pending.tooLarge()) {
+            this.#options.log.warnOnce('too-large', `the edge refused a batch as too large (${outcome.reason}); sending it again in smaller batches`);
+            continue;
+          }
+          this.pending.refused();
           this.#options.log.warnOnce(`refused-${outcome.status}`, `the edge refused a batch: ${outcome.reason} (not retried; later refusals with this status are not reported)`);
           continue;
         }
-        // Still unreachable after every retry: keep it (bounded) and try again on the next flush.
-        this.#options.log.warnOnce('unreachable', `the edge is unreachable (${outcome.reason}); keeping up to ${this.#options.maxPendingBytes} bytes of data and retrying`);
+        // Still unreachable after every retry: keep everything (bounded) and try again on the next flush.
+        this.pending.unreachable();
+        this.#options.log.warnOnce('unreachable', `the edge is unreachable (${outcome.reason}); keeping up to ${this.#options.maxPendingBytes} bytes of data (detail dropped first, request counts merged) and retrying`);
         return;
       }
+      // Everything went (or was refused for good): until more than profiles waits, a heartbeat will do.
+      this.#worthSending = false;
     } catch (error) {
       this.#options.log.warnOnce('export', `export failed (${errorClassOf(error)}: ${(error as Error)?.message})`);
     }
-  }
-
-  #remove(batch: PendingBatch): void {
-    const index = this.#queue.indexOf(batch);
-    if (index >= 0) this.#queue.splice(index, 1);
   }
 }

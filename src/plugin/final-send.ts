@@ -1,22 +1,18 @@
 // The last flush of a process that is exiting. In an `exit` listener (process.exit(), or the end
 // of the event loop) no asynchronous work can run any more, so the batches go out through a short
 // child process that the exiting process waits for, synchronously, for at most the budget.
-import { fileURLToPath } from 'node:url';
-import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
 import { ingestHeaders, ingestUrl, type EdgeTarget } from './edge-sender.ts';
+import { finalSendChild } from './final-send-child.ts';
 
-const CHILD = fileURLToPath(new URL('./final-send-child.ts', import.meta.url));
-
-/** True where a child `bun` can be started: not inside a `bun build --compile` binary. */
-export function canSendSync(): boolean {
-  return !Bun.main.startsWith('/$bunfs/') && !CHILD.startsWith('/$bunfs/');
-}
+/** The child's program as source text: `bun -e` runs it, and a compiled binary is bun with BUN_BE_BUN. */
+const CHILD_SCRIPT = `await (${finalSendChild.toString()})();`;
 
 /**
  * Sends `bodies` (gzip'd batches) and returns how many the edge accepted within `budgetMs`.
  *
  * @example
- * process.on('exit', () => sendSync(target, batcher.pendingBatches.map((b) => b.body), 2000));
+ * process.on('exit', () => sendSync(target, batcher.sealAll().map((b) => b.body), 2000));
  */
 export function sendSync(target: EdgeTarget, bodies: readonly Uint8Array[], budgetMs: number): number {
   if (bodies.length === 0) return 0;
@@ -28,10 +24,10 @@ export function sendSync(target: EdgeTarget, bodies: readonly Uint8Array[], budg
     deadline: started + budgetMs,
   });
   const result = Bun.spawnSync({
-    cmd: [process.execPath, CHILD],
-    cwd: dirname(CHILD),
-    // The child must never load the preload itself (a bunfig.toml preload or BUN_OPTIONS would).
-    env: { ...process.env, BUN_APM_DISABLED: '1', BUN_OPTIONS: '' },
+    cmd: [process.execPath, '-e', CHILD_SCRIPT],
+    // The child must never load the preload itself (the app's bunfig.toml preload or BUN_OPTIONS would).
+    cwd: tmpdir(),
+    env: { ...process.env, BUN_APM_DISABLED: '1', BUN_OPTIONS: '', BUN_BE_BUN: '1' },
     stdin: new TextEncoder().encode(input),
     stdout: 'pipe',
     stderr: 'ignore',

@@ -2,12 +2,17 @@
 // its known routers and its outbound fetch, and ships batches to the edge. Configuration comes
 // from BUN_APM_* and an optional bun-apm.config.ts; a bad setting is one line on stderr and the
 // app starts unmonitored. Nothing here may stop the app from starting.
+import { join } from 'node:path';
 import { disabledByEnv } from './config-env.ts';
 import { errorClassOf } from './log.ts';
 import { startMonitoring } from './start-monitoring.ts';
 
+// bunfig.toml preloads apply to every `bun run` in the app, `bunx bun-apm …` included: our own
+// command line is not the app and is never measured.
+const isOwnCli = Bun.main === join(import.meta.dir, 'cli', 'main.ts');
+
 try {
-  if (!disabledByEnv(process.env)) await startMonitoring(process.env, process.cwd(), Bun.main);
+  if (!isOwnCli && !disabledByEnv(process.env)) await startMonitoring(process.env, process.cwd(), Bun.main);
 } catch (error) {
   const detail = error instanceof Error && error.name === 'ConfigError' ? error.message : `${errorClassOf(error)}: ${(error as Error)?.message}`;
   process.stderr.write(`bun-apm: ${detail} — monitoring is off, the app runs without it\n`);

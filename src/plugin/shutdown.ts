@@ -8,7 +8,7 @@
 import type { Batcher } from './batcher.ts';
 import type { EdgeTarget } from './edge-sender.ts';
 import type { SpanExporter } from './exporters/span-exporter.ts';
-import { canSendSync, sendSync } from './final-send.ts';
+import { sendSync } from './final-send.ts';
 import type { Log } from './log.ts';
 import { sleep } from './send-with-retry.ts';
 
@@ -39,12 +39,9 @@ export function installShutdown(options: ShutdownOptions): () => void {
     options.stopTimers();
     options.batcher.stop();
     options.batcher.cut();
-    const pending = options.batcher.pendingBatches;
-    if (!options.target || pending.length === 0) return;
-    if (!canSendSync()) {
-      options.log.warnOnce('final-sync', 'cannot run the final flush from a compiled binary; the last batch may be lost');
-      return;
-    }
+    if (!options.target) return;
+    const pending = options.batcher.sealAll();
+    if (pending.length === 0) return;
     const sent = sendSync(options.target, pending.map((batch) => batch.body), budget);
     options.log.debug(`final flush: ${sent} of ${pending.length} batch(es) accepted`);
   };

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource @kitajs/html */
 // Alerts: firing and pending first, then recently resolved; each open alert can be resolved by hand.
 import type { AlertView } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';

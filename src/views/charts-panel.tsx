@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource @kitajs/html */
 // Historical charts: empty frames that dashboard.js fills with uPlot from the columnar JSON endpoint.
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { query } from './format.ts';

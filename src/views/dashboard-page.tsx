@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource @kitajs/html */
 // The main page: the panels the `features` flags switch on, each filled from the same data as the API.
 import type { DashboardPageModel } from '../core/dashboard/renderer.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
@@ -8,6 +10,8 @@ import { RoutesTable } from './routes-table.tsx';
 import { AlertsPanel } from './alerts-panel.tsx';
 import { TracesPanel } from './traces-panel.tsx';
 import { EmptyState } from './empty-state.tsx';
+import { NotReceivedPanel } from './not-received-panel.tsx';
+import { UsagePanel } from './usage-panel.tsx';
 
 export function DashboardPage(props: { ctx: ViewContext; data: DashboardPageModel }): JSX.Element {
   const { ctx, data } = props;
@@ -15,6 +19,8 @@ export function DashboardPage(props: { ctx: ViewContext; data: DashboardPageMode
   return (
     <Layout ctx={ctx}>
       {data.hasData ? '' : <EmptyState ctx={ctx} />}
+      <NotReceivedPanel losses={data.notReceived ?? []} />
+      {data.usage ? <UsagePanel usage={data.usage} /> : ''}
       {features.realTimeMetrics ? <SummaryPanel ctx={ctx} summary={data.summary} /> : ''}
       {features.alertsPanel ? <AlertsPanel ctx={ctx} alerts={data.alerts} /> : ''}
       {features.historicalCharts ? <ChartsPanel ctx={ctx} /> : ''}

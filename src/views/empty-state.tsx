@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource @kitajs/html */
 // What a new user sees before the first batch arrives: how to send one.
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 

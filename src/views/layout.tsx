@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource @kitajs/html */
 // The page shell: assets from our own origin only, no inline script or style, htmx locked down.
 import type { Children } from '@kitajs/html';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
@@ -38,6 +40,14 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
               <a class="route-filter" href={`${ctx.base}${query({ app: ctx.app, range: ctx.range })}`} title="Clear the route filter">
                 <span safe>{ctx.route}</span> ✕
               </a>
+            ) : (
+              ''
+            )}
+            {ctx.csrf ? (
+              <form class="signout" method="post" action={`${ctx.base}/logout`}>
+                <input type="hidden" name="csrf" value={ctx.csrf} />
+                <button type="submit">Sign out</button>
+              </form>
             ) : (
               ''
             )}

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource @kitajs/html */
 // The API-key login form: exchanges the key for a signed, HttpOnly session cookie.
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { Layout } from './layout.tsx';

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource @kitajs/html */
 // The routes table: one row per route template, sortable, each row filtering the page to it.
 import type { RouteRow, RouteSort } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource @kitajs/html */
 // One trace as a waterfall: spans in tree order, bars drawn in SVG (attributes, not inline styles,
 // so the CSP needs no 'unsafe-inline'), each span's tags and logs one click away.
 import type { Span } from '../core/dashboard/data.ts';

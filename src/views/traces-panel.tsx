@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource @kitajs/html */
 // Tracing view: recent or slowest traces with filters; each opens its waterfall.
 import type { TraceFilter, TraceRow } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';

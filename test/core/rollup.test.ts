@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'bun:test';
-import { fromWire, minuteOf, RollupTable } from '../../src/core/rollup.ts';
+import { cellProblem, fromWire, mergeInto, minuteOf, RollupTable, toWire } from '../../src/core/rollup.ts';
+import { QuantileSketch } from '../../src/core/sketch.ts';
+import { MAX_DURATION_MS } from '../../src/core/value-bounds.ts';
 import { validateBatch } from '../../src/core/validate-batch.ts';
 import { makeBatch } from '../support/batch.ts';
 import { exactQuantile, seededRandom } from '../support/random.ts';
@@ -54,6 +56,43 @@ describe('RollupTable', () => {
     expect(validateBatch(batch, { now: T0 }).ok).toBe(true);
     const live = fromWire(batch.rollups[0]!);
     expect(live.sketch.count).toBe(batch.rollups[0]!.count);
+  });
+
+  test('durations and sizes outside what the edge accepts are clamped into it, so a client never builds a cell the edge refuses', () => {
+    const table = new RollupTable();
+    table.record(T0, 'GET', '/x', 200, 1e308, 1e300);
+    table.record(T0, 'GET', '/x', 200, -5, -1);
+    table.record(T0, 'GET', '/x', 200, NaN, NaN);
+    const [cell] = table.drain();
+    expect(cell).toMatchObject({ count: 3, durationSum: MAX_DURATION_MS, durationMin: 0, durationMax: MAX_DURATION_MS, bytes: Number.MAX_SAFE_INTEGER });
+    const batch = makeBatch(T0);
+    batch.rollups = [cell!];
+    expect(validateBatch(batch, { now: T0 }).ok).toBe(true);
+  });
+
+  test('merging a cell into itself 60 times saturates at 2^53 − 1: exact counts, finite sums, the sketch agrees', () => {
+    const table = new RollupTable();
+    table.record(T0, 'GET', '/x', 500, MAX_DURATION_MS, 2 ** 40, false, 2 ** 40);
+    let cell = fromWire(table.drain()[0]!);
+    for (let i = 0; i < 60; i++) cell = mergeInto(fromWire(toWire(cell)), fromWire(toWire(cell)));
+    expect(cell.count).toBe(Number.MAX_SAFE_INTEGER);
+    expect(cell.errors).toBe(Number.MAX_SAFE_INTEGER);
+    expect(cell.bytes).toBe(Number.MAX_SAFE_INTEGER);
+    expect(cell.sketch.count).toBe(Number.MAX_SAFE_INTEGER);
+    expect(Number.isFinite(cell.durationSum)).toBe(true);
+    expect(cellProblem(cell)).toBeNull();
+    expect(QuantileSketch.fromBytes(cell.sketch.toBytes()).count).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  test('cellProblem names what is wrong with a cell read back from storage', () => {
+    const good = fromWire(makeBatch(T0).rollups[0]!);
+    expect(cellProblem(good)).toBeNull();
+    expect(cellProblem({ ...good, durationSum: Infinity })).toMatch(/duration sum/);
+    expect(cellProblem({ ...good, durationMax: 1e308 })).toMatch(/min\/max/);
+    expect(cellProblem({ ...good, count: good.count + 1 })).toMatch(/sketch counts/);
+    expect(cellProblem({ ...good, errors: good.count + 1 })).toMatch(/errors/);
+    expect(cellProblem({ ...good, statusClass: '9xx' as never })).toMatch(/status class/);
+    expect(cellProblem({ ...good, count: 1.5 })).toMatch(/count/);
   });
 
   test('minuteOf floors to the minute', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { ALPHA, QuantileSketch } from '../../src/core/sketch.ts';
+import { ALPHA, MAX_BUCKETS, MAX_INDEX, MAX_VALUE, MIN_INDEX, MIN_INDEXABLE, QuantileSketch } from '../../src/core/sketch.ts';
 import { exactQuantile, normal, seededRandom } from '../support/random.ts';
 
 const N = 1_000_000;
@@ -128,5 +128,32 @@ describe('QuantileSketch edge cases', () => {
     s.add(1);
     expect(s.quantile(1.5)).toBeNaN();
     expect(s.quantile(-0.1)).toBeNaN();
+  });
+});
+
+describe('QuantileSketch bounds', () => {
+  test('the index range follows from the sketch\'s maths: 1 ns .. 1e12 ms with γ = 1.01/0.99', () => {
+    const logGamma = Math.log(1.01 / 0.99);
+    expect(MIN_INDEX).toBe(Math.ceil(Math.log(MIN_INDEXABLE) / logGamma));
+    expect(MAX_INDEX).toBe(Math.ceil(Math.log(MAX_VALUE) / logGamma));
+    expect([MIN_INDEX, MAX_INDEX, MAX_BUCKETS]).toEqual([-690, 1382, 2073]);
+  });
+
+  test('values past MAX_VALUE count as MAX_VALUE; the extremes of a double stay decodable', () => {
+    const sketch = new QuantileSketch();
+    for (const v of [Number.MAX_VALUE, 1e308, 5e-324, MIN_INDEXABLE, MAX_VALUE]) sketch.add(v);
+    expect(sketch.count).toBe(5);
+    expect(sketch.max).toBe(MAX_VALUE);
+    expect(Number.isFinite(sketch.sum)).toBe(true);
+    expect(QuantileSketch.fromBytes(sketch.toBytes()).quantile(1)).toBe(MAX_VALUE);
+  });
+
+  test('decoding refuses what lies outside the bounds before allocating, naming the bound', () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['a bucket 30,000,000 indices away (issue 13)', 'AQIAAAAAAAAAAEAAAAAAAADwPwAAAAAAAPA/AgABgI7OHAE=', /bucket index 30000000 outside -690\.\.1382/],
+      ['a sum of Infinity (issue 13)', 'AQIAAAAAAAAA8H+gyOuF88zhf6DI64XzzOF/AYaqBAI=', /min\/max\/sum out of range/],
+      ['2^32 buckets declared in 40 bytes', btoa(String.fromCharCode(1, 1, 0, ...new Array(24).fill(0).map((_, i) => (i % 8 === 6 ? 0xf0 : i % 8 === 7 ? 0x3f : 0)), 0x80, 0x80, 0x80, 0x80, 0x10)), /buckets declared/],
+    ];
+    for (const [name, base64, message] of cases) expect(() => QuantileSketch.fromBase64(base64), name).toThrow(message);
   });
 });

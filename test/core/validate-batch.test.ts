@@ -49,6 +49,18 @@ const CASES: Array<[string, (b: any) => unknown, string, RegExp]> = [
   ['dropped counter missing', (b) => delete b.dropped.spans, 'dropped.spans', /missing/],
   ['log message not a string', (b) => (b.spans[1].logs[0].message = 42), 'spans[1].logs[0].message', /string/],
   ['dropped counters as strings', (b) => (b.dropped.samples = '3'), 'dropped.samples', /integer/],
+  // Physical bounds (value-bounds.ts): what could make a merged sum Infinity is refused at the door.
+  ['a cell duration of 1e308', (b) => (b.rollups[0].durationMax = 1e308), 'rollups[0].durationMax', /≤ 2592000000/],
+  ['a sample lasting 31 days', (b) => (b.samples[0].duration = 31 * 86_400_000), 'samples[0].duration', /at most 30 days/],
+  ['a span lasting 1e300 ms', (b) => (b.spans[0].duration = 1e300), 'spans[0].duration', /≤ 2592000000/],
+  ['an event-loop lag of 1e308 ms', (b) => (b.profiles[0].eventLoopLagMs = 1e308), 'profiles[0].eventLoopLagMs', /≤ 2592000000/],
+  ['a cell counting 2^41 requests', (b) => (b.rollups[0].count = 2 ** 41), 'rollups[0].count', /integer 1\.\.1099511627776/],
+  ['a duration sum above count × max', (b) => (b.rollups[0].durationSum = b.rollups[0].count * b.rollups[0].durationMax * 2), 'rollups[0].durationSum', /durationSum ≤ count × durationMax/],
+  ['a sketch of values above durationMax', (b) => (b.rollups[0].durationMax = b.rollups[0].durationMin), 'rollups[0].sketch', /values ≤ durationMax/],
+  ['a sketch with a bucket 30,000,000 indices away (issue 13)', (b) => {
+    b.rollups[0].count = 2;
+    b.rollups[0].sketch = 'AQIAAAAAAAAAAEAAAAAAAADwPwAAAAAAAPA/AgABgI7OHAE=';
+  }, 'rollups[0].sketch', /bucket index 30000000 outside -690\.\.1382/],
 ];
 
 describe('validateBatch', () => {

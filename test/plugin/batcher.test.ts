@@ -1,7 +1,7 @@
 // The batcher against a real local sink: bounded pending bytes with the oldest dropped and the
 // loss reported in the next delivered batch, one export in flight, and batches split to the limits.
 import { afterAll, describe, expect, test } from 'bun:test';
-import { LIMITS } from '../../src/core/wire-format.ts';
+import { LIMITS, type Batch } from '../../src/core/wire-format.ts';
 import { Batcher } from '../../src/plugin/batcher.ts';
 import { createEdgeSender } from '../../src/plugin/edge-sender.ts';
 import { processIdentity } from '../../src/plugin/identity.ts';
@@ -9,6 +9,7 @@ import { createLog } from '../../src/plugin/log.ts';
 import { freePort } from './support/app-process.ts';
 import { IngestSink } from './support/ingest-sink.ts';
 import { testRecorder } from './support/recorder.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const sinks: IngestSink[] = [];
 afterAll(async () => {
@@ -35,31 +36,87 @@ function setup(endpoint: string, ingestKey: string, maxPendingBytes = 16 * 1024 
 }
 
 describe('Batcher', () => {
-  test('edge down: pending bytes stay within the bound, the oldest go, and the loss arrives with the next batch', async () => {
+  test('edge down: pending data returns within the bound, detail goes first, and every loss arrives with a later batch', async () => {
     const port = freePort();
     const sink = new IngestSink();
     sinks.push(sink);
     const { batcher, serve } = setup(`http://127.0.0.1:${port}`, sink.ingestKey, 4096);
-    let cuts = 0;
     for (let round = 0; round < 20; round++) {
-      serve(20, `r${round}`);
-      await batcher.flush(); // connection refused: the batch stays queued
-      cuts++;
-      expect(batcher.pendingBytes).toBeLessThanOrEqual(4096);
+      serve(20, `r${round % 4}`);
+      await batcher.flush(); // connection refused: everything stays pending
+      // Merging runs in short steps on later turns: the bound holds once they are done.
+      expect(await waitFor(() => batcher.pending.bytes <= 4096 || undefined, 5_000)).toBe(true);
     }
-    expect(batcher.pendingBatches.length).toBeLessThan(cuts);
+    expect(batcher.pending.any).toBe(true);
     expect(batcher.droppedTotal.samples).toBeGreaterThan(0);
+    expect(batcher.droppedTotal.requests).toBe(0); // four routes' counts fit once merged
+    expect(batcher.pending.requests).toBe(20 * 20);
 
     sink.start(port);
-    await batcher.flush();
-    // That flush's own cut may push the oldest out once more; their loss travels in the batch after.
-    await batcher.flush();
-    expect(batcher.pendingBatches).toHaveLength(0);
+    for (let i = 0; i < 20 && batcher.pending.any; i++) await batcher.flush();
+    expect(batcher.pending.any).toBe(false);
     expect(sink.problems).toEqual([]);
     const reported = sink.batches.reduce((sum, batch) => sum + batch.dropped.samples, 0);
     const delivered = sink.batches.reduce((sum, batch) => sum + batch.samples.length, 0);
     expect(reported).toBe(batcher.droppedTotal.samples);
     expect(delivered + reported).toBe(20 * 20); // every sample either arrived or is accounted for
+    expect(sink.count()).toBe(20 * 20); // and every request arrived
+  });
+
+  test.each([
+    ['did not store it', false],
+    ['stored it but the answer was lost', true],
+  ])('the batch being retried loses its detail under pressure and keeps its id: the edge %s, and counts are neither lost nor doubled', async (_, storeFirst) => {
+    // An edge that stores each batch id once; during the outage it answers 503 to everything,
+    // after storing the very first attempt when `storeFirst`.
+    const stored = new Map<string, Batch>();
+    const attempts: Array<{ id: string; samples: number }> = [];
+    let down = true;
+    const edge = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      async fetch(request) {
+        const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(new Uint8Array(await request.arrayBuffer())))) as Batch;
+        attempts.push({ id: batch.batchId, samples: batch.samples.length });
+        if (down && !(storeFirst && attempts.length === 1)) return new Response(null, { status: 503 });
+        if (stored.has(batch.batchId)) return Response.json({ status: 'duplicate' }, { status: down ? 503 : 200 });
+        stored.set(batch.batchId, batch);
+        return Response.json({ status: 'accepted' }, { status: down ? 503 : 202 });
+      },
+    });
+    try {
+      const { batcher, serve } = setup(`http://127.0.0.1:${edge.port}`, 'k', 4_000);
+      serve(5, 'first');
+      await batcher.flush();
+      const first = attempts[0]!;
+      expect(first.samples).toBe(5);
+      // More traffic on more routes, the edge still down: queued detail goes, then the retried batch's own.
+      let served = 5;
+      for (let round = 0; round < 40 && attempts.filter((a) => a.id === first.id).at(-1)!.samples > 0; round++) {
+        serve(5, `more-${round}`);
+        served += 5;
+        await batcher.flush();
+        expect(await waitFor(() => batcher.pending.bytes <= 4_000 || undefined, 5_000)).toBe(true);
+      }
+      const retried = attempts.filter((attempt) => attempt.id === first.id);
+      expect(retried.length).toBeGreaterThan(2);
+      expect(retried.at(-1)!.samples).toBe(0);
+
+      down = false;
+      for (let i = 0; i < 20 && batcher.pending.any; i++) await batcher.flush();
+      expect(batcher.pending.any).toBe(false);
+      const sum = (field: (batch: Batch) => number) => [...stored.values()].reduce((total, batch) => total + field(batch), 0);
+      const counted = sum((batch) => batch.rollups.reduce((n, cell) => n + cell.count, 0));
+      expect(counted + sum((batch) => batch.dropped.requests ?? 0)).toBe(served);
+      expect(sum((batch) => batch.dropped.requests ?? 0)).toBe(batcher.droppedTotal.requests);
+      expect(stored.get(first.id)!.samples).toHaveLength(storeFirst ? 5 : 0);
+      const reported = sum((batch) => batch.dropped.samples);
+      expect(reported).toBe(batcher.droppedTotal.samples);
+      // Stripped detail is reported even when the full batch had arrived: an overcount of at most one batch.
+      expect(sum((batch) => batch.samples.length) + reported).toBe(served + (storeFirst ? 5 : 0));
+    } finally {
+      edge.stop(true);
+    }
   });
 
   test('at most one export in flight, and every attempt of a batch carries the same body', async () => {
@@ -92,7 +149,8 @@ describe('Batcher', () => {
       await Promise.all(flushes);
       await batcher.idle();
       expect(maxConcurrent).toBe(1);
-      expect(batcher.delivered).toBe(5);
+      // The first cut went alone; the four cut while it was in flight went together, in one request.
+      expect(batcher.delivered).toBe(2);
       for (const seen of bodies.values()) expect(seen.size).toBe(1);
     } finally {
       slow.stop(true);

@@ -1,114 +1,180 @@
-// Who is looking at the dashboard: basic auth, an API key (header or login form → signed session
-// cookie), or nobody when authentication is off. Secrets compared in constant time, never echoed.
-import { FailureLimiter } from '../auth/failure-limiter.ts';
+// Who is looking at the dashboard: an open session (checked first, never limited), else basic auth
+// or an API key, checked only when the sign-in limits let this attempt through. Secrets are
+// compared in constant time and never echoed; sessions live in the host's SignInStore.
 import { hmac, secretsEqual } from '../auth/secrets.ts';
-import { signSession, verifySession } from '../auth/session.ts';
+import { csrfToken, newSessionId, signSession, verifyCsrf, verifySession } from '../auth/session.ts';
+import type { SignInAttempt } from '../auth/sign-in-limits.ts';
+import type { SignInStore } from '../auth/sign-in-store.ts';
+import { DEVICE_TTL_MS, signDevice, verifyDevice } from '../auth/trusted-device.ts';
+import { DEVICE_COOKIE, readCookie, SESSION_COOKIE } from './cookies.ts';
 
 export interface DashboardAuthOptions {
   enabled?: boolean;
   username?: string;
   password?: string;
   apiKey?: string;
-  /** Signs session cookies and CSRF tokens; derived from the credentials when not given. */
+  /** Signs session, CSRF and device tokens; derived from the credentials when not given. */
   sessionSecret?: string;
   /** Session lifetime, ms (default 12 h). */
   sessionTtlMs?: number;
 }
 
-export type AuthResult =
-  | { ok: true; subject: string }
-  | { ok: false; status: 401 | 429; presented: boolean; retryAfterMs?: number };
+export type Credential = 'apikey' | 'basic';
 
-export const SESSION_COOKIE = 'bun_apm_session';
+export type Who =
+  | { ok: true; subject: string; sessionId: string | null; via: 'open' | 'session' | Credential }
+  | Refusal;
+
+export interface Refusal {
+  ok: false;
+  status: 401 | 429;
+  /** Credentials were sent (wrong or not checked), as opposed to none at all. */
+  presented: boolean;
+  retryAfterMs?: number;
+}
+
+/** A credential the request presents, not yet checked. */
+interface Presented {
+  credential: Credential;
+  /** The subject it proves, or false; runs in constant time in the secret. */
+  verify(): Promise<string | false>;
+}
+
+const DEFAULT_TTL_MS = 12 * 3_600_000;
 
 export class DashboardAuth {
   readonly basicEnabled: boolean;
   readonly apiKeyEnabled: boolean;
   readonly enabled: boolean;
-  private readonly limiter = new FailureLimiter();
-  private secret: Promise<string>;
+  private readonly secret: Promise<string>;
+  private readonly ttlMs: number;
 
-  constructor(private readonly options: DashboardAuthOptions) {
+  constructor(
+    private readonly options: DashboardAuthOptions,
+    private readonly store: SignInStore,
+  ) {
     this.basicEnabled = Boolean(options.username && options.password);
     this.apiKeyEnabled = Boolean(options.apiKey);
     this.enabled = options.enabled !== false && (this.basicEnabled || this.apiKeyEnabled);
     if (options.enabled === true && !this.enabled) {
       throw new Error('dashboard authentication: enabled, but neither username+password nor apiKey is set');
     }
+    this.ttlMs = options.sessionTtlMs ?? DEFAULT_TTL_MS;
     // Without a configured secret, one derived from the credentials still changes when they do.
     this.secret = options.sessionSecret
       ? Promise.resolve(options.sessionSecret)
       : hmac('bun-apm-session', `${options.apiKey ?? ''}\n${options.username ?? ''}\n${options.password ?? ''}`);
   }
 
-  signingSecret(): Promise<string> {
-    return this.secret;
-  }
-
-  async check(request: Request, client: string, now: number): Promise<AuthResult> {
-    if (!this.enabled) return { ok: true, subject: 'anonymous' };
-    const wait = this.limiter.retryAfterMs(client, now);
-    if (wait > 0) return { ok: false, status: 429, presented: true, retryAfterMs: wait };
-
-    const session = await verifySession(await this.secret, readCookie(request, SESSION_COOKIE), now);
-    if (session) return { ok: true, subject: session.subject };
-
-    const presented = await this.presentedCredentials(request);
+  /** The viewer of this request: its open session, else the credentials in its headers. */
+  async check(request: Request, client: string, now: number): Promise<Who> {
+    if (!this.enabled) return { ok: true, subject: 'anonymous', sessionId: null, via: 'open' };
+    const session = await this.openSessionOf(request, now);
+    if (session) return { ok: true, subject: session.subject, sessionId: session.id, via: 'session' };
+    const presented = this.headerCredentials(request);
     if (presented === null) return { ok: false, status: 401, presented: false };
-    if (presented !== false) {
-      this.limiter.succeed(client);
-      return { ok: true, subject: presented };
+    return this.attempt(request, presented, client, now);
+  }
+
+  /** Basic credentials only (the `/login/basic` challenge), whatever session the request has. */
+  async checkBasic(request: Request, client: string, now: number): Promise<Who> {
+    const presented = this.basicEnabled ? this.basicCredentials(request) : null;
+    if (presented === null) return { ok: false, status: 401, presented: false };
+    return this.attempt(request, presented, client, now);
+  }
+
+  /** An API key typed into the login form. */
+  async checkKey(request: Request, apiKey: string, client: string, now: number): Promise<Who> {
+    return this.attempt(request, { credential: 'apikey', verify: () => this.verifyKey(apiKey) }, client, now);
+  }
+
+  /** Opens a server-side session for a subject that has just proven itself; returns its cookie value. */
+  async openSession(subject: string, now: number): Promise<{ id: string; token: string; maxAgeSeconds: number }> {
+    const session = { id: newSessionId(), subject, expires: now + this.ttlMs };
+    await this.store.openSession(session, now);
+    return { id: session.id, token: await signSession(await this.secret, session), maxAgeSeconds: Math.floor(this.ttlMs / 1000) };
+  }
+
+  closeSession(sessionId: string): Promise<void> {
+    return this.store.closeSession(sessionId);
+  }
+
+  /** A trusted-device cookie value for a browser that has just signed in as `subject`. */
+  async deviceToken(subject: string, now: number): Promise<{ token: string; maxAgeSeconds: number }> {
+    return { token: await signDevice(await this.secret, subject, now), maxAgeSeconds: Math.floor(DEVICE_TTL_MS / 1000) };
+  }
+
+  async csrfFor(sessionId: string): Promise<string> {
+    return csrfToken(await this.secret, sessionId);
+  }
+
+  async csrfValid(sessionId: string, given: string | null | undefined): Promise<boolean> {
+    return verifyCsrf(await this.secret, sessionId, given);
+  }
+
+  private async openSessionOf(request: Request, now: number) {
+    const session = await verifySession(await this.secret, readCookie(request, SESSION_COOKIE), now);
+    return session && (await this.store.isOpen(session.id, now)) ? session : null;
+  }
+
+  /** Checks one credential unless the limits say wait; counts the outcome. */
+  private async attempt(request: Request, presented: Presented, client: string, now: number): Promise<Who> {
+    const attempt: SignInAttempt = { client, credential: presented.credential };
+    const device = await verifyDevice(await this.secret, readCookie(request, DEVICE_COOKIE), now);
+    if (device && credentialOf(device.subject) === presented.credential) attempt.device = device.id;
+    const wait = await this.store.retryAfterMs(attempt, now);
+    if (wait > 0) return { ok: false, status: 429, presented: true, retryAfterMs: wait };
+    const subject = await presented.verify();
+    if (subject === false) {
+      await this.store.failed(attempt, now);
+      return { ok: false, status: 401, presented: true };
     }
-    this.limiter.fail(client, now);
-    return { ok: false, status: 401, presented: true };
+    await this.store.succeeded(attempt, now);
+    return { ok: true, subject, sessionId: null, via: presented.credential };
   }
 
-  /** Checks an API key typed into the login form; on success returns the session cookie value. */
-  async login(apiKey: string, client: string, now: number): Promise<{ cookie: string } | { retryAfterMs: number } | null> {
-    const wait = this.limiter.retryAfterMs(client, now);
-    if (wait > 0) return { retryAfterMs: wait };
-    if (!this.apiKeyEnabled || !(await secretsEqual(apiKey, this.options.apiKey!))) {
-      this.limiter.fail(client, now);
-      return null;
-    }
-    this.limiter.succeed(client);
-    return { cookie: await this.issueSession('apikey', now) };
-  }
-
-  /** A signed session token for a subject that has just proven itself. */
-  async issueSession(subject: string, now: number): Promise<string> {
-    return signSession(await this.secret, subject, now + (this.options.sessionTtlMs ?? 12 * 3_600_000));
-  }
-
-  sessionMaxAgeSeconds(): number {
-    return Math.floor((this.options.sessionTtlMs ?? 12 * 3_600_000) / 1000);
-  }
-
-  /** The subject the request's credentials prove; false when wrong; null when none were sent. */
-  private async presentedCredentials(request: Request): Promise<string | false | null> {
+  /** X-API-Key, Bearer or Basic; null when the request sends none of them. */
+  private headerCredentials(request: Request): Presented | null {
     const headerKey = request.headers.get('x-api-key');
-    const authorization = request.headers.get('authorization') ?? '';
-    if (headerKey !== null) {
-      return this.apiKeyEnabled && (await secretsEqual(headerKey, this.options.apiKey!)) ? 'apikey' : false;
+    if (headerKey !== null) return { credential: 'apikey', verify: () => this.verifyKey(headerKey) };
+    const [scheme = ''] = (request.headers.get('authorization') ?? '').trim().split(/\s+/, 1);
+    if (scheme.toLowerCase() === 'bearer') {
+      const token = (request.headers.get('authorization') ?? '').trim().slice(scheme.length).trim();
+      return { credential: 'apikey', verify: () => this.verifyKey(token) };
     }
-    const [scheme, value = ''] = authorization.split(/\s+/, 2);
-    if (scheme?.toLowerCase() === 'bearer') {
-      return this.apiKeyEnabled && (await secretsEqual(value, this.options.apiKey!)) ? 'apikey' : false;
-    }
-    if (scheme?.toLowerCase() === 'basic') {
-      const decoded = decodeBasic(value);
-      if (!decoded || !this.basicEnabled) return false;
-      const [userOk, passOk] = await Promise.all([
-        secretsEqual(decoded.username, this.options.username!),
-        secretsEqual(decoded.password, this.options.password!),
-      ]);
-      return userOk && passOk ? `basic:${decoded.username}` : false;
-    }
-    return null;
+    return this.basicCredentials(request);
+  }
+
+  private basicCredentials(request: Request): Presented | null {
+    const authorization = (request.headers.get('authorization') ?? '').trim();
+    const [scheme = ''] = authorization.split(/\s+/, 1);
+    if (scheme.toLowerCase() !== 'basic') return null;
+    const decoded = decodeBasic(authorization.slice(scheme.length).trim());
+    return {
+      credential: 'basic',
+      verify: async () => {
+        if (!decoded || !this.basicEnabled) return false;
+        const [userOk, passOk] = await Promise.all([
+          secretsEqual(decoded.username, this.options.username!),
+          secretsEqual(decoded.password, this.options.password!),
+        ]);
+        return userOk && passOk ? `basic:${decoded.username}` : false;
+      },
+    };
+  }
+
+  private async verifyKey(given: string): Promise<string | false> {
+    return this.apiKeyEnabled && (await secretsEqual(given, this.options.apiKey!)) ? 'apikey' : false;
   }
 }
 
+/** Which credential a subject signed in with. */
+export function credentialOf(subject: string): Credential {
+  return subject === 'apikey' ? 'apikey' : 'basic';
+}
+
 function decodeBasic(value: string): { username: string; password: string } | null {
+  if (value.length > 4096) return null;
   try {
     const bytes = Uint8Array.from(atob(value), (c) => c.charCodeAt(0));
     const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
@@ -117,14 +183,4 @@ function decodeBasic(value: string): { username: string; password: string } | nu
   } catch {
     return null;
   }
-}
-
-export function readCookie(request: Request, name: string): string | undefined {
-  const header = request.headers.get('cookie');
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }

@@ -17,6 +17,14 @@ export type { RouteRow, RouteSort };
 /** uPlot-ready columns: `t` in unix seconds ascending, every other column the same length, gaps null. */
 export type Timeseries = { t: number[] } & Record<string, Array<number | null>>;
 
+/** Requests an instance counted but could not deliver (it dropped their counts and said how many). */
+export interface RequestsNotReceived {
+  instance: string;
+  requests: number;
+  /** When the instance last reported such a loss, ms since the epoch. */
+  reportedAt: number;
+}
+
 export type AlertState = 'pending' | 'firing' | 'resolved';
 
 export interface AlertView {

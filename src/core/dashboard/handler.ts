@@ -1,11 +1,16 @@
-// The dashboard's HTTP surface, runtime-neutral: routing, authentication, CSRF and headers.
-// The edge and the in-process PerformanceDashboard each pass a data source and the views.
-import { verifyCsrf, csrfToken } from '../auth/session.ts';
-import { RANGES, type RangeName, type TraceFilter } from './data.ts';
-import { DashboardAuth, SESSION_COOKIE, type DashboardAuthOptions } from './dashboard-auth.ts';
-import type { DashboardRenderer } from './renderer.ts';
+// The dashboard's HTTP surface, runtime-neutral: routing, sign-in, sessions, CSRF and headers.
+// The edge and the in-process PerformanceDashboard each pass a data source, the views and a
+// SignInStore; the host says who the client is (an address it can vouch for).
+import { memorySignInStore, type SignInStore } from '../auth/sign-in-store.ts';
+import { drainBody } from '../http/request-body.ts';
 import { ROUTE_SORTS, type RouteSort } from '../query/routes.ts';
-import { html, json, withSecurityHeaders } from './security-headers.ts';
+import { DEVICE_COOKIE, SESSION_COOKIE, setCookie } from './cookies.ts';
+import { RANGES, type RangeName, type TraceFilter } from './data.ts';
+import { DashboardAuth, type DashboardAuthOptions, type Refusal, type Who } from './dashboard-auth.ts';
+import { field, FormError, MAX_FORM_BYTES, readForm } from './read-form.ts';
+import type { DashboardRenderer } from './renderer.ts';
+import { safeNext } from './safe-next.ts';
+import { html, json, problem, redirect, withSecurityHeaders } from './security-headers.ts';
 import type { ChartMetric, DashboardSource, SystemMetric, TimeWindow } from './source.ts';
 import type { DashboardFeatures, ViewContext } from './view-context.ts';
 
@@ -24,78 +29,84 @@ export interface DashboardHandlerOptions {
   serveAsset?: (name: string) => Promise<Response | null>;
   /** The app shown when the URL names none (default: the first the source lists). */
   defaultApp?: string;
+  /** Sessions and failure limits (default: in this process's memory). */
+  signInStore?: SignInStore;
   now?: () => number;
 }
 
 const BASIC_CHALLENGE = 'Basic realm="bun-apm dashboard", charset="UTF-8"';
 const CHART_METRICS: readonly ChartMetric[] = ['latency', 'throughput', 'errors', 'status'];
 const SYSTEM_METRICS: readonly SystemMetric[] = ['memory', 'cpu', 'eventLoop'];
+const ALERT_ID = /^[^\u0000-\u001f\u007f]{1,200}$/;
 
 export type DashboardHandler = (request: Request, client: string) => Promise<Response | null>;
 
 /**
  * Returns a handler that answers requests under `options.path` and null for any other path,
- * so a middleware can pass those on. `client` identifies the caller for the failure limiter.
+ * so a middleware can pass those on. `client` identifies the caller for the sign-in limits.
  *
  * @example
  * const dashboard = createDashboardHandler({ path: '/performance', source, views: dashboardViews, … });
- * const response = await dashboard(request, clientIp) ?? next();
+ * const response = await dashboard(request, server.requestIP(request)?.address ?? 'unknown') ?? next();
  */
 export function createDashboardHandler(options: DashboardHandlerOptions): DashboardHandler {
   const base = options.path.replace(/\/+$/, '') || '/';
   if (!base.startsWith('/')) throw new Error(`dashboard path: expected a path starting with "/", got ${JSON.stringify(options.path)}`);
   if (!(options.refreshInterval >= 500)) throw new Error(`dashboard refreshInterval: expected ≥ 500 ms, got ${options.refreshInterval}`);
-  const auth = new DashboardAuth(options.authentication);
+  const auth = new DashboardAuth(options.authentication, options.signInStore ?? memorySignInStore());
   const now = options.now ?? Date.now;
+  const cookiePath = base;
 
   return async function dashboard(request: Request, client: string): Promise<Response | null> {
     const url = new URL(request.url);
     const rest = subPath(url.pathname, base);
     if (rest === null) return null;
+    let response: Response;
     try {
-      if (rest.startsWith('/assets/')) {
-        const asset = options.serveAsset ? await options.serveAsset(rest.slice('/assets/'.length)) : null;
-        return asset ?? json({ error: { code: 'not_found', message: 'no such asset' } }, 404);
-      }
-      if (request.method === 'POST' && !sameOrigin(request, url)) {
-        return json({ error: { code: 'forbidden', message: 'cross-origin form posts are refused' } }, 403);
-      }
-      const time = now();
-      if (rest === '/login') return await login(request, url, client, time);
-      if (rest === '/login/basic') return await basicLogin(request, client, time);
-
-      const who = await auth.check(request, client, time);
-      if (!who.ok) return refuse(who, url, rest);
-      const secret = await auth.signingSecret();
-      const ctx = await context(url, who.subject, secret);
-      if (ctx === null) return json({ error: { code: 'not_found', message: 'no such app' } }, 404);
-      const window = windowOf(ctx.range, time);
-
-      if (rest === '/logout' && request.method === 'POST') {
-        return new Response(null, { status: 303, headers: { Location: base, 'Set-Cookie': cookie('', 0) } });
-      }
-      if (rest === '/alerts/resolve' && request.method === 'POST') {
-        const form = await request.formData();
-        const token = (form.get('csrf') as string | null) ?? request.headers.get('x-csrf-token');
-        if (!(await verifyCsrf(secret, who.subject, token))) {
-          return json({ error: { code: 'csrf', message: 'missing or wrong CSRF token: reload the page and try again' } }, 403);
-        }
-        const id = String(form.get('id') ?? '');
-        const resolved = await options.source.resolveAlert(ctx.app, id, time);
-        if (!resolved) return json({ error: { code: 'not_found', message: 'no open alert with that id' } }, 404);
-        const body = await options.views.alerts(ctx, await options.source.alerts(ctx.app));
-        return request.headers.has('hx-request') ? html(body) : new Response(null, { status: 303, headers: { Location: `${base}?app=${encodeURIComponent(ctx.app)}` } });
-      }
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        return json({ error: { code: 'method_not_allowed', message: `${request.method} is not allowed here` } }, 405);
-      }
-      return await read(rest, url, ctx, window);
+      response = await route(request, url, rest, client);
     } catch (error) {
-      // The dashboard must never take its host down; say what failed without leaking internals.
-      console.error(`bun-apm dashboard: ${(error as Error).name}: ${(error as Error).message}`);
-      return json({ error: { code: 'internal', message: 'the dashboard failed to answer; see the server log' } }, 500);
+      if (error instanceof FormError) {
+        response = problem(error.status, error.code, error.message);
+      } else {
+        // The dashboard must never take its host down; say what failed without leaking internals.
+        console.error(`bun-apm dashboard: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`);
+        response = problem(500, 'internal', 'the dashboard failed to answer; see the server log');
+      }
     }
+    // An answer given before the body was read (a refusal, a 404) must not reset the connection.
+    await drainBody(request, MAX_FORM_BYTES);
+    return response;
   };
+
+  async function route(request: Request, url: URL, rest: string, client: string): Promise<Response> {
+    if (rest.startsWith('/assets/')) return asset(request, rest.slice('/assets/'.length));
+    if (request.method === 'POST' && !sameOrigin(request, url)) return problem(403, 'forbidden', 'cross-origin form posts are refused');
+    const time = now();
+    if (rest === '/login') return login(request, url, client, time);
+    if (rest === '/login/basic') return basicLogin(request, client, time);
+
+    const who = await auth.check(request, client, time);
+    if (!who.ok) return refuse(who, url, rest);
+    if (rest === '/logout') return logout(request, who);
+    const page = request.method === 'GET' && isPage(rest);
+    // A browser on basic auth gets a session with its first page, so its forms have a CSRF token.
+    const opened = page && who.via === 'basic' ? await auth.openSession(who.subject, time) : null;
+    const sessionId = who.sessionId ?? opened?.id ?? null;
+    const ctx = await context(url, sessionId);
+    if (ctx === null) return problem(404, 'not_found', 'no such app');
+
+    if (rest === '/alerts/resolve') return resolve(request, who, ctx, time);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return problem(405, 'method_not_allowed', `${request.method} is not allowed here`, { Allow: 'GET, HEAD' });
+    const response = await read(rest, url, ctx, windowOf(ctx.range, time));
+    if (opened) response.headers.append('Set-Cookie', setCookie(SESSION_COOKIE, opened.token, cookiePath, opened.maxAgeSeconds));
+    return response;
+  }
+
+  async function asset(request: Request, name: string): Promise<Response> {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return problem(405, 'method_not_allowed', 'assets are read with GET', { Allow: 'GET, HEAD' });
+    const file = options.serveAsset ? await options.serveAsset(name) : null;
+    return file ? withSecurityHeaders(file, 'asset') : problem(404, 'not_found', 'no such asset');
+  }
 
   async function read(rest: string, url: URL, ctx: ViewContext, window: TimeWindow): Promise<Response> {
     const { source, views } = options;
@@ -105,15 +116,17 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       case '':
       case '/': {
         const f = ctx.features;
-        const [summary, routes, alerts, traces, instances, hasData] = await Promise.all([
+        const [summary, routes, alerts, traces, instances, hasData, notReceived, usage] = await Promise.all([
           source.summary(ctx.app, window, ctx.route),
           source.routes(ctx.app, window, sort),
           f.alertsPanel ? source.alerts(ctx.app) : [],
           f.tracingView ? source.traces(ctx.app, window, { ...filter, route: filter.route ?? ctx.route }) : [],
           f.systemMetrics ? source.instances(ctx.app, window) : [],
           source.hasData(ctx.app),
+          source.requestsNotReceived?.(ctx.app, window) ?? [],
+          source.usage?.(ctx.app),
         ]);
-        return html(await views.page(ctx, { summary, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData }));
+        return html(await views.page(ctx, { summary, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData, notReceived, usage }));
       }
       case '/fragments/summary':
         return html(await views.summary(ctx, await source.summary(ctx.app, window, ctx.route)));
@@ -130,10 +143,10 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     }
     const trace = /^\/traces\/([0-9a-f]{32})$/.exec(rest);
     if (trace) return html(await views.trace(ctx, trace[1]!, await source.trace(ctx.app, trace[1]!)));
-    return json({ error: { code: 'not_found', message: 'no such dashboard page' } }, 404);
+    return problem(404, 'not_found', 'no such dashboard page');
   }
 
-  async function context(url: URL, subject: string, secret: string): Promise<ViewContext | null> {
+  async function context(url: URL, sessionId: string | null): Promise<ViewContext | null> {
     const apps = await options.source.apps();
     const wanted = url.searchParams.get('app') ?? options.defaultApp ?? apps[0] ?? '';
     if (apps.length > 0 && !apps.includes(wanted)) return null;
@@ -146,65 +159,108 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       range: pick(url.searchParams.get('range'), Object.keys(RANGES) as RangeName[], '1h'),
       route: url.searchParams.get('route')?.slice(0, 256) || undefined,
       refreshMs: options.refreshInterval,
-      csrf: await csrfToken(secret, subject),
+      // Without a session there is nothing to bind a token to: forms then can't post (scripts use the API).
+      csrf: sessionId ? await auth.csrfFor(sessionId) : '',
       features: options.features,
     };
   }
 
-  async function login(request: Request, url: URL, client: string, time: number): Promise<Response> {
-    if (!auth.apiKeyEnabled) return json({ error: { code: 'not_found', message: 'API-key login is not configured' } }, 404);
-    if (request.method !== 'POST') return html(await signInPage(undefined, safeNext(url.searchParams.get('next'))));
-    const form = await request.formData();
-    const next = safeNext(String(form.get('next') ?? ''));
-    const result = await auth.login(String(form.get('apiKey') ?? ''), client, time);
-    if (result === null) return html(await signInPage('That API key is not valid.', next), 401);
-    if ('retryAfterMs' in result) {
-      return html(await signInPage('Too many failed attempts; wait a minute and try again.', next), 429, { 'Retry-After': String(Math.ceil(result.retryAfterMs / 1000)) });
+  /** The CSRF check of every state-changing post: a session, and that session's token. */
+  async function csrfRefusal(request: Request, who: Extract<Who, { ok: true }>, form: URLSearchParams): Promise<Response | null> {
+    if (who.via === 'open') return null;
+    const token = field(form, 'csrf') ?? request.headers.get('x-csrf-token');
+    if (who.sessionId === null || !(await auth.csrfValid(who.sessionId, token))) {
+      return problem(403, 'csrf', 'missing or wrong CSRF token: reload the page and try again');
     }
-    return withSecurityHeaders(new Response(null, { status: 303, headers: { Location: next, 'Set-Cookie': cookie(result.cookie, auth.sessionMaxAgeSeconds()) } }));
+    return null;
   }
 
-  async function refuse(result: Extract<Awaited<ReturnType<DashboardAuth['check']>>, { ok: false }>, url: URL, rest: string): Promise<Response> {
+  async function resolve(request: Request, who: Extract<Who, { ok: true }>, ctx: ViewContext, time: number): Promise<Response> {
+    if (request.method !== 'POST') return problem(405, 'method_not_allowed', 'resolve an alert with POST', { Allow: 'POST' });
+    const form = await readForm(request);
+    const refused = await csrfRefusal(request, who, form);
+    if (refused) return refused;
+    const id = field(form, 'id');
+    if (id === null || !ALERT_ID.test(id)) return problem(422, 'invalid_field', 'id: expected the id of one alert (1..200 characters)');
+    if (!(await options.source.resolveAlert(ctx.app, id, time))) return problem(404, 'not_found', 'no open alert with that id');
+    if (request.headers.has('hx-request')) return html(await options.views.alerts(ctx, await options.source.alerts(ctx.app)));
+    return redirect(`${base}?app=${encodeURIComponent(ctx.app)}`);
+  }
+
+  /** Ends the session on the server (its cookie and CSRF token die with it) and clears the cookie. */
+  async function logout(request: Request, who: Extract<Who, { ok: true }>): Promise<Response> {
+    if (request.method !== 'POST') return problem(405, 'method_not_allowed', 'sign out with POST', { Allow: 'POST' });
+    const form = await readForm(request);
+    const refused = await csrfRefusal(request, who, form);
+    if (refused) return refused;
+    if (who.sessionId !== null) await auth.closeSession(who.sessionId);
+    return redirect(base, { 'Set-Cookie': setCookie(SESSION_COOKIE, '', cookiePath, 0) });
+  }
+
+  async function login(request: Request, url: URL, client: string, time: number): Promise<Response> {
+    if (!auth.apiKeyEnabled) return problem(404, 'not_found', 'API-key login is not configured');
+    if (request.method === 'GET' || request.method === 'HEAD') return html(await signInPage(undefined, safeNext(url.searchParams.get('next'), base)));
+    if (request.method !== 'POST') return problem(405, 'method_not_allowed', 'sign in with POST', { Allow: 'GET, HEAD, POST' });
+    const form = await readForm(request);
+    const next = safeNext(field(form, 'next'), base);
+    const result = await auth.checkKey(request, field(form, 'apiKey') ?? '', client, time);
+    if (!result.ok && result.status === 429) {
+      return html(await signInPage('Too many failed attempts; wait and try again.', next), 429, { 'Retry-After': retryAfter(result) });
+    }
+    if (!result.ok) return html(await signInPage('That API key is not valid.', next), 401);
+    return signedIn(result.subject, next, time);
+  }
+
+  /** Basic auth on demand: challenges until the browser sends good credentials, then goes home. */
+  async function basicLogin(request: Request, client: string, time: number): Promise<Response> {
+    if (!auth.basicEnabled) return problem(404, 'not_found', 'basic authentication is not configured');
+    const who = await auth.checkBasic(request, client, time);
+    // Browsers resend basic credentials only under the challenged path, so the rest of the
+    // dashboard gets a session cookie, as after an API-key sign-in.
+    if (who.ok) return signedIn(who.subject, base, time);
+    const headers: Record<string, string> = { 'WWW-Authenticate': BASIC_CHALLENGE };
+    if (who.status === 429) headers['Retry-After'] = retryAfter(who);
+    const message = who.status === 429 ? 'too many failed attempts; wait and try again' : 'sign in with the dashboard username and password';
+    return problem(who.status, who.status === 429 ? 'too_many_attempts' : 'unauthorized', message, headers);
+  }
+
+  /** A fresh session (never one the browser brought) and a trusted-device mark, then on to `next`. */
+  async function signedIn(subject: string, next: string, time: number): Promise<Response> {
+    const session = await auth.openSession(subject, time);
+    const device = await auth.deviceToken(subject, time);
+    const headers = new Headers();
+    headers.append('Set-Cookie', setCookie(SESSION_COOKIE, session.token, cookiePath, session.maxAgeSeconds));
+    headers.append('Set-Cookie', setCookie(DEVICE_COOKIE, device.token, cookiePath, device.maxAgeSeconds));
+    return redirect(next, headers);
+  }
+
+  async function refuse(result: Refusal, url: URL, rest: string): Promise<Response> {
     if (result.status === 429) {
-      return withSecurityHeaders(new Response('Too many failed attempts; wait and try again.', { status: 429, headers: { 'Retry-After': String(Math.ceil((result.retryAfterMs ?? 60_000) / 1000)) } }));
+      return problem(429, 'too_many_attempts', 'too many failed sign-in attempts; wait and try again', { 'Retry-After': retryAfter(result) });
     }
     const headers: Record<string, string> = {};
-    const isPage = rest === '' || rest === '/' || rest.startsWith('/traces/');
+    const page = isPage(rest);
     // With both methods on, a browser page gets the login form without a surprise password prompt;
     // the form links to /login/basic, which challenges. Everything else gets the challenge.
-    if (auth.basicEnabled && !(auth.apiKeyEnabled && isPage && !result.presented)) headers['WWW-Authenticate'] = BASIC_CHALLENGE;
-    if (auth.apiKeyEnabled && isPage && !result.presented) {
-      return html(await signInPage(undefined, url.pathname + url.search), 401, headers);
+    if (auth.basicEnabled && !(auth.apiKeyEnabled && page && !result.presented)) headers['WWW-Authenticate'] = BASIC_CHALLENGE;
+    if (auth.apiKeyEnabled && page && !result.presented) {
+      return html(await signInPage(undefined, safeNext(url.pathname + url.search, base)), 401, headers);
     }
-    return withSecurityHeaders(new Response(JSON.stringify({ error: { code: 'unauthorized', message: result.presented ? 'wrong credentials' : 'credentials required' } }), { status: 401, headers: { ...headers, 'Content-Type': 'application/json' } }));
+    return problem(401, 'unauthorized', result.presented ? 'wrong credentials' : 'credentials required', headers);
   }
 
   function signInPage(error: string | undefined, next: string): string | Promise<string> {
     const ctx: ViewContext = { base, assets: options.assetsPath, title: options.title, app: '', apps: [], range: '1h', refreshMs: options.refreshInterval, csrf: '', features: options.features };
     return options.views.login(ctx, error, next, auth.basicEnabled);
   }
+}
 
-  /** Basic auth on demand: challenges until the browser sends good credentials, then goes home. */
-  async function basicLogin(request: Request, client: string, time: number): Promise<Response> {
-    if (!auth.basicEnabled) return json({ error: { code: 'not_found', message: 'basic authentication is not configured' } }, 404);
-    const who = await auth.check(request, client, time);
-    if (who.ok && who.subject.startsWith('basic:')) {
-      // Browsers resend basic credentials only under the challenged path, so the rest of the
-      // dashboard gets a session cookie, as after an API-key sign-in.
-      const session = await auth.issueSession(who.subject, time);
-      return withSecurityHeaders(new Response(null, { status: 303, headers: { Location: base, 'Set-Cookie': cookie(session, auth.sessionMaxAgeSeconds()) } }));
-    }
-    return withSecurityHeaders(new Response('Sign in with the dashboard username and password.', { status: who.ok ? 401 : who.status, headers: { 'WWW-Authenticate': BASIC_CHALLENGE, 'Content-Type': 'text/plain; charset=utf-8' } }));
-  }
+function isPage(rest: string): boolean {
+  return rest === '' || rest === '/' || rest.startsWith('/traces/');
+}
 
-  function cookie(value: string, maxAge: number): string {
-    return `${SESSION_COOKIE}=${value}; Path=${base}; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=Strict`;
-  }
-
-  /** Only paths under the dashboard: a login can't be turned into an open redirect. */
-  function safeNext(next: string | null): string {
-    return next && subPath(next.split('?')[0]!, base) !== null && !next.startsWith('//') ? next : base;
-  }
+function retryAfter(refusal: Refusal): string {
+  return String(Math.max(1, Math.ceil((refusal.retryAfterMs ?? 1000) / 1000)));
 }
 
 /** The part of `pathname` under `base` ('' for base itself), or null when outside it. */
@@ -214,9 +270,10 @@ function subPath(pathname: string, base: string): string | null {
   return pathname.startsWith(`${base}/`) ? pathname.slice(base.length) : null;
 }
 
+/** A post from our own pages: same Origin, or (no Origin) not marked cross-site by the browser. */
 function sameOrigin(request: Request, url: URL): boolean {
   const origin = request.headers.get('origin');
-  if (origin === null || origin === 'null') return request.headers.get('sec-fetch-site') !== 'cross-site';
+  if (origin === null) return (request.headers.get('sec-fetch-site') ?? 'same-origin') === 'same-origin' || request.headers.get('sec-fetch-site') === 'none';
   return origin === url.origin;
 }
 

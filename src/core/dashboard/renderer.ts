@@ -1,7 +1,8 @@
 // The views a dashboard handler renders, passed in by the host (src/views implements it), so the
 // runtime-neutral handler never imports JSX and the views stay pure functions of data.
-import type { AlertView, RouteRow, RouteSort, Span, Summary, TraceFilter, TraceRow } from './data.ts';
+import type { AlertView, RequestsNotReceived, RouteRow, RouteSort, Span, Summary, TraceFilter, TraceRow } from './data.ts';
 import type { ViewContext } from './view-context.ts';
+import type { UsageView } from '../usage/usage.ts';
 
 export interface DashboardPageModel {
   summary: Summary;
@@ -12,6 +13,10 @@ export interface DashboardPageModel {
   traceFilter: TraceFilter;
   instances: string[];
   hasData: boolean;
+  /** Instances whose counts are short, and by how many requests. */
+  notReceived?: RequestsNotReceived[];
+  /** The edge's usage today, against the plan (absent in-process). */
+  usage?: UsageView;
 }
 
 type Html = string | Promise<string>;

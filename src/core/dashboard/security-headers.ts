@@ -1,4 +1,7 @@
-// Headers every dashboard response carries: only our own scripts and styles, no framing, no sniffing.
+// The security headers of every response, by kind: pages (and their redirects) may load only our
+// own scripts and styles; data (JSON, text, errors) and static assets may load nothing. None may be
+// framed or sniffed. The edge's JSON API, its static assets (public/_headers) and the in-process
+// dashboard all take their values from here.
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -12,22 +15,59 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export function withSecurityHeaders(response: Response): Response {
+/** For anything that is not a page: even opened directly it can run and load nothing. */
+export const DATA_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+export type ResponseKind = 'page' | 'data' | 'asset';
+
+const COMMON: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const BY_KIND: Record<ResponseKind, Record<string, string>> = {
+  page: { ...COMMON, 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'Referrer-Policy': 'same-origin', 'Cross-Origin-Opener-Policy': 'same-origin' },
+  data: { ...COMMON, 'Content-Security-Policy': DATA_CONTENT_SECURITY_POLICY, 'Referrer-Policy': 'no-referrer' },
+  asset: { ...COMMON, 'Content-Security-Policy': DATA_CONTENT_SECURITY_POLICY, 'Referrer-Policy': 'no-referrer' },
+};
+
+/** The headers a response of this kind carries (a copy). Pages and data are `no-store`: they are behind sign-in. */
+export function securityHeaders(kind: ResponseKind): Record<string, string> {
+  return kind === 'asset' ? { ...BY_KIND.asset } : { ...BY_KIND[kind], 'Cache-Control': 'no-store' };
+}
+
+/** The response with this kind's security headers set; a Cache-Control it already has is kept for assets only. */
+export function withSecurityHeaders(response: Response, kind: ResponseKind = 'page'): Response {
   const headers = new Headers(response.headers);
-  headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-  headers.set('X-Content-Type-Options', 'nosniff');
-  headers.set('Referrer-Policy', 'same-origin');
-  headers.set('X-Frame-Options', 'DENY');
-  if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-store');
+  for (const [name, value] of Object.entries(securityHeaders(kind))) headers.set(name, value);
+  if (kind === 'asset' && !headers.has('Cache-Control')) headers.set('Cache-Control', 'public, max-age=300');
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
-export function html(body: string, status = 200, extra: HeadersInit = {}): Response {
+/** Headers a caller adds: what `new Headers(…)` takes, named without the DOM lib's HeadersInit (apps compiling with Bun's types only lack it). */
+type ExtraHeaders = Headers | Record<string, string>;
+
+export function html(body: string, status = 200, extra: ExtraHeaders = {}): Response {
   const headers = new Headers(extra);
   headers.set('Content-Type', 'text/html; charset=utf-8');
-  return withSecurityHeaders(new Response(body, { status, headers }));
+  return withSecurityHeaders(new Response(body, { status, headers }), 'page');
 }
 
-export function json(data: unknown, status = 200): Response {
-  return withSecurityHeaders(Response.json(data, { status }));
+export function json(data: unknown, status = 200, extra: ExtraHeaders = {}): Response {
+  const headers = new Headers(extra);
+  headers.set('Content-Type', 'application/json; charset=utf-8');
+  return withSecurityHeaders(new Response(JSON.stringify(data), { status, headers }), 'data');
+}
+
+/** A 303 to a path of ours; `location` must already be a safe, serialised path. */
+export function redirect(location: string, extra: ExtraHeaders = {}): Response {
+  const headers = new Headers(extra);
+  headers.set('Location', location);
+  return withSecurityHeaders(new Response(null, { status: 303, headers }), 'page');
+}
+
+/** The error shape of every dashboard refusal: `{ error: { code, message } }`. */
+export function problem(status: number, code: string, message: string, extra: ExtraHeaders = {}): Response {
+  return json({ error: { code, message } }, status, extra);
 }

@@ -1,10 +1,11 @@
 // The alerting API under /api/v1/apps/:app: rules and alerts are readable with a read key;
 // adding, changing and removing rules and resolving alerts takes ADMIN_API_KEY. Bad input is a
 // 400 (not JSON) or 422 (a rule's problems, each naming its field) and changes nothing.
+import { BodyError, readBodyCapped } from '../../core/http/request-body.ts';
 import { readableApp } from '../api/access.ts';
 import { digestOf, sameDigest } from '../auth/key-ring.ts';
 import type { Env } from '../env.ts';
-import { badParameter, HttpError, json, notFound } from '../http/errors.ts';
+import { badParameter, bodyProblem, HttpError, json, notFound } from '../http/errors.ts';
 import { intParam } from '../http/params.ts';
 import type { Route, RouteContext } from '../http/router.ts';
 import { callStore } from '../store-errors.ts';
@@ -25,11 +26,17 @@ async function requireAdmin(request: Request, env: Env): Promise<void> {
   }
 }
 
+/** The JSON body, read within its cap (a larger declared length is refused before reading). */
 async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `body: expected at most ${MAX_BODY_BYTES} bytes`);
+  let bytes: Uint8Array;
   try {
-    return JSON.parse(text);
+    bytes = await readBodyCapped(request, MAX_BODY_BYTES, 10_000);
+  } catch (error) {
+    if (error instanceof BodyError) throw bodyProblem(error);
+    throw error;
+  }
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes));
   } catch {
     throw new HttpError(400, 'invalid_json', 'body: expected a JSON object');
   }

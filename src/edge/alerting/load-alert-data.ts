@@ -3,7 +3,7 @@
 // Cells are kept in memory from one tick to the next, minute by minute (bounded): a tick reads
 // from SQLite only the minutes it has not seen and those an ingest has written since.
 import { sampleFromDetail, type AlertCell, type AlertData, type AlertProfile, type AlertSample } from '../../core/alerts/alert-data.ts';
-import { MINUTE_MS, minuteOf } from '../../core/rollup.ts';
+import { countsProblem, MINUTE_MS, minuteOf } from '../../core/rollup.ts';
 import { QuantileSketch } from '../../core/sketch.ts';
 import { toDetailSample, type DetailRow } from '../store/samples.ts';
 import type { Sql } from '../store/sql.ts';
@@ -26,8 +26,13 @@ interface CellRow extends Record<string, string | number | ArrayBuffer | null> {
   sketch: ArrayBuffer;
 }
 
-/** A cell whose sketch is decoded on first read. */
-function lazyCell(row: CellRow): AlertCell {
+/**
+ * A cell whose sketch is decoded on first read, or null for a damaged row (counts out of bounds):
+ * rules then see the minute without it, as the read API does. A sketch that turns out not to
+ * decode reads as empty, so percentile rules are computed from the other cells.
+ */
+function lazyCell(row: CellRow): AlertCell | null {
+  if (countsProblem(row.count, row.errors, row.duration_sum) !== null) return null;
   let decoded: QuantileSketch | undefined;
   return {
     minute: row.time,
@@ -38,9 +43,19 @@ function lazyCell(row: CellRow): AlertCell {
     errors: row.errors,
     durationSum: row.duration_sum,
     get sketch() {
-      return (decoded ??= QuantileSketch.fromBytes(new Uint8Array(row.sketch)));
+      return (decoded ??= decodeOrEmpty(row));
     },
   };
+}
+
+function decodeOrEmpty(row: CellRow): QuantileSketch {
+  try {
+    const sketch = QuantileSketch.fromBytes(new Uint8Array(row.sketch));
+    if (sketch.count === row.count) return sketch;
+  } catch {
+    // Damaged or from an older version: read as empty below.
+  }
+  return new QuantileSketch();
 }
 
 // Per-route rows only: the all-routes rows (method '*') would count every request twice.
@@ -79,9 +94,17 @@ export class AlertDataLoader {
     }
     const fresh = new Map<number, AlertCell[]>(missing.map((minute) => [minute, []]));
     if (missing.length > MAX_SINGLE_MINUTE_READS) {
-      for (const row of sql.exec<CellRow>(RANGE, missing[0]!, now)) fresh.get(row.time)?.push(lazyCell(row));
+      for (const row of sql.exec<CellRow>(RANGE, missing[0]!, now)) {
+        const cell = lazyCell(row);
+        if (cell) fresh.get(row.time)?.push(cell);
+      }
     } else {
-      for (const minute of missing) for (const row of sql.exec<CellRow>(ONE_MINUTE, minute)) fresh.get(minute)!.push(lazyCell(row));
+      for (const minute of missing) {
+        for (const row of sql.exec<CellRow>(ONE_MINUTE, minute)) {
+          const cell = lazyCell(row);
+          if (cell) fresh.get(minute)!.push(cell);
+        }
+      }
     }
     const cells: AlertCell[] = [];
     for (let minute = first; minute <= now; minute += MINUTE_MS) {

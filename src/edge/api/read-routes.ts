@@ -79,7 +79,7 @@ export const readRoutes: Route[] = [
   }),
   appRoute('/routes', async (context, app) => {
     const window = rollupWindow(context);
-    const routes = await appStore(context.env, app).routes({
+    const { rows, ...warnings } = await appStore(context.env, app).routes({
       window,
       apdexThresholdMs: apdexThreshold(context),
       ...filters(context.url),
@@ -87,7 +87,7 @@ export const readRoutes: Route[] = [
       order: enumParam(context.url, 'order', ['asc', 'desc'] as const),
       limit: intParam(context.url, 'limit', { min: 1, max: 10_000 }),
     });
-    return { app, from: window.from, to: window.to, routes };
+    return { app, from: window.from, to: window.to, routes: rows, ...warnings };
   }),
   appRoute('/samples', (context, app) => appStore(context.env, app).samples({
     ...rawWindow(context),
@@ -119,7 +119,11 @@ export const readRoutes: Route[] = [
     limit: intParam(context.url, 'limit', { min: 1, max: 10_000 }) ?? 1_000,
     after: cursorParam(context.url),
   })),
-  appRoute('/instances', async (context, app) => ({ instances: await appStore(context.env, app).instances() })),
+  appRoute('/instances', async (context, app) => {
+    const instances = await appStore(context.env, app).instances();
+    // Requests the instances counted but could not deliver: what the totals are short of.
+    return { instances, requestsNotReceived: instances.reduce((sum, i) => sum + i.dropped.requests, 0) };
+  }),
   appRoute('/status', async (context, app) => ({ app, ...(await appStore(context.env, app).status()) })),
   { method: 'GET', path: '/api/v1/apps/:app/export.ndjson', handler: handleExport },
 ];

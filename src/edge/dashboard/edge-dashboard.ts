@@ -1,10 +1,14 @@
 // The dashboard at the edge: the shared handler over the AppStores, configured by the Worker's
-// DASHBOARD_* secrets. Built once per isolate and set of secrets, so failure counts persist.
+// DASHBOARD_* secrets, with its sessions and failure limits in the DashboardSessions object.
+// Built once per isolate and set of secrets.
 import { createDashboardHandler, type DashboardHandler } from '../../core/dashboard/handler.ts';
 import { ALL_FEATURES } from '../../core/dashboard/view-context.ts';
-import { json } from '../../core/dashboard/security-headers.ts';
+import { problem } from '../../core/dashboard/security-headers.ts';
+import { drainBody } from '../../core/http/request-body.ts';
+import { MAX_FORM_BYTES } from '../../core/dashboard/read-form.ts';
 import { dashboardViews } from '../../views/index.ts';
 import type { Env } from '../env.ts';
+import { edgeSignInStore } from './edge-sign-in-store.ts';
 import { edgeSource } from './edge-source.ts';
 
 let cached: { key: string; handler: DashboardHandler } | undefined;
@@ -26,6 +30,7 @@ function dashboardFor(env: Env): DashboardHandler {
     },
     source: edgeSource(env, Date.now),
     views: dashboardViews,
+    signInStore: edgeSignInStore(env),
     // Workers static assets serve public/ at the root before the Worker runs.
     assetsPath: '',
   });
@@ -33,14 +38,15 @@ function dashboardFor(env: Env): DashboardHandler {
   return handler;
 }
 
-/** The dashboard's answer, or null when the path is not the dashboard's. */
-export async function edgeDashboard(request: Request, env: Env): Promise<Response | null> {
+/** The dashboard's answer, or null when the path is not the dashboard's. `client` keys the sign-in limits. */
+export async function edgeDashboard(request: Request, env: Env, client: string): Promise<Response | null> {
   const base = (env.DASHBOARD_PATH || '/performance').replace(/\/+$/, '');
   const { pathname } = new URL(request.url);
   if (pathname !== base && !pathname.startsWith(`${base}/`)) return null;
   if (!env.DASHBOARD_API_KEY && !(env.DASHBOARD_USERNAME && env.DASHBOARD_PASSWORD)) {
+    await drainBody(request, MAX_FORM_BYTES);
     // Never an open dashboard by accident: no credentials configured means no dashboard.
-    return json({ error: { code: 'config_error', message: 'the dashboard needs DASHBOARD_API_KEY or DASHBOARD_USERNAME + DASHBOARD_PASSWORD' } }, 503);
+    return problem(503, 'config_error', 'the dashboard needs DASHBOARD_API_KEY or DASHBOARD_USERNAME + DASHBOARD_PASSWORD');
   }
-  return dashboardFor(env)(request, request.headers.get('cf-connecting-ip') ?? 'local');
+  return dashboardFor(env)(request, client);
 }

@@ -8,6 +8,8 @@ import { appStore } from '../app-stub.ts';
 import { keyRing } from '../auth/key-ring.ts';
 import type { Env } from '../env.ts';
 import { readSettings } from '../settings.ts';
+import type { UsageReport } from '../../core/usage/usage.ts';
+import { accountUsage } from '../usage/account-usage.ts';
 
 export function edgeSource(env: Env, now: () => number): DashboardSource {
   const settings = () => readSettings(env);
@@ -18,7 +20,7 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
     apps: async () => (await keyRing(env)).apps,
     hasData: async (app) => (await store(app).instances()).length > 0,
     summary: async (app, window, route) => store(app).summary({ app, window: plan(window), apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) }),
-    routes: async (app, window, sort) => store(app).routes({ window: plan(window), apdexThresholdMs: settings().apdexThresholdMs, sort, limit: 200 }),
+    routes: async (app, window, sort) => (await store(app).routes({ window: plan(window), apdexThresholdMs: settings().apdexThresholdMs, sort, limit: 200 })).rows,
     timeseries: async (app, metric, window, route) =>
       chartData(metric, await store(app).timeseries({ window: plan(window), columns: CHART_COLUMNS[metric], apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) })),
     system: async (app, metric, window) => {
@@ -27,6 +29,16 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
       return systemChartData(metric, page.items, planned.from, planned.to, planned.step);
     },
     instances: async (app, window) => (await store(app).instances()).filter((i) => i.lastSeen >= window.from).map((i) => i.instance),
+    requestsNotReceived: async (app, window) =>
+      (await store(app).instances())
+        .filter((i) => i.dropped.requests > 0 && i.requestsLostAt !== null && i.requestsLostAt >= window.from)
+        .map((i) => ({ instance: i.instance, requests: i.dropped.requests, reportedAt: i.requestsLostAt! })),
+    // Asked for the full page only (not its refreshes): one store request per app the viewer sees.
+    usage: async (app) => {
+      const report = (await store(app).usageReport(7)) as UsageReport;
+      const apps = (await keyRing(env)).apps;
+      return { report, account: apps.length > 1 ? await accountUsage(env, apps, [report]) : null };
+    },
     alerts: async (app) => {
       const { active, history } = await store(app).alerts(100);
       return alertViews(active, history);

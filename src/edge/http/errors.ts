@@ -1,4 +1,6 @@
 // JSON responses and the one error shape every route answers with: { error: { code, message } }.
+import { securityHeaders } from '../../core/dashboard/security-headers.ts';
+import type { BodyError } from '../../core/http/request-body.ts';
 
 /** Thrown by handlers for an answer other than success; the router turns it into a response. */
 export class HttpError extends Error {
@@ -15,11 +17,8 @@ export class HttpError extends Error {
   }
 }
 
-const JSON_HEADERS = {
-  'content-type': 'application/json; charset=utf-8',
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-};
+/** Every API answer is data: no-store, nosniff, a CSP that runs nothing, never framed. */
+const JSON_HEADERS = { ...securityHeaders('data'), 'Content-Type': 'application/json; charset=utf-8' };
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
@@ -27,6 +26,11 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 
 export function errorResponse(error: HttpError): Response {
   return json({ error: { code: error.code, message: error.message, ...error.details } }, error.status, error.headers);
+}
+
+/** A body that could not be read: too large, malformed framing, or stalled. */
+export function bodyProblem(error: BodyError): HttpError {
+  return new HttpError(error.status, error.code, error.message);
 }
 
 export const notFound = (message = 'no such resource'): HttpError => new HttpError(404, 'not_found', message);

@@ -1,5 +1,6 @@
 // A small route table: method + path pattern (`/api/v1/apps/:app/summary`) → handler. The Worker
 // entry composes the tables of each feature, so a feature adds routes without touching the others.
+import { drainBody } from '../../core/http/request-body.ts';
 import type { Env } from '../env.ts';
 import { ConfigError } from '../config-error.ts';
 import { readSettings } from '../settings.ts';
@@ -28,10 +29,23 @@ interface Compiled {
   segments: string[];
 }
 
-/** Builds a fetch handler over the routes; unknown paths → 404, wrong method → 405, both as JSON. */
+/** Used when the vars can't be read: enough for any body a route reads besides ingest. */
+const FALLBACK_BODY_CAP = 1024 * 1024;
+
+/**
+ * Builds a fetch handler over the routes; unknown paths → 404, wrong method → 405, both as JSON.
+ * Whatever the answer, what is left of the body is drained first (within the body cap), so a
+ * refusal sent before reading it doesn't reset a keep-alive connection under the client.
+ */
 export function createRouter(routes: Route[]): (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response> {
   const compiled: Compiled[] = routes.map((route) => ({ route, segments: route.path.split('/').slice(1) }));
-  return async function route(request, env, ctx) {
+  return async function router(request, env, ctx) {
+    const response = await dispatch(request, env, ctx);
+    await drainBody(request, bodyCap(env));
+    return response;
+  };
+
+  async function dispatch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     const parts = url.pathname.split('/').slice(1);
     const allowed = new Set<string>();
@@ -63,7 +77,15 @@ export function createRouter(routes: Route[]): (request: Request, env: Env, ctx:
       console.error(`bun-apm edge: ${request.method} ${url.pathname} failed: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`);
       return errorResponse(new HttpError(500, 'internal_error', 'the edge failed to answer this request'));
     }
-  };
+  }
+}
+
+function bodyCap(env: Env): number {
+  try {
+    return readSettings(env).maxDecompressedBytes;
+  } catch {
+    return FALLBACK_BODY_CAP;
+  }
 }
 
 function match(segments: string[], parts: string[]): Record<string, string> | null {

@@ -34,7 +34,11 @@ const LINE: Record<Paged, (row: AnyRow) => Record<string, unknown>> = {
   rollup_minute: (row) => ({ type: 'rollup', resolution: 'minute', ...rollupFields(row) }),
   rollup_hour: (row) => ({ type: 'rollup', resolution: 'hour', ...rollupFields(row) }),
   samples: (row) => ({ type: 'sample', ...toSampleRecord(row as SampleRow) }),
-  spans: (row) => ({ type: 'span', ...toSpanRecord(row as SpanRow) }),
+  spans: (row) => {
+    const span = toSpanRecord(row as SpanRow);
+    // A damaged row is named, not dropped silently and not allowed to end the export.
+    return typeof span === 'string' ? { type: 'unreadable', table: 'spans', id: row.id, problem: span } : { type: 'span', ...span };
+  },
   profiles: (row) => ({ type: 'profile', ...toProfileRecord(row as ProfileRow) }),
 };
 

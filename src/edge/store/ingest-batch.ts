@@ -29,6 +29,8 @@ export type IngestOutcome =
     accepted: RecordCounts;
     /** Records counted under `other` because the app is at its route or instance cap. */
     overflow: { routes: number; instance: boolean };
+    /** Stored rollup rows that could not be decoded, replaced by this batch's cells (see rollups.ts). */
+    replacedUnreadableRows: number;
   }
   | { status: 'duplicate'; batchId: string; receivedAt: number }
   | { status: 'overloaded'; retryAfterSeconds: number };
@@ -71,6 +73,10 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
     const watermark = getMetaNumber(sql, 'hour_watermark');
     const minuteCutoff = now - target.minuteRetentionMs;
     const allRoutes = new AllRoutesRows();
+    let replaced = 0;
+    const merge = (table: RollupTable, write: CellWrite) => {
+      if (mergeCell(sql, table, write) === 'replaced') replaced++;
+    };
     for (const cell of batch.rollups) {
       // Decoded once: the all-routes rows always merge it, its own row when the row exists.
       const sketchBytes = base64ToBytes(cell.sketch);
@@ -78,15 +84,15 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
       const hour = hourOf(cell.minute);
       const coveredByHours = watermark !== null && hour < watermark;
       if (coveredByHours) {
-        mergeCell(sql, 'rollup_hour', { ...write, minute: hour });
+        merge('rollup_hour', { ...write, minute: hour });
         allRoutes.add('rollup_hour', hour, write);
       }
       if (!coveredByHours || cell.minute >= minuteCutoff) {
-        mergeCell(sql, 'rollup_minute', write);
+        merge('rollup_minute', write);
         allRoutes.add('rollup_minute', cell.minute, write);
       }
     }
-    allRoutes.write(sql);
+    allRoutes.write(merge);
     for (const sample of batch.samples) insertSample(sql, sample, admit(sample.route), instance);
     const spans = insertSpans(sql, batch.spans, { service: batch.identity.service, instance }, admit);
     for (const profile of batch.profiles) insertProfile(sql, profile, instance);
@@ -96,6 +102,7 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
       batchId: batch.batchId,
       accepted: { rollups: batch.rollups.length, samples: batch.samples.length, spans, profiles: batch.profiles.length },
       overflow: { routes: overflowRoutes, instance: instance !== batch.identity.instance },
+      replacedUnreadableRows: replaced,
     };
   });
 }
@@ -116,7 +123,7 @@ class AllRoutesRows {
     else this.rows.set(key, { table, cell: { ...live, sketch: live.sketch.clone() } });
   }
 
-  write(sql: Sql): void {
-    for (const { table, cell } of this.rows.values()) mergeCell(sql, table, cell);
+  write(merge: (table: RollupTable, cell: CellWrite) => void): void {
+    for (const { table, cell } of this.rows.values()) merge(table, cell);
   }
 }

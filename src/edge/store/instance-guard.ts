@@ -16,7 +16,10 @@ export interface InstanceRecord {
   firstSeen: number;
   lastSeen: number;
   batches: number;
-  dropped: DroppedCounters;
+  /** Everything the instance reported dropped since it was first seen; `requests`: counts lost, so requests missing here. */
+  dropped: Required<DroppedCounters>;
+  /** When it last reported requests lost (ms since the epoch), null if never. */
+  requestsLostAt: number | null;
 }
 
 export class InstanceGuard {
@@ -44,17 +47,19 @@ export class InstanceGuard {
       if (name !== OVERFLOW_INSTANCE && this.known.size < this.cap) this.known.add(name);
       else name = OVERFLOW_INSTANCE;
     }
+    const lostRequests = dropped.requests ?? 0; // absent from clients older than the counter
     this.sql.exec(
       `INSERT INTO instances (instance, service, runtime, runtime_version, sdk_version, first_seen, last_seen, batches,
-                              dropped_rollups, dropped_samples, dropped_spans, dropped_profiles)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+                              dropped_rollups, dropped_samples, dropped_spans, dropped_profiles, dropped_requests, requests_lost_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (instance) DO UPDATE SET
          service = excluded.service, runtime = excluded.runtime, runtime_version = excluded.runtime_version,
          sdk_version = excluded.sdk_version, last_seen = MAX(last_seen, excluded.last_seen), batches = batches + 1,
          dropped_rollups = dropped_rollups + excluded.dropped_rollups, dropped_samples = dropped_samples + excluded.dropped_samples,
-         dropped_spans = dropped_spans + excluded.dropped_spans, dropped_profiles = dropped_profiles + excluded.dropped_profiles`,
+         dropped_spans = dropped_spans + excluded.dropped_spans, dropped_profiles = dropped_profiles + excluded.dropped_profiles,
+         dropped_requests = dropped_requests + excluded.dropped_requests, requests_lost_at = COALESCE(excluded.requests_lost_at, requests_lost_at)`,
       name, identity.service, identity.runtime, identity.runtimeVersion, identity.sdkVersion, now, now,
-      dropped.rollups, dropped.samples, dropped.spans, dropped.profiles,
+      dropped.rollups, dropped.samples, dropped.spans, dropped.profiles, lostRequests, lostRequests > 0 ? now : null,
     );
     return name;
   }
@@ -66,10 +71,11 @@ export class InstanceGuard {
   }
 }
 
-interface InstanceRow extends Record<string, string | number> {
+interface InstanceRow extends Record<string, string | number | null> {
   instance: string; service: string; runtime: string; runtime_version: string; sdk_version: string;
   first_seen: number; last_seen: number; batches: number;
   dropped_rollups: number; dropped_samples: number; dropped_spans: number; dropped_profiles: number;
+  dropped_requests: number; requests_lost_at: number | null;
 }
 
 /** Every instance, most recently seen first. */
@@ -83,6 +89,7 @@ export function listInstances(sql: Sql): InstanceRecord[] {
     firstSeen: r.first_seen,
     lastSeen: r.last_seen,
     batches: r.batches,
-    dropped: { rollups: r.dropped_rollups, samples: r.dropped_samples, spans: r.dropped_spans, profiles: r.dropped_profiles },
+    dropped: { rollups: r.dropped_rollups, samples: r.dropped_samples, spans: r.dropped_spans, profiles: r.dropped_profiles, requests: r.dropped_requests },
+    requestsLostAt: r.requests_lost_at,
   }));
 }

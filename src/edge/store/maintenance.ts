@@ -6,6 +6,7 @@ import { getMetaNumber, setMeta } from './meta.ts';
 import type { RouteGuard } from './route-guard.ts';
 import { mergeCell, readCells } from './rollups.ts';
 import { scalar, type Sql } from './sql.ts';
+import { UnreadableRows } from './unreadable.ts';
 import { HOUR_MS, hourOf } from '../../core/query/window.ts';
 
 const DAY = 24 * HOUR_MS;
@@ -28,6 +29,8 @@ export interface MaintenanceReport {
   /** Every hour before this is in rollup_hour. */
   watermark: number;
   deleted: Record<'minutes' | 'hours' | 'samples' | 'spans' | 'traces' | 'profiles' | 'batches' | 'routes' | 'instances', number>;
+  /** Minute rows left out of the roll-up because they could not be decoded (they expire with the rest). */
+  unreadable: number;
 }
 
 export interface MaintenanceTarget {
@@ -39,7 +42,8 @@ export interface MaintenanceTarget {
 
 export function runMaintenance(target: MaintenanceTarget, now: number, policy: RetentionPolicy): MaintenanceReport {
   const { sql } = target;
-  const { hoursRolledUp, watermark } = sql.transaction(() => rollUpHours(sql, now));
+  const unreadable = new UnreadableRows();
+  const { hoursRolledUp, watermark } = sql.transaction(() => rollUpHours(sql, now, unreadable));
   const deleted = sql.transaction(() => {
     const del = (query: string, ...params: number[]) => sql.exec(query, ...params).rowsWritten;
     const detailCutoff = now - policy.detailRetentionMs;
@@ -63,11 +67,11 @@ export function runMaintenance(target: MaintenanceTarget, now: number, policy: R
     return counts;
   });
   setMeta(sql, 'last_maintenance', now);
-  return { hoursRolledUp, watermark, deleted };
+  return { hoursRolledUp, watermark, deleted, unreadable: unreadable.count };
 }
 
 /** Merges the minutes of every completed hour not yet rolled up into rollup_hour; moves the watermark. */
-function rollUpHours(sql: Sql, now: number): { hoursRolledUp: number; watermark: number } {
+function rollUpHours(sql: Sql, now: number, unreadable: UnreadableRows): { hoursRolledUp: number; watermark: number } {
   const target = hourOf(now - ROLLUP_GRACE_MS);
   let watermark = getMetaNumber(sql, 'hour_watermark');
   if (watermark === null) {
@@ -83,7 +87,11 @@ function rollUpHours(sql: Sql, now: number): { hoursRolledUp: number; watermark:
     hour = hourOf(next);
     const groups = new Map<string, LiveCell>();
     // Per-route and all-routes rows alike: each becomes its hour's row of the same key.
-    for (const cell of [...readCells(sql, 'rollup_minute', hour, hour + HOUR_MS, { kind: 'per-route' }), ...readCells(sql, 'rollup_minute', hour, hour + HOUR_MS, { kind: 'all-routes' })]) {
+    const minutes = [
+      ...readCells(sql, 'rollup_minute', hour, hour + HOUR_MS, { kind: 'per-route' }, unreadable),
+      ...readCells(sql, 'rollup_minute', hour, hour + HOUR_MS, { kind: 'all-routes' }, unreadable),
+    ];
+    for (const cell of minutes) {
       const key = `${cell.method} ${cell.statusClass} ${cell.route}`;
       const group = groups.get(key);
       if (group) mergeInto(group, cell);

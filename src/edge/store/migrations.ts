@@ -3,7 +3,7 @@
 import type { Sql } from './sql.ts';
 
 /** Each migration is a list of statements run in one transaction. */
-const MIGRATIONS: ReadonlyArray<readonly string[]> = [
+export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
   // 1: rollups, detail data, idempotency, cardinality guards.
   [
     `CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID`,
@@ -150,6 +150,30 @@ const MIGRATIONS: ReadonlyArray<readonly string[]> = [
       notification TEXT NOT NULL
     ) WITHOUT ROWID`,
     `CREATE INDEX alert_history_time ON alert_history (timestamp)`,
+  ],
+  // 4: requests an instance counted but could not deliver (its `dropped.requests`: counts the client
+  // had to drop, past its pending bound), and when it last reported such a loss.
+  [
+    `ALTER TABLE instances ADD COLUMN dropped_requests INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE instances ADD COLUMN requests_lost_at INTEGER`,
+  ],
+  // 5: what the app costs at the edge per UTC day (src/edge/usage): one row for the app itself
+  // (instance '': reads, cron visits, alarms, rows, storage) and one per instance that sent batches.
+  [
+    `CREATE TABLE usage_daily (
+      day INTEGER NOT NULL,
+      instance TEXT NOT NULL,
+      ingest_requests INTEGER NOT NULL DEFAULT 0,
+      reads INTEGER NOT NULL DEFAULT 0,
+      ticks INTEGER NOT NULL DEFAULT 0,
+      alarms INTEGER NOT NULL DEFAULT 0,
+      rows_read INTEGER NOT NULL DEFAULT 0,
+      rows_written INTEGER NOT NULL DEFAULT 0,
+      ingest_bytes INTEGER NOT NULL DEFAULT 0,
+      events INTEGER NOT NULL DEFAULT 0,
+      stored_bytes INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (day, instance)
+    ) WITHOUT ROWID`,
   ],
 ];
 

@@ -5,7 +5,7 @@ import type { LiveCell } from '../../core/rollup.ts';
 import { getMetaNumber } from './meta.ts';
 import { readCells, type CellScope } from './rollups.ts';
 import type { Sql } from './sql.ts';
-
+import { UnreadableRows } from './unreadable.ts';
 
 export interface CellFilter {
   route?: string;
@@ -22,7 +22,10 @@ export interface ReadOptions {
   wholeWindow: boolean;
 }
 
-export function readWindowCells(sql: Sql, window: Pick<QueryWindow, 'from' | 'to' | 'resolution'>, filter: CellFilter, options: ReadOptions): LiveCell[] {
+/** The window's cells; rows that can't be decoded are left out and noted in `unreadable`. */
+export function readWindowCells(
+  sql: Sql, window: Pick<QueryWindow, 'from' | 'to' | 'resolution'>, filter: CellFilter, options: ReadOptions, unreadable = new UnreadableRows(),
+): LiveCell[] {
   const { from, to } = window;
   const scope: CellScope = !options.perRoute && filter.route === undefined && filter.method === undefined
     ? { kind: 'all-routes' }
@@ -40,12 +43,12 @@ export function readWindowCells(sql: Sql, window: Pick<QueryWindow, 'from' | 'to
   let cells: LiveCell[];
   if (hoursFrom < hoursTo) {
     cells = [
-      ...readCells(sql, 'rollup_minute', from, hoursFrom, scope),
-      ...readCells(sql, 'rollup_hour', hoursFrom, hoursTo, scope),
-      ...readCells(sql, 'rollup_minute', hoursTo, to, scope),
+      ...readCells(sql, 'rollup_minute', from, hoursFrom, scope, unreadable),
+      ...readCells(sql, 'rollup_hour', hoursFrom, hoursTo, scope, unreadable),
+      ...readCells(sql, 'rollup_minute', hoursTo, to, scope, unreadable),
     ];
   } else {
-    cells = readCells(sql, 'rollup_minute', from, to, scope);
+    cells = readCells(sql, 'rollup_minute', from, to, scope, unreadable);
   }
   return filter.method === undefined ? cells : cells.filter((cell) => cell.method === filter.method);
 }

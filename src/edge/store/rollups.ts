@@ -6,10 +6,11 @@
 // summaries read those (one row per status class and minute instead of one per route), so a day of
 // a busy app stays cheap to chart. `*` can't come from a sender: the validator allows methods of
 // capital letters only.
-import { mergeInto, type LiveCell } from '../../core/rollup.ts';
+import { cellProblem, mergeInto, type LiveCell } from '../../core/rollup.ts';
 import { QuantileSketch } from '../../core/sketch.ts';
 import type { StatusClass } from '../../core/wire-format.ts';
 import type { Sql } from './sql.ts';
+import { UnreadableRows } from './unreadable.ts';
 
 export type RollupTable = 'rollup_minute' | 'rollup_hour';
 
@@ -32,15 +33,16 @@ const STATEMENTS = Object.fromEntries((['rollup_minute', 'rollup_hour'] as const
   insert: `INSERT INTO ${table} (time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   update: `UPDATE ${table} SET count = ?, errors = ?, duration_sum = ?, duration_min = ?, duration_max = ?, bytes = ?, sketch = ? WHERE id = ?`,
-  allRoutes: `SELECT time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
+  allRoutes: `SELECT id, time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
               WHERE method = '*' AND time >= ? AND time < ?`,
-  perRoute: `SELECT time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
+  perRoute: `SELECT id, time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
              WHERE time >= ? AND time < ? AND method != '*'`,
-  oneRoute: `SELECT time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
+  oneRoute: `SELECT id, time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
              WHERE time >= ? AND time < ? AND route = ? AND method != '*'`,
 }])) as Record<RollupTable, Record<'find' | 'insert' | 'update' | 'allRoutes' | 'perRoute' | 'oneRoute', string>>;
 
 interface CellRow extends Record<string, number | string | ArrayBuffer | null> {
+  id: number;
   time: number;
   method: string;
   route: string;
@@ -54,26 +56,43 @@ interface CellRow extends Record<string, number | string | ArrayBuffer | null> {
   sketch: ArrayBuffer;
 }
 
-type StoredCell = CellRow & { id: number };
-
 const toBuffer = (bytes: Uint8Array): ArrayBuffer => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 
-/** Adds a cell into its row: counts add up, min/max widen, sketches merge. */
-export function mergeCell(sql: Sql, table: RollupTable, cell: CellWrite): void {
+/**
+ * Adds a cell into its row: counts add up, min/max widen, sketches merge. A row that can't be
+ * decoded (see decodeRow) is replaced by the cell rather than failing every batch of its minute;
+ * returns whether that happened.
+ */
+export function mergeCell(sql: Sql, table: RollupTable, cell: CellWrite): 'merged' | 'replaced' {
   const q = STATEMENTS[table];
-  const existing = sql.exec<StoredCell>(q.find, cell.minute, cell.method, cell.route, cell.statusClass).toArray()[0];
-  if (existing === undefined) {
-    sql.exec(q.insert, cell.minute, cell.method, cell.route, cell.statusClass, cell.count, cell.errors,
-      cell.durationSum, cell.durationMin, cell.durationMax, cell.bytes, toBuffer(cell.sketchBytes ?? cell.sketch.toBytes()));
-    return;
+  const existing = sql.exec<CellRow>(q.find, cell.minute, cell.method, cell.route, cell.statusClass).toArray()[0];
+  const stored = existing && decodeRow(existing);
+  if (existing === undefined || typeof stored === 'string') {
+    const sketch = toBuffer(cell.sketchBytes ?? cell.sketch.toBytes());
+    if (existing === undefined) {
+      sql.exec(q.insert, cell.minute, cell.method, cell.route, cell.statusClass, cell.count, cell.errors,
+        cell.durationSum, cell.durationMin, cell.durationMax, cell.bytes, sketch);
+      return 'merged';
+    }
+    sql.exec(q.update, cell.count, cell.errors, cell.durationSum, cell.durationMin, cell.durationMax, cell.bytes, sketch, existing.id);
+    return 'replaced';
   }
-  const merged = mergeInto(toLiveCell(existing), cell);
+  const merged = mergeInto(stored!, cell);
   sql.exec(q.update, merged.count, merged.errors, merged.durationSum, merged.durationMin, merged.durationMax, merged.bytes,
     toBuffer(merged.sketch.toBytes()), existing.id);
+  return 'merged';
 }
 
-function toLiveCell(row: CellRow): LiveCell {
-  return {
+/** The row as a cell, or what is wrong with it: a sketch that doesn't decode, numbers out of bounds. */
+function decodeRow(row: CellRow): LiveCell | string {
+  if (!(row.sketch instanceof ArrayBuffer)) return 'sketch: not a blob';
+  let sketch: QuantileSketch;
+  try {
+    sketch = QuantileSketch.fromBytes(new Uint8Array(row.sketch));
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const cell: LiveCell = {
     minute: row.time,
     method: row.method,
     route: row.route,
@@ -84,18 +103,23 @@ function toLiveCell(row: CellRow): LiveCell {
     durationMin: row.duration_min,
     durationMax: row.duration_max,
     bytes: row.bytes,
-    sketch: QuantileSketch.fromBytes(new Uint8Array(row.sketch)),
+    sketch,
   };
+  return cellProblem(cell) ?? cell;
 }
 
-/** Cells of one table with `time` in [from, to), of the scope's rows. */
-export function readCells(sql: Sql, table: RollupTable, from: number, to: number, scope: CellScope): LiveCell[] {
+/** Cells of one table with `time` in [from, to), of the scope's rows; rows that can't be decoded are left out and noted. */
+export function readCells(sql: Sql, table: RollupTable, from: number, to: number, scope: CellScope, unreadable = new UnreadableRows()): LiveCell[] {
   if (from >= to) return [];
   const q = STATEMENTS[table];
   const cursor = scope.kind === 'all-routes'
     ? sql.exec<CellRow>(q.allRoutes, from, to)
     : scope.route === undefined ? sql.exec<CellRow>(q.perRoute, from, to) : sql.exec<CellRow>(q.oneRoute, from, to, scope.route);
   const out: LiveCell[] = [];
-  for (const row of cursor) out.push(toLiveCell(row));
+  for (const row of cursor) {
+    const cell = decodeRow(row);
+    if (typeof cell === 'string') unreadable.note(table, row.id, cell);
+    else out.push(cell);
+  }
   return out;
 }

@@ -4,6 +4,7 @@ import type { Span, TagValue } from '../../core/wire-format.ts';
 import { encodeCursor, type CursorKey } from './cursor.ts';
 import type { Page } from './samples.ts';
 import type { Sql, SqlValue } from './sql.ts';
+import { UnreadableRows, type Warnings } from './unreadable.ts';
 
 export interface SpanRecord extends Span {
   service: string;
@@ -127,10 +128,15 @@ export interface SpanRow extends Record<string, SqlValue> {
   duration: number; status: string; error: string | null; tags: string; logs: string; service: string; instance: string;
 }
 
-export function toSpanRecord(row: SpanRow): SpanRecord {
+/** A stored span back in wire shape, or what is wrong with it (tags or logs that are not the JSON they were stored as). */
+export function toSpanRecord(row: SpanRow): SpanRecord | string {
+  const tags = parseJson(row.tags);
+  const logs = parseJson(row.logs);
+  if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) return 'tags: expected a JSON object';
+  if (!Array.isArray(logs) || !logs.every((log) => log !== null && typeof log === 'object' && !Array.isArray(log))) return 'logs: expected a JSON array of objects';
   const span: SpanRecord = {
     traceId: row.trace_id, spanId: row.span_id, name: row.name, kind: row.kind as Span['kind'], startTime: row.start_time,
-    duration: row.duration, status: row.status as Span['status'], tags: JSON.parse(row.tags), logs: JSON.parse(row.logs),
+    duration: row.duration, status: row.status as Span['status'], tags: tags as Span['tags'], logs: logs as Span['logs'],
     service: row.service, instance: row.instance,
   };
   if (row.parent_span_id !== null) span.parentSpanId = row.parent_span_id;
@@ -138,8 +144,25 @@ export function toSpanRecord(row: SpanRow): SpanRecord {
   return span;
 }
 
-/** All spans of one trace by start time, or null when the trace is unknown. */
-export function getTrace(sql: Sql, traceId: string): { traceId: string; spans: SpanRecord[] } | null {
+function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** All spans of one trace by start time, or null when the trace is unknown. Spans that can't be decoded are left out and counted. */
+export function getTrace(sql: Sql, traceId: string): ({ traceId: string; spans: SpanRecord[] } & Warnings) | null {
   const rows = sql.exec<SpanRow>('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_time, id', traceId).toArray();
-  return rows.length === 0 ? null : { traceId, spans: rows.map(toSpanRecord) };
+  if (rows.length === 0) return null;
+  const unreadable = new UnreadableRows();
+  const spans: SpanRecord[] = [];
+  for (const row of rows) {
+    const span = toSpanRecord(row);
+    if (typeof span === 'string') unreadable.note('spans', row.id, span);
+    else spans.push(span);
+  }
+  return { traceId, spans, ...unreadable.warnings() };
 }

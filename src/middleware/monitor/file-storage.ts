@@ -1,7 +1,7 @@
 // File storage: one JSON line per record, appended by one asynchronous writer off the request path,
 // rotated to `<filePath>.1` after maxEntries lines. A crash can tear the last line; readMetricsFile
 // skips it, and a restart starts on a fresh line.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { appendFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errorClassOf, type Log } from '../../plugin/log.ts';
@@ -106,28 +106,4 @@ export class FileStorage {
   }
 }
 
-/**
- * Reads a metrics file back (the rotated `<filePath>.1` first, when `withRotated`), skipping lines
- * that are not whole JSON records, such as the one a crash tore.
- *
- * @example
- * const { metrics, skipped } = readMetricsFile('./metrics.jsonl');
- */
-export function readMetricsFile(filePath: string, withRotated = false): { metrics: PerformanceMetrics[]; skipped: number } {
-  const metrics: PerformanceMetrics[] = [];
-  let skipped = 0;
-  for (const file of withRotated ? [`${filePath}.1`, filePath] : [filePath]) {
-    if (!existsSync(file)) continue;
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (line === '') continue;
-      try {
-        const parsed = JSON.parse(line) as unknown;
-        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) metrics.push(parsed as PerformanceMetrics);
-        else skipped++;
-      } catch {
-        skipped++;
-      }
-    }
-  }
-  return { metrics, skipped };
-}
+export { readMetricsFile, type MetricsFileContents, type ReadMetricsLimits } from './read-metrics-file.ts';

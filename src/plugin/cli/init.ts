@@ -1,8 +1,11 @@
 // `bun-apm init`: sets an existing Bun app up for the preload — bunfig.toml, bun-apm.config.ts and
-// the environment variables in .env — without touching the app's code.
+// the environment variables in .env (kept out of git) — without touching the app's code. The
+// ingest key it writes is the app's key from then on: `keys` and `edge init` read it from .env.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomToken } from '../../core/auth/secrets.ts';
+import { appendLines, parseDotEnv } from './dot-env.ts';
+import { ensureIgnored } from './gitignore.ts';
 
 export interface InitResult {
   app: string;
@@ -36,26 +39,48 @@ export function withPreload(bunfig: string): string {
   return `preload = ["${PRELOAD}"]\n${bunfig}`;
 }
 
+// The import is type-only: the file then also loads at run time next to a `bun build --compile`
+// binary, which cannot import packages from node_modules.
 const CONFIG_TEMPLATE = `// bun-apm: what the environment variables can't say. See the README's configuration reference.
-import { defineConfig } from 'bun-apm';
+import type { BunApmConfig } from 'bun-apm';
 
-export default defineConfig({
+export default {
   // samplesPerSecond: 10,    // detail records per second, whatever the traffic (all requests are counted)
   // tracesPerSecond: 1,      // new traces per second
   // sampleRate: 0.1,         // or a fixed share of requests with a detail record instead
   // exporters: [{ type: 'otlp', endpoint: 'http://127.0.0.1:4318' }],
-});
+} satisfies BunApmConfig;
 `;
 
+/** Where a new app sends its data: the local edge of `bunx bun-apm edge dev`. */
+export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
+
+/** The app id from package.json's name (scope dropped, other characters made `-`), else "app". */
+export function appNameOf(dir: string): string {
+  const pkgPath = join(dir, 'package.json');
+  if (!existsSync(pkgPath)) return 'app';
+  const name = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { name?: unknown }).name;
+  if (typeof name !== 'string') return 'app';
+  const id = name.replace(/^@[^/]+\//, '').replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[._-]+/, '').slice(0, 64);
+  return id || 'app';
+}
+
+/** Checks an endpoint given on the command line or in the environment before it is written anywhere. */
+export function checkEndpoint(endpoint: string): string {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new Error(`--endpoint: "${endpoint}" is not a URL (expected e.g. ${DEFAULT_ENDPOINT})`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('--endpoint: expected an http:// or https:// URL');
+  return endpoint.replace(/\/+$/, '');
+}
+
 export function initApp(dir: string, endpoint?: string): InitResult {
+  const endpointUrl = checkEndpoint(endpoint ?? DEFAULT_ENDPOINT); // before anything is written
   const changed: string[] = [];
   const unchanged: string[] = [];
-  const pkgPath = join(dir, 'package.json');
-  let app = 'app';
-  if (existsSync(pkgPath)) {
-    const name = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { name?: unknown }).name;
-    if (typeof name === 'string' && name) app = name.replace(/^@[^/]+\//, '').replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
-  }
 
   const bunfigPath = join(dir, 'bunfig.toml');
   const bunfig = existsSync(bunfigPath) ? readFileSync(bunfigPath, 'utf8') : '';
@@ -73,16 +98,21 @@ export function initApp(dir: string, endpoint?: string): InitResult {
 
   const envPath = join(dir, '.env');
   const env = existsSync(envPath) ? readFileSync(envPath, 'utf8') : '';
-  const existingKey = /^BUN_APM_INGEST_KEY=(.*)$/m.exec(env)?.[1];
-  const ingestKey = existingKey ?? `ing_${randomToken(24)}`;
+  const values = parseDotEnv(env);
+  const app = values.BUN_APM_APP || appNameOf(dir);
+  const ingestKey = values.BUN_APM_INGEST_KEY || `ing_${randomToken(24)}`;
   const additions: string[] = [];
-  if (!/^BUN_APM_APP=/m.test(env)) additions.push(`BUN_APM_APP=${app}`);
-  if (!existingKey) additions.push(`BUN_APM_INGEST_KEY=${ingestKey}`);
-  if (!/^BUN_APM_ENDPOINT=/m.test(env)) additions.push(`BUN_APM_ENDPOINT=${endpoint ?? 'http://127.0.0.1:8787'}`);
+  if (!values.BUN_APM_APP) additions.push(`BUN_APM_APP=${app}`);
+  if (!values.BUN_APM_INGEST_KEY) additions.push(`BUN_APM_INGEST_KEY=${ingestKey}`);
+  if (!values.BUN_APM_ENDPOINT) additions.push(`BUN_APM_ENDPOINT=${endpointUrl}`);
   if (additions.length > 0) {
-    writeFileSync(envPath, `${env}${env && !env.endsWith('\n') ? '\n' : ''}# bun-apm\n${additions.join('\n')}\n`);
+    writeFileSync(envPath, appendLines(env, 'bun-apm', additions), { mode: 0o600 });
     changed.push('.env');
   } else unchanged.push('.env');
+
+  // .env now holds a secret: it must never be committed.
+  if (ensureIgnored(join(dir, '.gitignore'), ['.env'])) changed.push('.gitignore');
+  else unchanged.push('.gitignore');
 
   return { app, ingestKey, changed, unchanged };
 }

@@ -1,55 +1,139 @@
-// `bun-apm keys`: makes the edge's keys and prints the commands that store them as Worker secrets.
+// `bun-apm keys`: the edge's keys and the commands that store them as Worker secrets. One set per
+// edge, kept in its .dev.vars (gitignored; what `wrangler dev` reads); the app's own ingest key is
+// always the one `init` wrote to its .env, so the app, the local edge and the deployed one agree.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomToken } from '../../core/auth/secrets.ts';
+import { readDotEnv, withValues } from './dot-env.ts';
 
-export interface GeneratedKeys {
-  ingest: Record<string, string>;
-  read: string;
-  admin: string;
-  dashboard: string;
-  sessionSecret: string;
-}
+export const SECRET_KEYS = ['INGEST_KEYS', 'API_KEYS', 'ADMIN_API_KEY', 'DASHBOARD_API_KEY', 'SESSION_SECRET'] as const;
+export type EdgeSecrets = Record<(typeof SECRET_KEYS)[number], string>;
 
 const APP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export function generateKeys(apps: string[]): GeneratedKeys {
+export function checkAppIds(apps: string[]): void {
   for (const app of apps) {
     if (!APP_ID.test(app)) throw new Error(`app "${app}": expected 1..64 of A-Z a-z 0-9 . _ - (starting with a letter or digit)`);
   }
+}
+
+export const newIngestKey = (): string => `ing_${randomToken(24)}`;
+
+/** A fresh set of the edge's keys for `ingest` (app → ingest key). */
+export function newSecrets(ingest: Record<string, string>): EdgeSecrets {
   return {
-    ingest: Object.fromEntries(apps.map((app) => [app, `ing_${randomToken(24)}`])),
-    read: `read_${randomToken(24)}`,
-    admin: `adm_${randomToken(24)}`,
-    dashboard: `dash_${randomToken(24)}`,
-    sessionSecret: randomToken(32),
+    INGEST_KEYS: formatIngestKeys(ingest),
+    API_KEYS: `*:read_${randomToken(24)}`,
+    ADMIN_API_KEY: `adm_${randomToken(24)}`,
+    DASHBOARD_API_KEY: `dash_${randomToken(24)}`,
+    SESSION_SECRET: randomToken(32),
   };
 }
 
-/** The Worker secrets as name → value. API_KEYS grants the read key every app (`*`). */
-export function secretsOf(keys: GeneratedKeys): Record<string, string> {
-  return {
-    INGEST_KEYS: Object.entries(keys.ingest).map(([app, key]) => `${app}:${key}`).join(','),
-    API_KEYS: `*:${keys.read}`,
-    ADMIN_API_KEY: keys.admin,
-    DASHBOARD_API_KEY: keys.dashboard,
-    SESSION_SECRET: keys.sessionSecret,
-  };
+/** `app:key,app2:key2` as pairs (an app may appear more than once, e.g. while rotating keys). */
+export function parseIngestKeys(value: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (const entry of value.split(',')) {
+    const at = entry.indexOf(':');
+    if (at > 0) pairs.push([entry.slice(0, at).trim(), entry.slice(at + 1).trim()]);
+  }
+  return pairs;
+}
+
+function formatIngestKeys(ingest: Record<string, string> | Array<[string, string]>): string {
+  return (Array.isArray(ingest) ? ingest : Object.entries(ingest)).map(([app, key]) => `${app}:${key}`).join(',');
+}
+
+/** The app's id and ingest key as `init` wrote them to its .env, if it has run. */
+export function ownAppKey(appDir: string): { app: string; key: string } | undefined {
+  const env = readDotEnv(join(appDir, '.env'));
+  return env.BUN_APM_APP && env.BUN_APM_INGEST_KEY ? { app: env.BUN_APM_APP, key: env.BUN_APM_INGEST_KEY } : undefined;
+}
+
+export interface EdgeKeys {
+  secrets: EdgeSecrets;
+  /** The .dev.vars file the keys are kept in; undefined when they were made for printing only. */
+  file: string | undefined;
+  /** Apps whose ingest key this call added. */
+  added: string[];
+  /** Problems worth a line: e.g. the app's .env key is not among the edge's. */
+  warnings: string[];
+}
+
+const DEV_VARS_HEADER = `# The bun-apm edge's secrets for \`wrangler dev\` (bunx bun-apm edge dev). Never commit this file.
+# Deploy them with the \`wrangler secret put\` lines of \`bunx bun-apm keys\`.
+# BUN_APM_DEV marks the local runtime: alert channels may post to http:// on loopback. Not a secret to deploy.
+BUN_APM_DEV=true
+`;
+
+/**
+ * The edge's keys for the app in `appDir` and the `apps` named: those kept in `<edgeDir>/.dev.vars`
+ * when it exists, else new ones. The app's own ingest key comes from its .env. With `save`, the
+ * file is created or updated (only INGEST_KEYS can grow; nothing kept is replaced).
+ */
+export function edgeKeys(appDir: string, edgeDir: string, apps: string[], save: boolean): EdgeKeys {
+  checkAppIds(apps);
+  const own = ownAppKey(appDir);
+  const wanted = [...new Set([...(own ? [own.app] : []), ...apps])];
+  const file = join(edgeDir, '.dev.vars');
+  const exists = existsSync(file);
+  const kept = readDotEnv(file);
+  if (wanted.length === 0 && !kept.INGEST_KEYS) {
+    throw new Error('no app to make keys for: run `bunx bun-apm init` in your app first, or name apps with --app NAME');
+  }
+
+  const pairs = parseIngestKeys(kept.INGEST_KEYS ?? '');
+  const added: string[] = [];
+  const warnings: string[] = [];
+  for (const app of wanted) {
+    const keys = pairs.filter(([name]) => name === app).map(([, key]) => key);
+    if (own?.app === app && keys.length > 0 && !keys.includes(own.key)) {
+      warnings.push(`${app}'s BUN_APM_INGEST_KEY in .env is not among the edge's INGEST_KEYS in ${file}: the edge will refuse its data (add ${app}:<that key> to INGEST_KEYS, or remove the old entry and run this again)`);
+    }
+    if (keys.length > 0) continue;
+    pairs.push([app, own?.app === app ? own.key : newIngestKey()]);
+    added.push(app);
+  }
+  const fresh = newSecrets({});
+  const secrets = Object.fromEntries(SECRET_KEYS.map((name) => [name, kept[name] || fresh[name]])) as EdgeSecrets;
+  secrets.INGEST_KEYS = formatIngestKeys(pairs);
+
+  if (save) {
+    const text = exists ? readFileSync(file, 'utf8') : DEV_VARS_HEADER;
+    const next = withValues(text, secrets);
+    if (next !== text) writeFileSync(file, next, { mode: 0o600 });
+  }
+  return { secrets, file: save || exists ? file : undefined, added, warnings };
 }
 
 /** Single-quoted for a POSIX shell: keys are base64url, but quote anyway. */
-function shellQuote(value: string): string {
+export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-export function keysReport(keys: GeneratedKeys): string {
-  const lines = ['# Worker secrets (run in the bun-apm checkout; each line stores one secret):'];
-  for (const [name, value] of Object.entries(secretsOf(keys))) {
-    lines.push(`printf '%s' ${shellQuote(value)} | npx wrangler secret put ${name}`);
-  }
-  lines.push('', '# In each app’s environment:');
-  for (const [app, key] of Object.entries(keys.ingest)) {
-    lines.push(`#   ${app}: BUN_APM_APP=${app} BUN_APM_INGEST_KEY=${key}`);
-  }
-  lines.push('', `# Read the JSON API with:   curl -H 'X-API-Key: ${keys.read}' https://<your-worker>/api/v1/apps`);
-  lines.push(`# Sign in to the dashboard with the API key ${keys.dashboard}`);
+/** One `wrangler secret put` line per secret, to run where the Worker's wrangler.toml is. */
+export function secretPutLines(secrets: EdgeSecrets): string[] {
+  return SECRET_KEYS.map((name) => `printf '%s' ${shellQuote(secrets[name])} | npx wrangler secret put ${name}`);
+}
+
+export function keysReport(keys: EdgeKeys, where: { edgeDir: string; endpoint: string | undefined }): string {
+  const { secrets } = keys;
+  const edge = where.endpoint ?? 'https://<your-worker>.workers.dev';
+  const lines = [
+    keys.file
+      ? `# The edge's keys, kept in ${where.edgeDir}/.dev.vars (which \`bunx bun-apm edge dev\` runs with).`
+      : '# New keys, not saved anywhere: `bunx bun-apm edge init` makes and keeps a set for a local edge.',
+    ...(keys.file ? keys.added.map((app) => `# Added an ingest key for ${app}.`) : []),
+    ...keys.warnings.map((warning) => `# WARNING: ${warning}`),
+    '',
+    `# Deploy them as Worker secrets, from ${keys.file ? `${where.edgeDir}/` : 'the directory of the Worker\'s wrangler.toml'}:`,
+    ...secretPutLines(secrets),
+    '',
+    '# Each app sends with:',
+  ];
+  for (const [app, key] of parseIngestKeys(secrets.INGEST_KEYS)) lines.push(`#   BUN_APM_APP=${app} BUN_APM_INGEST_KEY=${key}`);
+  const read = secrets.API_KEYS.split(',')[0]!.split(':').slice(1).join(':');
+  lines.push('', `# Read the JSON API:     curl -H 'X-API-Key: ${read}' ${edge}/api/v1/apps`);
+  lines.push(`# Sign in to ${edge}/performance with the API key ${secrets.DASHBOARD_API_KEY}`);
   return lines.join('\n');
 }

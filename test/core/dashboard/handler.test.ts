@@ -137,12 +137,14 @@ describe('dashboard pages', () => {
     expect(title).toContain('Shop &lt;Performance&gt;');
   });
 
-  test('resolving an alert needs the CSRF token of this viewer and a same-origin post', async () => {
+  test('resolving an alert needs the CSRF token of this session and a same-origin post', async () => {
     const { call, source } = setup();
-    const page = await (await call('/performance', auth)).text();
+    const login = await call('/performance/login', { method: 'POST', body: new URLSearchParams({ apiKey: 'key-123' }), headers: { Origin: ORIGIN } });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const page = await (await call('/performance', { headers: { Cookie: cookie } })).text();
     const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
     const post = (body: Record<string, string>, headers: Record<string, string> = { Origin: ORIGIN }) =>
-      call('/performance/alerts/resolve?app=shop', { method: 'POST', body: new URLSearchParams(body), headers: { ...auth.headers, ...headers, 'HX-Request': 'true' } });
+      call('/performance/alerts/resolve?app=shop', { method: 'POST', body: new URLSearchParams(body), headers: { Cookie: cookie, ...headers, 'HX-Request': 'true' } });
     expect((await post({ id: 'a1' })).status).toBe(403);
     expect((await post({ id: 'a1', csrf: 'forged' })).status).toBe(403);
     expect((await post({ id: 'a1', csrf }, { Origin: 'https://evil.example' })).status).toBe(403);

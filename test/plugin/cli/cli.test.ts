@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initApp, withPreload } from '../../../src/plugin/cli/init.ts';
-import { generateKeys, secretsOf } from '../../../src/plugin/cli/keys.ts';
-import { parseDotEnv, runChecks } from '../../../src/plugin/cli/doctor.ts';
+import { edgeKeys, parseIngestKeys } from '../../../src/plugin/cli/keys.ts';
+import { ensureIgnored } from '../../../src/plugin/cli/gitignore.ts';
+import { edgeInit, edgeWranglerToml } from '../../../src/plugin/cli/edge-init.ts';
+import { devPort } from '../../../src/plugin/cli/edge-dev.ts';
+import { runChecks } from '../../../src/plugin/cli/doctor.ts';
+import { parseDotEnv, withValues } from '../../../src/plugin/cli/dot-env.ts';
 
 const ROOT = join(import.meta.dir, '..', '..', '..');
 const CLI = join(ROOT, 'src', 'plugin', 'cli', 'main.ts');
@@ -28,7 +32,8 @@ describe('init', () => {
     writeFileSync(join(dir, '.env'), 'DATABASE_URL=postgres://x');
     const first = initApp(dir, 'https://edge.example');
     expect(first.app).toBe('shop-api');
-    expect(first.changed.sort()).toEqual(['.env', 'bun-apm.config.ts', 'bunfig.toml']);
+    expect(first.changed.sort()).toEqual(['.env', '.gitignore', 'bun-apm.config.ts', 'bunfig.toml']);
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('.env\n');
     const env = parseDotEnv(readFileSync(join(dir, '.env'), 'utf8'));
     expect(env).toMatchObject({ DATABASE_URL: 'postgres://x', BUN_APM_APP: 'shop-api', BUN_APM_ENDPOINT: 'https://edge.example', BUN_APM_INGEST_KEY: first.ingestKey });
     expect(readFileSync(join(dir, 'bunfig.toml'), 'utf8')).toContain('bun-apm/preload');
@@ -39,29 +44,145 @@ describe('init', () => {
 });
 
 describe('keys', () => {
-  test('one ingest key per app, distinct random keys, secrets in the edge formats', () => {
-    const keys = generateKeys(['shop', 'blog']);
-    const secrets = secretsOf(keys);
-    expect(secrets.INGEST_KEYS).toMatch(/^shop:ing_[A-Za-z0-9_-]{32},blog:ing_[A-Za-z0-9_-]{32}$/);
-    expect(secrets.API_KEYS).toMatch(/^\*:read_/);
-    const all = [keys.ingest.shop, keys.ingest.blog, keys.read, keys.admin, keys.dashboard, keys.sessionSecret];
+  function appWithEnv(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-keys-'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop' }));
+    initApp(dir);
+    return dir;
+  }
+
+  test('the app\'s ingest key is the one init wrote; other apps and the other keys are new and distinct', () => {
+    const dir = appWithEnv();
+    const own = parseDotEnv(readFileSync(join(dir, '.env'), 'utf8')).BUN_APM_INGEST_KEY!;
+    const { secrets, file, added } = edgeKeys(dir, join(dir, 'edge'), ['blog'], false);
+    expect(file).toBeUndefined();
+    expect(added).toEqual(['shop', 'blog']);
+    const pairs = parseIngestKeys(secrets.INGEST_KEYS);
+    expect(pairs.map(([app]) => app)).toEqual(['shop', 'blog']);
+    expect(pairs[0]![1]).toBe(own);
+    expect(pairs[1]![1]).toMatch(/^ing_[A-Za-z0-9_-]{32}$/);
+    expect(secrets.API_KEYS).toMatch(/^\*:read_[A-Za-z0-9_-]{32}$/);
+    const all = [...pairs.map(([, key]) => key), secrets.API_KEYS, secrets.ADMIN_API_KEY, secrets.DASHBOARD_API_KEY, secrets.SESSION_SECRET];
     expect(new Set(all).size).toBe(all.length);
-    expect(() => generateKeys(['bad app'])).toThrow(/app "bad app"/);
+    expect(() => edgeKeys(dir, join(dir, 'edge'), ['bad app'], false)).toThrow(/app "bad app"/);
+  });
+
+  test('kept in .dev.vars: made once, read back unchanged, grown by a new app, a stale app key named', () => {
+    const dir = appWithEnv();
+    const edgeDir = join(dir, 'edge');
+    mkdirSync(edgeDir);
+    const first = edgeKeys(dir, edgeDir, [], true);
+    const stored = parseDotEnv(readFileSync(join(edgeDir, '.dev.vars'), 'utf8'));
+    expect(stored).toMatchObject({ ...first.secrets, BUN_APM_DEV: 'true' });
+    expect(edgeKeys(dir, edgeDir, [], true).secrets).toEqual(first.secrets);
+    const grown = edgeKeys(dir, edgeDir, ['blog'], true);
+    expect(grown.added).toEqual(['blog']);
+    expect(grown.secrets.INGEST_KEYS.startsWith(`${first.secrets.INGEST_KEYS},blog:ing_`)).toBe(true);
+    expect(grown.secrets.ADMIN_API_KEY).toBe(first.secrets.ADMIN_API_KEY);
+    writeFileSync(join(dir, '.env'), readFileSync(join(dir, '.env'), 'utf8').replace(/BUN_APM_INGEST_KEY=.*/, 'BUN_APM_INGEST_KEY=rotated'));
+    expect(edgeKeys(dir, edgeDir, [], true).warnings.join()).toContain("shop's BUN_APM_INGEST_KEY in .env is not among the edge's INGEST_KEYS");
+  });
+
+  test('without an app or an edge there is nothing to make keys for', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-keys-'));
+    expect(() => edgeKeys(dir, join(dir, 'edge'), [], false)).toThrow(/run `bunx bun-apm init`/);
   });
 
   test('the command prints a wrangler line per secret', async () => {
-    const proc = Bun.spawn([process.execPath, CLI, 'keys', '--app', 'shop'], { stdout: 'pipe', stderr: 'pipe' });
+    const dir = appWithEnv();
+    rmSync(join(dir, 'bunfig.toml')); // its preload of bun-apm would not resolve here (test/package runs the installed command)
+    const proc = Bun.spawn([process.execPath, CLI, 'keys', '--app', 'blog'], { cwd: dir, stdout: 'pipe', stderr: 'pipe' });
     const out = await new Response(proc.stdout).text();
     expect(await proc.exited).toBe(0);
     for (const name of ['INGEST_KEYS', 'API_KEYS', 'ADMIN_API_KEY', 'DASHBOARD_API_KEY', 'SESSION_SECRET']) {
       expect(out).toContain(`npx wrangler secret put ${name}`);
     }
   });
+});
 
-  test('an unknown command exits 2 with the usage', async () => {
-    const proc = Bun.spawn([process.execPath, CLI, 'frobnicate'], { stdout: 'pipe', stderr: 'pipe' });
-    expect(await proc.exited).toBe(2);
-    expect(await new Response(proc.stderr).text()).toContain('unknown command "frobnicate"');
+describe('the command line', () => {
+  async function run(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
+    const proc = Bun.spawn([process.execPath, CLI, ...args], { cwd, stdout: 'pipe', stderr: 'pipe' });
+    const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    return { code: await proc.exited, out, err };
+  }
+
+  test('--version, --help and every command\'s --help print, exit 0 and write nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-help-'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop' }));
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(await run(['--version'], dir)).toEqual({ code: 0, out: `${version}\n`, err: '' });
+    for (const args of [['--help'], ['help'], ['init', '--help'], ['keys', '--help'], ['doctor', '--help'], ['edge', 'init', '--help'], ['edge', 'dev', '-h'], ['help', 'keys'], ['init', '.', '--endpoint', 'http://x', '--help']]) {
+      const result = await run(args, dir);
+      expect(result.code, args.join(' ')).toBe(0);
+      expect(result.out).toContain('Usage: bunx bun-apm');
+    }
+    expect(readdirSync(dir)).toEqual(['package.json']);
+  });
+
+  test('an unknown command or option exits 2 with the usage, and changes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-help-'));
+    const unknown = await run(['frobnicate'], dir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('unknown command "frobnicate"');
+    const option = await run(['init', '--endpont', 'http://x'], dir);
+    expect(option.code).toBe(2);
+    expect(option.err).toContain("Unknown option '--endpont'");
+    const badUrl = await run(['init', '--endpoint', 'ftp://x'], dir);
+    expect(badUrl.code).toBe(1);
+    expect(badUrl.err).toContain('--endpoint: expected an http:// or https:// URL');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('.gitignore and .env files', () => {
+  test('ensureIgnored adds only what no line covers yet', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-ignore-'));
+    const path = join(dir, '.gitignore');
+    expect(ensureIgnored(path, ['.env'])).toBe(true);
+    expect(readFileSync(path, 'utf8')).toBe('.env\n');
+    expect(ensureIgnored(path, ['.env'])).toBe(false);
+    writeFileSync(path, 'node_modules\n/.env*');
+    expect(ensureIgnored(path, ['.env', '.wrangler/'])).toBe(true);
+    expect(readFileSync(path, 'utf8')).toBe('node_modules\n/.env*\n.wrangler/\n');
+  });
+
+  test('withValues replaces in place and appends the rest', () => {
+    expect(withValues('# c\nA=1\nexport B=2\n', { B: '3', C: '4' })).toBe('# c\nA=1\nB=3\nC=4\n');
+    expect(withValues('', { A: '1' })).toBe('A=1\n');
+  });
+});
+
+describe('edge init', () => {
+  test('wrangler.toml is the package\'s own with main and assets pointing into the installed package', () => {
+    const template = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+    const toml = edgeWranglerToml(template, { packageRoot: '/app/node_modules/bun-apm', edgeDir: '/app/bun-apm-edge', name: 'apm', version: '9.9.9' });
+    const parsed = Bun.TOML.parse(toml) as { name: string; main: string; assets: { directory: string }; migrations: unknown; vars: unknown; triggers: unknown };
+    const original = Bun.TOML.parse(template) as typeof parsed;
+    expect(parsed.name).toBe('apm');
+    expect(parsed.main).toBe('../node_modules/bun-apm/src/edge/worker.ts');
+    expect(parsed.assets.directory).toBe('../node_modules/bun-apm/public');
+    expect(parsed.migrations).toEqual(original.migrations);
+    expect(parsed.vars).toEqual(original.vars);
+    expect(parsed.triggers).toEqual(original.triggers);
+    expect(toml).toContain('bun-apm 9.9.9');
+  });
+
+  test('in an app without bun-apm installed it says how to install it and writes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-edge-init-'));
+    expect(() => edgeInit(dir)).toThrow(/bun-apm is not installed in .*: add it first/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('edge dev listens where the app sends: --port, else a loopback BUN_APM_ENDPOINT, else 8787', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-port-'));
+    expect(devPort(dir, {}, undefined)).toBe(8787);
+    expect(devPort(dir, {}, '9000')).toBe(9000);
+    expect(devPort(dir, { BUN_APM_ENDPOINT: 'http://127.0.0.1:4321' }, undefined)).toBe(4321);
+    expect(devPort(dir, { BUN_APM_ENDPOINT: 'https://apm.example.com:4321' }, undefined)).toBe(8787);
+    writeFileSync(join(dir, '.env'), 'BUN_APM_ENDPOINT=http://localhost:5555\n');
+    expect(devPort(dir, {}, undefined)).toBe(5555);
+    expect(() => devPort(dir, {}, 'x')).toThrow('--port: expected 1..65535, got "x"');
   });
 });
 

@@ -9,6 +9,8 @@ export interface AppOptions {
   env?: Record<string, string>;
   /** Without `--preload bun-apm/preload`: the plain app, for comparisons. */
   plain?: boolean;
+  /** Preloads to run before bun-apm's (test fixtures, e.g. a fast clock). */
+  preloads?: string[];
 }
 
 /** A port nothing listens on right now (127.0.0.1). */
@@ -83,7 +85,7 @@ function childEnv(extra: Record<string, string>, port: number): Record<string, s
 export async function startApp(example: string, options: AppOptions = {}): Promise<AppProcess> {
   const port = freePort();
   const conditions = example.startsWith('bun-router') ? ['--conditions=browser'] : [];
-  const preload = options.plain ? [] : ['--preload', 'bun-apm/preload'];
+  const preload = [...(options.preloads ?? []).flatMap((path) => ['--preload', path]), ...(options.plain ? [] : ['--preload', 'bun-apm/preload'])];
   const child = Bun.spawn([process.execPath, ...conditions, ...preload, join('examples', example)], {
     cwd: REPO,
     env: childEnv(options.env ?? {}, port),

@@ -1,0 +1,49 @@
+// `bun-apm edge dev`: runs the edge that `edge init` wrote in the local Workers runtime, with
+// `wrangler dev`, on the port the app's BUN_APM_ENDPOINT names, so the app reaches it unchanged.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readDotEnv } from './dot-env.ts';
+import { DEFAULT_ENDPOINT } from './init.ts';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The port to listen on: --port, else that of a loopback BUN_APM_ENDPOINT (environment, then .env), else 8787. */
+export function devPort(appDir: string, env: Record<string, string | undefined>, flag: string | undefined): number {
+  const raw = flag ?? portOf(env.BUN_APM_ENDPOINT ?? readDotEnv(join(appDir, '.env')).BUN_APM_ENDPOINT ?? DEFAULT_ENDPOINT);
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port: expected 1..65535, got "${raw}"`);
+  return port;
+}
+
+function portOf(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    if (LOOPBACK.has(url.hostname) && url.port) return url.port;
+  } catch {
+    // Not a URL: the default port; doctor names the bad setting.
+  }
+  return new URL(DEFAULT_ENDPOINT).port;
+}
+
+/** The app's own wrangler, else one on PATH, else the latest 4.x through `bun x`. */
+export function wranglerCommand(appDir: string): string[] {
+  const local = join(appDir, 'node_modules', '.bin', 'wrangler');
+  if (existsSync(local)) return [local];
+  const onPath = Bun.which('wrangler');
+  if (onPath) return [onPath];
+  return [process.execPath, 'x', 'wrangler@4'];
+}
+
+export async function edgeDev(appDir: string, dir: string, port: number): Promise<number> {
+  if (!existsSync(join(dir, 'wrangler.toml'))) {
+    throw new Error(`${dir} has no wrangler.toml: run \`bunx bun-apm edge init\` first`);
+  }
+  const command = [...wranglerCommand(appDir), 'dev', '--ip', '127.0.0.1', '--port', String(port), '--test-scheduled'];
+  console.log(`bun-apm edge dev: ${command.join(' ')}  (in ${dir}; state in ${join(dir, '.wrangler')}; /__scheduled fires the cron)`);
+  const child = Bun.spawn(command, { cwd: dir, stdio: ['inherit', 'inherit', 'inherit'] });
+  // Ctrl-C reaches wrangler through the terminal's process group; a plain SIGTERM is passed on.
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  process.on('SIGTERM', forward('SIGTERM'));
+  process.on('SIGINT', forward('SIGINT'));
+  return await child.exited;
+}

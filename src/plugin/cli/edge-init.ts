@@ -1,0 +1,72 @@
+// `bun-apm edge init`: a directory in the app from which the edge is run (`edge dev`) and deployed
+// (`npx wrangler deploy`) without a clone of bun-apm: a wrangler.toml whose `main` and static
+// assets point into the installed package, the edge's keys in .dev.vars, and a .gitignore.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { ensureIgnored } from './gitignore.ts';
+import { installedRoot, versionOf } from './installed-package.ts';
+import { edgeKeys, type EdgeKeys } from './keys.ts';
+
+export const DEFAULT_EDGE_DIR = 'bun-apm-edge';
+
+export interface EdgeInitResult {
+  dir: string;
+  keys: EdgeKeys;
+  changed: string[];
+  unchanged: string[];
+}
+
+/** A path for wrangler.toml: relative to its directory, with forward slashes, as a TOML string. */
+function tomlPath(from: string, to: string): string {
+  return JSON.stringify(relative(from, to).split(sep).join('/'));
+}
+
+/**
+ * The package's own wrangler.toml (bindings, migrations, cron, vars: one source of truth) with
+ * `name`, `main` and the assets directory pointing into the installed package.
+ */
+export function edgeWranglerToml(template: string, options: { packageRoot: string; edgeDir: string; name: string; version: string }): string {
+  const lines = template.split('\n');
+  let body = lines.findIndex((line) => line.trim() !== '' && !line.startsWith('#'));
+  if (body < 0) body = 0;
+  const replaced = lines.slice(body).join('\n')
+    .replace(/^name = .*$/m, `name = ${JSON.stringify(options.name)}`)
+    .replace(/^main = "([^"]+)"$/m, (_, main: string) => `main = ${tomlPath(options.edgeDir, join(options.packageRoot, main))}`)
+    .replace(/^(\[assets\]\ndirectory = )"([^"]+)"$/m, (_, head: string, dir: string) => `${head}${tomlPath(options.edgeDir, join(options.packageRoot, dir))}`);
+  if (!/^main = /m.test(replaced) || !/^\[assets\]\ndirectory = /m.test(replaced)) throw new Error('the installed bun-apm has a wrangler.toml without main or [assets] directory');
+  const header = [
+    `# The bun-apm edge, written by \`bunx bun-apm edge init\` from bun-apm ${options.version}. \`main\` and the`,
+    '# static assets point into the installed package, so `npx wrangler deploy` here ships the version',
+    '# your app runs. After upgrading bun-apm, `bunx bun-apm edge init --force` rewrites this file (its',
+    '# migrations are append-only: keep them in order). Secrets never go here: see `bunx bun-apm keys`.',
+  ];
+  return `${header.join('\n')}\n${replaced}`;
+}
+
+export function edgeInit(appDir: string, options: { dir?: string; apps?: string[]; name?: string; force?: boolean } = {}): EdgeInitResult {
+  const packageRoot = installedRoot(appDir);
+  const dir = join(appDir, options.dir ?? DEFAULT_EDGE_DIR);
+  const name = options.name ?? 'bun-apm';
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) throw new Error(`--name "${name}": a Worker name is 1..63 of a-z 0-9 - (starting with a letter or digit)`);
+  const toml = edgeWranglerToml(readFileSync(join(packageRoot, 'wrangler.toml'), 'utf8'), { packageRoot, edgeDir: dir, name, version: versionOf(packageRoot) });
+  edgeKeys(appDir, dir, options.apps ?? [], false); // a dry run: no app to make keys for fails before any file is written
+
+  mkdirSync(dir, { recursive: true });
+  const changed: string[] = [];
+  const unchanged: string[] = [];
+  const tomlFile = join(dir, 'wrangler.toml');
+  if (!existsSync(tomlFile) || (options.force && readFileSync(tomlFile, 'utf8') !== toml)) {
+    writeFileSync(tomlFile, toml);
+    changed.push('wrangler.toml');
+  } else unchanged.push('wrangler.toml');
+
+  // The ignore file first: the keys must never sit in an unignored file, even for a moment.
+  if (ensureIgnored(join(dir, '.gitignore'), ['.dev.vars', '.wrangler/'])) changed.push('.gitignore');
+  else unchanged.push('.gitignore');
+
+  const before = existsSync(join(dir, '.dev.vars')) ? readFileSync(join(dir, '.dev.vars'), 'utf8') : undefined;
+  const keys = edgeKeys(appDir, dir, options.apps ?? [], true);
+  if (before !== readFileSync(join(dir, '.dev.vars'), 'utf8')) changed.push('.dev.vars');
+  else unchanged.push('.dev.vars');
+  return { dir, keys, changed, unchanged };
+}

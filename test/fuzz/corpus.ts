@@ -1,0 +1,60 @@
+// The corpus of inputs that once broke something (test/fixtures/fuzz-corpus, one JSON file per
+// case whose `broke` says what), and how a case becomes a batch for the time of the replay.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Batch, RollupCell } from '../../src/core/wire-format.ts';
+
+export const CORPUS_DIR = join(import.meta.dir, '../fixtures/fuzz-corpus');
+
+/** A batch sent to the ingest endpoint: refused with `expect.status` naming `expect.path`, or accepted (202). */
+export interface IngestCase {
+  target: 'ingest';
+  broke: string;
+  /** Cells without `minute`: they are placed in the minute of the replay. */
+  rollups: Array<Omit<RollupCell, 'minute'>>;
+  expect: { status: 422; path: string } | { status: 202 };
+}
+
+/** Rows written straight into the store's SQLite, past ingest; the reads named in `expect.warned` must say they left rows out. */
+export interface StoredRowsCase {
+  target: 'stored-rows';
+  broke: string;
+  rows: Array<{ table: 'rollup_minute' | 'rollup_hour' | 'spans' } & Record<string, unknown>>;
+  expect: { warned: Array<'summary' | 'routes' | 'timeseries' | 'trace'> };
+}
+
+export type CorpusCase = (IngestCase | StoredRowsCase) & { file: string };
+
+export function loadCorpus(): CorpusCase[] {
+  return readdirSync(CORPUS_DIR).filter((f) => f.endsWith('.json')).sort().map((file) => {
+    const parsed = JSON.parse(readFileSync(join(CORPUS_DIR, file), 'utf8')) as CorpusCase;
+    if (typeof parsed.broke !== 'string' || parsed.broke === '') throw new Error(`${file}: every corpus case says what it broke`);
+    return { ...parsed, file };
+  });
+}
+
+/** The case's cells in a batch of the minute of `now`, from instance `fuzz-corpus`. */
+export function corpusBatch(entry: IngestCase & { file: string }, now: number): Batch {
+  const minute = now - (now % 60_000);
+  return {
+    version: 1,
+    batchId: `corpus-${entry.file.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)}-${now}`,
+    identity: { app: 'shop', service: 'fuzz', instance: 'fuzz-corpus', runtime: 'bun', runtimeVersion: '1.4.5', sdkVersion: '0.1.0' },
+    window: { start: minute, end: minute + 59_999 },
+    rollups: entry.rollups.map((cell) => ({ minute, ...cell })),
+    samples: [],
+    spans: [],
+    profiles: [],
+    dropped: { rollups: 0, samples: 0, spans: 0, profiles: 0 },
+  };
+}
+
+/** Every base64 sketch the corpus holds, with its file. */
+export function corpusSketches(): Array<{ file: string; sketch: string }> {
+  const out: Array<{ file: string; sketch: string }> = [];
+  for (const entry of loadCorpus()) {
+    const cells = entry.target === 'ingest' ? entry.rollups : entry.rows;
+    for (const cell of cells) if (typeof cell.sketch === 'string') out.push({ file: entry.file, sketch: cell.sketch });
+  }
+  return out;
+}

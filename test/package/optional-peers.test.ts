@@ -1,0 +1,41 @@
+// An app without the optional peers: bun-apm/middleware loads without hono (its adapter only needs
+// Hono's types), and an email alert without nodemailer says, once, which package to add.
+import { expect, test } from 'bun:test';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { installApp, runOk } from './support/consumer.ts';
+
+const APP = `import { honoMiddleware, PerformanceAlerting, performanceMonitor } from 'bun-apm/middleware';
+
+const monitor = performanceMonitor({ sampleRate: 1 });
+console.log('hono adapter:', typeof honoMiddleware(monitor));
+
+let now = Date.UTC(2026, 10, 26, 12, 0, 0);
+const logs: string[] = [];
+const alerting = new PerformanceAlerting({
+  app: 'shop', now: () => now, log: (line) => logs.push(line), sampleProcess: false,
+  delivery: { attempts: 1 },
+  channels: [{ type: 'email', enabled: true, config: { email: 'oncall@example.com', smtp: 'smtp://127.0.0.1:9' } }],
+  rules: [{ id: 'slow', name: 'Slow', enabled: true, metric: 'p95', condition: 'gt', threshold: 500, duration: 60_000, severity: 'critical' }],
+});
+for (let minute = 0; minute < 2; minute++) {
+  now += 60_000;
+  for (let i = 0; i < 20; i++) alerting.addMetrics({ timestamp: now - 59_000 + i * 1000, method: 'GET', path: '/slow', statusCode: 200, responseTime: 900 });
+  now += 1;
+  await alerting.flush();
+}
+console.log('firing:', alerting.getActiveAlerts().length);
+for (const line of logs) console.log('log:', line);
+await alerting.close();
+await monitor.close();
+`;
+
+test('without hono and nodemailer installed: the middleware loads, and email names nodemailer', async () => {
+  const dir = await installApp({ name: 'no-peers', files: { 'app.ts': APP } });
+  for (const peer of ['hono', 'nodemailer']) expect(existsSync(join(dir, 'node_modules', peer)), peer).toBe(false);
+  const { out } = await runOk([process.execPath, 'run', 'app.ts'], dir);
+  expect(out).toContain('hono adapter: function');
+  expect(out).toContain('firing: 1');
+  const logs = out.split('\n').filter((line) => line.startsWith('log:'));
+  expect(logs).toEqual(['log: bun-apm: alerting: email channel #0 could not deliver a notification (nodemailer is not installed: `bun add nodemailer` to send alert email over SMTP); further failures of this kind are not logged']);
+}, 60_000);

@@ -1,0 +1,153 @@
+// The installed preload on real apps (a Bun.serve `routes` app, Hono, Elysia), started the three
+// ways an app can take it — `bun --preload bun-apm/preload`, `import 'bun-apm/preload'` as the first
+// line, and that same app compiled with `bun build --compile` — counts exactly what was sent, under
+// its route templates, at a local edge (the Worker in workerd).
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startLocalEdge, type LocalEdge } from '../../scripts/local-edge.ts';
+import { drive, type Probe } from '../plugin/support/load.ts';
+import { Background, consumerEnv, freePort, installApp, pinned, REPO, runOk } from './support/consumer.ts';
+
+const READ_KEY = 'read-consumer-0123456789abcdef';
+const PER_APP = 240;
+
+/** tsconfig.json as `bun init` writes it (JSX for React included): the most common host settings. */
+const BUN_INIT_TSCONFIG = {
+  lib: ['ESNext'], target: 'ESNext', module: 'Preserve', moduleDetection: 'force', jsx: 'react-jsx', allowJs: true,
+  moduleResolution: 'bundler', allowImportingTsExtensions: true, verbatimModuleSyntax: true, noEmit: true,
+  strict: true, skipLibCheck: true, noFallthroughCasesInSwitch: true, noUncheckedIndexedAccess: true,
+};
+
+const example = (name: string) => readFileSync(join(REPO, 'examples', name), 'utf8');
+
+const ROUTES_PROBES: Probe[] = [
+  { method: 'GET', path: '/health', status: 200, key: 'GET /health' },
+  { method: 'POST', path: '/users', status: 201, key: 'POST /users', body: '{"name":"Linus"}' },
+  { method: 'GET', path: '/users/1', status: 200, key: 'GET /users/:id' },
+  // The handler throws; the app's error handler answers 404, and the throw is counted as a 500.
+  { method: 'GET', path: '/users/999', status: 404, key: 'GET /users/:id', countedAs: '5xx' },
+  { method: 'GET', path: '/boom', status: 500, key: 'GET /boom' },
+  { method: 'GET', path: '/orders/77', status: 200, key: 'GET /orders/:id' },
+];
+
+interface Case {
+  app: string;
+  /** The command that starts it, in the app's directory. */
+  command: (port: number) => string[];
+  probes: Probe[];
+}
+
+const preload = (file: string) => () => [process.execPath, '--preload', 'bun-apm/preload', file];
+
+const CASES: Case[] = [
+  { app: 'routes', command: preload('routes-app.ts'), probes: ROUTES_PROBES },
+  {
+    app: 'hono',
+    command: preload('hono-app.ts'),
+    probes: [
+      { method: 'GET', path: '/', status: 200, key: 'GET /' },
+      { method: 'GET', path: '/users/42/posts/7', status: 200, key: 'GET /users/:id/posts/:postId' },
+      { method: 'GET', path: '/private', status: 401, key: 'GET /private' },
+      { method: 'GET', path: '/boom', status: 500, key: 'GET /boom' },
+      { method: 'GET', path: '/api/items/abc', status: 200, key: 'GET /api/items/:itemId' },
+    ],
+  },
+  {
+    app: 'elysia',
+    command: preload('elysia-app.ts'),
+    probes: [
+      { method: 'GET', path: '/', status: 200, key: 'GET /' },
+      { method: 'GET', path: '/users/1', status: 200, key: 'GET /users/:id' },
+      { method: 'GET', path: '/users/999', status: 404, key: 'GET /users/:id' },
+      { method: 'POST', path: '/users', status: 201, key: 'POST /users', body: '{"name":"Ada"}' },
+      { method: 'GET', path: '/boom', status: 500, key: 'GET /boom' },
+    ],
+  },
+  // No flag at all: the app's first line is the import.
+  { app: 'first-line', command: () => [process.execPath, 'first-line-app.ts'], probes: ROUTES_PROBES },
+  // The same file as one executable: the preload is compiled in with the app.
+  { app: 'compiled', command: () => ['./first-line-app'], probes: ROUTES_PROBES },
+];
+
+const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
+
+let edge: LocalEdge;
+let dir: string;
+const ingestKey = (app: string) => `ingest-${app}-0123456789abcdef`;
+
+beforeAll(async () => {
+  [edge, dir] = await Promise.all([
+    startLocalEdge({
+      bindings: { INGEST_KEYS: CASES.map(({ app }) => `${app}:${ingestKey(app)}`).join(','), API_KEYS: `*:${READ_KEY}`, ADMIN_API_KEY: 'admin-consumer-0123456789abcdef' },
+    }),
+    installApp({
+      name: 'consumer-preload',
+      tsconfig: BUN_INIT_TSCONFIG,
+      dependencies: [pinned('hono'), pinned('elysia')],
+      files: {
+        'routes-app.ts': example('routes-app.ts'),
+        'hono-app.ts': example('hono-app.ts'),
+        'elysia-app.ts': example('elysia-app.ts'),
+        'first-line-app.ts': `import 'bun-apm/preload';\n${example('routes-app.ts')}`,
+      },
+    }),
+  ]);
+  await runOk([process.execPath, 'build', '--compile', 'first-line-app.ts', '--outfile', 'first-line-app'], dir);
+}, 180_000);
+
+afterAll(async () => {
+  await edge?.dispose();
+});
+
+/** Rollup counts stored at the edge for `app`, by `METHOD route statusClass`, and its error count. */
+async function storedCounts(app: string): Promise<{ counts: Record<string, number>; errors: number }> {
+  const response = await fetch(new URL(`/api/v1/apps/${app}/export.ndjson?from=0&to=${Date.now() + 86_400_000}`, edge.url), { headers: { 'x-api-key': READ_KEY } });
+  if (response.status === 404) return { counts: {}, errors: 0 }; // nothing stored yet
+  if (response.status !== 200) throw new Error(`export answered ${response.status}: ${await response.text()}`);
+  const counts: Record<string, number> = {};
+  let errors = 0;
+  for (const line of (await response.text()).split('\n')) {
+    if (line === '') continue;
+    const record = JSON.parse(line);
+    if (record.type !== 'rollup' || record.resolution !== 'minute') continue;
+    const key = `${record.method} ${record.route} ${record.statusClass}`;
+    counts[key] = (counts[key] ?? 0) + record.count;
+    errors += record.errors;
+  }
+  return { counts, errors };
+}
+
+describe.each(CASES)('$app', ({ app, command, probes }) => {
+  test(`${PER_APP} requests → exactly ${PER_APP} counted at the edge, under their templates`, async () => {
+    const port = freePort();
+    const server = new Background(command(port), dir, consumerEnv({
+      PORT: String(port), HOST: '127.0.0.1', BUN_APM_APP: app, BUN_APM_ENDPOINT: edge.url.href.replace(/\/$/, ''), BUN_APM_INGEST_KEY: ingestKey(app),
+      // No flush before the app stops: every count reaches the edge through the final flush at exit.
+      BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_SAMPLE_RATE: '0.1', BUN_APM_TRACE_SAMPLE_RATE: '0',
+    }));
+    try {
+      await server.waitForPort(port);
+      const sent = await drive(`http://127.0.0.1:${port}`, probes, PER_APP, 8);
+      await server.stop(); // SIGTERM: the last batch goes out before the process ends
+      expect(server.out).not.toContain('bun-apm:'); // no warning, no refused setting
+
+      const expected: Record<string, number> = {};
+      probes.forEach((probe, i) => {
+        const key = `${probe.key} ${probe.countedAs ?? statusClass(probe.status)}`;
+        expected[key] = (expected[key] ?? 0) + sent[i]!;
+      });
+      const expectedErrors = probes.reduce((sum, probe, i) => sum + ((probe.countedAs ?? statusClass(probe.status)) === '5xx' ? sent[i]! : 0), 0);
+      // The edge has the last batch once its 202 came back, i.e. before the app exited; poll briefly anyway.
+      let stored = await storedCounts(app);
+      for (let i = 0; i < 40 && Object.values(stored.counts).reduce((a, b) => a + b, 0) < PER_APP; i++) {
+        await Bun.sleep(100);
+        stored = await storedCounts(app);
+      }
+      expect(stored.counts).toEqual(expected);
+      expect(stored.errors).toBe(expectedErrors);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
