@@ -4,6 +4,14 @@
 //
 // The bucket is kept as a theoretical arrival time (GCRA), so the usual answer under load, "no",
 // is one comparison of the request's clock against a precomputed threshold.
+import type { SamplingPolicy } from './wire-format.ts';
+
+/** One line: `detail ≤ 10/s (fair across routes), traces ≤ 1/s, callers' traces ≤ 10/s`. */
+export function describeSampling(policy: SamplingPolicy): string {
+  const detail = policy.sampleRate !== undefined ? `detail ${policy.sampleRate} of requests` : `detail ≤ ${policy.samplesPerSecond}/s${policy.routeFairness ? ' (fair across routes)' : ''}`;
+  const traces = policy.traceSampleRate !== undefined ? `traces ${policy.traceSampleRate} of requests` : `traces ≤ ${policy.tracesPerSecond}/s`;
+  return `${detail}, ${traces}, callers' traces ≤ ${policy.parentTracesPerSecond}/s`;
+}
 
 /**
  * Per-route fairness: a hot route may only take a token while the bucket holds more than its

@@ -193,12 +193,7 @@ export function samplingOf(config: Pick<ResolvedConfig, 'sampleRate' | 'traceSam
   return policy;
 }
 
-/** One line: `detail 10/s (fair across routes), traces 1/s, callers' traces up to 10/s`. */
-export function describeSampling(policy: SamplingPolicy): string {
-  const detail = policy.sampleRate !== undefined ? `detail ${policy.sampleRate} of requests` : `detail ≤ ${policy.samplesPerSecond}/s${policy.routeFairness ? ' (fair across routes)' : ''}`;
-  const traces = policy.traceSampleRate !== undefined ? `traces ${policy.traceSampleRate} of requests` : `traces ≤ ${policy.tracesPerSecond}/s`;
-  return `${detail}, ${traces}, callers' traces ≤ ${policy.parentTracesPerSecond}/s`;
-}
+export { describeSampling } from '../core/sampler.ts';
 
 export type LoadedConfig = { disabled: true } | ({ disabled: false } & ResolvedConfig);
 
