@@ -29,7 +29,11 @@ export interface RecorderOptions {
   spanSink?: (span: Span) => void;
   /** Called once when a buffer is worth a batch of its own, so the batcher cuts early. */
   onFull?: () => void;
-  /** Detail records that make a batch worth cutting early (default 1000: short cuts keep p99 down). */
+  /**
+   * Detail records that make a batch worth cutting early (default 250). The cut runs on the app's
+   * thread: measured at sampleRate 1, cuts of 1,000 stalled it a median 0.9 ms (p90 2.8–3.6 ms),
+   * cuts of 250 a median 0.35 ms (p90 0.5–1.0 ms) for the same total work and 8 % more bytes.
+   */
   samplesPerCut?: number;
   log: Log;
   random?: () => number;
@@ -93,7 +97,7 @@ export class Recorder {
     this.parentTraceBucket = new RateSampler(options.parentTracesPerSecond ?? SAMPLING_DEFAULTS.parentTracesPerSecond);
     this.#fair = options.routeFairness ?? true;
     this.#serverTiming = options.serverTiming ?? 'traced';
-    this.#samplesPerCut = Math.min(options.samplesPerCut ?? 1_000, LIMITS.samples);
+    this.#samplesPerCut = Math.min(options.samplesPerCut ?? 250, LIMITS.samples);
   }
 
   get options(): Readonly<RecorderOptions> {
