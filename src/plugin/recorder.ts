@@ -7,7 +7,7 @@ import { formatTraceparent, formatTracestate, newSpanId, newTraceId, parseTracep
 import { clip, LIMITS, type DetailSample, type RollupCell, type Span, type SystemProfile } from '../core/wire-format.ts';
 import { HotRollups } from './hot-rollups.ts';
 import { errorClassOf, type Log } from './log.ts';
-import { asyncStates, methodKey, pathOf, REQUEST_STATE, RequestState, running, type MarkedRequest } from './request-state.ts';
+import { asyncStates, methodKey, pathOf, REQUEST_STATE, RequestState, running, stateOf, type MarkedRequest } from './request-state.ts';
 
 export interface RecorderOptions {
   /** Fixed share of requests that keep a detail record; when set, wins over samplesPerSecond. */
@@ -111,7 +111,8 @@ export class Recorder {
    */
   begin(request: Request, serveRoute?: string): RequestState | undefined {
     const marked = request as MarkedRequest;
-    if (marked[REQUEST_STATE] !== undefined) return undefined;
+    // Any state counts, not only a mark: a request the preload took before the middleware asked for marks.
+    if (stateOf(request) !== undefined) return undefined;
     const start = performance.now();
     const state = new RequestState(request, start, methodKey(request.method));
     marked[REQUEST_STATE] = state;

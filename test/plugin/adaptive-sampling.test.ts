@@ -99,3 +99,18 @@ describe('lean entry', () => {
     expect(marked).toBe(true);
   });
 });
+
+describe('preload and middleware', () => {
+  test('a request the preload took before the middleware asked for marks is still counted once', async () => {
+    const { recorder } = testRecorder({ sampleRate: 0, traceSampleRate: 0 });
+    // The app's own middleware begins inside the preload's handler (sync part, then async rest).
+    const handler = instrumentHandler(async (req: Request) => {
+      const inner = recorder.begin(req); // the middleware's entry: sees the preload's state
+      await Promise.resolve();
+      return inner === undefined ? new Response('once') : new Response('twice', { status: 500 });
+    }, recorder, '/m');
+    const response = (await handler(request('/m'))) as Response;
+    expect(await response.text()).toBe('once');
+    expect(recorder.drain().rollups.reduce((n, c) => n + c.count, 0)).toBe(1);
+  });
+});
