@@ -1,7 +1,8 @@
 // What bun-apm knows about one request while it runs, and where router hooks find it to leave the
 // route template they matched. Three places, cheapest first: the preload's one reusable slot for
 // the request whose handler is running right now (no allocation: most requests end there); a weak
-// map for a request whose handler went async while a router was watching it; and, only when the
+// map for a request with a state of its own (traced, continuing a trace, or gone async behind a
+// router); and, only when the
 // explicit middleware is loaded, a mark on the Request itself under a process-wide symbol, which
 // stops the preload and the middleware counting it twice.
 
@@ -61,7 +62,7 @@ type Running = {
 type Holder = { [SLOT_KEY]?: Running; [WEAK_KEY]?: WeakMap<Request, RequestState> };
 const holder = globalThis as Holder;
 export const running: Running = (holder[SLOT_KEY] ??= { request: undefined, state: undefined, routers: false });
-/** States of requests whose handler went async after a router hook saw them (no mark on the Request). */
+/** States of their own, found without a mark on the Request: traced requests, async ones behind a router. */
 export const asyncStates: WeakMap<Request, RequestState> = (holder[WEAK_KEY] ??= new WeakMap());
 
 export function stateOf(request: Request): RequestState | undefined {
