@@ -2,9 +2,8 @@
 // route template they matched. Three places, cheapest first: the preload's one reusable slot for
 // the request whose handler is running right now (no allocation: most requests end there); a weak
 // map for a request with a state of its own (traced, continuing a trace, or gone async behind a
-// router); and, only when the
-// explicit middleware is loaded, a mark on the Request itself under a process-wide symbol, which
-// stops the preload and the middleware counting it twice.
+// router); and, only when the explicit middleware is loaded, a mark on the Request itself under a
+// process-wide symbol, which stops the preload and the middleware counting it twice.
 
 /** `Symbol.for`, so that two copies of bun-apm in one process still see each other's mark. */
 export const REQUEST_STATE: unique symbol = Symbol.for('bun-apm.request-state') as never;
