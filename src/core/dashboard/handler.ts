@@ -116,7 +116,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       case '':
       case '/': {
         const f = ctx.features;
-        const [summary, routes, alerts, traces, instances, hasData, notReceived, usage] = await Promise.all([
+        const [summary, routes, alerts, traces, instances, hasData, notReceived, usage, sampling] = await Promise.all([
           source.summary(ctx.app, window, ctx.route),
           source.routes(ctx.app, window, sort),
           f.alertsPanel ? source.alerts(ctx.app) : [],
@@ -125,8 +125,9 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
           source.hasData(ctx.app),
           source.requestsNotReceived?.(ctx.app, window) ?? [],
           source.usage?.(ctx.app),
+          source.sampling?.(ctx.app, window) ?? [],
         ]);
-        return html(await views.page(ctx, { summary, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData, notReceived, usage }));
+        return html(await views.page(ctx, { summary, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData, notReceived, usage, sampling }));
       }
       case '/fragments/summary':
         return html(await views.summary(ctx, await source.summary(ctx.app, window, ctx.route)));

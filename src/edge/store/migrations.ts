@@ -175,6 +175,8 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
       PRIMARY KEY (day, instance)
     ) WITHOUT ROWID`,
   ],
+  // 6: how each instance samples detail and traces, as it last said (`identity.sampling`, JSON).
+  [`ALTER TABLE instances ADD COLUMN sampling TEXT`],
 ];
 
 /** Applies the migrations this database hasn't seen; returns the version it is now at. */
