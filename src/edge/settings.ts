@@ -21,10 +21,11 @@ export interface Settings extends RetentionPolicy {
   maintenanceIntervalMs: number;
 }
 
-type NumberVar = 'MAX_BODY_BYTES' | 'MAX_DECOMPRESSED_BYTES' | 'MAX_BATCH_AGE_HOURS' | 'ROUTE_CAP' | 'INSTANCE_CAP' | 'MINUTE_RETENTION_HOURS' | 'HOUR_RETENTION_DAYS'
+/** The vars the settings are read from. */
+export type SettingsVar = 'MAX_BODY_BYTES' | 'MAX_DECOMPRESSED_BYTES' | 'MAX_BATCH_AGE_HOURS' | 'ROUTE_CAP' | 'INSTANCE_CAP' | 'MINUTE_RETENTION_HOURS' | 'HOUR_RETENTION_DAYS'
   | 'DETAIL_RETENTION_DAYS' | 'MAX_SAMPLES' | 'MAX_SPANS' | 'MAX_PROFILES' | 'APDEX_THRESHOLD_MS' | 'INGEST_RATE_LIMIT' | 'MAINTENANCE_INTERVAL_SECONDS';
 
-function read(env: Env, name: NumberVar, fallback: number, min: number, max: number): number {
+function read(env: Pick<Env, SettingsVar>, name: SettingsVar, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
@@ -34,10 +35,10 @@ function read(env: Env, name: NumberVar, fallback: number, min: number, max: num
   return value;
 }
 
-const cache = new WeakMap<Env, Settings>();
+const cache = new WeakMap<Pick<Env, SettingsVar>, Settings>();
 
 /** Reads and checks every var; throws a ConfigError naming the first bad one. */
-export function readSettings(env: Env): Settings {
+export function readSettings(env: Pick<Env, SettingsVar>): Settings {
   const cached = cache.get(env);
   if (cached) return cached;
   const settings: Settings = {

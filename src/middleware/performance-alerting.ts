@@ -1,14 +1,12 @@
 // The spec's PerformanceAlerting in the app's own process: the same rule engine as the edge,
 // evaluated shortly after addMetrics and on an unref'd interval, notifying Slack, webhooks,
 // PagerDuty and email. Nothing here throws into the app once it is constructed.
-import { activeAlert } from '../core/alerts/active-alert.ts';
-import { requiredSince } from '../core/alerts/alert-data.ts';
-import { channelAccepts, channelDestinationMissing, validateChannel, type AlertChannel } from '../core/alerts/channel.ts';
-import { evaluateRules } from '../core/alerts/evaluate-rules.ts';
-import type { AlertNotification, NotificationContext } from '../core/alerts/notification.ts';
-import type { RuleState } from '../core/alerts/rule-state.ts';
-import { resolveRule, type AlertRule } from '../core/alerts/rule.ts';
-import { resolveRuleAlert, retireRule, type Transition } from '../core/alerts/step-rule.ts';
+import { AlertEngine, type NamedChannel } from '../core/alerts/alert-engine.ts';
+import type { RoutedNotification } from '../core/alerts/alert-store.ts';
+import { channelDestinationMissing, validateChannel, type AlertChannel } from '../core/alerts/channel.ts';
+import { MemoryAlertStore } from '../core/alerts/memory-alert-store.ts';
+import type { AlertNotification } from '../core/alerts/notification.ts';
+import type { AlertRule } from '../core/alerts/rule.ts';
 import { AlertRuleError, assertValidRule, validateRuleUpdate } from '../core/alerts/validate-rule.ts';
 import { createLog, errorClassOf, type Log } from '../plugin/log.ts';
 import { pathOf } from '../plugin/request-state.ts';
@@ -28,9 +26,7 @@ export { AlertRuleError } from '../core/alerts/validate-rule.ts';
 export { verifyWebhookSignature, WEBHOOK_DELIVERY_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../core/alerts/payloads/webhook.ts';
 
 type Next = () => Response | Promise<Response>;
-interface ChannelEntry {
-  channel: AlertChannel;
-  label: string;
+interface ChannelEntry extends NamedChannel {
   /** False when the channel lacks a destination (an unset environment variable): warned once, then skipped. */
   usable: boolean;
 }
@@ -45,14 +41,12 @@ interface ChannelEntry {
  */
 export class PerformanceAlerting {
   readonly #options: ResolvedAlertingOptions;
-  readonly #rules = new Map<string, AlertRule>();
-  #states: Record<string, RuleState> = {};
+  readonly #store: MemoryAlertStore;
+  readonly #engine: AlertEngine;
   readonly #channels: ChannelEntry[] = [];
-  #history: AlertNotification[] = [];
   readonly #window: MetricWindow;
   readonly #log: Log;
   readonly #deliverer: Deliverer;
-  readonly #context: NotificationContext;
   readonly #pending = new Set<Promise<void>>();
   readonly #sampler: ProcessSampler | undefined;
   #interval: ReturnType<typeof setInterval> | undefined;
@@ -62,7 +56,9 @@ export class PerformanceAlerting {
   constructor(options: AlertingOptions = {}) {
     this.#options = resolveAlertingOptions(options);
     this.#log = createLog(false, options.log);
-    this.#context = { app: this.#options.app };
+    this.#store = new MemoryAlertStore({ maxNotifications: this.#options.maxNotifications, deliver: (routed) => this.#deliver(routed) });
+    const context = { app: this.#options.app };
+    this.#engine = new AlertEngine({ store: this.#store, context: () => context, channels: () => this.#channels.filter(({ usable }) => usable) });
     this.#deliverer = new Deliverer({ dashboardUrl: this.#options.dashboardUrl, log: this.#log, now: this.#options.now, env: this.#options.env }, options.delivery);
     this.#window = new MetricWindow({ instance: 'local', maxSamples: this.#options.maxSamples, routeCap: this.#options.routeCap }, this.#options.now());
     for (const rule of options.rules ?? []) this.addRule(rule);
@@ -87,29 +83,25 @@ export class PerformanceAlerting {
   /** Throws AlertRuleError naming every bad field, or Error when the id is taken. */
   addRule(rule: AlertRule): void {
     const valid = assertValidRule(rule);
-    if (this.#rules.has(valid.id)) throw new Error(`alert rule '${valid.id}' already exists; use updateRule to change it`);
-    this.#rules.set(valid.id, valid);
+    if (this.#store.rule(valid.id) !== undefined) throw new Error(`alert rule '${valid.id}' already exists; use updateRule to change it`);
+    this.#store.putRule(valid);
     this.#evaluateSoon();
   }
 
   /** Merges `updates` into the rule (its state is kept); throws on an unknown id or an invalid result. */
   updateRule(ruleId: string, updates: Partial<AlertRule>): void {
-    const rule = this.#rules.get(ruleId);
+    const rule = this.#store.rule(ruleId);
     if (rule === undefined) throw new Error(`no alert rule '${ruleId}'`);
     const result = validateRuleUpdate(rule, updates);
     if (!result.ok) throw new AlertRuleError(result.problems, ruleId);
-    this.#rules.set(ruleId, result.rule);
+    this.#store.putRule(result.rule);
     this.#evaluateSoon();
   }
 
   /** Removes the rule; an alert it had open is resolved ("rule removed"). Unknown ids are ignored. */
   removeRule(ruleId: string): void {
-    const rule = this.#rules.get(ruleId);
-    if (rule === undefined) return;
-    this.#rules.delete(ruleId);
-    const transition = retireRule(resolveRule(rule), this.#states[ruleId], this.#options.now(), 'rule removed', this.#context);
-    delete this.#states[ruleId];
-    this.#dispatch(transition.notifications);
+    const rule = this.#store.rule(ruleId);
+    if (rule !== undefined) this.#engine.removeRule(rule, this.#options.now());
   }
 
   /** Throws on a malformed channel; one missing its URL or address (an unset variable) is kept, warned about once and skipped. */
@@ -122,7 +114,7 @@ export class PerformanceAlerting {
     if (missing !== undefined && channel.enabled !== false) {
       this.#log.warnOnce(`alert-channel:${label}`, `alerting: ${label} has no ${missing}; its notifications are skipped`);
     }
-    this.#channels.push({ channel, label, usable: missing === undefined });
+    this.#channels.push({ name: label, channel, usable: missing === undefined });
   }
 
   /** Removes the channel at `index` (in the order added); throws RangeError when there is none. */
@@ -135,32 +127,17 @@ export class PerformanceAlerting {
 
   /** Alerts firing now (also those whose rule is erroring), each with its `id` for resolveAlert. */
   getActiveAlerts(): AlertNotification[] {
-    const active: AlertNotification[] = [];
-    for (const [id, rule] of this.#rules) {
-      const state = this.#states[id];
-      const alert = state === undefined ? null : activeAlert(rule, state, this.#context);
-      if (alert !== null) active.push(alert);
-    }
-    return active;
+    return this.#engine.activeAlerts();
   }
 
   /** Every notification produced, oldest first (at most maxNotifications). */
   getAllNotifications(): AlertNotification[] {
-    return [...this.#history];
+    return this.#store.history();
   }
 
   /** Resolves an open alert by hand and notifies; false when no open alert has this id. */
   resolveAlert(alertId: string): boolean {
-    for (const [id, rule] of this.#rules) {
-      const state = this.#states[id];
-      if (state?.alertId !== alertId) continue;
-      const transition: Transition | null = resolveRuleAlert(resolveRule(rule), state, alertId, this.#options.now(), this.#context);
-      if (transition === null) return false;
-      this.#states[id] = transition.state;
-      this.#dispatch(transition.notifications);
-      return true;
-    }
-    return false;
+    return this.#engine.resolveAlert(alertId, this.#options.now()) !== null;
   }
 
   /** Middleware: times the request and adds its metrics (a handler that throws counts as a 500). */
@@ -221,24 +198,24 @@ export class PerformanceAlerting {
     try {
       const now = this.#options.now();
       if (onInterval && this.#sampler !== undefined) this.#window.addProfile({ timestamp: now, ...this.#sampler.sample() });
-      const rules = [...this.#rules.values()];
-      this.#window.prune(requiredSince(rules, now));
-      const { states, notifications } = evaluateRules(rules, this.#window.data(), this.#states, now, this.#context);
-      this.#states = states;
-      this.#dispatch(notifications);
+      this.#engine.evaluate(now, ({ since }) => {
+        // What no rule reads any more is forgotten (also with no rule at all: the window stays bounded).
+        this.#window.prune(since);
+        return this.#window.data();
+      });
     } catch (error) {
       this.#log.warnOnce('alerting-evaluate', `alerting: evaluation failed (${errorClassOf(error)}); it is retried on the next tick`);
     }
   }
 
-  #dispatch(notifications: AlertNotification[]): void {
-    for (const n of notifications) {
-      this.#history.push(n);
-      if (this.#history.length > this.#options.maxNotifications) this.#history.shift();
-      if (!this.#options.enabled) continue;
-      for (const { channel, label, usable } of this.#channels) {
-        if (!usable || !channelAccepts(channel, n)) continue;
-        const delivery = this.#deliverer.deliver(channel, label, n).finally(() => this.#pending.delete(delivery));
+  /** The engine committed these: each goes to its channels (none while disabled), tracked until flush(). */
+  #deliver(routed: readonly RoutedNotification[]): void {
+    if (!this.#options.enabled) return;
+    for (const { notification, channels } of routed) {
+      for (const name of channels) {
+        const channel = this.#channels.find((entry) => entry.name === name)?.channel;
+        if (channel === undefined) continue;
+        const delivery = this.#deliverer.deliver(channel, name, notification).finally(() => this.#pending.delete(delivery));
         this.#pending.add(delivery);
       }
     }

@@ -1,5 +1,5 @@
 // Alert rules: the spec's fields, the Prometheus/Grafana-style extensions, and their defaults.
-import type { AlertSample } from './alert-data.ts';
+import type { AlertSample } from './alert-sample.ts';
 
 /** Request metrics come from rollup cells; gauges from system profiles; heartbeat from last-seen times. */
 export const REQUEST_METRICS = ['responseTime', 'p50', 'p95', 'p99', 'errorRate', 'requestRate'] as const;

@@ -1,6 +1,7 @@
 // The alerting tables of the AppStore (migration 3): API rules, rule states, the outbox and the
 // notification history. Plain functions over the Sql interface; values are always bound.
 import type { AlertNotification } from '../../core/alerts/notification.ts';
+import type { OutboxFailure, OutboxRow } from '../../core/alerts/outbox.ts';
 import type { RuleState } from '../../core/alerts/rule-state.ts';
 import type { AlertRule } from '../../core/alerts/rule.ts';
 import type { Sql } from '../store/sql.ts';
@@ -64,14 +65,6 @@ export function enqueue(sql: Sql, n: AlertNotification, channels: readonly strin
   }
 }
 
-export interface OutboxRow {
-  key: string;
-  channel: string;
-  notification: AlertNotification;
-  attempts: number;
-  expiresAt: number;
-}
-
 /** Pending deliveries due at `now`, oldest first. */
 export function dueDeliveries(sql: Sql, now: number, limit: number): OutboxRow[] {
   return sql.exec<{ key: string; channel: string; notification: string; attempts: number; expires_at: number }>(
@@ -86,7 +79,7 @@ export function markSent(sql: Sql, row: OutboxRow, now: number): void {
 }
 
 /** A failed attempt: retried at `retryAt`, or given up (`expired`, `rejected`) when there is no retry. */
-export function markFailed(sql: Sql, row: OutboxRow, now: number, error: string, retryAt: number | null, finalStatus: 'expired' | 'rejected' = 'expired'): void {
+export function markFailed(sql: Sql, row: OutboxRow, now: number, error: string, retryAt: number | null, finalStatus: OutboxFailure = 'expired'): void {
   if (retryAt === null || retryAt >= row.expiresAt) {
     sql.exec('UPDATE alert_outbox SET status = ?, attempts = attempts + 1, done_at = ?, last_error = ? WHERE key = ? AND channel = ?', finalStatus, now, error, row.key, row.channel);
   } else {

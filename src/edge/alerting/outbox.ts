@@ -1,0 +1,57 @@
+// The edge's outbox: the core Outbox over the alert_outbox table, sending through the Worker's
+// transport to the channels configured now. Retries follow the shared retry policy on a schedule
+// of cron ticks (1, 1, 2, 5, 10, 30, then 60 minutes) until the row expires 24 h after its
+// notification. Jitter takes at most a tenth off a wait: passes run on the minute's tick, so a wait
+// ends on the same tick either way, and the cron already spreads the apps' objects.
+import { deliverNotification } from '../../core/alerts/delivery/deliver-notification.ts';
+import { Outbox, type OutboxRows } from '../../core/alerts/outbox.ts';
+import { MINUTE_MS } from '../../core/rollup.ts';
+import { scheduledBackoff, type RetryPolicy } from '../../core/retry/retry-policy.ts';
+import type { Sql } from '../store/sql.ts';
+import type { AlertConfig } from './alert-config.ts';
+import * as tables from './alert-tables.ts';
+import { edgeTransport, type EdgeTransportOptions } from './edge-transport.ts';
+
+export const OUTBOX_RETRY_POLICY: RetryPolicy = {
+  backoffMs: scheduledBackoff([1, 1, 2, 5, 10, 30, 60].map((m) => m * MINUTE_MS)),
+  jitter: 0.1,
+  maxWaitMs: 60 * MINUTE_MS,
+};
+/** Deliveries attempted per pass at most (each has its own 5 s timeout; they run in parallel). */
+const DELIVERIES_PER_PASS = 50;
+/** How long a pass (a tick's, or an API call's) waits for its deliveries; the rest go on the next tick. */
+const PASS_BUDGET_MS = 10_000;
+
+export interface EdgeOutboxOptions {
+  sql: Sql;
+  config: () => AlertConfig;
+  /** The send_email binding and EmailMessage's constructor (absent in tests outside workerd). */
+  email: () => Omit<EdgeTransportOptions, 'dev'>;
+}
+
+function sqlRows(sql: Sql): OutboxRows {
+  return {
+    expire: (now) => tables.expireDeliveries(sql, now),
+    due: (now, limit) => tables.dueDeliveries(sql, now, limit),
+    sent: (row, now) => tables.markSent(sql, row, now),
+    failed: (row, now, reason, retryAt, finalStatus) => tables.markFailed(sql, row, now, reason, retryAt, finalStatus),
+  };
+}
+
+export function edgeOutbox(options: EdgeOutboxOptions): Outbox {
+  return new Outbox({
+    rows: sqlRows(options.sql),
+    policy: OUTBOX_RETRY_POLICY,
+    perPass: DELIVERIES_PER_PASS,
+    budgetMs: PASS_BUDGET_MS,
+    warn: (line) => console.warn(`bun-apm edge: ${line}`),
+    send: async (row) => {
+      const config = options.config();
+      const channel = config.channels.find((c) => c.name === row.channel);
+      if (channel === undefined) return { ok: false, retryable: false, reason: 'channel no longer configured' };
+      const transport = edgeTransport({ ...options.email(), dev: config.dev });
+      // Signed at the real time of sending (receivers compare it with their clock), not the tick's scheduled time.
+      return deliverNotification(channel.channel, row.notification, transport, { dashboardUrl: config.dashboardUrl, now: Date.now() });
+    },
+  });
+}
