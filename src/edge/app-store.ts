@@ -61,7 +61,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
       app: () => this.app(),
       codeRules,
       config: () => readAlertConfig(env),
-      email: () => ({ ...(env.EMAIL !== undefined && { email: env.EMAIL }), emailMessage: (from, to, raw) => new EmailMessage(from, to, raw) }),
+      sendEmail: env.EMAIL === undefined ? undefined : (from, to, raw) => env.EMAIL!.send(new EmailMessage(from, to, raw)),
     });
     void ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql);

@@ -31,7 +31,7 @@ export interface EdgeAlertingOptions {
   /** The rules of alerts.config.ts, as the Worker entry hands them to the AppStore. */
   codeRules: CodeRules;
   config: () => AlertConfig;
-  email: EdgeOutboxOptions['email'];
+  sendEmail: EdgeOutboxOptions['sendEmail'];
 }
 
 export class EdgeAlerting {
@@ -45,7 +45,7 @@ export class EdgeAlerting {
     this.catalog = new RuleCatalog({ sql, app, codeRules, config });
     const store = new SqlAlertStore(sql, this.catalog);
     this.engine = new AlertEngine({ store, context: () => ({ app: app() }), channels: () => config().channels });
-    this.outbox = edgeOutbox({ sql, config, email: options.email });
+    this.outbox = edgeOutbox({ sql, config, sendEmail: options.sendEmail });
     this.ticks = new AlertTick({ sql, store, engine: this.engine, outbox: this.outbox });
   }
 

@@ -8,12 +8,16 @@ import { mimeMessage } from './mime-message.ts';
 
 const DELIVERY_TIMEOUT_MS = 5_000;
 
+/**
+ * Sends one raw MIME message: the send_email binding with cloudflare:email's EmailMessage, put
+ * together by the AppStore (so this file imports no cloudflare: module and runs in Bun's tests).
+ */
+export type SendRawEmail = (from: string, to: string, raw: string) => Promise<unknown>;
+
 export interface EdgeTransportOptions {
   dev: boolean;
-  /** The send_email binding (absent: email channels fail without retry). */
-  email?: SendEmail;
-  /** Builds an EmailMessage (cloudflare:email's constructor, passed in so this file stays importable in tests). */
-  emailMessage?: (from: string, to: string, raw: string) => EmailMessage;
+  /** Absent without an EMAIL binding: email channels then fail without retry. */
+  sendEmail?: SendRawEmail;
 }
 
 /** Whether the Worker may send to this URL: https, or http to loopback in dev. */
@@ -37,12 +41,12 @@ export function edgeTransport(options: EdgeTransportOptions): DeliveryTransport 
       return postNotification(url, headers, body, { fetch: (input, init) => fetch(input, init), timeoutMs: DELIVERY_TIMEOUT_MS });
     },
     async email(message): Promise<AttemptOutcome> {
-      const { email, emailMessage } = options;
-      if (email === undefined || emailMessage === undefined) return { ok: false, retryable: false, reason: 'no EMAIL (send_email) binding' };
+      const { sendEmail } = options;
+      if (sendEmail === undefined) return { ok: false, retryable: false, reason: 'no EMAIL (send_email) binding' };
       if (message.from === undefined) return { ok: false, retryable: false, reason: 'no ALERT_EMAIL_FROM' };
       for (const recipient of message.to) {
         const raw = await mimeMessage({ from: message.from, to: recipient, content: message.content, date: message.timestamp, id: message.key, headers: message.headers });
-        await email.send(emailMessage(message.from, recipient, raw));
+        await sendEmail(message.from, recipient, raw);
       }
       return { ok: true };
     },

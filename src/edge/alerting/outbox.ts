@@ -25,8 +25,8 @@ const PASS_BUDGET_MS = 10_000;
 export interface EdgeOutboxOptions {
   sql: Sql;
   config: () => AlertConfig;
-  /** The send_email binding and EmailMessage's constructor (absent in tests outside workerd). */
-  email: () => Omit<EdgeTransportOptions, 'dev'>;
+  /** How email goes out (the send_email binding), if it can. */
+  sendEmail: EdgeTransportOptions['sendEmail'];
 }
 
 function sqlRows(sql: Sql): OutboxRows {
@@ -49,7 +49,7 @@ export function edgeOutbox(options: EdgeOutboxOptions): Outbox {
       const config = options.config();
       const channel = config.channels.find((c) => c.name === row.channel);
       if (channel === undefined) return { ok: false, retryable: false, reason: 'channel no longer configured' };
-      const transport = edgeTransport({ ...options.email(), dev: config.dev });
+      const transport = edgeTransport({ dev: config.dev, ...(options.sendEmail !== undefined && { sendEmail: options.sendEmail }) });
       // Signed at the real time of sending (receivers compare it with their clock), not the tick's scheduled time.
       return deliverNotification(channel.channel, row.notification, transport, { dashboardUrl: config.dashboardUrl, now: Date.now() });
     },
