@@ -6,6 +6,13 @@ export {
 } from './rule.ts';
 export { AlertRuleError, assertValidRule, validateRule, validateRuleUpdate, type RuleProblem, type RuleValidation } from './validate-rule.ts';
 export { requiredSince, sampleFromDetail, windowStart, type AlertCell, type AlertData, type AlertProfile, type AlertSample } from './alert-data.ts';
+export { AlertEngine, dataRequest, type AlertDataSource, type AlertEngineOptions, type DataRequest, type NamedChannel } from './alert-engine.ts';
+export type { AlertChange, AlertStore, RoutedNotification, StoredRuleState } from './alert-store.ts';
+export { MemoryAlertStore, type MemoryAlertStoreOptions } from './memory-alert-store.ts';
+export { Outbox, type OutboxFailure, type OutboxOptions, type OutboxRow, type OutboxRows, type PassReport } from './outbox.ts';
+export { channelMessage, type ChannelMessage, type EmailMessage, type MessageOptions, type PostMessage } from './delivery/channel-message.ts';
+export { deliverNotification, type DeliveryTransport } from './delivery/deliver-notification.ts';
+export { postNotification, type PostOptions } from './delivery/post-notification.ts';
 export { AlertDataIndex, type RequestAggregate } from './alert-data-index.ts';
 export { SketchCache } from './sketch-cache.ts';
 export { computeMetricValue, type MetricReading } from './metric-value.ts';
