@@ -2,9 +2,8 @@
 // evaluated shortly after addMetrics and on an unref'd interval, notifying Slack, webhooks,
 // PagerDuty and email. Nothing here throws into the app once it is constructed.
 import { AlertEngine, type NamedChannel } from '../core/alerts/alert-engine.ts';
-import type { RoutedNotification } from '../core/alerts/alert-store.ts';
 import { channelDestinationMissing, validateChannel, type AlertChannel } from '../core/alerts/channel.ts';
-import { MemoryAlertStore } from '../core/alerts/memory-alert-store.ts';
+import { MemoryAlertStore, type RoutedNotification } from '../core/alerts/alert-store.ts';
 import type { AlertNotification } from '../core/alerts/notification.ts';
 import type { AlertRule } from '../core/alerts/rule.ts';
 import { AlertRuleError, assertValidRule, validateRuleUpdate } from '../core/alerts/validate-rule.ts';
@@ -27,7 +26,7 @@ export { verifyWebhookSignature, WEBHOOK_DELIVERY_HEADER, WEBHOOK_SIGNATURE_HEAD
 
 type Next = () => Response | Promise<Response>;
 interface ChannelEntry extends NamedChannel {
-  /** False when the channel lacks a destination (an unset environment variable): warned once, then skipped. */
+  /** False without a destination (an unset variable): warned once, then skipped. */
   usable: boolean;
 }
 
@@ -104,7 +103,7 @@ export class PerformanceAlerting {
     if (rule !== undefined) this.#engine.removeRule(rule, this.#options.now());
   }
 
-  /** Throws on a malformed channel; one missing its URL or address (an unset variable) is kept, warned about once and skipped. */
+  /** Throws on a malformed channel; one without its URL or address (an unset variable) is kept, warned about once, skipped. */
   addChannel(channel: AlertChannel): void {
     const problems = validateChannel(channel);
     if (problems.length > 0) throw new TypeError(`alert channel: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
@@ -125,7 +124,7 @@ export class PerformanceAlerting {
     this.#channels.splice(index, 1);
   }
 
-  /** Alerts firing now (also those whose rule is erroring), each with its `id` for resolveAlert. */
+  /** Alerts firing now (also while their rule errors), each with its `id` for resolveAlert. */
   getActiveAlerts(): AlertNotification[] {
     return this.#engine.activeAlerts();
   }
@@ -155,7 +154,7 @@ export class PerformanceAlerting {
     return response;
   }
 
-  /** Evaluates what is waiting and resolves when every delivery in flight has finished (for shutdown and tests). */
+  /** Evaluates what is waiting; resolves once every delivery in flight has finished (shutdown, tests). */
   async flush(): Promise<void> {
     if (this.#soon !== undefined) {
       clearTimeout(this.#soon);
@@ -181,7 +180,7 @@ export class PerformanceAlerting {
         userAgent: req.headers.get('user-agent') ?? undefined, ...(typeof route === 'string' ? { route } : {}), ...(error ? { error } : {}),
       });
     } catch {
-      // A request we cannot read is a request we do not count; the app's response is unaffected.
+      // A request we cannot read is not counted; the app's response is unaffected.
     }
   }
 
@@ -199,7 +198,7 @@ export class PerformanceAlerting {
       const now = this.#options.now();
       if (onInterval && this.#sampler !== undefined) this.#window.addProfile({ timestamp: now, ...this.#sampler.sample() });
       this.#engine.evaluate(now, ({ since }) => {
-        // What no rule reads any more is forgotten (also with no rule at all: the window stays bounded).
+        // Forgets what no rule reads (with no rule, everything: the window stays bounded).
         this.#window.prune(since);
         return this.#window.data();
       });
@@ -208,7 +207,7 @@ export class PerformanceAlerting {
     }
   }
 
-  /** The engine committed these: each goes to its channels (none while disabled), tracked until flush(). */
+  /** Committed notifications go to their channels (none while disabled); flush() awaits them. */
   #deliver(routed: readonly RoutedNotification[]): void {
     if (!this.#options.enabled) return;
     for (const { notification, channels } of routed) {

@@ -1,8 +1,7 @@
-// Sends one export request under the shared retry policy (core/retry): network errors, timeouts,
+// Sends one export request under the shared retry policy (core/retry-policy.ts): network errors, timeouts,
 // 408, 429, 500, 502, 503 and 504 are retried with exponential backoff and full jitter, honouring
 // Retry-After, a bounded number of attempts and a timeout per attempt.
-import { exponentialBackoff, responseOutcome, type RetryPolicy } from '../core/retry/retry-policy.ts';
-import { withRetries } from '../core/retry/with-retries.ts';
+import { exponentialBackoff, responseOutcome, withRetries, type RetryPolicy } from '../core/retry-policy.ts';
 import { originalFetch } from './original-fetch.ts';
 import { unref } from './unref.ts';
 

@@ -3,10 +3,10 @@
 import { minuteOf } from '../rollup.ts';
 import type { QuantileSketch } from '../sketch.ts';
 import type { DetailSample } from '../wire-format.ts';
-import type { AlertSample } from './alert-sample.ts';
-import { resolveRule, type AlertRule } from './rule.ts';
+import { resolveRule, type AlertRule, type AlertSample } from './rule.ts';
 
-export type { AlertSample } from './alert-sample.ts';
+// AlertSample lives in rule.ts (a custom evaluator's argument): rule.ts needs nothing from here.
+export type { AlertSample } from './rule.ts';
 
 /**
  * One rollup cell. Both `LiveCell` (sketch as an object) and the wire `RollupCell` (sketch as

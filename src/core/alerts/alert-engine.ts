@@ -5,11 +5,11 @@
 import { requiredSince } from './alert-data.ts';
 import type { AlertData } from './alert-data.ts';
 import type { AlertDataIndex } from './alert-data-index.ts';
-import { activeAlert } from './active-alert.ts';
 import type { AlertStore, RoutedNotification } from './alert-store.ts';
 import { channelAccepts, type AlertChannel } from './channel.ts';
 import { evaluateRules } from './evaluate-rules.ts';
 import { buildNotification, type AlertNotification, type NotificationContext } from './notification.ts';
+import { isActive, type RuleState } from './rule-state.ts';
 import { isGaugeMetric, resolveRule, type AlertRule } from './rule.ts';
 import { resolveRuleAlert, retireRule } from './step-rule.ts';
 
@@ -136,4 +136,16 @@ export function dataRequest(rules: readonly AlertRule[], now: number): DataReque
     samplesSince: custom.length > 0 ? requiredSince(custom, now) : null,
     anyRule: rules.length > 0,
   };
+}
+
+/**
+ * The firing alert of a rule (also while its evaluator errors), or null when none is open. Its
+ * `id` is what resolveAlert takes; `value` is the latest, `startsAt` when it started firing.
+ */
+export function activeAlert(rule: AlertRule, state: RuleState, context: NotificationContext = {}): AlertNotification | null {
+  if (!isActive(state)) return null;
+  const at = state.lastEvaluatedAt ?? state.firingSince ?? 0;
+  const snapshot = buildNotification(resolveRule(rule), state, 'firing', at, context);
+  if (state.status === 'error' && state.error !== undefined) snapshot.error = state.error;
+  return snapshot;
 }

@@ -10,12 +10,7 @@ import { retireRule, stepRule, type RuleOutcome, type Transition } from './step-
 
 const MAX_ERROR_LENGTH = 500;
 
-/**
- * One rule, one evaluation. A disabled rule closes its open alert (resolved, "rule disabled").
- *
- * @example
- * const { state, notifications } = evaluateRule(rule, data, previous, Date.now(), { app: 'shop' });
- */
+/** One rule, one evaluation. A disabled rule closes its open alert (resolved, "rule disabled"). */
 export function evaluateRule(rule: AlertRule, data: AlertData | AlertDataIndex, prev: RuleState | undefined, now: number, context: NotificationContext = {}): Transition {
   const resolved = resolveRule(rule);
   if (!resolved.enabled) return retireRule(resolved, prev, now, 'rule disabled', context);
@@ -32,11 +27,8 @@ export interface Evaluation {
 }
 
 /**
- * Every rule over the same data (indexed once, so rules sharing a window share the work).
- *
- * @example
- * const data = { cells, profiles, samples, lastSeen };
- * const { states, notifications } = evaluateRules(rules, data, savedStates, scheduledTime, { app: 'shop' });
+ * Every rule over the same data (indexed once, so rules sharing a window share the work). The
+ * hosts call it through AlertEngine.evaluate.
  */
 export function evaluateRules(
   rules: readonly AlertRule[],

@@ -13,8 +13,7 @@ export interface MetricReading {
 const QUANTILES = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
 
 /**
- * The rule's metric over [windowStart(now, duration), now]. Not for `custom` rules (their
- * evaluator computes the value).
+ * The rule's metric over [windowStart(now, duration), now]; not for `custom` rules.
  *
  * - responseTime: mean duration (sum / count); p50/p95/p99: from the merged quantile sketch (≤ 1 %
  *   relative error); errorRate: errors / count. Fewer than `minRequests` requests → no data.

@@ -3,7 +3,7 @@
 // outcome; a failure that may pass is retried on a later pass after the shared retry policy's wait,
 // until the row expires. What the budget cuts short counts as a timed-out attempt, so nothing is
 // left running behind the pass. Rows live in the host's storage (the edge's SQLite).
-import { retryWaitMs, type AttemptOutcome, type RetryPolicy } from '../retry/retry-policy.ts';
+import { retryWaitMs, type AttemptOutcome, type RetryPolicy } from '../retry-policy.ts';
 import type { AlertNotification } from './notification.ts';
 
 export interface OutboxRow {

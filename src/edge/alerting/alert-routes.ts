@@ -1,6 +1,6 @@
 // The alerting API under /api/v1/apps/:app: rules and alerts are readable with a read key;
-// adding, changing and removing rules and resolving alerts takes ADMIN_API_KEY. Bad input is a
-// 400 (not JSON) or 422 (a rule's problems, each naming its field) and changes nothing.
+// changing rules and resolving alerts takes ADMIN_API_KEY. Bad input is a 400 (not JSON) or 422
+// (a rule's problems, each naming its field) and changes nothing.
 import { BodyError, readBodyCapped } from '../../core/http/request-body.ts';
 import { readableApp } from '../api/access.ts';
 import { digestOf, sameDigest } from '../auth/key-ring.ts';
@@ -17,7 +17,7 @@ import type { RuleChange } from './rule-catalog.ts';
 const MAX_BODY_BYTES = 64 * 1024;
 const ALERT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
-/** The presented key is ADMIN_API_KEY (compared as digests, in constant time). 403 for any other valid read key. */
+/** The presented key is ADMIN_API_KEY (digests compared in constant time); else 403. */
 async function requireAdmin(request: Request, env: Env): Promise<void> {
   const presented = request.headers.get('x-api-key')?.trim() || /^Bearer[ \t]+(\S.*)$/i.exec(request.headers.get('authorization')?.trim() ?? '')?.[1]?.trim();
   const admin = env.ADMIN_API_KEY?.trim();
@@ -26,7 +26,7 @@ async function requireAdmin(request: Request, env: Env): Promise<void> {
   }
 }
 
-/** The JSON body, read within its cap (a larger declared length is refused before reading). */
+/** The JSON body, read within its cap (a larger declared length is refused unread). */
 async function readJson(request: Request): Promise<unknown> {
   let bytes: Uint8Array;
   try {
@@ -51,7 +51,7 @@ type Access = 'read' | 'admin';
 
 type AlertHandler = (context: RouteContext, app: string) => Promise<Response>;
 
-/** The alerting routes of a Worker whose code rules are `codeRules` (the entry's alerts.config.ts). */
+/** The alerting routes of a Worker running `codeRules` (its entry's alerts.config.ts). */
 export function alertRoutes(codeRules: CodeRules): Route[] {
   const alertRoute = (method: Route['method'], path: string, access: Access, handler: AlertHandler): Route => ({
     method,
@@ -59,7 +59,7 @@ export function alertRoutes(codeRules: CodeRules): Route[] {
     handler: async (context) => {
       const app = await readableApp(context);
       if (access === 'admin') await requireAdmin(context.request, context.env);
-      // A bad ALERT_RULES, channel variable or alerts.config.ts is reported here (naming it), not as a store failure.
+      // A bad ALERT_RULES, channel var or alerts.config.ts is named here, not a store failure.
       readAlertConfig(context.env);
       codeRules.rulesFor(app);
       return callStore(app, () => handler(context, app));

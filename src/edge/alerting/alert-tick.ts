@@ -8,8 +8,8 @@ import type { AlertEngine, DataRequest } from '../../core/alerts/alert-engine.ts
 import type { Outbox } from '../../core/alerts/outbox.ts';
 import { SketchCache } from '../../core/alerts/sketch-cache.ts';
 import type { Sql } from '../store/sql.ts';
+import type { SqlAlertStore } from './alert-tables.ts';
 import { AlertDataLoader } from './load-alert-data.ts';
-import type { SqlAlertStore } from './sql-alert-store.ts';
 
 export interface TickReport {
   /** False when this scheduled time (or a later one) was already evaluated. */

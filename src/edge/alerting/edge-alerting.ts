@@ -12,7 +12,6 @@ import { AlertTick, type TickReport } from './alert-tick.ts';
 import type { CodeRules } from './code-rules.ts';
 import { edgeOutbox, type EdgeOutboxOptions } from './outbox.ts';
 import { RuleCatalog, type ListedRule, type RuleChange } from './rule-catalog.ts';
-import { SqlAlertStore } from './sql-alert-store.ts';
 
 export type { ListedRule, RuleChange, RuleSource } from './rule-catalog.ts';
 export type { TickReport } from './alert-tick.ts';
@@ -28,7 +27,7 @@ export interface EdgeAlertingOptions {
   sql: Sql;
   /** The app the store holds (learnt from its name or its first tick). */
   app: () => string;
-  /** The rules of alerts.config.ts, as the Worker entry hands them to the AppStore. */
+  /** alerts.config.ts's rules, from the Worker entry. */
   codeRules: CodeRules;
   config: () => AlertConfig;
   sendEmail: EdgeOutboxOptions['sendEmail'];
@@ -43,7 +42,7 @@ export class EdgeAlerting {
   constructor(private readonly options: EdgeAlertingOptions) {
     const { sql, app, codeRules, config } = options;
     this.catalog = new RuleCatalog({ sql, app, codeRules, config });
-    const store = new SqlAlertStore(sql, this.catalog);
+    const store = new tables.SqlAlertStore(sql, () => this.catalog.rules());
     this.engine = new AlertEngine({ store, context: () => ({ app: app() }), channels: () => config().channels });
     this.outbox = edgeOutbox({ sql, config, sendEmail: options.sendEmail });
     this.ticks = new AlertTick({ sql, store, engine: this.engine, outbox: this.outbox });
@@ -64,7 +63,7 @@ export class EdgeAlerting {
     return this.ticks.run(scheduledTime);
   }
 
-  /** Every rule as JSON: alerts.config.ts's first, then ALERT_RULES's, then the API's. */
+  /** Every rule as JSON, in the catalog's order. */
   rules(): ListedRule[] {
     return this.catalog.listed();
   }

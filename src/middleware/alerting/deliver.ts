@@ -1,14 +1,12 @@
 // Delivers one notification to one channel from the app's process: the shared delivery
-// (core/alerts/delivery) over the uninstrumented fetch, email over SMTP. Never throws; a failure
+// (core/alerts/notification-delivery.ts) over the uninstrumented fetch, email over SMTP. Never throws; a failure
 // is retried under the shared retry policy (network errors, timeouts, 408, 429, 500, 502, 503,
 // 504; SMTP 4xx), then warned about once per channel and kind of failure, naming neither URLs nor
 // tokens.
 import type { AlertChannel } from '../../core/alerts/channel.ts';
-import { deliverNotification, type DeliveryTransport } from '../../core/alerts/delivery/deliver-notification.ts';
-import { postNotification } from '../../core/alerts/delivery/post-notification.ts';
+import { deliverNotification, postNotification, type DeliveryTransport } from '../../core/alerts/notification-delivery.ts';
 import type { AlertNotification } from '../../core/alerts/notification.ts';
-import { exponentialBackoff, type RetryPolicy } from '../../core/retry/retry-policy.ts';
-import { withRetries } from '../../core/retry/with-retries.ts';
+import { exponentialBackoff, withRetries, type RetryPolicy } from '../../core/retry-policy.ts';
 import type { Log } from '../../plugin/log.ts';
 import { originalFetch } from '../../plugin/original-fetch.ts';
 import { sleep } from '../../plugin/send-with-retry.ts';

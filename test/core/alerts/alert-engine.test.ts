@@ -4,8 +4,7 @@
 import { describe, expect, test } from 'bun:test';
 import type { AlertSample } from '../../../src/core/alerts/alert-data.ts';
 import { AlertEngine, type DataRequest, type NamedChannel } from '../../../src/core/alerts/alert-engine.ts';
-import type { AlertChange, AlertStore, RoutedNotification, StoredRuleState } from '../../../src/core/alerts/alert-store.ts';
-import { MemoryAlertStore } from '../../../src/core/alerts/memory-alert-store.ts';
+import { MemoryAlertStore, type AlertChange, type AlertStore, type RoutedNotification, type StoredRuleState } from '../../../src/core/alerts/alert-store.ts';
 import type { AlertRule } from '../../../src/core/alerts/rule.ts';
 
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);

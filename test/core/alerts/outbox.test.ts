@@ -6,7 +6,7 @@ import { buildNotification } from '../../../src/core/alerts/notification.ts';
 import { Outbox, type OutboxFailure, type OutboxRow, type OutboxRows } from '../../../src/core/alerts/outbox.ts';
 import { initialRuleState } from '../../../src/core/alerts/rule-state.ts';
 import { resolveRule } from '../../../src/core/alerts/rule.ts';
-import { scheduledBackoff, type AttemptOutcome, type RetryPolicy } from '../../../src/core/retry/retry-policy.ts';
+import { scheduledBackoff, type AttemptOutcome, type RetryPolicy } from '../../../src/core/retry-policy.ts';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 28, 9, 0, 0);

@@ -142,6 +142,6 @@ export async function verifyWebhookSignature(
   return false;
 }
 
-function hmacKey(secret: string, usages: KeyUsage[]): Promise<CryptoKey> {
+function hmacKey(secret: string, usages: Array<'sign' | 'verify'>): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, usages);
 }

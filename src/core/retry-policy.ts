@@ -1,8 +1,10 @@
-// Which failed sends are worth another try, and how long to wait before it: one policy for every
-// sender — the exporters (plugin/send-with-retry.ts), the edge's alert outbox and the in-process
-// alert delivery. Network errors, timeouts, 408, 429, 500, 502, 503 and 504 are retried; any other
-// answer is final. Waits grow (exponentially, or along a schedule), part of each is drawn at random
-// so that many senders don't retry in step, and a receiver's Retry-After replaces the wait, capped.
+// Which failed sends are worth another try, how long to wait before it, and the loop that applies
+// it: one policy for every sender — the exporters (plugin/send-with-retry.ts), the edge's alert
+// outbox and the in-process alert delivery. Network errors, timeouts, 408, 429, 500, 502, 503 and
+// 504 are retried; any other answer is final. Waits grow (exponentially, or along a schedule), part
+// of each is drawn at random so that many senders don't retry in step, and a receiver's
+// Retry-After replaces the wait, capped. The loop's sleep is passed in: the Bun side unrefs its
+// timer so a retry never keeps the process alive.
 
 /** Statuses that say "not now" rather than "no": the receiver or something before it may recover. */
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
@@ -77,4 +79,31 @@ export function retryWaitMs(policy: RetryPolicy, failed: number, retryAfterMs?: 
   const backoff = policy.backoffMs(failed);
   const wait = retryAfterMs ?? backoff * (1 - policy.jitter + policy.jitter * random());
   return Math.round(Math.min(Math.max(0, wait), policy.maxWaitMs));
+}
+
+export interface RetryLoopOptions {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  sleep: (ms: number) => Promise<void>;
+  /** Default Math.random (tests pass their own). */
+  random?: () => number;
+}
+
+/**
+ * The last attempt's outcome and how many attempts were made.
+ *
+ * @example
+ * const { outcome, attempts } = await withRetries(() => post(url, body), policy, { maxAttempts: 3, sleep });
+ */
+export async function withRetries<T extends AttemptOutcome>(
+  attempt: (index: number) => Promise<T>,
+  policy: RetryPolicy,
+  options: RetryLoopOptions,
+): Promise<{ outcome: T; attempts: number }> {
+  const maxAttempts = Math.max(1, options.maxAttempts);
+  for (let index = 0; ; index++) {
+    const outcome = await attempt(index);
+    if (outcome.ok || !outcome.retryable || index + 1 >= maxAttempts) return { outcome, attempts: index + 1 };
+    await options.sleep(retryWaitMs(policy, index + 1, outcome.retryAfterMs, options.random));
+  }
 }

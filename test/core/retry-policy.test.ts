@@ -2,9 +2,8 @@
 // Retry-After, cap), and the in-call loop the exporters and the in-process delivery run.
 import { describe, expect, test } from 'bun:test';
 import {
-  exponentialBackoff, fetchErrorOutcome, isRetryableStatus, parseRetryAfter, responseOutcome, retryWaitMs, scheduledBackoff, type AttemptOutcome, type RetryPolicy,
-} from '../../../src/core/retry/retry-policy.ts';
-import { withRetries } from '../../../src/core/retry/with-retries.ts';
+  exponentialBackoff, fetchErrorOutcome, isRetryableStatus, parseRetryAfter, responseOutcome, retryWaitMs, scheduledBackoff, withRetries, type AttemptOutcome, type RetryPolicy,
+} from '../../src/core/retry-policy.ts';
 
 const NOW = Date.UTC(2026, 10, 28, 9, 0, 0);
 
