@@ -1,6 +1,6 @@
-// The spec's PerformanceAlerting in the app's own process: the same rule engine as the edge,
-// evaluated shortly after addMetrics and on an unref'd interval, notifying Slack, webhooks,
-// PagerDuty and email. Nothing here throws into the app once it is constructed.
+// The spec's PerformanceAlerting in the app's own process: the edge's rule engine, evaluated soon
+// after addMetrics and on an unref'd interval, notifying Slack, webhooks, PagerDuty and email.
+// Nothing here throws into the app once it is constructed.
 import { AlertEngine, type NamedChannel } from '../core/alerts/alert-engine.ts';
 import { channelDestinationMissing, validateChannel, type AlertChannel } from '../core/alerts/channel.ts';
 import { MemoryAlertStore, type RoutedNotification } from '../core/alerts/alert-store.ts';
@@ -33,8 +33,8 @@ interface ChannelEntry extends NamedChannel {
 /**
  * @example
  * const alerting = new PerformanceAlerting({
- *   rules: [{ id: 'slow', name: 'Slow', enabled: true, metric: 'p95', condition: 'gt', threshold: 800, severity: 'warning' }],
- *   channels: [{ type: 'slack', enabled: true, config: { url: process.env.SLACK_WEBHOOK_URL } }],
+ *   rules: [{ id: 'slow', name: 'Slow', metric: 'p95', condition: 'gt', threshold: 800, severity: 'warning' }],
+ *   channels: [{ type: 'slack', config: { url: process.env.SLACK_WEBHOOK_URL } }],
  * });
  * alerting.addMetrics({ method: 'GET', path: '/users/42', statusCode: 200, responseTime: 950 });
  */
@@ -68,7 +68,7 @@ export class PerformanceAlerting {
     }
   }
 
-  /** Records one request's metrics; rules are evaluated within `evaluationDelay` (never in this call). */
+  /** Records one request's metrics; rules are evaluated within `evaluationDelay`, never in this call. */
   addMetrics(metrics: PerformanceMetricsInput): void {
     if (!this.#options.enabled || this.#interval === undefined) return;
     try {
@@ -87,7 +87,7 @@ export class PerformanceAlerting {
     this.#evaluateSoon();
   }
 
-  /** Merges `updates` into the rule (its state is kept); throws on an unknown id or an invalid result. */
+  /** Merges `updates` into the rule (its state kept); throws on an unknown id or an invalid result. */
   updateRule(ruleId: string, updates: Partial<AlertRule>): void {
     const rule = this.#store.rule(ruleId);
     if (rule === undefined) throw new Error(`no alert rule '${ruleId}'`);
@@ -103,7 +103,7 @@ export class PerformanceAlerting {
     if (rule !== undefined) this.#engine.removeRule(rule, this.#options.now());
   }
 
-  /** Throws on a malformed channel; one without its URL or address (an unset variable) is kept, warned about once, skipped. */
+  /** Throws on a malformed channel; one lacking its URL or address (an unset variable) is warned about once. */
   addChannel(channel: AlertChannel): void {
     const problems = validateChannel(channel);
     if (problems.length > 0) throw new TypeError(`alert channel: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
@@ -116,7 +116,7 @@ export class PerformanceAlerting {
     this.#channels.push({ name: label, channel, usable: missing === undefined });
   }
 
-  /** Removes the channel at `index` (in the order added); throws RangeError when there is none. */
+  /** Removes the channel at `index` (order added); throws RangeError when there is none. */
   removeChannel(index: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.#channels.length) {
       throw new RangeError(`removeChannel: no channel at index ${String(index)} (there are ${this.#channels.length})`);
@@ -124,7 +124,7 @@ export class PerformanceAlerting {
     this.#channels.splice(index, 1);
   }
 
-  /** Alerts firing now (also while their rule errors), each with its `id` for resolveAlert. */
+  /** Alerts firing now (also while their rule errors); `id` is what resolveAlert takes. */
   getActiveAlerts(): AlertNotification[] {
     return this.#engine.activeAlerts();
   }
@@ -134,12 +134,12 @@ export class PerformanceAlerting {
     return this.#store.history();
   }
 
-  /** Resolves an open alert by hand and notifies; false when no open alert has this id. */
+  /** Resolves an open alert by hand and notifies; false when none has this id. */
   resolveAlert(alertId: string): boolean {
     return this.#engine.resolveAlert(alertId, this.#options.now()) !== null;
   }
 
-  /** Middleware: times the request and adds its metrics (a handler that throws counts as a 500). */
+  /** Middleware: times the request and adds its metrics (a thrown handler counts as a 500). */
   async handle(req: Request, next: Next): Promise<Response> {
     const started = performance.now();
     const timestamp = this.#options.now();
@@ -154,7 +154,7 @@ export class PerformanceAlerting {
     return response;
   }
 
-  /** Evaluates what is waiting; resolves once every delivery in flight has finished (shutdown, tests). */
+  /** Evaluates what waits; resolves once every delivery in flight has finished (shutdown, tests). */
   async flush(): Promise<void> {
     if (this.#soon !== undefined) {
       clearTimeout(this.#soon);
@@ -164,7 +164,7 @@ export class PerformanceAlerting {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
-  /** Stops the timers; deliveries in flight still finish (await flush() for them). */
+  /** Stops the timers; deliveries in flight finish (await flush()). */
   close(): void {
     clearInterval(this.#interval);
     clearTimeout(this.#soon);
@@ -198,7 +198,7 @@ export class PerformanceAlerting {
       const now = this.#options.now();
       if (onInterval && this.#sampler !== undefined) this.#window.addProfile({ timestamp: now, ...this.#sampler.sample() });
       this.#engine.evaluate(now, ({ since }) => {
-        // Forgets what no rule reads (with no rule, everything: the window stays bounded).
+        // Forgets what no rule reads: the window stays bounded.
         this.#window.prune(since);
         return this.#window.data();
       });
@@ -207,7 +207,7 @@ export class PerformanceAlerting {
     }
   }
 
-  /** Committed notifications go to their channels (none while disabled); flush() awaits them. */
+  /** Committed notifications go to their channels (none if disabled); flush() awaits them. */
   #deliver(routed: readonly RoutedNotification[]): void {
     if (!this.#options.enabled) return;
     for (const { notification, channels } of routed) {
@@ -221,7 +221,7 @@ export class PerformanceAlerting {
   }
 }
 
-/** The factory's result: the middleware `(req, next) => Promise<Response>` that is also the alerting API. */
+/** The factory's result: `(req, next) => Promise<Response>` middleware that is also the alerting API. */
 export type PerformanceAlertingMiddleware = ((req: Request, next: Next) => Promise<Response>) &
   Pick<PerformanceAlerting, (typeof API)[number] | 'handle'>;
 

@@ -2,8 +2,7 @@
 // manual resolve and rule removal, over an AlertStore (memory in-process, SQLite at the edge).
 // Transitions come from step-rule.ts; each step is handed to the store as one change, with every
 // notification already routed to the channels whose filters take it. Delivery is the host's.
-import { requiredSince } from './alert-data.ts';
-import type { AlertData } from './alert-data.ts';
+import { requiredSince, type AlertData } from './alert-data.ts';
 import type { AlertDataIndex } from './alert-data-index.ts';
 import type { AlertStore, RoutedNotification } from './alert-store.ts';
 import { channelAccepts, type AlertChannel } from './channel.ts';

@@ -41,7 +41,6 @@ export interface AlertStore {
   commit(change: AlertChange): void;
 }
 
-/** The in-process store: rules, states and the latest notifications in memory (bounded); each committed change's notifications go to the host's delivery. */
 export interface MemoryAlertStoreOptions {
   /** Notifications kept for history(); the oldest go first. */
   maxNotifications: number;
@@ -49,6 +48,7 @@ export interface MemoryAlertStoreOptions {
   deliver: (notifications: readonly RoutedNotification[]) => void;
 }
 
+/** The in-process store: rules, states and the latest notifications in memory (bounded); each committed change's notifications go to the host's delivery. */
 export class MemoryAlertStore implements AlertStore {
   private readonly byId = new Map<string, AlertRule>();
   private readonly stored = new Map<string, StoredRuleState>();
