@@ -7,6 +7,7 @@ import alerts from './alerts.config.ts';
 import { alertRoutes } from './alerting/alert-routes.ts';
 import type { CodeRules } from './alerting/code-rules.ts';
 import { readRoutes } from './api/read-routes.ts';
+import { usageRoutes } from './api/usage-routes.ts';
 import { clientOf, type Runtime } from './dashboard/client-address.ts';
 import type { Env } from './env.ts';
 import { json } from './http/errors.ts';
@@ -29,6 +30,7 @@ const routes: Route[] = [
   { method: 'GET', path: '/healthz', handler: () => json({ ok: true }) },
   { method: 'POST', path: '/v1/ingest', handler: handleIngest },
   ...readRoutes,
+  ...usageRoutes,
 ];
 
 export type Answer = (request: Request, env: Env, ctx: ExecutionContext, runtime: Runtime) => Promise<Response>;

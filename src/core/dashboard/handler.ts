@@ -116,7 +116,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       case '':
       case '/': {
         const f = ctx.features;
-        const [summary, routes, alerts, traces, instances, hasData, notReceived] = await Promise.all([
+        const [summary, routes, alerts, traces, instances, hasData, notReceived, usage] = await Promise.all([
           source.summary(ctx.app, window, ctx.route),
           source.routes(ctx.app, window, sort),
           f.alertsPanel ? source.alerts(ctx.app) : [],
@@ -124,8 +124,9 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
           f.systemMetrics ? source.instances(ctx.app, window) : [],
           source.hasData(ctx.app),
           source.requestsNotReceived?.(ctx.app, window) ?? [],
+          source.usage?.(ctx.app),
         ]);
-        return html(await views.page(ctx, { summary, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData, notReceived }));
+        return html(await views.page(ctx, { summary, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData, notReceived, usage }));
       }
       case '/fragments/summary':
         return html(await views.summary(ctx, await source.summary(ctx.app, window, ctx.route)));

@@ -157,6 +157,24 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
     `ALTER TABLE instances ADD COLUMN dropped_requests INTEGER NOT NULL DEFAULT 0`,
     `ALTER TABLE instances ADD COLUMN requests_lost_at INTEGER`,
   ],
+  // 5: what the app costs at the edge per UTC day (src/edge/usage): one row for the app itself
+  // (instance '': reads, cron visits, alarms, rows, storage) and one per instance that sent batches.
+  [
+    `CREATE TABLE usage_daily (
+      day INTEGER NOT NULL,
+      instance TEXT NOT NULL,
+      ingest_requests INTEGER NOT NULL DEFAULT 0,
+      reads INTEGER NOT NULL DEFAULT 0,
+      ticks INTEGER NOT NULL DEFAULT 0,
+      alarms INTEGER NOT NULL DEFAULT 0,
+      rows_read INTEGER NOT NULL DEFAULT 0,
+      rows_written INTEGER NOT NULL DEFAULT 0,
+      ingest_bytes INTEGER NOT NULL DEFAULT 0,
+      events INTEGER NOT NULL DEFAULT 0,
+      stored_bytes INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (day, instance)
+    ) WITHOUT ROWID`,
+  ],
 ];
 
 /** Applies the migrations this database hasn't seen; returns the version it is now at. */

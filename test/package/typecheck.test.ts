@@ -1,0 +1,96 @@
+// TypeScript apps type-check their imports of bun-apm against its declaration files: `tsc` in the
+// app reads only the .d.ts the exports reach, never a source of ours, so the app's own settings
+// (here `bun init`'s tsconfig: no DOM lib, React's JSX, skipLibCheck) never check our internals.
+// Once without the optional peers, once with Hono, once under Node's module resolution (nodenext).
+import { expect, test } from 'bun:test';
+import { installApp, pinned, run } from './support/consumer.ts';
+
+/** What `bun init` writes (Bun 1.4). */
+const BUN_INIT_TSCONFIG = {
+  lib: ['ESNext'], target: 'ESNext', module: 'Preserve', moduleDetection: 'force', jsx: 'react-jsx', allowJs: true,
+  moduleResolution: 'bundler', allowImportingTsExtensions: true, verbatimModuleSyntax: true, noEmit: true,
+  strict: true, skipLibCheck: true, noFallthroughCasesInSwitch: true, noUncheckedIndexedAccess: true, noImplicitOverride: true,
+  noUnusedLocals: false, noUnusedParameters: false, noPropertyAccessFromIndexSignature: false,
+};
+
+const PLAIN_APP = `import { defineConfig, type Batch } from 'bun-apm';
+import { instrument, performanceAlerting, performanceDashboard, performanceMonitor, requestTracer } from 'bun-apm/middleware';
+
+const monitor = performanceMonitor({ sampleRate: 0.1 });
+const tracer = requestTracer({ sampleRate: 0.05 });
+const alerting = performanceAlerting({ rules: [], channels: [{ type: 'email', enabled: true, config: { email: 'a@example.com', smtp: 'smtp://127.0.0.1:25' } }] });
+const dashboard = performanceDashboard({ path: '/performance', monitor, tracer, alerting });
+const server = Bun.serve({ port: 0, fetch: instrument((request: Request) => new Response(request.url), dashboard, monitor, tracer) });
+const first: Batch | undefined = undefined;
+console.log(server.port, first);
+export default defineConfig({ routeCap: 100 });
+`;
+
+const HONO_APP = `import { Hono } from 'hono';
+import { honoMiddleware, performanceMonitor, requestTracer } from 'bun-apm/middleware';
+
+const tracer = requestTracer({ sampleRate: 1 });
+const app = new Hono();
+app.use(honoMiddleware(performanceMonitor()), honoMiddleware(tracer));
+app.get('/users/:id', (c) => c.json({ id: c.req.param('id') }));
+
+const typed = new Hono<{ Variables: { traceId?: string; spanId?: string; user: string } }>();
+typed.use(honoMiddleware(tracer));
+typed.get('/', (c) => c.text(c.get('spanId') ?? 'none'));
+export default app;
+`;
+
+/** Node's own resolution: exports' `types` conditions and `.js` paths in the declarations. */
+const NODENEXT_TSCONFIG = {
+  lib: ['ESNext'], target: 'ESNext', module: 'NodeNext', moduleResolution: 'NodeNext', types: ['bun'], noEmit: true, strict: true, skipLibCheck: true,
+};
+
+const TOOLS = [pinned('typescript'), pinned('@types/bun')];
+
+/** tsc's errors (empty when it passes), and the files of bun-apm it read. */
+async function typecheck(name: string, tsconfig: Record<string, unknown>, files: Record<string, string>, dependencies: string[]): Promise<{ errors: string; read: string[] }> {
+  const dir = await installApp({ name, tsconfig, files, dependencies: [...TOOLS, ...dependencies] });
+  const { code, out, err } = await run([process.execPath, 'node_modules/typescript/bin/tsc', '-p', '.', '--listFilesOnly'], dir);
+  const read = out.split('\n').filter((line) => line.includes('/node_modules/bun-apm/')).map((line) => line.slice(line.indexOf('/node_modules/bun-apm/') + 22));
+  const checked = await run([process.execPath, 'node_modules/typescript/bin/tsc', '-p', '.'], dir);
+  expect(code, `${out}${err}`).toBe(0);
+  return { errors: checked.code === 0 ? '' : `${checked.out}${checked.err}`, read };
+}
+
+/** Declarations only, from the build: no source of ours, nothing outside dist/. */
+function expectDeclarationsOnly(read: string[]): void {
+  expect(read.length).toBeGreaterThan(10);
+  expect(read.filter((path) => !/^dist\/.+\.d\.ts$/.test(path))).toEqual([]);
+}
+
+test("an app with bun init's tsconfig and no optional peers type-checks its imports of bun-apm", async () => {
+  const { errors, read } = await typecheck('ts-plain', BUN_INIT_TSCONFIG, { 'index.ts': PLAIN_APP }, []);
+  expect(errors).toBe('');
+  expectDeclarationsOnly(read);
+}, 180_000);
+
+test('a Hono app type-checks honoMiddleware against the Hono it installed', async () => {
+  const { errors, read } = await typecheck('ts-hono', BUN_INIT_TSCONFIG, { 'index.ts': HONO_APP }, [pinned('hono')]);
+  expect(errors).toBe('');
+  expectDeclarationsOnly(read);
+}, 180_000);
+
+test('an app resolving modules as Node does (NodeNext) type-checks the same imports', async () => {
+  const { errors, read } = await typecheck('ts-nodenext', NODENEXT_TSCONFIG, { 'index.ts': PLAIN_APP }, []);
+  expect(errors).toBe('');
+  expectDeclarationsOnly(read);
+}, 180_000);
+
+test('the declarations type the API: wrong options and a wrong export name are errors in the app', async () => {
+  const bad = `import { performanceMonitor, requestTracer } from 'bun-apm/middleware';
+import { defineConfig } from 'bun-apm';
+performanceMonitor({ sampleRate: 'all' });
+requestTracer({ sampleRat: 1 });
+defineConfig({ routeCap: '100' });
+import { noSuchThing } from 'bun-apm/preload';
+console.log(noSuchThing);
+`;
+  const { errors } = await typecheck('ts-bad', BUN_INIT_TSCONFIG, { 'index.ts': bad }, []);
+  const lines = errors.split('\n').filter((line) => line.startsWith('index.ts('));
+  expect(lines.map((line) => /^index\.ts\((\d+),/.exec(line)![1])).toEqual(['3', '4', '5', '6']);
+}, 180_000);
