@@ -1,16 +1,28 @@
 // Which failed sends are worth another try, how long to wait before it, and the loop that applies
 // it: one policy for every sender — the exporters (plugin/send-with-retry.ts), the edge's alert
-// outbox and the in-process alert delivery. Network errors, timeouts, 408, 429, 500, 502, 503 and
-// 504 are retried; any other answer is final. Waits grow (exponentially, or along a schedule), part
-// of each is drawn at random so that many senders don't retry in step, and a receiver's
-// Retry-After replaces the wait, capped. The loop's sleep is passed in: the Bun side unrefs its
-// timer so a retry never keeps the process alive.
+// outbox and the in-process alert delivery. Network errors and timeouts are always retried; which
+// answers are depends on what is sent (the two sets below, side by side so they are decided in one
+// place). Waits grow (exponentially, or along a schedule), part of each is drawn at random so that
+// many senders don't retry in step, and a receiver's Retry-After replaces the wait, capped. The
+// loop's sleep is passed in: the Bun side unrefs its timer so a retry never keeps the process alive.
 
-/** Statuses that say "not now" rather than "no": the receiver or something before it may recover. */
-const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+/**
+ * Telemetry (batches to the edge, spans to a collector), as OpenTelemetry's exporters decide it:
+ * statuses that say "not now" rather than "no". A 500 is final here: the receiver failed on this
+ * very payload, and the exporters send one batch at a time, so retrying it would hold every later
+ * batch behind one the receiver cannot take.
+ */
+export const EXPORT_RETRYABLE: ReadonlySet<number> = new Set([408, 429, 502, 503, 504]);
 
-export function isRetryableStatus(status: number): boolean {
-  return RETRYABLE_STATUSES.has(status);
+/**
+ * Alert notifications: the same, and a 500 too. A webhook's receiver answering 500 is most often
+ * restarting or failing for a moment, and each notification is retried on its own (the outbox), so
+ * one that keeps failing holds nothing else back and expires after its schedule.
+ */
+export const NOTIFICATION_RETRYABLE: ReadonlySet<number> = new Set([...EXPORT_RETRYABLE, 500]);
+
+export function isRetryableStatus(status: number, retryable: ReadonlySet<number> = NOTIFICATION_RETRYABLE): boolean {
+  return retryable.has(status);
 }
 
 /** What one attempt came to; `retryAfterMs` is the receiver's own Retry-After, when it gave one. */
@@ -21,10 +33,10 @@ export type AttemptOutcome = { ok: true } | { ok: false; retryable: boolean; rea
  * lead a signed request elsewhere); a retryable status carries its Retry-After. The reason names
  * the status only, never the URL (for Slack the URL is the secret).
  */
-export function responseOutcome(status: number, retryAfter: string | null, now: number): AttemptOutcome {
+export function responseOutcome(status: number, retryAfter: string | null, now: number, retryable: ReadonlySet<number> = NOTIFICATION_RETRYABLE): AttemptOutcome {
   if (status >= 200 && status < 300) return { ok: true };
   if (status >= 300 && status < 400) return { ok: false, retryable: false, reason: `HTTP ${status} (redirects are not followed)` };
-  if (!isRetryableStatus(status)) return { ok: false, retryable: false, reason: `HTTP ${status}` };
+  if (!retryable.has(status)) return { ok: false, retryable: false, reason: `HTTP ${status}` };
   const retryAfterMs = parseRetryAfter(retryAfter, now);
   return { ok: false, retryable: true, reason: `HTTP ${status}`, ...(retryAfterMs !== undefined && { retryAfterMs }) };
 }

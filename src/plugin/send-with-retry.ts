@@ -1,7 +1,7 @@
 // Sends one export request under the shared retry policy (core/retry-policy.ts): network errors, timeouts,
-// 408, 429, 500, 502, 503 and 504 are retried with exponential backoff and full jitter, honouring
-// Retry-After, a bounded number of attempts and a timeout per attempt.
-import { exponentialBackoff, responseOutcome, withRetries, type RetryPolicy } from '../core/retry-policy.ts';
+// 408, 429, 502, 503 and 504 are retried (a 500 is final for telemetry) with exponential backoff and
+// full jitter, honouring Retry-After, a bounded number of attempts and a timeout per attempt.
+import { EXPORT_RETRYABLE, exponentialBackoff, responseOutcome, withRetries, type RetryPolicy } from '../core/retry-policy.ts';
 import { originalFetch } from './original-fetch.ts';
 import { unref } from './unref.ts';
 
@@ -54,7 +54,7 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
     try {
       const response = await doFetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
       const body = await response.text().catch(() => '');
-      const outcome = responseOutcome(response.status, response.headers.get('retry-after'), Date.now());
+      const outcome = responseOutcome(response.status, response.headers.get('retry-after'), Date.now(), EXPORT_RETRYABLE);
       if (outcome.ok) return { ok: true, status: response.status, body };
       // The exporters' own endpoint: its URL and answer help whoever reads the log.
       return { ...outcome, status: response.status, reason: `HTTP ${response.status} from ${url}: ${body.slice(0, 200)}` };

@@ -2,16 +2,23 @@
 // Retry-After, cap), and the in-call loop the exporters and the in-process delivery run.
 import { describe, expect, test } from 'bun:test';
 import {
-  exponentialBackoff, fetchErrorOutcome, isRetryableStatus, parseRetryAfter, responseOutcome, retryWaitMs, scheduledBackoff, withRetries, type AttemptOutcome, type RetryPolicy,
+  EXPORT_RETRYABLE, exponentialBackoff, fetchErrorOutcome, isRetryableStatus, parseRetryAfter, responseOutcome, retryWaitMs, scheduledBackoff, withRetries, type AttemptOutcome, type RetryPolicy,
 } from '../../src/core/retry-policy.ts';
 
 const NOW = Date.UTC(2026, 10, 28, 9, 0, 0);
 
 describe('which answers are retried', () => {
-  test('408, 429, 500, 502, 503 and 504, and no other status', () => {
+  test('notifications: 408, 429, 500, 502, 503 and 504, and no other status', () => {
     const retried = [];
     for (let status = 100; status < 600; status++) if (isRetryableStatus(status)) retried.push(status);
     expect(retried).toEqual([408, 429, 500, 502, 503, 504]);
+  });
+
+  test('telemetry: the same but 500, which would hold every later batch behind one the receiver cannot take', () => {
+    const retried = [];
+    for (let status = 100; status < 600; status++) if (isRetryableStatus(status, EXPORT_RETRYABLE)) retried.push(status);
+    expect(retried).toEqual([408, 429, 502, 503, 504]);
+    expect(responseOutcome(500, null, NOW, EXPORT_RETRYABLE)).toEqual({ ok: false, retryable: false, reason: 'HTTP 500' });
   });
 
   test('2xx is delivered, a redirect is refused, a 4xx is final, a 503 carries its Retry-After', () => {
