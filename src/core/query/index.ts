@@ -7,4 +7,7 @@ export {
   METRIC_GROUPS, parseColumns, timeseries, TIMESERIES_COLUMNS, toUplotData,
   type Timeseries, type TimeseriesColumn, type TimeseriesOptions,
 } from './timeseries.ts';
-export { HOUR_MS, MAX_POINTS, MINUTE_MS, planWindow, type PlanOptions, type QueryWindow, type Resolution, type WindowRequest } from './window.ts';
+export {
+  coveredSeconds, HOUR_MS, MAX_POINTS, MINUTE_MS, planWindow, RESOLUTION_MS, TEN_SECONDS_MS,
+  type PlanOptions, type QueryWindow, type Resolution, type WindowRequest,
+} from './window.ts';
