@@ -5,14 +5,16 @@ import { MAX_DURATION_MS, MAX_DURATION_SUM, MAX_TOTAL, saturatingAdd } from './v
 import { statusClassOf, type RollupCell, type StatusClass } from './wire-format.ts';
 
 export const MINUTE_MS = 60_000;
-/** The finest cell: what the recent past is kept and charted at. */
+/** The finest cell on the wire: what the recent past is kept and charted at. */
 export const TEN_SECONDS_MS = 10_000;
+/** The in-process monitor's finest cell (never sent): its answers for the last minutes. */
+export const SECOND_MS = 1_000;
 
 /** A cell while it is being filled: the sketch stays an object until it is shipped. */
 export interface LiveCell {
   /** Start of the cell's window (a minute, or 10 seconds when `seconds` is 10). */
   minute: number;
-  /** 10 for a 10-second cell; absent (or 60) for a minute, or a wider window placed at its start. */
+  /** 10 for a 10-second cell (1 for the in-process monitor's own); absent (or 60) for a minute, or a wider window placed at its start. */
   seconds?: number;
   method: string;
   route: string;
@@ -35,9 +37,9 @@ export function windowOf(time: number, widthMs: number): number {
   return time - (time % widthMs);
 }
 
-/** The width of a cell's window in ms: 10 s, or a minute (also for wider windows placed at their start). */
+/** The width of a cell's window in ms: 1 or 10 s, or a minute (also for wider windows placed at their start). */
 export function cellWidthMs(cell: { seconds?: number }): number {
-  return cell.seconds === 10 ? TEN_SECONDS_MS : MINUTE_MS;
+  return cell.seconds === 10 ? TEN_SECONDS_MS : cell.seconds === 1 ? SECOND_MS : MINUTE_MS;
 }
 
 export function cellKey(minute: number, method: string, route: string, statusClass: StatusClass): string {
@@ -50,13 +52,13 @@ function emptyCell(minute: number, method: string, route: string, statusClass: S
     count: 0, errors: 0, durationSum: 0, durationMin: Infinity, durationMax: 0, bytes: 0,
     sketch: new QuantileSketch(),
   };
-  if (widthMs === TEN_SECONDS_MS) cell.seconds = 10;
+  if (widthMs < MINUTE_MS) cell.seconds = widthMs / 1000;
   return cell;
 }
 
 /**
  * The cells of one window, keyed so that each request costs one map look-up. Cells are a minute
- * wide unless the table is made with `TEN_SECONDS_MS`.
+ * wide unless the table is made with `TEN_SECONDS_MS` (or, in-process only, `SECOND_MS`).
  *
  * @example
  * const table = new RollupTable();
@@ -67,7 +69,7 @@ export class RollupTable {
   private readonly cells = new Map<string, LiveCell>();
 
   constructor(readonly widthMs: number = MINUTE_MS) {
-    if (widthMs !== MINUTE_MS && widthMs !== TEN_SECONDS_MS) throw new RangeError('RollupTable: expected cells of a minute or of 10 seconds');
+    if (widthMs !== MINUTE_MS && widthMs !== TEN_SECONDS_MS && widthMs !== SECOND_MS) throw new RangeError('RollupTable: expected cells of a minute, 10 seconds or a second');
   }
 
   get size(): number {
@@ -109,6 +111,17 @@ export class RollupTable {
     mergeInto(live, fromWire(cell));
   }
 
+  /** Merges a live cell in at `minute` (its own start by default): how narrower windows fold into wider ones. */
+  mergeLive(cell: LiveCell, minute: number = cell.minute): void {
+    const key = cellKey(minute, cell.method, cell.route, cell.statusClass);
+    let live = this.cells.get(key);
+    if (live === undefined) {
+      live = emptyCell(minute, cell.method, cell.route, cell.statusClass, this.widthMs);
+      this.cells.set(key, live);
+    }
+    mergeInto(live, cell);
+  }
+
   cellsNow(): LiveCell[] {
     return [...this.cells.values()];
   }
@@ -123,11 +136,14 @@ export class RollupTable {
 
 /**
  * Adds `source` into `target`. Totals saturate (value-bounds.ts) as the sketch's count does, so a
- * row merged any number of times stays finite and its count equal to its sketch's. A minute merged
- * into a 10-second cell makes it a minute: the sum covers the wider window.
+ * row merged any number of times stays finite and its count equal to its sketch's. A wider cell
+ * merged into a narrower one makes it as wide: the sum covers the wider window.
  */
 export function mergeInto(target: LiveCell, source: LiveCell): LiveCell {
-  if (target.seconds === 10 && source.seconds !== 10) delete target.seconds;
+  if (cellWidthMs(source) > cellWidthMs(target)) {
+    if (source.seconds === undefined || source.seconds === 60) delete target.seconds;
+    else target.seconds = source.seconds;
+  }
   target.count = saturatingAdd(target.count, source.count);
   target.errors = saturatingAdd(target.errors, source.errors);
   target.durationSum = saturatingAdd(target.durationSum, source.durationSum, MAX_DURATION_SUM);
@@ -167,6 +183,7 @@ export function cellProblem(cell: LiveCell): string | null {
   return null;
 }
 
+/** The wire form; `seconds` only for a 10-second cell (1-second cells stay in-process). */
 export function toWire(cell: LiveCell): RollupCell {
   return {
     minute: cell.minute,

@@ -5,6 +5,7 @@ import { routeTable, type RouteRow, type RouteSort } from '../core/query/routes.
 import { summarise, type Summary } from '../core/query/summary.ts';
 import { timeseries, type Timeseries, type TimeseriesColumn } from '../core/query/timeseries.ts';
 import type { QueryWindow } from '../core/query/window.ts';
+import { minuteOf } from '../core/rollup.ts';
 import type { Batch } from '../core/wire-format.ts';
 import { EmailMessage } from 'cloudflare:email';
 import type { AlertNotification } from '../core/alerts/notification.ts';
@@ -19,6 +20,7 @@ import { hasData, runMaintenance, type MaintenanceReport } from './store/mainten
 import { getMetaString, setMeta } from './store/meta.ts';
 import { migrate } from './store/migrations.ts';
 import { listProfiles, type ProfileQuery, type ProfileRecord } from './store/profiles.ts';
+import { inFlight, LIVE_WINDOW_MS, liveHorizon, liveWindow } from './store/live.ts';
 import { readWindowCells, type CellFilter } from './store/queries.ts';
 import { TokenBucket } from './store/rate-limit.ts';
 import { RouteGuard } from './store/route-guard.ts';
@@ -27,6 +29,9 @@ import { durableObjectSql, type Sql } from './store/sql.ts';
 import { storeStatus, type StoreStatus } from './store/status.ts';
 import { getTrace, listTraces, type SpanRecord, type TraceQuery, type TraceSummary } from './store/traces.ts';
 import { UnreadableRows, type Warnings } from './store/unreadable.ts';
+
+/** The live tiles' figures: a summary of the live window, and the requests in flight (null when unknown). */
+export type LiveSummary = Summary & { inFlight: number | null };
 
 export interface RollupQuery extends CellFilter {
   window: QueryWindow;
@@ -78,14 +83,15 @@ export class AppStore extends DurableObject<Env> {
     const admit = limiter ? (events: number) => limiter.take(events, Date.now()) : undefined;
     let outcome: IngestOutcome;
     try {
-      outcome = ingestBatch({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs: this.settings.minuteRetentionMs, admit }, batch, now);
+      const { minuteRetentionMs, tenSecondRetentionMs } = this.settings;
+      outcome = ingestBatch({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs, tenSecondRetentionMs, admit }, batch, now);
     } catch (error) {
       // The transaction rolled back; the guards' in-memory sets may hold names it never stored.
       this.loadGuards();
       throw error;
     }
     if (outcome.status === 'accepted') {
-      this.alerting.cellsChanged(new Set(batch.rollups.map((cell) => cell.minute)));
+      this.alerting.cellsChanged(new Set(batch.rollups.map((cell) => minuteOf(cell.minute))));
       await this.armAlarm();
     }
     return outcome;
@@ -96,7 +102,23 @@ export class AppStore extends DurableObject<Env> {
     const { window, apdexThresholdMs, app } = query;
     const unreadable = new UnreadableRows();
     const cells = readWindowCells(this.sql, window, query, { perRoute: false, wholeWindow: true }, unreadable);
-    return { ...summarise(cells, { app, from: window.from, to: window.to, apdexThresholdMs }), ...unreadable.warnings() };
+    return { ...summarise(cells, { app, ...window, apdexThresholdMs }), ...unreadable.warnings() };
+  }
+
+  /**
+   * The live tiles: the last 60 s of whole 10-second cells up to where every instance still sending
+   * has reported (store/live.ts), and the requests in flight at their latest profiles.
+   */
+  live(query: CellFilter & { app: string; apdexThresholdMs: number }): LiveSummary & Warnings {
+    const now = this.now();
+    const { from, to } = liveWindow(liveHorizon(this.sql, now));
+    const unreadable = new UnreadableRows();
+    const cells = readWindowCells(this.sql, { from, to, resolution: '10s' }, query, { perRoute: false, wholeWindow: false }, unreadable);
+    return {
+      ...summarise(cells, { app: query.app, from, to, until: to, resolution: '10s', apdexThresholdMs: query.apdexThresholdMs }),
+      inFlight: inFlight(this.sql, now - LIVE_WINDOW_MS),
+      ...unreadable.warnings(),
+    };
   }
 
   timeseries(query: RollupQuery & { columns: TimeseriesColumn[] }): Timeseries & Warnings {
@@ -110,7 +132,7 @@ export class AppStore extends DurableObject<Env> {
     const { window } = query;
     const unreadable = new UnreadableRows();
     const cells = readWindowCells(this.sql, window, query, { perRoute: true, wholeWindow: true }, unreadable);
-    return { rows: routeTable(cells, { ...query, from: window.from, to: window.to }), ...unreadable.warnings() };
+    return { rows: routeTable(cells, { ...query, from: window.from, to: window.to, until: window.until }), ...unreadable.warnings() };
   }
 
   samples(query: SampleQuery): Page<SampleRecord> {

@@ -21,10 +21,13 @@ export interface Settings extends RetentionPolicy {
   maintenanceIntervalMs: number;
 }
 
-type NumberVar = 'MAX_BODY_BYTES' | 'MAX_DECOMPRESSED_BYTES' | 'MAX_BATCH_AGE_HOURS' | 'ROUTE_CAP' | 'INSTANCE_CAP' | 'MINUTE_RETENTION_HOURS' | 'HOUR_RETENTION_DAYS'
+type NumberVar = 'MAX_BODY_BYTES' | 'MAX_DECOMPRESSED_BYTES' | 'MAX_BATCH_AGE_HOURS' | 'ROUTE_CAP' | 'INSTANCE_CAP' | 'TEN_SECOND_RETENTION_HOURS' | 'MINUTE_RETENTION_HOURS' | 'HOUR_RETENTION_DAYS'
   | 'DETAIL_RETENTION_DAYS' | 'MAX_SAMPLES' | 'MAX_SPANS' | 'MAX_PROFILES' | 'APDEX_THRESHOLD_MS' | 'INGEST_RATE_LIMIT' | 'MAINTENANCE_INTERVAL_SECONDS';
 
-function read(env: Env, name: NumberVar, fallback: number, min: number, max: number): number {
+/** Vars read here that Env does not list yet (kept out of env.ts, which another change owns). */
+type SettingsEnv = Env & { TEN_SECOND_RETENTION_HOURS?: string };
+
+function read(env: SettingsEnv, name: NumberVar, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
@@ -46,6 +49,8 @@ export function readSettings(env: Env): Settings {
     maxBatchAgeMs: read(env, 'MAX_BATCH_AGE_HOURS', 168, 1, 24 * 30) * HOUR_MS,
     routeCap: Math.floor(read(env, 'ROUTE_CAP', 1000, 1, 100_000)),
     instanceCap: Math.floor(read(env, 'INSTANCE_CAP', 500, 1, 100_000)),
+    // At least two hours, so the 1 h view is always answered in 10-second cells.
+    tenSecondRetentionMs: read(env, 'TEN_SECOND_RETENTION_HOURS', 3, 2, 48) * HOUR_MS,
     minuteRetentionMs: read(env, 'MINUTE_RETENTION_HOURS', 48, 1, 24 * 30) * HOUR_MS,
     hourRetentionMs: read(env, 'HOUR_RETENTION_DAYS', 90, 1, 3650) * DAY,
     detailRetentionMs: read(env, 'DETAIL_RETENTION_DAYS', 7, 0.01, 3650) * DAY,
@@ -58,6 +63,9 @@ export function readSettings(env: Env): Settings {
   };
   if (settings.maxDecompressedBytes < settings.maxBodyBytes) {
     throw new ConfigError('MAX_DECOMPRESSED_BYTES: expected at least MAX_BODY_BYTES');
+  }
+  if (settings.tenSecondRetentionMs > settings.minuteRetentionMs) {
+    throw new ConfigError('TEN_SECOND_RETENTION_HOURS: expected no longer than MINUTE_RETENTION_HOURS');
   }
   if (settings.minuteRetentionMs > settings.hourRetentionMs) {
     throw new ConfigError('MINUTE_RETENTION_HOURS: expected no longer than HOUR_RETENTION_DAYS');

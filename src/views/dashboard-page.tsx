@@ -19,7 +19,7 @@ export function DashboardPage(props: { ctx: ViewContext; data: DashboardPageMode
     <Layout ctx={ctx}>
       {data.hasData ? '' : <EmptyState ctx={ctx} />}
       <NotReceivedPanel losses={data.notReceived ?? []} />
-      {features.realTimeMetrics ? <SummaryPanel ctx={ctx} summary={data.summary} /> : ''}
+      {features.realTimeMetrics ? <SummaryPanel ctx={ctx} summary={data.summary} live={data.live} /> : ''}
       {features.alertsPanel ? <AlertsPanel ctx={ctx} alerts={data.alerts} /> : ''}
       {features.historicalCharts ? <ChartsPanel ctx={ctx} /> : ''}
       <RoutesTable ctx={ctx} rows={data.routes} sort={data.sort} />

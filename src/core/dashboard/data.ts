@@ -12,6 +12,22 @@ export type Summary = QuerySummary & {
   inFlight?: number | null;
 };
 
+/**
+ * `GET /api/v1/apps/:app/live`: the last 60 s of complete data (from/until say which), and the
+ * requests in flight at each instance's latest profile (null when none sent one in that time).
+ */
+export type LiveSummary = QuerySummary & { inFlight: number | null };
+
+/** An instance on the System panel: its id, its latest process id, and whether it still sends. */
+export interface InstanceView {
+  instance: string;
+  pid?: number | null;
+  /** ms since the epoch. */
+  lastSeen: number;
+  /** False once it stopped sending (no batch for two minutes): its series ends there. */
+  sending: boolean;
+}
+
 export type { RouteRow, RouteSort };
 
 /** uPlot-ready columns: `t` in unix seconds ascending, every other column the same length, gaps null. */

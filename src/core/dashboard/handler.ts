@@ -116,8 +116,9 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       case '':
       case '/': {
         const f = ctx.features;
-        const [summary, routes, alerts, traces, instances, hasData, notReceived] = await Promise.all([
+        const [summary, live, routes, alerts, traces, instances, hasData, notReceived] = await Promise.all([
           source.summary(ctx.app, window, ctx.route),
+          source.live(ctx.app, ctx.route),
           source.routes(ctx.app, window, sort),
           f.alertsPanel ? source.alerts(ctx.app) : [],
           f.tracingView ? source.traces(ctx.app, window, { ...filter, route: filter.route ?? ctx.route }) : [],
@@ -125,10 +126,12 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
           source.hasData(ctx.app),
           source.requestsNotReceived?.(ctx.app, window) ?? [],
         ]);
-        return html(await views.page(ctx, { summary, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData, notReceived }));
+        return html(await views.page(ctx, { summary, live, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData, notReceived }));
       }
-      case '/fragments/summary':
-        return html(await views.summary(ctx, await source.summary(ctx.app, window, ctx.route)));
+      case '/fragments/summary': {
+        const [summary, live] = await Promise.all([source.summary(ctx.app, window, ctx.route), source.live(ctx.app, ctx.route)]);
+        return html(await views.summary(ctx, summary, live));
+      }
       case '/fragments/routes':
         return html(await views.routes(ctx, await source.routes(ctx.app, window, sort), sort));
       case '/fragments/alerts':

@@ -23,7 +23,8 @@ export async function readableApp({ request, env, params }: RouteContext): Promi
 export function rollupWindow({ url, env }: RouteContext): QueryWindow {
   const request = { from: intParam(url, 'from'), to: intParam(url, 'to'), step: intParam(url, 'step') };
   try {
-    return planWindow(request, { now: Date.now(), minuteRetentionMs: readSettings(env).minuteRetentionMs });
+    const { tenSecondRetentionMs, minuteRetentionMs } = readSettings(env);
+    return planWindow(request, { now: Date.now(), tenSecondRetentionMs, minuteRetentionMs });
   } catch (error) {
     if (error instanceof RangeError) throw badParameter(error.message);
     throw error;

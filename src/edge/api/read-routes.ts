@@ -1,5 +1,6 @@
-// The JSON export API under /api/v1 (read keys): apps, summary, timeseries, routes, samples,
-// traces, one trace, profiles, instances and status. Every time is in ms since the epoch.
+// The JSON export API under /api/v1 (read keys): apps, summary, live, timeseries, routes, samples,
+// traces, one trace, profiles, instances and status. Every time is in ms since the epoch; rollup
+// answers echo the window they used (from, to, until, resolution), and rates divide by until − from.
 import { parseColumns } from '../../core/query/timeseries.ts';
 import { ROUTE_SORTS } from '../../core/query/routes.ts';
 import { LIMITS } from '../../core/wire-format.ts';
@@ -66,6 +67,8 @@ export const readRoutes: Route[] = [
   appRoute('/summary', (context, app) => appStore(context.env, app).summary({
     app, window: rollupWindow(context), apdexThresholdMs: apdexThreshold(context), ...filters(context.url),
   })),
+  // The last 60 s of complete data (what the dashboard's live tiles show); its window is echoed.
+  appRoute('/live', (context, app) => appStore(context.env, app).live({ app, apdexThresholdMs: apdexThreshold(context), ...filters(context.url) })),
   appRoute('/timeseries', async (context, app) => {
     const window = rollupWindow(context);
     let columns;
@@ -75,7 +78,7 @@ export const readRoutes: Route[] = [
       throw badParameter((error as Error).message);
     }
     const series = await appStore(context.env, app).timeseries({ window, columns, apdexThresholdMs: apdexThreshold(context), ...filters(context.url) });
-    return { app, from: window.from, to: window.to, step: window.step, resolution: window.resolution, ...series };
+    return { app, from: window.from, to: window.to, until: window.until, step: window.step, resolution: window.resolution, ...series };
   }),
   appRoute('/routes', async (context, app) => {
     const window = rollupWindow(context);
@@ -87,7 +90,7 @@ export const readRoutes: Route[] = [
       order: enumParam(context.url, 'order', ['asc', 'desc'] as const),
       limit: intParam(context.url, 'limit', { min: 1, max: 10_000 }),
     });
-    return { app, from: window.from, to: window.to, routes: rows, ...warnings };
+    return { app, from: window.from, to: window.to, until: window.until, resolution: window.resolution, routes: rows, ...warnings };
   }),
   appRoute('/samples', (context, app) => appStore(context.env, app).samples({
     ...rawWindow(context),

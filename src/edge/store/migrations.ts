@@ -157,6 +157,34 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
     `ALTER TABLE instances ADD COLUMN dropped_requests INTEGER NOT NULL DEFAULT 0`,
     `ALTER TABLE instances ADD COLUMN requests_lost_at INTEGER`,
   ],
+  // 5: 10-second rollups for the recent past (rollup_10s, the shape of the others, with its own
+  // all-routes rows); per instance, its process id (a detail: the instance id stays across restarts)
+  // and how far its batches have reported (the end of the latest batch window), which the live
+  // tiles read. The last 3 hours of minutes are copied in, each at the start of its minute, as
+  // cells from clients that send minutes keep being, so charts of the recent past show them.
+  [
+    `CREATE TABLE rollup_10s (
+      id INTEGER PRIMARY KEY,
+      time INTEGER NOT NULL,
+      method TEXT NOT NULL,
+      route TEXT NOT NULL,
+      status_class TEXT NOT NULL,
+      count INTEGER NOT NULL,
+      errors INTEGER NOT NULL,
+      duration_sum REAL NOT NULL,
+      duration_min REAL NOT NULL,
+      duration_max REAL NOT NULL,
+      bytes INTEGER NOT NULL,
+      sketch BLOB NOT NULL
+    )`,
+    `CREATE UNIQUE INDEX rollup_10s_key ON rollup_10s (time, method, route, status_class)`,
+    `CREATE INDEX rollup_10s_totals ON rollup_10s (time) WHERE method = '*'`,
+    `INSERT INTO rollup_10s (time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch)
+     SELECT time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM rollup_minute
+     WHERE time >= CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 3 * 3600000`,
+    `ALTER TABLE instances ADD COLUMN pid INTEGER`,
+    `ALTER TABLE instances ADD COLUMN reported_until INTEGER`,
+  ],
 ];
 
 /** Applies the migrations this database hasn't seen; returns the version it is now at. */

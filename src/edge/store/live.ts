@@ -1,0 +1,37 @@
+// What the live tiles read at the edge: the last 60 seconds of complete 10-second cells, ending
+// where every instance still sending has reported up to, and what is in flight now.
+import { TEN_SECONDS_MS } from '../../core/rollup.ts';
+import { scalar, type Sql } from './sql.ts';
+
+/** How long the live tiles look back. */
+export const LIVE_WINDOW_MS = 60_000;
+/** An instance whose batches stopped this long ago no longer holds the live window back. */
+export const LIVE_STALE_MS = 120_000;
+
+/**
+ * The time up to which every instance still sending has reported (the end of its latest batch
+ * window): data before it is complete. With no instance reporting within LIVE_STALE_MS, nothing
+ * is arriving, and the horizon is now (the live tiles then show no traffic).
+ */
+export function liveHorizon(sql: Sql, now: number): number {
+  const oldest = scalar(sql, 'SELECT MIN(reported_until) FROM instances WHERE reported_until >= ?', now - LIVE_STALE_MS);
+  return typeof oldest === 'number' ? Math.min(oldest, now) : now;
+}
+
+/** The live window: the last LIVE_WINDOW_MS of whole 10-second cells before the horizon. */
+export function liveWindow(horizon: number): { from: number; to: number } {
+  const to = horizon - (horizon % TEN_SECONDS_MS);
+  return { from: to - LIVE_WINDOW_MS, to };
+}
+
+/**
+ * Requests in flight: the sum, over instances that sent a profile since `since`, of the latest
+ * one's count; null when none did.
+ */
+export function inFlight(sql: Sql, since: number): number | null {
+  // SQLite takes the other columns of a MAX() aggregate from the row holding the maximum.
+  const rows = sql.exec<{ in_flight: number; latest: number }>(
+    'SELECT in_flight, MAX(timestamp) AS latest FROM profiles WHERE timestamp >= ? GROUP BY instance', since,
+  ).toArray();
+  return rows.length === 0 ? null : rows.reduce((sum, row) => sum + row.in_flight, 0);
+}
