@@ -47,7 +47,7 @@ export function SystemPanel(props: { ctx: ViewContext; instances: InstanceView[]
       <h2>System</h2>
       <ul class="instances" aria-label="Instances">
         {props.instances.map((i) => (
-          <li class={i.sending ? 'sending' : 'stopped'} data-instance={i.instance}>
+          <li class={i.sending ? 'sending' : 'stopped'}>
             <span class="instance-name" safe>{i.instance}</span>
             {i.pid !== undefined && i.pid !== null ? <span class="pid" safe>{`pid ${i.pid}`}</span> : ''}
             {i.sending ? '' : <span class="stopped-note" safe>{`stopped sending ${formatTime(i.lastSeen)}`}</span>}

@@ -60,7 +60,10 @@ describe('PerformanceMonitor counts', () => {
     expect(agg.count).toBe(plan.length);
     expect(agg.errors).toBe(count(([, , s]) => s >= 500));
     expect(agg.errorRate).toBe(count(([, , s]) => s >= 500) / plan.length);
-    expect(agg.rps).toBeCloseTo(plan.length / 3600, 10);
+    // The window starts at the second that holds now − 1 h; the rate divides by what it covers.
+    expect(agg.to - agg.from).toBeGreaterThanOrEqual(3_600_000);
+    expect(agg.to - agg.from).toBeLessThan(3_601_000);
+    expect(agg.rps).toBeCloseTo(plan.length / ((agg.to - agg.from) / 1000), 10);
     for (const status of [200, 201, 404, 500, 503]) expect(agg.statusCodes[String(status)]).toBe(count(([, , s]) => s === status));
     expect(agg.methods).toEqual({ GET: count(([m]) => m === 'GET'), POST: count(([m]) => m === 'POST') });
     expect(agg.paths['/users/:id']).toBe(count(([, p]) => p.startsWith('/users/')));
