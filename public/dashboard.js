@@ -76,6 +76,9 @@
   function draw(el, data) {
     const keys = keysOf(el, data);
     const columns = /** @type {uPlot.AlignedData} */ ([data.t, ...keys.map((k) => data[k] ?? data.t.map(() => null))]);
+    // How many buckets hold data, and the time span drawn: what a reader (or a test) can check.
+    el.setAttribute('data-points', String(data.t.filter((_, i) => keys.some((k) => data[k]?.[i] != null)).length));
+    el.setAttribute('data-span', `${data.t[0] ?? ''}..${data.t[data.t.length - 1] ?? ''}`);
     const existing = charts.get(el);
     if (existing && existing.keys.join() === keys.join()) {
       existing.plot.setData(columns);

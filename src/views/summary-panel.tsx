@@ -23,7 +23,7 @@ export function SummaryPanel(props: { ctx: ViewContext; summary: Summary; live: 
           Now <span class="window" safe>{`last ${liveSpan}, to ${formatTime(live.until).slice(11)}`}</span>
         </h2>
         <div class="tile-row">
-          <Tile label="Requests/s" value={formatRate(live.rps)} hint={`${plural(live.requests, 'request')} in ${liveSpan}`} name="rps" />
+          <Tile label="Requests/s" value={formatRate(live.rps)} raw={live.rps} hint={`${plural(live.requests, 'request')} in ${liveSpan}`} name="rps" />
           <Tile label="Error rate" value={formatPercent(live.errorRate)} hint={`${plural(live.errors, 'error')}, ${formatCount(live.clientErrors)} 4xx`} name="error-rate" tone={errorTone(live.errorRate)} />
           <Tile label="p50" value={formatMs(live.latency.p50)} name="p50" />
           <Tile label="p95" value={formatMs(live.latency.p95)} name="p95" />
@@ -36,7 +36,7 @@ export function SummaryPanel(props: { ctx: ViewContext; summary: Summary; live: 
           Range <span class="window" safe>{`${ctx.range}: ${formatSpan(summary.until - summary.from)} of data`}</span>
         </h2>
         <div class="tile-row">
-          <Tile label="Requests" value={formatCount(summary.requests)} hint={`${formatRate(summary.rps)}/s on average`} name="requests" />
+          <Tile label="Requests" value={formatCount(summary.requests)} raw={summary.requests} hint={`${formatRate(summary.rps)}/s on average`} name="requests" />
           <Tile label="Error rate" value={formatPercent(summary.errorRate)} hint={`${plural(summary.errors, 'error')}, ${formatCount(summary.clientErrors)} 4xx`} name="range-error-rate" tone={errorTone(summary.errorRate)} />
           <Tile label="p95" value={formatMs(summary.latency.p95)} hint={`p99 ${formatMs(summary.latency.p99)}`} name="range-p95" />
           <Tile label="Apdex" value={formatApdex(summary.apdex)} hint={`T = ${formatMs(summary.apdexThresholdMs)}`} name="apdex" tone={summary.apdex !== null && summary.apdex < 0.7 ? 'bad' : summary.apdex !== null && summary.apdex < 0.85 ? 'warn' : undefined} />
@@ -46,9 +46,10 @@ export function SummaryPanel(props: { ctx: ViewContext; summary: Summary; live: 
   );
 }
 
-function Tile(props: { label: string; value: string; hint?: string; name: string; tone?: Tone }): JSX.Element {
+/** `raw`: the unrounded figure, for scripts and tests that compare it (the text is rounded for people). */
+function Tile(props: { label: string; value: string; raw?: number | null; hint?: string; name: string; tone?: Tone }): JSX.Element {
   return (
-    <div class={`tile${props.tone ? ` ${props.tone}` : ''}`} data-metric={props.name}>
+    <div class={`tile${props.tone ? ` ${props.tone}` : ''}`} data-metric={props.name} data-value={props.raw === undefined || props.raw === null ? undefined : String(props.raw)}>
       <div class="label" safe>{props.label}</div>
       <div class="value" safe>{props.value}</div>
       {props.hint ? <div class="hint" safe>{props.hint}</div> : ''}
