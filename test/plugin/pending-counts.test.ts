@@ -206,18 +206,21 @@ describe('PendingCounts', () => {
       }
       counts.add(table.drain());
     }
+    // CPU time rather than wall time: on a loaded machine a step can wait hundreds of ms for a core
+    // without doing any work, and what the app pays for is the work.
     let longest = 0;
     let lost = 0;
     for (let i = 0; i < 100_000; i++) {
-      const started = performance.now();
+      const started = process.cpuUsage();
       const { loss, done } = counts.relieve(200_000, 2);
-      longest = Math.max(longest, performance.now() - started);
+      const used = process.cpuUsage(started);
+      longest = Math.max(longest, (used.user + used.system) / 1000);
       lost += loss.requests;
       if (done) break;
     }
     expect(counts.chars).toBeLessThanOrEqual(200_000);
     expect(counts.requests + lost).toBe(requests);
-    console.log(`longest relief step: ${longest.toFixed(2)} ms; widest window ${counts.widest} min; ${counts.cells} cells; ${lost} requests dropped`);
+    console.log(`longest relief step: ${longest.toFixed(2)} ms of CPU; widest window ${counts.widest} min; ${counts.cells} cells; ${lost} requests dropped`);
     expect(longest).toBeLessThan(50); // 2 ms asked; the margin is for a garbage collection on a loaded 2-core machine
   });
 });

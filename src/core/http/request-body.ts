@@ -44,7 +44,7 @@ export async function readStreamCapped(stream: ReadableStream<Uint8Array>, cap: 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { done, value } = await readBefore(reader, deadline);
-    if (done) break;
+    if (done || value === undefined) break;
     total += value.byteLength;
     if (total > cap) {
       await reader.cancel().catch(() => undefined);
@@ -82,9 +82,18 @@ export async function drainBody(request: Request, maxBytes: number, timeoutMs = 
   }
 }
 
-type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
+// The reader as a shape rather than the DOM lib's ReadableStreamDefaultReader: Bun's, the DOM's and
+// Workers' readers all fit it, so the file type-checks in an app compiling with any of them.
+interface StreamReader {
+  read(): Promise<ReadResult>;
+  cancel(reason?: unknown): Promise<void>;
+}
+interface ReadResult {
+  done: boolean;
+  value?: Uint8Array;
+}
 
-async function readBefore(reader: ReadableStreamDefaultReader<Uint8Array>, deadline: number): Promise<ReadResult> {
+async function readBefore(reader: StreamReader, deadline: number): Promise<ReadResult> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new BodyError(408, 'body_timeout', 'body: the client stopped sending before the end')), Math.max(0, deadline - Date.now()));

@@ -1,6 +1,5 @@
 // The Hono adapter: any `(req, next)` middleware as Hono middleware. Handlers read the tracer's ids
 // from `c.get('traceId')` / `c.get('spanId')` (also on `c.req.raw`).
-import type { MiddlewareHandler } from 'hono';
 import { stateOf } from '../../plugin/request-state.ts';
 import type { EnhancedRequest, Middleware } from '../types.ts';
 
@@ -10,14 +9,29 @@ function noteRoute(req: Request, routePath: string | undefined): void {
   if (state !== undefined && state.routerRoute === undefined && routePath && !routePath.endsWith('*')) state.routerRoute = routePath;
 }
 
+/** The little of Hono's Context used here. Declared locally: Hono is an optional peer, and an app without it must still type-check this file. */
+interface HonoContext {
+  req: { raw: Request; routePath?: string };
+  res: Response;
+  set(key: 'traceId' | 'spanId', value: string): void;
+}
+
+/**
+ * Hono's MiddlewareHandler for any app's Env. The context is taken as `any` on purpose: naming Hono's
+ * `Context` needs Hono's types installed, and a structural type cannot match every app's `c.set`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type HonoMiddleware = (c: any, next: () => Promise<void>) => Promise<void>;
+
 /**
  * @example
  * const tracer = requestTracer({ sampleRate: 1 });
  * app.use(honoMiddleware(performanceMonitor()), honoMiddleware(tracer));
  * app.get('/users/:id', (c) => { const span = tracer.createChildSpan(c.get('spanId'), 'db'); … });
  */
-export function honoMiddleware(middleware: Middleware): MiddlewareHandler<{ Variables: { traceId?: string; spanId?: string } }> {
-  return async function bunApmHono(c, next) {
+export function honoMiddleware(middleware: Middleware): HonoMiddleware {
+  return async function bunApmHono(context, next) {
+    const c = context as HonoContext;
     const req = c.req.raw as EnhancedRequest;
     const response = await middleware(req, async () => {
       if (req.traceId !== undefined) c.set('traceId', req.traceId);

@@ -1,8 +1,25 @@
 // Sends alert email over SMTP with nodemailer, an optional peer dependency loaded only when an
 // email channel first sends (an app without SMTP alerts never installs it), from a connection URL: smtp://user:pass@host:587 (STARTTLS when offered; ?requireTLS=true to
 // insist) or smtps://user:pass@host:465 (TLS from the first byte).
-import type SMTPTransport from 'nodemailer/lib/smtp-transport';
-import type { Transporter } from 'nodemailer';
+
+// The little of nodemailer used here, declared locally: it is an optional peer, so an app without it
+// (or without @types/nodemailer) must still type-check this file.
+export interface SmtpOptions {
+  host: string;
+  port: number;
+  secure: boolean;
+  requireTLS: boolean;
+  connectionTimeout: number;
+  greetingTimeout: number;
+  socketTimeout: number;
+  auth?: { user: string; pass: string };
+}
+interface SmtpTransport {
+  sendMail(message: MailMessage): Promise<unknown>;
+}
+interface Nodemailer {
+  createTransport(options: SmtpOptions): SmtpTransport;
+}
 
 export interface MailMessage {
   from: string;
@@ -20,20 +37,22 @@ const TIMEOUT_MS = 10_000;
 /** Why no email can go out until the app installs nodemailer: named in the one warning the channel logs. */
 export const NODEMAILER_MISSING = 'nodemailer is not installed: `bun add nodemailer` to send alert email over SMTP';
 
-async function loadNodemailer(): Promise<(typeof import('nodemailer'))['default']> {
+async function loadNodemailer(): Promise<Nodemailer> {
+  // A specifier in a variable, so that type checkers and bundlers don't go looking for the optional peer.
+  const specifier = 'nodemailer';
   try {
-    return (await import('nodemailer')).default;
+    return ((await import(specifier)) as { default: Nodemailer }).default;
   } catch (error) {
     throw Object.assign(new Error(NODEMAILER_MISSING, { cause: error }), { code: NODEMAILER_MISSING });
   }
 }
 
 /** nodemailer options from the URL; credentials are percent-decoded and never leave this object. */
-export function smtpOptions(url: string): SMTPTransport.Options {
+export function smtpOptions(url: string): SmtpOptions {
   const parsed = new URL(url);
   if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') throw new TypeError('SMTP URL: expected smtp:// or smtps://');
   const secure = parsed.protocol === 'smtps:';
-  const options: SMTPTransport.Options = {
+  const options: SmtpOptions = {
     host: parsed.hostname,
     port: parsed.port ? Number(parsed.port) : secure ? 465 : 587,
     secure,
@@ -47,7 +66,7 @@ export function smtpOptions(url: string): SMTPTransport.Options {
 }
 
 export class SmtpMailer {
-  private transport: Promise<Transporter<SMTPTransport.SentMessageInfo>> | undefined;
+  private transport: Promise<SmtpTransport> | undefined;
 
   constructor(private readonly url: string) {}
 

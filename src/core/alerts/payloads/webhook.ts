@@ -142,6 +142,7 @@ export async function verifyWebhookSignature(
   return false;
 }
 
-function hmacKey(secret: string, usages: KeyUsage[]): Promise<CryptoKey> {
+// Literal usages rather than the DOM lib's KeyUsage, so an app compiling without DOM types still checks this file.
+function hmacKey(secret: string, usages: Array<'sign' | 'verify'>): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, usages);
 }
