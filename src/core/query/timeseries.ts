@@ -1,7 +1,7 @@
 // Timeseries in uPlot's columnar shape: one array of bucket times and one array per metric,
 // equal lengths, empty buckets null. Shaped here so that a browser only draws.
 import type { LiveCell } from '../rollup.ts';
-import { addCell, emptyAggregate, errorRateOf, type Aggregate } from './aggregate.ts';
+import { addCell, emptyAggregate, errorRateOf, sketchOf, type Aggregate } from './aggregate.ts';
 import { apdexOf, DEFAULT_APDEX_THRESHOLD_MS } from './apdex.ts';
 
 type Column = (bucket: Aggregate, seconds: number, apdexThresholdMs: number) => number | null;
@@ -14,9 +14,9 @@ export const TIMESERIES_COLUMNS = {
   errorRate: (b) => errorRateOf(b),
   rps: (b, seconds) => b.requests / seconds,
   avg: (b) => (b.requests === 0 ? null : b.durationSum / b.requests),
-  p50: (b) => b.sketch.quantile(0.5),
-  p95: (b) => b.sketch.quantile(0.95),
-  p99: (b) => b.sketch.quantile(0.99),
+  p50: (b) => sketchOf(b).quantile(0.5),
+  p95: (b) => sketchOf(b).quantile(0.95),
+  p99: (b) => sketchOf(b).quantile(0.99),
   max: (b) => b.durationMax,
   apdex: (b, _seconds, t) => apdexOf(b, t),
   bytes: (b) => b.bytes,
