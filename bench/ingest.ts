@@ -1,93 +1,165 @@
-// Ingest benchmark on the local Workers runtime: batches of 1,000 detail records + 200 rollup cells
-// into one AppStore, end to end over HTTP (gzip, parse, validate, RPC, merge, write), next to the
-// floor measured in the same run and the same Durable Object: the same rows inserted with plain
-// INSERTs through the same HTTP front door, with no parsing, validation or merging.
+// Ingest benchmark on the local Workers runtime, in two parts.
+//
+// CPU per batch: workerd's own CPU time (every thread, from /proc, to the nanosecond) across each
+// request, for batches from a typical app's 10 s flush up to the wire format's limit: the Worker's
+// part (key, body read, the hand-over to the store: what the free plan's 10 ms per invocation
+// applies to), the whole ingest (the store inflates, parses, validates and writes), a retried
+// duplicate, next to `/healthz` measured in the same run (HTTP, Miniflare's own entry worker and
+// our router: the floor of any request here). SQLite rows written per batch come from the edge's
+// own usage counts (the free plan allows 100,000 a day).
+//
+// Throughput: batches of 1,000 samples + 200 rollup cells into one AppStore, end to end over HTTP,
+// next to the floor measured in the same run and the same Durable Object: the same rows inserted
+// with plain INSERTs through the same HTTP front door, with no parsing, validation or merging.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalEdge } from '../scripts/local-edge.ts';
-import { RollupTable } from '../src/core/rollup.ts';
-import { newSpanId, newTraceId } from '../src/core/trace-context.ts';
-import type { Batch, DetailSample } from '../src/core/wire-format.ts';
-import { seededRandom } from '../test/support/random.ts';
+import type { Batch } from '../src/core/wire-format.ts';
+import { eventsOf, FULL, IDLE, LARGE, LEAN, makeBenchBatch, TYPICAL, type BatchShape } from './support/ingest-batches.ts';
+import { commandOf, cpuNs, descendantsOf } from './support/process-cpu.ts';
 
 const BATCHES = Number(process.env.BATCHES ?? 60);
 const WARMUP = 5;
-const SAMPLES_PER_BATCH = 1_000;
-const CELLS_PER_BATCH = 200;
 /** Instances flushing into the same minute: the first batch of a minute inserts its cells, the rest merge. */
 const INSTANCES = 6;
 const INGEST_KEY = 'bench-ingest-key-0123456789';
-const random = seededRandom(1);
-
-function makeBenchBatch(i: number, base: number): Batch {
-  const minute = base + Math.floor(i / INSTANCES) * 60_000;
-  const table = new RollupTable();
-  // 50 routes × 2 methods × 2 status classes = 200 cells, ~20 requests each.
-  for (let r = 0; r < 50; r++) {
-    for (const method of ['GET', 'POST']) {
-      for (const status of [200, 503]) {
-        for (let k = 0; k < 20; k++) table.record(minute + k * 1000, method, `/api/resource-${r}/:id`, status, 5 + random() * 200, 512);
-      }
-    }
-  }
-  const rollups = table.drain();
-  if (rollups.length !== CELLS_PER_BATCH) throw new Error(`expected ${CELLS_PER_BATCH} cells, got ${rollups.length}`);
-  const samples: DetailSample[] = Array.from({ length: SAMPLES_PER_BATCH }, (_, k) => ({
-    timestamp: minute + (k % 60) * 1000, method: k % 3 ? 'GET' : 'POST', path: `/api/resource-${k % 50}/${k}`, route: `/api/resource-${k % 50}/:id`,
-    statusCode: k % 20 ? 200 : 503, duration: 5 + random() * 200, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36',
-    memoryUsage: { rss: 80_000_000, heapUsed: 30_000_000, heapTotal: 40_000_000 }, cpuUsage: 12.5,
-    traceId: newTraceId(), spanId: newSpanId(), responseSize: 512,
-  }));
-  return {
-    version: 1,
-    batchId: `bench-${base}-${String(i).padStart(6, '0')}`,
-    identity: { app: 'bench', service: 'api', instance: `host-${i % INSTANCES}:1`, runtime: 'bun', runtimeVersion: Bun.version, sdkVersion: '0.1.0' },
-    window: { start: minute, end: minute + 60_000 },
-    rollups, samples, spans: [], profiles: [],
-    dropped: { rollups: 0, samples: 0, spans: 0, profiles: 0 },
-  };
-}
+const HEADERS = { authorization: `Bearer ${INGEST_KEY}`, 'content-type': 'application/json', 'content-encoding': 'gzip' };
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))]!;
+const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
+const p99 = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.99);
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 const stateDir = mkdtempSync(join(tmpdir(), 'bun-apm-bench-'));
-const edge = await startLocalEdge({ entry: 'local', persistDir: stateDir, bindings: { INGEST_KEYS: `bench:${INGEST_KEY}` } });
-try {
+const edge = await startLocalEdge({ entryPath: join(import.meta.dir, 'support/worker-half-entry.js'), persistDir: stateDir, bindings: { INGEST_KEYS: `bench:${INGEST_KEY}` } });
+const workerd = descendantsOf(process.pid).filter((pid) => commandOf(pid) === 'workerd');
+if (workerd.length === 0) throw new Error('no workerd process found under this one');
+const url = (path: string) => new URL(path, edge.url);
+const minuteBase = (() => {
+  const t = Date.now() - 3 * 3_600_000;
+  return t - (t % 60_000);
+})();
+let serial = 0;
+const batchId = () => `bench-${minuteBase}-${String(++serial).padStart(7, '0')}`;
+
+/** workerd's CPU (ms) across one request, which must answer `status`; returns it and the answer. */
+async function cpuOf(path: string, init: RequestInit, status: number): Promise<{ ms: number; body: any }> {
+  const before = cpuNs(workerd);
+  const response = await fetch(url(path), init);
+  const text = await response.text();
+  const ms = (cpuNs(workerd) - before) / 1e6;
+  if (response.status !== status) throw new Error(`${path} answered ${response.status}, expected ${status}: ${text.slice(0, 300)}`);
+  return { ms, body: text ? JSON.parse(text) : null };
+}
+
+const rowsWritten = (answer: any): number => answer.usage.quotas.find((q: { kind: string }) => q.kind === 'rowsWritten').used;
+
+/** Median rows written per batch of each shape, for the daily figures. */
+const rowsPerBatch = new Map<BatchShape, number>();
+
+async function cpuPerBatch(shape: BatchShape, rounds: number): Promise<void> {
+  const floor: number[] = [];
+  const workerHalf: number[] = [];
+  const whole: number[] = [];
+  const duplicate: number[] = [];
+  const rows: number[] = [];
+  let example: Batch | undefined;
+  let gzipBytes = 0;
+  let lastRows: number | undefined;
+  for (let i = 0; i < rounds + 2; i++) {
+    const batch = makeBenchBatch(shape, 'bench', `host-${i % INSTANCES}:1`, minuteBase + Math.floor(i / INSTANCES) * 60_000, batchId());
+    example ??= batch;
+    const body = Bun.gzipSync(JSON.stringify(batch));
+    gzipBytes = body.byteLength;
+    // Interleaved, so machine noise hits all four alike; the first two rounds warm up.
+    const h = await cpuOf('/healthz', {}, 200);
+    const w = await cpuOf('/__bench/worker-half', { method: 'POST', headers: HEADERS, body }, 200);
+    const n = await cpuOf('/v1/ingest', { method: 'POST', headers: HEADERS, body }, 202);
+    const d = await cpuOf('/v1/ingest', { method: 'POST', headers: HEADERS, body }, 200);
+    const total = rowsWritten(n.body);
+    if (i >= 2) {
+      floor.push(h.ms);
+      workerHalf.push(w.ms);
+      whole.push(n.ms);
+      duplicate.push(d.ms);
+      if (lastRows !== undefined) rows.push(total - lastRows);
+    }
+    lastRows = rowsWritten(d.body);
+  }
+  const f = median(floor);
+  const events = eventsOf(example!);
+  const json = JSON.stringify(example).length;
+  console.log(`${shape.name}: ${example!.rollups.length} cells, ${example!.samples.length} samples, ${example!.spans.length} spans, ${example!.profiles.length} profiles; ${(gzipBytes / 1024).toFixed(1)} KiB gzip, ${(json / 1024).toFixed(0)} KiB JSON; ${rounds} rounds`);
+  console.log(`  /healthz floor                         ${f.toFixed(2)} ms CPU (p99 ${p99(floor).toFixed(2)})`);
+  console.log(`  Worker's part (key, read, hand-over)   +${(median(workerHalf) - f).toFixed(2)} ms over the floor (p99 +${(p99(workerHalf) - f).toFixed(2)}); ${median(workerHalf).toFixed(2)} ms with it, of the free plan's 10 ms`);
+  console.log(`  whole ingest (Worker + store's write)  +${(median(whole) - f).toFixed(2)} ms (p99 +${(p99(whole) - f).toFixed(2)}): the store's part ≈ ${(median(whole) - median(workerHalf)).toFixed(2)} ms, ${((1000 * (median(whole) - median(workerHalf))) / events).toFixed(1)} µs per event`);
+  console.log(`  retried duplicate (200)                +${(median(duplicate) - f).toFixed(2)} ms`);
+  console.log(`  SQLite rows written per batch          ${median(rows).toFixed(0)} (${(median(rows) / events).toFixed(2)} per event; ${Math.floor(100_000 / median(rows))} such batches a day on the free plan)`);
+  rowsPerBatch.set(shape, median(rows));
+}
+
+/** Rows the cron's visit of one app writes (its own bookkeeping and the alert engine's), from the usage counts. */
+async function rowsPerTick(ticks: number): Promise<number> {
   const store = await edge.store('bench');
-  const base = Date.now() - 3 * 3_600_000 - ((Date.now() - 3 * 3_600_000) % 60_000);
-  const batches = Array.from({ length: BATCHES + WARMUP }, (_, i) => makeBenchBatch(i, base));
+  await store.flushUsage();
+  const before = (await store.usageReport(1)).days[0].rowsWritten;
+  for (let i = 0; i < ticks; i++) {
+    const response = await fetch(url(`/__scheduled?cron=*+*+*+*+*&time=${Date.now() + i * 60_000}`));
+    if (response.status !== 200) throw new Error(`tick answered ${response.status}`);
+  }
+  await store.flushUsage();
+  const after = (await store.usageReport(1)).days[0].rowsWritten;
+  store[Symbol.dispose]?.();
+  // The two usage reads and flushes write a row or two each: counted against the ticks, rounding up.
+  return (after - before) / ticks;
+}
+
+/** What one instance and one app cost a day at these sizes, against the free plan's daily quotas. */
+function dailyFigures(tickRows: number): void {
+  console.log('\nPer day at the defaults (Workers free plan: 100,000 Worker requests, 100,000 Durable Object requests, 100,000 rows written):');
+  const line = (what: string, worker: number, store: number, rows: number) =>
+    console.log(`  ${what.padEnd(52)} ${String(worker).padStart(6)} Worker + ${String(store).padStart(6)} DO requests, ${String(Math.round(rows)).padStart(9)} rows written`);
+  line('idle instance, one heartbeat a minute', 1_440, 1_440, 1_440 * rowsPerBatch.get(IDLE)!);
+  line('typical instance (50 req/s), a batch every 10 s', 8_640, 8_640, 8_640 * rowsPerBatch.get(TYPICAL)!);
+  line('the same, lean (no detail, 60 s flush and profile)', 1_440, 1_440, 1_440 * rowsPerBatch.get(LEAN)!);
+  line('the cron, per app (a visit a minute)', 0, 1_440, 1_440 * tickRows);
+  console.log(`  (the cron itself: 1,440 Worker invocations a day for the whole Worker; ${tickRows.toFixed(1)} rows written per app per visit)`);
+}
+
+try {
+  console.log(`bench/ingest.ts — Bun ${Bun.version}, workerd via Miniflare, CPU from /proc of workerd pid ${workerd.join(', ')}`);
+  console.log('\nCPU per batch (medians):');
+  await cpuPerBatch(TYPICAL, 40);
+  await cpuPerBatch(FULL, 30);
+  await cpuPerBatch(LARGE, 8);
+  await cpuPerBatch(IDLE, 20);
+  await cpuPerBatch(LEAN, 20);
+  dailyFigures(await rowsPerTick(10));
+
+  const store = await edge.store('bench');
+  const batches = Array.from({ length: BATCHES + WARMUP }, (_, i) => makeBenchBatch(FULL, 'bench', `host-${i % INSTANCES}:2`, minuteBase + 3_600_000 + Math.floor(i / INSTANCES) * 60_000, batchId()));
   // Bodies are compressed before timing: the client's gzip is not the edge's cost.
   const bodies = batches.map((batch) => Bun.gzipSync(JSON.stringify(batch)));
-  const ingestUrl = new URL('/v1/ingest', edge.url);
-  const floorUrl = new URL('/__bench/floor?app=bench', edge.url);
   const ingestMs: number[] = [];
   const frontDoorMs: number[] = [];
   const floorMs: number[] = [];
   for (let i = 0; i < batches.length; i++) {
     // Interleaved: the real path and the floor take turns, so machine noise hits both alike.
     let start = performance.now();
-    const response = await fetch(ingestUrl, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${INGEST_KEY}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
-      body: bodies[i]!,
-    });
+    const response = await fetch(url('/v1/ingest'), { method: 'POST', headers: HEADERS, body: bodies[i]! });
     await response.arrayBuffer();
     const ingestTime = performance.now() - start;
     if (response.status !== 202) throw new Error(`ingest answered ${response.status}`);
-    // The same body again: everything before the store writes (HTTP, gunzip, parse, validate, RPC), then 200 duplicate.
+    // The same body again: everything before the store's writes (HTTP, gunzip, parse, validate, RPC), then 200 duplicate.
     start = performance.now();
-    const again = await fetch(ingestUrl, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${INGEST_KEY}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
-      body: bodies[i]!,
-    });
+    const again = await fetch(url('/v1/ingest'), { method: 'POST', headers: HEADERS, body: bodies[i]! });
     await again.arrayBuffer();
     const frontDoorTime = performance.now() - start;
     if (again.status !== 200) throw new Error(`duplicate answered ${again.status}`);
     await store.floorPrepare(batches[i]!);
     start = performance.now();
-    const floor = await fetch(floorUrl, { method: 'POST' });
+    const floor = await fetch(url('/__bench/floor?app=bench'), { method: 'POST' });
     await floor.arrayBuffer();
     const floorTime = performance.now() - start;
     if (floor.status !== 200) throw new Error(`floor answered ${floor.status}`);
@@ -97,22 +169,18 @@ try {
       floorMs.push(floorTime);
     }
   }
-  const events = SAMPLES_PER_BATCH + CELLS_PER_BATCH;
-  const requestsPerBatch = batches[0]!.rollups.reduce((sum, cell) => sum + cell.count, 0);
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const events = eventsOf(batches[0]!);
+  const requestsPerBatch = batches[0]!.rollups.reduce((total, cell) => total + cell.count, 0);
   const ingestRate = (events * ingestMs.length) / (sum(ingestMs) / 1000);
   const floorRate = (events * floorMs.length) / (sum(floorMs) / 1000);
-  const sortedIngest = [...ingestMs].sort((a, b) => a - b);
-  const sortedFloor = [...floorMs].sort((a, b) => a - b);
   const bodyKiB = sum(bodies.map((b) => b.length)) / bodies.length / 1024;
   const status = await store.status();
-  console.log(`bench/ingest.ts — ${BATCHES} batches of ${SAMPLES_PER_BATCH} samples + ${CELLS_PER_BATCH} rollup cells (${events} events, ${requestsPerBatch} requests counted, ${bodyKiB.toFixed(0)} KiB gzip), one AppStore, sequential, after ${WARMUP} warm-up batches; Bun ${Bun.version}, workerd via Miniflare`);
-  console.log(`ingest (HTTP → gunzip → JSON → validate → RPC → guards → merge → SQLite)  ${ingestRate.toFixed(0).padStart(7)} events/s   p50 ${quantile(sortedIngest, 0.5).toFixed(1)} ms   p99 ${quantile(sortedIngest, 0.99).toFixed(1)} ms per batch`);
-  console.log(`floor  (HTTP → RPC → plain INSERTs of the same rows, same DO, same schema)   ${floorRate.toFixed(0).padStart(7)} events/s   p50 ${quantile(sortedFloor, 0.5).toFixed(1)} ms   p99 ${quantile(sortedFloor, 0.99).toFixed(1)} ms per batch`);
+  console.log(`\nThroughput — ${BATCHES} batches of ${FULL.samples} samples + ${batches[0]!.rollups.length} rollup cells (${events} events, ${requestsPerBatch} requests counted, ${bodyKiB.toFixed(0)} KiB gzip), one AppStore, sequential, after ${WARMUP} warm-up batches`);
+  console.log(`ingest (HTTP → RPC → gunzip → JSON → validate → guards → merge → SQLite)  ${ingestRate.toFixed(0).padStart(7)} events/s   p50 ${median(ingestMs).toFixed(1)} ms   p99 ${p99(ingestMs).toFixed(1)} ms per batch`);
+  console.log(`floor  (HTTP → RPC → plain INSERTs of the same rows, same DO, same schema)   ${floorRate.toFixed(0).padStart(7)} events/s   p50 ${median(floorMs).toFixed(1)} ms   p99 ${p99(floorMs).toFixed(1)} ms per batch`);
   console.log(`ratio  ingest / floor throughput: ${((ingestRate / floorRate) * 100).toFixed(0)} % (target ≥ 50 %)`);
-  const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
   const writeMs = median(ingestMs) - median(frontDoorMs);
-  console.log(`split  front door (same batch re-sent → 200 duplicate: HTTP, gunzip, parse, validate, RPC) p50 ${median(frontDoorMs).toFixed(1)} ms; the store's own write ≈ ${writeMs.toFixed(1)} ms vs the floor's ${median(floorMs).toFixed(1)} ms (HTTP + RPC + inserts)`);
+  console.log(`split  front door (same batch re-sent → 200 duplicate: HTTP, RPC, gunzip, parse, validate) p50 ${median(frontDoorMs).toFixed(1)} ms; the store's own write ≈ ${writeMs.toFixed(1)} ms vs the floor's ${median(floorMs).toFixed(1)} ms (HTTP + RPC + inserts)`);
   console.log(`stored: ${status.rows.samples} samples, ${status.rows.rollupMinutes} minute cells (${INSTANCES} batches merged into each minute), ${(status.databaseBytes / 1024 / 1024).toFixed(1)} MiB`);
   // One instance at the default 10 s flush sends one batch per flush; how many such instances fit.
   for (const perFlush of [events, 300]) {

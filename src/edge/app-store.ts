@@ -14,7 +14,7 @@ import { EdgeAlerting, type AlertsView, type ListedRule, type RuleChange, type T
 import type { Env } from './env.ts';
 import { readSettings, type Settings } from './settings.ts';
 import { exportPage, type ExportKind, type ExportPage } from './store/export-pages.ts';
-import { ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
+import { eventsIn, ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
 import { InstanceGuard, listInstances, type InstanceRecord } from './store/instance-guard.ts';
 import { hasData, runMaintenance, type MaintenanceReport } from './store/maintenance.ts';
 import { getMetaString, setMeta } from './store/meta.ts';
@@ -29,6 +29,11 @@ import { durableObjectSql, type Sql } from './store/sql.ts';
 import { storeStatus, type StoreStatus } from './store/status.ts';
 import { getTrace, listTraces, type SpanRecord, type TraceQuery, type TraceSummary } from './store/traces.ts';
 import { UnreadableRows, type Warnings } from './store/unreadable.ts';
+import type { UsageReport } from '../core/usage/usage.ts';
+import { countCallsWith, countStoreCalls } from './usage/count-store-calls.ts';
+import { SqlMeter } from './usage/sql-meter.ts';
+import { UsageCounter, type UsageToday } from './usage/usage-counter.ts';
+import { decodeIngest, isRefusal, type IngestRefusal, type IngestRequest } from './ingest/decode-ingest.ts';
 
 /** The live tiles' figures: a summary of the live window, and the requests in flight (null when unknown). */
 export type LiveSummary = Summary & { inFlight: number | null };
@@ -47,10 +52,14 @@ export class AppStore extends DurableObject<Env> {
   private alarmArmed = false;
   private readonly alerting: EdgeAlerting;
   private appName: string | undefined;
+  /** Rows read and written, for the usage counts (src/edge/usage). */
+  private readonly meter = new SqlMeter();
+  private usageCounter: UsageCounter | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = durableObjectSql(ctx.storage);
+    this.sql = this.meter.wrap(durableObjectSql(ctx.storage));
+    countCallsWith(this, () => this.usage);
     this.settings = readSettings(env);
     this.limiter = this.settings.ingestRateLimit > 0 ? new TokenBucket(this.settings.ingestRateLimit, Date.now()) : null;
     this.alerting = new EdgeAlerting({
@@ -75,9 +84,26 @@ export class AppStore extends DurableObject<Env> {
     this.instanceGuard = new InstanceGuard(this.sql, this.settings.instanceCap);
   }
 
-  /** Stores a validated batch once; `overloaded` when the app is past its ingest rate limit. */
-  async ingest(batch: Batch): Promise<IngestOutcome> {
+  /** What this store costs per day (made on first use: the local runtime's clock is set by then). */
+  private get usage(): UsageCounter {
+    this.usageCounter ??= new UsageCounter(this.sql, this.meter, this.settings.instanceCap, () => this.now());
+    return this.usageCounter;
+  }
+
+  /**
+   * Decodes a body as the Worker received it (inflate, parse, validate: src/edge/ingest) and stores
+   * the batch once; `refused` says why a body is not a batch, `overloaded` that the app is past its
+   * ingest rate limit. The answer carries today's usage of the app.
+   */
+  async ingest(request: IngestRequest): Promise<(IngestOutcome | IngestRefusal) & { usage: UsageToday }> {
     const now = this.now();
+    this.usage.beforeIngest();
+    const wireBytes = request.bytes.byteLength;
+    const batch = await decodeIngest(request, { maxDecompressedBytes: this.settings.maxDecompressedBytes, maxAgeMs: this.settings.maxBatchAgeMs, now: Date.now() });
+    if (isRefusal(batch)) {
+      this.usage.afterIngest(null, wireBytes, 0);
+      return { ...batch, usage: this.usage.today(this.settings.plan) };
+    }
     this.rememberApp(batch.identity.app);
     const limiter = this.limiter;
     const admit = limiter ? (events: number) => limiter.take(events, Date.now()) : undefined;
@@ -88,13 +114,32 @@ export class AppStore extends DurableObject<Env> {
     } catch (error) {
       // The transaction rolled back; the guards' in-memory sets may hold names it never stored.
       this.loadGuards();
+      this.usage.afterIngest(batch.identity.instance, wireBytes, 0);
       throw error;
     }
-    if (outcome.status === 'accepted') {
+    const accepted = outcome.status === 'accepted';
+    const overflowed = outcome.status === 'accepted' && outcome.overflow.instance;
+    this.usage.afterIngest(overflowed ? 'other' : batch.identity.instance, wireBytes, accepted ? eventsIn(batch) : 0);
+    if (accepted) {
       this.alerting.cellsChanged(new Set(batch.rollups.map((cell) => minuteOf(cell.minute))));
       await this.armAlarm();
     }
-    return outcome;
+    return { ...outcome, usage: this.usage.today(this.settings.plan) };
+  }
+
+  /** What the app cost per day over the last `days` days (today included), against the plan. */
+  usageReport(days = 7): UsageReport {
+    return this.usage.report(this.app(), this.settings.plan, Math.max(1, Math.min(40, Math.floor(days))));
+  }
+
+  /** Today's use against the plan, as an ingest answer carries it: what `doctor`'s key check shows. */
+  usageToday(): UsageToday {
+    return this.usage.today(this.settings.plan);
+  }
+
+  /** Writes the usage counts waiting in memory (tests; the store does it every few minutes). */
+  flushUsage(): void {
+    this.usage.flush();
   }
 
   // Rollup reads leave out rows that can't be decoded and say so in `warnings` (see store/unreadable.ts).
@@ -241,3 +286,11 @@ export class AppStore extends DurableObject<Env> {
     this.alarmArmed = true;
   }
 }
+
+// Each RPC call is a billed Durable Object request: counted per kind (ingest counts itself).
+countStoreCalls(AppStore, 'reads', [
+  'summary', 'live', 'timeseries', 'routes', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage',
+  'alerts', 'resolveAlert', 'alertRules', 'addAlertRule', 'updateAlertRule', 'removeAlertRule', 'usageReport', 'usageToday', 'flushUsage',
+]);
+countStoreCalls(AppStore, 'ticks', ['tick']);
+countStoreCalls(AppStore, 'alarms', ['alarm']);

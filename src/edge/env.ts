@@ -63,4 +63,6 @@ export interface Env {
   APDEX_THRESHOLD_MS?: string;
   INGEST_RATE_LIMIT?: string;
   MAINTENANCE_INTERVAL_SECONDS?: string;
+  /** `free` or `paid`: the Cloudflare plan whose limits the usage counts are shown against. */
+  PLAN?: string;
 }

@@ -3,6 +3,7 @@ import { HOUR_MS } from '../core/query/window.ts';
 import { ConfigError } from './config-error.ts';
 import type { Env } from './env.ts';
 import type { RetentionPolicy } from './store/maintenance.ts';
+import { parsePlan, type Plan } from '../core/usage/plan.ts';
 
 const DAY = 24 * HOUR_MS;
 const MIB = 1024 * 1024;
@@ -19,6 +20,8 @@ export interface Settings extends RetentionPolicy {
   /** Events per second one app may ingest; 0 = no limit. */
   ingestRateLimit: number;
   maintenanceIntervalMs: number;
+  /** The Cloudflare plan (`PLAN` var: free or paid) whose limits usage is shown against; null when unset. */
+  plan: Plan | null;
 }
 
 type NumberVar = 'MAX_BODY_BYTES' | 'MAX_DECOMPRESSED_BYTES' | 'MAX_BATCH_AGE_HOURS' | 'ROUTE_CAP' | 'INSTANCE_CAP' | 'TEN_SECOND_RETENTION_HOURS' | 'MINUTE_RETENTION_HOURS' | 'HOUR_RETENTION_DAYS'
@@ -35,6 +38,14 @@ function read(env: SettingsEnv, name: NumberVar, fallback: number, min: number, 
     throw new ConfigError(`${name}: expected a number in ${min}..${max}, got ${JSON.stringify(raw.slice(0, 32))}`);
   }
   return value;
+}
+
+function readPlan(env: Env): Plan | null {
+  try {
+    return parsePlan(env.PLAN);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 const cache = new WeakMap<Env, Settings>();
@@ -60,6 +71,7 @@ export function readSettings(env: Env): Settings {
     apdexThresholdMs: read(env, 'APDEX_THRESHOLD_MS', 500, 1, 600_000),
     ingestRateLimit: read(env, 'INGEST_RATE_LIMIT', 0, 0, 1e9),
     maintenanceIntervalMs: read(env, 'MAINTENANCE_INTERVAL_SECONDS', 300, 1, 86_400) * 1000,
+    plan: readPlan(env),
   };
   if (settings.maxDecompressedBytes < settings.maxBodyBytes) {
     throw new ConfigError('MAX_DECOMPRESSED_BYTES: expected at least MAX_BODY_BYTES');

@@ -3,6 +3,7 @@
 import { securityHeaders } from '../core/dashboard/security-headers.ts';
 import { alertRoutes } from './alerting/alert-routes.ts';
 import { readRoutes } from './api/read-routes.ts';
+import { usageRoutes } from './api/usage-routes.ts';
 import { clientOf, type Runtime } from './dashboard/client-address.ts';
 import type { Env } from './env.ts';
 import { json } from './http/errors.ts';
@@ -18,6 +19,7 @@ const routes: Route[] = [
   { method: 'GET', path: '/healthz', handler: () => json({ ok: true }) },
   { method: 'POST', path: '/v1/ingest', handler: handleIngest },
   ...readRoutes,
+  ...usageRoutes,
   ...alertRoutes,
 ];
 

@@ -1,13 +1,15 @@
 // Ships what the recorder collects: a cut (on the flush interval, or when a buffer is full) goes
 // to custom storage as batches and into PendingData for the edge, which seals a batch from the
 // oldest of what waits when it is sent; at most one export in flight; what had to be dropped is
-// counted, in records and in requests, and travels in the next batch that gets through.
+// counted, in records and in requests, and travels in the next batch that gets through. An idle
+// instance (only system profiles to report) sends once a heartbeat, not every flush interval.
 import { LIMITS, type Batch, type Identity, type Span, type SystemProfile } from '../core/wire-format.ts';
 import { anyCounted, buildBatches, isEmpty, zeroCounters } from './batch-builder.ts';
 import { errorClassOf, type Log } from './log.ts';
 import { PendingData, type PendingBatch } from './pending-data.ts';
 import type { Recorder } from './recorder.ts';
 import type { SendOutcome } from './send-with-retry.ts';
+import { limitsOf } from './edge-sender.ts';
 import { unref } from './unref.ts';
 
 export interface BatcherOptions {
@@ -19,7 +21,15 @@ export interface BatcherOptions {
   send?: (batch: PendingBatch) => Promise<SendOutcome>;
   customStorage?: (batch: Batch) => void | Promise<void>;
   log: Log;
+  /** How often an instance with nothing but system profiles to report sends (default: HEARTBEAT_MS, at least the flush interval). */
+  heartbeatMs?: number;
 }
+
+/**
+ * An idle instance (no request, span or loss to report, only system profiles) sends a heartbeat this
+ * often rather than every flush interval: 1,440 requests a day instead of 8,640 at the default 10 s.
+ */
+export const HEARTBEAT_MS = 60_000;
 
 /** Spans that make a batch worth cutting early (well under LIMITS.spans, so each cut stays short). */
 export const SPANS_PER_CUT = 2_000;
@@ -39,6 +49,10 @@ export class Batcher {
   #timer: ReturnType<typeof setInterval> | undefined;
   #cutScheduled = false;
   #stopped = false;
+  /** Something worth a request waits (requests, detail, losses), not only profiles. */
+  #worthSending = false;
+  /** When the edge last took a batch (or the timers started). */
+  #lastSent = Date.now();
   /** Batches the edge accepted. */
   delivered = 0;
 
@@ -49,7 +63,15 @@ export class Batcher {
 
   start(): void {
     if (this.#timer !== undefined) return;
-    this.#timer = unref(setInterval(() => void this.flush(), this.#options.flushIntervalMs));
+    this.#lastSent = Date.now();
+    this.#timer = unref(setInterval(() => void this.#tick(), this.#options.flushIntervalMs));
+  }
+
+  /** The flush interval's turn: a cut, sent when it is worth a request, else once a heartbeat. */
+  async #tick(): Promise<void> {
+    this.cut();
+    const heartbeat = Math.max(this.#options.heartbeatMs ?? HEARTBEAT_MS, this.#options.flushIntervalMs);
+    if (this.#worthSending || Date.now() - this.#lastSent >= heartbeat) await this.#run();
   }
 
   stop(): void {
@@ -103,6 +125,7 @@ export class Batcher {
       recordingDropped.samples += drained.droppedSamples;
       this.droppedTotal.samples += drained.droppedSamples;
       if (isEmpty(recorded) && !anyCounted(recordingDropped)) return;
+      if (recorded.rollups.length + recorded.samples.length + recorded.spans.length > 0 || anyCounted(recordingDropped)) this.#worthSending = true;
       const end = Date.now();
       if (this.#options.customStorage) {
         for (const batch of buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, recorded, recordingDropped)) this.#store(batch);
@@ -171,11 +194,17 @@ export class Batcher {
         const outcome = await send(batch);
         if (outcome.ok) {
           this.pending.delivered();
+          this.pending.learnCaps(limitsOf(outcome.body));
           this.delivered++;
+          this.#lastSent = Date.now();
           this.#options.log.debug(`batch ${batch.batchId} delivered (${batch.body.byteLength} bytes, ${outcome.attempts} attempt(s))`);
           continue;
         }
         if (!outcome.retryable) {
+          if (outcome.status === 413 && this.pending.tooLarge()) {
+            this.#options.log.warnOnce('too-large', `the edge refused a batch as too large (${outcome.reason}); sending it again in smaller batches`);
+            continue;
+          }
           this.pending.refused();
           this.#options.log.warnOnce(`refused-${outcome.status}`, `the edge refused a batch: ${outcome.reason} (not retried; later refusals with this status are not reported)`);
           continue;
@@ -185,6 +214,8 @@ export class Batcher {
         this.#options.log.warnOnce('unreachable', `the edge is unreachable (${outcome.reason}); keeping up to ${this.#options.maxPendingBytes} bytes of data (detail dropped first, request counts merged) and retrying`);
         return;
       }
+      // Everything went (or was refused for good): until more than profiles waits, a heartbeat will do.
+      this.#worthSending = false;
     } catch (error) {
       this.#options.log.warnOnce('export', `export failed (${errorClassOf(error)}: ${(error as Error)?.message})`);
     }

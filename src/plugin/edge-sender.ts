@@ -37,3 +37,18 @@ export function createEdgeSender(target: EdgeTarget, retry: RetryOptions): (batc
     return outcome.ok ? outcome : { ...outcome, reason: outcome.reason.replaceAll(url, safe) };
   };
 }
+
+/**
+ * The caps an ingest answer names (`limits`: maxBodyBytes, maxRollups, maxSamples, …), for the
+ * batches after it; {} for an answer without them (an older edge, another sink).
+ */
+export function limitsOf(body: string): Record<string, unknown> {
+  if (!body.includes('"limits"')) return {};
+  try {
+    const limits = (JSON.parse(body) as { limits?: unknown }).limits;
+    return limits !== null && typeof limits === 'object' && !Array.isArray(limits) ? (limits as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+

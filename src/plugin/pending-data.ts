@@ -7,7 +7,7 @@ import { LIMITS, type Batch, type DetailSample, type Identity, type RollupCell, 
 import { addCounters, anyCounted, encodeBatch, newBatchId, requestsIn, zeroCounters, type Counters } from './batch-builder.ts';
 import type { Log } from './log.ts';
 import { PendingCounts } from './pending-counts.ts';
-import { chunkBytes, compressChunk, detailChunks, fragmentText, GZIP_LEVEL, NO_DETAIL, type DetailChunk, type DetailContents } from './pending-detail.ts';
+import { chunkBytes, compressChunk, detailChunks, exceeds, fitsWith, GZIP_LEVEL, mergedFragment, NO_DETAIL, splitChunk, type DetailChunk, type DetailContents } from './pending-detail.ts';
 import { unref } from './unref.ts';
 
 /** A sealed batch: its gzip body, sent with the same id until the edge has it. */
@@ -37,6 +37,20 @@ export const MAX_SENDABLE_AGE_MS = 167 * 3_600_000;
 /** How long one relief step may hold the app's thread (it then yields to a later turn). */
 const RELIEF_STEP_MS = 2;
 
+/** What one batch may carry: the validator's LIMITS, lowered to the caps the edge's answers name. */
+export interface BatchCaps {
+  maxRollups: number;
+  maxSamples: number;
+  maxSpans: number;
+  maxProfiles: number;
+  /** The body as sent (gzip). */
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_CAPS: Readonly<BatchCaps> = {
+  maxRollups: LIMITS.rollups, maxSamples: LIMITS.samples, maxSpans: LIMITS.spans, maxProfiles: LIMITS.profiles, maxBodyBytes: Number.POSITIVE_INFINITY,
+};
+
 export class PendingData {
   readonly #options: PendingDataOptions;
   readonly #counts = new PendingCounts();
@@ -52,6 +66,7 @@ export class PendingData {
   #stopped = false;
   /** The longest relief step so far, ms (merging and widening cells under pressure). */
   longestReliefMs = 0;
+  #caps: BatchCaps = { ...DEFAULT_CAPS };
 
   constructor(options: PendingDataOptions) {
     this.#options = options;
@@ -84,6 +99,22 @@ export class PendingData {
     return this.#counts.widest;
   }
 
+  /** The caps batches are sealed within now. */
+  get caps(): Readonly<BatchCaps> {
+    return this.#caps;
+  }
+
+  /**
+   * The edge's caps (an answer's `limits`): later batches are sealed to fit them, never past the
+   * validator's LIMITS. Anything that is not a positive number is ignored.
+   */
+  learnCaps(limits: Partial<Record<keyof BatchCaps, unknown>>): void {
+    for (const key of Object.keys(DEFAULT_CAPS) as Array<keyof BatchCaps>) {
+      const value = limits[key];
+      if (typeof value === 'number' && Number.isFinite(value) && value >= 1) this.#caps[key] = Math.min(DEFAULT_CAPS[key], Math.floor(value));
+    }
+  }
+
   /** Stops relief steps (the process is going). */
   stop(): void {
     this.#stopped = true;
@@ -105,6 +136,24 @@ export class PendingData {
   next(): PendingBatch | undefined {
     this.#head ??= this.#seal();
     return this.#head;
+  }
+
+  /**
+   * The edge refused the sealed batch as too large (413, before storing anything): its parts go back
+   * to be sealed again in batches of half its size, with new ids. False when it holds a single record.
+   */
+  tooLarge(): boolean {
+    const head = this.#head;
+    if (!head || head.contents.rollups + detailIn(head.contents) <= 1) return false;
+    const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(head.body))) as Batch;
+    this.#head = undefined;
+    this.#caps.maxBodyBytes = Math.min(this.#caps.maxBodyBytes, Math.max(1024, Math.floor(head.body.byteLength / 2)));
+    this.#counts.add(batch.rollups);
+    const chunks = detailChunks(batch.samples, batch.spans, batch.profiles);
+    for (const chunk of chunks) this.#detailBytes += chunkBytes(chunk);
+    this.#detail.unshift(...chunks);
+    addCounters(this.#dropped, head.carried);
+    return true;
   }
 
   /** The edge has the sealed batch. */
@@ -196,7 +245,7 @@ export class PendingData {
     addCounters(this.#options.droppedTotal, lost);
   }
 
-  /** A batch of the oldest cells and detail chunk, or undefined when nothing waits. */
+  /** A batch of the oldest cells and detail chunks within the caps, or undefined when nothing waits. */
   #seal(): PendingBatch | undefined {
     const now = Date.now();
     const cutoff = now - MAX_SENDABLE_AGE_MS;
@@ -209,23 +258,75 @@ export class PendingData {
       this.#loseDetail(chunk.contents);
     }
     if (this.#counts.cells === 0 && this.#detail.length === 0 && !anyCounted(this.#dropped)) return undefined;
+    // A body over the edge's maxBodyBytes is put back and sealed again with fewer records, in
+    // proportion; a single record is sent as it is (the edge's answer then says why).
+    let scale = 1;
+    for (let attempt = 0; ; attempt++) {
+      const sealed = this.#sealScaled(now, scale);
+      const records = sealed.rollups.length + detailIn(sealed.batch.contents);
+      if (sealed.batch.body.byteLength <= this.#caps.maxBodyBytes || records <= 1 || attempt >= 8) return sealed.batch;
+      this.#unseal(sealed);
+      scale *= Math.min(0.5, (0.9 * this.#caps.maxBodyBytes) / sealed.batch.body.byteLength);
+    }
+  }
+
+  #sealScaled(now: number, scale: number): Sealed {
+    const caps = this.#caps;
+    const at = (cap: number) => Math.max(1, Math.floor(cap * scale));
+    const detailCaps = { samples: at(caps.maxSamples), spans: at(caps.maxSpans), profiles: at(caps.maxProfiles) };
     // Half the bound at most, so that a sealed batch never crowds out everything else.
-    const rollups = this.#counts.take(LIMITS.rollups, Math.max(1, Math.floor(this.#options.maxPendingBytes / 2)));
-    const chunk = this.#detail.shift();
-    if (chunk) this.#detailBytes -= chunkBytes(chunk);
-    let start = Math.min(now, chunk?.start ?? now);
+    const rollups = this.#counts.take(at(caps.maxRollups), Math.max(1, Math.floor(this.#options.maxPendingBytes / 2)));
+    // A chunk cut before the edge's caps were known is cut again to fit them.
+    if (this.#detail.length > 0 && exceeds(this.#detail[0]!, detailCaps)) {
+      const chunk = this.#detail.shift()!;
+      this.#detailBytes -= chunkBytes(chunk);
+      const parts = splitChunk(chunk, detailCaps);
+      for (const part of parts) this.#detailBytes += chunkBytes(part);
+      this.#detail.unshift(...parts);
+    }
+    // Several small chunks (a heartbeat's profiles, cuts that waited) go in one request, within the caps.
+    const chunks: DetailChunk[] = [];
+    while (this.#detail.length > 0 && (chunks.length === 0 || fitsWith(chunks, this.#detail[0]!, detailCaps))) {
+      const chunk = this.#detail.shift()!;
+      this.#detailBytes -= chunkBytes(chunk);
+      chunks.push(chunk);
+    }
+    let start = now;
+    const detail = { samples: 0, spans: 0, profiles: 0 };
+    for (const chunk of chunks) {
+      start = Math.min(start, chunk.start);
+      detail.samples += chunk.contents.samples;
+      detail.spans += chunk.contents.spans;
+      detail.profiles += chunk.contents.profiles;
+    }
     for (const cell of rollups) start = Math.min(start, cell.minute);
     const carried = this.#dropped;
     this.#dropped = zeroCounters();
     const batchId = newBatchId();
-    const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunk ? fragmentText(chunk) : NO_DETAIL, carried);
-    return {
+    const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunks.length > 0 ? mergedFragment(chunks) : NO_DETAIL, carried);
+    const batch = {
       batchId,
       body: Bun.gzipSync(json, { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>,
-      contents: { rollups: rollups.length, requests: requestsIn(rollups), samples: 0, spans: 0, profiles: 0, ...chunk?.contents },
+      contents: { rollups: rollups.length, requests: requestsIn(rollups), ...detail },
       carried,
     };
+    return { batch, rollups, chunks };
   }
+
+  /** Puts a sealed batch's parts back where they were taken from (its id is never used). */
+  #unseal(sealed: Sealed): void {
+    this.#counts.add(sealed.rollups);
+    for (const chunk of sealed.chunks) this.#detailBytes += chunkBytes(chunk);
+    this.#detail.unshift(...sealed.chunks);
+    addCounters(this.#dropped, sealed.batch.carried);
+  }
+}
+
+/** A sealed batch with the parts it was made of, until it is known to fit. */
+interface Sealed {
+  batch: PendingBatch;
+  rollups: RollupCell[];
+  chunks: DetailChunk[];
 }
 
 function detailIn(contents: DetailContents): number {

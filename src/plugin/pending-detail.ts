@@ -43,14 +43,23 @@ export function compressChunk(chunk: DetailChunk): number {
   return before - chunk.fragment.byteLength;
 }
 
-/** The detail of one cut as chunks, each inside the validator's LIMITS. */
-export function detailChunks(samples: DetailSample[], spans: Span[], profiles: SystemProfile[]): DetailChunk[] {
-  const parts = Math.max(Math.ceil(samples.length / LIMITS.samples), Math.ceil(spans.length / LIMITS.spans), Math.ceil(profiles.length / LIMITS.profiles));
+/** Records of each kind one batch may carry: the validator's LIMITS, or less when the edge says so. */
+export interface DetailCaps {
+  samples: number;
+  spans: number;
+  profiles: number;
+}
+
+export const DETAIL_LIMITS: DetailCaps = { samples: LIMITS.samples, spans: LIMITS.spans, profiles: LIMITS.profiles };
+
+/** The detail of one cut as chunks, each inside `caps` (default the validator's LIMITS). */
+export function detailChunks(samples: DetailSample[], spans: Span[], profiles: SystemProfile[], caps: DetailCaps = DETAIL_LIMITS): DetailChunk[] {
+  const parts = Math.max(Math.ceil(samples.length / caps.samples), Math.ceil(spans.length / caps.spans), Math.ceil(profiles.length / caps.profiles));
   const chunks: DetailChunk[] = [];
   for (let i = 0; i < parts; i++) {
-    const s = samples.slice(i * LIMITS.samples, (i + 1) * LIMITS.samples);
-    const t = spans.slice(i * LIMITS.spans, (i + 1) * LIMITS.spans);
-    const p = profiles.slice(i * LIMITS.profiles, (i + 1) * LIMITS.profiles);
+    const s = samples.slice(i * caps.samples, (i + 1) * caps.samples);
+    const t = spans.slice(i * caps.spans, (i + 1) * caps.spans);
+    const p = profiles.slice(i * caps.profiles, (i + 1) * caps.profiles);
     let start = Infinity;
     for (const sample of s) start = Math.min(start, sample.timestamp);
     for (const span of t) start = Math.min(start, span.startTime);
@@ -65,3 +74,47 @@ export function detailChunks(samples: DetailSample[], spans: Span[], profiles: S
 }
 
 export const NO_DETAIL = '"samples":[],"spans":[],"profiles":[]';
+
+/** Text of chunks merged into one batch at most (only several small ones are merged, e.g. a heartbeat's profiles). */
+export const MERGE_BUDGET_CHARS = 256 * 1024;
+
+/** Whether a chunk holds more of a kind than `caps` allow. */
+export function exceeds(chunk: DetailChunk, caps: DetailCaps): boolean {
+  return chunk.contents.samples > caps.samples || chunk.contents.spans > caps.spans || chunk.contents.profiles > caps.profiles;
+}
+
+/** A chunk cut into chunks within `caps` (at least one record each), in order. */
+export function splitChunk(chunk: DetailChunk, caps: DetailCaps): DetailChunk[] {
+  const part = JSON.parse(`{${fragmentText(chunk)}}`) as { samples: DetailSample[]; spans: Span[]; profiles: SystemProfile[] };
+  const at = (n: number) => Math.max(1, Math.floor(n));
+  return detailChunks(part.samples, part.spans, part.profiles, { samples: at(caps.samples), spans: at(caps.spans), profiles: at(caps.profiles) });
+}
+
+/** Whether `next` may join `taken` in one batch: within `caps` and the merge budget. */
+export function fitsWith(taken: DetailChunk[], next: DetailChunk, caps: DetailCaps = DETAIL_LIMITS): boolean {
+  let samples = next.contents.samples;
+  let spans = next.contents.spans;
+  let profiles = next.contents.profiles;
+  let chars = chunkBytes(next);
+  for (const chunk of taken) {
+    samples += chunk.contents.samples;
+    spans += chunk.contents.spans;
+    profiles += chunk.contents.profiles;
+    chars += chunkBytes(chunk);
+  }
+  return samples <= caps.samples && spans <= caps.spans && profiles <= caps.profiles && chars <= MERGE_BUDGET_CHARS;
+}
+
+/** The fragment of several chunks as one, their records in order. */
+export function mergedFragment(chunks: DetailChunk[]): string {
+  if (chunks.length === 1) return fragmentText(chunks[0]!);
+  const all = { samples: [] as unknown[], spans: [] as unknown[], profiles: [] as unknown[] };
+  for (const chunk of chunks) {
+    const part = JSON.parse(`{${fragmentText(chunk)}}`) as typeof all;
+    all.samples.push(...part.samples);
+    all.spans.push(...part.spans);
+    all.profiles.push(...part.profiles);
+  }
+  return `"samples":${JSON.stringify(all.samples)},"spans":${JSON.stringify(all.spans)},"profiles":${JSON.stringify(all.profiles)}`;
+}
+

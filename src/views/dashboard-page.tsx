@@ -11,6 +11,7 @@ import { AlertsPanel } from './alerts-panel.tsx';
 import { TracesPanel } from './traces-panel.tsx';
 import { EmptyState } from './empty-state.tsx';
 import { NotReceivedPanel } from './not-received-panel.tsx';
+import { UsagePanel } from './usage-panel.tsx';
 
 export function DashboardPage(props: { ctx: ViewContext; data: DashboardPageModel }): JSX.Element {
   const { ctx, data } = props;
@@ -19,6 +20,7 @@ export function DashboardPage(props: { ctx: ViewContext; data: DashboardPageMode
     <Layout ctx={ctx}>
       {data.hasData ? '' : <EmptyState ctx={ctx} />}
       <NotReceivedPanel losses={data.notReceived ?? []} />
+      {data.usage ? <UsagePanel usage={data.usage} /> : ''}
       {features.realTimeMetrics ? <SummaryPanel ctx={ctx} summary={data.summary} live={data.live} /> : ''}
       {features.alertsPanel ? <AlertsPanel ctx={ctx} alerts={data.alerts} /> : ''}
       {features.historicalCharts ? <ChartsPanel ctx={ctx} /> : ''}

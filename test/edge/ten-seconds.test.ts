@@ -128,7 +128,7 @@ describe('10-second rollups', () => {
 });
 
 describe('the live window follows the slowest sending instance', () => {
-  test('an instance behind holds it back; one that stopped sending does not', async () => {
+  test('an instance behind holds it back; one that stopped sending, or has nothing to report, does not', async () => {
     const edge = await startEdge();
     try {
       const now = Date.now();
@@ -137,9 +137,14 @@ describe('the live window follows the slowest sending instance', () => {
       await ingestOk(edge, batchOf('slow:shop', traffic(t - 25_000, 60, 5, 2), t - 25_000));
       // Stopped three minutes ago: its old window does not hold the live tiles back.
       await ingestOk(edge, batchOf('gone:shop', traffic(now - 180_000, 10, 1, 3), now - 180_000));
+      // Quiet: its latest batch (a heartbeat) counted no request, and ended 50 s ago.
+      await ingestOk(edge, batchOf('quiet:shop', traffic(t - 80_000, 10, 1, 4), t - 80_000));
+      await ingestOk(edge, batchOf('quiet:shop', [], t - 50_000));
       const live = await apiOk(edge, '/api/v1/apps/shop/live');
       expect(live.to).toBe(t - 30_000);
       expect(live.from).toBe(t - 90_000);
+      const quiet = (await apiOk(edge, '/api/v1/apps/shop/instances')).instances.find((i: any) => i.instance === 'quiet:shop');
+      expect(quiet).toMatchObject({ reportedUntil: t - 50_000, reportedRequests: 0 });
     } finally {
       await edge.dispose();
     }

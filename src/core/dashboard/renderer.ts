@@ -2,6 +2,7 @@
 // runtime-neutral handler never imports JSX and the views stay pure functions of data.
 import type { AlertView, InstanceView, LiveSummary, RequestsNotReceived, RouteRow, RouteSort, Span, Summary, TraceFilter, TraceRow } from './data.ts';
 import type { ViewContext } from './view-context.ts';
+import type { UsageView } from '../usage/usage.ts';
 
 export interface DashboardPageModel {
   summary: Summary;
@@ -15,6 +16,8 @@ export interface DashboardPageModel {
   hasData: boolean;
   /** Instances whose counts are short, and by how many requests. */
   notReceived?: RequestsNotReceived[];
+  /** The edge's usage today, against the plan (absent in-process). */
+  usage?: UsageView;
 }
 
 type Html = string | Promise<string>;

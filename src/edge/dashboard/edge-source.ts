@@ -10,6 +10,8 @@ import { appStore } from '../app-stub.ts';
 import { keyRing } from '../auth/key-ring.ts';
 import type { Env } from '../env.ts';
 import { readSettings } from '../settings.ts';
+import type { UsageReport } from '../../core/usage/usage.ts';
+import { accountUsage } from '../usage/account-usage.ts';
 
 export function edgeSource(env: Env, now: () => number): DashboardSource {
   const settings = () => readSettings(env);
@@ -42,6 +44,12 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
       (await store(app).instances())
         .filter((i) => i.dropped.requests > 0 && i.requestsLostAt !== null && i.requestsLostAt >= window.from)
         .map((i) => ({ instance: i.instance, requests: i.dropped.requests, reportedAt: i.requestsLostAt! })),
+    // Asked for the full page only (not its refreshes): one store request per app the viewer sees.
+    usage: async (app) => {
+      const report = (await store(app).usageReport(7)) as UsageReport;
+      const apps = (await keyRing(env)).apps;
+      return { report, account: apps.length > 1 ? await accountUsage(env, apps, [report]) : null };
+    },
     alerts: async (app) => {
       const { active, history } = await store(app).alerts(100);
       return alertViews(active, history);

@@ -1,6 +1,7 @@
 // Reads an ingest body within its caps: the declared length is checked before reading, the bytes
 // while reading, and a gzip body while inflating, so neither a large upload nor a gzip bomb costs
-// more than the cap.
+// more than the cap. The Worker only reads the bytes as sent (readWire); the app's store inflates
+// them (inflateBody), so that the Worker's CPU per batch stays small whatever the batch holds.
 import { BodyError, declaredLength, readStreamCapped } from '../../core/http/request-body.ts';
 import { bodyProblem, HttpError } from '../http/errors.ts';
 
@@ -9,6 +10,12 @@ export interface BodyLimits {
   maxBodyBytes: number;
   /** Bytes once decompressed (and for an uncompressed body, as sent). */
   maxDecompressedBytes: number;
+}
+
+/** A body as sent, and whether it is gzip. */
+export interface WireBody {
+  bytes: Uint8Array;
+  gzip: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -20,8 +27,8 @@ function tooLarge(message: string): HttpError {
   return new HttpError(413, 'payload_too_large', message);
 }
 
-/** The decompressed bytes of the body; throws an HttpError (413, 415 or 400) naming the problem. */
-export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+/** The body's bytes as sent, within the cap of their encoding; throws an HttpError (413, 415 or 400). */
+export async function readWire(request: Request, limits: BodyLimits): Promise<WireBody> {
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
   if (encoding !== 'gzip' && encoding !== 'identity') {
     throw new HttpError(415, 'unsupported_encoding', `Content-Encoding ${JSON.stringify(encoding.slice(0, 32))} is not supported: send gzip or no encoding`);
@@ -35,10 +42,15 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
     throw tooLarge(`body of ${declared} bytes is over the cap of ${size(wireCap)}${gzip ? ' (compressed)' : ''}`);
   }
   if (request.body === null) throw new HttpError(400, 'empty_body', 'expected a JSON batch in the body');
-  const wire = await readOrRefuse(request.body, wireCap, () => tooLarge(`body is over the cap of ${size(wireCap)}${gzip ? ' (compressed)' : ''}`));
-  if (wire.length === 0) throw new HttpError(400, 'empty_body', 'expected a JSON batch in the body');
-  if (!gzip) return wire;
-  const inflated = new Blob([wire]).stream().pipeThrough(new DecompressionStream('gzip'));
+  const bytes = await readOrRefuse(request.body, wireCap, () => tooLarge(`body is over the cap of ${size(wireCap)}${gzip ? ' (compressed)' : ''}`));
+  if (bytes.length === 0) throw new HttpError(400, 'empty_body', 'expected a JSON batch in the body');
+  return { bytes, gzip };
+}
+
+/** The body's bytes decompressed, within maxDecompressedBytes; throws an HttpError (413 or 400). */
+export async function inflateBody(body: WireBody, limits: Pick<BodyLimits, 'maxDecompressedBytes'>): Promise<Uint8Array> {
+  if (!body.gzip) return body.bytes;
+  const inflated = new Blob([body.bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
   try {
     return await readOrRefuse(inflated, limits.maxDecompressedBytes, () =>
       tooLarge(`body inflates past the cap of ${size(limits.maxDecompressedBytes)} once decompressed`));

@@ -62,7 +62,8 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
     const admitted = target.admit?.(eventsIn(batch));
     if (admitted?.ok === false) return { status: 'overloaded', retryAfterSeconds: admitted.retryAfterSeconds };
 
-    const instance = instances.record(batch.identity, batch.dropped, now, batch.window.end);
+    const requests = batch.rollups.reduce((sum, cell) => sum + cell.count, 0);
+    const instance = instances.record(batch.identity, batch.dropped, now, batch.window.end, requests);
     let overflowRoutes = 0;
     const admit = (route: string): string => {
       const admitted = routes.admit(route, now);

@@ -9,12 +9,13 @@ export const LIVE_WINDOW_MS = 60_000;
 export const LIVE_STALE_MS = 120_000;
 
 /**
- * The time up to which every instance still sending has reported (the end of its latest batch
- * window): data before it is complete. With no instance reporting within LIVE_STALE_MS, nothing
- * is arriving, and the horizon is now (the live tiles then show no traffic).
+ * The time up to which every instance still sending requests has reported (the end of its latest
+ * batch window): data before it is complete. An instance whose latest batch counted no request (a
+ * quiet one, sending heartbeats a minute apart) holds nothing back, and neither does one silent for
+ * LIVE_STALE_MS. With none left, nothing is arriving, and the horizon is now (the tiles show no traffic).
  */
 export function liveHorizon(sql: Sql, now: number): number {
-  const oldest = scalar(sql, 'SELECT MIN(reported_until) FROM instances WHERE reported_until >= ?', now - LIVE_STALE_MS);
+  const oldest = scalar(sql, 'SELECT MIN(reported_until) FROM instances WHERE reported_until >= ? AND reported_requests > 0', now - LIVE_STALE_MS);
   return typeof oldest === 'number' ? Math.min(oldest, now) : now;
 }
 

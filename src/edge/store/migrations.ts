@@ -157,11 +157,30 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
     `ALTER TABLE instances ADD COLUMN dropped_requests INTEGER NOT NULL DEFAULT 0`,
     `ALTER TABLE instances ADD COLUMN requests_lost_at INTEGER`,
   ],
-  // 5: 10-second rollups for the recent past (rollup_10s, the shape of the others, with its own
+  // 5: what the app costs at the edge per UTC day (src/edge/usage): one row for the app itself
+  // (instance '': reads, cron visits, alarms, rows, storage) and one per instance that sent batches.
+  [
+    `CREATE TABLE usage_daily (
+      day INTEGER NOT NULL,
+      instance TEXT NOT NULL,
+      ingest_requests INTEGER NOT NULL DEFAULT 0,
+      reads INTEGER NOT NULL DEFAULT 0,
+      ticks INTEGER NOT NULL DEFAULT 0,
+      alarms INTEGER NOT NULL DEFAULT 0,
+      rows_read INTEGER NOT NULL DEFAULT 0,
+      rows_written INTEGER NOT NULL DEFAULT 0,
+      ingest_bytes INTEGER NOT NULL DEFAULT 0,
+      events INTEGER NOT NULL DEFAULT 0,
+      stored_bytes INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (day, instance)
+    ) WITHOUT ROWID`,
+  ],
+  // 6: 10-second rollups for the recent past (rollup_10s, the shape of the others, with its own
   // all-routes rows); per instance, its process id (a detail: the instance id stays across restarts)
-  // and how far its batches have reported (the end of the latest batch window), which the live
-  // tiles read. The last 3 hours of minutes are copied in, each at the start of its minute, as
-  // cells from clients that send minutes keep being, so charts of the recent past show them.
+  // and how far its batches have reported (the end of the latest batch window) with the requests that
+  // batch counted, which the live tiles read. The last 3 hours of minutes are copied in, each at the
+  // start of its minute, as cells from clients that send minutes keep being, so charts of the recent
+  // past show them.
   [
     `CREATE TABLE rollup_10s (
       id INTEGER PRIMARY KEY,
@@ -184,6 +203,7 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
      WHERE time >= CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 3 * 3600000`,
     `ALTER TABLE instances ADD COLUMN pid INTEGER`,
     `ALTER TABLE instances ADD COLUMN reported_until INTEGER`,
+    `ALTER TABLE instances ADD COLUMN reported_requests INTEGER`,
   ],
 ];
 

@@ -6,7 +6,8 @@ import { loadConfig } from '../load-config.ts';
 import { originalFetch } from '../original-fetch.ts';
 import { parseDotEnv } from './dot-env.ts';
 
-type Check = { ok: boolean; label: string; detail: string };
+/** `warnings` are printed under the check without failing it (a quota running out, say). */
+type Check = { ok: boolean; label: string; detail: string; warnings?: string[] };
 
 export async function runChecks(dir: string, env: Record<string, string | undefined>): Promise<Check[]> {
   const checks: Check[] = [];
@@ -57,13 +58,15 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string)
       redirect: 'manual',
       signal: AbortSignal.timeout(5000),
     });
-    const text = (await response.text()).slice(0, 300);
+    const full = await response.text();
+    const text = full.slice(0, 300);
     if (response.ok) {
-      const keyApp = readApp(text);
+      const keyApp = readApp(full);
       if (keyApp !== undefined && keyApp !== app) {
         return { ok: false, label: 'edge', detail: `${endpoint} knows this ingest key as app "${keyApp}", not "${app}": set BUN_APM_APP or use that app's key` };
       }
-      return { ok: true, label: 'edge', detail: `${endpoint} accepts the ingest key for app "${app}" (HTTP ${response.status})` };
+      const usage = usageOf(full);
+      return { ok: true, label: 'edge', detail: `${endpoint} accepts the ingest key for app "${app}" (HTTP ${response.status})${usage ? `; ${usage.summary}` : ''}`, warnings: usage?.warnings };
     }
     if (response.status === 401 || response.status === 403) return { ok: false, label: 'edge', detail: `${endpoint} refused the ingest key (HTTP ${response.status}): check INGEST_KEYS on the Worker` };
     if (response.status === 404) return { ok: false, label: 'edge', detail: `${endpoint} has no key check (HTTP 404): is it a bun-apm edge, and as new as this bun-apm? (nothing was sent)` };
@@ -82,8 +85,36 @@ function readApp(text: string): string | undefined {
   }
 }
 
+interface QuotaLine {
+  label: string;
+  used: number;
+  projected: number;
+  limit: number | null;
+}
+
+/**
+ * Today's use of the app as the edge's answer tells it (an edge older than the usage counts says
+ * nothing): a line of the figures, and its warnings before a free-plan quota runs out.
+ */
+export function usageOf(body: string): { summary: string; warnings: string[] } | null {
+  let usage: { plan?: string | null; quotas?: QuotaLine[]; warnings?: Array<{ message?: string }> } | undefined;
+  try {
+    usage = (JSON.parse(body) as { usage?: typeof usage }).usage;
+  } catch {
+    return null;
+  }
+  if (!usage || !Array.isArray(usage.quotas)) return null;
+  const figures = usage.quotas.filter((q) => q.label !== 'SQLite storage')
+    .map((q) => `${Math.round(q.used).toLocaleString('en-US')}${q.limit ? ` of ${q.limit.toLocaleString('en-US')}` : ''} ${q.label}`).join(', ');
+  const warnings = (usage.warnings ?? []).map((w) => String(w.message ?? '')).filter((m) => m !== '');
+  return { warnings, summary: `today (UTC) this app used ${figures}${usage.plan ? ` (PLAN ${usage.plan})` : ''}` };
+}
+
 export async function doctor(dir: string): Promise<number> {
   const checks = await runChecks(dir, process.env);
-  for (const check of checks) console.log(`${check.ok ? '✓' : '✗'} ${check.label.padEnd(8)} ${check.detail}`);
+  for (const check of checks) {
+    console.log(`${check.ok ? '✓' : '✗'} ${check.label.padEnd(8)} ${check.detail}`);
+    for (const warning of check.warnings ?? []) console.log(`! ${'usage'.padEnd(8)} ${warning}`);
+  }
   return checks.every((c) => c.ok) ? 0 : 1;
 }

@@ -1,0 +1,170 @@
+// An AppStore's running count of what it costs: kept in memory and written to usage_daily at most
+// every few minutes (or when the UTC day turns), so counting adds no store request and about one
+// row written per instance per flush. What a restart of the object loses is at most that much.
+import type { Plan } from '../../core/usage/plan.ts';
+import { PLAN_LIMITS } from '../../core/usage/plan.ts';
+import {
+  addCounts, DAY_MS, dayOf, quotasOf, warningsOf, zeroCounts,
+  type InstanceUsage, type QuotaUse, type UsageCounts, type UsageDay, type UsageReport, type UsageWarning,
+} from '../../core/usage/usage.ts';
+import type { Sql } from '../store/sql.ts';
+import type { SqlMeter } from './sql-meter.ts';
+import { addUsage, APP_ROW, forgetUsageBefore, readDay, readDays, readInstances } from './usage-table.ts';
+
+/** Counts wait in memory at most this long before they are written. */
+export const FLUSH_EVERY_MS = 5 * 60_000;
+/** Days of usage kept (a billing month and a bit). */
+export const KEEP_DAYS = 40;
+/** Instances past the cap of a day are counted under this name (the word routes and instances use). */
+const OVERFLOW_INSTANCE = 'other';
+
+export type StoreCall = 'reads' | 'ticks' | 'alarms';
+
+/** Today's use as the ingest answer carries it: enough for a client or `doctor` to warn. */
+export interface UsageToday {
+  day: number;
+  plan: Plan | null;
+  quotas: QuotaUse[];
+  warnings: UsageWarning[];
+}
+
+export class UsageCounter {
+  readonly #sql: Sql;
+  readonly #meter: SqlMeter;
+  readonly #instanceCap: number;
+  readonly #now: () => number;
+  /** The day the pending counts belong to. */
+  #day: number;
+  #pending = new Map<string, UsageCounts>();
+  #lastFlush: number;
+  /** Today as written (loaded once per day), so that today's totals need no query. */
+  #written: { counts: UsageCounts; storedBytes: number; instances: Set<string> } | null = null;
+
+  constructor(sql: Sql, meter: SqlMeter, instanceCap: number, now: () => number) {
+    this.#sql = sql;
+    this.#meter = meter;
+    this.#instanceCap = instanceCap;
+    this.#now = now;
+    this.#lastFlush = now();
+    this.#day = dayOf(this.#lastFlush);
+  }
+
+  /** One store request that is not an ingest. */
+  call(kind: StoreCall): void {
+    const now = this.#roll();
+    this.#add(APP_ROW, { [kind]: 1 });
+    if (now - this.#lastFlush >= FLUSH_EVERY_MS) this.flush();
+  }
+
+  /** Before a batch is written: rows counted so far belong to the app. */
+  beforeIngest(): void {
+    this.#roll();
+    this.#add(APP_ROW, this.#meter.take());
+  }
+
+  /** After it: its rows, bytes and (when accepted) records belong to its instance (null: a body refused before its instance was known). */
+  afterIngest(instance: string | null, wireBytes: number, events: number): void {
+    const name = instance === null ? APP_ROW : this.#admit(instance);
+    this.#add(name, { ingestRequests: 1, ingestBytes: wireBytes, events, ...this.#meter.take() });
+    if (this.#now() - this.#lastFlush >= FLUSH_EVERY_MS) this.flush();
+  }
+
+  /** Writes what is pending (the alarm and tests call this; calls do when it is due). */
+  flush(): void {
+    this.#add(APP_ROW, this.#meter.take());
+    const storedBytes = this.#sql.databaseSize;
+    const written = this.#today();
+    for (const [instance, counts] of this.#pending) {
+      addUsage(this.#sql, this.#day, instance, counts, instance === APP_ROW ? storedBytes : 0);
+      addCounts(written.counts, counts);
+    }
+    written.storedBytes = Math.max(written.storedBytes, storedBytes);
+    this.#pending.clear();
+    this.#lastFlush = this.#now();
+  }
+
+  /** Today's use against the plan, as the ingest answer carries it. */
+  today(plan: Plan | null): UsageToday {
+    this.#roll();
+    const day = this.#todayDay();
+    const quotas = quotasOf(day, this.#now(), plan);
+    return { day: day.day, plan, quotas, warnings: warningsOf(quotas, 'this app') };
+  }
+
+  /** `days` days of use (today included), today's instances, quotas and warnings. */
+  report(app: string, plan: Plan | null, days: number): UsageReport {
+    const now = this.#roll();
+    const stored = readDays(this.#sql, this.#day - (days - 1) * DAY_MS);
+    const today = this.#todayDay();
+    const list: UsageDay[] = [today, ...stored.filter((d) => d.day !== today.day)];
+    const instances = new Map<string, InstanceUsage>(readInstances(this.#sql, this.#day).map((i) => [i.instance, i]));
+    for (const [name, counts] of this.#pending) {
+      if (name === APP_ROW) continue;
+      const row = instances.get(name) ?? { instance: name, ingestRequests: 0, rowsWritten: 0, ingestBytes: 0, events: 0 };
+      row.ingestRequests += counts.ingestRequests;
+      row.rowsWritten += counts.rowsWritten;
+      row.ingestBytes += counts.ingestBytes;
+      row.events += counts.events;
+      instances.set(name, row);
+    }
+    const quotas = quotasOf(today, now, plan);
+    return {
+      app,
+      plan,
+      now,
+      days: list,
+      instances: [...instances.values()].sort((a, b) => b.ingestRequests - a.ingestRequests || a.instance.localeCompare(b.instance)),
+      quotas,
+      warnings: warningsOf(quotas, 'this app'),
+      limits: plan === null ? null : PLAN_LIMITS[plan],
+    };
+  }
+
+  /** Today: what was written plus what is pending. */
+  #todayDay(): UsageDay {
+    const written = this.#today();
+    const counts = zeroCounts();
+    addCounts(counts, written.counts);
+    for (const pending of this.#pending.values()) addCounts(counts, pending);
+    return { day: this.#day, ...counts, storedBytes: Math.max(written.storedBytes, this.#sql.databaseSize) };
+  }
+
+  #today(): { counts: UsageCounts; storedBytes: number; instances: Set<string> } {
+    if (this.#written === null) {
+      const { counts, storedBytes, instances } = readDay(this.#sql, this.#day);
+      this.#written = { counts, storedBytes, instances: new Set(instances) };
+    }
+    return this.#written;
+  }
+
+  /** The name an instance is counted under today: past the cap, `other`. */
+  #admit(instance: string): string {
+    const known = this.#today().instances;
+    if (known.has(instance)) return instance;
+    if (known.size >= this.#instanceCap) return OVERFLOW_INSTANCE;
+    known.add(instance);
+    return instance;
+  }
+
+  #add(instance: string, counts: Partial<UsageCounts>): void {
+    let pending = this.#pending.get(instance);
+    if (pending === undefined) {
+      pending = zeroCounts();
+      this.#pending.set(instance, pending);
+    }
+    addCounts(pending, counts);
+  }
+
+  /** When the UTC day has turned: the old day's counts written, old days forgotten. */
+  #roll(): number {
+    const now = this.#now();
+    const day = dayOf(now);
+    if (day !== this.#day) {
+      if (this.#pending.size > 0) this.flush();
+      this.#day = day;
+      this.#written = null;
+      forgetUsageBefore(this.#sql, day - (KEEP_DAYS - 1) * DAY_MS);
+    }
+    return now;
+  }
+}
