@@ -1,6 +1,7 @@
 // What the live tiles read at the edge: the last 60 seconds of complete 10-second cells, ending
 // where every instance still sending has reported up to, and what is in flight now.
 import { TEN_SECONDS_MS } from '../../core/rollup.ts';
+import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
 import { scalar, type Sql } from './sql.ts';
 
 /** How long the live tiles look back. */
@@ -15,7 +16,8 @@ export const LIVE_STALE_MS = 120_000;
  * LIVE_STALE_MS. With none left, nothing is arriving, and the horizon is now (the tiles show no traffic).
  */
 export function liveHorizon(sql: Sql, now: number): number {
-  const oldest = scalar(sql, 'SELECT MIN(reported_until) FROM instances WHERE reported_until >= ? AND reported_requests > 0', now - LIVE_STALE_MS);
+  // `other` (instances past the cap, all in one row) reports for whichever sent last: no horizon of its own.
+  const oldest = scalar(sql, `SELECT MIN(reported_until) FROM instances WHERE reported_until >= ? AND reported_requests > 0 AND instance != ?`, now - LIVE_STALE_MS, OVERFLOW_ROUTE);
   return typeof oldest === 'number' ? Math.min(oldest, now) : now;
 }
 
