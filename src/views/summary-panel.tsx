@@ -33,7 +33,7 @@ export function SummaryPanel(props: { ctx: ViewContext; summary: Summary; live: 
       </div>
       <div class="tile-group range" data-window="range" data-from={String(summary.from)} data-until={String(summary.until)}>
         <h2 class="group-title">
-          Range <span class="window" safe>{`${ctx.range}: ${formatSpan(summary.until - summary.from)} of data`}</span>
+          Range <span class="window" safe>{`${ctx.range}: ${formatSpan(summary.until - summary.from)} to ${formatTime(summary.until).slice(11)}`}</span>
         </h2>
         <div class="tile-row">
           <Tile label="Requests" value={formatCount(summary.requests)} raw={summary.requests} hint={`${formatRate(summary.rps)}/s on average`} name="requests" />
