@@ -2,14 +2,14 @@
 // its known routers and its outbound fetch, and ships batches to the edge. Configuration comes
 // from BUN_APM_* and an optional bun-apm.config.ts; a bad setting is one line on stderr and the
 // app starts unmonitored. Nothing here may stop the app from starting.
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { disabledByEnv } from './config-env.ts';
 import { errorClassOf } from './log.ts';
 import { startMonitoring } from './start-monitoring.ts';
 
 // bunfig.toml preloads apply to every `bun run` in the app, `bunx bun-apm …` included: our own
-// command line is not the app and is never measured.
-const isOwnCli = Bun.main === join(import.meta.dir, 'cli', 'main.ts');
+// command line is not the app and is never measured (main.ts here, main.js in the package's build).
+const isOwnCli = Bun.main === join(import.meta.dir, 'cli', `main${extname(import.meta.path)}`);
 
 try {
   if (!isOwnCli && !disabledByEnv(process.env)) await startMonitoring(process.env, process.cwd(), Bun.main);

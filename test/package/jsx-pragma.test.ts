@@ -1,6 +1,8 @@
-// Bun and esbuild apply the *host app's* tsconfig to a package's files, not the package's own: the
-// views must name their JSX runtime themselves, or a React, Preact or Hono app turns every page
-// into "[object Object]". (test/package/dashboard.browser.test.ts renders them under such apps.)
+// The package ships its views compiled (scripts/build.ts), but Bun and esbuild apply the *host
+// app's* tsconfig to a package's sources, not the package's own: wherever the sources themselves
+// are compiled by someone else (a git or `file:` dependency on this repository, a bundler reading
+// them), the views must name their JSX runtime themselves, or a React, Preact or Hono app turns
+// every page into "[object Object]". (test/package/dashboard.browser.test.ts renders them under such apps.)
 import { expect, test } from 'bun:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -138,7 +138,7 @@ describe('the README, in order', () => {
     const devVars = Object.fromEntries(readFileSync(join(dir, 'bun-apm-edge', '.dev.vars'), 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     expect(devVars).toEqual({ ...printed, BUN_APM_DEV: 'true' });
     const toml = readFileSync(join(dir, 'bun-apm-edge', 'wrangler.toml'), 'utf8');
-    expect(toml).toContain('main = "../node_modules/bun-apm/src/edge/worker.ts"');
+    expect(toml).toContain('main = "../node_modules/bun-apm/dist/edge/worker.js"');
     expect(toml).toContain('directory = "../node_modules/bun-apm/public"');
   });
 

@@ -1,38 +1,66 @@
-// What `npm pack` ships and what `bun add` of it costs an app: the runtime sources, the assets both
-// dashboards serve, the edge's wrangler.toml, README and LICENSE, and nothing of the repository's
-// own (tests, benchmarks, examples, scripts, demo state, lockfile); two runtime dependencies.
+// What `npm pack` ships and what `bun add` of it costs an app: the build (dist/: a JavaScript module
+// per source file and the declarations the exports reach), the assets both dashboards serve, the
+// edge's wrangler.toml, README and LICENSE, and nothing of the repository's own (sources, tests,
+// benchmarks, examples, scripts, demo state, lockfile); two runtime dependencies.
 import { describe, expect, test } from 'bun:test';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { installApp, packTarball, REPO, runOk } from './support/consumer.ts';
 
 const KB = 1000;
 const MB = 1000 * KB;
 
+/** Sources that never ship: the workerd entry with test hooks, the benchmark's floor, a type for our own checks. */
+const LOCAL_ONLY = ['src/edge/local-entry.ts', 'src/edge/store/floor.ts', 'src/edge/alerting/key-usage.d.ts'];
+
+interface Manifest {
+  dependencies: Record<string, string>;
+  scripts: Record<string, string>;
+  peerDependenciesMeta: unknown;
+  bin: Record<string, string>;
+  exports: Record<string, string | { types: string; default: string }>;
+}
+const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as Manifest;
+
+/** Relative specifiers of a module's imports and re-exports (static and dynamic with a literal). */
+function relativeSpecifiers(text: string): string[] {
+  return [...text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*(['"])(\.\.?\/[^'"]+)\1/g)].map((match) => match[2]!);
+}
+
 describe('the tarball', () => {
-  test('ships the runtime, the assets and the edge template, and nothing of the repository\'s own', async () => {
+  test('ships the build, the assets and the edge template, and nothing of the repository\'s own', async () => {
     const packed = await packTarball();
     const files = new Set(packed.files);
-    for (const path of ['package.json', 'README.md', 'LICENSE', 'wrangler.toml', 'src/plugin/preload.ts', 'src/plugin/cli/main.ts', 'src/middleware/index.ts',
-      'src/edge/worker.ts', 'src/views/layout.tsx', 'public/dashboard.js', 'public/dashboard.css', 'public/vendor/htmx.min.js', 'public/vendor/uPlot.iife.min.js', 'public/vendor/uPlot.min.css']) {
+    for (const path of ['package.json', 'README.md', 'LICENSE', 'wrangler.toml', 'dist/plugin/preload.js', 'dist/plugin/cli/main.js', 'dist/middleware/index.js',
+      'dist/edge/worker.js', 'dist/views/layout.js', 'public/dashboard.js', 'public/dashboard.css', 'public/vendor/htmx.min.js', 'public/vendor/uPlot.iife.min.js', 'public/vendor/uPlot.min.css']) {
       expect(files.has(path), path).toBe(true);
     }
-    const allowed = /^(package\.json|README\.md|LICENSE|wrangler\.toml|src\/.+\.tsx?|public\/(.+\.(js|css)|_headers))$/;
+    const allowed = /^(package\.json|README\.md|LICENSE|wrangler\.toml|dist\/.+\.(js|d\.ts)|public\/(.+\.(js|css)|_headers))$/;
     expect(packed.files.filter((path) => !allowed.test(path))).toEqual([]);
-    // Local-only code: the workerd entry with test hooks, the benchmark's floor, the repo's tsconfig.
-    for (const path of ['src/edge/local-entry.ts', 'src/edge/store/floor.ts', 'src/edge/tsconfig.json']) expect(files.has(path), path).toBe(false);
-    // Every source file that ships is one the package's entry points can reach: none is left out.
-    const sources = (dir: string): string[] => readdirSync(join(REPO, dir), { recursive: true, withFileTypes: true })
+    // Built from the sources: one module for each, none for local-only code.
+    const sources = readdirSync(join(REPO, 'src'), { recursive: true, withFileTypes: true })
       .filter((entry) => entry.isFile() && /\.tsx?$/.test(entry.name))
       .map((entry) => join(entry.parentPath, entry.name).slice(REPO.length + 1));
-    const missing = sources('src').filter((path) => !files.has(path) && !['src/edge/local-entry.ts', 'src/edge/store/floor.ts'].includes(path));
-    expect(missing).toEqual([]);
+    const module = (source: string) => source.replace(/^src\//, 'dist/').replace(/\.tsx?$/, '.js');
+    expect(sources.filter((path) => !LOCAL_ONLY.includes(path) && !files.has(module(path)))).toEqual([]);
+    for (const path of LOCAL_ONLY) expect(files.has(module(path)), path).toBe(false);
+    expect(packed.files.filter((path) => path.endsWith('.js') && path.startsWith('dist/')).length).toBe(sources.length - LOCAL_ONLY.length);
 
-    const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+    // Every export names a module and its declarations, both shipped; the command is the built CLI.
+    for (const [name, target] of Object.entries(manifest.exports)) {
+      if (name === './package.json') continue;
+      expect(target, name).toEqual({ types: expect.stringMatching(/^\.\/dist\/.+\.d\.ts$/), default: expect.stringMatching(/^\.\/dist\/.+\.js$/) });
+      const { types, default: module } = target as { types: string; default: string };
+      expect(files.has(types.slice(2)) && files.has(module.slice(2)), name).toBe(true);
+    }
+    expect(manifest.bin).toEqual({ 'bun-apm': './dist/plugin/cli/main.js' });
+    expect(manifest.scripts.prepack).toBeDefined();
+
     expect(Object.keys(manifest.dependencies).sort()).toEqual(['@kitajs/html', 'valibot']);
     expect(manifest.scripts.postinstall).toBeUndefined();
     expect(manifest.peerDependenciesMeta).toEqual({ hono: { optional: true }, nodemailer: { optional: true } });
-    console.log(`tarball: ${packed.files.length} files, ${(packed.bytes / KB).toFixed(1)} kB (${(packed.unpackedBytes / KB).toFixed(1)} kB unpacked)`);
+    const declarations = packed.files.filter((path) => path.endsWith('.d.ts')).length;
+    console.log(`tarball: ${packed.files.length} files (${declarations} .d.ts), ${(packed.bytes / KB).toFixed(1)} kB (${(packed.unpackedBytes / KB).toFixed(1)} kB unpacked)`);
     expect(packed.bytes).toBeLessThanOrEqual(300 * KB);
   }, 120_000);
 
@@ -41,10 +69,39 @@ describe('the tarball', () => {
     const installed = readdirSync(join(dir, 'node_modules')).filter((name) => !name.startsWith('.')).sort();
     // @kitajs/html brings csstype (its JSX types); nothing else comes.
     expect(installed).toEqual(['@kitajs', 'bun-apm', 'csstype', 'valibot']);
-    const du = (await runOk(['du', '-sk', 'node_modules'], dir)).out;
-    const apparent = (await runOk(['du', '-sk', '--apparent-size', 'node_modules'], dir)).out;
-    const kib = Number(du.split('\t')[0]);
-    console.log(`installed footprint: du -sk node_modules = ${kib} KiB on disk (${Number(apparent.split('\t')[0])} KiB apparent)`);
+    // du counts a file once per run: the package's own share is a run of its own.
+    const du = async (path: string, ...flags: string[]) => Number((await runOk(['du', '-sk', ...flags, path], dir)).out.split('\t')[0]);
+    const kib = await du('node_modules');
+    console.log(`installed footprint: du -sk node_modules = ${kib} KiB on disk (${await du('node_modules', '--apparent-size')} KiB apparent); ` +
+      `bun-apm itself ${await du('node_modules/bun-apm')} KiB on disk (${await du('node_modules/bun-apm', '--apparent-size')} KiB apparent)`);
     expect(kib * 1024).toBeLessThanOrEqual(5 * MB);
+  }, 120_000);
+
+  test('the installed build: modules import only shipped modules by .js paths; JSX compiled for @kitajs/html; the command starts Bun (shebang)', async () => {
+    const dir = await installApp({ name: 'built' });
+    const root = join(dir, 'node_modules', 'bun-apm');
+    const shipped = readdirSync(join(root, 'dist'), { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+    const exists = new Set(shipped);
+    const broken: string[] = [];
+    for (const path of shipped) {
+      const text = readFileSync(path, 'utf8');
+      const declaration = path.endsWith('.d.ts');
+      for (const specifier of relativeSpecifiers(text)) {
+        if (/\.tsx?$/.test(specifier)) broken.push(`${relative(root, path)}: ${specifier}`);
+        const target = resolve(dirname(path), declaration ? specifier.replace(/\.js$/, '.d.ts') : specifier);
+        // The only files outside dist/ a module imports are the dashboard's assets in public/.
+        if (!exists.has(target) && !(target.startsWith(join(root, 'public')) && !declaration)) broken.push(`${relative(root, path)}: ${specifier}`);
+      }
+      if (!declaration && /\bjsxs?\(|jsx-runtime/.test(text)) {
+        expect(text, relative(root, path)).toContain('from "@kitajs/html/jsx-runtime"');
+        expect(/react|preact|hono\/jsx/.test(text), relative(root, path)).toBe(false);
+      }
+    }
+    expect(broken).toEqual([]);
+    // Comments removed: each source's opening line saying what it is for is gone from its module.
+    const commented = shipped.filter((path) => !path.endsWith('.d.ts') && /^(#!.*\n)?\s*\/[/*]/.test(readFileSync(path, 'utf8')));
+    expect(commented.map((path) => relative(root, path))).toEqual([]);
+    expect(readFileSync(join(root, 'dist', 'middleware', 'performance-monitor.d.ts'), 'utf8')).toContain('/**'); // JSDoc kept for the app's editor
+    expect(readFileSync(join(root, manifest.bin['bun-apm']!), 'utf8').startsWith('#!/usr/bin/env bun\n')).toBe(true);
   }, 120_000);
 });

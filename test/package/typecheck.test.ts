@@ -1,6 +1,7 @@
-// TypeScript apps type-check their imports of bun-apm: the package ships .ts sources, so `tsc` in
-// the app checks them under the app's own settings. Here that is `bun init`'s tsconfig (no DOM
-// lib, React's JSX) with only @types/bun, once without the optional peers and once with Hono.
+// TypeScript apps type-check their imports of bun-apm against its declaration files: `tsc` in the
+// app reads only the .d.ts the exports reach, never a source of ours, so the app's own settings
+// (here `bun init`'s tsconfig: no DOM lib, React's JSX, skipLibCheck) never check our internals.
+// Once without the optional peers, once with Hono, once under Node's module resolution (nodenext).
 import { expect, test } from 'bun:test';
 import { installApp, pinned, run } from './support/consumer.ts';
 
@@ -39,18 +40,57 @@ typed.get('/', (c) => c.text(c.get('spanId') ?? 'none'));
 export default app;
 `;
 
+/** Node's own resolution: exports' `types` conditions and `.js` paths in the declarations. */
+const NODENEXT_TSCONFIG = {
+  lib: ['ESNext'], target: 'ESNext', module: 'NodeNext', moduleResolution: 'NodeNext', types: ['bun'], noEmit: true, strict: true, skipLibCheck: true,
+};
+
 const TOOLS = [pinned('typescript'), pinned('@types/bun')];
 
-async function typecheck(name: string, files: Record<string, string>, dependencies: string[]): Promise<string> {
-  const dir = await installApp({ name, tsconfig: BUN_INIT_TSCONFIG, files, dependencies: [...TOOLS, ...dependencies] });
-  const { code, out, err } = await run([process.execPath, 'node_modules/typescript/bin/tsc', '-p', '.'], dir);
-  return code === 0 ? '' : `${out}${err}`;
+/** tsc's errors (empty when it passes), and the files of bun-apm it read. */
+async function typecheck(name: string, tsconfig: Record<string, unknown>, files: Record<string, string>, dependencies: string[]): Promise<{ errors: string; read: string[] }> {
+  const dir = await installApp({ name, tsconfig, files, dependencies: [...TOOLS, ...dependencies] });
+  const { code, out, err } = await run([process.execPath, 'node_modules/typescript/bin/tsc', '-p', '.', '--listFilesOnly'], dir);
+  const read = out.split('\n').filter((line) => line.includes('/node_modules/bun-apm/')).map((line) => line.slice(line.indexOf('/node_modules/bun-apm/') + 22));
+  const checked = await run([process.execPath, 'node_modules/typescript/bin/tsc', '-p', '.'], dir);
+  expect(code, `${out}${err}`).toBe(0);
+  return { errors: checked.code === 0 ? '' : `${checked.out}${checked.err}`, read };
+}
+
+/** Declarations only, from the build: no source of ours, nothing outside dist/. */
+function expectDeclarationsOnly(read: string[]): void {
+  expect(read.length).toBeGreaterThan(10);
+  expect(read.filter((path) => !/^dist\/.+\.d\.ts$/.test(path))).toEqual([]);
 }
 
 test("an app with bun init's tsconfig and no optional peers type-checks its imports of bun-apm", async () => {
-  expect(await typecheck('ts-plain', { 'index.ts': PLAIN_APP }, [])).toBe('');
+  const { errors, read } = await typecheck('ts-plain', BUN_INIT_TSCONFIG, { 'index.ts': PLAIN_APP }, []);
+  expect(errors).toBe('');
+  expectDeclarationsOnly(read);
 }, 180_000);
 
 test('a Hono app type-checks honoMiddleware against the Hono it installed', async () => {
-  expect(await typecheck('ts-hono', { 'index.ts': HONO_APP }, [pinned('hono')])).toBe('');
+  const { errors, read } = await typecheck('ts-hono', BUN_INIT_TSCONFIG, { 'index.ts': HONO_APP }, [pinned('hono')]);
+  expect(errors).toBe('');
+  expectDeclarationsOnly(read);
+}, 180_000);
+
+test('an app resolving modules as Node does (NodeNext) type-checks the same imports', async () => {
+  const { errors, read } = await typecheck('ts-nodenext', NODENEXT_TSCONFIG, { 'index.ts': PLAIN_APP }, []);
+  expect(errors).toBe('');
+  expectDeclarationsOnly(read);
+}, 180_000);
+
+test('the declarations type the API: wrong options and a wrong export name are errors in the app', async () => {
+  const bad = `import { performanceMonitor, requestTracer } from 'bun-apm/middleware';
+import { defineConfig } from 'bun-apm';
+performanceMonitor({ sampleRate: 'all' });
+requestTracer({ sampleRat: 1 });
+defineConfig({ routeCap: '100' });
+import { noSuchThing } from 'bun-apm/preload';
+console.log(noSuchThing);
+`;
+  const { errors } = await typecheck('ts-bad', BUN_INIT_TSCONFIG, { 'index.ts': bad }, []);
+  const lines = errors.split('\n').filter((line) => line.startsWith('index.ts('));
+  expect(lines.map((line) => /^index\.ts\((\d+),/.exec(line)![1])).toEqual(['3', '4', '5', '6']);
 }, 180_000);

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { ensureIgnored } from './gitignore.ts';
-import { installedRoot, versionOf } from './installed-package.ts';
+import { installedRoot, versionOf, workerEntry } from './installed-package.ts';
 import { edgeKeys, type EdgeKeys } from './keys.ts';
 
 export const DEFAULT_EDGE_DIR = 'bun-apm-edge';
@@ -23,15 +23,16 @@ function tomlPath(from: string, to: string): string {
 
 /**
  * The package's own wrangler.toml (bindings, migrations, cron, vars: one source of truth) with
- * `name`, `main` and the assets directory pointing into the installed package.
+ * `name`, `main` and the assets directory pointing into the installed package. `main` is the
+ * Worker entry given (the package's build), else the template's own, taken in the package.
  */
-export function edgeWranglerToml(template: string, options: { packageRoot: string; edgeDir: string; name: string; version: string }): string {
+export function edgeWranglerToml(template: string, options: { packageRoot: string; edgeDir: string; name: string; version: string; main?: string }): string {
   const lines = template.split('\n');
   let body = lines.findIndex((line) => line.trim() !== '' && !line.startsWith('#'));
   if (body < 0) body = 0;
   const replaced = lines.slice(body).join('\n')
     .replace(/^name = .*$/m, `name = ${JSON.stringify(options.name)}`)
-    .replace(/^main = "([^"]+)"$/m, (_, main: string) => `main = ${tomlPath(options.edgeDir, join(options.packageRoot, main))}`)
+    .replace(/^main = "([^"]+)"$/m, (_, main: string) => `main = ${tomlPath(options.edgeDir, options.main ?? join(options.packageRoot, main))}`)
     .replace(/^(\[assets\]\ndirectory = )"([^"]+)"$/m, (_, head: string, dir: string) => `${head}${tomlPath(options.edgeDir, join(options.packageRoot, dir))}`);
   if (!/^main = /m.test(replaced) || !/^\[assets\]\ndirectory = /m.test(replaced)) throw new Error('the installed bun-apm has a wrangler.toml without main or [assets] directory');
   const header = [
@@ -48,7 +49,7 @@ export function edgeInit(appDir: string, options: { dir?: string; apps?: string[
   const dir = join(appDir, options.dir ?? DEFAULT_EDGE_DIR);
   const name = options.name ?? 'bun-apm';
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) throw new Error(`--name "${name}": a Worker name is 1..63 of a-z 0-9 - (starting with a letter or digit)`);
-  const toml = edgeWranglerToml(readFileSync(join(packageRoot, 'wrangler.toml'), 'utf8'), { packageRoot, edgeDir: dir, name, version: versionOf(packageRoot) });
+  const toml = edgeWranglerToml(readFileSync(join(packageRoot, 'wrangler.toml'), 'utf8'), { packageRoot, edgeDir: dir, name, version: versionOf(packageRoot), main: workerEntry(appDir) });
   edgeKeys(appDir, dir, options.apps ?? [], false); // a dry run: no app to make keys for fails before any file is written
 
   mkdirSync(dir, { recursive: true });

@@ -18,3 +18,12 @@ export function installedRoot(appDir: string): string {
     throw new Error(`bun-apm is not installed in ${appDir}: add it first (\`bun add bun-apm\`, or \`bun add ./bun-apm-<version>.tgz\`)`);
   }
 }
+
+/** The Worker entry the installed package exports as `bun-apm/edge` (its build): where wrangler starts. */
+export function workerEntry(appDir: string): string {
+  try {
+    return Bun.resolveSync('bun-apm/edge', appDir);
+  } catch {
+    throw new Error(`the bun-apm installed in ${appDir} has no Worker entry (bun-apm/edge): install it again`);
+  }
+}

@@ -1,0 +1,114 @@
+// Builds dist/, what the package ships instead of its TypeScript sources: for each file of src/ one
+// JavaScript module (comments removed, identifiers and layout kept, so stack traces read like the
+// source), with `./x.ts` imports turned into `./x.js`, and the declaration files (JSDoc kept) that
+// the package's exported types reach. The views' JSX is compiled here, for @kitajs/html, so an
+// app's own JSX settings never reach it. No bundling: one module per source file keeps the
+// process-wide registries (and the recorder the preload and the middleware share) single.
+// Runs as `prepack`, so `npm pack` always ships a fresh build; `npm run typecheck` checks the types.
+//   bun scripts/build.ts
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import ts from 'typescript';
+
+const ROOT = join(import.meta.dir, '..');
+const SRC = join(ROOT, 'src');
+const DIST = join(ROOT, 'dist');
+
+/** Sources that never ship: the workerd entry with test hooks and the benchmark's floor (local only). */
+const LOCAL_ONLY = new Set(['src/edge/local-entry.ts', 'src/edge/store/floor.ts']);
+
+/**
+ * Each runtime's own project, so each file's declarations are inferred under the types it is
+ * checked with: the web-standard core and views, the Bun side, the Worker.
+ */
+const PROJECTS: Array<{ config: string; owns: RegExp }> = [
+  { config: 'tsconfig.json', owns: /^src\/(core\/|views\/|index\.ts$)/ },
+  { config: 'tsconfig.bun.json', owns: /^src\/(plugin|middleware)\// },
+  { config: 'src/edge/tsconfig.json', owns: /^src\/edge\// },
+];
+
+/** Relative `.ts`/`.tsx` specifiers in declaration output, which the compiler leaves as written. */
+const TS_SPECIFIER = /((?:from|import)\s*\(?\s*)(['"])(\.\.?\/[^'"]*?)\.tsx?\2/g;
+
+interface Manifest {
+  bin: Record<string, string>;
+  exports: Record<string, string | { types: string; default: string }>;
+}
+
+const rel = (path: string) => relative(ROOT, path).split(sep).join('/');
+const outPath = (source: string, extension: string) => join(DIST, relative(SRC, source)).replace(/\.tsx?$/, extension);
+
+function fail(diagnostics: readonly ts.Diagnostic[]): never {
+  const host = { getCanonicalFileName: (name: string) => name, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' };
+  throw new Error(ts.formatDiagnosticsWithColorAndContext(diagnostics, host));
+}
+
+function write(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+}
+
+/** The declaration files reachable from `entries` through their relative imports. */
+function reachable(declarations: Map<string, string>, entries: string[]): Set<string> {
+  const seen = new Set<string>();
+  const pending = [...entries];
+  for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+    if (seen.has(path)) continue;
+    const text = declarations.get(path);
+    if (text === undefined) throw new Error(`${rel(path)}: no declarations were emitted for it`);
+    seen.add(path);
+    for (const match of text.matchAll(/(?:from|import)\s*\(?\s*['"](\.\.?\/[^'"]+)\.js['"]/g)) pending.push(resolve(dirname(path), `${match[1]}.d.ts`));
+  }
+  return seen;
+}
+
+export function build(): { modules: number; declarations: number } {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Manifest;
+  rmSync(DIST, { recursive: true, force: true });
+  const declarations = new Map<string, string>();
+  let modules = 0;
+  for (const project of PROJECTS) {
+    const parsed = ts.getParsedCommandLineOfConfigFile(join(ROOT, project.config), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => fail([d]) });
+    if (!parsed) throw new Error(`${project.config}: not readable`);
+    if (parsed.errors.length > 0) fail(parsed.errors);
+    // A .d.ts source (a global type a runtime's lib lacks) only serves our own checks.
+    const sources = parsed.fileNames.filter((path) => project.owns.test(rel(path)) && !LOCAL_ONLY.has(rel(path)) && !path.endsWith('.d.ts'));
+
+    const options: ts.CompilerOptions = {
+      ...parsed.options, noEmit: false, noCheck: true, declaration: true, emitDeclarationOnly: true, rootDir: SRC, outDir: DIST, plugins: [],
+    };
+    const owned = new Set(sources.map((path) => outPath(path, '.d.ts')));
+    const emitted = ts.createProgram(sources, options).emit(undefined, (path, text) => {
+      // Another project's file, pulled in by an import, is emitted by its own project.
+      if (owned.has(path)) declarations.set(path, text.replace(TS_SPECIFIER, '$1$2$3.js$2'));
+    });
+    if (emitted.diagnostics.length > 0) fail(emitted.diagnostics);
+
+    // isolatedModules holds, so each file compiles alone the same as in the program.
+    const { target, module, jsx, jsxImportSource, verbatimModuleSyntax } = parsed.options;
+    const compilerOptions = { target, module, jsx, jsxImportSource, verbatimModuleSyntax, rewriteRelativeImportExtensions: true, removeComments: true };
+    for (const source of sources) {
+      const { outputText, diagnostics } = ts.transpileModule(readFileSync(source, 'utf8'), { fileName: source, reportDiagnostics: true, compilerOptions });
+      if (diagnostics && diagnostics.length > 0) fail(diagnostics);
+      write(outPath(source, '.js'), outputText);
+      modules++;
+    }
+  }
+
+  const entries = Object.values(manifest.exports).filter((target) => typeof target !== 'string');
+  // Only what an app's `tsc` can reach from an export: the other modules' types are ours alone.
+  const shipped = reachable(declarations, entries.map((target) => join(ROOT, target.types)));
+  for (const path of shipped) write(path, declarations.get(path)!);
+  for (const path of [...entries.map((target) => target.default), ...Object.values(manifest.bin)]) {
+    if (!existsSync(join(ROOT, path))) throw new Error(`package.json names ${path}, which the build did not make`);
+  }
+  for (const path of Object.values(manifest.bin)) chmodSync(join(ROOT, path), 0o755);
+  return { modules, declarations: shipped.size };
+}
+
+if (import.meta.main) {
+  const started = performance.now();
+  const { modules, declarations } = build();
+  // On stderr: `npm pack --json` runs this as prepack, and its stdout is the JSON.
+  console.error(`dist/: ${modules} modules and ${declarations} declaration files in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
