@@ -14,6 +14,12 @@ const ROOT = join(import.meta.dir, '..');
 const SRC = join(ROOT, 'src');
 const DIST = join(ROOT, 'dist');
 
+/**
+ * Modules shipped as a bundle of their own, with the dependency they re-export inlined (and tree-shaken)
+ * instead of installed: valibot's package is 1.8 MB, what the validator uses of it a few kB.
+ */
+const INLINED = new Set(['src/core/valibot.ts']);
+
 /** Sources that never ship: the workerd entry with test hooks and the benchmark's floor (local only). */
 const LOCAL_ONLY = new Set(['src/edge/local-entry.ts', 'src/edge/store/floor.ts']);
 
@@ -62,7 +68,7 @@ function reachable(declarations: Map<string, string>, entries: string[]): Set<st
   return seen;
 }
 
-export function build(): { modules: number; declarations: number } {
+export async function build(): Promise<{ modules: number; declarations: number }> {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Manifest;
   rmSync(DIST, { recursive: true, force: true });
   const declarations = new Map<string, string>();
@@ -88,6 +94,11 @@ export function build(): { modules: number; declarations: number } {
     const { target, module, jsx, jsxImportSource, verbatimModuleSyntax } = parsed.options;
     const compilerOptions = { target, module, jsx, jsxImportSource, verbatimModuleSyntax, rewriteRelativeImportExtensions: true, removeComments: true };
     for (const source of sources) {
+      if (INLINED.has(rel(source))) {
+        write(outPath(source, '.js'), await bundled(source));
+        modules++;
+        continue;
+      }
       const { outputText, diagnostics } = ts.transpileModule(readFileSync(source, 'utf8'), { fileName: source, reportDiagnostics: true, compilerOptions });
       if (diagnostics && diagnostics.length > 0) fail(diagnostics);
       write(outPath(source, '.js'), outputText);
@@ -106,9 +117,18 @@ export function build(): { modules: number; declarations: number } {
   return { modules, declarations: shipped.size };
 }
 
+/** One module with its imports inlined, as an ES module for any runtime (Bun, workerd). */
+async function bundled(source: string): Promise<string> {
+  const result = await Bun.build({ entrypoints: [source], format: 'esm', target: 'browser', minify: { whitespace: true, syntax: true } });
+  if (!result.success) throw new AggregateError(result.logs, `${rel(source)}: bundling failed`);
+  // The inlined package's licence travels with its code, as the MIT licence asks.
+  const licence = readFileSync(join(ROOT, 'node_modules', 'valibot', 'LICENSE.md'), 'utf8').trim();
+  return `/*! Built from ${rel(source)}: the parts of valibot it re-exports.\n${licence}\n*/\n${await result.outputs[0]!.text()}`;
+}
+
 if (import.meta.main) {
   const started = performance.now();
-  const { modules, declarations } = build();
+  const { modules, declarations } = await build();
   // On stderr: `npm pack --json` runs this as prepack, and its stdout is the JSON.
   console.error(`dist/: ${modules} modules and ${declarations} declaration files in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -1,5 +1,5 @@
 // Validates an untrusted batch against wire format v1 and reports every problem with its field path.
-import * as v from 'valibot';
+import * as v from './valibot.ts';
 import { QuantileSketch } from './sketch.ts';
 import { MAX_CELL_COUNT, MAX_DURATION_MS, SUM_TOLERANCE } from './value-bounds.ts';
 import { LIMITS, WIRE_FORMAT_VERSION, type Batch } from './wire-format.ts';
