@@ -23,6 +23,7 @@ const START = END - 24 * 60 * MIN;
 const rules = benchRules({ routeRules: 130, routes: ROUTES, instances: INSTANCES });
 
 // --- 24 h of minute cells (and the last 2 h of profiles: no rule reads further back), in batches within the wire limits.
+// Values reach scale·e^2.5 ≈ 12.2·scale: each cell's durationMax covers them (ingest checks the sketch against it).
 function sketchOf(n: number, scale: number): string {
   const s = new QuantileSketch();
   for (let i = 0; i < n; i++) s.add(scale * Math.exp(random() * 2.5));
@@ -34,8 +35,8 @@ for (let minute = START; minute < END + TICKS * MIN; minute += MIN) {
     const route = `/api/resource-${r}/:id`;
     const scale = 5 + (r % 10) * 10;
     const count = 20 + Math.floor(random() * 40);
-    cells.push({ minute, method: 'GET', route, statusClass: '2xx', count, errors: 0, durationSum: count * scale * 4, durationMin: scale, durationMax: scale * 12, bytes: count * 500, sketch: sketchOf(count, scale) });
-    if (r < 30) cells.push({ minute, method: 'POST', route, statusClass: '5xx', count: 3, errors: 3, durationSum: 3 * scale * 8, durationMin: scale, durationMax: scale * 12, bytes: 1500, sketch: sketchOf(3, scale * 2) });
+    cells.push({ minute, method: 'GET', route, statusClass: '2xx', count, errors: 0, durationSum: count * scale * 4, durationMin: scale, durationMax: scale * 13, bytes: count * 500, sketch: sketchOf(count, scale) });
+    if (r < 30) cells.push({ minute, method: 'POST', route, statusClass: '5xx', count: 3, errors: 3, durationSum: 3 * scale * 8, durationMin: scale, durationMax: scale * 25, bytes: 1500, sketch: sketchOf(3, scale * 2) });
   }
 }
 const batches: Batch[] = [];

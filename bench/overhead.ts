@@ -1,22 +1,30 @@
-// What the preload costs a Bun app. Two apps (hello world; a `/users/:id` routes app) run plain,
-// preloaded with the defaults, and preloaded with full detail (sampleRate 1, traceSampleRate 0.05),
-// next to a floor: bench/apps/floor-preload.ts, which only times each request and reads its
-// `traceparent` (the least any monitor honouring incoming trace context can do on Bun),
-// shipping to a local sink; the variants take turns (interleaved) over several rounds, and medians
-// are printed next to the plain figures of the same run. Load comes from wrk on another core
+// What the preload costs a Bun app. Three apps (hello world; a `/users/:id` routes app; a realistic
+// handler that reads `authorization` and the query and answers ~1 KB of JSON) run plain, under a
+// floor (bench/apps/floor-preload.ts: time each request and read its `traceparent`, the least any
+// monitor honouring incoming trace context can do), under bun-apm with the defaults (adaptive
+// sampling), with full detail (sampleRate 1, traceSampleRate 0.05), and under OpenTelemetry manual
+// tracing with a BatchSpanProcessor (bench/apps/otel-preload.ts), all shipping to one local sink.
+// The variants take turns (interleaved, order rotated) over several rounds and medians are printed
+// next to the plain figures of the same run. Saturating load comes from wrk on the other core
 // (taskset). The steadiest figure on a shared machine is server CPU µs per request (process CPU
-// time / requests). Then: bytes shipped per request at sampleRate 0.01, and RSS growth over
-// 1,000,000 requests with the sink down.
+// time / requests); bench/instructions.ts counts instructions, which don't move at all.
+// Then: a constant-rate (open-loop) run at half of plain's maximum, p99 and p99.9 measured from
+// when each request was due (bench/load-client.ts); RSS growth over 1,000,000 requests with the
+// sink down.
 //
-//   bun bench/overhead.ts            (ROUNDS=5 SECONDS=5 CONNECTIONS=32 to change the defaults)
+//   bun bench/overhead.ts    (ROUNDS=5 SECONDS=5 CONNECTIONS=32 OPEN_SECONDS=10 ONLY=hello,routes,realistic)
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { APPS, VARIANTS, type App, type Variant } from './variants.ts';
 
 const REPO = join(import.meta.dir, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
+const OPEN_SECONDS = Number(process.env.OPEN_SECONDS ?? 10);
+const OPEN_SHARE = Number(process.env.OPEN_SHARE ?? 0.5);
 const GROWTH_REQUESTS = Number(process.env.GROWTH_REQUESTS ?? 1_000_000);
+const ONLY = process.env.ONLY?.split(',');
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const cores = navigator.hardwareConcurrency;
 const SERVER_CPU = '0';
@@ -31,25 +39,6 @@ function need(tool: string, hint: string): void {
 need('wrk', 'Install it with `apt-get install -y wrk` (Debian/Ubuntu) and run again.');
 need('taskset', 'It comes with util-linux (`apt-get install -y util-linux`).');
 
-interface Variant {
-  name: string;
-  /** The module given to --preload, or none. */
-  preload?: string;
-  env: Record<string, string>;
-}
-
-const VARIANTS: Variant[] = [
-  { name: 'plain', env: {} },
-  { name: 'floor', preload: './bench/apps/floor-preload.ts', env: {} },
-  { name: 'defaults', preload: 'bun-apm/preload', env: {} },
-  { name: 'full detail', preload: 'bun-apm/preload', env: { BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0.05' } },
-];
-
-const APPS = [
-  { name: 'hello world', file: 'bench/apps/hello.ts', path: '/' },
-  { name: '/users/:id routes', file: 'examples/routes-app.ts', path: '/users/1' },
-];
-
 // The sink: counts the compressed bytes each app instance ships.
 const shipped = new Map<string, number>();
 const sink = Bun.serve({
@@ -57,8 +46,12 @@ const sink = Bun.serve({
   port: 0,
   async fetch(request) {
     const body = new Uint8Array(await request.arrayBuffer());
-    const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(body))) as { identity: { app: string } };
-    shipped.set(batch.identity.app, (shipped.get(batch.identity.app) ?? 0) + body.byteLength);
+    try {
+      const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(body))) as { identity: { app: string } };
+      shipped.set(batch.identity.app, (shipped.get(batch.identity.app) ?? 0) + body.byteLength);
+    } catch {
+      // not a batch: not counted
+    }
     return new Response(null, { status: 202 });
   },
 });
@@ -81,12 +74,12 @@ function rssBytes(pid: number): number {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
-async function startServer(file: string, variant: Variant, app: string, endpoint: string) {
+async function startServer(app: App, variant: Variant, tag: string, endpoint: string) {
   const port = freePort();
   const preload = variant.preload ? ['--preload', variant.preload] : [];
-  const child = Bun.spawn(['taskset', '-c', SERVER_CPU, process.execPath, ...preload, file], {
+  const child = Bun.spawn(['taskset', '-c', SERVER_CPU, process.execPath, ...preload, app.file], {
     cwd: REPO,
-    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: endpoint, BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: app, ...variant.env },
+    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: endpoint, BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: tag, ...variant.env },
     stdout: 'ignore',
     stderr: 'ignore',
   });
@@ -97,11 +90,11 @@ async function startServer(file: string, variant: Variant, app: string, endpoint
       socket.end();
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error(`${file} did not start`);
+      if (Date.now() > deadline) throw new Error(`${app.file} did not start`);
       await Bun.sleep(20);
     }
   }
-  return { child, url: `http://127.0.0.1:${port}` };
+  return { child, url: `http://127.0.0.1:${port}${app.path}` };
 }
 
 interface WrkResult {
@@ -119,8 +112,9 @@ function toMs(value: string): number {
 }
 
 /** Runs wrk without blocking this process, whose event loop serves the sink meanwhile. */
-async function wrk(url: string, seconds: number, connections = CONNECTIONS): Promise<WrkResult> {
-  const child = Bun.spawn(['taskset', '-c', LOAD_CPU, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { stdout: 'pipe', stderr: 'ignore' });
+async function wrk(url: string, seconds: number, headers: Record<string, string>, connections = CONNECTIONS): Promise<WrkResult> {
+  const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+  const child = Bun.spawn(['taskset', '-c', LOAD_CPU, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...headerArgs, url], { stdout: 'pipe', stderr: 'ignore' });
   const out = await new Response(child.stdout).text();
   await child.exited;
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
@@ -140,16 +134,19 @@ interface Sample {
   bytesPerRequest: number;
 }
 
-async function measure(app: (typeof APPS)[number], variant: Variant, tag: string): Promise<Sample> {
-  const { child, url } = await startServer(app.file, variant, tag, sink.url.href);
+let run = 0;
+async function measure(app: App, variant: Variant): Promise<Sample> {
+  const tag = `bench-${run++}`;
+  const { child, url } = await startServer(app, variant, tag, sink.url.href.replace(/\/$/, ''));
   try {
-    await wrk(`${url}${app.path}`, 1); // warm-up: JIT, connections, first profile
+    await wrk(url, 1, app.headers); // warm-up: JIT, connections, first profile
     const cpuBefore = cpuMicros(child.pid);
-    const result = await wrk(`${url}${app.path}`, SECONDS);
+    const result = await wrk(url, SECONDS, app.headers);
     const cpu = cpuMicros(child.pid) - cpuBefore;
     const rss = rssBytes(child.pid);
     child.kill('SIGTERM'); // the final flush ships what is left, so bytes per request are complete
     await child.exited;
+    await Bun.sleep(50);
     return { rps: result.rps, p50: result.p50, p99: result.p99, cpuPerRequest: cpu / result.requests, rss, bytesPerRequest: (shipped.get(tag) ?? 0) / result.requests };
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -157,27 +154,45 @@ async function measure(app: (typeof APPS)[number], variant: Variant, tag: string
   }
 }
 
+/** The load generator runs in a process of its own on the load core, so its event loop is not this one's. */
+async function openLoopRun(url: string, rate: number, headers: Record<string, string>): Promise<{ p50: number; p99: number; p999: number; achieved: number }> {
+  const script = `
+    import { openLoop, quantile } from ${JSON.stringify(join(import.meta.dir, 'load-client.ts'))};
+    const r = await openLoop(${JSON.stringify(url)}, ${rate}, ${OPEN_SECONDS}, 64, ${JSON.stringify(headers)});
+    console.log(JSON.stringify({ p50: quantile(r.latencies, 0.5), p99: quantile(r.latencies, 0.99), p999: quantile(r.latencies, 0.999), achieved: r.completed / r.elapsedMs * 1000 }));
+    process.exit(0);`;
+  const child = Bun.spawn(['taskset', '-c', LOAD_CPU, process.execPath, '-e', script], { stdout: 'pipe', stderr: 'inherit' });
+  const out = await new Response(child.stdout).text();
+  await child.exited;
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
 const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = [...xs].filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-console.log(`bun ${Bun.version}, ${cores} cores, server on CPU ${SERVER_CPU}, wrk on CPU ${LOAD_CPU}; ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections`);
-let run = 0;
+const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+console.log(`bun ${Bun.version}, ${cores} cores, server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}; ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections; load average at start ${load}`);
+const plainMax = new Map<string, number>();
 for (const app of APPS) {
-  const samples = new Map<string, Sample[]>(VARIANTS.map((v) => [v.name, []]));
+  if (ONLY && !ONLY.includes(app.key)) continue;
+  const variants = VARIANTS.filter((v) => v.name !== 'OpenTelemetry' || app.otel);
+  const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order each round so no variant always runs first (warm caches, thermal drift).
-    const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!);
-    for (const variant of order) samples.get(variant.name)!.push(await measure(app, variant, `bench-${run++}`));
+    const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
+    for (const variant of order) samples.get(variant.name)!.push(await measure(app, variant));
   }
   const med = (name: string, key: keyof Sample) => median(samples.get(name)!.map((s) => s[key]));
+  plainMax.set(app.key, med('plain', 'rps'));
   console.log(`\n${app.name} (GET ${app.path})`);
-  console.log('variant        req/s     ×plain  p50 ms  p99 ms  CPU µs/req  Δ µs/req  over floor  RSS MiB  bytes shipped/req');
-  for (const variant of VARIANTS) {
+  console.log('variant            req/s  ×plain  p50 ms  p99 ms  CPU µs/req  Δ µs/req  over floor  RSS MiB  bytes shipped/req');
+  for (const variant of variants) {
     const n = variant.name;
     console.log(
-      `${n.padEnd(12)} ${med(n, 'rps').toFixed(0).padStart(8)}  ${(med(n, 'rps') / med('plain', 'rps')).toFixed(3).padStart(6)}  ${med(n, 'p50').toFixed(3).padStart(6)}  ${med(n, 'p99').toFixed(3).padStart(6)}` +
+      `${n.padEnd(14)} ${med(n, 'rps').toFixed(0).padStart(8)}  ${(med(n, 'rps') / med('plain', 'rps')).toFixed(3).padStart(6)}  ${med(n, 'p50').toFixed(3).padStart(6)}  ${med(n, 'p99').toFixed(3).padStart(6)}` +
         `  ${med(n, 'cpuPerRequest').toFixed(2).padStart(10)}  ${(med(n, 'cpuPerRequest') - med('plain', 'cpuPerRequest')).toFixed(2).padStart(8)}` +
         `  ${(n === 'plain' ? '' : (med(n, 'cpuPerRequest') - med('floor', 'cpuPerRequest')).toFixed(2)).padStart(10)}` +
         `  ${(med(n, 'rss') / 2 ** 20).toFixed(1).padStart(7)}  ${med(n, 'bytesPerRequest').toFixed(2).padStart(17)}`,
@@ -185,25 +200,44 @@ for (const app of APPS) {
   }
 }
 
-// Bytes shipped per request at sampleRate 0.01, on the routes app.
-{
-  const lean: Variant = { name: 'sampleRate 0.01', preload: 'bun-apm/preload', env: { BUN_APM_SAMPLE_RATE: '0.01' } };
-  const bytes = [];
-  for (let round = 0; round < Math.min(ROUNDS, 3); round++) bytes.push((await measure(APPS[1]!, lean, `bench-${run++}`)).bytesPerRequest);
-  console.log(`\nbytes shipped per request at sampleRate 0.01 (routes app, defaults otherwise): ${median(bytes).toFixed(2)}`);
+// Constant rate below saturation: what users running at half load see in their tail.
+console.log(`\nconstant rate (open loop) at ${OPEN_SHARE * 100} % of plain's maximum, ${OPEN_SECONDS} s per run, latency from when each request was due:`);
+console.log('app                 variant          rate/s   p50 ms   p99 ms  p99.9 ms');
+for (const app of APPS) {
+  if (!plainMax.has(app.key)) continue;
+  const rate = Math.round(plainMax.get(app.key)! * OPEN_SHARE);
+  const variants = VARIANTS.filter((v) => v.name === 'plain' || v.name === 'defaults' || v.name === 'full detail');
+  const results = new Map<string, Array<{ p50: number; p99: number; p999: number; achieved: number }>>(variants.map((v) => [v.name, []]));
+  for (let round = 0; round < Math.min(ROUNDS, 3); round++) {
+    for (const variant of round % 2 ? [...variants].reverse() : variants) {
+      const { child, url } = await startServer(app, variant, `open-${run++}`, sink.url.href.replace(/\/$/, ''));
+      try {
+        await wrk(url, 1, app.headers); // warm-up
+        results.get(variant.name)!.push(await openLoopRun(url, rate, app.headers));
+      } finally {
+        child.kill('SIGKILL');
+        await child.exited;
+      }
+    }
+  }
+  for (const [name, list] of results) {
+    const m = (key: 'p50' | 'p99' | 'p999' | 'achieved') => median(list.map((r) => r[key]));
+    console.log(`${app.key.padEnd(19)} ${name.padEnd(14)} ${m('achieved').toFixed(0).padStart(8)} ${m('p50').toFixed(3).padStart(8)} ${m('p99').toFixed(3).padStart(8)} ${m('p999').toFixed(3).padStart(9)}`);
+  }
 }
 
 // RSS growth over GROWTH_REQUESTS requests with the sink down (nothing listens at the endpoint).
 {
-  console.log(`\nRSS growth over ${GROWTH_REQUESTS.toLocaleString('en')} requests, sink down (routes app):`);
+  const app = APPS.find((a) => a.key === 'routes')!;
+  console.log(`\nRSS growth over ${GROWTH_REQUESTS.toLocaleString('en')} requests, sink down (${app.name}):`);
   for (const variant of VARIANTS.filter((v) => v.name === 'plain' || v.name === 'defaults')) {
     const down = `http://127.0.0.1:${freePort()}`;
-    const { child, url } = await startServer(APPS[1]!.file, variant, `growth-${variant.name}`, down);
+    const { child, url } = await startServer(app, variant, `growth-${variant.name}`, down);
     try {
-      await wrk(`${url}/users/1`, 2);
+      await wrk(url, 2, app.headers);
       const before = rssBytes(child.pid);
       let served = 0;
-      while (served < GROWTH_REQUESTS) served += (await wrk(`${url}/users/1`, 5)).requests;
+      while (served < GROWTH_REQUESTS) served += (await wrk(url, 5, app.headers)).requests;
       const after = rssBytes(child.pid);
       console.log(`  ${variant.name.padEnd(10)} ${(before / 2 ** 20).toFixed(1)} MiB → ${(after / 2 ** 20).toFixed(1)} MiB after ${served.toLocaleString('en')} requests (growth ${((after - before) / 2 ** 20).toFixed(1)} MiB)`);
     } finally {
@@ -214,4 +248,5 @@ for (const app of APPS) {
 }
 
 sink.stop(true);
+console.log(`\nload average at the end ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 if (!existsSync('/proc/self/stat')) console.log('(CPU and RSS figures need Linux /proc)');

@@ -11,10 +11,18 @@ export interface BunApmConfig {
   app?: string;
   /** `BUN_APM_SERVICE`; default: the app name. */
   service?: string;
-  /** Share of requests that keep a detail record (`BUN_APM_SAMPLE_RATE`, default 0.1). Every request is counted anyway. */
+  /** Fixed share of requests that keep a detail record (`BUN_APM_SAMPLE_RATE`); unset, detail is adaptive (samplesPerSecond). Every request is counted anyway. */
   sampleRate?: number;
-  /** Share of requests traced (`BUN_APM_TRACE_SAMPLE_RATE`, default 0.01). */
+  /** Fixed share of requests traced (`BUN_APM_TRACE_SAMPLE_RATE`); unset, tracing is adaptive (tracesPerSecond). */
   traceSampleRate?: number;
+  /** Adaptive detail: at most this many detail records per second per instance (`BUN_APM_SAMPLES_PER_SECOND`, default 10). */
+  samplesPerSecond?: number;
+  /** Adaptive tracing: at most this many new traces per second per instance (`BUN_APM_TRACES_PER_SECOND`, default 1). */
+  tracesPerSecond?: number;
+  /** A caller's sampled `traceparent` is followed up to this many per second (`BUN_APM_PARENT_TRACES_PER_SECOND`, default 10); past it, refused and counted. */
+  parentTracesPerSecond?: number;
+  /** Adaptive detail keeps part of its budget for rare routes, so a hot route cannot starve them (`BUN_APM_ROUTE_FAIRNESS`, default on). */
+  routeFairness?: boolean;
   /** `BUN_APM_FLUSH_INTERVAL_MS`, default 10 000. */
   flushIntervalMs?: number;
   /** Bound on data waiting to be shipped, bytes (default 16 MiB); past it the oldest is dropped and counted. */

@@ -78,6 +78,14 @@ const identity = strict({
   runtime: text(LIMITS.nameLength, 1),
   runtimeVersion: text(LIMITS.nameLength),
   sdkVersion: text(LIMITS.nameLength),
+  sampling: v.optional(strict({
+    sampleRate: v.optional(num(0, 1)),
+    samplesPerSecond: v.optional(num(0, 1_000_000)),
+    traceSampleRate: v.optional(num(0, 1)),
+    tracesPerSecond: v.optional(num(0, 1_000_000)),
+    parentTracesPerSecond: v.optional(num(0, 1_000_000)),
+    routeFairness: v.optional(v.boolean()),
+  })),
 });
 
 const rollupCell = strict({

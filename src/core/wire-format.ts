@@ -41,6 +41,23 @@ export interface Identity {
   runtime: string;
   runtimeVersion: string;
   sdkVersion: string;
+  /** How this instance samples detail and traces (absent from clients before adaptive sampling). */
+  sampling?: SamplingPolicy;
+}
+
+/**
+ * Either a fixed share of requests (`sampleRate`, `traceSampleRate`) or a cap per second per
+ * instance (`samplesPerSecond`, `tracesPerSecond`) for each of detail and traces. Counts never depend on it.
+ */
+export interface SamplingPolicy {
+  sampleRate?: number;
+  samplesPerSecond?: number;
+  traceSampleRate?: number;
+  tracesPerSecond?: number;
+  /** Cap on callers' sampled traceparents followed. */
+  parentTracesPerSecond?: number;
+  /** Adaptive detail keeps a reserve for rare routes. */
+  routeFairness?: boolean;
 }
 
 /** Every request lands in exactly one cell. Times are ms since the epoch. */

@@ -9,10 +9,11 @@ import { minuteOf } from '../core/rollup.ts';
 import type { Batch } from '../core/wire-format.ts';
 import { EmailMessage } from 'cloudflare:email';
 import type { AlertNotification } from '../core/alerts/notification.ts';
-import { readAlertConfig } from './alerting/alert-config.ts';
+import { readAlertConfig, type AlertConfigVar } from './alerting/alert-config.ts';
+import type { CodeRules } from './alerting/code-rules.ts';
 import { EdgeAlerting, type AlertsView, type ListedRule, type RuleChange, type TickReport } from './alerting/edge-alerting.ts';
 import type { Env } from './env.ts';
-import { readSettings, type Settings } from './settings.ts';
+import { readSettings, type Settings, type SettingsVar } from './settings.ts';
 import { exportPage, type ExportKind, type ExportPage } from './store/export-pages.ts';
 import { eventsIn, ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
 import { InstanceGuard, listInstances, type InstanceRecord } from './store/instance-guard.ts';
@@ -43,7 +44,14 @@ export interface RollupQuery extends CellFilter {
   apdexThresholdMs: number;
 }
 
-export class AppStore extends DurableObject<Env> {
+/** What the store reads of the Worker's env: its settings, the alerting vars and the send_email binding. */
+export type AppStoreEnv = Pick<Env, SettingsVar | AlertConfigVar | 'EMAIL'>;
+
+/**
+ * The store of one app. The runtime constructs the Worker entry's subclass, which passes the rules
+ * of alerts.config.ts (see worker.ts): code rules reach the store as a value, not through a global.
+ */
+export class AppStore extends DurableObject<AppStoreEnv> {
   protected readonly sql: Sql;
   protected readonly settings: Settings;
   private routeGuard!: RouteGuard;
@@ -56,7 +64,7 @@ export class AppStore extends DurableObject<Env> {
   private readonly meter = new SqlMeter();
   private usageCounter: UsageCounter | undefined;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: AppStoreEnv, codeRules: CodeRules) {
     super(ctx, env);
     this.sql = this.meter.wrap(durableObjectSql(ctx.storage));
     countCallsWith(this, () => this.usage);
@@ -65,8 +73,9 @@ export class AppStore extends DurableObject<Env> {
     this.alerting = new EdgeAlerting({
       sql: this.sql,
       app: () => this.app(),
+      codeRules,
       config: () => readAlertConfig(env),
-      delivery: () => ({ ...(env.EMAIL !== undefined && { email: env.EMAIL }), emailMessage: (from, to, raw) => new EmailMessage(from, to, raw) }),
+      sendEmail: env.EMAIL === undefined ? undefined : (from, to, raw) => env.EMAIL!.send(new EmailMessage(from, to, raw)),
     });
     void ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql);
@@ -227,7 +236,7 @@ export class AppStore extends DurableObject<Env> {
   }
 
   /** Resolves an open alert by hand (and notifies); null when no open alert has this id. */
-  resolveAlert(id: string, now: number = this.now()): AlertNotification | null {
+  resolveAlert(id: string, now: number = this.now()): Promise<AlertNotification | null> {
     return this.alerting.resolveAlert(id, now);
   }
 
@@ -243,7 +252,7 @@ export class AppStore extends DurableObject<Env> {
     return this.alerting.updateRule(id, patch, this.now());
   }
 
-  removeAlertRule(id: string): RuleChange {
+  removeAlertRule(id: string): Promise<RuleChange> {
     return this.alerting.removeRule(id, this.now());
   }
 

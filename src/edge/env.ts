@@ -1,11 +1,14 @@
-// What the Worker and its Durable Objects receive from wrangler.toml, secrets and bindings.
-import type { AppStore } from './app-store.ts';
+// What the Worker and its Durable Objects receive from wrangler.toml, secrets and bindings. A leaf:
+// it imports nothing, so every module may read it (each taking `Pick<Env, …>` of what it uses)
+// without a cycle. The Durable Object namespaces are therefore untyped here; the stub of each is
+// typed where it is made (app-stub.ts, dashboard/edge-sign-in-store.ts).
 
 /** Vars have defaults in wrangler.toml; secrets are set with `wrangler secret put` (see secret-names.ts). */
 export interface Env {
-  APP_STORE: DurableObjectNamespace<AppStore>;
-  /** The dashboard's sessions and sign-in failure limits (one object). */
-  DASHBOARD_SESSIONS: DurableObjectNamespace<import('./dashboard/dashboard-sessions.ts').DashboardSessions>;
+  /** One AppStore per app: reach one through app-stub.ts's appStore(). */
+  APP_STORE: DurableObjectNamespace;
+  /** The dashboard's sessions and sign-in failure limits (one object, see edge-sign-in-store.ts). */
+  DASHBOARD_SESSIONS: DurableObjectNamespace;
   /** Static files of `public/` (the dashboard's scripts and styles). */
   ASSETS?: Fetcher;
 
@@ -54,6 +57,7 @@ export interface Env {
   MAX_BATCH_AGE_HOURS?: string;
   ROUTE_CAP?: string;
   INSTANCE_CAP?: string;
+  TEN_SECOND_RETENTION_HOURS?: string;
   MINUTE_RETENTION_HOURS?: string;
   HOUR_RETENTION_DAYS?: string;
   DETAIL_RETENTION_DAYS?: string;

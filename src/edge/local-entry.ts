@@ -3,71 +3,92 @@
 // demand (as `wrangler dev --test-scheduled` does), a movable clock for the store, and the
 // raw-insert floor of bench/ingest.ts (`POST /__bench/floor?app=…`). Never deployed: wrangler.toml's
 // main is worker.ts.
-import { AppStore as ProductionAppStore } from './app-store.ts';
+import type { Batch } from '../core/wire-format.ts';
+import alerts from './alerts.config.ts';
+import type { CodeRules } from './alerting/code-rules.ts';
+import { AppStore as AppStoreOf, type AppStoreEnv } from './app-store.ts';
 import type { Env } from './env.ts';
 import { json } from './http/errors.ts';
-import type { MaintenanceReport } from './store/maintenance.ts';
-import { appStore } from './app-stub.ts';
-import type { Batch } from '../core/wire-format.ts';
+import { scheduled } from './scheduled.ts';
 import { FloorTables } from './store/floor.ts';
-import worker, { answer } from './worker.ts';
+import type { MaintenanceReport } from './store/maintenance.ts';
+import { createAnswer } from './worker.ts';
 
 export { DashboardSessions } from './dashboard/dashboard-sessions.ts';
 
-export class AppStore extends ProductionAppStore {
-  private clockOffsetMs = 0;
-  private floor: FloorTables | undefined;
+/**
+ * The local Worker and its AppStore class, running `codeRules`: alerts.config.ts's below, or a
+ * test's own (test/edge/alerting/fixtures/code-rules-entry.js).
+ */
+export function localWorker(codeRules: CodeRules) {
+  class AppStore extends AppStoreOf {
+    private clockOffsetMs = 0;
+    private floor: FloorTables | undefined;
 
-  protected override now(): number {
-    return Date.now() + this.clockOffsetMs;
+    constructor(ctx: DurableObjectState, env: AppStoreEnv) {
+      super(ctx, env, codeRules);
+    }
+
+    protected override now(): number {
+      return Date.now() + this.clockOffsetMs;
+    }
+
+    /** Moves the store's clock (not the Worker's) by `offsetMs` from real time. */
+    setClockOffset(offsetMs: number): number {
+      this.clockOffsetMs = offsetMs;
+      return this.now();
+    }
+
+    /** Schedules the maintenance alarm for now: the alarm handler, not this call, does the work. */
+    async fireAlarmNow(): Promise<void> {
+      await this.ctx.storage.setAlarm(Date.now());
+    }
+
+    /** Runs maintenance in this call, for tests that want its report. */
+    maintainNow(): MaintenanceReport {
+      return this.maintain();
+    }
+
+    /** The benchmark's floor, step 1 (not timed): a batch turned into rows. */
+    floorPrepare(batch: Batch): void {
+      this.floor ??= new FloorTables(this.sql);
+      this.floor.prepare(batch);
+    }
+
+    /** Step 2 (timed, through `POST /__bench/floor`): the same rows inserted with plain INSERTs. */
+    floorInsert(): number {
+      this.floor ??= new FloorTables(this.sql);
+      return this.floor.insert();
+    }
   }
 
-  /** Moves the store's clock (not the Worker's) by `offsetMs` from real time. */
-  setClockOffset(offsetMs: number): number {
-    this.clockOffsetMs = offsetMs;
-    return this.now();
-  }
+  const answer = createAnswer(codeRules);
+  const worker = {
+    async fetch(request, env, ctx) {
+      const url = new URL(request.url);
+      if (url.pathname === '/__scheduled') {
+        const cron = url.searchParams.get('cron') ?? '* * * * *';
+        const time = Number(url.searchParams.get('time') ?? Date.now());
+        if (!Number.isSafeInteger(time)) return json({ error: { code: 'invalid_parameter', message: 'time: expected ms since the epoch' } }, 400);
+        await scheduled({ cron, scheduledTime: time, noRetry() {} }, env, ctx);
+        return json({ ok: true, cron, scheduledTime: time });
+      }
+      if (url.pathname === '/__bench/floor' && request.method === 'POST') {
+        const app = url.searchParams.get('app') ?? '';
+        // wrangler.toml binds APP_STORE to this module's AppStore.
+        const store = env.APP_STORE.get(env.APP_STORE.idFromName(app)) as DurableObjectStub<AppStore>;
+        return json({ rows: await store.floorInsert() });
+      }
+      // Not on Cloudflare: a client's cf-connecting-ip header is its own word, not its address.
+      return answer(request, env, ctx, 'local');
+    },
+    scheduled,
+  } satisfies ExportedHandler<Env>;
 
-  /** Schedules the maintenance alarm for now: the alarm handler, not this call, does the work. */
-  async fireAlarmNow(): Promise<void> {
-    await this.ctx.storage.setAlarm(Date.now());
-  }
-
-  /** Runs maintenance in this call, for tests that want its report. */
-  maintainNow(): MaintenanceReport {
-    return this.maintain();
-  }
-
-  /** The benchmark's floor, step 1 (not timed): a batch turned into rows. */
-  floorPrepare(batch: Batch): void {
-    this.floor ??= new FloorTables(this.sql);
-    this.floor.prepare(batch);
-  }
-
-  /** Step 2 (timed, through `POST /__bench/floor`): the same rows inserted with plain INSERTs. */
-  floorInsert(): number {
-    this.floor ??= new FloorTables(this.sql);
-    return this.floor.insert();
-  }
+  return { AppStore, worker };
 }
 
-export default {
-  async fetch(request, env, ctx) {
-    const url = new URL(request.url);
-    if (url.pathname === '/__scheduled') {
-      const cron = url.searchParams.get('cron') ?? '* * * * *';
-      const time = Number(url.searchParams.get('time') ?? Date.now());
-      if (!Number.isSafeInteger(time)) return json({ error: { code: 'invalid_parameter', message: 'time: expected ms since the epoch' } }, 400);
-      await worker.scheduled({ cron, scheduledTime: time, noRetry() {} }, env, ctx);
-      return json({ ok: true, cron, scheduledTime: time });
-    }
-    if (url.pathname === '/__bench/floor' && request.method === 'POST') {
-      const app = url.searchParams.get('app') ?? '';
-      const store = appStore(env, app) as unknown as DurableObjectStub<AppStore>;
-      return json({ rows: await store.floorInsert() });
-    }
-    // Not on Cloudflare: a client's cf-connecting-ip header is its own word, not its address.
-    return answer(request, env, ctx, 'local');
-  },
-  scheduled: worker.scheduled,
-} satisfies ExportedHandler<Env>;
+const local = localWorker(alerts);
+
+export const AppStore = local.AppStore;
+export default local.worker;

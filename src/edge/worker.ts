@@ -1,7 +1,11 @@
 // The Worker entry: a thin router over the features' route tables, the cron handler, and the
-// Durable Object classes. Every answer leaves with the security headers that fit it.
+// Durable Object classes. Every answer leaves with the security headers that fit it. The rules
+// written in code (alerts.config.ts) are imported here and handed to the AppStore and the alert
+// routes: this module decides which rules its Worker runs.
 import { securityHeaders } from '../core/dashboard/security-headers.ts';
+import alerts from './alerts.config.ts';
 import { alertRoutes } from './alerting/alert-routes.ts';
+import type { CodeRules } from './alerting/code-rules.ts';
 import { readRoutes } from './api/read-routes.ts';
 import { usageRoutes } from './api/usage-routes.ts';
 import { clientOf, type Runtime } from './dashboard/client-address.ts';
@@ -11,32 +15,44 @@ import { createRouter, type Route } from './http/router.ts';
 import { edgeDashboard } from './dashboard/edge-dashboard.ts';
 import { handleIngest } from './ingest/handle-ingest.ts';
 import { scheduled } from './scheduled.ts';
+import { AppStore as AppStoreOf, type AppStoreEnv } from './app-store.ts';
 
-export { AppStore } from './app-store.ts';
 export { DashboardSessions } from './dashboard/dashboard-sessions.ts';
+
+/** The AppStore the runtime constructs: the store with this Worker's rules in code. */
+export class AppStore extends AppStoreOf {
+  constructor(ctx: DurableObjectState, env: AppStoreEnv) {
+    super(ctx, env, alerts);
+  }
+}
 
 const routes: Route[] = [
   { method: 'GET', path: '/healthz', handler: () => json({ ok: true }) },
   { method: 'POST', path: '/v1/ingest', handler: handleIngest },
   ...readRoutes,
   ...usageRoutes,
-  ...alertRoutes,
 ];
 
-const api = createRouter(routes);
+export type Answer = (request: Request, env: Env, ctx: ExecutionContext, runtime: Runtime) => Promise<Response>;
+
+/** The request handler of a Worker whose rules in code are `codeRules` (local-entry.ts makes one for a test's own). */
+export function createAnswer(codeRules: CodeRules): Answer {
+  const api = createRouter([...routes, ...alertRoutes(codeRules)]);
+  return async function answer(request, env, ctx, runtime) {
+    let response: Response;
+    try {
+      response = (await edgeDashboard(request, env, clientOf(request, runtime))) ?? (await api(request, env, ctx));
+    } catch (error) {
+      // Never the runtime's plain-text 500, never an internal message.
+      console.error(`bun-apm edge: ${request.method} ${new URL(request.url).pathname} failed: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`);
+      response = json({ error: { code: 'internal_error', message: 'the edge failed to answer this request' } }, 500);
+    }
+    return withBaselineHeaders(response);
+  };
+}
 
 /** Answers one request. `runtime` says whether the caller's address header can be trusted. */
-export async function answer(request: Request, env: Env, ctx: ExecutionContext, runtime: Runtime): Promise<Response> {
-  let response: Response;
-  try {
-    response = (await edgeDashboard(request, env, clientOf(request, runtime))) ?? (await api(request, env, ctx));
-  } catch (error) {
-    // Never the runtime's plain-text 500, never an internal message.
-    console.error(`bun-apm edge: ${request.method} ${new URL(request.url).pathname} failed: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`);
-    response = json({ error: { code: 'internal_error', message: 'the edge failed to answer this request' } }, 500);
-  }
-  return withBaselineHeaders(response);
-}
+export const answer: Answer = createAnswer(alerts);
 
 /** Fills in the data kind's security headers a response lacks (a page sets its own, stricter for scripts). */
 function withBaselineHeaders(response: Response): Response {

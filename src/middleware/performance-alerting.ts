@@ -1,14 +1,11 @@
-// The spec's PerformanceAlerting in the app's own process: the same rule engine as the edge,
-// evaluated shortly after addMetrics and on an unref'd interval, notifying Slack, webhooks,
-// PagerDuty and email. Nothing here throws into the app once it is constructed.
-import { activeAlert } from '../core/alerts/active-alert.ts';
-import { requiredSince } from '../core/alerts/alert-data.ts';
-import { channelAccepts, channelDestinationMissing, validateChannel, type AlertChannel } from '../core/alerts/channel.ts';
-import { evaluateRules } from '../core/alerts/evaluate-rules.ts';
-import type { AlertNotification, NotificationContext } from '../core/alerts/notification.ts';
-import type { RuleState } from '../core/alerts/rule-state.ts';
-import { resolveRule, type AlertRule } from '../core/alerts/rule.ts';
-import { resolveRuleAlert, retireRule, type Transition } from '../core/alerts/step-rule.ts';
+// The spec's PerformanceAlerting in the app's own process: the edge's rule engine, evaluated soon
+// after addMetrics and on an unref'd interval, notifying Slack, webhooks, PagerDuty and email.
+// Nothing here throws into the app once it is constructed.
+import { AlertEngine, type NamedChannel } from '../core/alerts/alert-engine.ts';
+import { channelDestinationMissing, validateChannel, type AlertChannel } from '../core/alerts/channel.ts';
+import { MemoryAlertStore, type RoutedNotification } from '../core/alerts/alert-store.ts';
+import type { AlertNotification } from '../core/alerts/notification.ts';
+import type { AlertRule } from '../core/alerts/rule.ts';
 import { AlertRuleError, assertValidRule, validateRuleUpdate } from '../core/alerts/validate-rule.ts';
 import { createLog, errorClassOf, type Log } from '../plugin/log.ts';
 import { pathOf } from '../plugin/request-state.ts';
@@ -28,31 +25,27 @@ export { AlertRuleError } from '../core/alerts/validate-rule.ts';
 export { verifyWebhookSignature, WEBHOOK_DELIVERY_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../core/alerts/payloads/webhook.ts';
 
 type Next = () => Response | Promise<Response>;
-interface ChannelEntry {
-  channel: AlertChannel;
-  label: string;
-  /** False when the channel lacks a destination (an unset environment variable): warned once, then skipped. */
+interface ChannelEntry extends NamedChannel {
+  /** False without a destination (an unset variable): warned once, then skipped. */
   usable: boolean;
 }
 
 /**
  * @example
  * const alerting = new PerformanceAlerting({
- *   rules: [{ id: 'slow', name: 'Slow', enabled: true, metric: 'p95', condition: 'gt', threshold: 800, severity: 'warning' }],
- *   channels: [{ type: 'slack', enabled: true, config: { url: process.env.SLACK_WEBHOOK_URL } }],
+ *   rules: [{ id: 'slow', name: 'Slow', metric: 'p95', condition: 'gt', threshold: 800, severity: 'warning' }],
+ *   channels: [{ type: 'slack', config: { url: process.env.SLACK_WEBHOOK_URL } }],
  * });
  * alerting.addMetrics({ method: 'GET', path: '/users/42', statusCode: 200, responseTime: 950 });
  */
 export class PerformanceAlerting {
   readonly #options: ResolvedAlertingOptions;
-  readonly #rules = new Map<string, AlertRule>();
-  #states: Record<string, RuleState> = {};
+  readonly #store: MemoryAlertStore;
+  readonly #engine: AlertEngine;
   readonly #channels: ChannelEntry[] = [];
-  #history: AlertNotification[] = [];
   readonly #window: MetricWindow;
   readonly #log: Log;
   readonly #deliverer: Deliverer;
-  readonly #context: NotificationContext;
   readonly #pending = new Set<Promise<void>>();
   readonly #sampler: ProcessSampler | undefined;
   #interval: ReturnType<typeof setInterval> | undefined;
@@ -62,7 +55,9 @@ export class PerformanceAlerting {
   constructor(options: AlertingOptions = {}) {
     this.#options = resolveAlertingOptions(options);
     this.#log = createLog(false, options.log);
-    this.#context = { app: this.#options.app };
+    this.#store = new MemoryAlertStore({ maxNotifications: this.#options.maxNotifications, deliver: (routed) => this.#deliver(routed) });
+    const context = { app: this.#options.app };
+    this.#engine = new AlertEngine({ store: this.#store, context: () => context, channels: () => this.#channels.filter(({ usable }) => usable) });
     this.#deliverer = new Deliverer({ dashboardUrl: this.#options.dashboardUrl, log: this.#log, now: this.#options.now, env: this.#options.env }, options.delivery);
     this.#window = new MetricWindow({ instance: 'local', maxSamples: this.#options.maxSamples, routeCap: this.#options.routeCap }, this.#options.now());
     for (const rule of options.rules ?? []) this.addRule(rule);
@@ -73,7 +68,7 @@ export class PerformanceAlerting {
     }
   }
 
-  /** Records one request's metrics; rules are evaluated within `evaluationDelay` (never in this call). */
+  /** Records one request's metrics; rules are evaluated within `evaluationDelay`, never in this call. */
   addMetrics(metrics: PerformanceMetricsInput): void {
     if (!this.#options.enabled || this.#interval === undefined) return;
     try {
@@ -87,32 +82,28 @@ export class PerformanceAlerting {
   /** Throws AlertRuleError naming every bad field, or Error when the id is taken. */
   addRule(rule: AlertRule): void {
     const valid = assertValidRule(rule);
-    if (this.#rules.has(valid.id)) throw new Error(`alert rule '${valid.id}' already exists; use updateRule to change it`);
-    this.#rules.set(valid.id, valid);
+    if (this.#store.rule(valid.id) !== undefined) throw new Error(`alert rule '${valid.id}' already exists; use updateRule to change it`);
+    this.#store.putRule(valid);
     this.#evaluateSoon();
   }
 
-  /** Merges `updates` into the rule (its state is kept); throws on an unknown id or an invalid result. */
+  /** Merges `updates` into the rule (its state kept); throws on an unknown id or an invalid result. */
   updateRule(ruleId: string, updates: Partial<AlertRule>): void {
-    const rule = this.#rules.get(ruleId);
+    const rule = this.#store.rule(ruleId);
     if (rule === undefined) throw new Error(`no alert rule '${ruleId}'`);
     const result = validateRuleUpdate(rule, updates);
     if (!result.ok) throw new AlertRuleError(result.problems, ruleId);
-    this.#rules.set(ruleId, result.rule);
+    this.#store.putRule(result.rule);
     this.#evaluateSoon();
   }
 
   /** Removes the rule; an alert it had open is resolved ("rule removed"). Unknown ids are ignored. */
   removeRule(ruleId: string): void {
-    const rule = this.#rules.get(ruleId);
-    if (rule === undefined) return;
-    this.#rules.delete(ruleId);
-    const transition = retireRule(resolveRule(rule), this.#states[ruleId], this.#options.now(), 'rule removed', this.#context);
-    delete this.#states[ruleId];
-    this.#dispatch(transition.notifications);
+    const rule = this.#store.rule(ruleId);
+    if (rule !== undefined) this.#engine.removeRule(rule, this.#options.now());
   }
 
-  /** Throws on a malformed channel; one missing its URL or address (an unset variable) is kept, warned about once and skipped. */
+  /** Throws on a malformed channel; one lacking its URL or address (an unset variable) is warned about once. */
   addChannel(channel: AlertChannel): void {
     const problems = validateChannel(channel);
     if (problems.length > 0) throw new TypeError(`alert channel: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
@@ -122,10 +113,10 @@ export class PerformanceAlerting {
     if (missing !== undefined && channel.enabled !== false) {
       this.#log.warnOnce(`alert-channel:${label}`, `alerting: ${label} has no ${missing}; its notifications are skipped`);
     }
-    this.#channels.push({ channel, label, usable: missing === undefined });
+    this.#channels.push({ name: label, channel, usable: missing === undefined });
   }
 
-  /** Removes the channel at `index` (in the order added); throws RangeError when there is none. */
+  /** Removes the channel at `index` (order added); throws RangeError when there is none. */
   removeChannel(index: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.#channels.length) {
       throw new RangeError(`removeChannel: no channel at index ${String(index)} (there are ${this.#channels.length})`);
@@ -133,37 +124,22 @@ export class PerformanceAlerting {
     this.#channels.splice(index, 1);
   }
 
-  /** Alerts firing now (also those whose rule is erroring), each with its `id` for resolveAlert. */
+  /** Alerts firing now (also while their rule errors); `id` is what resolveAlert takes. */
   getActiveAlerts(): AlertNotification[] {
-    const active: AlertNotification[] = [];
-    for (const [id, rule] of this.#rules) {
-      const state = this.#states[id];
-      const alert = state === undefined ? null : activeAlert(rule, state, this.#context);
-      if (alert !== null) active.push(alert);
-    }
-    return active;
+    return this.#engine.activeAlerts();
   }
 
   /** Every notification produced, oldest first (at most maxNotifications). */
   getAllNotifications(): AlertNotification[] {
-    return [...this.#history];
+    return this.#store.history();
   }
 
-  /** Resolves an open alert by hand and notifies; false when no open alert has this id. */
+  /** Resolves an open alert by hand and notifies; false when none has this id. */
   resolveAlert(alertId: string): boolean {
-    for (const [id, rule] of this.#rules) {
-      const state = this.#states[id];
-      if (state?.alertId !== alertId) continue;
-      const transition: Transition | null = resolveRuleAlert(resolveRule(rule), state, alertId, this.#options.now(), this.#context);
-      if (transition === null) return false;
-      this.#states[id] = transition.state;
-      this.#dispatch(transition.notifications);
-      return true;
-    }
-    return false;
+    return this.#engine.resolveAlert(alertId, this.#options.now()) !== null;
   }
 
-  /** Middleware: times the request and adds its metrics (a handler that throws counts as a 500). */
+  /** Middleware: times the request and adds its metrics (a thrown handler counts as a 500). */
   async handle(req: Request, next: Next): Promise<Response> {
     const started = performance.now();
     const timestamp = this.#options.now();
@@ -178,7 +154,7 @@ export class PerformanceAlerting {
     return response;
   }
 
-  /** Evaluates what is waiting and resolves when every delivery in flight has finished (for shutdown and tests). */
+  /** Evaluates what waits; resolves once every delivery in flight has finished (shutdown, tests). */
   async flush(): Promise<void> {
     if (this.#soon !== undefined) {
       clearTimeout(this.#soon);
@@ -188,7 +164,7 @@ export class PerformanceAlerting {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
-  /** Stops the timers; deliveries in flight still finish (await flush() for them). */
+  /** Stops the timers; deliveries in flight finish (await flush()). */
   close(): void {
     clearInterval(this.#interval);
     clearTimeout(this.#soon);
@@ -204,7 +180,7 @@ export class PerformanceAlerting {
         userAgent: req.headers.get('user-agent') ?? undefined, ...(typeof route === 'string' ? { route } : {}), ...(error ? { error } : {}),
       });
     } catch {
-      // A request we cannot read is a request we do not count; the app's response is unaffected.
+      // A request we cannot read is not counted; the app's response is unaffected.
     }
   }
 
@@ -221,31 +197,31 @@ export class PerformanceAlerting {
     try {
       const now = this.#options.now();
       if (onInterval && this.#sampler !== undefined) this.#window.addProfile({ timestamp: now, ...this.#sampler.sample() });
-      const rules = [...this.#rules.values()];
-      this.#window.prune(requiredSince(rules, now));
-      const { states, notifications } = evaluateRules(rules, this.#window.data(), this.#states, now, this.#context);
-      this.#states = states;
-      this.#dispatch(notifications);
+      this.#engine.evaluate(now, ({ since }) => {
+        // Forgets what no rule reads: the window stays bounded.
+        this.#window.prune(since);
+        return this.#window.data();
+      });
     } catch (error) {
       this.#log.warnOnce('alerting-evaluate', `alerting: evaluation failed (${errorClassOf(error)}); it is retried on the next tick`);
     }
   }
 
-  #dispatch(notifications: AlertNotification[]): void {
-    for (const n of notifications) {
-      this.#history.push(n);
-      if (this.#history.length > this.#options.maxNotifications) this.#history.shift();
-      if (!this.#options.enabled) continue;
-      for (const { channel, label, usable } of this.#channels) {
-        if (!usable || !channelAccepts(channel, n)) continue;
-        const delivery = this.#deliverer.deliver(channel, label, n).finally(() => this.#pending.delete(delivery));
+  /** Committed notifications go to their channels (none if disabled); flush() awaits them. */
+  #deliver(routed: readonly RoutedNotification[]): void {
+    if (!this.#options.enabled) return;
+    for (const { notification, channels } of routed) {
+      for (const name of channels) {
+        const channel = this.#channels.find((entry) => entry.name === name)?.channel;
+        if (channel === undefined) continue;
+        const delivery = this.#deliverer.deliver(channel, name, notification).finally(() => this.#pending.delete(delivery));
         this.#pending.add(delivery);
       }
     }
   }
 }
 
-/** The factory's result: the middleware `(req, next) => Promise<Response>` that is also the alerting API. */
+/** The factory's result: `(req, next) => Promise<Response>` middleware that is also the alerting API. */
 export type PerformanceAlertingMiddleware = ((req: Request, next: Next) => Promise<Response>) &
   Pick<PerformanceAlerting, (typeof API)[number] | 'handle'>;
 

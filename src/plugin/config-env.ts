@@ -52,6 +52,17 @@ export function configFromEnv(env: Env): BunApmConfig {
   if (sample !== undefined) config.sampleRate = parseNumber('BUN_APM_SAMPLE_RATE', sample, 0, 1, false);
   const trace = text('BUN_APM_TRACE_SAMPLE_RATE');
   if (trace !== undefined) config.traceSampleRate = parseNumber('BUN_APM_TRACE_SAMPLE_RATE', trace, 0, 1, false);
+  const perSecond = (name: string) => {
+    const raw = text(name);
+    return raw === undefined ? undefined : parseNumber(name, raw, 0, 1_000_000, false);
+  };
+  const samples = perSecond('BUN_APM_SAMPLES_PER_SECOND');
+  if (samples !== undefined) config.samplesPerSecond = samples;
+  const traces = perSecond('BUN_APM_TRACES_PER_SECOND');
+  if (traces !== undefined) config.tracesPerSecond = traces;
+  const parents = perSecond('BUN_APM_PARENT_TRACES_PER_SECOND');
+  if (parents !== undefined) config.parentTracesPerSecond = parents;
+  if (env.BUN_APM_ROUTE_FAIRNESS !== undefined) config.routeFairness = parseFlag('BUN_APM_ROUTE_FAIRNESS', env.BUN_APM_ROUTE_FAIRNESS);
   const flush = text('BUN_APM_FLUSH_INTERVAL_MS');
   if (flush !== undefined) config.flushIntervalMs = parseNumber('BUN_APM_FLUSH_INTERVAL_MS', flush, 100, 3_600_000, true);
   const pending = text('BUN_APM_MAX_PENDING_BYTES');

@@ -1,52 +1,56 @@
-// The per-request half of the rollups, tuned for the request path: cells are found through nested
-// maps keyed by the (interned) route and method strings and an index per status class, so that no
-// key string is built and hashed per request. The cells are core LiveCells, counted exactly as
-// RollupTable.record counts them, and leave through core's toWire.
+// The per-request half of the rollups, tuned for the request path: cells are found through one
+// entry per (interned) route string, kept across minutes, then a map by method and an index per
+// status class, so that no key string is built and hashed per request. The cells are core
+// LiveCells, counted exactly as RollupTable.record counts them, and leave through core's toWire.
+// The route entry also carries the route's sampling state (per-route fairness), found by the same lookup.
 import { MINUTE_MS, minuteOf, toWire, type LiveCell } from '../core/rollup.ts';
+import type { RouteTokens } from '../core/sampler.ts';
 import { QuantileSketch } from '../core/sketch.ts';
 import type { RollupCell, StatusClass } from '../core/wire-format.ts';
 
 const CLASSES: StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 type ByClass = Array<LiveCell | undefined>;
+type ByMethod = Map<string, ByClass>;
+
+/** One route: its cells of the minute last recorded (most requests), earlier minutes aside. */
+export class RouteEntry implements RouteTokens {
+  recentUntil = -Infinity;
+  minute = NaN;
+  methods: ByMethod = new Map();
+  /** Cells of other minutes not drained yet (requests that straddle a minute boundary). */
+  others: Map<number, ByMethod> | undefined;
+}
 
 export class HotRollups {
-  /** minute → route → method → cell per status class (index 0..4 for 1xx..5xx). */
-  #minutes = new Map<number, Map<string, Map<string, ByClass>>>();
+  /** Bounded by the route cardinality guard upstream. */
+  readonly #routes = new Map<string, RouteEntry>();
   #size = 0;
-  /** The minute last recorded into, as [start, end) and its routes: most requests land there, and a range check costs less than minuteOf's `%`. */
+  /** The minute last recorded into, as [start, end): a range check costs less than minuteOf's `%`. */
   #windowStart = 0;
   #windowEnd = -Infinity;
-  #window: Map<string, Map<string, ByClass>> | undefined;
 
   /** Distinct cells held. */
   get size(): number {
     return this.#size;
   }
 
-  record(time: number, method: string, route: string, status: number, durationMs: number, bytes: number, thrown: boolean): void {
+  /** Counts one request; returns its route's entry (for per-route sampling). */
+  record(time: number, method: string, route: string, status: number, durationMs: number, bytes: number, thrown: boolean): RouteEntry {
     let minute: number;
-    let routes: Map<string, Map<string, ByClass>>;
     if (time >= this.#windowStart && time < this.#windowEnd) {
       minute = this.#windowStart;
-      routes = this.#window!;
     } else {
       minute = minuteOf(time);
-      let found = this.#minutes.get(minute);
-      if (found === undefined) {
-        found = new Map();
-        this.#minutes.set(minute, found);
-      }
-      routes = found;
       this.#windowStart = minute;
       this.#windowEnd = minute + MINUTE_MS;
-      this.#window = routes;
     }
-    let methods = routes.get(route);
-    if (methods === undefined) {
-      methods = new Map();
-      routes.set(route, methods);
+    let entry = this.#routes.get(route);
+    if (entry === undefined) {
+      entry = new RouteEntry();
+      this.#routes.set(route, entry);
     }
+    const methods = entry.minute === minute ? entry.methods : this.#switchMinute(entry, minute);
     let byClass = methods.get(method);
     if (byClass === undefined) {
       byClass = [undefined, undefined, undefined, undefined, undefined];
@@ -71,22 +75,33 @@ export class HotRollups {
     if (durationMs > cell.durationMax) cell.durationMax = durationMs;
     cell.bytes += bytes;
     cell.sketch.add(durationMs);
+    return entry;
   }
 
-  /** Every cell in wire form; the table is empty afterwards. */
+  /** Every cell in wire form; the table is empty afterwards (route entries keep their sampling state). */
   drain(): RollupCell[] {
     const out: RollupCell[] = [];
-    for (const routes of this.#minutes.values()) {
-      for (const methods of routes.values()) {
-        for (const byClass of methods.values()) {
-          for (const cell of byClass) if (cell !== undefined) out.push(toWire(cell));
-        }
-      }
+    for (const entry of this.#routes.values()) {
+      collect(entry.methods, out);
+      if (entry.others !== undefined) for (const methods of entry.others.values()) collect(methods, out);
+      entry.minute = NaN;
+      entry.methods = new Map();
+      entry.others = undefined;
     }
-    this.#minutes = new Map();
     this.#size = 0;
-    this.#windowEnd = -Infinity;
-    this.#window = undefined;
     return out;
   }
+
+  /** Parks the entry's current minute and makes `minute` current. */
+  #switchMinute(entry: RouteEntry, minute: number): ByMethod {
+    if (entry.methods.size > 0) (entry.others ??= new Map()).set(entry.minute, entry.methods);
+    entry.methods = entry.others?.get(minute) ?? new Map();
+    entry.others?.delete(minute);
+    entry.minute = minute;
+    return entry.methods;
+  }
+}
+
+function collect(methods: ByMethod, out: RollupCell[]): void {
+  for (const byClass of methods.values()) for (const cell of byClass) if (cell !== undefined) out.push(toWire(cell));
 }

@@ -26,7 +26,7 @@ export function instrumentHandler<H extends AnyHandler>(handler: H, recorder: Re
   const instrumented = function bunApmHandler(this: unknown, request: Request, server: unknown): unknown {
     let state: RequestState | undefined;
     try {
-      state = recorder.begin(request, template);
+      state = recorder.enter(request, template);
     } catch {
       state = undefined; // never let monitoring stand between the app and its request
     }
@@ -38,7 +38,7 @@ export function instrumentHandler<H extends AnyHandler>(handler: H, recorder: Re
       fail(recorder, state, error);
       throw error;
     }
-    if (result instanceof Promise) return settle(recorder, state, result);
+    if (result instanceof Promise) return settle(recorder, detach(recorder, state), result);
     return respond(recorder, state, result);
   };
   Object.defineProperty(instrumented, WRAPPED, { value: true });
@@ -63,6 +63,15 @@ function settle(recorder: Recorder, state: RequestState, pending: Promise<unknow
       throw error;
     },
   );
+}
+
+/** The state the async rest of the request keeps (the reusable one is freed for the next request). */
+function detach(recorder: Recorder, state: RequestState): RequestState {
+  try {
+    return recorder.detach(state);
+  } catch {
+    return state;
+  }
 }
 
 function respond(recorder: Recorder, state: RequestState, result: unknown): unknown {

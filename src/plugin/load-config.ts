@@ -2,7 +2,7 @@
 // environment (env wins, as twelve-factor apps expect). Any bad value throws a ConfigError naming it.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Batch } from '../core/wire-format.ts';
+import type { Batch, SamplingPolicy } from '../core/wire-format.ts';
 import type { BunApmConfig, ExporterEntry } from '../core/config.ts';
 import { ConfigError, configFromEnv, type Env } from './config-env.ts';
 import { redactUrl } from './exporters/endpoint-url.ts';
@@ -13,8 +13,14 @@ export interface ResolvedConfig {
   ingestKey?: string;
   app: string;
   service: string;
-  sampleRate: number;
-  traceSampleRate: number;
+  /** Fixed share with detail records; undefined = adaptive (samplesPerSecond). */
+  sampleRate?: number;
+  /** Fixed share traced; undefined = adaptive (tracesPerSecond). */
+  traceSampleRate?: number;
+  samplesPerSecond: number;
+  tracesPerSecond: number;
+  parentTracesPerSecond: number;
+  routeFairness: boolean;
   flushIntervalMs: number;
   maxPendingBytes: number;
   routeCap: number;
@@ -29,8 +35,9 @@ export interface ResolvedConfig {
 }
 
 export const DEFAULTS = {
-  sampleRate: 0.1,
-  traceSampleRate: 0.01,
+  samplesPerSecond: 10,
+  tracesPerSecond: 1,
+  parentTracesPerSecond: 10,
   flushIntervalMs: 10_000,
   maxPendingBytes: 16 * 1024 * 1024,
   routeCap: 500,
@@ -148,8 +155,12 @@ export function resolveConfig(file: BunApmConfig, env: BunApmConfig, cwd: string
     ingestKey: merged.ingestKey,
     app,
     service: name('service (BUN_APM_SERVICE)', merged.service ?? app),
-    sampleRate: number('sampleRate (BUN_APM_SAMPLE_RATE)', merged.sampleRate ?? DEFAULTS.sampleRate, 0, 1),
-    traceSampleRate: number('traceSampleRate (BUN_APM_TRACE_SAMPLE_RATE)', merged.traceSampleRate ?? DEFAULTS.traceSampleRate, 0, 1),
+    sampleRate: merged.sampleRate === undefined ? undefined : number('sampleRate (BUN_APM_SAMPLE_RATE)', merged.sampleRate, 0, 1),
+    traceSampleRate: merged.traceSampleRate === undefined ? undefined : number('traceSampleRate (BUN_APM_TRACE_SAMPLE_RATE)', merged.traceSampleRate, 0, 1),
+    samplesPerSecond: number('samplesPerSecond (BUN_APM_SAMPLES_PER_SECOND)', merged.samplesPerSecond ?? DEFAULTS.samplesPerSecond, 0, 1_000_000),
+    tracesPerSecond: number('tracesPerSecond (BUN_APM_TRACES_PER_SECOND)', merged.tracesPerSecond ?? DEFAULTS.tracesPerSecond, 0, 1_000_000),
+    parentTracesPerSecond: number('parentTracesPerSecond (BUN_APM_PARENT_TRACES_PER_SECOND)', merged.parentTracesPerSecond ?? DEFAULTS.parentTracesPerSecond, 0, 1_000_000),
+    routeFairness: flag('routeFairness (BUN_APM_ROUTE_FAIRNESS)', merged.routeFairness, true),
     flushIntervalMs: number('flushIntervalMs (BUN_APM_FLUSH_INTERVAL_MS)', merged.flushIntervalMs ?? DEFAULTS.flushIntervalMs, 100, 3_600_000, true),
     maxPendingBytes: number('maxPendingBytes (BUN_APM_MAX_PENDING_BYTES)', merged.maxPendingBytes ?? DEFAULTS.maxPendingBytes, 1024, 2 ** 31, true),
     routeCap: number('routeCap', merged.routeCap ?? DEFAULTS.routeCap, 1, 100_000, true),
@@ -169,6 +180,20 @@ export function resolveConfig(file: BunApmConfig, env: BunApmConfig, cwd: string
     customStorage,
   };
 }
+
+/** How detail and traces are sampled, as the startup line, `doctor` and the batches say it. */
+export function samplingOf(config: Pick<ResolvedConfig, 'sampleRate' | 'traceSampleRate' | 'samplesPerSecond' | 'tracesPerSecond' | 'parentTracesPerSecond' | 'routeFairness'>): SamplingPolicy {
+  const policy: SamplingPolicy = {};
+  if (config.sampleRate !== undefined) policy.sampleRate = config.sampleRate;
+  else policy.samplesPerSecond = config.samplesPerSecond;
+  if (config.traceSampleRate !== undefined) policy.traceSampleRate = config.traceSampleRate;
+  else policy.tracesPerSecond = config.tracesPerSecond;
+  policy.parentTracesPerSecond = config.parentTracesPerSecond;
+  if (config.sampleRate === undefined) policy.routeFairness = config.routeFairness;
+  return policy;
+}
+
+export { describeSampling } from '../core/sampler.ts';
 
 export type LoadedConfig = { disabled: true } | ({ disabled: false } & ResolvedConfig);
 

@@ -5,9 +5,14 @@ import type { Recorder } from './recorder.ts';
 const KEY = Symbol.for('bun-apm.recorder');
 type Holder = { [KEY]?: Recorder };
 
-/** The recorder the preload started, if it did. */
+/**
+ * The recorder the preload started, if it did. Only the explicit middleware asks, and from then
+ * on it must find requests by their mark: asking switches the preload's requests to carrying one.
+ */
 export function processRecorder(): Recorder | undefined {
-  return (globalThis as Holder)[KEY];
+  const recorder = (globalThis as Holder)[KEY];
+  recorder?.markRequests();
+  return recorder;
 }
 
 export function setProcessRecorder(recorder: Recorder | undefined): void {

@@ -1,6 +1,9 @@
-// What bun-apm knows about one request while it runs, kept on the Request itself under a
-// process-wide symbol: the mark that stops the preload and the middleware counting it twice,
-// and where router hooks leave the route template they matched.
+// What bun-apm knows about one request while it runs, and where router hooks find it to leave the
+// route template they matched. Three places, cheapest first: the preload's one reusable slot for
+// the request whose handler is running right now (no allocation: most requests end there); a weak
+// map for a request with a state of its own (traced, continuing a trace, or gone async behind a
+// router); and, only when the explicit middleware is loaded, a mark on the Request itself under a
+// process-wide symbol, which stops the preload and the middleware counting it twice.
 
 /** `Symbol.for`, so that two copies of bun-apm in one process still see each other's mark. */
 export const REQUEST_STATE: unique symbol = Symbol.for('bun-apm.request-state') as never;
@@ -32,16 +35,42 @@ export class RequestState {
   /** ms, set when the request ends. */
   duration = 0;
 
+  /** A router hook has looked this request up (its later, async calls need to find it again). */
+  watched = false;
+
   constructor(
-    readonly request: Request,
+    public request: Request,
     /** performance.now() at the start. */
-    readonly start: number,
-    readonly method: string,
+    public start: number,
+    public method: string,
   ) {}
 }
 
+/**
+ * The request whose handler is running synchronously right now in the preload's lean path, and
+ * its reusable state; `undefined` between requests. Shared by every copy of bun-apm in the process.
+ */
+const SLOT_KEY = Symbol.for('bun-apm.request-slot');
+const WEAK_KEY = Symbol.for('bun-apm.request-states');
+type Running = {
+  request: Request | undefined;
+  state: RequestState | undefined;
+  /** A router handler was wrapped: routers may call it after the handler went async, and must find the request's state then. */
+  routers: boolean;
+};
+type Holder = { [SLOT_KEY]?: Running; [WEAK_KEY]?: WeakMap<Request, RequestState> };
+const holder = globalThis as Holder;
+export const running: Running = (holder[SLOT_KEY] ??= { request: undefined, state: undefined, routers: false });
+/** States of their own, found without a mark on the Request: traced requests, async ones behind a router. */
+export const asyncStates: WeakMap<Request, RequestState> = (holder[WEAK_KEY] ??= new WeakMap());
+
 export function stateOf(request: Request): RequestState | undefined {
-  return (request as MarkedRequest)[REQUEST_STATE];
+  if (running.request === request) {
+    const state = running.state!;
+    state.watched = true;
+    return state;
+  }
+  return (request as MarkedRequest)[REQUEST_STATE] ?? asyncStates.get(request);
 }
 
 /** The path of an absolute request URL, without query or fragment, with no URL parsing. */

@@ -2,7 +2,7 @@
 // recorder. The router modules call them through a global (see router-hooks.ts); they must never
 // change what a handler receives, returns or throws.
 import { errorClassOf } from './log.ts';
-import { stateOf, type RequestState } from './request-state.ts';
+import { running, stateOf, type RequestState } from './request-state.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Handler = (this: any, context: any, next?: any) => unknown;
@@ -11,6 +11,7 @@ type Handler = (this: any, context: any, next?: any) => unknown;
 export function wrapBunRouterHandler(handler: unknown, pattern: unknown): unknown {
   if (typeof handler !== 'function' || typeof pattern !== 'string') return handler;
   const original = handler as Handler;
+  running.routers = true;
   return function bunRouterRoute(this: unknown, context: { request?: Request }, ...rest: unknown[]): unknown {
     const request = context?.request;
     const state = request instanceof Request ? stateOf(request) : undefined;
@@ -27,6 +28,7 @@ export function wrapBunRouterHandler(handler: unknown, pattern: unknown): unknow
 export function wrapHonoHandler(handler: unknown, path: unknown): unknown {
   if (typeof handler !== 'function' || typeof path !== 'string') return handler;
   const original = handler as Handler;
+  running.routers = true;
   return function honoRoute(this: unknown, c: { req?: { raw?: unknown } }, next: unknown): unknown {
     let raw: unknown;
     try {
@@ -43,21 +45,27 @@ export function wrapHonoHandler(handler: unknown, path: unknown): unknown {
       noteError(state, path, error);
       throw error;
     }
-    if (result instanceof Promise) return settleHono(result, state, path);
+    if (result instanceof Promise) return settleHono(result, raw as Request, path);
     if (result instanceof Response) state.routerRoute ??= path;
     return result;
   };
 }
 
-/** Out of honoRoute so that its closures don't make every call of it allocate a scope (see runInScope). */
-function settleHono(result: Promise<unknown>, state: RequestState, path: string): Promise<unknown> {
+/**
+ * Out of honoRoute so that its closures don't make every call of it allocate a scope (see
+ * runInScope). It keeps the Request, not the state: by the time the promise settles, the state the
+ * request had while its handler ran synchronously (a reusable one) has been copied out.
+ */
+function settleHono(result: Promise<unknown>, request: Request, path: string): Promise<unknown> {
   return result.then(
     (value: unknown) => {
-      if (value instanceof Response) state.routerRoute ??= path;
+      const state = stateOf(request);
+      if (state !== undefined && value instanceof Response) state.routerRoute ??= path;
       return value;
     },
     (error: unknown) => {
-      noteError(state, path, error);
+      const state = stateOf(request);
+      if (state !== undefined) noteError(state, path, error);
       throw error;
     },
   );

@@ -1,6 +1,7 @@
-// Sends one export request with the OpenTelemetry exporter retry rules: only network errors,
-// 429, 502, 503 and 504 are retried, with exponential backoff and jitter, honouring Retry-After,
-// a bounded number of attempts and a timeout per attempt.
+// Sends one export request under the shared retry policy (core/retry-policy.ts): network errors, timeouts,
+// 408, 429, 502, 503 and 504 are retried (a 500 is final for telemetry) with exponential backoff and
+// full jitter, honouring Retry-After, a bounded number of attempts and a timeout per attempt.
+import { EXPORT_RETRYABLE, exponentialBackoff, responseOutcome, withRetries, type RetryPolicy } from '../core/retry-policy.ts';
 import { originalFetch } from './original-fetch.ts';
 import { unref } from './unref.ts';
 
@@ -23,27 +24,14 @@ export type SendOutcome =
   | { ok: true; status: number; attempts: number; body: string }
   | { ok: false; retryable: boolean; status?: number; attempts: number; reason: string };
 
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+type Attempt =
+  | { ok: true; status: number; body: string }
+  | { ok: false; retryable: boolean; status?: number; reason: string; retryAfterMs?: number };
 
-export function isRetryableStatus(status: number): boolean {
-  return RETRYABLE_STATUS.has(status);
-}
-
-/** Retry-After as seconds or an HTTP date → ms to wait; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** Full-jitter exponential backoff: a random wait in [0, min(cap, initial·2^attempt)]. */
-export function backoffMs(attempt: number, options: RetryOptions = {}): number {
-  const initial = options.initialBackoffMs ?? 1000;
+/** The policy of these options: backoff doubling from initialBackoffMs, full jitter, capped at maxBackoffMs. */
+export function exportRetryPolicy(options: RetryOptions = {}): RetryPolicy {
   const cap = options.maxBackoffMs ?? 30_000;
-  const random = options.random ?? Math.random;
-  return Math.round(random() * Math.min(cap, initial * 2 ** attempt));
+  return { backoffMs: exponentialBackoff(options.initialBackoffMs ?? 1000, cap), jitter: 1, maxWaitMs: cap };
 }
 
 /** A sleep that never keeps the process alive. */
@@ -61,23 +49,25 @@ export function sleep(ms: number): Promise<void> {
  * if (!outcome.ok && !outcome.retryable) warnOnce(outcome.reason);
  */
 export async function sendWithRetry(url: string, init: RequestInit, options: RetryOptions = {}): Promise<SendOutcome> {
-  const maxAttempts = options.maxAttempts ?? 5;
   const doFetch = options.fetch ?? originalFetch;
-  let last: SendOutcome = { ok: false, retryable: true, attempts: 0, reason: 'not sent' };
-  for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    let wait: number | undefined;
+  const attempt = async (): Promise<Attempt> => {
     try {
       const response = await doFetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
       const body = await response.text().catch(() => '');
-      if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status, attempts: attempt + 1, body };
-      const retryable = isRetryableStatus(response.status);
-      last = { ok: false, retryable, status: response.status, attempts: attempt + 1, reason: `HTTP ${response.status} from ${url}: ${body.slice(0, 200)}` };
-      if (!retryable) return last;
-      wait = parseRetryAfter(response.headers.get('retry-after'));
+      const outcome = responseOutcome(response.status, response.headers.get('retry-after'), Date.now(), EXPORT_RETRYABLE);
+      if (outcome.ok) return { ok: true, status: response.status, body };
+      // The exporters' own endpoint: its URL and answer help whoever reads the log.
+      return { ...outcome, status: response.status, reason: `HTTP ${response.status} from ${url}: ${body.slice(0, 200)}` };
     } catch (error) {
-      last = { ok: false, retryable: true, attempts: attempt + 1, reason: `${(error as Error).name}: ${(error as Error).message} (${url})` };
+      return { ok: false, retryable: true, reason: `${(error as Error).name}: ${(error as Error).message} (${url})` };
     }
-    if (attempt + 1 < maxAttempts) await sleep(Math.min(wait ?? backoffMs(attempt, options), options.maxBackoffMs ?? 30_000));
-  }
-  return last;
+  };
+  const { outcome, attempts } = await withRetries(attempt, exportRetryPolicy(options), {
+    maxAttempts: options.maxAttempts ?? 5,
+    sleep,
+    ...(options.random !== undefined && { random: options.random }),
+  });
+  if (outcome.ok) return { ...outcome, attempts };
+  const { retryAfterMs: _wait, ...failed } = outcome;
+  return { ...failed, attempts };
 }

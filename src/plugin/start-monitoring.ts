@@ -10,7 +10,7 @@ import { createEdgeSpanExporter } from './edge-span-exporter.ts';
 import { processIdentity, SDK_VERSION } from './identity.ts';
 import { instrumentFetch } from './instrument-fetch.ts';
 import { instrumentServe } from './instrument-serve.ts';
-import { loadConfig, type ResolvedConfig } from './load-config.ts';
+import { describeSampling, loadConfig, samplingOf, type ResolvedConfig } from './load-config.ts';
 import { createLog, type Log } from './log.ts';
 import { setProcessRecorder } from './process-recorder.ts';
 import { Recorder } from './recorder.ts';
@@ -29,7 +29,9 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
   const config = await loadConfig(env, cwd, entry);
   if (config.disabled) return undefined;
   const log = createLog(config.debug);
-  const identity = processIdentity(config.app, config.service);
+  const sampling = samplingOf(config);
+  // The batch says how its detail was sampled (identity travels with every batch).
+  const identity = { ...processIdentity(config.app, config.service), sampling };
   const target: EdgeTarget | undefined = config.endpoint ? { endpoint: config.endpoint, ingestKey: config.ingestKey, sdkVersion: SDK_VERSION } : undefined;
 
   let batcher: Batcher | undefined;
@@ -37,6 +39,10 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
   const recorder = new Recorder({
     sampleRate: config.sampleRate,
     traceSampleRate: config.traceSampleRate,
+    samplesPerSecond: config.samplesPerSecond,
+    tracesPerSecond: config.tracesPerSecond,
+    parentTracesPerSecond: config.parentTracesPerSecond,
+    routeFairness: config.routeFairness,
     routeCap: config.routeCap,
     serverTiming: config.serverTiming,
     log,
@@ -82,7 +88,7 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
   if (!target) log.warnOnce('no-endpoint', 'BUN_APM_ENDPOINT is not set: requests are measured but shipped nowhere');
   else if (!config.ingestKey) log.warnOnce('no-key', 'BUN_APM_INGEST_KEY is not set: the edge will refuse batches unless it runs without keys');
   log.debug(
-    `monitoring ${identity.app}/${identity.service} (${identity.instance}): sampleRate ${config.sampleRate}, traceSampleRate ${config.traceSampleRate}, ` +
+    `monitoring ${identity.app}/${identity.service} (${identity.instance}): ${describeSampling(sampling)}, ` +
       `flush every ${config.flushIntervalMs} ms${config.file ? `, settings from ${config.file}` : ''}, exporters: ${all.map((e) => e.name).join(', ') || 'none'}`,
   );
   return { config, recorder, batcher, profiler };

@@ -12,6 +12,7 @@ import { TracesPanel } from './traces-panel.tsx';
 import { EmptyState } from './empty-state.tsx';
 import { NotReceivedPanel } from './not-received-panel.tsx';
 import { UsagePanel } from './usage-panel.tsx';
+import { SamplingNote } from './sampling-note.tsx';
 
 export function DashboardPage(props: { ctx: ViewContext; data: DashboardPageModel }): JSX.Element {
   const { ctx, data } = props;
@@ -25,6 +26,7 @@ export function DashboardPage(props: { ctx: ViewContext; data: DashboardPageMode
       {features.alertsPanel ? <AlertsPanel ctx={ctx} alerts={data.alerts} /> : ''}
       {features.historicalCharts ? <ChartsPanel ctx={ctx} /> : ''}
       <RoutesTable ctx={ctx} rows={data.routes} sort={data.sort} />
+      <SamplingNote sampling={data.sampling ?? []} />
       {features.tracingView ? <TracesPanel ctx={ctx} traces={data.traces} filter={data.traceFilter} /> : ''}
       {features.systemMetrics ? <SystemPanel ctx={ctx} instances={data.instances} /> : ''}
     </Layout>

@@ -12,7 +12,7 @@ const KB = 1000;
 const MB = 1000 * KB;
 
 /** Sources that never ship: the workerd entry with test hooks, the benchmark's floor, a type for our own checks. */
-const LOCAL_ONLY = ['src/edge/local-entry.ts', 'src/edge/store/floor.ts', 'src/edge/alerting/key-usage.d.ts'];
+const LOCAL_ONLY = ['src/edge/local-entry.ts', 'src/edge/store/floor.ts'];
 
 interface Manifest {
   dependencies: Record<string, string>;

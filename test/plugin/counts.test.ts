@@ -123,3 +123,33 @@ describe.each(APPS)('$example', ({ example, probes, exit }) => {
     expect(sink.attempts.every((attempt) => attempt.contentEncoding === 'gzip')).toBe(true);
   }, 60_000);
 });
+
+describe('adaptive sampling (the defaults)', () => {
+  test('every request counted; detail within the cap per second; rare routes still get theirs; the batches say how', async () => {
+    const sink = new IngestSink().start();
+    sinks.push(sink);
+    const app = await startApp('routes-app.ts', {
+      env: { BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '300', BUN_APM_SAMPLES_PER_SECOND: '4' },
+    });
+    started.push(app);
+    const probes = APPS[0]!.probes;
+    const began = performance.now();
+    const sent = await drive(app.url, probes, TOTAL);
+    const seconds = (performance.now() - began) / 1000;
+    app.process.kill('SIGTERM');
+    await app.exited;
+
+    expect(sink.problems).toEqual([]);
+    expect(sink.count()).toBe(TOTAL);
+    expect(sent.reduce((a, b) => a + b, 0)).toBe(TOTAL);
+    const samples = sink.batches.flatMap((batch) => batch.samples);
+    // A full bucket (4) at start, then 4 per second while the load ran (and the app started).
+    expect(samples.length).toBeGreaterThanOrEqual(4);
+    expect(samples.length).toBeLessThanOrEqual(4 + Math.ceil((seconds + 2) * 4));
+    // Fairness: with eight routes driven evenly, the detail is not all one route's.
+    expect(new Set(samples.map((s) => s.route)).size).toBeGreaterThan(1);
+    for (const batch of sink.batches) {
+      expect(batch.identity.sampling).toEqual({ samplesPerSecond: 4, tracesPerSecond: 1, parentTracesPerSecond: 10, routeFairness: true });
+    }
+  }, 60_000);
+});

@@ -5,7 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configFromEnv } from '../../src/plugin/config-env.ts';
-import { DEFAULTS, loadConfig } from '../../src/plugin/load-config.ts';
+import { validateBatch } from '../../src/core/validate-batch.ts';
+import { DEFAULTS, describeSampling, loadConfig, samplingOf } from '../../src/plugin/load-config.ts';
+import { makeBatch } from '../support/batch.ts';
 
 function appDir(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'bun-apm-config-'));
@@ -14,7 +16,7 @@ function appDir(files: Record<string, string> = {}): string {
 }
 
 describe('loadConfig', () => {
-  test('defaults: the package.json name, sample rates of the issue, 16 MiB, no endpoint', async () => {
+  test('defaults: the package.json name, adaptive sampling, 16 MiB, no endpoint', async () => {
     const dir = appDir({ 'package.json': '{"name":"shop"}' });
     const config = await loadConfig({}, dir, undefined);
     expect(config).toMatchObject({
@@ -22,8 +24,12 @@ describe('loadConfig', () => {
       app: 'shop',
       service: 'shop',
       endpoint: undefined,
-      sampleRate: 0.1,
-      traceSampleRate: 0.01,
+      sampleRate: undefined,
+      traceSampleRate: undefined,
+      samplesPerSecond: 10,
+      tracesPerSecond: 1,
+      parentTracesPerSecond: 10,
+      routeFairness: true,
       flushIntervalMs: 10_000,
       maxPendingBytes: DEFAULTS.maxPendingBytes,
       serverTiming: 'traced',
@@ -46,6 +52,19 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ service: 'beside-entry' });
   });
 
+  test('sampling: adaptive by default, a fixed rate wins where it is set, and the batches say which', async () => {
+    const dir = appDir({ 'bun-apm.config.ts': 'export default { samplesPerSecond: 25, routeFairness: false };' });
+    const adaptive = await loadConfig({ BUN_APM_TRACES_PER_SECOND: '0.5' }, dir, undefined);
+    if (adaptive.disabled) throw new Error('unexpected');
+    expect(samplingOf(adaptive)).toEqual({ samplesPerSecond: 25, tracesPerSecond: 0.5, parentTracesPerSecond: 10, routeFairness: false });
+    const fixed = await loadConfig({ BUN_APM_SAMPLE_RATE: '0.1', BUN_APM_PARENT_TRACES_PER_SECOND: '3' }, dir, undefined);
+    if (fixed.disabled) throw new Error('unexpected');
+    expect(samplingOf(fixed)).toEqual({ sampleRate: 0.1, tracesPerSecond: 1, parentTracesPerSecond: 3 });
+    expect(describeSampling(samplingOf(fixed))).toBe("detail 0.1 of requests, traces ≤ 1/s, callers' traces ≤ 3/s");
+    expect(validateBatch({ ...makeBatch(), identity: { ...makeBatch().identity, sampling: samplingOf(adaptive) } }).ok).toBe(true);
+    expect(validateBatch({ ...makeBatch(), identity: { ...makeBatch().identity, sampling: { sampleRate: 2 } } }).ok).toBe(false);
+  });
+
   test('disabled by the file unless the environment says otherwise', async () => {
     const dir = appDir({ 'bun-apm.config.ts': 'export default { disabled: true };' });
     expect(await loadConfig({}, dir, undefined)).toEqual({ disabled: true });
@@ -61,6 +80,10 @@ describe('loadConfig', () => {
     [{ BUN_APM_MAX_PENDING_BYTES: '12' }, 'BUN_APM_MAX_PENDING_BYTES'],
     [{ BUN_APM_DEBUG: 'sometimes' }, 'BUN_APM_DEBUG'],
     [{ BUN_APM_DISABLED: 'nah' }, 'BUN_APM_DISABLED'],
+    [{ BUN_APM_SAMPLES_PER_SECOND: '-1' }, 'BUN_APM_SAMPLES_PER_SECOND'],
+    [{ BUN_APM_TRACES_PER_SECOND: 'lots' }, 'BUN_APM_TRACES_PER_SECOND'],
+    [{ BUN_APM_PARENT_TRACES_PER_SECOND: 'Infinity' }, 'BUN_APM_PARENT_TRACES_PER_SECOND'],
+    [{ BUN_APM_ROUTE_FAIRNESS: 'maybe' }, 'BUN_APM_ROUTE_FAIRNESS'],
   ])('%o is refused, naming %s', (env, name) => {
     expect(() => configFromEnv(env)).toThrow(name);
   });

@@ -3,7 +3,10 @@
 import { minuteOf } from '../rollup.ts';
 import type { QuantileSketch } from '../sketch.ts';
 import type { DetailSample } from '../wire-format.ts';
-import { resolveRule, type AlertRule } from './rule.ts';
+import { resolveRule, type AlertRule, type AlertSample } from './rule.ts';
+
+// AlertSample lives in rule.ts (a custom evaluator's argument): rule.ts needs nothing from here.
+export type { AlertSample } from './rule.ts';
 
 /**
  * One rollup cell. Both `LiveCell` (sketch as an object) and the wire `RollupCell` (sketch as
@@ -30,25 +33,6 @@ export interface AlertProfile {
   rss?: number;
   cpuPercent?: number;
   eventLoopLagMs?: number;
-}
-
-/** A detail record as the spec's `PerformanceMetrics` names it: what a `customEvaluator` receives. */
-export interface AlertSample {
-  timestamp: number;
-  method: string;
-  path: string;
-  /** Route template where known. */
-  route?: string;
-  statusCode: number;
-  /** ms. */
-  responseTime: number;
-  userAgent?: string;
-  memoryUsage?: { rss: number; heapUsed: number; heapTotal: number };
-  cpuUsage?: number;
-  traceId?: string;
-  spanId?: string;
-  responseSize?: number;
-  error?: string;
 }
 
 /** Everything one evaluation tick may read. Each list may hold more than the rules need; the engine picks each rule's window. */

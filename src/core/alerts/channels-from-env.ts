@@ -1,6 +1,9 @@
 // Channels given by environment variables instead of the API (the spec's variables), each with no filters.
 import type { AlertChannel } from './channel.ts';
 
+/** The variables channelsFromEnv reads. */
+export type ChannelVar = 'SLACK_WEBHOOK_URL' | 'WEBHOOK_URL' | 'WEBHOOK_TOKEN' | 'WEBHOOK_SECRET' | 'ALERT_EMAIL_TO' | 'ALERT_EMAIL_FROM' | 'PAGERDUTY_ROUTING_KEY';
+
 /**
  * SLACK_WEBHOOK_URL → slack; WEBHOOK_URL (+ WEBHOOK_TOKEN, WEBHOOK_SECRET) → webhook;
  * ALERT_EMAIL_TO (+ ALERT_EMAIL_FROM) → email; PAGERDUTY_ROUTING_KEY → pagerduty. Unset or
@@ -9,8 +12,9 @@ import type { AlertChannel } from './channel.ts';
  * @example
  * const channels = [...channelsFromEnv(env), ...storedChannels];
  */
-export function channelsFromEnv(env: Readonly<Record<string, string | undefined>>): AlertChannel[] {
-  const value = (name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
+export function channelsFromEnv(env: { readonly [name in ChannelVar]?: string | undefined } | Readonly<Record<string, string | undefined>>): AlertChannel[] {
+  const vars: { readonly [name in ChannelVar]?: string | undefined } = env;
+  const value = (name: ChannelVar) => vars[name]?.trim() || undefined;
   const channels: AlertChannel[] = [];
   const slack = value('SLACK_WEBHOOK_URL');
   if (slack) channels.push({ type: 'slack', enabled: true, config: { url: slack } });

@@ -1,5 +1,5 @@
-// Evaluates rules over one tick's data: pure functions from (rules, data, previous states, now) to
-// (next states, notifications). A rule that throws goes to `error`; the others still run.
+// Evaluates rules over one tick's data, without I/O. A rule that throws goes to `error`; the
+// others still run.
 import { windowStart, type AlertData } from './alert-data.ts';
 import { AlertDataIndex } from './alert-data-index.ts';
 import { computeMetricValue } from './metric-value.ts';
@@ -10,12 +10,7 @@ import { retireRule, stepRule, type RuleOutcome, type Transition } from './step-
 
 const MAX_ERROR_LENGTH = 500;
 
-/**
- * One rule, one evaluation. A disabled rule closes its open alert (resolved, "rule disabled").
- *
- * @example
- * const { state, notifications } = evaluateRule(rule, data, previous, Date.now(), { app: 'shop' });
- */
+/** One rule, one evaluation. A disabled rule closes its open alert ("rule disabled"). */
 export function evaluateRule(rule: AlertRule, data: AlertData | AlertDataIndex, prev: RuleState | undefined, now: number, context: NotificationContext = {}): Transition {
   const resolved = resolveRule(rule);
   if (!resolved.enabled) return retireRule(resolved, prev, now, 'rule disabled', context);
@@ -25,19 +20,13 @@ export function evaluateRule(rule: AlertRule, data: AlertData | AlertDataIndex, 
 }
 
 export interface Evaluation {
-  /** The next state of every rule given, by rule id. */
+  /** Every rule's next state, by id. */
   states: Record<string, RuleState>;
-  /** In rule order; send each to the channels whose filters accept it. */
+  /** In rule order. */
   notifications: AlertNotification[];
 }
 
-/**
- * Every rule over the same data (indexed once, so rules sharing a window share the work).
- *
- * @example
- * const data = { cells, profiles, samples, lastSeen };
- * const { states, notifications } = evaluateRules(rules, data, savedStates, scheduledTime, { app: 'shop' });
- */
+/** Every rule over one index of the data (rules sharing a window share the work). */
 export function evaluateRules(
   rules: readonly AlertRule[],
   data: AlertData | AlertDataIndex,
@@ -54,7 +43,7 @@ export function evaluateRules(
     try {
       transition = evaluateRule(rule, index, prev, now, context);
     } catch (error) {
-      // Only a malformed rule gets here (evaluator errors are caught in readOutcome); it must not stop the others.
+      // Only a malformed rule gets here.
       transition = stepRule(resolveRule(rule), prev, { error: errorMessage(error) }, now, context);
     }
     next[rule.id] = transition.state;

@@ -1,10 +1,9 @@
-// The value of a rule's metric over its window: the one place these formulas live, for the edge
-// and the in-process alerting alike.
+// A rule's metric over its window: the one place these formulas live, for both hosts.
 import { windowStart, type AlertData } from './alert-data.ts';
 import { AlertDataIndex } from './alert-data-index.ts';
 import { resolveRule, type AlertRule, type GaugeMetric } from './rule.ts';
 
-/** `value` null = no data in the window. `requests` = requests in the window, for request metrics. */
+/** `value` null: no data; `requests`: requests in the window (request metrics). */
 export interface MetricReading {
   value: number | null;
   requests?: number;
@@ -13,14 +12,13 @@ export interface MetricReading {
 const QUANTILES = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
 
 /**
- * The rule's metric over [windowStart(now, duration), now]. Not for `custom` rules (their
- * evaluator computes the value).
+ * The rule's metric over [windowStart(now, duration), now]; not for `custom`.
  *
  * - responseTime: mean duration (sum / count); p50/p95/p99: from the merged quantile sketch (≤ 1 %
  *   relative error); errorRate: errors / count. Fewer than `minRequests` requests → no data.
  * - requestRate: requests / seconds covered by the window (0 when idle, never no data).
  * - memoryUsage (RSS), cpuUsage, eventLoopLag: each instance's mean over the window; the highest
- *   instance counts (one leaking instance among healthy ones still alerts).
+ *   instance counts (one leaking among healthy ones still alerts).
  * - heartbeat: ms since the app (any instance) or `rule.instance` last sent data.
  *
  * @example

@@ -1,5 +1,4 @@
 // Alert rules: the spec's fields, the Prometheus/Grafana-style extensions, and their defaults.
-import type { AlertSample } from './alert-data.ts';
 
 /** Request metrics come from rollup cells; gauges from system profiles; heartbeat from last-seen times. */
 export const REQUEST_METRICS = ['responseTime', 'p50', 'p95', 'p99', 'errorRate', 'requestRate'] as const;
@@ -21,6 +20,25 @@ export type AlertCondition = (typeof ALERT_CONDITIONS)[number];
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 /** What a window without data means: `ok` (condition false), `alerting` (condition true), `keep` (no change). */
 export type NoDataPolicy = (typeof NO_DATA_POLICIES)[number];
+
+/** A detail record as the spec's `PerformanceMetrics` names it: what a `customEvaluator` receives. */
+export interface AlertSample {
+  timestamp: number;
+  method: string;
+  path: string;
+  /** Route template where known. */
+  route?: string;
+  statusCode: number;
+  /** ms. */
+  responseTime: number;
+  userAgent?: string;
+  memoryUsage?: { rss: number; heapUsed: number; heapTotal: number };
+  cpuUsage?: number;
+  traceId?: string;
+  spanId?: string;
+  responseSize?: number;
+  error?: string;
+}
 
 /**
  * What a custom evaluator sees: the detail records of the rule's window (route/method filtered).

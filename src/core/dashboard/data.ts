@@ -1,7 +1,7 @@
 // The data a dashboard shows, in the shapes of the JSON export API, whichever host computed it.
 import type { RouteRow, RouteSort } from '../query/routes.ts';
 import type { Summary as QuerySummary } from '../query/summary.ts';
-import type { Span, SystemProfile } from '../wire-format.ts';
+import type { SamplingPolicy, Span, SystemProfile } from '../wire-format.ts';
 
 export const RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 export type RangeName = keyof typeof RANGES;
@@ -32,6 +32,12 @@ export type { RouteRow, RouteSort };
 
 /** uPlot-ready columns: `t` in unix seconds ascending, every other column the same length, gaps null. */
 export type Timeseries = { t: number[] } & Record<string, Array<number | null>>;
+
+/** How an instance samples detail and traces, as it last said (counts never depend on it). */
+export interface InstanceSampling {
+  instance: string;
+  policy: SamplingPolicy;
+}
 
 /** Requests an instance counted but could not deliver (it dropped their counts and said how many). */
 export interface RequestsNotReceived {

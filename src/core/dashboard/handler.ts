@@ -116,7 +116,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       case '':
       case '/': {
         const f = ctx.features;
-        const [summary, live, routes, alerts, traces, instances, hasData, notReceived, usage] = await Promise.all([
+        const [summary, live, routes, alerts, traces, instances, hasData, notReceived, usage, sampling] = await Promise.all([
           source.summary(ctx.app, window, ctx.route),
           source.live(ctx.app, ctx.route),
           source.routes(ctx.app, window, sort),
@@ -126,8 +126,9 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
           source.hasData(ctx.app),
           source.requestsNotReceived?.(ctx.app, window) ?? [],
           source.usage?.(ctx.app),
+          source.sampling?.(ctx.app, window) ?? [],
         ]);
-        return html(await views.page(ctx, { summary, live, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData, notReceived, usage }));
+        return html(await views.page(ctx, { summary, live, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData, notReceived, usage, sampling }));
       }
       case '/fragments/summary': {
         const [summary, live] = await Promise.all([source.summary(ctx.app, window, ctx.route), source.live(ctx.app, ctx.route)]);

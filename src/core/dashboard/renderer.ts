@@ -1,6 +1,6 @@
 // The views a dashboard handler renders, passed in by the host (src/views implements it), so the
 // runtime-neutral handler never imports JSX and the views stay pure functions of data.
-import type { AlertView, InstanceView, LiveSummary, RequestsNotReceived, RouteRow, RouteSort, Span, Summary, TraceFilter, TraceRow } from './data.ts';
+import type { AlertView, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteRow, RouteSort, Span, Summary, TraceFilter, TraceRow } from './data.ts';
 import type { ViewContext } from './view-context.ts';
 import type { UsageView } from '../usage/usage.ts';
 
@@ -16,6 +16,8 @@ export interface DashboardPageModel {
   hasData: boolean;
   /** Instances whose counts are short, and by how many requests. */
   notReceived?: RequestsNotReceived[];
+  /** How the instances sample detail and traces. */
+  sampling?: InstanceSampling[];
   /** The edge's usage today, against the plan (absent in-process). */
   usage?: UsageView;
 }

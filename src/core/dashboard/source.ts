@@ -1,6 +1,6 @@
 // Where a dashboard gets its data: the edge reads its Durable Object, the in-process dashboard
 // reads the monitor. Both answer in the shapes of the JSON export API.
-import type { AlertView, InstanceView, LiveSummary, RequestsNotReceived, RouteRow, RouteSort, Span, Summary, Timeseries, TraceFilter, TraceRow } from './data.ts';
+import type { AlertView, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteRow, RouteSort, Span, Summary, Timeseries, TraceFilter, TraceRow } from './data.ts';
 import type { UsageView } from '../usage/usage.ts';
 
 export interface TimeWindow {
@@ -29,6 +29,8 @@ export interface DashboardSource {
   instances(app: string, window: TimeWindow): Promise<InstanceView[]>;
   /** Instances that reported requests lost within the window (a host with no such loss leaves it out). */
   requestsNotReceived?(app: string, window: TimeWindow): Promise<RequestsNotReceived[]>;
+  /** How the instances seen within the window sample (hosts that don't know leave it out). */
+  sampling?(app: string, window: TimeWindow): Promise<InstanceSampling[]>;
   /** What the app costs at the edge today, against the plan (hosts without a cost leave it out). */
   usage?(app: string): Promise<UsageView>;
   alerts(app: string): Promise<AlertView[]>;

@@ -3,7 +3,7 @@
 // optional filters from ALERT_CHANNEL_FILTERS, and the dashboard link. A mistake is a ConfigError
 // naming the var and the field, never echoing a secret.
 import { channelDestinationMissing, validateChannel, type AlertChannel, type AlertChannelType, type ChannelFilters } from '../../core/alerts/channel.ts';
-import { channelsFromEnv } from '../../core/alerts/channels-from-env.ts';
+import { channelsFromEnv, type ChannelVar } from '../../core/alerts/channels-from-env.ts';
 import type { AlertRule } from '../../core/alerts/rule.ts';
 import { validateRule } from '../../core/alerts/validate-rule.ts';
 import { ConfigError } from '../config-error.ts';
@@ -24,15 +24,18 @@ export interface AlertConfig {
   dev: boolean;
 }
 
-const cache = new WeakMap<Env, AlertConfig>();
+/** The vars and secrets the alerting configuration is read from. */
+export type AlertConfigVar = ChannelVar | 'ALERT_RULES' | 'ALERT_CHANNEL_FILTERS' | 'PAGERDUTY_URL' | 'DASHBOARD_URL' | 'BUN_APM_DEV';
 
-export function readAlertConfig(env: Env): AlertConfig {
+const cache = new WeakMap<Pick<Env, AlertConfigVar>, AlertConfig>();
+
+export function readAlertConfig(env: Pick<Env, AlertConfigVar>): AlertConfig {
   const cached = cache.get(env);
   if (cached) return cached;
   const rules = readRules(env.ALERT_RULES);
   const filters = readFilters(env.ALERT_CHANNEL_FILTERS);
   const channels: EdgeChannel[] = [];
-  for (const channel of channelsFromEnv(env as unknown as Record<string, string | undefined>)) {
+  for (const channel of channelsFromEnv(env)) {
     const filter = filters[channel.type];
     let withFilters: AlertChannel = filter ? { ...channel, filters: filter } : channel;
     // PAGERDUTY_URL: another Events API v2 endpoint (PagerDuty's EU service region; a local receiver).

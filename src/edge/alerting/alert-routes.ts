@@ -1,6 +1,6 @@
 // The alerting API under /api/v1/apps/:app: rules and alerts are readable with a read key;
-// adding, changing and removing rules and resolving alerts takes ADMIN_API_KEY. Bad input is a
-// 400 (not JSON) or 422 (a rule's problems, each naming its field) and changes nothing.
+// changing rules and resolving alerts takes ADMIN_API_KEY. Bad input is a 400 (not JSON) or 422
+// (a rule's problems, each naming its field) and changes nothing.
 import { BodyError, readBodyCapped } from '../../core/http/request-body.ts';
 import { readableApp } from '../api/access.ts';
 import { digestOf, sameDigest } from '../auth/key-ring.ts';
@@ -11,13 +11,13 @@ import type { Route, RouteContext } from '../http/router.ts';
 import { callStore } from '../store-errors.ts';
 import { appStore } from '../app-stub.ts';
 import { readAlertConfig } from './alert-config.ts';
-import { codeRulesFor } from './code-rules.ts';
-import type { RuleChange } from './edge-alerting.ts';
+import type { CodeRules } from './code-rules.ts';
+import type { RuleChange } from './rule-catalog.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 const ALERT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
-/** The presented key is ADMIN_API_KEY (compared as digests, in constant time). 403 for any other valid read key. */
+/** The presented key is ADMIN_API_KEY (digests compared in constant time); else 403. */
 async function requireAdmin(request: Request, env: Env): Promise<void> {
   const presented = request.headers.get('x-api-key')?.trim() || /^Bearer[ \t]+(\S.*)$/i.exec(request.headers.get('authorization')?.trim() ?? '')?.[1]?.trim();
   const admin = env.ADMIN_API_KEY?.trim();
@@ -26,7 +26,7 @@ async function requireAdmin(request: Request, env: Env): Promise<void> {
   }
 }
 
-/** The JSON body, read within its cap (a larger declared length is refused before reading). */
+/** The JSON body, read within its cap (a larger declared length is refused unread). */
 async function readJson(request: Request): Promise<unknown> {
   let bytes: Uint8Array;
   try {
@@ -49,35 +49,37 @@ function changed(result: RuleChange, status = 200): Response {
 
 type Access = 'read' | 'admin';
 
-function alertRoute(method: Route['method'], path: string, access: Access, handler: (context: RouteContext, app: string) => Promise<Response>): Route {
-  return {
+type AlertHandler = (context: RouteContext, app: string) => Promise<Response>;
+
+/** The alerting routes of a Worker running `codeRules` (its entry's alerts.config.ts). */
+export function alertRoutes(codeRules: CodeRules): Route[] {
+  const alertRoute = (method: Route['method'], path: string, access: Access, handler: AlertHandler): Route => ({
     method,
     path: `/api/v1/apps/:app${path}`,
     handler: async (context) => {
       const app = await readableApp(context);
       if (access === 'admin') await requireAdmin(context.request, context.env);
-      // A bad ALERT_RULES, channel variable or alerts.config.ts is reported here (naming it), not as a store failure.
+      // A bad ALERT_RULES, channel var or alerts.config.ts is named here, not a store failure.
       readAlertConfig(context.env);
-      codeRulesFor(app);
+      codeRules.rulesFor(app);
       return callStore(app, () => handler(context, app));
     },
-  };
+  });
+  return [
+    alertRoute('GET', '/rules', 'read', async ({ env }, app) => json({ app, rules: await appStore(env, app).alertRules() })),
+    alertRoute('POST', '/rules', 'admin', async ({ env, request }, app) => changed(await appStore(env, app).addAlertRule(await readJson(request)), 201)),
+    alertRoute('PATCH', '/rules/:id', 'admin', async ({ env, request, params }, app) => changed(await appStore(env, app).updateAlertRule(params.id!, await readJson(request)))),
+    alertRoute('DELETE', '/rules/:id', 'admin', async ({ env, params }, app) => changed(await appStore(env, app).removeAlertRule(params.id!))),
+    alertRoute('GET', '/alerts', 'read', async ({ env, url }, app) => {
+      const limit = intParam(url, 'limit', { min: 1, max: 1000 }) ?? 100;
+      return json({ app, ...(await appStore(env, app).alerts(limit)) });
+    }),
+    alertRoute('POST', '/alerts/:id/resolve', 'admin', async ({ env, params }, app) => {
+      const id = params.id!;
+      if (!ALERT_ID.test(id)) throw badParameter('id: expected an alert id from GET …/alerts');
+      const alert = await appStore(env, app).resolveAlert(id);
+      if (alert === null) throw notFound(`no open alert '${id}'`);
+      return json({ alert });
+    }),
+  ];
 }
-
-export const alertRoutes: Route[] = [
-  alertRoute('GET', '/rules', 'read', async ({ env }, app) => json({ app, rules: await appStore(env, app).alertRules() })),
-  alertRoute('POST', '/rules', 'admin', async ({ env, request }, app) => changed(await appStore(env, app).addAlertRule(await readJson(request)), 201)),
-  alertRoute('PATCH', '/rules/:id', 'admin', async ({ env, request, params }, app) => changed(await appStore(env, app).updateAlertRule(params.id!, await readJson(request)))),
-  alertRoute('DELETE', '/rules/:id', 'admin', async ({ env, params }, app) => changed(await appStore(env, app).removeAlertRule(params.id!))),
-  alertRoute('GET', '/alerts', 'read', async ({ env, url }, app) => {
-    const limit = intParam(url, 'limit', { min: 1, max: 1000 }) ?? 100;
-    return json({ app, ...(await appStore(env, app).alerts(limit)) });
-  }),
-  alertRoute('POST', '/alerts/:id/resolve', 'admin', async ({ env, params }, app) => {
-    const id = params.id!;
-    if (!ALERT_ID.test(id)) throw badParameter('id: expected an alert id from GET …/alerts');
-    const alert = await appStore(env, app).resolveAlert(id);
-    if (alert === null) throw notFound(`no open alert '${id}'`);
-    return json({ alert });
-  }),
-];

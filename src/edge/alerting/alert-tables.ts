@@ -1,8 +1,13 @@
 // The alerting tables of the AppStore (migration 3): API rules, rule states, the outbox and the
-// notification history. Plain functions over the Sql interface; values are always bound.
+// notification history, as plain functions over the Sql interface (values always bound); and the
+// alert engine's store over them (SqlAlertStore, at the end).
+import type { AlertChange, AlertStore, StoredRuleState } from '../../core/alerts/alert-store.ts';
 import type { AlertNotification } from '../../core/alerts/notification.ts';
+import type { OutboxFailure, OutboxRow } from '../../core/alerts/outbox.ts';
 import type { RuleState } from '../../core/alerts/rule-state.ts';
 import type { AlertRule } from '../../core/alerts/rule.ts';
+import { MINUTE_MS } from '../../core/rollup.ts';
+import { getMetaNumber, setMeta } from '../store/meta.ts';
 import type { Sql } from '../store/sql.ts';
 
 export function listStoredRules(sql: Sql): AlertRule[] {
@@ -26,14 +31,8 @@ export function deleteStoredRule(sql: Sql, id: string): void {
   sql.exec('DELETE FROM alert_rules WHERE id = ?', id);
 }
 
-export interface StoredState {
-  state: RuleState;
-  /** The rule as last evaluated. */
-  rule: AlertRule;
-}
-
-export function readStates(sql: Sql): Map<string, StoredState> {
-  const states = new Map<string, StoredState>();
+export function readStates(sql: Sql): Map<string, StoredRuleState> {
+  const states = new Map<string, StoredRuleState>();
   for (const row of sql.exec<{ rule_id: string; state: string; rule: string }>('SELECT rule_id, state, rule FROM alert_states')) {
     states.set(row.rule_id, { state: JSON.parse(row.state) as RuleState, rule: JSON.parse(row.rule) as AlertRule });
   }
@@ -64,14 +63,6 @@ export function enqueue(sql: Sql, n: AlertNotification, channels: readonly strin
   }
 }
 
-export interface OutboxRow {
-  key: string;
-  channel: string;
-  notification: AlertNotification;
-  attempts: number;
-  expiresAt: number;
-}
-
 /** Pending deliveries due at `now`, oldest first. */
 export function dueDeliveries(sql: Sql, now: number, limit: number): OutboxRow[] {
   return sql.exec<{ key: string; channel: string; notification: string; attempts: number; expires_at: number }>(
@@ -86,7 +77,7 @@ export function markSent(sql: Sql, row: OutboxRow, now: number): void {
 }
 
 /** A failed attempt: retried at `retryAt`, or given up (`expired`, `rejected`) when there is no retry. */
-export function markFailed(sql: Sql, row: OutboxRow, now: number, error: string, retryAt: number | null, finalStatus: 'expired' | 'rejected' = 'expired'): void {
+export function markFailed(sql: Sql, row: OutboxRow, now: number, error: string, retryAt: number | null, finalStatus: OutboxFailure = 'expired'): void {
   if (retryAt === null || retryAt >= row.expiresAt) {
     sql.exec('UPDATE alert_outbox SET status = ?, attempts = attempts + 1, done_at = ?, last_error = ? WHERE key = ? AND channel = ?', finalStatus, now, error, row.key, row.channel);
   } else {
@@ -121,4 +112,50 @@ export function history(sql: Sql, limit: number): Array<AlertNotification & { de
     ).toArray().map((d) => ({ channel: d.channel, status: d.status, attempts: d.attempts, lastError: d.last_error }));
     return { ...(JSON.parse(row.notification) as AlertNotification), deliveries };
   });
+}
+
+/** A delivery is given up this long after its notification. */
+const DELIVERY_EXPIRY_MS = 24 * 60 * MINUTE_MS;
+/** Finished deliveries and history are kept this long. */
+const HISTORY_MS = 7 * 24 * 60 * MINUTE_MS;
+const LAST_TICK = 'last_alert_tick';
+
+/**
+ * The engine's store at the edge: rules from the catalog, states and the outbox in these tables.
+ * Each change is one transaction: states, the rule removed, the notifications into history and
+ * outbox, and for a tick's evaluation its time (so a cron delivered twice evaluates once) and the
+ * pruning of old history.
+ */
+export class SqlAlertStore implements AlertStore {
+  /** @param rulesNow the rules to evaluate, in order (the rule catalog's). */
+  constructor(private readonly sql: Sql, private readonly rulesNow: () => readonly AlertRule[]) {}
+
+  rules(): readonly AlertRule[] {
+    return this.rulesNow();
+  }
+
+  states(): ReadonlyMap<string, StoredRuleState> {
+    return readStates(this.sql);
+  }
+
+  /** The scheduled time last evaluated, or null before the first tick. */
+  lastEvaluatedAt(): number | null {
+    return getMetaNumber(this.sql, LAST_TICK);
+  }
+
+  commit(change: AlertChange): void {
+    const { sql } = this;
+    sql.transaction(() => {
+      if (change.removedRule !== undefined) deleteStoredRule(sql, change.removedRule);
+      for (const { rule, state } of change.states) writeState(sql, state, rule);
+      for (const id of change.dropped) deleteState(sql, id);
+      for (const { notification, channels } of change.notifications) {
+        enqueue(sql, notification, channels, change.now, notification.timestamp + DELIVERY_EXPIRY_MS);
+      }
+      if (change.evaluatedAt !== undefined) {
+        pruneAlerting(sql, change.now - HISTORY_MS);
+        setMeta(sql, LAST_TICK, change.evaluatedAt);
+      }
+    });
+  }
 }

@@ -1,10 +1,11 @@
 // The edge dashboard's SignInStore: every call goes to the one DashboardSessions object.
 import type { SignInStore } from '../../core/auth/sign-in-store.ts';
 import type { Env } from '../env.ts';
-import { SESSIONS_OBJECT } from './dashboard-sessions.ts';
+import { SESSIONS_OBJECT, type DashboardSessions } from './dashboard-sessions.ts';
 
 export function edgeSignInStore(env: Pick<Env, 'DASHBOARD_SESSIONS'>): SignInStore {
-  const object = () => env.DASHBOARD_SESSIONS.get(env.DASHBOARD_SESSIONS.idFromName(SESSIONS_OBJECT));
+  // wrangler.toml binds DASHBOARD_SESSIONS to this class; env.ts (a leaf) can't name it.
+  const object = () => env.DASHBOARD_SESSIONS.get(env.DASHBOARD_SESSIONS.idFromName(SESSIONS_OBJECT)) as DurableObjectStub<DashboardSessions>;
   return {
     retryAfterMs: async (attempt, now) => object().retryAfterMs(attempt, now),
     failed: async (attempt, now) => object().failed(attempt, now),

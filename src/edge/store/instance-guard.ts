@@ -2,7 +2,7 @@
 // its batches reported, how many it sent and what it dropped. Past the cap, new instances are
 // counted as `other`.
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
-import type { DroppedCounters, Identity } from '../../core/wire-format.ts';
+import type { DroppedCounters, Identity, SamplingPolicy } from '../../core/wire-format.ts';
 import type { Sql } from './sql.ts';
 
 /** The instance name that instances past the cap are counted under (the same word as for routes). */
@@ -27,6 +27,8 @@ export interface InstanceRecord {
   dropped: Required<DroppedCounters>;
   /** When it last reported requests lost (ms since the epoch), null if never. */
   requestsLostAt: number | null;
+  /** How it samples detail and traces, as it last said; null from clients before adaptive sampling. */
+  sampling: SamplingPolicy | null;
 }
 
 export class InstanceGuard {
@@ -61,9 +63,9 @@ export class InstanceGuard {
     const lostRequests = dropped.requests ?? 0; // absent from clients older than the counter
     this.sql.exec(
       `INSERT INTO instances (instance, service, runtime, runtime_version, sdk_version, first_seen, last_seen, batches,
-                              dropped_rollups, dropped_samples, dropped_spans, dropped_profiles, dropped_requests, requests_lost_at,
+                              dropped_rollups, dropped_samples, dropped_spans, dropped_profiles, dropped_requests, requests_lost_at, sampling,
                               pid, reported_until, reported_requests)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (instance) DO UPDATE SET
          service = excluded.service, runtime = excluded.runtime, runtime_version = excluded.runtime_version,
          sdk_version = excluded.sdk_version, last_seen = MAX(last_seen, excluded.last_seen), batches = batches + 1,
@@ -72,9 +74,11 @@ export class InstanceGuard {
          reported_until = MAX(COALESCE(reported_until, 0), excluded.reported_until),
          dropped_rollups = dropped_rollups + excluded.dropped_rollups, dropped_samples = dropped_samples + excluded.dropped_samples,
          dropped_spans = dropped_spans + excluded.dropped_spans, dropped_profiles = dropped_profiles + excluded.dropped_profiles,
-         dropped_requests = dropped_requests + excluded.dropped_requests, requests_lost_at = COALESCE(excluded.requests_lost_at, requests_lost_at)`,
+         dropped_requests = dropped_requests + excluded.dropped_requests, requests_lost_at = COALESCE(excluded.requests_lost_at, requests_lost_at),
+         sampling = excluded.sampling`,
       name, identity.service, identity.runtime, identity.runtimeVersion, identity.sdkVersion, now, now,
       dropped.rollups, dropped.samples, dropped.spans, dropped.profiles, lostRequests, lostRequests > 0 ? now : null,
+      identity.sampling === undefined ? null : JSON.stringify(identity.sampling),
       identity.pid ?? null, Math.min(reportedUntil, now), requests,
     );
     return name;
@@ -91,7 +95,7 @@ interface InstanceRow extends Record<string, string | number | null> {
   instance: string; service: string; runtime: string; runtime_version: string; sdk_version: string;
   first_seen: number; last_seen: number; batches: number; pid: number | null; reported_until: number | null; reported_requests: number | null;
   dropped_rollups: number; dropped_samples: number; dropped_spans: number; dropped_profiles: number;
-  dropped_requests: number; requests_lost_at: number | null;
+  dropped_requests: number; requests_lost_at: number | null; sampling: string | null;
 }
 
 /** Every instance, most recently seen first. */
@@ -110,5 +114,16 @@ export function listInstances(sql: Sql): InstanceRecord[] {
     batches: r.batches,
     dropped: { rollups: r.dropped_rollups, samples: r.dropped_samples, spans: r.dropped_spans, profiles: r.dropped_profiles, requests: r.dropped_requests },
     requestsLostAt: r.requests_lost_at,
+    sampling: samplingOf(r.sampling),
   }));
+}
+
+/** The stored policy (validated at ingest, written by record()); null if absent or unreadable. */
+function samplingOf(text: string | null): SamplingPolicy | null {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as SamplingPolicy;
+  } catch {
+    return null;
+  }
 }

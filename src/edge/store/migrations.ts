@@ -175,7 +175,9 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
       PRIMARY KEY (day, instance)
     ) WITHOUT ROWID`,
   ],
-  // 6: 10-second rollups for the recent past (rollup_10s, the shape of the others, with its own
+  // 6: how each instance samples detail and traces, as it last said (`identity.sampling`, JSON).
+  [`ALTER TABLE instances ADD COLUMN sampling TEXT`],
+  // 7: 10-second rollups for the recent past (rollup_10s, the shape of the others, with its own
   // all-routes rows); per instance, its process id (a detail: the instance id stays across restarts)
   // and how far its batches have reported (the end of the latest batch window) with the requests that
   // batch counted, which the live tiles read. The last 3 hours of minutes are copied in, each at the

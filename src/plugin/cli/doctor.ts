@@ -2,7 +2,7 @@
 // the configuration is valid, and the edge accepts the app's ingest key.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../load-config.ts';
+import { describeSampling, loadConfig, samplingOf } from '../load-config.ts';
 import { originalFetch } from '../original-fetch.ts';
 import { parseDotEnv } from './dot-env.ts';
 
@@ -35,7 +35,7 @@ export async function runChecks(dir: string, env: Record<string, string | undefi
     checks.push({ ok: false, label: 'config', detail: 'BUN_APM_DISABLED is set: monitoring is off' });
     return checks;
   }
-  checks.push({ ok: true, label: 'config', detail: `app "${config.app}", sampleRate ${config.sampleRate}, traceSampleRate ${config.traceSampleRate}, flush every ${config.flushIntervalMs} ms` });
+  checks.push({ ok: true, label: 'config', detail: `app "${config.app}", ${describeSampling(samplingOf(config))}, flush every ${config.flushIntervalMs} ms` });
 
   if (!config.endpoint) {
     checks.push({ ok: false, label: 'edge', detail: 'BUN_APM_ENDPOINT is not set: data is collected but shipped nowhere' });

@@ -45,8 +45,9 @@ const CONFIG_TEMPLATE = `// bun-apm: what the environment variables can't say. S
 import type { BunApmConfig } from 'bun-apm';
 
 export default {
-  // sampleRate: 0.1,         // share of requests that keep a detail record (all are counted)
-  // traceSampleRate: 0.01,   // share of requests traced
+  // samplesPerSecond: 10,    // detail records per second, whatever the traffic (all requests are counted)
+  // tracesPerSecond: 1,      // new traces per second
+  // sampleRate: 0.1,         // or a fixed share of requests with a detail record instead
   // exporters: [{ type: 'otlp', endpoint: 'http://127.0.0.1:4318' }],
 } satisfies BunApmConfig;
 `;

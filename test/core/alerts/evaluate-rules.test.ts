@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { sampleFromDetail, type AlertData, type AlertSample } from '../../../src/core/alerts/alert-data.ts';
-import { activeAlert } from '../../../src/core/alerts/active-alert.ts';
+import { activeAlert } from '../../../src/core/alerts/alert-engine.ts';
 import { evaluateRule, evaluateRules } from '../../../src/core/alerts/evaluate-rules.ts';
 import type { RuleState } from '../../../src/core/alerts/rule-state.ts';
 import type { AlertRule } from '../../../src/core/alerts/rule.ts';

@@ -1,0 +1,86 @@
+// Instructions per request, counted by callgrind: the one overhead figure that does not move when
+// other work shares the machine (wall time and even CPU time do). Each app runs under
+// `valgrind --tool=callgrind` with counting off, is warmed up (so the JIT has settled), then counts
+// a fixed number of requests from bench/load-client.ts. A long warm-up matters: with 20,000 requests
+// the JIT is still compiling bun-apm's wrapper during the count (+650 instructions per request). Instructions include everything the
+// process does for them: Bun's HTTP work, the JIT, the GC and its threads.
+//   bun bench/instructions.ts            (WARM=100000 COUNT=40000 to change the defaults; ONLY=hello,routes VARIANTS=plain,defaults REPEAT=2)
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closedLoop } from './load-client.ts';
+import { APPS, VARIANTS, type App, type Variant } from './variants.ts';
+
+const REPO = join(import.meta.dir, '..');
+const WARM = Number(process.env.WARM ?? 100_000);
+const COUNT = Number(process.env.COUNT ?? 40_000);
+const ONLY = process.env.ONLY?.split(',');
+const VARIANT_ONLY = process.env.VARIANTS?.split(',');
+
+if (Bun.spawnSync(['sh', '-c', 'command -v valgrind && command -v callgrind_control']).exitCode !== 0) {
+  console.error('bench/instructions: valgrind is missing. Install it with `apt-get install -y valgrind` and run again.');
+  process.exit(1);
+}
+
+function freePort(): number {
+  const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
+  const port = probe.port!;
+  probe.stop(true);
+  return port;
+}
+
+async function instructionsPerRequest(app: App, variant: Variant): Promise<number> {
+  const port = freePort();
+  const out = join(tmpdir(), `bun-apm-cg-${process.pid}-${port}`);
+  const preload = variant.preload ? ['--preload', variant.preload] : [];
+  const child = Bun.spawn(['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, ...preload, app.file], {
+    cwd: REPO,
+    // No endpoint: nothing is shipped, so no send, retry or heartbeat lands in the count (under
+    // valgrind requests are ~50× slower, which would inflate the share of such periodic work ~50×).
+    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: '', BUN_APM_APP: 'bench', BUN_APM_CONFIG: join(REPO, 'bench/apps/no-timers.config.ts'), ...variant.env },
+    stdout: 'ignore',
+    stderr: 'ignore',
+  });
+  try {
+    const url = `http://127.0.0.1:${port}${app.path}`;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await closedLoop(url, 1, 1, app.headers);
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`${app.file} did not start under valgrind`);
+        await Bun.sleep(200);
+      }
+    }
+    await closedLoop(url, WARM, 8, app.headers);
+    Bun.spawnSync(['callgrind_control', '-i', 'on', String(child.pid)]);
+    await closedLoop(url, COUNT, 8, app.headers);
+    Bun.spawnSync(['callgrind_control', '-d', String(child.pid)]);
+    const dump = readFileSync(`${out}.1`, 'utf8');
+    const total = Number(/^(?:summary|totals):\s*(\d+)/m.exec(dump)?.[1] ?? NaN);
+    return total / COUNT;
+  } finally {
+    child.kill('SIGKILL');
+    await child.exited;
+    rmSync(out, { force: true });
+    rmSync(`${out}.1`, { force: true });
+  }
+}
+
+console.log(`instructions per request (callgrind), ${WARM} warm-up requests, ${COUNT} counted, bun ${Bun.version}`);
+for (const app of APPS) {
+  if (ONLY && !ONLY.includes(app.key)) continue;
+  const results = new Map<string, number>();
+  const repeat = Number(process.env.REPEAT ?? 1);
+  for (let r = 0; r < repeat; r++) for (const variant of VARIANTS.filter((v) => (v.name !== 'OpenTelemetry' || app.otel) && (!VARIANT_ONLY || VARIANT_ONLY.includes(v.name)))) results.set(r === 0 ? variant.name : `${variant.name} #${r + 1}`, await instructionsPerRequest(app, variant));
+  const plain = results.get('plain')!;
+  const floor = results.get('floor');
+  console.log(`\n${app.name} (GET ${app.path})`);
+  console.log('variant            instr/req    added   over floor');
+  for (const [name, value] of results) {
+    console.log(
+      `${name.padEnd(16)} ${value.toFixed(0).padStart(10)} ${(value - plain).toFixed(0).padStart(8)} ${floor === undefined || name === 'plain' ? '' : (value - floor).toFixed(0).padStart(10)}`,
+    );
+  }
+}

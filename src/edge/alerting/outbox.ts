@@ -1,0 +1,106 @@
+// The edge's outbox: the core Outbox over the alert_outbox table, sending to the channels
+// configured now through the Worker's transport: HTTP over fetch to https only (or loopback http
+// with BUN_APM_DEV=true), a 5 s timeout, no redirects followed; email through the send_email
+// binding, one message per recipient. Retries follow the shared retry policy on a schedule of cron
+// ticks (1, 1, 2, 5, 10, 30, then 60 minutes) until the row expires 24 h after its notification.
+// Jitter takes at most a tenth off a wait: passes run on the minute's tick, so a wait ends on the
+// same tick either way, and the cron already spreads the apps' objects.
+import { deliverNotification, postNotification, type DeliveryTransport } from '../../core/alerts/notification-delivery.ts';
+import { Outbox, type OutboxRows } from '../../core/alerts/outbox.ts';
+import { MINUTE_MS } from '../../core/rollup.ts';
+import { scheduledBackoff, type AttemptOutcome, type RetryPolicy } from '../../core/retry-policy.ts';
+import type { Sql } from '../store/sql.ts';
+import type { AlertConfig } from './alert-config.ts';
+import * as tables from './alert-tables.ts';
+import { mimeMessage } from './mime-message.ts';
+
+export const OUTBOX_RETRY_POLICY: RetryPolicy = {
+  backoffMs: scheduledBackoff([1, 1, 2, 5, 10, 30, 60].map((m) => m * MINUTE_MS)),
+  jitter: 0.1,
+  maxWaitMs: 60 * MINUTE_MS,
+};
+/** Deliveries attempted per pass at most (each has its own 5 s timeout; they run in parallel). */
+const DELIVERIES_PER_PASS = 50;
+/** How long a pass (a tick's, or an API call's) waits for its deliveries; the rest go on the next tick. */
+const PASS_BUDGET_MS = 10_000;
+
+export interface EdgeOutboxOptions {
+  sql: Sql;
+  config: () => AlertConfig;
+  /** How email goes out (the send_email binding), if it can. */
+  sendEmail: SendRawEmail | undefined;
+}
+
+function sqlRows(sql: Sql): OutboxRows {
+  return {
+    expire: (now) => tables.expireDeliveries(sql, now),
+    due: (now, limit) => tables.dueDeliveries(sql, now, limit),
+    sent: (row, now) => tables.markSent(sql, row, now),
+    failed: (row, now, reason, retryAt, finalStatus) => tables.markFailed(sql, row, now, reason, retryAt, finalStatus),
+  };
+}
+
+export function edgeOutbox(options: EdgeOutboxOptions): Outbox {
+  return new Outbox({
+    rows: sqlRows(options.sql),
+    policy: OUTBOX_RETRY_POLICY,
+    perPass: DELIVERIES_PER_PASS,
+    budgetMs: PASS_BUDGET_MS,
+    warn: (line) => console.warn(`bun-apm edge: ${line}`),
+    send: async (row) => {
+      const config = options.config();
+      const channel = config.channels.find((c) => c.name === row.channel);
+      if (channel === undefined) return { ok: false, retryable: false, reason: 'channel no longer configured' };
+      const transport = edgeTransport({ dev: config.dev, ...(options.sendEmail !== undefined && { sendEmail: options.sendEmail }) });
+      // Signed at the real time of sending (receivers compare it with their clock), not the tick's scheduled time.
+      return deliverNotification(channel.channel, row.notification, transport, { dashboardUrl: config.dashboardUrl, now: Date.now() });
+    },
+  });
+}
+
+const DELIVERY_TIMEOUT_MS = 5_000;
+
+/**
+ * Sends one raw MIME message: the send_email binding with cloudflare:email's EmailMessage, put
+ * together by the AppStore (so this file imports no cloudflare: module and runs in Bun's tests).
+ */
+export type SendRawEmail = (from: string, to: string, raw: string) => Promise<unknown>;
+
+export interface EdgeTransportOptions {
+  dev: boolean;
+  /** Absent without an EMAIL binding: email channels then fail without retry. */
+  sendEmail?: SendRawEmail;
+}
+
+/** Whether the Worker may send to this URL: https, or http to loopback in dev. */
+function allowedUrl(raw: string, dev: boolean): boolean {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'https:') return true;
+  return dev && url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+export function edgeTransport(options: EdgeTransportOptions): DeliveryTransport {
+  return {
+    async post(url, headers, body): Promise<AttemptOutcome> {
+      if (!allowedUrl(url, options.dev)) {
+        return { ok: false, retryable: false, reason: options.dev ? 'URL refused: https, or http to 127.0.0.1/localhost' : 'URL refused: only https:// receivers' };
+      }
+      return postNotification(url, headers, body, { fetch: (input, init) => fetch(input, init), timeoutMs: DELIVERY_TIMEOUT_MS });
+    },
+    async email(message): Promise<AttemptOutcome> {
+      const { sendEmail } = options;
+      if (sendEmail === undefined) return { ok: false, retryable: false, reason: 'no EMAIL (send_email) binding' };
+      if (message.from === undefined) return { ok: false, retryable: false, reason: 'no ALERT_EMAIL_FROM' };
+      for (const recipient of message.to) {
+        const raw = await mimeMessage({ from: message.from, to: recipient, content: message.content, date: message.timestamp, id: message.key, headers: message.headers });
+        await sendEmail(message.from, recipient, raw);
+      }
+      return { ok: true };
+    },
+  };
+}

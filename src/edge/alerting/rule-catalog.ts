@@ -1,0 +1,106 @@
+// Where an app's rules come from at the edge, in this order (a repeated id keeps the first):
+// alerts.config.ts (code, with custom evaluators), the ALERT_RULES var, and the admin API (stored in
+// the AppStore's alert_rules table). Only API rules can be added, changed or removed through the API.
+import type { AlertRule } from '../../core/alerts/rule.ts';
+import { validateRule, validateRuleUpdate, type RuleProblem } from '../../core/alerts/validate-rule.ts';
+import type { Sql } from '../store/sql.ts';
+import type { AlertConfig } from './alert-config.ts';
+import * as tables from './alert-tables.ts';
+import type { CodeRules } from './code-rules.ts';
+
+const MAX_API_RULES = 500;
+const CUSTOM_NEEDS_CODE = 'custom rules need a customEvaluator function, which JSON cannot carry: write them in src/edge/alerts.config.ts';
+
+/** `code`: src/edge/alerts.config.ts; `config`: the ALERT_RULES var; `api`: added through the API. */
+export type RuleSource = 'code' | 'config' | 'api';
+/** A rule as JSON (a code rule's customEvaluator is left out) and where it comes from. */
+export type ListedRule = Omit<AlertRule, 'customEvaluator'> & { source: RuleSource };
+export type RuleRefusal = { ok: false; status: 400 | 404 | 409 | 422; code: string; message: string; problems?: RuleProblem[] };
+export type RuleChange = { ok: true; rule: ListedRule } | RuleRefusal;
+
+export interface RuleCatalogOptions {
+  sql: Sql;
+  app: () => string;
+  codeRules: CodeRules;
+  config: () => AlertConfig;
+}
+
+export class RuleCatalog {
+  constructor(private readonly options: RuleCatalogOptions) {}
+
+  /** The rules to evaluate, in order. */
+  rules(): AlertRule[] {
+    return this.sourced().map(({ rule }) => rule);
+  }
+
+  /** Every rule as JSON, with its source. */
+  listed(): ListedRule[] {
+    return this.sourced().map(({ rule, source }) => {
+      const { customEvaluator: _code, ...json } = rule;
+      return { ...json, source };
+    });
+  }
+
+  add(input: unknown, now: number): RuleChange {
+    const result = validateRule(input);
+    if (!result.ok) return invalid(result.problems);
+    const rule = result.rule;
+    if (rule.metric === 'custom') return invalid([{ field: 'metric', message: CUSTOM_NEEDS_CODE }]);
+    const fixed = this.fixedSource(rule.id);
+    if (fixed) return { ok: false, status: 409, code: 'rule_exists', message: `rule '${rule.id}' comes from ${fixed}; change it there` };
+    const { sql } = this.options;
+    if (tables.getStoredRule(sql, rule.id)) return { ok: false, status: 409, code: 'rule_exists', message: `rule '${rule.id}' exists; PATCH it or DELETE it first` };
+    if (tables.listStoredRules(sql).length >= MAX_API_RULES) return { ok: false, status: 409, code: 'too_many_rules', message: `at most ${MAX_API_RULES} rules per app` };
+    tables.putStoredRule(sql, rule, now);
+    return { ok: true, rule: { ...rule, source: 'api' } };
+  }
+
+  update(id: string, patch: unknown, now: number): RuleChange {
+    const found = this.editable(id);
+    if (!found.ok) return found;
+    const result = validateRuleUpdate(found.rule, patch);
+    if (!result.ok) return invalid(result.problems);
+    if (result.rule.metric === 'custom') return invalid([{ field: 'metric', message: CUSTOM_NEEDS_CODE }]);
+    // A rule switched off closes its open alert at the next tick (the engine's retireRule).
+    tables.putStoredRule(this.options.sql, result.rule, now);
+    return { ok: true, rule: { ...result.rule, source: 'api' } };
+  }
+
+  /** The API rule with this id, or why the API may not change it. */
+  editable(id: string): { ok: true; rule: AlertRule } | RuleRefusal {
+    const fixed = this.fixedSource(id);
+    if (fixed) return { ok: false, status: 409, code: 'rule_from_config', message: `rule '${id}' comes from ${fixed}; change it there` };
+    const rule = tables.getStoredRule(this.options.sql, id);
+    if (rule === undefined) return { ok: false, status: 404, code: 'not_found', message: `no rule '${id}'` };
+    return { ok: true, rule };
+  }
+
+  private sourced(): Array<{ rule: AlertRule; source: RuleSource }> {
+    const app = this.options.app();
+    const out: Array<{ rule: AlertRule; source: RuleSource }> = [];
+    const ids = new Set<string>();
+    const add = (rules: readonly AlertRule[], source: RuleSource) => {
+      for (const rule of rules) {
+        if (ids.has(rule.id)) continue;
+        ids.add(rule.id);
+        out.push({ rule, source });
+      }
+    };
+    add(this.options.codeRules.rulesFor(app), 'code');
+    add(this.options.config().rulesFor(app), 'config');
+    add(tables.listStoredRules(this.options.sql), 'api');
+    return out;
+  }
+
+  /** Where a rule that the API may not change comes from, if it does. */
+  private fixedSource(id: string): string | undefined {
+    const app = this.options.app();
+    if (this.options.codeRules.rulesFor(app).some((rule) => rule.id === id)) return 'alerts.config.ts';
+    if (this.options.config().rulesFor(app).some((rule) => rule.id === id)) return 'ALERT_RULES';
+    return undefined;
+  }
+}
+
+function invalid(problems: RuleProblem[]): RuleRefusal {
+  return { ok: false, status: 422, code: 'invalid_rule', message: problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems };
+}

@@ -1,0 +1,132 @@
+// The engine both hosts run, over the in-memory store: one evaluation step committed whole and
+// routed by channel filters, the data window asked of the source, active alerts, manual resolve,
+// rule removal, and a state whose rule disappeared from the host's configuration.
+import { describe, expect, test } from 'bun:test';
+import type { AlertSample } from '../../../src/core/alerts/alert-data.ts';
+import { AlertEngine, type DataRequest, type NamedChannel } from '../../../src/core/alerts/alert-engine.ts';
+import { MemoryAlertStore, type AlertChange, type AlertStore, type RoutedNotification, type StoredRuleState } from '../../../src/core/alerts/alert-store.ts';
+import type { AlertRule } from '../../../src/core/alerts/rule.ts';
+
+const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
+const MIN = 60_000;
+
+/** Fires while the window holds more than `threshold` 5xx records. */
+function errorsRule(id: string, severity: AlertRule['severity'], extra: Partial<AlertRule> = {}): AlertRule {
+  return {
+    id, name: `Errors ${id}`, metric: 'custom', condition: 'gt', threshold: 2, severity, duration: 5 * MIN,
+    customEvaluator: (metrics) => metrics.filter((m) => m.statusCode >= 500).length,
+    ...extra,
+  };
+}
+
+function errors(count: number, at: number): AlertSample[] {
+  return Array.from({ length: count }, (_, i) => ({ timestamp: at - 1000 * (i + 1), method: 'GET', path: '/pay', statusCode: 503, responseTime: 12 }));
+}
+
+const CHANNELS: NamedChannel[] = [
+  { name: 'pager', channel: { type: 'webhook', config: { url: 'https://pager.example/hook' }, filters: { severities: ['critical'] } } },
+  { name: 'chat', channel: { type: 'slack', config: { url: 'https://hooks.example/x' } } },
+  { name: 'off', channel: { type: 'slack', enabled: false, config: { url: 'https://hooks.example/y' } } },
+];
+
+function setup() {
+  const delivered: RoutedNotification[][] = [];
+  const store = new MemoryAlertStore({ maxNotifications: 100, deliver: (routed) => delivered.push([...routed]) });
+  const engine = new AlertEngine({ store, context: () => ({ app: 'shop' }), channels: () => CHANNELS });
+  let samples: AlertSample[] = [];
+  const requests: DataRequest[] = [];
+  const evaluate = (now: number) => engine.evaluate(now, (request) => {
+    requests.push(request);
+    return { cells: [], profiles: [], samples, lastSeen: {} };
+  });
+  return { store, engine, delivered, requests, evaluate, setSamples: (list: AlertSample[]) => (samples = list) };
+}
+
+describe('AlertEngine', () => {
+  test('an evaluation commits states and routes each notification to the channels whose filters take it', () => {
+    const { store, delivered, requests, evaluate, setSamples } = setup();
+    store.putRule(errorsRule('pay-critical', 'critical'));
+    store.putRule(errorsRule('pay-info', 'info', { duration: 2 * MIN }));
+    setSamples(errors(3, T0));
+    const produced = evaluate(T0);
+    expect(produced.map((n) => `${n.ruleId}:${n.state}:${n.app}`)).toEqual(['pay-critical:firing:shop', 'pay-info:firing:shop']);
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]!.map(({ notification, channels }) => [notification.ruleId, channels])).toEqual([['pay-critical', ['pager', 'chat']], ['pay-info', ['chat']]]);
+    expect(store.history().map((n) => n.key)).toEqual(produced.map((n) => n.key));
+    expect([...store.states().values()].map(({ state }) => [state.ruleId, state.status, state.value])).toEqual([['pay-critical', 'firing', 3], ['pay-info', 'firing', 3]]);
+    // The source was asked for the longest window (5 min, from the start of its minute) and for samples.
+    expect(requests[0]).toEqual({ now: T0, since: T0 - 5 * MIN, profilesSince: T0, samplesSince: T0 - 5 * MIN, anyRule: true });
+  });
+
+  test('with no rule the source is still asked (it forgets old data) but nothing is evaluated', () => {
+    const { delivered, requests, evaluate } = setup();
+    expect(evaluate(T0)).toEqual([]);
+    expect(requests).toEqual([{ now: T0, since: T0, profilesSince: T0, samplesSince: null, anyRule: false }]);
+    expect(delivered).toEqual([]);
+  });
+
+  test('active alerts, and a manual resolve that notifies once and holds the rule quiet', () => {
+    const { store, engine, delivered, evaluate, setSamples } = setup();
+    store.putRule(errorsRule('pay', 'critical'));
+    setSamples(errors(4, T0));
+    evaluate(T0);
+    const [active] = engine.activeAlerts();
+    expect(active).toMatchObject({ ruleId: 'pay', state: 'firing', value: 4, app: 'shop' });
+    expect(engine.resolveAlert('no-such-alert', T0 + MIN)).toBeNull();
+    const resolved = engine.resolveAlert(active!.id, T0 + MIN);
+    expect(resolved).toMatchObject({ id: active!.id, state: 'resolved', resolvedBy: 'manual' });
+    expect(delivered.at(-1)!.map(({ notification, channels }) => [notification.state, channels])).toEqual([['resolved', ['pager', 'chat']]]);
+    expect(engine.activeAlerts()).toEqual([]);
+    // The condition still holds: no new alert until it clears once.
+    setSamples(errors(4, T0 + 2 * MIN));
+    expect(evaluate(T0 + 2 * MIN)).toEqual([]);
+    expect(engine.resolveAlert(active!.id, T0 + 3 * MIN)).toBeNull();
+  });
+
+  test('a pending alert resolved by hand answers with its snapshot and notifies nobody', () => {
+    const { store, engine, delivered, evaluate, setSamples } = setup();
+    store.putRule(errorsRule('pay', 'critical', { for: 10 * MIN }));
+    setSamples(errors(4, T0));
+    evaluate(T0);
+    const pending = store.states().get('pay')!.state;
+    expect(pending.status).toBe('pending');
+    expect(engine.resolveAlert(pending.alertId!, T0 + MIN)).toMatchObject({ id: pending.alertId, state: 'resolved' });
+    expect(delivered).toEqual([]);
+  });
+
+  test('removing a rule resolves its open alert ("rule removed") and takes rule and state out of the store', () => {
+    const { store, engine, delivered, evaluate, setSamples } = setup();
+    const rule = errorsRule('pay', 'info');
+    store.putRule(rule);
+    setSamples(errors(3, T0));
+    evaluate(T0);
+    expect(engine.removeRule(rule, T0 + MIN).map((n) => [n.state, n.resolvedBy])).toEqual([['resolved', 'rule removed']]);
+    expect(delivered.at(-1)!.map(({ channels }) => channels)).toEqual([['chat']]);
+    expect(store.rules()).toEqual([]);
+    expect(store.states().size).toBe(0);
+  });
+
+  test('a state whose rule left the host\'s configuration closes its alert at the next evaluation', () => {
+    // A store whose rules come from outside (as ALERT_RULES does at the edge).
+    let rules: AlertRule[] = [errorsRule('pay', 'critical')];
+    const states = new Map<string, StoredRuleState>();
+    const changes: AlertChange[] = [];
+    const store: AlertStore = {
+      rules: () => rules,
+      states: () => states,
+      commit: (change) => {
+        changes.push(change);
+        for (const entry of change.states) states.set(entry.rule.id, entry);
+        for (const id of change.dropped) states.delete(id);
+      },
+    };
+    const engine = new AlertEngine({ store, context: () => ({}), channels: () => CHANNELS });
+    const data = { cells: [], profiles: [], samples: errors(3, T0), lastSeen: {} };
+    engine.evaluate(T0, () => data);
+    rules = [];
+    const closed = engine.evaluate(T0 + MIN, () => data);
+    expect(closed.map((n) => [n.ruleId, n.state, n.resolvedBy])).toEqual([['pay', 'resolved', 'rule removed']]);
+    expect(changes.at(-1)).toMatchObject({ now: T0 + MIN, states: [], dropped: ['pay'], evaluatedAt: T0 + MIN });
+    expect(states.size).toBe(0);
+  });
+});

@@ -1,0 +1,111 @@
+// The edge's alerting put together (rule catalog, engine over the SQLite store, tick, outbox,
+// transport) driven in Bun over bun:sqlite through the store's Sql seam, with the AppStore's real
+// migrations and ingest, and a real local receiver: a precise, fast failure beside the workerd
+// scenarios. Plain JS: the Bun-side typecheck must not follow it into the Worker's sources.
+import { Database } from 'bun:sqlite';
+import { afterAll, describe, expect, test } from 'bun:test';
+import { RollupTable } from '../../../src/core/rollup.ts';
+import { readAlertConfig } from '../../../src/edge/alerting/alert-config.ts';
+import { defineAlerts } from '../../../src/edge/alerting/code-rules.ts';
+import { EdgeAlerting } from '../../../src/edge/alerting/edge-alerting.ts';
+import { ingestBatch } from '../../../src/edge/store/ingest-batch.ts';
+import { InstanceGuard } from '../../../src/edge/store/instance-guard.ts';
+import { migrate } from '../../../src/edge/store/migrations.ts';
+import { RouteGuard } from '../../../src/edge/store/route-guard.ts';
+import { startReceiver } from './support.ts';
+
+const MIN = 60_000;
+const M0 = Date.UTC(2026, 10, 28, 8, 0, 0);
+const receiver = startReceiver({ '/hook': [] });
+afterAll(() => receiver.stop());
+
+/** The store's Sql interface over bun:sqlite. */
+function sqliteSql(db) {
+  return {
+    exec(query, ...params) {
+      const statement = db.query(query);
+      const reads = statement.columnNames.length > 0;
+      const rows = reads ? statement.all(...params) : (statement.run(...params), []);
+      const changes = reads ? 0 : db.query('SELECT changes() AS n').get().n;
+      return { toArray: () => rows, one: () => rows[0], rowsWritten: changes, [Symbol.iterator]: () => rows[Symbol.iterator]() };
+    },
+    transaction: (body) => db.transaction(body)(),
+    databaseSize: 0,
+  };
+}
+
+/** One app's alerting over a fresh database, ALERT_RULES and one webhook. */
+function edgeAlerting(rules, codeRules = defineAlerts({ rules: [] })) {
+  const sql = sqliteSql(new Database(':memory:'));
+  migrate(sql);
+  const env = { ALERT_RULES: JSON.stringify(rules), WEBHOOK_URL: receiver.url('/hook'), BUN_APM_DEV: 'true' };
+  const alerting = new EdgeAlerting({ sql, app: () => 'shop', codeRules, config: () => readAlertConfig(env), sendEmail: undefined });
+  const guards = { routes: new RouteGuard(sql, 100), instances: new InstanceGuard(sql, 100) };
+  /** `count` GET /slow requests of `ms` each in the minute starting at `minute`. */
+  const ingest = (minute, ms, count = 20) => {
+    const table = new RollupTable();
+    for (let i = 0; i < count; i++) table.record(minute + 1000 + i * 100, 'GET', '/slow', 200, ms, 100, false);
+    const batch = {
+      version: 1, batchId: `sqlite-${minute}-${ms}-${Math.random()}`, window: { start: minute, end: minute + MIN },
+      identity: { app: 'shop', service: 'api', instance: 'host-a:1', runtime: 'bun', runtimeVersion: '1.4.5', sdkVersion: '0.1.0' },
+      rollups: table.drain(), samples: [], spans: [], profiles: [], dropped: { rollups: 0, samples: 0, spans: 0, profiles: 0 },
+    };
+    expect(ingestBatch({ sql, ...guards, minuteRetentionMs: 48 * 60 * MIN }, batch, minute + MIN).status).toBe('accepted');
+    alerting.cellsChanged([minute]);
+  };
+  return { sql, alerting, ingest };
+}
+
+const hook = () => receiver.at('/hook').map((r) => JSON.parse(r.body));
+const SLOW = { id: 'slow', name: 'Slow', metric: 'responseTime', condition: 'gt', threshold: 300, severity: 'warning', duration: 60_000 };
+
+describe('edge alerting over SQLite', () => {
+  test('a tick evaluates once per scheduled time and delivers before it returns', async () => {
+    receiver.received.length = 0;
+    const { alerting, ingest } = edgeAlerting([SLOW]);
+    ingest(M0, 900);
+    expect(await alerting.tick(M0 + MIN)).toEqual({ evaluated: true, notifications: 1, delivered: 1, failed: 0 });
+    expect(await alerting.tick(M0 + MIN)).toEqual({ evaluated: false, notifications: 0, delivered: 0, failed: 0 });
+    expect(hook().map((b) => [b.ruleId, b.state, b.app, Math.round(b.value)])).toEqual([['slow', 'firing', 'shop', 900]]);
+    const view = alerting.alerts();
+    expect(view.active.map((a) => a.ruleId)).toEqual(['slow']);
+    expect(view.history[0].deliveries).toEqual([{ channel: 'webhook', status: 'sent', attempts: 1, lastError: null }]);
+  });
+
+  test('removing an API rule notifies its resolve before the call returns', async () => {
+    receiver.received.length = 0;
+    const { alerting, ingest } = edgeAlerting([]);
+    expect(alerting.addRule({ ...SLOW, id: 'api-slow' }, M0).ok).toBe(true);
+    ingest(M0, 900);
+    await alerting.tick(M0 + MIN);
+    const removed = await alerting.removeRule('api-slow', M0 + MIN + 5_000);
+    expect(removed).toMatchObject({ ok: true, rule: { id: 'api-slow', source: 'api' } });
+    expect(hook().map((b) => `${b.ruleId}:${b.state}:${b.resolvedBy ?? ''}`)).toEqual(['api-slow:firing:', 'api-slow:resolved:rule removed']);
+    expect(alerting.rules()).toEqual([]);
+    expect(await alerting.removeRule('api-slow', M0 + 2 * MIN)).toMatchObject({ ok: false, status: 404 });
+  });
+
+  test('a manual resolve is delivered before the call returns; an unknown id changes nothing', async () => {
+    receiver.received.length = 0;
+    const { alerting, ingest } = edgeAlerting([SLOW]);
+    ingest(M0, 900);
+    await alerting.tick(M0 + MIN);
+    const [active] = alerting.alerts().active;
+    expect(await alerting.resolveAlert('slow-0', M0 + 2 * MIN)).toBeNull();
+    expect(await alerting.resolveAlert(active.id, M0 + 2 * MIN)).toMatchObject({ id: active.id, state: 'resolved', resolvedBy: 'manual' });
+    expect(hook().map((b) => b.state)).toEqual(['firing', 'resolved']);
+  });
+
+  test('code rules come from the value handed in: two stores, two sets of rules, nothing shared', async () => {
+    const west = defineAlerts({ rules: [{ id: 'code-a', name: 'A', metric: 'custom', condition: 'gt', threshold: 0, severity: 'info', customEvaluator: () => 1 }] });
+    const bad = defineAlerts({ rules: [{ id: 'code-b', name: 'B', metric: 'custom', condition: 'gt', threshold: 0, severity: 'info' }] });
+    const a = edgeAlerting([SLOW], west).alerting;
+    const none = edgeAlerting([SLOW]).alerting;
+    expect(a.rules().map((r) => [r.id, r.source, 'customEvaluator' in r])).toEqual([['code-a', 'code', false], ['slow', 'config', false]]);
+    expect(none.rules().map((r) => r.id)).toEqual(['slow']);
+    expect(a.updateRule('code-a', { threshold: 1 }, M0)).toMatchObject({ ok: false, status: 409, code: 'rule_from_config' });
+    // A bad alerts.config.ts stops that store's alerting with an error naming the rule; the others run on.
+    expect(() => edgeAlerting([SLOW], bad).alerting.rules()).toThrow(/^alerts\.config\.ts: alert rule 'code-b': customEvaluator: required/);
+    expect(none.rules()).toHaveLength(1);
+  });
+});
