@@ -5,7 +5,7 @@ import { memorySignInStore, type SignInStore } from '../auth/sign-in-store.ts';
 import { drainBody } from '../http/request-body.ts';
 import { ROUTE_SORTS, type RouteSort } from '../query/routes.ts';
 import { DEVICE_COOKIE, SESSION_COOKIE, setCookie } from './cookies.ts';
-import { RANGES, type RangeName, type TraceFilter } from './data.ts';
+import { RANGE_STEPS, RANGES, type RangeName, type TraceFilter } from './data.ts';
 import { DashboardAuth, type DashboardAuthOptions, type Refusal, type Who } from './dashboard-auth.ts';
 import { field, FormError, MAX_FORM_BYTES, readForm } from './read-form.ts';
 import type { DashboardRenderer } from './renderer.ts';
@@ -285,8 +285,10 @@ function pick<T extends string>(value: string | null, allowed: readonly T[], fal
   return allowed.includes(value as T) ? (value as T) : fallback;
 }
 
+/** The range's window: ending at now rounded up to the range's step, as long as the range (the data covers up to now). */
 function windowOf(range: RangeName, now: number): TimeWindow {
-  return { from: now - RANGES[range], to: now };
+  const to = Math.ceil(now / RANGE_STEPS[range]) * RANGE_STEPS[range];
+  return { from: to - RANGES[range], to };
 }
 
 function traceFilter(url: URL): TraceFilter {

@@ -63,7 +63,7 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
     if (admitted?.ok === false) return { status: 'overloaded', retryAfterSeconds: admitted.retryAfterSeconds };
 
     const requests = batch.rollups.reduce((sum, cell) => sum + cell.count, 0);
-    const instance = instances.record(batch.identity, batch.dropped, now, batch.window.end, requests);
+    const instance = instances.record(batch.identity, batch.dropped, now, batch.window, requests);
     let overflowRoutes = 0;
     const admit = (route: string): string => {
       const admitted = routes.admit(route, now);

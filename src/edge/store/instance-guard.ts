@@ -20,6 +20,8 @@ export interface InstanceRecord {
   lastSeen: number;
   /** The end of the latest batch window it sent (ms since the epoch): its data is complete up to here. */
   reportedUntil: number | null;
+  /** The start of that window: how long it took to report, about its flush interval. */
+  reportedFrom: number | null;
   /** Requests counted in that batch: 0 for an instance with nothing to report (a heartbeat). */
   reportedRequests: number | null;
   batches: number;
@@ -50,11 +52,11 @@ export class InstanceGuard {
   }
 
   /**
-   * Records a batch from `identity` whose window ended at `reportedUntil` (clamped to `now`: a
-   * sender's clock running ahead does not move it past the edge's) counting `requests`; returns the
-   * instance name its detail records are stored under.
+   * Records a batch from `identity` whose window is `reported` (its end clamped to `now`: a sender's
+   * clock running ahead does not move it past the edge's) counting `requests`; returns the instance
+   * name its detail records are stored under.
    */
-  record(identity: Identity, dropped: DroppedCounters, now: number, reportedUntil: number = now, requests = 0): string {
+  record(identity: Identity, dropped: DroppedCounters, now: number, reported: { start: number; end: number } = { start: now, end: now }, requests = 0): string {
     let name = identity.instance;
     if (name === OVERFLOW_INSTANCE || !this.known.has(name)) {
       if (name !== OVERFLOW_INSTANCE && this.known.size < this.cap) this.known.add(name);
@@ -64,13 +66,14 @@ export class InstanceGuard {
     this.sql.exec(
       `INSERT INTO instances (instance, service, runtime, runtime_version, sdk_version, first_seen, last_seen, batches,
                               dropped_rollups, dropped_samples, dropped_spans, dropped_profiles, dropped_requests, requests_lost_at, sampling,
-                              pid, reported_until, reported_requests)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              pid, reported_until, reported_from, reported_requests)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (instance) DO UPDATE SET
          service = excluded.service, runtime = excluded.runtime, runtime_version = excluded.runtime_version,
          sdk_version = excluded.sdk_version, last_seen = MAX(last_seen, excluded.last_seen), batches = batches + 1,
          pid = COALESCE(excluded.pid, pid),
          reported_requests = CASE WHEN excluded.reported_until >= COALESCE(reported_until, 0) THEN excluded.reported_requests ELSE reported_requests END,
+         reported_from = CASE WHEN excluded.reported_until >= COALESCE(reported_until, 0) THEN excluded.reported_from ELSE reported_from END,
          reported_until = MAX(COALESCE(reported_until, 0), excluded.reported_until),
          dropped_rollups = dropped_rollups + excluded.dropped_rollups, dropped_samples = dropped_samples + excluded.dropped_samples,
          dropped_spans = dropped_spans + excluded.dropped_spans, dropped_profiles = dropped_profiles + excluded.dropped_profiles,
@@ -79,7 +82,7 @@ export class InstanceGuard {
       name, identity.service, identity.runtime, identity.runtimeVersion, identity.sdkVersion, now, now,
       dropped.rollups, dropped.samples, dropped.spans, dropped.profiles, lostRequests, lostRequests > 0 ? now : null,
       identity.sampling === undefined ? null : JSON.stringify(identity.sampling),
-      identity.pid ?? null, Math.min(reportedUntil, now), requests,
+      identity.pid ?? null, Math.min(reported.end, now), Math.min(reported.start, reported.end, now), requests,
     );
     return name;
   }
@@ -93,7 +96,7 @@ export class InstanceGuard {
 
 interface InstanceRow extends Record<string, string | number | null> {
   instance: string; service: string; runtime: string; runtime_version: string; sdk_version: string;
-  first_seen: number; last_seen: number; batches: number; pid: number | null; reported_until: number | null; reported_requests: number | null;
+  first_seen: number; last_seen: number; batches: number; pid: number | null; reported_until: number | null; reported_from: number | null; reported_requests: number | null;
   dropped_rollups: number; dropped_samples: number; dropped_spans: number; dropped_profiles: number;
   dropped_requests: number; requests_lost_at: number | null; sampling: string | null;
 }
@@ -110,6 +113,7 @@ export function listInstances(sql: Sql): InstanceRecord[] {
     firstSeen: r.first_seen,
     lastSeen: r.last_seen,
     reportedUntil: r.reported_until,
+    reportedFrom: r.reported_from,
     reportedRequests: r.reported_requests,
     batches: r.batches,
     dropped: { rollups: r.dropped_rollups, samples: r.dropped_samples, spans: r.dropped_spans, profiles: r.dropped_profiles, requests: r.dropped_requests },

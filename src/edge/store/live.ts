@@ -6,18 +6,23 @@ import { scalar, type Sql } from './sql.ts';
 
 /** How long the live tiles look back. */
 export const LIVE_WINDOW_MS = 60_000;
-/** An instance whose batches stopped this long ago no longer holds the live window back. */
+/** An instance that sent no batch for this long has stopped sending (the System panel says so). */
 export const LIVE_STALE_MS = 120_000;
 
 /**
  * The time up to which every instance still sending requests has reported (the end of its latest
- * batch window): data before it is complete. An instance whose latest batch counted no request (a
- * quiet one, sending heartbeats a minute apart) holds nothing back, and neither does one silent for
- * LIVE_STALE_MS. With none left, nothing is arriving, and the horizon is now (the tiles show no traffic).
+ * batch window): data before it is complete. An instance is waited for while its next batch is due:
+ * two of its batch windows (about its flush interval; counted as 1..60 s) and 2 s after the last
+ * one ended. A client with requests to report sends every flush interval, so silence past that means
+ * it had none (a quiet client sends a heartbeat a minute apart), or has gone: waiting longer would
+ * only hide that traffic stopped. An instance whose latest batch counted no request holds nothing
+ * back either. With none left, the horizon is now.
  */
 export function liveHorizon(sql: Sql, now: number): number {
   // `other` (instances past the cap, all in one row) reports for whichever sent last: no horizon of its own.
-  const oldest = scalar(sql, `SELECT MIN(reported_until) FROM instances WHERE reported_until >= ? AND reported_requests > 0 AND instance != ?`, now - LIVE_STALE_MS, OVERFLOW_ROUTE);
+  const oldest = scalar(sql, `SELECT MIN(reported_until) FROM instances
+    WHERE reported_requests > 0 AND instance != ?
+      AND reported_until + 2 * MIN(MAX(reported_until - reported_from, 1000), 60000) + 2000 >= ?`, OVERFLOW_ROUTE, now);
   return typeof oldest === 'number' ? Math.min(oldest, now) : now;
 }
 

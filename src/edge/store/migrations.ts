@@ -179,8 +179,8 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
   [`ALTER TABLE instances ADD COLUMN sampling TEXT`],
   // 7: 10-second rollups for the recent past (rollup_10s, the shape of the others, with its own
   // all-routes rows); per instance, its process id (a detail: the instance id stays across restarts)
-  // and how far its batches have reported (the end of the latest batch window) with the requests that
-  // batch counted, which the live tiles read. The last 3 hours of minutes are copied in, each at the
+  // and how far its batches have reported (the latest batch window) with the requests that batch
+  // counted, which the live tiles read. The last 3 hours of minutes are copied in, each at the
   // start of its minute, as cells from clients that send minutes keep being, so charts of the recent
   // past show them.
   [
@@ -205,6 +205,7 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
      WHERE time >= CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 3 * 3600000`,
     `ALTER TABLE instances ADD COLUMN pid INTEGER`,
     `ALTER TABLE instances ADD COLUMN reported_until INTEGER`,
+    `ALTER TABLE instances ADD COLUMN reported_from INTEGER`,
     `ALTER TABLE instances ADD COLUMN reported_requests INTEGER`,
   ],
 ];
