@@ -163,6 +163,13 @@
 
   function tick() {
     if (!live || !visible()) return;
+    // A page opened before the app's first batch: once the tiles count a request, load it afresh
+    // (the getting-started panel goes, the System panel and its instances come).
+    const counted = Number(document.querySelector('[data-metric="requests"]')?.getAttribute('data-value') ?? 0);
+    if (document.querySelector('.empty-state') && counted > 0) {
+      location.reload();
+      return;
+    }
     for (const panel of document.querySelectorAll('[hx-trigger="apm-refresh"]')) panel.dispatchEvent(new Event('apm-refresh'));
     refreshAll();
   }
