@@ -6,6 +6,7 @@ import { summarise, type Summary } from '../core/query/summary.ts';
 import { timeseries, type Timeseries, type TimeseriesColumn } from '../core/query/timeseries.ts';
 import type { QueryWindow } from '../core/query/window.ts';
 import { minuteOf } from '../core/rollup.ts';
+import { RESOLUTION_MS } from '../core/query/window.ts';
 import type { Batch } from '../core/wire-format.ts';
 import { EmailMessage } from 'cloudflare:email';
 import type { AlertNotification } from '../core/alerts/notification.ts';
@@ -118,8 +119,8 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     const admit = limiter ? (events: number) => limiter.take(events, Date.now()) : undefined;
     let outcome: IngestOutcome;
     try {
-      const { minuteRetentionMs, tenSecondRetentionMs } = this.settings;
-      outcome = ingestBatch({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs, tenSecondRetentionMs, admit }, batch, now);
+      const { minuteRetentionMs, tenSecondRetentionMs, tenSecondRoutes } = this.settings;
+      outcome = ingestBatch({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs, tenSecondRetentionMs, tenSecondRoutes, admit }, batch, now);
     } catch (error) {
       // The transaction rolled back; the guards' in-memory sets may hold names it never stored.
       this.loadGuards();
@@ -161,15 +162,17 @@ export class AppStore extends DurableObject<AppStoreEnv> {
 
   /**
    * The live tiles: the last 60 s of whole 10-second cells up to where every instance still sending
-   * has reported (store/live.ts), and the requests in flight at their latest profiles.
+   * has reported (store/live.ts), and the requests in flight at their latest profiles. Filtered to a
+   * route without 10-second rows per route (TEN_SECOND_ROUTES off): the last whole minute.
    */
   live(query: CellFilter & { app: string; apdexThresholdMs: number }): LiveSummary & Warnings {
     const now = this.now();
-    const { from, to } = liveWindow(liveHorizon(this.sql, now));
+    const resolution = (query.route !== undefined || query.method !== undefined) && !this.settings.tenSecondRoutes ? 'minute' : '10s';
+    const { from, to } = liveWindow(liveHorizon(this.sql, now), RESOLUTION_MS[resolution]);
     const unreadable = new UnreadableRows();
-    const cells = readWindowCells(this.sql, { from, to, resolution: '10s' }, query, { perRoute: false, wholeWindow: false }, unreadable);
+    const cells = readWindowCells(this.sql, { from, to, resolution }, query, { perRoute: false, wholeWindow: false }, unreadable);
     return {
-      ...summarise(cells, { app: query.app, from, to, until: to, resolution: '10s', apdexThresholdMs: query.apdexThresholdMs }),
+      ...summarise(cells, { app: query.app, from, to, until: to, resolution, apdexThresholdMs: query.apdexThresholdMs }),
       inFlight: inFlight(this.sql, now - LIVE_WINDOW_MS),
       ...unreadable.warnings(),
     };

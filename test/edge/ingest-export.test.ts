@@ -160,7 +160,7 @@ describe('ingest → export API agrees with the exact values', () => {
     expect(count('span')).toBe(traffic.spans.length);
     expect(count('profile')).toBe(traffic.batches.length);
     expect(count('instance')).toBe(3);
-    // Every request is in a minute row, and in a 10-second row as well (recent data): each sums to all.
+    // Every request is in a minute row, and in the app's 10-second rows as well (recent data): each sums to all.
     const rollups = lines.filter((l) => l.type === 'rollup' && l.resolution === 'minute');
     expect(rollups.reduce((sum, r) => sum + r.count, 0)).toBe(traffic.requests.length);
     const tenSeconds = lines.filter((l) => l.type === 'rollup' && l.resolution === '10s');

@@ -1,12 +1,12 @@
-// Migration 5 on a store of version 4, in SQLite outside workerd: every row kept, the last 3 hours
-// of minutes copied into the 10-second table at their minute's start, instances gain pid and
-// reported_until (null until their next batch).
+// Migration 7 on a store of version 4, in SQLite outside workerd: every row kept, the app's last 3
+// hours of minutes (its all-routes rows) copied into the 10-second table at their minute's start,
+// instances gain pid and what they reported (null until their next batch).
 import { Database } from 'bun:sqlite';
 import { describe, expect, test } from 'bun:test';
 
 const HOUR = 3_600_000;
 
-describe('migration 5', () => {
+describe('migration 7', () => {
   test('a version-4 store is upgraded in place: data kept, recent minutes charted at 10 s', async () => {
     // Loaded by a computed path: the store's modules are type-checked against Workers types, which the Bun side does not have.
     const store = '../../src/edge/store';
@@ -27,9 +27,9 @@ describe('migration 5', () => {
     const minutes = db.query('SELECT time, method, count FROM rollup_minute ORDER BY time, method').all();
     expect(minutes).toHaveLength(4);
     const copied = db.query('SELECT time, method, route, count FROM rollup_10s ORDER BY method').all();
-    expect(copied).toEqual([{ time: recent, method: '*', route: '*', count: 5 }, { time: recent, method: 'GET', route: '/a', count: 5 }]);
+    expect(copied).toEqual([{ time: recent, method: '*', route: '*', count: 5 }]);
     const [instance] = listInstances(sql);
-    expect(instance).toMatchObject({ instance: 'old-1:1', pid: null, reportedUntil: null, batches: 5 });
+    expect(instance).toMatchObject({ instance: 'old-1:1', pid: null, reportedUntil: null, reportedFrom: null, reportedRequests: null, batches: 5 });
   });
 });
 

@@ -41,14 +41,14 @@ function traffic(end: number, seconds: number, perSecond: number, seed: number):
   return out;
 }
 
-describe('10-second rollups', () => {
+describe('10-second rollups (TEN_SECOND_ROUTES on: per route too)', () => {
   let edge: LocalEdge;
   const now = Date.now();
   const end = now - (now % S10) - S10; // whole 10-second cells, all in the past
   const requests = traffic(end, 50 * 60, 2, 7);
 
   beforeAll(async () => {
-    edge = await startEdge();
+    edge = await startEdge({ bindings: { TEN_SECOND_ROUTES: 'on' } });
     // Two instances, each flushing every 5 minutes.
     for (const [i, instance] of ['web-1:shop', 'web-2:shop'].entries()) {
       const mine = requests.filter((_, k) => k % 2 === i);
@@ -125,6 +125,43 @@ describe('10-second rollups', () => {
     expect(instances.map((i: any) => i.reportedUntil)).toEqual([end, end]);
     expect(instances.every((i: any) => typeof i.pid === 'number')).toBe(true);
   });
+});
+
+describe('TEN_SECOND_ROUTES off (the default): the whole app in 10 s, routes in minutes', () => {
+  test('app-wide reads are 10-second, per-route reads minute-aligned; each exact for the window it names', async () => {
+    const edge = await startEdge();
+    try {
+      const now = Date.now();
+      const end = now - (now % S10) - S10;
+      const requests = traffic(end, 20 * 60, 2, 9);
+      await ingestOk(edge, batchOf('web-1:shop', requests.filter((r) => r.time < end - 10 * MINUTE), end - 10 * MINUTE));
+      await ingestOk(edge, batchOf('web-1:shop', requests.filter((r) => r.time >= end - 10 * MINUTE), end));
+      const from = end - 15 * MINUTE - 30_000;
+      const whole = await apiOk(edge, `/api/v1/apps/shop/summary?from=${from}&to=${end}`);
+      expect(whole).toMatchObject({ from, to: end, resolution: '10s', requests: requests.filter((r) => r.time >= from && r.time < end).length });
+      const routes = await apiOk(edge, `/api/v1/apps/shop/routes?from=${from}&to=${end}`);
+      const minuteFrom = from - (from % MINUTE);
+      const minuteTo = Math.ceil(end / MINUTE) * MINUTE;
+      expect(routes).toMatchObject({ from: minuteFrom, to: minuteTo, resolution: 'minute' });
+      for (const row of routes.routes) {
+        const mine = requests.filter((r) => r.route === row.route && r.time >= minuteFrom && r.time < minuteTo);
+        expect(row.requests).toBe(mine.length);
+        expect(row.rps).toBeCloseTo(mine.length / ((routes.until - minuteFrom) / 1000), 9);
+      }
+      const oneRoute = await apiOk(edge, `/api/v1/apps/shop/timeseries?from=${end - 15 * MINUTE}&to=${end}&route=/a&metric=requests`);
+      expect(oneRoute).toMatchObject({ resolution: 'minute', step: MINUTE });
+      const chart = await apiOk(edge, `/api/v1/apps/shop/timeseries?from=${end - 15 * MINUTE}&to=${end}&metric=requests`);
+      expect(chart).toMatchObject({ resolution: '10s', step: S10 });
+      expect(chart.t).toHaveLength(90);
+      const live = await apiOk(edge, '/api/v1/apps/shop/live?route=/a');
+      expect(live).toMatchObject({ resolution: 'minute', to: end - (end % MINUTE), from: end - (end % MINUTE) - MINUTE });
+      expect(live.requests).toBe(requests.filter((r) => r.route === '/a' && r.time >= live.from && r.time < live.to).length);
+      // The 10-second table holds the app's rows only.
+      expect((await apiOk(edge, '/api/v1/apps/shop/status')).rows.rollup10s).toBe(new Set(requests.map((r) => `${r.time - (r.time % S10)} ${r.status >= 500 ? 5 : 2}`)).size);
+    } finally {
+      await edge.dispose();
+    }
+  }, 60_000);
 });
 
 describe('the live window follows the slowest sending instance', () => {

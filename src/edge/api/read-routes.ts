@@ -26,6 +26,11 @@ function filters(url: URL): { route?: string; method?: string } {
   return { ...(route !== undefined && { route }), ...(method !== undefined && { method }) };
 }
 
+/** A read of routes rather than of the whole app. */
+function filtered(filter: { route?: string; method?: string }): boolean {
+  return filter.route !== undefined || filter.method !== undefined;
+}
+
 function apdexThreshold(context: RouteContext): number {
   return numberParam(context.url, 'apdexThreshold', { min: 1, max: 600_000 }) ?? readSettings(context.env).apdexThresholdMs;
 }
@@ -65,24 +70,26 @@ export const readRoutes: Route[] = [
     path: '/api/v1/apps',
     handler: async ({ request, env }) => json({ apps: (await reader(request, env)).apps }),
   },
-  appRoute('/summary', (context, app) => appStore(context.env, app).summary({
-    app, window: rollupWindow(context), apdexThresholdMs: apdexThreshold(context), ...filters(context.url),
-  })),
+  appRoute('/summary', (context, app) => {
+    const filter = filters(context.url);
+    return appStore(context.env, app).summary({ app, window: rollupWindow(context, filtered(filter)), apdexThresholdMs: apdexThreshold(context), ...filter });
+  }),
   // The last 60 s of complete data (what the dashboard's live tiles show); its window is echoed.
   appRoute('/live', (context, app) => appStore(context.env, app).live({ app, apdexThresholdMs: apdexThreshold(context), ...filters(context.url) })),
   appRoute('/timeseries', async (context, app) => {
-    const window = rollupWindow(context);
+    const filter = filters(context.url);
+    const window = rollupWindow(context, filtered(filter));
     let columns;
     try {
       columns = parseColumns(context.url.searchParams.get('metric') ?? 'requests,errors,errorRate,p50,p95,p99');
     } catch (error) {
       throw badParameter((error as Error).message);
     }
-    const series = await appStore(context.env, app).timeseries({ window, columns, apdexThresholdMs: apdexThreshold(context), ...filters(context.url) });
+    const series = await appStore(context.env, app).timeseries({ window, columns, apdexThresholdMs: apdexThreshold(context), ...filter });
     return { app, from: window.from, to: window.to, until: window.until, step: window.step, resolution: window.resolution, ...series };
   }),
   appRoute('/routes', async (context, app) => {
-    const window = rollupWindow(context);
+    const window = rollupWindow(context, true);
     const { rows, ...warnings } = await appStore(context.env, app).routes({
       window,
       apdexThresholdMs: apdexThreshold(context),

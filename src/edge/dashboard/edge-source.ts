@@ -9,26 +9,23 @@ import { planWindow, type QueryWindow } from '../../core/query/window.ts';
 import { appStore } from '../app-stub.ts';
 import { keyRing } from '../auth/key-ring.ts';
 import type { Env } from '../env.ts';
-import { readSettings } from '../settings.ts';
+import { planOptions, readSettings } from '../settings.ts';
 import type { UsageReport } from '../../core/usage/usage.ts';
 import { accountUsage } from '../usage/account-usage.ts';
 
 export function edgeSource(env: Env, now: () => number): DashboardSource {
   const settings = () => readSettings(env);
-  const plan = (window: TimeWindow): QueryWindow => {
-    const { tenSecondRetentionMs, minuteRetentionMs } = settings();
-    return planWindow(window, { now: now(), tenSecondRetentionMs, minuteRetentionMs });
-  };
+  const plan = (window: TimeWindow, perRoute = false): QueryWindow => planWindow(window, planOptions(settings(), now(), perRoute));
   const store = (app: string) => appStore(env, app);
 
   return {
     apps: async () => (await keyRing(env)).apps,
     hasData: async (app) => (await store(app).instances()).length > 0,
-    summary: async (app, window, route) => store(app).summary({ app, window: plan(window), apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) }),
+    summary: async (app, window, route) => store(app).summary({ app, window: plan(window, route !== undefined), apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) }),
     live: async (app, route) => store(app).live({ app, apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) }),
-    routes: async (app, window, sort) => (await store(app).routes({ window: plan(window), apdexThresholdMs: settings().apdexThresholdMs, sort, limit: 200 })).rows,
+    routes: async (app, window, sort) => (await store(app).routes({ window: plan(window, true), apdexThresholdMs: settings().apdexThresholdMs, sort, limit: 200 })).rows,
     timeseries: async (app, metric, window, route) =>
-      chartData(metric, await store(app).timeseries({ window: plan(window), columns: CHART_COLUMNS[metric], apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) })),
+      chartData(metric, await store(app).timeseries({ window: plan(window, route !== undefined), columns: CHART_COLUMNS[metric], apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) })),
     system: async (app, metric, window) => {
       const planned = plan(window);
       const page = await store(app).profiles({ from: planned.from, to: planned.to, limit: 10_000 });

@@ -21,7 +21,9 @@ type Paged = Exclude<ExportKind, 'instances'>;
 
 const PAGE_QUERIES: Record<Paged, string> = {
   // The all-routes rows are sums of the others: not raw data, left out.
-  rollup_10s: `SELECT * FROM rollup_10s WHERE time >= ? AND time < ? AND id > ? AND method != '*' ORDER BY id LIMIT ?`,
+  // The 10-second table's rows for the whole app (method and route `*`): per-route rows, kept only with
+  // TEN_SECOND_ROUTES on, add nothing the minutes do not hold.
+  rollup_10s: `SELECT * FROM rollup_10s WHERE time >= ? AND time < ? AND id > ? AND method = '*' ORDER BY id LIMIT ?`,
   rollup_minute: `SELECT * FROM rollup_minute WHERE time >= ? AND time < ? AND id > ? AND method != '*' ORDER BY id LIMIT ?`,
   rollup_hour: `SELECT * FROM rollup_hour WHERE time >= ? AND time < ? AND id > ? AND method != '*' ORDER BY id LIMIT ?`,
   samples: 'SELECT * FROM samples WHERE timestamp >= ? AND timestamp < ? AND id > ? ORDER BY id LIMIT ?',

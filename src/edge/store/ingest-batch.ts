@@ -41,6 +41,8 @@ export interface IngestTarget {
   instances: InstanceGuard;
   minuteRetentionMs: number;
   tenSecondRetentionMs: number;
+  /** 10-second rows per route too, not only the whole app's (TEN_SECOND_ROUTES). */
+  tenSecondRoutes: boolean;
   /** The app's ingest rate limit, asked once a batch is known to be new (a retried duplicate costs nothing). */
   admit?: (events: number) => { ok: true } | { ok: false; retryAfterSeconds: number };
 }
@@ -71,10 +73,10 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
       return admitted;
     };
 
-    // Each cell is merged into its 10-second row (recent ones: a minute cell lands at its minute's
-    // start), into its minute (summed per batch first: six 10-second cells, one merge), and, for
-    // hours before the watermark (already rolled up), into its hour. Late minutes past retention go
-    // to their hour only.
+    // Each cell is summed into the app's 10-second rows (recent ones: a minute cell lands at its
+    // minute's start; with TEN_SECOND_ROUTES into its route's too), into its minute (summed per batch
+    // first: six 10-second cells, one merge), and, for hours before the watermark (already rolled
+    // up), into its hour. Late minutes past retention go to their hour only.
     const watermark = getMetaNumber(sql, 'hour_watermark');
     const minuteCutoff = now - target.minuteRetentionMs;
     const tenSecondCutoff = now - target.tenSecondRetentionMs;
@@ -89,7 +91,7 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
       const sketchBytes = base64ToBytes(cell.sketch);
       const write: CellWrite = { ...cell, route: admit(cell.route), sketch: QuantileSketch.fromBytes(sketchBytes), sketchBytes };
       if (cell.minute >= tenSecondCutoff) {
-        merge('rollup_10s', write);
+        if (target.tenSecondRoutes) merge('rollup_10s', write);
         allRoutes.add('rollup_10s', cell.minute, allRoutesOf(write));
       }
       minutes.add('rollup_minute', minuteOf(cell.minute), write);

@@ -26,9 +26,9 @@ export function liveHorizon(sql: Sql, now: number): number {
   return typeof oldest === 'number' ? Math.min(oldest, now) : now;
 }
 
-/** The live window: the last LIVE_WINDOW_MS of whole 10-second cells before the horizon. */
-export function liveWindow(horizon: number): { from: number; to: number } {
-  const to = horizon - (horizon % TEN_SECONDS_MS);
+/** The live window: the last LIVE_WINDOW_MS of whole cells (10 s, or minutes) before the horizon. */
+export function liveWindow(horizon: number, cellMs: number = TEN_SECONDS_MS): { from: number; to: number } {
+  const to = horizon - (horizon % cellMs);
   return { from: to - LIVE_WINDOW_MS, to };
 }
 

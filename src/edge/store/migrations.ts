@@ -180,9 +180,9 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
   // 7: 10-second rollups for the recent past (rollup_10s, the shape of the others, with its own
   // all-routes rows); per instance, its process id (a detail: the instance id stays across restarts)
   // and how far its batches have reported (the latest batch window) with the requests that batch
-  // counted, which the live tiles read. The last 3 hours of minutes are copied in, each at the
-  // start of its minute, as cells from clients that send minutes keep being, so charts of the recent
-  // past show them.
+  // counted, which the live tiles read. The app's last 3 hours of minutes (its all-routes rows) are
+  // copied in, each at the start of its minute, as cells from clients that send minutes keep being,
+  // so charts of the recent past show them. (Rows per route are kept with TEN_SECOND_ROUTES on.)
   [
     `CREATE TABLE rollup_10s (
       id INTEGER PRIMARY KEY,
@@ -202,7 +202,7 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
     `CREATE INDEX rollup_10s_totals ON rollup_10s (time) WHERE method = '*'`,
     `INSERT INTO rollup_10s (time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch)
      SELECT time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM rollup_minute
-     WHERE time >= CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 3 * 3600000`,
+     WHERE method = '*' AND time >= CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 3 * 3600000`,
     `ALTER TABLE instances ADD COLUMN pid INTEGER`,
     `ALTER TABLE instances ADD COLUMN reported_until INTEGER`,
     `ALTER TABLE instances ADD COLUMN reported_from INTEGER`,

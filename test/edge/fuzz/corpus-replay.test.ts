@@ -66,9 +66,9 @@ async function writeRows(entry: StoredRowsCase): Promise<string[]> {
       continue;
     }
     const time = row.table === 'rollup_hour' ? minute - (minute % 3_600_000) : minute;
-    // A minute row of an older version is also in rollup_10s, at its minute's start: migration 5
-    // copies the last 3 hours of minutes there.
-    for (const table of row.table === 'rollup_minute' ? ['rollup_minute', 'rollup_10s'] : [row.table]) {
+    // An all-routes minute row of an older version is also in rollup_10s, at its minute's start:
+    // migration 7 copies the app's last 3 hours of minutes there.
+    for (const table of row.table === 'rollup_minute' && row.method === '*' ? ['rollup_minute', 'rollup_10s'] : [row.table]) {
       // OR REPLACE: an all-routes row of this minute exists already; the damaged one takes its place.
       await store.rawExec(`INSERT OR REPLACE INTO ${table} (time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
