@@ -5,6 +5,8 @@ import { routeTable, type RouteRow, type RouteSort } from '../core/query/routes.
 import { summarise, type Summary } from '../core/query/summary.ts';
 import { timeseries, type Timeseries, type TimeseriesColumn } from '../core/query/timeseries.ts';
 import type { QueryWindow } from '../core/query/window.ts';
+import { minuteOf } from '../core/rollup.ts';
+import { RESOLUTION_MS } from '../core/query/window.ts';
 import type { Batch } from '../core/wire-format.ts';
 import { EmailMessage } from 'cloudflare:email';
 import type { AlertNotification } from '../core/alerts/notification.ts';
@@ -20,6 +22,7 @@ import { hasData, runMaintenance, type MaintenanceReport } from './store/mainten
 import { getMetaString, setMeta } from './store/meta.ts';
 import { migrate } from './store/migrations.ts';
 import { listProfiles, type ProfileQuery, type ProfileRecord } from './store/profiles.ts';
+import { inFlight, LIVE_WINDOW_MS, liveHorizon, liveWindow } from './store/live.ts';
 import { readWindowCells, type CellFilter } from './store/queries.ts';
 import { TokenBucket } from './store/rate-limit.ts';
 import { RouteGuard } from './store/route-guard.ts';
@@ -33,6 +36,9 @@ import { countCallsWith, countStoreCalls } from './usage/count-store-calls.ts';
 import { SqlMeter } from './usage/sql-meter.ts';
 import { UsageCounter, type UsageToday } from './usage/usage-counter.ts';
 import { decodeIngest, isRefusal, type IngestRefusal, type IngestRequest } from './ingest/decode-ingest.ts';
+
+/** The live tiles' figures: a summary of the live window, and the requests in flight (null when unknown). */
+export type LiveSummary = Summary & { inFlight: number | null };
 
 export interface RollupQuery extends CellFilter {
   window: QueryWindow;
@@ -113,7 +119,8 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     const admit = limiter ? (events: number) => limiter.take(events, Date.now()) : undefined;
     let outcome: IngestOutcome;
     try {
-      outcome = ingestBatch({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs: this.settings.minuteRetentionMs, admit }, batch, now);
+      const { minuteRetentionMs, tenSecondRetentionMs, tenSecondRoutes } = this.settings;
+      outcome = ingestBatch({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs, tenSecondRetentionMs, tenSecondRoutes, admit }, batch, now);
     } catch (error) {
       // The transaction rolled back; the guards' in-memory sets may hold names it never stored.
       this.loadGuards();
@@ -124,7 +131,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     const overflowed = outcome.status === 'accepted' && outcome.overflow.instance;
     this.usage.afterIngest(overflowed ? 'other' : batch.identity.instance, wireBytes, accepted ? eventsIn(batch) : 0);
     if (accepted) {
-      this.alerting.cellsChanged(new Set(batch.rollups.map((cell) => cell.minute)));
+      this.alerting.cellsChanged(new Set(batch.rollups.map((cell) => minuteOf(cell.minute))));
       await this.armAlarm();
     }
     return { ...outcome, usage: this.usage.today(this.settings.plan) };
@@ -133,6 +140,11 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   /** What the app cost per day over the last `days` days (today included), against the plan. */
   usageReport(days = 7): UsageReport {
     return this.usage.report(this.app(), this.settings.plan, Math.max(1, Math.min(40, Math.floor(days))));
+  }
+
+  /** Today's use against the plan, as an ingest answer carries it: what `doctor`'s key check shows. */
+  usageToday(): UsageToday {
+    return this.usage.today(this.settings.plan);
   }
 
   /** Writes the usage counts waiting in memory (tests; the store does it every few minutes). */
@@ -145,7 +157,25 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     const { window, apdexThresholdMs, app } = query;
     const unreadable = new UnreadableRows();
     const cells = readWindowCells(this.sql, window, query, { perRoute: false, wholeWindow: true }, unreadable);
-    return { ...summarise(cells, { app, from: window.from, to: window.to, apdexThresholdMs }), ...unreadable.warnings() };
+    return { ...summarise(cells, { app, ...window, apdexThresholdMs }), ...unreadable.warnings() };
+  }
+
+  /**
+   * The live tiles: the last 60 s of whole 10-second cells up to where every instance still sending
+   * has reported (store/live.ts), and the requests in flight at their latest profiles. Filtered to a
+   * route without 10-second rows per route (TEN_SECOND_ROUTES off): the last whole minute.
+   */
+  live(query: CellFilter & { app: string; apdexThresholdMs: number }): LiveSummary & Warnings {
+    const now = this.now();
+    const resolution = (query.route !== undefined || query.method !== undefined) && !this.settings.tenSecondRoutes ? 'minute' : '10s';
+    const { from, to } = liveWindow(liveHorizon(this.sql, now), RESOLUTION_MS[resolution]);
+    const unreadable = new UnreadableRows();
+    const cells = readWindowCells(this.sql, { from, to, resolution }, query, { perRoute: false, wholeWindow: false }, unreadable);
+    return {
+      ...summarise(cells, { app: query.app, from, to, until: to, resolution, apdexThresholdMs: query.apdexThresholdMs }),
+      inFlight: inFlight(this.sql, now - LIVE_WINDOW_MS),
+      ...unreadable.warnings(),
+    };
   }
 
   timeseries(query: RollupQuery & { columns: TimeseriesColumn[] }): Timeseries & Warnings {
@@ -159,7 +189,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     const { window } = query;
     const unreadable = new UnreadableRows();
     const cells = readWindowCells(this.sql, window, query, { perRoute: true, wholeWindow: true }, unreadable);
-    return { rows: routeTable(cells, { ...query, from: window.from, to: window.to }), ...unreadable.warnings() };
+    return { rows: routeTable(cells, { ...query, from: window.from, to: window.to, until: window.until }), ...unreadable.warnings() };
   }
 
   samples(query: SampleQuery): Page<SampleRecord> {
@@ -271,8 +301,8 @@ export class AppStore extends DurableObject<AppStoreEnv> {
 
 // Each RPC call is a billed Durable Object request: counted per kind (ingest counts itself).
 countStoreCalls(AppStore, 'reads', [
-  'summary', 'timeseries', 'routes', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage',
-  'alerts', 'resolveAlert', 'alertRules', 'addAlertRule', 'updateAlertRule', 'removeAlertRule', 'usageReport', 'flushUsage',
+  'summary', 'live', 'timeseries', 'routes', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage',
+  'alerts', 'resolveAlert', 'alertRules', 'addAlertRule', 'updateAlertRule', 'removeAlertRule', 'usageReport', 'usageToday', 'flushUsage',
 ]);
 countStoreCalls(AppStore, 'ticks', ['tick']);
 countStoreCalls(AppStore, 'alarms', ['alarm']);

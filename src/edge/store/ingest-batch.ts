@@ -1,6 +1,6 @@
 // Writes one validated batch in one transaction: stored once per batch id, routes and instances
-// through their caps, rollup cells merged into minutes (and into hours already rolled up).
-import { mergeInto, type LiveCell } from '../../core/rollup.ts';
+// through their caps, rollup cells merged into 10-second rows, minutes (and hours already rolled up).
+import { mergeInto, minuteOf } from '../../core/rollup.ts';
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
 import { base64ToBytes, QuantileSketch } from '../../core/sketch.ts';
 import type { Batch } from '../../core/wire-format.ts';
@@ -40,6 +40,9 @@ export interface IngestTarget {
   routes: RouteGuard;
   instances: InstanceGuard;
   minuteRetentionMs: number;
+  tenSecondRetentionMs: number;
+  /** 10-second rows per route too, not only the whole app's (TEN_SECOND_ROUTES). */
+  tenSecondRoutes: boolean;
   /** The app's ingest rate limit, asked once a batch is known to be new (a retried duplicate costs nothing). */
   admit?: (events: number) => { ok: true } | { ok: false; retryAfterSeconds: number };
 }
@@ -61,7 +64,8 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
     const admitted = target.admit?.(eventsIn(batch));
     if (admitted?.ok === false) return { status: 'overloaded', retryAfterSeconds: admitted.retryAfterSeconds };
 
-    const instance = instances.record(batch.identity, batch.dropped, now);
+    const requests = batch.rollups.reduce((sum, cell) => sum + cell.count, 0);
+    const instance = instances.record(batch.identity, batch.dropped, now, batch.window, requests);
     let overflowRoutes = 0;
     const admit = (route: string): string => {
       const admitted = routes.admit(route, now);
@@ -69,30 +73,42 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
       return admitted;
     };
 
-    // Hours before the watermark are already rolled up: late cells go into them directly.
+    // Each cell is summed into the app's 10-second rows (recent ones: a minute cell lands at its
+    // minute's start; with TEN_SECOND_ROUTES into its route's too), into its minute (summed per batch
+    // first: six 10-second cells, one merge), and, for hours before the watermark (already rolled
+    // up), into its hour. Late minutes past retention go to their hour only.
     const watermark = getMetaNumber(sql, 'hour_watermark');
     const minuteCutoff = now - target.minuteRetentionMs;
-    const allRoutes = new AllRoutesRows();
+    const tenSecondCutoff = now - target.tenSecondRetentionMs;
+    const allRoutes = new CellSums();
+    const minutes = new CellSums();
     let replaced = 0;
     const merge = (table: RollupTable, write: CellWrite) => {
       if (mergeCell(sql, table, write) === 'replaced') replaced++;
     };
     for (const cell of batch.rollups) {
-      // Decoded once: the all-routes rows always merge it, its own row when the row exists.
+      // Decoded once: the sums share it until a second cell makes them copy it.
       const sketchBytes = base64ToBytes(cell.sketch);
       const write: CellWrite = { ...cell, route: admit(cell.route), sketch: QuantileSketch.fromBytes(sketchBytes), sketchBytes };
-      const hour = hourOf(cell.minute);
+      if (cell.minute >= tenSecondCutoff) {
+        if (target.tenSecondRoutes) merge('rollup_10s', write);
+        allRoutes.add('rollup_10s', cell.minute, allRoutesOf(write));
+      }
+      minutes.add('rollup_minute', minuteOf(cell.minute), write);
+    }
+    for (const { time: minute, cell } of minutes.values()) {
+      const hour = hourOf(minute);
       const coveredByHours = watermark !== null && hour < watermark;
       if (coveredByHours) {
-        merge('rollup_hour', { ...write, minute: hour });
-        allRoutes.add('rollup_hour', hour, write);
+        merge('rollup_hour', { ...cell, minute: hour });
+        allRoutes.add('rollup_hour', hour, allRoutesOf(cell));
       }
-      if (!coveredByHours || cell.minute >= minuteCutoff) {
-        merge('rollup_minute', write);
-        allRoutes.add('rollup_minute', cell.minute, write);
+      if (!coveredByHours || minute >= minuteCutoff) {
+        merge('rollup_minute', { ...cell, minute });
+        allRoutes.add('rollup_minute', minute, allRoutesOf(cell));
       }
     }
-    allRoutes.write(merge);
+    for (const { table, time, cell } of allRoutes.values()) merge(table, { ...cell, minute: time });
     for (const sample of batch.samples) insertSample(sql, sample, admit(sample.route), instance);
     const spans = insertSpans(sql, batch.spans, { service: batch.identity.service, instance }, admit);
     for (const profile of batch.profiles) insertProfile(sql, profile, instance);
@@ -107,23 +123,35 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
   });
 }
 
-/** The batch's cells summed per table, time and status class, then merged into the all-routes rows. */
-class AllRoutesRows {
-  private readonly rows = new Map<string, { table: RollupTable; cell: LiveCell }>();
+/** The same cell as a contribution to the all-routes rows. */
+function allRoutesOf(cell: CellWrite): CellWrite {
+  return { ...cell, method: ALL_ROUTES, route: ALL_ROUTES };
+}
+
+/**
+ * A batch's cells summed per table, time and key before they are merged into rows: one row update
+ * per key however many cells of the batch fall in it. The first cell's sketch is shared (and its
+ * serialised bytes reused) until a second cell arrives; the sum then gets a copy to grow.
+ */
+class CellSums {
+  private readonly sums = new Map<string, { table: RollupTable; time: number; cell: CellWrite; owned: boolean }>();
 
   add(table: RollupTable, time: number, cell: CellWrite): void {
-    const key = `${table} ${time} ${cell.statusClass}`;
-    const live: LiveCell = {
-      minute: time, method: ALL_ROUTES, route: ALL_ROUTES, statusClass: cell.statusClass, count: cell.count, errors: cell.errors,
-      durationSum: cell.durationSum, durationMin: cell.durationMin, durationMax: cell.durationMax, bytes: cell.bytes, sketch: cell.sketch,
-    };
-    const row = this.rows.get(key);
-    if (row) mergeInto(row.cell, live);
-    // The first cell's sketch is shared with its own write: the sum gets a copy to grow.
-    else this.rows.set(key, { table, cell: { ...live, sketch: live.sketch.clone() } });
+    const key = `${table} ${time} ${cell.method} ${cell.statusClass} ${cell.route}`;
+    const sum = this.sums.get(key);
+    if (sum === undefined) {
+      this.sums.set(key, { table, time, cell, owned: false });
+      return;
+    }
+    if (!sum.owned) {
+      const { sketchBytes: _shared, ...rest } = sum.cell;
+      sum.cell = { ...rest, sketch: sum.cell.sketch.clone() };
+      sum.owned = true;
+    }
+    mergeInto(sum.cell, cell);
   }
 
-  write(merge: (table: RollupTable, cell: CellWrite) => void): void {
-    for (const { table, cell } of this.rows.values()) merge(table, cell);
+  values(): IterableIterator<{ table: RollupTable; time: number; cell: CellWrite }> {
+    return this.sums.values();
   }
 }

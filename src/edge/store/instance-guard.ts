@@ -1,5 +1,6 @@
-// The per-app cap on distinct instances, and what each instance last said: when it was seen, how
-// many batches it sent and what it dropped. Past the cap, new instances are counted as `other`.
+// The per-app cap on distinct instances, and what each instance last said: when it was seen, how far
+// its batches reported, how many it sent and what it dropped. Past the cap, new instances are
+// counted as `other`.
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
 import type { DroppedCounters, Identity, SamplingPolicy } from '../../core/wire-format.ts';
 import type { Sql } from './sql.ts';
@@ -13,8 +14,16 @@ export interface InstanceRecord {
   runtime: string;
   runtimeVersion: string;
   sdkVersion: string;
+  /** The process id of its latest batch (a detail: a restart keeps the instance, changes the pid); null from older clients. */
+  pid: number | null;
   firstSeen: number;
   lastSeen: number;
+  /** The end of the latest batch window it sent (ms since the epoch): its data is complete up to here. */
+  reportedUntil: number | null;
+  /** The start of that window: how long it took to report, about its flush interval. */
+  reportedFrom: number | null;
+  /** Requests counted in that batch: 0 for an instance with nothing to report (a heartbeat). */
+  reportedRequests: number | null;
   batches: number;
   /** Everything the instance reported dropped since it was first seen; `requests`: counts lost, so requests missing here. */
   dropped: Required<DroppedCounters>;
@@ -42,8 +51,12 @@ export class InstanceGuard {
     return this.known.size;
   }
 
-  /** Records a batch from `identity`; returns the instance name its detail records are stored under. */
-  record(identity: Identity, dropped: DroppedCounters, now: number): string {
+  /**
+   * Records a batch from `identity` whose window is `reported` (its end clamped to `now`: a sender's
+   * clock running ahead does not move it past the edge's) counting `requests`; returns the instance
+   * name its detail records are stored under.
+   */
+  record(identity: Identity, dropped: DroppedCounters, now: number, reported: { start: number; end: number } = { start: now, end: now }, requests = 0): string {
     let name = identity.instance;
     if (name === OVERFLOW_INSTANCE || !this.known.has(name)) {
       if (name !== OVERFLOW_INSTANCE && this.known.size < this.cap) this.known.add(name);
@@ -52,11 +65,16 @@ export class InstanceGuard {
     const lostRequests = dropped.requests ?? 0; // absent from clients older than the counter
     this.sql.exec(
       `INSERT INTO instances (instance, service, runtime, runtime_version, sdk_version, first_seen, last_seen, batches,
-                              dropped_rollups, dropped_samples, dropped_spans, dropped_profiles, dropped_requests, requests_lost_at, sampling)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
+                              dropped_rollups, dropped_samples, dropped_spans, dropped_profiles, dropped_requests, requests_lost_at, sampling,
+                              pid, reported_until, reported_from, reported_requests)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (instance) DO UPDATE SET
          service = excluded.service, runtime = excluded.runtime, runtime_version = excluded.runtime_version,
          sdk_version = excluded.sdk_version, last_seen = MAX(last_seen, excluded.last_seen), batches = batches + 1,
+         pid = COALESCE(excluded.pid, pid),
+         reported_requests = CASE WHEN excluded.reported_until >= COALESCE(reported_until, 0) THEN excluded.reported_requests ELSE reported_requests END,
+         reported_from = CASE WHEN excluded.reported_until >= COALESCE(reported_until, 0) THEN excluded.reported_from ELSE reported_from END,
+         reported_until = MAX(COALESCE(reported_until, 0), excluded.reported_until),
          dropped_rollups = dropped_rollups + excluded.dropped_rollups, dropped_samples = dropped_samples + excluded.dropped_samples,
          dropped_spans = dropped_spans + excluded.dropped_spans, dropped_profiles = dropped_profiles + excluded.dropped_profiles,
          dropped_requests = dropped_requests + excluded.dropped_requests, requests_lost_at = COALESCE(excluded.requests_lost_at, requests_lost_at),
@@ -64,6 +82,7 @@ export class InstanceGuard {
       name, identity.service, identity.runtime, identity.runtimeVersion, identity.sdkVersion, now, now,
       dropped.rollups, dropped.samples, dropped.spans, dropped.profiles, lostRequests, lostRequests > 0 ? now : null,
       identity.sampling === undefined ? null : JSON.stringify(identity.sampling),
+      identity.pid ?? null, Math.min(reported.end, now), Math.min(reported.start, reported.end, now), requests,
     );
     return name;
   }
@@ -77,7 +96,7 @@ export class InstanceGuard {
 
 interface InstanceRow extends Record<string, string | number | null> {
   instance: string; service: string; runtime: string; runtime_version: string; sdk_version: string;
-  first_seen: number; last_seen: number; batches: number;
+  first_seen: number; last_seen: number; batches: number; pid: number | null; reported_until: number | null; reported_from: number | null; reported_requests: number | null;
   dropped_rollups: number; dropped_samples: number; dropped_spans: number; dropped_profiles: number;
   dropped_requests: number; requests_lost_at: number | null; sampling: string | null;
 }
@@ -90,8 +109,12 @@ export function listInstances(sql: Sql): InstanceRecord[] {
     runtime: r.runtime,
     runtimeVersion: r.runtime_version,
     sdkVersion: r.sdk_version,
+    pid: r.pid,
     firstSeen: r.first_seen,
     lastSeen: r.last_seen,
+    reportedUntil: r.reported_until,
+    reportedFrom: r.reported_from,
+    reportedRequests: r.reported_requests,
     batches: r.batches,
     dropped: { rollups: r.dropped_rollups, samples: r.dropped_samples, spans: r.dropped_spans, profiles: r.dropped_profiles, requests: r.dropped_requests },
     requestsLostAt: r.requests_lost_at,

@@ -3,7 +3,7 @@ import { getMetaNumber } from './meta.ts';
 import { scalar, type Sql } from './sql.ts';
 
 export interface StoreStatus {
-  rows: Record<'rollupMinutes' | 'rollupHours' | 'samples' | 'spans' | 'traces' | 'profiles' | 'batches', number>;
+  rows: Record<'rollup10s' | 'rollupMinutes' | 'rollupHours' | 'samples' | 'spans' | 'traces' | 'profiles' | 'batches', number>;
   routes: { count: number; cap: number };
   instances: { count: number; cap: number };
   /** Every hour before this (ms since the epoch) is in the hourly rollups; null before the first maintenance. */
@@ -14,6 +14,7 @@ export interface StoreStatus {
 }
 
 const COUNTS = {
+  rollup10s: 'SELECT COUNT(*) FROM rollup_10s',
   rollupMinutes: 'SELECT COUNT(*) FROM rollup_minute',
   rollupHours: 'SELECT COUNT(*) FROM rollup_hour',
   samples: 'SELECT COUNT(*) FROM samples',
