@@ -51,7 +51,7 @@ export interface Env {
   DASHBOARD_PATH?: string;
   DASHBOARD_REFRESH_MS?: string;
 
-  // Vars: numbers as strings; see settings.ts for meanings and defaults.
+  // Vars: numbers as strings; see src/core/config/settings.ts for meanings, ranges and defaults.
   MAX_BODY_BYTES?: string;
   MAX_DECOMPRESSED_BYTES?: string;
   MAX_BATCH_AGE_HOURS?: string;

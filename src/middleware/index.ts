@@ -14,6 +14,7 @@ export { TIMED_OUT_TAG } from './tracer/span-registry.ts';
 export { compose } from './adapters/compose.ts';
 export { instrument } from './adapters/instrument.ts';
 export { honoMiddleware } from './adapters/hono.ts';
+export { ConfigError } from '../core/config/config-error.ts';
 export { fromGlobalConfig, type ConfiguredMiddlewares, type GlobalConfig, type MonitoringConfig } from './global-config.ts';
 export type { ExporterConfig } from '../plugin/exporters/exporter-config.ts';
 export type {

@@ -1,38 +1,18 @@
 // The checks every explicit-API constructor runs on its options, so that a mistake throws at
-// construction with one kind of message: `<owner>: <option> must be …, got …`.
+// construction with one kind of message; the kinds, bounds and defaults are the settings table's
+// (src/core/config/settings.ts), the error its ConfigError.
 
-export interface OptionChecks {
-  /** An integer ≥ min (and ≤ max when given), or the fallback when unset. */
-  integer(name: string, value: unknown, fallback: number, min: number, max?: number): number;
-  /** A number in 0..1, or the fallback when unset. */
-  fraction(name: string, value: unknown, fallback: number): number;
-  /** true or false, or the fallback when unset. */
-  flag(name: string, value: unknown, fallback: boolean): boolean;
-}
+import { settingFromOption } from '../core/config/read-setting.ts';
+import type { Setting } from '../core/config/setting.ts';
+
+/** An option's value checked against its setting, or the setting's default when unset. */
+export type OptionReader = <T, D extends T | undefined>(setting: Setting<T, D>, value: unknown) => T | D;
 
 /**
  * @example
- * const { integer, flag } = optionChecks('requestTracer');
- * integer('spanTimeout', options.spanTimeout, 300_000, 1); // RangeError: requestTracer: spanTimeout must be an integer ≥ 1, got 0
+ * const option = optionChecks('requestTracer');
+ * option(TRACER.spanTimeout, 0); // ConfigError: requestTracer option spanTimeout: expected an integer of at least 1, got 0
  */
-export function optionChecks(owner: string): OptionChecks {
-  return {
-    integer(name, value, fallback, min, max) {
-      if (value === undefined) return fallback;
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
-        throw new RangeError(`${owner}: ${name} must be an integer ${max === undefined ? `≥ ${min}` : `${min}..${max}`}, got ${String(value)}`);
-      }
-      return value;
-    },
-    fraction(name, value, fallback) {
-      if (value === undefined) return fallback;
-      if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new RangeError(`${owner}: ${name} must be a number 0..1, got ${String(value)}`);
-      return value;
-    },
-    flag(name, value, fallback) {
-      if (value === undefined) return fallback;
-      if (typeof value !== 'boolean') throw new TypeError(`${owner}: ${name} must be true or false`);
-      return value;
-    },
-  };
+export function optionChecks(owner: string): OptionReader {
+  return (setting, value) => settingFromOption(owner, setting, value);
 }

@@ -8,6 +8,9 @@ import { RollupTable, TEN_SECONDS_MS } from '../core/rollup.ts';
 import type { SystemProfile } from '../core/wire-format.ts';
 import { dashboardViews } from '../views/index.ts';
 import { alertViews } from '../core/dashboard/alert-views.ts';
+import { DASHBOARD } from '../core/config/settings.ts';
+import { defaultAppName } from '../plugin/app-name.ts';
+import { optionChecks } from './option-checks.ts';
 import { inProcessSource } from './dashboard/in-process-source.ts';
 import { serveAsset } from './dashboard/serve-asset.ts';
 import type { PerformanceAlerting } from './performance-alerting.ts';
@@ -28,7 +31,7 @@ export interface DashboardOptions {
   monitor?: Pick<PerformanceMonitor, 'getRollupCells' | 'getProfiles' | 'getActiveAlerts'>;
   tracer?: Pick<RequestTracer, 'getRecentSpans'>;
   alerting?: Pick<PerformanceAlerting, 'getActiveAlerts' | 'getAllNotifications' | 'resolveAlert'>;
-  /** The app's name on the page (default `app`). */
+  /** The app's name on the page (default: the name in ./package.json, else the directory's name, as the preload's). */
   app?: string;
   /**
    * The Bun server (or a function returning it, for a server created after the dashboard), so
@@ -60,6 +63,8 @@ export interface MetricsHistoryData {
   timestamp?: number;
 }
 
+const option = optionChecks('performanceDashboard');
+
 const MAX_MANUAL_ALERTS = 500;
 const MAX_MANUAL_PROFILES = 10_000;
 
@@ -83,14 +88,15 @@ export class PerformanceDashboard {
     this.#now = options.now ?? Date.now;
     if (options.enabled === false) return;
     const auth = options.authentication ?? {};
+    const path = option(DASHBOARD.path, options.path);
     this.#handler = createDashboardHandler({
-      path: options.path ?? '/performance',
+      path,
       title: options.title ?? 'Performance',
-      refreshInterval: options.refreshInterval ?? 5000,
+      refreshInterval: option(DASHBOARD.refreshInterval, options.refreshInterval),
       features: { ...ALL_FEATURES, ...options.features },
       authentication: { ...auth, enabled: auth.enabled ?? (Boolean(auth.apiKey) || Boolean(auth.username && auth.password)) },
       source: inProcessSource({
-        app: options.app ?? 'app',
+        app: option(DASHBOARD.app, options.app) ?? defaultAppName(process.cwd()),
         cells: () => [...(options.monitor?.getRollupCells() ?? []), ...this.#manualCells.cellsNow()],
         profiles: () => [...(options.monitor?.getProfiles() ?? []), ...this.#manualProfiles].sort((a, b) => a.timestamp - b.timestamp),
         spans: () => options.tracer?.getRecentSpans() ?? [],
@@ -103,7 +109,7 @@ export class PerformanceDashboard {
         now: this.#now,
       }),
       views: dashboardViews,
-      assetsPath: `${(options.path ?? '/performance').replace(/\/+$/, '')}/assets`,
+      assetsPath: `${path.replace(/\/+$/, '')}/assets`,
       serveAsset,
       now: this.#now,
     });

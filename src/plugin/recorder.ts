@@ -1,6 +1,7 @@
 // The Bun-side recorder: turns each request into a rollup count, a sampled detail record and, when
 // traced, a server span. Shared by the preload and the middleware: whichever sees a request first
 // marks it, and the other then finds the mark and records nothing of its own.
+import { PRELOAD } from '../core/config/settings.ts';
 import { normalisePath, RouteCardinalityGuard } from '../core/route-normaliser.ts';
 import { RateSampler } from '../core/sampler.ts';
 import { formatTraceparent, formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../core/trace-context.ts';
@@ -53,7 +54,11 @@ export interface FinishedRequest {
 const NORMALISED_CACHE_MAX = 10_000;
 
 /** Adaptive defaults: detail and traces per second per instance. */
-export const SAMPLING_DEFAULTS = { samplesPerSecond: 10, tracesPerSecond: 1, parentTracesPerSecond: 10 } as const;
+export const SAMPLING_DEFAULTS = {
+  samplesPerSecond: PRELOAD.samplesPerSecond.default,
+  tracesPerSecond: PRELOAD.tracesPerSecond.default,
+  parentTracesPerSecond: PRELOAD.parentTracesPerSecond.default,
+} as const;
 
 export class Recorder {
   readonly rollups = new HotRollups();
@@ -90,13 +95,13 @@ export class Recorder {
 
   constructor(options: RecorderOptions) {
     this.#options = options;
-    this.#guard = new RouteCardinalityGuard(options.routeCap ?? 500);
+    this.#guard = new RouteCardinalityGuard(options.routeCap ?? PRELOAD.routeCap.default);
     this.#random = options.random ?? Math.random;
     this.sampleBucket = options.sampleRate === undefined ? new RateSampler(options.samplesPerSecond ?? SAMPLING_DEFAULTS.samplesPerSecond) : undefined;
     this.traceBucket = options.traceSampleRate === undefined ? new RateSampler(options.tracesPerSecond ?? SAMPLING_DEFAULTS.tracesPerSecond) : undefined;
     this.parentTraceBucket = new RateSampler(options.parentTracesPerSecond ?? SAMPLING_DEFAULTS.parentTracesPerSecond);
-    this.#fair = options.routeFairness ?? true;
-    this.#serverTiming = options.serverTiming ?? 'traced';
+    this.#fair = options.routeFairness ?? PRELOAD.routeFairness.default;
+    this.#serverTiming = options.serverTiming ?? PRELOAD.serverTiming.default;
     this.#samplesPerCut = Math.min(options.samplesPerCut ?? 250, LIMITS.samples);
   }
 

@@ -36,6 +36,16 @@ describe('configuration errors', () => {
     const edge = await start({ ROUTE_CAP: 'lots' });
     const answer = await api(edge, '/api/v1/apps/shop/summary');
     expect(answer.status).toBe(500);
-    expect(answer.body.error).toEqual({ code: 'config_error', message: 'ROUTE_CAP: expected a number in 1..100000, got "lots"' });
+    expect(answer.body.error).toEqual({ code: 'config_error', message: 'routeCap (var ROUTE_CAP): expected a number from 1 to 100000 (rounded down), got "lots"' });
+  });
+
+  test('a dashboard refresh that is not a number of milliseconds is named, on the dashboard and the API alike', async () => {
+    const edge = await start({ DASHBOARD_REFRESH_MS: 'soon', DASHBOARD_API_KEY: 'dash-key-0123456789' });
+    const message = 'dashboardRefreshMs (var DASHBOARD_REFRESH_MS): expected an integer from 500 to 86400000, got "soon"';
+    const page = await fetch(new URL('/performance', edge.url), { headers: { 'x-api-key': 'dash-key-0123456789' } });
+    expect(page.status).toBe(500);
+    expect(((await page.json()) as any).error).toEqual({ code: 'config_error', message });
+    const answer = await api(edge, '/api/v1/apps/shop/summary');
+    expect(answer.body.error).toEqual({ code: 'config_error', message });
   });
 });

@@ -185,7 +185,7 @@ describe('usage', () => {
     const edge = await start({ PLAN: 'gold' });
     const answer = await api(edge, '/api/v1/apps/shop/usage');
     expect(answer.status).toBe(500);
-    expect(answer.body.error).toEqual({ code: 'config_error', message: 'PLAN: expected one of free, paid, got "gold"' });
+    expect(answer.body.error).toEqual({ code: 'config_error', message: 'plan (var PLAN): expected one of free, paid, got "gold"' });
     const unset = await start({ PLAN: '' });
     const report = await apiOk(unset, '/api/v1/apps/shop/usage');
     expect(report.plan).toBeNull();

@@ -274,7 +274,7 @@ describe('the API guards its input', () => {
     expect(() => alerting.updateRule('nope', { threshold: 1 })).toThrow("no alert rule 'nope'");
     expect(() => alerting.addChannel({ type: 'slack', enabled: true, config: { url: 'not a url' } })).toThrow('config.url: expected a https: or http: URL');
     expect(() => alerting.removeChannel(0)).toThrow(RangeError);
-    expect(() => new PerformanceAlerting({ evaluationDelay: 5000 })).toThrow('evaluationDelay must be an integer 0..1000');
+    expect(() => new PerformanceAlerting({ evaluationDelay: 5000 })).toThrow('performanceAlerting option evaluationDelay: expected an integer from 0 to 1000, got 5000');
     expect(() => new PerformanceAlerting({ rules: [{ ...rule, severity: 'page' as 'info' }] })).toThrow("alert rule 'r': severity");
   });
 

@@ -6,7 +6,10 @@ import { channelDestinationMissing, validateChannel, type AlertChannel, type Ale
 import { channelsFromEnv, type ChannelVar } from '../../core/alerts/channels-from-env.ts';
 import type { AlertRule } from '../../core/alerts/rule.ts';
 import { validateRule } from '../../core/alerts/validate-rule.ts';
+import { settingFromVar } from '../../core/config/read-setting.ts';
+import { WORKER } from '../../core/config/settings.ts';
 import { ConfigError } from '../config-error.ts';
+import { cachedByVars } from '../config-cache.ts';
 import type { Env } from '../env.ts';
 
 export interface EdgeChannel {
@@ -27,19 +30,20 @@ export interface AlertConfig {
 /** The vars and secrets the alerting configuration is read from. */
 export type AlertConfigVar = ChannelVar | 'ALERT_RULES' | 'ALERT_CHANNEL_FILTERS' | 'PAGERDUTY_URL' | 'DASHBOARD_URL' | 'BUN_APM_DEV';
 
-const cache = new WeakMap<Pick<Env, AlertConfigVar>, AlertConfig>();
+const ALERT_CONFIG_VARS = [
+  'SLACK_WEBHOOK_URL', 'WEBHOOK_URL', 'WEBHOOK_TOKEN', 'WEBHOOK_SECRET', 'ALERT_EMAIL_TO', 'ALERT_EMAIL_FROM', 'PAGERDUTY_ROUTING_KEY',
+  'ALERT_RULES', 'ALERT_CHANNEL_FILTERS', 'PAGERDUTY_URL', 'DASHBOARD_URL', 'BUN_APM_DEV',
+] as const satisfies ReadonlyArray<AlertConfigVar>;
 
-export function readAlertConfig(env: Pick<Env, AlertConfigVar>): AlertConfig {
-  const cached = cache.get(env);
-  if (cached) return cached;
-  const rules = readRules(env.ALERT_RULES);
-  const filters = readFilters(env.ALERT_CHANNEL_FILTERS);
+export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = cachedByVars(ALERT_CONFIG_VARS, (env: Pick<Env, AlertConfigVar>): AlertConfig => {
+  const rules = readRules(settingFromVar(WORKER.alertRules, env));
+  const filters = readFilters(settingFromVar(WORKER.alertChannelFilters, env));
   const channels: EdgeChannel[] = [];
   for (const channel of channelsFromEnv(env)) {
     const filter = filters[channel.type];
     let withFilters: AlertChannel = filter ? { ...channel, filters: filter } : channel;
     // PAGERDUTY_URL: another Events API v2 endpoint (PagerDuty's EU service region; a local receiver).
-    const pagerDutyUrl = env.PAGERDUTY_URL?.trim();
+    const pagerDutyUrl = settingFromVar(WORKER.pagerDutyUrl, env);
     if (withFilters.type === 'pagerduty' && pagerDutyUrl) withFilters = { ...withFilters, config: { ...withFilters.config, url: pagerDutyUrl } };
     const problems = validateChannel(withFilters);
     // Field names only: the values are secrets.
@@ -47,7 +51,7 @@ export function readAlertConfig(env: Pick<Env, AlertConfigVar>): AlertConfig {
     if (channelDestinationMissing(withFilters) !== undefined) continue;
     channels.push({ name: channel.type, channel: withFilters });
   }
-  const dashboardUrl = env.DASHBOARD_URL?.trim() || undefined;
+  const dashboardUrl = settingFromVar(WORKER.dashboardUrl, env);
   const config: AlertConfig = {
     rulesFor: (app) => {
       // An app's own rule replaces a rule of every app (`*`) with the same id.
@@ -59,9 +63,8 @@ export function readAlertConfig(env: Pick<Env, AlertConfigVar>): AlertConfig {
     ...(dashboardUrl !== undefined && { dashboardUrl }),
     dev: env.BUN_APM_DEV === 'true',
   };
-  cache.set(env, config);
   return config;
-}
+});
 
 function envName(type: AlertChannelType): string {
   return { slack: 'SLACK_WEBHOOK_URL', webhook: 'WEBHOOK_URL', email: 'ALERT_EMAIL_TO', pagerduty: 'PAGERDUTY_ROUTING_KEY' }[type];

@@ -2,6 +2,7 @@
 // ADMIN_API_KEY. Keys are kept only as SHA-256 digests, compared in constant time, never logged.
 import type { Env } from '../env.ts';
 import { ConfigError } from '../config-error.ts';
+import { cachedByVars } from '../config-cache.ts';
 
 /** App ids as they appear in URLs and Durable Object names. */
 export const APP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -44,19 +45,8 @@ async function parseList(text: string | undefined, name: string, allowAll: boole
   return entries;
 }
 
-let cached: { source: string; ring: Promise<KeyRing> } | undefined;
-
 /** The key ring of this env, parsed once per distinct value of the secrets. */
-export function keyRing(env: Env): Promise<KeyRing> {
-  const source = JSON.stringify([env.INGEST_KEYS ?? '', env.API_KEYS ?? '', env.ADMIN_API_KEY ?? '']);
-  if (cached?.source !== source) cached = { source, ring: buildRing(env) };
-  const ring = cached.ring;
-  // A bad config must be reported again on the next request, not remembered as a rejected promise forever.
-  ring.catch(() => {
-    if (cached?.ring === ring) cached = undefined;
-  });
-  return ring;
-}
+export const keyRing: (env: Env) => Promise<KeyRing> = cachedByVars(['INGEST_KEYS', 'API_KEYS', 'ADMIN_API_KEY'], buildRing);
 
 async function buildRing(env: Env): Promise<KeyRing> {
   const ingest = await parseList(env.INGEST_KEYS, 'INGEST_KEYS', false);

@@ -7,20 +7,23 @@ import { problem } from '../../core/dashboard/security-headers.ts';
 import { drainBody } from '../../core/http/request-body.ts';
 import { MAX_FORM_BYTES } from '../../core/dashboard/read-form.ts';
 import { dashboardViews } from '../../views/index.ts';
+import { settingFromVar } from '../../core/config/read-setting.ts';
+import { WORKER } from '../../core/config/settings.ts';
+import { cachedByVars } from '../config-cache.ts';
+import { ConfigError } from '../config-error.ts';
 import type { Env } from '../env.ts';
+import { readSettings } from '../settings.ts';
 import { edgeSignInStore } from './edge-sign-in-store.ts';
 import { edgeSource } from './edge-source.ts';
 
-let cached: { key: string; handler: DashboardHandler } | undefined;
+const DASHBOARD_VARS = ['DASHBOARD_PATH', 'DASHBOARD_REFRESH_MS', 'DASHBOARD_USERNAME', 'DASHBOARD_PASSWORD', 'DASHBOARD_API_KEY', 'SESSION_SECRET'] as const;
 
-function dashboardFor(env: Env): DashboardHandler {
-  const key = JSON.stringify([env.DASHBOARD_PATH, env.DASHBOARD_REFRESH_MS, env.DASHBOARD_USERNAME, env.DASHBOARD_PASSWORD, env.DASHBOARD_API_KEY, env.SESSION_SECRET]);
-  if (cached?.key === key) return cached.handler;
-  const handler = createDashboardHandler({
-    path: env.DASHBOARD_PATH || '/performance',
+const dashboardFor = cachedByVars(DASHBOARD_VARS, (env: Env): DashboardHandler => {
+  const settings = readSettings(env);
+  return createDashboardHandler({
+    path: settings.dashboardPath,
     title: 'bun-apm',
-    // Default: the preload's default flush interval, so each refresh can bring new data.
-    refreshInterval: Number(env.DASHBOARD_REFRESH_MS) || 10_000,
+    refreshInterval: settings.dashboardRefreshMs,
     features: ALL_FEATURES,
     authentication: {
       enabled: true,
@@ -35,13 +38,17 @@ function dashboardFor(env: Env): DashboardHandler {
     // Workers static assets serve public/ at the root before the Worker runs.
     assetsPath: '',
   });
-  cached = { key, handler };
-  return handler;
-}
+});
 
 /** The dashboard's answer, or null when the path is not the dashboard's. `client` keys the sign-in limits. */
 export async function edgeDashboard(request: Request, env: Env, client: string): Promise<Response | null> {
-  const base = (env.DASHBOARD_PATH || '/performance').replace(/\/+$/, '');
+  let base: string;
+  try {
+    base = settingFromVar(WORKER.dashboardPath, env).replace(/\/+$/, '');
+  } catch {
+    // A DASHBOARD_PATH that can't be used: the API's router names it, whatever the path.
+    return null;
+  }
   const { pathname } = new URL(request.url);
   if (pathname !== base && !pathname.startsWith(`${base}/`)) return null;
   if (!env.DASHBOARD_API_KEY && !(env.DASHBOARD_USERNAME && env.DASHBOARD_PASSWORD)) {
@@ -49,5 +56,15 @@ export async function edgeDashboard(request: Request, env: Env, client: string):
     // Never an open dashboard by accident: no credentials configured means no dashboard.
     return problem(503, 'config_error', 'the dashboard needs DASHBOARD_API_KEY or DASHBOARD_USERNAME + DASHBOARD_PASSWORD');
   }
-  return dashboardFor(env)(request, client);
+  let handler: DashboardHandler;
+  try {
+    handler = dashboardFor(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // A var the operator must fix, named as the API names it; its message never holds a secret.
+    console.error(`bun-apm edge: configuration: ${error.message}`);
+    await drainBody(request, MAX_FORM_BYTES);
+    return problem(500, 'config_error', error.message);
+  }
+  return handler(request, client);
 }

@@ -1,7 +1,8 @@
 // The options of PerformanceAlerting, their defaults, and the checks that make a mistake show at startup.
 import type { AlertChannel } from '../../core/alerts/channel.ts';
 import type { AlertRule } from '../../core/alerts/rule.ts';
-import { defaultAppName } from '../../plugin/load-config.ts';
+import { ALERTING } from '../../core/config/settings.ts';
+import { defaultAppName } from '../../plugin/app-name.ts';
 import { optionChecks } from '../option-checks.ts';
 import type { DeliveryOptions } from './deliver.ts';
 
@@ -49,25 +50,21 @@ export interface ResolvedAlertingOptions {
   env: Record<string, string | undefined>;
 }
 
-const { integer, flag } = optionChecks('performanceAlerting');
+const option = optionChecks('performanceAlerting');
 
 export function resolveAlertingOptions(options: AlertingOptions): ResolvedAlertingOptions {
-  const enabled = flag('enabled', options.enabled, true);
-  if (options.app !== undefined && (typeof options.app !== 'string' || options.app === '')) throw new TypeError('performanceAlerting: app must be a non-empty string');
-  if (options.dashboardUrl !== undefined && !/^https?:\/\//.test(String(options.dashboardUrl))) {
-    throw new TypeError('performanceAlerting: dashboardUrl must be an http(s) URL');
-  }
+  const enabled = option(ALERTING.enabled, options.enabled);
   const env = options.env ?? process.env;
   return {
     enabled,
-    app: options.app ?? defaultAppName(process.cwd()),
-    dashboardUrl: options.dashboardUrl,
-    evaluationInterval: integer('evaluationInterval', options.evaluationInterval, 15_000, 100, 86_400_000),
-    evaluationDelay: integer('evaluationDelay', options.evaluationDelay, 250, 0, 1000),
-    maxNotifications: integer('maxNotifications', options.maxNotifications, 1000, 1, 1_000_000),
-    maxSamples: integer('maxSamples', options.maxSamples, 10_000, 100, 10_000_000),
-    routeCap: integer('routeCap', options.routeCap, 500, 1, 100_000),
-    sampleProcess: options.sampleProcess ?? true,
+    app: option(ALERTING.app, options.app) ?? defaultAppName(process.cwd()),
+    dashboardUrl: option(ALERTING.dashboardUrl, options.dashboardUrl),
+    evaluationInterval: option(ALERTING.evaluationInterval, options.evaluationInterval),
+    evaluationDelay: option(ALERTING.evaluationDelay, options.evaluationDelay),
+    maxNotifications: option(ALERTING.maxNotifications, options.maxNotifications),
+    maxSamples: option(ALERTING.maxSamples, options.maxSamples),
+    routeCap: option(ALERTING.routeCap, options.routeCap),
+    sampleProcess: option(ALERTING.sampleProcess, options.sampleProcess),
     now: options.now ?? Date.now,
     env,
   };

@@ -1,5 +1,6 @@
 // Where detail records go: every storage keeps the latest ones in memory for getMetrics(), and the
 // file and custom storages also hand them on, off the request path.
+import { MONITOR } from '../../core/config/settings.ts';
 import type { Log } from '../../plugin/log.ts';
 import type { PerformanceMetrics, StorageOptions } from '../types.ts';
 import { CustomStorage } from './custom-storage.ts';
@@ -39,7 +40,7 @@ export class MetricsRing {
 }
 
 /** Entries kept in memory when the options don't say (and when file storage is chosen). */
-export const MEMORY_MAX_ENTRIES = 10_000;
+export const MEMORY_MAX_ENTRIES = MONITOR.storageMaxEntries.default;
 
 /** Validates the storage options (throws at creation) and builds the sink, if the type has one. */
 export function createMetricsSink(storage: StorageOptions, log: Log): MetricsSink | undefined {

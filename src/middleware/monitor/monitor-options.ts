@@ -1,4 +1,5 @@
 // PerformanceMonitor's options: defaults, and the checks that make a mistake show at construction.
+import { MONITOR } from '../../core/config/settings.ts';
 import { optionChecks } from '../option-checks.ts';
 import type { PerformanceOptions } from '../types.ts';
 import { MEMORY_MAX_ENTRIES } from './metrics-storage.ts';
@@ -14,23 +15,23 @@ export interface ResolvedMonitorOptions {
   random: () => number;
 }
 
-const { integer, fraction, flag } = optionChecks('performanceMonitor');
+const option = optionChecks('performanceMonitor');
 
 export function resolveMonitorOptions(options: PerformanceOptions): ResolvedMonitorOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('performanceMonitor: options must be an object');
-  const enabled = flag('enabled', options.enabled, true);
+  const enabled = option(MONITOR.enabled, options.enabled);
   const storage = options.storage ?? {};
   const profiling = options.profiling ?? {};
-  const interval = integer('profiling.interval', profiling.interval, 5000, 100);
+  const interval = option(MONITOR.profilingInterval, profiling.interval);
   return {
     enabled,
-    sampleRate: fraction('sampleRate', options.sampleRate, 1),
+    sampleRate: option(MONITOR.sampleRate, options.sampleRate),
     // For file storage maxEntries is the lines per file; memory then keeps the default number.
-    memoryMaxEntries: (storage.type ?? 'memory') === 'memory' ? Math.min(integer('storage.maxEntries', storage.maxEntries, MEMORY_MAX_ENTRIES, 1), 1_000_000) : MEMORY_MAX_ENTRIES,
-    profiling: { enabled: profiling.enabled ?? true, interval, maxProfiles: integer('profiling.maxProfiles', profiling.maxProfiles, 1440, 1) },
-    maxAgeMs: integer('retention.maxAgeMs', options.retention?.maxAgeMs, 24 * 3_600_000, 60_000),
-    maxCells: integer('retention.maxCells', options.retention?.maxCells, 50_000, 1),
-    debug: options.debug === true,
+    memoryMaxEntries: (storage.type ?? 'memory') === 'memory' ? Math.min(option(MONITOR.storageMaxEntries, storage.maxEntries), 1_000_000) : MEMORY_MAX_ENTRIES,
+    profiling: { enabled: option(MONITOR.profilingEnabled, profiling.enabled), interval, maxProfiles: option(MONITOR.profilingMaxProfiles, profiling.maxProfiles) },
+    maxAgeMs: option(MONITOR.retentionMaxAgeMs, options.retention?.maxAgeMs),
+    maxCells: option(MONITOR.retentionMaxCells, options.retention?.maxCells),
+    debug: option(MONITOR.debug, options.debug),
     random: options.random ?? Math.random,
   };
 }

@@ -1,4 +1,6 @@
 // RequestTracer's options: defaults, and the checks that make a mistake show at construction.
+import { TRACER } from '../../core/config/settings.ts';
+import { defaultAppName } from '../../plugin/app-name.ts';
 import type { ExporterConfig } from '../../plugin/exporters/exporter-config.ts';
 import { optionChecks } from '../option-checks.ts';
 
@@ -24,7 +26,7 @@ export interface TracingOptions {
   exporters?: ExporterConfig[];
   /** W3C traceparent/tracestate are read first, then `headers`: [trace id header, span id header]. */
   propagation?: { enabled?: boolean; headers?: string[] };
-  /** `service.name` in exported spans (default: npm_package_name, else unknown_service:bun). */
+  /** `service.name` in exported spans (default: the name in ./package.json, else the directory's name, as the preload's app name). */
   serviceName?: string;
   /** A span not finished after this many ms is closed and tagged `bun-apm.timed_out` (default 300 000). */
   spanTimeout?: number;
@@ -53,32 +55,32 @@ export interface ResolvedTracingOptions {
   random: () => number;
 }
 
-const { integer, fraction, flag } = optionChecks('requestTracer');
+const option = optionChecks('requestTracer');
 
 export function resolveTracingOptions(options: TracingOptions): ResolvedTracingOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('requestTracer: options must be an object');
-  const sampleRate = fraction('sampleRate', options.sampleRate, 1);
+  const sampleRate = option(TRACER.sampleRate, options.sampleRate);
   const headers = options.propagation?.headers ?? ['x-trace-id', 'x-span-id'];
   if (!Array.isArray(headers) || headers.some((h) => typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(h))) {
     throw new TypeError('requestTracer: propagation.headers must be header names, e.g. ["x-trace-id", "x-span-id"]');
   }
   return {
-    enabled: flag('enabled', options.enabled, true),
+    enabled: option(TRACER.enabled, options.enabled),
     sampleRate,
-    includeHeaders: flag('includeHeaders', options.includeHeaders, false),
-    includeQueryParams: flag('includeQueryParams', options.includeQueryParams, true),
-    includeRequestBody: flag('includeRequestBody', options.includeRequestBody, false),
-    includeResponseBody: flag('includeResponseBody', options.includeResponseBody, false),
-    maxBodyBytes: integer('maxBodyBytes', options.maxBodyBytes, 8192, 0),
+    includeHeaders: option(TRACER.includeHeaders, options.includeHeaders),
+    includeQueryParams: option(TRACER.includeQueryParams, options.includeQueryParams),
+    includeRequestBody: option(TRACER.includeRequestBody, options.includeRequestBody),
+    includeResponseBody: option(TRACER.includeResponseBody, options.includeResponseBody),
+    maxBodyBytes: option(TRACER.maxBodyBytes, options.maxBodyBytes),
     propagation: {
-      enabled: flag('propagation.enabled', options.propagation?.enabled, true),
+      enabled: option(TRACER.propagationEnabled, options.propagation?.enabled),
       traceIdHeader: headers[0]?.toLowerCase(),
       spanIdHeader: headers[1]?.toLowerCase(),
     },
-    serviceName: options.serviceName ?? process.env.npm_package_name ?? 'unknown_service:bun',
-    spanTimeout: integer('spanTimeout', options.spanTimeout, 300_000, 1),
-    maxRecentSpans: integer('maxRecentSpans', options.maxRecentSpans, 1000, 1),
-    maxActiveSpans: integer('maxActiveSpans', options.maxActiveSpans, 10_000, 1),
+    serviceName: option(TRACER.serviceName, options.serviceName) ?? defaultAppName(process.cwd()),
+    spanTimeout: option(TRACER.spanTimeout, options.spanTimeout),
+    maxRecentSpans: option(TRACER.maxRecentSpans, options.maxRecentSpans),
+    maxActiveSpans: option(TRACER.maxActiveSpans, options.maxActiveSpans),
     random: options.random ?? Math.random,
   };
 }

@@ -1,0 +1,136 @@
+// The kinds of value a setting takes: each is a valibot schema, the sentence that says what it
+// accepts (error messages and the README tables print it), and how it reads from text (an
+// environment variable or a Worker var). One kind, one set of bounds: nothing is checked twice.
+import * as v from '../valibot.ts';
+
+export interface Kind<T> {
+  /** Checks a value as code gives it (config file, option) or as `fromText` made it. */
+  schema: v.GenericSchema<unknown, T>;
+  /** What is accepted, as a phrase after "expected": `an integer from 100 to 3600000`. */
+  accepts: string;
+  /** Text (env var, Worker var) → a value for the schema; undefined when the text means "unset". */
+  fromText(raw: string): unknown;
+  /** A checked value into the form the host uses (a URL without its trailing slash, a count rounded down). */
+  normalise?(value: T): T;
+  /** How a refused value may be shown: never for secrets, only the scheme of a URL. */
+  show?(value: unknown): string | undefined;
+  /** A value as the docs write it, where that is not the plain value (a switch's `on`/`off`). */
+  textOf?(value: T): string;
+  /** Bounds of a numeric kind, for tests and docs. */
+  min?: number;
+  max?: number;
+  integer?: boolean;
+}
+
+const trimmed = (raw: string) => (raw.trim() === '' ? undefined : raw.trim());
+const numberText = (raw: string) => (raw.trim() === '' ? undefined : Number(raw.trim()));
+
+function span(min: number, max: number | undefined): string {
+  return max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
+}
+
+/** A finite number in min..max (no upper bound when max is undefined). */
+export function numberIn(min: number, max?: number): Kind<number> {
+  const schema = max === undefined ? v.pipe(v.number(), v.finite(), v.minValue(min)) : v.pipe(v.number(), v.finite(), v.minValue(min), v.maxValue(max));
+  return { schema, accepts: `a number ${span(min, max)}`, fromText: numberText, min, max, integer: false };
+}
+
+/** An integer in min..max (no upper bound when max is undefined). */
+export function integerIn(min: number, max?: number): Kind<number> {
+  const schema = max === undefined ? v.pipe(v.number(), v.integer(), v.minValue(min)) : v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+  return { schema, accepts: `an integer ${span(min, max)}`, fromText: numberText, min, max, integer: true };
+}
+
+/** A number in min..max used as a count: a fraction is rounded down (the Worker's caps, as always). */
+export function countIn(min: number, max: number): Kind<number> {
+  return { ...numberIn(min, max), normalise: Math.floor, accepts: `a number from ${min} to ${max} (rounded down)` };
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off', '']);
+
+/** true or false; as text 1/0, true/false, yes/no, on/off (empty: false). */
+export const flag: Kind<boolean> = {
+  schema: v.boolean(),
+  accepts: 'true or false (as text: 1/0, true/false, yes/no, on/off)',
+  fromText(raw) {
+    const value = raw.trim().toLowerCase();
+    if (TRUE.has(value)) return true;
+    if (FALSE.has(value)) return false;
+    return raw;
+  },
+};
+
+/** A Worker switch: on or off (empty: off). */
+export const onOff: Kind<boolean> = {
+  schema: v.boolean(),
+  accepts: 'on or off',
+  textOf: (value) => (value ? 'on' : 'off'),
+  fromText(raw) {
+    const value = raw.trim().toLowerCase();
+    if (value === '' || value === 'off') return false;
+    return value === 'on' ? true : raw;
+  },
+};
+
+/** One of a fixed set of words; as text, trimmed and lower-cased (empty: unset). */
+export function choice<const T extends string>(values: readonly T[]): Kind<T> {
+  return {
+    schema: v.picklist(values),
+    accepts: `one of ${values.join(', ')}`,
+    fromText: (raw) => trimmed(raw)?.toLowerCase(),
+  };
+}
+
+/** A name of 1 to `max` characters (app, service); as text, trimmed (empty: unset). */
+export function name(max = 128): Kind<string> {
+  return { schema: v.pipe(v.string(), v.minLength(1), v.maxLength(max)), accepts: `a name of 1 to ${max} characters`, fromText: trimmed };
+}
+
+/** Free text of at most `max` characters, checked further by its reader (JSON, a file path); empty: unset. */
+export function text(max: number, what: string): Kind<string> {
+  return { schema: v.pipe(v.string(), v.maxLength(max)), accepts: what, fromText: trimmed };
+}
+
+/** A secret on one line (a key): never shown back; as text, empty is unset and nothing is trimmed. */
+export const secretLine: Kind<string> = {
+  schema: v.pipe(v.string(), v.check((s) => !/[\r\n]/.test(s))),
+  accepts: 'a string on one line',
+  fromText: (raw) => (raw === '' ? undefined : raw),
+  show: () => undefined,
+};
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** An http(s) URL; its user info and query may hold credentials, so only its scheme is shown back. */
+export function httpUrl(normalise?: (url: string) => string): Kind<string> {
+  return {
+    schema: v.pipe(v.string(), v.maxLength(2048), v.check(isHttpUrl)),
+    accepts: 'an http(s) URL',
+    fromText: trimmed,
+    ...(normalise && { normalise }),
+    show(value) {
+      if (typeof value !== 'string') return typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+      try {
+        return `${new URL(value).protocol}//…`;
+      } catch {
+        // Not a URL: shown only when it cannot hold a credential (user info, a query, a long token).
+        return value.length > 80 || /[@?:]/.test(value) ? undefined : JSON.stringify(value);
+      }
+    },
+  };
+}
+
+/** A URL path where something is mounted: `/` and then no spaces or control characters. */
+export const mountPath: Kind<string> = {
+  schema: v.pipe(v.string(), v.maxLength(256), v.regex(/^\/[^\s?#]*$/)),
+  accepts: 'a path starting with / (no spaces, ? or #)',
+  fromText: trimmed,
+};

@@ -1,0 +1,50 @@
+// Reads one setting from where it was given, checked against its kind; a refused value is a
+// ConfigError saying the setting, the source and what is accepted:
+//   sampleRate (env BUN_APM_SAMPLE_RATE): expected a number from 0 to 1, got "2"
+//   profiling.interval (bun-apm.config.ts): expected an integer from 100 to 3600000, got 5
+//   performanceAlerting option evaluationDelay: expected an integer from 0 to 1000, got 5000
+//   routeCap (var ROUTE_CAP): expected a number from 1 to 100000 (rounded down), got "lots"
+import { safeParse } from '../valibot.ts';
+import { ConfigError } from './config-error.ts';
+import type { Setting } from './setting.ts';
+
+/** `env`: a process's environment (the preload); `var`: the Worker's vars. */
+export type TextSource = 'env' | 'var';
+
+function shown<T>(setting: Setting<T>, value: unknown): string {
+  const text = setting.kind.show ? setting.kind.show(value) : JSON.stringify(typeof value === 'string' ? value.slice(0, 64) : value);
+  return text === undefined ? '' : `, got ${text}`;
+}
+
+function checked<T>(setting: Setting<T>, value: unknown, where: string): T {
+  const result = safeParse(setting.kind.schema, value);
+  if (!result.success) throw new ConfigError(`${where}: expected ${setting.kind.accepts}${shown(setting, value)}`);
+  return setting.kind.normalise ? setting.kind.normalise(result.output) : result.output;
+}
+
+/** The setting's value from text (`env[setting.env]`), or undefined when it is unset there. */
+export function settingFromText<T>(setting: Setting<T>, env: Record<string, string | undefined>, source: TextSource): T | undefined {
+  if (setting.env === undefined) return undefined;
+  const raw = env[setting.env];
+  if (raw === undefined) return undefined;
+  const value = setting.kind.fromText(raw);
+  if (value === undefined) return undefined;
+  const result = safeParse(setting.kind.schema, value);
+  if (!result.success) throw new ConfigError(`${setting.key} (${source} ${setting.env}): expected ${setting.kind.accepts}${shown(setting, raw)}`);
+  return setting.kind.normalise ? setting.kind.normalise(result.output) : result.output;
+}
+
+/** A Worker var: its value, else the setting's default. */
+export function settingFromVar<T, D extends T | undefined>(setting: Setting<T, D>, env: Record<string, string | undefined>): T | D {
+  return settingFromText(setting, env, 'var') ?? setting.default;
+}
+
+/** A value a config file gave (undefined: unset there). */
+export function settingFromFile<T>(setting: Setting<T>, value: unknown, file: string): T | undefined {
+  return value === undefined ? undefined : checked(setting, value, `${setting.key} (${file})`);
+}
+
+/** An explicit-API option: its value, else the setting's default. */
+export function settingFromOption<T, D extends T | undefined>(owner: string, setting: Setting<T, D>, value: unknown): T | D {
+  return value === undefined ? setting.default : checked(setting, value, `${owner} option ${setting.key}`);
+}

@@ -1,0 +1,98 @@
+// Every explicit-API option's bounds: values just inside are taken, values just outside throw a
+// ConfigError at construction naming the owner, the option and what is accepted; and the defaults
+// are those the constructors had before the settings table.
+import { describe, expect, test } from 'bun:test';
+import { basename } from 'node:path';
+import { ConfigError } from '../../src/core/config/config-error.ts';
+import type { Setting } from '../../src/core/config/setting.ts';
+import { ALERTING, DASHBOARD, MONITOR, TRACER } from '../../src/core/config/settings.ts';
+import { PerformanceAlerting } from '../../src/middleware/performance-alerting.ts';
+import { PerformanceDashboard } from '../../src/middleware/performance-dashboard.ts';
+import { performanceMonitor } from '../../src/middleware/performance-monitor.ts';
+import { requestTracer } from '../../src/middleware/request-tracer.ts';
+import { resolveAlertingOptions } from '../../src/middleware/alerting/alerting-options.ts';
+import { resolveMonitorOptions } from '../../src/middleware/monitor/monitor-options.ts';
+import { resolveTracingOptions } from '../../src/middleware/tracer/tracer-options.ts';
+import { nested, numericProbes } from '../core/config/probes.ts';
+
+/** The app name the preload would take here: the repository's package.json name. */
+const APP = (await Bun.file(`${process.cwd()}/package.json`).json().catch(() => ({}))).name ?? basename(process.cwd());
+
+function thrown(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const OWNERS = [
+  { owner: 'performanceMonitor', settings: MONITOR, resolve: (options: object) => resolveMonitorOptions(options) },
+  { owner: 'requestTracer', settings: TRACER, resolve: (options: object) => resolveTracingOptions(options) },
+  { owner: 'performanceAlerting', settings: ALERTING, resolve: (options: object) => resolveAlertingOptions(options) },
+] as const;
+
+/** Where a key's value lands in the resolved options (memory entries and profiling are renamed or nested). */
+function resolvedAt(owner: string, resolved: object, key: string): unknown {
+  if (owner === 'performanceMonitor' && key === 'storage.maxEntries') return (resolved as { memoryMaxEntries: number }).memoryMaxEntries;
+  if (owner === 'performanceMonitor' && key.startsWith('retention.')) return (resolved as Record<string, unknown>)[key.slice('retention.'.length)];
+  return key.split('.').reduce<unknown>((value, part) => (value as Record<string, unknown>)[part], resolved);
+}
+
+describe('explicit-API option bounds', () => {
+  for (const { owner, settings, resolve } of OWNERS) {
+    test.each(numericProbes(settings as Record<string, Setting>).map(([s, probes]) => [s.key, s, probes] as const))(`${owner} %s: inside taken, outside refused naming it`, (key, setting, { inside, outside }) => {
+      for (const value of inside) {
+        // Memory storage keeps at most a million records whatever is asked.
+        const expected = key === 'storage.maxEntries' ? Math.min(value, 1_000_000) : value;
+        expect([key, resolvedAt(owner, resolve(nested(key, value)), key)]).toEqual([key, expected]);
+      }
+      for (const value of [...outside, String(setting.kind.min)]) {
+        const error = thrown(() => resolve(nested(key, value)));
+        expect(error.message).toBe(`${owner} option ${key}: expected ${setting.kind.accepts}, got ${JSON.stringify(value)}`);
+      }
+    });
+
+    test(`${owner}: flags refuse anything but true and false`, () => {
+      const flags = Object.values(settings as Record<string, Setting>).filter((s) => s.kind.accepts.startsWith('true or false'));
+      expect(flags.length).toBeGreaterThan(0);
+      for (const setting of flags) {
+        expect(resolvedAt(owner, resolve(nested(setting.key, false)), setting.key)).toBe(false);
+        expect(thrown(() => resolve(nested(setting.key, 'yes'))).message).toStartWith(`${owner} option ${setting.key}: expected true or false`);
+      }
+    });
+  }
+
+  test('the constructors throw the same errors, before anything starts', () => {
+    expect(() => performanceMonitor({ profiling: { interval: 99 } })).toThrow('performanceMonitor option profiling.interval: expected an integer of at least 100, got 99');
+    expect(() => requestTracer({ spanTimeout: 0 })).toThrow(ConfigError);
+    expect(() => new PerformanceAlerting({ evaluationDelay: 5000 })).toThrow('performanceAlerting option evaluationDelay: expected an integer from 0 to 1000, got 5000');
+    expect(() => new PerformanceAlerting({ dashboardUrl: 'javascript:alert(1)' })).toThrow('performanceAlerting option dashboardUrl: expected an http(s) URL, got javascript://…');
+    expect(() => new PerformanceAlerting({ app: '' })).toThrow('performanceAlerting option app: expected a name of 1 to 128 characters');
+    expect(() => new PerformanceDashboard({ refreshInterval: 100 })).toThrow(`performanceDashboard option refreshInterval: expected ${DASHBOARD.refreshInterval.kind.accepts}, got 100`);
+    expect(() => new PerformanceDashboard({ path: 'performance' })).toThrow('performanceDashboard option path: expected a path starting with /');
+    // Disabled, a dashboard takes no options at all, as before.
+    expect(() => new PerformanceDashboard({ enabled: false, refreshInterval: 100 })).not.toThrow();
+  });
+
+  test('defaults: those the constructors had before the table; one app name for every host', () => {
+    const monitor = resolveMonitorOptions({});
+    expect({ ...monitor, random: undefined }).toEqual({
+      enabled: true, sampleRate: 1, memoryMaxEntries: 10_000, profiling: { enabled: true, interval: 5000, maxProfiles: 1440 },
+      maxAgeMs: 86_400_000, maxCells: 50_000, debug: false, random: undefined,
+    });
+    const tracer = resolveTracingOptions({});
+    expect({ ...tracer, random: undefined }).toEqual({
+      enabled: true, sampleRate: 1, includeHeaders: false, includeQueryParams: true, includeRequestBody: false, includeResponseBody: false,
+      maxBodyBytes: 8192, propagation: { enabled: true, traceIdHeader: 'x-trace-id', spanIdHeader: 'x-span-id' }, serviceName: APP,
+      spanTimeout: 300_000, maxRecentSpans: 1000, maxActiveSpans: 10_000, random: undefined,
+    });
+    const alerting = resolveAlertingOptions({ env: {} });
+    expect({ ...alerting, now: undefined }).toEqual({
+      enabled: true, app: APP, dashboardUrl: undefined, evaluationInterval: 15_000, evaluationDelay: 250, maxNotifications: 1000,
+      maxSamples: 10_000, routeCap: 500, sampleProcess: true, now: undefined, env: {},
+    });
+  });
+});
