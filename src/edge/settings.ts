@@ -58,7 +58,7 @@ export function planOptions(settings: Settings, now: number, perRoute: boolean):
 }
 
 /** Reads and checks every var (the settings table's kinds and bounds); throws a ConfigError naming the first bad one. */
-export const readSettings: (env: Pick<Env, SettingsVar>) => Settings = cachedByVars(SETTINGS_VARS, (env) => {
+export const readSettings: (env: Pick<Env, SettingsVar>) => Settings = cachedByVars(SETTINGS_VARS, (env: Pick<Env, SettingsVar>): Settings => {
   const read = <T, D extends T | undefined>(setting: Setting<T, D>) => settingFromVar(setting, env);
   const settings: Settings = {
     maxBodyBytes: read(WORKER.maxBodyBytes),

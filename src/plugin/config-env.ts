@@ -3,6 +3,7 @@
 // their kinds and bounds are the settings table's (src/core/config/settings.ts).
 import type { BunApmConfig } from '../core/config.ts';
 import { settingFromText } from '../core/config/read-setting.ts';
+import type { Setting } from '../core/config/setting.ts';
 import { PRELOAD } from '../core/config/settings.ts';
 
 export { ConfigError } from '../core/config/config-error.ts';
@@ -17,7 +18,7 @@ export function disabledByEnv(env: Env): boolean {
 /** Only the variables that are set; throws ConfigError on the first bad one. */
 export function configFromEnv(env: Env): BunApmConfig {
   const config: Record<string, unknown> = {};
-  for (const setting of Object.values(PRELOAD)) {
+  for (const setting of Object.values(PRELOAD) as Setting[]) {
     // BUN_APM_CONFIG and BUN_APM_INSTANCE are no config keys: their readers take them from the environment.
     if (setting.inFile === false) continue;
     const value = settingFromText(setting, env, 'env');

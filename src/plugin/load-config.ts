@@ -111,7 +111,7 @@ export function resolveConfig(file: BunApmConfig, env: BunApmConfig, cwd: string
   structured('export', '{ maxAttempts?, initialBackoffMs?, maxBackoffMs?, timeoutMs? }');
   /** The environment's value, else the file's, else the default. */
   function read<T, D extends T | undefined>(setting: Setting<T, D>): T | D {
-    const fromEnv = setting.env === undefined ? undefined : (env as Record<string, unknown>)[setting.key] as T | undefined;
+    const fromEnv = setting.env === undefined ? undefined : (fileValue(env, setting.key) as T | undefined);
     return fromEnv ?? settingFromFile(setting, fileValue(file, setting.key), fileName) ?? setting.default;
   }
   if (file.exporters !== undefined && !Array.isArray(file.exporters)) throw new ConfigError(`exporters (${fileName}): expected an array of { type, … }`);

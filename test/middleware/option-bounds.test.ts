@@ -12,6 +12,7 @@ import { performanceMonitor } from '../../src/middleware/performance-monitor.ts'
 import { requestTracer } from '../../src/middleware/request-tracer.ts';
 import { resolveAlertingOptions } from '../../src/middleware/alerting/alerting-options.ts';
 import { resolveMonitorOptions } from '../../src/middleware/monitor/monitor-options.ts';
+import { thresholdRules } from '../../src/middleware/monitor/threshold-alerting.ts';
 import { resolveTracingOptions } from '../../src/middleware/tracer/tracer-options.ts';
 import { nested, numericProbes } from '../core/config/probes.ts';
 
@@ -29,10 +30,14 @@ function thrown(run: () => unknown): ConfigError {
 }
 
 const OWNERS = [
-  { owner: 'performanceMonitor', settings: MONITOR, resolve: (options: object) => resolveMonitorOptions(options) },
-  { owner: 'requestTracer', settings: TRACER, resolve: (options: object) => resolveTracingOptions(options) },
-  { owner: 'performanceAlerting', settings: ALERTING, resolve: (options: object) => resolveAlertingOptions(options) },
+  { owner: 'performanceMonitor', settings: MONITOR, resolve: (options: Record<string, any>) => resolveMonitorOptions(options) },
+  { owner: 'requestTracer', settings: TRACER, resolve: (options: Record<string, any>) => resolveTracingOptions(options) },
+  { owner: 'performanceAlerting', settings: ALERTING, resolve: (options: Record<string, any>) => resolveAlertingOptions(options) },
 ] as const;
+
+/** Monitor options read where they are used (storage, thresholds) rather than by resolveMonitorOptions. */
+const AT_CONSTRUCTION = new Set(['storage.filePath', 'storage.batchSize', 'storage.flushInterval', 'alerting.enabled', 'alerting.thresholds.responseTime', 'alerting.thresholds.errorRate', 'alerting.thresholds.memoryUsage']);
+const resolvedHere = (settings: object) => Object.fromEntries(Object.entries(settings as Record<string, Setting>).filter(([, s]) => !AT_CONSTRUCTION.has(s.key)));
 
 /** Where a key's value lands in the resolved options (memory entries and profiling are renamed or nested). */
 function resolvedAt(owner: string, resolved: object, key: string): unknown {
@@ -43,7 +48,7 @@ function resolvedAt(owner: string, resolved: object, key: string): unknown {
 
 describe('explicit-API option bounds', () => {
   for (const { owner, settings, resolve } of OWNERS) {
-    test.each(numericProbes(settings as Record<string, Setting>).map(([s, probes]) => [s.key, s, probes] as const))(`${owner} %s: inside taken, outside refused naming it`, (key, setting, { inside, outside }) => {
+    test.each(numericProbes(resolvedHere(settings)).map(([s, probes]) => [s.key, s, probes] as const))(`${owner} %s: inside taken, outside refused naming it`, (key, setting, { inside, outside }) => {
       for (const value of inside) {
         // Memory storage keeps at most a million records whatever is asked.
         const expected = key === 'storage.maxEntries' ? Math.min(value, 1_000_000) : value;
@@ -56,7 +61,7 @@ describe('explicit-API option bounds', () => {
     });
 
     test(`${owner}: flags refuse anything but true and false`, () => {
-      const flags = Object.values(settings as Record<string, Setting>).filter((s) => s.kind.accepts.startsWith('true or false'));
+      const flags = Object.values(resolvedHere(settings)).filter((s) => s.kind.accepts.startsWith('true or false'));
       expect(flags.length).toBeGreaterThan(0);
       for (const setting of flags) {
         expect(resolvedAt(owner, resolve(nested(setting.key, false)), setting.key)).toBe(false);
@@ -64,6 +69,22 @@ describe('explicit-API option bounds', () => {
       }
     });
   }
+
+  test('performanceMonitor: storage and threshold options, read where they are used, refused at construction', () => {
+    const probed = numericProbes(MONITOR as Record<string, Setting>).filter(([s]) => AT_CONSTRUCTION.has(s.key));
+    expect(probed.map(([s]) => s.key).sort()).toEqual(['alerting.thresholds.errorRate', 'alerting.thresholds.memoryUsage', 'alerting.thresholds.responseTime', 'storage.batchSize', 'storage.flushInterval']);
+    for (const [setting, { outside }] of probed) {
+      for (const value of outside) {
+        const options = setting.key.startsWith('storage.')
+          ? { storage: { type: 'custom' as const, customHandler: () => {}, [setting.key.slice('storage.'.length)]: value } }
+          : nested(setting.key, value);
+        expect(() => performanceMonitor(options)).toThrow(`performanceMonitor option ${setting.key}: expected ${setting.kind.accepts}, got ${JSON.stringify(value)}`);
+      }
+    }
+    expect(thresholdRules({ responseTime: 0, errorRate: 0.5 }).map((rule) => [rule.metric, rule.threshold])).toEqual([['responseTime', 0], ['errorRate', 0.5]]);
+    expect(() => performanceMonitor({ storage: { type: 'file', filePath: '' } })).toThrow('performanceMonitor option storage.filePath: expected a path of 1 to 4096 characters, got ""');
+    expect(() => performanceMonitor({ alerting: { enabled: 'yes' as never, thresholds: { responseTime: 100 } } })).toThrow('performanceMonitor option alerting.enabled: expected true or false');
+  });
 
   test('the constructors throw the same errors, before anything starts', () => {
     expect(() => performanceMonitor({ profiling: { interval: 99 } })).toThrow('performanceMonitor option profiling.interval: expected an integer of at least 100, got 99');

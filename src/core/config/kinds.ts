@@ -87,9 +87,9 @@ export function name(max = 128): Kind<string> {
   return { schema: v.pipe(v.string(), v.minLength(1), v.maxLength(max)), accepts: `a name of 1 to ${max} characters`, fromText: trimmed };
 }
 
-/** Free text of at most `max` characters, checked further by its reader (JSON, a file path); empty: unset. */
-export function text(max: number, what: string): Kind<string> {
-  return { schema: v.pipe(v.string(), v.maxLength(max)), accepts: what, fromText: trimmed };
+/** Text of `min` to `max` characters, checked further by its reader (JSON, a file path); as text, empty is unset. */
+export function text(max: number, what: string, min = 0): Kind<string> {
+  return { schema: v.pipe(v.string(), v.minLength(min), v.maxLength(max)), accepts: what, fromText: trimmed };
 }
 
 /** A secret on one line (a key): never shown back; as text, empty is unset and nothing is trimmed. */
@@ -130,7 +130,7 @@ export function httpUrl(normalise?: (url: string) => string): Kind<string> {
 
 /** A URL path where something is mounted: `/` and then no spaces or control characters. */
 export const mountPath: Kind<string> = {
-  schema: v.pipe(v.string(), v.maxLength(256), v.regex(/^\/[^\s?#]*$/)),
+  schema: v.pipe(v.string(), v.maxLength(256), v.regex(/^\/[^\s?#\u0000-\u001f\u007f]*$/)),
   accepts: 'a path starting with / (no spaces, ? or #)',
   fromText: trimmed,
 };

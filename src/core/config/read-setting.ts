@@ -11,9 +11,16 @@ import type { Setting } from './setting.ts';
 /** `env`: a process's environment (the preload); `var`: the Worker's vars. */
 export type TextSource = 'env' | 'var';
 
+/** `, got …` with the refused value, short, unless its kind keeps it back (a secret, a URL's credentials). */
 function shown<T>(setting: Setting<T>, value: unknown): string {
-  const text = setting.kind.show ? setting.kind.show(value) : JSON.stringify(typeof value === 'string' ? value.slice(0, 64) : value);
-  return text === undefined ? '' : `, got ${text}`;
+  let text: string | undefined;
+  try {
+    text = setting.kind.show ? setting.kind.show(value) : JSON.stringify(typeof value === 'string' ? value.slice(0, 64) : value);
+  } catch {
+    // A cycle or a BigInt: the setting and the range say enough.
+  }
+  if (text === undefined) return '';
+  return `, got ${text.length > 100 ? `${text.slice(0, 100)}…` : text}`;
 }
 
 function checked<T>(setting: Setting<T>, value: unknown, where: string): T {
@@ -23,10 +30,10 @@ function checked<T>(setting: Setting<T>, value: unknown, where: string): T {
 }
 
 /** The setting's value from text (`env[setting.env]`), or undefined when it is unset there. */
-export function settingFromText<T>(setting: Setting<T>, env: Record<string, string | undefined>, source: TextSource): T | undefined {
+export function settingFromText<T>(setting: Setting<T>, env: object, source: TextSource): T | undefined {
   if (setting.env === undefined) return undefined;
-  const raw = env[setting.env];
-  if (raw === undefined) return undefined;
+  const raw = (env as Record<string, unknown>)[setting.env];
+  if (typeof raw !== 'string') return undefined;
   const value = setting.kind.fromText(raw);
   if (value === undefined) return undefined;
   const result = safeParse(setting.kind.schema, value);
@@ -35,7 +42,7 @@ export function settingFromText<T>(setting: Setting<T>, env: Record<string, stri
 }
 
 /** A Worker var: its value, else the setting's default. */
-export function settingFromVar<T, D extends T | undefined>(setting: Setting<T, D>, env: Record<string, string | undefined>): T | D {
+export function settingFromVar<T, D extends T | undefined>(setting: Setting<T, D>, env: object): T | D {
   return settingFromText(setting, env, 'var') ?? setting.default;
 }
 

@@ -2,6 +2,7 @@
 // file and custom storages also hand them on, off the request path.
 import { MONITOR } from '../../core/config/settings.ts';
 import type { Log } from '../../plugin/log.ts';
+import { optionChecks } from '../option-checks.ts';
 import type { PerformanceMetrics, StorageOptions } from '../types.ts';
 import { CustomStorage } from './custom-storage.ts';
 import { FileStorage } from './file-storage.ts';
@@ -39,26 +40,24 @@ export class MetricsRing {
   }
 }
 
+const option = optionChecks('performanceMonitor');
+
 /** Entries kept in memory when the options don't say (and when file storage is chosen). */
 export const MEMORY_MAX_ENTRIES = MONITOR.storageMaxEntries.default;
 
 /** Validates the storage options (throws at creation) and builds the sink, if the type has one. */
 export function createMetricsSink(storage: StorageOptions, log: Log): MetricsSink | undefined {
   const type = storage.type ?? 'memory';
-  if (storage.maxEntries !== undefined && !(Number.isInteger(storage.maxEntries) && storage.maxEntries >= 1)) {
-    throw new RangeError('performanceMonitor: storage.maxEntries must be an integer ≥ 1');
-  }
+  const maxEntries = option(MONITOR.storageMaxEntries, storage.maxEntries);
   switch (type) {
     case 'memory':
       return undefined;
     case 'file':
-      if (storage.filePath !== undefined && (typeof storage.filePath !== 'string' || storage.filePath === '')) {
-        throw new TypeError('performanceMonitor: storage.filePath must be a non-empty string');
-      }
-      return new FileStorage({ filePath: storage.filePath ?? './metrics.jsonl', maxEntries: storage.maxEntries ?? 100_000, log });
+      // A file rotates at 100 000 lines unless told; memory keeps its own default then.
+      return new FileStorage({ filePath: option(MONITOR.storageFilePath, storage.filePath), maxEntries: storage.maxEntries === undefined ? 100_000 : maxEntries, log });
     case 'custom':
       if (typeof storage.customHandler !== 'function') throw new TypeError('performanceMonitor: storage type "custom" needs customHandler: (metrics) => void | Promise<void>');
-      return new CustomStorage({ handler: storage.customHandler, batchSize: storage.batchSize ?? 100, flushInterval: storage.flushInterval ?? 1000, log });
+      return new CustomStorage({ handler: storage.customHandler, batchSize: option(MONITOR.storageBatchSize, storage.batchSize), flushInterval: option(MONITOR.storageFlushInterval, storage.flushInterval), log });
     default:
       throw new TypeError(`performanceMonitor: storage.type must be memory, file or custom, got ${JSON.stringify(type)}`);
   }
