@@ -8,6 +8,8 @@ export interface Kind<T> {
   schema: v.GenericSchema<unknown, T>;
   /** What is accepted, as a phrase after "expected": `an integer from 100 to 3600000`. */
   accepts: string;
+  /** What text is accepted (env var, Worker var), where it differs from `accepts`. */
+  acceptsText?: string;
   /** Text (env var, Worker var) → a value for the schema; undefined when the text means "unset". */
   fromText(raw: string): unknown;
   /** A checked value into the form the host uses (a URL without its trailing slash, a count rounded down). */
@@ -52,7 +54,8 @@ const FALSE = new Set(['0', 'false', 'no', 'off', '']);
 /** true or false; as text 1/0, true/false, yes/no, on/off (empty: false). */
 export const flag: Kind<boolean> = {
   schema: v.boolean(),
-  accepts: 'true or false (as text: 1/0, true/false, yes/no, on/off)',
+  accepts: 'true or false',
+  acceptsText: '1/0, true/false, yes/no or on/off',
   fromText(raw) {
     const value = raw.trim().toLowerCase();
     if (TRUE.has(value)) return true;

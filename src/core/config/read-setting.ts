@@ -37,7 +37,7 @@ export function settingFromText<T>(setting: Setting<T>, env: object, source: Tex
   const value = setting.kind.fromText(raw);
   if (value === undefined) return undefined;
   const result = safeParse(setting.kind.schema, value);
-  if (!result.success) throw new ConfigError(`${setting.key} (${source} ${setting.env}): expected ${setting.kind.accepts}${shown(setting, raw)}`);
+  if (!result.success) throw new ConfigError(`${setting.key} (${source} ${setting.env}): expected ${setting.kind.acceptsText ?? setting.kind.accepts}${shown(setting, raw)}`);
   return setting.kind.normalise ? setting.kind.normalise(result.output) : result.output;
 }
 

@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { markedSections, settingsTable, withSettingsTables } from '../../../src/core/config/readme-tables.ts';
+import { markedSections, settingsTable, withSettingsTables } from '../../../scripts/settings-readme.ts';
 import { settingFromVar } from '../../../src/core/config/read-setting.ts';
 import type { Setting } from '../../../src/core/config/setting.ts';
 import { SETTINGS, WORKER } from '../../../src/core/config/settings.ts';
