@@ -15,7 +15,7 @@ export { compose } from './adapters/compose.ts';
 export { instrument } from './adapters/instrument.ts';
 export { honoMiddleware } from './adapters/hono.ts';
 export { fromGlobalConfig, type ConfiguredMiddlewares, type GlobalConfig, type MonitoringConfig } from './global-config.ts';
-export type { ExporterConfig } from '../plugin/exporters/exporter-config.ts';
+export type { ExporterConfig } from '../plugin/runtime/exporters/exporter-config.ts';
 export type {
   AggregatedMetrics, EnhancedRequest, LiveCell, Middleware, MetricsStorageType, NextFunction, PerformanceMetrics,
   PerformanceOptions, StorageOptions, SystemProfile, TraceSpan,

@@ -3,8 +3,8 @@
 import { describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PATCHES, patchSource } from '../../src/plugin/router-hooks.ts';
-import { wrapHonoHandler } from '../../src/plugin/router-handlers.ts';
+import { PATCHES, patchSource } from '../../src/plugin/preload/router-hooks.ts';
+import { wrapHonoHandler } from '../../src/plugin/runtime/routers/router-handlers.ts';
 import { testRecorder } from './support/recorder.ts';
 
 const NODE_MODULES = join(import.meta.dir, '..', '..', 'node_modules');

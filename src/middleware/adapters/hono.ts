@@ -1,6 +1,6 @@
 // The Hono adapter: any `(req, next)` middleware as Hono middleware. Handlers read the tracer's ids
 // from `c.get('traceId')` / `c.get('spanId')` (also on `c.req.raw`).
-import { stateOf } from '../../plugin/request-state.ts';
+import { stateOf } from '../../plugin/runtime/request-state.ts';
 import type { EnhancedRequest, Middleware } from '../types.ts';
 
 /** Hono's template of the handler that answered (`/users/:id`), so cells are keyed by route, not path. */

@@ -1,9 +1,9 @@
 // The recorder the middleware counts with: the preload's when it runs in this process (so a request
 // is counted once, whoever sees it first), else one recorder shared by every middleware instance.
-import { createLog } from '../../plugin/log.ts';
-import { processRecorder } from '../../plugin/process-recorder.ts';
-import { Recorder } from '../../plugin/recorder.ts';
-import { unref } from '../../plugin/unref.ts';
+import { createLog } from '../../plugin/runtime/log.ts';
+import { processRecorder } from '../../plugin/runtime/process-recorder.ts';
+import { Recorder } from '../../plugin/runtime/recorder.ts';
+import { unref } from '../../plugin/runtime/unref.ts';
 
 const KEY = Symbol.for('bun-apm.middleware-recorder');
 type Holder = { [KEY]?: Recorder };

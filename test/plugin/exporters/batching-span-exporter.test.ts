@@ -1,7 +1,7 @@
 // The buffering every exporter shares, driven with in-process deliver functions: when batches go,
 // one in flight, flush and shutdown, what is dropped and counted, and that nothing escapes.
 import { expect, test } from 'bun:test';
-import { BatchingSpanExporter, type DeliveryResult } from '../../../src/plugin/exporters/index.ts';
+import { BatchingSpanExporter, type DeliveryResult } from '../../../src/plugin/runtime/exporters/index.ts';
 import type { Span } from '../../../src/core/wire-format.ts';
 import { makeSpan, makeSpans } from './support/spans.ts';
 

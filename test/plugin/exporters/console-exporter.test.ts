@@ -1,6 +1,6 @@
 // The `console` exporter: one readable line per span, on stdout by default.
 import { expect, test } from 'bun:test';
-import { createConsoleExporter } from '../../../src/plugin/exporters/index.ts';
+import { createConsoleExporter } from '../../../src/plugin/runtime/exporters/index.ts';
 import { makeSpan } from './support/spans.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
