@@ -2,6 +2,7 @@
 // while the app sees exactly what it saw before: same arguments, same `this`, same return value,
 // the same exception thrown or rejection passed on to its own error handling.
 import type { Recorder } from '../runtime/recorder.ts';
+import { slot } from '../runtime/registry.ts';
 import type { RequestState } from '../runtime/request-state.ts';
 import { traceScope } from '../runtime/trace-scope.ts';
 
@@ -9,7 +10,7 @@ import { traceScope } from '../runtime/trace-scope.ts';
 export type AnyHandler = (this: any, request: any, server?: any) => unknown;
 
 /** Marks functions we made, so that wrapping twice (server.reload with the same options) is a no-op. */
-export const WRAPPED = Symbol.for('bun-apm.wrapped');
+export const WRAPPED: unique symbol = slot('wrapped', () => Symbol('bun-apm.wrapped')) as never;
 
 export function isWrapped(fn: unknown): boolean {
   return typeof fn === 'function' && (fn as { [WRAPPED]?: boolean })[WRAPPED] === true;

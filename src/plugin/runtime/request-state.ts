@@ -4,9 +4,10 @@
 // map for a request with a state of its own (traced, continuing a trace, or gone async behind a
 // router); and, only when the explicit middleware is loaded, a mark on the Request itself under a
 // process-wide symbol, which stops the preload and the middleware counting it twice.
+import { slot } from './registry.ts';
 
-/** `Symbol.for`, so that two copies of bun-apm in one process still see each other's mark. */
-export const REQUEST_STATE: unique symbol = Symbol.for('bun-apm.request-state') as never;
+/** From the process-wide registry, so that two copies of bun-apm in one process still see each other's mark. */
+export const REQUEST_STATE: unique symbol = slot('requestMark', () => Symbol('bun-apm.request-state')) as never;
 
 export type MarkedRequest = Request & { [REQUEST_STATE]?: RequestState };
 
@@ -50,19 +51,15 @@ export class RequestState {
  * The request whose handler is running synchronously right now in the preload's lean path, and
  * its reusable state; `undefined` between requests. Shared by every copy of bun-apm in the process.
  */
-const SLOT_KEY = Symbol.for('bun-apm.request-slot');
-const WEAK_KEY = Symbol.for('bun-apm.request-states');
 type Running = {
   request: Request | undefined;
   state: RequestState | undefined;
   /** A router handler was wrapped: routers may call it after the handler went async, and must find the request's state then. */
   routers: boolean;
 };
-type Holder = { [SLOT_KEY]?: Running; [WEAK_KEY]?: WeakMap<Request, RequestState> };
-const holder = globalThis as Holder;
-export const running: Running = (holder[SLOT_KEY] ??= { request: undefined, state: undefined, routers: false });
+export const running: Running = slot('running', (): Running => ({ request: undefined, state: undefined, routers: false }));
 /** States of their own, found without a mark on the Request: traced requests, async ones behind a router. */
-export const asyncStates: WeakMap<Request, RequestState> = (holder[WEAK_KEY] ??= new WeakMap());
+export const asyncStates: WeakMap<Request, RequestState> = slot('asyncStates', () => new WeakMap<Request, RequestState>());
 
 export function stateOf(request: Request): RequestState | undefined {
   if (running.request === request) {
@@ -73,34 +70,3 @@ export function stateOf(request: Request): RequestState | undefined {
   return (request as MarkedRequest)[REQUEST_STATE] ?? asyncStates.get(request);
 }
 
-/** The path of an absolute request URL, without query or fragment, with no URL parsing. */
-export function pathOf(url: string): string {
-  const scheme = url.indexOf('://');
-  const start = scheme < 0 ? url.indexOf('/') : url.indexOf('/', scheme + 3);
-  if (start < 0) return '/';
-  let end = url.length;
-  const query = url.indexOf('?', start);
-  if (query >= 0) end = query;
-  const hash = url.indexOf('#', start);
-  if (hash >= 0 && hash < end) end = hash;
-  return url.slice(start, end);
-}
-
-/** Standard methods as they are; anything else (a client can send any token) as `OTHER`, so keys stay bounded. */
-export function methodKey(method: string): string {
-  // Comparisons rather than a Set: GET, checked first, is most requests, and this runs on every one.
-  switch (method) {
-    case 'GET':
-    case 'POST':
-    case 'HEAD':
-    case 'PUT':
-    case 'DELETE':
-    case 'PATCH':
-    case 'OPTIONS':
-    case 'CONNECT':
-    case 'TRACE':
-      return method;
-    default:
-      return 'OTHER';
-  }
-}
