@@ -6,7 +6,8 @@ import { LIMITS, type Span, type SpanStatus, type TagValue } from '../core/wire-
 import { combineSpanExporters, createSpanExporters, type SpanExporter } from '../plugin/runtime/exporters/index.ts';
 import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
 import { processRecorder } from '../plugin/runtime/process-recorder.ts';
-import { pathOf, stateOf } from '../plugin/runtime/request-state.ts';
+import { pathOf } from '../core/request-key.ts';
+import { stateOf } from '../plugin/runtime/request-state.ts';
 import { captureBody, headerTags, queryTags } from './tracer/capture.ts';
 import { createPreloadExporter } from './tracer/preload-exporter.ts';
 import { incomingContext, type IncomingContext } from './tracer/incoming-context.ts';

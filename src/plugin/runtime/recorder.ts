@@ -7,7 +7,8 @@ import { formatTraceparent, formatTracestate, newSpanId, newTraceId, parseTracep
 import { clip, LIMITS, type DetailSample, type RollupCell, type Span, type SystemProfile } from '../../core/wire-format.ts';
 import { HotRollups } from '../../core/hot-rollups.ts';
 import { errorClassOf, type Log } from './log.ts';
-import { asyncStates, methodKey, pathOf, REQUEST_STATE, RequestState, running, stateOf, type MarkedRequest } from './request-state.ts';
+import { methodKey, pathOf } from '../../core/request-key.ts';
+import { asyncStates, REQUEST_STATE, RequestState, running, stateOf, type MarkedRequest } from './request-state.ts';
 
 export interface RecorderOptions {
   /** Fixed share of requests that keep a detail record; when set, wins over samplesPerSecond. */
