@@ -1,6 +1,7 @@
 // Wrappers for the handlers a router registers, so the route template it matched reaches the
-// recorder. The router modules call them through a global (see router-hooks.ts); they must never
-// change what a handler receives, returns or throws.
+// recorder. Patched router modules call them through the registry (preload/router-hooks.ts), the
+// bun-router wrapper directly (bun-router-routes.ts); they must never change what a handler
+// receives, returns or throws.
 import { errorClassOf } from '../log.ts';
 import { running, stateOf, type RequestState } from '../request-state.ts';
 
