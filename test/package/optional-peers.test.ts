@@ -6,11 +6,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { installApp, runOk } from './support/consumer.ts';
 
-const APP = `import { bunRouterRoutes, honoMiddleware, honoRoutes, PerformanceAlerting, performanceMonitor } from 'bun-apm/middleware';
+const APP = `import { bunRouterRoutes, elysiaRoutes, honoMiddleware, honoRoutes, PerformanceAlerting, performanceMonitor } from 'bun-apm/middleware';
 
 const monitor = performanceMonitor({ sampleRate: 1 });
 console.log('hono adapter:', typeof honoMiddleware(monitor));
-console.log('router adapters:', typeof honoRoutes(), typeof bunRouterRoutes({ get() {} }).get);
+console.log('router adapters:', typeof honoRoutes(), typeof bunRouterRoutes({ get() {} }).get, typeof elysiaRoutes);
 
 let now = Date.UTC(2026, 10, 26, 12, 0, 0);
 const logs: string[] = [];
@@ -37,7 +37,7 @@ test('without hono and nodemailer installed: the middleware loads, and email nam
   for (const peer of ['hono', 'bun-router', 'elysia', 'nodemailer']) expect(existsSync(join(dir, 'node_modules', peer)), peer).toBe(false);
   const { out } = await runOk([process.execPath, 'run', 'app.ts'], dir);
   expect(out).toContain('hono adapter: function');
-  expect(out).toContain('router adapters: function function');
+  expect(out).toContain('router adapters: function function function');
   expect(out).toContain('firing: 1');
   const logs = out.split('\n').filter((line) => line.startsWith('log:'));
   expect(logs).toEqual(['log: bun-apm: alerting: email channel #0 could not deliver a notification (nodemailer is not installed: `bun add nodemailer` to send alert email over SMTP); further failures of this kind are not logged']);

@@ -1,8 +1,9 @@
 // The router adapters, in real apps under the real preload: each names its routes from what the
-// router exposes (Hono's c.req.routePath, bun-router's patterns through the wrapper), also when the
-// installed router is a version the source patch refuses; then the preload says so in one line and,
-// without the adapter, the normaliser names the routes. The "other version" is a copy of the
-// installed router with its package.json's version changed, in a throwaway app folder.
+// router exposes (Hono's c.req.routePath, bun-router's patterns through the wrapper, Elysia's
+// context.route for an app served through `fetch`), also when the installed router is a version the
+// source patch refuses; then the preload says so in one line and, without the adapter, the
+// normaliser names the routes. The "other version" is a copy of the installed router with its
+// package.json's version changed, in a throwaway app folder.
 import { afterAll, describe, expect, test } from 'bun:test';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,6 +63,25 @@ const BUN_ROUTER_PROBES: Probe[] = [
   { path: '/', status: 200, adapter: '/', normalised: '/' },
   { path: '/items/abc', status: 200, adapter: '/items/:itemId', normalised: '/items/abc' },
   { path: '/users/42/orders/9', status: 200, adapter: '/users/:id/orders/:orderId', normalised: '/users/:id/orders/:id' },
+];
+
+const ELYSIA_APP = `import { Elysia } from 'elysia';
+import { elysiaRoutes } from ${JSON.stringify(MIDDLEWARE)};
+const base = new Elysia();
+const app = (process.env.ADAPTER === 'on' ? elysiaRoutes(base) : base)
+  .get('/', () => 'home')
+  .get('/items/:itemId', ({ params }) => ({ item: params.itemId }))
+  .get('/users/:id/posts/:postId', async ({ params }) => { await Bun.sleep(1); return params; })
+  .get('/boom', () => { throw new RangeError('boom'); });
+// Through fetch, not app.listen: Bun.serve gets no routes table, so only the adapter knows the templates.
+Bun.serve({ hostname: '127.0.0.1', port: Number(process.env.PORT), fetch: app.fetch });
+`;
+
+const ELYSIA_PROBES: Probe[] = [
+  { path: '/', status: 200, adapter: '/', normalised: '/' },
+  { path: '/items/abc', status: 200, adapter: '/items/:itemId', normalised: '/items/abc' },
+  { path: '/users/42/posts/7', status: 200, adapter: '/users/:id/posts/:postId', normalised: '/users/:id/posts/:id' },
+  { path: '/boom', status: 500, adapter: '/boom', normalised: '/boom' },
 ];
 
 const dirs: string[] = [];
@@ -189,4 +209,18 @@ describe.each(CASES)('$router adapter', ({ router, version, range, source, probe
     expect(await countedRoutes(app, sink, probes)).toEqual(expected(probes, 'adapter'));
     expect(app.stderr.split('\n').filter((line) => line.includes(router))).toEqual([]);
   }, 60_000);
+});
+
+describe('elysia adapter (an app served through fetch, so no routes table reaches Bun.serve)', () => {
+  const installed = () => (JSON.parse(readFileSync(join(REPO, 'node_modules', 'elysia', 'package.json'), 'utf8')) as { version: string }).version;
+  for (const adapter of ['on', 'off'] as const) {
+    test(`with the adapter ${adapter}, routes are ${adapter === 'on' ? "named from Elysia's context.route" : 'normalised'}; nothing is said`, async () => {
+      const sink = new IngestSink().start();
+      sinks.push(sink);
+      const dir = appFolder('elysia', installed(), ELYSIA_APP);
+      const app = await start(dir, 'elysia', { ADAPTER: adapter, BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '300' });
+      expect(await countedRoutes(app, sink, ELYSIA_PROBES)).toEqual(expected(ELYSIA_PROBES, adapter === 'on' ? 'adapter' : 'normalised'));
+      expect(app.stderr.split('\n').filter((line) => line.includes('bun-apm'))).toEqual([]);
+    }, 60_000);
+  }
 });
