@@ -69,4 +69,3 @@ export function stateOf(request: Request): RequestState | undefined {
   }
   return (request as MarkedRequest)[REQUEST_STATE] ?? asyncStates.get(request);
 }
-
