@@ -1,7 +1,7 @@
 // The options of PerformanceAlerting, their defaults, and the checks that make a mistake show at startup.
 import type { AlertChannel } from '../../core/alerts/channel.ts';
 import type { AlertRule } from '../../core/alerts/rule.ts';
-import { defaultAppName } from '../../plugin/load-config.ts';
+import { defaultAppName } from '../../plugin/runtime/app-name.ts';
 import { optionChecks } from '../option-checks.ts';
 import type { DeliveryOptions } from './deliver.ts';
 

@@ -1,6 +1,6 @@
 // Where detail records go: every storage keeps the latest ones in memory for getMetrics(), and the
 // file and custom storages also hand them on, off the request path.
-import type { Log } from '../../plugin/log.ts';
+import type { Log } from '../../plugin/runtime/log.ts';
 import type { PerformanceMetrics, StorageOptions } from '../types.ts';
 import { CustomStorage } from './custom-storage.ts';
 import { FileStorage } from './file-storage.ts';

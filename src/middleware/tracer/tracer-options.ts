@@ -1,5 +1,5 @@
 // RequestTracer's options: defaults, and the checks that make a mistake show at construction.
-import type { ExporterConfig } from '../../plugin/exporters/exporter-config.ts';
+import type { ExporterConfig } from '../../plugin/runtime/exporters/exporter-config.ts';
 import { optionChecks } from '../option-checks.ts';
 
 export interface TracingOptions {
