@@ -1,5 +1,5 @@
 // Which failed sends are worth another try, how long to wait before it, and the loop that applies
-// it: one policy for every sender — the exporters (plugin/send-with-retry.ts), the edge's alert
+// it: one policy for every sender — the exporters (plugin/runtime/send-with-retry.ts), the edge's alert
 // outbox and the in-process alert delivery. Network errors and timeouts are always retried; which
 // answers are depends on what is sent (the two sets below, side by side so they are decided in one
 // place). Waits grow (exponentially, or along a schedule), part of each is drawn at random so that

@@ -15,8 +15,11 @@ export { compose } from './adapters/compose.ts';
 export { instrument } from './adapters/instrument.ts';
 export { honoMiddleware } from './adapters/hono.ts';
 export { ConfigError } from '../core/config/config-error.ts';
+export { honoRoutes, type HonoRoutesMiddleware } from '../plugin/runtime/routers/hono-routes.ts';
+export { bunRouterRoutes } from '../plugin/runtime/routers/bun-router-routes.ts';
+export { elysiaRoutes } from '../plugin/runtime/routers/elysia-routes.ts';
 export { fromGlobalConfig, type ConfiguredMiddlewares, type GlobalConfig, type MonitoringConfig } from './global-config.ts';
-export type { ExporterConfig } from '../plugin/exporters/exporter-config.ts';
+export type { ExporterConfig } from '../plugin/runtime/exporters/exporter-config.ts';
 export type {
   AggregatedMetrics, EnhancedRequest, LiveCell, Middleware, MetricsStorageType, NextFunction, PerformanceMetrics,
   PerformanceOptions, StorageOptions, SystemProfile, TraceSpan,

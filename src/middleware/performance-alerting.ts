@@ -7,9 +7,9 @@ import { MemoryAlertStore, type RoutedNotification } from '../core/alerts/alert-
 import type { AlertNotification } from '../core/alerts/notification.ts';
 import type { AlertRule } from '../core/alerts/rule.ts';
 import { AlertRuleError, assertValidRule, validateRuleUpdate } from '../core/alerts/validate-rule.ts';
-import { createLog, errorClassOf, type Log } from '../plugin/log.ts';
-import { pathOf } from '../plugin/request-state.ts';
-import { unref } from '../plugin/unref.ts';
+import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
+import { pathOf } from '../core/request-key.ts';
+import { unref } from '../plugin/runtime/unref.ts';
 import { resolveAlertingOptions, type AlertingOptions, type ResolvedAlertingOptions } from './alerting/alerting-options.ts';
 import { Deliverer } from './alerting/deliver.ts';
 import { MetricWindow, type PerformanceMetricsInput } from './alerting/metric-window.ts';

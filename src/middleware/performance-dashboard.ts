@@ -9,7 +9,7 @@ import type { SystemProfile } from '../core/wire-format.ts';
 import { dashboardViews } from '../views/index.ts';
 import { alertViews } from '../core/dashboard/alert-views.ts';
 import { DASHBOARD } from '../core/config/settings.ts';
-import { defaultAppName } from '../plugin/app-name.ts';
+import { defaultAppName } from '../plugin/runtime/app-name.ts';
 import { optionChecks } from './option-checks.ts';
 import { inProcessSource } from './dashboard/in-process-source.ts';
 import { serveAsset } from './dashboard/serve-asset.ts';

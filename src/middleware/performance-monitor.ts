@@ -4,9 +4,9 @@
 // once (the preload's recorder times it; the monitor counts the requests that went through its handle).
 import { classifyUserAgent, type UserAgentClass } from '../core/user-agent.ts';
 import type { LiveCell } from '../core/rollup.ts';
-import { createLog, errorClassOf, type Log } from '../plugin/log.ts';
-import type { FinishedRequest, Recorder } from '../plugin/recorder.ts';
-import { SystemProfiler } from '../plugin/system-profiler.ts';
+import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
+import type { FinishedRequest, Recorder } from '../plugin/runtime/recorder.ts';
+import { SystemProfiler } from '../plugin/runtime/system-profiler.ts';
 import type { AlertNotification } from '../core/alerts/notification.ts';
 import type { PerformanceAlerting } from './performance-alerting.ts';
 import { aggregateMetrics } from './monitor/aggregate-metrics.ts';

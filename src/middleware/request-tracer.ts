@@ -3,10 +3,11 @@
 // request path, and a timeout that closes spans nobody finished.
 import { formatTraceparent, newSpanId } from '../core/trace-context.ts';
 import { LIMITS, type Span, type SpanStatus, type TagValue } from '../core/wire-format.ts';
-import { combineSpanExporters, createSpanExporters, type SpanExporter } from '../plugin/exporters/index.ts';
-import { createLog, errorClassOf, type Log } from '../plugin/log.ts';
-import { processRecorder } from '../plugin/process-recorder.ts';
-import { pathOf, stateOf } from '../plugin/request-state.ts';
+import { combineSpanExporters, createSpanExporters, type SpanExporter } from '../plugin/runtime/exporters/index.ts';
+import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
+import { processRecorder } from '../plugin/runtime/process-recorder.ts';
+import { pathOf } from '../core/request-key.ts';
+import { stateOf } from '../plugin/runtime/request-state.ts';
 import { captureBody, headerTags, queryTags } from './tracer/capture.ts';
 import { createPreloadExporter } from './tracer/preload-exporter.ts';
 import { incomingContext, type IncomingContext } from './tracer/incoming-context.ts';

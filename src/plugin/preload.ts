@@ -3,9 +3,9 @@
 // from BUN_APM_* and an optional bun-apm.config.ts; a bad setting is one line on stderr and the
 // app starts unmonitored. Nothing here may stop the app from starting.
 import { extname, join } from 'node:path';
-import { disabledByEnv } from './config-env.ts';
-import { errorClassOf } from './log.ts';
-import { startMonitoring } from './start-monitoring.ts';
+import { disabledByEnv } from './preload/config-env.ts';
+import { errorClassOf } from './runtime/log.ts';
+import { startMonitoring } from './preload/start-monitoring.ts';
 
 // bunfig.toml preloads apply to every `bun run` in the app, `bunx bun-apm …` included: our own
 // command line is not the app and is never measured (main.ts here, main.js in the package's build).

@@ -2,7 +2,7 @@
 // known pace, the window echoed, the count equal to the requests the test itself logged in it, and
 // the rate that count over the time covered. The tiers it keeps (1 s, 10 s, minutes) lose nothing.
 import { afterEach, describe, expect, test } from 'bun:test';
-import { setProcessRecorder } from '../../src/plugin/process-recorder.ts';
+import { setProcessRecorder } from '../../src/plugin/runtime/process-recorder.ts';
 import { performanceMonitor } from '../../src/middleware/index.ts';
 import { TieredCells } from '../../src/middleware/monitor/tiered-cells.ts';
 import { Router } from './spec-examples/mini-router.ts';

@@ -1,9 +1,9 @@
 // RequestTracer in-process: propagation, redaction, bodies, the span timeout, exporters, the
 // preload's context, and 1,000 concurrent requests whose children never cross.
 import { afterEach, describe, expect, test } from 'bun:test';
-import { createLog } from '../../src/plugin/log.ts';
-import { setProcessRecorder } from '../../src/plugin/process-recorder.ts';
-import { Recorder } from '../../src/plugin/recorder.ts';
+import { createLog } from '../../src/plugin/runtime/log.ts';
+import { setProcessRecorder } from '../../src/plugin/runtime/process-recorder.ts';
+import { Recorder } from '../../src/plugin/runtime/recorder.ts';
 import { requestTracer, TIMED_OUT_TAG, type TraceSpan } from '../../src/middleware/index.ts';
 import { waitFor } from '../plugin/support/wait-for.ts';
 import { Router, startSink } from './spec-examples/mini-router.ts';

@@ -1,14 +1,16 @@
-// An app without the optional peers: bun-apm/middleware loads without hono (its adapter only needs
-// Hono's types), and an email alert without nodemailer says, once, which package to add.
+// An app without the optional peers: bun-apm/middleware loads without hono, bun-router or elysia (its
+// router adapters only need the routers' public surface, never their code), and an email alert
+// without nodemailer says, once, which package to add.
 import { expect, test } from 'bun:test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { installApp, runOk } from './support/consumer.ts';
 
-const APP = `import { honoMiddleware, PerformanceAlerting, performanceMonitor } from 'bun-apm/middleware';
+const APP = `import { bunRouterRoutes, elysiaRoutes, honoMiddleware, honoRoutes, PerformanceAlerting, performanceMonitor } from 'bun-apm/middleware';
 
 const monitor = performanceMonitor({ sampleRate: 1 });
 console.log('hono adapter:', typeof honoMiddleware(monitor));
+console.log('router adapters:', typeof honoRoutes(), typeof bunRouterRoutes({ get() {} }).get, typeof elysiaRoutes);
 
 let now = Date.UTC(2026, 10, 26, 12, 0, 0);
 const logs: string[] = [];
@@ -32,9 +34,10 @@ await monitor.close();
 
 test('without hono and nodemailer installed: the middleware loads, and email names nodemailer', async () => {
   const dir = await installApp({ name: 'no-peers', files: { 'app.ts': APP } });
-  for (const peer of ['hono', 'nodemailer']) expect(existsSync(join(dir, 'node_modules', peer)), peer).toBe(false);
+  for (const peer of ['hono', 'bun-router', 'elysia', 'nodemailer']) expect(existsSync(join(dir, 'node_modules', peer)), peer).toBe(false);
   const { out } = await runOk([process.execPath, 'run', 'app.ts'], dir);
   expect(out).toContain('hono adapter: function');
+  expect(out).toContain('router adapters: function function function');
   expect(out).toContain('firing: 1');
   const logs = out.split('\n').filter((line) => line.startsWith('log:'));
   expect(logs).toEqual(['log: bun-apm: alerting: email channel #0 could not deliver a notification (nodemailer is not installed: `bun add nodemailer` to send alert email over SMTP); further failures of this kind are not logged']);

@@ -2,8 +2,8 @@
 // and traces within their caps per second, a caller's sampled traceparent within its own cap, and
 // no state left on the Request unless the explicit middleware is there to look for it.
 import { describe, expect, test } from 'bun:test';
-import { instrumentHandler } from '../../src/plugin/instrument-handler.ts';
-import { REQUEST_STATE, stateOf } from '../../src/plugin/request-state.ts';
+import { instrumentHandler } from '../../src/plugin/preload/instrument-handler.ts';
+import { REQUEST_STATE, stateOf } from '../../src/plugin/runtime/request-state.ts';
 import { testRecorder } from './support/recorder.ts';
 
 const request = (path: string, headers?: Record<string, string>) => new Request(`http://app.test${path}`, { headers });

@@ -2,10 +2,10 @@
 // loss reported in the next delivered batch, one export in flight, and batches split to the limits.
 import { afterAll, describe, expect, test } from 'bun:test';
 import { LIMITS, type Batch } from '../../src/core/wire-format.ts';
-import { Batcher } from '../../src/plugin/batcher.ts';
-import { createEdgeSender } from '../../src/plugin/edge-sender.ts';
-import { processIdentity } from '../../src/plugin/identity.ts';
-import { createLog } from '../../src/plugin/log.ts';
+import { Batcher } from '../../src/plugin/runtime/batcher.ts';
+import { createEdgeSender } from '../../src/plugin/runtime/edge-sender.ts';
+import { processIdentity } from '../../src/plugin/runtime/identity.ts';
+import { createLog } from '../../src/plugin/runtime/log.ts';
 import { freePort } from './support/app-process.ts';
 import { IngestSink } from './support/ingest-sink.ts';
 import { testRecorder } from './support/recorder.ts';

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { ConfigError } from '../../src/core/config/config-error.ts';
 import type { Setting } from '../../src/core/config/setting.ts';
 import { PRELOAD } from '../../src/core/config/settings.ts';
-import { configFromEnv, disabledByEnv } from '../../src/plugin/config-env.ts';
-import { loadConfig, resolveConfig } from '../../src/plugin/load-config.ts';
+import { configFromEnv, disabledByEnv } from '../../src/plugin/preload/config-env.ts';
+import { loadConfig, resolveConfig } from '../../src/plugin/preload/load-config.ts';
 import { nested, numericProbes } from '../core/config/probes.ts';
 
 const CWD = mkdtempSync(join(tmpdir(), 'bun-apm-bounds-'));

@@ -5,10 +5,10 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
 import type { Batch } from '../../src/core/wire-format.ts';
-import { Batcher } from '../../src/plugin/batcher.ts';
-import { createEdgeSender, limitsOf } from '../../src/plugin/edge-sender.ts';
-import { processIdentity } from '../../src/plugin/identity.ts';
-import { createLog } from '../../src/plugin/log.ts';
+import { Batcher } from '../../src/plugin/runtime/batcher.ts';
+import { createEdgeSender, limitsOf } from '../../src/plugin/runtime/edge-sender.ts';
+import { processIdentity } from '../../src/plugin/runtime/identity.ts';
+import { createLog } from '../../src/plugin/runtime/log.ts';
 import { apiOk, KEYS, startEdge } from '../edge/support/edge.ts';
 import { testRecorder } from './support/recorder.ts';
 

@@ -2,10 +2,10 @@
 // heartbeat, one with traffic every flush interval, and a loss is reported without waiting for the
 // heartbeat. Against a real local ingest sink, on short intervals (100 ms flush, 800 ms heartbeat).
 import { afterAll, describe, expect, test } from 'bun:test';
-import { Batcher, HEARTBEAT_MS } from '../../src/plugin/batcher.ts';
-import { createEdgeSender } from '../../src/plugin/edge-sender.ts';
-import { processIdentity } from '../../src/plugin/identity.ts';
-import { createLog } from '../../src/plugin/log.ts';
+import { Batcher, HEARTBEAT_MS } from '../../src/plugin/runtime/batcher.ts';
+import { createEdgeSender } from '../../src/plugin/runtime/edge-sender.ts';
+import { processIdentity } from '../../src/plugin/runtime/identity.ts';
+import { createLog } from '../../src/plugin/runtime/log.ts';
 import { IngestSink } from './support/ingest-sink.ts';
 import { testRecorder } from './support/recorder.ts';
 

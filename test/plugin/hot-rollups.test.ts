@@ -2,7 +2,7 @@
 // the very same wire cells (so the two can never drift apart).
 import { describe, expect, test } from 'bun:test';
 import { RollupTable } from '../../src/core/rollup.ts';
-import { HotRollups } from '../../src/plugin/hot-rollups.ts';
+import { HotRollups } from '../../src/core/hot-rollups.ts';
 import { seededRandom } from '../support/random.ts';
 
 const sortCells = <T extends { minute: number; method: string; route: string; statusClass: string }>(cells: T[]) =>

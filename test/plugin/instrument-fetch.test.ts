@@ -1,6 +1,6 @@
 // Outbound trace headers: added to what the caller sends, never replacing what it set itself.
 import { describe, expect, test } from 'bun:test';
-import { withTraceHeaders } from '../../src/plugin/instrument-fetch.ts';
+import { withTraceHeaders } from '../../src/plugin/preload/instrument-fetch.ts';
 
 const TP = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 

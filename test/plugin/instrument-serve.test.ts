@@ -5,8 +5,8 @@ import { Hono } from 'hono';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLog } from '../../src/plugin/log.ts';
-import { instrumentOptions, instrumentServe } from '../../src/plugin/instrument-serve.ts';
+import { createLog } from '../../src/plugin/runtime/log.ts';
+import { instrumentOptions, instrumentServe } from '../../src/plugin/preload/instrument-serve.ts';
 import { testRecorder } from './support/recorder.ts';
 import { waitFor } from './support/wait-for.ts';
 

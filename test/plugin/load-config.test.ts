@@ -4,9 +4,9 @@ import { describe, expect, test } from 'bun:test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromEnv } from '../../src/plugin/config-env.ts';
+import { configFromEnv } from '../../src/plugin/preload/config-env.ts';
 import { validateBatch } from '../../src/core/validate-batch.ts';
-import { DEFAULTS, describeSampling, loadConfig, samplingOf } from '../../src/plugin/load-config.ts';
+import { DEFAULTS, describeSampling, loadConfig, samplingOf } from '../../src/plugin/preload/load-config.ts';
 import { makeBatch } from '../support/batch.ts';
 
 function appDir(files: Record<string, string> = {}): string {

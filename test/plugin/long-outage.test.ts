@@ -4,10 +4,10 @@
 // must go before any count; counts must survive, merged; what cannot is reported in requests.
 import { afterAll, describe, expect, test } from 'bun:test';
 import { MINUTE_MS } from '../../src/core/rollup.ts';
-import { Batcher } from '../../src/plugin/batcher.ts';
-import { createEdgeSender } from '../../src/plugin/edge-sender.ts';
-import { processIdentity } from '../../src/plugin/identity.ts';
-import { createLog } from '../../src/plugin/log.ts';
+import { Batcher } from '../../src/plugin/runtime/batcher.ts';
+import { createEdgeSender } from '../../src/plugin/runtime/edge-sender.ts';
+import { processIdentity } from '../../src/plugin/runtime/identity.ts';
+import { createLog } from '../../src/plugin/runtime/log.ts';
 import { freePort } from './support/app-process.ts';
 import { IngestSink } from './support/ingest-sink.ts';
 import { testRecorder } from './support/recorder.ts';

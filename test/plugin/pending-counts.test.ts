@@ -5,7 +5,7 @@ import { describe, expect, test } from 'bun:test';
 import { MINUTE_MS, RollupTable } from '../../src/core/rollup.ts';
 import { QuantileSketch } from '../../src/core/sketch.ts';
 import type { RollupCell } from '../../src/core/wire-format.ts';
-import { cellChars, PendingCounts, WIDTHS, windowStart } from '../../src/plugin/pending-counts.ts';
+import { cellChars, PendingCounts, WIDTHS, windowStart } from '../../src/plugin/runtime/pending-counts.ts';
 import { validateBatch } from '../../src/core/validate-batch.ts';
 import { makeBatch } from '../support/batch.ts';
 import { seededRandom } from '../support/random.ts';

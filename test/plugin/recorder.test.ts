@@ -2,7 +2,8 @@
 // named by the best source available, trace decisions, and headers that never break a response.
 import { describe, expect, test } from 'bun:test';
 import { OVERFLOW_ROUTE } from '../../src/core/route-normaliser.ts';
-import { pathOf, stateOf } from '../../src/plugin/request-state.ts';
+import { pathOf } from '../../src/core/request-key.ts';
+import { stateOf } from '../../src/plugin/runtime/request-state.ts';
 import { testRecorder } from './support/recorder.ts';
 
 const request = (path: string, headers?: Record<string, string>, method = 'GET') => new Request(`http://app.test${path}`, { headers, method });

@@ -2,7 +2,7 @@
 // real block, and the recorder's latest profile is the one handed on.
 import { describe, expect, test } from 'bun:test';
 import type { SystemProfile } from '../../src/core/wire-format.ts';
-import { SystemProfiler } from '../../src/plugin/system-profiler.ts';
+import { SystemProfiler } from '../../src/plugin/runtime/system-profiler.ts';
 import { testRecorder } from './support/recorder.ts';
 import { waitFor } from './support/wait-for.ts';
 

@@ -1,13 +1,7 @@
 // The Hono adapter: any `(req, next)` middleware as Hono middleware. Handlers read the tracer's ids
 // from `c.get('traceId')` / `c.get('spanId')` (also on `c.req.raw`).
-import { stateOf } from '../../plugin/request-state.ts';
+import { noteRoute } from '../../plugin/runtime/routers/note-route.ts';
 import type { EnhancedRequest, Middleware } from '../types.ts';
-
-/** Hono's template of the handler that answered (`/users/:id`), so cells are keyed by route, not path. */
-function noteRoute(req: Request, routePath: string | undefined): void {
-  const state = stateOf(req);
-  if (state !== undefined && state.routerRoute === undefined && routePath && !routePath.endsWith('*')) state.routerRoute = routePath;
-}
 
 /** The little of Hono's Context used here. Declared locally: Hono is an optional peer, and an app without it must still type-check this file. */
 interface HonoContext {
@@ -38,6 +32,7 @@ export function honoMiddleware(middleware: Middleware): HonoMiddleware {
       if (req.spanId !== undefined) c.set('spanId', req.spanId);
       await next();
       try {
+        // Hono's template of the handler that answered (`/users/:id`), so cells are keyed by route, not path.
         noteRoute(req, c.req.routePath);
       } catch {
         // no route information: the path is normalised instead

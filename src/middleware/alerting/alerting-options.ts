@@ -2,7 +2,7 @@
 import type { AlertChannel } from '../../core/alerts/channel.ts';
 import type { AlertRule } from '../../core/alerts/rule.ts';
 import { ALERTING } from '../../core/config/settings.ts';
-import { defaultAppName } from '../../plugin/app-name.ts';
+import { defaultAppName } from '../../plugin/runtime/app-name.ts';
 import { optionChecks } from '../option-checks.ts';
 import type { DeliveryOptions } from './deliver.ts';
 

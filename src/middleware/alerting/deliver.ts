@@ -7,9 +7,9 @@ import type { AlertChannel } from '../../core/alerts/channel.ts';
 import { deliverNotification, postNotification, type DeliveryTransport } from '../../core/alerts/notification-delivery.ts';
 import type { AlertNotification } from '../../core/alerts/notification.ts';
 import { exponentialBackoff, withRetries, type RetryPolicy } from '../../core/retry-policy.ts';
-import type { Log } from '../../plugin/log.ts';
-import { originalFetch } from '../../plugin/original-fetch.ts';
-import { sleep } from '../../plugin/send-with-retry.ts';
+import type { Log } from '../../plugin/runtime/log.ts';
+import { originalFetch } from '../../plugin/runtime/original-fetch.ts';
+import { sleep } from '../../plugin/runtime/send-with-retry.ts';
 import { SmtpMailer } from './smtp-mailer.ts';
 
 export interface DeliveryOptions {

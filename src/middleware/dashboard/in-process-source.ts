@@ -7,7 +7,7 @@ import { routeTable, summarise, timeseries } from '../../core/query/index.ts';
 import { HOUR_MS, planWindow } from '../../core/query/window.ts';
 import { SECOND_MS, windowOf, type LiveCell } from '../../core/rollup.ts';
 import type { SystemProfile } from '../../core/wire-format.ts';
-import { processInstance } from '../../plugin/identity.ts';
+import { processInstance } from '../../plugin/runtime/identity.ts';
 import { TEN_SECOND_CHART_MS } from '../monitor/tiered-cells.ts';
 
 /** What the live tiles count: the last 60 s (here every request is in memory as it ends). */

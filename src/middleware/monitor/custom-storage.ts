@@ -1,7 +1,7 @@
 // Custom storage: records go to the user's handler in batches (full, or after flushInterval);
 // a handler that throws or rejects is logged once and its batch dropped and counted.
-import { errorClassOf, type Log } from '../../plugin/log.ts';
-import { unref } from '../../plugin/unref.ts';
+import { errorClassOf, type Log } from '../../plugin/runtime/log.ts';
+import { unref } from '../../plugin/runtime/unref.ts';
 import type { PerformanceMetrics } from '../types.ts';
 
 const MAX_PENDING = 10_000;

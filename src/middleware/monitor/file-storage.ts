@@ -4,7 +4,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { appendFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { errorClassOf, type Log } from '../../plugin/log.ts';
+import { errorClassOf, type Log } from '../../plugin/runtime/log.ts';
 import type { PerformanceMetrics } from '../types.ts';
 
 /** Lines waiting for the writer before new ones are dropped (and counted). */

@@ -1,7 +1,7 @@
 // Where detail records go: every storage keeps the latest ones in memory for getMetrics(), and the
 // file and custom storages also hand them on, off the request path.
 import { MONITOR } from '../../core/config/settings.ts';
-import type { Log } from '../../plugin/log.ts';
+import type { Log } from '../../plugin/runtime/log.ts';
 import { optionChecks } from '../option-checks.ts';
 import type { PerformanceMetrics, StorageOptions } from '../types.ts';
 import { CustomStorage } from './custom-storage.ts';

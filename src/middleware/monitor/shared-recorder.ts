@@ -1,24 +1,23 @@
 // The recorder the middleware counts with: the preload's when it runs in this process (so a request
 // is counted once, whoever sees it first), else one recorder shared by every middleware instance.
-import { createLog } from '../../plugin/log.ts';
-import { processRecorder } from '../../plugin/process-recorder.ts';
-import { Recorder } from '../../plugin/recorder.ts';
-import { unref } from '../../plugin/unref.ts';
+import { createLog } from '../../plugin/runtime/log.ts';
+import { processRecorder } from '../../plugin/runtime/process-recorder.ts';
+import { Recorder } from '../../plugin/runtime/recorder.ts';
+import { slot } from '../../plugin/runtime/registry.ts';
+import { unref } from '../../plugin/runtime/unref.ts';
 
-const KEY = Symbol.for('bun-apm.middleware-recorder');
-type Holder = { [KEY]?: Recorder };
+const box = slot('middlewareRecorder', (): { current: Recorder | undefined } => ({ current: undefined }));
 
 export function sharedRecorder(): Recorder {
   const preload = processRecorder();
   if (preload !== undefined) return preload;
-  const holder = globalThis as Holder;
-  let recorder = holder[KEY];
+  let recorder = box.current;
   if (recorder === undefined) {
     // No sampling, tracing or Server-Timing of its own: the monitors observe it, the tracer traces.
     const created = new Recorder({ sampleRate: 0, traceSampleRate: 0, serverTiming: 'off', log: createLog(false) });
     // Nobody ships its rollups: empty them each minute so they stay bounded (the monitors keep their own).
     unref(setInterval(() => created.drain(), 60_000));
-    holder[KEY] = created;
+    box.current = created;
     recorder = created;
   }
   return recorder;

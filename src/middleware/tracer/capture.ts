@@ -1,7 +1,7 @@
 // What a span may say about a request's content: headers with secrets redacted, query parameters,
 // and text bodies up to a cap, read from a clone so the handler still gets the whole body.
 import { LIMITS, type TagValue } from '../../core/wire-format.ts';
-import { unref } from '../../plugin/unref.ts';
+import { unref } from '../../plugin/runtime/unref.ts';
 
 export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'set-cookie', 'x-api-key', 'proxy-authorization']);
 export const REDACTED = '[REDACTED]';

@@ -1,7 +1,7 @@
 // Where a request's trace comes from: the preload's state (same process), W3C traceparent and
 // tracestate, then the configured legacy headers (x-trace-id / x-span-id), else a new trace.
 import { formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../../core/trace-context.ts';
-import { stateOf } from '../../plugin/request-state.ts';
+import { stateOf } from '../../plugin/runtime/request-state.ts';
 import type { ResolvedTracingOptions } from './tracer-options.ts';
 
 export interface IncomingContext {

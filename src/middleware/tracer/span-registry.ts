@@ -1,7 +1,7 @@
 // The tracer's spans: open ones by id (bounded; closed by a timeout if nobody finishes them) and a
 // ring of the most recently finished, which the dashboard reads.
 import { LIMITS, type Span, type SpanStatus, type TagValue } from '../../core/wire-format.ts';
-import { unref } from '../../plugin/unref.ts';
+import { unref } from '../../plugin/runtime/unref.ts';
 
 export interface OpenSpan {
   span: Span;

@@ -1,7 +1,7 @@
 // RequestTracer's options: defaults, and the checks that make a mistake show at construction.
 import { TRACER } from '../../core/config/settings.ts';
-import { defaultAppName } from '../../plugin/app-name.ts';
-import type { ExporterConfig } from '../../plugin/exporters/exporter-config.ts';
+import { defaultAppName } from '../../plugin/runtime/app-name.ts';
+import type { ExporterConfig } from '../../plugin/runtime/exporters/exporter-config.ts';
 import { optionChecks } from '../option-checks.ts';
 
 export interface TracingOptions {

@@ -2,8 +2,8 @@
 // the configuration is valid, and the edge accepts the app's ingest key.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeSampling, loadConfig, samplingOf } from '../load-config.ts';
-import { originalFetch } from '../original-fetch.ts';
+import { describeSampling, loadConfig, samplingOf } from '../preload/load-config.ts';
+import { originalFetch } from '../runtime/original-fetch.ts';
 import { parseDotEnv } from './dot-env.ts';
 
 /** `warnings` are printed under the check without failing it (a quota running out, say). */

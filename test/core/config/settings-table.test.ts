@@ -8,7 +8,7 @@ import { ConfigError } from '../../../src/core/config/config-error.ts';
 import type { Setting } from '../../../src/core/config/setting.ts';
 import { SETTINGS } from '../../../src/core/config/settings.ts';
 import { ConfigError as EdgeConfigError } from '../../../src/edge/config-error.ts';
-import { ConfigError as PreloadConfigError } from '../../../src/plugin/config-env.ts';
+import { ConfigError as PreloadConfigError } from '../../../src/plugin/preload/config-env.ts';
 
 const ROOT = join(import.meta.dir, '..', '..', '..');
 const MIB = 1024 * 1024;

@@ -1,7 +1,7 @@
 // The buffering every exporter shares, driven with in-process deliver functions: when batches go,
 // one in flight, flush and shutdown, what is dropped and counted, and that nothing escapes.
 import { expect, test } from 'bun:test';
-import { BatchingSpanExporter, type DeliveryResult } from '../../../src/plugin/exporters/index.ts';
+import { BatchingSpanExporter, type DeliveryResult } from '../../../src/plugin/runtime/exporters/index.ts';
 import type { Span } from '../../../src/core/wire-format.ts';
 import { makeSpan, makeSpans } from './support/spans.ts';
 
@@ -206,7 +206,7 @@ test('memory stays bounded while the backend hangs: 200 000 spans through a 1 00
 
 test('its timers never keep the process alive', async () => {
   const script = `
-    import { BatchingSpanExporter } from '${new URL('../../../src/plugin/exporters/index.ts', import.meta.url).pathname}';
+    import { BatchingSpanExporter } from '${new URL('../../../src/plugin/runtime/exporters/index.ts', import.meta.url).pathname}';
     const exporter = new BatchingSpanExporter('t', async () => ({ ok: true }), { scheduledDelayMs: 60_000 });
     exporter.export([{ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', name: 'x', kind: 'server', startTime: 1, duration: 1, status: 'ok', tags: {}, logs: [] }]);
     console.log('queued', exporter.queued);

@@ -1,6 +1,6 @@
 // The `console` exporter: one readable line per span, on stdout by default.
 import { expect, test } from 'bun:test';
-import { createConsoleExporter } from '../../../src/plugin/exporters/index.ts';
+import { createConsoleExporter } from '../../../src/plugin/runtime/exporters/index.ts';
 import { makeSpan } from './support/spans.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -32,7 +32,7 @@ test('one line per span with name, kind, duration, status, ids, tags and logs', 
 
 test('by default it prints to stdout, within its 1 s delay', async () => {
   const script = `
-    import { createConsoleExporter } from '${new URL('../../../src/plugin/exporters/index.ts', import.meta.url).pathname}';
+    import { createConsoleExporter } from '${new URL('../../../src/plugin/runtime/exporters/index.ts', import.meta.url).pathname}';
     const exporter = createConsoleExporter();
     exporter.export([{ traceId: '${TRACE}', spanId: '00f067aa0ba902b7', name: 'GET /', kind: 'server', startTime: 1, duration: 2, status: 'ok', tags: {}, logs: [] }]);
     // Something else keeps this process alive for 1.5 s; the exporter's own timer would not.

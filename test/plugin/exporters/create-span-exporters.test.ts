@@ -1,7 +1,7 @@
 // createSpanExporters: the spec's exporter entries in, one exporter each out; environment
 // fallbacks; and a clear error at creation for every bad entry.
 import { afterEach, expect, test } from 'bun:test';
-import { combineSpanExporters, createSpanExporters, type ExporterConfig, type SpanExporter } from '../../../src/plugin/exporters/index.ts';
+import { combineSpanExporters, createSpanExporters, type ExporterConfig, type SpanExporter } from '../../../src/plugin/runtime/exporters/index.ts';
 import { startCollector, type Collector } from './support/collector.ts';
 import { decodeJaegerBatch } from './support/jaeger-thrift-decoder.ts';
 import { makeSpans } from './support/spans.ts';

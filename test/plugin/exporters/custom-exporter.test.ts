@@ -1,7 +1,7 @@
 // The spec's `custom` exporter: batches of TraceSpan to customExporter(spans); whatever it does
 // wrong is logged and counted, never thrown into the app.
 import { expect, test } from 'bun:test';
-import { createCustomExporter, createSpanExporters, type TraceSpan } from '../../../src/plugin/exporters/index.ts';
+import { createCustomExporter, createSpanExporters, type TraceSpan } from '../../../src/plugin/runtime/exporters/index.ts';
 import { makeSpans } from './support/spans.ts';
 
 test('the spec example: customExporter receives the finished spans, batched', async () => {

@@ -1,7 +1,7 @@
 // The Jaeger exporter's body, as a collector receives it, decoded by the `thrift` package against
 // jaeger.thrift's field ids and types (support/jaeger-thrift-decoder.ts), field by field.
 import { afterEach, expect, test } from 'bun:test';
-import { createJaegerExporter } from '../../../src/plugin/exporters/index.ts';
+import { createJaegerExporter } from '../../../src/plugin/runtime/exporters/index.ts';
 import { startCollector, type Collector } from './support/collector.ts';
 import { decodeJaegerBatch, tagValues, type JaegerBatch } from './support/jaeger-thrift-decoder.ts';
 import { makeSpan } from './support/spans.ts';

@@ -2,7 +2,7 @@
 // opentelemetry-proto definitions through protobufjs (support/otlp-proto.ts), field by field;
 // and the collector's partialSuccess answer.
 import { afterEach, expect, test } from 'bun:test';
-import { createOtlpExporter } from '../../../src/plugin/exporters/index.ts';
+import { createOtlpExporter } from '../../../src/plugin/runtime/exporters/index.ts';
 import type { Span } from '../../../src/core/wire-format.ts';
 import { startCollector, type Collector } from './support/collector.ts';
 import { parseOtlpTraceRequest } from './support/otlp-proto.ts';

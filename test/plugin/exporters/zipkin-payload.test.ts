@@ -1,7 +1,7 @@
 // The Zipkin exporter's body, as a server receives it, validated against the Span schema of
 // zipkin2-api.yaml (support/zipkin-schema.ts), then checked field by field.
 import { afterEach, expect, test } from 'bun:test';
-import { createZipkinExporter } from '../../../src/plugin/exporters/index.ts';
+import { createZipkinExporter } from '../../../src/plugin/runtime/exporters/index.ts';
 import type { Span } from '../../../src/core/wire-format.ts';
 import { startCollector, type Collector } from './support/collector.ts';
 import { makeSpan } from './support/spans.ts';

@@ -1,6 +1,6 @@
 // A recorder for in-process tests, with a log that keeps its lines.
-import { createLog } from '../../../src/plugin/log.ts';
-import { Recorder, type RecorderOptions } from '../../../src/plugin/recorder.ts';
+import { createLog } from '../../../src/plugin/runtime/log.ts';
+import { Recorder, type RecorderOptions } from '../../../src/plugin/runtime/recorder.ts';
 import type { Span } from '../../../src/core/wire-format.ts';
 
 export function testRecorder(options: Partial<RecorderOptions> = {}): { recorder: Recorder; spans: Span[]; lines: string[] } {

@@ -1,6 +1,6 @@
 // The three HTTP exporters side by side, each with the independent decoder that reads its body,
 // so delivery behaviour (retries, refusals, bounds, flush) is tested the same way for all.
-import { createJaegerExporter, createOtlpExporter, createZipkinExporter, type BatchingSpanExporter, type HttpExporterOptions } from '../../../../src/plugin/exporters/index.ts';
+import { createJaegerExporter, createOtlpExporter, createZipkinExporter, type BatchingSpanExporter, type HttpExporterOptions } from '../../../../src/plugin/runtime/exporters/index.ts';
 import { decodeJaegerBatch } from './jaeger-thrift-decoder.ts';
 import { parseOtlpTraceRequest } from './otlp-proto.ts';
 import { parseZipkinSpans } from './zipkin-schema.ts';

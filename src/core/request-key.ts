@@ -1,0 +1,35 @@
+// A request's path and method as rollup keys: read from the URL string with no parsing, and the
+// method bounded to the standard ones, so that a client cannot make keys without limit. Both run on
+// every request, in both hosts.
+
+/** The path of an absolute request URL, without query or fragment, with no URL parsing. */
+export function pathOf(url: string): string {
+  const scheme = url.indexOf('://');
+  const start = scheme < 0 ? url.indexOf('/') : url.indexOf('/', scheme + 3);
+  if (start < 0) return '/';
+  let end = url.length;
+  const query = url.indexOf('?', start);
+  if (query >= 0) end = query;
+  const hash = url.indexOf('#', start);
+  if (hash >= 0 && hash < end) end = hash;
+  return url.slice(start, end);
+}
+
+/** Standard methods as they are; anything else (a client can send any token) as `OTHER`, so keys stay bounded. */
+export function methodKey(method: string): string {
+  // Comparisons rather than a Set: GET, checked first, is most requests, and this runs on every one.
+  switch (method) {
+    case 'GET':
+    case 'POST':
+    case 'HEAD':
+    case 'PUT':
+    case 'DELETE':
+    case 'PATCH':
+    case 'OPTIONS':
+    case 'CONNECT':
+    case 'TRACE':
+      return method;
+    default:
+      return 'OTHER';
+  }
+}

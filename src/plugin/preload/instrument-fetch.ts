@@ -1,0 +1,89 @@
+// Outbound fetch from inside a request with trace context: a client span (when traced) and a
+// `traceparent` on the outgoing request so the next service continues the trace. Outside such a
+// request the app's fetch is called straight through. Exports use original-fetch.ts, never this.
+import { formatTraceparent, newSpanId } from '../../core/trace-context.ts';
+import { clip, LIMITS, type Span } from '../../core/wire-format.ts';
+import { redactUrl } from '../runtime/exporters/endpoint-url.ts';
+import { errorClassOf } from '../runtime/log.ts';
+import { isWrapped, WRAPPED } from './instrument-handler.ts';
+import type { Recorder } from '../runtime/recorder.ts';
+import { currentRequest } from '../runtime/trace-scope.ts';
+
+/** Replaces globalThis.fetch; returns the function that puts the previous one back. */
+export function instrumentFetch(recorder: Recorder): () => void {
+  const previous = globalThis.fetch;
+  if (isWrapped(previous)) return () => {};
+  const instrumented = function fetch(this: unknown, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const state = currentRequest();
+    if (state === undefined || state.traceId === undefined || state.spanId === undefined) return previous.call(this, input, init);
+    let outgoing: { init: RequestInit; method: string; url: string } | undefined;
+    const spanId = state.traced ? newSpanId() : state.spanId;
+    try {
+      outgoing = withTraceHeaders(input, init, formatTraceparent(state.traceId, spanId, state.traced), state.tracestate);
+    } catch {
+      outgoing = undefined; // an input we can't read (a bad URL): let fetch itself report it
+    }
+    if (outgoing === undefined) return previous.call(this, input, init);
+    const response = previous.call(this, input, outgoing.init);
+    if (!state.traced) return response;
+    const start = performance.now();
+    const traceId = state.traceId;
+    const parentSpanId = state.spanId;
+    const { method, url } = outgoing;
+    const finish = (status: number | undefined, error: unknown) => {
+      const span: Span = {
+        traceId,
+        spanId,
+        parentSpanId,
+        name: clip(`${method} ${hostOf(url)}`, LIMITS.routeLength),
+        kind: 'client',
+        startTime: recorder.wallOffset + start,
+        duration: performance.now() - start,
+        status: error !== undefined || (status !== undefined && status >= 500) ? 'error' : 'ok',
+        tags: { 'http.method': method, 'http.url': clip(url, LIMITS.tagValueLength) },
+        logs: [],
+      };
+      if (status !== undefined) span.tags['http.status_code'] = status;
+      if (error !== undefined) span.error = clip(errorClassOf(error), LIMITS.errorLength);
+      recorder.recordSpan(span);
+    };
+    // The span ends when the response headers arrive (when fetch resolves), as OpenTelemetry's fetch instrumentation does.
+    response.then(
+      (res) => finish(res.status, undefined),
+      (error: unknown) => finish(undefined, error),
+    );
+    return response;
+  } as typeof fetch;
+  Object.assign(instrumented, previous); // Bun's fetch.preconnect and friends
+  Object.defineProperty(instrumented, WRAPPED, { value: true });
+  globalThis.fetch = instrumented;
+  return () => {
+    if (globalThis.fetch === instrumented) globalThis.fetch = previous;
+  };
+}
+
+/** The init to send with: the caller's headers plus traceparent (unless they set one themselves). */
+export function withTraceHeaders(
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+  traceparent: string,
+  tracestate: string | undefined,
+): { init: RequestInit; method: string; url: string } {
+  const request = input instanceof Request ? input : undefined;
+  const headers = new Headers(init?.headers ?? request?.headers);
+  if (!headers.has('traceparent')) {
+    headers.set('traceparent', traceparent);
+    if (tracestate && !headers.has('tracestate')) headers.set('tracestate', tracestate);
+  }
+  const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
+  const url = redactUrl(request ? request.url : String(input));
+  return { init: { ...init, headers }, method, url };
+}
+
+function hostOf(url: string): string {
+  const start = url.indexOf('//');
+  if (start < 0) return url;
+  const end = url.indexOf('/', start + 2);
+  return url.slice(start + 2, end < 0 ? undefined : end);
+}
+

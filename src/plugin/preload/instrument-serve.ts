@@ -1,0 +1,130 @@
+// Instruments Bun.serve in all its forms: the fetch handler, the routes object (handler functions,
+// static Responses, per-method objects), the error handler, and the same again on server.reload().
+import type { Log } from '../runtime/log.ts';
+import { instrumentHandler, isWrapped, WRAPPED, type AnyHandler } from './instrument-handler.ts';
+import type { Recorder } from '../runtime/recorder.ts';
+import { staticRouteHandler } from './static-route.ts';
+
+type Options = Record<string, unknown>;
+
+const ROUTE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+
+/**
+ * Replaces Bun.serve with a version that instruments its options; returns the function that undoes
+ * it. `onServe` runs before each server starts (the preload starts its timers on the first).
+ */
+export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => void): () => void {
+  const bun = Bun as unknown as { serve: (...args: unknown[]) => unknown };
+  const original = bun.serve;
+  if (isWrapped(original)) return () => {};
+  const serve = function serve(this: unknown, options: unknown, ...rest: unknown[]): unknown {
+    try {
+      onServe?.();
+    } catch (error) {
+      log.warnOnce('on-serve', `could not start monitoring timers (${(error as Error).message})`);
+    }
+    const instrumented = instrumentOptions(options, recorder, log);
+    let server: unknown;
+    try {
+      server = original.call(this, instrumented, ...rest);
+    } catch (error) {
+      if (instrumented === options) throw error;
+      // Bun refused what we made of options it might have accepted: serve the app's own, unmonitored.
+      server = original.call(this, options, ...rest);
+      log.warnOnce('serve-refused', `Bun.serve refused the instrumented options (${(error as Error).message}); this server runs unmonitored`);
+      return server;
+    }
+    patchReload(server, recorder, log);
+    return server;
+  };
+  Object.defineProperty(serve, WRAPPED, { value: true });
+  bun.serve = serve;
+  return () => {
+    bun.serve = original;
+  };
+}
+
+/**
+ * A copy of the options with instrumented handlers. The copy inherits from the app's object, so
+ * anything Bun reads that we don't touch (port, tls, websocket, getters, class methods) is the app's own.
+ */
+export function instrumentOptions(options: unknown, recorder: Recorder, log: Log): unknown {
+  if (typeof options !== 'object' || options === null) return options;
+  try {
+    const app = options as Options;
+    const copy = Object.create(app) as Options;
+    if (typeof app.fetch === 'function') copy.fetch = instrumentHandler(app.fetch as AnyHandler, recorder);
+    // Only a plain object is a routes table: a Hono app passed whole (`export default app`) has a
+    // `routes` array of its own, which Bun ignores and so must we.
+    if (isPlainObject(app.routes)) copy.routes = instrumentRoutes(app.routes, recorder);
+    if (isPlainObject(app.static)) copy.static = instrumentRoutes(app.static, recorder);
+    if (typeof app.error === 'function') copy.error = instrumentErrorHandler(app.error as AnyHandler, recorder);
+    return copy;
+  } catch (error) {
+    log.warnOnce('serve-options', `could not instrument Bun.serve options (${(error as Error).message}); this server runs unmonitored`);
+    return options;
+  }
+}
+
+export function instrumentRoutes(routes: Options, recorder: Recorder): Options {
+  const out: Options = {};
+  for (const [template, value] of Object.entries(routes)) out[template] = instrumentRoute(template, value, recorder);
+  return out;
+}
+
+function instrumentRoute(template: string, value: unknown, recorder: Recorder): unknown {
+  if (typeof value === 'function') return instrumentHandler(value as AnyHandler, recorder, template);
+  if (value instanceof Response) return instrumentHandler(staticRouteHandler(value), recorder, template);
+  if (isPerMethod(value)) {
+    const out: Options = {};
+    for (const [method, handler] of Object.entries(value)) out[method] = instrumentRoute(template, handler, recorder);
+    return out;
+  }
+  return value; // HTML imports, { dir } routes, false: served by Bun itself, not counted
+}
+
+function isPlainObject(value: unknown): value is Options {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** `{ GET: fn, POST: new Response(…) }`, and nothing else that happens to be an object. */
+function isPerMethod(value: unknown): value is Options {
+  if (!isPlainObject(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length > 0 && keys.every((key) => ROUTE_METHODS.has(key));
+}
+
+/** The app's error handler, unchanged, except that its response gets the failed request's headers. */
+function instrumentErrorHandler(handler: AnyHandler, recorder: Recorder): AnyHandler {
+  if (isWrapped(handler)) return handler;
+  const instrumented = function bunApmErrorHandler(this: unknown, error: unknown): unknown {
+    const result = handler.call(this, error);
+    const state = recorder.stateOfError(error);
+    if (state === undefined) return result;
+    if (result instanceof Promise) {
+      return result.then((response: unknown) => {
+        if (response instanceof Response) recorder.decorate(state, response);
+        return response;
+      });
+    }
+    if (result instanceof Response) recorder.decorate(state, result);
+    return result;
+  };
+  Object.defineProperty(instrumented, WRAPPED, { value: true });
+  return instrumented;
+}
+
+function patchReload(server: unknown, recorder: Recorder, log: Log): void {
+  try {
+    const target = server as { reload?: (options: unknown) => unknown };
+    const reload = target.reload;
+    if (typeof reload !== 'function') return;
+    target.reload = function reloadInstrumented(options: unknown) {
+      return reload.call(server, instrumentOptions(options, recorder, log));
+    };
+  } catch (error) {
+    log.warnOnce('serve-reload', `could not instrument server.reload (${(error as Error).message})`);
+  }
+}

@@ -1,0 +1,184 @@
+// Resolves the preload's configuration: defaults, then an optional bun-apm.config.ts, then the
+// environment (env wins, as twelve-factor apps expect). Any bad value throws a ConfigError naming it.
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Batch, SamplingPolicy } from '../../core/wire-format.ts';
+import type { BunApmConfig, ExporterEntry } from '../../core/config.ts';
+import { settingFromFile, settingFromText } from '../../core/config/read-setting.ts';
+import type { Setting } from '../../core/config/setting.ts';
+import { PRELOAD } from '../../core/config/settings.ts';
+import { defaultAppName } from '../runtime/app-name.ts';
+import { ConfigError, configFromEnv, type Env } from './config-env.ts';
+
+export { defaultAppName } from '../runtime/app-name.ts';
+
+export interface ResolvedConfig {
+  /** Base URL without a trailing slash; undefined = collect, ship nowhere. */
+  endpoint?: string;
+  ingestKey?: string;
+  app: string;
+  service: string;
+  /** Fixed share with detail records; undefined = adaptive (samplesPerSecond). */
+  sampleRate?: number;
+  /** Fixed share traced; undefined = adaptive (tracesPerSecond). */
+  traceSampleRate?: number;
+  samplesPerSecond: number;
+  tracesPerSecond: number;
+  parentTracesPerSecond: number;
+  routeFairness: boolean;
+  flushIntervalMs: number;
+  maxPendingBytes: number;
+  routeCap: number;
+  profiling: { enabled: boolean; interval: number };
+  debug: boolean;
+  serverTiming: 'traced' | 'all' | 'off';
+  export: { maxAttempts: number; initialBackoffMs: number; maxBackoffMs: number; timeoutMs: number };
+  exporters: ExporterEntry[];
+  customStorage?: (batch: Batch) => void | Promise<void>;
+  /** The file the settings came from, if any (for the startup line). */
+  file?: string;
+}
+
+/** The preload's defaults, as the settings table states them. */
+export const DEFAULTS = {
+  samplesPerSecond: PRELOAD.samplesPerSecond.default,
+  tracesPerSecond: PRELOAD.tracesPerSecond.default,
+  parentTracesPerSecond: PRELOAD.parentTracesPerSecond.default,
+  flushIntervalMs: PRELOAD.flushIntervalMs.default,
+  maxPendingBytes: PRELOAD.maxPendingBytes.default,
+  routeCap: PRELOAD.routeCap.default,
+  profilingInterval: PRELOAD.profilingInterval.default,
+  export: {
+    maxAttempts: PRELOAD.exportMaxAttempts.default,
+    initialBackoffMs: PRELOAD.exportInitialBackoffMs.default,
+    maxBackoffMs: PRELOAD.exportMaxBackoffMs.default,
+    timeoutMs: PRELOAD.exportTimeoutMs.default,
+  },
+} as const;
+
+const CONFIG_NAMES = ['bun-apm.config.ts', 'bun-apm.config.js', 'bun-apm.config.mjs'];
+
+/** BUN_APM_CONFIG if set (must exist), else bun-apm.config.* in the working directory, else next to the entry script. */
+export function findConfigFile(env: Env, cwd: string, entry: string | undefined): string | undefined {
+  const named = settingFromText(PRELOAD.config, env, 'env');
+  if (named !== undefined) {
+    const file = resolve(cwd, named);
+    if (!existsSync(file)) throw new ConfigError(`config (env BUN_APM_CONFIG): expected ${PRELOAD.config.kind.accepts}, got ${JSON.stringify(named)}`);
+    return file;
+  }
+  const dirs = [cwd];
+  if (entry && !entry.startsWith('/$bunfs/')) dirs.push(dirname(entry));
+  for (const dir of dirs) {
+    for (const name of CONFIG_NAMES) {
+      const file = join(dir, name);
+      if (existsSync(file)) return file;
+    }
+  }
+  return undefined;
+}
+
+export async function importConfigFile(file: string): Promise<BunApmConfig> {
+  let module: { default?: unknown };
+  try {
+    module = await import(file);
+  } catch (error) {
+    throw new ConfigError(`${basename(file)}: could not be loaded (${(error as Error).message})`);
+  }
+  const config = module.default;
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new ConfigError(`${basename(file)}: expected \`export default defineConfig({ … })\``);
+  }
+  return config as BunApmConfig;
+}
+
+/** A key of the config file, dotted when nested (`profiling.interval`). */
+function fileValue(file: BunApmConfig, key: string): unknown {
+  let value: unknown = file;
+  for (const part of key.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined;
+  return value;
+}
+
+/**
+ * Merges file and env over the defaults, checking every value the file gives against the settings
+ * table (the environment's were checked as they were read, by configFromEnv).
+ */
+export function resolveConfig(file: BunApmConfig, env: BunApmConfig, cwd: string, fileName = 'bun-apm.config.ts'): ResolvedConfig {
+  const structured = (key: 'profiling' | 'export', shape: string) => {
+    const value = file[key];
+    if (value !== undefined && (typeof value !== 'object' || value === null)) throw new ConfigError(`${key} (${fileName}): expected ${shape}`);
+  };
+  structured('profiling', '{ enabled?, interval? }');
+  structured('export', '{ maxAttempts?, initialBackoffMs?, maxBackoffMs?, timeoutMs? }');
+  /** The environment's value, else the file's, else the default. */
+  function read<T, D extends T | undefined>(setting: Setting<T, D>): T | D {
+    const fromEnv = setting.env === undefined ? undefined : (fileValue(env, setting.key) as T | undefined);
+    return fromEnv ?? settingFromFile(setting, fileValue(file, setting.key), fileName) ?? setting.default;
+  }
+  if (file.exporters !== undefined && !Array.isArray(file.exporters)) throw new ConfigError(`exporters (${fileName}): expected an array of { type, … }`);
+  let customStorage: ResolvedConfig['customStorage'];
+  if (file.storage !== undefined) {
+    const storage = file.storage as { type?: unknown; customHandler?: unknown };
+    if (storage.type !== 'custom' || typeof storage.customHandler !== 'function') {
+      throw new ConfigError(`storage (${fileName}): expected { type: 'custom', customHandler: (batch) => … }`);
+    }
+    customStorage = storage.customHandler as ResolvedConfig['customStorage'];
+  }
+  const app = read(PRELOAD.app) ?? settingFromFile(PRELOAD.app, defaultAppName(cwd), 'package.json name')!;
+  return {
+    endpoint: read(PRELOAD.endpoint),
+    ingestKey: read(PRELOAD.ingestKey),
+    app,
+    service: read(PRELOAD.service) ?? app,
+    sampleRate: read(PRELOAD.sampleRate),
+    traceSampleRate: read(PRELOAD.traceSampleRate),
+    samplesPerSecond: read(PRELOAD.samplesPerSecond),
+    tracesPerSecond: read(PRELOAD.tracesPerSecond),
+    parentTracesPerSecond: read(PRELOAD.parentTracesPerSecond),
+    routeFairness: read(PRELOAD.routeFairness),
+    flushIntervalMs: read(PRELOAD.flushIntervalMs),
+    maxPendingBytes: read(PRELOAD.maxPendingBytes),
+    routeCap: read(PRELOAD.routeCap),
+    profiling: { enabled: read(PRELOAD.profilingEnabled), interval: read(PRELOAD.profilingInterval) },
+    debug: read(PRELOAD.debug),
+    serverTiming: read(PRELOAD.serverTiming),
+    export: {
+      maxAttempts: read(PRELOAD.exportMaxAttempts),
+      initialBackoffMs: read(PRELOAD.exportInitialBackoffMs),
+      maxBackoffMs: read(PRELOAD.exportMaxBackoffMs),
+      timeoutMs: read(PRELOAD.exportTimeoutMs),
+    },
+    exporters: file.exporters ?? [],
+    customStorage,
+  };
+}
+
+/** How detail and traces are sampled, as the startup line, `doctor` and the batches say it. */
+export function samplingOf(config: Pick<ResolvedConfig, 'sampleRate' | 'traceSampleRate' | 'samplesPerSecond' | 'tracesPerSecond' | 'parentTracesPerSecond' | 'routeFairness'>): SamplingPolicy {
+  const policy: SamplingPolicy = {};
+  if (config.sampleRate !== undefined) policy.sampleRate = config.sampleRate;
+  else policy.samplesPerSecond = config.samplesPerSecond;
+  if (config.traceSampleRate !== undefined) policy.traceSampleRate = config.traceSampleRate;
+  else policy.tracesPerSecond = config.tracesPerSecond;
+  policy.parentTracesPerSecond = config.parentTracesPerSecond;
+  if (config.sampleRate === undefined) policy.routeFairness = config.routeFairness;
+  return policy;
+}
+
+export { describeSampling } from '../../core/sampler.ts';
+
+export type LoadedConfig = { disabled: true } | ({ disabled: false } & ResolvedConfig);
+
+/**
+ * @example
+ * const config = await loadConfig(process.env, process.cwd(), Bun.main);
+ * if (!config.disabled) start(config);
+ */
+export async function loadConfig(env: Env, cwd: string, entry: string | undefined): Promise<LoadedConfig> {
+  const fromEnv = configFromEnv(env);
+  if (fromEnv.disabled) return { disabled: true };
+  const file = findConfigFile(env, cwd, entry);
+  const fromFile = file ? await importConfigFile(file) : {};
+  const fileName = file ? basename(file) : 'bun-apm.config.ts';
+  if ((fromEnv.disabled ?? settingFromFile(PRELOAD.disabled, fromFile.disabled, fileName)) === true) return { disabled: true };
+  return { disabled: false, ...resolveConfig(fromFile, fromEnv, cwd, fileName), file };
+}

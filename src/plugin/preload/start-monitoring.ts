@@ -1,0 +1,115 @@
+// Wires the preload together: configuration → recorder → batcher and exporters → instrumentation
+// of Bun.serve, fetch and known routers → profiler → shutdown hooks. Everything that can fail on a
+// bad setting runs before the first global is touched, so a refused configuration leaves the app as it was.
+import type { ExporterConfig } from '../runtime/exporters/exporter-config.ts';
+import { combineSpanExporters, createSpanExporters, type SpanExporter } from '../runtime/exporters/index.ts';
+import { Batcher } from '../runtime/batcher.ts';
+import { ConfigError, type Env } from './config-env.ts';
+import { createEdgeSender, type EdgeTarget } from '../runtime/edge-sender.ts';
+import { createEdgeSpanExporter } from '../runtime/edge-span-exporter.ts';
+import { processIdentity, SDK_VERSION } from '../runtime/identity.ts';
+import { instrumentFetch } from './instrument-fetch.ts';
+import { instrumentServe } from './instrument-serve.ts';
+import { describeSampling, loadConfig, samplingOf, type ResolvedConfig } from './load-config.ts';
+import { createLog, type Log } from '../runtime/log.ts';
+import { setProcessRecorder } from '../runtime/process-recorder.ts';
+import { Recorder } from '../runtime/recorder.ts';
+import { installRouterHooks } from './router-hooks.ts';
+import { installShutdown } from './shutdown.ts';
+import { SystemProfiler } from '../runtime/system-profiler.ts';
+
+export interface Monitoring {
+  config: ResolvedConfig;
+  recorder: Recorder;
+  batcher: Batcher;
+  profiler: SystemProfiler;
+}
+
+export async function startMonitoring(env: Env, cwd: string, entry: string | undefined): Promise<Monitoring | undefined> {
+  const config = await loadConfig(env, cwd, entry);
+  if (config.disabled) return undefined;
+  const log = createLog(config.debug);
+  const sampling = samplingOf(config);
+  // The batch says how its detail was sampled (identity travels with every batch).
+  const identity = { ...processIdentity(config.app, config.service), sampling };
+  const target: EdgeTarget | undefined = config.endpoint ? { endpoint: config.endpoint, ingestKey: config.ingestKey, sdkVersion: SDK_VERSION } : undefined;
+
+  let batcher: Batcher | undefined;
+  let exporters: SpanExporter | undefined;
+  const recorder = new Recorder({
+    sampleRate: config.sampleRate,
+    traceSampleRate: config.traceSampleRate,
+    samplesPerSecond: config.samplesPerSecond,
+    tracesPerSecond: config.tracesPerSecond,
+    parentTracesPerSecond: config.parentTracesPerSecond,
+    routeFairness: config.routeFairness,
+    routeCap: config.routeCap,
+    serverTiming: config.serverTiming,
+    log,
+    onFull: () => batcher?.requestCut(),
+    spanSink: (span) => exporters?.export([span]),
+  });
+  batcher = new Batcher({
+    recorder,
+    identity,
+    flushIntervalMs: config.flushIntervalMs,
+    maxPendingBytes: config.maxPendingBytes,
+    send: target ? createEdgeSender(target, config.export) : undefined,
+    customStorage: config.customStorage,
+    log,
+  });
+  const edge = createEdgeSpanExporter(batcher);
+  const all = buildExporters(config, edge, target !== undefined, log);
+  exporters = combineSpanExporters(all);
+  const others = all.filter((exporter) => exporter !== edge);
+
+  const profiler = new SystemProfiler(recorder, { interval: config.profiling.interval, onProfile: (profile) => batcher.addProfile(profile) });
+  // Timers start with the first server: a script that never serves (bunfig preloads apply to every
+  // `bun run`) gets no profiles, no batches and no final flush.
+  let serving = false;
+  const startTimers = () => {
+    if (serving) return;
+    serving = true;
+    if (config.profiling.enabled) profiler.start();
+    batcher.start();
+  };
+  instrumentServe(recorder, log, startTimers);
+  instrumentFetch(recorder);
+  installRouterHooks(log);
+  installShutdown({
+    batcher,
+    target,
+    exporters: others.length > 0 ? combineSpanExporters(others) : undefined,
+    stopTimers: () => profiler.stop(),
+    log,
+  });
+  setProcessRecorder(recorder);
+
+  if (!target) log.warnOnce('no-endpoint', 'BUN_APM_ENDPOINT is not set: requests are measured but shipped nowhere');
+  else if (!config.ingestKey) log.warnOnce('no-key', 'BUN_APM_INGEST_KEY is not set: the edge will refuse batches unless it runs without keys');
+  log.debug(
+    `monitoring ${identity.app}/${identity.service} (${identity.instance}): ${describeSampling(sampling)}, ` +
+      `flush every ${config.flushIntervalMs} ms${config.file ? `, settings from ${config.file}` : ''}, exporters: ${all.map((e) => e.name).join(', ') || 'none'}`,
+  );
+  return { config, recorder, batcher, profiler };
+}
+
+/** The configured trace exporters, plus the edge whenever an endpoint is set (once, even if listed). */
+function buildExporters(config: ResolvedConfig, edge: SpanExporter, hasEndpoint: boolean, log: Log): SpanExporter[] {
+  if (!hasEndpoint && config.exporters.some((entry) => entry.type === 'edge')) {
+    throw new ConfigError('exporters: an `edge` exporter needs BUN_APM_ENDPOINT (or `endpoint`)');
+  }
+  let created: SpanExporter[];
+  try {
+    created = createSpanExporters(config.exporters as unknown as ExporterConfig[], {
+      serviceName: config.service,
+      edge: () => edge,
+      log: (message) => log.warnOnce(message, message),
+    });
+  } catch (error) {
+    throw new ConfigError((error as Error).message.replace(/^bun-apm: /, ''));
+  }
+  const unique = new Set(created);
+  if (hasEndpoint) unique.add(edge);
+  return [...unique];
+}

@@ -1,0 +1,223 @@
+// Ships what the recorder collects: a cut (on the flush interval, or when a buffer is full) goes
+// to custom storage as batches and into PendingData for the edge, which seals a batch from the
+// oldest of what waits when it is sent; at most one export in flight; what had to be dropped is
+// counted, in records and in requests, and travels in the next batch that gets through. An idle
+// instance (only system profiles to report) sends once a heartbeat, not every flush interval.
+import { LIMITS, type Batch, type Identity, type Span, type SystemProfile } from '../../core/wire-format.ts';
+import { anyCounted, buildBatches, isEmpty, zeroCounters } from '../../core/batch-builder.ts';
+import { errorClassOf, type Log } from './log.ts';
+import { PendingData, type PendingBatch } from './pending-data.ts';
+import type { Recorder } from './recorder.ts';
+import type { SendOutcome } from './send-with-retry.ts';
+import { limitsOf } from './edge-sender.ts';
+import { unref } from './unref.ts';
+
+export interface BatcherOptions {
+  recorder: Recorder;
+  identity: Identity;
+  flushIntervalMs: number;
+  maxPendingBytes: number;
+  /** Ships one gzip'd batch (retries included); undefined = no endpoint, nothing is kept. */
+  send?: (batch: PendingBatch) => Promise<SendOutcome>;
+  customStorage?: (batch: Batch) => void | Promise<void>;
+  log: Log;
+  /** How often an instance with nothing but system profiles to report sends (default: HEARTBEAT_MS, at least the flush interval). */
+  heartbeatMs?: number;
+}
+
+/**
+ * An idle instance (no request, span or loss to report, only system profiles) sends a heartbeat this
+ * often rather than every flush interval: 1,440 requests a day instead of 8,640 at the default 10 s.
+ */
+export const HEARTBEAT_MS = 60_000;
+
+/** Spans that make a batch worth cutting early (well under LIMITS.spans, so each cut stays short). */
+export const SPANS_PER_CUT = 2_000;
+
+export class Batcher {
+  readonly #options: BatcherOptions;
+  #spans: Span[] = [];
+  #profiles: SystemProfile[] = [];
+  /** Dropped while recording (full buffers), since the last cut. */
+  #recordingDropped = zeroCounters();
+  /** Everything ever dropped, for tests and the debug line; never reset. */
+  readonly droppedTotal = zeroCounters();
+  /** What waits for the edge. */
+  readonly pending: PendingData;
+  #windowStart = Date.now();
+  #running: Promise<void> | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #cutScheduled = false;
+  #stopped = false;
+  /** Something worth a request waits (requests, detail, losses), not only profiles. */
+  #worthSending = false;
+  /** When the edge last took a batch (or the timers started). */
+  #lastSent = Date.now();
+  /** Batches the edge accepted. */
+  delivered = 0;
+
+  constructor(options: BatcherOptions) {
+    this.#options = options;
+    this.pending = new PendingData({ identity: options.identity, maxPendingBytes: options.maxPendingBytes, log: options.log, droppedTotal: this.droppedTotal });
+  }
+
+  start(): void {
+    if (this.#timer !== undefined) return;
+    this.#lastSent = Date.now();
+    this.#timer = unref(setInterval(() => void this.#tick(), this.#options.flushIntervalMs));
+  }
+
+  /** The flush interval's turn: a cut, sent when it is worth a request, else once a heartbeat. */
+  async #tick(): Promise<void> {
+    this.cut();
+    const heartbeat = Math.max(this.#options.heartbeatMs ?? HEARTBEAT_MS, this.#options.flushIntervalMs);
+    if (this.#worthSending || Date.now() - this.#lastSent >= heartbeat) await this.#run();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.pending.stop();
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Spans for the edge (the edge span exporter calls this). */
+  addSpans(spans: readonly Span[]): void {
+    for (const span of spans) {
+      if (this.#spans.length >= 2 * LIMITS.spans) {
+        this.#recordingDropped.spans++;
+        this.droppedTotal.spans++;
+        continue;
+      }
+      this.#spans.push(span);
+    }
+    if (this.#spans.length >= SPANS_PER_CUT) this.requestCut();
+  }
+
+  addProfile(profile: SystemProfile): void {
+    if (this.#profiles.length >= LIMITS.profiles) {
+      this.#recordingDropped.profiles++;
+      this.droppedTotal.profiles++;
+      return;
+    }
+    this.#profiles.push(profile);
+  }
+
+  /** A buffer is full: cut soon, off the request path that noticed it. */
+  requestCut(): void {
+    if (this.#cutScheduled || this.#stopped) return;
+    this.#cutScheduled = true;
+    unref(setTimeout(() => {
+      this.#cutScheduled = false;
+      void this.flush();
+    }, 0));
+  }
+
+  /** Takes what was recorded: to custom storage as batches, and into the pending data for the edge. */
+  cut(): void {
+    try {
+      const drained = this.#options.recorder.drain();
+      const recorded = { rollups: drained.rollups, samples: drained.samples, spans: this.#spans, profiles: this.#profiles };
+      this.#spans = [];
+      this.#profiles = [];
+      const recordingDropped = this.#recordingDropped;
+      this.#recordingDropped = zeroCounters();
+      recordingDropped.samples += drained.droppedSamples;
+      this.droppedTotal.samples += drained.droppedSamples;
+      if (isEmpty(recorded) && !anyCounted(recordingDropped)) return;
+      if (recorded.rollups.length + recorded.samples.length + recorded.spans.length > 0 || anyCounted(recordingDropped)) this.#worthSending = true;
+      const end = Date.now();
+      if (this.#options.customStorage) {
+        for (const batch of buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, recorded, recordingDropped)) this.#store(batch);
+      }
+      this.#windowStart = end;
+      if (this.#options.send) this.pending.add(recorded.rollups, recorded.samples, recorded.spans, recorded.profiles, recordingDropped);
+    } catch (error) {
+      this.#options.log.warnOnce('cut', `could not cut a batch (${errorClassOf(error)}: ${(error as Error)?.message})`);
+    }
+  }
+
+  /** Cuts, then ships everything pending; resolves when nothing is left or the edge is unreachable. */
+  async flush(): Promise<void> {
+    this.cut();
+    await this.#run();
+  }
+
+  /** Resolves when the export running now (if any) has finished. */
+  async idle(): Promise<void> {
+    await this.#running;
+  }
+
+  /**
+   * Seals everything pending into batches, for the last synchronous send of a process that exits;
+   * the sealed batch already tried comes first, with its id.
+   */
+  sealAll(): PendingBatch[] {
+    try {
+      return this.pending.sealAll();
+    } catch (error) {
+      this.#options.log.warnOnce('seal', `could not seal the last batches (${errorClassOf(error)}: ${(error as Error)?.message})`);
+      return [];
+    }
+  }
+
+  #store(batch: Batch): void {
+    const handler = this.#options.customStorage;
+    if (!handler) return;
+    try {
+      const result = handler(batch);
+      if (result instanceof Promise) result.catch((error: unknown) => this.#warnStorage(error));
+    } catch (error) {
+      this.#warnStorage(error);
+    }
+  }
+
+  #warnStorage(error: unknown): void {
+    this.#options.log.warnOnce('custom-storage', `storage.customHandler failed (${errorClassOf(error)}: ${(error as Error)?.message}); later failures are not reported`);
+  }
+
+  #run(): Promise<void> {
+    const send = this.#options.send;
+    if (this.#running) return this.#running;
+    if (!send || !this.pending.any) return Promise.resolve();
+    // .finally runs in a later microtask, so #running is always assigned before it is cleared.
+    const run = this.#export(send).finally(() => {
+      this.#running = undefined;
+    });
+    this.#running = run;
+    return run;
+  }
+
+  async #export(send: (batch: PendingBatch) => Promise<SendOutcome>): Promise<void> {
+    try {
+      for (let batch = this.pending.next(); batch !== undefined; batch = this.pending.next()) {
+        const outcome = await send(batch);
+        if (outcome.ok) {
+          this.pending.delivered();
+          this.pending.learnCaps(limitsOf(outcome.body));
+          this.delivered++;
+          this.#lastSent = Date.now();
+          this.#options.log.debug(`batch ${batch.batchId} delivered (${batch.body.byteLength} bytes, ${outcome.attempts} attempt(s))`);
+          continue;
+        }
+        if (!outcome.retryable) {
+          if (outcome.status === 413 && this.pending.tooLarge()) {
+            this.#options.log.warnOnce('too-large', `the edge refused a batch as too large (${outcome.reason}); sending it again in smaller batches`);
+            continue;
+          }
+          this.pending.refused();
+          this.#options.log.warnOnce(`refused-${outcome.status}`, `the edge refused a batch: ${outcome.reason} (not retried; later refusals with this status are not reported)`);
+          continue;
+        }
+        // Still unreachable after every retry: keep everything (bounded) and try again on the next flush.
+        this.pending.unreachable();
+        this.#options.log.warnOnce('unreachable', `the edge is unreachable (${outcome.reason}); keeping up to ${this.#options.maxPendingBytes} bytes of data (detail dropped first, request counts merged) and retrying`);
+        return;
+      }
+      // Everything went (or was refused for good): until more than profiles waits, a heartbeat will do.
+      this.#worthSending = false;
+    } catch (error) {
+      this.#options.log.warnOnce('export', `export failed (${errorClassOf(error)}: ${(error as Error)?.message})`);
+    }
+  }
+}

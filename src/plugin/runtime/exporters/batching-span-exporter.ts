@@ -1,0 +1,224 @@
+// The buffering half every exporter shares, after OpenTelemetry's BatchSpanProcessorBase: a
+// bounded FIFO that drops the oldest and counts, full batches sent at once, the rest after a
+// delay (unref'd timer), one send in flight, flush() and a shutdown that runs once.
+import type { Span } from '../../../core/wire-format.ts';
+import { isExportableSpan } from './exportable-span.ts';
+import type { SpanExporter } from './span-exporter.ts';
+import { unref } from '../unref.ts';
+
+export interface BatchingOptions {
+  /** Spans kept waiting at most; past it the oldest are dropped and counted (default 2048). */
+  maxQueueSize?: number;
+  /** Spans per request at most (default 512). */
+  maxExportBatchSize?: number;
+  /** Longest a span waits before a partial batch is sent, ms (default 5000). */
+  scheduledDelayMs?: number;
+  /** Where warnings go, unprefixed (default: console.warn with a `bun-apm: ` prefix). Never receives header values. */
+  log?: (message: string) => void;
+}
+
+/** What one delivery attempt (retries included) came to. Deliveries resolve; they never reject. */
+export type DeliveryResult = { ok: true; rejected?: number; message?: string } | { ok: false; reason: string };
+
+export type Deliver = (batch: Span[]) => Promise<DeliveryResult>;
+
+export const BATCHING_DEFAULTS = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMs: 5000 } as const;
+
+interface FlushWaiter {
+  /** Resolved once every span queued before this sequence number has been sent or dropped. */
+  upTo: number;
+  resolve: () => void;
+}
+
+export class BatchingSpanExporter implements SpanExporter {
+  readonly name: string;
+  readonly #deliver: Deliver;
+  readonly #maxQueueSize: number;
+  readonly #batchSize: number;
+  readonly #delayMs: number;
+  readonly #log: (message: string) => void;
+
+  #queue: Span[] = [];
+  /** Sequence numbers: spans ever queued, and spans that have left the queue (sent or dropped). */
+  #enqueued = 0;
+  #head = 0;
+  #inFlight = 0;
+  /** Everything queued before this sequence number is due now (set by the delay timer and flush). */
+  #dueUpTo = 0;
+  #dropped = 0;
+  #delivered = 0;
+  #running: Promise<void> | undefined;
+  #delayTimer: ReturnType<typeof setTimeout> | undefined;
+  #kickTimer: ReturnType<typeof setTimeout> | undefined;
+  #waiters: FlushWaiter[] = [];
+  #closed = false;
+  #shutdown: Promise<void> | undefined;
+  #warned = new Set<string>();
+
+  constructor(name: string, deliver: Deliver, options: BatchingOptions = {}) {
+    this.name = name;
+    this.#deliver = deliver;
+    this.#maxQueueSize = options.maxQueueSize ?? BATCHING_DEFAULTS.maxQueueSize;
+    this.#batchSize = Math.min(options.maxExportBatchSize ?? BATCHING_DEFAULTS.maxExportBatchSize, this.#maxQueueSize);
+    this.#delayMs = options.scheduledDelayMs ?? BATCHING_DEFAULTS.scheduledDelayMs;
+    this.#log = options.log ?? ((message) => console.warn(`bun-apm: ${message}`));
+  }
+
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Spans waiting in the queue (not counting the batch being sent). */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Spans the backend accepted. */
+  get delivered(): number {
+    return this.#delivered;
+  }
+
+  export(spans: readonly Span[]): void {
+    try {
+      if (this.#closed) {
+        this.#dropped += spans.length;
+        this.#warnOnce('closed', `exporter ${this.name} is shut down; ${spans.length} span(s) dropped`);
+        return;
+      }
+      for (const span of spans) {
+        if (isExportableSpan(span)) {
+          this.#queue.push(span);
+          this.#enqueued++;
+        } else {
+          this.#dropped++;
+          this.#warnOnce('malformed', `exporter ${this.name} dropped a malformed span (ids must be lowercase hex, times finite)`);
+        }
+      }
+      const excess = this.#queue.length - this.#maxQueueSize;
+      if (excess > 0) {
+        this.#queue.splice(0, excess);
+        this.#head += excess;
+        this.#dropped += excess;
+        this.#warnOnce('full', `exporter ${this.name}: queue full (${this.#maxQueueSize} spans), dropping the oldest; see .dropped`);
+        this.#settle();
+      }
+      if (this.#queue.length >= this.#batchSize) this.#kick();
+      else this.#armDelay();
+    } catch (error) {
+      this.#warnOnce('export', `exporter ${this.name}: export failed: ${(error as Error).message}`);
+    }
+  }
+
+  flush(): Promise<void> {
+    const upTo = this.#enqueued;
+    if (this.#settledCount() >= upTo) return Promise.resolve();
+    this.#dueUpTo = Math.max(this.#dueUpTo, upTo);
+    const done = new Promise<void>((resolve) => this.#waiters.push({ upTo, resolve }));
+    void this.#run();
+    return done;
+  }
+
+  shutdown(): Promise<void> {
+    this.#shutdown ??= (async () => {
+      // Closed first, as OpenTelemetry does: spans arriving while the last flush runs are refused and counted.
+      this.#closed = true;
+      await this.flush();
+      clearTimeout(this.#delayTimer);
+      clearTimeout(this.#kickTimer);
+      this.#delayTimer = this.#kickTimer = undefined;
+    })();
+    return this.#shutdown;
+  }
+
+  #settledCount(): number {
+    return this.#head - this.#inFlight;
+  }
+
+  #settle(): void {
+    const settled = this.#settledCount();
+    const still: FlushWaiter[] = [];
+    for (const waiter of this.#waiters) {
+      if (waiter.upTo <= settled) waiter.resolve();
+      else still.push(waiter);
+    }
+    this.#waiters = still;
+  }
+
+  /** A full batch is waiting: send soon, but not on the caller's stack. */
+  #kick(): void {
+    if (this.#running || this.#kickTimer) return;
+    this.#kickTimer = unref(setTimeout(() => {
+      this.#kickTimer = undefined;
+      void this.#run();
+    }, 0));
+  }
+
+  #armDelay(): void {
+    if (this.#delayTimer || this.#closed || this.#queue.length === 0) return;
+    this.#delayTimer = unref(setTimeout(() => {
+      this.#delayTimer = undefined;
+      this.#dueUpTo = Math.max(this.#dueUpTo, this.#enqueued);
+      void this.#run();
+    }, this.#delayMs));
+  }
+
+  #run(): Promise<void> {
+    this.#running ??= this.#sendWhileDue().finally(() => {
+      this.#running = undefined;
+      // Work may have become due after the loop's last check but before this ran (a flush()
+      // called by code resumed from the last batch's settle): start again rather than wait.
+      if (this.#hasDueWork()) void this.#run();
+      else this.#armDelay();
+    });
+    return this.#running;
+  }
+
+  #hasDueWork(): boolean {
+    return this.#queue.length >= this.#batchSize || (this.#queue.length > 0 && this.#head < this.#dueUpTo);
+  }
+
+  async #sendWhileDue(): Promise<void> {
+    while (this.#hasDueWork()) {
+      const batch = this.#queue.splice(0, this.#batchSize);
+      this.#head += batch.length;
+      this.#inFlight = batch.length;
+      await this.#send(batch);
+      this.#inFlight = 0;
+      this.#settle();
+    }
+  }
+
+  async #send(batch: Span[]): Promise<void> {
+    let result: DeliveryResult;
+    try {
+      result = await this.#deliver(batch);
+    } catch (error) {
+      result = { ok: false, reason: `${(error as Error).name}: ${(error as Error).message}` };
+    }
+    if (result.ok) {
+      const rejected = Math.min(result.rejected ?? 0, batch.length);
+      this.#delivered += batch.length - rejected;
+      this.#dropped += rejected;
+      if (rejected > 0 || result.message) this.#warn(`exporter ${this.name}: backend rejected ${rejected} of ${batch.length} span(s)${result.message ? `: ${result.message}` : ''}`);
+      // A success ends an outage: the next failure is news again.
+      this.#warned.delete('deliver');
+    } else {
+      this.#dropped += batch.length;
+      this.#warnOnce('deliver', `exporter ${this.name}: ${batch.length} span(s) dropped: ${result.reason}`);
+    }
+  }
+
+  #warnOnce(key: string, message: string): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.#warn(message);
+  }
+
+  #warn(message: string): void {
+    try {
+      this.#log(message);
+    } catch {
+      // A broken logger must not break the exporter.
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// Several exporters behind one SpanExporter, so a tracer hands each finished span over once.
+import type { Span } from '../../../core/wire-format.ts';
+import type { SpanExporter } from './span-exporter.ts';
+
+/**
+ * @example
+ * const exporter = combineSpanExporters(createSpanExporters(options.exporters, { serviceName }));
+ * exporter.export([span]);
+ */
+export function combineSpanExporters(exporters: readonly SpanExporter[]): SpanExporter {
+  const all = [...exporters];
+  return {
+    name: all.map((exporter) => exporter.name).join('+') || 'none',
+    export(spans: readonly Span[]): void {
+      // Each exporter promises not to throw; the guard keeps one that breaks it from starving the rest.
+      for (const exporter of all) {
+        try {
+          exporter.export(spans);
+        } catch {
+          // That exporter broke its never-throw promise; the others still get the spans.
+        }
+      }
+    },
+    async flush(): Promise<void> {
+      await Promise.allSettled(all.map((exporter) => exporter.flush()));
+    },
+    async shutdown(): Promise<void> {
+      await Promise.allSettled(all.map((exporter) => exporter.shutdown()));
+    },
+    get dropped(): number {
+      return all.reduce((sum, exporter) => sum + exporter.dropped, 0);
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// The `console` exporter, for development: one readable line per span.
+import type { Span } from '../../../core/wire-format.ts';
+import { BatchingSpanExporter, type BatchingOptions } from './batching-span-exporter.ts';
+
+export interface ConsoleExporterOptions extends BatchingOptions {
+  /** Where lines go (default console.log). */
+  write?: (line: string) => void;
+}
+
+/** `bun-apm: span GET /users/:id server 12.3 ms ok trace=… span=… parent=… {"http.method":"GET"}` */
+export function formatSpanLine(span: Span): string {
+  const status = span.status === 'error' && span.error ? `error (${span.error})` : span.status;
+  const parent = span.parentSpanId ? ` parent=${span.parentSpanId}` : '';
+  const logs = span.logs.length > 0 ? ` logs=${JSON.stringify(span.logs)}` : '';
+  return `bun-apm: span ${span.name} ${span.kind} ${span.duration.toFixed(1)} ms ${status} trace=${span.traceId} span=${span.spanId}${parent} ${JSON.stringify(span.tags)}${logs}`;
+}
+
+/**
+ * Batches like the others, with a 1 s default delay so lines show up while you watch.
+ *
+ * @example
+ * const exporter = createConsoleExporter();
+ */
+export function createConsoleExporter(options: ConsoleExporterOptions = {}): BatchingSpanExporter {
+  const write = options.write ?? ((line: string) => console.log(line));
+  return new BatchingSpanExporter(
+    'console',
+    async (batch) => {
+      for (const span of batch) write(formatSpanLine(span));
+      return { ok: true };
+    },
+    { ...options, scheduledDelayMs: options.scheduledDelayMs ?? 1000 },
+  );
+}

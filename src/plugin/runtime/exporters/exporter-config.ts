@@ -1,0 +1,110 @@
+// The exporter entries of the spec's `tracing.exporters` ({ type, endpoint, headers, customExporter })
+// and their validation: a bad entry throws at startup with a message naming it, never later.
+import type { Span } from '../../../core/wire-format.ts';
+import type { BatchingOptions } from './batching-span-exporter.ts';
+import { signalUrl } from './endpoint-url.ts';
+import type { ExporterRetryOptions } from './http-delivery.ts';
+
+export const EXPORTER_TYPES = ['console', 'jaeger', 'zipkin', 'otlp', 'custom', 'edge'] as const;
+export type ExporterType = (typeof EXPORTER_TYPES)[number];
+
+export interface ExporterConfig extends Omit<BatchingOptions, 'log'> {
+  type: ExporterType;
+  /** jaeger, zipkin, otlp: the backend's base URL (e.g. `http://jaeger:14268`) or the full URL to POST to. */
+  endpoint?: string;
+  /** jaeger, zipkin, otlp: extra request headers, e.g. `Authorization`. Never logged. */
+  headers?: Record<string, string>;
+  /** custom: receives each batch; may be async. Its failures are logged and counted, not thrown. */
+  customExporter?: (spans: Span[]) => void | Promise<void>;
+  /** custom: how long one call may take, ms (default 30 000). */
+  exportTimeoutMs?: number;
+  /** jaeger, zipkin, otlp: retry knobs (defaults: 5 attempts, 1 s backoff doubling to 30 s, 10 s per attempt). */
+  retry?: ExporterRetryOptions;
+}
+
+/** Where an HTTP exporter falls back to when its entry has no endpoint, as in the spec. */
+export const ENDPOINT_ENV: Partial<Record<ExporterType, string>> = { jaeger: 'JAEGER_ENDPOINT', zipkin: 'ZIPKIN_ENDPOINT' };
+
+const SIGNAL_PATH: Partial<Record<ExporterType, string>> = { jaeger: '/api/traces', zipkin: '/api/v2/spans', otlp: '/v1/traces' };
+
+type Env = Record<string, string | undefined>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkNumber(value: unknown, name: string, min: number, integer: boolean): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
+  }
+}
+
+function checkHeaders(headers: unknown): void {
+  if (headers === undefined) return;
+  if (!isRecord(headers)) throw new Error('headers must be an object of header names to strings');
+  for (const [key, value] of Object.entries(headers)) {
+    // Only the name goes in the message: the value may well be a token.
+    if (typeof value !== 'string') throw new Error(`headers[${JSON.stringify(key)}] must be a string (is it read from an unset environment variable?)`);
+  }
+  try {
+    new Headers(headers as Record<string, string>);
+  } catch {
+    throw new Error('headers contain an invalid HTTP header name or value');
+  }
+}
+
+/** The endpoint an HTTP exporter will use: its own, else its environment variable. */
+export function resolveEndpoint(config: ExporterConfig, env: Env): string | undefined {
+  if (typeof config.endpoint === 'string' && config.endpoint !== '') return config.endpoint;
+  const variable = ENDPOINT_ENV[config.type];
+  const fromEnv = variable ? env[variable] : undefined;
+  return fromEnv === '' ? undefined : fromEnv;
+}
+
+function checkEntry(config: unknown, env: Env, hasEdge: boolean): void {
+  if (!isRecord(config)) throw new Error('must be an object like { type: "console" }');
+  const type = config.type;
+  if (typeof type !== 'string' || !(EXPORTER_TYPES as readonly string[]).includes(type)) {
+    throw new Error(`unknown type ${JSON.stringify(type)} (expected one of ${EXPORTER_TYPES.join(', ')})`);
+  }
+  const entry = config as unknown as ExporterConfig;
+  checkNumber(entry.maxQueueSize, 'maxQueueSize', 1, true);
+  checkNumber(entry.maxExportBatchSize, 'maxExportBatchSize', 1, true);
+  checkNumber(entry.scheduledDelayMs, 'scheduledDelayMs', 0, false);
+  checkNumber(entry.exportTimeoutMs, 'exportTimeoutMs', 1, false);
+  if (entry.retry !== undefined) {
+    if (!isRecord(entry.retry)) throw new Error('retry must be an object');
+    checkNumber(entry.retry.maxAttempts, 'retry.maxAttempts', 1, true);
+    checkNumber(entry.retry.initialBackoffMs, 'retry.initialBackoffMs', 0, false);
+    checkNumber(entry.retry.maxBackoffMs, 'retry.maxBackoffMs', 0, false);
+    checkNumber(entry.retry.timeoutMs, 'retry.timeoutMs', 1, false);
+  }
+  const signalPath = SIGNAL_PATH[entry.type];
+  if (signalPath) {
+    checkHeaders(entry.headers);
+    const endpoint = resolveEndpoint(entry, env);
+    const variable = ENDPOINT_ENV[entry.type];
+    if (endpoint === undefined) throw new Error(`has no endpoint: set "endpoint"${variable ? ` or ${variable}` : ''}`);
+    signalUrl(endpoint, signalPath);
+  }
+  if (entry.type === 'custom' && typeof entry.customExporter !== 'function') {
+    throw new Error('needs customExporter: (spans) => void | Promise<void>');
+  }
+  if (entry.type === 'edge' && !hasEdge) {
+    throw new Error('the edge exporter is only available where the bun-apm preload provides it');
+  }
+}
+
+/** Throws the first problem found, prefixed with the entry it is in: `exporters[1] (jaeger): has no endpoint…`. */
+export function validateExporterConfigs(configs: unknown, env: Env, hasEdge: boolean): asserts configs is ExporterConfig[] {
+  if (!Array.isArray(configs)) throw new Error('bun-apm: tracing exporters must be an array of { type, … } entries');
+  configs.forEach((config, index) => {
+    try {
+      checkEntry(config, env, hasEdge);
+    } catch (error) {
+      const type = isRecord(config) && typeof config.type === 'string' ? ` (${config.type})` : '';
+      throw new Error(`bun-apm: exporters[${index}]${type}: ${(error as Error).message}`);
+    }
+  });
+}

@@ -1,0 +1,334 @@
+// Everything waiting for the edge, within maxPendingBytes: rollup cells (PendingCounts), detail
+// chunks, the batch sealed from the oldest of both when it is sent (kept, with its id, until the edge
+// has it), and the counters of what had to be dropped. Past the bound, cheapest loss first: detail
+// chunks, the sealed batch's detail, then cells merged, widened and at last dropped, in short steps
+// on later turns of the event loop, so that neither a request nor one turn pays for it.
+import { LIMITS, type Batch, type DetailSample, type Identity, type RollupCell, type Span, type SystemProfile } from '../../core/wire-format.ts';
+import { addCounters, anyCounted, encodeBatch, newBatchId, requestsIn, zeroCounters, type Counters } from '../../core/batch-builder.ts';
+import type { Log } from './log.ts';
+import { PendingCounts } from './pending-counts.ts';
+import { chunkBytes, compressChunk, detailChunks, exceeds, fitsWith, GZIP_LEVEL, mergedFragment, NO_DETAIL, splitChunk, type DetailChunk, type DetailContents } from './pending-detail.ts';
+import { unref } from './unref.ts';
+
+/** A sealed batch: its gzip body, sent with the same id until the edge has it. */
+export interface PendingBatch {
+  batchId: string;
+  body: Uint8Array<ArrayBuffer>;
+  /** What it holds: what is lost if it is. */
+  contents: Counters;
+  /** The dropped counters it carries (lost with it, so added back if it is dropped). */
+  carried: Counters;
+}
+
+export interface PendingDataOptions {
+  identity: Identity;
+  maxPendingBytes: number;
+  log: Log;
+  /** Everything ever dropped is added here too (the batcher's running total). */
+  droppedTotal: Counters;
+}
+
+/**
+ * The oldest data a batch carries: the edge refuses a batch holding anything older than its
+ * MAX_BATCH_AGE_HOURS (168 by default), so older pending data is dropped and counted instead.
+ */
+export const MAX_SENDABLE_AGE_MS = 167 * 3_600_000;
+
+/** How long one relief step may hold the app's thread (it then yields to a later turn). */
+const RELIEF_STEP_MS = 2;
+
+/** What one batch may carry: the validator's LIMITS, lowered to the caps the edge's answers name. */
+export interface BatchCaps {
+  maxRollups: number;
+  maxSamples: number;
+  maxSpans: number;
+  maxProfiles: number;
+  /** The body as sent (gzip). */
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_CAPS: Readonly<BatchCaps> = {
+  maxRollups: LIMITS.rollups, maxSamples: LIMITS.samples, maxSpans: LIMITS.spans, maxProfiles: LIMITS.profiles, maxBodyBytes: Number.POSITIVE_INFINITY,
+};
+
+export class PendingData {
+  readonly #options: PendingDataOptions;
+  readonly #counts = new PendingCounts();
+  #detail: DetailChunk[] = [];
+  #detailBytes = 0;
+  /** The sealed batch being sent or waiting to be sent again. */
+  #head: PendingBatch | undefined;
+  /** The last export failed and may be retried: the edge is away for an unknown time. */
+  #unreachable = false;
+  /** Dropped and not yet reported to the edge. */
+  #dropped = zeroCounters();
+  #reliefScheduled = false;
+  #stopped = false;
+  /** The longest relief step so far, ms (merging and widening cells under pressure). */
+  longestReliefMs = 0;
+  #caps: BatchCaps = { ...DEFAULT_CAPS };
+
+  constructor(options: PendingDataOptions) {
+    this.#options = options;
+  }
+
+  /** Memory charged against maxPendingBytes: cells as JSON characters, detail and the sealed batch as held. */
+  get bytes(): number {
+    return this.#counts.chars + this.#detailBytes + (this.#head?.body.byteLength ?? 0);
+  }
+
+  /** Requests counted in what waits. */
+  get requests(): number {
+    return this.#counts.requests + (this.#head?.contents.requests ?? 0);
+  }
+
+  /** Detail records (samples, spans, profiles) waiting. */
+  get detailRecords(): number {
+    let records = 0;
+    for (const chunk of this.#detail) records += detailIn(chunk.contents);
+    return records + (this.#head ? detailIn(this.#head.contents) : 0);
+  }
+
+  /** Whether anything waits to be sent (cells, detail, a sealed batch or dropped counters). */
+  get any(): boolean {
+    return this.#head !== undefined || this.#counts.cells > 0 || this.#detail.length > 0 || anyCounted(this.#dropped);
+  }
+
+  /** The widest window cells were merged into, in minutes (1 when none was widened). */
+  get widestWindow(): number {
+    return this.#counts.widest;
+  }
+
+  /** The caps batches are sealed within now. */
+  get caps(): Readonly<BatchCaps> {
+    return this.#caps;
+  }
+
+  /**
+   * The edge's caps (an answer's `limits`): later batches are sealed to fit them, never past the
+   * validator's LIMITS. Anything that is not a positive number is ignored.
+   */
+  learnCaps(limits: Partial<Record<keyof BatchCaps, unknown>>): void {
+    for (const key of Object.keys(DEFAULT_CAPS) as Array<keyof BatchCaps>) {
+      const value = limits[key];
+      if (typeof value === 'number' && Number.isFinite(value) && value >= 1) this.#caps[key] = Math.min(DEFAULT_CAPS[key], Math.floor(value));
+    }
+  }
+
+  /** Stops relief steps (the process is going). */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /** Adds one cut: its cells, its detail, and what was dropped while recording it. */
+  add(rollups: RollupCell[], samples: DetailSample[], spans: Span[], profiles: SystemProfile[], dropped: Counters): void {
+    addCounters(this.#dropped, dropped);
+    this.#counts.add(rollups);
+    for (const chunk of detailChunks(samples, spans, profiles)) {
+      if (this.#unreachable) compressChunk(chunk); // the wait may be long: hold it small
+      this.#detail.push(chunk);
+      this.#detailBytes += chunkBytes(chunk);
+    }
+    this.#enforceBound();
+  }
+
+  /** The batch to send next: the one already sealed, else one sealed now; undefined when nothing waits. */
+  next(): PendingBatch | undefined {
+    this.#head ??= this.#seal();
+    return this.#head;
+  }
+
+  /**
+   * The edge refused the sealed batch as too large (413, before storing anything): its parts go back
+   * to be sealed again in batches of half its size, with new ids. False when it holds a single record.
+   */
+  tooLarge(): boolean {
+    const head = this.#head;
+    if (!head || head.contents.rollups + detailIn(head.contents) <= 1) return false;
+    const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(head.body))) as Batch;
+    this.#head = undefined;
+    this.#caps.maxBodyBytes = Math.min(this.#caps.maxBodyBytes, Math.max(1024, Math.floor(head.body.byteLength / 2)));
+    this.#counts.add(batch.rollups);
+    const chunks = detailChunks(batch.samples, batch.spans, batch.profiles);
+    for (const chunk of chunks) this.#detailBytes += chunkBytes(chunk);
+    this.#detail.unshift(...chunks);
+    addCounters(this.#dropped, head.carried);
+    return true;
+  }
+
+  /** The edge has the sealed batch. */
+  delivered(): void {
+    this.#head = undefined;
+    this.#unreachable = false;
+  }
+
+  /** The edge refused the sealed batch for good: what it held and carried is reported as dropped. */
+  refused(): void {
+    const head = this.#head;
+    if (!head) return;
+    this.#head = undefined;
+    addCounters(this.#dropped, head.contents);
+    addCounters(this.#dropped, head.carried);
+    addCounters(this.#options.droppedTotal, head.contents);
+  }
+
+  /** The edge is away after every retry: keep everything (bounded), detail gzip'd. */
+  unreachable(): void {
+    this.#unreachable = true;
+    for (const chunk of this.#detail) this.#detailBytes -= compressChunk(chunk);
+  }
+
+  /**
+   * Seals everything into batches, for the last synchronous send of a process that exits; the
+   * sealed batch already tried comes first, with its id.
+   */
+  sealAll(): PendingBatch[] {
+    const batches: PendingBatch[] = [];
+    if (this.#head) batches.push(this.#head);
+    this.#head = undefined;
+    for (let batch = this.#seal(); batch !== undefined; batch = this.#seal()) batches.push(batch);
+    return batches;
+  }
+
+  #enforceBound(): void {
+    const max = this.#options.maxPendingBytes;
+    while (this.bytes > max && this.#detail.length > 0) {
+      const chunk = this.#detail.shift()!;
+      this.#detailBytes -= chunkBytes(chunk);
+      this.#loseDetail(chunk.contents);
+    }
+    if (this.bytes > max) this.#thinHead();
+    if (this.bytes > max) this.#relieveCounts();
+  }
+
+  /** One bounded step of merging cells; the next, if needed, on a later turn. */
+  #relieveCounts(): void {
+    const started = performance.now();
+    const budget = this.#options.maxPendingBytes - this.#detailBytes - (this.#head?.body.byteLength ?? 0);
+    const { loss, done } = this.#counts.relieve(budget, RELIEF_STEP_MS);
+    this.longestReliefMs = Math.max(this.longestReliefMs, performance.now() - started);
+    if (loss.rollups > 0) {
+      addCounters(this.#dropped, loss);
+      addCounters(this.#options.droppedTotal, loss);
+      this.#options.log.warnOnce('counts-dropped', `pending request counts outgrew maxPendingBytes (${this.#options.maxPendingBytes}) even merged into ${this.#counts.widest}-minute windows; the oldest were dropped and their requests counted as not sent`);
+    }
+    if (done || this.#reliefScheduled || this.#stopped) return;
+    this.#reliefScheduled = true;
+    unref(setTimeout(() => {
+      this.#reliefScheduled = false;
+      // Through the whole order again: detail cut meanwhile goes before any more cells.
+      this.#enforceBound();
+    }, 0));
+  }
+
+  /**
+   * Strips the detail from the sealed batch, keeping its id: if the edge already stored the full
+   * batch it answers this one as a duplicate, so no count is lost or doubled either way (the detail
+   * is then counted as dropped though it arrived).
+   */
+  #thinHead(): void {
+    const head = this.#head;
+    if (!head || detailIn(head.contents) === 0) return;
+    const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(head.body))) as Batch;
+    batch.samples = [];
+    batch.spans = [];
+    batch.profiles = [];
+    // Replaced, not changed: a send in flight keeps the body it started with.
+    head.body = Bun.gzipSync(JSON.stringify(batch), { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>;
+    this.#loseDetail(head.contents);
+    head.contents = { ...head.contents, samples: 0, spans: 0, profiles: 0 };
+  }
+
+  #loseDetail(contents: DetailContents): void {
+    const lost = { samples: contents.samples, spans: contents.spans, profiles: contents.profiles };
+    addCounters(this.#dropped, lost);
+    addCounters(this.#options.droppedTotal, lost);
+  }
+
+  /** A batch of the oldest cells and detail chunks within the caps, or undefined when nothing waits. */
+  #seal(): PendingBatch | undefined {
+    const now = Date.now();
+    const cutoff = now - MAX_SENDABLE_AGE_MS;
+    const stale = this.#counts.dropBefore(cutoff);
+    addCounters(this.#dropped, stale);
+    addCounters(this.#options.droppedTotal, stale);
+    while (this.#detail.length > 0 && this.#detail[0]!.start < cutoff) {
+      const chunk = this.#detail.shift()!;
+      this.#detailBytes -= chunkBytes(chunk);
+      this.#loseDetail(chunk.contents);
+    }
+    if (this.#counts.cells === 0 && this.#detail.length === 0 && !anyCounted(this.#dropped)) return undefined;
+    // A body over the edge's maxBodyBytes is put back and sealed again with fewer records, in
+    // proportion; a single record is sent as it is (the edge's answer then says why).
+    let scale = 1;
+    for (let attempt = 0; ; attempt++) {
+      const sealed = this.#sealScaled(now, scale);
+      const records = sealed.rollups.length + detailIn(sealed.batch.contents);
+      if (sealed.batch.body.byteLength <= this.#caps.maxBodyBytes || records <= 1 || attempt >= 8) return sealed.batch;
+      this.#unseal(sealed);
+      scale *= Math.min(0.5, (0.9 * this.#caps.maxBodyBytes) / sealed.batch.body.byteLength);
+    }
+  }
+
+  #sealScaled(now: number, scale: number): Sealed {
+    const caps = this.#caps;
+    const at = (cap: number) => Math.max(1, Math.floor(cap * scale));
+    const detailCaps = { samples: at(caps.maxSamples), spans: at(caps.maxSpans), profiles: at(caps.maxProfiles) };
+    // Half the bound at most, so that a sealed batch never crowds out everything else.
+    const rollups = this.#counts.take(at(caps.maxRollups), Math.max(1, Math.floor(this.#options.maxPendingBytes / 2)));
+    // A chunk cut before the edge's caps were known is cut again to fit them.
+    if (this.#detail.length > 0 && exceeds(this.#detail[0]!, detailCaps)) {
+      const chunk = this.#detail.shift()!;
+      this.#detailBytes -= chunkBytes(chunk);
+      const parts = splitChunk(chunk, detailCaps);
+      for (const part of parts) this.#detailBytes += chunkBytes(part);
+      this.#detail.unshift(...parts);
+    }
+    // Several small chunks (a heartbeat's profiles, cuts that waited) go in one request, within the caps.
+    const chunks: DetailChunk[] = [];
+    while (this.#detail.length > 0 && (chunks.length === 0 || fitsWith(chunks, this.#detail[0]!, detailCaps))) {
+      const chunk = this.#detail.shift()!;
+      this.#detailBytes -= chunkBytes(chunk);
+      chunks.push(chunk);
+    }
+    let start = now;
+    const detail = { samples: 0, spans: 0, profiles: 0 };
+    for (const chunk of chunks) {
+      start = Math.min(start, chunk.start);
+      detail.samples += chunk.contents.samples;
+      detail.spans += chunk.contents.spans;
+      detail.profiles += chunk.contents.profiles;
+    }
+    for (const cell of rollups) start = Math.min(start, cell.minute);
+    const carried = this.#dropped;
+    this.#dropped = zeroCounters();
+    const batchId = newBatchId();
+    const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunks.length > 0 ? mergedFragment(chunks) : NO_DETAIL, carried);
+    const batch = {
+      batchId,
+      body: Bun.gzipSync(json, { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>,
+      contents: { rollups: rollups.length, requests: requestsIn(rollups), ...detail },
+      carried,
+    };
+    return { batch, rollups, chunks };
+  }
+
+  /** Puts a sealed batch's parts back where they were taken from (its id is never used). */
+  #unseal(sealed: Sealed): void {
+    this.#counts.add(sealed.rollups);
+    for (const chunk of sealed.chunks) this.#detailBytes += chunkBytes(chunk);
+    this.#detail.unshift(...sealed.chunks);
+    addCounters(this.#dropped, sealed.batch.carried);
+  }
+}
+
+/** A sealed batch with the parts it was made of, until it is known to fit. */
+interface Sealed {
+  batch: PendingBatch;
+  rollups: RollupCell[];
+  chunks: DetailChunk[];
+}
+
+function detailIn(contents: DetailContents): number {
+  return contents.samples + contents.spans + contents.profiles;
+}

@@ -1,0 +1,71 @@
+// What bun-apm knows about one request while it runs, and where router hooks find it to leave the
+// route template they matched. Three places, cheapest first: the preload's one reusable slot for
+// the request whose handler is running right now (no allocation: most requests end there); a weak
+// map for a request with a state of its own (traced, continuing a trace, or gone async behind a
+// router); and, only when the explicit middleware is loaded, a mark on the Request itself under a
+// process-wide symbol, which stops the preload and the middleware counting it twice.
+import { slot } from './registry.ts';
+
+/** From the process-wide registry, so that two copies of bun-apm in one process still see each other's mark. */
+export const REQUEST_STATE: unique symbol = slot('requestMark', () => Symbol('bun-apm.request-state')) as never;
+
+export type MarkedRequest = Request & { [REQUEST_STATE]?: RequestState };
+
+export class RequestState {
+  /** Template from the Bun.serve `routes` key that matched. */
+  serveRoute: string | undefined;
+  /** Template of the router handler (bun-router, Hono) that produced the response. */
+  routerRoute: string | undefined;
+  /** Template of a router handler that threw, when the router answered for it (Hono's onError). */
+  erroredRoute: string | undefined;
+  /** Error class of a handler that threw or rejected. */
+  error: string | undefined;
+  /** Keeps a detail record (sampleRate). */
+  sampled = false;
+  /** Records spans (traceSampleRate, or the caller's sampled flag). */
+  traced = false;
+  /** Set when the request is traced or the caller sent a traceparent (its decision is passed on). */
+  traceId: string | undefined;
+  /** Our server span's id, the parent of outbound client spans. */
+  spanId: string | undefined;
+  parentSpanId: string | undefined;
+  tracestate: string | undefined;
+  /** Response bytes, where known without reading the response (static routes). */
+  bytes = 0;
+  ended = false;
+  /** ms, set when the request ends. */
+  duration = 0;
+
+  /** A router hook has looked this request up (its later, async calls need to find it again). */
+  watched = false;
+
+  constructor(
+    public request: Request,
+    /** performance.now() at the start. */
+    public start: number,
+    public method: string,
+  ) {}
+}
+
+/**
+ * The request whose handler is running synchronously right now in the preload's lean path, and
+ * its reusable state; `undefined` between requests. Shared by every copy of bun-apm in the process.
+ */
+type Running = {
+  request: Request | undefined;
+  state: RequestState | undefined;
+  /** A router handler was wrapped: routers may call it after the handler went async, and must find the request's state then. */
+  routers: boolean;
+};
+export const running: Running = slot('running', (): Running => ({ request: undefined, state: undefined, routers: false }));
+/** States of their own, found without a mark on the Request: traced requests, async ones behind a router. */
+export const asyncStates: WeakMap<Request, RequestState> = slot('asyncStates', () => new WeakMap<Request, RequestState>());
+
+export function stateOf(request: Request): RequestState | undefined {
+  if (running.request === request) {
+    const state = running.state!;
+    state.watched = true;
+    return state;
+  }
+  return (request as MarkedRequest)[REQUEST_STATE] ?? asyncStates.get(request);
+}

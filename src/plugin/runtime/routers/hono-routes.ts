@@ -1,0 +1,45 @@
+// Hono's route templates through its public surface: a middleware that, once the app has answered,
+// reads the template of the handler that did (`c.req.routePath`) and the error Hono caught (`c.error`).
+import { stateOf } from '../request-state.ts';
+import { noteRoute } from './note-route.ts';
+
+/** The little of Hono's Context read here. Declared locally: Hono is an optional peer. */
+interface HonoContext {
+  req: { raw: Request; routePath?: string };
+  error?: unknown;
+}
+
+/** Hono's MiddlewareHandler for any app's Env (the context as `any`, as in honoMiddleware). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type HonoRoutesMiddleware = (c: any, next: () => Promise<void>) => Promise<void>;
+
+/**
+ * Names each request by the Hono route that answered it, under the preload or the middleware.
+ * Register it first, so that it sees every route.
+ *
+ * @example
+ * const app = new Hono();
+ * app.use(honoRoutes());
+ * app.get('/users/:id', (c) => c.json(users.get(c.req.param('id'))));
+ */
+export function honoRoutes(): HonoRoutesMiddleware {
+  return async function bunApmHonoRoutes(context, next) {
+    const c = context as HonoContext;
+    let request: Request | undefined;
+    try {
+      request = c.req.raw;
+      // Looked up while the app's handler is still running synchronously: that keeps the preload's
+      // state of the request findable after `await next()`.
+      stateOf(request);
+    } catch {
+      request = undefined;
+    }
+    await next();
+    if (request === undefined) return;
+    try {
+      noteRoute(request, c.req.routePath, c.error);
+    } catch {
+      // no route information: the path is normalised instead
+    }
+  };
+}

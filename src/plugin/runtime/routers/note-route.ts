@@ -1,0 +1,12 @@
+// Where a router adapter leaves the route template the router says it matched: on the request's
+// state, for the recorder to key the request by. The first template noted wins, wildcards (a
+// middleware's `*`) never do, and an error the router caught keeps its class.
+import { errorClassOf } from '../log.ts';
+import { stateOf } from '../request-state.ts';
+
+export function noteRoute(request: Request, template: unknown, error?: unknown): void {
+  const state = stateOf(request);
+  if (state === undefined) return;
+  if (typeof template === 'string' && template !== '' && !template.endsWith('*')) state.routerRoute ??= template.slice(0, 512);
+  if (error !== undefined && error !== null) state.error ??= errorClassOf(error);
+}

@@ -1,0 +1,78 @@
+// Wrappers for the handlers a router registers, so the route template it matched reaches the
+// recorder. Patched router modules call them through the registry (preload/router-hooks.ts), the
+// bun-router wrapper directly (bun-router-routes.ts); they must never change what a handler
+// receives, returns or throws.
+import { errorClassOf } from '../log.ts';
+import { running, stateOf, type RequestState } from '../request-state.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Handler = (this: any, context: any, next?: any) => unknown;
+
+/** bun-router calls `handler(ctx)` with `ctx.request` the Request Bun.serve gave it. */
+export function wrapBunRouterHandler(handler: unknown, pattern: unknown): unknown {
+  if (typeof handler !== 'function' || typeof pattern !== 'string') return handler;
+  const original = handler as Handler;
+  running.routers = true;
+  return function bunRouterRoute(this: unknown, context: { request?: Request }, ...rest: unknown[]): unknown {
+    const request = context?.request;
+    const state = request instanceof Request ? stateOf(request) : undefined;
+    if (state !== undefined) state.routerRoute = pattern;
+    return original.call(this, context, ...rest);
+  };
+}
+
+/**
+ * Hono calls `handler(c, next)` for middleware and routes alike. The template kept is that of the
+ * handler whose result is the Response (Hono's "respond from here"), so middleware on `*` that
+ * only calls next() never names the route; a handler that throws is remembered for the error response.
+ */
+export function wrapHonoHandler(handler: unknown, path: unknown): unknown {
+  if (typeof handler !== 'function' || typeof path !== 'string') return handler;
+  const original = handler as Handler;
+  running.routers = true;
+  return function honoRoute(this: unknown, c: { req?: { raw?: unknown } }, next: unknown): unknown {
+    let raw: unknown;
+    try {
+      raw = c?.req?.raw;
+    } catch {
+      raw = undefined;
+    }
+    const state = raw instanceof Request ? stateOf(raw) : undefined;
+    if (state === undefined) return original.call(this, c, next);
+    let result: unknown;
+    try {
+      result = original.call(this, c, next);
+    } catch (error) {
+      noteError(state, path, error);
+      throw error;
+    }
+    if (result instanceof Promise) return settleHono(result, raw as Request, path);
+    if (result instanceof Response) state.routerRoute ??= path;
+    return result;
+  };
+}
+
+/**
+ * Out of honoRoute so that its closures don't make every call of it allocate a scope (see
+ * runInScope). It keeps the Request, not the state: by the time the promise settles, the state the
+ * request had while its handler ran synchronously (a reusable one) has been copied out.
+ */
+function settleHono(result: Promise<unknown>, request: Request, path: string): Promise<unknown> {
+  return result.then(
+    (value: unknown) => {
+      const state = stateOf(request);
+      if (state !== undefined && value instanceof Response) state.routerRoute ??= path;
+      return value;
+    },
+    (error: unknown) => {
+      const state = stateOf(request);
+      if (state !== undefined) noteError(state, path, error);
+      throw error;
+    },
+  );
+}
+
+function noteError(state: RequestState, path: string, error: unknown): void {
+  state.erroredRoute ??= path;
+  state.error ??= errorClassOf(error);
+}

@@ -1,0 +1,73 @@
+// Sends one export request under the shared retry policy (core/retry-policy.ts): network errors, timeouts,
+// 408, 429, 502, 503 and 504 are retried (a 500 is final for telemetry) with exponential backoff and
+// full jitter, honouring Retry-After, a bounded number of attempts and a timeout per attempt.
+import { EXPORT_RETRYABLE, exponentialBackoff, responseOutcome, withRetries, type RetryPolicy } from '../../core/retry-policy.ts';
+import { originalFetch } from './original-fetch.ts';
+import { unref } from './unref.ts';
+
+export interface RetryOptions {
+  /** Attempts in all, the first included (default 5). */
+  maxAttempts?: number;
+  /** First backoff, ms (default 1000); doubles each attempt. */
+  initialBackoffMs?: number;
+  /** Cap on one backoff, ms (default 30 000). */
+  maxBackoffMs?: number;
+  /** Timeout of one attempt, ms (default 10 000). */
+  timeoutMs?: number;
+  /** Injected for tests; default Math.random. */
+  random?: () => number;
+  /** Injected for tests; default the original fetch. */
+  fetch?: typeof fetch;
+}
+
+export type SendOutcome =
+  | { ok: true; status: number; attempts: number; body: string }
+  | { ok: false; retryable: boolean; status?: number; attempts: number; reason: string };
+
+type Attempt =
+  | { ok: true; status: number; body: string }
+  | { ok: false; retryable: boolean; status?: number; reason: string; retryAfterMs?: number };
+
+/** The policy of these options: backoff doubling from initialBackoffMs, full jitter, capped at maxBackoffMs. */
+export function exportRetryPolicy(options: RetryOptions = {}): RetryPolicy {
+  const cap = options.maxBackoffMs ?? 30_000;
+  return { backoffMs: exponentialBackoff(options.initialBackoffMs ?? 1000, cap), jitter: 1, maxWaitMs: cap };
+}
+
+/** A sleep that never keeps the process alive. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    unref(setTimeout(resolve, ms));
+  });
+}
+
+/**
+ * POSTs `body` to `url`, retrying what may succeed later. Resolves (never rejects) with what happened.
+ *
+ * @example
+ * const outcome = await sendWithRetry('https://edge.example/v1/ingest', { method: 'POST', body });
+ * if (!outcome.ok && !outcome.retryable) warnOnce(outcome.reason);
+ */
+export async function sendWithRetry(url: string, init: RequestInit, options: RetryOptions = {}): Promise<SendOutcome> {
+  const doFetch = options.fetch ?? originalFetch;
+  const attempt = async (): Promise<Attempt> => {
+    try {
+      const response = await doFetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+      const body = await response.text().catch(() => '');
+      const outcome = responseOutcome(response.status, response.headers.get('retry-after'), Date.now(), EXPORT_RETRYABLE);
+      if (outcome.ok) return { ok: true, status: response.status, body };
+      // The exporters' own endpoint: its URL and answer help whoever reads the log.
+      return { ...outcome, status: response.status, reason: `HTTP ${response.status} from ${url}: ${body.slice(0, 200)}` };
+    } catch (error) {
+      return { ok: false, retryable: true, reason: `${(error as Error).name}: ${(error as Error).message} (${url})` };
+    }
+  };
+  const { outcome, attempts } = await withRetries(attempt, exportRetryPolicy(options), {
+    maxAttempts: options.maxAttempts ?? 5,
+    sleep,
+    ...(options.random !== undefined && { random: options.random }),
+  });
+  if (outcome.ok) return { ...outcome, attempts };
+  const { retryAfterMs: _wait, ...failed } = outcome;
+  return { ...failed, attempts };
+}

@@ -1,0 +1,226 @@
+// The router adapters, in real apps under the real preload: each names its routes from what the
+// router exposes (Hono's c.req.routePath, bun-router's patterns through the wrapper, Elysia's
+// context.route for an app served through `fetch`), also when the installed router is a version the
+// source patch refuses; then the preload says so in one line and, without the adapter, the
+// normaliser names the routes. The "other version" is a copy of the installed router with its
+// package.json's version changed, in a throwaway app folder.
+import { afterAll, describe, expect, test } from 'bun:test';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { statusClassOf } from '../../src/core/wire-format.ts';
+import { AppProcess, freePort, REPO } from './support/app-process.ts';
+import { IngestSink } from './support/ingest-sink.ts';
+import { waitFor } from './support/wait-for.ts';
+
+const MIDDLEWARE = join(REPO, 'src', 'middleware', 'index.ts');
+const PRELOAD = join(REPO, 'src', 'plugin', 'preload.ts');
+const EACH = 4;
+
+interface Probe {
+  path: string;
+  status: number;
+  /** The route it is counted under with the adapter, and without it (the normaliser's). */
+  adapter: string;
+  normalised: string;
+}
+
+const HONO_APP = `import { Hono } from 'hono';
+import { honoRoutes } from ${JSON.stringify(MIDDLEWARE)};
+const app = new Hono();
+if (process.env.ADAPTER === 'on') app.use(honoRoutes());
+app.use('*', async (c, next) => { await next(); c.header('x-app', 'adapters'); });
+app.get('/', (c) => c.text('home'));
+app.get('/items/:itemId', (c) => c.json({ item: c.req.param('itemId') }));
+app.get('/users/:id/posts/:postId', (c) => c.json({ user: c.req.param('id'), post: c.req.param('postId') }));
+app.get('/boom', () => { throw new RangeError('boom'); });
+const api = new Hono();
+api.get('/things/:thing', async (c) => { await Bun.sleep(1); return c.json({ thing: c.req.param('thing') }); });
+app.route('/api', api);
+app.onError((error, c) => c.json({ error: error.message }, 500));
+export default { hostname: '127.0.0.1', port: Number(process.env.PORT), fetch: app.fetch };
+`;
+
+const HONO_PROBES: Probe[] = [
+  { path: '/', status: 200, adapter: '/', normalised: '/' },
+  { path: '/items/abc', status: 200, adapter: '/items/:itemId', normalised: '/items/abc' },
+  { path: '/users/42/posts/7', status: 200, adapter: '/users/:id/posts/:postId', normalised: '/users/:id/posts/:id' },
+  { path: '/boom', status: 500, adapter: '/boom', normalised: '/boom' },
+  { path: '/api/things/xyz', status: 200, adapter: '/api/things/:thing', normalised: '/api/things/xyz' },
+];
+
+const BUN_ROUTER_APP = `import { http, Router } from 'bun-router';
+import { bunRouterRoutes } from ${JSON.stringify(MIDDLEWARE)};
+const plain = Router(Number(process.env.PORT), { hostname: '127.0.0.1' });
+const router = process.env.ADAPTER === 'on' ? bunRouterRoutes(plain) : plain;
+router.get('/', () => http.ok('home'));
+router.get('/items/:itemId', (ctx) => http.json(200, { item: ctx.params.get('itemId') }));
+router.get('/users/:id/orders/:orderId', async (ctx) => { await Bun.sleep(1); return http.json(200, { user: ctx.params.get('id') }); });
+router.serve();
+`;
+
+const BUN_ROUTER_PROBES: Probe[] = [
+  { path: '/', status: 200, adapter: '/', normalised: '/' },
+  { path: '/items/abc', status: 200, adapter: '/items/:itemId', normalised: '/items/abc' },
+  { path: '/users/42/orders/9', status: 200, adapter: '/users/:id/orders/:orderId', normalised: '/users/:id/orders/:id' },
+];
+
+const ELYSIA_APP = `import { Elysia } from 'elysia';
+import { elysiaRoutes } from ${JSON.stringify(MIDDLEWARE)};
+const base = new Elysia();
+const app = (process.env.ADAPTER === 'on' ? elysiaRoutes(base) : base)
+  .get('/', () => 'home')
+  .get('/items/:itemId', ({ params }) => ({ item: params.itemId }))
+  .get('/users/:id/posts/:postId', async ({ params }) => { await Bun.sleep(1); return params; })
+  .get('/boom', () => { throw new RangeError('boom'); });
+// Through fetch, not app.listen: Bun.serve gets no routes table, so only the adapter knows the templates.
+Bun.serve({ hostname: '127.0.0.1', port: Number(process.env.PORT), fetch: app.fetch });
+`;
+
+const ELYSIA_PROBES: Probe[] = [
+  { path: '/', status: 200, adapter: '/', normalised: '/' },
+  { path: '/items/abc', status: 200, adapter: '/items/:itemId', normalised: '/items/abc' },
+  { path: '/users/42/posts/7', status: 200, adapter: '/users/:id/posts/:postId', normalised: '/users/:id/posts/:id' },
+  { path: '/boom', status: 500, adapter: '/boom', normalised: '/boom' },
+];
+
+const dirs: string[] = [];
+const apps: AppProcess[] = [];
+const sinks: IngestSink[] = [];
+afterAll(async () => {
+  await Promise.all(apps.map((app) => app.kill()));
+  await Promise.all(sinks.map((sink) => sink.stop()));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** An app folder whose node_modules is this repository's, except `router`: a copy that says it is `version`. */
+function appFolder(router: string, version: string, source: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `bun-apm-${router}-`));
+  dirs.push(dir);
+  const modules = join(dir, 'node_modules');
+  cpSync(join(REPO, 'node_modules', router), join(modules, router), { recursive: true, dereference: true });
+  const pkgPath = join(modules, router, 'package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string };
+  pkg.version = version;
+  writeFileSync(pkgPath, JSON.stringify(pkg, null, 2));
+  for (const entry of readdirSync(join(REPO, 'node_modules'))) {
+    if (entry === router || entry.startsWith('.')) continue;
+    symlinkSync(join(REPO, 'node_modules', entry), join(modules, entry));
+  }
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `adapter-${router}`, private: true, type: 'module' }));
+  writeFileSync(join(dir, 'app.ts'), source);
+  return dir;
+}
+
+async function start(dir: string, router: string, env: Record<string, string>): Promise<AppProcess> {
+  const port = freePort();
+  const base: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('BUN_APM_')) base[key] = value;
+  const conditions = router === 'bun-router' ? ['--conditions=browser'] : [];
+  const child = Bun.spawn([process.execPath, ...conditions, '--preload', PRELOAD, 'app.ts'], {
+    cwd: dir,
+    env: { ...base, NO_COLOR: '1', PORT: String(port), ...env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const app = new AppProcess(child, port);
+  apps.push(app);
+  const ready = await waitFor(async () => {
+    if (child.exitCode !== null) return 'exited';
+    try {
+      const socket = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } });
+      socket.end();
+      return 'ready';
+    } catch {
+      return undefined;
+    }
+  }, 15_000);
+  if (ready !== 'ready') throw new Error(`app did not start (${ready ?? 'timeout'}):\n${app.stderr}`);
+  return app;
+}
+
+/** Drives each probe EACH times, stops the app (its final batch goes out) and returns the counts by `route status-class`. */
+async function countedRoutes(app: AppProcess, sink: IngestSink, probes: Probe[]): Promise<Record<string, number>> {
+  for (let round = 0; round < EACH; round++) {
+    for (const probe of probes) {
+      const response = await app.fetch(probe.path);
+      await response.arrayBuffer();
+      expect(response.status).toBe(probe.status);
+    }
+  }
+  app.process.kill('SIGTERM');
+  await app.exited;
+  expect(sink.problems).toEqual([]);
+  const counted: Record<string, number> = {};
+  for (const batch of sink.batches) {
+    for (const cell of batch.rollups) {
+      const key = `${cell.method} ${cell.route} ${cell.statusClass}`;
+      counted[key] = (counted[key] ?? 0) + cell.count;
+    }
+  }
+  return counted;
+}
+
+function expected(probes: Probe[], which: 'adapter' | 'normalised'): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const probe of probes) {
+    const key = `GET ${probe[which]} ${statusClassOf(probe.status)}`;
+    out[key] = (out[key] ?? 0) + EACH;
+  }
+  return out;
+}
+
+const CASES = [
+  { router: 'hono', version: '9.0.0', range: '4.x', source: HONO_APP, probes: HONO_PROBES },
+  { router: 'bun-router', version: '0.9.0', range: '0.8.x', source: BUN_ROUTER_APP, probes: BUN_ROUTER_PROBES },
+];
+
+describe.each(CASES)('$router adapter', ({ router, version, range, source, probes }) => {
+  for (const adapter of ['on', 'off'] as const) {
+    test(`${router} ${version} (not ${range}): the preload says in one line that it will not patch; with the adapter ${adapter}, routes are ${adapter === 'on' ? 'named from the router' : 'normalised'}`, async () => {
+      const sink = new IngestSink().start();
+      sinks.push(sink);
+      const dir = appFolder(router, version, source);
+      const app = await start(dir, router, {
+        ADAPTER: adapter,
+        BUN_APM_ENDPOINT: sink.url,
+        BUN_APM_INGEST_KEY: sink.ingestKey,
+        BUN_APM_FLUSH_INTERVAL_MS: '300',
+      });
+      const counted = await countedRoutes(app, sink, probes);
+      expect(counted).toEqual(expected(probes, adapter === 'on' ? 'adapter' : 'normalised'));
+      const lines = app.stderr.split('\n').filter((line) => line.includes(router));
+      expect(lines).toEqual([
+        `bun-apm: ${router} ${version} is not a version bun-apm's route hook was written for (${range}): ` +
+          `requests answered by ${router} routes are keyed by their normalised path (ids, UUIDs and hashes become :id), unless ` +
+          (router === 'hono'
+            ? "app.use(honoRoutes()) from 'bun-apm/middleware' names them from c.req.routePath"
+            : "bunRouterRoutes(Router(…)) from 'bun-apm/middleware' names them from the patterns it registers"),
+      ]);
+    }, 60_000);
+  }
+
+  test(`${router} as installed, with the adapter: the patch and the adapter agree, and nothing is said`, async () => {
+    const sink = new IngestSink().start();
+    sinks.push(sink);
+    const installed = (JSON.parse(readFileSync(join(REPO, 'node_modules', router, 'package.json'), 'utf8')) as { version: string }).version;
+    const dir = appFolder(router, installed, source);
+    const app = await start(dir, router, { ADAPTER: 'on', BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '300' });
+    expect(await countedRoutes(app, sink, probes)).toEqual(expected(probes, 'adapter'));
+    expect(app.stderr.split('\n').filter((line) => line.includes(router))).toEqual([]);
+  }, 60_000);
+});
+
+describe('elysia adapter (an app served through fetch, so no routes table reaches Bun.serve)', () => {
+  const installed = () => (JSON.parse(readFileSync(join(REPO, 'node_modules', 'elysia', 'package.json'), 'utf8')) as { version: string }).version;
+  for (const adapter of ['on', 'off'] as const) {
+    test(`with the adapter ${adapter}, routes are ${adapter === 'on' ? "named from Elysia's context.route" : 'normalised'}; nothing is said`, async () => {
+      const sink = new IngestSink().start();
+      sinks.push(sink);
+      const dir = appFolder('elysia', installed(), ELYSIA_APP);
+      const app = await start(dir, 'elysia', { ADAPTER: adapter, BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '300' });
+      expect(await countedRoutes(app, sink, ELYSIA_PROBES)).toEqual(expected(ELYSIA_PROBES, adapter === 'on' ? 'adapter' : 'normalised'));
+      expect(app.stderr.split('\n').filter((line) => line.includes('bun-apm'))).toEqual([]);
+    }, 60_000);
+  }
+});
