@@ -20,8 +20,11 @@ const DIST = join(ROOT, 'dist');
  */
 const INLINED = new Set(['src/core/valibot.ts']);
 
-/** Sources that never ship: the workerd entry with test hooks and the benchmark's floor (local only). */
-const LOCAL_ONLY = new Set(['src/edge/local-entry.ts', 'src/edge/store/floor.ts']);
+/**
+ * Sources that never ship: the workerd entry with test hooks, the benchmark's floor (local only) and
+ * the settings' documentation (the README is made from it).
+ */
+const LOCAL_ONLY = new Set(['src/edge/local-entry.ts', 'src/edge/store/floor.ts', 'src/core/config/settings-docs.ts']);
 
 /**
  * Each runtime's own project, so each file's declarations are inferred under the types it is

@@ -1,21 +1,29 @@
-// Writes the README's tables of settings from the one table of settings (src/core/config/settings.ts),
-// between `<!-- settings:NAME -->` markers. test/core/config/readme-settings.test.ts fails when the
-// README and the table differ; run this after changing a setting. Kept out of src/: documentation
-// only, so the package does not ship it.
+// Writes the tables of settings of README.md (the preload's, the Worker's) and docs/options.md (the
+// explicit API's) from the one table of settings (src/core/config/settings.ts), between
+// `<!-- settings:NAME -->` markers. test/core/config/readme-settings.test.ts fails when a page and
+// the table differ; run this after changing a setting. Kept out of src/, so the package does not ship it.
 //   bun scripts/settings-readme.ts
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Setting } from '../src/core/config/setting.ts';
+import { SETTING_DOCS, type SettingDoc } from '../src/core/config/settings-docs.ts';
 import { SETTINGS, type Section } from '../src/core/config/settings.ts';
 
 const code = (text: string) => `\`${text}\``;
 
-function defaultOf(setting: Setting): string {
-  if (setting.defaultText !== undefined) return setting.defaultText;
+function defaultOf(setting: Setting, doc: SettingDoc): string {
+  if (doc.defaultText !== undefined) return doc.defaultText;
   const value = setting.default;
   if (value === undefined) return 'unset';
   if (setting.kind.textOf) return setting.kind.textOf(value);
   return typeof value === 'string' ? code(value) : String(value);
+}
+
+/** What a setting accepts, short: `integer 100–3600000`, `0–1`, `≥ 500`; other kinds in their own words. */
+function accepted(setting: Setting, asText: boolean): string {
+  const { min, max, integer, accepts, acceptsText } = setting.kind;
+  if (min !== undefined) return `${integer ? 'integer ' : ''}${max === undefined ? `≥ ${min}` : `${min}–${max}`}${accepts.endsWith('(rounded down)') ? ', rounded down' : ''}`;
+  return asText && acceptsText ? `${accepts} (text: ${acceptsText})` : accepts;
 }
 
 function row(cells: string[]): string {
@@ -24,20 +32,20 @@ function row(cells: string[]): string {
 
 /** One section of the table as Markdown. */
 export function settingsTable(section: Section): string {
-  const settings: Setting[] = Object.values(SETTINGS[section]);
+  const docs: Record<string, SettingDoc> = SETTING_DOCS[section];
+  const settings: Array<[Setting, SettingDoc]> = Object.entries(SETTINGS[section] as Record<string, Setting>).map(([name, s]) => [s, docs[name]!]);
   const lines: string[] = [];
   if (section === 'preload') {
-    lines.push(row(['variable', 'config key', 'default', 'accepted', 'meaning']), row(['---', '---', '---', '---', '---']));
-    for (const s of settings) {
-      const accepts = s.env && s.kind.acceptsText ? `${s.kind.accepts} (in the environment: ${s.kind.acceptsText})` : s.kind.accepts;
-      lines.push(row([s.env ? code(s.env) : '—', s.inFile === false ? '—' : code(s.key), defaultOf(s), accepts, s.doc]));
+    lines.push(row(['variable', 'config key', 'default', 'range', 'meaning']), row(['---', '---', '---', '---', '---']));
+    for (const [s, d] of settings) {
+      lines.push(row([s.env ? code(s.env) : '—', s.inFile === false ? '—' : code(s.key), defaultOf(s, d), accepted(s, s.env !== undefined), d.doc]));
     }
   } else if (section === 'worker') {
-    lines.push(row(['var', 'default', 'accepted', 'meaning']), row(['---', '---', '---', '---']));
-    for (const s of settings) lines.push(row([code(s.env!), defaultOf(s), s.kind.accepts, s.doc]));
+    lines.push(row(['var', 'default', 'range', 'meaning']), row(['---', '---', '---', '---']));
+    for (const [s, d] of settings) lines.push(row([code(s.env!), defaultOf(s, d), accepted(s, true), d.doc]));
   } else {
-    lines.push(row(['option', 'default', 'accepted', 'meaning']), row(['---', '---', '---', '---']));
-    for (const s of settings) lines.push(row([code(s.key), defaultOf(s), s.kind.accepts, s.doc]));
+    lines.push(row(['option', 'default', 'range', 'meaning']), row(['---', '---', '---', '---']));
+    for (const [s, d] of settings) lines.push(row([code(s.key), defaultOf(s, d), accepted(s, false), d.doc]));
   }
   return lines.join('\n');
 }
@@ -57,10 +65,15 @@ export function markedSections(readme: string): string[] {
   return [...readme.matchAll(MARKER)].map((match) => match[1]!);
 }
 
+/** The pages that hold tables of settings, from the repository's root. */
+export const PAGES = ['README.md', 'docs/options.md'];
+
 if (import.meta.main) {
-  const path = join(import.meta.dir, '..', 'README.md');
-  const before = readFileSync(path, 'utf8');
-  const after = withSettingsTables(before);
-  if (after !== before) writeFileSync(path, after);
-  console.error(after === before ? 'README.md: settings tables already up to date' : 'README.md: settings tables rewritten');
+  for (const page of PAGES) {
+    const path = join(import.meta.dir, '..', page);
+    const before = readFileSync(path, 'utf8');
+    const after = withSettingsTables(before);
+    if (after !== before) writeFileSync(path, after);
+    console.error(after === before ? `${page}: settings tables already up to date` : `${page}: settings tables rewritten`);
+  }
 }

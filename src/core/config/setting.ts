@@ -1,5 +1,6 @@
-// One setting of the table (settings.ts): its name, where it can be set, its default and kind,
-// and the line that documents it. The readers (read-setting.ts) and the README tables use only this.
+// One setting of the table (settings.ts): its name, where it can be set, its default and kind (its
+// line of documentation is in settings-docs.ts). The readers (read-setting.ts) and the README's
+// tables use only these.
 import type { Kind } from './kinds.ts';
 
 export interface Setting<T = unknown, D extends T | undefined = T | undefined> {
@@ -10,15 +11,11 @@ export interface Setting<T = unknown, D extends T | undefined = T | undefined> {
   /** False for what only the environment sets (BUN_APM_CONFIG, BUN_APM_INSTANCE): no file key. */
   inFile?: boolean;
   kind: Kind<T>;
-  /** The value when unset; undefined: stays unset (or is worked out, as `defaultText` says). */
+  /** The value when unset; undefined: stays unset (or is worked out, as its documentation says). */
   default: D;
-  /** The default in words where it is not a plain value: `package.json name`. */
-  defaultText?: string;
-  /** One line for the README. */
-  doc: string;
 }
 
 /** A setting of the table, with its kind's type and its default's inferred from the arguments. */
-export function setting<T, const D extends T | undefined>(key: string, kind: Kind<T>, defaultValue: D, doc: string, more: Pick<Setting, 'env' | 'inFile' | 'defaultText'> = {}): Setting<T, D> {
-  return { key, kind, default: defaultValue, doc, ...more };
+export function setting<T, const D extends T | undefined>(key: string, kind: Kind<T>, defaultValue: D, more: Pick<Setting, 'env' | 'inFile'> = {}): Setting<T, D> {
+  return { key, kind, default: defaultValue, ...more };
 }

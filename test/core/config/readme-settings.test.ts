@@ -1,44 +1,47 @@
-// The README's tables of settings are the settings table's: a setting added, removed or changed in
-// src/core/config/settings.ts without `bun scripts/settings-readme.ts` fails here. wrangler.toml's
+// The README's tables of settings (and docs/options.md's) are the settings table's: a setting added,
+// removed or changed in src/core/config/settings.ts without `bun scripts/settings-readme.ts` fails here. wrangler.toml's
 // shipped vars read to the table's defaults, so the deployed Worker and the docs agree.
 import { describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { markedSections, settingsTable, withSettingsTables } from '../../../scripts/settings-readme.ts';
+import { markedSections, PAGES, settingsTable, withSettingsTables } from '../../../scripts/settings-readme.ts';
 import { settingFromVar } from '../../../src/core/config/read-setting.ts';
 import type { Setting } from '../../../src/core/config/setting.ts';
 import { SETTINGS, WORKER } from '../../../src/core/config/settings.ts';
 
 const ROOT = join(import.meta.dir, '..', '..', '..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const TEXTS = PAGES.map((page) => readFileSync(join(ROOT, page), 'utf8'));
+const ALL = TEXTS.join('\n');
 
-/** The rows of the README's table between the markers of `section`, as arrays of cells. */
+/** The rows of the table between the markers of `section`, as arrays of cells. */
 function readmeRows(section: string): string[][] {
-  const start = README.indexOf(`<!-- settings:${section} -->`);
-  const end = README.indexOf(`<!-- /settings:${section} -->`);
+  const start = ALL.indexOf(`<!-- settings:${section} -->`);
+  const end = ALL.indexOf(`<!-- /settings:${section} -->`);
   expect(start).toBeGreaterThan(-1);
-  return README.slice(start, end).split('\n').filter((line) => line.startsWith('| ')).slice(2).map((line) => line.slice(2, -2).split(' | '));
+  return ALL.slice(start, end).split('\n').filter((line) => line.startsWith('| ')).slice(2).map((line) => line.slice(2, -2).split(' | '));
 }
 
 describe('README tables of settings', () => {
-  test('every section of the table is in the README, once', () => {
-    expect(markedSections(README).sort()).toEqual(Object.keys(SETTINGS).sort());
+  test('every section of the table is on a page, once: the preload and the Worker in the README', () => {
+    expect(markedSections(ALL).sort()).toEqual(Object.keys(SETTINGS).sort());
+    expect(markedSections(README).sort()).toEqual(['preload', 'worker']);
   });
 
-  test('the README holds exactly what the table makes (run `bun scripts/settings-readme.ts` after changing a setting)', () => {
-    expect(withSettingsTables(README)).toBe(README);
+  test('each page holds exactly what the table makes (run `bun scripts/settings-readme.ts` after changing a setting)', () => {
+    for (const text of TEXTS) expect(withSettingsTables(text)).toBe(text);
   });
 
   test('one row per setting, naming its variable or key, its default and its range', () => {
     const preload = readmeRows('preload');
     expect(preload.map((cells) => cells[0])).toEqual(Object.values(SETTINGS.preload).map((s: Setting) => (s.env ? `\`${s.env}\`` : '—')));
     const interval = preload.find((cells) => cells[1] === '`profiling.interval`')!;
-    expect(interval.slice(2, 4)).toEqual(['5000', 'an integer from 100 to 3600000']);
+    expect(interval.slice(2, 4)).toEqual(['5000', 'integer 100–3600000']);
     const worker = readmeRows('worker');
-    expect(worker.find((cells) => cells[0] === '`ROUTE_CAP`')!.slice(1, 3)).toEqual(['1000', 'a number from 1 to 100000 (rounded down)']);
+    expect(worker.find((cells) => cells[0] === '`ROUTE_CAP`')!.slice(1, 3)).toEqual(['1000', '1–100000, rounded down']);
     expect(worker.find((cells) => cells[0] === '`TEN_SECOND_ROUTES`')![1]).toBe('off');
     const alerting = readmeRows('performanceAlerting');
-    expect(alerting.find((cells) => cells[0] === '`evaluationDelay`')!.slice(1, 3)).toEqual(['250', 'an integer from 0 to 1000']);
+    expect(alerting.find((cells) => cells[0] === '`evaluationDelay`')!.slice(1, 3)).toEqual(['250', 'integer 0–1000']);
   });
 
   test('a table changed by hand is told apart', () => {
@@ -46,7 +49,7 @@ describe('README tables of settings', () => {
     expect(edited).not.toBe(README);
     expect(withSettingsTables(edited)).toBe(README);
     expect(() => withSettingsTables('<!-- settings:nope -->\n<!-- /settings:nope -->')).toThrow('names no section');
-    expect(settingsTable('worker')).toContain('| `DASHBOARD_REFRESH_MS` | 10000 | an integer from 500 to 86400000 |');
+    expect(settingsTable('worker')).toContain('| `DASHBOARD_REFRESH_MS` | 10000 | integer 500–86400000 |');
   });
 
   test("wrangler.toml's vars read to the table's defaults", () => {

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/core/config/config-error.ts';
 import type { Setting } from '../../../src/core/config/setting.ts';
+import { SETTING_DOCS } from '../../../src/core/config/settings-docs.ts';
 import { SETTINGS } from '../../../src/core/config/settings.ts';
 import { ConfigError as EdgeConfigError } from '../../../src/edge/config-error.ts';
 import { ConfigError as PreloadConfigError } from '../../../src/plugin/preload/config-env.ts';
@@ -138,10 +139,17 @@ describe('the settings table', () => {
         const s = byName[name]!;
         expect([name, s.default]).toEqual([name, value]);
         expect([name, s.kind.min, s.kind.max, s.kind.integer]).toEqual([name, min, max, integer]);
-        expect(s.doc.length).toBeGreaterThan(5);
       }
     });
   }
+
+  test('every setting has its line of documentation, and nothing else has one', () => {
+    for (const [section, settings] of Object.entries(SETTINGS) as Array<[keyof typeof SETTINGS, Record<string, Setting>]>) {
+      const docs: Record<string, { doc: string }> = SETTING_DOCS[section];
+      expect(Object.keys(docs).sort()).toEqual(Object.keys(settings).sort());
+      for (const { doc } of Object.values(docs)) expect(doc).toMatch(/^\S.{4,}\.$/);
+    }
+  });
 
   test('each name once per host: keys, and variables across the preload and the Worker', () => {
     for (const section of Object.values(SETTINGS)) {

@@ -1,0 +1,116 @@
+// What each setting of the table (settings.ts) means: its line in the README's tables and, where the
+// default is not a plain value, the default in words. Apart from the table only so the package does
+// not ship it (scripts/build.ts leaves it out; scripts/settings-readme.ts makes the README from it);
+// the types make a setting without its line a compile error.
+import type { Section, SETTINGS } from './settings.ts';
+
+export interface SettingDoc {
+  doc: string;
+  defaultText?: string;
+}
+
+type Docs<T> = { [K in keyof T]: SettingDoc };
+
+const APP_DEFAULT = 'package.json `name`, else the directory\'s name';
+
+export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
+  preload: {
+    endpoint: { doc: 'Edge base URL; batches go to `{endpoint}/v1/ingest`. Unset: measured, shipped nowhere (said once on stderr).' },
+    ingestKey: { doc: 'Sent as `Authorization: Bearer …`.' },
+    app: { doc: 'App id.', defaultText: APP_DEFAULT },
+    service: { doc: 'Service name on spans and batches.', defaultText: 'the app name' },
+    instance: { doc: 'Tells processes of one app on one host apart (e.g. a worker\'s index). The instance id is `host:app` (or `host:app:BUN_APM_INSTANCE`): the same across restarts, so a redeploy keeps its line on the System charts; the pid travels as a detail.' },
+    samplesPerSecond: { doc: 'Adaptive detail: at most this many requests per second per instance keep a detail record (a token bucket, bursts of one second\'s worth): all of them on a quiet app, a trickle under load. Every request is counted regardless.' },
+    tracesPerSecond: { doc: 'Adaptive tracing: at most this many new traces per second per instance.' },
+    parentTracesPerSecond: { doc: 'A caller\'s sampled `traceparent` is followed up to this many per second; past that the trace is passed on unsampled and the refusal counted.' },
+    routeFairness: { doc: 'Adaptive detail keeps half its bucket for routes with no detail record in the last second, so a hot route cannot starve a rare one (alone, a hot route still gets the whole rate).' },
+    sampleRate: { doc: 'A fixed share of requests that keep a detail record instead; when set, it replaces `samplesPerSecond`.' },
+    traceSampleRate: { doc: 'A fixed share of requests traced (head sampling) instead; when set, it replaces `tracesPerSecond`.' },
+    flushIntervalMs: { doc: 'Batch interval while there is something to report (requests, detail, losses); a batch is also cut at 250 detail records or 2000 spans (short cuts: the cut runs on the app\'s thread). An instance with only system profiles to report sends once a minute (a heartbeat, or once an interval if that is longer).' },
+    maxPendingBytes: { doc: 'Bound on data waiting for the edge (request counts as JSON, detail gzip\'d). Past it detail (samples, spans, profiles) goes first, oldest first; then request counts are merged, never dropped while merging helps (below); what still must go is counted in records and in requests, and the counts travel with the next batch that gets through.' },
+    routeCap: { doc: 'Distinct route templates counted before new ones go to `other`.' },
+    profilingEnabled: { doc: 'System profiles: RSS, heap, CPU %, event-loop lag, requests in flight.' },
+    profilingInterval: { doc: 'How often a system profile is taken, ms.' },
+    serverTiming: { doc: '`Server-Timing: total;dur=…` on responses: `traced` on those that also carry a `traceparent`, `all` on every response (a header write per request), `off` never.' },
+    exportMaxAttempts: { doc: 'Tries of one batch to the edge before it waits for the next cut.' },
+    exportInitialBackoffMs: { doc: 'First wait between tries, ms; it doubles (with full jitter) up to `export.maxBackoffMs`.' },
+    exportMaxBackoffMs: { doc: 'Longest wait between tries, ms.' },
+    exportTimeoutMs: { doc: 'Time one try may take, ms.' },
+    config: { doc: 'Path to a config file; otherwise `bun-apm.config.{ts,js,mjs}` in the working directory, then next to the entry script.' },
+    disabled: { doc: 'Turns everything off.' },
+    debug: { doc: 'Debug lines on stderr.' },
+  },
+  performanceMonitor: {
+    enabled: { doc: 'When false the middleware just calls next().' },
+    sampleRate: { doc: 'Share of requests that keep a detail record; every request is counted whatever this is.' },
+    storageMaxEntries: { doc: 'memory: records kept (at most 1000000). file: lines per file before it rotates to `<filePath>.1` (memory then keeps the default number).', defaultText: '10000 (memory), 100000 (file)' },
+    storageFilePath: { doc: 'file: where JSON lines are appended.' },
+    storageBatchSize: { doc: 'custom: records per batch handed to `customHandler`.' },
+    storageFlushInterval: { doc: 'custom: a partial batch goes after this many ms.' },
+    profilingEnabled: { doc: 'System profiles (memory, CPU, event-loop lag, in flight).' },
+    profilingInterval: { doc: 'How often a system profile is taken, ms.' },
+    profilingMaxProfiles: { doc: 'System profiles kept.' },
+    retentionMaxAgeMs: { doc: 'Age of the cells kept for getAggregatedMetrics and the dashboard, ms.' },
+    retentionMaxCells: { doc: 'Cells kept for getAggregatedMetrics and the dashboard.' },
+    alertingEnabled: { doc: 'When false, `alerting.thresholds` make no rules.' },
+    responseTimeThreshold: { doc: 'A warning when the response time stays over this many ms for a minute.' },
+    errorRateThreshold: { doc: 'A warning when the error rate stays over this for a minute.' },
+    memoryUsageThreshold: { doc: 'A warning when memory use stays over this for a minute.' },
+    debug: { doc: 'Debug lines on stderr.' },
+  },
+  requestTracer: {
+    enabled: { doc: 'When false the middleware just calls next().' },
+    sampleRate: { doc: 'Share of new traces recorded; a caller\'s sampled `traceparent` is always followed.' },
+    includeHeaders: { doc: 'Request and response headers as span tags (authorization, cookie, set-cookie and x-api-key always `[REDACTED]`).' },
+    includeQueryParams: { doc: 'Query parameters as `http.query.<name>` tags.' },
+    includeRequestBody: { doc: 'Text request bodies (JSON, form, text/*, XML) up to `maxBodyBytes` as a tag.' },
+    includeResponseBody: { doc: 'Text response bodies up to `maxBodyBytes` as a tag.' },
+    maxBodyBytes: { doc: 'Body bytes kept.' },
+    propagationEnabled: { doc: 'Read and write W3C `traceparent`/`tracestate`, then the legacy `propagation.headers`.' },
+    serviceName: { doc: '`service.name` in exported spans.', defaultText: APP_DEFAULT },
+    spanTimeout: { doc: 'A span not finished after this many ms is closed and tagged `bun-apm.timed_out`.' },
+    maxRecentSpans: { doc: 'Finished spans kept for getRecentSpans.' },
+    maxActiveSpans: { doc: 'Open spans kept at most.' },
+  },
+  performanceAlerting: {
+    enabled: { doc: 'When false nothing is recorded, evaluated or sent (rules and channels can still be managed).' },
+    app: { doc: 'The app\'s name in notifications.', defaultText: APP_DEFAULT },
+    dashboardUrl: { doc: 'Linked from every notification.' },
+    evaluationInterval: { doc: 'Rules are also evaluated on this period, ms, so time alone can fire `for`, resolve `keepFiringFor` or a heartbeat.' },
+    evaluationDelay: { doc: 'addMetrics evaluates at most this long after it was called, ms.' },
+    maxNotifications: { doc: 'Notifications kept for getAllNotifications (the oldest go first).' },
+    maxSamples: { doc: 'Detail records kept for custom evaluators (the oldest go first).' },
+    routeCap: { doc: 'Distinct route templates counted before new ones go to `other`.' },
+    sampleProcess: { doc: 'Measure this process\'s RSS, CPU and event-loop lag on each interval tick.' },
+  },
+  performanceDashboard: {
+    path: { doc: 'Where the dashboard is mounted.' },
+    refreshInterval: { doc: 'How often live panels refresh, ms.' },
+    app: { doc: 'The app\'s name on the page.', defaultText: APP_DEFAULT },
+  },
+  worker: {
+    maxBodyBytes: { doc: 'Cap on the body as sent (gzip), checked before reading.' },
+    maxDecompressedBytes: { doc: 'Cap once inflated (gzip bombs stop here), and for plain JSON; at least `MAX_BODY_BYTES`.' },
+    maxBatchAgeHours: { doc: 'Oldest data a batch may carry; batch ids are kept this long + 1 day.' },
+    routeCap: { doc: 'Distinct route templates per app before `other`.' },
+    instanceCap: { doc: 'Distinct instances per app before `other`.' },
+    tenSecondRetentionHours: { doc: '10-second rollups: the 15 m and 1 h charts and the live tiles read them; no longer than `MINUTE_RETENTION_HOURS`.' },
+    tenSecondRoutes: { doc: '`on`: 10-second rows per route too (route-filtered charts and tiles at 10 s), for more SQLite rows written.' },
+    minuteRetentionHours: { doc: 'Minute rollups; no longer than `HOUR_RETENTION_DAYS`.' },
+    hourRetentionDays: { doc: 'Hour rollups.' },
+    detailRetentionDays: { doc: 'Samples, spans, profiles.' },
+    maxSamples: { doc: 'Samples kept per app, oldest dropped first.' },
+    maxSpans: { doc: 'Spans kept per app, oldest dropped first.' },
+    maxProfiles: { doc: 'System profiles kept per app, oldest dropped first.' },
+    apdexThresholdMs: { doc: 'Apdex T: satisfied ≤ T, tolerating ≤ 4T, errors frustrated.' },
+    ingestRateLimit: { doc: 'Events/s per app before 503 + `Retry-After`; 0 = no limit.' },
+    maintenanceIntervalSeconds: { doc: 'How often the alarm rolls up and applies retention.' },
+    alertRules: { doc: 'JSON alert rules: `[rule, …]` for every app, or `{ "*": […], "shop": […] }`.', defaultText: 'empty' },
+    alertChannelFilters: { doc: 'JSON filters per channel: `{ "slack": { "severities": ["critical"] } }`.', defaultText: 'empty' },
+    dashboardUrl: { doc: 'Linked from notifications.', defaultText: 'empty' },
+    pagerDutyUrl: { doc: 'The Events v2 endpoint (set it for the EU region).', defaultText: 'PagerDuty\'s US endpoint' },
+    dashboardPath: { doc: 'Where the dashboard lives.' },
+    dashboardRefreshMs: { doc: 'How often live mode refreshes, ms (default: the preload\'s flush interval).' },
+    plan: { doc: 'Your Workers plan: usage is shown and warned of against its limits (empty: not known).', defaultText: '`free` (wrangler.toml)' },
+  },
+};
