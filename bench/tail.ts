@@ -13,8 +13,13 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 8);
 const SHARE = Number(process.env.SHARE ?? 0.5);
 const app = APPS.find((a) => a.key === (process.env.APP ?? 'routes'))!;
-const PROBE = './bench/apps/tail-probe-preload.ts';
+// PROBE=0 leaves the probe out: it adds to the heap it measures (JSC's GC log still works without it).
+const PROBE = process.env.PROBE === '0' ? undefined : './bench/apps/tail-probe-preload.ts';
 const PRELOAD = process.env.TAIL_PRELOAD ?? './src/plugin/preload.ts';
+// MODE=closed: exactly REQUESTS requests over 16 connections instead of a rate: latency then means
+// little on a loaded machine, but GC counts, stops and marked sizes per request still compare.
+const CLOSED = process.env.MODE === 'closed';
+const REQUESTS = Number(process.env.REQUESTS ?? 200_000);
 
 interface TailVariant {
   name: string;
@@ -24,6 +29,7 @@ interface TailVariant {
 const ALL: TailVariant[] = [
   { name: 'plain', preloads: [], env: {} },
   { name: 'floor', preloads: ['./bench/apps/floor-preload.ts'], env: {} },
+  { name: 'modules only', preloads: ['./bench/apps/modules-only-preload.ts'], env: {} },
   { name: 'defaults', preloads: [PRELOAD], env: {} },
   { name: 'no-profiler', preloads: [PRELOAD], env: { BUN_APM_CONFIG: 'bench/apps/no-profiler.config.ts' } },
   { name: 'no-timers', preloads: [PRELOAD], env: { BUN_APM_CONFIG: 'bench/apps/no-timers.config.ts' } },
@@ -44,7 +50,7 @@ function freePort(): number {
 
 async function start(variant: TailVariant) {
   const port = freePort();
-  const preloads = [PROBE, ...variant.preloads].flatMap((p) => ['--preload', p]);
+  const preloads = [...(PROBE ? [PROBE] : []), ...variant.preloads].flatMap((p) => ['--preload', p]);
   const child = Bun.spawn(['taskset', '-c', '0', process.execPath, ...preloads, app.file], {
     cwd: REPO,
     env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: sink.url.href.replace(/\/$/, ''), BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: 'tail', ...(process.env.GCLOG ? { BUN_JSC_logGC: '1' } : {}), ...variant.env },
@@ -79,8 +85,8 @@ async function wrk(url: string, seconds: number): Promise<number> {
 
 async function openLoop(url: string, rate: number) {
   const script = `
-    import { openLoop, quantile } from ${JSON.stringify(join(import.meta.dir, 'load-client.ts'))};
-    const r = await openLoop(${JSON.stringify(url)}, ${rate}, ${SECONDS}, 64, ${JSON.stringify(app.headers)});
+    import { closedLoop, openLoop, quantile } from ${JSON.stringify(join(import.meta.dir, 'load-client.ts'))};
+    const r = ${CLOSED ? `await closedLoop(${JSON.stringify(url)}, ${REQUESTS}, 16, ${JSON.stringify(app.headers)})` : `await openLoop(${JSON.stringify(url)}, ${rate}, ${SECONDS}, 64, ${JSON.stringify(app.headers)})`};
     console.log(JSON.stringify({ p50: quantile(r.latencies, 0.5), p99: quantile(r.latencies, 0.99), p999: quantile(r.latencies, 0.999), achieved: r.completed / r.elapsedMs * 1000 }));
     process.exit(0);`;
   const child = Bun.spawn(['taskset', '-c', '1', process.execPath, '-e', script], { stdout: 'pipe', stderr: 'inherit' });
@@ -101,8 +107,10 @@ interface Row {
   edens: number;
   fulls: number;
   gcPauseMs: number;
-  gcMaxMs: number;
   edenPauses: number[];
+  fullPauseMs: number[];
+  fullStops: number[];
+  fullVisitedKb: number[];
   heapMiB: number;
   timers: Record<string, { n: number; totalMs: number; maxMs: number }>;
 }
@@ -112,14 +120,14 @@ async function measure(variant: TailVariant, rate: number): Promise<Row> {
   try {
     await wrk(server.url, 1);
     // The probe's counters start now: a first report is taken and subtracted.
-    server.child.kill('SIGUSR2');
+    if (PROBE) server.child.kill('SIGUSR2');
     await Bun.sleep(100);
-    const before = lastProbe(server.stderr());
+    const before = PROBE ? lastProbe(server.stderr()) : NO_PROBE;
     const logFrom = server.stderr().length;
     const latency = await openLoop(server.url, rate);
-    server.child.kill('SIGUSR2');
+    if (PROBE) server.child.kill('SIGUSR2');
     await Bun.sleep(200);
-    const after = lastProbe(server.stderr());
+    const after = PROBE ? lastProbe(server.stderr()) : NO_PROBE;
     const gc = gcOf(server.stderr().slice(logFrom));
     const timers: Row['timers'] = {};
     let timerMs = 0;
@@ -148,21 +156,37 @@ async function measure(variant: TailVariant, rate: number): Promise<Row> {
   }
 }
 
-/** GC collections and their pauses, from JSC's own log (GCLOG=1: BUN_JSC_logGC). */
+/**
+ * GC collections from JSC's own log (GCLOG=1: BUN_JSC_logGC): each collection's stop-the-world
+ * pauses (a full collection that marks concurrently stops the app several times) and the most it
+ * marked (`v=…kb`), which does not depend on the machine's load.
+ */
 function gcOf(log: string) {
-  let edens = 0;
-  let fulls = 0;
-  let gcPauseMs = 0;
-  let gcMaxMs = 0;
-  const edenPauses: number[] = [];
-  for (const match of log.matchAll(/=> (Eden|Full)Collection.*? p=([\d.]+)ms/g)) {
-    const pause = Number(match[2]);
-    if (match[1] === 'Eden') (edens++, edenPauses.push(pause));
-    else fulls++;
-    gcPauseMs += pause;
-    if (pause > gcMaxMs) gcMaxMs = pause;
+  const eden: number[] = [];
+  const full: Array<{ pauses: number[]; visitedKb: number }> = [];
+  let current: { pauses: number[]; visitedKb: number; full: boolean } | undefined;
+  for (const line of log.split('\n')) {
+    const started = /START M \d+kb => (Eden|Full)Collection/.exec(line);
+    if (started) current = { pauses: [], visitedKb: 0, full: started[1] === 'Full' };
+    if (current === undefined) continue;
+    for (const m of line.matchAll(/p=([\d.]+)ms/g)) current.pauses.push(Number(m[1]));
+    for (const m of line.matchAll(/v=(\d+)kb/g)) current.visitedKb = Math.max(current.visitedKb, Number(m[1]));
+    if (line.includes('GC END!')) {
+      if (current.full) full.push(current);
+      else eden.push(current.pauses.reduce((a, b) => a + b, 0));
+      current = undefined;
+    }
   }
-  return { edens, fulls, gcPauseMs, gcMaxMs, edenPauses };
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  return {
+    edens: eden.length,
+    fulls: full.length,
+    gcPauseMs: sum(eden) + sum(full.map((f) => sum(f.pauses))),
+    edenPauses: eden,
+    fullPauseMs: full.map((f) => sum(f.pauses)),
+    fullStops: full.map((f) => f.pauses.length),
+    fullVisitedKb: full.map((f) => f.visitedKb),
+  };
 }
 
 interface ProbeTally {
@@ -178,6 +202,9 @@ interface Probe {
   timers: Record<string, ProbeTally>;
   heap: { heapSizeMiB: number };
 }
+const NO_TALLY: ProbeTally = { n: 0, totalMs: 0, maxMs: NaN, longMs: 0, atLeast: { '1': 0 } };
+const NO_PROBE: Probe = { handlers: NO_TALLY, gaps: NO_TALLY, timers: {}, heap: { heapSizeMiB: NaN } };
+
 function lastProbe(stderr: string): Probe {
   const lines = stderr.split('\n').filter((l) => l.startsWith('TAIL-PROBE '));
   if (lines.length === 0) throw new Error(`no probe report:\n${stderr.slice(-2000)}`);
@@ -190,9 +217,9 @@ const median = (xs: number[]) => {
 };
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-console.log(`bun ${Bun.version}; ${app.name}; ${ROUNDS} rounds × ${SECONDS} s open loop; load average at start ${loadavg()}`);
+console.log(`bun ${Bun.version}; ${app.name}; ${ROUNDS} rounds${CLOSED ? '' : ` × ${SECONDS} s open loop`}; load average at start ${loadavg()}`);
 let rate = Number(process.env.RATE ?? 0);
-if (!rate) {
+if (!rate && !CLOSED) {
   const plain = await start(ALL[0]!);
   try {
     await wrk(plain.url, 1);
@@ -202,7 +229,7 @@ if (!rate) {
     await plain.child.exited;
   }
 }
-console.log(`rate ${rate}/s`);
+console.log(CLOSED ? `closed loop: ${REQUESTS} requests, 16 connections` : `rate ${rate}/s`);
 const rows = new Map<string, Row[]>(variants.map((v) => [v.name, []]));
 for (let round = 0; round < ROUNDS; round++) {
   const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
@@ -212,15 +239,15 @@ for (let round = 0; round < ROUNDS; round++) {
     if (process.env.VERBOSE) console.log(variant.name, JSON.stringify(row));
   }
 }
-console.log('variant          p50 ms   p99 ms  p99.9 ms  gaps≥1ms  in gaps ms  handlers≥1ms  timers ms  timer max  eden/full GCs  GC pause ms (max)  heap MiB');
+console.log('variant          p50 ms   p99 ms  p99.9 ms  gaps≥1ms  in gaps ms  handlers≥1ms  timers ms  timer max  eden/full GCs  GC pause ms  heap MiB');
 for (const [name, list] of rows) {
-  const eden = list.flatMap((r) => r.edenPauses).sort((a, b) => a - b);
-  const edenQ = (q: number) => (eden.length ? eden[Math.floor(q * (eden.length - 1))]!.toFixed(3) : '-');
-  const m = (k: keyof Omit<Row, 'timers' | 'edenPauses'>) => median(list.map((r) => r[k]));
+  const eden = list.flatMap((r) => r.edenPauses);
+  const all = (k: 'fullPauseMs' | 'fullStops' | 'fullVisitedKb') => median(list.flatMap((r) => r[k]));
+  const m = (k: keyof Omit<Row, 'timers' | 'edenPauses' | 'fullPauseMs' | 'fullStops' | 'fullVisitedKb'>) => median(list.map((r) => r[k]));
   console.log(
     `${name.padEnd(14)} ${m('p50').toFixed(3).padStart(8)} ${m('p99').toFixed(3).padStart(8)} ${m('p999').toFixed(3).padStart(9)} ${m('gaps1').toFixed(0).padStart(9)} ${m('gapMs').toFixed(1).padStart(11)}` +
-      ` ${m('handlers1').toFixed(0).padStart(13)} ${m('timerMs').toFixed(2).padStart(10)} ${m('timerMax').toFixed(2).padStart(10)} ${`${m('edens')}/${m('fulls')}`.padStart(14)} ${`${m('gcPauseMs').toFixed(1)} (${m('gcMaxMs').toFixed(1)})`.padStart(18)} ${m('heapMiB').toFixed(1).padStart(9)}` +
-      `  eden pause median ${edenQ(0.5)} p90 ${edenQ(0.9)} ms`,
+      ` ${m('handlers1').toFixed(0).padStart(13)} ${m('timerMs').toFixed(2).padStart(10)} ${m('timerMax').toFixed(2).padStart(10)} ${`${m('edens')}/${m('fulls')}`.padStart(14)} ${m('gcPauseMs').toFixed(1).padStart(12)} ${m('heapMiB').toFixed(1).padStart(9)}` +
+      (eden.length ? `  eden pause median ${median(eden).toFixed(3)} ms; full: ${all('fullStops')} stops, ${all('fullPauseMs').toFixed(3)} ms, marked ${all('fullVisitedKb')} KiB (medians)` : ''),
   );
 }
 if (process.env.TIMERS) {
