@@ -60,7 +60,8 @@ async function start(variant: TailVariant) {
   let stderr = '';
   void (async () => {
     const decoder = new TextDecoder();
-    for await (const chunk of child.stderr) stderr += decoder.decode(chunk);
+    const reader = child.stderr.getReader();
+    for (let read = await reader.read(); !read.done; read = await reader.read()) stderr += decoder.decode(read.value, { stream: true });
   })();
   const deadline = Date.now() + 10_000;
   for (;;) {

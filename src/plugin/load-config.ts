@@ -1,6 +1,5 @@
 // Resolves the preload's configuration: defaults, then an optional bun-apm.config.ts, then the
 // environment (env wins, as twelve-factor apps expect). Any bad value throws a ConfigError naming it.
-import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Batch, SamplingPolicy } from '../core/wire-format.ts';
 import type { BunApmConfig, ExporterEntry } from '../core/config.ts';
@@ -48,10 +47,10 @@ export const DEFAULTS = {
 const CONFIG_NAMES = ['bun-apm.config.ts', 'bun-apm.config.js', 'bun-apm.config.mjs'];
 
 /** BUN_APM_CONFIG if set (must exist), else bun-apm.config.* in the working directory, else next to the entry script. */
-export function findConfigFile(env: Env, cwd: string, entry: string | undefined): string | undefined {
+export async function findConfigFile(env: Env, cwd: string, entry: string | undefined): Promise<string | undefined> {
   if (env.BUN_APM_CONFIG) {
     const file = resolve(cwd, env.BUN_APM_CONFIG);
-    if (!existsSync(file)) throw new ConfigError(`BUN_APM_CONFIG=${JSON.stringify(env.BUN_APM_CONFIG)}: no such file`);
+    if (!(await exists(file))) throw new ConfigError(`BUN_APM_CONFIG=${JSON.stringify(env.BUN_APM_CONFIG)}: no such file`);
     return file;
   }
   const dirs = [cwd];
@@ -59,7 +58,7 @@ export function findConfigFile(env: Env, cwd: string, entry: string | undefined)
   for (const dir of dirs) {
     for (const name of CONFIG_NAMES) {
       const file = join(dir, name);
-      if (existsSync(file)) return file;
+      if (await exists(file)) return file;
     }
   }
   return undefined;
@@ -79,10 +78,31 @@ export async function importConfigFile(file: string): Promise<BunApmConfig> {
   return config as BunApmConfig;
 }
 
+// The preload reads files through Bun.file, never node:fs: every module loaded stays in the app's
+// heap for good, and each full garbage collection of the app marks all of it again (node:fs alone
+// is ~140 KiB, as much as a whole plain app's heap).
+/** Whether `file` exists (a directory too), as node:fs's existsSync says. */
+const exists = (file: string): Promise<boolean> => Bun.file(file).stat().then(() => true, () => false);
+
 /** The app's package.json name in `cwd`, else the directory's name. */
 export function defaultAppName(cwd: string): string {
+  let text: string | undefined;
   try {
-    const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: unknown };
+    text = (require('node:fs') as typeof import('node:fs')).readFileSync(join(cwd, 'package.json'), 'utf8');
+  } catch {
+    // no package.json: the directory name will do
+  }
+  return appNameOf(text, cwd);
+}
+
+/** defaultAppName for the preload, without node:fs. */
+async function defaultAppNameAsync(cwd: string): Promise<string> {
+  return appNameOf(await Bun.file(join(cwd, 'package.json')).text().catch(() => undefined), cwd);
+}
+
+function appNameOf(packageJson: string | undefined, cwd: string): string {
+  try {
+    const pkg = JSON.parse(packageJson ?? '') as { name?: unknown };
     if (typeof pkg.name === 'string' && pkg.name !== '') return pkg.name;
   } catch {
     // no package.json, or not JSON: the directory name will do
@@ -131,9 +151,9 @@ function oneOf<T extends string>(setting: string, value: unknown, allowed: reado
 }
 
 /** Merges file and env over the defaults and checks every value. */
-export function resolveConfig(file: BunApmConfig, env: BunApmConfig, cwd: string): ResolvedConfig {
+export function resolveConfig(file: BunApmConfig, env: BunApmConfig, cwd: string, appName?: string): ResolvedConfig {
   const merged: BunApmConfig = { ...file, ...env };
-  const app = name('app (BUN_APM_APP)', merged.app ?? defaultAppName(cwd));
+  const app = name('app (BUN_APM_APP)', merged.app ?? appName ?? defaultAppName(cwd));
   const profiling = merged.profiling ?? {};
   if (typeof profiling !== 'object') throw new ConfigError('profiling: expected { enabled?, interval? }');
   const exp = merged.export ?? {};
@@ -205,8 +225,9 @@ export type LoadedConfig = { disabled: true } | ({ disabled: false } & ResolvedC
 export async function loadConfig(env: Env, cwd: string, entry: string | undefined): Promise<LoadedConfig> {
   const fromEnv = configFromEnv(env);
   if (fromEnv.disabled) return { disabled: true };
-  const file = findConfigFile(env, cwd, entry);
+  const file = await findConfigFile(env, cwd, entry);
   const fromFile = file ? await importConfigFile(file) : {};
   if ((fromEnv.disabled ?? fromFile.disabled) === true) return { disabled: true };
-  return { disabled: false, ...resolveConfig(fromFile, fromEnv, cwd), file };
+  const appName = (fromEnv.app ?? fromFile.app) === undefined ? await defaultAppNameAsync(cwd) : undefined;
+  return { disabled: false, ...resolveConfig(fromFile, fromEnv, cwd, appName), file };
 }
