@@ -4,10 +4,10 @@
 import { hostname } from 'node:os';
 import { clip, LIMITS, type Identity } from '../core/wire-format.ts';
 
-/** bun-apm's own version, from its package.json (read through Bun.file: node:fs would stay in the app's heap). */
-export const SDK_VERSION: string = await (async () => {
+/** bun-apm's own version, from its package.json (through the module loader: node:fs would stay in the app's heap). */
+export const SDK_VERSION: string = (() => {
   try {
-    const pkg = JSON.parse(await Bun.file(new URL('../../package.json', import.meta.url)).text()) as { version?: unknown };
+    const pkg = import.meta.require('../../package.json') as { version?: unknown };
     return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
   } catch {
     return '0.0.0';
