@@ -88,6 +88,7 @@ const exists = (file: string): Promise<boolean> => Bun.file(file).stat().then(()
 export function defaultAppName(cwd: string): string {
   let text: string | undefined;
   try {
+    // Synchronous for the middleware's options, so node:fs is loaded here, when called; the preload uses defaultAppNameAsync.
     text = (require('node:fs') as typeof import('node:fs')).readFileSync(join(cwd, 'package.json'), 'utf8');
   } catch {
     // no package.json: the directory name will do
