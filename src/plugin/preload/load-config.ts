@@ -1,13 +1,12 @@
 // Resolves the preload's configuration: defaults, then an optional bun-apm.config.ts, then the
 // environment (env wins, as twelve-factor apps expect). Any bad value throws a ConfigError naming it.
-import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Batch, SamplingPolicy } from '../../core/wire-format.ts';
 import type { BunApmConfig, ExporterEntry } from '../../core/config.ts';
 import { settingFromFile, settingFromText } from '../../core/config/read-setting.ts';
 import type { Setting } from '../../core/config/setting.ts';
 import { PRELOAD } from '../../core/config/settings.ts';
-import { defaultAppName } from '../runtime/app-name.ts';
+import { defaultAppName, defaultAppNameAsync } from '../runtime/app-name.ts';
 import { ConfigError, configFromEnv, type Env } from './config-env.ts';
 
 export { defaultAppName } from '../runtime/app-name.ts';
@@ -59,11 +58,11 @@ export const DEFAULTS = {
 const CONFIG_NAMES = ['bun-apm.config.ts', 'bun-apm.config.js', 'bun-apm.config.mjs'];
 
 /** BUN_APM_CONFIG if set (must exist), else bun-apm.config.* in the working directory, else next to the entry script. */
-export function findConfigFile(env: Env, cwd: string, entry: string | undefined): string | undefined {
+export async function findConfigFile(env: Env, cwd: string, entry: string | undefined): Promise<string | undefined> {
   const named = settingFromText(PRELOAD.config, env, 'env');
   if (named !== undefined) {
     const file = resolve(cwd, named);
-    if (!existsSync(file)) throw new ConfigError(`config (env BUN_APM_CONFIG): expected ${PRELOAD.config.kind.accepts}, got ${JSON.stringify(named)}`);
+    if (!(await exists(file))) throw new ConfigError(`config (env BUN_APM_CONFIG): expected ${PRELOAD.config.kind.accepts}, got ${JSON.stringify(named)}`);
     return file;
   }
   const dirs = [cwd];
@@ -71,11 +70,17 @@ export function findConfigFile(env: Env, cwd: string, entry: string | undefined)
   for (const dir of dirs) {
     for (const name of CONFIG_NAMES) {
       const file = join(dir, name);
-      if (existsSync(file)) return file;
+      if (await exists(file)) return file;
     }
   }
   return undefined;
 }
+
+// The preload reads files through Bun.file, never node:fs: every module loaded stays in the app's
+// heap for good, and each full garbage collection of the app marks all of it again (node:fs alone
+// is ~140 KiB, as much as a whole plain app's heap).
+/** Whether `file` exists (a directory too), as node:fs's existsSync says. */
+const exists = (file: string): Promise<boolean> => Bun.file(file).stat().then(() => true, () => false);
 
 export async function importConfigFile(file: string): Promise<BunApmConfig> {
   let module: { default?: unknown };
@@ -102,7 +107,7 @@ function fileValue(file: BunApmConfig, key: string): unknown {
  * Merges file and env over the defaults, checking every value the file gives against the settings
  * table (the environment's were checked as they were read, by configFromEnv).
  */
-export function resolveConfig(file: BunApmConfig, env: BunApmConfig, cwd: string, fileName = 'bun-apm.config.ts'): ResolvedConfig {
+export function resolveConfig(file: BunApmConfig, env: BunApmConfig, cwd: string, fileName = 'bun-apm.config.ts', appName?: string): ResolvedConfig {
   const structured = (key: 'profiling' | 'export', shape: string) => {
     const value = file[key];
     if (value !== undefined && (typeof value !== 'object' || value === null)) throw new ConfigError(`${key} (${fileName}): expected ${shape}`);
@@ -123,7 +128,7 @@ export function resolveConfig(file: BunApmConfig, env: BunApmConfig, cwd: string
     }
     customStorage = storage.customHandler as ResolvedConfig['customStorage'];
   }
-  const app = read(PRELOAD.app) ?? settingFromFile(PRELOAD.app, defaultAppName(cwd), 'package.json name')!;
+  const app = read(PRELOAD.app) ?? settingFromFile(PRELOAD.app, appName ?? defaultAppName(cwd), 'package.json name')!;
   return {
     endpoint: read(PRELOAD.endpoint),
     ingestKey: read(PRELOAD.ingestKey),
@@ -176,9 +181,10 @@ export type LoadedConfig = { disabled: true } | ({ disabled: false } & ResolvedC
 export async function loadConfig(env: Env, cwd: string, entry: string | undefined): Promise<LoadedConfig> {
   const fromEnv = configFromEnv(env);
   if (fromEnv.disabled) return { disabled: true };
-  const file = findConfigFile(env, cwd, entry);
+  const file = await findConfigFile(env, cwd, entry);
   const fromFile = file ? await importConfigFile(file) : {};
   const fileName = file ? basename(file) : 'bun-apm.config.ts';
   if ((fromEnv.disabled ?? settingFromFile(PRELOAD.disabled, fromFile.disabled, fileName)) === true) return { disabled: true };
-  return { disabled: false, ...resolveConfig(fromFile, fromEnv, cwd, fileName), file };
+  const appName = (fromEnv.app ?? fromFile.app) === undefined ? await defaultAppNameAsync(cwd) : undefined;
+  return { disabled: false, ...resolveConfig(fromFile, fromEnv, cwd, fileName, appName), file };
 }

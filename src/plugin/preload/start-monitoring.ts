@@ -2,7 +2,8 @@
 // of Bun.serve, fetch and known routers → profiler → shutdown hooks. Everything that can fail on a
 // bad setting runs before the first global is touched, so a refused configuration leaves the app as it was.
 import type { ExporterConfig } from '../runtime/exporters/exporter-config.ts';
-import { combineSpanExporters, createSpanExporters, type SpanExporter } from '../runtime/exporters/index.ts';
+import { combineSpanExporters } from '../runtime/exporters/combine-span-exporters.ts';
+import type { SpanExporter } from '../runtime/exporters/span-exporter.ts';
 import { Batcher } from '../runtime/batcher.ts';
 import { ConfigError, type Env } from './config-env.ts';
 import { createEdgeSender, type EdgeTarget } from '../runtime/edge-sender.ts';
@@ -59,7 +60,7 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
     log,
   });
   const edge = createEdgeSpanExporter(batcher);
-  const all = buildExporters(config, edge, target !== undefined, log);
+  const all = await buildExporters(config, edge, target !== undefined, log);
   exporters = combineSpanExporters(all);
   const others = all.filter((exporter) => exporter !== edge);
 
@@ -95,19 +96,24 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
 }
 
 /** The configured trace exporters, plus the edge whenever an endpoint is set (once, even if listed). */
-function buildExporters(config: ResolvedConfig, edge: SpanExporter, hasEndpoint: boolean, log: Log): SpanExporter[] {
+async function buildExporters(config: ResolvedConfig, edge: SpanExporter, hasEndpoint: boolean, log: Log): Promise<SpanExporter[]> {
   if (!hasEndpoint && config.exporters.some((entry) => entry.type === 'edge')) {
     throw new ConfigError('exporters: an `edge` exporter needs BUN_APM_ENDPOINT (or `endpoint`)');
   }
-  let created: SpanExporter[];
-  try {
-    created = createSpanExporters(config.exporters as unknown as ExporterConfig[], {
-      serviceName: config.service,
-      edge: () => edge,
-      log: (message) => log.warnOnce(message, message),
-    });
-  } catch (error) {
-    throw new ConfigError((error as Error).message.replace(/^bun-apm: /, ''));
+  let created: SpanExporter[] = [];
+  // The exporters' encoders load only when some are configured: every module loaded stays in the
+  // app's heap for good, and each full garbage collection of the app marks all of it again.
+  if (config.exporters.length > 0) {
+    const { createSpanExporters } = await import('../runtime/exporters/create-span-exporters.ts');
+    try {
+      created = createSpanExporters(config.exporters as unknown as ExporterConfig[], {
+        serviceName: config.service,
+        edge: () => edge,
+        log: (message) => log.warnOnce(message, message),
+      });
+    } catch (error) {
+      throw new ConfigError((error as Error).message.replace(/^bun-apm: /, ''));
+    }
   }
   const unique = new Set(created);
   if (hasEndpoint) unique.add(edge);

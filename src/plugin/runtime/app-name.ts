@@ -1,12 +1,30 @@
 // The app's name when none is configured: the name in ./package.json, else the directory's name.
 // Runtime code rather than the preload's config loading, so that the middleware can default to the
 // same name without loading the preload's configuration.
-import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
+/** For the middleware's options, which are synchronous: node:fs is loaded here, when called. */
 export function defaultAppName(cwd: string): string {
+  let text: string | undefined;
   try {
-    const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: unknown };
+    text = (require('node:fs') as typeof import('node:fs')).readFileSync(join(cwd, 'package.json'), 'utf8');
+  } catch {
+    // no package.json: the directory name will do
+  }
+  return appNameOf(text, cwd);
+}
+
+/**
+ * For the preload, through Bun.file: every module loaded stays in the app's heap for good, and each
+ * full garbage collection of the app marks all of it again (node:fs alone is ~140 KiB).
+ */
+export async function defaultAppNameAsync(cwd: string): Promise<string> {
+  return appNameOf(await Bun.file(join(cwd, 'package.json')).text().catch(() => undefined), cwd);
+}
+
+function appNameOf(packageJson: string | undefined, cwd: string): string {
+  try {
+    const pkg = JSON.parse(packageJson ?? '') as { name?: unknown };
     if (typeof pkg.name === 'string' && pkg.name !== '') return pkg.name;
   } catch {
     // no package.json, or not JSON: the directory name will do

@@ -1,14 +1,13 @@
 // Who is sending: app and service from the configuration, the instance (the same across restarts
 // of one deployment: host, app and BUN_APM_INSTANCE; the pid rides along as a detail), and the
 // runtime and bun-apm versions.
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { clip, LIMITS, type Identity } from '../../core/wire-format.ts';
 
-/** bun-apm's own version, from its package.json. */
+/** bun-apm's own version, from its package.json (through the module loader: node:fs would stay in the app's heap). */
 export const SDK_VERSION: string = (() => {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    const pkg = import.meta.require('../../../package.json') as { version?: unknown };
     return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
   } catch {
     return '0.0.0';

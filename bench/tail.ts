@@ -1,0 +1,265 @@
+// Tail latency below saturation, and where it goes: each variant serves a constant request rate
+// (bench/load-client.ts's open loop, on the other core) with bench/apps/tail-probe-preload.ts
+// loaded first, which reports from inside the server how long handler calls took, how long the
+// app's thread was away between them (gaps of ≥ 1 ms: GC, timers, Bun's own work) and how long
+// each timer callback ran. Variants take turns, order rotated, over ROUNDS rounds; medians printed.
+//   bun bench/tail.ts   (APP=routes ROUNDS=3 SECONDS=8 SHARE=0.5 RATE=… VARIANTS=plain,defaults,… GCLOG=1)
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { APPS } from './variants.ts';
+
+const REPO = join(import.meta.dir, '..');
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const SECONDS = Number(process.env.SECONDS ?? 8);
+const SHARE = Number(process.env.SHARE ?? 0.5);
+const app = APPS.find((a) => a.key === (process.env.APP ?? 'routes'))!;
+// PROBE=0 leaves the probe out: it adds to the heap it measures (JSC's GC log still works without it).
+const PROBE = process.env.PROBE === '0' ? undefined : './bench/apps/tail-probe-preload.ts';
+const PRELOAD = process.env.TAIL_PRELOAD ?? './src/plugin/preload.ts';
+// MODE=closed: exactly REQUESTS requests over 16 connections instead of a rate: latency then means
+// little on a loaded machine, but GC counts, stops and marked sizes per request still compare.
+const CLOSED = process.env.MODE === 'closed';
+const REQUESTS = Number(process.env.REQUESTS ?? 200_000);
+
+interface TailVariant {
+  name: string;
+  preloads: string[];
+  env: Record<string, string>;
+}
+const ALL: TailVariant[] = [
+  { name: 'plain', preloads: [], env: {} },
+  { name: 'floor', preloads: ['./bench/apps/floor-preload.ts'], env: {} },
+  { name: 'modules only', preloads: ['./bench/apps/modules-only-preload.ts'], env: {} },
+  { name: 'defaults', preloads: [PRELOAD], env: {} },
+  { name: 'no-profiler', preloads: [PRELOAD], env: { BUN_APM_CONFIG: 'bench/apps/no-profiler.config.ts' } },
+  { name: 'no-timers', preloads: [PRELOAD], env: { BUN_APM_CONFIG: 'bench/apps/no-timers.config.ts' } },
+  { name: 'full detail', preloads: [PRELOAD], env: { BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0.05' } },
+];
+if (process.env.BENCH_BASELINE) ALL.push({ name: 'baseline', preloads: [`${process.env.BENCH_BASELINE}/src/plugin/preload.ts`], env: {} });
+const wanted = (process.env.VARIANTS ?? 'plain,floor,defaults,no-profiler,no-timers').split(',');
+const variants = ALL.filter((v) => wanted.includes(v.name));
+
+const sink = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (r) => (await r.arrayBuffer(), new Response(null, { status: 202 })) });
+
+function freePort(): number {
+  const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
+  const port = probe.port!;
+  probe.stop(true);
+  return port;
+}
+
+async function start(variant: TailVariant) {
+  const port = freePort();
+  const preloads = [...(PROBE ? [PROBE] : []), ...variant.preloads].flatMap((p) => ['--preload', p]);
+  const child = Bun.spawn(['taskset', '-c', '0', process.execPath, ...preloads, app.file], {
+    cwd: REPO,
+    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: sink.url.href.replace(/\/$/, ''), BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: 'tail', ...(process.env.GCLOG ? { BUN_JSC_logGC: '1' } : {}), ...variant.env },
+    stdout: 'ignore',
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  void (async () => {
+    const decoder = new TextDecoder();
+    const reader = child.stderr.getReader();
+    for (let read = await reader.read(); !read.done; read = await reader.read()) stderr += decoder.decode(read.value, { stream: true });
+  })();
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const socket = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } });
+      socket.end();
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${app.file} did not start: ${stderr}`);
+      await Bun.sleep(20);
+    }
+  }
+  return { child, url: `http://127.0.0.1:${port}${app.path}`, stderr: () => stderr };
+}
+
+async function wrk(url: string, seconds: number): Promise<number> {
+  const headerArgs = Object.entries(app.headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+  const child = Bun.spawn(['taskset', '-c', '1', 'wrk', '-t1', '-c32', `-d${seconds}s`, ...headerArgs, url], { stdout: 'pipe', stderr: 'ignore' });
+  const out = await new Response(child.stdout).text();
+  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+}
+
+async function openLoop(url: string, rate: number) {
+  const script = `
+    import { closedLoop, openLoop, quantile } from ${JSON.stringify(join(import.meta.dir, 'load-client.ts'))};
+    const r = ${CLOSED ? `await closedLoop(${JSON.stringify(url)}, ${REQUESTS}, 16, ${JSON.stringify(app.headers)})` : `await openLoop(${JSON.stringify(url)}, ${rate}, ${SECONDS}, 64, ${JSON.stringify(app.headers)})`};
+    console.log(JSON.stringify({ p50: quantile(r.latencies, 0.5), p99: quantile(r.latencies, 0.99), p999: quantile(r.latencies, 0.999), achieved: r.completed / r.elapsedMs * 1000 }));
+    process.exit(0);`;
+  const child = Bun.spawn(['taskset', '-c', '1', process.execPath, '-e', script], { stdout: 'pipe', stderr: 'inherit' });
+  const out = await new Response(child.stdout).text();
+  return JSON.parse(out.trim().split('\n').pop()!) as { p50: number; p99: number; p999: number; achieved: number };
+}
+
+interface Row {
+  p50: number;
+  p99: number;
+  p999: number;
+  gaps1: number;
+  gapMs: number;
+  handlers1: number;
+  handlerMax: number;
+  timerMs: number;
+  timerMax: number;
+  edens: number;
+  fulls: number;
+  gcPauseMs: number;
+  edenPauses: number[];
+  fullPauseMs: number[];
+  fullStops: number[];
+  fullVisitedKb: number[];
+  heapMiB: number;
+  timers: Record<string, { n: number; totalMs: number; maxMs: number }>;
+}
+
+async function measure(variant: TailVariant, rate: number): Promise<Row> {
+  const server = await start(variant);
+  try {
+    await wrk(server.url, 1);
+    // The probe's counters start now: a first report is taken and subtracted.
+    if (PROBE) server.child.kill('SIGUSR2');
+    await Bun.sleep(100);
+    const before = PROBE ? lastProbe(server.stderr()) : NO_PROBE;
+    const logFrom = server.stderr().length;
+    const latency = await openLoop(server.url, rate);
+    if (PROBE) server.child.kill('SIGUSR2');
+    await Bun.sleep(200);
+    const after = PROBE ? lastProbe(server.stderr()) : NO_PROBE;
+    const gc = gcOf(server.stderr().slice(logFrom));
+    const timers: Row['timers'] = {};
+    let timerMs = 0;
+    let timerMax = 0;
+    for (const [label, t] of Object.entries(after.timers)) {
+      const b = before.timers[label] ?? { n: 0, totalMs: 0 };
+      timers[label] = { n: t.n - b.n, totalMs: t.totalMs - b.totalMs, maxMs: t.maxMs };
+      timerMs += t.totalMs - b.totalMs;
+      timerMax = Math.max(timerMax, t.maxMs);
+    }
+    return {
+      ...latency,
+      gaps1: after.gaps.atLeast['1']! - before.gaps.atLeast['1']!,
+      gapMs: after.gaps.longMs - before.gaps.longMs,
+      handlers1: after.handlers.atLeast['1']! - before.handlers.atLeast['1']!,
+      handlerMax: after.handlers.maxMs,
+      timerMs,
+      timerMax,
+      ...gc,
+      heapMiB: after.heap.heapSizeMiB,
+      timers,
+    };
+  } finally {
+    server.child.kill('SIGKILL');
+    await server.child.exited;
+  }
+}
+
+/**
+ * GC collections from JSC's own log (GCLOG=1: BUN_JSC_logGC): each collection's stop-the-world
+ * pauses (a full collection that marks concurrently stops the app several times) and the most it
+ * marked (`v=…kb`), which does not depend on the machine's load.
+ */
+function gcOf(log: string) {
+  const eden: number[] = [];
+  const full: Array<{ pauses: number[]; visitedKb: number }> = [];
+  let current: { pauses: number[]; visitedKb: number; full: boolean } | undefined;
+  for (const line of log.split('\n')) {
+    const started = /START M \d+kb => (Eden|Full)Collection/.exec(line);
+    if (started) current = { pauses: [], visitedKb: 0, full: started[1] === 'Full' };
+    if (current === undefined) continue;
+    for (const m of line.matchAll(/p=([\d.]+)ms/g)) current.pauses.push(Number(m[1]));
+    for (const m of line.matchAll(/v=(\d+)kb/g)) current.visitedKb = Math.max(current.visitedKb, Number(m[1]));
+    if (line.includes('GC END!')) {
+      if (current.full) full.push(current);
+      else eden.push(current.pauses.reduce((a, b) => a + b, 0));
+      current = undefined;
+    }
+  }
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  return {
+    edens: eden.length,
+    fulls: full.length,
+    gcPauseMs: sum(eden) + sum(full.map((f) => sum(f.pauses))),
+    edenPauses: eden,
+    fullPauseMs: full.map((f) => sum(f.pauses)),
+    fullStops: full.map((f) => f.pauses.length),
+    fullVisitedKb: full.map((f) => f.visitedKb),
+  };
+}
+
+interface ProbeTally {
+  n: number;
+  totalMs: number;
+  maxMs: number;
+  longMs: number;
+  atLeast: Record<string, number>;
+}
+interface Probe {
+  handlers: ProbeTally;
+  gaps: ProbeTally;
+  timers: Record<string, ProbeTally>;
+  heap: { heapSizeMiB: number };
+}
+const NO_TALLY: ProbeTally = { n: 0, totalMs: 0, maxMs: NaN, longMs: 0, atLeast: { '1': 0 } };
+const NO_PROBE: Probe = { handlers: NO_TALLY, gaps: NO_TALLY, timers: {}, heap: { heapSizeMiB: NaN } };
+
+function lastProbe(stderr: string): Probe {
+  const lines = stderr.split('\n').filter((l) => l.startsWith('TAIL-PROBE '));
+  if (lines.length === 0) throw new Error(`no probe report:\n${stderr.slice(-2000)}`);
+  return JSON.parse(lines.at(-1)!.slice('TAIL-PROBE '.length)) as Probe;
+}
+
+const median = (xs: number[]) => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+console.log(`bun ${Bun.version}; ${app.name}; ${ROUNDS} rounds${CLOSED ? '' : ` × ${SECONDS} s open loop`}; load average at start ${loadavg()}`);
+let rate = Number(process.env.RATE ?? 0);
+if (!rate && !CLOSED) {
+  const plain = await start(ALL[0]!);
+  try {
+    await wrk(plain.url, 1);
+    rate = Math.round((await wrk(plain.url, 3)) * SHARE);
+  } finally {
+    plain.child.kill('SIGKILL');
+    await plain.child.exited;
+  }
+}
+console.log(CLOSED ? `closed loop: ${REQUESTS} requests, 16 connections` : `rate ${rate}/s`);
+const rows = new Map<string, Row[]>(variants.map((v) => [v.name, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
+  for (const variant of order) {
+    const row = await measure(variant, rate);
+    rows.get(variant.name)!.push(row);
+    if (process.env.VERBOSE) console.log(variant.name, JSON.stringify(row));
+  }
+}
+console.log('variant          p50 ms   p99 ms  p99.9 ms  gaps≥1ms  in gaps ms  handlers≥1ms  timers ms  timer max  eden/full GCs  GC pause ms  heap MiB');
+for (const [name, list] of rows) {
+  const eden = list.flatMap((r) => r.edenPauses);
+  const all = (k: 'fullPauseMs' | 'fullStops' | 'fullVisitedKb') => median(list.flatMap((r) => r[k]));
+  const m = (k: keyof Omit<Row, 'timers' | 'edenPauses' | 'fullPauseMs' | 'fullStops' | 'fullVisitedKb'>) => median(list.map((r) => r[k]));
+  console.log(
+    `${name.padEnd(14)} ${m('p50').toFixed(3).padStart(8)} ${m('p99').toFixed(3).padStart(8)} ${m('p999').toFixed(3).padStart(9)} ${m('gaps1').toFixed(0).padStart(9)} ${m('gapMs').toFixed(1).padStart(11)}` +
+      ` ${m('handlers1').toFixed(0).padStart(13)} ${m('timerMs').toFixed(2).padStart(10)} ${m('timerMax').toFixed(2).padStart(10)} ${`${m('edens')}/${m('fulls')}`.padStart(14)} ${m('gcPauseMs').toFixed(1).padStart(12)} ${m('heapMiB').toFixed(1).padStart(9)}` +
+      (eden.length ? `  eden pause median ${median(eden).toFixed(3)} ms; full: ${all('fullStops')} stops, ${all('fullPauseMs').toFixed(3)} ms, marked ${all('fullVisitedKb')} KiB (medians)` : ''),
+  );
+}
+if (process.env.TIMERS) {
+  for (const [name, list] of rows) {
+    const labels = new Set(list.flatMap((r) => Object.keys(r.timers)));
+    for (const label of labels) {
+      const ts = list.map((r) => r.timers[label]).filter((t) => t !== undefined);
+      console.log(`  ${name}: ${label}: n ${median(ts.map((t) => t.n))}, total ${median(ts.map((t) => t.totalMs)).toFixed(2)} ms, max ${Math.max(...ts.map((t) => t.maxMs)).toFixed(2)} ms`);
+    }
+  }
+}
+console.log(`load average at the end ${loadavg()}`);
+sink.stop(true);
+process.exit(0);
