@@ -14,6 +14,7 @@ import { EdgeAlerting, type AlertsView, type ListedRule, type RuleChange, type T
 import type { Env } from './env.ts';
 import { readSettings, type Settings, type SettingsVar } from './settings.ts';
 import { exportPage, type ExportKind, type ExportPage } from './store/export-pages.ts';
+import { batchIdsKeptMs } from './store/batch-ids.ts';
 import { eventsIn, ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
 import { InstanceGuard, listInstances, type InstanceRecord } from './store/instance-guard.ts';
 import { hasData, runMaintenance, type MaintenanceReport } from './store/maintenance.ts';
@@ -113,7 +114,10 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     const admit = limiter ? (events: number) => limiter.take(events, Date.now()) : undefined;
     let outcome: IngestOutcome;
     try {
-      outcome = ingestBatch({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs: this.settings.minuteRetentionMs, admit }, batch, now);
+      outcome = ingestBatch({
+        sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs: this.settings.minuteRetentionMs,
+        batchIdsKeptMs: batchIdsKeptMs(this.settings.maxBatchAgeMs), admit,
+      }, batch, now);
     } catch (error) {
       // The transaction rolled back; the guards' in-memory sets may hold names it never stored.
       this.loadGuards();

@@ -6,10 +6,11 @@ import { base64ToBytes, QuantileSketch } from '../../core/sketch.ts';
 import type { Batch } from '../../core/wire-format.ts';
 import type { InstanceGuard } from './instance-guard.ts';
 import { getMetaNumber } from './meta.ts';
-import { insertProfile } from './profiles.ts';
+import { receivedAt, rememberBatch } from './batch-ids.ts';
+import { insertProfiles } from './profiles.ts';
 import type { RouteGuard } from './route-guard.ts';
 import { ALL_ROUTES, mergeCell, type CellWrite, type RollupTable } from './rollups.ts';
-import { insertSample } from './samples.ts';
+import { insertSamples } from './samples.ts';
 import type { Sql } from './sql.ts';
 import { insertSpans } from './traces.ts';
 import { hourOf } from '../../core/query/window.ts';
@@ -40,6 +41,8 @@ export interface IngestTarget {
   routes: RouteGuard;
   instances: InstanceGuard;
   minuteRetentionMs: number;
+  /** How long batch ids are kept (the oldest data a batch may carry, and a day). */
+  batchIdsKeptMs: number;
   /** The app's ingest rate limit, asked once a batch is known to be new (a retried duplicate costs nothing). */
   admit?: (events: number) => { ok: true } | { ok: false; retryAfterSeconds: number };
 }
@@ -56,8 +59,8 @@ export function eventsIn(batch: Batch): number {
 export function ingestBatch(target: IngestTarget, batch: Batch, now: number): IngestOutcome {
   const { sql, routes, instances } = target;
   return sql.transaction((): IngestOutcome => {
-    const seen = sql.exec<{ received_at: number }>('SELECT received_at FROM batches WHERE batch_id = ?', batch.batchId).toArray()[0];
-    if (seen) return { status: 'duplicate', batchId: batch.batchId, receivedAt: seen.received_at };
+    const seen = receivedAt(sql, batch.batchId, now, target.batchIdsKeptMs);
+    if (seen !== null) return { status: 'duplicate', batchId: batch.batchId, receivedAt: seen };
     const admitted = target.admit?.(eventsIn(batch));
     if (admitted?.ok === false) return { status: 'overloaded', retryAfterSeconds: admitted.retryAfterSeconds };
 
@@ -93,10 +96,10 @@ export function ingestBatch(target: IngestTarget, batch: Batch, now: number): In
       }
     }
     allRoutes.write(merge);
-    for (const sample of batch.samples) insertSample(sql, sample, admit(sample.route), instance);
+    insertSamples(sql, batch.samples.map((sample) => ({ ...sample, route: admit(sample.route) })), instance);
     const spans = insertSpans(sql, batch.spans, { service: batch.identity.service, instance }, admit);
-    for (const profile of batch.profiles) insertProfile(sql, profile, instance);
-    sql.exec('INSERT INTO batches (batch_id, received_at, instance, events) VALUES (?, ?, ?, ?)', batch.batchId, now, instance, eventsIn(batch));
+    insertProfiles(sql, batch.profiles, instance);
+    rememberBatch(sql, batch.batchId, now, instance, eventsIn(batch));
     return {
       status: 'accepted',
       batchId: batch.batchId,

@@ -177,6 +177,30 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
   ],
   // 6: how each instance samples detail and traces, as it last said (`identity.sampling`, JSON).
   [`ALTER TABLE instances ADD COLUMN sampling TEXT`],
+  // 7: fewer rows written per batch (Cloudflare bills rows written, index entries included).
+  // Detail records in chunks (store/detail-chunks.ts): one row per kind, minute and write, its id
+  // time ordered so no index is needed; a trace's row lists the chunks holding its spans. Batch ids
+  // in a table keyed by (received day, id): the key is the row, so a batch costs one row where
+  // `batches` (a row and an index on received_at) cost two. The old tables stay readable until
+  // their rows expire; nothing is copied.
+  [
+    ...['sample_chunks', 'span_chunks', 'profile_chunks'].map((table) => `CREATE TABLE ${table} (
+      id INTEGER PRIMARY KEY,
+      first REAL NOT NULL,
+      last REAL NOT NULL,
+      records INTEGER NOT NULL,
+      body TEXT NOT NULL
+    )`),
+    `ALTER TABLE traces ADD COLUMN chunks TEXT`,
+    `CREATE TABLE batch_ids (
+      day INTEGER NOT NULL,
+      batch_id TEXT NOT NULL,
+      received_at INTEGER NOT NULL,
+      instance TEXT NOT NULL,
+      events INTEGER NOT NULL,
+      PRIMARY KEY (day, batch_id)
+    ) WITHOUT ROWID`,
+  ],
 ];
 
 /** Applies the migrations this database hasn't seen; returns the version it is now at. */

@@ -1,4 +1,6 @@
 // What an operator asks a store: how much it holds, how far rollups and maintenance have come.
+import { batchCount } from './batch-ids.ts';
+import { chunkRecordCount } from './detail-chunks.ts';
 import { getMetaNumber } from './meta.ts';
 import { scalar, type Sql } from './sql.ts';
 
@@ -13,18 +15,19 @@ export interface StoreStatus {
   databaseBytes: number;
 }
 
-const COUNTS = {
-  rollupMinutes: 'SELECT COUNT(*) FROM rollup_minute',
-  rollupHours: 'SELECT COUNT(*) FROM rollup_hour',
-  samples: 'SELECT COUNT(*) FROM samples',
-  spans: 'SELECT COUNT(*) FROM spans',
-  traces: 'SELECT COUNT(*) FROM traces',
-  profiles: 'SELECT COUNT(*) FROM profiles',
-  batches: 'SELECT COUNT(*) FROM batches',
-} as const;
+// Records, whichever layout holds them (a chunk counts its records).
+const COUNTS: Record<keyof StoreStatus['rows'], (sql: Sql) => number> = {
+  rollupMinutes: (sql) => scalar(sql, 'SELECT COUNT(*) FROM rollup_minute') as number,
+  rollupHours: (sql) => scalar(sql, 'SELECT COUNT(*) FROM rollup_hour') as number,
+  samples: (sql) => (scalar(sql, 'SELECT COUNT(*) FROM samples') as number) + chunkRecordCount(sql, 'samples'),
+  spans: (sql) => (scalar(sql, 'SELECT COUNT(*) FROM spans') as number) + chunkRecordCount(sql, 'spans'),
+  traces: (sql) => scalar(sql, 'SELECT COUNT(*) FROM traces') as number,
+  profiles: (sql) => (scalar(sql, 'SELECT COUNT(*) FROM profiles') as number) + chunkRecordCount(sql, 'profiles'),
+  batches: batchCount,
+};
 
 export function storeStatus(sql: Sql, routes: { size: number; cap: number }, instances: { size: number; cap: number }): StoreStatus {
-  const rows = Object.fromEntries(Object.entries(COUNTS).map(([name, query]) => [name, scalar(sql, query) as number])) as StoreStatus['rows'];
+  const rows = Object.fromEntries(Object.entries(COUNTS).map(([name, count]) => [name, count(sql)])) as StoreStatus['rows'];
   return {
     rows,
     routes: { count: routes.size, cap: routes.cap },

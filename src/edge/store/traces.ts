@@ -1,7 +1,9 @@
 // Spans, and one summary row per trace kept up to date as spans arrive: the trace list filters
-// and sorts on it; one trace's spans come from the spans table.
+// and sorts on it. Spans are stored in chunks (detail-chunks.ts) since migration 8, and the trace's
+// row lists the chunks holding its spans; spans of the first layout's table are read until they expire.
 import type { Span, TagValue } from '../../core/wire-format.ts';
 import { encodeCursor, type CursorKey } from './cursor.ts';
+import { chunksById, writeChunks, type StoredEntry } from './detail-chunks.ts';
 import type { Page } from './samples.ts';
 import type { Sql, SqlValue } from './sql.ts';
 import { UnreadableRows, type Warnings } from './unreadable.ts';
@@ -37,11 +39,8 @@ export interface TraceQuery {
   after?: CursorKey;
 }
 
-const INSERT_SPAN = `INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start_time, duration, status, error,
-  tags, logs, service, instance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
 const UPSERT_TRACE = `INSERT INTO traces (trace_id, start_time, end_time, duration, name, route, method, status_code, error,
-  span_count, root_known, service) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  span_count, root_known, service, chunks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (trace_id) DO UPDATE SET
     start_time = MIN(start_time, excluded.start_time),
     end_time = MAX(end_time, excluded.end_time),
@@ -53,7 +52,8 @@ const UPSERT_TRACE = `INSERT INTO traces (trace_id, start_time, end_time, durati
     method = CASE WHEN excluded.root_known > root_known THEN excluded.method ELSE COALESCE(method, excluded.method) END,
     status_code = CASE WHEN excluded.root_known > root_known THEN excluded.status_code ELSE COALESCE(status_code, excluded.status_code) END,
     service = CASE WHEN excluded.root_known > root_known THEN excluded.service ELSE service END,
-    root_known = MAX(root_known, excluded.root_known)`;
+    root_known = MAX(root_known, excluded.root_known),
+    chunks = excluded.chunks`;
 
 const text = (value: TagValue | undefined): string | null => (typeof value === 'string' ? value : null);
 const code = (value: TagValue | undefined): number | null => {
@@ -68,16 +68,31 @@ const code = (value: TagValue | undefined): number | null => {
 export function insertSpans(sql: Sql, spans: Span[], origin: { service: string; instance: string }, admitRoute: (route: string) => string): number {
   const byTrace = new Map<string, Span[]>();
   for (const span of spans) {
-    const inserted = sql.exec(INSERT_SPAN, span.traceId, span.spanId, span.parentSpanId ?? null, span.name, span.kind, span.startTime,
-      span.duration, span.status, span.error ?? null, JSON.stringify(span.tags), JSON.stringify(span.logs),
-      origin.service, origin.instance).rowsWritten;
-    if (inserted === 0) continue;
     const list = byTrace.get(span.traceId);
     if (list) list.push(span);
     else byTrace.set(span.traceId, [span]);
   }
-  let stored = 0;
+  // Keep the spans not stored yet: a known trace's stored span ids come from its chunks and old rows.
+  const fresh = new Map<string, { spans: Span[]; chunks: number[] }>();
   for (const [traceId, list] of byTrace) {
+    const known = sql.exec<{ chunks: string | null }>('SELECT chunks FROM traces WHERE trace_id = ?', traceId).toArray()[0];
+    const chunks = known ? chunkIdsOf(known.chunks) : [];
+    const seen = new Set(known ? storedSpanIds(sql, traceId, chunks) : []);
+    const kept: Span[] = [];
+    for (const span of list) {
+      if (seen.has(span.spanId)) continue;
+      seen.add(span.spanId);
+      kept.push(span);
+    }
+    if (kept.length > 0) fresh.set(traceId, { spans: kept, chunks });
+  }
+  const all = [...fresh.values()].flatMap((trace) => trace.spans);
+  const chunkIds = writeChunks(sql, 'spans', all.map((record) => ({ service: origin.service, instance: origin.instance, record })));
+  let stored = 0;
+  let at = 0;
+  for (const [traceId, { spans: list, chunks }] of fresh) {
+    const written = chunkIds.slice(at, at + list.length);
+    at += list.length;
     stored += list.length;
     const root = list.find((s) => s.parentSpanId === undefined);
     const head = root ?? earliest(list.filter((s) => s.kind === 'server')) ?? earliest(list)!;
@@ -87,9 +102,27 @@ export function insertSpans(sql: Sql, spans: Span[], origin: { service: string; 
     sql.exec(UPSERT_TRACE, traceId, start, end, end - start, head.name, route === null ? null : admitRoute(route),
       text(head.tags['http.method'] ?? head.tags['http.request.method']),
       code(head.tags['http.status_code'] ?? head.tags['http.response.status_code']),
-      list.some((s) => s.status === 'error') ? 1 : 0, list.length, root ? 1 : 0, origin.service);
+      list.some((s) => s.status === 'error') ? 1 : 0, list.length, root ? 1 : 0, origin.service,
+      JSON.stringify([...new Set([...chunks, ...written])]));
   }
   return stored;
+}
+
+/** The chunk ids a trace's row lists (none for a trace of the first layout, or a damaged list). */
+function chunkIdsOf(text: string | null): number[] {
+  if (text === null) return [];
+  try {
+    const ids: unknown = JSON.parse(text);
+    return Array.isArray(ids) ? ids.filter((id): id is number => Number.isSafeInteger(id)) : [];
+  } catch {
+    return [];
+  }
+}
+
+function storedSpanIds(sql: Sql, traceId: string, chunks: readonly number[]): string[] {
+  const old = sql.exec<{ span_id: string }>('SELECT span_id FROM spans WHERE trace_id = ?', traceId).toArray().map((r) => r.span_id);
+  const chunked = chunksById(sql, 'spans', chunks, new UnreadableRows()).filter((e) => e.record.traceId === traceId).map((e) => e.record.spanId);
+  return [...old, ...chunked];
 }
 
 function earliest(spans: Span[]): Span | undefined {
@@ -153,16 +186,25 @@ function parseJson(text: unknown): unknown {
   }
 }
 
+/** A span read from a chunk, in the shape of the API. */
+export function chunkSpanRecord({ record, service, instance }: StoredEntry<'spans'>): SpanRecord {
+  return { ...record, service, instance };
+}
+
 /** All spans of one trace by start time, or null when the trace is unknown. Spans that can't be decoded are left out and counted. */
 export function getTrace(sql: Sql, traceId: string): ({ traceId: string; spans: SpanRecord[] } & Warnings) | null {
   const rows = sql.exec<SpanRow>('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_time, id', traceId).toArray();
-  if (rows.length === 0) return null;
+  const known = sql.exec<{ chunks: string | null }>('SELECT chunks FROM traces WHERE trace_id = ?', traceId).toArray()[0];
   const unreadable = new UnreadableRows();
-  const spans: SpanRecord[] = [];
+  const chunked = known ? chunksById(sql, 'spans', chunkIdsOf(known.chunks), unreadable).filter((e) => e.record.traceId === traceId) : [];
+  if (rows.length === 0 && chunked.length === 0) return known && unreadable.count > 0 ? { traceId, spans: [], ...unreadable.warnings() } : null;
+  const spans: Array<{ span: SpanRecord; id: number }> = [];
   for (const row of rows) {
     const span = toSpanRecord(row);
     if (typeof span === 'string') unreadable.note('spans', row.id, span);
-    else spans.push(span);
+    else spans.push({ span, id: row.id });
   }
-  return { traceId, spans, ...unreadable.warnings() };
+  for (const entry of chunked) spans.push({ span: chunkSpanRecord(entry), id: entry.id });
+  spans.sort((a, b) => a.span.startTime - b.span.startTime || a.id - b.id);
+  return { traceId, spans: spans.map((s) => s.span), ...unreadable.warnings() };
 }
