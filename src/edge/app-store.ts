@@ -5,6 +5,7 @@ import { routeTable, type RouteRow, type RouteSort } from '../core/query/routes.
 import { summarise, type Summary } from '../core/query/summary.ts';
 import { timeseries, type Timeseries, type TimeseriesColumn } from '../core/query/timeseries.ts';
 import type { QueryWindow } from '../core/query/window.ts';
+import { minuteOf } from '../core/rollup.ts';
 import type { Batch } from '../core/wire-format.ts';
 import { EmailMessage } from 'cloudflare:email';
 import type { AlertNotification } from '../core/alerts/notification.ts';
@@ -17,8 +18,9 @@ import { exportPage, type ExportKind, type ExportPage } from './store/export-pag
 import { batchIdsKeptMs } from './store/batch-ids.ts';
 import { eventsIn, ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
 import { InstanceGuard, listInstances, type InstanceRecord } from './store/instance-guard.ts';
-import { hasData, runMaintenance, type MaintenanceReport } from './store/maintenance.ts';
-import { getMetaString, setMeta } from './store/meta.ts';
+import { hasData as storeHasData, runMaintenance, type MaintenanceReport } from './store/maintenance.ts';
+import { getMetaNumber, getMetaString, setMeta } from './store/meta.ts';
+import { alarmEvaluates, maintenanceDue, nextMinute, nextWake } from './store/wake-schedule.ts';
 import { migrate } from './store/migrations.ts';
 import { listProfiles, type ProfileQuery, type ProfileRecord } from './store/profiles.ts';
 import { readWindowCells, type CellFilter } from './store/queries.ts';
@@ -53,7 +55,10 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   private routeGuard!: RouteGuard;
   private instanceGuard!: InstanceGuard;
   private readonly limiter: TokenBucket | null;
-  private alarmArmed = false;
+  /** When the alarm is set for (wall time), null when none; undefined until read from storage. */
+  private alarmAt: number | null | undefined;
+  /** The next alarm runs maintenance whether or not it is due (the local runtime's fireAlarmNow). */
+  protected forceMaintenance = false;
   private readonly alerting: EdgeAlerting;
   private appName: string | undefined;
   /** Rows read and written, for the usage counts (src/edge/usage). */
@@ -129,7 +134,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     this.usage.afterIngest(overflowed ? 'other' : batch.identity.instance, wireBytes, accepted ? eventsIn(batch) : 0);
     if (accepted) {
       this.alerting.cellsChanged(new Set(batch.rollups.map((cell) => cell.minute)));
-      await this.armAlarm();
+      await this.scheduleWake(true);
     }
     return { ...outcome, usage: this.usage.today(this.settings.plan) };
   }
@@ -197,14 +202,29 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   }
 
   /**
-   * The cron's visit (every minute): remembered, the maintenance alarm re-armed if it was lost,
-   * and the alert rules evaluated once for this scheduled time, then due deliveries sent.
+   * An every-minute cron's visit (an older wrangler.toml, the local runtime's `/__scheduled`): the
+   * rules evaluated once for this scheduled time, then due deliveries sent. While such ticks come,
+   * they drive this store's evaluation and its alarm leaves it to them (store/wake-schedule.ts).
    */
   async tick(scheduledTime: number, app?: string): Promise<TickReport> {
     if (app !== undefined) this.rememberApp(app);
     setMeta(this.sql, 'last_tick', scheduledTime);
-    if (hasData(this.sql)) await this.armAlarm();
-    return this.alerting.tick(scheduledTime);
+    setMeta(this.sql, 'cron_tick_at', Date.now());
+    try {
+      return await this.alerting.tick(scheduledTime);
+    } finally {
+      await this.scheduleWake();
+    }
+  }
+
+  /**
+   * The hourly cron's visit, to stores of apps with rules in the config: the alarm set if it is not,
+   * so rules added to ALERT_RULES or alerts.config.ts reach a store nothing else has woken.
+   */
+  async wake(app: string): Promise<{ nextAlarm: number | null }> {
+    this.rememberApp(app);
+    await this.scheduleWake();
+    return { nextAlarm: this.alarmAt ?? null };
   }
 
   /** Active alerts and the newest `limit` notifications (default 100), with their deliveries. */
@@ -221,12 +241,16 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     return this.alerting.rules();
   }
 
-  addAlertRule(input: unknown): RuleChange {
-    return this.alerting.addRule(input, this.now());
+  async addAlertRule(input: unknown): Promise<RuleChange> {
+    const change = this.alerting.addRule(input, this.now());
+    if (change.ok) await this.scheduleWake();
+    return change;
   }
 
-  updateAlertRule(id: string, patch: unknown): RuleChange {
-    return this.alerting.updateRule(id, patch, this.now());
+  async updateAlertRule(id: string, patch: unknown): Promise<RuleChange> {
+    const change = this.alerting.updateRule(id, patch, this.now());
+    if (change.ok) await this.scheduleWake();
+    return change;
   }
 
   removeAlertRule(id: string): Promise<RuleChange> {
@@ -257,19 +281,54 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     }
   }
 
+  /**
+   * Everything the store does on its own, each when due: its rules evaluated at the minute's start
+   * (unless a minute cron drives them), maintenance every interval; then the next wake-up set.
+   */
   override async alarm(): Promise<void> {
-    this.maintain();
-    this.alarmArmed = false;
-    // An app that stopped sending stops waking its object once everything has expired.
-    if (hasData(this.sql)) await this.armAlarm();
+    this.alarmAt = null;
+    const now = this.now();
+    try {
+      if (alarmEvaluates({ alerting: this.alerting.active(), cronTickAt: getMetaNumber(this.sql, 'cron_tick_at'), wallNow: Date.now() })) {
+        await this.alerting.tick(minuteOf(now));
+      }
+    } catch (error) {
+      // Evaluation failing (a bad rule config) must not stop maintenance; the next minute tries again.
+      console.error(`bun-apm edge: alert evaluation of app ${this.app()} failed: ${(error as Error)?.message ?? error}`);
+    }
+    const lastMaintenance = getMetaNumber(this.sql, 'last_maintenance');
+    if (this.forceMaintenance || maintenanceDue({ lastMaintenance, storeNow: now, maintenanceIntervalMs: this.settings.maintenanceIntervalMs })) {
+      this.forceMaintenance = false;
+      this.maintain();
+    }
+    // An app that stopped sending stops waking its object once everything has expired (and it has no rules).
+    await this.scheduleWake();
   }
 
-  private async armAlarm(): Promise<void> {
-    if (this.alarmArmed) return;
-    if ((await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now() + this.settings.maintenanceIntervalMs);
-    }
-    this.alarmArmed = true;
+  /** Sets the alarm for `time` (wall time), whatever was set. */
+  protected async setAlarmAt(time: number): Promise<void> {
+    await this.ctx.storage.setAlarm(time);
+    this.alarmAt = time;
+  }
+
+  /** Sets the alarm to the next thing due, if that is sooner than the alarm already set. `hasData`: known true after an ingest. */
+  private async scheduleWake(hasData?: boolean): Promise<void> {
+    const wallNow = Date.now();
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    // Nothing is ever due sooner than the next minute's start: an alarm set by then stands.
+    if (this.alarmAt !== null && this.alarmAt <= nextMinute(wallNow)) return;
+    const next = nextWake({
+      wallNow,
+      storeNow: this.now(),
+      hasData: hasData ?? storeHasData(this.sql),
+      lastMaintenance: getMetaNumber(this.sql, 'last_maintenance'),
+      maintenanceIntervalMs: this.settings.maintenanceIntervalMs,
+      alerting: this.alerting.active(),
+      cronTickAt: getMetaNumber(this.sql, 'cron_tick_at'),
+    });
+    if (next === null || (this.alarmAt !== null && this.alarmAt <= next)) return;
+    await this.ctx.storage.setAlarm(next);
+    this.alarmAt = next;
   }
 }
 
@@ -278,5 +337,5 @@ countStoreCalls(AppStore, 'reads', [
   'summary', 'timeseries', 'routes', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage',
   'alerts', 'resolveAlert', 'alertRules', 'addAlertRule', 'updateAlertRule', 'removeAlertRule', 'usageReport', 'flushUsage',
 ]);
-countStoreCalls(AppStore, 'ticks', ['tick']);
+countStoreCalls(AppStore, 'ticks', ['tick', 'wake']);
 countStoreCalls(AppStore, 'alarms', ['alarm']);

@@ -93,14 +93,19 @@ export function storeRequestsOf(day: UsageCounts): number {
 /**
  * Worker requests of a day, at most: every ingest is one, and every dashboard or API read of the
  * store came from one (a page that reads several times counts several: this is an upper bound).
- * The cron's own invocations (1,440 a day for the whole Worker) are added where apps are summed.
+ * The cron's own invocations (CRON_INVOCATIONS_PER_DAY for the whole Worker) are added where apps are summed.
  */
 export function workerRequestsOf(day: UsageCounts): number {
   return day.ingestRequests + day.reads;
 }
 
-/** Cron invocations of the Worker per day (the cron fires every minute), whatever the number of apps. */
-export const CRON_INVOCATIONS_PER_DAY = 1_440;
+/**
+ * How often the Worker's cron fires (wrangler.toml: hourly). It only wakes the stores of apps with
+ * rules in the config; each store evaluates its rules on its own alarm.
+ */
+export const CRON_PERIOD_MS = 3_600_000;
+/** Cron invocations of the Worker per day, whatever the number of apps. */
+export const CRON_INVOCATIONS_PER_DAY = DAY_MS / CRON_PERIOD_MS;
 
 function used(day: UsageDay, kind: QuotaKind): number {
   switch (kind) {
@@ -165,7 +170,7 @@ export interface AccountUsage {
   now: number;
   day: number;
   apps: Array<{ app: string; today: UsageDay }>;
-  /** Cron invocations of the Worker so far today (one a minute, whatever the number of apps). */
+  /** Cron invocations of the Worker so far today (one an hour, whatever the number of apps). */
   cronInvocations: number;
   quotas: QuotaUse[];
   warnings: UsageWarning[];
@@ -180,7 +185,7 @@ export function accountUsageOf(apps: Array<{ app: string; today: UsageDay }>, pl
     addCounts(total, today);
     total.storedBytes += today.storedBytes;
   }
-  const cronInvocations = Math.floor((now - day) / 60_000);
+  const cronInvocations = Math.floor((now - day) / CRON_PERIOD_MS);
   const quotas = quotasOf(total, now, plan, { workerRequests: cronInvocations });
   return { plan, now, day, apps, cronInvocations, quotas, warnings: warningsOf(quotas, apps.length === 1 ? 'this account' : `these ${apps.length} apps`) };
 }

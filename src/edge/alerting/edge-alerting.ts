@@ -58,9 +58,18 @@ export class EdgeAlerting {
     this.ticks.tablesChanged();
   }
 
-  /** The cron's tick: evaluate once per scheduled time, then deliver what is due. */
+  /** Evaluate once per scheduled time (a minute's start), then deliver what is due. */
   tick(scheduledTime: number): Promise<TickReport> {
     return this.ticks.run(scheduledTime);
+  }
+
+  /**
+   * Whether this store has alerting work every minute: a rule to evaluate, an alert that only an
+   * evaluation can close, or a delivery waiting. Stores without any are never woken for alerting.
+   */
+  active(): boolean {
+    const { sql } = this.options;
+    return this.catalog.rules().length > 0 || tables.hasStates(sql) || tables.hasPendingDeliveries(sql);
   }
 
   /** Every rule as JSON, in the catalog's order. */

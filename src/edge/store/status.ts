@@ -12,6 +12,8 @@ export interface StoreStatus {
   hourWatermark: number | null;
   lastMaintenance: number | null;
   lastTick: number | null;
+  /** The minute the alert rules were last evaluated for (by the store's alarm or a minute cron); null if never. */
+  lastEvaluation: number | null;
   databaseBytes: number;
 }
 
@@ -35,6 +37,7 @@ export function storeStatus(sql: Sql, routes: { size: number; cap: number }, ins
     hourWatermark: getMetaNumber(sql, 'hour_watermark'),
     lastMaintenance: getMetaNumber(sql, 'last_maintenance'),
     lastTick: getMetaNumber(sql, 'last_tick'),
+    lastEvaluation: getMetaNumber(sql, 'last_alert_tick'),
     databaseBytes: sql.databaseSize,
   };
 }
