@@ -14,6 +14,7 @@ import type { CodeRules } from './alerting/code-rules.ts';
 import { EdgeAlerting, type AlertsView, type ListedRule, type RuleChange, type TickReport } from './alerting/edge-alerting.ts';
 import type { Env } from './env.ts';
 import { readSettings, type Settings, type SettingsVar } from './settings.ts';
+import { parseShardName } from './shards.ts';
 import { exportPage, type ExportKind, type ExportPage } from './store/export-pages.ts';
 import { batchIdsKeptMs } from './store/batch-ids.ts';
 import { eventsIn, ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
@@ -260,7 +261,8 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   /** The app's name: the object's own (when the runtime gives it), else the one its ticks and batches named. */
   private app(): string {
     if (this.appName !== undefined) return this.appName;
-    this.appName = this.ctx.id.name ?? getMetaString(this.sql, 'app') ?? '';
+    const name = this.ctx.id.name;
+    this.appName = name === undefined ? getMetaString(this.sql, 'app') ?? '' : parseShardName(name).app;
     return this.appName;
   }
 

@@ -164,6 +164,46 @@ export function formatQuantity(kind: QuotaKind, value: number): string {
   return String(Math.round(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
+/**
+ * The reports of one app's shards as one report: each day's counts and each instance's summed, the
+ * stores' sizes added, quotas and warnings of the sums.
+ */
+export function mergeUsageReports(reports: readonly UsageReport[]): UsageReport {
+  const first = reports[0]!;
+  const now = Math.max(...reports.map((r) => r.now));
+  const days = new Map<number, UsageDay>();
+  const instances = new Map<string, InstanceUsage>();
+  for (const report of reports) {
+    for (const day of report.days) {
+      const sum = days.get(day.day) ?? { day: day.day, ...zeroCounts(), storedBytes: 0 };
+      addCounts(sum, day);
+      sum.storedBytes += day.storedBytes;
+      days.set(day.day, sum);
+    }
+    for (const instance of report.instances) {
+      const sum = instances.get(instance.instance) ?? { instance: instance.instance, ingestRequests: 0, rowsWritten: 0, ingestBytes: 0, events: 0 };
+      sum.ingestRequests += instance.ingestRequests;
+      sum.rowsWritten += instance.rowsWritten;
+      sum.ingestBytes += instance.ingestBytes;
+      sum.events += instance.events;
+      instances.set(instance.instance, sum);
+    }
+  }
+  const list = [...days.values()].sort((a, b) => b.day - a.day);
+  const today = list.find((d) => d.day === dayOf(now)) ?? { day: dayOf(now), ...zeroCounts(), storedBytes: 0 };
+  const quotas = quotasOf(today, now, first.plan);
+  return {
+    app: first.app,
+    plan: first.plan,
+    now,
+    days: list,
+    instances: [...instances.values()].sort((a, b) => b.ingestRequests - a.ingestRequests || a.instance.localeCompare(b.instance)),
+    quotas,
+    warnings: warningsOf(quotas, 'this app'),
+    limits: first.limits,
+  };
+}
+
 /** Today's use summed over every app one key can read, with the Worker's cron: what the plan sees. */
 export interface AccountUsage {
   plan: Plan | null;
