@@ -6,16 +6,18 @@
 // named `app#k` (`#` is not a character of app ids). Alerting (rules, states, outbox) lives in
 // shard 0, which reads the other shards' data when it evaluates.
 import { ConfigError } from './config-error.ts';
-import type { Env } from './env.ts';
 
 /** Shards an app may have at most. */
 export const MAX_SHARDS = 64;
 const SEPARATOR = '#';
 
-const cache = new WeakMap<Pick<Env, 'SHARDS'>, (app: string) => number>();
+/** What the shard count is read from (Env's SHARDS; a plain shape, so Bun-side tests can import this module). */
+type ShardsVar = { SHARDS?: string };
+
+const cache = new WeakMap<ShardsVar, (app: string) => number>();
 
 /** How many shards each app has; throws a ConfigError naming SHARDS when it is not a count or JSON of counts. */
-export function readShards(env: Pick<Env, 'SHARDS'>): (app: string) => number {
+export function readShards(env: ShardsVar): (app: string) => number {
   const cached = cache.get(env);
   if (cached) return cached;
   const raw = (env.SHARDS ?? '').trim();
