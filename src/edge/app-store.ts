@@ -9,12 +9,15 @@ import { minuteOf } from '../core/rollup.ts';
 import type { Batch } from '../core/wire-format.ts';
 import { EmailMessage } from 'cloudflare:email';
 import type { AlertNotification } from '../core/alerts/notification.ts';
+import type { AlertData } from '../core/alerts/alert-data.ts';
+import type { DataRequest } from '../core/alerts/alert-engine.ts';
+import { plainAlertData } from './alerting/load-alert-data.ts';
 import { readAlertConfig, type AlertConfigVar } from './alerting/alert-config.ts';
 import type { CodeRules } from './alerting/code-rules.ts';
 import { EdgeAlerting, type AlertsView, type ListedRule, type RuleChange, type TickReport } from './alerting/edge-alerting.ts';
 import type { Env } from './env.ts';
 import { readSettings, type Settings, type SettingsVar } from './settings.ts';
-import { parseShardName } from './shards.ts';
+import { parseShardName, readShards, shardName } from './shards.ts';
 import { exportPage, type ExportKind, type ExportPage } from './store/export-pages.ts';
 import { batchIdsKeptMs } from './store/batch-ids.ts';
 import { eventsIn, ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
@@ -44,7 +47,7 @@ export interface RollupQuery extends CellFilter {
 }
 
 /** What the store reads of the Worker's env: its settings, the alerting vars and the send_email binding. */
-export type AppStoreEnv = Pick<Env, SettingsVar | AlertConfigVar | 'EMAIL'>;
+export type AppStoreEnv = Pick<Env, SettingsVar | AlertConfigVar | 'EMAIL' | 'APP_STORE' | 'SHARDS'>;
 
 /**
  * The store of one app. The runtime constructs the Worker entry's subclass, which passes the rules
@@ -65,6 +68,8 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   /** Rows read and written, for the usage counts (src/edge/usage). */
   private readonly meter = new SqlMeter();
   private usageCounter: UsageCounter | undefined;
+  /** Which shard of its app this store is (0: the app's own, which holds its alerting). */
+  private readonly shard: number;
 
   constructor(ctx: DurableObjectState, env: AppStoreEnv, codeRules: CodeRules) {
     super(ctx, env);
@@ -72,12 +77,21 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     countCallsWith(this, () => this.usage);
     this.settings = readSettings(env);
     this.limiter = this.settings.ingestRateLimit > 0 ? new TokenBucket(this.settings.ingestRateLimit, Date.now()) : null;
+    // Shard 0 holds the app's alerting and reads the other shards' data when it evaluates.
+    this.shard = ctx.id.name === undefined ? 0 : parseShardName(ctx.id.name).shard;
     this.alerting = new EdgeAlerting({
       sql: this.sql,
       app: () => this.app(),
       codeRules,
       config: () => readAlertConfig(env),
       sendEmail: env.EMAIL === undefined ? undefined : (from, to, raw) => env.EMAIL!.send(new EmailMessage(from, to, raw)),
+      remote: async (request) => {
+        // The stubs are made here rather than by app-stub.ts, which names this class (no import cycle).
+        const app = this.app();
+        const others = Array.from({ length: readShards(env)(app) - 1 }, (_, k) =>
+          env.APP_STORE.get(env.APP_STORE.idFromName(shardName(app, k + 1))) as DurableObjectStub<AppStore>);
+        return (await Promise.all(others.map((store) => store.alertData(request)))) as AlertData[];
+      },
     });
     void ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql);
@@ -228,6 +242,11 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     return { nextAlarm: this.alarmAt ?? null };
   }
 
+  /** What an evaluation of the app's rules reads of this shard (shard 0 asks the others each minute). */
+  alertData(request: DataRequest): AlertData {
+    return plainAlertData(this.sql, request);
+  }
+
   /** Active alerts and the newest `limit` notifications (default 100), with their deliveries. */
   alerts(limit = 100): AlertsView {
     return this.alerting.alerts(Math.max(1, Math.min(1000, Math.floor(limit))));
@@ -291,7 +310,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     this.alarmAt = null;
     const now = this.now();
     try {
-      if (alarmEvaluates({ alerting: this.alerting.active(), cronTickAt: getMetaNumber(this.sql, 'cron_tick_at'), wallNow: Date.now() })) {
+      if (alarmEvaluates({ alerting: this.alertingActive(), cronTickAt: getMetaNumber(this.sql, 'cron_tick_at'), wallNow: Date.now() })) {
         await this.alerting.tick(minuteOf(now));
       }
     } catch (error) {
@@ -305,6 +324,11 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     }
     // An app that stopped sending stops waking its object once everything has expired (and it has no rules).
     await this.scheduleWake();
+  }
+
+  /** Alerting work every minute: only shard 0 has any (the other shards answer its alertData). */
+  private alertingActive(): boolean {
+    return this.shard === 0 && this.alerting.active();
   }
 
   /** Sets the alarm for `time` (wall time), whatever was set. */
@@ -325,7 +349,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
       hasData: hasData ?? storeHasData(this.sql),
       lastMaintenance: getMetaNumber(this.sql, 'last_maintenance'),
       maintenanceIntervalMs: this.settings.maintenanceIntervalMs,
-      alerting: this.alerting.active(),
+      alerting: this.alertingActive(),
       cronTickAt: getMetaNumber(this.sql, 'cron_tick_at'),
     });
     if (next === null || (this.alarmAt !== null && this.alarmAt <= next)) return;
@@ -339,5 +363,5 @@ countStoreCalls(AppStore, 'reads', [
   'summary', 'timeseries', 'routes', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage',
   'alerts', 'resolveAlert', 'alertRules', 'addAlertRule', 'updateAlertRule', 'removeAlertRule', 'usageReport', 'flushUsage',
 ]);
-countStoreCalls(AppStore, 'ticks', ['tick', 'wake']);
+countStoreCalls(AppStore, 'ticks', ['tick', 'wake', 'alertData']);
 countStoreCalls(AppStore, 'alarms', ['alarm']);

@@ -192,6 +192,9 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
       body TEXT NOT NULL
     )`),
     `ALTER TABLE traces ADD COLUMN chunks TEXT`,
+    // An index entry is a row written per new trace (and per change of its duration): traces_duration
+    // served only the "slowest" listing, which the time index and a sort of the window serve as well.
+    `DROP INDEX traces_duration`,
     `CREATE TABLE batch_ids (
       day INTEGER NOT NULL,
       batch_id TEXT NOT NULL,
