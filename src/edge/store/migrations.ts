@@ -195,6 +195,8 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
     // An index entry is a row written per new trace (and per change of its duration): traces_duration
     // served only the "slowest" listing, which the time index and a sort of the window serve as well.
     `DROP INDEX traces_duration`,
+    // Batches taken and not yet folded into the tables (store/pending-log.ts): a ring of slots.
+    `CREATE TABLE pending_batches (slot INTEGER PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL)`,
     `CREATE TABLE batch_ids (
       day INTEGER NOT NULL,
       batch_id TEXT NOT NULL,
