@@ -61,51 +61,70 @@ const code = (value: TagValue | undefined): number | null => {
   return typeof n === 'number' && Number.isInteger(n) && n >= 100 && n <= 599 ? n : null;
 };
 
+/** A span and the service and instance that sent it. */
+export interface SpanEntry {
+  record: Span;
+  service: string;
+  instance: string;
+}
+
 /**
  * Stores spans (a span already stored is ignored) and folds the new ones into their traces' rows.
- * `admitRoute` passes the trace's route through the cardinality guard.
+ * `admitRoute` passes the trace's route through the cardinality guard. Returns the spans stored.
  */
 export function insertSpans(sql: Sql, spans: Span[], origin: { service: string; instance: string }, admitRoute: (route: string) => string): number {
-  const byTrace = new Map<string, Span[]>();
-  for (const span of spans) {
-    const list = byTrace.get(span.traceId);
-    if (list) list.push(span);
-    else byTrace.set(span.traceId, [span]);
-  }
+  return insertSpanGroups(sql, [spans.map((record) => ({ record, ...origin }))], admitRoute);
+}
+
+/**
+ * insertSpans for several batches at once (a fold): their spans go into one set of chunks, and
+ * each trace's row is updated batch by batch in the order given, as if each had come alone.
+ */
+export function insertSpanGroups(sql: Sql, groups: ReadonlyArray<readonly SpanEntry[]>, admitRoute: (route: string) => string): number {
   // Keep the spans not stored yet: a known trace's stored span ids come from its chunks and old rows.
-  const fresh = new Map<string, { spans: Span[]; chunks: number[] }>();
-  for (const [traceId, list] of byTrace) {
-    const known = sql.exec<{ chunks: string | null }>('SELECT chunks FROM traces WHERE trace_id = ?', traceId).toArray()[0];
-    const chunks = known ? chunkIdsOf(known.chunks) : [];
-    const seen = new Set(known ? storedSpanIds(sql, traceId, chunks) : []);
-    const kept: Span[] = [];
-    for (const span of list) {
-      if (seen.has(span.spanId)) continue;
-      seen.add(span.spanId);
-      kept.push(span);
+  const known = new Map<string, { chunks: number[]; seen: Set<string> }>();
+  const kept = groups.map((group) => group.filter((entry) => {
+    const traceId = entry.record.traceId;
+    let trace = known.get(traceId);
+    if (trace === undefined) {
+      const row = sql.exec<{ chunks: string | null }>('SELECT chunks FROM traces WHERE trace_id = ?', traceId).toArray()[0];
+      const chunks = row ? chunkIdsOf(row.chunks) : [];
+      trace = { chunks, seen: new Set(row ? storedSpanIds(sql, traceId, chunks) : []) };
+      known.set(traceId, trace);
     }
-    if (kept.length > 0) fresh.set(traceId, { spans: kept, chunks });
+    if (trace.seen.has(entry.record.spanId)) return false;
+    trace.seen.add(entry.record.spanId);
+    return true;
+  }));
+  const all = kept.flat();
+  const chunkIds = writeChunks(sql, 'spans', all);
+  all.forEach((entry, i) => known.get(entry.record.traceId)!.chunks.push(chunkIds[i]!));
+  for (const group of kept) {
+    const byTrace = new Map<string, SpanEntry[]>();
+    for (const entry of group) {
+      const list = byTrace.get(entry.record.traceId);
+      if (list) list.push(entry);
+      else byTrace.set(entry.record.traceId, [entry]);
+    }
+    for (const [traceId, entries] of byTrace) upsertTrace(sql, traceId, entries, known.get(traceId)!.chunks, admitRoute);
   }
-  const all = [...fresh.values()].flatMap((trace) => trace.spans);
-  const chunkIds = writeChunks(sql, 'spans', all.map((record) => ({ service: origin.service, instance: origin.instance, record })));
-  let stored = 0;
-  let at = 0;
-  for (const [traceId, { spans: list, chunks }] of fresh) {
-    const written = chunkIds.slice(at, at + list.length);
-    at += list.length;
-    stored += list.length;
-    const root = list.find((s) => s.parentSpanId === undefined);
-    const head = root ?? earliest(list.filter((s) => s.kind === 'server')) ?? earliest(list)!;
-    const start = Math.min(...list.map((s) => s.startTime));
-    const end = Math.max(...list.map((s) => s.startTime + s.duration));
-    const route = text(head.tags['http.route']);
-    sql.exec(UPSERT_TRACE, traceId, start, end, end - start, head.name, route === null ? null : admitRoute(route),
-      text(head.tags['http.method'] ?? head.tags['http.request.method']),
-      code(head.tags['http.status_code'] ?? head.tags['http.response.status_code']),
-      list.some((s) => s.status === 'error') ? 1 : 0, list.length, root ? 1 : 0, origin.service,
-      JSON.stringify([...new Set([...chunks, ...written])]));
-  }
-  return stored;
+  return all.length;
+}
+
+/** Folds one batch's new spans of a trace into its row. */
+function upsertTrace(sql: Sql, traceId: string, entries: readonly SpanEntry[], chunks: readonly number[], admitRoute: (route: string) => string): void {
+  const list = entries.map((entry) => entry.record);
+  const root = list.find((s) => s.parentSpanId === undefined);
+  const head = root ?? earliest(list.filter((s) => s.kind === 'server')) ?? earliest(list)!;
+  const service = entries.find((entry) => entry.record === head)!.service;
+  const start = Math.min(...list.map((s) => s.startTime));
+  const end = Math.max(...list.map((s) => s.startTime + s.duration));
+  const route = text(head.tags['http.route']);
+  sql.exec(UPSERT_TRACE, traceId, start, end, end - start, head.name, route === null ? null : admitRoute(route),
+    text(head.tags['http.method'] ?? head.tags['http.request.method']),
+    code(head.tags['http.status_code'] ?? head.tags['http.response.status_code']),
+    list.some((s) => s.status === 'error') ? 1 : 0, list.length, root ? 1 : 0, service,
+    JSON.stringify([...new Set(chunks)]));
 }
 
 /** The chunk ids a trace's row lists (none for a trace of the first layout, or a damaged list). */
