@@ -20,7 +20,9 @@ import { readSettings, type Settings, type SettingsVar } from './settings.ts';
 import { parseShardName, readShards, shardName } from './shards.ts';
 import { exportPage, type ExportKind, type ExportPage } from './store/export-pages.ts';
 import { batchIdsKeptMs } from './store/batch-ids.ts';
+import { foldBatches } from './store/fold.ts';
 import { eventsIn, ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
+import { PendingLog } from './store/pending-log.ts';
 import { InstanceGuard, listInstances, type InstanceRecord } from './store/instance-guard.ts';
 import { hasData as storeHasData, runMaintenance, type MaintenanceReport } from './store/maintenance.ts';
 import { getMetaNumber, getMetaString, setMeta } from './store/meta.ts';
@@ -68,6 +70,8 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   /** Rows read and written, for the usage counts (src/edge/usage). */
   private readonly meter = new SqlMeter();
   private usageCounter: UsageCounter | undefined;
+  /** Batches taken and not yet folded into the tables. */
+  private log!: PendingLog;
   /** Which shard of its app this store is (0: the app's own, which holds its alerting). */
   private readonly shard: number;
 
@@ -95,6 +99,9 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     });
     void ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql);
+      this.log = new PendingLog(this.sql);
+      const recovered = this.log.recover();
+      if (recovered.unreadable > 0) console.error(`bun-apm edge: ${recovered.unreadable} logged batches could not be read back and were left out`);
       this.loadGuards();
     });
   }
@@ -104,9 +111,39 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     return Date.now();
   }
 
+  /** The guards from their tables, with the instances of batches not folded yet (taken, so known). */
   private loadGuards(): void {
     this.routeGuard = new RouteGuard(this.sql, this.settings.routeCap);
     this.instanceGuard = new InstanceGuard(this.sql, this.settings.instanceCap);
+    for (const { instance } of this.log.batches()) this.instanceGuard.admit(instance);
+  }
+
+  private foldTarget() {
+    return { sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs: this.settings.minuteRetentionMs };
+  }
+
+  /**
+   * Folds the batches taken since the last fold into the tables: before every read of them, before
+   * maintenance and evaluation, and from ingest when the log is full (store/pending-log.ts). Also an
+   * RPC method: tests and benchmarks fold on demand.
+   */
+  foldNow(): void {
+    if (this.log.size === 0) return;
+    let minutes: Set<number>;
+    try {
+      minutes = this.sql.transaction(() => {
+        const report = foldBatches(this.foldTarget(), this.log.batches(), this.now());
+        this.log.markFolded();
+        if (report.replaced > 0) console.warn(`bun-apm edge: app ${this.app()}: ${report.replaced} stored rollup rows could not be read and were replaced by newer cells`);
+        return report.minutes;
+      });
+    } catch (error) {
+      // Rolled back: the batches stay logged and held; the guards may have admitted routes never stored.
+      this.loadGuards();
+      throw error;
+    }
+    this.log.clear();
+    this.alerting.cellsChanged(minutes);
   }
 
   /** What this store costs per day (made on first use: the local runtime's clock is set by then). */
@@ -132,25 +169,26 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     this.rememberApp(batch.identity.app);
     const limiter = this.limiter;
     const admit = limiter ? (events: number) => limiter.take(events, Date.now()) : undefined;
-    let outcome: IngestOutcome;
+    let taken: ReturnType<typeof ingestBatch>;
+    const checkpoint = this.log.checkpoint();
     try {
-      outcome = ingestBatch({
-        sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs: this.settings.minuteRetentionMs,
-        batchIdsKeptMs: batchIdsKeptMs(this.settings.maxBatchAgeMs), admit,
-      }, batch, now);
+      taken = ingestBatch({ ...this.foldTarget(), batchIdsKeptMs: batchIdsKeptMs(this.settings.maxBatchAgeMs), admit, log: this.log }, batch, now);
     } catch (error) {
-      // The transaction rolled back; the guards' in-memory sets may hold names it never stored.
+      // The transaction rolled back; the guards' in-memory sets and the log may hold what it never stored.
+      this.log.rollback(checkpoint);
       this.loadGuards();
       this.usage.afterIngest(batch.identity.instance, wireBytes, 0);
       throw error;
     }
+    const { folded, minutes, ...outcome } = taken;
+    if (folded) {
+      this.log.clear();
+      this.alerting.cellsChanged(minutes!);
+    }
     const accepted = outcome.status === 'accepted';
     const overflowed = outcome.status === 'accepted' && outcome.overflow.instance;
     this.usage.afterIngest(overflowed ? 'other' : batch.identity.instance, wireBytes, accepted ? eventsIn(batch) : 0);
-    if (accepted) {
-      this.alerting.cellsChanged(new Set(batch.rollups.map((cell) => cell.minute)));
-      await this.scheduleWake(true);
-    }
+    if (accepted) await this.scheduleWake(true);
     return { ...outcome, usage: this.usage.today(this.settings.plan) };
   }
 
@@ -226,6 +264,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     setMeta(this.sql, 'last_tick', scheduledTime);
     setMeta(this.sql, 'cron_tick_at', Date.now());
     try {
+      this.foldNow();
       return await this.alerting.tick(scheduledTime);
     } finally {
       await this.scheduleWake();
@@ -293,6 +332,8 @@ export class AppStore extends DurableObject<AppStoreEnv> {
 
   /** Runs maintenance now; the alarm handler and the local runtime's tests call this. */
   protected maintain(): MaintenanceReport {
+    // Retention and roll-ups work on the tables: every batch taken is in them first.
+    this.foldNow();
     this.alerting.tablesChanged();
     try {
       return runMaintenance({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard }, this.now(), this.settings);
@@ -310,6 +351,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     this.alarmAt = null;
     const now = this.now();
     try {
+      this.foldNow();
       if (alarmEvaluates({ alerting: this.alertingActive(), cronTickAt: getMetaNumber(this.sql, 'cron_tick_at'), wallNow: Date.now() })) {
         await this.alerting.tick(minuteOf(now));
       }
@@ -356,6 +398,21 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     await this.ctx.storage.setAlarm(next);
     this.alarmAt = next;
   }
+}
+
+// Every read of the tables sees every batch taken: the log is folded first (maintenance, ticks and
+// the alarm fold themselves). Wrapped before the counting below, so a counted call folds too.
+const READS_OF_TABLES = ['summary', 'timeseries', 'routes', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage', 'alertData'] as const;
+for (const name of READS_OF_TABLES) {
+  const original = AppStore.prototype[name] as (...args: unknown[]) => unknown;
+  Object.defineProperty(AppStore.prototype, name, {
+    value: { [name](this: AppStore, ...args: unknown[]) {
+      this.foldNow();
+      return original.apply(this, args);
+    } }[name],
+    writable: true,
+    configurable: true,
+  });
 }
 
 // Each RPC call is a billed Durable Object request: counted per kind (ingest counts itself).

@@ -42,30 +42,32 @@ export class InstanceGuard {
     return this.known.size;
   }
 
-  /** Records a batch from `identity`; returns the instance name its detail records are stored under. */
-  record(identity: Identity, dropped: DroppedCounters, now: number): string {
-    let name = identity.instance;
-    if (name === OVERFLOW_INSTANCE || !this.known.has(name)) {
-      if (name !== OVERFLOW_INSTANCE && this.known.size < this.cap) this.known.add(name);
-      else name = OVERFLOW_INSTANCE;
-    }
-    const lostRequests = dropped.requests ?? 0; // absent from clients older than the counter
+  /** The name a batch of `instance` is stored under: itself when known or when there is room, else `other`. */
+  admit(instance: string): string {
+    if (instance === OVERFLOW_INSTANCE || this.known.has(instance)) return instance;
+    if (this.known.size >= this.cap) return OVERFLOW_INSTANCE;
+    this.known.add(instance);
+    return instance;
+  }
+
+  /** Writes what some batches said of one instance (one row written, however many batches). */
+  store(update: InstanceUpdate): void {
+    const { name, identity, dropped, lastSeen } = update;
     this.sql.exec(
       `INSERT INTO instances (instance, service, runtime, runtime_version, sdk_version, first_seen, last_seen, batches,
                               dropped_rollups, dropped_samples, dropped_spans, dropped_profiles, dropped_requests, requests_lost_at, sampling)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (instance) DO UPDATE SET
          service = excluded.service, runtime = excluded.runtime, runtime_version = excluded.runtime_version,
-         sdk_version = excluded.sdk_version, last_seen = MAX(last_seen, excluded.last_seen), batches = batches + 1,
+         sdk_version = excluded.sdk_version, last_seen = MAX(last_seen, excluded.last_seen), batches = batches + excluded.batches,
          dropped_rollups = dropped_rollups + excluded.dropped_rollups, dropped_samples = dropped_samples + excluded.dropped_samples,
          dropped_spans = dropped_spans + excluded.dropped_spans, dropped_profiles = dropped_profiles + excluded.dropped_profiles,
          dropped_requests = dropped_requests + excluded.dropped_requests, requests_lost_at = COALESCE(excluded.requests_lost_at, requests_lost_at),
          sampling = excluded.sampling`,
-      name, identity.service, identity.runtime, identity.runtimeVersion, identity.sdkVersion, now, now,
-      dropped.rollups, dropped.samples, dropped.spans, dropped.profiles, lostRequests, lostRequests > 0 ? now : null,
+      name, identity.service, identity.runtime, identity.runtimeVersion, identity.sdkVersion, update.firstSeen, lastSeen, update.batches,
+      dropped.rollups, dropped.samples, dropped.spans, dropped.profiles, dropped.requests, update.requestsLostAt,
       identity.sampling === undefined ? null : JSON.stringify(identity.sampling),
     );
-    return name;
   }
 
   forgetOlderThan(before: number): number {
@@ -80,6 +82,42 @@ interface InstanceRow extends Record<string, string | number | null> {
   first_seen: number; last_seen: number; batches: number;
   dropped_rollups: number; dropped_samples: number; dropped_spans: number; dropped_profiles: number;
   dropped_requests: number; requests_lost_at: number | null; sampling: string | null;
+}
+
+/** What some batches of one instance say of it: the latest one's identity, the sums of the rest. */
+export interface InstanceUpdate {
+  name: string;
+  identity: Identity;
+  firstSeen: number;
+  lastSeen: number;
+  batches: number;
+  dropped: Required<DroppedCounters>;
+  /** When the latest batch reporting lost requests came, null if none did. */
+  requestsLostAt: number | null;
+}
+
+/** The batches' updates, one per instance name, in the order the batches came. */
+export function instanceUpdates(batches: ReadonlyArray<{ instance: string; receivedAt: number; batch: { identity: Identity; dropped: DroppedCounters } }>): InstanceUpdate[] {
+  const updates = new Map<string, InstanceUpdate>();
+  for (const { instance, receivedAt, batch } of batches) {
+    // Counts lost from clients older than the counter: none.
+    const lost = batch.dropped.requests ?? 0;
+    const update = updates.get(instance);
+    if (update === undefined) {
+      updates.set(instance, {
+        name: instance, identity: batch.identity, firstSeen: receivedAt, lastSeen: receivedAt, batches: 1,
+        dropped: { ...batch.dropped, requests: lost }, requestsLostAt: lost > 0 ? receivedAt : null,
+      });
+      continue;
+    }
+    update.identity = batch.identity;
+    update.lastSeen = Math.max(update.lastSeen, receivedAt);
+    update.batches++;
+    for (const key of ['rollups', 'samples', 'spans', 'profiles'] as const) update.dropped[key] += batch.dropped[key];
+    update.dropped.requests += lost;
+    if (lost > 0) update.requestsLostAt = receivedAt;
+  }
+  return [...updates.values()];
 }
 
 /** Every instance, most recently seen first. */

@@ -92,13 +92,16 @@ export class PendingLog {
     this.records = 0;
   }
 
-  /** A rolled-back append: the batch was never taken. */
-  drop(seq: number): void {
-    const at = this.pending.findIndex((p) => p.seq === seq);
-    if (at < 0) return;
-    const [removed] = this.pending.splice(at, 1);
-    this.records -= recordsOf(removed!.batch);
-    if (seq === this.lastSeq) this.lastSeq--;
+  /** Where the log is before a transaction that may append to it. */
+  checkpoint(): { length: number; records: number; lastSeq: number } {
+    return { length: this.pending.length, records: this.records, lastSeq: this.lastSeq };
+  }
+
+  /** The transaction rolled back: what it appended was never taken. */
+  rollback(to: { length: number; records: number; lastSeq: number }): void {
+    this.pending.length = Math.min(this.pending.length, to.length);
+    this.records = to.records;
+    this.lastSeq = to.lastSeq;
   }
 
   private hold(entry: PendingBatch): void {

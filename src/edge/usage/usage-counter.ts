@@ -94,6 +94,8 @@ export class UsageCounter {
   /** `days` days of use (today included), today's instances, quotas and warnings. */
   report(app: string, plan: Plan | null, days: number): UsageReport {
     const now = this.#roll();
+    // Rows of the calls since the last ingest (a fold by a read, maintenance) count as the app's.
+    this.#add(APP_ROW, this.#meter.take());
     const stored = readDays(this.#sql, this.#day - (days - 1) * DAY_MS);
     const today = this.#todayDay();
     const list: UsageDay[] = [today, ...stored.filter((d) => d.day !== today.day)];
