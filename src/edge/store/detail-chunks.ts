@@ -162,21 +162,35 @@ export function* minutesOf<K extends ChunkKind>(
 }
 
 /**
- * The first `limit` records in `order` that `keep` accepts, with time in [from, to]: minutes are
- * read until `limit` are found (every later minute holds only later, or earlier, records).
+ * The first `limit` records in `order` that `keep` accepts, with time in [from, to]. Chunks are
+ * decoded in the order of their latest (or, ascending, earliest) record, and only until none left
+ * could hold a record before the `limit`-th found: a page of the newest samples reads a few chunks.
  */
 export function firstRecords<K extends ChunkKind>(
   sql: Sql, kind: K, range: { from: number; to: number; order: Order; limit: number }, keep: (entry: StoredEntry<K>) => boolean, unreadable: UnreadableRows,
 ): Array<StoredEntry<K>> {
-  const out: Array<StoredEntry<K>> = [];
-  for (const minute of minutesOf(sql, kind, range.from, range.to, range.order, unreadable)) {
-    for (const entry of minute) {
-      if (!keep(entry)) continue;
-      out.push(entry);
-      if (out.length >= range.limit) return out;
+  const { from, to, order, limit } = range;
+  if (!(from <= to) || limit <= 0) return [];
+  const desc = order === 'desc';
+  const headers = sql.exec<{ id: number; first: number; last: number }>(
+    `SELECT id, first, last FROM ${CHUNK_TABLES[kind]} WHERE id >= ? AND id < ? AND last >= ? AND first <= ?`,
+    chunkBase(from), chunkBase(to) + CHUNKS_PER_MINUTE, from, to,
+  ).toArray();
+  // The chunk that may hold the next record first: newest last (descending) or oldest first (ascending).
+  headers.sort(desc ? (a, b) => b.last - a.last || b.id - a.id : (a, b) => a.first - b.first || a.id - b.id);
+  const compare = byTime(order);
+  let found: Array<StoredEntry<K>> = [];
+  for (const header of headers) {
+    const kth = found.length >= limit ? found[limit - 1]! : undefined;
+    // Every record of this chunk (and of the chunks after it) comes after the limit-th found.
+    if (kth !== undefined && (desc ? kth.time > header.last : kth.time < header.first)) break;
+    for (const row of sql.exec<ChunkRow>(`SELECT id, first, last, records, body FROM ${CHUNK_TABLES[kind]} WHERE id = ?`, header.id)) {
+      for (const entry of decodeChunk(kind, row, unreadable)) if (entry.time >= from && entry.time <= to && keep(entry)) found.push(entry);
     }
+    if (found.length > limit) found = found.sort(compare).slice(0, limit);
+    else found.sort(compare);
   }
-  return out;
+  return found.slice(0, limit);
 }
 
 /** The entries of some chunks by id (a trace's), decoded; ids that no longer exist are skipped. */
