@@ -17,6 +17,8 @@ import { commandOf, cpuNs, descendantsOf } from './support/process-cpu.ts';
 const INSTANCES = Math.min(5_000, Number(process.env.INSTANCES ?? 1_000));
 const DURATION_S = Math.min(600, Number(process.env.DURATION_S ?? 60));
 const SHARDS_LIST = (process.env.SHARDS_LIST ?? '1,4').split(',').map(Number);
+/** How often the dashboard-like reader reads (each read folds the log); 0: no reader (a closed dashboard). */
+const READ_EVERY_MS = Number(process.env.READ_EVERY_MS ?? 1_000);
 /** Requests in flight at most: past it a due flush waits (and is counted late). */
 const MAX_IN_FLIGHT = 256;
 const APP = 'load';
@@ -39,6 +41,8 @@ async function rowsWritten(edge: LocalEdge, shards: number): Promise<{ written: 
   let read = 0;
   for (const name of storeNames(shards)) {
     const store = await edge.store(name);
+    // Everything taken is in the tables, so the fold's rows are counted.
+    await store.foldNow();
     await store.flushUsage();
     const day = (await store.usageReport(1)).days[0];
     written += day?.rowsWritten ?? 0;
@@ -115,7 +119,7 @@ async function run(shards: number): Promise<RunResult> {
 
     // A dashboard-like reader: the summary, a chart, the route table and the traces list, each second.
     const reads: Record<string, number[]> = { summary: [], timeseries: [], routes: [], traces: [], samples: [] };
-    let reading = true;
+    let reading = READ_EVERY_MS > 0;
     const reader = (async () => {
       while (reading) {
         const tick = Date.now();
@@ -129,7 +133,7 @@ async function run(shards: number): Promise<RunResult> {
           await response.arrayBuffer();
           if (response.status === 200) reads[name]!.push(performance.now() - started);
         }
-        await Bun.sleep(Math.max(0, 1000 - (Date.now() - tick)));
+        await Bun.sleep(Math.max(0, READ_EVERY_MS - (Date.now() - tick)));
       }
     })();
 
@@ -180,5 +184,5 @@ function report(r: RunResult): void {
   console.log(`  requests     ${perDay(r.batches)} ingest requests a day at this rate (each a Worker and a Durable Object request)`);
 }
 
-console.log(`bench/scale.ts — Bun ${Bun.version}, workerd via Miniflare; ${INSTANCES} instances for ${DURATION_S} s per run; shards ${SHARDS_LIST.join(', ')}`);
+console.log(`bench/scale.ts — Bun ${Bun.version}, workerd via Miniflare; ${INSTANCES} instances for ${DURATION_S} s per run; shards ${SHARDS_LIST.join(', ')}; ${READ_EVERY_MS > 0 ? `a reader every ${READ_EVERY_MS} ms` : 'no reader'}`);
 for (const shards of SHARDS_LIST) report(await run(shards));
