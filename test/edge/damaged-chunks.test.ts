@@ -43,8 +43,11 @@ beforeAll(async () => {
     (ids[table] ??= []).push(id);
     await store.rawExec(`INSERT INTO ${table} (id, first, last, records, body) VALUES (?, ?, ?, ?, ?)`, [id, minute, minute + MINUTE - 1, 6, body]);
   }
-  await store.rawExec(`INSERT INTO traces (trace_id, start_time, end_time, duration, name, route, method, status_code, error, span_count, root_known, service, chunks)
+  await store.rawExec(`INSERT INTO trace_summaries (trace_id, start_time, end_time, duration, name, route, method, status_code, error, span_count, root_known, service, chunks)
     VALUES (?, ?, ?, 5, 'GET /x', '/x', 'GET', 200, 0, 3, 1, 'api', ?)`, [TRACE, minute + 10, minute + 15, JSON.stringify([...ids.span_chunks!, 12345])]);
+  // Its entry in the trace index, and a damaged one.
+  await store.rawExec(`INSERT INTO trace_chunks (id, first, last, records, body) VALUES (?, ?, ?, 2, ?)`,
+    [chunkBase(minute) + 1, minute + 10, minute + 10, JSON.stringify([[TRACE, minute + 10], ['not-a-trace-id', 1]])]);
 });
 
 afterAll(async () => {
@@ -60,6 +63,12 @@ describe('damaged chunks', () => {
     expect(page.warnings).toHaveLength(1);
     // 5 bad records of the first chunk, and three chunks unreadable as a whole.
     expect(page.warnings[0]).toMatch(/^8 stored rows could not be read and were left out \(first: sample_chunks row \d+: /);
+  });
+
+  test('the trace list finds the trace through the index, and names the damaged entry', async () => {
+    const page = await apiOk(edge, `/api/v1/apps/shop/traces?${window}`);
+    expect(page.items.map((t: any) => t.traceId)).toContain(TRACE);
+    expect(page.warnings[0]).toMatch(/^1 stored row could not be read/);
   });
 
   test('a trace keeps its sound span, names the rest, skips a chunk id that is gone', async () => {

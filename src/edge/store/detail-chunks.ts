@@ -11,13 +11,15 @@ import { chunkBase, chunkMinute, CHUNKS_PER_MINUTE, recordId, RECORDS_PER_CHUNK 
 import type { Sql } from './sql.ts';
 import { UnreadableRows } from './unreadable.ts';
 
-export type ChunkKind = 'samples' | 'spans' | 'profiles';
+export type ChunkKind = 'samples' | 'spans' | 'profiles' | 'traces';
 
 /** What a chunk holds per record: the record and where it came from. */
 export interface ChunkEntries {
   samples: { instance: string; record: DetailSample };
   spans: { service: string; instance: string; record: Span };
   profiles: { instance: string; record: SystemProfile };
+  /** The trace index: a trace whose summary changed, in the minute of its start then (trace-summaries.ts). */
+  traces: { traceId: string; start: number };
 }
 
 export type Entry<K extends ChunkKind> = ChunkEntries[K];
@@ -26,7 +28,7 @@ export type Entry<K extends ChunkKind> = ChunkEntries[K];
 export type StoredEntry<K extends ChunkKind> = Entry<K> & { id: number; time: number };
 
 /** Table names come from this closed list, never from data. */
-export const CHUNK_TABLES: Record<ChunkKind, string> = { samples: 'sample_chunks', spans: 'span_chunks', profiles: 'profile_chunks' };
+export const CHUNK_TABLES: Record<ChunkKind, string> = { samples: 'sample_chunks', spans: 'span_chunks', profiles: 'profile_chunks', traces: 'trace_chunks' };
 
 const MINUTE_MS = 60_000;
 
@@ -34,6 +36,7 @@ const timeOf: { [K in ChunkKind]: (entry: Entry<K>) => number } = {
   samples: (e) => e.record.timestamp,
   spans: (e) => e.record.startTime,
   profiles: (e) => e.record.timestamp,
+  traces: (e) => e.start,
 };
 
 // Stored as arrays: [instance, sample], [service, instance, span], [instance, profile].
@@ -41,6 +44,7 @@ const encodeEntry: { [K in ChunkKind]: (entry: Entry<K>) => unknown[] } = {
   samples: (e) => [e.instance, e.record],
   spans: (e) => [e.service, e.instance, e.record],
   profiles: (e) => [e.instance, e.record],
+  traces: (e) => [e.traceId, e.start],
 };
 
 const isName = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= LIMITS.nameLength;
@@ -57,6 +61,10 @@ const decodeEntry: { [K in ChunkKind]: (value: unknown) => Entry<K> | string } =
   profiles: (value) => {
     if (!Array.isArray(value) || value.length !== 2 || !isName(value[0])) return 'expected [instance, profile]';
     return isValidRecord.profile(value[1]) ? { instance: value[0], record: value[1] } : 'profile: not a valid system profile';
+  },
+  traces: (value) => {
+    if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'string' || !/^[0-9a-f]{32}$/.test(value[0])) return 'expected [trace id, start]';
+    return typeof value[1] === 'number' && Number.isFinite(value[1]) ? { traceId: value[0], start: value[1] } : 'start: expected a time';
   },
 };
 

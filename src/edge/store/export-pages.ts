@@ -59,7 +59,9 @@ function rollupFields(row: AnyRow): Record<string, unknown> {
  */
 const CHUNK_PHASE = 2 ** 50;
 
-const CHUNK_LINE: { [K in ChunkKind]: (entry: StoredEntry<K>) => Record<string, unknown> } = {
+type RecordKind = Exclude<ChunkKind, 'traces'>;
+
+const CHUNK_LINE: { [K in RecordKind]: (entry: StoredEntry<K>) => Record<string, unknown> } = {
   samples: (entry) => ({ type: 'sample', ...chunkSampleRecord(entry) }),
   spans: (entry) => ({ type: 'span', ...chunkSpanRecord(entry) }),
   profiles: (entry) => ({ type: 'profile', ...chunkProfileRecord(entry) }),
@@ -78,7 +80,7 @@ export function exportPage(sql: Sql, kind: ExportKind, from: number, to: number,
   return { lines, nextAfter: chunked ? CHUNK_PHASE - 1 : null };
 }
 
-function chunkExportPage<K extends ChunkKind>(sql: Sql, kind: K, from: number, to: number, after: number, limit: number): ExportPage {
+function chunkExportPage<K extends RecordKind>(sql: Sql, kind: K, from: number, to: number, after: number, limit: number): ExportPage {
   const unreadable = new UnreadableRows();
   const page = chunkPage(sql, kind, from, to, after - CHUNK_PHASE, limit, unreadable);
   const lines = page.entries.map((entry) => JSON.stringify(CHUNK_LINE[kind](entry)));

@@ -4,6 +4,7 @@ import { mergeInto, type LiveCell } from '../../core/rollup.ts';
 import { batchIdsKeptMs, forgetBatchesBefore } from './batch-ids.ts';
 import { chunkRecordCount, deleteChunksBefore, deleteOldestRecords, minutesOf, oldestChunkTime, type ChunkKind } from './detail-chunks.ts';
 import type { InstanceGuard } from './instance-guard.ts';
+import { deleteTracesBefore } from './trace-summaries.ts';
 import { getMetaNumber, setMeta } from './meta.ts';
 import type { RouteGuard } from './route-guard.ts';
 import { mergeCell, readCells } from './rollups.ts';
@@ -60,11 +61,9 @@ export function runMaintenance(target: MaintenanceTarget, now: number, policy: R
       routes: target.routes.forgetOlderThan(now - policy.hourRetentionMs),
       instances: target.instances.forgetOlderThan(now - policy.hourRetentionMs),
     };
-    // A trace goes with its spans: by age, or when the cap removed spans older than it.
+    // A trace goes with its spans: by age, or when the cap removed spans older than it (all of them: every trace).
     const oldestSpan = minOf(scalar(sql, 'SELECT MIN(start_time) FROM spans'), oldestChunkTime(sql, 'spans'));
-    counts.traces = oldestSpan !== null
-      ? del('DELETE FROM traces WHERE start_time < ?', Math.max(oldestSpan, detailCutoff))
-      : del('DELETE FROM traces');
+    counts.traces = deleteTracesBefore(sql, oldestSpan !== null ? Math.max(oldestSpan, detailCutoff) : END_OF_TIME);
     return counts;
   });
   setMeta(sql, 'last_maintenance', now);
@@ -107,6 +106,9 @@ function rollUpHours(sql: Sql, now: number, unreadable: UnreadableRows): { hours
   return { hoursRolledUp, watermark };
 }
 
+/** Later than any time a batch may carry (the validator's bound). */
+const END_OF_TIME = Date.UTC(2100, 0, 1);
+
 const LEGACY = {
   samples: { table: 'samples', time: 'timestamp' },
   spans: { table: 'spans', time: 'start_time' },
@@ -118,7 +120,7 @@ const LEGACY = {
  * holds them: the oldest of the first layout's rows and of the chunks are merged to see how many
  * of each go.
  */
-function trimOldest(sql: Sql, kind: ChunkKind, cap: number): number {
+function trimOldest(sql: Sql, kind: keyof typeof LEGACY, cap: number): number {
   const { table, time } = LEGACY[kind];
   const legacy = scalar(sql, `SELECT COUNT(*) FROM ${table}`) as number;
   const excess = legacy + chunkRecordCount(sql, kind) - cap;
@@ -143,7 +145,7 @@ function trimOldest(sql: Sql, kind: ChunkKind, cap: number): number {
 /** The times of the oldest `count` chunked records, ascending. */
 function oldestTimes(sql: Sql, kind: ChunkKind, count: number): number[] {
   const times: number[] = [];
-  for (const minute of minutesOf(sql, kind, 0, Date.UTC(2100, 0, 1), 'asc', new UnreadableRows())) {
+  for (const minute of minutesOf(sql, kind, 0, END_OF_TIME, 'asc', new UnreadableRows())) {
     for (const entry of minute) times.push(entry.time);
     if (times.length >= count) break;
   }
@@ -160,5 +162,5 @@ export function hasData(sql: Sql): boolean {
   return scalar(sql, `SELECT EXISTS (SELECT 1 FROM rollup_minute) OR EXISTS (SELECT 1 FROM rollup_hour) OR EXISTS (SELECT 1 FROM samples)
     OR EXISTS (SELECT 1 FROM spans) OR EXISTS (SELECT 1 FROM profiles) OR EXISTS (SELECT 1 FROM batches)
     OR EXISTS (SELECT 1 FROM sample_chunks) OR EXISTS (SELECT 1 FROM span_chunks) OR EXISTS (SELECT 1 FROM profile_chunks)
-    OR EXISTS (SELECT 1 FROM batch_ids)`) === 1;
+    OR EXISTS (SELECT 1 FROM trace_chunks) OR EXISTS (SELECT 1 FROM batch_ids)`) === 1;
 }

@@ -179,22 +179,35 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
   [`ALTER TABLE instances ADD COLUMN sampling TEXT`],
   // 7: fewer rows written per batch (Cloudflare bills rows written, index entries included).
   // Detail records in chunks (store/detail-chunks.ts): one row per kind, minute and write, its id
-  // time ordered so no index is needed; a trace's row lists the chunks holding its spans. Batch ids
+  // time ordered so no index is needed; a trace's summary one row with no index. Batch ids
   // in a table keyed by (received day, id): the key is the row, so a batch costs one row where
   // `batches` (a row and an index on received_at) cost two. The old tables stay readable until
   // their rows expire; nothing is copied.
   [
-    ...['sample_chunks', 'span_chunks', 'profile_chunks'].map((table) => `CREATE TABLE ${table} (
+    ...['sample_chunks', 'span_chunks', 'profile_chunks', 'trace_chunks'].map((table) => `CREATE TABLE ${table} (
       id INTEGER PRIMARY KEY,
       first REAL NOT NULL,
       last REAL NOT NULL,
       records INTEGER NOT NULL,
       body TEXT NOT NULL
     )`),
-    `ALTER TABLE traces ADD COLUMN chunks TEXT`,
-    // An index entry is a row written per new trace (and per change of its duration): traces_duration
-    // served only the "slowest" listing, which the time index and a sort of the window serve as well.
-    `DROP INDEX traces_duration`,
+    // One row per trace, found by id (its key: no index entry to write); by time through the trace
+    // index chunks (store/trace-summaries.ts). `chunks`: the span chunks holding its spans.
+    `CREATE TABLE trace_summaries (
+      trace_id TEXT PRIMARY KEY,
+      start_time REAL NOT NULL,
+      end_time REAL NOT NULL,
+      duration REAL NOT NULL,
+      name TEXT NOT NULL,
+      route TEXT,
+      method TEXT,
+      status_code INTEGER,
+      error INTEGER NOT NULL,
+      span_count INTEGER NOT NULL,
+      root_known INTEGER NOT NULL,
+      service TEXT NOT NULL,
+      chunks TEXT NOT NULL
+    ) WITHOUT ROWID`,
     // Batches taken and not yet folded into the tables (store/pending-log.ts): a ring of slots.
     `CREATE TABLE pending_batches (slot INTEGER PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL)`,
     `CREATE TABLE batch_ids (

@@ -2,6 +2,7 @@
 import { batchCount } from './batch-ids.ts';
 import { chunkRecordCount } from './detail-chunks.ts';
 import { getMetaNumber } from './meta.ts';
+import { traceCount } from './trace-summaries.ts';
 import { scalar, type Sql } from './sql.ts';
 
 export interface StoreStatus {
@@ -23,7 +24,7 @@ const COUNTS: Record<keyof StoreStatus['rows'], (sql: Sql) => number> = {
   rollupHours: (sql) => scalar(sql, 'SELECT COUNT(*) FROM rollup_hour') as number,
   samples: (sql) => (scalar(sql, 'SELECT COUNT(*) FROM samples') as number) + chunkRecordCount(sql, 'samples'),
   spans: (sql) => (scalar(sql, 'SELECT COUNT(*) FROM spans') as number) + chunkRecordCount(sql, 'spans'),
-  traces: (sql) => scalar(sql, 'SELECT COUNT(*) FROM traces') as number,
+  traces: traceCount,
   profiles: (sql) => (scalar(sql, 'SELECT COUNT(*) FROM profiles') as number) + chunkRecordCount(sql, 'profiles'),
   batches: batchCount,
 };

@@ -1,59 +1,18 @@
-// Spans, and one summary row per trace kept up to date as spans arrive: the trace list filters
-// and sorts on it. Spans are stored in chunks (detail-chunks.ts) since migration 8, and the trace's
-// row lists the chunks holding its spans; spans of the first layout's table are read until they expire.
+// Spans: stored in chunks (detail-chunks.ts) since migration 7, each trace's summary row (trace-
+// summaries.ts) listing the chunks holding its spans; spans of the first layout's table are read
+// until they expire. One trace's spans, whole, by id.
 import type { Span, TagValue } from '../../core/wire-format.ts';
-import { encodeCursor, type CursorKey } from './cursor.ts';
 import { chunksById, writeChunks, type StoredEntry } from './detail-chunks.ts';
-import type { Page } from './samples.ts';
 import type { Sql, SqlValue } from './sql.ts';
+import { chunkIdsOf, knownTrace, TraceWriter } from './trace-summaries.ts';
 import { UnreadableRows, type Warnings } from './unreadable.ts';
+
+export { listTraces, type TraceQuery, type TraceSummary } from './trace-summaries.ts';
 
 export interface SpanRecord extends Span {
   service: string;
   instance: string;
 }
-
-export interface TraceSummary {
-  traceId: string;
-  startTime: number;
-  duration: number;
-  /** Name of the root span (or of the earliest server span when the root is upstream). */
-  name: string;
-  route: string | null;
-  method: string | null;
-  statusCode: number | null;
-  error: boolean;
-  spanCount: number;
-  service: string;
-}
-
-export interface TraceQuery {
-  from: number;
-  to: number;
-  route?: string;
-  minDuration?: number;
-  errorsOnly?: boolean;
-  /** recent: newest first; slowest: longest first. */
-  sort: 'recent' | 'slowest';
-  limit: number;
-  after?: CursorKey;
-}
-
-const UPSERT_TRACE = `INSERT INTO traces (trace_id, start_time, end_time, duration, name, route, method, status_code, error,
-  span_count, root_known, service, chunks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (trace_id) DO UPDATE SET
-    start_time = MIN(start_time, excluded.start_time),
-    end_time = MAX(end_time, excluded.end_time),
-    duration = MAX(end_time, excluded.end_time) - MIN(start_time, excluded.start_time),
-    error = MAX(error, excluded.error),
-    span_count = span_count + excluded.span_count,
-    name = CASE WHEN excluded.root_known > root_known THEN excluded.name ELSE name END,
-    route = CASE WHEN excluded.root_known > root_known THEN excluded.route ELSE COALESCE(route, excluded.route) END,
-    method = CASE WHEN excluded.root_known > root_known THEN excluded.method ELSE COALESCE(method, excluded.method) END,
-    status_code = CASE WHEN excluded.root_known > root_known THEN excluded.status_code ELSE COALESCE(status_code, excluded.status_code) END,
-    service = CASE WHEN excluded.root_known > root_known THEN excluded.service ELSE service END,
-    root_known = MAX(root_known, excluded.root_known),
-    chunks = excluded.chunks`;
 
 const text = (value: TagValue | undefined): string | null => (typeof value === 'string' ? value : null);
 const code = (value: TagValue | undefined): number | null => {
@@ -82,14 +41,13 @@ export function insertSpans(sql: Sql, spans: Span[], origin: { service: string; 
  */
 export function insertSpanGroups(sql: Sql, groups: ReadonlyArray<readonly SpanEntry[]>, admitRoute: (route: string) => string): number {
   // Keep the spans not stored yet: a known trace's stored span ids come from its chunks and old rows.
-  const known = new Map<string, { chunks: number[]; seen: Set<string> }>();
+  const known = new Map<string, { chunks: number[]; seen: Set<string>; start: number | null }>();
   const kept = groups.map((group) => group.filter((entry) => {
     const traceId = entry.record.traceId;
     let trace = known.get(traceId);
     if (trace === undefined) {
-      const row = sql.exec<{ chunks: string | null }>('SELECT chunks FROM traces WHERE trace_id = ?', traceId).toArray()[0];
-      const chunks = row ? chunkIdsOf(row.chunks) : [];
-      trace = { chunks, seen: new Set(row ? storedSpanIds(sql, traceId, chunks) : []) };
+      const row = knownTrace(sql, traceId);
+      trace = { chunks: row?.chunks ?? [], seen: new Set(row ? storedSpanIds(sql, traceId, row.chunks) : []), start: row?.start ?? null };
       known.set(traceId, trace);
     }
     if (trace.seen.has(entry.record.spanId)) return false;
@@ -99,6 +57,7 @@ export function insertSpanGroups(sql: Sql, groups: ReadonlyArray<readonly SpanEn
   const all = kept.flat();
   const chunkIds = writeChunks(sql, 'spans', all);
   all.forEach((entry, i) => known.get(entry.record.traceId)!.chunks.push(chunkIds[i]!));
+  const writer = new TraceWriter(sql);
   for (const group of kept) {
     const byTrace = new Map<string, SpanEntry[]>();
     for (const entry of group) {
@@ -106,36 +65,33 @@ export function insertSpanGroups(sql: Sql, groups: ReadonlyArray<readonly SpanEn
       if (list) list.push(entry);
       else byTrace.set(entry.record.traceId, [entry]);
     }
-    for (const [traceId, entries] of byTrace) upsertTrace(sql, traceId, entries, known.get(traceId)!.chunks, admitRoute);
+    for (const [traceId, entries] of byTrace) {
+      const trace = known.get(traceId)!;
+      writer.merge(traceId, partOf(entries, admitRoute), trace.chunks, trace.start);
+    }
   }
+  writer.index();
   return all.length;
 }
 
-/** Folds one batch's new spans of a trace into its row. */
-function upsertTrace(sql: Sql, traceId: string, entries: readonly SpanEntry[], chunks: readonly number[], admitRoute: (route: string) => string): void {
+/** One batch's new spans of a trace, summed up for its row. */
+function partOf(entries: readonly SpanEntry[], admitRoute: (route: string) => string) {
   const list = entries.map((entry) => entry.record);
   const root = list.find((s) => s.parentSpanId === undefined);
   const head = root ?? earliest(list.filter((s) => s.kind === 'server')) ?? earliest(list)!;
-  const service = entries.find((entry) => entry.record === head)!.service;
-  const start = Math.min(...list.map((s) => s.startTime));
-  const end = Math.max(...list.map((s) => s.startTime + s.duration));
   const route = text(head.tags['http.route']);
-  sql.exec(UPSERT_TRACE, traceId, start, end, end - start, head.name, route === null ? null : admitRoute(route),
-    text(head.tags['http.method'] ?? head.tags['http.request.method']),
-    code(head.tags['http.status_code'] ?? head.tags['http.response.status_code']),
-    list.some((s) => s.status === 'error') ? 1 : 0, list.length, root ? 1 : 0, service,
-    JSON.stringify([...new Set(chunks)]));
-}
-
-/** The chunk ids a trace's row lists (none for a trace of the first layout, or a damaged list). */
-function chunkIdsOf(text: string | null): number[] {
-  if (text === null) return [];
-  try {
-    const ids: unknown = JSON.parse(text);
-    return Array.isArray(ids) ? ids.filter((id): id is number => Number.isSafeInteger(id)) : [];
-  } catch {
-    return [];
-  }
+  return {
+    start: Math.min(...list.map((s) => s.startTime)),
+    end: Math.max(...list.map((s) => s.startTime + s.duration)),
+    name: head.name,
+    route: route === null ? null : admitRoute(route),
+    method: text(head.tags['http.method'] ?? head.tags['http.request.method']),
+    statusCode: code(head.tags['http.status_code'] ?? head.tags['http.response.status_code']),
+    error: list.some((s) => s.status === 'error'),
+    spans: list.length,
+    rootKnown: root !== undefined,
+    service: entries.find((entry) => entry.record === head)!.service,
+  };
 }
 
 function storedSpanIds(sql: Sql, traceId: string, chunks: readonly number[]): string[] {
@@ -148,31 +104,6 @@ function earliest(spans: Span[]): Span | undefined {
   let best: Span | undefined;
   for (const span of spans) if (best === undefined || span.startTime < best.startTime) best = span;
   return best;
-}
-
-interface TraceRow extends Record<string, SqlValue> {
-  trace_id: string; start_time: number; duration: number; name: string; route: string | null; method: string | null;
-  status_code: number | null; error: number; span_count: number; service: string;
-}
-
-export function listTraces(sql: Sql, query: TraceQuery): Page<TraceSummary> {
-  const key = query.sort === 'slowest' ? 'duration' : 'start_time';
-  const where = ['start_time >= ?', 'start_time < ?'];
-  const params: SqlValue[] = [query.from, query.to];
-  if (query.route !== undefined) where.push('route = ?'), params.push(query.route);
-  if (query.minDuration !== undefined) where.push('duration >= ?'), params.push(query.minDuration);
-  if (query.errorsOnly) where.push('error = 1');
-  if (query.after !== undefined) where.push(`(${key} < ? OR (${key} = ? AND trace_id < ?))`), params.push(query.after[0], query.after[0], query.after[1]);
-  const rows = sql.exec<TraceRow>(
-    `SELECT * FROM traces WHERE ${where.join(' AND ')} ORDER BY ${key} DESC, trace_id DESC LIMIT ?`, ...params, query.limit + 1,
-  ).toArray();
-  const items = rows.slice(0, query.limit).map((r): TraceSummary => ({
-    traceId: r.trace_id, startTime: r.start_time, duration: r.duration, name: r.name, route: r.route, method: r.method,
-    statusCode: r.status_code, error: r.error === 1, spanCount: r.span_count, service: r.service,
-  }));
-  const last = items[items.length - 1];
-  const next: CursorKey | null = rows.length > query.limit && last ? [query.sort === 'slowest' ? last.duration : last.startTime, last.traceId] : null;
-  return { items, nextCursor: next === null ? null : encodeCursor(next) };
 }
 
 export interface SpanRow extends Record<string, SqlValue> {
@@ -213,7 +144,7 @@ export function chunkSpanRecord({ record, service, instance }: StoredEntry<'span
 /** All spans of one trace by start time, or null when the trace is unknown. Spans that can't be decoded are left out and counted. */
 export function getTrace(sql: Sql, traceId: string): ({ traceId: string; spans: SpanRecord[] } & Warnings) | null {
   const rows = sql.exec<SpanRow>('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_time, id', traceId).toArray();
-  const known = sql.exec<{ chunks: string | null }>('SELECT chunks FROM traces WHERE trace_id = ?', traceId).toArray()[0];
+  const known = sql.exec<{ chunks: string }>('SELECT chunks FROM trace_summaries WHERE trace_id = ?', traceId).toArray()[0];
   const unreadable = new UnreadableRows();
   const chunked = known ? chunksById(sql, 'spans', chunkIdsOf(known.chunks), unreadable).filter((e) => e.record.traceId === traceId) : [];
   if (rows.length === 0 && chunked.length === 0) return known && unreadable.count > 0 ? { traceId, spans: [], ...unreadable.warnings() } : null;
