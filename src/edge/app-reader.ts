@@ -1,8 +1,15 @@
 // The reads of one app over its shards (shards.ts): with one shard, its store's answer as it is;
 // with several, every shard is asked at once and the answers merged, each the way its data adds
-// up — listings page by page with a cursor per shard (shard-pages.ts), a trace's spans from every
-// shard, instances side by side, counts summed. Rollup reads merge cells (see rollupReads).
+// up — rollup reads cell by cell, finished by the one query function (core/query/merge-cells.ts),
+// listings page by page with a cursor per shard (shard-pages.ts), a trace's spans from every shard,
+// instances side by side, counts summed.
+import { fromPlainCell, mergeCellLists, type PlainCell } from '../core/query/merge-cells.ts';
+import { routeTable, type RouteRow, type RouteSort } from '../core/query/routes.ts';
+import { summarise, type Summary } from '../core/query/summary.ts';
+import { timeseries, type Timeseries, type TimeseriesColumn } from '../core/query/timeseries.ts';
+import type { LiveCell } from '../core/rollup.ts';
 import type { UsageReport } from '../core/usage/usage.ts';
+import type { RollupQuery } from './app-store.ts';
 import { mergeUsageReports } from '../core/usage/usage.ts';
 import { appStores } from './app-stub.ts';
 import type { Env } from './env.ts';
@@ -44,10 +51,48 @@ async function listing<T>(stores: readonly unknown[], cursor: string | undefined
   }
 }
 
+/** Every shard's cells of a rollup query, merged cell by cell; cells that do not decode are counted in the warnings. */
+async function mergedCells(stores: ReturnType<typeof appStores>, query: RollupQuery & { perRoute: boolean; wholeWindow: boolean }): Promise<{ cells: LiveCell[] } & Warnings> {
+  const parts = (await Promise.all(stores.map((store) => store.rollupCells(query)))) as Array<{ cells: PlainCell[] } & Warnings>;
+  const warnings = parts.flatMap((part) => part.warnings ?? []);
+  let undecoded = 0;
+  const lists = parts.map((part) => part.cells.flatMap((cell) => {
+    try {
+      return [fromPlainCell(cell)];
+    } catch {
+      undecoded++;
+      return [];
+    }
+  }));
+  if (undecoded > 0) warnings.push(`${undecoded} cells from the app's shards could not be read and were left out`);
+  return { cells: mergeCellLists(lists), ...(warnings.length > 0 && { warnings }) };
+}
+
 export function appReader(env: Pick<Env, 'APP_STORE' | 'SHARDS'>, app: string) {
   const stores = appStores(env, app);
   return {
     shards: stores.length,
+
+    async summary(query: RollupQuery & { app: string }): Promise<Summary & Warnings> {
+      if (stores.length === 1) return (await stores[0]!.summary(query)) as Summary & Warnings;
+      const { window, apdexThresholdMs } = query;
+      const { cells, warnings } = await mergedCells(stores, { ...query, perRoute: false, wholeWindow: true });
+      return { ...summarise(cells, { app, from: window.from, to: window.to, apdexThresholdMs }), ...(warnings && { warnings }) };
+    },
+
+    async timeseries(query: RollupQuery & { columns: TimeseriesColumn[] }): Promise<Timeseries & Warnings> {
+      if (stores.length === 1) return (await stores[0]!.timeseries(query)) as Timeseries & Warnings;
+      const { window } = query;
+      const { cells, warnings } = await mergedCells(stores, { ...query, perRoute: false, wholeWindow: false });
+      return { ...timeseries(cells, { ...window, columns: query.columns, apdexThresholdMs: query.apdexThresholdMs }), ...(warnings && { warnings }) };
+    },
+
+    async routes(query: RollupQuery & { sort?: RouteSort; order?: 'asc' | 'desc'; limit?: number }): Promise<{ rows: RouteRow[] } & Warnings> {
+      if (stores.length === 1) return (await stores[0]!.routes(query)) as { rows: RouteRow[] } & Warnings;
+      const { window } = query;
+      const { cells, warnings } = await mergedCells(stores, { ...query, perRoute: true, wholeWindow: true });
+      return { rows: routeTable(cells, { ...query, from: window.from, to: window.to }), ...(warnings && { warnings }) };
+    },
 
     samples: (query: Listing<SampleQuery>) => listing<SampleRecord>(stores, query.cursor, query.limit,
       async (k, after, limit) => (await stores[k]!.samples({ ...query, limit, ...(after && { after }) })) as ShardPage<SampleRecord>,

@@ -6,6 +6,7 @@ import { summarise, type Summary } from '../core/query/summary.ts';
 import { timeseries, type Timeseries, type TimeseriesColumn } from '../core/query/timeseries.ts';
 import type { QueryWindow } from '../core/query/window.ts';
 import { minuteOf } from '../core/rollup.ts';
+import { toPlainCell, type PlainCell } from '../core/query/merge-cells.ts';
 import type { Batch } from '../core/wire-format.ts';
 import { EmailMessage } from 'cloudflare:email';
 import type { AlertNotification } from '../core/alerts/notification.ts';
@@ -224,6 +225,16 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     return { rows: routeTable(cells, { ...query, from: window.from, to: window.to }), ...unreadable.warnings() };
   }
 
+  /**
+   * The cells a rollup query reads of this store, as plain data: an app with several shards merges
+   * every shard's and finishes them with the same query function (app-reader.ts).
+   */
+  rollupCells(query: RollupQuery & { perRoute: boolean; wholeWindow: boolean }): { cells: PlainCell[] } & Warnings {
+    const unreadable = new UnreadableRows();
+    const cells = readWindowCells(this.sql, query.window, query, { perRoute: query.perRoute, wholeWindow: query.wholeWindow }, unreadable);
+    return { cells: cells.map(toPlainCell), ...unreadable.warnings() };
+  }
+
   samples(query: SampleQuery): Page<SampleRecord> {
     return listSamples(this.sql, query);
   }
@@ -402,7 +413,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
 
 // Every read of the tables sees every batch taken: the log is folded first (maintenance, ticks and
 // the alarm fold themselves). Wrapped before the counting below, so a counted call folds too.
-const READS_OF_TABLES = ['summary', 'timeseries', 'routes', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage', 'alertData'] as const;
+const READS_OF_TABLES = ['summary', 'timeseries', 'routes', 'rollupCells', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage', 'alertData'] as const;
 for (const name of READS_OF_TABLES) {
   const original = AppStore.prototype[name] as (...args: unknown[]) => unknown;
   Object.defineProperty(AppStore.prototype, name, {
@@ -417,7 +428,7 @@ for (const name of READS_OF_TABLES) {
 
 // Each RPC call is a billed Durable Object request: counted per kind (ingest counts itself).
 countStoreCalls(AppStore, 'reads', [
-  'summary', 'timeseries', 'routes', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage',
+  'summary', 'timeseries', 'routes', 'rollupCells', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage',
   'alerts', 'resolveAlert', 'alertRules', 'addAlertRule', 'updateAlertRule', 'removeAlertRule', 'usageReport', 'flushUsage',
 ]);
 countStoreCalls(AppStore, 'ticks', ['tick', 'wake', 'alertData']);
