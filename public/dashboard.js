@@ -1,4 +1,6 @@
-// The dashboard's own browser code: locks htmx down and draws the uPlot charts from columnar JSON.
+// The dashboard's own browser code: locks htmx down, draws the uPlot charts from columnar JSON, and
+// runs live mode: every refresh interval the panels and charts reload (the server moves the window
+// with the clock); paused by the Live button, and while the tab is hidden.
 // Plain JS typed with JSDoc and checked by `tsc --checkJs` (tsconfig.public.json).
 // @ts-check
 
@@ -56,10 +58,27 @@
     return listed ? listed.split(',') : Object.keys(data).filter((k) => k !== 't');
   }
 
+  /**
+   * Indices of values with no value on either side: a line can't show them, so they get a dot
+   * (a fresh app's first bucket, a lone burst in a long range).
+   * @param {ArrayLike<number | null | undefined>} ys
+   */
+  function isolated(ys) {
+    /** @type {number[]} */
+    const out = [];
+    for (let i = 0; i < ys.length; i++) {
+      if (ys[i] != null && ys[i - 1] == null && ys[i + 1] == null) out.push(i);
+    }
+    return out.length > 0 ? out : null;
+  }
+
   /** @param {Element} el @param {Columns} data */
   function draw(el, data) {
     const keys = keysOf(el, data);
     const columns = /** @type {uPlot.AlignedData} */ ([data.t, ...keys.map((k) => data[k] ?? data.t.map(() => null))]);
+    // How many buckets hold data, and the time span drawn: what a reader (or a test) can check.
+    el.setAttribute('data-points', String(data.t.filter((_, i) => keys.some((k) => data[k]?.[i] != null)).length));
+    el.setAttribute('data-span', `${data.t[0] ?? ''}..${data.t[data.t.length - 1] ?? ''}`);
     const existing = charts.get(el);
     if (existing && existing.keys.join() === keys.join()) {
       existing.plot.setData(columns);
@@ -86,6 +105,11 @@
             width: 1.5,
             // Profiles come every few seconds per instance, so join them; request buckets show gaps.
             spanGaps: (el.getAttribute('data-chart') ?? '').startsWith('system-'),
+            // Where uPlot's density rule hides the dots, still dot the values a line can't draw.
+            points: {
+              /** @type {(u: UPlot, seriesIdx: number, show: boolean) => number[] | null} */
+              filter: (u, seriesIdx, show) => (show ? null : isolated(u.data[seriesIdx] ?? [])),
+            },
           })),
         ],
       },
@@ -115,8 +139,52 @@
     for (const [el, { plot }] of charts) plot.setSize({ width: Math.max(240, el.clientWidth), height: 180 });
   });
 
+  // Live mode. Panels reload on an `apm-refresh` event (their hx-trigger), so one timer here drives
+  // everything and a hidden or paused page sends nothing.
+  const toggle = document.querySelector('[data-live-toggle]');
+  const label = document.querySelector('[data-live-label]');
+  const status = document.querySelector('[data-live-state]');
+  let live = true;
+
+  function visible() {
+    return document.visibilityState === 'visible';
+  }
+
+  function showState() {
+    const mode = !live ? 'paused' : visible() ? 'live' : 'hidden';
+    document.body.setAttribute('data-live', mode);
+    toggle?.setAttribute('aria-pressed', String(live));
+    if (label) label.textContent = live ? 'Live' : 'Paused';
+    if (status) {
+      status.textContent = mode === 'live' ? `refreshing every ${Math.round(refreshMs / 100) / 10} s`
+        : mode === 'hidden' ? 'paused while the tab is hidden' : 'paused: the window stays where it was';
+    }
+  }
+
+  function tick() {
+    if (!live || !visible()) return;
+    // A page opened before the app's first batch: once the tiles count a request, load it afresh
+    // (the getting-started panel goes, the System panel and its instances come).
+    const counted = Number(document.querySelector('[data-metric="requests"]')?.getAttribute('data-value') ?? 0);
+    if (document.querySelector('.empty-state') && counted > 0) {
+      location.reload();
+      return;
+    }
+    for (const panel of document.querySelectorAll('[hx-trigger="apm-refresh"]')) panel.dispatchEvent(new Event('apm-refresh'));
+    refreshAll();
+  }
+
+  toggle?.addEventListener('click', () => {
+    live = !live;
+    showState();
+    tick();
+  });
+  document.addEventListener('visibilitychange', () => {
+    showState();
+    tick(); // back in view: catch up at once rather than at the next interval
+  });
+
+  showState();
   refreshAll();
-  setInterval(() => {
-    if (document.visibilityState === 'visible') refreshAll();
-  }, refreshMs);
+  setInterval(tick, refreshMs);
 })();

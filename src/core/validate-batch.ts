@@ -74,6 +74,7 @@ const identity = strict({
   app: text(LIMITS.nameLength, 1),
   service: text(LIMITS.nameLength, 1),
   instance: text(LIMITS.nameLength, 1),
+  pid: v.optional(int(0, 2 ** 32)),
   runtime: text(LIMITS.nameLength, 1),
   runtimeVersion: text(LIMITS.nameLength),
   sdkVersion: text(LIMITS.nameLength),
@@ -89,6 +90,7 @@ const identity = strict({
 
 const rollupCell = strict({
   minute: timestamp(),
+  seconds: v.optional(v.picklist([10, 60], 'expected 10 or 60 (the width of the cell in seconds)')),
   method: method(),
   route: text(LIMITS.routeLength, 1),
   statusClass: v.picklist(['1xx', '2xx', '3xx', '4xx', '5xx'], 'expected one of 1xx, 2xx, 3xx, 4xx, 5xx'),
@@ -227,7 +229,10 @@ function semanticProblems(batch: Batch, options: ValidateOptions): BatchProblem[
   if (window.start > window.end) problems.push({ path: 'window.start', message: 'expected start ≤ end' });
   batch.rollups.forEach((cell, i) => {
     const at = `rollups[${i}]`;
-    if (cell.minute % 60_000 !== 0) problems.push({ path: `${at}.minute`, message: 'expected the start of a minute (a multiple of 60000)' });
+    const width = (cell.seconds ?? 60) * 1000;
+    if (cell.minute % width !== 0) {
+      problems.push({ path: `${at}.minute`, message: width === 60_000 ? 'expected the start of a minute (a multiple of 60000)' : `expected the start of its ${cell.seconds} seconds (a multiple of ${width})` });
+    }
     if (cell.errors > cell.count) problems.push({ path: `${at}.errors`, message: 'expected errors ≤ count' });
     if (cell.durationMin > cell.durationMax) problems.push({ path: `${at}.durationMin`, message: 'expected durationMin ≤ durationMax' });
     if (cell.durationSum > cell.count * cell.durationMax * (1 + SUM_TOLERANCE)) {

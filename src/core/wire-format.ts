@@ -36,6 +36,8 @@ export interface Identity {
   app: string;
   service: string;
   instance: string;
+  /** The process id behind the instance: a detail (the instance id stays across restarts); absent from older clients. */
+  pid?: number;
   runtime: string;
   runtimeVersion: string;
   sdkVersion: string;
@@ -60,8 +62,10 @@ export interface SamplingPolicy {
 
 /** Every request lands in exactly one cell. Times are ms since the epoch. */
 export interface RollupCell {
-  /** Start of the minute, a multiple of 60 000. */
+  /** Start of the cell's window: of its minute (a multiple of 60 000), or of its 10 seconds when `seconds` is 10. */
   minute: number;
+  /** Width of the window in seconds: 10, or a minute when absent (60). Absent from older clients. */
+  seconds?: 10 | 60;
   method: string;
   /** Route template (`/users/:id`), never a raw path. */
   route: string;

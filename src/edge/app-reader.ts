@@ -1,6 +1,7 @@
 // The reads of one app over its shards (shards.ts): with one shard, its store's answer as it is;
 // with several, every shard is asked at once and the answers merged, each the way its data adds
-// up — rollup reads cell by cell, finished by the one query function (core/query/merge-cells.ts),
+// up — rollup reads (10-second, minute and hour cells alike, and the live tiles) cell by cell,
+// finished by the one query function (core/query/merge-cells.ts),
 // listings page by page with a cursor per shard (shard-pages.ts), a trace's spans from every shard,
 // instances side by side, counts summed.
 import { fromPlainCell, mergeCellLists, type PlainCell } from '../core/query/merge-cells.ts';
@@ -9,14 +10,18 @@ import { summarise, type Summary } from '../core/query/summary.ts';
 import { timeseries, type Timeseries, type TimeseriesColumn } from '../core/query/timeseries.ts';
 import type { LiveCell } from '../core/rollup.ts';
 import type { UsageReport } from '../core/usage/usage.ts';
-import type { RollupQuery } from './app-store.ts';
+import { RESOLUTION_MS } from '../core/query/window.ts';
+import type { LiveSummary, RollupQuery } from './app-store.ts';
 import { mergeUsageReports } from '../core/usage/usage.ts';
 import { appStores } from './app-stub.ts';
 import type { Env } from './env.ts';
+import { readSettings, type SettingsVar } from './settings.ts';
 import { badParameter } from './http/errors.ts';
 import { CursorError, mergePages, type ShardPage } from './shard-pages.ts';
 import { decodeCursor, encodeCursor, type CursorKey } from './store/cursor.ts';
 import type { InstanceRecord } from './store/instance-guard.ts';
+import { liveCells, type LiveState } from './store/live.ts';
+import type { CellFilter } from './store/queries.ts';
 import type { ProfileQuery, ProfileRecord } from './store/profiles.ts';
 import type { SampleQuery, SampleRecord } from './store/samples.ts';
 import type { StoreStatus } from './store/status.ts';
@@ -68,7 +73,7 @@ async function mergedCells(stores: ReturnType<typeof appStores>, query: RollupQu
   return { cells: mergeCellLists(lists), ...(warnings.length > 0 && { warnings }) };
 }
 
-export function appReader(env: Pick<Env, 'APP_STORE' | 'SHARDS'>, app: string) {
+export function appReader(env: Pick<Env, 'APP_STORE' | 'SHARDS' | SettingsVar>, app: string) {
   const stores = appStores(env, app);
   return {
     shards: stores.length,
@@ -77,7 +82,25 @@ export function appReader(env: Pick<Env, 'APP_STORE' | 'SHARDS'>, app: string) {
       if (stores.length === 1) return (await stores[0]!.summary(query)) as Summary & Warnings;
       const { window, apdexThresholdMs } = query;
       const { cells, warnings } = await mergedCells(stores, { ...query, perRoute: false, wholeWindow: true });
-      return { ...summarise(cells, { app, from: window.from, to: window.to, apdexThresholdMs }), ...(warnings && { warnings }) };
+      return { ...summarise(cells, { app, ...window, apdexThresholdMs }), ...(warnings && { warnings }) };
+    },
+
+    /**
+     * The live tiles over every shard: the window ends where every instance of every shard has
+     * reported (the earliest shard's horizon), its cells merged; requests in flight summed.
+     */
+    async live(query: CellFilter & { app: string; apdexThresholdMs: number }): Promise<LiveSummary & Warnings> {
+      if (stores.length === 1) return (await stores[0]!.live(query)) as LiveSummary & Warnings;
+      const states = (await Promise.all(stores.map((store) => store.liveState()))) as LiveState[];
+      const { from, to, resolution } = liveCells(Math.min(...states.map((state) => state.horizon)), query, readSettings(env).tenSecondRoutes);
+      const window = { from, to, until: to, step: RESOLUTION_MS[resolution], resolution };
+      const { cells, warnings } = await mergedCells(stores, { ...query, window, perRoute: false, wholeWindow: false });
+      const counts = states.flatMap((state) => (state.inFlight === null ? [] : [state.inFlight]));
+      return {
+        ...summarise(cells, { app, ...window, apdexThresholdMs: query.apdexThresholdMs }),
+        inFlight: counts.length === 0 ? null : counts.reduce((sum, count) => sum + count, 0),
+        ...(warnings && { warnings }),
+      };
     },
 
     async timeseries(query: RollupQuery & { columns: TimeseriesColumn[] }): Promise<Timeseries & Warnings> {
@@ -91,7 +114,7 @@ export function appReader(env: Pick<Env, 'APP_STORE' | 'SHARDS'>, app: string) {
       if (stores.length === 1) return (await stores[0]!.routes(query)) as { rows: RouteRow[] } & Warnings;
       const { window } = query;
       const { cells, warnings } = await mergedCells(stores, { ...query, perRoute: true, wholeWindow: true });
-      return { rows: routeTable(cells, { ...query, from: window.from, to: window.to }), ...(warnings && { warnings }) };
+      return { rows: routeTable(cells, { ...query, from: window.from, to: window.to, until: window.until }), ...(warnings && { warnings }) };
     },
 
     samples: (query: Listing<SampleQuery>) => listing<SampleRecord>(stores, query.cursor, query.limit,

@@ -21,7 +21,7 @@ import { readSettings, type Settings, type SettingsVar } from './settings.ts';
 import { parseShardName, readShards, shardName } from './shards.ts';
 import { exportPage, type ExportKind, type ExportPage } from './store/export-pages.ts';
 import { batchIdsKeptMs } from './store/batch-ids.ts';
-import { foldBatches } from './store/fold.ts';
+import { foldBatches, type FoldTarget } from './store/fold.ts';
 import { eventsIn, ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
 import { PendingLog } from './store/pending-log.ts';
 import { InstanceGuard, listInstances, type InstanceRecord } from './store/instance-guard.ts';
@@ -30,6 +30,7 @@ import { getMetaNumber, getMetaString, setMeta } from './store/meta.ts';
 import { alarmEvaluates, maintenanceDue, nextMinute, nextWake } from './store/wake-schedule.ts';
 import { migrate } from './store/migrations.ts';
 import { listProfiles, type ProfileQuery, type ProfileRecord } from './store/profiles.ts';
+import { inFlight, liveCells, LIVE_WINDOW_MS, liveHorizon, type LiveState } from './store/live.ts';
 import { readWindowCells, type CellFilter } from './store/queries.ts';
 import { TokenBucket } from './store/rate-limit.ts';
 import { RouteGuard } from './store/route-guard.ts';
@@ -43,6 +44,9 @@ import { countCallsWith, countStoreCalls } from './usage/count-store-calls.ts';
 import { SqlMeter } from './usage/sql-meter.ts';
 import { UsageCounter, type UsageToday } from './usage/usage-counter.ts';
 import { decodeIngest, isRefusal, type IngestRefusal, type IngestRequest } from './ingest/decode-ingest.ts';
+
+/** The live tiles' figures: a summary of the live window, and the requests in flight (null when unknown). */
+export type LiveSummary = Summary & { inFlight: number | null };
 
 export interface RollupQuery extends CellFilter {
   window: QueryWindow;
@@ -119,8 +123,9 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     for (const { instance } of this.log.batches()) this.instanceGuard.admit(instance);
   }
 
-  private foldTarget() {
-    return { sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs: this.settings.minuteRetentionMs };
+  private foldTarget(): FoldTarget {
+    const { minuteRetentionMs, tenSecondRetentionMs, tenSecondRoutes } = this.settings;
+    return { sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs, tenSecondRetentionMs, tenSecondRoutes };
   }
 
   /**
@@ -198,6 +203,11 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     return this.usage.report(this.app(), this.settings.plan, Math.max(1, Math.min(40, Math.floor(days))));
   }
 
+  /** Today's use against the plan, as an ingest answer carries it: what `doctor`'s key check shows. */
+  usageToday(): UsageToday {
+    return this.usage.today(this.settings.plan);
+  }
+
   /** Writes the usage counts waiting in memory (tests; the store does it every few minutes). */
   flushUsage(): void {
     this.usage.flush();
@@ -208,7 +218,38 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     const { window, apdexThresholdMs, app } = query;
     const unreadable = new UnreadableRows();
     const cells = readWindowCells(this.sql, window, query, { perRoute: false, wholeWindow: true }, unreadable);
-    return { ...summarise(cells, { app, from: window.from, to: window.to, apdexThresholdMs }), ...unreadable.warnings() };
+    return { ...summarise(cells, { app, ...window, apdexThresholdMs }), ...unreadable.warnings() };
+  }
+
+  /**
+   * The live tiles: the last 60 s of whole 10-second cells up to where every instance still sending
+   * has reported (store/live.ts), and the requests in flight at their latest profiles. Filtered to a
+   * route without 10-second rows per route (TEN_SECOND_ROUTES off): the last whole minute.
+   */
+  live(query: CellFilter & { app: string; apdexThresholdMs: number }): LiveSummary & Warnings {
+    const state = this.currentLiveState();
+    const { from, to, resolution } = liveCells(state.horizon, query, this.settings.tenSecondRoutes);
+    const unreadable = new UnreadableRows();
+    const cells = readWindowCells(this.sql, { from, to, resolution }, query, { perRoute: false, wholeWindow: false }, unreadable);
+    return {
+      ...summarise(cells, { app: query.app, from, to, until: to, resolution, apdexThresholdMs: query.apdexThresholdMs }),
+      inFlight: state.inFlight,
+      ...unreadable.warnings(),
+    };
+  }
+
+  /**
+   * This store's part of the live tiles: where every instance it holds has reported up to, and its
+   * requests in flight. An app with several shards takes the earliest horizon and sums the rest (app-reader.ts).
+   */
+  liveState(): LiveState {
+    return this.currentLiveState();
+  }
+
+  /** What liveState() answers, without counting a request (live() asks it too). */
+  private currentLiveState(): LiveState {
+    const now = this.now();
+    return { horizon: liveHorizon(this.sql, now), inFlight: inFlight(this.sql, now - LIVE_WINDOW_MS) };
   }
 
   timeseries(query: RollupQuery & { columns: TimeseriesColumn[] }): Timeseries & Warnings {
@@ -222,7 +263,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     const { window } = query;
     const unreadable = new UnreadableRows();
     const cells = readWindowCells(this.sql, window, query, { perRoute: true, wholeWindow: true }, unreadable);
-    return { rows: routeTable(cells, { ...query, from: window.from, to: window.to }), ...unreadable.warnings() };
+    return { rows: routeTable(cells, { ...query, from: window.from, to: window.to, until: window.until }), ...unreadable.warnings() };
   }
 
   /**
@@ -413,7 +454,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
 
 // Every read of the tables sees every batch taken: the log is folded first (maintenance, ticks and
 // the alarm fold themselves). Wrapped before the counting below, so a counted call folds too.
-const READS_OF_TABLES = ['summary', 'timeseries', 'routes', 'rollupCells', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage', 'alertData'] as const;
+const READS_OF_TABLES = ['summary', 'live', 'liveState', 'timeseries', 'routes', 'rollupCells', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage', 'alertData'] as const;
 for (const name of READS_OF_TABLES) {
   const original = AppStore.prototype[name] as (...args: unknown[]) => unknown;
   Object.defineProperty(AppStore.prototype, name, {
@@ -428,8 +469,8 @@ for (const name of READS_OF_TABLES) {
 
 // Each RPC call is a billed Durable Object request: counted per kind (ingest counts itself).
 countStoreCalls(AppStore, 'reads', [
-  'summary', 'timeseries', 'routes', 'rollupCells', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage',
-  'alerts', 'resolveAlert', 'alertRules', 'addAlertRule', 'updateAlertRule', 'removeAlertRule', 'usageReport', 'flushUsage',
+  'summary', 'live', 'liveState', 'timeseries', 'routes', 'rollupCells', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage',
+  'alerts', 'resolveAlert', 'alertRules', 'addAlertRule', 'updateAlertRule', 'removeAlertRule', 'usageReport', 'usageToday', 'flushUsage',
 ]);
 countStoreCalls(AppStore, 'ticks', ['tick', 'wake', 'alertData']);
 countStoreCalls(AppStore, 'alarms', ['alarm']);

@@ -57,6 +57,9 @@ export interface Env {
   MAX_BATCH_AGE_HOURS?: string;
   ROUTE_CAP?: string;
   INSTANCE_CAP?: string;
+  TEN_SECOND_RETENTION_HOURS?: string;
+  /** `on`: 10-second rows per route as well as for the whole app (more rows written). */
+  TEN_SECOND_ROUTES?: string;
   MINUTE_RETENTION_HOURS?: string;
   HOUR_RETENTION_DAYS?: string;
   DETAIL_RETENTION_DAYS?: string;

@@ -4,7 +4,7 @@ import { clientKey } from '../core/auth/client-key.ts';
 import type { AlertView } from '../core/dashboard/data.ts';
 import { createDashboardHandler, type DashboardHandler } from '../core/dashboard/handler.ts';
 import { ALL_FEATURES, type DashboardFeatures } from '../core/dashboard/view-context.ts';
-import { RollupTable } from '../core/rollup.ts';
+import { RollupTable, TEN_SECONDS_MS } from '../core/rollup.ts';
 import type { SystemProfile } from '../core/wire-format.ts';
 import { dashboardViews } from '../views/index.ts';
 import { alertViews } from '../core/dashboard/alert-views.ts';
@@ -72,7 +72,8 @@ export class PerformanceDashboard {
   readonly #options: DashboardOptions;
   readonly #handler: DashboardHandler | undefined;
   readonly #manualAlerts: AlertView[] = [];
-  readonly #manualCells = new RollupTable();
+  /** updateMetricsHistory's figures, in 10-second cells like the monitor's recent ones (the charts' finest step). */
+  readonly #manualCells = new RollupTable(TEN_SECONDS_MS);
   readonly #manualProfiles: SystemProfile[] = [];
   readonly #now: () => number;
   #alertCounter = 0;

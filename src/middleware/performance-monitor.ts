@@ -1,5 +1,5 @@
-// The spec's PerformanceMonitor: every request counted into minute cells (exact counts, sketch
-// percentiles), a detail record for `sampleRate` of them, system profiles, storage and thresholds.
+// The spec's PerformanceMonitor: every request counted into rollup cells (1 s wide for the recent
+// past, widening with age; exact counts, sketch percentiles), a detail record for `sampleRate` of them, system profiles, storage and thresholds.
 // It counts through the shared Recorder, so with the preload in the same process a request is counted
 // once (the preload's recorder times it; the monitor counts the requests that went through its handle).
 import { classifyUserAgent, type UserAgentClass } from '../core/user-agent.ts';
@@ -12,7 +12,7 @@ import type { PerformanceAlerting } from './performance-alerting.ts';
 import { aggregateMetrics } from './monitor/aggregate-metrics.ts';
 import { MemoryGauge } from './monitor/memory-gauge.ts';
 import { createMetricsSink, MetricsRing, type MetricsSink } from './monitor/metrics-storage.ts';
-import { MinuteStore } from './monitor/minute-store.ts';
+import { TieredCells } from './monitor/tiered-cells.ts';
 import { resolveMonitorOptions, type ResolvedMonitorOptions } from './monitor/monitor-options.ts';
 import { sharedRecorder } from './monitor/shared-recorder.ts';
 import { thresholdAlerting } from './monitor/threshold-alerting.ts';
@@ -33,7 +33,7 @@ export class PerformanceMonitor {
   readonly #log: Log;
   readonly #recorder: Recorder;
   readonly #stopObserving: () => void;
-  readonly #store: MinuteStore;
+  readonly #store: TieredCells;
   readonly #ring: MetricsRing;
   readonly #sink: MetricsSink | undefined;
   readonly #profiler: SystemProfiler | undefined;
@@ -50,7 +50,7 @@ export class PerformanceMonitor {
     this.#log = createLog(this.#options.debug, write);
     this.#sink = createMetricsSink(options.storage ?? {}, this.#log);
     this.alerting = thresholdAlerting(options.alerting, write);
-    this.#store = new MinuteStore(this.#options.maxAgeMs, this.#options.maxCells);
+    this.#store = new TieredCells(this.#options.maxAgeMs, this.#options.maxCells);
     this.#ring = new MetricsRing(this.#options.memoryMaxEntries);
     this.#recorder = sharedRecorder();
     this.#stopObserving = this.#recorder.observe((finished) => this.#observe(finished));
@@ -86,11 +86,20 @@ export class PerformanceMonitor {
     return this.#ring.toArray();
   }
 
-  /** Every request of the last `timeWindow` ms (whole minutes): exact counts, percentiles within 1 %. */
+  /**
+   * Every request of the last `timeWindow` ms: exact counts, percentiles within 1 %. The window
+   * starts at the start of the kept window holding `now − timeWindow` — to the second for the last
+   * 5 minutes, to 10 s up to 65 minutes, to the minute beyond — and `from`/`to` say which; the rate
+   * divides by that time.
+   *
+   * @example
+   * monitor.getAggregatedMetrics(10_000); // the last 10 s (to the second): { from, to, count, rps, … }
+   */
   getAggregatedMetrics(timeWindow: number = 3_600_000): AggregatedMetrics {
     const to = Date.now();
-    const from = to - Math.max(0, Number(timeWindow) || 0);
-    return aggregateMetrics(this.#store.cells(from, to + 1), this.#store.counts(from, to + 1), from, to);
+    const asked = Math.max(0, Number(timeWindow) || 0);
+    const { start: from, widthMs: resolutionMs } = this.#store.windowAt(to - asked);
+    return aggregateMetrics(this.#store.cells(from, Infinity), this.#store.counts(from, Infinity), { from, to, asked, resolutionMs });
   }
 
   /** System profiles, oldest first (the newest `profiling.maxProfiles`). */

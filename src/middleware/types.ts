@@ -46,12 +46,18 @@ export interface PerformanceMetrics {
 
 /** What getAggregatedMetrics(windowMs) answers; counts are exact (every request), percentiles within 1 %. */
 export interface AggregatedMetrics {
-  /** The window asked for, ms, and its bounds (ms since the epoch; whole minutes are counted). */
+  /** The window asked for, ms. */
   timeWindow: number;
+  /**
+   * The window answered (ms since the epoch): from the start of the kept window that holds
+   * `now − timeWindow` (1 s wide for the last 5 minutes, 10 s to 65 minutes, then a minute) to now.
+   */
   from: number;
   to: number;
+  /** Width of the kept window `from` starts (1000, 10 000 or 60 000 ms): how far `from` may lie before `now − timeWindow`. */
+  resolutionMs: number;
   count: number;
-  /** count / window seconds. */
+  /** count / (to − from) in seconds: the time the counted data covers. */
   rps: number;
   /** 5xx responses and thrown handlers. */
   errors: number;
@@ -97,7 +103,7 @@ export interface PerformanceOptions {
    */
   alerting?: { enabled?: boolean; thresholds?: { responseTime?: number; errorRate?: number; memoryUsage?: number }; channels?: AlertChannel[] };
   debug?: boolean;
-  /** Minute cells kept for getAggregatedMetrics and the dashboard: age (default 24 h) and count (default 50 000). */
+  /** Cells kept for getAggregatedMetrics and the dashboard (1 s, then 10 s, then minutes): age (default 24 h) and count (default 50 000). */
   retention?: { maxAgeMs?: number; maxCells?: number };
   /** Where warnings go, one line each (default stderr). */
   log?: (line: string) => void;

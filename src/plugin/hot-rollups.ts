@@ -1,9 +1,10 @@
 // The per-request half of the rollups, tuned for the request path: cells are found through one
-// entry per (interned) route string, kept across minutes, then a map by method and an index per
-// status class, so that no key string is built and hashed per request. The cells are core
+// entry per (interned) route string, kept across windows, then a map by method and an index per
+// status class, so that no key string is built and hashed per request. Cells are 10 seconds wide
+// (the edge keeps them for the recent past and sums them into minutes). The cells are core
 // LiveCells, counted exactly as RollupTable.record counts them, and leave through core's toWire.
 // The route entry also carries the route's sampling state (per-route fairness), found by the same lookup.
-import { MINUTE_MS, minuteOf, toWire, type LiveCell } from '../core/rollup.ts';
+import { TEN_SECONDS_MS, toWire, type LiveCell } from '../core/rollup.ts';
 import type { RouteTokens } from '../core/sampler.ts';
 import { QuantileSketch } from '../core/sketch.ts';
 import type { RollupCell, StatusClass } from '../core/wire-format.ts';
@@ -13,12 +14,12 @@ const CLASSES: StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 type ByClass = Array<LiveCell | undefined>;
 type ByMethod = Map<string, ByClass>;
 
-/** One route: its cells of the minute last recorded (most requests), earlier minutes aside. */
+/** One route: its cells of the 10 seconds last recorded (most requests), earlier windows aside. `minute`: that window's start. */
 export class RouteEntry implements RouteTokens {
   recentUntil = -Infinity;
   minute = NaN;
   methods: ByMethod = new Map();
-  /** Cells of other minutes not drained yet (requests that straddle a minute boundary). */
+  /** Cells of other windows not drained yet (requests that straddle a window's end). */
   others: Map<number, ByMethod> | undefined;
 }
 
@@ -26,7 +27,7 @@ export class HotRollups {
   /** Bounded by the route cardinality guard upstream. */
   readonly #routes = new Map<string, RouteEntry>();
   #size = 0;
-  /** The minute last recorded into, as [start, end): a range check costs less than minuteOf's `%`. */
+  /** The window last recorded into, as [start, end): a range check costs less than a `%`. */
   #windowStart = 0;
   #windowEnd = -Infinity;
 
@@ -41,9 +42,9 @@ export class HotRollups {
     if (time >= this.#windowStart && time < this.#windowEnd) {
       minute = this.#windowStart;
     } else {
-      minute = minuteOf(time);
+      minute = time - (time % TEN_SECONDS_MS);
       this.#windowStart = minute;
-      this.#windowEnd = minute + MINUTE_MS;
+      this.#windowEnd = minute + TEN_SECONDS_MS;
     }
     let entry = this.#routes.get(route);
     if (entry === undefined) {
@@ -60,7 +61,7 @@ export class HotRollups {
     let cell = byClass[index];
     if (cell === undefined) {
       cell = {
-        minute, method, route, statusClass: CLASSES[index]!,
+        minute, seconds: 10, method, route, statusClass: CLASSES[index]!,
         count: 0, errors: 0, durationSum: 0, durationMin: Infinity, durationMax: 0, bytes: 0,
         sketch: new QuantileSketch(),
       };
@@ -92,7 +93,7 @@ export class HotRollups {
     return out;
   }
 
-  /** Parks the entry's current minute and makes `minute` current. */
+  /** Parks the entry's current window and makes the one starting at `minute` current. */
   #switchMinute(entry: RouteEntry, minute: number): ByMethod {
     if (entry.methods.size > 0) (entry.others ??= new Map()).set(entry.minute, entry.methods);
     entry.methods = entry.others?.get(minute) ?? new Map();

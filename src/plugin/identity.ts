@@ -1,4 +1,5 @@
-// Who is sending: app and service from the configuration, this process as the instance, and the
+// Who is sending: app and service from the configuration, the instance (the same across restarts
+// of one deployment: host, app and BUN_APM_INSTANCE; the pid rides along as a detail), and the
 // runtime and bun-apm versions.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -14,22 +15,36 @@ export const SDK_VERSION: string = (() => {
   }
 })();
 
-/** This process as an instance name: host and pid. */
-export function processInstance(): string {
+/** Printable characters only, at most 64: an instance label from the environment goes into ids and charts. */
+function label(raw: string | undefined): string {
+  return (raw ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 64);
+}
+
+/**
+ * This deployment as an instance id: `host:app`, or `host:app:label` with `BUN_APM_INSTANCE=label`
+ * (set it when one host runs several processes of one app, e.g. the worker's index). The pid is
+ * not in it, so a restart keeps its instance (and its line on the System charts).
+ *
+ * @example
+ * processInstance('shop', { BUN_APM_INSTANCE: 'worker-2' }); // → 'web-1:shop:worker-2'
+ */
+export function processInstance(app: string, env: Record<string, string | undefined> = process.env): string {
   let host = 'localhost';
   try {
     host = hostname() || host;
   } catch {
-    // a sandbox without a hostname: the pid still tells instances apart on one machine
+    // a sandbox without a hostname: app and label still name the deployment
   }
-  return clip(`${host}:${process.pid}`, LIMITS.nameLength);
+  const extra = label(env.BUN_APM_INSTANCE);
+  return clip(extra ? `${host}:${app}:${extra}` : `${host}:${app}`, LIMITS.nameLength);
 }
 
-export function processIdentity(app: string, service: string): Identity {
+export function processIdentity(app: string, service: string, env: Record<string, string | undefined> = process.env): Identity {
   return {
     app: clip(app, LIMITS.nameLength),
     service: clip(service, LIMITS.nameLength),
-    instance: processInstance(),
+    instance: processInstance(app, env),
+    pid: process.pid,
     runtime: 'bun',
     runtimeVersion: clip(Bun.version, LIMITS.nameLength),
     sdkVersion: clip(SDK_VERSION, LIMITS.nameLength),

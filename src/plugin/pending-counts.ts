@@ -1,13 +1,16 @@
 // Rollup cells waiting for the edge, kept so that a long outage costs resolution, not requests.
-// Cells go in as they are cut and leave oldest first. Under memory pressure, in small steps: cells of
-// the same window and key are merged (exact: counts, sums and sketches add up); then the oldest
-// windows are widened (5 min, 15 min, 1 h, 6 h, 1 day, each placed at its start) so that more of them
-// merge; only then are the oldest cells dropped, counted in cells and in requests.
-import { fromWire, mergeInto, MINUTE_MS, toWire } from '../core/rollup.ts';
+// Cells go in as they are cut (10-second cells; minutes from older callers) and leave oldest first.
+// Under memory pressure, in small steps: cells of the same window and key are merged (exact: counts,
+// sums and sketches add up); then the oldest windows are widened (10 s into their minute, then 5 min,
+// 15 min, 1 h, 6 h, 1 day, each placed at its start) so that more of them merge; only then are the
+// oldest cells dropped, counted in cells and in requests.
+import { fromWire, mergeInto, toWire } from '../core/rollup.ts';
 import type { RollupCell } from '../core/wire-format.ts';
 
-/** Window widths in minutes, each a multiple of the one before, so a window always sits inside the next. */
-export const WIDTHS = [1, 5, 15, 60, 360, 1_440] as const;
+/** Window widths in seconds, each a multiple of the one before, so a window always sits inside the next. */
+export const WIDTHS = [10, 60, 300, 900, 3_600, 21_600, 86_400] as const;
+/** The level a cell of this width enters at: 10-second cells at 0, minutes at 1. */
+const levelOf = (cell: RollupCell): number => (cell.seconds === 10 ? 0 : 1);
 
 /** What dropping cells cost: wire cells, and the requests they counted. */
 export interface CountsLoss {
@@ -33,10 +36,10 @@ export function cellChars(cell: RollupCell): number {
   return CELL_OVERHEAD + cell.route.length + cell.method.length + cell.sketch.length;
 }
 
-/** The start of the window of `level` that holds `minute`. */
-export function windowStart(minute: number, level: number): number {
-  const width = WIDTHS[level]! * MINUTE_MS;
-  return minute - (((minute % width) + width) % width);
+/** The start of the window of `level` that holds the time `start` (a cell's start, ms). */
+export function windowStart(start: number, level: number): number {
+  const width = WIDTHS[level]! * 1000;
+  return start - (((start % width) + width) % width);
 }
 
 interface Window {
@@ -72,17 +75,17 @@ export class PendingCounts {
     return this.#requests;
   }
 
-  /** The widest window held, in minutes (1 until the first widening). */
+  /** The widest window held, in minutes (1 until a minute was widened: 10-second cells count as within a minute). */
   get widest(): number {
     let level = 0;
     this.#atLevel.forEach((n, i) => {
       if (n > 0) level = i;
     });
-    return WIDTHS[level]!;
+    return Math.max(1, WIDTHS[level]! / 60);
   }
 
   add(cells: readonly RollupCell[]): void {
-    for (const cell of cells) this.#put({ cell, level: 0, chars: cellChars(cell) });
+    for (const cell of cells) this.#put({ cell, level: levelOf(cell), chars: cellChars(cell) });
   }
 
   /**
@@ -227,8 +230,14 @@ export class PendingCounts {
     if (window.keys.size === 0) this.#removeWindow(start);
     const target = windowStart(start, level + 1);
     for (const entry of moving) {
-      // Placed at the start of the wider window: the edge keeps it there.
-      const cell = target === entry.cell.minute ? entry.cell : { ...entry.cell, minute: target };
+      // Placed at the start of the wider window: the edge keeps it there. Past 10 s it is a minute
+      // cell (or wider) on the wire: no `seconds`.
+      let cell = entry.cell;
+      if (cell.seconds !== undefined) {
+        const { seconds: _narrow, ...wider } = cell;
+        cell = wider;
+      }
+      if (cell.minute !== target) cell = { ...cell, minute: target };
       this.#put({ cell, level: level + 1, chars: entry.chars });
     }
     return true;

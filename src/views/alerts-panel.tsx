@@ -12,7 +12,7 @@ export function AlertsPanel(props: { ctx: ViewContext; alerts: AlertView[] }): J
   const alerts = [...props.alerts].sort((a, b) => ORDER[a.state] - ORDER[b.state] || b.startedAt - a.startedAt);
   const url = `${ctx.base}/fragments/alerts${query({ app: ctx.app })}`;
   return (
-    <section id="alerts" class="panel alerts" aria-label="Alerts" hx-get={url} hx-trigger={`every ${ctx.refreshMs}ms`} hx-swap="outerHTML">
+    <section id="alerts" class="panel alerts" aria-label="Alerts" hx-get={url} hx-trigger="apm-refresh" hx-swap="outerHTML">
       <h2>Alerts</h2>
       {alerts.length === 0 ? (
         <p class="empty">No alerts. Rules are evaluated every minute; firing and resolved alerts appear here.</p>

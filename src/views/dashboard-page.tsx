@@ -22,7 +22,7 @@ export function DashboardPage(props: { ctx: ViewContext; data: DashboardPageMode
       {data.hasData ? '' : <EmptyState ctx={ctx} />}
       <NotReceivedPanel losses={data.notReceived ?? []} />
       {data.usage ? <UsagePanel usage={data.usage} /> : ''}
-      {features.realTimeMetrics ? <SummaryPanel ctx={ctx} summary={data.summary} /> : ''}
+      {features.realTimeMetrics ? <SummaryPanel ctx={ctx} summary={data.summary} live={data.live} /> : ''}
       {features.alertsPanel ? <AlertsPanel ctx={ctx} alerts={data.alerts} /> : ''}
       {features.historicalCharts ? <ChartsPanel ctx={ctx} /> : ''}
       <RoutesTable ctx={ctx} rows={data.routes} sort={data.sort} />

@@ -36,6 +36,7 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
             </a>
             <AppPicker ctx={ctx} />
             <RangePicker ctx={ctx} />
+            {ctx.app ? <LiveControl ctx={ctx} /> : ''}
             {ctx.route ? (
               <a class="route-filter" href={`${ctx.base}${query({ app: ctx.app, range: ctx.range })}`} title="Clear the route filter">
                 <span safe>{ctx.route}</span> ✕
@@ -70,6 +71,19 @@ function AppPicker(props: { ctx: ViewContext }): JSX.Element {
         </a>
       ))}
     </nav>
+  );
+}
+
+/** Live: every refresh interval the panels and charts reload and the window moves with the clock. dashboard.js runs it. */
+function LiveControl(props: { ctx: ViewContext }): JSX.Element {
+  const seconds = Math.round(props.ctx.refreshMs / 100) / 10;
+  return (
+    <div class="live-control">
+      <button type="button" class="live-toggle" data-live-toggle aria-pressed="true" title="Pause or resume the refresh">
+        <span class="dot" aria-hidden="true"></span> <span data-live-label>Live</span>
+      </button>
+      <span class="live-state" data-live-state role="status" safe>{`refreshing every ${seconds} s`}</span>
+    </div>
   );
 }
 

@@ -10,7 +10,7 @@ import { TracesPanel } from './traces-panel.tsx';
 
 export const dashboardViews: DashboardRenderer = {
   page: (ctx, data) => DashboardPage({ ctx, data }),
-  summary: (ctx, summary) => SummaryPanel({ ctx, summary }),
+  summary: (ctx, summary, live) => SummaryPanel({ ctx, summary, live }),
   routes: (ctx, rows, sort) => RoutesTable({ ctx, rows, sort }),
   alerts: (ctx, alerts) => AlertsPanel({ ctx, alerts }),
   traces: (ctx, traces, filter) => TracesPanel({ ctx, traces, filter }),

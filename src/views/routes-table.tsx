@@ -19,7 +19,7 @@ export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: R
     </th>
   );
   return (
-    <section id="routes" class="panel routes" aria-label="Routes" hx-get={url(sort)} hx-trigger={`every ${ctx.refreshMs}ms`} hx-swap="outerHTML">
+    <section id="routes" class="panel routes" aria-label="Routes" hx-get={url(sort)} hx-trigger="apm-refresh" hx-swap="outerHTML">
       <h2>Routes</h2>
       {rows.length === 0 ? (
         <p class="empty">No requests in this range.</p>

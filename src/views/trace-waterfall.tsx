@@ -4,7 +4,7 @@
 // so the CSP needs no 'unsafe-inline'), each span's tags and logs one click away.
 import type { Span } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
-import { formatMs, formatTime, query } from './format.ts';
+import { formatMs, formatTime, plural, query } from './format.ts';
 
 interface Row {
   span: Span;
@@ -57,7 +57,7 @@ export function TraceWaterfall(props: { ctx: ViewContext; traceId: string; spans
       <h2>
         Trace <code safe>{props.traceId}</code>
       </h2>
-      <p class="meta" safe>{`${spans.length} spans · ${formatMs(total)} · started ${formatTime(start)}`}</p>
+      <p class="meta" safe>{`${plural(spans.length, 'span')} · ${formatMs(total)} · started ${formatTime(start)}`}</p>
       <ol class="spans">
         {rows.map(({ span, depth }) => {
           const x = ((span.startTime - start) / total) * 1000;

@@ -99,4 +99,24 @@ describe('RollupTable', () => {
     expect(minuteOf(T0 + 59_999)).toBe(T0);
     expect(minuteOf(T0 + 60_000)).toBe(T0 + 60_000);
   });
+
+  test('10-second tables: cells on 10 s, sent with seconds: 10 and back; a minute merged in widens the cell', () => {
+    const table = new RollupTable(10_000);
+    table.record(T0 + 9_999, 'GET', '/a', 200, 5, 0);
+    table.record(T0 + 10_000, 'GET', '/a', 200, 7, 0);
+    const cells = table.drain();
+    expect(cells.map((c) => [c.minute - T0, c.seconds, c.count])).toEqual([[0, 10, 1], [10_000, 10, 1]]);
+    const live = fromWire(cells[0]!);
+    expect(live.seconds).toBe(10);
+    expect(toWire(live)).toEqual(cells[0]!);
+    const minute = new RollupTable();
+    minute.record(T0 + 1, 'GET', '/a', 200, 3, 0);
+    const [wide] = minute.drain();
+    expect(wide!.seconds).toBeUndefined();
+    const merged = mergeInto(fromWire(cells[0]!), fromWire(wide!));
+    expect(merged).toMatchObject({ count: 2, durationMin: 3, durationMax: 5 });
+    expect(merged.seconds).toBeUndefined();
+    expect(toWire(merged).seconds).toBeUndefined();
+    expect(() => new RollupTable(30_000)).toThrow(RangeError);
+  });
 });

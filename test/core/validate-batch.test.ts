@@ -23,6 +23,9 @@ const CASES: Array<[string, (b: any) => unknown, string, RegExp]> = [
   ['unknown identity field', (b) => (b.identity.secret = 'x'), 'identity.secret', /known fields/],
   ['window end as string', (b) => (b.window.end = '2026-11-26'), 'window.end', /ms since the epoch/],
   ['window backwards', (b) => (b.window.start = b.window.end + 1), 'window.start', /start ≤ end/],
+  ['cell 30 seconds wide', (b) => (b.rollups[0].seconds = 30), 'rollups[0].seconds', /10 or 60/],
+  ['10-second cell off its 10 seconds', (b) => ((b.rollups[0].seconds = 10), (b.rollups[0].minute += 5_000)), 'rollups[0].minute', /start of its 10 seconds/],
+  ['pid negative', (b) => (b.identity.pid = -1), 'identity.pid', /integer/],
   ['timestamp from 1970', (b) => (b.samples[0].timestamp = 5), 'samples[0].timestamp', /2020\.\.2100/],
   ['status 42', (b) => (b.samples[0].statusCode = 42), 'samples[0].statusCode', /expected integer 100\.\.599/],
   ['status as float', (b) => (b.samples[0].statusCode = 200.5), 'samples[0].statusCode', /integer/],
@@ -83,6 +86,15 @@ describe('validateBatch', () => {
       expect(hit!.message).toMatch(message);
     });
   }
+
+  test('10-second cells and a pid are accepted (and minute cells without either, as older clients send)', () => {
+    const batch: any = structuredClone(makeBatch(NOW));
+    batch.identity.pid = 4242;
+    batch.rollups[0].seconds = 10;
+    batch.rollups[0].minute += 20_000;
+    batch.rollups[1].seconds = 60;
+    expect(validateBatch(batch, { now: NOW })).toEqual({ ok: true, batch });
+  });
 
   test('null, a string, a number and an array are rejected as a whole', () => {
     for (const input of [null, 'batch', 42, undefined, [makeBatch(NOW)]]) {

@@ -67,8 +67,13 @@ describe('edge dashboard', () => {
     for (const painted of (await paintedPixelsPerChart(page)).slice(0, 4)) expect(painted).toBeGreaterThan(100);
 
     const summary = (await api(edge, '/api/v1/apps/shop/summary', KEYS.shopRead)).body;
-    const hint = await page.locator('[data-metric="rps"] .hint').textContent();
-    expect(hint).toContain(`${formatCount(summary.requests)} requests`);
+    expect(await page.locator('[data-metric="requests"] .value').textContent()).toBe(formatCount(summary.requests));
+    // The live tiles count what the live API counts, over the window both name.
+    const live = (await api(edge, '/api/v1/apps/shop/live', KEYS.shopRead)).body;
+    const group = page.locator('.tile-group.live');
+    expect(Number(await group.getAttribute('data-from'))).toBe(live.from);
+    expect(Number(await group.getAttribute('data-until'))).toBe(live.until);
+    expect(await page.locator('[data-metric="rps"] .hint').textContent()).toStartWith(`${formatCount(live.requests)} request`);
     const routes = (await api(edge, '/api/v1/apps/shop/routes', KEYS.shopRead)).body.routes as Array<{ route: string; requests: number }>;
     const users = routes.find((r) => r.route === '/users/:id')!;
     const row = page.locator('#routes tr', { has: page.locator('span', { hasText: /^\/users\/:id$/ }) }).first();
@@ -77,7 +82,7 @@ describe('edge dashboard', () => {
     await ingestOk(edge, makeBatch(Date.now()));
     const after = (await api(edge, '/api/v1/apps/shop/summary', KEYS.shopRead)).body.requests;
     expect(after).toBe(summary.requests + 3);
-    await page.waitForFunction((n) => document.querySelector('[data-metric="rps"] .hint')?.textContent?.includes(`${n} requests`), formatCount(after), { timeout: 10_000 });
+    await page.waitForFunction((n) => document.querySelector('[data-metric="requests"] .value')?.textContent === n, formatCount(after), { timeout: 10_000 });
 
     // The hostile trace is listed by its name, as text.
     await expect(page.locator('#traces a', { hasText: HOSTILE.path }).first().isVisible()).resolves.toBe(true);

@@ -160,8 +160,12 @@ describe('ingest → export API agrees with the exact values', () => {
     expect(count('span')).toBe(traffic.spans.length);
     expect(count('profile')).toBe(traffic.batches.length);
     expect(count('instance')).toBe(3);
-    const rollups = lines.filter((l) => l.type === 'rollup');
+    // Every request is in a minute row, and in the app's 10-second rows as well (recent data): each sums to all.
+    const rollups = lines.filter((l) => l.type === 'rollup' && l.resolution === 'minute');
     expect(rollups.reduce((sum, r) => sum + r.count, 0)).toBe(traffic.requests.length);
+    const tenSeconds = lines.filter((l) => l.type === 'rollup' && l.resolution === '10s');
+    expect(tenSeconds.reduce((sum, r) => sum + r.count, 0)).toBe(traffic.requests.length);
+    expect(tenSeconds.every((r) => r.seconds === 10 && r.minute % 10_000 === 0)).toBe(true);
     // Cells of one minute and route sent by three instances are stored merged, once.
     const keys = rollups.map((r) => `${r.minute} ${r.method} ${r.route} ${r.statusClass}`);
     expect(new Set(keys).size).toBe(keys.length);
@@ -175,7 +179,7 @@ describe('ingest → export API agrees with the exact values', () => {
     const bad = await api(edge, `/api/v1/apps/shop/timeseries?metric=nope`);
     expect(bad.status).toBe(400);
     expect(bad.body.error).toEqual({ code: 'invalid_parameter', message: expect.stringMatching(/^metric: unknown metric "nope"/) });
-    for (const query of ['from=abc', `from=${end}&to=${from}`, 'step=1000', 'step=90000', 'from=0&to=9999999999999&step=60000', 'sort=sideways']) {
+    for (const query of ['from=abc', `from=${end}&to=${from}`, 'step=1000', 'step=15000', 'from=0&to=9999999999999&step=60000', 'sort=sideways']) {
       const answer = await api(edge, `/api/v1/apps/shop/routes?${query}`);
       expect(answer.status, query).toBe(400);
       expect(answer.body.error.code).toBe('invalid_parameter');

@@ -76,8 +76,9 @@ describe('the pending log', () => {
     await apiOk(edge, `/api/v1/apps/shop/summary?${windowOf()}`);
     const folded = used(await ingestOk(edge, batchOf('warm:1', minuteAgo(32)))) - before - 2;
     // Seven batches (the warm-up one of another minute too): per minute one cell and its all-routes row
-    // (inserts with their index entries: 2 + 3), seven instances, the fold's mark. Not six times the cells.
-    expect(folded).toBe(2 * (2 + 3) + 7 + 1);
+    // (inserts with their index entries: 2 + 3), the app's 10-second row (2: recent minute cells land
+    // there at their minute's start), seven instances, the fold's mark. Not six times the cells.
+    expect(folded).toBe(2 * (2 + 3 + 2) + 7 + 1);
     expect((await apiOk(edge, `/api/v1/apps/shop/summary?${windowOf()}`)).requests).toBe(10 + 10 + 60 + 10);
   }, 60_000);
 

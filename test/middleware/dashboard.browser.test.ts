@@ -80,12 +80,19 @@ describe('in-process dashboard', () => {
 
     const counted = monitor.getAggregatedMetrics(3_600_000);
     expect(counted.count).toBe(68);
-    await expect(page.locator('[data-metric="rps"] .hint').textContent()).resolves.toContain(`${formatCount(68)} requests`);
+    await expect(page.locator('[data-metric="requests"] .value').textContent()).resolves.toBe(formatCount(68));
+    // The live tile: the monitor's requests in the window it names, over the time that window covers.
+    const group = page.locator('.tile-group.live');
+    const [from, until] = [Number(await group.getAttribute('data-from')), Number(await group.getAttribute('data-until'))];
+    expect(until - from).toBeGreaterThanOrEqual(60_000);
+    expect(until - from).toBeLessThan(61_500);
+    const inWindow = monitor.getRollupCells().filter((c) => c.minute >= from && c.minute < until).reduce((n, c) => n + c.count, 0);
+    expect(Number(await page.locator('[data-metric="rps"]').getAttribute('data-value'))).toBeCloseTo(inWindow / ((until - from) / 1000), 9);
     const row = page.locator('#routes tr', { has: page.locator('span', { hasText: /^\/users\/:id$/ }) }).first();
     expect(await row.locator('[data-col="requests"]').textContent()).toBe('60');
 
     for (let i = 0; i < 5; i++) await fetch(`${base}/users/new-${i}`);
-    await page.waitForFunction(() => document.querySelector('[data-metric="rps"] .hint')?.textContent?.includes('73 requests'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('[data-metric="requests"] .value')?.textContent === '73', undefined, { timeout: 10_000 });
 
     await page.locator(`li.alert[data-alert-id="${alertId}"] button[type="submit"]`).click();
     await page.waitForFunction((id) => document.querySelector(`li.alert[data-alert-id="${id}"]`)?.classList.contains('resolved'), alertId, { timeout: 5000 });

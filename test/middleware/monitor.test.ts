@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createLog } from '../../src/plugin/log.ts';
 import { setProcessRecorder } from '../../src/plugin/process-recorder.ts';
 import { Recorder } from '../../src/plugin/recorder.ts';
-import { MinuteStore } from '../../src/middleware/monitor/minute-store.ts';
+import { TieredCells } from '../../src/middleware/monitor/tiered-cells.ts';
 import { PerformanceMonitor, performanceMonitor, readMetricsFile, type PerformanceMetrics } from '../../src/middleware/index.ts';
 import { waitFor } from '../plugin/support/wait-for.ts';
 import { Router } from './spec-examples/mini-router.ts';
@@ -60,7 +60,10 @@ describe('PerformanceMonitor counts', () => {
     expect(agg.count).toBe(plan.length);
     expect(agg.errors).toBe(count(([, , s]) => s >= 500));
     expect(agg.errorRate).toBe(count(([, , s]) => s >= 500) / plan.length);
-    expect(agg.rps).toBeCloseTo(plan.length / 3600, 10);
+    // The window starts at the second that holds now − 1 h; the rate divides by what it covers.
+    expect(agg.to - agg.from).toBeGreaterThanOrEqual(3_600_000);
+    expect(agg.to - agg.from).toBeLessThan(3_601_000);
+    expect(agg.rps).toBeCloseTo(plan.length / ((agg.to - agg.from) / 1000), 10);
     for (const status of [200, 201, 404, 500, 503]) expect(agg.statusCodes[String(status)]).toBe(count(([, , s]) => s === status));
     expect(agg.methods).toEqual({ GET: count(([m]) => m === 'GET'), POST: count(([m]) => m === 'POST') });
     expect(agg.paths['/users/:id']).toBe(count(([, p]) => p.startsWith('/users/')));
@@ -141,13 +144,13 @@ describe('PerformanceMonitor counts', () => {
     expect(off.getAggregatedMetrics(60_000).count).toBe(0);
   });
 
-  test('minute cells stay bounded: a cap on cells (oldest minutes dropped) and on age', () => {
+  test('cells stay bounded: a cap on cells (oldest windows dropped) and on age', () => {
     const ua = { kind: 'cli', family: 'curl' } as const;
     const start = Date.UTC(2026, 0, 1);
-    const capped = new MinuteStore(24 * 3_600_000, 3);
+    const capped = new TieredCells(24 * 3_600_000, 3);
     for (let m = 0; m < 5; m++) capped.record(start + m * 60_000, 'GET', '/r', 200, 1, 0, false, ua);
     expect(capped.cells().map((c) => (c.minute - start) / 60_000)).toEqual([2, 3, 4]);
-    const aged = new MinuteStore(24 * 3_600_000, 1000);
+    const aged = new TieredCells(24 * 3_600_000, 1000);
     aged.record(start, 'GET', '/old', 200, 1, 0, false, ua);
     aged.record(start + 23 * 3_600_000, 'GET', '/mid', 200, 1, 0, false, ua);
     aged.record(start + 25 * 3_600_000, 'GET', '/new', 200, 1, 0, false, ua);

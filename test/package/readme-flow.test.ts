@@ -145,7 +145,7 @@ describe('the README, in order', () => {
   test('doctor: every check passes', () => {
     const out = outputs.get('bunx bun-apm doctor')!;
     expect(out.split('\n').filter((line) => line !== '').map((line) => line.slice(0, 10).trim())).toEqual(['✓ preload', '✓ package', '✓ config', '✓ edge']);
-    expect(out).toContain(`http://127.0.0.1:${edgePort} accepted the ingest key`);
+    expect(out).toContain(`http://127.0.0.1:${edgePort} accepts the ingest key for app "shop"`);
   });
 
   test('the app is counted at the edge, and the dashboard answers its key with the charts', async () => {

@@ -9,10 +9,10 @@ const sortCells = <T extends { minute: number; method: string; route: string; st
   [...cells].sort((a, b) => `${a.minute}${a.method}${a.route}${a.statusClass}`.localeCompare(`${b.minute}${b.method}${b.route}${b.statusClass}`));
 
 describe('HotRollups', () => {
-  test('same requests in, same cells out as RollupTable', () => {
+  test('same requests in, same 10-second cells out as RollupTable', () => {
     const random = seededRandom(7);
     const hot = new HotRollups();
-    const table = new RollupTable();
+    const table = new RollupTable(10_000);
     const start = Date.UTC(2026, 0, 1, 12);
     const routes = ['/users/:id', '/health', '/orders/:id/items', 'other'];
     const methods = ['GET', 'POST', 'OTHER'];
@@ -28,7 +28,9 @@ describe('HotRollups', () => {
       table.record(time, method, route, status, duration, bytes, thrown);
     }
     expect(hot.size).toBe(table.size);
-    expect(sortCells(hot.drain())).toEqual(sortCells(table.drain()));
+    const cells = hot.drain();
+    expect(cells.every((cell) => cell.seconds === 10 && cell.minute % 10_000 === 0)).toBe(true);
+    expect(sortCells(cells)).toEqual(sortCells(table.drain()));
     expect(hot.size).toBe(0);
     expect(hot.drain()).toEqual([]);
   });

@@ -6,6 +6,8 @@ import { MINUTE_MS, RollupTable } from '../../src/core/rollup.ts';
 import { QuantileSketch } from '../../src/core/sketch.ts';
 import type { RollupCell } from '../../src/core/wire-format.ts';
 import { cellChars, PendingCounts, WIDTHS, windowStart } from '../../src/plugin/pending-counts.ts';
+import { validateBatch } from '../../src/core/validate-batch.ts';
+import { makeBatch } from '../support/batch.ts';
 import { seededRandom } from '../support/random.ts';
 
 const START = Date.UTC(2026, 2, 1, 10);
@@ -20,14 +22,14 @@ interface Traffic {
   requests: number;
 }
 
-/** `minutes` of requests cut every 10 s, as the batcher sees them. */
-function traffic(minutes: number, perCut: number, seed: number): Traffic {
+/** `minutes` of requests cut every 10 s, as the batcher sees them, in cells of `cellMs` (minutes: as older callers cut them). */
+function traffic(minutes: number, perCut: number, seed: number, cellMs = MINUTE_MS): Traffic {
   const random = seededRandom(seed);
-  const truth = new RollupTable();
+  const truth = new RollupTable(cellMs);
   const cuts: RollupCell[][] = [];
   let requests = 0;
   for (let cut = 0; cut < minutes * 6; cut++) {
-    const table = new RollupTable();
+    const table = new RollupTable(cellMs);
     for (let i = 0; i < perCut; i++) {
       const time = START + cut * 10_000 + Math.floor(random() * 10_000);
       const route = ROUTES[Math.floor(random() * ROUTES.length)]!;
@@ -81,6 +83,32 @@ function filled(t: Traffic): PendingCounts {
 }
 
 describe('PendingCounts', () => {
+  test('10-second cells: widened into their minute and wider, exactly; what leaves is valid on the wire', () => {
+    const t = traffic(30, 100, 5, 10_000);
+    const counts = filled(t);
+    const exact = t.truth.drain();
+    expect(exact.every((cell) => cell.seconds === 10)).toBe(true);
+    const budget = exact.reduce((sum, cell) => sum + cellChars(cell), 0) / 12;
+    while (!counts.relieve(budget, 2).done);
+    expect(counts.requests).toBe(t.requests);
+    const widest = counts.widest;
+    expect(widest).toBeGreaterThanOrEqual(5);
+    const taken = counts.take(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    for (const cell of taken) {
+      // A 10-second cell is still one; anything wider is a minute cell placed at its window's start.
+      if (cell.seconds === 10) expect(cell.minute % 10_000).toBe(0);
+      else {
+        expect(cell.seconds).toBeUndefined();
+        expect(cell.minute % MINUTE_MS).toBe(0);
+      }
+    }
+    expectSameTotals(totals(taken), totals(exact));
+    expectSameTotals(totals(taken, widest), totals(exact, widest));
+    const batch = { ...makeBatch(START + 31 * MINUTE_MS), rollups: taken.slice(0, 5000) };
+    const result = validateBatch(batch, { now: START + 31 * MINUTE_MS });
+    expect(result.ok ? [] : result.problems).toEqual([]);
+  });
+
   test('cells of one minute from several cuts merge into one, exactly', () => {
     const t = traffic(10, 300, 1);
     const counts = filled(t);

@@ -69,7 +69,8 @@ describe('trace context', () => {
     expect(parseTraceparent(response.headers.get('traceparent'))).toMatchObject({ traceId: trace, sampled: false });
     await stop(front, back);
     // Both apps trace everything they start themselves; these two processes must hold no span at all.
-    const fromProcess = (app: AppProcess) => sink.batches.filter((b) => b.identity.instance.endsWith(`:${app.process.pid}`));
+    // A process by its pid (the instance id stays across restarts; the pid is its detail).
+    const fromProcess = (app: AppProcess) => sink.batches.filter((b) => b.identity.pid === app.process.pid);
     expect(fromProcess(front).flatMap((b) => b.spans)).toEqual([]);
     expect(fromProcess(back).flatMap((b) => b.spans)).toEqual([]);
     expect(fromProcess(back).flatMap((b) => b.rollups).map((cell) => cell.route)).toEqual(['/users/:id']);

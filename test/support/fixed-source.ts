@@ -1,5 +1,5 @@
 // A DashboardSource over fixed data, for tests of the dashboard handler and views in isolation.
-import type { AlertView, RouteRow, Span, Summary, TraceRow } from '../../src/core/dashboard/data.ts';
+import type { AlertView, LiveSummary, RouteRow, Span, Summary, TraceRow } from '../../src/core/dashboard/data.ts';
 import type { DashboardSource } from '../../src/core/dashboard/source.ts';
 
 export const HOSTILE = {
@@ -15,8 +15,12 @@ export function fixedSource(now: number) {
   ];
   const resolved: string[] = [];
   const summary: Summary = {
-    app: 'shop', from: now - 3_600_000, to: now, requests: 1234, errors: 12, clientErrors: 30, errorRate: 12 / 1234, rps: 1234 / 3600,
+    app: 'shop', from: now - 3_600_000, to: now, until: now, resolution: '10s', requests: 1234, errors: 12, clientErrors: 30, errorRate: 12 / 1234, rps: 1234 / 3600,
     latency: { avg: 40, p50: 22, p95: 180, p99: 420, max: 900 }, apdex: 0.93, apdexThresholdMs: 500, inFlight: 3,
+  };
+  const live: LiveSummary = {
+    app: 'shop', from: now - 70_000, to: now - 10_000, until: now - 10_000, resolution: '10s', requests: 60, errors: 1, clientErrors: 2, errorRate: 1 / 60, rps: 1,
+    latency: { avg: 3, p50: 0.0042, p95: 12, p99: 30, max: 31 }, apdex: 0.99, apdexThresholdMs: 500, inFlight: 2,
   };
   const routes: RouteRow[] = [
     { method: 'GET', route: '/users/:id', requests: 1000, errors: 2, clientErrors: 0, errorRate: 0.002, rps: 0.28, latency: { avg: 30, p50: 20, p95: 90, p99: 200, max: 250 }, apdex: 0.97, overflow: false },
@@ -33,10 +37,11 @@ export function fixedSource(now: number) {
     apps: async () => ['shop', 'blog'],
     hasData: async (app) => app === 'shop',
     summary: async (app) => ({ ...summary, app }),
+    live: async (app) => ({ ...live, app }),
     routes: async () => routes,
-    timeseries: async () => ({ t: [now / 1000 - 120, now / 1000 - 60], p50: [20, null], p95: [90, 95], p99: [200, 210], requests: [10, 12], errorRate: [0, 1], '2xx': [10, 11], '3xx': [0, 0], '4xx': [0, 0], '5xx': [0, 1] }),
+    timeseries: async () => ({ t: [now / 1000 - 120, now / 1000 - 60], p50: [20, null], p95: [90, 95], p99: [200, 210], requests: [10, 12], rps: [1, 1.2], errorRate: [0, 1], '2xx': [10, 11], '3xx': [0, 0], '4xx': [0, 0], '5xx': [0, 1] }),
     system: async () => ({ t: [now / 1000 - 60], 'host-1': [100] }),
-    instances: async () => ['host-1'],
+    instances: async () => [{ instance: 'host-1:shop', pid: 4242, lastSeen: now, sending: true }, { instance: HOSTILE.path, pid: null, lastSeen: now - 600_000, sending: false }],
     alerts: async () => alerts.map((a) => (resolved.includes(a.id) ? { ...a, state: 'resolved' as const, resolvedAt: now } : a)),
     resolveAlert: async (_app, id) => {
       const open = alerts.some((a) => a.id === id && a.state !== 'resolved' && !resolved.includes(id));

@@ -53,10 +53,39 @@ describe('dashboard in Chromium', () => {
     await expect(page.getByText(HOSTILE.path, { exact: true }).first().isVisible()).resolves.toBe(true);
     expect(await page.locator('img[src="x"], svg[onload]').count()).toBe(0);
 
-    // New data shows without a reload.
-    await expect(page.locator('[data-metric="rps"] .hint').textContent()).resolves.toContain('1234 requests');
+    // The live tiles say what they count; tiny latencies in µs, counts with their plural.
+    await expect(page.locator('.tile-group.live .group-title').textContent()).resolves.toContain('last 60 s');
+    await expect(page.locator('[data-metric="p50"] .value').textContent()).resolves.toBe('4.20 µs');
+    await expect(page.locator('[data-metric="error-rate"] .hint').textContent()).resolves.toStartWith('1 error,');
+
+    // New data shows without a reload while live.
+    expect(await page.locator('body').getAttribute('data-live')).toBe('live');
+    await expect(page.locator('[data-metric="requests"] .value').textContent()).resolves.toBe('1234');
     requestsShown = 4321;
-    await page.waitForFunction(() => document.querySelector('[data-metric="rps"] .hint')?.textContent?.includes('4321'), undefined, { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelector('[data-metric="requests"] .value')?.textContent === '4321', undefined, { timeout: 5000 });
+
+    // Paused: nothing reloads, however long it waits; resumed: at once.
+    await page.click('[data-live-toggle]');
+    expect(await page.locator('body').getAttribute('data-live')).toBe('paused');
+    await expect(page.locator('[data-live-label]').textContent()).resolves.toBe('Paused');
+    requestsShown = 5555;
+    await Bun.sleep(2500);
+    await expect(page.locator('[data-metric="requests"] .value').textContent()).resolves.toBe('4321');
+    await page.click('[data-live-toggle]');
+    await page.waitForFunction(() => document.querySelector('[data-metric="requests"] .value')?.textContent === '5555', undefined, { timeout: 5000 });
+
+    // A hidden tab pauses too, and catches up when it is shown again.
+    const setVisibility = (state: string) => page.evaluate((value) => {
+      Object.defineProperty(document, 'visibilityState', { value, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, state);
+    await setVisibility('hidden');
+    expect(await page.locator('body').getAttribute('data-live')).toBe('hidden');
+    requestsShown = 6666;
+    await Bun.sleep(2500);
+    await expect(page.locator('[data-metric="requests"] .value').textContent()).resolves.toBe('5555');
+    await setVisibility('visible');
+    await page.waitForFunction(() => document.querySelector('[data-metric="requests"] .value')?.textContent === '6666', undefined, { timeout: 5000 });
 
     await screenshot(page, 'dashboard-main.png');
     expect(trouble.problems).toEqual([]);

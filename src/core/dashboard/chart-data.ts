@@ -6,7 +6,7 @@ import type { ChartMetric, SystemMetric } from './source.ts';
 
 export const CHART_COLUMNS: Record<ChartMetric, TimeseriesColumn[]> = {
   latency: ['p50', 'p95', 'p99'],
-  throughput: ['requests'],
+  throughput: ['rps'],
   errors: ['errorRate'],
   status: ['2xx', '3xx', '4xx', '5xx'],
 };

@@ -5,12 +5,33 @@ import type { SamplingPolicy, Span, SystemProfile } from '../wire-format.ts';
 
 export const RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 export type RangeName = keyof typeof RANGES;
+/**
+ * The step each range is charted in by default (see planWindow): a range's window ends at now
+ * rounded up to it, so the 15 m view is exactly 90 points of 10 s, the hour 360, a day 288 of 5 min.
+ */
+export const RANGE_STEPS: Record<RangeName, number> = { '15m': 10_000, '1h': 10_000, '6h': 60_000, '24h': 300_000, '7d': 3_600_000 };
 
 /** `GET /api/v1/apps/:app/summary`, plus what only the live view knows. */
 export type Summary = QuerySummary & {
   /** Requests in flight at the latest system profile, when known. */
   inFlight?: number | null;
 };
+
+/**
+ * `GET /api/v1/apps/:app/live`: the last 60 s of complete data (from/until say which), and the
+ * requests in flight at each instance's latest profile (null when none sent one in that time).
+ */
+export type LiveSummary = QuerySummary & { inFlight: number | null };
+
+/** An instance on the System panel: its id, its latest process id, and whether it still sends. */
+export interface InstanceView {
+  instance: string;
+  pid?: number | null;
+  /** ms since the epoch. */
+  lastSeen: number;
+  /** False once it stopped sending (no batch for two minutes): its series ends there. */
+  sending: boolean;
+}
 
 export type { RouteRow, RouteSort };
 

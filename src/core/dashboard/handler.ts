@@ -5,7 +5,7 @@ import { memorySignInStore, type SignInStore } from '../auth/sign-in-store.ts';
 import { drainBody } from '../http/request-body.ts';
 import { ROUTE_SORTS, type RouteSort } from '../query/routes.ts';
 import { DEVICE_COOKIE, SESSION_COOKIE, setCookie } from './cookies.ts';
-import { RANGES, type RangeName, type TraceFilter } from './data.ts';
+import { RANGE_STEPS, RANGES, type RangeName, type TraceFilter } from './data.ts';
 import { DashboardAuth, type DashboardAuthOptions, type Refusal, type Who } from './dashboard-auth.ts';
 import { field, FormError, MAX_FORM_BYTES, readForm } from './read-form.ts';
 import type { DashboardRenderer } from './renderer.ts';
@@ -116,8 +116,9 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       case '':
       case '/': {
         const f = ctx.features;
-        const [summary, routes, alerts, traces, instances, hasData, notReceived, usage, sampling] = await Promise.all([
+        const [summary, live, routes, alerts, traces, instances, hasData, notReceived, usage, sampling] = await Promise.all([
           source.summary(ctx.app, window, ctx.route),
+          source.live(ctx.app, ctx.route),
           source.routes(ctx.app, window, sort),
           f.alertsPanel ? source.alerts(ctx.app) : [],
           f.tracingView ? source.traces(ctx.app, window, { ...filter, route: filter.route ?? ctx.route }) : [],
@@ -127,10 +128,12 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
           source.usage?.(ctx.app),
           source.sampling?.(ctx.app, window) ?? [],
         ]);
-        return html(await views.page(ctx, { summary, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData, notReceived, usage, sampling }));
+        return html(await views.page(ctx, { summary, live, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData, notReceived, usage, sampling }));
       }
-      case '/fragments/summary':
-        return html(await views.summary(ctx, await source.summary(ctx.app, window, ctx.route)));
+      case '/fragments/summary': {
+        const [summary, live] = await Promise.all([source.summary(ctx.app, window, ctx.route), source.live(ctx.app, ctx.route)]);
+        return html(await views.summary(ctx, summary, live));
+      }
       case '/fragments/routes':
         return html(await views.routes(ctx, await source.routes(ctx.app, window, sort), sort));
       case '/fragments/alerts':
@@ -282,8 +285,10 @@ function pick<T extends string>(value: string | null, allowed: readonly T[], fal
   return allowed.includes(value as T) ? (value as T) : fallback;
 }
 
+/** The range's window: ending at now rounded up to the range's step, as long as the range (the data covers up to now). */
 function windowOf(range: RangeName, now: number): TimeWindow {
-  return { from: now - RANGES[range], to: now };
+  const to = Math.ceil(now / RANGE_STEPS[range]) * RANGE_STEPS[range];
+  return { from: to - RANGES[range], to };
 }
 
 function traceFilter(url: URL): TraceFilter {

@@ -1,17 +1,18 @@
 // The views a dashboard handler renders, passed in by the host (src/views implements it), so the
 // runtime-neutral handler never imports JSX and the views stay pure functions of data.
-import type { AlertView, InstanceSampling, RequestsNotReceived, RouteRow, RouteSort, Span, Summary, TraceFilter, TraceRow } from './data.ts';
+import type { AlertView, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteRow, RouteSort, Span, Summary, TraceFilter, TraceRow } from './data.ts';
 import type { ViewContext } from './view-context.ts';
 import type { UsageView } from '../usage/usage.ts';
 
 export interface DashboardPageModel {
   summary: Summary;
+  live: LiveSummary;
   routes: RouteRow[];
   sort: RouteSort;
   alerts: AlertView[];
   traces: TraceRow[];
   traceFilter: TraceFilter;
-  instances: string[];
+  instances: InstanceView[];
   hasData: boolean;
   /** Instances whose counts are short, and by how many requests. */
   notReceived?: RequestsNotReceived[];
@@ -25,7 +26,8 @@ type Html = string | Promise<string>;
 
 export interface DashboardRenderer {
   page(ctx: ViewContext, model: DashboardPageModel): Html;
-  summary(ctx: ViewContext, summary: Summary): Html;
+  /** The live tiles next to the range's totals. */
+  summary(ctx: ViewContext, summary: Summary, live: LiveSummary): Html;
   routes(ctx: ViewContext, rows: RouteRow[], sort: RouteSort): Html;
   alerts(ctx: ViewContext, alerts: AlertView[]): Html;
   traces(ctx: ViewContext, traces: TraceRow[], filter: TraceFilter): Html;

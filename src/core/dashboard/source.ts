@@ -1,6 +1,6 @@
 // Where a dashboard gets its data: the edge reads its Durable Object, the in-process dashboard
 // reads the monitor. Both answer in the shapes of the JSON export API.
-import type { AlertView, InstanceSampling, RequestsNotReceived, RouteRow, RouteSort, Span, Summary, Timeseries, TraceFilter, TraceRow } from './data.ts';
+import type { AlertView, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteRow, RouteSort, Span, Summary, Timeseries, TraceFilter, TraceRow } from './data.ts';
 import type { UsageView } from '../usage/usage.ts';
 
 export interface TimeWindow {
@@ -16,13 +16,17 @@ export interface DashboardSource {
   apps(): Promise<string[]>;
   /** Whether anything was ever recorded for the app (decides the getting-started panel). */
   hasData(app: string): Promise<boolean>;
+  /** The range's totals; rates divide by the time its data covers. */
   summary(app: string, window: TimeWindow, route?: string): Promise<Summary>;
+  /** The live tiles: the last 60 s of complete data, whatever the range. */
+  live(app: string, route?: string): Promise<LiveSummary>;
   /** Sorted worst first by `sort` (Apdex and route ascending, the rest descending). */
   routes(app: string, window: TimeWindow, sort: RouteSort): Promise<RouteRow[]>;
   timeseries(app: string, metric: ChartMetric, window: TimeWindow, route?: string): Promise<Timeseries>;
   /** `t` in unix seconds for uPlot; one column per series (per instance for system metrics). */
   system(app: string, metric: SystemMetric, window: TimeWindow): Promise<Timeseries>;
-  instances(app: string, window: TimeWindow): Promise<string[]>;
+  /** Instances seen within the window, most recently seen first. */
+  instances(app: string, window: TimeWindow): Promise<InstanceView[]>;
   /** Instances that reported requests lost within the window (a host with no such loss leaves it out). */
   requestsNotReceived?(app: string, window: TimeWindow): Promise<RequestsNotReceived[]>;
   /** How the instances seen within the window sample (hosts that don't know leave it out). */

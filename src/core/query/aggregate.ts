@@ -14,10 +14,12 @@ export interface Aggregate {
   bytes: number;
   /** Requests per status class. */
   byClass: { '1xx': number; '2xx': number; '3xx': number; '4xx': number; '5xx': number };
-  /** Durations of every request. */
-  sketch: QuantileSketch;
   /** Durations of the requests of cells without errors: the only ones Apdex can find satisfied. */
   okSketch: QuantileSketch;
+  /** Durations of the requests of cells with errors. Every request is in one of the two: see sketchOf. */
+  errorSketch: QuantileSketch;
+  /** okSketch and errorSketch merged, once asked for (sketchOf); cleared when a cell is added. */
+  merged?: QuantileSketch;
   /** Cells holding errors and non-errors together; a conforming sender never makes one (see apdex.ts). */
   mixed: LiveCell[];
 }
@@ -26,8 +28,19 @@ export function emptyAggregate(): Aggregate {
   return {
     requests: 0, errors: 0, clientErrors: 0, durationSum: 0, durationMax: 0, bytes: 0,
     byClass: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
-    sketch: new QuantileSketch(), okSketch: new QuantileSketch(), mixed: [],
+    okSketch: new QuantileSketch(), errorSketch: new QuantileSketch(), mixed: [],
   };
+}
+
+/**
+ * Durations of every request of the aggregate. Kept as two sketches while cells are added (each
+ * cell merged once, not into a total and an error-free sketch both) and merged here when read.
+ */
+export function sketchOf(aggregate: Aggregate): QuantileSketch {
+  if (aggregate.merged !== undefined) return aggregate.merged;
+  const { okSketch, errorSketch } = aggregate;
+  aggregate.merged = errorSketch.count === 0 ? okSketch : okSketch.count === 0 ? errorSketch : okSketch.clone().merge(errorSketch);
+  return aggregate.merged;
 }
 
 export function addCell(target: Aggregate, cell: LiveCell): Aggregate {
@@ -38,9 +51,12 @@ export function addCell(target: Aggregate, cell: LiveCell): Aggregate {
   if (cell.durationMax > target.durationMax) target.durationMax = cell.durationMax;
   target.bytes += cell.bytes;
   target.byClass[cell.statusClass] += cell.count;
-  target.sketch.merge(cell.sketch);
+  target.merged = undefined;
   if (cell.errors === 0) target.okSketch.merge(cell.sketch);
-  else if (cell.errors < cell.count) target.mixed.push(cell);
+  else {
+    target.errorSketch.merge(cell.sketch);
+    if (cell.errors < cell.count) target.mixed.push(cell);
+  }
   return target;
 }
 
@@ -55,11 +71,12 @@ export interface Latency {
 /** avg and max are exact; p50/p95/p99 are within the sketch's 1 %. Null when there were no requests. */
 export function latencyOf(aggregate: Aggregate): Latency {
   if (aggregate.requests === 0) return { avg: null, p50: null, p95: null, p99: null, max: null };
+  const sketch = sketchOf(aggregate);
   return {
     avg: aggregate.durationSum / aggregate.requests,
-    p50: aggregate.sketch.quantile(0.5),
-    p95: aggregate.sketch.quantile(0.95),
-    p99: aggregate.sketch.quantile(0.99),
+    p50: sketch.quantile(0.5),
+    p95: sketch.quantile(0.95),
+    p99: sketch.quantile(0.99),
     max: aggregate.durationMax,
   };
 }

@@ -18,6 +18,8 @@ export type RouteSort = (typeof ROUTE_SORTS)[number];
 export interface RouteTableOptions {
   from: number;
   to: number;
+  /** End of the time the data covers; default `to`. Rates divide by `until − from`. */
+  until?: number;
   apdexThresholdMs?: number;
   /** Default `requests`. */
   sort?: RouteSort;
@@ -45,7 +47,7 @@ export function routeTable(cells: Iterable<LiveCell>, options: RouteTableOptions
     }
     addCell(group.total, cell);
   }
-  const seconds = (options.to - options.from) / 1000;
+  const seconds = (Math.max(options.from, Math.min(options.until ?? options.to, options.to)) - options.from) / 1000;
   const threshold = options.apdexThresholdMs ?? DEFAULT_APDEX_THRESHOLD_MS;
   const rows: RouteRow[] = [...groups.values()].map(({ method, route, total }) => ({
     method,

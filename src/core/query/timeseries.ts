@@ -1,7 +1,7 @@
 // Timeseries in uPlot's columnar shape: one array of bucket times and one array per metric,
 // equal lengths, empty buckets null. Shaped here so that a browser only draws.
 import type { LiveCell } from '../rollup.ts';
-import { addCell, emptyAggregate, errorRateOf, type Aggregate } from './aggregate.ts';
+import { addCell, emptyAggregate, errorRateOf, sketchOf, type Aggregate } from './aggregate.ts';
 import { apdexOf, DEFAULT_APDEX_THRESHOLD_MS } from './apdex.ts';
 
 type Column = (bucket: Aggregate, seconds: number, apdexThresholdMs: number) => number | null;
@@ -14,9 +14,9 @@ export const TIMESERIES_COLUMNS = {
   errorRate: (b) => errorRateOf(b),
   rps: (b, seconds) => b.requests / seconds,
   avg: (b) => (b.requests === 0 ? null : b.durationSum / b.requests),
-  p50: (b) => b.sketch.quantile(0.5),
-  p95: (b) => b.sketch.quantile(0.95),
-  p99: (b) => b.sketch.quantile(0.99),
+  p50: (b) => sketchOf(b).quantile(0.5),
+  p95: (b) => sketchOf(b).quantile(0.95),
+  p99: (b) => sketchOf(b).quantile(0.99),
   max: (b) => b.durationMax,
   apdex: (b, _seconds, t) => apdexOf(b, t),
   bytes: (b) => b.bytes,
@@ -44,14 +44,17 @@ export type Timeseries = { t: number[] } & { [column in TimeseriesColumn]?: Arra
 export interface TimeseriesOptions {
   from: number;
   to: number;
+  /** End of the time the data covers (default `to`): the bucket it cuts short divides its rate by what it covers. */
+  until?: number;
   step: number;
   columns: readonly TimeseriesColumn[];
   apdexThresholdMs?: number;
 }
 
 /**
- * Buckets cells by their minute into [from + i·step, from + (i+1)·step) and computes each
- * column per bucket. A bucket without cells is null in every column (no data, not zero).
+ * Buckets cells by their window's start into [from + i·step, from + (i+1)·step) and computes each
+ * column per bucket. A bucket without cells is null in every column (no data, not zero); a rate
+ * divides by the part of its bucket that lies before `to` and `until`.
  *
  * @example
  * timeseries(cells, { from, to, step: 60_000, columns: ['p50', 'p95'] });
@@ -68,13 +71,16 @@ export function timeseries(cells: Iterable<LiveCell>, options: TimeseriesOptions
     addCell((buckets[i] ??= emptyAggregate()), cell);
   }
   const threshold = options.apdexThresholdMs ?? DEFAULT_APDEX_THRESHOLD_MS;
+  const until = options.until ?? to;
   const out: Timeseries = { t: Array.from({ length: count }, (_, i) => from + i * step) };
   for (const name of options.columns) {
     const column: Column = TIMESERIES_COLUMNS[name];
     out[name] = out.t.map((start, i) => {
       const bucket = buckets[i];
       if (bucket === undefined) return null;
-      const seconds = (Math.min(start + step, to) - start) / 1000;
+      // A bucket wholly after `until` holds data only when a sender's clock runs ahead: its full length then.
+      const end = Math.min(start + step, to, until > start ? until : Infinity);
+      const seconds = (end - start) / 1000;
       return column(bucket, seconds, threshold);
     });
   }

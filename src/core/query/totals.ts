@@ -10,7 +10,7 @@ export interface Totals {
   clientErrors: number;
   /** errors / requests (0..1); null without requests. */
   errorRate: number | null;
-  /** requests / window length in seconds. */
+  /** requests / seconds of time the window's data covers (see QueryWindow.until); 0 when it covers none. */
   rps: number;
   /** ms; avg and max exact, percentiles within 1 %; null without requests. */
   latency: Latency;
@@ -24,7 +24,7 @@ export function totalsOf(total: Aggregate, seconds: number, apdexThresholdMs: nu
     errors: total.errors,
     clientErrors: total.clientErrors,
     errorRate: errorRateOf(total),
-    rps: total.requests / seconds,
+    rps: seconds > 0 ? total.requests / seconds : 0,
     latency: latencyOf(total),
     apdex: apdexOf(total, apdexThresholdMs),
   };

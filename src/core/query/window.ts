@@ -1,7 +1,8 @@
-// Turns a requested time window into the one a query runs on: aligned, with a resolution and a step.
-import { MINUTE_MS } from '../rollup.ts';
+// Turns a requested time window into the one a query runs on: aligned, with a resolution, a step,
+// and the time its data covers (what every rate divides by).
+import { MINUTE_MS, TEN_SECONDS_MS } from '../rollup.ts';
 
-export { MINUTE_MS };
+export { MINUTE_MS, TEN_SECONDS_MS };
 export const HOUR_MS = 3_600_000;
 
 /** Start of the hour `time` (ms since the epoch) falls in. */
@@ -12,9 +13,15 @@ export function hourOf(time: number): number {
 export const MAX_POINTS = 10_000;
 /** What a default step aims at: enough points for a wide chart, few enough to draw instantly. */
 const TARGET_POINTS = 360;
-const NICE_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1_440, 10_080].map((m) => m * MINUTE_MS);
+const NICE_STEPS = [
+  TEN_SECONDS_MS, 2 * TEN_SECONDS_MS, 3 * TEN_SECONDS_MS,
+  ...[1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1_440, 10_080].map((m) => m * MINUTE_MS),
+];
 
-export type Resolution = 'minute' | 'hour';
+/** The tables rollups are kept in, finest first: 10-second cells, minutes, hours. */
+export type Resolution = '10s' | 'minute' | 'hour';
+export const RESOLUTION_MS: Record<Resolution, number> = { '10s': TEN_SECONDS_MS, minute: MINUTE_MS, hour: HOUR_MS };
+const FINEST_FIRST: readonly Resolution[] = ['10s', 'minute', 'hour'];
 
 export interface WindowRequest {
   /** ms since the epoch; default `to` − 1 h. */
@@ -30,24 +37,33 @@ export interface QueryWindow {
   from: number;
   /** Aligned up to the resolution; exclusive. */
   to: number;
+  /**
+   * The end of the time the data covers: `to`, or now when `to` lies ahead. Every rate divides by
+   * `until − from`; a bucket starting at or after it has no data yet (null, not zero).
+   */
+  until: number;
   step: number;
   resolution: Resolution;
 }
 
 export interface PlanOptions {
   now: number;
+  /** How long 10-second rollups are kept; older windows are answered from minutes. 0: none kept. */
+  tenSecondRetentionMs: number;
   /** How long minute rollups are kept; older windows are answered from hourly rollups. */
   minuteRetentionMs: number;
 }
 
 /**
- * Aligns a window and picks its resolution: minutes while the window lies within minute
- * retention and the step is finer than an hour, hours otherwise. Throws a RangeError whose
- * message names the parameter when the request can't be answered.
+ * Aligns a window and picks its resolution: the finest table whose retention covers `from` gives
+ * the default step (10 s for the last hour, minutes for a day, hours beyond minute retention); the
+ * query then runs on the coarsest table whose unit divides the step, since it holds the same sums
+ * in fewer rows. Throws a RangeError whose message names the parameter when the request can't be
+ * answered.
  *
  * @example
- * planWindow({ from: now - 86_400_000 }, { now, minuteRetentionMs: 48 * 3_600_000 });
- * // → { from, to, step: 300_000, resolution: 'minute' }
+ * planWindow({ from: now - 3_600_000 }, { now, tenSecondRetentionMs: 3 * 3_600_000, minuteRetentionMs: 48 * 3_600_000 });
+ * // → { from, to, until: now, step: 10_000, resolution: '10s' }
  */
 export function planWindow(request: WindowRequest, options: PlanOptions): QueryWindow {
   const to = request.to ?? options.now;
@@ -55,23 +71,42 @@ export function planWindow(request: WindowRequest, options: PlanOptions): QueryW
   if (!Number.isSafeInteger(from) || from < 0) throw new RangeError('from: expected a time in ms since the epoch');
   if (!Number.isSafeInteger(to) || to < 0) throw new RangeError('to: expected a time in ms since the epoch');
   if (from >= to) throw new RangeError('from: expected from < to');
-  if (request.step !== undefined && (!Number.isSafeInteger(request.step) || request.step < MINUTE_MS)) {
-    throw new RangeError(`step: expected an integer number of ms ≥ ${MINUTE_MS}`);
+  if (request.step !== undefined && (!Number.isSafeInteger(request.step) || request.step < TEN_SECONDS_MS)) {
+    throw new RangeError(`step: expected an integer number of ms ≥ ${TEN_SECONDS_MS}`);
   }
-  const coarseStep = request.step !== undefined && request.step % HOUR_MS === 0;
-  const resolution: Resolution = from < options.now - options.minuteRetentionMs || coarseStep ? 'hour' : 'minute';
-  const unit = resolution === 'hour' ? HOUR_MS : MINUTE_MS;
+  const finest = finestCovering(from, options);
+  const finestUnit = RESOLUTION_MS[finest];
+  let step = request.step;
+  if (step === undefined) {
+    const span = Math.ceil(to / finestUnit) * finestUnit - Math.floor(from / finestUnit) * finestUnit;
+    step = defaultStep(span, finestUnit);
+  } else if (step % finestUnit !== 0) {
+    throw new RangeError(`step: expected a multiple of ${finestUnit} ms for this window (it is answered from ${finest} rollups)`);
+  }
+  const resolution = coarsestDividing(step, finest);
+  const unit = RESOLUTION_MS[resolution];
   const alignedFrom = Math.floor(from / unit) * unit;
   const alignedTo = Math.ceil(to / unit) * unit;
-  const span = alignedTo - alignedFrom;
-  const step = request.step ?? defaultStep(span, unit);
-  if (step % unit !== 0) {
-    throw new RangeError(`step: expected a multiple of ${unit} ms for this window (it is answered from ${resolution} rollups)`);
-  }
-  if (Math.ceil(span / step) > MAX_POINTS) {
+  if (Math.ceil((alignedTo - alignedFrom) / step) > MAX_POINTS) {
     throw new RangeError(`step: ${step} ms gives more than ${MAX_POINTS} points for this window; use a larger step`);
   }
-  return { from: alignedFrom, to: alignedTo, step, resolution };
+  return { from: alignedFrom, to: alignedTo, until: Math.max(alignedFrom, Math.min(alignedTo, options.now)), step, resolution };
+}
+
+/** The finest table that still holds data as old as `from`. */
+function finestCovering(from: number, options: PlanOptions): Resolution {
+  if (options.tenSecondRetentionMs > 0 && from >= options.now - options.tenSecondRetentionMs) return '10s';
+  if (from >= options.now - options.minuteRetentionMs) return 'minute';
+  return 'hour';
+}
+
+/** The coarsest table, no finer than `finest`, whose unit divides `step`. */
+function coarsestDividing(step: number, finest: Resolution): Resolution {
+  let chosen = finest;
+  for (const resolution of FINEST_FIRST.slice(FINEST_FIRST.indexOf(finest))) {
+    if (step % RESOLUTION_MS[resolution] === 0) chosen = resolution;
+  }
+  return chosen;
 }
 
 function defaultStep(span: number, unit: number): number {
@@ -79,4 +114,9 @@ function defaultStep(span: number, unit: number): number {
     if (step >= unit && step % unit === 0 && span / step <= TARGET_POINTS) return step;
   }
   return Math.ceil(span / TARGET_POINTS / unit) * unit;
+}
+
+/** Seconds of data a window covers: what its rates divide by (0 for a window wholly ahead). */
+export function coveredSeconds(window: Pick<QueryWindow, 'from' | 'until'>): number {
+  return Math.max(0, window.until - window.from) / 1000;
 }

@@ -5,7 +5,7 @@ import { APP_ID } from '../auth/key-ring.ts';
 import { badParameter, notFound } from '../http/errors.ts';
 import { intParam } from '../http/params.ts';
 import type { RouteContext } from '../http/router.ts';
-import { readSettings } from '../settings.ts';
+import { planOptions, readSettings } from '../settings.ts';
 
 
 /**
@@ -19,11 +19,15 @@ export async function readableApp({ request, env, params }: RouteContext): Promi
   return app;
 }
 
-/** `from`/`to`/`step` for rollup queries: aligned, with a resolution (see planWindow). */
-export function rollupWindow({ url, env }: RouteContext): QueryWindow {
+/**
+ * `from`/`to`/`step` for rollup queries: aligned, with a resolution (see planWindow). `perRoute`: the
+ * query reads routes (a route table, or a route or method filter), which the 10-second table holds
+ * only with TEN_SECOND_ROUTES on.
+ */
+export function rollupWindow({ url, env }: RouteContext, perRoute: boolean): QueryWindow {
   const request = { from: intParam(url, 'from'), to: intParam(url, 'to'), step: intParam(url, 'step') };
   try {
-    return planWindow(request, { now: Date.now(), minuteRetentionMs: readSettings(env).minuteRetentionMs });
+    return planWindow(request, planOptions(readSettings(env), Date.now(), perRoute));
   } catch (error) {
     if (error instanceof RangeError) throw badParameter(error.message);
     throw error;

@@ -1,5 +1,6 @@
-// The JSON export API under /api/v1 (read keys): apps, summary, timeseries, routes, samples,
-// traces, one trace, profiles, instances and status. Every time is in ms since the epoch.
+// The JSON export API under /api/v1 (read keys): apps, summary, live, timeseries, routes, samples,
+// traces, one trace, profiles, instances and status. Every time is in ms since the epoch; rollup
+// answers echo the window they used (from, to, until, resolution), and rates divide by until − from.
 import { parseColumns } from '../../core/query/timeseries.ts';
 import { ROUTE_SORTS } from '../../core/query/routes.ts';
 import { LIMITS } from '../../core/wire-format.ts';
@@ -13,6 +14,7 @@ import { callStore } from '../store-errors.ts';
 import { decodeCursor } from '../store/cursor.ts';
 import { rawWindow, readableApp, rollupWindow } from './access.ts';
 import { handleExport } from './export-ndjson.ts';
+import { ingestKeyCheckRoute } from './ingest-key-check.ts';
 
 const METHOD = /^[A-Z]{1,16}$/;
 const TRACE_ID = /^[0-9a-f]{32}$/;
@@ -22,6 +24,11 @@ function filters(url: URL): { route?: string; method?: string } {
   const method = textParam(url, 'method', 16);
   if (method !== undefined && !METHOD.test(method)) throw badParameter('method: expected an HTTP method in capitals');
   return { ...(route !== undefined && { route }), ...(method !== undefined && { method }) };
+}
+
+/** A read of routes rather than of the whole app. */
+function filtered(filter: { route?: string; method?: string }): boolean {
+  return filter.route !== undefined || filter.method !== undefined;
 }
 
 function apdexThreshold(context: RouteContext): number {
@@ -63,22 +70,26 @@ export const readRoutes: Route[] = [
     path: '/api/v1/apps',
     handler: async ({ request, env }) => json({ apps: (await reader(request, env)).apps }),
   },
-  appRoute('/summary', (context, app) => appStore(context.env, app).summary({
-    app, window: rollupWindow(context), apdexThresholdMs: apdexThreshold(context), ...filters(context.url),
-  })),
+  appRoute('/summary', (context, app) => {
+    const filter = filters(context.url);
+    return appStore(context.env, app).summary({ app, window: rollupWindow(context, filtered(filter)), apdexThresholdMs: apdexThreshold(context), ...filter });
+  }),
+  // The last 60 s of complete data (what the dashboard's live tiles show); its window is echoed.
+  appRoute('/live', (context, app) => appStore(context.env, app).live({ app, apdexThresholdMs: apdexThreshold(context), ...filters(context.url) })),
   appRoute('/timeseries', async (context, app) => {
-    const window = rollupWindow(context);
+    const filter = filters(context.url);
+    const window = rollupWindow(context, filtered(filter));
     let columns;
     try {
       columns = parseColumns(context.url.searchParams.get('metric') ?? 'requests,errors,errorRate,p50,p95,p99');
     } catch (error) {
       throw badParameter((error as Error).message);
     }
-    const series = await appStore(context.env, app).timeseries({ window, columns, apdexThresholdMs: apdexThreshold(context), ...filters(context.url) });
-    return { app, from: window.from, to: window.to, step: window.step, resolution: window.resolution, ...series };
+    const series = await appStore(context.env, app).timeseries({ window, columns, apdexThresholdMs: apdexThreshold(context), ...filter });
+    return { app, from: window.from, to: window.to, until: window.until, step: window.step, resolution: window.resolution, ...series };
   }),
   appRoute('/routes', async (context, app) => {
-    const window = rollupWindow(context);
+    const window = rollupWindow(context, true);
     const { rows, ...warnings } = await appStore(context.env, app).routes({
       window,
       apdexThresholdMs: apdexThreshold(context),
@@ -87,7 +98,7 @@ export const readRoutes: Route[] = [
       order: enumParam(context.url, 'order', ['asc', 'desc'] as const),
       limit: intParam(context.url, 'limit', { min: 1, max: 10_000 }),
     });
-    return { app, from: window.from, to: window.to, routes: rows, ...warnings };
+    return { app, from: window.from, to: window.to, until: window.until, resolution: window.resolution, routes: rows, ...warnings };
   }),
   appRoute('/samples', (context, app) => appStore(context.env, app).samples({
     ...rawWindow(context),
@@ -126,4 +137,6 @@ export const readRoutes: Route[] = [
   }),
   appRoute('/status', async (context, app) => ({ app, ...(await appStore(context.env, app).status()) })),
   { method: 'GET', path: '/api/v1/apps/:app/export.ndjson', handler: handleExport },
+  // Not a read of data, but kept in this table so the Worker's entry needs no new line: `doctor`'s key check.
+  ingestKeyCheckRoute,
 ];

@@ -19,7 +19,8 @@ function dashboardFor(env: Env): DashboardHandler {
   const handler = createDashboardHandler({
     path: env.DASHBOARD_PATH || '/performance',
     title: 'bun-apm',
-    refreshInterval: Number(env.DASHBOARD_REFRESH_MS) || 5000,
+    // Default: the preload's default flush interval, so each refresh can bring new data.
+    refreshInterval: Number(env.DASHBOARD_REFRESH_MS) || 10_000,
     features: ALL_FEATURES,
     authentication: {
       enabled: true,

@@ -1,34 +1,42 @@
 // The dashboard's data at the edge: each app's AppStore, through the same RPC methods as the API.
 import { alertViews } from '../../core/dashboard/alert-views.ts';
 import { chartData, CHART_COLUMNS, systemChartData } from '../../core/dashboard/chart-data.ts';
-import type { Span, TraceRow } from '../../core/dashboard/data.ts';
+import type { InstanceView, Span, TraceRow } from '../../core/dashboard/data.ts';
+import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
+import { LIVE_STALE_MS } from '../store/live.ts';
 import type { DashboardSource, TimeWindow } from '../../core/dashboard/source.ts';
 import { planWindow, type QueryWindow } from '../../core/query/window.ts';
 import { appStore } from '../app-stub.ts';
 import { keyRing } from '../auth/key-ring.ts';
 import type { Env } from '../env.ts';
-import { readSettings } from '../settings.ts';
+import { planOptions, readSettings } from '../settings.ts';
 import type { UsageReport } from '../../core/usage/usage.ts';
 import { accountUsage } from '../usage/account-usage.ts';
 
 export function edgeSource(env: Env, now: () => number): DashboardSource {
   const settings = () => readSettings(env);
-  const plan = (window: TimeWindow): QueryWindow => planWindow(window, { now: now(), minuteRetentionMs: settings().minuteRetentionMs });
+  const plan = (window: TimeWindow, perRoute = false): QueryWindow => planWindow(window, planOptions(settings(), now(), perRoute));
   const store = (app: string) => appStore(env, app);
 
   return {
     apps: async () => (await keyRing(env)).apps,
     hasData: async (app) => (await store(app).instances()).length > 0,
-    summary: async (app, window, route) => store(app).summary({ app, window: plan(window), apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) }),
-    routes: async (app, window, sort) => (await store(app).routes({ window: plan(window), apdexThresholdMs: settings().apdexThresholdMs, sort, limit: 200 })).rows,
+    summary: async (app, window, route) => store(app).summary({ app, window: plan(window, route !== undefined), apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) }),
+    live: async (app, route) => store(app).live({ app, apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) }),
+    routes: async (app, window, sort) => (await store(app).routes({ window: plan(window, true), apdexThresholdMs: settings().apdexThresholdMs, sort, limit: 200 })).rows,
     timeseries: async (app, metric, window, route) =>
-      chartData(metric, await store(app).timeseries({ window: plan(window), columns: CHART_COLUMNS[metric], apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) })),
+      chartData(metric, await store(app).timeseries({ window: plan(window, route !== undefined), columns: CHART_COLUMNS[metric], apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) })),
     system: async (app, metric, window) => {
       const planned = plan(window);
       const page = await store(app).profiles({ from: planned.from, to: planned.to, limit: 10_000 });
       return systemChartData(metric, page.items, planned.from, planned.to, planned.step);
     },
-    instances: async (app, window) => (await store(app).instances()).filter((i) => i.lastSeen >= window.from).map((i) => i.instance),
+    instances: async (app, window) => {
+      const time = now();
+      return (await store(app).instances())
+        .filter((i) => i.lastSeen >= window.from && i.instance !== OVERFLOW_ROUTE)
+        .map((i): InstanceView => ({ instance: i.instance, pid: i.pid, lastSeen: i.lastSeen, sending: i.lastSeen >= time - LIVE_STALE_MS }));
+    },
     requestsNotReceived: async (app, window) =>
       (await store(app).instances())
         .filter((i) => i.dropped.requests > 0 && i.requestsLostAt !== null && i.requestsLostAt >= window.from)

@@ -10,7 +10,7 @@ import { chunkSpanRecord, toSpanRecord, type SpanRow } from './traces.ts';
 import { UnreadableRows } from './unreadable.ts';
 
 /** The order an export walks the tables in. */
-export const EXPORT_KINDS = ['rollup_minute', 'rollup_hour', 'samples', 'spans', 'profiles', 'instances'] as const;
+export const EXPORT_KINDS = ['rollup_10s', 'rollup_minute', 'rollup_hour', 'samples', 'spans', 'profiles', 'instances'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 
 export interface ExportPage {
@@ -23,6 +23,9 @@ type Paged = Exclude<ExportKind, 'instances'>;
 
 const PAGE_QUERIES: Record<Paged, string> = {
   // The all-routes rows are sums of the others: not raw data, left out.
+  // The 10-second table's rows for the whole app (method and route `*`): per-route rows, kept only with
+  // TEN_SECOND_ROUTES on, add nothing the minutes do not hold.
+  rollup_10s: `SELECT * FROM rollup_10s WHERE time >= ? AND time < ? AND id > ? AND method = '*' ORDER BY id LIMIT ?`,
   rollup_minute: `SELECT * FROM rollup_minute WHERE time >= ? AND time < ? AND id > ? AND method != '*' ORDER BY id LIMIT ?`,
   rollup_hour: `SELECT * FROM rollup_hour WHERE time >= ? AND time < ? AND id > ? AND method != '*' ORDER BY id LIMIT ?`,
   samples: 'SELECT * FROM samples WHERE timestamp >= ? AND timestamp < ? AND id > ? ORDER BY id LIMIT ?',
@@ -33,6 +36,8 @@ const PAGE_QUERIES: Record<Paged, string> = {
 type AnyRow = Record<string, SqlValue>;
 
 const LINE: Record<Paged, (row: AnyRow) => Record<string, unknown>> = {
+  // The same requests as the minutes (each is in both): sum one resolution, not all.
+  rollup_10s: (row) => ({ type: 'rollup', resolution: '10s', ...rollupFields(row), seconds: 10 }),
   rollup_minute: (row) => ({ type: 'rollup', resolution: 'minute', ...rollupFields(row) }),
   rollup_hour: (row) => ({ type: 'rollup', resolution: 'hour', ...rollupFields(row) }),
   samples: (row) => ({ type: 'sample', ...toSampleRecord(row as SampleRow) }),

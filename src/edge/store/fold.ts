@@ -1,21 +1,21 @@
 // Folds batches taken into the tables (see pending-log.ts): their cells summed per row and merged
-// once, each instance's row written once, their detail records chunked per kind and minute across
-// batches, and their spans folded into traces batch by batch. Run inside the caller's transaction.
+// once (10-second rows, minutes, hours: write-cells.ts), each instance's row written once (with how
+// far its latest batch reported: what the live tiles read), their detail records chunked per kind
+// and minute across batches, and their spans folded into traces batch by batch. Run inside the
+// caller's transaction.
 import { base64ToBytes, QuantileSketch } from '../../core/sketch.ts';
 import { writeChunks } from './detail-chunks.ts';
 import { instanceUpdates, type InstanceGuard } from './instance-guard.ts';
 import type { PendingBatch } from './pending-log.ts';
 import type { RouteGuard } from './route-guard.ts';
-import type { CellWrite } from './rollups.ts';
 import type { Sql } from './sql.ts';
 import { insertSpanGroups } from './traces.ts';
-import { writeCells, type CellsReport } from './write-cells.ts';
+import { writeCells, type CellPolicy, type CellsReport, type TakenCell } from './write-cells.ts';
 
-export interface FoldTarget {
+export interface FoldTarget extends CellPolicy {
   sql: Sql;
   routes: RouteGuard;
   instances: InstanceGuard;
-  minuteRetentionMs: number;
 }
 
 export interface FoldReport extends CellsReport {
@@ -28,15 +28,15 @@ export interface FoldReport extends CellsReport {
 export function foldBatches(target: FoldTarget, batches: readonly PendingBatch[], now: number): FoldReport {
   const { sql, routes, instances } = target;
   const admit = (route: string) => routes.admit(route, now);
-  const cells = function* (): Generator<CellWrite> {
-    for (const { batch } of batches) {
+  const cells = function* (): Generator<TakenCell> {
+    for (const { batch, receivedAt } of batches) {
       for (const cell of batch.rollups) {
         const sketchBytes = base64ToBytes(cell.sketch);
-        yield { ...cell, sketch: QuantileSketch.fromBytes(sketchBytes), sketchBytes };
+        yield { cell: { ...cell, sketch: QuantileSketch.fromBytes(sketchBytes), sketchBytes }, receivedAt };
       }
     }
   };
-  const written = writeCells(sql, cells(), now, target.minuteRetentionMs);
+  const written = writeCells(sql, cells(), target);
   for (const update of instanceUpdates(batches)) instances.store(update);
   const samples = batches.flatMap(({ instance, batch }) => batch.samples.map((record) => ({ instance, record })));
   if (samples.length > 0) writeChunks(sql, 'samples', samples);

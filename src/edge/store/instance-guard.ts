@@ -1,7 +1,8 @@
-// The per-app cap on distinct instances, and what each instance last said: when it was seen, how
-// many batches it sent and what it dropped. Past the cap, new instances are counted as `other`.
+// The per-app cap on distinct instances, and what each instance last said: when it was seen, how far
+// its batches reported, how many it sent and what it dropped. Past the cap, new instances are
+// counted as `other`.
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
-import type { DroppedCounters, Identity, SamplingPolicy } from '../../core/wire-format.ts';
+import type { Batch, DroppedCounters, Identity, SamplingPolicy } from '../../core/wire-format.ts';
 import type { Sql } from './sql.ts';
 
 /** The instance name that instances past the cap are counted under (the same word as for routes). */
@@ -13,8 +14,16 @@ export interface InstanceRecord {
   runtime: string;
   runtimeVersion: string;
   sdkVersion: string;
+  /** The process id of its latest batch (a detail: a restart keeps the instance, changes the pid); null from older clients. */
+  pid: number | null;
   firstSeen: number;
   lastSeen: number;
+  /** The end of the latest batch window it sent (ms since the epoch): its data is complete up to here. */
+  reportedUntil: number | null;
+  /** The start of that window: how long it took to report, about its flush interval. */
+  reportedFrom: number | null;
+  /** Requests counted in that batch: 0 for an instance with nothing to report (a heartbeat). */
+  reportedRequests: number | null;
   batches: number;
   /** Everything the instance reported dropped since it was first seen; `requests`: counts lost, so requests missing here. */
   dropped: Required<DroppedCounters>;
@@ -55,11 +64,16 @@ export class InstanceGuard {
     const { name, identity, dropped, lastSeen } = update;
     this.sql.exec(
       `INSERT INTO instances (instance, service, runtime, runtime_version, sdk_version, first_seen, last_seen, batches,
-                              dropped_rollups, dropped_samples, dropped_spans, dropped_profiles, dropped_requests, requests_lost_at, sampling)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              dropped_rollups, dropped_samples, dropped_spans, dropped_profiles, dropped_requests, requests_lost_at, sampling,
+                              pid, reported_until, reported_from, reported_requests)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (instance) DO UPDATE SET
          service = excluded.service, runtime = excluded.runtime, runtime_version = excluded.runtime_version,
          sdk_version = excluded.sdk_version, last_seen = MAX(last_seen, excluded.last_seen), batches = batches + excluded.batches,
+         pid = COALESCE(excluded.pid, pid),
+         reported_requests = CASE WHEN excluded.reported_until >= COALESCE(reported_until, 0) THEN excluded.reported_requests ELSE reported_requests END,
+         reported_from = CASE WHEN excluded.reported_until >= COALESCE(reported_until, 0) THEN excluded.reported_from ELSE reported_from END,
+         reported_until = MAX(COALESCE(reported_until, 0), excluded.reported_until),
          dropped_rollups = dropped_rollups + excluded.dropped_rollups, dropped_samples = dropped_samples + excluded.dropped_samples,
          dropped_spans = dropped_spans + excluded.dropped_spans, dropped_profiles = dropped_profiles + excluded.dropped_profiles,
          dropped_requests = dropped_requests + excluded.dropped_requests, requests_lost_at = COALESCE(excluded.requests_lost_at, requests_lost_at),
@@ -67,6 +81,7 @@ export class InstanceGuard {
       name, identity.service, identity.runtime, identity.runtimeVersion, identity.sdkVersion, update.firstSeen, lastSeen, update.batches,
       dropped.rollups, dropped.samples, dropped.spans, dropped.profiles, dropped.requests, update.requestsLostAt,
       identity.sampling === undefined ? null : JSON.stringify(identity.sampling),
+      update.pid, update.reported.until, update.reported.from, update.reported.requests,
     );
   }
 
@@ -79,7 +94,7 @@ export class InstanceGuard {
 
 interface InstanceRow extends Record<string, string | number | null> {
   instance: string; service: string; runtime: string; runtime_version: string; sdk_version: string;
-  first_seen: number; last_seen: number; batches: number;
+  first_seen: number; last_seen: number; batches: number; pid: number | null; reported_until: number | null; reported_from: number | null; reported_requests: number | null;
   dropped_rollups: number; dropped_samples: number; dropped_spans: number; dropped_profiles: number;
   dropped_requests: number; requests_lost_at: number | null; sampling: string | null;
 }
@@ -94,23 +109,39 @@ export interface InstanceUpdate {
   dropped: Required<DroppedCounters>;
   /** When the latest batch reporting lost requests came, null if none did. */
   requestsLostAt: number | null;
+  /** The latest process id a batch named; null when none did (older clients). */
+  pid: number | null;
+  /**
+   * The batch window reaching furthest (its end clamped to when it came: a sender's clock running
+   * ahead does not move it past the edge's), and the requests that batch counted.
+   */
+  reported: { from: number; until: number; requests: number };
 }
 
 /** The batches' updates, one per instance name, in the order the batches came. */
-export function instanceUpdates(batches: ReadonlyArray<{ instance: string; receivedAt: number; batch: { identity: Identity; dropped: DroppedCounters } }>): InstanceUpdate[] {
+export function instanceUpdates(batches: ReadonlyArray<{ instance: string; receivedAt: number; batch: Pick<Batch, 'identity' | 'dropped' | 'window' | 'rollups'> }>): InstanceUpdate[] {
   const updates = new Map<string, InstanceUpdate>();
   for (const { instance, receivedAt, batch } of batches) {
     // Counts lost from clients older than the counter: none.
     const lost = batch.dropped.requests ?? 0;
+    const reported = {
+      from: Math.min(batch.window.start, batch.window.end, receivedAt),
+      until: Math.min(batch.window.end, receivedAt),
+      requests: batch.rollups.reduce((sum, cell) => sum + cell.count, 0),
+    };
     const update = updates.get(instance);
     if (update === undefined) {
       updates.set(instance, {
         name: instance, identity: batch.identity, firstSeen: receivedAt, lastSeen: receivedAt, batches: 1,
         dropped: { ...batch.dropped, requests: lost }, requestsLostAt: lost > 0 ? receivedAt : null,
+        pid: batch.identity.pid ?? null, reported,
       });
       continue;
     }
     update.identity = batch.identity;
+    update.pid = batch.identity.pid ?? update.pid;
+    // As batches taken one by one would: a later batch reaching as far replaces the figures.
+    if (reported.until >= update.reported.until) update.reported = reported;
     update.lastSeen = Math.max(update.lastSeen, receivedAt);
     update.batches++;
     for (const key of ['rollups', 'samples', 'spans', 'profiles'] as const) update.dropped[key] += batch.dropped[key];
@@ -128,8 +159,12 @@ export function listInstances(sql: Sql): InstanceRecord[] {
     runtime: r.runtime,
     runtimeVersion: r.runtime_version,
     sdkVersion: r.sdk_version,
+    pid: r.pid,
     firstSeen: r.first_seen,
     lastSeen: r.last_seen,
+    reportedUntil: r.reported_until,
+    reportedFrom: r.reported_from,
+    reportedRequests: r.reported_requests,
     batches: r.batches,
     dropped: { rollups: r.dropped_rollups, samples: r.dropped_samples, spans: r.dropped_spans, profiles: r.dropped_profiles, requests: r.dropped_requests },
     requestsLostAt: r.requests_lost_at,

@@ -16,6 +16,7 @@ import { HOUR_MS, hourOf } from '../../core/query/window.ts';
 const ROLLUP_GRACE_MS = 5 * 60_000;
 
 export interface RetentionPolicy {
+  tenSecondRetentionMs: number;
   minuteRetentionMs: number;
   hourRetentionMs: number;
   detailRetentionMs: number;
@@ -30,7 +31,7 @@ export interface MaintenanceReport {
   hoursRolledUp: number;
   /** Every hour before this is in rollup_hour. */
   watermark: number;
-  deleted: Record<'minutes' | 'hours' | 'samples' | 'spans' | 'traces' | 'profiles' | 'batches' | 'routes' | 'instances', number>;
+  deleted: Record<'tenSeconds' | 'minutes' | 'hours' | 'samples' | 'spans' | 'traces' | 'profiles' | 'batches' | 'routes' | 'instances', number>;
   /** Minute rows left out of the roll-up because they could not be decoded (they expire with the rest). */
   unreadable: number;
 }
@@ -50,6 +51,8 @@ export function runMaintenance(target: MaintenanceTarget, now: number, policy: R
     const del = (query: string, ...params: number[]) => sql.exec(query, ...params).rowsWritten;
     const detailCutoff = now - policy.detailRetentionMs;
     const counts = {
+      // Minutes are written as the 10-second cells arrive, so these go by age alone.
+      tenSeconds: del('DELETE FROM rollup_10s WHERE time < ?', now - policy.tenSecondRetentionMs),
       // Minutes go only once their hour is rolled up, whatever their age.
       minutes: del('DELETE FROM rollup_minute WHERE time < ?', Math.min(now - policy.minuteRetentionMs, watermark)),
       hours: del('DELETE FROM rollup_hour WHERE time < ?', now - policy.hourRetentionMs),
@@ -159,7 +162,7 @@ function minOf(a: unknown, b: number | null): number | null {
 
 /** Whether anything is left to maintain: when not, the alarm stops re-arming itself. */
 export function hasData(sql: Sql): boolean {
-  return scalar(sql, `SELECT EXISTS (SELECT 1 FROM rollup_minute) OR EXISTS (SELECT 1 FROM rollup_hour) OR EXISTS (SELECT 1 FROM samples)
+  return scalar(sql, `SELECT EXISTS (SELECT 1 FROM rollup_10s) OR EXISTS (SELECT 1 FROM rollup_minute) OR EXISTS (SELECT 1 FROM rollup_hour) OR EXISTS (SELECT 1 FROM samples)
     OR EXISTS (SELECT 1 FROM spans) OR EXISTS (SELECT 1 FROM profiles) OR EXISTS (SELECT 1 FROM batches)
     OR EXISTS (SELECT 1 FROM sample_chunks) OR EXISTS (SELECT 1 FROM span_chunks) OR EXISTS (SELECT 1 FROM profile_chunks)
     OR EXISTS (SELECT 1 FROM trace_chunks) OR EXISTS (SELECT 1 FROM batch_ids)`) === 1;

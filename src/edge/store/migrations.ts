@@ -177,7 +177,39 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
   ],
   // 6: how each instance samples detail and traces, as it last said (`identity.sampling`, JSON).
   [`ALTER TABLE instances ADD COLUMN sampling TEXT`],
-  // 7: fewer rows written per batch (Cloudflare bills rows written, index entries included).
+  // 7: 10-second rollups for the recent past (rollup_10s, the shape of the others, with its own
+  // all-routes rows); per instance, its process id (a detail: the instance id stays across restarts)
+  // and how far its batches have reported (the latest batch window) with the requests that batch
+  // counted, which the live tiles read. The app's last 3 hours of minutes (its all-routes rows) are
+  // copied in, each at the start of its minute, as cells from clients that send minutes keep being,
+  // so charts of the recent past show them. (Rows per route are kept with TEN_SECOND_ROUTES on.)
+  [
+    `CREATE TABLE rollup_10s (
+      id INTEGER PRIMARY KEY,
+      time INTEGER NOT NULL,
+      method TEXT NOT NULL,
+      route TEXT NOT NULL,
+      status_class TEXT NOT NULL,
+      count INTEGER NOT NULL,
+      errors INTEGER NOT NULL,
+      duration_sum REAL NOT NULL,
+      duration_min REAL NOT NULL,
+      duration_max REAL NOT NULL,
+      bytes INTEGER NOT NULL,
+      sketch BLOB NOT NULL
+    )`,
+    // No separate index for the all-routes rows (as the other tables have): by default they are the
+    // only rows here, and the key's leading `time` finds them; every index is rows written per insert.
+    `CREATE UNIQUE INDEX rollup_10s_key ON rollup_10s (time, method, route, status_class)`,
+    `INSERT INTO rollup_10s (time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch)
+     SELECT time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM rollup_minute
+     WHERE method = '*' AND time >= CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 3 * 3600000`,
+    `ALTER TABLE instances ADD COLUMN pid INTEGER`,
+    `ALTER TABLE instances ADD COLUMN reported_until INTEGER`,
+    `ALTER TABLE instances ADD COLUMN reported_from INTEGER`,
+    `ALTER TABLE instances ADD COLUMN reported_requests INTEGER`,
+  ],
+  // 8: fewer rows written per batch (Cloudflare bills rows written, index entries included).
   // Detail records in chunks (store/detail-chunks.ts): one row per kind, minute and write, its id
   // time ordered so no index is needed; a trace's summary one row with no index. Batch ids
   // in a table keyed by (received day, id): the key is the row, so a batch costs one row where

@@ -1,5 +1,5 @@
 // Rollup cells in SQLite: merged on write (sketches merged, never overwritten) and read back as
-// LiveCells for the core's query functions. Minute and hour tables share one shape.
+// LiveCells for the core's query functions. The 10-second, minute and hour tables share one shape.
 //
 // Besides one row per (time, method, route, status class), each table holds the all-routes rows:
 // method and route `*`, one per time and status class, the sum of every route. Whole-app charts and
@@ -12,7 +12,8 @@ import type { StatusClass } from '../../core/wire-format.ts';
 import type { Sql } from './sql.ts';
 import { UnreadableRows } from './unreadable.ts';
 
-export type RollupTable = 'rollup_minute' | 'rollup_hour';
+export type RollupTable = 'rollup_10s' | 'rollup_minute' | 'rollup_hour';
+export const ROLLUP_TABLES: readonly RollupTable[] = ['rollup_10s', 'rollup_minute', 'rollup_hour'];
 
 /** Method and route of the all-routes rows. */
 export const ALL_ROUTES = '*';
@@ -20,14 +21,14 @@ export const ALL_ROUTES = '*';
 /** Which rows a read wants: the all-routes rows, or the per-route rows (optionally one route). */
 export type CellScope = { kind: 'all-routes' } | { kind: 'per-route'; route?: string };
 
-/** A cell on its way into a table; in the hour table `minute` holds the start of its hour. */
+/** A cell on its way into a table; `minute` holds the start of its row's window (10 s, minute or hour). */
 export type CellWrite = LiveCell & {
   /** The sketch already serialised (as it arrived): stored as-is when the row is new. */
   sketchBytes?: Uint8Array;
 };
 
 // One statement set per table; table names come from this closed list, never from data.
-const STATEMENTS = Object.fromEntries((['rollup_minute', 'rollup_hour'] as const).map((table) => [table, {
+const STATEMENTS = Object.fromEntries(ROLLUP_TABLES.map((table) => [table, {
   find: `SELECT id, time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch FROM ${table}
          WHERE time = ? AND method = ? AND route = ? AND status_class = ?`,
   insert: `INSERT INTO ${table} (time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch)

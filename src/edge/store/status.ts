@@ -6,7 +6,7 @@ import { traceCount } from './trace-summaries.ts';
 import { scalar, type Sql } from './sql.ts';
 
 export interface StoreStatus {
-  rows: Record<'rollupMinutes' | 'rollupHours' | 'samples' | 'spans' | 'traces' | 'profiles' | 'batches', number>;
+  rows: Record<'rollup10s' | 'rollupMinutes' | 'rollupHours' | 'samples' | 'spans' | 'traces' | 'profiles' | 'batches', number>;
   routes: { count: number; cap: number };
   instances: { count: number; cap: number };
   /** Every hour before this (ms since the epoch) is in the hourly rollups; null before the first maintenance. */
@@ -20,6 +20,7 @@ export interface StoreStatus {
 
 // Records, whichever layout holds them (a chunk counts its records).
 const COUNTS: Record<keyof StoreStatus['rows'], (sql: Sql) => number> = {
+  rollup10s: (sql) => scalar(sql, 'SELECT COUNT(*) FROM rollup_10s') as number,
   rollupMinutes: (sql) => scalar(sql, 'SELECT COUNT(*) FROM rollup_minute') as number,
   rollupHours: (sql) => scalar(sql, 'SELECT COUNT(*) FROM rollup_hour') as number,
   samples: (sql) => (scalar(sql, 'SELECT COUNT(*) FROM samples') as number) + chunkRecordCount(sql, 'samples'),

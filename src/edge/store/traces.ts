@@ -1,4 +1,4 @@
-// Spans: stored in chunks (detail-chunks.ts) since migration 7, each trace's summary row (trace-
+// Spans: stored in chunks (detail-chunks.ts) since migration 8, each trace's summary row (trace-
 // summaries.ts) listing the chunks holding its spans; spans of the first layout's table are read
 // until they expire. One trace's spans, whole, by id.
 import type { Span, TagValue } from '../../core/wire-format.ts';

@@ -1,13 +1,17 @@
-// The dashboard's data in-process: the monitor's minute cells and profiles, the tracer's recent
-// spans and the alerts, computed with the same core functions as the edge.
+// The dashboard's data in-process: the monitor's cells and profiles, the tracer's recent spans and
+// the alerts, computed with the same core functions (and window plans) as the edge.
 import { chartData, CHART_COLUMNS, systemChartData, type InstanceProfile } from '../../core/dashboard/chart-data.ts';
-import type { AlertView, Span, TraceRow } from '../../core/dashboard/data.ts';
+import type { AlertView, LiveSummary, Span, TraceRow } from '../../core/dashboard/data.ts';
 import type { DashboardSource, TimeWindow } from '../../core/dashboard/source.ts';
 import { routeTable, summarise, timeseries } from '../../core/query/index.ts';
-import { planWindow } from '../../core/query/window.ts';
-import type { LiveCell } from '../../core/rollup.ts';
+import { HOUR_MS, planWindow } from '../../core/query/window.ts';
+import { SECOND_MS, windowOf, type LiveCell } from '../../core/rollup.ts';
 import type { SystemProfile } from '../../core/wire-format.ts';
 import { processInstance } from '../../plugin/identity.ts';
+import { TEN_SECOND_CHART_MS } from '../monitor/tiered-cells.ts';
+
+/** What the live tiles count: the last 60 s (here every request is in memory as it ends). */
+export const LIVE_WINDOW_MS = 60_000;
 
 export interface InProcessParts {
   app: string;
@@ -19,8 +23,6 @@ export interface InProcessParts {
   now: () => number;
 }
 
-/** This process, as an instance name in the system charts. */
-export const INSTANCE = processInstance();
 
 function traceRows(spans: Span[], window: TimeWindow): Map<string, { row: TraceRow; spans: Span[] }> {
   const traces = new Map<string, { row: TraceRow; spans: Span[] }>();
@@ -45,15 +47,35 @@ function traceRows(spans: Span[], window: TimeWindow): Map<string, { row: TraceR
   return traces;
 }
 
+/**
+ * The live window in-process: the last 60 s to the second, up to now. The edge ends its own where
+ * every instance has reported; here every request is counted as it ends, so that is now.
+ */
+export function inProcessLiveWindow(now: number): { from: number; to: number; until: number } {
+  const from = windowOf(now - LIVE_WINDOW_MS, SECOND_MS);
+  return { from, to: windowOf(now, SECOND_MS) + SECOND_MS, until: now };
+}
+
 export function inProcessSource(parts: InProcessParts): DashboardSource {
-  const plan = (window: TimeWindow) => planWindow(window, { now: parts.now(), minuteRetentionMs: 48 * 3_600_000 });
+  // The monitor keeps seconds, then 10 s up to 65 minutes: charts up to an hour read 10-s buckets.
+  const plan = (window: TimeWindow) => planWindow(window, { now: parts.now(), tenSecondRetentionMs: TEN_SECOND_CHART_MS, minuteRetentionMs: 48 * HOUR_MS });
+  const instance = processInstance(parts.app);
+  const inFlightSince = (since: number) => {
+    const latest = parts.profiles().at(-1);
+    return latest !== undefined && latest.timestamp >= since ? latest.inFlight : null;
+  };
   return {
     apps: async () => [parts.app],
     hasData: async () => parts.cells().length > 0,
     summary: async (app, window, route) => {
       const cells = parts.cells().filter((c) => route === undefined || c.route === route);
-      const latest = parts.profiles().at(-1);
-      return { ...summarise(cells, { app, ...plan(window) }), inFlight: latest?.inFlight ?? null };
+      return summarise(cells, { app, ...plan(window) });
+    },
+    live: async (app, route): Promise<LiveSummary> => {
+      const now = parts.now();
+      const window = inProcessLiveWindow(now);
+      const cells = parts.cells().filter((c) => c.minute >= window.from && (route === undefined || c.route === route));
+      return { ...summarise(cells, { app, ...window, resolution: '10s' }), inFlight: inFlightSince(now - LIVE_WINDOW_MS) };
     },
     routes: async (_app, window, sort) => routeTable(parts.cells(), { ...plan(window), sort, limit: 200 }),
     timeseries: async (_app, metric, window, route) => {
@@ -62,10 +84,14 @@ export function inProcessSource(parts: InProcessParts): DashboardSource {
     },
     system: async (_app, metric, window) => {
       const planned = plan(window);
-      const profiles: InstanceProfile[] = parts.profiles().map((p) => ({ ...p, instance: INSTANCE }));
+      const profiles: InstanceProfile[] = parts.profiles().map((p) => ({ ...p, instance }));
       return systemChartData(metric, profiles, planned.from, planned.to, planned.step);
     },
-    instances: async () => (parts.profiles().length > 0 ? [INSTANCE] : []),
+    instances: async (_app, window) => {
+      const latest = parts.profiles().at(-1);
+      if (latest === undefined || latest.timestamp < window.from) return [];
+      return [{ instance, pid: process.pid, lastSeen: latest.timestamp, sending: true }];
+    },
     alerts: async () => parts.alerts(),
     resolveAlert: async (_app, id) => parts.resolveAlert(id),
     traces: async (_app, window, filter) => {

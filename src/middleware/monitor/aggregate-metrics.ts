@@ -1,14 +1,20 @@
-// getAggregatedMetrics: the core's formulas (addCell, latencyOf, errorRateOf) over the minute cells.
+// getAggregatedMetrics: the core's formulas (addCell, latencyOf, errorRateOf) over the cells of a window.
 import { addCell, emptyAggregate, errorRateOf, latencyOf } from '../../core/query/aggregate.ts';
 import type { LiveCell } from '../../core/rollup.ts';
 import type { AggregatedMetrics } from '../types.ts';
-import type { MinuteCounts } from './minute-store.ts';
+import type { WindowCounts } from './tiered-cells.ts';
 
 function add(target: Record<string, number>, key: string, n: number): void {
   target[key] = (target[key] ?? 0) + n;
 }
 
-export function aggregateMetrics(cells: readonly LiveCell[], counts: readonly MinuteCounts[], from: number, to: number): AggregatedMetrics {
+/**
+ * The figures of the cells given, which must be those of the windows starting in [from, to): `to`
+ * is the end of the data (now), and the rate divides by `to − from`. `asked` is the window the
+ * caller asked for; `resolutionMs` the width of the window `from` starts.
+ */
+export function aggregateMetrics(cells: readonly LiveCell[], counts: readonly WindowCounts[], window: { from: number; to: number; asked: number; resolutionMs: number }): AggregatedMetrics {
+  const { from, to } = window;
   const total = emptyAggregate();
   const methods: Record<string, number> = {};
   const paths: Record<string, number> = {};
@@ -30,9 +36,10 @@ export function aggregateMetrics(cells: readonly LiveCell[], counts: readonly Mi
   const latency = latencyOf(total);
   const seconds = (to - from) / 1000;
   return {
-    timeWindow: to - from,
+    timeWindow: window.asked,
     from,
     to,
+    resolutionMs: window.resolutionMs,
     count: total.requests,
     rps: seconds > 0 ? total.requests / seconds : 0,
     errors: total.errors,

@@ -2,8 +2,6 @@
 // the configuration is valid, and the edge accepts the app's ingest key.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomToken } from '../../core/auth/secrets.ts';
-import { WIRE_FORMAT_VERSION, type Batch } from '../../core/wire-format.ts';
 import { describeSampling, loadConfig, samplingOf } from '../load-config.ts';
 import { originalFetch } from '../original-fetch.ts';
 import { parseDotEnv } from './dot-env.ts';
@@ -47,36 +45,43 @@ export async function runChecks(dir: string, env: Record<string, string | undefi
   return checks;
 }
 
-/** Sends an empty batch: it proves the URL and the key without adding any data. */
+/**
+ * Asks the edge's key check (`POST /v1/check`), which stores nothing: a setup checked any number of
+ * times adds no instance and no traffic to the app.
+ */
 async function checkEdge(endpoint: string, key: string | undefined, app: string): Promise<Check> {
   if (!key) return { ok: false, label: 'edge', detail: 'BUN_APM_INGEST_KEY is not set: the edge will refuse the data' };
-  const now = Date.now();
-  const batch: Batch = {
-    version: WIRE_FORMAT_VERSION,
-    batchId: `doctor-${randomToken(16)}`,
-    identity: { app, service: app, instance: 'bun-apm-doctor', runtime: 'bun', runtimeVersion: Bun.version, sdkVersion: 'doctor' },
-    window: { start: now, end: now },
-    rollups: [], samples: [], spans: [], profiles: [],
-    dropped: { rollups: 0, samples: 0, spans: 0, profiles: 0 },
-  };
   try {
-    const response = await originalFetch(`${endpoint}/v1/ingest`, {
+    const response = await originalFetch(`${endpoint}/v1/check`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${key}` },
-      body: JSON.stringify(batch),
+      headers: { Authorization: `Bearer ${key}` },
       redirect: 'manual',
       signal: AbortSignal.timeout(5000),
     });
     const full = await response.text();
     const text = full.slice(0, 300);
     if (response.ok) {
+      const keyApp = readApp(full);
+      if (keyApp !== undefined && keyApp !== app) {
+        return { ok: false, label: 'edge', detail: `${endpoint} knows this ingest key as app "${keyApp}", not "${app}": set BUN_APM_APP or use that app's key` };
+      }
       const usage = usageOf(full);
-      return { ok: true, label: 'edge', detail: `${endpoint} accepted the ingest key (HTTP ${response.status})${usage ? `; ${usage.summary}` : ''}`, warnings: usage?.warnings };
+      return { ok: true, label: 'edge', detail: `${endpoint} accepts the ingest key for app "${app}" (HTTP ${response.status})${usage ? `; ${usage.summary}` : ''}`, warnings: usage?.warnings };
     }
     if (response.status === 401 || response.status === 403) return { ok: false, label: 'edge', detail: `${endpoint} refused the ingest key (HTTP ${response.status}): check INGEST_KEYS on the Worker` };
+    if (response.status === 404) return { ok: false, label: 'edge', detail: `${endpoint} has no key check (HTTP 404): is it a bun-apm edge, and as new as this bun-apm? (nothing was sent)` };
     return { ok: false, label: 'edge', detail: `${endpoint} answered HTTP ${response.status}: ${text}` };
   } catch (error) {
     return { ok: false, label: 'edge', detail: `${endpoint} is not reachable (${(error as Error).message})` };
+  }
+}
+
+function readApp(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { app?: unknown };
+    return typeof body.app === 'string' ? body.app : undefined;
+  } catch {
+    return undefined;
   }
 }
 

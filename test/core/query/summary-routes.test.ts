@@ -30,6 +30,13 @@ describe('summarise', () => {
     expect(s.apdex).toBeCloseTo(3 / 5, 12);
   });
 
+  test('rates divide by the time the data covers (until), and the window is echoed', () => {
+    const s = summarise(data, { app: 'shop', from: T0, to: T0 + 3 * MINUTE, until: T0 + 2 * MINUTE + 30_000, resolution: 'minute' });
+    expect(s).toMatchObject({ from: T0, to: T0 + 3 * MINUTE, until: T0 + 2 * MINUTE + 30_000, resolution: 'minute', requests: 6 });
+    expect(s.rps).toBeCloseTo(6 / 150, 12);
+    expect(summarise(data, { app: 'shop', from: T0, to: T0 + MINUTE, until: T0 }).rps).toBe(0);
+  });
+
   test('an empty window: zero counts, null rates and latencies', () => {
     const s = summarise(data, { app: 'shop', from: T0 + 10 * MINUTE, to: T0 + 11 * MINUTE });
     expect(s).toMatchObject({ requests: 0, errors: 0, rps: 0, errorRate: null, apdex: null, latency: { avg: null, p50: null, p95: null, p99: null, max: null } });
@@ -51,6 +58,7 @@ describe('routeTable', () => {
     expect(rows[1]).toMatchObject({ requests: 2, errors: 1, errorRate: 0.5, overflow: false });
     expect(rows.find((r) => r.route === 'other')!.overflow).toBe(true);
     expect(rows[0]!.rps).toBeCloseTo(3 / 60, 12);
+    expect(routeTable(data, { ...window, until: T0 + 30_000 })[0]!.rps).toBeCloseTo(3 / 30, 12);
   });
 
   test('sorts by any column, either way, and limits', () => {

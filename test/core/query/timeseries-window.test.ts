@@ -30,6 +30,19 @@ describe('timeseries', () => {
     expect(series.rps).toEqual([2 / 120, 1 / 60]);
   });
 
+  test('a bucket cut short by `until` (now) counts its rate over the time it covers', () => {
+    const series = timeseries(cells, { from: T0, to: T0 + 3 * MINUTE, until: T0 + 2 * MINUTE + 15_000, step: MINUTE, columns: ['rps'] });
+    expect(series.rps).toEqual([2 / 60, null, 1 / 15]);
+  });
+
+  test('10-second cells: six buckets a minute, each rate over its 10 seconds', () => {
+    const fine = new RollupTable(10_000);
+    for (let i = 0; i < 30; i++) fine.record(T0 + 20_000 + i * 1000, 'GET', '/a', 200, 5, 0);
+    const series = timeseries(fine.cellsNow(), { from: T0, to: T0 + MINUTE, step: 10_000, columns: ['requests', 'rps'] });
+    expect(series.requests).toEqual([null, null, 10, 10, 10, null]);
+    expect(series.rps).toEqual([null, null, 1, 1, 1, null]);
+  });
+
   test('metric names and groups; unknown names are refused by name', () => {
     expect(parseColumns('latency,requests,p95')).toEqual(['avg', 'p50', 'p95', 'p99', 'max', 'requests']);
     expect(() => parseColumns('p95,<script>')).toThrow(/unknown metric "<script>"/);
@@ -44,11 +57,20 @@ describe('timeseries', () => {
 });
 
 describe('planWindow', () => {
-  const options = { now: T0 + 30_000, minuteRetentionMs: 48 * HOUR_MS };
+  const options = { now: T0 + 30_000, tenSecondRetentionMs: 3 * HOUR_MS, minuteRetentionMs: 48 * HOUR_MS };
+  const SECONDS_10 = 10_000;
 
-  test('default: the last hour in minutes, aligned outwards, ≤ 360 round buckets', () => {
-    expect(planWindow({}, options)).toEqual({ from: T0 - HOUR_MS, to: T0 + MINUTE, step: MINUTE, resolution: 'minute' });
+  test('default: the last hour in 10-second cells, 360 buckets; the data covers up to now', () => {
+    expect(planWindow({}, options)).toEqual({ from: T0 + 30_000 - HOUR_MS, to: T0 + 30_000, until: T0 + 30_000, step: SECONDS_10, resolution: '10s' });
+    expect(planWindow({ from: T0 - 15 * MINUTE + 1, to: T0 + 25_000 }, options)).toEqual({ from: T0 - 15 * MINUTE, to: T0 + 30_000, until: T0 + 30_000, step: SECONDS_10, resolution: '10s' });
+  });
+
+  test('the finest table that covers the window gives the step; the coarsest table whose unit divides it answers', () => {
+    expect(planWindow({ from: T0 - 6 * HOUR_MS, to: T0 }, options)).toMatchObject({ step: MINUTE, resolution: 'minute' });
     expect(planWindow({ from: T0 - 24 * HOUR_MS, to: T0 }, options)).toMatchObject({ step: 5 * MINUTE, resolution: 'minute' });
+    expect(planWindow({ from: T0 - HOUR_MS, to: T0, step: MINUTE }, options)).toMatchObject({ resolution: 'minute' });
+    expect(planWindow({ from: T0 - HOUR_MS, to: T0, step: 30_000 }, options)).toMatchObject({ resolution: '10s' });
+    expect(planWindow({}, { ...options, tenSecondRetentionMs: 0 })).toMatchObject({ from: T0 - HOUR_MS, to: T0 + MINUTE, step: MINUTE, resolution: 'minute' });
   });
 
   test('hours past minute retention or for whole-hour steps', () => {
@@ -56,9 +78,17 @@ describe('planWindow', () => {
     expect(planWindow({ from: T0 - HOUR_MS, to: T0, step: HOUR_MS }, options)).toMatchObject({ resolution: 'hour' });
   });
 
+  test('until: `to` for a past window, now for one that reaches ahead, from for one wholly ahead', () => {
+    expect(planWindow({ from: T0 - HOUR_MS, to: T0 - MINUTE }, options).until).toBe(T0 - MINUTE);
+    expect(planWindow({ from: T0 - HOUR_MS, to: T0 + HOUR_MS }, options).until).toBe(T0 + 30_000);
+    const ahead = planWindow({ from: T0 + HOUR_MS, to: T0 + 2 * HOUR_MS }, options);
+    expect(ahead.until).toBe(ahead.from);
+  });
+
   test('refuses what it cannot answer, naming the parameter', () => {
     expect(() => planWindow({ from: T0, to: T0 }, options)).toThrow(/^from: expected from < to/);
     expect(() => planWindow({ step: 1000 }, options)).toThrow(/^step:/);
+    expect(() => planWindow({ from: T0 - HOUR_MS, to: T0, step: 15_000 }, options)).toThrow(/^step: expected a multiple of 10000 ms/);
     expect(() => planWindow({ from: T0 - 72 * HOUR_MS, to: T0, step: 5 * MINUTE }, options)).toThrow(/^step: expected a multiple of 3600000 ms/);
     expect(() => planWindow({ from: 0, to: T0, step: HOUR_MS }, options)).toThrow(new RegExp(`more than ${MAX_POINTS} points`));
     expect(() => planWindow({ from: -5 }, options)).toThrow(/^from:/);

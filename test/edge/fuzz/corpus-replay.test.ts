@@ -66,10 +66,14 @@ async function writeRows(entry: StoredRowsCase): Promise<string[]> {
       continue;
     }
     const time = row.table === 'rollup_hour' ? minute - (minute % 3_600_000) : minute;
-    // OR REPLACE: an all-routes row of this minute exists already; the damaged one takes its place.
-    await store.rawExec(`INSERT OR REPLACE INTO ${row.table} (time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [time, row.method, row.route, row.statusClass, row.count, row.errors, row.durationSum, row.durationMin, row.durationMax, row.bytes, { base64: row.sketch }]);
+    // An all-routes minute row of an older version is also in rollup_10s, at its minute's start:
+    // migration 7 copies the app's last 3 hours of minutes there.
+    for (const table of row.table === 'rollup_minute' && row.method === '*' ? ['rollup_minute', 'rollup_10s'] : [row.table]) {
+      // OR REPLACE: an all-routes row of this minute exists already; the damaged one takes its place.
+      await store.rawExec(`INSERT OR REPLACE INTO ${table} (time, method, route, status_class, count, errors, duration_sum, duration_min, duration_max, bytes, sketch)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [time, row.method, row.route, row.statusClass, row.count, row.errors, row.durationSum, row.durationMin, row.durationMax, row.bytes, { base64: row.sketch }]);
+    }
   }
   return traceIds;
 }

@@ -34,12 +34,16 @@ const ROUTES: Array<[string, string, number]> = [
 let batchCounter = 0;
 
 /**
- * `minutes` minutes of traffic ending before `end`, from 3 instances each flushing every 2
+ * `minutes` minutes of traffic ending before `end`, in 10-second cells (or minutes), from 3 instances each flushing every 2
  * minutes (so cells of one minute and route arrive in several batches and must merge). Minute
  * `gapMinute` (an index) gets no traffic. Durations avoid ±2 % around `apdexT` and 4·`apdexT`, where
  * the sketch's Apdex may legitimately differ from the exact one.
  */
-export function generateTraffic(options: { end: number; minutes: number; perMinute: number; seed: number; gapMinute?: number; apdexT?: number; app?: string }): Traffic {
+export function generateTraffic(options: {
+  end: number; minutes: number; perMinute: number; seed: number; gapMinute?: number; apdexT?: number; app?: string;
+  /** Width of the cells sent: 10 s as the preload sends them (default), or 60 as clients before it did. */
+  cellSeconds?: 10 | 60;
+}): Traffic {
   const random = seededRandom(options.seed);
   const apdexT = options.apdexT ?? 500;
   const firstMinute = options.end - (options.end % 60_000) - options.minutes * 60_000;
@@ -71,7 +75,7 @@ export function generateTraffic(options: { end: number; minutes: number; perMinu
       const start = firstMinute + m * 60_000;
       const mine = requests.filter((r) => r.instance === instance && r.time >= start && r.time < start + 120_000);
       if (mine.length === 0) continue;
-      const table = new RollupTable();
+      const table = new RollupTable((options.cellSeconds ?? 10) * 1000);
       const batchSamples: DetailSample[] = [];
       const batchSpans: Span[] = [];
       for (const [i, r] of mine.entries()) {

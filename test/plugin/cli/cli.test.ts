@@ -190,12 +190,13 @@ describe('doctor', () => {
   let sink: ReturnType<typeof Bun.serve>;
   const received: string[] = [];
   beforeAll(() => {
-    // Stands in for the edge's ingest: 202 for the right key, 401 otherwise.
+    // Stands in for the edge's key check (test/edge/doctor-probe.test.ts runs the real one): the app of a known key, 401 otherwise.
     sink = Bun.serve({
       hostname: '127.0.0.1', port: 0,
       fetch: async (req) => {
         received.push(new URL(req.url).pathname);
-        return req.headers.get('authorization') === 'Bearer good-key' ? Response.json({ accepted: true }, { status: 202 }) : Response.json({ error: { code: 'unauthorized', message: 'bad key' } }, { status: 401 });
+        const app = { 'Bearer good-key': 'shop', 'Bearer blog-key': 'blog' }[req.headers.get('authorization') ?? ''];
+        return app ? Response.json({ ok: true, app }) : Response.json({ error: { code: 'unauthorized', message: 'bad key' } }, { status: 401 });
       },
     });
   });
@@ -214,12 +215,14 @@ describe('doctor', () => {
     expect(checks.find((c) => c.label === 'preload')!.ok).toBe(true);
     expect(checks.find((c) => c.label === 'config')!.ok).toBe(true);
     expect(checks.find((c) => c.label === 'edge')).toMatchObject({ ok: true });
-    expect(received).toContain('/v1/ingest');
+    expect(received).toEqual(['/v1/check']);
   });
 
   test('a wrong key, a bad setting and an unreachable edge are each named', async () => {
     const wrong = await runChecks(appDir(`BUN_APM_ENDPOINT=http://127.0.0.1:${sink.port}\nBUN_APM_INGEST_KEY=bad\n`), {});
     expect(wrong.find((c) => c.label === 'edge')!.detail).toMatch(/refused the ingest key/);
+    const otherApp = await runChecks(appDir(`BUN_APM_ENDPOINT=http://127.0.0.1:${sink.port}\nBUN_APM_INGEST_KEY=blog-key\n`), {});
+    expect(otherApp.find((c) => c.label === 'edge')).toMatchObject({ ok: false, detail: expect.stringContaining('as app "blog", not "shop"') });
     const bad = await runChecks(appDir('BUN_APM_SAMPLE_RATE=2\n'), {});
     expect(bad.find((c) => c.label === 'config')).toMatchObject({ ok: false });
     expect(bad.find((c) => c.label === 'config')!.detail).toContain('BUN_APM_SAMPLE_RATE');

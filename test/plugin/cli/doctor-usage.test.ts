@@ -30,8 +30,8 @@ describe('doctor: usage', () => {
     let checks = await runChecks(appDir(endpoint), {});
     let check = checks.find((c) => c.label === 'edge')!;
     expect(check.ok).toBe(true);
-    // Its own probe is the app's first request today.
-    expect(check.detail).toMatch(/accepted the ingest key \(HTTP 202\); today \(UTC\) this app used 1 of 100,000 Worker requests, 1 of 100,000 Durable Object requests, \d+ of 100,000 SQLite rows written, \d+ of 5,000,000 SQLite rows read \(PLAN free\)$/);
+    // Its own key check is the app's first request today (a read: it stores nothing).
+    expect(check.detail).toMatch(/accepts the ingest key for app "shop" \(HTTP 200\); today \(UTC\) this app used 1 of 100,000 Worker requests, 1 of 100,000 Durable Object requests, \d+ of 100,000 SQLite rows written, \d+ of 5,000,000 SQLite rows read \(PLAN free\)$/);
     expect(check.warnings).toEqual([]);
 
     // At 00:30 UTC by the store's clock, 4,500+ rows written project past the 100,000 a day.

@@ -1,0 +1,64 @@
+// What the live tiles read at the edge: the last 60 seconds of complete 10-second cells, ending
+// where every instance still sending has reported up to, and what is in flight now.
+import { RESOLUTION_MS, type Resolution } from '../../core/query/window.ts';
+import { TEN_SECONDS_MS } from '../../core/rollup.ts';
+import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
+import { profilesBetween } from './profiles.ts';
+import { scalar, type Sql } from './sql.ts';
+
+/** How long the live tiles look back. */
+export const LIVE_WINDOW_MS = 60_000;
+/** An instance that sent no batch for this long has stopped sending (the System panel says so). */
+export const LIVE_STALE_MS = 120_000;
+
+/**
+ * The time up to which every instance still sending requests has reported (the end of its latest
+ * batch window): data before it is complete. An instance is waited for while its next batch is due:
+ * two of its batch windows (about its flush interval; counted as 1..60 s) and 2 s after the last
+ * one ended. A client with requests to report sends every flush interval, so silence past that means
+ * it had none (a quiet client sends a heartbeat a minute apart), or has gone: waiting longer would
+ * only hide that traffic stopped. An instance whose latest batch counted no request holds nothing
+ * back either. With none left, the horizon is now.
+ */
+export function liveHorizon(sql: Sql, now: number): number {
+  // `other` (instances past the cap, all in one row) reports for whichever sent last: no horizon of its own.
+  const oldest = scalar(sql, `SELECT MIN(reported_until) FROM instances
+    WHERE reported_requests > 0 AND instance != ?
+      AND reported_until + 2 * MIN(MAX(reported_until - reported_from, 1000), 60000) + 2000 >= ?`, OVERFLOW_ROUTE, now);
+  return typeof oldest === 'number' ? Math.min(oldest, now) : now;
+}
+
+/** The live window: the last LIVE_WINDOW_MS of whole cells (10 s, or minutes) before the horizon. */
+export function liveWindow(horizon: number, cellMs: number = TEN_SECONDS_MS): { from: number; to: number } {
+  const to = horizon - (horizon % cellMs);
+  return { from: to - LIVE_WINDOW_MS, to };
+}
+
+/**
+ * The live window of a read and the table it reads: 10-second cells, or, filtered to a route
+ * without 10-second rows per route (TEN_SECOND_ROUTES off), the last whole minute.
+ */
+export function liveCells(horizon: number, filter: { route?: string; method?: string }, tenSecondRoutes: boolean): { from: number; to: number; resolution: Resolution } {
+  const resolution: Resolution = (filter.route !== undefined || filter.method !== undefined) && !tenSecondRoutes ? 'minute' : '10s';
+  return { ...liveWindow(horizon, RESOLUTION_MS[resolution]), resolution };
+}
+
+/** What one store contributes to the live tiles (an app's shards each hold some of its instances). */
+export interface LiveState {
+  horizon: number;
+  inFlight: number | null;
+}
+
+/** Later than any time a batch may carry (the validator's bound). */
+const END_OF_TIME = Date.UTC(2100, 0, 1);
+
+/**
+ * Requests in flight: the sum, over instances that sent a profile since `since`, of the latest
+ * one's count; null when none did. Profiles of either layout (chunks, or the first layout's rows).
+ */
+export function inFlight(sql: Sql, since: number): number | null {
+  const latest = new Map<string, number>();
+  // Oldest first: each instance's latest profile is the one left.
+  for (const profile of profilesBetween(sql, since, END_OF_TIME)) latest.set(profile.instance, profile.inFlight);
+  return latest.size === 0 ? null : [...latest.values()].reduce((sum, count) => sum + count, 0);
+}
