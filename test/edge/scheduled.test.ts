@@ -1,6 +1,7 @@
 // The cron: the hourly cron of wrangler.toml only wakes (sets the alarm of) the stores of apps with
 // rules in the config, and leaves the others alone; an every-minute cron (the local runtime's
 // /__scheduled, an older wrangler.toml) ticks every app with its scheduled time, as it always did.
+// With shards, only shard 0 (which holds the app's alerting) is woken.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
 import { startEdge } from './support/edge.ts';
@@ -10,7 +11,7 @@ let local: LocalEdge;
 let production: LocalEdge;
 
 beforeAll(async () => {
-  [local, production] = await Promise.all([startEdge({ bindings: { ALERT_RULES: RULES } }), startEdge({ entry: 'production', bindings: { ALERT_RULES: RULES } })]);
+  [local, production] = await Promise.all([startEdge({ bindings: { ALERT_RULES: RULES } }), startEdge({ entry: 'production', bindings: { ALERT_RULES: RULES, SHARDS: '4' } })]);
 });
 
 afterAll(async () => {
@@ -39,7 +40,16 @@ describe('scheduled', () => {
     expect(shop.lastTick).toBeNull();
     // The store evaluates its rule on its own alarm, at the start of the next minute.
     expect(shop.nextAlarm).toBe(before - (before % 60_000) + 60_000);
-    expect((await (await production.store('blog')).status()).nextAlarm).toBeNull();
+    // Nothing else was visited: not the app without rules, not the shop's other shards.
+    for (const name of ['blog', 'blog#1', 'shop#1', 'shop#2', 'shop#3']) {
+      const store = await production.store(name);
+      expect((await store.status()).nextAlarm).toBeNull();
+      await store.flushUsage();
+      expect((await store.usageReport(1)).days[0]?.ticks ?? 0).toBe(0);
+    }
+    const visited = await production.store('shop');
+    await visited.flushUsage();
+    expect((await visited.usageReport(1)).days[0].ticks).toBe(1);
     expect((await fetch(new URL('/__scheduled', production.url))).status).toBe(404);
   });
 });
