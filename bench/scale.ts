@@ -117,15 +117,15 @@ async function run(shards: number): Promise<RunResult> {
       pending.add(done);
     };
 
-    // A dashboard-like reader: the summary, a chart, the route table and the traces list, each second.
-    const reads: Record<string, number[]> = { summary: [], timeseries: [], routes: [], traces: [], samples: [] };
+    // A dashboard-like reader: the summary, the live tiles, a chart, the route table and the traces list, each second.
+    const reads: Record<string, number[]> = { summary: [], live: [], timeseries: [], routes: [], traces: [], samples: [] };
     let reading = READ_EVERY_MS > 0;
     const reader = (async () => {
       while (reading) {
         const tick = Date.now();
         const window = `from=${tick - 3_600_000}&to=${tick}`;
         for (const [name, path] of Object.entries({
-          summary: `summary?${window}`, timeseries: `timeseries?${window}&metric=p95,requests`, routes: `routes?${window}&limit=50`,
+          summary: `summary?${window}`, live: 'live', timeseries: `timeseries?${window}&metric=p95,requests`, routes: `routes?${window}&limit=50`,
           traces: `traces?${window}&limit=50`, samples: `samples?${window}&limit=100`,
         })) {
           const started = performance.now();

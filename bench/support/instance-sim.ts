@@ -1,10 +1,10 @@
 // Simulated instances of one app for bench/scale.ts: each sends what the preload would at the
 // defaults — a batch every flush interval (10 s) while it has traffic, a heartbeat a minute when
 // idle — with its own routes, request rate and phase, and jitter on every flush. A batch is built
-// from the instance's template (cells made once with the real RollupTable, so sketches and counts
-// agree), moved to the current minute, with fresh ids: cheap enough that the sender is not what
-// the run measures.
-import { RollupTable } from '../../src/core/rollup.ts';
+// from the instance's template (10-second cells, as the preload cuts them, made once with the real
+// RollupTable, so sketches and counts agree), moved to the current 10 seconds, with fresh ids: cheap
+// enough that the sender is not what the run measures.
+import { RollupTable, TEN_SECONDS_MS } from '../../src/core/rollup.ts';
 import { newSpanId, newTraceId } from '../../src/core/trace-context.ts';
 import type { Batch, DetailSample, Span, SystemProfile } from '../../src/core/wire-format.ts';
 import { seededRandom } from '../../test/support/random.ts';
@@ -65,7 +65,7 @@ function template(kind: InstanceKind, rate: number): SimInstance['template'] {
   if (kind === 'idle') return { rollups: [], samples: [], spans: [], profiles };
   const routes = Array.from({ length: 3 + Math.floor(random() * 4) }, () => `/api/r${Math.floor(random() * ROUTE_POOL)}/:id`);
   const requests = Math.max(1, Math.round(rate * seconds));
-  const table = new RollupTable();
+  const table = new RollupTable(TEN_SECONDS_MS);
   const samples: DetailSample[] = [];
   const spans: Span[] = [];
   const sampleEvery = Math.max(1, requests / (SAMPLES_PER_SECOND * seconds));
@@ -77,8 +77,8 @@ function template(kind: InstanceKind, rate: number): SimInstance['template'] {
     const status = roll < 0.01 ? 500 : roll < 0.04 ? 404 : 200;
     const duration = Math.round(between(2, 400) * 1000) / 1000;
     const at = Math.floor((r / requests) * seconds * 1000);
-    // Cells are per minute: every request of a template lands in minute 0; the sender moves it.
-    table.record(at % 60_000, method, route, status, duration, 512, status === 500);
+    // One flush's requests land in the template's first 10 seconds; the sender moves them.
+    table.record(at % TEN_SECONDS_MS, method, route, status, duration, 512, status === 500);
     if (r % sampleEvery < 1) {
       samples.push({ timestamp: at, method, path: route.replace(':id', String(r)), route, statusCode: status, duration, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0', responseSize: 512 });
     }
@@ -96,8 +96,10 @@ function template(kind: InstanceKind, rate: number): SimInstance['template'] {
 
 /** The instance's next batch, for a flush at `now` (wall time), with fresh ids. */
 export function nextBatch(app: string, instance: SimInstance, now: number): Batch {
-  const minute = now - (now % 60_000);
   const base = now - (instance.kind === 'idle' ? HEARTBEAT_MS : FLUSH_MS);
+  // The flush interval's 10-second cell (the preload may cut an interval in two; folded, the rows are
+  // one per 10 seconds and key either way).
+  const cellStart = base - (base % TEN_SECONDS_MS);
   const { rollups, samples, spans, profiles } = instance.template;
   // A trace's spans share an id; the next trace starts at each server span.
   let traceId = '';
@@ -116,7 +118,7 @@ export function nextBatch(app: string, instance: SimInstance, now: number): Batc
     batchId: `${instance.name.replace(':', '-')}-${String(instance.seq).padStart(8, '0')}-${now}`,
     identity: { app, service: 'api', instance: instance.name, runtime: 'bun', runtimeVersion: '1.4.5', sdkVersion: '0.1.0', sampling: { samplesPerSecond: SAMPLES_PER_SECOND, tracesPerSecond: TRACES_PER_SECOND } },
     window: { start: base, end: now },
-    rollups: rollups.map((cell) => ({ ...cell, minute })),
+    rollups: rollups.map((cell) => ({ ...cell, minute: cellStart })),
     samples: samples.map((s) => ({ ...s, timestamp: base + s.timestamp })),
     spans: fresh,
     profiles: profiles.map((p) => ({ ...p, timestamp: base + p.timestamp })),
