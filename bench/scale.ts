@@ -8,7 +8,7 @@
 //
 //   INSTANCES=1000 DURATION_S=60 SHARDS_LIST=1,4 bun bench/scale.ts
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalEdge, type LocalEdge } from '../scripts/local-edge.ts';
 import { eventsOf, makeInstances, nextBatch, scheduleNext, type SimInstance } from './support/instance-sim.ts';
@@ -61,6 +61,8 @@ interface RunResult {
   late: number;
   reads: Record<string, number[]>;
   cpuShare: number;
+  /** This process's CPU (the simulated instances and the reader), per second of the run. */
+  simCpuShare: number;
   rows: { written: number; read: number };
   perKind: Record<string, number>;
 }
@@ -97,7 +99,9 @@ async function run(shards: number): Promise<RunResult> {
       instance.busy = true;
       inFlight++;
       const started = performance.now();
-      const done = fetch(new URL('/v1/ingest', base), { method: 'POST', headers, body }).then(async (response) => {
+      // A connection of its own, as each instance has: a pooled socket the runtime closed under load
+      // would show as ECONNRESET rather than the edge's answer.
+      const done = fetch(new URL('/v1/ingest', base), { method: 'POST', headers, body, keepalive: false }).then(async (response) => {
         await response.arrayBuffer();
         ingest.push(performance.now() - started);
         if (response.status === 202) {
@@ -108,7 +112,8 @@ async function run(shards: number): Promise<RunResult> {
           refused[response.status] = (refused[response.status] ?? 0) + 1;
         }
       }, (error: Error) => {
-        refused[error.name] = (refused[error.name] ?? 0) + 1;
+        const what = `${error.name}: ${error.message}`.slice(0, 80);
+        refused[what] = (refused[what] ?? 0) + 1;
       }).finally(() => {
         instance.busy = false;
         inFlight--;
@@ -138,6 +143,7 @@ async function run(shards: number): Promise<RunResult> {
     })();
 
     const cpuBefore = cpuNs(workerd);
+    const simBefore = process.cpuUsage();
     const wallBefore = performance.now();
     while (Date.now() < end) {
       const now = Date.now();
@@ -159,9 +165,11 @@ async function run(shards: number): Promise<RunResult> {
     await reader;
     const seconds = (performance.now() - wallBefore) / 1000;
     const cpuShare = (cpuNs(workerd) - cpuBefore) / 1e9 / seconds;
+    const simUsage = process.cpuUsage(simBefore);
+    const simCpuShare = (simUsage.user + simUsage.system) / 1e6 / seconds;
     const after = await rowsWritten(edge, shards);
     return {
-      shards, batches, events, seconds, ingest, refused, late, reads, cpuShare, perKind,
+      shards, batches, events, seconds, ingest, refused, late, reads, cpuShare, simCpuShare, perKind,
       rows: { written: after.written - before.written, read: after.read - before.read },
     };
   } finally {
@@ -179,7 +187,7 @@ function report(r: RunResult): void {
   for (const [name, times] of Object.entries(r.reads)) {
     console.log(`  read ${name.padEnd(11)} ${String(times.length).padStart(4)} reads while ingesting: p50 ${fmt(quantile(times, 0.5), 1)} ms, p99 ${fmt(quantile(times, 0.99), 1)} ms`);
   }
-  console.log(`  workerd CPU  ${fmt(r.cpuShare * 100)} % of one core over the run`);
+  console.log(`  CPU          workerd ${fmt(r.cpuShare * 100)} % of one core over the run; the simulator ${fmt(r.simCpuShare * 100)} %; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores)`);
   console.log(`  SQLite       ${fmt(r.rows.written)} rows written (${fmt(r.rows.written / Math.max(1, r.batches), 2)} per batch; ${perDay(r.rows.written)} a day at this rate), ${fmt(r.rows.read)} rows read (${perDay(r.rows.read)} a day)`);
   console.log(`  requests     ${perDay(r.batches)} ingest requests a day at this rate (each a Worker and a Durable Object request)`);
 }
