@@ -7,6 +7,7 @@
 // the stores' own usage counts. Bounded in instances, time and requests in flight.
 //
 //   INSTANCES=1000 DURATION_S=60 SHARDS_LIST=1,4 bun bench/scale.ts
+//   FLUSH_MS, SAMPLES_PER_SECOND, TRACES_PER_SECOND change the simulated clients' settings (defaults 10000, 10, 1).
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -9,11 +9,11 @@ import { newSpanId, newTraceId } from '../../src/core/trace-context.ts';
 import type { Batch, DetailSample, Span, SystemProfile } from '../../src/core/wire-format.ts';
 import { seededRandom } from '../../test/support/random.ts';
 
-/** The client's defaults (README, preload configuration). */
-export const FLUSH_MS = 10_000;
-export const HEARTBEAT_MS = 60_000;
-const SAMPLES_PER_SECOND = 10;
-const TRACES_PER_SECOND = 1;
+/** The client's defaults (README, preload configuration); FLUSH_MS, SAMPLES_PER_SECOND and TRACES_PER_SECOND in the environment change them. */
+export const FLUSH_MS = Number(process.env.FLUSH_MS ?? 10_000);
+export const HEARTBEAT_MS = Math.max(60_000, FLUSH_MS);
+const SAMPLES_PER_SECOND = Number(process.env.SAMPLES_PER_SECOND ?? 10);
+const TRACES_PER_SECOND = Number(process.env.TRACES_PER_SECOND ?? 1);
 const PROFILE_MS = 5_000;
 /** Route templates of the app; each instance serves a few of them. */
 const ROUTE_POOL = 40;
@@ -79,10 +79,10 @@ function template(kind: InstanceKind, rate: number): SimInstance['template'] {
     const at = Math.floor((r / requests) * seconds * 1000);
     // One flush's requests land in the template's first 10 seconds; the sender moves them.
     table.record(at % TEN_SECONDS_MS, method, route, status, duration, 512, status === 500);
-    if (r % sampleEvery < 1) {
+    if (SAMPLES_PER_SECOND > 0 && r % sampleEvery < 1) {
       samples.push({ timestamp: at, method, path: route.replace(':id', String(r)), route, statusCode: status, duration, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0', responseSize: 512 });
     }
-    if (r % traceEvery < 1) {
+    if (TRACES_PER_SECOND > 0 && r % traceEvery < 1) {
       const traceId = '';
       spans.push(
         { traceId, spanId: '', name: `${method} ${route}`, kind: 'server', startTime: at, duration, status: status >= 500 ? 'error' : 'ok', tags: { 'http.route': route, 'http.method': method, 'http.status_code': status }, logs: [] },
