@@ -78,7 +78,7 @@ describe('requests not received', () => {
     const identity = makeBatch().identity;
     // Two folds, each of one batch.
     for (const [receivedAt, dropped] of [[1_000, { rollups: 1, samples: 0, spans: 0, profiles: 0, requests: 40 }], [2_000, { rollups: 0, samples: 0, spans: 0, profiles: 0 }]] as const) {
-      for (const update of instanceUpdates([{ instance: 'old-1:1', receivedAt, batch: { identity: { ...identity, instance: 'old-1:1' }, dropped } }])) guard.store(update);
+      for (const update of instanceUpdates([{ instance: 'old-1:1', receivedAt, batch: { identity: { ...identity, instance: 'old-1:1' }, dropped, window: { start: receivedAt - 500, end: receivedAt }, rollups: [] } }])) guard.store(update);
     }
     const [now] = listInstances(sql);
     expect(now!.dropped).toEqual({ rollups: 2, samples: 2, spans: 3, profiles: 4, requests: 40 });

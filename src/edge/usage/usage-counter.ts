@@ -86,6 +86,8 @@ export class UsageCounter {
   /** Today's use against the plan, as the ingest answer carries it. */
   today(plan: Plan | null): UsageToday {
     this.#roll();
+    // Rows of the calls since the last ingest (a fold by a read, maintenance) count as the app's.
+    this.#add(APP_ROW, this.#meter.take());
     const day = this.#todayDay();
     const quotas = quotasOf(day, this.#now(), plan);
     return { day: day.day, plan, quotas, warnings: warningsOf(quotas, 'this app') };
