@@ -2,7 +2,7 @@
 import * as v from './valibot.ts';
 import { QuantileSketch } from './sketch.ts';
 import { MAX_CELL_COUNT, MAX_DURATION_MS, SUM_TOLERANCE } from './value-bounds.ts';
-import { LIMITS, WIRE_FORMAT_VERSION, type Batch } from './wire-format.ts';
+import { LIMITS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type Span, type SystemProfile } from './wire-format.ts';
 
 /** One problem: `samples[3].statusCode: expected integer 100..599`. */
 export interface BatchProblem {
@@ -194,6 +194,16 @@ export function validateBatch(input: unknown, options: ValidateOptions = {}): Ba
   const problems = semanticProblems(batch, options).slice(0, maxProblems);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, batch };
 }
+
+/**
+ * Whether one detail record read back from storage still passes the wire format's checks of its
+ * kind: a store decoding its own rows treats them as untrusted too (an older version, or damage).
+ */
+export const isValidRecord = {
+  sample: (value: unknown): value is DetailSample => v.is(sample, value),
+  span: (value: unknown): value is Span => v.is(span, value),
+  profile: (value: unknown): value is SystemProfile => v.is(profile, value),
+};
 
 /** `samples[3].statusCode: expected integer 100..599` */
 export function formatProblem(problem: BatchProblem): string {

@@ -6,23 +6,31 @@ import { summarise, type Summary } from '../core/query/summary.ts';
 import { timeseries, type Timeseries, type TimeseriesColumn } from '../core/query/timeseries.ts';
 import type { QueryWindow } from '../core/query/window.ts';
 import { minuteOf } from '../core/rollup.ts';
-import { RESOLUTION_MS } from '../core/query/window.ts';
+import { toPlainCell, type PlainCell } from '../core/query/merge-cells.ts';
 import type { Batch } from '../core/wire-format.ts';
 import { EmailMessage } from 'cloudflare:email';
 import type { AlertNotification } from '../core/alerts/notification.ts';
+import type { AlertData } from '../core/alerts/alert-data.ts';
+import type { DataRequest } from '../core/alerts/alert-engine.ts';
+import { plainAlertData } from './alerting/load-alert-data.ts';
 import { readAlertConfig, type AlertConfigVar } from './alerting/alert-config.ts';
 import type { CodeRules } from './alerting/code-rules.ts';
 import { EdgeAlerting, type AlertsView, type ListedRule, type RuleChange, type TickReport } from './alerting/edge-alerting.ts';
 import type { Env } from './env.ts';
 import { readSettings, type Settings, type SettingsVar } from './settings.ts';
+import { parseShardName, readShards, shardName } from './shards.ts';
 import { exportPage, type ExportKind, type ExportPage } from './store/export-pages.ts';
+import { batchIdsKeptMs } from './store/batch-ids.ts';
+import { foldBatches, type FoldTarget } from './store/fold.ts';
 import { eventsIn, ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
+import { PendingLog } from './store/pending-log.ts';
 import { InstanceGuard, listInstances, type InstanceRecord } from './store/instance-guard.ts';
-import { hasData, runMaintenance, type MaintenanceReport } from './store/maintenance.ts';
-import { getMetaString, setMeta } from './store/meta.ts';
+import { hasData as storeHasData, runMaintenance, type MaintenanceReport } from './store/maintenance.ts';
+import { getMetaNumber, getMetaString, setMeta } from './store/meta.ts';
+import { alarmEvaluates, maintenanceDue, nextMinute, nextWake } from './store/wake-schedule.ts';
 import { migrate } from './store/migrations.ts';
 import { listProfiles, type ProfileQuery, type ProfileRecord } from './store/profiles.ts';
-import { inFlight, LIVE_WINDOW_MS, liveHorizon, liveWindow } from './store/live.ts';
+import { inFlight, liveCells, LIVE_WINDOW_MS, liveHorizon, type LiveState } from './store/live.ts';
 import { readWindowCells, type CellFilter } from './store/queries.ts';
 import { TokenBucket } from './store/rate-limit.ts';
 import { RouteGuard } from './store/route-guard.ts';
@@ -46,7 +54,7 @@ export interface RollupQuery extends CellFilter {
 }
 
 /** What the store reads of the Worker's env: its settings, the alerting vars and the send_email binding. */
-export type AppStoreEnv = Pick<Env, SettingsVar | AlertConfigVar | 'EMAIL'>;
+export type AppStoreEnv = Pick<Env, SettingsVar | AlertConfigVar | 'EMAIL' | 'APP_STORE' | 'SHARDS'>;
 
 /**
  * The store of one app. The runtime constructs the Worker entry's subclass, which passes the rules
@@ -58,12 +66,19 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   private routeGuard!: RouteGuard;
   private instanceGuard!: InstanceGuard;
   private readonly limiter: TokenBucket | null;
-  private alarmArmed = false;
+  /** When the alarm is set for (wall time), null when none; undefined until read from storage. */
+  private alarmAt: number | null | undefined;
+  /** The next alarm runs maintenance whether or not it is due (the local runtime's fireAlarmNow). */
+  protected forceMaintenance = false;
   private readonly alerting: EdgeAlerting;
   private appName: string | undefined;
   /** Rows read and written, for the usage counts (src/edge/usage). */
   private readonly meter = new SqlMeter();
   private usageCounter: UsageCounter | undefined;
+  /** Batches taken and not yet folded into the tables. */
+  private log!: PendingLog;
+  /** Which shard of its app this store is (0: the app's own, which holds its alerting). */
+  private readonly shard: number;
 
   constructor(ctx: DurableObjectState, env: AppStoreEnv, codeRules: CodeRules) {
     super(ctx, env);
@@ -71,15 +86,27 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     countCallsWith(this, () => this.usage);
     this.settings = readSettings(env);
     this.limiter = this.settings.ingestRateLimit > 0 ? new TokenBucket(this.settings.ingestRateLimit, Date.now()) : null;
+    // Shard 0 holds the app's alerting and reads the other shards' data when it evaluates.
+    this.shard = ctx.id.name === undefined ? 0 : parseShardName(ctx.id.name).shard;
     this.alerting = new EdgeAlerting({
       sql: this.sql,
       app: () => this.app(),
       codeRules,
       config: () => readAlertConfig(env),
       sendEmail: env.EMAIL === undefined ? undefined : (from, to, raw) => env.EMAIL!.send(new EmailMessage(from, to, raw)),
+      remote: async (request) => {
+        // The stubs are made here rather than by app-stub.ts, which names this class (no import cycle).
+        const app = this.app();
+        const others = Array.from({ length: readShards(env)(app) - 1 }, (_, k) =>
+          env.APP_STORE.get(env.APP_STORE.idFromName(shardName(app, k + 1))) as DurableObjectStub<AppStore>);
+        return (await Promise.all(others.map((store) => store.alertData(request)))) as AlertData[];
+      },
     });
     void ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql);
+      this.log = new PendingLog(this.sql);
+      const recovered = this.log.recover();
+      if (recovered.unreadable > 0) console.error(`bun-apm edge: ${recovered.unreadable} logged batches could not be read back and were left out`);
       this.loadGuards();
     });
   }
@@ -89,9 +116,40 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     return Date.now();
   }
 
+  /** The guards from their tables, with the instances of batches not folded yet (taken, so known). */
   private loadGuards(): void {
     this.routeGuard = new RouteGuard(this.sql, this.settings.routeCap);
     this.instanceGuard = new InstanceGuard(this.sql, this.settings.instanceCap);
+    for (const { instance } of this.log.batches()) this.instanceGuard.admit(instance);
+  }
+
+  private foldTarget(): FoldTarget {
+    const { minuteRetentionMs, tenSecondRetentionMs, tenSecondRoutes } = this.settings;
+    return { sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs, tenSecondRetentionMs, tenSecondRoutes };
+  }
+
+  /**
+   * Folds the batches taken since the last fold into the tables: before every read of them, before
+   * maintenance and evaluation, and from ingest when the log is full (store/pending-log.ts). Also an
+   * RPC method: tests and benchmarks fold on demand.
+   */
+  foldNow(): void {
+    if (this.log.size === 0) return;
+    let minutes: Set<number>;
+    try {
+      minutes = this.sql.transaction(() => {
+        const report = foldBatches(this.foldTarget(), this.log.batches(), this.now());
+        this.log.markFolded();
+        if (report.replaced > 0) console.warn(`bun-apm edge: app ${this.app()}: ${report.replaced} stored rollup rows could not be read and were replaced by newer cells`);
+        return report.minutes;
+      });
+    } catch (error) {
+      // Rolled back: the batches stay logged and held; the guards may have admitted routes never stored.
+      this.loadGuards();
+      throw error;
+    }
+    this.log.clear();
+    this.alerting.cellsChanged(minutes);
   }
 
   /** What this store costs per day (made on first use: the local runtime's clock is set by then). */
@@ -117,23 +175,26 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     this.rememberApp(batch.identity.app);
     const limiter = this.limiter;
     const admit = limiter ? (events: number) => limiter.take(events, Date.now()) : undefined;
-    let outcome: IngestOutcome;
+    let taken: ReturnType<typeof ingestBatch>;
+    const checkpoint = this.log.checkpoint();
     try {
-      const { minuteRetentionMs, tenSecondRetentionMs, tenSecondRoutes } = this.settings;
-      outcome = ingestBatch({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard, minuteRetentionMs, tenSecondRetentionMs, tenSecondRoutes, admit }, batch, now);
+      taken = ingestBatch({ ...this.foldTarget(), batchIdsKeptMs: batchIdsKeptMs(this.settings.maxBatchAgeMs), admit, log: this.log }, batch, now);
     } catch (error) {
-      // The transaction rolled back; the guards' in-memory sets may hold names it never stored.
+      // The transaction rolled back; the guards' in-memory sets and the log may hold what it never stored.
+      this.log.rollback(checkpoint);
       this.loadGuards();
       this.usage.afterIngest(batch.identity.instance, wireBytes, 0);
       throw error;
     }
+    const { folded, minutes, ...outcome } = taken;
+    if (folded) {
+      this.log.clear();
+      this.alerting.cellsChanged(minutes!);
+    }
     const accepted = outcome.status === 'accepted';
     const overflowed = outcome.status === 'accepted' && outcome.overflow.instance;
     this.usage.afterIngest(overflowed ? 'other' : batch.identity.instance, wireBytes, accepted ? eventsIn(batch) : 0);
-    if (accepted) {
-      this.alerting.cellsChanged(new Set(batch.rollups.map((cell) => minuteOf(cell.minute))));
-      await this.armAlarm();
-    }
+    if (accepted) await this.scheduleWake(true);
     return { ...outcome, usage: this.usage.today(this.settings.plan) };
   }
 
@@ -166,16 +227,29 @@ export class AppStore extends DurableObject<AppStoreEnv> {
    * route without 10-second rows per route (TEN_SECOND_ROUTES off): the last whole minute.
    */
   live(query: CellFilter & { app: string; apdexThresholdMs: number }): LiveSummary & Warnings {
-    const now = this.now();
-    const resolution = (query.route !== undefined || query.method !== undefined) && !this.settings.tenSecondRoutes ? 'minute' : '10s';
-    const { from, to } = liveWindow(liveHorizon(this.sql, now), RESOLUTION_MS[resolution]);
+    const state = this.currentLiveState();
+    const { from, to, resolution } = liveCells(state.horizon, query, this.settings.tenSecondRoutes);
     const unreadable = new UnreadableRows();
     const cells = readWindowCells(this.sql, { from, to, resolution }, query, { perRoute: false, wholeWindow: false }, unreadable);
     return {
       ...summarise(cells, { app: query.app, from, to, until: to, resolution, apdexThresholdMs: query.apdexThresholdMs }),
-      inFlight: inFlight(this.sql, now - LIVE_WINDOW_MS),
+      inFlight: state.inFlight,
       ...unreadable.warnings(),
     };
+  }
+
+  /**
+   * This store's part of the live tiles: where every instance it holds has reported up to, and its
+   * requests in flight. An app with several shards takes the earliest horizon and sums the rest (app-reader.ts).
+   */
+  liveState(): LiveState {
+    return this.currentLiveState();
+  }
+
+  /** What liveState() answers, without counting a request (live() asks it too). */
+  private currentLiveState(): LiveState {
+    const now = this.now();
+    return { horizon: liveHorizon(this.sql, now), inFlight: inFlight(this.sql, now - LIVE_WINDOW_MS) };
   }
 
   timeseries(query: RollupQuery & { columns: TimeseriesColumn[] }): Timeseries & Warnings {
@@ -190,6 +264,16 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     const unreadable = new UnreadableRows();
     const cells = readWindowCells(this.sql, window, query, { perRoute: true, wholeWindow: true }, unreadable);
     return { rows: routeTable(cells, { ...query, from: window.from, to: window.to, until: window.until }), ...unreadable.warnings() };
+  }
+
+  /**
+   * The cells a rollup query reads of this store, as plain data: an app with several shards merges
+   * every shard's and finishes them with the same query function (app-reader.ts).
+   */
+  rollupCells(query: RollupQuery & { perRoute: boolean; wholeWindow: boolean }): { cells: PlainCell[] } & Warnings {
+    const unreadable = new UnreadableRows();
+    const cells = readWindowCells(this.sql, query.window, query, { perRoute: query.perRoute, wholeWindow: query.wholeWindow }, unreadable);
+    return { cells: cells.map(toPlainCell), ...unreadable.warnings() };
   }
 
   samples(query: SampleQuery): Page<SampleRecord> {
@@ -223,14 +307,35 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   }
 
   /**
-   * The cron's visit (every minute): remembered, the maintenance alarm re-armed if it was lost,
-   * and the alert rules evaluated once for this scheduled time, then due deliveries sent.
+   * An every-minute cron's visit (an older wrangler.toml, the local runtime's `/__scheduled`): the
+   * rules evaluated once for this scheduled time, then due deliveries sent. While such ticks come,
+   * they drive this store's evaluation and its alarm leaves it to them (store/wake-schedule.ts).
    */
   async tick(scheduledTime: number, app?: string): Promise<TickReport> {
     if (app !== undefined) this.rememberApp(app);
     setMeta(this.sql, 'last_tick', scheduledTime);
-    if (hasData(this.sql)) await this.armAlarm();
-    return this.alerting.tick(scheduledTime);
+    setMeta(this.sql, 'cron_tick_at', Date.now());
+    try {
+      this.foldNow();
+      return await this.alerting.tick(scheduledTime);
+    } finally {
+      await this.scheduleWake();
+    }
+  }
+
+  /**
+   * The hourly cron's visit, to stores of apps with rules in the config: the alarm set if it is not,
+   * so rules added to ALERT_RULES or alerts.config.ts reach a store nothing else has woken.
+   */
+  async wake(app: string): Promise<{ nextAlarm: number | null }> {
+    this.rememberApp(app);
+    await this.scheduleWake();
+    return { nextAlarm: this.alarmAt ?? null };
+  }
+
+  /** What an evaluation of the app's rules reads of this shard (shard 0 asks the others each minute). */
+  alertData(request: DataRequest): AlertData {
+    return plainAlertData(this.sql, request);
   }
 
   /** Active alerts and the newest `limit` notifications (default 100), with their deliveries. */
@@ -247,12 +352,16 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     return this.alerting.rules();
   }
 
-  addAlertRule(input: unknown): RuleChange {
-    return this.alerting.addRule(input, this.now());
+  async addAlertRule(input: unknown): Promise<RuleChange> {
+    const change = this.alerting.addRule(input, this.now());
+    if (change.ok) await this.scheduleWake();
+    return change;
   }
 
-  updateAlertRule(id: string, patch: unknown): RuleChange {
-    return this.alerting.updateRule(id, patch, this.now());
+  async updateAlertRule(id: string, patch: unknown): Promise<RuleChange> {
+    const change = this.alerting.updateRule(id, patch, this.now());
+    if (change.ok) await this.scheduleWake();
+    return change;
   }
 
   removeAlertRule(id: string): Promise<RuleChange> {
@@ -262,7 +371,8 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   /** The app's name: the object's own (when the runtime gives it), else the one its ticks and batches named. */
   private app(): string {
     if (this.appName !== undefined) return this.appName;
-    this.appName = this.ctx.id.name ?? getMetaString(this.sql, 'app') ?? '';
+    const name = this.ctx.id.name;
+    this.appName = name === undefined ? getMetaString(this.sql, 'app') ?? '' : parseShardName(name).app;
     return this.appName;
   }
 
@@ -274,6 +384,8 @@ export class AppStore extends DurableObject<AppStoreEnv> {
 
   /** Runs maintenance now; the alarm handler and the local runtime's tests call this. */
   protected maintain(): MaintenanceReport {
+    // Retention and roll-ups work on the tables: every batch taken is in them first.
+    this.foldNow();
     this.alerting.tablesChanged();
     try {
       return runMaintenance({ sql: this.sql, routes: this.routeGuard, instances: this.instanceGuard }, this.now(), this.settings);
@@ -283,26 +395,82 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     }
   }
 
+  /**
+   * Everything the store does on its own, each when due: its rules evaluated at the minute's start
+   * (unless a minute cron drives them), maintenance every interval; then the next wake-up set.
+   */
   override async alarm(): Promise<void> {
-    this.maintain();
-    this.alarmArmed = false;
-    // An app that stopped sending stops waking its object once everything has expired.
-    if (hasData(this.sql)) await this.armAlarm();
+    this.alarmAt = null;
+    const now = this.now();
+    try {
+      this.foldNow();
+      if (alarmEvaluates({ alerting: this.alertingActive(), cronTickAt: getMetaNumber(this.sql, 'cron_tick_at'), wallNow: Date.now() })) {
+        await this.alerting.tick(minuteOf(now));
+      }
+    } catch (error) {
+      // Evaluation failing (a bad rule config) must not stop maintenance; the next minute tries again.
+      console.error(`bun-apm edge: alert evaluation of app ${this.app()} failed: ${(error as Error)?.message ?? error}`);
+    }
+    const lastMaintenance = getMetaNumber(this.sql, 'last_maintenance');
+    if (this.forceMaintenance || maintenanceDue({ lastMaintenance, storeNow: now, maintenanceIntervalMs: this.settings.maintenanceIntervalMs })) {
+      this.forceMaintenance = false;
+      this.maintain();
+    }
+    // An app that stopped sending stops waking its object once everything has expired (and it has no rules).
+    await this.scheduleWake();
   }
 
-  private async armAlarm(): Promise<void> {
-    if (this.alarmArmed) return;
-    if ((await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now() + this.settings.maintenanceIntervalMs);
-    }
-    this.alarmArmed = true;
+  /** Alerting work every minute: only shard 0 has any (the other shards answer its alertData). */
+  private alertingActive(): boolean {
+    return this.shard === 0 && this.alerting.active();
   }
+
+  /** Sets the alarm for `time` (wall time), whatever was set. */
+  protected async setAlarmAt(time: number): Promise<void> {
+    await this.ctx.storage.setAlarm(time);
+    this.alarmAt = time;
+  }
+
+  /** Sets the alarm to the next thing due, if that is sooner than the alarm already set. `hasData`: known true after an ingest. */
+  private async scheduleWake(hasData?: boolean): Promise<void> {
+    const wallNow = Date.now();
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    // Nothing is ever due sooner than the next minute's start: an alarm set by then stands.
+    if (this.alarmAt !== null && this.alarmAt <= nextMinute(wallNow)) return;
+    const next = nextWake({
+      wallNow,
+      storeNow: this.now(),
+      hasData: hasData ?? storeHasData(this.sql),
+      lastMaintenance: getMetaNumber(this.sql, 'last_maintenance'),
+      maintenanceIntervalMs: this.settings.maintenanceIntervalMs,
+      alerting: this.alertingActive(),
+      cronTickAt: getMetaNumber(this.sql, 'cron_tick_at'),
+    });
+    if (next === null || (this.alarmAt !== null && this.alarmAt <= next)) return;
+    await this.ctx.storage.setAlarm(next);
+    this.alarmAt = next;
+  }
+}
+
+// Every read of the tables sees every batch taken: the log is folded first (maintenance, ticks and
+// the alarm fold themselves). Wrapped before the counting below, so a counted call folds too.
+const READS_OF_TABLES = ['summary', 'live', 'liveState', 'timeseries', 'routes', 'rollupCells', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage', 'alertData'] as const;
+for (const name of READS_OF_TABLES) {
+  const original = AppStore.prototype[name] as (...args: unknown[]) => unknown;
+  Object.defineProperty(AppStore.prototype, name, {
+    value: { [name](this: AppStore, ...args: unknown[]) {
+      this.foldNow();
+      return original.apply(this, args);
+    } }[name],
+    writable: true,
+    configurable: true,
+  });
 }
 
 // Each RPC call is a billed Durable Object request: counted per kind (ingest counts itself).
 countStoreCalls(AppStore, 'reads', [
-  'summary', 'live', 'timeseries', 'routes', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage',
+  'summary', 'live', 'liveState', 'timeseries', 'routes', 'rollupCells', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage',
   'alerts', 'resolveAlert', 'alertRules', 'addAlertRule', 'updateAlertRule', 'removeAlertRule', 'usageReport', 'usageToday', 'flushUsage',
 ]);
-countStoreCalls(AppStore, 'ticks', ['tick']);
+countStoreCalls(AppStore, 'ticks', ['tick', 'wake', 'alertData']);
 countStoreCalls(AppStore, 'alarms', ['alarm']);

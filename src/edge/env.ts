@@ -71,4 +71,6 @@ export interface Env {
   MAINTENANCE_INTERVAL_SECONDS?: string;
   /** `free` or `paid`: the Cloudflare plan whose limits the usage counts are shown against. */
   PLAN?: string;
+  /** Stores per app: a number for every app, or JSON `{ "*": 1, "shop": 4 }` (see shards.ts). */
+  SHARDS?: string;
 }

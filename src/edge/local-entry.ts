@@ -9,7 +9,7 @@ import type { CodeRules } from './alerting/code-rules.ts';
 import { AppStore as AppStoreOf, type AppStoreEnv } from './app-store.ts';
 import type { Env } from './env.ts';
 import { json } from './http/errors.ts';
-import { scheduled } from './scheduled.ts';
+import { createScheduled } from './scheduled.ts';
 import { FloorTables } from './store/floor.ts';
 import type { MaintenanceReport } from './store/maintenance.ts';
 import { createAnswer } from './worker.ts';
@@ -39,9 +39,10 @@ export function localWorker(codeRules: CodeRules) {
       return this.now();
     }
 
-    /** Schedules the maintenance alarm for now: the alarm handler, not this call, does the work. */
+    /** Schedules the alarm for now, with maintenance whether due or not: the alarm handler, not this call, does the work. */
     async fireAlarmNow(): Promise<void> {
-      await this.ctx.storage.setAlarm(Date.now());
+      this.forceMaintenance = true;
+      await this.setAlarmAt(Date.now());
     }
 
     /** Runs maintenance in this call, for tests that want its report. */
@@ -63,6 +64,7 @@ export function localWorker(codeRules: CodeRules) {
   }
 
   const answer = createAnswer(codeRules);
+  const scheduled = createScheduled(codeRules);
   const worker = {
     async fetch(request, env, ctx) {
       const url = new URL(request.url);

@@ -14,7 +14,7 @@ import { json } from './http/errors.ts';
 import { createRouter, type Route } from './http/router.ts';
 import { edgeDashboard } from './dashboard/edge-dashboard.ts';
 import { handleIngest } from './ingest/handle-ingest.ts';
-import { scheduled } from './scheduled.ts';
+import { createScheduled } from './scheduled.ts';
 import { AppStore as AppStoreOf, type AppStoreEnv } from './app-store.ts';
 
 export { DashboardSessions } from './dashboard/dashboard-sessions.ts';
@@ -65,5 +65,5 @@ function withBaselineHeaders(response: Response): Response {
 
 export default {
   fetch: (request, env, ctx) => answer(request, env, ctx, 'cloudflare'),
-  scheduled,
+  scheduled: createScheduled(alerts),
 } satisfies ExportedHandler<Env>;

@@ -55,7 +55,7 @@ export function UsagePanel(props: { usage: UsageView }): JSX.Element {
         <summary safe>{headline}</summary>
         <div class="table-scroll">
           <table>
-            <caption safe>{`This app${account ? '' : ' (the Worker\u2019s cron adds 1,440 Worker requests a day)'}`}</caption>
+            <caption safe>{`This app${account ? '' : ' (the Worker\u2019s hourly cron adds 24 Worker requests a day)'}`}</caption>
             <thead><tr><th scope="col">today</th><th scope="col">used</th><th scope="col">by 24:00 UTC</th><th scope="col">free plan a day</th><th scope="col">share</th></tr></thead>
             <tbody><QuotaRows quotas={report.quotas} /></tbody>
           </table>

@@ -65,7 +65,7 @@ describe('requests not received', () => {
     // Loaded by a computed path: the store's modules are type-checked against Workers types, which the Bun side does not have.
     const store = '../../src/edge/store';
     const { migrate, MIGRATIONS } = await import(`${store}/migrations.ts`);
-    const { InstanceGuard, listInstances } = await import(`${store}/instance-guard.ts`);
+    const { InstanceGuard, instanceUpdates, listInstances } = await import(`${store}/instance-guard.ts`);
     const db = new Database(':memory:');
     const sql = sqliteSql(db);
     migrate(sql, MIGRATIONS.slice(0, 3));
@@ -76,8 +76,10 @@ describe('requests not received', () => {
     expect(old!.requestsLostAt).toBeNull();
     const guard = new InstanceGuard(sql, 10);
     const identity = makeBatch().identity;
-    guard.record({ ...identity, instance: 'old-1:1' }, { rollups: 1, samples: 0, spans: 0, profiles: 0, requests: 40 }, 1_000);
-    guard.record({ ...identity, instance: 'old-1:1' }, { rollups: 0, samples: 0, spans: 0, profiles: 0 }, 2_000);
+    // Two folds, each of one batch.
+    for (const [receivedAt, dropped] of [[1_000, { rollups: 1, samples: 0, spans: 0, profiles: 0, requests: 40 }], [2_000, { rollups: 0, samples: 0, spans: 0, profiles: 0 }]] as const) {
+      for (const update of instanceUpdates([{ instance: 'old-1:1', receivedAt, batch: { identity: { ...identity, instance: 'old-1:1' }, dropped, window: { start: receivedAt - 500, end: receivedAt }, rollups: [] } }])) guard.store(update);
+    }
     const [now] = listInstances(sql);
     expect(now!.dropped).toEqual({ rollups: 2, samples: 2, spans: 3, profiles: 4, requests: 40 });
     expect(now!.requestsLostAt).toBe(1_000); // the report without a loss leaves the time of the last loss

@@ -1,14 +1,17 @@
-// The cron: every app of INGEST_KEYS gets a tick with the scheduled time, whether the runtime
-// fires it or a person does through the local entry's /__scheduled (absent from production).
+// The cron: the hourly cron of wrangler.toml only wakes (sets the alarm of) the stores of apps with
+// rules in the config, and leaves the others alone; an every-minute cron (the local runtime's
+// /__scheduled, an older wrangler.toml) ticks every app with its scheduled time, as it always did.
+// With shards, only shard 0 (which holds the app's alerting) is woken.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
 import { startEdge } from './support/edge.ts';
 
+const RULES = JSON.stringify({ shop: [{ id: 'slow', name: 'Slow', metric: 'p95', condition: 'gt', threshold: 1000, severity: 'warning' }] });
 let local: LocalEdge;
 let production: LocalEdge;
 
 beforeAll(async () => {
-  [local, production] = await Promise.all([startEdge(), startEdge({ entry: 'production' })]);
+  [local, production] = await Promise.all([startEdge({ bindings: { ALERT_RULES: RULES } }), startEdge({ entry: 'production', bindings: { ALERT_RULES: RULES, SHARDS: '4' } })]);
 });
 
 afterAll(async () => {
@@ -22,15 +25,31 @@ describe('scheduled', () => {
     const response = await fetch(new URL(`/__scheduled?cron=${encodeURIComponent('* * * * *')}&time=${time}`, local.url));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, cron: '* * * * *', scheduledTime: time });
-    for (const app of ['shop', 'blog']) expect((await (await local.store(app)).status()).lastTick).toBe(time);
+    const shop = await (await local.store('shop')).status();
+    expect(shop.lastTick).toBe(time);
+    expect(shop.lastEvaluation).toBe(time);
+    expect((await (await local.store('blog')).status()).lastTick).toBe(time);
   });
 
-  test('the runtime\'s own scheduled event does the same in the production entry', async () => {
+  test('the hourly cron of wrangler.toml wakes the stores of apps with rules: their alarm is set, nothing evaluated', async () => {
     const worker = await production.mf.getWorker();
-    const time = Date.UTC(2026, 10, 27, 10, 1, 0);
-    const result = await worker.scheduled({ cron: '* * * * *', scheduledTime: new Date(time) });
+    const before = Date.now();
+    const result = await worker.scheduled({ cron: '0 * * * *', scheduledTime: new Date(before) });
     expect(result.outcome).toBe('ok');
-    expect((await (await production.store('shop')).status()).lastTick).toBe(time);
+    const shop = await (await production.store('shop')).status();
+    expect(shop.lastTick).toBeNull();
+    // The store evaluates its rule on its own alarm, at the start of the next minute.
+    expect(shop.nextAlarm).toBe(before - (before % 60_000) + 60_000);
+    // Nothing else was visited: not the app without rules, not the shop's other shards.
+    for (const name of ['blog', 'blog#1', 'shop#1', 'shop#2', 'shop#3']) {
+      const store = await production.store(name);
+      expect((await store.status()).nextAlarm).toBeNull();
+      await store.flushUsage();
+      expect((await store.usageReport(1)).days[0]?.ticks ?? 0).toBe(0);
+    }
+    const visited = await production.store('shop');
+    await visited.flushUsage();
+    expect((await visited.usageReport(1)).days[0].ticks).toBe(1);
     expect((await fetch(new URL('/__scheduled', production.url))).status).toBe(404);
   });
 });

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
+import { RollupTable } from '../../src/core/rollup.ts';
 import { makeBatch } from '../support/batch.ts';
 import { api, apiOk, ingest, ingestOk, KEYS, startEdge } from './support/edge.ts';
 
@@ -29,11 +30,16 @@ function from(instance: string, overrides: Record<string, unknown> = {}): any {
   return { ...batch, identity: { ...batch.identity, instance }, ...overrides };
 }
 
-/** A batch of `n` samples (each one row and two index entries when stored). */
-function withSamples(instance: string, n: number): any {
+/**
+ * A batch of `n` rollup cells, one request each in `n` different minutes: each cell is its own row
+ * (and an index entry) when stored. Detail records would not do: they are stored a chunk per minute.
+ */
+function withCells(instance: string, n: number): any {
   const batch = from(instance);
-  const sample = batch.samples[0];
-  return { ...batch, samples: Array.from({ length: n }, (_, i) => ({ ...sample, path: `/users/${i}`, traceId: undefined, spanId: undefined })), spans: [] };
+  const table = new RollupTable();
+  const minute = Date.now() - (Date.now() % 60_000);
+  for (let i = 0; i < n; i++) table.record(minute - i * 60_000, 'GET', '/users/:id', 200, 10 + i, 100);
+  return { ...batch, rollups: table.drain(), samples: [], spans: [] };
 }
 
 describe('usage', () => {
@@ -42,7 +48,7 @@ describe('usage', () => {
     const a = from('web-a:1');
     await ingestOk(edge, a);
     await ingestOk(edge, from('web-a:1'));
-    await ingestOk(edge, withSamples('web-b:2', 500));
+    await ingestOk(edge, withCells('web-b:2', 500));
     // A retried batch is a request too (answered 200 duplicate), and counts no records.
     const again = await ingest(edge, a);
     expect(again.status).toBe(200);
@@ -68,14 +74,17 @@ describe('usage', () => {
     expect(today.reads).toBe(5);
     expect(today.ticks).toBe(2);
     const events = (b: any) => b.rollups.length + b.samples.length + b.spans.length + b.profiles.length;
-    expect(today.events).toBe(2 * events(from('x')) + events(withSamples('x', 500)));
+    expect(today.events).toBe(2 * events(from('x')) + events(withCells('x', 500)));
     const byName = Object.fromEntries(report.instances.map((i: any) => [i.instance, i]));
     expect(Object.keys(byName).sort()).toEqual(['web-a:1', 'web-b:2']);
     expect(byName['web-a:1'].ingestRequests).toBe(3);
     expect(byName['web-b:2'].ingestRequests).toBe(1);
-    // Every stored sample is at least one row written; the duplicate wrote nothing new.
-    expect(byName['web-b:2'].rowsWritten).toBeGreaterThanOrEqual(500);
-    expect(byName['web-a:1'].rowsWritten).toBeLessThan(byName['web-b:2'].rowsWritten);
+    // An ingest writes its batch's id and its log row; its cells are written by the next fold (the
+    // first summary here), for the app: every stored cell is at least one row. The duplicate wrote nothing.
+    expect(byName['web-b:2'].rowsWritten).toBe(2);
+    // The store's first batch also wrote its two new routes and the app's name.
+    expect(byName['web-a:1'].rowsWritten).toBe(2 * 2 + 2 + 1);
+    expect(today.rowsWritten).toBeGreaterThanOrEqual(500);
     expect(byName['web-b:2'].ingestBytes).toBeGreaterThan(byName['web-a:1'].ingestBytes / 3);
     expect(today.rowsRead).toBeGreaterThan(0);
     expect(today.storedBytes).toBeGreaterThan(0);
@@ -100,7 +109,7 @@ describe('usage', () => {
     const worker = account.quotas.find((q: any) => q.kind === 'workerRequests');
     // Each app's usage report is one read of its store (counted before it answers), plus its ingest.
     expect(worker.used).toBe(2 * (1 + 1) + account.cronInvocations);
-    expect(account.cronInvocations).toBe(Math.floor((account.now % DAY) / 60_000));
+    expect(account.cronInvocations).toBe(Math.floor((account.now % DAY) / 3_600_000));
     // A key that reads one app sums only that app.
     const shopOnly = await apiOk(edge, '/api/v1/usage', KEYS.shopRead);
     expect(shopOnly.apps.map((a: any) => a.app)).toEqual(['shop']);
@@ -114,8 +123,10 @@ describe('usage', () => {
     // The store's clock at 00:30 UTC today: the rate is taken over one hour, so 24× what was written.
     const now = Date.now();
     await store.setClockOffset(Math.floor(now / DAY) * DAY + 30 * 60_000 - now);
-    let answer: any;
-    for (let i = 0; i < 3; i++) answer = await ingestOk(edge, withSamples(`web-${i}:1`, 1_500));
+    for (let i = 0; i < 3; i++) await ingestOk(edge, withCells(`web-${i}:1`, 1_500));
+    // A read folds the three batches into the tables; the next ingest's answer counts their rows.
+    await apiOk(edge, '/api/v1/apps/shop/summary');
+    const answer = await ingestOk(edge, from('web-3:1'));
     const rows = answer.usage.quotas.find((q: any) => q.kind === 'rowsWritten');
     expect(rows.used).toBeGreaterThan(4_500);
     expect(rows.projected).toBe(rows.used * 24);
@@ -174,7 +185,8 @@ describe('usage', () => {
     const store = await edge.store('shop');
     const now = Date.now();
     await store.setClockOffset(Math.floor(now / DAY) * DAY + 30 * 60_000 - now);
-    for (let i = 0; i < 3; i++) await ingestOk(edge, withSamples(`web-${i}:1`, 1_500));
+    for (let i = 0; i < 3; i++) await ingestOk(edge, withCells(`web-${i}:1`, 1_500));
+    await apiOk(edge, '/api/v1/apps/shop/summary');
     html = await page();
     expect(html).toContain('role="alert"');
     expect(html).toMatch(/<li data-kind="rowsWritten">this app used [\d,]+ of the free plan&#39;s 100,000 SQLite rows written a day/);

@@ -42,6 +42,8 @@ describe('delivery', () => {
     await app.exited;
     expect(sink.count()).toBe(300);
     expect(sink.problems).toEqual([]);
+    // Every batch names its instance in a header (a sharded edge routes by it); the sink checked it against the batch.
+    expect(sink.attempts.filter((a) => a.status === 202).every((a) => typeof a.instanceHeader === 'string')).toBe(true);
   }, 30_000);
 
   test('a refusal (400) is not retried, is reported once on stderr, and its loss is counted in a later batch', async () => {

@@ -93,14 +93,19 @@ export function storeRequestsOf(day: UsageCounts): number {
 /**
  * Worker requests of a day, at most: every ingest is one, and every dashboard or API read of the
  * store came from one (a page that reads several times counts several: this is an upper bound).
- * The cron's own invocations (1,440 a day for the whole Worker) are added where apps are summed.
+ * The cron's own invocations (CRON_INVOCATIONS_PER_DAY for the whole Worker) are added where apps are summed.
  */
 export function workerRequestsOf(day: UsageCounts): number {
   return day.ingestRequests + day.reads;
 }
 
-/** Cron invocations of the Worker per day (the cron fires every minute), whatever the number of apps. */
-export const CRON_INVOCATIONS_PER_DAY = 1_440;
+/**
+ * How often the Worker's cron fires (wrangler.toml: hourly). It only wakes the stores of apps with
+ * rules in the config; each store evaluates its rules on its own alarm.
+ */
+export const CRON_PERIOD_MS = 3_600_000;
+/** Cron invocations of the Worker per day, whatever the number of apps. */
+export const CRON_INVOCATIONS_PER_DAY = DAY_MS / CRON_PERIOD_MS;
 
 function used(day: UsageDay, kind: QuotaKind): number {
   switch (kind) {
@@ -159,13 +164,53 @@ export function formatQuantity(kind: QuotaKind, value: number): string {
   return String(Math.round(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
+/**
+ * The reports of one app's shards as one report: each day's counts and each instance's summed, the
+ * stores' sizes added, quotas and warnings of the sums.
+ */
+export function mergeUsageReports(reports: readonly UsageReport[]): UsageReport {
+  const first = reports[0]!;
+  const now = Math.max(...reports.map((r) => r.now));
+  const days = new Map<number, UsageDay>();
+  const instances = new Map<string, InstanceUsage>();
+  for (const report of reports) {
+    for (const day of report.days) {
+      const sum = days.get(day.day) ?? { day: day.day, ...zeroCounts(), storedBytes: 0 };
+      addCounts(sum, day);
+      sum.storedBytes += day.storedBytes;
+      days.set(day.day, sum);
+    }
+    for (const instance of report.instances) {
+      const sum = instances.get(instance.instance) ?? { instance: instance.instance, ingestRequests: 0, rowsWritten: 0, ingestBytes: 0, events: 0 };
+      sum.ingestRequests += instance.ingestRequests;
+      sum.rowsWritten += instance.rowsWritten;
+      sum.ingestBytes += instance.ingestBytes;
+      sum.events += instance.events;
+      instances.set(instance.instance, sum);
+    }
+  }
+  const list = [...days.values()].sort((a, b) => b.day - a.day);
+  const today = list.find((d) => d.day === dayOf(now)) ?? { day: dayOf(now), ...zeroCounts(), storedBytes: 0 };
+  const quotas = quotasOf(today, now, first.plan);
+  return {
+    app: first.app,
+    plan: first.plan,
+    now,
+    days: list,
+    instances: [...instances.values()].sort((a, b) => b.ingestRequests - a.ingestRequests || a.instance.localeCompare(b.instance)),
+    quotas,
+    warnings: warningsOf(quotas, 'this app'),
+    limits: first.limits,
+  };
+}
+
 /** Today's use summed over every app one key can read, with the Worker's cron: what the plan sees. */
 export interface AccountUsage {
   plan: Plan | null;
   now: number;
   day: number;
   apps: Array<{ app: string; today: UsageDay }>;
-  /** Cron invocations of the Worker so far today (one a minute, whatever the number of apps). */
+  /** Cron invocations of the Worker so far today (one an hour, whatever the number of apps). */
   cronInvocations: number;
   quotas: QuotaUse[];
   warnings: UsageWarning[];
@@ -180,7 +225,7 @@ export function accountUsageOf(apps: Array<{ app: string; today: UsageDay }>, pl
     addCounts(total, today);
     total.storedBytes += today.storedBytes;
   }
-  const cronInvocations = Math.floor((now - day) / 60_000);
+  const cronInvocations = Math.floor((now - day) / CRON_PERIOD_MS);
   const quotas = quotasOf(total, now, plan, { workerRequests: cronInvocations });
   return { plan, now, day, apps, cronInvocations, quotas, warnings: warningsOf(quotas, apps.length === 1 ? 'this account' : `these ${apps.length} apps`) };
 }

@@ -46,6 +46,16 @@ export function writeState(sql: Sql, state: RuleState, rule: AlertRule): void {
   );
 }
 
+/** Whether any rule has a state: an alert may be open, and only an evaluation can close it. */
+export function hasStates(sql: Sql): boolean {
+  return sql.exec<{ n: number }>('SELECT EXISTS (SELECT 1 FROM alert_states) AS n').one().n === 1;
+}
+
+/** Whether a delivery waits in the outbox. */
+export function hasPendingDeliveries(sql: Sql): boolean {
+  return sql.exec<{ n: number }>(`SELECT EXISTS (SELECT 1 FROM alert_outbox WHERE status = 'pending') AS n`).one().n === 1;
+}
+
 export function deleteState(sql: Sql, ruleId: string): void {
   sql.exec('DELETE FROM alert_states WHERE rule_id = ?', ruleId);
 }

@@ -4,12 +4,15 @@
 // its time budget, also when the evaluation failed (what earlier ticks queued still goes out).
 import type { AlertData } from '../../core/alerts/alert-data.ts';
 import { AlertDataIndex } from '../../core/alerts/alert-data-index.ts';
-import type { AlertEngine, DataRequest } from '../../core/alerts/alert-engine.ts';
+import { dataRequest, type AlertEngine, type DataRequest } from '../../core/alerts/alert-engine.ts';
 import type { Outbox } from '../../core/alerts/outbox.ts';
 import { SketchCache } from '../../core/alerts/sketch-cache.ts';
 import type { Sql } from '../store/sql.ts';
 import type { SqlAlertStore } from './alert-tables.ts';
-import { AlertDataLoader } from './load-alert-data.ts';
+import { AlertDataLoader, mergeAlertData } from './load-alert-data.ts';
+
+/** The other shards' data for a request (shard 0 evaluates over the whole app; see shards.ts). */
+export type RemoteAlertData = (request: DataRequest) => Promise<AlertData[]>;
 
 export interface TickReport {
   /** False when this scheduled time (or a later one) was already evaluated. */
@@ -25,7 +28,7 @@ export class AlertTick {
   private readonly cache = new SketchCache();
   private readonly loader = new AlertDataLoader();
 
-  constructor(private readonly parts: { sql: Sql; store: SqlAlertStore; engine: AlertEngine; outbox: Outbox }) {}
+  constructor(private readonly parts: { sql: Sql; store: SqlAlertStore; engine: AlertEngine; outbox: Outbox; remote?: RemoteAlertData }) {}
 
   /** An ingest wrote rollup cells of these minutes (the loader re-reads them). */
   cellsChanged(minutes: Iterable<number>): void {
@@ -40,7 +43,10 @@ export class AlertTick {
   async run(scheduledTime: number): Promise<TickReport> {
     let notifications: number | null;
     try {
-      notifications = this.evaluate(scheduledTime);
+      // The other shards are asked first (evaluation itself is one synchronous transaction), and only when this time will be evaluated.
+      const due = this.due(scheduledTime);
+      const remote = due && this.parts.remote ? await this.parts.remote(dataRequest(this.parts.store.rules(), scheduledTime)) : [];
+      notifications = due ? this.evaluate(scheduledTime, remote) : null;
     } catch (error) {
       // Nothing of this evaluation was stored (one transaction).
       await this.parts.outbox.deliverDue(scheduledTime);
@@ -50,16 +56,21 @@ export class AlertTick {
     return { evaluated: notifications !== null, notifications: notifications ?? 0, delivered, failed };
   }
 
-  /** Notifications produced, or null when `now` was already evaluated. */
-  private evaluate(now: number): number | null {
+  /** Whether `now` is later than the last evaluation. */
+  private due(now: number): boolean {
     const last = this.parts.store.lastEvaluatedAt();
-    if (last !== null && now <= last) return null;
-    return this.parts.engine.evaluate(now, (request) => this.read(request)).length;
+    return last === null || now > last;
   }
 
-  private read(request: DataRequest): AlertData | AlertDataIndex {
+  /** Notifications produced. */
+  private evaluate(now: number, remote: readonly AlertData[]): number {
+    return this.parts.engine.evaluate(now, (request) => this.read(request, remote)).length;
+  }
+
+  private read(request: DataRequest, remote: readonly AlertData[]): AlertData | AlertDataIndex {
     this.cache.prune(request.since);
     if (!request.anyRule) return NO_DATA;
-    return new AlertDataIndex(this.loader.load(this.parts.sql, request), this.cache);
+    const local = this.loader.load(this.parts.sql, request);
+    return new AlertDataIndex(remote.length === 0 ? local : mergeAlertData([local, ...remote]), this.cache);
   }
 }

@@ -8,7 +8,7 @@ import type { Outbox } from '../../core/alerts/outbox.ts';
 import type { Sql } from '../store/sql.ts';
 import type { AlertConfig } from './alert-config.ts';
 import * as tables from './alert-tables.ts';
-import { AlertTick, type TickReport } from './alert-tick.ts';
+import { AlertTick, type RemoteAlertData, type TickReport } from './alert-tick.ts';
 import type { CodeRules } from './code-rules.ts';
 import { edgeOutbox, type EdgeOutboxOptions } from './outbox.ts';
 import { RuleCatalog, type ListedRule, type RuleChange } from './rule-catalog.ts';
@@ -31,6 +31,8 @@ export interface EdgeAlertingOptions {
   codeRules: CodeRules;
   config: () => AlertConfig;
   sendEmail: EdgeOutboxOptions['sendEmail'];
+  /** The app's other shards' data, when it has several (this store is shard 0). */
+  remote?: RemoteAlertData;
 }
 
 export class EdgeAlerting {
@@ -45,7 +47,7 @@ export class EdgeAlerting {
     const store = new tables.SqlAlertStore(sql, () => this.catalog.rules());
     this.engine = new AlertEngine({ store, context: () => ({ app: app() }), channels: () => config().channels });
     this.outbox = edgeOutbox({ sql, config, sendEmail: options.sendEmail });
-    this.ticks = new AlertTick({ sql, store, engine: this.engine, outbox: this.outbox });
+    this.ticks = new AlertTick({ sql, store, engine: this.engine, outbox: this.outbox, ...(options.remote && { remote: options.remote }) });
   }
 
   /** An ingest wrote rollup cells of these minutes. */
@@ -58,9 +60,18 @@ export class EdgeAlerting {
     this.ticks.tablesChanged();
   }
 
-  /** The cron's tick: evaluate once per scheduled time, then deliver what is due. */
+  /** Evaluate once per scheduled time (a minute's start), then deliver what is due. */
   tick(scheduledTime: number): Promise<TickReport> {
     return this.ticks.run(scheduledTime);
+  }
+
+  /**
+   * Whether this store has alerting work every minute: a rule to evaluate, an alert that only an
+   * evaluation can close, or a delivery waiting. Stores without any are never woken for alerting.
+   */
+  active(): boolean {
+    const { sql } = this.options;
+    return this.catalog.rules().length > 0 || tables.hasStates(sql) || tables.hasPendingDeliveries(sql);
   }
 
   /** Every rule as JSON, in the catalog's order. */

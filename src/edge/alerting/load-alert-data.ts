@@ -4,8 +4,11 @@
 // from SQLite only the minutes it has not seen and those an ingest has written since.
 import { sampleFromDetail, type AlertCell, type AlertData, type AlertProfile, type AlertSample } from '../../core/alerts/alert-data.ts';
 import { countsProblem, MINUTE_MS, minuteOf } from '../../core/rollup.ts';
-import { QuantileSketch } from '../../core/sketch.ts';
+import { bytesToBase64, QuantileSketch } from '../../core/sketch.ts';
+import { minutesOf } from '../store/detail-chunks.ts';
+import { profilesBetween } from '../store/profiles.ts';
 import { toDetailSample, type DetailRow } from '../store/samples.ts';
+import { UnreadableRows } from '../store/unreadable.ts';
 import type { Sql } from '../store/sql.ts';
 
 /** Cells kept between ticks at most; past it a tick reads its whole window (memory stays bounded). */
@@ -118,20 +121,60 @@ export class AlertDataLoader {
     }
     if (this.kept > MAX_KEPT_CELLS) this.forget();
 
-    const profiles = sql.exec<{ timestamp: number; instance: string; rss: number; cpu_percent: number; event_loop_lag_ms: number }>(
-      'SELECT timestamp, instance, rss, cpu_percent, event_loop_lag_ms FROM profiles WHERE timestamp >= ? AND timestamp <= ? ORDER BY timestamp', profilesSince, now,
-    ).toArray().map((p): AlertProfile => ({ timestamp: p.timestamp, instance: p.instance, rss: p.rss, cpuPercent: p.cpu_percent, eventLoopLagMs: p.event_loop_lag_ms }));
+    const profiles = profilesBetween(sql, profilesSince, now)
+      .map((p): AlertProfile => ({ timestamp: p.timestamp, instance: p.instance, rss: p.rss, cpuPercent: p.cpuPercent, eventLoopLagMs: p.eventLoopLagMs }));
     const lastSeen: Record<string, number> = {};
     for (const row of sql.exec<{ instance: string; last_seen: number }>('SELECT instance, last_seen FROM instances')) lastSeen[row.instance] = row.last_seen;
     return { cells, profiles, samples: samplesSince === null ? [] : loadSamples(sql, samplesSince, now), lastSeen };
   }
 }
 
-/** Detail records as the spec's PerformanceMetrics (what a customEvaluator receives), oldest first. */
+/** The newest MAX_SAMPLES detail records (both layouts) as the spec's PerformanceMetrics (what a customEvaluator receives), oldest first. */
 function loadSamples(sql: Sql, since: number, now: number): AlertSample[] {
-  const rows = sql.exec<DetailRow>(
+  const legacy = sql.exec<DetailRow>(
     `SELECT timestamp, method, path, route, status_code, duration, user_agent, rss, heap_used, heap_total, cpu_usage, trace_id, span_id, response_size, error
      FROM samples WHERE timestamp >= ? AND timestamp <= ? ORDER BY timestamp DESC LIMIT ?`, since, now, MAX_SAMPLES,
-  ).toArray();
-  return rows.reverse().map((row) => sampleFromDetail(toDetailSample(row)));
+  ).toArray().map((row) => ({ time: row.timestamp, sample: toDetailSample(row) }));
+  const chunked: typeof legacy = [];
+  for (const minute of minutesOf(sql, 'samples', since, now, 'desc', new UnreadableRows())) {
+    for (const entry of minute) chunked.push({ time: entry.time, sample: entry.record });
+    if (chunked.length >= MAX_SAMPLES) break;
+  }
+  const newest = legacy.length === 0 ? chunked.slice(0, MAX_SAMPLES) : [...legacy, ...chunked].sort((a, b) => b.time - a.time).slice(0, MAX_SAMPLES);
+  return newest.reverse().map(({ sample }) => sampleFromDetail(sample));
+}
+
+/**
+ * What one evaluation reads of a store, as plain data (sketches as base64): what a shard sends to
+ * shard 0, which evaluates the app's rules over every shard's data (shards.ts). Read afresh.
+ */
+export function plainAlertData(sql: Sql, { since, profilesSince, samplesSince, now, anyRule }: DataRequestLike): AlertData {
+  if (!anyRule) return { cells: [], profiles: [], samples: [], lastSeen: {} };
+  const cells: AlertCell[] = [];
+  for (const row of sql.exec<CellRow>(RANGE, minuteOf(since), now)) {
+    if (countsProblem(row.count, row.errors, row.duration_sum) !== null || !(row.sketch instanceof ArrayBuffer)) continue;
+    cells.push({ minute: row.time, method: row.method, route: row.route, statusClass: row.status_class, count: row.count, errors: row.errors,
+      durationSum: row.duration_sum, sketch: bytesToBase64(new Uint8Array(row.sketch)) });
+  }
+  const profiles = profilesBetween(sql, profilesSince, now)
+    .map((p): AlertProfile => ({ timestamp: p.timestamp, instance: p.instance, rss: p.rss, cpuPercent: p.cpuPercent, eventLoopLagMs: p.eventLoopLagMs }));
+  const lastSeen: Record<string, number> = {};
+  for (const row of sql.exec<{ instance: string; last_seen: number }>('SELECT instance, last_seen FROM instances')) lastSeen[row.instance] = row.last_seen;
+  return { cells, profiles, samples: samplesSince === null ? [] : loadSamples(sql, samplesSince, now), lastSeen };
+}
+
+type DataRequestLike = { since: number; profilesSince: number; samplesSince: number | null; now: number; anyRule: boolean };
+
+/** Several stores' data as one: lists side by side, each instance's latest last-seen time. Newest MAX_SAMPLES samples. */
+export function mergeAlertData(parts: readonly AlertData[]): AlertData {
+  if (parts.length === 1) return parts[0]!;
+  const lastSeen: Record<string, number> = {};
+  for (const part of parts) for (const [instance, time] of Object.entries(part.lastSeen)) lastSeen[instance] = Math.max(lastSeen[instance] ?? 0, time);
+  const samples = parts.flatMap((part) => part.samples).sort((a, b) => a.timestamp - b.timestamp);
+  return {
+    cells: parts.flatMap((part) => part.cells),
+    profiles: parts.flatMap((part) => part.profiles).sort((a, b) => a.timestamp - b.timestamp),
+    samples: samples.length > MAX_SAMPLES ? samples.slice(samples.length - MAX_SAMPLES) : samples,
+    lastSeen,
+  };
 }

@@ -1,7 +1,8 @@
 // GET /api/v1/apps/:app/export.ndjson: every stored record of a window as newline-delimited JSON,
-// streamed page by page. The first line describes the export and the last one counts its lines,
-// so a reader can tell a complete export from a cut one.
-import { appStore } from '../app-stub.ts';
+// streamed page by page, shard after shard. The first line describes the export and the last one
+// counts its lines, so a reader can tell a complete export from a cut one. With several shards a
+// rollup cell of one minute, route and status class may come once per shard: they add up.
+import { appStores } from '../app-stub.ts';
 import type { RouteContext } from '../http/router.ts';
 import { EXPORT_KINDS } from '../store/export-pages.ts';
 import { readableApp, rawWindow } from './access.ts';
@@ -12,8 +13,9 @@ const EXPORT_FORMAT_VERSION = 1;
 export async function handleExport(context: RouteContext): Promise<Response> {
   const app = await readableApp(context);
   const { from, to } = rawWindow(context);
-  const store = appStore(context.env, app);
+  const stores = appStores(context.env, app);
   const encoder = new TextEncoder();
+  let shard = 0;
   let kind = 0;
   let after = 0;
   let lines = 0;
@@ -22,15 +24,19 @@ export async function handleExport(context: RouteContext): Promise<Response> {
     async pull(controller) {
       if (!started) {
         started = true;
-        controller.enqueue(encoder.encode(`${JSON.stringify({ type: 'export', format: EXPORT_FORMAT_VERSION, app, from, to, kinds: EXPORT_KINDS })}\n`));
+        controller.enqueue(encoder.encode(`${JSON.stringify({ type: 'export', format: EXPORT_FORMAT_VERSION, app, from, to, kinds: EXPORT_KINDS, shards: stores.length })}\n`));
         return;
       }
       // Empty pages are skipped within one pull, so every pull enqueues something or closes.
-      while (kind < EXPORT_KINDS.length) {
-        const page = await store.exportPage(EXPORT_KINDS[kind]!, from, to, after, PAGE_ROWS);
+      while (shard < stores.length) {
+        const page = await stores[shard]!.exportPage(EXPORT_KINDS[kind]!, from, to, after, PAGE_ROWS);
         if (page.nextAfter === null) {
           kind++;
           after = 0;
+          if (kind === EXPORT_KINDS.length) {
+            kind = 0;
+            shard++;
+          }
         } else {
           after = page.nextAfter;
         }

@@ -4,14 +4,13 @@
 import { parseColumns } from '../../core/query/timeseries.ts';
 import { ROUTE_SORTS } from '../../core/query/routes.ts';
 import { LIMITS } from '../../core/wire-format.ts';
-import { appStore } from '../app-stub.ts';
+import { appReader } from '../app-reader.ts';
 import { reader } from '../auth/authenticate.ts';
 import { badParameter, json, notFound } from '../http/errors.ts';
 import { booleanParam, enumParam, intParam, numberParam, textParam } from '../http/params.ts';
 import type { Route, RouteContext } from '../http/router.ts';
 import { readSettings } from '../settings.ts';
 import { callStore } from '../store-errors.ts';
-import { decodeCursor } from '../store/cursor.ts';
 import { rawWindow, readableApp, rollupWindow } from './access.ts';
 import { handleExport } from './export-ndjson.ts';
 import { ingestKeyCheckRoute } from './ingest-key-check.ts';
@@ -35,12 +34,10 @@ function apdexThreshold(context: RouteContext): number {
   return numberParam(context.url, 'apdexThreshold', { min: 1, max: 600_000 }) ?? readSettings(context.env).apdexThresholdMs;
 }
 
-function cursorParam(url: URL) {
+/** The cursor as the client sent it: the app's reader checks it (one position per shard when it has several). */
+function cursorParam(url: URL): string | undefined {
   const raw = url.searchParams.get('cursor');
-  if (raw === null || raw === '') return undefined;
-  const key = decodeCursor(raw);
-  if (key === null) throw badParameter('cursor: expected a cursor from a previous page');
-  return key;
+  return raw === null || raw === '' ? undefined : raw;
 }
 
 /** `503` → [503, 503]; `5xx` → [500, 599]. */
@@ -52,7 +49,7 @@ function statusParam(url: URL): [number, number] | undefined {
   throw badParameter('status: expected a status code (503) or a class (5xx)');
 }
 
-/** Reads the app and calls its store; the handler body only says which method with what. */
+/** Reads the app and calls its stores (every shard, merged: app-reader.ts); the handler body only says which method with what. */
 function appRoute(path: string, handler: (context: RouteContext, app: string) => Promise<unknown>): Route {
   return {
     method: 'GET',
@@ -72,10 +69,10 @@ export const readRoutes: Route[] = [
   },
   appRoute('/summary', (context, app) => {
     const filter = filters(context.url);
-    return appStore(context.env, app).summary({ app, window: rollupWindow(context, filtered(filter)), apdexThresholdMs: apdexThreshold(context), ...filter });
+    return appReader(context.env, app).summary({ app, window: rollupWindow(context, filtered(filter)), apdexThresholdMs: apdexThreshold(context), ...filter });
   }),
   // The last 60 s of complete data (what the dashboard's live tiles show); its window is echoed.
-  appRoute('/live', (context, app) => appStore(context.env, app).live({ app, apdexThresholdMs: apdexThreshold(context), ...filters(context.url) })),
+  appRoute('/live', (context, app) => appReader(context.env, app).live({ app, apdexThresholdMs: apdexThreshold(context), ...filters(context.url) })),
   appRoute('/timeseries', async (context, app) => {
     const filter = filters(context.url);
     const window = rollupWindow(context, filtered(filter));
@@ -85,12 +82,12 @@ export const readRoutes: Route[] = [
     } catch (error) {
       throw badParameter((error as Error).message);
     }
-    const series = await appStore(context.env, app).timeseries({ window, columns, apdexThresholdMs: apdexThreshold(context), ...filter });
+    const series = await appReader(context.env, app).timeseries({ window, columns, apdexThresholdMs: apdexThreshold(context), ...filter });
     return { app, from: window.from, to: window.to, until: window.until, step: window.step, resolution: window.resolution, ...series };
   }),
   appRoute('/routes', async (context, app) => {
     const window = rollupWindow(context, true);
-    const { rows, ...warnings } = await appStore(context.env, app).routes({
+    const { rows, ...warnings } = await appReader(context.env, app).routes({
       window,
       apdexThresholdMs: apdexThreshold(context),
       ...filters(context.url),
@@ -100,42 +97,42 @@ export const readRoutes: Route[] = [
     });
     return { app, from: window.from, to: window.to, until: window.until, resolution: window.resolution, routes: rows, ...warnings };
   }),
-  appRoute('/samples', (context, app) => appStore(context.env, app).samples({
+  appRoute('/samples', (context, app) => appReader(context.env, app).samples({
     ...rawWindow(context),
     ...filters(context.url),
     status: statusParam(context.url),
     minDuration: numberParam(context.url, 'minDuration'),
     limit: intParam(context.url, 'limit', { min: 1, max: 1_000 }) ?? 100,
-    after: cursorParam(context.url),
+    cursor: cursorParam(context.url),
   })),
-  appRoute('/traces', (context, app) => appStore(context.env, app).traces({
+  appRoute('/traces', (context, app) => appReader(context.env, app).traces({
     ...rawWindow(context),
     route: textParam(context.url, 'route', LIMITS.routeLength),
     minDuration: numberParam(context.url, 'minDuration'),
     errorsOnly: booleanParam(context.url, 'errors'),
     sort: enumParam(context.url, 'sort', ['recent', 'slowest'] as const) ?? 'recent',
     limit: intParam(context.url, 'limit', { min: 1, max: 500 }) ?? 50,
-    after: cursorParam(context.url),
+    cursor: cursorParam(context.url),
   })),
   appRoute('/traces/:traceId', async (context, app) => {
     const traceId = context.params.traceId!;
     if (!TRACE_ID.test(traceId)) throw badParameter('traceId: expected 32 lowercase hex characters');
-    const trace = await appStore(context.env, app).trace(traceId);
+    const trace = await appReader(context.env, app).trace(traceId);
     if (trace === null) throw notFound('no such trace (it may have passed retention)');
     return trace;
   }),
-  appRoute('/profiles', (context, app) => appStore(context.env, app).profiles({
+  appRoute('/profiles', (context, app) => appReader(context.env, app).profiles({
     ...rawWindow(context),
     instance: textParam(context.url, 'instance', LIMITS.nameLength),
     limit: intParam(context.url, 'limit', { min: 1, max: 10_000 }) ?? 1_000,
-    after: cursorParam(context.url),
+    cursor: cursorParam(context.url),
   })),
   appRoute('/instances', async (context, app) => {
-    const instances = await appStore(context.env, app).instances();
+    const instances = await appReader(context.env, app).instances();
     // Requests the instances counted but could not deliver: what the totals are short of.
     return { instances, requestsNotReceived: instances.reduce((sum, i) => sum + i.dropped.requests, 0) };
   }),
-  appRoute('/status', async (context, app) => ({ app, ...(await appStore(context.env, app).status()) })),
+  appRoute('/status', async (context, app) => ({ app, ...(await appReader(context.env, app).status()) })),
   { method: 'GET', path: '/api/v1/apps/:app/export.ndjson', handler: handleExport },
   // Not a read of data, but kept in this table so the Worker's entry needs no new line: `doctor`'s key check.
   ingestKeyCheckRoute,

@@ -1,8 +1,7 @@
 // The cost model in the export API (read keys): what an app cost per day, per instance, against
 // the plan (`GET /api/v1/apps/:app/usage?days=7`), and today summed over the key's apps
 // (`GET /api/v1/usage`), the figure the plan's daily quotas apply to.
-import type { UsageReport } from '../../core/usage/usage.ts';
-import { appStore } from '../app-stub.ts';
+import { appReader } from '../app-reader.ts';
 import { reader } from '../auth/authenticate.ts';
 import { json } from '../http/errors.ts';
 import { intParam } from '../http/params.ts';
@@ -18,7 +17,7 @@ export const usageRoutes: Route[] = [
     handler: async (context) => {
       const app = await readableApp(context);
       const days = intParam(context.url, 'days', { min: 1, max: 40 }) ?? 7;
-      return json(await callStore(app, async () => (await appStore(context.env, app).usageReport(days)) as UsageReport));
+      return json(await callStore(app, () => appReader(context.env, app).usageReport(days)));
     },
   },
   {

@@ -1,4 +1,5 @@
-// The dashboard's data at the edge: each app's AppStore, through the same RPC methods as the API.
+// The dashboard's data at the edge: each app's stores (every shard, merged: app-reader.ts), through
+// the same reads as the API.
 import { alertViews } from '../../core/dashboard/alert-views.ts';
 import { chartData, CHART_COLUMNS, systemChartData } from '../../core/dashboard/chart-data.ts';
 import type { InstanceView, Span, TraceRow } from '../../core/dashboard/data.ts';
@@ -6,7 +7,7 @@ import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
 import { LIVE_STALE_MS } from '../store/live.ts';
 import type { DashboardSource, TimeWindow } from '../../core/dashboard/source.ts';
 import { planWindow, type QueryWindow } from '../../core/query/window.ts';
-import { appStore } from '../app-stub.ts';
+import { appReader } from '../app-reader.ts';
 import { keyRing } from '../auth/key-ring.ts';
 import type { Env } from '../env.ts';
 import { planOptions, readSettings } from '../settings.ts';
@@ -16,7 +17,7 @@ import { accountUsage } from '../usage/account-usage.ts';
 export function edgeSource(env: Env, now: () => number): DashboardSource {
   const settings = () => readSettings(env);
   const plan = (window: TimeWindow, perRoute = false): QueryWindow => planWindow(window, planOptions(settings(), now(), perRoute));
-  const store = (app: string) => appStore(env, app);
+  const store = (app: string) => appReader(env, app);
 
   return {
     apps: async () => (await keyRing(env)).apps,
@@ -50,10 +51,10 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
       return { report, account: apps.length > 1 ? await accountUsage(env, apps, [report]) : null };
     },
     alerts: async (app) => {
-      const { active, history } = await store(app).alerts(100);
+      const { active, history } = await store(app).alerting.alerts(100);
       return alertViews(active, history);
     },
-    resolveAlert: async (app, id, time) => (await store(app).resolveAlert(id, time)) !== null,
+    resolveAlert: async (app, id, time) => (await store(app).alerting.resolveAlert(id, time)) !== null,
     traces: async (app, window, filter) => {
       const page = await store(app).traces({
         from: window.from, to: window.to, route: filter.route, minDuration: filter.minDuration, errorsOnly: filter.errorsOnly,

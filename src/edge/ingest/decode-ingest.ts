@@ -7,9 +7,10 @@ import { HttpError } from '../http/errors.ts';
 import { parseBatch } from './parse-batch.ts';
 import { inflateBody, type BodyLimits, type WireBody } from './read-body.ts';
 
-/** What the Worker hands the store: the body as sent and the app its key belongs to. */
+/** What the Worker hands the store: the body as sent, the app its key belongs to, and the instance the sender named (X-Bun-Apm-Instance: what picked the shard). */
 export interface IngestRequest extends WireBody {
   app: string;
+  instance?: string;
 }
 
 /** A body the store refused: the Worker answers with this status, code and message. */
@@ -29,6 +30,10 @@ export async function decodeIngest(request: IngestRequest, options: DecodeOption
     const bytes = await inflateBody(request, options);
     const batch = parseBatch(bytes, { now: options.now, maxAgeMs: options.maxAgeMs });
     if (batch.identity.app !== request.app) throw new HttpError(403, 'wrong_app', 'identity.app is not the app of this ingest key');
+    // The header chose this store; a batch of another instance would split that instance's batches (and their retries) over shards.
+    if (request.instance !== undefined && batch.identity.instance !== request.instance) {
+      throw new HttpError(400, 'instance_mismatch', 'identity.instance is not the instance named by the X-Bun-Apm-Instance header');
+    }
     return batch;
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;

@@ -2,7 +2,8 @@
 // the app's AppStore, which decodes and stores it. 202 accepted, 200 duplicate, 4xx with the
 // reason, 503 overloaded.
 import { drainBody } from '../../core/http/request-body.ts';
-import { appStore } from '../app-stub.ts';
+import { ingestStore } from '../app-stub.ts';
+import { LIMITS } from '../../core/wire-format.ts';
 import { ingestApp } from '../auth/authenticate.ts';
 import { HttpError, json } from '../http/errors.ts';
 import type { RouteContext } from '../http/router.ts';
@@ -38,8 +39,27 @@ export async function receiveIngest({ request, env }: Pick<RouteContext, 'reques
   if (!/^application\/json\s*(;.*)?$/i.test(type.trim())) {
     throw new HttpError(415, 'unsupported_media_type', `expected Content-Type: application/json, got ${type ? JSON.stringify(type.slice(0, 64)) : 'none'}`);
   }
-  return { app, ...(await readWire(request, settings)) };
+  const instance = instanceOf(request.headers.get(INSTANCE_HEADER));
+  return { app, ...(instance !== undefined && { instance }), ...(await readWire(request, settings)) };
 }
+
+/** The instance the header names (percent-encoded), or undefined without one; a bad one is a 400. */
+function instanceOf(header: string | null): string | undefined {
+  if (header === null) return undefined;
+  let instance: string;
+  try {
+    instance = header.length > 3 * LIMITS.nameLength ? '' : decodeURIComponent(header);
+  } catch {
+    instance = '';
+  }
+  if (instance === '' || instance.length > LIMITS.nameLength) {
+    throw new HttpError(400, 'invalid_instance', `${INSTANCE_HEADER}: expected the batch's identity.instance, percent-encoded (1..${LIMITS.nameLength} characters)`);
+  }
+  return instance;
+}
+
+/** Names the batch's instance, so the Worker can pick its shard without reading the body (shards.ts). */
+export const INSTANCE_HEADER = 'x-bun-apm-instance';
 
 async function ingest(context: RouteContext): Promise<Response> {
   const { env } = context;
@@ -47,7 +67,7 @@ async function ingest(context: RouteContext): Promise<Response> {
   const received = await receiveIngest(context);
   const { app } = received;
   // The RPC stub's type spreads a union result over promises; the value is the store's answer.
-  const answer = await callStore(app, async () => (await appStore(env, app).ingest(received)) as (IngestOutcome | IngestRefusal) & { usage: UsageToday });
+  const answer = await callStore(app, async () => (await ingestStore(env, app, received.instance).ingest(received)) as (IngestOutcome | IngestRefusal) & { usage: UsageToday });
   const { usage, ...outcome } = answer;
   if (outcome.status === 'refused') throw refusalError(outcome);
   // What the client may send and what the app costs today, on every answer that reached the store.

@@ -1,11 +1,13 @@
 // The raw data of a window as NDJSON lines, a page at a time, so the Worker can stream an export
 // of any size without holding it. Every line is one JSON object with a `type`.
 import { bytesToBase64 } from '../../core/sketch.ts';
+import { chunkPage, type ChunkKind, type StoredEntry } from './detail-chunks.ts';
 import { listInstances } from './instance-guard.ts';
-import { toProfileRecord, type ProfileRow } from './profiles.ts';
-import { toSampleRecord, type SampleRow } from './samples.ts';
+import { chunkProfileRecord, toProfileRecord, type ProfileRow } from './profiles.ts';
+import { chunkSampleRecord, toSampleRecord, type SampleRow } from './samples.ts';
 import type { Sql, SqlValue } from './sql.ts';
-import { toSpanRecord, type SpanRow } from './traces.ts';
+import { chunkSpanRecord, toSpanRecord, type SpanRow } from './traces.ts';
+import { UnreadableRows } from './unreadable.ts';
 
 /** The order an export walks the tables in. */
 export const EXPORT_KINDS = ['rollup_10s', 'rollup_minute', 'rollup_hour', 'samples', 'spans', 'profiles', 'instances'] as const;
@@ -56,12 +58,39 @@ function rollupFields(row: AnyRow): Record<string, unknown> {
   };
 }
 
+/**
+ * Detail kinds are walked in two phases: the first layout's rows by id, then the chunks (`after`
+ * from CHUNK_PHASE on is CHUNK_PHASE + the last chunk id read). Row ids stay far below it.
+ */
+const CHUNK_PHASE = 2 ** 50;
+
+type RecordKind = Exclude<ChunkKind, 'traces'>;
+
+const CHUNK_LINE: { [K in RecordKind]: (entry: StoredEntry<K>) => Record<string, unknown> } = {
+  samples: (entry) => ({ type: 'sample', ...chunkSampleRecord(entry) }),
+  spans: (entry) => ({ type: 'span', ...chunkSpanRecord(entry) }),
+  profiles: (entry) => ({ type: 'profile', ...chunkProfileRecord(entry) }),
+};
+
 export function exportPage(sql: Sql, kind: ExportKind, from: number, to: number, after: number, limit: number): ExportPage {
   if (kind === 'instances') {
     // Few rows and no time: all at once, whatever the window.
     return { lines: after === 0 ? listInstances(sql).map((i) => JSON.stringify({ type: 'instance', ...i })) : [], nextAfter: null };
   }
+  const chunked = kind === 'samples' || kind === 'spans' || kind === 'profiles';
+  if (chunked && after >= CHUNK_PHASE - 1) return chunkExportPage(sql, kind, from, to, after, limit);
   const rows = sql.exec<AnyRow>(PAGE_QUERIES[kind], from, to, after, limit).toArray();
   const lines = rows.map((row) => JSON.stringify(LINE[kind](row)));
-  return { lines, nextAfter: rows.length === limit ? (rows[rows.length - 1]!.id as number) : null };
+  if (rows.length === limit) return { lines, nextAfter: rows[rows.length - 1]!.id as number };
+  return { lines, nextAfter: chunked ? CHUNK_PHASE - 1 : null };
+}
+
+function chunkExportPage<K extends RecordKind>(sql: Sql, kind: K, from: number, to: number, after: number, limit: number): ExportPage {
+  const unreadable = new UnreadableRows();
+  const page = chunkPage(sql, kind, from, to, after - CHUNK_PHASE, limit, unreadable);
+  const lines = page.entries.map((entry) => JSON.stringify(CHUNK_LINE[kind](entry)));
+  // Damaged records are named, not dropped silently and not allowed to end the export.
+  const { warnings } = unreadable.warnings();
+  if (warnings) lines.push(JSON.stringify({ type: 'unreadable', table: kind, count: unreadable.count, problem: warnings[0] }));
+  return { lines, nextAfter: page.nextAfter === null ? null : CHUNK_PHASE + page.nextAfter };
 }

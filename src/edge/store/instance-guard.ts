@@ -2,7 +2,7 @@
 // its batches reported, how many it sent and what it dropped. Past the cap, new instances are
 // counted as `other`.
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
-import type { DroppedCounters, Identity, SamplingPolicy } from '../../core/wire-format.ts';
+import type { Batch, DroppedCounters, Identity, SamplingPolicy } from '../../core/wire-format.ts';
 import type { Sql } from './sql.ts';
 
 /** The instance name that instances past the cap are counted under (the same word as for routes). */
@@ -51,26 +51,25 @@ export class InstanceGuard {
     return this.known.size;
   }
 
-  /**
-   * Records a batch from `identity` whose window is `reported` (its end clamped to `now`: a sender's
-   * clock running ahead does not move it past the edge's) counting `requests`; returns the instance
-   * name its detail records are stored under.
-   */
-  record(identity: Identity, dropped: DroppedCounters, now: number, reported: { start: number; end: number } = { start: now, end: now }, requests = 0): string {
-    let name = identity.instance;
-    if (name === OVERFLOW_INSTANCE || !this.known.has(name)) {
-      if (name !== OVERFLOW_INSTANCE && this.known.size < this.cap) this.known.add(name);
-      else name = OVERFLOW_INSTANCE;
-    }
-    const lostRequests = dropped.requests ?? 0; // absent from clients older than the counter
+  /** The name a batch of `instance` is stored under: itself when known or when there is room, else `other`. */
+  admit(instance: string): string {
+    if (instance === OVERFLOW_INSTANCE || this.known.has(instance)) return instance;
+    if (this.known.size >= this.cap) return OVERFLOW_INSTANCE;
+    this.known.add(instance);
+    return instance;
+  }
+
+  /** Writes what some batches said of one instance (one row written, however many batches). */
+  store(update: InstanceUpdate): void {
+    const { name, identity, dropped, lastSeen } = update;
     this.sql.exec(
       `INSERT INTO instances (instance, service, runtime, runtime_version, sdk_version, first_seen, last_seen, batches,
                               dropped_rollups, dropped_samples, dropped_spans, dropped_profiles, dropped_requests, requests_lost_at, sampling,
                               pid, reported_until, reported_from, reported_requests)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (instance) DO UPDATE SET
          service = excluded.service, runtime = excluded.runtime, runtime_version = excluded.runtime_version,
-         sdk_version = excluded.sdk_version, last_seen = MAX(last_seen, excluded.last_seen), batches = batches + 1,
+         sdk_version = excluded.sdk_version, last_seen = MAX(last_seen, excluded.last_seen), batches = batches + excluded.batches,
          pid = COALESCE(excluded.pid, pid),
          reported_requests = CASE WHEN excluded.reported_until >= COALESCE(reported_until, 0) THEN excluded.reported_requests ELSE reported_requests END,
          reported_from = CASE WHEN excluded.reported_until >= COALESCE(reported_until, 0) THEN excluded.reported_from ELSE reported_from END,
@@ -79,12 +78,11 @@ export class InstanceGuard {
          dropped_spans = dropped_spans + excluded.dropped_spans, dropped_profiles = dropped_profiles + excluded.dropped_profiles,
          dropped_requests = dropped_requests + excluded.dropped_requests, requests_lost_at = COALESCE(excluded.requests_lost_at, requests_lost_at),
          sampling = excluded.sampling`,
-      name, identity.service, identity.runtime, identity.runtimeVersion, identity.sdkVersion, now, now,
-      dropped.rollups, dropped.samples, dropped.spans, dropped.profiles, lostRequests, lostRequests > 0 ? now : null,
+      name, identity.service, identity.runtime, identity.runtimeVersion, identity.sdkVersion, update.firstSeen, lastSeen, update.batches,
+      dropped.rollups, dropped.samples, dropped.spans, dropped.profiles, dropped.requests, update.requestsLostAt,
       identity.sampling === undefined ? null : JSON.stringify(identity.sampling),
-      identity.pid ?? null, Math.min(reported.end, now), Math.min(reported.start, reported.end, now), requests,
+      update.pid, update.reported.until, update.reported.from, update.reported.requests,
     );
-    return name;
   }
 
   forgetOlderThan(before: number): number {
@@ -99,6 +97,58 @@ interface InstanceRow extends Record<string, string | number | null> {
   first_seen: number; last_seen: number; batches: number; pid: number | null; reported_until: number | null; reported_from: number | null; reported_requests: number | null;
   dropped_rollups: number; dropped_samples: number; dropped_spans: number; dropped_profiles: number;
   dropped_requests: number; requests_lost_at: number | null; sampling: string | null;
+}
+
+/** What some batches of one instance say of it: the latest one's identity, the sums of the rest. */
+export interface InstanceUpdate {
+  name: string;
+  identity: Identity;
+  firstSeen: number;
+  lastSeen: number;
+  batches: number;
+  dropped: Required<DroppedCounters>;
+  /** When the latest batch reporting lost requests came, null if none did. */
+  requestsLostAt: number | null;
+  /** The latest process id a batch named; null when none did (older clients). */
+  pid: number | null;
+  /**
+   * The batch window reaching furthest (its end clamped to when it came: a sender's clock running
+   * ahead does not move it past the edge's), and the requests that batch counted.
+   */
+  reported: { from: number; until: number; requests: number };
+}
+
+/** The batches' updates, one per instance name, in the order the batches came. */
+export function instanceUpdates(batches: ReadonlyArray<{ instance: string; receivedAt: number; batch: Pick<Batch, 'identity' | 'dropped' | 'window' | 'rollups'> }>): InstanceUpdate[] {
+  const updates = new Map<string, InstanceUpdate>();
+  for (const { instance, receivedAt, batch } of batches) {
+    // Counts lost from clients older than the counter: none.
+    const lost = batch.dropped.requests ?? 0;
+    const reported = {
+      from: Math.min(batch.window.start, batch.window.end, receivedAt),
+      until: Math.min(batch.window.end, receivedAt),
+      requests: batch.rollups.reduce((sum, cell) => sum + cell.count, 0),
+    };
+    const update = updates.get(instance);
+    if (update === undefined) {
+      updates.set(instance, {
+        name: instance, identity: batch.identity, firstSeen: receivedAt, lastSeen: receivedAt, batches: 1,
+        dropped: { ...batch.dropped, requests: lost }, requestsLostAt: lost > 0 ? receivedAt : null,
+        pid: batch.identity.pid ?? null, reported,
+      });
+      continue;
+    }
+    update.identity = batch.identity;
+    update.pid = batch.identity.pid ?? update.pid;
+    // As batches taken one by one would: a later batch reaching as far replaces the figures.
+    if (reported.until >= update.reported.until) update.reported = reported;
+    update.lastSeen = Math.max(update.lastSeen, receivedAt);
+    update.batches++;
+    for (const key of ['rollups', 'samples', 'spans', 'profiles'] as const) update.dropped[key] += batch.dropped[key];
+    update.dropped.requests += lost;
+    if (lost > 0) update.requestsLostAt = receivedAt;
+  }
+  return [...updates.values()];
 }
 
 /** Every instance, most recently seen first. */

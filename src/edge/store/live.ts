@@ -1,7 +1,9 @@
 // What the live tiles read at the edge: the last 60 seconds of complete 10-second cells, ending
 // where every instance still sending has reported up to, and what is in flight now.
+import { RESOLUTION_MS, type Resolution } from '../../core/query/window.ts';
 import { TEN_SECONDS_MS } from '../../core/rollup.ts';
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
+import { profilesBetween } from './profiles.ts';
 import { scalar, type Sql } from './sql.ts';
 
 /** How long the live tiles look back. */
@@ -33,13 +35,30 @@ export function liveWindow(horizon: number, cellMs: number = TEN_SECONDS_MS): { 
 }
 
 /**
+ * The live window of a read and the table it reads: 10-second cells, or, filtered to a route
+ * without 10-second rows per route (TEN_SECOND_ROUTES off), the last whole minute.
+ */
+export function liveCells(horizon: number, filter: { route?: string; method?: string }, tenSecondRoutes: boolean): { from: number; to: number; resolution: Resolution } {
+  const resolution: Resolution = (filter.route !== undefined || filter.method !== undefined) && !tenSecondRoutes ? 'minute' : '10s';
+  return { ...liveWindow(horizon, RESOLUTION_MS[resolution]), resolution };
+}
+
+/** What one store contributes to the live tiles (an app's shards each hold some of its instances). */
+export interface LiveState {
+  horizon: number;
+  inFlight: number | null;
+}
+
+/** Later than any time a batch may carry (the validator's bound). */
+const END_OF_TIME = Date.UTC(2100, 0, 1);
+
+/**
  * Requests in flight: the sum, over instances that sent a profile since `since`, of the latest
- * one's count; null when none did.
+ * one's count; null when none did. Profiles of either layout (chunks, or the first layout's rows).
  */
 export function inFlight(sql: Sql, since: number): number | null {
-  // SQLite takes the other columns of a MAX() aggregate from the row holding the maximum.
-  const rows = sql.exec<{ in_flight: number; latest: number }>(
-    'SELECT in_flight, MAX(timestamp) AS latest FROM profiles WHERE timestamp >= ? GROUP BY instance', since,
-  ).toArray();
-  return rows.length === 0 ? null : rows.reduce((sum, row) => sum + row.in_flight, 0);
+  const latest = new Map<string, number>();
+  // Oldest first: each instance's latest profile is the one left.
+  for (const profile of profilesBetween(sql, since, END_OF_TIME)) latest.set(profile.instance, profile.inFlight);
+  return latest.size === 0 ? null : [...latest.values()].reduce((sum, count) => sum + count, 0);
 }

@@ -1,7 +1,10 @@
 // What the alarm runs: roll completed minutes up into hours, then apply retention and caps.
 // Time comes in as `now`, so the same pass runs under a real or a test clock.
 import { mergeInto, type LiveCell } from '../../core/rollup.ts';
+import { batchIdsKeptMs, forgetBatchesBefore } from './batch-ids.ts';
+import { chunkRecordCount, deleteChunksBefore, deleteOldestRecords, minutesOf, oldestChunkTime, type ChunkKind } from './detail-chunks.ts';
 import type { InstanceGuard } from './instance-guard.ts';
+import { deleteTracesBefore } from './trace-summaries.ts';
 import { getMetaNumber, setMeta } from './meta.ts';
 import type { RouteGuard } from './route-guard.ts';
 import { mergeCell, readCells } from './rollups.ts';
@@ -9,7 +12,6 @@ import { scalar, type Sql } from './sql.ts';
 import { UnreadableRows } from './unreadable.ts';
 import { HOUR_MS, hourOf } from '../../core/query/window.ts';
 
-const DAY = 24 * HOUR_MS;
 /** An hour is rolled up this long after it ends; data later than that still lands (see ingest-batch.ts). */
 const ROLLUP_GRACE_MS = 5 * 60_000;
 
@@ -54,19 +56,17 @@ export function runMaintenance(target: MaintenanceTarget, now: number, policy: R
       // Minutes go only once their hour is rolled up, whatever their age.
       minutes: del('DELETE FROM rollup_minute WHERE time < ?', Math.min(now - policy.minuteRetentionMs, watermark)),
       hours: del('DELETE FROM rollup_hour WHERE time < ?', now - policy.hourRetentionMs),
-      samples: del('DELETE FROM samples WHERE timestamp < ?', detailCutoff) + trimOldest(sql, 'samples', policy.maxSamples),
-      spans: del('DELETE FROM spans WHERE start_time < ?', detailCutoff) + trimOldest(sql, 'spans', policy.maxSpans),
+      samples: del('DELETE FROM samples WHERE timestamp < ?', detailCutoff) + deleteChunksBefore(sql, 'samples', detailCutoff) + trimOldest(sql, 'samples', policy.maxSamples),
+      spans: del('DELETE FROM spans WHERE start_time < ?', detailCutoff) + deleteChunksBefore(sql, 'spans', detailCutoff) + trimOldest(sql, 'spans', policy.maxSpans),
       traces: 0,
-      profiles: del('DELETE FROM profiles WHERE timestamp < ?', detailCutoff) + trimOldest(sql, 'profiles', policy.maxProfiles),
-      batches: del('DELETE FROM batches WHERE received_at < ?', now - policy.maxBatchAgeMs - DAY),
+      profiles: del('DELETE FROM profiles WHERE timestamp < ?', detailCutoff) + deleteChunksBefore(sql, 'profiles', detailCutoff) + trimOldest(sql, 'profiles', policy.maxProfiles),
+      batches: forgetBatchesBefore(sql, now - batchIdsKeptMs(policy.maxBatchAgeMs)),
       routes: target.routes.forgetOlderThan(now - policy.hourRetentionMs),
       instances: target.instances.forgetOlderThan(now - policy.hourRetentionMs),
     };
-    // A trace goes with its spans: by age, or when the cap removed spans older than it.
-    const oldestSpan = scalar(sql, 'SELECT MIN(start_time) FROM spans');
-    counts.traces = typeof oldestSpan === 'number'
-      ? del('DELETE FROM traces WHERE start_time < ?', Math.max(oldestSpan, detailCutoff))
-      : del('DELETE FROM traces');
+    // A trace goes with its spans: by age, or when the cap removed spans older than it (all of them: every trace).
+    const oldestSpan = minOf(scalar(sql, 'SELECT MIN(start_time) FROM spans'), oldestChunkTime(sql, 'spans'));
+    counts.traces = deleteTracesBefore(sql, oldestSpan !== null ? Math.max(oldestSpan, detailCutoff) : END_OF_TIME);
     return counts;
   });
   setMeta(sql, 'last_maintenance', now);
@@ -109,21 +109,61 @@ function rollUpHours(sql: Sql, now: number, unreadable: UnreadableRows): { hours
   return { hoursRolledUp, watermark };
 }
 
-const TRIM = {
-  samples: 'DELETE FROM samples WHERE id IN (SELECT id FROM samples ORDER BY timestamp LIMIT ?)',
-  spans: 'DELETE FROM spans WHERE id IN (SELECT id FROM spans ORDER BY start_time LIMIT ?)',
-  profiles: 'DELETE FROM profiles WHERE id IN (SELECT id FROM profiles ORDER BY timestamp LIMIT ?)',
-} as const;
-const COUNT = { samples: 'SELECT COUNT(*) FROM samples', spans: 'SELECT COUNT(*) FROM spans', profiles: 'SELECT COUNT(*) FROM profiles' } as const;
+/** Later than any time a batch may carry (the validator's bound). */
+const END_OF_TIME = Date.UTC(2100, 0, 1);
 
-/** Deletes the oldest rows past `cap` (the `maxEntries` of the table). */
-function trimOldest(sql: Sql, table: keyof typeof TRIM, cap: number): number {
-  const count = scalar(sql, COUNT[table]) as number;
-  return count > cap ? sql.exec(TRIM[table], count - cap).rowsWritten : 0;
+const LEGACY = {
+  samples: { table: 'samples', time: 'timestamp' },
+  spans: { table: 'spans', time: 'start_time' },
+  profiles: { table: 'profiles', time: 'timestamp' },
+} as const;
+
+/**
+ * Deletes the oldest records past `cap` (the `maxEntries` of the kind), by time, whichever layout
+ * holds them: the oldest of the first layout's rows and of the chunks are merged to see how many
+ * of each go.
+ */
+function trimOldest(sql: Sql, kind: keyof typeof LEGACY, cap: number): number {
+  const { table, time } = LEGACY[kind];
+  const legacy = scalar(sql, `SELECT COUNT(*) FROM ${table}`) as number;
+  const excess = legacy + chunkRecordCount(sql, kind) - cap;
+  if (excess <= 0) return 0;
+  let fromLegacy = 0;
+  if (legacy > 0) {
+    const oldRows = sql.exec<{ t: number }>(`SELECT ${time} AS t FROM ${table} ORDER BY ${time}, id LIMIT ?`, excess).toArray().map((r) => r.t);
+    const chunked = oldestTimes(sql, kind, excess);
+    // Merge the two ascending lists up to `excess`: how many of the oldest are rows of the old table.
+    let a = 0;
+    let b = 0;
+    while (a + b < excess) {
+      if (b >= chunked.length || (a < oldRows.length && oldRows[a]! <= chunked[b]!)) a++;
+      else b++;
+    }
+    fromLegacy = a;
+  }
+  const removed = fromLegacy > 0 ? sql.exec(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} ORDER BY ${time}, id LIMIT ?)`, fromLegacy).rowsWritten : 0;
+  return removed + deleteOldestRecords(sql, kind, excess - fromLegacy);
+}
+
+/** The times of the oldest `count` chunked records, ascending. */
+function oldestTimes(sql: Sql, kind: ChunkKind, count: number): number[] {
+  const times: number[] = [];
+  for (const minute of minutesOf(sql, kind, 0, END_OF_TIME, 'asc', new UnreadableRows())) {
+    for (const entry of minute) times.push(entry.time);
+    if (times.length >= count) break;
+  }
+  return times.slice(0, count);
+}
+
+function minOf(a: unknown, b: number | null): number | null {
+  if (typeof a !== 'number') return b;
+  return b === null ? a : Math.min(a, b);
 }
 
 /** Whether anything is left to maintain: when not, the alarm stops re-arming itself. */
 export function hasData(sql: Sql): boolean {
   return scalar(sql, `SELECT EXISTS (SELECT 1 FROM rollup_10s) OR EXISTS (SELECT 1 FROM rollup_minute) OR EXISTS (SELECT 1 FROM rollup_hour) OR EXISTS (SELECT 1 FROM samples)
-    OR EXISTS (SELECT 1 FROM spans) OR EXISTS (SELECT 1 FROM profiles) OR EXISTS (SELECT 1 FROM batches)`) === 1;
+    OR EXISTS (SELECT 1 FROM spans) OR EXISTS (SELECT 1 FROM profiles) OR EXISTS (SELECT 1 FROM batches)
+    OR EXISTS (SELECT 1 FROM sample_chunks) OR EXISTS (SELECT 1 FROM span_chunks) OR EXISTS (SELECT 1 FROM profile_chunks)
+    OR EXISTS (SELECT 1 FROM trace_chunks) OR EXISTS (SELECT 1 FROM batch_ids)`) === 1;
 }

@@ -209,6 +209,48 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
     `ALTER TABLE instances ADD COLUMN reported_from INTEGER`,
     `ALTER TABLE instances ADD COLUMN reported_requests INTEGER`,
   ],
+  // 8: fewer rows written per batch (Cloudflare bills rows written, index entries included).
+  // Detail records in chunks (store/detail-chunks.ts): one row per kind, minute and write, its id
+  // time ordered so no index is needed; a trace's summary one row with no index. Batch ids
+  // in a table keyed by (received day, id): the key is the row, so a batch costs one row where
+  // `batches` (a row and an index on received_at) cost two. The old tables stay readable until
+  // their rows expire; nothing is copied.
+  [
+    ...['sample_chunks', 'span_chunks', 'profile_chunks', 'trace_chunks'].map((table) => `CREATE TABLE ${table} (
+      id INTEGER PRIMARY KEY,
+      first REAL NOT NULL,
+      last REAL NOT NULL,
+      records INTEGER NOT NULL,
+      body TEXT NOT NULL
+    )`),
+    // One row per trace, found by id (its key: no index entry to write); by time through the trace
+    // index chunks (store/trace-summaries.ts). `chunks`: the span chunks holding its spans.
+    `CREATE TABLE trace_summaries (
+      trace_id TEXT PRIMARY KEY,
+      start_time REAL NOT NULL,
+      end_time REAL NOT NULL,
+      duration REAL NOT NULL,
+      name TEXT NOT NULL,
+      route TEXT,
+      method TEXT,
+      status_code INTEGER,
+      error INTEGER NOT NULL,
+      span_count INTEGER NOT NULL,
+      root_known INTEGER NOT NULL,
+      service TEXT NOT NULL,
+      chunks TEXT NOT NULL
+    ) WITHOUT ROWID`,
+    // Batches taken and not yet folded into the tables (store/pending-log.ts): a ring of slots.
+    `CREATE TABLE pending_batches (slot INTEGER PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL)`,
+    `CREATE TABLE batch_ids (
+      day INTEGER NOT NULL,
+      batch_id TEXT NOT NULL,
+      received_at INTEGER NOT NULL,
+      instance TEXT NOT NULL,
+      events INTEGER NOT NULL,
+      PRIMARY KEY (day, batch_id)
+    ) WITHOUT ROWID`,
+  ],
 ];
 
 /** Applies the migrations this database hasn't seen; returns the version it is now at. */

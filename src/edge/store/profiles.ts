@@ -1,8 +1,11 @@
-// System profiles of each instance, listed oldest first (the order a chart wants).
+// System profiles of each instance, listed oldest first (the order a chart wants): in chunks
+// (detail-chunks.ts) since migration 8, and in the first layout's table until those rows expire.
 import type { SystemProfile } from '../../core/wire-format.ts';
 import { encodeCursor, type CursorKey } from './cursor.ts';
+import { firstRecords, minutesOf, writeChunks, type StoredEntry } from './detail-chunks.ts';
 import type { Page } from './samples.ts';
 import type { Sql, SqlValue } from './sql.ts';
+import { UnreadableRows, type Warnings } from './unreadable.ts';
 
 export interface ProfileRecord extends SystemProfile {
   id: number;
@@ -17,10 +20,9 @@ export interface ProfileQuery {
   after?: CursorKey;
 }
 
-export function insertProfile(sql: Sql, profile: SystemProfile, instance: string): void {
-  sql.exec(`INSERT INTO profiles (timestamp, instance, rss, heap_used, heap_total, cpu_percent, event_loop_lag_ms, in_flight)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  profile.timestamp, instance, profile.rss, profile.heapUsed, profile.heapTotal, profile.cpuPercent, profile.eventLoopLagMs, profile.inFlight);
+/** Stores a batch's profiles as chunks. */
+export function insertProfiles(sql: Sql, profiles: readonly SystemProfile[], instance: string): void {
+  if (profiles.length > 0) writeChunks(sql, 'profiles', profiles.map((record) => ({ instance, record })));
 }
 
 export interface ProfileRow extends Record<string, SqlValue> {
@@ -35,15 +37,40 @@ export function toProfileRecord(r: ProfileRow): ProfileRecord {
   };
 }
 
-export function listProfiles(sql: Sql, query: ProfileQuery): Page<ProfileRecord> {
+export function listProfiles(sql: Sql, query: ProfileQuery): Page<ProfileRecord> & Warnings {
   const where = ['timestamp >= ?', 'timestamp < ?'];
   const params: SqlValue[] = [query.from, query.to];
   if (query.instance !== undefined) where.push('instance = ?'), params.push(query.instance);
   if (query.after !== undefined) where.push('(timestamp > ? OR (timestamp = ? AND id > ?))'), params.push(query.after[0], query.after[0], query.after[1]);
-  const rows = sql.exec<ProfileRow>(
+  const legacy = sql.exec<ProfileRow>(
     `SELECT * FROM profiles WHERE ${where.join(' AND ')} ORDER BY timestamp, id LIMIT ?`, ...params, query.limit + 1,
-  ).toArray();
-  const items = rows.slice(0, query.limit).map(toProfileRecord);
+  ).toArray().map(toProfileRecord);
+  const unreadable = new UnreadableRows();
+  const chunked = firstRecords(sql, 'profiles', { from: Math.max(query.from, query.after?.[0] ?? -Infinity), to: query.to, order: 'asc', limit: query.limit + 1 },
+    (entry) => profileMatches(entry, query), unreadable).map(chunkProfileRecord);
+  const rows = [...legacy, ...chunked].sort((a, b) => a.timestamp - b.timestamp || a.id - b.id).slice(0, query.limit + 1);
+  const items = rows.slice(0, query.limit);
   const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.timestamp, last.id]) : null };
+  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.timestamp, last.id]) : null, ...unreadable.warnings() };
+}
+
+function profileMatches({ record: p, id, instance }: StoredEntry<'profiles'>, query: ProfileQuery): boolean {
+  if (p.timestamp < query.from || p.timestamp >= query.to) return false;
+  if (query.instance !== undefined && instance !== query.instance) return false;
+  if (query.after !== undefined) {
+    const [time, afterId] = query.after;
+    if (!(p.timestamp > time || (p.timestamp === time && typeof afterId === 'number' && id > afterId))) return false;
+  }
+  return true;
+}
+
+export function chunkProfileRecord({ id, instance, record }: StoredEntry<'profiles'>): ProfileRecord {
+  return { id, instance, ...record };
+}
+
+/** Every profile with timestamp in [from, to] (both layouts), oldest first: what alert rules on gauges read. */
+export function profilesBetween(sql: Sql, from: number, to: number): ProfileRecord[] {
+  const legacy = sql.exec<ProfileRow>('SELECT * FROM profiles WHERE timestamp >= ? AND timestamp <= ? ORDER BY timestamp, id', from, to).toArray().map(toProfileRecord);
+  const chunked = [...minutesOf(sql, 'profiles', from, to, 'asc', new UnreadableRows())].flat().map(chunkProfileRecord);
+  return legacy.length === 0 ? chunked : [...legacy, ...chunked].sort((a, b) => a.timestamp - b.timestamp || a.id - b.id);
 }

@@ -1,7 +1,10 @@
-// Detail samples: one row per sampled request, listed newest first with filters and a cursor.
+// Detail samples, listed newest first with filters and a cursor: in chunks (detail-chunks.ts) since
+// migration 8, and in the first layout's table (a row per sample) until those rows expire.
 import type { DetailSample } from '../../core/wire-format.ts';
 import { encodeCursor, type CursorKey } from './cursor.ts';
+import { firstRecords, writeChunks, type StoredEntry } from './detail-chunks.ts';
 import type { Sql, SqlValue } from './sql.ts';
+import { UnreadableRows, type Warnings } from './unreadable.ts';
 
 export interface SampleRecord extends DetailSample {
   id: number;
@@ -27,14 +30,9 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const INSERT = `INSERT INTO samples (timestamp, instance, method, path, route, status_code, duration, user_agent, rss, heap_used,
-  heap_total, cpu_usage, trace_id, span_id, response_size, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
-export function insertSample(sql: Sql, sample: DetailSample, route: string, instance: string): void {
-  sql.exec(INSERT, sample.timestamp, instance, sample.method, sample.path, route, sample.statusCode, sample.duration,
-    sample.userAgent ?? null, sample.memoryUsage?.rss ?? null, sample.memoryUsage?.heapUsed ?? null,
-    sample.memoryUsage?.heapTotal ?? null, sample.cpuUsage ?? null, sample.traceId ?? null, sample.spanId ?? null,
-    sample.responseSize ?? null, sample.error ?? null);
+/** Stores a batch's samples (routes already through the cap) as chunks. */
+export function insertSamples(sql: Sql, samples: readonly DetailSample[], instance: string): void {
+  if (samples.length > 0) writeChunks(sql, 'samples', samples.map((record) => ({ instance, record })));
 }
 
 /** A samples row without its id and instance: what a detail record is stored as. */
@@ -71,7 +69,7 @@ export function toDetailSample(row: DetailRow): DetailSample {
   return sample;
 }
 
-export function listSamples(sql: Sql, query: SampleQuery): Page<SampleRecord> {
+export function listSamples(sql: Sql, query: SampleQuery): Page<SampleRecord> & Warnings {
   // Conditions are fixed fragments; every value is bound.
   const where = ['timestamp >= ?', 'timestamp < ?'];
   const params: SqlValue[] = [query.from, query.to];
@@ -80,10 +78,33 @@ export function listSamples(sql: Sql, query: SampleQuery): Page<SampleRecord> {
   if (query.status !== undefined) where.push('status_code BETWEEN ? AND ?'), params.push(...query.status);
   if (query.minDuration !== undefined) where.push('duration >= ?'), params.push(query.minDuration);
   if (query.after !== undefined) where.push('(timestamp < ? OR (timestamp = ? AND id < ?))'), params.push(query.after[0], query.after[0], query.after[1]);
-  const rows = sql.exec<SampleRow>(
+  const legacy = sql.exec<SampleRow>(
     `SELECT * FROM samples WHERE ${where.join(' AND ')} ORDER BY timestamp DESC, id DESC LIMIT ?`, ...params, query.limit + 1,
-  ).toArray();
-  const items = rows.slice(0, query.limit).map(toSampleRecord);
+  ).toArray().map(toSampleRecord);
+  const unreadable = new UnreadableRows();
+  const chunked = firstRecords(sql, 'samples', { from: query.from, to: Math.min(query.to, query.after?.[0] ?? Infinity), order: 'desc', limit: query.limit + 1 },
+    (entry) => sampleMatches(entry, query), unreadable).map(chunkSampleRecord);
+  // The newest limit + 1 of both: the extra one says whether there is a next page.
+  const rows = [...legacy, ...chunked].sort((a, b) => b.timestamp - a.timestamp || b.id - a.id).slice(0, query.limit + 1);
+  const items = rows.slice(0, query.limit);
   const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.timestamp, last.id]) : null };
+  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([last.timestamp, last.id]) : null, ...unreadable.warnings() };
+}
+
+/** The conditions of listSamples' SQL, on a record read from a chunk. */
+function sampleMatches({ record: s, id }: StoredEntry<'samples'>, query: SampleQuery): boolean {
+  if (s.timestamp < query.from || s.timestamp >= query.to) return false;
+  if (query.route !== undefined && s.route !== query.route) return false;
+  if (query.method !== undefined && s.method !== query.method) return false;
+  if (query.status !== undefined && (s.statusCode < query.status[0] || s.statusCode > query.status[1])) return false;
+  if (query.minDuration !== undefined && s.duration < query.minDuration) return false;
+  if (query.after !== undefined) {
+    const [time, afterId] = query.after;
+    if (!(s.timestamp < time || (s.timestamp === time && typeof afterId === 'number' && id < afterId))) return false;
+  }
+  return true;
+}
+
+export function chunkSampleRecord({ id, instance, record }: StoredEntry<'samples'>): SampleRecord {
+  return { id, instance, ...record };
 }

@@ -1,59 +1,18 @@
-// Spans, and one summary row per trace kept up to date as spans arrive: the trace list filters
-// and sorts on it; one trace's spans come from the spans table.
+// Spans: stored in chunks (detail-chunks.ts) since migration 8, each trace's summary row (trace-
+// summaries.ts) listing the chunks holding its spans; spans of the first layout's table are read
+// until they expire. One trace's spans, whole, by id.
 import type { Span, TagValue } from '../../core/wire-format.ts';
-import { encodeCursor, type CursorKey } from './cursor.ts';
-import type { Page } from './samples.ts';
+import { chunksById, writeChunks, type StoredEntry } from './detail-chunks.ts';
 import type { Sql, SqlValue } from './sql.ts';
+import { chunkIdsOf, knownTrace, TraceWriter } from './trace-summaries.ts';
 import { UnreadableRows, type Warnings } from './unreadable.ts';
+
+export { listTraces, type TraceQuery, type TraceSummary } from './trace-summaries.ts';
 
 export interface SpanRecord extends Span {
   service: string;
   instance: string;
 }
-
-export interface TraceSummary {
-  traceId: string;
-  startTime: number;
-  duration: number;
-  /** Name of the root span (or of the earliest server span when the root is upstream). */
-  name: string;
-  route: string | null;
-  method: string | null;
-  statusCode: number | null;
-  error: boolean;
-  spanCount: number;
-  service: string;
-}
-
-export interface TraceQuery {
-  from: number;
-  to: number;
-  route?: string;
-  minDuration?: number;
-  errorsOnly?: boolean;
-  /** recent: newest first; slowest: longest first. */
-  sort: 'recent' | 'slowest';
-  limit: number;
-  after?: CursorKey;
-}
-
-const INSERT_SPAN = `INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start_time, duration, status, error,
-  tags, logs, service, instance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
-const UPSERT_TRACE = `INSERT INTO traces (trace_id, start_time, end_time, duration, name, route, method, status_code, error,
-  span_count, root_known, service) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (trace_id) DO UPDATE SET
-    start_time = MIN(start_time, excluded.start_time),
-    end_time = MAX(end_time, excluded.end_time),
-    duration = MAX(end_time, excluded.end_time) - MIN(start_time, excluded.start_time),
-    error = MAX(error, excluded.error),
-    span_count = span_count + excluded.span_count,
-    name = CASE WHEN excluded.root_known > root_known THEN excluded.name ELSE name END,
-    route = CASE WHEN excluded.root_known > root_known THEN excluded.route ELSE COALESCE(route, excluded.route) END,
-    method = CASE WHEN excluded.root_known > root_known THEN excluded.method ELSE COALESCE(method, excluded.method) END,
-    status_code = CASE WHEN excluded.root_known > root_known THEN excluded.status_code ELSE COALESCE(status_code, excluded.status_code) END,
-    service = CASE WHEN excluded.root_known > root_known THEN excluded.service ELSE service END,
-    root_known = MAX(root_known, excluded.root_known)`;
 
 const text = (value: TagValue | undefined): string | null => (typeof value === 'string' ? value : null);
 const code = (value: TagValue | undefined): number | null => {
@@ -61,66 +20,90 @@ const code = (value: TagValue | undefined): number | null => {
   return typeof n === 'number' && Number.isInteger(n) && n >= 100 && n <= 599 ? n : null;
 };
 
+/** A span and the service and instance that sent it. */
+export interface SpanEntry {
+  record: Span;
+  service: string;
+  instance: string;
+}
+
 /**
  * Stores spans (a span already stored is ignored) and folds the new ones into their traces' rows.
- * `admitRoute` passes the trace's route through the cardinality guard.
+ * `admitRoute` passes the trace's route through the cardinality guard. Returns the spans stored.
  */
 export function insertSpans(sql: Sql, spans: Span[], origin: { service: string; instance: string }, admitRoute: (route: string) => string): number {
-  const byTrace = new Map<string, Span[]>();
-  for (const span of spans) {
-    const inserted = sql.exec(INSERT_SPAN, span.traceId, span.spanId, span.parentSpanId ?? null, span.name, span.kind, span.startTime,
-      span.duration, span.status, span.error ?? null, JSON.stringify(span.tags), JSON.stringify(span.logs),
-      origin.service, origin.instance).rowsWritten;
-    if (inserted === 0) continue;
-    const list = byTrace.get(span.traceId);
-    if (list) list.push(span);
-    else byTrace.set(span.traceId, [span]);
+  return insertSpanGroups(sql, [spans.map((record) => ({ record, ...origin }))], admitRoute);
+}
+
+/**
+ * insertSpans for several batches at once (a fold): their spans go into one set of chunks, and
+ * each trace's row is updated batch by batch in the order given, as if each had come alone.
+ */
+export function insertSpanGroups(sql: Sql, groups: ReadonlyArray<readonly SpanEntry[]>, admitRoute: (route: string) => string): number {
+  // Keep the spans not stored yet: a known trace's stored span ids come from its chunks and old rows.
+  const known = new Map<string, { chunks: number[]; seen: Set<string>; start: number | null }>();
+  const kept = groups.map((group) => group.filter((entry) => {
+    const traceId = entry.record.traceId;
+    let trace = known.get(traceId);
+    if (trace === undefined) {
+      const row = knownTrace(sql, traceId);
+      trace = { chunks: row?.chunks ?? [], seen: new Set(row ? storedSpanIds(sql, traceId, row.chunks) : []), start: row?.start ?? null };
+      known.set(traceId, trace);
+    }
+    if (trace.seen.has(entry.record.spanId)) return false;
+    trace.seen.add(entry.record.spanId);
+    return true;
+  }));
+  const all = kept.flat();
+  const chunkIds = writeChunks(sql, 'spans', all);
+  all.forEach((entry, i) => known.get(entry.record.traceId)!.chunks.push(chunkIds[i]!));
+  const writer = new TraceWriter(sql);
+  for (const group of kept) {
+    const byTrace = new Map<string, SpanEntry[]>();
+    for (const entry of group) {
+      const list = byTrace.get(entry.record.traceId);
+      if (list) list.push(entry);
+      else byTrace.set(entry.record.traceId, [entry]);
+    }
+    for (const [traceId, entries] of byTrace) {
+      const trace = known.get(traceId)!;
+      writer.merge(traceId, partOf(entries, admitRoute), trace.chunks, trace.start);
+    }
   }
-  let stored = 0;
-  for (const [traceId, list] of byTrace) {
-    stored += list.length;
-    const root = list.find((s) => s.parentSpanId === undefined);
-    const head = root ?? earliest(list.filter((s) => s.kind === 'server')) ?? earliest(list)!;
-    const start = Math.min(...list.map((s) => s.startTime));
-    const end = Math.max(...list.map((s) => s.startTime + s.duration));
-    const route = text(head.tags['http.route']);
-    sql.exec(UPSERT_TRACE, traceId, start, end, end - start, head.name, route === null ? null : admitRoute(route),
-      text(head.tags['http.method'] ?? head.tags['http.request.method']),
-      code(head.tags['http.status_code'] ?? head.tags['http.response.status_code']),
-      list.some((s) => s.status === 'error') ? 1 : 0, list.length, root ? 1 : 0, origin.service);
-  }
-  return stored;
+  writer.index();
+  return all.length;
+}
+
+/** One batch's new spans of a trace, summed up for its row. */
+function partOf(entries: readonly SpanEntry[], admitRoute: (route: string) => string) {
+  const list = entries.map((entry) => entry.record);
+  const root = list.find((s) => s.parentSpanId === undefined);
+  const head = root ?? earliest(list.filter((s) => s.kind === 'server')) ?? earliest(list)!;
+  const route = text(head.tags['http.route']);
+  return {
+    start: Math.min(...list.map((s) => s.startTime)),
+    end: Math.max(...list.map((s) => s.startTime + s.duration)),
+    name: head.name,
+    route: route === null ? null : admitRoute(route),
+    method: text(head.tags['http.method'] ?? head.tags['http.request.method']),
+    statusCode: code(head.tags['http.status_code'] ?? head.tags['http.response.status_code']),
+    error: list.some((s) => s.status === 'error'),
+    spans: list.length,
+    rootKnown: root !== undefined,
+    service: entries.find((entry) => entry.record === head)!.service,
+  };
+}
+
+function storedSpanIds(sql: Sql, traceId: string, chunks: readonly number[]): string[] {
+  const old = sql.exec<{ span_id: string }>('SELECT span_id FROM spans WHERE trace_id = ?', traceId).toArray().map((r) => r.span_id);
+  const chunked = chunksById(sql, 'spans', chunks, new UnreadableRows()).filter((e) => e.record.traceId === traceId).map((e) => e.record.spanId);
+  return [...old, ...chunked];
 }
 
 function earliest(spans: Span[]): Span | undefined {
   let best: Span | undefined;
   for (const span of spans) if (best === undefined || span.startTime < best.startTime) best = span;
   return best;
-}
-
-interface TraceRow extends Record<string, SqlValue> {
-  trace_id: string; start_time: number; duration: number; name: string; route: string | null; method: string | null;
-  status_code: number | null; error: number; span_count: number; service: string;
-}
-
-export function listTraces(sql: Sql, query: TraceQuery): Page<TraceSummary> {
-  const key = query.sort === 'slowest' ? 'duration' : 'start_time';
-  const where = ['start_time >= ?', 'start_time < ?'];
-  const params: SqlValue[] = [query.from, query.to];
-  if (query.route !== undefined) where.push('route = ?'), params.push(query.route);
-  if (query.minDuration !== undefined) where.push('duration >= ?'), params.push(query.minDuration);
-  if (query.errorsOnly) where.push('error = 1');
-  if (query.after !== undefined) where.push(`(${key} < ? OR (${key} = ? AND trace_id < ?))`), params.push(query.after[0], query.after[0], query.after[1]);
-  const rows = sql.exec<TraceRow>(
-    `SELECT * FROM traces WHERE ${where.join(' AND ')} ORDER BY ${key} DESC, trace_id DESC LIMIT ?`, ...params, query.limit + 1,
-  ).toArray();
-  const items = rows.slice(0, query.limit).map((r): TraceSummary => ({
-    traceId: r.trace_id, startTime: r.start_time, duration: r.duration, name: r.name, route: r.route, method: r.method,
-    statusCode: r.status_code, error: r.error === 1, spanCount: r.span_count, service: r.service,
-  }));
-  const last = items[items.length - 1];
-  const next: CursorKey | null = rows.length > query.limit && last ? [query.sort === 'slowest' ? last.duration : last.startTime, last.traceId] : null;
-  return { items, nextCursor: next === null ? null : encodeCursor(next) };
 }
 
 export interface SpanRow extends Record<string, SqlValue> {
@@ -153,16 +136,25 @@ function parseJson(text: unknown): unknown {
   }
 }
 
+/** A span read from a chunk, in the shape of the API. */
+export function chunkSpanRecord({ record, service, instance }: StoredEntry<'spans'>): SpanRecord {
+  return { ...record, service, instance };
+}
+
 /** All spans of one trace by start time, or null when the trace is unknown. Spans that can't be decoded are left out and counted. */
 export function getTrace(sql: Sql, traceId: string): ({ traceId: string; spans: SpanRecord[] } & Warnings) | null {
   const rows = sql.exec<SpanRow>('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_time, id', traceId).toArray();
-  if (rows.length === 0) return null;
+  const known = sql.exec<{ chunks: string }>('SELECT chunks FROM trace_summaries WHERE trace_id = ?', traceId).toArray()[0];
   const unreadable = new UnreadableRows();
-  const spans: SpanRecord[] = [];
+  const chunked = known ? chunksById(sql, 'spans', chunkIdsOf(known.chunks), unreadable).filter((e) => e.record.traceId === traceId) : [];
+  if (rows.length === 0 && chunked.length === 0) return known && unreadable.count > 0 ? { traceId, spans: [], ...unreadable.warnings() } : null;
+  const spans: Array<{ span: SpanRecord; id: number }> = [];
   for (const row of rows) {
     const span = toSpanRecord(row);
     if (typeof span === 'string') unreadable.note('spans', row.id, span);
-    else spans.push(span);
+    else spans.push({ span, id: row.id });
   }
-  return { traceId, spans, ...unreadable.warnings() };
+  for (const entry of chunked) spans.push({ span: chunkSpanRecord(entry), id: entry.id });
+  spans.sort((a, b) => a.span.startTime - b.span.startTime || a.id - b.id);
+  return { traceId, spans: spans.map((s) => s.span), ...unreadable.warnings() };
 }

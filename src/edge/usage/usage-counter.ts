@@ -86,6 +86,8 @@ export class UsageCounter {
   /** Today's use against the plan, as the ingest answer carries it. */
   today(plan: Plan | null): UsageToday {
     this.#roll();
+    // Rows of the calls since the last ingest (a fold by a read, maintenance) count as the app's.
+    this.#add(APP_ROW, this.#meter.take());
     const day = this.#todayDay();
     const quotas = quotasOf(day, this.#now(), plan);
     return { day: day.day, plan, quotas, warnings: warningsOf(quotas, 'this app') };
@@ -94,6 +96,8 @@ export class UsageCounter {
   /** `days` days of use (today included), today's instances, quotas and warnings. */
   report(app: string, plan: Plan | null, days: number): UsageReport {
     const now = this.#roll();
+    // Rows of the calls since the last ingest (a fold by a read, maintenance) count as the app's.
+    this.#add(APP_ROW, this.#meter.take());
     const stored = readDays(this.#sql, this.#day - (days - 1) * DAY_MS);
     const today = this.#todayDay();
     const list: UsageDay[] = [today, ...stored.filter((d) => d.day !== today.day)];

@@ -33,7 +33,7 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
   const sampling = samplingOf(config);
   // The batch says how its detail was sampled (identity travels with every batch).
   const identity = { ...processIdentity(config.app, config.service), sampling };
-  const target: EdgeTarget | undefined = config.endpoint ? { endpoint: config.endpoint, ingestKey: config.ingestKey, sdkVersion: SDK_VERSION } : undefined;
+  const target: EdgeTarget | undefined = config.endpoint ? { endpoint: config.endpoint, ingestKey: config.ingestKey, sdkVersion: SDK_VERSION, instance: identity.instance } : undefined;
 
   let batcher: Batcher | undefined;
   let exporters: SpanExporter | undefined;

@@ -9,7 +9,12 @@ export interface EdgeTarget {
   endpoint: string;
   ingestKey?: string;
   sdkVersion: string;
+  /** identity.instance of every batch: named in a header so a sharded edge picks its store without reading the body. */
+  instance?: string;
 }
+
+/** The header naming the batch's instance (percent-encoded: header values are bytes). */
+export const INSTANCE_HEADER = 'x-bun-apm-instance';
 
 export function ingestUrl(endpoint: string): string {
   return `${endpoint}/v1/ingest`;
@@ -23,6 +28,7 @@ export function ingestHeaders(target: EdgeTarget): Record<string, string> {
     'user-agent': `bun-apm/${target.sdkVersion}`,
   };
   if (target.ingestKey) headers.authorization = `Bearer ${target.ingestKey}`;
+  if (target.instance !== undefined) headers[INSTANCE_HEADER] = encodeURIComponent(target.instance);
   return headers;
 }
 

@@ -50,7 +50,7 @@ function edgeAlerting(rules, codeRules = defineAlerts({ rules: [] })) {
       identity: { app: 'shop', service: 'api', instance: 'host-a:1', runtime: 'bun', runtimeVersion: '1.4.5', sdkVersion: '0.1.0' },
       rollups: table.drain(), samples: [], spans: [], profiles: [], dropped: { rollups: 0, samples: 0, spans: 0, profiles: 0 },
     };
-    expect(ingestBatch({ sql, ...guards, minuteRetentionMs: 48 * 60 * MIN }, batch, minute + MIN).status).toBe('accepted');
+    expect(ingestBatch({ sql, ...guards, minuteRetentionMs: 48 * 60 * MIN, tenSecondRetentionMs: 3 * 60 * MIN, tenSecondRoutes: false }, batch, minute + MIN).status).toBe('accepted');
     alerting.cellsChanged([minute]);
   };
   return { sql, alerting, ingest };

@@ -102,8 +102,8 @@ describe('rows stored before the fix, or damaged, are left out of every read and
         const batch = makeBatch();
         const cell = batch.rollups[0]!;
         batch.rollups = rollups.map((r) => ({ ...cell, method: r.method as string, route: r.route as string, statusClass: r.statusClass as '2xx' }));
-        const accepted = await ingestOk(edge, batch);
-        expect(accepted.warnings.join(' ')).toMatch(/stored rollup rows could not be read and were replaced/);
+        // The batch is folded into the tables by the next read (pending-log.ts): the damaged rows are replaced then.
+        await ingestOk(edge, batch);
         const after = await readEverything(edge, { ...window(), budgetMs: BUDGET_MS });
         expect(after.summary).toBeUndefined();
         expect(after.routes).toBeUndefined();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { LocalEdge } from '../../../scripts/local-edge.ts';
 import { runChecks, usageOf } from '../../../src/plugin/cli/doctor.ts';
 import { makeBatch } from '../../support/batch.ts';
-import { ingestOk, KEYS, startEdge } from '../../edge/support/edge.ts';
+import { apiOk, ingestOk, KEYS, startEdge } from '../../edge/support/edge.ts';
 
 const DAY = 86_400_000;
 let edge: LocalEdge | undefined;
@@ -34,15 +34,16 @@ describe('doctor: usage', () => {
     expect(check.detail).toMatch(/accepts the ingest key for app "shop" \(HTTP 200\); today \(UTC\) this app used 1 of 100,000 Worker requests, 1 of 100,000 Durable Object requests, \d+ of 100,000 SQLite rows written, \d+ of 5,000,000 SQLite rows read \(PLAN free\)$/);
     expect(check.warnings).toEqual([]);
 
-    // At 00:30 UTC by the store's clock, 4,500+ rows written project past the 100,000 a day.
+    // At 00:30 UTC by the store's clock, 4,500+ rows written project past the 100,000 a day: 5,000
+    // cells of new rows (100 routes over 50 minutes), written when the store folds them (a read folds).
     const store = await edge.store('shop');
     const now = Date.now();
     await store.setClockOffset(Math.floor(now / DAY) * DAY + 30 * 60_000 - now);
-    const batch = makeBatch();
-    const sample = batch.samples[0]!;
-    for (let i = 0; i < 3; i++) {
-      await ingestOk(edge, { ...makeBatch(), spans: [], samples: Array.from({ length: 1_500 }, (_, k) => ({ ...sample, path: `/users/${k}` })) });
-    }
+    const cell = makeBatch().rollups[0]!;
+    const first = now - (now % 60_000) - 50 * 60_000;
+    const rollups = Array.from({ length: 5_000 }, (_, k) => ({ ...cell, seconds: undefined, minute: first + Math.floor(k / 100) * 60_000, route: `/r${k % 100}` }));
+    await ingestOk(edge, { ...makeBatch(), rollups, spans: [], samples: [] });
+    await apiOk(edge, '/api/v1/apps/shop/summary');
     checks = await runChecks(appDir(endpoint), {});
     check = checks.find((c) => c.label === 'edge')!;
     expect(check.ok).toBe(true);

@@ -9,6 +9,8 @@ export interface Attempt {
   status: number;
   authorization: string | null;
   contentEncoding: string | null;
+  /** The X-Bun-Apm-Instance header of a batch that validated. */
+  instanceHeader?: string | null;
 }
 
 export class IngestSink {
@@ -83,6 +85,13 @@ export class IngestSink {
     if (!result.ok) {
       this.problems.push(...result.problems.map(formatProblem));
       return answer(400, { problems: result.problems });
+    }
+    // A sharded edge picks the store by this header: when sent, it must name the batch's instance.
+    const named = request.headers.get('x-bun-apm-instance');
+    attempt.instanceHeader = named;
+    if (named !== null && decodeURIComponent(named) !== result.batch.identity.instance) {
+      this.problems.push(`x-bun-apm-instance: ${named} is not identity.instance ${result.batch.identity.instance}`);
+      return answer(400, { error: 'instance header' });
     }
     if (this.stored.has(result.batch.batchId)) return answer(200, { duplicate: true });
     this.stored.set(result.batch.batchId, result.batch);

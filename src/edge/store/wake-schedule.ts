@@ -1,0 +1,50 @@
+// When an AppStore's alarm fires next, and what it does then. One alarm serves everything a store
+// does on its own: rule evaluation at each minute's start while it has alerting work, and
+// maintenance (roll-ups, retention) every MAINTENANCE_INTERVAL_SECONDS while it holds data. A store
+// with neither sleeps: no request, no row written.
+//
+// Where an every-minute cron still ticks the store (an older wrangler.toml, the local runtime's
+// `/__scheduled`, tests evaluating set minutes), the cron drives its evaluation: the alarm leaves
+// evaluation to it while its last tick is recent, so no minute is evaluated by both.
+
+const MINUTE_MS = 60_000;
+/** A minute cron's tick newer than this (wall time) drives the store's evaluation. */
+export const CRON_DRIVES_MS = 10 * MINUTE_MS;
+
+export interface WakeState {
+  /** Real time: alarms are set in it. */
+  wallNow: number;
+  /** The store's clock (the local runtime's tests move it); maintenance times are in it. */
+  storeNow: number;
+  hasData: boolean;
+  lastMaintenance: number | null;
+  maintenanceIntervalMs: number;
+  /** Alerting work every minute (EdgeAlerting.active). */
+  alerting: boolean;
+  /** Wall time of the last minute cron's tick, or null. */
+  cronTickAt: number | null;
+}
+
+export const nextMinute = (wallNow: number) => Math.floor(wallNow / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+
+/** Whether the alarm evaluates rules (rather than a minute cron). */
+export function alarmEvaluates(state: Pick<WakeState, 'alerting' | 'cronTickAt' | 'wallNow'>): boolean {
+  return state.alerting && !(state.cronTickAt !== null && state.wallNow - state.cronTickAt < CRON_DRIVES_MS);
+}
+
+/** Whether maintenance is due at `storeNow` (never run counts as due). */
+export function maintenanceDue(state: Pick<WakeState, 'lastMaintenance' | 'storeNow' | 'maintenanceIntervalMs'>): boolean {
+  return state.lastMaintenance === null || state.storeNow >= state.lastMaintenance + state.maintenanceIntervalMs;
+}
+
+/** The wall time the alarm should fire next, or null when nothing is due. */
+export function nextWake(state: WakeState): number | null {
+  const times: number[] = [];
+  if (state.hasData) {
+    // Never run: an interval from now (a store's first maintenance waits for its first data to settle).
+    const storeTime = (state.lastMaintenance ?? state.storeNow) + state.maintenanceIntervalMs;
+    times.push(storeTime - (state.storeNow - state.wallNow));
+  }
+  if (alarmEvaluates(state)) times.push(nextMinute(state.wallNow));
+  return times.length === 0 ? null : Math.max(state.wallNow, Math.min(...times));
+}

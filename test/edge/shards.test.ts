@@ -1,0 +1,80 @@
+// Sharded stores (SHARDS): each batch goes to the shard of the instance its header names, checked
+// against the batch; a batch without the header goes to shard 0; usage and the export cover every
+// shard; a SHARDS that is not a count is named.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import type { LocalEdge } from '../../scripts/local-edge.ts';
+import { shardName, shardOf } from '../../src/edge/shards.ts';
+import { makeBatch } from '../support/batch.ts';
+import { api, apiOk, exportAll, ingest, ingestOk, KEYS, startEdge } from './support/edge.ts';
+
+const INSTANCES = Array.from({ length: 12 }, (_, i) => `web-${i}:${100 + i}`);
+let edge: LocalEdge;
+
+const from = (instance: string) => {
+  const batch = makeBatch(Date.now());
+  return { ...batch, batchId: `${batch.batchId}-${instance.replace(':', '-')}`, identity: { ...batch.identity, instance } };
+};
+const named = (instance: string) => ({ headers: { 'x-bun-apm-instance': encodeURIComponent(instance) } });
+
+beforeAll(async () => {
+  edge = await startEdge({ bindings: { SHARDS: JSON.stringify({ '*': 1, shop: 4 }) } });
+  for (const instance of INSTANCES) await ingestOk(edge, from(instance), named(instance));
+});
+
+afterAll(async () => {
+  await edge?.dispose();
+});
+
+describe('sharded stores', () => {
+  test('each batch is stored by the shard of its instance, and only there', async () => {
+    const expected = new Map<number, string[]>();
+    for (const instance of INSTANCES) expected.set(shardOf(instance, 4), [...(expected.get(shardOf(instance, 4)) ?? []), instance]);
+    // Twelve instances spread over more than one shard.
+    expect(expected.size).toBeGreaterThan(1);
+    for (let k = 0; k < 4; k++) {
+      const stored = (await (await edge.store(shardName('shop', k))).instances()).map((i: any) => i.instance).sort();
+      expect(stored).toEqual((expected.get(k) ?? []).sort());
+    }
+  });
+
+  test('a retried batch is a duplicate in its shard', async () => {
+    const batch = from(INSTANCES[3]!);
+    await ingestOk(edge, batch, named(INSTANCES[3]!));
+    expect((await ingest(edge, batch, named(INSTANCES[3]!))).status).toBe(200);
+  });
+
+  test('the header must name the batch\'s instance; without it the batch goes to shard 0', async () => {
+    const mismatch = await ingest(edge, from('web-0:100'), named('web-1:101'));
+    expect(mismatch.status).toBe(400);
+    expect(((await mismatch.json()) as any).error.code).toBe('instance_mismatch');
+    expect((await ingest(edge, from('web-0:100'), { headers: { 'x-bun-apm-instance': '%E0%A4%A' } })).status).toBe(400);
+    await ingestOk(edge, from('legacy-client:1'));
+    expect((await (await edge.store('shop')).instances()).map((i: any) => i.instance)).toContain('legacy-client:1');
+    // An app with one shard takes the header and stores everything in its own store.
+    await ingestOk(edge, { ...from('blog-1:1'), identity: { ...from('blog-1:1').identity, app: 'blog' } }, { key: KEYS.blogIngest, ...named('blog-1:1') });
+    expect((await (await edge.store('blog')).instances()).map((i: any) => i.instance)).toEqual(['blog-1:1']);
+  });
+
+  test('usage sums the shards; the export holds every shard\'s records', async () => {
+    const usage = await apiOk(edge, '/api/v1/apps/shop/usage');
+    // Each instance's batch, the retried one twice, the mismatch (refused by its store) and the header-less one.
+    expect(usage.days[0].ingestRequests).toBe(INSTANCES.length + 2 + 1 + 1);
+    expect(usage.instances.map((i: any) => i.instance).sort()).toEqual([...INSTANCES, 'legacy-client:1'].sort());
+    const lines = await exportAll(edge);
+    expect(lines[0]).toMatchObject({ type: 'export', shards: 4 });
+    expect(lines.filter((l) => l.type === 'instance').map((l) => l.instance).sort()).toEqual([...INSTANCES, 'legacy-client:1'].sort());
+    expect(lines.filter((l) => l.type === 'sample')).toHaveLength(INSTANCES.length + 2);
+    expect(lines.at(-1)).toEqual({ type: 'end', records: lines.length - 2 });
+  });
+
+  test('a SHARDS that is not a count of 1..64 is named', async () => {
+    const broken = await startEdge({ bindings: { SHARDS: '{"shop": 0}' } });
+    try {
+      const { status, body } = await api(broken, '/api/v1/apps/shop/usage');
+      expect(status).toBe(500);
+      expect(body.error).toEqual({ code: 'config_error', message: 'SHARDS.shop: expected an integer 1..64, got 0' });
+    } finally {
+      await broken.dispose();
+    }
+  });
+});
