@@ -5,6 +5,8 @@
 // name as before sharding: raising SHARDS later keeps what it holds readable, and shard k > 0 is
 // named `app#k` (`#` is not a character of app ids). Alerting (rules, states, outbox) lives in
 // shard 0, which reads the other shards' data when it evaluates.
+import { settingFromVar } from '../core/config/read-setting.ts';
+import { WORKER } from '../core/config/settings.ts';
 import { ConfigError } from './config-error.ts';
 
 /** Shards an app may have at most. */
@@ -20,7 +22,8 @@ const cache = new WeakMap<ShardsVar, (app: string) => number>();
 export function readShards(env: ShardsVar): (app: string) => number {
   const cached = cache.get(env);
   if (cached) return cached;
-  const raw = (env.SHARDS ?? '').trim();
+  // The table bounds its length before anything parses it.
+  const raw = (settingFromVar(WORKER.shards, env) ?? '').trim();
   let counts: Record<string, number> = {};
   if (raw === '') {
     counts = {};

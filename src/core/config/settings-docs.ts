@@ -110,6 +110,7 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
     dashboardUrl: { doc: 'Linked from notifications.', defaultText: 'empty' },
     pagerDutyUrl: { doc: 'The Events v2 endpoint (set it for the EU region).', defaultText: 'PagerDuty\'s US endpoint' },
     dashboardPath: { doc: 'Where the dashboard lives.' },
+    shards: { doc: 'Stores per app: `4` for every app, or `{ "*": 1, "shop": 4 }`; raise only (see Scaling).', defaultText: '1' },
     dashboardRefreshMs: { doc: 'How often live mode refreshes, ms (default: the preload\'s flush interval).' },
     plan: { doc: 'Your Workers plan: usage is shown and warned of against its limits (empty: not known).', defaultText: '`free` (wrangler.toml)' },
   },

@@ -127,6 +127,7 @@ export const WORKER = {
   // The preload's default flush interval, so each refresh can bring new data.
   dashboardRefreshMs: setting('dashboardRefreshMs', integerIn(500, 86_400_000), 10_000, { env: 'DASHBOARD_REFRESH_MS' }),
   plan: setting('plan', choice(PLANS), undefined, { env: 'PLAN' }),
+  shards: setting('shards', text(10_000, 'a count 1..64 or JSON of app → count'), undefined, { env: 'SHARDS' }),
 };
 
 /** The whole table, by where a setting is given: what the README's tables are made of. */

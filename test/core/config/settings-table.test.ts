@@ -119,6 +119,8 @@ const TODAY: Record<keyof typeof SETTINGS, Record<string, Expected>> = {
     // Read as Number(…) || 10000 before; now checked, from the dashboard handler's floor of 500 ms to a day.
     DASHBOARD_REFRESH_MS: [10_000, 500, 86_400_000, true],
     PLAN: [undefined, undefined, undefined, undefined],
+    // A count or JSON per app (src/edge/shards.ts parses and bounds each count to 1..64); unset is one store.
+    SHARDS: [undefined, undefined, undefined, undefined],
   },
 };
 
