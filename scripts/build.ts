@@ -1,7 +1,8 @@
 // Builds dist/, what the package ships instead of its TypeScript sources: for each file of src/ one
-// JavaScript module (comments removed, identifiers and layout kept, so stack traces read like the
-// source), with `./x.ts` imports turned into `./x.js`, and the declaration files (JSDoc kept) that
-// the package's exported types reach. The views' JSX is compiled here, for @kitajs/html, so an
+// JavaScript module (comments and layout removed, identifiers kept, so a stack trace names the
+// function and the module it is in), with `./x.ts` imports turned into `./x.js`, and the
+// declaration files that the package's exported types reach (JSDoc kept on the public ones, see
+// DOCUMENTED). The views' JSX is compiled here, for @kitajs/html, so an
 // app's own JSX settings never reach it. No bundling: one module per source file keeps the
 // process-wide registries (and the recorder the preload and the middleware share) single.
 // Runs as `prepack`, so `npm pack` always ships a fresh build; `npm run typecheck` checks the types.
@@ -35,6 +36,28 @@ const PROJECTS: Array<{ config: string; owns: RegExp }> = [
   { config: 'tsconfig.bun.json', owns: /^src\/(plugin|middleware)\// },
   { config: 'src/edge/tsconfig.json', owns: /^src\/edge\// },
 ];
+
+/**
+ * Declarations that keep their JSDoc: the entry points and the types an app's code names directly
+ * (its config file, the wire format, sketches, alert rules, the explicit API). The rest ship bare:
+ * an app's compiler needs their shapes, not our notes, and the docs of those internal modules were
+ * a tenth of the tarball.
+ */
+const DOCUMENTED = /^dist\/(index|core\/config|core\/config\/[^/]+|core\/wire-format|core\/sketch|core\/validate-batch|core\/alerts\/[^/]+|middleware\/.+|plugin\/preload)\.d\.ts$/;
+
+/**
+ * Whitespace out of the shipped JavaScript (a third of its compressed size), names kept: a stack
+ * trace still names the function and its module, one module per source file.
+ */
+const ONE_LINE = new Bun.Transpiler({ loader: 'js', minifyWhitespace: true, trimUnusedImports: false });
+const IMPORT_ATTRIBUTES = /\bwith\s*\{\s*type\s*:/;
+
+/** `code` without whitespace, but for what Bun's transpiler would lose: a shebang, import attributes. */
+function oneLine(code: string): string {
+  if (IMPORT_ATTRIBUTES.test(code)) return code;
+  const shebang = /^#!.*\n/.exec(code)?.[0] ?? '';
+  return shebang + ONE_LINE.transformSync(code.slice(shebang.length));
+}
 
 /** Relative `.ts`/`.tsx` specifiers in declaration output, which the compiler leaves as written. */
 const TS_SPECIFIER = /((?:from|import)\s*\(?\s*)(['"])(\.\.?\/[^'"]*?)\.tsx?\2/g;
@@ -75,6 +98,7 @@ export async function build(): Promise<{ modules: number; declarations: number }
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Manifest;
   rmSync(DIST, { recursive: true, force: true });
   const declarations = new Map<string, string>();
+  const bare = new Map<string, string>();
   let modules = 0;
   for (const project of PROJECTS) {
     const parsed = ts.getParsedCommandLineOfConfigFile(join(ROOT, project.config), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => fail([d]) });
@@ -87,11 +111,13 @@ export async function build(): Promise<{ modules: number; declarations: number }
       ...parsed.options, noEmit: false, noCheck: true, declaration: true, emitDeclarationOnly: true, rootDir: SRC, outDir: DIST, plugins: [],
     };
     const owned = new Set(sources.map((path) => outPath(path, '.d.ts')));
-    const emitted = ts.createProgram(sources, options).emit(undefined, (path, text) => {
-      // Another project's file, pulled in by an import, is emitted by its own project.
-      if (owned.has(path)) declarations.set(path, text.replace(TS_SPECIFIER, '$1$2$3.js$2'));
-    });
-    if (emitted.diagnostics.length > 0) fail(emitted.diagnostics);
+    for (const [into, removeComments] of [[declarations, false], [bare, true]] as const) {
+      const emitted = ts.createProgram(sources, { ...options, removeComments }).emit(undefined, (path, text) => {
+        // Another project's file, pulled in by an import, is emitted by its own project.
+        if (owned.has(path)) into.set(path, text.replace(TS_SPECIFIER, '$1$2$3.js$2'));
+      });
+      if (emitted.diagnostics.length > 0) fail(emitted.diagnostics);
+    }
 
     // isolatedModules holds, so each file compiles alone the same as in the program.
     const { target, module, jsx, jsxImportSource, verbatimModuleSyntax } = parsed.options;
@@ -104,7 +130,7 @@ export async function build(): Promise<{ modules: number; declarations: number }
       }
       const { outputText, diagnostics } = ts.transpileModule(readFileSync(source, 'utf8'), { fileName: source, reportDiagnostics: true, compilerOptions });
       if (diagnostics && diagnostics.length > 0) fail(diagnostics);
-      write(outPath(source, '.js'), outputText);
+      write(outPath(source, '.js'), oneLine(outputText));
       modules++;
     }
   }
@@ -112,7 +138,7 @@ export async function build(): Promise<{ modules: number; declarations: number }
   const entries = Object.values(manifest.exports).filter((target) => typeof target !== 'string');
   // Only what an app's `tsc` can reach from an export: the other modules' types are ours alone.
   const shipped = reachable(declarations, entries.map((target) => join(ROOT, target.types)));
-  for (const path of shipped) write(path, declarations.get(path)!);
+  for (const path of shipped) write(path, (DOCUMENTED.test(rel(path)) ? declarations : bare).get(path)!);
   for (const path of [...entries.map((target) => target.default), ...Object.values(manifest.bin)]) {
     if (!existsSync(join(ROOT, path))) throw new Error(`package.json names ${path}, which the build did not make`);
   }

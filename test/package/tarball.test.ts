@@ -62,10 +62,9 @@ describe('the tarball', () => {
     expect(manifest.peerDependenciesMeta).toEqual({ 'bun-router': { optional: true }, elysia: { optional: true }, hono: { optional: true }, nodemailer: { optional: true } });
     const declarations = packed.files.filter((path) => path.endsWith('.d.ts')).length;
     console.log(`tarball: ${packed.files.length} files (${declarations} .d.ts), ${(packed.bytes / KB).toFixed(1)} kB (${(packed.unpackedBytes / KB).toFixed(1)} kB unpacked)`);
-    // 300 kB was the goal; main stood at 297.1 kB when the settings table (src/core/config: kinds,
-    // readers and the table itself, +3.7 kB after what it replaced) came in: 305 kB until the lead
-    // decides what gives way.
-    expect(packed.bytes).toBeLessThanOrEqual(305 * KB);
+    // The goal: 300 kB. Kept by shipping the JavaScript without whitespace and the internal
+    // modules' declarations without their JSDoc (scripts/build.ts).
+    expect(packed.bytes).toBeLessThanOrEqual(300 * KB);
   }, 120_000);
 
   test('installed into an empty app: bun-apm and its one dependency, under 5 MB', async () => {
@@ -97,7 +96,7 @@ describe('the tarball', () => {
         if (!exists.has(target) && !(target.startsWith(join(root, 'public')) && !declaration)) broken.push(`${relative(root, path)}: ${specifier}`);
       }
       if (!declaration && /\bjsxs?\(|jsx-runtime/.test(text)) {
-        expect(text, relative(root, path)).toContain('from "@kitajs/html/jsx-runtime"');
+        expect(text, relative(root, path)).toMatch(/from ?"@kitajs\/html\/jsx-runtime"/);
         expect(/react|preact|hono\/jsx/.test(text), relative(root, path)).toBe(false);
       }
     }
