@@ -2,6 +2,24 @@
 // version. Never edit an applied migration: add a new one at the end.
 import type { Sql } from './sql.ts';
 
+/** A rollup table: one cell per time, method, route and status class (minutes, hours, 10 seconds). */
+function rollupTable(table: string): string {
+  return `CREATE TABLE ${table} (
+    id INTEGER PRIMARY KEY,
+    time INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    route TEXT NOT NULL,
+    status_class TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    duration_sum REAL NOT NULL,
+    duration_min REAL NOT NULL,
+    duration_max REAL NOT NULL,
+    bytes INTEGER NOT NULL,
+    sketch BLOB NOT NULL
+  )`;
+}
+
 /** Each migration is a list of statements run in one transaction. */
 export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
   // 1: rollups, detail data, idempotency, cardinality guards.
@@ -9,20 +27,7 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
     `CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID`,
     // Rollup cells: `time` is the start of the minute (rollup_minute) or of the hour (rollup_hour).
     ...['rollup_minute', 'rollup_hour'].flatMap((table) => [
-      `CREATE TABLE ${table} (
-        id INTEGER PRIMARY KEY,
-        time INTEGER NOT NULL,
-        method TEXT NOT NULL,
-        route TEXT NOT NULL,
-        status_class TEXT NOT NULL,
-        count INTEGER NOT NULL,
-        errors INTEGER NOT NULL,
-        duration_sum REAL NOT NULL,
-        duration_min REAL NOT NULL,
-        duration_max REAL NOT NULL,
-        bytes INTEGER NOT NULL,
-        sketch BLOB NOT NULL
-      )`,
+      rollupTable(table),
       `CREATE UNIQUE INDEX ${table}_key ON ${table} (time, method, route, status_class)`,
     ]),
     `CREATE TABLE samples (
@@ -184,20 +189,7 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
   // copied in, each at the start of its minute, as cells from clients that send minutes keep being,
   // so charts of the recent past show them. (Rows per route are kept with TEN_SECOND_ROUTES on.)
   [
-    `CREATE TABLE rollup_10s (
-      id INTEGER PRIMARY KEY,
-      time INTEGER NOT NULL,
-      method TEXT NOT NULL,
-      route TEXT NOT NULL,
-      status_class TEXT NOT NULL,
-      count INTEGER NOT NULL,
-      errors INTEGER NOT NULL,
-      duration_sum REAL NOT NULL,
-      duration_min REAL NOT NULL,
-      duration_max REAL NOT NULL,
-      bytes INTEGER NOT NULL,
-      sketch BLOB NOT NULL
-    )`,
+    rollupTable('rollup_10s'),
     // No separate index for the all-routes rows (as the other tables have): by default they are the
     // only rows here, and the key's leading `time` finds them; every index is rows written per insert.
     `CREATE UNIQUE INDEX rollup_10s_key ON rollup_10s (time, method, route, status_class)`,
