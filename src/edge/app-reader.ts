@@ -27,6 +27,7 @@ import type { SampleQuery, SampleRecord } from './store/samples.ts';
 import type { StoreStatus } from './store/status.ts';
 import type { SpanRecord, TraceQuery, TraceSummary } from './store/traces.ts';
 import type { Warnings } from './store/unreadable.ts';
+import type { UsageToday } from './usage/usage-counter.ts';
 
 /** A listing query as the API takes it: the cursor as the client sent it. */
 type Listing<Q extends { after?: CursorKey }> = Omit<Q, 'after'> & { cursor?: string };
@@ -164,6 +165,13 @@ export function appReader(env: Pick<Env, 'APP_STORE' | 'SHARDS' | SettingsVar>, 
     async usageReport(days: number): Promise<UsageReport> {
       const reports = (await Promise.all(stores.map((store) => store.usageReport(days)))) as UsageReport[];
       return reports.length === 1 ? reports[0]! : mergeUsageReports(reports);
+    },
+
+    /** Today's use and warnings: one store's counts as they stand, or every shard's summed. */
+    async usageToday(): Promise<UsageToday> {
+      if (stores.length === 1) return (await stores[0]!.usageToday()) as UsageToday;
+      const { days, plan, quotas, warnings } = await this.usageReport(1);
+      return { day: days[0]!.day, plan, quotas, warnings };
     },
 
     /** The store every alerting read and change goes to. */

@@ -67,6 +67,19 @@ describe('sharded stores', () => {
     expect(lines.at(-1)).toEqual({ type: 'end', records: lines.length - 2 });
   });
 
+  test('the key check (doctor) answers today\'s use of every shard, not shard 0\'s alone', async () => {
+    const usage = await apiOk(edge, '/api/v1/apps/shop/usage');
+    const shard0 = await (await edge.store('shop')).usageToday();
+    const response = await fetch(new URL('/v1/check', edge.url), { method: 'POST', headers: { authorization: `Bearer ${KEYS.shopIngest}` } });
+    expect(response.status).toBe(200);
+    const check = (await response.json()) as any;
+    const storeRequests = (today: any) => today.quotas.find((q: any) => q.kind === 'storeRequests').used;
+    expect(check.usage.day).toBe(usage.days[0].day);
+    // Every batch of the twelve instances, over several shards, is in it; shard 0 holds some of them.
+    expect(storeRequests(check.usage)).toBeGreaterThanOrEqual(usage.days[0].ingestRequests);
+    expect(storeRequests(check.usage)).toBeGreaterThan(storeRequests(shard0));
+  });
+
   test('a SHARDS that is not a count of 1..64 is named', async () => {
     const broken = await startEdge({ bindings: { SHARDS: '{"shop": 0}' } });
     try {
