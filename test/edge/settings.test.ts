@@ -7,6 +7,7 @@ import type { Setting } from '../../src/core/config/setting.ts';
 import { WORKER } from '../../src/core/config/settings.ts';
 import { cachedByVars } from '../../src/edge/config-cache.ts';
 import { numericProbes } from '../core/config/probes.ts';
+import { thrown } from '../support/config-error.ts';
 
 // settings.ts compiles against the Workers types only (its Env), which this Bun project lacks: it is
 // reached by a path tsc does not follow, and typed here by what the test uses.
@@ -17,15 +18,6 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const MIB = 1024 * 1024;
 
-function thrown(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('Worker settings', () => {
   test('defaults: those of wrangler.toml and the README before the table', () => {

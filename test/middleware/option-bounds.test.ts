@@ -15,19 +15,11 @@ import { resolveMonitorOptions } from '../../src/middleware/monitor/monitor-opti
 import { thresholdRules } from '../../src/middleware/monitor/threshold-alerting.ts';
 import { resolveTracingOptions } from '../../src/middleware/tracer/tracer-options.ts';
 import { nested, numericProbes } from '../core/config/probes.ts';
+import { thrown } from '../support/config-error.ts';
 
 /** The app name the preload would take here: the repository's package.json name. */
 const APP = (await Bun.file(`${process.cwd()}/package.json`).json().catch(() => ({}))).name ?? basename(process.cwd());
 
-function thrown(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const OWNERS = [
   { owner: 'performanceMonitor', settings: MONITOR, resolve: (options: Record<string, any>) => resolveMonitorOptions(options) },

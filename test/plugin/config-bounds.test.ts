@@ -5,25 +5,16 @@ import { describe, expect, test } from 'bun:test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/core/config/config-error.ts';
 import type { Setting } from '../../src/core/config/setting.ts';
 import { PRELOAD } from '../../src/core/config/settings.ts';
 import { configFromEnv, disabledByEnv } from '../../src/plugin/preload/config-env.ts';
 import { loadConfig, resolveConfig } from '../../src/plugin/preload/load-config.ts';
 import { nested, numericProbes } from '../core/config/probes.ts';
+import { thrown } from '../support/config-error.ts';
 
 const CWD = mkdtempSync(join(tmpdir(), 'bun-apm-bounds-'));
 writeFileSync(join(CWD, 'package.json'), '{"name":"bounds-app"}');
 
-function thrown(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 /** The resolved value of a dotted key. */
 function valueAt(config: object, key: string): unknown {
