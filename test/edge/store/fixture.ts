@@ -1,5 +1,6 @@
 // What the store tests share: a store as the AppStore wires it (guards, retention, a pending log),
 // and batches built from plain request lists, so each test can work out the expected rows itself.
+import type { Database } from 'bun:sqlite';
 import { RollupTable, TEN_SECONDS_MS } from '../../../src/core/rollup.ts';
 import { QuantileSketch } from '../../../src/core/sketch.ts';
 import { validateBatch } from '../../../src/core/validate-batch.ts';
@@ -37,8 +38,9 @@ export function random(seed: number): () => number {
   };
 }
 
-export function store(options: { routeCap?: number; instanceCap?: number; log?: boolean } = {}) {
-  const { db, sql } = freshStore();
+/** A store over a fresh database, or over `over`'s (as after a restart: guards and log read back from it). */
+export function store(options: { routeCap?: number; instanceCap?: number; log?: boolean; over?: { db: Database; sql: Sql } } = {}) {
+  const { db, sql } = options.over ?? freshStore();
   const routes = new RouteGuard(sql, options.routeCap ?? 100);
   const instances = new InstanceGuard(sql, options.instanceCap ?? 100);
   const log = options.log === false ? undefined : new PendingLog(sql);
