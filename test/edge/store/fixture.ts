@@ -138,3 +138,8 @@ export function requests(seed: number, count: number, from: number, spanMs: numb
     bytes: Math.floor(next() * 2000),
   }));
 }
+
+/** A request as the detail sample a client would send of it. */
+export function sampleOf(r: Request, path = r.route.replace(':id', '42')): DetailSample {
+  return { timestamp: r.time, method: r.method, path, route: r.route, statusCode: r.status, duration: r.ms };
+}
