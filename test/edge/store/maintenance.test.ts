@@ -55,11 +55,15 @@ describe('maintenance', () => {
     const s = store({ log: false });
     const all = withTraffic(s);
     runMaintenance(s, NOW, LONG);
-    const late = requests(99, 25, T0 + HOUR + 5 * MIN, MIN);
-    s.ingest(batchOf(late), NOW + MIN);
+    // Late requests of a rolled-up hour, and more of the hour still open (not rolled up yet).
+    const late = [...requests(99, 25, T0 + HOUR + 5 * MIN, MIN), ...requests(98, 15, T0 + 3 * HOUR + 11 * MIN, MIN)];
+    s.ingest(batchOf(late), NOW + 2 * MIN);
     const both = [...all, ...late];
     expect(storedRows(s.sql, 'rollup_hour')).toEqual(rowsOf(both.filter((r) => r.time < T0 + 3 * HOUR), hourOf));
     expect(storedRows(s.sql, 'rollup_minute')).toEqual(rowsOf(both, minuteOf));
+    // The open hour is rolled up once it is over, each request counted once.
+    expect(runMaintenance(s, T0 + 4 * HOUR + 10 * MIN, LONG).hoursRolledUp).toBe(1);
+    expect(storedRows(s.sql, 'rollup_hour')).toEqual(rowsOf(both, hourOf));
   });
 
   test('retention deletes minutes (only once their hour is rolled up) and hours past it, with exact counts', () => {
