@@ -31,8 +31,7 @@ export function bunSql(db: Database): Sql {
     },
     transaction: <T>(body: () => T): T => db.transaction(body)(),
     get databaseSize() {
-      const page = db.query<{ n: number }, []>('PRAGMA page_size').get()!.n;
-      return page * db.query<{ n: number }, []>('PRAGMA page_count').get()!.n;
+      return db.query<{ n: number }, []>('SELECT page_size * page_count AS n FROM pragma_page_size(), pragma_page_count()').get()!.n;
     },
   };
 }
