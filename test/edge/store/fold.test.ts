@@ -82,6 +82,15 @@ describe('pending log and fold', () => {
     expect(storedRows(s.sql, 'rollup_10s')).toEqual(expected.tenSeconds);
   });
 
+  test('with TEN_SECOND_ROUTES the 10-second table holds each route\'s rows too', () => {
+    const s = store({ log: false });
+    s.target.tenSecondRoutes = true;
+    const all = traffic().flatMap((b) => b.requests);
+    s.ingest(batchOf(all), NOW);
+    const perRoute = (r: Request) => `${tenSecondsOf(r.time)} ${r.method} ${r.route} ${statusClass(r.status)}`;
+    expect(storedRows(s.sql, 'rollup_10s')).toEqual(new Map([...withSketchCounts(sumsBy(all, perRoute)), ...expectedRows(all).tenSeconds]));
+  });
+
   test('without a log a batch is folded at once, and folds add into the rows already there', () => {
     const s = store({ log: false });
     const batches = traffic();
