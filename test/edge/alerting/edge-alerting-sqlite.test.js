@@ -12,6 +12,7 @@ import { ingestBatch } from '../../../src/edge/store/ingest-batch.ts';
 import { InstanceGuard } from '../../../src/edge/store/instance-guard.ts';
 import { migrate } from '../../../src/edge/store/migrations.ts';
 import { RouteGuard } from '../../../src/edge/store/route-guard.ts';
+import { bunSql } from '../support/bun-sql.ts';
 import { startReceiver } from './support.ts';
 
 const MIN = 60_000;
@@ -19,24 +20,9 @@ const M0 = Date.UTC(2026, 10, 28, 8, 0, 0);
 const receiver = startReceiver({ '/hook': [] });
 afterAll(() => receiver.stop());
 
-/** The store's Sql interface over bun:sqlite. */
-function sqliteSql(db) {
-  return {
-    exec(query, ...params) {
-      const statement = db.query(query);
-      const reads = statement.columnNames.length > 0;
-      const rows = reads ? statement.all(...params) : (statement.run(...params), []);
-      const changes = reads ? 0 : db.query('SELECT changes() AS n').get().n;
-      return { toArray: () => rows, one: () => rows[0], rowsWritten: changes, [Symbol.iterator]: () => rows[Symbol.iterator]() };
-    },
-    transaction: (body) => db.transaction(body)(),
-    databaseSize: 0,
-  };
-}
-
 /** One app's alerting over a fresh database, ALERT_RULES and one webhook. */
 function edgeAlerting(rules, codeRules = defineAlerts({ rules: [] })) {
-  const sql = sqliteSql(new Database(':memory:'));
+  const sql = bunSql(new Database(':memory:'));
   migrate(sql);
   const env = { ALERT_RULES: JSON.stringify(rules), WEBHOOK_URL: receiver.url('/hook'), BUN_APM_DEV: 'true' };
   const alerting = new EdgeAlerting({ sql, app: () => 'shop', codeRules, config: () => readAlertConfig(env), sendEmail: undefined });
