@@ -6,7 +6,8 @@ import type { Session } from '../../core/auth/session.ts';
 import { SignInLimits, type SignInAttempt } from '../../core/auth/sign-in-limits.ts';
 import type { Env } from '../env.ts';
 import { migrate } from '../store/migrations.ts';
-import { durableObjectSql, type Sql } from '../store/sql.ts';
+import { durableObjectSql } from '../store/durable-object-sql.ts';
+import type { Sql } from '../store/sql.ts';
 
 /** The name of the one instance. */
 export const SESSIONS_OBJECT = 'dashboard';

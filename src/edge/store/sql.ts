@@ -1,5 +1,6 @@
 // The storage interface the store's functions take: SQL with bound parameters and a transaction.
-// The AppStore Durable Object passes its SQLite storage; nothing else here knows about Workers.
+// The AppStore Durable Object passes its SQLite storage (durable-object-sql.ts); tests pass Bun's
+// SQLite (test/edge/support/bun-sql.ts). Nothing here knows about Workers.
 
 export type SqlValue = string | number | null | ArrayBuffer;
 export type Row = Record<string, SqlValue>;
@@ -17,17 +18,6 @@ export interface Sql {
   transaction<T>(body: () => T): T;
   /** Bytes the database takes. */
   readonly databaseSize: number;
-}
-
-/** The Sql of a Durable Object's SQLite storage. */
-export function durableObjectSql(storage: DurableObjectStorage): Sql {
-  return {
-    exec: (query, ...params) => storage.sql.exec(query, ...params),
-    transaction: (body) => storage.transactionSync(body),
-    get databaseSize() {
-      return storage.sql.databaseSize;
-    },
-  };
 }
 
 /** The first column of the first row, or null when there is none. */
