@@ -15,6 +15,7 @@ const RULES: LayerRules = {
   'plugin/preload': ['plugin/preload', 'plugin/runtime', 'core'],
   'plugin/preload.ts': ['plugin/preload', 'plugin/runtime', 'core'],
   middleware: ['middleware', 'plugin/runtime', 'core', 'views'],
+  edge: ['edge', 'core', 'views'],
 };
 
 describe('layers of src/', () => {
