@@ -15,6 +15,7 @@
 //   bun bench/overhead.ts    (ROUNDS=5 SECONDS=5 CONNECTIONS=32 OPEN_SECONDS=10 ONLY=hello,routes,realistic)
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort, runLoadClient, waitUntilListening, wrk as runWrk, type LoadClientResult, type WrkResult } from './support/load.ts';
 import { APPS, VARIANTS, type App, type Variant } from './variants.ts';
 
 const REPO = join(import.meta.dir, '..');
@@ -56,13 +57,6 @@ const sink = Bun.serve({
   },
 });
 
-function freePort(): number {
-  const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
-  const port = probe.port!;
-  probe.stop(true);
-  return port;
-}
-
 /** utime + stime of a process, µs. */
 function cpuMicros(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -83,46 +77,13 @@ async function startServer(app: App, variant: Variant, tag: string, endpoint: st
     stdout: 'ignore',
     stderr: 'ignore',
   });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const socket = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } });
-      socket.end();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${app.file} did not start`);
-      await Bun.sleep(20);
-    }
-  }
+  await waitUntilListening(port, app.file);
   return { child, url: `http://127.0.0.1:${port}${app.path}` };
 }
 
-interface WrkResult {
-  requests: number;
-  rps: number;
-  p50: number;
-  p99: number;
-}
-
-function toMs(value: string): number {
-  const match = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
-  if (!match) return NaN;
-  const n = Number(match[1]);
-  return match[2] === 'us' ? n / 1000 : match[2] === 's' ? n * 1000 : n;
-}
-
-/** Runs wrk without blocking this process, whose event loop serves the sink meanwhile. */
-async function wrk(url: string, seconds: number, headers: Record<string, string>, connections = CONNECTIONS): Promise<WrkResult> {
-  const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const child = Bun.spawn(['taskset', '-c', LOAD_CPU, 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...headerArgs, url], { stdout: 'pipe', stderr: 'ignore' });
-  const out = await new Response(child.stdout).text();
-  await child.exited;
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
-  const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
-  if (!Number.isFinite(requests)) throw new Error(`could not read wrk's output:\n${out}`);
-  return { requests, rps, p50, p99 };
+/** wrk on the load core with this run's connections. */
+function wrk(url: string, seconds: number, headers: Record<string, string>, connections = CONNECTIONS): Promise<WrkResult> {
+  return runWrk(url, seconds, headers, { cpu: LOAD_CPU, connections });
 }
 
 interface Sample {
@@ -154,17 +115,9 @@ async function measure(app: App, variant: Variant): Promise<Sample> {
   }
 }
 
-/** The load generator runs in a process of its own on the load core, so its event loop is not this one's. */
-async function openLoopRun(url: string, rate: number, headers: Record<string, string>): Promise<{ p50: number; p99: number; p999: number; achieved: number }> {
-  const script = `
-    import { openLoop, quantile } from ${JSON.stringify(join(import.meta.dir, 'load-client.ts'))};
-    const r = await openLoop(${JSON.stringify(url)}, ${rate}, ${OPEN_SECONDS}, 64, ${JSON.stringify(headers)});
-    console.log(JSON.stringify({ p50: quantile(r.latencies, 0.5), p99: quantile(r.latencies, 0.99), p999: quantile(r.latencies, 0.999), achieved: r.completed / r.elapsedMs * 1000 }));
-    process.exit(0);`;
-  const child = Bun.spawn(['taskset', '-c', LOAD_CPU, process.execPath, '-e', script], { stdout: 'pipe', stderr: 'inherit' });
-  const out = await new Response(child.stdout).text();
-  await child.exited;
-  return JSON.parse(out.trim().split('\n').pop()!);
+/** Constant rate below saturation, from when each request was due. */
+function openLoopRun(url: string, rate: number, headers: Record<string, string>): Promise<LoadClientResult> {
+  return runLoadClient(LOAD_CPU, `openLoop(${JSON.stringify(url)}, ${rate}, ${OPEN_SECONDS}, 64, ${JSON.stringify(headers)})`);
 }
 
 const median = (xs: number[]) => {

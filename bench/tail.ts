@@ -6,6 +6,7 @@
 //   bun bench/tail.ts   (APP=routes ROUNDS=3 SECONDS=8 SHARE=0.5 RATE=… VARIANTS=plain,defaults,… GCLOG=1)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runLoadClient, waitUntilListening, wrk, freePort, type LoadClientResult } from './support/load.ts';
 import { APPS } from './variants.ts';
 
 const REPO = join(import.meta.dir, '..');
@@ -41,13 +42,6 @@ const variants = ALL.filter((v) => wanted.includes(v.name));
 
 const sink = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (r) => (await r.arrayBuffer(), new Response(null, { status: 202 })) });
 
-function freePort(): number {
-  const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
-  const port = probe.port!;
-  probe.stop(true);
-  return port;
-}
-
 async function start(variant: TailVariant) {
   const port = freePort();
   const preloads = [...(PROBE ? [PROBE] : []), ...variant.preloads].flatMap((p) => ['--preload', p]);
@@ -63,36 +57,17 @@ async function start(variant: TailVariant) {
     const reader = child.stderr.getReader();
     for (let read = await reader.read(); !read.done; read = await reader.read()) stderr += decoder.decode(read.value, { stream: true });
   })();
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const socket = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } });
-      socket.end();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${app.file} did not start: ${stderr}`);
-      await Bun.sleep(20);
-    }
-  }
+  await waitUntilListening(port, app.file, () => stderr);
   return { child, url: `http://127.0.0.1:${port}${app.path}`, stderr: () => stderr };
 }
 
-async function wrk(url: string, seconds: number): Promise<number> {
-  const headerArgs = Object.entries(app.headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const child = Bun.spawn(['taskset', '-c', '1', 'wrk', '-t1', '-c32', `-d${seconds}s`, ...headerArgs, url], { stdout: 'pipe', stderr: 'ignore' });
-  const out = await new Response(child.stdout).text();
-  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
-}
+/** wrk's warm-up and rate probe: the load core, 32 connections. */
+const WRK = { cpu: '1', connections: 32 };
 
-async function openLoop(url: string, rate: number) {
-  const script = `
-    import { closedLoop, openLoop, quantile } from ${JSON.stringify(join(import.meta.dir, 'load-client.ts'))};
-    const r = ${CLOSED ? `await closedLoop(${JSON.stringify(url)}, ${REQUESTS}, 16, ${JSON.stringify(app.headers)})` : `await openLoop(${JSON.stringify(url)}, ${rate}, ${SECONDS}, 64, ${JSON.stringify(app.headers)})`};
-    console.log(JSON.stringify({ p50: quantile(r.latencies, 0.5), p99: quantile(r.latencies, 0.99), p999: quantile(r.latencies, 0.999), achieved: r.completed / r.elapsedMs * 1000 }));
-    process.exit(0);`;
-  const child = Bun.spawn(['taskset', '-c', '1', process.execPath, '-e', script], { stdout: 'pipe', stderr: 'inherit' });
-  const out = await new Response(child.stdout).text();
-  return JSON.parse(out.trim().split('\n').pop()!) as { p50: number; p99: number; p999: number; achieved: number };
+/** The load on the other core: the open loop at `rate`, or CLOSED's exact number of requests. */
+function load(url: string, rate: number): Promise<LoadClientResult> {
+  const headers = JSON.stringify(app.headers);
+  return runLoadClient('1', CLOSED ? `closedLoop(${JSON.stringify(url)}, ${REQUESTS}, 16, ${headers})` : `openLoop(${JSON.stringify(url)}, ${rate}, ${SECONDS}, 64, ${headers})`);
 }
 
 interface Row {
@@ -119,13 +94,13 @@ interface Row {
 async function measure(variant: TailVariant, rate: number): Promise<Row> {
   const server = await start(variant);
   try {
-    await wrk(server.url, 1);
+    await wrk(server.url, 1, app.headers, WRK);
     // The probe's counters start now: a first report is taken and subtracted.
     if (PROBE) server.child.kill('SIGUSR2');
     await Bun.sleep(100);
     const before = PROBE ? lastProbe(server.stderr()) : NO_PROBE;
     const logFrom = server.stderr().length;
-    const latency = await openLoop(server.url, rate);
+    const latency = await load(server.url, rate);
     if (PROBE) server.child.kill('SIGUSR2');
     await Bun.sleep(200);
     const after = PROBE ? lastProbe(server.stderr()) : NO_PROBE;
@@ -223,8 +198,8 @@ let rate = Number(process.env.RATE ?? 0);
 if (!rate && !CLOSED) {
   const plain = await start(ALL[0]!);
   try {
-    await wrk(plain.url, 1);
-    rate = Math.round((await wrk(plain.url, 3)) * SHARE);
+    await wrk(plain.url, 1, app.headers, WRK);
+    rate = Math.round((await wrk(plain.url, 3, app.headers, WRK)).rps * SHARE);
   } finally {
     plain.child.kill('SIGKILL');
     await plain.child.exited;

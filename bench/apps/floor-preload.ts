@@ -2,7 +2,7 @@
 // bun-apm so bench/overhead.ts can print it as a floor in the same run: time the handler into a
 // ring buffer and read the one header. No sampling, no rollups, no shipping.
 //   bun --preload ./bench/apps/floor-preload.ts bench/apps/hello.ts
-type Handler = (this: unknown, request: Request, server: unknown) => unknown;
+import { patchServe, type Handler } from './patch-serve.ts';
 
 const durations = new Float64Array(4096);
 let next = 0;
@@ -19,18 +19,7 @@ function wrap(handler: Handler): Handler {
   };
 }
 
-const bun = Bun as unknown as { serve: (options: Record<string, unknown>) => unknown };
-const serve = bun.serve;
-bun.serve = (options) => {
-  const copy: Record<string, unknown> = Object.create(options);
-  if (typeof options.fetch === 'function') copy.fetch = wrap(options.fetch as Handler);
-  if (options.routes && typeof options.routes === 'object') {
-    const routes: Record<string, unknown> = {};
-    for (const [path, value] of Object.entries(options.routes)) routes[path] = typeof value === 'function' ? wrap(value as Handler) : value;
-    copy.routes = routes;
-  }
-  return serve.call(Bun, copy);
-};
+patchServe(wrap);
 
 process.on('exit', () => {
   if (process.env.BENCH_FLOOR_DEBUG) console.error(`floor: ${next} requests timed, ${continued} with a traceparent`);

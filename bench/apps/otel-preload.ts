@@ -6,6 +6,7 @@
 //   bun --preload ./bench/apps/otel-preload.ts bench/apps/hello.ts
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { patchServe, type Handler } from './patch-serve.ts';
 
 const endpoint = process.env.BUN_APM_ENDPOINT;
 const originalFetch = globalThis.fetch;
@@ -29,7 +30,6 @@ const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcess
 trace.setGlobalTracerProvider(provider);
 const tracer = trace.getTracer('bench');
 
-type Handler = (this: unknown, request: Request, server: unknown) => unknown;
 
 function wrap(handler: Handler, route?: string): Handler {
   return function traced(this: unknown, request: Request, server: unknown): unknown {
@@ -55,18 +55,7 @@ function wrap(handler: Handler, route?: string): Handler {
   };
 }
 
-const bun = Bun as unknown as { serve: (options: Record<string, unknown>) => unknown };
-const serve = bun.serve;
-bun.serve = (options) => {
-  const copy: Record<string, unknown> = Object.create(options);
-  if (typeof options.fetch === 'function') copy.fetch = wrap(options.fetch as Handler);
-  if (options.routes && typeof options.routes === 'object') {
-    const routes: Record<string, unknown> = {};
-    for (const [path, value] of Object.entries(options.routes)) routes[path] = typeof value === 'function' ? wrap(value as Handler, path) : value;
-    copy.routes = routes;
-  }
-  return serve.call(Bun, copy);
-};
+patchServe(wrap);
 
 process.on('SIGTERM', () => {
   provider.forceFlush().finally(() => process.exit(0));

@@ -3,9 +3,9 @@
 // BENCH_STEPS in bench/variants.ts). Steps: tp (read traceparent: builds Bun's Headers), method,
 // url, ua (a second header), prop (a symbol property on the Request), weak (a WeakMap entry for
 // it), obj (a small state object).
+import { patchServe, type Handler } from './patch-serve.ts';
 export {}; // a module: its names stay its own
 
-type Handler = (this: unknown, request: Request, server: unknown) => unknown;
 
 const steps = new Set((process.env.STEPS ?? '').split('+'));
 const durations = new Float64Array(4096);
@@ -31,18 +31,7 @@ function wrap(handler: Handler): Handler {
   };
 }
 
-const bun = Bun as unknown as { serve: (options: Record<string, unknown>) => unknown };
-const serve = bun.serve;
-bun.serve = (options) => {
-  const copy: Record<string, unknown> = Object.create(options);
-  if (typeof options.fetch === 'function') copy.fetch = wrap(options.fetch as Handler);
-  if (options.routes && typeof options.routes === 'object') {
-    const routes: Record<string, unknown> = {};
-    for (const [path, value] of Object.entries(options.routes)) routes[path] = typeof value === 'function' ? wrap(value as Handler) : value;
-    copy.routes = routes;
-  }
-  return serve.call(Bun, copy);
-};
+patchServe(wrap);
 
 process.on('exit', () => {
   if (process.env.BENCH_STEPS_DEBUG) console.error(`steps ${[...steps].join('+')}: ${next} requests, ${sink}`);

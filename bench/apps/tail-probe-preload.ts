@@ -5,9 +5,9 @@
 // is due every few µs, so a gap of a millisecond or more is the app's thread busy elsewhere: GC,
 // a timer, Bun's own work. bench/tail.ts reads the summary it writes to stderr on SIGUSR2.
 //   bun --preload ./bench/apps/tail-probe-preload.ts --preload bun-apm/preload bench/apps/hello.ts
+import { patchServe, type Handler } from './patch-serve.ts';
 export {}; // a module: its names stay its own
 
-type Handler = (this: unknown, request: Request, server: unknown) => unknown;
 
 /** Thresholds in ms; counts[i] is how many took at least LIMITS[i]. */
 const LIMITS = [0.25, 0.5, 1, 2, 4, 8, 16];
@@ -55,18 +55,7 @@ function wrap(handler: Handler): Handler {
   };
 }
 
-const bun = Bun as unknown as { serve: (options: Record<string, unknown>) => unknown };
-const serve = bun.serve;
-bun.serve = (options) => {
-  const copy: Record<string, unknown> = Object.create(options);
-  if (typeof options.fetch === 'function') copy.fetch = wrap(options.fetch as Handler);
-  if (options.routes && typeof options.routes === 'object') {
-    const routes: Record<string, unknown> = {};
-    for (const [path, value] of Object.entries(options.routes)) routes[path] = typeof value === 'function' ? wrap(value as Handler) : value;
-    copy.routes = routes;
-  }
-  return serve.call(Bun, copy);
-};
+patchServe(wrap);
 
 /** `file:line` of the first frame outside this file: who started the timer. */
 function origin(): string {

@@ -5,25 +5,18 @@ import { PRELOAD } from '../../core/config/settings.ts';
 import { normalisePath, RouteCardinalityGuard } from '../../core/route-normaliser.ts';
 import { RateSampler } from '../../core/sampler.ts';
 import { formatTraceparent, formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../../core/trace-context.ts';
-import { clip, LIMITS, type DetailSample, type RollupCell, type Span, type SystemProfile } from '../../core/wire-format.ts';
+import { clip, LIMITS, type DetailSample, type RollupCell, type SamplingPolicy, type Span, type SystemProfile } from '../../core/wire-format.ts';
 import { HotRollups } from '../../core/hot-rollups.ts';
 import { errorClassOf, type Log } from './log.ts';
 import { methodKey, pathOf } from '../../core/request-key.ts';
 import { asyncStates, REQUEST_STATE, RequestState, running, stateOf, type MarkedRequest } from './request-state.ts';
 
-export interface RecorderOptions {
-  /** Fixed share of requests that keep a detail record; when set, wins over samplesPerSecond. */
-  sampleRate?: number;
-  /** Adaptive detail: at most this many detail records per second (token bucket). Default 10. */
-  samplesPerSecond?: number;
-  /** Fixed share of requests traced; when set, wins over tracesPerSecond. */
-  traceSampleRate?: number;
-  /** Adaptive tracing: at most this many new traces per second. Default 1. */
-  tracesPerSecond?: number;
-  /** A caller's sampled traceparent is followed up to this many per second (default 10); past it, refused and counted. */
-  parentTracesPerSecond?: number;
-  /** A hot route cannot take the detail budget of a rare one (adaptive detail only; default on). */
-  routeFairness?: boolean;
+/**
+ * How detail and traces are sampled (`SamplingPolicy`: a fixed rate, when set, wins over the
+ * per-second cap; defaults 10 samples, 1 trace and 10 callers' traces a second, route fairness on),
+ * and the rest of what the recorder needs.
+ */
+export interface RecorderOptions extends SamplingPolicy {
   routeCap?: number;
   /** `Server-Timing: total;dur=…` on responses with trace context (`traced`, default), on all, or `off`. */
   serverTiming?: 'traced' | 'all' | 'off';

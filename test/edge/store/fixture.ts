@@ -10,6 +10,7 @@ import { InstanceGuard } from '../../../src/edge/store/instance-guard.ts';
 import { PendingLog } from '../../../src/edge/store/pending-log.ts';
 import { RouteGuard } from '../../../src/edge/store/route-guard.ts';
 import type { Sql } from '../../../src/edge/store/sql.ts';
+import { seededRandom } from '../../support/random.ts';
 import { freshStore } from '../support/bun-sql.ts';
 
 export const MIN = 60_000;
@@ -24,18 +25,6 @@ export interface Request {
   status: number;
   ms: number;
   bytes: number;
-}
-
-/** A small deterministic PRNG: the same requests on every run. */
-export function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A store over a fresh database, or over `over`'s (as after a restart: guards and log read back from it). */
@@ -127,7 +116,7 @@ export function withSketchCounts(sums: Map<string, Totals>): Map<string, Totals 
 
 /** `count` requests between `from` and `from + spanMs`, over a few routes, methods and statuses; durations in quarter ms (exact sums). */
 export function requests(seed: number, count: number, from: number, spanMs: number, routes = ['/users/:id', '/orders', '/health']): Request[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const statuses = [200, 200, 200, 201, 304, 404, 500, 503];
   return Array.from({ length: count }, () => ({
     time: from + Math.floor(next() * spanMs),

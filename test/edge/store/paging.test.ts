@@ -5,7 +5,8 @@ import type { Span } from '../../../src/core/wire-format.ts';
 import { decodeCursor } from '../../../src/edge/store/cursor.ts';
 import { listSamples, type SampleQuery, type SampleRecord } from '../../../src/edge/store/samples.ts';
 import { listTraces, type TraceQuery, type TraceSummary } from '../../../src/edge/store/traces.ts';
-import { batchOf, HOUR, MIN, random, requests, sampleOf, store, T0 } from './fixture.ts';
+import { seededRandom } from '../../support/random.ts';
+import { batchOf, HOUR, MIN, requests, sampleOf, store, T0 } from './fixture.ts';
 
 const END = T0 + HOUR;
 
@@ -61,7 +62,7 @@ describe('paging', () => {
 
   test('traces: every one exactly once, by recency and by duration, ties included', () => {
     const s = store({ log: false });
-    const next = random(5);
+    const next = seededRandom(5);
     const hex = (n: number) => Array.from({ length: n }, () => Math.floor(next() * 16).toString(16)).join('');
     const traces: Array<{ id: string; spans: Span[] }> = [];
     for (let t = 0; t < 80; t++) {
