@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import { LIMITS, type Batch } from '../../src/core/wire-format.ts';
 import { Batcher } from '../../src/plugin/runtime/batcher.ts';
+import { MERGE_BUDGET_CHARS } from '../../src/plugin/runtime/pending-detail.ts';
 import { createEdgeSender } from '../../src/plugin/runtime/edge-sender.ts';
 import { processIdentity } from '../../src/plugin/runtime/identity.ts';
 import { createLog } from '../../src/plugin/runtime/log.ts';
@@ -36,6 +37,47 @@ function setup(endpoint: string, ingestKey: string, maxPendingBytes = 16 * 1024 
 }
 
 describe('Batcher', () => {
+  test('full detail on a busy app: detail is encoded a cut at a time and sent only in batches it fills; counts wait for the flush interval', async () => {
+    const sink = new IngestSink();
+    sinks.push(sink);
+    const port = freePort();
+    sink.start(port);
+    let batcher: Batcher | undefined;
+    const { recorder } = testRecorder({ sampleRate: 1, onDetailFull: () => batcher?.requestDetailCut() });
+    batcher = new Batcher({
+      recorder,
+      identity,
+      flushIntervalMs: 60_000,
+      maxPendingBytes: 16 * 1024 * 1024,
+      send: createEdgeSender({ endpoint: `http://127.0.0.1:${port}`, ingestKey: sink.ingestKey, sdkVersion: 'test' }, { maxAttempts: 1, timeoutMs: 5_000 }),
+      log: quiet,
+    });
+    const requests = 4_000;
+    const paths = Array.from({ length: requests }, (_, i) => `/p/${i}`);
+    for (let i = 0; i < requests; i++) {
+      recorder.respond(recorder.begin(new Request(`http://h${paths[i]}`, { headers: { 'user-agent': 'x'.repeat(200) } }))!, new Response());
+      if (i % 50 === 49) await Bun.sleep(0); // the app's event loop turns: detail cuts and sends run
+    }
+    await batcher.idle();
+    const early = [...sink.batches];
+    // Sent before the flush interval only as batches the detail filled: no cells in them, and on
+    // average at least half a batch's budget of text each (a batch takes the whole cuts that fit).
+    // Sending one batch per cut of 250, as before, made 16 of them here.
+    expect(early.length).toBeGreaterThanOrEqual(2);
+    for (const batch of early) expect(batch.rollups).toEqual([]);
+    const earlyChars = early.reduce((sum, batch) => sum + JSON.stringify(batch.samples).length, 0);
+    expect(early.length).toBeLessThanOrEqual(Math.ceil(earlyChars / (MERGE_BUDGET_CHARS / 2)));
+    expect(early.length).toBeLessThan(requests / 250 / 2);
+    expect(sink.count()).toBe(0);
+
+    await batcher.flush();
+    await batcher.idle();
+    expect(sink.problems).toEqual([]);
+    expect(sink.batches.flatMap((batch) => batch.samples.map((sample) => sample.path))).toEqual(paths); // every record once, in order
+    expect(sink.count()).toBe(requests);
+    batcher.stop();
+  });
+
   test('edge down: pending data returns within the bound, detail goes first, and every loss arrives with a later batch', async () => {
     const port = freePort();
     const sink = new IngestSink();

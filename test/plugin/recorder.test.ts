@@ -139,11 +139,13 @@ describe('Recorder', () => {
     expect(keys(recorder.drain().rollups)).toEqual({ 'GET /ws 1xx': 1, 'GET /none 5xx': 1 });
   });
 
-  test('the sample buffer stops at one batch worth and asks for a cut once', () => {
+  test('the sample buffer stops at one batch worth and asks for a detail cut once (the cells are not full)', () => {
+    let detailFull = 0;
     let full = 0;
-    const { recorder } = testRecorder({ onFull: () => full++ });
+    const { recorder } = testRecorder({ onDetailFull: () => detailFull++, onFull: () => full++ });
     for (let i = 0; i < 5_010; i++) recorder.respond(recorder.begin(request('/x'))!, new Response());
-    expect(full).toBe(1);
+    expect(detailFull).toBe(1);
+    expect(full).toBe(0);
     const drained = recorder.drain();
     expect(drained.samples).toHaveLength(5_000);
     expect(drained.droppedSamples).toBe(10);

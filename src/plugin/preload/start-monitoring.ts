@@ -48,6 +48,7 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
     serverTiming: config.serverTiming,
     log,
     onFull: () => batcher?.requestCut(),
+    onDetailFull: () => batcher?.requestDetailCut(),
     spanSink: (span) => exporters?.export([span]),
   });
   batcher = new Batcher({

@@ -1,8 +1,11 @@
-// Ships what the recorder collects: a cut (on the flush interval, or when a buffer is full) goes
-// to custom storage as batches and into PendingData for the edge, which seals a batch from the
-// oldest of what waits when it is sent; at most one export in flight; what had to be dropped is
-// counted, in records and in requests, and travels in the next batch that gets through. An idle
-// instance (only system profiles to report) sends once a heartbeat, not every flush interval.
+// Ships what the recorder collects: a cut (on the flush interval, or when the rollup cells fill a
+// batch) goes to custom storage as batches and into PendingData for the edge, which seals a batch
+// from the oldest of what waits when it is sent; at most one export in flight; what had to be
+// dropped is counted, in records and in requests, and travels in the next batch that gets through.
+// Detail records are encoded a few hundred at a time as they come (a detail cut), but sent before
+// the flush interval only once they fill a batch: full detail on a busy app makes a few large
+// batches a second, not one per cut. An idle instance (only system profiles to report) sends once
+// a heartbeat, not every flush interval.
 import { LIMITS, type Batch, type Identity, type Span, type SystemProfile } from '../../core/wire-format.ts';
 import { anyCounted, buildBatches, isEmpty, zeroCounters } from '../../core/batch-builder.ts';
 import { errorClassOf, type Log } from './log.ts';
@@ -31,7 +34,7 @@ export interface BatcherOptions {
  */
 export const HEARTBEAT_MS = 60_000;
 
-/** Spans that make a batch worth cutting early (well under LIMITS.spans, so each cut stays short). */
+/** Spans encoded together in a detail cut (well under LIMITS.spans, so each cut stays short). */
 export const SPANS_PER_CUT = 2_000;
 
 export class Batcher {
@@ -48,6 +51,7 @@ export class Batcher {
   #running: Promise<void> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #cutScheduled = false;
+  #detailCutScheduled = false;
   #stopped = false;
   /** Something worth a request waits (requests, detail, losses), not only profiles. */
   #worthSending = false;
@@ -91,7 +95,7 @@ export class Batcher {
       }
       this.#spans.push(span);
     }
-    if (this.#spans.length >= SPANS_PER_CUT) this.requestCut();
+    if (this.#spans.length >= SPANS_PER_CUT) this.requestDetailCut();
   }
 
   addProfile(profile: SystemProfile): void {
@@ -111,6 +115,43 @@ export class Batcher {
       this.#cutScheduled = false;
       void this.flush();
     }, 0));
+  }
+
+  /** Detail records fill a cut: encode them soon, off the request path that noticed it. */
+  requestDetailCut(): void {
+    if (this.#detailCutScheduled || this.#stopped) return;
+    this.#detailCutScheduled = true;
+    unref(setTimeout(() => {
+      this.#detailCutScheduled = false;
+      this.cutDetail();
+    }, 0));
+  }
+
+  /**
+   * Takes the detail records only (samples, spans) into the pending data, and sends when they fill
+   * a batch; the rollup cells go on filling until the flush interval.
+   */
+  cutDetail(): void {
+    try {
+      const { samples, droppedSamples } = this.#options.recorder.drainDetail();
+      const spans = this.#spans;
+      this.#spans = [];
+      // Reported with the next full cut's batch.
+      this.#recordingDropped.samples += droppedSamples;
+      this.droppedTotal.samples += droppedSamples;
+      if (samples.length + spans.length === 0) return;
+      this.#worthSending = true;
+      const detail = { rollups: [], samples, spans, profiles: [] };
+      if (this.#options.customStorage) {
+        const end = Date.now();
+        for (const batch of buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, detail, zeroCounters())) this.#store(batch);
+      }
+      if (!this.#options.send) return;
+      this.pending.add([], samples, spans, [], zeroCounters());
+      if (this.pending.detailFull) void this.#run(true);
+    } catch (error) {
+      this.#options.log.warnOnce('cut', `could not cut a batch (${errorClassOf(error)}: ${(error as Error)?.message})`);
+    }
   }
 
   /** Takes what was recorded: to custom storage as batches, and into the pending data for the edge. */
@@ -176,21 +217,23 @@ export class Batcher {
     this.#options.log.warnOnce('custom-storage', `storage.customHandler failed (${errorClassOf(error)}: ${(error as Error)?.message}); later failures are not reported`);
   }
 
-  #run(): Promise<void> {
+  /** `fullOnly`: send while detail fills whole batches, and leave the rest for the flush interval. */
+  #run(fullOnly = false): Promise<void> {
     const send = this.#options.send;
     if (this.#running) return this.#running;
     if (!send || !this.pending.any) return Promise.resolve();
     // .finally runs in a later microtask, so #running is always assigned before it is cleared.
-    const run = this.#export(send).finally(() => {
+    const run = this.#export(send, fullOnly).finally(() => {
       this.#running = undefined;
     });
     this.#running = run;
     return run;
   }
 
-  async #export(send: (batch: PendingBatch) => Promise<SendOutcome>): Promise<void> {
+  async #export(send: (batch: PendingBatch) => Promise<SendOutcome>, fullOnly: boolean): Promise<void> {
     try {
-      for (let batch = this.pending.next(); batch !== undefined; batch = this.pending.next()) {
+      const due = () => !fullOnly || this.pending.sealed || this.pending.detailFull;
+      for (let batch = due() ? this.pending.next() : undefined; batch !== undefined; batch = due() ? this.pending.next() : undefined) {
         const outcome = await send(batch);
         if (outcome.ok) {
           this.pending.delivered();
@@ -215,7 +258,7 @@ export class Batcher {
         return;
       }
       // Everything went (or was refused for good): until more than profiles waits, a heartbeat will do.
-      this.#worthSending = false;
+      if (!this.pending.any) this.#worthSending = false;
     } catch (error) {
       this.#options.log.warnOnce('export', `export failed (${errorClassOf(error)}: ${(error as Error)?.message})`);
     }

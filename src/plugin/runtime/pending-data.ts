@@ -7,7 +7,7 @@ import { LIMITS, type Batch, type DetailSample, type Identity, type RollupCell, 
 import { addCounters, anyCounted, encodeBatch, newBatchId, requestsIn, zeroCounters, type Counters } from '../../core/batch-builder.ts';
 import type { Log } from './log.ts';
 import { PendingCounts } from './pending-counts.ts';
-import { chunkBytes, compressChunk, detailChunks, exceeds, fitsWith, GZIP_LEVEL, mergedFragment, NO_DETAIL, splitChunk, type DetailChunk, type DetailContents } from './pending-detail.ts';
+import { chunkBytes, compressChunk, detailChunks, exceeds, fitsWith, GZIP_LEVEL, MERGE_BUDGET_CHARS, mergedFragment, NO_DETAIL, splitChunk, type DetailChunk, type DetailContents } from './pending-detail.ts';
 import { unref } from './unref.ts';
 
 /** A sealed batch: its gzip body, sent with the same id until the edge has it. */
@@ -92,6 +92,28 @@ export class PendingData {
   /** Whether anything waits to be sent (cells, detail, a sealed batch or dropped counters). */
   get any(): boolean {
     return this.#head !== undefined || this.#counts.cells > 0 || this.#detail.length > 0 || anyCounted(this.#dropped);
+  }
+
+  /**
+   * Detail waiting fills a batch of its own (the caps' records, or MERGE_BUDGET_CHARS of text), so
+   * it is worth sending before the flush interval: full detail on a busy app then ships in a few
+   * large batches, not one per cut.
+   */
+  get detailFull(): boolean {
+    let samples = 0;
+    let spans = 0;
+    let chars = 0;
+    for (const chunk of this.#detail) {
+      samples += chunk.contents.samples;
+      spans += chunk.contents.spans;
+      chars += chunkBytes(chunk);
+    }
+    return samples >= this.#caps.maxSamples || spans >= this.#caps.maxSpans || chars >= MERGE_BUDGET_CHARS;
+  }
+
+  /** A batch is sealed and waits to be sent (again). */
+  get sealed(): boolean {
+    return this.#head !== undefined;
   }
 
   /** The widest window cells were merged into, in minutes (1 when none was widened). */
