@@ -34,8 +34,12 @@ export interface BatcherOptions {
  */
 export const HEARTBEAT_MS = 60_000;
 
-/** Spans encoded together in a detail cut (well under LIMITS.spans, so each cut stays short). */
-export const SPANS_PER_CUT = 2_000;
+/**
+ * Spans encoded together in a detail cut. Spans wait as objects until then, and every garbage
+ * collection marks them: at 2,000 a cut, tracing every request of the routes app measured p99
+ * 6.6–9.0 ms; at 250, 3.1–3.2 ms for the same CPU per request.
+ */
+export const SPANS_PER_CUT = 250;
 
 export class Batcher {
   readonly #options: BatcherOptions;

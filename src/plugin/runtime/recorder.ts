@@ -49,6 +49,8 @@ export interface FinishedRequest {
 
 const NORMALISED_CACHE_MAX = 10_000;
 
+type MemoryUsage = NonNullable<DetailSample['memoryUsage']>;
+
 /** Adaptive defaults: detail and traces per second per instance. */
 export const SAMPLING_DEFAULTS = {
   samplesPerSecond: PRELOAD.samplesPerSecond.default,
@@ -84,6 +86,8 @@ export class Recorder {
   #observers: Array<(finished: FinishedRequest) => void> = [];
   #fullSignalled = false;
   #detailSignalled = false;
+  #memoryProfile: SystemProfile | undefined;
+  #memory: MemoryUsage | undefined;
   readonly #fair: boolean;
   /** Requests carry a mark (the middleware is loaded): enter() is begin(). */
   #marking = false;
@@ -357,7 +361,7 @@ export class Recorder {
     if (userAgent) sample.userAgent = clip(userAgent, LIMITS.userAgentLength);
     const profile = this.latestProfile;
     if (profile !== undefined) {
-      sample.memoryUsage = { rss: profile.rss, heapUsed: profile.heapUsed, heapTotal: profile.heapTotal };
+      sample.memoryUsage = this.#memoryOf(profile);
       sample.cpuUsage = profile.cpuPercent;
     }
     if (state.traced && state.traceId !== undefined) {
@@ -368,6 +372,15 @@ export class Recorder {
     if (state.error !== undefined) sample.error = clip(state.error, LIMITS.errorLength);
     this.samples.push(sample);
     if (this.samples.length >= this.#samplesPerCut) this.#signalDetail();
+  }
+
+  /** The memory figures of a profile, one object shared by the records made until the next profile. */
+  #memoryOf(profile: SystemProfile): MemoryUsage {
+    if (this.#memoryProfile !== profile) {
+      this.#memoryProfile = profile;
+      this.#memory = { rss: profile.rss, heapUsed: profile.heapUsed, heapTotal: profile.heapTotal };
+    }
+    return this.#memory!;
   }
 
   #serverSpan(state: RequestState, timestamp: number, path: string, route: string, status: number): Span {
