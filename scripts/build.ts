@@ -49,7 +49,9 @@ const DOCUMENTED = /^dist\/(index|core\/config|core\/config\/[^/]+|core\/wire-fo
  * Whitespace out of the shipped JavaScript (a third of its compressed size), names kept: a stack
  * trace still names the function and its module, one module per source file.
  */
-const ONE_LINE = new Bun.Transpiler({ loader: 'js', minifyWhitespace: true, trimUnusedImports: false });
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+/** The package's version written into the code (src/plugin/runtime/identity.ts), rather than its package.json loaded at run time. */
+const ONE_LINE = new Bun.Transpiler({ loader: 'js', minifyWhitespace: true, trimUnusedImports: false, define: { BUN_APM_BUILD_VERSION: JSON.stringify(VERSION) } });
 const IMPORT_ATTRIBUTES = /\bwith\s*\{\s*type\s*:/;
 
 /** `code` without whitespace, but for what Bun's transpiler would lose: a shebang, import attributes. */

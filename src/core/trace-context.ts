@@ -60,7 +60,20 @@ export function formatTracestate(members: Array<[string, string]>): string {
 const POOL_SIZE = 4096;
 let pool = new Uint8Array(0);
 let poolAt = POOL_SIZE;
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+type WithHex = Uint8Array & { toHex?: () => string };
+
+/**
+ * `bytes` as lowercase hex: Uint8Array's own toHex where the runtime has it (Bun), one flat string
+ * and no lookup table to keep in the app's heap (a 256-string table was a tenth of the objects
+ * the preload loaded); elsewhere a byte at a time.
+ */
+function hexOf(bytes: WithHex): string {
+  if (typeof bytes.toHex === 'function') return bytes.toHex();
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}
 
 function randomHex(bytes: number): string {
   for (;;) {
@@ -68,14 +81,9 @@ function randomHex(bytes: number): string {
       pool = crypto.getRandomValues(new Uint8Array(POOL_SIZE));
       poolAt = 0;
     }
-    let out = '';
-    let nonZero = 0;
-    for (let i = 0; i < bytes; i++) {
-      const b = pool[poolAt++]!;
-      nonZero |= b;
-      out += HEX[b];
-    }
-    if (nonZero !== 0) return out; // all-zero ids are invalid in W3C Trace Context
+    const id = pool.subarray(poolAt, (poolAt += bytes));
+    // All-zero ids are invalid in W3C Trace Context: draw again.
+    if (id.some((b) => b !== 0)) return hexOf(id);
   }
 }
 

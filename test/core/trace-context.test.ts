@@ -77,3 +77,26 @@ describe('ids', () => {
     expect(parseTraceparent(formatTraceparent(traceId, spanId, true))).toEqual({ traceId, parentId: spanId, sampled: true });
   });
 });
+
+describe('ids', () => {
+  const ids = (make: () => string, n: number) => Array.from({ length: n }, make);
+
+  test.each([
+    ['with Uint8Array.prototype.toHex (Bun)', false],
+    ['without it (a runtime that lacks it)', true],
+  ])('%s: lowercase hex of the right length, never all zero, all distinct', (_, withoutToHex) => {
+    const proto = Uint8Array.prototype as { toHex?: unknown };
+    const toHex = proto.toHex;
+    if (withoutToHex) delete proto.toHex;
+    try {
+      const traces = ids(newTraceId, 2_000);
+      const spans = ids(newSpanId, 2_000);
+      for (const id of traces) expect(id).toMatch(/^(?!0+$)[0-9a-f]{32}$/);
+      for (const id of spans) expect(id).toMatch(/^(?!0+$)[0-9a-f]{16}$/);
+      expect(new Set(traces).size).toBe(traces.length);
+      expect(new Set(spans).size).toBe(spans.length);
+    } finally {
+      proto.toHex = toHex;
+    }
+  });
+});

@@ -4,8 +4,13 @@
 import * as v from '../valibot.ts';
 
 export interface Kind<T> {
-  /** Checks a value as code gives it (config file, option) or as `fromText` made it. */
-  schema: v.GenericSchema<unknown, T>;
+  /**
+   * Checks a value as code gives it (config file, option) or as `fromText` made it. Built on each
+   * call, when a setting is read, and then let go: the preload's tables live in the app's heap
+   * for good, and as schemas they were 2,100 of its 6,600 objects, marked by every full
+   * garbage collection of the app.
+   */
+  schema(): v.GenericSchema<unknown, T>;
   /** What is accepted, as a phrase after "expected": `an integer from 100 to 3600000`. */
   accepts: string;
   /** What text is accepted (env var, Worker var), where it differs from `accepts`. */
@@ -33,13 +38,13 @@ function span(min: number, max: number | undefined): string {
 
 /** A finite number in min..max (no upper bound when max is undefined). */
 export function numberIn(min: number, max?: number): Kind<number> {
-  const schema = max === undefined ? v.pipe(v.number(), v.finite(), v.minValue(min)) : v.pipe(v.number(), v.finite(), v.minValue(min), v.maxValue(max));
+  const schema = () => (max === undefined ? v.pipe(v.number(), v.finite(), v.minValue(min)) : v.pipe(v.number(), v.finite(), v.minValue(min), v.maxValue(max)));
   return { schema, accepts: `a number ${span(min, max)}`, fromText: numberText, min, max, integer: false };
 }
 
 /** An integer in min..max (no upper bound when max is undefined). */
 export function integerIn(min: number, max?: number): Kind<number> {
-  const schema = max === undefined ? v.pipe(v.number(), v.integer(), v.minValue(min)) : v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+  const schema = () => (max === undefined ? v.pipe(v.number(), v.integer(), v.minValue(min)) : v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max)));
   return { schema, accepts: `an integer ${span(min, max)}`, fromText: numberText, min, max, integer: true };
 }
 
@@ -53,7 +58,7 @@ const FALSE = new Set(['0', 'false', 'no', 'off', '']);
 
 /** true or false; as text 1/0, true/false, yes/no, on/off (empty: false). */
 export const flag: Kind<boolean> = {
-  schema: v.boolean(),
+  schema: () => v.boolean(),
   accepts: 'true or false',
   acceptsText: '1/0, true/false, yes/no or on/off',
   fromText(raw) {
@@ -66,7 +71,7 @@ export const flag: Kind<boolean> = {
 
 /** A Worker switch: on or off (empty: off). */
 export const onOff: Kind<boolean> = {
-  schema: v.boolean(),
+  schema: () => v.boolean(),
   accepts: 'on or off',
   textOf: (value) => (value ? 'on' : 'off'),
   fromText(raw) {
@@ -79,7 +84,7 @@ export const onOff: Kind<boolean> = {
 /** One of a fixed set of words; as text, trimmed and lower-cased (empty: unset). */
 export function choice<const T extends string>(values: readonly T[]): Kind<T> {
   return {
-    schema: v.picklist(values),
+    schema: () => v.picklist(values),
     accepts: `one of ${values.join(', ')}`,
     fromText: (raw) => trimmed(raw)?.toLowerCase(),
   };
@@ -87,17 +92,17 @@ export function choice<const T extends string>(values: readonly T[]): Kind<T> {
 
 /** A name of 1 to `max` characters (app, service); as text, trimmed (empty: unset). */
 export function name(max = 128): Kind<string> {
-  return { schema: v.pipe(v.string(), v.minLength(1), v.maxLength(max)), accepts: `a name of 1 to ${max} characters`, fromText: trimmed };
+  return { schema: () => v.pipe(v.string(), v.minLength(1), v.maxLength(max)), accepts: `a name of 1 to ${max} characters`, fromText: trimmed };
 }
 
 /** Text of `min` to `max` characters, checked further by its reader (JSON, a file path); as text, empty is unset. */
 export function text(max: number, what: string, min = 0): Kind<string> {
-  return { schema: v.pipe(v.string(), v.minLength(min), v.maxLength(max)), accepts: what, fromText: trimmed };
+  return { schema: () => v.pipe(v.string(), v.minLength(min), v.maxLength(max)), accepts: what, fromText: trimmed };
 }
 
 /** A secret on one line (a key): never shown back; as text, empty is unset and nothing is trimmed. */
 export const secretLine: Kind<string> = {
-  schema: v.pipe(v.string(), v.check((s) => !/[\r\n]/.test(s))),
+  schema: () => v.pipe(v.string(), v.check((s) => !/[\r\n]/.test(s))),
   accepts: 'a string on one line',
   fromText: (raw) => (raw === '' ? undefined : raw),
   show: () => undefined,
@@ -115,7 +120,7 @@ function isHttpUrl(value: string): boolean {
 /** An http(s) URL; its user info and query may hold credentials, so only its scheme is shown back. */
 export function httpUrl(normalise?: (url: string) => string): Kind<string> {
   return {
-    schema: v.pipe(v.string(), v.maxLength(2048), v.check(isHttpUrl)),
+    schema: () => v.pipe(v.string(), v.maxLength(2048), v.check(isHttpUrl)),
     accepts: 'an http(s) URL',
     fromText: trimmed,
     ...(normalise && { normalise }),
@@ -133,7 +138,7 @@ export function httpUrl(normalise?: (url: string) => string): Kind<string> {
 
 /** A URL path where something is mounted: `/` and then no spaces or control characters. */
 export const mountPath: Kind<string> = {
-  schema: v.pipe(v.string(), v.maxLength(256), v.regex(/^\/[^\s?#\u0000-\u001f\u007f]*$/)),
+  schema: () => v.pipe(v.string(), v.maxLength(256), v.regex(/^\/[^\s?#\u0000-\u001f\u007f]*$/)),
   accepts: 'a path starting with / (no spaces, ? or #)',
   fromText: trimmed,
 };

@@ -24,7 +24,7 @@ function shown<T>(setting: Setting<T>, value: unknown): string {
 }
 
 function checked<T>(setting: Setting<T>, value: unknown, where: string): T {
-  const result = safeParse(setting.kind.schema, value);
+  const result = safeParse(setting.kind.schema(), value);
   if (!result.success) throw new ConfigError(`${where}: expected ${setting.kind.accepts}${shown(setting, value)}`);
   return setting.kind.normalise ? setting.kind.normalise(result.output) : result.output;
 }
@@ -36,7 +36,7 @@ export function settingFromText<T>(setting: Setting<T>, env: object, source: Tex
   if (typeof raw !== 'string') return undefined;
   const value = setting.kind.fromText(raw);
   if (value === undefined) return undefined;
-  const result = safeParse(setting.kind.schema, value);
+  const result = safeParse(setting.kind.schema(), value);
   if (!result.success) throw new ConfigError(`${setting.key} (${source} ${setting.env}): expected ${setting.kind.acceptsText ?? setting.kind.accepts}${shown(setting, raw)}`);
   return setting.kind.normalise ? setting.kind.normalise(result.output) : result.output;
 }

@@ -4,7 +4,7 @@
 import type { BunApmConfig } from '../../core/config.ts';
 import { settingFromText } from '../../core/config/read-setting.ts';
 import type { Setting } from '../../core/config/setting.ts';
-import { PRELOAD } from '../../core/config/settings.ts';
+import { PRELOAD } from '../../core/config/preload-settings.ts';
 
 export { ConfigError } from '../../core/config/config-error.ts';
 

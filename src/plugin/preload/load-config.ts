@@ -5,7 +5,7 @@ import type { Batch, SamplingPolicy } from '../../core/wire-format.ts';
 import type { BunApmConfig, ExporterEntry } from '../../core/config.ts';
 import { settingFromFile, settingFromText } from '../../core/config/read-setting.ts';
 import type { Setting } from '../../core/config/setting.ts';
-import { PRELOAD } from '../../core/config/settings.ts';
+import { PRELOAD } from '../../core/config/preload-settings.ts';
 import { defaultAppName, defaultAppNameAsync } from '../runtime/app-name.ts';
 import { ConfigError, configFromEnv, type Env } from './config-env.ts';
 

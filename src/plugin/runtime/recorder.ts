@@ -1,7 +1,7 @@
 // The Bun-side recorder: turns each request into a rollup count, a sampled detail record and, when
 // traced, a server span. Shared by the preload and the middleware: whichever sees a request first
 // marks it, and the other then finds the mark and records nothing of its own.
-import { PRELOAD } from '../../core/config/settings.ts';
+import { PRELOAD } from '../../core/config/preload-settings.ts';
 import { normalisePath, RouteCardinalityGuard } from '../../core/route-normaliser.ts';
 import { RateSampler } from '../../core/sampler.ts';
 import { formatTraceparent, formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../../core/trace-context.ts';
