@@ -58,16 +58,13 @@ export function formatTracestate(members: Array<[string, string]>): string {
 
 // Random bytes are drawn in blocks: one getRandomValues call per 256 ids, not per id.
 const POOL_SIZE = 4096;
-let pool = new Uint8Array(0);
-let poolAt = POOL_SIZE;
+/** Random bytes as hex, drawn a pool at a time: an id is then one substring, no table kept in the app's heap. */
+let pool = '';
+let poolAt = 0;
 
 type WithHex = Uint8Array & { toHex?: () => string };
 
-/**
- * `bytes` as lowercase hex: Uint8Array's own toHex where the runtime has it (Bun), one flat string
- * and no lookup table to keep in the app's heap (a 256-string table was a tenth of the objects
- * the preload loaded); elsewhere a byte at a time.
- */
+/** `bytes` as lowercase hex: Uint8Array's own toHex where the runtime has it (Bun), else a byte at a time. */
 function hexOf(bytes: WithHex): string {
   if (typeof bytes.toHex === 'function') return bytes.toHex();
   let out = '';
@@ -76,14 +73,15 @@ function hexOf(bytes: WithHex): string {
 }
 
 function randomHex(bytes: number): string {
+  const chars = bytes * 2;
   for (;;) {
-    if (poolAt + bytes > pool.length) {
-      pool = crypto.getRandomValues(new Uint8Array(POOL_SIZE));
+    if (poolAt + chars > pool.length) {
+      pool = hexOf(crypto.getRandomValues(new Uint8Array(POOL_SIZE)));
       poolAt = 0;
     }
-    const id = pool.subarray(poolAt, (poolAt += bytes));
+    const id = pool.slice(poolAt, (poolAt += chars));
     // All-zero ids are invalid in W3C Trace Context: draw again.
-    if (id.some((b) => b !== 0)) return hexOf(id);
+    if (!ALL_ZERO.test(id)) return id;
   }
 }
 
