@@ -51,7 +51,7 @@ const DOCUMENTED = /^dist\/(index|core\/config|core\/config\/[^/]+|core\/wire-fo
  */
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 /** The package's version written into the code (src/plugin/runtime/identity.ts), rather than its package.json loaded at run time. */
-const ONE_LINE = new Bun.Transpiler({ loader: 'js', minifyWhitespace: true, trimUnusedImports: false, define: { BUN_APM_BUILD_VERSION: JSON.stringify(VERSION) } });
+const ONE_LINE = new Bun.Transpiler({ loader: 'js', minifyWhitespace: true, trimUnusedImports: false, define: { PACKAGE_VERSION_AT_BUILD: JSON.stringify(VERSION) } });
 const IMPORT_ATTRIBUTES = /\bwith\s*\{\s*type\s*:/;
 
 /** `code` without whitespace, but for what Bun's transpiler would lose: a shebang, import attributes. */

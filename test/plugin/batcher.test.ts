@@ -78,6 +78,49 @@ describe('Batcher', () => {
     batcher.stop();
   });
 
+  test('a flush that meets an early export of full detail still sends everything it cut, once that export ends', async () => {
+    const sink = new IngestSink();
+    sinks.push(sink);
+    sink.start();
+    const real = createEdgeSender({ endpoint: sink.url, ingestKey: sink.ingestKey, sdkVersion: 'test' }, { maxAttempts: 1, timeoutMs: 5_000 });
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let sends = 0;
+    let batcher: Batcher | undefined;
+    const { recorder } = testRecorder({ sampleRate: 1, onDetailFull: () => batcher?.requestDetailCut() });
+    batcher = new Batcher({
+      recorder,
+      identity,
+      flushIntervalMs: 60_000,
+      maxPendingBytes: 16 * 1024 * 1024,
+      // The first batch is held on its way: the early export is still running when the flush comes.
+      send: async (batch) => {
+        if (sends++ === 0) await gate;
+        return real(batch);
+      },
+      log: quiet,
+    });
+    const paths: string[] = [];
+    const serve = (n: number, prefix: string) => {
+      for (let i = 0; i < n; i++) {
+        paths.push(`/${prefix}/${i}`);
+        recorder.respond(recorder.begin(new Request(`http://h/${prefix}/${i}`, { headers: { 'user-agent': 'x'.repeat(200) } }))!, new Response());
+      }
+    };
+    serve(1_000, 'early'); // ~350 K of detail: more than a batch's worth
+    batcher.cutDetail();
+    expect(sends).toBe(1); // the early export has sealed its first batch and waits
+    serve(10, 'late');
+    const flushed = batcher.flush();
+    open();
+    await flushed;
+    expect(batcher.pending.any).toBe(false);
+    expect(sink.problems).toEqual([]);
+    expect(sink.count()).toBe(1_010);
+    expect(sink.batches.flatMap((batch) => batch.samples.map((sample) => sample.path))).toEqual(paths);
+    batcher.stop();
+  });
+
   test('edge down: pending data returns within the bound, detail goes first, and every loss arrives with a later batch', async () => {
     const port = freePort();
     const sink = new IngestSink();

@@ -224,7 +224,8 @@ export class Batcher {
   /** `fullOnly`: send while detail fills whole batches, and leave the rest for the flush interval. */
   #run(fullOnly = false): Promise<void> {
     const send = this.#options.send;
-    if (this.#running) return this.#running;
+    // An early export stops once detail no longer fills a batch: a flush that meets one sends the rest after it.
+    if (this.#running) return fullOnly ? this.#running : this.#running.then(() => this.#run());
     if (!send || !this.pending.any) return Promise.resolve();
     // .finally runs in a later microtask, so #running is always assigned before it is cleared.
     const run = this.#export(send, fullOnly).finally(() => {

@@ -5,14 +5,14 @@ import { hostname } from 'node:os';
 import { clip, LIMITS, type Identity } from '../../core/wire-format.ts';
 
 /** The package build writes the version in here (scripts/build.ts); run from source it is undefined. */
-declare const BUN_APM_BUILD_VERSION: string | undefined;
+declare const PACKAGE_VERSION_AT_BUILD: string | undefined;
 
 /**
  * bun-apm's own version: written in by the package build, since its package.json, once loaded as a
  * module, stays in the app's heap for good (286 objects, marked by every full collection); read
  * from package.json through the module loader when run from source.
  */
-export const SDK_VERSION: string = typeof BUN_APM_BUILD_VERSION === 'string' ? BUN_APM_BUILD_VERSION : (() => {
+export const SDK_VERSION: string = typeof PACKAGE_VERSION_AT_BUILD === 'string' ? PACKAGE_VERSION_AT_BUILD : (() => {
   try {
     const pkg = import.meta.require('../../../package.json') as { version?: unknown };
     return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
