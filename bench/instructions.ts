@@ -9,10 +9,11 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedLoop } from './load-client.ts';
-import { APPS, VARIANTS, type App, type Variant } from './variants.ts';
+import { APPS, buildPackage, VARIANTS, type App, type Variant } from './variants.ts';
 
 const REPO = join(import.meta.dir, '..');
 const WARM = Number(process.env.WARM ?? 100_000);
+buildPackage();
 const COUNT = Number(process.env.COUNT ?? 40_000);
 const ONLY = process.env.ONLY?.split(',');
 const VARIANT_ONLY = process.env.VARIANTS?.split(',');

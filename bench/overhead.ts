@@ -16,7 +16,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, runLoadClient, waitUntilListening, wrk as runWrk, type LoadClientResult, type WrkResult } from './support/load.ts';
-import { APPS, VARIANTS, type App, type Variant } from './variants.ts';
+import { APPS, buildPackage, VARIANTS, type App, type Variant } from './variants.ts';
 
 const REPO = join(import.meta.dir, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -39,6 +39,7 @@ function need(tool: string, hint: string): void {
 }
 need('wrk', 'Install it with `apt-get install -y wrk` (Debian/Ubuntu) and run again.');
 need('taskset', 'It comes with util-linux (`apt-get install -y util-linux`).');
+buildPackage();
 
 // The sink: counts the compressed bytes each app instance ships.
 const shipped = new Map<string, number>();

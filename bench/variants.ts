@@ -1,4 +1,5 @@
 // The apps and the ways of running them that bench/overhead.ts and bench/instructions.ts compare.
+import { join } from 'node:path';
 export interface Variant {
   name: string;
   /** The module given to --preload, or none. */
@@ -47,4 +48,13 @@ if (process.env.BENCH_STEPS) {
 // BENCH_BASELINE=/path/to/another/checkout adds its preload's defaults, for before/after figures.
 if (process.env.BENCH_BASELINE) {
   VARIANTS.push({ name: 'baseline defaults', preload: `${process.env.BENCH_BASELINE}/src/plugin/preload.ts`, env: {} });
+}
+
+/**
+ * Builds the package (scripts/build.ts → dist/), since the bun-apm variants preload `bun-apm/preload`
+ * as an app gets it: without this a fresh clone has no dist/, and an old one measures old code.
+ */
+export function buildPackage(): void {
+  const build = Bun.spawnSync([process.execPath, 'scripts/build.ts'], { cwd: join(import.meta.dir, '..'), stdout: 'ignore', stderr: 'pipe' });
+  if (build.exitCode !== 0) throw new Error(`the package build failed:\n${build.stderr.toString()}`);
 }
