@@ -121,6 +121,33 @@ describe('Batcher', () => {
     batcher.stop();
   });
 
+  test('custom storage gets records of its own: a handler that changes one in place reaches neither its neighbours nor the edge', async () => {
+    const sink = new IngestSink();
+    sinks.push(sink);
+    sink.start();
+    const stored: Batch[] = [];
+    const { recorder } = testRecorder({ sampleRate: 1 });
+    recorder.latestProfile = { timestamp: Date.now(), rss: 1_000, heapUsed: 200, heapTotal: 300, cpuPercent: 5, eventLoopLagMs: 0, inFlight: 0 };
+    const batcher = new Batcher({
+      recorder,
+      identity,
+      flushIntervalMs: 60_000,
+      maxPendingBytes: 16 * 1024 * 1024,
+      send: createEdgeSender({ endpoint: sink.url, ingestKey: sink.ingestKey, sdkVersion: 'test' }, { maxAttempts: 1, timeoutMs: 5_000 }),
+      customStorage: (batch) => {
+        stored.push(batch);
+        batch.samples[0]!.memoryUsage!.rss = -1; // e.g. a handler converting units in place
+      },
+      log: quiet,
+    });
+    for (let i = 0; i < 3; i++) recorder.respond(recorder.begin(new Request(`http://h/m/${i}`))!, new Response());
+    await batcher.flush();
+    const rss = (batches: Batch[]) => batches.flatMap((batch) => batch.samples.map((sample) => sample.memoryUsage?.rss));
+    expect(rss(stored)).toEqual([-1, 1_000, 1_000]);
+    expect(rss(sink.batches)).toEqual([1_000, 1_000, 1_000]);
+    batcher.stop();
+  });
+
   test('edge down: pending data returns within the bound, detail goes first, and every loss arrives with a later batch', async () => {
     const port = freePort();
     const sink = new IngestSink();

@@ -6,7 +6,7 @@
 // the flush interval only once they fill a batch: full detail on a busy app makes a few large
 // batches a second, not one per cut. An idle instance (only system profiles to report) sends once
 // a heartbeat, not every flush interval.
-import { LIMITS, type Batch, type Identity, type Span, type SystemProfile } from '../../core/wire-format.ts';
+import { LIMITS, type Batch, type DetailSample, type Identity, type Span, type SystemProfile } from '../../core/wire-format.ts';
 import { anyCounted, buildBatches, isEmpty, zeroCounters } from '../../core/batch-builder.ts';
 import { errorClassOf, type Log } from './log.ts';
 import { PendingData, type PendingBatch } from './pending-data.ts';
@@ -40,6 +40,15 @@ export const HEARTBEAT_MS = 60_000;
  * 6.6–9.0 ms; at 250, 3.1–3.2 ms for the same CPU per request.
  */
 export const SPANS_PER_CUT = 250;
+
+/**
+ * Detail records as custom storage gets them: records made under one system profile share its
+ * memory figures (one object, not one per record), so a handler that changes a record in place
+ * must not reach its neighbours, nor what goes to the edge.
+ */
+function ownCopies(samples: DetailSample[]): DetailSample[] {
+  return samples.map((sample) => (sample.memoryUsage === undefined ? { ...sample } : { ...sample, memoryUsage: { ...sample.memoryUsage } }));
+}
 
 export class Batcher {
   readonly #options: BatcherOptions;
@@ -148,7 +157,7 @@ export class Batcher {
       const detail = { rollups: [], samples, spans, profiles: [] };
       if (this.#options.customStorage) {
         const end = Date.now();
-        for (const batch of buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, detail, zeroCounters())) this.#store(batch);
+        for (const batch of buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, { ...detail, samples: ownCopies(samples) }, zeroCounters())) this.#store(batch);
       }
       if (!this.#options.send) return;
       this.pending.add([], samples, spans, [], zeroCounters());
@@ -173,7 +182,7 @@ export class Batcher {
       if (recorded.rollups.length + recorded.samples.length + recorded.spans.length > 0 || anyCounted(recordingDropped)) this.#worthSending = true;
       const end = Date.now();
       if (this.#options.customStorage) {
-        for (const batch of buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, recorded, recordingDropped)) this.#store(batch);
+        for (const batch of buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, { ...recorded, samples: ownCopies(recorded.samples) }, recordingDropped)) this.#store(batch);
       }
       this.#windowStart = end;
       if (this.#options.send) this.pending.add(recorded.rollups, recorded.samples, recorded.spans, recorded.profiles, recordingDropped);
