@@ -2,7 +2,7 @@
 // loss reported in the next delivered batch, one export in flight, and batches split to the limits.
 import { afterAll, describe, expect, test } from 'bun:test';
 import { LIMITS, type Batch } from '../../src/core/wire-format.ts';
-import { Batcher } from '../../src/plugin/runtime/batcher.ts';
+import { Batcher, type BatcherOptions } from '../../src/plugin/runtime/batcher.ts';
 import { MERGE_BUDGET_CHARS } from '../../src/plugin/runtime/pending-detail.ts';
 import { createEdgeSender } from '../../src/plugin/runtime/edge-sender.ts';
 import { processIdentity } from '../../src/plugin/runtime/identity.ts';
@@ -36,22 +36,21 @@ function setup(endpoint: string, ingestKey: string, maxPendingBytes = 16 * 1024 
   return { recorder, batcher, serve };
 }
 
+/** A recorder at full detail wired to a batcher as the preload wires them (detail cuts on the batcher's timer), with a sink to send to. */
+function fullDetail(wrap?: (edge: NonNullable<BatcherOptions['send']>) => BatcherOptions['send']) {
+  const sink = new IngestSink();
+  sinks.push(sink);
+  sink.start();
+  const edge = createEdgeSender({ endpoint: sink.url, ingestKey: sink.ingestKey, sdkVersion: 'test' }, { maxAttempts: 1, timeoutMs: 5_000 });
+  let batcher: Batcher | undefined;
+  const { recorder } = testRecorder({ sampleRate: 1, onDetailFull: () => batcher?.requestDetailCut() });
+  batcher = new Batcher({ recorder, identity, flushIntervalMs: 60_000, maxPendingBytes: 16 * 1024 * 1024, send: wrap?.(edge) ?? edge, log: quiet });
+  return { sink, recorder, batcher };
+}
+
 describe('Batcher', () => {
   test('full detail on a busy app: detail is encoded a cut at a time and sent only in batches it fills; counts wait for the flush interval', async () => {
-    const sink = new IngestSink();
-    sinks.push(sink);
-    const port = freePort();
-    sink.start(port);
-    let batcher: Batcher | undefined;
-    const { recorder } = testRecorder({ sampleRate: 1, onDetailFull: () => batcher?.requestDetailCut() });
-    batcher = new Batcher({
-      recorder,
-      identity,
-      flushIntervalMs: 60_000,
-      maxPendingBytes: 16 * 1024 * 1024,
-      send: createEdgeSender({ endpoint: `http://127.0.0.1:${port}`, ingestKey: sink.ingestKey, sdkVersion: 'test' }, { maxAttempts: 1, timeoutMs: 5_000 }),
-      log: quiet,
-    });
+    const { sink, recorder, batcher } = fullDetail();
     const requests = 4_000;
     const paths = Array.from({ length: requests }, (_, i) => `/p/${i}`);
     for (let i = 0; i < requests; i++) {
@@ -79,26 +78,13 @@ describe('Batcher', () => {
   });
 
   test('a flush that meets an early export of full detail still sends everything it cut, once that export ends', async () => {
-    const sink = new IngestSink();
-    sinks.push(sink);
-    sink.start();
-    const real = createEdgeSender({ endpoint: sink.url, ingestKey: sink.ingestKey, sdkVersion: 'test' }, { maxAttempts: 1, timeoutMs: 5_000 });
     let open = () => {};
     const gate = new Promise<void>((resolve) => (open = resolve));
     let sends = 0;
-    let batcher: Batcher | undefined;
-    const { recorder } = testRecorder({ sampleRate: 1, onDetailFull: () => batcher?.requestDetailCut() });
-    batcher = new Batcher({
-      recorder,
-      identity,
-      flushIntervalMs: 60_000,
-      maxPendingBytes: 16 * 1024 * 1024,
-      // The first batch is held on its way: the early export is still running when the flush comes.
-      send: async (batch) => {
-        if (sends++ === 0) await gate;
-        return real(batch);
-      },
-      log: quiet,
+    // The first batch is held on its way: the early export is still running when the flush comes.
+    const { sink, recorder, batcher } = fullDetail((edge) => async (batch) => {
+      if (sends++ === 0) await gate;
+      return edge(batch);
     });
     const paths: string[] = [];
     const serve = (n: number, prefix: string) => {
