@@ -43,6 +43,8 @@ buildPackage();
 
 // The sink: counts the compressed bytes each app instance ships.
 const shipped = new Map<string, number>();
+/** Requests the sink took, by app: batches a second under load (full detail once sent one per 250 records). */
+const posts = new Map<string, number>();
 const sink = Bun.serve({
   hostname: '127.0.0.1',
   port: 0,
@@ -51,6 +53,7 @@ const sink = Bun.serve({
     try {
       const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(body))) as { identity: { app: string } };
       shipped.set(batch.identity.app, (shipped.get(batch.identity.app) ?? 0) + body.byteLength);
+      posts.set(batch.identity.app, (posts.get(batch.identity.app) ?? 0) + 1);
     } catch {
       // not a batch: not counted
     }
@@ -94,6 +97,7 @@ interface Sample {
   cpuPerRequest: number;
   rss: number;
   bytesPerRequest: number;
+  batchesPerSecond: number;
 }
 
 let run = 0;
@@ -103,13 +107,15 @@ async function measure(app: App, variant: Variant): Promise<Sample> {
   try {
     await wrk(url, 1, app.headers); // warm-up: JIT, connections, first profile
     const cpuBefore = cpuMicros(child.pid);
+    const postsBefore = posts.get(tag) ?? 0;
     const result = await wrk(url, SECONDS, app.headers);
     const cpu = cpuMicros(child.pid) - cpuBefore;
+    const batchesPerSecond = ((posts.get(tag) ?? 0) - postsBefore) / SECONDS;
     const rss = rssBytes(child.pid);
     child.kill('SIGTERM'); // the final flush ships what is left, so bytes per request are complete
     await child.exited;
     await Bun.sleep(50);
-    return { rps: result.rps, p50: result.p50, p99: result.p99, cpuPerRequest: cpu / result.requests, rss, bytesPerRequest: (shipped.get(tag) ?? 0) / result.requests };
+    return { rps: result.rps, p50: result.p50, p99: result.p99, cpuPerRequest: cpu / result.requests, rss, bytesPerRequest: (shipped.get(tag) ?? 0) / result.requests, batchesPerSecond };
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await child.exited;
@@ -142,14 +148,14 @@ for (const app of APPS) {
   const med = (name: string, key: keyof Sample) => median(samples.get(name)!.map((s) => s[key]));
   plainMax.set(app.key, med('plain', 'rps'));
   console.log(`\n${app.name} (GET ${app.path})`);
-  console.log('variant            req/s  ×plain  p50 ms  p99 ms  CPU µs/req  Δ µs/req  over floor  RSS MiB  bytes shipped/req');
+  console.log('variant            req/s  ×plain  p50 ms  p99 ms  CPU µs/req  Δ µs/req  over floor  RSS MiB  bytes shipped/req  batches/s');
   for (const variant of variants) {
     const n = variant.name;
     console.log(
       `${n.padEnd(14)} ${med(n, 'rps').toFixed(0).padStart(8)}  ${(med(n, 'rps') / med('plain', 'rps')).toFixed(3).padStart(6)}  ${med(n, 'p50').toFixed(3).padStart(6)}  ${med(n, 'p99').toFixed(3).padStart(6)}` +
         `  ${med(n, 'cpuPerRequest').toFixed(2).padStart(10)}  ${(med(n, 'cpuPerRequest') - med('plain', 'cpuPerRequest')).toFixed(2).padStart(8)}` +
         `  ${(n === 'plain' ? '' : (med(n, 'cpuPerRequest') - med('floor', 'cpuPerRequest')).toFixed(2)).padStart(10)}` +
-        `  ${(med(n, 'rss') / 2 ** 20).toFixed(1).padStart(7)}  ${med(n, 'bytesPerRequest').toFixed(2).padStart(17)}`,
+        `  ${(med(n, 'rss') / 2 ** 20).toFixed(1).padStart(7)}  ${med(n, 'bytesPerRequest').toFixed(2).padStart(17)}  ${med(n, 'batchesPerSecond').toFixed(1).padStart(9)}`,
     );
   }
 }
