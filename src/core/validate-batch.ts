@@ -22,7 +22,8 @@ export interface ValidateOptions {
 }
 
 const EARLIEST = Date.UTC(2020, 0, 1);
-const LATEST = Date.UTC(2100, 0, 1);
+/** Later than any time a batch may carry: the stores use it as the end of time. */
+export const LATEST = Date.UTC(2100, 0, 1);
 const DAY = 86_400_000;
 
 const int = (min: number, max: number) => {

@@ -31,6 +31,12 @@ export function clip(text: string, max: number): string {
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
 
+/**
+ * The header naming a batch's instance (identity.instance, percent-encoded: header values are
+ * bytes), so a sharded edge picks its store without reading the body.
+ */
+export const INSTANCE_HEADER = 'x-bun-apm-instance';
+
 /** Who sent the batch. */
 export interface Identity {
   app: string;

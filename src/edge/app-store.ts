@@ -448,8 +448,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
       cronTickAt: getMetaNumber(this.sql, 'cron_tick_at'),
     });
     if (next === null || (this.alarmAt !== null && this.alarmAt <= next)) return;
-    await this.ctx.storage.setAlarm(next);
-    this.alarmAt = next;
+    await this.setAlarmAt(next);
   }
 }
 

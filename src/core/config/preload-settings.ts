@@ -11,7 +11,7 @@ export const MIB = 1024 * 1024;
 /** Shared by the preload and the explicit API, so the two halves of one process agree. */
 export const appName = setting('app', name(), undefined);
 export const routeCap = setting('routeCap', integerIn(1, 100_000), 500);
-export const perSecond = numberIn(0, 1_000_000);
+const perSecond = numberIn(0, 1_000_000);
 export const fraction = numberIn(0, 1);
 
 /** The zero-code preload: `BUN_APM_*` variables and the keys of bun-apm.config.ts (the environment wins). */

@@ -3,7 +3,7 @@
 // reason, 503 overloaded.
 import { drainBody } from '../../core/http/request-body.ts';
 import { ingestStore } from '../app-stub.ts';
-import { LIMITS } from '../../core/wire-format.ts';
+import { INSTANCE_HEADER, LIMITS } from '../../core/wire-format.ts';
 import { ingestApp } from '../auth/authenticate.ts';
 import { HttpError, json } from '../http/errors.ts';
 import type { RouteContext } from '../http/router.ts';
@@ -57,9 +57,6 @@ function instanceOf(header: string | null): string | undefined {
   }
   return instance;
 }
-
-/** Names the batch's instance, so the Worker can pick its shard without reading the body (shards.ts). */
-export const INSTANCE_HEADER = 'x-bun-apm-instance';
 
 async function ingest(context: RouteContext): Promise<Response> {
   const { env } = context;

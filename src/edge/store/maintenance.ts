@@ -1,5 +1,6 @@
 // What the alarm runs: roll completed minutes up into hours, then apply retention and caps.
 // Time comes in as `now`, so the same pass runs under a real or a test clock.
+import { LATEST as END_OF_TIME } from '../../core/validate-batch.ts';
 import { mergeInto, type LiveCell } from '../../core/rollup.ts';
 import { batchIdsKeptMs, forgetBatchesBefore } from './batch-ids.ts';
 import { chunkRecordCount, deleteChunksBefore, deleteOldestRecords, minutesOf, oldestChunkTime, type ChunkKind } from './detail-chunks.ts';
@@ -108,9 +109,6 @@ function rollUpHours(sql: Sql, now: number, unreadable: UnreadableRows): { hours
   setMeta(sql, 'hour_watermark', watermark);
   return { hoursRolledUp, watermark };
 }
-
-/** Later than any time a batch may carry (the validator's bound). */
-const END_OF_TIME = Date.UTC(2100, 0, 1);
 
 const LEGACY = {
   samples: { table: 'samples', time: 'timestamp' },

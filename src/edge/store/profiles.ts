@@ -2,7 +2,7 @@
 // (detail-chunks.ts) since migration 8, and in the first layout's table until those rows expire.
 import type { SystemProfile } from '../../core/wire-format.ts';
 import { encodeCursor, type CursorKey } from './cursor.ts';
-import { firstRecords, minutesOf, writeChunks, type StoredEntry } from './detail-chunks.ts';
+import { firstRecords, minutesOf, type StoredEntry } from './detail-chunks.ts';
 import type { Page } from './samples.ts';
 import type { Sql, SqlValue } from './sql.ts';
 import { UnreadableRows, type Warnings } from './unreadable.ts';
@@ -18,11 +18,6 @@ export interface ProfileQuery {
   instance?: string;
   limit: number;
   after?: CursorKey;
-}
-
-/** Stores a batch's profiles as chunks. */
-export function insertProfiles(sql: Sql, profiles: readonly SystemProfile[], instance: string): void {
-  if (profiles.length > 0) writeChunks(sql, 'profiles', profiles.map((record) => ({ instance, record })));
 }
 
 export interface ProfileRow extends Record<string, SqlValue> {

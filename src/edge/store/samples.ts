@@ -2,7 +2,7 @@
 // migration 8, and in the first layout's table (a row per sample) until those rows expire.
 import type { DetailSample } from '../../core/wire-format.ts';
 import { encodeCursor, type CursorKey } from './cursor.ts';
-import { firstRecords, writeChunks, type StoredEntry } from './detail-chunks.ts';
+import { firstRecords, type StoredEntry } from './detail-chunks.ts';
 import type { Sql, SqlValue } from './sql.ts';
 import { UnreadableRows, type Warnings } from './unreadable.ts';
 
@@ -28,11 +28,6 @@ export interface Page<T> {
   items: T[];
   /** Pass as `cursor` for the next page; null on the last page. */
   nextCursor: string | null;
-}
-
-/** Stores a batch's samples (routes already through the cap) as chunks. */
-export function insertSamples(sql: Sql, samples: readonly DetailSample[], instance: string): void {
-  if (samples.length > 0) writeChunks(sql, 'samples', samples.map((record) => ({ instance, record })));
 }
 
 /** A samples row without its id and instance: what a detail record is stored as. */

@@ -7,7 +7,7 @@
 // batches a second, not one per cut. An idle instance (only system profiles to report) sends once
 // a heartbeat, not every flush interval.
 import { LIMITS, type Batch, type DetailSample, type Identity, type Span, type SystemProfile } from '../../core/wire-format.ts';
-import { anyCounted, buildBatches, isEmpty, zeroCounters } from '../../core/batch-builder.ts';
+import { anyCounted, buildBatches, isEmpty, zeroCounters, type Counters, type Recorded } from '../../core/batch-builder.ts';
 import { errorClassOf, type Log } from './log.ts';
 import { PendingData, type PendingBatch } from './pending-data.ts';
 import type { Recorder } from './recorder.ts';
@@ -149,19 +149,11 @@ export class Batcher {
       const { samples, droppedSamples } = this.#options.recorder.drainDetail();
       const spans = this.#spans;
       this.#spans = [];
-      // Reported with the next full cut's batch.
-      this.#recordingDropped.samples += droppedSamples;
-      this.droppedTotal.samples += droppedSamples;
+      this.#droppedWhileRecording(droppedSamples); // reported with the next full cut's batch
       if (samples.length + spans.length === 0) return;
       this.#worthSending = true;
-      const detail = { rollups: [], samples, spans, profiles: [] };
-      if (this.#options.customStorage) {
-        const end = Date.now();
-        for (const batch of buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, { ...detail, samples: ownCopies(samples) }, zeroCounters())) this.#store(batch);
-      }
-      if (!this.#options.send) return;
-      this.pending.add([], samples, spans, [], zeroCounters());
-      if (this.pending.detailFull) void this.#run(true);
+      this.#hand({ rollups: [], samples, spans, profiles: [] }, zeroCounters(), Date.now());
+      if (this.#options.send && this.pending.detailFull) void this.#run(true);
     } catch (error) {
       this.#options.log.warnOnce('cut', `could not cut a batch (${errorClassOf(error)}: ${(error as Error)?.message})`);
     }
@@ -174,21 +166,31 @@ export class Batcher {
       const recorded = { rollups: drained.rollups, samples: drained.samples, spans: this.#spans, profiles: this.#profiles };
       this.#spans = [];
       this.#profiles = [];
+      this.#droppedWhileRecording(drained.droppedSamples);
       const recordingDropped = this.#recordingDropped;
       this.#recordingDropped = zeroCounters();
-      recordingDropped.samples += drained.droppedSamples;
-      this.droppedTotal.samples += drained.droppedSamples;
       if (isEmpty(recorded) && !anyCounted(recordingDropped)) return;
       if (recorded.rollups.length + recorded.samples.length + recorded.spans.length > 0 || anyCounted(recordingDropped)) this.#worthSending = true;
       const end = Date.now();
-      if (this.#options.customStorage) {
-        for (const batch of buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, { ...recorded, samples: ownCopies(recorded.samples) }, recordingDropped)) this.#store(batch);
-      }
+      this.#hand(recorded, recordingDropped, end);
       this.#windowStart = end;
-      if (this.#options.send) this.pending.add(recorded.rollups, recorded.samples, recorded.spans, recorded.profiles, recordingDropped);
     } catch (error) {
       this.#options.log.warnOnce('cut', `could not cut a batch (${errorClassOf(error)}: ${(error as Error)?.message})`);
     }
+  }
+
+  #droppedWhileRecording(samples: number): void {
+    this.#recordingDropped.samples += samples;
+    this.droppedTotal.samples += samples;
+  }
+
+  /** A cut's records to custom storage (as batches, over the window up to `end`) and into the pending data for the edge. */
+  #hand(recorded: Recorded, dropped: Counters, end: number): void {
+    if (this.#options.customStorage) {
+      const records = { ...recorded, samples: ownCopies(recorded.samples) };
+      for (const batch of buildBatches(this.#options.identity, { start: Math.min(this.#windowStart, end), end }, records, dropped)) this.#store(batch);
+    }
+    if (this.#options.send) this.pending.add(recorded.rollups, recorded.samples, recorded.spans, recorded.profiles, dropped);
   }
 
   /** Cuts, then ships everything pending; resolves when nothing is left or the edge is unreachable. */

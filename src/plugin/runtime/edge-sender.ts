@@ -1,5 +1,6 @@
 // POSTs one gzip'd batch to `{endpoint}/v1/ingest` with the ingest key, under the shared
 // OpenTelemetry retry rules (send-with-retry.ts, which uses the uninstrumented fetch).
+import { INSTANCE_HEADER } from '../../core/wire-format.ts';
 import type { PendingBatch } from './pending-data.ts';
 import { redactUrl } from './exporters/endpoint-url.ts';
 import { sendWithRetry, type RetryOptions, type SendOutcome } from './send-with-retry.ts';
@@ -12,9 +13,6 @@ export interface EdgeTarget {
   /** identity.instance of every batch: named in a header so a sharded edge picks its store without reading the body. */
   instance?: string;
 }
-
-/** The header naming the batch's instance (percent-encoded: header values are bytes). */
-export const INSTANCE_HEADER = 'x-bun-apm-instance';
 
 export function ingestUrl(endpoint: string): string {
   return `${endpoint}/v1/ingest`;

@@ -100,15 +100,14 @@ export class PendingData {
    * large batches, not one per cut.
    */
   get detailFull(): boolean {
+    if (this.#detailBytes >= MERGE_BUDGET_CHARS) return true;
     let samples = 0;
     let spans = 0;
-    let chars = 0;
     for (const chunk of this.#detail) {
       samples += chunk.contents.samples;
       spans += chunk.contents.spans;
-      chars += chunkBytes(chunk);
     }
-    return samples >= this.#caps.maxSamples || spans >= this.#caps.maxSpans || chars >= MERGE_BUDGET_CHARS;
+    return samples >= this.#caps.maxSamples || spans >= this.#caps.maxSpans;
   }
 
   /** A batch is sealed and waits to be sent (again). */

@@ -39,7 +39,7 @@ export function chunkBytes(chunk: DetailChunk): number {
 }
 
 /** The records as text, inflating them if they were gzip'd. */
-export function partsOf(chunk: DetailChunk): DetailParts {
+function partsOf(chunk: DetailChunk): DetailParts {
   if (!(chunk.parts instanceof Uint8Array)) return chunk.parts;
   const [samples = '', spans = '', profiles = ''] = new TextDecoder().decode(Bun.gunzipSync(chunk.parts)).split('\n');
   return { samples, spans, profiles };

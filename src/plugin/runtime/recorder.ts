@@ -139,21 +139,7 @@ export class Recorder {
     const due = traceparent === null && this.#traceDue(start);
     if (traceparent === null && !due && running.request === undefined) {
       const state = this.#slot;
-      state.request = request;
-      state.start = start;
-      state.method = method;
-      state.serveRoute = serveRoute;
-      state.routerRoute = undefined;
-      state.erroredRoute = undefined;
-      state.error = undefined;
-      state.traceId = undefined;
-      state.spanId = undefined;
-      state.parentSpanId = undefined;
-      state.tracestate = undefined;
-      state.traced = false;
-      state.bytes = 0;
-      state.ended = false;
-      state.watched = false;
+      state.reuse(request, start, method, serveRoute);
       running.request = request;
       running.state = state;
       this.inFlight++;

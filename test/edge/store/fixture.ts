@@ -1,7 +1,7 @@
 // What the store tests share: a store as the AppStore wires it (guards, retention, a pending log),
 // and batches built from plain request lists, so each test can work out the expected rows itself.
 import type { Database } from 'bun:sqlite';
-import { RollupTable, TEN_SECONDS_MS } from '../../../src/core/rollup.ts';
+import { RollupTable, TEN_SECONDS_MS, type LiveCell } from '../../../src/core/rollup.ts';
 import { QuantileSketch } from '../../../src/core/sketch.ts';
 import { validateBatch } from '../../../src/core/validate-batch.ts';
 import type { Batch, DetailSample, Span } from '../../../src/core/wire-format.ts';
@@ -65,14 +65,8 @@ export function batchOf(requests: readonly Request[], options: { instance?: stri
   return batch;
 }
 
-export interface Totals {
-  count: number;
-  errors: number;
-  durationSum: number;
-  durationMin: number;
-  durationMax: number;
-  bytes: number;
-}
+/** A cell's totals, as the store's rows hold them. */
+export type Totals = Pick<LiveCell, 'count' | 'errors' | 'durationSum' | 'durationMin' | 'durationMax' | 'bytes'>;
 
 /** Requests summed per key, as the test expects the store's rows to be (computed here, not by the store). */
 export function sumsBy(requests: readonly Request[], keyOf: (r: Request) => string): Map<string, Totals> {
