@@ -121,12 +121,17 @@ export class AlertDataLoader {
     }
     if (this.kept > MAX_KEPT_CELLS) this.forget();
 
-    const profiles = profilesBetween(sql, profilesSince, now)
-      .map((p): AlertProfile => ({ timestamp: p.timestamp, instance: p.instance, rss: p.rss, cpuPercent: p.cpuPercent, eventLoopLagMs: p.eventLoopLagMs }));
-    const lastSeen: Record<string, number> = {};
-    for (const row of sql.exec<{ instance: string; last_seen: number }>('SELECT instance, last_seen FROM instances')) lastSeen[row.instance] = row.last_seen;
-    return { cells, profiles, samples: samplesSince === null ? [] : loadSamples(sql, samplesSince, now), lastSeen };
+    return { cells, ...otherAlertData(sql, profilesSince, samplesSince, now) };
   }
+}
+
+/** What an evaluation reads besides the cells: profiles, the newest samples, each instance's last-seen time. */
+function otherAlertData(sql: Sql, profilesSince: number, samplesSince: number | null, now: number): Omit<AlertData, 'cells'> {
+  const profiles = profilesBetween(sql, profilesSince, now)
+    .map((p): AlertProfile => ({ timestamp: p.timestamp, instance: p.instance, rss: p.rss, cpuPercent: p.cpuPercent, eventLoopLagMs: p.eventLoopLagMs }));
+  const lastSeen: Record<string, number> = {};
+  for (const row of sql.exec<{ instance: string; last_seen: number }>('SELECT instance, last_seen FROM instances')) lastSeen[row.instance] = row.last_seen;
+  return { profiles, samples: samplesSince === null ? [] : loadSamples(sql, samplesSince, now), lastSeen };
 }
 
 /** The newest MAX_SAMPLES detail records (both layouts) as the spec's PerformanceMetrics (what a customEvaluator receives), oldest first. */
@@ -156,11 +161,7 @@ export function plainAlertData(sql: Sql, { since, profilesSince, samplesSince, n
     cells.push({ minute: row.time, method: row.method, route: row.route, statusClass: row.status_class, count: row.count, errors: row.errors,
       durationSum: row.duration_sum, sketch: bytesToBase64(new Uint8Array(row.sketch)) });
   }
-  const profiles = profilesBetween(sql, profilesSince, now)
-    .map((p): AlertProfile => ({ timestamp: p.timestamp, instance: p.instance, rss: p.rss, cpuPercent: p.cpuPercent, eventLoopLagMs: p.eventLoopLagMs }));
-  const lastSeen: Record<string, number> = {};
-  for (const row of sql.exec<{ instance: string; last_seen: number }>('SELECT instance, last_seen FROM instances')) lastSeen[row.instance] = row.last_seen;
-  return { cells, profiles, samples: samplesSince === null ? [] : loadSamples(sql, samplesSince, now), lastSeen };
+  return { cells, ...otherAlertData(sql, profilesSince, samplesSince, now) };
 }
 
 type DataRequestLike = { since: number; profilesSince: number; samplesSince: number | null; now: number; anyRule: boolean };
