@@ -89,8 +89,11 @@ async function connectAll(url: URL, count: number, onResponse: (conn: Connection
   return connections;
 }
 
-/** Exactly `total` requests over `connections` connections, each with one request in flight. */
-export async function closedLoop(target: string, total: number, connections = 8, headers: Record<string, string> = {}): Promise<LoadResult> {
+/**
+ * Exactly `total` requests over `connections` connections, each with one request in flight. Gives
+ * up after `timeoutMs` (a server that died or stopped answering must not hold a benchmark forever).
+ */
+export async function closedLoop(target: string, total: number, connections = 8, headers: Record<string, string> = {}, timeoutMs = 600_000): Promise<LoadResult> {
   const url = new URL(target);
   const text = requestText(url, headers);
   const latencies = new Float64Array(total);
@@ -118,10 +121,17 @@ export async function closedLoop(target: string, total: number, connections = 8,
   };
   const pool = await connectAll(url, connections, (c) => settle(c, true), (c) => settle(c, false));
   const started = performance.now();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    finish();
+  }, timeoutMs);
   for (const conn of pool) next(conn);
   await done;
+  clearTimeout(timer);
   const elapsedMs = performance.now() - started;
   for (const conn of pool) conn.socket?.end();
+  if (timedOut) throw new Error(`closedLoop: ${completed} of ${total} requests answered in ${timeoutMs} ms (${errors} failed): is ${url.host} still up?`);
   return { latencies: latencies.subarray(0, completed), completed, errors, elapsedMs };
 }
 
