@@ -2,14 +2,22 @@
 // its known routers and its outbound fetch, and ships batches to the edge. Configuration comes
 // from BUN_APM_* and an optional bun-apm.config.ts; a bad setting is one line on stderr and the
 // app starts unmonitored. Nothing here may stop the app from starting.
-import { extname, join } from 'node:path';
 import { disabledByEnv } from './preload/config-env.ts';
 import { errorClassOf } from './runtime/log.ts';
 import { startMonitoring } from './preload/start-monitoring.ts';
 
 // bunfig.toml preloads apply to every `bun run` in the app, `bunx bun-apm …` included: our own
 // command line is not the app and is never measured (main.ts here, main.js in the package's build).
-const isOwnCli = Bun.main === join(import.meta.dir, 'cli', `main${extname(import.meta.path)}`);
+const isOwnCli = Bun.main === ownCli();
+
+/** bun-apm's CLI entry beside this file (main.ts from source, main.js in the build), resolved natively: no node:path in the app's heap. */
+function ownCli(): string | undefined {
+  try {
+    return Bun.resolveSync('./cli/main', import.meta.dir);
+  } catch {
+    return undefined;
+  }
+}
 
 try {
   if (!isOwnCli && !disabledByEnv(process.env)) await startMonitoring(process.env, process.cwd(), Bun.main);

@@ -1,7 +1,6 @@
 // The last flush of a process that is exiting. In an `exit` listener (process.exit(), or the end
 // of the event loop) no asynchronous work can run any more, so the batches go out through a short
 // child process that the exiting process waits for, synchronously, for at most the budget.
-import { tmpdir } from 'node:os';
 import { ingestHeaders, ingestUrl, type EdgeTarget } from '../runtime/edge-sender.ts';
 import { finalSendChild } from './final-send-child.ts';
 
@@ -26,7 +25,8 @@ export function sendSync(target: EdgeTarget, bodies: readonly Uint8Array[], budg
   const result = Bun.spawnSync({
     cmd: [process.execPath, '-e', CHILD_SCRIPT],
     // The child must never load the preload itself (the app's bunfig.toml preload or BUN_OPTIONS would).
-    cwd: tmpdir(),
+    // node:os only now, at exit: loaded earlier it would stay in the app's heap for the whole run.
+    cwd: (require('node:os') as typeof import('node:os')).tmpdir(),
     env: { ...process.env, BUN_APM_DISABLED: '1', BUN_OPTIONS: '', BUN_BE_BUN: '1' },
     stdin: new TextEncoder().encode(input),
     stdout: 'pipe',

@@ -1,6 +1,6 @@
 // Resolves the preload's configuration: defaults, then an optional bun-apm.config.ts, then the
 // environment (env wins, as twelve-factor apps expect). Any bad value throws a ConfigError naming it.
-import { basename, dirname, join, resolve } from 'node:path';
+import { baseName, dirOf, joinPath, resolvePath } from '../runtime/file-path.ts';
 import type { Batch, SamplingPolicy } from '../../core/wire-format.ts';
 import type { BunApmConfig, ExporterEntry } from '../../core/config.ts';
 import { settingFromFile, settingFromText } from '../../core/config/read-setting.ts';
@@ -61,15 +61,15 @@ const CONFIG_NAMES = ['bun-apm.config.ts', 'bun-apm.config.js', 'bun-apm.config.
 export async function findConfigFile(env: Env, cwd: string, entry: string | undefined): Promise<string | undefined> {
   const named = settingFromText(PRELOAD.config, env, 'env');
   if (named !== undefined) {
-    const file = resolve(cwd, named);
+    const file = resolvePath(cwd, named);
     if (!(await exists(file))) throw new ConfigError(`config (env BUN_APM_CONFIG): expected ${PRELOAD.config.kind.accepts}, got ${JSON.stringify(named)}`);
     return file;
   }
   const dirs = [cwd];
-  if (entry && !entry.startsWith('/$bunfs/')) dirs.push(dirname(entry));
+  if (entry && !entry.startsWith('/$bunfs/')) dirs.push(dirOf(entry));
   for (const dir of dirs) {
     for (const name of CONFIG_NAMES) {
-      const file = join(dir, name);
+      const file = joinPath(dir, name);
       if (await exists(file)) return file;
     }
   }
@@ -87,11 +87,11 @@ export async function importConfigFile(file: string): Promise<BunApmConfig> {
   try {
     module = await import(file);
   } catch (error) {
-    throw new ConfigError(`${basename(file)}: could not be loaded (${(error as Error).message})`);
+    throw new ConfigError(`${baseName(file)}: could not be loaded (${(error as Error).message})`);
   }
   const config = module.default;
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new ConfigError(`${basename(file)}: expected \`export default defineConfig({ … })\``);
+    throw new ConfigError(`${baseName(file)}: expected \`export default defineConfig({ … })\``);
   }
   return config as BunApmConfig;
 }
@@ -183,7 +183,7 @@ export async function loadConfig(env: Env, cwd: string, entry: string | undefine
   if (fromEnv.disabled) return { disabled: true };
   const file = await findConfigFile(env, cwd, entry);
   const fromFile = file ? await importConfigFile(file) : {};
-  const fileName = file ? basename(file) : 'bun-apm.config.ts';
+  const fileName = file ? baseName(file) : 'bun-apm.config.ts';
   if ((fromEnv.disabled ?? settingFromFile(PRELOAD.disabled, fromFile.disabled, fileName)) === true) return { disabled: true };
   const appName = (fromEnv.app ?? fromFile.app) === undefined ? await defaultAppNameAsync(cwd) : undefined;
   return { disabled: false, ...resolveConfig(fromFile, fromEnv, cwd, fileName, appName), file };

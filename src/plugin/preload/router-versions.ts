@@ -1,7 +1,7 @@
 // Which version of a router is installed, read from the package.json of the copy Bun is loading,
 // and whether it falls in the range a source patch was written and tested for. No semver library:
 // the ranges are whole release lines (`4.x`, `0.8.x`), compared on major.minor.patch.
-import { join } from 'node:path';
+import { joinPath } from '../runtime/file-path.ts';
 
 export type Version = readonly [number, number, number];
 
@@ -43,7 +43,7 @@ export async function installedVersion(modulePath: string, name: string): Promis
   const dir = packageDirOf(modulePath, name);
   if (dir === undefined) return undefined;
   try {
-    const pkg = (await Bun.file(join(dir, 'package.json')).json()) as { name?: unknown; version?: unknown };
+    const pkg = (await Bun.file(joinPath(dir, 'package.json')).json()) as { name?: unknown; version?: unknown };
     return pkg.name === name && typeof pkg.version === 'string' ? pkg.version.slice(0, 64) : undefined;
   } catch {
     return undefined;

@@ -8,7 +8,7 @@ import { Batcher } from '../runtime/batcher.ts';
 import { ConfigError, type Env } from './config-env.ts';
 import { createEdgeSender, type EdgeTarget } from '../runtime/edge-sender.ts';
 import { createEdgeSpanExporter } from '../runtime/edge-span-exporter.ts';
-import { processIdentity, SDK_VERSION } from '../runtime/identity.ts';
+import { learnHostName, processIdentity, SDK_VERSION } from '../runtime/identity.ts';
 import { instrumentFetch } from './instrument-fetch.ts';
 import { instrumentServe } from './instrument-serve.ts';
 import { describeSampling, loadConfig, samplingOf, type ResolvedConfig } from './load-config.ts';
@@ -32,6 +32,7 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
   const log = createLog(config.debug);
   const sampling = samplingOf(config);
   // The batch says how its detail was sampled (identity travels with every batch).
+  await learnHostName();
   const identity = { ...processIdentity(config.app, config.service), sampling };
   const target: EdgeTarget | undefined = config.endpoint ? { endpoint: config.endpoint, ingestKey: config.ingestKey, sdkVersion: SDK_VERSION, instance: identity.instance } : undefined;
 

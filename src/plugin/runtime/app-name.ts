@@ -1,13 +1,13 @@
 // The app's name when none is configured: the name in ./package.json, else the directory's name.
 // Runtime code rather than the preload's config loading, so that the middleware can default to the
 // same name without loading the preload's configuration.
-import { basename, join } from 'node:path';
+import { baseName, joinPath } from './file-path.ts';
 
 /** For the middleware's options, which are synchronous: node:fs is loaded here, when called. */
 export function defaultAppName(cwd: string): string {
   let text: string | undefined;
   try {
-    text = (require('node:fs') as typeof import('node:fs')).readFileSync(join(cwd, 'package.json'), 'utf8');
+    text = (require('node:fs') as typeof import('node:fs')).readFileSync(joinPath(cwd, 'package.json'), 'utf8');
   } catch {
     // no package.json: the directory name will do
   }
@@ -19,7 +19,7 @@ export function defaultAppName(cwd: string): string {
  * full garbage collection of the app marks all of it again (node:fs alone is ~140 KiB).
  */
 export async function defaultAppNameAsync(cwd: string): Promise<string> {
-  return appNameOf(await Bun.file(join(cwd, 'package.json')).text().catch(() => undefined), cwd);
+  return appNameOf(await Bun.file(joinPath(cwd, 'package.json')).text().catch(() => undefined), cwd);
 }
 
 function appNameOf(packageJson: string | undefined, cwd: string): string {
@@ -29,5 +29,5 @@ function appNameOf(packageJson: string | undefined, cwd: string): string {
   } catch {
     // no package.json, or not JSON: the directory name will do
   }
-  return basename(cwd) || 'bun-app';
+  return baseName(cwd) || 'bun-app';
 }

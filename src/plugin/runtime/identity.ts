@@ -1,7 +1,6 @@
 // Who is sending: app and service from the configuration, the instance (the same across restarts
 // of one deployment: host, app and BUN_APM_INSTANCE; the pid rides along as a detail), and the
 // runtime and bun-apm versions.
-import { hostname } from 'node:os';
 import { clip, LIMITS, type Identity } from '../../core/wire-format.ts';
 
 /** The package build writes the version in here (scripts/build.ts); run from source it is undefined. */
@@ -21,6 +20,31 @@ export const SDK_VERSION: string = typeof PACKAGE_VERSION_AT_BUILD === 'string' 
   }
 })();
 
+/**
+ * The host's name, once known. The preload learns it with `learnHostName()` from /proc through
+ * Bun.file where it can: node:os, once loaded, stays in the app's heap for good (~1,000 objects with
+ * its hostname(), marked by every full garbage collection). Elsewhere node:os is loaded when first asked.
+ */
+let knownHost: string | undefined;
+
+/** Reads the host's name without node:os where the system offers it (Linux). */
+export async function learnHostName(): Promise<void> {
+  if (knownHost !== undefined || process.platform !== 'linux') return;
+  const name = await Bun.file('/proc/sys/kernel/hostname').text().catch(() => '');
+  if (name.trim() !== '') knownHost = name.trim();
+}
+
+function hostName(): string {
+  if (knownHost === undefined) {
+    try {
+      knownHost = (require('node:os') as typeof import('node:os')).hostname() || 'localhost';
+    } catch {
+      knownHost = 'localhost'; // a sandbox without a hostname: app and label still name the deployment
+    }
+  }
+  return knownHost;
+}
+
 /** Printable characters only, at most 64: an instance label from the environment goes into ids and charts. */
 function label(raw: string | undefined): string {
   return (raw ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 64);
@@ -35,12 +59,7 @@ function label(raw: string | undefined): string {
  * processInstance('shop', { BUN_APM_INSTANCE: 'worker-2' }); // → 'web-1:shop:worker-2'
  */
 export function processInstance(app: string, env: Record<string, string | undefined> = process.env): string {
-  let host = 'localhost';
-  try {
-    host = hostname() || host;
-  } catch {
-    // a sandbox without a hostname: app and label still name the deployment
-  }
+  const host = hostName();
   const extra = label(env.BUN_APM_INSTANCE);
   return clip(extra ? `${host}:${app}:${extra}` : `${host}:${app}`, LIMITS.nameLength);
 }

@@ -1,0 +1,63 @@
+// What the preload leaves in the app's heap. Every module it loads stays there for the app's whole
+// run and is marked again by each full garbage collection (the tail latency at saturation), so
+// node's big builtins stay out: node:async_hooks (the trace scope) is the one it imports; node:os
+// and node:fs are required only where they run late or for the explicit API.
+import { afterAll, describe, expect, test } from 'bun:test';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { REPO, startApp, type AppProcess } from './support/app-process.ts';
+import { IngestSink } from './support/ingest-sink.ts';
+import { waitFor } from './support/wait-for.ts';
+
+const BUILTINS = new Set(['async_hooks', 'buffer', 'child_process', 'crypto', 'events', 'fs', 'http', 'net', 'os', 'path', 'process', 'stream', 'url', 'util', 'worker_threads', 'zlib']);
+
+interface Import {
+  path: string;
+  kind: string;
+}
+
+/** Every node builtin in the preload's import graph, with the kind of import and the module that has it. */
+async function builtinImports(): Promise<string[]> {
+  const build = await Bun.build({ entrypoints: [join(REPO, 'src/plugin/preload.ts')], target: 'bun', metafile: true, external: ['node:*'] } as Parameters<typeof Bun.build>[0]);
+  const inputs = (build as unknown as { metafile: { inputs: Record<string, { imports: Import[] }> } }).metafile.inputs;
+  const found: string[] = [];
+  for (const [file, { imports }] of Object.entries(inputs)) {
+    for (const entry of imports) {
+      const name = entry.path.replace(/^node:/, '');
+      if (BUILTINS.has(name)) found.push(`${entry.kind} ${name} in ${file.replace(/^.*src\//, 'src/')}`);
+    }
+  }
+  return found.sort();
+}
+
+describe('the preload in the app heap', () => {
+  const apps: AppProcess[] = [];
+  const sink = new IngestSink().start();
+  afterAll(async () => {
+    for (const app of apps) await app.kill();
+    await sink.stop();
+  });
+
+  test('imports node:async_hooks and no other builtin; node:os and node:fs only where they run late', async () => {
+    expect(await builtinImports()).toEqual([
+      'import-statement async_hooks in src/plugin/runtime/trace-scope.ts',
+      // the middleware's synchronous default app name (the preload reads package.json through Bun.file)
+      'require-call fs in src/plugin/runtime/app-name.ts',
+      // at exit, for the final send's working directory
+      'require-call os in src/plugin/preload/final-send.ts',
+      // only where /proc has no host name (not Linux)
+      'require-call os in src/plugin/runtime/identity.ts',
+    ]);
+  });
+
+  test('the instance is named after the host as node:os names it, read without node:os', async () => {
+    const app = await startApp('routes-app.ts', { env: { BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_APP: 'footprint' } });
+    apps.push(app);
+    expect((await app.fetch('/users/1')).status).toBe(200);
+    app.process.kill('SIGTERM'); // the final flush
+    await app.exited;
+    const batch = await waitFor(() => sink.batches.find((b) => b.identity.app === 'footprint'), 10_000);
+    expect(batch?.identity.instance).toBe(`${hostname()}:footprint`);
+    expect(sink.count()).toBe(1);
+  });
+});
