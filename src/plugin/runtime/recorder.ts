@@ -63,8 +63,6 @@ export class Recorder {
   samples: DetailSample[] = [];
   droppedSamples = 0;
   inFlight = 0;
-  /** The latest system profile: detail records read memory and CPU from here, never from the OS. */
-  latestProfile: SystemProfile | undefined;
   /** Date.now() − performance.now(), refreshed by the profiler so wall times follow clock changes. */
   wallOffset = Date.now() - performance.now();
   /** Responses whose headers could not be set (immutable headers). */
@@ -86,7 +84,8 @@ export class Recorder {
   #observers: Array<(finished: FinishedRequest) => void> = [];
   #fullSignalled = false;
   #detailSignalled = false;
-  #memoryProfile: SystemProfile | undefined;
+  #latestProfile: SystemProfile | undefined;
+  /** The latest profile's memory figures, one object shared by the records made until the next profile. */
   #memory: MemoryUsage | undefined;
   readonly #fair: boolean;
   /** Requests carry a mark (the middleware is loaded): enter() is begin(). */
@@ -104,6 +103,16 @@ export class Recorder {
     this.#fair = options.routeFairness ?? PRELOAD.routeFairness.default;
     this.#serverTiming = options.serverTiming ?? PRELOAD.serverTiming.default;
     this.#samplesPerCut = Math.min(options.samplesPerCut ?? 250, LIMITS.samples);
+  }
+
+  /** The latest system profile: detail records read memory and CPU from here, never from the OS. */
+  get latestProfile(): SystemProfile | undefined {
+    return this.#latestProfile;
+  }
+
+  set latestProfile(profile: SystemProfile | undefined) {
+    this.#latestProfile = profile;
+    this.#memory = profile === undefined ? undefined : { rss: profile.rss, heapUsed: profile.heapUsed, heapTotal: profile.heapTotal };
   }
 
   get options(): Readonly<RecorderOptions> {
@@ -345,9 +354,9 @@ export class Recorder {
     const sample: DetailSample = { timestamp, method: state.method, path: clip(path, LIMITS.pathLength) || '/', route, statusCode: status, duration: state.duration };
     const userAgent = state.request.headers.get('user-agent');
     if (userAgent) sample.userAgent = clip(userAgent, LIMITS.userAgentLength);
-    const profile = this.latestProfile;
+    const profile = this.#latestProfile;
     if (profile !== undefined) {
-      sample.memoryUsage = this.#memoryOf(profile);
+      sample.memoryUsage = this.#memory;
       sample.cpuUsage = profile.cpuPercent;
     }
     if (state.traced && state.traceId !== undefined) {
@@ -358,15 +367,6 @@ export class Recorder {
     if (state.error !== undefined) sample.error = clip(state.error, LIMITS.errorLength);
     this.samples.push(sample);
     if (this.samples.length >= this.#samplesPerCut) this.#signalDetail();
-  }
-
-  /** The memory figures of a profile, one object shared by the records made until the next profile. */
-  #memoryOf(profile: SystemProfile): MemoryUsage {
-    if (this.#memoryProfile !== profile) {
-      this.#memoryProfile = profile;
-      this.#memory = { rss: profile.rss, heapUsed: profile.heapUsed, heapTotal: profile.heapTotal };
-    }
-    return this.#memory!;
   }
 
   #serverSpan(state: RequestState, timestamp: number, path: string, route: string, status: number): Span {
