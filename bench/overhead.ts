@@ -8,9 +8,9 @@
 // next to the plain figures of the same run. Saturating load comes from wrk on the other core
 // (taskset). The steadiest figure on a shared machine is server CPU µs per request (process CPU
 // time / requests); bench/instructions.ts counts instructions, which don't move at all.
-// Then: a constant-rate (open-loop) run at half of plain's maximum, p99 and p99.9 measured from
-// when each request was due (bench/load-client.ts); RSS growth over 1,000,000 requests with the
-// sink down.
+// Then: a constant-rate (open-loop) run at half of plain's maximum (plain, floor, defaults, full
+// detail), p99 and p99.9 measured from when each request was due (bench/load-client.ts); RSS growth
+// over 1,000,000 requests with the sink down.
 //
 //   bun bench/overhead.ts    (ROUNDS=5 SECONDS=5 CONNECTIONS=32 OPEN_SECONDS=10 ONLY=hello,routes,realistic)
 import { existsSync, readFileSync } from 'node:fs';

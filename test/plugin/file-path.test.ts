@@ -7,7 +7,7 @@ import path from 'node:path';
 import { baseName, dirOf, joinPath, resolvePath } from '../../src/plugin/runtime/file-path.ts';
 
 const POSIX = ['/srv/app/server.ts', '/srv/app/', '/server.ts', 'server.ts', 'dir/server.ts', '/srv//app/x.ts'];
-const WINDOWS = ['C:\\srv\\app\\server.ts', 'C:\\srv\\app\\', 'C:\\server.ts', 'C:/srv/app/server.ts', '\\\\host\\share\\dir\\x.ts'];
+const WINDOWS = ['C:\\', 'C:\\srv\\app\\server.ts', 'C:\\srv\\app\\', 'C:\\server.ts', 'C:/srv/app/server.ts', '\\\\host\\share\\dir\\x.ts'];
 
 describe('file paths without node:path', () => {
   test('baseName and dirOf agree with node:path, posix and win32', () => {

@@ -3,13 +3,13 @@
 // node's big builtins stay out: node:async_hooks (the trace scope) is the one it imports; node:os
 // and node:fs are required only where they run late or for the explicit API.
 import { afterAll, describe, expect, test } from 'bun:test';
-import { hostname } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, startApp, type AppProcess } from './support/app-process.ts';
 import { IngestSink } from './support/ingest-sink.ts';
 import { waitFor } from './support/wait-for.ts';
-
-const BUILTINS = new Set(['async_hooks', 'buffer', 'child_process', 'crypto', 'events', 'fs', 'http', 'net', 'os', 'path', 'process', 'stream', 'url', 'util', 'worker_threads', 'zlib']);
 
 interface Import {
   path: string;
@@ -23,8 +23,8 @@ async function builtinImports(): Promise<string[]> {
   const found: string[] = [];
   for (const [file, { imports }] of Object.entries(inputs)) {
     for (const entry of imports) {
-      const name = entry.path.replace(/^node:/, '');
-      if (BUILTINS.has(name)) found.push(`${entry.kind} ${name} in ${file.replace(/^.*src\//, 'src/')}`);
+      if (!entry.path.startsWith('node:') && !isBuiltin(entry.path)) continue;
+      found.push(`${entry.kind} ${entry.path.replace(/^node:/, '')} in ${file.replace(/^.*src\//, 'src/')}`);
     }
   }
   return found.sort();
@@ -59,5 +59,28 @@ describe('the preload in the app heap', () => {
     const batch = await waitFor(() => sink.batches.find((b) => b.identity.app === 'footprint'), 10_000);
     expect(batch?.identity.instance).toBe(`${hostname()}:footprint`);
     expect(sink.count()).toBe(1);
+  });
+
+  test('on Linux the host name comes from the file, not from node:os', async () => {
+    if (process.platform !== 'linux') return;
+    const file = join(mkdtempSync(join(tmpdir(), 'bun-apm-host-')), 'hostname');
+    writeFileSync(file, 'from-the-file\n');
+    // A process of its own: the name is learnt once per process.
+    const script = `const m = await import(${JSON.stringify(join(REPO, 'src/plugin/runtime/identity.ts'))}); await m.learnHostName(${JSON.stringify(file)}); console.log(m.processInstance('shop', {}));`;
+    const child = Bun.spawnSync([process.execPath, '-e', script], { stdout: 'pipe', stderr: 'pipe' });
+    expect(child.stdout.toString().trim()).toBe('from-the-file:shop');
+  });
+
+  test("bun-apm's own command line is not monitored under a preload (a bunfig preload applies to `bunx bun-apm`)", () => {
+    const run = (args: string[]) =>
+      Bun.spawnSync([process.execPath, '--preload', join(REPO, 'src/plugin/preload.ts'), ...args], {
+        cwd: REPO,
+        env: { ...process.env, BUN_APM_DEBUG: '1', BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_APP: 'cli-check' },
+        stdout: 'pipe',
+        stderr: 'pipe',
+      }).stderr.toString();
+    // The control: any other script is monitored, and says so with BUN_APM_DEBUG.
+    expect(run(['-e', 'void 0'])).toContain('monitoring cli-check/');
+    expect(run([join(REPO, 'src/plugin/cli/main.ts'), '--help'])).not.toContain('monitoring cli-check/');
   });
 });

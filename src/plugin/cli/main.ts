@@ -2,7 +2,7 @@
 // The `bun-apm` command: set an app up, make the edge's keys, run and deploy the edge from the app,
 // check a setup. `--help` and `--version` print and change nothing, for every command.
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readDotEnv } from './dot-env.ts';
 import { DEFAULT_EDGE_DIR } from './edge-init.ts';
@@ -93,7 +93,8 @@ every check passes, 1 otherwise.
     options: {},
     async run(_values, positionals) {
       const { doctor } = await import('./doctor.ts');
-      return doctor(positionals[0] ?? process.cwd());
+      // Absolute: the config file found there is imported, and a relative path would be read as a package name.
+      return doctor(resolve(positionals[0] ?? process.cwd()));
     },
   },
 

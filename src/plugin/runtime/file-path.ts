@@ -22,9 +22,10 @@ export function dirOf(path: string): string {
   return at === 0 || /^[A-Za-z]:$/.test(path.slice(0, at)) ? path.slice(0, at + 1) : path.slice(0, at);
 }
 
-/** The last name of a path: `/srv/app/` → `app`. */
+/** The last name of a path: `/srv/app/` → `app`; a root (`/`, a drive's) has none. */
 export function baseName(path: string): string {
   const trimmed = path.replace(/[\\/]+$/, '');
+  if (/^[A-Za-z]:$/.test(trimmed)) return '';
   return trimmed.slice(lastSeparator(trimmed) + 1);
 }
 

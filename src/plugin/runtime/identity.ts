@@ -27,10 +27,10 @@ export const SDK_VERSION: string = typeof PACKAGE_VERSION_AT_BUILD === 'string' 
  */
 let knownHost: string | undefined;
 
-/** Reads the host's name without node:os where the system offers it (Linux). */
-export async function learnHostName(): Promise<void> {
+/** Reads the host's name without node:os where the system offers it (Linux; `file` for tests). */
+export async function learnHostName(file = '/proc/sys/kernel/hostname'): Promise<void> {
   if (knownHost !== undefined || process.platform !== 'linux') return;
-  const name = await Bun.file('/proc/sys/kernel/hostname').text().catch(() => '');
+  const name = await Bun.file(file).text().catch(() => '');
   if (name.trim() !== '') knownHost = name.trim();
 }
 
