@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLoadClient, waitUntilListening, wrk, freePort, type LoadClientResult } from './support/load.ts';
-import { APPS } from './variants.ts';
+import { APPS, buildPackage } from './variants.ts';
 
 const REPO = join(import.meta.dir, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -16,7 +16,10 @@ const SHARE = Number(process.env.SHARE ?? 0.5);
 const app = APPS.find((a) => a.key === (process.env.APP ?? 'routes'))!;
 // PROBE=0 leaves the probe out: it adds to the heap it measures (JSC's GC log still works without it).
 const PROBE = process.env.PROBE === '0' ? undefined : './bench/apps/tail-probe-preload.ts';
-const PRELOAD = process.env.TAIL_PRELOAD ?? './src/plugin/preload.ts';
+// The package as an app gets it (the build, as bench:overhead measures it): from source the preload
+// also loads what the build writes in (package.json for its version), which the GC would mark too.
+const PRELOAD = process.env.TAIL_PRELOAD ?? 'bun-apm/preload';
+if (PRELOAD === 'bun-apm/preload') buildPackage();
 // MODE=closed: exactly REQUESTS requests over 16 connections instead of a rate: latency then means
 // little on a loaded machine, but GC counts, stops and marked sizes per request still compare.
 const CLOSED = process.env.MODE === 'closed';
