@@ -2,7 +2,7 @@
 import * as v from './valibot.ts';
 import { QuantileSketch } from './sketch.ts';
 import { MAX_CELL_COUNT, MAX_DURATION_MS, SUM_TOLERANCE } from './value-bounds.ts';
-import { LIMITS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type Span, type SystemProfile } from './wire-format.ts';
+import { EARLIEST, LATEST, LIMITS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type Span, type SystemProfile } from './wire-format.ts';
 
 /** One problem: `samples[3].statusCode: expected integer 100..599`. */
 export interface BatchProblem {
@@ -21,9 +21,6 @@ export interface ValidateOptions {
   maxProblems?: number;
 }
 
-const EARLIEST = Date.UTC(2020, 0, 1);
-/** Later than any time a batch may carry: the stores use it as the end of time. */
-export const LATEST = Date.UTC(2100, 0, 1);
 const DAY = 86_400_000;
 
 const int = (min: number, max: number) => {

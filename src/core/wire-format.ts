@@ -31,6 +31,10 @@ export function clip(text: string, max: number): string {
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
 
+/** The earliest and latest times a batch may carry; the stores use LATEST as the end of time. */
+export const EARLIEST = Date.UTC(2020, 0, 1);
+export const LATEST = Date.UTC(2100, 0, 1);
+
 /**
  * The header naming a batch's instance (identity.instance, percent-encoded: header values are
  * bytes), so a sharded edge picks its store without reading the body.

@@ -1,6 +1,6 @@
 // What the live tiles read at the edge: the last 60 seconds of complete 10-second cells, ending
 // where every instance still sending has reported up to, and what is in flight now.
-import { LATEST as END_OF_TIME } from '../../core/validate-batch.ts';
+import { LATEST as END_OF_TIME } from '../../core/wire-format.ts';
 import { RESOLUTION_MS, type Resolution } from '../../core/query/window.ts';
 import { TEN_SECONDS_MS } from '../../core/rollup.ts';
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';

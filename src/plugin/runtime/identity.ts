@@ -30,8 +30,8 @@ let knownHost: string | undefined;
 /** Reads the host's name without node:os where the system offers it (Linux; `file` for tests). */
 export async function learnHostName(file = '/proc/sys/kernel/hostname'): Promise<void> {
   if (knownHost !== undefined || process.platform !== 'linux') return;
-  const name = await Bun.file(file).text().catch(() => '');
-  if (name.trim() !== '') knownHost = name.trim();
+  const name = (await Bun.file(file).text().catch(() => '')).trim();
+  if (name !== '') knownHost = name;
 }
 
 function hostName(): string {

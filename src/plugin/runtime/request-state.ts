@@ -12,6 +12,10 @@ export const REQUEST_STATE: unique symbol = slot('requestMark', () => Symbol('bu
 export type MarkedRequest = Request & { [REQUEST_STATE]?: RequestState };
 
 export class RequestState {
+  request!: Request;
+  /** performance.now() at the start. */
+  start!: number;
+  method!: string;
   /** Template from the Bun.serve `routes` key that matched. */
   serveRoute: string | undefined;
   /** Template of the router handler (bun-router, Hono) that produced the response. */
@@ -21,9 +25,9 @@ export class RequestState {
   /** Error class of a handler that threw or rejected. */
   error: string | undefined;
   /** Keeps a detail record (sampleRate). */
-  sampled = false;
+  sampled!: boolean;
   /** Records spans (traceSampleRate, or the caller's sampled flag). */
-  traced = false;
+  traced!: boolean;
   /** Set when the request is traced or the caller sent a traceparent (its decision is passed on). */
   traceId: string | undefined;
   /** Our server span's id, the parent of outbound client spans. */
@@ -31,22 +35,19 @@ export class RequestState {
   parentSpanId: string | undefined;
   tracestate: string | undefined;
   /** Response bytes, where known without reading the response (static routes). */
-  bytes = 0;
-  ended = false;
+  bytes!: number;
+  ended!: boolean;
   /** ms, set when the request ends. */
-  duration = 0;
-
+  duration!: number;
   /** A router hook has looked this request up (its later, async calls need to find it again). */
-  watched = false;
+  watched!: boolean;
 
-  constructor(
-    public request: Request,
-    /** performance.now() at the start. */
-    public start: number,
-    public method: string,
-  ) {}
+  /** A new request's state: every field as `reuse` sets it (one place for the starting values). */
+  constructor(request: Request, start: number, method: string) {
+    this.reuse(request, start, method, undefined);
+  }
 
-  /** The preload's reusable slot taken by the next request: every field as a new state has it (no allocation). */
+  /** Starts the state over for `request`: the preload's reusable slot takes each request this way, with no allocation. */
   reuse(request: Request, start: number, method: string, serveRoute: string | undefined): void {
     this.request = request;
     this.start = start;
