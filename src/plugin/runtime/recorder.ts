@@ -9,6 +9,7 @@ import { clip, LIMITS, type DetailSample, type RollupCell, type SamplingPolicy, 
 import { HotRollups } from '../../core/hot-rollups.ts';
 import { errorClassOf, type Log } from './log.ts';
 import { methodKey, pathOf } from '../../core/request-key.ts';
+import { pathFromRoute } from './route-path.ts';
 import { asyncStates, REQUEST_STATE, RequestState, running, stateOf, type MarkedRequest } from './request-state.ts';
 
 /**
@@ -306,15 +307,15 @@ export class Recorder {
     try {
       const known = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
       const observed = this.#observers.length > 0;
-      // The URL is read only when something needs the path: no template, a detail record, a span or an observer.
-      let path = known === undefined || state.sampled || state.traced || observed ? pathOf(state.request.url) : undefined;
+      // The URL is read only when the route must be found from the path; with a template, the path waits until something needs it.
+      let path = known === undefined ? pathOf(state.request.url) : undefined;
       const route = this.#routeOf(known, path);
       const timestamp = this.wallOffset + state.start;
       const entry = this.rollups.record(timestamp, state.method, route, status, duration, bytes, thrown);
       const bucket = this.sampleBucket;
       if (bucket !== undefined && !bucket.refuses(now)) state.sampled = bucket.take(now, this.#fair ? entry : undefined);
       else if (bucket !== undefined) bucket.refused++;
-      if (state.sampled || state.traced) path ??= pathOf(state.request.url);
+      if (path === undefined && (state.sampled || state.traced || observed)) path = pathOfState(state);
       if (state.sampled) this.#sample(state, timestamp, path!, route, status, bytes);
       if (state.traced) this.recordSpan(this.#serverSpan(state, timestamp, path!, route, status));
       if (this.rollups.size >= LIMITS.rollups) this.#signalFull();
@@ -397,4 +398,11 @@ export class Recorder {
     this.#detailSignalled = true;
     this.#options.onDetailFull?.();
   }
+}
+
+/** A request's path: from its Bun route template and parameters when they say it exactly, else from its URL. */
+function pathOfState(state: RequestState): string {
+  const request = state.request as Request & { params?: Record<string, string> };
+  const bunRoute = state.routerRoute === undefined && state.erroredRoute === undefined ? state.serveRoute : undefined;
+  return (bunRoute !== undefined ? pathFromRoute(bunRoute, request.params) : undefined) ?? pathOf(request.url);
 }

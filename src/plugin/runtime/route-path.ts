@@ -1,0 +1,66 @@
+// The path of a request that Bun matched to a `routes` template, put back together from the
+// template and `request.params` when that gives the request's path. Reading `request.url` makes Bun
+// build the whole URL string (≈ 2,000 instructions a request under callgrind, a tenth of a plain
+// request); `params` Bun already has. Only sampled and traced requests need their path at all.
+
+/** A template as literal text and parameter names, alternating: [text, name, text, …, text]. */
+type Pieces = readonly string[];
+
+/** A parameter segment whose name is the whole segment (`:id`, not `:id.json`, which is read from the URL). */
+const PARAMETER = /^:[A-Za-z_$][\w$]*$/;
+/** A literal segment Bun matches only as sent: no wildcard (`*`), no `%`, nothing a client would have to encode. */
+const LITERAL = /^[A-Za-z0-9\-._~!$&'()+,;=@]*$/;
+/**
+ * Bun hands parameters decoded (`%20` → space). A value of unreserved characters only could have
+ * come percent-encoded (`%41` → `A`), a spelling RFC 3986 (6.2.2.2) counts as the same URL; any
+ * other character means the URL itself must be read.
+ */
+const UNRESERVED = /^[A-Za-z0-9\-._~]+$/;
+
+/** Templates seen, with their pieces, or null when a template cannot be rebuilt (a wildcard, odd characters). */
+const piecesOf = new Map<string, Pieces | null>();
+/** An app registers a bounded set of templates; past this (reloads with new ones), the cache starts over. */
+const MAX_TEMPLATES = 1_000;
+
+function parse(template: string): Pieces | null {
+  const pieces = [''];
+  for (const segment of template.slice(1).split('/')) {
+    pieces[pieces.length - 1] += '/';
+    if (segment.startsWith(':')) {
+      if (!PARAMETER.test(segment)) return null;
+      pieces.push(segment.slice(1), '');
+    } else if (LITERAL.test(segment)) {
+      pieces[pieces.length - 1] += segment;
+    } else {
+      return null;
+    }
+  }
+  return pieces;
+}
+
+/**
+ * The request's path, or undefined when the template and parameters cannot say it exactly (the
+ * caller then reads the URL).
+ *
+ * @example
+ * pathFromRoute('/users/:id', { id: '42' }) // '/users/42'
+ * pathFromRoute('/users/:id', { id: 'a b' }) // undefined: sent as a%20b or a+b? only the URL knows
+ */
+export function pathFromRoute(template: string, params: Record<string, string> | undefined): string | undefined {
+  if (params === undefined || params === null) return undefined;
+  let pieces = piecesOf.get(template);
+  if (pieces === undefined) {
+    if (piecesOf.size >= MAX_TEMPLATES) piecesOf.clear();
+    pieces = template.startsWith('/') ? parse(template) : null;
+    piecesOf.set(template, pieces);
+  }
+  if (pieces === null) return undefined;
+  let path = pieces[0]!;
+  for (let i = 1; i < pieces.length; i += 2) {
+    const value = params[pieces[i]!];
+    // `.` and `..` are dot segments: the URL drops them, Bun's parameter keeps them.
+    if (typeof value !== 'string' || !UNRESERVED.test(value) || value === '.' || value === '..') return undefined;
+    path += value + pieces[i + 1]!;
+  }
+  return path;
+}
