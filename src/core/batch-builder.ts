@@ -10,11 +10,11 @@ export interface Recorded {
   profiles: SystemProfile[];
 }
 
-/** Every counter present (`requests` too), so that they add up. */
+/** Every counter present (`requests`, `parentTraces` too), so that they add up. */
 export type Counters = Required<DroppedCounters>;
 
 export function zeroCounters(): Counters {
-  return { rollups: 0, samples: 0, spans: 0, profiles: 0, requests: 0 };
+  return { rollups: 0, samples: 0, spans: 0, profiles: 0, requests: 0, parentTraces: 0 };
 }
 
 export function addCounters(into: Counters, from: Partial<DroppedCounters>): void {
@@ -23,8 +23,14 @@ export function addCounters(into: Counters, from: Partial<DroppedCounters>): voi
   into.spans += from.spans ?? 0;
   into.profiles += from.profiles ?? 0;
   into.requests += from.requests ?? 0;
+  into.parentTraces += from.parentTraces ?? 0;
 }
 
+/**
+ * Whether anything was lost. Refused parent traces are left out: each comes with its request's
+ * count, which makes a batch anyway, and an edge that does not take them must not get empty batches
+ * for them.
+ */
 export function anyCounted(counters: Counters): boolean {
   return counters.rollups + counters.samples + counters.spans + counters.profiles + counters.requests > 0;
 }

@@ -160,7 +160,7 @@ const batchSchema = strict({
   samples: list(sample, LIMITS.samples),
   spans: list(span, LIMITS.spans),
   profiles: list(profile, LIMITS.profiles),
-  dropped: strict({ rollups: count(), samples: count(), spans: count(), profiles: count(), requests: v.optional(count()) }),
+  dropped: strict({ rollups: count(), samples: count(), spans: count(), profiles: count(), requests: v.optional(count()), parentTraces: v.optional(count()) }),
 });
 
 const ARRAY_LIMITS = { rollups: LIMITS.rollups, samples: LIMITS.samples, spans: LIMITS.spans, profiles: LIMITS.profiles };

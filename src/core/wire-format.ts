@@ -159,7 +159,19 @@ export interface DroppedCounters {
   profiles: number;
   /** Requests whose counts were lost (the sum of the lost cells' counts); absent from older clients. */
   requests?: number;
+  /**
+   * Callers' sampled traces passed on unsampled (past the instance's parentTracesPerSecond): their
+   * traces lack this service's spans. Sent only to an edge whose answer lists it in `accepts`.
+   */
+  parentTraces?: number;
 }
+
+/**
+ * Fields added to v1 after edges were deployed, which a client sends only once an edge's ingest
+ * answer lists them (`accepts`): an edge validates strictly, so an older one would refuse the batch.
+ */
+export const WIRE_ADDITIONS = ['dropped.parentTraces'] as const;
+export type WireAddition = (typeof WIRE_ADDITIONS)[number];
 
 export interface Batch {
   version: typeof WIRE_FORMAT_VERSION;

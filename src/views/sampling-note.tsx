@@ -5,20 +5,26 @@
 import type { InstanceSampling } from '../core/dashboard/data.ts';
 import { describeSampling } from '../core/sampler.ts';
 
-/** Instances that sample alike share a line: "detail ≤ 10/s (fair across routes), … — 3 instances". */
+/**
+ * Instances that sample alike share a line: "detail ≤ 10/s (fair across routes), … — 3 instances",
+ * with the callers' sampled traces they passed on unsampled (those traces lack this app's spans).
+ */
 export function SamplingNote(props: { sampling: InstanceSampling[] }): JSX.Element {
   if (props.sampling.length === 0) return '';
-  const byPolicy = new Map<string, string[]>();
-  for (const { instance, policy } of props.sampling) {
+  const byPolicy = new Map<string, { instances: string[]; refused: number }>();
+  for (const { instance, policy, parentTracesRefused } of props.sampling) {
     const line = describeSampling(policy);
-    byPolicy.set(line, [...(byPolicy.get(line) ?? []), instance]);
+    const group = byPolicy.get(line) ?? { instances: [], refused: 0 };
+    group.instances.push(instance);
+    group.refused += parentTracesRefused ?? 0;
+    byPolicy.set(line, group);
   }
   return (
     <section class="panel sampling" aria-label="How detail was sampled">
       <p class="hint">Request counts and percentiles are exact; detail records and traces are sampled, per instance:</p>
       <ul>
-        {[...byPolicy].map(([line, instances]) => (
-          <li safe>{`${line} — ${instances.length === 1 ? instances[0] : `${instances.length} instances`}`}</li>
+        {[...byPolicy].map(([line, { instances, refused }]) => (
+          <li safe>{`${line} — ${instances.length === 1 ? instances[0] : `${instances.length} instances`}${refused > 0 ? `; ${refused.toLocaleString('en-US')} callers' sampled traces passed on unsampled (past the cap)` : ''}`}</li>
         ))}
       </ul>
     </section>

@@ -37,7 +37,7 @@ describe('requests not received', () => {
 
     const { instances, requestsNotReceived } = await apiOk(edge, '/api/v1/apps/shop/instances');
     const byName = Object.fromEntries(instances.map((i: any) => [i.instance, i]));
-    expect(byName['web-1:1'].dropped).toEqual({ rollups: 4, samples: 10, spans: 2, profiles: 0, requests: 6_127 });
+    expect(byName['web-1:1'].dropped).toEqual({ rollups: 4, samples: 10, spans: 2, profiles: 0, requests: 6_127, parentTraces: 0 });
     expect(byName['web-1:1'].requestsLostAt).toBeGreaterThan(0);
     expect(byName['old-1:1'].dropped.requests).toBe(0);
     expect(byName['old-1:1'].requestsLostAt).toBeNull();
@@ -72,7 +72,7 @@ describe('requests not received', () => {
     db.run(`INSERT INTO instances VALUES ('old-1:1', 'api', 'bun', '1.4', '0.1', 1, 2, 5, 1, 2, 3, 4)`);
     expect(migrate(sql)).toBe(MIGRATIONS.length);
     const [old] = listInstances(sql);
-    expect(old!.dropped).toEqual({ rollups: 1, samples: 2, spans: 3, profiles: 4, requests: 0 });
+    expect(old!.dropped).toEqual({ rollups: 1, samples: 2, spans: 3, profiles: 4, requests: 0, parentTraces: 0 });
     expect(old!.requestsLostAt).toBeNull();
     const guard = new InstanceGuard(sql, 10);
     const identity = makeBatch().identity;
@@ -81,7 +81,7 @@ describe('requests not received', () => {
       for (const update of instanceUpdates([{ instance: 'old-1:1', receivedAt, batch: { identity: { ...identity, instance: 'old-1:1' }, dropped, window: { start: receivedAt - 500, end: receivedAt }, rollups: [] } }])) guard.store(update);
     }
     const [now] = listInstances(sql);
-    expect(now!.dropped).toEqual({ rollups: 2, samples: 2, spans: 3, profiles: 4, requests: 40 });
+    expect(now!.dropped).toEqual({ rollups: 2, samples: 2, spans: 3, profiles: 4, requests: 40, parentTraces: 0 });
     expect(now!.requestsLostAt).toBe(1_000); // the report without a loss leaves the time of the last loss
   });
 });

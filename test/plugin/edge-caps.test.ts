@@ -94,7 +94,7 @@ describe('caps from the edge', () => {
     serve(300, 'big');
     await batcher.flush();
     expect(refusals).toBeGreaterThan(0);
-    expect(batcher.droppedTotal).toEqual({ rollups: 0, samples: 0, spans: 0, profiles: 0, requests: 0 });
+    expect(batcher.droppedTotal).toEqual({ rollups: 0, samples: 0, spans: 0, profiles: 0, requests: 0, parentTraces: 0 });
     expect(accepted.reduce((sum, batch) => sum + requestsIn(batch), 0)).toBe(300);
     expect(accepted.reduce((sum, batch) => sum + batch.samples.length, 0)).toBe(300);
     expect(new Set(accepted.map((b) => b.batchId)).size).toBe(accepted.length);

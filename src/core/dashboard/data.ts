@@ -42,6 +42,8 @@ export type Timeseries = { t: number[] } & Record<string, Array<number | null>>;
 export interface InstanceSampling {
   instance: string;
   policy: SamplingPolicy;
+  /** Callers' sampled traces it passed on unsampled (past its cap), since first seen; absent where unknown. */
+  parentTracesRefused?: number;
 }
 
 /** Requests an instance counted but could not deliver (it dropped their counts and said how many). */

@@ -43,7 +43,7 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
         .filter((i) => i.dropped.requests > 0 && i.requestsLostAt !== null && i.requestsLostAt >= window.from)
         .map((i) => ({ instance: i.instance, requests: i.dropped.requests, reportedAt: i.requestsLostAt! })),
     sampling: async (app, window) =>
-      (await store(app).instances()).filter((i) => i.lastSeen >= window.from && i.sampling !== null).map((i) => ({ instance: i.instance, policy: i.sampling! })),
+      (await store(app).instances()).filter((i) => i.lastSeen >= window.from && i.sampling !== null).map((i) => ({ instance: i.instance, policy: i.sampling!, parentTracesRefused: i.dropped.parentTraces })),
     // Asked for the full page only (not its refreshes): one store request per app the viewer sees.
     usage: async (app) => {
       const report = (await store(app).usageReport(7)) as UsageReport;

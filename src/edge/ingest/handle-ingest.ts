@@ -3,7 +3,7 @@
 // reason, 503 overloaded.
 import { drainBody } from '../../core/http/request-body.ts';
 import { ingestStore } from '../app-stub.ts';
-import { INSTANCE_HEADER, LIMITS } from '../../core/wire-format.ts';
+import { INSTANCE_HEADER, LIMITS, WIRE_ADDITIONS } from '../../core/wire-format.ts';
 import { ingestApp } from '../auth/authenticate.ts';
 import { HttpError, json } from '../http/errors.ts';
 import type { RouteContext } from '../http/router.ts';
@@ -68,7 +68,7 @@ async function ingest(context: RouteContext): Promise<Response> {
   const { usage, ...outcome } = answer;
   if (outcome.status === 'refused') throw refusalError(outcome);
   // What the client may send and what the app costs today, on every answer that reached the store.
-  const extra = { limits: ingestLimits(settings), usage };
+  const extra = { limits: ingestLimits(settings), accepts: WIRE_ADDITIONS, usage };
   switch (outcome.status) {
     case 'accepted': {
       const warnings: string[] = [];

@@ -65,8 +65,8 @@ export class InstanceGuard {
     this.sql.exec(
       `INSERT INTO instances (instance, service, runtime, runtime_version, sdk_version, first_seen, last_seen, batches,
                               dropped_rollups, dropped_samples, dropped_spans, dropped_profiles, dropped_requests, requests_lost_at, sampling,
-                              pid, reported_until, reported_from, reported_requests)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              pid, reported_until, reported_from, reported_requests, dropped_parent_traces)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (instance) DO UPDATE SET
          service = excluded.service, runtime = excluded.runtime, runtime_version = excluded.runtime_version,
          sdk_version = excluded.sdk_version, last_seen = MAX(last_seen, excluded.last_seen), batches = batches + excluded.batches,
@@ -76,12 +76,13 @@ export class InstanceGuard {
          reported_until = MAX(COALESCE(reported_until, 0), excluded.reported_until),
          dropped_rollups = dropped_rollups + excluded.dropped_rollups, dropped_samples = dropped_samples + excluded.dropped_samples,
          dropped_spans = dropped_spans + excluded.dropped_spans, dropped_profiles = dropped_profiles + excluded.dropped_profiles,
-         dropped_requests = dropped_requests + excluded.dropped_requests, requests_lost_at = COALESCE(excluded.requests_lost_at, requests_lost_at),
+         dropped_requests = dropped_requests + excluded.dropped_requests, dropped_parent_traces = dropped_parent_traces + excluded.dropped_parent_traces,
+         requests_lost_at = COALESCE(excluded.requests_lost_at, requests_lost_at),
          sampling = excluded.sampling`,
       name, identity.service, identity.runtime, identity.runtimeVersion, identity.sdkVersion, update.firstSeen, lastSeen, update.batches,
       dropped.rollups, dropped.samples, dropped.spans, dropped.profiles, dropped.requests, update.requestsLostAt,
       identity.sampling === undefined ? null : JSON.stringify(identity.sampling),
-      update.pid, update.reported.until, update.reported.from, update.reported.requests,
+      update.pid, update.reported.until, update.reported.from, update.reported.requests, update.dropped.parentTraces,
     );
   }
 
@@ -96,7 +97,7 @@ interface InstanceRow extends Record<string, string | number | null> {
   instance: string; service: string; runtime: string; runtime_version: string; sdk_version: string;
   first_seen: number; last_seen: number; batches: number; pid: number | null; reported_until: number | null; reported_from: number | null; reported_requests: number | null;
   dropped_rollups: number; dropped_samples: number; dropped_spans: number; dropped_profiles: number;
-  dropped_requests: number; requests_lost_at: number | null; sampling: string | null;
+  dropped_requests: number; requests_lost_at: number | null; sampling: string | null; dropped_parent_traces: number;
 }
 
 /** What some batches of one instance say of it: the latest one's identity, the sums of the rest. */
@@ -133,7 +134,7 @@ export function instanceUpdates(batches: ReadonlyArray<{ instance: string; recei
     if (update === undefined) {
       updates.set(instance, {
         name: instance, identity: batch.identity, firstSeen: receivedAt, lastSeen: receivedAt, batches: 1,
-        dropped: { ...batch.dropped, requests: lost }, requestsLostAt: lost > 0 ? receivedAt : null,
+        dropped: { ...batch.dropped, requests: lost, parentTraces: batch.dropped.parentTraces ?? 0 }, requestsLostAt: lost > 0 ? receivedAt : null,
         pid: batch.identity.pid ?? null, reported,
       });
       continue;
@@ -146,6 +147,7 @@ export function instanceUpdates(batches: ReadonlyArray<{ instance: string; recei
     update.batches++;
     for (const key of ['rollups', 'samples', 'spans', 'profiles'] as const) update.dropped[key] += batch.dropped[key];
     update.dropped.requests += lost;
+    update.dropped.parentTraces += batch.dropped.parentTraces ?? 0;
     if (lost > 0) update.requestsLostAt = receivedAt;
   }
   return [...updates.values()];
@@ -166,7 +168,10 @@ export function listInstances(sql: Sql): InstanceRecord[] {
     reportedFrom: r.reported_from,
     reportedRequests: r.reported_requests,
     batches: r.batches,
-    dropped: { rollups: r.dropped_rollups, samples: r.dropped_samples, spans: r.dropped_spans, profiles: r.dropped_profiles, requests: r.dropped_requests },
+    dropped: {
+      rollups: r.dropped_rollups, samples: r.dropped_samples, spans: r.dropped_spans, profiles: r.dropped_profiles,
+      requests: r.dropped_requests, parentTraces: r.dropped_parent_traces,
+    },
     requestsLostAt: r.requests_lost_at,
     sampling: samplingOf(r.sampling),
   }));

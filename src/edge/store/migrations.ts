@@ -243,6 +243,8 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
       PRIMARY KEY (day, batch_id)
     ) WITHOUT ROWID`,
   ],
+  // 9: per instance, callers' sampled traces it passed on unsampled (its `dropped.parentTraces`).
+  [`ALTER TABLE instances ADD COLUMN dropped_parent_traces INTEGER NOT NULL DEFAULT 0`],
 ];
 
 /** Applies the migrations this database hasn't seen; returns the version it is now at. */

@@ -12,7 +12,7 @@ import { errorClassOf, type Log } from './log.ts';
 import { PendingData, type PendingBatch } from './pending-data.ts';
 import type { Recorder } from './recorder.ts';
 import type { SendOutcome } from './send-with-retry.ts';
-import { limitsOf } from './edge-sender.ts';
+import { acceptsOf, limitsOf } from './edge-sender.ts';
 import { unref } from './unref.ts';
 
 export interface BatcherOptions {
@@ -163,6 +163,8 @@ export class Batcher {
   cut(): void {
     try {
       const drained = this.#options.recorder.drain();
+      this.#recordingDropped.parentTraces += drained.parentTracesRefused;
+      this.droppedTotal.parentTraces += drained.parentTracesRefused;
       const recorded = { rollups: drained.rollups, samples: drained.samples, spans: this.#spans, profiles: this.#profiles };
       this.#spans = [];
       this.#profiles = [];
@@ -254,6 +256,7 @@ export class Batcher {
         if (outcome.ok) {
           this.pending.delivered();
           this.pending.learnCaps(limitsOf(outcome.body));
+          this.pending.learnAdditions(acceptsOf(outcome.body));
           this.delivered++;
           this.#lastSent = Date.now();
           this.#options.log.debug(`batch ${batch.batchId} delivered (${batch.body.byteLength} bytes, ${outcome.attempts} attempt(s))`);

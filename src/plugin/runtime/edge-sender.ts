@@ -42,6 +42,17 @@ export function createEdgeSender(target: EdgeTarget, retry: RetryOptions): (batc
   };
 }
 
+/** The wire additions an ingest answer says the edge takes (`accepts`); [] for an older edge or another sink. */
+export function acceptsOf(body: string): unknown[] {
+  if (!body.includes('"accepts"')) return [];
+  try {
+    const accepts = (JSON.parse(body) as { accepts?: unknown }).accepts;
+    return Array.isArray(accepts) ? accepts : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * The caps an ingest answer names (`limits`: maxBodyBytes, maxRollups, maxSamples, …), for the
  * batches after it; {} for an answer without them (an older edge, another sink).

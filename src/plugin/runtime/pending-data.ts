@@ -3,7 +3,7 @@
 // has it), and the counters of what had to be dropped. Past the bound, cheapest loss first: detail
 // chunks, the sealed batch's detail, then cells merged, widened and at last dropped, in short steps
 // on later turns of the event loop, so that neither a request nor one turn pays for it.
-import { LIMITS, type Batch, type DetailSample, type Identity, type RollupCell, type Span, type SystemProfile } from '../../core/wire-format.ts';
+import { LIMITS, WIRE_ADDITIONS, type WireAddition, type Batch, type DetailSample, type Identity, type RollupCell, type Span, type SystemProfile } from '../../core/wire-format.ts';
 import { addCounters, anyCounted, encodeBatch, newBatchId, requestsIn, zeroCounters, type Counters } from '../../core/batch-builder.ts';
 import type { Log } from './log.ts';
 import { PendingCounts } from './pending-counts.ts';
@@ -67,6 +67,8 @@ export class PendingData {
   /** The longest relief step so far, ms (merging and widening cells under pressure). */
   longestReliefMs = 0;
   #caps: BatchCaps = { ...DEFAULT_CAPS };
+  /** Wire additions the edge said it takes (an answer's `accepts`); none until it says so. */
+  readonly #accepts = new Set<WireAddition>();
 
   constructor(options: PendingDataOptions) {
     this.#options = options;
@@ -134,6 +136,15 @@ export class PendingData {
       const value = limits[key];
       if (typeof value === 'number' && Number.isFinite(value) && value >= 1) this.#caps[key] = Math.min(DEFAULT_CAPS[key], Math.floor(value));
     }
+  }
+
+  /**
+   * The wire additions an edge's answer lists (`accepts`): later batches may carry them. Each answer
+   * says it afresh, so an edge rolled back to an older version is not sent what it would refuse.
+   */
+  learnAdditions(accepts: readonly unknown[]): void {
+    this.#accepts.clear();
+    for (const name of accepts) if ((WIRE_ADDITIONS as readonly unknown[]).includes(name)) this.#accepts.add(name as WireAddition);
   }
 
   /** Stops relief steps (the process is going). */
@@ -323,12 +334,18 @@ export class PendingData {
     for (const cell of rollups) start = Math.min(start, cell.minute);
     const carried = this.#dropped;
     this.#dropped = zeroCounters();
+    const { parentTraces, ...v1 } = carried;
+    // An edge that has not said it takes the count would refuse the batch: the count waits here.
+    if (!this.#accepts.has('dropped.parentTraces')) {
+      this.#dropped.parentTraces = parentTraces;
+      carried.parentTraces = 0;
+    }
     const batchId = newBatchId();
-    const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunks.length > 0 ? mergedFragment(chunks) : NO_DETAIL, carried);
+    const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunks.length > 0 ? mergedFragment(chunks) : NO_DETAIL, carried.parentTraces > 0 ? carried : v1);
     const batch = {
       batchId,
       body: Bun.gzipSync(json, { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>,
-      contents: { rollups: rollups.length, requests: requestsIn(rollups), ...detail },
+      contents: { rollups: rollups.length, requests: requestsIn(rollups), parentTraces: 0, ...detail },
       carried,
     };
     return { batch, rollups, chunks };

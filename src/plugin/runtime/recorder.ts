@@ -84,6 +84,8 @@ export class Recorder {
   readonly #failed = new WeakMap<object, RequestState>();
   #observers: Array<(finished: FinishedRequest) => void> = [];
   #fullSignalled = false;
+  /** parentTraceBucket.refused at the last drain (the bucket's count only grows). */
+  #parentRefusedDrained = 0;
   #detailSignalled = false;
   #latestProfile: SystemProfile | undefined;
   /** The latest profile's memory figures, one object shared by the records made until the next profile. */
@@ -281,10 +283,12 @@ export class Recorder {
     };
   }
 
-  /** Takes what was recorded since the last drain (the batcher calls this). */
-  drain(): { rollups: RollupCell[]; samples: DetailSample[]; droppedSamples: number } {
+  /** Takes what was recorded since the last drain (the batcher calls this), with the callers' sampled traces refused since. */
+  drain(): { rollups: RollupCell[]; samples: DetailSample[]; droppedSamples: number; parentTracesRefused: number } {
     this.#fullSignalled = false;
-    return { rollups: this.rollups.drain(), ...this.drainDetail() };
+    const parentTracesRefused = this.parentTraceBucket.refused - this.#parentRefusedDrained;
+    this.#parentRefusedDrained = this.parentTraceBucket.refused;
+    return { rollups: this.rollups.drain(), ...this.drainDetail(), parentTracesRefused };
   }
 
   /** Takes the detail records only, leaving the rollup cells to fill until the flush interval. */

@@ -22,6 +22,8 @@ export class IngestSink {
   readonly problems: string[] = [];
   /** Statuses to answer before accepting, consumed one per POST (e.g. [503, 503]). */
   scripted: number[] = [];
+  /** Wire additions named in the answers (`accepts`), as an edge that takes them does; none by default, as an older edge. */
+  accepts: string[] | undefined;
   #server: ReturnType<typeof Bun.serve> | undefined;
   port = 0;
 
@@ -95,6 +97,6 @@ export class IngestSink {
     }
     if (this.stored.has(result.batch.batchId)) return answer(200, { duplicate: true });
     this.stored.set(result.batch.batchId, result.batch);
-    return answer(202, { accepted: true });
+    return answer(202, { accepted: true, ...(this.accepts === undefined ? {} : { accepts: this.accepts }) });
   }
 }
