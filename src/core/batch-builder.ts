@@ -26,13 +26,14 @@ export function addCounters(into: Counters, from: Partial<DroppedCounters>): voi
   into.parentTraces += from.parentTraces ?? 0;
 }
 
-/**
- * Whether anything was lost. Refused parent traces are left out: each comes with its request's
- * count, which makes a batch anyway, and an edge that does not take them must not get empty batches
- * for them.
- */
 export function anyCounted(counters: Counters): boolean {
-  return counters.rollups + counters.samples + counters.spans + counters.profiles + counters.requests > 0;
+  return counters.rollups + counters.samples + counters.spans + counters.profiles + counters.requests + counters.parentTraces > 0;
+}
+
+/** The counters as v1 has them, with `parentTraces` only when there are some (handlers written before it see what they saw). */
+export function droppedOf(counters: Counters): DroppedCounters {
+  const { parentTraces, ...v1 } = counters;
+  return parentTraces > 0 ? { ...v1, parentTraces } : v1;
 }
 
 export function isEmpty(recorded: Recorded): boolean {
@@ -68,7 +69,7 @@ export function buildBatches(identity: Identity, window: { start: number; end: n
       samples: slice(recorded.samples, i, LIMITS.samples),
       spans: slice(recorded.spans, i, LIMITS.spans),
       profiles: slice(recorded.profiles, i, LIMITS.profiles),
-      dropped: i === 0 ? { ...dropped } : zeroCounters(),
+      dropped: droppedOf(i === 0 ? dropped : zeroCounters()),
     });
   }
   return batches;

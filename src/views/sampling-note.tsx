@@ -24,7 +24,7 @@ export function SamplingNote(props: { sampling: InstanceSampling[] }): JSX.Eleme
       <p class="hint">Request counts and percentiles are exact; detail records and traces are sampled, per instance:</p>
       <ul>
         {[...byPolicy].map(([line, { instances, refused }]) => (
-          <li safe>{`${line} — ${instances.length === 1 ? instances[0] : `${instances.length} instances`}${refused > 0 ? `; ${refused.toLocaleString('en-US')} callers' sampled traces passed on unsampled (past the cap)` : ''}`}</li>
+          <li safe>{`${line} — ${instances.length === 1 ? instances[0] : `${instances.length} instances`}${refused > 0 ? `; ${refused.toLocaleString('en-US')} callers' sampled traces passed on unsampled (past the cap) since first seen` : ''}`}</li>
         ))}
       </ul>
     </section>

@@ -75,7 +75,7 @@ describe('instance sampling', () => {
     const note = /<section class="panel sampling"[^>]*>([\s\S]*?)<\/section>/.exec(page)?.[1] ?? '';
     const items = [...note.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]!.replaceAll('&#39;', "'").replaceAll('&#x27;', "'"));
     expect(items).toEqual([
-      "detail ≤ 10/s (fair across routes), traces ≤ 1/s, callers' traces ≤ 10/s — 3 instances; 42 callers' sampled traces passed on unsampled (past the cap)",
+      "detail ≤ 10/s (fair across routes), traces ≤ 1/s, callers' traces ≤ 10/s — 3 instances; 42 callers' sampled traces passed on unsampled (past the cap) since first seen",
     ]);
   }, 60_000);
 });

@@ -108,4 +108,22 @@ describe('the pending log', () => {
     edge = await start({ persistDir: dir, entryPath: entry });
     expect((await apiOk(edge, `/api/v1/apps/shop/summary?${windowOf()}`)).requests).toBe(8);
   }, 60_000);
+
+  test("a count added to the wire format after v1 is logged beside the batch, so an older Worker reads the row; it comes back after a restart", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-log-'));
+    dirs.push(dir);
+    const entry = join(import.meta.dir, 'fuzz/fixtures/raw-sql-entry.js');
+    let edge = await start({ persistDir: dir, entryPath: entry });
+    const carrying = batchOf('p:1', minuteAgo(4), 6);
+    await ingestOk(edge, { ...carrying, dropped: { ...carrying.dropped, parentTraces: 9 } });
+    await ingestOk(edge, batchOf('p:1', minuteAgo(4), 2));
+    const rows = await (await edge.store('shop')).rawExec('SELECT body FROM pending_batches ORDER BY seq');
+    const logged = rows.map((row: { body: string }) => JSON.parse(row.body));
+    expect(logged.map((row: any) => [row.parentTraces, 'parentTraces' in row.batch.dropped])).toEqual([[9, false], [undefined, false]]);
+    await stop(edge);
+    edge = await start({ persistDir: dir, entryPath: entry });
+    const { instances } = await apiOk(edge, '/api/v1/apps/shop/instances');
+    expect(instances.map((i: any) => [i.instance, i.batches, i.dropped.parentTraces])).toEqual([['p:1', 2, 9]]);
+    expect((await apiOk(edge, `/api/v1/apps/shop/summary?${windowOf()}`)).requests).toBe(8);
+  }, 60_000);
 });

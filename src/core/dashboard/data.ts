@@ -42,7 +42,7 @@ export type Timeseries = { t: number[] } & Record<string, Array<number | null>>;
 export interface InstanceSampling {
   instance: string;
   policy: SamplingPolicy;
-  /** Callers' sampled traces it passed on unsampled (past its cap), since first seen; absent where unknown. */
+  /** Callers' sampled traces it passed on unsampled (past its cap), since the edge first saw it; absent from sources that do not keep it. */
   parentTracesRefused?: number;
 }
 

@@ -63,7 +63,11 @@ export class PendingLog {
    * to log, and the caller folds it with the rest at once.
    */
   append(entry: Omit<PendingBatch, 'seq'>): boolean {
-    const body = JSON.stringify({ receivedAt: entry.receivedAt, instance: entry.instance, batch: entry.batch });
+    // The row's batch stays the v1 an older Worker knows (one rolled back reads this log too, and
+    // validates strictly); additions ride beside it.
+    const { parentTraces, ...dropped } = entry.batch.dropped;
+    const logged = parentTraces === undefined ? { batch: entry.batch } : { batch: { ...entry.batch, dropped }, parentTraces };
+    const body = JSON.stringify({ receivedAt: entry.receivedAt, instance: entry.instance, ...logged });
     if (body.length > MAX_LOGGED_CHARS) return false;
     const seq = this.lastSeq + 1;
     this.sql.exec(
@@ -118,13 +122,17 @@ const recordsOf = (batch: Batch) => batch.rollups.length + batch.samples.length 
  * when it does not pass (damage): its batch id stays remembered, its data is lost, and counted.
  */
 function parse(body: string): Omit<PendingBatch, 'seq'> | null {
-  let value: { receivedAt?: unknown; instance?: unknown; batch?: unknown };
+  let value: { receivedAt?: unknown; instance?: unknown; batch?: unknown; parentTraces?: unknown };
   try {
     value = JSON.parse(body) as typeof value;
   } catch {
     return null;
   }
   if (typeof value?.receivedAt !== 'number' || typeof value.instance !== 'string' || value.instance.length === 0) return null;
+  const parentTraces = value.parentTraces;
+  if (parentTraces !== undefined && !(Number.isSafeInteger(parentTraces) && (parentTraces as number) >= 0)) return null;
   const checked = validateBatch(value.batch, { maxProblems: 1 });
-  return checked.ok ? { receivedAt: value.receivedAt, instance: value.instance, batch: checked.batch } : null;
+  if (!checked.ok) return null;
+  const batch = parentTraces === undefined ? checked.batch : { ...checked.batch, dropped: { ...checked.batch.dropped, parentTraces: parentTraces as number } };
+  return { receivedAt: value.receivedAt, instance: value.instance, batch };
 }

@@ -267,6 +267,10 @@ export class Batcher {
             this.#options.log.warnOnce('too-large', `the edge refused a batch as too large (${outcome.reason}); sending it again in smaller batches`);
             continue;
           }
+          if ((outcome.status === 400 || outcome.status === 422) && this.pending.withoutAdditions()) {
+            this.#options.log.warnOnce('additions', `the edge refused a batch carrying fields it had said it takes (${outcome.reason}); sending it again without them`);
+            continue;
+          }
           this.pending.refused();
           this.#options.log.warnOnce(`refused-${outcome.status}`, `the edge refused a batch: ${outcome.reason} (not retried; later refusals with this status are not reported)`);
           continue;

@@ -4,7 +4,7 @@
 // chunks, the sealed batch's detail, then cells merged, widened and at last dropped, in short steps
 // on later turns of the event loop, so that neither a request nor one turn pays for it.
 import { LIMITS, WIRE_ADDITIONS, type WireAddition, type Batch, type DetailSample, type Identity, type RollupCell, type Span, type SystemProfile } from '../../core/wire-format.ts';
-import { addCounters, anyCounted, encodeBatch, newBatchId, requestsIn, zeroCounters, type Counters } from '../../core/batch-builder.ts';
+import { addCounters, anyCounted, droppedOf, encodeBatch, newBatchId, requestsIn, zeroCounters, type Counters } from '../../core/batch-builder.ts';
 import type { Log } from './log.ts';
 import { PendingCounts } from './pending-counts.ts';
 import { chunkBytes, compressChunk, detailChunks, exceeds, fitsWith, GZIP_LEVEL, MERGE_BUDGET_CHARS, mergedFragment, NO_DETAIL, splitChunk, type DetailChunk, type DetailContents } from './pending-detail.ts';
@@ -93,7 +93,13 @@ export class PendingData {
 
   /** Whether anything waits to be sent (cells, detail, a sealed batch or dropped counters). */
   get any(): boolean {
-    return this.#head !== undefined || this.#counts.cells > 0 || this.#detail.length > 0 || anyCounted(this.#dropped);
+    return this.#head !== undefined || this.#counts.cells > 0 || this.#detail.length > 0 || this.#droppedToSend();
+  }
+
+  /** Dropped counts worth a batch: any, but a count the edge has not said it takes waits for one. */
+  #droppedToSend(): boolean {
+    const { parentTraces, ...v1 } = this.#dropped;
+    return anyCounted({ ...v1, parentTraces: this.#accepts.has('dropped.parentTraces') ? parentTraces : 0 });
   }
 
   /**
@@ -177,15 +183,33 @@ export class PendingData {
   tooLarge(): boolean {
     const head = this.#head;
     if (!head || head.contents.rollups + detailIn(head.contents) <= 1) return false;
+    this.#caps.maxBodyBytes = Math.min(this.#caps.maxBodyBytes, Math.max(1024, Math.floor(head.body.byteLength / 2)));
+    this.#putBack(head);
+    return true;
+  }
+
+  /**
+   * The edge refused the sealed batch as malformed (400/422) while it carried a wire addition: it
+   * may have been rolled back to a version without it. The additions are forgotten until an answer
+   * lists them again and the batch's parts go back to be sealed without them. False when it carried none.
+   */
+  withoutAdditions(): boolean {
+    const head = this.#head;
+    if (!head || head.carried.parentTraces === 0) return false;
+    this.#accepts.clear();
+    this.#putBack(head);
+    return true;
+  }
+
+  /** The sealed batch's parts back where they were taken from, to be sealed again with a new id. */
+  #putBack(head: PendingBatch): void {
     const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(head.body))) as Batch;
     this.#head = undefined;
-    this.#caps.maxBodyBytes = Math.min(this.#caps.maxBodyBytes, Math.max(1024, Math.floor(head.body.byteLength / 2)));
     this.#counts.add(batch.rollups);
     const chunks = detailChunks(batch.samples, batch.spans, batch.profiles);
     for (const chunk of chunks) this.#detailBytes += chunkBytes(chunk);
     this.#detail.unshift(...chunks);
     addCounters(this.#dropped, head.carried);
-    return true;
   }
 
   /** The edge has the sealed batch. */
@@ -218,7 +242,14 @@ export class PendingData {
     const batches: PendingBatch[] = [];
     if (this.#head) batches.push(this.#head);
     this.#head = undefined;
+    // At exit there is no second try: what was recorded goes in batches any edge takes, and a count
+    // of an addition in a last batch of its own, so an edge rolled back since refuses only that.
+    const accepts = [...this.#accepts];
+    this.#accepts.clear();
     for (let batch = this.#seal(); batch !== undefined; batch = this.#seal()) batches.push(batch);
+    for (const name of accepts) this.#accepts.add(name);
+    const additions = this.#seal();
+    if (additions !== undefined) batches.push(additions);
     return batches;
   }
 
@@ -289,7 +320,7 @@ export class PendingData {
       this.#detailBytes -= chunkBytes(chunk);
       this.#loseDetail(chunk.contents);
     }
-    if (this.#counts.cells === 0 && this.#detail.length === 0 && !anyCounted(this.#dropped)) return undefined;
+    if (this.#counts.cells === 0 && this.#detail.length === 0 && !this.#droppedToSend()) return undefined;
     // A body over the edge's maxBodyBytes is put back and sealed again with fewer records, in
     // proportion; a single record is sent as it is (the edge's answer then says why).
     let scale = 1;
@@ -334,14 +365,13 @@ export class PendingData {
     for (const cell of rollups) start = Math.min(start, cell.minute);
     const carried = this.#dropped;
     this.#dropped = zeroCounters();
-    const { parentTraces, ...v1 } = carried;
     // An edge that has not said it takes the count would refuse the batch: the count waits here.
     if (!this.#accepts.has('dropped.parentTraces')) {
-      this.#dropped.parentTraces = parentTraces;
+      this.#dropped.parentTraces = carried.parentTraces;
       carried.parentTraces = 0;
     }
     const batchId = newBatchId();
-    const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunks.length > 0 ? mergedFragment(chunks) : NO_DETAIL, carried.parentTraces > 0 ? carried : v1);
+    const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunks.length > 0 ? mergedFragment(chunks) : NO_DETAIL, droppedOf(carried));
     const batch = {
       batchId,
       body: Bun.gzipSync(json, { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>,

@@ -2,13 +2,15 @@
 // template and `request.params` when that gives the request's path. Reading `request.url` makes Bun
 // build the whole URL string (≈ 2,000 instructions a request under callgrind, a tenth of a plain
 // request); `params` Bun already has. Only sampled and traced requests need their path at all.
+// The parameters are read when the request ends: a handler that rewrites `request.params` in place
+// changes the path recorded (the URL is what the client sent).
 
 /** A template as literal text and parameter names, alternating: [text, name, text, …, text]. */
 type Pieces = readonly string[];
 
 /** A parameter segment whose name is the whole segment (`:id`, not `:id.json`, which is read from the URL). */
 const PARAMETER = /^:[A-Za-z_$][\w$]*$/;
-/** A literal segment Bun matches only as sent: no wildcard (`*`), no `%`, nothing a client would have to encode. */
+/** A literal segment Bun matches only as sent: no wildcard (`*`), no `%`, nothing a client would have to encode, no dot segment. */
 const LITERAL = /^[A-Za-z0-9\-._~!$&'()+,;=@]*$/;
 /**
  * Bun hands parameters decoded (`%20` → space). A value of unreserved characters only could have
@@ -29,7 +31,7 @@ function parse(template: string): Pieces | null {
     if (segment.startsWith(':')) {
       if (!PARAMETER.test(segment)) return null;
       pieces.push(segment.slice(1), '');
-    } else if (LITERAL.test(segment)) {
+    } else if (LITERAL.test(segment) && segment !== '.' && segment !== '..') {
       pieces[pieces.length - 1] += segment;
     } else {
       return null;

@@ -22,8 +22,13 @@ export class IngestSink {
   readonly problems: string[] = [];
   /** Statuses to answer before accepting, consumed one per POST (e.g. [503, 503]). */
   scripted: number[] = [];
-  /** Wire additions named in the answers (`accepts`), as an edge that takes them does; none by default, as an older edge. */
+  /**
+   * Wire additions named in the answers (`accepts`), as an edge that takes them does. Unset, the sink
+   * is an older edge: it names none and refuses a batch carrying one (422), as strict validation would.
+   */
   accepts: string[] | undefined;
+  /** Batches refused for carrying an addition the sink had not named. */
+  refusedAdditions = 0;
   #server: ReturnType<typeof Bun.serve> | undefined;
   port = 0;
 
@@ -95,8 +100,13 @@ export class IngestSink {
       this.problems.push(`x-bun-apm-instance: ${named} is not identity.instance ${result.batch.identity.instance}`);
       return answer(400, { error: 'instance header' });
     }
-    if (this.stored.has(result.batch.batchId)) return answer(200, { duplicate: true });
+    const accepts = this.accepts === undefined ? {} : { accepts: this.accepts };
+    if (this.accepts === undefined && result.batch.dropped.parentTraces !== undefined) {
+      this.refusedAdditions++;
+      return answer(422, { error: 'dropped.parentTraces: unknown key' });
+    }
+    if (this.stored.has(result.batch.batchId)) return answer(200, { duplicate: true, ...accepts });
     this.stored.set(result.batch.batchId, result.batch);
-    return answer(202, { accepted: true, ...(this.accepts === undefined ? {} : { accepts: this.accepts }) });
+    return answer(202, { accepted: true, ...accepts });
   }
 }
