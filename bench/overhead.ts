@@ -2,7 +2,9 @@
 // handler that reads `authorization` and the query and answers ~1 KB of JSON) run plain, under a
 // floor (bench/apps/floor-preload.ts: time each request and read its `traceparent`, the least any
 // monitor honouring incoming trace context can do), under bun-apm with the defaults (adaptive
-// sampling), with full detail (sampleRate 1, traceSampleRate 0.05), and under OpenTelemetry manual
+// sampling), with full detail (sampleRate 1, traceSampleRate 0.05) beside its own floor
+// (bench/apps/floor-detail-preload.ts: a record per request and 5 % of traces, encoded and sent,
+// nothing else), and under OpenTelemetry manual
 // tracing with a BatchSpanProcessor (bench/apps/otel-preload.ts), all shipping to one local sink.
 // The variants take turns (interleaved, order rotated) over several rounds and medians are printed
 // next to the plain figures of the same run. Saturating load comes from wrk on the other core
@@ -154,7 +156,7 @@ for (const app of APPS) {
     console.log(
       `${n.padEnd(14)} ${med(n, 'rps').toFixed(0).padStart(8)}  ${(med(n, 'rps') / med('plain', 'rps')).toFixed(3).padStart(6)}  ${med(n, 'p50').toFixed(3).padStart(6)}  ${med(n, 'p99').toFixed(3).padStart(6)}` +
         `  ${med(n, 'cpuPerRequest').toFixed(2).padStart(10)}  ${(med(n, 'cpuPerRequest') - med('plain', 'cpuPerRequest')).toFixed(2).padStart(8)}` +
-        `  ${(n === 'plain' ? '' : (med(n, 'cpuPerRequest') - med('floor', 'cpuPerRequest')).toFixed(2)).padStart(10)}` +
+        `  ${(n === 'plain' ? '' : (med(n, 'cpuPerRequest') - med(variant.floor ?? 'floor', 'cpuPerRequest')).toFixed(2)).padStart(10)}` +
         `  ${(med(n, 'rss') / 2 ** 20).toFixed(1).padStart(7)}  ${med(n, 'bytesPerRequest').toFixed(2).padStart(17)}  ${med(n, 'batchesPerSecond').toFixed(1).padStart(9)}`,
     );
   }
