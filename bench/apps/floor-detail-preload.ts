@@ -8,6 +8,7 @@
 // decisions, bounds or retries: whatever bun-apm costs over this is its own.
 //   bun --preload ./bench/apps/floor-detail-preload.ts examples/routes-app.ts
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { DetailSample } from '../../src/core/wire-format.ts';
 import { patchServe, type Handler } from './patch-serve.ts';
 
 const TRACE_SHARE = 0.05;
@@ -18,15 +19,8 @@ const app = process.env.BUN_APM_APP ?? 'floor-detail';
 const send = globalThis.fetch;
 const scope = new AsyncLocalStorage<string>();
 
-interface DetailRecord {
-  timestamp: number;
-  method: string;
-  path: string;
-  route: string;
-  statusCode: number;
-  duration: number;
-  userAgent: string | null;
-}
+/** bun-apm's record without what it takes from its profiles (a type only: nothing of bun-apm is loaded). */
+type DetailRecord = Pick<DetailSample, 'timestamp' | 'method' | 'path' | 'route' | 'statusCode' | 'duration'> & { userAgent: string | null };
 
 let records: DetailRecord[] = [];
 let spans: object[] = [];
