@@ -112,6 +112,10 @@ describe("callers' sampled traces passed on unsampled", () => {
     expect(sink.problems).toEqual([]);
     expect(delivered(sink)).toBe(before);
     expect(sink.count()).toBe(301);
+    // Sent again under its own id: an edge that had stored it before the rollback would answer duplicate.
+    const refusedIds = sink.attempts.filter((attempt) => attempt.status === 422).map((attempt) => attempt.batchId);
+    expect(refusedIds).toHaveLength(1);
+    expect(sink.stored.has(refusedIds[0]!)).toBe(true);
   }, 30_000);
 
   test('at exit, a count the edge said it takes goes in a batch of its own: refused by an edge rolled back since, it costs no request', async () => {

@@ -183,33 +183,39 @@ export class PendingData {
   tooLarge(): boolean {
     const head = this.#head;
     if (!head || head.contents.rollups + detailIn(head.contents) <= 1) return false;
+    const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(head.body))) as Batch;
+    this.#head = undefined;
     this.#caps.maxBodyBytes = Math.min(this.#caps.maxBodyBytes, Math.max(1024, Math.floor(head.body.byteLength / 2)));
-    this.#putBack(head);
+    this.#counts.add(batch.rollups);
+    const chunks = detailChunks(batch.samples, batch.spans, batch.profiles);
+    for (const chunk of chunks) this.#detailBytes += chunkBytes(chunk);
+    this.#detail.unshift(...chunks);
+    addCounters(this.#dropped, head.carried);
     return true;
   }
 
   /**
    * The edge refused the sealed batch as malformed (400/422) while it carried a wire addition: it
    * may have been rolled back to a version without it. The additions are forgotten until an answer
-   * lists them again and the batch's parts go back to be sealed without them. False when it carried none.
+   * lists them again, and the batch goes again without them under the same id (an edge that stored
+   * it before the rollback answers duplicate). False when it carried none.
    */
   withoutAdditions(): boolean {
     const head = this.#head;
     if (!head || head.carried.parentTraces === 0) return false;
     this.#accepts.clear();
-    this.#putBack(head);
+    this.#stripAdditions(head);
     return true;
   }
 
-  /** The sealed batch's parts back where they were taken from, to be sealed again with a new id. */
-  #putBack(head: PendingBatch): void {
+  /** Takes the additions out of a sealed batch (same id, same records); their counts wait in #dropped. */
+  #stripAdditions(head: PendingBatch): void {
+    if (head.carried.parentTraces === 0) return;
     const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(head.body))) as Batch;
-    this.#head = undefined;
-    this.#counts.add(batch.rollups);
-    const chunks = detailChunks(batch.samples, batch.spans, batch.profiles);
-    for (const chunk of chunks) this.#detailBytes += chunkBytes(chunk);
-    this.#detail.unshift(...chunks);
-    addCounters(this.#dropped, head.carried);
+    batch.dropped = droppedOf({ ...head.carried, parentTraces: 0 });
+    this.#dropped.parentTraces += head.carried.parentTraces;
+    head.carried = { ...head.carried, parentTraces: 0 };
+    head.body = Bun.gzipSync(JSON.stringify(batch), { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>;
   }
 
   /** The edge has the sealed batch. */
@@ -240,10 +246,13 @@ export class PendingData {
    */
   sealAll(): PendingBatch[] {
     const batches: PendingBatch[] = [];
-    if (this.#head) batches.push(this.#head);
-    this.#head = undefined;
     // At exit there is no second try: what was recorded goes in batches any edge takes, and a count
     // of an addition in a last batch of its own, so an edge rolled back since refuses only that.
+    if (this.#head) {
+      this.#stripAdditions(this.#head);
+      batches.push(this.#head);
+    }
+    this.#head = undefined;
     const accepts = [...this.#accepts];
     this.#accepts.clear();
     for (let batch = this.#seal(); batch !== undefined; batch = this.#seal()) batches.push(batch);
