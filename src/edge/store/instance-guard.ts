@@ -1,6 +1,7 @@
 // The per-app cap on distinct instances, and what each instance last said: when it was seen, how far
 // its batches reported, how many it sent and what it dropped. Past the cap, new instances are
 // counted as `other`.
+import { addCounters, zeroCounters } from '../../core/batch-builder.ts';
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
 import type { Batch, DroppedCounters, Identity, SamplingPolicy } from '../../core/wire-format.ts';
 import type { Sql } from './sql.ts';
@@ -132,9 +133,12 @@ export function instanceUpdates(batches: ReadonlyArray<{ instance: string; recei
     };
     const update = updates.get(instance);
     if (update === undefined) {
+      // Counters a client did not send (older than them) add nothing.
+      const dropped = zeroCounters();
+      addCounters(dropped, batch.dropped);
       updates.set(instance, {
         name: instance, identity: batch.identity, firstSeen: receivedAt, lastSeen: receivedAt, batches: 1,
-        dropped: { ...batch.dropped, requests: lost, parentTraces: batch.dropped.parentTraces ?? 0 }, requestsLostAt: lost > 0 ? receivedAt : null,
+        dropped, requestsLostAt: lost > 0 ? receivedAt : null,
         pid: batch.identity.pid ?? null, reported,
       });
       continue;
@@ -145,9 +149,7 @@ export function instanceUpdates(batches: ReadonlyArray<{ instance: string; recei
     if (reported.until >= update.reported.until) update.reported = reported;
     update.lastSeen = Math.max(update.lastSeen, receivedAt);
     update.batches++;
-    for (const key of ['rollups', 'samples', 'spans', 'profiles'] as const) update.dropped[key] += batch.dropped[key];
-    update.dropped.requests += lost;
-    update.dropped.parentTraces += batch.dropped.parentTraces ?? 0;
+    addCounters(update.dropped, batch.dropped);
     if (lost > 0) update.requestsLostAt = receivedAt;
   }
   return [...updates.values()];

@@ -12,7 +12,7 @@ import { errorClassOf, type Log } from './log.ts';
 import { PendingData, type PendingBatch } from './pending-data.ts';
 import type { Recorder } from './recorder.ts';
 import type { SendOutcome } from './send-with-retry.ts';
-import { acceptsOf, limitsOf } from './edge-sender.ts';
+import { answerOf } from './edge-sender.ts';
 import { unref } from './unref.ts';
 
 export interface BatcherOptions {
@@ -255,8 +255,9 @@ export class Batcher {
         const outcome = await send(batch);
         if (outcome.ok) {
           this.pending.delivered();
-          this.pending.learnCaps(limitsOf(outcome.body));
-          this.pending.learnAdditions(acceptsOf(outcome.body));
+          const answer = answerOf(outcome.body);
+          this.pending.learnCaps(answer.limits);
+          this.pending.learnAdditions(answer.accepts);
           this.delivered++;
           this.#lastSent = Date.now();
           this.#options.log.debug(`batch ${batch.batchId} delivered (${batch.body.byteLength} bytes, ${outcome.attempts} attempt(s))`);

@@ -42,28 +42,30 @@ export function createEdgeSender(target: EdgeTarget, retry: RetryOptions): (batc
   };
 }
 
-/** The wire additions an ingest answer says the edge takes (`accepts`); [] for an older edge or another sink. */
-export function acceptsOf(body: string): unknown[] {
-  if (!body.includes('"accepts"')) return [];
+/**
+ * What an ingest answer tells the client, read with one parse: the caps it names (`limits`:
+ * maxBodyBytes, maxRollups, maxSamples, …) and the wire additions it takes (`accepts`), for the
+ * batches after it; {} and [] for an answer without them (an older edge, another sink).
+ */
+export function answerOf(body: string): { limits: Record<string, unknown>; accepts: unknown[] } {
+  const answer = body.includes('"limits"') || body.includes('"accepts"') ? parsed(body) : undefined;
+  const limits = answer?.limits;
+  return {
+    limits: limits !== null && typeof limits === 'object' && !Array.isArray(limits) ? (limits as Record<string, unknown>) : {},
+    accepts: Array.isArray(answer?.accepts) ? answer.accepts : [],
+  };
+}
+
+function parsed(body: string): { limits?: unknown; accepts?: unknown } | undefined {
   try {
-    const accepts = (JSON.parse(body) as { accepts?: unknown }).accepts;
-    return Array.isArray(accepts) ? accepts : [];
+    return (JSON.parse(body) as { limits?: unknown; accepts?: unknown } | null) ?? undefined;
   } catch {
-    return [];
+    return undefined; // not JSON: nothing learnt
   }
 }
 
-/**
- * The caps an ingest answer names (`limits`: maxBodyBytes, maxRollups, maxSamples, …), for the
- * batches after it; {} for an answer without them (an older edge, another sink).
- */
+/** The caps an ingest answer names (answerOf's `limits`). */
 export function limitsOf(body: string): Record<string, unknown> {
-  if (!body.includes('"limits"')) return {};
-  try {
-    const limits = (JSON.parse(body) as { limits?: unknown }).limits;
-    return limits !== null && typeof limits === 'object' && !Array.isArray(limits) ? (limits as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+  return answerOf(body).limits;
 }
 

@@ -93,13 +93,17 @@ export class PendingData {
 
   /** Whether anything waits to be sent (cells, detail, a sealed batch or dropped counters). */
   get any(): boolean {
-    return this.#head !== undefined || this.#counts.cells > 0 || this.#detail.length > 0 || this.#droppedToSend();
+    return this.#head !== undefined || this.#counts.cells > 0 || this.#detail.length > 0 || anyCounted(this.#sendable(this.#dropped, this.#takesParentTraces));
   }
 
-  /** Dropped counts worth a batch: any, but a count the edge has not said it takes waits for one. */
-  #droppedToSend(): boolean {
-    const { parentTraces, ...v1 } = this.#dropped;
-    return anyCounted({ ...v1, parentTraces: this.#accepts.has('dropped.parentTraces') ? parentTraces : 0 });
+  /** The edge has said it takes `dropped.parentTraces`. */
+  get #takesParentTraces(): boolean {
+    return this.#accepts.has('dropped.parentTraces');
+  }
+
+  /** The counters a batch may carry: all, or all but the count of an addition not to be sent. */
+  #sendable(counters: Counters, additions: boolean): Counters {
+    return additions ? counters : { ...counters, parentTraces: 0 };
   }
 
   /**
@@ -253,10 +257,7 @@ export class PendingData {
       batches.push(this.#head);
     }
     this.#head = undefined;
-    const accepts = [...this.#accepts];
-    this.#accepts.clear();
-    for (let batch = this.#seal(); batch !== undefined; batch = this.#seal()) batches.push(batch);
-    for (const name of accepts) this.#accepts.add(name);
+    for (let batch = this.#seal(false); batch !== undefined; batch = this.#seal(false)) batches.push(batch);
     const additions = this.#seal();
     if (additions !== undefined) batches.push(additions);
     return batches;
@@ -317,8 +318,11 @@ export class PendingData {
     addCounters(this.#options.droppedTotal, lost);
   }
 
-  /** A batch of the oldest cells and detail chunks within the caps, or undefined when nothing waits. */
-  #seal(): PendingBatch | undefined {
+  /**
+   * A batch of the oldest cells and detail chunks within the caps, or undefined when nothing waits;
+   * `additions`: whether it may carry the counts of wire additions (by default, those the edge takes).
+   */
+  #seal(additions = this.#takesParentTraces): PendingBatch | undefined {
     const now = Date.now();
     const cutoff = now - MAX_SENDABLE_AGE_MS;
     const stale = this.#counts.dropBefore(cutoff);
@@ -329,12 +333,12 @@ export class PendingData {
       this.#detailBytes -= chunkBytes(chunk);
       this.#loseDetail(chunk.contents);
     }
-    if (this.#counts.cells === 0 && this.#detail.length === 0 && !this.#droppedToSend()) return undefined;
+    if (this.#counts.cells === 0 && this.#detail.length === 0 && !anyCounted(this.#sendable(this.#dropped, additions))) return undefined;
     // A body over the edge's maxBodyBytes is put back and sealed again with fewer records, in
     // proportion; a single record is sent as it is (the edge's answer then says why).
     let scale = 1;
     for (let attempt = 0; ; attempt++) {
-      const sealed = this.#sealScaled(now, scale);
+      const sealed = this.#sealScaled(now, scale, additions);
       const records = sealed.rollups.length + detailIn(sealed.batch.contents);
       if (sealed.batch.body.byteLength <= this.#caps.maxBodyBytes || records <= 1 || attempt >= 8) return sealed.batch;
       this.#unseal(sealed);
@@ -342,7 +346,7 @@ export class PendingData {
     }
   }
 
-  #sealScaled(now: number, scale: number): Sealed {
+  #sealScaled(now: number, scale: number, additions: boolean): Sealed {
     const caps = this.#caps;
     const at = (cap: number) => Math.max(1, Math.floor(cap * scale));
     const detailCaps = { samples: at(caps.maxSamples), spans: at(caps.maxSpans), profiles: at(caps.maxProfiles) };
@@ -372,13 +376,9 @@ export class PendingData {
       detail.profiles += chunk.contents.profiles;
     }
     for (const cell of rollups) start = Math.min(start, cell.minute);
-    const carried = this.#dropped;
-    this.#dropped = zeroCounters();
-    // An edge that has not said it takes the count would refuse the batch: the count waits here.
-    if (!this.#accepts.has('dropped.parentTraces')) {
-      this.#dropped.parentTraces = carried.parentTraces;
-      carried.parentTraces = 0;
-    }
+    // A count the batch may not carry (an edge that has not said it takes it would refuse the batch) waits here.
+    const carried = this.#sendable(this.#dropped, additions);
+    this.#dropped = { ...zeroCounters(), parentTraces: this.#dropped.parentTraces - carried.parentTraces };
     const batchId = newBatchId();
     const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunks.length > 0 ? mergedFragment(chunks) : NO_DETAIL, droppedOf(carried));
     const batch = {
