@@ -9,11 +9,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedLoop } from './load-client.ts';
-import { APPS, buildPackage, VARIANTS, type App, type Variant } from './variants.ts';
+import { APPS, installPackage, own, VARIANTS, type App, type Variant } from './variants.ts';
 
-const REPO = join(import.meta.dir, '..');
 const WARM = Number(process.env.WARM ?? 100_000);
-buildPackage();
+const APP_DIR = await installPackage();
 const COUNT = Number(process.env.COUNT ?? 40_000);
 const ONLY = process.env.ONLY?.split(',');
 const VARIANT_ONLY = process.env.VARIANTS?.split(',');
@@ -35,10 +34,10 @@ async function instructionsPerRequest(app: App, variant: Variant): Promise<numbe
   const out = join(tmpdir(), `bun-apm-cg-${process.pid}-${port}`);
   const preload = variant.preload ? ['--preload', variant.preload] : [];
   const child = Bun.spawn(['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, ...preload, app.file], {
-    cwd: REPO,
+    cwd: APP_DIR,
     // No endpoint: nothing is shipped, so no send, retry or heartbeat lands in the count (under
     // valgrind requests are ~50× slower, which would inflate the share of such periodic work ~50×).
-    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: '', BUN_APM_APP: 'bench', BUN_APM_CONFIG: join(REPO, 'bench/apps/no-timers.config.ts'), ...variant.env },
+    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: '', BUN_APM_APP: 'bench', BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts'), ...variant.env },
     stdout: 'ignore',
     stderr: 'ignore',
   });

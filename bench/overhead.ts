@@ -16,11 +16,9 @@
 //
 //   bun bench/overhead.ts    (ROUNDS=5 SECONDS=5 CONNECTIONS=32 OPEN_SECONDS=10 ONLY=hello,routes,realistic)
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { freePort, runLoadClient, waitUntilListening, wrk as runWrk, type LoadClientResult, type WrkResult } from './support/load.ts';
-import { APPS, buildPackage, VARIANTS, type App, type Variant } from './variants.ts';
+import { APPS, installPackage, VARIANTS, type App, type Variant } from './variants.ts';
 
-const REPO = join(import.meta.dir, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
@@ -41,7 +39,7 @@ function need(tool: string, hint: string): void {
 }
 need('wrk', 'Install it with `apt-get install -y wrk` (Debian/Ubuntu) and run again.');
 need('taskset', 'It comes with util-linux (`apt-get install -y util-linux`).');
-buildPackage();
+const APP_DIR = await installPackage();
 
 // The sink: counts the compressed bytes each app instance ships.
 const shipped = new Map<string, number>();
@@ -78,7 +76,7 @@ async function startServer(app: App, variant: Variant, tag: string, endpoint: st
   const port = freePort();
   const preload = variant.preload ? ['--preload', variant.preload] : [];
   const child = Bun.spawn(['taskset', '-c', SERVER_CPU, process.execPath, ...preload, app.file], {
-    cwd: REPO,
+    cwd: APP_DIR,
     env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: endpoint, BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: tag, ...variant.env },
     stdout: 'ignore',
     stderr: 'ignore',

@@ -5,21 +5,19 @@
 // each timer callback ran. Variants take turns, order rotated, over ROUNDS rounds; medians printed.
 //   bun bench/tail.ts   (APP=routes ROUNDS=3 SECONDS=8 SHARE=0.5 RATE=… VARIANTS=plain,defaults,… GCLOG=1)
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runLoadClient, waitUntilListening, wrk, freePort, type LoadClientResult } from './support/load.ts';
-import { APPS, buildPackage } from './variants.ts';
+import { APPS, installPackage, own } from './variants.ts';
 
-const REPO = join(import.meta.dir, '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 8);
 const SHARE = Number(process.env.SHARE ?? 0.5);
 const app = APPS.find((a) => a.key === (process.env.APP ?? 'routes'))!;
 // PROBE=0 leaves the probe out: it adds to the heap it measures (JSC's GC log still works without it).
-const PROBE = process.env.PROBE === '0' ? undefined : './bench/apps/tail-probe-preload.ts';
-// The package as an app gets it (the build, as bench:overhead measures it): from source the preload
-// also loads what the build writes in (package.json for its version), which the GC would mark too.
+const PROBE = process.env.PROBE === '0' ? undefined : own('bench/apps/tail-probe-preload.ts');
+// The package as an app gets it (installed from its tarball, as bench:overhead measures it); from
+// source the preload loads the whole of valibot and package.json too, which the GC would mark.
 const PRELOAD = process.env.TAIL_PRELOAD ?? 'bun-apm/preload';
-if (PRELOAD === 'bun-apm/preload') buildPackage();
+const APP_DIR = await installPackage();
 // MODE=closed: exactly REQUESTS requests over 16 connections instead of a rate: latency then means
 // little on a loaded machine, but GC counts, stops and marked sizes per request still compare.
 const CLOSED = process.env.MODE === 'closed';
@@ -32,14 +30,14 @@ interface TailVariant {
 }
 const ALL: TailVariant[] = [
   { name: 'plain', preloads: [], env: {} },
-  { name: 'floor', preloads: ['./bench/apps/floor-preload.ts'], env: {} },
-  { name: 'modules only', preloads: ['./bench/apps/modules-only-preload.ts'], env: {} },
+  { name: 'floor', preloads: [own('bench/apps/floor-preload.ts')], env: {} },
+  { name: 'modules only', preloads: [own('bench/apps/modules-only-preload.ts')], env: {} },
   { name: 'defaults', preloads: [PRELOAD], env: {} },
-  { name: 'no-profiler', preloads: [PRELOAD], env: { BUN_APM_CONFIG: 'bench/apps/no-profiler.config.ts' } },
-  { name: 'no-timers', preloads: [PRELOAD], env: { BUN_APM_CONFIG: 'bench/apps/no-timers.config.ts' } },
+  { name: 'no-profiler', preloads: [PRELOAD], env: { BUN_APM_CONFIG: own('bench/apps/no-profiler.config.ts') } },
+  { name: 'no-timers', preloads: [PRELOAD], env: { BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts') } },
   { name: 'full detail', preloads: [PRELOAD], env: { BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0.05' } },
 ];
-if (process.env.BENCH_BASELINE) ALL.push({ name: 'baseline', preloads: [`${process.env.BENCH_BASELINE}/src/plugin/preload.ts`], env: {} });
+if (process.env.BENCH_BASELINE) ALL.push({ name: 'baseline', preloads: [`${process.env.BENCH_BASELINE}/dist/plugin/preload.js`], env: {} });
 const wanted = (process.env.VARIANTS ?? 'plain,floor,defaults,no-profiler,no-timers').split(',');
 const variants = ALL.filter((v) => wanted.includes(v.name));
 
@@ -49,7 +47,7 @@ async function start(variant: TailVariant) {
   const port = freePort();
   const preloads = [...(PROBE ? [PROBE] : []), ...variant.preloads].flatMap((p) => ['--preload', p]);
   const child = Bun.spawn(['taskset', '-c', '0', process.execPath, ...preloads, app.file], {
-    cwd: REPO,
+    cwd: APP_DIR,
     env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: sink.url.href.replace(/\/$/, ''), BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: 'tail', ...(process.env.GCLOG ? { BUN_JSC_logGC: '1' } : {}), ...variant.env },
     stdout: 'ignore',
     stderr: 'pipe',

@@ -1,5 +1,12 @@
-// The apps and the ways of running them that bench/overhead.ts and bench/instructions.ts compare.
+// The apps and the ways of running them that bench/overhead.ts, bench/instructions.ts and
+// bench/tail.ts compare.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { installApp } from '../test/package/support/consumer.ts';
+
+const REPO = join(import.meta.dir, '..');
+/** A module of this repository, by absolute path: the benchmarks run the apps from elsewhere. */
+export const own = (path: string): string => join(REPO, path);
 export interface Variant {
   name: string;
   /** The module given to --preload, or none. */
@@ -23,12 +30,12 @@ export const VARIANTS: Variant[] = [
   { name: 'plain', env: {} },
   // Times each request and reads its traceparent, nothing else: the least a monitor that honours
   // incoming trace context can do.
-  { name: 'floor', preload: './bench/apps/floor-preload.ts', env: {} },
+  { name: 'floor', preload: own('bench/apps/floor-preload.ts'), env: {} },
   { name: 'defaults', preload: 'bun-apm/preload', env: {} },
   // The least a monitor shipping one record per request and 5 % of traces must do (its encoding and sending included).
-  { name: 'detail floor', preload: './bench/apps/floor-detail-preload.ts', env: {} },
+  { name: 'detail floor', preload: own('bench/apps/floor-detail-preload.ts'), env: {} },
   { name: 'full detail', preload: 'bun-apm/preload', env: { BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0.05' }, floor: 'detail floor' },
-  { name: 'OpenTelemetry', preload: './bench/apps/otel-preload.ts', env: {} },
+  { name: 'OpenTelemetry', preload: own('bench/apps/otel-preload.ts'), env: {} },
 ];
 
 export const APPS: App[] = [
@@ -46,19 +53,24 @@ export const APPS: App[] = [
 
 // BENCH_STEPS=tp+url;tp+method adds bench/apps/steps-preload.ts once per `;`-separated group: the cost of each native step.
 if (process.env.BENCH_STEPS) {
-  for (const steps of process.env.BENCH_STEPS.split(';')) VARIANTS.push({ name: `steps ${steps}`, preload: process.env.BENCH_STEPS_PRELOAD ?? './bench/apps/steps-preload.ts', env: { STEPS: steps } });
+  for (const steps of process.env.BENCH_STEPS.split(';')) VARIANTS.push({ name: `steps ${steps}`, preload: process.env.BENCH_STEPS_PRELOAD ?? own('bench/apps/steps-preload.ts'), env: { STEPS: steps } });
 }
 
-// BENCH_BASELINE=/path/to/another/checkout adds its preload's defaults, for before/after figures.
+// BENCH_BASELINE=/path/to/another/checkout adds its build's defaults (run `bun run build` there
+// first), for before/after figures.
 if (process.env.BENCH_BASELINE) {
-  VARIANTS.push({ name: 'baseline defaults', preload: `${process.env.BENCH_BASELINE}/src/plugin/preload.ts`, env: {} });
+  VARIANTS.push({ name: 'baseline defaults', preload: `${process.env.BENCH_BASELINE}/dist/plugin/preload.js`, env: {} });
 }
 
 /**
- * Builds the package (scripts/build.ts → dist/), since the bun-apm variants preload `bun-apm/preload`
- * as an app gets it: without this a fresh clone has no dist/, and an old one measures old code.
+ * The package as an app gets it: packed (`npm pack`, which builds it) and installed with `bun add`
+ * into a temporary app holding copies of the apps above, at the same relative paths. The
+ * benchmarks start every variant from that directory, so `bun-apm/preload` is the installed build.
+ * Started from this repository it is not: tsconfig.json's paths (which Bun applies at run time)
+ * send it to src/, whose valibot module is the whole library (the build keeps 14 kB of it) — the
+ * figures of earlier rounds measured that.
  */
-export function buildPackage(): void {
-  const build = Bun.spawnSync([process.execPath, 'scripts/build.ts'], { cwd: join(import.meta.dir, '..'), stdout: 'ignore', stderr: 'pipe' });
-  if (build.exitCode !== 0) throw new Error(`the package build failed:\n${build.stderr.toString()}`);
+export async function installPackage(): Promise<string> {
+  const files = Object.fromEntries(APPS.map((app) => [app.file, readFileSync(own(app.file), 'utf8')]));
+  return installApp({ name: 'bench-app', files });
 }

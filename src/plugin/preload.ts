@@ -3,7 +3,7 @@
 // from BUN_APM_* and an optional bun-apm.config.ts; a bad setting is one line on stderr and the
 // app starts unmonitored. Nothing here may stop the app from starting.
 import { disabledByEnv } from './preload/config-env.ts';
-import { errorClassOf } from './runtime/log.ts';
+import { errorClassOf, writeStderr } from './runtime/log.ts';
 import { startMonitoring } from './preload/start-monitoring.ts';
 
 // bunfig.toml preloads apply to every `bun run` in the app, `bunx bun-apm …` included: our own
@@ -23,5 +23,5 @@ try {
   if (!isOwnCli && !disabledByEnv(process.env)) await startMonitoring(process.env, process.cwd(), Bun.main);
 } catch (error) {
   const detail = error instanceof Error && error.name === 'ConfigError' ? error.message : `${errorClassOf(error)}: ${(error as Error)?.message}`;
-  process.stderr.write(`bun-apm: ${detail} — monitoring is off, the app runs without it\n`);
+  writeStderr(`bun-apm: ${detail} — monitoring is off, the app runs without it`);
 }
