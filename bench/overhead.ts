@@ -7,9 +7,10 @@
 // nothing else), and under OpenTelemetry manual
 // tracing with a BatchSpanProcessor (bench/apps/otel-preload.ts), all shipping to one local sink.
 // The variants take turns (interleaved, order rotated) over several rounds and medians are printed
-// next to the plain figures of the same run. Saturating load comes from wrk on the other core
-// (taskset). The steadiest figure on a shared machine is server CPU µs per request (process CPU
-// time / requests); bench/instructions.ts counts instructions, which don't move at all.
+// next to the plain figures of the same run; ratios and differences are medians of each round's.
+// Saturating load comes from wrk on the other core (taskset). The steadiest figure on a shared
+// machine is server CPU µs per request (process CPU time / requests); bench/instructions.ts counts
+// instructions, which hardly move.
 // Then: a constant-rate (open-loop) run at half of plain's maximum (plain, floor, defaults, full
 // detail), p99 and p99.9 measured from when each request was due (bench/load-client.ts); RSS growth
 // over 1,000,000 requests with the sink down.
@@ -146,15 +147,21 @@ for (const app of APPS) {
     for (const variant of order) samples.get(variant.name)!.push(await measure(app, variant));
   }
   const med = (name: string, key: keyof Sample) => median(samples.get(name)!.map((s) => s[key]));
+  // Comparisons are paired by round (the median of each round's ratio or difference): the variants
+  // of one round run within a minute of each other, so a shared machine's slower minutes cancel.
+  const paired = (name: string, other: string, key: keyof Sample, compare: (a: number, b: number) => number) =>
+    median(samples.get(name)!.map((s, round) => compare(s[key], samples.get(other)![round]![key])));
+  const ratio = (a: number, b: number) => a / b;
+  const difference = (a: number, b: number) => a - b;
   plainMax.set(app.key, med('plain', 'rps'));
   console.log(`\n${app.name} (GET ${app.path})`);
   console.log('variant            req/s  ×plain  p50 ms  p99 ms  CPU µs/req  Δ µs/req  over floor  RSS MiB  bytes shipped/req  batches/s');
   for (const variant of variants) {
     const n = variant.name;
     console.log(
-      `${n.padEnd(14)} ${med(n, 'rps').toFixed(0).padStart(8)}  ${(med(n, 'rps') / med('plain', 'rps')).toFixed(3).padStart(6)}  ${med(n, 'p50').toFixed(3).padStart(6)}  ${med(n, 'p99').toFixed(3).padStart(6)}` +
-        `  ${med(n, 'cpuPerRequest').toFixed(2).padStart(10)}  ${(med(n, 'cpuPerRequest') - med('plain', 'cpuPerRequest')).toFixed(2).padStart(8)}` +
-        `  ${(n === 'plain' ? '' : (med(n, 'cpuPerRequest') - med(variant.floor ?? 'floor', 'cpuPerRequest')).toFixed(2)).padStart(10)}` +
+      `${n.padEnd(14)} ${med(n, 'rps').toFixed(0).padStart(8)}  ${paired(n, 'plain', 'rps', ratio).toFixed(3).padStart(6)}  ${med(n, 'p50').toFixed(3).padStart(6)}  ${med(n, 'p99').toFixed(3).padStart(6)}` +
+        `  ${med(n, 'cpuPerRequest').toFixed(2).padStart(10)}  ${paired(n, 'plain', 'cpuPerRequest', difference).toFixed(2).padStart(8)}` +
+        `  ${(n === 'plain' ? '' : paired(n, variant.floor ?? 'floor', 'cpuPerRequest', difference).toFixed(2)).padStart(10)}` +
         `  ${(med(n, 'rss') / 2 ** 20).toFixed(1).padStart(7)}  ${med(n, 'bytesPerRequest').toFixed(2).padStart(17)}  ${med(n, 'batchesPerSecond').toFixed(1).padStart(9)}`,
     );
   }
