@@ -6,7 +6,7 @@
 //   bun bench/tail.ts   (APP=routes ROUNDS=3 SECONDS=8 SHARE=0.5 RATE=… VARIANTS=plain,defaults,… GCLOG=1)
 import { readFileSync } from 'node:fs';
 import { runLoadClient, waitUntilListening, wrk, freePort, type LoadClientResult } from './support/load.ts';
-import { APPS, installPackage, own } from './variants.ts';
+import { APPS, baselinePreload, given, installPackage, own } from './variants.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 8);
@@ -16,7 +16,7 @@ const app = APPS.find((a) => a.key === (process.env.APP ?? 'routes'))!;
 const PROBE = process.env.PROBE === '0' ? undefined : own('bench/apps/tail-probe-preload.ts');
 // The package as an app gets it (installed from its tarball, as bench:overhead measures it); from
 // source the preload loads the whole of valibot and package.json too, which the GC would mark.
-const PRELOAD = process.env.TAIL_PRELOAD ?? 'bun-apm/preload';
+const PRELOAD = given(process.env.TAIL_PRELOAD ?? 'bun-apm/preload');
 const APP_DIR = await installPackage();
 // MODE=closed: exactly REQUESTS requests over 16 connections instead of a rate: latency then means
 // little on a loaded machine, but GC counts, stops and marked sizes per request still compare.
@@ -37,7 +37,7 @@ const ALL: TailVariant[] = [
   { name: 'no-timers', preloads: [PRELOAD], env: { BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts') } },
   { name: 'full detail', preloads: [PRELOAD], env: { BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0.05' } },
 ];
-if (process.env.BENCH_BASELINE) ALL.push({ name: 'baseline', preloads: [`${process.env.BENCH_BASELINE}/dist/plugin/preload.js`], env: {} });
+if (process.env.BENCH_BASELINE) ALL.push({ name: 'baseline', preloads: [baselinePreload(process.env.BENCH_BASELINE)], env: {} });
 const wanted = (process.env.VARIANTS ?? 'plain,floor,defaults,no-profiler,no-timers').split(',');
 const variants = ALL.filter((v) => wanted.includes(v.name));
 

@@ -1,12 +1,22 @@
 // The apps and the ways of running them that bench/overhead.ts, bench/instructions.ts and
 // bench/tail.ts compare.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { installApp } from '../test/package/support/consumer.ts';
 
 const REPO = join(import.meta.dir, '..');
 /** A module of this repository, by absolute path: the benchmarks run the apps from elsewhere. */
 export const own = (path: string): string => join(REPO, path);
+
+/** A path given in the environment, absolute (variants start in another directory); a bare specifier stays as it is. */
+export const given = (path: string): string => (/^\.{0,2}\//.test(path) ? resolve(path) : path);
+
+/** The preload of another checkout's build, for before/after figures (BENCH_BASELINE). */
+export function baselinePreload(checkout: string): string {
+  const preload = join(resolve(checkout), 'dist/plugin/preload.js');
+  if (!existsSync(preload)) throw new Error(`BENCH_BASELINE: ${preload} is missing; run \`bun run build\` in ${checkout} first`);
+  return preload;
+}
 export interface Variant {
   name: string;
   /** The module given to --preload, or none. */
@@ -53,13 +63,13 @@ export const APPS: App[] = [
 
 // BENCH_STEPS=tp+url;tp+method adds bench/apps/steps-preload.ts once per `;`-separated group: the cost of each native step.
 if (process.env.BENCH_STEPS) {
-  for (const steps of process.env.BENCH_STEPS.split(';')) VARIANTS.push({ name: `steps ${steps}`, preload: process.env.BENCH_STEPS_PRELOAD ?? own('bench/apps/steps-preload.ts'), env: { STEPS: steps } });
+  for (const steps of process.env.BENCH_STEPS.split(';')) VARIANTS.push({ name: `steps ${steps}`, preload: given(process.env.BENCH_STEPS_PRELOAD ?? own('bench/apps/steps-preload.ts')), env: { STEPS: steps } });
 }
 
 // BENCH_BASELINE=/path/to/another/checkout adds its build's defaults (run `bun run build` there
 // first), for before/after figures.
 if (process.env.BENCH_BASELINE) {
-  VARIANTS.push({ name: 'baseline defaults', preload: `${process.env.BENCH_BASELINE}/dist/plugin/preload.js`, env: {} });
+  VARIANTS.push({ name: 'baseline defaults', preload: baselinePreload(process.env.BENCH_BASELINE), env: {} });
 }
 
 /**

@@ -29,15 +29,17 @@ export function createLog(debugEnabled: boolean, write: (line: string) => void =
   };
 }
 
-// console.error, taken before the app can replace it, and not process.stderr: Bun builds that
-// stream lazily out of node:stream and node:fs, and one line through it left ~675 KB and 6,000
-// objects in the app's heap for good (bun:jsc heapStats), which every full collection marks again.
+// console.error, not process.stderr: Bun builds that stream lazily out of node:stream and node:fs,
+// and one line through it left ~675 KB and 6,000 objects in the app's heap for good (bun:jsc
+// heapStats), which every full collection marks again. Taken when this module loads: under the
+// preload that is before any of the app's code, so a console the app replaces later is not ours;
+// the explicit API's lines follow whatever console.error was when the app imported it.
 const consoleError = console.error.bind(console);
 
-/** Writes a line to stderr; '%s' so that a `%` in a message is never read as a format. */
+/** Writes a line to stderr. One string argument: neither Bun nor Node reads `%` in it as a format. */
 export function writeStderr(line: string): void {
   try {
-    consoleError('%s', line);
+    consoleError(line);
   } catch {
     // stderr closed: nowhere left to say it
   }
