@@ -130,4 +130,23 @@ describe("callers' sampled traces passed on unsampled", () => {
     expect(sink.count()).toBe(121);
     expect(delivered(sink)).toBe(before);
   }, 30_000);
+
+  test("a process that exits before its first send reports the count if the exit's first answer names it, and never to an older edge", async () => {
+    for (const accepts of [TAKES_IT, undefined]) {
+      const sink = new IngestSink().start();
+      sink.accepts = accepts;
+      sinks.push(sink);
+      // The default flush interval (10 s): nothing goes out before the exit, so no answer has come.
+      const app = await startApp('routes-app.ts', { env: { BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_PARENT_TRACES_PER_SECOND: '2' } });
+      apps.push(app);
+      const refused = await continueTraces(app, 60);
+      expect(sink.attempts).toHaveLength(0);
+      await stop(app);
+      expect(refused).toBeGreaterThan(30);
+      expect(sink.count()).toBe(60);
+      expect(sink.refusedAdditions).toBe(0);
+      expect(sink.problems).toEqual([]);
+      expect(delivered(sink)).toBe(accepts ? refused : 0);
+    }
+  }, 30_000);
 });

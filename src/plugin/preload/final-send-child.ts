@@ -6,27 +6,38 @@
 interface FinalSendInput {
   url: string;
   headers: Record<string, string>;
-  /** Base64 gzip bodies. */
-  bodies: string[];
+  /** Base64 gzip bodies, each sent only if its `ifAccepted` addition was named by an answer before it (when set). */
+  batches: Array<{ body: string; ifAccepted?: string }>;
   deadline: number;
 }
 
 export async function finalSendChild(): Promise<void> {
   const input = JSON.parse(await Bun.stdin.text()) as FinalSendInput;
+  /** What the edge's answers say it takes (an older edge would refuse the whole batch). */
+  const accepted = new Set<unknown>();
   let sent = 0;
-  for (const body of input.bodies) {
+  for (const batch of input.batches) {
+    if (batch.ifAccepted !== undefined && !accepted.has(batch.ifAccepted)) continue;
     const left = input.deadline - Date.now();
     if (left <= 50) break;
     try {
       const response = await fetch(input.url, {
         method: 'POST',
         headers: input.headers,
-        body: Buffer.from(body, 'base64'),
+        body: Buffer.from(batch.body, 'base64'),
         signal: AbortSignal.timeout(left - 25),
         redirect: 'manual',
       });
-      await response.arrayBuffer();
-      if (response.ok) sent++;
+      const text = await response.text();
+      if (!response.ok) continue;
+      sent++;
+      try {
+        const answer = JSON.parse(text) as { accepts?: unknown };
+        accepted.clear();
+        if (Array.isArray(answer.accepts)) for (const name of answer.accepts) accepted.add(name);
+      } catch {
+        accepted.clear(); // not an answer that says anything: take nothing new for granted
+      }
     } catch {
       break; // unreachable or out of time: what is left is lost, as the parent already counted on
     }

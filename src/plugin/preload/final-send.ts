@@ -7,19 +7,26 @@ import { finalSendChild } from './final-send-child.ts';
 /** The child's program as source text: `bun -e` runs it, and a compiled binary is bun with BUN_BE_BUN. */
 const CHILD_SCRIPT = `await (${finalSendChild.toString()})();`;
 
+export interface FinalBatch {
+  /** The gzip'd batch. */
+  body: Uint8Array;
+  /** Sent only if an answer to an earlier batch lists this wire addition in `accepts`. */
+  ifAccepted?: string;
+}
+
 /**
- * Sends `bodies` (gzip'd batches) and returns how many the edge accepted within `budgetMs`.
+ * Sends the batches in order and returns how many the edge accepted within `budgetMs`.
  *
  * @example
- * process.on('exit', () => sendSync(target, batcher.sealAll().map((b) => b.body), 2000));
+ * process.on('exit', () => sendSync(target, batcher.sealAll(), 2000));
  */
-export function sendSync(target: EdgeTarget, bodies: readonly Uint8Array[], budgetMs: number): number {
-  if (bodies.length === 0) return 0;
+export function sendSync(target: EdgeTarget, batches: readonly FinalBatch[], budgetMs: number): number {
+  if (batches.length === 0) return 0;
   const started = Date.now();
   const input = JSON.stringify({
     url: ingestUrl(target.endpoint),
     headers: ingestHeaders(target),
-    bodies: bodies.map((body) => Buffer.from(body).toString('base64')),
+    batches: batches.map(({ body, ifAccepted }) => ({ body: Buffer.from(body).toString('base64'), ifAccepted })),
     deadline: started + budgetMs,
   });
   const result = Bun.spawnSync({
