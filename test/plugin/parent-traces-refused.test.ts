@@ -136,8 +136,10 @@ describe("callers' sampled traces passed on unsampled", () => {
       const sink = new IngestSink().start();
       sink.accepts = accepts;
       sinks.push(sink);
-      // The default flush interval (10 s): nothing goes out before the exit, so no answer has come.
-      const app = await startApp('routes-app.ts', { env: { BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_PARENT_TRACES_PER_SECOND: '2' } });
+      // No flush before the exit, so no answer has come.
+      const app = await startApp('routes-app.ts', {
+        env: { BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_PARENT_TRACES_PER_SECOND: '2' },
+      });
       apps.push(app);
       const refused = await continueTraces(app, 60);
       expect(sink.attempts).toHaveLength(0);

@@ -6,7 +6,7 @@
 interface FinalSendInput {
   url: string;
   headers: Record<string, string>;
-  /** Base64 gzip bodies, each sent only if its `ifAccepted` addition was named by an answer before it (when set). */
+  /** Base64 gzip bodies; one with `ifAccepted` is sent only if the latest accepted answer before it lists that addition. */
   batches: Array<{ body: string; ifAccepted?: string }>;
   deadline: number;
 }

@@ -10,7 +10,7 @@ const CHILD_SCRIPT = `await (${finalSendChild.toString()})();`;
 export interface FinalBatch {
   /** The gzip'd batch. */
   body: Uint8Array;
-  /** Sent only if an answer to an earlier batch lists this wire addition in `accepts`. */
+  /** Sent only if the latest accepted (2xx) answer before it lists this wire addition in `accepts`. */
   ifAccepted?: string;
 }
 

@@ -43,7 +43,8 @@ export function installShutdown(options: ShutdownOptions): () => void {
     const pending = options.batcher.sealAll();
     if (pending.length === 0) return;
     const sent = sendSync(options.target, pending.map(({ body, ifAccepted }) => ({ body, ifAccepted })), budget);
-    options.log.debug(`final flush: ${sent} of ${pending.length} batch(es) accepted`);
+    const conditional = pending.some((batch) => batch.ifAccepted !== undefined) ? ' (the last one sent only if the edge takes its count)' : '';
+    options.log.debug(`final flush: ${sent} of ${pending.length} batch(es) accepted${conditional}`);
   };
 
   const flushExporters = async () => {

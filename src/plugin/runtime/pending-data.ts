@@ -19,8 +19,8 @@ export interface PendingBatch {
   /** The dropped counters it carries (lost with it, so added back if it is dropped). */
   carried: Counters;
   /**
-   * Sent at exit only if an answer to an earlier batch of the same send names this addition: the
-   * last batch of a process whose edge has not answered yet, carrying only an addition's count.
+   * Sent at exit only if the latest accepted (2xx) answer before it in the same send lists this
+   * addition: the last batch, carrying only an addition's count, when the edge is not known to take it.
    */
   ifAccepted?: WireAddition;
 }
@@ -74,8 +74,6 @@ export class PendingData {
   #caps: BatchCaps = { ...DEFAULT_CAPS };
   /** Wire additions the edge said it takes (an answer's `accepts`); none until it says so. */
   readonly #accepts = new Set<WireAddition>();
-  /** An answer has come from the edge (so #accepts says what it takes). */
-  #answered = false;
 
   constructor(options: PendingDataOptions) {
     this.#options = options;
@@ -160,7 +158,6 @@ export class PendingData {
    * says it afresh, so an edge rolled back to an older version is not sent what it would refuse.
    */
   learnAdditions(accepts: readonly unknown[]): void {
-    this.#answered = true;
     this.#accepts.clear();
     for (const name of accepts) if ((WIRE_ADDITIONS as readonly unknown[]).includes(name)) this.#accepts.add(name as WireAddition);
   }
@@ -266,12 +263,11 @@ export class PendingData {
     }
     this.#head = undefined;
     for (let batch = this.#seal(false); batch !== undefined; batch = this.#seal(false)) batches.push(batch);
-    // An edge that has not answered yet (a process exiting before its first send) may take it:
-    // the exit's send finds out from the answers to the batches before.
-    const takes = this.#takesParentTraces;
-    const additions = this.#seal(takes || !this.#answered);
+    // An edge not known to take it (none answered yet, or it has been upgraded since its last
+    // answer) may still: the exit's send finds out from the answers to the batches before.
+    const additions = this.#seal(true);
     if (additions !== undefined) {
-      if (!takes) additions.ifAccepted = 'dropped.parentTraces';
+      if (!this.#takesParentTraces) additions.ifAccepted = 'dropped.parentTraces';
       batches.push(additions);
     }
     return batches;
