@@ -3,7 +3,7 @@
 // loaded first, which reports from inside the server how long handler calls took, how long the
 // app's thread was away between them (gaps of ≥ 1 ms: GC, timers, Bun's own work) and how long
 // each timer callback ran. Variants take turns, order rotated, over ROUNDS rounds; medians printed.
-//   bun bench/tail.ts   (APP=routes ROUNDS=3 SECONDS=8 SHARE=0.5 RATE=… VARIANTS=plain,defaults,… GCLOG=1)
+//   bun bench/tail.ts   (APP=routes ROUNDS=3 SECONDS=8 SHARE=0.5 RATE=… VARIANTS=plain,defaults,… GCLOG=1 SETTLE=1)
 import { readFileSync } from 'node:fs';
 import { runLoadClient, waitUntilListening, wrk, freePort, type LoadClientResult } from './support/load.ts';
 import { APPS, baselinePreload, given, installPackage, own } from './variants.ts';
@@ -22,6 +22,7 @@ const APP_DIR = await installPackage();
 // little on a loaded machine, but GC counts, stops and marked sizes per request still compare.
 const CLOSED = process.env.MODE === 'closed';
 const REQUESTS = Number(process.env.REQUESTS ?? 200_000);
+const SETTLE = Number(process.env.SETTLE ?? 1);
 
 interface TailVariant {
   name: string;
@@ -95,7 +96,9 @@ interface Row {
 async function measure(variant: TailVariant, rate: number): Promise<Row> {
   const server = await start(variant);
   try {
-    await wrk(server.url, 1, app.headers, WRK);
+    // SETTLE=25: that many seconds under load first, so that startup's code has aged out of the
+    // heap (JSC drops code blocks that go unused) as in an app that has run for a while.
+    await wrk(server.url, SETTLE, app.headers, WRK);
     // The probe's counters start now: a first report is taken and subtracted.
     if (PROBE) server.child.kill('SIGUSR2');
     await Bun.sleep(100);
