@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
 import type { Batch } from '../../src/core/wire-format.ts';
 import { Batcher } from '../../src/plugin/runtime/batcher.ts';
-import { createEdgeSender, limitsOf } from '../../src/plugin/runtime/edge-sender.ts';
+import { answerOf, createEdgeSender } from '../../src/plugin/runtime/edge-sender.ts';
 import { processIdentity } from '../../src/plugin/runtime/identity.ts';
 import { createLog } from '../../src/plugin/runtime/log.ts';
 import { apiOk, KEYS, startEdge } from '../edge/support/edge.ts';
@@ -115,7 +115,8 @@ describe('caps from the edge', () => {
     expect(summary.requests).toBe(403);
   }, 60_000);
 
-  test('limitsOf reads only an object named limits', () => {
+  test('an answer\'s limits are read only from an object named limits', () => {
+    const limitsOf = (body: string) => answerOf(body).limits;
     expect(limitsOf('{"limits":{"maxSamples":5}}')).toEqual({ maxSamples: 5 });
     expect(limitsOf('{"limits":[1]}')).toEqual({});
     expect(limitsOf('{"limits":null}')).toEqual({});

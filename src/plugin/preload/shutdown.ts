@@ -42,7 +42,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
     if (!options.target) return;
     const pending = options.batcher.sealAll();
     if (pending.length === 0) return;
-    const sent = sendSync(options.target, pending.map(({ body, ifAccepted }) => ({ body, ifAccepted })), budget);
+    const sent = sendSync(options.target, pending, budget);
     const conditional = pending.some((batch) => batch.ifAccepted !== undefined) ? ' (the last one sent only if the edge takes its count)' : '';
     options.log.debug(`final flush: ${sent} of ${pending.length} batch(es) accepted${conditional}`);
   };

@@ -64,8 +64,3 @@ function parsed(body: string): { limits?: unknown; accepts?: unknown } | undefin
   }
 }
 
-/** The caps an ingest answer names (answerOf's `limits`). */
-export function limitsOf(body: string): Record<string, unknown> {
-  return answerOf(body).limits;
-}
-

@@ -192,7 +192,7 @@ export class PendingData {
   tooLarge(): boolean {
     const head = this.#head;
     if (!head || head.contents.rollups + detailIn(head.contents) <= 1) return false;
-    const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(head.body))) as Batch;
+    const batch = opened(head.body);
     this.#head = undefined;
     this.#caps.maxBodyBytes = Math.min(this.#caps.maxBodyBytes, Math.max(1024, Math.floor(head.body.byteLength / 2)));
     this.#counts.add(batch.rollups);
@@ -220,11 +220,11 @@ export class PendingData {
   /** Takes the additions out of a sealed batch (same id, same records); their counts wait in #dropped. */
   #stripAdditions(head: PendingBatch): void {
     if (head.carried.parentTraces === 0) return;
-    const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(head.body))) as Batch;
+    const batch = opened(head.body);
     batch.dropped = droppedOf({ ...head.carried, parentTraces: 0 });
     this.#dropped.parentTraces += head.carried.parentTraces;
     head.carried = { ...head.carried, parentTraces: 0 };
-    head.body = Bun.gzipSync(JSON.stringify(batch), { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>;
+    head.body = gzipped(JSON.stringify(batch));
   }
 
   /** The edge has the sealed batch. */
@@ -312,12 +312,12 @@ export class PendingData {
   #thinHead(): void {
     const head = this.#head;
     if (!head || detailIn(head.contents) === 0) return;
-    const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(head.body))) as Batch;
+    const batch = opened(head.body);
     batch.samples = [];
     batch.spans = [];
     batch.profiles = [];
     // Replaced, not changed: a send in flight keeps the body it started with.
-    head.body = Bun.gzipSync(JSON.stringify(batch), { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>;
+    head.body = gzipped(JSON.stringify(batch));
     this.#loseDetail(head.contents);
     head.contents = { ...head.contents, samples: 0, spans: 0, profiles: 0 };
   }
@@ -393,7 +393,7 @@ export class PendingData {
     const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunks.length > 0 ? mergedFragment(chunks) : NO_DETAIL, droppedOf(carried));
     const batch = {
       batchId,
-      body: Bun.gzipSync(json, { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>,
+      body: gzipped(json),
       contents: { rollups: rollups.length, requests: requestsIn(rollups), parentTraces: 0, ...detail },
       carried,
     };
@@ -418,4 +418,14 @@ interface Sealed {
 
 function detailIn(contents: DetailContents): number {
   return contents.samples + contents.spans + contents.profiles;
+}
+
+/** A sealed body's batch, to seal again changed (413 halves, additions or detail taken out). */
+function opened(body: Uint8Array<ArrayBuffer>): Batch {
+  return JSON.parse(new TextDecoder().decode(Bun.gunzipSync(body))) as Batch;
+}
+
+/** A batch's JSON as the body sent. */
+function gzipped(json: string): Uint8Array<ArrayBuffer> {
+  return Bun.gzipSync(json, { level: GZIP_LEVEL }) as Uint8Array<ArrayBuffer>;
 }
