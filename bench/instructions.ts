@@ -8,6 +8,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PRELOAD } from '../src/core/config/preload-settings.ts';
 import { closedLoop } from './load-client.ts';
 import { APPS, installPackage, own, VARIANTS, type App, type Variant } from './variants.ts';
 
@@ -29,7 +30,49 @@ function freePort(): number {
   return port;
 }
 
-async function instructionsPerRequest(app: App, variant: Variant): Promise<number> {
+/** Requests per second the app serves natively (no valgrind, no preload) on the same closed loop. */
+async function nativeRate(app: App): Promise<number> {
+  const port = freePort();
+  const child = Bun.spawn([process.execPath, app.file], { cwd: APP_DIR, env: { ...process.env, PORT: String(port) }, stdout: 'ignore', stderr: 'ignore' });
+  try {
+    const url = `http://127.0.0.1:${port}${app.path}`;
+    const deadline = Date.now() + 20_000;
+    while (await closedLoop(url, 1, 1, app.headers).then(() => false, () => true)) {
+      if (Date.now() > deadline) throw new Error(`${app.file} did not start`);
+      await Bun.sleep(100);
+    }
+    await closedLoop(url, 20_000, 8, app.headers);
+    const timed = await closedLoop(url, 50_000, 8, app.headers);
+    return (timed.completed / timed.elapsedMs) * 1000;
+  } finally {
+    child.kill('SIGKILL');
+    await child.exited;
+  }
+}
+
+/**
+ * Detail and traces are capped per second, and under valgrind requests run ~50× slower: the same
+ * caps would sample ~50× the share of requests they sample at full speed (measured: +800 to +950
+ * instructions a request at the defaults, all of it detail records and their encoding). The caps
+ * are scaled by the slowdown measured in this run (plain under valgrind against plain natively),
+ * so that the share sampled is the share at saturation. A cap set in the environment is kept.
+ */
+function scaledCaps(slowdown: number): Record<string, string> {
+  const caps: Record<string, string> = {};
+  for (const setting of [PRELOAD.samplesPerSecond, PRELOAD.tracesPerSecond, PRELOAD.parentTracesPerSecond]) {
+    const env = setting.env!;
+    caps[env] = process.env[env] ?? String(setting.default! / slowdown);
+  }
+  return caps;
+}
+
+interface Count {
+  instructions: number;
+  /** Requests per second during the warm-up, under valgrind. */
+  warmRate: number;
+}
+
+async function instructionsPerRequest(app: App, variant: Variant, caps: Record<string, string>): Promise<Count> {
   const port = freePort();
   const out = join(tmpdir(), `bun-apm-cg-${process.pid}-${port}`);
   const preload = variant.preload ? ['--preload', variant.preload] : [];
@@ -37,7 +80,7 @@ async function instructionsPerRequest(app: App, variant: Variant): Promise<numbe
     cwd: APP_DIR,
     // No endpoint: nothing is shipped, so no send, retry or heartbeat lands in the count (under
     // valgrind requests are ~50× slower, which would inflate the share of such periodic work ~50×).
-    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: '', BUN_APM_APP: 'bench', BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts'), ...variant.env },
+    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: '', BUN_APM_APP: 'bench', BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts'), ...caps, ...variant.env },
     stdout: 'ignore',
     stderr: 'ignore',
   });
@@ -53,13 +96,13 @@ async function instructionsPerRequest(app: App, variant: Variant): Promise<numbe
         await Bun.sleep(200);
       }
     }
-    await whileAlive(child, closedLoop(url, WARM, 8, app.headers));
+    const warm = await whileAlive(child, closedLoop(url, WARM, 8, app.headers));
     Bun.spawnSync(['callgrind_control', '-i', 'on', String(child.pid)]);
     await whileAlive(child, closedLoop(url, COUNT, 8, app.headers));
     Bun.spawnSync(['callgrind_control', '-d', String(child.pid)]);
     const dump = readFileSync(`${out}.1`, 'utf8');
     const total = Number(/^(?:summary|totals):\s*(\d+)/m.exec(dump)?.[1] ?? NaN);
-    return total / COUNT;
+    return { instructions: total / COUNT, warmRate: (warm.completed / warm.elapsedMs) * 1000 };
   } finally {
     child.kill('SIGKILL');
     await child.exited;
@@ -85,10 +128,21 @@ for (const app of APPS) {
   if (ONLY && !ONLY.includes(app.key)) continue;
   const results = new Map<string, number>();
   const repeat = Number(process.env.REPEAT ?? 1);
-  for (let r = 0; r < repeat; r++) for (const variant of VARIANTS.filter((v) => (v.name !== 'OpenTelemetry' || app.otel) && (!VARIANT_ONLY || VARIANT_ONLY.includes(v.name)))) results.set(r === 0 ? variant.name : `${variant.name} #${r + 1}`, await instructionsPerRequest(app, variant));
+  // Plain always runs first: it is the "added" column's baseline and gives valgrind's slowdown.
+  const native = await nativeRate(app);
+  const plainCount = await instructionsPerRequest(app, VARIANTS[0]!, {});
+  results.set('plain', plainCount.instructions);
+  const slowdown = native / plainCount.warmRate;
+  const caps = scaledCaps(slowdown);
+  const others = VARIANTS.filter((v) => v.name !== 'plain' && (v.name !== 'OpenTelemetry' || app.otel) && (!VARIANT_ONLY || VARIANT_ONLY.includes(v.name)));
+  for (let r = 0; r < repeat; r++) {
+    if (r > 0) results.set(`plain #${r + 1}`, (await instructionsPerRequest(app, VARIANTS[0]!, {})).instructions);
+    for (const variant of others) results.set(r === 0 ? variant.name : `${variant.name} #${r + 1}`, (await instructionsPerRequest(app, variant, caps)).instructions);
+  }
   const plain = results.get('plain')!;
   const floor = results.get('floor');
   console.log(`\n${app.name} (GET ${app.path})`);
+  console.log(`plain: ${native.toFixed(0)} req/s natively, ${plainCount.warmRate.toFixed(0)} under valgrind (×${slowdown.toFixed(0)} slower); per-second caps ${Object.values(caps).map((c) => Number(c).toPrecision(2)).join(' / ')} (detail / traces / callers' traces)`);
   console.log('variant            instr/req    added   over floor');
   for (const [name, value] of results) {
     console.log(

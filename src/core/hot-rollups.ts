@@ -30,6 +30,12 @@ export class HotRollups {
   /** The window last recorded into, as [start, end): a range check costs less than a `%`. */
   #windowStart = 0;
   #windowEnd = -Infinity;
+  /** The cell last recorded into and what found it: a run of requests to one route skips the look-ups. */
+  #lastCell: LiveCell | undefined;
+  #lastEntry: RouteEntry | undefined;
+  #lastRoute = '';
+  #lastMethod = '';
+  #lastIndex = -1;
 
   /** Distinct cells held. */
   get size(): number {
@@ -38,6 +44,26 @@ export class HotRollups {
 
   /** Counts one request; returns its route's entry (for per-route sampling). */
   record(time: number, method: string, route: string, status: number, durationMs: number, bytes: number, thrown: boolean): RouteEntry {
+    const index = status >= 500 ? 4 : status >= 400 ? 3 : status >= 300 ? 2 : status >= 200 ? 1 : 0;
+    let cell = this.#lastCell;
+    let entry = this.#lastEntry;
+    if (cell === undefined || entry === undefined || time < this.#windowStart || time >= this.#windowEnd || route !== this.#lastRoute || method !== this.#lastMethod || index !== this.#lastIndex) {
+      entry = this.#find(time, method, route, index);
+      cell = this.#lastCell!;
+    }
+    // As RollupTable.record: thrown handlers and 5xx are errors.
+    cell.count++;
+    if (thrown || status >= 500) cell.errors++;
+    cell.durationSum += durationMs;
+    if (durationMs < cell.durationMin) cell.durationMin = durationMs;
+    if (durationMs > cell.durationMax) cell.durationMax = durationMs;
+    cell.bytes += bytes;
+    cell.sketch.add(durationMs);
+    return entry;
+  }
+
+  /** The cell of (window, method, route, status class), made when missing; it becomes the last one. */
+  #find(time: number, method: string, route: string, index: number): RouteEntry {
     let minute: number;
     if (time >= this.#windowStart && time < this.#windowEnd) {
       minute = this.#windowStart;
@@ -57,7 +83,6 @@ export class HotRollups {
       byClass = [undefined, undefined, undefined, undefined, undefined];
       methods.set(method, byClass);
     }
-    const index = status >= 500 ? 4 : status >= 400 ? 3 : status >= 300 ? 2 : status >= 200 ? 1 : 0;
     let cell = byClass[index];
     if (cell === undefined) {
       cell = {
@@ -68,14 +93,11 @@ export class HotRollups {
       byClass[index] = cell;
       this.#size++;
     }
-    // As RollupTable.record: thrown handlers and 5xx are errors.
-    cell.count++;
-    if (thrown || status >= 500) cell.errors++;
-    cell.durationSum += durationMs;
-    if (durationMs < cell.durationMin) cell.durationMin = durationMs;
-    if (durationMs > cell.durationMax) cell.durationMax = durationMs;
-    cell.bytes += bytes;
-    cell.sketch.add(durationMs);
+    this.#lastCell = cell;
+    this.#lastEntry = entry;
+    this.#lastRoute = route;
+    this.#lastMethod = method;
+    this.#lastIndex = index;
     return entry;
   }
 
@@ -90,6 +112,7 @@ export class HotRollups {
       entry.others = undefined;
     }
     this.#size = 0;
+    this.#lastCell = undefined; // drained: the next request makes a new cell
     return out;
   }
 

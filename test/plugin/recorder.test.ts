@@ -39,6 +39,25 @@ describe('Recorder', () => {
     });
   });
 
+  test('runs of one URL or one template, interleaved and past the route cap: each request under its own route, with its own path', () => {
+    // The recorder keeps the last URL's and the last template's route: a run must never carry a route over to a request that names another.
+    const { recorder } = testRecorder({ routeCap: 3 });
+    const sent: Array<[string, string | undefined]> = [
+      ['/orders/1', undefined], ['/orders/1', undefined], ['/orders/1?page=2', undefined], ['/health', undefined],
+      ['/users/5', '/users/:id'], ['/users/6', '/users/:id'], ['/orders/1', undefined], ['/fresh/one', undefined],
+      ['/fresh/one', undefined], ['/x', '/x'], ['/x', '/x'], ['/health', undefined],
+    ];
+    for (const [path, template] of sent) recorder.respond(recorder.begin(request(path), template)!, new Response());
+    const { rollups, samples } = recorder.drain();
+    expect(keys(rollups)).toEqual({
+      'GET /orders/:id 2xx': 4,
+      'GET /health 2xx': 2,
+      'GET /users/:id 2xx': 2,
+      [`GET ${OVERFLOW_ROUTE} 2xx`]: 4, // the cap of 3 is reached by the first three routes
+    });
+    expect(samples.map((sample) => sample.path)).toEqual(sent.map(([path]) => path.split('?')[0]));
+  });
+
   test('a thrown handler is a 500 with its error class; an unknown method is OTHER', () => {
     const { recorder } = testRecorder();
     class PaymentDeclined extends Error {}

@@ -91,6 +91,11 @@ export class Recorder {
   /** The latest profile's memory figures, one object shared by the records made until the next profile. */
   #memory: MemoryUsage | undefined;
   readonly #fair: boolean;
+  /** The last URL read and its route, and the last template and its admitted route (the guard never takes back a route it admitted). */
+  #lastUrl: string | undefined;
+  #lastUrlRoute = '/';
+  #lastTemplate: string | undefined;
+  #lastTemplateRoute = '/';
   /** Requests carry a mark (the middleware is loaded): enter() is begin(). */
   #marking = false;
   /** The one state the lean path reuses, for the request whose handler runs synchronously right now. */
@@ -311,9 +316,22 @@ export class Recorder {
     try {
       const known = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
       const observed = this.#observers.length > 0;
-      // The URL is read only when the route must be found from the path; with a template, the path waits until something needs it.
-      let path = known === undefined ? pathOf(state.request.url) : undefined;
-      const route = this.#routeOf(known, path);
+      let path: string | undefined;
+      let route: string;
+      if (known !== undefined) {
+        route = this.#admitKnown(known);
+      } else {
+        // The URL is read only when the route must be found from the path; with a template, the path waits until something needs it.
+        const url = state.request.url;
+        if (url === this.#lastUrl) {
+          route = this.#lastUrlRoute; // a run of requests to one URL (the same string): no parsing, no look-up
+        } else {
+          path = pathOf(url);
+          route = this.#routeOf(path);
+          this.#lastUrl = url;
+          this.#lastUrlRoute = route;
+        }
+      }
       const timestamp = this.wallOffset + state.start;
       const entry = this.rollups.record(timestamp, state.method, route, status, duration, bytes, thrown);
       const bucket = this.sampleBucket;
@@ -333,9 +351,16 @@ export class Recorder {
     if (state === this.#slot) state.request = undefined as unknown as Request;
   }
 
-  #routeOf(known: string | undefined, path: string | undefined): string {
-    if (known !== undefined) return this.#admit(known);
-    if (path === undefined) return this.#admit('/');
+  /** A template's route, as admitted: the last one is kept, since a run of requests mostly hits one. */
+  #admitKnown(template: string): string {
+    if (template === this.#lastTemplate) return this.#lastTemplateRoute;
+    const route = this.#admit(template);
+    this.#lastTemplate = template;
+    this.#lastTemplateRoute = route;
+    return route;
+  }
+
+  #routeOf(path: string): string {
     // The cache holds what the guard admitted: the guard never forgets a route, so the answer stands.
     let route = this.#normalised.get(path);
     if (route === undefined) {
