@@ -316,33 +316,19 @@ export class Recorder {
     try {
       const known = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
       const observed = this.#observers.length > 0;
-      let path: string | undefined;
-      let route: string;
-      if (known !== undefined) {
-        route = this.#admitKnown(known);
-      } else {
-        // The URL is read only when the route must be found from the path; with a template, the path waits until something needs it.
-        const url = state.request.url;
-        if (url === this.#lastUrl) {
-          route = this.#lastUrlRoute; // a run of requests to one URL (the same string): no parsing, no look-up
-        } else {
-          path = pathOf(url);
-          route = this.#routeOf(path);
-          this.#lastUrl = url;
-          this.#lastUrlRoute = route;
-        }
-      }
+      // The URL is read only when the route must be found from the path; with a template, the path waits until something needs it.
+      const route = known !== undefined ? this.#routeOfTemplate(known) : this.#routeOfUrl(state.request.url);
       const timestamp = this.wallOffset + state.start;
       const entry = this.rollups.record(timestamp, state.method, route, status, duration, bytes, thrown);
       const bucket = this.sampleBucket;
       if (bucket !== undefined && !bucket.refuses(now)) state.sampled = bucket.take(now, this.#fair ? entry : undefined);
       else if (bucket !== undefined) bucket.refused++;
-      if (path === undefined && (state.sampled || state.traced || observed)) path = pathOfState(state);
-      if (state.sampled) this.#sample(state, timestamp, path!, route, status, bytes);
-      if (state.traced) this.recordSpan(this.#serverSpan(state, timestamp, path!, route, status));
+      const path = state.sampled || state.traced || observed ? pathOfState(state) : '';
+      if (state.sampled) this.#sample(state, timestamp, path, route, status, bytes);
+      if (state.traced) this.recordSpan(this.#serverSpan(state, timestamp, path, route, status));
       if (this.rollups.size >= LIMITS.rollups) this.#signalFull();
       if (observed) {
-        const finished: FinishedRequest = { state, route, path: path!, status, bytes, timestamp };
+        const finished: FinishedRequest = { state, route, path, status, bytes, timestamp };
         for (const observer of this.#observers) observer(finished);
       }
     } catch (error) {
@@ -351,16 +337,25 @@ export class Recorder {
     if (state === this.#slot) state.request = undefined as unknown as Request;
   }
 
-  /** A template's route, as admitted: the last one is kept, since a run of requests mostly hits one. */
-  #admitKnown(template: string): string {
-    if (template === this.#lastTemplate) return this.#lastTemplateRoute;
-    const route = this.#admit(template);
-    this.#lastTemplate = template;
-    this.#lastTemplateRoute = route;
-    return route;
+  /** A template's route, as admitted; the last one is kept, since requests come in runs of one route. */
+  #routeOfTemplate(template: string): string {
+    if (template !== this.#lastTemplate) {
+      this.#lastTemplateRoute = this.#admit(template);
+      this.#lastTemplate = template;
+    }
+    return this.#lastTemplateRoute;
   }
 
-  #routeOf(path: string): string {
+  /** The route of a URL's path; a run of requests to one URL (equal strings) skips the parsing and the look-up. */
+  #routeOfUrl(url: string): string {
+    if (url !== this.#lastUrl) {
+      this.#lastUrlRoute = this.#routeOfPath(pathOf(url));
+      this.#lastUrl = url;
+    }
+    return this.#lastUrlRoute;
+  }
+
+  #routeOfPath(path: string): string {
     // The cache holds what the guard admitted: the guard never forgets a route, so the answer stands.
     let route = this.#normalised.get(path);
     if (route === undefined) {
