@@ -30,7 +30,11 @@ function freePort(): number {
   return port;
 }
 
-/** Requests per second the app serves natively (no valgrind, no preload) on the same closed loop. */
+/**
+ * Requests per second the app serves natively (no valgrind, no preload) on the same closed loop.
+ * The client shares the two cores, so this is if anything below the app's own maximum: the caps
+ * come out higher than their share at saturation, and the defaults' count errs on the high side.
+ */
 async function nativeRate(app: App): Promise<number> {
   const port = freePort();
   const child = Bun.spawn([process.execPath, app.file], { cwd: APP_DIR, env: { ...process.env, PORT: String(port) }, stdout: 'ignore', stderr: 'ignore' });
@@ -54,22 +58,24 @@ async function nativeRate(app: App): Promise<number> {
  * Detail and traces are capped per second, and under valgrind requests run ~50× slower: the same
  * caps would sample ~50× the share of requests they sample at full speed (measured: +800 to +950
  * instructions a request at the defaults, all of it detail records and their encoding). The caps
- * are scaled by the slowdown measured in this run (plain under valgrind against plain natively),
- * so that the share sampled is the share at saturation. A cap set in the environment is kept.
+ * are scaled by the slowdown measured in this run (plain's counted requests under valgrind against
+ * plain natively), so that the share sampled is the share at saturation. A cap set in the
+ * environment is kept.
  */
 function scaledCaps(slowdown: number): Record<string, string> {
+  if (!(Number.isFinite(slowdown) && slowdown > 0)) throw new Error(`bench/instructions: valgrind's slowdown came out as ${slowdown}; the caps cannot be scaled`);
   const caps: Record<string, string> = {};
   for (const setting of [PRELOAD.samplesPerSecond, PRELOAD.tracesPerSecond, PRELOAD.parentTracesPerSecond]) {
     const env = setting.env!;
-    caps[env] = process.env[env] ?? String(setting.default! / slowdown);
+    caps[env] = process.env[env] || String(setting.default! / slowdown);
   }
   return caps;
 }
 
 interface Count {
   instructions: number;
-  /** Requests per second during the warm-up, under valgrind. */
-  warmRate: number;
+  /** Requests per second while counted, under valgrind (callgrind counting slows the app further). */
+  rate: number;
 }
 
 async function instructionsPerRequest(app: App, variant: Variant, caps: Record<string, string>): Promise<Count> {
@@ -96,13 +102,13 @@ async function instructionsPerRequest(app: App, variant: Variant, caps: Record<s
         await Bun.sleep(200);
       }
     }
-    const warm = await whileAlive(child, closedLoop(url, WARM, 8, app.headers));
+    await whileAlive(child, closedLoop(url, WARM, 8, app.headers));
     Bun.spawnSync(['callgrind_control', '-i', 'on', String(child.pid)]);
-    await whileAlive(child, closedLoop(url, COUNT, 8, app.headers));
+    const counted = await whileAlive(child, closedLoop(url, COUNT, 8, app.headers));
     Bun.spawnSync(['callgrind_control', '-d', String(child.pid)]);
     const dump = readFileSync(`${out}.1`, 'utf8');
     const total = Number(/^(?:summary|totals):\s*(\d+)/m.exec(dump)?.[1] ?? NaN);
-    return { instructions: total / COUNT, warmRate: (warm.completed / warm.elapsedMs) * 1000 };
+    return { instructions: total / COUNT, rate: (counted.completed / counted.elapsedMs) * 1000 };
   } finally {
     child.kill('SIGKILL');
     await child.exited;
@@ -132,7 +138,7 @@ for (const app of APPS) {
   const native = await nativeRate(app);
   const plainCount = await instructionsPerRequest(app, VARIANTS[0]!, {});
   results.set('plain', plainCount.instructions);
-  const slowdown = native / plainCount.warmRate;
+  const slowdown = native / plainCount.rate;
   const caps = scaledCaps(slowdown);
   const others = VARIANTS.filter((v) => v.name !== 'plain' && (v.name !== 'OpenTelemetry' || app.otel) && (!VARIANT_ONLY || VARIANT_ONLY.includes(v.name)));
   for (let r = 0; r < repeat; r++) {
@@ -142,7 +148,7 @@ for (const app of APPS) {
   const plain = results.get('plain')!;
   const floor = results.get('floor');
   console.log(`\n${app.name} (GET ${app.path})`);
-  console.log(`plain: ${native.toFixed(0)} req/s natively, ${plainCount.warmRate.toFixed(0)} under valgrind (×${slowdown.toFixed(0)} slower); per-second caps ${Object.values(caps).map((c) => Number(c).toPrecision(2)).join(' / ')} (detail / traces / callers' traces)`);
+  console.log(`plain: ${native.toFixed(0)} req/s natively, ${plainCount.rate.toFixed(0)} under valgrind while counted (×${slowdown.toFixed(0)} slower); per-second caps ${Object.values(caps).map((c) => Number(c).toPrecision(2)).join(' / ')} (detail / traces / callers' traces)`);
   console.log('variant            instr/req    added   over floor');
   for (const [name, value] of results) {
     console.log(

@@ -47,7 +47,7 @@ export class HotRollups {
     const index = status >= 500 ? 4 : status >= 400 ? 3 : status >= 300 ? 2 : status >= 200 ? 1 : 0;
     let cell = this.#lastCell;
     let entry = this.#lastEntry;
-    if (cell === undefined || entry === undefined || time < this.#windowStart || time >= this.#windowEnd || route !== this.#lastRoute || method !== this.#lastMethod || index !== this.#lastIndex) {
+    if (cell === undefined || entry === undefined || !(time >= this.#windowStart && time < this.#windowEnd) || route !== this.#lastRoute || method !== this.#lastMethod || index !== this.#lastIndex) {
       entry = this.#find(time, method, route, index);
       cell = this.#lastCell!;
     }

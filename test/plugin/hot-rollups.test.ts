@@ -51,8 +51,8 @@ describe('HotRollups', () => {
       const route = routes[Math.floor(random() * routes.length)]!;
       const status = statuses[Math.floor(random() * statuses.length)]!;
       for (let run = 1 + Math.floor(random() * 60); run > 0; run--, i++) {
-        // Mostly forwards; now and then a request that started before the last window's end.
-        time += random() < 0.05 ? -Math.floor(random() * 15_000) : Math.floor(random() * 40);
+        // Forwards (≈ 20 ms a request, a window every ~500 requests); now and then a request that started up to 12 s earlier.
+        time += random() < 0.002 ? -Math.floor(random() * 12_000) : Math.floor(random() * 40);
         const duration = random() * 50;
         hot.record(time, method, route, status, duration, 100, false);
         table.record(time, method, route, status, duration, 100, false);
@@ -65,5 +65,15 @@ describe('HotRollups', () => {
     expect(drains).toBeGreaterThan(5);
     expect(hot.size).toBe(table.size);
     expect(sortCells(hot.drain())).toEqual(sortCells(table.drain()));
+  });
+
+  test('a time that is not a number does not leave its window behind for the requests after it', () => {
+    const hot = new HotRollups();
+    const start = Date.UTC(2026, 0, 1, 12);
+    hot.record(NaN, 'GET', '/a', 200, 1, 0, false);
+    hot.record(start + 1, 'GET', '/a', 200, 1, 0, false);
+    hot.record(start + 10_001, 'GET', '/a', 200, 1, 0, false);
+    const minutes = hot.drain().filter((cell) => !Number.isNaN(cell.minute)).map((cell) => [cell.minute, cell.count]);
+    expect(minutes.sort()).toEqual([[start, 1], [start + 10_000, 1]]);
   });
 });

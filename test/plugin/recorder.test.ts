@@ -58,6 +58,15 @@ describe('Recorder', () => {
     expect(samples.map((sample) => sample.path)).toEqual(sent.map(([path]) => new URL(path, 'http://app.test').pathname));
   });
 
+  test('unsampled, with an observer: each finished request carries its own route and path through a run of one URL', () => {
+    const { recorder } = testRecorder({ sampleRate: 0 });
+    const finished: string[] = [];
+    recorder.observe(({ route, path }) => finished.push(`${route} ${path}`));
+    for (const path of ['/a/1', '/a/1', '/b', '/a/1?x=1', '/a/2', '/b']) recorder.respond(recorder.begin(request(path))!, new Response());
+    expect(finished).toEqual(['/a/:id /a/1', '/a/:id /a/1', '/b /b', '/a/:id /a/1', '/a/:id /a/2', '/b /b']);
+    expect(recorder.drain().samples).toEqual([]);
+  });
+
   test('a thrown handler is a 500 with its error class; an unknown method is OTHER', () => {
     const { recorder } = testRecorder();
     class PaymentDeclined extends Error {}
