@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { normalisePath, OVERFLOW_ROUTE, RouteCardinalityGuard } from '../../src/core/route-normaliser.ts';
+import { bySegmentRules, normalisePath, OVERFLOW_ROUTE, RouteCardinalityGuard } from '../../src/core/route-normaliser.ts';
+import { seededRandom } from '../support/random.ts';
 
 describe('normalisePath', () => {
   const cases: Array<[string, string]> = [
@@ -34,6 +35,48 @@ describe('normalisePath', () => {
     const routes = new Set<string>();
     for (let i = 0; i < 10_000; i++) routes.add(normalisePath(`/users/${i * 7919}/profile`));
     expect([...routes]).toEqual(['/users/:id/profile']);
+  });
+
+  test('20,000 random paths: the scan and its shortcuts give what split, join and every rule give', () => {
+    // The definition, written the obvious way: cut at `?` or `#`, a leading `/`, each of the first
+    // 16 segments through all the rules, `*` for the rest.
+    const byDefinition = (raw: string): string => {
+      const path = `/${raw.split(/[?#]/)[0]!.replace(/^\//, '')}`;
+      const segments = path.split('/').slice(1);
+      const out = segments.slice(0, 16).map(bySegmentRules);
+      if (segments.length > 16) out.push('*');
+      return `/${out.join('/')}`;
+    };
+    const random = seededRandom(5);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const alphabets = ['abcdef', 'ghijklmnopqrstuvwxyz', 'ABCDEFXYZ', '0123456789', '-_.~', '%@+=,:', 'é€'];
+    const mixes = alphabets.map((_, n) => [...alphabets.slice(0, n + 1).join('')]);
+    const hex = [...'abcdef'];
+    const segment = (): string => {
+      const shape = random();
+      if (shape < 0.1) return String(Math.floor(random() * 1e9));
+      if (shape < 0.15) return Array.from({ length: 32 }, () => pick(hex)).join(''); // a UUID with no digit
+      if (shape < 0.2) return `%${pick(['41', 'E2%82%AC', 'zz', '4', ''])}`;
+      if (shape < 0.35) {
+        // What each rule is for, and near misses: numbers, hex ids from 7 characters, dates, e-mail addresses
+        const n = Math.floor(random() * 1e6);
+        return pick([`${pick(['', '+', '-'])}${n}${pick(['', '.5', ',50', '.'])}`, n.toString(16).padStart(Math.floor(random() * 10), 'a'), `2026-11-${String(n % 31).padStart(2, '0')}${pick(['', 'T12:00:00Z', 'T1'])}`, `${pick(['a', 'ada.l'])}@${pick(['b.co', 'example.com', 'x'])}`]);
+      }
+      if (shape < 0.45) {
+        // UUIDs as crypto writes them, upper-cased, and one character off (a letter past f, a dash moved, a `%` or `@`)
+        const uuid = random() < 0.5 ? crypto.randomUUID() : crypto.randomUUID().toUpperCase();
+        const at = Math.floor(random() * 36);
+        return random() < 0.5 ? uuid : `${uuid.slice(0, at)}${pick(['g', 'G', '-', '0', '%', '@', '/', ':', '`'])}${uuid.slice(at + 1)}`;
+      }
+      const chars = pick(mixes);
+      return Array.from({ length: Math.floor(random() * 70) }, () => pick(chars)).join('');
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const segments = Array.from({ length: Math.floor(random() * 20) }, segment);
+      const raw = `${random() < 0.9 ? '/' : ''}${segments.join('/')}${pick(['', '', '?q=1/2', '#top', '?a#b'])}`;
+      const expected = byDefinition(raw);
+      if (normalisePath(raw) !== expected) expect({ raw, route: normalisePath(raw) }).toEqual({ raw, route: expected });
+    }
   });
 });
 
