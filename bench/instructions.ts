@@ -55,12 +55,15 @@ async function nativeRate(app: App): Promise<number> {
 }
 
 /**
- * Detail and traces are capped per second, and under valgrind requests run ~50× slower: the same
- * caps would sample ~50× the share of requests they sample at full speed (measured: +800 to +950
- * instructions a request at the defaults, all of it detail records and their encoding). The caps
- * are scaled by the slowdown measured in this run (plain's counted requests under valgrind against
- * plain natively), so that the share sampled is the share at saturation. A cap set in the
- * environment is kept.
+ * Detail and traces are capped per second, and under valgrind requests run several times slower:
+ * the same caps sample that many times the share of requests they sample at full speed (measured:
+ * +800 to +950 instructions a request at the defaults, all of it detail records and their
+ * encoding). The caps are divided by the slowdown measured in this run (plain's warm-up under
+ * valgrind against plain natively, ×3 to ×7), so the share sampled comes near the share at
+ * saturation. It errs high: counted requests run slower still (×20 to ×43), so there the caps
+ * sample up to ~8× their share. Divided by the counted slowdown instead, two repeats of one variant
+ * differed by up to 3,000 instructions (±300 this way), most likely the seldom sampled request's
+ * code being compiled during the count. A cap set in the environment is kept.
  */
 function scaledCaps(slowdown: number): Record<string, string> {
   if (!(Number.isFinite(slowdown) && slowdown > 0)) throw new Error(`bench/instructions: valgrind's slowdown came out as ${slowdown}; the caps cannot be scaled`);
@@ -74,8 +77,8 @@ function scaledCaps(slowdown: number): Record<string, string> {
 
 interface Count {
   instructions: number;
-  /** Requests per second while counted, under valgrind (callgrind counting slows the app further). */
-  rate: number;
+  /** Requests per second during the warm-up, under valgrind. */
+  warmRate: number;
 }
 
 async function instructionsPerRequest(app: App, variant: Variant, caps: Record<string, string>): Promise<Count> {
@@ -102,13 +105,13 @@ async function instructionsPerRequest(app: App, variant: Variant, caps: Record<s
         await Bun.sleep(200);
       }
     }
-    await whileAlive(child, closedLoop(url, WARM, 8, app.headers));
+    const warm = await whileAlive(child, closedLoop(url, WARM, 8, app.headers));
     Bun.spawnSync(['callgrind_control', '-i', 'on', String(child.pid)]);
-    const counted = await whileAlive(child, closedLoop(url, COUNT, 8, app.headers));
+    await whileAlive(child, closedLoop(url, COUNT, 8, app.headers));
     Bun.spawnSync(['callgrind_control', '-d', String(child.pid)]);
     const dump = readFileSync(`${out}.1`, 'utf8');
     const total = Number(/^(?:summary|totals):\s*(\d+)/m.exec(dump)?.[1] ?? NaN);
-    return { instructions: total / COUNT, rate: (counted.completed / counted.elapsedMs) * 1000 };
+    return { instructions: total / COUNT, warmRate: (warm.completed / warm.elapsedMs) * 1000 };
   } finally {
     child.kill('SIGKILL');
     await child.exited;
@@ -138,7 +141,7 @@ for (const app of APPS) {
   const native = await nativeRate(app);
   const plainCount = await instructionsPerRequest(app, VARIANTS[0]!, {});
   results.set('plain', plainCount.instructions);
-  const slowdown = native / plainCount.rate;
+  const slowdown = native / plainCount.warmRate;
   const caps = scaledCaps(slowdown);
   const others = VARIANTS.filter((v) => v.name !== 'plain' && (v.name !== 'OpenTelemetry' || app.otel) && (!VARIANT_ONLY || VARIANT_ONLY.includes(v.name)));
   for (let r = 0; r < repeat; r++) {
@@ -148,7 +151,7 @@ for (const app of APPS) {
   const plain = results.get('plain')!;
   const floor = results.get('floor');
   console.log(`\n${app.name} (GET ${app.path})`);
-  console.log(`plain: ${native.toFixed(0)} req/s natively, ${plainCount.rate.toFixed(0)} under valgrind while counted (×${slowdown.toFixed(0)} slower); per-second caps ${Object.values(caps).map((c) => Number(c).toPrecision(2)).join(' / ')} (detail / traces / callers' traces)`);
+  console.log(`plain: ${native.toFixed(0)} req/s natively, ${plainCount.warmRate.toFixed(0)} under valgrind in the warm-up (×${slowdown.toFixed(0)} slower); per-second caps ${Object.values(caps).map((c) => Number(c).toPrecision(2)).join(' / ')} (detail / traces / callers' traces)`);
   console.log('variant            instr/req    added   over floor');
   for (const [name, value] of results) {
     console.log(
