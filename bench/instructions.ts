@@ -62,7 +62,7 @@ async function nativeRate(app: App): Promise<number> {
  * valgrind against plain natively, ×3 to ×7), so the share sampled comes near the share at
  * saturation. It errs high: counted requests run slower still (×20 to ×43), so there the caps
  * sample up to ~8× their share. Divided by the counted slowdown instead, two repeats of one variant
- * differed by up to 3,000 instructions (±300 this way), most likely the seldom sampled request's
+ * differed by up to 3,000 instructions (up to ~400 this way), most likely the seldom sampled request's
  * code being compiled during the count. A cap set in the environment is kept.
  */
 function scaledCaps(slowdown: number): Record<string, string> {
@@ -79,6 +79,8 @@ interface Count {
   instructions: number;
   /** Requests per second during the warm-up, under valgrind. */
   warmRate: number;
+  /** Requests per second while counted (callgrind counting slows the app further). */
+  countRate: number;
 }
 
 async function instructionsPerRequest(app: App, variant: Variant, caps: Record<string, string>): Promise<Count> {
@@ -88,7 +90,7 @@ async function instructionsPerRequest(app: App, variant: Variant, caps: Record<s
   const child = Bun.spawn(['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, ...preload, app.file], {
     cwd: APP_DIR,
     // No endpoint: nothing is shipped, so no send, retry or heartbeat lands in the count (under
-    // valgrind requests are ~50× slower, which would inflate the share of such periodic work ~50×).
+    // valgrind requests are 3–43× slower, which would inflate the share of such periodic work as much).
     env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: '', BUN_APM_APP: 'bench', BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts'), ...caps, ...variant.env },
     stdout: 'ignore',
     stderr: 'ignore',
@@ -107,11 +109,11 @@ async function instructionsPerRequest(app: App, variant: Variant, caps: Record<s
     }
     const warm = await whileAlive(child, closedLoop(url, WARM, 8, app.headers));
     Bun.spawnSync(['callgrind_control', '-i', 'on', String(child.pid)]);
-    await whileAlive(child, closedLoop(url, COUNT, 8, app.headers));
+    const counted = await whileAlive(child, closedLoop(url, COUNT, 8, app.headers));
     Bun.spawnSync(['callgrind_control', '-d', String(child.pid)]);
     const dump = readFileSync(`${out}.1`, 'utf8');
     const total = Number(/^(?:summary|totals):\s*(\d+)/m.exec(dump)?.[1] ?? NaN);
-    return { instructions: total / COUNT, warmRate: (warm.completed / warm.elapsedMs) * 1000 };
+    return { instructions: total / COUNT, warmRate: (warm.completed / warm.elapsedMs) * 1000, countRate: (counted.completed / counted.elapsedMs) * 1000 };
   } finally {
     child.kill('SIGKILL');
     await child.exited;
@@ -151,7 +153,8 @@ for (const app of APPS) {
   const plain = results.get('plain')!;
   const floor = results.get('floor');
   console.log(`\n${app.name} (GET ${app.path})`);
-  console.log(`plain: ${native.toFixed(0)} req/s natively, ${plainCount.warmRate.toFixed(0)} under valgrind in the warm-up (×${slowdown.toFixed(0)} slower); per-second caps ${Object.values(caps).map((c) => Number(c).toPrecision(2)).join(' / ')} (detail / traces / callers' traces)`);
+  console.log(`plain: ${native.toFixed(0)} req/s natively; under valgrind ${plainCount.warmRate.toFixed(0)} in the warm-up (×${slowdown.toFixed(0)} slower), ${plainCount.countRate.toFixed(0)} while counted (×${(native / plainCount.countRate).toFixed(0)})`);
+  console.log(`per-second caps ÷ ${slowdown.toFixed(1)}: ${Object.values(caps).map((c) => Number(c).toPrecision(2)).join(' / ')} (detail / traces / callers' traces)`);
   console.log('variant            instr/req    added   over floor');
   for (const [name, value] of results) {
     console.log(
