@@ -4,13 +4,13 @@
 // a fixed number of requests from bench/load-client.ts. A long warm-up matters: with 20,000 requests
 // the JIT is still compiling bun-apm's wrapper during the count (+650 instructions per request). Instructions include everything the
 // process does for them: Bun's HTTP work, the JIT, the GC and its threads.
-//   bun bench/instructions.ts            (WARM=100000 COUNT=40000 to change the defaults; ONLY=hello,routes VARIANTS=plain,defaults REPEAT=2)
+//   bun bench/instructions.ts            (WARM=100000 COUNT=40000 to change the defaults; ONLY=hello,routes VARIANTS=plain,defaults REPEAT=2; ONLY=ids adds an app asked for a new id every request)
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRELOAD } from '../src/core/config/preload-settings.ts';
 import { closedLoop } from './load-client.ts';
-import { APPS, installPackage, own, VARIANTS, type App, type Variant } from './variants.ts';
+import { APPS, IDS_APP, installPackage, own, VARIANTS, type App, type Variant } from './variants.ts';
 
 const WARM = Number(process.env.WARM ?? 100_000);
 const APP_DIR = await installPackage();
@@ -135,8 +135,8 @@ async function whileAlive<T>(child: { exited: Promise<number> }, load: Promise<T
 }
 
 console.log(`instructions per request (callgrind), ${WARM} warm-up requests, ${COUNT} counted, bun ${Bun.version}`);
-for (const app of APPS) {
-  if (ONLY && !ONLY.includes(app.key)) continue;
+for (const app of [...APPS, IDS_APP]) {
+  if (ONLY ? !ONLY.includes(app.key) : app === IDS_APP) continue;
   const results = new Map<string, number>();
   const repeat = Number(process.env.REPEAT ?? 1);
   // Plain always runs first: it is the "added" column's baseline and gives valgrind's slowdown.

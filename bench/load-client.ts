@@ -96,6 +96,9 @@ async function connectAll(url: URL, count: number, onResponse: (conn: Connection
 export async function closedLoop(target: string, total: number, connections = 8, headers: Record<string, string> = {}, timeoutMs = 600_000): Promise<LoadResult> {
   const url = new URL(target);
   const text = requestText(url, headers);
+  // `{n}` in the path (as the URL writes it): each request its own number there, a new id every
+  // time, as an app serving ids sees them.
+  const parts = text.split('%7Bn%7D');
   const latencies = new Float64Array(total);
   let sent = 0;
   let completed = 0;
@@ -110,7 +113,7 @@ export async function closedLoop(target: string, total: number, connections = 8,
     sent++;
     conn.busy = true;
     conn.since = performance.now();
-    conn.socket.write(text);
+    conn.socket.write(parts.length === 1 ? text : parts.join(String(sent)));
   };
   const settle = (conn: Connection, ok: boolean) => {
     if (ok) latencies[completed++] = performance.now() - conn.since;

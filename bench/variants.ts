@@ -61,6 +61,12 @@ export const APPS: App[] = [
   },
 ];
 
+/**
+ * Opt-in (`ONLY=ids` in bench:instructions): hello world asked for a new `/users/{n}` every request,
+ * as a plain fetch handler serving ids is, so every path is one bun-apm has not named before.
+ */
+export const IDS_APP: App = { key: 'ids', name: 'a new id every request (hello world, /users/{n})', file: 'bench/apps/hello.ts', path: '/users/{n}', headers: {}, otel: false };
+
 // BENCH_STEPS=tp+url;tp+method adds bench/apps/steps-preload.ts once per `;`-separated group: the cost of each native step.
 if (process.env.BENCH_STEPS) {
   for (const steps of process.env.BENCH_STEPS.split(';')) VARIANTS.push({ name: `steps ${steps}`, preload: given(process.env.BENCH_STEPS_PRELOAD ?? own('bench/apps/steps-preload.ts')), env: { STEPS: steps } });
