@@ -67,6 +67,15 @@ describe('Recorder', () => {
     expect(recorder.drain().samples).toEqual([]);
   });
 
+  test('a new id every request between hot paths, past the path cache many times over: every request counted under its route', () => {
+    const { recorder } = testRecorder({ sampleRate: 0 });
+    for (let i = 0; i < 3_000; i++) {
+      recorder.respond(recorder.begin(request(`/users/${1_000 + i}`))!, new Response());
+      recorder.respond(recorder.begin(request(i % 2 === 0 ? '/health' : '/api/items'))!, new Response());
+    }
+    expect(keys(recorder.drain().rollups)).toEqual({ 'GET /users/:id 2xx': 3_000, 'GET /health 2xx': 1_500, 'GET /api/items 2xx': 1_500 });
+  });
+
   test('a thrown handler is a 500 with its error class; an unknown method is OTHER', () => {
     const { recorder } = testRecorder();
     class PaymentDeclined extends Error {}
