@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRELOAD } from '../src/core/config/preload-settings.ts';
 import { closedLoop } from './load-client.ts';
+import { waitUntilListening } from './support/load.ts';
 import { APPS, IDS_APP, installPackage, own, VARIANTS, type App, type Variant } from './variants.ts';
 
 const WARM = Number(process.env.WARM ?? 100_000);
@@ -17,6 +18,7 @@ const APP_DIR = await installPackage();
 const COUNT = Number(process.env.COUNT ?? 40_000);
 const ONLY = process.env.ONLY?.split(',');
 const VARIANT_ONLY = process.env.VARIANTS?.split(',');
+const PLAIN = VARIANTS.find((v) => v.name === 'plain')!;
 
 if (Bun.spawnSync(['sh', '-c', 'command -v valgrind && command -v callgrind_control']).exitCode !== 0) {
   console.error('bench/instructions: valgrind is missing. Install it with `apt-get install -y valgrind` and run again.');
@@ -40,11 +42,7 @@ async function nativeRate(app: App): Promise<number> {
   const child = Bun.spawn([process.execPath, app.file], { cwd: APP_DIR, env: { ...process.env, PORT: String(port) }, stdout: 'ignore', stderr: 'ignore' });
   try {
     const url = `http://127.0.0.1:${port}${app.path}`;
-    const deadline = Date.now() + 20_000;
-    while (await closedLoop(url, 1, 1, app.headers).then(() => false, () => true)) {
-      if (Date.now() > deadline) throw new Error(`${app.file} did not start`);
-      await Bun.sleep(100);
-    }
+    await waitUntilListening(port, app.file);
     await closedLoop(url, 20_000, 8, app.headers);
     const timed = await closedLoop(url, 50_000, 8, app.headers);
     return (timed.completed / timed.elapsedMs) * 1000;
@@ -141,13 +139,13 @@ for (const app of [...APPS, IDS_APP]) {
   const repeat = Number(process.env.REPEAT ?? 1);
   // Plain always runs first: it is the "added" column's baseline and gives valgrind's slowdown.
   const native = await nativeRate(app);
-  const plainCount = await instructionsPerRequest(app, VARIANTS[0]!, {});
+  const plainCount = await instructionsPerRequest(app, PLAIN, {});
   results.set('plain', plainCount.instructions);
   const slowdown = native / plainCount.warmRate;
   const caps = scaledCaps(slowdown);
-  const others = VARIANTS.filter((v) => v.name !== 'plain' && (v.name !== 'OpenTelemetry' || app.otel) && (!VARIANT_ONLY || VARIANT_ONLY.includes(v.name)));
+  const others = VARIANTS.filter((v) => v !== PLAIN && (v.name !== 'OpenTelemetry' || app.otel) && (!VARIANT_ONLY || VARIANT_ONLY.includes(v.name)));
   for (let r = 0; r < repeat; r++) {
-    if (r > 0) results.set(`plain #${r + 1}`, (await instructionsPerRequest(app, VARIANTS[0]!, {})).instructions);
+    if (r > 0) results.set(`plain #${r + 1}`, (await instructionsPerRequest(app, PLAIN, {})).instructions);
     for (const variant of others) results.set(r === 0 ? variant.name : `${variant.name} #${r + 1}`, (await instructionsPerRequest(app, variant, caps)).instructions);
   }
   const plain = results.get('plain')!;

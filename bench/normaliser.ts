@@ -2,19 +2,11 @@
 // fetch handler serving ids: every new id is a new path), next to the same rules applied through
 // split and join (every expression on every segment), measured in the same run, taking turns.
 //   bun bench/normaliser.ts
-import { bySegmentRules, normalisePath } from '../src/core/route-normaliser.ts';
+import { normalisePath } from '../src/core/route-normaliser.ts';
+import { normaliseBySplit as byRules } from '../test/support/normalise-by-split.ts';
 
 const ROUNDS = 7;
 const CALLS = 200_000;
-
-/** The same rules through split and join, close to what normalisePath did before it scanned by hand. */
-function byRules(raw: string): string {
-  const path = `/${raw.split(/[?#]/)[0]!.replace(/^\//, '')}`;
-  const segments = path.split('/').slice(1);
-  const out = segments.slice(0, 16).map(bySegmentRules);
-  if (segments.length > 16) out.push('*');
-  return `/${out.join('/')}`;
-}
 
 const SHAPES: Array<[string, (i: number) => string]> = [
   ['/users/{n}', (i) => `/users/${100_000 + i}`],

@@ -49,19 +49,13 @@ export class QuantileSketch {
 
   /** Counts `value` `times` times; NaN, negative and infinite values are ignored, values past MAX_VALUE count as MAX_VALUE. */
   add(value: number, times = 1): void {
-    // The request path's case (one duration, in range, room left), without the general checks below.
-    if (times === 1 && value > MIN_INDEXABLE && value <= MAX_VALUE && this.count < MAX_COUNT) {
-      this.count++;
-      this.sum = Math.min(this.sum + value, MAX_SUM);
-      if (value < this.min) this.min = value;
-      if (value > this.max) this.max = value;
-      this.addToBucket(indexOf(value), 1);
-      return;
+    // The request path's case (one duration, in range, room left) needs none of the checks.
+    if (times !== 1 || !(value > MIN_INDEXABLE && value <= MAX_VALUE) || this.count >= MAX_COUNT) {
+      if (!(value >= 0) || !Number.isFinite(value) || !Number.isSafeInteger(times) || times <= 0) return;
+      if (value > MAX_VALUE) value = MAX_VALUE;
+      times = Math.min(times, MAX_COUNT - this.count);
+      if (times === 0) return; // saturated
     }
-    if (!(value >= 0) || !Number.isFinite(value) || !Number.isSafeInteger(times) || times <= 0) return;
-    if (value > MAX_VALUE) value = MAX_VALUE;
-    times = Math.min(times, MAX_COUNT - this.count);
-    if (times === 0) return; // saturated
     this.count += times;
     this.sum = Math.min(this.sum + value * times, MAX_SUM);
     if (value < this.min) this.min = value;

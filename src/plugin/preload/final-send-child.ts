@@ -31,12 +31,14 @@ export async function finalSendChild(): Promise<void> {
       const text = await response.text();
       if (!response.ok) continue;
       sent++;
+      // Each accepted answer says afresh what the edge takes; one that is not JSON says nothing.
+      // (answerOf in edge-sender reads the same, but this function runs alone in a child: no imports.)
+      accepted.clear();
       try {
         const answer = JSON.parse(text) as { accepts?: unknown };
-        accepted.clear();
         if (Array.isArray(answer.accepts)) for (const name of answer.accepts) accepted.add(name);
       } catch {
-        accepted.clear(); // not an answer that says anything: take nothing new for granted
+        // not JSON: nothing is taken for granted
       }
     } catch {
       break; // unreachable or out of time: what is left is lost, as the parent already counted on
