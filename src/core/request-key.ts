@@ -4,15 +4,24 @@
 
 /** The path of an absolute request URL, without query or fragment, with no URL parsing. */
 export function pathOf(url: string): string {
+  const start = pathStart(url);
+  return start < 0 ? '/' : url.slice(start, pathEnd(url, start));
+}
+
+/** Where the path of an absolute request URL begins (its first `/` after the host), or -1 when it has none. */
+export function pathStart(url: string): number {
   const scheme = url.indexOf('://');
-  const start = scheme < 0 ? url.indexOf('/') : url.indexOf('/', scheme + 3);
-  if (start < 0) return '/';
+  return scheme < 0 ? url.indexOf('/') : url.indexOf('/', scheme + 3);
+}
+
+/** Where the path that begins at `start` ends: at the query, the fragment or the end of the URL. */
+export function pathEnd(url: string, start: number): number {
   let end = url.length;
   const query = url.indexOf('?', start);
   if (query >= 0) end = query;
   const hash = url.indexOf('#', start);
   if (hash >= 0 && hash < end) end = hash;
-  return url.slice(start, end);
+  return end;
 }
 
 /** Standard methods as they are; anything else (a client can send any token) as `OTHER`, so keys stay bounded. */

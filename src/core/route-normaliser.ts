@@ -45,7 +45,7 @@ export function normalisePath(rawPath: string): string {
  * of them (each needs a digit, an `@` or 32 hex characters, and there is nothing to decode), so it
  * stays; one of digits only is NUMBER's commonest case. Both answers are the expressions' own.
  */
-function normaliseSegment(path: string, start: number, stop: number): string {
+export function normaliseSegment(path: string, start: number, stop: number): string {
   // Read in place: a sliced segment is read slower, and an id's segment never needs slicing.
   const length = stop - start;
   if (length === 0) return '';

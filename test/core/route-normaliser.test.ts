@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { normalisePath, OVERFLOW_ROUTE, RouteCardinalityGuard } from '../../src/core/route-normaliser.ts';
 import { normaliseBySplit } from '../support/normalise-by-split.ts';
+import { randomSegmentOf, randomSuffix } from '../support/random-paths.ts';
 import { seededRandom } from '../support/random.ts';
 
 describe('normalisePath', () => {
@@ -40,35 +41,10 @@ describe('normalisePath', () => {
 
   test('20,000 random paths: the scan and its shortcuts give what split, join and every rule give', () => {
     const random = seededRandom(5);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-    const alphabets = ['abcdef', 'ghijklmnopqrstuvwxyz', 'ABCDEFXYZ', '0123456789', '-_.~', '%@+=,:', 'é€'];
-    const mixes = alphabets.map((_, n) => [...alphabets.slice(0, n + 1).join('')]);
-    const hex = [...'abcdef'];
-    const hexDigits = [...'0123456789abcdef'];
-    const segment = (): string => {
-      const shape = random();
-      if (shape < 0.1) return String(Math.floor(random() * 1e9));
-      if (shape < 0.15) return Array.from({ length: 32 }, () => pick(hex)).join(''); // a UUID with no digit
-      if (shape < 0.2) return `%${pick(['41', 'E2%82%AC', 'zz', '4', ''])}`;
-      if (shape < 0.35) {
-        // What each rule is for, and near misses: numbers, hex ids from 7 characters, dates, e-mail addresses
-        const n = Math.floor(random() * 1e6);
-        return pick([`${pick(['', '+', '-'])}${n}${pick(['', '.5', ',50', '.'])}`, n.toString(16).padStart(Math.floor(random() * 10), 'a'), `2026-11-${String(n % 31).padStart(2, '0')}${pick(['', 'T12:00:00Z', 'T1'])}`, `${pick(['a', 'ada.l'])}@${pick(['b.co', 'example.com', 'x'])}`]);
-      }
-      if (shape < 0.45) {
-        // UUIDs as crypto writes them, upper-cased, and one character off (a letter past f, a dash moved, a `%` or `@`)
-        const hexOf = (n: number): string => Array.from({ length: n }, () => pick(hexDigits)).join('');
-        const lower = `${hexOf(8)}-${hexOf(4)}-${hexOf(4)}-${hexOf(4)}-${hexOf(12)}`;
-        const uuid = random() < 0.5 ? lower : lower.toUpperCase();
-        const at = Math.floor(random() * 36);
-        return random() < 0.5 ? uuid : `${uuid.slice(0, at)}${pick(['g', 'G', '-', '0', '%', '@', '/', ':', '`', 'š'])}${uuid.slice(at + 1)}`;
-      }
-      const chars = pick(mixes);
-      return Array.from({ length: Math.floor(random() * 70) }, () => pick(chars)).join('');
-    };
+    const segment = randomSegmentOf(random);
     for (let i = 0; i < 20_000; i++) {
       const segments = Array.from({ length: Math.floor(random() * 20) }, segment);
-      const raw = `${random() < 0.9 ? '/' : ''}${segments.join('/')}${pick(['', '', '?q=1/2', '#top', '?a#b', '#a?b'])}`;
+      const raw = `${random() < 0.9 ? '/' : ''}${segments.join('/')}${randomSuffix(random)}`;
       const expected = normaliseBySplit(raw);
       if (normalisePath(raw) !== expected) expect({ raw, route: normalisePath(raw) }).toEqual({ raw, route: expected });
     }

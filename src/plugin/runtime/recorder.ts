@@ -2,7 +2,7 @@
 // traced, a server span. Shared by the preload and the middleware: whichever sees a request first
 // marks it, and the other then finds the mark and records nothing of its own.
 import { PRELOAD } from '../../core/config/preload-settings.ts';
-import { normalisePath, RouteCardinalityGuard } from '../../core/route-normaliser.ts';
+import { RouteNamer } from '../../core/route-namer.ts';
 import { RateSampler } from '../../core/sampler.ts';
 import { formatTraceparent, formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../../core/trace-context.ts';
 import { clip, LIMITS, type DetailSample, type RollupCell, type SamplingPolicy, type Span, type SystemProfile } from '../../core/wire-format.ts';
@@ -48,13 +48,6 @@ export interface FinishedRequest {
   timestamp: number;
 }
 
-/**
- * Paths named recently, for a plain fetch handler whose hot paths come between other requests. Kept
- * small: serving ids, every path is new, and a cache of 10,000 cost +3,900 instructions a request
- * over one of 256 (callgrind, `ONLY=ids bench:instructions`), its strings marked by every collection.
- */
-const NORMALISED_CACHE_MAX = 256;
-
 type MemoryUsage = NonNullable<DetailSample['memoryUsage']>;
 
 /** Adaptive defaults: detail and traces per second per instance. */
@@ -81,11 +74,10 @@ export class Recorder {
   readonly parentTraceBucket: RateSampler;
 
   readonly #options: RecorderOptions;
-  readonly #guard: RouteCardinalityGuard;
+  readonly #routes: RouteNamer;
   readonly #random: () => number;
   readonly #serverTiming: 'traced' | 'all' | 'off';
   readonly #samplesPerCut: number;
-  readonly #normalised = new Map<string, string>();
   readonly #failed = new WeakMap<object, RequestState>();
   #observers: Array<(finished: FinishedRequest) => void> = [];
   #fullSignalled = false;
@@ -96,11 +88,6 @@ export class Recorder {
   /** The latest profile's memory figures, one object shared by the records made until the next profile. */
   #memory: MemoryUsage | undefined;
   readonly #fair: boolean;
-  /** The last URL read and its route, and the last template and its admitted route (the guard never takes back a route it admitted). */
-  #lastUrl: string | undefined;
-  #lastUrlRoute = '/';
-  #lastTemplate: string | undefined;
-  #lastTemplateRoute = '/';
   /** Requests carry a mark (the middleware is loaded): enter() is begin(). */
   #marking = false;
   /** The one state the lean path reuses, for the request whose handler runs synchronously right now. */
@@ -108,7 +95,7 @@ export class Recorder {
 
   constructor(options: RecorderOptions) {
     this.#options = options;
-    this.#guard = new RouteCardinalityGuard(options.routeCap ?? PRELOAD.routeCap.default);
+    this.#routes = new RouteNamer(options.routeCap ?? PRELOAD.routeCap.default);
     this.#random = options.random ?? Math.random;
     this.sampleBucket = options.sampleRate === undefined ? new RateSampler(options.samplesPerSecond ?? SAMPLING_DEFAULTS.samplesPerSecond) : undefined;
     this.traceBucket = options.traceSampleRate === undefined ? new RateSampler(options.tracesPerSecond ?? SAMPLING_DEFAULTS.tracesPerSecond) : undefined;
@@ -322,7 +309,7 @@ export class Recorder {
       const known = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
       const observed = this.#observers.length > 0;
       // The URL is read only when the route must be found from the path; with a template, the path waits until something needs it.
-      const route = known !== undefined ? this.#routeOfTemplate(known) : this.#routeOfUrl(state.request.url);
+      const route = known !== undefined ? this.#routes.ofTemplate(known) : this.#routes.ofUrl(state.request.url);
       const timestamp = this.wallOffset + state.start;
       const entry = this.rollups.record(timestamp, state.method, route, status, duration, bytes, thrown);
       const bucket = this.sampleBucket;
@@ -340,39 +327,6 @@ export class Recorder {
       this.#options.log.warnOnce('record', `recording a request failed (${errorClassOf(error)}: ${(error as Error)?.message}); the app is unaffected`);
     }
     if (state === this.#slot) state.request = undefined as unknown as Request;
-  }
-
-  /** A template's route, as admitted; the last one is kept, since requests come in runs of one route. */
-  #routeOfTemplate(template: string): string {
-    if (template !== this.#lastTemplate) {
-      this.#lastTemplateRoute = this.#admit(template);
-      this.#lastTemplate = template;
-    }
-    return this.#lastTemplateRoute;
-  }
-
-  /** The route of a URL's path; a run of requests to one URL (equal strings) skips the parsing and the look-up. */
-  #routeOfUrl(url: string): string {
-    if (url !== this.#lastUrl) {
-      this.#lastUrlRoute = this.#routeOfPath(pathOf(url));
-      this.#lastUrl = url;
-    }
-    return this.#lastUrlRoute;
-  }
-
-  #routeOfPath(path: string): string {
-    // The cache holds what the guard admitted: the guard never forgets a route, so the answer stands.
-    let route = this.#normalised.get(path);
-    if (route === undefined) {
-      route = this.#admit(normalisePath(path));
-      if (this.#normalised.size >= NORMALISED_CACHE_MAX) this.#normalised.clear();
-      this.#normalised.set(path, route);
-    }
-    return route;
-  }
-
-  #admit(route: string): string {
-    return this.#guard.admit(clip(route, LIMITS.routeLength) || '/');
   }
 
   #sample(state: RequestState, timestamp: number, path: string, route: string, status: number, bytes: number): void {

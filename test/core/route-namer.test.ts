@@ -1,0 +1,48 @@
+import { describe, expect, test } from 'bun:test';
+import { pathOf } from '../../src/core/request-key.ts';
+import { RouteNamer } from '../../src/core/route-namer.ts';
+import { normalisePath, OVERFLOW_ROUTE, RouteCardinalityGuard } from '../../src/core/route-normaliser.ts';
+import { clip, LIMITS } from '../../src/core/wire-format.ts';
+import { randomSegmentOf, randomSuffix } from '../support/random-paths.ts';
+import { seededRandom } from '../support/random.ts';
+
+describe('RouteNamer', () => {
+  test('30,000 URLs of id routes, hot paths and random paths: every answer is what naming each URL afresh gives', () => {
+    const random = seededRandom(23);
+    const segment = randomSegmentOf(random);
+    const id = (): string => String(Math.floor(random() * 1e9));
+    const makers = [
+      () => `/users/${id()}`,
+      () => `/users/${id()}/orders/${crypto.randomUUID()}`,
+      () => `/files/${id()}/${segment()}`,
+      () => '/health',
+      () => `/search${randomSuffix(random)}`,
+      () => `/${Array.from({ length: Math.floor(random() * 20) }, segment).join('/')}`,
+    ];
+    for (const cap of [20, 100_000]) {
+      const namer = new RouteNamer(cap);
+      const guard = new RouteCardinalityGuard(cap); // the reference: each URL named from nothing, in the same order
+      const seen = new Set<string>();
+      let previous = '';
+      for (let i = 0; i < 15_000; i++) {
+        // Runs of one URL, as traffic has them, between new ones.
+        const url = random() < 0.2 && previous !== '' ? previous : `http://127.0.0.1:3000${makers[Math.floor(random() * makers.length)]!()}${randomSuffix(random)}`;
+        previous = url;
+        const expected = guard.admit(clip(normalisePath(pathOf(url)), LIMITS.routeLength) || '/');
+        const route = namer.ofUrl(url);
+        if (route !== expected) expect({ cap, url, route }).toEqual({ cap, url, route: expected });
+        seen.add(route);
+      }
+      // Both the overflow and the id routes were exercised.
+      expect(seen.has(OVERFLOW_ROUTE)).toBe(cap === 20);
+      expect(seen.has('/users/:id/orders/:id')).toBe(true);
+    }
+  });
+
+  test('a template is admitted once and kept; once the cap is reached, a new one is counted under the overflow', () => {
+    const namer = new RouteNamer(2);
+    expect(['/a/:id', '/a/:id', '/b', '/c', '/a/:id', '/c'].map((t) => namer.ofTemplate(t))).toEqual(['/a/:id', '/a/:id', '/b', OVERFLOW_ROUTE, '/a/:id', OVERFLOW_ROUTE]);
+    expect(namer.ofUrl('http://h/users/1')).toBe(OVERFLOW_ROUTE);
+    expect(namer.ofUrl('http://h/b')).toBe('/b');
+  });
+});
