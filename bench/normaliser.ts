@@ -1,11 +1,14 @@
 // What naming a path costs when no template is known and the path was not seen before (a plain
 // fetch handler serving ids: every new id is a new path), next to the same rules applied through
 // split and join (every expression on every segment), measured in the same run, taking turns. The
-// last column is the recorder's whole naming of the request's URL (RouteNamer.ofUrl: the path's
-// bounds, then a new id of a route named lately matched in place, a path seen lately looked up).
+// last two columns name the request's whole URL as the recorder does: RouteNamer.ofUrl (the path's
+// bounds, then a new id of a route named lately matched in place, a path seen lately looked up),
+// and the way it did before RouteShapes (slice the path, look it up, normalise it, admit the new string).
 //   bun bench/normaliser.ts
+import { pathOf } from '../src/core/request-key.ts';
 import { RouteNamer } from '../src/core/route-namer.ts';
-import { normalisePath } from '../src/core/route-normaliser.ts';
+import { normalisePath, RouteCardinalityGuard } from '../src/core/route-normaliser.ts';
+import { clip, LIMITS } from '../src/core/wire-format.ts';
 import { normaliseBySplit as byRules } from '../test/support/normalise-by-split.ts';
 
 const ROUNDS = 7;
@@ -27,10 +30,26 @@ function nsPerCall(name: (raw: string) => string, paths: string[]): number {
   return elapsed / CALLS;
 }
 
+/** The recorder's naming before RouteShapes: every new path sliced, looked up among the last 256, normalised and admitted. */
+function namingBefore(): (url: string) => string {
+  const guard = new RouteCardinalityGuard(500);
+  const named = new Map<string, string>();
+  return (url) => {
+    const path = pathOf(url);
+    let route = named.get(path);
+    if (route === undefined) {
+      route = guard.admit(clip(normalisePath(path), LIMITS.routeLength) || '/');
+      if (named.size >= 256) named.clear();
+      named.set(path, route);
+    }
+    return route;
+  };
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 console.log(`naming a new path, ns per call (median of ${ROUNDS} interleaved rounds × ${CALLS.toLocaleString('en')} calls), bun ${Bun.version}`);
-console.log('path shape                     by the rules   normalisePath   scan/rules   RouteNamer.ofUrl');
+console.log('path shape                     by the rules   normalisePath   scan/rules   URL: ofUrl   before   ofUrl/before');
 for (const [shape, make] of SHAPES) {
   const paths = Array.from({ length: 10_000 }, (_, i) => make(i));
   for (const path of paths.slice(0, 100)) {
@@ -39,15 +58,21 @@ for (const [shape, make] of SHAPES) {
   const urls = paths.map((path) => `http://127.0.0.1:3000${path}`);
   const namer = new RouteNamer(500);
   const ofUrl = (url: string): string => namer.ofUrl(url);
-  if (ofUrl(urls[0]!) !== byRules(paths[0]!)) throw new Error(`${urls[0]}: ${ofUrl(urls[0]!)} ≠ ${byRules(paths[0]!)}`);
+  const before = namingBefore();
+  for (let i = 0; i < 100; i++) {
+    const expected = byRules(paths[i]!);
+    if (ofUrl(urls[i]!) !== expected || before(urls[i]!) !== expected) throw new Error(`${urls[i]}: ${ofUrl(urls[i]!)} / ${before(urls[i]!)} ≠ ${expected}`);
+  }
   const rules: number[] = [];
   const scan: number[] = [];
   const named: number[] = [];
+  const previous: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     rules.push(nsPerCall(byRules, paths));
     scan.push(nsPerCall(normalisePath, paths));
     named.push(nsPerCall(ofUrl, urls));
+    previous.push(nsPerCall(before, urls));
   }
-  const [r, s, n] = [median(rules), median(scan), median(named)];
-  console.log(`${shape.padEnd(30)} ${r.toFixed(0).padStart(12)} ${s.toFixed(0).padStart(15)} ${(s / r).toFixed(2).padStart(12)} ${n.toFixed(0).padStart(18)}`);
+  const [r, s, n, b] = [median(rules), median(scan), median(named), median(previous)];
+  console.log(`${shape.padEnd(30)} ${r.toFixed(0).padStart(12)} ${s.toFixed(0).padStart(15)} ${(s / r).toFixed(2).padStart(12)} ${n.toFixed(0).padStart(12)} ${b.toFixed(0).padStart(8)} ${(n / b).toFixed(2).padStart(14)}`);
 }

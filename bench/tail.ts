@@ -37,6 +37,8 @@ const ALL: TailVariant[] = [
   { name: 'no-profiler', preloads: [PRELOAD], env: { BUN_APM_CONFIG: own('bench/apps/no-profiler.config.ts') } },
   { name: 'no-timers', preloads: [PRELOAD], env: { BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts') } },
   { name: 'full detail', preloads: [PRELOAD], env: { BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0.05' } },
+  // Every request counted, none sampled or traced: what the counting alone does to the tail.
+  { name: 'counts only', preloads: [PRELOAD], env: { BUN_APM_SAMPLES_PER_SECOND: '0', BUN_APM_TRACES_PER_SECOND: '0' } },
 ];
 if (process.env.BENCH_BASELINE) ALL.push({ name: 'baseline', preloads: [baselinePreload(process.env.BENCH_BASELINE)], env: {} });
 const wanted = (process.env.VARIANTS ?? 'plain,floor,defaults,no-profiler,no-timers').split(',');

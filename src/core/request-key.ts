@@ -8,10 +8,15 @@ export function pathOf(url: string): string {
   return start < 0 ? '/' : url.slice(start, pathEnd(url, start));
 }
 
-/** Where the path of an absolute request URL begins (its first `/` after the host), or -1 when it has none. */
+/** Where the path of an absolute request URL begins (the first `/` after the host), or -1 when it has none (`http://h?q=/x`). */
 export function pathStart(url: string): number {
   const scheme = url.indexOf('://');
-  return scheme < 0 ? url.indexOf('/') : url.indexOf('/', scheme + 3);
+  for (let i = scheme < 0 ? 0 : scheme + 3; i < url.length; i++) {
+    const code = url.charCodeAt(i);
+    if (code === 47) return i;
+    if (code === 63 || code === 35) return -1; // a query or fragment before any path
+  }
+  return -1;
 }
 
 /** Where the path that begins at `start` ends: at the query, the fragment or the end of the URL. */

@@ -9,7 +9,8 @@ const TOKEN = /^[A-Za-z0-9_\-.~=+]{16,}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?$/;
 const EMAIL = /^[^@/\s]+@[^@/\s]+\.[a-z]{2,}$/i;
 
-const MAX_SEGMENTS = 16;
+/** Segments a route keeps; past them, normalisePath ends the route in `/*`. */
+export const MAX_SEGMENTS = 16;
 
 /** The placeholder every id-like segment becomes. */
 export const ID_PLACEHOLDER = ':id';
@@ -40,6 +41,9 @@ export function normalisePath(rawPath: string): string {
 }
 
 /**
+ * What one segment (`path` from `start` to `stop`) becomes: always either its own text or
+ * ID_PLACEHOLDER, and decided by its text alone. RouteShapes matches URLs in place on that contract.
+ *
  * Most segments are words (`users`, `search`) or plain numbers, and the expressions below are most
  * of what naming a path costs. A segment with no digit, `@` or `%` shorter than a UUID's 32 characters can match none
  * of them (each needs a digit, an `@` or 32 hex characters, and there is nothing to decode), so it

@@ -1,20 +1,21 @@
 // The id-bearing routes named lately, matched against a URL where it lies.
 
-import { ID_PLACEHOLDER, normaliseSegment } from './route-normaliser.ts';
+import { ID_PLACEHOLDER, MAX_SEGMENTS, normaliseSegment, OVERFLOW_ROUTE } from './route-normaliser.ts';
 
-/** Enough for the id routes a plain fetch handler interleaves; a miss tries each, most failing on a character. */
+/**
+ * Enough for the id routes a plain fetch handler interleaves. A miss tries each: most fail on a
+ * word's first character, but a shape that begins with `:id` names the URL's first segment by the
+ * rules first, so a miss can cost that segment's naming once per such shape.
+ */
 const SHAPES_MAX = 8;
-
-/** A route with no more segments than normalisePath keeps whole (more, and it ends in its cut `/*`). */
-const MAX_SLASHES = 16;
 
 /**
  * Serving ids, a plain fetch handler sees a new path on every request, and naming it (slice,
- * normalise, look the new string up among the admitted routes) cost ≈ 0.5 µs. A new id of a route
+ * normalise, look the new string up among the admitted routes) cost 0.2–0.6 µs. A new id of a route
  * seen lately needs none of that: its URL is compared with the route in place, segment by segment,
  * and the route admitted then is the answer. The match is exact — what normalisePath would name
- * the path — since a segment kept as it is matches only the same text, which normalises the same
- * way, and a `:id` segment only a segment that normalises to `:id`.
+ * the path — because normaliseSegment gives a segment its own text or `:id`, from its text alone:
+ * a kept segment matches only the same text, and a `:id` segment only a segment that normalises to `:id`.
  */
 export class RouteShapes {
   readonly #shapes: string[] = [];
@@ -30,9 +31,13 @@ export class RouteShapes {
     return undefined;
   }
 
-  /** Remembers a path's shape (its normalised form) and the route admitted for it; only shapes with an id, since only they match new paths. */
+  /**
+   * Remembers a path's shape (its normalised form) and the route admitted for it: only a shape with
+   * an id (only those match new paths), not one cut at MAX_SEGMENTS (a crawler's; matching it would
+   * still be exact) and not one the guard turned away (all of those are the overflow route anyway).
+   */
   remember(shape: string, route: string): void {
-    if (!shape.includes(ID_PLACEHOLDER) || countSlashes(shape) > MAX_SLASHES) return;
+    if (route === OVERFLOW_ROUTE || !shape.includes(ID_PLACEHOLDER) || countSlashes(shape) > MAX_SEGMENTS) return;
     if (this.#shapes.includes(shape)) return;
     this.#shapes[this.#next] = shape;
     this.#routes[this.#next] = route;

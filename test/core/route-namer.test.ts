@@ -1,7 +1,8 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, spyOn, test } from 'bun:test';
 import { pathOf } from '../../src/core/request-key.ts';
 import { RouteNamer } from '../../src/core/route-namer.ts';
 import { normalisePath, OVERFLOW_ROUTE, RouteCardinalityGuard } from '../../src/core/route-normaliser.ts';
+import { RouteShapes } from '../../src/core/route-shapes.ts';
 import { clip, LIMITS } from '../../src/core/wire-format.ts';
 import { randomSegmentOf, randomSuffix } from '../support/random-paths.ts';
 import { seededRandom } from '../support/random.ts';
@@ -11,9 +12,11 @@ describe('RouteNamer', () => {
     const random = seededRandom(23);
     const segment = randomSegmentOf(random);
     const id = (): string => String(Math.floor(random() * 1e9));
+    const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
+    const uuid = (): string => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`;
     const makers = [
       () => `/users/${id()}`,
-      () => `/users/${id()}/orders/${crypto.randomUUID()}`,
+      () => `/users/${id()}/orders/${uuid()}`,
       () => `/files/${id()}/${segment()}`,
       () => '/health',
       () => `/search${randomSuffix(random)}`,
@@ -36,6 +39,18 @@ describe('RouteNamer', () => {
       // Both the overflow and the id routes were exercised.
       expect(seen.has(OVERFLOW_ROUTE)).toBe(cap === 20);
       expect(seen.has('/users/:id/orders/:id')).toBe(true);
+    }
+  });
+
+  test('a new id of an id route named before is answered by the match in place, not named again', () => {
+    const match = spyOn(RouteShapes.prototype, 'match');
+    try {
+      const namer = new RouteNamer(500);
+      expect(namer.ofUrl('http://h/users/1')).toBe('/users/:id');
+      expect(namer.ofUrl('http://h/users/2?x=1')).toBe('/users/:id');
+      expect(match.mock.results.map((r) => r.value)).toEqual([undefined, '/users/:id']);
+    } finally {
+      match.mockRestore();
     }
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { pathEnd, pathOf, pathStart } from '../../src/core/request-key.ts';
-import { normalisePath } from '../../src/core/route-normaliser.ts';
+import { MAX_SEGMENTS, normalisePath, OVERFLOW_ROUTE } from '../../src/core/route-normaliser.ts';
 import { RouteShapes } from '../../src/core/route-shapes.ts';
 import { randomSegmentOf, randomSuffix } from '../support/random-paths.ts';
 import { seededRandom } from '../support/random.ts';
@@ -20,6 +20,36 @@ describe('RouteShapes', () => {
     for (const miss of ['/users/123/orders/', '/users/123', '/users/abc/orders', '/users/123/order', '/Users/1/orders', '/users//orders', '/users/1/orders/2']) {
       expect({ miss, route: matchOf(shapes, `http://h${miss}`) }).toEqual({ miss, route: undefined });
     }
+  });
+
+  test('a literal `:id`, `a:id` and `%3Aid` in a URL match as normalisePath names them', () => {
+    const shapes = new RouteShapes();
+    shapes.remember('/a/:id', 'R');
+    // normalisePath keeps `:id` as it is (so it names `/a/:id` like `/a/7`); `a:id` stays itself; `%3Aid` decodes to `:id`, no id.
+    expect(['/a/:id', '/a/a:id', '/a/%3Aid', '/a/:idx'].map((path) => [normalisePath(path), matchOf(shapes, `http://h${path}`)])).toEqual([
+      ['/a/:id', 'R'],
+      ['/a/a:id', undefined],
+      ['/a/%3Aid', undefined],
+      ['/a/:idx', undefined],
+    ]);
+  });
+
+  test('a route of MAX_SEGMENTS segments is remembered and matched; a path of one more is not', () => {
+    const shapes = new RouteShapes();
+    const words = Array.from({ length: MAX_SEGMENTS - 1 }, (_, i) => `s${String.fromCharCode(97 + i)}`);
+    shapes.remember(`/${words.join('/')}/:id`, 'R');
+    expect(matchOf(shapes, `http://h/${words.join('/')}/42`)).toBe('R');
+    expect(matchOf(shapes, `http://h/${words.join('/')}/42/x`)).toBeUndefined();
+    const cut = normalisePath(`/${words.join('/')}/42/x`);
+    expect(cut.endsWith('/*')).toBe(true);
+    shapes.remember(cut, 'C'); // a cut route is not kept
+    expect(matchOf(shapes, `http://h/${words.join('/')}/42/*`)).toBeUndefined();
+  });
+
+  test('a route the guard turned away is not remembered', () => {
+    const shapes = new RouteShapes();
+    shapes.remember('/users/:id', OVERFLOW_ROUTE);
+    expect(matchOf(shapes, 'http://h/users/1')).toBeUndefined();
   });
 
   test('only routes with an id are remembered, the latest 8 of them', () => {
@@ -57,7 +87,7 @@ describe('RouteShapes', () => {
       const shape = normalisePath(firstPath);
       shapes.remember(shape, 'R');
       const url = `http://127.0.0.1:3000${secondPath}${randomSuffix(random)}`;
-      const remembered = shape.includes(':id') && !shape.endsWith('/*');
+      const remembered = shape.includes(':id') && shape.split('/').length - 1 <= MAX_SEGMENTS; // what remember() keeps
       const expected = remembered && normalisePath(pathOf(url)) === shape ? 'R' : undefined;
       const route = matchOf(shapes, url);
       if (route !== expected) expect({ firstPath, url, route }).toEqual({ firstPath, url, route: expected });

@@ -193,5 +193,6 @@ describe('Recorder', () => {
     expect(pathOf('http://h:1/a/b?c=1#d')).toBe('/a/b');
     expect(pathOf('https://h')).toBe('/');
     expect(pathOf('http://h/#x')).toBe('/');
+    expect([pathOf('http://h?q=/x'), pathOf('http://h#/x'), pathOf('http://h:1?q=/x/y')]).toEqual(['/', '/', '/']); // a query or fragment with no path before it
   });
 });

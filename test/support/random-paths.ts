@@ -1,5 +1,5 @@
-// Random raw paths for the route normaliser's property tests: every rule's case, near misses of
-// each, escapes, and more segments than a route keeps.
+// Random raw paths for the property tests of route naming (normaliser, shapes, namer): every rule's
+// case, near misses of each, escapes, and more segments than a route keeps.
 
 /** A random path segment: numbers, hex ids, dates, e-mail addresses, UUIDs and one-off variants of each, escapes, words. */
 export function randomSegmentOf(random: () => number): () => string {
