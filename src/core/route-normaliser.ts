@@ -43,17 +43,23 @@ export function normalisePath(rawPath: string): string {
 /**
  * What one segment (`path` from `start` to `stop`) becomes: always either its own text or
  * ID_PLACEHOLDER, and decided by its text alone. RouteShapes matches URLs in place on that contract.
- *
- * Most segments are words (`users`, `search`) or plain numbers, and the expressions below are most
- * of what naming a path costs. A segment with no digit, `@` or `%` shorter than a UUID's 32 characters can match none
- * of them (each needs a digit, an `@` or 32 hex characters, and there is nothing to decode), so it
- * stays; one of digits only is NUMBER's commonest case. Both answers are the expressions' own.
  */
-export function normaliseSegment(path: string, start: number, stop: number): string {
-  // Read in place: a sliced segment is read slower, and an id's segment never needs slicing.
+function normaliseSegment(path: string, start: number, stop: number): string {
+  return isIdSegment(path, start, stop) ? ID_PLACEHOLDER : path.slice(start, stop);
+}
+
+/**
+ * Whether a segment names an id, read in place: a sliced segment is read slower, and neither an
+ * id of digits nor a word needs slicing. Most segments are words (`users`, `search`) or plain
+ * numbers, and the expressions below are most of what naming a path costs. A segment with no
+ * digit, `@` or `%` shorter than a UUID's 32 characters can match none of them (each needs a digit,
+ * an `@` or 32 hex characters, and there is nothing to decode); one of digits only is NUMBER's
+ * commonest case. Both answers are the expressions' own.
+ */
+export function isIdSegment(path: string, start: number, stop: number): boolean {
   const length = stop - start;
-  if (length === 0) return '';
-  if (length === 36 && isDashedUuid(path, start)) return ID_PLACEHOLDER; // UUID's commonest form
+  if (length === 0) return false;
+  if (length === 36 && isDashedUuid(path, start)) return true; // UUID's commonest form
   let digits = 0;
   let other = false; // `@` or `%`
   for (let i = start; i < stop; i++) {
@@ -61,13 +67,12 @@ export function normaliseSegment(path: string, start: number, stop: number): str
     if (code >= 48 && code <= 57) digits++;
     else if (code === 64 || code === 37) other = true;
   }
-  if (digits === length) return ID_PLACEHOLDER;
+  if (digits === length) return true;
+  if (!other && digits === 0 && length < 32) return false;
   const segment = path.slice(start, stop);
-  if (other) return bySegmentRules(segment);
-  if (digits === 0 && length < 32) return segment;
   // Shorter than 8, only NUMBER can match (HEX_ID needs 8 characters, DATE 10, TOKEN 16, UUID 32).
-  if (length < 8) return NUMBER.test(segment) ? ID_PLACEHOLDER : segment;
-  return bySegmentRules(segment);
+  if (!other && length < 8) return NUMBER.test(segment);
+  return bySegmentRules(segment) === ID_PLACEHOLDER;
 }
 
 /** The 36 characters from `start` are 8-4-4-4-12 hex digits with dashes, as crypto.randomUUID() writes them (UUID matches these too). */

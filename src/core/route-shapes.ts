@@ -1,11 +1,11 @@
 // The id-bearing routes named lately, matched against a URL where it lies.
 
-import { ID_PLACEHOLDER, MAX_SEGMENTS, normaliseSegment, OVERFLOW_ROUTE } from './route-normaliser.ts';
+import { ID_PLACEHOLDER, isIdSegment, MAX_SEGMENTS, OVERFLOW_ROUTE } from './route-normaliser.ts';
 
 /**
  * Enough for the id routes a plain fetch handler interleaves. A miss tries each: most fail on a
  * word's first character, but a shape that begins with `:id` names the URL's first segment by the
- * rules first, so a miss can cost that segment's naming once per such shape.
+ * rules first, so a miss can cost that segment's rules once per such shape.
  */
 const SHAPES_MAX = 8;
 
@@ -56,7 +56,8 @@ function matches(url: string, start: number, end: number, shape: string): boolea
     if (shapeStop < 0) shapeStop = shape.length;
     const length = shapeStop - shapeAt;
     if (length === 3 && shape.startsWith(ID_PLACEHOLDER, shapeAt)) {
-      if (normaliseSegment(url, at, stop) !== ID_PLACEHOLDER) return false;
+      // An id, or the text `:id` itself, which normalisePath keeps as it is.
+      if (!isIdSegment(url, at, stop) && !(stop - at === 3 && url.startsWith(ID_PLACEHOLDER, at))) return false;
     } else if (stop - at !== length || !sameText(url, at, shape, shapeAt, length)) {
       return false;
     }
