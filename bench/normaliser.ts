@@ -3,7 +3,8 @@
 // split and join (every expression on every segment), measured in the same run, taking turns. The
 // last two columns name the request's whole URL as the recorder does: RouteNamer.ofUrl (the path's
 // bounds, then a new id of a route named lately matched in place, a path seen lately looked up),
-// and the way it did before RouteShapes (slice the path, look it up, normalise it, admit the new string).
+// and the way it did before RouteShapes (slice the path with today's pathOf, look it up, normalise
+// it, admit the new string).
 //   bun bench/normaliser.ts
 import { pathOf } from '../src/core/request-key.ts';
 import { RouteNamer } from '../src/core/route-namer.ts';

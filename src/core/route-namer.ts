@@ -42,9 +42,9 @@ export class RouteNamer {
   /**
    * The route of an absolute URL's path. A run of requests to one URL (equal strings) skips the
    * parsing; a new id of an id route named lately is matched in place (serving ids, this saves the
-   * slice, the look-up and the admission of a new string: −2,800 to −3,200 instructions a request,
-   * `ONLY=ids bench:instructions`); a path named lately is looked up; only a path like none of
-   * these is sliced, normalised and admitted.
+   * slice, the look-up and the admission of a new string: README, `ONLY=ids bench:instructions`);
+   * else a path named lately is looked up; only a path like none of these is sliced, normalised
+   * and admitted.
    */
   ofUrl(url: string): string {
     if (url !== this.#lastUrl) {

@@ -5,6 +5,8 @@ import { OVERFLOW_ROUTE } from '../../src/core/route-normaliser.ts';
 import { pathOf } from '../../src/core/request-key.ts';
 import { stateOf } from '../../src/plugin/runtime/request-state.ts';
 import { testRecorder } from './support/recorder.ts';
+import { randomSegmentOf, randomSuffix } from '../support/random-paths.ts';
+import { seededRandom } from '../support/random.ts';
 
 const request = (path: string, headers?: Record<string, string>, method = 'GET') => new Request(`http://app.test${path}`, { headers, method });
 const keys = (cells: Array<{ method: string; route: string; statusClass: string; count: number }>) =>
@@ -194,5 +196,12 @@ describe('Recorder', () => {
     expect(pathOf('https://h')).toBe('/');
     expect(pathOf('http://h/#x')).toBe('/');
     expect([pathOf('http://h?q=/x'), pathOf('http://h#/x'), pathOf('http://h:1?q=/x/y')]).toEqual(['/', '/', '/']); // a query or fragment with no path before it
+    const random = seededRandom(31);
+    const segment = randomSegmentOf(random);
+    for (let i = 0; i < 2_000; i++) {
+      const path = `/${Array.from({ length: Math.floor(random() * 6) }, segment).join('/')}`;
+      const url = `${random() < 0.5 ? 'http' : 'https'}://127.0.0.1:${1 + Math.floor(random() * 65535)}${path}${randomSuffix(random)}`;
+      if (pathOf(url) !== path) expect({ url, path: pathOf(url) }).toEqual({ url, path });
+    }
   });
 });
