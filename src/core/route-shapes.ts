@@ -3,33 +3,44 @@
 import { ID_PLACEHOLDER, isIdSegment, MAX_SEGMENTS, OVERFLOW_ROUTE } from './route-normaliser.ts';
 
 /**
- * Enough for the id routes a plain fetch handler interleaves. A miss tries each: most fail on a
- * word's first character, but a shape that begins with `:id` names the URL's first segment by the
- * rules first, so a miss can cost that segment's rules once per such shape.
+ * Shapes are kept in buckets by their first segment (a hash of its characters), so that a
+ * URL tries only the few that could match it, however many id routes an app interleaves (a single
+ * list of 8 tried in turn cost 16 id routes taken in turn twice what naming them afresh does).
  */
-const SHAPES_MAX = 8;
+const BUCKETS = 128;
+
+/**
+ * Shapes per bucket, the oldest dropped first; also how many shapes that begin with `:id` are
+ * kept, which every URL tries (its first segment may be any id), each naming that segment by the
+ * rules if it is not digits or a UUID.
+ */
+const PER_BUCKET = 4;
+
+interface Shape {
+  text: string;
+  route: string;
+}
 
 /**
  * Serving ids, a plain fetch handler sees a new path on every request, and naming it meant slicing
  * it, normalising it and looking the new string up among the admitted routes (bench:normaliser's
  * `before`). A new id of a route seen lately needs none of that: its URL is compared with the route
  * in place, segment by segment, and the route admitted then is the answer; an id of digits or a
- * dashed UUID is read where it lies, other ids are sliced for their expressions. The match is exact — what normalisePath would name
- * the path — because normaliseSegment gives a segment its own text or `:id`, from its text alone:
- * a kept segment matches only the same text, and a `:id` segment only a segment that normalises to `:id`.
+ * dashed UUID is read where it lies, other ids are sliced for their expressions. The match is
+ * exact — what normalisePath would name the path — because normaliseSegment gives a segment its
+ * own text or `:id`, from its text alone: a kept segment matches only the same text, and a `:id`
+ * segment only a segment that normalises to `:id`.
  */
 export class RouteShapes {
-  readonly #shapes: string[] = [];
-  readonly #routes: string[] = [];
-  #next = 0;
+  readonly #buckets: Array<Shape[] | undefined> = new Array(BUCKETS).fill(undefined);
+  readonly #idFirst: Shape[] = [];
 
   /** The admitted route of the URL's path (`start` at its first `/`, `end` at its query, fragment or end), if a shape matches. */
   match(url: string, start: number, end: number): string | undefined {
-    const shapes = this.#shapes;
-    for (let i = 0; i < shapes.length; i++) {
-      if (matches(url, start, end, shapes[i]!)) return this.#routes[i];
-    }
-    return undefined;
+    let stop = url.indexOf('/', start + 1);
+    if (stop < 0 || stop > end) stop = end;
+    const bucket = this.#buckets[bucketOf(url, start + 1, stop)];
+    return (bucket !== undefined ? matchIn(bucket, url, start, end) : undefined) ?? matchIn(this.#idFirst, url, start, end);
   }
 
   /**
@@ -39,11 +50,28 @@ export class RouteShapes {
    */
   remember(shape: string, route: string): void {
     if (route === OVERFLOW_ROUTE || !shape.includes(ID_PLACEHOLDER) || countSlashes(shape) > MAX_SEGMENTS) return;
-    if (this.#shapes.includes(shape)) return;
-    this.#shapes[this.#next] = shape;
-    this.#routes[this.#next] = route;
-    this.#next = (this.#next + 1) % SHAPES_MAX;
+    let stop = shape.indexOf('/', 1);
+    if (stop < 0) stop = shape.length;
+    const idFirst = stop === 4 && shape.startsWith(ID_PLACEHOLDER, 1);
+    const shapes = idFirst ? this.#idFirst : (this.#buckets[bucketOf(shape, 1, stop)] ??= []);
+    if (shapes.some((known) => known.text === shape)) return;
+    if (shapes.length === PER_BUCKET) shapes.shift();
+    shapes.push({ text: shape, route });
   }
+}
+
+function matchIn(shapes: Shape[], url: string, start: number, end: number): string | undefined {
+  for (let i = 0; i < shapes.length; i++) {
+    if (matches(url, start, end, shapes[i]!.text)) return shapes[i]!.route;
+  }
+  return undefined;
+}
+
+/** The bucket of a first segment, hashed from its characters: a function of its text alone, so a URL and the shapes it can match share it. */
+function bucketOf(text: string, start: number, stop: number): number {
+  let hash = 0;
+  for (let i = start; i < stop; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193); // FNV-1a's prime
+  return (hash ^ (hash >>> 16)) & (BUCKETS - 1);
 }
 
 /** Whether normalisePath(url.slice(start, end)) would be `shape`, read in place. */

@@ -52,13 +52,17 @@ describe('RouteShapes', () => {
     expect(matchOf(shapes, 'http://h/users/1')).toBeUndefined();
   });
 
-  test('only routes with an id are remembered, the latest 8 of them', () => {
+  test('only routes with an id are remembered: 4 a first segment, 4 beginning with an id, and 40 routes of distinct first segments all at once', () => {
     const shapes = new RouteShapes();
     shapes.remember('/health', 'R');
     expect(matchOf(shapes, 'http://h/health')).toBeUndefined();
-    for (let i = 0; i < 9; i++) shapes.remember(`/r${i}/:id`, `R${i}`);
-    expect(matchOf(shapes, 'http://h/r0/1')).toBeUndefined();
-    expect([1, 8].map((i) => matchOf(shapes, `http://h/r${i}/1`))).toEqual(['R1', 'R8']);
+    for (let i = 0; i < 5; i++) shapes.remember(`/r/:id/a${i}`, `A${i}`); // one first segment: the oldest goes
+    for (let i = 0; i < 5; i++) shapes.remember(`/:id/b${i}`, `B${i}`);
+    expect([0, 1, 4].map((i) => matchOf(shapes, `http://h/r/7/a${i}`))).toEqual([undefined, 'A1', 'A4']);
+    expect([0, 1, 4].map((i) => matchOf(shapes, `http://h/7/b${i}`))).toEqual([undefined, 'B1', 'B4']);
+    const words = Array.from({ length: 40 }, (_, i) => `${['users', 'orders', 'items', 'carts', 'files'][i % 5]}${i}`);
+    for (const word of words) shapes.remember(`/${word}/:id`, word);
+    expect(words.filter((word) => matchOf(shapes, `http://h/${word}/123`) === word)).toEqual(words);
   });
 
   test('20,000 random pairs of paths: a match is exactly what normalisePath names alike', () => {
