@@ -3,17 +3,14 @@
 import { ID_PLACEHOLDER, isIdSegment, MAX_SEGMENTS, OVERFLOW_ROUTE } from './route-normaliser.ts';
 
 /**
- * Shapes are kept in buckets by their first segment (a hash of its characters), so that a
- * URL tries only the few that could match it, however many id routes an app interleaves (a single
- * list of 8 tried in turn cost 16 id routes taken in turn twice what naming them afresh does).
+ * Shapes are kept in buckets by a hash of their segments but their ids (urlKey, shapeKey), so that a
+ * URL tries only the few that could match it, however many id routes an app interleaves: a single
+ * list of 8 tried in turn cost 16 id routes taken in turn more than naming each afresh, and buckets
+ * by the first segment alone put every route under `/api` into one.
  */
 const BUCKETS = 128;
 
-/**
- * Shapes per bucket, the oldest dropped first; also how many shapes that begin with `:id` are
- * kept, which every URL tries (its first segment may be any id), each naming that segment by the
- * rules if it is not digits or a UUID.
- */
+/** Shapes per bucket, the oldest dropped first (buckets are shared only by a hash's collisions). */
 const PER_BUCKET = 4;
 
 interface Shape {
@@ -33,14 +30,16 @@ interface Shape {
  */
 export class RouteShapes {
   readonly #buckets: Array<Shape[] | undefined> = new Array(BUCKETS).fill(undefined);
-  readonly #idFirst: Shape[] = [];
 
   /** The admitted route of the URL's path (`start` at its first `/`, `end` at its query, fragment or end), if a shape matches. */
   match(url: string, start: number, end: number): string | undefined {
-    let stop = url.indexOf('/', start + 1);
-    if (stop < 0 || stop > end) stop = end;
-    const bucket = this.#buckets[bucketOf(url, start + 1, stop)];
-    return (bucket !== undefined ? matchIn(bucket, url, start, end) : undefined) ?? matchIn(this.#idFirst, url, start, end);
+    const key = urlKey(url, start, end);
+    const shapes = key < 0 ? undefined : this.#buckets[key];
+    if (shapes === undefined) return undefined;
+    for (let i = 0; i < shapes.length; i++) {
+      if (matches(url, start, end, shapes[i]!.text)) return shapes[i]!.route;
+    }
+    return undefined;
   }
 
   /**
@@ -50,43 +49,71 @@ export class RouteShapes {
    */
   remember(shape: string, route: string): void {
     if (route === OVERFLOW_ROUTE || !shape.includes(ID_PLACEHOLDER) || countSlashes(shape) > MAX_SEGMENTS) return;
-    let stop = shape.indexOf('/', 1);
-    if (stop < 0) stop = shape.length;
-    const idFirst = stop === 4 && shape.startsWith(ID_PLACEHOLDER, 1);
-    const shapes = idFirst ? this.#idFirst : (this.#buckets[bucketOf(shape, 1, stop)] ??= []);
+    const shapes = (this.#buckets[shapeKey(shape)] ??= []);
     if (shapes.some((known) => known.text === shape)) return;
     if (shapes.length === PER_BUCKET) shapes.shift();
     shapes.push({ text: shape, route });
   }
 }
 
-function matchIn(shapes: Shape[], url: string, start: number, end: number): string | undefined {
-  for (let i = 0; i < shapes.length; i++) {
-    if (matches(url, start, end, shapes[i]!.text)) return shapes[i]!.route;
-  }
-  return undefined;
-}
+/** Read from the URL by urlKey for match: bit k is set when its segment k is an id or the text `:id` (which normalisePath keeps as it is). */
+let urlIds = 0;
 
-/** The bucket of a first segment, hashed from its characters: a function of its text alone, so a URL and the shapes it can match share it. */
-function bucketOf(text: string, start: number, stop: number): number {
+/**
+ * A URL's bucket: a hash of its segments but with each id left out, only its end marked, so that it
+ * equals the key of the shape it normalises to (shapeKey). Which segments are ids is kept in urlIds:
+ * read once here, it is not read again for each shape tried. -1 past MAX_SEGMENTS: no shape is kept there.
+ */
+function urlKey(url: string, start: number, end: number): number {
   let hash = 0;
-  for (let i = start; i < stop; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193); // FNV-1a's prime
+  let ids = 0;
+  let index = 0;
+  let segment = start + 1;
+  for (let i = segment; i <= end; i++) {
+    if (i < end && url.charCodeAt(i) !== 47) continue;
+    if (index === MAX_SEGMENTS) return -1;
+    if (isIdSegment(url, segment, i) || (i - segment === 3 && url.startsWith(ID_PLACEHOLDER, segment))) ids |= 1 << index;
+    else hash = hashText(hash, url, segment, i);
+    hash = Math.imul(hash ^ 47, FNV_PRIME); // the segment's end, so that places count
+    segment = i + 1;
+    index++;
+  }
+  urlIds = ids;
   return (hash ^ (hash >>> 16)) & (BUCKETS - 1);
 }
 
-/** Whether normalisePath(url.slice(start, end)) would be `shape`, read in place. */
+/** A shape's bucket: its segments hashed as urlKey hashes them, each `:id` left out. */
+function shapeKey(shape: string): number {
+  let hash = 0;
+  let segment = 1;
+  for (let i = segment; i <= shape.length; i++) {
+    if (i < shape.length && shape.charCodeAt(i) !== 47) continue;
+    if (!(i - segment === 3 && shape.startsWith(ID_PLACEHOLDER, segment))) hash = hashText(hash, shape, segment, i);
+    hash = Math.imul(hash ^ 47, FNV_PRIME);
+    segment = i + 1;
+  }
+  return (hash ^ (hash >>> 16)) & (BUCKETS - 1);
+}
+
+const FNV_PRIME = 0x01000193;
+
+function hashText(hash: number, text: string, start: number, stop: number): number {
+  for (let i = start; i < stop; i++) hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME);
+  return hash;
+}
+
+/** Whether normalisePath(url.slice(start, end)) would be `shape`, read in place; urlIds says which of the URL's segments are ids. */
 function matches(url: string, start: number, end: number, shape: string): boolean {
   let at = start + 1;
   let shapeAt = 1;
-  for (;;) {
+  for (let index = 0; ; index++) {
     let stop = url.indexOf('/', at);
     if (stop < 0 || stop > end) stop = end;
     let shapeStop = shape.indexOf('/', shapeAt);
     if (shapeStop < 0) shapeStop = shape.length;
     const length = shapeStop - shapeAt;
     if (length === 3 && shape.startsWith(ID_PLACEHOLDER, shapeAt)) {
-      // An id, or the text `:id` itself, which normalisePath keeps as it is.
-      if (!isIdSegment(url, at, stop) && !(stop - at === 3 && url.startsWith(ID_PLACEHOLDER, at))) return false;
+      if ((urlIds & (1 << index)) === 0) return false;
     } else if (stop - at !== length || !sameText(url, at, shape, shapeAt, length)) {
       return false;
     }
