@@ -30,9 +30,12 @@ interface Shape {
  */
 export class RouteShapes {
   readonly #buckets: Array<Shape[] | undefined> = new Array(BUCKETS).fill(undefined);
+  /** An app with no id routes reads no key at all. */
+  #empty = true;
 
   /** The admitted route of the URL's path (`start` at its first `/`, `end` at its query, fragment or end), if a shape matches. */
   match(url: string, start: number, end: number): string | undefined {
+    if (this.#empty) return undefined;
     const key = urlKey(url, start, end);
     const shapes = key < 0 ? undefined : this.#buckets[key];
     if (shapes === undefined) return undefined;
@@ -50,6 +53,7 @@ export class RouteShapes {
   remember(shape: string, route: string): void {
     if (route === OVERFLOW_ROUTE || !shape.includes(ID_PLACEHOLDER) || countSlashes(shape) > MAX_SEGMENTS) return;
     const shapes = (this.#buckets[shapeKey(shape)] ??= []);
+    this.#empty = false;
     if (shapes.some((known) => known.text === shape)) return;
     if (shapes.length === PER_BUCKET) shapes.shift();
     shapes.push({ text: shape, route });
@@ -67,19 +71,32 @@ let urlIds = 0;
 function urlKey(url: string, start: number, end: number): number {
   let hash = 0;
   let ids = 0;
-  let index = 0;
   let segment = start + 1;
-  for (let i = segment; i <= end; i++) {
-    if (i < end && url.charCodeAt(i) !== 47) continue;
+  for (let index = 0; ; index++) {
     if (index === MAX_SEGMENTS) return -1;
-    if (isIdSegment(url, segment, i) || (i - segment === 3 && url.startsWith(ID_PLACEHOLDER, segment))) ids |= 1 << index;
-    else hash = hashText(hash, url, segment, i);
+    let stop = url.indexOf('/', segment);
+    if (stop < 0 || stop > end) stop = end;
+    const length = stop - segment;
+    // A word (isIdSegment's own shortcut) is no id, unless it is the text `:id`; anything else asks isIdSegment.
+    const id = isWord(url, segment, stop) ? length === 3 && url.startsWith(ID_PLACEHOLDER, segment) : isIdSegment(url, segment, stop);
+    if (id) ids |= 1 << index;
+    else hash = hashText(hash, url, segment, stop);
     hash = Math.imul(hash ^ 47, FNV_PRIME); // the segment's end, so that places count
-    segment = i + 1;
-    index++;
+    if (stop === end) break;
+    segment = stop + 1;
   }
   urlIds = ids;
   return (hash ^ (hash >>> 16)) & (BUCKETS - 1);
+}
+
+/** Under 32 characters with no digit, `@` or `%`: what isIdSegment answers "no" to without its expressions. */
+function isWord(text: string, start: number, stop: number): boolean {
+  if (stop - start >= 32) return false;
+  for (let i = start; i < stop; i++) {
+    const code = text.charCodeAt(i);
+    if ((code >= 48 && code <= 57) || code === 64 || code === 37) return false;
+  }
+  return true;
 }
 
 /** A shape's bucket: its segments hashed as urlKey hashes them, each `:id` left out. */
