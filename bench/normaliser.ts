@@ -49,6 +49,13 @@ function namingBefore(): (url: string) => string {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** ns per call of each function over its inputs, taking turns for ROUNDS rounds; medians in the same order. */
+function inTurns(runs: Array<[(input: string) => string, string[]]>): number[] {
+  const times = runs.map((): number[] => []);
+  for (let round = 0; round < ROUNDS; round++) runs.forEach(([name, inputs], i) => times[i]!.push(nsPerCall(name, inputs)));
+  return times.map(median);
+}
+
 console.log(`naming a new path, ns per call (median of ${ROUNDS} interleaved rounds × ${CALLS.toLocaleString('en')} calls), bun ${Bun.version}`);
 console.log('path shape                     by the rules   normalisePath   scan/rules   URL: ofUrl   before   ofUrl/before');
 for (const [shape, make] of SHAPES) {
@@ -64,17 +71,12 @@ for (const [shape, make] of SHAPES) {
     const expected = byRules(paths[i]!);
     if (ofUrl(urls[i]!) !== expected || before(urls[i]!) !== expected) throw new Error(`${urls[i]}: ${ofUrl(urls[i]!)} / ${before(urls[i]!)} ≠ ${expected}`);
   }
-  const rules: number[] = [];
-  const scan: number[] = [];
-  const named: number[] = [];
-  const previous: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    rules.push(nsPerCall(byRules, paths));
-    scan.push(nsPerCall(normalisePath, paths));
-    named.push(nsPerCall(ofUrl, urls));
-    previous.push(nsPerCall(before, urls));
-  }
-  const [r, s, n, b] = [median(rules), median(scan), median(named), median(previous)];
+  const [r, s, n, b] = inTurns([
+    [byRules, paths],
+    [normalisePath, paths],
+    [ofUrl, urls],
+    [before, urls],
+  ]) as [number, number, number, number];
   console.log(`${shape.padEnd(30)} ${r.toFixed(0).padStart(12)} ${s.toFixed(0).padStart(15)} ${(s / r).toFixed(2).padStart(12)} ${n.toFixed(0).padStart(12)} ${b.toFixed(0).padStart(8)} ${(n / b).toFixed(2).padStart(14)}`);
 }
 
@@ -93,12 +95,9 @@ for (const routes of [1, 16, 100]) {
   for (const url of urls.slice(0, 300)) {
     if (ofUrl(url) !== before(url)) throw new Error(`${url}: ${ofUrl(url)} ≠ ${before(url)}`);
   }
-  const named: number[] = [];
-  const previous: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    named.push(nsPerCall(ofUrl, urls));
-    previous.push(nsPerCall(before, urls));
-  }
-  const [n, b] = [median(named), median(previous)];
+  const [n, b] = inTurns([
+    [ofUrl, urls],
+    [before, urls],
+  ]) as [number, number];
   console.log(`${String(routes).padEnd(32)} ${n.toFixed(0).padStart(12)} ${b.toFixed(0).padStart(8)} ${(n / b).toFixed(2).padStart(14)}`);
 }

@@ -3,7 +3,7 @@
 import { ID_PLACEHOLDER, isIdSegment, MAX_SEGMENTS, OVERFLOW_ROUTE } from './route-normaliser.ts';
 
 /**
- * Shapes are kept in buckets by a hash of their segments but their ids (urlKey, shapeKey), so that a
+ * Shapes are kept in buckets by a hash of their segments but their ids (keyOf), so that a
  * URL tries only the few that could match it, however many id routes an app interleaves: a single
  * list of 8 tried in turn cost 16 id routes taken in turn more than naming each afresh, and buckets
  * by the first segment alone put every route under `/api` into one.
@@ -36,7 +36,7 @@ export class RouteShapes {
   /** The admitted route of the URL's path (`start` at its first `/`, `end` at its query, fragment or end), if a shape matches. */
   match(url: string, start: number, end: number): string | undefined {
     if (this.#empty) return undefined;
-    const key = urlKey(url, start, end);
+    const key = keyOf(url, start, end);
     const shapes = key < 0 ? undefined : this.#buckets[key];
     if (shapes === undefined) return undefined;
     for (let i = 0; i < shapes.length; i++) {
@@ -51,8 +51,11 @@ export class RouteShapes {
    * still be exact) and not one the guard turned away (all of those are the overflow route anyway).
    */
   remember(shape: string, route: string): void {
-    if (route === OVERFLOW_ROUTE || !shape.includes(ID_PLACEHOLDER) || countSlashes(shape) > MAX_SEGMENTS) return;
-    const shapes = (this.#buckets[shapeKey(shape)] ??= []);
+    if (route === OVERFLOW_ROUTE || !shape.includes(ID_PLACEHOLDER)) return;
+    // A shape is read as a path whose ids are its `:id` segments: its key is the key of every URL it names.
+    const key = keyOf(shape, 0, shape.length);
+    if (key < 0) return;
+    const shapes = (this.#buckets[key] ??= []);
     this.#empty = false;
     if (shapes.some((known) => known.text === shape)) return;
     if (shapes.length === PER_BUCKET) shapes.shift();
@@ -60,66 +63,36 @@ export class RouteShapes {
   }
 }
 
-/** Read from the URL by urlKey for match: bit k is set when its segment k is an id or the text `:id` (which normalisePath keeps as it is). */
-let urlIds = 0;
+/** Set by keyOf for the path it read last: bit k is set when its segment k is an id or the text `:id` (which normalisePath keeps as it is). */
+let idSegments = 0;
 
 /**
- * A URL's bucket: a hash of its segments but with each id left out, only its end marked, so that it
- * equals the key of the shape it normalises to (shapeKey). Which segments are ids is kept in urlIds:
- * read once here, it is not read again for each shape tried. -1 past MAX_SEGMENTS: no shape is kept there.
+ * A path's bucket: a hash of its segments but with each id left out, only its end marked. A URL and
+ * the shape it normalises to get the same key: their other segments are the same text, and every
+ * id of the one is a `:id` of the other. Which segments are ids is kept in idSegments: read once
+ * here, they are not read again for each shape tried. -1 past MAX_SEGMENTS: no shape is kept there.
  */
-function urlKey(url: string, start: number, end: number): number {
+function keyOf(text: string, start: number, end: number): number {
   let hash = 0;
   let ids = 0;
   let segment = start + 1;
   for (let index = 0; ; index++) {
     if (index === MAX_SEGMENTS) return -1;
-    let stop = url.indexOf('/', segment);
+    let stop = text.indexOf('/', segment);
     if (stop < 0 || stop > end) stop = end;
-    const length = stop - segment;
-    // A word (isIdSegment's own shortcut) is no id, unless it is the text `:id`; anything else asks isIdSegment.
-    const id = isWord(url, segment, stop) ? length === 3 && url.startsWith(ID_PLACEHOLDER, segment) : isIdSegment(url, segment, stop);
-    if (id) ids |= 1 << index;
-    else hash = hashText(hash, url, segment, stop);
+    if (isIdSegment(text, segment, stop) || (stop - segment === 3 && text.startsWith(ID_PLACEHOLDER, segment))) ids |= 1 << index;
+    else for (let i = segment; i < stop; i++) hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME);
     hash = Math.imul(hash ^ 47, FNV_PRIME); // the segment's end, so that places count
     if (stop === end) break;
     segment = stop + 1;
   }
-  urlIds = ids;
-  return (hash ^ (hash >>> 16)) & (BUCKETS - 1);
-}
-
-/** Under 32 characters with no digit, `@` or `%`: what isIdSegment answers "no" to without its expressions. */
-function isWord(text: string, start: number, stop: number): boolean {
-  if (stop - start >= 32) return false;
-  for (let i = start; i < stop; i++) {
-    const code = text.charCodeAt(i);
-    if ((code >= 48 && code <= 57) || code === 64 || code === 37) return false;
-  }
-  return true;
-}
-
-/** A shape's bucket: its segments hashed as urlKey hashes them, each `:id` left out. */
-function shapeKey(shape: string): number {
-  let hash = 0;
-  let segment = 1;
-  for (let i = segment; i <= shape.length; i++) {
-    if (i < shape.length && shape.charCodeAt(i) !== 47) continue;
-    if (!(i - segment === 3 && shape.startsWith(ID_PLACEHOLDER, segment))) hash = hashText(hash, shape, segment, i);
-    hash = Math.imul(hash ^ 47, FNV_PRIME);
-    segment = i + 1;
-  }
+  idSegments = ids;
   return (hash ^ (hash >>> 16)) & (BUCKETS - 1);
 }
 
 const FNV_PRIME = 0x01000193;
 
-function hashText(hash: number, text: string, start: number, stop: number): number {
-  for (let i = start; i < stop; i++) hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME);
-  return hash;
-}
-
-/** Whether normalisePath(url.slice(start, end)) would be `shape`, read in place; urlIds says which of the URL's segments are ids. */
+/** Whether normalisePath(url.slice(start, end)) would be `shape`, read in place; idSegments says which of the URL's segments are ids. */
 function matches(url: string, start: number, end: number, shape: string): boolean {
   let at = start + 1;
   let shapeAt = 1;
@@ -130,7 +103,7 @@ function matches(url: string, start: number, end: number, shape: string): boolea
     if (shapeStop < 0) shapeStop = shape.length;
     const length = shapeStop - shapeAt;
     if (length === 3 && shape.startsWith(ID_PLACEHOLDER, shapeAt)) {
-      if ((urlIds & (1 << index)) === 0) return false;
+      if ((idSegments & (1 << index)) === 0) return false;
     } else if (stop - at !== length || !sameText(url, at, shape, shapeAt, length)) {
       return false;
     }
@@ -147,10 +120,4 @@ function sameText(a: string, aStart: number, b: string, bStart: number, length: 
     if (a.charCodeAt(aStart + i) !== b.charCodeAt(bStart + i)) return false;
   }
   return true;
-}
-
-function countSlashes(text: string): number {
-  let count = 0;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 47) count++;
-  return count;
 }
