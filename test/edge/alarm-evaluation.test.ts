@@ -20,6 +20,8 @@ afterAll(async () => {
 });
 
 const nextMinute = (t: number) => t - (t % 60_000) + 60_000;
+/** The minute a step began in and the one it ended in: the clock may cross a minute meanwhile. */
+const minutesDuring = (began: number) => [began, minuteAgo(0)];
 
 async function fireAlarm(app: string): Promise<any> {
   const store = await edge.store(app);
@@ -50,19 +52,21 @@ describe('rules evaluated on the store\'s alarm', () => {
 
   test('the alarm evaluates the minute that began and notifies; then it is set for the next minute', async () => {
     await ingestMinute(edge, KEYS.shopIngest, 'shop', minuteAgo(1), 900);
+    const minute = minuteAgo(0);
     const status = await fireAlarm('shop');
-    expect(status.lastEvaluation).toBe(minuteAgo(0));
+    expect(minutesDuring(minute)).toContain(status.lastEvaluation);
     const hook = await eventually(async () => receiver.at('/hook')[0], 10_000, 'the webhook');
     expect(JSON.parse(hook.body)).toMatchObject({ ruleId: 'slow', state: 'firing' });
-    expect(status.nextAlarm).toBe(nextMinute(Date.now()));
+    expect(status.nextAlarm).toBe(status.lastEvaluation + 60_000);
   });
 
   test('while a minute cron ticks the store, the alarm leaves evaluation to it', async () => {
     // What an every-minute cron does to a store of an app with rules in the config.
     const ticked = minuteAgo(3);
     await (await edge.store('shop')).tick(ticked, 'shop');
+    const minute = minuteAgo(0);
     const status = await fireAlarm('shop');
-    expect(status.lastEvaluation).toBe(minuteAgo(0));
+    expect(minutesDuring(minute)).toContain(status.lastEvaluation);
     expect(status.lastTick).toBe(ticked);
     // The cron's minute was older than the alarm's: evaluating minutes in order, the store took none of it.
     const again = await fireAlarm('shop');

@@ -19,7 +19,12 @@ const RULES = [
   { id: 'slow-mean', name: 'mean over a day', metric: 'responseTime', condition: 'gt', threshold: 86_400_000, duration: 3_600_000, severity: 'critical' },
 ];
 let edge: LocalEdge;
-let tickAt = Date.now() - (Date.now() % 60_000);
+/**
+ * The scheduled time of the next tick: minutes ahead of the clock, because the store's own alarm
+ * evaluates at each real minute's start, and a tick for a time already evaluated evaluates nothing
+ * (this failed once on CI, when a run crossed a minute). The rules' hour still covers the rows.
+ */
+let tickAt = Date.now() - (Date.now() % 60_000) + 10 * 60_000;
 
 beforeAll(async () => {
   edge = await startEdge({ entryPath: join(import.meta.dir, 'fixtures/raw-sql-entry.js'), bindings: { ...DASHBOARD_BINDINGS, ALERT_RULES: JSON.stringify(RULES) } });
@@ -50,10 +55,13 @@ describe('batches that once broke the edge are refused naming the field, and cha
   }
 });
 
-/** Writes the case's rows into the app's SQLite, in the current minute, past ingest and its validator. */
-async function writeRows(entry: StoredRowsCase): Promise<string[]> {
+/**
+ * Writes the case's rows into the app's SQLite, in the given minute, past ingest and its validator.
+ * The minute is fixed by the caller: the batch that later replaces the rows must land in the same one,
+ * even when the clock crosses into the next minute between the two (it did, once, on CI).
+ */
+async function writeRows(entry: StoredRowsCase, minute: number): Promise<string[]> {
   const store = await edge.store('shop');
-  const minute = Date.now() - (Date.now() % 60_000);
   const traceIds: string[] = [];
   for (const row of entry.rows) {
     if (row.table === 'spans') {
@@ -81,7 +89,8 @@ async function writeRows(entry: StoredRowsCase): Promise<string[]> {
 describe('rows stored before the fix, or damaged, are left out of every read and counted in its warnings', () => {
   for (const entry of CORPUS.filter((c): c is StoredRowsCase & { file: string } => c.target === 'stored-rows')) {
     test(`${entry.file}: ${entry.broke}`, async () => {
-      const traceIds = await writeRows(entry);
+      const minute = Date.now() - (Date.now() % 60_000);
+      const traceIds = await writeRows(entry, minute);
       const warned = await readEverything(edge, { ...window(), budgetMs: BUDGET_MS, traceIds });
       for (const read of entry.expect.warned) expect(warned[read]?.[0], read).toMatch(/stored rows? could not be read and (was|were) left out/);
 
@@ -99,7 +108,7 @@ describe('rows stored before the fix, or damaged, are left out of every read and
       expect(report.unreadable).toBeGreaterThanOrEqual(0);
       const rollups = entry.rows.filter((r) => r.table !== 'spans' && r.method !== '*');
       if (rollups.length > 0) {
-        const batch = makeBatch();
+        const batch = makeBatch(minute);
         const cell = batch.rollups[0]!;
         batch.rollups = rollups.map((r) => ({ ...cell, method: r.method as string, route: r.route as string, statusClass: r.statusClass as '2xx' }));
         // The batch is folded into the tables by the next read (pending-log.ts): the damaged rows are replaced then.
