@@ -40,7 +40,10 @@ function batchOf(instance: string, minute: number, requests = 10, extra: Partial
   return { ...makeBatch(minute), batchId: `pending-log-${++serial}-${minute}`, identity: { ...makeBatch().identity, instance }, rollups: table.drain(), samples: [], spans: [], profiles: [], ...extra };
 }
 
-const minuteAgo = (n: number) => Date.now() - (Date.now() % 60_000) - n * 60_000;
+const minuteAgo = (n: number) => {
+  const now = Date.now();
+  return now - (now % 60_000) - n * 60_000;
+};
 const windowOf = () => `from=${minuteAgo(60)}&to=${Date.now() + 60_000}`;
 
 describe('the pending log', () => {
@@ -63,9 +66,11 @@ describe('the pending log', () => {
   test('an accepted batch is two rows written; its cells are written once per fold, however many instances sent them', async () => {
     const edge = await start();
     const used = (answer: any): number => answer.usage.quotas.find((q: any) => q.kind === 'rowsWritten').used;
-    await ingestOk(edge, batchOf('warm:1', minuteAgo(30)));
+    // Two different minutes, fixed once: read from the clock twice, they could be the same minute.
+    const warm = minuteAgo(30);
+    await ingestOk(edge, batchOf('warm:1', warm));
     await apiOk(edge, `/api/v1/apps/shop/summary?${windowOf()}`);
-    let before = used(await ingestOk(edge, batchOf('warm:1', minuteAgo(31))));
+    let before = used(await ingestOk(edge, batchOf('warm:1', warm - 60_000)));
     const minute = minuteAgo(5);
     for (let i = 0; i < 6; i++) {
       const after = used(await ingestOk(edge, batchOf(`host-${i}:1`, minute)));
@@ -74,7 +79,7 @@ describe('the pending log', () => {
       before = after;
     }
     await apiOk(edge, `/api/v1/apps/shop/summary?${windowOf()}`);
-    const folded = used(await ingestOk(edge, batchOf('warm:1', minuteAgo(32)))) - before - 2;
+    const folded = used(await ingestOk(edge, batchOf('warm:1', warm - 120_000))) - before - 2;
     // Seven batches (the warm-up one of another minute too): per minute one cell and its all-routes row
     // (inserts with their index entries: 2 + 3), the app's 10-second row (2: recent minute cells land
     // there at their minute's start), seven instances, the fold's mark. Not six times the cells.
