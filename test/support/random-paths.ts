@@ -26,6 +26,16 @@ export function randomSegmentOf(random: () => number): () => string {
       const at = Math.floor(random() * 36);
       return random() < 0.5 ? uuid : `${uuid.slice(0, at)}${pick(['g', 'G', '-', '0', '%', '@', '/', ':', '`', 'š'])}${uuid.slice(at + 1)}`;
     }
+    if (shape < 0.55) {
+      // Tokens and hex ids around the lengths the shortcuts turn on (8, 16, 32, 63/64) and the share of separators (one in 8)
+      const length = pick([7, 8, 9, 15, 16, 17, 31, 32, 33, 62, 63, 64, 65]);
+      const alphabet = pick([hexDigits, [...'0123456789ABCDEFabcdef'], [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'], [...'abcdefghijklmnopqrstuvwxyz0123456789-_'], [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'], [...'0123456789']]);
+      const chars = Array.from({ length }, () => pick(alphabet));
+      // Up to a few characters replaced by a separator, `%`, `@` or `,`.
+      const replaced = Math.floor(random() * 4);
+      for (let k = 0; k < replaced; k++) chars[Math.floor(random() * length)] = pick(['-', '_', '.', '~', '=', '+', '%', '@', ',']);
+      return chars.join('');
+    }
     const chars = pick(mixes);
     return Array.from({ length: Math.floor(random() * 70) }, () => pick(chars)).join('');
   };
