@@ -48,12 +48,9 @@ function normaliseSegment(path: string, start: number, stop: number): string {
   return isIdSegment(path, start, stop) ? ID_PLACEHOLDER : path.slice(start, stop);
 }
 
-/**
- * Per ASCII code, what isIdSegment counts: one count per kind of character, each in a field of
- * FIELD_BITS bits of one integer, so that a character is counted with one addition.
- */
+/** Bits per count in CHAR_WEIGHT's sums. */
 const FIELD_BITS = 6;
-/** The longest segment counted in fields; longer ones go through the expressions. */
+/** The longest segment counted in fields (no count can pass it); longer ones go through the expressions. */
 const MAX_COUNTED = 2 ** FIELD_BITS - 1;
 const DIGIT = 1;
 /** A digit or a–f, A–F. */
@@ -63,6 +60,11 @@ const LETTER = HEX << FIELD_BITS;
 const TOKEN_SEPARATOR = LETTER << FIELD_BITS;
 /** `@` or `%`: an email, or something to decode first. */
 const SPECIAL = TOKEN_SEPARATOR << FIELD_BITS;
+/**
+ * Per ASCII code, what isIdSegment counts: one count per kind of character, each in a field of
+ * FIELD_BITS bits of one integer, so that a character is counted with one addition. The sum stays
+ * below 2^31 (63 characters × SPECIAL at most), so it remains a small integer.
+ */
 const CHAR_WEIGHT = new Int32Array(128);
 for (let code = 0; code < 128; code++) {
   const char = String.fromCharCode(code);
@@ -72,7 +74,10 @@ for (let code = 0; code < 128; code++) {
   else if (/[_\-.~=+]/.test(char)) CHAR_WEIGHT[code] = TOKEN_SEPARATOR;
   else if (char === '@' || char === '%') CHAR_WEIGHT[code] = SPECIAL;
 }
-/** One kind's count out of the sum of weights (`&` drops the fraction, the fields below it). */
+/**
+ * One kind's count out of a sum of weights: the division moves the fields below it into the
+ * fraction, and `&` drops that and the fields above.
+ */
 const count = (counts: number, kind: number) => (counts / kind) & MAX_COUNTED;
 
 /**
@@ -80,8 +85,8 @@ const count = (counts: number, kind: number) => (counts / kind) & MAX_COUNTED;
  * id of digits nor a word needs slicing. Most segments are words (`users`, `search`), plain
  * numbers or hex ids, and the expressions below are most of what naming a path costs. So the
  * segment's characters are counted first, through a table rather than comparisons: an id's
- * characters are random, and a branch per character mispredicted half the time (a dashed UUID
- * took ~300 ns). Four shortcuts answer what the expressions would:
+ * characters are random, so a branch per character is presumably mispredicted often (the README's
+ * bench:normaliser figures). Four shortcuts answer what the expressions would:
  * - digits only: NUMBER's commonest case;
  * - 8 or more hex characters with a digit among them: HEX_ID (there is nothing to decode);
  * - 16 or more of TOKEN's characters, digits and letters both, separators at most one in 8:
@@ -110,9 +115,10 @@ export function isIdSegment(path: string, start: number, stop: number): boolean 
     } else {
       const letters = count(counts, LETTER);
       const separators = count(counts, TOKEN_SEPARATOR);
-      if (length >= 16 && letters > 0 && digits + letters + separators === length && separators <= length / 8) return true;
+      const allToken = digits + letters + separators === length;
+      if (length >= 16 && letters > 0 && allToken && separators <= length / 8) return true;
     }
-    // Shorter than 8, only NUMBER can match (HEX_ID needs 8 characters, DATE 10, TOKEN 16, UUID 32).
+    // Shorter than 8, only NUMBER can match (HEX_ID needs 8 characters, DATE 10, TOKEN 16, UUID 32, EMAIL an `@`).
     if (!special && length < 8) return NUMBER.test(path.slice(start, stop));
   }
   return bySegmentRules(path.slice(start, stop)) === ID_PLACEHOLDER;
@@ -123,7 +129,8 @@ export function isIdSegment(path: string, start: number, stop: number): boolean 
  * writes them (UUID matches these too). The dashes first: most segments of 36 characters fail there.
  */
 function isDashedUuid(path: string, start: number): boolean {
-  return path.charCodeAt(start + 8) === 45 && path.charCodeAt(start + 13) === 45 && path.charCodeAt(start + 18) === 45 && path.charCodeAt(start + 23) === 45
+  return path.charCodeAt(start + 8) === 45 && path.charCodeAt(start + 13) === 45
+    && path.charCodeAt(start + 18) === 45 && path.charCodeAt(start + 23) === 45
     && isHexRun(path, start, start + 8) && isHexRun(path, start + 9, start + 13) && isHexRun(path, start + 14, start + 18)
     && isHexRun(path, start + 19, start + 23) && isHexRun(path, start + 24, start + 36);
 }

@@ -27,9 +27,16 @@ export function randomSegmentOf(random: () => number): () => string {
       return random() < 0.5 ? uuid : `${uuid.slice(0, at)}${pick(['g', 'G', '-', '0', '%', '@', '/', ':', '`', 'š'])}${uuid.slice(at + 1)}`;
     }
     if (shape < 0.55) {
-      // Tokens and hex ids around the lengths the shortcuts turn on (8, 16, 32, 63/64) and the share of separators (one in 8)
+      // Tokens and hex ids around the lengths the shortcuts turn on (8, 16, 32, 63/64) and the share of separators (one in 8).
       const length = pick([7, 8, 9, 15, 16, 17, 31, 32, 33, 62, 63, 64, 65]);
-      const alphabet = pick([hexDigits, [...'0123456789ABCDEFabcdef'], [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'], [...'abcdefghijklmnopqrstuvwxyz0123456789-_'], [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'], [...'0123456789']]);
+      const alphabet = [...pick([
+        '0123456789abcdef',
+        '0123456789ABCDEFabcdef',
+        'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',
+        'abcdefghijklmnopqrstuvwxyz0123456789-_',
+        'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+        '0123456789',
+      ])];
       const chars = Array.from({ length }, () => pick(alphabet));
       // Up to a few characters replaced by a separator, `%`, `@` or `,`.
       const replaced = Math.floor(random() * 4);

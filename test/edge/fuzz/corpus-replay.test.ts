@@ -89,7 +89,8 @@ async function writeRows(entry: StoredRowsCase, minute: number): Promise<string[
 describe('rows stored before the fix, or damaged, are left out of every read and counted in its warnings', () => {
   for (const entry of CORPUS.filter((c): c is StoredRowsCase & { file: string } => c.target === 'stored-rows')) {
     test(`${entry.file}: ${entry.broke}`, async () => {
-      const minute = Date.now() - (Date.now() % 60_000);
+      const now = Date.now();
+      const minute = now - (now % 60_000);
       const traceIds = await writeRows(entry, minute);
       const warned = await readEverything(edge, { ...window(), budgetMs: BUDGET_MS, traceIds });
       for (const read of entry.expect.warned) expect(warned[read]?.[0], read).toMatch(/stored rows? could not be read and (was|were) left out/);
