@@ -1,7 +1,8 @@
-// The installed preload on real apps (a Bun.serve `routes` app, Hono, Elysia), started the three
-// ways an app can take it — `bun --preload bun-apm/preload`, `import 'bun-apm/preload'` as the first
-// line, and that same app compiled with `bun build --compile` — counts exactly what was sent, under
-// its route templates, at a local edge (the Worker in workerd).
+// The installed preload on real apps (a Bun.serve `routes` app, Hono, Elysia, a plain fetch handler
+// whose routes come from its paths), started the three ways an app can take it — `bun --preload
+// bun-apm/preload`, `import 'bun-apm/preload'` as the first line, and that same app compiled with
+// `bun build --compile` — counts exactly what was sent, under its route templates, at a local edge
+// (the Worker in workerd).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +31,34 @@ const ROUTES_PROBES: Probe[] = [
   { method: 'GET', path: '/boom', status: 500, key: 'GET /boom' },
   { method: 'GET', path: '/orders/77', status: 200, key: 'GET /orders/:id' },
 ];
+
+/**
+ * A plain fetch handler (no router, no template): bun-apm names each route from its path. Ids of
+ * every kind the normaliser knows, several of each route, interleaved: the second id of a route is
+ * matched against the route named for the first, where it lies in the URL.
+ */
+const FETCH_APP = `const server = Bun.serve({
+  hostname: process.env.HOST ?? '127.0.0.1',
+  port: Number(process.env.PORT ?? 3000),
+  fetch: (req) => (new URL(req.url).pathname === '/missing' ? new Response('no', { status: 404 }) : Response.json({ ok: true })),
+});
+process.on('SIGTERM', () => {
+  server.stop();
+  process.exit(0);
+});
+`;
+const FETCH_PROBES: Probe[] = [
+  ['/users/42', 'GET /users/:id'],
+  ['/users/9f0c2a4e-6b1d-4c3e-8f5a-7d2b1e0c9a84', 'GET /users/:id'],
+  ['/users/507f1f77bcf86cd799439011', 'GET /users/:id'],
+  ['/files/3F2504E0-4F89-11D3-9A0C-0305E82C3301/raw', 'GET /files/:id/raw'],
+  ['/files/550e8400-e29b-41d4-a716-446655440000/raw', 'GET /files/:id/raw'],
+  ['/sessions/dGhpcyBpcyBhIHRva2VuMTIz', 'GET /sessions/:id'],
+  ['/sessions/Zm9vYmFyYmF6cXV4MDk4NzY1', 'GET /sessions/:id'],
+  ['/orders/2026-11-29/items?page=2', 'GET /orders/:id/items'],
+  ['/people/ada@example.com', 'GET /people/:id'],
+  ['/blog/getting-started-with-bun', 'GET /blog/getting-started-with-bun'],
+].map(([path, key]) => ({ method: 'GET', path: path!, status: 200, key: key! }));
 
 interface Case {
   app: string;
@@ -64,6 +93,7 @@ const CASES: Case[] = [
       { method: 'GET', path: '/boom', status: 500, key: 'GET /boom' },
     ],
   },
+  { app: 'fetch', command: preload('fetch-app.ts'), probes: [...FETCH_PROBES, { method: 'GET', path: '/missing', status: 404, key: 'GET /missing' }] },
   // No flag at all: the app's first line is the import.
   { app: 'first-line', command: () => [process.execPath, 'first-line-app.ts'], probes: ROUTES_PROBES },
   // The same file as one executable: the preload is compiled in with the app.
@@ -90,6 +120,7 @@ beforeAll(async () => {
         'hono-app.ts': example('hono-app.ts'),
         'elysia-app.ts': example('elysia-app.ts'),
         'first-line-app.ts': `import 'bun-apm/preload';\n${example('routes-app.ts')}`,
+        'fetch-app.ts': FETCH_APP,
       },
     }),
   ]);
