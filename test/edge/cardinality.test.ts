@@ -26,7 +26,8 @@ async function start(bindings: Record<string, string>, persistDir?: string): Pro
 
 /** A batch whose cells cover routes /r/<first>…/r/<first+count−1>, one request each. */
 function batchOfRoutes(first: number, count: number, instance = 'host-1:1'): any {
-  const now = Date.now();
+  // 10 s ago: the sample lies up to 10 s into the minute, and the reads' windows end at the clock.
+  const now = Date.now() - 10_000;
   const table = new RollupTable();
   for (let i = first; i < first + count; i++) table.record(now, 'GET', `/r/${i}`, 200, 10 + (i % 7), 10);
   const batch = makeBatch(now);
