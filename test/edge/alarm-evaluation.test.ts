@@ -4,7 +4,7 @@
 // the local runtime (fireAlarmNow), as the runtime would fire it at the minute.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
-import { ingestMinute, minuteAgo, startReceiver } from './alerting/support.ts';
+import { ingestMinute, minuteAgo, nextMinute, startReceiver } from './alerting/support.ts';
 import { eventually, KEYS, startEdge } from './support/edge.ts';
 
 const receiver = startReceiver();
@@ -19,7 +19,6 @@ afterAll(async () => {
   receiver.stop();
 });
 
-const nextMinute = (t: number) => t - (t % 60_000) + 60_000;
 /** The minute a step began in and the one it ended in: the clock may cross a minute meanwhile. */
 const minutesDuring = (began: number) => [began, minuteAgo(0)];
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
 import { RollupTable } from '../../src/core/rollup.ts';
-import { makeBatch } from '../support/batch.ts';
+import { batchTime, makeBatch } from '../support/batch.ts';
 import { apiOk, ingestOk, startEdge } from './support/edge.ts';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'bun-apm-cardinality-'));
@@ -26,8 +26,7 @@ async function start(bindings: Record<string, string>, persistDir?: string): Pro
 
 /** A batch whose cells cover routes /r/<first>…/r/<first+count−1>, one request each. */
 function batchOfRoutes(first: number, count: number, instance = 'host-1:1'): any {
-  // 10 s ago: the sample lies up to 10 s into the minute, and the reads' windows end at the clock.
-  const now = Date.now() - 10_000;
+  const now = batchTime();
   const table = new RollupTable();
   for (let i = first; i < first + count; i++) table.record(now, 'GET', `/r/${i}`, 200, 10 + (i % 7), 10);
   const batch = makeBatch(now);

@@ -11,6 +11,7 @@ import { RollupTable } from '../../src/core/rollup.ts';
 import type { Batch } from '../../src/core/wire-format.ts';
 import { makeBatch } from '../support/batch.ts';
 import { apiOk, ingestOk, startEdge, storedRecords } from './support/edge.ts';
+import { minuteAgo } from './alerting/support.ts';
 
 // Loaded by a computed path: the store's modules are type-checked against Workers types, which the Bun side does not have.
 const { RING_SLOTS } = (await import(`${'../../src/edge/store'}/pending-log.ts`)) as { RING_SLOTS: number };
@@ -40,10 +41,6 @@ function batchOf(instance: string, minute: number, requests = 10, extra: Partial
   return { ...makeBatch(minute), batchId: `pending-log-${++serial}-${minute}`, identity: { ...makeBatch().identity, instance }, rollups: table.drain(), samples: [], spans: [], profiles: [], ...extra };
 }
 
-const minuteAgo = (n: number) => {
-  const now = Date.now();
-  return now - (now % 60_000) - n * 60_000;
-};
 const windowOf = () => `from=${minuteAgo(60)}&to=${Date.now() + 60_000}`;
 
 describe('the pending log', () => {

@@ -6,11 +6,14 @@ import type { Batch } from '../../src/core/wire-format.ts';
 let counter = 0;
 
 /**
- * A batch of `now`'s minute: its records lie from 1 s to 10 s into that minute. By default `now` is
- * 10 s ago, so that none of them is later than the clock: a read's window ends at the clock by
- * default, and in a minute's first seconds records of its own would lie past it.
+ * A time whose minute's batch lies wholly in the past: 10 s ago. makeBatch's records lie from 1 s
+ * to 10 s into their minute, and a read's window ends at the clock by default, so in a minute's
+ * first seconds a batch of the current minute would have records past it.
  */
-export function makeBatch(now = Date.now() - 10_000, overrides: Partial<Batch> = {}): Batch {
+export const batchTime = (): number => Date.now() - 10_000;
+
+/** A batch of `now`'s minute: its records lie from 1 s to 10 s into that minute. */
+export function makeBatch(now = batchTime(), overrides: Partial<Batch> = {}): Batch {
   const minute = now - (now % 60_000);
   const table = new RollupTable();
   table.record(minute + 1_000, 'GET', '/users/:id', 200, 12.5, 512);

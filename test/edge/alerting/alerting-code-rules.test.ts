@@ -4,17 +4,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import type { LocalEdge } from '../../../scripts/local-edge.ts';
 import { KEYS, api, startEdge } from '../support/edge.ts';
-import { MINUTE, batchOf, cron, minuteAgo, startReceiver } from './support.ts';
+import { MINUTE, batchOf, cron, cronFirst, minuteAgo, startReceiver } from './support.ts';
 
 const receiver = startReceiver();
 let edge: LocalEdge;
 
 beforeAll(async () => {
   edge = await startEdge({ entryPath: join(import.meta.dir, 'fixtures/code-rules-entry.js'), bindings: { BUN_APM_DEV: 'true', WEBHOOK_URL: receiver.url('/webhook') } });
-  // A minute cron's tick before any data: while ticks come, they drive evaluation, so the store's own
-  // alarm cannot evaluate the real current minute first and leave the test's older minute skipped.
-  // The throwing evaluator announces its error here already, once for the whole file.
-  await cron(edge, minuteAgo(15));
+  // The throwing evaluator announces its error at this tick already, once for the whole file.
+  await cronFirst(edge, minuteAgo(15));
 });
 
 afterAll(async () => {

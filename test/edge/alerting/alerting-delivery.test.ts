@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { simpleParser } from 'mailparser';
 import type { LocalEdge } from '../../../scripts/local-edge.ts';
 import { KEYS, api, startEdge } from '../support/edge.ts';
-import { CaptureLog, MINUTE, cron, ingestMinute, minuteAgo, startReceiver } from './support.ts';
+import { CaptureLog, MINUTE, cron, cronFirst, ingestMinute, minuteAgo, startReceiver } from './support.ts';
 
 const TOKEN = 'webhook-token-0123456789';
 const receiver = startReceiver({ '/flaky': [500, 500] });
@@ -53,9 +53,7 @@ beforeAll(async () => {
       },
     }),
   ]);
-  // A minute cron's tick before any data: while ticks come, they drive evaluation, so a store's own
-  // alarm cannot evaluate the real current minute first and leave the tests' older minutes skipped.
-  await Promise.all([cron(edge, M0 - MINUTE), cron(flaky, M0 - MINUTE)]);
+  await Promise.all([cronFirst(edge, M0 - MINUTE), cronFirst(flaky, M0 - MINUTE)]);
   await ingestMinute(edge, KEYS.shopIngest, 'shop', M0, 900);
   await ingestMinute(edge, KEYS.shopIngest, 'shop', M1, 10);
   await ingestMinute(flaky, KEYS.shopIngest, 'shop', M0, 900);

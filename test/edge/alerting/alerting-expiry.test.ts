@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../../scripts/local-edge.ts';
 import { api, KEYS, startEdge } from '../support/edge.ts';
-import { MINUTE, cron, ingestMinute, minuteAgo, startReceiver } from './support.ts';
+import { MINUTE, cron, cronFirst, ingestMinute, minuteAgo, startReceiver } from './support.ts';
 
 const receiver = startReceiver({ '/down': Array.from({ length: 100 }, () => 503) });
 let edge: LocalEdge;
@@ -25,9 +25,7 @@ afterAll(async () => {
 
 test('retries back off (1, 1, 2, 5 … minutes) and stop when the delivery expires after 24 h', async () => {
   const M0 = minuteAgo(60);
-  // A tick before the data, so that the store's own alarm leaves evaluation to the ticks (it would
-  // otherwise take the real current minute first should one begin meanwhile).
-  await cron(edge, M0 - MINUTE);
+  await cronFirst(edge, M0 - MINUTE);
   await ingestMinute(edge, KEYS.shopIngest, 'shop', M0, 900);
   const T = M0 + MINUTE;
   // Every minute for 12 minutes: attempts at +0, +1, +2, +4, +9 (waits of 1, 1, 2, 5 minutes).

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../../scripts/local-edge.ts';
 import { KEYS, api, startEdge } from '../support/edge.ts';
-import { MINUTE, cron, ingestMinute, minuteAgo, startReceiver } from './support.ts';
+import { MINUTE, cron, cronFirst, ingestMinute, minuteAgo, startReceiver } from './support.ts';
 
 const CONFIG_RULE = { id: 'from-config', name: 'From config', metric: 'errorRate', condition: 'gt', threshold: 0.05, severity: 'warning' };
 const receiver = startReceiver({ '/moved': [302] });
@@ -16,9 +16,7 @@ beforeAll(async () => {
     // The production entry without BUN_APM_DEV: http:// receivers are refused.
     startEdge({ entry: 'production', bindings: { SLACK_WEBHOOK_URL: receiver.url('/plain-http') } }),
   ]);
-  // A minute cron's tick before anything: while ticks come, they drive evaluation, so a store's own
-  // alarm cannot evaluate the real current minute first and leave the tests' older minutes skipped.
-  await Promise.all([cron(edge, minuteAgo(25)), cron(deployed, minuteAgo(25))]);
+  await Promise.all([cronFirst(edge, minuteAgo(25)), cronFirst(deployed, minuteAgo(25))]);
 });
 
 afterAll(async () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { LocalEdge } from '../../../scripts/local-edge.ts';
 import { corpusBatch, loadCorpus, type IngestCase, type StoredRowsCase } from '../../fuzz/corpus.ts';
 import { makeBatch } from '../../support/batch.ts';
+import { cronFirst, minuteAgo } from '../alerting/support.ts';
 import { apiOk, ingest, ingestOk, startEdge, storedRecords } from '../support/edge.ts';
 import { DASHBOARD_BINDINGS, readEverything } from './readable.ts';
 
@@ -19,15 +20,11 @@ const RULES = [
   { id: 'slow-mean', name: 'mean over a day', metric: 'responseTime', condition: 'gt', threshold: 86_400_000, duration: 3_600_000, severity: 'critical' },
 ];
 let edge: LocalEdge;
-/**
- * The scheduled time of the next tick: minutes ahead of the clock, because the store's own alarm
- * evaluates at each real minute's start, and a tick for a time already evaluated evaluates nothing
- * (this failed once on CI, when a run crossed a minute). The rules' hour still covers the rows.
- */
-let tickAt = Date.now() - (Date.now() % 60_000) + 10 * 60_000;
+let tickAt = minuteAgo(0);
 
 beforeAll(async () => {
   edge = await startEdge({ entryPath: join(import.meta.dir, 'fixtures/raw-sql-entry.js'), bindings: { ...DASHBOARD_BINDINGS, ALERT_RULES: JSON.stringify(RULES) } });
+  await cronFirst(edge, minuteAgo(1));
   await ingestOk(edge, makeBatch());
 });
 
@@ -89,8 +86,7 @@ async function writeRows(entry: StoredRowsCase, minute: number): Promise<string[
 describe('rows stored before the fix, or damaged, are left out of every read and counted in its warnings', () => {
   for (const entry of CORPUS.filter((c): c is StoredRowsCase & { file: string } => c.target === 'stored-rows')) {
     test(`${entry.file}: ${entry.broke}`, async () => {
-      const now = Date.now();
-      const minute = now - (now % 60_000);
+      const minute = minuteAgo(0);
       const traceIds = await writeRows(entry, minute);
       const warned = await readEverything(edge, { ...window(), budgetMs: BUDGET_MS, traceIds });
       for (const read of entry.expect.warned) expect(warned[read]?.[0], read).toMatch(/stored rows? could not be read and (was|were) left out/);
