@@ -7,20 +7,17 @@
 // Decoding checks every bound before it allocates, and counts and sums saturate rather than
 // overflow, so any chain of merges stays decodable.
 
-/** Relative accuracy of every quantile: 1 %. */
-export const ALPHA = 0.01;
-const GAMMA = (1 + ALPHA) / (1 - ALPHA);
-const LOG_GAMMA = Math.log(GAMMA);
+import { bucketIndex, exactIndex, GAMMA } from './sketch-index.ts';
+
+export { ALPHA } from './sketch-index.ts';
 /** Values at or below this (ms) are counted as zero: 1 ns, below any clock's resolution. */
 export const MIN_INDEXABLE = 1e-6;
 /** Larger values (ms) are counted as this: 1e12 ms is 31.7 years, longer than anything measured. */
 export const MAX_VALUE = 1e12;
-/** Bucket of a value in (MIN_INDEXABLE, MAX_VALUE]: ⌈log_γ value⌉. */
-const indexOf = (value: number): number => Math.ceil(Math.log(value) / LOG_GAMMA);
 /** Lowest bucket index a sketch can hold: ⌈log_γ 1e-6⌉ = −690 (the quotient, −690.75, is far from an integer). */
-export const MIN_INDEX = indexOf(MIN_INDEXABLE);
+export const MIN_INDEX = exactIndex(MIN_INDEXABLE);
 /** Highest bucket index: ⌈log_γ 1e12⌉ = 1382 (the quotient is 1381.51). */
-export const MAX_INDEX = indexOf(MAX_VALUE);
+export const MAX_INDEX = exactIndex(MAX_VALUE);
 /** Most non-empty buckets a sketch can have. */
 export const MAX_BUCKETS = MAX_INDEX - MIN_INDEX + 1;
 /** Values a sketch counts at most; merges past it saturate. Every count stays an exact integer. */
@@ -49,13 +46,26 @@ export class QuantileSketch {
 
   /** Counts `value` `times` times; NaN, negative and infinite values are ignored, values past MAX_VALUE count as MAX_VALUE. */
   add(value: number, times = 1): void {
-    // The request path's case (one duration, in range, room left) needs none of the checks.
     if (times !== 1 || !(value > MIN_INDEXABLE && value <= MAX_VALUE) || this.count >= MAX_COUNT) {
-      if (!(value >= 0) || !Number.isFinite(value) || !Number.isSafeInteger(times) || times <= 0) return;
-      if (value > MAX_VALUE) value = MAX_VALUE;
-      times = Math.min(times, MAX_COUNT - this.count);
-      if (times === 0) return; // saturated
+      this.addChecked(value, times);
+      return;
     }
+    // The request path's case: one duration, in range, room left, most often in a bucket already there.
+    this.count++;
+    this.sum = Math.min(this.sum + value, MAX_SUM);
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    const index = bucketIndex(value);
+    const at = index - this.offset;
+    if (at >= 0 && at < this.bins.length) this.bins[at]!++;
+    else this.addToBucket(index, 1);
+  }
+
+  private addChecked(value: number, times: number): void {
+    if (!(value >= 0) || !Number.isFinite(value) || !Number.isSafeInteger(times) || times <= 0) return;
+    if (value > MAX_VALUE) value = MAX_VALUE;
+    times = Math.min(times, MAX_COUNT - this.count);
+    if (times === 0) return; // saturated
     this.count += times;
     this.sum = Math.min(this.sum + value * times, MAX_SUM);
     if (value < this.min) this.min = value;
@@ -64,7 +74,7 @@ export class QuantileSketch {
       this.zeroCount += times;
       return;
     }
-    this.addToBucket(indexOf(value), times);
+    this.addToBucket(bucketIndex(value), times);
   }
 
   /** Adds `other` in. Past MAX_COUNT values in all, the rest of `other` is left out (lowest buckets kept). */
