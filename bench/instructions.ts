@@ -4,8 +4,8 @@
 // a fixed number of requests from bench/load-client.ts. A long warm-up matters: with 20,000 requests
 // the JIT is still compiling bun-apm's wrapper during the count (+650 instructions per request). Instructions include everything the
 // process does for them: Bun's HTTP work, the JIT, the GC and its threads.
-//   bun bench/instructions.ts            (WARM=100000 COUNT=40000 to change the defaults; ONLY=hello,routes VARIANTS=plain,defaults REPEAT=2; ONLY=ids adds an app asked for a new id every request)
-import { readFileSync, rmSync } from 'node:fs';
+//   bun bench/instructions.ts            (WARM=100000 COUNT=40000 to change the defaults; ONLY=hello,routes VARIANTS=plain,defaults REPEAT=2; ONLY=ids adds an app asked for a new id every request; KEEP_DUMPS=dir keeps the callgrind dumps)
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRELOAD } from '../src/core/config/preload-settings.ts';
@@ -18,6 +18,8 @@ const APP_DIR = await installPackage();
 const COUNT = Number(process.env.COUNT ?? 40_000);
 const ONLY = process.env.ONLY?.split(',');
 const VARIANT_ONLY = process.env.VARIANTS?.split(',');
+/** A folder to keep each count's callgrind dump in, for `callgrind_annotate` (native functions by name; JIT code is `???`). */
+const KEEP = process.env.KEEP_DUMPS;
 const PLAIN = VARIANTS.find((v) => v.name === 'plain')!;
 
 if (Bun.spawnSync(['sh', '-c', 'command -v valgrind && command -v callgrind_control']).exitCode !== 0) {
@@ -111,6 +113,7 @@ async function instructionsPerRequest(app: App, variant: Variant, caps: Record<s
     Bun.spawnSync(['callgrind_control', '-d', String(child.pid)]);
     const dump = readFileSync(`${out}.1`, 'utf8');
     const total = Number(/^(?:summary|totals):\s*(\d+)/m.exec(dump)?.[1] ?? NaN);
+    if (KEEP) copyFileSync(`${out}.1`, join(KEEP, `${app.key}-${variant.name.replaceAll(' ', '-')}-${port}.callgrind`));
     return { instructions: total / COUNT, warmRate: (warm.completed / warm.elapsedMs) * 1000, countRate: (counted.completed / counted.elapsedMs) * 1000 };
   } finally {
     child.kill('SIGKILL');
