@@ -5,7 +5,7 @@
 // the JIT is still compiling bun-apm's wrapper during the count (+650 instructions per request). Instructions include everything the
 // process does for them: Bun's HTTP work, the JIT, the GC and its threads.
 //   bun bench/instructions.ts            (WARM=100000 COUNT=40000 to change the defaults; ONLY=hello,routes VARIANTS=plain,defaults REPEAT=2; ONLY=ids adds an app asked for a new id every request; KEEP_DUMPS=dir keeps the callgrind dumps)
-import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRELOAD } from '../src/core/config/preload-settings.ts';
@@ -18,8 +18,9 @@ const APP_DIR = await installPackage();
 const COUNT = Number(process.env.COUNT ?? 40_000);
 const ONLY = process.env.ONLY?.split(',');
 const VARIANT_ONLY = process.env.VARIANTS?.split(',');
-/** A folder to keep each count's callgrind dump in, for `callgrind_annotate` (native functions by name; JIT code is `???`). */
+/** A folder to keep each count's callgrind dump in, for `callgrind_annotate` (Bun is stripped: its functions show as addresses, JIT code as `???`). */
 const KEEP = process.env.KEEP_DUMPS;
+if (KEEP) mkdirSync(KEEP, { recursive: true });
 const PLAIN = VARIANTS.find((v) => v.name === 'plain')!;
 
 if (Bun.spawnSync(['sh', '-c', 'command -v valgrind && command -v callgrind_control']).exitCode !== 0) {

@@ -6,8 +6,8 @@
 // (0.8 %) wide, narrower than a bucket (γ − 1 ≈ 2 %), so a slice holds at most one bucket boundary:
 // the answer is the slice's lowest index, or the one above when the value lies past that boundary.
 // The tables are filled from the formula itself, one binade at a time when a value first lands in
-// it, so every answer is exactly the formula's (test/core/sketch-index.test.ts checks each
-// boundary and the doubles on either side of it).
+// it, so every answer is exactly the formula's (test/core/sketch-index.test.ts finds each of the
+// formula's boundaries on its own and checks the doubles on either side of it).
 
 /** Relative accuracy of every quantile: 1 %. */
 export const ALPHA = 0.01;
@@ -20,23 +20,27 @@ export const exactIndex = (value: number): number => Math.ceil(Math.log(value) /
 /** Binades covered: exponents −20 (2⁻²⁰ < 1e-6) to 39 (1e12 < 2⁴⁰), the sketch's indexable range. */
 const LOWEST_EXPONENT = -20;
 const BINADES = 60;
-const SLICE_BITS = 7;
+/** Slices per binade: 2⁷. */
+export const SLICE_BITS = 7;
 const UNFILLED = -32768;
+/** The tables answer for values in [TABLES_FROM, TABLES_BELOW); the formula for the rest. */
+export const TABLES_FROM = 2 ** LOWEST_EXPONENT;
+export const TABLES_BELOW = 2 ** (LOWEST_EXPONENT + BINADES);
 
 /** Per slice (binade × 2⁷ + top mantissa bits): the index of the slice's lowest value, or UNFILLED. */
 const sliceLow = new Int16Array(BINADES << SLICE_BITS).fill(UNFILLED);
+const FIRST_INDEX = exactIndex(TABLES_FROM);
 /** Per index from FIRST_INDEX: the largest double whose index is that. */
-const FIRST_INDEX = exactIndex(2 ** LOWEST_EXPONENT);
-const upper = new Float64Array(exactIndex(2 ** (LOWEST_EXPONENT + BINADES)) - FIRST_INDEX + 2);
+const upper = new Float64Array(exactIndex(TABLES_BELOW) - FIRST_INDEX + 2);
 
 /** Scratch views of one double's bits (little-endian: its high word is the second). */
 const scratch = new Float64Array(1);
 const words = new Uint32Array(scratch.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** ⌈log_γ value⌉ for value in [2⁻²⁰, 2⁴⁰), as exactIndex gives it, with no logarithm once the value's binade has been seen. */
+/** ⌈log_γ value⌉ as exactIndex gives it; from the tables for values in [2⁻²⁰, 2⁴⁰), once their binade has been seen. */
 export function bucketIndex(value: number): number {
-  if (!(value >= 2 ** LOWEST_EXPONENT && value < 2 ** (LOWEST_EXPONENT + BINADES)) || !LITTLE_ENDIAN) return exactIndex(value);
+  if (!(value >= TABLES_FROM && value < TABLES_BELOW) || !LITTLE_ENDIAN) return exactIndex(value);
   scratch[0] = value;
   const high = words[1]!;
   const binade = (high >>> 20) - 1023 - LOWEST_EXPONENT;
@@ -64,7 +68,7 @@ function largestWithIndex(k: number): number {
 }
 
 /** The positive double next to `value` upwards (+1) or downwards (−1). */
-export function nextDouble(value: number, direction: 1 | -1): number {
+function nextDouble(value: number, direction: 1 | -1): number {
   scratch[0] = value;
   const lowWord = LITTLE_ENDIAN ? 0 : 1;
   const highWord = 1 - lowWord;

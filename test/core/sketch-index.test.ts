@@ -1,17 +1,29 @@
 // The sketch's bucket index without a logarithm must be the formula's answer for every double:
-// checked at every bucket boundary of the indexable range and a few doubles either side of it, at
-// the edges of the slices the tables are cut in, and on random values of every magnitude.
+// checked at each of the formula's own bucket boundaries over the whole indexable range (found here
+// by bisection over the doubles, not taken from the tables) and a few doubles either side, at the
+// edges of the slices the tables are cut in, and on random values of every magnitude.
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { bucketIndex, exactIndex, GAMMA } from '../../src/core/sketch-index.ts';
+import { bucketIndex, exactIndex, GAMMA, SLICE_BITS, TABLES_BELOW, TABLES_FROM } from '../../src/core/sketch-index.ts';
 import { MAX_VALUE, MIN_INDEXABLE } from '../../src/core/sketch.ts';
 
-/** The double `steps` units in the last place from a positive `value` (the test's own, through BigInt). */
-function ulpsAway(value: number, steps: number): number {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, value);
-  view.setBigUint64(0, view.getBigUint64(0) + BigInt(steps));
-  return view.getFloat64(0);
+const view = new DataView(new ArrayBuffer(8));
+const bitsOf = (value: number): bigint => (view.setFloat64(0, value), view.getBigUint64(0));
+const doubleOf = (bits: bigint): number => (view.setBigUint64(0, bits), view.getFloat64(0));
+/** The double `steps` units in the last place from a positive `value`. */
+const ulpsAway = (value: number, steps: number): number => doubleOf(bitsOf(value) + BigInt(steps));
+
+/** The largest double the formula puts in bucket k: bisection over the doubles around γᵏ (the formula is monotone). */
+function formulaBoundary(k: number): number {
+  let low = bitsOf(GAMMA ** k * (1 - 1e-9)); // in bucket k: a bucket is 2 % wide
+  let high = bitsOf(GAMMA ** k * (1 + 1e-9)); // in bucket k + 1
+  if (exactIndex(doubleOf(low)) !== k || exactIndex(doubleOf(high)) !== k + 1) throw new Error(`no boundary of bucket ${k} near γ^${k}`);
+  while (high - low > 1n) {
+    const middle = (low + high) / 2n;
+    if (exactIndex(doubleOf(middle)) <= k) low = middle;
+    else high = middle;
+  }
+  return doubleOf(low);
 }
 
 function expectSameIndex(value: number): void {
@@ -21,22 +33,20 @@ function expectSameIndex(value: number): void {
 }
 
 describe('bucketIndex', () => {
-  test('agrees with the formula at every bucket boundary from 1e-6 to 1e12, and 3 ulps either side', () => {
-    let checked = 0;
-    for (let k = exactIndex(MIN_INDEXABLE) - 1; k <= exactIndex(MAX_VALUE) + 1; k++) {
-      const boundary = GAMMA ** k;
-      for (let steps = -3; steps <= 3; steps++) {
-        expectSameIndex(ulpsAway(boundary, steps));
-        checked++;
-      }
+  test("agrees with the formula on either side of each of its bucket boundaries from 1e-6 to 1e12", () => {
+    for (let k = exactIndex(MIN_INDEXABLE) - 1; k <= exactIndex(MAX_VALUE); k++) {
+      const last = formulaBoundary(k);
+      expect(bucketIndex(last)).toBe(k);
+      expect(bucketIndex(ulpsAway(last, 1))).toBe(k + 1);
+      for (let steps = -3; steps <= 4; steps++) expectSameIndex(ulpsAway(last, steps));
     }
-    expect(checked).toBe(7 * (exactIndex(MAX_VALUE) - exactIndex(MIN_INDEXABLE) + 3));
   });
 
-  test('agrees with the formula where the tables cut each binade into 128 slices', () => {
-    for (let exponent = -20; exponent < 40; exponent++) {
-      for (let m = 0; m < 128; m++) {
-        const start = 2 ** exponent * (1 + m / 128);
+  test('agrees with the formula where the tables cut each binade into slices', () => {
+    const slices = 2 ** SLICE_BITS;
+    for (let base = TABLES_FROM; base < TABLES_BELOW; base *= 2) {
+      for (let m = 0; m < slices; m++) {
+        const start = base * (1 + m / slices);
         for (const steps of [-1, 0, 1]) expectSameIndex(ulpsAway(start, steps));
       }
     }
@@ -49,7 +59,7 @@ describe('bucketIndex', () => {
       }),
       { numRuns: 200_000 },
     );
-    for (const edge of [2 ** -20, ulpsAway(2 ** -20, -1), 2 ** 40, ulpsAway(2 ** 40, -1), 1e-6, 1e12, 5e-324, Number.MAX_VALUE]) {
+    for (const edge of [TABLES_FROM, ulpsAway(TABLES_FROM, -1), TABLES_BELOW, ulpsAway(TABLES_BELOW, -1), MIN_INDEXABLE, MAX_VALUE, 5e-324, Number.MAX_VALUE]) {
       expectSameIndex(edge);
     }
     expect(bucketIndex(Infinity)).toBe(Infinity);
