@@ -31,7 +31,7 @@ export const TABLES_BELOW = 2 ** (LOWEST_EXPONENT + BINADES);
 const sliceLow = new Int16Array(BINADES << SLICE_BITS).fill(UNFILLED);
 const FIRST_INDEX = exactIndex(TABLES_FROM);
 /** Per index from FIRST_INDEX: the largest double whose index is that. */
-const upper = new Float64Array(exactIndex(TABLES_BELOW) - FIRST_INDEX + 2);
+const upper = new Float64Array(exactIndex(TABLES_BELOW) - FIRST_INDEX + 1);
 
 /** Scratch views of one double's bits (little-endian: its high word is the second). */
 const scratch = new Float64Array(1);
@@ -67,17 +67,12 @@ function largestWithIndex(k: number): number {
   return value;
 }
 
-/** The positive double next to `value` upwards (+1) or downwards (−1). */
+/** The positive double next to `value` upwards (+1) or downwards (−1); little-endian only, as the tables are. */
 function nextDouble(value: number, direction: 1 | -1): number {
   scratch[0] = value;
-  const lowWord = LITTLE_ENDIAN ? 0 : 1;
-  const highWord = 1 - lowWord;
-  if (direction > 0) {
-    if (words[lowWord] === 0xffffffff) words[highWord]!++;
-    words[lowWord] = words[lowWord]! + 1;
-  } else {
-    if (words[lowWord] === 0) words[highWord]!--;
-    words[lowWord] = words[lowWord]! - 1;
-  }
+  const low = words[0]! + direction;
+  if (low > 0xffffffff) words[1]!++;
+  else if (low < 0) words[1]!--;
+  words[0] = low; // wraps modulo 2³²
   return scratch[0]!;
 }

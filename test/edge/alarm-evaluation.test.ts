@@ -4,7 +4,8 @@
 // the local runtime (fireAlarmNow), as the runtime would fire it at the minute.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
-import { ingestMinute, minuteAgo, nextMinute, startReceiver } from './alerting/support.ts';
+import { ingestMinute, startReceiver } from './alerting/support.ts';
+import { minuteAgo, nextMinute } from './support/minutes.ts';
 import { eventually, KEYS, startEdge } from './support/edge.ts';
 
 const receiver = startReceiver();

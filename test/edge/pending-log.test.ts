@@ -11,7 +11,7 @@ import { RollupTable } from '../../src/core/rollup.ts';
 import type { Batch } from '../../src/core/wire-format.ts';
 import { makeBatch } from '../support/batch.ts';
 import { apiOk, ingestOk, startEdge, storedRecords } from './support/edge.ts';
-import { minuteAgo } from './alerting/support.ts';
+import { minuteAgo } from './support/minutes.ts';
 
 // Loaded by a computed path: the store's modules are type-checked against Workers types, which the Bun side does not have.
 const { RING_SLOTS } = (await import(`${'../../src/edge/store'}/pending-log.ts`)) as { RING_SLOTS: number };

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
 import { startEdge } from './support/edge.ts';
-import { nextMinute } from './alerting/support.ts';
+import { nextMinute } from './support/minutes.ts';
 
 const RULES = JSON.stringify({ shop: [{ id: 'slow', name: 'Slow', metric: 'p95', condition: 'gt', threshold: 1000, severity: 'warning' }] });
 let local: LocalEdge;

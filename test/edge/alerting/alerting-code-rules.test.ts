@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import type { LocalEdge } from '../../../scripts/local-edge.ts';
 import { KEYS, api, startEdge } from '../support/edge.ts';
-import { MINUTE, batchOf, cron, cronFirst, minuteAgo, startReceiver } from './support.ts';
+import { MINUTE, batchOf, cron, cronFirst, startReceiver } from './support.ts';
+import { minuteAgo } from '../support/minutes.ts';
 
 const receiver = startReceiver();
 let edge: LocalEdge;

@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { simpleParser } from 'mailparser';
 import type { LocalEdge } from '../../../scripts/local-edge.ts';
 import { KEYS, api, startEdge } from '../support/edge.ts';
-import { CaptureLog, MINUTE, cron, cronFirst, ingestMinute, minuteAgo, startReceiver } from './support.ts';
+import { CaptureLog, MINUTE, cron, cronFirst, ingestMinute, startReceiver } from './support.ts';
+import { minuteAgo } from '../support/minutes.ts';
 
 const TOKEN = 'webhook-token-0123456789';
 const receiver = startReceiver({ '/flaky': [500, 500] });

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../../scripts/local-edge.ts';
 import { api, KEYS, startEdge } from '../support/edge.ts';
-import { MINUTE, cron, cronFirst, ingestMinute, minuteAgo, startReceiver } from './support.ts';
+import { MINUTE, cron, cronFirst, ingestMinute, startReceiver } from './support.ts';
+import { minuteAgo } from '../support/minutes.ts';
 
 const receiver = startReceiver({ '/down': Array.from({ length: 100 }, () => 503) });
 let edge: LocalEdge;

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../../scripts/local-edge.ts';
 import { KEYS, api, startEdge } from '../support/edge.ts';
-import { MINUTE, cron, cronFirst, ingestMinute, minuteAgo, startReceiver } from './support.ts';
+import { MINUTE, cron, cronFirst, ingestMinute, startReceiver } from './support.ts';
+import { minuteAgo } from '../support/minutes.ts';
 
 const CONFIG_RULE = { id: 'from-config', name: 'From config', metric: 'errorRate', condition: 'gt', threshold: 0.05, severity: 'warning' };
 const receiver = startReceiver({ '/moved': [302] });

@@ -85,15 +85,6 @@ export function cronFirst(edge: LocalEdge, time: number): Promise<void> {
   return cron(edge, time);
 }
 
-/** The start of the minute after `time`'s. */
-export const nextMinute = (time: number): number => time - (time % MINUTE) + MINUTE;
-
-/** The start of a minute `minutesAgo` before now: batches that old are accepted, and the tests' ticks are in the past. */
-export function minuteAgo(minutesAgo: number): number {
-  const now = Date.now();
-  return now - (now % MINUTE) - minutesAgo * MINUTE;
-}
-
 /** Miniflare's log, kept: the send_email binding writes each message to a file and logs its path. */
 export class CaptureLog extends Log {
   readonly lines: string[] = [];

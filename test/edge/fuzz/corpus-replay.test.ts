@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { LocalEdge } from '../../../scripts/local-edge.ts';
 import { corpusBatch, loadCorpus, type IngestCase, type StoredRowsCase } from '../../fuzz/corpus.ts';
 import { makeBatch } from '../../support/batch.ts';
-import { cronFirst, minuteAgo } from '../alerting/support.ts';
+import { cronFirst } from '../alerting/support.ts';
+import { minuteAgo } from '../support/minutes.ts';
 import { apiOk, ingest, ingestOk, startEdge, storedRecords } from '../support/edge.ts';
 import { DASHBOARD_BINDINGS, readEverything } from './readable.ts';
 
