@@ -4,8 +4,8 @@
 // a fixed number of requests from bench/load-client.ts. A long warm-up matters: with 20,000 requests
 // the JIT is still compiling bun-apm's wrapper during the count (+650 instructions per request). Instructions include everything the
 // process does for them: Bun's HTTP work, the JIT, the GC and its threads.
-//   bun bench/instructions.ts            (WARM=100000 COUNT=40000 to change the defaults; ONLY=hello,routes VARIANTS=plain,defaults REPEAT=2; ONLY=ids adds an app asked for a new id every request; KEEP_DUMPS=dir keeps the callgrind dumps)
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+//   bun bench/instructions.ts            (WARM=100000 COUNT=40000 to change the defaults; ONLY=hello,routes VARIANTS=plain,defaults REPEAT=2; ONLY=ids adds an app asked for a new id every request; KEEP_DUMPS=dir keeps the callgrind dumps, and JSC's jitdumps that name their JIT code: bench/jit-names.ts reads them)
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRELOAD } from '../src/core/config/preload-settings.ts';
@@ -92,7 +92,7 @@ async function instructionsPerRequest(app: App, variant: Variant, caps: Record<s
     cwd: APP_DIR,
     // No endpoint: nothing is shipped, so no send, retry or heartbeat lands in the count (under
     // valgrind requests are 3–43× slower, which would inflate the share of such periodic work as much).
-    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: '', BUN_APM_APP: 'bench', BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts'), ...caps, ...variant.env },
+    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: '', BUN_APM_APP: 'bench', BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts'), ...(KEEP ? { BUN_JSC_useJITDump: '1' } : {}), ...caps, ...variant.env },
     stdout: 'ignore',
     stderr: 'ignore',
   });
@@ -114,7 +114,7 @@ async function instructionsPerRequest(app: App, variant: Variant, caps: Record<s
     Bun.spawnSync(['callgrind_control', '-d', String(child.pid)]);
     const dump = readFileSync(`${out}.1`, 'utf8');
     const total = Number(/^(?:summary|totals):\s*(\d+)/m.exec(dump)?.[1] ?? NaN);
-    if (KEEP) copyFileSync(`${out}.1`, join(KEEP, `${app.key}-${variant.name.replaceAll(' ', '-')}-${port}.callgrind`));
+    if (KEEP) keepDumps(`${out}.1`, child.pid, `${app.key}-${variant.name.replaceAll(' ', '-')}-${port}`);
     return { instructions: total / COUNT, warmRate: (warm.completed / warm.elapsedMs) * 1000, countRate: (counted.completed / counted.elapsedMs) * 1000 };
   } finally {
     child.kill('SIGKILL');
@@ -122,6 +122,15 @@ async function instructionsPerRequest(app: App, variant: Variant, caps: Record<s
     rmSync(out, { force: true });
     rmSync(`${out}.1`, { force: true });
   }
+}
+
+/** Copies a count's callgrind dump, and moves the jitdump JSC wrote for the process (`/tmp/jit-<tid>-<pid>-*`) beside it. */
+function keepDumps(dump: string, pid: number, name: string): void {
+  copyFileSync(dump, join(KEEP!, `${name}.callgrind`));
+  const jit = readdirSync(tmpdir()).find((file) => file.startsWith('jit-') && file.split('-')[2] === String(pid));
+  if (jit === undefined) return;
+  copyFileSync(join(tmpdir(), jit), join(KEEP!, `${name}.jitdump`));
+  rmSync(join(tmpdir(), jit), { force: true });
 }
 
 /**

@@ -72,6 +72,9 @@ if (process.env.BENCH_STEPS) {
   for (const steps of process.env.BENCH_STEPS.split(';')) VARIANTS.push({ name: `steps ${steps}`, preload: given(process.env.BENCH_STEPS_PRELOAD ?? own('bench/apps/steps-preload.ts')), env: { STEPS: steps } });
 }
 
+// BENCH_NECESSARY=1 adds bench/apps/necessary-preload.ts: only the work the defaults cannot skip, in one function.
+if (process.env.BENCH_NECESSARY) VARIANTS.push({ name: 'necessary', preload: own('bench/apps/necessary-preload.ts'), env: {} });
+
 // BENCH_BASELINE=/path/to/another/checkout adds its build's defaults (run `bun run build` there
 // first), for before/after figures.
 if (process.env.BENCH_BASELINE) {

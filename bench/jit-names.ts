@@ -1,0 +1,84 @@
+// Names the JIT code in bench:instructions' callgrind dumps. Bun is stripped and callgrind shows JIT
+// code as `???:0x…`; with KEEP_DUMPS, JSC also writes a jitdump (the perf format: each piece of
+// code it generates, with its address, size and name, e.g. `JSC-FTL: enter#ACUG3F`) and this
+// script joins the two. Unlike a dump's total, which carries garbage collections paced by wall
+// time (under valgrind a request takes 20–40 times as long, so the timers' share is as much
+// larger), a JavaScript function's instructions per request hardly move between counts.
+//   KEEP_DUMPS=/tmp/dumps bun bench/instructions.ts   then   bun bench/jit-names.ts /tmp/dumps   (COUNT=40000 TOP=12)
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const COUNT = Number(process.env.COUNT ?? 40_000);
+const TOP = Number(process.env.TOP ?? 12);
+
+interface Code {
+  address: bigint;
+  size: bigint;
+  name: string;
+}
+
+/** JIT_CODE_LOAD records of a jitdump file (https://github.com/torvalds/linux/blob/master/tools/perf/Documentation/jitdump-specification.txt). */
+function jitCode(path: string): Code[] {
+  const bytes = readFileSync(path);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const codes: Code[] = [];
+  for (let at = view.getUint32(8, true); at + 16 <= bytes.length; ) {
+    const id = view.getUint32(at, true);
+    const size = view.getUint32(at + 4, true);
+    if (size === 0) break;
+    if (id === 0) {
+      const nameStart = at + 16 + 40;
+      const nameEnd = bytes.indexOf(0, nameStart);
+      codes.push({ address: view.getBigUint64(at + 32, true), size: view.getBigUint64(at + 40, true), name: bytes.toString('utf8', nameStart, nameEnd) });
+    }
+    at += size;
+  }
+  return codes;
+}
+
+/** Instructions per function from callgrind_annotate (exclusive), by function label. */
+function functionCosts(dump: string): Map<string, number> {
+  const run = Bun.spawnSync(['callgrind_annotate', '--threshold=100', dump]);
+  if (run.exitCode !== 0) throw new Error(`callgrind_annotate failed on ${dump}: ${run.stderr.toString()}`);
+  const costs = new Map<string, number>();
+  for (const line of run.stdout.toString().split('\n')) {
+    const match = /^\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(\S.*)$/.exec(line);
+    if (match && (match[2]!.includes(':') || match[2]!.startsWith('PROGRAM TOTALS'))) costs.set(match[2]!.trim(), Number(match[1]!.replaceAll(',', '')));
+  }
+  return costs;
+}
+
+/** The code a JIT address lies in: the last loaded there (code can be freed and its memory reused). */
+function nameOf(codes: Code[], address: bigint): string {
+  let name = 'unnamed JIT code';
+  for (const code of codes) if (code.address <= address && address < code.address + code.size) name = code.name;
+  return name;
+}
+
+const dir = process.argv[2];
+if (!dir || !existsSync(dir)) {
+  console.error('usage: bun bench/jit-names.ts <KEEP_DUMPS folder>');
+  process.exit(1);
+}
+for (const file of readdirSync(dir).filter((f) => f.endsWith('.callgrind')).sort()) {
+  const jitdump = join(dir, file.replace(/\.callgrind$/, '.jitdump'));
+  if (!existsSync(jitdump)) {
+    console.log(`\n${file}: no jitdump beside it`);
+    continue;
+  }
+  const codes = jitCode(jitdump);
+  const byName = new Map<string, number>();
+  let total = 0;
+  let jit = 0;
+  for (const [label, cost] of functionCosts(join(dir, file))) {
+    if (label.startsWith('PROGRAM TOTALS')) total = cost;
+    const address = /^\?\?\?:0x([0-9a-f]+)(?:'\d+)? \[\?\?\?\]$/.exec(label)?.[1];
+    if (address === undefined) continue;
+    jit += cost;
+    const name = nameOf(codes, BigInt(`0x${address}`));
+    byName.set(name, (byName.get(name) ?? 0) + cost);
+  }
+  const perRequest = (n: number): string => (n / COUNT).toFixed(0).padStart(7);
+  console.log(`\n${file}: ${perRequest(total)} instructions a request, ${perRequest(jit)} of them JIT code`);
+  for (const [name, cost] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${perRequest(cost)}  ${name}`);
+}
