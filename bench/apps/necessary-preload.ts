@@ -12,7 +12,7 @@ import { RateSampler } from '../../src/core/sampler.ts';
 import { PRELOAD } from '../../src/core/config/preload-settings.ts';
 import { patchServe, type Handler } from './patch-serve.ts';
 
-const perSecond = (setting: typeof PRELOAD.samplesPerSecond): number => Number(process.env[setting.env!] || setting.default);
+const perSecond = (setting: { env?: string; default?: number }): number => Number(process.env[setting.env!] || setting.default);
 const routes = new RouteNamer(PRELOAD.routeCap.default!);
 const rollups = new HotRollups();
 const samples = new RateSampler(perSecond(PRELOAD.samplesPerSecond));
