@@ -87,12 +87,15 @@ interface Count {
 async function instructionsPerRequest(app: App, variant: Variant, caps: Record<string, string>): Promise<Count> {
   const port = freePort();
   const out = join(tmpdir(), `bun-apm-cg-${process.pid}-${port}`);
+  // With KEEP_DUMPS, JSC writes a jitdump (every piece of JIT code, named) into a folder of this count's own.
+  const jitDir = `${out}-jit`;
+  if (KEEP) mkdirSync(jitDir, { recursive: true });
   const preload = variant.preload ? ['--preload', variant.preload] : [];
   const child = Bun.spawn(['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, ...preload, app.file], {
     cwd: APP_DIR,
     // No endpoint: nothing is shipped, so no send, retry or heartbeat lands in the count (under
     // valgrind requests are 3–43× slower, which would inflate the share of such periodic work as much).
-    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: '', BUN_APM_APP: 'bench', BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts'), ...(KEEP ? { BUN_JSC_useJITDump: '1' } : {}), ...caps, ...variant.env },
+    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: '', BUN_APM_APP: 'bench', BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts'), ...(KEEP ? { BUN_JSC_useJITDump: '1', BUN_JSC_jitDumpDirectory: jitDir } : {}), ...caps, ...variant.env },
     stdout: 'ignore',
     stderr: 'ignore',
   });
@@ -114,23 +117,28 @@ async function instructionsPerRequest(app: App, variant: Variant, caps: Record<s
     Bun.spawnSync(['callgrind_control', '-d', String(child.pid)]);
     const dump = readFileSync(`${out}.1`, 'utf8');
     const total = Number(/^(?:summary|totals):\s*(\d+)/m.exec(dump)?.[1] ?? NaN);
-    if (KEEP) keepDumps(`${out}.1`, child.pid, `${app.key}-${variant.name.replaceAll(' ', '-')}-${port}`);
+    // The count is in the name: bench/jit-names.ts divides by it.
+    if (KEEP) keepDumps(`${out}.1`, jitDir, `${app.key}-${variant.name.replaceAll(' ', '-')}-${COUNT}x-${port}`);
     return { instructions: total / COUNT, warmRate: (warm.completed / warm.elapsedMs) * 1000, countRate: (counted.completed / counted.elapsedMs) * 1000 };
   } finally {
     child.kill('SIGKILL');
     await child.exited;
     rmSync(out, { force: true });
     rmSync(`${out}.1`, { force: true });
+    rmSync(jitDir, { recursive: true, force: true });
   }
 }
 
-/** Copies a count's callgrind dump, and moves the jitdump JSC wrote for the process (`/tmp/jit-<tid>-<pid>-*`) beside it. */
-function keepDumps(dump: string, pid: number, name: string): void {
+/**
+ * Copies a count's callgrind dump, and the jitdump JSC wrote (its last record may still be cut
+ * short: bench/jit-names.ts stops there). Writing the jitdump costs the count a little when code
+ * is compiled during it, so counts kept this way are not quite those of a run without.
+ */
+function keepDumps(dump: string, jitDir: string, name: string): void {
   copyFileSync(dump, join(KEEP!, `${name}.callgrind`));
-  const jit = readdirSync(tmpdir()).find((file) => file.startsWith('jit-') && file.split('-')[2] === String(pid));
-  if (jit === undefined) return;
-  copyFileSync(join(tmpdir(), jit), join(KEEP!, `${name}.jitdump`));
-  rmSync(join(tmpdir(), jit), { force: true });
+  const [jit] = readdirSync(jitDir);
+  if (jit === undefined) console.error(`bench/instructions: no jitdump for ${name}; bench/jit-names.ts cannot name its JIT code`);
+  else copyFileSync(join(jitDir, jit), join(KEEP!, `${name}.jitdump`));
 }
 
 /**

@@ -4,11 +4,12 @@
 // script joins the two. Unlike a dump's total, which carries garbage collections paced by wall
 // time (under valgrind a request takes 20–40 times as long, so the timers' share is as much
 // larger), a JavaScript function's instructions per request hardly move between counts.
-//   KEEP_DUMPS=/tmp/dumps bun bench/instructions.ts   then   bun bench/jit-names.ts /tmp/dumps   (COUNT=40000 TOP=12)
+//   KEEP_DUMPS=/tmp/dumps bun bench/instructions.ts   then   bun bench/jit-names.ts /tmp/dumps   (TOP=12; COUNT=40000 for dumps named without their count)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const COUNT = Number(process.env.COUNT ?? 40_000);
+/** Requests counted, from the dump's name (`…-40000x-<port>.callgrind`), else COUNT. */
+const countOf = (file: string): number => Number(/-(\d+)x-\d+\.callgrind$/.exec(file)?.[1] ?? process.env.COUNT ?? 40_000);
 const TOP = Number(process.env.TOP ?? 12);
 
 interface Code {
@@ -25,7 +26,7 @@ function jitCode(path: string): Code[] {
   for (let at = view.getUint32(8, true); at + 16 <= bytes.length; ) {
     const id = view.getUint32(at, true);
     const size = view.getUint32(at + 4, true);
-    if (size === 0) break;
+    if (size === 0 || at + size > bytes.length) break; // the last record may be cut short: the dump was copied while the process wrote it
     if (id === 0) {
       const nameStart = at + 16 + 40;
       const nameEnd = bytes.indexOf(0, nameStart);
@@ -78,7 +79,8 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.callgrind')).sort
     const name = nameOf(codes, BigInt(`0x${address}`));
     byName.set(name, (byName.get(name) ?? 0) + cost);
   }
-  const perRequest = (n: number): string => (n / COUNT).toFixed(0).padStart(7);
+  const count = countOf(file);
+  const perRequest = (n: number): string => (n / count).toFixed(0).padStart(7);
   console.log(`\n${file}: ${perRequest(total)} instructions a request, ${perRequest(jit)} of them JIT code`);
   for (const [name, cost] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${perRequest(cost)}  ${name}`);
 }

@@ -4,12 +4,14 @@
 // bun-apm's own core classes (RouteNamer, HotRollups, RateSampler), so it differs from the defaults
 // only in what the product adds around them: the state slot, the checks that keep nested, async,
 // traced and observed requests right, and the calls between wrapper and recorder. It keeps no
-// detail, traces nothing and ships nothing. Opt-in: BENCH_NECESSARY=1 (bench/variants.ts).
+// detail, traces nothing and ships nothing (nor do the defaults in bench:instructions with
+// BUN_APM_SAMPLES_PER_SECOND=0 BUN_APM_TRACES_PER_SECOND=0). Opt-in: BENCH_NECESSARY=1 (bench/variants.ts).
 import { HotRollups } from '../../src/core/hot-rollups.ts';
 import { methodKey } from '../../src/core/request-key.ts';
 import { RouteNamer } from '../../src/core/route-namer.ts';
 import { RateSampler } from '../../src/core/sampler.ts';
 import { PRELOAD } from '../../src/core/config/preload-settings.ts';
+import { LIMITS } from '../../src/core/wire-format.ts';
 import { patchServe, type Handler } from './patch-serve.ts';
 
 const perSecond = (setting: { env?: string; default?: number }): number => Number(process.env[setting.env!] || setting.default);
@@ -26,18 +28,30 @@ function wrap(handler: Handler, template?: string): Handler {
     const traceparent = request.headers.get('traceparent');
     const method = methodKey(request.method);
     if (traceparent === null && !traces.refuses(start) && traces.take(start)) taken++;
-    const result = handler.call(this, request, server);
-    const now = performance.now();
-    const route = template !== undefined ? routes.ofTemplate(template) : routes.ofUrl(request.url);
-    const entry = rollups.record(wallOffset + start, method, route, (result as Response).status, now - start, 0, false);
-    if (!samples.refuses(now) && samples.take(now, entry)) taken++;
+    let result: unknown;
+    let thrown = false;
+    try {
+      result = handler.call(this, request, server);
+    } catch (error) {
+      thrown = true; // counted as a 500, then passed on, as the defaults do
+      throw error;
+    } finally {
+      // The bench apps answer synchronously; a Promise is left uncounted here, where the defaults would wait for it.
+      if (!(result instanceof Promise)) {
+        const now = performance.now();
+        const route = template !== undefined ? routes.ofTemplate(template) : routes.ofUrl(request.url);
+        const status = result instanceof Response ? result.status : 500;
+        const entry = rollups.record(wallOffset + start, method, route, status, now - start, 0, thrown);
+        // A token taken would make the defaults build a detail record; this keeps none (compare with the caps at 0).
+        if (!samples.refuses(now) && samples.take(now, entry)) taken++;
+        if (rollups.size >= LIMITS.rollups) rollups.drain();
+      }
+    }
     return result;
   };
 }
 
 patchServe(wrap);
-// The batcher's part that keeps the cells bounded: they leave every 10 seconds.
-setInterval(() => rollups.drain(), 10_000).unref();
 
 process.on('exit', () => {
   if (process.env.BENCH_NECESSARY_DEBUG) console.error(`necessary: ${rollups.size} cells held, ${taken} tokens taken`);
