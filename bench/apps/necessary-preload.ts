@@ -11,14 +11,14 @@ import { methodKey } from '../../src/core/request-key.ts';
 import { RouteNamer } from '../../src/core/route-namer.ts';
 import { RateSampler } from '../../src/core/sampler.ts';
 import { PRELOAD } from '../../src/core/config/preload-settings.ts';
+import { settingFromText } from '../../src/core/config/read-setting.ts';
 import { LIMITS } from '../../src/core/wire-format.ts';
 import { patchServe, type Handler } from './patch-serve.ts';
 
-const perSecond = (setting: { env?: string; default?: number }): number => Number(process.env[setting.env!] || setting.default);
 const routes = new RouteNamer(PRELOAD.routeCap.default!);
 const rollups = new HotRollups();
-const samples = new RateSampler(perSecond(PRELOAD.samplesPerSecond));
-const traces = new RateSampler(perSecond(PRELOAD.tracesPerSecond));
+const samples = new RateSampler(settingFromText(PRELOAD.samplesPerSecond, process.env, 'env') ?? PRELOAD.samplesPerSecond.default);
+const traces = new RateSampler(settingFromText(PRELOAD.tracesPerSecond, process.env, 'env') ?? PRELOAD.tracesPerSecond.default);
 const wallOffset = Date.now() - performance.now();
 let taken = 0;
 
