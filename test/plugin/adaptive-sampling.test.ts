@@ -4,26 +4,37 @@
 import { describe, expect, test } from 'bun:test';
 import { instrumentHandler } from '../../src/plugin/preload/instrument-handler.ts';
 import { REQUEST_STATE, stateOf } from '../../src/plugin/runtime/request-state.ts';
+import type { Recorder } from '../../src/plugin/runtime/recorder.ts';
 import { testRecorder } from './support/recorder.ts';
 
 const request = (path: string, headers?: Record<string, string>) => new Request(`http://app.test${path}`, { headers });
 const total = (cells: Array<{ count: number }>) => cells.reduce((n, c) => n + c.count, 0);
 
 describe('adaptive sampling', () => {
-  test('5,000 requests at once: all counted, detail and traces capped at their bucket', () => {
-    const { recorder, spans } = testRecorder({ sampleRate: undefined, samplesPerSecond: 20, routeFairness: false, traceSampleRate: undefined, tracesPerSecond: 4 });
-    const started = performance.now();
-    for (let i = 0; i < 5_000; i++) recorder.respond(recorder.enter(request(`/items/${i}`))!, new Response());
-    const seconds = (performance.now() - started) / 1000;
-    const { rollups, samples } = recorder.drain();
-    expect(total(rollups)).toBe(5_000);
-    // a full bucket (one second's worth) at start, then the rate for the time the loop took
-    expect(samples.length).toBeGreaterThanOrEqual(20);
-    expect(samples.length).toBeLessThanOrEqual(20 + Math.ceil(seconds * 20) + 1);
-    expect(spans.length).toBeGreaterThanOrEqual(4);
-    expect(spans.length).toBeLessThanOrEqual(4 + Math.ceil(seconds * 4) + 1);
-    expect(recorder.sampleBucket!.refused).toBe(5_000 - samples.length);
-  });
+  // Both ways a request can end: the recorder's general path (enter, respond) and the wrapper's lean one.
+  const ends = {
+    'enter and respond': (recorder: Recorder, req: Request) => recorder.respond(recorder.enter(req)!, new Response()),
+    'the wrapped handler': (recorder: Recorder, req: Request) => instrumentHandler(() => new Response(), recorder)(req),
+  };
+  for (const [name, end] of Object.entries(ends)) {
+    test(`5,000 requests at once (${name}): all counted, detail and traces capped at their bucket`, () => {
+      const { recorder, spans } = testRecorder({ sampleRate: undefined, samplesPerSecond: 20, routeFairness: false, traceSampleRate: undefined, tracesPerSecond: 4 });
+      const started = performance.now();
+      for (let i = 0; i < 5_000; i++) end(recorder, request(`/items/${i}`));
+      const seconds = (performance.now() - started) / 1000;
+      const { rollups, samples } = recorder.drain();
+      expect(total(rollups)).toBe(5_000);
+      // a full bucket (one second's worth) at start, then the rate for the time the loop took
+      expect(samples.length).toBeGreaterThanOrEqual(20);
+      expect(samples.length).toBeLessThanOrEqual(20 + Math.ceil(seconds * 20) + 1);
+      expect(spans.length).toBeGreaterThanOrEqual(4);
+      expect(spans.length).toBeLessThanOrEqual(4 + Math.ceil(seconds * 4) + 1);
+      // each detail record names its own path, under the route the normaliser found
+      expect(samples.every((sample) => /^\/items\/\d+$/.test(sample.path) && sample.route === '/items/:id')).toBe(true);
+      expect(recorder.sampleBucket!.refused).toBe(5_000 - samples.length);
+      expect(recorder.inFlight).toBe(0);
+    });
+  }
 
   test('a fixed sampleRate keeps its documented meaning: that share of requests, whatever the rate', () => {
     let draws = 0;

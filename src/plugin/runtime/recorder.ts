@@ -11,6 +11,7 @@ import { errorClassOf, type Log } from './log.ts';
 import { methodKey, pathOf } from '../../core/request-key.ts';
 import { pathFromRoute } from './route-path.ts';
 import { asyncStates, REQUEST_STATE, RequestState, running, stateOf, type MarkedRequest } from './request-state.ts';
+import { failSafely, finishHandler, runHandler, type AnyHandler } from './run-handler.ts';
 
 /**
  * How detail and traces are sampled (`SamplingPolicy`: a fixed rate, when set, wins over the
@@ -133,6 +134,53 @@ export class Recorder {
     marked[REQUEST_STATE] = state;
     this.#open(state, serveRoute, request.headers.get('traceparent'));
     return state;
+  }
+
+  /**
+   * The preload's wrapper of one handler (`template`: its Bun.serve route). Most requests end in
+   * it: on the reusable slot, a synchronous Response is counted right here. Anything else goes the
+   * general way (runHandler, finishHandler). The app sees what it saw before: same arguments, same
+   * `this`, same return value, the same exception thrown or rejection passed on.
+   */
+  wrap(handler: AnyHandler, template: string | undefined): AnyHandler {
+    const recorder = this;
+    const slot = this.#slot;
+    // Bun calls handlers with (request, server); two fixed parameters avoid a rest array per request.
+    return function bunApmHandler(this: unknown, request: Request, server: unknown): unknown {
+      let state: RequestState | undefined;
+      try {
+        state = recorder.enter(request, template);
+      } catch {
+        state = undefined; // never let monitoring stand between the app and its request
+      }
+      if (state !== slot) return state === undefined ? handler.call(this, request, server) : runHandler(recorder, state, handler, this, request, server);
+      let result: unknown;
+      try {
+        result = handler.call(this, request, server);
+      } catch (error) {
+        failSafely(recorder, slot, error);
+        throw error;
+      }
+      if (!(result instanceof Response) || slot.ended || recorder.#serverTiming === 'all') return finishHandler(recorder, slot, result);
+      // #end's work, less what cannot happen here (no observers: they mark requests; no trace), in this function: measured, a call to #end cost ≈ N instructions more.
+      const now = recorder.#stop(slot);
+      try {
+        const status = result.status;
+        const known = slot.routerRoute ?? slot.erroredRoute ?? template;
+        const route = known !== undefined ? recorder.#routes.ofTemplate(known) : recorder.#routes.ofUrl(request.url);
+        const timestamp = recorder.wallOffset + slot.start;
+        const entry = recorder.rollups.record(timestamp, slot.method, route, status, slot.duration, slot.bytes, false);
+        const bucket = recorder.sampleBucket;
+        if (bucket !== undefined && !bucket.refuses(now)) slot.sampled = bucket.take(now, recorder.#fair ? entry : undefined);
+        else if (bucket !== undefined) bucket.refused++;
+        if (recorder.rollups.size >= LIMITS.rollups) recorder.#signalFull();
+        if (slot.sampled) recorder.#sample(slot, timestamp, pathOfState(slot), route, status, slot.bytes);
+      } catch (error) {
+        recorder.#recordFailed(error);
+      }
+      slot.request = undefined as unknown as Request;
+      return result;
+    };
   }
 
   /**
@@ -299,34 +347,49 @@ export class Recorder {
   }
 
   #end(state: RequestState, status: number, bytes: number, thrown: boolean): void {
-    if (state === this.#slot) running.request = undefined; // first, so nothing below can leave the slot taken
-    state.ended = true;
-    const now = performance.now();
-    const duration = now - state.start;
-    state.duration = duration;
-    this.inFlight--;
+    const now = this.#stop(state);
     try {
-      const known = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
+      const route = this.#count(state, now, status, bytes, thrown);
       const observed = this.#observers.length > 0;
-      // The URL is read only when the route must be found from the path; with a template, the path waits until something needs it.
-      const route = known !== undefined ? this.#routes.ofTemplate(known) : this.#routes.ofUrl(state.request.url);
       const timestamp = this.wallOffset + state.start;
-      const entry = this.rollups.record(timestamp, state.method, route, status, duration, bytes, thrown);
-      const bucket = this.sampleBucket;
-      if (bucket !== undefined && !bucket.refuses(now)) state.sampled = bucket.take(now, this.#fair ? entry : undefined);
-      else if (bucket !== undefined) bucket.refused++;
       const path = state.sampled || state.traced || observed ? pathOfState(state) : '';
       if (state.sampled) this.#sample(state, timestamp, path, route, status, bytes);
       if (state.traced) this.recordSpan(this.#serverSpan(state, timestamp, path, route, status));
-      if (this.rollups.size >= LIMITS.rollups) this.#signalFull();
       if (observed) {
         const finished: FinishedRequest = { state, route, path, status, bytes, timestamp };
         for (const observer of this.#observers) observer(finished);
       }
     } catch (error) {
-      this.#options.log.warnOnce('record', `recording a request failed (${errorClassOf(error)}: ${(error as Error)?.message}); the app is unaffected`);
+      this.#recordFailed(error);
     }
     if (state === this.#slot) state.request = undefined as unknown as Request;
+  }
+
+  /** Marks a request ended and frees the slot (first, so nothing after can leave it taken); returns the clock at the end. */
+  #stop(state: RequestState): number {
+    if (state === this.#slot) running.request = undefined;
+    state.ended = true;
+    const now = performance.now();
+    state.duration = now - state.start;
+    this.inFlight--;
+    return now;
+  }
+
+  /** Counts an ended request in its rollup cell and takes its detail decision (the bucket's); returns its route. */
+  #count(state: RequestState, now: number, status: number, bytes: number, thrown: boolean): string {
+    const known = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
+    // The URL is read only when the route must be found from the path; with a template, the path waits until something needs it.
+    const route = known !== undefined ? this.#routes.ofTemplate(known) : this.#routes.ofUrl(state.request.url);
+    const entry = this.rollups.record(this.wallOffset + state.start, state.method, route, status, state.duration, bytes, thrown);
+    const bucket = this.sampleBucket;
+    if (bucket !== undefined && !bucket.refuses(now)) state.sampled = bucket.take(now, this.#fair ? entry : undefined);
+    else if (bucket !== undefined) bucket.refused++;
+    if (this.rollups.size >= LIMITS.rollups) this.#signalFull();
+    return route;
+  }
+
+  #recordFailed(error: unknown): void {
+    this.#options.log.warnOnce('record', `recording a request failed (${errorClassOf(error)}: ${(error as Error)?.message}); the app is unaffected`);
   }
 
   #sample(state: RequestState, timestamp: number, path: string, route: string, status: number, bytes: number): void {

@@ -1,0 +1,121 @@
+// The preload's wrapper of a handler (Recorder.wrap through instrumentHandler), in-process: the app
+// gets exactly what its handler gave, and each way out of the handler (a Response, a Promise,
+// something else, a throw) is counted once, whether it ends on the lean path or the general one.
+import { describe, expect, test } from 'bun:test';
+import { instrumentHandler } from '../../src/plugin/preload/instrument-handler.ts';
+import { running, stateOf } from '../../src/plugin/runtime/request-state.ts';
+import { testRecorder } from './support/recorder.ts';
+
+const request = (path: string, headers?: Record<string, string>) => new Request(`http://app.test${path}`, { headers });
+const cells = (recorder: ReturnType<typeof testRecorder>['recorder']) =>
+  recorder
+    .drain()
+    .rollups.map((cell) => `${cell.method} ${cell.route} ${cell.statusClass} ${cell.count}/${cell.errors}`)
+    .sort();
+
+describe('the wrapped handler', () => {
+  test('same this, arguments and Response; counted under its template; the slot is free afterwards', () => {
+    const { recorder } = testRecorder({ sampleRate: 0 });
+    const self = { name: 'app' };
+    const server = { name: 'server' };
+    const response = new Response('ok', { status: 201 });
+    let seen: unknown[] = [];
+    const handler = instrumentHandler(function (this: unknown, req: Request, srv: unknown) {
+      seen = [this, req.url, srv];
+      return response;
+    }, recorder, '/things/:id');
+    expect(handler.call(self, request('/things/1'), server)).toBe(response);
+    expect(seen).toEqual([self, 'http://app.test/things/1', server]);
+    expect(running.request).toBeUndefined();
+    expect(recorder.inFlight).toBe(0);
+    expect(cells(recorder)).toEqual(['GET /things/:id 2xx 1/0']);
+  });
+
+  test('a throw reaches the app unchanged and counts as a 500 with its class; so does a rejection', async () => {
+    const { recorder } = testRecorder({ sampleRate: 1 });
+    const thrown = new TypeError('sync');
+    const rejected = new RangeError('async');
+    const sync = instrumentHandler(() => {
+      throw thrown;
+    }, recorder, '/sync');
+    const async = instrumentHandler(async () => {
+      await Bun.sleep(1);
+      throw rejected;
+    }, recorder, '/async');
+    expect(() => sync(request('/sync'))).toThrow(thrown);
+    expect(await (async(request('/async')) as Promise<unknown>).catch((error: unknown) => error)).toBe(rejected);
+    const { rollups, samples } = recorder.drain();
+    expect(rollups.map((cell) => `${cell.route} ${cell.statusClass} ${cell.errors}`).sort()).toEqual(['/async 5xx 1', '/sync 5xx 1']);
+    expect(samples.map((sample) => sample.error).sort()).toEqual(['RangeError', 'TypeError']);
+    expect(recorder.inFlight).toBe(0);
+  });
+
+  test('something other than a Response is handed back as it is and counted a 500 (InvalidResponse)', () => {
+    const { recorder } = testRecorder({ sampleRate: 1 });
+    const odd = { not: 'a response' };
+    expect(instrumentHandler(() => odd, recorder, '/odd')(request('/odd'))).toBe(odd);
+    const [sample] = recorder.drain().samples;
+    expect([sample?.statusCode, sample?.error]).toEqual([500, 'InvalidResponse']);
+  });
+
+  test('a handler that calls another: both counted, the inner one on a state of its own', () => {
+    const { recorder } = testRecorder({ sampleRate: 1 });
+    const inner = instrumentHandler(() => new Response('inner', { status: 404 }), recorder, '/inner');
+    let outerState: unknown;
+    const outer = instrumentHandler((req: Request) => {
+      outerState = stateOf(req);
+      const response = inner(request('/inner')) as Response;
+      expect(stateOf(req)).toBe(outerState as never); // the inner request did not take the outer one's state
+      return new Response(`outer saw ${response.status}`);
+    }, recorder, '/outer');
+    expect(outerState).toBeUndefined();
+    outer(request('/outer'));
+    expect(cells(recorder)).toEqual(['GET /inner 4xx 1/0', 'GET /outer 2xx 1/0']);
+    expect(recorder.inFlight).toBe(0);
+  });
+
+  test('a lean request whose recording fails: the app gets its response, one warning, and the next request is counted', () => {
+    const { recorder, lines } = testRecorder({ sampleRate: 0 });
+    const handler = instrumentHandler(() => new Response('fine'), recorder); // no template: the route comes from the URL
+    // A request-like object whose URL cannot be read: the recording reads it only after the handler ran.
+    const broken = { method: 'GET', headers: new Headers(), get url(): string { throw new Error('no url here'); } };
+    for (let i = 0; i < 3; i++) expect(((handler as (req: unknown) => Response)(broken)).status).toBe(200);
+    expect(lines.filter((line) => line.includes('recording a request failed'))).toHaveLength(1);
+    expect(lines.join('\n')).toContain('no url here');
+    expect(running.request).toBeUndefined();
+    expect(recorder.inFlight).toBe(0);
+    handler(request('/after'));
+    expect(cells(recorder)).toEqual(['GET /after 2xx 1/0']);
+  });
+
+  test('detail on the lean path: the record names the path, route and status the handler produced', () => {
+    const { recorder } = testRecorder({ sampleRate: undefined, samplesPerSecond: 1_000 });
+    const handler = instrumentHandler((req: Request) => new Response('x'.repeat(3), { status: new URL(req.url).searchParams.has('missing') ? 404 : 200 }), recorder, '/items/:id');
+    handler(request('/items/5?missing=1', { 'user-agent': 'probe/1' }));
+    handler(request('/items/6'));
+    const { samples } = recorder.drain();
+    expect(samples.map((s) => [s.path, s.route, s.statusCode, s.userAgent])).toEqual([
+      ['/items/5', '/items/:id', 404, 'probe/1'],
+      ['/items/6', '/items/:id', 200, undefined],
+    ]);
+  });
+
+  test('serverTiming `all`: an untraced response on the lean path gets its total', () => {
+    const { recorder } = testRecorder({ sampleRate: 0, serverTiming: 'all' });
+    const response = instrumentHandler(() => new Response('t'), recorder, '/t')(request('/t')) as Response;
+    expect(response.headers.get('server-timing')).toMatch(/^total;dur=\d+(\.\d+)?$/);
+    expect(response.headers.get('traceparent')).toBeNull();
+  });
+
+  test('a traced request goes the general way: one trace token for it, its span and a traceparent on the response', () => {
+    const { recorder, spans } = testRecorder({ sampleRate: 0, traceSampleRate: undefined, tracesPerSecond: 1 });
+    const handler = instrumentHandler(() => new Response(), recorder, '/traced');
+    const responses = Array.from({ length: 5 }, () => handler(request('/traced')) as Response);
+    const traced = responses.filter((response) => response.headers.get('traceparent') !== null);
+    // A full bucket of 1 per second holds 2 (the burst): two requests traced. A decision taken twice
+    // (once to leave the lean path, again on the general one) would spend both tokens on the first.
+    expect(traced).toHaveLength(2);
+    expect(spans.map((span) => span.name)).toEqual(['GET /traced', 'GET /traced']);
+    expect(cells(recorder)).toEqual(['GET /traced 2xx 5/0']);
+  });
+});
