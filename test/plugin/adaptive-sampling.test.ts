@@ -14,7 +14,7 @@ describe('adaptive sampling', () => {
   // Both ways a request can end: the recorder's general path (enter, respond) and the wrapper's lean one.
   const ends = {
     'enter and respond': (recorder: Recorder, req: Request) => recorder.respond(recorder.enter(req)!, new Response()),
-    'the wrapped handler': (recorder: Recorder, req: Request) => instrumentHandler(() => new Response(), recorder)(req),
+    'the wrapped handler': (recorder: Recorder, req: Request) => instrumentHandler((_req: Request) => new Response(), recorder)(req),
   };
   for (const [name, end] of Object.entries(ends)) {
     test(`5,000 requests at once (${name}): all counted, detail and traces capped at their bucket`, () => {

@@ -35,10 +35,10 @@ describe('the wrapped handler', () => {
     const { recorder } = testRecorder({ sampleRate: 1 });
     const thrown = new TypeError('sync');
     const rejected = new RangeError('async');
-    const sync = instrumentHandler(() => {
+    const sync = instrumentHandler((_req: Request) => {
       throw thrown;
     }, recorder, '/sync');
-    const async = instrumentHandler(async () => {
+    const async = instrumentHandler(async (_req: Request) => {
       await Bun.sleep(1);
       throw rejected;
     }, recorder, '/async');
@@ -53,14 +53,14 @@ describe('the wrapped handler', () => {
   test('something other than a Response is handed back as it is and counted a 500 (InvalidResponse)', () => {
     const { recorder } = testRecorder({ sampleRate: 1 });
     const odd = { not: 'a response' };
-    expect(instrumentHandler(() => odd, recorder, '/odd')(request('/odd'))).toBe(odd);
+    expect(instrumentHandler((_req: Request) => odd, recorder, '/odd')(request('/odd'))).toBe(odd);
     const [sample] = recorder.drain().samples;
     expect([sample?.statusCode, sample?.error]).toEqual([500, 'InvalidResponse']);
   });
 
   test('a handler that calls another: both counted, the inner one on a state of its own', () => {
     const { recorder } = testRecorder({ sampleRate: 1 });
-    const inner = instrumentHandler(() => new Response('inner', { status: 404 }), recorder, '/inner');
+    const inner = instrumentHandler((_req: Request) => new Response('inner', { status: 404 }), recorder, '/inner');
     let outerState: unknown;
     const outer = instrumentHandler((req: Request) => {
       outerState = stateOf(req);
@@ -76,7 +76,7 @@ describe('the wrapped handler', () => {
 
   test('a lean request whose recording fails: the app gets its response, one warning, and the next request is counted', () => {
     const { recorder, lines } = testRecorder({ sampleRate: 0 });
-    const handler = instrumentHandler(() => new Response('fine'), recorder); // no template: the route comes from the URL
+    const handler = instrumentHandler((_req: Request) => new Response('fine'), recorder); // no template: the route comes from the URL
     // A request-like object whose URL cannot be read: the recording reads it only after the handler ran.
     const broken = { method: 'GET', headers: new Headers(), get url(): string { throw new Error('no url here'); } };
     for (let i = 0; i < 3; i++) expect(((handler as (req: unknown) => Response)(broken)).status).toBe(200);
@@ -102,14 +102,14 @@ describe('the wrapped handler', () => {
 
   test('serverTiming `all`: an untraced response on the lean path gets its total', () => {
     const { recorder } = testRecorder({ sampleRate: 0, serverTiming: 'all' });
-    const response = instrumentHandler(() => new Response('t'), recorder, '/t')(request('/t')) as Response;
+    const response = instrumentHandler((_req: Request) => new Response('t'), recorder, '/t')(request('/t')) as Response;
     expect(response.headers.get('server-timing')).toMatch(/^total;dur=\d+(\.\d+)?$/);
     expect(response.headers.get('traceparent')).toBeNull();
   });
 
   test('a traced request goes the general way: one trace token for it, its span and a traceparent on the response', () => {
     const { recorder, spans } = testRecorder({ sampleRate: 0, traceSampleRate: undefined, tracesPerSecond: 1 });
-    const handler = instrumentHandler(() => new Response(), recorder, '/traced');
+    const handler = instrumentHandler((_req: Request) => new Response(), recorder, '/traced');
     const responses = Array.from({ length: 5 }, () => handler(request('/traced')) as Response);
     const traced = responses.filter((response) => response.headers.get('traceparent') !== null);
     // A full bucket of 1 per second holds 2 (the burst): two requests traced. A decision taken twice

@@ -12,6 +12,7 @@ import { methodKey, pathOf } from '../../core/request-key.ts';
 import { pathFromRoute } from './route-path.ts';
 import { asyncStates, REQUEST_STATE, RequestState, running, stateOf, type MarkedRequest } from './request-state.ts';
 import { failSafely, finishHandler, runHandler, type AnyHandler } from './run-handler.ts';
+import { serverSpan } from './server-span.ts';
 
 /**
  * How detail and traces are sampled (`SamplingPolicy`: a fixed rate, when set, wins over the
@@ -162,7 +163,9 @@ export class Recorder {
         throw error;
       }
       if (!(result instanceof Response) || slot.ended || recorder.#serverTiming === 'all') return finishHandler(recorder, slot, result);
-      // #end's work, less what cannot happen here (no observers: they mark requests; no trace), in this function: measured, a call to #end cost ≈ N instructions more.
+      // #end's work, less what cannot happen on the slot (observers mark requests; no trace). Spelled
+      // out rather than called: through #end, or #count as #end calls it, bun-apm's JIT code ran
+      // ≈ 110–190 instructions a request more (realistic handler; bench/HISTORY.md, "The lean path in one function").
       const now = recorder.#stop(slot);
       try {
         const status = result.status;
@@ -354,7 +357,7 @@ export class Recorder {
       const timestamp = this.wallOffset + state.start;
       const path = state.sampled || state.traced || observed ? pathOfState(state) : '';
       if (state.sampled) this.#sample(state, timestamp, path, route, status, bytes);
-      if (state.traced) this.recordSpan(this.#serverSpan(state, timestamp, path, route, status));
+      if (state.traced) this.recordSpan(serverSpan(state, timestamp, path, route, status));
       if (observed) {
         const finished: FinishedRequest = { state, route, path, status, bytes, timestamp };
         for (const observer of this.#observers) observer(finished);
@@ -414,23 +417,6 @@ export class Recorder {
     if (state.error !== undefined) sample.error = clip(state.error, LIMITS.errorLength);
     this.samples.push(sample);
     if (this.samples.length >= this.#samplesPerCut) this.#signalDetail();
-  }
-
-  #serverSpan(state: RequestState, timestamp: number, path: string, route: string, status: number): Span {
-    const span: Span = {
-      traceId: state.traceId!,
-      spanId: state.spanId!,
-      name: clip(`${state.method} ${route}`, LIMITS.routeLength),
-      kind: 'server',
-      startTime: timestamp,
-      duration: state.duration,
-      status: status >= 500 || state.error !== undefined ? 'error' : 'ok',
-      tags: { 'http.method': state.method, 'http.route': route, 'http.target': clip(path, LIMITS.tagValueLength), 'http.status_code': status },
-      logs: [],
-    };
-    if (state.parentSpanId !== undefined) span.parentSpanId = state.parentSpanId;
-    if (state.error !== undefined) span.error = clip(state.error, LIMITS.errorLength);
-    return span;
   }
 
   #signalFull(): void {
