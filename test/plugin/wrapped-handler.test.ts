@@ -21,11 +21,15 @@ describe('the wrapped handler', () => {
     const response = new Response('ok', { status: 201 });
     let seen: unknown[] = [];
     const handler = instrumentHandler(function (this: unknown, req: Request, srv: unknown) {
-      seen = [this, req.url, srv];
+      seen = [this, req, srv];
       return response;
     }, recorder, '/things/:id');
-    expect(handler.call(self, request('/things/1'), server)).toBe(response);
-    expect(seen).toEqual([self, 'http://app.test/things/1', server]);
+    const req = request('/things/1');
+    expect(handler.call(self, req, server)).toBe(response);
+    expect(seen).toHaveLength(3);
+    expect(seen[0]).toBe(self);
+    expect(seen[1]).toBe(req);
+    expect(seen[2]).toBe(server);
     expect(running.request).toBeUndefined();
     expect(recorder.inFlight).toBe(0);
     expect(cells(recorder)).toEqual(['GET /things/:id 2xx 1/0']);
@@ -42,7 +46,13 @@ describe('the wrapped handler', () => {
       await Bun.sleep(1);
       throw rejected;
     }, recorder, '/async');
-    expect(() => sync(request('/sync'))).toThrow(thrown);
+    let caught: unknown;
+    try {
+      sync(request('/sync'));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBe(thrown);
     expect(await (async(request('/async')) as Promise<unknown>).catch((error: unknown) => error)).toBe(rejected);
     const { rollups, samples } = recorder.drain();
     expect(rollups.map((cell) => `${cell.route} ${cell.statusClass} ${cell.errors}`).sort()).toEqual(['/async 5xx 1', '/sync 5xx 1']);
@@ -54,8 +64,11 @@ describe('the wrapped handler', () => {
     const { recorder } = testRecorder({ sampleRate: 1 });
     const odd = { not: 'a response' };
     expect(instrumentHandler((_req: Request) => odd, recorder, '/odd')(request('/odd'))).toBe(odd);
-    const [sample] = recorder.drain().samples;
-    expect([sample?.statusCode, sample?.error]).toEqual([500, 'InvalidResponse']);
+    expect(running.request).toBeUndefined();
+    expect(recorder.inFlight).toBe(0);
+    const { rollups, samples } = recorder.drain();
+    expect(rollups.map((cell) => `${cell.route} ${cell.statusClass} ${cell.count}`)).toEqual(['/odd 5xx 1']);
+    expect(samples.map((sample) => [sample.statusCode, sample.error])).toEqual([[500, 'InvalidResponse']]);
   });
 
   test('a handler that calls another: both counted, the inner one on a state of its own', () => {
@@ -68,8 +81,8 @@ describe('the wrapped handler', () => {
       expect(stateOf(req)).toBe(outerState as never); // the inner request did not take the outer one's state
       return new Response(`outer saw ${response.status}`);
     }, recorder, '/outer');
-    expect(outerState).toBeUndefined();
     outer(request('/outer'));
+    expect(outerState).toBeDefined();
     expect(cells(recorder)).toEqual(['GET /inner 4xx 1/0', 'GET /outer 2xx 1/0']);
     expect(recorder.inFlight).toBe(0);
   });
@@ -86,6 +99,20 @@ describe('the wrapped handler', () => {
     expect(recorder.inFlight).toBe(0);
     handler(request('/after'));
     expect(cells(recorder)).toEqual(['GET /after 2xx 1/0']);
+  });
+
+  test('a failure whose error cannot even be described: still the response, and the slot is freed', () => {
+    const { recorder } = testRecorder({ sampleRate: 0 });
+    const handler = instrumentHandler((_req: Request) => new Response('fine'), recorder);
+    const hostile = {
+      get message(): string {
+        throw new Error('no message either');
+      },
+    };
+    const broken = { method: 'GET', headers: new Headers(), get url(): string { throw hostile; } };
+    expect(((handler as (req: unknown) => Response)(broken)).status).toBe(200);
+    expect(running.request).toBeUndefined();
+    expect(recorder.inFlight).toBe(0);
   });
 
   test('detail on the lean path: the record names the path, route and status the handler produced', () => {

@@ -163,7 +163,8 @@ export class Recorder {
         throw error;
       }
       if (!(result instanceof Response) || slot.ended || recorder.#serverTiming === 'all') return finishHandler(recorder, slot, result);
-      // #end's work, less what cannot happen on the slot (observers mark requests; no trace). Spelled
+      // #end's work, less what cannot happen on the slot: no trace, and no observer (the middleware,
+      // which observes, marks requests from then on; one already on the slot it never saw). Spelled
       // out rather than called: through #end, or #count as #end calls it, bun-apm's JIT code ran
       // ≈ 110–190 instructions a request more (realistic handler; bench/HISTORY.md, "The lean path in one function").
       const now = recorder.#stop(slot);
@@ -176,8 +177,8 @@ export class Recorder {
         const bucket = recorder.sampleBucket;
         if (bucket !== undefined && !bucket.refuses(now)) slot.sampled = bucket.take(now, recorder.#fair ? entry : undefined);
         else if (bucket !== undefined) bucket.refused++;
-        if (recorder.rollups.size >= LIMITS.rollups) recorder.#signalFull();
         if (slot.sampled) recorder.#sample(slot, timestamp, pathOfState(slot), route, status, slot.bytes);
+        if (recorder.rollups.size >= LIMITS.rollups) recorder.#signalFull();
       } catch (error) {
         recorder.#recordFailed(error);
       }
@@ -187,9 +188,10 @@ export class Recorder {
   }
 
   /**
-   * The preload's entry. A request neither traced nor continuing a trace gets the one reusable
-   * state (no allocation, no mark on the Request) while its handler runs synchronously; it must
-   * then end with respond() or fail(), or be detach()ed when the handler returns a Promise.
+   * The preload's entry (the wrapper's, through wrap). A request neither traced nor continuing a
+   * trace gets the one reusable state (no allocation, no mark on the Request) while its handler
+   * runs synchronously; it must then end with respond() or fail() (or the wrapper's own end), or be
+   * detach()ed when the handler returns a Promise.
    */
   enter(request: Request, serveRoute?: string): RequestState | undefined {
     if (this.#marking) return this.begin(request, serveRoute);
@@ -202,12 +204,14 @@ export class Recorder {
   }
 
   #takeSlot(request: Request, start: number, method: string, serveRoute: string | undefined): RequestState {
+    // Drawn first: should a `random` option throw, the slot is not left taken.
+    const sampled = this.sampleBucket === undefined && this.#random() < this.#options.sampleRate!;
     const state = this.#slot;
     state.reuse(request, start, method, serveRoute);
+    state.sampled = sampled;
     running.request = request;
     running.state = state;
     this.inFlight++;
-    state.sampled = this.sampleBucket === undefined && this.#random() < this.#options.sampleRate!;
     return state;
   }
 
@@ -366,6 +370,7 @@ export class Recorder {
       const path = state.sampled || state.traced || observed ? pathOfState(state) : '';
       if (state.sampled) this.#sample(state, timestamp, path, route, status, bytes);
       if (state.traced) this.recordSpan(serverSpan(state, timestamp, path, route, status));
+      if (this.rollups.size >= LIMITS.rollups) this.#signalFull();
       if (observed) {
         const finished: FinishedRequest = { state, route, path, status, bytes, timestamp };
         for (const observer of this.#observers) observer(finished);
@@ -395,12 +400,15 @@ export class Recorder {
     const bucket = this.sampleBucket;
     if (bucket !== undefined && !bucket.refuses(now)) state.sampled = bucket.take(now, this.#fair ? entry : undefined);
     else if (bucket !== undefined) bucket.refused++;
-    if (this.rollups.size >= LIMITS.rollups) this.#signalFull();
     return route;
   }
 
   #recordFailed(error: unknown): void {
-    this.#options.log.warnOnce('record', `recording a request failed (${errorClassOf(error)}: ${(error as Error)?.message}); the app is unaffected`);
+    try {
+      this.#options.log.warnOnce('record', `recording a request failed (${errorClassOf(error)}: ${String((error as Error)?.message)}); the app is unaffected`);
+    } catch {
+      // an error whose message cannot be read, or a log that throws: the response still goes out
+    }
   }
 
   #sample(state: RequestState, timestamp: number, path: string, route: string, status: number, bytes: number): void {

@@ -1,6 +1,7 @@
 // The general way through a wrapped handler, for what the recorder's lean path does not end itself:
-// a request with a state of its own (traced, continuing a trace, or entered while another handler
-// runs), a handler that returned a Promise or something other than a Response, or one that threw.
+// a request with a state of its own (traced, continuing a trace, entered while another handler
+// runs, or marked for the explicit middleware), a handler that returned a Promise or something
+// other than a Response, or one that threw.
 // The app sees what it saw before: the same return value, the same exception or rejection.
 import type { RequestState } from './request-state.ts';
 import { traceScope } from './trace-scope.ts';
