@@ -165,7 +165,7 @@ export class Recorder {
       if (!(result instanceof Response) || slot.ended || recorder.#serverTiming === 'all') return finishHandler(recorder, slot, result);
       // #end's work, less what cannot happen on the slot: no trace, and no observer (the middleware,
       // which observes, marks requests from then on; one already on the slot it never saw). Spelled
-      // out rather than called: built to call #end, or #count as #end does, bun-apm's JIT code ran
+      // out rather than called: built to call #end, or a helper holding this part of it, bun-apm's JIT code ran
       // 107–123 instructions a request more (realistic handler; bench/HISTORY.md, "The lean path in one function").
       const now = recorder.#stop(slot);
       try {
@@ -365,9 +365,15 @@ export class Recorder {
   #end(state: RequestState, status: number, bytes: number, thrown: boolean): void {
     const now = this.#stop(state);
     try {
-      const route = this.#count(state, now, status, bytes, thrown);
+      const known = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
       const observed = this.#observers.length > 0;
+      // The URL is read only when the route must be found from the path; with a template, the path waits until something needs it.
+      const route = known !== undefined ? this.#routes.ofTemplate(known) : this.#routes.ofUrl(state.request.url);
       const timestamp = this.wallOffset + state.start;
+      const entry = this.rollups.record(timestamp, state.method, route, status, state.duration, bytes, thrown);
+      const bucket = this.sampleBucket;
+      if (bucket !== undefined && !bucket.refuses(now)) state.sampled = bucket.take(now, this.#fair ? entry : undefined);
+      else if (bucket !== undefined) bucket.refused++;
       const path = state.sampled || state.traced || observed ? pathOfState(state) : '';
       if (state.sampled) this.#sample(state, timestamp, path, route, status, bytes);
       if (state.traced) this.recordSpan(serverSpan(state, timestamp, path, route, status));
@@ -390,18 +396,6 @@ export class Recorder {
     state.duration = now - state.start;
     this.inFlight--;
     return now;
-  }
-
-  /** Counts an ended request in its rollup cell and takes its detail decision (the bucket's); returns its route. */
-  #count(state: RequestState, now: number, status: number, bytes: number, thrown: boolean): string {
-    const known = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
-    // The URL is read only when the route must be found from the path; with a template, the path waits until something needs it.
-    const route = known !== undefined ? this.#routes.ofTemplate(known) : this.#routes.ofUrl(state.request.url);
-    const entry = this.rollups.record(this.wallOffset + state.start, state.method, route, status, state.duration, bytes, thrown);
-    const bucket = this.sampleBucket;
-    if (bucket !== undefined && !bucket.refuses(now)) state.sampled = bucket.take(now, this.#fair ? entry : undefined);
-    else if (bucket !== undefined) bucket.refused++;
-    return route;
   }
 
   #recordFailed(error: unknown): void {
