@@ -4,7 +4,7 @@
 // a fixed number of requests from bench/load-client.ts. A long warm-up matters: with 20,000 requests
 // the JIT is still compiling bun-apm's wrapper during the count (+650 instructions per request). Instructions include everything the
 // process does for them: Bun's HTTP work, the JIT, the GC and its threads.
-//   bun bench/instructions.ts            (WARM=100000 COUNT=40000 to change the defaults; ONLY=hello,routes VARIANTS=plain,defaults REPEAT=2; ONLY=ids adds an app asked for a new id every request; KEEP_DUMPS=dir keeps the callgrind dumps, and JSC's jitdumps that name their JIT code: bench/jit-names.ts reads them)
+//   bun bench/instructions.ts            (WARM=100000 COUNT=40000 to change the defaults; ONLY=hello,routes VARIANTS=plain,defaults REPEAT=2; ONLY=ids adds an app asked for a new id every request; KEEP_DUMPS=dir keeps the callgrind dumps, and JSC's jitdumps that name their JIT code: bench/jit-names.ts reads them; with CALLGRIND_ARGS=--dump-instr=yes too, bench/jit-listing.ts lists one function's machine code with its counts)
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ const VARIANT_ONLY = process.env.VARIANTS?.split(',');
 /** A folder to keep each count's callgrind dump in, for `callgrind_annotate` (Bun is stripped: its functions show as addresses, JIT code as `???`). */
 const KEEP = process.env.KEEP_DUMPS;
 if (KEEP) mkdirSync(KEEP, { recursive: true });
+/** More callgrind options, e.g. CALLGRIND_ARGS=--dump-instr=yes for counts by instruction (bench/jit-listing.ts reads them). */
+const CALLGRIND_ARGS = process.env.CALLGRIND_ARGS?.split(' ').filter(Boolean) ?? [];
 const PLAIN = VARIANTS.find((v) => v.name === 'plain')!;
 
 if (Bun.spawnSync(['sh', '-c', 'command -v valgrind && command -v callgrind_control']).exitCode !== 0) {
@@ -91,7 +93,7 @@ async function instructionsPerRequest(app: App, variant: Variant, caps: Record<s
   const jitDir = `${out}-jit`;
   if (KEEP) mkdirSync(jitDir, { recursive: true });
   const preload = variant.preload ? ['--preload', variant.preload] : [];
-  const child = Bun.spawn(['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, ...preload, app.file], {
+  const child = Bun.spawn(['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`, ...CALLGRIND_ARGS, process.execPath, ...preload, app.file], {
     cwd: APP_DIR,
     // No endpoint: nothing is shipped, so no send, retry or heartbeat lands in the count (under
     // valgrind requests are 3–43× slower, which would inflate the share of such periodic work as much).

@@ -11,9 +11,9 @@ const request = (path: string, headers?: Record<string, string>) => new Request(
 const total = (cells: Array<{ count: number }>) => cells.reduce((n, c) => n + c.count, 0);
 
 describe('adaptive sampling', () => {
-  // Both ways a request can end: the recorder's general path (enter, respond) and the wrapper's lean one.
+  // Both ways a request can end: the recorder's general path (begin, respond) and the wrapper's lean one.
   const ends = {
-    'enter and respond': (recorder: Recorder, req: Request) => recorder.respond(recorder.enter(req)!, new Response()),
+    'begin and respond': (recorder: Recorder, req: Request) => recorder.respond(recorder.begin(req)!, new Response()),
     'the wrapped handler': (recorder: Recorder, req: Request) => instrumentHandler((_req: Request) => new Response(), recorder)(req),
   };
   for (const [name, end] of Object.entries(ends)) {
@@ -39,7 +39,7 @@ describe('adaptive sampling', () => {
   test('a fixed sampleRate keeps its documented meaning: that share of requests, whatever the rate', () => {
     let draws = 0;
     const { recorder } = testRecorder({ sampleRate: 0.25, random: () => (draws++ % 4) / 4 }); // 0, .25, .5, .75, …
-    for (let i = 0; i < 400; i++) recorder.respond(recorder.enter(request('/a'))!, new Response());
+    for (let i = 0; i < 400; i++) recorder.respond(recorder.begin(request('/a'))!, new Response());
     expect(recorder.sampleBucket).toBeUndefined();
     expect(recorder.drain().samples.length).toBe(100);
   });
@@ -49,7 +49,7 @@ describe('adaptive sampling', () => {
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const flags: string[] = [];
     for (let i = 0; i < 50; i++) {
-      const state = recorder.enter(request('/p', { traceparent: `00-${traceId}-b7ad6b7169203331-01` }))!;
+      const state = recorder.begin(request('/p', { traceparent: `00-${traceId}-b7ad6b7169203331-01` }))!;
       flags.push(recorder.respond(state, new Response()).headers.get('traceparent')!.slice(-2));
     }
     const followed = flags.filter((f) => f === '01').length;

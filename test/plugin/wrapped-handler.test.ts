@@ -115,6 +115,32 @@ describe('the wrapped handler', () => {
     expect(recorder.inFlight).toBe(0);
   });
 
+  test('what a router hook or a failure left on the reusable state never reaches the next request', () => {
+    const { recorder } = testRecorder({ sampleRate: 1 });
+    const hooked = instrumentHandler((req: Request) => {
+      const state = stateOf(req)!; // as a router hook finds it, then notes what it matched
+      state.routerRoute = '/hooked/:id';
+      state.erroredRoute = '/errored';
+      state.bytes = 42;
+      return new Response('ok');
+    }, recorder);
+    const throwsText = instrumentHandler((_req: Request) => {
+      throw 'not an Error'; // no object to key the error handler's lookup: ends on the slot itself
+    }, recorder);
+    const plain = instrumentHandler((_req: Request) => new Response('plain'), recorder);
+    hooked(request('/hooked/1'));
+    plain(request('/after-hook'));
+    expect(() => throwsText(request('/throws'))).toThrow();
+    plain(request('/after-throw'));
+    const { samples } = recorder.drain();
+    expect(samples.map((s) => [s.path, s.route, s.statusCode, s.error, s.responseSize])).toEqual([
+      ['/hooked/1', '/hooked/:id', 200, undefined, 42],
+      ['/after-hook', '/after-hook', 200, undefined, undefined],
+      ['/throws', '/throws', 500, 'string', undefined],
+      ['/after-throw', '/after-throw', 200, undefined, undefined],
+    ]);
+  });
+
   test('detail on the lean path: the record names the path, route and status the handler produced', () => {
     const { recorder } = testRecorder({ sampleRate: undefined, samplesPerSecond: 1_000 });
     const handler = instrumentHandler((req: Request) => new Response('x'.repeat(3), { status: new URL(req.url).searchParams.has('missing') ? 404 : 200 }), recorder, '/items/:id');

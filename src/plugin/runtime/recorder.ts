@@ -90,7 +90,7 @@ export class Recorder {
   /** The latest profile's memory figures, one object shared by the records made until the next profile. */
   #memory: MemoryUsage | undefined;
   readonly #fair: boolean;
-  /** Requests carry a mark (the middleware is loaded): enter() is begin(). */
+  /** Requests carry a mark (the middleware is loaded): the wrapper enters them with begin(). */
   #marking = false;
   /** The one state the lean path reuses, for the request whose handler runs synchronously right now. */
   readonly #slot = new RequestState(undefined as unknown as Request, 0, 'GET');
@@ -148,9 +148,20 @@ export class Recorder {
     const slot = this.#slot;
     // Bun calls handlers with (request, server); two fixed parameters avoid a rest array per request.
     return function bunApmHandler(this: unknown, request: Request, server: unknown): unknown {
+      // The entry, in the wrapper itself: the clock and the method stay in registers for the lean
+      // end instead of a round trip through the slot (bench/HISTORY.md, "The slot's takeover").
+      let start = 0;
+      let method = '';
       let state: RequestState | undefined;
       try {
-        state = recorder.enter(request, template);
+        if (recorder.#marking) state = recorder.begin(request, template);
+        else {
+          start = performance.now();
+          const traceparent = request.headers.get('traceparent');
+          method = methodKey(request.method);
+          const due = traceparent === null && recorder.#traceDue(start);
+          state = traceparent === null && !due && running.request === undefined ? recorder.#takeSlot(request, start, method, template) : recorder.#own(request, start, method, template, traceparent, due);
+        }
       } catch {
         state = undefined; // never let monitoring stand between the app and its request
       }
@@ -172,8 +183,8 @@ export class Recorder {
         const status = result.status;
         const known = slot.routerRoute ?? slot.erroredRoute ?? template;
         const route = known !== undefined ? recorder.#routes.ofTemplate(known) : recorder.#routes.ofUrl(request.url);
-        const timestamp = recorder.wallOffset + slot.start;
-        const entry = recorder.rollups.record(timestamp, slot.method, route, status, slot.duration, slot.bytes, false);
+        const timestamp = recorder.wallOffset + start;
+        const entry = recorder.rollups.record(timestamp, method, route, status, now - start, slot.bytes, false);
         const bucket = recorder.sampleBucket;
         if (bucket !== undefined && !bucket.refuses(now)) slot.sampled = bucket.take(now, recorder.#fair ? entry : undefined);
         else if (bucket !== undefined) bucket.refused++;
@@ -187,28 +198,11 @@ export class Recorder {
     };
   }
 
-  /**
-   * The preload's entry (the wrapper's, through wrap). A request neither traced nor continuing a
-   * trace gets the one reusable state (no allocation, no mark on the Request) while its handler
-   * runs synchronously; it must then end with respond() or fail() (or the wrapper's own end), or be
-   * detach()ed when the handler returns a Promise.
-   */
-  enter(request: Request, serveRoute?: string): RequestState | undefined {
-    if (this.#marking) return this.begin(request, serveRoute);
-    const start = performance.now();
-    const traceparent = request.headers.get('traceparent');
-    const method = methodKey(request.method);
-    const due = traceparent === null && this.#traceDue(start);
-    // Kept short (the rest in two methods) so that JSC inlines it into the wrapper, as it did in most
-    // counts since; left a call, it cost ≈ 60 instructions a request more (bench/HISTORY.md, "The lean path in one function").
-    return traceparent === null && !due && running.request === undefined ? this.#takeSlot(request, start, method, serveRoute) : this.#own(request, start, method, serveRoute, traceparent, due);
-  }
-
   #takeSlot(request: Request, start: number, method: string, serveRoute: string | undefined): RequestState {
     // Drawn first: should a `random` option throw, the slot is not left taken.
     const sampled = this.sampleBucket === undefined && this.#random() < this.#options.sampleRate!;
     const state = this.#slot;
-    state.reuse(request, start, method, serveRoute);
+    state.take(request, start, method, serveRoute);
     state.sampled = sampled;
     running.request = request;
     running.state = state;

@@ -47,7 +47,21 @@ export class RequestState {
     this.reuse(request, start, method, undefined);
   }
 
-  /** Starts the state over for `request`: the preload's reusable slot takes each request this way, with no allocation. */
+  /**
+   * The preload's reusable slot takes `request`, with no allocation. Only what every request sets
+   * is written; the rest is cleared only after a request that a router hook looked up (watched) or
+   * that failed: nothing else writes to the slot's other fields (traces never run on it).
+   */
+  take(request: Request, start: number, method: string, serveRoute: string | undefined): void {
+    if (this.watched || this.error !== undefined) return this.reuse(request, start, method, serveRoute);
+    this.request = request;
+    this.start = start;
+    this.method = method;
+    this.serveRoute = serveRoute;
+    this.ended = false;
+  }
+
+  /** Starts the state over for `request`: every field. */
   reuse(request: Request, start: number, method: string, serveRoute: string | undefined): void {
     this.request = request;
     this.start = start;

@@ -1,0 +1,94 @@
+// The machine code of one JIT-compiled function with what each instruction ran per request: where
+// inside bun-apm's wrapper the instructions go, which bench/jit-names.ts can only total. Needs a
+// count kept with its instruction-level costs and JSC's jitdump (which holds the code's bytes):
+//   CALLGRIND_ARGS=--dump-instr=yes KEEP_DUMPS=/tmp/dumps bun bench/instructions.ts
+//   bun bench/jit-listing.ts /tmp/dumps/<count>.callgrind bunApmHandler   (MIN=0.5: hide instructions run less often a request)
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+interface Code {
+  address: bigint;
+  size: number;
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** JIT_CODE_LOAD records with their code (https://github.com/torvalds/linux/blob/master/tools/perf/Documentation/jitdump-specification.txt). */
+function jitCode(path: string): Code[] {
+  const bytes = readFileSync(path);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const codes: Code[] = [];
+  for (let at = view.getUint32(8, true); at + 16 <= bytes.length; ) {
+    const id = view.getUint32(at, true);
+    const size = view.getUint32(at + 4, true);
+    if (size === 0 || at + size > bytes.length) break; // cut short: the dump was copied while the process wrote it
+    if (id === 0) {
+      const nameStart = at + 16 + 40;
+      const nameEnd = bytes.indexOf(0, nameStart);
+      const codeSize = Number(view.getBigUint64(at + 40, true));
+      codes.push({ address: view.getBigUint64(at + 32, true), size: codeSize, name: bytes.toString('utf8', nameStart, nameEnd), bytes: bytes.subarray(nameEnd + 1, nameEnd + 1 + codeSize) });
+    }
+    at += size;
+  }
+  return codes;
+}
+
+/** Self cost by instruction address, from a dump written with --dump-instr=yes (calls' inclusive costs left out). */
+function costsByAddress(dump: string): Map<bigint, number> {
+  const costs = new Map<bigint, number>();
+  let positions = 1; // "positions: instr line" puts a line number after each address
+  let last = 0n;
+  let skipNext = false;
+  for (const line of readFileSync(dump, 'utf8').split('\n')) {
+    if (line.startsWith('positions:')) positions = line.split(/\s+/).length - 1;
+    const fields = line.split(' ');
+    const at = fields[0]!;
+    if (!/^(0x[0-9a-f]+|[+-]\d+|\*)$/.test(at) || fields.length < positions + 1) {
+      if (line.startsWith('calls=')) skipNext = true;
+      continue;
+    }
+    last = at === '*' ? last : at.startsWith('0x') ? BigInt(at) : last + BigInt(at);
+    if (skipNext) {
+      skipNext = false; // the call's line: the callee's cost, counted where the callee runs
+      continue;
+    }
+    costs.set(last, (costs.get(last) ?? 0) + Number(fields[positions]));
+  }
+  return costs;
+}
+
+const [dump, wanted] = process.argv.slice(2);
+if (!dump || !wanted) {
+  console.error('usage: bun bench/jit-listing.ts <count>.callgrind <function name>');
+  process.exit(1);
+}
+const count = Number(/-(\d+)x-\d+\.callgrind$/.exec(dump)?.[1] ?? process.env.COUNT ?? 40_000);
+const min = Number(process.env.MIN ?? 0.5);
+const costs = costsByAddress(dump);
+const codes = jitCode(dump.replace(/\.callgrind$/, '.jitdump')).filter((code) => code.name.includes(wanted));
+const costOf = (code: Code): number => {
+  let sum = 0;
+  for (const [address, cost] of costs) if (address >= code.address && address < code.address + BigInt(code.size)) sum += cost;
+  return sum;
+};
+const code = codes.sort((a, b) => costOf(b) - costOf(a))[0];
+if (code === undefined) {
+  console.error(`no JIT code named like ${wanted} in the jitdump`);
+  process.exit(1);
+}
+const dir = mkdtempSync(join(tmpdir(), 'jit-listing-'));
+try {
+  writeFileSync(join(dir, 'code.bin'), code.bytes);
+  const run = Bun.spawnSync(['objdump', '-D', '-b', 'binary', '-m', 'i386:x86-64', `--adjust-vma=0x${code.address.toString(16)}`, join(dir, 'code.bin')]);
+  if (run.exitCode !== 0) throw new Error(`objdump failed: ${run.stderr.toString()}`);
+  console.log(`${code.name}: ${(costOf(code) / count).toFixed(0)} instructions a request, ${code.size} bytes at 0x${code.address.toString(16)}`);
+  for (const line of run.stdout.toString().split('\n')) {
+    const match = /^\s*([0-9a-f]+):\t[^\t]*\t(.*)$/.exec(line);
+    if (!match) continue;
+    const perRequest = (costs.get(BigInt(`0x${match[1]}`)) ?? 0) / count;
+    if (perRequest >= min) console.log(`${perRequest.toFixed(2).padStart(6)}  ${match[1]}  ${match[2]}`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
