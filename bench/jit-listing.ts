@@ -41,7 +41,10 @@ function costsByAddress(dump: string): Map<bigint, number> {
   let last = 0n;
   let skipNext = false;
   for (const line of readFileSync(dump, 'utf8').split('\n')) {
-    if (line.startsWith('positions:')) positions = line.split(/\s+/).length - 1;
+    if (line.startsWith('positions:')) {
+      if (!line.includes('instr')) throw new Error(`${dump} has no counts by instruction (${line}): count again with CALLGRIND_ARGS=--dump-instr=yes`);
+      positions = line.split(/\s+/).length - 1;
+    }
     const fields = line.split(' ');
     const at = fields[0]!;
     if (!/^(0x[0-9a-f]+|[+-]\d+|\*)$/.test(at) || fields.length < positions + 1) {
@@ -66,27 +69,35 @@ if (!dump || !wanted) {
 const count = Number(/-(\d+)x-\d+\.callgrind$/.exec(dump)?.[1] ?? process.env.COUNT ?? 40_000);
 const min = Number(process.env.MIN ?? 0.5);
 const costs = costsByAddress(dump);
-const codes = jitCode(dump.replace(/\.callgrind$/, '.jitdump')).filter((code) => code.name.includes(wanted));
-const costOf = (code: Code): number => {
-  let sum = 0;
-  for (const [address, cost] of costs) if (address >= code.address && address < code.address + BigInt(code.size)) sum += cost;
-  return sum;
-};
-const code = codes.sort((a, b) => costOf(b) - costOf(a))[0];
+const allCodes = jitCode(dump.replace(/\.callgrind$/, '.jitdump'));
+const within = (code: Code, address: bigint): boolean => address >= code.address && address < code.address + BigInt(code.size);
+/** JSC frees code and reuses its memory: an address's count goes to the code loaded there last, as bench/jit-names.ts has it. */
+const owner = (address: bigint): Code | undefined => allCodes.findLast((code) => within(code, address));
+const candidates = allCodes.filter((code) => code.name.includes(wanted));
+const costOf = new Map<Code, number>();
+for (const [address, cost] of costs) {
+  if (!candidates.some((code) => within(code, address))) continue;
+  const code = owner(address)!;
+  if (candidates.includes(code)) costOf.set(code, (costOf.get(code) ?? 0) + cost);
+}
+const code = [...costOf].sort((a, b) => b[1] - a[1])[0]?.[0];
 if (code === undefined) {
-  console.error(`no JIT code named like ${wanted} in the jitdump`);
+  console.error(`no JIT code named like ${wanted} ran in this count`);
   process.exit(1);
 }
+const later = allCodes.slice(allCodes.indexOf(code) + 1).filter((other) => other.address < code.address + BigInt(code.size) && code.address < other.address + BigInt(other.size));
+if (later.length > 0) console.log(`(code loaded later over part of it: ${later.map((other) => other.name).join(', ')}; those addresses are left out)`);
 const dir = mkdtempSync(join(tmpdir(), 'jit-listing-'));
 try {
   writeFileSync(join(dir, 'code.bin'), code.bytes);
   const run = Bun.spawnSync(['objdump', '-D', '-b', 'binary', '-m', 'i386:x86-64', `--adjust-vma=0x${code.address.toString(16)}`, join(dir, 'code.bin')]);
   if (run.exitCode !== 0) throw new Error(`objdump failed: ${run.stderr.toString()}`);
-  console.log(`${code.name}: ${(costOf(code) / count).toFixed(0)} instructions a request, ${code.size} bytes at 0x${code.address.toString(16)}`);
+  console.log(`${code.name}: ${(costOf.get(code)! / count).toFixed(0)} instructions a request, ${code.size} bytes at 0x${code.address.toString(16)}`);
   for (const line of run.stdout.toString().split('\n')) {
     const match = /^\s*([0-9a-f]+):\t[^\t]*\t(.*)$/.exec(line);
     if (!match) continue;
-    const perRequest = (costs.get(BigInt(`0x${match[1]}`)) ?? 0) / count;
+    const address = BigInt(`0x${match[1]}`);
+    const perRequest = owner(address) === code ? (costs.get(address) ?? 0) / count : 0;
     if (perRequest >= min) console.log(`${perRequest.toFixed(2).padStart(6)}  ${match[1]}  ${match[2]}`);
   }
 } finally {

@@ -1,6 +1,6 @@
 // Names the JIT code in bench:instructions' callgrind dumps. Bun is stripped and callgrind shows JIT
 // code as `???:0x…`; with KEEP_DUMPS, JSC also writes a jitdump (the perf format: each piece of
-// code it generates, with its address, size and name, e.g. `JSC-FTL: enter#ACUG3F`) and this
+// code it generates, with its address, size and name, e.g. `JSC-FTL: bunApmHandler#AqZ2YG`) and this
 // script joins the two. Unlike a dump's total, which carries garbage collections paced by wall
 // time (under valgrind a request takes 20–40 times as long, so the timers' share is as much
 // larger), a JavaScript function's instructions per request hardly move between counts.

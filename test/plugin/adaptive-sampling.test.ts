@@ -36,13 +36,15 @@ describe('adaptive sampling', () => {
     });
   }
 
-  test('a fixed sampleRate keeps its documented meaning: that share of requests, whatever the rate', () => {
-    let draws = 0;
-    const { recorder } = testRecorder({ sampleRate: 0.25, random: () => (draws++ % 4) / 4 }); // 0, .25, .5, .75, …
-    for (let i = 0; i < 400; i++) recorder.respond(recorder.begin(request('/a'))!, new Response());
-    expect(recorder.sampleBucket).toBeUndefined();
-    expect(recorder.drain().samples.length).toBe(100);
-  });
+  for (const [name, end] of Object.entries(ends)) {
+    test(`a fixed sampleRate keeps its documented meaning (${name}): that share of requests, whatever the rate`, () => {
+      let draws = 0;
+      const { recorder } = testRecorder({ sampleRate: 0.25, random: () => (draws++ % 4) / 4 }); // 0, .25, .5, .75, …
+      for (let i = 0; i < 400; i++) end(recorder, request('/a'));
+      expect(recorder.sampleBucket).toBeUndefined();
+      expect(recorder.drain().samples.length).toBe(100);
+    });
+  }
 
   test("a caller's sampled traceparent is followed within its own cap; past it, passed on unsampled and counted", () => {
     const { recorder, spans, lines } = testRecorder({ traceSampleRate: 0, parentTracesPerSecond: 5 });

@@ -3,7 +3,7 @@
 // something else, a throw) is counted once, whether it ends on the lean path or the general one.
 import { describe, expect, test } from 'bun:test';
 import { instrumentHandler } from '../../src/plugin/preload/instrument-handler.ts';
-import { running, stateOf } from '../../src/plugin/runtime/request-state.ts';
+import { RequestState, running, stateOf } from '../../src/plugin/runtime/request-state.ts';
 import { testRecorder } from './support/recorder.ts';
 
 const request = (path: string, headers?: Record<string, string>) => new Request(`http://app.test${path}`, { headers });
@@ -139,6 +139,46 @@ describe('the wrapped handler', () => {
       ['/throws', '/throws', 500, 'string', undefined],
       ['/after-throw', '/after-throw', 200, undefined, undefined],
     ]);
+  });
+
+  test('after every way a request can leave something on the reusable state, the next one finds it as new', async () => {
+    const { recorder } = testRecorder({ sampleRate: 1 });
+    const fresh = new RequestState(request('/'), 0, 'GET');
+    // Set for every request (sampled by the rate, duration when it ends), so not compared.
+    const setEachTime = new Set(['request', 'start', 'method', 'serveRoute', 'sampled', 'duration']);
+    const leftovers: string[][] = [];
+    const probe = instrumentHandler((_req: Request) => {
+      const state = running.state! as unknown as Record<string, unknown>; // read directly: stateOf would mark it watched
+      leftovers.push(Object.keys(fresh).filter((key) => !setEachTime.has(key) && state[key] !== (fresh as unknown as Record<string, unknown>)[key]));
+      return new Response('probe');
+    }, recorder);
+    const hook = (req: Request) => {
+      const state = stateOf(req)!;
+      state.routerRoute = '/hooked/:id';
+      state.erroredRoute = '/errored';
+      state.error = 'HookError';
+      state.bytes = 42;
+    };
+    const ways: Array<(req: Request) => unknown> = [
+      (req) => (hook(req), new Response('hooked')),
+      (req) => (hook(req), Promise.resolve(new Response('hooked, then async'))),
+      () => {
+        throw new TypeError('an object: the state is copied out for the error handler');
+      },
+      () => {
+        throw 'not an object';
+      },
+      () => 'not a Response',
+    ];
+    for (const way of ways) {
+      try {
+        await instrumentHandler(way, recorder)(request('/way'));
+      } catch {
+        // thrown on purpose
+      }
+      probe(request('/probe'));
+    }
+    expect(leftovers).toEqual(ways.map(() => []));
   });
 
   test('detail on the lean path: the record names the path, route and status the handler produced', () => {

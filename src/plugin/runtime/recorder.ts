@@ -198,6 +198,12 @@ export class Recorder {
     };
   }
 
+  /**
+   * A request neither traced nor continuing a trace, entered while no other handler runs, gets the
+   * one reusable state (no allocation, no mark on the Request) while its handler runs synchronously;
+   * it must then end with respond() or fail() (or the wrapper's own end), or be detach()ed when the
+   * handler returns a Promise.
+   */
   #takeSlot(request: Request, start: number, method: string, serveRoute: string | undefined): RequestState {
     // Drawn first: should a `random` option throw, the slot is not left taken.
     const sampled = this.sampleBucket === undefined && this.#random() < this.#options.sampleRate!;

@@ -49,8 +49,11 @@ export class RequestState {
 
   /**
    * The preload's reusable slot takes `request`, with no allocation. Only what every request sets
-   * is written; the rest is cleared only after a request that a router hook looked up (watched) or
-   * that failed: nothing else writes to the slot's other fields (traces never run on it).
+   * is written here; the rest is cleared only after a request that failed (`error`) or that code
+   * outside the recorder reached, which it can only do through stateOf (`watched`). The recorder's
+   * own writes to the slot are `error` or fields it sets again before reading (sampled, ended,
+   * duration); traces never run on the slot. A change to that rule must bump REGISTRY_VERSION:
+   * another copy of bun-apm in the process reaches this slot through the shared `running`.
    */
   take(request: Request, start: number, method: string, serveRoute: string | undefined): void {
     if (this.watched || this.error !== undefined) return this.reuse(request, start, method, serveRoute);
