@@ -6,33 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-interface Code {
-  address: bigint;
-  size: number;
-  name: string;
-  bytes: Uint8Array;
-}
-
-/** JIT_CODE_LOAD records with their code (https://github.com/torvalds/linux/blob/master/tools/perf/Documentation/jitdump-specification.txt). */
-function jitCode(path: string): Code[] {
-  const bytes = readFileSync(path);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const codes: Code[] = [];
-  for (let at = view.getUint32(8, true); at + 16 <= bytes.length; ) {
-    const id = view.getUint32(at, true);
-    const size = view.getUint32(at + 4, true);
-    if (size === 0 || at + size > bytes.length) break; // cut short: the dump was copied while the process wrote it
-    if (id === 0) {
-      const nameStart = at + 16 + 40;
-      const nameEnd = bytes.indexOf(0, nameStart);
-      const codeSize = Number(view.getBigUint64(at + 40, true));
-      codes.push({ address: view.getBigUint64(at + 32, true), size: codeSize, name: bytes.toString('utf8', nameStart, nameEnd), bytes: bytes.subarray(nameEnd + 1, nameEnd + 1 + codeSize) });
-    }
-    at += size;
-  }
-  return codes;
-}
+import { codeAt, jitCode, type JitCode } from './support/jitdump.ts';
 
 /** Self cost by instruction address, from a dump written with --dump-instr=yes (calls' inclusive costs left out). */
 function costsByAddress(dump: string): Map<bigint, number> {
@@ -70,11 +44,11 @@ const count = Number(/-(\d+)x-\d+\.callgrind$/.exec(dump)?.[1] ?? process.env.CO
 const min = Number(process.env.MIN ?? 0.5);
 const costs = costsByAddress(dump);
 const allCodes = jitCode(dump.replace(/\.callgrind$/, '.jitdump'));
-const within = (code: Code, address: bigint): boolean => address >= code.address && address < code.address + BigInt(code.size);
+const within = (code: JitCode, address: bigint): boolean => address >= code.address && address < code.address + code.size;
 /** JSC frees code and reuses its memory: an address's count goes to the code loaded there last, as bench/jit-names.ts has it. */
-const owner = (address: bigint): Code | undefined => allCodes.findLast((code) => within(code, address));
+const owner = (address: bigint): JitCode | undefined => codeAt(allCodes, address);
 const candidates = allCodes.filter((code) => code.name.includes(wanted));
-const costOf = new Map<Code, number>();
+const costOf = new Map<JitCode, number>();
 for (const [address, cost] of costs) {
   if (!candidates.some((code) => within(code, address))) continue;
   const code = owner(address)!;
@@ -85,7 +59,7 @@ if (code === undefined) {
   console.error(`no JIT code named like ${wanted} ran in this count`);
   process.exit(1);
 }
-const later = allCodes.slice(allCodes.indexOf(code) + 1).filter((other) => other.address < code.address + BigInt(code.size) && code.address < other.address + BigInt(other.size));
+const later = allCodes.slice(allCodes.indexOf(code) + 1).filter((other) => other.address < code.address + code.size && code.address < other.address + other.size);
 if (later.length > 0) console.log(`(code loaded later over part of it: ${later.map((other) => other.name).join(', ')}; those addresses are left out)`);
 const dir = mkdtempSync(join(tmpdir(), 'jit-listing-'));
 try {

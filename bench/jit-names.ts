@@ -5,37 +5,13 @@
 // time (under valgrind a request takes 20–40 times as long, so the timers' share is as much
 // larger), a JavaScript function's instructions per request hardly move between counts.
 //   KEEP_DUMPS=/tmp/dumps bun bench/instructions.ts   then   bun bench/jit-names.ts /tmp/dumps   (TOP=12; COUNT=40000 for dumps named without their count)
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { codeAt, jitCode } from './support/jitdump.ts';
 
 /** Requests counted, from the dump's name (`…-40000x-<port>.callgrind`), else COUNT. */
 const countOf = (file: string): number => Number(/-(\d+)x-\d+\.callgrind$/.exec(file)?.[1] ?? process.env.COUNT ?? 40_000);
 const TOP = Number(process.env.TOP ?? 12);
-
-interface Code {
-  address: bigint;
-  size: bigint;
-  name: string;
-}
-
-/** JIT_CODE_LOAD records of a jitdump file (https://github.com/torvalds/linux/blob/master/tools/perf/Documentation/jitdump-specification.txt). */
-function jitCode(path: string): Code[] {
-  const bytes = readFileSync(path);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const codes: Code[] = [];
-  for (let at = view.getUint32(8, true); at + 16 <= bytes.length; ) {
-    const id = view.getUint32(at, true);
-    const size = view.getUint32(at + 4, true);
-    if (size === 0 || at + size > bytes.length) break; // the last record may be cut short: the dump was copied while the process wrote it
-    if (id === 0) {
-      const nameStart = at + 16 + 40;
-      const nameEnd = bytes.indexOf(0, nameStart);
-      codes.push({ address: view.getBigUint64(at + 32, true), size: view.getBigUint64(at + 40, true), name: bytes.toString('utf8', nameStart, nameEnd) });
-    }
-    at += size;
-  }
-  return codes;
-}
 
 /** Instructions per function from callgrind_annotate (exclusive), by function label. */
 function functionCosts(dump: string): Map<string, number> {
@@ -47,13 +23,6 @@ function functionCosts(dump: string): Map<string, number> {
     if (match && (match[2]!.includes(':') || match[2]!.startsWith('PROGRAM TOTALS'))) costs.set(match[2]!.trim(), Number(match[1]!.replaceAll(',', '')));
   }
   return costs;
-}
-
-/** The code a JIT address lies in: the last loaded there (code can be freed and its memory reused). */
-function nameOf(codes: Code[], address: bigint): string {
-  let name = 'unnamed JIT code';
-  for (const code of codes) if (code.address <= address && address < code.address + code.size) name = code.name;
-  return name;
 }
 
 const dir = process.argv[2];
@@ -76,7 +45,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.callgrind')).sort
     const address = /^\?\?\?:0x([0-9a-f]+)(?:'\d+)? \[\?\?\?\]$/.exec(label)?.[1];
     if (address === undefined) continue;
     jit += cost;
-    const name = nameOf(codes, BigInt(`0x${address}`));
+    const name = codeAt(codes, BigInt(`0x${address}`))?.name ?? 'unnamed JIT code';
     byName.set(name, (byName.get(name) ?? 0) + cost);
   }
   const count = countOf(file);
