@@ -4,8 +4,6 @@ import type { Recorder } from '../runtime/recorder.ts';
 import { slot } from '../runtime/registry.ts';
 import type { AnyHandler } from '../runtime/run-handler.ts';
 
-export type { AnyHandler };
-
 /** Marks functions we made, so that wrapping twice (server.reload with the same options) is a no-op. */
 export const WRAPPED: unique symbol = slot('wrapped', () => Symbol('bun-apm.wrapped')) as never;
 

@@ -1,7 +1,8 @@
 // Instruments Bun.serve in all its forms: the fetch handler, the routes object (handler functions,
 // static Responses, per-method objects), the error handler, and the same again on server.reload().
 import type { Log } from '../runtime/log.ts';
-import { instrumentHandler, isWrapped, WRAPPED, type AnyHandler } from './instrument-handler.ts';
+import { instrumentHandler, isWrapped, WRAPPED } from './instrument-handler.ts';
+import type { AnyHandler } from '../runtime/run-handler.ts';
 import type { Recorder } from '../runtime/recorder.ts';
 import { staticRouteHandler } from './static-route.ts';
 
