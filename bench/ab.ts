@@ -1,0 +1,156 @@
+// Throughput and CPU of a few variants at the finest resolution this shared machine allows. In
+// bench/overhead.ts each variant loads for 5 s in turn, one process each a round: the floor has
+// measured 0.88–1.16× plain there. Here every variant of a round runs at once (all on the server
+// core, idle but for the one under load) and the load moves between them in cycles of short slices,
+// order rotated, so that each cycle's variants meet the machine within seconds of each other. Even
+// so, one process's throughput moved between 31,690 and 58,154 requests/s from one second to the
+// next, and one process ran a few % faster than another of the same code for its whole life
+// (bench/HISTORY.md, "Wall clock in slices"): a difference of a few % needs many rounds, and the
+// 95 % interval printed says what the run can tell.
+//
+//   bun bench/ab.ts    (ONLY=realistic VARIANTS=plain,floor,defaults ROUNDS=24 SLICES=3 SLICE_SECONDS=1 CONNECTIONS=32)
+//   BENCH_NECESSARY=1 and BENCH_BASELINE=dir add their variants, as in the other benchmarks (name them in VARIANTS).
+import { readFileSync } from 'node:fs';
+import { freePort, waitUntilListening, wrk } from './support/load.ts';
+import { cpuNs } from './support/process-cpu.ts';
+import { APPS, installPackage, VARIANTS, type App, type Variant } from './variants.ts';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 24);
+const SLICES = Number(process.env.SLICES ?? 3);
+const SLICE_SECONDS = Number(process.env.SLICE_SECONDS ?? 1);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
+const ONLY = (process.env.ONLY ?? 'realistic').split(',');
+const NAMES = (process.env.VARIANTS ?? 'plain,floor,defaults').split(',');
+const SERVER_CPU = '0';
+const LOAD_CPU = navigator.hardwareConcurrency > 1 ? '1' : '0';
+
+const variants = NAMES.map((name) => VARIANTS.find((v) => v.name === name) ?? fail(`no variant named ${JSON.stringify(name)} (known: ${VARIANTS.map((v) => v.name).join(', ')})`));
+if (variants[0]!.name !== 'plain') fail('VARIANTS must start with plain: the ratios are against it');
+const apps = ONLY.map((key) => APPS.find((a) => a.key === key) ?? fail(`no app ${JSON.stringify(key)} (known: ${APPS.map((a) => a.key).join(', ')})`));
+
+function fail(message: string): never {
+  console.error(`bench/ab: ${message}`);
+  process.exit(1);
+}
+
+const APP_DIR = await installPackage();
+// Where the preload ships its batches: taken and dropped (bench/overhead.ts counts the bytes).
+const sink = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (request) => (await request.arrayBuffer(), new Response(null, { status: 202 })) });
+const endpoint = sink.url.href.replace(/\/$/, '');
+
+async function start(app: App, variant: Variant) {
+  const port = freePort();
+  const preload = variant.preload ? ['--preload', variant.preload] : [];
+  const child = Bun.spawn(['taskset', '-c', SERVER_CPU, process.execPath, ...preload, app.file], {
+    cwd: APP_DIR,
+    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: endpoint, BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: `ab-${variant.name}`, ...variant.env },
+    stdout: 'ignore',
+    stderr: 'ignore',
+  });
+  await waitUntilListening(port, `${app.file} (${variant.name})`);
+  return { child, url: `http://127.0.0.1:${port}${app.path}` };
+}
+
+/** One slice of load on one variant's server. */
+interface Slice {
+  rps: number;
+  cpuPerRequest: number;
+  /** The share of its CPU time spent in user mode (the rest is the kernel's: sockets, mostly). */
+  userShare: number;
+}
+
+/** utime and stime of a process, in clock ticks. */
+function ticks(pid: number): { user: number; system: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return { user: Number(fields[11]), system: Number(fields[12]) };
+}
+
+/**
+ * One round: a fresh process of every variant, then SLICES cycles in which each takes the load for
+ * SLICE_SECONDS (order rotated). Returns, per cycle, each variant's slice.
+ */
+async function round(app: App, index: number): Promise<Slice[][]> {
+  const servers: Array<Awaited<ReturnType<typeof start>>> = [];
+  try {
+    // Started in a rotated order too: a process started later should not always be the same variant.
+    for (let k = 0; k < variants.length; k++) {
+      const i = (k + index) % variants.length;
+      servers[i] = await start(app, variants[i]!);
+    }
+    for (const server of servers) await wrk(server.url, 1, app.headers, { cpu: LOAD_CPU, connections: CONNECTIONS }); // warm-up
+    const cycles: Slice[][] = [];
+    for (let cycle = 0; cycle < SLICES; cycle++) {
+      const slices: Slice[] = [];
+      for (let k = 0; k < variants.length; k++) {
+        const i = (k + cycle + index) % variants.length;
+        const pid = servers[i]!.child.pid;
+        const before = cpuNs([pid]);
+        const ticksBefore = ticks(pid);
+        const result = await wrk(servers[i]!.url, SLICE_SECONDS, app.headers, { cpu: LOAD_CPU, connections: CONNECTIONS });
+        const ticksAfter = ticks(pid);
+        const user = ticksAfter.user - ticksBefore.user;
+        const userShare = user / (user + ticksAfter.system - ticksBefore.system);
+        slices[i] = { rps: result.rps, cpuPerRequest: (cpuNs([pid]) - before) / 1000 / result.requests, userShare };
+      }
+      cycles.push(slices);
+    }
+    return cycles;
+  } finally {
+    for (const server of servers) server?.child.kill('SIGKILL');
+    await Promise.all(servers.map((server) => server?.child.exited));
+  }
+}
+
+/** The q-quantile of xs (linear between ranks). */
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (s.length - 1) * q;
+  const low = Math.floor(at);
+  return s[low]! + (s[Math.min(low + 1, s.length - 1)]! - s[low]!) * (at - low);
+}
+
+/** Student's t for a two-sided 95 % interval, by degrees of freedom (1–30; 1.96 beyond). */
+const T95 = [12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.2, 2.18, 2.16, 2.14, 2.13, 2.12, 2.11, 2.1, 2.09, 2.09, 2.08, 2.07, 2.07, 2.06, 2.06, 2.06, 2.05, 2.05, 2.05, 2.04];
+
+/** Mean and 95 % interval of one figure per round. */
+function interval(values: number[]): { mean: number; low: number; high: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, values.length - 1);
+  const half = (T95[values.length - 2] ?? 1.96) * Math.sqrt(variance / values.length);
+  return { mean, low: mean - half, high: mean + half };
+}
+
+/**
+ * Variant i against variant j: the geometric mean of the cycles' throughput ratios, with its 95 %
+ * interval. The interval is taken over rounds, not cycles: the cycles of a round share their
+ * processes, and a process can run a few % faster or slower than another of the same code for
+ * its whole life (four processes of plain came out 0.95–0.97× the first in one run), which only
+ * more rounds average out.
+ */
+function ratio(rounds: Slice[][][], i: number, j: number): string {
+  const logs = rounds.map((cycles) => cycles.reduce((sum, c) => sum + Math.log(c[i]!.rps / c[j]!.rps), 0) / cycles.length);
+  const { mean, low, high } = interval(logs);
+  return `${Math.exp(mean).toFixed(3)} [${Math.exp(low).toFixed(3)}–${Math.exp(high).toFixed(3)}]`;
+}
+
+const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+console.log(`bun ${Bun.version}; ${ROUNDS} rounds × ${SLICES} slices × ${SLICE_SECONDS} s per variant, ${CONNECTIONS} connections; server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}; load average ${load()}`);
+for (const app of apps) {
+  const rounds: Slice[][][] = [];
+  for (let r = 0; r < ROUNDS; r++) rounds.push(await round(app, r));
+  const all = rounds.flat();
+  console.log(`\n${app.name} (GET ${app.path}); 95 % intervals over the ${ROUNDS} rounds`);
+  console.log('variant               req/s   × plain [95 %]          CPU µs/req   user   Δ µs/req [95 %]         × its floor [95 %]');
+  variants.forEach((variant, i) => {
+    const delta = interval(rounds.map((cycles) => cycles.reduce((sum, c) => sum + c[i]!.cpuPerRequest - c[0]!.cpuPerRequest, 0) / cycles.length));
+    // Against its floor (the floor, or the detail floor for full detail) when that ran too.
+    const floor = variants.findIndex((v) => v.name === (variant.floor ?? 'floor'));
+    console.log(
+      `${variant.name.padEnd(18)} ${quantile(all.map((c) => c[i]!.rps), 0.5).toFixed(0).padStart(8)}   ${(i === 0 ? '1' : ratio(rounds, i, 0)).padEnd(22)}  ` +
+        `${quantile(all.map((c) => c[i]!.cpuPerRequest), 0.5).toFixed(2).padStart(10)}   ${(quantile(all.map((c) => c[i]!.userShare), 0.5) * 100).toFixed(0).padStart(3)} %   ${(i === 0 ? '0' : `${delta.mean.toFixed(2)} [${delta.low.toFixed(2)}–${delta.high.toFixed(2)}]`).padEnd(22)}  ` +
+        (floor < 0 || floor === i || i === 0 ? '' : ratio(rounds, i, floor)),
+    );
+  });
+}
+sink.stop(true);
+console.log(`\nload average at the end ${load()}`);
