@@ -1,15 +1,20 @@
 // Throughput and CPU of a few variants at the finest resolution this shared machine allows. In
 // bench/overhead.ts each variant loads for 5 s in turn, one process each a round: the floor has
-// measured 0.88–1.16× plain there. Here every variant of a round runs at once (all on the server
-// core, idle but for the one under load) and the load moves between them in cycles of short slices,
-// order rotated, so that each cycle's variants meet the machine within seconds of each other. Even
-// so, one process's throughput moved between 31,690 and 58,154 requests/s from one second to the
-// next, and one process ran a few % faster than another of the same code for its whole life
-// (bench/HISTORY.md, "Wall clock in slices"): a difference of a few % needs many rounds, and the
-// 95 % interval printed says what the run can tell.
+// measured 0.85–1.16× plain over its runs C to H. Here every variant of a round runs at once (all on
+// the server core, the others idle but for their timers while one is under load) and the load moves
+// between them in cycles of short slices, each cycle in a fresh random order, so that a cycle's
+// variants meet the machine within seconds of each other and none always follows the same one.
+// Each cycle gives a throughput ratio to plain; a round's figure is the geometric mean of its
+// cycles'; the 95 % interval is taken over rounds (a round's cycles share their processes, so they
+// are not independent). req/s, CPU µs a request and the user-mode share are medians over all slices.
+// One process's throughput moved between 31,690 and 58,154 requests/s from one second to the next,
+// and copies of the same code have come out 3–4 % apart (bench/HISTORY.md, "Wall clock in slices"):
+// a difference of a few % needs many rounds, and the interval says what the run can tell.
 //
 //   bun bench/ab.ts    (ONLY=realistic VARIANTS=plain,floor,defaults ROUNDS=24 SLICES=3 SLICE_SECONDS=1 CONNECTIONS=32)
-//   BENCH_NECESSARY=1 and BENCH_BASELINE=dir add their variants, as in the other benchmarks (name them in VARIANTS).
+//   BENCH_NECESSARY, BENCH_NO_TIMERS, BENCH_MODULES_ONLY, BENCH_STEPS and BENCH_BASELINE add their
+//   variants, as in the other benchmarks (bench/variants.ts; name them in VARIANTS). A name given twice
+//   runs two copies (plain,plain: what the run can tell apart), the second labelled plain#2.
 import { readFileSync } from 'node:fs';
 import { freePort, waitUntilListening, wrk } from './support/load.ts';
 import { cpuNs } from './support/process-cpu.ts';
@@ -24,8 +29,13 @@ const NAMES = (process.env.VARIANTS ?? 'plain,floor,defaults').split(',');
 const SERVER_CPU = '0';
 const LOAD_CPU = navigator.hardwareConcurrency > 1 ? '1' : '0';
 
-const variants = NAMES.map((name) => VARIANTS.find((v) => v.name === name) ?? fail(`no variant named ${JSON.stringify(name)} (known: ${VARIANTS.map((v) => v.name).join(', ')})`));
+const variants = NAMES.map((name, k): Variant => {
+  const variant = VARIANTS.find((v) => v.name === name) ?? fail(`no variant named ${JSON.stringify(name)} (known: ${VARIANTS.map((v) => v.name).join(', ')})`);
+  const copy = NAMES.slice(0, k).filter((n) => n === name).length;
+  return copy === 0 ? variant : { ...variant, name: `${name}#${copy + 1}` };
+});
 if (variants[0]!.name !== 'plain') fail('VARIANTS must start with plain: the ratios are against it');
+if (!(ROUNDS >= 2)) fail('ROUNDS must be at least 2: the interval is taken over rounds');
 const apps = ONLY.map((key) => APPS.find((a) => a.key === key) ?? fail(`no app ${JSON.stringify(key)} (known: ${APPS.map((a) => a.key).join(', ')})`));
 
 function fail(message: string): never {
@@ -34,6 +44,8 @@ function fail(message: string): never {
 }
 
 const APP_DIR = await installPackage();
+// This process serves the sink: on the load core, so that it takes no time from the servers'.
+Bun.spawnSync(['taskset', '-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdout: 'ignore' });
 // Where the preload ships its batches: taken and dropped (bench/overhead.ts counts the bytes).
 const sink = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (request) => (await request.arrayBuffer(), new Response(null, { status: 202 })) });
 const endpoint = sink.url.href.replace(/\/$/, '');
@@ -47,7 +59,12 @@ async function start(app: App, variant: Variant) {
     stdout: 'ignore',
     stderr: 'ignore',
   });
-  await waitUntilListening(port, `${app.file} (${variant.name})`);
+  try {
+    await waitUntilListening(port, `${app.file} (${variant.name})`);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   return { child, url: `http://127.0.0.1:${port}${app.path}` };
 }
 
@@ -61,32 +78,43 @@ interface Slice {
 
 /** utime and stime of a process, in clock ticks. */
 function ticks(pid: number): { user: number; system: number } {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command may hold spaces and parentheses: the fields after its last closing parenthesis are fixed.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return { user: Number(fields[11]), system: Number(fields[12]) };
 }
 
+/** The variants' indices in a random order. */
+function shuffled(): number[] {
+  const order = variants.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
 /**
- * One round: a fresh process of every variant, then SLICES cycles in which each takes the load for
- * SLICE_SECONDS (order rotated). Returns, per cycle, each variant's slice.
+ * One round: a fresh process of every variant (started and warmed in a random order), then SLICES
+ * cycles in which each takes the load for SLICE_SECONDS, in a random order. Returns, per cycle,
+ * each variant's slice.
  */
 async function round(app: App, index: number): Promise<Slice[][]> {
   const servers: Array<Awaited<ReturnType<typeof start>>> = [];
   try {
-    // Started in a rotated order too: a process started later should not always be the same variant.
-    for (let k = 0; k < variants.length; k++) {
-      const i = (k + index) % variants.length;
-      servers[i] = await start(app, variants[i]!);
-    }
-    for (const server of servers) await wrk(server.url, 1, app.headers, { cpu: LOAD_CPU, connections: CONNECTIONS }); // warm-up
+    for (const i of shuffled()) servers[i] = await start(app, variants[i]!);
+    for (const i of shuffled()) await wrk(servers[i]!.url, 1, app.headers, { cpu: LOAD_CPU, connections: CONNECTIONS }); // warm-up
     const cycles: Slice[][] = [];
     for (let cycle = 0; cycle < SLICES; cycle++) {
       const slices: Slice[] = [];
-      for (let k = 0; k < variants.length; k++) {
-        const i = (k + cycle + index) % variants.length;
-        const pid = servers[i]!.child.pid;
+      for (const i of shuffled()) {
+        const { child } = servers[i]!;
+        const pid = child.pid;
         const before = cpuNs([pid]);
         const ticksBefore = ticks(pid);
         const result = await wrk(servers[i]!.url, SLICE_SECONDS, app.headers, { cpu: LOAD_CPU, connections: CONNECTIONS });
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${variants[i]!.name} exited during round ${index + 1}`);
+        if (!(result.requests > 0 && Number.isFinite(result.rps))) throw new Error(`${variants[i]!.name}: wrk completed no requests in round ${index + 1}`);
         const ticksAfter = ticks(pid);
         const user = ticksAfter.user - ticksBefore.user;
         const userShare = user / (user + ticksAfter.system - ticksBefore.system);
@@ -103,7 +131,8 @@ async function round(app: App, index: number): Promise<Slice[][]> {
 
 /** The q-quantile of xs (linear between ranks). */
 function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
   const at = (s.length - 1) * q;
   const low = Math.floor(at);
   return s[low]! + (s[Math.min(low + 1, s.length - 1)]! - s[low]!) * (at - low);
@@ -124,8 +153,8 @@ function interval(values: number[]): { mean: number; low: number; high: number }
  * Variant i against variant j: the geometric mean of the cycles' throughput ratios, with its 95 %
  * interval. The interval is taken over rounds, not cycles: the cycles of a round share their
  * processes, and a process can run a few % faster or slower than another of the same code for
- * its whole life (four processes of plain came out 0.95–0.97× the first in one run), which only
- * more rounds average out.
+ * its whole life (three copies of plain came out 0.948–0.967× the first, intervals over cycles, in one
+ * run), which only more rounds average out.
  */
 function ratio(rounds: Slice[][][], i: number, j: number): string {
   const logs = rounds.map((cycles) => cycles.reduce((sum, c) => sum + Math.log(c[i]!.rps / c[j]!.rps), 0) / cycles.length);
@@ -148,7 +177,7 @@ for (const app of apps) {
     console.log(
       `${variant.name.padEnd(18)} ${quantile(all.map((c) => c[i]!.rps), 0.5).toFixed(0).padStart(8)}   ${(i === 0 ? '1' : ratio(rounds, i, 0)).padEnd(22)}  ` +
         `${quantile(all.map((c) => c[i]!.cpuPerRequest), 0.5).toFixed(2).padStart(10)}   ${(quantile(all.map((c) => c[i]!.userShare), 0.5) * 100).toFixed(0).padStart(3)} %   ${(i === 0 ? '0' : `${delta.mean.toFixed(2)} [${delta.low.toFixed(2)}–${delta.high.toFixed(2)}]`).padEnd(22)}  ` +
-        (floor < 0 || floor === i || i === 0 ? '' : ratio(rounds, i, floor)),
+        (floor <= 0 || floor === i ? '' : ratio(rounds, i, floor)),
     );
   });
 }

@@ -77,11 +77,11 @@ if (process.env.BENCH_NECESSARY) VARIANTS.push({ name: 'necessary', preload: own
 
 // BENCH_NO_TIMERS=1 adds the defaults without the profiler's timers and the batch timer, as
 // bench:instructions runs them (bench/apps/no-timers.config.ts): what those timers cost at full speed.
-if (process.env.BENCH_NO_TIMERS) VARIANTS.push({ name: 'no timers', preload: 'bun-apm/preload', env: { BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts') } });
+if (process.env.BENCH_NO_TIMERS) VARIANTS.push({ name: 'no-timers', preload: 'bun-apm/preload', env: { BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts') } });
 
 // BENCH_MODULES_ONLY=1 adds bun-apm's modules loaded and nothing started or wrapped
 // (bench/apps/modules-only-preload.ts): what its code alone costs the app.
-if (process.env.BENCH_MODULES_ONLY) VARIANTS.push({ name: 'modules only', preload: own('bench/apps/modules-only-preload.ts'), env: {} });
+if (process.env.BENCH_MODULES_ONLY) VARIANTS.push({ name: 'modules only', preload: own('bench/apps/modules-only-preload.ts'), env: {}, floor: 'plain' });
 
 // BENCH_BASELINE=/path/to/another/checkout adds its build's defaults (run `bun run build` there
 // first), for before/after figures.
