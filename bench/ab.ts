@@ -177,7 +177,7 @@ for (const app of apps) {
     console.log(
       `${variant.name.padEnd(18)} ${quantile(all.map((c) => c[i]!.rps), 0.5).toFixed(0).padStart(8)}   ${(i === 0 ? '1' : ratio(rounds, i, 0)).padEnd(22)}  ` +
         `${quantile(all.map((c) => c[i]!.cpuPerRequest), 0.5).toFixed(2).padStart(10)}   ${(quantile(all.map((c) => c[i]!.userShare), 0.5) * 100).toFixed(0).padStart(3)} %   ${(i === 0 ? '0' : `${delta.mean.toFixed(2)} [${delta.low.toFixed(2)}–${delta.high.toFixed(2)}]`).padEnd(22)}  ` +
-        (floor <= 0 || floor === i ? '' : ratio(rounds, i, floor)),
+        (i === 0 || floor <= 0 || floor === i ? '' : ratio(rounds, i, floor)),
     );
   });
 }
