@@ -74,6 +74,10 @@ if (process.env.BENCH_STEPS) {
 
 // BENCH_NECESSARY=1 adds bench/apps/necessary-preload.ts: only the work the defaults cannot skip, in one function.
 if (process.env.BENCH_NECESSARY) VARIANTS.push({ name: 'necessary', preload: own('bench/apps/necessary-preload.ts'), env: {} });
+// BENCH_NECESSARY_WITHOUT='record;route+buckets' adds it once per `;`-separated group, less those parts (see the preload).
+if (process.env.BENCH_NECESSARY_WITHOUT) {
+  for (const parts of process.env.BENCH_NECESSARY_WITHOUT.split(';')) VARIANTS.push({ name: `necessary -${parts}`, preload: own('bench/apps/necessary-preload.ts'), env: { NECESSARY_WITHOUT: parts } });
+}
 
 // BENCH_NO_TIMERS=1 adds the defaults without the profiler's timers and the batch timer, as
 // bench:instructions runs them (bench/apps/no-timers.config.ts): what those timers cost at full speed.

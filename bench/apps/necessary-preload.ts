@@ -21,13 +21,20 @@ const samples = new RateSampler(settingFromText(PRELOAD.samplesPerSecond, proces
 const traces = new RateSampler(settingFromText(PRELOAD.tracesPerSecond, process.env, 'env') ?? PRELOAD.tracesPerSecond.default);
 const wallOffset = Date.now() - performance.now();
 let taken = 0;
+// NECESSARY_WITHOUT=record+route leaves parts out, to see what each costs (bench/variants.ts,
+// BENCH_NECESSARY_WITHOUT): `route` counts every request under '/', reading no URL; `record` keeps
+// no cell or sketch; `buckets` asks neither token bucket.
+const without = new Set((process.env.NECESSARY_WITHOUT ?? '').split('+'));
+const ROUTE = !without.has('route');
+const RECORD = !without.has('record');
+const BUCKETS = !without.has('buckets');
 
 function wrap(handler: Handler, template?: string): Handler {
   return function necessary(this: unknown, request: Request, server: unknown): unknown {
     const start = performance.now();
     const traceparent = request.headers.get('traceparent');
     const method = methodKey(request.method);
-    if (traceparent === null && !traces.refuses(start) && traces.take(start)) taken++;
+    if (BUCKETS && traceparent === null && !traces.refuses(start) && traces.take(start)) taken++;
     let result: unknown;
     let thrown = false;
     try {
@@ -39,11 +46,11 @@ function wrap(handler: Handler, template?: string): Handler {
       // The bench apps answer synchronously; a Promise is left uncounted here, where the defaults would wait for it.
       if (!(result instanceof Promise)) {
         const now = performance.now();
-        const route = template !== undefined ? routes.ofTemplate(template) : routes.ofUrl(request.url);
+        const route = !ROUTE ? '/' : template !== undefined ? routes.ofTemplate(template) : routes.ofUrl(request.url);
         const status = result instanceof Response ? result.status : 500;
-        const entry = rollups.record(wallOffset + start, method, route, status, now - start, 0, thrown);
+        const entry = RECORD ? rollups.record(wallOffset + start, method, route, status, now - start, 0, thrown) : undefined;
         // A token taken would make the defaults build a detail record; this keeps none (compare with the caps at 0).
-        if (!samples.refuses(now) && samples.take(now, entry)) taken++;
+        if (BUCKETS && !samples.refuses(now) && samples.take(now, entry)) taken++;
         if (rollups.size >= LIMITS.rollups) rollups.drain();
       }
     }
