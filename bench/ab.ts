@@ -16,8 +16,8 @@
 //   variants, as in the other benchmarks (bench/variants.ts; name them in VARIANTS). A name given twice
 //   runs two copies (plain,plain: what the run can tell apart), the second labelled plain#2.
 import { readFileSync } from 'node:fs';
-import { freePort, waitUntilListening, wrk } from './support/load.ts';
-import { cpuNs } from './support/process-cpu.ts';
+import { startVariant, wrk } from './support/load.ts';
+import { cpuNs, cpuTicks } from './support/process-cpu.ts';
 import { APPS, installPackage, VARIANTS, type App, type Variant } from './variants.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 24);
@@ -50,38 +50,12 @@ Bun.spawnSync(['taskset', '-a', '-p', '-c', LOAD_CPU, String(process.pid)], { st
 const sink = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (request) => (await request.arrayBuffer(), new Response(null, { status: 202 })) });
 const endpoint = sink.url.href.replace(/\/$/, '');
 
-async function start(app: App, variant: Variant) {
-  const port = freePort();
-  const preload = variant.preload ? ['--preload', variant.preload] : [];
-  const child = Bun.spawn(['taskset', '-c', SERVER_CPU, process.execPath, ...preload, app.file], {
-    cwd: APP_DIR,
-    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: endpoint, BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: `ab-${variant.name}`, ...variant.env },
-    stdout: 'ignore',
-    stderr: 'ignore',
-  });
-  try {
-    await waitUntilListening(port, `${app.file} (${variant.name})`);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  return { child, url: `http://127.0.0.1:${port}${app.path}` };
-}
-
 /** One slice of load on one variant's server. */
 interface Slice {
   rps: number;
   cpuPerRequest: number;
   /** The share of its CPU time spent in user mode (the rest is the kernel's: sockets, mostly). */
   userShare: number;
-}
-
-/** utime and stime of a process, in clock ticks. */
-function ticks(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command may hold spaces and parentheses: the fields after its last closing parenthesis are fixed.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(fields[11]), system: Number(fields[12]) };
 }
 
 /** The variants' indices in a random order. */
@@ -100,22 +74,22 @@ function shuffled(): number[] {
  * each variant's slice.
  */
 async function round(app: App, index: number): Promise<Slice[][]> {
-  const servers: Array<Awaited<ReturnType<typeof start>>> = [];
+  const servers: Array<Awaited<ReturnType<typeof startVariant>>> = [];
   try {
-    for (const i of shuffled()) servers[i] = await start(app, variants[i]!);
+    for (const i of shuffled()) servers[i] = await startVariant(app, variants[i]!, { cwd: APP_DIR, cpu: SERVER_CPU, endpoint, tag: `ab-${variants[i]!.name}` });
     for (const i of shuffled()) await wrk(servers[i]!.url, 1, app.headers, { cpu: LOAD_CPU, connections: CONNECTIONS }); // warm-up
     const cycles: Slice[][] = [];
     for (let cycle = 0; cycle < SLICES; cycle++) {
       const slices: Slice[] = [];
       for (const i of shuffled()) {
-        const { child } = servers[i]!;
+        const { child, url } = servers[i]!;
         const pid = child.pid;
         const before = cpuNs([pid]);
-        const ticksBefore = ticks(pid);
-        const result = await wrk(servers[i]!.url, SLICE_SECONDS, app.headers, { cpu: LOAD_CPU, connections: CONNECTIONS });
+        const ticksBefore = cpuTicks(pid);
+        const result = await wrk(url, SLICE_SECONDS, app.headers, { cpu: LOAD_CPU, connections: CONNECTIONS });
         if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${variants[i]!.name} exited during round ${index + 1}`);
         if (!(result.requests > 0 && Number.isFinite(result.rps))) throw new Error(`${variants[i]!.name}: wrk completed no requests in round ${index + 1}`);
-        const ticksAfter = ticks(pid);
+        const ticksAfter = cpuTicks(pid);
         const user = ticksAfter.user - ticksBefore.user;
         const userShare = user / (user + ticksAfter.system - ticksBefore.system);
         slices[i] = { rps: result.rps, cpuPerRequest: (cpuNs([pid]) - before) / 1000 / result.requests, userShare };

@@ -17,7 +17,8 @@
 //
 //   bun bench/overhead.ts    (ROUNDS=5 SECONDS=5 CONNECTIONS=32 OPEN_SECONDS=10 ONLY=hello,routes,realistic)
 import { existsSync, readFileSync } from 'node:fs';
-import { freePort, runLoadClient, waitUntilListening, wrk as runWrk, type LoadClientResult, type WrkResult } from './support/load.ts';
+import { freePort, runLoadClient, startVariant, wrk as runWrk, type LoadClientResult, type WrkResult } from './support/load.ts';
+import { cpuTicks } from './support/process-cpu.ts';
 import { APPS, installPackage, VARIANTS, type App, type Variant } from './variants.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -64,8 +65,8 @@ const sink = Bun.serve({
 
 /** utime + stime of a process, µs. */
 function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1e6;
+  const { user, system } = cpuTicks(pid);
+  return ((user + system) / TICKS_PER_SECOND) * 1e6;
 }
 
 function rssBytes(pid: number): number {
@@ -73,17 +74,8 @@ function rssBytes(pid: number): number {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
-async function startServer(app: App, variant: Variant, tag: string, endpoint: string) {
-  const port = freePort();
-  const preload = variant.preload ? ['--preload', variant.preload] : [];
-  const child = Bun.spawn(['taskset', '-c', SERVER_CPU, process.execPath, ...preload, app.file], {
-    cwd: APP_DIR,
-    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: endpoint, BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: tag, ...variant.env },
-    stdout: 'ignore',
-    stderr: 'ignore',
-  });
-  await waitUntilListening(port, app.file);
-  return { child, url: `http://127.0.0.1:${port}${app.path}` };
+function startServer(app: App, variant: Variant, tag: string, endpoint: string) {
+  return startVariant(app, variant, { cwd: APP_DIR, cpu: SERVER_CPU, endpoint, tag });
 }
 
 /** wrk on the load core with this run's connections. */

@@ -1,7 +1,8 @@
-// What bench/overhead.ts and bench/tail.ts share to start an app and load it: a free port, waiting
-// until the app listens, wrk (closed loop, saturating) and bench/load-client.ts in a process of its
-// own (open or closed loop), each pinned to the load core.
+// What bench/overhead.ts, bench/ab.ts and bench/tail.ts share to start an app and load it: a free
+// port, waiting until the app listens, a variant started, wrk (closed loop, saturating) and
+// bench/load-client.ts in a process of its own (open or closed loop), each pinned to the load core.
 import { join } from 'node:path';
+import type { App, Variant } from '../variants.ts';
 
 export function freePort(): number {
   const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
@@ -23,6 +24,28 @@ export async function waitUntilListening(port: number, what: string, detail: () 
       await Bun.sleep(20);
     }
   }
+}
+
+/**
+ * Starts `app` under `variant` on `cpu`, from `cwd` (the app the package was installed into),
+ * shipping to `endpoint` as app `tag`; resolves once it listens (killed if it never does).
+ */
+export async function startVariant(app: App, variant: Variant, options: { cwd: string; cpu: string; endpoint: string; tag: string }): Promise<{ child: Bun.Subprocess; url: string }> {
+  const port = freePort();
+  const preload = variant.preload ? ['--preload', variant.preload] : [];
+  const child = Bun.spawn(['taskset', '-c', options.cpu, process.execPath, ...preload, app.file], {
+    cwd: options.cwd,
+    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: options.endpoint, BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: options.tag, ...variant.env },
+    stdout: 'ignore',
+    stderr: 'ignore',
+  });
+  try {
+    await waitUntilListening(port, `${app.file} (${variant.name})`);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return { child, url: `http://127.0.0.1:${port}${app.path}` };
 }
 
 export interface WrkResult {

@@ -59,3 +59,11 @@ export function cpuNs(pids: number[]): number {
   }
   return total;
 }
+
+/** User- and kernel-mode CPU time of a process so far, in clock ticks (USER_HZ, 100 a second on Linux). */
+export function cpuTicks(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command may hold spaces and parentheses: the fields after its last closing parenthesis are fixed.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]), system: Number(fields[12]) };
+}
