@@ -12,11 +12,14 @@
 // a difference of a few % needs many rounds, and the interval says what the run can tell.
 //
 //   bun bench/ab.ts    (ONLY=realistic VARIANTS=plain,floor,defaults ROUNDS=24 SLICES=3 SLICE_SECONDS=1 CONNECTIONS=32)
+//   RATE=15000: each slice is an open loop at that many requests a second (bench/load-client.ts)
+//   instead of wrk's closed loop, so every variant serves the same load below saturation; the ratio
+//   column is then plain's CPU a request over the variant's (its capacity against plain's).
 //   BENCH_NECESSARY, BENCH_NO_TIMERS, BENCH_MODULES_ONLY, BENCH_STEPS and BENCH_BASELINE add their
 //   variants, as in the other benchmarks (bench/variants.ts; name them in VARIANTS). A name given twice
 //   runs two copies (plain,plain: what the run can tell apart), the second labelled plain#2.
 import { readFileSync } from 'node:fs';
-import { startVariant, wrk } from './support/load.ts';
+import { runLoadClient, startVariant, wrk } from './support/load.ts';
 import { cpuNs, cpuTicks } from './support/process-cpu.ts';
 import { APPS, installPackage, VARIANTS, type App, type Variant } from './variants.ts';
 
@@ -24,6 +27,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 24);
 const SLICES = Number(process.env.SLICES ?? 3);
 const SLICE_SECONDS = Number(process.env.SLICE_SECONDS ?? 1);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
+const RATE = Number(process.env.RATE ?? 0);
 const ONLY = (process.env.ONLY ?? 'realistic').split(',');
 const NAMES = (process.env.VARIANTS ?? 'plain,floor,defaults').split(',');
 const SERVER_CPU = '0';
@@ -36,6 +40,7 @@ const variants = NAMES.map((name, k): Variant => {
 });
 if (variants[0]!.name !== 'plain') fail('VARIANTS must start with plain: the ratios are against it');
 if (!(ROUNDS >= 2)) fail('ROUNDS must be at least 2: the interval is taken over rounds');
+if (!(RATE >= 0) || !Number.isFinite(RATE)) fail('RATE must be a number of requests a second (0: closed loop, wrk)');
 const apps = ONLY.map((key) => APPS.find((a) => a.key === key) ?? fail(`no app ${JSON.stringify(key)} (known: ${APPS.map((a) => a.key).join(', ')})`));
 
 function fail(message: string): never {
@@ -86,7 +91,7 @@ async function round(app: App, index: number): Promise<Slice[][]> {
         const pid = child.pid;
         const before = cpuNs([pid]);
         const ticksBefore = cpuTicks(pid);
-        const result = await wrk(url, SLICE_SECONDS, app.headers, { cpu: LOAD_CPU, connections: CONNECTIONS });
+        const result = RATE > 0 ? await openLoop(url, app) : await wrk(url, SLICE_SECONDS, app.headers, { cpu: LOAD_CPU, connections: CONNECTIONS });
         if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${variants[i]!.name} exited during round ${index + 1}`);
         if (!(result.requests > 0 && Number.isFinite(result.rps))) throw new Error(`${variants[i]!.name}: wrk completed no requests in round ${index + 1}`);
         const ticksAfter = cpuTicks(pid);
@@ -101,6 +106,14 @@ async function round(app: App, index: number): Promise<Slice[][]> {
     for (const server of servers) server?.child.kill('SIGKILL');
     await Promise.all(servers.map((server) => server?.child.exited));
   }
+}
+
+/** One slice at RATE requests a second; requests that failed or went unanswered make it throw. */
+async function openLoop(url: string, app: App): Promise<{ requests: number; rps: number }> {
+  const result = await runLoadClient(LOAD_CPU, `openLoop(${JSON.stringify(url)}, ${RATE}, ${SLICE_SECONDS}, 64, ${JSON.stringify(app.headers)})`);
+  if (result.errors > 0) throw new Error(`${result.errors} requests failed at ${RATE}/s`);
+  if (result.achieved < RATE * 0.95) throw new Error(`the server answered ${result.achieved.toFixed(0)} of ${RATE} requests/s: RATE is past its capacity`);
+  return { requests: result.completed, rps: result.achieved };
 }
 
 /** The q-quantile of xs (linear between ranks). */
@@ -131,18 +144,22 @@ function interval(values: number[]): { mean: number; low: number; high: number }
  * run), which only more rounds average out.
  */
 function ratio(rounds: Slice[][][], i: number, j: number): string {
-  const logs = rounds.map((cycles) => cycles.reduce((sum, c) => sum + Math.log(c[i]!.rps / c[j]!.rps), 0) / cycles.length);
+  // At a fixed rate every variant serves the same requests/s: what differs is the CPU each takes.
+  const of = (slice: Slice) => (RATE > 0 ? 1 / slice.cpuPerRequest : slice.rps);
+  const logs = rounds.map((cycles) => cycles.reduce((sum, c) => sum + Math.log(of(c[i]!) / of(c[j]!)), 0) / cycles.length);
   const { mean, low, high } = interval(logs);
   return `${Math.exp(mean).toFixed(3)} [${Math.exp(low).toFixed(3)}–${Math.exp(high).toFixed(3)}]`;
 }
 
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-console.log(`bun ${Bun.version}; ${ROUNDS} rounds × ${SLICES} slices × ${SLICE_SECONDS} s per variant, ${CONNECTIONS} connections; server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}; load average ${load()}`);
+const loadShape = RATE > 0 ? `an open loop at ${RATE} requests/s, 64 connections` : `${CONNECTIONS} connections`;
+console.log(`bun ${Bun.version}; ${ROUNDS} rounds × ${SLICES} slices × ${SLICE_SECONDS} s per variant, ${loadShape}; server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}; load average ${load()}`);
 for (const app of apps) {
   const rounds: Slice[][][] = [];
   for (let r = 0; r < ROUNDS; r++) rounds.push(await round(app, r));
   const all = rounds.flat();
   console.log(`\n${app.name} (GET ${app.path}); 95 % intervals over the ${ROUNDS} rounds`);
+  if (RATE > 0) console.log('(× plain and × its floor: CPU a request, as capacity: plain\'s or the floor\'s CPU a request over the variant\'s)');
   console.log('variant               req/s   × plain [95 %]          CPU µs/req   user   Δ µs/req [95 %]         × its floor [95 %]');
   variants.forEach((variant, i) => {
     const delta = interval(rounds.map((cycles) => cycles.reduce((sum, c) => sum + c[i]!.cpuPerRequest - c[0]!.cpuPerRequest, 0) / cycles.length));

@@ -79,6 +79,13 @@ if (process.env.BENCH_NECESSARY_WITHOUT) {
   for (const parts of process.env.BENCH_NECESSARY_WITHOUT.split(';')) VARIANTS.push({ name: `necessary -${parts}`, preload: own('bench/apps/necessary-preload.ts'), env: { NECESSARY_WITHOUT: parts } });
 }
 
+// BENCH_DEFERRED=1 adds bench/apps/deferred-preload.ts: the necessary work, counted from a ring 1,024 requests at a time.
+if (process.env.BENCH_DEFERRED) {
+  VARIANTS.push({ name: 'deferred', preload: own('bench/apps/deferred-preload.ts'), env: {} });
+  // …and reading no native getter (constants for the method, URL and status), against the deferred wrapper.
+  VARIANTS.push({ name: 'deferred -native', preload: own('bench/apps/deferred-preload.ts'), env: { DEFERRED_NATIVE: '0' }, floor: 'deferred' });
+}
+
 // BENCH_NO_TIMERS=1 adds the defaults without the profiler's timers and the batch timer, as
 // bench:instructions runs them (bench/apps/no-timers.config.ts): what those timers cost at full speed.
 if (process.env.BENCH_NO_TIMERS) VARIANTS.push({ name: 'no-timers', preload: 'bun-apm/preload', env: { BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts') } });

@@ -81,6 +81,9 @@ export interface LoadClientResult {
   p99: number;
   p999: number;
   achieved: number;
+  /** Requests answered. */
+  completed: number;
+  errors: number;
 }
 
 /**
@@ -91,7 +94,7 @@ export async function runLoadClient(cpu: string, call: string): Promise<LoadClie
   const script = `
     import { closedLoop, openLoop, quantile } from ${JSON.stringify(join(import.meta.dir, '..', 'load-client.ts'))};
     const r = await ${call};
-    console.log(JSON.stringify({ p50: quantile(r.latencies, 0.5), p99: quantile(r.latencies, 0.99), p999: quantile(r.latencies, 0.999), achieved: r.completed / r.elapsedMs * 1000 }));
+    console.log(JSON.stringify({ p50: quantile(r.latencies, 0.5), p99: quantile(r.latencies, 0.99), p999: quantile(r.latencies, 0.999), achieved: r.completed / r.elapsedMs * 1000, completed: r.completed, errors: r.errors }));
     process.exit(0);`;
   const child = Bun.spawn(['taskset', '-c', cpu, process.execPath, '-e', script], { stdout: 'pipe', stderr: 'inherit' });
   const out = await new Response(child.stdout).text();
