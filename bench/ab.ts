@@ -12,10 +12,10 @@
 // a difference of a few % needs many rounds, and the interval says what the run can tell.
 //
 //   bun bench/ab.ts    (ONLY=realistic VARIANTS=plain,floor,defaults ROUNDS=24 SLICES=3 SLICE_SECONDS=1 CONNECTIONS=32)
-//   RATE=15000: each slice is an open loop at that many requests a second (bench/load-client.ts)
+//   RATE=20000: each slice is an open loop at that many requests a second (bench/load-client.ts)
 //   instead of wrk's closed loop, so every variant serves the same load below saturation; the ratio
 //   column is then plain's CPU a request over the variant's (its capacity against plain's).
-//   BENCH_NECESSARY, BENCH_NO_TIMERS, BENCH_MODULES_ONLY, BENCH_STEPS and BENCH_BASELINE add their
+//   BENCH_NECESSARY, BENCH_DEFERRED, BENCH_NO_TIMERS, BENCH_MODULES_ONLY, BENCH_STEPS and BENCH_BASELINE add their
 //   variants, as in the other benchmarks (bench/variants.ts; name them in VARIANTS). A name given twice
 //   runs two copies (plain,plain: what the run can tell apart), the second labelled plain#2.
 import { readFileSync } from 'node:fs';
@@ -93,7 +93,7 @@ async function round(app: App, index: number): Promise<Slice[][]> {
         const ticksBefore = cpuTicks(pid);
         const result = RATE > 0 ? await openLoop(url, app) : await wrk(url, SLICE_SECONDS, app.headers, { cpu: LOAD_CPU, connections: CONNECTIONS });
         if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${variants[i]!.name} exited during round ${index + 1}`);
-        if (!(result.requests > 0 && Number.isFinite(result.rps))) throw new Error(`${variants[i]!.name}: wrk completed no requests in round ${index + 1}`);
+        if (!(result.requests > 0 && Number.isFinite(result.rps))) throw new Error(`${variants[i]!.name}: the load completed no requests in round ${index + 1}`);
         const ticksAfter = cpuTicks(pid);
         const user = ticksAfter.user - ticksBefore.user;
         const userShare = user / (user + ticksAfter.system - ticksBefore.system);
