@@ -1,23 +1,15 @@
 // The necessary work (bench/apps/necessary-preload.ts) with its recording deferred: each request
 // leaves its clock, duration, status, method and URL (or routes key) in a preallocated ring, and
 // the ring is named and counted 1,024 at a time, in one loop. Same instructions, fewer of them
-// between the app's own: the question is whether the request path's cost beyond its instructions
-// is the cache and branch state its work disturbs (bench/HISTORY.md, "Wall clock in slices").
+// between the app's own: the question was whether the request path's cost beyond its instructions
+// is the cache and branch state its work disturbs. It measured no faster than the necessary wrapper
+// (bench/HISTORY.md, "Counted in a loop, and the CPU at a fixed rate").
 // Opt-in: BENCH_DEFERRED=1 (bench/variants.ts).
-import { HotRollups } from '../../src/core/hot-rollups.ts';
 import { methodKey } from '../../src/core/request-key.ts';
-import { RouteNamer } from '../../src/core/route-namer.ts';
-import { RateSampler } from '../../src/core/sampler.ts';
-import { PRELOAD } from '../../src/core/config/preload-settings.ts';
-import { settingFromText } from '../../src/core/config/read-setting.ts';
 import { LIMITS } from '../../src/core/wire-format.ts';
 import { patchServe, type Handler } from './patch-serve.ts';
+import { rollups, routes, samples, traces, wallOffset } from './necessary-parts.ts';
 
-const routes = new RouteNamer(PRELOAD.routeCap.default!);
-const rollups = new HotRollups();
-const samples = new RateSampler(settingFromText(PRELOAD.samplesPerSecond, process.env, 'env') ?? PRELOAD.samplesPerSecond.default);
-const traces = new RateSampler(settingFromText(PRELOAD.tracesPerSecond, process.env, 'env') ?? PRELOAD.tracesPerSecond.default);
-const wallOffset = Date.now() - performance.now();
 let taken = 0;
 
 const RING = Number(process.env.DEFERRED_RING ?? 1024);

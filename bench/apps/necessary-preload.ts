@@ -6,20 +6,11 @@
 // traced and observed requests right, and the calls between wrapper and recorder. It keeps no
 // detail, traces nothing and ships nothing (nor do the defaults in bench:instructions with
 // BUN_APM_SAMPLES_PER_SECOND=0 BUN_APM_TRACES_PER_SECOND=0). Opt-in: BENCH_NECESSARY=1 (bench/variants.ts).
-import { HotRollups } from '../../src/core/hot-rollups.ts';
 import { methodKey } from '../../src/core/request-key.ts';
-import { RouteNamer } from '../../src/core/route-namer.ts';
-import { RateSampler } from '../../src/core/sampler.ts';
-import { PRELOAD } from '../../src/core/config/preload-settings.ts';
-import { settingFromText } from '../../src/core/config/read-setting.ts';
 import { LIMITS } from '../../src/core/wire-format.ts';
 import { patchServe, type Handler } from './patch-serve.ts';
+import { rollups, routes, samples, traces, wallOffset } from './necessary-parts.ts';
 
-const routes = new RouteNamer(PRELOAD.routeCap.default!);
-const rollups = new HotRollups();
-const samples = new RateSampler(settingFromText(PRELOAD.samplesPerSecond, process.env, 'env') ?? PRELOAD.samplesPerSecond.default);
-const traces = new RateSampler(settingFromText(PRELOAD.tracesPerSecond, process.env, 'env') ?? PRELOAD.tracesPerSecond.default);
-const wallOffset = Date.now() - performance.now();
 let taken = 0;
 // NECESSARY_WITHOUT=record+route leaves parts out, to see what each costs (bench/variants.ts,
 // BENCH_NECESSARY_WITHOUT): `route` counts every request under '/', reading no URL; `record` keeps
