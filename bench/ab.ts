@@ -28,6 +28,8 @@ const SLICES = Number(process.env.SLICES ?? 3);
 const SLICE_SECONDS = Number(process.env.SLICE_SECONDS ?? 1);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
 const RATE = Number(process.env.RATE ?? 0);
+/** Connections of the open loop (RATE): enough that a stalled response does not hold the rate back. */
+const OPEN_CONNECTIONS = 64;
 const ONLY = (process.env.ONLY ?? 'realistic').split(',');
 const NAMES = (process.env.VARIANTS ?? 'plain,floor,defaults').split(',');
 const SERVER_CPU = '0';
@@ -110,7 +112,7 @@ async function round(app: App, index: number): Promise<Slice[][]> {
 
 /** One slice at RATE requests a second; requests that failed or went unanswered make it throw. */
 async function openLoop(url: string, app: App): Promise<{ requests: number; rps: number }> {
-  const result = await runLoadClient(LOAD_CPU, `openLoop(${JSON.stringify(url)}, ${RATE}, ${SLICE_SECONDS}, 64, ${JSON.stringify(app.headers)})`);
+  const result = await runLoadClient(LOAD_CPU, `openLoop(${JSON.stringify(url)}, ${RATE}, ${SLICE_SECONDS}, ${OPEN_CONNECTIONS}, ${JSON.stringify(app.headers)})`);
   if (result.errors > 0) throw new Error(`${result.errors} requests failed at ${RATE}/s`);
   if (result.achieved < RATE * 0.95) throw new Error(`the server answered ${result.achieved.toFixed(0)} of ${RATE} requests/s: RATE is past its capacity`);
   return { requests: result.completed, rps: result.achieved };
@@ -152,7 +154,7 @@ function ratio(rounds: Slice[][][], i: number, j: number): string {
 }
 
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-const loadShape = RATE > 0 ? `an open loop at ${RATE} requests/s, 64 connections` : `${CONNECTIONS} connections`;
+const loadShape = RATE > 0 ? `an open loop at ${RATE} requests/s, ${OPEN_CONNECTIONS} connections` : `${CONNECTIONS} connections`;
 console.log(`bun ${Bun.version}; ${ROUNDS} rounds × ${SLICES} slices × ${SLICE_SECONDS} s per variant, ${loadShape}; server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}; load average ${load()}`);
 for (const app of apps) {
   const rounds: Slice[][][] = [];

@@ -62,6 +62,7 @@ const sink = Bun.serve({
     return new Response(null, { status: 202 });
   },
 });
+const sinkEndpoint = sink.url.href.replace(/\/$/, '');
 
 /** utime + stime of a process, µs. */
 function cpuMicros(pid: number): number {
@@ -96,7 +97,7 @@ interface Sample {
 let run = 0;
 async function measure(app: App, variant: Variant): Promise<Sample> {
   const tag = `bench-${run++}`;
-  const { child, url } = await startServer(app, variant, tag, sink.url.href.replace(/\/$/, ''));
+  const { child, url } = await startServer(app, variant, tag, sinkEndpoint);
   try {
     await wrk(url, 1, app.headers); // warm-up: JIT, connections, first profile
     const cpuBefore = cpuMicros(child.pid);
@@ -170,7 +171,7 @@ for (const app of APPS) {
   const results = new Map<string, Array<{ p50: number; p99: number; p999: number; achieved: number }>>(variants.map((v) => [v.name, []]));
   for (let round = 0; round < Math.min(ROUNDS, 3); round++) {
     for (const variant of round % 2 ? [...variants].reverse() : variants) {
-      const { child, url } = await startServer(app, variant, `open-${run++}`, sink.url.href.replace(/\/$/, ''));
+      const { child, url } = await startServer(app, variant, `open-${run++}`, sinkEndpoint);
       try {
         await wrk(url, 1, app.headers); // warm-up
         results.get(variant.name)!.push(await openLoopRun(url, rate, app.headers));
