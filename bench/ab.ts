@@ -20,6 +20,7 @@
 //   runs two copies (plain,plain: what the run can tell apart), the second labelled plain#2.
 import { readFileSync } from 'node:fs';
 import { runLoadClient, startVariant, wrk } from './support/load.ts';
+import { edgeAnswer } from './support/edge-answer.ts';
 import { cpuNs, cpuTicks } from './support/process-cpu.ts';
 import { APPS, installPackage, VARIANTS, type App, type Variant } from './variants.ts';
 
@@ -54,7 +55,7 @@ const APP_DIR = await installPackage();
 // This process serves the sink: on the load core, so that it takes no time from the servers'.
 Bun.spawnSync(['taskset', '-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdout: 'ignore' });
 // Where the preload ships its batches: taken and dropped (bench/overhead.ts counts the bytes).
-const sink = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (request) => (await request.arrayBuffer(), new Response(null, { status: 202 })) });
+const sink = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (request) => (await request.arrayBuffer(), edgeAnswer()) });
 const endpoint = sink.url.href.replace(/\/$/, '');
 
 /** One slice of load on one variant's server. */

@@ -18,6 +18,7 @@
 //   bun bench/overhead.ts    (ROUNDS=5 SECONDS=5 CONNECTIONS=32 OPEN_SECONDS=10 ONLY=hello,routes,realistic)
 import { existsSync, readFileSync } from 'node:fs';
 import { freePort, runLoadClient, startVariant, wrk as runWrk, type LoadClientResult, type WrkResult } from './support/load.ts';
+import { edgeAnswer } from './support/edge-answer.ts';
 import { cpuTicks } from './support/process-cpu.ts';
 import { APPS, installPackage, VARIANTS, type App, type Variant } from './variants.ts';
 
@@ -59,7 +60,7 @@ const sink = Bun.serve({
     } catch {
       // not a batch: not counted
     }
-    return new Response(null, { status: 202 });
+    return edgeAnswer();
   },
 });
 const sinkEndpoint = sink.url.href.replace(/\/$/, '');

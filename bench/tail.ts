@@ -6,6 +6,7 @@
 //   bun bench/tail.ts   (APP=routes ROUNDS=3 SECONDS=8 SHARE=0.5 RATE=… VARIANTS=plain,defaults,… GCLOG=1 SETTLE=1)
 import { readFileSync } from 'node:fs';
 import { runLoadClient, waitUntilListening, wrk, freePort, type LoadClientResult } from './support/load.ts';
+import { edgeAnswer } from './support/edge-answer.ts';
 import { APPS, baselinePreload, given, installPackage, own } from './variants.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -44,7 +45,7 @@ if (process.env.BENCH_BASELINE) ALL.push({ name: 'baseline', preloads: [baseline
 const wanted = (process.env.VARIANTS ?? 'plain,floor,defaults,no-profiler,no-timers').split(',');
 const variants = ALL.filter((v) => wanted.includes(v.name));
 
-const sink = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (r) => (await r.arrayBuffer(), new Response(null, { status: 202 })) });
+const sink = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (r) => (await r.arrayBuffer(), edgeAnswer()) });
 
 async function start(variant: TailVariant) {
   const port = freePort();

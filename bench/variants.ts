@@ -36,6 +36,9 @@ export interface App {
   otel: boolean;
 }
 
+/** Full detail: every request's record, 5 % of requests traced. */
+const FULL_DETAIL = { BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0.05' };
+
 export const VARIANTS: Variant[] = [
   { name: 'plain', env: {} },
   // Times each request and reads its traceparent, nothing else: the least a monitor that honours
@@ -44,7 +47,7 @@ export const VARIANTS: Variant[] = [
   { name: 'defaults', preload: 'bun-apm/preload', env: {} },
   // The least a monitor shipping one record per request and 5 % of traces must do (its encoding and sending included).
   { name: 'detail floor', preload: own('bench/apps/floor-detail-preload.ts'), env: {} },
-  { name: 'full detail', preload: 'bun-apm/preload', env: { BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0.05' }, floor: 'detail floor' },
+  { name: 'full detail', preload: 'bun-apm/preload', env: FULL_DETAIL, floor: 'detail floor' },
   { name: 'OpenTelemetry', preload: own('bench/apps/otel-preload.ts'), env: {} },
 ];
 
@@ -94,10 +97,11 @@ if (process.env.BENCH_NO_TIMERS) VARIANTS.push({ name: 'no-timers', preload: 'bu
 // (bench/apps/modules-only-preload.ts): what its code alone costs the app.
 if (process.env.BENCH_MODULES_ONLY) VARIANTS.push({ name: 'modules only', preload: own('bench/apps/modules-only-preload.ts'), env: {}, floor: 'plain' });
 
-// BENCH_BASELINE=/path/to/another/checkout adds its build's defaults (run `bun run build` there
-// first), for before/after figures.
+// BENCH_BASELINE=/path/to/another/checkout adds its build's defaults and full detail (run `bun run
+// build` there first), for before/after figures.
 if (process.env.BENCH_BASELINE) {
   VARIANTS.push({ name: 'baseline defaults', preload: baselinePreload(process.env.BENCH_BASELINE), env: {} });
+  VARIANTS.push({ name: 'baseline full detail', preload: baselinePreload(process.env.BENCH_BASELINE), env: FULL_DETAIL, floor: 'detail floor' });
 }
 
 /**

@@ -29,6 +29,14 @@ export function clip(text: string, max: number): string {
   return text.length > max ? text.slice(0, max) : text;
 }
 
+/**
+ * A time in ms kept to the µs. A float epoch in ms holds nothing finer (its last bit is worth about
+ * 0.24 µs), and the digits below it cost a detail record a third of its JSON and half of its gzip.
+ */
+export function toMicros(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
 
 /** The earliest and latest times a batch may carry; the stores use LATEST as the end of time. */
@@ -92,7 +100,11 @@ export interface RollupCell {
   sketch: string;
 }
 
-/** A sampled request's detail record: the spec's PerformanceMetrics. */
+/**
+ * A sampled request's detail record: the spec's PerformanceMetrics. Under `samples.carriedProfile`
+ * (WIRE_ADDITIONS) a record with neither `memoryUsage` nor `cpuUsage` has those of the record
+ * before it in the batch (fillCarriedProfiles).
+ */
 export interface DetailSample {
   timestamp: number;
   method: string;
@@ -170,8 +182,28 @@ export interface DroppedCounters {
  * Fields added to v1 after edges were deployed, which a client sends only once an edge's ingest
  * answer lists them (`accepts`): an edge validates strictly, so an older one would refuse the batch.
  */
-export const WIRE_ADDITIONS = ['dropped.parentTraces'] as const;
+export const WIRE_ADDITIONS = ['dropped.parentTraces', 'samples.carriedProfile'] as const;
 export type WireAddition = (typeof WIRE_ADDITIONS)[number];
+
+/**
+ * Gives each record with neither `memoryUsage` nor `cpuUsage` those of the latest record before it
+ * that has either, in place (`samples.carriedProfile`). A client under that addition writes the
+ * figures only on a batch's first record after a new profile: they were a third of each record's
+ * JSON, the same figures repeated until the next profile. Records before any with figures stay without.
+ */
+export function fillCarriedProfiles(samples: DetailSample[]): void {
+  let carried: DetailSample | undefined;
+  for (const sample of samples) {
+    if (sample.memoryUsage !== undefined || sample.cpuUsage !== undefined) carried = sample;
+    else if (carried !== undefined) carryProfile(carried, sample);
+  }
+}
+
+/** `to` takes the memory and CPU figures of `from` (the same memory object, as records made under one profile share it). */
+export function carryProfile(from: DetailSample, to: DetailSample): void {
+  if (from.memoryUsage !== undefined) to.memoryUsage = from.memoryUsage;
+  if (from.cpuUsage !== undefined) to.cpuUsage = from.cpuUsage;
+}
 
 export interface Batch {
   version: typeof WIRE_FORMAT_VERSION;

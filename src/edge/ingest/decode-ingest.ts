@@ -2,7 +2,7 @@
 // as sent, and check it belongs to the key's app. On the free plan a Worker invocation may use
 // 10 ms of CPU; a Durable Object request 30 s. Decoding a full batch (1,000 samples + 200 cells)
 // took the Worker 8–12 ms locally, the bytes' copy to the store well under 1 (bench/ingest.ts).
-import type { Batch } from '../../core/wire-format.ts';
+import { fillCarriedProfiles, type Batch } from '../../core/wire-format.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseBatch } from './parse-batch.ts';
 import { inflateBody, type BodyLimits, type WireBody } from './read-body.ts';
@@ -34,6 +34,8 @@ export async function decodeIngest(request: IngestRequest, options: DecodeOption
     if (request.instance !== undefined && batch.identity.instance !== request.instance) {
       throw new HttpError(400, 'instance_mismatch', 'identity.instance is not the instance named by the X-Bun-Apm-Instance header');
     }
+    // Stored and read whole: every sample with the memory and CPU figures its client carried forward.
+    fillCarriedProfiles(batch.samples);
     return batch;
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;

@@ -6,7 +6,7 @@
 // the flush interval only once they fill a batch: full detail on a busy app makes a few large
 // batches a second, not one per cut. An idle instance (only system profiles to report) sends once
 // a heartbeat, not every flush interval.
-import { LIMITS, type Batch, type DetailSample, type Identity, type Span, type SystemProfile } from '../../core/wire-format.ts';
+import { fillCarriedProfiles, LIMITS, type Batch, type DetailSample, type Identity, type Span, type SystemProfile } from '../../core/wire-format.ts';
 import { anyCounted, buildBatches, isEmpty, zeroCounters, type Counters, type Recorded } from '../../core/batch-builder.ts';
 import { errorClassOf, type Log } from './log.ts';
 import { PendingData, type PendingBatch } from './pending-data.ts';
@@ -42,12 +42,16 @@ export const HEARTBEAT_MS = 60_000;
 export const SPANS_PER_CUT = 250;
 
 /**
- * Detail records as custom storage gets them: records made under one system profile share its
- * memory figures (one object, not one per record), so a handler that changes a record in place
- * must not reach its neighbours, nor what goes to the edge.
+ * Detail records as custom storage gets them: each with its memory and CPU figures (the recorder
+ * writes them only when they change), and its own copies, as records made under one system profile
+ * share one memory object: a handler that changes a record in place must not reach its neighbours,
+ * nor what goes to the edge.
  */
 function ownCopies(samples: DetailSample[]): DetailSample[] {
-  return samples.map((sample) => (sample.memoryUsage === undefined ? { ...sample } : { ...sample, memoryUsage: { ...sample.memoryUsage } }));
+  const copies = samples.map((sample) => ({ ...sample }));
+  fillCarriedProfiles(copies);
+  for (const copy of copies) if (copy.memoryUsage !== undefined) copy.memoryUsage = { ...copy.memoryUsage };
+  return copies;
 }
 
 export class Batcher {

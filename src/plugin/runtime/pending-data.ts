@@ -7,7 +7,7 @@ import { LIMITS, WIRE_ADDITIONS, type WireAddition, type Batch, type DetailSampl
 import { addCounters, anyCounted, droppedOf, encodeBatch, newBatchId, requestsIn, zeroCounters, type Counters } from '../../core/batch-builder.ts';
 import type { Log } from './log.ts';
 import { PendingCounts } from './pending-counts.ts';
-import { chunkBytes, compressChunk, detailChunks, exceeds, fitsWith, GZIP_LEVEL, MERGE_BUDGET_CHARS, mergedFragment, NO_DETAIL, splitChunk, type DetailChunk, type DetailContents } from './pending-detail.ts';
+import { chunkBytes, compressChunk, detailChunks, exceeds, fitsWith, GZIP_LEVEL, MERGE_BUDGET_CHARS, mergedFragment, NO_DETAIL, splitChunk, uncarried, type DetailChunk, type DetailContents } from './pending-detail.ts';
 import { unref } from './unref.ts';
 
 /** A sealed batch: its gzip body, sent with the same id until the edge has it. */
@@ -106,6 +106,11 @@ export class PendingData {
     return this.#accepts.has('dropped.parentTraces');
   }
 
+  /** The edge has said it takes samples that leave out the figures of the one before them. */
+  get #takesCarriedProfiles(): boolean {
+    return this.#accepts.has('samples.carriedProfile');
+  }
+
   /** The counters a batch may carry: all, or all but the count of an addition not to be sent. */
   #sendable(counters: Counters, additions: boolean): Counters {
     return additions ? counters : { ...counters, parentTraces: 0 };
@@ -171,7 +176,7 @@ export class PendingData {
   add(rollups: RollupCell[], samples: DetailSample[], spans: Span[], profiles: SystemProfile[], dropped: Counters): void {
     addCounters(this.#dropped, dropped);
     this.#counts.add(rollups);
-    for (const chunk of detailChunks(samples, spans, profiles)) {
+    for (const chunk of detailChunks(samples, spans, profiles, this.#takesCarriedProfiles)) {
       if (this.#unreachable) compressChunk(chunk); // the wait may be long: hold it small
       this.#detail.push(chunk);
       this.#detailBytes += chunkBytes(chunk);
@@ -196,7 +201,7 @@ export class PendingData {
     this.#head = undefined;
     this.#caps.maxBodyBytes = Math.min(this.#caps.maxBodyBytes, Math.max(1024, Math.floor(head.body.byteLength / 2)));
     this.#counts.add(batch.rollups);
-    const chunks = detailChunks(batch.samples, batch.spans, batch.profiles);
+    const chunks = detailChunks(batch.samples, batch.spans, batch.profiles, this.#takesCarriedProfiles);
     for (const chunk of chunks) this.#detailBytes += chunkBytes(chunk);
     this.#detail.unshift(...chunks);
     addCounters(this.#dropped, head.carried);
@@ -375,7 +380,8 @@ export class PendingData {
     while (this.#detail.length > 0 && (chunks.length === 0 || fitsWith(chunks, this.#detail[0]!, detailCaps))) {
       const chunk = this.#detail.shift()!;
       this.#detailBytes -= chunkBytes(chunk);
-      chunks.push(chunk);
+      // Encoded for an edge that took carried figures; this one (rolled back) has not said it does.
+      chunks.push(this.#takesCarriedProfiles ? chunk : uncarried(chunk));
     }
     let start = now;
     const detail = { samples: 0, spans: 0, profiles: 0 };

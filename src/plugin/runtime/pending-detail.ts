@@ -2,7 +2,7 @@
 // text they will have in a batch, so that a batch joins chunks without parsing them again. Detail is what goes first when pending data outgrows its
 // bound, so a chunk is never merged, only sent whole or dropped whole; while the edge is unreachable
 // it is kept gzip'd.
-import { LIMITS, type DetailSample, type Span, type SystemProfile } from '../../core/wire-format.ts';
+import { carryProfile, fillCarriedProfiles, LIMITS, type DetailSample, type Span, type SystemProfile } from '../../core/wire-format.ts';
 
 /**
  * gzip level 1: measured on 1000 detail records, a third of the CPU of the default level (0.17 ms
@@ -30,6 +30,11 @@ export interface DetailChunk {
   contents: DetailContents;
   /** Earliest time in it (ms since the epoch): a batch's window must cover it. */
   start: number;
+  /**
+   * Its samples leave out memory and CPU figures that the sample before them has
+   * (`samples.carriedProfile`); its first sample has them. Only an edge that takes it may get it as is.
+   */
+  carried: boolean;
 }
 
 /** The memory a chunk is charged for: characters of text, or bytes once gzip'd. */
@@ -63,12 +68,22 @@ export interface DetailCaps {
 
 export const DETAIL_LIMITS: DetailCaps = { samples: LIMITS.samples, spans: LIMITS.spans, profiles: LIMITS.profiles };
 
-/** The detail of one cut as chunks, each inside `caps` (default the validator's LIMITS). */
-export function detailChunks(samples: DetailSample[], spans: Span[], profiles: SystemProfile[], caps: DetailCaps = DETAIL_LIMITS): DetailChunk[] {
+/**
+ * The detail of one cut as chunks, each inside `caps` (default the validator's LIMITS). `carried`:
+ * the edge takes `samples.carriedProfile`, so a sample may leave out the figures of the one before
+ * it (as the recorder writes them), and only each chunk's first sample is given them; otherwise
+ * every sample is. Samples are changed in place.
+ */
+export function detailChunks(samples: DetailSample[], spans: Span[], profiles: SystemProfile[], carried: boolean, caps: DetailCaps = DETAIL_LIMITS): DetailChunk[] {
+  if (!carried) fillCarriedProfiles(samples);
   const parts = Math.max(Math.ceil(samples.length / caps.samples), Math.ceil(spans.length / caps.spans), Math.ceil(profiles.length / caps.profiles));
   const chunks: DetailChunk[] = [];
+  let withFigures: DetailSample | undefined;
   for (let i = 0; i < parts; i++) {
     const s = samples.slice(i * caps.samples, (i + 1) * caps.samples);
+    const first = s[0];
+    if (carried && first !== undefined && first.memoryUsage === undefined && first.cpuUsage === undefined && withFigures !== undefined) carryProfile(withFigures, first);
+    for (const sample of s) if (sample.memoryUsage !== undefined || sample.cpuUsage !== undefined) withFigures = sample;
     const t = spans.slice(i * caps.spans, (i + 1) * caps.spans);
     const p = profiles.slice(i * caps.profiles, (i + 1) * caps.profiles);
     let start = Infinity;
@@ -79,6 +94,7 @@ export function detailChunks(samples: DetailSample[], spans: Span[], profiles: S
       parts: { samples: list(s), spans: list(t), profiles: list(p) },
       contents: { samples: s.length, spans: t.length, profiles: p.length },
       start: Math.floor(start),
+      carried,
     });
   }
   return chunks;
@@ -106,9 +122,22 @@ export function exceeds(chunk: DetailChunk, caps: DetailCaps): boolean {
 /** A chunk cut into chunks within `caps` (at least one record each), in order. */
 export function splitChunk(chunk: DetailChunk, caps: DetailCaps): DetailChunk[] {
   const parts = partsOf(chunk);
-  const records = (text: string) => JSON.parse(`[${text}]`) as never[];
   const at = (n: number) => Math.max(1, Math.floor(n));
-  return detailChunks(records(parts.samples), records(parts.spans), records(parts.profiles), { samples: at(caps.samples), spans: at(caps.spans), profiles: at(caps.profiles) });
+  return detailChunks(records(parts.samples), records(parts.spans), records(parts.profiles), chunk.carried, { samples: at(caps.samples), spans: at(caps.spans), profiles: at(caps.profiles) });
+}
+
+/** A carried chunk with every sample given its figures, for an edge that no longer takes `samples.carriedProfile`. */
+export function uncarried(chunk: DetailChunk): DetailChunk {
+  if (!chunk.carried) return chunk;
+  const parts = partsOf(chunk);
+  const samples = records(parts.samples) as DetailSample[];
+  fillCarriedProfiles(samples);
+  return { ...chunk, parts: { ...parts, samples: list(samples) }, carried: false };
+}
+
+/** The records of a list's text (`list`) again. */
+function records(text: string): never[] {
+  return JSON.parse(`[${text}]`) as never[];
 }
 
 /** Whether `next` may join `taken` in one batch: within `caps` and the merge budget. */

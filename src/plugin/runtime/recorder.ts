@@ -5,7 +5,7 @@ import { PRELOAD } from '../../core/config/preload-settings.ts';
 import { RouteNamer } from '../../core/route-namer.ts';
 import { RateSampler } from '../../core/sampler.ts';
 import { formatTraceparent, formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../../core/trace-context.ts';
-import { clip, LIMITS, type DetailSample, type RollupCell, type SamplingPolicy, type Span, type SystemProfile } from '../../core/wire-format.ts';
+import { clip, LIMITS, toMicros, type DetailSample, type RollupCell, type SamplingPolicy, type Span, type SystemProfile } from '../../core/wire-format.ts';
 import { HotRollups } from '../../core/hot-rollups.ts';
 import { errorClassOf, type Log } from './log.ts';
 import { methodKey, pathOf } from '../../core/request-key.ts';
@@ -89,6 +89,11 @@ export class Recorder {
   #latestProfile: SystemProfile | undefined;
   /** The latest profile's memory figures, one object shared by the records made until the next profile. */
   #memory: MemoryUsage | undefined;
+  /**
+   * The profile whose figures `samples` last wrote: a record carries them only when they changed
+   * since, the later ones have them by `fillCarriedProfiles` (the batcher's encoding, the edge).
+   */
+  #profileWritten: SystemProfile | undefined;
   readonly #fair: boolean;
   /** Requests carry a mark (the middleware is loaded): the wrapper enters them with begin(). */
   #marking = false;
@@ -359,6 +364,7 @@ export class Recorder {
     this.samples = [];
     this.droppedSamples = 0;
     this.#detailSignalled = false;
+    this.#profileWritten = undefined;
     return { samples, droppedSamples };
   }
 
@@ -412,13 +418,14 @@ export class Recorder {
       this.#signalDetail();
       return;
     }
-    const sample: DetailSample = { timestamp, method: state.method, path: clip(path, LIMITS.pathLength) || '/', route, statusCode: status, duration: state.duration };
+    const sample: DetailSample = { timestamp: toMicros(timestamp), method: state.method, path: clip(path, LIMITS.pathLength) || '/', route, statusCode: status, duration: toMicros(state.duration) };
     const userAgent = state.request.headers.get('user-agent');
     if (userAgent) sample.userAgent = clip(userAgent, LIMITS.userAgentLength);
     const profile = this.#latestProfile;
-    if (profile !== undefined) {
+    if (profile !== this.#profileWritten && profile !== undefined) {
       sample.memoryUsage = this.#memory;
       sample.cpuUsage = profile.cpuPercent;
+      this.#profileWritten = profile;
     }
     if (state.traced && state.traceId !== undefined) {
       sample.traceId = state.traceId;
