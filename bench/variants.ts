@@ -98,10 +98,11 @@ if (process.env.BENCH_NO_TIMERS) VARIANTS.push({ name: 'no-timers', preload: 'bu
 if (process.env.BENCH_MODULES_ONLY) VARIANTS.push({ name: 'modules only', preload: own('bench/apps/modules-only-preload.ts'), env: {}, floor: 'plain' });
 
 // BENCH_BASELINE=/path/to/another/checkout adds its build's defaults and full detail (run `bun run
-// build` there first), for before/after figures.
+// build` there first), for before/after figures. Their "floor" is this build's same variant, so
+// bench:ab's last column compares the two builds directly (the baseline's capacity over this one's).
 if (process.env.BENCH_BASELINE) {
-  VARIANTS.push({ name: 'baseline defaults', preload: baselinePreload(process.env.BENCH_BASELINE), env: {} });
-  VARIANTS.push({ name: 'baseline full detail', preload: baselinePreload(process.env.BENCH_BASELINE), env: FULL_DETAIL, floor: 'detail floor' });
+  VARIANTS.push({ name: 'baseline defaults', preload: baselinePreload(process.env.BENCH_BASELINE), env: {}, floor: 'defaults' });
+  VARIANTS.push({ name: 'baseline full detail', preload: baselinePreload(process.env.BENCH_BASELINE), env: FULL_DETAIL, floor: 'full detail' });
 }
 
 /**

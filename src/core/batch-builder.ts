@@ -89,7 +89,7 @@ export function requestsIn(cells: readonly RollupCell[]): number {
  * The JSON of a batch from its parts, the detail as the fragment pending-detail.ts keeps, so that a
  * batch is serialised once, when it is sent.
  */
-export function encodeBatch(batchId: string, identity: Identity, window: { start: number; end: number }, rollups: readonly RollupCell[], detail: string, dropped: DroppedCounters): string {
+export function encodeBatch(batchId: string, identity: Identity, window: { start: number; end: number }, rollups: readonly RollupCell[], detail: string, dropped: DroppedCounters, carriedProfiles = false): string {
   return `{"version":${WIRE_FORMAT_VERSION},"batchId":${JSON.stringify(batchId)},"identity":${JSON.stringify(identity)},"window":${JSON.stringify(window)},` +
-    `"rollups":${JSON.stringify(rollups)},${detail},"dropped":${JSON.stringify(dropped)}}`;
+    `"rollups":${JSON.stringify(rollups)},${detail},"dropped":${JSON.stringify(dropped)}${carriedProfiles ? ',"carriedProfiles":true' : ''}}`;
 }

@@ -161,6 +161,7 @@ const batchSchema = strict({
   spans: list(span, LIMITS.spans),
   profiles: list(profile, LIMITS.profiles),
   dropped: strict({ rollups: count(), samples: count(), spans: count(), profiles: count(), requests: v.optional(count()), parentTraces: v.optional(count()) }),
+  carriedProfiles: v.optional(v.literal(true, 'expected true (samples carry memory and CPU figures forward) or absent')),
 });
 
 const ARRAY_LIMITS = { rollups: LIMITS.rollups, samples: LIMITS.samples, spans: LIMITS.spans, profiles: LIMITS.profiles };

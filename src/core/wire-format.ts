@@ -29,10 +29,7 @@ export function clip(text: string, max: number): string {
   return text.length > max ? text.slice(0, max) : text;
 }
 
-/**
- * A time in ms kept to the µs. A float epoch in ms holds nothing finer (its last bit is worth about
- * 0.24 µs), and the digits below it cost a detail record a third of its JSON and half of its gzip.
- */
+/** A time in ms kept to the µs: an epoch in ms as a double resolves ≈ 0.24 µs, and the digits below are noise gzip cannot shrink. */
 export function toMicros(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
@@ -100,11 +97,7 @@ export interface RollupCell {
   sketch: string;
 }
 
-/**
- * A sampled request's detail record: the spec's PerformanceMetrics. Under `samples.carriedProfile`
- * (WIRE_ADDITIONS) a record with neither `memoryUsage` nor `cpuUsage` has those of the record
- * before it in the batch (fillCarriedProfiles).
- */
+/** A sampled request's detail record: the spec's PerformanceMetrics. */
 export interface DetailSample {
   timestamp: number;
   method: string;
@@ -182,24 +175,26 @@ export interface DroppedCounters {
  * Fields added to v1 after edges were deployed, which a client sends only once an edge's ingest
  * answer lists them (`accepts`): an edge validates strictly, so an older one would refuse the batch.
  */
-export const WIRE_ADDITIONS = ['dropped.parentTraces', 'samples.carriedProfile'] as const;
+export const WIRE_ADDITIONS = ['dropped.parentTraces', 'carriedProfiles'] as const;
 export type WireAddition = (typeof WIRE_ADDITIONS)[number];
 
 /**
  * Gives each record with neither `memoryUsage` nor `cpuUsage` those of the latest record before it
- * that has either, in place (`samples.carriedProfile`). A client under that addition writes the
- * figures only on a batch's first record after a new profile: they were a third of each record's
- * JSON, the same figures repeated until the next profile. Records before any with figures stay without.
+ * with either, in place. The figures were a third of a record's JSON, the same until the next profile.
  */
 export function fillCarriedProfiles(samples: DetailSample[]): void {
   let carried: DetailSample | undefined;
   for (const sample of samples) {
-    if (sample.memoryUsage !== undefined || sample.cpuUsage !== undefined) carried = sample;
+    if (hasProfileFigures(sample)) carried = sample;
     else if (carried !== undefined) carryProfile(carried, sample);
   }
 }
 
-/** `to` takes the memory and CPU figures of `from` (the same memory object, as records made under one profile share it). */
+export function hasProfileFigures(sample: DetailSample): boolean {
+  return sample.memoryUsage !== undefined || sample.cpuUsage !== undefined;
+}
+
+/** `to` takes the figures of `from` (the same memory object, as records of one profile share it). */
 export function carryProfile(from: DetailSample, to: DetailSample): void {
   if (from.memoryUsage !== undefined) to.memoryUsage = from.memoryUsage;
   if (from.cpuUsage !== undefined) to.cpuUsage = from.cpuUsage;
@@ -216,6 +211,8 @@ export interface Batch {
   spans: Span[];
   profiles: SystemProfile[];
   dropped: DroppedCounters;
+  /** Samples leave out memory and CPU figures they share with an earlier one (fillCarriedProfiles). A wire addition. */
+  carriedProfiles?: true;
 }
 
 export function statusClassOf(status: number): StatusClass {

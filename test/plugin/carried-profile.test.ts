@@ -1,14 +1,16 @@
-// At full detail each sample repeats the latest profile's memory and CPU figures. An edge that
-// names `samples.carriedProfile` gets them only on a batch's first sample after each new profile,
-// the others carry them forward (fillCarriedProfiles); an older edge gets them on every sample.
-// Real app, real preload, a real sink; profiles every 200 ms so that several land among the samples.
+// At full detail each sample repeated the latest profile's memory and CPU figures. For an edge
+// that names `carriedProfiles`, a batch so marked has them on each cut's first sample and where they
+// change, and the edge carries them forward (fillCarriedProfiles); an older edge gets them on every
+// sample, and one rolled back refuses a marked batch, which goes again with them written out. Real
+// app, real preload, a real sink; profiles every 200 ms so that several land among the samples.
 import { afterAll, describe, expect, test } from 'bun:test';
-import { fillCarriedProfiles, type Batch, type DetailSample } from '../../src/core/wire-format.ts';
+import { fillCarriedProfiles, hasProfileFigures, type Batch, type DetailSample } from '../../src/core/wire-format.ts';
 import { startApp, type AppProcess } from './support/app-process.ts';
 import { writeConfig } from './support/config-file.ts';
 import { IngestSink } from './support/ingest-sink.ts';
 
 const REQUESTS = 600;
+const TAKES_IT = ['dropped.parentTraces', 'carriedProfiles'];
 const apps: AppProcess[] = [];
 const sinks: IngestSink[] = [];
 afterAll(async () => {
@@ -16,11 +18,13 @@ afterAll(async () => {
   await Promise.all(sinks.map((sink) => sink.stop()));
 });
 
-const withFigures = (sample: DetailSample) => sample.memoryUsage !== undefined || sample.cpuUsage !== undefined;
 const figures = (s: { rss: number; heapUsed: number; heapTotal: number }, cpu: number) => `${s.rss}/${s.heapUsed}/${s.heapTotal}/${cpu}`;
 
-/** Every request answered at full detail, spread over ~1.5 s so that several profiles fall among them; the batches stored once the app has exited. */
-async function run(accepts: string[] | undefined): Promise<Batch[]> {
+/**
+ * Every request answered at full detail, spread over ~1.5 s so that several profiles fall among
+ * them; `halfway` runs after half of them. The batches stored once the app has exited, in order.
+ */
+async function run(accepts: string[] | undefined, halfway?: (sink: IngestSink) => void): Promise<{ sink: IngestSink; batches: Batch[] }> {
   const sink = new IngestSink().start();
   sink.accepts = accepts;
   sinks.push(sink);
@@ -33,6 +37,7 @@ async function run(accepts: string[] | undefined): Promise<Batch[]> {
   });
   apps.push(app);
   for (let i = 0; i < REQUESTS; i++) {
+    if (i === REQUESTS / 2) halfway?.(sink);
     await (await app.fetch(`/users/${i}`)).arrayBuffer();
     if (i % 50 === 49) await Bun.sleep(120);
   }
@@ -40,11 +45,11 @@ async function run(accepts: string[] | undefined): Promise<Batch[]> {
   await app.exited;
   expect(sink.problems).toEqual([]);
   expect(sink.count()).toBe(REQUESTS);
-  return sink.batches;
+  return { sink, batches: sink.batches };
 }
 
 /**
- * Each batch filled on its own, as the edge does: every sample after the first profile has the
+ * Each marked batch filled on its own, as the edge does: every sample after the first profile has the
  * figures of a profile the app took, and of profiles in the order they were taken.
  */
 function expectProfiled(batches: Batch[]): DetailSample[] {
@@ -52,15 +57,15 @@ function expectProfiled(batches: Batch[]): DetailSample[] {
   const samples: DetailSample[] = [];
   for (const batch of batches) {
     const filled = structuredClone(batch.samples);
-    fillCarriedProfiles(filled);
+    if (batch.carriedProfiles) fillCarriedProfiles(filled);
     samples.push(...filled);
   }
   expect(samples).toHaveLength(REQUESTS);
   // The first profile comes 200 ms after the start: every sample after it has its figures.
-  const first = samples.findIndex(withFigures);
+  const first = samples.findIndex(hasProfileFigures);
   expect(first).toBeGreaterThanOrEqual(0);
   const profiled = samples.slice(first);
-  expect(profiled.every(withFigures)).toBe(true);
+  expect(profiled.every(hasProfileFigures)).toBe(true);
   let current = 0;
   for (const sample of profiled) {
     const at = profiles.findIndex((p, i) => i >= current && figures(p, p.cpuPercent) === figures(sample.memoryUsage!, sample.cpuUsage!));
@@ -73,22 +78,40 @@ function expectProfiled(batches: Batch[]): DetailSample[] {
 }
 
 describe('memory and CPU figures of detail records', () => {
-  test('an edge that takes carried figures gets them once per batch and profile, and can restore every record', async () => {
-    const batches = await run(['samples.carriedProfile']);
+  test('an edge that takes carried figures gets marked batches with far fewer, and restores every record', async () => {
+    const { batches } = await run(TAKES_IT);
     expectProfiled(batches);
-    // The first batch went before the client knew: every sample has its figures. Later ones (after
-    // its answer) have them only where they changed since the sample before, in their batch.
-    const later = batches.slice(1).flatMap((batch) => batch.samples);
-    expect(later.length).toBeGreaterThan(REQUESTS / 2);
-    expect(later.filter(withFigures).length).toBeLessThan(later.length / 5);
+    // The first batch went before the client knew: unmarked, every sample after the first profile with its figures.
+    const [first, ...later] = batches;
+    expect(first!.carriedProfiles).toBeUndefined();
+    const profiledAt = first!.samples.findIndex(hasProfileFigures);
+    if (profiledAt >= 0) expect(first!.samples.slice(profiledAt).every(hasProfileFigures)).toBe(true);
+    const marked = later.filter((batch) => batch.carriedProfiles === true);
+    const samples = marked.flatMap((batch) => batch.samples);
+    expect(samples.length).toBeGreaterThan(REQUESTS / 2);
+    expect(samples.filter(hasProfileFigures).length).toBeLessThan(samples.length / 5);
+    // A marked batch restores by itself: its first sample has the figures.
+    for (const batch of marked) expect(hasProfileFigures(batch.samples[0]!)).toBe(true);
   }, 60_000);
 
-  test('an older edge gets them on every record', async () => {
-    const batches = await run(undefined);
+  test('an older edge gets them on every record, in unmarked batches', async () => {
+    const { batches } = await run(undefined);
     const samples = expectProfiled(batches);
-    const sent = batches.flatMap((batch) => batch.samples);
-    const first = sent.findIndex(withFigures);
-    expect(sent.slice(first).every(withFigures)).toBe(true);
-    expect(sent).toEqual(samples);
+    expect(batches.every((batch) => batch.carriedProfiles === undefined)).toBe(true);
+    expect(batches.flatMap((batch) => batch.samples)).toEqual(samples);
+  }, 60_000);
+
+  test('an edge rolled back refuses the marked batch once; it goes again with every figure written, no record lost', async () => {
+    const { sink, batches } = await run(TAKES_IT, (sink) => (sink.accepts = undefined));
+    expect(sink.refusedAdditions).toBe(1);
+    const refused = sink.attempts.find((attempt) => attempt.status === 422)!;
+    // The same id went again, accepted, unmarked, and every record after the first profile has its own figures.
+    const again = sink.stored.get(refused.batchId!)!;
+    expect(again.carriedProfiles).toBeUndefined();
+    expect(again.samples.length).toBeGreaterThan(0);
+    expect(again.samples.every(hasProfileFigures)).toBe(true);
+    expectProfiled(batches);
+    const afterRefusal = batches.slice(batches.indexOf(again));
+    expect(afterRefusal.every((batch) => batch.carriedProfiles === undefined)).toBe(true);
   }, 60_000);
 });

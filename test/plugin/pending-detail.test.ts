@@ -1,4 +1,4 @@
-// Carried memory and CPU figures (`samples.carriedProfile`) through the client's chunks: a chunk
+// Carried memory and CPU figures (a batch marked `carriedProfiles`) through the client's chunks: a chunk
 // carries them only where they change and on its first sample, so each batch, whatever chunks it
 // joins, restores every record by itself; for an edge that does not take them every record has them.
 import { describe, expect, test } from 'bun:test';
@@ -25,7 +25,7 @@ describe('carried figures in chunks', () => {
   test('for an edge that takes them: written where they change and on each chunk’s first record', () => {
     const chunks = detailChunks(recorded(), [], [], true, CAPS);
     expect(chunks.map((chunk) => samplesOf(chunk).map(profileOf))).toEqual([[1, 0, 0], [2, 0, 0], [2]]);
-    expect(chunks.every((chunk) => chunk.carried)).toBe(true);
+    expect(chunks.every((chunk) => chunk.carriedProfiles)).toBe(true);
   });
 
   test('each chunk restores to the figures every record was made under', () => {
@@ -39,7 +39,7 @@ describe('carried figures in chunks', () => {
   test('for an edge that does not: on every record', () => {
     const [chunk] = detailChunks(recorded(), [], [], false);
     expect(samplesOf(chunk!).map(profileOf)).toEqual([1, 1, 1, 2, 2, 2, 2]);
-    expect(chunk!.carried).toBe(false);
+    expect(chunk!.carriedProfiles).toBe(false);
   });
 
   test('a carried chunk cut again to smaller caps gives each part its first record’s figures', () => {
@@ -51,17 +51,17 @@ describe('carried figures in chunks', () => {
   test('uncarried: every record given its figures, for an edge rolled back to before the addition', () => {
     const [whole] = detailChunks(recorded(), [], [], true);
     const plain = uncarried(whole!);
-    expect(plain.carried).toBe(false);
+    expect(plain.carriedProfiles).toBe(false);
     expect(samplesOf(plain).map(profileOf)).toEqual([1, 1, 1, 2, 2, 2, 2]);
     expect(uncarried(plain)).toBe(plain);
   });
 
   test('records before any with figures stay without; a record with CPU only carries CPU only', () => {
     const samples = recorded().map((s, i) => (i < 2 ? { ...s, memoryUsage: undefined, cpuUsage: undefined } : s));
-    samples[2] = { ...samples[2]!, cpuUsage: 7 };
+    samples[1] = { ...samples[1]!, cpuUsage: 7 };
     fillCarriedProfiles(samples);
     expect(samples.map((s) => [s.memoryUsage?.rss ?? null, s.cpuUsage ?? null])).toEqual([
-      [null, null], [null, null], [null, 7], [200, 2.5], [200, 2.5], [200, 2.5], [200, 2.5],
+      [null, null], [null, 7], [null, 7], [200, 2.5], [200, 2.5], [200, 2.5], [200, 2.5],
     ]);
   });
 });

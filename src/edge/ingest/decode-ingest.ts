@@ -34,8 +34,12 @@ export async function decodeIngest(request: IngestRequest, options: DecodeOption
     if (request.instance !== undefined && batch.identity.instance !== request.instance) {
       throw new HttpError(400, 'instance_mismatch', 'identity.instance is not the instance named by the X-Bun-Apm-Instance header');
     }
-    // Stored and read whole: every sample with the memory and CPU figures its client carried forward.
-    fillCarriedProfiles(batch.samples);
+    // Stored and read whole: every sample with the memory and CPU figures its client carried
+    // forward, and the batch plain v1 again (a Worker rolled back reads its pending log).
+    if (batch.carriedProfiles) {
+      fillCarriedProfiles(batch.samples);
+      delete batch.carriedProfiles;
+    }
     return batch;
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;

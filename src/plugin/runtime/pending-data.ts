@@ -3,7 +3,7 @@
 // has it), and the counters of what had to be dropped. Past the bound, cheapest loss first: detail
 // chunks, the sealed batch's detail, then cells merged, widened and at last dropped, in short steps
 // on later turns of the event loop, so that neither a request nor one turn pays for it.
-import { LIMITS, WIRE_ADDITIONS, type WireAddition, type Batch, type DetailSample, type Identity, type RollupCell, type Span, type SystemProfile } from '../../core/wire-format.ts';
+import { fillCarriedProfiles, LIMITS, WIRE_ADDITIONS, type WireAddition, type Batch, type DetailSample, type Identity, type RollupCell, type Span, type SystemProfile } from '../../core/wire-format.ts';
 import { addCounters, anyCounted, droppedOf, encodeBatch, newBatchId, requestsIn, zeroCounters, type Counters } from '../../core/batch-builder.ts';
 import type { Log } from './log.ts';
 import { PendingCounts } from './pending-counts.ts';
@@ -18,6 +18,8 @@ export interface PendingBatch {
   contents: Counters;
   /** The dropped counters it carries (lost with it, so added back if it is dropped). */
   carried: Counters;
+  /** Marked `carriedProfiles`: its samples leave out figures they share with an earlier one. */
+  carriedProfiles: boolean;
   /**
    * Sent at exit only if the latest accepted (2xx) answer before it in the same send lists this
    * addition: the last batch, carrying only an addition's count, when the edge is not known to take it.
@@ -106,9 +108,9 @@ export class PendingData {
     return this.#accepts.has('dropped.parentTraces');
   }
 
-  /** The edge has said it takes samples that leave out the figures of the one before them. */
+  /** The edge has said it takes batches whose samples carry memory and CPU figures forward. */
   get #takesCarriedProfiles(): boolean {
-    return this.#accepts.has('samples.carriedProfile');
+    return this.#accepts.has('carriedProfiles');
   }
 
   /** The counters a batch may carry: all, or all but the count of an addition not to be sent. */
@@ -216,19 +218,27 @@ export class PendingData {
    */
   withoutAdditions(): boolean {
     const head = this.#head;
-    if (!head || head.carried.parentTraces === 0) return false;
+    if (!head || (head.carried.parentTraces === 0 && !head.carriedProfiles)) return false;
     this.#accepts.clear();
     this.#stripAdditions(head);
     return true;
   }
 
-  /** Takes the additions out of a sealed batch (same id, same records); their counts wait in #dropped. */
+  /**
+   * Takes the additions out of a sealed batch (same id, same records): their counts wait in
+   * #dropped, and carried figures are written on every sample.
+   */
   #stripAdditions(head: PendingBatch): void {
-    if (head.carried.parentTraces === 0) return;
+    if (head.carried.parentTraces === 0 && !head.carriedProfiles) return;
     const batch = opened(head.body);
     batch.dropped = droppedOf({ ...head.carried, parentTraces: 0 });
     this.#dropped.parentTraces += head.carried.parentTraces;
     head.carried = { ...head.carried, parentTraces: 0 };
+    if (head.carriedProfiles) {
+      fillCarriedProfiles(batch.samples);
+      delete batch.carriedProfiles;
+      head.carriedProfiles = false;
+    }
     head.body = gzipped(JSON.stringify(batch));
   }
 
@@ -335,7 +345,7 @@ export class PendingData {
 
   /**
    * A batch of the oldest cells and detail chunks within the caps, or undefined when nothing waits;
-   * `additions`: whether it may carry the counts of wire additions (by default, those the edge takes).
+   * `additions`: whether it may carry wire additions (by default, when the edge takes them).
    */
   #seal(additions = this.#takesParentTraces): PendingBatch | undefined {
     const now = Date.now();
@@ -380,8 +390,8 @@ export class PendingData {
     while (this.#detail.length > 0 && (chunks.length === 0 || fitsWith(chunks, this.#detail[0]!, detailCaps))) {
       const chunk = this.#detail.shift()!;
       this.#detailBytes -= chunkBytes(chunk);
-      // Encoded for an edge that took carried figures; this one (rolled back) has not said it does.
-      chunks.push(this.#takesCarriedProfiles ? chunk : uncarried(chunk));
+      // Encoded to carry figures forward, for a batch that may not (an edge not known to take it, the exit).
+      chunks.push(additions && this.#takesCarriedProfiles ? chunk : uncarried(chunk));
     }
     let start = now;
     const detail = { samples: 0, spans: 0, profiles: 0 };
@@ -396,12 +406,14 @@ export class PendingData {
     const carried = this.#sendable(this.#dropped, additions);
     this.#dropped = { ...zeroCounters(), parentTraces: this.#dropped.parentTraces - carried.parentTraces };
     const batchId = newBatchId();
-    const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunks.length > 0 ? mergedFragment(chunks) : NO_DETAIL, droppedOf(carried));
+    const carriedProfiles = chunks.some((chunk) => chunk.carriedProfiles);
+    const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunks.length > 0 ? mergedFragment(chunks) : NO_DETAIL, droppedOf(carried), carriedProfiles);
     const batch = {
       batchId,
       body: gzipped(json),
       contents: { rollups: rollups.length, requests: requestsIn(rollups), parentTraces: 0, ...detail },
       carried,
+      carriedProfiles,
     };
     return { batch, rollups, chunks };
   }

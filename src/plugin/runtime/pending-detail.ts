@@ -2,7 +2,7 @@
 // text they will have in a batch, so that a batch joins chunks without parsing them again. Detail is what goes first when pending data outgrows its
 // bound, so a chunk is never merged, only sent whole or dropped whole; while the edge is unreachable
 // it is kept gzip'd.
-import { carryProfile, fillCarriedProfiles, LIMITS, type DetailSample, type Span, type SystemProfile } from '../../core/wire-format.ts';
+import { carryProfile, fillCarriedProfiles, hasProfileFigures, LIMITS, type DetailSample, type Span, type SystemProfile } from '../../core/wire-format.ts';
 
 /**
  * gzip level 1: measured on 1000 detail records, a third of the CPU of the default level (0.17 ms
@@ -31,10 +31,11 @@ export interface DetailChunk {
   /** Earliest time in it (ms since the epoch): a batch's window must cover it. */
   start: number;
   /**
-   * Its samples leave out memory and CPU figures that the sample before them has
-   * (`samples.carriedProfile`); its first sample has them. Only an edge that takes it may get it as is.
+   * Its samples leave out memory and CPU figures they share with an earlier sample of the chunk
+   * (fillCarriedProfiles); its first sample has them, once there was a profile. Sent only in a batch
+   * marked `carriedProfiles`.
    */
-  carried: boolean;
+  carriedProfiles: boolean;
 }
 
 /** The memory a chunk is charged for: characters of text, or bytes once gzip'd. */
@@ -69,21 +70,21 @@ export interface DetailCaps {
 export const DETAIL_LIMITS: DetailCaps = { samples: LIMITS.samples, spans: LIMITS.spans, profiles: LIMITS.profiles };
 
 /**
- * The detail of one cut as chunks, each inside `caps` (default the validator's LIMITS). `carried`:
- * the edge takes `samples.carriedProfile`, so a sample may leave out the figures of the one before
- * it (as the recorder writes them), and only each chunk's first sample is given them; otherwise
- * every sample is. Samples are changed in place.
+ * The detail of one cut as chunks, each inside `caps` (default the validator's LIMITS).
+ * `carriedProfiles`: the edge takes them, so samples may leave out figures they share with an
+ * earlier one (as the recorder writes them), and only each chunk's first sample is given them;
+ * otherwise every sample is. Samples are changed in place.
  */
-export function detailChunks(samples: DetailSample[], spans: Span[], profiles: SystemProfile[], carried: boolean, caps: DetailCaps = DETAIL_LIMITS): DetailChunk[] {
-  if (!carried) fillCarriedProfiles(samples);
+export function detailChunks(samples: DetailSample[], spans: Span[], profiles: SystemProfile[], carriedProfiles: boolean, caps: DetailCaps = DETAIL_LIMITS): DetailChunk[] {
+  if (!carriedProfiles) fillCarriedProfiles(samples);
   const parts = Math.max(Math.ceil(samples.length / caps.samples), Math.ceil(spans.length / caps.spans), Math.ceil(profiles.length / caps.profiles));
   const chunks: DetailChunk[] = [];
   let withFigures: DetailSample | undefined;
   for (let i = 0; i < parts; i++) {
     const s = samples.slice(i * caps.samples, (i + 1) * caps.samples);
     const first = s[0];
-    if (carried && first !== undefined && first.memoryUsage === undefined && first.cpuUsage === undefined && withFigures !== undefined) carryProfile(withFigures, first);
-    for (const sample of s) if (sample.memoryUsage !== undefined || sample.cpuUsage !== undefined) withFigures = sample;
+    if (carriedProfiles && first !== undefined && !hasProfileFigures(first) && withFigures !== undefined) carryProfile(withFigures, first);
+    for (const sample of s) if (hasProfileFigures(sample)) withFigures = sample;
     const t = spans.slice(i * caps.spans, (i + 1) * caps.spans);
     const p = profiles.slice(i * caps.profiles, (i + 1) * caps.profiles);
     let start = Infinity;
@@ -94,7 +95,7 @@ export function detailChunks(samples: DetailSample[], spans: Span[], profiles: S
       parts: { samples: list(s), spans: list(t), profiles: list(p) },
       contents: { samples: s.length, spans: t.length, profiles: p.length },
       start: Math.floor(start),
-      carried,
+      carriedProfiles,
     });
   }
   return chunks;
@@ -123,16 +124,18 @@ export function exceeds(chunk: DetailChunk, caps: DetailCaps): boolean {
 export function splitChunk(chunk: DetailChunk, caps: DetailCaps): DetailChunk[] {
   const parts = partsOf(chunk);
   const at = (n: number) => Math.max(1, Math.floor(n));
-  return detailChunks(records(parts.samples), records(parts.spans), records(parts.profiles), chunk.carried, { samples: at(caps.samples), spans: at(caps.spans), profiles: at(caps.profiles) });
+  return detailChunks(records(parts.samples), records(parts.spans), records(parts.profiles), chunk.carriedProfiles, { samples: at(caps.samples), spans: at(caps.spans), profiles: at(caps.profiles) });
 }
 
-/** A carried chunk with every sample given its figures, for an edge that no longer takes `samples.carriedProfile`. */
+/** A chunk with every sample given its figures, for a batch to an edge not known to take carried ones; gzip'd again if it was. */
 export function uncarried(chunk: DetailChunk): DetailChunk {
-  if (!chunk.carried) return chunk;
+  if (!chunk.carriedProfiles) return chunk;
   const parts = partsOf(chunk);
   const samples = records(parts.samples) as DetailSample[];
   fillCarriedProfiles(samples);
-  return { ...chunk, parts: { ...parts, samples: list(samples) }, carried: false };
+  const plain: DetailChunk = { ...chunk, parts: { ...parts, samples: list(samples) }, carriedProfiles: false };
+  if (chunk.parts instanceof Uint8Array) compressChunk(plain);
+  return plain;
 }
 
 /** The records of a list's text (`list`) again. */

@@ -101,9 +101,9 @@ export class IngestSink {
       return answer(400, { error: 'instance header' });
     }
     const accepts = this.accepts === undefined ? {} : { accepts: this.accepts };
-    if (this.accepts === undefined && result.batch.dropped.parentTraces !== undefined) {
+    if (this.accepts === undefined && (result.batch.dropped.parentTraces !== undefined || result.batch.carriedProfiles !== undefined)) {
       this.refusedAdditions++;
-      return answer(422, { error: 'dropped.parentTraces: unknown key' });
+      return answer(422, { error: `${result.batch.carriedProfiles !== undefined ? 'carriedProfiles' : 'dropped.parentTraces'}: unknown key` });
     }
     if (this.stored.has(result.batch.batchId)) return answer(200, { duplicate: true, ...accepts });
     this.stored.set(result.batch.batchId, result.batch);
