@@ -114,4 +114,13 @@ describe('memory and CPU figures of detail records', () => {
     const afterRefusal = batches.slice(batches.indexOf(again));
     expect(afterRefusal.every((batch) => batch.carriedProfiles === undefined)).toBe(true);
   }, 60_000);
+
+  test('a marked batch refused as too large goes again in halves, each marked batch restoring by itself', async () => {
+    const { sink, batches } = await run(TAKES_IT, (sink) => (sink.scripted = [413]));
+    expect(sink.attempts.filter((attempt) => attempt.status === 413)).toHaveLength(1);
+    const marked = batches.filter((batch) => batch.carriedProfiles === true);
+    expect(marked.length).toBeGreaterThan(1);
+    for (const batch of marked) expect(hasProfileFigures(batch.samples[0]!)).toBe(true);
+    expectProfiled(batches);
+  }, 60_000);
 });
