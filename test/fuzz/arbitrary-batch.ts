@@ -114,13 +114,16 @@ export function arbitraryBatch(now: number, spanMinutes = 30): fc.Arbitrary<Batc
       spans: fc.array(span(minute, traceIds), { maxLength: 8 }),
       profiles: fc.array(profile(minute), { maxLength: 3 }),
       dropped: fc.record({ rollups: count, samples: count, spans: count, profiles: count }),
-    }).map((detail): Batch => ({
+      // Marked, the edge fills each sample's memory and CPU figures from the samples before it.
+      carriedProfiles: fc.option(fc.constant(true as const), { nil: undefined }),
+    }).map(({ carriedProfiles, ...detail }): Batch => ({
       version: 1,
       batchId: `fuzz-${Date.now().toString(36)}-${(++batchCounter).toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
       identity: { app: 'shop', service: 'fuzz', instance, runtime: 'bun', runtimeVersion: '1.4.5', sdkVersion: '0.1.0' },
       window: { start: minute, end: minute + 59_999 },
       rollups,
       ...detail,
+      ...(carriedProfiles && { carriedProfiles }),
     }));
   });
 }
