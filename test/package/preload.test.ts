@@ -2,7 +2,8 @@
 // whose routes come from its paths), started the three ways an app can take it — `bun --preload
 // bun-apm/preload`, `import 'bun-apm/preload'` as the first line, and that same app compiled with
 // `bun build --compile` — counts exactly what was sent, under its route templates, at a local edge
-// (the Worker in workerd).
+// (the Worker in workerd). At full detail, every record reaches the edge whole, its memory and CPU
+// figures carried forward in marked batches and filled in by the edge.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,6 +70,9 @@ interface Case {
 
 const preload = (file: string) => () => [process.execPath, '--preload', 'bun-apm/preload', file];
 
+/** An app at full detail with a profile every 200 ms, so that its records carry memory and CPU figures forward. */
+const FULL_DETAIL = 'full-detail';
+
 const CASES: Case[] = [
   { app: 'routes', command: preload('routes-app.ts'), probes: ROUTES_PROBES },
   {
@@ -109,7 +113,7 @@ const ingestKey = (app: string) => `ingest-${app}-0123456789abcdef`;
 beforeAll(async () => {
   [edge, dir] = await Promise.all([
     startLocalEdge({
-      bindings: { INGEST_KEYS: CASES.map(({ app }) => `${app}:${ingestKey(app)}`).join(','), API_KEYS: `*:${READ_KEY}`, ADMIN_API_KEY: 'admin-consumer-0123456789abcdef' },
+      bindings: { INGEST_KEYS: [...CASES.map(({ app }) => app), FULL_DETAIL].map((app) => `${app}:${ingestKey(app)}`).join(','), API_KEYS: `*:${READ_KEY}`, ADMIN_API_KEY: 'admin-consumer-0123456789abcdef' },
     }),
     installApp({
       name: 'consumer-preload',
@@ -121,6 +125,7 @@ beforeAll(async () => {
         'elysia-app.ts': example('elysia-app.ts'),
         'first-line-app.ts': `import 'bun-apm/preload';\n${example('routes-app.ts')}`,
         'fetch-app.ts': FETCH_APP,
+        'full-detail.config.ts': 'export default { profiling: { interval: 200 } };',
       },
     }),
   ]);
@@ -179,6 +184,46 @@ describe.each(CASES)('$app', ({ app, command, probes }) => {
       expect(stored.errors).toBe(expectedErrors);
     } finally {
       await server.stop();
+    }
+  }, 60_000);
+});
+
+describe('full detail through the edge', () => {
+  test('every request has its record at the edge, each with the memory and CPU figures it was made under', async () => {
+    const port = freePort();
+    const server = new Background(preload('routes-app.ts')(), dir, consumerEnv({
+      PORT: String(port), HOST: '127.0.0.1', BUN_APM_APP: FULL_DETAIL, BUN_APM_ENDPOINT: edge.url.href.replace(/\/$/, ''), BUN_APM_INGEST_KEY: ingestKey(FULL_DETAIL),
+      BUN_APM_CONFIG: 'full-detail.config.ts', BUN_APM_FLUSH_INTERVAL_MS: '200', BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0',
+    }));
+    const probes = ROUTES_PROBES.filter((probe) => probe.status < 400);
+    let sent = 0;
+    try {
+      await server.waitForPort(port);
+      await Bun.sleep(500); // past the first profile (200 ms after the start): every record has figures to carry
+      // In waves over ~1.5 s: batches go every 200 ms, most after the edge's first answer named what it takes.
+      for (let wave = 0; wave < 6; wave++) {
+        sent += (await drive(`http://127.0.0.1:${port}`, probes, 40, 4)).reduce((a, b) => a + b, 0);
+        await Bun.sleep(250);
+      }
+      await server.stop();
+      expect(server.out).not.toContain('bun-apm:');
+    } finally {
+      await server.stop();
+    }
+    const read = async () => {
+      const response = await fetch(new URL(`/api/v1/apps/${FULL_DETAIL}/samples?from=0&to=${Date.now() + 60_000}&limit=1000`, edge.url), { headers: { 'x-api-key': READ_KEY } });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { items: Array<Record<string, unknown>> }).items;
+    };
+    let items = await read();
+    for (let i = 0; i < 40 && items.length < sent; i++) {
+      await Bun.sleep(100);
+      items = await read();
+    }
+    expect(items).toHaveLength(sent);
+    for (const item of items) {
+      expect(item.memoryUsage).toMatchObject({ rss: expect.any(Number), heapUsed: expect.any(Number), heapTotal: expect.any(Number) });
+      expect(typeof item.cpuUsage).toBe('number');
     }
   }, 60_000);
 });
