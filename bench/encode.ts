@@ -1,6 +1,7 @@
 // Time a detail record costs the client at full detail, in two parts measured apart: making it (the
 // recorder's request path, sampled, with a profile's figures to read) and shipping it (cut, encode,
-// seal and gzip, as the batcher does for an edge that names this build's additions). This build
+// seal and gzip, as the batcher does for an edge that names this build's additions), with the stall a
+// cut and a seal each put on the app's thread (p50 and p90). This build
 // against another checkout's sources (BENCH_BASELINE, no build needed), each in its own processes,
 // in turns, so that a change of well under 1 µs a record shows: end to end at 20,000 requests/s
 // (bench/ab.ts) an interval is ±0.3–0.6 µs.
@@ -15,6 +16,10 @@ interface Figures {
   makeNs: number;
   shipNs: number;
   gzipBytes: number;
+  /** The app's thread held by one cut of 250 records (encoded into pending data), µs: p50 and p90. */
+  cutUs: [number, number];
+  /** ... and by sealing one batch (joined and gzip'd), µs: p50 and p90. */
+  sealUs: [number, number];
 }
 
 if (CHILD) {
@@ -40,6 +45,8 @@ async function measure(source: string): Promise<Figures> {
   let shipNs = 0;
   let gzipBytes = 0;
   let profiles = 0;
+  const cuts: number[] = [];
+  const seals: number[] = [];
   // Wall time of this thread, in ns: the loop never waits, and a cut of 250 is far below rusage's resolution.
   const clock = () => performance.now() * 1e6;
   for (let done = 0, round = 0; done < RECORDS; round++) {
@@ -52,17 +59,24 @@ async function measure(source: string): Promise<Figures> {
     t = clock();
     const { samples } = recorder.drainDetail();
     pending.add([], samples, [], [], { ...zero });
+    const cut = clock() - t;
+    cuts.push(cut / 1000);
+    let seal = 0;
     // A batch once ~900 records wait, as under load (MERGE_BUDGET_CHARS decides when one is full).
     if (pending.detailFull || round % 4 === 3) {
+      t = clock();
       const batch = pending.next();
+      seal = clock() - t;
+      seals.push(seal / 1000);
       gzipBytes += batch?.body.byteLength ?? 0;
       pending.delivered();
     }
-    shipNs += clock() - t;
+    shipNs += cut + seal;
     recorder.drain(); // the rollup cells: not part of a record's cost
     done += 250;
   }
-  return { makeNs: makeNs / RECORDS, shipNs: shipNs / RECORDS, gzipBytes: gzipBytes / RECORDS };
+  const at = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))]!;
+  return { makeNs: makeNs / RECORDS, shipNs: shipNs / RECORDS, gzipBytes: gzipBytes / RECORDS, cutUs: [at(cuts, 0.5), at(cuts, 0.9)], sealUs: [at(seals, 0.5), at(seals, 0.9)] };
 }
 
 const baseline = process.env.BENCH_BASELINE;
@@ -76,9 +90,10 @@ for (let p = 0; p < PROCESSES; p++) {
   }
 }
 console.log(`bun ${Bun.version}; ${RECORDS.toLocaleString('en')} records a process, ${PROCESSES} processes a build; medians [min–max]`);
-console.log(`${'build'.padEnd(12)}${'make ns/record'.padEnd(24)}${'ship ns/record'.padEnd(24)}gzip bytes/record`);
+console.log(`${'build'.padEnd(12)}${'make ns/record'.padEnd(24)}${'ship ns/record'.padEnd(24)}${'gzip B/record'.padEnd(15)}${'cut µs p50 / p90'.padEnd(19)}seal µs p50 / p90`);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const cell = (values: number[], digits = 0) => `${median(values).toFixed(digits)} [${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}]`.padEnd(24);
 for (const [name, figures] of results) {
-  console.log(`${name.padEnd(12)}${cell(figures.map((f) => f.makeNs))}${cell(figures.map((f) => f.shipNs))}${median(figures.map((f) => f.gzipBytes)).toFixed(1)}`);
+  const stall = (pick: (f: Figures) => [number, number]) => `${median(figures.map((f) => pick(f)[0])).toFixed(0)} / ${median(figures.map((f) => pick(f)[1])).toFixed(0)}`;
+  console.log(`${name.padEnd(12)}${cell(figures.map((f) => f.makeNs))}${cell(figures.map((f) => f.shipNs))}${median(figures.map((f) => f.gzipBytes)).toFixed(1).padEnd(15)}${stall((f) => f.cutUs).padEnd(19)}${stall((f) => f.sealUs)}`);
 }
