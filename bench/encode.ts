@@ -7,6 +7,7 @@
 // (bench/ab.ts) an interval is ±0.3–0.6 µs.
 //   BENCH_BASELINE=/path/to/checkout bun run bench:encode     (PROCESSES=6 RECORDS=200000)
 import { join } from 'node:path';
+import { quantile } from './load-client.ts';
 
 const PROCESSES = Number(process.env.PROCESSES ?? 6);
 const RECORDS = Number(process.env.RECORDS ?? 200_000);
@@ -75,7 +76,7 @@ async function measure(source: string): Promise<Figures> {
     recorder.drain(); // the rollup cells: not part of a record's cost
     done += 250;
   }
-  const at = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))]!;
+  const at = (values: number[], q: number) => quantile(Float64Array.from(values), q);
   return { makeNs: makeNs / RECORDS, shipNs: shipNs / RECORDS, gzipBytes: gzipBytes / RECORDS, cutUs: [at(cuts, 0.5), at(cuts, 0.9)], sealUs: [at(seals, 0.5), at(seals, 0.9)] };
 }
 
@@ -91,7 +92,7 @@ for (let p = 0; p < PROCESSES; p++) {
 }
 console.log(`bun ${Bun.version}; ${RECORDS.toLocaleString('en')} records a process, ${PROCESSES} processes a build; medians [min–max]`);
 console.log(`${'build'.padEnd(12)}${'make ns/record'.padEnd(24)}${'ship ns/record'.padEnd(24)}${'gzip B/record'.padEnd(15)}${'cut µs p50 / p90'.padEnd(19)}seal µs p50 / p90`);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+const median = (values: number[]) => quantile(Float64Array.from(values), 0.5);
 const cell = (values: number[], digits = 0) => `${median(values).toFixed(digits)} [${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}]`.padEnd(24);
 for (const [name, figures] of results) {
   const stall = (pick: (f: Figures) => [number, number]) => `${median(figures.map((f) => pick(f)[0])).toFixed(0)} / ${median(figures.map((f) => pick(f)[1])).toFixed(0)}`;

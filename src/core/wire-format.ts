@@ -194,6 +194,13 @@ export function hasProfileFigures(sample: DetailSample): boolean {
   return sample.memoryUsage !== undefined || sample.cpuUsage !== undefined;
 }
 
+/** A batch marked `carriedProfiles` made plain v1 again, in place: every sample's figures written out, the mark dropped. */
+export function writeOutCarriedProfiles(batch: Batch): void {
+  if (!batch.carriedProfiles) return;
+  fillCarriedProfiles(batch.samples);
+  delete batch.carriedProfiles;
+}
+
 /** `to` takes the figures of `from` (the same memory object, as records of one profile share it). */
 export function carryProfile(from: DetailSample, to: DetailSample): void {
   if (from.memoryUsage !== undefined) to.memoryUsage = from.memoryUsage;

@@ -2,7 +2,7 @@
 // as sent, and check it belongs to the key's app. On the free plan a Worker invocation may use
 // 10 ms of CPU; a Durable Object request 30 s. Decoding a full batch (1,000 samples + 200 cells)
 // took the Worker 8–12 ms locally, the bytes' copy to the store well under 1 (bench/ingest.ts).
-import { fillCarriedProfiles, type Batch } from '../../core/wire-format.ts';
+import { writeOutCarriedProfiles, type Batch } from '../../core/wire-format.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseBatch } from './parse-batch.ts';
 import { inflateBody, type BodyLimits, type WireBody } from './read-body.ts';
@@ -36,10 +36,7 @@ export async function decodeIngest(request: IngestRequest, options: DecodeOption
     }
     // Stored and read whole: every sample with the memory and CPU figures its client carried
     // forward, and the batch plain v1 again (a Worker rolled back reads its pending log).
-    if (batch.carriedProfiles) {
-      fillCarriedProfiles(batch.samples);
-      delete batch.carriedProfiles;
-    }
+    writeOutCarriedProfiles(batch);
     return batch;
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;

@@ -3,7 +3,7 @@
 // has it), and the counters of what had to be dropped. Past the bound, cheapest loss first: detail
 // chunks, the sealed batch's detail, then cells merged, widened and at last dropped, in short steps
 // on later turns of the event loop, so that neither a request nor one turn pays for it.
-import { fillCarriedProfiles, LIMITS, WIRE_ADDITIONS, type WireAddition, type Batch, type DetailSample, type Identity, type RollupCell, type Span, type SystemProfile } from '../../core/wire-format.ts';
+import { LIMITS, WIRE_ADDITIONS, writeOutCarriedProfiles, type WireAddition, type Batch, type DetailSample, type Identity, type RollupCell, type Span, type SystemProfile } from '../../core/wire-format.ts';
 import { addCounters, anyCounted, droppedOf, encodeBatch, newBatchId, requestsIn, zeroCounters, type Counters } from '../../core/batch-builder.ts';
 import type { Log } from './log.ts';
 import { PendingCounts } from './pending-counts.ts';
@@ -218,7 +218,7 @@ export class PendingData {
    */
   withoutAdditions(): boolean {
     const head = this.#head;
-    if (!head || (head.carried.parentTraces === 0 && !head.carriedProfiles)) return false;
+    if (!head || !carriesAdditions(head)) return false;
     this.#accepts.clear();
     this.#stripAdditions(head);
     return true;
@@ -229,16 +229,13 @@ export class PendingData {
    * #dropped, and carried figures are written on every sample.
    */
   #stripAdditions(head: PendingBatch): void {
-    if (head.carried.parentTraces === 0 && !head.carriedProfiles) return;
+    if (!carriesAdditions(head)) return;
     const batch = opened(head.body);
     batch.dropped = droppedOf({ ...head.carried, parentTraces: 0 });
     this.#dropped.parentTraces += head.carried.parentTraces;
     head.carried = { ...head.carried, parentTraces: 0 };
-    if (head.carriedProfiles) {
-      fillCarriedProfiles(batch.samples);
-      delete batch.carriedProfiles;
-      head.carriedProfiles = false;
-    }
+    writeOutCarriedProfiles(batch);
+    head.carriedProfiles = false;
     head.body = gzipped(JSON.stringify(batch));
   }
 
@@ -432,6 +429,11 @@ interface Sealed {
   batch: PendingBatch;
   rollups: RollupCell[];
   chunks: DetailChunk[];
+}
+
+/** Whether a sealed batch carries a wire addition (a count of one, or carried figures). */
+function carriesAdditions(batch: PendingBatch): boolean {
+  return batch.carried.parentTraces > 0 || batch.carriedProfiles;
 }
 
 function detailIn(contents: DetailContents): number {

@@ -76,15 +76,12 @@ export const DETAIL_LIMITS: DetailCaps = { samples: LIMITS.samples, spans: LIMIT
  * otherwise every sample is. Samples are changed in place.
  */
 export function detailChunks(samples: DetailSample[], spans: Span[], profiles: SystemProfile[], carriedProfiles: boolean, caps: DetailCaps = DETAIL_LIMITS): DetailChunk[] {
-  if (!carriedProfiles) fillCarriedProfiles(samples);
+  if (carriedProfiles) giveEachPartItsFigures(samples, caps.samples);
+  else fillCarriedProfiles(samples);
   const parts = Math.max(Math.ceil(samples.length / caps.samples), Math.ceil(spans.length / caps.spans), Math.ceil(profiles.length / caps.profiles));
   const chunks: DetailChunk[] = [];
-  let withFigures: DetailSample | undefined;
   for (let i = 0; i < parts; i++) {
     const s = samples.slice(i * caps.samples, (i + 1) * caps.samples);
-    const first = s[0];
-    if (carriedProfiles && first !== undefined && !hasProfileFigures(first) && withFigures !== undefined) carryProfile(withFigures, first);
-    for (const sample of s) if (hasProfileFigures(sample)) withFigures = sample;
     const t = spans.slice(i * caps.spans, (i + 1) * caps.spans);
     const p = profiles.slice(i * caps.profiles, (i + 1) * caps.profiles);
     let start = Infinity;
@@ -99,6 +96,16 @@ export function detailChunks(samples: DetailSample[], spans: Span[], profiles: S
     });
   }
   return chunks;
+}
+
+/** The first sample of each part of `size` given the figures carried to it, so that each chunk restores by itself. */
+function giveEachPartItsFigures(samples: DetailSample[], size: number): void {
+  let withFigures: DetailSample | undefined;
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
+    if (hasProfileFigures(sample)) withFigures = sample;
+    else if (i % size === 0 && withFigures !== undefined) carryProfile(withFigures, sample);
+  }
 }
 
 /** Records as the inside of a JSON array. */
