@@ -19,7 +19,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { freePort, runLoadClient, startVariant, wrk as runWrk, type LoadClientResult, type WrkResult } from './support/load.ts';
 import { edgeAnswer } from './support/edge-answer.ts';
-import { cpuTicks } from './support/process-cpu.ts';
+import { cpuNs, cpuTicks } from './support/process-cpu.ts';
 import { APPS, installPackage, VARIANTS, type App, type Variant } from './variants.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -118,8 +118,15 @@ async function measure(app: App, variant: Variant): Promise<Sample> {
 }
 
 /** Constant rate below saturation, from when each request was due. */
-function openLoopRun(url: string, rate: number, headers: Record<string, string>): Promise<LoadClientResult> {
-  return runLoadClient(LOAD_CPU, `openLoop(${JSON.stringify(url)}, ${rate}, ${OPEN_SECONDS}, 64, ${JSON.stringify(headers)})`);
+/**
+ * One open-loop run, with how busy it kept the server's core (its CPU time over the run's): "half of
+ * plain's maximum" is half of a closed loop's, and an open loop's requests cost more CPU each.
+ */
+async function openLoopRun(url: string, rate: number, headers: Record<string, string>, pid: number): Promise<LoadClientResult & { busy: number }> {
+  const cpuBefore = cpuNs([pid]);
+  const started = performance.now();
+  const result = await runLoadClient(LOAD_CPU, `openLoop(${JSON.stringify(url)}, ${rate}, ${OPEN_SECONDS}, 64, ${JSON.stringify(headers)})`);
+  return { ...result, busy: (cpuNs([pid]) - cpuBefore) / 1e6 / (performance.now() - started) };
 }
 
 const median = (xs: number[]) => {
@@ -162,20 +169,20 @@ for (const app of APPS) {
 }
 
 // Constant rate below saturation: what users running at half load see in their tail.
-console.log(`\nconstant rate (open loop) at ${OPEN_SHARE * 100} % of plain's maximum, ${OPEN_SECONDS} s per run, latency from when each request was due:`);
-console.log('app                 variant          rate/s   p50 ms   p99 ms  p99.9 ms');
+console.log(`\nconstant rate (open loop) at ${OPEN_SHARE * 100} % of plain's maximum, ${Math.min(ROUNDS, 3)} rounds × ${OPEN_SECONDS} s, medians; latency from when each request was due:`);
+console.log('app                 variant          rate/s   p50 ms   p99 ms  p99.9 ms  core busy');
 for (const app of APPS) {
   if (!plainMax.has(app.key)) continue;
   const rate = Math.round(plainMax.get(app.key)! * OPEN_SHARE);
   // The floor runs here too: a tail target is below the floor only if the floor, same run, misses it.
   const variants = VARIANTS.filter((v) => v.name === 'plain' || v.name === 'floor' || v.name === 'defaults' || v.name === 'full detail');
-  const results = new Map<string, Array<{ p50: number; p99: number; p999: number; achieved: number }>>(variants.map((v) => [v.name, []]));
+  const results = new Map<string, Array<{ p50: number; p99: number; p999: number; achieved: number; busy: number }>>(variants.map((v) => [v.name, []]));
   for (let round = 0; round < Math.min(ROUNDS, 3); round++) {
     for (const variant of round % 2 ? [...variants].reverse() : variants) {
       const { child, url } = await startServer(app, variant, `open-${run++}`, sinkEndpoint);
       try {
         await wrk(url, 1, app.headers); // warm-up
-        results.get(variant.name)!.push(await openLoopRun(url, rate, app.headers));
+        results.get(variant.name)!.push(await openLoopRun(url, rate, app.headers, child.pid));
       } finally {
         child.kill('SIGKILL');
         await child.exited;
@@ -183,8 +190,8 @@ for (const app of APPS) {
     }
   }
   for (const [name, list] of results) {
-    const m = (key: 'p50' | 'p99' | 'p999' | 'achieved') => median(list.map((r) => r[key]));
-    console.log(`${app.key.padEnd(19)} ${name.padEnd(14)} ${m('achieved').toFixed(0).padStart(8)} ${m('p50').toFixed(3).padStart(8)} ${m('p99').toFixed(3).padStart(8)} ${m('p999').toFixed(3).padStart(9)}`);
+    const m = (key: 'p50' | 'p99' | 'p999' | 'achieved' | 'busy') => median(list.map((r) => r[key]));
+    console.log(`${app.key.padEnd(19)} ${name.padEnd(14)} ${m('achieved').toFixed(0).padStart(8)} ${m('p50').toFixed(3).padStart(8)} ${m('p99').toFixed(3).padStart(8)} ${m('p999').toFixed(3).padStart(9)}  ${(m('busy') * 100).toFixed(0).padStart(7)} %`);
   }
 }
 
