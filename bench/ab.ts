@@ -19,8 +19,9 @@
 //   variants, as in the other benchmarks (bench/variants.ts; name them in VARIANTS). A name given twice
 //   runs two copies (plain,plain: what the run can tell apart), the second labelled plain#2.
 import { readFileSync } from 'node:fs';
-import { runLoadClient, startVariant, wrk } from './support/load.ts';
-import { edgeAnswer } from './support/edge-answer.ts';
+import { OPEN_CONNECTIONS } from './load-client.ts';
+import { runOpenLoop, startVariant, wrk } from './support/load.ts';
+import { startSink } from './support/edge-answer.ts';
 import { cpuNs, cpuTicks } from './support/process-cpu.ts';
 import { APPS, installPackage, VARIANTS, type App, type Variant } from './variants.ts';
 
@@ -29,8 +30,6 @@ const SLICES = Number(process.env.SLICES ?? 3);
 const SLICE_SECONDS = Number(process.env.SLICE_SECONDS ?? 1);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
 const RATE = Number(process.env.RATE ?? 0);
-/** Connections of the open loop (RATE): enough that a stalled response does not hold the rate back. */
-const OPEN_CONNECTIONS = 64;
 const ONLY = (process.env.ONLY ?? 'realistic').split(',');
 const NAMES = (process.env.VARIANTS ?? 'plain,floor,defaults').split(',');
 const SERVER_CPU = '0';
@@ -55,8 +54,7 @@ const APP_DIR = await installPackage();
 // This process serves the sink: on the load core, so that it takes no time from the servers'.
 Bun.spawnSync(['taskset', '-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdout: 'ignore' });
 // Where the preload ships its batches: taken and dropped (bench/overhead.ts counts the bytes).
-const sink = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (request) => (await request.arrayBuffer(), edgeAnswer()) });
-const endpoint = sink.url.href.replace(/\/$/, '');
+const sink = startSink();
 
 /** One slice of load on one variant's server. */
 interface Slice {
@@ -84,7 +82,7 @@ function shuffled(): number[] {
 async function round(app: App, index: number): Promise<Slice[][]> {
   const servers: Array<Awaited<ReturnType<typeof startVariant>>> = [];
   try {
-    for (const i of shuffled()) servers[i] = await startVariant(app, variants[i]!, { cwd: APP_DIR, cpu: SERVER_CPU, endpoint, tag: `ab-${variants[i]!.name}` });
+    for (const i of shuffled()) servers[i] = await startVariant(app, variants[i]!, { cwd: APP_DIR, cpu: SERVER_CPU, endpoint: sink.endpoint, tag: `ab-${variants[i]!.name}` });
     for (const i of shuffled()) await wrk(servers[i]!.url, 1, app.headers, { cpu: LOAD_CPU, connections: CONNECTIONS }); // warm-up
     const cycles: Slice[][] = [];
     for (let cycle = 0; cycle < SLICES; cycle++) {
@@ -116,7 +114,7 @@ class ShortSlice extends Error {}
 
 /** One slice at RATE requests a second; requests that failed or went unanswered make it throw. */
 async function openLoop(url: string, app: App): Promise<{ requests: number; rps: number }> {
-  const result = await runLoadClient(LOAD_CPU, `openLoop(${JSON.stringify(url)}, ${RATE}, ${SLICE_SECONDS}, ${OPEN_CONNECTIONS}, ${JSON.stringify(app.headers)})`);
+  const result = await runOpenLoop(LOAD_CPU, url, RATE, SLICE_SECONDS, app.headers);
   if (result.errors > 0) throw new Error(`${result.errors} requests failed at ${RATE}/s`);
   if (result.achieved < RATE * 0.95) throw new ShortSlice(`the server answered ${result.achieved.toFixed(0)} of ${RATE} requests/s`);
   return { requests: result.completed, rps: result.achieved };
@@ -188,5 +186,5 @@ for (const app of apps) {
     );
   });
 }
-sink.stop(true);
+sink.stop();
 console.log(`\nload average at the end ${load()}`);

@@ -8,6 +8,7 @@
 //   BENCH_BASELINE=/path/to/checkout bun run bench:encode     (PROCESSES=6 RECORDS=200000)
 import { join } from 'node:path';
 import { quantile } from './load-client.ts';
+import { zeroCounters } from '../src/core/batch-builder.ts';
 
 const PROCESSES = Number(process.env.PROCESSES ?? 6);
 const RECORDS = Number(process.env.RECORDS ?? 200_000);
@@ -36,8 +37,7 @@ async function measure(source: string): Promise<Figures> {
   const log = createLog(false, () => undefined);
   const recorder = new Recorder({ sampleRate: 1, traceSampleRate: 0, log });
   const identity = { app: 'bench', service: 'bench', instance: 'bench:1', runtime: 'bun', runtimeVersion: Bun.version, sdkVersion: '0' };
-  const zero = { rollups: 0, samples: 0, spans: 0, profiles: 0, requests: 0, parentTraces: 0 };
-  const pending = new PendingData({ identity, maxPendingBytes: 64 * 1024 * 1024, log, droppedTotal: { ...zero } });
+  const pending = new PendingData({ identity, maxPendingBytes: 64 * 1024 * 1024, log, droppedTotal: zeroCounters() });
   pending.learnAdditions(WIRE_ADDITIONS);
   // Each cut's requests made before it is timed (a request is recorded once): constructing them is not the recorder's cost.
   const newRequests = (from: number) => Array.from({ length: 250 }, (_, i) => new Request(`http://127.0.0.1:3000/users/${from + i}?page=2`, { headers: { 'user-agent': 'bench/1.0' } }));
@@ -59,7 +59,7 @@ async function measure(source: string): Promise<Figures> {
     makeNs += clock() - t;
     t = clock();
     const { samples } = recorder.drainDetail();
-    pending.add([], samples, [], [], { ...zero });
+    pending.add([], samples, [], [], zeroCounters());
     const cut = clock() - t;
     cuts.push(cut / 1000);
     let seal = 0;

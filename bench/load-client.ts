@@ -142,7 +142,10 @@ export async function closedLoop(target: string, total: number, connections = 8,
  * `rate` requests per second for `seconds`, each due at its slot of a constant schedule; a
  * request due while every connection is busy waits for one, and its wait counts in its latency.
  */
-export async function openLoop(target: string, rate: number, seconds: number, connections = 64, headers: Record<string, string> = {}): Promise<LoadResult> {
+/** Connections of an open loop: enough that a stalled response does not hold the rate back. */
+export const OPEN_CONNECTIONS = 64;
+
+export async function openLoop(target: string, rate: number, seconds: number, connections = OPEN_CONNECTIONS, headers: Record<string, string> = {}): Promise<LoadResult> {
   const url = new URL(target);
   const text = requestText(url, headers);
   const total = Math.round(rate * seconds);

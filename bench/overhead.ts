@@ -17,8 +17,8 @@
 //
 //   bun bench/overhead.ts    (ROUNDS=5 SECONDS=5 CONNECTIONS=32 OPEN_SECONDS=10 ONLY=hello,routes,realistic)
 import { existsSync, readFileSync } from 'node:fs';
-import { freePort, runLoadClient, startVariant, wrk as runWrk, type LoadClientResult, type WrkResult } from './support/load.ts';
-import { edgeAnswer } from './support/edge-answer.ts';
+import { freePort, runOpenLoop, startVariant, wrk as runWrk, type LoadClientResult, type WrkResult } from './support/load.ts';
+import { startSink } from './support/edge-answer.ts';
 import { cpuNs, cpuTicks } from './support/process-cpu.ts';
 import { APPS, installPackage, VARIANTS, type App, type Variant } from './variants.ts';
 
@@ -48,22 +48,15 @@ const APP_DIR = await installPackage();
 const shipped = new Map<string, number>();
 /** Requests the sink took, by app: batches a second under load (full detail once sent one per 250 records). */
 const posts = new Map<string, number>();
-const sink = Bun.serve({
-  hostname: '127.0.0.1',
-  port: 0,
-  async fetch(request) {
-    const body = new Uint8Array(await request.arrayBuffer());
-    try {
-      const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(body))) as { identity: { app: string } };
-      shipped.set(batch.identity.app, (shipped.get(batch.identity.app) ?? 0) + body.byteLength);
-      posts.set(batch.identity.app, (posts.get(batch.identity.app) ?? 0) + 1);
-    } catch {
-      // not a batch: not counted
-    }
-    return edgeAnswer();
-  },
+const sink = startSink((body) => {
+  try {
+    const batch = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(body))) as { identity: { app: string } };
+    shipped.set(batch.identity.app, (shipped.get(batch.identity.app) ?? 0) + body.byteLength);
+    posts.set(batch.identity.app, (posts.get(batch.identity.app) ?? 0) + 1);
+  } catch {
+    // not a batch: not counted
+  }
 });
-const sinkEndpoint = sink.url.href.replace(/\/$/, '');
 
 /** utime + stime of a process, µs. */
 function cpuMicros(pid: number): number {
@@ -98,7 +91,7 @@ interface Sample {
 let run = 0;
 async function measure(app: App, variant: Variant): Promise<Sample> {
   const tag = `bench-${run++}`;
-  const { child, url } = await startServer(app, variant, tag, sinkEndpoint);
+  const { child, url } = await startServer(app, variant, tag, sink.endpoint);
   try {
     await wrk(url, 1, app.headers); // warm-up: JIT, connections, first profile
     const cpuBefore = cpuMicros(child.pid);
@@ -125,7 +118,7 @@ async function measure(app: App, variant: Variant): Promise<Sample> {
 async function openLoopRun(url: string, rate: number, headers: Record<string, string>, pid: number): Promise<LoadClientResult & { busy: number }> {
   const cpuBefore = cpuNs([pid]);
   const started = performance.now();
-  const result = await runLoadClient(LOAD_CPU, `openLoop(${JSON.stringify(url)}, ${rate}, ${OPEN_SECONDS}, 64, ${JSON.stringify(headers)})`);
+  const result = await runOpenLoop(LOAD_CPU, url, rate, OPEN_SECONDS, headers);
   return { ...result, busy: (cpuNs([pid]) - cpuBefore) / 1e6 / (performance.now() - started) };
 }
 
@@ -179,7 +172,7 @@ for (const app of APPS) {
   const results = new Map<string, Array<{ p50: number; p99: number; p999: number; achieved: number; busy: number }>>(variants.map((v) => [v.name, []]));
   for (let round = 0; round < Math.min(ROUNDS, 3); round++) {
     for (const variant of round % 2 ? [...variants].reverse() : variants) {
-      const { child, url } = await startServer(app, variant, `open-${run++}`, sinkEndpoint);
+      const { child, url } = await startServer(app, variant, `open-${run++}`, sink.endpoint);
       try {
         await wrk(url, 1, app.headers); // warm-up
         results.get(variant.name)!.push(await openLoopRun(url, rate, app.headers, child.pid));
@@ -216,6 +209,6 @@ for (const app of APPS) {
   }
 }
 
-sink.stop(true);
+sink.stop();
 console.log(`\nload average at the end ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 if (!existsSync('/proc/self/stat')) console.log('(CPU and RSS figures need Linux /proc)');

@@ -5,9 +5,9 @@
 // each timer callback ran. Variants take turns, order rotated, over ROUNDS rounds; medians printed.
 //   bun bench/tail.ts   (APP=routes ROUNDS=3 SECONDS=8 SHARE=0.5 RATE=… VARIANTS=plain,defaults,… GCLOG=1 SETTLE=1)
 import { readFileSync } from 'node:fs';
-import { runLoadClient, waitUntilListening, wrk, freePort, type LoadClientResult } from './support/load.ts';
-import { edgeAnswer } from './support/edge-answer.ts';
-import { APPS, baselinePreload, given, installPackage, own } from './variants.ts';
+import { runLoadClient, runOpenLoop, waitUntilListening, wrk, freePort, type LoadClientResult } from './support/load.ts';
+import { startSink } from './support/edge-answer.ts';
+import { APPS, baselinePreload, FULL_DETAIL, given, installPackage, own } from './variants.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 8);
@@ -37,7 +37,7 @@ const ALL: TailVariant[] = [
   { name: 'defaults', preloads: [PRELOAD], env: {} },
   { name: 'no-profiler', preloads: [PRELOAD], env: { BUN_APM_CONFIG: own('bench/apps/no-profiler.config.ts') } },
   { name: 'no-timers', preloads: [PRELOAD], env: { BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts') } },
-  { name: 'full detail', preloads: [PRELOAD], env: { BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0.05' } },
+  { name: 'full detail', preloads: [PRELOAD], env: FULL_DETAIL },
   // Every request counted, none sampled or traced: what the counting alone does to the tail.
   { name: 'counts only', preloads: [PRELOAD], env: { BUN_APM_SAMPLES_PER_SECOND: '0', BUN_APM_TRACES_PER_SECOND: '0' } },
 ];
@@ -45,14 +45,14 @@ if (process.env.BENCH_BASELINE) ALL.push({ name: 'baseline', preloads: [baseline
 const wanted = (process.env.VARIANTS ?? 'plain,floor,defaults,no-profiler,no-timers').split(',');
 const variants = ALL.filter((v) => wanted.includes(v.name));
 
-const sink = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (r) => (await r.arrayBuffer(), edgeAnswer()) });
+const sink = startSink();
 
 async function start(variant: TailVariant) {
   const port = freePort();
   const preloads = [...(PROBE ? [PROBE] : []), ...variant.preloads].flatMap((p) => ['--preload', p]);
   const child = Bun.spawn(['taskset', '-c', '0', process.execPath, ...preloads, app.file], {
     cwd: APP_DIR,
-    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: sink.url.href.replace(/\/$/, ''), BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: 'tail', ...(process.env.GCLOG ? { BUN_JSC_logGC: '1' } : {}), ...variant.env },
+    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: sink.endpoint, BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: 'tail', ...(process.env.GCLOG ? { BUN_JSC_logGC: '1' } : {}), ...variant.env },
     stdout: 'ignore',
     stderr: 'pipe',
   });
@@ -71,8 +71,8 @@ const WRK = { cpu: '1', connections: 32 };
 
 /** The load on the other core: the open loop at `rate`, or CLOSED's exact number of requests. */
 function load(url: string, rate: number): Promise<LoadClientResult> {
-  const headers = JSON.stringify(app.headers);
-  return runLoadClient('1', CLOSED ? `closedLoop(${JSON.stringify(url)}, ${REQUESTS}, 16, ${headers})` : `openLoop(${JSON.stringify(url)}, ${rate}, ${SECONDS}, 64, ${headers})`);
+  if (!CLOSED) return runOpenLoop('1', url, rate, SECONDS, app.headers);
+  return runLoadClient('1', `closedLoop(${JSON.stringify(url)}, ${REQUESTS}, 16, ${JSON.stringify(app.headers)})`);
 }
 
 interface Row {
@@ -243,5 +243,5 @@ if (process.env.TIMERS) {
   }
 }
 console.log(`load average at the end ${loadavg()}`);
-sink.stop(true);
+sink.stop();
 process.exit(0);

@@ -37,7 +37,7 @@ export interface App {
 }
 
 /** Full detail: every request's record, 5 % of requests traced. */
-const FULL_DETAIL = { BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0.05' };
+export const FULL_DETAIL = { BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0.05' };
 
 export const VARIANTS: Variant[] = [
   { name: 'plain', env: {} },

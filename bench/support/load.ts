@@ -76,6 +76,11 @@ export async function wrk(url: string, seconds: number, headers: Record<string, 
   return { requests, rps, p50, p99 };
 }
 
+/** An open loop at `rate` requests a second for `seconds` on `cpu` (OPEN_CONNECTIONS), latency from when each request was due. */
+export function runOpenLoop(cpu: string, url: string, rate: number, seconds: number, headers: Record<string, string>): Promise<LoadClientResult> {
+  return runLoadClient(cpu, `openLoop(${JSON.stringify(url)}, ${rate}, ${seconds}, undefined, ${JSON.stringify(headers)})`);
+}
+
 export interface LoadClientResult {
   p50: number;
   p99: number;
