@@ -40,6 +40,8 @@ const ALL: TailVariant[] = [
   { name: 'full detail', preloads: [PRELOAD], env: FULL_DETAIL },
   // Every request counted, none sampled or traced: what the counting alone does to the tail.
   { name: 'counts only', preloads: [PRELOAD], env: { BUN_APM_SAMPLES_PER_SECOND: '0', BUN_APM_TRACES_PER_SECOND: '0' } },
+  // Only what counting every request exactly needs (bench/apps/necessary-preload.ts): the tail of any monitor that counts by route.
+  { name: 'necessary', preloads: [own('bench/apps/necessary-preload.ts')], env: {} },
 ];
 if (process.env.BENCH_BASELINE) ALL.push({ name: 'baseline', preloads: [baselinePreload(process.env.BENCH_BASELINE)], env: {} });
 const wanted = (process.env.VARIANTS ?? 'plain,floor,defaults,no-profiler,no-timers').split(',');

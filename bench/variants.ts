@@ -76,7 +76,12 @@ if (process.env.BENCH_STEPS) {
 }
 
 // BENCH_NECESSARY=1 adds bench/apps/necessary-preload.ts: only the work the defaults cannot skip, in one function.
-if (process.env.BENCH_NECESSARY) VARIANTS.push({ name: 'necessary', preload: own('bench/apps/necessary-preload.ts'), env: {} });
+if (process.env.BENCH_NECESSARY) {
+  VARIANTS.push({ name: 'necessary', preload: own('bench/apps/necessary-preload.ts'), env: {} });
+  VARIANTS.push({ name: 'necessary+modules', preload: own('bench/apps/necessary-modules-preload.ts'), env: {}, floor: 'necessary' });
+}
+// BENCH_COUNTS_ONLY=1 adds the defaults with no detail and no traces (both caps at 0): every request counted, nothing else kept.
+if (process.env.BENCH_COUNTS_ONLY) VARIANTS.push({ name: 'counts only', preload: 'bun-apm/preload', env: { BUN_APM_SAMPLES_PER_SECOND: '0', BUN_APM_TRACES_PER_SECOND: '0' }, floor: 'necessary' });
 // BENCH_NECESSARY_WITHOUT='record;route+buckets' adds it once per `;`-separated group, less those parts (see the preload).
 if (process.env.BENCH_NECESSARY_WITHOUT) {
   for (const parts of process.env.BENCH_NECESSARY_WITHOUT.split(';')) VARIANTS.push({ name: `necessary -${parts}`, preload: own('bench/apps/necessary-preload.ts'), env: { NECESSARY_WITHOUT: parts } });
