@@ -15,7 +15,7 @@
 //   RATE=20000: each slice is an open loop at that many requests a second (bench/load-client.ts)
 //   instead of wrk's closed loop, so every variant serves the same load below saturation; the ratio
 //   column is then plain's CPU a request over the variant's (its capacity against plain's).
-//   BENCH_NECESSARY, BENCH_DEFERRED, BENCH_NO_TIMERS, BENCH_MODULES_ONLY, BENCH_STEPS and BENCH_BASELINE add their
+//   BENCH_NECESSARY, BENCH_COUNTS_ONLY, BENCH_DEFERRED, BENCH_NO_TIMERS, BENCH_MODULES_ONLY, BENCH_STEPS and BENCH_BASELINE add their
 //   variants, as in the other benchmarks (bench/variants.ts; name them in VARIANTS). A name given twice
 //   runs two copies (plain,plain: what the run can tell apart), the second labelled plain#2.
 import { readFileSync } from 'node:fs';
