@@ -99,6 +99,7 @@ export class Recorder {
   #marking = false;
   /** The one state the lean path reuses, for the request whose handler runs synchronously right now. */
   readonly #slot = new RequestState(undefined as unknown as Request, 0, 'GET');
+  readonly #wrapper: (handler: AnyHandler, template: string | undefined) => AnyHandler;
 
   constructor(options: RecorderOptions) {
     this.#options = options;
@@ -110,6 +111,7 @@ export class Recorder {
     this.#fair = options.routeFairness ?? PRELOAD.routeFairness.default;
     this.#serverTiming = options.serverTiming ?? PRELOAD.serverTiming.default;
     this.#samplesPerCut = Math.min(options.samplesPerCut ?? 250, LIMITS.samples);
+    this.#wrapper = this.#makeWrapper();
   }
 
   /** The latest system profile: detail records read memory and CPU from here, never from the OS. */
@@ -149,58 +151,73 @@ export class Recorder {
    * `this`, same return value, the same exception thrown or rejection passed on.
    */
   wrap(handler: AnyHandler, template: string | undefined): AnyHandler {
+    return this.#wrapper(handler, template);
+  }
+
+  /**
+   * Made once per recorder, in the constructor: the recorder and its parts are then variables of a
+   * scope created once in the process, which JSC's optimising compilers take as constants, so that
+   * the wrapper reads them with no type or shape check (with `wrap`'s own scope, made once per
+   * handler, they were loads checked on every request).
+   */
+  #makeWrapper(): (handler: AnyHandler, template: string | undefined) => AnyHandler {
     const recorder = this;
     const slot = this.#slot;
-    // Bun calls handlers with (request, server); two fixed parameters avoid a rest array per request.
-    return function bunApmHandler(this: unknown, request: Request, server: unknown): unknown {
-      // The entry, in the wrapper itself: the clock and the method stay in registers for the lean
-      // end instead of a round trip through the slot (bench/HISTORY.md, "The slot's takeover").
-      let start = 0;
-      let method = '';
-      let state: RequestState | undefined;
-      try {
-        if (recorder.#marking) state = recorder.begin(request, template);
-        else {
-          start = performance.now();
-          const traceparent = request.headers.get('traceparent');
-          method = methodKey(request.method);
-          const due = traceparent === null && recorder.#traceDue(start);
-          state = traceparent === null && !due && running.request === undefined ? recorder.#takeSlot(request, start, method, template) : recorder.#own(request, start, method, template, traceparent, due);
+    const rollups = this.rollups;
+    const routes = this.#routes;
+    const sampleBucket = this.sampleBucket;
+    const fair = this.#fair;
+    const timingAll = this.#serverTiming === 'all';
+    return (handler, template) =>
+      // Bun calls handlers with (request, server); two fixed parameters avoid a rest array per request.
+      function bunApmHandler(this: unknown, request: Request, server: unknown): unknown {
+        // The entry, in the wrapper itself: the clock and the method stay in registers for the lean
+        // end instead of a round trip through the slot (bench/HISTORY.md, "The slot's takeover").
+        let start = 0;
+        let method = '';
+        let state: RequestState | undefined;
+        try {
+          if (recorder.#marking) state = recorder.begin(request, template);
+          else {
+            start = performance.now();
+            const traceparent = request.headers.get('traceparent');
+            method = methodKey(request.method);
+            const due = traceparent === null && recorder.#traceDue(start);
+            state = traceparent === null && !due && running.request === undefined ? recorder.#takeSlot(request, start, method, template) : recorder.#own(request, start, method, template, traceparent, due);
+          }
+        } catch {
+          state = undefined; // never let monitoring stand between the app and its request
         }
-      } catch {
-        state = undefined; // never let monitoring stand between the app and its request
-      }
-      if (state !== slot) return state === undefined ? handler.call(this, request, server) : runHandler(recorder, state, handler, this, request, server);
-      let result: unknown;
-      try {
-        result = handler.call(this, request, server);
-      } catch (error) {
-        failSafely(recorder, slot, error);
-        throw error;
-      }
-      if (!(result instanceof Response) || slot.ended || recorder.#serverTiming === 'all') return finishHandler(recorder, slot, result);
-      // #end's work, less what cannot happen on the slot: no trace, and no observer (the middleware,
-      // which observes, marks requests from then on; one already on the slot it never saw). Spelled
-      // out rather than called: built to call #end, or a helper holding this part of it, bun-apm's JIT code ran
-      // 107–123 instructions a request more (realistic handler; bench/HISTORY.md, "The lean path in one function").
-      const now = recorder.#stop(slot);
-      try {
-        const status = result.status;
-        const known = slot.routerRoute ?? slot.erroredRoute ?? template;
-        const route = known !== undefined ? recorder.#routes.ofTemplate(known) : recorder.#routes.ofUrl(request.url);
-        const timestamp = recorder.wallOffset + start;
-        const entry = recorder.rollups.record(timestamp, method, route, status, now - start, slot.bytes, false);
-        const bucket = recorder.sampleBucket;
-        if (bucket !== undefined && !bucket.refuses(now)) slot.sampled = bucket.take(now, recorder.#fair ? entry : undefined);
-        else if (bucket !== undefined) bucket.refused++;
-        if (slot.sampled) recorder.#sample(slot, timestamp, pathOfState(slot), route, status, slot.bytes);
-        if (recorder.rollups.size >= LIMITS.rollups) recorder.#signalFull();
-      } catch (error) {
-        recorder.#recordFailed(error);
-      }
-      slot.request = undefined as unknown as Request;
-      return result;
-    };
+        if (state !== slot) return state === undefined ? handler.call(this, request, server) : runHandler(recorder, state, handler, this, request, server);
+        let result: unknown;
+        try {
+          result = handler.call(this, request, server);
+        } catch (error) {
+          failSafely(recorder, slot, error);
+          throw error;
+        }
+        if (!(result instanceof Response) || slot.ended || timingAll) return finishHandler(recorder, slot, result);
+        // #end's work, less what cannot happen on the slot: no trace, and no observer (the middleware,
+        // which observes, marks requests from then on; one already on the slot it never saw). Spelled
+        // out rather than called: built to call #end, or a helper holding this part of it, bun-apm's JIT code ran
+        // 107–123 instructions a request more (realistic handler; bench/HISTORY.md, "The lean path in one function").
+        const now = recorder.#stop(slot);
+        try {
+          const status = result.status;
+          const known = slot.routerRoute ?? slot.erroredRoute ?? template;
+          const route = known !== undefined ? routes.ofTemplate(known) : routes.ofUrl(request.url);
+          const timestamp = recorder.wallOffset + start;
+          const entry = rollups.record(timestamp, method, route, status, now - start, slot.bytes, false);
+          if (sampleBucket !== undefined && !sampleBucket.refuses(now)) slot.sampled = sampleBucket.take(now, fair ? entry : undefined);
+          else if (sampleBucket !== undefined) sampleBucket.refused++;
+          if (slot.sampled) recorder.#sample(slot, timestamp, pathOfState(slot), route, status, slot.bytes);
+          if (rollups.size >= LIMITS.rollups) recorder.#signalFull();
+        } catch (error) {
+          recorder.#recordFailed(error);
+        }
+        slot.request = undefined as unknown as Request;
+        return result;
+      };
   }
 
   /**
