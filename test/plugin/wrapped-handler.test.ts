@@ -211,4 +211,36 @@ describe('the wrapped handler', () => {
     expect(spans.map((span) => span.name)).toEqual(['GET /traced', 'GET /traced']);
     expect(cells(recorder)).toEqual(['GET /traced 2xx 5/0']);
   });
+
+  test("in flight: the slot's request while its handler runs, one gone async until it settles, a nested one on top", async () => {
+    const { recorder } = testRecorder({ sampleRate: 0 });
+    const seen: Record<string, number> = {};
+    const inner = instrumentHandler((_req: Request) => {
+      seen.nested = recorder.inFlight;
+      return new Response('inner');
+    }, recorder, '/inner');
+    const outer = instrumentHandler((_req: Request) => {
+      seen.sync = recorder.inFlight;
+      inner(request('/inner'));
+      seen.afterNested = recorder.inFlight;
+      return new Response('outer');
+    }, recorder, '/outer');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = instrumentHandler(async (_req: Request) => {
+      await gate;
+      return new Response('slow');
+    }, recorder, '/slow');
+
+    outer(request('/outer'));
+    expect(seen).toEqual({ sync: 1, nested: 2, afterNested: 1 });
+    expect(recorder.inFlight).toBe(0);
+    const pending = slow(request('/slow')) as Promise<Response>;
+    expect(running.request).toBeUndefined(); // the slot is free: the request went on with a state of its own
+    expect(recorder.inFlight).toBe(1);
+    release();
+    await pending;
+    expect(recorder.inFlight).toBe(0);
+    expect(cells(recorder)).toEqual(['GET /inner 2xx 1/0', 'GET /outer 2xx 1/0', 'GET /slow 2xx 1/0']);
+  });
 });

@@ -63,7 +63,8 @@ export class Recorder {
   readonly rollups = new HotRollups();
   samples: DetailSample[] = [];
   droppedSamples = 0;
-  inFlight = 0;
+  /** Requests in flight with a state of their own; the slot's one, if taken, is added by `inFlight`. */
+  #ownInFlight = 0;
   /** Date.now() − performance.now(), refreshed by the profiler so wall times follow clock changes. */
   wallOffset = Date.now() - performance.now();
   /** Responses whose headers could not be set (immutable headers). */
@@ -122,6 +123,15 @@ export class Recorder {
   set latestProfile(profile: SystemProfile | undefined) {
     this.#latestProfile = profile;
     this.#memory = profile === undefined ? undefined : { rss: profile.rss, heapUsed: profile.heapUsed, heapTotal: profile.heapTotal };
+  }
+
+  /**
+   * Requests begun and not ended: those with a state of their own, and the slot's while its handler
+   * runs. The slot is not counted as it is taken (a profile is taken between requests, never while
+   * a handler runs synchronously), which keeps two writes off every request.
+   */
+  get inFlight(): number {
+    return this.#ownInFlight + (running.request !== undefined && running.state === this.#slot ? 1 : 0);
   }
 
   get options(): Readonly<RecorderOptions> {
@@ -234,7 +244,6 @@ export class Recorder {
     state.sampled = sampled;
     running.request = request;
     running.state = state;
-    this.inFlight++;
     return state;
   }
 
@@ -253,6 +262,7 @@ export class Recorder {
   detach(state: RequestState): RequestState {
     if (state !== this.#slot) return state;
     running.request = undefined;
+    this.#ownInFlight++; // still in flight, now on a state of its own
     const own = new RequestState(state.request, state.start, state.method);
     own.serveRoute = state.serveRoute;
     own.routerRoute = state.routerRoute;
@@ -282,7 +292,7 @@ export class Recorder {
   /** `due`: the trace decision when already taken (no traceparent); otherwise it is taken here. */
   #open(state: RequestState, serveRoute: string | undefined, traceparent: string | null, due?: boolean): void {
     state.serveRoute = serveRoute;
-    this.inFlight++;
+    this.#ownInFlight++;
     if (this.sampleBucket === undefined) state.sampled = this.#random() < this.#options.sampleRate!;
     const incoming = parseTraceparent(traceparent);
     if (incoming !== null) {
@@ -414,10 +424,10 @@ export class Recorder {
   /** Marks a request ended and frees the slot (first, so nothing after can leave it taken); returns the clock at the end. */
   #stop(state: RequestState): number {
     if (state === this.#slot) running.request = undefined;
+    else this.#ownInFlight--;
     state.ended = true;
     const now = performance.now();
     state.duration = now - state.start;
-    this.inFlight--;
     return now;
   }
 
