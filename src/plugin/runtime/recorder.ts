@@ -168,7 +168,8 @@ export class Recorder {
    * Made once per recorder, in the constructor: the recorder and its parts are then variables of a
    * scope created once in the process, which JSC's optimising compilers take as constants, so that
    * the wrapper reads them with no type or shape check (with `wrap`'s own scope, made once per
-   * handler, they were loads checked on every request).
+   * handler, they were loads checked on every request). A process holds one recorder (the
+   * middleware shares the preload's); a second would only bring the checked loads back.
    */
   #makeWrapper(): (handler: AnyHandler, template: string | undefined) => AnyHandler {
     const recorder = this;
