@@ -138,13 +138,13 @@ export async function closedLoop(target: string, total: number, connections = 8,
   return { latencies: latencies.subarray(0, completed), completed, errors, elapsedMs };
 }
 
+/** Connections of an open loop: enough that a stalled response does not hold the rate back. */
+export const OPEN_CONNECTIONS = 64;
+
 /**
  * `rate` requests per second for `seconds`, each due at its slot of a constant schedule; a
  * request due while every connection is busy waits for one, and its wait counts in its latency.
  */
-/** Connections of an open loop: enough that a stalled response does not hold the rate back. */
-export const OPEN_CONNECTIONS = 64;
-
 export async function openLoop(target: string, rate: number, seconds: number, connections = OPEN_CONNECTIONS, headers: Record<string, string> = {}): Promise<LoadResult> {
   const url = new URL(target);
   const text = requestText(url, headers);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { runLoadClient, runOpenLoop, waitUntilListening, wrk, freePort, type LoadClientResult } from './support/load.ts';
 import { startSink } from './support/edge-answer.ts';
-import { APPS, baselinePreload, FULL_DETAIL, given, installPackage, own } from './variants.ts';
+import { APPS, baselinePreload, COUNTS_ONLY, FULL_DETAIL, given, installPackage, NECESSARY_PRELOAD, own } from './variants.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 8);
@@ -39,9 +39,9 @@ const ALL: TailVariant[] = [
   { name: 'no-timers', preloads: [PRELOAD], env: { BUN_APM_CONFIG: own('bench/apps/no-timers.config.ts') } },
   { name: 'full detail', preloads: [PRELOAD], env: FULL_DETAIL },
   // Every request counted, none sampled or traced: what the counting alone does to the tail.
-  { name: 'counts only', preloads: [PRELOAD], env: { BUN_APM_SAMPLES_PER_SECOND: '0', BUN_APM_TRACES_PER_SECOND: '0' } },
-  // Only what counting every request exactly needs (bench/apps/necessary-preload.ts): the tail of any monitor that counts by route.
-  { name: 'necessary', preloads: [own('bench/apps/necessary-preload.ts')], env: {} },
+  { name: 'counts only', preloads: [PRELOAD], env: COUNTS_ONLY },
+  // Only what counting every request exactly needs: the tail of any monitor that counts by route.
+  { name: 'necessary', preloads: [NECESSARY_PRELOAD], env: {} },
 ];
 if (process.env.BENCH_BASELINE) ALL.push({ name: 'baseline', preloads: [baselinePreload(process.env.BENCH_BASELINE)], env: {} });
 const wanted = (process.env.VARIANTS ?? 'plain,floor,defaults,no-profiler,no-timers').split(',');

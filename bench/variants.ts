@@ -38,6 +38,10 @@ export interface App {
 
 /** Full detail: every request's record, 5 % of requests traced. */
 export const FULL_DETAIL = { BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0.05' };
+/** Counts only: every request counted, no detail and no traces (both caps at 0). */
+export const COUNTS_ONLY = { BUN_APM_SAMPLES_PER_SECOND: '0', BUN_APM_TRACES_PER_SECOND: '0' };
+/** Only the work the defaults cannot skip, in one function (bench/apps/necessary-preload.ts). */
+export const NECESSARY_PRELOAD = own('bench/apps/necessary-preload.ts');
 
 export const VARIANTS: Variant[] = [
   { name: 'plain', env: {} },
@@ -77,14 +81,14 @@ if (process.env.BENCH_STEPS) {
 
 // BENCH_NECESSARY=1 adds bench/apps/necessary-preload.ts: only the work the defaults cannot skip, in one function.
 if (process.env.BENCH_NECESSARY) {
-  VARIANTS.push({ name: 'necessary', preload: own('bench/apps/necessary-preload.ts'), env: {} });
+  VARIANTS.push({ name: 'necessary', preload: NECESSARY_PRELOAD, env: {} });
   VARIANTS.push({ name: 'necessary+modules', preload: own('bench/apps/necessary-modules-preload.ts'), env: {}, floor: 'necessary' });
 }
 // BENCH_COUNTS_ONLY=1 adds the defaults with no detail and no traces (both caps at 0): every request counted, nothing else kept.
-if (process.env.BENCH_COUNTS_ONLY) VARIANTS.push({ name: 'counts only', preload: 'bun-apm/preload', env: { BUN_APM_SAMPLES_PER_SECOND: '0', BUN_APM_TRACES_PER_SECOND: '0' }, floor: 'necessary' });
+if (process.env.BENCH_COUNTS_ONLY) VARIANTS.push({ name: 'counts only', preload: 'bun-apm/preload', env: COUNTS_ONLY, floor: 'necessary' });
 // BENCH_NECESSARY_WITHOUT='record;route+buckets' adds it once per `;`-separated group, less those parts (see the preload).
 if (process.env.BENCH_NECESSARY_WITHOUT) {
-  for (const parts of process.env.BENCH_NECESSARY_WITHOUT.split(';')) VARIANTS.push({ name: `necessary -${parts}`, preload: own('bench/apps/necessary-preload.ts'), env: { NECESSARY_WITHOUT: parts } });
+  for (const parts of process.env.BENCH_NECESSARY_WITHOUT.split(';')) VARIANTS.push({ name: `necessary -${parts}`, preload: NECESSARY_PRELOAD, env: { NECESSARY_WITHOUT: parts } });
 }
 
 // BENCH_DEFERRED=1 adds bench/apps/deferred-preload.ts: the necessary work, counted from a ring 1,024 requests at a time.

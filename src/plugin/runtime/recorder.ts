@@ -100,7 +100,13 @@ export class Recorder {
   #marking = false;
   /** The one state the lean path reuses, for the request whose handler runs synchronously right now. */
   readonly #slot = new RequestState(undefined as unknown as Request, 0, 'GET');
-  readonly #wrapper: (handler: AnyHandler, template: string | undefined) => AnyHandler;
+  /**
+   * The preload's wrapper of one handler (`template`: its Bun.serve route). Most requests end in
+   * it: on the reusable slot, a synchronous Response is counted right here. Anything else goes the
+   * general way (runHandler, finishHandler). The app sees what it saw before: same arguments, same
+   * `this`, same return value, the same exception thrown or rejection passed on.
+   */
+  readonly wrap: (handler: AnyHandler, template: string | undefined) => AnyHandler;
 
   constructor(options: RecorderOptions) {
     this.#options = options;
@@ -112,7 +118,7 @@ export class Recorder {
     this.#fair = options.routeFairness ?? PRELOAD.routeFairness.default;
     this.#serverTiming = options.serverTiming ?? PRELOAD.serverTiming.default;
     this.#samplesPerCut = Math.min(options.samplesPerCut ?? 250, LIMITS.samples);
-    this.#wrapper = this.#makeWrapper();
+    this.wrap = this.#makeWrapper();
   }
 
   /** The latest system profile: detail records read memory and CPU from here, never from the OS. */
@@ -152,16 +158,6 @@ export class Recorder {
     marked[REQUEST_STATE] = state;
     this.#open(state, serveRoute, request.headers.get('traceparent'));
     return state;
-  }
-
-  /**
-   * The preload's wrapper of one handler (`template`: its Bun.serve route). Most requests end in
-   * it: on the reusable slot, a synchronous Response is counted right here. Anything else goes the
-   * general way (runHandler, finishHandler). The app sees what it saw before: same arguments, same
-   * `this`, same return value, the same exception thrown or rejection passed on.
-   */
-  wrap(handler: AnyHandler, template: string | undefined): AnyHandler {
-    return this.#wrapper(handler, template);
   }
 
   /**
