@@ -15,6 +15,8 @@ import type { CodeRules } from './code-rules.ts';
 import type { RuleChange } from './rule-catalog.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** A rule is a flat object with a list or two; deeper JSON is refused here, before it crosses to the store. */
+const MAX_BODY_DEPTH = 8;
 const ALERT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /** The presented key is ADMIN_API_KEY (digests compared in constant time); else 403. */
@@ -35,11 +37,27 @@ async function readJson(request: Request): Promise<unknown> {
     if (error instanceof BodyError) throw bodyProblem(error);
     throw error;
   }
+  let body: unknown;
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes));
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes));
   } catch {
     throw new HttpError(400, 'invalid_json', 'body: expected a JSON object');
   }
+  // Passing a value to the store copies it recursively, which a deeply nested one overflows.
+  if (deeperThan(body, MAX_BODY_DEPTH)) throw new HttpError(400, 'invalid_json', `body: nested deeper than ${MAX_BODY_DEPTH} levels; a rule is a flat object`);
+  return body;
+}
+
+/** Whether JSON `value` nests arrays or objects more than `max` levels, walked without recursion. */
+function deeperThan(value: unknown, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, depth] = next;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function changed(result: RuleChange, status = 200): Response {

@@ -77,6 +77,17 @@ describe('rules API', () => {
     expect((await send('PATCH', '/api/v1/apps/shop/rules/checkout-p95', KEYS.admin, { id: 'renamed' })).body.error.problems[0].field).toBe('id');
     expect((await send('PATCH', '/api/v1/apps/shop/rules/from-config', KEYS.admin, { threshold: 0.1 })).status).toBe(409);
     expect((await send('PATCH', '/api/v1/apps/shop/rules/missing', KEYS.admin, { threshold: 1 })).status).toBe(404);
+    // Nested 30,000 deep inside the 64 KiB cap (fuzz corpus: it overflowed the stack on its way to the store, a 500).
+    const deep = '['.repeat(30_000) + ']'.repeat(30_000);
+    for (const [method, path, body] of [
+      ['POST', '/api/v1/apps/shop/rules', deep],
+      ['POST', '/api/v1/apps/shop/rules', `{"id":"deep","description":${'['.repeat(20_000)}${']'.repeat(20_000)}}`],
+      ['PATCH', '/api/v1/apps/shop/rules/checkout-p95', `{"name":${deep}}`],
+    ] as const) {
+      const refused = await send(method, path, KEYS.admin, body);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: 'invalid_json', message: expect.stringContaining('nested deeper than 8 levels') });
+    }
     expect(await rulesOf()).toEqual(before);
   });
 
