@@ -124,7 +124,7 @@ const spanLog = strict({
   fields: v.optional(tags(LIMITS.fieldsPerLog)),
 });
 
-const span = strict({
+const spanFields = strict({
   traceId: hex(32),
   spanId: hex(16),
   parentSpanId: v.optional(hex(16)),
@@ -137,6 +137,8 @@ const span = strict({
   tags: tags(LIMITS.tagsPerSpan),
   logs: list(spanLog, LIMITS.logsPerSpan),
 });
+const spanTooLong = `expected a span of at most ${LIMITS.spanLength} characters of JSON (its logs make it longer)`;
+const span = v.pipe(spanFields, v.check((s) => s.logs.length === 0 || JSON.stringify(s).length <= LIMITS.spanLength, spanTooLong));
 
 const profile = strict({
   timestamp: timestamp(),

@@ -22,6 +22,11 @@ export const LIMITS = {
   logsPerSpan: 64,
   logMessageLength: 2_048,
   fieldsPerLog: 32,
+  /**
+   * A span's JSON, in characters: stored, it is at most 3 bytes a character, inside a SQLite row's
+   * 2 MB. Only logs can take a span past it (tags and fields at their limits, escaped, stay under).
+   */
+  spanLength: 524_288,
 } as const;
 
 /** `text` cut to at most `max` characters (one of LIMITS), so a record passes validation. */

@@ -18,6 +18,14 @@ import type { EnhancedRequest, NextFunction, TraceSpan } from './types.ts';
 
 export type { TracingOptions } from './tracer/tracer-options.ts';
 
+/** The edge reads a log's level as 1..16 characters. */
+const MAX_LEVEL_LENGTH = 16;
+/**
+ * A span's logs, as JSON, at most this long: with its tags and fields at their limits a span then
+ * stays inside LIMITS.spanLength, which the edge checks.
+ */
+const SPAN_LOGS_LENGTH = 65_536;
+
 function wallNow(): number {
   return performance.timeOrigin + performance.now();
 }
@@ -44,6 +52,8 @@ export class RequestTracer {
   /** Server spans the preload records, by id → trace id, while their request runs: children may hang off them. */
   readonly #external = new Map<string, string>();
   readonly #pending = new Set<Promise<unknown>>();
+  /** The JSON length of each open span's logs so far. */
+  readonly #logsLength = new WeakMap<Span, number>();
 
   constructor(options: TracingOptions = {}) {
     this.#options = resolveTracingOptions(options);
@@ -118,16 +128,24 @@ export class RequestTracer {
     const open = this.#registry.get(spanId);
     if (open === undefined) return;
     const tags = open.span.tags;
-    if (Object.keys(tags).length >= LIMITS.tagsPerSpan && !(key in tags)) return;
-    tags[String(key).slice(0, LIMITS.tagKeyLength)] = toTagValue(value);
+    const name = String(key).slice(0, LIMITS.tagKeyLength);
+    if (name === '' || (Object.keys(tags).length >= LIMITS.tagsPerSpan && !(name in tags))) return;
+    tags[name] = toTagValue(value);
   }
 
   addLog(spanId: string, level: string, message: string, fields?: Record<string, unknown>): void {
     const open = this.#registry.get(spanId);
     if (open === undefined || open.span.logs.length >= LIMITS.logsPerSpan) return;
-    const log: Span['logs'][number] = { timestamp: wallNow(), level: String(level), message: String(message).slice(0, LIMITS.logMessageLength) };
+    const log: Span['logs'][number] = {
+      timestamp: wallNow(), level: String(level).slice(0, MAX_LEVEL_LENGTH) || 'info', message: String(message).slice(0, LIMITS.logMessageLength),
+    };
     const converted = toFields(fields);
     if (converted) log.fields = converted;
+    // Logs past the budget are left out: the edge refuses a span longer than LIMITS.spanLength.
+    const length = JSON.stringify(log).length;
+    const used = this.#logsLength.get(open.span) ?? 0;
+    if (used + length > SPAN_LOGS_LENGTH) return;
+    this.#logsLength.set(open.span, used + length);
     open.span.logs.push(log);
   }
 

@@ -28,13 +28,19 @@ export function treeOrder(spans: Span[]): Row[] {
   const byStart = (a: Span, b: Span) => a.startTime - b.startTime;
   const rows: Row[] = [];
   const seen = new Set<string>();
-  const walk = (span: Span, depth: number) => {
-    if (seen.has(span.spanId)) return; // a cycle in hostile data must not hang the page
-    seen.add(span.spanId);
-    rows.push({ span, depth });
-    for (const child of (children.get(span.spanId) ?? []).sort(byStart)) walk(child, depth + 1);
+  // A stack, not recursion: a trace whose every span is the parent of the next is as deep as it is
+  // long. Siblings go on it last first, so that they come off it in order.
+  const pending: Row[] = [];
+  const push = (spans: Span[], depth: number) => {
+    for (const span of spans.sort(byStart).reverse()) pending.push({ span, depth });
   };
-  for (const root of roots.sort(byStart)) walk(root, 0);
+  push(roots, 0);
+  for (let row = pending.pop(); row !== undefined; row = pending.pop()) {
+    if (seen.has(row.span.spanId)) continue; // a cycle in hostile data must not hang the page
+    seen.add(row.span.spanId);
+    rows.push(row);
+    push(children.get(row.span.spanId) ?? [], row.depth + 1);
+  }
   return rows;
 }
 
@@ -49,8 +55,13 @@ export function TraceWaterfall(props: { ctx: ViewContext; traceId: string; spans
     );
   }
   const rows = treeOrder(spans);
-  const start = Math.min(...spans.map((s) => s.startTime));
-  const end = Math.max(...spans.map((s) => s.startTime + s.duration));
+  // Loops, not Math.min(...spans): spreading thousands of spans as arguments overflows the stack.
+  let start = Infinity;
+  let end = -Infinity;
+  for (const s of spans) {
+    start = Math.min(start, s.startTime);
+    end = Math.max(end, s.startTime + s.duration);
+  }
   const total = Math.max(end - start, 0.001);
   return (
     <section class="panel waterfall" aria-label="Trace waterfall">

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { formatProblem, validateBatch } from '../../src/core/validate-batch.ts';
 import { QuantileSketch } from '../../src/core/sketch.ts';
+import { LIMITS } from '../../src/core/wire-format.ts';
 import { makeBatch } from '../support/batch.ts';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -86,6 +87,22 @@ describe('validateBatch', () => {
       expect(hit!.message).toMatch(message);
     });
   }
+
+  test('a span is at most LIMITS.spanLength characters of JSON: its logs can pass it, its tags and fields at their limits cannot', () => {
+    const escaped = '"\u0001'.repeat(512); // 1,024 characters, 4,096 in JSON
+    const tags = Object.fromEntries(Array.from({ length: LIMITS.tagsPerSpan }, (_, i) => [`${i}`.padEnd(LIMITS.tagKeyLength, '\u0002'), escaped]));
+    const span = { ...makeBatch(NOW).spans[0]!, tags, error: escaped };
+    const log = (fields: number) => ({ timestamp: NOW, level: 'info', message: 'm'.repeat(LIMITS.logMessageLength), fields: Object.fromEntries(Array.from({ length: fields }, (_, i) => [`${i}`, escaped])) });
+    const atTags = validateBatch({ ...makeBatch(NOW), spans: [span] }, { now: NOW });
+    expect(atTags.ok).toBe(true);
+    // 64 logs of 32 fields: ≈ 8.5 million characters of JSON; 3 logs of 8 fields: the limit's side.
+    for (const [logs, ok] of [[Array.from({ length: LIMITS.logsPerSpan }, () => log(LIMITS.fieldsPerLog)), false], [[log(8), log(8), log(8)], true]] as const) {
+      const withLogs = { ...span, logs };
+      expect(JSON.stringify(withLogs).length > LIMITS.spanLength).toBe(!ok);
+      const result = validateBatch({ ...makeBatch(NOW), spans: [withLogs] }, { now: NOW });
+      expect(result.ok ? [] : result.problems).toEqual(ok ? [] : [{ path: 'spans[0]', message: `expected a span of at most ${LIMITS.spanLength} characters of JSON (its logs make it longer)` }]);
+    }
+  });
 
   test('10-second cells and a pid are accepted (and minute cells without either, as older clients send)', () => {
     const batch: any = structuredClone(makeBatch(NOW));

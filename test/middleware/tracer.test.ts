@@ -5,7 +5,10 @@ import { createLog } from '../../src/plugin/runtime/log.ts';
 import { setProcessRecorder } from '../../src/plugin/runtime/process-recorder.ts';
 import { Recorder } from '../../src/plugin/runtime/recorder.ts';
 import { requestTracer, TIMED_OUT_TAG, type TraceSpan } from '../../src/middleware/index.ts';
+import { validateBatch } from '../../src/core/validate-batch.ts';
+import { LIMITS } from '../../src/core/wire-format.ts';
 import { waitFor } from '../plugin/support/wait-for.ts';
+import { makeBatch } from '../support/batch.ts';
 import { Router, startSink } from './spec-examples/mini-router.ts';
 
 const closers: Array<() => Promise<void> | void> = [];
@@ -176,6 +179,36 @@ describe('what spans say', () => {
     const span = await waitFor(() => tracer.getRecentSpans()[0], 1000);
     expect(span).toMatchObject({ status: 'error', error: 'RangeError: out of range' });
     expect(span!.tags['http.status_code']).toBe(500);
+  });
+
+  test('whatever addTag, addLog and finish are given, the span passes the edge\'s own check (one it refused would cost the whole batch)', async () => {
+    const { tracer, router } = traced();
+    let child = '';
+    router.get('/hostile', (req) => {
+      child = tracer.createChildSpan((req as { spanId: string }).spanId, 'hostile')!;
+      tracer.addTag(child, 'ratio', 0 / 0);
+      tracer.addTag(child, 'limit', Number.POSITIVE_INFINITY);
+      tracer.addTag(child, '', 'an empty key');
+      for (let i = 0; i < 70; i++) tracer.addTag(child, `tag ${i}`, 'x'.repeat(5_000));
+      tracer.addLog(child, '', 'no level');
+      tracer.addLog(child, 'a level far longer than sixteen characters', 'long level');
+      const fields = Object.fromEntries([['', 1], ['nan', Number.NaN], ...Array.from({ length: 4 }, (_, i) => [`field ${i}`, '"\u0001'.repeat(1_000)])]);
+      for (let i = 0; i < 70; i++) tracer.addLog(child, 'info', 'm'.repeat(3_000), fields);
+      tracer.finish(child, 's'.repeat(5_000), { toString: () => 'not a string' } as unknown as string);
+      return new Response('ok');
+    });
+    await router.fetch(new Request('http://app.test/hostile'));
+    const span = tracer.getRecentSpans().find((s) => s.spanId === child)!;
+    const checked = validateBatch({ ...makeBatch(), spans: [span] });
+    expect(checked.ok ? [] : checked.problems).toEqual([]);
+    expect(span.tags).toMatchObject({ ratio: 'NaN', limit: 'Infinity' });
+    expect(Object.keys(span.tags)).toHaveLength(64);
+    expect(span.logs.map((l) => l.level).slice(0, 2)).toEqual(['info', 'a level far long']);
+    // The logs stopped at their budget: a few of the 70, and the span within the edge's limit.
+    expect(span.logs.length).toBeGreaterThan(2);
+    expect(span.logs.length).toBeLessThan(70);
+    expect(JSON.stringify(span).length).toBeLessThanOrEqual(LIMITS.spanLength);
+    expect(span.error).toBe('not a string');
   });
 
   test('sampleRate 0 without incoming context: no ids, createChildSpan gives null', async () => {

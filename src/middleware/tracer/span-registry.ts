@@ -49,8 +49,11 @@ export class SpanRegistry {
     const span = open.span;
     span.duration = (endedAt ?? performance.now()) - open.started;
     span.status = status;
-    if (error !== undefined) span.error = error.slice(0, LIMITS.errorLength);
-    if (extraTags) Object.assign(span.tags, extraTags);
+    if (error !== undefined) span.error = String(error).slice(0, LIMITS.errorLength);
+    // Within the tag limit, as every tag: the edge refuses a span past it, and the batch with it.
+    for (const [key, value] of Object.entries(extraTags ?? {})) {
+      if (key in span.tags || Object.keys(span.tags).length < LIMITS.tagsPerSpan) span.tags[key] = typeof value === 'string' ? value.slice(0, LIMITS.tagValueLength) : value;
+    }
     this.#recent.push(span);
     if (this.#recent.length > this.maxRecent) this.#recent.splice(0, this.#recent.length - this.maxRecent);
     if (this.#open.size === 0) this.#stopSweeping();

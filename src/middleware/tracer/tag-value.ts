@@ -1,9 +1,11 @@
-// Turns whatever addTag/addLog are given into a value a span can carry (string, number, boolean).
+// Turns whatever addTag/addLog are given into a value a span can carry (string, number, boolean)
+// that the edge's validator accepts: one it refused would cost the whole batch, counts included.
 import { LIMITS, type TagValue } from '../../core/wire-format.ts';
 
 export function toTagValue(value: unknown): TagValue {
   if (typeof value === 'string') return value.slice(0, LIMITS.tagValueLength);
-  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;
+  if (typeof value === 'number') return String(value); // NaN and ±Infinity are not JSON numbers
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Error) return `${value.name}: ${value.message}`.slice(0, LIMITS.tagValueLength);
   try {
@@ -19,6 +21,7 @@ export function toFields(fields: Record<string, unknown> | undefined): Record<st
   const out: Record<string, TagValue> = {};
   let n = 0;
   for (const [key, value] of Object.entries(fields)) {
+    if (key === '') continue;
     if (n++ >= LIMITS.fieldsPerLog) break;
     out[key.slice(0, LIMITS.tagKeyLength)] = toTagValue(value);
   }

@@ -1,0 +1,48 @@
+// The waterfall's tree order, on traces shaped as hostile batches can shape them: a chain as deep as
+// it is long (10,000 spans, each the parent of the next, overflowed the recursive walk in workerd),
+// siblings starting at once, a cycle. And the view itself over such a trace.
+import { describe, expect, test } from 'bun:test';
+import type { Span } from '../../src/core/wire-format.ts';
+import { ALL_FEATURES, type ViewContext } from '../../src/core/dashboard/view-context.ts';
+import { treeOrder } from '../../src/views/index.ts';
+import { TraceWaterfall } from '../../src/views/trace-waterfall.tsx';
+
+const TRACE = 'a'.repeat(32);
+const id = (n: number) => n.toString(16).padStart(16, '0');
+const span = (n: number, parent: number | undefined, startTime: number): Span => ({
+  traceId: TRACE, spanId: id(n), ...(parent === undefined ? {} : { parentSpanId: id(parent) }),
+  name: `span ${n}`, kind: 'internal', startTime, duration: 1, status: 'ok', tags: {}, logs: [],
+});
+
+const CTX: ViewContext = { base: '/performance', assets: '/performance/assets', title: 'APM', app: 'shop', apps: ['shop'], range: '1h', refreshMs: 0, csrf: 'x', features: ALL_FEATURES };
+
+describe('treeOrder', () => {
+  test('a chain of 100,000 spans, given in reverse: each one level under the one before', () => {
+    const n = 100_000;
+    const spans = Array.from({ length: n }, (_, i) => span(n - 1 - i, n - 1 - i === 0 ? undefined : n - 2 - i, 1_000 + (n - 1 - i)));
+    const rows = treeOrder(spans);
+    expect(rows).toHaveLength(n);
+    rows.forEach((row, i) => {
+      if (row.span.spanId !== id(i) || row.depth !== i) throw new Error(`row ${i}: ${row.span.spanId} at depth ${row.depth}`);
+    });
+  });
+
+  test('parent before children, siblings by start and in the order given when they start at once; a cycle is cut', () => {
+    const spans = [
+      span(5, 1, 30), span(2, 1, 10), span(3, 2, 11), span(4, 1, 10), span(1, undefined, 0),
+      span(7, 8, 50), span(8, 7, 40), // a cycle with no root: neither span is reachable from one
+      span(9, 42, 5), // an orphan: its parent is not in the trace, so it is a root
+    ];
+    expect(treeOrder(spans).map((r) => [Number.parseInt(r.span.spanId, 16), r.depth])).toEqual([
+      [1, 0], [2, 1], [3, 2], [4, 1], [5, 1], [9, 0],
+    ]);
+  });
+});
+
+test('the waterfall renders a chain of 10,000 spans, its time span from the earliest start to the latest end', () => {
+  const spans = Array.from({ length: 10_000 }, (_, i) => span(i, i === 0 ? undefined : i - 1, 1_000 + i));
+  const html = String(TraceWaterfall({ ctx: CTX, traceId: TRACE, spans }));
+  // 1,000 + 9,999 + a duration of 1, less the first start: 10,000 ms. (Not toContain: on failure it would print the page.)
+  expect(html.match(/<p class="meta">[^<]*<\/p>/)?.[0]).toBe('<p class="meta">10.0 k spans · 10.0 s · started 1970-01-01 00:00:01Z</p>');
+  expect(html.split('<li class="span ').length - 1).toBe(10_000);
+});
