@@ -77,8 +77,33 @@ interface ChunkRow extends Record<string, number | string | ArrayBuffer | null> 
 }
 
 /**
- * Writes entries as chunks, one per minute they fall in (split past RECORDS_PER_CHUNK); returns
- * the id of the chunk each entry went to, in the order given.
+ * A chunk's body at most, in UTF-8 bytes: a SQLite row holds 2 MB, and a chunk of 2,048 large
+ * spans would pass it (the write fails, the batch with it). A record alone may be larger (a span
+ * is at most LIMITS.spanLength characters, ≤ 1.5 MiB): it gets a chunk of its own.
+ */
+export const CHUNK_BYTES = 1_048_576;
+
+const NOT_ASCII = /[^\x00-\x7f]/;
+
+/** UTF-8 length of `text`, as SQLite stores it; JSON of ASCII (most of it) is its length. */
+function utf8Length(text: string): number {
+  if (!NOT_ASCII.test(text)) return text.length;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4; // a surrogate pair: one code point of 4 bytes
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * Writes entries as chunks, one per minute they fall in (split past RECORDS_PER_CHUNK records or
+ * CHUNK_BYTES); returns the id of the chunk each entry went to, in the order given.
  */
 export function writeChunks<K extends ChunkKind>(sql: Sql, kind: K, entries: ReadonlyArray<Entry<K>>): number[] {
   const table = CHUNK_TABLES[kind];
@@ -93,21 +118,39 @@ export function writeChunks<K extends ChunkKind>(sql: Sql, kind: K, entries: Rea
   for (const [base, indexes] of byMinute) {
     const max = sql.exec<{ id: number | null }>(`SELECT MAX(id) AS id FROM ${table} WHERE id >= ? AND id < ?`, base, base + CHUNKS_PER_MINUTE).one().id;
     let next = max === null ? base : max + 1;
-    for (let start = 0; start < indexes.length; start += RECORDS_PER_CHUNK) {
+    let part: number[] = [];
+    let parts: string[] = [];
+    let bytes = 0;
+    const flush = () => {
       if (next >= base + CHUNKS_PER_MINUTE) throw new Error(`${table}: more than ${CHUNKS_PER_MINUTE} chunks in one minute`);
-      const part = indexes.slice(start, start + RECORDS_PER_CHUNK);
-      insertChunk(sql, kind, next, part.map((i) => entries[i]!));
+      insertChunk(sql, kind, next, part.map((i) => timeOf[kind](entries[i]!)), parts);
       for (const i of part) ids[i] = next;
       next++;
+      part = [];
+      parts = [];
+      bytes = 0;
+    };
+    for (const i of indexes) {
+      const json = JSON.stringify(encodeEntry[kind](entries[i]!));
+      const length = utf8Length(json) + 1; // and its comma
+      if (part.length === RECORDS_PER_CHUNK || (part.length > 0 && bytes + length > CHUNK_BYTES)) flush();
+      part.push(i);
+      parts.push(json);
+      bytes += length;
     }
+    if (part.length > 0) flush();
   }
   return ids;
 }
 
-function insertChunk<K extends ChunkKind>(sql: Sql, kind: K, id: number, entries: ReadonlyArray<Entry<K>>): void {
-  const times = entries.map(timeOf[kind]);
-  sql.exec(`INSERT INTO ${CHUNK_TABLES[kind]} (id, first, last, records, body) VALUES (?, ?, ?, ?, ?)`,
-    id, Math.min(...times), Math.max(...times), entries.length, JSON.stringify(entries.map(encodeEntry[kind])));
+function insertChunk(sql: Sql, kind: ChunkKind, id: number, times: readonly number[], records: readonly string[]): void {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const time of times) {
+    first = Math.min(first, time);
+    last = Math.max(last, time);
+  }
+  sql.exec(`INSERT INTO ${CHUNK_TABLES[kind]} (id, first, last, records, body) VALUES (?, ?, ?, ?, ?)`, id, first, last, records.length, `[${records.join(',')}]`);
 }
 
 /** A chunk's entries with their ids, or what is wrong with the chunk. Entries that fail their checks are noted and left out. */
@@ -278,14 +321,25 @@ function trimMinute<K extends ChunkKind>(sql: Sql, kind: K, base: number, keep: 
       continue;
     }
     // Positions change, so do record ids past the first removed one: only a trim at the old end does this.
-    const times = kept.map((e) => e.time);
+    let first = Infinity;
+    let last = -Infinity;
+    for (const entry of kept) {
+      first = Math.min(first, entry.time);
+      last = Math.max(last, entry.time);
+    }
     sql.exec(`UPDATE ${table} SET first = ?, last = ?, records = ?, body = ? WHERE id = ?`,
-      Math.min(...times), Math.max(...times), kept.length, JSON.stringify(kept.map((e) => encodeEntry[kind](e))), row.id);
+      first, last, kept.length, JSON.stringify(kept.map((e) => encodeEntry[kind](e))), row.id);
   }
   return removed;
 }
 
-/** One page of an export: whole chunks with id > `after` and records in [from, to), at least `limit` records unless it is the last. */
+/** An export page stops once its chunks' bodies reach this many characters: a page crosses an RPC, which holds 32 MiB. */
+export const PAGE_LENGTH = 4 * 1024 * 1024;
+
+/**
+ * One page of an export: whole chunks with id > `after` and records in [from, to), at least `limit`
+ * records or PAGE_LENGTH characters of chunks unless it is the last.
+ */
 export function chunkPage<K extends ChunkKind>(
   sql: Sql, kind: K, from: number, to: number, after: number, limit: number, unreadable: UnreadableRows,
 ): { entries: Array<StoredEntry<K>>; nextAfter: number | null } {
@@ -295,9 +349,11 @@ export function chunkPage<K extends ChunkKind>(
     after, chunkBase(from), chunkBase(to) + CHUNKS_PER_MINUTE, from, to,
   );
   const entries: Array<StoredEntry<K>> = [];
+  let length = 0;
   for (const row of cursor) {
     for (const entry of decodeChunk(kind, row, unreadable)) if (entry.time >= from && entry.time < to) entries.push(entry);
-    if (entries.length >= limit) return { entries, nextAfter: row.id };
+    length += typeof row.body === 'string' ? row.body.length : 0;
+    if (entries.length >= limit || length >= PAGE_LENGTH) return { entries, nextAfter: row.id };
   }
   return { entries, nextAfter: null };
 }

@@ -2,6 +2,7 @@
 // summaries.ts) listing the chunks holding its spans; spans of the first layout's table are read
 // until they expire. One trace's spans, whole, by id.
 import type { Span, TagValue } from '../../core/wire-format.ts';
+import { chunkBase } from './chunk-ids.ts';
 import { chunksById, writeChunks, type StoredEntry } from './detail-chunks.ts';
 import type { Sql, SqlValue } from './sql.ts';
 import { chunkIdsOf, knownTrace, TraceWriter } from './trace-summaries.ts';
@@ -28,6 +29,16 @@ export interface SpanEntry {
 }
 
 /**
+ * A trace keeps at most this many spans, written by at most this many chunks: past either its new
+ * spans are not stored. Each write reads back the spans its traces hold already (to store a span
+ * once), and a read returns the trace whole, so neither may grow without bound.
+ */
+export const MAX_TRACE_SPANS = 2_000;
+export const MAX_TRACE_CHUNKS = 64;
+/** A trace read returns its spans, by start, up to this many characters of JSON (an RPC result is at most 32 MiB). */
+export const TRACE_READ_LENGTH = 4 * 1024 * 1024;
+
+/**
  * Stores spans (a span already stored is ignored) and folds the new ones into their traces' rows.
  * `admitRoute` passes the trace's route through the cardinality guard. Returns the spans stored.
  */
@@ -41,17 +52,22 @@ export function insertSpans(sql: Sql, spans: Span[], origin: { service: string; 
  */
 export function insertSpanGroups(sql: Sql, groups: ReadonlyArray<readonly SpanEntry[]>, admitRoute: (route: string) => string): number {
   // Keep the spans not stored yet: a known trace's stored span ids come from its chunks and old rows.
-  const known = new Map<string, { chunks: number[]; seen: Set<string>; start: number | null }>();
+  const known = new Map<string, { chunks: number[]; seen: Set<string>; start: number | null; minutes: Set<number> }>();
   const kept = groups.map((group) => group.filter((entry) => {
     const traceId = entry.record.traceId;
     let trace = known.get(traceId);
     if (trace === undefined) {
       const row = knownTrace(sql, traceId);
-      trace = { chunks: row?.chunks ?? [], seen: new Set(row ? storedSpanIds(sql, traceId, row.chunks) : []), start: row?.start ?? null };
+      trace = { chunks: row?.chunks ?? [], seen: new Set(row ? storedSpanIds(sql, traceId, row.chunks) : []), start: row?.start ?? null, minutes: new Set() };
       known.set(traceId, trace);
     }
     if (trace.seen.has(entry.record.spanId)) return false;
+    // A write puts a trace's new spans in a chunk per minute (more only past a chunk's size).
+    const minute = chunkBase(entry.record.startTime);
+    const chunks = trace.chunks.length + trace.minutes.size + (trace.minutes.has(minute) ? 0 : 1);
+    if (trace.seen.size >= MAX_TRACE_SPANS || chunks > MAX_TRACE_CHUNKS) return false;
     trace.seen.add(entry.record.spanId);
+    trace.minutes.add(minute);
     return true;
   }));
   const all = kept.flat();
@@ -143,10 +159,11 @@ export function chunkSpanRecord({ record, service, instance }: StoredEntry<'span
 
 /** All spans of one trace by start time, or null when the trace is unknown. Spans that can't be decoded are left out and counted. */
 export function getTrace(sql: Sql, traceId: string): ({ traceId: string; spans: SpanRecord[] } & Warnings) | null {
-  const rows = sql.exec<SpanRow>('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_time, id', traceId).toArray();
+  const rows = sql.exec<SpanRow>('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_time, id LIMIT ?', traceId, MAX_TRACE_SPANS).toArray();
   const known = sql.exec<{ chunks: string }>('SELECT chunks FROM trace_summaries WHERE trace_id = ?', traceId).toArray()[0];
   const unreadable = new UnreadableRows();
-  const chunked = known ? chunksById(sql, 'spans', chunkIdsOf(known.chunks), unreadable).filter((e) => e.record.traceId === traceId) : [];
+  const chunkIds = known ? chunkIdsOf(known.chunks).slice(0, MAX_TRACE_CHUNKS) : [];
+  const chunked = chunksById(sql, 'spans', chunkIds, unreadable).filter((e) => e.record.traceId === traceId);
   if (rows.length === 0 && chunked.length === 0) return known && unreadable.count > 0 ? { traceId, spans: [], ...unreadable.warnings() } : null;
   const spans: Array<{ span: SpanRecord; id: number }> = [];
   for (const row of rows) {
@@ -156,5 +173,16 @@ export function getTrace(sql: Sql, traceId: string): ({ traceId: string; spans: 
   }
   for (const entry of chunked) spans.push({ span: chunkSpanRecord(entry), id: entry.id });
   spans.sort((a, b) => a.span.startTime - b.span.startTime || a.id - b.id);
-  return { traceId, spans: spans.map((s) => s.span), ...unreadable.warnings() };
+  const warnings = unreadable.warnings().warnings ?? [];
+  if (spans.length >= MAX_TRACE_SPANS || chunkIds.length >= MAX_TRACE_CHUNKS) {
+    warnings.push(`this trace reached the limit of ${MAX_TRACE_SPANS} spans or ${MAX_TRACE_CHUNKS} writes a trace: spans sent after that were not stored`);
+  }
+  let length = 0;
+  let shown = 0;
+  for (; shown < spans.length; shown++) {
+    length += JSON.stringify(spans[shown]!.span).length;
+    if (length > TRACE_READ_LENGTH && shown > 0) break;
+  }
+  if (shown < spans.length) warnings.push(`showing the first ${shown} of ${spans.length} spans by start: one read returns at most ${TRACE_READ_LENGTH} characters of spans`);
+  return { traceId, spans: spans.slice(0, shown).map((s) => s.span), ...(warnings.length > 0 && { warnings }) };
 }
