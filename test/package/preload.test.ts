@@ -24,7 +24,8 @@ const BUN_INIT_TSCONFIG = {
 const example = (name: string) => readFileSync(join(REPO, 'examples', name), 'utf8');
 
 const ROUTES_PROBES: Probe[] = [
-  { method: 'GET', path: '/health', status: 200, key: 'GET /health' },
+  // A static route: Bun gives its string body text/plain, and must still (it was octet-stream under the preload).
+  { method: 'GET', path: '/health', status: 200, key: 'GET /health', contentType: 'text/plain;charset=utf-8' },
   { method: 'POST', path: '/users', status: 201, key: 'POST /users', body: '{"name":"Linus"}' },
   { method: 'GET', path: '/users/1', status: 200, key: 'GET /users/:id' },
   // The handler throws; the app's error handler answers 404, and the throw is counted as a 500.

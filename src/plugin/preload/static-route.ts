@@ -1,6 +1,9 @@
 // A Bun.serve static route (`'/health': new Response('OK')`) turned into a handler so that it can be
-// counted, keeping what Bun does for static routes: a strong ETag (xxHash64 of the body, as Bun
-// computes it) and 304 Not Modified on a matching If-None-Match.
+// counted, keeping what Bun does for static routes. Each request gets a clone of the app's own
+// Response, so that Bun sends it as it would have (its content type, a file read from disk as it is
+// now, ranges). Bun adds, and so does this: for a body held in memory a strong ETag (xxHash64 of the
+// body, as Bun computes it) and 304 on a matching If-None-Match; for a file, Last-Modified and 304 on
+// If-Modified-Since. A file's body is never read here: it may be large, and it may change.
 import { stateOf } from '../runtime/request-state.ts';
 
 /**
@@ -9,34 +12,56 @@ import { stateOf } from '../runtime/request-state.ts';
  */
 export function staticRouteHandler(response: Response): (request: Request) => Response {
   let etag: string | undefined = response.headers.get('etag') ?? undefined;
+  // A HEAD answer from a handler loses the type Bun gives a body implicitly (a string's text/plain).
+  let contentType: string | undefined = response.headers.get('content-type') ?? undefined;
   let length: number | undefined;
-  // What each request gets a clone of: the app's response, then (once its body is read) the same
-  // with the ETag set, so that no request pays for adding the header.
-  let served = response;
-  // Read once, off the request path; until it resolves (a microtask or two) responses go without an ETag.
+  let filePath: string | undefined;
+  // Looked at once, off the request path; until then (a microtask or two) responses go without an ETag.
   response
     .clone()
-    .bytes()
-    .then(
-      (body) => {
-        length = body.byteLength;
-        if (etag !== undefined || body.byteLength === 0) return;
-        etag = `"${Bun.hash.xxHash64(body).toString(16).padStart(16, '0')}"`;
-        const headers = new Headers(response.headers);
-        headers.set('etag', etag);
-        served = new Response(body, { status: response.status, statusText: response.statusText, headers });
-      },
-      () => {},
-    );
+    .blob()
+    .then(async (blob) => {
+      contentType ??= blob.type || undefined;
+      const name: unknown = (blob as { name?: unknown }).name; // a BunFile's path: a file, not read
+      if (typeof name === 'string') {
+        filePath = name;
+        return;
+      }
+      const body = await blob.bytes();
+      length = body.byteLength;
+      if (etag === undefined && body.byteLength > 0) etag = `"${Bun.hash.xxHash64(body).toString(16).padStart(16, '0')}"`;
+    })
+    .catch(() => {});
   return function staticRoute(request: Request): Response {
+    if (filePath !== undefined) return fileResponse(request, response, filePath, contentType);
     if (etag !== undefined && response.status === 200) {
       const ifNoneMatch = request.headers.get('if-none-match');
-      if (ifNoneMatch !== null && matchesEtag(ifNoneMatch, etag)) return notModified(response, etag);
+      if (ifNoneMatch !== null && matchesEtag(ifNoneMatch, etag)) return notModified(response, { etag });
     }
     const state = stateOf(request);
     if (state !== undefined && length !== undefined) state.bytes = length;
-    return served.clone();
+    const served = response.clone();
+    if (etag !== undefined) served.headers.set('etag', etag);
+    if (contentType !== undefined && !served.headers.has('content-type')) served.headers.set('content-type', contentType);
+    return served;
   };
+}
+
+/** A file route's answer: the file as it is now, with its Last-Modified, or 304 when the client has it. */
+function fileResponse(request: Request, response: Response, path: string, contentType: string | undefined): Response {
+  const file = Bun.file(path);
+  const modified = new Date(file.lastModified).toUTCString();
+  if (response.status === 200) {
+    const since = Date.parse(request.headers.get('if-modified-since') ?? '');
+    // HTTP dates have whole seconds; the file's time is compared at that precision.
+    if (since >= Math.floor(file.lastModified / 1000) * 1000) return notModified(response, { 'last-modified': modified, ...(contentType && { 'content-type': contentType }) });
+  }
+  const state = stateOf(request);
+  if (state !== undefined) state.bytes = file.size;
+  const served = response.clone();
+  served.headers.set('last-modified', modified);
+  if (contentType !== undefined && !served.headers.has('content-type')) served.headers.set('content-type', contentType);
+  return served;
 }
 
 /** If-None-Match uses weak comparison: `W/"x"` matches `"x"`; `*` matches anything. */
@@ -46,9 +71,9 @@ export function matchesEtag(header: string, etag: string): boolean {
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === bare);
 }
 
-function notModified(response: Response, etag: string): Response {
+function notModified(response: Response, set: Record<string, string>): Response {
   const headers = new Headers(response.headers);
   headers.delete('content-length');
-  headers.set('etag', etag);
+  for (const [name, value] of Object.entries(set)) headers.set(name, value);
   return new Response(null, { status: 304, headers });
 }

@@ -10,6 +10,8 @@ export interface Probe {
   /** Status class it is counted in (default: that of `status`). */
   countedAs?: string;
   body?: string;
+  /** The Content-Type the client must get, where the app's answer has one plain Bun sets. */
+  contentType?: string;
 }
 
 /** Sends `total` requests cycling through `probes`; returns how many were sent per probe index. */
@@ -29,9 +31,11 @@ export async function drive(baseUrl: string, probes: Probe[], total: number, con
       await response.arrayBuffer();
       sent[index]!++;
       if (response.status !== probe.status) failures.push(`${probe.method} ${probe.path}: ${response.status}, expected ${probe.status}`);
+      const type = response.headers.get('content-type');
+      if (probe.contentType !== undefined && type !== probe.contentType) failures.push(`${probe.method} ${probe.path}: content-type ${type}, expected ${probe.contentType}`);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  if (failures.length > 0) throw new Error(`unexpected statuses:\n${[...new Set(failures)].join('\n')}`);
+  if (failures.length > 0) throw new Error(`unexpected answers:\n${[...new Set(failures)].join('\n')}`);
   return sent;
 }
