@@ -25,13 +25,19 @@ function portOf(endpoint: string): string {
   return new URL(DEFAULT_ENDPOINT).port;
 }
 
-/** The app's own wrangler, else one on PATH, else the latest 4.x through `bun x`. */
+/**
+ * The wrangler bun-apm is tested with (package.json's devDependency; a test holds them equal). The
+ * latest 4.x is no fallback: it can need a newer Node than the app has (4.164 asks for 22.12).
+ */
+export const TESTED_WRANGLER = '4.86.0';
+
+/** The app's own wrangler, else one on PATH, else the tested version through `bun x`. */
 export function wranglerCommand(appDir: string): string[] {
   const local = join(appDir, 'node_modules', '.bin', 'wrangler');
   if (existsSync(local)) return [local];
   const onPath = Bun.which('wrangler');
   if (onPath) return [onPath];
-  return [process.execPath, 'x', 'wrangler@4'];
+  return [process.execPath, 'x', `wrangler@${TESTED_WRANGLER}`];
 }
 
 export async function edgeDev(appDir: string, dir: string, port: number): Promise<number> {

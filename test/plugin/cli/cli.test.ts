@@ -6,7 +6,7 @@ import { initApp, withPreload } from '../../../src/plugin/cli/init.ts';
 import { edgeKeys, parseIngestKeys } from '../../../src/plugin/cli/keys.ts';
 import { ensureIgnored } from '../../../src/plugin/cli/gitignore.ts';
 import { edgeInit, edgeWranglerToml } from '../../../src/plugin/cli/edge-init.ts';
-import { devPort } from '../../../src/plugin/cli/edge-dev.ts';
+import { devPort, TESTED_WRANGLER, wranglerCommand } from '../../../src/plugin/cli/edge-dev.ts';
 import { runChecks } from '../../../src/plugin/cli/doctor.ts';
 import { parseDotEnv, withValues } from '../../../src/plugin/cli/dot-env.ts';
 
@@ -172,6 +172,17 @@ describe('edge init', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bun-apm-edge-init-'));
     expect(() => edgeInit(dir)).toThrow(/bun-apm is not installed in .*: add it first/);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('edge dev runs the app\'s wrangler, else the version bun-apm is tested with (not the latest 4.x, which may need a newer Node)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-wrangler-'));
+    const devWrangler = (JSON.parse(readFileSync(join(import.meta.dir, '../../../package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.wrangler;
+    expect(TESTED_WRANGLER).toBe(devWrangler!);
+    const fallback = Bun.which('wrangler') === null ? [process.execPath, 'x', `wrangler@${devWrangler}`] : [Bun.which('wrangler')!];
+    expect(wranglerCommand(dir)).toEqual(fallback);
+    mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules', '.bin', 'wrangler'), '');
+    expect(wranglerCommand(dir)).toEqual([join(dir, 'node_modules', '.bin', 'wrangler')]);
   });
 
   test('edge dev listens where the app sends: --port, else a loopback BUN_APM_ENDPOINT, else 8787', () => {
