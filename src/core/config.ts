@@ -1,5 +1,5 @@
 // The configuration a Bun app gives bun-apm, and `defineConfig` for `bun-apm.config.ts`.
-import type { Batch } from './wire-format.ts';
+import type { Batch, Span } from './wire-format.ts';
 
 /** Options of the zero-code preload; every one is optional, and the scalar ones also have an environment variable. */
 export interface BunApmConfig {
@@ -49,20 +49,36 @@ export interface BunApmConfig {
 
 /**
  * One trace backend: `{ type: 'console' }`, `{ type: 'jaeger', endpoint: 'http://jaeger:14268' }`,
- * `{ type: 'zipkin' | 'otlp', endpoint }`, `{ type: 'custom', customExporter(spans) {} }`. The full
- * option set (headers, retry, queue sizes) is ExporterConfig in src/plugin/exporters.
+ * `{ type: 'zipkin' | 'otlp', endpoint }`, `{ type: 'custom', customExporter(spans) {} }`. Checked
+ * when the preload starts: a bad entry stops it with a message naming the entry.
  */
 export interface ExporterEntry {
   type: 'console' | 'jaeger' | 'zipkin' | 'otlp' | 'custom' | 'edge';
-  [option: string]: unknown;
+  /** jaeger, zipkin, otlp: the backend's base URL (e.g. `http://jaeger:14268`) or the full URL to POST to. */
+  endpoint?: string;
+  /** jaeger, zipkin, otlp: extra request headers, e.g. `Authorization`. Never logged. */
+  headers?: Record<string, string>;
+  /** custom: receives each batch; may be async. Its failures are logged and counted, not thrown. */
+  customExporter?: (spans: Span[]) => void | Promise<void>;
+  /** custom: how long one call may take, ms (default 30 000). */
+  exportTimeoutMs?: number;
+  /** jaeger, zipkin, otlp: retry knobs (defaults: 5 attempts, 1 s backoff doubling to 30 s, 10 s per attempt). */
+  retry?: { maxAttempts?: number; initialBackoffMs?: number; maxBackoffMs?: number; timeoutMs?: number };
+  /** Spans kept waiting at most; past it the oldest are dropped and counted (default 2048). */
+  maxQueueSize?: number;
+  /** Spans per request at most (default 512). */
+  maxExportBatchSize?: number;
+  /** Longest a span waits before a partial batch is sent, ms (default 5000). */
+  scheduledDelayMs?: number;
 }
 
 /**
- * Types a `bun-apm.config.ts` file; returns its argument unchanged.
+ * Types a `bun-apm.config.ts` file; returns its argument unchanged. Not generic, so that TypeScript
+ * checks the object for options that do not exist (a misspelling) as well as for wrong values.
  *
  * @example
  * export default defineConfig({ sampleRate: 0.05, profiling: { interval: 10_000 } });
  */
-export function defineConfig<T extends BunApmConfig>(config: T): T {
+export function defineConfig(config: BunApmConfig): BunApmConfig {
   return config;
 }

@@ -23,7 +23,11 @@ const dashboard = performanceDashboard({ path: '/performance', monitor, tracer, 
 const server = Bun.serve({ port: 0, fetch: instrument((request: Request) => new Response(request.url), dashboard, monitor, tracer) });
 const first: Batch | undefined = undefined;
 console.log(server.port, first);
-export default defineConfig({ routeCap: 100 });
+// The custom exporter's spans are typed (with an index signature on the entry they were an implicit any),
+// and a misspelled option is an error.
+// @ts-expect-error maxQueSize is no option
+defineConfig({ exporters: [{ type: 'console', maxQueSize: 5 }] });
+export default defineConfig({ routeCap: 100, exporters: [{ type: 'custom', customExporter(spans) { console.log(spans.length, spans[0]?.traceId.length); } }] });
 `;
 
 const HONO_APP = `import { Hono } from 'hono';

@@ -1,26 +1,13 @@
 // The exporter entries of the spec's `tracing.exporters` ({ type, endpoint, headers, customExporter })
 // and their validation: a bad entry throws at startup with a message naming it, never later.
-import type { Span } from '../../../core/wire-format.ts';
-import type { BatchingOptions } from './batching-span-exporter.ts';
+import type { ExporterEntry } from '../../../core/config.ts';
 import { signalUrl } from './endpoint-url.ts';
-import type { ExporterRetryOptions } from './http-delivery.ts';
 
-export const EXPORTER_TYPES = ['console', 'jaeger', 'zipkin', 'otlp', 'custom', 'edge'] as const;
+export const EXPORTER_TYPES = ['console', 'jaeger', 'zipkin', 'otlp', 'custom', 'edge'] as const satisfies ReadonlyArray<ExporterEntry['type']>;
 export type ExporterType = (typeof EXPORTER_TYPES)[number];
 
-export interface ExporterConfig extends Omit<BatchingOptions, 'log'> {
-  type: ExporterType;
-  /** jaeger, zipkin, otlp: the backend's base URL (e.g. `http://jaeger:14268`) or the full URL to POST to. */
-  endpoint?: string;
-  /** jaeger, zipkin, otlp: extra request headers, e.g. `Authorization`. Never logged. */
-  headers?: Record<string, string>;
-  /** custom: receives each batch; may be async. Its failures are logged and counted, not thrown. */
-  customExporter?: (spans: Span[]) => void | Promise<void>;
-  /** custom: how long one call may take, ms (default 30 000). */
-  exportTimeoutMs?: number;
-  /** jaeger, zipkin, otlp: retry knobs (defaults: 5 attempts, 1 s backoff doubling to 30 s, 10 s per attempt). */
-  retry?: ExporterRetryOptions;
-}
+/** An exporter entry, as the config file, the environment's defaults and the middleware give it (core/config.ts). */
+export type ExporterConfig = ExporterEntry;
 
 /** Where an HTTP exporter falls back to when its entry has no endpoint, as in the spec. */
 export const ENDPOINT_ENV: Partial<Record<ExporterType, string>> = { jaeger: 'JAEGER_ENDPOINT', zipkin: 'ZIPKIN_ENDPOINT' };
