@@ -41,6 +41,15 @@ describe('configuration', () => {
     expect(lines[0]).toContain('monitoring is off');
   }, 20_000);
 
+  test('a misspelled setting: one line naming it and the real name; the app is monitored with the rest', async () => {
+    const app = await startApp('routes-app.ts', { env: { BUN_APM_SAMPEL_RATE: '0.5' } });
+    started.push(app);
+    expect((await app.fetch('/health', { headers: TRACED })).headers.get('traceparent')).not.toBeNull(); // monitoring is on
+    await waitFor(() => app.stderr.includes('BUN_APM_SAMPEL_RATE') || undefined, 5_000);
+    const lines = app.stderr.trim().split('\n').filter((line) => line.includes('BUN_APM_SAMPEL_RATE'));
+    expect(lines).toEqual(['bun-apm: BUN_APM_SAMPEL_RATE is no bun-apm setting and is ignored (did you mean BUN_APM_SAMPLE_RATE?)']);
+  }, 20_000);
+
   test('BUN_APM_DISABLED=1: nothing instrumented, nothing said', async () => {
     const app = await startApp('routes-app.ts', { env: { BUN_APM_DISABLED: '1' } });
     started.push(app);

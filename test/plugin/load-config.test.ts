@@ -45,6 +45,34 @@ describe('loadConfig', () => {
     expect(config.disabled === false && config.file).toBe(join(dir, 'bun-apm.config.ts'));
   });
 
+  test('a setting under a name bun-apm does not know is named, with the nearest real one; the rest of the settings still apply', async () => {
+    const dir = appDir({ 'bun-apm.config.ts': "export default { sampelRate: 0.5, flushIntervalMs: 2000, profiling: { intervall: 100 }, export: { maxAttempts: 2 } };" });
+    const config = await loadConfig({ BUN_APM_SAMPEL_RATE: '0.5', BUN_APM_TRACES_PER_SECODN: '5', BUN_APM_COLOUR: 'blue', BUN_APM_APP: 'shop', PATH: '/bin' }, dir, undefined);
+    if (config.disabled) throw new Error('disabled');
+    expect(config).toMatchObject({ app: 'shop', flushIntervalMs: 2000, sampleRate: undefined, tracesPerSecond: 1, export: { maxAttempts: 2 } });
+    expect(config.unknown).toEqual([
+      'BUN_APM_SAMPEL_RATE is no bun-apm setting and is ignored (did you mean BUN_APM_SAMPLE_RATE?)',
+      'BUN_APM_TRACES_PER_SECODN is no bun-apm setting and is ignored (did you mean BUN_APM_TRACES_PER_SECOND?)',
+      'BUN_APM_COLOUR is no bun-apm setting and is ignored',
+      'sampelRate (bun-apm.config.ts) is no bun-apm setting and is ignored (did you mean sampleRate?)',
+      'profiling.intervall (bun-apm.config.ts) is no bun-apm setting and is ignored (did you mean profiling.interval?)',
+    ]);
+  });
+
+  test('every BUN_APM_ name bun-apm reads anywhere is one the preload knows (it would warn about its own)', async () => {
+    const names = new Set<string>();
+    for (const dir of ['src', 'scripts', 'examples']) {
+      for await (const file of new Bun.Glob('**/*.{ts,tsx,js,mjs}').scan(join(import.meta.dir, '../..', dir))) {
+        if (file.endsWith('unknown-settings.ts')) continue; // its example is a misspelling
+        for (const name of (await Bun.file(join(import.meta.dir, '../..', dir, file)).text()).match(/BUN_APM_[A-Z_]*[A-Z]/g) ?? []) names.add(name);
+      }
+    }
+    expect(names.size).toBeGreaterThan(15);
+    const env = Object.fromEntries([...names].map((name) => [name, '']));
+    const config = await loadConfig({ ...env, BUN_APM_DISABLED: undefined, BUN_APM_CONFIG: undefined, BUN_APM_APP: 'shop' }, appDir(), undefined);
+    expect(config.disabled === false && config.unknown).toEqual([]);
+  });
+
   test('the config file next to the entry script is found when the working directory has none', async () => {
     const cwd = appDir();
     const entryDir = appDir({ 'bun-apm.config.ts': "export default { service: 'beside-entry' };" });

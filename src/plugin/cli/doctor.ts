@@ -35,7 +35,8 @@ export async function runChecks(dir: string, env: Record<string, string | undefi
     checks.push({ ok: false, label: 'config', detail: 'BUN_APM_DISABLED is set: monitoring is off' });
     return checks;
   }
-  checks.push({ ok: true, label: 'config', detail: `app "${config.app}", ${describeSampling(samplingOf(config))}, flush every ${config.flushIntervalMs} ms` });
+  // A misspelled setting fails the check: the app would run on the default it meant to change.
+  checks.push({ ok: config.unknown.length === 0, label: 'config', detail: [`app "${config.app}", ${describeSampling(samplingOf(config))}, flush every ${config.flushIntervalMs} ms`, ...config.unknown].join('; ') });
 
   if (!config.endpoint) {
     checks.push({ ok: false, label: 'edge', detail: 'BUN_APM_ENDPOINT is not set: data is collected but shipped nowhere' });

@@ -8,6 +8,7 @@ import type { Setting } from '../../core/config/setting.ts';
 import { PRELOAD } from '../../core/config/preload-settings.ts';
 import { defaultAppName, defaultAppNameAsync } from '../runtime/app-name.ts';
 import { ConfigError, configFromEnv, type Env } from './config-env.ts';
+import { unknownSettings } from './unknown-settings.ts';
 
 export { defaultAppName } from '../runtime/app-name.ts';
 
@@ -36,6 +37,8 @@ export interface ResolvedConfig {
   customStorage?: (batch: Batch) => void | Promise<void>;
   /** The file the settings came from, if any (for the startup line). */
   file?: string;
+  /** Settings given under names bun-apm does not know (unknown-settings.ts): warned about, not refused. */
+  unknown: string[];
 }
 
 /** The preload's defaults, as the settings table states them. */
@@ -107,7 +110,7 @@ function fileValue(file: BunApmConfig, key: string): unknown {
  * Merges file and env over the defaults, checking every value the file gives against the settings
  * table (the environment's were checked as they were read, by configFromEnv).
  */
-export function resolveConfig(file: BunApmConfig, env: BunApmConfig, cwd: string, fileName = 'bun-apm.config.ts', appName?: string): ResolvedConfig {
+export function resolveConfig(file: BunApmConfig, env: BunApmConfig, cwd: string, fileName = 'bun-apm.config.ts', appName?: string): Omit<ResolvedConfig, 'unknown'> {
   const structured = (key: 'profiling' | 'export', shape: string) => {
     const value = file[key];
     if (value !== undefined && (typeof value !== 'object' || value === null)) throw new ConfigError(`${key} (${fileName}): expected ${shape}`);
@@ -186,5 +189,5 @@ export async function loadConfig(env: Env, cwd: string, entry: string | undefine
   const fileName = file ? baseName(file) : 'bun-apm.config.ts';
   if ((fromEnv.disabled ?? settingFromFile(PRELOAD.disabled, fromFile.disabled, fileName)) === true) return { disabled: true };
   const appName = (fromEnv.app ?? fromFile.app) === undefined ? await defaultAppNameAsync(cwd) : undefined;
-  return { disabled: false, ...resolveConfig(fromFile, fromEnv, cwd, fileName, appName), file };
+  return { disabled: false, ...resolveConfig(fromFile, fromEnv, cwd, fileName, appName), file, unknown: unknownSettings(env, fromFile, fileName) };
 }

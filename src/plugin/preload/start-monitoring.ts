@@ -88,6 +88,7 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
   });
   setProcessRecorder(recorder);
 
+  for (const warning of config.unknown) log.warnOnce(warning, warning);
   if (!target) log.warnOnce('no-endpoint', 'BUN_APM_ENDPOINT is not set: requests are measured but shipped nowhere');
   else if (!config.ingestKey) log.warnOnce('no-key', 'BUN_APM_INGEST_KEY is not set: the edge will refuse batches unless it runs without keys');
   log.debug(

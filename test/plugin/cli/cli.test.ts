@@ -237,6 +237,8 @@ describe('doctor', () => {
     const bad = await runChecks(appDir('BUN_APM_SAMPLE_RATE=2\n'), {});
     expect(bad.find((c) => c.label === 'config')).toMatchObject({ ok: false });
     expect(bad.find((c) => c.label === 'config')!.detail).toContain('BUN_APM_SAMPLE_RATE');
+    const misspelled = await runChecks(appDir(`BUN_APM_ENDPOINT=http://127.0.0.1:${sink.port}\nBUN_APM_INGEST_KEY=good-key\nBUN_APM_SAMPEL_RATE=0.5\n`), {});
+    expect(misspelled.find((c) => c.label === 'config')).toMatchObject({ ok: false, detail: expect.stringContaining('BUN_APM_SAMPEL_RATE is no bun-apm setting and is ignored (did you mean BUN_APM_SAMPLE_RATE?)') });
     const down = await runChecks(appDir('BUN_APM_ENDPOINT=http://127.0.0.1:9\nBUN_APM_INGEST_KEY=good-key\n'), {});
     expect(down.find((c) => c.label === 'edge')!.detail).toMatch(/not reachable/);
   });
