@@ -42,3 +42,5 @@ export const PRELOAD = {
   debug: setting('debug', flag, false, { env: 'BUN_APM_DEBUG' }),
 };
 
+/** BUN_APM_* names read outside the preload (the edge's dev flag, the scripts' own): no preload setting, yet no misspelling either. */
+export const OTHER_VARIABLES = ['BUN_APM_DEV', 'BUN_APM_DEMO_SECONDS', 'BUN_APM_DEMO_SPIKE_AT', 'BUN_APM_STATE_DIR'];

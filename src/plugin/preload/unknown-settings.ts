@@ -2,14 +2,11 @@
 // spelled wrong would otherwise be ignored without a word, and the app run on the defaults. One
 // warning each, with the nearest real name; monitoring goes on (a name is no value to refuse).
 import type { BunApmConfig } from '../../core/config.ts';
-import { PRELOAD } from '../../core/config/preload-settings.ts';
+import { OTHER_VARIABLES, PRELOAD } from '../../core/config/preload-settings.ts';
 import type { Setting } from '../../core/config/setting.ts';
 import type { Env } from './config-env.ts';
 
 const SETTINGS = Object.values(PRELOAD) as Setting[];
-
-/** BUN_APM_* names bun-apm reads outside the preload's settings (the edge's dev flag, the demo's scripts). */
-export const OTHER_VARIABLES = ['BUN_APM_DEV', 'BUN_APM_DEMO_SECONDS', 'BUN_APM_DEMO_SPIKE_AT', 'BUN_APM_STATE_DIR'];
 
 const VARIABLES = [...SETTINGS.flatMap((s) => (s.env === undefined ? [] : [s.env])), ...OTHER_VARIABLES];
 
