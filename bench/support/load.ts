@@ -2,6 +2,7 @@
 // port, waiting until the app listens, a variant started, wrk (closed loop, saturating) and
 // bench/load-client.ts in a process of its own (open or closed loop), each pinned to the load core.
 import { join } from 'node:path';
+import { appIdOf } from '../../src/core/app-id.ts';
 import type { App, Variant } from '../variants.ts';
 
 export function freePort(): number {
@@ -35,7 +36,8 @@ export async function startVariant(app: App, variant: Variant, options: { cwd: s
   const preload = variant.preload ? ['--preload', variant.preload] : [];
   const child = Bun.spawn(['taskset', '-c', options.cpu, process.execPath, ...preload, app.file], {
     cwd: options.cwd,
-    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: options.endpoint, BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: options.tag, ...variant.env },
+    // As an app id: the preload refuses `ab-full detail`, and would run unmonitored.
+    env: { ...process.env, PORT: String(port), BUN_APM_ENDPOINT: options.endpoint, BUN_APM_INGEST_KEY: 'bench', BUN_APM_APP: appIdOf(options.tag), ...variant.env },
     stdout: 'ignore',
     stderr: 'ignore',
   });

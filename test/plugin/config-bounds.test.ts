@@ -89,7 +89,12 @@ describe('preload settings from bun-apm.config.ts', () => {
     }
     expect(resolveConfig({ serverTiming: 'all' }, {}, CWD).serverTiming).toBe('all');
     expect(thrown(() => resolveConfig({ serverTiming: 'some' as never }, {}, CWD)).message).toBe('serverTiming (bun-apm.config.ts): expected one of traced, all, off, got "some"');
-    expect(thrown(() => resolveConfig({ app: '' }, {}, CWD)).message).toBe('app (bun-apm.config.ts): expected a name of 1 to 128 characters, got ""');
+    // The app is an id the edge's keys can name: a name with a space or a scope never got in.
+    expect(thrown(() => resolveConfig({ app: 'x'.repeat(65) }, {}, CWD)).message).toStartWith('app (bun-apm.config.ts): expected an app id');
+    for (const app of ['', 'my shop', '@acme/shop', '-shop']) {
+      expect(thrown(() => resolveConfig({ app }, {}, CWD)).message).toBe(`app (bun-apm.config.ts): expected an app id: 1 to 64 of A-Z a-z 0-9 . _ - (a letter or digit first), got ${JSON.stringify(app)}`);
+    }
+    expect(resolveConfig({ app: 'shop-api.v2_x' }, {}, CWD).app).toBe('shop-api.v2_x');
     expect(thrown(() => resolveConfig({ ingestKey: 'abc\r\ndef' }, {}, CWD)).message).toBe('ingestKey (bun-apm.config.ts): expected a string on one line');
     expect(thrown(() => resolveConfig({ endpoint: 'edge.example' }, {}, CWD)).message).toBe('endpoint (bun-apm.config.ts): expected an http(s) URL, got "edge.example"');
   });

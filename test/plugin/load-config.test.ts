@@ -36,6 +36,12 @@ describe('loadConfig', () => {
     });
   });
 
+  test('the default app is package.json\'s name as an app id (the edge refused `@acme/shop api`); BUN_APM_APP must be one', async () => {
+    const config = await loadConfig({}, appDir({ 'package.json': '{"name":"@acme/shop api"}' }), undefined);
+    expect(config).toMatchObject({ app: 'shop-api', service: 'shop-api' });
+    await expect(loadConfig({ BUN_APM_APP: 'my shop' }, appDir(), undefined)).rejects.toThrow('app (env BUN_APM_APP): expected an app id: 1 to 64 of A-Z a-z 0-9 . _ - (a letter or digit first), got "my shop"');
+  });
+
   test('bun-apm.config.ts in the app directory, with the environment winning', async () => {
     const dir = appDir({
       'bun-apm.config.ts': "export default { app: 'from-file', sampleRate: 0.5, serverTiming: 'all', profiling: { interval: 1000 } };",

@@ -2,6 +2,7 @@
 // accepts (error messages and the README tables print it), and how it reads from text (an
 // environment variable or a Worker var). One kind, one set of bounds: nothing is checked twice.
 import * as v from '../valibot.ts';
+import { APP_ID } from '../app-id.ts';
 
 export interface Kind<T> {
   /**
@@ -94,6 +95,13 @@ export function choice<const T extends string>(values: readonly T[]): Kind<T> {
 export function name(max = 128): Kind<string> {
   return { schema: () => v.pipe(v.string(), v.minLength(1), v.maxLength(max)), accepts: `a name of 1 to ${max} characters`, fromText: trimmed };
 }
+
+/** An app id as the edge's keys name apps (core/app-id.ts): what the preload sends must be one. */
+export const appId: Kind<string> = {
+  schema: () => v.pipe(v.string(), v.regex(APP_ID)),
+  accepts: 'an app id: 1 to 64 of A-Z a-z 0-9 . _ - (a letter or digit first)',
+  fromText: trimmed,
+};
 
 /** Text of `min` to `max` characters, checked further by its reader (JSON, a file path); as text, empty is unset. */
 export function text(max: number, what: string, min = 0): Kind<string> {

@@ -2,7 +2,7 @@
 // rest of the table (settings.ts re-exports it) because the preload loads only this part: every
 // module it loads stays in the app's heap for good, and the explicit API's and the Worker's
 // tables were half the table's objects there.
-import { choice, flag, httpUrl, integerIn, name, numberIn, secretLine, text } from './kinds.ts';
+import { appId, choice, flag, httpUrl, integerIn, name, numberIn, secretLine, text } from './kinds.ts';
 import { setting } from './setting.ts';
 
 export const HOUR_MS = 3_600_000;
@@ -18,7 +18,8 @@ export const fraction = numberIn(0, 1);
 export const PRELOAD = {
   endpoint: setting('endpoint', httpUrl((url) => new URL(url).href.replace(/\/+$/, '')), undefined, { env: 'BUN_APM_ENDPOINT' }),
   ingestKey: setting('ingestKey', secretLine, undefined, { env: 'BUN_APM_INGEST_KEY' }),
-  app: { ...appName, env: 'BUN_APM_APP' },
+  // Stricter than the explicit API's name: the edge refuses a batch whose app is no app id.
+  app: setting('app', appId, undefined, { env: 'BUN_APM_APP' }),
   service: setting('service', name(), undefined, { env: 'BUN_APM_SERVICE' }),
   instance: setting('instance', text(65_536, 'any text (control characters dropped, the first 64 characters kept)'), undefined, { env: 'BUN_APM_INSTANCE', inFile: false }),
   samplesPerSecond: setting('samplesPerSecond', perSecond, 10, { env: 'BUN_APM_SAMPLES_PER_SECOND' }),

@@ -17,7 +17,7 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
   preload: {
     endpoint: { doc: 'Edge base URL; batches go to `{endpoint}/v1/ingest`. Unset: measured, shipped nowhere (said once on stderr).' },
     ingestKey: { doc: 'Sent as `Authorization: Bearer …`.' },
-    app: { doc: 'App id.', defaultText: APP_DEFAULT },
+    app: { doc: 'App id, as the edge\'s keys name it; a default from package.json drops its scope (`@acme/shop` → `shop`).', defaultText: APP_DEFAULT },
     service: { doc: 'Service name on spans and batches.', defaultText: 'the app name' },
     instance: { doc: 'Tells processes of one app on one host apart (e.g. a worker\'s index). The instance id is `host:app` (or `host:app:BUN_APM_INSTANCE`): the same across restarts, so a redeploy keeps its line on the System charts; the pid travels as a detail.' },
     samplesPerSecond: { doc: 'Adaptive detail: at most this many requests per second per instance keep a detail record (a token bucket, bursts of one second\'s worth): all of them on a quiet app, a trickle under load. Every request is counted regardless.' },

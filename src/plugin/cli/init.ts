@@ -3,6 +3,7 @@
 // ingest key it writes is the app's key from then on: `keys` and `edge init` read it from .env.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { appIdOf } from '../../core/app-id.ts';
 import { randomToken } from '../../core/auth/secrets.ts';
 import { appendLines, parseDotEnv } from './dot-env.ts';
 import { ensureIgnored } from './gitignore.ts';
@@ -61,8 +62,7 @@ export function appNameOf(dir: string): string {
   if (!existsSync(pkgPath)) return 'app';
   const name = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { name?: unknown }).name;
   if (typeof name !== 'string') return 'app';
-  const id = name.replace(/^@[^/]+\//, '').replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[._-]+/, '').slice(0, 64);
-  return id || 'app';
+  return appIdOf(name) || 'app';
 }
 
 /** Checks an endpoint given on the command line or in the environment before it is written anywhere. */

@@ -3,13 +3,12 @@
 // always the one `init` wrote to its .env, so the app, the local edge and the deployed one agree.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { APP_ID } from '../../core/app-id.ts';
 import { randomToken } from '../../core/auth/secrets.ts';
 import { readDotEnv, withValues } from './dot-env.ts';
 
 export const SECRET_KEYS = ['INGEST_KEYS', 'API_KEYS', 'ADMIN_API_KEY', 'DASHBOARD_API_KEY', 'SESSION_SECRET'] as const;
 export type EdgeSecrets = Record<(typeof SECRET_KEYS)[number], string>;
-
-const APP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function checkAppIds(apps: string[]): void {
   for (const app of apps) {

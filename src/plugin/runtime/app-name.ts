@@ -1,6 +1,7 @@
-// The app's name when none is configured: the name in ./package.json, else the directory's name.
+// The app's name when none is configured: the name in ./package.json, else the directory's name, as an app id.
 // Runtime code rather than the preload's config loading, so that the middleware can default to the
 // same name without loading the preload's configuration.
+import { appIdOf } from '../../core/app-id.ts';
 import { baseName, joinPath } from './file-path.ts';
 
 /** For the middleware's options, which are synchronous: node:fs is loaded here, when called. */
@@ -25,9 +26,10 @@ export async function defaultAppNameAsync(cwd: string): Promise<string> {
 function appNameOf(packageJson: string | undefined, cwd: string): string {
   try {
     const pkg = JSON.parse(packageJson ?? '') as { name?: unknown };
-    if (typeof pkg.name === 'string' && pkg.name !== '') return pkg.name;
+    // As an app id: `@acme/shop-api` → `shop-api` (the edge names apps so).
+    if (typeof pkg.name === 'string' && appIdOf(pkg.name) !== '') return appIdOf(pkg.name);
   } catch {
     // no package.json, or not JSON: the directory name will do
   }
-  return baseName(cwd) || 'bun-app';
+  return appIdOf(baseName(cwd)) || 'bun-app';
 }
