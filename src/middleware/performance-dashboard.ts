@@ -25,7 +25,8 @@ export interface DashboardOptions {
   title?: string;
   /** How often panels refresh, ms (default 5000). */
   refreshInterval?: number;
-  authentication?: { enabled?: boolean; username?: string; password?: string; apiKey?: string; sessionSecret?: string };
+  /** The secrets may be given as undefined (read from an unset variable): an enabled dashboard without one refuses to start. */
+  authentication?: { enabled?: boolean; username?: string | undefined; password?: string | undefined; apiKey?: string | undefined; sessionSecret?: string | undefined };
   features?: Partial<DashboardFeatures>;
   /** Where the data comes from; each is optional (instances or the factories' middlewares). */
   monitor?: Pick<PerformanceMonitor, 'getRollupCells' | 'getProfiles' | 'getActiveAlerts'>;

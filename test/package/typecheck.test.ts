@@ -20,6 +20,8 @@ const monitor = performanceMonitor({ sampleRate: 0.1 });
 const tracer = requestTracer({ sampleRate: 0.05 });
 const alerting = performanceAlerting({ rules: [], channels: [{ type: 'email', enabled: true, config: { email: 'a@example.com', smtp: 'smtp://127.0.0.1:25' } }] });
 const dashboard = performanceDashboard({ path: '/performance', monitor, tracer, alerting });
+// As the README has it: a secret read from the environment may be undefined (exactOptionalPropertyTypes, below).
+performanceDashboard({ monitor, authentication: { enabled: true, apiKey: process.env.DASHBOARD_API_KEY } });
 const server = Bun.serve({ port: 0, fetch: instrument((request: Request) => new Response(request.url), dashboard, monitor, tracer) });
 const first: Batch | undefined = undefined;
 console.log(server.port, first);
@@ -47,6 +49,7 @@ export default app;
 /** Node's own resolution: exports' `types` conditions and `.js` paths in the declarations. */
 const NODENEXT_TSCONFIG = {
   lib: ['ESNext'], target: 'ESNext', module: 'NodeNext', moduleResolution: 'NodeNext', types: ['bun'], noEmit: true, strict: true, skipLibCheck: true,
+  exactOptionalPropertyTypes: true,
 };
 
 const TOOLS = [pinned('typescript'), pinned('@types/bun')];
