@@ -138,7 +138,9 @@ export class PerformanceDashboard {
   /** Shows an alert of your own on the alerts panel; returns its id for resolveAlert. */
   addAlert(type: 'warning' | 'critical', message: string): string {
     const id = `manual-${++this.#alertCounter}`;
-    this.#manualAlerts.unshift({ id, name: message, severity: type, state: 'firing', startedAt: this.#now() });
+    // As text, whatever it is: an Error or an object kept as it came broke every page that showed it.
+    const name = message instanceof Error ? `${message.name}: ${message.message}` : String(message);
+    this.#manualAlerts.unshift({ id, name, severity: type === 'critical' ? 'critical' : 'warning', state: 'firing', startedAt: this.#now() });
     this.#manualAlerts.length = Math.min(this.#manualAlerts.length, MAX_MANUAL_ALERTS);
     return id;
   }

@@ -97,7 +97,8 @@ export class PerformanceMonitor {
    */
   getAggregatedMetrics(timeWindow: number = 3_600_000): AggregatedMetrics {
     const to = Date.now();
-    const asked = Math.max(0, Number(timeWindow) || 0);
+    // Nothing older than retention is kept: a longer window (Infinity too) is the whole of it.
+    const asked = Math.min(Math.max(0, Number(timeWindow) || 0), this.#options.maxAgeMs);
     const { start: from, widthMs: resolutionMs } = this.#store.windowAt(to - asked);
     return aggregateMetrics(this.#store.cells(from, Infinity), this.#store.counts(from, Infinity), { from, to, asked, resolutionMs });
   }

@@ -79,3 +79,19 @@ describe('getAggregatedMetrics(timeWindow)', () => {
     }
   });
 });
+
+test('a window past retention (Infinity, 10^15 ms) is the whole of retention: every request kept, at the rate over it', async () => {
+  const retention = 60_000;
+  const monitor = performanceMonitor({ profiling: { enabled: false }, sampleRate: 0, retention: { maxAgeMs: retention } });
+  closers.push(monitor.close);
+  const router = new Router().use(monitor);
+  router.get('/ping', () => new Response('pong'));
+  for (let k = 0; k < 250; k++) await router.fetch(new Request('http://app.test/ping'));
+  for (const asked of [Number.POSITIVE_INFINITY, 1e15, retention]) {
+    const all = monitor.getAggregatedMetrics(asked);
+    expect(all.timeWindow).toBe(retention);
+    expect(all.count).toBe(250);
+    expect(Number.isFinite(all.from)).toBe(true);
+    expect(all.rps).toBeCloseTo(250 / ((all.to - all.from) / 1000), 12);
+  }
+});

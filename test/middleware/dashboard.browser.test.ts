@@ -66,6 +66,17 @@ describe('in-process dashboard', () => {
     expect(await (await local(new Request('http://x/other'), async () => new Response('app'))).text()).toBe('app');
   });
 
+  test('addAlert with an Error or an object (from JavaScript) shows it as text; the page keeps answering', async () => {
+    const local = performanceDashboard({ authentication: { enabled: false } });
+    local.addAlert('critical', new RangeError('db <down>') as unknown as string);
+    local.addAlert('loud' as 'warning', { code: 1 } as unknown as string);
+    const response = await local(new Request('http://x/performance'), async () => new Response('app'));
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toContain('RangeError: db &lt;down&gt;');
+    expect(page).toContain('[object Object]');
+  });
+
   test('sign in, charts drawn, numbers equal the monitor, live refresh, resolve, no CSP violation', async () => {
     const alertId = dashboard.addAlert('warning', 'High response time detected');
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
