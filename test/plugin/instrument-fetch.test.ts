@@ -24,3 +24,31 @@ describe('withTraceHeaders', () => {
     expect(out.method).toBe('PUT');
   });
 });
+
+test('an init that is a Request, a class with getters or made by Object.create keeps its method and body, as a real server receives them', async () => {
+  const seen: string[] = [];
+  const upstream = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (req) => {
+    seen.push(`${req.method} ${await req.text()} ${req.headers.get('traceparent') === TP ? 'traced' : 'untraced'} ${req.headers.get('x-c') ?? '-'}`);
+    return new Response('ok');
+  } });
+  try {
+    class Init {
+      get method() { return 'PATCH'; }
+      get body() { return 'from-getters'; }
+    }
+    const inits: RequestInit[] = [
+      new Request('http://incoming.example/order', { method: 'POST', body: 'order=42', headers: { 'x-c': 'kept' } }),
+      Object.create({ method: 'PUT', body: 'from-prototype' }) as RequestInit,
+      new Init() as RequestInit,
+      { method: 'DELETE' },
+    ];
+    for (const init of inits) {
+      const out = withTraceHeaders(upstream.url.href, init, TP, undefined);
+      expect(out.method).toBe(['POST', 'PUT', 'PATCH', 'DELETE'][inits.indexOf(init)]!);
+      await (await fetch(upstream.url, out.init)).text();
+    }
+    expect(seen).toEqual(['POST order=42 traced kept', 'PUT from-prototype traced -', 'PATCH from-getters traced -', 'DELETE  traced -']);
+  } finally {
+    upstream.stop(true);
+  }
+});

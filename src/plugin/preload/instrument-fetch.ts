@@ -77,7 +77,27 @@ export function withTraceHeaders(
   }
   const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
   const url = redactUrl(request ? request.url : String(input));
-  return { init: { ...init, headers }, method, url };
+  return { init: { ...initFields(init), headers }, method, url };
+}
+
+/** What fetch reads from an init, Bun's own options included. */
+const INIT_FIELDS = [
+  'method', 'body', 'redirect', 'signal', 'credentials', 'mode', 'referrer', 'referrerPolicy', 'integrity', 'keepalive', 'cache', 'window',
+  'duplex', 'priority', 'proxy', 'tls', 'verbose', 'decompress', 'unix', 'timeout', 's3',
+] as const;
+
+/**
+ * The init's fields as fetch would read them. A spread copies own properties only: a Request given as
+ * the init (a proxy's `fetch(url, req)`), a class with getters or an object made by Object.create keep
+ * their method and body elsewhere, and went out as a bodyless GET.
+ */
+function initFields(init: RequestInit | undefined): RequestInit {
+  if (init === undefined || init === null) return {};
+  const prototype = Object.getPrototypeOf(init);
+  if (prototype === Object.prototype || prototype === null) return { ...init };
+  const fields: Record<string, unknown> = {};
+  for (const field of INIT_FIELDS) if (field in init) fields[field] = (init as Record<string, unknown>)[field];
+  return fields as RequestInit;
 }
 
 function hostOf(url: string): string {
