@@ -84,4 +84,17 @@ describe('trace context', () => {
     await stop(front, back);
     expect(spansOf('front', returned!.traceId).map((s) => s.name)).toEqual(['GET /users/:id']);
   }, 30_000);
+
+  test('a traceparent that does not parse is no opt-out: head sampling starts a new trace (W3C Trace Context)', async () => {
+    const { front, back } = await pair('1');
+    const returned = [];
+    for (const traceparent of ['garbage', `00-${TRACE.toUpperCase()}-${CALLER_SPAN}-01`, `00-${'0'.repeat(32)}-${CALLER_SPAN}-01`]) {
+      const response = await front.fetch('/health', { headers: { traceparent } });
+      returned.push(parseTraceparent(response.headers.get('traceparent')));
+    }
+    await stop(front, back);
+    expect(returned.map((t) => t?.sampled)).toEqual([true, true, true]);
+    expect(new Set(returned.map((t) => t!.traceId)).size).toBe(3);
+    for (const t of returned) expect(spansOf('front', t!.traceId).map((s) => s.name)).toEqual(['GET /health']);
+  }, 30_000);
 });

@@ -190,7 +190,8 @@ export class Recorder {
             const traceparent = request.headers.get('traceparent');
             method = methodKey(request.method);
             const due = traceparent === null && recorder.#traceDue(start);
-            state = traceparent === null && !due && running.request === undefined ? recorder.#takeSlot(request, start, method, template) : recorder.#own(request, start, method, template, traceparent, due);
+            // With a traceparent no draw was made: #open draws if it does not parse (W3C: start a new trace).
+            state = traceparent === null && !due && running.request === undefined ? recorder.#takeSlot(request, start, method, template) : recorder.#own(request, start, method, template, traceparent, traceparent === null ? due : undefined);
           }
         } catch {
           state = undefined; // never let monitoring stand between the app and its request
