@@ -132,6 +132,13 @@ describe('Recorder', () => {
     expect(recorder.respond(malformed, new Response()).headers.get('traceparent')).toBeNull();
   });
 
+  test('a Response the app returns again and again carries one Server-Timing total, after its own entry, not one more each time', () => {
+    const { recorder } = testRecorder({ serverTiming: 'all' });
+    const shared = new Response(null, { status: 204, headers: { 'server-timing': 'cache;desc=hit' } });
+    for (let i = 0; i < 1_000; i++) recorder.respond(recorder.begin(request('/shared'))!, shared);
+    expect(shared.headers.get('server-timing')).toMatch(/^cache;desc=hit, total;dur=[\d.]+$/);
+  });
+
   test('Server-Timing is appended to the app’s own entries; immutable headers are left alone, not thrown at', () => {
     const { recorder } = testRecorder({ serverTiming: 'all' });
     const own = recorder.respond(recorder.begin(request('/t'))!, new Response('', { headers: { 'server-timing': 'db;dur=3' } }));

@@ -82,6 +82,8 @@ export class Recorder {
   readonly #serverTiming: 'traced' | 'all' | 'off';
   readonly #samplesPerCut: number;
   readonly #failed = new WeakMap<object, RequestState>();
+  /** Each Response given Server-Timing, with the value its app had set (null: none). */
+  readonly #appTiming = new WeakMap<Response, string | null>();
   #observers: Array<(finished: FinishedRequest) => void> = [];
   #fullSignalled = false;
   /** parentTraceBucket.refused at the last drain (the bucket's count only grows). */
@@ -347,7 +349,14 @@ export class Recorder {
     if (!timing && state.traceId === undefined) return;
     try {
       const headers = response.headers;
-      if (timing) headers.append('server-timing', `total;dur=${Math.round(state.duration * 100) / 100}`);
+      if (timing) {
+        // Added to what the app set, once: a Response the app returns again and again (a shared 204)
+        // would otherwise gain one more entry a request, without end.
+        let own = this.#appTiming.get(response);
+        if (own === undefined) this.#appTiming.set(response, (own = headers.get('server-timing')));
+        const total = `total;dur=${Math.round(state.duration * 100) / 100}`;
+        headers.set('server-timing', own === null ? total : `${own}, ${total}`);
+      }
       if (state.traceId !== undefined && state.spanId !== undefined) {
         headers.set('traceparent', formatTraceparent(state.traceId, state.spanId, state.traced));
       }
