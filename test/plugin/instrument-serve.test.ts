@@ -178,6 +178,27 @@ describe('instrumented Bun.serve options', () => {
     expect(counted(recorder)).toEqual({ 'GET /c/:id 2xx': 1 });
   });
 
+  test('frozen options and a `fetch` getter are instrumented too (they had left the server unmonitored)', async () => {
+    const { recorder } = testRecorder();
+    const frozen = Object.freeze({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('frozen') });
+    class Getter {
+      hostname = '127.0.0.1';
+      port = 0;
+      get fetch() {
+        return () => new Response('getter');
+      }
+    }
+    const lines: string[] = [];
+    const warnLog = createLog(false, (line) => lines.push(line));
+    for (const [options, body] of [[frozen, 'frozen'], [new Getter(), 'getter']] as const) {
+      const server = Bun.serve(instrumentOptions(options, recorder, warnLog) as never) as Server;
+      servers.push(server);
+      expect(await (await fetch(new URL('/x/1', server.url))).text()).toBe(body);
+    }
+    expect(lines).toEqual([]);
+    expect(counted(recorder)).toEqual({ 'GET /x/:id 2xx': 2 });
+  });
+
   test('a Hono app passed whole (`export default app`): its own `routes` array is left alone and its requests are counted', async () => {
     const { recorder } = testRecorder();
     const app = new Hono();

@@ -54,17 +54,26 @@ export function instrumentOptions(options: unknown, recorder: Recorder, log: Log
   try {
     const app = options as Options;
     const copy = Object.create(app) as Options;
-    if (typeof app.fetch === 'function') copy.fetch = instrumentHandler(app.fetch as AnyHandler, recorder);
+    const fetch = app.fetch;
+    if (typeof fetch === 'function') ownProperty(copy, 'fetch', instrumentHandler(fetch as AnyHandler, recorder));
     // Only a plain object is a routes table: a Hono app passed whole (`export default app`) has a
     // `routes` array of its own, which Bun ignores and so must we.
-    if (isPlainObject(app.routes)) copy.routes = instrumentRoutes(app.routes, recorder);
-    if (isPlainObject(app.static)) copy.static = instrumentRoutes(app.static, recorder);
-    if (typeof app.error === 'function') copy.error = instrumentErrorHandler(app.error as AnyHandler, recorder);
+    if (isPlainObject(app.routes)) ownProperty(copy, 'routes', instrumentRoutes(app.routes, recorder));
+    if (isPlainObject(app.static)) ownProperty(copy, 'static', instrumentRoutes(app.static, recorder));
+    if (typeof app.error === 'function') ownProperty(copy, 'error', instrumentErrorHandler(app.error as AnyHandler, recorder));
     return copy;
   } catch (error) {
     log.warnOnce('serve-options', `could not instrument Bun.serve options (${(error as Error).message}); this server runs unmonitored`);
     return options;
   }
+}
+
+/**
+ * Defined, not assigned: assignment to the copy fails where the app's object has the property
+ * read-only (Object.freeze) or as a getter without a setter (a class's `get fetch()`).
+ */
+function ownProperty(copy: Options, key: string, value: unknown): void {
+  Object.defineProperty(copy, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 export function instrumentRoutes(routes: Options, recorder: Recorder): Options {
