@@ -84,6 +84,15 @@ describe('instrumented Bun.serve options', () => {
         sameHeaders(got);
       }
     }
+    // Conditional requests: a matching ETag answers a GET with 304 (its type kept), a POST with the body;
+    // `If-None-Match: *` answers a file's GET with 304.
+    const etag = (await both(plain, monitored, '/text')).plain.headers.get('etag')!;
+    for (const [method, route, ifNoneMatch, status] of [['GET', '/text', etag, 304], ['POST', '/text', etag, 200], ['GET', '/file', '*', 304], ['POST', '/file', '*', 200]] as const) {
+      const got = await both(plain, monitored, route, { method, headers: { 'if-none-match': ifNoneMatch } });
+      expect([got.plain.status, got.monitored.status]).toEqual([status, status]);
+      expect(got.monitored.body).toBe(got.plain.body);
+      sameHeaders(got);
+    }
     const range = await both(plain, monitored, '/file', { headers: { range: 'bytes=1-2' } });
     expect([range.monitored.status, range.monitored.body]).toEqual([206, '1\n']);
     sameHeaders(range);

@@ -12,7 +12,7 @@ import { stateOf } from '../runtime/request-state.ts';
  */
 export function staticRouteHandler(response: Response): (request: Request) => Response {
   let etag: string | undefined = response.headers.get('etag') ?? undefined;
-  // A HEAD answer from a handler loses the type Bun gives a body implicitly (a string's text/plain).
+  // The body's type, for a HEAD and a 304 (withHeadType).
   let contentType: string | undefined = response.headers.get('content-type') ?? undefined;
   let length: number | undefined;
   let filePath: string | undefined;
@@ -34,16 +34,15 @@ export function staticRouteHandler(response: Response): (request: Request) => Re
     .catch(() => {});
   return function staticRoute(request: Request): Response {
     if (filePath !== undefined) return fileResponse(request, response, filePath, contentType);
-    if (etag !== undefined && response.status === 200) {
+    if (etag !== undefined && conditional(request, response)) {
       const ifNoneMatch = request.headers.get('if-none-match');
-      if (ifNoneMatch !== null && matchesEtag(ifNoneMatch, etag)) return notModified(response, { etag });
+      if (ifNoneMatch !== null && matchesEtag(ifNoneMatch, etag)) return notModified(response, contentType, { etag });
     }
     const state = stateOf(request);
     if (state !== undefined && length !== undefined) state.bytes = length;
     const served = response.clone();
     if (etag !== undefined) served.headers.set('etag', etag);
-    if (contentType !== undefined && !served.headers.has('content-type')) served.headers.set('content-type', contentType);
-    return served;
+    return withHeadType(request, served, contentType);
   };
 }
 
@@ -51,16 +50,31 @@ export function staticRouteHandler(response: Response): (request: Request) => Re
 function fileResponse(request: Request, response: Response, path: string, contentType: string | undefined): Response {
   const file = Bun.file(path);
   const modified = new Date(file.lastModified).toUTCString();
-  if (response.status === 200) {
-    const since = Date.parse(request.headers.get('if-modified-since') ?? '');
+  if (conditional(request, response)) {
+    const ifNoneMatch = request.headers.get('if-none-match');
+    // A file has no ETag here, so only `*` matches; If-Modified-Since counts only without If-None-Match (RFC 9110).
+    const since = ifNoneMatch === null ? Date.parse(request.headers.get('if-modified-since') ?? '') : Number.NaN;
     // HTTP dates have whole seconds; the file's time is compared at that precision.
-    if (since >= Math.floor(file.lastModified / 1000) * 1000) return notModified(response, { 'last-modified': modified, ...(contentType && { 'content-type': contentType }) });
+    if (ifNoneMatch?.trim() === '*' || since >= Math.floor(file.lastModified / 1000) * 1000) return notModified(response, contentType, { 'last-modified': modified });
   }
   const state = stateOf(request);
   if (state !== undefined) state.bytes = file.size;
   const served = response.clone();
   served.headers.set('last-modified', modified);
-  if (contentType !== undefined && !served.headers.has('content-type')) served.headers.set('content-type', contentType);
+  return withHeadType(request, served, contentType);
+}
+
+/** Only a GET or HEAD of a 200 may be answered 304 (a POST gets the body, as from Bun). */
+function conditional(request: Request, response: Response): boolean {
+  return response.status === 200 && (request.method === 'GET' || request.method === 'HEAD');
+}
+
+/**
+ * A HEAD answer from a handler loses the type Bun gives a body implicitly (a string's text/plain):
+ * it is set on HEAD only. A GET is sent as Bun sends the app's body, with the type Bun infers.
+ */
+function withHeadType(request: Request, served: Response, contentType: string | undefined): Response {
+  if (request.method === 'HEAD' && contentType !== undefined && !served.headers.has('content-type')) served.headers.set('content-type', contentType);
   return served;
 }
 
@@ -71,9 +85,10 @@ export function matchesEtag(header: string, etag: string): boolean {
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === bare);
 }
 
-function notModified(response: Response, set: Record<string, string>): Response {
+function notModified(response: Response, contentType: string | undefined, set: Record<string, string>): Response {
   const headers = new Headers(response.headers);
   headers.delete('content-length');
+  if (contentType !== undefined && !headers.has('content-type')) headers.set('content-type', contentType);
   for (const [name, value] of Object.entries(set)) headers.set(name, value);
   return new Response(null, { status: 304, headers });
 }
