@@ -14,6 +14,7 @@ import { resolveAlertingOptions, type AlertingOptions, type ResolvedAlertingOpti
 import { Deliverer } from './alerting/deliver.ts';
 import { MetricWindow, type PerformanceMetricsInput } from './alerting/metric-window.ts';
 import { ProcessSampler } from './alerting/process-sampler.ts';
+import { forgetPart, rememberPart } from './latest-parts.ts';
 
 export type { AlertingOptions } from './alerting/alerting-options.ts';
 export type { PerformanceMetricsInput } from './alerting/metric-window.ts';
@@ -66,6 +67,7 @@ export class PerformanceAlerting {
     if (this.#options.enabled) {
       this.#interval = unref(setInterval(() => this.#evaluate(true), this.#options.evaluationInterval));
     }
+    rememberPart('alerting', this);
   }
 
   /** Records one request's metrics; rules are evaluated within `evaluationDelay`, never in this call. */
@@ -166,6 +168,7 @@ export class PerformanceAlerting {
 
   /** Stops the timers; deliveries in flight finish (await flush()). */
   close(): void {
+    forgetPart(this);
     clearInterval(this.#interval);
     clearTimeout(this.#soon);
     this.#interval = undefined;

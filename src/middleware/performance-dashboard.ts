@@ -17,6 +17,7 @@ import type { PerformanceAlerting } from './performance-alerting.ts';
 import type { PerformanceMonitor } from './performance-monitor.ts';
 import type { RequestTracer } from './request-tracer.ts';
 import type { EnhancedRequest, NextFunction } from './types.ts';
+import { latestPart } from './latest-parts.ts';
 
 export interface DashboardOptions {
   enabled?: boolean;
@@ -90,6 +91,10 @@ export class PerformanceDashboard {
     if (options.enabled === false) return;
     const auth = options.authentication ?? {};
     const path = option(DASHBOARD.path, options.path);
+    // Each part given, else the one made last in the process (read per request: it may come later).
+    const monitor = () => options.monitor ?? latestPart<PerformanceMonitor>('monitor');
+    const tracer = () => options.tracer ?? latestPart<RequestTracer>('tracer');
+    const alerting = () => options.alerting ?? latestPart<PerformanceAlerting>('alerting');
     this.#handler = createDashboardHandler({
       path,
       title: options.title ?? 'Performance',
@@ -98,18 +103,19 @@ export class PerformanceDashboard {
       authentication: { ...auth, enabled: auth.enabled ?? (Boolean(auth.apiKey) || Boolean(auth.username && auth.password)) },
       source: inProcessSource({
         app: option(DASHBOARD.app, options.app) ?? defaultAppName(process.cwd()),
-        cells: () => [...(options.monitor?.getRollupCells() ?? []), ...this.#manualCells.cellsNow()],
-        profiles: () => [...(options.monitor?.getProfiles() ?? []), ...this.#manualProfiles].sort((a, b) => a.timestamp - b.timestamp),
-        spans: () => options.tracer?.getRecentSpans() ?? [],
+        cells: () => [...(monitor()?.getRollupCells() ?? []), ...this.#manualCells.cellsNow()],
+        profiles: () => [...(monitor()?.getProfiles() ?? []), ...this.#manualProfiles].sort((a, b) => a.timestamp - b.timestamp),
+        spans: () => tracer()?.getRecentSpans() ?? [],
         alerts: () => [
           ...this.#manualAlerts,
-          ...(options.alerting ? alertViews(options.alerting.getActiveAlerts(), options.alerting.getAllNotifications()) : []),
-          ...(options.monitor ? alertViews(options.monitor.getActiveAlerts(), []) : []),
+          ...(alerting() ? alertViews(alerting()!.getActiveAlerts(), alerting()!.getAllNotifications()) : []),
+          ...(monitor() ? alertViews(monitor()!.getActiveAlerts(), []) : []),
         ],
         resolveAlert: (id) => this.resolveAlert(id),
         now: this.#now,
       }),
       views: dashboardViews,
+      inProcess: true,
       assetsPath: `${path.replace(/\/+$/, '')}/assets`,
       serveAsset,
       now: this.#now,
@@ -139,7 +145,8 @@ export class PerformanceDashboard {
   addAlert(type: 'warning' | 'critical', message: string): string {
     const id = `manual-${++this.#alertCounter}`;
     // As text, whatever it is: an Error or an object kept as it came broke every page that showed it.
-    const name = message instanceof Error ? `${message.name}: ${message.message}` : String(message);
+    const given: unknown = message;
+    const name = given instanceof Error ? `${given.name}: ${given.message}` : String(given);
     this.#manualAlerts.unshift({ id, name, severity: type === 'critical' ? 'critical' : 'warning', state: 'firing', startedAt: this.#now() });
     this.#manualAlerts.length = Math.min(this.#manualAlerts.length, MAX_MANUAL_ALERTS);
     return id;

@@ -17,6 +17,7 @@ import { resolveMonitorOptions, type ResolvedMonitorOptions } from './monitor/mo
 import { sharedRecorder } from './monitor/shared-recorder.ts';
 import { thresholdAlerting } from './monitor/threshold-alerting.ts';
 import type { AggregatedMetrics, EnhancedRequest, NextFunction, PerformanceMetrics, PerformanceOptions, SystemProfile } from './types.ts';
+import { forgetPart, latestPart, rememberPart } from './latest-parts.ts';
 
 const UA_CACHE_MAX = 1000;
 
@@ -49,7 +50,12 @@ export class PerformanceMonitor {
     const write = options.log;
     this.#log = createLog(this.#options.debug, write);
     this.#sink = createMetricsSink(options.storage ?? {}, this.#log);
+    const alerting = latestPart('alerting');
     this.alerting = thresholdAlerting(options.alerting, write);
+    // The thresholds' alerts show through the monitor, not as the app's alerting.
+    if (this.alerting !== undefined) forgetPart(this.alerting);
+    if (alerting !== undefined) rememberPart('alerting', alerting);
+    rememberPart('monitor', this);
     this.#store = new TieredCells(this.#options.maxAgeMs, this.#options.maxCells);
     this.#ring = new MetricsRing(this.#options.memoryMaxEntries);
     this.#recorder = sharedRecorder();
@@ -135,6 +141,7 @@ export class PerformanceMonitor {
 
   /** Stops observing and the profiler, and flushes storage. */
   async close(): Promise<void> {
+    forgetPart(this);
     this.#stopObserving();
     this.#profiler?.stop();
     this.alerting?.close();

@@ -15,6 +15,7 @@ import { SpanRegistry } from './tracer/span-registry.ts';
 import { toFields, toTagValue } from './tracer/tag-value.ts';
 import { resolveTracingOptions, type ResolvedTracingOptions, type TracingOptions } from './tracer/tracer-options.ts';
 import type { EnhancedRequest, NextFunction, TraceSpan } from './types.ts';
+import { forgetPart, rememberPart } from './latest-parts.ts';
 
 export type { TracingOptions } from './tracer/tracer-options.ts';
 
@@ -66,6 +67,7 @@ export class RequestTracer {
     });
     this.#exporter = exporters.length > 0 ? combineSpanExporters(exporters) : undefined;
     this.#registry = new SpanRegistry(this.#options.spanTimeout, this.#options.maxActiveSpans, this.#options.maxRecentSpans);
+    rememberPart('tracer', this);
   }
 
   /** Middleware: sets req.traceId and req.spanId, records the server span, passes the context on in `traceparent`. */
@@ -173,6 +175,7 @@ export class RequestTracer {
 
   /** Flushes, then stops the timers and the exporters. */
   async close(): Promise<void> {
+    forgetPart(this);
     await this.flush();
     this.#registry.stop();
     await this.#exporter?.shutdown();

@@ -4,6 +4,14 @@
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 
 export function EmptyState(props: { ctx: ViewContext }): JSX.Element {
+  if (props.ctx.inProcess) {
+    return (
+      <section class="panel empty-state" aria-label="Getting started">
+        <h2 safe>{`No requests counted for ${props.ctx.app} yet`}</h2>
+        <p>This page shows the performanceMonitor of this process: mount it before your routes, or start the app with the preload.</p>
+      </section>
+    );
+  }
   return (
     <section class="panel empty-state" aria-label="Getting started">
       <h2 safe>{`No data for ${props.ctx.app} yet`}</h2>

@@ -116,6 +116,14 @@ describe('Quick Start', () => {
     expect(tracer.getRecentSpans().length).toBe(traced);
     expect(consoleLines.filter((l) => l.includes('GET /hello')).length).toBe(traced);
     expect(alerting.getActiveAlerts()).toEqual([]);
+    // The dashboard was given none of them, as in the document: it shows the process's monitor.
+    if (dashboardFactory) {
+      const page = await router.fetch(new Request('http://app.test/performance', { headers: { authorization: `Basic ${btoa('admin:test-password')}` } }));
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain(`${n} requests`);
+      expect(html).not.toContain('No requests counted');
+    }
   });
 });
 

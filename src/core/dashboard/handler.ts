@@ -29,6 +29,8 @@ export interface DashboardHandlerOptions {
   serveAsset?: (name: string) => Promise<Response | null>;
   /** The app shown when the URL names none (default: the first the source lists). */
   defaultApp?: string;
+  /** Served by the app itself (the explicit API), not by the edge: the empty page says how to get data here. */
+  inProcess?: boolean;
   /** Sessions and failure limits (default: in this process's memory). */
   signInStore?: SignInStore;
   now?: () => number;
@@ -166,6 +168,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       // Without a session there is nothing to bind a token to: forms then can't post (scripts use the API).
       csrf: sessionId ? await auth.csrfFor(sessionId) : '',
       features: options.features,
+      inProcess: options.inProcess ?? false,
     };
   }
 

@@ -33,4 +33,6 @@ export interface ViewContext {
   /** Token that every state-changing form posts back. */
   csrf: string;
   features: DashboardFeatures;
+  /** In the app's own process (the explicit API), not at the edge. */
+  inProcess?: boolean;
 }

@@ -251,7 +251,7 @@ export class Recorder {
    * Traced, continuing a caller's trace, or entered while another handler runs (a handler that
    * calls another): a state of its own, which outlives the call (async context, outbound fetch).
    */
-  #own(request: Request, start: number, method: string, serveRoute: string | undefined, traceparent: string | null, due: boolean): RequestState {
+  #own(request: Request, start: number, method: string, serveRoute: string | undefined, traceparent: string | null, due: boolean | undefined): RequestState {
     const state = new RequestState(request, start, method);
     asyncStates.set(request, state);
     this.#open(state, serveRoute, traceparent, due);
