@@ -14,6 +14,6 @@ export const dashboardViews: DashboardRenderer = {
   routes: (ctx, rows, sort) => RoutesTable({ ctx, rows, sort }),
   alerts: (ctx, alerts) => AlertsPanel({ ctx, alerts }),
   traces: (ctx, traces, filter) => TracesPanel({ ctx, traces, filter }),
-  trace: (ctx, traceId, spans) => TracePage({ ctx, traceId, spans }),
+  trace: (ctx, traceId, trace) => TracePage({ ctx, traceId, ...trace }),
   login: (ctx, error, next, basic) => LoginPage({ ctx, error, next, basic }),
 };

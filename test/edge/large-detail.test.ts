@@ -68,7 +68,9 @@ describe('detail at the limits is stored, read and exported whole, or says what 
     expect(await spansExported(traceId)).toHaveLength(MAX_TRACE_SPANS);
     const page = await fetch(new URL(`/performance/traces/${traceId}?app=shop`, edge.url), { headers: { 'x-api-key': DASHBOARD_KEY } });
     expect(page.status).toBe(200);
-    expect((await page.text()).split('<li class="span ').length - 1).toBe(MAX_TRACE_SPANS);
+    const html = await page.text();
+    expect(html.split('<li class="span ').length - 1).toBe(MAX_TRACE_SPANS);
+    expect(html).toContain(`limit of ${MAX_TRACE_SPANS} spans`);
   });
 
   test('a trace of 12 spans near the span limit: the read returns the first ones within its bound and says how many it left out; the export holds all 12', async () => {
@@ -94,7 +96,11 @@ describe('detail at the limits is stored, read and exported whole, or says what 
     expect(trace.spans.length).toBeLessThanOrEqual(shown);
     expect(trace.spans.map((s: Span) => s.spanId)).toEqual(spans.slice(0, trace.spans.length).map((s) => s.spanId));
     expect(trace.warnings).toEqual([`showing the first ${trace.spans.length} of 12 spans by start: one read returns at most ${TRACE_READ_LENGTH} characters of spans`]);
+    // The trace's page says so too, above the spans it shows.
     const page = await fetch(new URL(`/performance/traces/${traceId}?app=shop`, edge.url), { headers: { 'x-api-key': DASHBOARD_KEY } });
     expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(`<p class="trace-warning" role="alert">showing the first ${trace.spans.length} of 12 spans by start`);
+    expect(html.split('<li class="span ').length - 1).toBe(trace.spans.length);
   });
 });

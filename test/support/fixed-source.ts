@@ -49,7 +49,7 @@ export function fixedSource(now: number) {
       return open;
     },
     traces: async () => traces,
-    trace: async (_app, id) => (id === traceId ? spans : []),
+    trace: async (_app, id) => ({ spans: id === traceId ? spans : [] }),
   };
   return { source, traceId };
 }

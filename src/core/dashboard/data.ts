@@ -69,6 +69,12 @@ export interface AlertView {
   message?: string;
 }
 
+/** One trace's spans, and what the read left out of them (a trace past what one read returns). */
+export interface TraceSpans {
+  spans: Span[];
+  warnings?: string[];
+}
+
 /** One trace in a list: its root span's story. */
 export interface TraceRow {
   traceId: string;

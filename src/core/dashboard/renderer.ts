@@ -1,6 +1,6 @@
 // The views a dashboard handler renders, passed in by the host (src/views implements it), so the
 // runtime-neutral handler never imports JSX and the views stay pure functions of data.
-import type { AlertView, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteRow, RouteSort, Span, Summary, TraceFilter, TraceRow } from './data.ts';
+import type { AlertView, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteRow, RouteSort, Summary, TraceFilter, TraceRow, TraceSpans } from './data.ts';
 import type { ViewContext } from './view-context.ts';
 import type { UsageView } from '../usage/usage.ts';
 
@@ -31,7 +31,7 @@ export interface DashboardRenderer {
   routes(ctx: ViewContext, rows: RouteRow[], sort: RouteSort): Html;
   alerts(ctx: ViewContext, alerts: AlertView[]): Html;
   traces(ctx: ViewContext, traces: TraceRow[], filter: TraceFilter): Html;
-  trace(ctx: ViewContext, traceId: string, spans: Span[]): Html;
+  trace(ctx: ViewContext, traceId: string, trace: TraceSpans): Html;
   /** `basic` links to the username/password sign-in when that is on too. */
   login(ctx: ViewContext, error?: string, next?: string, basic?: boolean): Html;
 }

@@ -1,6 +1,6 @@
 // Where a dashboard gets its data: the edge reads its Durable Object, the in-process dashboard
 // reads the monitor. Both answer in the shapes of the JSON export API.
-import type { AlertView, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteRow, RouteSort, Span, Summary, Timeseries, TraceFilter, TraceRow } from './data.ts';
+import type { AlertView, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteRow, RouteSort, Summary, Timeseries, TraceFilter, TraceRow, TraceSpans } from './data.ts';
 import type { UsageView } from '../usage/usage.ts';
 
 export interface TimeWindow {
@@ -37,5 +37,5 @@ export interface DashboardSource {
   /** False when there is no such open alert. */
   resolveAlert(app: string, id: string, now: number): Promise<boolean>;
   traces(app: string, window: TimeWindow, filter: TraceFilter): Promise<TraceRow[]>;
-  trace(app: string, traceId: string): Promise<Span[]>;
+  trace(app: string, traceId: string): Promise<TraceSpans>;
 }

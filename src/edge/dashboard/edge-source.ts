@@ -62,6 +62,9 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
       });
       return page.items.map((t): TraceRow => ({ traceId: t.traceId, name: t.name, route: t.route, statusCode: t.statusCode, startTime: t.startTime, duration: t.duration, spanCount: t.spanCount, error: t.error }));
     },
-    trace: async (app, traceId) => ((await store(app).trace(traceId))?.spans ?? []) as Span[],
+    trace: async (app, traceId) => {
+      const trace = await store(app).trace(traceId);
+      return { spans: (trace?.spans ?? []) as Span[], ...(trace?.warnings && { warnings: trace.warnings }) };
+    },
   };
 }

@@ -102,6 +102,6 @@ export function inProcessSource(parts: InProcessParts): DashboardSource {
       rows.sort(filter.order === 'slowest' ? (a, b) => b.duration - a.duration : (a, b) => b.startTime - a.startTime);
       return rows.slice(0, filter.limit ?? 50);
     },
-    trace: async (_app, traceId) => parts.spans().filter((s) => s.traceId === traceId),
+    trace: async (_app, traceId) => ({ spans: parts.spans().filter((s) => s.traceId === traceId) }),
   };
 }
