@@ -15,6 +15,7 @@ import { Deliverer } from './alerting/deliver.ts';
 import { MetricWindow, type PerformanceMetricsInput } from './alerting/metric-window.ts';
 import { ProcessSampler } from './alerting/process-sampler.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
+import { keysOf, warnUnknownOptions } from './option-checks.ts';
 
 export type { AlertingOptions } from './alerting/alerting-options.ts';
 export type { PerformanceMetricsInput } from './alerting/metric-window.ts';
@@ -30,6 +31,11 @@ interface ChannelEntry extends NamedChannel {
   /** False without a destination (an unset variable): warned once, then skipped. */
   usable: boolean;
 }
+
+const ALERTING_OPTIONS = keysOf<AlertingOptions>()([
+  'enabled', 'rules', 'channels', 'app', 'dashboardUrl', 'evaluationInterval', 'evaluationDelay', 'maxNotifications', 'maxSamples', 'routeCap',
+  'sampleProcess', 'delivery', 'log', 'now', 'env',
+]);
 
 /**
  * @example
@@ -56,6 +62,7 @@ export class PerformanceAlerting {
   constructor(options: AlertingOptions = {}) {
     this.#options = resolveAlertingOptions(options);
     this.#log = createLog(false, options.log);
+    warnUnknownOptions('performanceAlerting', options, ALERTING_OPTIONS, (line) => this.#log.warnOnce(line, line));
     this.#store = new MemoryAlertStore({ maxNotifications: this.#options.maxNotifications, deliver: (routed) => this.#deliver(routed) });
     const context = { app: this.#options.app };
     this.#engine = new AlertEngine({ store: this.#store, context: () => context, channels: () => this.#channels.filter(({ usable }) => usable) });

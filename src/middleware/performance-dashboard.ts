@@ -10,7 +10,8 @@ import { dashboardViews } from '../views/index.ts';
 import { alertViews } from '../core/dashboard/alert-views.ts';
 import { DASHBOARD } from '../core/config/settings.ts';
 import { defaultAppName } from '../plugin/runtime/app-name.ts';
-import { optionChecks } from './option-checks.ts';
+import { createLog } from '../plugin/runtime/log.ts';
+import { keysOf, optionChecks, warnUnknownOptions } from './option-checks.ts';
 import { inProcessSource } from './dashboard/in-process-source.ts';
 import { serveAsset } from './dashboard/serve-asset.ts';
 import type { PerformanceAlerting } from './performance-alerting.ts';
@@ -66,6 +67,11 @@ export interface MetricsHistoryData {
 }
 
 const option = optionChecks('performanceDashboard');
+const DASHBOARD_OPTIONS = keysOf<DashboardOptions>()([
+  'enabled', 'path', 'title', 'refreshInterval', 'authentication', 'features', 'monitor', 'tracer', 'alerting', 'app', 'server', 'clientId', 'now',
+]);
+/** The dashboard takes no `log`: its warnings go where bun-apm's others do (stderr). */
+const log = createLog(false);
 
 const MAX_MANUAL_ALERTS = 500;
 const MAX_MANUAL_PROFILES = 10_000;
@@ -88,6 +94,7 @@ export class PerformanceDashboard {
   constructor(options: DashboardOptions = {}) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    warnUnknownOptions('performanceDashboard', options, DASHBOARD_OPTIONS, (line) => log.warnOnce(line, line));
     if (options.enabled === false) return;
     const auth = options.authentication ?? {};
     const path = option(DASHBOARD.path, options.path);

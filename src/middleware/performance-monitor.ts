@@ -18,8 +18,11 @@ import { sharedRecorder } from './monitor/shared-recorder.ts';
 import { thresholdAlerting } from './monitor/threshold-alerting.ts';
 import type { AggregatedMetrics, EnhancedRequest, NextFunction, PerformanceMetrics, PerformanceOptions, SystemProfile } from './types.ts';
 import { forgetPart, latestPart, rememberPart } from './latest-parts.ts';
+import { keysOf, warnUnknownOptions } from './option-checks.ts';
 
 const UA_CACHE_MAX = 1000;
+
+const MONITOR_OPTIONS = keysOf<PerformanceOptions>()(['enabled', 'sampleRate', 'storage', 'profiling', 'alerting', 'debug', 'retention', 'log', 'random']);
 
 /**
  * @example
@@ -49,6 +52,7 @@ export class PerformanceMonitor {
     this.#options = resolveMonitorOptions(options);
     const write = options.log;
     this.#log = createLog(this.#options.debug, write);
+    warnUnknownOptions('performanceMonitor', options, MONITOR_OPTIONS, (line) => this.#log.warnOnce(line, line));
     this.#sink = createMetricsSink(options.storage ?? {}, this.#log);
     const alerting = latestPart('alerting');
     this.alerting = thresholdAlerting(options.alerting, write);

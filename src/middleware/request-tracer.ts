@@ -16,6 +16,7 @@ import { toFields, toTagValue } from './tracer/tag-value.ts';
 import { resolveTracingOptions, type ResolvedTracingOptions, type TracingOptions } from './tracer/tracer-options.ts';
 import type { EnhancedRequest, NextFunction, TraceSpan } from './types.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
+import { keysOf, warnUnknownOptions } from './option-checks.ts';
 
 export type { TracingOptions } from './tracer/tracer-options.ts';
 
@@ -38,6 +39,11 @@ function spanStatus(status: string | undefined, error: string | undefined): { st
   return { status: error ? 'error' : 'unset', tag: status };
 }
 
+const TRACER_OPTIONS = keysOf<TracingOptions>()([
+  'enabled', 'sampleRate', 'includeHeaders', 'includeQueryParams', 'includeRequestBody', 'includeResponseBody', 'maxBodyBytes', 'exporters',
+  'propagation', 'serviceName', 'spanTimeout', 'maxRecentSpans', 'maxActiveSpans', 'log', 'random',
+]);
+
 /**
  * @example
  * const tracer = new RequestTracer({ sampleRate: 0.1, exporters: [{ type: 'console' }] });
@@ -59,6 +65,7 @@ export class RequestTracer {
   constructor(options: TracingOptions = {}) {
     this.#options = resolveTracingOptions(options);
     this.#log = createLog(false, options.log);
+    warnUnknownOptions('requestTracer', options, TRACER_OPTIONS, (line) => this.#log.warnOnce(line, line));
     const preload = processRecorder();
     const exporters = createSpanExporters(options.exporters ?? [], {
       serviceName: this.#options.serviceName,

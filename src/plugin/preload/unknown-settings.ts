@@ -2,6 +2,7 @@
 // spelled wrong would otherwise be ignored without a word, and the app run on the defaults. One
 // warning each, with the nearest real name; monitoring goes on (a name is no value to refuse).
 import type { BunApmConfig } from '../../core/config.ts';
+import { didYouMean } from '../../core/config/nearest-name.ts';
 import { OTHER_VARIABLES, PRELOAD } from '../../core/config/preload-settings.ts';
 import type { Setting } from '../../core/config/setting.ts';
 import type { Env } from './config-env.ts';
@@ -21,10 +22,10 @@ const FILE_KEYS = [...SETTINGS.filter((s) => s.inFile !== false).map((s) => s.ke
 export function unknownSettings(env: Env, file: BunApmConfig, fileName: string): string[] {
   const warnings: string[] = [];
   for (const name of Object.keys(env)) {
-    if (name.startsWith('BUN_APM_') && !VARIABLES.includes(name)) warnings.push(`${name} is no bun-apm setting and is ignored${nearest(name, VARIABLES)}`);
+    if (name.startsWith('BUN_APM_') && !VARIABLES.includes(name)) warnings.push(`${name} is no bun-apm setting and is ignored${didYouMean(name, VARIABLES)}`);
   }
   for (const key of fileKeys(file)) {
-    if (!FILE_KEYS.includes(key)) warnings.push(`${key} (${fileName}) is no bun-apm setting and is ignored${nearest(key, FILE_KEYS)}`);
+    if (!FILE_KEYS.includes(key)) warnings.push(`${key} (${fileName}) is no bun-apm setting and is ignored${didYouMean(key, FILE_KEYS)}`);
   }
   return warnings;
 }
@@ -38,29 +39,4 @@ function fileKeys(file: BunApmConfig): string[] {
     else keys.push(key);
   }
   return keys;
-}
-
-/** ` (did you mean X?)` for a known name within a few edits, else nothing. */
-function nearest(name: string, known: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 4)) + 1;
-  for (const candidate of known) {
-    const distance = editDistance(name.toUpperCase(), candidate.toUpperCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best === undefined ? '' : ` (did you mean ${best}?)`;
-}
-
-/** Levenshtein distance, one row at a time. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = row;
-  }
-  return previous[b.length]!;
 }
