@@ -75,9 +75,14 @@ export function enqueue(sql: Sql, n: AlertNotification, channels: readonly strin
 
 /** Pending deliveries due at `now`, oldest first. */
 export function dueDeliveries(sql: Sql, now: number, limit: number): OutboxRow[] {
+  // A row waits while an earlier one of the same alert for the same channel is pending: a resolve
+  // must not overtake the firing it resolves (the receiver would be left with the alert open).
   return sql.exec<{ key: string; channel: string; notification: string; attempts: number; expires_at: number }>(
-    `SELECT key, channel, notification, attempts, expires_at FROM alert_outbox
-     WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY created_at, key, channel LIMIT ?`,
+    `SELECT key, channel, notification, attempts, expires_at FROM alert_outbox AS o
+     WHERE status = 'pending' AND next_attempt_at <= ?
+       AND NOT EXISTS (SELECT 1 FROM alert_outbox AS e WHERE e.status = 'pending' AND e.channel = o.channel
+         AND e.created_at < o.created_at AND json_extract(e.notification, '$.id') = json_extract(o.notification, '$.id'))
+     ORDER BY created_at, key, channel LIMIT ?`,
     now, limit,
   ).toArray().map((row) => ({ key: row.key, channel: row.channel, notification: JSON.parse(row.notification) as AlertNotification, attempts: row.attempts, expiresAt: row.expires_at }));
 }
