@@ -5,7 +5,9 @@ import type { AlertView } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { formatTime, query } from './format.ts';
 
-const ORDER = { firing: 0, pending: 1, resolved: 2 } as const;
+const ORDER = { firing: 0, pending: 1, error: 2, resolved: 3 } as const;
+
+const SINCE = { firing: 'since', pending: 'since', error: 'rule failed', resolved: 'resolved' } as const;
 
 export function AlertsPanel(props: { ctx: ViewContext; alerts: AlertView[] }): JSX.Element {
   const { ctx } = props;
@@ -29,8 +31,8 @@ export function AlertsPanel(props: { ctx: ViewContext; alerts: AlertView[] }): J
               ) : (
                 ''
               )}
-              <time class="since" safe>{alert.state === 'resolved' ? `resolved ${formatTime(alert.resolvedAt)}` : `since ${formatTime(alert.startedAt)}`}</time>
-              {alert.state !== 'resolved' ? (
+              <time class="since" safe>{`${SINCE[alert.state]} ${formatTime(alert.state === 'resolved' ? alert.resolvedAt : alert.startedAt)}`}</time>
+              {alert.state === 'firing' || alert.state === 'pending' ? (
                 <form method="post" action={`${ctx.base}/alerts/resolve${query({ app: ctx.app })}`} hx-post={`${ctx.base}/alerts/resolve${query({ app: ctx.app })}`} hx-target="#alerts" hx-swap="outerHTML">
                   <input type="hidden" name="id" value={alert.id} />
                   <input type="hidden" name="csrf" value={ctx.csrf} />

@@ -9,7 +9,8 @@ export function alertViews(active: readonly AlertNotification[], history: readon
   for (const n of [...ordered, ...active]) {
     byId.set(n.id, {
       id: n.id, ruleId: n.ruleId, name: n.ruleName, severity: n.severity,
-      state: n.state === 'resolved' ? 'resolved' : 'firing',
+      // A rule's error is no alert to resolve: no notification ends it, and resolveAlert knows no such id.
+      state: n.state,
       value: n.value, threshold: n.threshold, startedAt: n.startsAt, resolvedAt: n.endsAt ?? null,
     });
   }

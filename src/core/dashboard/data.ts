@@ -54,7 +54,8 @@ export interface RequestsNotReceived {
   reportedAt: number;
 }
 
-export type AlertState = 'pending' | 'firing' | 'resolved';
+/** `error`: a rule that could not be evaluated (an event, with nothing to resolve). */
+export type AlertState = 'pending' | 'firing' | 'error' | 'resolved';
 
 export interface AlertView {
   id: string;
