@@ -54,6 +54,8 @@ export class PerformanceAlerting {
   readonly #log: Log;
   readonly #deliverer: Deliverer;
   readonly #pending = new Set<Promise<void>>();
+  /** The last delivery of each alert to each channel: the next waits for it, so a resolve never overtakes its firing. */
+  readonly #lastDelivery = new Map<string, Promise<void>>();
   readonly #sampler: ProcessSampler | undefined;
   #interval: ReturnType<typeof setInterval> | undefined;
   #soon: ReturnType<typeof setTimeout> | undefined;
@@ -224,8 +226,14 @@ export class PerformanceAlerting {
       for (const name of channels) {
         const channel = this.#channels.find((entry) => entry.name === name)?.channel;
         if (channel === undefined) continue;
-        const delivery = this.#deliverer.deliver(channel, name, notification).finally(() => this.#pending.delete(delivery));
+        const key = `${notification.id}\n${name}`;
+        const before = this.#lastDelivery.get(key) ?? Promise.resolve();
+        const delivery: Promise<void> = before.then(() => this.#deliverer.deliver(channel, name, notification)).finally(() => {
+          this.#pending.delete(delivery);
+          if (this.#lastDelivery.get(key) === delivery) this.#lastDelivery.delete(key);
+        });
         this.#pending.add(delivery);
+        this.#lastDelivery.set(key, delivery);
       }
     }
   }

@@ -107,6 +107,34 @@ describe('Slack and webhook', () => {
   });
 });
 
+test('a resolve waits while its firing is being retried: PagerDuty ends on resolve, not on the retried trigger', async () => {
+  let attempts = 0;
+  const pd = http((n) => {
+    attempts = n + 1;
+    return n === 0 ? 500 : 200;
+  });
+  let now = T0;
+  const instance = new PerformanceAlerting({
+    app: 'shop', now: () => now, log: () => {}, sampleProcess: false, evaluationDelay: 0, delivery: { backoffMs: 400, timeoutMs: 2000 },
+    channels: [{ type: 'pagerduty', enabled: true, config: { routingKey: 'R0UT1NG', url: `${pd.url}/v2/enqueue` } }],
+    rules: [{ id: 'slow', name: 'Slow', enabled: true, metric: 'p95', route: '/checkout', condition: 'gt', threshold: 500, duration: 60_000, severity: 'critical' }],
+  });
+  stops.push(() => instance.close());
+  const minute = (m: number, ms: number) => {
+    now = T0 + m * 60_000;
+    for (let i = 0; i < 20; i++) instance.addMetrics({ timestamp: now - 59_000 + i * 1000, method: 'POST', path: '/checkout', statusCode: 200, responseTime: ms });
+    now += 1;
+  };
+  minute(0, 900); // firing (evaluationDelay 0): its first attempt fails, the retry waits up to 400 ms
+  await waitFor(() => attempts === 1, 2_000, 'the first attempt');
+  minute(1, 30); // resolved, while the firing is still waiting for its retry
+  await Bun.sleep(50);
+  await instance.flush();
+  // Delivered (the receiver keeps what it answered 200): the trigger on its retry, then the resolve.
+  expect(pd.received.map((r) => (JSON.parse(r.body) as { event_action: string }).event_action)).toEqual(['trigger', 'resolve']);
+  expect(attempts).toBe(3);
+});
+
 describe('failures', () => {
   test('are logged once per channel and kind, never with the URL or the token, and never thrown', async () => {
     const broken = http(() => 500);
