@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describeSampling, loadConfig, samplingOf } from '../preload/load-config.ts';
 import { originalFetch } from '../runtime/original-fetch.ts';
 import { parseDotEnv } from './dot-env.ts';
+import { preloadsBunApm } from './init.ts';
 
 /** `warnings` are printed under the check without failing it (a quota running out, say). */
 type Check = { ok: boolean; label: string; detail: string; warnings?: string[] };
@@ -12,8 +13,15 @@ type Check = { ok: boolean; label: string; detail: string; warnings?: string[] }
 export async function runChecks(dir: string, env: Record<string, string | undefined>): Promise<Check[]> {
   const checks: Check[] = [];
   const bunfig = join(dir, 'bunfig.toml');
-  const preloaded = existsSync(bunfig) && readFileSync(bunfig, 'utf8').includes('bun-apm/preload');
-  checks.push({ ok: preloaded, label: 'preload', detail: preloaded ? 'bunfig.toml preloads bun-apm/preload' : 'bunfig.toml does not preload bun-apm: run `bunx bun-apm init`, or start with `bun --preload bun-apm/preload`' });
+  // Read as Bun reads it: a commented line, `[test]`'s preload or a file Bun refuses preloads nothing for `bun run`.
+  const preloaded = existsSync(bunfig) ? preloadsBunApm(readFileSync(bunfig, 'utf8')) : false;
+  checks.push({
+    ok: preloaded === true,
+    label: 'preload',
+    detail: preloaded === true ? 'bunfig.toml preloads bun-apm/preload'
+      : preloaded === 'unreadable' ? 'bunfig.toml is not valid TOML, and Bun ignores all of it (a key given twice?): fix it'
+      : 'bunfig.toml does not preload bun-apm: run `bunx bun-apm init`, or start with `bun --preload bun-apm/preload`',
+  });
 
   try {
     const path = Bun.resolveSync('bun-apm/preload', dir);
@@ -63,7 +71,9 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string)
     const text = full.slice(0, 300);
     if (response.ok) {
       const keyApp = readApp(full);
-      if (keyApp !== undefined && keyApp !== app) {
+      // A bun-apm edge names the key's app; any other server answering 200 (a page, a proxy) is no edge.
+      if (keyApp === undefined) return { ok: false, label: 'edge', detail: `${endpoint} answered HTTP ${response.status} without naming an app: is BUN_APM_ENDPOINT a bun-apm edge (the Worker's URL)?` };
+      if (keyApp !== app) {
         return { ok: false, label: 'edge', detail: `${endpoint} knows this ingest key as app "${keyApp}", not "${app}": set BUN_APM_APP or use that app's key` };
       }
       const usage = usageOf(full);
@@ -71,6 +81,8 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string)
     }
     if (response.status === 401 || response.status === 403) return { ok: false, label: 'edge', detail: `${endpoint} refused the ingest key (HTTP ${response.status}): check INGEST_KEYS on the Worker` };
     if (response.status === 404) return { ok: false, label: 'edge', detail: `${endpoint} has no key check (HTTP 404): is it a bun-apm edge, and as new as this bun-apm? (nothing was sent)` };
+    const location = response.headers.get('location');
+    if (location !== null) return { ok: false, label: 'edge', detail: `${endpoint} redirects (HTTP ${response.status}) to ${location.slice(0, 200)}: set BUN_APM_ENDPOINT to where it points` };
     return { ok: false, label: 'edge', detail: `${endpoint} answered HTTP ${response.status}: ${text}` };
   } catch (error) {
     return { ok: false, label: 'edge', detail: `${endpoint} is not reachable (${(error as Error).message})` };

@@ -17,27 +17,55 @@ export interface InitResult {
 
 const PRELOAD = 'bun-apm/preload';
 
-/** Adds the preload to bunfig.toml, keeping whatever else the file says. */
-export function withPreload(bunfig: string): string {
-  if (bunfig.includes(PRELOAD)) return bunfig;
-  const lines = bunfig.split('\n');
-  // A top-level `preload = [...]` (before any [table]) gets our entry first in its list.
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (/^\s*\[/.test(line)) break;
-    const match = /^(\s*preload\s*=\s*\[)(.*)$/.exec(line);
-    if (match) {
-      const rest = match[2]!.trim();
-      lines[i] = `${match[1]}"${PRELOAD}"${rest.startsWith(']') ? '' : ', '}${rest}`;
-      return lines.join('\n');
-    }
-    const single = /^(\s*preload\s*=\s*)("[^"]*")\s*$/.exec(line);
-    if (single) {
-      lines[i] = `${single[1]}["${PRELOAD}", ${single[2]}]`;
-      return lines.join('\n');
-    }
+/**
+ * Whether bunfig.toml preloads bun-apm for `bun run` (its top-level `preload`, not `[test]`'s, not
+ * a comment), read as Bun reads it; `unreadable` when Bun would not read the file at all.
+ */
+export function preloadsBunApm(bunfig: string): boolean | 'unreadable' {
+  let parsed: unknown;
+  try {
+    parsed = Bun.TOML.parse(bunfig);
+  } catch {
+    return 'unreadable';
   }
-  return `preload = ["${PRELOAD}"]\n${bunfig}`;
+  const preload = (parsed as { preload?: unknown }).preload;
+  return preload === PRELOAD || (Array.isArray(preload) && preload.includes(PRELOAD));
+}
+
+/**
+ * Adds the preload to bunfig.toml, keeping whatever else the file says: first in a top-level
+ * `preload` already there (an array or a single string, either quotes, a comment after it, CRLF
+ * lines), else a line of its own at the top. The result is read back as TOML: a file this cannot
+ * edit safely (Bun refuses one with two `preload` keys, and then reads none of it) is an error
+ * asking for the line by hand, and nothing is written.
+ */
+export function withPreload(bunfig: string): string {
+  const before = preloadsBunApm(bunfig);
+  if (before === 'unreadable') throw new Error('bunfig.toml is not valid TOML (Bun would ignore it): fix it, then run init again');
+  if (before) return bunfig;
+  const lines = bunfig.split('\n');
+  let edited: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const cr = lines[i]!.endsWith('\r') ? '\r' : '';
+    const line = cr ? lines[i]!.slice(0, -1) : lines[i]!;
+    if (/^\s*\[/.test(line)) break;
+    const array = /^(\s*preload\s*=\s*\[)(.*)$/.exec(line);
+    const single = /^(\s*preload\s*=\s*)("[^"]*"|'[^']*')(\s*(?:#.*)?)$/.exec(line);
+    if (array) {
+      const rest = array[2]!.trim();
+      lines[i] = `${array[1]}"${PRELOAD}"${rest.startsWith(']') ? '' : ', '}${rest}${cr}`;
+    } else if (single) {
+      lines[i] = `${single[1]}["${PRELOAD}", ${single[2]}]${single[3]}${cr}`;
+    } else continue;
+    edited = lines.join('\n');
+    break;
+  }
+  const eol = bunfig.includes('\r\n') ? '\r\n' : '\n';
+  const result = edited ?? `preload = ["${PRELOAD}"]${eol}${bunfig}`;
+  if (preloadsBunApm(result) !== true) {
+    throw new Error(`bunfig.toml: could not add the preload safely; add "${PRELOAD}" first in its top-level preload list by hand`);
+  }
+  return result;
 }
 
 // The import is type-only: the file then also loads at run time next to a `bun build --compile`

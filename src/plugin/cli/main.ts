@@ -48,7 +48,8 @@ Sets the app in [dir] (default: here) up for the preload, changing none of its c
     async run(values, positionals) {
       const { initApp } = await import('./init.ts');
       const dir = positionals[0] ?? process.cwd();
-      const result = initApp(dir, (values.endpoint as string | undefined) ?? process.env.BUN_APM_ENDPOINT);
+      // An empty BUN_APM_ENDPOINT= (a copied .env.example) is unset, as the preload reads it.
+      const result = initApp(dir, (values.endpoint as string | undefined) ?? (process.env.BUN_APM_ENDPOINT || undefined));
       console.log(`bun-apm init: app "${result.app}"`);
       for (const file of result.changed) console.log(`  wrote ${file}`);
       for (const file of result.unchanged) console.log(`  kept  ${file} (already set up)`);
@@ -155,7 +156,7 @@ GET /__scheduled fires the cron (alert rules). Stops on Ctrl-C.
 
 /** BUN_APM_ENDPOINT as the app sees it: environment over .env. */
 function endpointOf(appDir: string): string | undefined {
-  return process.env.BUN_APM_ENDPOINT ?? readDotEnv(join(appDir, '.env')).BUN_APM_ENDPOINT;
+  return process.env.BUN_APM_ENDPOINT || readDotEnv(join(appDir, '.env')).BUN_APM_ENDPOINT || undefined;
 }
 
 class UsageError extends Error {}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initApp, withPreload } from '../../../src/plugin/cli/init.ts';
+import { initApp, preloadsBunApm, withPreload } from '../../../src/plugin/cli/init.ts';
 import { edgeKeys, parseIngestKeys } from '../../../src/plugin/cli/keys.ts';
 import { ensureIgnored } from '../../../src/plugin/cli/gitignore.ts';
 import { edgeInit, edgeWranglerToml } from '../../../src/plugin/cli/edge-init.ts';
@@ -23,6 +23,36 @@ describe('withPreload', () => {
     ['preload = ["bun-apm/preload"]\n', 'preload = ["bun-apm/preload"]\n'],
   ];
   for (const [before, after] of cases) test(JSON.stringify(before), () => expect(withPreload(before)).toBe(after));
+
+  // Each once gave a second top-level `preload` (Bun then refuses the whole file and preloads nothing),
+  // or counted a comment or `[test]`'s preload as set up (found by a review).
+  const moreCases: Array<[string, string]> = [
+    ['smol = true\r\npreload = ["./setup.ts"]\r\n\r\n[serve]\r\nport = 3000\r\n', 'smol = true\r\npreload = ["bun-apm/preload", "./setup.ts"]\r\n\r\n[serve]\r\nport = 3000\r\n'],
+    ["preload = './setup.ts'\n", 'preload = ["bun-apm/preload", \'./setup.ts\']\n'],
+    ['preload = "./setup.ts" # my preload\n', 'preload = ["bun-apm/preload", "./setup.ts"] # my preload\n'],
+    ['preload = [\n  "./a.ts",\n]\n', 'preload = ["bun-apm/preload", \n  "./a.ts",\n]\n'],
+    ['# preload = ["bun-apm/preload"]\n', 'preload = ["bun-apm/preload"]\n# preload = ["bun-apm/preload"]\n'],
+    ['[test]\npreload = ["bun-apm/preload"]\n', 'preload = ["bun-apm/preload"]\n[test]\npreload = ["bun-apm/preload"]\n'],
+  ];
+  for (const [before, after] of moreCases) {
+    test(`${JSON.stringify(before)}: Bun reads the result with bun-apm first in its preload, all else kept`, () => {
+      const result = withPreload(before);
+      expect(result).toBe(after);
+      const parsed = Bun.TOML.parse(result) as { preload: string[] };
+      expect(parsed.preload[0]).toBe('bun-apm/preload');
+      expect(preloadsBunApm(before)).toBe(false);
+      expect(preloadsBunApm(result)).toBe(true);
+    });
+  }
+
+  test('a bunfig.toml Bun cannot read is an error naming it, and nothing is written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-init-'));
+    const broken = 'preload = ["./a.ts"]\npreload = ["./b.ts"]\n';
+    writeFileSync(join(dir, 'bunfig.toml'), broken);
+    expect(() => initApp(dir, 'https://edge.example')).toThrow('bunfig.toml is not valid TOML');
+    expect(readFileSync(join(dir, 'bunfig.toml'), 'utf8')).toBe(broken);
+    expect(readdirSync(dir)).toEqual(['bunfig.toml']);
+  });
 });
 
 describe('init', () => {
@@ -118,6 +148,16 @@ describe('the command line', () => {
       expect(result.out).toContain('Usage: bunx bun-apm');
     }
     expect(readdirSync(dir)).toEqual(['package.json']);
+  });
+
+  test('an empty BUN_APM_ENDPOINT= in .env (a copied .env.example) is unset, not a bad --endpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-empty-'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop' }));
+    writeFileSync(join(dir, '.env'), 'BUN_APM_ENDPOINT=\n');
+    const result = await run(['init'], dir);
+    expect(result.err).not.toContain('--endpoint');
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(dir, 'bunfig.toml'), 'utf8')).toBe('preload = ["bun-apm/preload"]\n');
   });
 
   test('an unknown command or option exits 2 with the usage, and changes nothing', async () => {
@@ -239,6 +279,22 @@ describe('doctor', () => {
     expect(bad.find((c) => c.label === 'config')!.detail).toContain('BUN_APM_SAMPLE_RATE');
     const misspelled = await runChecks(appDir(`BUN_APM_ENDPOINT=http://127.0.0.1:${sink.port}\nBUN_APM_INGEST_KEY=good-key\nBUN_APM_SAMPEL_RATE=0.5\n`), {});
     expect(misspelled.find((c) => c.label === 'config')).toMatchObject({ ok: false, detail: expect.stringContaining('BUN_APM_SAMPEL_RATE is no bun-apm setting and is ignored (did you mean BUN_APM_SAMPLE_RATE?)') });
+    // Any server answering 200 had passed as the edge; a redirect said only its status (found by a review).
+    const other = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (req) => (new URL(req.url).pathname === '/moved/v1/check' ? Response.redirect('https://edge.example/v1/check', 301) : new Response('<html>a page</html>')) });
+    try {
+      const page = await runChecks(appDir(`BUN_APM_ENDPOINT=http://127.0.0.1:${other.port}\nBUN_APM_INGEST_KEY=good-key\n`), {});
+      expect(page.find((c) => c.label === 'edge')).toMatchObject({ ok: false, detail: expect.stringContaining('without naming an app: is BUN_APM_ENDPOINT a bun-apm edge') });
+      const moved = await runChecks(appDir(`BUN_APM_ENDPOINT=http://127.0.0.1:${other.port}/moved\nBUN_APM_INGEST_KEY=good-key\n`), {});
+      expect(moved.find((c) => c.label === 'edge')).toMatchObject({ ok: false, detail: expect.stringContaining('redirects (HTTP 301) to https://edge.example/v1/check') });
+    } finally {
+      other.stop(true);
+    }
+    // A commented preload, or `[test]`'s, preloads nothing for `bun run`.
+    for (const bunfig of ['# preload = ["bun-apm/preload"]\n', '[test]\npreload = ["bun-apm/preload"]\n']) {
+      const dir = appDir(`BUN_APM_ENDPOINT=http://127.0.0.1:${sink.port}\nBUN_APM_INGEST_KEY=good-key\n`);
+      writeFileSync(join(dir, 'bunfig.toml'), bunfig);
+      expect((await runChecks(dir, {})).find((c) => c.label === 'preload')!.ok).toBe(false);
+    }
     const down = await runChecks(appDir('BUN_APM_ENDPOINT=http://127.0.0.1:9\nBUN_APM_INGEST_KEY=good-key\n'), {});
     expect(down.find((c) => c.label === 'edge')!.detail).toMatch(/not reachable/);
   });
