@@ -47,7 +47,9 @@ export function edgeWranglerToml(template: string, options: { packageRoot: strin
 export function edgeInit(appDir: string, options: { dir?: string; apps?: string[]; name?: string; force?: boolean } = {}): EdgeInitResult {
   const packageRoot = installedRoot(appDir);
   const dir = join(appDir, options.dir ?? DEFAULT_EDGE_DIR);
-  const name = options.name ?? 'bun-apm';
+  const tomlFile = join(dir, 'wrangler.toml');
+  // --force rewrites the file for a new bun-apm, but keeps the Worker's name: another name would deploy a new, empty Worker.
+  const name = options.name ?? nameIn(tomlFile) ?? 'bun-apm';
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) throw new Error(`--name "${name}": a Worker name is 1..63 of a-z 0-9 - (starting with a letter or digit)`);
   const toml = edgeWranglerToml(readFileSync(join(packageRoot, 'wrangler.toml'), 'utf8'), { packageRoot, edgeDir: dir, name, version: versionOf(packageRoot), main: workerEntry(appDir) });
   edgeKeys(appDir, dir, options.apps ?? [], false); // a dry run: no app to make keys for fails before any file is written
@@ -55,7 +57,6 @@ export function edgeInit(appDir: string, options: { dir?: string; apps?: string[
   mkdirSync(dir, { recursive: true });
   const changed: string[] = [];
   const unchanged: string[] = [];
-  const tomlFile = join(dir, 'wrangler.toml');
   if (!existsSync(tomlFile) || (options.force && readFileSync(tomlFile, 'utf8') !== toml)) {
     writeFileSync(tomlFile, toml);
     changed.push('wrangler.toml');
@@ -70,4 +71,15 @@ export function edgeInit(appDir: string, options: { dir?: string; apps?: string[
   if (before !== readFileSync(join(dir, '.dev.vars'), 'utf8')) changed.push('.dev.vars');
   else unchanged.push('.dev.vars');
   return { dir, keys, changed, unchanged };
+}
+
+/** The Worker name of an existing wrangler.toml, if it has one. */
+function nameIn(tomlFile: string): string | undefined {
+  if (!existsSync(tomlFile)) return undefined;
+  try {
+    const name = (Bun.TOML.parse(readFileSync(tomlFile, 'utf8')) as { name?: unknown }).name;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -208,6 +208,25 @@ describe('edge init', () => {
     expect(toml).toContain('bun-apm 9.9.9');
   });
 
+  test('--force rewrites wrangler.toml for the installed bun-apm but keeps the Worker\'s name (another would deploy a new, empty Worker)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-edge-force-'));
+    // A stand-in for the installed package: what edge init reads of it.
+    const pkg = join(dir, 'node_modules', 'bun-apm');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'bun-apm', version: '9.9.9', exports: { './package.json': './package.json', './edge': './edge.js' } }));
+    writeFileSync(join(pkg, 'edge.js'), '');
+    writeFileSync(join(pkg, 'wrangler.toml'), readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop' }));
+    initApp(dir, 'https://edge.example');
+    edgeInit(dir, { name: 'shop-apm' });
+    const toml = join(dir, 'bun-apm-edge', 'wrangler.toml');
+    writeFileSync(toml, `${readFileSync(toml, 'utf8')}\n# a hand edit\n`);
+    expect(edgeInit(dir, { force: true }).changed).toContain('wrangler.toml');
+    expect((Bun.TOML.parse(readFileSync(toml, 'utf8')) as { name: string }).name).toBe('shop-apm');
+    expect(edgeInit(dir, { force: true, name: 'other' }).changed).toContain('wrangler.toml');
+    expect((Bun.TOML.parse(readFileSync(toml, 'utf8')) as { name: string }).name).toBe('other');
+  });
+
   test('in an app without bun-apm installed it says how to install it and writes nothing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bun-apm-edge-init-'));
     expect(() => edgeInit(dir)).toThrow(/bun-apm is not installed in .*: add it first/);
