@@ -6,7 +6,8 @@ import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { formatApdex, formatCount, formatMs, formatPercent, query } from './format.ts';
 
 /** Apdex and route read best first ascending; every other column worst first, descending. */
-const ASCENDING: ReadonlySet<RouteSort> = new Set(['apdex', 'route']);
+// Every column but the route sorts highest first (src/core/query/routes.ts), Apdex too.
+const ASCENDING: ReadonlySet<RouteSort> = new Set(['route']);
 
 export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: RouteSort }): JSX.Element {
   const { ctx, sort, rows } = props;

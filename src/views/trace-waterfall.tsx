@@ -93,7 +93,7 @@ export function TraceWaterfall(props: { ctx: ViewContext; traceId: string; spans
         })}
       </ol>
       <p>
-        <a href={`${ctx.base}${query({ app: ctx.app, range: ctx.range })}`}>← Back to the dashboard</a>
+        <a href={`${ctx.base}${query({ app: ctx.app, range: ctx.range, route: ctx.route })}`}>← Back to the dashboard</a>
       </p>
     </section>
   );

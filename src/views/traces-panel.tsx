@@ -8,8 +8,10 @@ import { formatMs, formatTime, query } from './format.ts';
 export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filter: TraceFilter }): JSX.Element {
   const { ctx, filter } = props;
   const fragment = `${ctx.base}/fragments/traces`;
+  // Live mode reloads the list with the filters it shows, as the other panels reload.
+  const current = query({ app: ctx.app, range: ctx.range, route: filter.route, minDuration: filter.minDuration, errors: filter.errorsOnly ? '1' : undefined, order: filter.order === 'slowest' ? 'slowest' : undefined });
   return (
-    <section id="traces" class="panel traces" aria-label="Traces">
+    <section id="traces" class="panel traces" aria-label="Traces" hx-get={`${fragment}${current}`} hx-trigger="apm-refresh" hx-swap="outerHTML">
       <h2>Traces</h2>
       <form class="filters" hx-get={fragment} hx-target="#traces" hx-swap="outerHTML" hx-trigger="change, submit">
         <input type="hidden" name="app" value={ctx.app} />
@@ -37,7 +39,7 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
         <button type="submit">Filter</button>
       </form>
       {props.traces.length === 0 ? (
-        <p class="empty">No traces match. Traces are sampled (BUN_APM_TRACE_SAMPLE_RATE, default 1 %); errors and slow requests show up first here.</p>
+        <p class="empty">No traces match. Traces are sampled (by default 1 a second: BUN_APM_TRACES_PER_SECOND); errors and slow requests show up first here.</p>
       ) : (
         <div class="table-scroll">
           <table>
@@ -54,7 +56,7 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
               {props.traces.map((trace) => (
                 <tr class={trace.error ? 'bad' : undefined}>
                   <td class="route">
-                    <a href={`${ctx.base}/traces/${encodeURIComponent(trace.traceId)}${query({ app: ctx.app })}`} safe>
+                    <a href={`${ctx.base}/traces/${encodeURIComponent(trace.traceId)}${query({ app: ctx.app, range: ctx.range, route: ctx.route })}`} safe>
                       {trace.name}
                     </a>
                   </td>
