@@ -133,13 +133,14 @@ export function initApp(dir: string, endpoint?: string): InitResult {
   if (!values.BUN_APM_APP) additions.push(`BUN_APM_APP=${app}`);
   if (!values.BUN_APM_INGEST_KEY) additions.push(`BUN_APM_INGEST_KEY=${ingestKey}`);
   if (!values.BUN_APM_ENDPOINT) additions.push(`BUN_APM_ENDPOINT=${endpointUrl}`);
+  // The ignore file first: .env is to hold a secret, and must never sit unignored, even when the
+  // ignore file cannot be written (then nothing is).
+  const ignored = ensureIgnored(join(dir, '.gitignore'), ['.env']);
   if (additions.length > 0) {
     writeFileSync(envPath, appendLines(env, 'bun-apm', additions), { mode: 0o600 });
     changed.push('.env');
   } else unchanged.push('.env');
-
-  // .env now holds a secret: it must never be committed.
-  if (ensureIgnored(join(dir, '.gitignore'), ['.env'])) changed.push('.gitignore');
+  if (ignored) changed.push('.gitignore');
   else unchanged.push('.gitignore');
 
   return { app, ingestKey, changed, unchanged };

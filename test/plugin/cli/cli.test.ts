@@ -45,6 +45,15 @@ describe('withPreload', () => {
     });
   }
 
+  test('when .gitignore cannot be written, init fails before the key reaches .env (it had left a key in an unignored file)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-init-'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop' }));
+    writeFileSync(join(dir, '.env'), 'DATABASE_URL=postgres://x\n');
+    mkdirSync(join(dir, '.gitignore')); // a directory: neither readable nor writable as a file
+    expect(() => initApp(dir, 'https://edge.example')).toThrow();
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toBe('DATABASE_URL=postgres://x\n');
+  });
+
   test('a bunfig.toml Bun cannot read is an error naming it, and nothing is written', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bun-apm-init-'));
     const broken = 'preload = ["./a.ts"]\npreload = ["./b.ts"]\n';
