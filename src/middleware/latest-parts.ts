@@ -5,17 +5,26 @@
 
 export type PartKind = 'monitor' | 'tracer' | 'alerting';
 
-const latest = new Map<PartKind, object>();
+/** Parts of each kind, newest last: one closed or forgotten gives way to the one made before it. */
+const parts = new Map<PartKind, object[]>();
+/** A process making parts over and over keeps only the newest few. */
+const KEPT = 16;
 
 export function rememberPart(kind: PartKind, part: object): void {
-  latest.set(kind, part);
+  const list = parts.get(kind) ?? [];
+  list.push(part);
+  if (list.length > KEPT) list.shift();
+  parts.set(kind, list);
 }
 
 export function latestPart<T extends object>(kind: PartKind): T | undefined {
-  return latest.get(kind) as T | undefined;
+  return parts.get(kind)?.at(-1) as T | undefined;
 }
 
-/** A part closed is no longer shown. */
+/** A part closed, or one that is no app's own (a monitor's threshold alerting), is no longer shown. */
 export function forgetPart(part: object): void {
-  for (const [kind, known] of latest) if (known === part) latest.delete(kind);
+  for (const list of parts.values()) {
+    const at = list.indexOf(part);
+    if (at >= 0) list.splice(at, 1);
+  }
 }

@@ -113,11 +113,14 @@ export class PerformanceDashboard {
         cells: () => [...(monitor()?.getRollupCells() ?? []), ...this.#manualCells.cellsNow()],
         profiles: () => [...(monitor()?.getProfiles() ?? []), ...this.#manualProfiles].sort((a, b) => a.timestamp - b.timestamp),
         spans: () => tracer()?.getRecentSpans() ?? [],
-        alerts: () => [
-          ...this.#manualAlerts,
-          ...(alerting() ? alertViews(alerting()!.getActiveAlerts(), alerting()!.getAllNotifications()) : []),
-          ...(monitor() ? alertViews(monitor()!.getActiveAlerts(), []) : []),
-        ],
+        alerts: () => {
+          const [rules, thresholds] = [alerting(), monitor()];
+          return [
+            ...this.#manualAlerts,
+            ...(rules ? alertViews(rules.getActiveAlerts(), rules.getAllNotifications()) : []),
+            ...(thresholds ? alertViews(thresholds.getActiveAlerts(), []) : []),
+          ];
+        },
         resolveAlert: (id) => this.resolveAlert(id),
         now: this.#now,
       }),

@@ -17,7 +17,7 @@ import { resolveMonitorOptions, type ResolvedMonitorOptions } from './monitor/mo
 import { sharedRecorder } from './monitor/shared-recorder.ts';
 import { thresholdAlerting } from './monitor/threshold-alerting.ts';
 import type { AggregatedMetrics, EnhancedRequest, NextFunction, PerformanceMetrics, PerformanceOptions, SystemProfile } from './types.ts';
-import { forgetPart, latestPart, rememberPart } from './latest-parts.ts';
+import { forgetPart, rememberPart } from './latest-parts.ts';
 import { keysOf, warnUnknownOptions } from './option-checks.ts';
 
 const UA_CACHE_MAX = 1000;
@@ -54,11 +54,9 @@ export class PerformanceMonitor {
     this.#log = createLog(this.#options.debug, write);
     warnUnknownOptions('performanceMonitor', options, MONITOR_OPTIONS, (line) => this.#log.warnOnce(line, line));
     this.#sink = createMetricsSink(options.storage ?? {}, this.#log);
-    const alerting = latestPart('alerting');
     this.alerting = thresholdAlerting(options.alerting, write);
     // The thresholds' alerts show through the monitor, not as the app's alerting.
     if (this.alerting !== undefined) forgetPart(this.alerting);
-    if (alerting !== undefined) rememberPart('alerting', alerting);
     rememberPart('monitor', this);
     this.#store = new TieredCells(this.#options.maxAgeMs, this.#options.maxCells);
     this.#ring = new MetricsRing(this.#options.memoryMaxEntries);

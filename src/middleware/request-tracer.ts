@@ -12,7 +12,7 @@ import { captureBody, headerTags, queryTags } from './tracer/capture.ts';
 import { createPreloadExporter } from './tracer/preload-exporter.ts';
 import { incomingContext, type IncomingContext } from './tracer/incoming-context.ts';
 import { SpanRegistry } from './tracer/span-registry.ts';
-import { toFields, toTagValue } from './tracer/tag-value.ts';
+import { putTag, toFields, toTagValue } from './tracer/tag-value.ts';
 import { resolveTracingOptions, type ResolvedTracingOptions, type TracingOptions } from './tracer/tracer-options.ts';
 import type { EnhancedRequest, NextFunction, TraceSpan } from './types.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
@@ -136,10 +136,7 @@ export class RequestTracer {
   addTag(spanId: string, key: string, value: unknown): void {
     const open = this.#registry.get(spanId);
     if (open === undefined) return;
-    const tags = open.span.tags;
-    const name = String(key).slice(0, LIMITS.tagKeyLength);
-    if (name === '' || (Object.keys(tags).length >= LIMITS.tagsPerSpan && !(name in tags))) return;
-    tags[name] = toTagValue(value);
+    putTag(open.span.tags, String(key).slice(0, LIMITS.tagKeyLength), toTagValue(value));
   }
 
   addLog(spanId: string, level: string, message: string, fields?: Record<string, unknown>): void {

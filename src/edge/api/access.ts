@@ -1,7 +1,7 @@
 // Shared by the read endpoints: which app a request may read, and its time window.
 import { HOUR_MS, planWindow, type QueryWindow } from '../../core/query/window.ts';
 import { reader } from '../auth/authenticate.ts';
-import { APP_ID } from '../auth/key-ring.ts';
+import { APP_ID } from '../../core/app-id.ts';
 import { badParameter, notFound } from '../http/errors.ts';
 import { intParam } from '../http/params.ts';
 import type { RouteContext } from '../http/router.ts';

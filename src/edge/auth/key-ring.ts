@@ -4,9 +4,6 @@ import type { Env } from '../env.ts';
 import { ConfigError } from '../config-error.ts';
 import { cachedByVars } from '../config-cache.ts';
 import { APP_ID } from '../../core/app-id.ts';
-
-/** App ids as they appear in URLs and Durable Object names. */
-export { APP_ID };
 /** In API_KEYS: this key may read every app of INGEST_KEYS. */
 export const ALL_APPS = '*';
 

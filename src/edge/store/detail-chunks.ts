@@ -143,13 +143,19 @@ export function writeChunks<K extends ChunkKind>(sql: Sql, kind: K, entries: Rea
   return ids;
 }
 
-function insertChunk(sql: Sql, kind: ChunkKind, id: number, times: readonly number[], records: readonly string[]): void {
+/** The earliest and latest of a chunk's times: a loop, as a chunk may hold more than a call's arguments. */
+function timeRange(times: Iterable<number>): { first: number; last: number } {
   let first = Infinity;
   let last = -Infinity;
   for (const time of times) {
     first = Math.min(first, time);
     last = Math.max(last, time);
   }
+  return { first, last };
+}
+
+function insertChunk(sql: Sql, kind: ChunkKind, id: number, times: readonly number[], records: readonly string[]): void {
+  const { first, last } = timeRange(times);
   sql.exec(`INSERT INTO ${CHUNK_TABLES[kind]} (id, first, last, records, body) VALUES (?, ?, ?, ?, ?)`, id, first, last, records.length, `[${records.join(',')}]`);
 }
 
@@ -321,12 +327,7 @@ function trimMinute<K extends ChunkKind>(sql: Sql, kind: K, base: number, keep: 
       continue;
     }
     // Positions change, so do record ids past the first removed one: only a trim at the old end does this.
-    let first = Infinity;
-    let last = -Infinity;
-    for (const entry of kept) {
-      first = Math.min(first, entry.time);
-      last = Math.max(last, entry.time);
-    }
+    const { first, last } = timeRange(kept.map((e) => e.time));
     sql.exec(`UPDATE ${table} SET first = ?, last = ?, records = ?, body = ? WHERE id = ?`,
       first, last, kept.length, JSON.stringify(kept.map((e) => encodeEntry[kind](e))), row.id);
   }

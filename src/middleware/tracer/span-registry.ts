@@ -2,6 +2,7 @@
 // ring of the most recently finished, which the dashboard reads.
 import { LIMITS, type Span, type SpanStatus, type TagValue } from '../../core/wire-format.ts';
 import { unref } from '../../plugin/runtime/unref.ts';
+import { putTag, toTagValue } from './tag-value.ts';
 
 export interface OpenSpan {
   span: Span;
@@ -50,10 +51,7 @@ export class SpanRegistry {
     span.duration = (endedAt ?? performance.now()) - open.started;
     span.status = status;
     if (error !== undefined) span.error = String(error).slice(0, LIMITS.errorLength);
-    // Within the tag limit, as every tag: the edge refuses a span past it, and the batch with it.
-    for (const [key, value] of Object.entries(extraTags ?? {})) {
-      if (key in span.tags || Object.keys(span.tags).length < LIMITS.tagsPerSpan) span.tags[key] = typeof value === 'string' ? value.slice(0, LIMITS.tagValueLength) : value;
-    }
+    for (const [key, value] of Object.entries(extraTags ?? {})) putTag(span.tags, key, toTagValue(value));
     this.#recent.push(span);
     if (this.#recent.length > this.maxRecent) this.#recent.splice(0, this.#recent.length - this.maxRecent);
     if (this.#open.size === 0) this.#stopSweeping();

@@ -27,3 +27,12 @@ export function toFields(fields: Record<string, unknown> | undefined): Record<st
   }
   return out;
 }
+
+/**
+ * Sets a tag within the wire format's limits, as every writer of a span's tags must: no empty key,
+ * no tag past LIMITS.tagsPerSpan (the edge refuses such a span, and its batch with it).
+ */
+export function putTag(tags: Record<string, TagValue>, key: string, value: TagValue): void {
+  if (key === '' || (Object.keys(tags).length >= LIMITS.tagsPerSpan && !(key in tags))) return;
+  tags[key] = value;
+}
