@@ -25,7 +25,7 @@ const ctx: ViewContext = { base: '/performance', assets: '', title: 'bench', app
 const base = await source.routes('shop', window, 'requests');
 const routes: RouteRow[] = Array.from({ length: 50 }, (_, i) => ({ ...base[0]!, route: `/route-${i}/:id` }));
 const model = {
-  summary: await source.summary('shop', window), live: await source.live('shop'), routes, sort: 'requests' as const, alerts: await source.alerts('shop'),
+  summary: await source.summary('shop', window, {}), live: await source.live('shop', {}), routes, sort: 'requests' as const, alerts: await source.alerts('shop'),
   traces: Array.from({ length: 50 }, () => ({ traceId: 'a'.repeat(32), name: 'GET /x', startTime: now, duration: 12, spanCount: 3, error: false })),
   traceFilter: {}, instances: [{ instance: 'host-1:shop', pid: 4242, lastSeen: now, sending: true }], hasData: true,
 };

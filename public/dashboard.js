@@ -139,6 +139,28 @@
     for (const [el, { plot }] of charts) plot.setSize({ width: Math.max(240, el.clientWidth), height: 180 });
   });
 
+  // The page's address keeps what the panels show: the routes' sort and the traces' filters change
+  // by fragment, and each panel says which query parameters it owns and their values
+  // (data-page-owns, data-page-params). After every swap they are copied into the address (so a
+  // reload or a shared link shows the same page) and into the range links.
+  function syncAddress() {
+    const targets = [new URL(location.href)];
+    const links = /** @type {HTMLAnchorElement[]} */ ([...document.querySelectorAll('a[data-page-link]')]);
+    for (const link of links) targets.push(new URL(link.href));
+    for (const panel of document.querySelectorAll('[data-page-owns]')) {
+      const values = new URLSearchParams(panel.getAttribute('data-page-params') ?? '');
+      for (const name of (panel.getAttribute('data-page-owns') ?? '').split(' ').filter(Boolean)) {
+        const value = values.get(name);
+        for (const url of targets) value === null ? url.searchParams.delete(name) : url.searchParams.set(name, value);
+      }
+    }
+    const [page, ...rest] = targets;
+    if (page && page.href !== location.href) history.replaceState(history.state, '', page);
+    rest.forEach((url, i) => { if (links[i] && links[i].href !== url.href) links[i].href = url.href; });
+  }
+  const main = document.querySelector('main');
+  if (main) new MutationObserver(syncAddress).observe(main, { childList: true, subtree: true });
+
   // Live mode. Panels reload on an `apm-refresh` event (their hx-trigger), so one timer here drives
   // everything and a hidden or paused page sends nothing.
   const toggle = document.querySelector('[data-live-toggle]');
@@ -185,6 +207,7 @@
   });
 
   showState();
+  syncAddress();
   refreshAll();
   setInterval(tick, refreshMs);
 })();

@@ -2,7 +2,7 @@
 import * as v from './valibot.ts';
 import { QuantileSketch } from './sketch.ts';
 import { MAX_CELL_COUNT, MAX_DURATION_MS, SUM_TOLERANCE } from './value-bounds.ts';
-import { EARLIEST, LATEST, LIMITS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type Span, type SystemProfile } from './wire-format.ts';
+import { EARLIEST, HTTP_METHOD, LATEST, LIMITS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type Span, type SystemProfile } from './wire-format.ts';
 
 /** One problem: `samples[3].statusCode: expected integer 100..599`. */
 export interface BatchProblem {
@@ -51,7 +51,7 @@ const hex = (length: number) => {
 };
 const method = () => {
   const m = 'expected an HTTP method (1..16 uppercase letters)';
-  return v.pipe(v.string(m), v.regex(/^[A-Z]{1,16}$/, m));
+  return v.pipe(v.string(m), v.regex(HTTP_METHOD, m));
 };
 const list = <T extends v.GenericSchema>(item: T, max: number) => {
   const m = `expected array of at most ${max} items`;

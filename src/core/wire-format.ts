@@ -2,6 +2,9 @@
 
 export const WIRE_FORMAT_VERSION = 1;
 
+/** A method as the wire format carries it: 1..16 capitals (`LIMITS.methodLength`). */
+export const HTTP_METHOD = /^[A-Z]{1,16}$/;
+
 /** Limits enforced by the validator; a client keeps its batches inside them. */
 export const LIMITS = {
   rollups: 5_000,

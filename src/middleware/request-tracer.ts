@@ -7,6 +7,7 @@ import { combineSpanExporters, createSpanExporters, type SpanExporter } from '..
 import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
 import { processRecorder } from '../plugin/runtime/process-recorder.ts';
 import { pathOf } from '../core/request-key.ts';
+import { normalisePath } from '../core/route-normaliser.ts';
 import { stateOf } from '../plugin/runtime/request-state.ts';
 import { captureBody, headerTags, queryTags } from './tracer/capture.ts';
 import { createPreloadExporter } from './tracer/preload-exporter.ts';
@@ -224,8 +225,10 @@ export class RequestTracer {
   #finishServer(req: Request, spanId: string, status: number, error: string | undefined, requestBody: Promise<string | undefined> | undefined, responseBody: Promise<string | undefined> | undefined, endedAt: number): void {
     const done = async () => {
       const tags: Record<string, TagValue> = { 'http.status_code': status };
-      const route = stateOf(req)?.routerRoute;
-      if (route) tags['http.route'] = route;
+      // The route the monitor counts the request under: the router's or Bun's template, else the
+      // path with its ids as `:id`, so the dashboard finds the trace from the route's row.
+      const state = stateOf(req);
+      tags['http.route'] = (state?.routerRoute ?? state?.erroredRoute ?? state?.serveRoute ?? normalisePath(pathOf(req.url))).slice(0, LIMITS.tagValueLength);
       const [reqBody, resBody] = await Promise.all([requestBody, responseBody]);
       if (reqBody !== undefined) tags['http.request.body'] = reqBody.slice(0, LIMITS.tagValueLength);
       if (resBody !== undefined) tags['http.response.body'] = resBody.slice(0, LIMITS.tagValueLength);

@@ -3,7 +3,7 @@
 // Historical charts: empty frames that dashboard.js fills with uPlot from the columnar JSON endpoint.
 import type { InstanceView } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
-import { formatTime, query } from './format.ts';
+import { formatTime, pageQuery, query } from './format.ts';
 
 /** Chart ids → the series they draw; dashboard.js reads the same names from data attributes. */
 export const CHARTS = [
@@ -24,7 +24,7 @@ export function ChartsPanel(props: { ctx: ViewContext }): JSX.Element {
             class="chart-canvas"
             data-chart={chart.id}
             data-series={chart.series}
-            data-src={`${ctx.base}/data/timeseries${query({ app: ctx.app, range: ctx.range, route: ctx.route, metric: chart.id })}`}
+            data-src={`${ctx.base}/data/timeseries${pageQuery(ctx, { metric: chart.id })}`}
           ></div>
         </figure>
       ))}

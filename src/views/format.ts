@@ -1,4 +1,5 @@
 // Number formatting for the dashboard: one place, so every panel says "12.3 ms" the same way.
+import type { ViewContext } from '../core/dashboard/view-context.ts';
 
 /** A duration with the unit that fits it: µs below a millisecond, ms below a second, then s. */
 export function formatMs(ms: number | null | undefined): string {
@@ -70,6 +71,11 @@ export function formatTime(ms: number | null | undefined): string {
 }
 
 /** Builds a query string from defined values; the caller's values are URL-encoded here. */
+/** The page's own query: its app, range and route filter, with `extra` (e.g. another range). */
+export function pageQuery(ctx: Pick<ViewContext, 'app' | 'range' | 'route' | 'method'>, extra: Record<string, string | undefined> = {}): string {
+  return query({ app: ctx.app, range: ctx.range, route: ctx.route, method: ctx.route === undefined ? undefined : ctx.method, ...extra });
+}
+
 export function query(params: Record<string, string | number | boolean | undefined | null>): string {
   const search = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '' && v !== false) search.set(k, String(v));

@@ -3,7 +3,7 @@
 // The page shell: assets from our own origin only, no inline script or style, htmx locked down.
 import type { Children } from '@kitajs/html';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
-import { query } from './format.ts';
+import { pageQuery, query } from './format.ts';
 import { RANGES } from '../core/dashboard/data.ts';
 
 // htmx 4 reads its config from this meta tag: requests to our own origin only, no indicator
@@ -39,7 +39,7 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
             {ctx.app ? <LiveControl ctx={ctx} /> : ''}
             {ctx.route ? (
               <a class="route-filter" href={`${ctx.base}${query({ app: ctx.app, range: ctx.range })}`} title="Clear the route filter">
-                <span safe>{ctx.route}</span> ✕
+                <span safe>{ctx.method ? `${ctx.method} ${ctx.route}` : ctx.route}</span> ✕
               </a>
             ) : (
               ''
@@ -92,7 +92,7 @@ function RangePicker(props: { ctx: ViewContext }): JSX.Element {
   return (
     <nav class="ranges" aria-label="Time range">
       {Object.keys(RANGES).map((range) => (
-        <a href={`${ctx.base}${query({ app: ctx.app, range, route: ctx.route })}`} aria-current={range === ctx.range ? 'page' : undefined} safe>
+        <a href={`${ctx.base}${pageQuery(ctx, { range })}`} data-page-link aria-current={range === ctx.range ? 'page' : undefined} safe>
           {range}
         </a>
       ))}

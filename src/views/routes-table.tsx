@@ -3,7 +3,7 @@
 // The routes table: one row per route template, sortable, each row filtering the page to it.
 import type { RouteRow, RouteSort } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
-import { formatApdex, formatCount, formatMs, formatPercent, query } from './format.ts';
+import { formatApdex, formatCount, formatMs, formatPercent, pageQuery, query } from './format.ts';
 
 /** Apdex and route read best first ascending; every other column worst first, descending. */
 // Every column but the route sorts highest first (src/core/query/routes.ts), Apdex too.
@@ -20,7 +20,10 @@ export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: R
     </th>
   );
   return (
-    <section id="routes" class="panel routes" aria-label="Routes" hx-get={url(sort)} hx-trigger="apm-refresh" hx-swap="outerHTML">
+    <section
+      id="routes" class="panel routes" aria-label="Routes" hx-get={url(sort)} hx-trigger="apm-refresh" hx-swap="outerHTML"
+      data-page-owns="sort" data-page-params={query({ sort: sort === 'requests' ? undefined : sort })}
+    >
       <h2>Routes</h2>
       {rows.length === 0 ? (
         <p class="empty">No requests in this range.</p>
@@ -40,9 +43,9 @@ export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: R
             </thead>
             <tbody>
               {rows.map((row) => (
-                <tr class={ctx.route === row.route ? 'selected' : undefined}>
+                <tr class={ctx.route === row.route && (ctx.method === undefined || ctx.method === row.method) ? 'selected' : undefined}>
                   <td class="route">
-                    <a href={`${ctx.base}${query({ app: ctx.app, range: ctx.range, route: row.route })}`}>
+                    <a href={`${ctx.base}${pageQuery({ ...ctx, route: row.route, method: row.method }, { sort: sort === 'requests' ? undefined : sort })}`}>
                       <span class="method" safe>{row.method}</span> <span safe>{row.route}</span>
                     </a>
                   </td>

@@ -4,7 +4,7 @@
 // totals, each group saying which window it counts; swapped in place on every refresh.
 import type { LiveSummary, Summary } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
-import { formatApdex, formatCount, formatMs, formatPercent, formatRate, formatSpan, formatTime, plural, query } from './format.ts';
+import { formatApdex, formatCount, formatMs, formatPercent, formatRate, formatSpan, formatTime, pageQuery, plural } from './format.ts';
 
 type Tone = 'warn' | 'bad' | undefined;
 
@@ -14,7 +14,7 @@ function errorTone(rate: number | null): Tone {
 
 export function SummaryPanel(props: { ctx: ViewContext; summary: Summary; live: LiveSummary }): JSX.Element {
   const { ctx, summary, live } = props;
-  const url = `${ctx.base}/fragments/summary${query({ app: ctx.app, range: ctx.range, route: ctx.route })}`;
+  const url = `${ctx.base}/fragments/summary${pageQuery(ctx)}`;
   const liveSpan = formatSpan(live.until - live.from);
   return (
     <section id="summary" class="panel tiles" hx-get={url} hx-trigger="apm-refresh" hx-swap="outerHTML" aria-label="Real-time metrics">

@@ -4,7 +4,7 @@
 // so the CSP needs no 'unsafe-inline'), each span's tags and logs one click away.
 import type { Span } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
-import { formatMs, formatTime, plural, query } from './format.ts';
+import { formatMs, formatTime, pageQuery, plural } from './format.ts';
 
 interface Row {
   span: Span;
@@ -93,7 +93,7 @@ export function TraceWaterfall(props: { ctx: ViewContext; traceId: string; spans
         })}
       </ol>
       <p>
-        <a href={`${ctx.base}${query({ app: ctx.app, range: ctx.range, route: ctx.route })}`}>← Back to the dashboard</a>
+        <a href={`${ctx.base}${pageQuery(ctx)}`}>← Back to the dashboard</a>
       </p>
     </section>
   );

@@ -3,21 +3,27 @@
 // Tracing view: recent or slowest traces with filters; each opens its waterfall.
 import type { TraceFilter, TraceRow } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
-import { formatMs, formatTime, query } from './format.ts';
+import { formatMs, formatTime, pageQuery, query } from './format.ts';
 
 export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filter: TraceFilter }): JSX.Element {
   const { ctx, filter } = props;
   const fragment = `${ctx.base}/fragments/traces`;
   // Live mode reloads the list with the filters it shows, as the other panels reload.
-  const current = query({ app: ctx.app, range: ctx.range, route: filter.route, minDuration: filter.minDuration, errors: filter.errorsOnly ? '1' : undefined, order: filter.order === 'slowest' ? 'slowest' : undefined });
+  const typed = filter.route === ctx.route ? undefined : filter.route;
+  const own = { traceRoute: typed, minDuration: filter.minDuration === undefined ? undefined : String(filter.minDuration), errors: filter.errorsOnly ? '1' : undefined, order: filter.order === 'slowest' ? 'slowest' : undefined };
   return (
-    <section id="traces" class="panel traces" aria-label="Traces" hx-get={`${fragment}${current}`} hx-trigger="apm-refresh" hx-swap="outerHTML">
+    <section
+      id="traces" class="panel traces" aria-label="Traces" hx-get={`${fragment}${pageQuery(ctx, own)}`} hx-trigger="apm-refresh" hx-swap="outerHTML"
+      data-page-owns={Object.keys(own).join(' ')} data-page-params={query(own)}
+    >
       <h2>Traces</h2>
       <form class="filters" hx-get={fragment} hx-target="#traces" hx-swap="outerHTML" hx-trigger="change, submit">
         <input type="hidden" name="app" value={ctx.app} />
         <input type="hidden" name="range" value={ctx.range} />
+        {ctx.route ? <input type="hidden" name="route" value={ctx.route} /> : ''}
+        {ctx.route && ctx.method ? <input type="hidden" name="method" value={ctx.method} /> : ''}
         <label>
-          Route <input type="text" name="route" value={filter.route ?? ''} placeholder="/users/:id" />
+          Route <input type="text" name="traceRoute" value={filter.route ?? ''} placeholder="/users/:id" />
         </label>
         <label>
           Min ms <input type="number" name="minDuration" min="0" value={filter.minDuration === undefined ? '' : String(filter.minDuration)} />
@@ -56,7 +62,7 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
               {props.traces.map((trace) => (
                 <tr class={trace.error ? 'bad' : undefined}>
                   <td class="route">
-                    <a href={`${ctx.base}/traces/${encodeURIComponent(trace.traceId)}${query({ app: ctx.app, range: ctx.range, route: ctx.route })}`} safe>
+                    <a href={`${ctx.base}/traces/${encodeURIComponent(trace.traceId)}${pageQuery(ctx)}`} safe>
                       {trace.name}
                     </a>
                   </td>

@@ -17,7 +17,7 @@ const fixture = fixedSource(Date.now());
 let requestsShown = 1234;
 
 beforeAll(async () => {
-  const source = { ...fixture.source, summary: async (app: string, w: { from: number; to: number }) => ({ ...(await fixture.source.summary(app, w)), requests: requestsShown }) };
+  const source = { ...fixture.source, summary: async (app: string, w: { from: number; to: number }) => ({ ...(await fixture.source.summary(app, w, {})), requests: requestsShown }) };
   const handler = createDashboardHandler({
     path: '/performance', title: 'Shop performance', refreshInterval: 1000, features: ALL_FEATURES,
     authentication: { username: 'admin', password: 's3cret', apiKey: 'key-123' },

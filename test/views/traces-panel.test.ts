@@ -19,10 +19,20 @@ test('the traces list reloads in live mode with its filters, and a trace keeps t
     ctx: CTX, filter: { route: '/search', minDuration: 200, errorsOnly: true, order: 'slowest' },
     traces: [{ traceId: TRACE, name: 'GET /search', route: '/search', startTime: Date.UTC(2026, 10, 30), duration: 250, spanCount: 3, error: true }],
   })));
-  expect(html).toContain('<section id="traces" class="panel traces" aria-label="Traces" hx-get="/performance/fragments/traces?app=shop&range=6h&route=%2Fsearch&minDuration=200&errors=1&order=slowest" hx-trigger="apm-refresh" hx-swap="outerHTML">');
+  expect(html).toContain('hx-get="/performance/fragments/traces?app=shop&range=6h&route=%2Fsearch&minDuration=200&errors=1&order=slowest" hx-trigger="apm-refresh"');
+  // What the page's address keeps of the list (public/dashboard.js copies it there): the filters, not the page's route.
+  expect(html).toContain('data-page-owns="traceRoute minDuration errors order" data-page-params="?minDuration=200&errors=1&order=slowest"');
   expect(html).toContain(`href="/performance/traces/${TRACE}?app=shop&range=6h&route=%2Fsearch"`);
   const back = decode(String(TraceWaterfall({ ctx: CTX, traceId: TRACE, spans: [{ traceId: TRACE, spanId: '1'.repeat(16), name: 'GET /search', kind: 'server', startTime: 1, duration: 2, status: 'ok', tags: {}, logs: [] }] })));
   expect(back).toContain('href="/performance?app=shop&range=6h&route=%2Fsearch">← Back to the dashboard');
+});
+
+test('a route typed into the traces form is the list\'s own, kept beside the page\'s route filter', () => {
+  const html = decode(String(TracesPanel({ ctx: { ...CTX, method: 'POST' }, filter: { route: '/cart' }, traces: [] })));
+  expect(html).toContain('hx-get="/performance/fragments/traces?app=shop&range=6h&route=%2Fsearch&method=POST&traceRoute=%2Fcart"');
+  expect(html).toContain('<input type="hidden" name="route" value="/search"/>');
+  expect(html).toContain('<input type="hidden" name="method" value="POST"/>');
+  expect(html).toContain('name="traceRoute" value="/cart"');
 });
 
 test('an empty list names the default sampling: one trace a second, BUN_APM_TRACES_PER_SECOND', () => {

@@ -2,6 +2,7 @@
 import {
   ALERT_CONDITIONS, ALERT_METRICS, ALERT_SEVERITIES, NO_DATA_POLICIES, isGaugeMetric, isRequestMetric, type AlertRule,
 } from './rule.ts';
+import { HTTP_METHOD } from '../wire-format.ts';
 
 /** `threshold: errorRate is a fraction: 0.05 means 5 %`. */
 export interface RuleProblem {
@@ -104,7 +105,7 @@ function checkScope(r: Record<string, unknown>, add: Add): void {
     else if (!perRequest) add('route', `only request metrics and custom rules can be filtered by route, not ${String(metric)}`);
   }
   if (r.method !== undefined) {
-    if (typeof r.method !== 'string' || !/^[A-Z]{1,16}$/.test(r.method)) add('method', 'expected an HTTP method in capitals, such as GET');
+    if (typeof r.method !== 'string' || !HTTP_METHOD.test(r.method)) add('method', 'expected an HTTP method in capitals, such as GET');
     else if (!perRequest) add('method', `only request metrics and custom rules can be filtered by method, not ${String(metric)}`);
   }
   if (r.instance !== undefined) {

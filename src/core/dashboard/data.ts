@@ -81,6 +81,7 @@ export interface TraceRow {
   traceId: string;
   name: string;
   route?: string | null;
+  method?: string | null;
   statusCode?: number | null;
   startTime: number;
   duration: number;
@@ -88,8 +89,15 @@ export interface TraceRow {
   error: boolean;
 }
 
+/** A page filtered to one route, or to one method of it (a row of the routes table). */
+export interface RouteFilter {
+  route?: string;
+  method?: string;
+}
+
 export interface TraceFilter {
   route?: string;
+  method?: string;
   minDuration?: number;
   errorsOnly?: boolean;
   /** `recent` (default) or `slowest`. */

@@ -5,7 +5,8 @@ import { memorySignInStore, type SignInStore } from '../auth/sign-in-store.ts';
 import { drainBody } from '../http/request-body.ts';
 import { ROUTE_SORTS, type RouteSort } from '../query/routes.ts';
 import { DEVICE_COOKIE, SESSION_COOKIE, setCookie } from './cookies.ts';
-import { RANGE_STEPS, RANGES, type RangeName, type TraceFilter } from './data.ts';
+import { HTTP_METHOD, LIMITS } from '../wire-format.ts';
+import { RANGE_STEPS, RANGES, type RangeName, type RouteFilter, type TraceFilter } from './data.ts';
 import { DashboardAuth, type DashboardAuthOptions, type Refusal, type Who } from './dashboard-auth.ts';
 import { field, FormError, MAX_FORM_BYTES, readForm } from './read-form.ts';
 import type { DashboardRenderer } from './renderer.ts';
@@ -113,27 +114,28 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   async function read(rest: string, url: URL, ctx: ViewContext, window: TimeWindow): Promise<Response> {
     const { source, views } = options;
     const sort = pick<RouteSort>(url.searchParams.get('sort'), ROUTE_SORTS, 'requests');
-    const filter = traceFilter(url);
+    const page: RouteFilter = { route: ctx.route, method: ctx.method };
+    const filter = traceFilter(url, page);
     switch (rest) {
       case '':
       case '/': {
         const f = ctx.features;
         const [summary, live, routes, alerts, traces, instances, hasData, notReceived, usage, sampling] = await Promise.all([
-          source.summary(ctx.app, window, ctx.route),
-          source.live(ctx.app, ctx.route),
+          source.summary(ctx.app, window, page),
+          source.live(ctx.app, page),
           source.routes(ctx.app, window, sort),
           f.alertsPanel ? source.alerts(ctx.app) : [],
-          f.tracingView ? source.traces(ctx.app, window, { ...filter, route: filter.route ?? ctx.route }) : [],
+          f.tracingView ? source.traces(ctx.app, window, filter) : [],
           f.systemMetrics ? source.instances(ctx.app, window) : [],
           source.hasData(ctx.app),
           source.requestsNotReceived?.(ctx.app, window) ?? [],
           source.usage?.(ctx.app),
           source.sampling?.(ctx.app, window) ?? [],
         ]);
-        return html(await views.page(ctx, { summary, live, routes, sort, alerts, traces, traceFilter: { ...filter, route: filter.route ?? ctx.route }, instances, hasData, notReceived, usage, sampling }));
+        return html(await views.page(ctx, { summary, live, routes, sort, alerts, traces, traceFilter: filter, instances, hasData, notReceived, usage, sampling }));
       }
       case '/fragments/summary': {
-        const [summary, live] = await Promise.all([source.summary(ctx.app, window, ctx.route), source.live(ctx.app, ctx.route)]);
+        const [summary, live] = await Promise.all([source.summary(ctx.app, window, page), source.live(ctx.app, page)]);
         return html(await views.summary(ctx, summary, live));
       }
       case '/fragments/routes':
@@ -143,7 +145,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       case '/fragments/traces':
         return html(await views.traces(ctx, await source.traces(ctx.app, window, filter), filter));
       case '/data/timeseries':
-        return json(await source.timeseries(ctx.app, pick(url.searchParams.get('metric'), CHART_METRICS, 'latency'), window, ctx.route));
+        return json(await source.timeseries(ctx.app, pick(url.searchParams.get('metric'), CHART_METRICS, 'latency'), window, page));
       case '/data/system':
         return json(await source.system(ctx.app, pick(url.searchParams.get('metric'), SYSTEM_METRICS, 'memory'), window));
     }
@@ -163,7 +165,8 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       app: wanted,
       apps,
       range: pick(url.searchParams.get('range'), Object.keys(RANGES) as RangeName[], '1h'),
-      route: url.searchParams.get('route')?.slice(0, 256) || undefined,
+      route: textParam(url, 'route'),
+      method: methodParam(url),
       refreshMs: options.refreshInterval,
       // Without a session there is nothing to bind a token to: forms then can't post (scripts use the API).
       csrf: sessionId ? await auth.csrfFor(sessionId) : '',
@@ -294,13 +297,29 @@ function windowOf(range: RangeName, now: number): TimeWindow {
   return { from: to - RANGES[range], to };
 }
 
-function traceFilter(url: URL): TraceFilter {
+/**
+ * The traces list's filter: the route typed into its form (`traceRoute`), else the page's route
+ * and method (a row of the routes table); the method holds only while the route is the page's.
+ */
+function traceFilter(url: URL, page: RouteFilter): TraceFilter {
   const min = Number(url.searchParams.get('minDuration'));
+  const route = textParam(url, 'traceRoute') ?? page.route;
   return {
-    route: url.searchParams.get('route')?.slice(0, 256) || undefined,
+    route,
+    method: route === page.route ? page.method : undefined,
     minDuration: Number.isFinite(min) && min > 0 ? min : undefined,
     errorsOnly: url.searchParams.get('errors') === '1',
     order: url.searchParams.get('order') === 'slowest' ? 'slowest' : 'recent',
     limit: 50,
   };
+}
+
+/** A text filter from the query string, clipped to a route's length; empty is none. */
+function textParam(url: URL, name: string): string | undefined {
+  return url.searchParams.get(name)?.slice(0, LIMITS.routeLength) || undefined;
+}
+
+function methodParam(url: URL): string | undefined {
+  const method = url.searchParams.get('method');
+  return method !== null && HTTP_METHOD.test(method) ? method : undefined;
 }

@@ -1,6 +1,6 @@
 // Where a dashboard gets its data: the edge reads its Durable Object, the in-process dashboard
 // reads the monitor. Both answer in the shapes of the JSON export API.
-import type { AlertView, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteRow, RouteSort, Summary, Timeseries, TraceFilter, TraceRow, TraceSpans } from './data.ts';
+import type { AlertView, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteFilter, RouteRow, RouteSort, Summary, Timeseries, TraceFilter, TraceRow, TraceSpans } from './data.ts';
 import type { UsageView } from '../usage/usage.ts';
 
 export interface TimeWindow {
@@ -17,12 +17,12 @@ export interface DashboardSource {
   /** Whether anything was ever recorded for the app (decides the getting-started panel). */
   hasData(app: string): Promise<boolean>;
   /** The range's totals; rates divide by the time its data covers. */
-  summary(app: string, window: TimeWindow, route?: string): Promise<Summary>;
+  summary(app: string, window: TimeWindow, filter: RouteFilter): Promise<Summary>;
   /** The live tiles: the last 60 s of complete data, whatever the range. */
-  live(app: string, route?: string): Promise<LiveSummary>;
+  live(app: string, filter: RouteFilter): Promise<LiveSummary>;
   /** Sorted worst first by `sort` (Apdex and route ascending, the rest descending). */
   routes(app: string, window: TimeWindow, sort: RouteSort): Promise<RouteRow[]>;
-  timeseries(app: string, metric: ChartMetric, window: TimeWindow, route?: string): Promise<Timeseries>;
+  timeseries(app: string, metric: ChartMetric, window: TimeWindow, filter: RouteFilter): Promise<Timeseries>;
   /** `t` in unix seconds for uPlot; one column per series (per instance for system metrics). */
   system(app: string, metric: SystemMetric, window: TimeWindow): Promise<Timeseries>;
   /** Instances seen within the window, most recently seen first. */

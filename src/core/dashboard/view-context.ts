@@ -29,6 +29,8 @@ export interface ViewContext {
   range: RangeName;
   /** The route template the page is filtered to, if any. */
   route?: string;
+  /** With `route`: the one method of it the page is filtered to (a row of the routes table). */
+  method?: string;
   refreshMs: number;
   /** Token that every state-changing form posts back. */
   csrf: string;

@@ -3,31 +3,26 @@
 // answers echo the window they used (from, to, until, resolution), and rates divide by until − from.
 import { parseColumns } from '../../core/query/timeseries.ts';
 import { ROUTE_SORTS } from '../../core/query/routes.ts';
-import { LIMITS } from '../../core/wire-format.ts';
+import { HTTP_METHOD, LIMITS } from '../../core/wire-format.ts';
 import { appReader } from '../app-reader.ts';
 import { reader } from '../auth/authenticate.ts';
 import { badParameter, json, notFound } from '../http/errors.ts';
 import { booleanParam, enumParam, intParam, numberParam, textParam } from '../http/params.ts';
 import type { Route, RouteContext } from '../http/router.ts';
 import { readSettings } from '../settings.ts';
+import { isFiltered } from '../store/queries.ts';
 import { callStore } from '../store-errors.ts';
 import { rawWindow, readableApp, rollupWindow } from './access.ts';
 import { handleExport } from './export-ndjson.ts';
 import { ingestKeyCheckRoute } from './ingest-key-check.ts';
 
-const METHOD = /^[A-Z]{1,16}$/;
 const TRACE_ID = /^[0-9a-f]{32}$/;
 
 function filters(url: URL): { route?: string; method?: string } {
   const route = textParam(url, 'route', LIMITS.routeLength);
   const method = textParam(url, 'method', 16);
-  if (method !== undefined && !METHOD.test(method)) throw badParameter('method: expected an HTTP method in capitals');
+  if (method !== undefined && !HTTP_METHOD.test(method)) throw badParameter('method: expected an HTTP method in capitals');
   return { ...(route !== undefined && { route }), ...(method !== undefined && { method }) };
-}
-
-/** A read of routes rather than of the whole app. */
-function filtered(filter: { route?: string; method?: string }): boolean {
-  return filter.route !== undefined || filter.method !== undefined;
 }
 
 function apdexThreshold(context: RouteContext): number {
@@ -69,13 +64,13 @@ export const readRoutes: Route[] = [
   },
   appRoute('/summary', (context, app) => {
     const filter = filters(context.url);
-    return appReader(context.env, app).summary({ app, window: rollupWindow(context, filtered(filter)), apdexThresholdMs: apdexThreshold(context), ...filter });
+    return appReader(context.env, app).summary({ app, window: rollupWindow(context, isFiltered(filter)), apdexThresholdMs: apdexThreshold(context), ...filter });
   }),
   // The last 60 s of complete data (what the dashboard's live tiles show); its window is echoed.
   appRoute('/live', (context, app) => appReader(context.env, app).live({ app, apdexThresholdMs: apdexThreshold(context), ...filters(context.url) })),
   appRoute('/timeseries', async (context, app) => {
     const filter = filters(context.url);
-    const window = rollupWindow(context, filtered(filter));
+    const window = rollupWindow(context, isFiltered(filter));
     let columns;
     try {
       columns = parseColumns(context.url.searchParams.get('metric') ?? 'requests,errors,errorRate,p50,p95,p99');
@@ -107,7 +102,7 @@ export const readRoutes: Route[] = [
   })),
   appRoute('/traces', (context, app) => appReader(context.env, app).traces({
     ...rawWindow(context),
-    route: textParam(context.url, 'route', LIMITS.routeLength),
+    ...filters(context.url),
     minDuration: numberParam(context.url, 'minDuration'),
     errorsOnly: booleanParam(context.url, 'errors'),
     sort: enumParam(context.url, 'sort', ['recent', 'slowest'] as const) ?? 'recent',

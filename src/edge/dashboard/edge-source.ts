@@ -2,12 +2,13 @@
 // the same reads as the API.
 import { alertViews } from '../../core/dashboard/alert-views.ts';
 import { chartData, CHART_COLUMNS, systemChartData } from '../../core/dashboard/chart-data.ts';
-import type { InstanceView, Span, TraceRow } from '../../core/dashboard/data.ts';
+import type { InstanceView, RouteFilter, Span, TraceRow } from '../../core/dashboard/data.ts';
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
 import { LIVE_STALE_MS } from '../store/live.ts';
 import type { DashboardSource, TimeWindow } from '../../core/dashboard/source.ts';
 import { planWindow, type QueryWindow } from '../../core/query/window.ts';
 import { appReader } from '../app-reader.ts';
+import { isFiltered } from '../store/queries.ts';
 import { keyRing } from '../auth/key-ring.ts';
 import type { Env } from '../env.ts';
 import { planOptions, readSettings } from '../settings.ts';
@@ -22,11 +23,11 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
   return {
     apps: async () => (await keyRing(env)).apps,
     hasData: async (app) => (await store(app).instances()).length > 0,
-    summary: async (app, window, route) => store(app).summary({ app, window: plan(window, route !== undefined), apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) }),
-    live: async (app, route) => store(app).live({ app, apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) }),
+    summary: async (app, window, filter) => store(app).summary({ app, window: plan(window, isFiltered(filter)), apdexThresholdMs: settings().apdexThresholdMs, ...only(filter) }),
+    live: async (app, filter) => store(app).live({ app, apdexThresholdMs: settings().apdexThresholdMs, ...only(filter) }),
     routes: async (app, window, sort) => (await store(app).routes({ window: plan(window, true), apdexThresholdMs: settings().apdexThresholdMs, sort, limit: 200 })).rows,
-    timeseries: async (app, metric, window, route) =>
-      chartData(metric, await store(app).timeseries({ window: plan(window, route !== undefined), columns: CHART_COLUMNS[metric], apdexThresholdMs: settings().apdexThresholdMs, ...(route && { route }) })),
+    timeseries: async (app, metric, window, filter) =>
+      chartData(metric, await store(app).timeseries({ window: plan(window, isFiltered(filter)), columns: CHART_COLUMNS[metric], apdexThresholdMs: settings().apdexThresholdMs, ...only(filter) })),
     system: async (app, metric, window) => {
       const planned = plan(window);
       const page = await store(app).profiles({ from: planned.from, to: planned.to, limit: 10_000 });
@@ -57,7 +58,7 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
     resolveAlert: async (app, id, time) => (await store(app).alerting.resolveAlert(id, time)) !== null,
     traces: async (app, window, filter) => {
       const page = await store(app).traces({
-        from: window.from, to: window.to, route: filter.route, minDuration: filter.minDuration, errorsOnly: filter.errorsOnly,
+        from: window.from, to: window.to, route: filter.route, method: filter.method, minDuration: filter.minDuration, errorsOnly: filter.errorsOnly,
         sort: filter.order ?? 'recent', limit: filter.limit ?? 50,
       });
       return page.items.map((t): TraceRow => ({ traceId: t.traceId, name: t.name, route: t.route, statusCode: t.statusCode, startTime: t.startTime, duration: t.duration, spanCount: t.spanCount, error: t.error }));
@@ -67,4 +68,9 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
       return { spans: (trace?.spans ?? []) as Span[], ...(trace?.warnings && { warnings: trace.warnings }) };
     },
   };
+}
+
+/** The filter's set fields, for a store query that tells a missing field from an undefined one. */
+function only(filter: RouteFilter): RouteFilter {
+  return { ...(filter.route !== undefined && { route: filter.route }), ...(filter.method !== undefined && { method: filter.method }) };
 }

@@ -14,6 +14,11 @@ export interface CellFilter {
   method?: string;
 }
 
+/** A read of routes (the per-route rows), not of the whole app. */
+export function isFiltered(filter: CellFilter): boolean {
+  return filter.route !== undefined || filter.method !== undefined;
+}
+
 export interface ReadOptions {
   /** One row per route (the route table) rather than the all-routes rows. */
   perRoute: boolean;
@@ -56,7 +61,7 @@ export function windowParts(window: Pick<QueryWindow, 'from' | 'to' | 'resolutio
 export function readWindowCells(
   sql: Sql, window: Pick<QueryWindow, 'from' | 'to' | 'resolution'>, filter: CellFilter, options: ReadOptions, unreadable = new UnreadableRows(),
 ): LiveCell[] {
-  const scope: CellScope = !options.perRoute && filter.route === undefined && filter.method === undefined
+  const scope: CellScope = !options.perRoute && !isFiltered(filter)
     ? { kind: 'all-routes' }
     : { kind: 'per-route', ...(filter.route !== undefined && { route: filter.route }) };
   const parts = windowParts(window, options.wholeWindow, getMetaNumber(sql, 'hour_watermark'));

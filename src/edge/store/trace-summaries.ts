@@ -30,6 +30,7 @@ export interface TraceQuery {
   from: number;
   to: number;
   route?: string;
+  method?: string;
   minDuration?: number;
   errorsOnly?: boolean;
   /** recent: newest first; slowest: longest first. */
@@ -142,6 +143,7 @@ export function listTraces(sql: Sql, query: TraceQuery): Page<TraceSummary> & Wa
   const matches = (t: TraceSummary): boolean => {
     if (t.startTime < query.from || t.startTime >= query.to) return false;
     if (query.route !== undefined && t.route !== query.route) return false;
+    if (query.method !== undefined && t.method !== query.method) return false;
     if (query.minDuration !== undefined && t.duration < query.minDuration) return false;
     if (query.errorsOnly && !t.error) return false;
     if (query.after !== undefined) {
@@ -180,6 +182,7 @@ function legacyTraces(sql: Sql, query: TraceQuery, key: 'duration' | 'start_time
   const where = ['start_time >= ?', 'start_time < ?'];
   const params: SqlValue[] = [query.from, query.to];
   if (query.route !== undefined) where.push('route = ?'), params.push(query.route);
+  if (query.method !== undefined) where.push('method = ?'), params.push(query.method);
   if (query.minDuration !== undefined) where.push('duration >= ?'), params.push(query.minDuration);
   if (query.errorsOnly) where.push('error = 1');
   if (query.after !== undefined) where.push(`(${key} < ? OR (${key} = ? AND trace_id < ?))`), params.push(query.after[0], query.after[0], query.after[1]);

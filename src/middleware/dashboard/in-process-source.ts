@@ -1,7 +1,7 @@
 // The dashboard's data in-process: the monitor's cells and profiles, the tracer's recent spans and
 // the alerts, computed with the same core functions (and window plans) as the edge.
 import { chartData, CHART_COLUMNS, systemChartData, type InstanceProfile } from '../../core/dashboard/chart-data.ts';
-import type { AlertView, LiveSummary, Span, TraceRow } from '../../core/dashboard/data.ts';
+import type { AlertView, LiveSummary, RouteFilter, Span, TraceRow } from '../../core/dashboard/data.ts';
 import type { DashboardSource, TimeWindow } from '../../core/dashboard/source.ts';
 import { routeTable, summarise, timeseries } from '../../core/query/index.ts';
 import { HOUR_MS, planWindow } from '../../core/query/window.ts';
@@ -39,12 +39,18 @@ function traceRows(spans: Span[], window: TimeWindow): Map<string, { row: TraceR
     const status = root.tags['http.status_code'];
     trace.row = {
       traceId: id, name: root.name, route: typeof root.tags['http.route'] === 'string' ? root.tags['http.route'] : null,
+      method: typeof root.tags['http.method'] === 'string' ? root.tags['http.method'] : null,
       statusCode: typeof status === 'number' ? status : null, startTime: start, duration: end - start,
       spanCount: trace.spans.length, error: trace.spans.some((s) => s.status === 'error'),
     };
     if (start < window.from || start >= window.to) traces.delete(id);
   }
   return traces;
+}
+
+/** A cell of the page's route (and method), or any cell on an unfiltered page. */
+function matches(cell: LiveCell, filter: RouteFilter): boolean {
+  return (filter.route === undefined || cell.route === filter.route) && (filter.method === undefined || cell.method === filter.method);
 }
 
 /**
@@ -67,19 +73,19 @@ export function inProcessSource(parts: InProcessParts): DashboardSource {
   return {
     apps: async () => [parts.app],
     hasData: async () => parts.cells().length > 0,
-    summary: async (app, window, route) => {
-      const cells = parts.cells().filter((c) => route === undefined || c.route === route);
+    summary: async (app, window, filter) => {
+      const cells = parts.cells().filter((c) => matches(c, filter));
       return summarise(cells, { app, ...plan(window) });
     },
-    live: async (app, route): Promise<LiveSummary> => {
+    live: async (app, filter): Promise<LiveSummary> => {
       const now = parts.now();
       const window = inProcessLiveWindow(now);
-      const cells = parts.cells().filter((c) => c.minute >= window.from && (route === undefined || c.route === route));
+      const cells = parts.cells().filter((c) => c.minute >= window.from && matches(c, filter));
       return { ...summarise(cells, { app, ...window, resolution: '10s' }), inFlight: inFlightSince(now - LIVE_WINDOW_MS) };
     },
     routes: async (_app, window, sort) => routeTable(parts.cells(), { ...plan(window), sort, limit: 200 }),
-    timeseries: async (_app, metric, window, route) => {
-      const cells = parts.cells().filter((c) => route === undefined || c.route === route);
+    timeseries: async (_app, metric, window, filter) => {
+      const cells = parts.cells().filter((c) => matches(c, filter));
       return chartData(metric, timeseries(cells, { ...plan(window), columns: CHART_COLUMNS[metric] }));
     },
     system: async (_app, metric, window) => {
@@ -97,6 +103,7 @@ export function inProcessSource(parts: InProcessParts): DashboardSource {
     traces: async (_app, window, filter) => {
       let rows = [...traceRows(parts.spans(), window).values()].map((t) => t.row);
       if (filter.route) rows = rows.filter((r) => r.route === filter.route || r.name.includes(filter.route!));
+      if (filter.method) rows = rows.filter((r) => r.method === filter.method);
       if (filter.minDuration !== undefined) rows = rows.filter((r) => r.duration >= filter.minDuration!);
       if (filter.errorsOnly) rows = rows.filter((r) => r.error);
       rows.sort(filter.order === 'slowest' ? (a, b) => b.duration - a.duration : (a, b) => b.startTime - a.startTime);

@@ -1,0 +1,97 @@
+// A row of the routes table filters the dashboard to its method as well as its route (found by a
+// review: GET and DELETE of /users/:id were shown summed), in workerd: the tiles, the charts, the
+// traces list and the selected row count that method only; the route chip names it.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import type { LocalEdge } from '../../scripts/local-edge.ts';
+import { RollupTable } from '../../src/core/rollup.ts';
+import { newSpanId, newTraceId } from '../../src/core/trace-context.ts';
+import type { Batch, Span } from '../../src/core/wire-format.ts';
+import { seededRandom } from '../support/random.ts';
+import { apiOk, ingestOk, startEdge } from './support/edge.ts';
+
+const DASHBOARD_KEY = 'dash-key-0123456789abcdef';
+const MINUTE = 60_000;
+const random = seededRandom(14);
+const counts = { GET: 20 + Math.floor(random() * 20), DELETE: 3 + Math.floor(random() * 10) };
+const minute = Date.now() - (Date.now() % MINUTE) - 2 * MINUTE;
+
+function span(method: string, at: number): Span {
+  return {
+    traceId: newTraceId(), spanId: newSpanId(), name: `${method} /users/:id`, kind: 'server', startTime: at, duration: 5, status: 'ok',
+    tags: { 'http.method': method, 'http.route': '/users/:id', 'http.status_code': method === 'DELETE' ? 204 : 200 }, logs: [],
+  };
+}
+
+function batch(): Batch {
+  const table = new RollupTable();
+  const spans: Span[] = [];
+  for (const [method, count] of Object.entries(counts)) {
+    for (let i = 0; i < count; i++) {
+      const at = minute + 1_000 + i * 100;
+      table.record(at, method, '/users/:id', method === 'DELETE' ? 204 : 200, 5 + i, 64);
+      if (i < 3) spans.push(span(method, at));
+    }
+  }
+  for (let i = 0; i < 4; i++) table.record(minute + 2_000 + i, 'GET', '/health', 200, 1, 2);
+  return {
+    version: 1, batchId: `route-filter-${minute}`,
+    identity: { app: 'shop', service: 'api', instance: 'host-1:1', runtime: 'bun', runtimeVersion: '1.4.5', sdkVersion: '0.1.0' },
+    window: { start: minute, end: minute + 10_000 }, rollups: table.drain(), samples: [], spans, profiles: [],
+    dropped: { rollups: 0, samples: 0, spans: 0, profiles: 0 },
+  };
+}
+
+let edge: LocalEdge;
+const page = async (path: string) => {
+  const response = await fetch(new URL(path, edge.url), { headers: { 'x-api-key': DASHBOARD_KEY } });
+  expect(response.status).toBe(200);
+  return response.text();
+};
+const tile = (html: string) => Number(/data-metric="requests" data-value="(\d+)"/.exec(html)?.[1]);
+const ROUTE = 'route=%2Fusers%2F%3Aid';
+
+beforeAll(async () => {
+  edge = await startEdge({ bindings: { DASHBOARD_API_KEY: DASHBOARD_KEY } });
+  await ingestOk(edge, batch());
+}, 60_000);
+afterAll(async () => {
+  await edge?.dispose();
+});
+
+describe('the dashboard filtered to a row of the routes table', () => {
+  test('tiles, charts and traces count the row\'s method only; the route alone sums its methods', async () => {
+    const both = counts.GET + counts.DELETE;
+    expect(tile(await page(`/performance/fragments/summary?app=shop&range=1h&${ROUTE}`))).toBe(both);
+    expect(tile(await page(`/performance/fragments/summary?app=shop&range=1h&${ROUTE}&method=DELETE`))).toBe(counts.DELETE);
+    expect(tile(await page(`/performance/fragments/summary?app=shop&range=1h&${ROUTE}&method=GET`))).toBe(counts.GET);
+    // The same figure as the API's own route and method filter.
+    expect((await apiOk(edge, `/api/v1/apps/shop/summary?${ROUTE}&method=DELETE`)).requests).toBe(counts.DELETE);
+
+    const chart = await (await fetch(new URL(`/performance/data/timeseries?app=shop&range=1h&${ROUTE}&method=DELETE&metric=status`, edge.url), { headers: { 'x-api-key': DASHBOARD_KEY } })).json() as Record<string, Array<number | null>>;
+    const charted = ['2xx', '3xx', '4xx', '5xx'].flatMap((key) => chart[key] ?? []);
+    expect(charted.reduce<number>((sum, n) => sum + (n ?? 0), 0)).toBe(counts.DELETE);
+
+    const html = await page(`/performance?app=shop&range=1h&${ROUTE}&method=DELETE`);
+    expect(tile(html)).toBe(counts.DELETE);
+    const traces = /<section\s+id="traces"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+    const names = [...traces.matchAll(/<a href="\/performance\/traces\/[0-9a-f]{32}[^"]*">([^<]*)<\/a>/g)].map((m) => m[1]);
+    expect(names).toEqual(['DELETE /users/:id', 'DELETE /users/:id', 'DELETE /users/:id']);
+    // The traces API takes the same method filter.
+    const listed = await apiOk(edge, `/api/v1/apps/shop/traces?from=${minute}&to=${minute + MINUTE}&${ROUTE}&method=GET`);
+    expect(listed.items.map((t: { method: string }) => t.method)).toEqual(['GET', 'GET', 'GET']);
+
+    // Only the DELETE row is selected, each row's link carries its method, and the chip names it.
+    const rows = [...html.matchAll(/<tr( class="selected")?>\s*<td class="route">\s*<a href="([^"]*)"><span class="method">(\w+)<\/span> <span>([^<]*)<\/span>/g)]
+      .map((m) => ({ selected: m[1] !== undefined, href: m[2]!.replaceAll('&amp;', '&'), method: m[3], route: m[4] }));
+    expect(rows.filter((r) => r.route === '/users/:id').sort((a, b) => a.method!.localeCompare(b.method!))).toEqual([
+      { selected: true, href: `/performance?app=shop&range=1h&${ROUTE}&method=DELETE`, method: 'DELETE', route: '/users/:id' },
+      { selected: false, href: `/performance?app=shop&range=1h&${ROUTE}&method=GET`, method: 'GET', route: '/users/:id' },
+    ]);
+    expect(html).toMatch(/<a class="route-filter"[^>]*>\s*<span>DELETE \/users\/:id<\/span>/);
+  }, 60_000);
+
+  test('a method that is not one is ignored, not passed on', async () => {
+    const both = counts.GET + counts.DELETE;
+    expect(tile(await page(`/performance/fragments/summary?app=shop&range=1h&${ROUTE}&method=${encodeURIComponent("delete' OR 1")}`))).toBe(both);
+  }, 60_000);
+});

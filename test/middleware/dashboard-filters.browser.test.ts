@@ -1,0 +1,100 @@
+// The dashboard's filters as an on-call engineer uses them, in-process on a real Bun app and in
+// Chromium (found by a review): a row of the routes table filters to its method as well as its
+// route; an untemplated route's traces are found from its row; and the routes' sort and the
+// traces' filters stay in the page's address, so a reload or a shared link shows the same page.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import type { Browser } from 'playwright-core';
+import { compose, performanceDashboard, performanceMonitor, requestTracer } from '../../src/middleware/index.ts';
+import { launchBrowser, watchForTrouble } from '../support/browser.ts';
+import { seededRandom } from '../support/random.ts';
+
+setDefaultTimeout(60_000);
+
+const KEY = 'filters-key-0123456789';
+const monitor = performanceMonitor({ sampleRate: 1 });
+const tracer = requestTracer({ sampleRate: 1 });
+const dashboard = performanceDashboard({ path: '/performance', app: 'shop', refreshInterval: 500, monitor, tracer, authentication: { enabled: true, apiKey: KEY } });
+const random = seededRandom(7);
+// Counts drawn here, so no figure below is one the code could have guessed.
+const sent = { GET: 12 + Math.floor(random() * 10), DELETE: 2 + Math.floor(random() * 6), health: 3 };
+let server: ReturnType<typeof Bun.serve>;
+let base: string;
+let browser: Browser;
+
+// A plain fetch handler, no router: the monitor names its routes from the paths (/users/:id).
+async function app(req: Request): Promise<Response> {
+  const { pathname } = new URL(req.url);
+  if (pathname.startsWith('/users/')) return req.method === 'DELETE' ? new Response(null, { status: 204 }) : Response.json({ id: pathname.slice(7) });
+  return new Response('ok');
+}
+
+const get = async (path: string) => {
+  const response = await fetch(`${base}${path}`, { headers: { 'x-api-key': KEY } });
+  expect(response.status).toBe(200);
+  return response.text();
+};
+const tile = (html: string) => Number(/data-metric="requests" data-value="(\d+)"/.exec(html)?.[1]);
+const traceNames = (html: string) => [...(/<section\s+id="traces"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '').matchAll(/<a href="\/performance\/traces\/[0-9a-f]{32}[^"]*">([^<]*)<\/a>/g)].map((m) => m[1]!);
+const ROUTE = 'route=%2Fusers%2F%3Aid';
+
+beforeAll(async () => {
+  const handler = compose([dashboard, monitor, tracer], app);
+  server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (req) => handler(req) });
+  base = `http://127.0.0.1:${server.port}`;
+  for (let i = 0; i < sent.GET; i++) await fetch(`${base}/users/${1000 + i}`);
+  for (let i = 0; i < sent.DELETE; i++) await fetch(`${base}/users/${2000 + i}`, { method: 'DELETE' });
+  for (let i = 0; i < sent.health; i++) await fetch(`${base}/health`);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.stop(true);
+  await monitor.close();
+  await tracer.close();
+});
+
+describe('dashboard filters in-process', () => {
+  test('a row filters to its method; an untemplated route\'s traces are found from its row', async () => {
+    expect(tile(await get(`/performance/fragments/summary?app=shop&${ROUTE}`))).toBe(sent.GET + sent.DELETE);
+    expect(tile(await get(`/performance/fragments/summary?app=shop&${ROUTE}&method=DELETE`))).toBe(sent.DELETE);
+    const page = await get(`/performance?app=shop&${ROUTE}&method=DELETE`);
+    expect(tile(page)).toBe(sent.DELETE);
+    // Every DELETE was traced (sampleRate 1), and the tracer named the route as the monitor did.
+    expect(traceNames(page).length).toBe(sent.DELETE);
+    expect(traceNames(page).every((name) => name.startsWith('DELETE /users/'))).toBe(true);
+    expect(traceNames(await get(`/performance?app=shop&${ROUTE}`)).length).toBe(sent.GET + sent.DELETE);
+  });
+
+  test('the sort and the traces\' filters stay in the address, through a reload and into the range links', async () => {
+    const context = await browser.newContext({ extraHTTPHeaders: { 'x-api-key': KEY } });
+    const page = await context.newPage();
+    const trouble = watchForTrouble(page);
+    await page.goto(`${base}/performance?app=shop`);
+
+    await page.click('#routes th button:text-is("p95")');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('sort') === 'p95');
+    await page.check('#traces input[name="errors"]');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('errors') === '1');
+    await page.selectOption('#traces select[name="order"]', 'slowest');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('order') === 'slowest');
+    // The sort is still there after the traces' swap, and a range link carries both.
+    const address = new URL(page.url());
+    expect(address.searchParams.get('sort')).toBe('p95');
+    const sixHours = new URL(await page.locator('nav.ranges a:text-is("6h")').getAttribute('href') ?? '', base);
+    expect([sixHours.searchParams.get('range'), sixHours.searchParams.get('sort'), sixHours.searchParams.get('errors'), sixHours.searchParams.get('order')]).toEqual(['6h', 'p95', '1', 'slowest']);
+
+    await page.reload();
+    await expect(page.locator('#routes th[aria-sort]').textContent()).resolves.toBe('p95');
+    expect(await page.locator('#traces input[name="errors"]').isChecked()).toBe(true);
+    expect(await page.locator('#traces select[name="order"]').inputValue()).toBe('slowest');
+
+    // A row's link: the route and its method, named in the chip; the tile counts that method.
+    await Promise.all([page.waitForURL(/method=DELETE/), page.click('#routes a:has(.method:text-is("DELETE"))')]);
+    await expect(page.locator('.route-filter span').textContent()).resolves.toBe('DELETE /users/:id');
+    expect(Number(await page.locator('[data-metric="requests"]').getAttribute('data-value'))).toBe(sent.DELETE);
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('p95');
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+});
