@@ -93,10 +93,14 @@ export function planWindow(request: WindowRequest, options: PlanOptions): QueryW
   return { from: alignedFrom, to: alignedTo, until: Math.max(alignedFrom, Math.min(alignedTo, options.now)), step, resolution };
 }
 
-/** The finest table that still holds data as old as `from`. */
+/**
+ * The finest table that still holds the window's first cell: the cell `from` falls in, which the
+ * window is aligned down to, must be inside retention, not only `from` (a 10-second cell that began
+ * before the horizon was never kept).
+ */
 function finestCovering(from: number, options: PlanOptions): Resolution {
-  if (options.tenSecondRetentionMs > 0 && from >= options.now - options.tenSecondRetentionMs) return '10s';
-  if (from >= options.now - options.minuteRetentionMs) return 'minute';
+  if (options.tenSecondRetentionMs > 0 && from - (from % TEN_SECONDS_MS) >= options.now - options.tenSecondRetentionMs) return '10s';
+  if (from - (from % MINUTE_MS) >= options.now - options.minuteRetentionMs) return 'minute';
   return 'hour';
 }
 

@@ -1,6 +1,7 @@
 // What the alarm runs: roll completed minutes up into hours, then apply retention and caps.
 // Time comes in as `now`, so the same pass runs under a real or a test clock.
 import { LATEST as END_OF_TIME } from '../../core/wire-format.ts';
+import { HOUR_MS } from '../../core/query/window.ts';
 import { mergeInto, type LiveCell } from '../../core/rollup.ts';
 import { batchIdsKeptMs, forgetBatchesBefore } from './batch-ids.ts';
 import { chunkRecordCount, deleteChunksBefore, deleteOldestRecords, minutesOf, oldestChunkTime, type ChunkKind } from './detail-chunks.ts';
@@ -56,7 +57,9 @@ export function runMaintenance(target: MaintenanceTarget, now: number, policy: R
       tenSeconds: del('DELETE FROM rollup_10s WHERE time < ?', now - policy.tenSecondRetentionMs),
       // Minutes go only once their hour is rolled up, whatever their age.
       minutes: del('DELETE FROM rollup_minute WHERE time < ?', Math.min(now - policy.minuteRetentionMs, watermark)),
-      hours: del('DELETE FROM rollup_hour WHERE time < ?', now - policy.hourRetentionMs),
+      // An hour goes once all of it is past retention: one that straddles the horizon still holds
+      // requests a window inside retention counts (a window is aligned down to its hour).
+      hours: del('DELETE FROM rollup_hour WHERE time <= ?', now - policy.hourRetentionMs - HOUR_MS),
       samples: del('DELETE FROM samples WHERE timestamp < ?', detailCutoff) + deleteChunksBefore(sql, 'samples', detailCutoff) + trimOldest(sql, 'samples', policy.maxSamples),
       spans: del('DELETE FROM spans WHERE start_time < ?', detailCutoff) + deleteChunksBefore(sql, 'spans', detailCutoff) + trimOldest(sql, 'spans', policy.maxSpans),
       traces: 0,

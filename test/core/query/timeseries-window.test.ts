@@ -78,6 +78,16 @@ describe('planWindow', () => {
     expect(planWindow({ from: T0 - HOUR_MS, to: T0, step: HOUR_MS }, options)).toMatchObject({ resolution: 'hour' });
   });
 
+  test('a window whose first cell began before a table\'s horizon is answered from the next table (that cell was never kept)', () => {
+    const horizon = options.now - options.tenSecondRetentionMs; // T0 + 30 s − 3 h: a 10-second boundary
+    expect(planWindow({ from: horizon, to: T0 }, options)).toMatchObject({ from: horizon, resolution: '10s' });
+    // 9.999 s into the cell before the horizon: aligned down, that cell would start before it.
+    expect(planWindow({ from: horizon - 1, to: T0 }, options)).toMatchObject({ resolution: 'minute' });
+    const minuteHorizon = options.now - options.minuteRetentionMs;
+    expect(planWindow({ from: minuteHorizon + 10_000, to: T0 }, options)).toMatchObject({ resolution: 'hour' });
+    expect(planWindow({ from: minuteHorizon - (minuteHorizon % MINUTE) + MINUTE, to: T0 }, options)).toMatchObject({ resolution: 'minute' });
+  });
+
   test('until: `to` for a past window, now for one that reaches ahead, from for one wholly ahead', () => {
     expect(planWindow({ from: T0 - HOUR_MS, to: T0 - MINUTE }, options).until).toBe(T0 - MINUTE);
     expect(planWindow({ from: T0 - HOUR_MS, to: T0 + HOUR_MS }, options).until).toBe(T0 + 30_000);
