@@ -1,7 +1,6 @@
 // What the alarm runs: roll completed minutes up into hours, then apply retention and caps.
 // Time comes in as `now`, so the same pass runs under a real or a test clock.
 import { LATEST as END_OF_TIME } from '../../core/wire-format.ts';
-import { HOUR_MS } from '../../core/query/window.ts';
 import { mergeInto, type LiveCell } from '../../core/rollup.ts';
 import { batchIdsKeptMs, forgetBatchesBefore } from './batch-ids.ts';
 import { chunkRecordCount, deleteChunksBefore, deleteOldestRecords, minutesOf, oldestChunkTime, type ChunkKind } from './detail-chunks.ts';
