@@ -221,6 +221,60 @@ describe('instrumented Bun.serve options', () => {
     expect(counted(recorder)).toEqual({ 'GET /items/:id 2xx': 1 });
   });
 
+  test('a routes-only server: what no route or method matches gets Bun\'s own empty 404, counted; a bare Bun.file route is served as Bun serves it, counted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-routes-only-'));
+    const path = join(dir, 'favicon.ico');
+    writeFileSync(path, 'icon bytes');
+    const { plain, monitored, recorder } = pair(() => ({ routes: { '/a': () => new Response('a'), '/m': { GET: () => new Response('m') }, '/favicon.ico': Bun.file(path) } }) as never);
+    const of = (headers: Headers) => Object.fromEntries([...headers].filter(([name]) => name !== 'date'));
+    const probes = [['/missing', 'GET', {}], ['/other/1', 'GET', {}], ['/m', 'POST', {}], ['/m', 'GET', {}], ['/a', 'GET', {}],
+      ['/favicon.ico', 'GET', {}], ['/favicon.ico', 'HEAD', {}], ['/favicon.ico', 'GET', { range: 'bytes=0-3' }]] as const;
+    for (const [route, method, headers] of probes) {
+      const got = await both(plain, monitored, route, { method, headers });
+      expect(`${method} ${route} ${got.monitored.status} ${got.monitored.body}`).toBe(`${method} ${route} ${got.plain.status} ${got.plain.body}`);
+      expect(of(got.monitored.headers)).toEqual(of(got.plain.headers));
+    }
+    const lastModified = (await fetch(new URL('/favicon.ico', plain.url))).headers.get('last-modified')!;
+    const fresh = await both(plain, monitored, '/favicon.ico', { headers: { 'if-modified-since': lastModified } });
+    expect([fresh.plain.status, fresh.monitored.status]).toEqual([304, 304]);
+    expect(of(fresh.monitored.headers)).toEqual(of(fresh.plain.headers));
+    // Before: the four 404s and the file's five answers went uncounted.
+    expect(counted(recorder)).toEqual({
+      'GET /missing 4xx': 1, 'GET /other/:id 4xx': 1, 'POST /m 4xx': 1, 'GET /m 2xx': 1, 'GET /a 2xx': 1,
+      'GET /favicon.ico 2xx': 2, 'HEAD /favicon.ico 2xx': 1, 'GET /favicon.ico 3xx': 1,
+    });
+  });
+
+  test('a WebSocket upgrade is a 101 whatever the handler returns after it (Elysia returns a 200 that Bun ignores)', async () => {
+    const { recorder } = testRecorder();
+    const undo = instrumentServe(recorder, log);
+    let server: Server;
+    try {
+      server = Bun.serve({
+        hostname: '127.0.0.1', port: 0,
+        fetch(request, srv) {
+          const upgraded = srv.upgrade(request, { data: undefined });
+          if (!upgraded) return new Response('not a socket', { status: 400 });
+          return new URL(request.url).pathname === '/answered' ? new Response('ignored by Bun') : undefined;
+        },
+        websocket: { open(ws) { ws.send('hello'); }, message() {} },
+      });
+    } finally {
+      undo();
+    }
+    servers.push(server);
+    for (const path of ['/answered', '/bare']) {
+      const socket = new WebSocket(`ws://127.0.0.1:${server.port}${path}`);
+      expect(await new Promise<string>((resolve, reject) => {
+        socket.onmessage = (event) => resolve(String(event.data));
+        socket.onerror = () => reject(new Error('the WebSocket failed'));
+      })).toBe('hello');
+      socket.close();
+    }
+    expect((await fetch(new URL('/bare', server.url))).status).toBe(400);
+    expect(counted(recorder)).toEqual({ 'GET /answered 1xx': 1, 'GET /bare 1xx': 1, 'GET /bare 4xx': 1 });
+  });
+
   test('directory routes are served by Bun as before (not counted: no JS runs for them)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bun-apm-dir-'));
     writeFileSync(join(dir, 'a.txt'), 'file a');

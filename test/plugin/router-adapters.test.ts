@@ -34,6 +34,7 @@ app.get('/', (c) => c.text('home'));
 app.get('/items/:itemId', (c) => c.json({ item: c.req.param('itemId') }));
 app.get('/users/:id/posts/:postId', (c) => c.json({ user: c.req.param('id'), post: c.req.param('postId') }));
 app.get('/boom', () => { throw new RangeError('boom'); });
+app.get('/docs/*', (c) => c.text('docs'));
 const api = new Hono();
 api.get('/things/:thing', async (c) => { await Bun.sleep(1); return c.json({ thing: c.req.param('thing') }); });
 app.route('/api', api);
@@ -47,6 +48,9 @@ const HONO_PROBES: Probe[] = [
   { path: '/users/42/posts/7', status: 200, adapter: '/users/:id/posts/:postId', normalised: '/users/:id/posts/:id' },
   { path: '/boom', status: 500, adapter: '/boom', normalised: '/boom' },
   { path: '/api/things/xyz', status: 200, adapter: '/api/things/:thing', normalised: '/api/things/xyz' },
+  // A wildcard under a path is a route: one name for every path under it.
+  { path: '/docs/intro', status: 200, adapter: '/docs/*', normalised: '/docs/intro' },
+  { path: '/docs/setup', status: 200, adapter: '/docs/*', normalised: '/docs/setup' },
 ];
 
 const BUN_ROUTER_APP = `import { http, Router } from 'bun-router';
@@ -72,7 +76,9 @@ const app = (process.env.ADAPTER === 'on' ? elysiaRoutes(base) : base)
   .get('/', () => 'home')
   .get('/items/:itemId', ({ params }) => ({ item: params.itemId }))
   .get('/users/:id/posts/:postId', async ({ params }) => { await Bun.sleep(1); return params; })
-  .get('/boom', () => { throw new RangeError('boom'); });
+  .get('/boom', () => { throw new RangeError('boom'); })
+  .get('/docs/*', () => 'docs')
+  .all('/any/:name', ({ params }) => params.name);
 // Through fetch, not app.listen: Bun.serve gets no routes table, so only the adapter knows the templates.
 Bun.serve({ hostname: '127.0.0.1', port: Number(process.env.PORT), fetch: app.fetch });
 `;
@@ -82,7 +88,19 @@ const ELYSIA_PROBES: Probe[] = [
   { path: '/items/abc', status: 200, adapter: '/items/:itemId', normalised: '/items/abc' },
   { path: '/users/42/posts/7', status: 200, adapter: '/users/:id/posts/:postId', normalised: '/users/:id/posts/:id' },
   { path: '/boom', status: 500, adapter: '/boom', normalised: '/boom' },
+  { path: '/docs/intro', status: 200, adapter: '/docs/*', normalised: '/docs/intro' },
+  { path: '/docs/setup', status: 200, adapter: '/docs/*', normalised: '/docs/setup' },
+  { path: '/any/alice', status: 200, adapter: '/any/:name', normalised: '/any/alice' },
 ];
+
+// Elysia's listen(): its plain routes reach Bun.serve's table; a WebSocket route answers its upgrade
+// with a 200 Response that Bun ignores, and is counted as the 101 it is.
+const ELYSIA_WS_APP = `import { Elysia } from 'elysia';
+new Elysia()
+  .get('/items/:itemId', ({ params }) => ({ item: params.itemId }))
+  .ws('/ws', { open(ws) { ws.send('hello'); } })
+  .listen({ hostname: '127.0.0.1', port: Number(process.env.PORT) });
+`;
 
 const dirs: string[] = [];
 const apps: AppProcess[] = [];
@@ -223,4 +241,30 @@ describe('elysia adapter (an app served through fetch, so no routes table reache
       expect(app.stderr.split('\n').filter((line) => line.includes('bun-apm'))).toEqual([]);
     }, 60_000);
   }
+});
+
+describe('elysia with listen()', () => {
+  test('a WebSocket upgrade is counted as a 101 (Elysia answers it with a 200 that Bun ignores), its routes by template', async () => {
+    const sink = new IngestSink().start();
+    sinks.push(sink);
+    const installed = (JSON.parse(readFileSync(join(REPO, 'node_modules', 'elysia', 'package.json'), 'utf8')) as { version: string }).version;
+    const dir = appFolder('elysia', installed, ELYSIA_WS_APP);
+    const app = await start(dir, 'elysia', { BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '300' });
+    const sockets = 3;
+    for (let i = 0; i < sockets; i++) {
+      const socket = new WebSocket(`ws://127.0.0.1:${app.port}/ws`);
+      const greeting = await new Promise<string>((resolve, reject) => {
+        socket.onmessage = (event) => resolve(String(event.data));
+        socket.onerror = () => reject(new Error('the WebSocket failed'));
+      });
+      expect(greeting).toBe('hello');
+      socket.close();
+    }
+    for (let i = 0; i < 2; i++) expect((await app.fetch(`/items/${i}`)).status).toBe(200);
+    app.process.kill('SIGTERM');
+    await app.exited;
+    const counted: Record<string, number> = {};
+    for (const batch of sink.batches) for (const cell of batch.rollups) counted[`${cell.method} ${cell.route} ${cell.statusClass}`] = (counted[`${cell.method} ${cell.route} ${cell.statusClass}`] ?? 0) + cell.count;
+    expect(counted).toEqual({ 'GET /ws 1xx': sockets, 'GET /items/:itemId 2xx': 2 });
+  }, 60_000);
 });

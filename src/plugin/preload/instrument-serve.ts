@@ -36,6 +36,7 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => vo
       return server;
     }
     patchReload(server, recorder, log);
+    patchUpgrade(server, recorder, log);
     return server;
   };
   Object.defineProperty(serve, WRAPPED, { value: true });
@@ -56,11 +57,14 @@ export function instrumentOptions(options: unknown, recorder: Recorder, log: Log
     const copy = Object.create(app) as Options;
     const fetch = app.fetch;
     if (typeof fetch === 'function') ownProperty(copy, 'fetch', instrumentHandler(fetch as AnyHandler, recorder));
+    // Without a fetch, Bun answers what no route matches with an empty 404 itself: the same, counted.
+    else if (isPlainObject(app.routes)) ownProperty(copy, 'fetch', instrumentHandler(notFound, recorder));
     // Only a plain object is a routes table: a Hono app passed whole (`export default app`) has a
     // `routes` array of its own, which Bun ignores and so must we.
     if (isPlainObject(app.routes)) ownProperty(copy, 'routes', instrumentRoutes(app.routes, recorder));
     if (isPlainObject(app.static)) ownProperty(copy, 'static', instrumentRoutes(app.static, recorder));
     if (typeof app.error === 'function') ownProperty(copy, 'error', instrumentErrorHandler(app.error as AnyHandler, recorder));
+    if (typeof app.websocket === 'object' && app.websocket !== null) recorder.takesUpgrades();
     return copy;
   } catch (error) {
     log.warnOnce('serve-options', `could not instrument Bun.serve options (${(error as Error).message}); this server runs unmonitored`);
@@ -85,12 +89,18 @@ export function instrumentRoutes(routes: Options, recorder: Recorder): Options {
 function instrumentRoute(template: string, value: unknown, recorder: Recorder): unknown {
   if (typeof value === 'function') return instrumentHandler(value as AnyHandler, recorder, template);
   if (value instanceof Response) return instrumentHandler(staticRouteHandler(value), recorder, template);
+  // A bare Bun.file(…): served as Bun serves it, the file as it is now (a BunFile is a Blob with a path).
+  if (value instanceof Blob && typeof (value as { name?: unknown }).name === 'string') return instrumentHandler(staticRouteHandler(new Response(value)), recorder, template);
   if (isPerMethod(value)) {
     const out: Options = {};
     for (const [method, handler] of Object.entries(value)) out[method] = instrumentRoute(template, handler, recorder);
     return out;
   }
   return value; // HTML imports, { dir } routes, false: served by Bun itself, not counted
+}
+
+function notFound(): Response {
+  return new Response(null, { status: 404 });
 }
 
 function isPlainObject(value: unknown): value is Options {
@@ -124,6 +134,25 @@ function instrumentErrorHandler(handler: AnyHandler, recorder: Recorder): AnyHan
   };
   Object.defineProperty(instrumented, WRAPPED, { value: true });
   return instrumented;
+}
+
+/**
+ * A request upgraded to a WebSocket is a 101 whatever its handler returns next: Elysia's answers a
+ * 200 Response that Bun then ignores.
+ */
+function patchUpgrade(server: unknown, recorder: Recorder, log: Log): void {
+  try {
+    const target = server as { upgrade?: (request: unknown, options?: unknown) => unknown };
+    const upgrade = target.upgrade;
+    if (typeof upgrade !== 'function') return;
+    target.upgrade = function upgradeInstrumented(request: unknown, options?: unknown) {
+      const upgraded = upgrade.call(server, request, options);
+      if (upgraded === true && request instanceof Request) recorder.upgraded(request);
+      return upgraded;
+    };
+  } catch (error) {
+    log.warnOnce('serve-upgrade', `could not instrument server.upgrade (${(error as Error).message})`);
+  }
 }
 
 function patchReload(server: unknown, recorder: Recorder, log: Log): void {

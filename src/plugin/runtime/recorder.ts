@@ -100,6 +100,8 @@ export class Recorder {
   readonly #fair: boolean;
   /** Requests carry a mark (the middleware is loaded): the wrapper enters them with begin(). */
   #marking = false;
+  /** A server takes WebSockets: a request gone async may still be upgraded, and must be found then. */
+  #upgrades = false;
   /** The one state the lean path reuses, for the request whose handler runs synchronously right now. */
   readonly #slot = new RequestState(undefined as unknown as Request, 0, 'GET');
   /**
@@ -272,7 +274,7 @@ export class Recorder {
     own.bytes = state.bytes;
     // A router hook that saw the request will look it up again when its async part settles, and
     // some routers (bun-router) only call the route's handler after an await.
-    if (state.watched || running.routers) asyncStates.set(state.request, own);
+    if (state.watched || running.routers || this.#upgrades) asyncStates.set(state.request, own);
     state.request = undefined as unknown as Request;
     return own;
   }
@@ -327,6 +329,21 @@ export class Recorder {
       this.#end(state, 500, 0, true);
     }
     return result;
+  }
+
+  /** A server with a `websocket` handler was started: requests gone async stay findable for upgraded(). */
+  takesUpgrades(): void {
+    this.#upgrades = true;
+  }
+
+  /** Ends a request that server.upgrade() took: a 101, whatever its handler returns after. */
+  upgraded(request: Request): void {
+    try {
+      const state = stateOf(request);
+      if (state !== undefined && !state.ended) this.#end(state, 101, 0, false);
+    } catch (error) {
+      this.#recordFailed(error);
+    }
   }
 
   /** Ends a request whose handler threw or rejected: a 500 with the error's class. */
