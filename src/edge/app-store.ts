@@ -27,7 +27,7 @@ import { PendingLog } from './store/pending-log.ts';
 import { InstanceGuard, listInstances, type InstanceRecord } from './store/instance-guard.ts';
 import { hasData as storeHasData, runMaintenance, type MaintenanceReport } from './store/maintenance.ts';
 import { getMetaNumber, getMetaString, setMeta } from './store/meta.ts';
-import { alarmEvaluates, maintenanceDue, nextMinute, nextWake } from './store/wake-schedule.ts';
+import { alarmEvaluates, maintenanceDue, nextEvaluation, nextWake } from './store/wake-schedule.ts';
 import { migrate } from './store/migrations.ts';
 import { listProfiles, type ProfileQuery, type ProfileRecord } from './store/profiles.ts';
 import { inFlight, liveCells, LIVE_WINDOW_MS, liveHorizon, type LiveState } from './store/live.ts';
@@ -406,7 +406,10 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     try {
       this.foldNow();
       if (alarmEvaluates({ alerting: this.alertingActive(), cronTickAt: getMetaNumber(this.sql, 'cron_tick_at'), wallNow: Date.now() })) {
-        await this.alerting.tick(minuteOf(now));
+        // The latest minute whose data is complete: every instance still sending has reported past
+        // its end (the live tiles' horizon). Its last batches arrive after the minute ends; a
+        // minute evaluated before them never saw its last seconds.
+        await this.alerting.tick(minuteOf(Math.min(now, liveHorizon(this.sql, now))));
       }
     } catch (error) {
       // Evaluation failing (a bad rule config) must not stop maintenance; the next minute tries again.
@@ -436,8 +439,8 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   private async scheduleWake(hasData?: boolean): Promise<void> {
     const wallNow = Date.now();
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    // Nothing is ever due sooner than the next minute's start: an alarm set by then stands.
-    if (this.alarmAt !== null && this.alarmAt <= nextMinute(wallNow)) return;
+    // Nothing is ever due sooner than the next evaluation: an alarm set by then stands.
+    if (this.alarmAt !== null && this.alarmAt <= nextEvaluation(wallNow)) return;
     const next = nextWake({
       wallNow,
       storeNow: this.now(),

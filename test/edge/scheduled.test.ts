@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
 import { startEdge } from './support/edge.ts';
-import { nextMinute } from './support/minutes.ts';
+import { nextEvaluation } from '../../src/edge/store/wake-schedule.ts';
 
 const RULES = JSON.stringify({ shop: [{ id: 'slow', name: 'Slow', metric: 'p95', condition: 'gt', threshold: 1000, severity: 'warning' }] });
 let local: LocalEdge;
@@ -42,7 +42,7 @@ describe('scheduled', () => {
     expect(shop.lastTick).toBeNull();
     // The store evaluates its rule on its own alarm, at the start of the next minute (of the visit's
     // start or end: the clock may cross a minute meanwhile).
-    expect([before, after].map(nextMinute)).toContain(shop.nextAlarm);
+    expect([before, after].map(nextEvaluation)).toContain(shop.nextAlarm);
     // Nothing else was visited: not the app without rules, not the shop's other shards.
     for (const name of ['blog', 'blog#1', 'shop#1', 'shop#2', 'shop#3']) {
       const store = await production.store(name);

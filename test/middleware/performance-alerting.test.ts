@@ -362,3 +362,31 @@ test('its timers never keep the process alive', async () => {
   expect(await new Response(child.stdout).text()).toBe('done\n');
   expect(performance.now() - started).toBeLessThan(5000);
 });
+
+test('a request rate counts the time since alerting began, not a minute before it (it fired at every start)', async () => {
+  // Found by a review: 1 request a second from a process start at 12:00:45 read 0.0873 req/s at
+  // +9.5 s (9 requests over the 114 s since 11:59), and `requestRate lt 0.8` fired on every deploy.
+  const T0 = Date.UTC(2026, 10, 26, 12, 0, 45);
+  let now = T0;
+  const alerting = new PerformanceAlerting({
+    app: 'shop', now: () => now, sampleProcess: false, log: () => {},
+    rules: [{ id: 'drop', name: 'Traffic drop', metric: 'requestRate', condition: 'lt', threshold: 0.8, severity: 'critical' }],
+  });
+  const seconds = 100;
+  for (let s = 0; s < seconds; s++) {
+    now = T0 + s * 1000 + 500;
+    alerting.addMetrics({ timestamp: now, method: 'GET', path: '/r', statusCode: 200, responseTime: 10 });
+    if (s % 10 === 9) await alerting.flush();
+  }
+  expect(alerting.getAllNotifications()).toEqual([]);
+  // Traffic stops for two minutes; one request then: a rate over the whole window (from 12:03, the
+  // minute of 60 s ago, to now), and the rule fires, as it should.
+  now += 130_000;
+  alerting.addMetrics({ timestamp: now, method: 'GET', path: '/r', statusCode: 200, responseTime: 10 });
+  await alerting.flush();
+  const fired = alerting.getAllNotifications();
+  expect(fired.map((n) => n.state)).toEqual(['firing']);
+  const windowStart = now - ((now - 60_000) % 60_000) - 60_000;
+  expect(fired[0]!.value).toBeCloseTo(1 / ((now - windowStart) / 1000), 10);
+  alerting.close();
+});

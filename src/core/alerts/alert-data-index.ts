@@ -75,6 +75,7 @@ export class AlertDataIndex {
   private readonly profilesByTime: AlertProfile[];
   private readonly samplesByTime: AlertSample[];
   readonly lastSeen: Readonly<Record<string, number>>;
+  readonly since: number | undefined;
 
   constructor(data: AlertData, private readonly cache?: SketchCache) {
     for (const cell of data.cells) {
@@ -86,15 +87,17 @@ export class AlertDataIndex {
     this.profilesByTime = byTime(data.profiles);
     this.samplesByTime = byTime(data.samples);
     this.lastSeen = data.lastSeen;
+    this.since = data.since;
   }
 
-  /** Requests in cells starting within [start, end], optionally one route and/or method. */
+  /** Requests in cells starting within [start, end), optionally one route and/or method. */
   requests(start: number, end: number, route?: string, method?: string): RequestAggregate {
     const key = `${start} ${end} ${method ?? ANY} ${route ?? ANY}`;
     let aggregate = this.windowAggregates.get(key);
     if (aggregate !== undefined) return aggregate;
     const parts: Aggregate[] = [];
-    for (let i = lowerBound(this.minutes, (m) => m, start); i < this.minutes.length && this.minutes[i]! <= end; i++) {
+    // A minute's cell holds its requests from its start on: one starting at `end` holds none before it.
+    for (let i = lowerBound(this.minutes, (m) => m, start); i < this.minutes.length && this.minutes[i]! < end; i++) {
       const part = this.minute(this.minutes[i]!, route, method);
       if (part.count > 0) parts.push(part);
     }

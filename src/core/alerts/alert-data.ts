@@ -43,6 +43,8 @@ export interface AlertData {
   samples: readonly AlertSample[];
   /** Instance → the last time data arrived from it (heartbeat rules). */
   lastSeen: Readonly<Record<string, number>>;
+  /** When counting began, if the data holds nothing before it (in-process: when alerting started). */
+  since?: number;
 }
 
 /**

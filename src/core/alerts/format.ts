@@ -18,13 +18,16 @@ const METRIC_LABEL: Record<AlertMetric, string> = {
   heartbeat: 'time since data was last received',
 };
 
-/** Up to 3 significant digits, no exponent, no trailing zeros: 2345 → "2345", 12.345 → "12.3", 0.01234 → "0.0123". */
-export function formatNumber(value: number): string {
+/**
+ * Up to 3 significant digits (and `extra` decimals more), no exponent, no trailing zeros: 2345 →
+ * "2345", 12.345 → "12.3", 0.01234 → "0.0123"; 500.4 with one extra → "500.4".
+ */
+export function formatNumber(value: number, extra = 0): string {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
-  if (abs >= 100 || Number.isInteger(value)) return String(Math.round(value));
-  const digits = abs >= 10 ? 1 : abs >= 1 ? 2 : Math.min(10, 2 - Math.floor(Math.log10(abs)));
-  return String(Number(value.toFixed(digits)));
+  if (Number.isInteger(value)) return String(value);
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : Math.min(10, 2 - Math.floor(Math.log10(abs)));
+  return String(Number(value.toFixed(Math.min(digits + extra, 20))));
 }
 
 /** 90 000 → "1 min 30 s", 3 600 000 → "1 h", 500 → "500 ms". */
@@ -42,7 +45,7 @@ export function formatDuration(ms: number): string {
   return parts.slice(0, 2).join(' ');
 }
 
-export function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number, extra = 0): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
   let unit = 0;
@@ -50,11 +53,11 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return `${formatNumber(value)} ${units[unit]}`;
+  return `${formatNumber(value, extra)} ${units[unit]}`;
 }
 
-/** A metric value in its unit; null reads "no data". */
-export function formatValue(metric: AlertMetric, value: number | null): string {
+/** A metric value in its unit, with `extra` decimals; null reads "no data". */
+export function formatValue(metric: AlertMetric, value: number | null, extra = 0): string {
   if (value === null) return 'no data';
   switch (metric) {
     case 'responseTime':
@@ -62,20 +65,32 @@ export function formatValue(metric: AlertMetric, value: number | null): string {
     case 'p95':
     case 'p99':
     case 'eventLoopLag':
-      return `${formatNumber(value)} ms`;
+      return `${formatNumber(value, extra)} ms`;
     case 'errorRate':
-      return `${formatNumber(value * 100)} %`;
+      return `${formatNumber(value * 100, extra)} %`;
     case 'requestRate':
-      return `${formatNumber(value)} req/s`;
+      return `${formatNumber(value, extra)} req/s`;
     case 'memoryUsage':
-      return formatBytes(value);
+      return formatBytes(value, extra);
     case 'cpuUsage':
-      return `${formatNumber(value)} %`;
+      return `${formatNumber(value, extra)} %`;
     case 'heartbeat':
       return formatDuration(value);
     case 'custom':
-      return formatNumber(value);
+      return formatNumber(value, extra);
   }
+}
+
+/**
+ * A value shown beside its rule's threshold: with as many decimals as it takes not to read as the
+ * threshold it crossed (p95 500.4 over 500 reads "500.4 ms", not "500 ms (> 500 ms)").
+ */
+export function formatValueBeside(rule: Pick<AlertRule, 'metric' | 'threshold'>, value: number | null): string {
+  let shown = formatValue(rule.metric, value);
+  for (let extra = 1; extra <= 6 && value !== null && value !== rule.threshold && shown === formatValue(rule.metric, rule.threshold); extra++) {
+    shown = formatValue(rule.metric, value, extra);
+  }
+  return shown;
 }
 
 /** "> 2000 ms" */

@@ -16,7 +16,8 @@ const QUANTILES = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
  *
  * - responseTime: mean duration (sum / count); p50/p95/p99: from the merged quantile sketch (≤ 1 %
  *   relative error); errorRate: errors / count. Fewer than `minRequests` requests → no data.
- * - requestRate: requests / seconds covered by the window (0 when idle, never no data).
+ * - requestRate: requests / seconds covered by the window, from when counting began if that is
+ *   later (a process that started 9 s ago has counted 9 s, not a minute); 0 when idle, never no data.
  * - memoryUsage (RSS), cpuUsage, eventLoopLag: each instance's mean over the window; the highest
  *   instance counts (one leaking among healthy ones still alerts).
  * - heartbeat: ms since the app (any instance) or `rule.instance` last sent data.
@@ -43,7 +44,8 @@ export function computeMetricValue(rule: AlertRule, data: AlertData | AlertDataI
     }
     case 'requestRate': {
       const agg = index.requests(start, now, rule.route, rule.method);
-      return { value: agg.count / ((now - start) / 1000), requests: agg.count };
+      const covered = now - Math.max(start, index.since ?? start);
+      return { value: agg.count / (Math.max(covered, 1_000) / 1000), requests: agg.count };
     }
     case 'memoryUsage':
     case 'cpuUsage':

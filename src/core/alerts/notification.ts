@@ -1,5 +1,5 @@
 // What a transition produces for the channels: one self-contained, JSON-serialisable notification.
-import { describeMetric, formatDuration, formatThreshold, formatValue } from './format.ts';
+import { describeMetric, formatDuration, formatThreshold, formatValueBeside } from './format.ts';
 import type { ResolvedBy, RuleState } from './rule-state.ts';
 import type { AlertCondition, AlertMetric, AlertSeverity, ResolvedRule } from './rule.ts';
 
@@ -89,7 +89,7 @@ export function buildNotification(
 export function notificationMessage(n: Omit<AlertNotification, 'message'>): string {
   const what = describeMetric(n);
   const threshold = formatThreshold(n);
-  const value = formatValue(n.metric, n.value);
+  const value = formatValueBeside(n, n.value);
   if (n.state === 'error') return `${n.ruleName}: cannot be evaluated: ${n.error ?? 'unknown error'}`;
   if (n.state === 'resolved') {
     if (n.resolvedBy === 'manual') return `${n.ruleName}: resolved by hand (${what} ${value}, threshold ${threshold})`;

@@ -53,9 +53,21 @@ export function edgeOutbox(options: EdgeOutboxOptions): Outbox {
       if (channel === undefined) return { ok: false, retryable: false, reason: 'channel no longer configured' };
       const transport = edgeTransport({ dev: config.dev, ...(options.sendEmail !== undefined && { sendEmail: options.sendEmail }) });
       // Signed at the real time of sending (receivers compare it with their clock), not the tick's scheduled time.
-      return deliverNotification(channel.channel, row.notification, transport, { dashboardUrl: config.dashboardUrl, now: Date.now() });
+      return deliverNotification(channel.channel, row.notification, transport, { dashboardUrl: appPage(config.dashboardUrl, row.notification.app), now: Date.now() });
     },
   });
+}
+
+/** The dashboard opened on the alert's app: the edge serves every app, and without `app` it shows the first. */
+function appPage(dashboardUrl: string | undefined, app: string | undefined): string | undefined {
+  if (dashboardUrl === undefined || app === undefined) return dashboardUrl;
+  try {
+    const url = new URL(dashboardUrl);
+    url.searchParams.set('app', app);
+    return url.href;
+  } catch {
+    return dashboardUrl;
+  }
 }
 
 const DELIVERY_TIMEOUT_MS = 5_000;

@@ -1,5 +1,5 @@
 // When an AppStore's alarm fires next, and what it does then. One alarm serves everything a store
-// does on its own: rule evaluation at each minute's start while it has alerting work, and
+// does on its own: rule evaluation each minute while it has alerting work, and
 // maintenance (roll-ups, retention) every MAINTENANCE_INTERVAL_SECONDS while it holds data. A store
 // with neither sleeps: no request, no row written.
 //
@@ -25,7 +25,15 @@ export interface WakeState {
   cronTickAt: number | null;
 }
 
-export const nextMinute = (wallNow: number) => Math.floor(wallNow / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+/**
+ * How long after a minute's start its rules are evaluated: the instances' batches that end in the
+ * minute just past arrive in the seconds after it (every 10 s by default, not on the minute), and
+ * a minute is evaluated only once every instance still sending has reported all of it.
+ */
+export const EVALUATION_GRACE_MS = 15_000;
+
+/** The next time, after `wallNow`, the alarm evaluates: a minute's start plus the grace. */
+export const nextEvaluation = (wallNow: number) => Math.floor((wallNow - EVALUATION_GRACE_MS) / MINUTE_MS) * MINUTE_MS + MINUTE_MS + EVALUATION_GRACE_MS;
 
 /** Whether the alarm evaluates rules (rather than a minute cron). */
 export function alarmEvaluates(state: Pick<WakeState, 'alerting' | 'cronTickAt' | 'wallNow'>): boolean {
@@ -45,6 +53,6 @@ export function nextWake(state: WakeState): number | null {
     const storeTime = (state.lastMaintenance ?? state.storeNow) + state.maintenanceIntervalMs;
     times.push(storeTime - (state.storeNow - state.wallNow));
   }
-  if (alarmEvaluates(state)) times.push(nextMinute(state.wallNow));
+  if (alarmEvaluates(state)) times.push(nextEvaluation(state.wallNow));
   return times.length === 0 ? null : Math.max(state.wallNow, Math.min(...times));
 }

@@ -41,7 +41,11 @@ export class MetricWindow {
   private readonly guard: RouteCardinalityGuard;
   private lastSeenAt: number;
 
+  /** When counting began: alerting's start, or a record added with an older time. */
+  private since: number;
+
   constructor(private readonly options: MetricWindowOptions, startedAt: number) {
+    this.since = startedAt;
     this.guard = new RouteCardinalityGuard(options.routeCap);
     // Heartbeat rules measure silence from when alerting started, not from the epoch.
     this.lastSeenAt = startedAt;
@@ -55,6 +59,7 @@ export class MetricWindow {
     const time = m.timestamp instanceof Date ? m.timestamp.getTime() : typeof m.timestamp === 'number' && Number.isFinite(m.timestamp) ? m.timestamp : now;
     const route = this.guard.admit(typeof m.route === 'string' && m.route ? m.route : normalisePath(m.path));
     const minute = minuteOf(time);
+    if (time < this.since) this.since = time;
     let table = this.minutes.get(minute);
     if (table === undefined) this.minutes.set(minute, (table = new RollupTable()));
     const duration = Math.max(0, m.responseTime);
@@ -95,6 +100,6 @@ export class MetricWindow {
   data(): AlertData {
     const cells = [];
     for (const table of this.minutes.values()) cells.push(...table.cellsNow());
-    return { cells, profiles: this.profiles, samples: this.samples, lastSeen: { [this.options.instance]: this.lastSeenAt } };
+    return { cells, profiles: this.profiles, samples: this.samples, lastSeen: { [this.options.instance]: this.lastSeenAt }, since: this.since };
   }
 }

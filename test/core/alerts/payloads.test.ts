@@ -4,7 +4,7 @@ import { channelAccepts, channelDestinationMissing, validateChannel, type AlertC
 import { channelsFromEnv } from '../../../src/core/alerts/channels-from-env.ts';
 import { buildNotification, type AlertNotification } from '../../../src/core/alerts/notification.ts';
 import { emailContent } from '../../../src/core/alerts/payloads/email.ts';
-import { pagerDutyEvent } from '../../../src/core/alerts/payloads/pagerduty.ts';
+import { pagerDutyEvent, type PagerDutyTrigger } from '../../../src/core/alerts/payloads/pagerduty.ts';
 import { slackMessage } from '../../../src/core/alerts/payloads/slack.ts';
 import {
   WEBHOOK_DELIVERY_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, verifyWebhookSignature, webhookRequest,
@@ -59,6 +59,18 @@ describe('Slack Block Kit message', () => {
     expect(message.blocks.some((b) => b.type === 'actions')).toBe(false);
     expect((message.blocks[0] as { text: { text: string } }).text.text.length).toBeLessThanOrEqual(150);
   });
+});
+
+test('a value just past its threshold never reads as the threshold (500.4 ms over 500 ms read "500 ms (> 500 ms)")', () => {
+  for (const [metric, threshold, value, shown] of [
+    ['p95', 500, 500.4, '500.4 ms'], ['p95', 500, 500.04, '500.04 ms'], ['p95', 500, 812.3, '812 ms'],
+    ['errorRate', 0.05, 0.05004, '5.004 %'], ['requestRate', 0.8, 0.7996, '0.7996 req/s'],
+  ] as const) {
+    const resolved = resolveRule({ id: 'r', name: 'R', metric, condition: metric === 'requestRate' ? 'lt' : 'gt', threshold, severity: 'warning' });
+    const n = stepRule(resolved, undefined, { value, met: true }, T0, { app: 'shop' }).notifications[0]!;
+    expect(n.message).toContain(` is ${shown} (`);
+    expect((pagerDutyEvent(n, 'k'.repeat(32), {}) as PagerDutyTrigger).payload.custom_details.value).toBe(shown);
+  }
 });
 
 describe('webhook', () => {

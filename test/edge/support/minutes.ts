@@ -5,4 +5,3 @@ import { MINUTE_MS, minuteOf } from '../../../src/core/rollup.ts';
 export const minuteAgo = (minutesAgo: number): number => minuteOf(Date.now()) - minutesAgo * MINUTE_MS;
 
 /** The start of the minute after `time`'s. */
-export const nextMinute = (time: number): number => minuteOf(time) + MINUTE_MS;

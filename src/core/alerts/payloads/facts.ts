@@ -1,6 +1,6 @@
 // The facts every channel shows about a notification, in one order, as unescaped text: each
 // channel escapes them for where they land.
-import { describeMetric, formatDuration, formatThreshold, formatTime, formatValue } from '../format.ts';
+import { describeMetric, formatDuration, formatThreshold, formatTime, formatValueBeside } from '../format.ts';
 import type { AlertNotification } from '../notification.ts';
 
 export interface Fact {
@@ -32,7 +32,7 @@ export function notificationFacts(n: AlertNotification): Fact[] {
   add('State', stateTitle(n).toLowerCase());
   if (n.state !== 'error') {
     add('Metric', describeMetric(n));
-    add('Value', formatValue(n.metric, n.value));
+    add('Value', formatValueBeside(n, n.value));
     add('Threshold', formatThreshold(n));
     if (n.metric !== 'heartbeat') add('Window', formatDuration(n.window));
   }

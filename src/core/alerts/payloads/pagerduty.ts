@@ -1,6 +1,6 @@
 // PagerDuty Events API v2: a firing notification triggers, a resolved one resolves, both with the
 // alert id as dedup key so that they land on the same incident and a reminder never pages twice.
-import { formatThreshold, formatValue } from '../format.ts';
+import { formatThreshold, formatValueBeside } from '../format.ts';
 import type { AlertNotification } from '../notification.ts';
 import { safeLink, truncate } from './escape.ts';
 import type { PayloadOptions } from './facts.ts';
@@ -57,7 +57,7 @@ export function pagerDutyEvent(n: AlertNotification, routingKey: string, options
       class: n.metric,
       custom_details: {
         rule: `${n.ruleName} (${n.ruleId})`,
-        value: formatValue(n.metric, n.value),
+        value: formatValueBeside(n, n.value),
         threshold: formatThreshold(n),
         window_ms: n.window,
         started: new Date(n.startsAt).toISOString(),
