@@ -8,7 +8,8 @@ import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
 import { processRecorder } from '../plugin/runtime/process-recorder.ts';
 import { pathOf } from '../core/request-key.ts';
 import { normalisePath } from '../core/route-normaliser.ts';
-import { stateOf } from '../plugin/runtime/request-state.ts';
+import { RequestState, stateOf } from '../plugin/runtime/request-state.ts';
+import { traceScope } from '../plugin/runtime/trace-scope.ts';
 import { captureBody, headerTags, queryTags } from './tracer/capture.ts';
 import { createPreloadExporter } from './tracer/preload-exporter.ts';
 import { incomingContext, type IncomingContext } from './tracer/incoming-context.ts';
@@ -96,7 +97,7 @@ export class RequestTracer {
     const requestBody = opened && this.#options.includeRequestBody ? captureBody(req, this.#options.maxBodyBytes) : undefined;
     let response: Response;
     try {
-      response = await next();
+      response = await this.#withOutboundContext(req, context, next);
     } catch (error) {
       this.#finishServer(req, context.spanId, 500, `${errorClassOf(error)}: ${(error as Error)?.message ?? ''}`, requestBody, undefined, performance.now());
       throw error;
@@ -184,6 +185,20 @@ export class RequestTracer {
     await this.flush();
     this.#registry.stop();
     await this.#exporter?.shutdown();
+  }
+
+  /**
+   * With the preload in the process, the handler runs in its trace scope under this trace: an
+   * outbound fetch then carries it on (and records its client span), as for a trace the preload drew.
+   */
+  #withOutboundContext(req: Request, context: IncomingContext, next: NextFunction): Response | Promise<Response> {
+    if (processRecorder() === undefined) return next();
+    const outbound = new RequestState(req, performance.now(), req.method);
+    outbound.traced = true;
+    outbound.traceId = context.traceId;
+    outbound.spanId = context.spanId;
+    outbound.tracestate = context.tracestate;
+    return traceScope.run(outbound, next);
   }
 
   async #passThrough(req: EnhancedRequest, next: NextFunction, context: IncomingContext): Promise<Response> {

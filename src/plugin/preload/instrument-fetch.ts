@@ -16,7 +16,7 @@ export function instrumentFetch(recorder: Recorder): () => void {
   const instrumented = function fetch(this: unknown, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const state = currentRequest();
     if (state === undefined || state.traceId === undefined || state.spanId === undefined) return previous.call(this, input, init);
-    let outgoing: { init: RequestInit; method: string; url: string } | undefined;
+    let outgoing: ReturnType<typeof withTraceHeaders> | undefined;
     const spanId = state.traced ? newSpanId() : state.spanId;
     try {
       outgoing = withTraceHeaders(input, init, formatTraceparent(state.traceId, spanId, state.traced), state.tracestate);
@@ -25,7 +25,8 @@ export function instrumentFetch(recorder: Recorder): () => void {
     }
     if (outgoing === undefined) return previous.call(this, input, init);
     const response = previous.call(this, input, outgoing.init);
-    if (!state.traced) return response;
+    // A caller's own traceparent goes out as it is: a client span of ours would name a parent the next service never saw.
+    if (!state.traced || !outgoing.injected) return response;
     const start = performance.now();
     const traceId = state.traceId;
     const parentSpanId = state.spanId;
@@ -68,16 +69,17 @@ export function withTraceHeaders(
   init: RequestInit | undefined,
   traceparent: string,
   tracestate: string | undefined,
-): { init: RequestInit; method: string; url: string } {
+): { init: RequestInit; method: string; url: string; injected: boolean } {
   const request = input instanceof Request ? input : undefined;
   const headers = new Headers(init?.headers ?? request?.headers);
-  if (!headers.has('traceparent')) {
+  const injected = !headers.has('traceparent');
+  if (injected) {
     headers.set('traceparent', traceparent);
     if (tracestate && !headers.has('tracestate')) headers.set('tracestate', tracestate);
   }
   const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
   const url = redactUrl(request ? request.url : String(input));
-  return { init: { ...initFields(init), headers }, method, url };
+  return { init: { ...initFields(init), headers }, method, url, injected };
 }
 
 /** What fetch reads from an init, Bun's own options included. */
