@@ -74,14 +74,22 @@ export function assertValidRule(input: unknown): AlertRule {
   return result.rule;
 }
 
-/** Applies a partial update to a rule and validates the result; the id cannot change. */
+/** What every rule has: `null` for one of them in an update is a mistake, not a removal. */
+const REQUIRED_FIELDS: ReadonlySet<string> = new Set(['id', 'name', 'metric', 'condition', 'threshold', 'severity']);
+
+/**
+ * Applies a partial update to a rule and validates the result; the id cannot change. `null` removes
+ * an optional field (`{"route": null}`: the rule watches every route again), keeping the rule's state.
+ */
 export function validateRuleUpdate(rule: AlertRule, updates: unknown): RuleValidation {
   if (typeof updates !== 'object' || updates === null || Array.isArray(updates)) {
     return { ok: false, problems: [{ field: '(updates)', message: 'expected an object' }] };
   }
   const patch = updates as Record<string, unknown>;
   if (patch.id !== undefined && patch.id !== rule.id) return { ok: false, problems: [{ field: 'id', message: 'cannot be changed; remove the rule and add a new one' }] };
-  return validateRule({ ...rule, ...patch });
+  const merged: Record<string, unknown> = { ...rule, ...patch };
+  for (const [field, value] of Object.entries(patch)) if (value === null && !REQUIRED_FIELDS.has(field)) delete merged[field];
+  return validateRule(merged);
 }
 
 type Add = (field: string, message: string) => void;

@@ -97,6 +97,16 @@ describe('rules API', () => {
     expect(patched.status).toBe(200);
     expect(patched.body.rule).toMatchObject({ id: 'checkout-p95', threshold: 900, for: 120_000, route: '/checkout' });
     expect((await rulesOf())[1].threshold).toBe(900);
+    // null removes an optional field (the rule watches every route again); a required one stays required.
+    const widened = await send('PATCH', '/api/v1/apps/shop/rules/checkout-p95', KEYS.admin, { route: null, for: null });
+    expect(widened.status).toBe(200);
+    expect(widened.body.rule).not.toHaveProperty('route');
+    expect(widened.body.rule).not.toHaveProperty('for');
+    expect(widened.body.rule).toMatchObject({ id: 'checkout-p95', threshold: 900 });
+    const noThreshold = await send('PATCH', '/api/v1/apps/shop/rules/checkout-p95', KEYS.admin, { threshold: null });
+    expect(noThreshold.status).toBe(422);
+    expect(noThreshold.body.error.problems[0].field).toBe('threshold');
+    expect((await rulesOf())[1]).not.toHaveProperty('route');
     expect((await send('DELETE', '/api/v1/apps/shop/rules/checkout-p95', KEYS.shopRead)).status).toBe(403);
     expect((await send('DELETE', '/api/v1/apps/shop/rules/checkout-p95', KEYS.admin)).status).toBe(200);
     expect((await send('DELETE', '/api/v1/apps/shop/rules/checkout-p95', KEYS.admin)).status).toBe(404);
