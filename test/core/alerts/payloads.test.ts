@@ -142,6 +142,9 @@ describe('email', () => {
     // The only tags are the template's own.
     const tags = new Set([...mail.html.matchAll(/<\/?([a-z!]+)/g)].map((m) => m[1]));
     expect([...tags].sort()).toEqual(['!doctype', 'body', 'html', 'p', 'table', 'td', 'th', 'tr']);
+    // The plain text: a line break in the rule's name makes no line of its own (a forged "Bcc:" or fact).
+    expect(mail.text.split('\n').filter((line) => line.startsWith('Bcc:'))).toEqual([]);
+    expect(mail.text).toContain('</script> Bcc: victim@example.com');
   });
 });
 

@@ -11,6 +11,7 @@ export interface EmailContent {
 }
 
 const SUBJECT_MAX = 200;
+const flat = (value: string) => oneLine(value, Number.MAX_SAFE_INTEGER);
 const COLOUR = { critical: '#b42318', warning: '#b54708', info: '#175cd3', resolved: '#067647' } as const;
 
 /**
@@ -23,10 +24,11 @@ export function emailContent(n: AlertNotification, options: PayloadOptions = {})
   const facts = notificationFacts(n);
   const link = safeLink(options.dashboardUrl);
   const width = Math.max(...facts.map((f) => f.label.length));
+  // Each value on its own line: a line break in a name would fake lines (a forged fact, a link) in the text.
   const text = [
-    n.message,
+    flat(n.message),
     '',
-    ...facts.map((f) => `${`${f.label}:`.padEnd(width + 2)}${f.value}`),
+    ...facts.map((f) => `${`${f.label}:`.padEnd(width + 2)}${flat(f.value)}`),
     ...(link ? ['', `Dashboard: ${link}`] : []),
     '',
     '-- ',
