@@ -208,6 +208,32 @@ describe('instrumented Bun.serve options', () => {
     expect(counted(recorder)).toEqual({ 'GET /x/:id 2xx': 2 });
   });
 
+  test('class options whose getter reads a private field are instrumented (Bun refused our copy: the server ran unmonitored)', async () => {
+    const { recorder } = testRecorder();
+    const lines: string[] = [];
+    const undo = instrumentServe(recorder, createLog(false, (line) => lines.push(line)));
+    class Private {
+      #port = 0;
+      hostname = '127.0.0.1';
+      get port() {
+        return this.#port;
+      }
+      fetch(req: Request) {
+        return new Response(`private ${new URL(req.url).pathname}`);
+      }
+    }
+    let server: Server;
+    try {
+      server = Bun.serve(new Private() as never);
+    } finally {
+      undo();
+    }
+    servers.push(server);
+    expect(await (await fetch(new URL('/p/7', server.url))).text()).toBe('private /p/7');
+    expect(lines).toEqual([]);
+    expect(counted(recorder)).toEqual({ 'GET /p/:id 2xx': 1 });
+  });
+
   test('a Hono app passed whole (`export default app`): its own `routes` array is left alone and its requests are counted', async () => {
     const { recorder } = testRecorder();
     const app = new Hono();

@@ -30,7 +30,17 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => vo
       server = original.call(this, instrumented, ...rest);
     } catch (error) {
       if (instrumented === options) throw error;
-      // Bun refused what we made of options it might have accepted: serve the app's own, unmonitored.
+      // Bun refused what we made of options it might have accepted. A getter of a private field
+      // (`get port() { return this.#port }`) throws when read through our copy: the options' values
+      // as the app's object reads them, instrumented; else the app's own, unmonitored.
+      try {
+        server = original.call(this, instrumentOptions(valuesOf(options as object), recorder, log), ...rest);
+        patchReload(server, recorder, log);
+        patchUpgrade(server, recorder, log);
+        return server;
+      } catch {
+        // the app's own options below, as the app would have had them
+      }
       server = original.call(this, options, ...rest);
       log.warnOnce('serve-refused', `Bun.serve refused the instrumented options (${(error as Error).message}); this server runs unmonitored`);
       return server;
@@ -97,6 +107,22 @@ function instrumentRoute(template: string, value: unknown, recorder: Recorder): 
     return out;
   }
   return value; // HTML imports, { dir } routes, false: served by Bun itself, not counted
+}
+
+/** Every property of `options` and its prototypes (class getters and methods too), read from it. */
+function valuesOf(options: object): Options {
+  const values: Options = {};
+  for (let source: object | null = options; source !== null && source !== Object.prototype; source = Object.getPrototypeOf(source)) {
+    for (const key of Object.getOwnPropertyNames(source)) {
+      if (key === 'constructor' || key in values) continue;
+      try {
+        values[key] = (options as Options)[key];
+      } catch {
+        // a getter that throws: left out, as Bun would have failed on it
+      }
+    }
+  }
+  return values;
 }
 
 function notFound(): Response {
