@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeSampling, loadConfig, samplingOf } from '../preload/load-config.ts';
 import { originalFetch } from '../runtime/original-fetch.ts';
-import { parseDotEnv } from './dot-env.ts';
+import { environmentFor, parseDotEnv } from './dot-env.ts';
 import { preloadsBunApm } from './init.ts';
 
 /** `warnings` are printed under the check without failing it (a quota running out, say). */
@@ -124,7 +124,7 @@ export function usageOf(body: string): { summary: string; warnings: string[] } |
 }
 
 export async function doctor(dir: string): Promise<number> {
-  const checks = await runChecks(dir, process.env);
+  const checks = await runChecks(dir, environmentFor(dir));
   for (const check of checks) {
     console.log(`${check.ok ? '✓' : '✗'} ${check.label.padEnd(8)} ${check.detail}`);
     for (const warning of check.warnings ?? []) console.log(`! ${'usage'.padEnd(8)} ${warning}`);

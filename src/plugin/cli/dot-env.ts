@@ -1,6 +1,7 @@
 // `.env` and `.dev.vars` files: KEY=VALUE lines, the format Bun loads for an app and wrangler for
 // a Worker's local secrets. Read leniently; written so that a value never needs quoting.
 import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 /** KEY=VALUE lines of a .env file (what Bun loads for an app started in that directory). */
 export function parseDotEnv(text: string): Record<string, string> {
@@ -15,6 +16,20 @@ export function parseDotEnv(text: string): Record<string, string> {
 
 export function readDotEnv(path: string): Record<string, string> {
   return existsSync(path) ? parseDotEnv(readFileSync(path, 'utf8')) : {};
+}
+
+/**
+ * The environment of the app in `dir`, as this command sees it. Bun loaded the .env files of the
+ * directory the command runs in into process.env (`bunx` too); for another app's directory, the
+ * BUN_APM_* values they brought are that other app's, not this one's.
+ */
+export function environmentFor(dir: string, env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Record<string, string | undefined> {
+  if (resolve(dir) === resolve(cwd)) return env;
+  // Bun's order: .env, then .env.<NODE_ENV>, then .env.local, each later one winning.
+  const loaded = { ...readDotEnv(join(cwd, '.env')), ...readDotEnv(join(cwd, `.env.${env.NODE_ENV || 'development'}`)), ...readDotEnv(join(cwd, '.env.local')) };
+  const own = { ...env };
+  for (const [name, value] of Object.entries(loaded)) if (name.startsWith('BUN_APM_') && own[name] === value) delete own[name];
+  return own;
 }
 
 /** `text` with `additions` appended under a comment, keeping what was there byte for byte. */

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readDotEnv } from './dot-env.ts';
+import { environmentFor, readDotEnv } from './dot-env.ts';
 import { DEFAULT_EDGE_DIR } from './edge-init.ts';
 import { OWN_ROOT, versionOf } from './installed-package.ts';
 
@@ -49,7 +49,7 @@ Sets the app in [dir] (default: here) up for the preload, changing none of its c
       const { initApp } = await import('./init.ts');
       const dir = positionals[0] ?? process.cwd();
       // An empty BUN_APM_ENDPOINT= (a copied .env.example) is unset, as the preload reads it.
-      const result = initApp(dir, (values.endpoint as string | undefined) ?? (process.env.BUN_APM_ENDPOINT || undefined));
+      const result = initApp(dir, (values.endpoint as string | undefined) ?? (environmentFor(dir).BUN_APM_ENDPOINT || undefined));
       console.log(`bun-apm init: app "${result.app}"`);
       for (const file of result.changed) console.log(`  wrote ${file}`);
       for (const file of result.unchanged) console.log(`  kept  ${file} (already set up)`);

@@ -326,4 +326,27 @@ describe('doctor', () => {
     const down = await runChecks(appDir('BUN_APM_ENDPOINT=http://127.0.0.1:9\nBUN_APM_INGEST_KEY=good-key\n'), {});
     expect(down.find((c) => c.label === 'edge')!.detail).toMatch(/not reachable/);
   });
+
+  test('doctor DIR and init DIR, run from another app, read DIR\'s settings, not those Bun loaded from here', async () => {
+    // Found by a review: Bun loads the current directory's .env into the command's environment, and
+    // `doctor ../blog` checked the current app's key and app name as blog's.
+    const here = appDir(`BUN_APM_APP=shop\nBUN_APM_ENDPOINT=http://127.0.0.1:${sink.port}\nBUN_APM_INGEST_KEY=good-key\n`);
+    rmSync(join(here, 'bunfig.toml')); // its preload would load into the command itself, and bun-apm is not installed there
+    const blog = appDir(`BUN_APM_APP=blog\nBUN_APM_ENDPOINT=http://127.0.0.1:${sink.port}\nBUN_APM_INGEST_KEY=blog-key\n`);
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('BUN_APM_')) env[key] = value;
+    // Spawned, not spawnSync: the stand-in edge answers from this process.
+    const doctor = Bun.spawn([process.execPath, CLI, 'doctor', blog], { cwd: here, env, stdout: 'pipe', stderr: 'pipe' });
+    const out = await new Response(doctor.stdout).text();
+    await doctor.exited;
+    expect(out).toContain('config   app "blog"');
+    expect(out).toMatch(/✓ edge +.*"blog"/);
+    expect(doctor.exitCode, out).toBe(1); // blog's bun-apm is not installed: only that check fails
+    const fresh = mkdtempSync(join(tmpdir(), 'bun-apm-init-'));
+    writeFileSync(join(fresh, 'package.json'), JSON.stringify({ name: 'fresh' }));
+    const init = Bun.spawnSync([process.execPath, CLI, 'init', fresh], { cwd: here, env });
+    expect(init.exitCode, init.stderr.toString()).toBe(0);
+    // Not the current app's endpoint: the default, as for an app with none of its own.
+    expect(parseDotEnv(readFileSync(join(fresh, '.env'), 'utf8')).BUN_APM_ENDPOINT).toBe('http://127.0.0.1:8787');
+  });
 });
