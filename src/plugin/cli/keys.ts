@@ -128,7 +128,8 @@ export function keysReport(keys: EdgeKeys, where: { edgeDir: string; endpoint: s
     `# Deploy them as Worker secrets, from ${keys.file ? `${where.edgeDir}/` : 'the directory of the Worker\'s wrangler.toml'}:`,
     ...secretPutLines(secrets),
     '',
-    '# Each app sends with:',
+    // Another app's `init` keeps a key already in its .env; it makes a new one (unknown to this edge) only where there is none.
+    "# Each app sends with these, in its .env (for another app, before its `bunx bun-apm init`, which keeps them):",
   ];
   for (const [app, key] of parseIngestKeys(secrets.INGEST_KEYS)) lines.push(`#   BUN_APM_APP=${app} BUN_APM_INGEST_KEY=${key}`);
   const read = secrets.API_KEYS.split(',')[0]!.split(':').slice(1).join(':');

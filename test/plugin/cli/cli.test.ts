@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initApp, preloadsBunApm, withPreload } from '../../../src/plugin/cli/init.ts';
-import { edgeKeys, parseIngestKeys } from '../../../src/plugin/cli/keys.ts';
+import { edgeKeys, keysReport, parseIngestKeys } from '../../../src/plugin/cli/keys.ts';
 import { ensureIgnored } from '../../../src/plugin/cli/gitignore.ts';
 import { edgeInit, edgeWranglerToml } from '../../../src/plugin/cli/edge-init.ts';
 import { devPort, TESTED_WRANGLER, wranglerCommand } from '../../../src/plugin/cli/edge-dev.ts';
@@ -120,6 +120,22 @@ describe('keys', () => {
     expect(grown.secrets.ADMIN_API_KEY).toBe(first.secrets.ADMIN_API_KEY);
     writeFileSync(join(dir, '.env'), readFileSync(join(dir, '.env'), 'utf8').replace(/BUN_APM_INGEST_KEY=.*/, 'BUN_APM_INGEST_KEY=rotated'));
     expect(edgeKeys(dir, edgeDir, [], true).warnings.join()).toContain("shop's BUN_APM_INGEST_KEY in .env is not among the edge's INGEST_KEYS");
+  });
+
+  test('another app given its printed key before its init keeps it: one key for it, the edge\'s (it had two)', () => {
+    const dir = appWithEnv();
+    const edgeDir = join(dir, 'edge');
+    mkdirSync(edgeDir);
+    const keys = edgeKeys(dir, edgeDir, ['blog'], true);
+    const report = keysReport(keys, { edgeDir: 'edge', endpoint: 'http://127.0.0.1:8787' });
+    expect(report).toContain("in its .env (for another app, before its `bunx bun-apm init`, which keeps them)");
+    const line = report.split('\n').find((l) => l.includes('BUN_APM_APP=blog'))!;
+    const blog = mkdtempSync(join(tmpdir(), 'bun-apm-keys-'));
+    writeFileSync(join(blog, 'package.json'), JSON.stringify({ name: 'blog' }));
+    writeFileSync(join(blog, '.env'), `${line.replace(/^#\s+/, '').split(' ').join('\n')}\n`);
+    initApp(blog, 'http://127.0.0.1:8787');
+    const kept = parseDotEnv(readFileSync(join(blog, '.env'), 'utf8')).BUN_APM_INGEST_KEY;
+    expect(parseIngestKeys(keys.secrets.INGEST_KEYS).find(([app]) => app === 'blog')![1]).toBe(kept!);
   });
 
   test('without an app or an edge there is nothing to make keys for', () => {
