@@ -44,7 +44,9 @@ export function readShards(env: ShardsVar): (app: string) => number {
       throw new ConfigError(`SHARDS${app === '*' && /^\d+$/.test(raw) ? '' : `.${app}`}: expected an integer 1..${MAX_SHARDS}, got ${JSON.stringify(count).slice(0, 32)}`);
     }
   }
-  const shardsOf = (app: string) => counts[app] ?? counts['*'] ?? 1;
+  // Own entries only: an app named `constructor` or `toString` must not find Object.prototype's.
+  const own = (name: string) => (Object.hasOwn(counts, name) ? counts[name] : undefined);
+  const shardsOf = (app: string) => own(app) ?? own('*') ?? 1;
   cache.set(env, shardsOf);
   return shardsOf;
 }

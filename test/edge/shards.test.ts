@@ -89,4 +89,23 @@ describe('sharded stores', () => {
       await broken.dispose();
     }
   });
+
+  test('an app named after an Object.prototype member (constructor, toString) keeps and shows its data', async () => {
+    // Found by a review: SHARDS' lookup found Object.prototype's `constructor` for the app: zero
+    // stores to read (every answer empty, usage a 500) and its batches in a store named `constructor#NaN`.
+    const ingestKey = 'ingest-ctor-0123456789abcdef';
+    const readKey = 'read-ctor-0123456789abcdef';
+    const odd = await startEdge({ bindings: { INGEST_KEYS: `constructor:${ingestKey},toString:${ingestKey}x`, API_KEYS: `constructor:${readKey}` } });
+    try {
+      const batch = makeBatch(Date.now());
+      const sent = batch.rollups.reduce((sum, cell) => sum + cell.count, 0);
+      await ingestOk(odd, { ...batch, identity: { ...batch.identity, app: 'constructor' } }, { key: ingestKey, ...named(batch.identity.instance) });
+      expect((await apiOk(odd, '/api/v1/apps/constructor/summary?from=0', readKey)).requests).toBe(sent);
+      expect((await apiOk(odd, '/api/v1/apps/constructor/instances', readKey)).instances.map((i: { instance: string }) => i.instance)).toEqual([batch.identity.instance]);
+      expect((await api(odd, '/api/v1/apps/constructor/usage', readKey)).status).toBe(200);
+      expect((await apiOk(odd, '/api/v1/apps/constructor/status', readKey)).shards).toBe(1);
+    } finally {
+      await odd.dispose();
+    }
+  }, 60_000);
 });
