@@ -82,7 +82,7 @@ function worstInstanceMean(index: AlertDataIndex, metric: GaugeMetric, start: nu
 
 function silence(lastSeen: Readonly<Record<string, number>>, now: number, instance?: string): number | null {
   let last: number | undefined;
-  if (instance !== undefined) last = lastSeen[instance];
+  if (instance !== undefined) last = Object.hasOwn(lastSeen, instance) ? lastSeen[instance] : undefined; // not Object's `constructor`
   else for (const seen of Object.values(lastSeen)) last = Math.max(last ?? -Infinity, seen);
   return last === undefined ? null : Math.max(0, now - last);
 }

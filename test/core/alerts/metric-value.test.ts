@@ -160,6 +160,9 @@ describe('heartbeat', () => {
   test('never seen is no data', () => {
     expect(computeMetricValue(rule('heartbeat'), data(), T0).value).toBeNull();
     expect(computeMetricValue(rule('heartbeat', { instance: 'web-9' }), data({ lastSeen }), T0).value).toBeNull();
+    // An instance named after an Object.prototype member is one like any other (it read Object's constructor: NaN).
+    expect(computeMetricValue(rule('heartbeat', { instance: 'constructor' }), data({ lastSeen }), T0).value).toBeNull();
+    expect(computeMetricValue(rule('heartbeat', { instance: 'constructor' }), data({ lastSeen: { constructor: T0 - MIN } }), T0).value).toBe(MIN);
   });
 });
 
