@@ -26,6 +26,7 @@ import type { ProfileQuery, ProfileRecord } from './store/profiles.ts';
 import type { SampleQuery, SampleRecord } from './store/samples.ts';
 import type { StoreStatus } from './store/status.ts';
 import type { SpanRecord, TraceQuery, TraceSummary } from './store/traces.ts';
+import type { TraceSummaryPart } from './store/trace-summaries.ts';
 import type { Warnings } from './store/unreadable.ts';
 import type { UsageToday } from './usage/usage-counter.ts';
 
@@ -55,6 +56,34 @@ async function listing<T>(stores: readonly unknown[], cursor: string | undefined
     if (error instanceof CursorError) throw badParameter(error.message);
     throw error;
   }
+}
+
+/**
+ * A page's traces made whole: a trace with rows in several shards is listed once, by the row that
+ * holds its root span (else its earliest), with the start, end, span count and errors of all its
+ * rows; the other rows' entries are left out (the trace is listed by its own row, on this page or
+ * another). `parts[k]`: shard k's rows of the page's traces.
+ */
+export function wholeTraces(items: ReadonlyArray<TraceSummary & { shard: number }>, parts: ReadonlyArray<readonly TraceSummaryPart[]>): TraceSummary[] {
+  const rows = new Map<string, Array<TraceSummaryPart & { shard: number }>>();
+  parts.forEach((list, shard) => {
+    for (const part of list) rows.set(part.traceId, [...(rows.get(part.traceId) ?? []), { ...part, shard }]);
+  });
+  const whole: TraceSummary[] = [];
+  for (const { shard, ...item } of items) {
+    const all = rows.get(item.traceId) ?? [];
+    if (all.length < 2) {
+      whole.push(item);
+      continue;
+    }
+    const owner = [...all].sort((a, b) => Number(b.rootKnown) - Number(a.rootKnown) || a.startTime - b.startTime || a.shard - b.shard)[0]!;
+    if (owner.shard !== shard) continue;
+    const start = Math.min(...all.map((p) => p.startTime));
+    const end = Math.max(...all.map((p) => p.startTime + p.duration));
+    const { rootKnown: _, shard: __, ...root } = owner;
+    whole.push({ ...root, startTime: start, duration: end - start, spanCount: all.reduce((sum, p) => sum + p.spanCount, 0), error: all.some((p) => p.error) });
+  }
+  return whole;
 }
 
 /** Every shard's cells of a rollup query, merged cell by cell; cells that do not decode are counted in the warnings. */
@@ -122,11 +151,20 @@ export function appReader(env: Pick<Env, 'APP_STORE' | 'SHARDS' | SettingsVar>, 
       async (k, after, limit) => (await stores[k]!.samples({ ...query, limit, ...(after && { after }) })) as ShardPage<SampleRecord>,
       (a, b) => b.timestamp - a.timestamp || b.id - a.id, (s) => [s.timestamp, s.id]),
 
-    traces: (query: Listing<TraceQuery>) => {
+    traces: async (query: Listing<TraceQuery>): Promise<ShardPage<TraceSummary>> => {
       const key = (t: TraceSummary): number => (query.sort === 'slowest' ? t.duration : t.startTime);
-      return listing<TraceSummary>(stores, query.cursor, query.limit,
-        async (k, after, limit) => (await stores[k]!.traces({ ...query, limit, ...(after && { after }) })) as ShardPage<TraceSummary>,
+      if (stores.length === 1) return (await stores[0]!.traces({ ...query, ...(query.cursor !== undefined && { after: storeCursor(query.cursor) }) })) as ShardPage<TraceSummary>;
+      const page = await listing<TraceSummary & { shard: number }>(stores, query.cursor, query.limit,
+        async (k, after, limit) => {
+          const part = (await stores[k]!.traces({ ...query, limit, ...(after && { after }) })) as ShardPage<TraceSummary>;
+          return { ...part, items: part.items.map((item) => ({ ...item, shard: k })) };
+        },
         (a, b) => key(b) - key(a) || (b.traceId < a.traceId ? -1 : b.traceId > a.traceId ? 1 : 0), (t) => [key(t), t.traceId]);
+      if (page.items.length === 0) return page;
+      // A trace whose spans came from instances of several shards has a row in each.
+      const ids = page.items.map((item) => item.traceId);
+      const parts = (await Promise.all(stores.map((store) => store.traceParts(ids)))) as TraceSummaryPart[][];
+      return { ...page, items: wholeTraces(page.items, parts) };
     },
 
     profiles: (query: Listing<ProfileQuery>) => listing<ProfileRecord>(stores, query.cursor, query.limit,

@@ -39,6 +39,7 @@ import { durableObjectSql } from './store/durable-object-sql.ts';
 import type { Sql } from './store/sql.ts';
 import { storeStatus, type StoreStatus } from './store/status.ts';
 import { getTrace, listTraces, type SpanRecord, type TraceQuery, type TraceSummary } from './store/traces.ts';
+import { traceParts, type TraceSummaryPart } from './store/trace-summaries.ts';
 import { UnreadableRows, type Warnings } from './store/unreadable.ts';
 import type { UsageReport } from '../core/usage/usage.ts';
 import { countCallsWith, countStoreCalls } from './usage/count-store-calls.ts';
@@ -289,6 +290,11 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     return getTrace(this.sql, traceId);
   }
 
+  /** This shard's rows of these traces (app-reader.ts merges a trace spread over shards). */
+  traceParts(ids: string[]): TraceSummaryPart[] {
+    return traceParts(this.sql, ids.slice(0, 1_000));
+  }
+
   profiles(query: ProfileQuery): Page<ProfileRecord> {
     return listProfiles(this.sql, query);
   }
@@ -457,7 +463,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
 
 // Every read of the tables sees every batch taken: the log is folded first (maintenance, ticks and
 // the alarm fold themselves). Wrapped before the counting below, so a counted call folds too.
-const READS_OF_TABLES = ['summary', 'live', 'liveState', 'timeseries', 'routes', 'rollupCells', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage', 'alertData'] as const;
+const READS_OF_TABLES = ['summary', 'live', 'liveState', 'timeseries', 'routes', 'rollupCells', 'samples', 'traces', 'trace', 'traceParts', 'profiles', 'instances', 'status', 'exportPage', 'alertData'] as const;
 for (const name of READS_OF_TABLES) {
   const original = AppStore.prototype[name] as (...args: unknown[]) => unknown;
   Object.defineProperty(AppStore.prototype, name, {
@@ -472,7 +478,7 @@ for (const name of READS_OF_TABLES) {
 
 // Each RPC call is a billed Durable Object request: counted per kind (ingest counts itself).
 countStoreCalls(AppStore, 'reads', [
-  'summary', 'live', 'liveState', 'timeseries', 'routes', 'rollupCells', 'samples', 'traces', 'trace', 'profiles', 'instances', 'status', 'exportPage',
+  'summary', 'live', 'liveState', 'timeseries', 'routes', 'rollupCells', 'samples', 'traces', 'trace', 'traceParts', 'profiles', 'instances', 'status', 'exportPage',
   'alerts', 'resolveAlert', 'alertRules', 'addAlertRule', 'updateAlertRule', 'removeAlertRule', 'usageReport', 'usageToday', 'flushUsage',
 ]);
 countStoreCalls(AppStore, 'ticks', ['tick', 'wake', 'alertData']);

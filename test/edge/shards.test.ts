@@ -90,6 +90,35 @@ describe('sharded stores', () => {
     }
   });
 
+  test('a trace whose spans came from instances in two shards is listed once, whole, on every page size', async () => {
+    // Found by a review: each shard's row of the trace was listed, each with its own part's figures.
+    const [first, second] = [INSTANCES.find((i) => shardOf(i, 4) === 0)!, INSTANCES.find((i) => shardOf(i, 4) === 2)!];
+    const traceId = 'c'.repeat(31) + '1';
+    const root = '1'.repeat(16);
+    const at = Date.now() - 5_000;
+    const span = (spanId: string, name: string, start: number, duration: number, status: 'ok' | 'error', parentSpanId?: string) => ({
+      traceId, spanId, name, kind: 'server', startTime: start, duration, status, tags: { 'http.route': name.split(' ')[1]! }, logs: [], ...(parentSpanId && { parentSpanId }),
+    });
+    for (const [instance, spans] of [[first, [span(root, 'GET /a', at, 400, 'ok')]], [second, [span('2'.repeat(16), 'GET /c', at + 100, 200, 'error', root)]]] as const) {
+      const batch = from(instance);
+      await ingestOk(edge, { ...batch, batchId: `${batch.batchId}-trace`, rollups: [], samples: [], profiles: [], spans }, named(instance));
+    }
+    for (const limit of [1, 2, 50]) {
+      const listed: any[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: any = await apiOk(edge, `/api/v1/apps/shop/traces?from=${at - 60_000}&to=${at + 60_000}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        listed.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      const ours = listed.filter((t) => t.traceId === traceId);
+      expect(ours).toEqual([expect.objectContaining({ name: 'GET /a', startTime: at, duration: 400, spanCount: 2, error: true })]);
+      expect(new Set(listed.map((t) => t.traceId)).size).toBe(listed.length);
+    }
+    const slow = await apiOk(edge, `/api/v1/apps/shop/traces?from=${at - 60_000}&to=${at + 60_000}&sort=slowest&limit=50`);
+    expect(slow.items.filter((t: any) => t.traceId === traceId).map((t: any) => t.duration)).toEqual([400]);
+  }, 60_000);
+
   test('an app named after an Object.prototype member (constructor, toString) keeps and shows its data', async () => {
     // Found by a review: SHARDS' lookup found Object.prototype's `constructor` for the app: zero
     // stores to read (every answer empty, usage a 500) and its batches in a store named `constructor#NaN`.

@@ -129,7 +129,7 @@ export class AlertDataLoader {
 function otherAlertData(sql: Sql, profilesSince: number, samplesSince: number | null, now: number): Omit<AlertData, 'cells'> {
   const profiles = profilesBetween(sql, profilesSince, now)
     .map((p): AlertProfile => ({ timestamp: p.timestamp, instance: p.instance, rss: p.rss, cpuPercent: p.cpuPercent, eventLoopLagMs: p.eventLoopLagMs }));
-  const lastSeen: Record<string, number> = Object.create(null); // keyed by instance names from batches: no inherited `constructor`
+  const lastSeen: Record<string, number> = {};
   for (const row of sql.exec<{ instance: string; last_seen: number }>('SELECT instance, last_seen FROM instances')) lastSeen[row.instance] = row.last_seen;
   return { profiles, samples: samplesSince === null ? [] : loadSamples(sql, samplesSince, now), lastSeen };
 }
@@ -169,8 +169,8 @@ type DataRequestLike = { since: number; profilesSince: number; samplesSince: num
 /** Several stores' data as one: lists side by side, each instance's latest last-seen time. Newest MAX_SAMPLES samples. */
 export function mergeAlertData(parts: readonly AlertData[]): AlertData {
   if (parts.length === 1) return parts[0]!;
-  const lastSeen: Record<string, number> = Object.create(null); // keyed by instance names from batches: no inherited `constructor`
-  for (const part of parts) for (const [instance, time] of Object.entries(part.lastSeen)) lastSeen[instance] = Math.max(lastSeen[instance] ?? 0, time);
+  const lastSeen: Record<string, number> = {};
+  for (const part of parts) for (const [instance, time] of Object.entries(part.lastSeen)) lastSeen[instance] = Math.max(Object.hasOwn(lastSeen, instance) ? lastSeen[instance]! : 0, time); // not Object's `constructor`
   const samples = parts.flatMap((part) => part.samples).sort((a, b) => a.timestamp - b.timestamp);
   return {
     cells: parts.flatMap((part) => part.cells),

@@ -127,6 +127,17 @@ const toSummary = (r: SummaryRow): TraceSummary => ({
   statusCode: r.status_code, error: r.error === 1, spanCount: r.span_count, service: r.service,
 });
 
+/** A trace's row in one store, with what merging it with its rows in other shards needs. */
+export interface TraceSummaryPart extends TraceSummary {
+  /** The row holds the trace's root span. */
+  rootKnown: boolean;
+}
+
+/** The rows of these traces this store holds (a trace spread over shards has a row in each). */
+export function traceParts(sql: Sql, ids: readonly string[]): TraceSummaryPart[] {
+  return rowsOf(sql, ids).map((row) => ({ ...toSummary(row), rootKnown: row.root_known === 1 }));
+}
+
 /** Rows of these traces, by id (a few bound parameters at a time). */
 function rowsOf(sql: Sql, ids: readonly string[]): SummaryRow[] {
   const rows: SummaryRow[] = [];
