@@ -78,8 +78,9 @@ export function planWindow(request: WindowRequest, options: PlanOptions): QueryW
   const finestUnit = RESOLUTION_MS[finest];
   let step = request.step;
   if (step === undefined) {
-    const span = Math.ceil(to / finestUnit) * finestUnit - Math.floor(from / finestUnit) * finestUnit;
-    step = defaultStep(span, finestUnit);
+    // The span asked, not the aligned one: an hour not on a 10 s boundary covers 361 cells, and
+    // would get 20 s steps where an aligned hour gets 10 s.
+    step = defaultStep(Math.ceil((to - from) / finestUnit) * finestUnit, finestUnit);
   } else if (step % finestUnit !== 0) {
     throw new RangeError(`step: expected a multiple of ${finestUnit} ms for this window (it is answered from ${finest} rollups)`);
   }

@@ -123,6 +123,8 @@ export function keysReport(keys: EdgeKeys, where: { edgeDir: string; endpoint: s
       ? `# The edge's keys, kept in ${where.edgeDir}/.dev.vars (which \`bunx bun-apm edge dev\` runs with).`
       : '# New keys, not saved anywhere: `bunx bun-apm edge init` makes and keeps a set for a local edge.',
     ...(keys.file ? keys.added.map((app) => `# Added an ingest key for ${app}.`) : []),
+    // wrangler dev reads .dev.vars when it starts: a running edge refuses the new key until then.
+    ...(keys.file && keys.added.length > 0 ? ['# A running `bunx bun-apm edge dev` takes added keys once restarted.'] : []),
     ...keys.warnings.map((warning) => `# WARNING: ${warning}`),
     '',
     `# Deploy them as Worker secrets, from ${keys.file ? `${where.edgeDir}/` : 'the directory of the Worker\'s wrangler.toml'}:`,

@@ -65,6 +65,15 @@ describe('planWindow', () => {
     expect(planWindow({ from: T0 - 15 * MINUTE + 1, to: T0 + 25_000 }, options)).toEqual({ from: T0 - 15 * MINUTE, to: T0 + 30_000, until: T0 + 30_000, step: SECONDS_10, resolution: '10s' });
   });
 
+  test('an hour, a quarter and a day not on a cell boundary get the step of an aligned one (the API\'s default window is now − 1 h)', () => {
+    const now = T0 + 30_000 + 4_321;
+    for (const [span, step] of [[HOUR_MS, SECONDS_10], [15 * MINUTE, SECONDS_10], [24 * HOUR_MS, 5 * MINUTE]] as const) {
+      const planned = planWindow({ from: now - span, to: now }, { ...options, now });
+      expect(planned.step).toBe(step);
+      expect(Math.ceil((planned.to - planned.from) / planned.step)).toBe(span / step + 1);
+    }
+  });
+
   test('the finest table that covers the window gives the step; the coarsest table whose unit divides it answers', () => {
     expect(planWindow({ from: T0 - 6 * HOUR_MS, to: T0 }, options)).toMatchObject({ step: MINUTE, resolution: 'minute' });
     expect(planWindow({ from: T0 - 24 * HOUR_MS, to: T0 }, options)).toMatchObject({ step: 5 * MINUTE, resolution: 'minute' });

@@ -129,6 +129,7 @@ describe('keys', () => {
     const keys = edgeKeys(dir, edgeDir, ['blog'], true);
     const report = keysReport(keys, { edgeDir: 'edge', endpoint: 'http://127.0.0.1:8787' });
     expect(report).toContain("in its .env (for another app, before its `bunx bun-apm init`, which keeps them)");
+    expect(report).toContain('# A running `bunx bun-apm edge dev` takes added keys once restarted.');
     const line = report.split('\n').find((l) => l.includes('BUN_APM_APP=blog'))!;
     const blog = mkdtempSync(join(tmpdir(), 'bun-apm-keys-'));
     writeFileSync(join(blog, 'package.json'), JSON.stringify({ name: 'blog' }));
