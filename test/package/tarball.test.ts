@@ -59,7 +59,7 @@ describe('the tarball', () => {
 
     expect(Object.keys(manifest.dependencies).sort()).toEqual(['@kitajs/html']);
     expect(manifest.scripts.postinstall).toBeUndefined();
-    expect(manifest.peerDependenciesMeta).toEqual({ 'bun-router': { optional: true }, elysia: { optional: true }, hono: { optional: true }, nodemailer: { optional: true } });
+    expect(manifest.peerDependenciesMeta).toEqual({ '@cloudflare/workers-types': { optional: true }, 'bun-router': { optional: true }, elysia: { optional: true }, hono: { optional: true }, nodemailer: { optional: true } });
     const declarations = packed.files.filter((path) => path.endsWith('.d.ts')).length;
     console.log(`tarball: ${packed.files.length} files (${declarations} .d.ts), ${(packed.bytes / KB).toFixed(1)} kB (${(packed.unpackedBytes / KB).toFixed(1)} kB unpacked)`);
     // The goal: 300 kB. Kept by shipping the JavaScript without whitespace and the internal

@@ -88,6 +88,17 @@ test('an app resolving modules as Node does (NodeNext) type-checks the same impo
   expectDeclarationsOnly(read);
 }, 180_000);
 
+test('a Worker project re-exporting bun-apm/edge type-checks with @cloudflare/workers-types, the optional peer its declarations need', async () => {
+  const worker = `import edge, { AppStore, DashboardSessions } from 'bun-apm/edge';
+export { AppStore, DashboardSessions };
+export default edge;
+`;
+  const tsconfig = { lib: ['ESNext'], target: 'ESNext', module: 'ESNext', moduleResolution: 'bundler', types: ['@cloudflare/workers-types'], noEmit: true, strict: true, skipLibCheck: true };
+  const { errors, read } = await typecheck('ts-worker', tsconfig, { 'worker.ts': worker }, [pinned('@cloudflare/workers-types')]);
+  expect(errors).toBe('');
+  expectDeclarationsOnly(read);
+}, 180_000);
+
 test('the declarations type the API: wrong options and a wrong export name are errors in the app', async () => {
   const bad = `import { performanceMonitor, requestTracer } from 'bun-apm/middleware';
 import { defineConfig } from 'bun-apm';
