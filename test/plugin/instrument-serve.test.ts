@@ -301,6 +301,42 @@ describe('instrumented Bun.serve options', () => {
     expect(counted(recorder)).toEqual({ 'GET /answered 1xx': 1, 'GET /bare 1xx': 1, 'GET /bare 4xx': 1 });
   });
 
+  test('an async handler upgrading before or after its first await: a 101 each, and nothing left in flight', async () => {
+    // Found by a review: upgraded before the first await, the request was ended on the reusable
+    // state and then counted in flight for good when the handler went async.
+    for (const when of ['before', 'after'] as const) {
+      for (const answer of ['undefined', 'response'] as const) {
+        const { recorder } = testRecorder();
+        const undo = instrumentServe(recorder, log);
+        let server: Server;
+        try {
+          server = Bun.serve({
+            hostname: '127.0.0.1', port: 0,
+            async fetch(request, srv) {
+              if (when === 'after') await Promise.resolve();
+              if (!srv.upgrade(request, { data: undefined })) return new Response('not a socket', { status: 400 });
+              return answer === 'response' ? new Response('ignored by Bun') : undefined;
+            },
+            websocket: { open(ws) { ws.send('hello'); }, message() {} },
+          });
+        } finally {
+          undo();
+        }
+        servers.push(server);
+        for (let i = 0; i < 3; i++) {
+          const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+          expect(await new Promise<string>((resolve, reject) => {
+            socket.onmessage = (event) => resolve(String(event.data));
+            socket.onerror = () => reject(new Error('the WebSocket failed'));
+          })).toBe('hello');
+          socket.close();
+        }
+        await Bun.sleep(20); // the handlers' promises settle
+        expect([when, answer, recorder.inFlight, counted(recorder)]).toEqual([when, answer, 0, { 'GET /ws 1xx': 3 }]);
+      }
+    }
+  });
+
   test('directory routes are served by Bun as before (not counted: no JS runs for them)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bun-apm-dir-'));
     writeFileSync(join(dir, 'a.txt'), 'file a');

@@ -100,7 +100,11 @@ export class Recorder {
   readonly #fair: boolean;
   /** Requests carry a mark (the middleware is loaded): the wrapper enters them with begin(). */
   #marking = false;
-  /** A server takes WebSockets: a request gone async may still be upgraded, and must be found then. */
+  /**
+   * Requests server.upgrade() took while no state of theirs could be found (their handler had gone
+   * async): respond() ends them as 101s. Only looked up once a server takes WebSockets (#upgrades).
+   */
+  readonly #upgradedLater = new WeakSet<Request>();
   #upgrades = false;
   /** The one state the lean path reuses, for the request whose handler runs synchronously right now. */
   readonly #slot = new RequestState(undefined as unknown as Request, 0, 'GET');
@@ -264,6 +268,9 @@ export class Recorder {
   detach(state: RequestState): RequestState {
     if (state !== this.#slot) return state;
     running.request = undefined;
+    // Ended while its handler ran (upgraded to a WebSocket before the handler's first await): nothing
+    // is in flight, and what the handler resolves to is answered as ended.
+    if (state.ended) return endedState(state);
     this.#ownInFlight++; // still in flight, now on a state of its own
     const own = new RequestState(state.request, state.start, state.method);
     own.serveRoute = state.serveRoute;
@@ -274,7 +281,7 @@ export class Recorder {
     own.bytes = state.bytes;
     // A router hook that saw the request will look it up again when its async part settles, and
     // some routers (bun-router) only call the route's handler after an await.
-    if (state.watched || running.routers || this.#upgrades) asyncStates.set(state.request, own);
+    if (state.watched || running.routers) asyncStates.set(state.request, own);
     state.request = undefined as unknown as Request;
     return own;
   }
@@ -318,6 +325,10 @@ export class Recorder {
   /** Ends a request with what its handler returned; adds Server-Timing and traceparent. Returns `result` unchanged. */
   respond<T>(state: RequestState, result: T): T {
     if (state.ended) return result;
+    if (this.#upgrades && this.#upgradedLater.has(state.request)) {
+      this.#end(state, 101, 0, false); // Elysia answers an upgrade with a Response Bun ignores
+      return result;
+    }
     if (result instanceof Response) {
       // The response's headers are not read here: materialising them costs more than all the rest of a request's recording.
       this.#end(state, result.status, state.bytes, false);
@@ -331,7 +342,7 @@ export class Recorder {
     return result;
   }
 
-  /** A server with a `websocket` handler was started: requests gone async stay findable for upgraded(). */
+  /** A server with a `websocket` handler was started: respond() looks for upgrades it could not end. */
   takesUpgrades(): void {
     this.#upgrades = true;
   }
@@ -340,7 +351,8 @@ export class Recorder {
   upgraded(request: Request): void {
     try {
       const state = stateOf(request);
-      if (state !== undefined && !state.ended) this.#end(state, 101, 0, false);
+      if (state === undefined) this.#upgradedLater.add(request);
+      else if (!state.ended) this.#end(state, 101, 0, false);
     } catch (error) {
       this.#recordFailed(error);
     }
@@ -506,4 +518,11 @@ function pathOfState(state: RequestState): string {
   const request = state.request as Request & { params?: Record<string, string> };
   const bunRoute = state.routerRoute === undefined && state.erroredRoute === undefined ? state.serveRoute : undefined;
   return (bunRoute !== undefined ? pathFromRoute(bunRoute, request.params) : undefined) ?? pathOf(request.url);
+}
+
+/** A state standing for a request that has ended, for code that still holds on to it. */
+function endedState(state: RequestState): RequestState {
+  const done = new RequestState(state.request, state.start, state.method);
+  done.ended = true;
+  return done;
 }
