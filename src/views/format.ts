@@ -70,12 +70,12 @@ export function formatTime(ms: number | null | undefined): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + 'Z';
 }
 
-/** Builds a query string from defined values; the caller's values are URL-encoded here. */
 /** The page's own query: its app, range and route filter, with `extra` (e.g. another range). */
 export function pageQuery(ctx: Pick<ViewContext, 'app' | 'range' | 'route' | 'method'>, extra: Record<string, string | undefined> = {}): string {
-  return query({ app: ctx.app, range: ctx.range, route: ctx.route, method: ctx.route === undefined ? undefined : ctx.method, ...extra });
+  return query({ app: ctx.app, range: ctx.range, route: ctx.route, method: ctx.method, ...extra });
 }
 
+/** Builds a query string from defined values; the caller's values are URL-encoded here. */
 export function query(params: Record<string, string | number | boolean | undefined | null>): string {
   const search = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '' && v !== false) search.set(k, String(v));

@@ -90,8 +90,12 @@ describe('the dashboard filtered to a row of the routes table', () => {
     expect(html).toMatch(/<a class="route-filter"[^>]*>\s*<span>DELETE \/users\/:id<\/span>/);
   }, 60_000);
 
-  test('a method that is not one is ignored, not passed on', async () => {
+  test('a method that is not one, or one without a route, is ignored, not passed on', async () => {
     const both = counts.GET + counts.DELETE;
     expect(tile(await page(`/performance/fragments/summary?app=shop&range=1h&${ROUTE}&method=${encodeURIComponent("delete' OR 1")}`))).toBe(both);
+    // A method filters a row of the routes table: alone it would filter the tiles and not the charts, with no chip saying so.
+    const html = await page('/performance?app=shop&range=1h&method=DELETE');
+    expect(tile(html)).toBe(both + 4);
+    expect(html).not.toContain('class="route-filter"');
   }, 60_000);
 });

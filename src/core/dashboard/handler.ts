@@ -158,6 +158,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const apps = await options.source.apps();
     const wanted = url.searchParams.get('app') ?? options.defaultApp ?? apps[0] ?? '';
     if (apps.length > 0 && !apps.includes(wanted)) return null;
+    const route = textParam(url, 'route');
     return {
       base,
       assets: options.assetsPath,
@@ -165,8 +166,9 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       app: wanted,
       apps,
       range: pick(url.searchParams.get('range'), Object.keys(RANGES) as RangeName[], '1h'),
-      route: textParam(url, 'route'),
-      method: methodParam(url),
+      route,
+      // A method filters a route's row; without a route, none (the charts and the chip would not say it).
+      method: route === undefined ? undefined : methodParam(url),
       refreshMs: options.refreshInterval,
       // Without a session there is nothing to bind a token to: forms then can't post (scripts use the API).
       csrf: sessionId ? await auth.csrfFor(sessionId) : '',

@@ -3,5 +3,3 @@ import { MINUTE_MS, minuteOf } from '../../../src/core/rollup.ts';
 
 /** The start of a minute `minutesAgo` before now: batches that old are accepted, and the tests' ticks are in the past. */
 export const minuteAgo = (minutesAgo: number): number => minuteOf(Date.now()) - minutesAgo * MINUTE_MS;
-
-/** The start of the minute after `time`'s. */

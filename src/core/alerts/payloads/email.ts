@@ -24,7 +24,7 @@ export function emailContent(n: AlertNotification, options: PayloadOptions = {})
   const facts = notificationFacts(n);
   const link = safeLink(options.dashboardUrl);
   const width = Math.max(...facts.map((f) => f.label.length));
-  // Each value on its own line: a line break in a name would fake lines (a forged fact, a link) in the text.
+  // Each value kept to one line: a line break in a name would fake lines (a forged fact, a link) in the text.
   const text = [
     flat(n.message),
     '',

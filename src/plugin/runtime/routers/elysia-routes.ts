@@ -32,10 +32,10 @@ export function elysiaRoutes<A extends object>(app: A): A {
     if (request instanceof Request) stateOf(request);
   });
   elysia.onAfterHandle({ as: 'global' }, function bunApmElysiaRoute({ request, route }) {
-    if (request instanceof Request) noteRoute(request, route);
+    if (request instanceof Request) noteRoute(request, route, undefined, true);
   });
   elysia.onError({ as: 'global' }, function bunApmElysiaError({ request, route, error }) {
-    if (request instanceof Request) noteRoute(request, route, error);
+    if (request instanceof Request) noteRoute(request, route, error, true);
   });
   return app;
 }
