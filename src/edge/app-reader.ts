@@ -26,7 +26,7 @@ import type { ProfileQuery, ProfileRecord } from './store/profiles.ts';
 import type { SampleQuery, SampleRecord } from './store/samples.ts';
 import type { StoreStatus } from './store/status.ts';
 import type { SpanRecord, TraceQuery, TraceSummary } from './store/traces.ts';
-import type { TraceSummaryPart } from './store/trace-summaries.ts';
+import { traceMatches, type TraceSummaryPart } from './store/trace-summaries.ts';
 import type { Warnings } from './store/unreadable.ts';
 import type { UsageToday } from './usage/usage-counter.ts';
 
@@ -59,12 +59,12 @@ async function listing<T>(stores: readonly unknown[], cursor: string | undefined
 }
 
 /**
- * A page's traces made whole: a trace with rows in several shards is listed once, by the row that
- * holds its root span (else its earliest), with the start, end, span count and errors of all its
- * rows; the other rows' entries are left out (the trace is listed by its own row, on this page or
- * another). `parts[k]`: shard k's rows of the page's traces.
+ * A page's traces made whole: a trace with rows in several shards is listed once, with the start,
+ * end, span count and errors of all its rows, by the first of its rows the query lists (`listed`),
+ * the one holding its root span first, then the earliest; its other rows' entries are left out
+ * (the trace is listed by that row, on this page or another). `parts[k]`: shard k's rows.
  */
-export function wholeTraces(items: ReadonlyArray<TraceSummary & { shard: number }>, parts: ReadonlyArray<readonly TraceSummaryPart[]>): TraceSummary[] {
+export function wholeTraces(items: ReadonlyArray<TraceSummary & { shard: number }>, parts: ReadonlyArray<readonly TraceSummaryPart[]>, listed: (part: TraceSummaryPart) => boolean): TraceSummary[] {
   const rows = new Map<string, Array<TraceSummaryPart & { shard: number }>>();
   parts.forEach((list, shard) => {
     for (const part of list) rows.set(part.traceId, [...(rows.get(part.traceId) ?? []), { ...part, shard }]);
@@ -76,8 +76,11 @@ export function wholeTraces(items: ReadonlyArray<TraceSummary & { shard: number 
       whole.push(item);
       continue;
     }
-    const owner = [...all].sort((a, b) => Number(b.rootKnown) - Number(a.rootKnown) || a.startTime - b.startTime || a.shard - b.shard)[0]!;
-    if (owner.shard !== shard) continue;
+    const ordered = [...all].sort((a, b) => Number(b.rootKnown) - Number(a.rootKnown) || a.startTime - b.startTime || a.shard - b.shard);
+    // The row that lists it: a filter (errors only, a route, the window's start) may pass over its root's.
+    const lister = ordered.find(listed) ?? ordered[0]!;
+    if (lister.shard !== shard) continue;
+    const owner = ordered[0]!;
     const start = Math.min(...all.map((p) => p.startTime));
     const end = Math.max(...all.map((p) => p.startTime + p.duration));
     const { rootKnown: _, shard: __, ...root } = owner;
@@ -164,7 +167,7 @@ export function appReader(env: Pick<Env, 'APP_STORE' | 'SHARDS' | SettingsVar>, 
       // A trace whose spans came from instances of several shards has a row in each.
       const ids = page.items.map((item) => item.traceId);
       const parts = (await Promise.all(stores.map((store) => store.traceParts(ids)))) as TraceSummaryPart[][];
-      return { ...page, items: wholeTraces(page.items, parts) };
+      return { ...page, items: wholeTraces(page.items, parts, (part) => traceMatches(part, query)) };
     },
 
     profiles: (query: Listing<ProfileQuery>) => listing<ProfileRecord>(stores, query.cursor, query.limit,

@@ -117,6 +117,12 @@ describe('sharded stores', () => {
     }
     const slow = await apiOk(edge, `/api/v1/apps/shop/traces?from=${at - 60_000}&to=${at + 60_000}&sort=slowest&limit=50`);
     expect(slow.items.filter((t: any) => t.traceId === traceId).map((t: any) => t.duration)).toEqual([400]);
+    // Filters only its second shard's row passes (its error, its route, a window after the root began): still listed, once, whole.
+    for (const filter of ['errors=true', 'route=%2Fc', `from=${at + 50}&to=${at + 60_000}`]) {
+      const window = filter.startsWith('from=') ? filter : `from=${at - 60_000}&to=${at + 60_000}&${filter}`;
+      const found = (await apiOk(edge, `/api/v1/apps/shop/traces?${window}&limit=50`)).items.filter((t: any) => t.traceId === traceId);
+      expect([filter, found]).toEqual([filter, [expect.objectContaining({ name: 'GET /a', startTime: at, duration: 400, spanCount: 2, error: true })]]);
+    }
   }, 60_000);
 
   test('an app named after an Object.prototype member (constructor, toString) keeps and shows its data', async () => {

@@ -148,15 +148,21 @@ function rowsOf(sql: Sql, ids: readonly string[]): SummaryRow[] {
   return rows;
 }
 
+/** Whether a trace's row is one the query lists: its window and filters (not its cursor). */
+export function traceMatches(t: TraceSummary, query: Omit<TraceQuery, 'sort' | 'limit' | 'after'>): boolean {
+  if (t.startTime < query.from || t.startTime >= query.to) return false;
+  if (query.route !== undefined && t.route !== query.route) return false;
+  if (query.method !== undefined && t.method !== query.method) return false;
+  if (query.minDuration !== undefined && t.duration < query.minDuration) return false;
+  if (query.errorsOnly && !t.error) return false;
+  return true;
+}
+
 export function listTraces(sql: Sql, query: TraceQuery): Page<TraceSummary> & Warnings {
   const slowest = query.sort === 'slowest';
   const keyOf = (t: TraceSummary) => (slowest ? t.duration : t.startTime);
   const matches = (t: TraceSummary): boolean => {
-    if (t.startTime < query.from || t.startTime >= query.to) return false;
-    if (query.route !== undefined && t.route !== query.route) return false;
-    if (query.method !== undefined && t.method !== query.method) return false;
-    if (query.minDuration !== undefined && t.duration < query.minDuration) return false;
-    if (query.errorsOnly && !t.error) return false;
+    if (!traceMatches(t, query)) return false;
     if (query.after !== undefined) {
       const [key, id] = query.after;
       if (!(keyOf(t) < key || (keyOf(t) === key && typeof id === 'string' && t.traceId < id))) return false;
