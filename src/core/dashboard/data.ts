@@ -89,11 +89,7 @@ export interface TraceRow {
   error: boolean;
 }
 
-/** A page filtered to one route, or to one method of it (a row of the routes table). */
-export interface RouteFilter {
-  route?: string;
-  method?: string;
-}
+export type { RouteFilter } from '../query/route-filter.ts';
 
 export interface TraceFilter {
   route?: string;

@@ -10,7 +10,7 @@ import { badParameter, json, notFound } from '../http/errors.ts';
 import { booleanParam, enumParam, intParam, numberParam, textParam } from '../http/params.ts';
 import type { Route, RouteContext } from '../http/router.ts';
 import { readSettings } from '../settings.ts';
-import { isFiltered } from '../store/queries.ts';
+import { isFiltered } from '../../core/query/route-filter.ts';
 import { callStore } from '../store-errors.ts';
 import { rawWindow, readableApp, rollupWindow } from './access.ts';
 import { handleExport } from './export-ndjson.ts';

@@ -2,13 +2,13 @@
 // the same reads as the API.
 import { alertViews } from '../../core/dashboard/alert-views.ts';
 import { chartData, CHART_COLUMNS, systemChartData } from '../../core/dashboard/chart-data.ts';
-import type { InstanceView, RouteFilter, Span, TraceRow } from '../../core/dashboard/data.ts';
+import type { InstanceView, Span, TraceRow } from '../../core/dashboard/data.ts';
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
 import { LIVE_STALE_MS } from '../store/live.ts';
 import type { DashboardSource, TimeWindow } from '../../core/dashboard/source.ts';
 import { planWindow, type QueryWindow } from '../../core/query/window.ts';
 import { appReader } from '../app-reader.ts';
-import { isFiltered } from '../store/queries.ts';
+import { isFiltered, type RouteFilter } from '../../core/query/route-filter.ts';
 import { keyRing } from '../auth/key-ring.ts';
 import type { Env } from '../env.ts';
 import { planOptions, readSettings } from '../settings.ts';
@@ -61,7 +61,7 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
         from: window.from, to: window.to, route: filter.route, method: filter.method, minDuration: filter.minDuration, errorsOnly: filter.errorsOnly,
         sort: filter.order ?? 'recent', limit: filter.limit ?? 50,
       });
-      return page.items.map((t): TraceRow => ({ traceId: t.traceId, name: t.name, route: t.route, statusCode: t.statusCode, startTime: t.startTime, duration: t.duration, spanCount: t.spanCount, error: t.error }));
+      return page.items.map((t): TraceRow => ({ traceId: t.traceId, name: t.name, route: t.route, method: t.method, statusCode: t.statusCode, startTime: t.startTime, duration: t.duration, spanCount: t.spanCount, error: t.error }));
     },
     trace: async (app, traceId) => {
       const trace = await store(app).trace(traceId);

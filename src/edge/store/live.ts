@@ -1,6 +1,7 @@
 // What the live tiles read at the edge: the last 60 seconds of complete 10-second cells, ending
 // where every instance still sending has reported up to, and what is in flight now.
 import { LATEST as END_OF_TIME } from '../../core/wire-format.ts';
+import { isFiltered, type RouteFilter } from '../../core/query/route-filter.ts';
 import { RESOLUTION_MS, type Resolution } from '../../core/query/window.ts';
 import { TEN_SECONDS_MS } from '../../core/rollup.ts';
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
@@ -39,8 +40,8 @@ export function liveWindow(horizon: number, cellMs: number = TEN_SECONDS_MS): { 
  * The live window of a read and the table it reads: 10-second cells, or, filtered to a route
  * without 10-second rows per route (TEN_SECOND_ROUTES off), the last whole minute.
  */
-export function liveCells(horizon: number, filter: { route?: string; method?: string }, tenSecondRoutes: boolean): { from: number; to: number; resolution: Resolution } {
-  const resolution: Resolution = (filter.route !== undefined || filter.method !== undefined) && !tenSecondRoutes ? 'minute' : '10s';
+export function liveCells(horizon: number, filter: RouteFilter, tenSecondRoutes: boolean): { from: number; to: number; resolution: Resolution } {
+  const resolution: Resolution = isFiltered(filter) && !tenSecondRoutes ? 'minute' : '10s';
   return { ...liveWindow(horizon, RESOLUTION_MS[resolution]), resolution };
 }
 

@@ -2,6 +2,7 @@
 // table of its resolution (hours complete below the watermark, minutes after it); a sum over the
 // whole window (summary, route table) tiles it with the coarsest rows that fit: 10-second rows at
 // its ragged ends, minutes up to whole hours, hours in between. Whole-app reads take the all-routes rows.
+import { isFiltered, type RouteFilter } from '../../core/query/route-filter.ts';
 import { HOUR_MS, MINUTE_MS, type QueryWindow } from '../../core/query/window.ts';
 import type { LiveCell } from '../../core/rollup.ts';
 import { getMetaNumber } from './meta.ts';
@@ -9,15 +10,7 @@ import { readCells, type CellScope, type RollupTable } from './rollups.ts';
 import type { Sql } from './sql.ts';
 import { UnreadableRows } from './unreadable.ts';
 
-export interface CellFilter {
-  route?: string;
-  method?: string;
-}
-
-/** A read of routes (the per-route rows), not of the whole app. */
-export function isFiltered(filter: CellFilter): boolean {
-  return filter.route !== undefined || filter.method !== undefined;
-}
+export type CellFilter = RouteFilter;
 
 export interface ReadOptions {
   /** One row per route (the route table) rather than the all-routes rows. */

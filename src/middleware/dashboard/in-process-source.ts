@@ -1,7 +1,8 @@
 // The dashboard's data in-process: the monitor's cells and profiles, the tracer's recent spans and
 // the alerts, computed with the same core functions (and window plans) as the edge.
 import { chartData, CHART_COLUMNS, systemChartData, type InstanceProfile } from '../../core/dashboard/chart-data.ts';
-import type { AlertView, LiveSummary, RouteFilter, Span, TraceRow } from '../../core/dashboard/data.ts';
+import type { AlertView, LiveSummary, Span, TraceRow } from '../../core/dashboard/data.ts';
+import { inFilter } from '../../core/query/route-filter.ts';
 import type { DashboardSource, TimeWindow } from '../../core/dashboard/source.ts';
 import { routeTable, summarise, timeseries } from '../../core/query/index.ts';
 import { HOUR_MS, planWindow } from '../../core/query/window.ts';
@@ -48,11 +49,6 @@ function traceRows(spans: Span[], window: TimeWindow): Map<string, { row: TraceR
   return traces;
 }
 
-/** A cell of the page's route (and method), or any cell on an unfiltered page. */
-function matches(cell: LiveCell, filter: RouteFilter): boolean {
-  return (filter.route === undefined || cell.route === filter.route) && (filter.method === undefined || cell.method === filter.method);
-}
-
 /**
  * The live window in-process: the last 60 s to the second, up to now. The edge ends its own where
  * every instance has reported; here every request is counted as it ends, so that is now.
@@ -74,18 +70,18 @@ export function inProcessSource(parts: InProcessParts): DashboardSource {
     apps: async () => [parts.app],
     hasData: async () => parts.cells().length > 0,
     summary: async (app, window, filter) => {
-      const cells = parts.cells().filter((c) => matches(c, filter));
+      const cells = parts.cells().filter((c) => inFilter(c, filter));
       return summarise(cells, { app, ...plan(window) });
     },
     live: async (app, filter): Promise<LiveSummary> => {
       const now = parts.now();
       const window = inProcessLiveWindow(now);
-      const cells = parts.cells().filter((c) => c.minute >= window.from && matches(c, filter));
+      const cells = parts.cells().filter((c) => c.minute >= window.from && inFilter(c, filter));
       return { ...summarise(cells, { app, ...window, resolution: '10s' }), inFlight: inFlightSince(now - LIVE_WINDOW_MS) };
     },
     routes: async (_app, window, sort) => routeTable(parts.cells(), { ...plan(window), sort, limit: 200 }),
     timeseries: async (_app, metric, window, filter) => {
-      const cells = parts.cells().filter((c) => matches(c, filter));
+      const cells = parts.cells().filter((c) => inFilter(c, filter));
       return chartData(metric, timeseries(cells, { ...plan(window), columns: CHART_COLUMNS[metric] }));
     },
     system: async (_app, metric, window) => {
