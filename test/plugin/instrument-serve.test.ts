@@ -35,6 +35,29 @@ async function both(plain: Server, monitored: Server, path: string, init?: Reque
   return { plain: { status: a.status, body: await a.text(), headers: a.headers }, monitored: { status: b.status, body: await b.text(), headers: b.headers } };
 }
 
+/** Bun.serve as the preload replaces it: the server, its reload and its upgrade instrumented. */
+function serveInstrumented(recorder: ReturnType<typeof testRecorder>['recorder'], options: unknown, warn = log): Server {
+  const undo = instrumentServe(recorder, warn);
+  try {
+    const server = Bun.serve(options as never) as Server;
+    servers.push(server);
+    return server;
+  } finally {
+    undo();
+  }
+}
+
+/** Opens a WebSocket, waits for the server's first message, and closes it. */
+async function greeting(url: string): Promise<string> {
+  const socket = new WebSocket(url);
+  const message = await new Promise<string>((resolve, reject) => {
+    socket.onmessage = (event) => resolve(String(event.data));
+    socket.onerror = () => reject(new Error('the WebSocket failed'));
+  });
+  socket.close();
+  return message;
+}
+
 describe('instrumented Bun.serve options', () => {
   test('static Response routes: same body, same ETag as Bun computes, 304 on If-None-Match; counted', async () => {
     const { plain, monitored, recorder } = pair(() => ({
@@ -211,7 +234,6 @@ describe('instrumented Bun.serve options', () => {
   test('class options whose getter reads a private field are instrumented (Bun refused our copy: the server ran unmonitored)', async () => {
     const { recorder } = testRecorder();
     const lines: string[] = [];
-    const undo = instrumentServe(recorder, createLog(false, (line) => lines.push(line)));
     class Private {
       #port = 0;
       hostname = '127.0.0.1';
@@ -222,13 +244,7 @@ describe('instrumented Bun.serve options', () => {
         return new Response(`private ${new URL(req.url).pathname}`);
       }
     }
-    let server: Server;
-    try {
-      server = Bun.serve(new Private() as never);
-    } finally {
-      undo();
-    }
-    servers.push(server);
+    const server = serveInstrumented(recorder, new Private(), createLog(false, (line) => lines.push(line)));
     expect(await (await fetch(new URL('/p/7', server.url))).text()).toBe('private /p/7');
     expect(lines).toEqual([]);
     expect(counted(recorder)).toEqual({ 'GET /p/:id 2xx': 1 });
@@ -273,30 +289,16 @@ describe('instrumented Bun.serve options', () => {
 
   test('a WebSocket upgrade is a 101 whatever the handler returns after it (Elysia returns a 200 that Bun ignores)', async () => {
     const { recorder } = testRecorder();
-    const undo = instrumentServe(recorder, log);
-    let server: Server;
-    try {
-      server = Bun.serve({
-        hostname: '127.0.0.1', port: 0,
-        fetch(request, srv) {
-          const upgraded = srv.upgrade(request, { data: undefined });
-          if (!upgraded) return new Response('not a socket', { status: 400 });
-          return new URL(request.url).pathname === '/answered' ? new Response('ignored by Bun') : undefined;
-        },
-        websocket: { open(ws) { ws.send('hello'); }, message() {} },
-      });
-    } finally {
-      undo();
-    }
-    servers.push(server);
-    for (const path of ['/answered', '/bare']) {
-      const socket = new WebSocket(`ws://127.0.0.1:${server.port}${path}`);
-      expect(await new Promise<string>((resolve, reject) => {
-        socket.onmessage = (event) => resolve(String(event.data));
-        socket.onerror = () => reject(new Error('the WebSocket failed'));
-      })).toBe('hello');
-      socket.close();
-    }
+    const server = serveInstrumented(recorder, {
+      hostname: '127.0.0.1', port: 0,
+      fetch(request: Request, srv: Server) {
+        const upgraded = srv.upgrade(request, { data: undefined });
+        if (!upgraded) return new Response('not a socket', { status: 400 });
+        return new URL(request.url).pathname === '/answered' ? new Response('ignored by Bun') : undefined;
+      },
+      websocket: { open(ws: { send(text: string): void }) { ws.send('hello'); }, message() {} },
+    });
+    for (const path of ['/answered', '/bare']) expect(await greeting(`ws://127.0.0.1:${server.port}${path}`)).toBe('hello');
     expect((await fetch(new URL('/bare', server.url))).status).toBe(400);
     expect(counted(recorder)).toEqual({ 'GET /answered 1xx': 1, 'GET /bare 1xx': 1, 'GET /bare 4xx': 1 });
   });
@@ -307,30 +309,16 @@ describe('instrumented Bun.serve options', () => {
     for (const when of ['before', 'after'] as const) {
       for (const answer of ['undefined', 'response'] as const) {
         const { recorder } = testRecorder();
-        const undo = instrumentServe(recorder, log);
-        let server: Server;
-        try {
-          server = Bun.serve({
-            hostname: '127.0.0.1', port: 0,
-            async fetch(request, srv) {
-              if (when === 'after') await Promise.resolve();
-              if (!srv.upgrade(request, { data: undefined })) return new Response('not a socket', { status: 400 });
-              return answer === 'response' ? new Response('ignored by Bun') : undefined;
-            },
-            websocket: { open(ws) { ws.send('hello'); }, message() {} },
-          });
-        } finally {
-          undo();
-        }
-        servers.push(server);
-        for (let i = 0; i < 3; i++) {
-          const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
-          expect(await new Promise<string>((resolve, reject) => {
-            socket.onmessage = (event) => resolve(String(event.data));
-            socket.onerror = () => reject(new Error('the WebSocket failed'));
-          })).toBe('hello');
-          socket.close();
-        }
+        const server = serveInstrumented(recorder, {
+          hostname: '127.0.0.1', port: 0,
+          async fetch(request: Request, srv: Server) {
+            if (when === 'after') await Promise.resolve();
+            if (!srv.upgrade(request, { data: undefined })) return new Response('not a socket', { status: 400 });
+            return answer === 'response' ? new Response('ignored by Bun') : undefined;
+          },
+          websocket: { open(ws: { send(text: string): void }) { ws.send('hello'); }, message() {} },
+        });
+        for (let i = 0; i < 3; i++) expect(await greeting(`ws://127.0.0.1:${server.port}/ws`)).toBe('hello');
         await Bun.sleep(20); // the handlers' promises settle
         expect([when, answer, recorder.inFlight, counted(recorder)]).toEqual([when, answer, 0, { 'GET /ws 1xx': 3 }]);
       }
