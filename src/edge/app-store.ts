@@ -317,6 +317,8 @@ export class AppStore extends DurableObject<AppStoreEnv> {
    * An every-minute cron's visit (an older wrangler.toml, the local runtime's `/__scheduled`): the
    * rules evaluated once for this scheduled time, then due deliveries sent. While such ticks come,
    * they drive this store's evaluation and its alarm leaves it to them (store/wake-schedule.ts).
+   * The time is taken as given (tests and replays name a minute): unlike the alarm's, it does not
+   * wait for instances still to report that minute, so batches arriving after it miss it.
    */
   async tick(scheduledTime: number, app?: string): Promise<TickReport> {
     if (app !== undefined) this.rememberApp(app);
