@@ -192,7 +192,11 @@
       location.reload();
       return;
     }
-    for (const panel of document.querySelectorAll('[hx-trigger="apm-refresh"]')) panel.dispatchEvent(new Event('apm-refresh'));
+    for (const panel of document.querySelectorAll('[hx-trigger="apm-refresh"]')) {
+      // A panel the user is typing in waits: its reload would replace the field under the cursor.
+      if (panel.contains(document.activeElement) && document.activeElement?.matches('input, select')) continue;
+      panel.dispatchEvent(new Event('apm-refresh'));
+    }
     refreshAll();
   }
 

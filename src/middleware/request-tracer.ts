@@ -243,7 +243,8 @@ export class RequestTracer {
       // The route the monitor counts the request under: the router's or Bun's template, else the
       // path with its ids as `:id`, so the dashboard finds the trace from the route's row.
       const state = stateOf(req);
-      tags['http.route'] = (state?.routerRoute ?? state?.erroredRoute ?? state?.serveRoute ?? normalisePath(pathOf(req.url))).slice(0, LIMITS.tagValueLength);
+      // Cut as the monitor cuts a route name, so a long one still matches its row.
+      tags['http.route'] = (state?.routerRoute ?? state?.erroredRoute ?? state?.serveRoute ?? normalisePath(pathOf(req.url))).slice(0, LIMITS.routeLength);
       const [reqBody, resBody] = await Promise.all([requestBody, responseBody]);
       if (reqBody !== undefined) tags['http.request.body'] = reqBody.slice(0, LIMITS.tagValueLength);
       if (resBody !== undefined) tags['http.response.body'] = resBody.slice(0, LIMITS.tagValueLength);

@@ -38,7 +38,7 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
             <RangePicker ctx={ctx} />
             {ctx.app ? <LiveControl ctx={ctx} /> : ''}
             {ctx.route ? (
-              <a class="route-filter" href={`${ctx.base}${query({ app: ctx.app, range: ctx.range })}`} title="Clear the route filter">
+              <a class="route-filter" href={`${ctx.base}${query({ app: ctx.app, range: ctx.range })}`} data-page-link title="Clear the route filter">
                 <span safe>{ctx.method ? `${ctx.method} ${ctx.route}` : ctx.route}</span> ✕
               </a>
             ) : (

@@ -11,7 +11,8 @@ const ASCENDING: ReadonlySet<RouteSort> = new Set(['route']);
 
 export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: RouteSort }): JSX.Element {
   const { ctx, sort, rows } = props;
-  const url = (s: RouteSort) => `${ctx.base}/fragments/routes${query({ app: ctx.app, range: ctx.range, sort: s })}`;
+  // With the page's route and method: the fragment marks the selected row too.
+  const url = (s: RouteSort) => `${ctx.base}/fragments/routes${pageQuery(ctx, { sort: s })}`;
   const header = (s: RouteSort, label: string) => (
     <th aria-sort={s === sort ? (ASCENDING.has(s) ? 'ascending' : 'descending') : undefined}>
       <button type="button" hx-get={url(s)} hx-target="#routes" hx-swap="outerHTML" safe>

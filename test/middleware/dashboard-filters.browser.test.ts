@@ -36,6 +36,8 @@ const get = async (path: string) => {
 const tile = (html: string) => Number(/data-metric="requests" data-value="(\d+)"/.exec(html)?.[1]);
 const traceNames = (html: string) => [...(/<section\s+id="traces"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '').matchAll(/<a href="\/performance\/traces\/[0-9a-f]{32}[^"]*">([^<]*)<\/a>/g)].map((m) => m[1]!);
 const ROUTE = 'route=%2Fusers%2F%3Aid';
+// Six segments of 60 letters (no hex: a hash-like segment would become :id): 366 characters, cut to 256 as a route.
+const LONG_PATH = ['s', 't', 'u', 'v', 'w', 'x'].map((c) => `/${c.repeat(60)}`).join('');
 
 beforeAll(async () => {
   const handler = compose([dashboard, monitor, tracer], app);
@@ -44,6 +46,7 @@ beforeAll(async () => {
   for (let i = 0; i < sent.GET; i++) await fetch(`${base}/users/${1000 + i}`);
   for (let i = 0; i < sent.DELETE; i++) await fetch(`${base}/users/${2000 + i}`, { method: 'DELETE' });
   for (let i = 0; i < sent.health; i++) await fetch(`${base}/health`);
+  await fetch(`${base}${LONG_PATH}`);
   browser = await launchBrowser();
 });
 
@@ -64,6 +67,9 @@ describe('dashboard filters in-process', () => {
     expect(traceNames(page).length).toBe(sent.DELETE);
     expect(traceNames(page).every((name) => name.startsWith('DELETE /users/'))).toBe(true);
     expect(traceNames(await get(`/performance?app=shop&${ROUTE}`)).length).toBe(sent.GET + sent.DELETE);
+    // A route cut to its 256 characters finds its trace too (the tracer had cut its tag at 1,024).
+    const long = await get(`/performance?app=shop&route=${encodeURIComponent(LONG_PATH.slice(0, 256))}`);
+    expect([tile(long), traceNames(long).length]).toEqual([1, 1]);
   });
 
   test('the sort and the traces\' filters stay in the address, through a reload and into the range links', async () => {
@@ -72,6 +78,13 @@ describe('dashboard filters in-process', () => {
     const trouble = watchForTrouble(page);
     await page.goto(`${base}/performance?app=shop`);
 
+    // Typing in the traces form survives live refreshes (every 500 ms here): the panel waits while its field has the focus.
+    await page.click('#traces input[name="traceRoute"]');
+    await page.keyboard.type('/us');
+    await Bun.sleep(1_300);
+    await page.keyboard.type('ers');
+    expect(await page.locator('#traces input[name="traceRoute"]').inputValue()).toBe('/users');
+    await page.fill('#traces input[name="traceRoute"]', '');
     await page.click('#routes th button:text-is("p95")');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('sort') === 'p95');
     await page.check('#traces input[name="errors"]');
@@ -92,6 +105,10 @@ describe('dashboard filters in-process', () => {
     // A row's link: the route and its method, named in the chip; the tile counts that method.
     await Promise.all([page.waitForURL(/method=DELETE/), page.click('#routes a:has(.method:text-is("DELETE"))')]);
     await expect(page.locator('.route-filter span').textContent()).resolves.toBe('DELETE /users/:id');
+    // The row stays selected through live refreshes of the table, and the chip's link keeps the sort.
+    await Bun.sleep(1_200);
+    expect(await page.locator('#routes tr.selected .method').allTextContents()).toEqual(['DELETE']);
+    expect(new URL(await page.locator('.route-filter').getAttribute('href') ?? '', base).searchParams.get('sort')).toBe('p95');
     expect(Number(await page.locator('[data-metric="requests"]').getAttribute('data-value'))).toBe(sent.DELETE);
     expect(new URL(page.url()).searchParams.get('sort')).toBe('p95');
     expect(trouble.problems).toEqual([]);
