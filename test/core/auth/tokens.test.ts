@@ -95,12 +95,21 @@ describe('secretsEqual', () => {
       for (let i = 0; i < 200; i++) await secretsEqual(given, secret);
       return performance.now() - start;
     };
-    // Interleaved rounds, compared by median, so load on the machine hits both alike.
+    // Interleaved rounds, compared by median, so load on the machine hits both alike; a round of
+    // each first, unmeasured, for the JIT, and the order alternated, so neither always goes first
+    // (it failed once at 1.79 on a fresh clone, with near always first).
+    await time(near);
+    await time(far);
     const nearTimes: number[] = [];
     const farTimes: number[] = [];
-    for (let round = 0; round < 15; round++) {
-      nearTimes.push(await time(near));
-      farTimes.push(await time(far));
+    for (let round = 0; round < 21; round++) {
+      if (round % 2 === 0) {
+        nearTimes.push(await time(near));
+        farTimes.push(await time(far));
+      } else {
+        farTimes.push(await time(far));
+        nearTimes.push(await time(near));
+      }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const ratio = median(nearTimes) / median(farTimes);
