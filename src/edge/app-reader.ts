@@ -67,7 +67,11 @@ async function listing<T>(stores: readonly unknown[], cursor: string | undefined
 export function wholeTraces(items: ReadonlyArray<TraceSummary & { shard: number }>, parts: ReadonlyArray<readonly TraceSummaryPart[]>, listed: (part: TraceSummaryPart) => boolean): TraceSummary[] {
   const rows = new Map<string, Array<TraceSummaryPart & { shard: number }>>();
   parts.forEach((list, shard) => {
-    for (const part of list) rows.set(part.traceId, [...(rows.get(part.traceId) ?? []), { ...part, shard }]);
+    for (const part of list) {
+      const known = rows.get(part.traceId);
+      if (known === undefined) rows.set(part.traceId, [{ ...part, shard }]);
+      else known.push({ ...part, shard });
+    }
   });
   const whole: TraceSummary[] = [];
   for (const { shard, ...item } of items) {

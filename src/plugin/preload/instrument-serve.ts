@@ -35,9 +35,7 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => vo
       // as the app's object reads them, instrumented; else the app's own, unmonitored.
       try {
         server = original.call(this, instrumentOptions(valuesOf(options as object), recorder, log), ...rest);
-        patchReload(server, recorder, log);
-        patchUpgrade(server, recorder, log);
-        return server;
+        return patchServer(server, recorder, log);
       } catch {
         // the app's own options below, as the app would have had them
       }
@@ -45,9 +43,7 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => vo
       log.warnOnce('serve-refused', `Bun.serve refused the instrumented options (${(error as Error).message}); this server runs unmonitored`);
       return server;
     }
-    patchReload(server, recorder, log);
-    patchUpgrade(server, recorder, log);
-    return server;
+    return patchServer(server, recorder, log);
   };
   Object.defineProperty(serve, WRAPPED, { value: true });
   bun.serve = serve;
@@ -160,6 +156,13 @@ function instrumentErrorHandler(handler: AnyHandler, recorder: Recorder): AnyHan
   };
   Object.defineProperty(instrumented, WRAPPED, { value: true });
   return instrumented;
+}
+
+/** A server of ours: what its reload() gets is instrumented too, and its upgrade() is counted. */
+function patchServer(server: unknown, recorder: Recorder, log: Log): unknown {
+  patchReload(server, recorder, log);
+  patchUpgrade(server, recorder, log);
+  return server;
 }
 
 /**
