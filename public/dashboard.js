@@ -142,14 +142,20 @@
   // The page's address keeps what the panels show: the routes' sort and the traces' filters change
   // by fragment, and each panel says which query parameters it owns and their values
   // (data-page-owns, data-page-params). After every swap they are copied into the address (so a
-  // reload or a shared link shows the same page) and into the range links.
+  // reload or a shared link shows the same page) and into the page's links (ranges, traces). A
+  // trace's page shows no panel: it names them (data-page-keeps) and its links keep the address's.
   function syncAddress() {
     const targets = [new URL(location.href)];
     const links = /** @type {HTMLAnchorElement[]} */ ([...document.querySelectorAll('a[data-page-link]')]);
     for (const link of links) targets.push(new URL(link.href));
+    /** @type {Array<[string | null, URLSearchParams]>} */
+    const owners = [];
     for (const panel of document.querySelectorAll('[data-page-owns]')) {
-      const values = new URLSearchParams(panel.getAttribute('data-page-params') ?? '');
-      for (const name of (panel.getAttribute('data-page-owns') ?? '').split(' ').filter(Boolean)) {
+      owners.push([panel.getAttribute('data-page-owns'), new URLSearchParams(panel.getAttribute('data-page-params') ?? '')]);
+    }
+    for (const keeper of document.querySelectorAll('[data-page-keeps]')) owners.push([keeper.getAttribute('data-page-keeps'), new URL(location.href).searchParams]);
+    for (const [names, values] of owners) {
+      for (const name of (names ?? '').split(' ').filter(Boolean)) {
         const value = values.get(name);
         for (const url of targets) value === null ? url.searchParams.delete(name) : url.searchParams.set(name, value);
       }

@@ -14,7 +14,7 @@ export function AlertsPanel(props: { ctx: ViewContext; alerts: AlertView[] }): J
   const alerts = [...props.alerts].sort((a, b) => ORDER[a.state] - ORDER[b.state] || b.startedAt - a.startedAt);
   const url = `${ctx.base}/fragments/alerts${query({ app: ctx.app })}`;
   return (
-    <section id="alerts" class="panel alerts" aria-label="Alerts" hx-get={url} hx-trigger="apm-refresh" hx-swap="outerHTML">
+    <section id="alerts" class="panel alerts" aria-label="Alerts" hx-get={url} hx-trigger="apm-refresh" hx-swap="outerHTML" hx-sync="this:abort">
       <h2>Alerts</h2>
       {alerts.length === 0 ? (
         <p class="empty">No alerts. Rules are evaluated every minute; firing and resolved alerts appear here.</p>
@@ -33,7 +33,7 @@ export function AlertsPanel(props: { ctx: ViewContext; alerts: AlertView[] }): J
               )}
               <time class="since" safe>{`${SINCE[alert.state]} ${formatTime(alert.state === 'resolved' ? alert.resolvedAt : alert.startedAt)}`}</time>
               {alert.state === 'firing' || alert.state === 'pending' ? (
-                <form method="post" action={`${ctx.base}/alerts/resolve${query({ app: ctx.app })}`} hx-post={`${ctx.base}/alerts/resolve${query({ app: ctx.app })}`} hx-target="#alerts" hx-swap="outerHTML">
+                <form method="post" action={`${ctx.base}/alerts/resolve${query({ app: ctx.app })}`} hx-post={`${ctx.base}/alerts/resolve${query({ app: ctx.app })}`} hx-target="#alerts" hx-swap="outerHTML" hx-sync="closest section:replace">
                   <input type="hidden" name="id" value={alert.id} />
                   <input type="hidden" name="csrf" value={ctx.csrf} />
                   <button type="submit">Resolve</button>

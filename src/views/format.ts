@@ -70,15 +70,21 @@ export function formatTime(ms: number | null | undefined): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + 'Z';
 }
 
+/** What the panels keep in the page's address (the routes' sort, the traces' filters), so a trace's page can carry them back. */
+export const PANEL_PARAMS = ['sort', 'traceRoute', 'minDuration', 'errors', 'order'] as const;
+
 /** The page's own query: its app, range and route filter, with `extra` (e.g. another range). */
 export function pageQuery(ctx: Pick<ViewContext, 'app' | 'range' | 'route' | 'method'>, extra: Record<string, string | undefined> = {}): string {
   return query({ app: ctx.app, range: ctx.range, route: ctx.route, method: ctx.method, ...extra });
 }
 
-/** Builds a query string from defined values; the caller's values are URL-encoded here. */
+/**
+ * Builds a query string from defined values; the caller's values are URL-encoded here. An empty
+ * string is kept (`traceRoute=`: every route, where leaving it out means the page's route).
+ */
 export function query(params: Record<string, string | number | boolean | undefined | null>): string {
   const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '' && v !== false) search.set(k, String(v));
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== false) search.set(k, String(v));
   const s = search.toString();
   return s ? `?${s}` : '';
 }

@@ -11,18 +11,20 @@ const ASCENDING: ReadonlySet<RouteSort> = new Set(['route']);
 
 export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: RouteSort }): JSX.Element {
   const { ctx, sort, rows } = props;
-  // With the page's route and method: the fragment marks the selected row too.
+  // With the page's route and method: the fragment marks the selected row too. A sort replaces
+  // a live refresh in flight, which would land after it and undo it (hx-sync), and a refresh is
+  // dropped while a sort is in flight (this:abort): so in the traces and alerts panels too.
   const url = (s: RouteSort) => `${ctx.base}/fragments/routes${pageQuery(ctx, { sort: s })}`;
   const header = (s: RouteSort, label: string) => (
     <th aria-sort={s === sort ? (ASCENDING.has(s) ? 'ascending' : 'descending') : undefined}>
-      <button type="button" hx-get={url(s)} hx-target="#routes" hx-swap="outerHTML" safe>
+      <button type="button" hx-get={url(s)} hx-target="#routes" hx-swap="outerHTML" hx-sync="closest section:replace" safe>
         {label}
       </button>
     </th>
   );
   return (
     <section
-      id="routes" class="panel routes" aria-label="Routes" hx-get={url(sort)} hx-trigger="apm-refresh" hx-swap="outerHTML"
+      id="routes" class="panel routes" aria-label="Routes" hx-get={url(sort)} hx-trigger="apm-refresh" hx-swap="outerHTML" hx-sync="this:abort"
       data-page-owns="sort" data-page-params={query({ sort: sort === 'requests' ? undefined : sort })}
     >
       <h2>Routes</h2>

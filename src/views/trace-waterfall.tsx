@@ -4,7 +4,7 @@
 // so the CSP needs no 'unsafe-inline'), each span's tags and logs one click away.
 import type { Span } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
-import { formatMs, formatTime, pageQuery, plural } from './format.ts';
+import { PANEL_PARAMS, formatMs, formatTime, pageQuery, plural } from './format.ts';
 
 interface Row {
   span: Span;
@@ -64,7 +64,8 @@ export function TraceWaterfall(props: { ctx: ViewContext; traceId: string; spans
   }
   const total = Math.max(end - start, 0.001);
   return (
-    <section class="panel waterfall" aria-label="Trace waterfall">
+    // The dashboard's sort and traces' filters came in the address; its links (Back, the ranges) keep them.
+    <section class="panel waterfall" aria-label="Trace waterfall" data-page-keeps={PANEL_PARAMS.join(' ')}>
       <h2>
         Trace <code safe>{props.traceId}</code>
       </h2>
@@ -93,7 +94,7 @@ export function TraceWaterfall(props: { ctx: ViewContext; traceId: string; spans
         })}
       </ol>
       <p>
-        <a href={`${ctx.base}${pageQuery(ctx)}`}>← Back to the dashboard</a>
+        <a href={`${ctx.base}${pageQuery(ctx)}`} data-page-link>← Back to the dashboard</a>
       </p>
     </section>
   );

@@ -8,16 +8,17 @@ import { formatMs, formatTime, pageQuery, query } from './format.ts';
 export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filter: TraceFilter }): JSX.Element {
   const { ctx, filter } = props;
   const fragment = `${ctx.base}/fragments/traces`;
-  // Live mode reloads the list with the filters it shows, as the other panels reload.
-  const typed = filter.route === ctx.route ? undefined : filter.route;
+  // Live mode reloads the list with the filters it shows, as the other panels reload. A route
+  // cleared from the form under a page's route filter is kept as an empty `traceRoute`: every route.
+  const typed = filter.route === ctx.route ? undefined : (filter.route ?? '');
   const own = { traceRoute: typed, minDuration: filter.minDuration === undefined ? undefined : String(filter.minDuration), errors: filter.errorsOnly ? '1' : undefined, order: filter.order === 'slowest' ? 'slowest' : undefined };
   return (
     <section
-      id="traces" class="panel traces" aria-label="Traces" hx-get={`${fragment}${pageQuery(ctx, own)}`} hx-trigger="apm-refresh" hx-swap="outerHTML"
+      id="traces" class="panel traces" aria-label="Traces" hx-get={`${fragment}${pageQuery(ctx, own)}`} hx-trigger="apm-refresh" hx-swap="outerHTML" hx-sync="this:abort"
       data-page-owns={Object.keys(own).join(' ')} data-page-params={query(own)}
     >
       <h2>Traces</h2>
-      <form class="filters" hx-get={fragment} hx-target="#traces" hx-swap="outerHTML" hx-trigger="change, submit">
+      <form class="filters" hx-get={fragment} hx-target="#traces" hx-swap="outerHTML" hx-trigger="change, submit" hx-sync="closest section:replace">
         <input type="hidden" name="app" value={ctx.app} />
         <input type="hidden" name="range" value={ctx.range} />
         {ctx.route ? <input type="hidden" name="route" value={ctx.route} /> : ''}
@@ -62,7 +63,7 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
               {props.traces.map((trace) => (
                 <tr class={trace.error ? 'bad' : undefined}>
                   <td class="route">
-                    <a href={`${ctx.base}/traces/${encodeURIComponent(trace.traceId)}${pageQuery(ctx)}`} safe>
+                    <a href={`${ctx.base}/traces/${encodeURIComponent(trace.traceId)}${pageQuery(ctx)}`} data-page-link safe>
                       {trace.name}
                     </a>
                   </td>

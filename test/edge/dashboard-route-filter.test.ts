@@ -74,7 +74,7 @@ describe('the dashboard filtered to a row of the routes table', () => {
     const html = await page(`/performance?app=shop&range=1h&${ROUTE}&method=DELETE`);
     expect(tile(html)).toBe(counts.DELETE);
     const traces = /<section\s+id="traces"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
-    const names = [...traces.matchAll(/<a href="\/performance\/traces\/[0-9a-f]{32}[^"]*">([^<]*)<\/a>/g)].map((m) => m[1]);
+    const names = [...traces.matchAll(/<a href="\/performance\/traces\/[0-9a-f]{32}[^"]*"[^>]*>([^<]*)<\/a>/g)].map((m) => m[1]);
     expect(names).toEqual(['DELETE /users/:id', 'DELETE /users/:id', 'DELETE /users/:id']);
     // The traces API takes the same method filter.
     const listed = await apiOk(edge, `/api/v1/apps/shop/traces?from=${minute}&to=${minute + MINUTE}&${ROUTE}&method=GET`);

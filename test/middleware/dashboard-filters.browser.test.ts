@@ -1,7 +1,8 @@
 // The dashboard's filters as an on-call engineer uses them, in-process on a real Bun app and in
 // Chromium (found by a review): a row of the routes table filters to its method as well as its
-// route; an untemplated route's traces are found from its row; and the routes' sort and the
-// traces' filters stay in the page's address, so a reload or a shared link shows the same page.
+// route; an untemplated route's traces are found from its row; the routes' sort and the traces'
+// filters stay in the page's address, so a reload or a shared link shows the same page, and a
+// live refresh in flight cannot undo them.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import type { Browser } from 'playwright-core';
 import { compose, performanceDashboard, performanceMonitor, requestTracer } from '../../src/middleware/index.ts';
@@ -34,7 +35,7 @@ const get = async (path: string) => {
   return response.text();
 };
 const tile = (html: string) => Number(/data-metric="requests" data-value="(\d+)"/.exec(html)?.[1]);
-const traceNames = (html: string) => [...(/<section\s+id="traces"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '').matchAll(/<a href="\/performance\/traces\/[0-9a-f]{32}[^"]*">([^<]*)<\/a>/g)].map((m) => m[1]!);
+const traceNames = (html: string) => [...(/<section\s+id="traces"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '').matchAll(/<a href="\/performance\/traces\/[0-9a-f]{32}[^"]*"[^>]*>([^<]*)<\/a>/g)].map((m) => m[1]!);
 const ROUTE = 'route=%2Fusers%2F%3Aid';
 // Six segments of 60 letters (no hex: a hash-like segment would become :id): 366 characters, cut to 256 as a route.
 const LONG_PATH = ['s', 't', 'u', 'v', 'w', 'x'].map((c) => `/${c.repeat(60)}`).join('');
@@ -111,6 +112,61 @@ describe('dashboard filters in-process', () => {
     expect(new URL(await page.locator('.route-filter').getAttribute('href') ?? '', base).searchParams.get('sort')).toBe('p95');
     expect(Number(await page.locator('[data-metric="requests"]').getAttribute('data-value'))).toBe(sent.DELETE);
     expect(new URL(page.url()).searchParams.get('sort')).toBe('p95');
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+
+  test('a sort wins over a live refresh in flight; a trace\'s page keeps the sort and filters; the traces list every route on demand', async () => {
+    const context = await browser.newContext({ extraHTTPHeaders: { 'x-api-key': KEY } });
+    const page = await context.newPage();
+    const trouble = watchForTrouble(page);
+    // The table's live refreshes in its first sort are held 1.5 s, so one is in flight when the user sorts.
+    let refreshHeld = () => {};
+    const held = new Promise<void>((resolve) => (refreshHeld = resolve));
+    const isRefresh = (url: URL) => url.pathname.endsWith('/fragments/routes') && url.searchParams.get('sort') === 'requests';
+    await page.route(isRefresh, async (route) => {
+      refreshHeld();
+      await Bun.sleep(1_500);
+      await route.continue().catch(() => {}); // aborted by the page: nothing left to answer
+    });
+    await page.goto(`${base}/performance?app=shop`);
+    await held;
+    await page.click('#routes th button:text-is("p95")');
+    await page.waitForFunction(() => document.querySelector('#routes th[aria-sort]')?.textContent === 'p95');
+    await Bun.sleep(2_000); // the held refresh would have landed by now, and later ones too
+    await expect(page.locator('#routes th[aria-sort]').textContent()).resolves.toBe('p95');
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('p95');
+    await page.unroute(isRefresh);
+
+    // A trace's link and its page's links (Back, the ranges) carry the sort and the traces' filters.
+    await page.selectOption('#traces select[name="order"]', 'slowest');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('order') === 'slowest');
+    await Promise.all([page.waitForURL(/\/performance\/traces\//), page.click('#traces tbody a >> nth=0')]);
+    const state = (href: string | null) => {
+      const url = new URL(href ?? '', base);
+      return [url.pathname, url.searchParams.get('app'), url.searchParams.get('sort'), url.searchParams.get('order')];
+    };
+    expect(state(page.url()).slice(1)).toEqual(['shop', 'p95', 'slowest']);
+    expect(state(await page.locator('a:text("Back to the dashboard")').getAttribute('href'))).toEqual(['/performance', 'shop', 'p95', 'slowest']);
+    expect(state(await page.locator('nav.ranges a:text-is("6h")').getAttribute('href'))).toEqual(['/performance', 'shop', 'p95', 'slowest']);
+    await Promise.all([page.waitForURL(/\/performance\?/), page.click('a:text("Back to the dashboard")')]);
+    await expect(page.locator('#routes th[aria-sort]').textContent()).resolves.toBe('p95');
+    expect(await page.locator('#traces select[name="order"]').inputValue()).toBe('slowest');
+
+    // Under a row's filter the traces list that row; the route cleared from their form lists every
+    // route, through live refreshes and a reload (it had fallen back to the page's route).
+    const rows = () => page.locator('#traces tbody tr').count();
+    const everyTrace = sent.GET + sent.DELETE + sent.health + 1;
+    await page.goto(`${base}/performance?app=shop&${ROUTE}&method=DELETE`);
+    expect(await rows()).toBe(sent.DELETE);
+    await page.fill('#traces input[name="traceRoute"]', '');
+    await page.press('#traces input[name="traceRoute"]', 'Enter');
+    await page.waitForFunction((n) => document.querySelectorAll('#traces tbody tr').length === n, everyTrace);
+    await Bun.sleep(1_200);
+    expect(await rows()).toBe(everyTrace);
+    expect(new URL(page.url()).searchParams.get('traceRoute')).toBe('');
+    await page.reload();
+    expect([await rows(), Number(await page.locator('[data-metric="requests"]').getAttribute('data-value'))]).toEqual([everyTrace, sent.DELETE]);
     expect(trouble.problems).toEqual([]);
     await context.close();
   });

@@ -22,9 +22,11 @@ test('the traces list reloads in live mode with its filters, and a trace keeps t
   expect(html).toContain('hx-get="/performance/fragments/traces?app=shop&range=6h&route=%2Fsearch&minDuration=200&errors=1&order=slowest" hx-trigger="apm-refresh"');
   // What the page's address keeps of the list (public/dashboard.js copies it there): the filters, not the page's route.
   expect(html).toContain('data-page-owns="traceRoute minDuration errors order" data-page-params="?minDuration=200&errors=1&order=slowest"');
-  expect(html).toContain(`href="/performance/traces/${TRACE}?app=shop&range=6h&route=%2Fsearch"`);
+  // The trace's link and its page's Back link: the page's range and route, and (dashboard.js) the panels' own parameters.
+  expect(html).toContain(`href="/performance/traces/${TRACE}?app=shop&range=6h&route=%2Fsearch" data-page-link`);
   const back = decode(String(TraceWaterfall({ ctx: CTX, traceId: TRACE, spans: [{ traceId: TRACE, spanId: '1'.repeat(16), name: 'GET /search', kind: 'server', startTime: 1, duration: 2, status: 'ok', tags: {}, logs: [] }] })));
-  expect(back).toContain('href="/performance?app=shop&range=6h&route=%2Fsearch">← Back to the dashboard');
+  expect(back).toContain('href="/performance?app=shop&range=6h&route=%2Fsearch" data-page-link>← Back to the dashboard');
+  expect(back).toContain('data-page-keeps="sort traceRoute minDuration errors order"');
 });
 
 test('a route typed into the traces form is the list\'s own, kept beside the page\'s route filter', () => {
@@ -33,6 +35,10 @@ test('a route typed into the traces form is the list\'s own, kept beside the pag
   expect(html).toContain('<input type="hidden" name="route" value="/search"/>');
   expect(html).toContain('<input type="hidden" name="method" value="POST"/>');
   expect(html).toContain('name="traceRoute" value="/cart"');
+  // Cleared under the page's route: every route, kept as an empty traceRoute (left out, it means the page's route).
+  const cleared = decode(String(TracesPanel({ ctx: CTX, filter: {}, traces: [] })));
+  expect(cleared).toContain('hx-get="/performance/fragments/traces?app=shop&range=6h&route=%2Fsearch&traceRoute=" hx-trigger="apm-refresh"');
+  expect(cleared).toContain('data-page-params="?traceRoute="');
 });
 
 test('an empty list names the default sampling: one trace a second, BUN_APM_TRACES_PER_SECOND', () => {

@@ -300,12 +300,13 @@ function windowOf(range: RangeName, now: number): TimeWindow {
 }
 
 /**
- * The traces list's filter: the route typed into its form (`traceRoute`), else the page's route
- * and method (a row of the routes table); the method holds only while the route is the page's.
+ * The traces list's filter: the route typed into its form (`traceRoute`; sent empty, every route),
+ * else the page's route and method (a row of the routes table); the method holds only while the
+ * route is the page's.
  */
 function traceFilter(url: URL, page: RouteFilter): TraceFilter {
   const min = Number(url.searchParams.get('minDuration'));
-  const route = textParam(url, 'traceRoute') ?? page.route;
+  const route = url.searchParams.has('traceRoute') ? textParam(url, 'traceRoute') : page.route;
   return {
     route,
     method: route === page.route ? page.method : undefined,
