@@ -161,7 +161,8 @@ export class PerformanceAlerting {
       this.#record(req, 500, started, timestamp, errorClassOf(error));
       throw error;
     }
-    this.#record(req, response.status, started, timestamp);
+    // A handler that answered nothing is Bun's 500, not the alerting's TypeError.
+    this.#record(req, typeof response?.status === 'number' ? response.status : 500, started, timestamp);
     return response;
   }
 

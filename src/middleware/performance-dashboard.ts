@@ -11,6 +11,8 @@ import { alertViews } from '../core/dashboard/alert-views.ts';
 import { DASHBOARD } from '../core/config/settings.ts';
 import { defaultAppName } from '../plugin/runtime/app-name.ts';
 import { createLog } from '../plugin/runtime/log.ts';
+import { ConfigError } from '../core/config/config-error.ts';
+import { didYouMean } from '../core/config/nearest-name.ts';
 import { keysOf, optionChecks, warnUnknownOptions } from './option-checks.ts';
 import { inProcessSource } from './dashboard/in-process-source.ts';
 import { serveAsset } from './dashboard/serve-asset.ts';
@@ -31,7 +33,7 @@ export interface DashboardOptions {
   authentication?: { enabled?: boolean; username?: string | undefined; password?: string | undefined; apiKey?: string | undefined; sessionSecret?: string | undefined };
   features?: Partial<DashboardFeatures>;
   /** Where the data comes from; each is optional (instances or the factories' middlewares). */
-  monitor?: Pick<PerformanceMonitor, 'getRollupCells' | 'getProfiles' | 'getActiveAlerts'>;
+  monitor?: Pick<PerformanceMonitor, 'getRollupCells' | 'getProfiles' | 'getActiveAlerts'> & { alerting?: Pick<PerformanceAlerting, 'resolveAlert'> | undefined };
   tracer?: Pick<RequestTracer, 'getRecentSpans'>;
   alerting?: Pick<PerformanceAlerting, 'getActiveAlerts' | 'getAllNotifications' | 'resolveAlert'>;
   /** The app's name on the page (default: the name in ./package.json, else the directory's name, as the preload's). */
@@ -70,6 +72,8 @@ const option = optionChecks('performanceDashboard');
 const DASHBOARD_OPTIONS = keysOf<DashboardOptions>()([
   'enabled', 'path', 'title', 'refreshInterval', 'authentication', 'features', 'monitor', 'tracer', 'alerting', 'app', 'server', 'clientId', 'now',
 ]);
+const AUTH_OPTIONS = keysOf<NonNullable<DashboardOptions['authentication']>>()(['enabled', 'username', 'password', 'apiKey', 'sessionSecret']);
+const FEATURES = Object.keys(ALL_FEATURES);
 /** The dashboard takes no `log`: its warnings go where bun-apm's others do (stderr). */
 const log = createLog(false);
 
@@ -89,25 +93,28 @@ export class PerformanceDashboard {
   readonly #manualCells = new RollupTable(TEN_SECONDS_MS);
   readonly #manualProfiles: SystemProfile[] = [];
   readonly #now: () => number;
+  // Each part given, else the one made last in the process (read per request: it may come later).
+  readonly #monitor = () => this.#options.monitor ?? latestPart<PerformanceMonitor>('monitor');
+  readonly #alerting = () => this.#options.alerting ?? latestPart<PerformanceAlerting>('alerting');
   #alertCounter = 0;
 
   constructor(options: DashboardOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new ConfigError('performanceDashboard options: expected an object');
     this.#options = options;
     this.#now = options.now ?? Date.now;
     warnUnknownOptions('performanceDashboard', options, DASHBOARD_OPTIONS, (line) => log.warnOnce(line, line));
-    if (options.enabled === false) return;
-    const auth = options.authentication ?? {};
+    if (option(DASHBOARD.enabled, options.enabled) === false) return;
+    const auth = authenticationOf(options.authentication);
     const path = option(DASHBOARD.path, options.path);
-    // Each part given, else the one made last in the process (read per request: it may come later).
-    const monitor = () => options.monitor ?? latestPart<PerformanceMonitor>('monitor');
+    const monitor = this.#monitor;
     const tracer = () => options.tracer ?? latestPart<RequestTracer>('tracer');
-    const alerting = () => options.alerting ?? latestPart<PerformanceAlerting>('alerting');
+    const alerting = this.#alerting;
     this.#handler = createDashboardHandler({
       path,
-      title: options.title ?? 'Performance',
+      title: option(DASHBOARD.title, options.title),
       refreshInterval: option(DASHBOARD.refreshInterval, options.refreshInterval),
-      features: { ...ALL_FEATURES, ...options.features },
-      authentication: { ...auth, enabled: auth.enabled ?? (Boolean(auth.apiKey) || Boolean(auth.username && auth.password)) },
+      features: featuresOf(options.features),
+      authentication: auth,
       source: inProcessSource({
         app: option(DASHBOARD.app, options.app) ?? defaultAppName(process.cwd()),
         cells: () => [...(monitor()?.getRollupCells() ?? []), ...this.#manualCells.cellsNow()],
@@ -170,7 +177,8 @@ export class PerformanceDashboard {
       manual.resolvedAt = this.#now();
       return true;
     }
-    return this.#options.alerting?.resolveAlert(id) ?? false;
+    // The panel shows the alerting's alerts and the monitor's threshold alerts: either resolves.
+    return this.#alerting()?.resolveAlert(id) || this.#monitor()?.alerting?.resolveAlert(id) || false;
   }
 
   /** Adds one interval's numbers to the charts (the monitor does this by itself when given). */
@@ -185,6 +193,40 @@ export class PerformanceDashboard {
       if (this.#manualProfiles.length > MAX_MANUAL_PROFILES) this.#manualProfiles.shift();
     }
   }
+}
+
+/**
+ * The sign-in options, checked so that a mistake fails closed: given at all, authentication is on
+ * unless `enabled: false`, and on it needs username+password or apiKey (a misspelt key, or a
+ * secret read from an unset variable, had left the dashboard open to anyone).
+ */
+function authenticationOf(given: DashboardOptions['authentication'] | unknown): NonNullable<DashboardOptions['authentication']> {
+  if (given === undefined) return { enabled: false };
+  if (given === null || typeof given !== 'object') throw new ConfigError('performanceDashboard option authentication: expected an object such as { apiKey } or { username, password }, or leave it out for an open dashboard');
+  const auth = given as NonNullable<DashboardOptions['authentication']>;
+  for (const key of Object.keys(auth)) {
+    if (!AUTH_OPTIONS.includes(key)) throw new ConfigError(`performanceDashboard option authentication.${key} is unknown${didYouMean(key, AUTH_OPTIONS)}`);
+  }
+  for (const key of ['username', 'password', 'apiKey', 'sessionSecret'] as const) {
+    if (auth[key] !== undefined && typeof auth[key] !== 'string') throw new ConfigError(`performanceDashboard option authentication.${key}: expected a string`);
+  }
+  const enabled = option(DASHBOARD.authEnabled, auth.enabled);
+  if (enabled && !auth.apiKey && !(auth.username && auth.password)) {
+    throw new ConfigError('performanceDashboard option authentication: on, but neither username+password nor apiKey is set (unset variables?); set one, or enabled: false for an open dashboard');
+  }
+  return { ...auth, enabled };
+}
+
+function featuresOf(given: unknown): DashboardFeatures {
+  if (given === undefined) return ALL_FEATURES;
+  if (given === null || typeof given !== 'object') throw new ConfigError('performanceDashboard option features: expected an object of true/false flags');
+  const features = { ...ALL_FEATURES };
+  for (const [key, value] of Object.entries(given)) {
+    if (!FEATURES.includes(key)) throw new ConfigError(`performanceDashboard option features.${key} is unknown${didYouMean(key, FEATURES)}`);
+    if (typeof value !== 'boolean') throw new ConfigError(`performanceDashboard option features.${key}: expected true or false`);
+    features[key as keyof DashboardFeatures] = value;
+  }
+  return features;
 }
 
 export type PerformanceDashboardMiddleware = ((req: EnhancedRequest, next: NextFunction, server?: RequestIPSource) => Promise<Response>) & PerformanceDashboard;

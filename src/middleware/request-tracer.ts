@@ -94,7 +94,9 @@ export class RequestTracer {
     if (!context.sampled || context.fromPreload) return this.#passThrough(req, next, context);
 
     const opened = this.#openServerSpan(req, context);
-    const requestBody = opened && this.#options.includeRequestBody ? captureBody(req, this.#options.maxBodyBytes) : undefined;
+    // Read within the span's time: a body read past spanTimeout would end the span as timed out.
+    const captureMs = Math.min(1000, this.#options.spanTimeout / 2);
+    const requestBody = opened && this.#options.includeRequestBody ? captureBody(req, this.#options.maxBodyBytes, captureMs) : undefined;
     let response: Response;
     try {
       response = await this.#withOutboundContext(req, context, next);
@@ -103,6 +105,13 @@ export class RequestTracer {
       throw error;
     }
     const endedAt = performance.now();
+    // Before the answer goes: once answered, Bun drops a body the handler did not read.
+    await requestBody;
+    if (response === null || typeof response !== 'object') {
+      // A handler that answered nothing: Bun answers 500; the span says why instead of the tracer throwing.
+      this.#finishServer(req, context.spanId, 500, `no Response: the handler returned ${response === null ? 'null' : typeof response}`, requestBody, undefined, endedAt);
+      return response;
+    }
     try {
       if (opened) {
         const tags: Record<string, TagValue> = {};
@@ -113,7 +122,7 @@ export class RequestTracer {
     } catch {
       // immutable headers: the trace is still recorded, just not passed on
     }
-    const responseBody = opened && this.#options.includeResponseBody ? captureBody(response, this.#options.maxBodyBytes) : undefined;
+    const responseBody = opened && this.#options.includeResponseBody ? captureBody(response, this.#options.maxBodyBytes, captureMs) : undefined;
     this.#finishServer(req, context.spanId, response.status, undefined, requestBody, responseBody, endedAt);
     return response;
   }
@@ -202,7 +211,8 @@ export class RequestTracer {
   }
 
   async #passThrough(req: EnhancedRequest, next: NextFunction, context: IncomingContext): Promise<Response> {
-    if (context.fromPreload) this.#external.set(context.spanId, context.traceId);
+    // Children only under a trace the preload records: under an untraced request they would be orphans.
+    if (context.fromPreload && context.sampled) this.#external.set(context.spanId, context.traceId);
     try {
       const response = await next();
       if (!context.fromPreload) {

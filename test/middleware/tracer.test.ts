@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import { createLog } from '../../src/plugin/runtime/log.ts';
 import { setProcessRecorder } from '../../src/plugin/runtime/process-recorder.ts';
 import { Recorder } from '../../src/plugin/runtime/recorder.ts';
-import { requestTracer, TIMED_OUT_TAG, type TraceSpan } from '../../src/middleware/index.ts';
+import { instrument, performanceAlerting, performanceMonitor, requestTracer, TIMED_OUT_TAG, type TraceSpan } from '../../src/middleware/index.ts';
 import { validateBatch } from '../../src/core/validate-batch.ts';
 import { LIMITS } from '../../src/core/wire-format.ts';
 import { waitFor } from '../plugin/support/wait-for.ts';
@@ -108,6 +108,76 @@ describe('propagation', () => {
     await router.fetch(new Request('http://app.test/e'));
     await tracer.flush();
     expect(preloadSpans.map((s) => s.name)).toEqual(['GET /e']);
+  });
+});
+
+/** A real Bun server over `fetch`, stopped after the test. */
+function served(fetch: (req: Request, server: unknown) => Promise<Response>): string {
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch });
+  closers.push(() => server.stop(true));
+  return `http://127.0.0.1:${server.port}`;
+}
+
+describe('on a real Bun server (found by a review of the explicit API)', () => {
+  test('behind the monitor, as the README chains them, a caller\'s sampled trace gets its server span and the child hangs off it', async () => {
+    const monitor = performanceMonitor({ sampleRate: 1 });
+    const tracer = requestTracer({ sampleRate: 0 });
+    closers.push(tracer.close, monitor.close);
+    const base = served(instrument((req) => {
+      const child = tracer.createChildSpan(req.spanId!, 'db');
+      if (child) tracer.finish(child);
+      return new Response('ok');
+    }, monitor, tracer));
+    const parent = 'b7ad6b7169203331';
+    const answers = await Promise.all(Array.from({ length: 30 }, () => fetch(`${base}/users/7`, { headers: { traceparent: `00-0af7651916cd43dd8448eb211c80319c-${parent}-01` } })));
+    await tracer.flush();
+    const spans = tracer.getRecentSpans();
+    const servers = spans.filter((s) => s.kind === 'server');
+    // The monitor's recorder had claimed the caller's context as the preload's: 0 server spans, 30 orphan children.
+    expect([servers.length, spans.length - servers.length]).toEqual([30, 30]);
+    expect(servers.every((s) => s.parentSpanId === parent)).toBe(true);
+    const serverIds = new Set(servers.map((s) => s.spanId));
+    expect(spans.filter((s) => s.kind !== 'server').every((s) => serverIds.has(s.parentSpanId!))).toBe(true);
+    expect(answers.map((a) => a.headers.get('traceparent')?.split('-')[2]).every((id) => serverIds.has(id!))).toBe(true);
+  });
+
+  test('a text body the handler never reads is captured too; a streamed answer within a short spanTimeout ends ok', async () => {
+    const tracer = requestTracer({ sampleRate: 1, includeRequestBody: true, includeResponseBody: true, spanTimeout: 500 });
+    closers.push(tracer.close);
+    const base = served(instrument((req) => {
+      if (new URL(req.url).pathname === '/refuse') return new Response('no', { status: 401 });
+      let n = 0;
+      const stream = new ReadableStream({
+        async pull(controller) {
+          await Bun.sleep(150);
+          if (n++ === 4) controller.close();
+          else controller.enqueue(new TextEncoder().encode(`data: ${n}\n\n`));
+        },
+      });
+      return new Response(stream, { headers: { 'content-type': 'text/event-stream' } });
+    }, tracer));
+    const body = JSON.stringify({ user: 'ada', note: 'x'.repeat(40) });
+    expect((await fetch(`${base}/refuse`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })).status).toBe(401);
+    expect(await (await fetch(`${base}/events`)).text()).toBe('data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\n');
+    await tracer.flush();
+    await Bun.sleep(600); // past the span timeout: a span still open would now be swept as timed out
+    const spans = tracer.getRecentSpans();
+    const refused = spans.find((s) => s.name === 'POST /refuse')!;
+    expect(refused.tags['http.request.body']).toBe(body);
+    const streamed = spans.find((s) => s.name === 'GET /events')!;
+    expect([streamed.status, streamed.tags['http.status_code'], streamed.tags[TIMED_OUT_TAG]]).toEqual(['ok', 200, undefined]);
+  });
+
+  test('a handler that returns no Response: the tracer and the alerting throw nothing; the span is a 500 error naming it', async () => {
+    const tracer = requestTracer({ sampleRate: 1 });
+    const alerting = performanceAlerting({ rules: [] });
+    closers.push(tracer.close, () => alerting.close());
+    const handler = instrument(() => undefined as unknown as Response, alerting, tracer);
+    expect(await handler(new Request('http://app.test/users/1'), undefined)).toBeUndefined();
+    await tracer.flush();
+    const span = serverSpan(tracer.getRecentSpans());
+    expect([span.status, span.tags['http.status_code'], span.error]).toEqual(['error', 500, 'no Response: the handler returned undefined']);
+    expect(tracer.getActiveSpans()).toEqual([]);
   });
 });
 

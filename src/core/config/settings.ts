@@ -61,7 +61,10 @@ export const ALERTING = {
 
 /** `performanceDashboard(options)` / `new PerformanceDashboard(options)`. */
 export const DASHBOARD = {
+  enabled: setting('enabled', flag, true),
   path: setting('path', mountPath, '/performance'),
+  title: setting('title', text(200, 'a title of 1 to 200 characters', 1), 'Performance'),
+  authEnabled: setting('authentication.enabled', flag, true),
   refreshInterval: setting('refreshInterval', numberIn(500), 5000),
   app: appName,
 };

@@ -98,6 +98,8 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const ctx = await context(url, sessionId);
     if (ctx === null) return problem(404, 'not_found', 'no such app');
 
+    const feature = featureOf(rest);
+    if (feature && !ctx.features[feature]) return problem(404, 'not_found', `no such dashboard page: features.${feature} is off`);
     if (rest === '/alerts/resolve') return resolve(request, who, ctx, time);
     if (request.method !== 'GET' && request.method !== 'HEAD') return problem(405, 'method_not_allowed', `${request.method} is not allowed here`, { Allow: 'GET, HEAD' });
     const response = await read(rest, url, ctx, windowOf(ctx.range, time));
@@ -280,6 +282,16 @@ function subPath(pathname: string, base: string): string | null {
   if (base === '/') return pathname;
   if (pathname === base) return '';
   return pathname.startsWith(`${base}/`) ? pathname.slice(base.length) : null;
+}
+
+/** The panel a path serves: a panel switched off answers nothing (traces can hold query strings and bodies). */
+function featureOf(rest: string): keyof DashboardFeatures | undefined {
+  if (rest === '/fragments/summary') return 'realTimeMetrics';
+  if (rest === '/data/timeseries') return 'historicalCharts';
+  if (rest === '/data/system') return 'systemMetrics';
+  if (rest === '/fragments/alerts' || rest === '/alerts/resolve') return 'alertsPanel';
+  if (rest === '/fragments/traces' || rest.startsWith('/traces/')) return 'tracingView';
+  return undefined;
 }
 
 /** A post from our own pages: same Origin, or (no Origin) not marked cross-site by the browser. */

@@ -14,7 +14,7 @@ export function sharedRecorder(): Recorder {
   let recorder = box.current;
   if (recorder === undefined) {
     // No sampling, tracing or Server-Timing of its own: the monitors observe it, the tracer traces.
-    const created = new Recorder({ sampleRate: 0, traceSampleRate: 0, serverTiming: 'off', log: createLog(false) });
+    const created = new Recorder({ sampleRate: 0, traceSampleRate: 0, followParents: false, serverTiming: 'off', log: createLog(false) });
     // Nobody ships its rollups: empty them each minute so they stay bounded (the monitors keep their own).
     unref(setInterval(() => created.drain(), 60_000));
     box.current = created;

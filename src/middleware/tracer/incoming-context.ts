@@ -1,6 +1,7 @@
 // Where a request's trace comes from: the preload's state (same process), W3C traceparent and
 // tracestate, then the configured legacy headers (x-trace-id / x-span-id), else a new trace.
 import { formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../../core/trace-context.ts';
+import { processRecorder } from '../../plugin/runtime/process-recorder.ts';
 import { stateOf } from '../../plugin/runtime/request-state.ts';
 import type { ResolvedTracingOptions } from './tracer-options.ts';
 
@@ -20,7 +21,8 @@ const LEGACY_SPAN_ID = /^[0-9a-f]{16}$/i;
 const ZERO = /^0+$/;
 
 export function incomingContext(req: Request, options: ResolvedTracingOptions): IncomingContext | undefined {
-  const state = stateOf(req);
+  // The preload's state only: the middleware's own recorder reads traceparent too, records no spans.
+  const state = processRecorder() === undefined ? undefined : stateOf(req);
   if (state?.traceId !== undefined && state.spanId !== undefined) {
     return { traceId: state.traceId, spanId: state.spanId, parentSpanId: state.parentSpanId, tracestate: state.tracestate, sampled: state.traced, fromPreload: true };
   }

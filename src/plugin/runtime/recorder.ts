@@ -21,6 +21,8 @@ import { serverSpan } from './server-span.ts';
  */
 export interface RecorderOptions extends SamplingPolicy {
   routeCap?: number;
+  /** false: reads no caller's trace context (the middleware's recorder: the tracer, not it, continues traces). */
+  followParents?: boolean;
   /** `Server-Timing: total;dur=…` on responses with trace context (`traced`, default), on all, or `off`. */
   serverTiming?: 'traced' | 'all' | 'off';
   /** Where finished spans go (the exporters). */
@@ -303,7 +305,7 @@ export class Recorder {
     state.serveRoute = serveRoute;
     this.#ownInFlight++;
     if (this.sampleBucket === undefined) state.sampled = this.#random() < this.#options.sampleRate!;
-    const incoming = parseTraceparent(traceparent);
+    const incoming = this.#options.followParents === false ? null : parseTraceparent(traceparent);
     if (incoming !== null) {
       state.traceId = incoming.traceId;
       state.parentSpanId = incoming.parentId;

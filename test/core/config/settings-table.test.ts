@@ -89,7 +89,10 @@ const TODAY: Record<keyof typeof SETTINGS, Record<string, Expected>> = {
     sampleProcess: [true, undefined, undefined, undefined],
   },
   performanceDashboard: {
+    enabled: [true, undefined, undefined, undefined],
     path: ['/performance', undefined, undefined, undefined],
+    title: ['Performance', undefined, undefined, undefined],
+    'authentication.enabled': [true, undefined, undefined, undefined],
     refreshInterval: [5000, 500, undefined, false],
     app: [undefined, undefined, undefined, undefined],
   },

@@ -1,0 +1,96 @@
+// The in-process dashboard's options as a production engineer can get them wrong, on a real Bun
+// server (found by a review of the explicit API): a mistake in `authentication` fails closed at
+// construction (it had served the page to anyone), a panel switched off in `features` answers
+// nothing (its data had stayed one URL away), and every alert the page shows resolves from it.
+import { afterEach, describe, expect, test } from 'bun:test';
+import { performanceAlerting, performanceDashboard, performanceMonitor, requestTracer, type ConfigError } from '../../src/middleware/index.ts';
+import { thrown } from '../support/config-error.ts';
+import { waitFor } from './alerting/receivers.ts';
+
+const KEY = 'options-key-0123456789';
+const closers: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+function serve(dashboard: ReturnType<typeof performanceDashboard>, app: (req: Request) => Response | Promise<Response> = () => new Response('app')): string {
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (req) => dashboard(req, async () => app(req)) });
+  closers.push(() => server.stop(true));
+  return `http://127.0.0.1:${server.port}`;
+}
+
+const status = async (url: string, headers: Record<string, string> = {}) => (await fetch(url, { headers, redirect: 'manual' })).status;
+
+describe('authentication fails closed', () => {
+  const mistakes: Array<[string, unknown, string]> = [
+    ['a misspelt key', { apikey: KEY }, 'performanceDashboard option authentication.apikey is unknown (did you mean apiKey?)'],
+    ['a password alone', { password: 'pw' }, 'neither username+password nor apiKey is set'],
+    ['a password read from an unset variable', { username: 'admin', password: process.env.BUN_APM_TEST_UNSET_PASSWORD }, 'neither username+password nor apiKey is set'],
+    ['`true`', true, 'performanceDashboard option authentication: expected an object'],
+    ['enabled as a string', { enabled: 'false', apiKey: KEY }, 'performanceDashboard option authentication.enabled: expected true or false'],
+    ['a key that is not a string', { apiKey: 42 }, 'performanceDashboard option authentication.apiKey: expected a string'],
+  ];
+  test.each(mistakes)('%s is a ConfigError naming it', (_, authentication, message) => {
+    const error: ConfigError = thrown(() => performanceDashboard({ authentication: authentication as never }));
+    expect(error.message).toContain(message);
+  });
+
+  test('an API key: 401 without it, 200 with it; `enabled: false`, or no authentication at all, is an open page', async () => {
+    const closed = serve(performanceDashboard({ app: 'shop', authentication: { apiKey: KEY } }));
+    expect([await status(`${closed}/performance`), await status(`${closed}/performance`, { 'x-api-key': KEY })]).toEqual([401, 200]);
+    const off = serve(performanceDashboard({ app: 'shop', authentication: { enabled: false, apiKey: KEY } }));
+    const none = serve(performanceDashboard({ app: 'shop' }));
+    expect([await status(`${off}/performance`), await status(`${none}/performance`)]).toEqual([200, 200]);
+  });
+
+  test('features must be known flags', () => {
+    expect(thrown(() => performanceDashboard({ features: { tracingview: false } as never })).message).toBe('performanceDashboard option features.tracingview is unknown (did you mean tracingView?)');
+    expect(thrown(() => performanceDashboard({ features: { realTimeMetrics: 'no' } as never })).message).toBe('performanceDashboard option features.realTimeMetrics: expected true or false');
+  });
+});
+
+describe('a panel switched off answers nothing', () => {
+  test('traces, alerts, system and history: 404 when off (a trace holds query strings), 200 when on', async () => {
+    const tracer = requestTracer({ sampleRate: 1 });
+    closers.push(tracer.close);
+    const traced: Request & { traceId?: string } = new Request('http://app.test/reset?token=SECRET123');
+    await tracer(traced, async () => new Response('ok'));
+    const traceId = traced.traceId!;
+    const paths = ['/fragments/traces', `/traces/${traceId}`, '/fragments/alerts', '/data/system', '/data/timeseries', '/fragments/summary'];
+    const headers = { 'x-api-key': KEY };
+    const off = serve(performanceDashboard({ app: 'shop', tracer, authentication: { apiKey: KEY }, features: { tracingView: false, alertsPanel: false, systemMetrics: false, historicalCharts: false, realTimeMetrics: false } }));
+    const on = serve(performanceDashboard({ app: 'shop', tracer, authentication: { apiKey: KEY } }));
+    const offAnswers = await Promise.all(paths.map(async (p) => {
+      const response = await fetch(`${off}/performance${p}`, { headers });
+      return [response.status, (await response.text()).includes('SECRET123')];
+    }));
+    expect(offAnswers).toEqual(paths.map(() => [404, false]));
+    expect(await Promise.all(paths.map((p) => status(`${on}/performance${p}`, headers)))).toEqual(paths.map(() => 200));
+    expect(await (await fetch(`${on}/performance/traces/${traceId}`, { headers })).text()).toContain('SECRET123');
+    // The page itself still answers, without the panels.
+    const page = await fetch(`${off}/performance`, { headers });
+    expect([page.status, (await page.text()).includes('id="traces"')]).toEqual([200, false]);
+  });
+});
+
+describe('every alert the page shows resolves from it', () => {
+  test('the alerting made last and the monitor\'s thresholds, with neither passed to the dashboard', async () => {
+    const alerting = performanceAlerting({ rules: [{ id: 'errors', name: 'Errors', enabled: true, metric: 'errorRate', condition: 'gt', threshold: 0.5, severity: 'critical' }] });
+    const monitor = performanceMonitor({ profiling: { enabled: false }, alerting: { enabled: true, thresholds: { errorRate: 0.05 }, channels: [] } });
+    closers.push(() => alerting.close(), monitor.close);
+    const dashboard = performanceDashboard({ app: 'shop', monitor });
+    for (let i = 0; i < 4; i++) await alerting(new Request(`http://app.test/orders/${i}`), async () => monitor(new Request(`http://app.test/orders/${i}`), async () => new Response('down', { status: 503 })));
+    await monitor.flush();
+    await waitFor(() => alerting.getActiveAlerts().length === 1 && monitor.getActiveAlerts().length === 1, 2000, 'both alerts firing');
+    const ids = [alerting.getActiveAlerts()[0]!.id, monitor.getActiveAlerts()[0]!.id];
+    const base = serve(dashboard);
+    const page = await (await fetch(`${base}/performance`)).text();
+    for (const id of ids) expect(page).toContain(`value="${id}"`);
+    for (const id of ids) {
+      const form = `id=${encodeURIComponent(id)}`;
+      const answer = await fetch(`${base}/performance/alerts/resolve`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base }, body: form });
+      expect([id, answer.status]).toEqual([id, 303]);
+    }
+    expect([alerting.getActiveAlerts().length, monitor.getActiveAlerts().length]).toEqual([0, 0]);
+  });
+});
