@@ -2,6 +2,7 @@
 // construction with one kind of message; the kinds, bounds and defaults are the settings table's
 // (src/core/config/settings.ts), the error its ConfigError.
 
+import { ConfigError } from '../core/config/config-error.ts';
 import { didYouMean } from '../core/config/nearest-name.ts';
 import { settingFromOption } from '../core/config/read-setting.ts';
 import type { Setting } from '../core/config/setting.ts';
@@ -26,9 +27,35 @@ export function keysOf<T>() {
   return <const K extends ReadonlyArray<keyof T & string>>(keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : never)): readonly string[] => keys;
 }
 
-/** Warns, once each, of options the constructor does not take: misspelt, they would be ignored without a word. */
-export function warnUnknownOptions(owner: string, options: object, known: readonly string[], warn: (line: string) => void): void {
+/** An option that is not a plain value: a section of options of its own (their names), a function or a list. */
+export type OptionShape = readonly string[] | 'function' | 'list';
+
+/**
+ * Refuses options, and section, function or list options, of another type: `storage: 'memory'` or
+ * `profiling: true` had been taken and ignored, and `log: 5` threw at the first warning.
+ */
+export function checkOptionShapes(owner: string, options: unknown, shapes: Readonly<Record<string, OptionShape>>): void {
+  if (options === null || typeof options !== 'object') throw new ConfigError(`${owner} options: expected an object, got ${options === null ? 'null' : typeof options}`);
+  for (const [key, shape] of Object.entries(shapes)) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    const expected = shape === 'function' ? typeof value !== 'function' && 'a function'
+      : shape === 'list' ? !Array.isArray(value) && 'an array'
+      : (value === null || typeof value !== 'object' || Array.isArray(value)) && `an object of ${shape.join(', ')}`;
+    if (expected) throw new ConfigError(`${owner} option ${key}: expected ${expected}`);
+  }
+}
+
+/**
+ * Warns, once each, of options the constructor does not take, in its sections too (`storage.maxEntires`):
+ * misspelt, they would be ignored without a word.
+ */
+export function warnUnknownOptions(owner: string, options: object, known: readonly string[], warn: (line: string) => void, shapes: Readonly<Record<string, OptionShape>> = {}, prefix = ''): void {
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) warn(`${owner} option ${key} is unknown and ignored${didYouMean(key, known)}`);
+    if (!known.includes(key)) warn(`${owner} option ${prefix}${key} is unknown and ignored${didYouMean(key, known)}`);
+  }
+  for (const [key, shape] of Object.entries(shapes)) {
+    const section = (options as Record<string, unknown>)[key];
+    if (Array.isArray(shape) && typeof section === 'object' && section !== null) warnUnknownOptions(owner, section, shape, warn, {}, `${prefix}${key}.`);
   }
 }

@@ -15,7 +15,7 @@ import { Deliverer } from './alerting/deliver.ts';
 import { MetricWindow, type PerformanceMetricsInput } from './alerting/metric-window.ts';
 import { ProcessSampler } from './alerting/process-sampler.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
-import { keysOf, warnUnknownOptions } from './option-checks.ts';
+import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
 
 export type { AlertingOptions } from './alerting/alerting-options.ts';
 export type { PerformanceMetricsInput } from './alerting/metric-window.ts';
@@ -36,6 +36,7 @@ const ALERTING_OPTIONS = keysOf<AlertingOptions>()([
   'enabled', 'rules', 'channels', 'app', 'dashboardUrl', 'evaluationInterval', 'evaluationDelay', 'maxNotifications', 'maxSamples', 'routeCap',
   'sampleProcess', 'delivery', 'log', 'now', 'env',
 ]);
+const ALERTING_SHAPES = { rules: 'list', channels: 'list', log: 'function', now: 'function' } as const;
 
 /**
  * @example
@@ -62,6 +63,7 @@ export class PerformanceAlerting {
   #channelCount = 0;
 
   constructor(options: AlertingOptions = {}) {
+    checkOptionShapes('performanceAlerting', options, ALERTING_SHAPES);
     this.#options = resolveAlertingOptions(options);
     this.#log = createLog(false, options.log);
     warnUnknownOptions('performanceAlerting', options, ALERTING_OPTIONS, (line) => this.#log.warnOnce(line, line));

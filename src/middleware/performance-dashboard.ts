@@ -13,7 +13,7 @@ import { defaultAppName } from '../plugin/runtime/app-name.ts';
 import { createLog } from '../plugin/runtime/log.ts';
 import { ConfigError } from '../core/config/config-error.ts';
 import { didYouMean } from '../core/config/nearest-name.ts';
-import { keysOf, optionChecks, warnUnknownOptions } from './option-checks.ts';
+import { checkOptionShapes, keysOf, optionChecks, warnUnknownOptions } from './option-checks.ts';
 import { inProcessSource } from './dashboard/in-process-source.ts';
 import { serveAsset } from './dashboard/serve-asset.ts';
 import type { PerformanceAlerting } from './performance-alerting.ts';
@@ -99,7 +99,7 @@ export class PerformanceDashboard {
   #alertCounter = 0;
 
   constructor(options: DashboardOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new ConfigError('performanceDashboard options: expected an object');
+    checkOptionShapes('performanceDashboard', options, { clientId: 'function', now: 'function' });
     this.#options = options;
     this.#now = options.now ?? Date.now;
     warnUnknownOptions('performanceDashboard', options, DASHBOARD_OPTIONS, (line) => log.warnOnce(line, line));

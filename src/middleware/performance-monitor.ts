@@ -18,11 +18,19 @@ import { sharedRecorder } from './monitor/shared-recorder.ts';
 import { thresholdAlerting } from './monitor/threshold-alerting.ts';
 import type { AggregatedMetrics, EnhancedRequest, NextFunction, PerformanceMetrics, PerformanceOptions, SystemProfile } from './types.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
-import { keysOf, warnUnknownOptions } from './option-checks.ts';
+import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
 
 const UA_CACHE_MAX = 1000;
 
 const MONITOR_OPTIONS = keysOf<PerformanceOptions>()(['enabled', 'sampleRate', 'storage', 'profiling', 'alerting', 'debug', 'retention', 'log', 'random']);
+const MONITOR_SHAPES = {
+  storage: keysOf<NonNullable<PerformanceOptions['storage']>>()(['type', 'maxEntries', 'filePath', 'customHandler', 'batchSize', 'flushInterval']),
+  profiling: keysOf<NonNullable<PerformanceOptions['profiling']>>()(['enabled', 'interval', 'maxProfiles']),
+  alerting: keysOf<NonNullable<PerformanceOptions['alerting']>>()(['enabled', 'thresholds', 'channels']),
+  retention: keysOf<NonNullable<PerformanceOptions['retention']>>()(['maxAgeMs', 'maxCells']),
+  log: 'function',
+  random: 'function',
+} as const;
 
 /**
  * @example
@@ -49,10 +57,11 @@ export class PerformanceMonitor {
   #latestProfile: SystemProfile | undefined;
 
   constructor(options: PerformanceOptions = {}) {
+    checkOptionShapes('performanceMonitor', options, MONITOR_SHAPES);
     this.#options = resolveMonitorOptions(options);
     const write = options.log;
     this.#log = createLog(this.#options.debug, write);
-    warnUnknownOptions('performanceMonitor', options, MONITOR_OPTIONS, (line) => this.#log.warnOnce(line, line));
+    warnUnknownOptions('performanceMonitor', options, MONITOR_OPTIONS, (line) => this.#log.warnOnce(line, line), MONITOR_SHAPES);
     this.#sink = createMetricsSink(options.storage ?? {}, this.#log);
     this.alerting = thresholdAlerting(options.alerting, write);
     // The thresholds' alerts show through the monitor, not as the app's alerting.

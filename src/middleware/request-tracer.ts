@@ -18,7 +18,7 @@ import { putTag, toFields, toTagValue } from './tracer/tag-value.ts';
 import { resolveTracingOptions, type ResolvedTracingOptions, type TracingOptions } from './tracer/tracer-options.ts';
 import type { EnhancedRequest, NextFunction, TraceSpan } from './types.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
-import { keysOf, warnUnknownOptions } from './option-checks.ts';
+import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
 
 export type { TracingOptions } from './tracer/tracer-options.ts';
 
@@ -45,6 +45,12 @@ const TRACER_OPTIONS = keysOf<TracingOptions>()([
   'enabled', 'sampleRate', 'includeHeaders', 'includeQueryParams', 'includeRequestBody', 'includeResponseBody', 'maxBodyBytes', 'exporters',
   'propagation', 'serviceName', 'spanTimeout', 'maxRecentSpans', 'maxActiveSpans', 'log', 'random',
 ]);
+const TRACER_SHAPES = {
+  propagation: keysOf<NonNullable<TracingOptions['propagation']>>()(['enabled', 'headers']),
+  exporters: 'list',
+  log: 'function',
+  random: 'function',
+} as const;
 
 /**
  * @example
@@ -65,9 +71,10 @@ export class RequestTracer {
   readonly #logsLength = new WeakMap<Span, number>();
 
   constructor(options: TracingOptions = {}) {
+    checkOptionShapes('requestTracer', options, TRACER_SHAPES);
     this.#options = resolveTracingOptions(options);
     this.#log = createLog(false, options.log);
-    warnUnknownOptions('requestTracer', options, TRACER_OPTIONS, (line) => this.#log.warnOnce(line, line));
+    warnUnknownOptions('requestTracer', options, TRACER_OPTIONS, (line) => this.#log.warnOnce(line, line), TRACER_SHAPES);
     const preload = processRecorder();
     const exporters = createSpanExporters(options.exporters ?? [], {
       serviceName: this.#options.serviceName,

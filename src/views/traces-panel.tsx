@@ -46,7 +46,7 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
         <button type="submit">Filter</button>
       </form>
       {props.traces.length === 0 ? (
-        <p class="empty">No traces match. Traces are sampled (by default 1 a second: BUN_APM_TRACES_PER_SECOND); errors and slow requests show up first here.</p>
+        <p class="empty">No traces match. Traces are sampled ({ctx.inProcess ? 'the tracer\'s sampleRate' : 'by default 1 a second: BUN_APM_TRACES_PER_SECOND'}); errors and slow requests show up first here.</p>
       ) : (
         <div class="table-scroll">
           <table>

@@ -3,6 +3,7 @@
 // given, warns of nothing (the key lists are checked against the option types by the compiler).
 import { afterEach, expect, test } from 'bun:test';
 import { keysOf } from '../../src/middleware/option-checks.ts';
+import { thrown } from '../support/config-error.ts';
 import { performanceAlerting, performanceDashboard, performanceMonitor, requestTracer } from '../../src/middleware/index.ts';
 import { setProcessRecorder } from '../../src/plugin/runtime/process-recorder.ts';
 
@@ -25,6 +26,39 @@ test('each constructor names the options it does not take, with the nearest real
     'bun-apm: requestTracer option colour is unknown and ignored',
     'bun-apm: performanceAlerting option evaluationIntervall is unknown and ignored (did you mean evaluationInterval?)',
   ]);
+});
+
+test('inside a section too: storage, profiling, alerting, retention, propagation (found by a review)', () => {
+  const lines: string[] = [];
+  const log = (line: string) => void lines.push(line);
+  const monitor = performanceMonitor({ log, storage: { type: 'memory', maxEntires: 5 }, profiling: { enabled: false, intervall: 100 }, alerting: { threshold: 1 }, retention: { maxAge: 1 } } as never);
+  const tracer = requestTracer({ log, propagation: { enable: false } } as never);
+  closers.push(monitor.close, tracer.close);
+  expect(lines).toEqual([
+    'bun-apm: performanceMonitor option storage.maxEntires is unknown and ignored (did you mean maxEntries?)',
+    'bun-apm: performanceMonitor option profiling.intervall is unknown and ignored (did you mean interval?)',
+    'bun-apm: performanceMonitor option alerting.threshold is unknown and ignored (did you mean thresholds?)',
+    'bun-apm: performanceMonitor option retention.maxAge is unknown and ignored (did you mean maxAgeMs?)',
+    'bun-apm: requestTracer option propagation.enable is unknown and ignored (did you mean enabled?)',
+  ]);
+});
+
+test('a section, list or function of another type is a ConfigError naming it (it had been taken and ignored, or thrown later)', () => {
+  const refusals: Array<[() => unknown, string]> = [
+    [() => performanceMonitor({ storage: 'memory' } as never), 'performanceMonitor option storage: expected an object of type, maxEntries, filePath, customHandler, batchSize, flushInterval'],
+    [() => performanceMonitor({ profiling: true } as never), 'performanceMonitor option profiling: expected an object of enabled, interval, maxProfiles'],
+    [() => performanceMonitor({ alerting: true } as never), 'performanceMonitor option alerting: expected an object of enabled, thresholds, channels'],
+    [() => performanceMonitor({ retention: 5 } as never), 'performanceMonitor option retention: expected an object of maxAgeMs, maxCells'],
+    [() => performanceMonitor({ log: 5 } as never), 'performanceMonitor option log: expected a function'],
+    [() => performanceMonitor({ random: 5 } as never), 'performanceMonitor option random: expected a function'],
+    [() => requestTracer({ propagation: true } as never), 'requestTracer option propagation: expected an object of enabled, headers'],
+    [() => requestTracer({ exporters: { type: 'console' } } as never), 'requestTracer option exporters: expected an array'],
+    [() => performanceAlerting({ rules: {} } as never), 'performanceAlerting option rules: expected an array'],
+    [() => performanceAlerting(null as never), 'performanceAlerting options: expected an object, got null'],
+    [() => performanceDashboard(null as never), 'performanceDashboard options: expected an object, got null'],
+    [() => performanceDashboard({ title: 5 } as never), 'performanceDashboard option title: expected a title of 1 to 200 characters, got 5'],
+  ];
+  for (const [make, message] of refusals) expect(thrown(make).message).toBe(message);
 });
 
 test('every real option given: no warning', () => {

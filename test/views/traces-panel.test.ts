@@ -44,6 +44,8 @@ test('a route typed into the traces form is the list\'s own, kept beside the pag
 test('an empty list names the default sampling: one trace a second, BUN_APM_TRACES_PER_SECOND', () => {
   const html = String(TracesPanel({ ctx: CTX, filter: {}, traces: [] }));
   expect(html).toContain('by default 1 a second: BUN_APM_TRACES_PER_SECOND');
+  // In-process, the tracer's own sampleRate decides (the preload's setting is not read there).
+  expect(String(TracesPanel({ ctx: { ...CTX, inProcess: true }, filter: {}, traces: [] }))).toContain("Traces are sampled (the tracer's sampleRate)");
   expect(html).not.toContain('1 %');
 });
 
