@@ -5,6 +5,8 @@
 // @ts-check
 
 /** @typedef {{ t: number[] } & Record<string, Array<number | null>>} Columns */
+/** @typedef {{ name: string, values: Array<number | null> }} Series */
+/** @typedef {{ t: number[], series: Series[] }} SeriesList */
 /** @typedef {import('uplot')} UPlot */
 
 (() => {
@@ -43,19 +45,27 @@
   /** @type {Record<string, string>} */
   const FIXED = { '2xx': '--ok', '3xx': '--series-2', '4xx': '--warn', '5xx': '--bad', errorRate: '--bad' };
 
-  /** @param {Element} el @returns {Promise<Columns | null>} */
+  /** @param {Element} el @returns {Promise<Columns | SeriesList | null>} */
   async function load(el) {
     const src = el.getAttribute('data-src');
     if (!src) return null;
     const response = await fetch(src, { credentials: 'same-origin', headers: { accept: 'application/json' } });
     if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-    return /** @type {Columns} */ (await response.json());
+    return /** @type {Columns | SeriesList} */ (await response.json());
   }
 
-  /** @param {Element} el @param {Columns} data */
-  function keysOf(el, data) {
+  /**
+   * The series to draw, by label. A System chart lists its instances (listed, not keyed: one may be
+   * called `t` or `__proto__`); the request charts name their columns.
+   * @param {Element} el @param {Columns | SeriesList} data @returns {Series[]}
+   */
+  function seriesOf(el, data) {
+    const list = /** @type {SeriesList} */ (data).series;
+    const columns = /** @type {Columns} */ (data);
     const listed = el.getAttribute('data-series');
-    return listed ? listed.split(',') : Object.keys(data).filter((k) => k !== 't');
+    if (!listed && Array.isArray(list)) return list;
+    const keys = listed ? listed.split(',') : Object.keys(data).filter((k) => k !== 't');
+    return keys.map((name) => ({ name, values: columns[name] ?? data.t.map(() => null) }));
   }
 
   /**
@@ -72,15 +82,16 @@
     return out.length > 0 ? out : null;
   }
 
-  /** @param {Element} el @param {Columns} data */
+  /** @param {Element} el @param {Columns | SeriesList} data */
   function draw(el, data) {
-    const keys = keysOf(el, data);
-    const columns = /** @type {uPlot.AlignedData} */ ([data.t, ...keys.map((k) => data[k] ?? data.t.map(() => null))]);
+    const series = seriesOf(el, data);
+    const keys = series.map((s) => s.name);
+    const columns = /** @type {uPlot.AlignedData} */ ([data.t, ...series.map((s) => s.values)]);
     // How many buckets hold data, and the time span drawn: what a reader (or a test) can check.
-    el.setAttribute('data-points', String(data.t.filter((_, i) => keys.some((k) => data[k]?.[i] != null)).length));
+    el.setAttribute('data-points', String(data.t.filter((_, i) => series.some((s) => s.values[i] != null)).length));
     el.setAttribute('data-span', `${data.t[0] ?? ''}..${data.t[data.t.length - 1] ?? ''}`);
     const existing = charts.get(el);
-    if (existing && existing.keys.join() === keys.join()) {
+    if (existing && JSON.stringify(existing.keys) === JSON.stringify(keys)) {
       existing.plot.setData(columns);
       return;
     }
@@ -101,7 +112,7 @@
           {},
           ...keys.map((key, i) => ({
             label: key,
-            stroke: cssColor(FIXED[key] ?? PALETTE[i % PALETTE.length] ?? '--series-1'),
+            stroke: cssColor((Object.hasOwn(FIXED, key) ? FIXED[key] : PALETTE[i % PALETTE.length]) ?? '--series-1'),
             width: 1.5,
             // Profiles come every few seconds per instance, so join them; request buckets show gaps.
             spanGaps: (el.getAttribute('data-chart') ?? '').startsWith('system-'),

@@ -2,7 +2,7 @@
 import * as v from './valibot.ts';
 import { QuantileSketch } from './sketch.ts';
 import { MAX_CELL_COUNT, MAX_DURATION_MS, SUM_TOLERANCE } from './value-bounds.ts';
-import { EARLIEST, HTTP_METHOD, LATEST, LIMITS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type Span, type SystemProfile } from './wire-format.ts';
+import { EARLIEST, HTTP_METHOD, LATEST, LIMITS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type Span, type SystemProfile, type TagValue } from './wire-format.ts';
 
 /** One problem: `samples[3].statusCode: expected integer 100..599`. */
 export interface BatchProblem {
@@ -41,9 +41,14 @@ const timestamp = () => {
   const m = 'expected a time in ms since the epoch (2020..2100)';
   return v.pipe(v.number(m), v.finite(m), v.minValue(EARLIEST, m), v.maxValue(LATEST, m));
 };
+/** ES2024, past our lib setting; Bun and workerd have it. */
+type WellFormed = string & { isWellFormed(): boolean; toWellFormed(): string };
 const text = (max: number, min = 0) => {
   const m = `expected string of ${min}..${max} characters`;
-  return v.pipe(v.string(m), v.minLength(min, m), v.maxLength(max, m));
+  // A lone surrogate would be U+FFFD once SQLite stores it (rollups) but kept by JSON (detail): one
+  // string for both, so a route stays one route. Same length, so limits hold.
+  const wellFormed = (s: string) => ((s as WellFormed).isWellFormed() ? s : (s as WellFormed).toWellFormed());
+  return v.pipe(v.string(m), v.minLength(min, m), v.maxLength(max, m), v.transform(wellFormed));
 };
 const hex = (length: number) => {
   const m = `expected ${length} lowercase hex characters, not all zero`;
@@ -63,9 +68,28 @@ const tagValue = v.union(
   [text(LIMITS.tagValueLength), v.pipe(v.number(), v.finite()), v.boolean()],
   `expected string (≤ ${LIMITS.tagValueLength} characters), finite number or boolean`,
 );
+const tagKey = text(LIMITS.tagKeyLength, 1);
+/**
+ * Checked entry by entry, not by v.record: it skips `__proto__`, `constructor` and `prototype`,
+ * which user code can give our tracer. A null-prototype object keeps them as plain keys.
+ */
 const tags = (max: number) => {
   const m = `expected object of at most ${max} entries`;
-  return v.pipe(v.record(text(LIMITS.tagKeyLength, 1), tagValue, m), v.check((r) => Object.keys(r).length <= max, m));
+  return v.pipe(
+    v.custom<Record<string, unknown>>((r) => typeof r === 'object' && r !== null && Object.keys(r).length <= max, m),
+    v.rawTransform(({ dataset: { value: input }, addIssue }) => {
+      const out: Record<string, TagValue> = Object.create(null);
+      for (const [key, value] of Object.entries(input)) {
+        const k = v.safeParse(tagKey, key);
+        const t = v.safeParse(tagValue, value);
+        for (const [origin, r] of [['key', k], ['value', t]] as const) {
+          if (!r.success) addIssue({ message: r.issues[0].message, path: [{ type: 'object', origin, input, key, value }] });
+        }
+        if (k.success && t.success) out[k.output] = t.output;
+      }
+      return out;
+    }),
+  );
 };
 
 const identity = strict({

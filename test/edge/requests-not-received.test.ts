@@ -5,7 +5,7 @@ import { Database } from 'bun:sqlite';
 import { afterAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
 import { makeBatch } from '../support/batch.ts';
-import { api, apiOk, ingest, ingestOk, startEdge } from './support/edge.ts';
+import { api, apiOk, ingest, ingestOk, startEdge, storedRecords } from './support/edge.ts';
 
 const DASHBOARD_KEY = 'dash-key-0123456789abcdef';
 const edges: LocalEdge[] = [];
@@ -60,6 +60,37 @@ describe('requests not received', () => {
     }
     expect((await api(edge, '/api/v1/apps/shop/instances')).body.instances ?? []).toEqual([]);
   }, 60_000);
+
+  test('counters saturate at 2^53 − 1: per instance, in the export, and summed for the app', async () => {
+    const edge = await startEdge();
+    edges.push(edge);
+    const max = Number.MAX_SAFE_INTEGER;
+    const all = { rollups: max, samples: max, spans: max, profiles: max, requests: max, parentTraces: max };
+    for (let i = 0; i < 3; i++) await ingestOk(edge, batchFrom('web-3:1', all));
+    await ingestOk(edge, batchFrom('web-4:1', { rollups: 0, samples: 0, spans: 0, profiles: 0, requests: 5 }));
+    const { instances, requestsNotReceived } = await apiOk(edge, '/api/v1/apps/shop/instances');
+    expect(instances.find((i: any) => i.instance === 'web-3:1').dropped).toEqual(all);
+    expect(requestsNotReceived).toBe(max);
+    const exported = (await storedRecords(edge)).find((r) => r.type === 'instance' && r.instance === 'web-3:1');
+    expect(exported.dropped).toEqual(all);
+  }, 60_000);
+
+  test('the guard saturates within one fold of batches and across folds', async () => {
+    const store = '../../src/edge/store';
+    const { migrate } = await import(`${store}/migrations.ts`);
+    const { InstanceGuard, instanceUpdates, listInstances } = await import(`${store}/instance-guard.ts`);
+    const sql = sqliteSql(new Database(':memory:'));
+    migrate(sql);
+    const guard = new InstanceGuard(sql, 10);
+    const identity = { ...makeBatch().identity, instance: 'web-5:1' };
+    const max = Number.MAX_SAFE_INTEGER;
+    const all = { rollups: max, samples: max, spans: max, profiles: max, requests: max, parentTraces: max };
+    const batch = (receivedAt: number) => ({ instance: 'web-5:1', receivedAt, batch: { identity, dropped: all, window: { start: receivedAt - 500, end: receivedAt }, rollups: [] } });
+    for (const update of instanceUpdates([batch(1_000), batch(2_000), batch(3_000)])) guard.store(update);
+    expect(listInstances(sql)[0].dropped).toEqual(all);
+    for (const update of instanceUpdates([batch(4_000)])) guard.store(update);
+    expect(listInstances(sql)[0].dropped).toEqual(all);
+  });
 
   test('a store created before the counter gains it in place: old rows read as none lost, new reports add up', async () => {
     // Loaded by a computed path: the store's modules are type-checked against Workers types, which the Bun side does not have.

@@ -281,6 +281,21 @@ describe('what spans say', () => {
     expect(span.error).toBe('not a string');
   });
 
+  test('tags named __proto__ or constructor are kept as tags, through the edge\'s check and JSON', async () => {
+    const { tracer, router } = traced();
+    let child = '';
+    router.get('/keys', (req) => {
+      child = tracer.createChildSpan((req as { spanId: string }).spanId, 'keys')!;
+      for (const key of ['__proto__', 'constructor', 'toString']) tracer.addTag(child, key, `${key} value`);
+      tracer.finish(child);
+      return new Response('ok');
+    });
+    await router.fetch(new Request('http://app.test/keys'));
+    const span = tracer.getRecentSpans().find((s) => s.spanId === child)!;
+    const checked = validateBatch(JSON.parse(JSON.stringify({ ...makeBatch(), spans: [span] })));
+    expect(checked.ok && Object.entries(checked.batch.spans![0]!.tags)).toEqual([['__proto__', '__proto__ value'], ['constructor', 'constructor value'], ['toString', 'toString value']]);
+  });
+
   test('sampleRate 0 without incoming context: no ids, createChildSpan gives null', async () => {
     const { tracer, router } = traced({ sampleRate: 0 });
     const body = (await (await router.fetch(new Request('http://app.test/users/1'))).json()) as { spanId?: string };

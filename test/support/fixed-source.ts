@@ -40,7 +40,8 @@ export function fixedSource(now: number) {
     live: async (app) => ({ ...live, app }),
     routes: async () => routes,
     timeseries: async () => ({ t: [now / 1000 - 120, now / 1000 - 60], p50: [20, null], p95: [90, 95], p99: [200, 210], requests: [10, 12], rps: [1, 1.2], errorRate: [0, 1], '2xx': [10, 11], '3xx': [0, 0], '4xx': [0, 0], '5xx': [0, 1] }),
-    system: async () => ({ t: [now / 1000 - 60], 'host-1': [100] }),
+    // Instances named like the time column and like Object.prototype's keys: each still a line of its own.
+    system: async () => ({ t: [now / 1000 - 120, now / 1000 - 60], series: [{ name: '__proto__', values: [80, 90] }, { name: 'host-1', values: [100, 110] }, { name: 't', values: [5, 6] }] }),
     instances: async () => [{ instance: 'host-1:shop', pid: 4242, lastSeen: now, sending: true }, { instance: HOSTILE.path, pid: null, lastSeen: now - 600_000, sending: false }],
     alerts: async () => alerts.map((a) => (resolved.includes(a.id) ? { ...a, state: 'resolved' as const, resolvedAt: now } : a)),
     resolveAlert: async (_app, id) => {

@@ -48,6 +48,11 @@ describe('dashboard in Chromium', () => {
     const painted = await paintedPixelsPerChart(page);
     expect(painted.length).toBeGreaterThanOrEqual(5);
     for (const count of painted) expect(count).toBeGreaterThan(100);
+    // System series by instance, whatever its name: `t` does not replace the time axis, `__proto__` is not lost.
+    const system = await fixture.source.system('shop', 'memory', { from: 0, to: 0 });
+    const memory = page.locator('[data-chart="system-memory"]');
+    await expect(memory.getAttribute('data-span')).resolves.toBe(`${system.t[0]}..${system.t[1]}`);
+    expect((await memory.locator('.u-legend .u-series .u-label').allTextContents()).slice(1)).toEqual(['__proto__', 'host-1', 't']);
 
     // The hostile strings are on the page as text, and nothing they carry ran.
     await expect(page.getByText(HOSTILE.path, { exact: true }).first().isVisible()).resolves.toBe(true);

@@ -1,7 +1,7 @@
 // Shapes the export API's timeseries for the dashboard's charts: which columns each chart draws,
 // time in unix seconds (what uPlot reads), error rate in percent. Both hosts call this.
 import type { TimeseriesColumn, Timeseries as QueryTimeseries } from '../query/timeseries.ts';
-import type { Timeseries } from './data.ts';
+import type { SystemSeries, Timeseries } from './data.ts';
 import type { ChartMetric, SystemMetric } from './source.ts';
 
 export const CHART_COLUMNS: Record<ChartMetric, TimeseriesColumn[]> = {
@@ -35,10 +35,10 @@ const SYSTEM_VALUE: Record<SystemMetric, (p: InstanceProfile) => number> = {
 };
 
 /**
- * One column per instance, bucketed by `step` (ms) over [from, to): the mean of the instance's
+ * One series per instance, bucketed by `step` (ms) over [from, to): the mean of the instance's
  * profiles in each bucket, null where it sent none.
  */
-export function systemChartData(metric: SystemMetric, profiles: Iterable<InstanceProfile>, from: number, to: number, step: number): Timeseries {
+export function systemChartData(metric: SystemMetric, profiles: Iterable<InstanceProfile>, from: number, to: number, step: number): SystemSeries {
   const count = Math.max(1, Math.ceil((to - from) / step));
   const sums = new Map<string, { sum: Float64Array; n: Uint32Array }>();
   for (const p of profiles) {
@@ -49,9 +49,11 @@ export function systemChartData(metric: SystemMetric, profiles: Iterable<Instanc
     acc.sum[i]! += SYSTEM_VALUE[metric](p);
     acc.n[i]! += 1;
   }
-  const out: Timeseries = { t: Array.from({ length: count }, (_, i) => Math.floor((from + i * step) / 1000)) };
-  for (const [instance, acc] of [...sums].sort(([a], [b]) => a.localeCompare(b))) {
-    out[instance] = Array.from(acc.sum, (sum, i) => (acc.n[i] ? sum / acc.n[i]! : null));
-  }
-  return out;
+  return {
+    t: Array.from({ length: count }, (_, i) => Math.floor((from + i * step) / 1000)),
+    series: [...sums].sort(([a], [b]) => a.localeCompare(b)).map(([name, acc]) => ({
+      name,
+      values: Array.from(acc.sum, (sum, i) => (acc.n[i] ? sum / acc.n[i]! : null)),
+    })),
+  };
 }

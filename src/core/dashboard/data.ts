@@ -38,6 +38,12 @@ export type { RouteRow, RouteSort };
 /** uPlot-ready columns: `t` in unix seconds ascending, every other column the same length, gaps null. */
 export type Timeseries = { t: number[] } & Record<string, Array<number | null>>;
 
+/** A System chart: `t` as above, a series per instance by name. Listed, not keyed: an instance may be called `t` or `__proto__`. */
+export interface SystemSeries {
+  t: number[];
+  series: Array<{ name: string; values: Array<number | null> }>;
+}
+
 /** How an instance samples detail and traces, as it last said (counts never depend on it). */
 export interface InstanceSampling {
   instance: string;

@@ -1,6 +1,6 @@
 // Where a dashboard gets its data: the edge reads its Durable Object, the in-process dashboard
 // reads the monitor. Both answer in the shapes of the JSON export API.
-import type { AlertView, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteFilter, RouteRow, RouteSort, Summary, Timeseries, TraceFilter, TraceRow, TraceSpans } from './data.ts';
+import type { AlertView, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteFilter, RouteRow, RouteSort, Summary, SystemSeries, Timeseries, TraceFilter, TraceRow, TraceSpans } from './data.ts';
 import type { UsageView } from '../usage/usage.ts';
 
 export interface TimeWindow {
@@ -23,8 +23,8 @@ export interface DashboardSource {
   /** Sorted worst first by `sort` (Apdex and route ascending, the rest descending). */
   routes(app: string, window: TimeWindow, sort: RouteSort): Promise<RouteRow[]>;
   timeseries(app: string, metric: ChartMetric, window: TimeWindow, filter: RouteFilter): Promise<Timeseries>;
-  /** `t` in unix seconds for uPlot; one column per series (per instance for system metrics). */
-  system(app: string, metric: SystemMetric, window: TimeWindow): Promise<Timeseries>;
+  /** `t` in unix seconds for uPlot; a series per instance. */
+  system(app: string, metric: SystemMetric, window: TimeWindow): Promise<SystemSeries>;
   /** Instances seen within the window, most recently seen first. */
   instances(app: string, window: TimeWindow): Promise<InstanceView[]>;
   /** Instances that reported requests lost within the window (a host with no such loss leaves it out). */

@@ -4,6 +4,7 @@
 import { parseColumns } from '../../core/query/timeseries.ts';
 import { ROUTE_SORTS } from '../../core/query/routes.ts';
 import { HTTP_METHOD, LIMITS } from '../../core/wire-format.ts';
+import { saturatingAdd } from '../../core/value-bounds.ts';
 import { appReader } from '../app-reader.ts';
 import { reader } from '../auth/authenticate.ts';
 import { badParameter, json, notFound } from '../http/errors.ts';
@@ -125,7 +126,7 @@ export const readRoutes: Route[] = [
   appRoute('/instances', async (context, app) => {
     const instances = await appReader(context.env, app).instances();
     // Requests the instances counted but could not deliver: what the totals are short of.
-    return { instances, requestsNotReceived: instances.reduce((sum, i) => sum + i.dropped.requests, 0) };
+    return { instances, requestsNotReceived: instances.reduce((sum, i) => saturatingAdd(sum, i.dropped.requests), 0) };
   }),
   appRoute('/status', async (context, app) => ({ app, ...(await appReader(context.env, app).status()) })),
   { method: 'GET', path: '/api/v1/apps/:app/export.ndjson', handler: handleExport },

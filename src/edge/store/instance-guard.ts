@@ -3,6 +3,7 @@
 // counted as `other`.
 import { addCounters, zeroCounters } from '../../core/batch-builder.ts';
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
+import { MAX_TOTAL } from '../../core/value-bounds.ts';
 import type { Batch, DroppedCounters, Identity, SamplingPolicy } from '../../core/wire-format.ts';
 import type { Sql } from './sql.ts';
 
@@ -75,15 +76,16 @@ export class InstanceGuard {
          reported_requests = CASE WHEN excluded.reported_until >= COALESCE(reported_until, 0) THEN excluded.reported_requests ELSE reported_requests END,
          reported_from = CASE WHEN excluded.reported_until >= COALESCE(reported_until, 0) THEN excluded.reported_from ELSE reported_from END,
          reported_until = MAX(COALESCE(reported_until, 0), excluded.reported_until),
-         dropped_rollups = dropped_rollups + excluded.dropped_rollups, dropped_samples = dropped_samples + excluded.dropped_samples,
-         dropped_spans = dropped_spans + excluded.dropped_spans, dropped_profiles = dropped_profiles + excluded.dropped_profiles,
-         dropped_requests = dropped_requests + excluded.dropped_requests, dropped_parent_traces = dropped_parent_traces + excluded.dropped_parent_traces,
+         dropped_rollups = MIN(dropped_rollups + excluded.dropped_rollups, ${MAX_TOTAL}), dropped_samples = MIN(dropped_samples + excluded.dropped_samples, ${MAX_TOTAL}),
+         dropped_spans = MIN(dropped_spans + excluded.dropped_spans, ${MAX_TOTAL}), dropped_profiles = MIN(dropped_profiles + excluded.dropped_profiles, ${MAX_TOTAL}),
+         dropped_requests = MIN(dropped_requests + excluded.dropped_requests, ${MAX_TOTAL}),
+         dropped_parent_traces = MIN(dropped_parent_traces + excluded.dropped_parent_traces, ${MAX_TOTAL}),
          requests_lost_at = COALESCE(excluded.requests_lost_at, requests_lost_at),
          sampling = excluded.sampling`,
       name, identity.service, identity.runtime, identity.runtimeVersion, identity.sdkVersion, update.firstSeen, lastSeen, update.batches,
-      dropped.rollups, dropped.samples, dropped.spans, dropped.profiles, dropped.requests, update.requestsLostAt,
+      cap(dropped.rollups), cap(dropped.samples), cap(dropped.spans), cap(dropped.profiles), cap(dropped.requests), update.requestsLostAt,
       identity.sampling === undefined ? null : JSON.stringify(identity.sampling),
-      update.pid, update.reported.until, update.reported.from, update.reported.requests, update.dropped.parentTraces,
+      update.pid, update.reported.until, update.reported.from, update.reported.requests, cap(dropped.parentTraces),
     );
   }
 
@@ -93,6 +95,9 @@ export class InstanceGuard {
     return removed;
   }
 }
+
+/** Dropped counters saturate like the rollups' totals (value-bounds.ts): each batch's are counts, their sums need not be. */
+const cap = (n: number) => Math.min(n, MAX_TOTAL);
 
 interface InstanceRow extends Record<string, string | number | null> {
   instance: string; service: string; runtime: string; runtime_version: string; sdk_version: string;

@@ -33,6 +33,7 @@ export function toFields(fields: Record<string, unknown> | undefined): Record<st
  * no tag past LIMITS.tagsPerSpan (the edge refuses such a span, and its batch with it).
  */
 export function putTag(tags: Record<string, TagValue>, key: string, value: TagValue): void {
-  if (key === '' || (Object.keys(tags).length >= LIMITS.tagsPerSpan && !(key in tags))) return;
-  tags[key] = value;
+  if (key === '' || (Object.keys(tags).length >= LIMITS.tagsPerSpan && !Object.hasOwn(tags, key))) return;
+  // Defined, not assigned: `tags.__proto__ = 'x'` is dropped without a word (the edge keeps such keys).
+  Object.defineProperty(tags, key, { value, enumerable: true, writable: true, configurable: true });
 }
