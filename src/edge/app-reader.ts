@@ -2,7 +2,8 @@
 // with several, every shard is asked at once and the answers merged, each the way its data adds
 // up — rollup reads (10-second, minute and hour cells alike, and the live tiles) cell by cell,
 // finished by the one query function (core/query/merge-cells.ts),
-// listings page by page with a cursor per shard (shard-pages.ts), a trace's spans from every shard,
+// listings page by page with a cursor per shard (shard-pages.ts), traces made whole before they are
+// filtered and ordered, a trace's spans from every shard,
 // instances side by side, counts summed.
 import { fromPlainCell, mergeCellLists, type PlainCell } from '../core/query/merge-cells.ts';
 import { routeTable, type RouteRow, type RouteSort } from '../core/query/routes.ts';
@@ -58,39 +59,94 @@ async function listing<T>(stores: readonly unknown[], cursor: string | undefined
   }
 }
 
+/** Rows of a window the sharded trace list reads per request at most: every read is bounded. */
+const TRACE_SCAN_ROWS = 5_000;
+
+type TracePart = TraceSummaryPart & { shard: number };
+
+/** A trace's figures over its rows in every shard, as one store's row has them: its root's row (else its earliest) names it. */
+function wholeTrace(parts: readonly TracePart[]): TraceSummary {
+  const [{ rootKnown: _, shard: __, ...root }] = [...parts].sort((a, b) => Number(b.rootKnown) - Number(a.rootKnown) || a.startTime - b.startTime || a.shard - b.shard) as [TracePart];
+  const start = Math.min(...parts.map((p) => p.startTime));
+  const end = Math.max(...parts.map((p) => p.startTime + p.duration));
+  return parts.length === 1 ? root : { ...root, startTime: start, duration: end - start, spanCount: parts.reduce((sum, p) => sum + p.spanCount, 0), error: parts.some((p) => p.error) };
+}
+
 /**
- * A page's traces made whole: a trace with rows in several shards is listed once, with the start,
- * end, span count and errors of all its rows, by the first of its rows the query lists (`listed`),
- * the one holding its root span first, then the earliest; its other rows' entries are left out
- * (the trace is listed by that row, on this page or another). `parts[k]`: shard k's rows.
+ * The trace list over several shards. A trace with rows in several shards is known whole only once
+ * they are merged, so shards list their rows of the window unfiltered and every filter and the order
+ * apply to whole traces. Newest first is exact page by page: a trace is taken at its earliest row,
+ * which has its whole start. Slowest first has no such row (a whole outlasts each of its rows): it
+ * orders all the rows the read may fetch, and warns when the window holds more.
  */
-export function wholeTraces(items: ReadonlyArray<TraceSummary & { shard: number }>, parts: ReadonlyArray<readonly TraceSummaryPart[]>, listed: (part: TraceSummaryPart) => boolean): TraceSummary[] {
-  const rows = new Map<string, Array<TraceSummaryPart & { shard: number }>>();
-  parts.forEach((list, shard) => {
-    for (const part of list) {
-      const known = rows.get(part.traceId);
-      if (known === undefined) rows.set(part.traceId, [{ ...part, shard }]);
-      else known.push({ ...part, shard });
+async function shardedTraces(stores: ReturnType<typeof appStores>, query: Listing<TraceQuery>): Promise<ShardPage<TraceSummary>> {
+  const slowest = query.sort === 'slowest';
+  const key = (t: TraceSummary): CursorKey => [slowest ? t.duration : t.startTime, t.traceId];
+  const before = (a: CursorKey, b: CursorKey) => a[0] > b[0] || (a[0] === b[0] && (a[1] as string) > (b[1] as string));
+  const cursor = storeCursor(query.cursor);
+  const size = Math.min(1_000, Math.ceil(TRACE_SCAN_ROWS / stores.length), slowest ? 1_000 : Math.max(query.limit + 1, 100));
+  const rows: TraceSummary[][] = stores.map(() => []);
+  // Where each shard's next page starts (false: done).
+  const next: Array<CursorKey | undefined | false> = stores.map(() => (slowest ? undefined : cursor));
+  const parts = new Map<string, TracePart[]>();
+  const taken = new Set<string>();
+  const found: TraceSummary[] = [];
+  const warnings: string[] = [];
+  let fetched = 0;
+  let capped = false;
+  let last: CursorKey | undefined;
+  let after: CursorKey | undefined;
+  for (;;) {
+    const empty = stores.flatMap((_, k) => (rows[k]!.length === 0 && next[k] !== false ? [k] : []));
+    if (empty.length > 0) {
+      if ((capped = fetched >= TRACE_SCAN_ROWS)) {
+        // Every trace up to the last row examined is decided: the next page goes on from there.
+        after = last ?? cursor;
+        break;
+      }
+      const pages = (await Promise.all(empty.map((k) => stores[k]!.traces({ from: query.from, to: query.to, sort: query.sort, limit: size, ...(next[k] && { after: next[k] }) })))) as Array<ShardPage<TraceSummary>>;
+      const ids = new Set<string>();
+      pages.forEach(({ items, nextCursor, warnings: more = [] }, i) => {
+        rows[empty[i]!] = items;
+        next[empty[i]!] = nextCursor !== null && items.length > 0 && key(items.at(-1)!);
+        fetched += items.length;
+        warnings.push(...more);
+        for (const t of items) if (!parts.has(t.traceId)) ids.add(t.traceId);
+      });
+      const list = [...ids];
+      for (const id of list) parts.set(id, []);
+      await Promise.all(stores.map(async (store, shard) => {
+        for (let at = 0; at < list.length; at += 1_000) {
+          for (const part of (await store.traceParts(list.slice(at, at + 1_000))) as TraceSummaryPart[]) parts.get(part.traceId)?.push({ ...part, shard });
+        }
+      }));
     }
-  });
-  const whole: TraceSummary[] = [];
-  for (const { shard, ...item } of items) {
-    const all = rows.get(item.traceId) ?? [];
-    if (all.length < 2) {
-      whole.push(item);
-      continue;
+    let k = -1;
+    rows.forEach((list, j) => {
+      if (list.length > 0 && (k < 0 || before(key(list[0]!), key(rows[k]![0]!)))) k = j;
+    });
+    if (k < 0) break;
+    const row = rows[k]!.shift()!;
+    last = key(row);
+    const all = parts.get(row.traceId) ?? [];
+    const whole = all.length > 0 ? wholeTrace(all) : row;
+    if (taken.has(row.traceId) || (!slowest && whole.startTime !== row.startTime)) continue;
+    taken.add(row.traceId);
+    if (!traceMatches(whole, query)) continue;
+    if (!slowest && found.length === query.limit) {
+      after = key(found.at(-1)!);
+      break;
     }
-    const ordered = [...all].sort((a, b) => Number(b.rootKnown) - Number(a.rootKnown) || a.startTime - b.startTime || a.shard - b.shard);
-    // The row that lists it: a filter (errors only, a route, the window's start) may pass over its root's.
-    const lister = ordered.find(listed) ?? ordered[0]!;
-    if (lister.shard !== shard) continue;
-    const owner = ordered[0]!;
-    const start = Math.min(...all.map((p) => p.startTime));
-    const end = Math.max(...all.map((p) => p.startTime + p.duration));
-    const { rootKnown: _, shard: __, ...root } = owner;
-    whole.push({ ...root, startTime: start, duration: end - start, spanCount: all.reduce((sum, p) => sum + p.spanCount, 0), error: all.some((p) => p.error) });
+    found.push(whole);
   }
-  return whole;
+  let items = found;
+  if (slowest) {
+    if (capped) warnings.push(`at most ${TRACE_SCAN_ROWS} traces are ordered by duration: narrow the window to order them all`);
+    const rest = found.sort((a, b) => (before(key(a), key(b)) ? -1 : 1)).filter((t) => !cursor || before(cursor, key(t)));
+    items = rest.slice(0, query.limit);
+    after = rest.length > query.limit ? key(items.at(-1)!) : undefined;
+  }
+  return { items, nextCursor: after ? encodeCursor(after) : null, ...(warnings.length > 0 && { warnings: [...new Set(warnings)] }) };
 }
 
 /** Every shard's cells of a rollup query, merged cell by cell; cells that do not decode are counted in the warnings. */
@@ -159,19 +215,8 @@ export function appReader(env: Pick<Env, 'APP_STORE' | 'SHARDS' | SettingsVar>, 
       (a, b) => b.timestamp - a.timestamp || b.id - a.id, (s) => [s.timestamp, s.id]),
 
     traces: async (query: Listing<TraceQuery>): Promise<ShardPage<TraceSummary>> => {
-      const key = (t: TraceSummary): number => (query.sort === 'slowest' ? t.duration : t.startTime);
-      if (stores.length === 1) return (await stores[0]!.traces({ ...query, ...(query.cursor !== undefined && { after: storeCursor(query.cursor) }) })) as ShardPage<TraceSummary>;
-      const page = await listing<TraceSummary & { shard: number }>(stores, query.cursor, query.limit,
-        async (k, after, limit) => {
-          const part = (await stores[k]!.traces({ ...query, limit, ...(after && { after }) })) as ShardPage<TraceSummary>;
-          return { ...part, items: part.items.map((item) => ({ ...item, shard: k })) };
-        },
-        (a, b) => key(b) - key(a) || (b.traceId < a.traceId ? -1 : b.traceId > a.traceId ? 1 : 0), (t) => [key(t), t.traceId]);
-      if (page.items.length === 0) return page;
-      // A trace whose spans came from instances of several shards has a row in each.
-      const ids = page.items.map((item) => item.traceId);
-      const parts = (await Promise.all(stores.map((store) => store.traceParts(ids)))) as TraceSummaryPart[][];
-      return { ...page, items: wholeTraces(page.items, parts, (part) => traceMatches(part, query)) };
+      if (stores.length > 1) return shardedTraces(stores, query);
+      return (await stores[0]!.traces({ ...query, ...(query.cursor !== undefined && { after: storeCursor(query.cursor) }) })) as ShardPage<TraceSummary>;
     },
 
     profiles: (query: Listing<ProfileQuery>) => listing<ProfileRecord>(stores, query.cursor, query.limit,

@@ -1,6 +1,6 @@
 // Sharded stores (SHARDS): each batch goes to the shard of the instance its header names, checked
-// against the batch; a batch without the header goes to shard 0; usage and the export cover every
-// shard; a SHARDS that is not a count is named.
+// against the batch; a batch without the header goes to its instance's shard too; usage and the
+// export cover every shard; a SHARDS that is not a count is named.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
 import { shardName, shardOf } from '../../src/edge/shards.ts';
@@ -43,13 +43,15 @@ describe('sharded stores', () => {
     expect((await ingest(edge, batch, named(INSTANCES[3]!))).status).toBe(200);
   });
 
-  test('the header must name the batch\'s instance; without it the batch goes to shard 0', async () => {
+  test('the header must name the batch\'s instance; without it the batch goes to its instance\'s shard all the same', async () => {
     const mismatch = await ingest(edge, from('web-0:100'), named('web-1:101'));
     expect(mismatch.status).toBe(400);
     expect(((await mismatch.json()) as any).error.code).toBe('instance_mismatch');
     expect((await ingest(edge, from('web-0:100'), { headers: { 'x-bun-apm-instance': '%E0%A4%A' } })).status).toBe(400);
     await ingestOk(edge, from('legacy-client:1'));
-    expect((await (await edge.store('shop')).instances()).map((i: any) => i.instance)).toContain('legacy-client:1');
+    expect(shardOf('legacy-client:1', 4)).not.toBe(0);
+    expect((await (await edge.store(shardName('shop', shardOf('legacy-client:1', 4)))).instances()).map((i: any) => i.instance)).toContain('legacy-client:1');
+    expect((await (await edge.store('shop')).instances()).map((i: any) => i.instance)).not.toContain('legacy-client:1');
     // An app with one shard takes the header and stores everything in its own store.
     await ingestOk(edge, { ...from('blog-1:1'), identity: { ...from('blog-1:1').identity, app: 'blog' } }, { key: KEYS.blogIngest, ...named('blog-1:1') });
     expect((await (await edge.store('blog')).instances()).map((i: any) => i.instance)).toEqual(['blog-1:1']);
@@ -57,8 +59,9 @@ describe('sharded stores', () => {
 
   test('usage sums the shards; the export holds every shard\'s records', async () => {
     const usage = await apiOk(edge, '/api/v1/apps/shop/usage');
-    // Each instance's batch, the retried one twice, the mismatch (refused by its store) and the header-less one.
-    expect(usage.days[0].ingestRequests).toBe(INSTANCES.length + 2 + 1 + 1);
+    // Each instance's batch, the retried one twice, the mismatch (refused by its store) and the
+    // header-less one twice (shard 0 handed it back for its instance's shard).
+    expect(usage.days[0].ingestRequests).toBe(INSTANCES.length + 2 + 1 + 2);
     expect(usage.instances.map((i: any) => i.instance).sort()).toEqual([...INSTANCES, 'legacy-client:1'].sort());
     const lines = await exportAll(edge);
     expect(lines[0]).toMatchObject({ type: 'export', shards: 4 });
@@ -77,6 +80,19 @@ describe('sharded stores', () => {
     const shards = await Promise.all([0, 1, 2, 3].map(async (k) => stored(await (await edge.store(shardName('shop', k))).usageToday())));
     expect(stored(check.usage)).toBe(shards.reduce((a, b) => a + b, 0));
     expect(stored(check.usage)).toBeGreaterThan(shards[0]!);
+  });
+
+  test('a batch is stored once whether or not each of its copies names its instance', async () => {
+    // Found by a review: batches without the header went to shard 0, where the batch ids of another shard's instance are not known.
+    const instance = INSTANCES.find((i) => shardOf(i, 4) !== 0)!;
+    for (const [n, order] of [[true, false, true], [false, true, false]].entries()) {
+      const batch = { ...from(instance), batchId: `twice-${n}-${Date.now()}` };
+      const statuses = [];
+      for (const header of order) statuses.push((await ingest(edge, batch, header ? named(instance) : {})).status);
+      expect(statuses).toEqual([202, 200, 200]);
+      const samples = await apiOk(edge, `/api/v1/apps/shop/samples?from=0&to=${Date.now() + 60_000}&limit=1000`);
+      expect(samples.items.filter((s: any) => s.traceId === batch.samples[0]!.traceId)).toHaveLength(1);
+    }
   });
 
   test('a SHARDS that is not a count of 1..64 is named', async () => {
@@ -117,11 +133,11 @@ describe('sharded stores', () => {
     }
     const slow = await apiOk(edge, `/api/v1/apps/shop/traces?from=${at - 60_000}&to=${at + 60_000}&sort=slowest&limit=50`);
     expect(slow.items.filter((t: any) => t.traceId === traceId).map((t: any) => t.duration)).toEqual([400]);
-    // Filters only its second shard's row passes (its error, its route, a window after the root began): still listed, once, whole.
-    for (const filter of ['errors=true', 'route=%2Fc', `from=${at + 50}&to=${at + 60_000}`]) {
+    // Filters apply to the whole trace, as in one store: its error counts; its second row's route and start do not.
+    for (const [filter, listed] of [['errors=true', true], ['route=%2Fc', false], [`from=${at + 50}&to=${at + 60_000}`, false]] as const) {
       const window = filter.startsWith('from=') ? filter : `from=${at - 60_000}&to=${at + 60_000}&${filter}`;
       const found = (await apiOk(edge, `/api/v1/apps/shop/traces?${window}&limit=50`)).items.filter((t: any) => t.traceId === traceId);
-      expect([filter, found]).toEqual([filter, [expect.objectContaining({ name: 'GET /a', startTime: at, duration: 400, spanCount: 2, error: true })]]);
+      expect([filter, found]).toEqual([filter, listed ? [expect.objectContaining({ name: 'GET /a', startTime: at, duration: 400, spanCount: 2, error: true })] : []]);
     }
   }, 60_000);
 

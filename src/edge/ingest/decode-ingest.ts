@@ -4,6 +4,7 @@
 // took the Worker 8–12 ms locally, the bytes' copy to the store well under 1 (bench/ingest.ts).
 import { writeOutCarriedProfiles, type Batch } from '../../core/wire-format.ts';
 import { HttpError } from '../http/errors.ts';
+import { shardOf } from '../shards.ts';
 import { parseBatch } from './parse-batch.ts';
 import { inflateBody, type BodyLimits, type WireBody } from './read-body.ts';
 
@@ -11,7 +12,12 @@ import { inflateBody, type BodyLimits, type WireBody } from './read-body.ts';
 export interface IngestRequest extends WireBody {
   app: string;
   instance?: string;
+  /** The app's shards, when the sender named no instance (so the batch came to shard 0). */
+  shards?: number;
 }
+
+/** Shard 0's answer to a batch without the header of another shard's instance: the Worker sends it there (handle-ingest.ts). */
+export const OTHER_SHARD = 'other_shard';
 
 /** A body the store refused: the Worker answers with this status, code and message. */
 export interface IngestRefusal {
@@ -33,6 +39,9 @@ export async function decodeIngest(request: IngestRequest, options: DecodeOption
     // The header chose this store; a batch of another instance would split that instance's batches (and their retries) over shards.
     if (request.instance !== undefined && batch.identity.instance !== request.instance) {
       throw new HttpError(400, 'instance_mismatch', 'identity.instance is not the instance named by the X-Bun-Apm-Instance header');
+    }
+    if (request.shards !== undefined && shardOf(batch.identity.instance, request.shards) !== 0) {
+      throw new HttpError(421, OTHER_SHARD, 'the batch belongs to another shard of this app', {}, { instance: batch.identity.instance });
     }
     // Stored and read whole: every sample with the memory and CPU figures its client carried
     // forward, and the batch plain v1 again (a Worker rolled back reads its pending log).

@@ -8,10 +8,11 @@ import { ingestApp } from '../auth/authenticate.ts';
 import { HttpError, json } from '../http/errors.ts';
 import type { RouteContext } from '../http/router.ts';
 import { readSettings } from '../settings.ts';
+import { readShards } from '../shards.ts';
 import { callStore } from '../store-errors.ts';
 import type { IngestOutcome } from '../store/ingest-batch.ts';
 import { readWire } from './read-body.ts';
-import { refusalError, type IngestRefusal, type IngestRequest } from './decode-ingest.ts';
+import { OTHER_SHARD, refusalError, type IngestRefusal, type IngestRequest } from './decode-ingest.ts';
 import { ingestLimits } from './ingest-limits.ts';
 import type { UsageToday } from '../usage/usage-counter.ts';
 
@@ -64,7 +65,12 @@ async function ingest(context: RouteContext): Promise<Response> {
   const received = await receiveIngest(context);
   const { app } = received;
   // The RPC stub's type spreads a union result over promises; the value is the store's answer.
-  const answer = await callStore(app, async () => (await ingestStore(env, app, received.instance).ingest(received)) as (IngestOutcome | IngestRefusal) & { usage: UsageToday });
+  const send = (request: IngestRequest) => callStore(app, async () => (await ingestStore(env, app, request.instance).ingest(request)) as (IngestOutcome | IngestRefusal) & { usage: UsageToday });
+  // Without the header the batch goes to shard 0, which hands back one of another shard's instance:
+  // sent there, named, its copies meet in one store however they come. The Worker does not parse
+  // bodies (its CPU per batch stays small), and a client without the header loses nothing.
+  let answer = await send(received.instance === undefined ? { ...received, shards: readShards(env)(app) } : received);
+  if (answer.status === 'refused' && answer.error.code === OTHER_SHARD) answer = await send({ ...received, instance: answer.error.details.instance as string });
   const { usage, ...outcome } = answer;
   if (outcome.status === 'refused') throw refusalError(outcome);
   // What the client may send and what the app costs today, on every answer that reached the store.
