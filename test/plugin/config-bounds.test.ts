@@ -63,7 +63,11 @@ describe('preload settings from the environment', () => {
 
   test('credentials in the endpoint and the ingest key are never shown', () => {
     const endpoint = thrown(() => configFromEnv({ BUN_APM_ENDPOINT: 'ftp://user:hunter2@edge.example/?token=s3cret' }));
-    expect(endpoint.message).toBe('endpoint (env BUN_APM_ENDPOINT): expected an http(s) URL, got ftp://…');
+    expect(endpoint.message).toBe('endpoint (env BUN_APM_ENDPOINT): expected an http(s) URL without a query or fragment, got ftp://…');
+    // Paths are added to the endpoint: with a query or fragment every batch had gone to `/` (a 404, for good).
+    for (const BUN_APM_ENDPOINT of ['http://127.0.0.1:8799/?q=1#x', 'https://edge.example/#', 'https://edge.example?']) {
+      expect(thrown(() => configFromEnv({ BUN_APM_ENDPOINT })).message).toBe('endpoint (env BUN_APM_ENDPOINT): expected an http(s) URL without a query or fragment, got http://…'.replace('http:', BUN_APM_ENDPOINT.split('//')[0]!));
+    }
     expect(thrown(() => configFromEnv({ BUN_APM_ENDPOINT: 'user:hunter2@nowhere' })).message).not.toContain('hunter2');
     const key = thrown(() => configFromEnv({ BUN_APM_INGEST_KEY: 'secret-key\nX-Injected: 1' }));
     expect(key.message).toBe('ingestKey (env BUN_APM_INGEST_KEY): expected a string on one line');
@@ -96,7 +100,7 @@ describe('preload settings from bun-apm.config.ts', () => {
     }
     expect(resolveConfig({ app: 'shop-api.v2_x' }, {}, CWD).app).toBe('shop-api.v2_x');
     expect(thrown(() => resolveConfig({ ingestKey: 'abc\r\ndef' }, {}, CWD)).message).toBe('ingestKey (bun-apm.config.ts): expected a string on one line');
-    expect(thrown(() => resolveConfig({ endpoint: 'edge.example' }, {}, CWD)).message).toBe('endpoint (bun-apm.config.ts): expected an http(s) URL, got "edge.example"');
+    expect(thrown(() => resolveConfig({ endpoint: 'edge.example' }, {}, CWD)).message).toBe('endpoint (bun-apm.config.ts): expected an http(s) URL without a query or fragment, got "edge.example"');
   });
 
   test('the environment wins, and a bad file value it overrides is not reported', () => {

@@ -116,20 +116,23 @@ export const secretLine: Kind<string> = {
   show: () => undefined,
 };
 
-function isHttpUrl(value: string): boolean {
+function isHttpUrl(value: string, base: boolean): boolean {
   try {
     const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !(base && /[?#]/.test(value));
   } catch {
     return false;
   }
 }
 
-/** An http(s) URL; its user info and query may hold credentials, so only its scheme is shown back. */
-export function httpUrl(normalise?: (url: string) => string): Kind<string> {
+/**
+ * An http(s) URL; its user info and query may hold credentials, so only its scheme is shown back.
+ * `base`: paths are added to it, so a query or fragment would swallow them (every batch went to `/`).
+ */
+export function httpUrl(normalise?: (url: string) => string, base = false): Kind<string> {
   return {
-    schema: () => v.pipe(v.string(), v.maxLength(2048), v.check(isHttpUrl)),
-    accepts: 'an http(s) URL',
+    schema: () => v.pipe(v.string(), v.maxLength(2048), v.check((value) => isHttpUrl(value, base))),
+    accepts: base ? 'an http(s) URL without a query or fragment' : 'an http(s) URL',
     fromText: trimmed,
     ...(normalise && { normalise }),
     show(value) {

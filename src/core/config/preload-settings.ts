@@ -16,7 +16,7 @@ export const fraction = numberIn(0, 1);
 
 /** The zero-code preload: `BUN_APM_*` variables and the keys of bun-apm.config.ts (the environment wins). */
 export const PRELOAD = {
-  endpoint: setting('endpoint', httpUrl((url) => new URL(url).href.replace(/\/+$/, '')), undefined, { env: 'BUN_APM_ENDPOINT' }),
+  endpoint: setting('endpoint', httpUrl((url) => new URL(url).href.replace(/\/+$/, ''), true), undefined, { env: 'BUN_APM_ENDPOINT' }),
   ingestKey: setting('ingestKey', secretLine, undefined, { env: 'BUN_APM_INGEST_KEY' }),
   // Stricter than the explicit API's name: the edge refuses a batch whose app is no app id.
   app: setting('app', appId, undefined, { env: 'BUN_APM_APP' }),
