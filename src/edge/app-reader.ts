@@ -11,6 +11,7 @@ import { summarise, type Summary } from '../core/query/summary.ts';
 import { timeseries, type Timeseries, type TimeseriesColumn } from '../core/query/timeseries.ts';
 import type { LiveCell } from '../core/rollup.ts';
 import type { UsageReport } from '../core/usage/usage.ts';
+import { MAX_TOTAL } from '../core/value-bounds.ts';
 import { RESOLUTION_MS } from '../core/query/window.ts';
 import type { LiveSummary, RollupQuery } from './app-store.ts';
 import { mergeUsageReports } from '../core/usage/usage.ts';
@@ -238,7 +239,13 @@ export function appReader(env: Pick<Env, 'APP_STORE' | 'SHARDS' | SettingsVar>, 
     async instances(): Promise<InstanceRecord[]> {
       const lists = (await Promise.all(stores.map((store) => store.instances()))) as InstanceRecord[][];
       if (lists.length === 1) return lists[0]!;
-      return lists.flat().sort((a, b) => b.lastSeen - a.lastSeen || a.instance.localeCompare(b.instance));
+      // A raise of SHARDS moves instances: one seen in two shards is listed once, its figures over both.
+      const byName = new Map<string, InstanceRecord>();
+      for (const record of lists.flat()) {
+        const seen = byName.get(record.instance);
+        byName.set(record.instance, seen === undefined ? record : mergedInstance(seen, record));
+      }
+      return [...byName.values()].sort((a, b) => b.lastSeen - a.lastSeen || a.instance.localeCompare(b.instance));
     },
 
     /** Row counts summed; caps, watermarks and maintenance are each shard's: shard 0's are shown, the rest in `perShard`. */
@@ -271,3 +278,11 @@ export function appReader(env: Pick<Env, 'APP_STORE' | 'SHARDS' | SettingsVar>, 
 }
 
 export type AppReader = ReturnType<typeof appReader>;
+
+/** The latest shard's record of an instance, with its first sight, batches and losses over both. */
+function mergedInstance(a: InstanceRecord, b: InstanceRecord): InstanceRecord {
+  const [latest, older] = a.lastSeen >= b.lastSeen ? [a, b] : [b, a];
+  const dropped = { ...latest.dropped };
+  for (const key of Object.keys(dropped) as Array<keyof typeof dropped>) dropped[key] = Math.min(dropped[key] + older.dropped[key], MAX_TOTAL);
+  return { ...latest, firstSeen: Math.min(a.firstSeen, b.firstSeen), batches: a.batches + b.batches, dropped, requestsLostAt: latest.requestsLostAt ?? older.requestsLostAt };
+}

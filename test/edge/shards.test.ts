@@ -159,4 +159,19 @@ describe('sharded stores', () => {
       await odd.dispose();
     }
   }, 60_000);
+
+  test('an instance moved by a raise of SHARDS is listed once, its figures over both shards', async () => {
+    const instance = 'moved-by-raise:7';
+    expect(shardOf(instance, 4)).not.toBe(0);
+    // Before the raise (one shard) its batch went to the app's own store, shard 0.
+    const before = { ...from(instance), batchId: 'before-the-raise-0001' };
+    const bytes = new TextEncoder().encode(JSON.stringify(before));
+    expect(((await (await edge.store('shop')).ingest({ app: 'shop', bytes, gzip: false })) as { status: string }).status).toBe('accepted');
+    const after = from(instance);
+    await ingestOk(edge, after, named(instance));
+    const listed = (await apiOk(edge, '/api/v1/apps/shop/instances')).instances.filter((i: any) => i.instance === instance);
+    // It had been listed twice, once per shard.
+    expect(listed.map((i: any) => [i.instance, i.batches])).toEqual([[instance, 2]]);
+    expect(listed[0].lastSeen).toBeGreaterThanOrEqual(listed[0].firstSeen);
+  });
 });
