@@ -85,7 +85,9 @@ const tags = (max: number) => {
         for (const [origin, r] of [['key', k], ['value', t]] as const) {
           if (!r.success) addIssue({ message: r.issues[0].message, path: [{ type: 'object', origin, input, key, value }] });
         }
-        if (k.success && t.success) out[k.output] = t.output;
+        // Two keys with lone surrogates can become one: refused, rather than one tag lost without a word.
+        if (k.success && Object.hasOwn(out, k.output)) addIssue({ message: 'a duplicate key once made well-formed', path: [{ type: 'object', origin: 'key', input, key, value }] });
+        else if (k.success && t.success) out[k.output] = t.output;
       }
       return out;
     }),

@@ -223,6 +223,7 @@ function featuresOf(given: unknown): DashboardFeatures {
   const features = { ...ALL_FEATURES };
   for (const [key, value] of Object.entries(given)) {
     if (!FEATURES.includes(key)) throw new ConfigError(`performanceDashboard option features.${key} is unknown${didYouMean(key, FEATURES)}`);
+    if (value === undefined) continue; // as everywhere: undefined is the default
     if (typeof value !== 'boolean') throw new ConfigError(`performanceDashboard option features.${key}: expected true or false`);
     features[key as keyof DashboardFeatures] = value;
   }

@@ -44,6 +44,13 @@ describe('validateBatch: keys named like Object.prototype', () => {
 });
 
 describe('validateBatch: well-formed strings', () => {
+  test('two keys that become one once well-formed are refused, naming the key (one tag had been lost without a word)', () => {
+    const batch: any = structuredClone(makeBatch(NOW));
+    batch.spans[0].tags = { 'k\ud800': 1, 'k\udc00': 2 };
+    const result = validateBatch(batch);
+    expect(result.ok ? [] : result.problems).toEqual([{ path: 'spans[0].tags.k\udc00', message: 'a duplicate key once made well-formed' }]);
+  });
+
   test('a lone surrogate becomes U+FFFD in every stored string, the same in rollups, samples and spans', () => {
     const route = '/s/\ud800';
     const batch = valid((b) => {

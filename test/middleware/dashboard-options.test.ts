@@ -46,6 +46,8 @@ describe('authentication fails closed', () => {
   test('features must be known flags', () => {
     expect(thrown(() => performanceDashboard({ features: { tracingview: false } as never })).message).toBe('performanceDashboard option features.tracingview is unknown (did you mean tracingView?)');
     expect(thrown(() => performanceDashboard({ features: { realTimeMetrics: 'no' } as never })).message).toBe('performanceDashboard option features.realTimeMetrics: expected true or false');
+    // Undefined is the default, as for every option; an empty title is a title.
+    expect(() => performanceDashboard({ features: { tracingView: undefined }, title: '' })).not.toThrow();
   });
 });
 

@@ -141,11 +141,20 @@ describe('on a real Bun server (found by a review of the explicit API)', () => {
     expect(answers.map((a) => a.headers.get('traceparent')?.split('-')[2]).every((id) => serverIds.has(id!))).toBe(true);
   });
 
+  test('the monitor alone names the caller\'s trace in its records, and sends back no traceparent of a span nobody records', async () => {
+    const monitor = performanceMonitor({ sampleRate: 1, profiling: { enabled: false } });
+    closers.push(monitor.close);
+    const base = served(instrument(() => new Response('ok'), monitor));
+    const answer = await fetch(`${base}/users/7`, { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
+    expect([answer.status, answer.headers.get('traceparent')]).toEqual([200, null]);
+    expect(monitor.getMetrics().map((m) => m.traceId)).toEqual(['0af7651916cd43dd8448eb211c80319c']);
+  });
+
   test('a text body the handler never reads is captured too; a streamed answer within a short spanTimeout ends ok', async () => {
     const tracer = requestTracer({ sampleRate: 1, includeRequestBody: true, includeResponseBody: true, spanTimeout: 500 });
     closers.push(tracer.close);
     const base = served(instrument((req) => {
-      if (new URL(req.url).pathname === '/refuse') return new Response('no', { status: 401 });
+      if (new URL(req.url).pathname.startsWith('/refuse')) return new Response('no', { status: 401 });
       let n = 0;
       const stream = new ReadableStream({
         async pull(controller) {
@@ -158,6 +167,18 @@ describe('on a real Bun server (found by a review of the explicit API)', () => {
     }, tracer));
     const body = JSON.stringify({ user: 'ada', note: 'x'.repeat(40) });
     expect((await fetch(`${base}/refuse`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })).status).toBe(401);
+    // A body still trickling in does not hold the answer back (waiting for its capture had, up to 1 s).
+    let sent = 0;
+    const trickle = new ReadableStream({
+      async pull(controller) {
+        await Bun.sleep(200);
+        if (sent++ === 10) controller.close();
+        else controller.enqueue(new TextEncoder().encode('{"part":1}'));
+      },
+    });
+    const started = performance.now();
+    const trickled = await fetch(`${base}/refuse-slow`, { method: 'POST', body: trickle, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    expect([trickled.status, performance.now() - started < 150]).toEqual([401, true]);
     expect(await (await fetch(`${base}/events`)).text()).toBe('data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\n');
     await tracer.flush();
     await Bun.sleep(600); // past the span timeout: a span still open would now be swept as timed out

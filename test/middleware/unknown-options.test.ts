@@ -56,7 +56,7 @@ test('a section, list or function of another type is a ConfigError naming it (it
     [() => performanceAlerting({ rules: {} } as never), 'performanceAlerting option rules: expected an array'],
     [() => performanceAlerting(null as never), 'performanceAlerting options: expected an object, got null'],
     [() => performanceDashboard(null as never), 'performanceDashboard options: expected an object, got null'],
-    [() => performanceDashboard({ title: 5 } as never), 'performanceDashboard option title: expected a title of 1 to 200 characters, got 5'],
+    [() => performanceDashboard({ title: 5 } as never), 'performanceDashboard option title: expected a title of at most 200 characters, got 5'],
   ];
   for (const [make, message] of refusals) expect(thrown(make).message).toBe(message);
 });

@@ -63,7 +63,7 @@ export const ALERTING = {
 export const DASHBOARD = {
   enabled: setting('enabled', flag, true),
   path: setting('path', mountPath, '/performance'),
-  title: setting('title', text(200, 'a title of 1 to 200 characters', 1), 'Performance'),
+  title: setting('title', text(200, 'a title of at most 200 characters'), 'Performance'),
   authEnabled: setting('authentication.enabled', flag, true),
   refreshInterval: setting('refreshInterval', numberIn(500), 5000),
   app: appName,

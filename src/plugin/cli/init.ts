@@ -102,6 +102,8 @@ export function checkEndpoint(endpoint: string): string {
     throw new Error(`--endpoint: "${endpoint}" is not a URL (expected e.g. ${DEFAULT_ENDPOINT})`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('--endpoint: expected an http:// or https:// URL');
+  // As the preload reads BUN_APM_ENDPOINT: paths are added to it, so no query or fragment.
+  if (/[?#]/.test(endpoint)) throw new Error('--endpoint: expected a URL without a query or fragment (the ingest path is added to it)');
   return endpoint.replace(/\/+$/, '');
 }
 

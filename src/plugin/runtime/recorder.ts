@@ -21,7 +21,7 @@ import { serverSpan } from './server-span.ts';
  */
 export interface RecorderOptions extends SamplingPolicy {
   routeCap?: number;
-  /** false: reads no caller's trace context (the middleware's recorder: the tracer, not it, continues traces). */
+  /** false: continues no caller's trace, only notes its id (the middleware's recorder: the tracer continues traces). */
   followParents?: boolean;
   /** `Server-Timing: total;dur=…` on responses with trace context (`traced`, default), on all, or `off`. */
   serverTiming?: 'traced' | 'all' | 'off';
@@ -305,10 +305,12 @@ export class Recorder {
     state.serveRoute = serveRoute;
     this.#ownInFlight++;
     if (this.sampleBucket === undefined) state.sampled = this.#random() < this.#options.sampleRate!;
-    const incoming = this.#options.followParents === false ? null : parseTraceparent(traceparent);
+    const incoming = parseTraceparent(traceparent);
     if (incoming !== null) {
       state.traceId = incoming.traceId;
       state.parentSpanId = incoming.parentId;
+      // Not following: detail records still name the caller's trace; no span, so no traceparent back.
+      if (this.#options.followParents === false) return;
       // The caller's decision is followed within its own cap; refused, the trace goes on unsampled.
       state.traced = incoming.sampled && this.parentTraceBucket.take(state.start);
       if (incoming.sampled && !state.traced) {

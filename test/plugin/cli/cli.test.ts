@@ -197,6 +197,9 @@ describe('the command line', () => {
     const badUrl = await run(['init', '--endpoint', 'ftp://x'], dir);
     expect(badUrl.code).toBe(1);
     expect(badUrl.err).toContain('--endpoint: expected an http:// or https:// URL');
+    // The preload would refuse it (found by a review: init wrote it to .env all the same).
+    const query = await run(['init', '--endpoint', 'https://apm.example.com/?x=1'], dir);
+    expect([query.code, query.err.includes('--endpoint: expected a URL without a query or fragment')]).toEqual([1, true]);
     expect(readdirSync(dir)).toEqual([]);
   });
 });
