@@ -8,6 +8,7 @@
 // a heartbeat, not every flush interval.
 import { fillCarriedProfiles, LIMITS, type Batch, type DetailSample, type Identity, type Span, type SystemProfile } from '../../core/wire-format.ts';
 import { anyCounted, buildBatches, isEmpty, zeroCounters, type Counters, type Recorded } from '../../core/batch-builder.ts';
+import { exponentialBackoff } from '../../core/retry-policy.ts';
 import { errorClassOf, type Log } from './log.ts';
 import { PendingData, type PendingBatch } from './pending-data.ts';
 import type { Recorder } from './recorder.ts';
@@ -33,6 +34,12 @@ export interface BatcherOptions {
  * often rather than every flush interval: 1,440 requests a day instead of 8,640 at the default 10 s.
  */
 export const HEARTBEAT_MS = 60_000;
+
+/**
+ * The longest wait after refusals in a row (a wrong key, a wrong path): a misconfigured app sends
+ * a few batches an hour, not one per flush interval.
+ */
+export const MAX_REFUSAL_HOLD_MS = 300_000;
 
 /**
  * Spans encoded together in a detail cut. Spans wait as objects until then, and every garbage
@@ -76,6 +83,10 @@ export class Batcher {
   #lastSent = Date.now();
   /** Batches the edge accepted. */
   delivered = 0;
+  /** Refusals for good in a row, since the edge last took a batch. */
+  #refusals = 0;
+  /** Ticks to come before the next send: a refusal is "no", not "not now", so nothing goes sooner. */
+  #heldTicks = 0;
 
   constructor(options: BatcherOptions) {
     this.#options = options;
@@ -91,6 +102,7 @@ export class Batcher {
   /** The flush interval's turn: a cut, sent when it is worth a request, else once a heartbeat. */
   async #tick(): Promise<void> {
     this.cut();
+    if (this.#heldTicks > 0 && --this.#heldTicks > 0) return;
     const heartbeat = Math.max(this.#options.heartbeatMs ?? HEARTBEAT_MS, this.#options.flushIntervalMs);
     if (this.#worthSending || Date.now() - this.#lastSent >= heartbeat) await this.#run();
   }
@@ -243,7 +255,8 @@ export class Batcher {
     const send = this.#options.send;
     // An early export stops once detail no longer fills a batch: a flush that meets one sends the rest after it.
     if (this.#running) return fullOnly ? this.#running : this.#running.then(() => this.#run());
-    if (!send || !this.pending.any) return Promise.resolve();
+    // Held only while the timer runs: it is what ends the hold.
+    if (!send || !this.pending.any || (this.#heldTicks > 0 && this.#timer !== undefined)) return Promise.resolve();
     // .finally runs in a later microtask, so #running is always assigned before it is cleared.
     const run = this.#export(send, fullOnly).finally(() => {
       this.#running = undefined;
@@ -259,6 +272,7 @@ export class Batcher {
         const outcome = await send(batch);
         if (outcome.ok) {
           this.pending.delivered();
+          this.#refusals = 0;
           const answer = answerOf(outcome.body);
           this.pending.learnCaps(answer.limits);
           this.pending.learnAdditions(answer.accepts);
@@ -278,7 +292,11 @@ export class Batcher {
           }
           this.pending.refused();
           this.#options.log.warnOnce(`refused-${outcome.status}`, `the edge refused a batch: ${outcome.reason} (not retried; later refusals with this status are not reported)`);
-          continue;
+          // Sending on would only carry the loss to the same refusal, in a loop: wait a tick, doubled
+          // for each refusal in a row.
+          const interval = this.#options.flushIntervalMs;
+          this.#heldTicks = Math.ceil(exponentialBackoff(interval, Math.max(interval, MAX_REFUSAL_HOLD_MS))(++this.#refusals) / interval);
+          return;
         }
         // Still unreachable after every retry: keep everything (bounded) and try again on the next flush.
         this.pending.unreachable();

@@ -194,14 +194,15 @@ export class PendingData {
 
   /**
    * The edge refused the sealed batch as too large (413, before storing anything): its parts go back
-   * to be sealed again in batches of half its size, with new ids. False when it holds a single record.
+   * to be sealed again in batches of half its size, with new ids. False when it holds a single row.
    */
   tooLarge(): boolean {
     const head = this.#head;
-    if (!head || head.contents.rollups + detailIn(head.contents) <= 1) return false;
+    if (!head || rowsIn(head.contents) <= 1) return false;
     const batch = opened(head.body);
     this.#head = undefined;
-    this.#caps.maxBodyBytes = Math.min(this.#caps.maxBodyBytes, Math.max(1024, Math.floor(head.body.byteLength / 2)));
+    // No floor: the edge's cap may be under any, and the same rows must not be sealed again.
+    this.#caps.maxBodyBytes = Math.min(this.#caps.maxBodyBytes, Math.floor(head.body.byteLength / 2));
     this.#counts.add(batch.rollups);
     const chunks = detailChunks(batch.samples, batch.spans, batch.profiles, this.#takesCarriedProfiles);
     for (const chunk of chunks) this.#detailBytes += chunkBytes(chunk);
@@ -356,26 +357,27 @@ export class PendingData {
       this.#loseDetail(chunk.contents);
     }
     if (this.#counts.cells === 0 && this.#detail.length === 0 && !anyCounted(this.#sendable(this.#dropped, additions))) return undefined;
-    // A body over the edge's maxBodyBytes is put back and sealed again with fewer records, in
-    // proportion; a single record is sent as it is (the edge's answer then says why).
-    let scale = 1;
-    for (let attempt = 0; ; attempt++) {
-      const sealed = this.#sealScaled(now, scale, additions);
-      const records = sealed.rollups.length + detailIn(sealed.batch.contents);
-      if (sealed.batch.body.byteLength <= this.#caps.maxBodyBytes || records <= 1 || attempt >= 8) return sealed.batch;
+    // A body over the edge's maxBodyBytes is put back and sealed again with fewer rows, in proportion
+    // to the rows it held (not to the caps, which may be far above them): each try is smaller, so this
+    // ends. A single row is sent as it is (the edge's answer then says why).
+    for (let rows = Number.POSITIVE_INFINITY; ;) {
+      const sealed = this.#sealRows(now, rows, additions);
+      const taken = rowsIn(sealed.batch.contents);
+      if (sealed.batch.body.byteLength <= this.#caps.maxBodyBytes || taken <= 1) return sealed.batch;
       this.#unseal(sealed);
-      scale *= Math.min(0.5, (0.9 * this.#caps.maxBodyBytes) / sealed.batch.body.byteLength);
+      rows = Math.max(1, Math.floor(taken * Math.min(0.5, (0.9 * this.#caps.maxBodyBytes) / sealed.batch.body.byteLength)));
     }
   }
 
-  #sealScaled(now: number, scale: number, additions: boolean): Sealed {
+  /** A batch of at most `rows` rows (see rowsIn), cells first. */
+  #sealRows(now: number, rows: number, additions: boolean): Sealed {
     const caps = this.#caps;
-    const at = (cap: number) => Math.max(1, Math.floor(cap * scale));
-    const detailCaps = { samples: at(caps.maxSamples), spans: at(caps.maxSpans), profiles: at(caps.maxProfiles) };
     // Half the bound at most, so that a sealed batch never crowds out everything else.
-    const rollups = this.#counts.take(at(caps.maxRollups), Math.max(1, Math.floor(this.#options.maxPendingBytes / 2)));
+    const rollups = this.#counts.take(Math.min(caps.maxRollups, rows), Math.max(1, Math.floor(this.#options.maxPendingBytes / 2)));
+    const left = rows - rollups.length;
+    const detailCaps = { samples: Math.min(caps.maxSamples, left), spans: Math.min(caps.maxSpans, left), profiles: Math.min(caps.maxProfiles, left) };
     // A chunk cut before the edge's caps were known is cut again to fit them.
-    if (this.#detail.length > 0 && exceeds(this.#detail[0]!, detailCaps)) {
+    if (left > 0 && this.#detail.length > 0 && exceeds(this.#detail[0]!, detailCaps)) {
       const chunk = this.#detail.shift()!;
       this.#detailBytes -= chunkBytes(chunk);
       const parts = splitChunk(chunk, detailCaps);
@@ -384,7 +386,7 @@ export class PendingData {
     }
     // Several small chunks (a heartbeat's profiles, cuts that waited) go in one request, within the caps.
     const chunks: DetailChunk[] = [];
-    while (this.#detail.length > 0 && (chunks.length === 0 || fitsWith(chunks, this.#detail[0]!, detailCaps))) {
+    while (left > 0 && this.#detail.length > 0 && (chunks.length === 0 || fitsWith(chunks, this.#detail[0]!, detailCaps))) {
       const chunk = this.#detail.shift()!;
       this.#detailBytes -= chunkBytes(chunk);
       // Encoded to carry figures forward, for a batch that may not (an edge not known to take it, the exit).
@@ -438,6 +440,11 @@ function carriesAdditions(batch: PendingBatch): boolean {
 
 function detailIn(contents: DetailContents): number {
   return contents.samples + contents.spans + contents.profiles;
+}
+
+/** What a split can take apart: a cell, or the i-th sample, span and profile of a chunk. */
+function rowsIn(contents: Counters): number {
+  return contents.rollups + Math.max(contents.samples, contents.spans, contents.profiles);
 }
 
 /** A sealed body's batch, to seal again changed (413 halves, additions or detail taken out). */
