@@ -28,14 +28,26 @@ export async function finalSendChild(): Promise<void> {
         signal: AbortSignal.timeout(left - 25),
         redirect: 'manual',
       });
-      const text = await response.text();
+      // At most 64 KiB of the answer, as send-with-retry reads it: a huge or endless one would eat the budget.
+      const reader = response.body?.getReader();
+      const chunks: Uint8Array[] = [];
+      for (let size = 0; reader; ) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        if ((size += value.byteLength) > 65_536) {
+          reader.cancel().catch(() => {});
+          chunks.length = 0;
+          break;
+        }
+      }
       if (!response.ok) continue;
       sent++;
       // Each accepted answer says afresh what the edge takes; one that is not JSON says nothing.
       // (answerOf in edge-sender reads the same, but this function runs alone in a child: no imports.)
       accepted.clear();
       try {
-        const answer = JSON.parse(text) as { accepts?: unknown };
+        const answer = JSON.parse(Buffer.concat(chunks).toString()) as { accepts?: unknown };
         if (Array.isArray(answer.accepts)) for (const name of answer.accepts) accepted.add(name);
       } catch {
         // not JSON: nothing is taken for granted

@@ -4,6 +4,7 @@ import type { Log } from '../runtime/log.ts';
 import { instrumentHandler, isWrapped, WRAPPED } from './instrument-handler.ts';
 import type { AnyHandler } from '../runtime/run-handler.ts';
 import type { Recorder } from '../runtime/recorder.ts';
+import type { ServerWatch } from './shutdown.ts';
 import { staticRouteHandler } from './static-route.ts';
 
 type Options = Record<string, unknown>;
@@ -14,7 +15,7 @@ const ROUTE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 
  * Replaces Bun.serve with a version that instruments its options; returns the function that undoes
  * it. `onServe` runs before each server starts (the preload starts its timers on the first).
  */
-export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => void): () => void {
+export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => void, watch?: ServerWatch): () => void {
   const bun = Bun as unknown as { serve: (...args: unknown[]) => unknown };
   const original = bun.serve;
   if (isWrapped(original)) return () => {};
@@ -35,7 +36,7 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => vo
       // as the app's object reads them, instrumented; else the app's own, unmonitored.
       try {
         server = original.call(this, instrumentOptions(valuesOf(options as object), recorder, log), ...rest);
-        return patchServer(server, recorder, log);
+        return patchServer(server, recorder, log, watch);
       } catch {
         // the app's own options below, as the app would have had them
       }
@@ -43,7 +44,7 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => vo
       log.warnOnce('serve-refused', `Bun.serve refused the instrumented options (${(error as Error).message}); this server runs unmonitored`);
       return server;
     }
-    return patchServer(server, recorder, log);
+    return patchServer(server, recorder, log, watch);
   };
   Object.defineProperty(serve, WRAPPED, { value: true });
   bun.serve = serve;
@@ -158,11 +159,29 @@ function instrumentErrorHandler(handler: AnyHandler, recorder: Recorder): AnyHan
   return instrumented;
 }
 
-/** A server of ours: what its reload() gets is instrumented too, and its upgrade() is counted. */
-function patchServer(server: unknown, recorder: Recorder, log: Log): unknown {
+/** A server of ours: what its reload() gets is instrumented too, its upgrade() is counted, its stop() told. */
+function patchServer(server: unknown, recorder: Recorder, log: Log, watch: ServerWatch | undefined): unknown {
   patchReload(server, recorder, log);
   patchUpgrade(server, recorder, log);
+  if (watch) patchStop(server, watch, log);
   return server;
+}
+
+function patchStop(server: unknown, watch: ServerWatch, log: Log): void {
+  try {
+    const target = server as { stop?: (...args: unknown[]) => unknown };
+    const stop = target.stop;
+    if (typeof stop !== 'function') return;
+    let live = true;
+    target.stop = function stopWatched(...args: unknown[]) {
+      if (live) watch.stopped();
+      live = false;
+      return stop.apply(server, args);
+    };
+    watch.started();
+  } catch (error) {
+    log.warnOnce('serve-stop', `could not watch server.stop (${(error as Error).message})`);
+  }
 }
 
 /**

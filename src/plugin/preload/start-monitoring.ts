@@ -16,7 +16,7 @@ import { createLog, type Log } from '../runtime/log.ts';
 import { setProcessRecorder } from '../runtime/process-recorder.ts';
 import { Recorder } from '../runtime/recorder.ts';
 import { installRouterHooks } from './router-hooks.ts';
-import { installShutdown } from './shutdown.ts';
+import { installShutdown, serverWatch } from './shutdown.ts';
 import { SystemProfiler } from '../runtime/system-profiler.ts';
 
 export interface Monitoring {
@@ -76,7 +76,7 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
     if (config.profiling.enabled) profiler.start();
     batcher.start();
   };
-  instrumentServe(recorder, log, startTimers);
+  instrumentServe(recorder, log, startTimers, serverWatch());
   instrumentFetch(recorder);
   installRouterHooks(log);
   installShutdown({

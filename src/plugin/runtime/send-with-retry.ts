@@ -41,6 +41,20 @@ export function sleep(ms: number): Promise<void> {
   });
 }
 
+// Bun's fetch holds the event loop open while it waits: once the app has stopped serving, an export
+// to a slow edge would keep a finished process alive until its timeout. Halted, sends fail at once
+// (retryable: the data stays for the final flush).
+let halt = new AbortController();
+
+/** Aborts the sends in flight, and fails those that start, until resumeExports(). */
+export function haltExports(): void {
+  halt.abort();
+}
+
+export function resumeExports(): void {
+  if (halt.signal.aborted) halt = new AbortController();
+}
+
 /**
  * POSTs `body` to `url`, retrying what may succeed later. Resolves (never rejects) with what happened.
  *
@@ -51,9 +65,12 @@ export function sleep(ms: number): Promise<void> {
 export async function sendWithRetry(url: string, init: RequestInit, options: RetryOptions = {}): Promise<SendOutcome> {
   const doFetch = options.fetch ?? originalFetch;
   const attempt = async (): Promise<Attempt> => {
+    const halted = halt.signal;
+    if (halted.aborted) return { ok: false, retryable: true, reason: `not sent: the app has stopped serving (${url})` };
     try {
-      const response = await doFetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
-      const body = await response.text().catch(() => '');
+      const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? 10_000), halted]);
+      const response = await doFetch(url, { ...init, redirect: 'manual', signal });
+      const body = await answerText(response).catch(() => '');
       const outcome = responseOutcome(response.status, response.headers.get('retry-after'), Date.now(), EXPORT_RETRYABLE);
       if (outcome.ok) return { ok: true, status: response.status, body };
       // The exporters' own endpoint: its URL and answer help whoever reads the log.
@@ -70,4 +87,20 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
   if (outcome.ok) return { ...outcome, attempts };
   const { retryAfterMs: _wait, ...failed } = outcome;
   return { ...failed, attempts };
+}
+
+/** The answer as text, or '' past 64 KiB (the rest cancelled): a huge answer must not land in the app's heap. */
+async function answerText(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  for (let size = 0; reader; ) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    if ((size += value.byteLength) > 65_536) {
+      reader.cancel().catch(() => {});
+      return '';
+    }
+  }
+  return Buffer.concat(chunks).toString();
 }

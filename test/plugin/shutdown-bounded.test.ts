@@ -1,0 +1,184 @@
+// The end of an app is not held up by bun-apm, whatever the edge does: an export in flight to an
+// edge that never answers, trace exporters that never answer, an answer of hundreds of megabytes.
+// The exit status is the app's own, and where the edge answers every request arrives.
+import { afterAll, describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
+import { REPO, startApp, type AppProcess } from './support/app-process.ts';
+import { writeConfig } from './support/config-file.ts';
+import { IngestSink } from './support/ingest-sink.ts';
+import { waitFor } from './support/wait-for.ts';
+
+const APP = '../test/plugin/fixtures/graceful-app.ts';
+const started: AppProcess[] = [];
+const sink = new IngestSink().start();
+
+/** An HTTP server that takes requests and never answers them. */
+let hangingHits = 0;
+const hanging = Bun.serve({
+  hostname: '127.0.0.1',
+  port: 0,
+  idleTimeout: 0,
+  fetch: () => {
+    hangingHits++;
+    return new Promise<Response>(() => {});
+  },
+});
+
+/** An edge that answers 202 with a body of `HUGE_BYTES`, or one that never ends (`?endless` in the endpoint's path). */
+const HUGE_BYTES = 100 * 1024 * 1024;
+let hugeHits = 0;
+const chunk = new Uint8Array(1024 * 1024).fill(0x20);
+const huge = Bun.serve({
+  hostname: '127.0.0.1',
+  port: 0,
+  idleTimeout: 0,
+  fetch: async (request) => {
+    await request.arrayBuffer();
+    hugeHits++;
+    const endless = new URL(request.url).pathname.startsWith('/endless');
+    let sent = 0;
+    const body = new ReadableStream({
+      pull(controller) {
+        if (!endless && sent >= HUGE_BYTES) return controller.close();
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    return new Response(body, { status: 202, headers: { 'content-type': 'application/json' } });
+  },
+});
+
+afterAll(async () => {
+  await Promise.all(started.map((app) => app.kill()));
+  await sink.stop();
+  await hanging.stop(true);
+  await huge.stop(true);
+});
+
+const endpointOf = (server: { port?: number }, path = '') => `http://127.0.0.1:${server.port}${path}`;
+
+async function start(graceful: string, env: Record<string, string>, plain = false): Promise<AppProcess> {
+  const app = await startApp(APP, { env: { GRACEFUL: graceful, BUN_APM_INGEST_KEY: sink.ingestKey, ...env }, plain });
+  started.push(app);
+  return app;
+}
+
+/** Ms from now until the app exits (SIGKILLed after 25 s), and how it ended. */
+async function exitOf(app: AppProcess, from = Date.now()): Promise<{ ms: number; code: number | null; signal: string | null }> {
+  const ended = await Promise.race([app.exited.then(() => true), Bun.sleep(25_000).then(() => false)]);
+  const ms = Date.now() - from;
+  if (!ended) await app.kill();
+  return { ms, code: app.process.exitCode, signal: app.process.signalCode as string | null };
+}
+
+async function work(app: AppProcess, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) expect((await app.fetch(`/work/${i}`)).status).toBe(200);
+}
+
+describe('an export in flight to an edge that never answers', () => {
+  test.each([
+    { how: 'SIGTERM, the app stops its server', graceful: 'stop', end: (app: AppProcess) => app.process.kill('SIGTERM') },
+    { how: 'the app stops its server (natural end)', graceful: 'none', end: (app: AppProcess) => void app.fetch('/quit').catch(() => {}) },
+  ])('$how: exit within the final flush budget, code 0 as without the preload', async ({ graceful, end }) => {
+    const app = await start(graceful, { BUN_APM_ENDPOINT: endpointOf(hanging), BUN_APM_FLUSH_INTERVAL_MS: '300' });
+    const before = hangingHits;
+    await work(app, 1);
+    // The flush is on its way (and will never be answered).
+    expect(await waitFor(() => hangingHits > before, 5000)).toBe(true);
+    const from = Date.now();
+    end(app);
+    const exit = await exitOf(app, from);
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+    // Was 11 s (the export's 10 s timeout, then the final flush's 2 s budget).
+    expect(exit.ms).toBeLessThan(3000);
+  }, 40_000);
+});
+
+test('a server stopped and another started: periodic shipping resumes with it', async () => {
+  const name = 'restart-app';
+  const child = Bun.spawn([process.execPath, '--preload', 'bun-apm/preload', join('test', 'plugin', 'fixtures', 'restart-app.ts')], {
+    cwd: REPO,
+    env: { ...process.env, BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '200', BUN_APM_APP: name, REQUESTS: '4' },
+    stdout: 'ignore',
+    stderr: 'ignore',
+  });
+  try {
+    const count = () => sink.batches.filter((b) => b.identity.app === name).reduce((n, b) => n + b.rollups.reduce((m, c) => m + c.count, 0), 0);
+    // Delivered while the second server still serves (10 s), not by the final flush.
+    expect(await waitFor(() => (count() === 5 ? true : undefined), 8000)).toBe(true);
+    expect(child.exitCode).toBeNull();
+  } finally {
+    child.kill('SIGKILL');
+    await child.exited;
+  }
+}, 20_000);
+
+describe('signals the app handles, and SIGHUP', () => {
+  test.each([
+    { signal: 'SIGTERM', graceful: 'reraise', requests: 30 },
+    { signal: 'SIGINT', graceful: 'reraise', requests: 30 },
+    { signal: 'SIGHUP', graceful: 'reraise', requests: 30 },
+    { signal: 'SIGHUP', graceful: 'none', requests: 300 },
+  ] as const)('$signal, $graceful: dies of the signal as without the preload, every request shipped', async ({ signal, graceful, requests }) => {
+    const name = `signal-${signal}-${graceful}`;
+    const app = await start(graceful, { BUN_APM_ENDPOINT: sink.url, BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_APP: name });
+    await work(app, requests);
+    app.process.kill(signal);
+    const exit = await exitOf(app);
+
+    const plain = await start(graceful, {}, true);
+    plain.process.kill(signal);
+    const plainExit = await exitOf(plain);
+    expect(plainExit.signal).toBe(signal);
+    // The app's exit: death by the signal, not 0.
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: plainExit.code, signal: plainExit.signal });
+    expect(sink.batches.filter((b) => b.identity.app === name).reduce((n, b) => n + b.rollups.reduce((m, c) => m + c.count, 0), 0)).toBe(requests);
+    expect(exit.ms).toBeLessThan(3000);
+  }, 40_000);
+});
+
+test('SIGTERM with an edge and two trace exporters that never answer: one 2 s budget for all', async () => {
+  const config = writeConfig(`export default {
+    exporters: [
+      { type: 'otlp', endpoint: '${endpointOf(hanging)}', scheduledDelayMs: 600000 },
+      { type: 'zipkin', endpoint: '${endpointOf(hanging)}', scheduledDelayMs: 600000 },
+    ],
+  };`);
+  const app = await start('none', { BUN_APM_ENDPOINT: endpointOf(hanging), BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_CONFIG: config });
+  for (let i = 0; i < 5; i++) await app.fetch(`/work/${i}`, { headers: { traceparent: '00-5bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
+  const from = Date.now();
+  app.process.kill('SIGTERM');
+  const exit = await exitOf(app, from);
+  expect(exit.signal).toBe('SIGTERM');
+  // Was 4.1 s: the edge's 2 s, then the exporters' 2 s.
+  expect(exit.ms).toBeLessThan(3000);
+}, 40_000);
+
+describe('an edge that answers with a huge body', () => {
+  test('the app reads a bounded part of it: RSS stays put, the next flush goes out on time', async () => {
+    const app = await start('none', { BUN_APM_ENDPOINT: endpointOf(huge), BUN_APM_FLUSH_INTERVAL_MS: '300' });
+    await work(app, 1);
+    const rss = async () => (await (await app.fetch('/rss')).json()) as number;
+    const before = await rss();
+    const hits = hugeHits;
+    // Each flush has something to send (the /rss request itself): three answers read in turn.
+    for (let i = 0; i < 3; i++) {
+      await rss();
+      expect(await waitFor(() => hugeHits > hits + i, 5000)).toBe(true);
+    }
+    // Was +430 MB for a 100 MB answer.
+    expect((await rss()) - before).toBeLessThan(40 * 1024 * 1024);
+  }, 40_000);
+
+  test('the final flush reads a bounded part of an answer that never ends', async () => {
+    const app = await start('none', { BUN_APM_ENDPOINT: endpointOf(huge, '/endless'), BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_DEBUG: '1' });
+    await work(app, 3);
+    const from = Date.now();
+    app.process.kill('SIGTERM');
+    const exit = await exitOf(app, from);
+    expect(exit.signal).toBe('SIGTERM');
+    // Was: the child read until its deadline (2 s) and counted the batch lost.
+    expect(app.stderr).toContain('final flush: 1 of 1 batch(es) accepted');
+    expect(exit.ms).toBeLessThan(1500);
+  }, 40_000);
+});
