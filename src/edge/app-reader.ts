@@ -75,18 +75,23 @@ function wholeTrace(parts: readonly TracePart[]): TraceSummary {
 
 /**
  * The trace list over several shards. A trace with rows in several shards is known whole only once
- * they are merged, so shards list their rows of the window unfiltered and every filter and the order
- * apply to whole traces. Newest first is exact page by page: a trace is taken at its earliest row,
- * which has its whole start. Slowest first has no such row (a whole outlasts each of its rows): it
- * orders all the rows the read may fetch, and warns when the window holds more.
+ * they are merged, so every filter and the order apply to whole traces. Shards list their rows of
+ * the window, route and method pushed down but rows without the trace's root kept: its earliest row
+ * is then listed whenever the trace matches (its root's row names it, else its earliest: wholeTrace).
+ * Newest first is exact page by page: a trace is taken at its earliest row, which has its whole start.
+ * Slowest first has no such row (a whole outlasts each of its rows): it orders all the rows the read
+ * may fetch, and warns when the window holds more.
  */
 async function shardedTraces(stores: ReturnType<typeof appStores>, query: Listing<TraceQuery>): Promise<ShardPage<TraceSummary>> {
   const slowest = query.sort === 'slowest';
   const key = (t: TraceSummary): CursorKey => [slowest ? t.duration : t.startTime, t.traceId];
   const before = (a: CursorKey, b: CursorKey) => a[0] > b[0] || (a[0] === b[0] && (a[1] as string) > (b[1] as string));
   const cursor = storeCursor(query.cursor);
-  const size = Math.min(1_000, Math.ceil(TRACE_SCAN_ROWS / stores.length), slowest ? 1_000 : Math.max(query.limit + 1, 100));
-  const rows: TraceSummary[][] = stores.map(() => []);
+  const { cursor: _, errorsOnly: __, minDuration: ___, ...pushed } = query;
+  const most = Math.ceil(TRACE_SCAN_ROWS / stores.length);
+  // Pages grow (a rare match costs a few calls, a full first page one small read); slowest reads at once.
+  const size = stores.map(() => (slowest ? most : Math.min(most, Math.max(query.limit + 1, 100))));
+  const rows: TracePart[][] = stores.map(() => []);
   // Where each shard's next page starts (false: done).
   const next: Array<CursorKey | undefined | false> = stores.map(() => (slowest ? undefined : cursor));
   const parts = new Map<string, TracePart[]>();
@@ -105,20 +110,27 @@ async function shardedTraces(stores: ReturnType<typeof appStores>, query: Listin
         after = last ?? cursor;
         break;
       }
-      const pages = (await Promise.all(empty.map((k) => stores[k]!.traces({ from: query.from, to: query.to, sort: query.sort, limit: size, ...(next[k] && { after: next[k] }) })))) as Array<ShardPage<TraceSummary>>;
-      const ids = new Set<string>();
+      const pages = (await Promise.all(empty.map((k) => stores[k]!.traces({ ...pushed, partRows: true, limit: size[k]!, ...(next[k] && { after: next[k] }) })))) as Array<ShardPage<TraceSummaryPart>>;
+      // Traces first seen now, and the shards that listed them: the others are asked for their parts.
+      const fresh = new Map<string, Set<number>>();
       pages.forEach(({ items, nextCursor, warnings: more = [] }, i) => {
-        rows[empty[i]!] = items;
-        next[empty[i]!] = nextCursor !== null && items.length > 0 && key(items.at(-1)!);
+        const k = empty[i]!;
+        rows[k] = items.map((t) => ({ ...t, shard: k }));
+        next[k] = nextCursor !== null && items.length > 0 && key(items.at(-1)!);
+        size[k] = Math.min(1_000, most, size[k]! * 4);
         fetched += items.length;
         warnings.push(...more);
-        for (const t of items) if (!parts.has(t.traceId)) ids.add(t.traceId);
+        for (const t of rows[k]!) {
+          if (parts.has(t.traceId) && !fresh.has(t.traceId)) continue;
+          if (!fresh.has(t.traceId)) fresh.set(t.traceId, new Set()), parts.set(t.traceId, []);
+          fresh.get(t.traceId)!.add(k);
+          parts.get(t.traceId)!.push(t);
+        }
       });
-      const list = [...ids];
-      for (const id of list) parts.set(id, []);
       await Promise.all(stores.map(async (store, shard) => {
-        for (let at = 0; at < list.length; at += 1_000) {
-          for (const part of (await store.traceParts(list.slice(at, at + 1_000))) as TraceSummaryPart[]) parts.get(part.traceId)?.push({ ...part, shard });
+        const ids = [...fresh].flatMap(([id, by]) => (by.has(shard) ? [] : [id]));
+        for (let at = 0; at < ids.length; at += 1_000) {
+          for (const part of (await store.traceParts(ids.slice(at, at + 1_000))) as TraceSummaryPart[]) parts.get(part.traceId)?.push({ ...part, shard });
         }
       }));
     }
@@ -129,8 +141,7 @@ async function shardedTraces(stores: ReturnType<typeof appStores>, query: Listin
     if (k < 0) break;
     const row = rows[k]!.shift()!;
     last = key(row);
-    const all = parts.get(row.traceId) ?? [];
-    const whole = all.length > 0 ? wholeTrace(all) : row;
+    const whole = wholeTrace(parts.get(row.traceId)!);
     if (taken.has(row.traceId) || (!slowest && whole.startTime !== row.startTime)) continue;
     taken.add(row.traceId);
     if (!traceMatches(whole, query)) continue;
@@ -141,6 +152,7 @@ async function shardedTraces(stores: ReturnType<typeof appStores>, query: Listin
     found.push(whole);
   }
   let items = found;
+  if (!slowest && capped && found.length < query.limit) warnings.push(`${fetched} trace rows were examined: more traces may match further back (the next page goes on)`);
   if (slowest) {
     if (capped) warnings.push(`at most ${TRACE_SCAN_ROWS} traces are ordered by duration: narrow the window to order them all`);
     const rest = found.sort((a, b) => (before(key(a), key(b)) ? -1 : 1)).filter((t) => !cursor || before(cursor, key(t)));

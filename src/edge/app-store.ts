@@ -45,7 +45,7 @@ import type { UsageReport } from '../core/usage/usage.ts';
 import { countCallsWith, countStoreCalls } from './usage/count-store-calls.ts';
 import { SqlMeter } from './usage/sql-meter.ts';
 import { UsageCounter, type UsageToday } from './usage/usage-counter.ts';
-import { decodeIngest, isRefusal, type IngestRefusal, type IngestRequest } from './ingest/decode-ingest.ts';
+import { decodeIngest, isRefusal, OTHER_SHARD, type IngestRefusal, type IngestRequest } from './ingest/decode-ingest.ts';
 
 /** The live tiles' figures: a summary of the live window, and the requests in flight (null when unknown). */
 export type LiveSummary = Summary & { inFlight: number | null };
@@ -171,7 +171,9 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     const wireBytes = request.bytes.byteLength;
     const batch = await decodeIngest(request, { maxDecompressedBytes: this.settings.maxDecompressedBytes, maxAgeMs: this.settings.maxBatchAgeMs, now: Date.now() });
     if (isRefusal(batch)) {
-      this.usage.afterIngest(null, wireBytes, 0);
+      // Handed on to its shard, which counts the ingest: here a store request only (not a Worker request).
+      if (batch.error.code === OTHER_SHARD) this.usage.call('ticks');
+      else this.usage.afterIngest(null, wireBytes, 0);
       return { ...batch, usage: this.usage.today(this.settings.plan) };
     }
     this.rememberApp(batch.identity.app);

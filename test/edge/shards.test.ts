@@ -60,8 +60,12 @@ describe('sharded stores', () => {
   test('usage sums the shards; the export holds every shard\'s records', async () => {
     const usage = await apiOk(edge, '/api/v1/apps/shop/usage');
     // Each instance's batch, the retried one twice, the mismatch (refused by its store) and the
-    // header-less one twice (shard 0 handed it back for its instance's shard).
-    expect(usage.days[0].ingestRequests).toBe(INSTANCES.length + 2 + 1 + 2);
+    // header-less one once: shard 0 handing it on is a store request, not an ingest (found by a review).
+    expect(usage.days[0].ingestRequests).toBe(INSTANCES.length + 2 + 1 + 1);
+    // Its bytes once too: beyond the instances' bytes only the mismatch's (a batch like the legacy one).
+    const bytes = (name: string) => usage.instances.find((i: any) => i.instance === name).ingestBytes as number;
+    const outside = usage.days[0].ingestBytes - usage.instances.reduce((sum: number, i: any) => sum + i.ingestBytes, 0);
+    expect(outside / bytes('legacy-client:1')).toBeCloseTo(1, 1);
     expect(usage.instances.map((i: any) => i.instance).sort()).toEqual([...INSTANCES, 'legacy-client:1'].sort());
     const lines = await exportAll(edge);
     expect(lines[0]).toMatchObject({ type: 'export', shards: 4 });

@@ -8,6 +8,7 @@ import { LIVE_STALE_MS } from '../store/live.ts';
 import type { DashboardSource, TimeWindow } from '../../core/dashboard/source.ts';
 import { planWindow, type QueryWindow } from '../../core/query/window.ts';
 import { appReader } from '../app-reader.ts';
+import type { TraceSummary } from '../store/traces.ts';
 import { isFiltered, type RouteFilter } from '../../core/query/route-filter.ts';
 import { keyRing } from '../auth/key-ring.ts';
 import type { Env } from '../env.ts';
@@ -57,11 +58,19 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
     },
     resolveAlert: async (app, id, time) => (await store(app).alerting.resolveAlert(id, time)) !== null,
     traces: async (app, window, filter) => {
-      const page = await store(app).traces({
-        from: window.from, to: window.to, route: filter.route, method: filter.method, minDuration: filter.minDuration, errorsOnly: filter.errorsOnly,
-        sort: filter.order ?? 'recent', limit: filter.limit ?? 50,
-      });
-      return page.items.map((t): TraceRow => ({ traceId: t.traceId, name: t.name, route: t.route, method: t.method, statusCode: t.statusCode, startTime: t.startTime, duration: t.duration, spanCount: t.spanCount, error: t.error }));
+      const reader = store(app);
+      const limit = filter.limit ?? 50;
+      const items: TraceSummary[] = [];
+      // A short page with a cursor stopped at the read's cap: a few more find a rare match, at a bounded cost.
+      for (let cursor: string | null | undefined, pages = 0; pages < 4 && items.length < limit && cursor !== null; pages++) {
+        const page = await reader.traces({
+          from: window.from, to: window.to, route: filter.route, method: filter.method, minDuration: filter.minDuration, errorsOnly: filter.errorsOnly,
+          sort: filter.order ?? 'recent', limit: limit - items.length, ...(cursor && { cursor }),
+        });
+        items.push(...page.items);
+        cursor = page.nextCursor;
+      }
+      return items.map((t): TraceRow => ({ traceId: t.traceId, name: t.name, route: t.route, method: t.method, statusCode: t.statusCode, startTime: t.startTime, duration: t.duration, spanCount: t.spanCount, error: t.error }));
     },
     trace: async (app, traceId) => {
       const trace = await store(app).trace(traceId);

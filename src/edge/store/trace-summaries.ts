@@ -37,6 +37,8 @@ export interface TraceQuery {
   sort: 'recent' | 'slowest';
   limit: number;
   after?: CursorKey;
+  /** A shard's rows for the sharded list (app-reader.ts): with `rootKnown`, and rows without the root kept whatever their route and method. */
+  partRows?: boolean;
 }
 
 /** One write's spans of a trace, summed up: what its row merges in. */
@@ -127,6 +129,8 @@ const toSummary = (r: SummaryRow): TraceSummary => ({
   statusCode: r.status_code, error: r.error === 1, spanCount: r.span_count, service: r.service,
 });
 
+const listed = (r: SummaryRow, query: TraceQuery): TraceSummary => (query.partRows ? { ...toSummary(r), rootKnown: r.root_known === 1 } as TraceSummary : toSummary(r));
+
 /** A trace's row in one store, with what merging it with its rows in other shards needs. */
 export interface TraceSummaryPart extends TraceSummary {
   /** The row holds the trace's root span. */
@@ -161,8 +165,8 @@ export function traceMatches(t: TraceSummary, query: Omit<TraceQuery, 'sort' | '
 export function listTraces(sql: Sql, query: TraceQuery): Page<TraceSummary> & Warnings {
   const slowest = query.sort === 'slowest';
   const keyOf = (t: TraceSummary) => (slowest ? t.duration : t.startTime);
-  const matches = (t: TraceSummary): boolean => {
-    if (!traceMatches(t, query)) return false;
+  const matches = (t: TraceSummary, rootKnown: boolean): boolean => {
+    if (!traceMatches(t, query.partRows && !rootKnown ? { from: query.from, to: query.to } : query)) return false;
     if (query.after !== undefined) {
       const [key, id] = query.after;
       if (!(keyOf(t) < key || (keyOf(t) === key && typeof id === 'string' && t.traceId < id))) return false;
@@ -173,13 +177,15 @@ export function listTraces(sql: Sql, query: TraceQuery): Page<TraceSummary> & Wa
   const unreadable = new UnreadableRows();
   const found = new Map<string, TraceSummary>();
   const seen = new Set<string>();
-  // The newest minutes first; the most recent stop once the page is full and no older minute can beat it.
-  for (const minute of minutesOf(sql, 'traces', query.from, query.to, 'desc', unreadable)) {
+  // The newest minutes first, from the cursor's on (a trace is indexed at its start); the most recent
+  // stop once the page is full and no older minute can beat it.
+  const to = !slowest && query.after ? Math.min(query.to, query.after[0]) : query.to;
+  for (const minute of minutesOf(sql, 'traces', query.from, to, 'desc', unreadable)) {
     const ids = [...new Set(minute.map((entry) => entry.traceId))].filter((id) => !seen.has(id));
     for (const id of ids) seen.add(id);
     for (const row of rowsOf(sql, ids)) {
-      const summary = toSummary(row);
-      if (matches(summary)) found.set(summary.traceId, summary);
+      const summary = listed(row, query);
+      if (matches(summary, row.root_known === 1)) found.set(summary.traceId, summary);
     }
     if (!slowest && found.size > query.limit) {
       const kth = [...found.values()].sort(order)[query.limit]!;
@@ -198,14 +204,15 @@ export function listTraces(sql: Sql, query: TraceQuery): Page<TraceSummary> & Wa
 function legacyTraces(sql: Sql, query: TraceQuery, key: 'duration' | 'start_time'): TraceSummary[] {
   const where = ['start_time >= ?', 'start_time < ?'];
   const params: SqlValue[] = [query.from, query.to];
-  if (query.route !== undefined) where.push('route = ?'), params.push(query.route);
-  if (query.method !== undefined) where.push('method = ?'), params.push(query.method);
+  const part = query.partRows ? ' OR root_known = 0' : '';
+  if (query.route !== undefined) where.push(`(route = ?${part})`), params.push(query.route);
+  if (query.method !== undefined) where.push(`(method = ?${part})`), params.push(query.method);
   if (query.minDuration !== undefined) where.push('duration >= ?'), params.push(query.minDuration);
   if (query.errorsOnly) where.push('error = 1');
   if (query.after !== undefined) where.push(`(${key} < ? OR (${key} = ? AND trace_id < ?))`), params.push(query.after[0], query.after[0], query.after[1]);
   return sql.exec<SummaryRow>(
     `SELECT ${COLUMNS} FROM traces WHERE ${where.join(' AND ')} ORDER BY ${key} DESC, trace_id DESC LIMIT ?`, ...params, query.limit + 1,
-  ).toArray().map(toSummary);
+  ).toArray().map((row) => listed(row, query));
 }
 
 /**
