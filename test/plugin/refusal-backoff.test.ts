@@ -101,7 +101,8 @@ describe('refusals the edge will not retry', () => {
     expect(await waitFor(() => accepted().reduce((sum, batch) => sum + requestsIn(batch), 0) === 40 || undefined, 10_000)).toBe(true);
     expect(accepted().reduce((sum, batch) => sum + droppedRequests(batch), 0)).toBe(25);
     expect(batcher.droppedTotal.requests).toBe(25);
-    expect(batcher.pending.any).toBe(false);
+    // Nothing left behind: the next tick may still be taking the last cut (it failed once under load when read at once).
+    expect(await waitFor(() => !batcher.pending.any || undefined, 5_000)).toBe(true);
   }, 20_000);
 
   test('413 from an edge with a 1.5 KB cap: split by the rows actually in the batch until each fits; every request delivered', async () => {
