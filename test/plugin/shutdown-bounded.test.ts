@@ -137,6 +137,55 @@ describe('signals the app handles, and SIGHUP', () => {
   }, 40_000);
 });
 
+describe('signals the app handles its own way (found by a review of this change)', () => {
+  test('a drain: the requests that end after the signal, before the app raises it again, are shipped too', async () => {
+    const name = 'signal-drain';
+    const app = await start('drain', { BUN_APM_ENDPOINT: sink.url, BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_APP: name });
+    await work(app, 3);
+    const slow = Array.from({ length: 4 }, (_, i) => app.fetch(`/slow/${i}`));
+    await Bun.sleep(200);
+    app.process.kill('SIGTERM');
+    expect((await Promise.all(slow)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const exit = await exitOf(app);
+    expect([exit.code, exit.signal]).toEqual([null, 'SIGTERM']);
+    // Listening no more after the first signal, bun-apm had shipped 3 of the 7.
+    expect(sink.batches.filter((b) => b.identity.app === name).reduce((n, b) => n + b.rollups.reduce((m, c) => m + c.count, 0), 0)).toBe(7);
+  }, 30_000);
+
+  test('a reload: the app answers at once after the signal, with an edge that never answers, and runs on', async () => {
+    const app = await start('reload', { BUN_APM_ENDPOINT: endpointOf(hanging), BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_APP: 'signal-reload' });
+    await work(app, 5);
+    app.process.kill('SIGHUP');
+    await Bun.sleep(50);
+    const started = performance.now();
+    expect((await app.fetch('/work/after')).status).toBe(200);
+    // A synchronous flush on the app's own signal had frozen it for the 2 s budget.
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(app.process.exitCode).toBeNull();
+  }, 30_000);
+
+  test('a signal the process was started ignoring (nohup) stays ignored', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const child = Bun.spawn(['sh', '-c', `trap '' HUP; exec "${process.execPath}" --preload bun-apm/preload ${join('examples', APP)}`], {
+      cwd: REPO,
+      env: { ...process.env, PORT: String(port), GRACEFUL: 'none', BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_APP: 'signal-nohup' },
+      stdout: 'ignore',
+      stderr: 'ignore',
+    });
+    try {
+      expect(await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/work/1`).then((r) => r.ok).catch(() => false)) || undefined, 15_000)).toBe(true);
+      child.kill('SIGHUP');
+      await Bun.sleep(500);
+      // bun-apm's listener had replaced the inherited "ignore": the app died of it (129).
+      expect(child.exitCode).toBeNull();
+      expect((await fetch(`http://127.0.0.1:${port}/work/2`)).status).toBe(200);
+    } finally {
+      child.kill('SIGKILL');
+      await child.exited;
+    }
+  }, 30_000);
+});
+
 test('SIGTERM with an edge and two trace exporters that never answer: one 2 s budget for all', async () => {
   const config = writeConfig(`export default {
     exporters: [

@@ -1,8 +1,9 @@
 // The final flush, and then the exit the app would have had without us. The ways out:
 // - SIGINT/SIGTERM/SIGHUP that the app does not handle: flush, then re-raise the signal so the
-//   process dies of it as before (exit status and signal unchanged).
-// - A signal the app handles: flush now, and stop listening to it, so that a re-raise meets the
-//   default action; what is recorded after goes at beforeExit or exit.
+//   process dies of it as before (exit status and signal unchanged). A signal the process was
+//   started ignoring is left alone.
+// - A signal the app handles is the app's: monitoring goes on (a reload), and its exit comes
+//   through the other ways, or as a re-raise that bun-apm alone hears (then as above).
 // - The app stops its last server: sends in flight are aborted, since Bun's fetch would
 //   hold the finished process open until its timeout; what they carried goes at beforeExit.
 // - beforeExit (the event loop ran dry): flush; the process then ends as it would have.
@@ -10,6 +11,8 @@
 //   process the exiting process waits for.
 // Each way out has one deadline, `budgetMs` (2 s), for the edge and the trace exporters together,
 // and an edge that ran out one is not waited for again at the next (beforeExit after a signal).
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import type { Batcher } from '../runtime/batcher.ts';
 import type { EdgeTarget } from '../runtime/edge-sender.ts';
 import type { SpanExporter } from '../runtime/exporters/span-exporter.ts';
@@ -32,19 +35,34 @@ export interface ShutdownOptions {
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 type Signal = (typeof SIGNALS)[number];
 
+/** The signals this process was started ignoring (Linux: SigIgn of /proc/self/status; elsewhere none known). */
+function ignoredSignals(): Set<Signal> {
+  try {
+    const mask = BigInt(`0x${/^SigIgn:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`);
+    return new Set(SIGNALS.filter((signal) => (mask >> BigInt((constants.signals[signal] ?? 0) - 1)) & 1n));
+  } catch {
+    return new Set();
+  }
+}
+
 /** Installs the listeners; returns the function that removes them. */
 export function installShutdown(options: ShutdownOptions): () => void {
   const budget = options.budgetMs ?? 2000;
   let ended = false;
-  let dying = false;
+  let dying: Signal | undefined;
+  /** Signals an app listener of its own has heard with bun-apm's. */
+  const shared = new Set<Signal>();
+  let turnGiven = false;
+  // A signal the process was started ignoring (nohup, `trap '' INT`) stays ignored: a listener would end that.
+  const ignored = ignoredSignals();
   let exportersDone: Promise<void> | undefined;
   /** An edge that let a final flush run out the budget is not waited for again until then: one stop, one budget. */
   let stalledUntil = 0;
 
-  /** Cuts and ships what is pending synchronously, within the budget; `end` stops the batcher for good first. */
-  const flushEdge = (end: boolean) => {
+  /** Stops the batcher for good, then cuts and ships what is pending synchronously, within the budget. */
+  const flushEdge = () => {
     try {
-      if (end && !ended) {
+      if (!ended) {
         ended = true;
         options.stopTimers();
         options.batcher.stop();
@@ -68,39 +86,49 @@ export function installShutdown(options: ShutdownOptions): () => void {
   const until = (deadline: number, work: Promise<void>) => Promise.race([work, sleep(Math.max(0, deadline - Date.now()))]);
 
   const onSignal = (signal: Signal) => {
-    if (process.listenerCount(signal) > 1) {
-      // The app decides what this signal means, and may raise it again after its cleanup.
-      process.removeListener(signal, listeners.get(signal)!);
-      flushEdge(false);
-      void options.exporters?.flush();
-      return;
-    }
+    // The app decides what this signal means: a reload keeps running, monitored; an exit comes
+    // through beforeExit or exit; a re-raise after its cleanup comes back here, bun-apm alone.
+    if (process.listenerCount(signal) > 1) return void shared.add(signal);
     if (dying) return reraise(signal);
-    dying = true;
+    dying = signal;
     const deadline = Date.now() + budget;
     const exporters = shutdownExporters();
-    flushEdge(true);
-    void until(deadline, exporters).finally(() => reraise(signal));
+    flushEdge();
+    // Held open until the re-raise: a server the app has stopped may have been all that kept it.
+    const hold = setTimeout(() => {}, budget + 1000);
+    void until(deadline, exporters).finally(() => {
+      clearTimeout(hold);
+      reraise(signal);
+    });
   };
-  const listeners = new Map(SIGNALS.map((signal) => [signal, () => onSignal(signal)] as const));
+  const listeners = new Map(SIGNALS.filter((signal) => !ignored.has(signal)).map((signal) => [signal, () => onSignal(signal)] as const));
 
   const reraise = (signal: Signal) => {
     remove();
     process.kill(process.pid, signal); // no listener left: the default action, death by this signal
+    // Bun delivers it on a later turn of the loop: one more turn, then the status a shell would see.
+    setTimeout(() => process.exit(128 + (constants.signals[signal] ?? 0)), 500);
   };
 
   const onBeforeExit = () => {
-    if (ended) return;
+    if (dying || ended) return;
+    // A signal the app raised again after its cleanup waits for a turn of the loop, and Bun would
+    // end the process with 0 first: one more turn, so bun-apm hears it and the process dies of it.
+    if (shared.size > 0 && !turnGiven) {
+      turnGiven = true;
+      setTimeout(() => {}, 20);
+      return;
+    }
     const deadline = Date.now() + budget;
     // Halted when the last server stopped: the exporters' last sends go out, until the deadline.
     resumeExports();
     const exporters = shutdownExporters();
-    flushEdge(true);
+    flushEdge();
     // Past the deadline their requests must not hold the event loop open.
     void until(deadline, exporters).finally(haltExports);
   };
 
-  const onExit = () => flushEdge(true);
+  const onExit = () => flushEdge();
 
   for (const [signal, listener] of listeners) process.on(signal, listener);
   process.on('beforeExit', onBeforeExit);
