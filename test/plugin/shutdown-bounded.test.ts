@@ -164,6 +164,19 @@ describe('signals the app handles its own way (found by a review of this change)
     expect(app.process.exitCode).toBeNull();
   }, 30_000);
 
+  test('an app cleaning up with signal-exit dies of the signal after its cleanup, every request shipped', async () => {
+    // Each had taken the other's listener for the app's own and waited: the app could not be stopped.
+    const name = 'signal-exit';
+    const app = await startApp('../test/plugin/fixtures/signal-exit-app.ts', { env: { BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_APP: name } });
+    started.push(app);
+    await work(app, 6);
+    app.process.kill('SIGTERM');
+    const exit = await exitOf(app);
+    expect([exit.code, exit.signal, exit.ms < 3000]).toEqual([null, 'SIGTERM', true]);
+    expect(app.stderr).toContain('cleanup after SIGTERM');
+    expect(sink.batches.filter((b) => b.identity.app === name).reduce((n, b) => n + b.rollups.reduce((m, c) => m + c.count, 0), 0)).toBe(6);
+  }, 30_000);
+
   test('a signal the process was started ignoring (nohup) stays ignored', async () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const child = Bun.spawn(['sh', '-c', `trap '' HUP; exec "${process.execPath}" --preload bun-apm/preload ${join('examples', APP)}`], {
@@ -201,6 +214,26 @@ test('SIGTERM with an edge and two trace exporters that never answer: one 2 s bu
   expect(exit.signal).toBe('SIGTERM');
   // Was 4.1 s: the edge's 2 s, then the exporters' 2 s.
   expect(exit.ms).toBeLessThan(3000);
+}, 40_000);
+
+test('requests the app answers while the trace exporters finish are shipped too (found by a review)', async () => {
+  const config = writeConfig(`export default { exporters: [{ type: 'otlp', endpoint: '${endpointOf(hanging)}', scheduledDelayMs: 600000 }] };`);
+  const name = 'signal-exporters-window';
+  const app = await start('none', { BUN_APM_ENDPOINT: sink.url, BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_CONFIG: config, BUN_APM_APP: name });
+  const traced = { headers: { traceparent: '00-5bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } };
+  for (let i = 0; i < 5; i++) await app.fetch(`/work/${i}`, traced);
+  app.process.kill('SIGTERM');
+  // The server still answers while the exporters get the rest of the budget.
+  let during = 0;
+  for (let i = 0; i < 3; i++) {
+    await Bun.sleep(300);
+    during += await app.fetch(`/work/late-${i}`).then((r) => Number(r.ok), () => 0);
+  }
+  const exit = await exitOf(app);
+  expect(exit.signal).toBe('SIGTERM');
+  // Was 5 of them: what came after the first flush went nowhere.
+  expect(sink.batches.filter((b) => b.identity.app === name).reduce((n, b) => n + b.rollups.reduce((m, c) => m + c.count, 0), 0)).toBe(5 + during);
+  expect(during).toBeGreaterThan(0);
 }, 40_000);
 
 describe('an edge that answers with a huge body', () => {

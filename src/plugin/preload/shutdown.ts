@@ -35,6 +35,18 @@ export interface ShutdownOptions {
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 type Signal = (typeof SIGNALS)[number];
 
+/**
+ * The app's own listeners of a signal: not bun-apm's, nor signal-exit's (execa, ink and many more
+ * load it), which re-raises only once it is alone as bun-apm does; counted as the app's, each had
+ * waited for the other and the app could not be stopped.
+ */
+function appListeners(signal: Signal): number {
+  const v4 = (globalThis as Record<symbol, { count?: unknown } | undefined>)[Symbol.for('signal-exit emitter')]?.count;
+  const v3 = (process as unknown as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__?.count;
+  const signalExit = (typeof v4 === 'number' ? v4 : 0) + (typeof v3 === 'number' ? v3 : 0);
+  return process.listenerCount(signal) - 1 - signalExit;
+}
+
 /** The signals this process was started ignoring (Linux: SigIgn of /proc/self/status; elsewhere none known). */
 function ignoredSignals(): Set<Signal> {
   try {
@@ -88,8 +100,8 @@ export function installShutdown(options: ShutdownOptions): () => void {
   const onSignal = (signal: Signal) => {
     // The app decides what this signal means: a reload keeps running, monitored; an exit comes
     // through beforeExit or exit; a re-raise after its cleanup comes back here, bun-apm alone.
-    if (process.listenerCount(signal) > 1) return void shared.add(signal);
-    if (dying) return reraise(signal);
+    if (appListeners(signal) > 0) return void shared.add(signal);
+    if (dying) return reraise(dying); // a second signal while the exporters finish: the first one's death
     dying = signal;
     const deadline = Date.now() + budget;
     const exporters = shutdownExporters();
@@ -98,6 +110,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
     const hold = setTimeout(() => {}, budget + 1000);
     void until(deadline, exporters).finally(() => {
       clearTimeout(hold);
+      flushEdge(); // what the server answered while the exporters finished
       reraise(signal);
     });
   };
