@@ -37,6 +37,9 @@ describe('shutdown', () => {
 
     const plain = await startApp(example, { plain: true });
     started.push(plain);
+    // One answer first: the port takes connections before the rest of the app's first module has run
+    // (its SIGTERM handler); signalled then, the plain app once died of the signal.
+    await drive(plain.url, [probe], 1);
     plain.process.kill(signal);
     await plain.exited;
     expect({ code: plain.process.exitCode, signal: plain.process.signalCode as string | null }).toEqual(expected);

@@ -11,8 +11,6 @@
 //   process the exiting process waits for.
 // Each way out has one deadline, `budgetMs` (2 s), for the edge and the trace exporters together,
 // and an edge that ran out one is not waited for again at the next (beforeExit after a signal).
-import { readFileSync } from 'node:fs';
-import { constants } from 'node:os';
 import type { Batcher } from '../runtime/batcher.ts';
 import type { EdgeTarget } from '../runtime/edge-sender.ts';
 import type { SpanExporter } from '../runtime/exporters/span-exporter.ts';
@@ -47,14 +45,15 @@ function appListeners(signal: Signal): number {
   return process.listenerCount(signal) - 1 - signalExit;
 }
 
+/** The same on Linux and macOS; node:os, loaded for them, would stay in the app's heap for good. */
+const SIGNAL_NUMBERS: Record<Signal, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
 /** The signals this process was started ignoring (Linux: SigIgn of /proc/self/status; elsewhere none known). */
-function ignoredSignals(): Set<Signal> {
-  try {
-    const mask = BigInt(`0x${/^SigIgn:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`);
-    return new Set(SIGNALS.filter((signal) => (mask >> BigInt((constants.signals[signal] ?? 0) - 1)) & 1n));
-  } catch {
-    return new Set();
-  }
+async function ignoredSignals(): Promise<Set<Signal>> {
+  if (process.platform !== 'linux') return new Set();
+  const status = await Bun.file('/proc/self/status').text().catch(() => '');
+  const mask = BigInt(`0x${/^SigIgn:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
+  return new Set(SIGNALS.filter((signal) => (mask >> BigInt(SIGNAL_NUMBERS[signal] - 1)) & 1n));
 }
 
 /** Installs the listeners; returns the function that removes them. */
@@ -65,8 +64,6 @@ export function installShutdown(options: ShutdownOptions): () => void {
   /** Signals an app listener of its own has heard with bun-apm's. */
   const shared = new Set<Signal>();
   let turnGiven = false;
-  // A signal the process was started ignoring (nohup, `trap '' INT`) stays ignored: a listener would end that.
-  const ignored = ignoredSignals();
   let exportersDone: Promise<void> | undefined;
   /** An edge that let a final flush run out the budget is not waited for again until then: one stop, one budget. */
   let stalledUntil = 0;
@@ -114,13 +111,13 @@ export function installShutdown(options: ShutdownOptions): () => void {
       reraise(signal);
     });
   };
-  const listeners = new Map(SIGNALS.filter((signal) => !ignored.has(signal)).map((signal) => [signal, () => onSignal(signal)] as const));
+  const listeners = new Map(SIGNALS.map((signal) => [signal, () => onSignal(signal)] as const));
 
   const reraise = (signal: Signal) => {
     remove();
     process.kill(process.pid, signal); // no listener left: the default action, death by this signal
     // Bun delivers it on a later turn of the loop: one more turn, then the status a shell would see.
-    setTimeout(() => process.exit(128 + (constants.signals[signal] ?? 0)), 500);
+    setTimeout(() => process.exit(128 + SIGNAL_NUMBERS[signal]), 500);
   };
 
   const onBeforeExit = () => {
@@ -143,11 +140,18 @@ export function installShutdown(options: ShutdownOptions): () => void {
 
   const onExit = () => flushEdge();
 
-  for (const [signal, listener] of listeners) process.on(signal, listener);
+  // A signal the process was started ignoring (nohup, `trap '' INT`) stays ignored: a listener would
+  // end that. Known a moment later, so put first: bun-apm must hear a signal before the app's listeners.
+  let removed = false;
+  void ignoredSignals().then((ignored) => {
+    if (removed) return;
+    for (const [signal, listener] of listeners) if (!ignored.has(signal)) process.prependListener(signal, listener);
+  });
   process.on('beforeExit', onBeforeExit);
   process.on('exit', onExit);
 
   function remove(): void {
+    removed = true;
     for (const [signal, listener] of listeners) process.removeListener(signal, listener);
     process.removeListener('beforeExit', onBeforeExit);
     process.removeListener('exit', onExit);
