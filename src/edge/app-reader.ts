@@ -11,7 +11,7 @@ import { summarise, type Summary } from '../core/query/summary.ts';
 import { timeseries, type Timeseries, type TimeseriesColumn } from '../core/query/timeseries.ts';
 import type { LiveCell } from '../core/rollup.ts';
 import type { UsageReport } from '../core/usage/usage.ts';
-import { MAX_TOTAL } from '../core/value-bounds.ts';
+import { saturatingAdd } from '../core/value-bounds.ts';
 import { RESOLUTION_MS } from '../core/query/window.ts';
 import type { LiveSummary, RollupQuery } from './app-store.ts';
 import { mergeUsageReports } from '../core/usage/usage.ts';
@@ -295,6 +295,6 @@ export type AppReader = ReturnType<typeof appReader>;
 function mergedInstance(a: InstanceRecord, b: InstanceRecord): InstanceRecord {
   const [latest, older] = a.lastSeen >= b.lastSeen ? [a, b] : [b, a];
   const dropped = { ...latest.dropped };
-  for (const key of Object.keys(dropped) as Array<keyof typeof dropped>) dropped[key] = Math.min(dropped[key] + older.dropped[key], MAX_TOTAL);
+  for (const key of Object.keys(dropped) as Array<keyof typeof dropped>) dropped[key] = saturatingAdd(dropped[key], older.dropped[key]);
   return { ...latest, firstSeen: Math.min(a.firstSeen, b.firstSeen), batches: a.batches + b.batches, dropped, requestsLostAt: latest.requestsLostAt ?? older.requestsLostAt };
 }

@@ -47,6 +47,19 @@ export function checkOptionShapes(owner: string, options: unknown, shapes: Reado
 }
 
 /**
+ * A section whose mistakes are thrown, not warned of: an object of known keys only. For sections
+ * where a misspelt key would change what the app exposes (`authentication.apikey` had left the
+ * dashboard open).
+ */
+export function strictSection(owner: string, name: string, given: unknown, known: readonly string[], expected: string): Record<string, unknown> {
+  if (given === null || typeof given !== 'object') throw new ConfigError(`${owner} option ${name}: expected ${expected}`);
+  for (const key of Object.keys(given)) {
+    if (!known.includes(key)) throw new ConfigError(`${owner} option ${name}.${key} is unknown${didYouMean(key, known)}`);
+  }
+  return given as Record<string, unknown>;
+}
+
+/**
  * Warns, once each, of options the constructor does not take, in its sections too (`storage.maxEntires`):
  * misspelt, they would be ignored without a word.
  */

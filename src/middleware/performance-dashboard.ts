@@ -12,8 +12,7 @@ import { DASHBOARD } from '../core/config/settings.ts';
 import { defaultAppName } from '../plugin/runtime/app-name.ts';
 import { createLog } from '../plugin/runtime/log.ts';
 import { ConfigError } from '../core/config/config-error.ts';
-import { didYouMean } from '../core/config/nearest-name.ts';
-import { checkOptionShapes, keysOf, optionChecks, warnUnknownOptions } from './option-checks.ts';
+import { checkOptionShapes, keysOf, optionChecks, strictSection, warnUnknownOptions } from './option-checks.ts';
 import { inProcessSource } from './dashboard/in-process-source.ts';
 import { serveAsset } from './dashboard/serve-asset.ts';
 import type { PerformanceAlerting } from './performance-alerting.ts';
@@ -202,11 +201,8 @@ export class PerformanceDashboard {
  */
 function authenticationOf(given: DashboardOptions['authentication'] | unknown): NonNullable<DashboardOptions['authentication']> {
   if (given === undefined) return { enabled: false };
-  if (given === null || typeof given !== 'object') throw new ConfigError('performanceDashboard option authentication: expected an object such as { apiKey } or { username, password }, or leave it out for an open dashboard');
-  const auth = given as NonNullable<DashboardOptions['authentication']>;
-  for (const key of Object.keys(auth)) {
-    if (!AUTH_OPTIONS.includes(key)) throw new ConfigError(`performanceDashboard option authentication.${key} is unknown${didYouMean(key, AUTH_OPTIONS)}`);
-  }
+  const expected = 'an object such as { apiKey } or { username, password }, or leave it out for an open dashboard';
+  const auth: NonNullable<DashboardOptions['authentication']> = strictSection('performanceDashboard', 'authentication', given, AUTH_OPTIONS, expected);
   for (const key of ['username', 'password', 'apiKey', 'sessionSecret'] as const) {
     if (auth[key] !== undefined && typeof auth[key] !== 'string') throw new ConfigError(`performanceDashboard option authentication.${key}: expected a string`);
   }
@@ -219,10 +215,8 @@ function authenticationOf(given: DashboardOptions['authentication'] | unknown): 
 
 function featuresOf(given: unknown): DashboardFeatures {
   if (given === undefined) return ALL_FEATURES;
-  if (given === null || typeof given !== 'object') throw new ConfigError('performanceDashboard option features: expected an object of true/false flags');
   const features = { ...ALL_FEATURES };
-  for (const [key, value] of Object.entries(given)) {
-    if (!FEATURES.includes(key)) throw new ConfigError(`performanceDashboard option features.${key} is unknown${didYouMean(key, FEATURES)}`);
+  for (const [key, value] of Object.entries(strictSection('performanceDashboard', 'features', given, FEATURES, 'an object of true/false flags'))) {
     if (value === undefined) continue; // as everywhere: undefined is the default
     if (typeof value !== 'boolean') throw new ConfigError(`performanceDashboard option features.${key}: expected true or false`);
     features[key as keyof DashboardFeatures] = value;

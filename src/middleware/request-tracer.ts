@@ -64,6 +64,8 @@ const TRACER_SHAPES = {
  */
 export class RequestTracer {
   readonly #options: ResolvedTracingOptions;
+  /** How long a body is read: within the span's time, or a read past spanTimeout would end it as timed out. */
+  readonly #captureMs: number;
   readonly #log: Log;
   readonly #registry: SpanRegistry;
   readonly #exporter: SpanExporter | undefined;
@@ -76,6 +78,7 @@ export class RequestTracer {
   constructor(options: TracingOptions = {}) {
     checkOptionShapes('requestTracer', options, TRACER_SHAPES);
     this.#options = resolveTracingOptions(options);
+    this.#captureMs = Math.min(1000, this.#options.spanTimeout / 2);
     this.#log = createLog(false, options.log);
     warnUnknownOptions('requestTracer', options, TRACER_OPTIONS, (line) => this.#log.warnOnce(line, line), TRACER_SHAPES);
     const preload = processRecorder();
@@ -104,9 +107,7 @@ export class RequestTracer {
     if (!context.sampled || context.fromPreload) return this.#passThrough(req, next, context);
 
     const opened = this.#openServerSpan(req, context);
-    // Read within the span's time: a body read past spanTimeout would end the span as timed out.
-    const captureMs = Math.min(1000, this.#options.spanTimeout / 2);
-    const requestBody = opened && this.#options.includeRequestBody ? captureBody(req, this.#options.maxBodyBytes, captureMs) : undefined;
+    const requestBody = opened && this.#options.includeRequestBody ? captureBody(req, this.#options.maxBodyBytes, this.#captureMs) : undefined;
     let response: Response;
     try {
       response = await this.#withOutboundContext(req, context, next);
@@ -133,7 +134,7 @@ export class RequestTracer {
     } catch {
       // immutable headers: the trace is still recorded, just not passed on
     }
-    const responseBody = opened && this.#options.includeResponseBody ? captureBody(response, this.#options.maxBodyBytes, captureMs) : undefined;
+    const responseBody = opened && this.#options.includeResponseBody ? captureBody(response, this.#options.maxBodyBytes, this.#captureMs) : undefined;
     this.#finishServer(req, context.spanId, response.status, undefined, requestBody, responseBody, endedAt);
     return response;
   }

@@ -11,7 +11,8 @@ interface FinalSendInput {
   deadline: number;
 }
 
-export async function finalSendChild(): Promise<void> {
+/** `readAnswer`: read-answer.ts's, passed in as source text too (the child imports nothing). */
+export async function finalSendChild(readAnswer: (response: Response) => Promise<string>): Promise<void> {
   const input = JSON.parse(await Bun.stdin.text()) as FinalSendInput;
   /** What the edge's answers say it takes (an older edge would refuse the whole batch). */
   const accepted = new Set<unknown>();
@@ -28,26 +29,14 @@ export async function finalSendChild(): Promise<void> {
         signal: AbortSignal.timeout(left - 25),
         redirect: 'manual',
       });
-      // At most 64 KiB of the answer, as send-with-retry reads it: a huge or endless one would eat the budget.
-      const reader = response.body?.getReader();
-      const chunks: Uint8Array[] = [];
-      for (let size = 0; reader; ) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        if ((size += value.byteLength) > 65_536) {
-          reader.cancel().catch(() => {});
-          chunks.length = 0;
-          break;
-        }
-      }
+      const text = await readAnswer(response);
       if (!response.ok) continue;
       sent++;
       // Each accepted answer says afresh what the edge takes; one that is not JSON says nothing.
       // (answerOf in edge-sender reads the same, but this function runs alone in a child: no imports.)
       accepted.clear();
       try {
-        const answer = JSON.parse(Buffer.concat(chunks).toString()) as { accepts?: unknown };
+        const answer = JSON.parse(text) as { accepts?: unknown };
         if (Array.isArray(answer.accepts)) for (const name of answer.accepts) accepted.add(name);
       } catch {
         // not JSON: nothing is taken for granted

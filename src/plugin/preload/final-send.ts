@@ -2,10 +2,11 @@
 // of the event loop) no asynchronous work can run any more, so the batches go out through a short
 // child process that the exiting process waits for, synchronously, for at most the budget.
 import { ingestHeaders, ingestUrl, type EdgeTarget } from '../runtime/edge-sender.ts';
+import { readAnswer } from '../runtime/read-answer.ts';
 import { finalSendChild } from './final-send-child.ts';
 
 /** The child's program as source text: `bun -e` runs it, and a compiled binary is bun with BUN_BE_BUN. */
-const CHILD_SCRIPT = `await (${finalSendChild.toString()})();`;
+const CHILD_SCRIPT = `await (${finalSendChild.toString()})(${readAnswer.toString()});`;
 
 export interface FinalBatch {
   /** The gzip'd batch. */

@@ -61,8 +61,8 @@ export function installShutdown(options: ShutdownOptions): () => void {
   const budget = options.budgetMs ?? 2000;
   let ended = false;
   let dying: Signal | undefined;
-  /** Signals an app listener of its own has heard with bun-apm's. */
-  const shared = new Set<Signal>();
+  /** An app listener of its own has heard a signal with bun-apm's. */
+  let shared = false;
   let turnGiven = false;
   let exportersDone: Promise<void> | undefined;
   /** An edge that let a final flush run out the budget is not waited for again until then: one stop, one budget. */
@@ -97,7 +97,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
   const onSignal = (signal: Signal) => {
     // The app decides what this signal means: a reload keeps running, monitored; an exit comes
     // through beforeExit or exit; a re-raise after its cleanup comes back here, bun-apm alone.
-    if (appListeners(signal) > 0) return void shared.add(signal);
+    if (appListeners(signal) > 0) return void (shared = true);
     if (dying) return reraise(dying); // a second signal while the exporters finish: the first one's death
     dying = signal;
     const deadline = Date.now() + budget;
@@ -124,7 +124,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
     if (dying || ended) return;
     // A signal the app raised again after its cleanup waits for a turn of the loop, and Bun would
     // end the process with 0 first: one more turn, so bun-apm hears it and the process dies of it.
-    if (shared.size > 0 && !turnGiven) {
+    if (shared && !turnGiven) {
       turnGiven = true;
       setTimeout(() => {}, 20);
       return;

@@ -4,6 +4,7 @@
 import { EXPORT_RETRYABLE, exponentialBackoff, responseOutcome, withRetries, type RetryPolicy } from '../../core/retry-policy.ts';
 import { originalFetch } from './original-fetch.ts';
 import { unref } from './unref.ts';
+import { readAnswer } from './read-answer.ts';
 
 export interface RetryOptions {
   /** Attempts in all, the first included (default 5). */
@@ -70,7 +71,7 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
     try {
       const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? 10_000), halted]);
       const response = await doFetch(url, { ...init, redirect: 'manual', signal });
-      const body = await answerText(response).catch(() => '');
+      const body = await readAnswer(response).catch(() => '');
       const outcome = responseOutcome(response.status, response.headers.get('retry-after'), Date.now(), EXPORT_RETRYABLE);
       if (outcome.ok) return { ok: true, status: response.status, body };
       // The exporters' own endpoint: its URL and answer help whoever reads the log.
@@ -87,20 +88,4 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
   if (outcome.ok) return { ...outcome, attempts };
   const { retryAfterMs: _wait, ...failed } = outcome;
   return { ...failed, attempts };
-}
-
-/** The answer as text, or '' past 64 KiB (the rest cancelled): a huge answer must not land in the app's heap. */
-async function answerText(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  for (let size = 0; reader; ) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    if ((size += value.byteLength) > 65_536) {
-      reader.cancel().catch(() => {});
-      return '';
-    }
-  }
-  return Buffer.concat(chunks).toString();
 }
