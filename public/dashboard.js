@@ -211,11 +211,23 @@
     }
     for (const panel of document.querySelectorAll('[hx-trigger="apm-refresh"]')) {
       // A panel the user is typing in waits: its reload would replace the field under the cursor.
-      if (panel.contains(document.activeElement) && document.activeElement?.matches('input, select')) continue;
-      panel.dispatchEvent(new Event('apm-refresh'));
+      if (!typingIn(panel)) panel.dispatchEvent(new Event('apm-refresh'));
     }
     refreshAll();
   }
+
+  /** @param {Element} panel */
+  function typingIn(panel) {
+    return panel.contains(document.activeElement) && document.activeElement?.matches('input, select') === true;
+  }
+
+  // A panel's own refresh sent before the user focused one of its fields lands after: it is not
+  // swapped in (the next tick after the field loses the focus brings the panel up to date). The
+  // user's own requests (a sort, the form) come from elements inside the panel and swap as usual.
+  document.addEventListener('htmx:before:swap', (event) => {
+    const panel = event.target;
+    if (panel instanceof Element && panel.matches('[hx-trigger="apm-refresh"]') && typingIn(panel)) event.preventDefault();
+  });
 
   toggle?.addEventListener('click', () => {
     live = !live;
