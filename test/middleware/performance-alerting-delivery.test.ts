@@ -11,7 +11,7 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-function http(respond?: (n: number) => number): HttpReceiver {
+function http(respond?: (n: number) => number | Promise<number>): HttpReceiver {
   const receiver = startHttpReceiver(respond);
   stops.push(receiver.stop);
   return receiver;
@@ -109,13 +109,19 @@ describe('Slack and webhook', () => {
 
 test('a resolve waits while its firing is being retried: PagerDuty ends on resolve, not on the retried trigger', async () => {
   let attempts = 0;
-  const pd = http((n) => {
+  // The first attempt is answered 500 only once the resolve is queued, so the resolve always
+  // meets a firing still to be retried (the retry's wait is jittered and can be short).
+  let resolveQueued = () => {};
+  const queued = new Promise<void>((resolve) => (resolveQueued = resolve));
+  const pd = http(async (n) => {
     attempts = n + 1;
-    return n === 0 ? 500 : 200;
+    if (n > 0) return 200;
+    await queued;
+    return 500;
   });
   let now = T0;
   const instance = new PerformanceAlerting({
-    app: 'shop', now: () => now, log: () => {}, sampleProcess: false, evaluationDelay: 0, delivery: { backoffMs: 400, timeoutMs: 2000 },
+    app: 'shop', now: () => now, log: () => {}, sampleProcess: false, evaluationDelay: 0, delivery: { backoffMs: 400, timeoutMs: 5_000 },
     channels: [{ type: 'pagerduty', enabled: true, config: { routingKey: 'R0UT1NG', url: `${pd.url}/v2/enqueue` } }],
     rules: [{ id: 'slow', name: 'Slow', enabled: true, metric: 'p95', route: '/checkout', condition: 'gt', threshold: 500, duration: 60_000, severity: 'critical' }],
   });
@@ -125,9 +131,10 @@ test('a resolve waits while its firing is being retried: PagerDuty ends on resol
     for (let i = 0; i < 20; i++) instance.addMetrics({ timestamp: now - 59_000 + i * 1000, method: 'POST', path: '/checkout', statusCode: 200, responseTime: ms });
     now += 1;
   };
-  minute(0, 900); // firing (evaluationDelay 0): its first attempt fails, the retry waits up to 400 ms
-  await waitFor(() => attempts === 1, 2_000, 'the first attempt');
-  minute(1, 30); // resolved, while the firing is still waiting for its retry
+  minute(0, 900); // firing (evaluationDelay 0): its first attempt is held, then fails
+  await waitFor(() => attempts === 1, 10_000, 'the first attempt');
+  minute(1, 30); // resolved, while the firing is still to be retried
+  resolveQueued();
   await Bun.sleep(50);
   await instance.flush();
   // Delivered (the receiver keeps what it answered 200): the trigger on its retry, then the resolve.

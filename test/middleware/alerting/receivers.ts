@@ -15,15 +15,15 @@ export interface HttpReceiver {
   stop(): Promise<void>;
 }
 
-/** `respond` picks each answer (the n-th request, 0-based); default 200. */
-export function startHttpReceiver(respond: (n: number) => number = () => 200): HttpReceiver {
+/** `respond` picks each answer (the n-th request, 0-based), possibly after a wait; default 200. */
+export function startHttpReceiver(respond: (n: number) => number | Promise<number> = () => 200): HttpReceiver {
   const received: ReceivedRequest[] = [];
   let n = 0;
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
     async fetch(req) {
-      const status = respond(n++);
+      const status = await respond(n++);
       const body = await req.text();
       if (status >= 200 && status < 300) received.push({ path: new URL(req.url).pathname, headers: req.headers, body });
       return new Response(status < 300 ? 'ok' : 'nope', { status });
