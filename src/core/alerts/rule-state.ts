@@ -1,4 +1,5 @@
 // The state of one rule between evaluations: plain JSON, so the edge can store it as a row.
+import type { AlertSeverity } from './rule.ts';
 
 /**
  * inactive → pending (condition holds, `for` not yet elapsed) → firing → resolved (condition
@@ -29,6 +30,11 @@ export interface RuleState {
   threshold: number;
   /** Whether this alert's firing notification went out (a resolve is only announced if it did). */
   notified?: boolean;
+  /**
+   * The severity this alert's firing was announced with. Its resolve carries it, so the resolve
+   * goes to the channels the firing went to even if the rule's severity was edited meanwhile.
+   */
+  firedSeverity?: AlertSeverity;
   /** The last firing notification of this alert (repeatInterval). */
   lastNotifiedAt?: number;
   /** The last firing notification of any alert of this rule (cooldown). */

@@ -83,6 +83,27 @@ describe('AlertEngine', () => {
     expect(engine.resolveAlert(active!.id, T0 + 3 * MIN)).toBeNull();
   });
 
+  test('a firing alert whose rule\'s severity is edited resolves to the channels its firing went to', () => {
+    const routed = (delivered: RoutedNotification[][]) => delivered.flat().map(({ notification: n, channels }) => [n.state, n.severity, channels]);
+    // Lowered while firing ("too noisy for paging"): the pager took the firing, so it takes the resolve.
+    const lowered = setup();
+    lowered.store.putRule(errorsRule('pay', 'critical'));
+    lowered.setSamples(errors(3, T0));
+    lowered.evaluate(T0);
+    lowered.store.putRule(errorsRule('pay', 'warning'));
+    lowered.setSamples([]);
+    lowered.evaluate(T0 + MIN);
+    expect(routed(lowered.delivered)).toEqual([['firing', 'critical', ['pager', 'chat']], ['resolved', 'critical', ['pager', 'chat']]]);
+    // Raised while firing, then resolved by hand: the pager never took the firing, so it is not sent the resolve.
+    const raised = setup();
+    raised.store.putRule(errorsRule('cart', 'info'));
+    raised.setSamples(errors(3, T0));
+    raised.evaluate(T0);
+    raised.store.putRule(errorsRule('cart', 'critical'));
+    raised.engine.resolveAlert(raised.engine.activeAlerts()[0]!.id, T0 + MIN);
+    expect(routed(raised.delivered)).toEqual([['firing', 'info', ['chat']], ['resolved', 'info', ['chat']]]);
+  });
+
   test('a pending alert resolved by hand answers with its snapshot and notifies nobody', () => {
     const { store, engine, delivered, evaluate, setSamples } = setup();
     store.putRule(errorsRule('pay', 'critical', { for: 10 * MIN }));
