@@ -85,6 +85,8 @@ export interface LocalEdgeOptions {
   bindings?: Record<string, string>;
   /** Miniflare's log (the send_email binding logs the file each message was written to). */
   log?: Log;
+  /** The only addresses the send_email binding may send to (as Email Routing's verified destinations); unset: any. */
+  emailDestinations?: string[];
 }
 
 export interface LocalEdge {
@@ -125,7 +127,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     bindings: { ...config.vars, ...options.bindings },
     durableObjects,
     durableObjectsPersist: options.persistDir ?? false,
-    ...(config.send_email && { email: { send_email: config.send_email } }),
+    ...(config.send_email && { email: { send_email: config.send_email.map((binding) => (options.emailDestinations ? { ...binding, allowed_destination_addresses: options.emailDestinations } : binding)) } }),
     ...(options.log && { log: options.log }),
     ...(config.assets && { assets: { directory: join(ROOT, config.assets.directory), binding: config.assets.binding, routerConfig: { has_user_worker: true } } }),
     host: options.host ?? '127.0.0.1',

@@ -2,7 +2,7 @@
 // rules from ALERT_RULES (for every app, or per app), channels from the spec's variables with
 // optional filters from ALERT_CHANNEL_FILTERS, and the dashboard link. A mistake is a ConfigError
 // naming the var and the field, never echoing a secret.
-import { channelDestinationMissing, validateChannel, type AlertChannel, type AlertChannelType, type ChannelFilters } from '../../core/alerts/channel.ts';
+import { channelDestinationMissing, emailList, validateChannel, type AlertChannel, type AlertChannelType, type ChannelFilters } from '../../core/alerts/channel.ts';
 import { channelsFromEnv, type ChannelVar } from '../../core/alerts/channels-from-env.ts';
 import type { AlertRule } from '../../core/alerts/rule.ts';
 import { validateRule } from '../../core/alerts/validate-rule.ts';
@@ -13,8 +13,12 @@ import { cachedByVars } from '../config-cache.ts';
 import type { Env } from '../env.ts';
 
 export interface EdgeChannel {
-  /** The outbox's name for it: the channel type (one channel of each type comes from the env). */
-  name: AlertChannelType;
+  /**
+   * The outbox's name for it: the channel type (one channel of each type comes from the env), or
+   * `email#n` for the n-th of several ALERT_EMAIL_TO recipients, each its own outbox row so that a
+   * recipient refused is retried alone and the others get each notification once.
+   */
+  name: string;
   channel: AlertChannel;
 }
 
@@ -49,7 +53,7 @@ export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = 
     // Field names only: the values are secrets.
     if (problems.length > 0) throw new ConfigError(`${envName(channel.type)}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
     if (channelDestinationMissing(withFilters) !== undefined) continue;
-    channels.push({ name: channel.type, channel: withFilters });
+    channels.push(...perRecipient(channel.type, withFilters));
   }
   const dashboardUrl = settingFromVar(WORKER.dashboardUrl, env);
   const config: AlertConfig = {
@@ -65,6 +69,12 @@ export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = 
   };
   return config;
 });
+
+function perRecipient(name: AlertChannelType, channel: AlertChannel): EdgeChannel[] {
+  const to = channel.type === 'email' ? emailList(channel.config.email) ?? [] : [];
+  if (to.length < 2) return [{ name, channel }];
+  return to.map((email, i) => ({ name: `${name}#${i + 1}`, channel: { ...channel, config: { ...channel.config, email } } as AlertChannel }));
+}
 
 function envName(type: AlertChannelType): string {
   return { slack: 'SLACK_WEBHOOK_URL', webhook: 'WEBHOOK_URL', email: 'ALERT_EMAIL_TO', pagerduty: 'PAGERDUTY_ROUTING_KEY' }[type];

@@ -1,12 +1,14 @@
 // The edge's outbox: the core Outbox over the alert_outbox table, sending to the channels
 // configured now through the Worker's transport: HTTP over fetch to https only (or loopback http
 // with BUN_APM_DEV=true), a 5 s timeout, no redirects followed; email through the send_email
-// binding, one message per recipient. Retries follow the shared retry policy on a schedule of cron
-// ticks (1, 1, 2, 5, 10, 30, then 60 minutes) until the row expires 24 h after its notification.
+// binding (several recipients are several channels: alert-config.ts). Retries follow the shared
+// retry policy on a schedule of cron ticks (1, 1, 2, 5, 10, 30, then 60 minutes) until the row
+// expires 24 h after its notification.
 // Jitter takes at most a tenth off a wait: passes run on the minute's tick, so a wait ends on the
 // same tick either way, and the cron already spreads the apps' objects.
 import { deliverNotification, postNotification, type DeliveryTransport } from '../../core/alerts/notification-delivery.ts';
 import { Outbox, type OutboxRows } from '../../core/alerts/outbox.ts';
+import { oneLine } from '../../core/alerts/payloads/escape.ts';
 import { MINUTE_MS } from '../../core/rollup.ts';
 import { scheduledBackoff, type AttemptOutcome, type RetryPolicy } from '../../core/retry-policy.ts';
 import type { Sql } from '../store/sql.ts';
@@ -110,7 +112,13 @@ export function edgeTransport(options: EdgeTransportOptions): DeliveryTransport 
       if (message.from === undefined) return { ok: false, retryable: false, reason: 'no ALERT_EMAIL_FROM' };
       for (const recipient of message.to) {
         const raw = await mimeMessage({ from: message.from, to: recipient, content: message.content, date: message.timestamp, id: message.key, headers: message.headers });
-        await sendEmail(message.from, recipient, raw);
+        try {
+          await sendEmail(message.from, recipient, raw);
+        } catch (error) {
+          // The binding's own words (an unverified destination, a limit), as one short line: what
+          // the on-call engineer needs to mend it. It names addresses, never a secret.
+          return { ok: false, retryable: true, reason: `send_email: ${oneLine(String((error as Error | null)?.message ?? error), 200)}` };
+        }
       }
       return { ok: true };
     },
