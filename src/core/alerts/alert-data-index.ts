@@ -1,7 +1,8 @@
 // One tick's data, indexed once: rules that share a window or a route filter share the merging
-// work (per-minute aggregates and per-window aggregates are memoised), and base64 sketches are
+// work (per-minute, per-hour and per-window aggregates are memoised), and base64 sketches are
 // decoded only when a percentile rule reads them. With a SketchCache, decoded cells and merged
-// minutes are also kept from one tick to the next.
+// minutes and hours are also kept from one tick to the next: a day's window merges its 24 hours
+// and the minutes at either end, not 1,440 minutes, at every tick.
 import { QuantileSketch } from '../sketch.ts';
 import type { AlertCell, AlertData, AlertProfile, AlertSample } from './alert-data.ts';
 import type { SketchCache } from './sketch-cache.ts';
@@ -41,7 +42,19 @@ class Aggregate implements RequestAggregate {
   }
 }
 
+/** The parts' counts summed; their sketches merged when first read. */
+function sumOf(parts: readonly Aggregate[], cached?: ConstructorParameters<typeof Aggregate>[1]): Aggregate {
+  const aggregate = new Aggregate(() => parts.map((part) => part.sketch()), cached);
+  for (const part of parts) {
+    aggregate.count += part.count;
+    aggregate.errors += part.errors;
+    aggregate.durationSum += part.durationSum;
+  }
+  return aggregate;
+}
+
 const ANY = '*';
+const HOUR = 3_600_000;
 
 /** The list itself when already in time order (as a store returns it), else a sorted copy. */
 function byTime<T extends { timestamp: number }>(items: readonly T[]): T[] {
@@ -70,6 +83,7 @@ export class AlertDataIndex {
   /** Per minute, its cells by route: built on the first route-filtered read of that minute only. */
   private readonly byMinuteAndRoute = new Map<number, Map<string, AlertCell[]>>();
   private readonly minuteAggregates = new Map<string, Aggregate>();
+  private readonly hourAggregates = new Map<string, Aggregate>();
   private readonly windowAggregates = new Map<string, Aggregate>();
   private readonly decoded = new Map<AlertCell, QuantileSketch>();
   private readonly profilesByTime: AlertProfile[];
@@ -95,19 +109,39 @@ export class AlertDataIndex {
     const key = `${start} ${end} ${method ?? ANY} ${route ?? ANY}`;
     let aggregate = this.windowAggregates.get(key);
     if (aggregate !== undefined) return aggregate;
+    // Whole hours inside the window are read as hours; the minutes at either end one by one.
     const parts: Aggregate[] = [];
     // A minute's cell holds its requests from its start on: one starting at `end` holds none before it.
-    for (let i = lowerBound(this.minutes, (m) => m, start); i < this.minutes.length && this.minutes[i]! < end; i++) {
+    for (let i = this.firstMinute(start); i < this.minutes.length && this.minutes[i]! < end;) {
+      const minute = this.minutes[i]!;
+      const hour = minute - (minute % HOUR);
+      const whole = hour >= start && hour + HOUR <= end;
+      const part = whole ? this.hour(hour, route, method) : this.minute(minute, route, method);
+      if (part.count > 0) parts.push(part);
+      i = whole ? this.firstMinute(hour + HOUR) : i + 1;
+    }
+    aggregate = sumOf(parts);
+    this.windowAggregates.set(key, aggregate);
+    return aggregate;
+  }
+
+  private firstMinute(from: number): number {
+    return lowerBound(this.minutes, (m) => m, from);
+  }
+
+  private hour(hour: number, route: string | undefined, method: string | undefined): Aggregate {
+    const key = `${hour} ${method ?? ANY} ${route ?? ANY}`;
+    let aggregate = this.hourAggregates.get(key);
+    if (aggregate !== undefined) return aggregate;
+    const parts: Aggregate[] = [];
+    for (let i = this.firstMinute(hour); i < this.minutes.length && this.minutes[i]! < hour + HOUR; i++) {
       const part = this.minute(this.minutes[i]!, route, method);
       if (part.count > 0) parts.push(part);
     }
-    aggregate = new Aggregate(() => parts.map((part) => part.sketch()));
-    for (const part of parts) {
-      aggregate.count += part.count;
-      aggregate.errors += part.errors;
-      aggregate.durationSum += part.durationSum;
-    }
-    this.windowAggregates.set(key, aggregate);
+    // Kept under the hour's first minute, signed by its content like a minute (a late batch changes it).
+    const signature = () => `hour\n${method ?? ANY} ${route ?? ANY} ${parts.length} ${aggregate!.count} ${aggregate!.durationSum}`;
+    aggregate = sumOf(parts, this.cache && { cache: this.cache, minute: hour, key: signature });
+    this.hourAggregates.set(key, aggregate);
     return aggregate;
   }
 

@@ -5,6 +5,7 @@ import { computeMetricValue } from '../../../src/core/alerts/metric-value.ts';
 import { SketchCache } from '../../../src/core/alerts/sketch-cache.ts';
 import type { AlertMetric, AlertRule } from '../../../src/core/alerts/rule.ts';
 import { RollupTable, toWire } from '../../../src/core/rollup.ts';
+import { QuantileSketch } from '../../../src/core/sketch.ts';
 import { exactQuantile, seededRandom } from '../../support/random.ts';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -198,5 +199,31 @@ describe('SketchCache between ticks', () => {
     expect(computeMetricValue(appWide, new AlertDataIndex(fresh, cache), END)).toEqual(computeMetricValue(appWide, fresh, END));
     cache.prune(END);
     expect(cache.minutes).toBe(0);
+  });
+
+  test('a window holding whole hours reads them as hours, tick after tick, with the values of every minute merged', () => {
+    // Four hours of traffic from 11:17 on one route; windows of 2 h and 3 h 10 min, read at five ticks.
+    const hours = new RollupTable();
+    const start = T0 - 43 * MIN;
+    for (let i = 0; i < 8_000; i++) hours.record(start + Math.floor(random() * 240 * MIN), 'GET', '/orders', 200, Math.exp(2 + random() * 5), 0);
+    const cells = hours.cellsNow().map(toWire);
+    const cache = new SketchCache();
+    for (let tick = 0; tick < 5; tick++) {
+      const now = start + 200 * MIN + tick * MIN + 7_000;
+      const index = new AlertDataIndex(data({ cells }), cache);
+      for (const duration of [120 * MIN, 190 * MIN]) {
+        const from = Math.floor((now - duration) / MIN) * MIN;
+        // Independently: every minute's sketch in the window merged, and its requests counted.
+        const inWindow = cells.filter((cell) => cell.minute >= from && cell.minute <= now);
+        const merged = new QuantileSketch();
+        for (const cell of inWindow) merged.merge(QuantileSketch.fromBase64(cell.sketch as string));
+        expect(merged.count).toBe(inWindow.reduce((sum, cell) => sum + cell.count, 0));
+        for (const q of ['p50', 'p95', 'p99'] as const) {
+          expect(computeMetricValue(rule(q, { duration, route: '/orders' }), index, now)).toEqual({ value: merged.quantile(Number(q.slice(1)) / 100), requests: merged.count });
+        }
+      }
+    }
+    // Hours were kept between ticks: under their first minute, beside that minute's own entries.
+    expect(cache.minutes).toBeGreaterThan(0);
   });
 });
