@@ -14,6 +14,9 @@ export type RuleValidation = { ok: true; rule: AlertRule } | { ok: false; proble
 
 export const RULE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const MAX_WINDOW_MS = 86_400_000;
+const MAX_MIN_REQUESTS = 1_000_000_000;
+/** C0 and C1 controls: never in a name or route shown in alerts (a NUL route would match nothing, silently). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const MAX_DELAY_MS = 7 * 86_400_000;
 const TIME_FIELDS = ['cooldown', 'for', 'keepFiringFor', 'repeatInterval'] as const;
 const KNOWN_FIELDS = new Set<string>([
@@ -47,7 +50,7 @@ export function validateRule(input: unknown): RuleValidation {
   for (const key of Object.keys(r)) if (!KNOWN_FIELDS.has(key)) add(key, 'unknown field');
 
   if (typeof r.id !== 'string' || !RULE_ID_PATTERN.test(r.id)) add('id', 'expected 1..64 of A-Z a-z 0-9 . _ : - starting with a letter or digit');
-  if (typeof r.name !== 'string' || r.name.trim() === '' || r.name.length > 128) add('name', 'expected a non-empty string of at most 128 characters');
+  if (typeof r.name !== 'string' || r.name.trim() === '' || r.name.length > 128 || CONTROL.test(r.name)) add('name', 'expected a non-empty string of at most 128 characters, without control characters');
   if (r.enabled !== undefined && typeof r.enabled !== 'boolean') add('enabled', 'expected true or false');
   if (!oneOf(r.metric, ALERT_METRICS)) add('metric', `expected one of ${ALERT_METRICS.join(', ')}`);
   if (!oneOf(r.condition, ALERT_CONDITIONS)) add('condition', `expected one of ${ALERT_CONDITIONS.join(', ')}`);
@@ -109,7 +112,7 @@ function checkScope(r: Record<string, unknown>, add: Add): void {
   const perRequest = metric === 'custom' || (typeof metric === 'string' && oneOf(metric, ALERT_METRICS) && isRequestMetric(metric));
   const perInstance = metric === 'heartbeat' || (typeof metric === 'string' && oneOf(metric, ALERT_METRICS) && isGaugeMetric(metric));
   if (r.route !== undefined) {
-    if (typeof r.route !== 'string' || !r.route.startsWith('/') || r.route.length > 256) add('route', 'expected a route template starting with / (at most 256 characters)');
+    if (typeof r.route !== 'string' || !r.route.startsWith('/') || r.route.length > 256 || CONTROL.test(r.route)) add('route', 'expected a route template starting with / (at most 256 characters, without control characters)');
     else if (!perRequest) add('route', `only request metrics and custom rules can be filtered by route, not ${String(metric)}`);
   }
   if (r.method !== undefined) {
@@ -117,13 +120,13 @@ function checkScope(r: Record<string, unknown>, add: Add): void {
     else if (!perRequest) add('method', `only request metrics and custom rules can be filtered by method, not ${String(metric)}`);
   }
   if (r.instance !== undefined) {
-    if (typeof r.instance !== 'string' || r.instance === '' || r.instance.length > 128) add('instance', 'expected a non-empty string of at most 128 characters');
+    if (typeof r.instance !== 'string' || r.instance === '' || r.instance.length > 128 || CONTROL.test(r.instance)) add('instance', 'expected a non-empty string of at most 128 characters, without control characters');
     else if (!perInstance) add('instance', 'only memoryUsage, cpuUsage, eventLoopLag and heartbeat rules can name an instance');
   }
   if (metric === 'custom' && typeof r.customEvaluator !== 'function') add('customEvaluator', "required for metric 'custom': a function (metrics) => boolean | number");
   if (metric !== 'custom' && r.customEvaluator !== undefined) add('customEvaluator', "only used with metric 'custom'");
   if (r.minRequests !== undefined) {
-    if (!(typeof r.minRequests === 'number' && Number.isInteger(r.minRequests) && r.minRequests >= 1)) add('minRequests', 'expected an integer ≥ 1');
+    if (!(typeof r.minRequests === 'number' && Number.isInteger(r.minRequests) && r.minRequests >= 1 && r.minRequests <= MAX_MIN_REQUESTS)) add('minRequests', `expected an integer 1..${MAX_MIN_REQUESTS}`);
     else if (!['responseTime', 'p50', 'p95', 'p99', 'errorRate'].includes(String(metric))) add('minRequests', 'only used with responseTime, p50, p95, p99 and errorRate');
   }
 }

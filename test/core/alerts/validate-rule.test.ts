@@ -52,6 +52,11 @@ describe('validateRule', () => {
     ['heartbeat with lt', { ...good, metric: 'heartbeat', condition: 'lt' }, ['condition']],
     ['minRequests zero', { ...good, minRequests: 0 }, ['minRequests']],
     ['minRequests on requestRate', { ...good, metric: 'requestRate', minRequests: 5 }, ['minRequests']],
+    // Found by a review: accepted, then never true (no window holds 1e308 requests; no route holds a NUL).
+    ['minRequests past any window', { ...good, minRequests: 1e308 }, ['minRequests']],
+    ['a NUL in the route', { ...good, route: '/users\u0000' }, ['route']],
+    ['a line break in the name', { ...good, name: 'Slow\r\nBcc: x' }, ['name']],
+    ['a C1 control in the instance', { ...good, metric: 'memoryUsage', instance: 'web\u0085' }, ['instance']],
     ['notifyOnResolve as a number', { ...good, notifyOnResolve: 1 }, ['notifyOnResolve']],
   ];
   for (const [name, input, fields] of bad) {
