@@ -3,7 +3,7 @@
 // outbox and the in-process alert delivery. Network errors and timeouts are always retried; which
 // answers are depends on what is sent (the two sets below, side by side so they are decided in one
 // place). Waits grow (exponentially, or along a schedule), part of each is drawn at random so that
-// many senders don't retry in step, and a receiver's Retry-After replaces the wait, capped. The
+// many senders don't retry in step, and a receiver's Retry-After may lengthen a wait, capped. The
 // loop's sleep is passed in: the Bun side unrefs its timer so a retry never keeps the process alive.
 
 /**
@@ -57,7 +57,8 @@ export function parseRetryAfter(header: string | null | undefined, now: number):
   if (!header) return undefined;
   const trimmed = header.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
+  // A date starts with its day's name: Date.parse would read `-1` or `1.5` as a date long past.
+  const date = /^[a-z]{3}/i.test(trimmed) ? Date.parse(trimmed) : NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
@@ -81,16 +82,15 @@ export function scheduledBackoff(waitsMs: readonly number[]): (failed: number) =
 }
 
 /**
- * How long to wait after `failed` failed attempts: the receiver's Retry-After when it gave one,
- * else the policy's backoff with its jitter; never more than maxWaitMs.
+ * How long to wait after `failed` failed attempts: the policy's backoff with its jitter, or the
+ * receiver's Retry-After when longer (a `0` must not skip the backoff); never more than maxWaitMs.
  *
  * @example
  * const wait = retryWaitMs(policy, attempts, outcome.retryAfterMs);
  */
 export function retryWaitMs(policy: RetryPolicy, failed: number, retryAfterMs?: number, random: () => number = Math.random): number {
-  const backoff = policy.backoffMs(failed);
-  const wait = retryAfterMs ?? backoff * (1 - policy.jitter + policy.jitter * random());
-  return Math.round(Math.min(Math.max(0, wait), policy.maxWaitMs));
+  const backoff = policy.backoffMs(failed) * (1 - policy.jitter + policy.jitter * random());
+  return Math.round(Math.min(Math.max(0, backoff, retryAfterMs ?? 0), policy.maxWaitMs));
 }
 
 export interface RetryLoopOptions {

@@ -42,6 +42,9 @@ describe('which answers are retried', () => {
     expect(parseRetryAfter(new Date(NOW + 30_000).toUTCString(), NOW)).toBe(30_000);
     expect(parseRetryAfter(new Date(NOW - 30_000).toUTCString(), NOW)).toBe(0);
     expect(parseRetryAfter('soon', NOW)).toBeUndefined();
+    // Not seconds, nor a date: Date.parse had read these as dates long past, a wait of 0.
+    for (const unreadable of ['-1', '1.5', '+3', '1e3', 'Mon']) expect(parseRetryAfter(unreadable, NOW)).toBeUndefined();
+    expect(parseRetryAfter('Sunday, 06-Nov-94 08:49:37 GMT', NOW)).toBe(0);
     expect(parseRetryAfter(null, NOW)).toBeUndefined();
   });
 });
@@ -72,10 +75,11 @@ describe('how long to wait', () => {
     }
   });
 
-  test('a Retry-After replaces the backoff, capped at maxWaitMs', () => {
+  test('a Retry-After lengthens the backoff, never shortens it, capped at maxWaitMs', () => {
     expect(retryWaitMs(full, 1, 12_000, () => 0)).toBe(12_000);
     expect(retryWaitMs(full, 1, 3_600_000)).toBe(30_000);
-    expect(retryWaitMs(full, 5, 0)).toBe(0);
+    expect(retryWaitMs(full, 5, 0, () => 0.5)).toBe(8000);
+    expect(retryWaitMs(full, 3, 1000, () => 0.999_999)).toBe(4000);
   });
 });
 

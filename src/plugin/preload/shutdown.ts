@@ -134,8 +134,13 @@ export function installShutdown(options: ShutdownOptions): () => void {
     resumeExports();
     const exporters = shutdownExporters();
     flushEdge();
-    // Past the deadline their requests must not hold the event loop open.
-    void until(deadline, exporters).finally(haltExports);
+    // Held open until the deadline at most, as for a signal: a retry's wait is unref'd. Past it their
+    // requests must not hold the event loop open.
+    const hold = setTimeout(() => {}, budget);
+    void until(deadline, exporters).finally(() => {
+      clearTimeout(hold);
+      haltExports();
+    });
   };
 
   const onExit = () => flushEdge();

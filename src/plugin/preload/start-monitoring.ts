@@ -112,7 +112,8 @@ async function buildExporters(config: ResolvedConfig, edge: SpanExporter, hasEnd
       created = createSpanExporters(config.exporters as unknown as ExporterConfig[], {
         serviceName: config.service,
         edge: () => edge,
-        log: (message) => log.warnOnce(message, message),
+        // Each exporter warns once per kind of trouble; keyed by text, every distinct answer was kept.
+        log: (message) => log.info(message),
       });
     } catch (error) {
       throw new ConfigError((error as Error).message.replace(/^bun-apm: /, ''));

@@ -1,10 +1,11 @@
 // Where bun-apm speaks: one line on stderr per distinct problem (never per request), and
 // debug lines only when BUN_APM_DEBUG is on. Never given secrets.
+import { oneLine } from '../../core/alerts/payloads/escape.ts';
 
 export interface Log {
   /** Writes `bun-apm: message` once per key for the life of the process. */
   warnOnce(key: string, message: string): void;
-  /** Writes `bun-apm: message` every time; for startup and shutdown lines only. */
+  /** Writes `bun-apm: message` every time; for startup and shutdown lines, and callers that dedupe their own. */
   info(message: string): void;
   /** Writes when debug is on. */
   debug(message: string): void;
@@ -27,6 +28,19 @@ export function createLog(debugEnabled: boolean, write: (line: string) => void =
       if (debugEnabled) write(`bun-apm [debug]: ${message}`);
     },
   };
+}
+
+/**
+ * A backend's words fit to quote in a log: the values of the headers sent to it redacted (it may
+ * echo them), on one line without control characters (no forged lines, no terminal escapes), cut.
+ */
+export function quoteAnswer(text: string, sent?: HeadersInit): string {
+  new Headers(sent).forEach((value, name) => {
+    // The last word: `Bearer <token>` may come back as the token alone.
+    const secret = value.split(' ').pop()!;
+    if (secret.length > 5 && !/^(content-|user-agent)/.test(name)) text = text.replaceAll(secret, '<redacted>');
+  });
+  return oneLine(text.replace(/[\x80-\x9f]/g, ' '), 200);
 }
 
 // console.error, not process.stderr: Bun builds that stream lazily out of node:stream and node:fs,

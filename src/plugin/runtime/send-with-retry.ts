@@ -5,6 +5,7 @@ import { EXPORT_RETRYABLE, exponentialBackoff, responseOutcome, withRetries, typ
 import { originalFetch } from './original-fetch.ts';
 import { unref } from './unref.ts';
 import { readAnswer } from './read-answer.ts';
+import { quoteAnswer } from './log.ts';
 
 export interface RetryOptions {
   /** Attempts in all, the first included (default 5). */
@@ -46,6 +47,9 @@ export function sleep(ms: number): Promise<void> {
 // to a slow edge would keep a finished process alive until its timeout. Halted, sends fail at once
 // (retryable: the data stays for the final flush).
 let halt = new AbortController();
+// Resolved on resume: a retry asleep since the halt goes at once (a final flush waits for it, and its
+// timer, unref'd, would not hold the process meanwhile). Raced only while halted: each race stays on it.
+let resumed = Promise.withResolvers<void>();
 
 /** Aborts the sends in flight, and fails those that start, until resumeExports(). */
 export function haltExports(): void {
@@ -53,7 +57,10 @@ export function haltExports(): void {
 }
 
 export function resumeExports(): void {
-  if (halt.signal.aborted) halt = new AbortController();
+  if (!halt.signal.aborted) return;
+  halt = new AbortController();
+  resumed.resolve();
+  resumed = Promise.withResolvers();
 }
 
 /**
@@ -75,14 +82,14 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
       const outcome = responseOutcome(response.status, response.headers.get('retry-after'), Date.now(), EXPORT_RETRYABLE);
       if (outcome.ok) return { ok: true, status: response.status, body };
       // The exporters' own endpoint: its URL and answer help whoever reads the log.
-      return { ...outcome, status: response.status, reason: `HTTP ${response.status} from ${url}: ${body.slice(0, 200)}` };
+      return { ...outcome, status: response.status, reason: `HTTP ${response.status} from ${url}: ${quoteAnswer(body, init.headers)}` };
     } catch (error) {
       return { ok: false, retryable: true, reason: `${(error as Error).name}: ${(error as Error).message} (${url})` };
     }
   };
   const { outcome, attempts } = await withRetries(attempt, exportRetryPolicy(options), {
     maxAttempts: options.maxAttempts ?? 5,
-    sleep,
+    sleep: (ms) => (halt.signal.aborted ? Promise.race([sleep(ms), resumed.promise]) : sleep(ms)),
     ...(options.random !== undefined && { random: options.random }),
   });
   if (outcome.ok) return { ...outcome, attempts };

@@ -5,6 +5,7 @@ import type { Span } from '../../../core/wire-format.ts';
 import { isExportableSpan } from './exportable-span.ts';
 import type { SpanExporter } from './span-exporter.ts';
 import { unref } from '../unref.ts';
+import { quoteAnswer } from '../log.ts';
 
 export interface BatchingOptions {
   /** Spans kept waiting at most; past it the oldest are dropped and counted (default 2048). */
@@ -15,6 +16,8 @@ export interface BatchingOptions {
   scheduledDelayMs?: number;
   /** Where warnings go, unprefixed (default: console.warn with a `bun-apm: ` prefix). Never receives header values. */
   log?: (message: string) => void;
+  /** Headers sent (the HTTP exporters'): their values are redacted from the backend's words. */
+  headers?: Record<string, string>;
 }
 
 /** What one delivery attempt (retries included) came to. Deliveries resolve; they never reject. */
@@ -37,6 +40,7 @@ export class BatchingSpanExporter implements SpanExporter {
   readonly #batchSize: number;
   readonly #delayMs: number;
   readonly #log: (message: string) => void;
+  readonly #headers: Record<string, string> | undefined;
 
   #queue: Span[] = [];
   /** Sequence numbers: spans ever queued, and spans that have left the queue (sent or dropped). */
@@ -62,6 +66,7 @@ export class BatchingSpanExporter implements SpanExporter {
     this.#batchSize = Math.min(options.maxExportBatchSize ?? BATCHING_DEFAULTS.maxExportBatchSize, this.#maxQueueSize);
     this.#delayMs = options.scheduledDelayMs ?? BATCHING_DEFAULTS.scheduledDelayMs;
     this.#log = options.log ?? ((message) => console.warn(`bun-apm: ${message}`));
+    this.#headers = options.headers;
   }
 
   get dropped(): number {
@@ -199,9 +204,10 @@ export class BatchingSpanExporter implements SpanExporter {
       const rejected = Math.min(result.rejected ?? 0, batch.length);
       this.#delivered += batch.length - rejected;
       this.#dropped += rejected;
-      if (rejected > 0 || result.message) this.#warn(`exporter ${this.name}: backend rejected ${rejected} of ${batch.length} span(s)${result.message ? `: ${result.message}` : ''}`);
-      // A success ends an outage: the next failure is news again.
+      // A success ends an outage, and a clean one a run of partial successes: the next is news again.
       this.#warned.delete('deliver');
+      if (rejected === 0 && !result.message) this.#warned.delete('partial');
+      else this.#warnOnce('partial', `exporter ${this.name}: backend rejected ${rejected} of ${batch.length} span(s)${result.message ? `: ${quoteAnswer(result.message, this.#headers)}` : ''}`);
     } else {
       this.#dropped += batch.length;
       this.#warnOnce('deliver', `exporter ${this.name}: ${batch.length} span(s) dropped: ${result.reason}`);

@@ -30,7 +30,9 @@ export function redactUrl(href: string): string {
   }
 }
 
-/** For strings that are not URLs at all: keep what cannot be a credential. */
+/** For strings that are not URLs: shown only as BUN_APM_ENDPOINT's errors would (`https://host:<api key>` does not parse). */
 function redactEndpoint(text: string): string {
-  return text.length > 80 || /[@?]/.test(text) ? '<redacted>' : text;
+  if (text.length <= 80 && !/[@?:]/.test(text)) return text;
+  const scheme = /^https?:/i.exec(text)?.[0];
+  return scheme ? `${scheme}//…` : '…';
 }

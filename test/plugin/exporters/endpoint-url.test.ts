@@ -1,0 +1,23 @@
+// An exporter endpoint in errors and logs: never its text past the scheme when it does not parse,
+// since what follows may be a credential pasted in the wrong place.
+import { expect, test } from 'bun:test';
+import { createSpanExporters } from '../../../src/plugin/runtime/exporters/index.ts';
+import { redactUrl } from '../../../src/plugin/runtime/exporters/endpoint-url.ts';
+
+function creationError(endpoint: string): string {
+  try {
+    createSpanExporters([{ type: 'otlp', endpoint }], { env: {} });
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error(`accepted ${endpoint}`);
+}
+
+test('a malformed endpoint that could hold a credential is named by its scheme only', () => {
+  expect(creationError('https://api.honeycomb.io:hcaik_SECRET')).toEndWith('endpoint is not a valid URL: "https://…"');
+  expect(creationError('collector?key=SECRET')).toEndWith('endpoint is not a valid URL: "…"');
+  // What cannot hold a credential (no user info, port or query, short) helps to be seen.
+  expect(creationError('/v1/traces')).toEndWith('endpoint is not a valid URL: "/v1/traces"');
+  expect(redactUrl('http://collector:hcaik_SECRET/v1/traces')).toBe('http://…');
+  expect(redactUrl('https://user:pw@collector:4318/v1/traces?key=k')).toBe('https://collector:4318/v1/traces');
+});
