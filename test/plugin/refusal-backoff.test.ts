@@ -87,6 +87,32 @@ describe('refusals the edge will not retry', () => {
     expect(edge.posts.length).toBe(stopped);
   }, 15_000);
 
+  test('stopped while a refusal is on its way: the ticks that met the send in flight send nothing after the stop', async () => {
+    // Found by an audit: a tick meeting the export in flight queued a run after it, which a stop did not cancel.
+    let posts = 0;
+    const slow = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      async fetch(request) {
+        await request.arrayBuffer();
+        posts++;
+        await Bun.sleep(250); // ticks (every 100 ms) meet the send in flight meanwhile
+        return Response.json({}, { status: 500 });
+      },
+    });
+    cleanups.push(() => slow.stop(true));
+    const { batcher, serve } = setup(`http://127.0.0.1:${slow.port}`);
+    serve(25, (i) => `/users/${i}`);
+    batcher.start();
+    await waitFor(() => posts > 0 || undefined, 5_000);
+    await Bun.sleep(150);
+    batcher.stop();
+    await batcher.idle();
+    const stopped = posts;
+    await Bun.sleep(600);
+    expect(posts).toBe(stopped);
+  }, 15_000);
+
   test('an edge that takes batches again gets the loss reported once and later requests counted exactly', async () => {
     const { edge, url } = fakeEdge(() => 401);
     const { batcher, serve } = setup(url);

@@ -253,8 +253,9 @@ export class Batcher {
   /** `fullOnly`: send while detail fills whole batches, and leave the rest for the flush interval. */
   #run(fullOnly = false): Promise<void> {
     const send = this.#options.send;
-    // An early export stops once detail no longer fills a batch: a flush that meets one sends the rest after it.
-    if (this.#running) return fullOnly ? this.#running : this.#running.then(() => this.#run());
+    // An early export stops once detail no longer fills a batch: a flush that meets one sends the rest
+    // after it, unless the batcher was stopped meanwhile (what is left is the final flush's).
+    if (this.#running) return fullOnly ? this.#running : this.#running.then(() => (this.#stopped ? undefined : this.#run()));
     // Held only while the timer runs: it is what ends the hold.
     if (!send || !this.pending.any || (this.#heldTicks > 0 && this.#timer !== undefined)) return Promise.resolve();
     // .finally runs in a later microtask, so #running is always assigned before it is cleared.
