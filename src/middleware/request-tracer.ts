@@ -84,7 +84,7 @@ export class RequestTracer {
     const preload = processRecorder();
     const exporters = createSpanExporters(options.exporters ?? [], {
       serviceName: this.#options.serviceName,
-      log: (line) => this.#log.warnOnce(line, line),
+      log: (line) => this.#log.info(line), // each exporter warns once per kind of trouble
       edge: preload ? () => createPreloadExporter(preload) : undefined,
     });
     this.#exporter = exporters.length > 0 ? combineSpanExporters(exporters) : undefined;

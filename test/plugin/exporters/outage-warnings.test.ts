@@ -1,6 +1,7 @@
 // How often an exporter speaks about a backend in trouble, against a real collector on 127.0.0.1:
 // once per outage and kind of trouble, whatever the backend's words, and again for the next outage.
 import { afterAll, afterEach, expect, test } from 'bun:test';
+import { compose, requestTracer } from '../../../src/middleware/index.ts';
 import { createOtlpExporter } from '../../../src/plugin/runtime/exporters/index.ts';
 import { startApp, type AppProcess } from '../support/app-process.ts';
 import { writeConfig } from '../support/config-file.ts';
@@ -60,3 +61,20 @@ test('a second outage with the same words is reported, once (the preload app: 40
   await app.kill();
   expect(app.stderr.match(/HTTP 401/g)).toHaveLength(2);
 }, 30_000);
+
+test('the explicit requestTracer reports a second outage with the same words too (401, 200, 401)', async () => {
+  let status = 401;
+  const backend = collector(() => new Response(status === 200 ? '{}' : 'nope', { status }));
+  stops.push(backend.stop);
+  const lines: string[] = [];
+  const tracer = requestTracer({ sampleRate: 1, log: (line) => lines.push(line), exporters: [{ type: 'otlp', endpoint: backend.url, scheduledDelayMs: 10 }] });
+  stops.push(() => tracer.close());
+  const handler = compose([tracer], () => new Response('ok'));
+  for (const phase of [401, 401, 200, 200, 401, 401]) {
+    status = phase;
+    const posts = backend.requests() + 1;
+    await (await handler(new Request('http://app/work/1'))).text();
+    expect(await waitFor(() => backend.requests() >= posts || undefined, 5000)).toBe(true);
+  }
+  expect(lines.filter((line) => line.includes('HTTP 401'))).toHaveLength(2);
+});
