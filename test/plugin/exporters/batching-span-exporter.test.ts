@@ -2,6 +2,7 @@
 // one in flight, flush and shutdown, what is dropped and counted, and that nothing escapes.
 import { expect, test } from 'bun:test';
 import { BatchingSpanExporter, type DeliveryResult } from '../../../src/plugin/runtime/exporters/index.ts';
+import { MAX_BATCH_BYTES } from '../../../src/plugin/runtime/exporters/batching-span-exporter.ts';
 import type { Span } from '../../../src/core/wire-format.ts';
 import { makeSpan, makeSpans } from './support/spans.ts';
 
@@ -219,4 +220,21 @@ test('its timers never keep the process alive', async () => {
   expect(out.trim()).toBe('queued 1');
   expect(code).toBe(0);
   expect(performance.now() - started).toBeLessThan(10_000);
+});
+
+test('batches are cut by bytes as well as by count: long tags make smaller batches, a giant span goes alone', async () => {
+  // Found by a review: 512 spans carrying long query strings made a 7.7 MB batch, encoded in one call.
+  const { batches, deliver } = recorder();
+  const exporter = new BatchingSpanExporter('t', deliver, { scheduledDelayMs: 60_000 });
+  const query = Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`http.query.p${i}`, 'x'.repeat(1_000)]));
+  const spans = [...makeSpans(300, { tags: query }), makeSpan({ tags: { 'http.query.q': 'y'.repeat(3 * MAX_BATCH_BYTES) } }), ...makeSpans(5)];
+  exporter.export(spans);
+  await exporter.flush();
+  expect(batches.flat().map((span) => span.spanId)).toEqual(spans.map((span) => span.spanId));
+  const bytes = batches.map((batch) => JSON.stringify(batch).length);
+  const giant = batches.findIndex((batch) => batch.some((span) => span === spans[300]));
+  expect(batches[giant]).toEqual([spans[300]!]);
+  for (const [i, size] of bytes.entries()) if (i !== giant) expect(size).toBeLessThanOrEqual(1.1 * MAX_BATCH_BYTES);
+  // 300 spans of ~14.5 kB: about 4.3 MB in batches of ~1 MB, not one of 512.
+  expect(batches.length).toBeGreaterThanOrEqual(6);
 });

@@ -26,6 +26,22 @@ export type DeliveryResult = { ok: true; rejected?: number; message?: string } |
 export type Deliver = (batch: Span[]) => Promise<DeliveryResult>;
 
 export const BATCHING_DEFAULTS = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMs: 5000 } as const;
+/**
+ * A batch's bytes at most, by its spans' estimated sizes: a batch is encoded in one synchronous call
+ * on the app's thread, and 512 spans carrying long query strings had made 7.7 MB and stalled it 300 ms.
+ */
+export const MAX_BATCH_BYTES = 1 << 20;
+
+/** About what a span takes encoded: its strings and a fixed share for ids, times and keys. */
+function estimatedSize(span: Span): number {
+  let size = 256 + span.name.length + (span.error?.length ?? 0);
+  for (const key in span.tags) size += 16 + key.length + String(span.tags[key]).length;
+  for (const log of span.logs) {
+    size += 64 + log.message.length;
+    for (const key in log.fields) size += 16 + key.length + String(log.fields[key]).length;
+  }
+  return size;
+}
 
 interface FlushWaiter {
   /** Resolved once every span queued before this sequence number has been sent or dropped. */
@@ -43,6 +59,9 @@ export class BatchingSpanExporter implements SpanExporter {
   readonly #headers: Record<string, string> | undefined;
 
   #queue: Span[] = [];
+  /** Each queued span's estimated size, and their sum. */
+  #sizes: number[] = [];
+  #queuedBytes = 0;
   /** Sequence numbers: spans ever queued, and spans that have left the queue (sent or dropped). */
   #enqueued = 0;
   #head = 0;
@@ -92,7 +111,10 @@ export class BatchingSpanExporter implements SpanExporter {
       }
       for (const span of spans) {
         if (isExportableSpan(span)) {
+          const size = estimatedSize(span);
           this.#queue.push(span);
+          this.#sizes.push(size);
+          this.#queuedBytes += size;
           this.#enqueued++;
         } else {
           this.#dropped++;
@@ -102,12 +124,13 @@ export class BatchingSpanExporter implements SpanExporter {
       const excess = this.#queue.length - this.#maxQueueSize;
       if (excess > 0) {
         this.#queue.splice(0, excess);
+        for (const size of this.#sizes.splice(0, excess)) this.#queuedBytes -= size;
         this.#head += excess;
         this.#dropped += excess;
         this.#warnOnce('full', `exporter ${this.name}: queue full (${this.#maxQueueSize} spans), dropping the oldest; see .dropped`);
         this.#settle();
       }
-      if (this.#queue.length >= this.#batchSize) this.#kick();
+      if (this.#queue.length >= this.#batchSize || this.#queuedBytes >= MAX_BATCH_BYTES) this.#kick();
       else this.#armDelay();
     } catch (error) {
       this.#warnOnce('export', `exporter ${this.name}: export failed: ${(error as Error).message}`);
@@ -179,12 +202,18 @@ export class BatchingSpanExporter implements SpanExporter {
   }
 
   #hasDueWork(): boolean {
-    return this.#queue.length >= this.#batchSize || (this.#queue.length > 0 && this.#head < this.#dueUpTo);
+    return this.#queue.length >= this.#batchSize || this.#queuedBytes >= MAX_BATCH_BYTES || (this.#queue.length > 0 && this.#head < this.#dueUpTo);
   }
 
   async #sendWhileDue(): Promise<void> {
     while (this.#hasDueWork()) {
-      const batch = this.#queue.splice(0, this.#batchSize);
+      // Up to the batch size and MAX_BATCH_BYTES; one span at least, however large.
+      let count = 0;
+      let bytes = 0;
+      while (count < this.#batchSize && count < this.#queue.length && (count === 0 || bytes + this.#sizes[count]! <= MAX_BATCH_BYTES)) bytes += this.#sizes[count++]!;
+      const batch = this.#queue.splice(0, count);
+      this.#sizes.splice(0, count);
+      this.#queuedBytes -= bytes;
       this.#head += batch.length;
       this.#inFlight = batch.length;
       await this.#send(batch);
