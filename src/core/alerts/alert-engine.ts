@@ -70,7 +70,7 @@ export class AlertEngine {
       now,
       states: rules.filter((rule) => states[rule.id] !== undefined).map((rule) => ({ rule, state: states[rule.id]! })),
       dropped: orphans.map(([id]) => id),
-      notifications: this.route(notifications),
+      notifications: this.route(notifications, (id) => (Object.hasOwn(states, id) ? states[id] : stored.get(id)?.state)),
       evaluatedAt: now,
     });
     return notifications;
@@ -102,7 +102,7 @@ export class AlertEngine {
       const resolved = resolveRule(rule);
       const transition = resolveRuleAlert(resolved, stored.state, alertId, now, context);
       if (transition === null) return null;
-      this.store.commit({ now, states: [{ rule, state: transition.state }], dropped: [], notifications: this.route(transition.notifications) });
+      this.store.commit({ now, states: [{ rule, state: transition.state }], dropped: [], notifications: this.route(transition.notifications, () => transition.state) });
       return transition.notifications[0] ?? buildNotification(resolved, transition.state, 'resolved', now, context);
     }
     return null;
@@ -111,17 +111,19 @@ export class AlertEngine {
   /** Removes the rule from the store; an alert it had open resolves ("rule removed") and is notified. */
   removeRule(rule: AlertRule, now: number): AlertNotification[] {
     const stored = this.store.states().get(rule.id);
-    const { notifications } = retireRule(resolveRule(rule), stored?.state, now, 'rule removed', this.options.context());
-    this.store.commit({ now, states: [], dropped: [rule.id], removedRule: rule.id, notifications: this.route(notifications) });
+    const { notifications, state } = retireRule(resolveRule(rule), stored?.state, now, 'rule removed', this.options.context());
+    this.store.commit({ now, states: [], dropped: [rule.id], removedRule: rule.id, notifications: this.route(notifications, () => state) });
     return notifications;
   }
 
-  private route(notifications: readonly AlertNotification[]): RoutedNotification[] {
+  /** Each notification to the channels whose filters take it; a resolve, to those its firings reached. */
+  private route(notifications: readonly AlertNotification[], stateOf: (ruleId: string) => RuleState | undefined): RoutedNotification[] {
     const channels = notifications.length === 0 ? [] : this.options.channels();
-    return notifications.map((notification) => ({
-      notification,
-      channels: channels.filter(({ channel }) => channelAccepts(channel, notification)).map(({ name }) => name),
-    }));
+    return notifications.map((notification) => {
+      const announced = notification.state === 'resolved' ? stateOf(notification.ruleId)?.announced : undefined;
+      const accepts = (channel: AlertChannel) => (announced ?? [notification.severity]).some((severity) => channelAccepts(channel, { ...notification, severity }));
+      return { notification, channels: channels.filter(({ channel }) => accepts(channel)).map(({ name }) => name) };
+    });
   }
 }
 

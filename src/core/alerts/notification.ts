@@ -59,7 +59,7 @@ export function buildNotification(
     key: `${id}:${kind}:${now}`,
     ruleId: rule.id,
     ruleName: rule.name,
-    severity: kind === 'resolved' ? (state.firedSeverity ?? rule.severity) : rule.severity,
+    severity: kind === 'resolved' ? (state.announced?.at(-1) ?? rule.severity) : rule.severity,
     state: kind,
     metric: rule.metric,
     condition: rule.condition,

@@ -31,10 +31,10 @@ export interface RuleState {
   /** Whether this alert's firing notification went out (a resolve is only announced if it did). */
   notified?: boolean;
   /**
-   * The severity this alert's firing was announced with. Its resolve carries it, so the resolve
-   * goes to the channels the firing went to even if the rule's severity was edited meanwhile.
+   * The severities this alert's firing notifications were announced with (the rule's severity can
+   * be edited while it fires): its resolve goes to every channel one of them reached.
    */
-  firedSeverity?: AlertSeverity;
+  announced?: AlertSeverity[];
   /** The last firing notification of this alert (repeatInterval). */
   lastNotifiedAt?: number;
   /** The last firing notification of any alert of this rule (cooldown). */

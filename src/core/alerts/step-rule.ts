@@ -131,7 +131,7 @@ class Machine {
     s.pendingSince = this.now;
     s.lastMetAt = this.now;
     s.notified = false;
-    for (const key of ['firingSince', 'resolvedAt', 'resolvedBy', 'lastNotifiedAt', 'triggerValue', 'firedSeverity'] as const) delete s[key];
+    for (const key of ['firingSince', 'resolvedAt', 'resolvedBy', 'lastNotifiedAt', 'triggerValue', 'announced'] as const) delete s[key];
     s.status = 'pending';
     if (this.rule.for <= 0) this.fire(value);
   }
@@ -155,7 +155,7 @@ class Machine {
     const s = this.state;
     const last = s.lastFiringNotificationAt;
     if (this.rule.cooldown > 0 && last !== undefined && this.now - last < this.rule.cooldown) return;
-    if (!s.notified) s.firedSeverity = this.rule.severity;
+    if (!s.announced?.includes(this.rule.severity)) s.announced = [...(s.announced ?? []), this.rule.severity];
     s.notified = true;
     s.lastNotifiedAt = this.now;
     s.lastFiringNotificationAt = this.now;

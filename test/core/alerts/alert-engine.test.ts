@@ -102,6 +102,18 @@ describe('AlertEngine', () => {
     raised.store.putRule(errorsRule('cart', 'critical'));
     raised.engine.resolveAlert(raised.engine.activeAlerts()[0]!.id, T0 + MIN);
     expect(routed(raised.delivered)).toEqual([['firing', 'info', ['chat']], ['resolved', 'info', ['chat']]]);
+    // Raised while firing, and announced again by a repeat (found by a review): the pager took the
+    // repeat, so the resolve goes to it too.
+    const repeated = setup();
+    repeated.store.putRule(errorsRule('cart', 'info', { repeatInterval: 2 * MIN }));
+    repeated.setSamples(errors(3, T0));
+    repeated.evaluate(T0);
+    repeated.store.putRule(errorsRule('cart', 'critical', { repeatInterval: 2 * MIN }));
+    repeated.setSamples(errors(3, T0 + 2 * MIN));
+    repeated.evaluate(T0 + 2 * MIN);
+    repeated.setSamples([]);
+    repeated.evaluate(T0 + 3 * MIN);
+    expect(routed(repeated.delivered)).toEqual([['firing', 'info', ['chat']], ['firing', 'critical', ['pager', 'chat']], ['resolved', 'critical', ['pager', 'chat']]]);
   });
 
   test('a pending alert resolved by hand answers with its snapshot and notifies nobody', () => {
