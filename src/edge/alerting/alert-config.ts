@@ -15,8 +15,9 @@ import type { Env } from '../env.ts';
 export interface EdgeChannel {
   /**
    * The outbox's name for it: the channel type (one channel of each type comes from the env), or
-   * `email#n` for the n-th of several ALERT_EMAIL_TO recipients, each its own outbox row so that a
-   * recipient refused is retried alone and the others get each notification once.
+   * `email:<key>` for each of several ALERT_EMAIL_TO recipients, each its own outbox row so that a
+   * recipient refused is retried alone and the others get each notification once. The key comes
+   * from the address, not its place in the list, so an edit of the list keeps each row its recipient.
    */
   name: string;
   channel: AlertChannel;
@@ -26,6 +27,8 @@ export interface AlertConfig {
   /** ALERT_RULES entries for every app (`*`) and the app's own, which win on a shared id. */
   rulesFor(app: string): AlertRule[];
   channels: EdgeChannel[];
+  /** The channel an outbox row names, also across a change of ALERT_EMAIL_TO between one and several recipients. */
+  channel(name: string): AlertChannel | undefined;
   dashboardUrl?: string;
   /** BUN_APM_DEV=true: http:// receivers on loopback are allowed too. */
   dev: boolean;
@@ -64,6 +67,7 @@ export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = 
       return [...(rules.get('*') ?? []).filter((rule) => !ids.has(rule.id)), ...own];
     },
     channels,
+    channel: (name) => channels.find((c) => c.name === name)?.channel ?? emailChannelOf(channels, name),
     ...(dashboardUrl !== undefined && { dashboardUrl }),
     dev: env.BUN_APM_DEV === 'true',
   };
@@ -71,9 +75,28 @@ export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = 
 });
 
 function perRecipient(name: AlertChannelType, channel: AlertChannel): EdgeChannel[] {
-  const to = channel.type === 'email' ? emailList(channel.config.email) ?? [] : [];
-  if (to.length < 2) return [{ name, channel }];
-  return to.map((email, i) => ({ name: `${name}#${i + 1}`, channel: { ...channel, config: { ...channel.config, email } } as AlertChannel }));
+  if (channel.type !== 'email') return [{ name, channel }];
+  const byKey = new Map((emailList(channel.config.email) ?? []).map((email) => [addressKey(email), email]));
+  if (byKey.size < 2) return [{ name, channel }];
+  return [...byKey].map(([key, email]) => ({ name: `email:${key}`, channel: { ...channel, config: { ...channel.config, email } } }));
+}
+
+/** 8 hex digits of FNV-1a over the address: names are shown in the alert history, addresses need not be. */
+function addressKey(email: string): string {
+  let hash = 0x811c9dc5;
+  for (const c of email.toLowerCase()) hash = Math.imul(hash ^ c.codePointAt(0)!, 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * A row named `email` while there are several recipients now goes to all of them, as it would have;
+ * a row named `email:<key>` while there is one recipient now goes to it if it is that address.
+ */
+function emailChannelOf(channels: readonly EdgeChannel[], name: string): AlertChannel | undefined {
+  const emails = channels.flatMap(({ channel }) => (channel.type === 'email' ? [channel] : []));
+  const to = emails.flatMap((channel) => emailList(channel.config.email) ?? []);
+  if (name === 'email' && emails.length > 1) return { ...emails[0]!, config: { ...emails[0]!.config, email: to } };
+  return emails.length === 1 && to.some((email) => name === `email:${addressKey(email)}`) ? emails[0] : undefined;
 }
 
 function envName(type: AlertChannelType): string {

@@ -51,11 +51,11 @@ export function edgeOutbox(options: EdgeOutboxOptions): Outbox {
     warn: (line) => console.warn(`bun-apm edge: ${line}`),
     send: async (row) => {
       const config = options.config();
-      const channel = config.channels.find((c) => c.name === row.channel);
+      const channel = config.channel(row.channel);
       if (channel === undefined) return { ok: false, retryable: false, reason: 'channel no longer configured' };
       const transport = edgeTransport({ dev: config.dev, ...(options.sendEmail !== undefined && { sendEmail: options.sendEmail }) });
       // Signed at the real time of sending (receivers compare it with their clock), not the tick's scheduled time.
-      return deliverNotification(channel.channel, row.notification, transport, { dashboardUrl: appPage(config.dashboardUrl, row.notification.app), now: Date.now() });
+      return deliverNotification(channel, row.notification, transport, { dashboardUrl: appPage(config.dashboardUrl, row.notification.app), now: Date.now() });
     },
   });
 }

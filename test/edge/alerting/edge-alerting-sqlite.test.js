@@ -20,12 +20,12 @@ const M0 = Date.UTC(2026, 10, 28, 8, 0, 0);
 const receiver = startReceiver({ '/hook': [] });
 afterAll(() => receiver.stop());
 
-/** One app's alerting over a fresh database, ALERT_RULES and one webhook. */
-function edgeAlerting(rules, codeRules = defineAlerts({ rules: [] })) {
+/** One app's alerting over a fresh database, ALERT_RULES and one webhook (or the vars and email sender given). */
+function edgeAlerting(rules, codeRules = defineAlerts({ rules: [] }), vars = { WEBHOOK_URL: receiver.url('/hook') }, sendEmail = undefined) {
   const sql = bunSql(new Database(':memory:'));
   migrate(sql);
-  const env = { ALERT_RULES: JSON.stringify(rules), WEBHOOK_URL: receiver.url('/hook'), BUN_APM_DEV: 'true' };
-  const alerting = new EdgeAlerting({ sql, app: () => 'shop', codeRules, config: () => readAlertConfig(env), sendEmail: undefined });
+  const env = { ALERT_RULES: JSON.stringify(rules), BUN_APM_DEV: 'true', ...vars };
+  const alerting = new EdgeAlerting({ sql, app: () => 'shop', codeRules, config: () => readAlertConfig({ ...env }), sendEmail });
   const guards = { routes: new RouteGuard(sql, 100), instances: new InstanceGuard(sql, 100) };
   /** `count` GET /slow requests of `ms` each in the minute starting at `minute`. */
   const ingest = (minute, ms, count = 20) => {
@@ -39,11 +39,49 @@ function edgeAlerting(rules, codeRules = defineAlerts({ rules: [] })) {
     expect(ingestBatch({ sql, ...guards, minuteRetentionMs: 48 * 60 * MIN, tenSecondRetentionMs: 3 * 60 * MIN, tenSecondRoutes: false }, batch, minute + MIN).status).toBe('accepted');
     alerting.cellsChanged([minute]);
   };
-  return { sql, alerting, ingest };
+  return { sql, alerting, ingest, env };
+}
+
+/** Alerting by email to ALERT_EMAIL_TO; `refused` addresses are refused as send_email refuses an unverified one. */
+function emailAlerting(to, refused) {
+  const sent = [];
+  const sendEmail = async (_from, address, raw) => {
+    if (refused.has(address)) throw new Error(`email to ${address} not allowed`);
+    sent.push(`${address} ${/FIRING|RESOLVED/.exec(raw)?.[0]}`);
+  };
+  return { sent, ...edgeAlerting([SLOW], undefined, { ALERT_EMAIL_TO: to, ALERT_EMAIL_FROM: 'alerts@example.com' }, sendEmail) };
 }
 
 const hook = () => receiver.at('/hook').map((r) => JSON.parse(r.body));
 const SLOW = { id: 'slow', name: 'Slow', metric: 'responseTime', condition: 'gt', threshold: 300, severity: 'warning', duration: 60_000 };
+
+describe('ALERT_EMAIL_TO edited while a recipient\'s firing is retried (found by a review)', () => {
+  test('reordered: each recipient still gets the firing once, its own', async () => {
+    const refused = new Set(['b@example.com']);
+    const { sent, env, alerting, ingest } = emailAlerting('a@example.com, b@example.com', refused);
+    ingest(M0, 900);
+    ingest(M0 + MIN, 900);
+    await alerting.tick(M0 + MIN); // firing: a gets it, b is refused and retried
+    refused.clear();
+    env.ALERT_EMAIL_TO = 'b@example.com, a@example.com';
+    for (let m = 2; m <= 3; m++) await alerting.tick(M0 + m * MIN);
+    expect(sent.filter((line) => line.endsWith('FIRING')).sort()).toEqual(['a@example.com FIRING', 'b@example.com FIRING']);
+  });
+
+  test('a second recipient added: the first one\'s retried firing still reaches it, before its resolve', async () => {
+    const refused = new Set(['a@example.com']);
+    const { sent, env, alerting, ingest } = emailAlerting('a@example.com', refused);
+    ingest(M0, 900);
+    await alerting.tick(M0 + MIN); // firing: refused (a send limit, say), retried later
+    refused.clear();
+    env.ALERT_EMAIL_TO = 'a@example.com, b@example.com';
+    for (let m = 2; m <= 6; m++) await alerting.tick(M0 + m * MIN);
+    // The row written for the one recipient goes to both now, as it would have; then each resolve.
+    expect(sent.indexOf('a@example.com FIRING')).toBeGreaterThanOrEqual(0);
+    expect(sent.indexOf('a@example.com FIRING')).toBeLessThan(sent.indexOf('a@example.com RESOLVED'));
+    expect(sent.filter((line) => line.startsWith('a@')).length).toBe(2);
+  });
+});
 
 describe('edge alerting over SQLite', () => {
   test('a tick evaluates once per scheduled time and delivers before it returns', async () => {
