@@ -35,12 +35,36 @@ export function createLog(debugEnabled: boolean, write: (line: string) => void =
  * echo them), on one line without control characters (no forged lines, no terminal escapes), cut.
  */
 export function quoteAnswer(text: string, sent?: HeadersInit): string {
-  new Headers(sent).forEach((value, name) => {
-    // The last word: `Bearer <token>` may come back as the token alone.
-    const secret = value.split(' ').pop()!;
-    if (secret.length > 5 && !/^(content-|user-agent)/.test(name)) text = text.replaceAll(secret, '<redacted>');
-  });
+  for (const echo of echoesOf(sent)) text = text.replaceAll(echo, '<redacted>');
   return oneLine(text.replace(/[\x80-\x9f]/g, ' '), 200);
+}
+
+/**
+ * How a backend may echo the headers sent: each value whole and in parts (`Bearer <token>`, cookies),
+ * a Basic credential decoded, each as is, URL-encoded and JSON-escaped; six characters at least.
+ * Longest first, or a shorter value within a longer one would leave its rest. Accept*, content-*
+ * and user-agent hold no secrets (`application/json` had been redacted from every answer).
+ */
+function echoesOf(sent?: HeadersInit): string[] {
+  const echoes = new Set<string>();
+  const add = (value: string, split: RegExp) => {
+    for (const part of [value, ...value.split(split)]) {
+      if (part.length < 6) continue;
+      const json = JSON.stringify(part).slice(1, -1);
+      for (const form of [part, encodeURIComponent(part), json, json.replaceAll('/', '\\/')]) echoes.add(form);
+    }
+  };
+  new Headers(sent).forEach((value, name) => {
+    if (/^(accept|content-|user-agent)/.test(name)) return;
+    add(value, /[\s;,=]+/);
+    const basic = /^basic\s+(\S+)$/i.exec(value)?.[1];
+    try {
+      if (basic) add(atob(basic), /[\s;,=:]+/);
+    } catch {
+      // not base64: nothing more to hide
+    }
+  });
+  return [...echoes].sort((a, b) => b.length - a.length);
 }
 
 // console.error, not process.stderr: Bun builds that stream lazily out of node:stream and node:fs,

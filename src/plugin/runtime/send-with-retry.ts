@@ -47,9 +47,22 @@ export function sleep(ms: number): Promise<void> {
 // to a slow edge would keep a finished process alive until its timeout. Halted, sends fail at once
 // (retryable: the data stays for the final flush).
 let halt = new AbortController();
-// Resolved on resume: a retry asleep since the halt goes at once (a final flush waits for it, and its
-// timer, unref'd, would not hold the process meanwhile). Raced only while halted: each race stays on it.
-let resumed = Promise.withResolvers<void>();
+// Retries asleep: resumeExports() wakes them all, one asleep since before the halt too (a final flush
+// waits for it; its unref'd timer would not hold the process). Each leaves when its sleep ends: a race
+// on one shared promise had kept every halted retry's reaction until the resume.
+const sleepers = new Set<() => void>();
+
+function wakeableSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      sleepers.delete(wake);
+      resolve();
+    };
+    const timer = unref(setTimeout(wake, ms));
+    sleepers.add(wake);
+  });
+}
 
 /** Aborts the sends in flight, and fails those that start, until resumeExports(). */
 export function haltExports(): void {
@@ -59,8 +72,7 @@ export function haltExports(): void {
 export function resumeExports(): void {
   if (!halt.signal.aborted) return;
   halt = new AbortController();
-  resumed.resolve();
-  resumed = Promise.withResolvers();
+  for (const wake of sleepers) wake();
 }
 
 /**
@@ -89,7 +101,7 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
   };
   const { outcome, attempts } = await withRetries(attempt, exportRetryPolicy(options), {
     maxAttempts: options.maxAttempts ?? 5,
-    sleep: (ms) => (halt.signal.aborted ? Promise.race([sleep(ms), resumed.promise]) : sleep(ms)),
+    sleep: wakeableSleep,
     ...(options.random !== undefined && { random: options.random }),
   });
   if (outcome.ok) return { ...outcome, attempts };

@@ -3,6 +3,7 @@
 import { afterEach, expect, test } from 'bun:test';
 import { createOtlpExporter } from '../../../src/plugin/runtime/exporters/index.ts';
 import { sendWithRetry } from '../../../src/plugin/runtime/send-with-retry.ts';
+import { quoteAnswer } from '../../../src/plugin/runtime/log.ts';
 import { makeSpans } from './support/spans.ts';
 
 const AUTH = 'Bearer SECRET-TOKEN-123';
@@ -49,4 +50,29 @@ test("the edge's sender (sendWithRetry) quotes a refusal the same way", async ()
   const outcome = await sendWithRetry(url, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: '{}' });
   expect(outcome.ok).toBe(false);
   expectQuotedSafely((outcome as { reason: string }).reason);
+});
+
+// Every part of a header sent is redacted, in the forms a backend echoes it; harmless headers are not.
+test.each<[answer: string, sent: Record<string, string>, quoted: string]>([
+  ['invalid key "my secret phrase", phrase unknown', { 'x-api-key': 'my secret phrase' }, 'invalid key "<redacted>", <redacted> unknown'],
+  ['no sid abcdef123 (theme=dark-mode)', { cookie: 'sid=abcdef123; theme=dark-mode' }, 'no sid <redacted> (theme=<redacted>)'],
+  ['token abcdef123456 revoked', { 'x-a': 'abcdef', 'x-b': 'abcdef123456' }, 'token <redacted> revoked'],
+  ['token abc%2Fdef%2Bghi invalid', { 'x-api-key': 'abc/def+ghi' }, 'token <redacted> invalid'],
+  ['{"error":"token tok\\/with\\/slash bad"}', { authorization: 'Bearer tok/with/slash' }, '{"error":"token <redacted> bad"}'],
+  ['{"error":"key my\\"quoted\\"key bad"}', { 'x-api-key': 'my"quoted"key' }, '{"error":"key <redacted> bad"}'],
+  ['bad auth Basic dXNlcjpzM2NyZXQ= for user:s3cret, s3cret wrong', { authorization: 'Basic dXNlcjpzM2NyZXQ=' }, 'bad auth <redacted> for <redacted>, <redacted> wrong'],
+  ['unsupported media type, send application/json', { accept: 'application/json', 'content-type': 'application/x-protobuf', 'user-agent': 'bun-apm/1.0' }, 'unsupported media type, send application/json'],
+  ['key abc12 invalid', { 'x-api-key': 'abc12' }, 'key abc12 invalid'],
+])('quoteAnswer(%j, %j) is %j', (answer, sent, quoted) => expect(quoteAnswer(answer, sent)).toBe(quoted));
+
+test('an API key of several words echoed URL-encoded and JSON-escaped by a collector is not in the warning', async () => {
+  const key = 'my secret/phrase';
+  const url = hostile(() => new Response(`denied ${encodeURIComponent(key)} ${JSON.stringify(key).replaceAll('/', '\\/')} ${key.split(' ')[0]}-${key}`, { status: 401 }));
+  const lines: string[] = [];
+  const exporter = createOtlpExporter({ endpoint: url, serviceName: 's', headers: { 'x-api-key': key }, log: (line) => lines.push(line) });
+  exporter.export(makeSpans(1));
+  await exporter.flush();
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toContain('denied <redacted> "<redacted>" my-<redacted>');
+  expect(lines[0]).not.toMatch(/secret|phrase/);
 });

@@ -18,6 +18,8 @@ export interface BatchingOptions {
   log?: (message: string) => void;
   /** Headers sent (the HTTP exporters'): their values are redacted from the backend's words. */
   headers?: Record<string, string>;
+  /** Injected for tests; default Date.now. */
+  now?: () => number;
 }
 
 /** What one delivery attempt (retries included) came to. Deliveries resolve; they never reject. */
@@ -31,6 +33,8 @@ export const BATCHING_DEFAULTS = { maxQueueSize: 2048, maxExportBatchSize: 512, 
  * on the app's thread, and 512 spans carrying long query strings had made 7.7 MB and stalled it 300 ms.
  */
 export const MAX_BATCH_BYTES = 1 << 20;
+/** A kind a success re-armed is written again only this long after its last line: a flapping backend had made one per batch. */
+const REWARN_MS = 60_000;
 
 /** About what a span takes encoded: its strings and a fixed share for ids, times and keys. */
 function estimatedSize(span: Span): number {
@@ -57,6 +61,7 @@ export class BatchingSpanExporter implements SpanExporter {
   readonly #delayMs: number;
   readonly #log: (message: string) => void;
   readonly #headers: Record<string, string> | undefined;
+  readonly #now: () => number;
 
   #queue: Span[] = [];
   /** Each queued span's estimated size, and their sum. */
@@ -77,6 +82,8 @@ export class BatchingSpanExporter implements SpanExporter {
   #closed = false;
   #shutdown: Promise<void> | undefined;
   #warned = new Set<string>();
+  /** When each kind was last written. */
+  #written = new Map<string, number>();
 
   constructor(name: string, deliver: Deliver, options: BatchingOptions = {}) {
     this.name = name;
@@ -86,6 +93,7 @@ export class BatchingSpanExporter implements SpanExporter {
     this.#delayMs = options.scheduledDelayMs ?? BATCHING_DEFAULTS.scheduledDelayMs;
     this.#log = options.log ?? ((message) => console.warn(`bun-apm: ${message}`));
     this.#headers = options.headers;
+    this.#now = options.now ?? Date.now;
   }
 
   get dropped(): number {
@@ -233,7 +241,7 @@ export class BatchingSpanExporter implements SpanExporter {
       const rejected = Math.min(result.rejected ?? 0, batch.length);
       this.#delivered += batch.length - rejected;
       this.#dropped += rejected;
-      // A success ends an outage, and a clean one a run of partial successes: the next is news again.
+      // A success ends an outage, and a clean one a run of partial successes: the next is news again (see REWARN_MS).
       this.#warned.delete('deliver');
       if (rejected === 0 && !result.message) this.#warned.delete('partial');
       else this.#warnOnce('partial', `exporter ${this.name}: backend rejected ${rejected} of ${batch.length} span(s)${result.message ? `: ${quoteAnswer(result.message, this.#headers)}` : ''}`);
@@ -244,8 +252,11 @@ export class BatchingSpanExporter implements SpanExporter {
   }
 
   #warnOnce(key: string, message: string): void {
-    if (this.#warned.has(key)) return;
+    const now = this.#now();
+    // Left armed when too soon: an outage that lasts is still written once the minute is up.
+    if (this.#warned.has(key) || now - (this.#written.get(key) ?? -Infinity) < REWARN_MS) return;
     this.#warned.add(key);
+    this.#written.set(key, now);
     this.#warn(message);
   }
 
