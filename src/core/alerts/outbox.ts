@@ -37,7 +37,7 @@ export interface OutboxOptions {
   perPass: number;
   /** How long a pass waits for its sends. */
   budgetMs: number;
-  /** One line per failed attempt (never a destination: reasons don't hold one). */
+  /** One line per failed attempt (never a URL or a token: reasons hold none; a refused email names its address). */
   warn: (line: string) => void;
   /** Default Math.random (the jitter). */
   random?: () => number;
