@@ -93,6 +93,11 @@ describe('rules evaluated on the store\'s alarm', () => {
       body: JSON.stringify({ id: 'errors', name: 'Errors', metric: 'errorRate', condition: 'gt', threshold: 0.3, severity: 'critical' }),
     });
     expect(response.status).toBe(201);
+    // Both alarms below must find the clock in the minute after `previous`: once the next minute
+    // began, the second would evaluate that one instead. The steps take a few seconds at most, so
+    // with less than 15 s left of this minute, start in the next.
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 15_000) await Bun.sleep(left + 100);
     const previous = minuteAgo(1);
     const ok = 20 + Math.floor(Math.random() * 10);
     const failed = 15 + Math.floor(Math.random() * 10);
@@ -121,5 +126,5 @@ describe('rules evaluated on the store\'s alarm', () => {
     const hook = await eventually(async () => receiver.at('/hook').find((h) => JSON.parse(h.body).ruleId === 'errors'), 10_000, 'the webhook');
     // Its link opens the dashboard on the app (without `app` the edge shows its first app: shop).
     expect(JSON.parse(hook.body)).toMatchObject({ ruleId: 'errors', state: 'firing', value: failed / (ok + failed), dashboardUrl: 'https://apm.example/performance?app=blog' });
-  });
+  }, 60_000);
 });

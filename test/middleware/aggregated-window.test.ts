@@ -41,7 +41,12 @@ describe('getAggregatedMetrics(timeWindow)', () => {
     const inWindow = sent.filter((t) => t >= ten.from && t < ten.to).length;
     expect(Math.abs(ten.count - inWindow)).toBeLessThanOrEqual(2);
     expect(ten.rps).toBeCloseTo(ten.count / ((ten.to - ten.from) / 1000), 12);
-    expect(Math.abs(ten.rps - RATE) / RATE).toBeLessThan(0.05);
+    // The rate is that of what the test sent in the window (to the 2 requests above), not the
+    // nominal pace: a stall of this loop on a loaded machine moves requests out of the window or
+    // bunches them in it. The pace is only roughly what the test asked.
+    const seconds = (ten.to - ten.from) / 1000;
+    expect(Math.abs(ten.rps - inWindow / seconds)).toBeLessThanOrEqual(2 / seconds);
+    expect(Math.abs(ten.rps - RATE) / RATE).toBeLessThan(0.2);
 
     const one = monitor.getAggregatedMetrics(1);
     expect(one.to - one.from).toBeLessThanOrEqual(1000);

@@ -133,8 +133,10 @@ describe("the spec's PerformanceAlerting example", () => {
     const started = performance.now();
     for (let i = 0; i < 5; i++) alerting.addMetrics({ method: 'GET', path: `/reports/${i}`, statusCode: 200, responseTime: 1800 });
     for (let i = 0; i < 11; i++) alerting.addMetrics({ method: 'GET', path: '/missing', statusCode: 404, responseTime: 1700 });
-    await waitFor(() => alerting.getActiveAlerts().length === 2, 1000, 'two firing alerts');
-    expect(performance.now() - started).toBeLessThan(1000);
+    await waitFor(() => alerting.getActiveAlerts().length === 2, 5000, 'two firing alerts');
+    // addMetrics evaluates within evaluationDelay (250 ms), not on the next evaluationInterval
+    // (15 s by default): 250 ms, with room for a loaded machine's late timers.
+    expect(performance.now() - started).toBeLessThan(3000);
     const active = alerting.getActiveAlerts();
     expect(active.map((a) => [a.ruleId, a.severity, a.threshold])).toEqual([['high-response-time', 'critical', 1500], ['custom-rule', 'warning', 0]]);
     expect(active[0]!.value).toBeCloseTo((5 * 1800 + 11 * 1700) / 16, 6);
@@ -225,7 +227,7 @@ describe("the spec's custom alerting rules example", () => {
 
     for (let i = 0; i < 6; i++) alerting.addMetrics({ method: 'POST', path: '/payment/charge', statusCode: 402, responseTime: 40 });
     for (let i = 0; i < 3; i++) alerting.addMetrics({ method: 'GET', path: '/', statusCode: 200, responseTime: 2500, userAgent: 'App/1 Region=US-WEST' });
-    await waitFor(() => alerting.getActiveAlerts().length === 2, 1000, 'both custom rules firing');
+    await waitFor(() => alerting.getActiveAlerts().length === 2, 5000, 'both custom rules firing');
     await alerting.flush();
     expect(slackBodies().slice(received).map((b) => [b.channel, b.text.split(':').slice(0, 2).join(':')])).toEqual([['#payments', 'FIRING: Payment Processing Errors (bun-apm)']]);
     alerting.close();
@@ -256,7 +258,7 @@ describe('the quick start factory', () => {
     }
     const thrown = new Error('handler failed');
     await expect(alerting(new Request('http://app.local/orders/7'), () => { throw thrown; })).rejects.toBe(thrown);
-    await waitFor(() => alerting.getActiveAlerts().length === 1, 1000, 'the error-rate alert');
+    await waitFor(() => alerting.getActiveAlerts().length === 1, 5000, 'the error-rate alert');
     expect(alerting.getActiveAlerts()[0]).toMatchObject({ ruleId: 'errors', value: 1, route: '/orders/:id' });
     alerting.close();
   });
@@ -286,7 +288,7 @@ describe('the API guards its input', () => {
       expect(() => on.addMetrics(junk)).not.toThrow();
     }
     on.addMetrics({ method: 'GET', path: '/', statusCode: 200, responseTime: 5, timestamp: new Date(Number.NaN) });
-    await waitFor(() => on.getActiveAlerts().length === 1, 1000, 'the request-rate alert');
+    await waitFor(() => on.getActiveAlerts().length === 1, 5000, 'the request-rate alert');
     expect(on.getActiveAlerts()[0]!.value).toBeCloseTo(1 / 60, 1); // only the one good record counted
     expect(logs).toEqual(['bun-apm: alerting: a metrics record could not be read (TypeError); it was skipped']);
     on.close();
@@ -297,7 +299,7 @@ describe('the API guards its input', () => {
     on.addRule({ id: 'boom', name: 'Boom', enabled: true, metric: 'custom', condition: 'gt', threshold: 0, severity: 'info', customEvaluator: () => { throw new Error('bad evaluator'); } });
     on.addRule({ id: 'slow', name: 'Slow', enabled: true, metric: 'responseTime', condition: 'gt', threshold: 100, severity: 'info' });
     on.addMetrics({ method: 'GET', path: '/', statusCode: 200, responseTime: 500 });
-    await waitFor(() => on.getAllNotifications().length === 2, 1000, 'two notifications');
+    await waitFor(() => on.getAllNotifications().length === 2, 5000, 'two notifications');
     on.removeRule('slow');
     const notes: AlertNotification[] = on.getAllNotifications();
     expect(notes.map((n) => `${n.ruleId}:${n.state}:${n.resolvedBy ?? n.error ?? ''}`)).toEqual(['boom:error:Error: bad evaluator', 'slow:firing:', 'slow:resolved:rule removed']);
@@ -316,11 +318,11 @@ describe('the interval timer', () => {
     await Bun.sleep(250);
     expect(on.getActiveAlerts()).toEqual([]);
     now += 6 * 60_000;
-    await waitFor(() => on.getActiveAlerts().length === 1, 1000, 'the heartbeat alert');
+    await waitFor(() => on.getActiveAlerts().length === 1, 5000, 'the heartbeat alert');
     expect(on.getActiveAlerts()[0]).toMatchObject({ ruleId: 'silent', value: 6 * 60_000 });
     now += 1000;
     on.addMetrics({ method: 'GET', path: '/', statusCode: 200, responseTime: 1 });
-    await waitFor(() => on.getActiveAlerts().length === 0, 1000, 'the resolve');
+    await waitFor(() => on.getActiveAlerts().length === 0, 5000, 'the resolve');
     expect(on.getAllNotifications().map((n) => n.state)).toEqual(['firing', 'resolved']);
     on.close();
   });
@@ -330,7 +332,7 @@ describe('the interval timer', () => {
       evaluationInterval: 100, log: () => {},
       rules: [{ id: 'memory-usage', name: 'High Memory Usage', enabled: true, metric: 'memoryUsage', condition: 'gt', threshold: 1024 * 1024, severity: 'warning' }],
     });
-    await waitFor(() => on.getActiveAlerts().length === 1, 2000, 'the memory alert');
+    await waitFor(() => on.getActiveAlerts().length === 1, 5000, 'the memory alert');
     const rss = on.getActiveAlerts()[0]!.value!;
     expect(rss).toBeGreaterThan(1024 * 1024);
     expect(rss).toBeLessThan(process.memoryUsage.rss() * 2);

@@ -167,7 +167,8 @@ describe('on a real Bun server (found by a review of the explicit API)', () => {
     }, tracer));
     const body = JSON.stringify({ user: 'ada', note: 'x'.repeat(40) });
     expect((await fetch(`${base}/refuse`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })).status).toBe(401);
-    // A body still trickling in does not hold the answer back (waiting for its capture had, up to 1 s).
+    // A body still trickling in does not hold the answer back (waiting for its capture had, up to 1 s;
+    // the bound leaves a loaded machine room and still fails that hold).
     let sent = 0;
     const trickle = new ReadableStream({
       async pull(controller) {
@@ -178,7 +179,7 @@ describe('on a real Bun server (found by a review of the explicit API)', () => {
     });
     const started = performance.now();
     const trickled = await fetch(`${base}/refuse-slow`, { method: 'POST', body: trickle, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
-    expect([trickled.status, performance.now() - started < 150]).toEqual([401, true]);
+    expect([trickled.status, performance.now() - started < 500]).toEqual([401, true]);
     expect(await (await fetch(`${base}/events`)).text()).toBe('data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\n');
     await tracer.flush();
     await Bun.sleep(600); // past the span timeout: a span still open would now be swept as timed out

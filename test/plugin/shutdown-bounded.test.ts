@@ -57,6 +57,15 @@ afterAll(async () => {
 
 const endpointOf = (server: { port?: number }, path = '') => `http://127.0.0.1:${server.port}${path}`;
 
+/**
+ * The longest an exit may take from the signal (or the app's own end): the one 2 s budget of the
+ * final flush, then the process's teardown, with room for a loaded 2-core machine (2.1-2.3 s
+ * measured against an edge that never answers). Still short of what the bugs these tests guard
+ * against took: 4.1 s (the edge's budget, then the exporters'), 11 s (the export's own timeout,
+ * then the budget), or never (the 25 s kill in exitOf).
+ */
+const EXIT_BOUND_MS = 3900;
+
 async function start(graceful: string, env: Record<string, string>, plain = false): Promise<AppProcess> {
   const app = await startApp(APP, { env: { GRACEFUL: graceful, BUN_APM_INGEST_KEY: sink.ingestKey, ...env }, plain });
   started.push(app);
@@ -89,8 +98,10 @@ describe('an export in flight to an edge that never answers', () => {
     end(app);
     const exit = await exitOf(app, from);
     expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
-    // Was 11 s (the export's 10 s timeout, then the final flush's 2 s budget).
-    expect(exit.ms).toBeLessThan(3000);
+    // Was 11 s (the export's 10 s timeout, then the final flush's 2 s budget). Now the 2 s budget
+    // and the teardown (measured 2.1-2.3 s): the bound leaves room for a loaded machine and still
+    // fails a second wait of any length after the budget.
+    expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
   }, 40_000);
 });
 
@@ -133,7 +144,8 @@ describe('signals the app handles, and SIGHUP', () => {
     // The app's exit: death by the signal, not 0.
     expect({ code: exit.code, signal: exit.signal }).toEqual({ code: plainExit.code, signal: plainExit.signal });
     expect(sink.batches.filter((b) => b.identity.app === name).reduce((n, b) => n + b.rollups.reduce((m, c) => m + c.count, 0), 0)).toBe(requests);
-    expect(exit.ms).toBeLessThan(3000);
+    // The edge answers: well within the 2 s budget (0.3-1 s measured); never past it and the teardown.
+    expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
   }, 40_000);
 });
 
@@ -172,7 +184,7 @@ describe('signals the app handles its own way (found by a review of this change)
     await work(app, 6);
     app.process.kill('SIGTERM');
     const exit = await exitOf(app);
-    expect([exit.code, exit.signal, exit.ms < 3000]).toEqual([null, 'SIGTERM', true]);
+    expect([exit.code, exit.signal, exit.ms < EXIT_BOUND_MS]).toEqual([null, 'SIGTERM', true]);
     expect(app.stderr).toContain('cleanup after SIGTERM');
     expect(sink.batches.filter((b) => b.identity.app === name).reduce((n, b) => n + b.rollups.reduce((m, c) => m + c.count, 0), 0)).toBe(6);
   }, 30_000);
@@ -212,8 +224,9 @@ test('SIGTERM with an edge and two trace exporters that never answer: one 2 s bu
   app.process.kill('SIGTERM');
   const exit = await exitOf(app, from);
   expect(exit.signal).toBe('SIGTERM');
-  // Was 4.1 s: the edge's 2 s, then the exporters' 2 s.
-  expect(exit.ms).toBeLessThan(3000);
+  // Was 4.1 s: the edge's 2 s, then the exporters' 2 s. Now one 2 s budget and the teardown
+  // (measured 2.1-2.3 s); the bound (see EXIT_BOUND_MS) still fails the two budgets in turn.
+  expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
 }, 40_000);
 
 test('requests the app answers while the trace exporters finish are shipped too (found by a review)', async () => {
@@ -259,8 +272,11 @@ describe('an edge that answers with a huge body', () => {
     app.process.kill('SIGTERM');
     const exit = await exitOf(app, from);
     expect(exit.signal).toBe('SIGTERM');
-    // Was: the child read until its deadline (2 s) and counted the batch lost.
+    // Was: the child read until its deadline (2 s) and counted the batch lost. This line is what
+    // tells the bounded read from the old one; the exit's time is not (it includes starting a fresh
+    // `bun -e` child for the final flush, over 1.5 s on a loaded machine), so it is only held to
+    // the budget and the teardown, like every exit here.
     expect(app.stderr).toContain('final flush: 1 of 1 batch(es) accepted');
-    expect(exit.ms).toBeLessThan(1500);
+    expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
   }, 40_000);
 });

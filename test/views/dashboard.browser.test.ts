@@ -15,6 +15,22 @@ let server: ReturnType<typeof Bun.serve>;
 let base: string;
 const fixture = fixedSource(Date.now());
 let requestsShown = 1234;
+/** Requests the server is answering, and when the last one came in. */
+let serving = 0;
+let lastArrival = 0;
+
+/**
+ * Waits until the server has answered every request and none came in for half a second. A
+ * refresh the page sent just before a pause is answered after it, with the data of that moment:
+ * a test changes the data only after that, to see that the paused page asks for nothing more.
+ */
+async function settled(): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (serving > 0 || Date.now() - lastArrival < 500) {
+    if (Date.now() > deadline) throw new Error(`${serving} request(s) still being answered, or the page keeps sending`);
+    await Bun.sleep(50);
+  }
+}
 
 beforeAll(async () => {
   const source = { ...fixture.source, summary: async (app: string, w: { from: number; to: number }) => ({ ...(await fixture.source.summary(app, w, {})), requests: requestsShown }) };
@@ -23,7 +39,18 @@ beforeAll(async () => {
     authentication: { username: 'admin', password: 's3cret', apiKey: 'key-123' },
     source, views: dashboardViews, assetsPath: '/performance/assets', serveAsset,
   });
-  server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async (req, srv) => (await handler(req, srv.requestIP(req)?.address ?? '?')) ?? new Response('not found', { status: 404 }) });
+  server = Bun.serve({
+    hostname: '127.0.0.1', port: 0,
+    fetch: async (req, srv) => {
+      serving++;
+      lastArrival = Date.now();
+      try {
+        return (await handler(req, srv.requestIP(req)?.address ?? '?')) ?? new Response('not found', { status: 404 });
+      } finally {
+        serving--;
+      }
+    },
+  });
   base = `http://127.0.0.1:${server.port}`;
   browser = await launchBrowser();
 });
@@ -73,6 +100,7 @@ describe('dashboard in Chromium', () => {
     await page.click('[data-live-toggle]');
     expect(await page.locator('body').getAttribute('data-live')).toBe('paused');
     await expect(page.locator('[data-live-label]').textContent()).resolves.toBe('Paused');
+    await settled();
     requestsShown = 5555;
     await Bun.sleep(2500);
     await expect(page.locator('[data-metric="requests"] .value').textContent()).resolves.toBe('4321');
@@ -86,6 +114,7 @@ describe('dashboard in Chromium', () => {
     }, state);
     await setVisibility('hidden');
     expect(await page.locator('body').getAttribute('data-live')).toBe('hidden');
+    await settled();
     requestsShown = 6666;
     await Bun.sleep(2500);
     await expect(page.locator('[data-metric="requests"] .value').textContent()).resolves.toBe('5555');
