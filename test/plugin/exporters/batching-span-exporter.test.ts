@@ -153,36 +153,33 @@ test('a deliver function that throws or rejects never escapes: the batch is coun
   expect(logs).toEqual(['exporter t: 2 span(s) dropped: TypeError: encoder broke']);
 });
 
-test('after a success, the next outage is reported again once a minute has passed since the last line', async () => {
+/** The lines an exporter writes for a batch a time, each answered at its time on a clock of the test's. */
+async function linesOver(answers: Array<[number, DeliveryResult]>): Promise<string[]> {
   let clock = 0;
+  const logs: string[] = [];
+  const exporter = new BatchingSpanExporter('t', async () => answers.shift()![1], { log: (m) => logs.push(m), now: () => clock });
+  while (answers.length > 0) {
+    clock = answers[0]![0];
+    exporter.export(makeSpans(1));
+    await exporter.flush();
+  }
+  return logs;
+}
+
+test('after a success, the next outage is reported again once a minute has passed since the last line', async () => {
   const answers: Array<[number, DeliveryResult]> = [
     [0, { ok: false, reason: 'down' }], [1_000, { ok: true }],
     [10_000, { ok: false, reason: 'down 10 s later' }], [11_000, { ok: true }],
     [61_000, { ok: false, reason: 'down 61 s later' }],
   ];
-  const logs: string[] = [];
-  const exporter = new BatchingSpanExporter('t', async () => answers.shift()![1], { log: (m) => logs.push(m), now: () => clock });
-  while (answers.length > 0) {
-    clock = answers[0]![0];
-    exporter.export(makeSpans(1));
-    await exporter.flush();
-  }
-  expect(logs).toEqual(['exporter t: 1 span(s) dropped: down', 'exporter t: 1 span(s) dropped: down 61 s later']);
+  expect(await linesOver(answers)).toEqual(['exporter t: 1 span(s) dropped: down', 'exporter t: 1 span(s) dropped: down 61 s later']);
 });
 
 test('an outage that starts too soon after the last line is written once the minute is up, if it lasts', async () => {
-  let clock = 0;
   const answers: Array<[number, DeliveryResult]> = [
     [0, { ok: false, reason: 'down' }], [1_000, { ok: true }], [10_000, { ok: false, reason: 'down' }], [60_000, { ok: false, reason: 'still down' }], [90_000, { ok: false, reason: 'and still' }],
   ];
-  const logs: string[] = [];
-  const exporter = new BatchingSpanExporter('t', async () => answers.shift()![1], { log: (m) => logs.push(m), now: () => clock });
-  while (answers.length > 0) {
-    clock = answers[0]![0];
-    exporter.export(makeSpans(1));
-    await exporter.flush();
-  }
-  expect(logs).toEqual(['exporter t: 1 span(s) dropped: down', 'exporter t: 1 span(s) dropped: still down']);
+  expect(await linesOver(answers)).toEqual(['exporter t: 1 span(s) dropped: down', 'exporter t: 1 span(s) dropped: still down']);
 });
 
 test('a flapping backend (failure or partial success, then success, 100 times over) is written once per kind', async () => {

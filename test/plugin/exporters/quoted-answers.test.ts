@@ -25,24 +25,22 @@ function expectQuotedSafely(line: string): void {
   expect(line.length).toBeLessThan(400);
 }
 
-test('a refusal whose body forges a line, clears the screen and echoes the token', async () => {
-  const url = hostile((auth) => new Response(EVIL(auth), { status: 400 }));
+/** The one warning an OTLP exporter writes for a batch this collector answers. */
+async function warningFor(answer: (auth: string) => Response): Promise<string> {
   const lines: string[] = [];
-  const exporter = createOtlpExporter({ endpoint: url, serviceName: 's', headers: { authorization: AUTH }, log: (line) => lines.push(line) });
+  const exporter = createOtlpExporter({ endpoint: hostile(answer), serviceName: 's', headers: { authorization: AUTH }, log: (line) => lines.push(line) });
   exporter.export(makeSpans(3));
   await exporter.flush();
   expect(lines).toHaveLength(1);
-  expectQuotedSafely(lines[0]!);
+  return lines[0]!;
+}
+
+test('a refusal whose body forges a line, clears the screen and echoes the token', async () => {
+  expectQuotedSafely(await warningFor((auth) => new Response(EVIL(auth), { status: 400 })));
 });
 
 test('a partial success whose errorMessage does the same', async () => {
-  const url = hostile((auth) => Response.json({ partialSuccess: { rejectedSpans: 1, errorMessage: EVIL(auth) } }));
-  const lines: string[] = [];
-  const exporter = createOtlpExporter({ endpoint: url, serviceName: 's', headers: { authorization: AUTH }, log: (line) => lines.push(line) });
-  exporter.export(makeSpans(3));
-  await exporter.flush();
-  expect(lines).toHaveLength(1);
-  expectQuotedSafely(lines[0]!);
+  expectQuotedSafely(await warningFor((auth) => Response.json({ partialSuccess: { rejectedSpans: 1, errorMessage: EVIL(auth) } })));
 });
 
 test("the edge's sender (sendWithRetry) quotes a refusal the same way", async () => {
