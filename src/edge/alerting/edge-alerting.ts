@@ -90,6 +90,8 @@ export class EdgeAlerting {
   /** Removes an API rule; an alert it had open is resolved ("rule removed") and notified. */
   async removeRule(id: string, now: number): Promise<RuleChange> {
     const found = this.catalog.editable(id);
+    const shadowed = found.ok ? undefined : this.catalog.removeShadowed(id);
+    if (shadowed !== undefined) return { ok: true, rule: { ...shadowed, source: 'api' } };
     if (!found.ok) return found;
     this.engine.removeRule(found.rule, now);
     await this.outbox.deliverDue(now);

@@ -66,6 +66,17 @@ export class RuleCatalog {
     return { ok: true, rule: { ...result.rule, source: 'api' } };
   }
 
+  /**
+   * Removes an API rule whose id alerts.config.ts or ALERT_RULES took after it was added: never
+   * evaluated, not listed, yet counted against the limit, it had no other way out. The rule that
+   * took its id, and that rule's state, stay.
+   */
+  removeShadowed(id: string): AlertRule | undefined {
+    const rule = this.fixedSource(id) ? tables.getStoredRule(this.options.sql, id) : undefined;
+    if (rule !== undefined) tables.deleteStoredRule(this.options.sql, id);
+    return rule;
+  }
+
   /** The API rule with this id, or why the API may not change it. */
   editable(id: string): { ok: true; rule: AlertRule } | RuleRefusal {
     const fixed = this.fixedSource(id);
