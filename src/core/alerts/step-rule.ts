@@ -155,7 +155,8 @@ class Machine {
     const s = this.state;
     const last = s.lastFiringNotificationAt;
     if (this.rule.cooldown > 0 && last !== undefined && this.now - last < this.rule.cooldown) return;
-    if (!s.announced?.includes(this.rule.severity)) s.announced = [...(s.announced ?? []), this.rule.severity];
+    // Once each, the latest last: a resolve is labelled with the severity last announced.
+    s.announced = [...(s.announced ?? []).filter((severity) => severity !== this.rule.severity), this.rule.severity];
     s.notified = true;
     s.lastNotifiedAt = this.now;
     s.lastFiringNotificationAt = this.now;

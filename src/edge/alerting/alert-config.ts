@@ -76,8 +76,10 @@ export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = 
 
 function perRecipient(name: AlertChannelType, channel: AlertChannel): EdgeChannel[] {
   if (channel.type !== 'email') return [{ name, channel }];
-  const byKey = new Map((emailList(channel.config.email) ?? []).map((email) => [addressKey(email), email]));
-  if (byKey.size < 2) return [{ name, channel }];
+  // Each address once, as first spelt.
+  const byKey = new Map<string, string>();
+  for (const email of emailList(channel.config.email) ?? []) if (!byKey.has(addressKey(email))) byKey.set(addressKey(email), email);
+  if (byKey.size < 2) return [{ name, channel: { ...channel, config: { ...channel.config, email: [...byKey.values()] } } }];
   return [...byKey].map(([key, email]) => ({ name: `email:${key}`, channel: { ...channel, config: { ...channel.config, email } } }));
 }
 

@@ -59,7 +59,8 @@ function echoesOf(sent?: HeadersInit): string[] {
     add(value, /[\s;,=]+/);
     const basic = /^basic\s+(\S+)$/i.exec(value)?.[1];
     try {
-      if (basic) add(atob(basic), /[\s;,=:]+/);
+      // Decoded as UTF-8 too: atob gives one character a byte, and a password may not be ASCII.
+      if (basic) for (const text of [atob(basic), new TextDecoder().decode(Uint8Array.from(atob(basic), (c) => c.charCodeAt(0)))]) add(text, /[\s;,=:]+/);
     } catch {
       // not base64: nothing more to hide
     }

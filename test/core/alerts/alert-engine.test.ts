@@ -114,6 +114,19 @@ describe('AlertEngine', () => {
     repeated.setSamples([]);
     repeated.evaluate(T0 + 3 * MIN);
     expect(routed(repeated.delivered)).toEqual([['firing', 'info', ['chat']], ['firing', 'critical', ['pager', 'chat']], ['resolved', 'critical', ['pager', 'chat']]]);
+    // Lowered, repeated, raised back, repeated: the resolve is labelled with the severity last announced.
+    const back = setup();
+    back.store.putRule(errorsRule('pay', 'critical', { repeatInterval: MIN }));
+    back.setSamples(errors(3, T0));
+    back.evaluate(T0);
+    for (const [m, severity] of [[1, 'info'], [2, 'critical']] as const) {
+      back.store.putRule(errorsRule('pay', severity, { repeatInterval: MIN }));
+      back.setSamples(errors(3, T0 + m * MIN));
+      back.evaluate(T0 + m * MIN);
+    }
+    back.setSamples([]);
+    back.evaluate(T0 + 3 * MIN);
+    expect(routed(back.delivered).at(-1)).toEqual(['resolved', 'critical', ['pager', 'chat']]);
   });
 
   test('a pending alert resolved by hand answers with its snapshot and notifies nobody', () => {

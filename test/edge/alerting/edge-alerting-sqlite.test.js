@@ -68,6 +68,13 @@ describe('ALERT_EMAIL_TO edited while a recipient\'s firing is retried (found by
     expect(sent.filter((line) => line.endsWith('FIRING')).sort()).toEqual(['a@example.com FIRING', 'b@example.com FIRING']);
   });
 
+  test('an address listed twice, in any case, is sent one message', async () => {
+    const { sent, alerting, ingest } = emailAlerting('ops@example.com, OPS@example.com', new Set());
+    ingest(M0, 900);
+    await alerting.tick(M0 + MIN);
+    expect(sent).toEqual(['ops@example.com FIRING']);
+  });
+
   test('a second recipient added: the first one\'s retried firing still reaches it, before its resolve', async () => {
     const refused = new Set(['a@example.com']);
     const { sent, env, alerting, ingest } = emailAlerting('a@example.com', refused);

@@ -175,6 +175,11 @@ test('after a success, the next outage is reported again once a minute has passe
   expect(await linesOver(answers)).toEqual(['exporter t: 1 span(s) dropped: down', 'exporter t: 1 span(s) dropped: down 61 s later']);
 });
 
+test('a clock stepped back does not silence an outage (found by a review)', async () => {
+  const answers: Array<[number, DeliveryResult]> = [[3_600_000, { ok: false, reason: 'down' }], [3_601_000, { ok: true }], [0, { ok: false, reason: 'down after NTP stepped the clock back an hour' }]];
+  expect(await linesOver(answers)).toEqual(['exporter t: 1 span(s) dropped: down', 'exporter t: 1 span(s) dropped: down after NTP stepped the clock back an hour']);
+});
+
 test('an outage that starts too soon after the last line is written once the minute is up, if it lasts', async () => {
   const answers: Array<[number, DeliveryResult]> = [
     [0, { ok: false, reason: 'down' }], [1_000, { ok: true }], [10_000, { ok: false, reason: 'down' }], [60_000, { ok: false, reason: 'still down' }], [90_000, { ok: false, reason: 'and still' }],

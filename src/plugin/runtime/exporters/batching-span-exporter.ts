@@ -254,7 +254,9 @@ export class BatchingSpanExporter implements SpanExporter {
   #warnOnce(key: string, message: string): void {
     const now = this.#now();
     // Left armed when too soon: an outage that lasts is still written once the minute is up.
-    if (this.#warned.has(key) || now - (this.#written.get(key) ?? -Infinity) < REWARN_MS) return;
+    // A clock stepped back (NTP) counts as due, or a whole outage could pass unsaid.
+    const since = now - (this.#written.get(key) ?? -Infinity);
+    if (this.#warned.has(key) || (since >= 0 && since < REWARN_MS)) return;
     this.#warned.add(key);
     this.#written.set(key, now);
     this.#warn(message);
