@@ -49,7 +49,7 @@ function echoesOf(sent?: HeadersInit): string[] {
   const echoes = new Set<string>();
   const add = (value: string, split: RegExp) => {
     for (const part of [value, ...value.split(split)]) {
-      if (part.length < 6) continue;
+      if (part.length < 6 || /^bearer$/i.test(part)) continue; // the scheme's word is no secret
       const json = JSON.stringify(part).slice(1, -1);
       for (const form of [part, encodeURIComponent(part), json, json.replaceAll('/', '\\/')]) echoes.add(form);
     }

@@ -59,6 +59,7 @@ test.each<[answer: string, sent: Record<string, string>, quoted: string]>([
   ['{"error":"token tok\\/with\\/slash bad"}', { authorization: 'Bearer tok/with/slash' }, '{"error":"token <redacted> bad"}'],
   ['{"error":"key my\\"quoted\\"key bad"}', { 'x-api-key': 'my"quoted"key' }, '{"error":"key <redacted> bad"}'],
   ['bad auth Basic dXNlcjpzM2NyZXQ= for user:s3cret, s3cret wrong', { authorization: 'Basic dXNlcjpzM2NyZXQ=' }, 'bad auth <redacted> for <redacted>, <redacted> wrong'],
+  ['invalid Bearer token', { authorization: 'Bearer abcdef123456' }, 'invalid Bearer token'],
   // Found by a review: a password that is not ASCII, base64 of its UTF-8.
   ['wrong password pässwörd1', { authorization: `Basic ${Buffer.from('user:pässwörd1').toString('base64')}` }, 'wrong password <redacted>'],
   ['unsupported media type, send application/json', { accept: 'application/json', 'content-type': 'application/x-protobuf', 'user-agent': 'bun-apm/1.0' }, 'unsupported media type, send application/json'],
