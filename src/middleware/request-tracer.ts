@@ -10,7 +10,7 @@ import { pathOf } from '../core/request-key.ts';
 import { normalisePath } from '../core/route-normaliser.ts';
 import { RequestState, stateOf } from '../plugin/runtime/request-state.ts';
 import { traceScope } from '../plugin/runtime/trace-scope.ts';
-import { unref } from '../plugin/runtime/unref.ts';
+import { sleep } from '../plugin/runtime/send-with-retry.ts';
 import { captureBody, headerTags, queryTags } from './tracer/capture.ts';
 import { createPreloadExporter } from './tracer/preload-exporter.ts';
 import { incomingContext, type IncomingContext } from './tracer/incoming-context.ts';
@@ -118,7 +118,7 @@ export class RequestTracer {
     const endedAt = performance.now();
     // Before the answer goes (once answered, Bun drops a body the handler did not read), but for a
     // moment only: a body still arriving must not hold the answer back.
-    if (requestBody) await Promise.race([requestBody, new Promise((resolve) => unref(setTimeout(resolve, BODY_WAIT_MS)))]);
+    if (requestBody) await Promise.race([requestBody, sleep(BODY_WAIT_MS)]);
     if (response === null || typeof response !== 'object') {
       // A handler that answered nothing: Bun answers 500; the span says why instead of the tracer throwing.
       this.#finishServer(req, context.spanId, 500, `no Response: the handler returned ${response === null ? 'null' : typeof response}`, requestBody, undefined, endedAt);

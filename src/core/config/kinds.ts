@@ -125,6 +125,11 @@ function isHttpUrl(value: string, base: boolean): boolean {
   }
 }
 
+/** Text that is no URL, shown back only when it cannot hold a credential (user info, a query, a port-like key, a long token). */
+export function mayHoldCredential(text: string): boolean {
+  return text.length > 80 || /[@?:]/.test(text);
+}
+
 /**
  * An http(s) URL; its user info and query may hold credentials, so only its scheme is shown back.
  * `base`: paths are added to it, so a query or fragment would swallow them (every batch went to `/`).
@@ -140,8 +145,7 @@ export function httpUrl(normalise?: (url: string) => string, base = false): Kind
       try {
         return `${new URL(value).protocol}//…`;
       } catch {
-        // Not a URL: shown only when it cannot hold a credential (user info, a query, a long token).
-        return value.length > 80 || /[@?:]/.test(value) ? undefined : JSON.stringify(value);
+        return mayHoldCredential(value) ? undefined : JSON.stringify(value);
       }
     },
   };

@@ -92,7 +92,22 @@ export function installShutdown(options: ShutdownOptions): () => void {
 
   /** Started before the edge's synchronous send, so the exporters' requests are under way meanwhile. */
   const shutdownExporters = () => (exportersDone ??= options.exporters?.shutdown() ?? Promise.resolve());
-  const until = (deadline: number, work: Promise<void>) => Promise.race([work, sleep(Math.max(0, deadline - Date.now()))]);
+
+  /**
+   * One way out's work within one budget: the exporters started, the edge flushed, then `then` once
+   * the exporters finish or the deadline passes. The loop is held open until then: a server the app
+   * has stopped may have been all that kept it, and a retry's wait is unref'd.
+   */
+  const finish = (then: () => void) => {
+    const deadline = Date.now() + budget;
+    const exporters = shutdownExporters();
+    flushEdge();
+    const hold = setTimeout(() => {}, budget);
+    void Promise.race([exporters, sleep(Math.max(0, deadline - Date.now()))]).finally(() => {
+      clearTimeout(hold);
+      then();
+    });
+  };
 
   const onSignal = (signal: Signal) => {
     // The app decides what this signal means: a reload keeps running, monitored; an exit comes
@@ -100,13 +115,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
     if (appListeners(signal) > 0) return void (shared = true);
     if (dying) return reraise(dying); // a second signal while the exporters finish: the first one's death
     dying = signal;
-    const deadline = Date.now() + budget;
-    const exporters = shutdownExporters();
-    flushEdge();
-    // Held open until the re-raise: a server the app has stopped may have been all that kept it.
-    const hold = setTimeout(() => {}, budget + 1000);
-    void until(deadline, exporters).finally(() => {
-      clearTimeout(hold);
+    finish(() => {
       flushEdge(); // what the server answered while the exporters finished
       reraise(signal);
     });
@@ -129,18 +138,10 @@ export function installShutdown(options: ShutdownOptions): () => void {
       setTimeout(() => {}, 20);
       return;
     }
-    const deadline = Date.now() + budget;
-    // Halted when the last server stopped: the exporters' last sends go out, until the deadline.
+    // Halted when the last server stopped: the exporters' last sends go out, until the deadline;
+    // past it their requests must not hold the event loop open.
     resumeExports();
-    const exporters = shutdownExporters();
-    flushEdge();
-    // Held open until the deadline at most, as for a signal: a retry's wait is unref'd. Past it their
-    // requests must not hold the event loop open.
-    const hold = setTimeout(() => {}, budget);
-    void until(deadline, exporters).finally(() => {
-      clearTimeout(hold);
-      haltExports();
-    });
+    finish(haltExports);
   };
 
   const onExit = () => flushEdge();

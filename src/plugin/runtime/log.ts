@@ -36,7 +36,7 @@ export function createLog(debugEnabled: boolean, write: (line: string) => void =
  */
 export function quoteAnswer(text: string, sent?: HeadersInit): string {
   for (const echo of echoesOf(sent)) text = text.replaceAll(echo, '<redacted>');
-  return oneLine(text.replace(/[\x80-\x9f]/g, ' '), 200);
+  return oneLine(text, 200);
 }
 
 /**

@@ -12,9 +12,9 @@ export function escapeSlack(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** One line for a header or subject: control characters (CR/LF header injection among them) become spaces. */
+/** One line for a header, subject or log: control characters (CR/LF header injection, C1's terminal escapes) become spaces. */
 export function oneLine(text: string, max: number): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
   return truncate(flat, max);
 }
 

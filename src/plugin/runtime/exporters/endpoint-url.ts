@@ -1,5 +1,6 @@
 // Endpoint handling for the HTTP exporters: a base URL gets the backend's path appended (as the
 // spec's `http://jaeger:14268` does), a URL already ending in it is kept; and the form safe to log.
+import { mayHoldCredential } from '../../../core/config/kinds.ts';
 
 /**
  * `http://jaeger:14268` + `/api/traces` → `http://jaeger:14268/api/traces`; a URL whose path
@@ -32,7 +33,7 @@ export function redactUrl(href: string): string {
 
 /** For strings that are not URLs: shown only as BUN_APM_ENDPOINT's errors would (`https://host:<api key>` does not parse). */
 function redactEndpoint(text: string): string {
-  if (text.length <= 80 && !/[@?:]/.test(text)) return text;
+  if (!mayHoldCredential(text)) return text;
   const scheme = /^https?:/i.exec(text)?.[0];
   return scheme ? `${scheme}//…` : '…';
 }
