@@ -275,3 +275,18 @@ test('batches are cut by bytes as well as by count: long tags make smaller batch
   // 300 spans of ~14.5 kB: about 4.3 MB in batches of ~1 MB, not one of 512.
   expect(batches.length).toBeGreaterThanOrEqual(6);
 });
+
+test('the byte cut counts encoded bytes: tags of CJK text make batches of about 1 MiB, not 3', async () => {
+  // Each CJK character is one UTF-16 unit and three bytes of UTF-8: counted by length, a batch came to ~3 MiB.
+  const { batches, deliver } = recorder();
+  const exporter = new BatchingSpanExporter('t', deliver, { scheduledDelayMs: 60_000 });
+  const query = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`http.query.p${i}`, '検索語'.repeat(300)]));
+  const spans = makeSpans(400, { tags: query });
+  exporter.export(spans);
+  await exporter.flush();
+  expect(batches.flat()).toHaveLength(400);
+  const bytes = batches.map((batch) => Buffer.byteLength(JSON.stringify(batch)));
+  for (const size of bytes) expect(size).toBeLessThanOrEqual(1.1 * MAX_BATCH_BYTES);
+  // 400 spans of ~27 kB encoded: over 10 MiB, so more than ten batches.
+  expect(batches.length).toBeGreaterThan(10);
+});

@@ -36,15 +36,20 @@ export const MAX_BATCH_BYTES = 1 << 20;
 /** A kind a success re-armed is written again only this long after its last line: a flapping backend had made one per batch. */
 const REWARN_MS = 60_000;
 
-/** About what a span takes encoded: its strings and a fixed share for ids, times and keys. */
+/** About what a span takes encoded: its strings' UTF-8 bytes and a fixed share for ids, times and keys. */
 function estimatedSize(span: Span): number {
-  let size = 256 + span.name.length + (span.error?.length ?? 0);
-  for (const key in span.tags) size += 16 + key.length + String(span.tags[key]).length;
+  let size = 256 + utf8Bytes(span.name) + utf8Bytes(span.error ?? '');
+  for (const key in span.tags) size += 16 + utf8Bytes(key) + utf8Bytes(String(span.tags[key]));
   for (const log of span.logs) {
-    size += 64 + log.message.length;
-    for (const key in log.fields) size += 16 + key.length + String(log.fields[key]).length;
+    size += 64 + utf8Bytes(log.message);
+    for (const key in log.fields) size += 16 + utf8Bytes(key) + utf8Bytes(String(log.fields[key]));
   }
   return size;
+}
+
+/** UTF-8 length, not UTF-16's: a CJK character is one unit and three bytes, and counted as one a batch came to ~3 MiB. */
+function utf8Bytes(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
 }
 
 interface FlushWaiter {
