@@ -13,8 +13,12 @@ const CUSTOM_NEEDS_CODE = 'custom rules need a customEvaluator function, which J
 
 /** `code`: src/edge/alerts.config.ts; `config`: the ALERT_RULES var; `api`: added through the API. */
 export type RuleSource = 'code' | 'config' | 'api';
-/** A rule as JSON (a code rule's customEvaluator is left out) and where it comes from. */
-export type ListedRule = Omit<AlertRule, 'customEvaluator'> & { source: RuleSource };
+/**
+ * A rule as JSON (a code rule's customEvaluator is left out) and where it comes from. `shadowedBy`:
+ * an API rule whose id alerts.config.ts or ALERT_RULES took later, listed so that it can be found
+ * and deleted; it is not evaluated.
+ */
+export type ListedRule = Omit<AlertRule, 'customEvaluator'> & { source: RuleSource; shadowedBy?: string };
 export type RuleRefusal = { ok: false; status: 400 | 404 | 409 | 422; code: string; message: string; problems?: RuleProblem[] };
 export type RuleChange = { ok: true; rule: ListedRule } | RuleRefusal;
 
@@ -33,12 +37,17 @@ export class RuleCatalog {
     return this.sourced().map(({ rule }) => rule);
   }
 
-  /** Every rule as JSON, with its source. */
+  /** Every rule as JSON, with its source; then the API rules shadowed by a rule of the same id. */
   listed(): ListedRule[] {
-    return this.sourced().map(({ rule, source }) => {
+    const listed = this.sourced().map(({ rule, source }): ListedRule => {
       const { customEvaluator: _code, ...json } = rule;
       return { ...json, source };
     });
+    for (const rule of tables.listStoredRules(this.options.sql)) {
+      const shadowedBy = this.fixedSource(rule.id);
+      if (shadowedBy !== undefined) listed.push({ ...rule, source: 'api', shadowedBy });
+    }
+    return listed;
   }
 
   add(input: unknown, now: number): RuleChange {

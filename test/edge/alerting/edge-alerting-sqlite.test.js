@@ -116,18 +116,20 @@ describe('edge alerting over SQLite', () => {
     expect(await alerting.removeRule('api-slow', M0 + 2 * MIN)).toMatchObject({ ok: false, status: 404 });
   });
 
-  test('an API rule whose id ALERT_RULES took later can still be deleted; the config rule and its alert stay (found by a review)', async () => {
+  test('an API rule whose id ALERT_RULES took later is listed as shadowed and can still be deleted; the config rule and its alert stay (found by a review)', async () => {
     receiver.received.length = 0;
     const { alerting, ingest, env } = edgeAlerting([]);
     expect(alerting.addRule({ ...SLOW, threshold: 5_000 }, M0).ok).toBe(true);
     env.ALERT_RULES = JSON.stringify([SLOW]); // the operator moves the rule into the config, same id
     ingest(M0, 900);
     await alerting.tick(M0 + MIN);
-    expect(alerting.rules().map((r) => [r.id, r.source, r.threshold])).toEqual([['slow', 'config', 300]]);
+    // Listed after the rules evaluated, marked, so that it can be found (it counts against the 500).
+    expect(alerting.rules().map((r) => [r.id, r.source, r.threshold, r.shadowedBy])).toEqual([['slow', 'config', 300, undefined], ['slow', 'api', 5_000, 'ALERT_RULES']]);
     expect(await alerting.removeRule('slow', M0 + MIN + 5_000)).toMatchObject({ ok: true, rule: { id: 'slow', source: 'api', threshold: 5_000 } });
     // Only the hidden API copy went: the config rule still fires, and nothing was resolved.
     expect(alerting.alerts().active.map((a) => a.ruleId)).toEqual(['slow']);
     expect(hook().map((b) => b.state)).toEqual(['firing']);
+    expect(alerting.rules().map((r) => [r.id, r.source])).toEqual([['slow', 'config']]);
     expect(await alerting.removeRule('slow', M0 + 2 * MIN)).toMatchObject({ ok: false, status: 409 });
   });
 
