@@ -173,6 +173,50 @@ describe('instrumented Bun.serve options', () => {
     expect(Object.values(keys).reduce((a, b) => a + b, 0)).toBe(7);
   });
 
+  test('a thrown or rejected request is counted with the status the app’s error handler answers, and as an error', async () => {
+    // Found by a review: an error handler mapping NotFound to a 404 had it counted a 500.
+    class NotFound extends Error {}
+    class Conflict extends Error {}
+    const { plain, monitored, recorder } = pair(() => ({
+      routes: {
+        '/items/:id': () => {
+          throw new NotFound('no item');
+        },
+        '/orders/:id': async () => {
+          await Bun.sleep(1);
+          throw new Conflict('taken');
+        },
+      },
+      fetch: (request: Request) => {
+        const path = new URL(request.url).pathname;
+        if (path === '/primitive') throw 'a string'; // cannot be matched to its request: Bun's 500
+        if (path === '/plain-error') throw new RangeError('unmapped');
+        return new Response('ok');
+      },
+      error: (error: unknown) => {
+        if (error instanceof NotFound) return new Response('not found', { status: 404 });
+        if (error instanceof Conflict) return Bun.sleep(1).then(() => new Response('conflict', { status: 409 }));
+        return new Response('server error', { status: 500 });
+      },
+    }) as never);
+    const paths = ['/items/1', '/items/2', '/orders/7', '/primitive', '/plain-error', '/ok'];
+    const seen: Record<string, number> = {};
+    for (const path of paths) {
+      const { plain: a, monitored: b } = await both(plain, monitored, path);
+      expect(`${path} ${b.status} ${b.body}`).toBe(`${path} ${a.status} ${a.body}`);
+      const route = path.startsWith('/items/') ? '/items/:id' : path.startsWith('/orders/') ? '/orders/:id' : path;
+      const key = `GET ${route} ${Math.floor(b.status / 100)}xx`;
+      seen[key] = (seen[key] ?? 0) + 1;
+    }
+    expect(seen).toMatchObject({ 'GET /items/:id 4xx': 2, 'GET /orders/:id 4xx': 1 }); // the app's answers, as the client saw them
+    await Bun.sleep(20); // past the macrotask a request no error handler answered waits
+    const cells = recorder.drain().rollups;
+    expect(Object.fromEntries(cells.map((c) => [`${c.method} ${c.route} ${c.statusClass}`, c.count]))).toEqual(seen);
+    // Thrown is an error whatever the status; the one request that did not throw is not.
+    const errors = Object.fromEntries(cells.map((c) => [c.route, c.errors]));
+    expect(errors).toEqual({ '/items/:id': 2, '/orders/:id': 1, '/primitive': 1, '/plain-error': 1, '/ok': 0 });
+  });
+
   test('Bun.serve replaced: servers it creates are instrumented, and so is what server.reload() gets', async () => {
     const { recorder } = testRecorder();
     const make = (version: string) => ({ hostname: '127.0.0.1', port: 0, routes: { [`/${version}/:id`]: () => new Response(version) }, fetch: () => new Response('', { status: 404 }) });

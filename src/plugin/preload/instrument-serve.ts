@@ -139,20 +139,33 @@ function isPerMethod(value: unknown): value is Options {
   return keys.length > 0 && keys.every((key) => ROUTE_METHODS.has(key));
 }
 
-/** The app's error handler, unchanged, except that its response gets the failed request's headers. */
+/**
+ * The app's error handler, unchanged, except that the failed request is counted with the status it
+ * answers (a throw, or anything but a Response, is Bun's 500) and its response gets the request's headers.
+ */
 function instrumentErrorHandler(handler: AnyHandler, recorder: Recorder): AnyHandler {
+  recorder.takesErrorAnswers();
   if (isWrapped(handler)) return handler;
   const instrumented = function bunApmErrorHandler(this: unknown, error: unknown): unknown {
-    const result = handler.call(this, error);
-    const state = recorder.stateOfError(error);
+    const state = recorder.claimError(error);
+    let result: unknown;
+    try {
+      result = handler.call(this, error);
+    } catch (thrown) {
+      if (state !== undefined) recorder.answerError(state, undefined);
+      throw thrown;
+    }
     if (state === undefined) return result;
     if (result instanceof Promise) {
-      return result.then((response: unknown) => {
-        if (response instanceof Response) recorder.decorate(state, response);
-        return response;
-      });
+      return result.then(
+        (response: unknown) => (recorder.answerError(state, response), response),
+        (thrown: unknown) => {
+          recorder.answerError(state, undefined);
+          throw thrown;
+        },
+      );
     }
-    if (result instanceof Response) recorder.decorate(state, result);
+    recorder.answerError(state, result);
     return result;
   };
   Object.defineProperty(instrumented, WRAPPED, { value: true });

@@ -84,6 +84,10 @@ export class Recorder {
   readonly #serverTiming: 'traced' | 'all' | 'off';
   readonly #samplesPerCut: number;
   readonly #failed = new WeakMap<object, RequestState>();
+  /** Some server has an app error handler (takesErrorAnswers). */
+  #errorAnswers = false;
+  /** Failed requests an error handler is answering (claimError). */
+  readonly #claimed = new WeakSet<RequestState>();
   /** Each Response given Server-Timing, with the value its app had set (null: none). */
   readonly #appTiming = new WeakMap<Response, string | null>();
   #observers: Array<(finished: FinishedRequest) => void> = [];
@@ -362,13 +366,51 @@ export class Recorder {
     }
   }
 
-  /** Ends a request whose handler threw or rejected: a 500 with the error's class. */
+  /** A server with an app error handler was started: fail() leaves its answer to it (answerError). */
+  takesErrorAnswers(): void {
+    this.#errorAnswers = true;
+  }
+
+  /**
+   * Ends a request whose handler threw or rejected: a 500 with the error's class, or, where an app
+   * error handler may answer, whatever status it answers (an app that maps a NotFound to a 404 had
+   * counted it a 500). Bun calls that handler before the next macrotask, so a request it never
+   * answers (another server's, a thrown primitive) is a 500 by then.
+   */
   fail(state: RequestState, error: unknown): void {
     if (state.ended) return;
     state.error = errorClassOf(error);
-    // The error handler looks the state up later: it must outlive the slot.
-    if (typeof error === 'object' && error !== null) this.#failed.set(error, (state = this.detach(state)));
+    if (typeof error === 'object' && error !== null) {
+      // The error handler looks the state up later: it must outlive the slot.
+      this.#failed.set(error, (state = this.detach(state)));
+      if (this.#errorAnswers) {
+        const failed = state;
+        setImmediate(() => this.#endFailed(failed));
+        return;
+      }
+    }
     this.#end(state, 500, 0, true);
+  }
+
+  /** The request whose handler threw `error`, now in the app's error handler: it ends with its answer (answerError), not as a 500. */
+  claimError(error: unknown): RequestState | undefined {
+    const state = this.stateOfError(error);
+    if (state !== undefined) this.#claimed.add(state);
+    return state;
+  }
+
+  /** What the app's error handler answered for `state`'s error (anything but a Response: Bun's 500); never throws. */
+  answerError(state: RequestState, answer: unknown): void {
+    try {
+      if (!state.ended) this.#end(state, answer instanceof Response ? answer.status : 500, 0, true);
+      if (answer instanceof Response) this.decorate(state, answer);
+    } catch (error) {
+      this.#recordFailed(error);
+    }
+  }
+
+  #endFailed(state: RequestState): void {
+    if (!state.ended && !this.#claimed.has(state)) this.#end(state, 500, 0, true);
   }
 
   /** The request whose handler threw `error`, for the error handler's response headers. */

@@ -7,8 +7,8 @@ export interface Probe {
   status: number;
   /** The rollup key it must be counted under: `GET /users/:id`. */
   key: string;
-  /** Status class it is counted in (default: that of `status`). */
-  countedAs?: string;
+  /** Its handler throws (an error handler answers): counted under the status answered, and as an error. */
+  thrown?: boolean;
   body?: string;
   /** The Content-Type the client must get, where the app's answer has one plain Bun sets. */
   contentType?: string;
