@@ -62,6 +62,14 @@ const FETCH_PROBES: Probe[] = [
   ['/blog/getting-started-with-bun', 'GET /blog/getting-started-with-bun'],
 ].map(([path, key]) => ({ method: 'GET', path: path!, status: 200, key: key! }));
 
+const HONO_CJS_APP = `const { Hono } = require('hono');
+const app = new Hono();
+app.get('/', (c) => c.text('home'));
+app.get('/users/:id', (c) => c.json({ id: c.req.param('id') }));
+app.get('/boom', () => { throw new Error('boom'); });
+Bun.serve({ hostname: process.env.HOST, port: Number(process.env.PORT), fetch: app.fetch });
+`;
+
 interface Case {
   app: string;
   /** The command that starts it, in the app's directory. */
@@ -98,6 +106,17 @@ const CASES: Case[] = [
       { method: 'GET', path: '/boom', status: 500, key: 'GET /boom' },
     ],
   },
+  // CommonJS requiring Hono: left untouched by the route hook (an async or any loader plugin broke
+  // require() of it: the app had crashed at start), its routes named from their paths.
+  {
+    app: 'hono-cjs',
+    command: preload('hono-cjs-app.cjs'),
+    probes: [
+      { method: 'GET', path: '/', status: 200, key: 'GET /' },
+      { method: 'GET', path: '/users/42', status: 200, key: 'GET /users/:id' },
+      { method: 'GET', path: '/boom', status: 500, key: 'GET /boom' },
+    ],
+  },
   { app: 'fetch', command: preload('fetch-app.ts'), probes: [...FETCH_PROBES, { method: 'GET', path: '/missing', status: 404, key: 'GET /missing' }] },
   // No flag at all: the app's first line is the import.
   { app: 'first-line', command: () => [process.execPath, 'first-line-app.ts'], probes: ROUTES_PROBES },
@@ -126,6 +145,7 @@ beforeAll(async () => {
         'elysia-app.ts': example('elysia-app.ts'),
         'first-line-app.ts': `import 'bun-apm/preload';\n${example('routes-app.ts')}`,
         'fetch-app.ts': FETCH_APP,
+        'hono-cjs-app.cjs': HONO_CJS_APP,
         'full-detail.config.ts': 'export default { profiling: { interval: 200 } };',
       },
     }),

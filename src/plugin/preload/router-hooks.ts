@@ -3,6 +3,7 @@
 // they register is wrapped with its template. The adapters (runtime/routers) take the template from
 // what the routers expose and come first; this runs only for an installed version inside the range
 // the line was written for, and otherwise says in one line which routes the normaliser will name.
+import { readFileSync } from 'node:fs';
 import { REGISTRY_KEY_NAME, REGISTRY_VERSION, slot } from '../runtime/registry.ts';
 import type { Log } from '../runtime/log.ts';
 import { wrapBunRouterHandler, wrapHonoHandler } from '../runtime/routers/router-handlers.ts';
@@ -40,7 +41,9 @@ export const PATCHES: SourcePatch[] = [
   {
     router: 'hono',
     hook: 'hono',
-    filter: /[\\/]hono[\\/]dist[\\/](cjs[\\/])?hono-base\.js$/,
+    // ES modules only: a loader plugin's output is run as ESM, which breaks a CommonJS module
+    // (oven-sh/bun#39786), so `require('hono')` is left untouched and named by the normaliser.
+    filter: /[\\/]hono[\\/]dist[\\/]hono-base\.js$/,
     loader: 'js',
     versions: { from: [4, 0, 0], below: [5, 0, 0], label: '4.x' },
     adapter: "app.use(honoRoutes()) from 'bun-apm/middleware' names them from c.req.routePath",
@@ -90,9 +93,10 @@ export function installRouterHooks(log: Log): void {
     name: 'bun-apm router templates',
     setup(build) {
       for (const patch of PATCHES) {
-        build.onLoad({ filter: patch.filter }, async (args) => {
-          const source = await Bun.file(args.path).text();
-          const version = await installedVersion(args.path, patch.router);
+        // Synchronous, as installedVersion says why: `require()` refuses a module an async loader made.
+        build.onLoad({ filter: patch.filter }, (args) => {
+          const source = readFileSync(args.path, 'utf8');
+          const version = installedVersion(args.path, patch.router);
           const refused = refusal(patch, version);
           const patched = refused === undefined ? patchSource(patch, source) : undefined;
           if (patched === undefined) {

@@ -1,6 +1,7 @@
 // Which version of a router is installed, read from the package.json of the copy Bun is loading,
 // and whether it falls in the range a source patch was written and tested for. No semver library:
 // the ranges are whole release lines (`4.x`, `0.8.x`), compared on major.minor.patch.
+import { readFileSync } from 'node:fs';
 import { joinPath } from '../runtime/file-path.ts';
 
 export type Version = readonly [number, number, number];
@@ -38,12 +39,16 @@ export function packageDirOf(modulePath: string, name: string): string | undefin
   return modulePath.slice(0, at + marker.length - 1);
 }
 
-/** The `version` of the package the module belongs to, as written; undefined when there is none to read. */
-export async function installedVersion(modulePath: string, name: string): Promise<string | undefined> {
+/**
+ * The `version` of the package the module belongs to, as written; undefined when there is none to
+ * read. Synchronous: it runs in a module loader, and an async loader makes the module async, which
+ * `require()` refuses (a CommonJS app requiring Hono had crashed at start).
+ */
+export function installedVersion(modulePath: string, name: string): string | undefined {
   const dir = packageDirOf(modulePath, name);
   if (dir === undefined) return undefined;
   try {
-    const pkg = (await Bun.file(joinPath(dir, 'package.json')).json()) as { name?: unknown; version?: unknown };
+    const pkg = JSON.parse(readFileSync(joinPath(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
     return pkg.name === name && typeof pkg.version === 'string' ? pkg.version.slice(0, 64) : undefined;
   } catch {
     return undefined;
