@@ -217,6 +217,20 @@ describe('instrumented Bun.serve options', () => {
     expect(errors).toEqual({ '/items/:id': 2, '/orders/:id': 1, '/primitive': 1, '/plain-error': 1, '/ok': 0 });
   });
 
+  test('a reload with routes and no fetch keeps the server’s fetch, as plain Bun does (found by a review)', async () => {
+    const { recorder } = testRecorder();
+    const make = () => ({ hostname: '127.0.0.1', port: 0, routes: { '/a': () => new Response('a1') }, fetch: () => new Response('fallback', { status: 200 }) });
+    const plain = Bun.serve(make());
+    servers.push(plain);
+    const monitored = serveInstrumented(recorder, make());
+    for (const server of [plain, monitored]) server.reload({ routes: { '/b/:id': () => new Response('b2') } } as never);
+    for (const path of ['/b/7', '/zzz', '/a']) {
+      const { plain: a, monitored: b } = await both(plain, monitored, path);
+      expect(`${path} ${b.status} ${b.body}`).toBe(`${path} ${a.status} ${a.body}`);
+    }
+    expect(counted(recorder)).toEqual({ 'GET /b/:id 2xx': 1, 'GET /zzz 2xx': 1, 'GET /a 2xx': 1 });
+  });
+
   test('Bun.serve replaced: servers it creates are instrumented, and so is what server.reload() gets', async () => {
     const { recorder } = testRecorder();
     const make = (version: string) => ({ hostname: '127.0.0.1', port: 0, routes: { [`/${version}/:id`]: () => new Response(version) }, fetch: () => new Response('', { status: 404 }) });

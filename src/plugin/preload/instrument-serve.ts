@@ -57,7 +57,7 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => vo
  * A copy of the options with instrumented handlers. The copy inherits from the app's object, so
  * anything Bun reads that we don't touch (port, tls, websocket, getters, class methods) is the app's own.
  */
-export function instrumentOptions(options: unknown, recorder: Recorder, log: Log): unknown {
+export function instrumentOptions(options: unknown, recorder: Recorder, log: Log, reloading = false): unknown {
   if (typeof options !== 'object' || options === null) return options;
   try {
     const app = options as Options;
@@ -65,7 +65,8 @@ export function instrumentOptions(options: unknown, recorder: Recorder, log: Log
     const fetch = app.fetch;
     if (typeof fetch === 'function') ownProperty(copy, 'fetch', instrumentHandler(fetch as AnyHandler, recorder));
     // Without a fetch, Bun answers what no route matches with an empty 404 itself: the same, counted.
-    else if (isPlainObject(app.routes)) ownProperty(copy, 'fetch', instrumentHandler(notFound, recorder));
+    // Not on a reload, where Bun keeps the server's fetch (the app's, already instrumented, or ours).
+    else if (isPlainObject(app.routes) && !reloading) ownProperty(copy, 'fetch', instrumentHandler(notFound, recorder));
     // Only a plain object is a routes table: a Hono app passed whole (`export default app`) has a
     // `routes` array of its own, which Bun ignores and so must we.
     if (isPlainObject(app.routes)) ownProperty(copy, 'routes', instrumentRoutes(app.routes, recorder));
@@ -222,7 +223,7 @@ function patchReload(server: unknown, recorder: Recorder, log: Log): void {
     const reload = target.reload;
     if (typeof reload !== 'function') return;
     target.reload = function reloadInstrumented(options: unknown) {
-      return reload.call(server, instrumentOptions(options, recorder, log));
+      return reload.call(server, instrumentOptions(options, recorder, log, true));
     };
   } catch (error) {
     log.warnOnce('serve-reload', `could not instrument server.reload (${(error as Error).message})`);
