@@ -231,6 +231,20 @@ describe('instrumented Bun.serve options', () => {
     expect(counted(recorder)).toEqual({ 'GET /b/:id 2xx': 1, 'GET /zzz 2xx': 1, 'GET /a 2xx': 1 });
   });
 
+  test('a Response.error() is counted as a 5xx and an error, sync or async, as the app’s error handler answers it (found by a review)', async () => {
+    const { plain, monitored, recorder } = pair(() => ({
+      routes: { '/sync': () => Response.error(), '/async': async () => (await Bun.sleep(1), Response.error()), '/ok': () => new Response('ok') },
+      // Bun hands its own "Cannot send a Response with status 0" error to the app's handler (without one, to the process).
+      error: () => new Response('unsendable', { status: 502 }),
+    }) as never);
+    for (const path of ['/sync', '/async', '/ok']) {
+      const { plain: a, monitored: b } = await both(plain, monitored, path);
+      expect(`${path} ${b.status}`).toBe(`${path} ${a.status}`);
+    }
+    const cells = recorder.drain().rollups;
+    expect(Object.fromEntries(cells.map((c) => [`${c.route} ${c.statusClass}`, [c.count, c.errors]]))).toEqual({ '/sync 5xx': [1, 1], '/async 5xx': [1, 1], '/ok 2xx': [1, 0] });
+  });
+
   test('Bun.serve replaced: servers it creates are instrumented, and so is what server.reload() gets', async () => {
     const { recorder } = testRecorder();
     const make = (version: string) => ({ hostname: '127.0.0.1', port: 0, routes: { [`/${version}/:id`]: () => new Response(version) }, fetch: () => new Response('', { status: 404 }) });

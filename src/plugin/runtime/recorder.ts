@@ -225,7 +225,7 @@ export class Recorder {
         // 107–123 instructions a request more (realistic handler; bench/HISTORY.md, "The lean path in one function").
         const now = recorder.#stop(slot);
         try {
-          const status = result.status;
+          const status = sentStatus(result.status);
           const known = slot.routerRoute ?? slot.erroredRoute ?? template;
           const route = known !== undefined ? routes.ofTemplate(known) : routes.ofUrl(request.url);
           const timestamp = recorder.wallOffset + start;
@@ -477,8 +477,9 @@ export class Recorder {
     return { samples, droppedSamples };
   }
 
-  #end(state: RequestState, status: number, bytes: number, thrown: boolean): void {
+  #end(state: RequestState, answered: number, bytes: number, thrown: boolean): void {
     const now = this.#stop(state);
+    const status = sentStatus(answered);
     try {
       const known = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
       const observed = this.#observers.length > 0;
@@ -557,6 +558,11 @@ export class Recorder {
     this.#detailSignalled = true;
     this.#options.onDetailFull?.();
   }
+}
+
+/** The status Bun sends for a Response's: a Response.error() (status 0) goes out as a 500, and is counted as one. */
+function sentStatus(status: number): number {
+  return status < 100 ? 500 : status;
 }
 
 /** A request's path: from its Bun route template and parameters when they say it exactly, else from its URL. */
