@@ -5,7 +5,7 @@ import { instrumentHandler, isWrapped, WRAPPED } from './instrument-handler.ts';
 import type { AnyHandler } from '../runtime/run-handler.ts';
 import type { Recorder } from '../runtime/recorder.ts';
 import type { ServerWatch } from './shutdown.ts';
-import { staticRouteHandler } from './static-route.ts';
+import { staticRouteHandler, type Fallback } from './static-route.ts';
 
 type Options = Record<string, unknown>;
 
@@ -69,8 +69,10 @@ export function instrumentOptions(options: unknown, recorder: Recorder, log: Log
     else if (isPlainObject(app.routes) && !reloading) ownProperty(copy, 'fetch', instrumentHandler(notFound, recorder));
     // Only a plain object is a routes table: a Hono app passed whole (`export default app`) has a
     // `routes` array of its own, which Bun ignores and so must we.
-    if (isPlainObject(app.routes)) ownProperty(copy, 'routes', instrumentRoutes(app.routes, recorder));
-    if (isPlainObject(app.static)) ownProperty(copy, 'static', instrumentRoutes(app.static, recorder));
+    // A file route whose file is missing is passed on to the app's fetch, as Bun does (the app's own, not counted twice).
+    const fallback = typeof fetch === 'function' ? (fetch as Fallback).bind(app) : undefined;
+    if (isPlainObject(app.routes)) ownProperty(copy, 'routes', instrumentRoutes(app.routes, recorder, fallback));
+    if (isPlainObject(app.static)) ownProperty(copy, 'static', instrumentRoutes(app.static, recorder, fallback));
     if (typeof app.error === 'function') ownProperty(copy, 'error', instrumentErrorHandler(app.error as AnyHandler, recorder));
     if (typeof app.websocket === 'object' && app.websocket !== null) recorder.takesUpgrades();
     return copy;
@@ -88,20 +90,20 @@ function ownProperty(copy: Options, key: string, value: unknown): void {
   Object.defineProperty(copy, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
-export function instrumentRoutes(routes: Options, recorder: Recorder): Options {
+export function instrumentRoutes(routes: Options, recorder: Recorder, fallback?: Fallback): Options {
   const out: Options = {};
-  for (const [template, value] of Object.entries(routes)) out[template] = instrumentRoute(template, value, recorder);
+  for (const [template, value] of Object.entries(routes)) out[template] = instrumentRoute(template, value, recorder, fallback);
   return out;
 }
 
-function instrumentRoute(template: string, value: unknown, recorder: Recorder): unknown {
+function instrumentRoute(template: string, value: unknown, recorder: Recorder, fallback: Fallback | undefined): unknown {
   if (typeof value === 'function') return instrumentHandler(value as AnyHandler, recorder, template);
-  if (value instanceof Response) return instrumentHandler(staticRouteHandler(value), recorder, template);
+  if (value instanceof Response) return instrumentHandler(staticRouteHandler(value, fallback), recorder, template);
   // A bare Bun.file(…): served as Bun serves it, the file as it is now (a BunFile is a Blob with a path).
-  if (value instanceof Blob && typeof (value as { name?: unknown }).name === 'string') return instrumentHandler(staticRouteHandler(new Response(value)), recorder, template);
+  if (value instanceof Blob && typeof (value as { name?: unknown }).name === 'string') return instrumentHandler(staticRouteHandler(new Response(value), fallback), recorder, template);
   if (isPerMethod(value)) {
     const out: Options = {};
-    for (const [method, handler] of Object.entries(value)) out[method] = instrumentRoute(template, handler, recorder);
+    for (const [method, handler] of Object.entries(value)) out[method] = instrumentRoute(template, handler, recorder, fallback);
     return out;
   }
   return value; // HTML imports, { dir } routes, false: served by Bun itself, not counted

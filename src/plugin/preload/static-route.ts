@@ -4,13 +4,14 @@
 // now, ranges). Bun adds, and so does this: for a body held in memory a strong ETag (xxHash64 of the
 // body, as Bun computes it) and 304 on a matching If-None-Match; for a file, Last-Modified and 304 on
 // If-Modified-Since. A file's body is never read here: it may be large, and it may change.
+import { statSync } from 'node:fs';
 import { stateOf } from '../runtime/request-state.ts';
 
 /**
  * @example
  * routes['/health'] = staticRouteHandler(new Response('OK'));
  */
-export function staticRouteHandler(response: Response): (request: Request) => Response {
+export function staticRouteHandler(response: Response, fallback: Fallback = notFound): (request: Request, server: unknown) => unknown {
   let etag: string | undefined = response.headers.get('etag') ?? undefined;
   // The body's type, for a HEAD and a 304 (withHeadType).
   let contentType: string | undefined = response.headers.get('content-type') ?? undefined;
@@ -32,8 +33,8 @@ export function staticRouteHandler(response: Response): (request: Request) => Re
       if (etag === undefined && body.byteLength > 0) etag = `"${Bun.hash.xxHash64(body).toString(16).padStart(16, '0')}"`;
     })
     .catch(() => {});
-  return function staticRoute(request: Request): Response {
-    if (filePath !== undefined) return fileResponse(request, response, filePath, contentType);
+  return function staticRoute(request: Request, server: unknown): unknown {
+    if (filePath !== undefined) return fileResponse(request, response, filePath, contentType) ?? fallback(request, server);
     if (etag !== undefined && conditional(request, response)) {
       const ifNoneMatch = request.headers.get('if-none-match');
       if (ifNoneMatch !== null && matchesEtag(ifNoneMatch, etag)) return notModified(response, contentType, { etag });
@@ -46,21 +47,33 @@ export function staticRouteHandler(response: Response): (request: Request) => Re
   };
 }
 
-/** A file route's answer: the file as it is now, with its Last-Modified, or 304 when the client has it. */
-function fileResponse(request: Request, response: Response, path: string, contentType: string | undefined): Response {
-  const file = Bun.file(path);
-  const modified = new Date(file.lastModified).toUTCString();
+/** What answers a file route whose file is missing: the server's fetch, as Bun passes it on; without one, Bun's empty 404. */
+export type Fallback = (request: Request, server: unknown) => unknown;
+
+const notFound: Fallback = () => new Response(null, { status: 404 });
+
+/**
+ * A file route's answer: the file as it is now, with its Last-Modified, or 304 when the client has
+ * it; undefined when it is missing, for the fallback (sent, the Response had failed: a 500 and a dev page).
+ */
+function fileResponse(request: Request, response: Response, path: string, contentType: string | undefined): Response | undefined {
+  const file = statSync(path, { throwIfNoEntry: false });
+  if (file === undefined || !file.isFile()) return undefined;
+  const lastModified = file.mtimeMs;
+  const modified = new Date(lastModified).toUTCString();
   if (conditional(request, response)) {
     const ifNoneMatch = request.headers.get('if-none-match');
     // A file has no ETag here, so only `*` matches; If-Modified-Since counts only without If-None-Match (RFC 9110).
     const since = ifNoneMatch === null ? Date.parse(request.headers.get('if-modified-since') ?? '') : Number.NaN;
     // HTTP dates have whole seconds; the file's time is compared at that precision.
-    if (ifNoneMatch?.trim() === '*' || since >= Math.floor(file.lastModified / 1000) * 1000) return notModified(response, contentType, { 'last-modified': modified });
+    if (ifNoneMatch?.trim() === '*' || since >= Math.floor(lastModified / 1000) * 1000) return notModified(response, contentType, { 'last-modified': modified });
   }
   const state = stateOf(request);
   if (state !== undefined) state.bytes = file.size;
   const served = response.clone();
   served.headers.set('last-modified', modified);
+  // Bun dates a file's HEAD when it serves the route itself, not when a handler returns it.
+  if (request.method === 'HEAD' && !served.headers.has('date')) served.headers.set('date', new Date().toUTCString());
   return withHeadType(request, served, contentType);
 }
 
