@@ -2,7 +2,7 @@
 // the runs and repeats real traffic has. Runtime-neutral: the preload's recorder holds one.
 
 import { pathEnd, pathStart } from './request-key.ts';
-import { normalisePath, RouteCardinalityGuard } from './route-normaliser.ts';
+import { normalisePath, OVERFLOW_ROUTE, RouteCardinalityGuard } from './route-normaliser.ts';
 import { RouteShapes } from './route-shapes.ts';
 import { clip, LIMITS } from './wire-format.ts';
 
@@ -13,12 +13,21 @@ import { clip, LIMITS } from './wire-format.ts';
  */
 const NAMED_PATHS_MAX = 256;
 
+/** Paths first named by a 404 that get a name of their own, at most (a scanner's paths are 404s). */
+const NOT_FOUND_PATHS_MAX = 100;
+
 /**
- * Every answer is what the guard admitted, and the guard never takes back a route it admitted (nor
+ * Three caps, so that no kind of route crowds out another: the templates the app declares; the
+ * paths named from URLs; and, apart, paths first seen answered 404, so that a scanner's thousands of
+ * junk paths cannot use up the names the app's real routes need (found by a review: 600 probes of a
+ * scanner had turned `/checkout` into `other` for the life of the process).
+ * Every answer is what a guard admitted, and a guard never takes back a route it admitted (nor
  * admits one it turned away while full), so an answer kept from earlier stays right.
  */
 export class RouteNamer {
-  readonly #guard: RouteCardinalityGuard;
+  readonly #templates: RouteCardinalityGuard;
+  readonly #paths: RouteCardinalityGuard;
+  readonly #notFoundPaths: RouteCardinalityGuard;
   readonly #named = new Map<string, string>();
   readonly #shapes = new RouteShapes();
   #lastUrl: string | undefined;
@@ -27,13 +36,15 @@ export class RouteNamer {
   #lastTemplateRoute = '/';
 
   constructor(routeCap: number) {
-    this.#guard = new RouteCardinalityGuard(routeCap);
+    this.#templates = new RouteCardinalityGuard(routeCap);
+    this.#paths = new RouteCardinalityGuard(routeCap);
+    this.#notFoundPaths = new RouteCardinalityGuard(Math.min(routeCap, NOT_FOUND_PATHS_MAX));
   }
 
   /** A router's or Bun's route template, as admitted; the last one is kept, since requests come in runs of one route. */
   ofTemplate(template: string): string {
     if (template !== this.#lastTemplate) {
-      this.#lastTemplateRoute = this.#admit(template);
+      this.#lastTemplateRoute = this.#templates.admit(clip(template, LIMITS.routeLength) || '/');
       this.#lastTemplate = template;
     }
     return this.#lastTemplateRoute;
@@ -46,24 +57,30 @@ export class RouteNamer {
    * else a path named lately is looked up; only a path like none of these is sliced, normalised
    * and admitted.
    */
-  ofUrl(url: string): string {
+  ofUrl(url: string, status = 200): string {
     if (url !== this.#lastUrl) {
       const start = pathStart(url);
-      if (start < 0) this.#lastUrlRoute = this.#ofPath('/');
+      if (start < 0) this.#lastUrlRoute = this.#ofPath('/', status);
       else {
         const end = pathEnd(url, start);
-        this.#lastUrlRoute = this.#shapes.match(url, start, end) ?? this.#ofPath(url.slice(start, end));
+        this.#lastUrlRoute = this.#shapes.match(url, start, end) ?? this.#ofPath(url.slice(start, end), status);
       }
-      this.#lastUrl = url;
+      this.#lastUrl = this.#turnedAway(this.#lastUrlRoute, status) ? undefined : url;
     }
     return this.#lastUrlRoute;
   }
 
-  #ofPath(path: string): string {
+  /** A 404 past its own cap: not kept, since the same path answered otherwise may still get its name. */
+  #turnedAway(route: string, status: number): boolean {
+    return status === 404 && route === OVERFLOW_ROUTE;
+  }
+
+  #ofPath(path: string, status: number): string {
     let route = this.#named.get(path);
     if (route === undefined) {
       const shape = normalisePath(path);
-      route = this.#admit(shape);
+      route = this.#admitPath(clip(shape, LIMITS.routeLength) || '/', status);
+      if (this.#turnedAway(route, status)) return route;
       this.#shapes.remember(shape, route);
       if (this.#named.size >= NAMED_PATHS_MAX) this.#named.clear();
       this.#named.set(path, route);
@@ -71,7 +88,9 @@ export class RouteNamer {
     return route;
   }
 
-  #admit(route: string): string {
-    return this.#guard.admit(clip(route, LIMITS.routeLength) || '/');
+  /** A path's name: a 404's takes a place among the paths only once something else has named it. */
+  #admitPath(route: string, status: number): string {
+    if (status !== 404 || this.#paths.has(route)) return this.#paths.admit(route);
+    return this.#notFoundPaths.admit(route);
   }
 }

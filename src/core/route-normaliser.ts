@@ -189,6 +189,11 @@ export class RouteCardinalityGuard {
     return route;
   }
 
+  /** Whether `route` was admitted. */
+  has(route: string): boolean {
+    return this.seen.has(route);
+  }
+
   get size(): number {
     return this.seen.size;
   }

@@ -57,7 +57,24 @@ describe('RouteNamer', () => {
   test('a template is admitted once and kept; once the cap is reached, a new one is counted under the overflow', () => {
     const namer = new RouteNamer(2);
     expect(['/a/:id', '/a/:id', '/b', '/c', '/a/:id', '/c'].map((t) => namer.ofTemplate(t))).toEqual(['/a/:id', '/a/:id', '/b', OVERFLOW_ROUTE, '/a/:id', OVERFLOW_ROUTE]);
-    expect(namer.ofUrl('http://h/users/1')).toBe(OVERFLOW_ROUTE);
-    expect(namer.ofUrl('http://h/b')).toBe('/b');
+    // Paths have a cap of their own: templates did not use it up.
+    expect(['http://h/users/1', 'http://h/b', 'http://h/c'].map((url) => namer.ofUrl(url))).toEqual(['/users/:id', '/b', OVERFLOW_ROUTE]);
+  });
+
+  test('a scanner’s 404s cannot crowd out the app’s routes: paths first seen as 404s have their own 100 names (found by a review)', () => {
+    const namer = new RouteNamer(500);
+    const junk = Array.from({ length: 600 }, (_, i) => `http://h/probe-${String.fromCharCode(97 + (i % 26))}${i}/setup.php`);
+    const named = junk.map((url) => namer.ofUrl(url, 404));
+    expect(new Set(named).size).toBe(101); // 100 names, then the overflow
+    expect(named.slice(0, 100)).toEqual(junk.slice(0, 100).map((url) => normalisePath(pathOf(url))));
+    expect(named.slice(100).every((route) => route === OVERFLOW_ROUTE)).toBe(true);
+    // Templates and paths the app answers keep their names, and so do their 404s once named.
+    expect(namer.ofTemplate('/orders/:oid')).toBe('/orders/:oid');
+    expect(['http://h/checkout', 'http://h/users/1'].map((url) => namer.ofUrl(url, 200))).toEqual(['/checkout', '/users/:id']);
+    expect(['http://h/users/999', 'http://h/checkout?x=1'].map((url) => namer.ofUrl(url, 404))).toEqual(['/users/:id', '/checkout']);
+    // A new path first seen as a 404, once the 100 are taken: the overflow; answered otherwise, its own name.
+    expect(namer.ofUrl('http://h/pricing', 404)).toBe(OVERFLOW_ROUTE);
+    expect(namer.ofUrl('http://h/about', 200)).toBe('/about');
+    expect(['http://h/pricing', 'http://h/pricing'].map((url, i) => namer.ofUrl(url, [200, 404][i]))).toEqual(['/pricing', '/pricing']);
   });
 });

@@ -227,7 +227,7 @@ export class Recorder {
         try {
           const status = sentStatus(result.status);
           const known = slot.routerRoute ?? slot.erroredRoute ?? template;
-          const route = known !== undefined ? routes.ofTemplate(known) : routes.ofUrl(request.url);
+          const route = known !== undefined ? routes.ofTemplate(known) : routes.ofUrl(request.url, status);
           const timestamp = recorder.wallOffset + start;
           const entry = rollups.record(timestamp, method, route, status, now - start, slot.bytes, false);
           if (sampleBucket !== undefined && !sampleBucket.refuses(now)) slot.sampled = sampleBucket.take(now, fair ? entry : undefined);
@@ -484,7 +484,7 @@ export class Recorder {
       const known = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
       const observed = this.#observers.length > 0;
       // The URL is read only when the route must be found from the path; with a template, the path waits until something needs it.
-      const route = known !== undefined ? this.#routes.ofTemplate(known) : this.#routes.ofUrl(state.request.url);
+      const route = known !== undefined ? this.#routes.ofTemplate(known) : this.#routes.ofUrl(state.request.url, status);
       const timestamp = this.wallOffset + state.start;
       const entry = this.rollups.record(timestamp, state.method, route, status, state.duration, bytes, thrown);
       const bucket = this.sampleBucket;
