@@ -41,6 +41,11 @@ describe('the preload in the app heap', () => {
   test('imports node:async_hooks and no other builtin; node:os and node:fs only where they run late', async () => {
     expect(await builtinImports()).toEqual([
       'import-statement async_hooks in src/plugin/runtime/trace-scope.ts',
+      // a Hono or bun-router module as it loads: synchronous, or require() of it fails
+      'require-call fs in src/plugin/preload/router-hooks.ts',
+      'require-call fs in src/plugin/preload/router-versions.ts',
+      // a file route's request: its file's time and size, or its absence
+      'require-call fs in src/plugin/preload/static-route.ts',
       // the middleware's synchronous default app name (the preload reads package.json through Bun.file)
       'require-call fs in src/plugin/runtime/app-name.ts',
       // at exit, for the final send's working directory
@@ -89,7 +94,8 @@ describe('the preload in the app heap', () => {
     // absence is one warning on stderr; it reports the objects left in its heap after a full
     // collection. Writing through process.stderr left ~5,000 more (Bun builds that stream from
     // node:stream and node:fs); the line itself is a few.
-    const script = "Bun.gc(true); console.log(require('bun:jsc').heapStats().objectCount)";
+    // It serves once: the missing endpoint or key is said when the first server starts, not at load.
+    const script = "Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('') }).stop(true); Bun.gc(true); console.log(require('bun:jsc').heapStats().objectCount)";
     const run = (env: Record<string, string>) => {
       const child = Bun.spawnSync([process.execPath, '--preload', join(REPO, 'src/plugin/preload.ts'), '-e', script], {
         cwd: REPO,
@@ -105,5 +111,17 @@ describe('the preload in the app heap', () => {
     expect(warned.stderr).toBe('bun-apm: BUN_APM_INGEST_KEY is not set: the edge will refuse batches unless it runs without keys\n');
     expect(quiet.objects).toBeGreaterThan(1000);
     expect(Math.abs(warned.objects - quiet.objects)).toBeLessThan(1000);
+  });
+
+  test('a script that never serves says nothing of a missing endpoint or key (a bunfig preload applies to every `bun run`; review)', () => {
+    const run = (env: Record<string, string>) =>
+      Bun.spawnSync([process.execPath, '--preload', join(REPO, 'src/plugin/preload.ts'), '-e', 'console.log(1)'], {
+        cwd: REPO,
+        env: { ...process.env, BUN_APM_APP: 'no-serve', ...env },
+        stdout: 'pipe',
+        stderr: 'pipe',
+      }).stderr.toString();
+    expect(run({ BUN_APM_ENDPOINT: '' })).toBe('');
+    expect(run({ BUN_APM_ENDPOINT: 'http://127.0.0.1:9', BUN_APM_INGEST_KEY: '' })).toBe('');
   });
 });

@@ -3,7 +3,6 @@
 // they register is wrapped with its template. The adapters (runtime/routers) take the template from
 // what the routers expose and come first; this runs only for an installed version inside the range
 // the line was written for, and otherwise says in one line which routes the normaliser will name.
-import { readFileSync } from 'node:fs';
 import { REGISTRY_KEY_NAME, REGISTRY_VERSION, slot } from '../runtime/registry.ts';
 import type { Log } from '../runtime/log.ts';
 import { wrapBunRouterHandler, wrapHonoHandler } from '../runtime/routers/router-handlers.ts';
@@ -95,7 +94,8 @@ export function installRouterHooks(log: Log): void {
       for (const patch of PATCHES) {
         // Synchronous, as installedVersion says why: `require()` refuses a module an async loader made.
         build.onLoad({ filter: patch.filter }, (args) => {
-          const source = readFileSync(args.path, 'utf8');
+          // Required here, once a router loads: the preload keeps node:fs out of the app's heap till then.
+          const source = (require('node:fs') as typeof import('node:fs')).readFileSync(args.path, 'utf8');
           const version = installedVersion(args.path, patch.router);
           const refused = refusal(patch, version);
           const patched = refused === undefined ? patchSource(patch, source) : undefined;

@@ -1,7 +1,6 @@
 // Which version of a router is installed, read from the package.json of the copy Bun is loading,
 // and whether it falls in the range a source patch was written and tested for. No semver library:
 // the ranges are whole release lines (`4.x`, `0.8.x`), compared on major.minor.patch.
-import { readFileSync } from 'node:fs';
 import { joinPath } from '../runtime/file-path.ts';
 
 export type Version = readonly [number, number, number];
@@ -48,7 +47,7 @@ export function installedVersion(modulePath: string, name: string): string | und
   const dir = packageDirOf(modulePath, name);
   if (dir === undefined) return undefined;
   try {
-    const pkg = JSON.parse(readFileSync(joinPath(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+    const pkg = JSON.parse((require('node:fs') as typeof import('node:fs')).readFileSync(joinPath(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
     return pkg.name === name && typeof pkg.version === 'string' ? pkg.version.slice(0, 64) : undefined;
   } catch {
     return undefined;

@@ -73,6 +73,9 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
   const startTimers = () => {
     if (serving) return;
     serving = true;
+    // Said here, not at load: with a bunfig preload every `bun run` of a script would say it.
+    if (!target) log.warnOnce('no-endpoint', 'BUN_APM_ENDPOINT is not set: requests are measured but shipped nowhere');
+    else if (!config.ingestKey) log.warnOnce('no-key', 'BUN_APM_INGEST_KEY is not set: the edge will refuse batches unless it runs without keys');
     if (config.profiling.enabled) profiler.start();
     batcher.start();
   };
@@ -89,8 +92,6 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
   setProcessRecorder(recorder);
 
   for (const warning of config.unknown) log.warnOnce(warning, warning);
-  if (!target) log.warnOnce('no-endpoint', 'BUN_APM_ENDPOINT is not set: requests are measured but shipped nowhere');
-  else if (!config.ingestKey) log.warnOnce('no-key', 'BUN_APM_INGEST_KEY is not set: the edge will refuse batches unless it runs without keys');
   log.debug(
     `monitoring ${identity.app}/${identity.service} (${identity.instance}): ${describeSampling(sampling)}, ` +
       `flush every ${config.flushIntervalMs} ms${config.file ? `, settings from ${config.file}` : ''}, exporters: ${all.map((e) => e.name).join(', ') || 'none'}`,

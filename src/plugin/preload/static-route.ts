@@ -4,7 +4,6 @@
 // now, ranges). Bun adds, and so does this: for a body held in memory a strong ETag (xxHash64 of the
 // body, as Bun computes it) and 304 on a matching If-None-Match; for a file, Last-Modified and 304 on
 // If-Modified-Since. A file's body is never read here: it may be large, and it may change.
-import { statSync } from 'node:fs';
 import { stateOf } from '../runtime/request-state.ts';
 
 /**
@@ -57,7 +56,7 @@ const notFound: Fallback = () => new Response(null, { status: 404 });
  * it; undefined when it is missing, for the fallback (sent, the Response had failed: a 500 and a dev page).
  */
 function fileResponse(request: Request, response: Response, path: string, contentType: string | undefined): Response | undefined {
-  const file = statSync(path, { throwIfNoEntry: false });
+  const file = (require('node:fs') as typeof import('node:fs')).statSync(path, { throwIfNoEntry: false }); // required late: only a file route's request needs it
   if (file === undefined || !file.isFile()) return undefined;
   const lastModified = file.mtimeMs;
   const modified = new Date(lastModified).toUTCString();
