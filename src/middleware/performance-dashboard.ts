@@ -8,6 +8,7 @@ import { RollupTable, TEN_SECONDS_MS } from '../core/rollup.ts';
 import type { SystemProfile } from '../core/wire-format.ts';
 import { dashboardViews } from '../views/index.ts';
 import { alertViews } from '../core/dashboard/alert-views.ts';
+import { describeValue, MAX_ALERT_TEXT } from '../core/alerts/payloads/escape.ts';
 import { DASHBOARD } from '../core/config/settings.ts';
 import { defaultAppName } from '../plugin/runtime/app-name.ts';
 import { createLog } from '../plugin/runtime/log.ts';
@@ -160,9 +161,9 @@ export class PerformanceDashboard {
   /** Shows an alert of your own on the alerts panel; returns its id for resolveAlert. */
   addAlert(type: 'warning' | 'critical', message: string): string {
     const id = `manual-${++this.#alertCounter}`;
-    // As text, whatever it is: an Error or an object kept as it came broke every page that showed it.
-    const given: unknown = message;
-    const name = given instanceof Error ? `${given.name}: ${given.message}` : String(given);
+    // As text, whatever it is (an Error or an object kept as it came broke every page that showed
+    // it), and as short as a rule's error: up to MAX_MANUAL_ALERTS are kept and rendered on each page.
+    const name = describeValue(message, MAX_ALERT_TEXT);
     this.#manualAlerts.unshift({ id, name, severity: type === 'critical' ? 'critical' : 'warning', state: 'firing', startedAt: this.#now() });
     this.#manualAlerts.length = Math.min(this.#manualAlerts.length, MAX_MANUAL_ALERTS);
     return id;

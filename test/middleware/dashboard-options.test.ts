@@ -96,3 +96,17 @@ describe('every alert the page shows resolves from it', () => {
     expect([alerting.getActiveAlerts().length, monitor.getActiveAlerts().length]).toEqual([0, 0]);
   });
 });
+
+describe('addAlert keeps caller text short', () => {
+  test('a 5 MB message is clipped to 500 characters; a hostile object is described, never thrown from (review: kept whole, 500 of them)', async () => {
+    const empty = { getRollupCells: () => [], getProfiles: () => [], getActiveAlerts: () => [] };
+    const dashboard = performanceDashboard({ app: 'shop', monitor: empty, alerting: { getActiveAlerts: () => [], getAllNotifications: () => [], resolveAlert: () => false } });
+    dashboard.addAlert('warning', 'x'.repeat(5e6));
+    const hostile = [{ toString: () => { throw new Error('no'); } }, Object.create(null), new Proxy({}, { getPrototypeOf: () => { throw new Error('trap'); } })];
+    for (const message of hostile) expect(() => dashboard.addAlert('critical', message as unknown as string)).not.toThrow();
+    const page = await (await dashboard(new Request('http://x/performance'), async () => new Response('app'))).text();
+    expect(page).toContain(`${'x'.repeat(499)}…`);
+    expect(page).not.toContain('x'.repeat(500));
+    expect(page.length).toBeLessThan(200_000);
+  });
+});

@@ -1,6 +1,7 @@
 // Evaluates rules over one tick's data, without I/O. A rule that throws goes to `error`; the
 // others still run.
 import { windowStart, type AlertData } from './alert-data.ts';
+import { describeValue, isError, MAX_ALERT_TEXT, truncate } from './payloads/escape.ts';
 import { AlertDataIndex } from './alert-data-index.ts';
 import { computeMetricValue } from './metric-value.ts';
 import type { AlertNotification, NotificationContext } from './notification.ts';
@@ -8,7 +9,8 @@ import type { RuleState } from './rule-state.ts';
 import { compare, resolveRule, type AlertRule, type ResolvedRule } from './rule.ts';
 import { retireRule, stepRule, type RuleOutcome, type Transition } from './step-rule.ts';
 
-const MAX_ERROR_LENGTH = 500;
+/** How much of a wrong-typed evaluator result its rule's error shows. */
+const MAX_RESULT_PREVIEW = 200;
 
 /** One rule, one evaluation. A disabled rule closes its open alert ("rule disabled"). */
 export function evaluateRule(rule: AlertRule, data: AlertData | AlertDataIndex, prev: RuleState | undefined, now: number, context: NotificationContext = {}): Transition {
@@ -69,11 +71,42 @@ function customOutcome(rule: ResolvedRule, index: AlertDataIndex, now: number): 
   if (result === null || result === undefined) return { value: null, met: null };
   if (typeof result === 'boolean') return { value: result ? 1 : 0, met: result };
   if (typeof result === 'number' && Number.isFinite(result)) return { value: result, met: compare(rule.condition, result, rule.threshold) };
-  const what = typeof (result as { then?: unknown })?.then === 'function' ? 'a Promise (evaluators must be synchronous)' : `${typeof result} ${String(result)}`;
-  return { error: `customEvaluator returned ${what}; expected a boolean, a finite number, or null for no data` };
+  const then = thenOf(result);
+  if (then !== undefined) {
+    ignoreRejection(result, then);
+    return { error: 'customEvaluator returned a Promise (evaluators must be synchronous); expected a boolean, a finite number, or null for no data' };
+  }
+  // The result's own preview is kept short so that the hint after it survives the clip.
+  const what = `${typeof result} ${describeValue(result, MAX_RESULT_PREVIEW)}`;
+  return { error: truncate(`customEvaluator returned ${what}; expected a boolean, a finite number, or null for no data`, MAX_ALERT_TEXT) };
+}
+
+type Then = (this: unknown, onFulfilled: undefined, onRejected: () => void) => unknown;
+
+/** A thenable's `then`; undefined for anything else, and for a `then` getter that throws. */
+function thenOf(result: unknown): Then | undefined {
+  if ((typeof result !== 'object' && typeof result !== 'function') || result === null) return undefined;
+  try {
+    const then: unknown = (result as { then?: unknown }).then;
+    return typeof then === 'function' ? (then as Then) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The evaluation has moved on without the promise: a rejection left unhandled would raise
+ * unhandledRejection in the host app on every evaluation (and kill apps that exit on it).
+ */
+function ignoreRejection(thenable: unknown, then: Then): void {
+  try {
+    then.call(thenable, undefined, () => {});
+  } catch {
+    // Its own then threw: nothing was left pending to reject.
+  }
 }
 
 function errorMessage(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : `thrown: ${String(error)}`;
-  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
+  const text = describeValue(error, MAX_ALERT_TEXT);
+  return truncate(isError(error) ? text : `thrown: ${text}`, MAX_ALERT_TEXT);
 }

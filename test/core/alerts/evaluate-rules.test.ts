@@ -81,6 +81,84 @@ describe('custom evaluators', () => {
     expect(result.notifications[0]!.message).toBe('Broken: cannot be evaluated: RangeError: no region header');
   });
 
+  test('a wrong-typed result is described in at most 500 characters, however large or hostile (review: kept whole)', () => {
+    const many = Array.from({ length: 50_000 }, (_, i) => sample(T0 + (i % 1000), '/', 200));
+    const revocable = Proxy.revocable({}, {});
+    revocable.revoke();
+    const trapsThrow = new Proxy({}, { get: () => { throw new Error('trap'); }, ownKeys: () => { throw new Error('trap'); }, getPrototypeOf: () => { throw new Error('trap'); } });
+    const results: Array<[string, unknown, string]> = [
+      ['a toString of 5 MB', { toString: () => 'x'.repeat(5e6) }, 'returned object [object Object] {toString}'],
+      ['a huge string', 'y'.repeat(5e6), 'returned string yyy'],
+      ['the metrics array itself', 'metrics', 'returned object [object Array] (50000 items)'],
+      ['a toString that throws', { toString: () => { throw new Error('no'); } }, 'returned object [object Object] {toString}'],
+      ['a null-prototype object', Object.assign(Object.create(null), { a: 1 }), 'returned object [object Object] {a}'],
+      ['a Proxy whose traps throw', trapsThrow, 'returned object'],
+      ['a revoked Proxy', revocable.proxy, 'returned object'],
+      ['a huge bigint', 10n ** 5000n, 'returned bigint (over 40 digits)'],
+      ['NaN', NaN, 'returned number NaN'],
+      ['a symbol of 5 MB', Symbol('z'.repeat(5e6)), 'returned symbol Symbol(zzz'],
+    ];
+    for (const [label, result, shown] of results) {
+      const rule: AlertRule = { ...notFound, customEvaluator: ((m: AlertSample[]) => (result === 'metrics' ? m : result)) as unknown as AlertRule['customEvaluator'] };
+      const { states, notifications } = evaluateRules([rule], { ...empty, samples: many }, {}, T0 + 30_000);
+      const { status, error = '' } = states['custom-rule']!;
+      expect([label, status, error.length <= 500]).toEqual([label, 'error', true]);
+      expect(error).toContain(shown);
+      expect(error).toEndWith('expected a boolean, a finite number, or null for no data');
+      expect(notifications[0]!.error).toBe(error);
+    }
+  });
+
+  test('a thrown value that resists reading is still a short error; the other rules still run', () => {
+    const messageThrows = new Error('x');
+    Object.defineProperty(messageThrows, 'message', { get: () => { throw new Error('getter'); } });
+    const prototypeThrows = new Proxy({}, { getPrototypeOf: () => { throw new Error('trap'); } });
+    const thrown: Array<[string, unknown, string]> = [
+      ['an Error of 5 MB', new Error('m'.repeat(5e6)), 'Error: mmm'],
+      ['a message getter that throws', messageThrows, 'object (unreadable)'],
+      ['a null-prototype object', Object.create(null), 'thrown: [object Object]'],
+      ['a Proxy whose getPrototypeOf throws', prototypeThrows, 'thrown: object (unreadable)'],
+      ['a string', 'boom', 'thrown: boom'],
+    ];
+    for (const [label, value, shown] of thrown) {
+      const throwing: AlertRule = { ...notFound, id: 'broken', customEvaluator: () => { throw value; } };
+      const always: AlertRule = { ...notFound, id: 'always', customEvaluator: () => true };
+      const result = evaluateRules([throwing, always], empty, {}, T0);
+      expect([label, result.states.broken!.status, result.states.always!.status]).toEqual([label, 'error', 'firing']);
+      expect(result.states.broken!.error!.length).toBeLessThanOrEqual(500);
+      expect(result.states.broken!.error).toContain(shown);
+    }
+  });
+
+  test('a rejecting async evaluator raises no unhandledRejection in the host (review: it did, every evaluation)', async () => {
+    // A child Bun: an unhandled rejection there ends it with an error, as it ends apps that exit on one.
+    const script = `
+      import { evaluateRules } from ${JSON.stringify(new URL('../../../src/core/alerts/evaluate-rules.ts', import.meta.url).pathname)};
+      const base = { name: 'R', enabled: true, metric: 'custom', condition: 'gt', threshold: 0, severity: 'warning' };
+      const rejecting = { then: (_: unknown, reject: (e: Error) => void) => queueMicrotask(() => reject(new Error('thenable rejected'))) };
+      const thenThrows = { then: () => { throw new Error('then threw'); } };
+      const thenGetterThrows = { get then() { throw new Error('getter threw'); } };
+      const rules = [
+        { ...base, id: 'async', customEvaluator: async () => { throw new Error('async rejected'); } },
+        { ...base, id: 'rejected', customEvaluator: () => Promise.reject(new Error('rejected')) },
+        { ...base, id: 'thenable', customEvaluator: () => rejecting },
+        { ...base, id: 'then-throws', customEvaluator: () => thenThrows },
+        { ...base, id: 'getter-throws', customEvaluator: () => thenGetterThrows },
+      ];
+      const empty = { cells: [], profiles: [], samples: [], lastSeen: {} };
+      const { states } = evaluateRules(rules, empty, {}, Date.now());
+      await Bun.sleep(50);
+      console.log(JSON.stringify(Object.fromEntries(Object.entries(states).map(([id, s]) => [id, s.error]))));
+    `;
+    const child = Bun.spawn([process.execPath, '-e', script], { stdout: 'pipe', stderr: 'pipe' });
+    const [code, out, err] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
+    expect(err).not.toContain('rejected');
+    expect(code).toBe(0);
+    const errors = JSON.parse(out) as Record<string, string>;
+    for (const id of ['async', 'rejected', 'thenable', 'then-throws']) expect(errors[id]).toStartWith('customEvaluator returned a Promise (evaluators must be synchronous)');
+    expect(errors['getter-throws']).toStartWith('customEvaluator returned object [object Object] {then}');
+  });
+
   test('detail records from the wire are handed over with the spec field names', () => {
     const [stored] = makeBatch(T0).samples;
     const converted = sampleFromDetail(stored!);

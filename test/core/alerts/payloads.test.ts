@@ -167,6 +167,31 @@ describe('PagerDuty Events v2', () => {
   });
 });
 
+describe('every channel bounds free text, whatever made the notification', () => {
+  // A notification stored before evaluators' results were clipped (review: one of 5 MB went whole into a webhook body).
+  const huge = 'e'.repeat(5e6);
+  const rule3 = resolveRule({ ...rule, id: 'huge' });
+  const error = buildNotification(rule3, { ruleId: 'huge', status: 'error', value: null, threshold: 1, error: huge, errorSince: T0 }, 'error', T0, { app: 'shop' });
+  const described = { ...firing, description: 'd'.repeat(5e6) };
+
+  test('webhook: error at most 500 characters, message and description at most 1024', async () => {
+    const body = JSON.parse((await webhookRequest(error, { now: T0 })).body);
+    expect([body.error.length, body.message.length]).toEqual([500, 1024]);
+    expect(body.error).toEndWith('e…');
+    expect(JSON.parse((await webhookRequest(described, { now: T0 })).body).description).toHaveLength(1024);
+  });
+
+  test('email, Slack and PagerDuty stay small', () => {
+    for (const n of [error, described]) {
+      const mail = emailContent(n);
+      expect([mail.text.length < 5000, mail.html.length < 10_000]).toEqual([true, true]);
+      expect(JSON.stringify(slackMessage(n)).length).toBeLessThan(10_000);
+    }
+    const trigger = pagerDutyEvent(described, 'k') as PagerDutyTrigger;
+    expect(trigger.payload.custom_details.description).toHaveLength(1024);
+  });
+});
+
 describe('channel filters', () => {
   const slack = (filters?: AlertChannel['filters'], enabled?: boolean): AlertChannel => ({ type: 'slack', enabled, config: { url: 'https://hooks.example/x' }, filters });
   const rows: Array<[string, AlertChannel, boolean]> = [

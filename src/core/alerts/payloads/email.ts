@@ -1,7 +1,7 @@
 // Email content for a notification: a one-line subject, a plain-text body and an HTML body in
 // which every value is escaped. The transport (SMTP in-process, send_email at the edge) is the host's.
 import type { AlertNotification } from '../notification.ts';
-import { escapeHtml, oneLine, safeLink } from './escape.ts';
+import { escapeHtml, MESSAGE_MAX, oneLine, safeLink, truncate } from './escape.ts';
 import { notificationFacts, stateTitle, type PayloadOptions } from './facts.ts';
 
 export interface EmailContent {
@@ -22,11 +22,12 @@ const COLOUR = { critical: '#b42318', warning: '#b54708', info: '#175cd3', resol
 export function emailContent(n: AlertNotification, options: PayloadOptions = {}): EmailContent {
   const subject = oneLine(`[${stateTitle(n)}] [${n.severity}] ${n.ruleName}${n.app ? ` (${n.app})` : ''}`, SUBJECT_MAX);
   const facts = notificationFacts(n);
+  const message = truncate(n.message, MESSAGE_MAX);
   const link = safeLink(options.dashboardUrl);
   const width = Math.max(...facts.map((f) => f.label.length));
   // Each value kept to one line: a line break in a name would fake lines (a forged fact, a link) in the text.
   const text = [
-    flat(n.message),
+    flat(message),
     '',
     ...facts.map((f) => `${`${f.label}:`.padEnd(width + 2)}${flat(f.value)}`),
     ...(link ? ['', `Dashboard: ${link}`] : []),
@@ -42,7 +43,7 @@ export function emailContent(n: AlertNotification, options: PayloadOptions = {})
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif;font-size:14px;color:#101828">',
     `<p style="font-weight:bold;color:${colour}">${escapeHtml(stateTitle(n))}: ${escapeHtml(n.ruleName)}</p>`,
-    `<p>${escapeHtml(n.message)}</p>`,
+    `<p>${escapeHtml(message)}</p>`,
     `<table cellspacing="0" cellpadding="0">${rows}</table>`,
     link ? `<p><a href="${escapeHtml(link)}">Open the dashboard</a></p>` : '',
     '<p style="color:#667085;font-size:12px">Sent by bun-apm alerting.</p>',

@@ -1,5 +1,5 @@
-// Escaping for the places notification text lands: HTML (email), Slack mrkdwn, mail headers.
-// Rule names, routes and evaluator errors come from users or strangers; none is trusted.
+// Escaping and bounding for the places notification text lands: HTML (email), Slack mrkdwn, mail
+// headers, rule state. Rule names, routes and evaluator errors come from users or strangers; none is trusted.
 
 const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -31,4 +31,57 @@ export function safeLink(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Longest text about one alert or rule error (an evaluator's error, an addAlert message). */
+export const MAX_ALERT_TEXT = 500;
+// Bounded again by every channel whatever made or stored the notification (one kept from before
+// evaluators' results were clipped, or built by hand), so that no body grows with them.
+/** A notification's message: a rule name (≤ 128), its metric and route (≤ 256) or its error (≤ 500) fit. */
+export const MESSAGE_MAX = 1024;
+/** A rule's description: what validateRule allows. */
+export const DESCRIPTION_MAX = 1024;
+const MAX_SHOWN_BIGINT = 10n ** 40n;
+
+/**
+ * At most `max` characters saying what a value from the app's code is, without throwing: a string
+ * as itself, an Error as `Name: message`, an array by its length, another object by its tag and
+ * first keys (`[object Object] {code, detail}`). Never its own toString, nor a whole array joined:
+ * a toString that throws, a Proxy or a huge array costs no more than a short description.
+ */
+export function describeValue(value: unknown, max = MAX_ALERT_TEXT): string {
+  try {
+    if (typeof value === 'bigint') return value < MAX_SHOWN_BIGINT && value > -MAX_SHOWN_BIGINT ? `${value}n` : '(over 40 digits)';
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return truncate(String(value), max);
+    if (isError(value)) return truncate(`${textOr(value.name, 'Error', max)}: ${textOr(value.message, '', max)}`, max);
+    if (Array.isArray(value)) return `[object Array] (${Number(value.length)} items)`;
+    return truncate(`${truncate(Object.prototype.toString.call(value), max)}${firstKeys(value)}`, max);
+  } catch {
+    // A Proxy's trap or a getter threw part way: say what little is safe to say.
+    return `${typeof value} (unreadable)`;
+  }
+}
+
+/** `value instanceof Error`, false when asking throws (a Proxy's getPrototypeOf trap). */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
+/** ` {a, b, …}`: the first five enumerable keys (for…in stops early where Object.keys lists them all). */
+function firstKeys(value: object): string {
+  const keys: string[] = [];
+  for (const key in value) {
+    keys.push(keys.length === 5 ? '…' : truncate(key, 40));
+    if (keys.length > 5) break;
+  }
+  return keys.length > 0 ? ` {${keys.join(', ')}}` : '';
+}
+
+/** An Error's name or message cut to `max`; `fallback` when it is no string. */
+function textOr(text: unknown, fallback: string, max: number): string {
+  return typeof text === 'string' ? truncate(text, max) : fallback;
 }

@@ -2,6 +2,7 @@
 // channel escapes them for where they land.
 import { describeMetric, formatDuration, formatThreshold, formatTime, formatValueBeside } from '../format.ts';
 import type { AlertNotification } from '../notification.ts';
+import { DESCRIPTION_MAX, MAX_ALERT_TEXT, truncate } from './escape.ts';
 
 export interface Fact {
   label: string;
@@ -38,8 +39,8 @@ export function notificationFacts(n: AlertNotification): Fact[] {
   }
   add(n.state === 'error' ? 'Failing since' : 'Started', formatTime(n.startsAt));
   if (n.endsAt !== undefined) add('Resolved', `${formatTime(n.endsAt)}${n.resolvedBy && n.resolvedBy !== 'condition' ? ` (${n.resolvedBy})` : ''}`);
-  add('Error', n.error);
-  add('Description', n.description);
+  add('Error', n.error === undefined ? undefined : truncate(n.error, MAX_ALERT_TEXT));
+  add('Description', n.description === undefined ? undefined : truncate(n.description, DESCRIPTION_MAX));
   add('Alert id', n.id);
   return facts;
 }

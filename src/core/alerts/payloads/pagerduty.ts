@@ -2,7 +2,7 @@
 // alert id as dedup key so that they land on the same incident and a reminder never pages twice.
 import { formatThreshold, formatValueBeside } from '../format.ts';
 import type { AlertNotification } from '../notification.ts';
-import { safeLink, truncate } from './escape.ts';
+import { DESCRIPTION_MAX, safeLink, truncate } from './escape.ts';
 import type { PayloadOptions } from './facts.ts';
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
@@ -61,7 +61,7 @@ export function pagerDutyEvent(n: AlertNotification, routingKey: string, options
         threshold: formatThreshold(n),
         window_ms: n.window,
         started: new Date(n.startsAt).toISOString(),
-        description: n.description ?? null,
+        description: n.description === undefined ? null : truncate(n.description, DESCRIPTION_MAX),
       },
     },
   };

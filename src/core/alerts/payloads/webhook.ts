@@ -1,7 +1,7 @@
 // The generic webhook: a JSON body, a bearer token, and an HMAC-SHA256 signature over
 // `${timestamp}.${body}` (Stripe's scheme) so that a receiver can check who sent it and when.
 import type { AlertNotification } from '../notification.ts';
-import { safeLink } from './escape.ts';
+import { DESCRIPTION_MAX, MAX_ALERT_TEXT, MESSAGE_MAX, safeLink, truncate } from './escape.ts';
 import type { PayloadOptions } from './facts.ts';
 
 /** Unix seconds when the request was signed. */
@@ -72,14 +72,14 @@ export function webhookBody(n: AlertNotification, options: PayloadOptions = {}):
     route: n.route ?? null,
     method: n.method ?? null,
     instance: n.instance ?? null,
-    message: n.message,
-    description: n.description ?? null,
+    message: truncate(n.message, MESSAGE_MAX),
+    description: n.description === undefined ? null : truncate(n.description, DESCRIPTION_MAX),
     startsAt: n.startsAt,
     endsAt: n.endsAt ?? null,
     timestamp: n.timestamp,
     repeat: n.repeat ?? false,
     resolvedBy: n.resolvedBy ?? null,
-    error: n.error ?? null,
+    error: n.error === undefined ? null : truncate(n.error, MAX_ALERT_TEXT),
     dashboardUrl: safeLink(options.dashboardUrl) ?? null,
   };
 }
