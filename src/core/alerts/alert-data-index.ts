@@ -2,9 +2,12 @@
 // work (per-minute, per-hour and per-window aggregates are memoised), and base64 sketches are
 // decoded only when a percentile rule reads them. With a SketchCache, decoded cells and merged
 // minutes and hours are also kept from one tick to the next: a day's window merges its 24 hours
-// and the minutes at either end, not 1,440 minutes, at every tick.
+// and the minutes at either end, not 1,440 minutes, at every tick. Hours may come as hour cells
+// (the edge's rollup_hour rows: AlertData.hours); their minutes are read only for a window that
+// starts or ends inside them.
 import { QuantileSketch } from '../sketch.ts';
 import type { AlertCell, AlertData, AlertProfile, AlertSample } from './alert-data.ts';
+import { CellsByTime } from './cells-by-time.ts';
 import type { SketchCache } from './sketch-cache.ts';
 
 /** Counts over a set of cells; the merged latency sketch on demand (read-only: it may be cached). */
@@ -54,6 +57,7 @@ function sumOf(parts: readonly Aggregate[], cached?: ConstructorParameters<typeo
 }
 
 const ANY = '*';
+const MINUTE = 60_000;
 const HOUR = 3_600_000;
 
 /** The list itself when already in time order (as a store returns it), else a sorted copy. */
@@ -77,12 +81,16 @@ export function lowerBound<T>(items: readonly T[], key: (item: T) => number, val
 }
 
 export class AlertDataIndex {
-  /** Distinct cell start times, ascending. */
-  private readonly minutes: number[];
-  private readonly byMinute = new Map<number, AlertCell[]>();
-  /** Per minute, its cells by route: built on the first route-filtered read of that minute only. */
-  private readonly byMinuteAndRoute = new Map<number, Map<string, AlertCell[]>>();
-  private readonly minuteAggregates = new Map<string, Aggregate>();
+  /** Times a window visits, ascending: each minute with cells, and the start of each hour given as hour cells. */
+  private slots: number[];
+  private readonly minuteCells: CellsByTime;
+  /** Minutes of hours given as hour cells, brought in for windows that start or end inside them (see needMinutes). */
+  private readonly broughtIn = new CellsByTime();
+  private readonly hourCells: CellsByTime;
+  private readonly asHours: ReadonlySet<number>;
+  private readonly minutesBroughtIn = new Set<number>();
+  private readonly minutesOf: (hour: number) => readonly AlertCell[];
+  private readonly minuteAggregates = new Map<number, Map<string, Aggregate>>();
   private readonly hourAggregates = new Map<string, Aggregate>();
   private readonly windowAggregates = new Map<string, Aggregate>();
   private readonly decoded = new Map<AlertCell, QuantileSketch>();
@@ -92,12 +100,12 @@ export class AlertDataIndex {
   readonly since: number | undefined;
 
   constructor(data: AlertData, private readonly cache?: SketchCache) {
-    for (const cell of data.cells) {
-      const list = this.byMinute.get(cell.minute);
-      if (list === undefined) this.byMinute.set(cell.minute, [cell]);
-      else list.push(cell);
-    }
-    this.minutes = [...this.byMinute.keys()].sort((a, b) => a - b);
+    this.minuteCells = new CellsByTime(data.cells);
+    const hours = data.hours;
+    this.hourCells = new CellsByTime(hours?.cells);
+    this.asHours = new Set(hours?.hours);
+    this.minutesOf = hours === undefined ? () => [] : (hour) => hours.minutesOf(hour);
+    this.slots = ascending([...this.minuteCells.times(), ...this.asHours]);
     this.profilesByTime = byTime(data.profiles);
     this.samplesByTime = byTime(data.samples);
     this.lastSeen = data.lastSeen;
@@ -109,24 +117,44 @@ export class AlertDataIndex {
     const key = `${start} ${end} ${method ?? ANY} ${route ?? ANY}`;
     let aggregate = this.windowAggregates.get(key);
     if (aggregate !== undefined) return aggregate;
+    this.needMinutes(start);
+    this.needMinutes(end);
     // Whole hours inside the window are read as hours; the minutes at either end one by one.
     const parts: Aggregate[] = [];
     // A minute's cell holds its requests from its start on: one starting at `end` holds none before it.
-    for (let i = this.firstMinute(start); i < this.minutes.length && this.minutes[i]! < end;) {
-      const minute = this.minutes[i]!;
+    for (let i = this.firstSlot(start); i < this.slots.length && this.slots[i]! < end;) {
+      const minute = this.slots[i]!;
       const hour = minute - (minute % HOUR);
       const whole = hour >= start && hour + HOUR <= end;
       const part = whole ? this.hour(hour, route, method) : this.minute(minute, route, method);
       if (part.count > 0) parts.push(part);
-      i = whole ? this.firstMinute(hour + HOUR) : i + 1;
+      i = whole ? this.firstSlot(hour + HOUR) : i + 1;
     }
     aggregate = sumOf(parts);
     this.windowAggregates.set(key, aggregate);
     return aggregate;
   }
 
-  private firstMinute(from: number): number {
-    return lowerBound(this.minutes, (m) => m, from);
+  private firstSlot(from: number): number {
+    return lowerBound(this.slots, (m) => m, from);
+  }
+
+  /**
+   * A window that starts or ends inside an hour given as hour cells needs that hour minute by
+   * minute: its minutes are brought in (a window holding the whole hour still reads its hour cells).
+   */
+  private needMinutes(time: number): void {
+    const hour = time - (time % HOUR);
+    if (time === hour || !this.asHours.has(hour) || this.minutesBroughtIn.has(hour)) return;
+    this.minutesBroughtIn.add(hour);
+    const times = new Set<number>();
+    for (const cell of this.minutesOf(hour)) {
+      this.broughtIn.add(cell);
+      times.add(cell.minute);
+    }
+    // Defensive: a minute of this hour summed before now (a window reads a given hour whole, or after this) would lack them.
+    for (let minute = hour; minute < hour + HOUR; minute += MINUTE) this.minuteAggregates.delete(minute);
+    this.slots = ascending([...this.slots, ...times]);
   }
 
   private hour(hour: number, route: string | undefined, method: string | undefined): Aggregate {
@@ -134,12 +162,23 @@ export class AlertDataIndex {
     let aggregate = this.hourAggregates.get(key);
     if (aggregate !== undefined) return aggregate;
     const parts: Aggregate[] = [];
-    for (let i = this.firstMinute(hour); i < this.minutes.length && this.minutes[i]! < hour + HOUR; i++) {
-      const part = this.minute(this.minutes[i]!, route, method);
-      if (part.count > 0) parts.push(part);
+    const label = `${method ?? ANY} ${route ?? ANY}`;
+    if (this.asHours.has(hour)) {
+      // Its hour cells, and the minute cells the data holds of it besides (another shard's); not the minutes brought in.
+      const others: AlertCell[] = [];
+      for (let i = this.firstSlot(hour); i < this.slots.length && this.slots[i]! < hour + HOUR; i++) others.push(...this.minuteCells.at(this.slots[i]!, route, method));
+      for (const part of [
+        this.cellsAggregate(this.hourCells.at(hour, route, method), hour, `hour rows\n${label}`, 'hour cell'),
+        this.cellsAggregate(others, hour, `hour's other minutes\n${label}`, 'cell'),
+      ]) if (part.count > 0) parts.push(part);
+    } else {
+      for (let i = this.firstSlot(hour); i < this.slots.length && this.slots[i]! < hour + HOUR; i++) {
+        const part = this.minute(this.slots[i]!, route, method);
+        if (part.count > 0) parts.push(part);
+      }
     }
     // Kept under the hour's first minute, signed by its content like a minute (a late batch changes it).
-    const signature = () => `hour\n${method ?? ANY} ${route ?? ANY} ${parts.length} ${aggregate!.count} ${aggregate!.durationSum}`;
+    const signature = () => `hour\n${label} ${parts.length} ${aggregate!.count} ${aggregate!.durationSum}`;
     aggregate = sumOf(parts, this.cache && { cache: this.cache, minute: hour, key: signature });
     this.hourAggregates.set(key, aggregate);
     return aggregate;
@@ -167,40 +206,37 @@ export class AlertDataIndex {
   }
 
   private minute(minute: number, route: string | undefined, method: string | undefined): Aggregate {
-    const key = `${minute} ${method ?? ANY} ${route ?? ANY}`;
-    let aggregate = this.minuteAggregates.get(key);
-    if (aggregate !== undefined) return aggregate;
-    const candidates = route === undefined ? this.byMinute.get(minute)! : (this.routesOf(minute).get(route) ?? []);
-    const cells = method === undefined ? candidates : candidates.filter((cell) => cell.method === method);
-    const signature = () => `${method ?? ANY} ${route ?? ANY} ${cells.length} ${aggregate!.count} ${aggregate!.durationSum}`;
-    aggregate = new Aggregate(() => cells.map((cell) => this.sketchOf(cell)), this.cache && { cache: this.cache, minute, key: signature });
+    let aggregates = this.minuteAggregates.get(minute);
+    if (aggregates === undefined) this.minuteAggregates.set(minute, (aggregates = new Map()));
+    const label = `${method ?? ANY} ${route ?? ANY}`;
+    let aggregate = aggregates.get(label);
+    if (aggregate === undefined) {
+      const given = this.minuteCells.at(minute, route, method);
+      const cells = this.minutesBroughtIn.has(minute - (minute % HOUR)) ? [...given, ...this.broughtIn.at(minute, route, method)] : given;
+      aggregate = this.cellsAggregate(cells, minute, label, 'cell');
+      aggregates.set(label, aggregate);
+    }
+    return aggregate;
+  }
+
+  /** The cells' counts summed, their sketches merged on demand and cached under `time`, signed by `label` and their content. */
+  private cellsAggregate(cells: readonly AlertCell[], time: number, label: string, kind: CellKind): Aggregate {
+    const signature = () => `${label} ${cells.length} ${aggregate.count} ${aggregate.durationSum}`;
+    const aggregate = new Aggregate(() => cells.map((cell) => this.sketchOf(cell, kind)), this.cache && { cache: this.cache, minute: time, key: signature });
     for (const cell of cells) {
       aggregate.count += cell.count;
       aggregate.errors += cell.errors;
       aggregate.durationSum += cell.durationSum;
     }
-    this.minuteAggregates.set(key, aggregate);
     return aggregate;
   }
 
-  private routesOf(minute: number): Map<string, AlertCell[]> {
-    let routes = this.byMinuteAndRoute.get(minute);
-    if (routes !== undefined) return routes;
-    routes = new Map();
-    for (const cell of this.byMinute.get(minute)!) {
-      const list = routes.get(cell.route);
-      if (list === undefined) routes.set(cell.route, [cell]);
-      else list.push(cell);
-    }
-    this.byMinuteAndRoute.set(minute, routes);
-    return routes;
-  }
-
-  private sketchOf(cell: AlertCell): QuantileSketch {
+  private sketchOf(cell: AlertCell, kind: CellKind): QuantileSketch {
     if (typeof cell.sketch !== 'string') return cell.sketch;
     let sketch = this.decoded.get(cell);
     if (sketch !== undefined) return sketch;
-    const key = `cell ${cell.method} ${cell.statusClass ?? ''} ${cell.route} ${cell.count} ${cell.durationSum}`;
+    // An hour cell is cached under its hour's first minute, apart from that minute's own cells.
+    const key = `${kind} ${cell.method} ${cell.statusClass ?? ''} ${cell.route} ${cell.count} ${cell.durationSum}`;
     sketch = this.cache?.get(cell.minute, key);
     if (sketch === undefined) {
       sketch = QuantileSketch.fromBase64(cell.sketch);
@@ -209,4 +245,11 @@ export class AlertDataIndex {
     this.decoded.set(cell, sketch);
     return sketch;
   }
+}
+
+type CellKind = 'cell' | 'hour cell';
+
+/** Distinct times, ascending. */
+function ascending(times: readonly number[]): number[] {
+  return [...new Set(times)].sort((a, b) => a - b);
 }

@@ -45,6 +45,22 @@ export interface AlertData {
   lastSeen: Readonly<Record<string, number>>;
   /** When counting began, if the data holds nothing before it (in-process: when alerting started). */
   since?: number;
+  /** Whole hours given as hour cells, in place of their minutes in `cells` (the edge's rollup_hour rows). */
+  hours?: HourCells;
+}
+
+/**
+ * Hours given as one cell per method, route and status class. For each hour listed, its cells
+ * stand for minutes that `cells` leaves out (it may still hold other minutes of it: another
+ * shard's); a window that starts or ends inside such an hour reads those minutes from `minutesOf`.
+ */
+export interface HourCells {
+  /** Start times of the hours, ascending. */
+  hours: readonly number[];
+  /** Their cells; each cell's `minute` is its hour's start. */
+  cells: readonly AlertCell[];
+  /** The minute cells one of `hours` stands for (read when a window needs part of the hour). */
+  minutesOf(hour: number): readonly AlertCell[];
 }
 
 /**

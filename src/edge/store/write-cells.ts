@@ -19,7 +19,7 @@ export interface CellPolicy {
 export interface CellsReport {
   /** Stored rows that could not be decoded, replaced by these cells (see rollups.ts). */
   replaced: number;
-  /** The minutes written: alerting reads them afresh. */
+  /** The minutes written, into their minute rows or (past minute retention) their hour's only: alerting reads them afresh. */
   minutes: Set<number>;
 }
 
@@ -55,8 +55,9 @@ export function writeCells(sql: Sql, cells: Iterable<TakenCell>, policy: CellPol
     if (!coveredByHours || minute >= receivedAt - policy.minuteRetentionMs) {
       sums.add('rollup_minute', minute, cell);
       sums.add('rollup_minute', minute, allRoutesOf(cell));
-      minutes.add(minute);
     }
+    // Alerting reads whole hours from their hour rows: a cell into its hour only changes them too.
+    minutes.add(minute);
   }
   let replaced = 0;
   for (const { table, time, cell } of sums.values()) {
