@@ -44,7 +44,7 @@ const PROJECTS: Array<{ config: string; owns: RegExp }> = [
  * an app's compiler needs their shapes, not our notes, and the docs of those internal modules were
  * a tenth of the tarball.
  */
-const DOCUMENTED = /^dist\/(index|core\/config|core\/config\/[^/]+|core\/wire-format|core\/sketch|core\/validate-batch|core\/alerts\/(rule|channel|notification|validate-rule)|middleware\/.+|plugin\/preload)\.d\.ts$/;
+const DOCUMENTED = /^dist\/(index|core\/config|core\/config\/[^/]+|core\/wire-format|core\/alerts\/(rule|channel|notification|validate-rule)|middleware\/.+|plugin\/preload)\.d\.ts$/;
 
 /**
  * Whitespace out of the shipped JavaScript (a third of its compressed size), names kept: a stack
