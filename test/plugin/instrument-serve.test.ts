@@ -250,6 +250,27 @@ describe('instrumented Bun.serve options', () => {
     expect(Object.fromEntries(cells.map((c) => [`${c.route} ${c.statusClass}`, [c.count, c.errors]]))).toEqual({ '/sync 5xx': [1, 1], '/async 5xx': [1, 1], '/ok 2xx': [1, 0] });
   });
 
+  test('a missing file route passes the request on to the fetch Bun would call, with the server as `this`, after a reload too (review)', async () => {
+    const { recorder } = testRecorder();
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-missing-'));
+    const make = () => ({
+      hostname: '127.0.0.1',
+      port: 0,
+      routes: { '/gone': Bun.file(join(dir, 'gone.txt')) },
+      fetch(this: Server, request: Request) {
+        return new Response(`fallback for ${this.requestIP(request)?.address}`, { status: 404 });
+      },
+    });
+    const plain = Bun.serve(make() as never);
+    servers.push(plain);
+    const monitored = serveInstrumented(recorder, make());
+    for (const server of [plain, monitored]) server.reload({ routes: { '/gone': Bun.file(join(dir, 'gone.txt')), '/still-gone': Bun.file(join(dir, 'x.txt')) } } as never);
+    for (const path of ['/gone', '/still-gone']) {
+      const { plain: a, monitored: b } = await both(plain, monitored, path);
+      expect(`${path} ${b.status} ${b.body}`).toBe(`${path} ${a.status} ${a.body}`);
+    }
+  });
+
   test('Bun.serve replaced: servers it creates are instrumented, and so is what server.reload() gets', async () => {
     const { recorder } = testRecorder();
     const make = (version: string) => ({ hostname: '127.0.0.1', port: 0, routes: { [`/${version}/:id`]: () => new Response(version) }, fetch: () => new Response('', { status: 404 }) });

@@ -63,6 +63,8 @@ describe('shutdown', () => {
     { mode: 'natural', code: 3, requests: 5 },
     // /leave never answers (process.exit inside its handler): an unfinished request is not counted.
     { mode: 'exit', code: 7, requests: 5 },
+    // /fatal threw, and the error handler ended the process before answering: counted, as Bun's 500 would have been (review).
+    { mode: 'error-exit', code: 9, requests: 6 },
   ])('$mode exit: code $code kept, every request shipped', async ({ mode, code, requests }) => {
     const name = `exit-${mode}`;
     const child = Bun.spawn([process.execPath, '--preload', 'bun-apm/preload', join('test', 'plugin', 'fixtures', 'exit-app.ts')], {

@@ -36,7 +36,7 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => vo
       // as the app's object reads them, instrumented; else the app's own, unmonitored.
       try {
         server = original.call(this, instrumentOptions(valuesOf(options as object), recorder, log), ...rest);
-        return patchServer(server, recorder, log, watch);
+        return patchServer(server, recorder, log, watch, appFetchOf(options));
       } catch {
         // the app's own options below, as the app would have had them
       }
@@ -44,7 +44,7 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => vo
       log.warnOnce('serve-refused', `Bun.serve refused the instrumented options (${(error as Error).message}); this server runs unmonitored`);
       return server;
     }
-    return patchServer(server, recorder, log, watch);
+    return patchServer(server, recorder, log, watch, appFetchOf(options));
   };
   Object.defineProperty(serve, WRAPPED, { value: true });
   bun.serve = serve;
@@ -57,7 +57,7 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => vo
  * A copy of the options with instrumented handlers. The copy inherits from the app's object, so
  * anything Bun reads that we don't touch (port, tls, websocket, getters, class methods) is the app's own.
  */
-export function instrumentOptions(options: unknown, recorder: Recorder, log: Log, reloading = false): unknown {
+export function instrumentOptions(options: unknown, recorder: Recorder, log: Log, reload?: { kept: Fallback | undefined }): unknown {
   if (typeof options !== 'object' || options === null) return options;
   try {
     const app = options as Options;
@@ -66,11 +66,12 @@ export function instrumentOptions(options: unknown, recorder: Recorder, log: Log
     if (typeof fetch === 'function') ownProperty(copy, 'fetch', instrumentHandler(fetch as AnyHandler, recorder));
     // Without a fetch, Bun answers what no route matches with an empty 404 itself: the same, counted.
     // Not on a reload, where Bun keeps the server's fetch (the app's, already instrumented, or ours).
-    else if (isPlainObject(app.routes) && !reloading) ownProperty(copy, 'fetch', instrumentHandler(notFound, recorder));
+    else if (isPlainObject(app.routes) && reload === undefined) ownProperty(copy, 'fetch', instrumentHandler(notFound, recorder));
     // Only a plain object is a routes table: a Hono app passed whole (`export default app`) has a
     // `routes` array of its own, which Bun ignores and so must we.
-    // A file route whose file is missing is passed on to the app's fetch, as Bun does (the app's own, not counted twice).
-    const fallback = typeof fetch === 'function' ? (fetch as Fallback).bind(app) : undefined;
+    // A file route whose file is missing is passed on to the app's fetch, as Bun does (the app's own,
+    // not counted twice): this one's, or on a reload without one the fetch the server keeps.
+    const fallback = typeof fetch === 'function' ? (fetch as Fallback) : reload?.kept;
     if (isPlainObject(app.routes)) ownProperty(copy, 'routes', instrumentRoutes(app.routes, recorder, fallback));
     if (isPlainObject(app.static)) ownProperty(copy, 'static', instrumentRoutes(app.static, recorder, fallback));
     if (typeof app.error === 'function') ownProperty(copy, 'error', instrumentErrorHandler(app.error as AnyHandler, recorder));
@@ -125,6 +126,16 @@ function valuesOf(options: object): Options {
   return values;
 }
 
+/** The app's own fetch in these options, if any (read once more: a getter may answer differently, as Bun would see it too). */
+function appFetchOf(options: unknown): Fallback | undefined {
+  try {
+    const fetch = (options as Options | null | undefined)?.fetch;
+    return typeof fetch === 'function' ? (fetch as Fallback) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function notFound(): Response {
   return new Response(null, { status: 404 });
 }
@@ -159,16 +170,10 @@ function instrumentErrorHandler(handler: AnyHandler, recorder: Recorder): AnyHan
       throw thrown;
     }
     if (state === undefined) return result;
-    if (result instanceof Promise) {
-      return result.then(
-        (response: unknown) => (recorder.answerError(state, response), response),
-        (thrown: unknown) => {
-          recorder.answerError(state, undefined);
-          throw thrown;
-        },
-      );
-    }
-    recorder.answerError(state, result);
+    // Counted when it settles; Bun gets the app's own promise (a chained one had turned the 500 of
+    // an async handler's undefined into a 200).
+    if (result instanceof Promise) result.then((response: unknown) => recorder.answerError(state, response), () => recorder.answerError(state, undefined));
+    else recorder.answerError(state, result);
     return result;
   };
   Object.defineProperty(instrumented, WRAPPED, { value: true });
@@ -176,8 +181,8 @@ function instrumentErrorHandler(handler: AnyHandler, recorder: Recorder): AnyHan
 }
 
 /** A server of ours: what its reload() gets is instrumented too, its upgrade() is counted, its stop() told. */
-function patchServer(server: unknown, recorder: Recorder, log: Log, watch: ServerWatch | undefined): unknown {
-  patchReload(server, recorder, log);
+function patchServer(server: unknown, recorder: Recorder, log: Log, watch: ServerWatch | undefined, fetch: Fallback | undefined): unknown {
+  patchReload(server, recorder, log, fetch);
   patchUpgrade(server, recorder, log);
   if (watch) patchStop(server, watch, log);
   return server;
@@ -219,13 +224,16 @@ function patchUpgrade(server: unknown, recorder: Recorder, log: Log): void {
   }
 }
 
-function patchReload(server: unknown, recorder: Recorder, log: Log): void {
+/** `kept`: the app's fetch the server was started with, which a reload without one keeps. */
+function patchReload(server: unknown, recorder: Recorder, log: Log, kept: Fallback | undefined): void {
   try {
     const target = server as { reload?: (options: unknown) => unknown };
     const reload = target.reload;
     if (typeof reload !== 'function') return;
     target.reload = function reloadInstrumented(options: unknown) {
-      return reload.call(server, instrumentOptions(options, recorder, log, true));
+      const result = reload.call(server, instrumentOptions(options, recorder, log, { kept }));
+      kept = appFetchOf(options) ?? kept;
+      return result;
     };
   } catch (error) {
     log.warnOnce('serve-reload', `could not instrument server.reload (${(error as Error).message})`);

@@ -26,6 +26,8 @@ export interface ShutdownOptions {
   exporters?: SpanExporter;
   /** Stops the profiler and other timers. */
   stopTimers: () => void;
+  /** Ends the failed requests no error handler has answered (one may have called process.exit). */
+  settleFailures?: () => void;
   log: Log;
   budgetMs?: number;
 }
@@ -76,6 +78,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
         options.stopTimers();
         options.batcher.stop();
       }
+      options.settleFailures?.();
       options.batcher.cut();
       if (!options.target) return;
       const pending = options.batcher.sealAll();

@@ -87,6 +87,7 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
     target,
     exporters: others.length > 0 ? combineSpanExporters(others) : undefined,
     stopTimers: () => profiler.stop(),
+    settleFailures: () => recorder.settleFailures(),
     log,
   });
   setProcessRecorder(recorder);

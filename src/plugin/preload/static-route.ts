@@ -33,7 +33,8 @@ export function staticRouteHandler(response: Response, fallback: Fallback = notF
     })
     .catch(() => {});
   return function staticRoute(request: Request, server: unknown): unknown {
-    if (filePath !== undefined) return fileResponse(request, response, filePath, contentType) ?? fallback(request, server);
+    // The fallback is called as Bun calls a fetch: with the server as `this` too.
+    if (filePath !== undefined) return fileResponse(request, response, filePath, contentType) ?? fallback.call(server, request, server);
     if (etag !== undefined && conditional(request, response)) {
       const ifNoneMatch = request.headers.get('if-none-match');
       if (ifNoneMatch !== null && matchesEtag(ifNoneMatch, etag)) return notModified(response, contentType, { etag });
@@ -47,7 +48,7 @@ export function staticRouteHandler(response: Response, fallback: Fallback = notF
 }
 
 /** What answers a file route whose file is missing: the server's fetch, as Bun passes it on; without one, Bun's empty 404. */
-export type Fallback = (request: Request, server: unknown) => unknown;
+export type Fallback = (this: unknown, request: Request, server: unknown) => unknown;
 
 const notFound: Fallback = () => new Response(null, { status: 404 });
 

@@ -83,7 +83,10 @@ export class Recorder {
   readonly #random: () => number;
   readonly #serverTiming: 'traced' | 'all' | 'off';
   readonly #samplesPerCut: number;
-  readonly #failed = new WeakMap<object, RequestState>();
+  /** Failed requests waiting for the app's error handler, by their error (several requests may share one), oldest first. */
+  readonly #failed = new WeakMap<object, RequestState[]>();
+  /** The same requests, for the exit: what no answer ended by then is a 500 (settleFailures). */
+  readonly #unanswered = new Set<RequestState>();
   /** Some server has an app error handler (takesErrorAnswers). */
   #errorAnswers = false;
   /** Failed requests an error handler is answering (claimError). */
@@ -380,27 +383,39 @@ export class Recorder {
   fail(state: RequestState, error: unknown): void {
     if (state.ended) return;
     state.error = errorClassOf(error);
-    if (typeof error === 'object' && error !== null) {
-      // The error handler looks the state up later: it must outlive the slot.
-      this.#failed.set(error, (state = this.detach(state)));
-      if (this.#errorAnswers) {
-        const failed = state;
-        setImmediate(() => this.#endFailed(failed));
-        return;
-      }
+    if (this.#errorAnswers && typeof error === 'object' && error !== null) {
+      // Ended later: the state must outlive the slot, and its URL is read now (Bun empties it once it has answered).
+      const failed = this.detach(state);
+      failed.url = failed.request.url;
+      const queue = this.#failed.get(error);
+      if (queue === undefined) this.#failed.set(error, [failed]);
+      else queue.push(failed);
+      this.#unanswered.add(failed);
+      setImmediate(() => this.#endFailed(error, failed));
+      return;
     }
     this.#end(state, 500, 0, true);
   }
 
-  /** The request whose handler threw `error`, now in the app's error handler: it ends with its answer (answerError), not as a 500. */
+  /**
+   * The request whose handler threw `error`, now in the app's error handler: it ends with its answer
+   * (answerError), not as a 500. Requests sharing an error (a rejected promise they all awaited) are
+   * handed out oldest first, as Bun calls the handler for each.
+   */
   claimError(error: unknown): RequestState | undefined {
-    const state = this.stateOfError(error);
+    const state = this.#dequeue(error);
     if (state !== undefined) this.#claimed.add(state);
     return state;
   }
 
+  /** At exit: a failed request no answer has ended (an error handler that called process.exit) is a 500. */
+  settleFailures(): void {
+    for (const state of this.#unanswered) this.#endFailed(undefined, state, true);
+  }
+
   /** What the app's error handler answered for `state`'s error (anything but a Response: Bun's 500); never throws. */
   answerError(state: RequestState, answer: unknown): void {
+    this.#unanswered.delete(state);
     try {
       if (!state.ended) this.#end(state, answer instanceof Response ? answer.status : 500, 0, true);
       if (answer instanceof Response) this.decorate(state, answer);
@@ -409,14 +424,24 @@ export class Recorder {
     }
   }
 
-  #endFailed(state: RequestState): void {
-    if (!state.ended && !this.#claimed.has(state)) this.#end(state, 500, 0, true);
+  /** A failed request no error handler claimed by the next macrotask (or any, at exit): Bun's 500. */
+  #endFailed(error: unknown, state: RequestState, exiting = false): void {
+    if (state.ended || (!exiting && this.#claimed.has(state))) return;
+    this.#unanswered.delete(state);
+    const queue = typeof error === 'object' && error !== null ? this.#failed.get(error) : undefined;
+    const at = queue?.indexOf(state) ?? -1;
+    if (at >= 0) queue!.splice(at, 1);
+    this.#end(state, 500, 0, true);
   }
 
-  /** The request whose handler threw `error`, for the error handler's response headers. */
-  stateOfError(error: unknown): RequestState | undefined {
-    return typeof error === 'object' && error !== null ? this.#failed.get(error) : undefined;
+  #dequeue(error: unknown): RequestState | undefined {
+    if (typeof error !== 'object' || error === null) return undefined;
+    const queue = this.#failed.get(error);
+    const state = queue?.shift();
+    if (queue?.length === 0) this.#failed.delete(error);
+    return state;
   }
+
 
   /** Adds Server-Timing (total) and traceparent to a response; never throws. */
   decorate(state: RequestState, response: Response): void {
@@ -484,7 +509,7 @@ export class Recorder {
       const known = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
       const observed = this.#observers.length > 0;
       // The URL is read only when the route must be found from the path; with a template, the path waits until something needs it.
-      const route = known !== undefined ? this.#routes.ofTemplate(known) : this.#routes.ofUrl(state.request.url, status);
+      const route = known !== undefined ? this.#routes.ofTemplate(known) : this.#routes.ofUrl(state.url ?? state.request.url, status);
       const timestamp = this.wallOffset + state.start;
       const entry = this.rollups.record(timestamp, state.method, route, status, state.duration, bytes, thrown);
       const bucket = this.sampleBucket;
@@ -569,7 +594,7 @@ function sentStatus(status: number): number {
 function pathOfState(state: RequestState): string {
   const request = state.request as Request & { params?: Record<string, string> };
   const bunRoute = state.routerRoute === undefined && state.erroredRoute === undefined ? state.serveRoute : undefined;
-  return (bunRoute !== undefined ? pathFromRoute(bunRoute, request.params) : undefined) ?? pathOf(request.url);
+  return (bunRoute !== undefined ? pathFromRoute(bunRoute, request.params) : undefined) ?? pathOf(state.url ?? request.url);
 }
 
 /** A state standing for a request that has ended, for code that still holds on to it. */

@@ -34,6 +34,8 @@ export class RequestState {
   spanId: string | undefined;
   parentSpanId: string | undefined;
   tracestate: string | undefined;
+  /** The URL, read before Bun empties it, for a request ended after its answer went (a failure the error handler answers). */
+  url: string | undefined;
   /** Response bytes, where known without reading the response (static routes). */
   bytes!: number;
   ended!: boolean;
@@ -79,6 +81,7 @@ export class RequestState {
     this.spanId = undefined;
     this.parentSpanId = undefined;
     this.tracestate = undefined;
+    this.url = undefined;
     this.bytes = 0;
     this.ended = false;
     this.duration = 0;
