@@ -13,12 +13,12 @@ import { clip, LIMITS } from './wire-format.ts';
  */
 const NAMED_PATHS_MAX = 256;
 
-/** Paths first named by a 404 that get a name of their own, at most (a scanner's paths are 404s). */
-const NOT_FOUND_PATHS_MAX = 100;
+/** Paths first seen answering 4xx that get a name of their own, at most (a scanner's are 404s, 401s, 403s, 405s). */
+const CLIENT_ERROR_PATHS_MAX = 100;
 
 /**
  * Three caps, so that no kind of route crowds out another: the templates the app declares; the
- * paths named from URLs; and, apart, paths first seen answered 404, so that a scanner's thousands of
+ * paths named from URLs; and, apart, paths first seen answering 4xx, so that a scanner's thousands of
  * junk paths cannot use up the names the app's real routes need (found by a review: 600 probes of a
  * scanner had turned `/checkout` into `other` for the life of the process).
  * Every answer is what a guard admitted, and a guard never takes back a route it admitted (nor
@@ -27,7 +27,7 @@ const NOT_FOUND_PATHS_MAX = 100;
 export class RouteNamer {
   readonly #templates: RouteCardinalityGuard;
   readonly #paths: RouteCardinalityGuard;
-  readonly #notFoundPaths: RouteCardinalityGuard;
+  readonly #clientErrorPaths: RouteCardinalityGuard;
   readonly #named = new Map<string, string>();
   readonly #shapes = new RouteShapes();
   #lastUrl: string | undefined;
@@ -38,7 +38,7 @@ export class RouteNamer {
   constructor(routeCap: number) {
     this.#templates = new RouteCardinalityGuard(routeCap);
     this.#paths = new RouteCardinalityGuard(routeCap);
-    this.#notFoundPaths = new RouteCardinalityGuard(Math.min(routeCap, NOT_FOUND_PATHS_MAX));
+    this.#clientErrorPaths = new RouteCardinalityGuard(Math.min(routeCap, CLIENT_ERROR_PATHS_MAX));
   }
 
   /** A router's or Bun's route template, as admitted; the last one is kept, since requests come in runs of one route. */
@@ -70,9 +70,9 @@ export class RouteNamer {
     return this.#lastUrlRoute;
   }
 
-  /** A 404 past its own cap: not kept, since the same path answered otherwise may still get its name. */
+  /** A 4xx past its own cap: not kept, since the same path answered otherwise may still get its name. */
   #turnedAway(route: string, status: number): boolean {
-    return status === 404 && route === OVERFLOW_ROUTE;
+    return isClientError(status) && route === OVERFLOW_ROUTE;
   }
 
   #ofPath(path: string, status: number): string {
@@ -88,9 +88,13 @@ export class RouteNamer {
     return route;
   }
 
-  /** A path's name: a 404's takes a place among the paths only once something else has named it. */
+  /** A path's name: a 4xx's takes a place among the paths only once something else has named it. */
   #admitPath(route: string, status: number): string {
-    if (status !== 404 || this.#paths.has(route)) return this.#paths.admit(route);
-    return this.#notFoundPaths.admit(route);
+    if (!isClientError(status) || this.#paths.has(route)) return this.#paths.admit(route);
+    return this.#clientErrorPaths.admit(route);
   }
+}
+
+function isClientError(status: number): boolean {
+  return status >= 400 && status < 500;
 }

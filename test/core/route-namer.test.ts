@@ -74,6 +74,7 @@ describe('RouteNamer', () => {
     expect(['http://h/users/999', 'http://h/checkout?x=1'].map((url) => namer.ofUrl(url, 404))).toEqual(['/users/:id', '/checkout']);
     // A new path first seen as a 404, once the 100 are taken: the overflow; answered otherwise, its own name.
     expect(namer.ofUrl('http://h/pricing', 404)).toBe(OVERFLOW_ROUTE);
+    expect(namer.ofUrl('http://h/admin', 403)).toBe(OVERFLOW_ROUTE); // any 4xx, as scanners meet 401s, 403s and 405s too
     expect(namer.ofUrl('http://h/about', 200)).toBe('/about');
     expect(['http://h/pricing', 'http://h/pricing'].map((url, i) => namer.ofUrl(url, [200, 404][i]))).toEqual(['/pricing', '/pricing']);
   });
