@@ -3,9 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeSampling, loadConfig, samplingOf } from '../preload/load-config.ts';
+import { redactUrl } from '../runtime/exporters/endpoint-url.ts';
 import { originalFetch } from '../runtime/original-fetch.ts';
 import { environmentFor, parseDotEnv } from './dot-env.ts';
-import { preloadsBunApm } from './init.ts';
+import { checkAppDirectory, preloadsBunApm } from './init.ts';
 
 /** `warnings` are printed under the check without failing it (a quota running out, say). */
 type Check = { ok: boolean; label: string; detail: string; warnings?: string[] };
@@ -60,6 +61,8 @@ export async function runChecks(dir: string, env: Record<string, string | undefi
  */
 async function checkEdge(endpoint: string, key: string | undefined, app: string): Promise<Check> {
   if (!key) return { ok: false, label: 'edge', detail: 'BUN_APM_INGEST_KEY is not set: the edge will refuse the data' };
+  // The endpoint's user info may be a password: shown without it, as the preload shows it.
+  const shown = redactUrl(endpoint).replace(/\/$/, '');
   try {
     const response = await originalFetch(`${endpoint}/v1/check`, {
       method: 'POST',
@@ -72,21 +75,27 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string)
     if (response.ok) {
       const keyApp = readApp(full);
       // A bun-apm edge names the key's app; any other server answering 200 (a page, a proxy) is no edge.
-      if (keyApp === undefined) return { ok: false, label: 'edge', detail: `${endpoint} answered HTTP ${response.status} without naming an app: is BUN_APM_ENDPOINT a bun-apm edge (the Worker's URL)?` };
+      if (keyApp === undefined) return { ok: false, label: 'edge', detail: `${shown} answered HTTP ${response.status} without naming an app: is BUN_APM_ENDPOINT a bun-apm edge (the Worker's URL)?` };
       if (keyApp !== app) {
-        return { ok: false, label: 'edge', detail: `${endpoint} knows this ingest key as app "${keyApp}", not "${app}": set BUN_APM_APP or use that app's key` };
+        return { ok: false, label: 'edge', detail: `${shown} knows this ingest key as app "${keyApp}", not "${app}": set BUN_APM_APP or use that app's key` };
       }
       const usage = usageOf(full);
-      return { ok: true, label: 'edge', detail: `${endpoint} accepts the ingest key for app "${app}" (HTTP ${response.status})${usage ? `; ${usage.summary}` : ''}`, warnings: usage?.warnings };
+      return { ok: true, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}" (HTTP ${response.status})${usage ? `; ${usage.summary}` : ''}`, warnings: usage?.warnings };
     }
-    if (response.status === 401 || response.status === 403) return { ok: false, label: 'edge', detail: `${endpoint} refused the ingest key (HTTP ${response.status}): check INGEST_KEYS on the Worker` };
-    if (response.status === 404) return { ok: false, label: 'edge', detail: `${endpoint} has no key check (HTTP 404): is it a bun-apm edge, and as new as this bun-apm? (nothing was sent)` };
+    if (response.status === 401 || response.status === 403) return { ok: false, label: 'edge', detail: `${shown} refused the ingest key (HTTP ${response.status}): check INGEST_KEYS on the Worker` };
+    if (response.status === 404) return { ok: false, label: 'edge', detail: `${shown} has no key check (HTTP 404): is it a bun-apm edge, and as new as this bun-apm? (nothing was sent)` };
     const location = response.headers.get('location');
-    if (location !== null) return { ok: false, label: 'edge', detail: `${endpoint} redirects (HTTP ${response.status}) to ${location.slice(0, 200)}: set BUN_APM_ENDPOINT to where it points` };
-    return { ok: false, label: 'edge', detail: `${endpoint} answered HTTP ${response.status}: ${text}` };
+    if (location !== null) return { ok: false, label: 'edge', detail: `${shown} redirects (HTTP ${response.status}) to ${location.slice(0, 200)}: set BUN_APM_ENDPOINT to where it points` };
+    return { ok: false, label: 'edge', detail: `${shown} answered HTTP ${response.status}: ${text}` };
   } catch (error) {
-    return { ok: false, label: 'edge', detail: `${endpoint} is not reachable (${(error as Error).message})` };
+    return { ok: false, label: 'edge', detail: `${shown} is not reachable (${withoutUserInfo((error as Error).message, endpoint)})` };
   }
+}
+
+/** Bun's network errors name no URL today; should one, the endpoint's user info is cut from it. */
+function withoutUserInfo(text: string, endpoint: string): string {
+  const { username, password } = new URL(endpoint);
+  return [password, username].filter((part) => part !== '').reduce((out, part) => out.split(part).join('…'), text);
 }
 
 function readApp(text: string): string | undefined {
@@ -124,6 +133,7 @@ export function usageOf(body: string): { summary: string; warnings: string[] } |
 }
 
 export async function doctor(dir: string): Promise<number> {
+  checkAppDirectory(dir);
   const checks = await runChecks(dir, environmentFor(dir));
   for (const check of checks) {
     console.log(`${check.ok ? '✓' : '✗'} ${check.label.padEnd(8)} ${check.detail}`);

@@ -1,16 +1,18 @@
 // `bun-apm init`: sets an existing Bun app up for the preload — bunfig.toml, bun-apm.config.ts and
 // the environment variables in .env (kept out of git) — without touching the app's code. The
 // ingest key it writes is the app's key from then on: `keys` and `edge init` read it from .env.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { appIdOf } from '../../core/app-id.ts';
-import { randomToken } from '../../core/auth/secrets.ts';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { defaultAppName } from '../runtime/app-name.ts';
 import { appendLines, parseDotEnv } from './dot-env.ts';
 import { ensureIgnored } from './gitignore.ts';
+import { checkDotEnvApp, checkIngestKey, newIngestKey } from './keys.ts';
 
 export interface InitResult {
   app: string;
   ingestKey: string;
+  /** The endpoint in .env after init: one already there is kept, whatever init was given. */
+  endpoint: string;
   changed: string[];
   unchanged: string[];
 }
@@ -84,13 +86,28 @@ export default {
 /** Where a new app sends its data: the local edge of `bunx bun-apm edge dev`. */
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
 
-/** The app id from package.json's name (scope dropped, other characters made `-`), else "app". */
+/**
+ * The app id the preload defaults to (package.json's name as an app id, else the directory's name),
+ * so that init writes the name the app had without it. A package.json that is not JSON is an error
+ * here rather than the preload's silent fallback: the user is there to fix it.
+ */
 export function appNameOf(dir: string): string {
   const pkgPath = join(dir, 'package.json');
-  if (!existsSync(pkgPath)) return 'app';
-  const name = (JSON.parse(readFileSync(pkgPath, 'utf8')) as { name?: unknown }).name;
-  if (typeof name !== 'string') return 'app';
-  return appIdOf(name) || 'app';
+  if (existsSync(pkgPath)) {
+    try {
+      JSON.parse(readFileSync(pkgPath, 'utf8'));
+    } catch (error) {
+      throw new Error(`package.json at ${pkgPath} is not valid JSON: ${(error as Error).message}; fix it, then run init again`);
+    }
+  }
+  return defaultAppName(resolve(dir));
+}
+
+/** An app directory given on the command line must exist: otherwise the error would be a raw ENOENT, or checks of nothing. */
+export function checkAppDirectory(dir: string): void {
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  if (stat === undefined) throw new Error(`directory ${dir} does not exist: give the app's directory (default: the current one)`);
+  if (!stat.isDirectory()) throw new Error(`${dir} is not a directory: give the app's directory (default: the current one)`);
 }
 
 /** Checks an endpoint given on the command line or in the environment before it is written anywhere. */
@@ -108,13 +125,22 @@ export function checkEndpoint(endpoint: string): string {
 }
 
 export function initApp(dir: string, endpoint?: string): InitResult {
-  const endpointUrl = checkEndpoint(endpoint ?? DEFAULT_ENDPOINT); // before anything is written
-  const changed: string[] = [];
-  const unchanged: string[] = [];
-
+  // Everything is read and checked before anything is written.
+  checkAppDirectory(dir);
+  const endpointUrl = checkEndpoint(endpoint ?? DEFAULT_ENDPOINT);
   const bunfigPath = join(dir, 'bunfig.toml');
   const bunfig = existsSync(bunfigPath) ? readFileSync(bunfigPath, 'utf8') : '';
   const nextBunfig = withPreload(bunfig);
+  const envPath = join(dir, '.env');
+  const env = existsSync(envPath) ? readFileSync(envPath, 'utf8') : '';
+  const values = parseDotEnv(env);
+  if (values.BUN_APM_APP) checkDotEnvApp(values.BUN_APM_APP);
+  if (values.BUN_APM_INGEST_KEY) checkIngestKey(values.BUN_APM_INGEST_KEY);
+  const app = values.BUN_APM_APP || appNameOf(dir);
+  const ingestKey = values.BUN_APM_INGEST_KEY || newIngestKey();
+
+  const changed: string[] = [];
+  const unchanged: string[] = [];
   if (nextBunfig !== bunfig) {
     writeFileSync(bunfigPath, nextBunfig);
     changed.push('bunfig.toml');
@@ -126,11 +152,6 @@ export function initApp(dir: string, endpoint?: string): InitResult {
     changed.push('bun-apm.config.ts');
   } else unchanged.push('bun-apm.config.ts');
 
-  const envPath = join(dir, '.env');
-  const env = existsSync(envPath) ? readFileSync(envPath, 'utf8') : '';
-  const values = parseDotEnv(env);
-  const app = values.BUN_APM_APP || appNameOf(dir);
-  const ingestKey = values.BUN_APM_INGEST_KEY || `ing_${randomToken(24)}`;
   const additions: string[] = [];
   if (!values.BUN_APM_APP) additions.push(`BUN_APM_APP=${app}`);
   if (!values.BUN_APM_INGEST_KEY) additions.push(`BUN_APM_INGEST_KEY=${ingestKey}`);
@@ -145,5 +166,5 @@ export function initApp(dir: string, endpoint?: string): InitResult {
   if (ignored) changed.push('.gitignore');
   else unchanged.push('.gitignore');
 
-  return { app, ingestKey, changed, unchanged };
+  return { app, ingestKey, endpoint: values.BUN_APM_ENDPOINT || endpointUrl, changed, unchanged };
 }

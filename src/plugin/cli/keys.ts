@@ -10,10 +10,27 @@ import { readDotEnv, withValues } from './dot-env.ts';
 export const SECRET_KEYS = ['INGEST_KEYS', 'API_KEYS', 'ADMIN_API_KEY', 'DASHBOARD_API_KEY', 'SESSION_SECRET'] as const;
 export type EdgeSecrets = Record<(typeof SECRET_KEYS)[number], string>;
 
-export function checkAppIds(apps: string[]): void {
+/** `source` names where the ids came from, and `fix` how to correct them there. */
+export function checkAppIds(apps: string[], source = 'app', fix = ''): void {
   for (const app of apps) {
-    if (!APP_ID.test(app)) throw new Error(`app "${app}": expected 1..64 of A-Z a-z 0-9 . _ - (starting with a letter or digit)`);
+    if (!APP_ID.test(app)) throw new Error(`${source} "${app}": expected 1..64 of A-Z a-z 0-9 . _ - (starting with a letter or digit)${fix}`);
   }
+}
+
+// Bun's .env loading expands `$`, cuts at `#`, reads quotes and `\` escapes; INGEST_KEYS splits at `,`
+// and trims. A key of these characters alone reads the same everywhere (every key made here is one).
+const PLAIN_KEY_CHARACTER = /[A-Za-z0-9._~-]/;
+
+/** Refuses an ingest key from .env that the app (through Bun) and the edge could read differently. */
+export function checkIngestKey(key: string): void {
+  const bad = [...key].find((character) => !PLAIN_KEY_CHARACTER.test(character));
+  if (bad === undefined) return;
+  throw new Error(`BUN_APM_INGEST_KEY in .env holds ${JSON.stringify(bad)}, which Bun's .env loading or the edge's INGEST_KEYS may read differently: use only A-Z a-z 0-9 . _ ~ - (remove the line and run \`bunx bun-apm init\` for a new key)`);
+}
+
+/** BUN_APM_APP from .env, refused as `keys --app` refuses a name. */
+export function checkDotEnvApp(app: string): void {
+  checkAppIds([app], 'BUN_APM_APP in .env is', ': change it there');
 }
 
 export const newIngestKey = (): string => `ing_${randomToken(24)}`;
@@ -46,7 +63,10 @@ function formatIngestKeys(ingest: Record<string, string> | Array<[string, string
 /** The app's id and ingest key as `init` wrote them to its .env, if it has run. */
 export function ownAppKey(appDir: string): { app: string; key: string } | undefined {
   const env = readDotEnv(join(appDir, '.env'));
-  return env.BUN_APM_APP && env.BUN_APM_INGEST_KEY ? { app: env.BUN_APM_APP, key: env.BUN_APM_INGEST_KEY } : undefined;
+  if (!env.BUN_APM_APP || !env.BUN_APM_INGEST_KEY) return undefined;
+  checkDotEnvApp(env.BUN_APM_APP);
+  checkIngestKey(env.BUN_APM_INGEST_KEY);
+  return { app: env.BUN_APM_APP, key: env.BUN_APM_INGEST_KEY };
 }
 
 export interface EdgeKeys {

@@ -46,13 +46,18 @@ Sets the app in [dir] (default: here) up for the preload, changing none of its c
 `,
     options: { endpoint: { type: 'string' } },
     async run(values, positionals) {
-      const { initApp } = await import('./init.ts');
+      const { checkEndpoint, initApp } = await import('./init.ts');
       const dir = positionals[0] ?? process.cwd();
       // An empty BUN_APM_ENDPOINT= (a copied .env.example) is unset, as the preload reads it.
-      const result = initApp(dir, (values.endpoint as string | undefined) ?? (environmentFor(dir).BUN_APM_ENDPOINT || undefined));
+      const flag = values.endpoint as string | undefined;
+      const result = initApp(dir, flag ?? (environmentFor(dir).BUN_APM_ENDPOINT || undefined));
       console.log(`bun-apm init: app "${result.app}"`);
       for (const file of result.changed) console.log(`  wrote ${file}`);
       for (const file of result.unchanged) console.log(`  kept  ${file} (already set up)`);
+      // .env's endpoint is kept (a re-run must not move the app); a flag that changed nothing says so.
+      if (flag !== undefined && checkEndpoint(flag) !== result.endpoint.replace(/\/+$/, '')) {
+        console.log('  --endpoint not applied: .env already sets BUN_APM_ENDPOINT; edit that line to change where the app sends');
+      }
       console.log(`
 This app's ingest key is in .env. For an edge of your own: \`bunx bun-apm edge init\`, then
 \`bunx bun-apm edge dev\`. For an edge that exists already, add ${result.app}:<BUN_APM_INGEST_KEY> to its

@@ -1,0 +1,108 @@
+// The app's BUN_APM_INGEST_KEY and BUN_APM_APP as the CLI takes them from .env into INGEST_KEYS:
+// refused unless Bun (which loads .env for the app) and the edge read them the same (found by a
+// review: `ing_S3cret$tuff99` reached INGEST_KEYS whole while Bun gave the app `ing_S3cret`, and
+// `k3y,with,commas` made the whole edge answer 500).
+import { describe, expect, test } from 'bun:test';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { APP_ID } from '../../../src/core/app-id.ts';
+import { parseDotEnv } from '../../../src/plugin/cli/dot-env.ts';
+import { edgeInit } from '../../../src/plugin/cli/edge-init.ts';
+import { initApp } from '../../../src/plugin/cli/init.ts';
+import { edgeKeys, newIngestKey } from '../../../src/plugin/cli/keys.ts';
+import { defaultAppName } from '../../../src/plugin/runtime/app-name.ts';
+
+const ROOT = join(import.meta.dir, '..', '..', '..');
+const CLI = join(ROOT, 'src', 'plugin', 'cli', 'main.ts');
+
+/** An app with `env` as its .env and a stand-in for the installed package (what edge init reads of it). */
+function appWith(env: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bun-apm-env-values-'));
+  const pkg = join(dir, 'node_modules', 'bun-apm');
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'bun-apm', version: '9.9.9', exports: { './package.json': './package.json', './edge': './edge.js' } }));
+  writeFileSync(join(pkg, 'edge.js'), '');
+  writeFileSync(join(pkg, 'wrangler.toml'), readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop' }));
+  writeFileSync(join(dir, '.env'), env);
+  return dir;
+}
+
+async function keysCommand(dir: string): Promise<{ code: number; out: string; err: string }> {
+  const proc = Bun.spawn([process.execPath, CLI, 'keys'], { cwd: dir, stdout: 'pipe', stderr: 'pipe' });
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  return { code: await proc.exited, out, err };
+}
+
+describe('BUN_APM_INGEST_KEY from .env', () => {
+  const unsafe: Array<[string, string]> = [
+    ['ing_S3cret$tuff99', '$'], ['k3y,with,commas', ','], ['ing_abc #note', ' '], ['ing_a#b', '#'],
+    ['ing_a\\nb', '\\'], ['"ing_a" # note', '"'], ["ing_a'b", "'"], ['ing_a:b', ':'],
+  ];
+  for (const [key, character] of unsafe) {
+    test(`${JSON.stringify(key)} is refused by init, edge init and keys, naming ${JSON.stringify(character)}, and nothing is written`, async () => {
+      const env = `BUN_APM_APP=shop\nBUN_APM_INGEST_KEY=${key}\nBUN_APM_ENDPOINT=http://127.0.0.1:8787\n`;
+      const dir = appWith(env);
+      const before = readdirSync(dir).sort();
+      const message = `BUN_APM_INGEST_KEY in .env holds ${JSON.stringify(character)}`;
+      expect(() => initApp(dir)).toThrow(message);
+      expect(() => edgeInit(dir)).toThrow(message);
+      expect(() => edgeKeys(dir, join(dir, 'edge'), [], true)).toThrow(message);
+      expect(readdirSync(dir).sort()).toEqual(before);
+      expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(env);
+      const keys = await keysCommand(dir);
+      expect(keys.code).toBe(1);
+      expect(keys.err).toContain(message);
+      expect(keys.err).toContain('run `bunx bun-apm init` for a new key');
+      expect(keys.out).not.toContain('INGEST_KEYS');
+    });
+  }
+
+  test('the keys init and keys make pass, and Bun reads such keys from .env exactly as the CLI does', async () => {
+    const generated = Array.from({ length: 200 }, newIngestKey);
+    const dir = appWith('');
+    for (const key of [...generated.slice(0, 20), 'A-Za-z0-9._~']) {
+      writeFileSync(join(dir, '.env'), `BUN_APM_APP=shop\nBUN_APM_INGEST_KEY=${key}\n`);
+      expect(edgeKeys(dir, join(dir, 'edge'), [], false).secrets.INGEST_KEYS).toBe(`shop:${key}`);
+    }
+    for (const key of generated) {
+      writeFileSync(join(dir, '.env'), `BUN_APM_APP=shop\nBUN_APM_INGEST_KEY=${key}\n`);
+      expect(() => edgeKeys(dir, join(dir, 'edge'), [], false)).not.toThrow();
+    }
+    // Bun's own .env loading, in a process started where the .env is.
+    const keys = ['A-Za-z0-9._~', ...generated.slice(0, 5)];
+    writeFileSync(join(dir, '.env'), keys.map((key, i) => `K${i}=${key}`).join('\n'));
+    const bun = Bun.spawnSync([process.execPath, '-e', `console.log(JSON.stringify(${JSON.stringify(keys.map((_, i) => `K${i}`))}.map((name) => process.env[name])))`], { cwd: dir });
+    expect(JSON.parse(bun.stdout.toString())).toEqual(keys);
+    expect(Object.values(parseDotEnv(readFileSync(join(dir, '.env'), 'utf8')))).toEqual(keys);
+  });
+});
+
+describe('BUN_APM_APP', () => {
+  test('an invalid id in .env is refused by init, edge init and keys as `keys --app` refuses it, and nothing is written', async () => {
+    const env = 'BUN_APM_APP=my shop\nBUN_APM_INGEST_KEY=ing_abc\n';
+    const dir = appWith(env);
+    const before = readdirSync(dir).sort();
+    const message = 'BUN_APM_APP in .env is "my shop": expected 1..64 of A-Z a-z 0-9 . _ - (starting with a letter or digit): change it there';
+    expect(() => initApp(dir)).toThrow(message);
+    expect(() => edgeInit(dir)).toThrow(message);
+    expect(readdirSync(dir).sort()).toEqual(before);
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(env);
+    const keys = await keysCommand(dir);
+    expect([keys.code, keys.err.includes(message)]).toEqual([1, true]);
+  });
+
+  test('without one, init writes the id the preload defaults to: from package.json, else the directory (it had written "app")', () => {
+    for (const name of ['@acme/shop api', '...', '@scope/', 42, undefined]) {
+      const dir = mkdtempSync(join(tmpdir(), 'bun-apm-app-name-'));
+      writeFileSync(join(dir, 'package.json'), JSON.stringify(name === undefined ? {} : { name }));
+      const { app } = initApp(dir, 'https://edge.example');
+      expect(app).toBe(defaultAppName(dir));
+      expect(app).toMatch(APP_ID);
+      expect(parseDotEnv(readFileSync(join(dir, '.env'), 'utf8')).BUN_APM_APP).toBe(app);
+    }
+    const bare = mkdtempSync(join(tmpdir(), 'bun-apm-app-name-'));
+    expect(initApp(bare, 'https://edge.example').app).toBe(defaultAppName(bare));
+  });
+});
