@@ -19,14 +19,8 @@ const HOUR_ROWS = `SELECT ${CELL_COLUMNS} FROM rollup_hour WHERE time = ? AND me
 const MINUTE_SUMS = `SELECT method, route, status_class, TOTAL(count) AS count, TOTAL(errors) AS errors, TOTAL(duration_sum) AS duration_sum
   FROM rollup_minute WHERE time >= ? AND time < ? AND method != '*' GROUP BY method, route, status_class`;
 
-interface SumRow extends Record<string, string | number | ArrayBuffer | null> {
-  method: string;
-  route: string;
-  status_class: string;
-  count: number;
-  errors: number;
-  duration_sum: number;
-}
+/** A key's sums over the hour's minute rows: a CellRow's key and counts. */
+type SumRow = Pick<CellRow, 'method' | 'route' | 'status_class' | 'count' | 'errors' | 'duration_sum'> & Record<string, string | number | ArrayBuffer | null>;
 
 /** Floating-point sums added in another order differ in their last bits; anything more is a different sum. */
 const SUM_TOLERANCE = 1e-9;
