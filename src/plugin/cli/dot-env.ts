@@ -9,9 +9,17 @@ export function parseDotEnv(text: string): Record<string, string> {
   for (const line of text.split('\n')) {
     const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
     if (!match) continue;
-    out[match[1]!] = match[2]!.replace(/^(['"])(.*)\1$/, '$2');
+    out[match[1]!] = valueOf(match[2]!);
   }
   return out;
+}
+
+/** A value as Bun reads it as far as keys go: a quoted one up to its closing quote, else up to a `#` comment. */
+function valueOf(raw: string): string {
+  const quoted = /^(['"])(.*?)\1/.exec(raw);
+  if (quoted) return quoted[2]!;
+  const comment = raw.indexOf('#');
+  return (comment < 0 ? raw : raw.slice(0, comment)).trim();
 }
 
 export function readDotEnv(path: string): Record<string, string> {

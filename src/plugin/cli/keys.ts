@@ -17,15 +17,16 @@ export function checkAppIds(apps: string[], source = 'app', fix = ''): void {
   }
 }
 
-// Bun's .env loading expands `$`, cuts at `#`, reads quotes and `\` escapes; INGEST_KEYS splits at `,`
-// and trims. A key of these characters alone reads the same everywhere (every key made here is one).
-const PLAIN_KEY_CHARACTER = /[A-Za-z0-9._~-]/;
+// Bun's .env loading expands `$`, reads quotes and `\` escapes (a `#` comment is cut as it cuts it);
+// INGEST_KEYS splits at `,` and trims, and takes colons in a key. A key of these characters alone
+// reads the same everywhere (every key made here is one; base64's `+/=` too).
+const PLAIN_KEY_CHARACTER = /[A-Za-z0-9._~+/=:-]/;
 
 /** Refuses an ingest key from .env that the app (through Bun) and the edge could read differently. */
 export function checkIngestKey(key: string): void {
   const bad = [...key].find((character) => !PLAIN_KEY_CHARACTER.test(character));
   if (bad === undefined) return;
-  throw new Error(`BUN_APM_INGEST_KEY in .env holds ${JSON.stringify(bad)}, which Bun's .env loading or the edge's INGEST_KEYS may read differently: use only A-Z a-z 0-9 . _ ~ - (remove the line and run \`bunx bun-apm init\` for a new key)`);
+  throw new Error(`BUN_APM_INGEST_KEY in .env holds ${JSON.stringify(bad)}, which Bun's .env loading or the edge's INGEST_KEYS may read differently: use only A-Z a-z 0-9 and . _ ~ + / = : - (remove the line and run \`bunx bun-apm init\` for a new key)`);
 }
 
 /** BUN_APM_APP from .env, refused as `keys --app` refuses a name. */
