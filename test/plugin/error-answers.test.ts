@@ -9,7 +9,7 @@ import { IngestSink } from './support/ingest-sink.ts';
 const sink = new IngestSink().start();
 afterAll(() => sink.stop());
 
-async function run(preload: boolean): Promise<{ many: number[]; undefinedAnswer: number; bare: number; code: number }> {
+async function run(preload: boolean): Promise<{ gated: number[]; many: number[]; undefinedAnswer: number; bare: number; primitive: number; code: number }> {
   const child = Bun.spawn([process.execPath, ...(preload ? ['--preload', 'bun-apm/preload'] : []), join('test', 'plugin', 'fixtures', 'error-answers-app.ts')], {
     cwd: REPO,
     env: { ...process.env, BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_APP: 'error-answers' },
@@ -21,11 +21,13 @@ async function run(preload: boolean): Promise<{ many: number[]; undefinedAnswer:
   return { ...JSON.parse(out), code: await child.exited };
 }
 
-test('a shared rejection, an async handler answering undefined, and a server with no error handler: counted as answered', async () => {
+test('a shared rejection, an async handler answering undefined, a server with no error handler, and one error thrown on both: counted as answered', async () => {
   const plain = await run(false);
   const monitored = await run(true);
   expect(monitored).toEqual(plain); // the preload changes no answer, nor the exit code
   expect(plain.many).toEqual([429, 429, 429, 429]);
+  expect(plain.gated).toEqual([500, 418]);
+  expect(plain.primitive).toBe(400);
   const counted: Record<string, [number, number]> = {};
   for (const batch of sink.batches) {
     for (const cell of batch.rollups) {
@@ -39,5 +41,8 @@ test('a shared rejection, an async handler answering undefined, and a server wit
     'GET /many/:id 4xx': [4, 4],
     [`GET /undefined-answer ${statusClassOf(plain.undefinedAnswer)}`]: [1, 1],
     [`GET /checkout/cart ${statusClassOf(plain.bare)}`]: [1, 1],
+    'GET /gated 5xx': [1, 1],
+    'GET /teapot 4xx': [1, 1],
+    'GET /prim 4xx': [1, 1], // a thrown string too (a review: always a 500)
   });
 }, 30_000);

@@ -1,5 +1,6 @@
 // Wraps one request handler (a Bun.serve fetch, a routes function) so that every call is recorded:
 // the recorder makes the wrapper (Recorder.wrap); this file marks it, so nothing is wrapped twice.
+import type { ErrorAnswers } from '../runtime/error-answers.ts';
 import type { Recorder } from '../runtime/recorder.ts';
 import { slot } from '../runtime/registry.ts';
 import type { AnyHandler } from '../runtime/run-handler.ts';
@@ -16,9 +17,9 @@ export function isWrapped(fn: unknown): boolean {
  * const fetch = instrumentHandler(options.fetch, recorder); // no template: the router or the normaliser names the route
  * const route = instrumentHandler(handler, recorder, '/users/:id');
  */
-export function instrumentHandler<H extends AnyHandler>(handler: H, recorder: Recorder, template?: string): H {
+export function instrumentHandler<H extends AnyHandler>(handler: H, recorder: Recorder, template?: string, answers?: ErrorAnswers): H {
   if (isWrapped(handler)) return handler;
-  const instrumented = recorder.wrap(handler, template);
+  const instrumented = recorder.wrap(handler, template, answers);
   Object.defineProperty(instrumented, WRAPPED, { value: true });
   return instrumented as unknown as H;
 }

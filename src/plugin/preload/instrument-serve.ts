@@ -6,6 +6,7 @@ import type { AnyHandler } from '../runtime/run-handler.ts';
 import type { Recorder } from '../runtime/recorder.ts';
 import type { ServerWatch } from './shutdown.ts';
 import { staticRouteHandler, type Fallback } from './static-route.ts';
+import { ErrorAnswers } from '../runtime/error-answers.ts';
 
 type Options = Record<string, unknown>;
 
@@ -36,7 +37,7 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => vo
       // as the app's object reads them, instrumented; else the app's own, unmonitored.
       try {
         server = original.call(this, instrumentOptions(valuesOf(options as object), recorder, log), ...rest);
-        return patchServer(server, recorder, log, watch, appFetchOf(options));
+        return patchServer(server, recorder, log, watch, partsOf(options));
       } catch {
         // the app's own options below, as the app would have had them
       }
@@ -44,7 +45,7 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => vo
       log.warnOnce('serve-refused', `Bun.serve refused the instrumented options (${(error as Error).message}); this server runs unmonitored`);
       return server;
     }
-    return patchServer(server, recorder, log, watch, appFetchOf(options));
+    return patchServer(server, recorder, log, watch, partsOf(options));
   };
   Object.defineProperty(serve, WRAPPED, { value: true });
   bun.serve = serve;
@@ -57,24 +58,23 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => vo
  * A copy of the options with instrumented handlers. The copy inherits from the app's object, so
  * anything Bun reads that we don't touch (port, tls, websocket, getters, class methods) is the app's own.
  */
-export function instrumentOptions(options: unknown, recorder: Recorder, log: Log, reload?: { kept: Fallback | undefined }): unknown {
+export function instrumentOptions(options: unknown, recorder: Recorder, log: Log, reload?: ServerParts): unknown {
   if (typeof options !== 'object' || options === null) return options;
   try {
     const app = options as Options;
     const copy = Object.create(app) as Options;
+    // On a reload, what the options leave out the server keeps (its fetch, its error handler).
+    const parts = partsOf(app, reload);
     const fetch = app.fetch;
-    if (typeof fetch === 'function') ownProperty(copy, 'fetch', instrumentHandler(fetch as AnyHandler, recorder));
+    if (typeof fetch === 'function') ownProperty(copy, 'fetch', instrumentHandler(fetch as AnyHandler, recorder, undefined, parts.answers));
     // Without a fetch, Bun answers what no route matches with an empty 404 itself: the same, counted.
     // Not on a reload, where Bun keeps the server's fetch (the app's, already instrumented, or ours).
-    else if (isPlainObject(app.routes) && reload === undefined) ownProperty(copy, 'fetch', instrumentHandler(notFound, recorder));
+    else if (isPlainObject(app.routes) && reload === undefined) ownProperty(copy, 'fetch', instrumentHandler(notFound, recorder, undefined, parts.answers));
     // Only a plain object is a routes table: a Hono app passed whole (`export default app`) has a
     // `routes` array of its own, which Bun ignores and so must we.
-    // A file route whose file is missing is passed on to the app's fetch, as Bun does (the app's own,
-    // not counted twice): this one's, or on a reload without one the fetch the server keeps.
-    const fallback = typeof fetch === 'function' ? (fetch as Fallback) : reload?.kept;
-    if (isPlainObject(app.routes)) ownProperty(copy, 'routes', instrumentRoutes(app.routes, recorder, fallback));
-    if (isPlainObject(app.static)) ownProperty(copy, 'static', instrumentRoutes(app.static, recorder, fallback));
-    if (typeof app.error === 'function') ownProperty(copy, 'error', instrumentErrorHandler(app.error as AnyHandler, recorder));
+    if (isPlainObject(app.routes)) ownProperty(copy, 'routes', instrumentRoutes(app.routes, recorder, parts));
+    if (isPlainObject(app.static)) ownProperty(copy, 'static', instrumentRoutes(app.static, recorder, parts));
+    if (typeof app.error === 'function') ownProperty(copy, 'error', instrumentErrorHandler(app.error as AnyHandler, recorder, parts.answers!));
     if (typeof app.websocket === 'object' && app.websocket !== null) recorder.takesUpgrades();
     return copy;
   } catch (error) {
@@ -91,20 +91,21 @@ function ownProperty(copy: Options, key: string, value: unknown): void {
   Object.defineProperty(copy, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
-export function instrumentRoutes(routes: Options, recorder: Recorder, fallback?: Fallback): Options {
+export function instrumentRoutes(routes: Options, recorder: Recorder, parts: ServerParts = NO_PARTS): Options {
   const out: Options = {};
-  for (const [template, value] of Object.entries(routes)) out[template] = instrumentRoute(template, value, recorder, fallback);
+  for (const [template, value] of Object.entries(routes)) out[template] = instrumentRoute(template, value, recorder, parts);
   return out;
 }
 
-function instrumentRoute(template: string, value: unknown, recorder: Recorder, fallback: Fallback | undefined): unknown {
-  if (typeof value === 'function') return instrumentHandler(value as AnyHandler, recorder, template);
-  if (value instanceof Response) return instrumentHandler(staticRouteHandler(value, fallback), recorder, template);
+function instrumentRoute(template: string, value: unknown, recorder: Recorder, parts: ServerParts): unknown {
+  const { fallback, answers } = parts;
+  if (typeof value === 'function') return instrumentHandler(value as AnyHandler, recorder, template, answers);
+  if (value instanceof Response) return instrumentHandler(staticRouteHandler(value, fallback), recorder, template, answers);
   // A bare Bun.file(…): served as Bun serves it, the file as it is now (a BunFile is a Blob with a path).
-  if (value instanceof Blob && typeof (value as { name?: unknown }).name === 'string') return instrumentHandler(staticRouteHandler(new Response(value), fallback), recorder, template);
+  if (value instanceof Blob && typeof (value as { name?: unknown }).name === 'string') return instrumentHandler(staticRouteHandler(new Response(value), fallback), recorder, template, answers);
   if (isPerMethod(value)) {
     const out: Options = {};
-    for (const [method, handler] of Object.entries(value)) out[method] = instrumentRoute(template, handler, recorder, fallback);
+    for (const [method, handler] of Object.entries(value)) out[method] = instrumentRoute(template, handler, recorder, parts);
     return out;
   }
   return value; // HTML imports, { dir } routes, false: served by Bun itself, not counted
@@ -126,13 +127,33 @@ function valuesOf(options: object): Options {
   return values;
 }
 
-/** The app's own fetch in these options, if any (read once more: a getter may answer differently, as Bun would see it too). */
-function appFetchOf(options: unknown): Fallback | undefined {
+/**
+ * What one server's handlers share: the app's fetch, to which a file route whose file is missing
+ * passes its request as Bun does (the app's own, not counted twice); and the failures its error
+ * handler answers, none without one.
+ */
+interface ServerParts {
+  fallback: Fallback | undefined;
+  answers: ErrorAnswers | undefined;
+}
+
+const NO_PARTS: ServerParts = { fallback: undefined, answers: undefined };
+
+/** One ErrorAnswers per app error handler, so that a reload with the same handler keeps its queue. */
+const answersOfHandler = new WeakMap<object, ErrorAnswers>();
+
+/** A server's parts from its options; where they leave one out, `kept` (a reload keeps the server's). */
+function partsOf(options: unknown, kept: ServerParts = NO_PARTS): ServerParts {
   try {
-    const fetch = (options as Options | null | undefined)?.fetch;
-    return typeof fetch === 'function' ? (fetch as Fallback) : undefined;
+    const { fetch, error } = (options ?? {}) as Options;
+    let answers = kept.answers;
+    if (typeof error === 'function') {
+      answers = answersOfHandler.get(error);
+      if (answers === undefined) answersOfHandler.set(error, (answers = new ErrorAnswers()));
+    }
+    return { fallback: typeof fetch === 'function' ? (fetch as Fallback) : kept.fallback, answers };
   } catch {
-    return undefined;
+    return kept;
   }
 }
 
@@ -157,11 +178,10 @@ function isPerMethod(value: unknown): value is Options {
  * The app's error handler, unchanged, except that the failed request is counted with the status it
  * answers (a throw, or anything but a Response, is Bun's 500) and its response gets the request's headers.
  */
-function instrumentErrorHandler(handler: AnyHandler, recorder: Recorder): AnyHandler {
-  recorder.takesErrorAnswers();
+function instrumentErrorHandler(handler: AnyHandler, recorder: Recorder, answers: ErrorAnswers): AnyHandler {
   if (isWrapped(handler)) return handler;
   const instrumented = function bunApmErrorHandler(this: unknown, error: unknown): unknown {
-    const state = recorder.claimError(error);
+    const state = recorder.claimError(answers, error);
     let result: unknown;
     try {
       result = handler.call(this, error);
@@ -181,8 +201,8 @@ function instrumentErrorHandler(handler: AnyHandler, recorder: Recorder): AnyHan
 }
 
 /** A server of ours: what its reload() gets is instrumented too, its upgrade() is counted, its stop() told. */
-function patchServer(server: unknown, recorder: Recorder, log: Log, watch: ServerWatch | undefined, fetch: Fallback | undefined): unknown {
-  patchReload(server, recorder, log, fetch);
+function patchServer(server: unknown, recorder: Recorder, log: Log, watch: ServerWatch | undefined, parts: ServerParts): unknown {
+  patchReload(server, recorder, log, parts);
   patchUpgrade(server, recorder, log);
   if (watch) patchStop(server, watch, log);
   return server;
@@ -224,15 +244,15 @@ function patchUpgrade(server: unknown, recorder: Recorder, log: Log): void {
   }
 }
 
-/** `kept`: the app's fetch the server was started with, which a reload without one keeps. */
-function patchReload(server: unknown, recorder: Recorder, log: Log, kept: Fallback | undefined): void {
+/** `kept`: the server's parts as it was started, which a reload keeps where its options leave them out. */
+function patchReload(server: unknown, recorder: Recorder, log: Log, kept: ServerParts): void {
   try {
     const target = server as { reload?: (options: unknown) => unknown };
     const reload = target.reload;
     if (typeof reload !== 'function') return;
     target.reload = function reloadInstrumented(options: unknown) {
-      const result = reload.call(server, instrumentOptions(options, recorder, log, { kept }));
-      kept = appFetchOf(options) ?? kept;
+      const result = reload.call(server, instrumentOptions(options, recorder, log, kept));
+      kept = partsOf(options, kept);
       return result;
     };
   } catch (error) {

@@ -11,6 +11,7 @@ import { errorClassOf, type Log } from './log.ts';
 import { methodKey, pathOf } from '../../core/request-key.ts';
 import { pathFromRoute } from './route-path.ts';
 import { asyncStates, REQUEST_STATE, RequestState, running, stateOf, type MarkedRequest } from './request-state.ts';
+import type { ErrorAnswers } from './error-answers.ts';
 import { failSafely, finishHandler, runHandler, type AnyHandler } from './run-handler.ts';
 import { serverSpan } from './server-span.ts';
 
@@ -83,12 +84,8 @@ export class Recorder {
   readonly #random: () => number;
   readonly #serverTiming: 'traced' | 'all' | 'off';
   readonly #samplesPerCut: number;
-  /** Failed requests waiting for the app's error handler, by their error (several requests may share one), oldest first. */
-  readonly #failed = new WeakMap<object, RequestState[]>();
-  /** The same requests, for the exit: what no answer ended by then is a 500 (settleFailures). */
+  /** Failed requests waiting for their server's error handler, for the exit: what no answer ended by then is a 500 (settleFailures). */
   readonly #unanswered = new Set<RequestState>();
-  /** Some server has an app error handler (takesErrorAnswers). */
-  #errorAnswers = false;
   /** Failed requests an error handler is answering (claimError). */
   readonly #claimed = new WeakSet<RequestState>();
   /** Each Response given Server-Timing, with the value its app had set (null: none). */
@@ -123,7 +120,7 @@ export class Recorder {
    * general way (runHandler, finishHandler). The app sees what it saw before: same arguments, same
    * `this`, same return value, the same exception thrown or rejection passed on.
    */
-  readonly wrap: (handler: AnyHandler, template: string | undefined) => AnyHandler;
+  readonly wrap: (handler: AnyHandler, template: string | undefined, answers?: ErrorAnswers) => AnyHandler;
 
   constructor(options: RecorderOptions) {
     this.#options = options;
@@ -184,7 +181,7 @@ export class Recorder {
    * handler, they were loads checked on every request). A process holds one recorder (the
    * middleware shares the preload's); a second would only bring the checked loads back.
    */
-  #makeWrapper(): (handler: AnyHandler, template: string | undefined) => AnyHandler {
+  #makeWrapper(): (handler: AnyHandler, template: string | undefined, answers?: ErrorAnswers) => AnyHandler {
     const recorder = this;
     const slot = this.#slot;
     const rollups = this.rollups;
@@ -192,7 +189,8 @@ export class Recorder {
     const sampleBucket = this.sampleBucket;
     const fair = this.#fair;
     const timingAll = this.#serverTiming === 'all';
-    return (handler, template) =>
+    // `answers`: the failures the handler's server's error handler answers (none without one).
+    return (handler, template, answers) =>
       // Bun calls handlers with (request, server); two fixed parameters avoid a rest array per request.
       function bunApmHandler(this: unknown, request: Request, server: unknown): unknown {
         // The entry, in the wrapper itself: the clock and the method stay in registers for the lean
@@ -213,15 +211,15 @@ export class Recorder {
         } catch {
           state = undefined; // never let monitoring stand between the app and its request
         }
-        if (state !== slot) return state === undefined ? handler.call(this, request, server) : runHandler(recorder, state, handler, this, request, server);
+        if (state !== slot) return state === undefined ? handler.call(this, request, server) : runHandler(recorder, state, handler, this, request, server, answers);
         let result: unknown;
         try {
           result = handler.call(this, request, server);
         } catch (error) {
-          failSafely(recorder, slot, error);
+          failSafely(recorder, slot, error, answers);
           throw error;
         }
-        if (!(result instanceof Response) || slot.ended || timingAll) return finishHandler(recorder, slot, result);
+        if (!(result instanceof Response) || slot.ended || timingAll) return finishHandler(recorder, slot, result, answers);
         // #end's work, less what cannot happen on the slot: no trace, and no observer (the middleware,
         // which observes, marks requests from then on; one already on the slot it never saw). Spelled
         // out rather than called: built to call #end, or a helper holding this part of it, bun-apm's JIT code ran
@@ -369,48 +367,40 @@ export class Recorder {
     }
   }
 
-  /** A server with an app error handler was started: fail() leaves its answer to it (answerError). */
-  takesErrorAnswers(): void {
-    this.#errorAnswers = true;
-  }
-
   /**
-   * Ends a request whose handler threw or rejected: a 500 with the error's class, or, where an app
-   * error handler may answer, whatever status it answers (an app that maps a NotFound to a 404 had
-   * counted it a 500). Bun calls that handler before the next macrotask, so a request it never
-   * answers (another server's, a thrown primitive) is a 500 by then.
+   * Ends a request whose handler threw or rejected: a 500 with the error's class, or, when its
+   * server has an error handler (`answers`), whatever status that answers (an app that maps a
+   * NotFound to a 404 had counted it a 500). Bun calls the handler before the next macrotask, so a
+   * request it has not taken by then is Bun's 500.
    */
-  fail(state: RequestState, error: unknown): void {
+  fail(state: RequestState, error: unknown, answers?: ErrorAnswers): void {
     if (state.ended) return;
     state.error = errorClassOf(error);
-    if (this.#errorAnswers && typeof error === 'object' && error !== null) {
+    if (answers !== undefined) {
       // Ended later: the state must outlive the slot, and its URL is read now (Bun empties it once it has answered).
       const failed = this.detach(state);
       failed.url = failed.request.url;
-      const queue = this.#failed.get(error);
-      if (queue === undefined) this.#failed.set(error, [failed]);
-      else queue.push(failed);
+      answers.add(error, failed);
       this.#unanswered.add(failed);
-      setImmediate(() => this.#endFailed(error, failed));
+      setImmediate(() => this.#endFailed(failed, answers, error));
       return;
     }
     this.#end(state, 500, 0, true);
   }
 
   /**
-   * The request whose handler threw `error`, now in the app's error handler: it ends with its answer
-   * (answerError), not as a 500. Requests sharing an error (a rejected promise they all awaited) are
-   * handed out oldest first, as Bun calls the handler for each.
+   * The request of this server whose handler threw `error`, now in its error handler: it ends with
+   * its answer (answerError), not as a 500.
    */
-  claimError(error: unknown): RequestState | undefined {
-    const state = this.#dequeue(error);
+  claimError(answers: ErrorAnswers, error: unknown): RequestState | undefined {
+    const state = answers.take(error);
     if (state !== undefined) this.#claimed.add(state);
     return state;
   }
 
   /** At exit: a failed request no answer has ended (an error handler that called process.exit) is a 500. */
   settleFailures(): void {
-    for (const state of this.#unanswered) this.#endFailed(undefined, state, true);
+    for (const state of this.#unanswered) this.#endFailed(state, undefined, undefined, true);
   }
 
   /** What the app's error handler answered for `state`'s error (anything but a Response: Bun's 500); never throws. */
@@ -425,21 +415,11 @@ export class Recorder {
   }
 
   /** A failed request no error handler claimed by the next macrotask (or any, at exit): Bun's 500. */
-  #endFailed(error: unknown, state: RequestState, exiting = false): void {
+  #endFailed(state: RequestState, answers: ErrorAnswers | undefined, error: unknown, exiting = false): void {
     if (state.ended || (!exiting && this.#claimed.has(state))) return;
     this.#unanswered.delete(state);
-    const queue = typeof error === 'object' && error !== null ? this.#failed.get(error) : undefined;
-    const at = queue?.indexOf(state) ?? -1;
-    if (at >= 0) queue!.splice(at, 1);
+    answers?.remove(error, state);
     this.#end(state, 500, 0, true);
-  }
-
-  #dequeue(error: unknown): RequestState | undefined {
-    if (typeof error !== 'object' || error === null) return undefined;
-    const queue = this.#failed.get(error);
-    const state = queue?.shift();
-    if (queue?.length === 0) this.#failed.delete(error);
-    return state;
   }
 
 

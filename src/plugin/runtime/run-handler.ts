@@ -3,13 +3,14 @@
 // runs, or marked for the explicit middleware), a handler that returned a Promise or something
 // other than a Response, or one that threw.
 // The app sees what it saw before: the same return value, the same exception or rejection.
+import type { ErrorAnswers } from './error-answers.ts';
 import type { RequestState } from './request-state.ts';
 import { traceScope } from './trace-scope.ts';
 
 /** What of the Recorder ends a request (named here, so that the recorder can import this file). */
 interface Recorder {
   respond(state: RequestState, result: unknown): unknown;
-  fail(state: RequestState, error: unknown): void;
+  fail(state: RequestState, error: unknown, answers?: ErrorAnswers): void;
   detach(state: RequestState): RequestState;
 }
 
@@ -17,20 +18,20 @@ interface Recorder {
 export type AnyHandler = (this: any, request: any, server?: any) => unknown;
 
 /** Runs a handler for a request with a state of its own, inside the trace scope when it carries trace context. */
-export function runHandler(recorder: Recorder, state: RequestState, handler: AnyHandler, self: unknown, request: Request, server: unknown): unknown {
+export function runHandler(recorder: Recorder, state: RequestState, handler: AnyHandler, self: unknown, request: Request, server: unknown, answers?: ErrorAnswers): unknown {
   let result: unknown;
   try {
     result = state.traceId === undefined ? handler.call(self, request, server) : runInScope(state, handler, self, request, server);
   } catch (error) {
-    failSafely(recorder, state, error);
+    failSafely(recorder, state, error, answers);
     throw error;
   }
-  return finishHandler(recorder, state, result);
+  return finishHandler(recorder, state, result, answers);
 }
 
 /** Ends a request with what its handler returned: now, or when its Promise settles. Returns what the app gets. */
-export function finishHandler(recorder: Recorder, state: RequestState, result: unknown): unknown {
-  return result instanceof Promise ? settle(recorder, detachSafely(recorder, state), result) : respondSafely(recorder, state, result);
+export function finishHandler(recorder: Recorder, state: RequestState, result: unknown, answers?: ErrorAnswers): unknown {
+  return result instanceof Promise ? settle(recorder, detachSafely(recorder, state), result, answers) : respondSafely(recorder, state, result);
 }
 
 function respondSafely(recorder: Recorder, state: RequestState, result: unknown): unknown {
@@ -43,9 +44,9 @@ function respondSafely(recorder: Recorder, state: RequestState, result: unknown)
 }
 
 /** Ends a request whose handler threw; never throws itself, so the app's own error handling sees its error, not ours. */
-export function failSafely(recorder: Recorder, state: RequestState, error: unknown): void {
+export function failSafely(recorder: Recorder, state: RequestState, error: unknown, answers?: ErrorAnswers): void {
   try {
-    recorder.fail(state, error);
+    recorder.fail(state, error, answers);
   } catch {
     // as above
   }
@@ -60,11 +61,11 @@ function runInScope(state: RequestState, handler: AnyHandler, self: unknown, req
   return traceScope.run(state, handler.bind(self, request, server) as () => unknown);
 }
 
-function settle(recorder: Recorder, state: RequestState, pending: Promise<unknown>): Promise<unknown> {
+function settle(recorder: Recorder, state: RequestState, pending: Promise<unknown>, answers: ErrorAnswers | undefined): Promise<unknown> {
   return pending.then(
     (result) => respondSafely(recorder, state, result),
     (error: unknown) => {
-      failSafely(recorder, state, error);
+      failSafely(recorder, state, error, answers);
       throw error;
     },
   );
