@@ -9,6 +9,7 @@ import { edgeInit, edgeWranglerToml } from '../../../src/plugin/cli/edge-init.ts
 import { devPort, TESTED_WRANGLER, wranglerCommand } from '../../../src/plugin/cli/edge-dev.ts';
 import { runChecks } from '../../../src/plugin/cli/doctor.ts';
 import { parseDotEnv, withValues } from '../../../src/plugin/cli/dot-env.ts';
+import { installPackageStandIn } from './support/installed-package.ts';
 
 const ROOT = join(import.meta.dir, '..', '..', '..');
 const CLI = join(ROOT, 'src', 'plugin', 'cli', 'main.ts');
@@ -239,12 +240,7 @@ describe('edge init', () => {
 
   test('--force rewrites wrangler.toml for the installed bun-apm but keeps the Worker\'s name (another would deploy a new, empty Worker)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bun-apm-edge-force-'));
-    // A stand-in for the installed package: what edge init reads of it.
-    const pkg = join(dir, 'node_modules', 'bun-apm');
-    mkdirSync(pkg, { recursive: true });
-    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'bun-apm', version: '9.9.9', exports: { './package.json': './package.json', './edge': './edge.js' } }));
-    writeFileSync(join(pkg, 'edge.js'), '');
-    writeFileSync(join(pkg, 'wrangler.toml'), readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'));
+    installPackageStandIn(dir);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop' }));
     initApp(dir, 'https://edge.example');
     edgeInit(dir, { name: 'shop-apm' });

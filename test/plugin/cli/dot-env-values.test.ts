@@ -3,7 +3,7 @@
 // review: `ing_S3cret$tuff99` reached INGEST_KEYS whole while Bun gave the app `ing_S3cret`, and
 // `k3y,with,commas` made the whole edge answer 500).
 import { describe, expect, test } from 'bun:test';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APP_ID } from '../../../src/core/app-id.ts';
@@ -12,6 +12,7 @@ import { edgeInit } from '../../../src/plugin/cli/edge-init.ts';
 import { initApp } from '../../../src/plugin/cli/init.ts';
 import { edgeKeys, newIngestKey } from '../../../src/plugin/cli/keys.ts';
 import { defaultAppName } from '../../../src/plugin/runtime/app-name.ts';
+import { installPackageStandIn } from './support/installed-package.ts';
 
 const ROOT = join(import.meta.dir, '..', '..', '..');
 const CLI = join(ROOT, 'src', 'plugin', 'cli', 'main.ts');
@@ -19,11 +20,7 @@ const CLI = join(ROOT, 'src', 'plugin', 'cli', 'main.ts');
 /** An app with `env` as its .env and a stand-in for the installed package (what edge init reads of it). */
 function appWith(env: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'bun-apm-env-values-'));
-  const pkg = join(dir, 'node_modules', 'bun-apm');
-  mkdirSync(pkg, { recursive: true });
-  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'bun-apm', version: '9.9.9', exports: { './package.json': './package.json', './edge': './edge.js' } }));
-  writeFileSync(join(pkg, 'edge.js'), '');
-  writeFileSync(join(pkg, 'wrangler.toml'), readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'));
+  installPackageStandIn(dir);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop' }));
   writeFileSync(join(dir, '.env'), env);
   return dir;
