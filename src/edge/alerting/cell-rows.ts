@@ -3,17 +3,11 @@
 import type { AlertCell } from '../../core/alerts/alert-data.ts';
 import { countsProblem } from '../../core/rollup.ts';
 import { QuantileSketch } from '../../core/sketch.ts';
+import type { CellRow as StoredRow } from '../store/rollups.ts';
 
-export interface CellRow extends Record<string, string | number | ArrayBuffer | null> {
-  time: number;
-  method: string;
-  route: string;
-  status_class: string;
-  count: number;
-  errors: number;
-  duration_sum: number;
-  sketch: ArrayBuffer;
-}
+/** The columns of a stored rollup row alerting reads (CELL_COLUMNS). */
+export type CellRow = Pick<StoredRow, 'time' | 'method' | 'route' | 'status_class' | 'count' | 'errors' | 'duration_sum' | 'sketch'> & StoredRowValues;
+type StoredRowValues = Record<string, string | number | ArrayBuffer | null>;
 
 /** The columns a CellRow holds, for SELECTs of rollup_minute and rollup_hour alike. */
 export const CELL_COLUMNS = 'time, method, route, status_class, count, errors, duration_sum, sketch';
@@ -23,9 +17,9 @@ export const CELL_COLUMNS = 'time, method, route, status_class, count, errors, d
  * rules then see the minute without it, as the read API does. A sketch that turns out not to
  * decode reads as empty, so percentile rules are computed from the other cells.
  */
-export function lazyCell(row: CellRow): AlertCell | null {
+export function lazyCell(row: CellRow, known?: QuantileSketch): AlertCell | null {
   if (countsProblem(row.count, row.errors, row.duration_sum) !== null) return null;
-  let decoded: QuantileSketch | undefined;
+  let decoded = known;
   return {
     minute: row.time,
     method: row.method,

@@ -37,9 +37,10 @@ export function wholeHourCells(sql: Sql, hour: number, oldestMinute: number | nu
   const rows = sql.exec<CellRow>(HOUR_ROWS, hour).toArray();
   const cells: AlertCell[] = [];
   for (const row of rows) {
-    const cell = lazyCell(row);
-    // Decoded here only to check it (cells keep bytes until a percentile rule reads them).
-    if (cell === null || decodedSketch(row) === null) return null;
+    // Decoded here to check it, and kept: hour cells are read once and kept between ticks.
+    const sketch = decodedSketch(row);
+    const cell = sketch === null ? null : lazyCell(row, sketch);
+    if (cell === null) return null;
     cells.push(cell);
   }
   if (oldestMinute === null || hour < oldestMinute) return cells;

@@ -42,7 +42,8 @@ const STATEMENTS = Object.fromEntries(ROLLUP_TABLES.map((table) => [table, {
              WHERE time >= ? AND time < ? AND route = ? AND method != '*'`,
 }])) as Record<RollupTable, Record<'find' | 'insert' | 'update' | 'allRoutes' | 'perRoute' | 'oneRoute', string>>;
 
-interface CellRow extends Record<string, number | string | ArrayBuffer | null> {
+/** A stored rollup row, every column. */
+export interface CellRow extends Record<string, number | string | ArrayBuffer | null> {
   id: number;
   time: number;
   method: string;

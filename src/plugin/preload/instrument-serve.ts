@@ -181,7 +181,8 @@ function isPerMethod(value: unknown): value is Options {
 function instrumentErrorHandler(handler: AnyHandler, recorder: Recorder, answers: ErrorAnswers): AnyHandler {
   if (isWrapped(handler)) return handler;
   const instrumented = function bunApmErrorHandler(this: unknown, error: unknown): unknown {
-    const state = recorder.claimError(answers, error);
+    // Taken out of the queue: it ends with this answer (answerError), not as Bun's 500.
+    const state = answers.take(error);
     let result: unknown;
     try {
       result = handler.call(this, error);

@@ -47,6 +47,13 @@ export function staticRouteHandler(response: Response, fallback: Fallback = notF
   };
 }
 
+let fs: typeof import('node:fs') | undefined;
+
+/** node:fs, required on a file route's first request (the preload keeps it out of the app's heap until then), then kept. */
+function fileSystem(): typeof import('node:fs') {
+  return (fs ??= require('node:fs') as typeof import('node:fs'));
+}
+
 /** What answers a file route whose file is missing: the server's fetch, as Bun passes it on; without one, Bun's empty 404. */
 export type Fallback = (this: unknown, request: Request, server: unknown) => unknown;
 
@@ -57,7 +64,7 @@ const notFound: Fallback = () => new Response(null, { status: 404 });
  * it; undefined when it is missing, for the fallback (sent, the Response had failed: a 500 and a dev page).
  */
 function fileResponse(request: Request, response: Response, path: string, contentType: string | undefined): Response | undefined {
-  const file = (require('node:fs') as typeof import('node:fs')).statSync(path, { throwIfNoEntry: false }); // required late: only a file route's request needs it
+  const file = fileSystem().statSync(path, { throwIfNoEntry: false });
   if (file === undefined || !file.isFile()) return undefined;
   const lastModified = file.mtimeMs;
   const modified = new Date(lastModified).toUTCString();

@@ -22,10 +22,13 @@ export class ErrorAnswers {
     return state;
   }
 
-  remove(error: unknown, state: RequestState): void {
+  /** Takes `state` out; false when it was not waiting (an error handler took it). */
+  remove(error: unknown, state: RequestState): boolean {
     const queue = this.#waiting.get(error);
     const at = queue?.indexOf(state) ?? -1;
-    if (at >= 0) queue!.splice(at, 1);
-    if (queue?.length === 0) this.#waiting.delete(error);
+    if (at < 0) return false;
+    queue!.splice(at, 1);
+    if (queue!.length === 0) this.#waiting.delete(error);
+    return true;
   }
 }

@@ -86,8 +86,6 @@ export class Recorder {
   readonly #samplesPerCut: number;
   /** Failed requests waiting for their server's error handler, for the exit: what no answer ended by then is a 500 (settleFailures). */
   readonly #unanswered = new Set<RequestState>();
-  /** Failed requests an error handler is answering (claimError). */
-  readonly #claimed = new WeakSet<RequestState>();
   /** Each Response given Server-Timing, with the value its app had set (null: none). */
   readonly #appTiming = new WeakMap<Response, string | null>();
   #observers: Array<(finished: FinishedRequest) => void> = [];
@@ -388,19 +386,9 @@ export class Recorder {
     this.#end(state, 500, 0, true);
   }
 
-  /**
-   * The request of this server whose handler threw `error`, now in its error handler: it ends with
-   * its answer (answerError), not as a 500.
-   */
-  claimError(answers: ErrorAnswers, error: unknown): RequestState | undefined {
-    const state = answers.take(error);
-    if (state !== undefined) this.#claimed.add(state);
-    return state;
-  }
-
   /** At exit: a failed request no answer has ended (an error handler that called process.exit) is a 500. */
   settleFailures(): void {
-    for (const state of this.#unanswered) this.#endFailed(state, undefined, undefined, true);
+    for (const state of this.#unanswered) this.#endFailed(state);
   }
 
   /** What the app's error handler answered for `state`'s error (anything but a Response: Bun's 500); never throws. */
@@ -414,11 +402,13 @@ export class Recorder {
     }
   }
 
-  /** A failed request no error handler claimed by the next macrotask (or any, at exit): Bun's 500. */
-  #endFailed(state: RequestState, answers: ErrorAnswers | undefined, error: unknown, exiting = false): void {
-    if (state.ended || (!exiting && this.#claimed.has(state))) return;
+  /**
+   * A failed request no error handler took by the next macrotask (one it took has left the queue),
+   * or, with no `answers` (the exit), any not yet answered: Bun's 500.
+   */
+  #endFailed(state: RequestState, answers?: ErrorAnswers, error?: unknown): void {
+    if (state.ended || (answers !== undefined && !answers.remove(error, state))) return;
     this.#unanswered.delete(state);
-    answers?.remove(error, state);
     this.#end(state, 500, 0, true);
   }
 
