@@ -12,6 +12,7 @@ import { describeValue, MAX_ALERT_TEXT } from '../core/alerts/payloads/escape.ts
 import { DASHBOARD } from '../core/config/settings.ts';
 import { defaultAppName } from '../plugin/runtime/app-name.ts';
 import { createLog } from '../plugin/runtime/log.ts';
+import { excludeRequest } from '../plugin/runtime/request-state.ts';
 import { ConfigError } from '../core/config/config-error.ts';
 import { checkOptionShapes, keysOf, optionChecks, strictSection, warnUnknownOptions } from './option-checks.ts';
 import { inProcessSource } from './dashboard/in-process-source.ts';
@@ -135,6 +136,8 @@ export class PerformanceDashboard {
       inProcess: true,
       assetsPath: `${path.replace(/\/+$/, '')}/assets`,
       serveAsset,
+      // Its own polling is not the app's traffic, for the preload and the monitor alike, whatever the order of the middlewares.
+      onOwnRequest: excludeRequest,
       now: this.#now,
     });
   }

@@ -8,7 +8,7 @@ import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
 import { processRecorder } from '../plugin/runtime/process-recorder.ts';
 import { pathOf } from '../core/request-key.ts';
 import { normalisePath } from '../core/route-normaliser.ts';
-import { RequestState, stateOf } from '../plugin/runtime/request-state.ts';
+import { RequestState, stateOf, type TracerPart } from '../plugin/runtime/request-state.ts';
 import { traceScope } from '../plugin/runtime/trace-scope.ts';
 import { sleep } from '../plugin/runtime/send-with-retry.ts';
 import { captureBody, headerTags, queryTags } from './tracer/capture.ts';
@@ -69,6 +69,10 @@ export class RequestTracer {
   readonly #log: Log;
   readonly #registry: SpanRegistry;
   readonly #exporter: SpanExporter | undefined;
+  /** The exporters less the `edge` one (the preload itself): where the spans the preload also ships go. */
+  readonly #ownExporter: SpanExporter | undefined;
+  /** Spans under a trace the preload records: the preload ships them as well as the tracer's exporters. */
+  readonly #underPreload = new WeakSet<Span>();
   /** Server spans the preload records, by id → trace id, while their request runs: children may hang off them. */
   readonly #external = new Map<string, string>();
   readonly #pending = new Set<Promise<unknown>>();
@@ -88,6 +92,8 @@ export class RequestTracer {
       edge: preload ? () => createPreloadExporter(preload) : undefined,
     });
     this.#exporter = exporters.length > 0 ? combineSpanExporters(exporters) : undefined;
+    const own = exporters.filter((exporter) => exporter.name !== 'edge');
+    this.#ownExporter = own.length === exporters.length ? this.#exporter : own.length > 0 ? combineSpanExporters(own) : undefined;
     this.#registry = new SpanRegistry(this.#options.spanTimeout, this.#options.maxActiveSpans, this.#options.maxRecentSpans);
     rememberPart('tracer', this);
   }
@@ -150,6 +156,7 @@ export class RequestTracer {
         traceId, spanId: newSpanId(), parentSpanId, name: String(operationName).slice(0, LIMITS.nameLength) || 'span', kind: 'internal',
         startTime: wallNow(), duration: 0, status: 'unset', tags: {}, logs: [],
       };
+      if (parent === undefined || this.#underPreload.has(parent.span)) this.#underPreload.add(span);
       return this.#registry.open(span, (finished) => this.#export(finished)) ? span.spanId : null;
     } catch {
       return null;
@@ -224,9 +231,12 @@ export class RequestTracer {
 
   async #passThrough(req: EnhancedRequest, next: NextFunction, context: IncomingContext): Promise<Response> {
     // Children only under a trace the preload records: under an untraced request they would be orphans.
-    if (context.fromPreload && context.sampled) this.#external.set(context.spanId, context.traceId);
+    const joined = context.fromPreload && context.sampled;
+    const part = joined ? this.#joinPreloadSpan(req, context) : undefined;
+    const requestBody = part && this.#options.includeRequestBody ? captureBody(req, this.#options.maxBodyBytes, this.#captureMs) : undefined;
     try {
       const response = await next();
+      if (part) await this.#captureAnswer(part, response, requestBody);
       if (!context.fromPreload) {
         try {
           this.#setTraceparent(response, context);
@@ -236,8 +246,49 @@ export class RequestTracer {
       }
       return response;
     } finally {
-      if (context.fromPreload) this.#external.delete(context.spanId);
+      if (joined) this.#external.delete(context.spanId);
     }
+  }
+
+  /**
+   * A request the preload traces: its server span is the preload's, built when the request ends.
+   * The tracer's capture options add their tags to it, and the tracer gets its copy (its exporters,
+   * its recent spans), so that each backend receives whole traces.
+   */
+  #joinPreloadSpan(req: EnhancedRequest, context: IncomingContext): TracerPart | undefined {
+    this.#external.set(context.spanId, context.traceId);
+    try {
+      const state = stateOf(req);
+      if (state === undefined) return undefined;
+      const tags: Record<string, TagValue> = {};
+      if (this.#options.includeQueryParams) queryTags(req.url, tags);
+      if (this.#options.includeHeaders) headerTags(req.headers, 'http.request.header', tags);
+      const part: TracerPart = { tags, onSpan: (span) => this.#takePreloadSpan(span) };
+      state.tracerPart = part;
+      return part;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The answer's part of the capture, before the preload ends the request: bodies only as far as they arrive within moments. */
+  async #captureAnswer(part: TracerPart, response: Response, requestBody: Promise<string | undefined> | undefined): Promise<void> {
+    try {
+      if (response === null || typeof response !== 'object') return;
+      if (this.#options.includeHeaders) headerTags(response.headers, 'http.response.header', part.tags);
+      const responseBody = this.#options.includeResponseBody ? captureBody(response, this.#options.maxBodyBytes, this.#captureMs) : undefined;
+      const [reqBody, resBody] = await Promise.all([arrivedSoon(requestBody), arrivedSoon(responseBody)]);
+      if (reqBody !== undefined) part.tags['http.request.body'] = reqBody.slice(0, LIMITS.tagValueLength);
+      if (resBody !== undefined) part.tags['http.response.body'] = resBody.slice(0, LIMITS.tagValueLength);
+    } catch {
+      // the span goes without what could not be read
+    }
+  }
+
+  /** The preload's server span of a request this tracer joined. */
+  #takePreloadSpan(span: Span): void {
+    this.#registry.remember(span);
+    this.#ownExporter?.export([span]);
   }
 
   #openServerSpan(req: EnhancedRequest, context: IncomingContext): boolean {
@@ -287,12 +338,20 @@ export class RequestTracer {
 
   #export(span: Span): void {
     try {
-      if (this.#exporter !== undefined) this.#exporter.export([span]);
+      if (this.#underPreload.has(span)) {
+        this.#ownExporter?.export([span]);
+        processRecorder()?.recordSpan(span);
+      } else if (this.#exporter !== undefined) this.#exporter.export([span]);
       else processRecorder()?.recordSpan(span); // no exporters of its own: the preload's (if any) ship it
     } catch (error) {
       this.#log.warnOnce('tracer-export', `requestTracer: an exporter threw (${errorClassOf(error)}); spans may be missing`);
     }
   }
+}
+
+/** What a body capture read within BODY_WAIT_MS (undefined when none, or not yet). */
+function arrivedSoon(capture: Promise<string | undefined> | undefined): Promise<string | undefined> | undefined {
+  return capture && Promise.race([capture, sleep(BODY_WAIT_MS).then(() => undefined)]);
 }
 
 /** The factory's result: the `(req, next)` middleware that is also the tracer's API. */

@@ -90,9 +90,11 @@ describe('propagation', () => {
     const req = new Request('http://app.test/p');
     const state = preload.begin(req)!;
     preload.respond(state, await router.fetch(req));
+    // The child, then the preload's server span (the preload records it; the tracer's recent spans show it too).
     const spans = [...tracer.getRecentSpans()];
-    expect(spans.length).toBe(1); // the child only: the preload records the server span
+    expect(spans.length).toBe(2);
     expect(spans[0]).toMatchObject({ traceId: state.traceId, parentSpanId: state.spanId, name: 'db' });
+    expect(spans[1]).toMatchObject({ traceId: state.traceId, spanId: state.spanId, kind: 'server', name: 'GET /p' });
     // No exporters of its own: the child went to the preload's exporters, next to the server span.
     expect(preloadSpans.map((s) => s.kind).sort()).toEqual(['internal', 'server']);
   });

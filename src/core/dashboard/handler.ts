@@ -34,6 +34,8 @@ export interface DashboardHandlerOptions {
   inProcess?: boolean;
   /** Sessions and failure limits (default: in this process's memory). */
   signInStore?: SignInStore;
+  /** Told, before the first await, of each request under `path` (the in-process dashboard leaves them out of the app's counts). */
+  onOwnRequest?: (request: Request) => void;
   now?: () => number;
 }
 
@@ -64,6 +66,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const url = new URL(request.url);
     const rest = subPath(url.pathname, base);
     if (rest === null) return null;
+    options.onOwnRequest?.(request);
     let response: Response;
     try {
       response = await route(request, url, rest, client);

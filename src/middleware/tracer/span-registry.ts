@@ -52,11 +52,16 @@ export class SpanRegistry {
     span.status = status;
     if (error !== undefined) span.error = String(error).slice(0, LIMITS.errorLength);
     for (const [key, value] of Object.entries(extraTags ?? {})) putTag(span.tags, key, toTagValue(value));
-    this.#recent.push(span);
-    if (this.#recent.length > this.maxRecent) this.#recent.splice(0, this.#recent.length - this.maxRecent);
+    this.remember(span);
     if (this.#open.size === 0) this.#stopSweeping();
     open.onFinish(span);
     return span;
+  }
+
+  /** Adds a finished span to the recent ones (the preload's server spans, which the tracer never opens). */
+  remember(span: Span): void {
+    this.#recent.push(span);
+    if (this.#recent.length > this.maxRecent) this.#recent.splice(0, this.#recent.length - this.maxRecent);
   }
 
   active(): Span[] {

@@ -284,6 +284,7 @@ export class Recorder {
     own.error = state.error;
     own.sampled = state.sampled;
     own.bytes = state.bytes;
+    own.excluded = state.excluded;
     // A router hook that saw the request will look it up again when its async part settles, and
     // some routers (bun-router) only call the route's handler after an await.
     if (state.watched || running.routers) asyncStates.set(state.request, own);
@@ -475,6 +476,8 @@ export class Recorder {
   #end(state: RequestState, answered: number, bytes: number, thrown: boolean): void {
     const now = this.#stop(state);
     const status = sentStatus(answered);
+    // Only ever set on a request whose handler went async (the in-process dashboard's are), so the lean path has no check of its own.
+    if (state.excluded) return this.#release(state);
     try {
       const known = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
       const observed = this.#observers.length > 0;
@@ -487,7 +490,7 @@ export class Recorder {
       else if (bucket !== undefined) bucket.refused++;
       const path = state.sampled || state.traced || observed ? pathOfState(state) : '';
       if (state.sampled) this.#sample(state, timestamp, path, route, status, bytes);
-      if (state.traced) this.recordSpan(serverSpan(state, timestamp, path, route, status));
+      if (state.traced) this.#recordServerSpan(state, serverSpan(state, timestamp, path, route, status));
       if (this.rollups.size >= LIMITS.rollups) this.#signalFull();
       if (observed) {
         const finished: FinishedRequest = { state, route, path, status, bytes, timestamp };
@@ -496,7 +499,21 @@ export class Recorder {
     } catch (error) {
       this.#recordFailed(error);
     }
+    this.#release(state);
+  }
+
+  #release(state: RequestState): void {
     if (state === this.#slot) state.request = undefined as unknown as Request;
+  }
+
+  /** The explicit tracer, when it runs under this trace, gets its copy too (its exporters, its recent spans). */
+  #recordServerSpan(state: RequestState, span: Span): void {
+    this.recordSpan(span);
+    try {
+      state.tracerPart?.onSpan(span);
+    } catch (error) {
+      this.#options.log.warnOnce('tracer-span', `the tracer could not take a server span (${errorClassOf(error)}); spans may be missing`);
+    }
   }
 
   /** Marks a request ended and frees the slot (first, so nothing after can leave it taken); returns the clock at the end. */

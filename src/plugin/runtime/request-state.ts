@@ -4,7 +4,14 @@
 // map for a request with a state of its own (traced, continuing a trace, or gone async behind a
 // router); and, only when the explicit middleware is loaded, a mark on the Request itself under a
 // process-wide symbol, which stops the preload and the middleware counting it twice.
+import type { Span, TagValue } from '../../core/wire-format.ts';
 import { slot } from './registry.ts';
+
+/** The explicit tracer's part in a server span the preload records: its capture tags, and its own copy of the span. */
+export interface TracerPart {
+  tags: Record<string, TagValue>;
+  onSpan: (span: Span) => void;
+}
 
 /** From the process-wide registry, so that two copies of bun-apm in one process still see each other's mark. */
 export const REQUEST_STATE: unique symbol = slot('requestMark', () => Symbol('bun-apm.request-state')) as never;
@@ -43,6 +50,10 @@ export class RequestState {
   duration!: number;
   /** A router hook has looked this request up (its later, async calls need to find it again). */
   watched!: boolean;
+  /** The monitoring's own request (the in-process dashboard's): not counted, sampled or traced as the app's. */
+  excluded!: boolean;
+  /** Set by the explicit tracer on a request the preload traces. */
+  tracerPart: TracerPart | undefined;
 
   /** A new request's state: every field as `reuse` sets it (one place for the starting values). */
   constructor(request: Request, start: number, method: string) {
@@ -86,6 +97,8 @@ export class RequestState {
     this.ended = false;
     this.duration = 0;
     this.watched = false;
+    this.excluded = false;
+    this.tracerPart = undefined;
   }
 }
 
@@ -102,6 +115,16 @@ type Running = {
 export const running: Running = slot('running', (): Running => ({ request: undefined, state: undefined, routers: false }));
 /** States of their own, found without a mark on the Request: traced requests, async ones behind a router. */
 export const asyncStates: WeakMap<Request, RequestState> = slot('asyncStates', () => new WeakMap<Request, RequestState>());
+
+/**
+ * Leaves a request out of the app's figures: the in-process dashboard's polling is the monitoring's
+ * traffic, not the app's (the edge's dashboard is never counted either). Found synchronously, while
+ * the preload's slot or a mark still says which state is this request's.
+ */
+export function excludeRequest(request: Request): void {
+  const state = stateOf(request);
+  if (state !== undefined) state.excluded = true;
+}
 
 export function stateOf(request: Request): RequestState | undefined {
   if (running.request === request) {
