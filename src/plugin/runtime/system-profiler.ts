@@ -1,6 +1,6 @@
-// Takes a system profile every `interval`: RSS, heap, CPU % since the last profile, event-loop lag
-// (the worst timer delay seen since then) and requests in flight. The only place that asks the OS:
-// requests read the latest profile from the recorder.
+// Takes a system profile every `interval`: RSS, heap, CPU % since the last profile (the first one:
+// since the process started), event-loop lag (the worst timer delay seen since then) and requests in
+// flight. The only place that asks the OS: requests read the latest profile from the recorder.
 import type { SystemProfile } from '../../core/wire-format.ts';
 import type { Recorder } from './recorder.ts';
 import { unref } from './unref.ts';
@@ -15,8 +15,10 @@ export interface SystemProfilerOptions {
 export class SystemProfiler {
   readonly #recorder: Recorder;
   readonly #options: SystemProfilerOptions;
-  #lastCpu = process.cpuUsage();
-  #lastAt = performance.now();
+  // process.cpuUsage() counts from process start, so the first profile measures from there too: a
+  // baseline taken in the constructor would leave start()'s profile a window of microseconds.
+  #lastCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
+  #lastAt = performance.now() - process.uptime() * 1000;
   #maxLag = 0;
   #probeAt = 0;
   #timers: Array<ReturnType<typeof setInterval>> = [];
@@ -57,9 +59,7 @@ export class SystemProfiler {
       const now = performance.now();
       const cpu = process.cpuUsage();
       const memory = process.memoryUsage();
-      const elapsedMicros = (now - this.#lastAt) * 1000;
-      const usedMicros = cpu.user - this.#lastCpu.user + (cpu.system - this.#lastCpu.system);
-      const cpuPercent = elapsedMicros > 0 ? Math.min(100_000, Math.max(0, (usedMicros / elapsedMicros) * 100)) : 0;
+      const cpuPercent = cpuPercentOver(this.#lastCpu, cpu, (now - this.#lastAt) * 1000);
       this.#lastCpu = cpu;
       this.#lastAt = now;
       this.#recorder.wallOffset = Date.now() - now;
@@ -80,4 +80,17 @@ export class SystemProfiler {
       return undefined; // a profile missed is a gap in a chart, not a reason to bother the app
     }
   }
+}
+
+/** Cores available (navigator rather than node:os, which once loaded stays in the app's heap: identity.ts). */
+const CORES = Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
+
+/**
+ * CPU time used between two readings as a % of one core over `elapsedMicros`. Capped at every core
+ * busy: in a window too short to measure, other threads' CPU time rounds into absurd figures.
+ */
+function cpuPercentOver(from: NodeJS.CpuUsage, to: NodeJS.CpuUsage, elapsedMicros: number): number {
+  if (elapsedMicros <= 0) return 0;
+  const usedMicros = to.user - from.user + (to.system - from.system);
+  return Math.min(100 * CORES, Math.max(0, (usedMicros / elapsedMicros) * 100));
 }
