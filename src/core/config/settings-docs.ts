@@ -2,7 +2,7 @@
 // default is not a plain value, the default in words. Apart from the table only so the package does
 // not ship it (scripts/build.ts leaves it out; scripts/settings-readme.ts makes the README from it);
 // the types make a setting without its line a compile error.
-import type { Section, SETTINGS } from './settings.ts';
+import { ALERTING, type Section, type SETTINGS } from './settings.ts';
 
 export interface SettingDoc {
   doc: string;
@@ -10,6 +10,9 @@ export interface SettingDoc {
 }
 
 type Docs<T> = { [K in keyof T]: SettingDoc };
+
+const seconds = (ms: number) => `${ms / 1000} s`;
+const CHECKED = `within ${ALERTING.evaluationDelay.default} ms of each request and every ${seconds(ALERTING.evaluationInterval.default)}`;
 
 const APP_DEFAULT = 'package.json `name`, else the directory\'s name';
 
@@ -53,9 +56,12 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
     retentionMaxAgeMs: { doc: 'Age of the cells kept for getAggregatedMetrics and the dashboard, ms.' },
     retentionMaxCells: { doc: 'Cells kept for getAggregatedMetrics and the dashboard.' },
     alertingEnabled: { doc: 'When false, `alerting.thresholds` make no rules.' },
-    responseTimeThreshold: { doc: 'A warning when the response time stays over this many ms for a minute.' },
-    errorRateThreshold: { doc: 'A warning when the error rate stays over this for a minute.' },
-    memoryUsageThreshold: { doc: 'A warning when memory use stays over this for a minute.' },
+    // Each fires at the first check that finds the mean over the window above it (the monitor's rules
+    // have no `for`): one slow request can be enough. The window is every clock minute overlapping the
+    // last 60 s; the checks are the in-process alerting's defaults.
+    responseTimeThreshold: { doc: `A warning as soon as the mean response time of the last minute's requests (this clock minute so far and the one before) is over this many ms; checked ${CHECKED}.` },
+    errorRateThreshold: { doc: 'A warning as soon as the share of the last minute\'s requests that failed (5xx or thrown; 0–1) is over this; checked like `responseTime`.' },
+    memoryUsageThreshold: { doc: `A warning as soon as the mean RSS, bytes, of the last minute's samples (one every ${seconds(ALERTING.evaluationInterval.default)}, and one per request while profiling is on) is over this; checked like \`responseTime\`.` },
     debug: { doc: 'Debug lines on stderr.' },
   },
   requestTracer: {
