@@ -82,6 +82,14 @@ export class RateSampler {
     return true;
   }
 
+  /** Returns the last token taken (its request turned out not to need it). */
+  giveBack(): void {
+    if (this.perSecond === 0) return;
+    this.#tat -= this.#interval;
+    this.#anyAt = this.#tat - this.#anySlack;
+    this.#hotAt = this.#tat - this.#hotSlack;
+  }
+
   /** Whether a request at `now` would be refused whatever its route: the cheap first check. */
   refuses(now: number): boolean {
     return now < this.#anyAt;

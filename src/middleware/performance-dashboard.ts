@@ -12,6 +12,7 @@ import { describeValue, MAX_ALERT_TEXT } from '../core/alerts/payloads/escape.ts
 import { DASHBOARD } from '../core/config/settings.ts';
 import { defaultAppName } from '../plugin/runtime/app-name.ts';
 import { createLog } from '../plugin/runtime/log.ts';
+import { processRecorder } from '../plugin/runtime/process-recorder.ts';
 import { excludeRequest } from '../plugin/runtime/request-state.ts';
 import { ConfigError } from '../core/config/config-error.ts';
 import { checkOptionShapes, keysOf, optionChecks, strictSection, warnUnknownOptions } from './option-checks.ts';
@@ -105,6 +106,8 @@ export class PerformanceDashboard {
     this.#now = options.now ?? Date.now;
     warnUnknownOptions('performanceDashboard', options, DASHBOARD_OPTIONS, (line) => log.warnOnce(line, line));
     if (option(DASHBOARD.enabled, options.enabled) === false) return;
+    // With the preload, its requests carry their state from now on: the exclusion below finds it after any await.
+    processRecorder();
     const auth = authenticationOf(options.authentication);
     const path = option(DASHBOARD.path, options.path);
     const monitor = this.#monitor;

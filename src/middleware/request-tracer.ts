@@ -3,12 +3,12 @@
 // request path, and a timeout that closes spans nobody finished.
 import { formatTraceparent, newSpanId } from '../core/trace-context.ts';
 import { LIMITS, type Span, type SpanStatus, type TagValue } from '../core/wire-format.ts';
-import { combineSpanExporters, createSpanExporters, type SpanExporter } from '../plugin/runtime/exporters/index.ts';
+import { combineSpanExporters, createSpanExporters, exporterTarget, type SpanExporter } from '../plugin/runtime/exporters/index.ts';
 import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
 import { processRecorder } from '../plugin/runtime/process-recorder.ts';
 import { pathOf } from '../core/request-key.ts';
 import { normalisePath } from '../core/route-normaliser.ts';
-import { RequestState, stateOf, type TracerPart } from '../plugin/runtime/request-state.ts';
+import { isExcluded, RequestState, stateOf } from '../plugin/runtime/request-state.ts';
 import { traceScope } from '../plugin/runtime/trace-scope.ts';
 import { sleep } from '../plugin/runtime/send-with-retry.ts';
 import { captureBody, headerTags, queryTags } from './tracer/capture.ts';
@@ -69,9 +69,12 @@ export class RequestTracer {
   readonly #log: Log;
   readonly #registry: SpanRegistry;
   readonly #exporter: SpanExporter | undefined;
-  /** The exporters less the `edge` one (the preload itself): where the spans the preload also ships go. */
+  /**
+   * For a trace the preload records (and ships): the exporters less those it ships to already (the
+   * `edge` one is the preload itself; one of the same type and endpoint would get each span twice).
+   */
   readonly #ownExporter: SpanExporter | undefined;
-  /** Spans under a trace the preload records: the preload ships them as well as the tracer's exporters. */
+  /** Spans under a trace the preload records: the preload ships them as well as #ownExporter. */
   readonly #underPreload = new WeakSet<Span>();
   /** Server spans the preload records, by id → trace id, while their request runs: children may hang off them. */
   readonly #external = new Map<string, string>();
@@ -92,7 +95,11 @@ export class RequestTracer {
       edge: preload ? () => createPreloadExporter(preload) : undefined,
     });
     this.#exporter = exporters.length > 0 ? combineSpanExporters(exporters) : undefined;
-    const own = exporters.filter((exporter) => exporter.name !== 'edge');
+    const shipped = preload?.exportTargets ?? new Set<string>(['edge']);
+    const own = exporters.filter((_, i) => {
+      const target = exporterTarget(options.exporters![i]!);
+      return target !== 'edge' && (target === undefined || !shipped.has(target));
+    });
     this.#ownExporter = own.length === exporters.length ? this.#exporter : own.length > 0 ? combineSpanExporters(own) : undefined;
     this.#registry = new SpanRegistry(this.#options.spanTimeout, this.#options.maxActiveSpans, this.#options.maxRecentSpans);
     rememberPart('tracer', this);
@@ -122,6 +129,10 @@ export class RequestTracer {
       throw error;
     }
     const endedAt = performance.now();
+    if (isExcluded(req)) {
+      this.#registry.discard(context.spanId); // the in-process dashboard's own request, not the app's
+      return response;
+    }
     // Before the answer goes (once answered, Bun drops a body the handler did not read), but for a
     // moment only: a body still arriving must not hold the answer back.
     if (requestBody) await Promise.race([requestBody, sleep(BODY_WAIT_MS)]);
@@ -232,11 +243,10 @@ export class RequestTracer {
   async #passThrough(req: EnhancedRequest, next: NextFunction, context: IncomingContext): Promise<Response> {
     // Children only under a trace the preload records: under an untraced request they would be orphans.
     const joined = context.fromPreload && context.sampled;
-    const part = joined ? this.#joinPreloadSpan(req, context) : undefined;
-    const requestBody = part && this.#options.includeRequestBody ? captureBody(req, this.#options.maxBodyBytes, this.#captureMs) : undefined;
+    const capture = joined ? this.#joinPreloadSpan(req, context) : undefined;
     try {
       const response = await next();
-      if (part) await this.#captureAnswer(part, response, requestBody);
+      capture?.answered(response);
       if (!context.fromPreload) {
         try {
           this.#setTraceparent(response, context);
@@ -252,10 +262,12 @@ export class RequestTracer {
 
   /**
    * A request the preload traces: its server span is the preload's, built when the request ends.
-   * The tracer's capture options add their tags to it, and the tracer gets its copy (its exporters,
-   * its recent spans), so that each backend receives whole traces.
+   * The tracer gets a copy, with its capture options' tags, for its own exporters (less those the
+   * preload ships to) and its recent spans: each backend then receives whole traces, and what the
+   * capture reads (query values, bodies) goes only where the tracer sends. Nothing here holds the
+   * answer back: the copy waits for the captures, the response does not.
    */
-  #joinPreloadSpan(req: EnhancedRequest, context: IncomingContext): TracerPart | undefined {
+  #joinPreloadSpan(req: EnhancedRequest, context: IncomingContext): { answered(response: Response): void } | undefined {
     this.#external.set(context.spanId, context.traceId);
     try {
       const state = stateOf(req);
@@ -263,32 +275,45 @@ export class RequestTracer {
       const tags: Record<string, TagValue> = {};
       if (this.#options.includeQueryParams) queryTags(req.url, tags);
       if (this.#options.includeHeaders) headerTags(req.headers, 'http.request.header', tags);
-      const part: TracerPart = { tags, onSpan: (span) => this.#takePreloadSpan(span) };
-      state.tracerPart = part;
-      return part;
+      const requestBody = this.#options.includeRequestBody ? captureBody(req, this.#options.maxBodyBytes, this.#captureMs) : undefined;
+      let responseBody: Promise<string | undefined> | undefined;
+      const previous = state.tracerPart; // another tracer in the chain keeps its copy too
+      state.tracerPart = {
+        onSpan: (span) => {
+          previous?.onSpan(span);
+          this.#takePreloadSpan(span, tags, requestBody, responseBody);
+        },
+      };
+      return {
+        answered: (response) => {
+          if (response === null || typeof response !== 'object') return;
+          try {
+            if (this.#options.includeHeaders) headerTags(response.headers, 'http.response.header', tags);
+            if (this.#options.includeResponseBody) responseBody = captureBody(response, this.#options.maxBodyBytes, this.#captureMs);
+          } catch {
+            // the copy goes without what could not be read
+          }
+        },
+      };
     } catch {
       return undefined;
     }
   }
 
-  /** The answer's part of the capture, before the preload ends the request: bodies only as far as they arrive within moments. */
-  async #captureAnswer(part: TracerPart, response: Response, requestBody: Promise<string | undefined> | undefined): Promise<void> {
-    try {
-      if (response === null || typeof response !== 'object') return;
-      if (this.#options.includeHeaders) headerTags(response.headers, 'http.response.header', part.tags);
-      const responseBody = this.#options.includeResponseBody ? captureBody(response, this.#options.maxBodyBytes, this.#captureMs) : undefined;
-      const [reqBody, resBody] = await Promise.all([arrivedSoon(requestBody), arrivedSoon(responseBody)]);
-      if (reqBody !== undefined) part.tags['http.request.body'] = reqBody.slice(0, LIMITS.tagValueLength);
-      if (resBody !== undefined) part.tags['http.response.body'] = resBody.slice(0, LIMITS.tagValueLength);
-    } catch {
-      // the span goes without what could not be read
-    }
-  }
-
-  /** The preload's server span of a request this tracer joined. */
-  #takePreloadSpan(span: Span): void {
-    this.#registry.remember(span);
-    this.#ownExporter?.export([span]);
+  /** The tracer's copy of the preload's server span: its tags first kept, the capture's added within the limits once read. */
+  #takePreloadSpan(span: Span, captured: Record<string, TagValue>, requestBody: Promise<string | undefined> | undefined, responseBody: Promise<string | undefined> | undefined): void {
+    const copy: Span = { ...span, tags: { ...span.tags } };
+    const done = async () => {
+      const [reqBody, resBody] = await Promise.all([requestBody, responseBody]);
+      const tags: Record<string, TagValue> = { ...captured };
+      if (reqBody !== undefined) tags['http.request.body'] = reqBody.slice(0, LIMITS.tagValueLength);
+      if (resBody !== undefined) tags['http.response.body'] = resBody.slice(0, LIMITS.tagValueLength);
+      for (const [key, value] of Object.entries(tags)) if (!Object.hasOwn(copy.tags, key)) putTag(copy.tags, key, value);
+      this.#registry.remember(copy);
+      this.#ownExporter?.export([copy]);
+    };
+    const pending = done().catch(() => {}).finally(() => this.#pending.delete(pending));
+    this.#pending.add(pending);
   }
 
   #openServerSpan(req: EnhancedRequest, context: IncomingContext): boolean {
@@ -347,11 +372,6 @@ export class RequestTracer {
       this.#log.warnOnce('tracer-export', `requestTracer: an exporter threw (${errorClassOf(error)}); spans may be missing`);
     }
   }
-}
-
-/** What a body capture read within BODY_WAIT_MS (undefined when none, or not yet). */
-function arrivedSoon(capture: Promise<string | undefined> | undefined): Promise<string | undefined> | undefined {
-  return capture && Promise.race([capture, sleep(BODY_WAIT_MS).then(() => undefined)]);
 }
 
 /** The factory's result: the `(req, next)` middleware that is also the tracer's API. */

@@ -53,6 +53,14 @@ describe('RateSampler', () => {
     expect(run(false).rareTaken).toBeLessThan(3);
   });
 
+  test('a token given back is taken by the next request, and only that one', () => {
+    const sampler = new RateSampler(1, 2);
+    expect([sampler.take(0), sampler.take(0), sampler.take(0)]).toEqual([true, true, false]);
+    sampler.giveBack(); // the last request turned out not to need it (the dashboard's own)
+    expect([sampler.take(1), sampler.take(1)]).toEqual([true, false]);
+    expect([sampler.take(999), sampler.take(1000), sampler.take(1000)]).toEqual([false, true, false]);
+  });
+
   test('bad settings are refused at creation', () => {
     expect(() => new RateSampler(-1)).toThrow('per second');
     expect(() => new RateSampler(Number.NaN)).toThrow('per second');

@@ -90,13 +90,41 @@ describe('propagation', () => {
     const req = new Request('http://app.test/p');
     const state = preload.begin(req)!;
     preload.respond(state, await router.fetch(req));
-    // The child, then the preload's server span (the preload records it; the tracer's recent spans show it too).
+    // The child, then the preload's server span (the preload records it; the tracer's copy joins its recent spans once its captures are read).
+    await tracer.flush();
     const spans = [...tracer.getRecentSpans()];
     expect(spans.length).toBe(2);
     expect(spans[0]).toMatchObject({ traceId: state.traceId, parentSpanId: state.spanId, name: 'db' });
     expect(spans[1]).toMatchObject({ traceId: state.traceId, spanId: state.spanId, kind: 'server', name: 'GET /p' });
     // No exporters of its own: the child went to the preload's exporters, next to the server span.
     expect(preloadSpans.map((s) => s.kind).sort()).toEqual(['internal', 'server']);
+  });
+
+  test('a backend the preload already ships to gets each span of its traces once; one of its own gets them too', async () => {
+    const shared = startSink();
+    const own = startSink();
+    closers.push(shared.stop, own.stop);
+    const preloadSpans: TraceSpan[] = [];
+    const preload = new Recorder({ sampleRate: 0, traceSampleRate: 1, log: createLog(false), spanSink: (s) => preloadSpans.push(s) });
+    preload.exportTargets = new Set(['edge', `zipkin ${shared.url}`]);
+    setProcessRecorder(preload);
+    const tracer = requestTracer({ sampleRate: 1, exporters: [{ type: 'zipkin', endpoint: shared.url }, { type: 'zipkin', endpoint: own.url }] });
+    closers.push(tracer.close);
+    const router = new Router().use(tracer);
+    router.get('/p', (req) => {
+      tracer.finish(tracer.createChildSpan(req.spanId!, 'db')!, 'ok');
+      return new Response('p');
+    });
+    const req = new Request('http://app.test/p');
+    const state = preload.begin(req)!;
+    preload.respond(state, await router.fetch(req));
+    await tracer.flush();
+    const posted = (sink: ReturnType<typeof startSink>) => sink.requests.flatMap((r) => JSON.parse(new TextDecoder().decode(r.body)) as Array<{ id: string; kind?: string }>);
+    // The preload ships both spans to the shared backend itself (its exporters): the tracer sends it none.
+    expect(posted(shared)).toEqual([]);
+    expect(preloadSpans.map((s) => s.kind).sort()).toEqual(['internal', 'server']);
+    // Its own backend gets the whole trace.
+    expect(posted(own).map((s) => s.id).sort()).toEqual(preloadSpans.map((s) => s.spanId).sort());
   });
 
   test('the edge exporter works where the preload runs (spans join its own) and is refused where it does not', async () => {

@@ -2,6 +2,7 @@
 // and text bodies up to a cap, read from a clone so the handler still gets the whole body.
 import { LIMITS, type TagValue } from '../../core/wire-format.ts';
 import { unref } from '../../plugin/runtime/unref.ts';
+import { putTag } from './tag-value.ts';
 
 export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'set-cookie', 'x-api-key', 'proxy-authorization']);
 export const REDACTED = '[REDACTED]';
@@ -11,7 +12,8 @@ export function headerTags(headers: Headers, prefix: string, tags: Record<string
   let n = 0;
   for (const [name, value] of headers) {
     if (n++ >= MAX_ITEMS) break;
-    tags[`${prefix}.${name}`] = SENSITIVE_HEADERS.has(name) ? REDACTED : value.slice(0, LIMITS.tagValueLength);
+    // Within the span's limits (tag count, key length), or the edge refuses the span and its batch.
+    putTag(tags, `${prefix}.${name}`.slice(0, LIMITS.tagKeyLength), SENSITIVE_HEADERS.has(name) ? REDACTED : value.slice(0, LIMITS.tagValueLength));
   }
 }
 
@@ -23,7 +25,7 @@ export function queryTags(url: string, tags: Record<string, TagValue>): void {
   let n = 0;
   for (const [name, value] of params) {
     if (n++ >= MAX_ITEMS) break;
-    tags[`http.query.${name.slice(0, 100)}`] = value.slice(0, LIMITS.tagValueLength);
+    putTag(tags, `http.query.${name.slice(0, 100)}`, value.slice(0, LIMITS.tagValueLength));
   }
 }
 

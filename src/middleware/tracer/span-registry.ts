@@ -58,6 +58,12 @@ export class SpanRegistry {
     return span;
   }
 
+  /** Forgets an open span: nothing is exported (a request that turned out not to be the app's). */
+  discard(spanId: string): void {
+    this.#open.delete(spanId);
+    if (this.#open.size === 0) this.#stopSweeping();
+  }
+
   /** Adds a finished span to the recent ones (the preload's server spans, which the tracer never opens). */
   remember(span: Span): void {
     this.#recent.push(span);

@@ -1,7 +1,7 @@
 // Wires the preload together: configuration → recorder → batcher and exporters → instrumentation
 // of Bun.serve, fetch and known routers → profiler → shutdown hooks. Everything that can fail on a
 // bad setting runs before the first global is touched, so a refused configuration leaves the app as it was.
-import type { ExporterConfig } from '../runtime/exporters/exporter-config.ts';
+import { exporterTarget, type ExporterConfig } from '../runtime/exporters/exporter-config.ts';
 import { combineSpanExporters } from '../runtime/exporters/combine-span-exporters.ts';
 import type { SpanExporter } from '../runtime/exporters/span-exporter.ts';
 import { Batcher } from '../runtime/batcher.ts';
@@ -64,6 +64,7 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
   const edge = createEdgeSpanExporter(batcher);
   const all = await buildExporters(config, edge, target !== undefined, log);
   exporters = combineSpanExporters(all);
+  recorder.exportTargets = new Set(exportTargets(config.exporters as unknown as ExporterConfig[], target !== undefined));
   const others = all.filter((exporter) => exporter !== edge);
 
   const profiler = new SystemProfiler(recorder, { interval: config.profiling.interval, onProfile: (profile) => batcher.addProfile(profile) });
@@ -98,6 +99,12 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
       `flush every ${config.flushIntervalMs} ms${config.file ? `, settings from ${config.file}` : ''}, exporters: ${all.map((e) => e.name).join(', ') || 'none'}`,
   );
   return { config, recorder, batcher, profiler };
+}
+
+/** Where the preload's spans go (exporterTarget), the edge included whenever an endpoint is set. */
+function exportTargets(configs: readonly ExporterConfig[], hasEndpoint: boolean): string[] {
+  const targets = configs.map((entry) => exporterTarget(entry)).filter((target) => target !== undefined);
+  return hasEndpoint ? [...targets, 'edge'] : targets;
 }
 
 /** The configured trace exporters, plus the edge whenever an endpoint is set (once, even if listed). */

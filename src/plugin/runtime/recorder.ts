@@ -72,6 +72,8 @@ export class Recorder {
   wallOffset = Date.now() - performance.now();
   /** Responses whose headers could not be set (immutable headers). */
   headerFailures = 0;
+  /** Where the preload's exporters ship spans (exporterTarget): the tracer leaves those of its own out. */
+  exportTargets: ReadonlySet<string> = new Set();
   /** Adaptive detail (undefined when a fixed sampleRate is set). */
   readonly sampleBucket: RateSampler | undefined;
   /** Adaptive tracing (undefined when a fixed traceSampleRate is set). */
@@ -340,7 +342,7 @@ export class Recorder {
     if (result instanceof Response) {
       // The response's headers are not read here: materialising them costs more than all the rest of a request's recording.
       this.#end(state, result.status, state.bytes, false);
-      if (state.traceId !== undefined || this.#serverTiming === 'all') this.decorate(state, result);
+      if ((state.traceId !== undefined || this.#serverTiming === 'all') && !state.excluded) this.decorate(state, result);
     } else if (result == null && state.request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
       this.#end(state, 101, 0, false); // server.upgrade() took it: Bun wants no Response
     } else {
@@ -477,7 +479,7 @@ export class Recorder {
     const now = this.#stop(state);
     const status = sentStatus(answered);
     // Only ever set on a request whose handler went async (the in-process dashboard's are), so the lean path has no check of its own.
-    if (state.excluded) return this.#release(state);
+    if (state.excluded) return this.#leaveOut(state);
     try {
       const known = state.routerRoute ?? state.erroredRoute ?? state.serveRoute;
       const observed = this.#observers.length > 0;
@@ -504,6 +506,12 @@ export class Recorder {
 
   #release(state: RequestState): void {
     if (state === this.#slot) state.request = undefined as unknown as Request;
+  }
+
+  /** An excluded request: nothing recorded, and a trace drawn for it (not a caller's) goes back to the bucket. */
+  #leaveOut(state: RequestState): void {
+    if (state.traced && state.parentSpanId === undefined) this.traceBucket?.giveBack();
+    this.#release(state);
   }
 
   /** The explicit tracer, when it runs under this trace, gets its copy too (its exporters, its recent spans). */

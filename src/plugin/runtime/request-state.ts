@@ -4,12 +4,11 @@
 // map for a request with a state of its own (traced, continuing a trace, or gone async behind a
 // router); and, only when the explicit middleware is loaded, a mark on the Request itself under a
 // process-wide symbol, which stops the preload and the middleware counting it twice.
-import type { Span, TagValue } from '../../core/wire-format.ts';
+import type { Span } from '../../core/wire-format.ts';
 import { slot } from './registry.ts';
 
-/** The explicit tracer's part in a server span the preload records: its capture tags, and its own copy of the span. */
+/** The explicit tracer's part in a request the preload traces: it is handed the server span, for a copy of its own. */
 export interface TracerPart {
-  tags: Record<string, TagValue>;
   onSpan: (span: Span) => void;
 }
 
@@ -122,8 +121,16 @@ export const asyncStates: WeakMap<Request, RequestState> = slot('asyncStates', (
  * the preload's slot or a mark still says which state is this request's.
  */
 export function excludeRequest(request: Request): void {
+  excluded.add(request);
   const state = stateOf(request);
   if (state !== undefined) state.excluded = true;
+}
+
+/** Requests left out, for code that finds no state of theirs (the tracer without the preload or a monitor). */
+const excluded = new WeakSet<Request>();
+
+export function isExcluded(request: Request): boolean {
+  return excluded.has(request);
 }
 
 export function stateOf(request: Request): RequestState | undefined {

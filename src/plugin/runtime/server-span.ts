@@ -12,8 +12,7 @@ export function serverSpan(state: RequestState, timestamp: number, path: string,
     startTime: timestamp,
     duration: state.duration,
     status: status >= 500 || state.error !== undefined ? 'error' : 'ok',
-    // The explicit tracer's capture tags (headers, query, bodies) first: they never replace these.
-    tags: { ...state.tracerPart?.tags, 'http.method': state.method, 'http.route': route, 'http.target': clip(path, LIMITS.tagValueLength), 'http.status_code': status },
+    tags: { 'http.method': state.method, 'http.route': route, 'http.target': clip(path, LIMITS.tagValueLength), 'http.status_code': status },
     logs: [],
   };
   if (state.parentSpanId !== undefined) span.parentSpanId = state.parentSpanId;

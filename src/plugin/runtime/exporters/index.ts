@@ -8,7 +8,7 @@ export type { SpanKind, SpanLog, SpanStatus, TagValue } from '../../../core/wire
 export type { SpanExporter } from './span-exporter.ts';
 export { createSpanExporters, type CreateSpanExportersOptions } from './create-span-exporters.ts';
 export { combineSpanExporters } from './combine-span-exporters.ts';
-export { EXPORTER_TYPES, ENDPOINT_ENV, type ExporterConfig, type ExporterType } from './exporter-config.ts';
+export { EXPORTER_TYPES, ENDPOINT_ENV, exporterTarget, type ExporterConfig, type ExporterType } from './exporter-config.ts';
 export { BatchingSpanExporter, BATCHING_DEFAULTS, type BatchingOptions, type Deliver, type DeliveryResult } from './batching-span-exporter.ts';
 export type { ExporterRetryOptions, HttpExporterOptions } from './http-delivery.ts';
 export { createConsoleExporter, type ConsoleExporterOptions } from './console-exporter.ts';
