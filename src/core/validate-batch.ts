@@ -1,6 +1,8 @@
-// Validates an untrusted batch against wire format v1 and reports every problem with its field path.
+// Validates an untrusted batch against wire format v1 and reports its problems with their field paths.
+// The work is bounded by the limits, not by what arrives: every array and object is measured against
+// what the schema allows where it lies before any item is looked at, and problems stop at maxProblems.
 import * as v from './valibot.ts';
-import { QuantileSketch } from './sketch.ts';
+import { ALPHA, MIN_INDEXABLE, QuantileSketch } from './sketch.ts';
 import { MAX_CELL_COUNT, MAX_DURATION_MS, SUM_TOLERANCE } from './value-bounds.ts';
 import { EARLIEST, HTTP_METHOD, LATEST, LIMITS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type Span, type SystemProfile, type TagValue } from './wire-format.ts';
 
@@ -58,11 +60,48 @@ const method = () => {
   const m = 'expected an HTTP method (1..16 uppercase letters)';
   return v.pipe(v.string(m), v.regex(HTTP_METHOD, m));
 };
+
+/**
+ * What the schema allows at one place of a batch: the fields of an object, a list of at most `max`
+ * items, or a record of at most `max` entries. `list`, `tags` and `strict` note theirs as they are
+ * made, so the walk that bounds a batch (oversized) follows the schema and cannot drift from it.
+ */
+type Place =
+  | { kind: 'fields'; fields: Record<string, Place> }
+  | { kind: 'list'; max: number; item?: Place }
+  | { kind: 'record'; max: number };
+const places = new WeakMap<object, Place>();
+function noted<S extends object>(schema: S, place: Place): S {
+  places.set(schema, place);
+  return schema;
+}
+/** The place a schema describes, through `optional` and `pipe`; undefined for a value with nothing inside to count. */
+function placeOf(schema: unknown): Place | undefined {
+  const place = places.get(schema as object);
+  if (place !== undefined) return place;
+  const { wrapped, pipe } = schema as { wrapped?: unknown; pipe?: readonly unknown[] };
+  if (wrapped !== undefined) return placeOf(wrapped);
+  return pipe !== undefined ? placeOf(pipe[0]) : undefined;
+}
+
 const list = <T extends v.GenericSchema>(item: T, max: number) => {
   const m = `expected array of at most ${max} items`;
-  return v.pipe(v.array(item, m), v.maxLength(max, m));
+  return noted(v.pipe(v.array(item, m), v.maxLength(max, m)), { kind: 'list', max, item: placeOf(item) });
 };
-const strict = <T extends v.ObjectEntries>(entries: T) => v.strictObject(entries, 'expected object with known fields only');
+const strict = <T extends v.ObjectEntries>(entries: T) => {
+  const fields: Record<string, Place> = {};
+  for (const [key, schema] of Object.entries(entries)) {
+    const place = placeOf(schema);
+    if (place !== undefined) fields[key] = place;
+  }
+  return noted(v.strictObject(entries, 'expected object with known fields only'), { kind: 'fields', fields });
+};
+/** Own enumerable keys, counted without making a list of them. */
+function entryCount(value: object): number {
+  let n = 0;
+  for (const key in value) if (Object.hasOwn(value, key)) n++;
+  return n;
+}
 
 const tagValue = v.union(
   [text(LIMITS.tagValueLength), v.pipe(v.number(), v.finite()), v.boolean()],
@@ -75,8 +114,8 @@ const tagKey = text(LIMITS.tagKeyLength, 1);
  */
 const tags = (max: number) => {
   const m = `expected object of at most ${max} entries`;
-  return v.pipe(
-    v.custom<Record<string, unknown>>((r) => typeof r === 'object' && r !== null && Object.keys(r).length <= max, m),
+  return noted(v.pipe(
+    v.custom<Record<string, unknown>>((r) => typeof r === 'object' && r !== null && !Array.isArray(r) && entryCount(r) <= max, m),
     v.rawTransform(({ dataset: { value: input }, addIssue }) => {
       const out: Record<string, TagValue> = Object.create(null);
       for (const [key, value] of Object.entries(input)) {
@@ -91,7 +130,7 @@ const tags = (max: number) => {
       }
       return out;
     }),
-  );
+  ), { kind: 'record', max });
 };
 
 const identity = strict({
@@ -176,6 +215,11 @@ const profile = strict({
   inFlight: count(),
 });
 
+/** The items of a batch's lists, validated one by one (validateBatch). */
+const ITEMS = { rollups: rollupCell, samples: sample, spans: span, profiles: profile };
+type ListField = keyof typeof ITEMS;
+const LIST_FIELDS = Object.keys(ITEMS) as ListField[];
+
 const batchSchema = strict({
   version: v.literal(WIRE_FORMAT_VERSION, `expected ${WIRE_FORMAT_VERSION} (the only format version this edge reads)`),
   batchId: v.pipe(
@@ -184,15 +228,25 @@ const batchSchema = strict({
   ),
   identity,
   window: strict({ start: timestamp(), end: timestamp() }),
-  rollups: list(rollupCell, LIMITS.rollups),
-  samples: list(sample, LIMITS.samples),
-  spans: list(span, LIMITS.spans),
-  profiles: list(profile, LIMITS.profiles),
+  rollups: list(ITEMS.rollups, LIMITS.rollups),
+  samples: list(ITEMS.samples, LIMITS.samples),
+  spans: list(ITEMS.spans, LIMITS.spans),
+  profiles: list(ITEMS.profiles, LIMITS.profiles),
   dropped: strict({ rollups: count(), samples: count(), spans: count(), profiles: count(), requests: v.optional(count()), parentTraces: v.optional(count()) }),
   carriedProfiles: v.optional(v.literal(true, 'expected true (samples carry memory and CPU figures forward) or absent')),
 });
 
-const ARRAY_LIMITS = { rollups: LIMITS.rollups, samples: LIMITS.samples, spans: LIMITS.spans, profiles: LIMITS.profiles };
+/** Every array and object of a batch, bounded where it lies. */
+const BATCH_PLACE = placeOf(batchSchema)!;
+/** The batch with its lists' items left unchecked: they are checked one by one, up to maxProblems. */
+const anything = v.custom<unknown>(() => true);
+const batchHead = v.strictObject({
+  ...batchSchema.entries,
+  rollups: list(anything, LIMITS.rollups),
+  samples: list(anything, LIMITS.samples),
+  spans: list(anything, LIMITS.spans),
+  profiles: list(anything, LIMITS.profiles),
+}, 'expected object with known fields only');
 
 /**
  * Checks an untrusted value against wire format v1.
@@ -202,24 +256,71 @@ const ARRAY_LIMITS = { rollups: LIMITS.rollups, samples: LIMITS.samples, spans: 
  * if (!result.ok) return Response.json({ problems: result.problems }, { status: 400 });
  */
 export function validateBatch(input: unknown, options: ValidateOptions = {}): BatchValidation {
-  const maxProblems = options.maxProblems ?? 50;
+  const maxProblems = Math.max(1, options.maxProblems ?? 50);
   if (Array.isArray(input)) return { ok: false, problems: [{ path: '', message: 'expected a batch object, got an array' }] };
-  // Oversized arrays are refused before any item is looked at, so a hostile batch costs little.
-  if (input !== null && typeof input === 'object') {
-    for (const [field, max] of Object.entries(ARRAY_LIMITS)) {
-      const value = (input as Record<string, unknown>)[field];
-      if (Array.isArray(value) && value.length > max) {
-        return { ok: false, problems: [{ path: field, message: `expected array of at most ${max} items, got ${value.length}` }] };
+  // An array or object longer than its place allows is refused before any item is looked at: 10
+  // million items in a span's logs (20 KB gzipped) once ran workerd out of heap collecting a problem each.
+  const oversize = oversized(input, BATCH_PLACE);
+  if (oversize !== null) return { ok: false, problems: [oversize] };
+  const head = v.safeParse(batchHead, input, { abortEarly: false });
+  const problems: BatchProblem[] = head.success ? [] : head.issues.slice(0, maxProblems).map((issue) => toProblem(issue));
+  // Item by item, so that the work and the problems kept stop at maxProblems however many items are bad.
+  const lists: Partial<Record<ListField, unknown[]>> = {};
+  for (const field of LIST_FIELDS) {
+    const items = head.success ? head.output[field] : (input as Record<string, unknown> | null)?.[field];
+    if (!Array.isArray(items)) continue;
+    const valid: unknown[] = [];
+    for (let i = 0; i < items.length && problems.length < maxProblems; i++) {
+      const item = v.safeParse(ITEMS[field], items[i], { abortEarly: false });
+      if (item.success) valid.push(item.output);
+      else for (const issue of item.issues.slice(0, maxProblems - problems.length)) problems.push(toProblem(issue, `${field}[${i}]`));
+    }
+    lists[field] = valid;
+  }
+  if (problems.length > 0 || !head.success) return { ok: false, problems };
+  const batch = { ...head.output, ...lists } as Batch;
+  const semantic = semanticProblems(batch, options).slice(0, maxProblems);
+  return semantic.length > 0 ? { ok: false, problems: semantic } : { ok: true, batch };
+}
+
+/**
+ * The first array or object in `value` longer than the schema allows where it lies (an array
+ * where an object belongs counts too: the schema would read its every index as a key). Only
+ * places the schema knows are entered, and each is measured before its items, so the walk
+ * costs at most what a batch within the limits holds.
+ */
+function oversized(value: unknown, place: Place): BatchProblem | null {
+  // Anything else is of the wrong type or a single value: the schema refuses it without looking inside.
+  if (value === null || typeof value !== 'object') return null;
+  if (place.kind === 'list') {
+    if (!Array.isArray(value)) return null;
+    if (value.length > place.max) return { path: '', message: `expected array of at most ${place.max} items, got ${value.length}` };
+    if (place.item !== undefined) {
+      for (let i = 0; i < value.length; i++) {
+        const problem = oversized(value[i], place.item);
+        if (problem !== null) return within(`[${i}]`, problem);
       }
     }
+    return null;
   }
-  const parsed = v.safeParse(batchSchema, input, { abortEarly: false });
-  if (!parsed.success) {
-    return { ok: false, problems: parsed.issues.slice(0, maxProblems).map(toProblem) };
+  if (place.kind === 'record') {
+    if (Array.isArray(value)) return { path: '', message: `expected object of at most ${place.max} entries, got an array of ${value.length} items` };
+    const entries = entryCount(value);
+    return entries > place.max ? { path: '', message: `expected object of at most ${place.max} entries, got ${entries}` } : null;
   }
-  const batch = parsed.output as Batch;
-  const problems = semanticProblems(batch, options).slice(0, maxProblems);
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, batch };
+  if (Array.isArray(value)) return { path: '', message: `expected object with known fields only, got an array of ${value.length} items` };
+  for (const [key, below] of Object.entries(place.fields)) {
+    if (!Object.hasOwn(value, key)) continue;
+    const problem = oversized((value as Record<string, unknown>)[key], below);
+    if (problem !== null) return within(key, problem);
+  }
+  return null;
+}
+
+/** `problem`, one level down: its path under `key` (a field name or `[i]`). */
+function within(key: string, problem: BatchProblem): BatchProblem {
+  const path = problem.path === '' ? key : problem.path.startsWith('[') ? `${key}${problem.path}` : `${key}.${problem.path}`;
+  return { path, message: problem.message };
 }
 
 /**
@@ -237,8 +338,8 @@ export function formatProblem(problem: BatchProblem): string {
   return problem.path ? `${problem.path}: ${problem.message}` : problem.message;
 }
 
-function toProblem(issue: v.BaseIssue<unknown>): BatchProblem {
-  let path = '';
+function toProblem(issue: v.BaseIssue<unknown>, prefix = ''): BatchProblem {
+  let path = prefix;
   for (const item of issue.path ?? []) {
     const key = item.key;
     if (typeof key === 'number') path += `[${key}]`;
@@ -248,6 +349,14 @@ function toProblem(issue: v.BaseIssue<unknown>): BatchProblem {
   const missing = path !== '' && issue.input === undefined && issue.kind === 'schema';
   return { path, message: missing ? 'missing' : issue.message };
 }
+
+/**
+ * Whether a sketch's own minimum or maximum agrees with the cell's: within the sketch's relative
+ * accuracy, or both below the smallest value it tells apart from zero. A client's agree exactly
+ * (both are kept from the same durations), so this tolerance only ever lets through what is
+ * indistinguishable in every answer the sketch gives.
+ */
+const near = (sketch: number, cell: number) => Math.abs(sketch - cell) <= ALPHA * Math.max(sketch, cell) + MIN_INDEXABLE;
 
 /** What a schema can't say: relations between fields, sketches that must decode, clock skew. */
 function semanticProblems(batch: Batch, options: ValidateOptions): BatchProblem[] {
@@ -264,11 +373,15 @@ function semanticProblems(batch: Batch, options: ValidateOptions): BatchProblem[
     if (cell.durationMin > cell.durationMax) problems.push({ path: `${at}.durationMin`, message: 'expected durationMin ≤ durationMax' });
     if (cell.durationSum > cell.count * cell.durationMax * (1 + SUM_TOLERANCE)) {
       problems.push({ path: `${at}.durationSum`, message: 'expected durationSum ≤ count × durationMax' });
+    } else if (cell.durationSum < cell.count * cell.durationMin * (1 - SUM_TOLERANCE)) {
+      problems.push({ path: `${at}.durationSum`, message: 'expected durationSum ≥ count × durationMin' });
     }
     try {
       const sketch = QuantileSketch.fromBase64(cell.sketch);
       if (sketch.count !== cell.count) problems.push({ path: `${at}.sketch`, message: `expected a sketch of count ${cell.count}, got ${sketch.count}` });
       else if (sketch.max > cell.durationMax) problems.push({ path: `${at}.sketch`, message: `expected a sketch of values ≤ durationMax, got a maximum of ${sketch.max}` });
+      else if (!near(sketch.max, cell.durationMax)) problems.push({ path: `${at}.sketch`, message: `expected a sketch whose maximum is durationMax (${cell.durationMax}) within ${ALPHA * 100} %, got ${sketch.max}` });
+      else if (!near(sketch.min, cell.durationMin)) problems.push({ path: `${at}.sketch`, message: `expected a sketch whose minimum is durationMin (${cell.durationMin}) within ${ALPHA * 100} %, got ${sketch.min}` });
     } catch (error) {
       problems.push({ path: `${at}.sketch`, message: `expected a base64 quantile sketch (${(error as Error).message})` });
     }
