@@ -5,10 +5,10 @@ import { memorySignInStore, type SignInStore } from '../auth/sign-in-store.ts';
 import { drainBody } from '../http/request-body.ts';
 import { ROUTE_SORTS, type RouteSort } from '../query/routes.ts';
 import { DEVICE_COOKIE, SESSION_COOKIE, setCookie } from './cookies.ts';
-import { HTTP_METHOD, LIMITS } from '../wire-format.ts';
-import { RANGE_STEPS, RANGES, type RangeName, type RouteFilter, type TraceFilter } from './data.ts';
+import { RANGE_STEPS, RANGES, type RangeName, type RouteFilter } from './data.ts';
 import { DashboardAuth, type DashboardAuthOptions, type Refusal, type Who } from './dashboard-auth.ts';
 import { field, FormError, MAX_FORM_BYTES, readForm } from './read-form.ts';
+import { methodParam, oneOf, QueryError, textParam, traceFilter } from './page-params.ts';
 import type { DashboardRenderer } from './renderer.ts';
 import { safeNext } from './safe-next.ts';
 import { html, json, problem, redirect, withSecurityHeaders } from './security-headers.ts';
@@ -71,7 +71,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     try {
       response = await route(request, url, rest, client);
     } catch (error) {
-      if (error instanceof FormError) {
+      if (error instanceof FormError || error instanceof QueryError) {
         response = problem(error.status, error.code, error.message);
       } else {
         // The dashboard must never take its host down; say what failed without leaking internals.
@@ -118,7 +118,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
 
   async function read(rest: string, url: URL, ctx: ViewContext, window: TimeWindow): Promise<Response> {
     const { source, views } = options;
-    const sort = pick<RouteSort>(url.searchParams.get('sort'), ROUTE_SORTS, 'requests');
+    const sort = oneOf<RouteSort>(url, 'sort', ROUTE_SORTS, 'requests');
     const page: RouteFilter = { route: ctx.route, method: ctx.method };
     const filter = traceFilter(url, page);
     switch (rest) {
@@ -150,9 +150,9 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       case '/fragments/traces':
         return html(await views.traces(ctx, await source.traces(ctx.app, window, filter), filter));
       case '/data/timeseries':
-        return json(await source.timeseries(ctx.app, pick(url.searchParams.get('metric'), CHART_METRICS, 'latency'), window, page));
+        return json(await source.timeseries(ctx.app, oneOf(url, 'metric', CHART_METRICS, 'latency'), window, page));
       case '/data/system':
-        return json(await source.system(ctx.app, pick(url.searchParams.get('metric'), SYSTEM_METRICS, 'memory'), window));
+        return json(await source.system(ctx.app, oneOf(url, 'metric', SYSTEM_METRICS, 'memory'), window));
     }
     const trace = /^\/traces\/([0-9a-f]{32})$/.exec(rest);
     if (trace) return html(await views.trace(ctx, trace[1]!, await source.trace(ctx.app, trace[1]!)));
@@ -164,16 +164,18 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const wanted = url.searchParams.get('app') ?? options.defaultApp ?? apps[0] ?? '';
     if (apps.length > 0 && !apps.includes(wanted)) return null;
     const route = textParam(url, 'route');
+    // Read whatever the route: a method that is not one is refused; a good one without a route is none.
+    const method = methodParam(url);
     return {
       base,
       assets: options.assetsPath,
       title: options.title,
       app: wanted,
       apps,
-      range: pick(url.searchParams.get('range'), Object.keys(RANGES) as RangeName[], '1h'),
+      range: oneOf(url, 'range', Object.keys(RANGES) as RangeName[], '1h'),
       route,
       // A method filters a route's row; without a route, none (the charts and the chip would not say it).
-      method: route === undefined ? undefined : methodParam(url),
+      method: route === undefined ? undefined : method,
       refreshMs: options.refreshInterval,
       // Without a session there is nothing to bind a token to: forms then can't post (scripts use the API).
       csrf: sessionId ? await auth.csrfFor(sessionId) : '',
@@ -304,40 +306,8 @@ function sameOrigin(request: Request, url: URL): boolean {
   return origin === url.origin;
 }
 
-function pick<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
-  return allowed.includes(value as T) ? (value as T) : fallback;
-}
-
 /** The range's window: ending at now rounded up to the range's step, as long as the range (the data covers up to now). */
 function windowOf(range: RangeName, now: number): TimeWindow {
   const to = Math.ceil(now / RANGE_STEPS[range]) * RANGE_STEPS[range];
   return { from: to - RANGES[range], to };
-}
-
-/**
- * The traces list's filter: the route typed into its form (`traceRoute`; sent empty, every route),
- * else the page's route and method (a row of the routes table); the method holds only while the
- * route is the page's.
- */
-function traceFilter(url: URL, page: RouteFilter): TraceFilter {
-  const min = Number(url.searchParams.get('minDuration'));
-  const route = url.searchParams.has('traceRoute') ? textParam(url, 'traceRoute') : page.route;
-  return {
-    route,
-    method: route === page.route ? page.method : undefined,
-    minDuration: Number.isFinite(min) && min > 0 ? min : undefined,
-    errorsOnly: url.searchParams.get('errors') === '1',
-    order: url.searchParams.get('order') === 'slowest' ? 'slowest' : 'recent',
-    limit: 50,
-  };
-}
-
-/** A text filter from the query string, clipped to a route's length; empty is none. */
-function textParam(url: URL, name: string): string | undefined {
-  return url.searchParams.get(name)?.slice(0, LIMITS.routeLength) || undefined;
-}
-
-function methodParam(url: URL): string | undefined {
-  const method = url.searchParams.get('method');
-  return method !== null && HTTP_METHOD.test(method) ? method : undefined;
 }

@@ -1,12 +1,13 @@
 // The alerting API under /api/v1/apps/:app: rules and alerts are readable with a read key;
-// changing rules and resolving alerts takes ADMIN_API_KEY. Bad input is a 400 (not JSON) or 422
-// (a rule's problems, each naming its field) and changes nothing.
+// changing rules and resolving alerts takes ADMIN_API_KEY. Bad input is a 415 (a body that is not
+// plain JSON), 400 (not JSON, a bad query) or 422 (a rule's problems, each naming its field) and
+// changes nothing.
 import { BodyError, readBodyCapped } from '../../core/http/request-body.ts';
 import { readableApp } from '../api/access.ts';
 import { digestOf, sameDigest } from '../auth/key-ring.ts';
 import type { Env } from '../env.ts';
 import { badParameter, bodyProblem, HttpError, json, notFound } from '../http/errors.ts';
-import { intParam } from '../http/params.ts';
+import { checkQuery, intParam } from '../http/params.ts';
 import type { Route, RouteContext } from '../http/router.ts';
 import { callStore } from '../store-errors.ts';
 import { appStore } from '../app-stub.ts';
@@ -28,8 +29,40 @@ async function requireAdmin(request: Request, env: Env): Promise<void> {
   }
 }
 
+/** `application/json` and the `+json` types (`application/merge-patch+json`). */
+const JSON_TYPE = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/;
+/** What `curl -d` labels a body it was not told the type of: read when the body is JSON. */
+const CURL_DEFAULT_TYPE = 'application/x-www-form-urlencoded';
+const ACCEPTED_TYPES = `Content-Type: application/json (or a +json type; none, or curl -d's default ${CURL_DEFAULT_TYPE} with a JSON body, is read as JSON too)`;
+
+/** A header value as a message shows it: clipped and quoted, never more. */
+const quoted = (value: string): string => JSON.stringify(value.slice(0, 64));
+
+/**
+ * Refuses, before reading the body, what readJson could only misread: an encoded body (read as
+ * text it would be "not JSON") and a declared type that is not JSON. Returns whether the type is
+ * curl's default, whose body is read only if it is JSON.
+ */
+function checkBodyFormat(request: Request): { curlDefault: boolean } {
+  const encoding = (request.headers.get('content-encoding') ?? '').trim().toLowerCase();
+  if (encoding !== '' && encoding !== 'identity') {
+    throw new HttpError(415, 'unsupported_encoding', `Content-Encoding ${quoted(encoding)} is not supported here: send the rule as plain JSON, without Content-Encoding`);
+  }
+  const type = request.headers.get('content-type');
+  if (type === null || type.trim() === '') return { curlDefault: false };
+  const [essence = '', ...parameters] = type.split(';').map((part) => part.trim().toLowerCase());
+  if (essence === CURL_DEFAULT_TYPE) return { curlDefault: true };
+  if (!JSON_TYPE.test(essence)) throw new HttpError(415, 'unsupported_media_type', `Content-Type ${quoted(essence)} is not accepted: send ${ACCEPTED_TYPES}`);
+  const charset = parameters.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/^"|"$/g, '');
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new HttpError(415, 'unsupported_media_type', `Content-Type charset ${quoted(charset)} is not accepted: send JSON in UTF-8`);
+  }
+  return { curlDefault: false };
+}
+
 /** The JSON body, read within its cap (a larger declared length is refused unread). */
 async function readJson(request: Request): Promise<unknown> {
+  const { curlDefault } = checkBodyFormat(request);
   let bytes: Uint8Array;
   try {
     bytes = await readBodyCapped(request, MAX_BODY_BYTES, 10_000);
@@ -41,6 +74,8 @@ async function readJson(request: Request): Promise<unknown> {
   try {
     body = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes));
   } catch {
+    // A form under curl's default type is not a typo in JSON: say what the API takes.
+    if (curlDefault) throw new HttpError(415, 'unsupported_media_type', `Content-Type ${quoted(CURL_DEFAULT_TYPE)} with a body that is not JSON (a form?): send ${ACCEPTED_TYPES}`);
     throw new HttpError(400, 'invalid_json', 'body: expected a JSON object');
   }
   // Passing a value to the store copies it recursively, which a deeply nested one overflows.
@@ -77,6 +112,8 @@ export function alertRoutes(codeRules: CodeRules): Route[] {
     handler: async (context) => {
       const app = await readableApp(context);
       if (access === 'admin') await requireAdmin(context.request, context.env);
+      // Before any store is asked: a misspelt or repeated parameter is named, not ignored.
+      checkQuery(context.url);
       // A bad ALERT_RULES, channel var or alerts.config.ts is named here, not a store failure.
       readAlertConfig(context.env);
       codeRules.rulesFor(app);

@@ -178,3 +178,72 @@ describe('dashboard pages', () => {
     expect(body).toContain('id="routes"');
   });
 });
+
+describe('dashboard query parameters', () => {
+  const auth = { headers: { 'X-API-Key': 'key-123' } };
+
+  test('a value the dashboard never sends is a 400 naming the parameter and what it takes, not a default page', async () => {
+    const { call } = setup();
+    const cases: Array<[string, string]> = [
+      ['/performance?app=shop&range=2h', 'range: expected one of 15m, 1h, 6h, 24h, 7d'],
+      ['/performance/fragments/summary?app=shop&range=1H', 'range: expected one of 15m, 1h, 6h, 24h, 7d'],
+      ['/performance/fragments/routes?app=shop&sort=p90', 'sort: expected one of requests, errors, errorRate, avg, p50, p95, p99, max, apdex, route'],
+      ['/performance/data/timeseries?app=shop&metric=p95', 'metric: expected one of latency, throughput, errors, status'],
+      ['/performance/data/system?app=shop&metric=disk', 'metric: expected one of memory, cpu, eventLoop'],
+      ['/performance/fragments/traces?app=shop&minDuration=abc', 'minDuration: expected a number of milliseconds, such as 200'],
+      ['/performance/fragments/traces?app=shop&minDuration=0x10', 'minDuration: expected a number of milliseconds, such as 200'],
+      ['/performance/fragments/traces?app=shop&minDuration=Infinity', 'minDuration: expected a number of milliseconds, such as 200'],
+      ['/performance/fragments/traces?app=shop&errors=true', 'errors: expected 1 (errors only) or nothing'],
+      ['/performance/fragments/traces?app=shop&order=oldest', 'order: expected one of recent, slowest'],
+      ['/performance?app=shop&route=%2Fusers%2F%3Aid&method=get', 'method: expected an HTTP method in capitals, such as GET'],
+      ['/performance?app=shop&method=G%20T', 'method: expected an HTTP method in capitals, such as GET'],
+    ];
+    for (const [path, message] of cases) {
+      const res = await call(path, auth);
+      expect([path, res.status, res.headers.get('content-type')]).toEqual([path, 400, expect.stringContaining('application/json')]);
+      expect([path, await res.json()]).toEqual([path, { error: { code: 'invalid_parameter', message } }]);
+    }
+  });
+
+  test('absent or empty parameters keep the defaults', async () => {
+    const { call } = setup();
+    for (const path of ['/performance', '/performance?app=shop&range=&sort=&order=&errors=&minDuration=&method=', '/performance/data/timeseries?app=shop', '/performance/data/system?app=shop&metric=']) {
+      expect([path, (await call(path, auth)).status]).toEqual([path, 200]);
+    }
+  });
+
+  test('every link, fragment and chart URL the dashboard renders, and every traces form it can submit, is answered', async () => {
+    const { call, traceId } = setup();
+    const seen = new Set<string>();
+    const pending = ['/performance?app=shop', '/performance?app=shop&route=%2Fusers%2F%3Aid&method=GET&range=6h', `/performance/traces/${traceId}?app=shop&sort=p95&order=slowest`];
+    for (let path = pending.shift(); path !== undefined; path = pending.shift()) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const res = await call(path, auth);
+      expect([path, res.status]).toEqual([path, 200]);
+      if (!(res.headers.get('content-type') ?? '').includes('text/html')) continue;
+      const body = await res.text();
+      for (const [, url] of body.matchAll(/(?:href|hx-get|data-src)="(\/performance[^"]*)"/g)) {
+        const decoded = url!.replaceAll('&amp;', '&').replaceAll('&#38;', '&');
+        if (!decoded.startsWith('/performance/assets') && !decoded.startsWith('/performance/login') && seen.size + pending.length < 300) pending.push(decoded);
+      }
+    }
+    // Ranges, sorts, both charts' metrics and a trace page are among what was followed.
+    for (const part of ['range=15m', 'range=7d', 'sort=p99', 'metric=status', 'metric=eventLoop', '/traces/']) {
+      expect([part, [...seen].some((path) => path.includes(part))]).toEqual([part, true]);
+    }
+    // The traces form, as htmx sends it: its hidden fields, the typed route and Min ms (a number
+    // input sends what HTML calls a number, or empty), the checkbox when ticked, the order.
+    for (const page of [{}, { route: '/users/:id', method: 'GET' }] as Array<Record<string, string>>) {
+      for (const minDuration of ['', '0', '200', '1.5', '.5', '-5', '1e3', '1e400']) {
+        for (const errors of [undefined, '1']) {
+          for (const order of ['recent', 'slowest']) {
+            const form = new URLSearchParams({ app: 'shop', range: '24h', ...page, traceRoute: '/users', minDuration, ...(errors === undefined ? {} : { errors }), order });
+            const path = `/performance/fragments/traces?${form}`;
+            expect([path, (await call(path, auth)).status]).toEqual([path, 200]);
+          }
+        }
+      }
+    }
+  });
+});

@@ -1,0 +1,76 @@
+// The dashboard's query parameters: what its own links, forms and scripts send is read (absent or
+// empty keeps the default); a value they never send is a 400 naming the parameter and what it takes,
+// not a page silently showing something else.
+import { HTTP_METHOD, LIMITS } from '../wire-format.ts';
+import type { RouteFilter, TraceFilter } from './data.ts';
+
+/** A query value the dashboard does not send; the handler answers it as a 400 problem. */
+export class QueryError extends Error {
+  readonly status = 400;
+  readonly code = 'invalid_parameter';
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueryError';
+  }
+}
+
+/** One of `allowed`, `fallback` when absent or empty. */
+export function oneOf<T extends string>(url: URL, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new QueryError(`${name}: expected one of ${allowed.join(', ')}`);
+  return raw as T;
+}
+
+/** A text filter, clipped to a route's length (as stored routes are); empty is none. */
+export function textParam(url: URL, name: string): string | undefined {
+  return url.searchParams.get(name)?.slice(0, LIMITS.routeLength) || undefined;
+}
+
+/** The method of a routes-table row; empty is none. */
+export function methodParam(url: URL): string | undefined {
+  const method = url.searchParams.get('method');
+  if (method === null || method === '') return undefined;
+  if (!HTTP_METHOD.test(method)) throw new QueryError('method: expected an HTTP method in capitals, such as GET');
+  return method;
+}
+
+/**
+ * What an `<input type="number">` can send: a floating-point number as HTML writes one (`200`,
+ * `1.5`, `.5`, `-3`, `1e3`); the browser sends anything else it holds as empty.
+ */
+const HTML_NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/** The traces form's Min ms: a positive number, or none (empty, zero or below: every trace). */
+function minDurationParam(url: URL): number | undefined {
+  const raw = url.searchParams.get('minDuration');
+  if (raw === null || raw === '') return undefined;
+  if (!HTML_NUMBER.test(raw)) throw new QueryError('minDuration: expected a number of milliseconds, such as 200');
+  const min = Math.min(Number(raw), Number.MAX_VALUE);
+  return min > 0 ? min : undefined;
+}
+
+/** The traces form's "Errors only" checkbox: `1` when ticked, absent when not. */
+function errorsParam(url: URL): boolean {
+  const raw = url.searchParams.get('errors');
+  if (raw === null || raw === '') return false;
+  if (raw !== '1') throw new QueryError('errors: expected 1 (errors only) or nothing');
+  return true;
+}
+
+/**
+ * The traces list's filter: the route typed into its form (`traceRoute`; sent empty, every route),
+ * else the page's route and method (a row of the routes table); the method holds only while the
+ * route is the page's.
+ */
+export function traceFilter(url: URL, page: RouteFilter): TraceFilter {
+  const route = url.searchParams.has('traceRoute') ? textParam(url, 'traceRoute') : page.route;
+  return {
+    route,
+    method: route === page.route ? page.method : undefined,
+    minDuration: minDurationParam(url),
+    errorsOnly: errorsParam(url),
+    order: oneOf(url, 'order', ['recent', 'slowest'] as const, 'recent'),
+    limit: 50,
+  };
+}
