@@ -1,4 +1,4 @@
-// Writes the tables of settings of README.md (the preload's, the Worker's) and docs/options.md (the
+// Writes the tables of settings of docs/settings.md (the preload's, the Worker's) and docs/options.md (the
 // explicit API's) from the one table of settings (src/core/config/settings.ts), between
 // `<!-- settings:NAME -->` markers. test/core/config/readme-settings.test.ts fails when a page and
 // the table differ; run this after changing a setting. Kept out of src/, so the package does not ship it.
@@ -66,7 +66,7 @@ export function markedSections(readme: string): string[] {
 }
 
 /** The pages that hold tables of settings, from the repository's root. */
-export const PAGES = ['README.md', 'docs/options.md'];
+export const PAGES = ['docs/settings.md', 'docs/options.md'];
 
 if (import.meta.main) {
   for (const page of PAGES) {

@@ -10,6 +10,7 @@ import type { Setting } from '../../../src/core/config/setting.ts';
 import { SETTINGS, WORKER } from '../../../src/core/config/settings.ts';
 
 const ROOT = join(import.meta.dir, '..', '..', '..');
+const SETTINGS_PAGE = readFileSync(join(ROOT, 'docs', 'settings.md'), 'utf8');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const TEXTS = PAGES.map((page) => readFileSync(join(ROOT, page), 'utf8'));
 const ALL = TEXTS.join('\n');
@@ -23,9 +24,11 @@ function readmeRows(section: string): string[][] {
 }
 
 describe('README tables of settings', () => {
-  test('every section of the table is on a page, once: the preload and the Worker in the README', () => {
+  test('every section of the table is on a page, once: the preload and the Worker in docs/settings.md, which the README links', () => {
     expect(markedSections(ALL).sort()).toEqual(Object.keys(SETTINGS).sort());
-    expect(markedSections(README).sort()).toEqual(['preload', 'worker']);
+    expect(markedSections(SETTINGS_PAGE).sort()).toEqual(['preload', 'worker']);
+    expect(README).toContain('(docs/settings.md#the-preload)');
+    expect(README).toContain('(docs/settings.md#the-edge)');
   });
 
   test('each page holds exactly what the table makes (run `bun scripts/settings-readme.ts` after changing a setting)', () => {
@@ -45,9 +48,9 @@ describe('README tables of settings', () => {
   });
 
   test('a table changed by hand is told apart', () => {
-    const edited = README.replace('| `BUN_APM_FLUSH_INTERVAL_MS` | `flushIntervalMs` | 10000 |', '| `BUN_APM_FLUSH_INTERVAL_MS` | `flushIntervalMs` | 5000 |');
+    const edited = SETTINGS_PAGE.replace('| `BUN_APM_FLUSH_INTERVAL_MS` | `flushIntervalMs` | 10000 |', '| `BUN_APM_FLUSH_INTERVAL_MS` | `flushIntervalMs` | 5000 |');
     expect(edited).not.toBe(README);
-    expect(withSettingsTables(edited)).toBe(README);
+    expect(withSettingsTables(edited)).toBe(SETTINGS_PAGE);
     expect(() => withSettingsTables('<!-- settings:nope -->\n<!-- /settings:nope -->')).toThrow('names no section');
     expect(settingsTable('worker')).toContain('| `DASHBOARD_REFRESH_MS` | 10000 | integer 500–86400000 |');
   });
