@@ -19,12 +19,18 @@ import { AppStore as AppStoreOf, type AppStoreEnv } from './app-store.ts';
 
 export { DashboardSessions } from './dashboard/dashboard-sessions.ts';
 
-/** The AppStore the runtime constructs: the store with this Worker's rules in code. */
-export class AppStore extends AppStoreOf {
+class StoreWithRules extends AppStoreOf {
   constructor(ctx: DurableObjectState, env: AppStoreEnv) {
     super(ctx, env, alerts);
   }
 }
+
+/**
+ * The AppStore the runtime constructs: the store with this Worker's rules in code. Typed as just a
+ * Durable Object: its methods are this Worker's own RPC, and a declaration naming them would ship
+ * the types of the whole store with the package.
+ */
+export const AppStore: new (ctx: DurableObjectState, env: Env) => Rpc.DurableObjectBranded = StoreWithRules;
 
 const routes: Route[] = [
   { method: 'GET', path: '/healthz', handler: () => json({ ok: true }) },
