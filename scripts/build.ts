@@ -40,11 +40,12 @@ const PROJECTS: Array<{ config: string; owns: RegExp }> = [
 /**
  * Declarations that keep their JSDoc: the entry points and the types an app's code names directly
  * (its config file, the wire format, sketches, alert rules, channels and notifications, the
- * explicit API; not the alert engine's internals). The rest ship bare:
+ * explicit API's classes, adapters and options; not the alert engine's or the middleware's
+ * internals). The rest ship bare:
  * an app's compiler needs their shapes, not our notes, and the docs of those internal modules were
  * a tenth of the tarball.
  */
-const DOCUMENTED = /^dist\/(index|core\/config|core\/config\/[^/]+|core\/wire-format|core\/alerts\/(rule|channel|notification|validate-rule)|middleware\/.+|plugin\/preload)\.d\.ts$/;
+const DOCUMENTED = /^dist\/(index|core\/config|core\/config\/[^/]+|core\/wire-format|core\/alerts\/(rule|channel|notification|validate-rule)|middleware\/[^/]+|middleware\/(adapters\/.+|[a-z]+\/[a-z]+-options|monitor\/read-metrics-file)|plugin\/preload)\.d\.ts$/;
 
 /**
  * Whitespace out of the shipped JavaScript (a third of its compressed size), names kept: a stack
