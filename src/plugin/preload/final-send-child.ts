@@ -1,37 +1,142 @@
 // The program of the child process final-send.ts starts when the app is exiting: reads the batches
-// from stdin and POSTs them, oldest first, until they are all sent or the deadline passes. The
-// parent is blocked meanwhile, which is the point: nothing of the app runs after it chose to exit.
-// It is one self-contained function (globals only) because the child runs its source text with
-// `bun -e`: so it works from a `bun build --compile` binary too, where no file of ours is on disk.
-interface FinalSendInput {
+// from stdin as they arrive and POSTs them, the first as soon as it is in (the request counts come
+// first), a few at a time, until they are all sent or the deadline passes; then reports what did
+// not get through. The parent is blocked meanwhile, which is the point: nothing of the app runs
+// after it chose to exit. It is one self-contained function (globals only) because the child runs
+// its source text with `bun -e`: so it works from a `bun build --compile` binary too, where no
+// file of ours is on disk.
+
+/** The first line on stdin. */
+export interface FinalSendHeader {
   url: string;
-  headers: Record<string, string>;
-  /** Base64 gzip bodies; one with `ifAccepted` is sent only if the latest accepted answer before it lists that addition. */
-  batches: Array<{ body: string; ifAccepted?: string }>;
-  deadline: number;
+  /** Ms the whole send may take, counted from the spawn. */
+  budgetMs: number;
+  /** When the parent spawned this process: performance.timeOrigin + performance.now() there. */
+  spawnedAt: number;
+  /** Sends at once: the first batches, the request counts, start first and in order. */
+  concurrency: number;
+  /** Of them, detail batches at once. */
+  detailConcurrency: number;
+  /** An empty batch's JSON (no id, dropped all zero): filled in and sent to report what did not get through. */
+  report: string;
+}
+
+/** A line before each batch's body (`bytes` raw gzip bytes follow it). */
+export interface FinalSendRecord {
+  bytes: number;
+  /** Sent only if the latest accepted answer before it lists this addition. */
+  ifAccepted?: string;
+  /** The counts and records lost with it (contents, dropped counters carried), reported if it does not get through. */
+  lost?: Record<string, number>;
+  /** Detail only: started only with time left for it and the report after it. */
+  detail?: boolean;
+}
+
+/** What the child writes on stdout, as JSON. */
+export interface FinalSendResult {
+  sent: number;
+  /** Batches read. */
+  read: number;
+  /** What did not get through (or might not have: still unanswered at the deadline). */
+  lost: Record<string, number>;
+  /** The report of it was accepted. */
+  reported: boolean;
 }
 
 /** `readAnswer`: read-answer.ts's, passed in as source text too (the child imports nothing). */
 export async function finalSendChild(readAnswer: (response: Response) => Promise<string>): Promise<void> {
-  const input = JSON.parse(await Bun.stdin.text()) as FinalSendInput;
+  const stdin = Bun.stdin.stream().getReader();
+  const held: Uint8Array[] = [];
+  let heldBytes = 0;
+  const more = async (): Promise<boolean> => {
+    const { done, value } = await stdin.read();
+    if (done) return false;
+    held.push(value);
+    heldBytes += value.byteLength;
+    return true;
+  };
+  const take = (n: number): Uint8Array<ArrayBuffer> => {
+    const out = new Uint8Array(n);
+    for (let at = 0; at < n; ) {
+      const first = held[0]!;
+      const k = Math.min(first.byteLength, n - at);
+      out.set(first.subarray(0, k), at);
+      at += k;
+      if (k === first.byteLength) held.shift();
+      else held[0] = first.subarray(k);
+    }
+    heldBytes -= n;
+    return out;
+  };
+  const line = async (): Promise<string | undefined> => {
+    for (;;) {
+      let before = 0;
+      for (const chunk of held) {
+        const end = chunk.indexOf(10);
+        if (end >= 0) return new TextDecoder().decode(take(before + end + 1).subarray(0, -1));
+        before += chunk.byteLength;
+      }
+      if (!(await more())) return undefined;
+    }
+  };
+  const first = await line();
+  if (first === undefined) return void process.stdout.write(JSON.stringify({ sent: 0, read: 0, lost: {}, reported: false }));
+  const header = JSON.parse(first) as FinalSendHeader;
+  // The budget counts from the spawn: this process's start by its own clock (the app's may be faked
+  // or stepped), less the time before it (from the wall clock both read, within bounds for a step).
+  const startup = Math.min(Math.max(0, performance.timeOrigin - header.spawnedAt), 500);
+  const begun = Date.now() - performance.now() - startup;
+  const deadline = begun + header.budgetMs;
+
+  interface Item {
+    record: FinalSendRecord;
+    body: Uint8Array<ArrayBuffer>;
+    state: 'waiting' | 'sending' | 'sent' | 'failed' | 'skipped';
+  }
+  const items: Item[] = [];
+  let reading = true;
+  void (async () => {
+    try {
+      for (let text = await line(); text !== undefined && text !== ''; text = await line()) {
+        const record = JSON.parse(text) as FinalSendRecord;
+        while (heldBytes < record.bytes) if (!(await more())) return;
+        items.push({ record, body: take(record.bytes), state: 'waiting' });
+      }
+    } finally {
+      reading = false;
+    }
+  })();
+
   /** What the edge's answers say it takes (an older edge would refuse the whole batch). */
   const accepted = new Set<unknown>();
-  let sent = 0;
-  for (const batch of input.batches) {
-    if (batch.ifAccepted !== undefined && !accepted.has(batch.ifAccepted)) continue;
-    const left = input.deadline - Date.now();
-    if (left <= 50) break;
+  let answers = 0;
+  let slowest = 0;
+  /** The requests in flight, with when each started. */
+  const inFlight = new Set<{ started: number }>();
+  let detailInFlight = 0;
+  let stopped = false;
+  let next = 0;
+  const left = () => deadline - Date.now();
+  /**
+   * Time one more request takes: the slowest answer yet, or the oldest still awaited, and a margin;
+   * twice that before any answer came (the wait so far is only the least it takes).
+   */
+  const roundTrip = () => {
+    let longest = slowest;
+    for (const { started } of inFlight) longest = Math.max(longest, Date.now() - started);
+    return Math.max(100, longest) * (answers > 0 ? 1.2 : 2) + 50;
+  };
+
+  const post = async (body: Uint8Array<ArrayBuffer>): Promise<boolean> => {
+    const request = { started: Date.now() };
+    const { started } = request;
+    inFlight.add(request);
     try {
-      const response = await fetch(input.url, {
-        method: 'POST',
-        headers: input.headers,
-        body: Buffer.from(batch.body, 'base64'),
-        signal: AbortSignal.timeout(left - 25),
-        redirect: 'manual',
-      });
+      const response = await fetch(header.url, { method: 'POST', headers: JSON.parse(process.env.BUNAPM_FINAL_SEND_HEADERS ?? '{}') as Record<string, string>, body, signal: AbortSignal.timeout(Math.max(1, left() - 25)), redirect: 'manual' });
       const text = await readAnswer(response);
-      if (!response.ok) continue;
-      sent++;
+      answers++;
+      slowest = Math.max(slowest, Date.now() - started);
+      if (!response.ok) return false;
       // Each accepted answer says afresh what the edge takes; one that is not JSON says nothing.
       // (answerOf in edge-sender reads the same, but this function runs alone in a child: no imports.)
       accepted.clear();
@@ -41,9 +146,68 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
       } catch {
         // not JSON: nothing is taken for granted
       }
+      return true;
     } catch {
-      break; // unreachable or out of time: what is left is lost, as the parent already counted on
+      return false; // unreachable or out of time
+    } finally {
+      inFlight.delete(request);
     }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (!stopped) {
+      if (next >= items.length) {
+        if (!reading) return;
+        await Bun.sleep(1);
+        continue;
+      }
+      const item = items[next++]!;
+      const { ifAccepted, detail } = item.record;
+      if (ifAccepted !== undefined) {
+        // The latest answer decides: one at least, or none to come.
+        while (answers === 0 && inFlight.size > 0 && left() > 50) await Bun.sleep(2);
+        if (!accepted.has(ifAccepted)) {
+          item.state = 'skipped';
+          continue;
+        }
+      }
+      while (detail && detailInFlight >= header.detailConcurrency && !stopped) await Bun.sleep(1);
+      // Detail goes only with time for its answer and for the report after it.
+      if (stopped || left() <= (detail ? 2 * roundTrip() : 50)) {
+        stopped = true;
+        return;
+      }
+      item.state = 'sending';
+      if (detail) detailInFlight++;
+      item.state = (await post(item.body)) ? 'sent' : 'failed';
+      if (detail) detailInFlight--;
+    }
+  };
+  const workers = Promise.all(Array.from({ length: Math.max(1, header.concurrency) }, worker));
+  // Until every batch went, or there is just time left for the report: it then goes while the last
+  // ones are still awaited, and counts the detail among them as not sent (some may yet arrive:
+  // reported as dropped though it did, as a thinned batch's detail is). Not the request counts:
+  // started first, with the most time, they are taken to arrive, never reported lost and received.
+  for (let done = false; !done && left() > roundTrip(); ) done = await Promise.race([workers.then(() => true), Bun.sleep(10).then(() => false)]);
+  stopped = true;
+  // What is still coming on stdin is reported too (it is read at memory speed).
+  while (reading && left() > roundTrip()) await Bun.sleep(1);
+
+  const lost: Record<string, number> = {};
+  for (const item of items) {
+    if (item.state === 'sent' || item.state === 'skipped' || (item.state === 'sending' && !item.record.detail)) continue;
+    for (const [name, n] of Object.entries(item.record.lost ?? {})) if (name !== 'parentTraces' && n > 0) lost[name] = (lost[name] ?? 0) + n;
   }
-  process.stdout.write(String(sent));
+  let reported = false;
+  if (Object.keys(lost).length > 0 && header.report !== '' && left() > 50) {
+    // The report is a batch of its own: an id of its own, dropped counters only (v1, no addition).
+    const batch = JSON.parse(header.report) as { batchId: string; dropped: Record<string, number> };
+    batch.batchId = crypto.randomUUID().replaceAll('-', '');
+    for (const name of ['rollups', 'samples', 'spans', 'profiles', 'requests']) batch.dropped[name] = lost[name] ?? 0;
+    reported = await post(Bun.gzipSync(JSON.stringify(batch)) as Uint8Array<ArrayBuffer>);
+  }
+  const sent = items.filter((item) => item.state === 'sent').length;
+  process.stdout.write(JSON.stringify({ sent, read: items.length, lost, reported } satisfies FinalSendResult));
+  // In-flight sends past the deadline are not waited for.
+  process.exit(0);
 }

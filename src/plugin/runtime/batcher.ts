@@ -10,7 +10,7 @@ import { fillCarriedProfiles, LIMITS, type Batch, type DetailSample, type Identi
 import { anyCounted, buildBatches, isEmpty, zeroCounters, type Counters, type Recorded } from '../../core/batch-builder.ts';
 import { exponentialBackoff } from '../../core/retry-policy.ts';
 import { errorClassOf, type Log } from './log.ts';
-import { PendingData, type PendingBatch } from './pending-data.ts';
+import { PendingData, type FinalSeal, type PendingBatch } from './pending-data.ts';
 import type { Recorder } from './recorder.ts';
 import type { SendOutcome } from './send-with-retry.ts';
 import { answerOf } from './edge-sender.ts';
@@ -223,15 +223,15 @@ export class Batcher {
   }
 
   /**
-   * Seals everything pending into batches, for the last synchronous send of a process that exits;
-   * the sealed batch already tried comes first, with its id.
+   * Seals everything pending into batches, for the last synchronous send of a process that exits:
+   * the request counts first, detail sealed for `detailMs` at most (see PendingData.sealAll).
    */
-  sealAll(): PendingBatch[] {
+  sealAll(detailMs?: number): FinalSeal {
     try {
-      return this.pending.sealAll();
+      return this.pending.sealAll(detailMs);
     } catch (error) {
       this.#options.log.warnOnce('seal', `could not seal the last batches (${errorClassOf(error)}: ${(error as Error)?.message})`);
-      return [];
+      return { batches: [], report: '' };
     }
   }
 

@@ -122,6 +122,25 @@ export class PendingCounts {
   }
 
   /**
+   * Merges the cells of one window and key into one (exact), oldest windows first, for about
+   * `maxMs`: at exit, cut after cut of an outage go in as few batches as they fit in.
+   */
+  mergeFor(maxMs: number): void {
+    const deadline = performance.now() + maxMs;
+    while (this.#unmerged.size > 0 && performance.now() < deadline) this.#mergeOldest(MERGE_STEP);
+  }
+
+  /**
+   * Drops every cell whose window starts after `time`: the edge refuses a whole batch holding one
+   * dated past its tolerance for the future (cells recorded while the clock was ahead).
+   */
+  dropAfter(time: number): CountsLoss {
+    const loss: CountsLoss = { rollups: 0, requests: 0 };
+    while (this.#starts.length > 0 && this.#starts[this.#starts.length - 1]! > time) this.#dropKey(this.#starts[this.#starts.length - 1]!, loss);
+    return loss;
+  }
+
+  /**
    * Brings the charged size down to `budgetChars`, working for about `maxMs` at most so that one call
    * never holds the thread long; returns what had to be dropped and whether the budget is met.
    * Order: merge what merges exactly, widen the oldest of the narrowest windows, drop the oldest.
@@ -244,7 +263,11 @@ export class PendingCounts {
   }
 
   #dropOldestKey(loss: CountsLoss): void {
-    const start = this.#starts[0]!;
+    this.#dropKey(this.#starts[0]!, loss);
+  }
+
+  /** Drops the cells of one key of the window at `start`. */
+  #dropKey(start: number, loss: CountsLoss): void {
     const window = this.#windows.get(start)!;
     const [key, list] = window.keys.entries().next().value!;
     for (const entry of list) {

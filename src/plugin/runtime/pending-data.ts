@@ -7,7 +7,7 @@ import { LIMITS, WIRE_ADDITIONS, writeOutCarriedProfiles, type WireAddition, typ
 import { addCounters, anyCounted, droppedOf, encodeBatch, newBatchId, requestsIn, zeroCounters, type Counters } from '../../core/batch-builder.ts';
 import type { Log } from './log.ts';
 import { PendingCounts } from './pending-counts.ts';
-import { chunkBytes, compressChunk, detailChunks, exceeds, fitsWith, GZIP_LEVEL, MERGE_BUDGET_CHARS, mergedFragment, NO_DETAIL, splitChunk, uncarried, type DetailChunk, type DetailContents } from './pending-detail.ts';
+import { chunkBytes, compressChunk, detailChunks, exceeds, fitsWith, GZIP_LEVEL, MERGE_BUDGET_CHARS, mergedFragment, NO_DETAIL, splitChunk, uncarried, withoutFuture, type DetailChunk, type DetailContents } from './pending-detail.ts';
 import { unref } from './unref.ts';
 
 /** A sealed batch: its gzip body, sent with the same id until the edge has it. */
@@ -40,6 +40,31 @@ export interface PendingDataOptions {
  * MAX_BATCH_AGE_HOURS (168 by default), so older pending data is dropped and counted instead.
  */
 export const MAX_SENDABLE_AGE_MS = 167 * 3_600_000;
+
+/**
+ * The latest time a batch carries, ahead of now: the edge refuses a whole batch holding anything
+ * more than 5 minutes in its future (validate-batch's maxSkewMs), so cells and detail recorded
+ * while the clock was ahead (then stepped back) are dropped and counted instead of taking the
+ * correctly dated ones with them. A minute less, for the edge's clock and ours to disagree.
+ */
+export const MAX_FUTURE_MS = 4 * 60_000;
+
+/**
+ * How long the exit merges cells of one window and key (exact; 25-100 µs a sketch): the cuts of an
+ * outage, 40 routes every 500 ms, went in 480 cells, in a tenth of them.
+ */
+const FINAL_MERGE_MS = 50;
+
+/** What a batch is sealed from: everything, the cells and dropped counters only, or detail only. */
+type Parts = 'all' | 'counts' | 'detail';
+
+/** What the exit sends, in order, and the batch that reports what of it did not get through. */
+export interface FinalSeal {
+  /** Counts-only batches (cells and dropped counters), the batch sealed before (its id kept), detail, an addition's count. */
+  batches: PendingBatch[];
+  /** The JSON of an empty batch (no id, dropped all zero) the sender fills in to report what it could not send. */
+  report: string;
+}
 
 /** How long one relief step may hold the app's thread (it then yields to a later turn). */
 const RELIEF_STEP_MS = 2;
@@ -263,27 +288,41 @@ export class PendingData {
   }
 
   /**
-   * Seals everything into batches, for the last synchronous send of a process that exits; the
-   * sealed batch already tried comes first, with its id.
+   * Seals everything into batches, for the last synchronous send of a process that exits. Sent in
+   * this order: the request counts (cells and dropped counters) in batches of their own, the batch
+   * sealed before (with its id: the edge may have stored it already), detail, an addition's count.
+   * Detail is sealed for `detailMs` at most (it re-encodes and gzips on the app's thread): what is
+   * left is dropped and counted, and the counts' batches, sealed after it, carry that count.
    */
-  sealAll(): PendingBatch[] {
-    const batches: PendingBatch[] = [];
+  sealAll(detailMs = Number.POSITIVE_INFINITY): FinalSeal {
     // At exit there is no second try: what was recorded goes in batches any edge takes, and a count
-    // of an addition in a last batch of its own, so an edge rolled back since refuses only that.
-    if (this.#head) {
-      this.#stripAdditions(this.#head);
-      batches.push(this.#head);
-    }
+    // of an addition in a batch of its own, so an edge rolled back since refuses only that.
+    const head = this.#head;
     this.#head = undefined;
-    for (let batch = this.#seal(false); batch !== undefined; batch = this.#seal(false)) batches.push(batch);
-    // An edge not known to take it (none answered yet, or it has been upgraded since its last
-    // answer) may still: the exit's send finds out from the answers to the batches before.
-    const additions = this.#seal(true);
+    if (head) this.#stripAdditions(head);
+    const detail: PendingBatch[] = [];
+    const until = performance.now() + detailMs;
+    while (this.#detail.length > 0 && performance.now() < until) {
+      const batch = this.#seal(false, 'detail');
+      if (batch === undefined) break;
+      detail.push(batch);
+    }
+    for (const chunk of this.#detail.splice(0)) this.#loseDetail(chunk.contents);
+    this.#detailBytes = 0;
+    this.#counts.mergeFor(FINAL_MERGE_MS);
+    const batches: PendingBatch[] = [];
+    for (let batch = this.#seal(false, 'counts'); batch !== undefined; batch = this.#seal(false, 'counts')) batches.push(batch);
+    if (head) batches.push(head);
+    batches.push(...detail);
+    // Last: an edge not known to take it (none answered yet, or it has been upgraded since its last
+    // answer) may still, and the exit's send finds out from the answers to the batches before.
+    const additions = this.#seal(true, 'counts');
     if (additions !== undefined) {
       if (!this.#takesParentTraces) additions.ifAccepted = 'dropped.parentTraces';
       batches.push(additions);
     }
-    return batches;
+    const now = Date.now();
+    return { batches, report: encodeBatch('', this.#options.identity, { start: now, end: now }, [], NO_DETAIL, droppedOf(zeroCounters())) };
   }
 
   #enforceBound(): void {
@@ -345,7 +384,7 @@ export class PendingData {
    * A batch of the oldest cells and detail chunks within the caps, or undefined when nothing waits;
    * `additions`: whether it may carry wire additions (by default, when the edge takes them).
    */
-  #seal(additions = this.#takesParentTraces): PendingBatch | undefined {
+  #seal(additions = this.#takesParentTraces, parts: Parts = 'all'): PendingBatch | undefined {
     const now = Date.now();
     const cutoff = now - MAX_SENDABLE_AGE_MS;
     const stale = this.#counts.dropBefore(cutoff);
@@ -356,12 +395,15 @@ export class PendingData {
       this.#detailBytes -= chunkBytes(chunk);
       this.#loseDetail(chunk.contents);
     }
-    if (this.#counts.cells === 0 && this.#detail.length === 0 && !anyCounted(this.#sendable(this.#dropped, additions))) return undefined;
+    this.#dropFuture(now + MAX_FUTURE_MS);
+    const counts = this.#counts.cells > 0 || anyCounted(this.#sendable(this.#dropped, additions));
+    const waiting = parts === 'counts' ? counts : parts === 'detail' ? this.#detail.length > 0 : counts || this.#detail.length > 0;
+    if (!waiting) return undefined;
     // A body over the edge's maxBodyBytes is put back and sealed again with fewer rows, in proportion
     // to the rows it held (not to the caps, which may be far above them): each try is smaller, so this
     // ends. A single row is sent as it is (the edge's answer then says why).
     for (let rows = Number.POSITIVE_INFINITY; ;) {
-      const sealed = this.#sealRows(now, rows, additions);
+      const sealed = this.#sealRows(now, rows, additions, parts);
       const taken = rowsIn(sealed.batch.contents);
       if (sealed.batch.body.byteLength <= this.#caps.maxBodyBytes || taken <= 1) return sealed.batch;
       this.#unseal(sealed);
@@ -369,20 +411,39 @@ export class PendingData {
     }
   }
 
-  /** A batch of at most `rows` rows (see rowsIn), cells first. */
-  #sealRows(now: number, rows: number, additions: boolean): Sealed {
+  /**
+   * Takes out what is dated past `latest` (the clock was ahead, then stepped back): cells and
+   * detail records, dropped and counted, so that the batch holding them is not refused whole.
+   */
+  #dropFuture(latest: number): void {
+    const future = this.#counts.dropAfter(latest);
+    addCounters(this.#dropped, future);
+    addCounters(this.#options.droppedTotal, future);
+    if (!this.#detail.some((chunk) => chunk.end > latest)) return;
+    this.#detail = this.#detail.flatMap((chunk) => {
+      if (chunk.end <= latest) return [chunk];
+      const { kept, lost } = withoutFuture(chunk, latest);
+      this.#detailBytes -= chunkBytes(chunk);
+      for (const part of kept) this.#detailBytes += chunkBytes(part);
+      this.#loseDetail(lost);
+      return kept;
+    });
+  }
+
+  /** A batch of at most `rows` rows (see rowsIn), cells first; `parts`: only cells (and dropped counters) or only detail. */
+  #sealRows(now: number, rows: number, additions: boolean, parts: Parts): Sealed {
     const caps = this.#caps;
     // Half the bound at most, so that a sealed batch never crowds out everything else.
-    const rollups = this.#counts.take(Math.min(caps.maxRollups, rows), Math.max(1, Math.floor(this.#options.maxPendingBytes / 2)));
-    const left = rows - rollups.length;
+    const rollups = parts === 'detail' ? [] : this.#counts.take(Math.min(caps.maxRollups, rows), Math.max(1, Math.floor(this.#options.maxPendingBytes / 2)));
+    const left = parts === 'counts' ? 0 : rows - rollups.length;
     const detailCaps = { samples: Math.min(caps.maxSamples, left), spans: Math.min(caps.maxSpans, left), profiles: Math.min(caps.maxProfiles, left) };
     // A chunk cut before the edge's caps were known is cut again to fit them.
     if (left > 0 && this.#detail.length > 0 && exceeds(this.#detail[0]!, detailCaps)) {
       const chunk = this.#detail.shift()!;
       this.#detailBytes -= chunkBytes(chunk);
-      const parts = splitChunk(chunk, detailCaps);
-      for (const part of parts) this.#detailBytes += chunkBytes(part);
-      this.#detail.unshift(...parts);
+      const pieces = splitChunk(chunk, detailCaps);
+      for (const piece of pieces) this.#detailBytes += chunkBytes(piece);
+      this.#detail.unshift(...pieces);
     }
     // Several small chunks (a heartbeat's profiles, cuts that waited) go in one request, within the caps.
     const chunks: DetailChunk[] = [];
@@ -401,9 +462,10 @@ export class PendingData {
       detail.profiles += chunk.contents.profiles;
     }
     for (const cell of rollups) start = Math.min(start, cell.minute);
-    // A count the batch may not carry (an edge that has not said it takes it would refuse the batch) waits here.
-    const carried = this.#sendable(this.#dropped, additions);
-    this.#dropped = { ...zeroCounters(), parentTraces: this.#dropped.parentTraces - carried.parentTraces };
+    // A count the batch may not carry (an edge that has not said it takes it would refuse the batch)
+    // waits here; a detail-only batch carries none (the counts' batches do, and may go first).
+    const carried = parts === 'detail' ? zeroCounters() : this.#sendable(this.#dropped, additions);
+    if (parts !== 'detail') this.#dropped = { ...zeroCounters(), parentTraces: this.#dropped.parentTraces - carried.parentTraces };
     const batchId = newBatchId();
     const carriedProfiles = chunks.some((chunk) => chunk.carriedProfiles);
     const json = encodeBatch(batchId, this.#options.identity, { start, end: now }, rollups, chunks.length > 0 ? mergedFragment(chunks) : NO_DETAIL, droppedOf(carried), carriedProfiles);

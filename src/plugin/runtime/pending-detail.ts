@@ -30,6 +30,8 @@ export interface DetailChunk {
   contents: DetailContents;
   /** Earliest time in it (ms since the epoch): a batch's window must cover it. */
   start: number;
+  /** Latest time in it: past the edge's tolerance for the future (a clock stepped back since), some records must go. */
+  end: number;
   /**
    * Its samples leave out memory and CPU figures they share with an earlier sample of the chunk
    * (fillCarriedProfiles); its first sample has them, once there was a profile. Sent only in a batch
@@ -85,17 +87,43 @@ export function detailChunks(samples: DetailSample[], spans: Span[], profiles: S
     const t = spans.slice(i * caps.spans, (i + 1) * caps.spans);
     const p = profiles.slice(i * caps.profiles, (i + 1) * caps.profiles);
     let start = Infinity;
-    for (const sample of s) start = Math.min(start, sample.timestamp);
-    for (const span of t) start = Math.min(start, span.startTime);
-    for (const profile of p) start = Math.min(start, profile.timestamp);
+    let end = -Infinity;
+    for (const time of timesOf(s, t, p)) {
+      start = Math.min(start, time);
+      end = Math.max(end, time);
+    }
     chunks.push({
       parts: { samples: list(s), spans: list(t), profiles: list(p) },
       contents: { samples: s.length, spans: t.length, profiles: p.length },
       start: Math.floor(start),
+      end: Math.ceil(end),
       carriedProfiles,
     });
   }
   return chunks;
+}
+
+/** The time of each record, as the edge checks it. */
+function* timesOf(samples: readonly DetailSample[], spans: readonly Span[], profiles: readonly SystemProfile[]): Generator<number> {
+  for (const sample of samples) yield sample.timestamp;
+  for (const span of spans) yield span.startTime;
+  for (const profile of profiles) yield profile.timestamp;
+}
+
+/**
+ * A chunk without its records dated after `latest` (the edge refuses a whole batch holding one):
+ * what is left, as chunks with every sample's figures written out, and what was taken out.
+ */
+export function withoutFuture(chunk: DetailChunk, latest: number): { kept: DetailChunk[]; lost: DetailContents } {
+  const parts = partsOf(chunk);
+  const all = { samples: records(parts.samples) as DetailSample[], spans: records(parts.spans) as Span[], profiles: records(parts.profiles) as SystemProfile[] };
+  // Written out before any is taken out: a sample may carry its figures to the ones after it.
+  fillCarriedProfiles(all.samples);
+  const samples = all.samples.filter((sample) => sample.timestamp <= latest);
+  const spans = all.spans.filter((span) => span.startTime <= latest);
+  const profiles = all.profiles.filter((profile) => profile.timestamp <= latest);
+  const lost = { samples: all.samples.length - samples.length, spans: all.spans.length - spans.length, profiles: all.profiles.length - profiles.length };
+  return { kept: detailChunks(samples, spans, profiles, false), lost };
 }
 
 /** The first sample of each part of `size` given the figures carried to it, so that each chunk restores by itself. */
