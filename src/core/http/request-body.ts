@@ -52,6 +52,11 @@ export async function readStreamCapped(stream: ReadableStream<Uint8Array>, cap: 
     }
     chunks.push(value);
   }
+  return concatBytes(chunks, total);
+}
+
+/** The chunks as one array of `total` bytes. */
+export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {

@@ -2,7 +2,7 @@
 // while reading, and a gzip body while inflating, so neither a large upload nor a gzip bomb costs
 // more than the cap. The Worker only reads the bytes as sent (readWire); the app's store inflates
 // them (inflateBody), so that the Worker's CPU per batch stays small whatever the batch holds.
-import { BodyError, declaredLength, readStreamCapped } from '../../core/http/request-body.ts';
+import { BodyError, concatBytes, declaredLength, readStreamCapped } from '../../core/http/request-body.ts';
 import { bodyProblem, HttpError } from '../http/errors.ts';
 
 export interface BodyLimits {
@@ -104,13 +104,7 @@ export async function inflateBody(body: WireBody, limits: Pick<BodyLimits, 'maxD
     if (error instanceof HttpError) throw error;
     throw new HttpError(400, 'invalid_gzip', 'Content-Encoding is gzip but the body is not valid gzip');
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }
 
 /** The stream's bytes within `cap`; a stream that breaks or stalls is the client's error (400/408). */
