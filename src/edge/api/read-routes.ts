@@ -8,7 +8,7 @@ import { saturatingAdd } from '../../core/value-bounds.ts';
 import { appReader } from '../app-reader.ts';
 import { reader } from '../auth/authenticate.ts';
 import { badParameter, json, notFound } from '../http/errors.ts';
-import { booleanParam, enumParam, intParam, numberParam, textParam } from '../http/params.ts';
+import { booleanParam, checkQuery, enumParam, intParam, numberParam, textParam } from '../http/params.ts';
 import type { Route, RouteContext } from '../http/router.ts';
 import { readSettings } from '../settings.ts';
 import { isFiltered } from '../../core/query/route-filter.ts';
@@ -52,6 +52,7 @@ function appRoute(path: string, handler: (context: RouteContext, app: string) =>
     path: `/api/v1/apps/:app${path}`,
     handler: async (context) => {
       const app = await readableApp(context);
+      checkQuery(context.url); // after the key: a stranger learns nothing of the parameters
       return json(await callStore(app, () => handler(context, app)));
     },
   };
@@ -61,7 +62,11 @@ export const readRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/apps',
-    handler: async ({ request, env }) => json({ apps: (await reader(request, env)).apps }),
+    handler: async ({ request, env, url }) => {
+      const { apps } = await reader(request, env);
+      checkQuery(url);
+      return json({ apps });
+    },
   },
   appRoute('/summary', (context, app) => {
     const filter = filters(context.url);

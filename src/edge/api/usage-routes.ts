@@ -4,7 +4,7 @@
 import { appReader } from '../app-reader.ts';
 import { reader } from '../auth/authenticate.ts';
 import { json } from '../http/errors.ts';
-import { intParam } from '../http/params.ts';
+import { checkQuery, intParam } from '../http/params.ts';
 import type { Route } from '../http/router.ts';
 import { callStore } from '../store-errors.ts';
 import { accountUsage } from '../usage/account-usage.ts';
@@ -23,8 +23,9 @@ export const usageRoutes: Route[] = [
   {
     method: 'GET',
     path: '/api/v1/usage',
-    handler: async ({ request, env }) => {
+    handler: async ({ request, env, url }) => {
       const { apps } = await reader(request, env);
+      checkQuery(url);
       return json(await callStore(apps.join(','), () => accountUsage(env, apps)));
     },
   },

@@ -4,12 +4,13 @@ const ROLLUP_WINDOW = ['from', 'to', 'step'] as const;
 const RAW_WINDOW = ['from', 'to'] as const;
 const FILTERS = ['route', 'method'] as const;
 
-/**
- * Route path → the names its handler reads (read-routes.ts, usage-routes.ts, alert-routes.ts). An
- * endpoint that reads none through params.ts (apps, instances, status, one trace, the account's
- * usage, the key check) is not listed: nothing on its path consults this table, so it stays open.
- */
+/** Route path → the names its handler reads (read-routes.ts, usage-routes.ts, alert-routes.ts); every JSON API route is listed. */
 export const QUERY_NAMES: Readonly<Record<string, readonly string[]>> = {
+  '/api/v1/apps': [],
+  '/api/v1/usage': [],
+  '/api/v1/apps/:app/instances': [],
+  '/api/v1/apps/:app/status': [],
+  '/api/v1/apps/:app/traces/:traceId': [],
   '/api/v1/apps/:app/summary': [...ROLLUP_WINDOW, ...FILTERS, 'apdexThreshold'],
   '/api/v1/apps/:app/live': [...FILTERS, 'apdexThreshold'],
   '/api/v1/apps/:app/timeseries': [...ROLLUP_WINDOW, ...FILTERS, 'metric', 'apdexThreshold'],
