@@ -35,7 +35,7 @@ const detailIn = (batch: Batch) => batch.samples.length + batch.spans.length + b
 const sum = (batches: Batch[], of: (batch: Batch) => number) => batches.reduce((n, batch) => n + of(batch), 0);
 const requests = (batch: Batch) => batch.rollups.reduce((n, cell) => n + cell.count, 0);
 
-test('counts-only batches first, then the batch already tried with its id, then detail only', async () => {
+test('the batch already tried first with its id, then counts-only batches, then detail only', async () => {
   const { batcher, serve } = setup();
   serve(30, 'a');
   await batcher.flush(); // unreachable: sealed, kept with its id
@@ -44,12 +44,15 @@ test('counts-only batches first, then the batch already tried with its id, then 
   batcher.cut();
   const sealed = batcher.sealAll();
   const batches = sealed.batches.map(open);
-  const at = batches.findIndex((batch) => batch.batchId === tried.batchId);
-  expect(at).toBeGreaterThan(0);
-  expect(sealed.batches[at]!.body).toBe(tried.body);
-  // Before it, counts only; after it, detail only: no request count waits behind detail.
-  expect(batches.slice(0, at).every((batch) => batch.rollups.length > 0 && detailIn(batch) === 0)).toBe(true);
-  expect(batches.slice(at + 1).every((batch) => batch.rollups.length === 0 && detailIn(batch) > 0)).toBe(true);
+  // First, as sent before (it may have arrived: it starts at once, never left unsent and reported lost).
+  expect(sealed.triedFirst).toBe(true);
+  expect(batches[0]!.batchId).toBe(tried.batchId);
+  expect(sealed.batches[0]!.body).toBe(tried.body);
+  // Then counts only, then detail only: no request count waits behind detail.
+  const firstDetail = batches.findIndex((batch, i) => i > 0 && batch.rollups.length === 0);
+  expect(firstDetail).toBeGreaterThan(1);
+  expect(batches.slice(1, firstDetail).every((batch) => batch.rollups.length > 0 && detailIn(batch) === 0)).toBe(true);
+  expect(batches.slice(firstDetail).every((batch) => batch.rollups.length === 0 && detailIn(batch) > 0)).toBe(true);
   expect(sum(batches, requests)).toBe(70);
   expect(sum(batches, (batch) => batch.samples.length)).toBe(70);
   // The report the final send fills in: an empty batch with every counter at zero.

@@ -41,6 +41,8 @@ export interface FinalSendResult {
   lost: Record<string, number>;
   /** The report of it was accepted. */
   reported: boolean;
+  /** What batches still awaited when the report went hold: not reported lost (they may arrive), said in the log. */
+  unanswered: Record<string, number>;
 }
 
 /** `readAnswer`: read-answer.ts's, passed in as source text too (the child imports nothing). */
@@ -185,9 +187,8 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
   };
   const workers = Promise.all(Array.from({ length: Math.max(1, header.concurrency) }, worker));
   // Until every batch went, or there is just time left for the report: it then goes while the last
-  // ones are still awaited, and counts the detail among them as not sent (some may yet arrive:
-  // reported as dropped though it did, as a thinned batch's detail is). Not the request counts:
-  // started first, with the most time, they are taken to arrive, never reported lost and received.
+  // ones are still awaited, and reports what failed or never started; those awaited may yet arrive,
+  // so none is reported, counts or detail (reported lost and then received, it was counted twice).
   for (let done = false; !done && left() > roundTrip(); ) done = await Promise.race([workers.then(() => true), Bun.sleep(10).then(() => false)]);
   stopped = true;
   // What is still coming on stdin is reported too (it is read at memory speed).
@@ -195,7 +196,9 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
 
   const lost: Record<string, number> = {};
   for (const item of items) {
-    if (item.state === 'sent' || item.state === 'skipped' || (item.state === 'sending' && !item.record.detail)) continue;
+    // A batch still awaited may arrive: not reported (a review saw detail reported dropped, then
+    // received, whenever the report had to go before the answers), as the counts never were.
+    if (item.state === 'sent' || item.state === 'skipped' || item.state === 'sending') continue;
     for (const [name, n] of Object.entries(item.record.lost ?? {})) if (name !== 'parentTraces' && n > 0) lost[name] = (lost[name] ?? 0) + n;
   }
   let reported = false;
@@ -207,7 +210,12 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
     reported = await post(Bun.gzipSync(JSON.stringify(batch)) as Uint8Array<ArrayBuffer>);
   }
   const sent = items.filter((item) => item.state === 'sent').length;
-  process.stdout.write(JSON.stringify({ sent, read: items.length, lost, reported } satisfies FinalSendResult));
+  const unanswered: Record<string, number> = {};
+  for (const item of items) {
+    if (item.state !== 'sending') continue;
+    for (const [name, n] of Object.entries(item.record.lost ?? {})) if (name !== 'parentTraces' && n > 0) unanswered[name] = (unanswered[name] ?? 0) + n;
+  }
+  process.stdout.write(JSON.stringify({ sent, read: items.length, lost, reported, unanswered } satisfies FinalSendResult));
   // In-flight sends past the deadline are not waited for.
   process.exit(0);
 }

@@ -38,6 +38,8 @@ export interface FinalOutcome {
   lost: Partial<DroppedCounters>;
   /** The edge accepted the batch reporting `lost` as dropped. */
   reported: boolean;
+  /** What batches still awaited when the report went hold (not reported lost: they may arrive). */
+  unanswered: Partial<DroppedCounters>;
 }
 
 export interface FinalSendOptions {
@@ -58,7 +60,7 @@ export interface FinalSendOptions {
  * });
  */
 export function sendSync(target: EdgeTarget, batches: readonly FinalBatch[], options: FinalSendOptions): FinalOutcome {
-  const none: FinalOutcome = { sent: 0, lost: {}, reported: false };
+  const none: FinalOutcome = { sent: 0, lost: {}, reported: false, unanswered: {} };
   if (batches.length === 0) return none;
   const encoder = new TextEncoder();
   const parts: Uint8Array[] = [];
@@ -108,7 +110,7 @@ export function sendSync(target: EdgeTarget, batches: readonly FinalBatch[], opt
   }
   try {
     const outcome = JSON.parse(result.stdout?.toString() ?? '') as FinalSendResult;
-    return { sent: outcome.sent, lost: outcome.lost, reported: outcome.reported };
+    return { sent: outcome.sent, lost: outcome.lost, reported: outcome.reported, unanswered: outcome.unanswered ?? {} };
   } catch {
     return none;
   }

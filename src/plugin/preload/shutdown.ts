@@ -40,11 +40,14 @@ export interface ShutdownOptions {
  */
 const SEAL_SHARE = 0.1;
 
-/** A sealed batch as the final send takes it: what it holds is reported as dropped if it does not get through. */
-function finalBatch(batch: PendingBatch): FinalBatch {
+/**
+ * A sealed batch as the final send takes it: what it holds is reported as dropped if it does not get
+ * through. `tried`: sent before, so sent like the counts (at once, never reported lost while awaited).
+ */
+function finalBatch(batch: PendingBatch, tried: boolean): FinalBatch {
   const { parentTraces: _addition, ...lost } = batch.contents;
   for (const [name, n] of Object.entries(batch.carried)) if (name !== 'parentTraces') lost[name as keyof typeof lost] += n;
-  return { body: batch.body, ifAccepted: batch.ifAccepted, lost, detail: batch.contents.rollups === 0 && batch.contents.samples + batch.contents.spans + batch.contents.profiles > 0 };
+  return { body: batch.body, ifAccepted: batch.ifAccepted, lost, detail: !tried && batch.contents.rollups === 0 && batch.contents.samples + batch.contents.spans + batch.contents.profiles > 0 };
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -99,15 +102,18 @@ export function installShutdown(options: ShutdownOptions): () => void {
       // Sealing and sending within the one budget; the app's Date.now() may be faked or stepped.
       const started = performance.now();
       const deadline = started + budget;
-      const { batches, report } = options.batcher.sealAll(budget * SEAL_SHARE);
+      const { batches, report, triedFirst } = options.batcher.sealAll(budget * SEAL_SHARE);
       if (batches.length === 0) return;
       const sealed = performance.now();
-      const outcome = sendSync(options.target, batches.map(finalBatch), { deadline, report });
+      const outcome = sendSync(options.target, batches.map((batch, i) => finalBatch(batch, i === 0 && triedFirst)), { deadline, report });
       if (performance.now() >= deadline) stalledUntil = performance.now() + 5 * budget;
       const conditional = batches.some((batch) => batch.ifAccepted !== undefined) ? ' (one sent only if the edge takes its count)' : '';
-      const lost = Object.entries(outcome.lost).filter(([, n]) => n > 0);
-      const missing = lost.length === 0 ? '' : `; not sent: ${lost.map(([name, n]) => `${n} ${name}`).join(', ')} (${outcome.reported ? 'reported to the edge as dropped' : 'not reported'})`;
-      options.log.debug(`final flush: ${outcome.sent} of ${batches.length} batch(es) accepted${conditional} in ${Math.round(performance.now() - started)} ms (${Math.round(sealed - started)} ms sealing)${missing}`);
+      const listed = (counters: Partial<Record<string, number>>) => Object.entries(counters).filter(([, n]) => n! > 0).map(([name, n]) => `${n} ${name}`).join(', ');
+      const lost = listed(outcome.lost);
+      const missing = lost === '' ? '' : `; not sent: ${lost} (${outcome.reported ? 'reported to the edge as dropped' : 'not reported'})`;
+      const awaited = listed(outcome.unanswered);
+      const unanswered = awaited === '' ? '' : `; sent, unanswered by the deadline (the edge may have them): ${awaited}`;
+      options.log.debug(`final flush: ${outcome.sent} of ${batches.length} batch(es) accepted${conditional} in ${Math.round(performance.now() - started)} ms (${Math.round(sealed - started)} ms sealing)${missing}${unanswered}`);
     } catch (error) {
       options.log.warnOnce('final', `final flush failed (${(error as Error).message})`);
     }

@@ -231,7 +231,7 @@ export class Batcher {
       return this.pending.sealAll(detailMs);
     } catch (error) {
       this.#options.log.warnOnce('seal', `could not seal the last batches (${errorClassOf(error)}: ${(error as Error)?.message})`);
-      return { batches: [], report: '' };
+      return { batches: [], triedFirst: false, report: '' };
     }
   }
 

@@ -60,8 +60,10 @@ type Parts = 'all' | 'counts' | 'detail';
 
 /** What the exit sends, in order, and the batch that reports what of it did not get through. */
 export interface FinalSeal {
-  /** Counts-only batches (cells and dropped counters), the batch sealed before (its id kept), detail, an addition's count. */
+  /** The batch sealed before (its id kept), counts-only batches (cells and dropped counters), detail, an addition's count. */
   batches: PendingBatch[];
+  /** The first batch is the one sealed before: sent already, it may have arrived (never reported lost while awaited). */
+  triedFirst: boolean;
   /** The JSON of an empty batch (no id, dropped all zero) the sender fills in to report what it could not send. */
   report: string;
 }
@@ -310,9 +312,11 @@ export class PendingData {
     for (const chunk of this.#detail.splice(0)) this.#loseDetail(chunk.contents);
     this.#detailBytes = 0;
     this.#counts.mergeFor(FINAL_MERGE_MS);
-    const batches: PendingBatch[] = [];
+    // The batch tried before goes first: it starts at once beside the counts, so it is never left
+    // unsent and reported lost while its earlier send may have arrived (a review saw 52 requests
+    // counted twice, received and dropped, with it queued behind eight counts batches).
+    const batches: PendingBatch[] = head ? [head] : [];
     for (let batch = this.#seal(false, 'counts'); batch !== undefined; batch = this.#seal(false, 'counts')) batches.push(batch);
-    if (head) batches.push(head);
     batches.push(...detail);
     // Last: an edge not known to take it (none answered yet, or it has been upgraded since its last
     // answer) may still, and the exit's send finds out from the answers to the batches before.
@@ -322,7 +326,7 @@ export class PendingData {
       batches.push(additions);
     }
     const now = Date.now();
-    return { batches, report: encodeBatch('', this.#options.identity, { start: now, end: now }, [], NO_DETAIL, droppedOf(zeroCounters())) };
+    return { batches, triedFirst: head !== undefined, report: encodeBatch('', this.#options.identity, { start: now, end: now }, [], NO_DETAIL, droppedOf(zeroCounters())) };
   }
 
   #enforceBound(): void {
