@@ -120,7 +120,7 @@ export class RequestTracer {
     if (!context.sampled || context.fromPreload) return this.#passThrough(req, next, context);
 
     const opened = this.#openServerSpan(req, context);
-    const requestBody = opened && this.#options.includeRequestBody ? captureBody(req, this.#options.maxBodyBytes, this.#captureMs) : undefined;
+    const requestBody = opened ? this.#bodyOf(req, this.#options.includeRequestBody) : undefined;
     let response: Response;
     try {
       response = await this.#withOutboundContext(req, context, next);
@@ -142,16 +142,12 @@ export class RequestTracer {
       return response;
     }
     try {
-      if (opened) {
-        const tags: Record<string, TagValue> = {};
-        if (this.#options.includeHeaders) headerTags(response.headers, 'http.response.header', tags);
-        Object.assign(this.#registry.get(context.spanId)?.span.tags ?? {}, tags);
-      }
+      if (opened) this.#responseTags(response, this.#registry.get(context.spanId)?.span.tags ?? {});
       this.#setTraceparent(response, context);
     } catch {
       // immutable headers: the trace is still recorded, just not passed on
     }
-    const responseBody = opened && this.#options.includeResponseBody ? captureBody(response, this.#options.maxBodyBytes, this.#captureMs) : undefined;
+    const responseBody = opened ? this.#bodyOf(response, this.#options.includeResponseBody) : undefined;
     this.#finishServer(req, context.spanId, response.status, undefined, requestBody, responseBody, endedAt);
     return response;
   }
@@ -273,9 +269,8 @@ export class RequestTracer {
       const state = stateOf(req);
       if (state === undefined) return undefined;
       const tags: Record<string, TagValue> = {};
-      if (this.#options.includeQueryParams) queryTags(req.url, tags);
-      if (this.#options.includeHeaders) headerTags(req.headers, 'http.request.header', tags);
-      const requestBody = this.#options.includeRequestBody ? captureBody(req, this.#options.maxBodyBytes, this.#captureMs) : undefined;
+      this.#requestTags(req, tags);
+      const requestBody = this.#bodyOf(req, this.#options.includeRequestBody);
       let responseBody: Promise<string | undefined> | undefined;
       const previous = state.tracerPart; // another tracer in the chain keeps its copy too
       state.tracerPart = {
@@ -288,8 +283,8 @@ export class RequestTracer {
         answered: (response) => {
           if (response === null || typeof response !== 'object') return;
           try {
-            if (this.#options.includeHeaders) headerTags(response.headers, 'http.response.header', tags);
-            if (this.#options.includeResponseBody) responseBody = captureBody(response, this.#options.maxBodyBytes, this.#captureMs);
+            this.#responseTags(response, tags);
+            responseBody = this.#bodyOf(response, this.#options.includeResponseBody);
           } catch {
             // the copy goes without what could not be read
           }
@@ -303,16 +298,33 @@ export class RequestTracer {
   /** The tracer's copy of the preload's server span: its tags first kept, the capture's added within the limits once read. */
   #takePreloadSpan(span: Span, captured: Record<string, TagValue>, requestBody: Promise<string | undefined> | undefined, responseBody: Promise<string | undefined> | undefined): void {
     const copy: Span = { ...span, tags: { ...span.tags } };
-    const done = async () => {
-      const [reqBody, resBody] = await Promise.all([requestBody, responseBody]);
+    this.#track(async () => {
       const tags: Record<string, TagValue> = { ...captured };
-      if (reqBody !== undefined) tags['http.request.body'] = reqBody.slice(0, LIMITS.tagValueLength);
-      if (resBody !== undefined) tags['http.response.body'] = resBody.slice(0, LIMITS.tagValueLength);
+      await addBodyTags(tags, requestBody, responseBody);
       for (const [key, value] of Object.entries(tags)) if (!Object.hasOwn(copy.tags, key)) putTag(copy.tags, key, value);
       this.#registry.remember(copy);
       this.#ownExporter?.export([copy]);
-    };
-    const pending = done().catch(() => {}).finally(() => this.#pending.delete(pending));
+    });
+  }
+
+  /** The capture options' tags of a request: its query and its headers. */
+  #requestTags(req: Request, tags: Record<string, TagValue>): void {
+    if (this.#options.includeQueryParams) queryTags(req.url, tags);
+    if (this.#options.includeHeaders) headerTags(req.headers, 'http.request.header', tags);
+  }
+
+  #responseTags(response: Response, tags: Record<string, TagValue>): void {
+    if (this.#options.includeHeaders) headerTags(response.headers, 'http.response.header', tags);
+  }
+
+  /** The body's capture, when `wanted` (its option is on). */
+  #bodyOf(message: Request | Response, wanted: boolean): Promise<string | undefined> | undefined {
+    return wanted ? captureBody(message, this.#options.maxBodyBytes, this.#captureMs) : undefined;
+  }
+
+  /** Work that waits for body captures: flush() waits for it too. */
+  #track(work: () => Promise<void>): void {
+    const pending = work().catch(() => {}).finally(() => this.#pending.delete(pending));
     this.#pending.add(pending);
   }
 
@@ -320,8 +332,7 @@ export class RequestTracer {
     try {
       const path = pathOf(req.url);
       const tags: Record<string, TagValue> = { 'http.method': req.method, 'http.target': path.slice(0, LIMITS.tagValueLength) };
-      if (this.#options.includeQueryParams) queryTags(req.url, tags);
-      if (this.#options.includeHeaders) headerTags(req.headers, 'http.request.header', tags);
+      this.#requestTags(req, tags);
       if (context.tracestate) tags['w3c.tracestate'] = context.tracestate.slice(0, LIMITS.tagValueLength);
       const span: Span = {
         traceId: context.traceId, spanId: context.spanId, name: `${req.method} ${path}`.slice(0, LIMITS.nameLength), kind: 'server',
@@ -343,17 +354,11 @@ export class RequestTracer {
       const state = stateOf(req);
       // Cut as the monitor cuts a route name, so a long one still matches its row.
       tags['http.route'] = (state?.routerRoute ?? state?.erroredRoute ?? state?.serveRoute ?? normalisePath(pathOf(req.url))).slice(0, LIMITS.routeLength);
-      const [reqBody, resBody] = await Promise.all([requestBody, responseBody]);
-      if (reqBody !== undefined) tags['http.request.body'] = reqBody.slice(0, LIMITS.tagValueLength);
-      if (resBody !== undefined) tags['http.response.body'] = resBody.slice(0, LIMITS.tagValueLength);
+      await addBodyTags(tags, requestBody, responseBody);
       this.#registry.finish(spanId, status >= 500 || error !== undefined ? 'error' : 'ok', error, tags, endedAt);
     };
-    if (requestBody === undefined && responseBody === undefined) {
-      void done();
-      return;
-    }
-    const pending = done().catch(() => {}).finally(() => this.#pending.delete(pending));
-    this.#pending.add(pending);
+    if (requestBody === undefined && responseBody === undefined) void done();
+    else this.#track(done);
   }
 
   #setTraceparent(response: Response, context: IncomingContext): void {
@@ -372,6 +377,13 @@ export class RequestTracer {
       this.#log.warnOnce('tracer-export', `requestTracer: an exporter threw (${errorClassOf(error)}); spans may be missing`);
     }
   }
+}
+
+/** The captured bodies as tags, once read (cut to a tag's length). */
+async function addBodyTags(tags: Record<string, TagValue>, requestBody: Promise<string | undefined> | undefined, responseBody: Promise<string | undefined> | undefined): Promise<void> {
+  const [reqBody, resBody] = await Promise.all([requestBody, responseBody]);
+  if (reqBody !== undefined) tags['http.request.body'] = reqBody.slice(0, LIMITS.tagValueLength);
+  if (resBody !== undefined) tags['http.response.body'] = resBody.slice(0, LIMITS.tagValueLength);
 }
 
 /** The factory's result: the `(req, next)` middleware that is also the tracer's API. */

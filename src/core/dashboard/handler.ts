@@ -8,7 +8,7 @@ import { DEVICE_COOKIE, SESSION_COOKIE, setCookie } from './cookies.ts';
 import { RANGE_STEPS, RANGES, type RangeName, type RouteFilter } from './data.ts';
 import { DashboardAuth, type DashboardAuthOptions, type Refusal, type Who } from './dashboard-auth.ts';
 import { field, FormError, MAX_FORM_BYTES, readForm } from './read-form.ts';
-import { methodParam, oneOf, QueryError, textParam, traceFilter } from './page-params.ts';
+import { methodParam, oneOf, textParam, traceFilter } from './page-params.ts';
 import type { DashboardRenderer } from './renderer.ts';
 import { safeNext } from './safe-next.ts';
 import { html, json, problem, redirect, withSecurityHeaders } from './security-headers.ts';
@@ -71,7 +71,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     try {
       response = await route(request, url, rest, client);
     } catch (error) {
-      if (error instanceof FormError || error instanceof QueryError) {
+      if (error instanceof FormError) {
         response = problem(error.status, error.code, error.message);
       } else {
         // The dashboard must never take its host down; say what failed without leaking internals.

@@ -3,22 +3,18 @@
 // not a page silently showing something else.
 import { HTTP_METHOD, LIMITS } from '../wire-format.ts';
 import type { RouteFilter, TraceFilter } from './data.ts';
+import { FormError } from './read-form.ts';
 
-/** A query value the dashboard does not send; the handler answers it as a 400 problem. */
-export class QueryError extends Error {
-  readonly status = 400;
-  readonly code = 'invalid_parameter';
-  constructor(message: string) {
-    super(message);
-    this.name = 'QueryError';
-  }
+/** A query value the dashboard does not send: a 400 problem, answered as a bad form field is. */
+function badQuery(message: string): FormError {
+  return new FormError(400, 'invalid_parameter', message);
 }
 
 /** One of `allowed`, `fallback` when absent or empty. */
 export function oneOf<T extends string>(url: URL, name: string, allowed: readonly T[], fallback: T): T {
   const raw = url.searchParams.get(name);
   if (raw === null || raw === '') return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) throw new QueryError(`${name}: expected one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(raw)) throw badQuery(`${name}: expected one of ${allowed.join(', ')}`);
   return raw as T;
 }
 
@@ -31,7 +27,7 @@ export function textParam(url: URL, name: string): string | undefined {
 export function methodParam(url: URL): string | undefined {
   const method = url.searchParams.get('method');
   if (method === null || method === '') return undefined;
-  if (!HTTP_METHOD.test(method)) throw new QueryError('method: expected an HTTP method in capitals, such as GET');
+  if (!HTTP_METHOD.test(method)) throw badQuery('method: expected an HTTP method in capitals, such as GET');
   return method;
 }
 
@@ -45,7 +41,7 @@ const HTML_NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 function minDurationParam(url: URL): number | undefined {
   const raw = url.searchParams.get('minDuration');
   if (raw === null || raw === '') return undefined;
-  if (!HTML_NUMBER.test(raw)) throw new QueryError('minDuration: expected a number of milliseconds, such as 200');
+  if (!HTML_NUMBER.test(raw)) throw badQuery('minDuration: expected a number of milliseconds, such as 200');
   const min = Math.min(Number(raw), Number.MAX_VALUE);
   return min > 0 ? min : undefined;
 }
@@ -54,7 +50,7 @@ function minDurationParam(url: URL): number | undefined {
 function errorsParam(url: URL): boolean {
   const raw = url.searchParams.get('errors');
   if (raw === null || raw === '') return false;
-  if (raw !== '1') throw new QueryError('errors: expected 1 (errors only) or nothing');
+  if (raw !== '1') throw badQuery('errors: expected 1 (errors only) or nothing');
   return true;
 }
 

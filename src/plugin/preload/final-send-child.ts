@@ -37,7 +37,7 @@ export interface FinalSendResult {
   sent: number;
   /** Batches read. */
   read: number;
-  /** What did not get through (or might not have: still unanswered at the deadline). */
+  /** What did not get through: failed, or never sent (reported, when `reported`). */
   lost: Record<string, number>;
   /** The report of it was accepted. */
   reported: boolean;
@@ -82,8 +82,10 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
     }
   };
   const first = await line();
-  if (first === undefined) return void process.stdout.write(JSON.stringify({ sent: 0, read: 0, lost: {}, reported: false }));
+  if (first === undefined) return void process.stdout.write(JSON.stringify({ sent: 0, read: 0, lost: {}, reported: false, unanswered: {} } satisfies FinalSendResult));
   const header = JSON.parse(first) as FinalSendHeader;
+  // In the environment, not on stdin: the input file never holds the ingest key.
+  const headers = JSON.parse(process.env.BUNAPM_FINAL_SEND_HEADERS ?? '{}') as Record<string, string>;
   // The budget counts from the spawn: this process's start by its own clock (the app's may be faked
   // or stepped), less the time before it (from the wall clock both read, within bounds for a step).
   const startup = Math.min(Math.max(0, performance.timeOrigin - header.spawnedAt), 500);
@@ -134,7 +136,7 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
     const { started } = request;
     inFlight.add(request);
     try {
-      const response = await fetch(header.url, { method: 'POST', headers: JSON.parse(process.env.BUNAPM_FINAL_SEND_HEADERS ?? '{}') as Record<string, string>, body, signal: AbortSignal.timeout(Math.max(1, left() - 25)), redirect: 'manual' });
+      const response = await fetch(header.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(Math.max(1, left() - 25)), redirect: 'manual' });
       const text = await readAnswer(response);
       answers++;
       slowest = Math.max(slowest, Date.now() - started);

@@ -16,9 +16,8 @@ export class ErrorAnswers {
 
   /** The oldest request waiting with `error`, taken out. */
   take(error: unknown): RequestState | undefined {
-    const queue = this.#waiting.get(error);
-    const state = queue?.shift();
-    if (queue?.length === 0) this.#waiting.delete(error);
+    const state = this.#waiting.get(error)?.[0];
+    if (state !== undefined) this.remove(error, state);
     return state;
   }
 

@@ -415,7 +415,6 @@ export class Recorder {
     this.#end(state, 500, 0, true);
   }
 
-
   /** Adds Server-Timing (total) and traceparent to a response; never throws. */
   decorate(state: RequestState, response: Response): void {
     const timing = this.#serverTiming === 'all' || (this.#serverTiming === 'traced' && state.traceId !== undefined);
