@@ -238,6 +238,15 @@ const batchSchema = strict({
 
 /** Every array and object of a batch, bounded where it lies. */
 const BATCH_PLACE = placeOf(batchSchema)!;
+
+/** Arrays and objects open at once at a place, itself included: a record's entries are single values. */
+function depthOf(place: Place): number {
+  if (place.kind === 'record') return 1;
+  if (place.kind === 'list') return 1 + (place.item === undefined ? 0 : depthOf(place.item));
+  return 1 + Math.max(0, ...Object.values(place.fields).map(depthOf));
+}
+/** The deepest a valid batch nests arrays and objects (a span's log's fields: 6), read from the schema. */
+export const BATCH_DEPTH = depthOf(BATCH_PLACE);
 /** The batch with its lists' items left unchecked: they are checked one by one, up to maxProblems. */
 const anything = v.custom<unknown>(() => true);
 const batchHead = v.strictObject({

@@ -6,7 +6,7 @@ import type { Batch, RollupCell, Span } from '../../src/core/wire-format.ts';
 
 export const CORPUS_DIR = join(import.meta.dir, '../fixtures/fuzz-corpus');
 
-/** A batch sent to the ingest endpoint: refused with `expect.status` naming `expect.path`, or accepted (202). */
+/** A batch sent to the ingest endpoint: refused with `expect.status` naming `expect.path` (or its code), or accepted (202). */
 export interface IngestCase {
   target: 'ingest';
   broke: string;
@@ -18,7 +18,8 @@ export interface IngestCase {
   spans?: Array<Omit<Span, 'startTime'>>;
   /** An array too long to keep in a file: `count` copies of `item`, put at `at` (a dotted path such as `spans.0.logs`) when the batch is made. */
   repeat?: { at: string; item: unknown; count: number };
-  expect: { status: 422; path: string } | { status: 202 };
+  /** 413: refused before parsing, as holding more values than any batch (src/edge/ingest/json-extent.ts). */
+  expect: { status: 422; path: string } | { status: 413; code: string } | { status: 202 };
 }
 
 /** A gzip body of `inflatedBytes` copies of `byte`, made at replay time (test/edge/ingest/hostile-bodies.test.ts replays these). */
