@@ -18,7 +18,7 @@ export interface IngestCase {
   spans?: Array<Omit<Span, 'startTime'>>;
   /** An array too long to keep in a file: `count` copies of `item`, put at `at` (a dotted path such as `spans.0.logs`) when the batch is made. */
   repeat?: { at: string; item: unknown; count: number };
-  /** 413: refused before parsing, as holding more values than any batch (src/edge/ingest/json-extent.ts). */
+  /** 413: refused before parsing, as holding more values than any batch (src/edge/http/json-extent.ts). */
   expect: { status: 422; path: string } | { status: 413; code: string } | { status: 202 };
 }
 

@@ -7,6 +7,7 @@ import { readableApp } from '../api/access.ts';
 import { digestOf, sameDigest } from '../auth/key-ring.ts';
 import type { Env } from '../env.ts';
 import { badParameter, bodyProblem, HttpError, json, notFound } from '../http/errors.ts';
+import { jsonExtentProblem } from '../http/json-extent.ts';
 import { checkQuery, intParam } from '../http/params.ts';
 import type { Route, RouteContext } from '../http/router.ts';
 import { callStore } from '../store-errors.ts';
@@ -16,7 +17,7 @@ import type { CodeRules } from './code-rules.ts';
 import type { RuleChange } from './rule-catalog.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
-/** A rule is a flat object with a list or two; deeper JSON is refused here, before it crosses to the store. */
+/** A rule is a flat object with a list or two; deeper JSON is refused here, before it is parsed or crosses to the store. */
 const MAX_BODY_DEPTH = 8;
 const ALERT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
@@ -70,6 +71,10 @@ async function readJson(request: Request): Promise<unknown> {
     if (error instanceof BodyError) throw bodyProblem(error);
     throw error;
   }
+  // Passing a value to the store copies it recursively, which a deeply nested one overflows: refused before parsing.
+  if (jsonExtentProblem(bytes, { maxDepth: MAX_BODY_DEPTH, maxValues: MAX_BODY_BYTES, maxContainers: MAX_BODY_BYTES })?.limit === 'maxDepth') {
+    throw new HttpError(400, 'invalid_json', `body: nested deeper than ${MAX_BODY_DEPTH} levels; a rule is a flat object`);
+  }
   let body: unknown;
   try {
     body = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes));
@@ -78,21 +83,7 @@ async function readJson(request: Request): Promise<unknown> {
     if (curlDefault) throw new HttpError(415, 'unsupported_media_type', `Content-Type ${quoted(CURL_DEFAULT_TYPE)} with a body that is not JSON (a form?): send ${ACCEPTED_TYPES}`);
     throw new HttpError(400, 'invalid_json', 'body: expected a JSON object');
   }
-  // Passing a value to the store copies it recursively, which a deeply nested one overflows.
-  if (deeperThan(body, MAX_BODY_DEPTH)) throw new HttpError(400, 'invalid_json', `body: nested deeper than ${MAX_BODY_DEPTH} levels; a rule is a flat object`);
   return body;
-}
-
-/** Whether JSON `value` nests arrays or objects more than `max` levels, walked without recursion. */
-function deeperThan(value: unknown, max: number): boolean {
-  const pending: Array<[unknown, number]> = [[value, 1]];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [item, depth] = next;
-    if (item === null || typeof item !== 'object') continue;
-    if (depth > max) return true;
-    for (const child of Object.values(item)) pending.push([child, depth + 1]);
-  }
-  return false;
 }
 
 function changed(result: RuleChange, status = 200): Response {

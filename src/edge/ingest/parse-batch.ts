@@ -2,7 +2,7 @@
 import { BATCH_DEPTH, formatProblem, validateBatch } from '../../core/validate-batch.ts';
 import type { Batch } from '../../core/wire-format.ts';
 import { HttpError } from '../http/errors.ts';
-import { jsonExtentProblem, type JsonExtentLimits } from './json-extent.ts';
+import { jsonExtentProblem, type JsonExtentLimits } from '../http/json-extent.ts';
 
 const MAX_PROBLEMS = 20;
 const PROBLEMS_IN_MESSAGE = 5;

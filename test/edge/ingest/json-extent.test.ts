@@ -1,11 +1,11 @@
-// The count the edge makes of a body's JSON before parsing it (src/edge/ingest/json-extent.ts):
+// The count the edge makes of a body's JSON before parsing it (src/edge/http/json-extent.ts):
 // checked against counts made independently from the parsed value, for any JSON (strings full of
 // quotes, backslashes, brackets and non-ASCII, any spacing) and for batches a client could send;
 // each limit is exact (at the count passes, one under refuses) and names where it was passed.
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
 import { BATCH_DEPTH } from '../../../src/core/validate-batch.ts';
-import { jsonExtentProblem, type JsonExtentLimits } from '../../../src/edge/ingest/json-extent.ts';
+import { jsonExtentProblem, type JsonExtentLimits } from '../../../src/edge/http/json-extent.ts';
 import { JSON_EXTENT } from '../../../src/edge/ingest/parse-batch.ts';
 import { arbitraryBatch } from '../../fuzz/arbitrary-batch.ts';
 import { fuzzParams } from '../../fuzz/fuzz-params.ts';
