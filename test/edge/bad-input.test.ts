@@ -53,8 +53,8 @@ const CASES: Case[] = [
   ['brotli encoding', () => makeBatch(), { headers: { 'content-encoding': 'br' } }, 415, 'unsupported_encoding', /"br" is not supported/],
   ['invalid gzip', () => 'this is not gzip at all', { headers: { 'content-encoding': 'gzip' } }, 400, 'invalid_gzip', /not valid gzip/],
   ['truncated gzip', () => Bun.gzipSync(new TextEncoder().encode(JSON.stringify(makeBatch()))).subarray(0, 60), { headers: { 'content-encoding': 'gzip' } }, 400, 'invalid_gzip', /not valid gzip/],
-  ['gzip bomb (30 MiB of zeros in a small body)', () => new Uint8Array(30 * MIB), { gzip: true }, 413, 'payload_too_large', /inflates past the cap of 20 MiB/],
-  ['plain body over 20 MiB', () => new Uint8Array(21 * MIB).fill(32), {}, 413, 'payload_too_large', /over the cap of 20 MiB/],
+  ['gzip bomb (30 MiB of zeros in a small body)', () => new Uint8Array(30 * MIB), { gzip: true }, 413, 'payload_too_large', /inflates past the cap of 8 MiB/],
+  ['plain body over 8 MiB', () => new Uint8Array(9 * MIB).fill(32), {}, 413, 'payload_too_large', /over the cap of 8 MiB/],
   ['gzip body over 5 MiB', () => crypto.getRandomValues(new Uint8Array(6 * MIB)), { headers: { 'content-encoding': 'gzip' } }, 413, 'payload_too_large', /over the cap of 5 MiB \(compressed\)/],
   ['empty body', () => '', {}, 400, 'empty_body', /expected a JSON batch/],
   ['invalid JSON', () => '{"version": 1, "batchId": ', {}, 400, 'invalid_json', /not valid JSON/],
@@ -73,9 +73,9 @@ const CASES: Case[] = [
   ['errors above count', () => broken((b) => (b.rollups[0].errors = 99)), {}, 422, 'invalid_batch', /rollups\[0\]\.errors: expected errors ≤ count/],
   ['span kind unknown', () => broken((b) => (b.spans[0].kind = 'producer')), {}, 422, 'invalid_batch', /spans\[0\]\.kind: expected one of server, client, internal/],
   ['route too long', () => broken((b) => (b.rollups[0].route = '/x'.repeat(200))), {}, 422, 'invalid_batch', /rollups\[0\]\.route: expected string of 1\.\.256 characters/],
-  // As rollup cells the batch inflates past 20 MiB; as samples it fits and the validator refuses it.
-  ['100,000 distinct routes in rollup cells', () => distinctRoutes(100_000, 'rollups'), { gzip: true }, 413, 'payload_too_large', /inflates past the cap of 20 MiB/],
-  ['100,000 distinct routes in samples', () => distinctRoutes(100_000, 'samples'), { gzip: true }, 422, 'invalid_batch', /samples: expected array of at most 5000 items, got 100000/],
+  // As rollup cells the batch inflates past 8 MiB; as samples it fits and the validator refuses it.
+  ['100,000 distinct routes in rollup cells', () => distinctRoutes(100_000, 'rollups'), { gzip: true }, 413, 'payload_too_large', /inflates past the cap of 8 MiB/],
+  ['50,000 distinct routes in samples', () => distinctRoutes(50_000, 'samples'), { gzip: true }, 422, 'invalid_batch', /samples: expected array of at most 5000 items, got 50000/],
 ];
 
 beforeAll(async () => {

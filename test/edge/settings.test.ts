@@ -22,7 +22,7 @@ const MIB = 1024 * 1024;
 describe('Worker settings', () => {
   test('defaults: those of wrangler.toml and the README before the table', () => {
     expect(readSettings({})).toEqual({
-      maxBodyBytes: 5 * MIB, maxDecompressedBytes: 20 * MIB, maxBatchAgeMs: 168 * HOUR, routeCap: 1000, instanceCap: 500,
+      maxBodyBytes: 5 * MIB, maxDecompressedBytes: 8 * MIB, maxBatchAgeMs: 168 * HOUR, routeCap: 1000, instanceCap: 500,
       tenSecondRetentionMs: 3 * HOUR, minuteRetentionMs: 48 * HOUR, hourRetentionMs: 90 * DAY, detailRetentionMs: 7 * DAY,
       maxSamples: 200_000, maxSpans: 500_000, maxProfiles: 200_000, apdexThresholdMs: 500, ingestRateLimit: 0,
       maintenanceIntervalMs: 300_000, plan: null, tenSecondRoutes: false, dashboardPath: '/performance', dashboardRefreshMs: 10_000,

@@ -100,7 +100,7 @@ describe('usage', () => {
   test('the ingest answer carries the caps and today\'s use; the account sums apps and the cron', async () => {
     const edge = await start();
     const answer = await ingestOk(edge, from('web-1:1'));
-    expect(answer.limits).toEqual(expect.objectContaining({ maxBodyBytes: 5 * 1024 * 1024, maxDecompressedBytes: 20 * 1024 * 1024 }));
+    expect(answer.limits).toEqual(expect.objectContaining({ maxBodyBytes: 5 * 1024 * 1024, maxDecompressedBytes: 8 * 1024 * 1024 }));
     expect(answer.usage.plan).toBe('free');
     expect(answer.usage.quotas.map((q: any) => q.kind)).toEqual(['workerRequests', 'storeRequests', 'rowsWritten', 'rowsRead', 'storedBytes']);
     await ingestOk(edge, { ...from('blog-1:1'), identity: { ...from('blog-1:1').identity, app: 'blog' } }, { key: KEYS.blogIngest });

@@ -56,7 +56,7 @@ describe('caps from the edge', () => {
     const { batcher, serve } = setup(`http://127.0.0.1:${sink.port}`, 'k');
     serve(5, 'warm');
     await batcher.flush();
-    expect(batcher.pending.caps).toEqual({ maxRollups: 7, maxSamples: 10, maxSpans: 10, maxProfiles: 3, maxBodyBytes: 1_500 });
+    expect(batcher.pending.caps).toEqual({ maxRollups: 7, maxSamples: 10, maxSpans: 10, maxProfiles: 3, maxBodyBytes: 1_500, maxDecompressedBytes: Number.POSITIVE_INFINITY });
     const first = batches.length;
     serve(200, 'route');
     for (let i = 0; i < 3; i++) batcher.addProfile({ timestamp: Date.now(), rss: 1, heapUsed: 1, heapTotal: 1, cpuPercent: 1, eventLoopLagMs: 1, inFlight: 0 });
@@ -72,6 +72,33 @@ describe('caps from the edge', () => {
     expect(batches.reduce((sum, { batch }) => sum + requestsIn(batch), 0)).toBe(205);
     expect(batches.reduce((sum, { batch }) => sum + batch.samples.length, 0)).toBe(205);
     expect(batches.reduce((sum, { batch }) => sum + batch.profiles.length, 0)).toBe(3);
+  });
+
+  test('an answer\'s maxDecompressedBytes bounds what every later batch inflates to; nothing is lost', async () => {
+    const inflated: Array<{ batch: Batch; bytes: number }> = [];
+    const sink = Bun.serve({
+      hostname: '127.0.0.1', port: 0,
+      async fetch(request) {
+        const json = Bun.gunzipSync(new Uint8Array(await request.arrayBuffer()));
+        inflated.push({ batch: JSON.parse(new TextDecoder().decode(json)) as Batch, bytes: json.byteLength });
+        return Response.json({ status: 'accepted', limits: { maxDecompressedBytes: 4_000 } }, { status: 202 });
+      },
+    });
+    servers.push(sink);
+    const { batcher, serve } = setup(`http://127.0.0.1:${sink.port}`, 'k');
+    serve(2, 'warm');
+    await batcher.flush();
+    expect(batcher.pending.caps.maxDecompressedBytes).toBe(4_000);
+    const first = inflated.length;
+    // Each sample carries a path of ~1 KB of non-ASCII (2 bytes a character): characters are not bytes.
+    serve(150, `é${'ü'.repeat(500)}`);
+    await batcher.flush();
+    const later = inflated.slice(first);
+    expect(later.length).toBeGreaterThan(20);
+    for (const { bytes } of later) expect(bytes).toBeLessThanOrEqual(4_000);
+    expect(inflated.reduce((sum, { batch }) => sum + requestsIn(batch), 0)).toBe(152);
+    expect(inflated.reduce((sum, { batch }) => sum + batch.samples.length, 0)).toBe(152);
+    expect(batcher.droppedTotal).toEqual({ rollups: 0, samples: 0, spans: 0, profiles: 0, requests: 0, parentTraces: 0 });
   });
 
   test('a 413 is not a loss: the batch goes again in halves until it fits', async () => {
@@ -113,6 +140,25 @@ describe('caps from the edge', () => {
     expect(batcher.droppedTotal.samples).toBe(0);
     const summary = await apiOk(edge, `/api/v1/apps/shop/summary?from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}`);
     expect(summary.requests).toBe(403);
+  }, 60_000);
+
+  test('against the edge with MAX_DECOMPRESSED_BYTES of 4 KiB: learnt, every batch inflates within it, every request counted', async () => {
+    const small = await startEdge({ bindings: { MAX_BODY_BYTES: '2048', MAX_DECOMPRESSED_BYTES: '4096' } });
+    try {
+      const { batcher, serve } = setup(small.url.href.replace(/\/$/, ''), KEYS.shopIngest, 'shop');
+      serve(3, 'first');
+      await batcher.flush();
+      expect(batcher.pending.caps.maxDecompressedBytes).toBe(4_096);
+      serve(400, `long-${'p'.repeat(300)}`);
+      await batcher.flush();
+      expect(batcher.pending.any).toBe(false);
+      expect(batcher.droppedTotal.requests).toBe(0);
+      expect(batcher.droppedTotal.samples).toBe(0);
+      const summary = await apiOk(small, `/api/v1/apps/shop/summary?from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}`);
+      expect(summary.requests).toBe(403);
+    } finally {
+      await small.dispose();
+    }
   }, 60_000);
 
   test('an answer\'s limits are read only from an object named limits', () => {

@@ -99,7 +99,7 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
   },
   worker: {
     maxBodyBytes: { doc: 'Cap on the body as sent (gzip), checked before reading.' },
-    maxDecompressedBytes: { doc: 'Cap once inflated (gzip bombs stop here), and for plain JSON; at least `MAX_BODY_BYTES`.' },
+    maxDecompressedBytes: { doc: 'Cap once inflated (gzip bombs stop here), and for plain JSON; at least `MAX_BODY_BYTES`. Named in every answer: the preload seals its batches within it.' },
     maxBatchAgeHours: { doc: 'Oldest data a batch may carry; batch ids are kept this long + 1 day.' },
     routeCap: { doc: 'Distinct route templates per app before `other`.' },
     instanceCap: { doc: 'Distinct instances per app before `other`.' },

@@ -79,10 +79,13 @@ export interface BatchCaps {
   maxProfiles: number;
   /** The body as sent (gzip). */
   maxBodyBytes: number;
+  /** The body once inflated: its JSON's UTF-8 bytes. */
+  maxDecompressedBytes: number;
 }
 
 export const DEFAULT_CAPS: Readonly<BatchCaps> = {
   maxRollups: LIMITS.rollups, maxSamples: LIMITS.samples, maxSpans: LIMITS.spans, maxProfiles: LIMITS.profiles, maxBodyBytes: Number.POSITIVE_INFINITY,
+  maxDecompressedBytes: Number.POSITIVE_INFINITY,
 };
 
 export class PendingData {
@@ -403,15 +406,17 @@ export class PendingData {
     const counts = this.#counts.cells > 0 || anyCounted(this.#sendable(this.#dropped, additions));
     const waiting = parts === 'counts' ? counts : parts === 'detail' ? this.#detail.length > 0 : counts || this.#detail.length > 0;
     if (!waiting) return undefined;
-    // A body over the edge's maxBodyBytes is put back and sealed again with fewer rows, in proportion
-    // to the rows it held (not to the caps, which may be far above them): each try is smaller, so this
-    // ends. A single row is sent as it is (the edge's answer then says why).
+    // A body over the edge's maxBodyBytes, or inflating past its maxDecompressedBytes, is put back
+    // and sealed again with fewer rows, in proportion to the rows it held (not to the caps, which may
+    // be far above them): each try is smaller, so this ends. A single row is sent as it is (the
+    // edge's answer then says why).
     for (let rows = Number.POSITIVE_INFINITY; ;) {
       const sealed = this.#sealRows(now, rows, additions, parts);
       const taken = rowsIn(sealed.batch.contents);
-      if (sealed.batch.body.byteLength <= this.#caps.maxBodyBytes || taken <= 1) return sealed.batch;
+      const over = Math.max(sealed.batch.body.byteLength / this.#caps.maxBodyBytes, sealed.jsonBytes / this.#caps.maxDecompressedBytes);
+      if (over <= 1 || taken <= 1) return sealed.batch;
       this.#unseal(sealed);
-      rows = Math.max(1, Math.floor(taken * Math.min(0.5, (0.9 * this.#caps.maxBodyBytes) / sealed.batch.body.byteLength)));
+      rows = Math.max(1, Math.floor(taken * Math.min(0.5, 0.9 / over)));
     }
   }
 
@@ -480,7 +485,7 @@ export class PendingData {
       carried,
       carriedProfiles,
     };
-    return { batch, rollups, chunks };
+    return { batch, rollups, chunks, jsonBytes: Buffer.byteLength(json) };
   }
 
   /** Puts a sealed batch's parts back where they were taken from (its id is never used). */
@@ -497,6 +502,8 @@ interface Sealed {
   batch: PendingBatch;
   rollups: RollupCell[];
   chunks: DetailChunk[];
+  /** The body once inflated, in bytes. */
+  jsonBytes: number;
 }
 
 /** Whether a sealed batch carries a wire addition (a count of one, or carried figures). */
