@@ -17,6 +17,13 @@ const MAX_WINDOW_MS = 86_400_000;
 const MAX_MIN_REQUESTS = 1_000_000_000;
 /** C0 and C1 controls: never in a name or route shown in alerts (a NUL route would match nothing, silently). */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** Bidirectional controls: shown in Slack, email or the dashboard, they reorder the text around them. */
+const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/**
+ * Zero-width spaces and joiners that join nothing: invisible, so two names that look the same can
+ * differ. U+200C and U+200D are left alone: Persian words and emoji sequences need them.
+ */
+const ZERO_WIDTH = /[\u200b\u2060\ufeff]/;
 const MAX_DELAY_MS = 7 * 86_400_000;
 const TIME_FIELDS = ['cooldown', 'for', 'keepFiringFor', 'repeatInterval'] as const;
 const KNOWN_FIELDS = new Set<string>([
@@ -51,6 +58,7 @@ export function validateRule(input: unknown): RuleValidation {
 
   if (typeof r.id !== 'string' || !RULE_ID_PATTERN.test(r.id)) add('id', 'expected 1..64 of A-Z a-z 0-9 . _ : - starting with a letter or digit');
   if (typeof r.name !== 'string' || r.name.trim() === '' || r.name.length > 128 || CONTROL.test(r.name)) add('name', 'expected a non-empty string of at most 128 characters, without control characters');
+  else checkInvisible('name', r.name, add);
   if (r.enabled !== undefined && typeof r.enabled !== 'boolean') add('enabled', 'expected true or false');
   if (!oneOf(r.metric, ALERT_METRICS)) add('metric', `expected one of ${ALERT_METRICS.join(', ')}`);
   if (!oneOf(r.condition, ALERT_CONDITIONS)) add('condition', `expected one of ${ALERT_CONDITIONS.join(', ')}`);
@@ -58,6 +66,7 @@ export function validateRule(input: unknown): RuleValidation {
   if (r.noData !== undefined && !oneOf(r.noData, NO_DATA_POLICIES)) add('noData', `expected one of ${NO_DATA_POLICIES.join(', ')}`);
   if (r.notifyOnResolve !== undefined && typeof r.notifyOnResolve !== 'boolean') add('notifyOnResolve', 'expected true or false');
   if (r.description !== undefined && (typeof r.description !== 'string' || r.description.length > 1024)) add('description', 'expected a string of at most 1024 characters');
+  else if (typeof r.description === 'string') checkInvisible('description', r.description, add);
 
   checkThreshold(r, add);
   if (r.duration !== undefined && !(isMs(r.duration) && r.duration >= 1000 && r.duration <= MAX_WINDOW_MS)) {
@@ -97,6 +106,23 @@ export function validateRuleUpdate(rule: AlertRule, updates: unknown): RuleValid
 
 type Add = (field: string, message: string) => void;
 
+/**
+ * Refuses a bidirectional control or zero-width character (U+202E makes "Checkout \u202egnp.exe\u202c"
+ * read "Checkout exe.png"), naming the first one. Right-to-left letters themselves are fine.
+ * @returns whether the text is free of them
+ */
+function checkInvisible(field: string, text: string, add: Add): boolean {
+  const bidi = BIDI_CONTROL.exec(text);
+  const zero = ZERO_WIDTH.exec(text);
+  const first = bidi && (!zero || bidi.index < zero.index) ? bidi : zero;
+  if (!first) return true;
+  const code = `U+${first[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  add(field, first === bidi
+    ? `contains ${code} (a bidirectional control), which would show the text reordered`
+    : `contains ${code} (a zero-width character), which would hide part of the text`);
+  return false;
+}
+
 function checkThreshold(r: Record<string, unknown>, add: Add): void {
   const t = r.threshold;
   if (typeof t !== 'number' || !Number.isFinite(t)) return add('threshold', 'expected a finite number');
@@ -113,7 +139,7 @@ function checkScope(r: Record<string, unknown>, add: Add): void {
   const perInstance = metric === 'heartbeat' || (typeof metric === 'string' && oneOf(metric, ALERT_METRICS) && isGaugeMetric(metric));
   if (r.route !== undefined) {
     if (typeof r.route !== 'string' || !r.route.startsWith('/') || r.route.length > 256 || CONTROL.test(r.route)) add('route', 'expected a route template starting with / (at most 256 characters, without control characters)');
-    else if (!perRequest) add('route', `only request metrics and custom rules can be filtered by route, not ${String(metric)}`);
+    else if (checkInvisible('route', r.route, add) && !perRequest) add('route', `only request metrics and custom rules can be filtered by route, not ${String(metric)}`);
   }
   if (r.method !== undefined) {
     if (typeof r.method !== 'string' || !HTTP_METHOD.test(r.method)) add('method', 'expected an HTTP method in capitals, such as GET');
@@ -121,7 +147,7 @@ function checkScope(r: Record<string, unknown>, add: Add): void {
   }
   if (r.instance !== undefined) {
     if (typeof r.instance !== 'string' || r.instance === '' || r.instance.length > 128 || CONTROL.test(r.instance)) add('instance', 'expected a non-empty string of at most 128 characters, without control characters');
-    else if (!perInstance) add('instance', 'only memoryUsage, cpuUsage, eventLoopLag and heartbeat rules can name an instance');
+    else if (checkInvisible('instance', r.instance, add) && !perInstance) add('instance', 'only memoryUsage, cpuUsage, eventLoopLag and heartbeat rules can name an instance');
   }
   if (metric === 'custom' && typeof r.customEvaluator !== 'function') add('customEvaluator', "required for metric 'custom': a function (metrics) => boolean | number");
   if (metric !== 'custom' && r.customEvaluator !== undefined) add('customEvaluator', "only used with metric 'custom'");
