@@ -198,7 +198,8 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     const accepted = outcome.status === 'accepted';
     const overflowed = outcome.status === 'accepted' && outcome.overflow.instance;
     this.usage.afterIngest(overflowed ? 'other' : batch.identity.instance, wireBytes, accepted ? eventsIn(batch) : 0);
-    if (accepted) await this.scheduleWake(true);
+    // The batch is stored: a failure to set the alarm now is logged, not answered (the client would send the batch again).
+    if (accepted) await this.scheduleWake(true).catch((error: unknown) => console.error(`bun-apm edge: setting the alarm of app ${this.app()} after an ingest failed: ${(error as Error)?.message ?? error}`));
     return { ...outcome, usage: this.usage.today(this.settings.plan) };
   }
 

@@ -1,7 +1,9 @@
 // The alerting configuration of the Worker's vars and secrets, read and checked once per env:
 // rules from ALERT_RULES (for every app, or per app), channels from the spec's variables with
-// optional filters from ALERT_CHANNEL_FILTERS, and the dashboard link. A mistake is a ConfigError
-// naming the var and the field, never echoing a secret.
+// optional filters from ALERT_CHANNEL_FILTERS, and the dashboard link. A mistake leaves out only
+// what it touches (one rule, one channel) and is kept as a problem naming the var and the field,
+// never echoing a secret: logged once, and listed by the rules and alerts API. It never stops
+// ingest, the dashboard or the other rules (a missing scheme in SLACK_WEBHOOK_URL once did all three).
 import { channelDestinationMissing, emailList, validateChannel, type AlertChannel, type AlertChannelType, type ChannelFilters } from '../../core/alerts/channel.ts';
 import { channelsFromEnv, type ChannelVar } from '../../core/alerts/channels-from-env.ts';
 import type { AlertRule } from '../../core/alerts/rule.ts';
@@ -32,6 +34,8 @@ export interface AlertConfig {
   dashboardUrl?: string;
   /** BUN_APM_DEV=true: http:// receivers on loopback are allowed too. */
   dev: boolean;
+  /** What was left out and why, that concerns this app (`SLACK_WEBHOOK_URL: …`, `ALERT_RULES.shop[2]: severity: …`): another app's rules are not named. */
+  problemsFor(app: string): string[];
 }
 
 /** The vars and secrets the alerting configuration is read from. */
@@ -43,22 +47,48 @@ const ALERT_CONFIG_VARS = [
 ] as const satisfies ReadonlyArray<AlertConfigVar>;
 
 export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = cachedByVars(ALERT_CONFIG_VARS, (env: Pick<Env, AlertConfigVar>): AlertConfig => {
-  const rules = readRules(settingFromVar(WORKER.alertRules, env));
-  const filters = readFilters(settingFromVar(WORKER.alertChannelFilters, env));
+  // Each problem with the app it concerns ('*': every app).
+  const problems: Array<[app: string, problem: string]> = [];
+  const keep = (read: () => void) => {
+    try {
+      read();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(['*', error.message]);
+    }
+  };
+  let rules = new Map<string, AlertRule[]>();
+  keep(() => (rules = readRules(settingFromVar(WORKER.alertRules, env), problems)));
+  let filters: Partial<Record<AlertChannelType, ChannelFilters | null>> = {};
+  keep(() => (filters = readFilters(settingFromVar(WORKER.alertChannelFilters, env), problems)));
+  let pagerDutyUrl: string | undefined;
+  keep(() => (pagerDutyUrl = settingFromVar(WORKER.pagerDutyUrl, env)));
+  let fromEnv: AlertChannel[] = [];
+  keep(() => (fromEnv = channelsFromEnv(env)));
   const channels: EdgeChannel[] = [];
-  for (const channel of channelsFromEnv(env)) {
+  for (const channel of fromEnv) {
     const filter = filters[channel.type];
+    // Filters that could not be read leave their channel out: sent unfiltered, it could page for what it was meant to skip.
+    if (filter === null) {
+      problems.push(['*', `${envName(channel.type)}: left out, its ALERT_CHANNEL_FILTERS entry could not be read`]);
+      continue;
+    }
     let withFilters: AlertChannel = filter ? { ...channel, filters: filter } : channel;
     // PAGERDUTY_URL: another Events API v2 endpoint (PagerDuty's EU service region; a local receiver).
-    const pagerDutyUrl = settingFromVar(WORKER.pagerDutyUrl, env);
     if (withFilters.type === 'pagerduty' && pagerDutyUrl) withFilters = { ...withFilters, config: { ...withFilters.config, url: pagerDutyUrl } };
-    const problems = validateChannel(withFilters);
+    const invalid = validateChannel(withFilters);
     // Field names only: the values are secrets.
-    if (problems.length > 0) throw new ConfigError(`${envName(channel.type)}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+    if (invalid.length > 0) {
+      problems.push(['*', `${envName(channel.type)}: left out: ${invalid.map((p) => `${p.field}: ${p.message}`).join('; ')}`]);
+      continue;
+    }
     if (channelDestinationMissing(withFilters) !== undefined) continue;
     channels.push(...perRecipient(channel.type, withFilters));
   }
-  const dashboardUrl = settingFromVar(WORKER.dashboardUrl, env);
+  let dashboardUrl: string | undefined;
+  keep(() => (dashboardUrl = settingFromVar(WORKER.dashboardUrl, env)));
+  // Once per isolate and configuration (this function's result is cached by the vars' values).
+  for (const [, problem] of problems) console.error(`bun-apm edge: alerting configuration: ${problem}`);
   const config: AlertConfig = {
     rulesFor: (app) => {
       // An app's own rule replaces a rule of every app (`*`) with the same id.
@@ -70,6 +100,7 @@ export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = 
     channel: (name) => channels.find((c) => c.name === name)?.channel ?? emailChannelOf(channels, name),
     ...(dashboardUrl !== undefined && { dashboardUrl }),
     dev: env.BUN_APM_DEV === 'true',
+    problemsFor: (app) => problems.flatMap(([scope, problem]) => (scope === '*' || scope === app ? [problem] : [])),
   };
   return config;
 });
@@ -101,12 +132,14 @@ function emailChannelOf(channels: readonly EdgeChannel[], name: string): AlertCh
   return emails.length === 1 && to.some((email) => name === `email:${addressKey(email)}`) ? emails[0] : undefined;
 }
 
+const CHANNEL_TYPES = ['slack', 'webhook', 'email', 'pagerduty'] as const satisfies readonly AlertChannelType[];
+
 function envName(type: AlertChannelType): string {
   return { slack: 'SLACK_WEBHOOK_URL', webhook: 'WEBHOOK_URL', email: 'ALERT_EMAIL_TO', pagerduty: 'PAGERDUTY_ROUTING_KEY' }[type];
 }
 
-/** `[rule, …]` (every app) or `{ "*": [rule, …], "shop": [rule, …] }`. */
-function readRules(raw: string | undefined): Map<string, AlertRule[]> {
+/** `[rule, …]` (every app) or `{ "*": [rule, …], "shop": [rule, …] }`; a rule that does not validate is left out, its problem kept. */
+function readRules(raw: string | undefined, problems: Array<[string, string]>): Map<string, AlertRule[]> {
   const out = new Map<string, AlertRule[]>();
   if (raw === undefined || raw.trim() === '') return out;
   let parsed: unknown;
@@ -118,22 +151,29 @@ function readRules(raw: string | undefined): Map<string, AlertRule[]> {
   const groups: Array<[string, unknown]> = Array.isArray(parsed) ? [['*', parsed]] : typeof parsed === 'object' && parsed !== null ? Object.entries(parsed) : [];
   if (groups.length === 0 && !Array.isArray(parsed)) throw new ConfigError('ALERT_RULES: expected an array of rules, or an object of app → array of rules');
   for (const [app, list] of groups) {
-    if (!Array.isArray(list)) throw new ConfigError(`ALERT_RULES.${app}: expected an array of rules`);
+    if (!Array.isArray(list)) {
+      problems.push([app, `ALERT_RULES.${app}: expected an array of rules`]);
+      continue;
+    }
     const rules: AlertRule[] = [];
     list.forEach((input, i) => {
       const result = validateRule(input);
-      if (!result.ok) throw new ConfigError(`ALERT_RULES.${app}[${i}]: ${result.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
-      if (result.rule.metric === 'custom') throw new ConfigError(`ALERT_RULES.${app}[${i}]: metric custom needs a customEvaluator function, which JSON cannot hold`);
-      if (rules.some((r) => r.id === result.rule.id)) throw new ConfigError(`ALERT_RULES.${app}[${i}].id: '${result.rule.id}' is listed twice`);
-      rules.push(result.rule);
+      const at = `ALERT_RULES.${app}[${i}]`;
+      if (!result.ok) problems.push([app, `${at}: left out: ${result.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`]);
+      else if (result.rule.metric === 'custom') problems.push([app, `${at}: left out: metric custom needs a customEvaluator function, which JSON cannot hold`]);
+      else if (rules.some((r) => r.id === result.rule.id)) problems.push([app, `${at}.id: left out: '${result.rule.id}' is listed twice`]);
+      else rules.push(result.rule);
     });
     out.set(app, rules);
   }
   return out;
 }
 
-/** `{ "slack": { "severities": ["critical"] }, "webhook": { "rules": ["slow"] } }`. */
-function readFilters(raw: string | undefined): Partial<Record<AlertChannelType, ChannelFilters>> {
+/**
+ * `{ "slack": { "severities": ["critical"] }, "webhook": { "rules": ["slow"] } }`. A type whose
+ * filters do not validate maps to null (its channel is then left out); an unknown type is a problem.
+ */
+function readFilters(raw: string | undefined, problems: Array<[string, string]>): Partial<Record<AlertChannelType, ChannelFilters | null>> {
   if (raw === undefined || raw.trim() === '') return {};
   let parsed: unknown;
   try {
@@ -142,10 +182,15 @@ function readFilters(raw: string | undefined): Partial<Record<AlertChannelType, 
     throw new ConfigError('ALERT_CHANNEL_FILTERS: expected JSON: { "slack": { "severities": ["critical"] }, … }');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError('ALERT_CHANNEL_FILTERS: expected an object of channel type → filters');
-  for (const key of Object.keys(parsed)) {
-    if (!['slack', 'webhook', 'email', 'pagerduty'].includes(key)) throw new ConfigError(`ALERT_CHANNEL_FILTERS.${key}: expected slack, webhook, email or pagerduty`);
-    const problems = validateChannel({ type: key, config: {}, filters: (parsed as Record<string, unknown>)[key] });
-    if (problems.length > 0) throw new ConfigError(`ALERT_CHANNEL_FILTERS.${key}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+  const out: Partial<Record<AlertChannelType, ChannelFilters | null>> = {};
+  for (const [key, filters] of Object.entries(parsed)) {
+    if (!(CHANNEL_TYPES as readonly string[]).includes(key)) {
+      problems.push(['*', `ALERT_CHANNEL_FILTERS.${key}: expected slack, webhook, email or pagerduty`]);
+      continue;
+    }
+    const invalid = validateChannel({ type: key, config: {}, filters });
+    if (invalid.length > 0) problems.push(['*', `ALERT_CHANNEL_FILTERS.${key}: ${invalid.map((p) => `${p.field}: ${p.message}`).join('; ')}`]);
+    out[key as AlertChannelType] = invalid.length > 0 ? null : (filters as ChannelFilters);
   }
-  return parsed as Partial<Record<AlertChannelType, ChannelFilters>>;
+  return out;
 }

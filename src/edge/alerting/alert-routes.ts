@@ -105,20 +105,19 @@ export function alertRoutes(codeRules: CodeRules): Route[] {
       if (access === 'admin') await requireAdmin(context.request, context.env);
       // Before any store is asked: a misspelt or repeated parameter is named, not ignored.
       checkQuery(context.url);
-      // A bad ALERT_RULES, channel var or alerts.config.ts is named here, not a store failure.
-      readAlertConfig(context.env);
-      codeRules.rulesFor(app);
       return callStore(app, () => handler(context, app));
     },
   });
+  /** What the configuration left out for this app (a bad rule, a channel var that does not parse): listed where rules and alerts are read. */
+  const configProblems = (env: Env, app: string): string[] => [...codeRules.problems, ...readAlertConfig(env).problemsFor(app)];
   return [
-    alertRoute('GET', '/rules', 'read', async ({ env }, app) => json({ app, rules: await appStore(env, app).alertRules() })),
+    alertRoute('GET', '/rules', 'read', async ({ env }, app) => json({ app, rules: await appStore(env, app).alertRules(), configProblems: configProblems(env, app) })),
     alertRoute('POST', '/rules', 'admin', async ({ env, request }, app) => changed(await appStore(env, app).addAlertRule(await readJson(request)), 201)),
     alertRoute('PATCH', '/rules/:id', 'admin', async ({ env, request, params }, app) => changed(await appStore(env, app).updateAlertRule(params.id!, await readJson(request)))),
     alertRoute('DELETE', '/rules/:id', 'admin', async ({ env, params }, app) => changed(await appStore(env, app).removeAlertRule(params.id!))),
     alertRoute('GET', '/alerts', 'read', async ({ env, url }, app) => {
       const limit = intParam(url, 'limit', { min: 1, max: 1000 }) ?? 100;
-      return json({ app, ...(await appStore(env, app).alerts(limit)) });
+      return json({ app, ...(await appStore(env, app).alerts(limit)), configProblems: configProblems(env, app) });
     }),
     alertRoute('POST', '/alerts/:id/resolve', 'admin', async ({ env, params }, app) => {
       const id = params.id!;

@@ -3,7 +3,6 @@
 // nothing: the Worker entry imports it and hands it to the AppStore and the alert routes.
 import type { AlertRule } from '../../core/alerts/rule.ts';
 import { AlertRuleError, assertValidRule } from '../../core/alerts/validate-rule.ts';
-import { ConfigError } from '../config-error.ts';
 
 export interface CodeRule extends AlertRule {
   /** Only these apps (default: every app). */
@@ -14,32 +13,39 @@ export interface AlertsConfig {
   rules: CodeRule[];
 }
 
-/** The validated rules of an alerts.config.ts, or the problem that keeps them from running. */
+/** The validated rules of an alerts.config.ts; a rule that does not validate is left out, its problem kept. */
 export class CodeRules {
   private constructor(
     private readonly entries: ReadonlyArray<{ rule: AlertRule; apps?: readonly string[] }>,
-    private readonly problem?: string,
+    /** What was left out and why (`alerts.config.ts: rule 'slow': threshold: …`). */
+    readonly problems: readonly string[],
   ) {}
 
   static of(config: AlertsConfig): CodeRules {
-    try {
-      const entries = config.rules.map(({ apps, ...rule }) => {
+    const entries: Array<{ rule: AlertRule; apps?: readonly string[] }> = [];
+    const problems: string[] = [];
+    const list: unknown[] = Array.isArray(config?.rules) ? config.rules : [];
+    if (!Array.isArray(config?.rules)) problems.push('alerts.config.ts: rules: expected an array of rules');
+    list.forEach((input, i) => {
+      const named = typeof (input as AlertRule | null)?.id === 'string' ? `rule '${(input as AlertRule).id.slice(0, 128)}'` : `rules[${i}]`;
+      try {
+        const { apps, ...rule } = input as CodeRule;
         const valid = assertValidRule(rule);
         if (apps !== undefined && !(Array.isArray(apps) && apps.every((app) => typeof app === 'string'))) throw new AlertRuleError([{ field: 'apps', message: 'expected an array of app ids' }], rule.id);
-        return { rule: valid, ...(apps !== undefined && { apps: [...apps] }) };
-      });
-      const ids = entries.map(({ rule }) => rule.id);
-      const twice = ids.find((id, i) => ids.indexOf(id) !== i);
-      if (twice !== undefined) throw new AlertRuleError([{ field: 'id', message: `'${twice}' is listed twice` }], twice);
-      return new CodeRules(entries);
-    } catch (error) {
-      return new CodeRules([], `alerts.config.ts: ${(error as Error).message}`);
-    }
+        if (entries.some((entry) => entry.rule.id === valid.id)) throw new AlertRuleError([{ field: 'id', message: `'${valid.id}' is listed twice` }], valid.id);
+        entries.push({ rule: valid, ...(apps !== undefined && { apps: [...apps] }) });
+      } catch (error) {
+        const reason = error instanceof AlertRuleError ? error.problems.map((p) => `${p.field}: ${p.message}`).join('; ') : (error as Error).message;
+        problems.push(`alerts.config.ts: ${named}: left out: ${reason}`);
+      }
+    });
+    // At the Worker's start (once per isolate): the rest of alerting runs on without what is left out.
+    for (const problem of problems) console.error(`bun-apm edge: alerting configuration: ${problem}`);
+    return new CodeRules(entries, problems);
   }
 
-  /** The rules of this app; throws the ConfigError of a bad alerts.config.ts (alerting stops, the rest of the Worker runs on). */
+  /** The rules of this app. */
   rulesFor(app: string): AlertRule[] {
-    if (this.problem !== undefined) throw new ConfigError(this.problem);
     return this.entries.filter(({ apps }) => apps === undefined || apps.includes(app)).map(({ rule }) => rule);
   }
 }
@@ -49,7 +55,7 @@ export const NO_CODE_RULES = CodeRules.of({ rules: [] });
 
 /**
  * Declares the rules of alerts.config.ts. A bad rule does not throw here (the Worker must still
- * ingest): it is reported as a ConfigError naming it wherever alerting runs.
+ * ingest): it is left out, logged, and listed by the rules and alerts API.
  *
  * @example
  * export default defineAlerts({ rules: [{ id: 'slow', name: 'Slow', metric: 'custom', condition: 'gt', threshold: 0, severity: 'warning', customEvaluator: (m) => m.length > 100 }] });

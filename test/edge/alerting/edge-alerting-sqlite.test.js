@@ -152,8 +152,9 @@ describe('edge alerting over SQLite', () => {
     expect(a.rules().map((r) => [r.id, r.source, 'customEvaluator' in r])).toEqual([['code-a', 'code', false], ['slow', 'config', false]]);
     expect(none.rules().map((r) => r.id)).toEqual(['slow']);
     expect(a.updateRule('code-a', { threshold: 1 }, M0)).toMatchObject({ ok: false, status: 409, code: 'rule_from_config' });
-    // A bad alerts.config.ts stops that store's alerting with an error naming the rule; the others run on.
-    expect(() => edgeAlerting([SLOW], bad).alerting.rules()).toThrow(/^alerts\.config\.ts: alert rule 'code-b': customEvaluator: required/);
+    // A rule of alerts.config.ts that does not validate is left out and named; the store's other rules run on.
+    expect(edgeAlerting([SLOW], bad).alerting.rules().map((r) => r.id)).toEqual(['slow']);
+    expect(bad.problems).toEqual([expect.stringMatching(/^alerts\.config\.ts: rule 'code-b': left out: customEvaluator: required/)]);
     expect(none.rules()).toHaveLength(1);
   });
 });
