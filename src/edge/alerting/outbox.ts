@@ -3,11 +3,13 @@
 // with BUN_APM_DEV=true), a 5 s timeout, no redirects followed; email through the send_email
 // binding (several recipients are several channels: alert-config.ts). Retries follow the shared
 // retry policy on a schedule of cron ticks (1, 1, 2, 5, 10, 30, then 60 minutes) until the row
-// expires 24 h after its notification.
+// expires 24 h after its notification. A pass takes the most urgent rows first (firing before
+// resolved, then by severity: alert-tables.ts), so a critical is not queued behind a storm of
+// resolves; a Retry-After holds back its whole channel (ChannelHolds below).
 // Jitter takes at most a tenth off a wait: passes run on the minute's tick, so a wait ends on the
 // same tick either way, and the cron already spreads the apps' objects.
 import { deliverNotification, postNotification, type DeliveryTransport } from '../../core/alerts/notification-delivery.ts';
-import { Outbox, type OutboxRows } from '../../core/alerts/outbox.ts';
+import { Outbox, type OutboxRow, type OutboxRows } from '../../core/alerts/outbox.ts';
 import { oneLine } from '../../core/alerts/payloads/escape.ts';
 import { MINUTE_MS } from '../../core/rollup.ts';
 import { scheduledBackoff, type AttemptOutcome, type RetryPolicy } from '../../core/retry-policy.ts';
@@ -33,18 +35,59 @@ export interface EdgeOutboxOptions {
   sendEmail: SendRawEmail | undefined;
 }
 
-function sqlRows(sql: Sql): OutboxRows {
+/**
+ * Channels that answered with a Retry-After (Slack's 429 above its ~1 message/s): the receiver's
+ * wait is the channel's, not only the row's. Its other pending rows are pushed back to the end of
+ * the wait in the table (kept across restarts), and rows queued during the wait are held here; the
+ * other channels go on as usual. After the wait the channel's rows are due together and the pass
+ * takes them most urgent first (alert-tables.ts dueDeliveries), so a critical stays ahead.
+ */
+class ChannelHolds {
+  private readonly until = new Map<string, number>();
+  /** The Retry-After of each attempt that gave one, by row (the Outbox hands `send` and `failed` the same object). */
+  readonly retryAfter = new WeakMap<OutboxRow, number>();
+
+  /** Channels still waiting at `now`. */
+  held(now: number): string[] {
+    for (const [channel, until] of this.until) if (until <= now) this.until.delete(channel);
+    return [...this.until.keys()];
+  }
+
+  /** The end of the channel's wait, if this attempt started or lengthened one. */
+  hold(row: OutboxRow, now: number): number | undefined {
+    const retryAfterMs = this.retryAfter.get(row);
+    if (retryAfterMs === undefined || retryAfterMs <= 0) return undefined;
+    const until = Math.max(now + Math.min(retryAfterMs, OUTBOX_RETRY_POLICY.maxWaitMs), this.until.get(row.channel) ?? 0);
+    this.until.set(row.channel, until);
+    return until;
+  }
+
+  /** When the channel's wait ends, if it waits at `now`. */
+  waitOf(channel: string, now: number): number | undefined {
+    const until = this.until.get(channel);
+    return until !== undefined && until > now ? until : undefined;
+  }
+}
+
+function sqlRows(sql: Sql, holds: ChannelHolds): OutboxRows {
   return {
     expire: (now) => tables.expireDeliveries(sql, now),
-    due: (now, limit) => tables.dueDeliveries(sql, now, limit),
+    due: (now, limit) => tables.dueDeliveries(sql, now, limit, holds.held(now)),
     sent: (row, now) => tables.markSent(sql, row, now),
-    failed: (row, now, reason, retryAt, finalStatus) => tables.markFailed(sql, row, now, reason, retryAt, finalStatus),
+    failed: (row, now, reason, retryAt, finalStatus) => {
+      const until = retryAt === null ? undefined : holds.hold(row, now);
+      // A row of a waiting channel that failed otherwise (a timeout in the same pass) waits as long.
+      const wait = holds.waitOf(row.channel, now);
+      tables.markFailed(sql, row, now, reason, retryAt !== null && wait !== undefined ? Math.max(retryAt, wait) : retryAt, finalStatus);
+      if (until !== undefined) tables.holdChannel(sql, row.channel, until);
+    },
   };
 }
 
 export function edgeOutbox(options: EdgeOutboxOptions): Outbox {
+  const holds = new ChannelHolds();
   return new Outbox({
-    rows: sqlRows(options.sql),
+    rows: sqlRows(options.sql, holds),
     policy: OUTBOX_RETRY_POLICY,
     perPass: DELIVERIES_PER_PASS,
     budgetMs: PASS_BUDGET_MS,
@@ -55,7 +98,9 @@ export function edgeOutbox(options: EdgeOutboxOptions): Outbox {
       if (channel === undefined) return { ok: false, retryable: false, reason: 'channel no longer configured' };
       const transport = edgeTransport({ dev: config.dev, ...(options.sendEmail !== undefined && { sendEmail: options.sendEmail }) });
       // Signed at the real time of sending (receivers compare it with their clock), not the tick's scheduled time.
-      return deliverNotification(channel, row.notification, transport, { dashboardUrl: appPage(config.dashboardUrl, row.notification.app), now: Date.now() });
+      const outcome = await deliverNotification(channel, row.notification, transport, { dashboardUrl: appPage(config.dashboardUrl, row.notification.app), now: Date.now() });
+      if (!outcome.ok && outcome.retryAfterMs !== undefined) holds.retryAfter.set(row, outcome.retryAfterMs);
+      return outcome;
     },
   });
 }
