@@ -1,7 +1,8 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource @kitajs/html */
 // Alerts: firing and pending first, then recently resolved; each open alert can be resolved by hand.
-import type { AlertView } from '../core/dashboard/data.ts';
+import { formatNumber, formatThreshold, formatValue, formatValueBeside } from '../core/alerts/format.ts';
+import type { AlertRow } from '../core/dashboard/alert-views.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { formatTime, query } from './format.ts';
 
@@ -9,7 +10,7 @@ const ORDER = { firing: 0, pending: 1, error: 2, resolved: 3 } as const;
 
 const SINCE = { firing: 'since', pending: 'since', error: 'rule failed', resolved: 'resolved' } as const;
 
-export function AlertsPanel(props: { ctx: ViewContext; alerts: AlertView[] }): JSX.Element {
+export function AlertsPanel(props: { ctx: ViewContext; alerts: AlertRow[] }): JSX.Element {
   const { ctx } = props;
   const alerts = [...props.alerts].sort((a, b) => ORDER[a.state] - ORDER[b.state] || b.startedAt - a.startedAt);
   const url = `${ctx.base}/fragments/alerts${query({ app: ctx.app })}`;
@@ -27,7 +28,7 @@ export function AlertsPanel(props: { ctx: ViewContext; alerts: AlertView[] }): J
               <strong class="name" safe>{alert.name}</strong>
               {alert.message ? <span class="message" safe>{alert.message}</span> : ''}
               {alert.value !== undefined && alert.value !== null ? (
-                <span class="value" safe>{`value ${round(alert.value)}${alert.threshold !== undefined && alert.threshold !== null ? ` / threshold ${round(alert.threshold)}` : ''}`}</span>
+                <span class="value" safe>{valueText(alert, alert.value)}</span>
               ) : (
                 ''
               )}
@@ -49,6 +50,14 @@ export function AlertsPanel(props: { ctx: ViewContext; alerts: AlertView[] }): J
   );
 }
 
-function round(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toPrecision(4);
+/**
+ * "value 2.55 GiB / threshold > 1 GiB": in the metric's unit, formatted as the notifications are
+ * (a row without a metric, as an addAlert one, shows bare numbers).
+ */
+function valueText(alert: AlertRow, value: number): string {
+  const { metric, condition, threshold } = alert;
+  if (metric === undefined) return `value ${formatNumber(value)}${threshold == null ? '' : ` / threshold ${formatNumber(threshold)}`}`;
+  if (threshold == null || condition === undefined) return `value ${formatValue(metric, value)}`;
+  const rule = { metric, condition, threshold };
+  return `value ${formatValueBeside(rule, value)} / threshold ${formatThreshold(rule)}`;
 }

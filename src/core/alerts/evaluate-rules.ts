@@ -57,9 +57,10 @@ export function evaluateRules(
 function readOutcome(rule: ResolvedRule, index: AlertDataIndex, now: number): RuleOutcome {
   try {
     if (rule.metric === 'custom') return customOutcome(rule, index, now);
-    const { value } = computeMetricValue(rule, index, now);
+    const { value, instance } = computeMetricValue(rule, index, now);
     if (value === null || !Number.isFinite(value)) return { value: null, met: null };
-    return { value, met: compare(rule.condition, value, rule.threshold) };
+    const met = compare(rule.condition, value, rule.threshold);
+    return instance === undefined ? { value, met } : { value, met, instance };
   } catch (error) {
     return { error: errorMessage(error) };
   }

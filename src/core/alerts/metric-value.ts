@@ -3,10 +3,14 @@ import { windowStart, type AlertData } from './alert-data.ts';
 import { AlertDataIndex } from './alert-data-index.ts';
 import { resolveRule, type AlertRule, type GaugeMetric } from './rule.ts';
 
-/** `value` null: no data; `requests`: requests in the window (request metrics). */
+/**
+ * `value` null: no data; `requests`: requests in the window (request metrics); `instance`: the
+ * instance the value is the mean of (gauge metrics: the worst one), when it has a name.
+ */
 export interface MetricReading {
   value: number | null;
   requests?: number;
+  instance?: string;
 }
 
 const QUANTILES = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
@@ -50,7 +54,7 @@ export function computeMetricValue(rule: AlertRule, data: AlertData | AlertDataI
     case 'memoryUsage':
     case 'cpuUsage':
     case 'eventLoopLag':
-      return { value: worstInstanceMean(index, rule.metric, start, now, rule.instance) };
+      return worstInstanceMean(index, rule.metric, start, now, rule.instance);
     case 'heartbeat':
       return { value: silence(index.lastSeen, now, rule.instance) };
     case 'custom':
@@ -60,7 +64,8 @@ export function computeMetricValue(rule: AlertRule, data: AlertData | AlertDataI
 
 const GAUGE_FIELD = { memoryUsage: 'rss', cpuUsage: 'cpuPercent', eventLoopLag: 'eventLoopLagMs' } as const;
 
-function worstInstanceMean(index: AlertDataIndex, metric: GaugeMetric, start: number, end: number, instance?: string): number | null {
+/** The highest instance mean, and that instance's name (none for profiles sent without one). */
+function worstInstanceMean(index: AlertDataIndex, metric: GaugeMetric, start: number, end: number, instance?: string): MetricReading {
   const field = GAUGE_FIELD[metric];
   const sums = new Map<string, { sum: number; n: number }>();
   for (const profile of index.profiles(start, end)) {
@@ -75,8 +80,12 @@ function worstInstanceMean(index: AlertDataIndex, metric: GaugeMetric, start: nu
       entry.n++;
     }
   }
-  let worst: number | null = null;
-  for (const { sum, n } of sums.values()) worst = Math.max(worst ?? -Infinity, sum / n);
+  let worst: MetricReading = { value: null };
+  for (const [name, { sum, n }] of sums) {
+    const mean = sum / n;
+    if (worst.value !== null && !(mean > worst.value)) continue;
+    worst = name === '' ? { value: mean } : { value: mean, instance: name };
+  }
   return worst;
 }
 

@@ -25,6 +25,10 @@ export interface AlertNotification {
   window: number;
   route?: string;
   method?: string;
+  /**
+   * The instance the rule watches (`rule.instance`), or else the one `value` was measured on: for
+   * memory, CPU and event-loop lag, the instance with the highest mean over the window.
+   */
   instance?: string;
   /** When the alert started firing (or the rule started erroring). */
   startsAt: number;
@@ -74,7 +78,8 @@ export function buildNotification(
   if (context.app !== undefined) notification.app = context.app;
   if (rule.route !== undefined) notification.route = rule.route;
   if (rule.method !== undefined) notification.method = rule.method;
-  if (rule.instance !== undefined) notification.instance = rule.instance;
+  const instance = rule.instance ?? state.valueInstance;
+  if (instance !== undefined && instance !== '') notification.instance = instance;
   if (kind === 'resolved') {
     notification.endsAt = state.resolvedAt ?? now;
     if (state.resolvedBy !== undefined) notification.resolvedBy = state.resolvedBy;

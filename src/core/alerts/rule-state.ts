@@ -24,6 +24,8 @@ export interface RuleState {
   lastMetAt?: number;
   /** At the last evaluation; null = no data or error. */
   value: number | null;
+  /** The instance `value` was measured on (gauge metrics: the worst instance's mean), when it has a name. */
+  valueInstance?: string;
   /** The value when the alert started firing. */
   triggerValue?: number | null;
   /** The threshold at the last evaluation (rules can be edited). */

@@ -4,8 +4,11 @@ import { buildNotification, type AlertNotification, type NotificationContext } f
 import { episodeStatus, initialRuleState, type ResolvedBy, type RuleState } from './rule-state.ts';
 import type { ResolvedRule } from './rule.ts';
 
-/** What evaluating the rule found: a value and whether the condition held (null = no data), or an error. */
-export type RuleOutcome = { value: number | null; met: boolean | null } | { error: string };
+/**
+ * What evaluating the rule found: a value and whether the condition held (null = no data), with the
+ * instance it was measured on (gauge metrics), or an error.
+ */
+export type RuleOutcome = { value: number | null; met: boolean | null; instance?: string } | { error: string };
 
 export interface Transition {
   state: RuleState;
@@ -17,7 +20,7 @@ export function stepRule(rule: ResolvedRule, prev: RuleState | undefined, outcom
   if (prev?.lastEvaluatedAt !== undefined && now <= prev.lastEvaluatedAt) return { state: prev, notifications: [] };
   const machine = new Machine(rule, { ...(prev ?? initialRuleState(rule.id, rule.threshold)), lastEvaluatedAt: now, threshold: rule.threshold }, now, context);
   if ('error' in outcome) machine.fail(outcome.error);
-  else machine.apply(outcome.value, outcome.met);
+  else machine.apply(outcome.value, outcome.met, outcome.instance);
   return { state: machine.state, notifications: machine.out };
 }
 
@@ -55,6 +58,7 @@ class Machine {
   fail(error: string): void {
     const s = this.state;
     s.value = null;
+    delete s.valueInstance;
     s.error = error;
     if (s.status === 'error') return;
     s.errorFrom = s.status;
@@ -63,13 +67,16 @@ class Machine {
     this.notify('error');
   }
 
-  apply(value: number | null, met: boolean | null): void {
+  apply(value: number | null, met: boolean | null, instance?: string): void {
     const s = this.state;
     s.status = episodeStatus(s);
     delete s.error;
     delete s.errorSince;
     delete s.errorFrom;
     s.value = value;
+    // The instance goes with the value it was measured on: none without a value.
+    if (value !== null && instance !== undefined) s.valueInstance = instance;
+    else delete s.valueInstance;
     if (met === null) {
       if (this.rule.noData === 'keep') {
         if (s.status === 'firing') this.remind();

@@ -20,7 +20,8 @@ const COLOUR = { critical: '#b42318', warning: '#b54708', info: '#175cd3', resol
  * await transport.sendMail({ from, to, subject, text, html });
  */
 export function emailContent(n: AlertNotification, options: PayloadOptions = {}): EmailContent {
-  const subject = oneLine(`[${stateTitle(n)}] [${n.severity}] ${n.ruleName}${n.app ? ` (${n.app})` : ''}`, SUBJECT_MAX);
+  // The instance (a gauge alert's worst one) is named too: which host to look at, from the inbox.
+  const subject = oneLine(`[${stateTitle(n)}] [${n.severity}] ${n.ruleName}${n.app ? ` (${n.app})` : ''}${n.instance ? ` on instance ${n.instance}` : ''}`, SUBJECT_MAX);
   const facts = notificationFacts(n);
   const message = truncate(n.message, MESSAGE_MAX);
   const link = safeLink(options.dashboardUrl);
