@@ -69,6 +69,10 @@ export function localWorker(codeRules: CodeRules) {
     async fetch(request, env, ctx) {
       const url = new URL(request.url);
       if (url.pathname === '/__scheduled') {
+        // A browser says where a request comes from: a web page's <img> or form must not fire the
+        // cron (a tick keeps the stores' alarms from evaluating for 10 minutes). curl and scripts send no such header.
+        const site = request.headers.get('sec-fetch-site');
+        if (site !== null && site !== 'none' && site !== 'same-origin') return json({ error: { code: 'forbidden', message: `/__scheduled is not fired from a web page (Sec-Fetch-Site: ${site.slice(0, 32)})` } }, 403);
         const cron = url.searchParams.get('cron') ?? '* * * * *';
         const time = Number(url.searchParams.get('time') ?? Date.now());
         if (!Number.isSafeInteger(time)) return json({ error: { code: 'invalid_parameter', message: 'time: expected ms since the epoch' } }, 400);

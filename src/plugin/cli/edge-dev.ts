@@ -44,8 +44,11 @@ export async function edgeDev(appDir: string, dir: string, port: number): Promis
   if (!existsSync(join(dir, 'wrangler.toml'))) {
     throw new Error(`${dir} has no wrangler.toml: run \`bunx bun-apm edge init\` first`);
   }
-  const command = [...wranglerCommand(appDir), 'dev', '--ip', '127.0.0.1', '--port', String(port), '--test-scheduled'];
-  console.log(`bun-apm edge dev: ${command.join(' ')}  (in ${dir}; state in ${join(dir, '.wrangler')}; /__scheduled fires the cron)`);
+  // No --test-scheduled: each store's alarm evaluates its rules every minute, and wrangler's
+  // /__scheduled answers any web page's GET (an <img> on a page the developer opened), a cron tick
+  // that then kept the alarm from evaluating for 10 minutes.
+  const command = [...wranglerCommand(appDir), 'dev', '--ip', '127.0.0.1', '--port', String(port)];
+  console.log(`bun-apm edge dev: ${command.join(' ')}  (in ${dir}; state in ${join(dir, '.wrangler')}; alert rules are evaluated every minute)`);
   const child = Bun.spawn(command, { cwd: dir, stdio: ['inherit', 'inherit', 'inherit'] });
   // Ctrl-C reaches wrangler through the terminal's process group; a plain SIGTERM is passed on.
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);

@@ -146,7 +146,7 @@ and prints the \`wrangler secret put\` lines. Deploy with \`cd DIR && npx wrangl
 Runs the edge of DIR (default: ${DEFAULT_EDGE_DIR}) in the local Workers runtime with \`wrangler dev\` (the
 app's own wrangler, else one on PATH, else \`bun x wrangler@4.86.0\`, the tested version), on 127.0.0.1 at the port of the app's
 BUN_APM_ENDPOINT (else 8787), with the keys of DIR/.dev.vars. Data is kept in DIR/.wrangler/.
-GET /__scheduled fires the cron (alert rules). Stops on Ctrl-C.
+Alert rules are evaluated every minute. Stops on Ctrl-C.
 
   --port N        listen on N instead
 `,

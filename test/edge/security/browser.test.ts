@@ -25,6 +25,9 @@ function evilPage(url: URL): Response {
     const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`).join('');
     return new Response(`<!doctype html><form id="f" method="post" action="${action}">${inputs}</form><script>document.getElementById('f').submit()</script>`, { headers: { 'content-type': 'text/html' } });
   }
+  if (url.pathname === '/img') {
+    return new Response(`<!doctype html><img id="i" src="${action}">`, { headers: { 'content-type': 'text/html' } });
+  }
   if (url.pathname === '/frame') {
     return new Response(`<!doctype html><p>win a prize</p><iframe id="victim" src="${action}" width="800" height="600"></iframe>`, { headers: { 'content-type': 'text/html' } });
   }
@@ -127,4 +130,21 @@ describe('in Chromium', () => {
       await context.close();
     });
   }
+
+  test('a web page cannot fire the local cron: an <img> of /__scheduled is refused (a tick had kept the alarms from evaluating rules for 10 minutes)', async () => {
+    const before = (await (await edge.store('shop')).status()).lastTick;
+    const time = Date.UTC(2026, 0, 1, 0, 0, 0);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const isTick = (request: { url(): string }) => request.url().includes('/__scheduled');
+    const settled = Promise.race([page.waitForEvent('requestfinished', isTick), page.waitForEvent('requestfailed', isTick)]);
+    await page.goto(`http://localhost:${evil.port}/img?action=${encodeURIComponent(`${target}/__scheduled?cron=*+*+*+*+*&time=${time}`)}`);
+    // Answered either way: its 403 (or, before, its 200) is then blocked from the page by our Cross-Origin-Resource-Policy.
+    expect((await settled).failure()?.errorText ?? 'finished').toMatch(/BLOCKED_BY_RESPONSE|finished/);
+    await context.close();
+    expect((await (await edge.store('shop')).status()).lastTick).toBe(before);
+    // The same request from a script (no Sec-Fetch-Site) still fires it, as the tests and `npm run dev:edge` use it.
+    expect((await fetch(`${target}/__scheduled?cron=*+*+*+*+*&time=${time}`)).status).toBe(200);
+    expect((await (await edge.store('shop')).status()).lastTick).toBe(time);
+  });
 });
