@@ -10,7 +10,13 @@ import { ErrorAnswers } from '../runtime/error-answers.ts';
 
 type Options = Record<string, unknown>;
 
-const ROUTE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+/**
+ * The keys that make an object a per-method route for Bun (1.4.5, by experiment): an object with one
+ * of these as its own property is one, whatever else it holds; Bun routes these and ignores the rest.
+ */
+const BUN_ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE'];
+/** A method name as a client can send it (`PURGE`, `PROPFIND`): a per-method object's handlers under such keys are counted too, should Bun route them. */
+const METHOD_KEY = /^[A-Z][A-Z-]*$/;
 
 /**
  * Replaces Bun.serve with a version that instruments its options; returns the function that undoes
@@ -104,8 +110,12 @@ function instrumentRoute(template: string, value: unknown, recorder: Recorder, p
   // A bare Bun.file(…): served as Bun serves it, the file as it is now (a BunFile is a Blob with a path).
   if (value instanceof Blob && typeof (value as { name?: unknown }).name === 'string') return instrumentHandler(staticRouteHandler(new Response(value), fallback), recorder, template, answers);
   if (isPerMethod(value)) {
+    // Own properties, enumerable or not, as Bun reads them; what is not a method's handler, as it is.
     const out: Options = {};
-    for (const [method, handler] of Object.entries(value)) out[method] = instrumentRoute(template, handler, recorder, parts);
+    for (const key of Object.getOwnPropertyNames(value)) {
+      const handler = value[key];
+      out[key] = METHOD_KEY.test(key) && isAnswer(handler) ? instrumentRoute(template, handler, recorder, parts) : handler;
+    }
     return out;
   }
   return value; // HTML imports, { dir } routes, false: served by Bun itself, not counted
@@ -167,11 +177,18 @@ function isPlainObject(value: unknown): value is Options {
   return proto === Object.prototype || proto === null;
 }
 
-/** `{ GET: fn, POST: new Response(…) }`, and nothing else that happens to be an object. */
+/**
+ * `{ GET: fn, PURGE: fn, POST: new Response(…) }`: an object that Bun takes for a per-method route,
+ * by its rule (an own GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, CONNECT or TRACE), and nothing else.
+ */
 function isPerMethod(value: unknown): value is Options {
-  if (!isPlainObject(value)) return false;
-  const keys = Object.keys(value);
-  return keys.length > 0 && keys.every((key) => ROUTE_METHODS.has(key));
+  if (typeof value !== 'object' || value === null || value instanceof Response || value instanceof Blob) return false;
+  return BUN_ROUTE_METHODS.some((method) => Object.hasOwn(value, method));
+}
+
+/** What a per-method object's method answers with: a handler, a static Response, a Bun.file. */
+function isAnswer(value: unknown): boolean {
+  return typeof value === 'function' || value instanceof Response || (value instanceof Blob && typeof (value as { name?: unknown }).name === 'string');
 }
 
 /**

@@ -60,28 +60,128 @@ export type Fallback = (this: unknown, request: Request, server: unknown) => unk
 const notFound: Fallback = () => new Response(null, { status: 404 });
 
 /**
- * A file route's answer: the file as it is now, with its Last-Modified, or 304 when the client has
- * it; undefined when it is missing, for the fallback (sent, the Response had failed: a 500 and a dev page).
+ * A file route's answer, as Bun answers a file route itself: the file as it is now, with its
+ * Last-Modified (the app's, when its Response has one); 412 on a failed If-Match or
+ * If-Unmodified-Since; 304 when the client has it; a Range as Bun serves it. Undefined when the file
+ * is missing, for the fallback (sent, the Response had failed: a 500 and a dev page).
+ *
+ * A GET's range Bun applies to the 200 returned here, as to any handler's file (206, 416, If-Range
+ * against the Last-Modified): this only works out which status that sends, for the count. A HEAD's
+ * Bun leaves whole, so its 206 or 416 is answered here, with the headers Bun would send.
  */
 function fileResponse(request: Request, response: Response, path: string, contentType: string | undefined): Response | undefined {
   const file = fileSystem().statSync(path, { throwIfNoEntry: false });
   if (file === undefined || !file.isFile()) return undefined;
-  const lastModified = file.mtimeMs;
-  const modified = new Date(lastModified).toUTCString();
-  if (conditional(request, response)) {
-    const ifNoneMatch = request.headers.get('if-none-match');
-    // A file has no ETag here, so only `*` matches; If-Modified-Since counts only without If-None-Match (RFC 9110).
-    const since = ifNoneMatch === null ? Date.parse(request.headers.get('if-modified-since') ?? '') : Number.NaN;
-    // HTTP dates have whole seconds; the file's time is compared at that precision.
-    if (ifNoneMatch?.trim() === '*' || since >= Math.floor(lastModified / 1000) * 1000) return notModified(response, contentType, { 'last-modified': modified });
-  }
+  const own = response.headers.get('last-modified');
+  const modified = own ?? new Date(file.mtimeMs).toUTCString();
+  // HTTP dates have whole seconds; the file's time is compared at that precision. An app's date that
+  // does not parse Bun passes over, for the file's.
+  const ownDate = own === null ? Number.NaN : Date.parse(own);
+  const lastModified = Number.isFinite(ownDate) ? ownDate : Math.floor(file.mtimeMs / 1000) * 1000;
   const state = stateOf(request);
+  if (conditional(request, response)) {
+    const headers = request.headers;
+    // A file has no ETag here: only `*` matches, for If-Match and If-None-Match alike.
+    const ifMatch = headers.get('if-match');
+    if ((ifMatch !== null && ifMatch !== '' && ifMatch !== '*') || Date.parse(headers.get('if-unmodified-since') ?? '') < lastModified) return precondition(request, response, contentType, 412, modified);
+    const ifNoneMatch = headers.get('if-none-match');
+    // If-Modified-Since counts only without If-None-Match (RFC 9110).
+    const since = ifNoneMatch === null ? Date.parse(headers.get('if-modified-since') ?? '') : Number.NaN;
+    if (ifNoneMatch === '*' || since >= lastModified) return notModified(response, contentType, { 'last-modified': modified });
+    const range = rangeOf(headers, modified, file.size);
+    if (range !== undefined) {
+      if (request.method === 'HEAD') return headRange(response, contentType, modified, range, file.size);
+      if (state !== undefined) state.bytes = range === UNSATISFIABLE ? 0 : range[1] - range[0] + 1;
+      return counted(served(request, response, modified, contentType), range === UNSATISFIABLE ? 416 : 206);
+    }
+  }
   if (state !== undefined) state.bytes = file.size;
-  const served = response.clone();
-  served.headers.set('last-modified', modified);
+  return served(request, response, modified, contentType);
+}
+
+/** The app's Response as Bun serves the file route: its clone, with the file's Last-Modified. */
+function served(request: Request, response: Response, modified: string, contentType: string | undefined): Response {
+  const clone = response.clone();
+  clone.headers.set('last-modified', modified);
   // Bun dates a file's HEAD when it serves the route itself, not when a handler returns it.
-  if (request.method === 'HEAD' && !served.headers.has('date')) served.headers.set('date', new Date().toUTCString());
-  return withHeadType(request, served, contentType);
+  if (request.method === 'HEAD' && !clone.headers.has('date')) clone.headers.set('date', new Date().toUTCString());
+  return withHeadType(request, clone, contentType);
+}
+
+const UNSATISFIABLE = 'unsatisfiable';
+type Range = readonly [start: number, end: number] | typeof UNSATISFIABLE;
+
+/**
+ * The range Bun serves of a file of `size` bytes for the request's Range (its own rule: one
+ * `bytes=` range, else the whole file), when If-Range, if sent, is the file's Last-Modified;
+ * undefined for the whole file.
+ */
+function rangeOf(headers: Headers, modified: string, size: number): Range | undefined {
+  const header = headers.get('range');
+  if (header === null) return undefined;
+  const ifRange = headers.get('if-range');
+  if (ifRange !== null && ifRange !== '' && ifRange !== modified) return undefined;
+  const spec = /^bytes[ \t]*=(.*)$/i.exec(header)?.[1];
+  if (spec === undefined || spec.includes(',')) return undefined;
+  const dash = spec.indexOf('-');
+  if (dash < 0) return undefined;
+  const first = spec.slice(0, dash).trim();
+  const last = spec.slice(dash + 1).trim();
+  if (first === '') {
+    const suffix = whole(last);
+    if (suffix === undefined) return undefined;
+    if (suffix === 0) return UNSATISFIABLE;
+    return size === 0 ? undefined : [Math.max(0, size - suffix), size - 1];
+  }
+  const start = whole(first);
+  const end = last === '' ? size - 1 : whole(last);
+  if (start === undefined || end === undefined) return undefined;
+  if (start >= size) return UNSATISFIABLE;
+  if (end < start) return undefined;
+  return [start, Math.min(end, size - 1)];
+}
+
+/** A decimal byte position as Bun reads one (an unsigned 64-bit integer), else undefined. */
+function whole(text: string): number | undefined {
+  if (!/^[0-9]{1,20}$/.test(text)) return undefined;
+  const value = BigInt(text);
+  return value > 0xffffffffffffffffn ? undefined : Number(value);
+}
+
+/**
+ * The Response Bun sends as `status`: a GET's file of which Bun serves the range itself. The app
+ * never sees it; the recorder reads its status to count the request as it was answered.
+ */
+function counted(response: Response, status: number): Response {
+  Object.defineProperty(response, 'status', { value: status });
+  return response;
+}
+
+/** A HEAD's answer to a Range, as Bun sends a file route's: 206 with the part's length, or 416. */
+function headRange(response: Response, contentType: string | undefined, modified: string, range: Range, size: number): Response {
+  const headers = new Headers(response.headers);
+  if (contentType !== undefined && !headers.has('content-type')) headers.set('content-type', contentType);
+  headers.set('last-modified', modified);
+  headers.set('accept-ranges', 'bytes');
+  if (!headers.has('date')) headers.set('date', new Date().toUTCString());
+  if (range === UNSATISFIABLE) {
+    headers.set('content-range', `bytes */${size}`);
+    headers.set('content-length', '0');
+    return new Response(null, { status: 416, headers });
+  }
+  headers.set('content-range', `bytes ${range[0]}-${range[1]}/${size}`);
+  headers.set('content-length', String(range[1] - range[0] + 1));
+  return new Response(null, { status: 206, headers });
+}
+
+/** Bun's empty answer to a failed precondition: the route's headers, no body. */
+function precondition(request: Request, response: Response, contentType: string | undefined, status: number, modified: string): Response {
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  if (contentType !== undefined && !headers.has('content-type')) headers.set('content-type', contentType);
+  headers.set('last-modified', modified);
+  if (request.method === 'HEAD' && !headers.has('date')) headers.set('date', new Date().toUTCString());
+  return new Response(null, { status, headers });
 }
 
 /** Only a GET or HEAD of a 200 may be answered 304 (a POST gets the body, as from Bun). */
