@@ -22,7 +22,7 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
     ingestKey: { doc: 'Sent as `Authorization: Bearer …`.' },
     app: { doc: 'App id, as the edge\'s keys name it; a default from package.json drops its scope (`@acme/shop` → `shop`).', defaultText: APP_DEFAULT },
     service: { doc: 'Service name on spans and batches.', defaultText: 'the app name' },
-    instance: { doc: 'Tells processes of one app on one host apart (e.g. a worker\'s index). The instance id is `host:app` (or `host:app:BUN_APM_INSTANCE`): the same across restarts, so a redeploy keeps its line on the System charts; the pid travels as a detail.' },
+    instance: { doc: 'Names this process\'s instance: `host:app:BUN_APM_INSTANCE`. Unset, it is `host:app:worker-<id>` in a node:cluster worker, `host:app:pm2-<n>` under pm2, `host:app:pid-<pid>` for a process serving with `Bun.serve({ reusePort: true })` (a new instance each restart: set this to each one\'s index to keep their lines), else `host:app`. A single process keeps its id across restarts (its line on the System charts); the pid travels as a detail.' },
     samplesPerSecond: { doc: 'Adaptive detail: at most this many requests per second per instance keep a detail record (a token bucket, bursts of one second\'s worth): all of them on a quiet app, a trickle under load. Every request is counted regardless.' },
     tracesPerSecond: { doc: 'Adaptive tracing: at most this many new traces per second per instance.' },
     parentTracesPerSecond: { doc: 'A caller\'s sampled `traceparent` is followed up to this many per second; past that the trace is passed on unsampled and the refusal counted.' },

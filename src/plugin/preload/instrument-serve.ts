@@ -22,13 +22,13 @@ const METHOD_KEY = /^[A-Z][A-Z-]*$/;
  * Replaces Bun.serve with a version that instruments its options; returns the function that undoes
  * it. `onServe` runs before each server starts (the preload starts its timers on the first).
  */
-export function instrumentServe(recorder: Recorder, log: Log, onServe?: () => void, watch?: ServerWatch): () => void {
+export function instrumentServe(recorder: Recorder, log: Log, onServe?: (options: unknown) => void, watch?: ServerWatch): () => void {
   const bun = Bun as unknown as { serve: (...args: unknown[]) => unknown };
   const original = bun.serve;
   if (isWrapped(original)) return () => {};
   const serve = function serve(this: unknown, options: unknown, ...rest: unknown[]): unknown {
     try {
-      onServe?.();
+      onServe?.(options);
     } catch (error) {
       log.warnOnce('on-serve', `could not start monitoring timers (${(error as Error).message})`);
     }

@@ -8,7 +8,7 @@ import { Batcher } from '../runtime/batcher.ts';
 import { ConfigError, type Env } from './config-env.ts';
 import { createEdgeSender, type EdgeTarget } from '../runtime/edge-sender.ts';
 import { createEdgeSpanExporter } from '../runtime/edge-span-exporter.ts';
-import { learnHostName, processIdentity, SDK_VERSION } from '../runtime/identity.ts';
+import { learnHostName, processIdentity, SDK_VERSION, servingInstance } from '../runtime/identity.ts';
 import { instrumentFetch } from './instrument-fetch.ts';
 import { instrumentServe } from './instrument-serve.ts';
 import { describeSampling, loadConfig, samplingOf, type ResolvedConfig } from './load-config.ts';
@@ -71,9 +71,12 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
   // Timers start with the first server: a script that never serves (bunfig preloads apply to every
   // `bun run`) gets no profiles, no batches and no final flush.
   let serving = false;
-  const startTimers = () => {
+  const startTimers = (options: unknown) => {
     if (serving) return;
     serving = true;
+    // Processes sharing a port (reusePort) are told apart only now: the id changes while no batch is sealed.
+    if (!batcher.pending.sealed) identity.instance = servingInstance(config.app, options);
+    if (target) target.instance = identity.instance;
     // Said here, not at load: with a bunfig preload every `bun run` of a script would say it.
     if (!target) log.warnOnce('no-endpoint', 'BUN_APM_ENDPOINT is not set: requests are measured but shipped nowhere');
     else if (!config.ingestKey) log.warnOnce('no-key', 'BUN_APM_INGEST_KEY is not set: the edge will refuse batches unless it runs without keys');

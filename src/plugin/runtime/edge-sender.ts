@@ -32,11 +32,11 @@ export function ingestHeaders(target: EdgeTarget): Record<string, string> {
 
 export function createEdgeSender(target: EdgeTarget, retry: RetryOptions): (batch: PendingBatch) => Promise<SendOutcome> {
   const url = ingestUrl(target.endpoint);
-  const headers = ingestHeaders(target);
   const safe = redactUrl(url);
   // The same body (and so the same batch id) goes out on every attempt.
   return async (batch) => {
-    const outcome = await sendWithRetry(url, { method: 'POST', headers, body: batch.body }, retry);
+    // Made per batch: the instance they name may be settled only at the first Bun.serve (reusePort).
+    const outcome = await sendWithRetry(url, { method: 'POST', headers: ingestHeaders(target), body: batch.body }, retry);
     // Outcomes end up on stderr: no credentials from the URL in them.
     return outcome.ok ? outcome : { ...outcome, reason: outcome.reason.replaceAll(url, safe) };
   };

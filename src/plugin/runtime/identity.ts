@@ -1,7 +1,8 @@
 // Who is sending: app and service from the configuration, the instance (the same across restarts
-// of one deployment: host, app and BUN_APM_INSTANCE; the pid rides along as a detail), and the
-// runtime and bun-apm versions.
+// of one deployment: host, app and BUN_APM_INSTANCE or the launcher's slot; the pid rides along as a
+// detail), and the runtime and bun-apm versions.
 import { clip, LIMITS, type Identity } from '../../core/wire-format.ts';
+import { launcherSlot } from './launcher-slot.ts';
 
 /** The package build writes the version in here (scripts/build.ts); run from source it is undefined. */
 declare const PACKAGE_VERSION_AT_BUILD: string | undefined;
@@ -51,17 +52,48 @@ function label(raw: string | undefined): string {
 }
 
 /**
- * This deployment as an instance id: `host:app`, or `host:app:label` with `BUN_APM_INSTANCE=label`
- * (set it when one host runs several processes of one app, e.g. the worker's index). The pid is
- * not in it, so a restart keeps its instance (and its line on the System charts).
+ * This process as an instance id: `host:app`, or `host:app:label` with `BUN_APM_INSTANCE=label`,
+ * else `host:app:worker-<id>` in a node:cluster worker and `host:app:pm2-<n>` under pm2, so the
+ * processes of one app on one host are instances of their own. The pid is not in it, so a restart
+ * keeps its instance (and its line on the System charts), and the edge's instance cap is not filled
+ * with one id per restart.
  *
  * @example
  * processInstance('shop', { BUN_APM_INSTANCE: 'worker-2' }); // → 'web-1:shop:worker-2'
+ * processInstance('shop', { NODE_UNIQUE_ID: '2' }); // → 'web-1:shop:worker-2'
  */
 export function processInstance(app: string, env: Record<string, string | undefined> = process.env): string {
   const host = hostName();
   const extra = label(env.BUN_APM_INSTANCE);
-  return clip(extra ? `${host}:${app}:${extra}` : `${host}:${app}`, LIMITS.nameLength);
+  if (extra) return clip(`${host}:${app}:${extra}`, LIMITS.nameLength);
+  return withSuffix(`${host}:${app}`, launcherSlot(env));
+}
+
+/**
+ * The instance once the app's first server starts. Processes that share a port with
+ * `Bun.serve({ reusePort: true })` are named by nothing at preload: such a process gets its pid
+ * appended (`host:app:pid-<pid>`, a new instance each restart), unless BUN_APM_INSTANCE or a
+ * launcher's slot already tells it apart. For the preload to adopt at its first Bun.serve, while no
+ * batch is sealed (the id is fixed at load until it does: set BUN_APM_INSTANCE for such processes).
+ */
+export function servingInstance(app: string, serveOptions: unknown, env: Record<string, string | undefined> = process.env): string {
+  const instance = processInstance(app, env);
+  if (label(env.BUN_APM_INSTANCE) || launcherSlot(env) || !reusesPort(serveOptions)) return instance;
+  return withSuffix(instance, `pid-${process.pid}`);
+}
+
+function reusesPort(options: unknown): boolean {
+  try {
+    return typeof options === 'object' && options !== null && (options as { reusePort?: unknown }).reusePort === true;
+  } catch {
+    return false; // a throwing getter: the app's server, not ours to question
+  }
+}
+
+/** `base:suffix` within the id's length, the suffix kept whole: it is what tells the processes apart. */
+function withSuffix(base: string, suffix: string): string {
+  if (suffix === '') return clip(base, LIMITS.nameLength);
+  return `${clip(base, LIMITS.nameLength - suffix.length - 1)}:${suffix}`;
 }
 
 export function processIdentity(app: string, service: string, env: Record<string, string | undefined> = process.env): Identity {
