@@ -60,15 +60,18 @@ describe('the wrapped handler', () => {
     expect(recorder.inFlight).toBe(0);
   });
 
-  test('something other than a Response is handed back as it is and counted a 500 (InvalidResponse)', () => {
+  test('something other than a Response is handed back as it is and counted an error (InvalidResponse) under what Bun sends: 204, 200 in development, 500 with no Bun server', () => {
     const { recorder } = testRecorder({ sampleRate: 1 });
     const odd = { not: 'a response' };
-    expect(instrumentHandler((_req: Request) => odd, recorder, '/odd')(request('/odd'))).toBe(odd);
+    const handler = instrumentHandler((_req: Request, _server?: unknown) => odd, recorder, '/odd');
+    expect(handler(request('/odd'))).toBe(odd);
+    expect(handler(request('/odd'), { development: false })).toBe(odd);
+    expect(handler(request('/odd'), { development: true })).toBe(odd);
     expect(running.request).toBeUndefined();
     expect(recorder.inFlight).toBe(0);
     const { rollups, samples } = recorder.drain();
-    expect(rollups.map((cell) => `${cell.route} ${cell.statusClass} ${cell.count}`)).toEqual(['/odd 5xx 1']);
-    expect(samples.map((sample) => [sample.statusCode, sample.error])).toEqual([[500, 'InvalidResponse']]);
+    expect(rollups.map((cell) => `${cell.route} ${cell.statusClass} ${cell.count}/${cell.errors}`).sort()).toEqual(['/odd 2xx 2/2', '/odd 5xx 1/1']);
+    expect(samples.map((sample) => [sample.statusCode, sample.error])).toEqual([[500, 'InvalidResponse'], [204, 'InvalidResponse'], [200, 'InvalidResponse']]);
   });
 
   test('a handler that calls another: both counted, the inner one on a state of its own', () => {

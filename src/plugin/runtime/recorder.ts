@@ -219,7 +219,7 @@ export class Recorder {
           failSafely(recorder, slot, error, answers);
           throw error;
         }
-        if (!(result instanceof Response) || slot.ended || timingAll) return finishHandler(recorder, slot, result, answers);
+        if (!(result instanceof Response) || slot.ended || timingAll) return finishHandler(recorder, slot, result, answers, server);
         // #end's work, less what cannot happen on the slot: no trace, and no observer (the middleware,
         // which observes, marks requests from then on; one already on the slot it never saw). Spelled
         // out rather than called: built to call #end, or a helper holding this part of it, bun-apm's JIT code ran
@@ -332,8 +332,11 @@ export class Recorder {
     }
   }
 
-  /** Ends a request with what its handler returned; adds Server-Timing and traceparent. Returns `result` unchanged. */
-  respond<T>(state: RequestState, result: T): T {
+  /**
+   * Ends a request with what its handler returned; adds Server-Timing and traceparent. Returns
+   * `result` unchanged. `server`: the Bun server that called the handler, when known.
+   */
+  respond<T>(state: RequestState, result: T, server?: unknown): T {
     if (state.ended) return result;
     if (this.#upgrades && this.#upgradedLater.has(state.request)) {
       this.#end(state, 101, 0, false); // Elysia answers an upgrade with a Response Bun ignores
@@ -346,8 +349,9 @@ export class Recorder {
     } else if (result == null && state.request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
       this.#end(state, 101, 0, false); // server.upgrade() took it: Bun wants no Response
     } else {
+      // The app's mistake (Bun logs it), counted as an error, under the status Bun sends for it.
       state.error ??= 'InvalidResponse';
-      this.#end(state, 500, 0, true);
+      this.#end(state, invalidAnswerStatus(server), 0, true);
     }
     return result;
   }
@@ -597,3 +601,14 @@ function endedState(state: RequestState): RequestState {
   done.ended = true;
   return done;
 }
+
+/**
+ * What Bun sends for a handler's answer that is not a Response (undefined, a string, an object):
+ * 204, or 200 with its welcome page on a server in development mode (Bun 1.4.5). Without a Bun
+ * server (the explicit middleware under another framework) it is the framework's to say: 500.
+ */
+function invalidAnswerStatus(server: unknown): number {
+  if (server === null || typeof server !== 'object') return 500;
+  return (server as { development?: unknown }).development === true ? 200 : 204;
+}
+

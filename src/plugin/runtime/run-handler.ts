@@ -9,7 +9,7 @@ import { traceScope } from './trace-scope.ts';
 
 /** What of the Recorder ends a request (named here, so that the recorder can import this file). */
 interface Recorder {
-  respond(state: RequestState, result: unknown): unknown;
+  respond(state: RequestState, result: unknown, server?: unknown): unknown;
   fail(state: RequestState, error: unknown, answers?: ErrorAnswers): void;
   detach(state: RequestState): RequestState;
 }
@@ -26,17 +26,17 @@ export function runHandler(recorder: Recorder, state: RequestState, handler: Any
     failSafely(recorder, state, error, answers);
     throw error;
   }
-  return finishHandler(recorder, state, result, answers);
+  return finishHandler(recorder, state, result, answers, server);
 }
 
-/** Ends a request with what its handler returned: now, or when its Promise settles. Returns what the app gets. */
-export function finishHandler(recorder: Recorder, state: RequestState, result: unknown, answers?: ErrorAnswers): unknown {
-  return result instanceof Promise ? settle(recorder, detachSafely(recorder, state), result, answers) : respondSafely(recorder, state, result);
+/** Ends a request with what its handler returned: now, or when its Promise settles. Returns what the app gets. `server`: the Bun server that called the handler. */
+export function finishHandler(recorder: Recorder, state: RequestState, result: unknown, answers?: ErrorAnswers, server?: unknown): unknown {
+  return result instanceof Promise ? settle(recorder, detachSafely(recorder, state), result, answers, server) : respondSafely(recorder, state, result, server);
 }
 
-function respondSafely(recorder: Recorder, state: RequestState, result: unknown): unknown {
+function respondSafely(recorder: Recorder, state: RequestState, result: unknown, server: unknown): unknown {
   try {
-    recorder.respond(state, result);
+    recorder.respond(state, result, server);
   } catch {
     // recording is best effort; the response goes out whatever happened here
   }
@@ -61,9 +61,9 @@ function runInScope(state: RequestState, handler: AnyHandler, self: unknown, req
   return traceScope.run(state, handler.bind(self, request, server) as () => unknown);
 }
 
-function settle(recorder: Recorder, state: RequestState, pending: Promise<unknown>, answers: ErrorAnswers | undefined): Promise<unknown> {
+function settle(recorder: Recorder, state: RequestState, pending: Promise<unknown>, answers: ErrorAnswers | undefined, server: unknown): Promise<unknown> {
   return pending.then(
-    (result) => respondSafely(recorder, state, result),
+    (result) => respondSafely(recorder, state, result, server),
     (error: unknown) => {
       failSafely(recorder, state, error, answers);
       throw error;
