@@ -1,6 +1,8 @@
 // Who is looking at the dashboard: an open session (checked first, never limited), else basic auth
 // or an API key, checked only when the sign-in limits let this attempt through. Secrets are
-// compared in constant time and never echoed; sessions live in the host's SignInStore.
+// compared in constant time and never echoed; sessions live in the host's SignInStore. A session
+// (and a trusted-device mark) is signed with a key derived from the secret and the one credential
+// it was opened with, so it ends the moment that credential is changed or removed.
 import { hmac, secretsEqual } from '../auth/secrets.ts';
 import { csrfToken, newSessionId, signSession, verifyCsrf, verifySession } from '../auth/session.ts';
 import type { SignInAttempt } from '../auth/sign-in-limits.ts';
@@ -13,13 +15,14 @@ export interface DashboardAuthOptions {
   username?: string;
   password?: string;
   apiKey?: string;
-  /** Signs session, CSRF and device tokens; derived from the credentials when not given. */
+  /** Signs CSRF tokens, and (with each credential) session and device tokens; derived from the credentials when not given. */
   sessionSecret?: string;
   /** Session lifetime, ms (default 12 h). */
   sessionTtlMs?: number;
 }
 
 export type Credential = 'apikey' | 'basic';
+const CREDENTIALS: readonly Credential[] = ['apikey', 'basic'];
 
 export type Who =
   | { ok: true; subject: string; sessionId: string | null; via: 'open' | 'session' | Credential }
@@ -47,6 +50,8 @@ export class DashboardAuth {
   readonly apiKeyEnabled: boolean;
   readonly enabled: boolean;
   private readonly secret: Promise<string>;
+  /** Per credential: the key that signs its sessions and devices, or null when it is not configured. */
+  private readonly credentialKeys: Record<Credential, Promise<string | null>>;
   private readonly ttlMs: number;
 
   constructor(
@@ -64,6 +69,16 @@ export class DashboardAuth {
     this.secret = options.sessionSecret
       ? Promise.resolve(options.sessionSecret)
       : hmac('bun-apm-session', `${options.apiKey ?? ''}\n${options.username ?? ''}\n${options.password ?? ''}`);
+    // A token signed under one credential's key verifies only while that credential is configured
+    // unchanged: rotating it, or turning its sign-in method off, ends its sessions at once, and a
+    // change to anything else (the other credential, the path, the refresh) leaves them open.
+    // The credential never leaves the server: only a MAC under the secret goes into the key.
+    const keyOf = (credential: Credential, material: string | null): Promise<string | null> =>
+      material === null ? Promise.resolve(null) : this.secret.then((secret) => hmac(secret, `bun-apm-credential-key\n${credential}\n${material}`));
+    this.credentialKeys = {
+      apikey: keyOf('apikey', this.apiKeyEnabled ? options.apiKey! : null),
+      basic: keyOf('basic', this.basicEnabled ? `${options.username!.length}:${options.username!}\n${options.password!}` : null),
+    };
   }
 
   /** The viewer of this request: its open session, else the credentials in its headers. */
@@ -90,9 +105,10 @@ export class DashboardAuth {
 
   /** Opens a server-side session for a subject that has just proven itself; returns its cookie value. */
   async openSession(subject: string, now: number): Promise<{ id: string; token: string; maxAgeSeconds: number }> {
+    const key = await this.keyFor(subject);
     const session = { id: newSessionId(), subject, expires: now + this.ttlMs };
     await this.store.openSession(session, now);
-    return { id: session.id, token: await signSession(await this.secret, session), maxAgeSeconds: Math.floor(this.ttlMs / 1000) };
+    return { id: session.id, token: await signSession(key, session), maxAgeSeconds: Math.floor(this.ttlMs / 1000) };
   }
 
   closeSession(sessionId: string): Promise<void> {
@@ -101,7 +117,7 @@ export class DashboardAuth {
 
   /** A trusted-device cookie value for a browser that has just signed in as `subject`. */
   async deviceToken(subject: string, now: number): Promise<{ token: string; maxAgeSeconds: number }> {
-    return { token: await signDevice(await this.secret, subject, now), maxAgeSeconds: Math.floor(DEVICE_TTL_MS / 1000) };
+    return { token: await signDevice(await this.keyFor(subject), subject, now), maxAgeSeconds: Math.floor(DEVICE_TTL_MS / 1000) };
   }
 
   async csrfFor(sessionId: string): Promise<string> {
@@ -113,14 +129,32 @@ export class DashboardAuth {
   }
 
   private async openSessionOf(request: Request, now: number) {
-    const session = await verifySession(await this.secret, readCookie(request, SESSION_COOKIE), now);
-    return session && (await this.store.isOpen(session.id, now)) ? session : null;
+    const token = readCookie(request, SESSION_COOKIE);
+    if (!token) return null;
+    for (const credential of CREDENTIALS) {
+      const key = await this.credentialKeys[credential];
+      if (key === null) continue;
+      const session = await verifySession(key, token, now);
+      // The subject is signed too: a token verifies only under the key of the credential it names.
+      if (session && credentialOf(session.subject) === credential) {
+        return (await this.store.isOpen(session.id, now)) ? session : null;
+      }
+    }
+    return null;
+  }
+
+  /** The signing key of the credential a subject signed in with; it is configured, or the subject could not have. */
+  private async keyFor(subject: string): Promise<string> {
+    const key = await this.credentialKeys[credentialOf(subject)];
+    if (key === null) throw new Error(`dashboard authentication: no ${credentialOf(subject)} credential is configured`);
+    return key;
   }
 
   /** Checks one credential unless the limits say wait; counts the outcome. */
   private async attempt(request: Request, presented: Presented, client: string, now: number): Promise<Who> {
     const attempt: SignInAttempt = { client, credential: presented.credential };
-    const device = await verifyDevice(await this.secret, readCookie(request, DEVICE_COOKIE), now);
+    const deviceKey = await this.credentialKeys[presented.credential];
+    const device = deviceKey === null ? null : await verifyDevice(deviceKey, readCookie(request, DEVICE_COOKIE), now);
     if (device && credentialOf(device.subject) === presented.credential) attempt.device = device.id;
     const wait = await this.store.retryAfterMs(attempt, now);
     if (wait > 0) return { ok: false, status: 429, presented: true, retryAfterMs: wait };
