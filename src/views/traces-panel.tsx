@@ -24,7 +24,7 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
         {ctx.route ? <input type="hidden" name="route" value={ctx.route} /> : ''}
         {ctx.route && ctx.method ? <input type="hidden" name="method" value={ctx.method} /> : ''}
         <label>
-          Route <input type="text" name="traceRoute" value={filter.route ?? ''} placeholder="/users/:id" />
+          Route <input type="text" name="traceRoute" value={filter.route ?? ''} placeholder="/users/:id" maxlength="256" />
         </label>
         <label>
           Min ms <input type="number" name="minDuration" min="0" value={filter.minDuration === undefined ? '' : String(filter.minDuration)} />

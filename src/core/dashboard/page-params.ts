@@ -18,9 +18,16 @@ export function oneOf<T extends string>(url: URL, name: string, allowed: readonl
   return raw as T;
 }
 
-/** A text filter, clipped to a route's length (as stored routes are); empty is none. */
+/**
+ * A route filter (`route`, `traceRoute`); empty is none. At most a route's length, as the API's
+ * `route` is: no stored route is longer (the wire format caps them), so the dashboard's own links
+ * never send more, and a longer value is a 400 naming it, not clipped into another filter.
+ */
 export function textParam(url: URL, name: string): string | undefined {
-  return url.searchParams.get(name)?.slice(0, LIMITS.routeLength) || undefined;
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (raw.length > LIMITS.routeLength) throw badQuery(`${name}: expected at most ${LIMITS.routeLength} characters`);
+  return raw;
 }
 
 /** The method of a routes-table row; empty is none. */

@@ -34,10 +34,16 @@ export function rollupWindow({ url, env }: RouteContext, perRoute: boolean): Que
   }
 }
 
-/** `from`/`to` for raw records, unaligned; default the last hour. */
+/**
+ * `from`/`to` for raw records, unaligned; default the last hour. Held to the rollup reads' rules
+ * (planWindow): a window they refuse, such as `to=1000` whose default `from` lies before the epoch,
+ * is refused here too, with the same message.
+ */
 export function rawWindow({ url }: RouteContext): { from: number; to: number } {
   const to = intParam(url, 'to') ?? Date.now();
   const from = intParam(url, 'from') ?? to - HOUR_MS;
+  if (!Number.isSafeInteger(from) || from < 0) throw badParameter('from: expected a time in ms since the epoch');
+  if (!Number.isSafeInteger(to) || to < 0) throw badParameter('to: expected a time in ms since the epoch');
   if (from >= to) throw badParameter('from: expected from < to');
   return { from, to };
 }

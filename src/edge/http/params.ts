@@ -1,5 +1,6 @@
 // Query-string parameters read strictly: a value that isn't what it should be, a name given more than
-// once, and a name the endpoint doesn't read (query-names.ts) are each a 400 naming it.
+// once, and a name the endpoint doesn't read (query-names.ts) are each a 400 naming it. A number given
+// empty (`from=`) is not a number: a 400, not the default. An empty word, text or boolean is none.
 import { badParameter, HttpError } from './errors.ts';
 import { acceptedNames } from './query-names.ts';
 
@@ -39,10 +40,10 @@ function valueOf(url: URL, name: string): string | null {
   return url.searchParams.get(name);
 }
 
-/** A non-negative integer parameter, or undefined when absent. */
+/** A non-negative integer parameter, or undefined when absent; given empty (`from=`) it is a 400, as no number. */
 export function intParam(url: URL, name: string, options: { min?: number; max?: number } = {}): number | undefined {
   const raw = valueOf(url, name);
-  if (raw === null || raw === '') return undefined;
+  if (raw === null) return undefined;
   const min = options.min ?? 0;
   const max = options.max ?? Number.MAX_SAFE_INTEGER;
   if (!/^\d{1,16}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
@@ -51,10 +52,10 @@ export function intParam(url: URL, name: string, options: { min?: number; max?: 
   return Number(raw);
 }
 
-/** A number parameter (may be fractional), or undefined when absent. */
+/** A number parameter (may be fractional), or undefined when absent; given empty it is a 400, as no number. */
 export function numberParam(url: URL, name: string, options: { min?: number; max?: number } = {}): number | undefined {
   const raw = valueOf(url, name);
-  if (raw === null || raw === '') return undefined;
+  if (raw === null) return undefined;
   const value = Number(raw);
   const min = options.min ?? 0;
   const max = options.max ?? Number.MAX_VALUE;

@@ -3,6 +3,7 @@
 import { bytesToBase64 } from '../../core/sketch.ts';
 import { chunkPage, type ChunkKind, type StoredEntry } from './detail-chunks.ts';
 import { listInstances } from './instance-guard.ts';
+import { decodeRow, type CellRow, type RollupTable } from './rollups.ts';
 import { chunkProfileRecord, toProfileRecord, type ProfileRow } from './profiles.ts';
 import { chunkSampleRecord, toSampleRecord, type SampleRow } from './samples.ts';
 import type { Sql, SqlValue } from './sql.ts';
@@ -37,9 +38,9 @@ type AnyRow = Record<string, SqlValue>;
 
 const LINE: Record<Paged, (row: AnyRow) => Record<string, unknown>> = {
   // The same requests as the minutes (each is in both): sum one resolution, not all.
-  rollup_10s: (row) => ({ type: 'rollup', resolution: '10s', ...rollupFields(row), seconds: 10 }),
-  rollup_minute: (row) => ({ type: 'rollup', resolution: 'minute', ...rollupFields(row) }),
-  rollup_hour: (row) => ({ type: 'rollup', resolution: 'hour', ...rollupFields(row) }),
+  rollup_10s: (row) => rollupLine('rollup_10s', row, () => ({ type: 'rollup', resolution: '10s', ...rollupFields(row), seconds: 10 })),
+  rollup_minute: (row) => rollupLine('rollup_minute', row, () => ({ type: 'rollup', resolution: 'minute', ...rollupFields(row) })),
+  rollup_hour: (row) => rollupLine('rollup_hour', row, () => ({ type: 'rollup', resolution: 'hour', ...rollupFields(row) })),
   samples: (row) => ({ type: 'sample', ...toSampleRecord(row as SampleRow) }),
   spans: (row) => {
     const span = toSpanRecord(row as SpanRow);
@@ -48,6 +49,16 @@ const LINE: Record<Paged, (row: AnyRow) => Record<string, unknown>> = {
   },
   profiles: (row) => ({ type: 'profile', ...toProfileRecord(row as ProfileRow) }),
 };
+
+/**
+ * A rollup row's line: the row as data when the reads would read it, else an `unreadable` line naming
+ * its table and key (id, minute, method, route, status class), so the export's totals are the API's.
+ */
+function rollupLine(table: RollupTable, row: AnyRow, line: () => Record<string, unknown>): Record<string, unknown> {
+  const problem = decodeRow(row as unknown as CellRow);
+  if (typeof problem !== 'string') return line();
+  return { type: 'unreadable', table, id: row.id, minute: row.time, method: row.method, route: row.route, statusClass: row.status_class, problem };
+}
 
 /** A rollup row in wire-format shape (`minute` is the start of its minute or hour). */
 function rollupFields(row: AnyRow): Record<string, unknown> {

@@ -86,7 +86,8 @@ export function mergeCell(sql: Sql, table: RollupTable, cell: CellWrite): 'merge
 }
 
 /** The row as a cell, or what is wrong with it: a sketch that doesn't decode, numbers out of bounds. */
-function decodeRow(row: CellRow): LiveCell | string {
+/** A stored row as a cell, or why the reads leave it out (the export names such rows the same way). */
+export function decodeRow(row: CellRow): LiveCell | string {
   if (!(row.sketch instanceof ArrayBuffer)) return 'sketch: not a blob';
   let sketch: QuantileSketch;
   try {
