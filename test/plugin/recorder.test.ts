@@ -137,6 +137,20 @@ describe('Recorder', () => {
     expect(recorder.respond(malformed, new Response()).headers.get('traceparent')).toBeNull();
   });
 
+  test('a traceparent the app set on its Response is kept; a Response returned again gets each request\'s own', () => {
+    const { recorder } = testRecorder({ traceSampleRate: 1 });
+    const app = '00-11111111111111111111111111111111-2222222222222222-01';
+    const own = recorder.respond(recorder.begin(request('/proxy'))!, new Response('', { headers: { traceparent: app } }));
+    expect(own.headers.get('traceparent')).toBe(app);
+    const shared = new Response(null, { status: 204 });
+    const first = recorder.begin(request('/shared'))!;
+    recorder.respond(first, shared);
+    expect(shared.headers.get('traceparent')).toBe(`00-${first.traceId}-${first.spanId}-01`);
+    const second = recorder.begin(request('/shared'))!;
+    recorder.respond(second, shared);
+    expect(shared.headers.get('traceparent')).toBe(`00-${second.traceId}-${second.spanId}-01`);
+  });
+
   test('a Response the app returns again and again carries one Server-Timing total, after its own entry, not one more each time', () => {
     const { recorder } = testRecorder({ serverTiming: 'all' });
     const shared = new Response(null, { status: 204, headers: { 'server-timing': 'cache;desc=hit' } });

@@ -90,6 +90,8 @@ export class Recorder {
   readonly #unanswered = new Set<RequestState>();
   /** Each Response given Server-Timing, with the value its app had set (null: none). */
   readonly #appTiming = new WeakMap<Response, string | null>();
+  /** Each Response given a traceparent, and whether its app had set its own (kept: a proxy passing its upstream's on). */
+  readonly #appTraceparent = new WeakMap<Response, boolean>();
   #observers: Array<(finished: FinishedRequest) => void> = [];
   #fullSignalled = false;
   /** parentTraceBucket.refused at the last drain (the bucket's count only grows). */
@@ -434,7 +436,9 @@ export class Recorder {
         headers.set('server-timing', own === null ? total : `${own}, ${total}`);
       }
       if (state.traceId !== undefined && state.spanId !== undefined) {
-        headers.set('traceparent', formatTraceparent(state.traceId, state.spanId, state.traced));
+        let appOwn = this.#appTraceparent.get(response);
+        if (appOwn === undefined) this.#appTraceparent.set(response, (appOwn = headers.has('traceparent')));
+        if (!appOwn) headers.set('traceparent', formatTraceparent(state.traceId, state.spanId, state.traced));
       }
     } catch {
       this.headerFailures++; // immutable headers (a Response.error(), some proxied responses): leave them be
