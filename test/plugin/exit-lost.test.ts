@@ -1,0 +1,22 @@
+// Counts lost at exit are said on stderr, not only in debug: with the edge not answering (nothing
+// listens on its port), SIGTERM's final flush cannot deliver the requests served, and an operator
+// reading the app's log had seen nothing of it.
+import { afterAll, expect, test } from 'bun:test';
+import { freePort, startApp, type AppProcess } from './support/app-process.ts';
+
+let app: AppProcess | undefined;
+afterAll(async () => {
+  await app?.kill();
+});
+
+test('requests not delivered at exit are named on stderr with their count', async () => {
+  app = await startApp('routes-app.ts', { env: { BUN_APM_ENDPOINT: `http://127.0.0.1:${freePort()}`, BUN_APM_INGEST_KEY: 'k', BUN_APM_FLUSH_INTERVAL_MS: '600000' } });
+  const served = 37;
+  for (let i = 0; i < served; i++) expect((await app.fetch('/health')).status).toBe(200);
+  app.process.kill('SIGTERM');
+  await app.exited;
+  const line = /at exit, not sent to the edge[^\n]*/.exec(app.stderr)?.[0];
+  expect(line).toBeDefined();
+  expect(line).toContain(`${served} requests`);
+  expect(line).toContain('not reported');
+}, 30_000);
