@@ -4,7 +4,6 @@
 // app starts unmonitored. Nothing here may stop the app from starting.
 import { disabledByEnv } from './preload/config-env.ts';
 import { errorClassOf, writeStderr } from './runtime/log.ts';
-import { startMonitoring } from './preload/start-monitoring.ts';
 
 // bunfig.toml preloads apply to every `bun run` in the app, `bunx bun-apm …` included: our own
 // command line is not the app and is never measured (main.ts here, main.js in the package's build).
@@ -20,7 +19,12 @@ function ownCli(): string | undefined {
 }
 
 try {
-  if (!isOwnCli && !disabledByEnv(process.env)) await startMonitoring(process.env, process.cwd(), Bun.main);
+  // Loaded only when it will run: BUN_APM_DISABLED=1 (or our own CLI) then costs the app two small
+  // modules, not the ~65 of the recorder, batcher and hooks (45 ms of start-up, and their heap).
+  if (!isOwnCli && !disabledByEnv(process.env)) {
+    const { startMonitoring } = await import('./preload/start-monitoring.ts');
+    await startMonitoring(process.env, process.cwd(), Bun.main);
+  }
 } catch (error) {
   const detail = error instanceof Error && error.name === 'ConfigError' ? error.message : `${errorClassOf(error)}: ${(error as Error)?.message}`;
   writeStderr(`bun-apm: ${detail} — monitoring is off, the app runs without it`);
