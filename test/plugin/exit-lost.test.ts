@@ -20,3 +20,21 @@ test('requests not delivered at exit are named on stderr with their count', asyn
   expect(line).toContain(`${served} requests`);
   expect(line).toContain('not reported');
 }, 30_000);
+
+test('requests sent at exit to an edge that never answers are named as not confirmed', async () => {
+  const hanging = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Promise<Response>(() => {}) });
+  try {
+    const quiet = await startApp('routes-app.ts', { env: { BUN_APM_ENDPOINT: `http://127.0.0.1:${hanging.port}`, BUN_APM_INGEST_KEY: 'k', BUN_APM_FLUSH_INTERVAL_MS: '600000' } });
+    const served = 23;
+    for (let i = 0; i < served; i++) expect((await quiet.fetch('/health')).status).toBe(200);
+    const from = performance.now();
+    quiet.process.kill('SIGTERM');
+    await quiet.exited;
+    // The answers were awaited for the whole budget (2 s), not given up on early.
+    expect(performance.now() - from).toBeGreaterThan(1_500);
+    const line = /at exit, sent but not confirmed by the edge[^\n]*/.exec(quiet.stderr)?.[0];
+    expect(line).toContain(`${served} requests`);
+  } finally {
+    hanging.stop(true);
+  }
+}, 30_000);

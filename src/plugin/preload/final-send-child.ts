@@ -191,7 +191,11 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
   // Until every batch went, or there is just time left for the report: it then goes while the last
   // ones are still awaited, and reports what failed or never started; those awaited may yet arrive,
   // so none is reported, counts or detail (reported lost and then received, it was counted twice).
-  for (let done = false; !done && left() > roundTrip(); ) done = await Promise.race([workers.then(() => true), Bun.sleep(10).then(() => false)]);
+  // With everything sent and nothing failed there is no report to make room for: the answers are
+  // awaited up to the deadline (an edge answering in 800 ms had been left at 0.7 s, before any
+  // answer, to keep time for a report with nothing in it).
+  const reportDue = () => reading || items.some((item) => item.state === 'waiting' || item.state === 'failed');
+  for (let done = false; !done && left() > (reportDue() ? roundTrip() : 25); ) done = await Promise.race([workers.then(() => true), Bun.sleep(10).then(() => false)]);
   stopped = true;
   // What is still coming on stdin is reported too (it is read at memory speed).
   while (reading && left() > roundTrip()) await Bun.sleep(1);

@@ -115,6 +115,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
       const unanswered = awaited === '' ? '' : `; sent, unanswered by the deadline (the edge may have them): ${awaited}`;
       options.log.debug(`final flush: ${outcome.sent} of ${batches.length} batch(es) accepted${conditional} in ${Math.round(performance.now() - started)} ms (${Math.round(sealed - started)} ms sealing)${missing}${unanswered}`);
       // Not only in debug: an operator must hear that request counts were lost at exit (the edge unreachable, or too slow); detail alone is the debug line's.
+      if ((outcome.unanswered.requests ?? 0) > 0) options.log.warnOnce('exit-unanswered', `at exit, sent but not confirmed by the edge within ${budget} ms: ${awaited} (it may have them)`);
       if ((outcome.lost.requests ?? 0) > 0 || (outcome.lost.rollups ?? 0) > 0) options.log.warnOnce('exit-lost', `at exit, not sent to the edge within ${budget} ms: ${lost} (${outcome.reported ? 'reported to it as dropped' : 'not reported: the edge did not answer'})`);
     } catch (error) {
       options.log.warnOnce('final', `final flush failed (${(error as Error).message})`);
