@@ -20,10 +20,10 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** Bidirectional controls: shown in Slack, email or the dashboard, they reorder the text around them. */
 const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 /**
- * Zero-width spaces and joiners that join nothing: invisible, so two names that look the same can
- * differ. U+200C and U+200D are left alone: Persian words and emoji sequences need them.
+ * Invisible characters (zero-width space, word joiner, soft hyphen, invisible operators): two names
+ * that look the same can differ. U+200C and U+200D are left alone: Persian words and emoji sequences need them.
  */
-const ZERO_WIDTH = /[\u200b\u2060\ufeff]/;
+const ZERO_WIDTH = /[\u00ad\u180e\u200b\u2060-\u2064\ufeff]/;
 const MAX_DELAY_MS = 7 * 86_400_000;
 const TIME_FIELDS = ['cooldown', 'for', 'keepFiringFor', 'repeatInterval'] as const;
 const KNOWN_FIELDS = new Set<string>([

@@ -54,7 +54,8 @@ export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = 
       read();
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      problems.push(['*', error.message]);
+      // The value is not repeated (a URL may carry a token; ALERT_RULES names other apps' rules): the var and what it takes say enough.
+      problems.push(['*', error.message.replace(/, got [\s\S]*$/, '')]);
     }
   };
   let rules = new Map<string, AlertRule[]>();

@@ -109,7 +109,7 @@ export function alertRoutes(codeRules: CodeRules): Route[] {
     },
   });
   /** What the configuration left out for this app (a bad rule, a channel var that does not parse): listed where rules and alerts are read. */
-  const configProblems = (env: Env, app: string): string[] => [...codeRules.problems, ...readAlertConfig(env).problemsFor(app)];
+  const configProblems = (env: Env, app: string): string[] => [...codeRules.problemsFor(app), ...readAlertConfig(env).problemsFor(app)];
   return [
     alertRoute('GET', '/rules', 'read', async ({ env }, app) => json({ app, rules: await appStore(env, app).alertRules(), configProblems: configProblems(env, app) })),
     alertRoute('POST', '/rules', 'admin', async ({ env, request }, app) => changed(await appStore(env, app).addAlertRule(await readJson(request)), 201)),

@@ -17,15 +17,15 @@ export interface AlertsConfig {
 export class CodeRules {
   private constructor(
     private readonly entries: ReadonlyArray<{ rule: AlertRule; apps?: readonly string[] }>,
-    /** What was left out and why (`alerts.config.ts: rule 'slow': threshold: …`). */
-    readonly problems: readonly string[],
+    /** What was left out and why (`alerts.config.ts: rule 'slow': threshold: …`), with the apps the rule named (none: every app). */
+    private readonly problems: ReadonlyArray<{ apps?: readonly string[]; problem: string }>,
   ) {}
 
   static of(config: AlertsConfig): CodeRules {
     const entries: Array<{ rule: AlertRule; apps?: readonly string[] }> = [];
-    const problems: string[] = [];
+    const problems: Array<{ apps?: readonly string[]; problem: string }> = [];
     const list: unknown[] = Array.isArray(config?.rules) ? config.rules : [];
-    if (!Array.isArray(config?.rules)) problems.push('alerts.config.ts: rules: expected an array of rules');
+    if (!Array.isArray(config?.rules)) problems.push({ problem: 'alerts.config.ts: rules: expected an array of rules' });
     list.forEach((input, i) => {
       const named = typeof (input as AlertRule | null)?.id === 'string' ? `rule '${(input as AlertRule).id.slice(0, 128)}'` : `rules[${i}]`;
       try {
@@ -36,12 +36,20 @@ export class CodeRules {
         entries.push({ rule: valid, ...(apps !== undefined && { apps: [...apps] }) });
       } catch (error) {
         const reason = error instanceof AlertRuleError ? error.problems.map((p) => `${p.field}: ${p.message}`).join('; ') : (error as Error).message;
-        problems.push(`alerts.config.ts: ${named}: left out: ${reason}`);
+        // Listed only to the apps the rule was for: another app's read key must not learn of it.
+        const apps = (input as CodeRule | null)?.apps;
+        const scoped = Array.isArray(apps) && apps.every((app) => typeof app === 'string') ? { apps: [...apps] } : {};
+        problems.push({ ...scoped, problem: `alerts.config.ts: ${named}: left out: ${reason}` });
       }
     });
     // At the Worker's start (once per isolate): the rest of alerting runs on without what is left out.
-    for (const problem of problems) console.error(`bun-apm edge: alerting configuration: ${problem}`);
+    for (const { problem } of problems) console.error(`bun-apm edge: alerting configuration: ${problem}`);
     return new CodeRules(entries, problems);
+  }
+
+  /** What was left out that concerns this app. */
+  problemsFor(app: string): string[] {
+    return this.problems.flatMap(({ apps, problem }) => (apps === undefined || apps.includes(app) ? [problem] : []));
   }
 
   /** The rules of this app. */
