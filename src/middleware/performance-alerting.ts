@@ -71,7 +71,8 @@ export class PerformanceAlerting {
     const context = { app: this.#options.app };
     this.#engine = new AlertEngine({ store: this.#store, context: () => context, channels: () => this.#channels.filter(({ usable }) => usable) });
     this.#deliverer = new Deliverer({ dashboardUrl: this.#options.dashboardUrl, log: this.#log, now: this.#options.now, env: this.#options.env }, options.delivery);
-    this.#window = new MetricWindow({ instance: 'local', maxSamples: this.#options.maxSamples, routeCap: this.#options.routeCap }, this.#options.now());
+    // One process, no instance to name: '' keeps gauge alerts from naming a made-up one.
+    this.#window = new MetricWindow({ instance: '', maxSamples: this.#options.maxSamples, routeCap: this.#options.routeCap }, this.#options.now());
     for (const rule of options.rules ?? []) this.addRule(rule);
     for (const channel of options.channels ?? []) this.addChannel(channel);
     this.#sampler = this.#options.enabled && this.#options.sampleProcess ? new ProcessSampler(this.#options.evaluationInterval) : undefined;

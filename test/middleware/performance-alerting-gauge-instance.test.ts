@@ -1,6 +1,6 @@
-// The in-process PerformanceAlerting path of a gauge alert: its value is this process's RSS, sampled
-// under the instance name the alerting gives the process, and that name reaches the webhook JSON,
-// Slack's text and the dashboard's row (it had been `instance: null` and "memory (RSS) is …").
+// The in-process PerformanceAlerting path of a gauge alert: its value is this process's RSS, and,
+// the process being the only instance, no instance is named in the webhook JSON, Slack's text or the
+// dashboard's row (a review saw a made-up "local" named in all three).
 import { afterEach, expect, test } from 'bun:test';
 import { alertViews } from '../../src/core/dashboard/alert-views.ts';
 import { ALL_FEATURES, type ViewContext } from '../../src/core/dashboard/view-context.ts';
@@ -29,13 +29,13 @@ test("a memory alert from the app's own process names its instance in the webhoo
   await waitFor(() => receiver.received.some((r) => r.path === '/hook') && receiver.received.some((r) => r.path === '/slack'), 5000, 'the deliveries');
   await on.flush();
   const hook = JSON.parse(receiver.received.find((r) => r.path === '/hook')!.body) as { instance: string | null; value: number; message: string };
-  // In-process, the one instance is the app's own process, which the alerting names "local".
-  expect(hook.instance).toBe('local');
+  // In-process there is one instance, the app's own process: none is named (a made-up "local" had been).
+  expect(hook.instance).toBeNull();
   expect(hook.value).toBeGreaterThan(1024 * 1024);
   expect(hook.value).toBeLessThan(process.memoryUsage.rss() * 2);
-  expect(hook.message).toStartWith('Memory high: memory (RSS) of instance local is ');
-  expect(receiver.received.find((r) => r.path === '/slack')!.body).toContain('memory (RSS) of instance local is ');
+  expect(hook.message).toStartWith('Memory high: memory (RSS) is ');
+  expect(receiver.received.find((r) => r.path === '/slack')!.body).toContain('memory (RSS) is ');
   const html = String(AlertsPanel({ ctx: CTX, alerts: alertViews(on.getActiveAlerts(), on.getAllNotifications()) }));
-  expect(html).toContain('<span class="message">memory (RSS) of instance local is ');
+  expect(html).toContain('<span class="message">memory (RSS) is ');
   expect(html).toMatch(/<span class="value">value [\d.]+ (MiB|GiB) \/ threshold &gt; 1 MiB<\/span>/);
 });
