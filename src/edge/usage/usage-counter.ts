@@ -1,6 +1,10 @@
-// An AppStore's running count of what it costs: kept in memory and written to usage_daily at most
-// every few minutes (or when the UTC day turns), so counting adds no store request and about one
-// row written per instance per flush. What a restart of the object loses is at most that much.
+// An AppStore's running count of what it costs: kept in memory and written to usage_daily by the
+// calls themselves, so counting adds no store request and about one row written per instance per
+// flush. A call writes what waits once a minute has passed since the last write, or when it comes
+// after SPARSE_MS of silence (or is the object's first): an object is evicted when idle (after
+// 70-140 s on Cloudflare, 10-20 s locally) and loses what it holds, and an app calling every few
+// minutes had its store evicted between calls, each new object waiting its 5 minutes anew, so
+// none of its counts were ever written. What an eviction loses now is the last minute of a busy spell.
 import type { Plan } from '../../core/usage/plan.ts';
 import { PLAN_LIMITS } from '../../core/usage/plan.ts';
 import {
@@ -11,8 +15,10 @@ import type { Sql } from '../store/sql.ts';
 import type { SqlMeter } from './sql-meter.ts';
 import { addUsage, APP_ROW, forgetUsageBefore, readDay, readDays, readInstances } from './usage-table.ts';
 
-/** Counts wait in memory at most this long before they are written. */
-export const FLUSH_EVERY_MS = 5 * 60_000;
+/** Counts wait in memory at most this long (while calls keep coming) before they are written. */
+export const FLUSH_EVERY_MS = 60_000;
+/** A call after this much silence writes at once: the object may be evicted before the next one. */
+export const SPARSE_MS = 30_000;
 /** Days of usage kept (a billing month and a bit). */
 export const KEEP_DAYS = 40;
 /** Instances past the cap of a day are counted under this name (the word routes and instances use). */
@@ -37,6 +43,8 @@ export class UsageCounter {
   #day: number;
   #pending = new Map<string, UsageCounts>();
   #lastFlush: number;
+  /** The previous call's time; null before this object's first. */
+  #lastCall: number | null = null;
   /** Today as written (loaded once per day), so that today's totals need no query. */
   #written: { counts: UsageCounts; storedBytes: number; instances: Set<string> } | null = null;
 
@@ -53,7 +61,7 @@ export class UsageCounter {
   call(kind: StoreCall): void {
     const now = this.#roll();
     this.#add(APP_ROW, { [kind]: 1 });
-    if (now - this.#lastFlush >= FLUSH_EVERY_MS) this.flush();
+    this.#flushIfDue(now);
   }
 
   /** Before a batch is written: rows counted so far belong to the app. */
@@ -66,7 +74,14 @@ export class UsageCounter {
   afterIngest(instance: string | null, wireBytes: number, events: number): void {
     const name = instance === null ? APP_ROW : this.#admit(instance);
     this.#add(name, { ingestRequests: 1, ingestBytes: wireBytes, events, ...this.#meter.take() });
-    if (this.#now() - this.#lastFlush >= FLUSH_EVERY_MS) this.flush();
+    this.#flushIfDue(this.#now());
+  }
+
+  /** After a call is counted: written if a minute has passed since the last write, or the call broke a silence. */
+  #flushIfDue(now: number): void {
+    const sparse = this.#lastCall === null || now - this.#lastCall >= SPARSE_MS;
+    this.#lastCall = now;
+    if (sparse || now - this.#lastFlush >= FLUSH_EVERY_MS) this.flush();
   }
 
   /** Writes what is pending (the alarm and tests call this; calls do when it is due). */
