@@ -2,9 +2,14 @@
 // counted, keeping what Bun does for static routes. Each request gets a clone of the app's own
 // Response, so that Bun sends it as it would have (its content type, a file read from disk as it is
 // now, ranges). Bun adds, and so does this: for a body held in memory a strong ETag (xxHash64 of the
-// body, as Bun computes it) and 304 on a matching If-None-Match; for a file, Last-Modified and 304 on
-// If-Modified-Since. A file's body is never read here: it may be large, and it may change.
+// body, as Bun computes it); for a file, Last-Modified; and for both the preconditions of RFC 9110
+// (412 on If-Match / If-Unmodified-Since, 304 on If-None-Match / If-Modified-Since), evaluated
+// against the route's ETag and Last-Modified (http-validators.ts). A file's body is never read here:
+// it may be large, and it may change.
 import { stateOf } from '../runtime/request-state.ts';
+import { ifRangeHolds, preconditionStatus, type Validators, wholeSeconds } from './http-validators.ts';
+
+export { matchesEtag } from './http-validators.ts';
 
 /**
  * @example
@@ -32,19 +37,29 @@ export function staticRouteHandler(response: Response, fallback: Fallback = notF
       if (etag === undefined && body.byteLength > 0) etag = `"${Bun.hash.xxHash64(body).toString(16).padStart(16, '0')}"`;
     })
     .catch(() => {});
+  // An in-memory body's Last-Modified is the app's header, if it has one (Bun makes none up).
+  const ownDate = Date.parse(response.headers.get('last-modified') ?? '');
+  const lastModified = Number.isFinite(ownDate) ? wholeSeconds(ownDate) : undefined;
   return function staticRoute(request: Request, server: unknown): unknown {
     // The fallback is called as Bun calls a fetch: with the server as `this` too.
     if (filePath !== undefined) return fileResponse(request, response, filePath, contentType) ?? fallback.call(server, request, server);
-    if (etag !== undefined && conditional(request, response)) {
-      const ifNoneMatch = request.headers.get('if-none-match');
-      if (ifNoneMatch !== null && matchesEtag(ifNoneMatch, etag)) return notModified(response, contentType, { etag });
-    }
-    const state = stateOf(request);
-    if (state !== undefined && length !== undefined) state.bytes = length;
-    const served = response.clone();
-    if (etag !== undefined) served.headers.set('etag', etag);
-    return withHeadType(request, served, contentType);
+    return memoryResponse(request, response, { etag, lastModified, existsWithoutEtag: false }, contentType, length);
   };
+}
+
+/**
+ * An in-memory route's answer: 412 or 304 as Bun's preconditions decide (a Range Bun ignores for a
+ * body held in memory), else the app's Response with its ETag.
+ */
+function memoryResponse(request: Request, response: Response, validators: Validators, contentType: string | undefined, length: number | undefined): Response {
+  const etag = validators.etag;
+  const status = conditional(request, response) ? preconditionStatus(request.headers, validators) : undefined;
+  if (status !== undefined) return bodiless(response, contentType, status, etag === undefined ? {} : { etag });
+  const state = stateOf(request);
+  if (state !== undefined && length !== undefined) state.bytes = length;
+  const served = response.clone();
+  if (etag !== undefined) served.headers.set('etag', etag);
+  return withHeadType(request, served, contentType);
 }
 
 let fs: typeof import('node:fs') | undefined;
@@ -66,46 +81,56 @@ const notFound: Fallback = () => new Response(null, { status: 404 });
  * is missing, for the fallback (sent, the Response had failed: a 500 and a dev page).
  *
  * A GET's range Bun applies to the 200 returned here, as to any handler's file (206, 416, If-Range
- * against the Last-Modified): this only works out which status that sends, for the count. A HEAD's
- * Bun leaves whole, so its 206 or 416 is answered here, with the headers Bun would send.
+ * against the ETag or the Last-Modified): this only works out which status that sends, for the
+ * count. A HEAD Bun leaves whole, at the length it read at startup, so its 200, 206 or 416 is
+ * answered here, with the headers Bun would send.
  */
 function fileResponse(request: Request, response: Response, path: string, contentType: string | undefined): Response | undefined {
   const file = fileSystem().statSync(path, { throwIfNoEntry: false });
   if (file === undefined || !file.isFile()) return undefined;
   const own = response.headers.get('last-modified');
   const modified = own ?? new Date(file.mtimeMs).toUTCString();
-  // HTTP dates have whole seconds; the file's time is compared at that precision. An app's date that
-  // does not parse Bun passes over, for the file's.
+  // An app's date that does not parse Bun passes over, for the file's.
   const ownDate = own === null ? Number.NaN : Date.parse(own);
-  const lastModified = Number.isFinite(ownDate) ? ownDate : Math.floor(file.mtimeMs / 1000) * 1000;
+  const lastModified = wholeSeconds(Number.isFinite(ownDate) ? ownDate : file.mtimeMs);
   const state = stateOf(request);
   if (conditional(request, response)) {
-    const headers = request.headers;
-    // A file has no ETag here: only `*` matches, for If-Match and If-None-Match alike.
-    const ifMatch = headers.get('if-match');
-    if ((ifMatch !== null && ifMatch !== '' && ifMatch !== '*') || Date.parse(headers.get('if-unmodified-since') ?? '') < lastModified) return precondition(request, response, contentType, 412, modified);
-    const ifNoneMatch = headers.get('if-none-match');
-    // If-Modified-Since counts only without If-None-Match (RFC 9110).
-    const since = ifNoneMatch === null ? Date.parse(headers.get('if-modified-since') ?? '') : Number.NaN;
-    if (ifNoneMatch === '*' || since >= lastModified) return notModified(response, contentType, { 'last-modified': modified });
-    const range = rangeOf(headers, modified, file.size);
+    // A file route's ETag is the app's header, if it has one: Bun makes none up for a file.
+    const etag = response.headers.get('etag') ?? undefined;
+    const status = preconditionStatus(request.headers, { etag, lastModified, existsWithoutEtag: true });
+    if (status !== undefined) {
+      const headers = { 'last-modified': modified };
+      // Bun dates a file's HEAD when it serves the route itself, not when a handler returns it.
+      return bodiless(response, contentType, status, request.method === 'HEAD' && status === 412 ? { ...headers, date: new Date().toUTCString() } : headers);
+    }
+    const range = rangeOf(request.headers, etag, lastModified, file.size);
     if (range !== undefined) {
       if (request.method === 'HEAD') return headRange(response, contentType, modified, range, file.size);
       if (state !== undefined) state.bytes = range === UNSATISFIABLE ? 0 : range[1] - range[0] + 1;
-      return counted(served(request, response, modified, contentType), range === UNSATISFIABLE ? 416 : 206);
+      return counted(served(request, response, modified, contentType, file.size), range === UNSATISFIABLE ? 416 : 206);
     }
   }
   if (state !== undefined) state.bytes = file.size;
-  return served(request, response, modified, contentType);
+  return served(request, response, modified, contentType, file.size);
 }
 
-/** The app's Response as Bun serves the file route: its clone, with the file's Last-Modified. */
-function served(request: Request, response: Response, modified: string, contentType: string | undefined): Response {
+/**
+ * The app's Response as Bun serves the file route: its clone, with the file's Last-Modified. A HEAD
+ * gets no body but the file's size now: the clone's length would be the one Bun read at startup.
+ */
+function served(request: Request, response: Response, modified: string, contentType: string | undefined, size: number): Response {
+  if (request.method === 'HEAD') {
+    const headers = new Headers(response.headers);
+    if (contentType !== undefined && !headers.has('content-type')) headers.set('content-type', contentType);
+    headers.set('last-modified', modified);
+    headers.set('content-length', String(size));
+    // Bun dates a file's HEAD when it serves the route itself, not when a handler returns it.
+    if (!headers.has('date')) headers.set('date', new Date().toUTCString());
+    return new Response(null, { status: response.status, statusText: response.statusText, headers });
+  }
   const clone = response.clone();
   clone.headers.set('last-modified', modified);
-  // Bun dates a file's HEAD when it serves the route itself, not when a handler returns it.
-  if (request.method === 'HEAD' && !clone.headers.has('date')) clone.headers.set('date', new Date().toUTCString());
-  return withHeadType(request, clone, contentType);
+  return clone;
 }
 
 const UNSATISFIABLE = 'unsatisfiable';
@@ -113,14 +138,12 @@ type Range = readonly [start: number, end: number] | typeof UNSATISFIABLE;
 
 /**
  * The range Bun serves of a file of `size` bytes for the request's Range (its own rule: one
- * `bytes=` range, else the whole file), when If-Range, if sent, is the file's Last-Modified;
- * undefined for the whole file.
+ * `bytes=` range, else the whole file), when If-Range, if sent, holds for the file's ETag (the
+ * app's, if any) and Last-Modified (ms); undefined for the whole file.
  */
-function rangeOf(headers: Headers, modified: string, size: number): Range | undefined {
+function rangeOf(headers: Headers, etag: string | undefined, lastModified: number, size: number): Range | undefined {
   const header = headers.get('range');
-  if (header === null) return undefined;
-  const ifRange = headers.get('if-range');
-  if (ifRange !== null && ifRange !== '' && ifRange !== modified) return undefined;
+  if (header === null || !ifRangeHolds(headers.get('if-range'), etag, lastModified)) return undefined;
   const spec = /^bytes[ \t]*=(.*)$/i.exec(header)?.[1];
   if (spec === undefined || spec.includes(',')) return undefined;
   const dash = spec.indexOf('-');
@@ -174,13 +197,16 @@ function headRange(response: Response, contentType: string | undefined, modified
   return new Response(null, { status: 206, headers });
 }
 
-/** Bun's empty answer to a failed precondition: the route's headers, no body. */
-function precondition(request: Request, response: Response, contentType: string | undefined, status: number, modified: string): Response {
+/**
+ * Bun's empty answer to a precondition, 412 or 304: the route's headers (and `set`), its type, no
+ * body. A handler's 304 (and a GET's 412) gets a Date that Bun's own has not: Bun adds one to every
+ * handler's answer of those, whatever its headers say.
+ */
+function bodiless(response: Response, contentType: string | undefined, status: number, set: Record<string, string>): Response {
   const headers = new Headers(response.headers);
   headers.delete('content-length');
   if (contentType !== undefined && !headers.has('content-type')) headers.set('content-type', contentType);
-  headers.set('last-modified', modified);
-  if (request.method === 'HEAD' && !headers.has('date')) headers.set('date', new Date().toUTCString());
+  for (const [name, value] of Object.entries(set)) headers.set(name, value);
   return new Response(null, { status, headers });
 }
 
@@ -196,19 +222,4 @@ function conditional(request: Request, response: Response): boolean {
 function withHeadType(request: Request, served: Response, contentType: string | undefined): Response {
   if (request.method === 'HEAD' && contentType !== undefined && !served.headers.has('content-type')) served.headers.set('content-type', contentType);
   return served;
-}
-
-/** If-None-Match uses weak comparison: `W/"x"` matches `"x"`; `*` matches anything. */
-export function matchesEtag(header: string, etag: string): boolean {
-  if (header.trim() === '*') return true;
-  const bare = etag.replace(/^W\//, '');
-  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === bare);
-}
-
-function notModified(response: Response, contentType: string | undefined, set: Record<string, string>): Response {
-  const headers = new Headers(response.headers);
-  headers.delete('content-length');
-  if (contentType !== undefined && !headers.has('content-type')) headers.set('content-type', contentType);
-  for (const [name, value] of Object.entries(set)) headers.set(name, value);
-  return new Response(null, { status: 304, headers });
 }
