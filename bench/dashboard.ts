@@ -29,7 +29,7 @@ const model = {
   traces: Array.from({ length: 50 }, () => ({ traceId: 'a'.repeat(32), name: 'GET /x', startTime: now, duration: 12, spanCount: 3, error: false })),
   traceFilter: {}, instances: [{ instance: 'host-1:shop', pid: 4242, lastSeen: now, sending: true }], hasData: true,
 };
-const empty = { ...model, routes: [], traces: [], alerts: [] };
+const empty = { ...model, routes: [], traces: [], alerts: { alerts: [] } };
 const time = async (fn: () => unknown, n = 200) => {
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {

@@ -10,13 +10,14 @@ const ORDER = { firing: 0, pending: 1, error: 2, resolved: 3 } as const;
 
 const SINCE = { firing: 'since', pending: 'since', error: 'rule failed', resolved: 'resolved' } as const;
 
-export function AlertsPanel(props: { ctx: ViewContext; alerts: AlertRow[] }): JSX.Element {
+export function AlertsPanel(props: { ctx: ViewContext; alerts: AlertRow[]; configProblems?: readonly string[] }): JSX.Element {
   const { ctx } = props;
   const alerts = [...props.alerts].sort((a, b) => ORDER[a.state] - ORDER[b.state] || b.startedAt - a.startedAt);
   const url = `${ctx.base}/fragments/alerts${query({ app: ctx.app })}`;
   return (
     <section id="alerts" class="panel alerts" aria-label="Alerts" hx-get={url} hx-trigger="apm-refresh" hx-swap="outerHTML" hx-sync="this:abort">
       <h2>Alerts</h2>
+      {props.configProblems !== undefined && props.configProblems.length > 0 ? <ConfigProblems problems={props.configProblems} /> : ''}
       {alerts.length === 0 ? (
         <p class="empty">No alerts. Rules are evaluated every minute; firing and resolved alerts appear here.</p>
       ) : (
@@ -60,4 +61,19 @@ function valueText(alert: AlertRow, value: number): string {
   if (threshold == null || condition === undefined) return `value ${formatValue(metric, value)}`;
   const rule = { metric, condition, threshold };
   return `value ${formatValueBeside(rule, value)} / threshold ${formatThreshold(rule)}`;
+}
+
+/** What the alerting configuration left out: said where the on-call engineer looks, not only in a log. */
+function ConfigProblems(props: { problems: readonly string[] }): JSX.Element {
+  const count = props.problems.length === 1 ? 'a problem' : `${props.problems.length} problems`;
+  return (
+    <div class="config-problems" role="alert">
+      <p safe>{`Not in use: the alerting configuration has ${count}; the rest of alerting runs.`}</p>
+      <ul>
+        {props.problems.map((problem) => (
+          <li safe>{problem}</li>
+        ))}
+      </ul>
+    </div>
+  );
 }

@@ -23,7 +23,7 @@ export function DashboardPage(props: { ctx: ViewContext; data: DashboardPageMode
       <NotReceivedPanel losses={data.notReceived ?? []} />
       {data.usage ? <UsagePanel usage={data.usage} /> : ''}
       {features.realTimeMetrics ? <SummaryPanel ctx={ctx} summary={data.summary} live={data.live} /> : ''}
-      {features.alertsPanel ? <AlertsPanel ctx={ctx} alerts={data.alerts} /> : ''}
+      {features.alertsPanel ? <AlertsPanel ctx={ctx} alerts={data.alerts.alerts} configProblems={data.alerts.configProblems} /> : ''}
       {features.historicalCharts ? <ChartsPanel ctx={ctx} /> : ''}
       <RoutesTable ctx={ctx} rows={data.routes} sort={data.sort} />
       <SamplingNote sampling={data.sampling ?? []} />

@@ -43,7 +43,7 @@ export function fixedSource(now: number) {
     // Instances named like the time column and like Object.prototype's keys: each still a line of its own.
     system: async () => ({ t: [now / 1000 - 120, now / 1000 - 60], series: [{ name: '__proto__', values: [80, 90] }, { name: 'host-1', values: [100, 110] }, { name: 't', values: [5, 6] }] }),
     instances: async () => [{ instance: 'host-1:shop', pid: 4242, lastSeen: now, sending: true }, { instance: HOSTILE.path, pid: null, lastSeen: now - 600_000, sending: false }],
-    alerts: async () => alerts.map((a) => (resolved.includes(a.id) ? { ...a, state: 'resolved' as const, resolvedAt: now } : a)),
+    alerts: async () => ({ alerts: alerts.map((a) => (resolved.includes(a.id) ? { ...a, state: 'resolved' as const, resolvedAt: now } : a)) }),
     resolveAlert: async (_app, id) => {
       const open = alerts.some((a) => a.id === id && a.state !== 'resolved' && !resolved.includes(id));
       if (open) resolved.push(id);

@@ -63,6 +63,13 @@ export interface RequestsNotReceived {
 /** `error`: a rule that could not be evaluated (an event, with nothing to resolve). */
 export type AlertState = 'pending' | 'firing' | 'error' | 'resolved';
 
+/** The alerts panel's data: the alerts, and what the host's alerting configuration left out. */
+export interface AlertsPanelData {
+  alerts: AlertView[];
+  /** A rule or channel that did not validate and is not in use (the edge's `configProblems`). */
+  configProblems?: string[];
+}
+
 export interface AlertView {
   id: string;
   ruleId?: string;

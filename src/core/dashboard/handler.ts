@@ -129,7 +129,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
           source.summary(ctx.app, window, page),
           source.live(ctx.app, page),
           source.routes(ctx.app, window, sort),
-          f.alertsPanel ? source.alerts(ctx.app) : [],
+          f.alertsPanel ? source.alerts(ctx.app) : { alerts: [] },
           f.tracingView ? source.traces(ctx.app, window, filter) : [],
           f.systemMetrics ? source.instances(ctx.app, window) : [],
           source.hasData(ctx.app),

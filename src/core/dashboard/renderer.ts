@@ -1,6 +1,6 @@
 // The views a dashboard handler renders, passed in by the host (src/views implements it), so the
 // runtime-neutral handler never imports JSX and the views stay pure functions of data.
-import type { AlertView, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteRow, RouteSort, Summary, TraceFilter, TraceRow, TraceSpans } from './data.ts';
+import type { AlertsPanelData, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteRow, RouteSort, Summary, TraceFilter, TraceRow, TraceSpans } from './data.ts';
 import type { ViewContext } from './view-context.ts';
 import type { UsageView } from '../usage/usage.ts';
 
@@ -9,7 +9,7 @@ export interface DashboardPageModel {
   live: LiveSummary;
   routes: RouteRow[];
   sort: RouteSort;
-  alerts: AlertView[];
+  alerts: AlertsPanelData;
   traces: TraceRow[];
   traceFilter: TraceFilter;
   instances: InstanceView[];
@@ -29,7 +29,7 @@ export interface DashboardRenderer {
   /** The live tiles next to the range's totals. */
   summary(ctx: ViewContext, summary: Summary, live: LiveSummary): Html;
   routes(ctx: ViewContext, rows: RouteRow[], sort: RouteSort): Html;
-  alerts(ctx: ViewContext, alerts: AlertView[]): Html;
+  alerts(ctx: ViewContext, data: AlertsPanelData): Html;
   traces(ctx: ViewContext, traces: TraceRow[], filter: TraceFilter): Html;
   trace(ctx: ViewContext, traceId: string, trace: TraceSpans): Html;
   /** `basic` links to the username/password sign-in when that is on too. */

@@ -1,6 +1,6 @@
 // Where a dashboard gets its data: the edge reads its Durable Object, the in-process dashboard
 // reads the monitor. Both answer in the shapes of the JSON export API.
-import type { AlertView, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteFilter, RouteRow, RouteSort, Summary, SystemSeries, Timeseries, TraceFilter, TraceRow, TraceSpans } from './data.ts';
+import type { AlertsPanelData, InstanceSampling, InstanceView, LiveSummary, RequestsNotReceived, RouteFilter, RouteRow, RouteSort, Summary, SystemSeries, Timeseries, TraceFilter, TraceRow, TraceSpans } from './data.ts';
 import type { UsageView } from '../usage/usage.ts';
 
 export interface TimeWindow {
@@ -33,7 +33,7 @@ export interface DashboardSource {
   sampling?(app: string, window: TimeWindow): Promise<InstanceSampling[]>;
   /** What the app costs at the edge today, against the plan (hosts without a cost leave it out). */
   usage?(app: string): Promise<UsageView>;
-  alerts(app: string): Promise<AlertView[]>;
+  alerts(app: string): Promise<AlertsPanelData>;
   /** False when there is no such open alert. */
   resolveAlert(app: string, id: string, now: number): Promise<boolean>;
   traces(app: string, window: TimeWindow, filter: TraceFilter): Promise<TraceRow[]>;

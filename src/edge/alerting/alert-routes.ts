@@ -117,7 +117,7 @@ export function alertRoutes(codeRules: CodeRules): Route[] {
     alertRoute('DELETE', '/rules/:id', 'admin', async ({ env, params }, app) => changed(await appStore(env, app).removeAlertRule(params.id!))),
     alertRoute('GET', '/alerts', 'read', async ({ env, url }, app) => {
       const limit = intParam(url, 'limit', { min: 1, max: 1000 }) ?? 100;
-      return json({ app, ...(await appStore(env, app).alerts(limit)), configProblems: configProblems(env, app) });
+      return json({ app, ...(await appStore(env, app).alerts(limit)) });
     }),
     alertRoute('POST', '/alerts/:id/resolve', 'admin', async ({ env, params }, app) => {
       const id = params.id!;

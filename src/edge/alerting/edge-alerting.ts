@@ -21,6 +21,8 @@ export interface AlertsView {
   active: AlertNotification[];
   /** Notifications newest first, each with its deliveries per channel. */
   history: Array<AlertNotification & { deliveries: tables.DeliveryRecord[] }>;
+  /** What the configuration left out for this app (a rule or channel that did not validate). */
+  configProblems: string[];
 }
 
 export interface EdgeAlertingOptions {
@@ -99,7 +101,7 @@ export class EdgeAlerting {
   }
 
   alerts(limit = 100): AlertsView {
-    return { active: this.engine.activeAlerts(), history: tables.history(this.options.sql, limit) };
+    return { active: this.engine.activeAlerts(), history: tables.history(this.options.sql, limit), configProblems: this.catalog.problems() };
   }
 
   /** Resolves an open alert by hand and notifies; null when no open (or pending) alert has this id. */

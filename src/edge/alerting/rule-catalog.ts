@@ -32,6 +32,12 @@ export interface RuleCatalogOptions {
 export class RuleCatalog {
   constructor(private readonly options: RuleCatalogOptions) {}
 
+  /** What alerts.config.ts and the vars left out for this app, and why. */
+  problems(): string[] {
+    const app = this.options.app();
+    return [...this.options.codeRules.problemsFor(app), ...this.options.config().problemsFor(app)];
+  }
+
   /** The rules to evaluate, in order. */
   rules(): AlertRule[] {
     return this.sourced().map(({ rule }) => rule);

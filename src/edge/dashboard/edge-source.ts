@@ -53,8 +53,8 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
       return { report, account: apps.length > 1 ? await accountUsage(env, apps, [report]) : null };
     },
     alerts: async (app) => {
-      const { active, history } = await store(app).alerting.alerts(100);
-      return alertViews(active, history);
+      const { active, history, configProblems } = await store(app).alerting.alerts(100);
+      return { alerts: alertViews(active, history), configProblems };
     },
     resolveAlert: async (app, id, time) => (await store(app).alerting.resolveAlert(id, time)) !== null,
     traces: async (app, window, filter) => {

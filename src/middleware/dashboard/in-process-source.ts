@@ -94,7 +94,7 @@ export function inProcessSource(parts: InProcessParts): DashboardSource {
       if (latest === undefined || latest.timestamp < window.from) return [];
       return [{ instance, pid: process.pid, lastSeen: latest.timestamp, sending: true }];
     },
-    alerts: async () => parts.alerts(),
+    alerts: async () => ({ alerts: parts.alerts() }),
     resolveAlert: async (_app, id) => parts.resolveAlert(id),
     traces: async (_app, window, filter) => {
       let rows = [...traceRows(parts.spans(), window).values()].map((t) => t.row);

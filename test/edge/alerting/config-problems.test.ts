@@ -76,10 +76,17 @@ describe('a bad channel var and a bad rule', () => {
     expect(body.configProblems.join('\n')).not.toContain('ALERT_RULES.shop');
   });
 
-  test('the dashboard answers', async () => {
+  test('the dashboard answers, and its alerts panel names what was left out', async () => {
     const page = await fetch(new URL('/performance?app=shop', edge.url), { headers: { 'x-api-key': DASHBOARD_KEY } });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<html');
+    const html = await page.text();
+    expect(html).toContain('the alerting configuration has 3 problems');
+    expect(html).toContain('<li>ALERT_RULES.shop[0]: left out: severity: expected one of info, warning, critical</li>');
+    expect(html).not.toContain('tokenpart');
+    // The panel's own refresh says it too.
+    const fragment = await fetch(new URL('/performance/fragments/alerts?app=shop', edge.url), { headers: { 'x-api-key': DASHBOARD_KEY, 'hx-request': 'true' } });
+    expect(fragment.status).toBe(200);
+    expect(await fragment.text()).toContain('<li>SLACK_WEBHOOK_URL: left out: config.url: expected a https: or http: URL</li>');
   });
 
   test('the rule that validated fires, through the channel that validated', async () => {
