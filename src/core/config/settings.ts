@@ -71,7 +71,7 @@ export const DASHBOARD = {
 
 /** The Worker's `[vars]` (wrangler.toml). Sizes in bytes, times as named. */
 export const WORKER = {
-  maxBodyBytes: setting('maxBodyBytes', numberIn(1024, 100 * MIB), 5 * MIB, { env: 'MAX_BODY_BYTES' }),
+  maxBodyBytes: setting('maxBodyBytes', numberIn(1024, 30 * MIB), 5 * MIB, { env: 'MAX_BODY_BYTES' }),
   maxDecompressedBytes: setting('maxDecompressedBytes', numberIn(1024, 30 * MIB), 8 * MIB, { env: 'MAX_DECOMPRESSED_BYTES' }),
   maxBatchAgeHours: setting('maxBatchAgeHours', numberIn(1, 24 * 30), 168, { env: 'MAX_BATCH_AGE_HOURS' }),
   routeCap: setting('routeCap', countIn(1, 100_000), 1000, { env: 'ROUTE_CAP' }),

@@ -93,7 +93,7 @@ printed only.
 
 Checks the app in [dir] (default: here): bunfig.toml preloads bun-apm, bun-apm resolves, the
 configuration (environment over .env over bun-apm.config.ts) is valid, and the edge at
-BUN_APM_ENDPOINT accepts BUN_APM_INGEST_KEY (an empty batch: no data is added). Exit code 0 when
+BUN_APM_ENDPOINT accepts BUN_APM_INGEST_KEY (POST /v1/check: no data is added). Exit code 0 when
 every check passes, 1 otherwise.
 `,
     options: {},
@@ -190,6 +190,11 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { name, command, rest } = commandOf(argv);
+  // `edge --help`: the edge's two commands, as asked, not an unknown command.
+  if (command === undefined && first === 'edge' && (argv[1] === '--help' || argv[1] === '-h' || argv[1] === undefined)) {
+    console.log(`${COMMANDS['edge init']!.usage}\n${COMMANDS['edge dev']!.usage}`);
+    return argv[1] === undefined ? 2 : 0;
+  }
   if (command === undefined) {
     const edge = first === 'edge' ? ` (edge takes init or dev)` : '';
     console.error(`bun-apm: unknown command "${argv.slice(0, first === 'edge' ? 2 : 1).join(' ')}"${edge}\n\n${GENERAL}`);

@@ -203,6 +203,18 @@ describe('the command line', () => {
     expect([query.code, query.err.includes('--endpoint: expected a URL without a query or fragment')]).toEqual([1, true]);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  test('`edge --help` prints both edge commands\' usage (it had been an unknown command); bare `edge` too, exiting 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-edge-help-'));
+    const help = await run(['edge', '--help'], dir);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Usage: bunx bun-apm edge init');
+    expect(help.out).toContain('Usage: bunx bun-apm edge dev');
+    const bare = await run(['edge'], dir);
+    expect(bare.code).toBe(2);
+    expect(bare.out).toContain('Usage: bunx bun-apm edge dev');
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });
 
 describe('.gitignore and .env files', () => {
