@@ -22,7 +22,7 @@ afterAll(async () => {
 
 /** The store is evicted: its memory is gone, its storage is not. */
 async function evicted(): Promise<LocalEdge> {
-  await edge!.dispose();
+  await edge?.dispose();
   edge = await startEdge({ persistDir: stateDir });
   return edge;
 }
@@ -44,7 +44,7 @@ test('a store evicted between sparse calls keeps every call\'s counts', async ()
 }, 60_000);
 
 test('in a busy spell the counts are written once a minute; an eviction loses at most the last minute of them', async () => {
-  edge = await startEdge({ persistDir: stateDir });
+  edge = await evicted(); // a fresh object over the same storage
   const before = await ingestRequestsToday(edge);
   // The read above was the object's first call (written); these follow at once: they wait.
   for (let i = 0; i < 5; i++) await ingestOk(edge, makeBatch(Date.now() - i * 1_000));
