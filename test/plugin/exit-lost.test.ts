@@ -3,6 +3,7 @@
 // reading the app's log had seen nothing of it.
 import { afterAll, expect, test } from 'bun:test';
 import { freePort, startApp, type AppProcess } from './support/app-process.ts';
+import { waitFor } from './support/wait-for.ts';
 
 let app: AppProcess | undefined;
 afterAll(async () => {
@@ -15,7 +16,7 @@ test('requests not delivered at exit are named on stderr with their count', asyn
   for (let i = 0; i < served; i++) expect((await app.fetch('/health')).status).toBe(200);
   app.process.kill('SIGTERM');
   await app.exited;
-  const line = /at exit, not sent to the edge[^\n]*/.exec(app.stderr)?.[0];
+  const line = await waitFor(() => /at exit, not sent to the edge[^\n]*/.exec(app!.stderr)?.[0], 5_000);
   expect(line).toBeDefined();
   expect(line).toContain(`${served} requests`);
   expect(line).toContain('not reported');
@@ -32,7 +33,8 @@ test('requests sent at exit to an edge that never answers are named as not confi
     await quiet.exited;
     // The answers were awaited for the whole budget (2 s), not given up on early.
     expect(performance.now() - from).toBeGreaterThan(1_500);
-    const line = /at exit, sent but not confirmed by the edge[^\n]*/.exec(quiet.stderr)?.[0];
+    // stderr is read as a stream: its last lines may come in just after the exit.
+    const line = await waitFor(() => /at exit, sent but not confirmed by the edge[^\n]*/.exec(quiet.stderr)?.[0], 5_000);
     expect(line).toContain(`${served} requests`);
   } finally {
     hanging.stop(true);

@@ -112,7 +112,11 @@ export function sendSync(target: EdgeTarget, batches: readonly FinalBatch[], opt
     const outcome = JSON.parse(result.stdout?.toString() ?? '') as FinalSendResult;
     return { sent: outcome.sent, lost: outcome.lost, reported: outcome.reported, unanswered: outcome.unanswered ?? {} };
   } catch {
-    return none;
+    // The child said nothing (killed at the deadline on a machine too loaded to start it in time):
+    // what it was given may or may not have arrived, and is said so, not taken as nothing to say.
+    const unknown: Record<string, number> = {};
+    for (const { lost } of batches) for (const [name, n] of Object.entries(lost ?? {})) if (name !== 'parentTraces' && n! > 0) unknown[name] = (unknown[name] ?? 0) + n!;
+    return { ...none, unanswered: unknown };
   }
 }
 
