@@ -8,9 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { statusClassOf } from '../../src/core/wire-format.ts';
-import { freePort, REPO } from './support/app-process.ts';
+import { freePort, REPO, listening } from './support/app-process.ts';
 import { IngestSink } from './support/ingest-sink.ts';
-import { waitFor } from './support/wait-for.ts';
 
 const sink = new IngestSink().start();
 const children: ReturnType<typeof Bun.spawn>[] = [];
@@ -43,14 +42,8 @@ async function start(dir: string, preload: boolean): Promise<{ dev: number; prod
     stderr: 'ignore',
   });
   children.push(child);
-  const ready = await waitFor(async () => {
-    try {
-      for (const port of [dev, prod]) (await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } })).end();
-      return true;
-    } catch {
-      return undefined;
-    }
-  }, 15_000);
+  // A TCP connect, not a request: nothing counted or traced before the probes.
+  const ready = await listening([dev, prod]);
   if (!ready) throw new Error('the app did not start');
   return { dev, prod, child };
 }

@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTraceparent } from '../../src/core/trace-context.ts';
 import type { Span } from '../../src/core/wire-format.ts';
-import { AppProcess, freePort, REPO } from './support/app-process.ts';
+import { AppProcess, freePort, REPO, listening } from './support/app-process.ts';
 import { IngestSink } from './support/ingest-sink.ts';
-import { waitFor } from './support/wait-for.ts';
 
 const MIDDLEWARE = join(REPO, 'src', 'middleware', 'index.ts');
 const PRELOAD = join(REPO, 'src', 'plugin', 'preload.ts');
@@ -50,15 +49,8 @@ async function start(file: string, env: Record<string, string>, preload: boolean
   const child = Bun.spawn([process.execPath, ...(preload ? ['--preload', PRELOAD] : []), file], { cwd: dir, env: { ...base, PORT: String(port), ...env }, stdout: 'pipe', stderr: 'pipe' });
   const app = new AppProcess(child, port);
   apps.push(app);
-  // Ready once it takes a connection: a request would itself be traced.
-  const ready = await waitFor(async () => {
-    try {
-      (await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } })).end();
-      return true;
-    } catch {
-      return undefined;
-    }
-  }, 15_000);
+  // A TCP connect, not a request: nothing counted or traced before the probes.
+  const ready = await listening([port]);
   if (!ready) throw new Error(`${file} did not start:\n${app.stderr}`);
   return app;
 }

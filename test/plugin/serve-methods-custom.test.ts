@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { methodKey } from '../../src/core/request-key.ts';
 import { statusClassOf } from '../../src/core/wire-format.ts';
-import { freePort, REPO } from './support/app-process.ts';
+import { freePort, REPO, listening } from './support/app-process.ts';
 import { IngestSink } from './support/ingest-sink.ts';
-import { waitFor } from './support/wait-for.ts';
 
 const sink = new IngestSink().start();
 const children: ReturnType<typeof Bun.spawn>[] = [];
@@ -49,14 +48,8 @@ async function start(dir: string, preload: boolean): Promise<{ port: number; chi
     stderr: 'pipe',
   });
   children.push(child);
-  const ready = await waitFor(async () => {
-    try {
-      (await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } })).end();
-      return true;
-    } catch {
-      return undefined;
-    }
-  }, 15_000);
+  // A TCP connect, not a request: nothing counted or traced before the probes.
+  const ready = await listening([port]);
   if (!ready) throw new Error(`the app did not start: ${await new Response(child.stderr as ReadableStream).text()}`);
   return { port, child };
 }

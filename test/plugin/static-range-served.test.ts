@@ -7,9 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { statusClassOf } from '../../src/core/wire-format.ts';
-import { freePort, REPO } from './support/app-process.ts';
+import { freePort, REPO, listening } from './support/app-process.ts';
 import { IngestSink } from './support/ingest-sink.ts';
-import { waitFor } from './support/wait-for.ts';
 
 const sinks: IngestSink[] = [];
 const children: ReturnType<typeof Bun.spawn>[] = [];
@@ -49,15 +48,8 @@ async function start(dir: string, preload: boolean, sink: IngestSink): Promise<{
   });
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
-  // A TCP connect, not a request: nothing counted before the probes.
-  const ready = await waitFor(async () => {
-    try {
-      (await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } })).end();
-      return true;
-    } catch {
-      return undefined;
-    }
-  }, 15_000);
+  // A TCP connect, not a request: nothing counted or traced before the probes.
+  const ready = await listening([port]);
   if (!ready) throw new Error(`the app did not start: ${await new Response(child.stderr as ReadableStream).text()}`);
   return { url, child };
 }

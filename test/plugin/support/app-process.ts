@@ -60,6 +60,15 @@ export class AppProcess {
   }
 }
 
+/** Whether every port takes a TCP connection within `timeoutMs`: a connect, not a request, so nothing is counted or traced. */
+export async function listening(ports: readonly number[], timeoutMs = 15_000): Promise<boolean> {
+  const all = await waitFor(async () => {
+    for (const port of ports) if (!(await canConnect(port))) return undefined;
+    return true;
+  }, timeoutMs);
+  return all === true;
+}
+
 /** A TCP connect, not an HTTP request: the probe must not be counted as one of the app's requests. */
 async function canConnect(port: number): Promise<boolean> {
   try {
