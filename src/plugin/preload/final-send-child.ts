@@ -131,7 +131,8 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
     return Math.max(100, longest) * (answers > 0 ? 1.2 : 2) + 50;
   };
 
-  const post = async (body: Uint8Array<ArrayBuffer>): Promise<boolean> => {
+  /** 'unanswered': cut off at the deadline, so it may have arrived (it is never reported as dropped). */
+  const post = async (body: Uint8Array<ArrayBuffer>): Promise<'sent' | 'failed' | 'unanswered'> => {
     const request = { started: Date.now() };
     const { started } = request;
     inFlight.add(request);
@@ -140,7 +141,7 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
       const text = await readAnswer(response);
       answers++;
       slowest = Math.max(slowest, Date.now() - started);
-      if (!response.ok) return false;
+      if (!response.ok) return 'failed';
       // Each accepted answer says afresh what the edge takes; one that is not JSON says nothing.
       // (answerOf in edge-sender reads the same, but this function runs alone in a child: no imports.)
       accepted.clear();
@@ -150,9 +151,10 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
       } catch {
         // not JSON: nothing is taken for granted
       }
-      return true;
-    } catch {
-      return false; // unreachable or out of time
+      return 'sent';
+    } catch (error) {
+      // Out of time: the edge may have it. Anything else (refused, reset) did not get through.
+      return (error as Error)?.name === 'TimeoutError' ? 'unanswered' : 'failed';
     } finally {
       inFlight.delete(request);
     }
@@ -183,7 +185,8 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
       }
       item.state = 'sending';
       if (detail) detailInFlight++;
-      item.state = (await post(item.body)) ? 'sent' : 'failed';
+      const outcome = await post(item.body);
+      item.state = outcome === 'unanswered' ? 'sending' : outcome;
       if (detail) detailInFlight--;
     }
   };
@@ -213,7 +216,7 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
     const batch = JSON.parse(header.report) as { batchId: string; dropped: Record<string, number> };
     batch.batchId = crypto.randomUUID().replaceAll('-', '');
     for (const name of ['rollups', 'samples', 'spans', 'profiles', 'requests']) batch.dropped[name] = lost[name] ?? 0;
-    reported = await post(Bun.gzipSync(JSON.stringify(batch)) as Uint8Array<ArrayBuffer>);
+    reported = (await post(Bun.gzipSync(JSON.stringify(batch)) as Uint8Array<ArrayBuffer>)) === 'sent';
   }
   const sent = items.filter((item) => item.state === 'sent').length;
   const unanswered: Record<string, number> = {};
