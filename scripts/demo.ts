@@ -35,8 +35,10 @@ const receiver = Bun.serve({
   hostname: '127.0.0.1', port: 0,
   async fetch(request) {
     const body = (await request.json().catch(() => ({}))) as Record<string, unknown>;
+    // The notification's own message: the value and threshold in their units, as Slack shows them.
+    const said = typeof body.message === 'string' ? body.message : `"${body.ruleName}": value ${body.value} / threshold ${body.threshold}`;
     const line = typeof body.ruleName === 'string'
-      ? `${String(body.state).toUpperCase()} ${body.severity} "${body.ruleName}" on ${body.app}: value ${body.value} / threshold ${body.threshold}`
+      ? `${String(body.state).toUpperCase()} ${body.severity} on ${body.app}: ${said}`
       : `notification: ${JSON.stringify(body).slice(0, 160)}`;
     alertsSeen.push(line);
     process.stdout.write(`\n🔔 ${line}\n`);
