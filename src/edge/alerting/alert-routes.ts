@@ -14,7 +14,7 @@ import { callStore } from '../store-errors.ts';
 import { appStore } from '../app-stub.ts';
 import { readAlertConfig } from './alert-config.ts';
 import type { CodeRules } from './code-rules.ts';
-import type { RuleChange } from './rule-catalog.ts';
+import { configProblems, type RuleChange } from './rule-catalog.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 /** A rule is a flat object with a list or two; deeper JSON is refused here, before it is parsed or crosses to the store. */
@@ -108,10 +108,8 @@ export function alertRoutes(codeRules: CodeRules): Route[] {
       return callStore(app, () => handler(context, app));
     },
   });
-  /** What the configuration left out for this app (a bad rule, a channel var that does not parse): listed where rules and alerts are read. */
-  const configProblems = (env: Env, app: string): string[] => [...codeRules.problemsFor(app), ...readAlertConfig(env).problemsFor(app)];
   return [
-    alertRoute('GET', '/rules', 'read', async ({ env }, app) => json({ app, rules: await appStore(env, app).alertRules(), configProblems: configProblems(env, app) })),
+    alertRoute('GET', '/rules', 'read', async ({ env }, app) => json({ app, rules: await appStore(env, app).alertRules(), configProblems: configProblems(codeRules, readAlertConfig(env), app) })),
     alertRoute('POST', '/rules', 'admin', async ({ env, request }, app) => changed(await appStore(env, app).addAlertRule(await readJson(request)), 201)),
     alertRoute('PATCH', '/rules/:id', 'admin', async ({ env, request, params }, app) => changed(await appStore(env, app).updateAlertRule(params.id!, await readJson(request)))),
     alertRoute('DELETE', '/rules/:id', 'admin', async ({ env, params }, app) => changed(await appStore(env, app).removeAlertRule(params.id!))),

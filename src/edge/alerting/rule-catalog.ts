@@ -34,8 +34,7 @@ export class RuleCatalog {
 
   /** What alerts.config.ts and the vars left out for this app, and why. */
   problems(): string[] {
-    const app = this.options.app();
-    return [...this.options.codeRules.problemsFor(app), ...this.options.config().problemsFor(app)];
+    return configProblems(this.options.codeRules, this.options.config(), this.options.app());
   }
 
   /** The rules to evaluate, in order. */
@@ -125,6 +124,11 @@ export class RuleCatalog {
     if (this.options.config().rulesFor(app).some((rule) => rule.id === id)) return 'ALERT_RULES';
     return undefined;
   }
+}
+
+/** What alerts.config.ts and the vars left out that concerns `app`: the store's alerts answer and the rules route list the same. */
+export function configProblems(codeRules: CodeRules, config: AlertConfig, app: string): string[] {
+  return [...codeRules.problemsFor(app), ...config.problemsFor(app)];
 }
 
 function invalid(problems: RuleProblem[]): RuleRefusal {

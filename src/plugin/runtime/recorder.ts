@@ -88,10 +88,12 @@ export class Recorder {
   readonly #samplesPerCut: number;
   /** Failed requests waiting for their server's error handler, for the exit: what no answer ended by then is a 500 (settleFailures). */
   readonly #unanswered = new Set<RequestState>();
-  /** Each Response given Server-Timing, with the value its app had set (null: none). */
-  readonly #appTiming = new WeakMap<Response, string | null>();
-  /** Each Response given a traceparent, and whether its app had set its own (kept: a proxy passing its upstream's on). */
-  readonly #appTraceparent = new WeakMap<Response, boolean>();
+  /**
+   * Each Response decorated, with what its app had set before the first time: its Server-Timing
+   * (null: none), which ours is added to, and whether it had a traceparent (kept: a proxy passing
+   * its upstream's on). A Response the app returns again and again is read once.
+   */
+  readonly #appHeaders = new WeakMap<Response, { timing: string | null; traceparent: boolean }>();
   #observers: Array<(finished: FinishedRequest) => void> = [];
   #fullSignalled = false;
   /** parentTraceBucket.refused at the last drain (the bucket's count only grows). */
@@ -427,18 +429,15 @@ export class Recorder {
     if (!timing && state.traceId === undefined) return;
     try {
       const headers = response.headers;
+      let own = this.#appHeaders.get(response);
+      if (own === undefined) this.#appHeaders.set(response, (own = { timing: headers.get('server-timing'), traceparent: headers.has('traceparent') }));
       if (timing) {
-        // Added to what the app set, once: a Response the app returns again and again (a shared 204)
-        // would otherwise gain one more entry a request, without end.
-        let own = this.#appTiming.get(response);
-        if (own === undefined) this.#appTiming.set(response, (own = headers.get('server-timing')));
+        // Added to what the app set, once: a shared Response (a 204) would otherwise gain an entry a request, without end.
         const total = `total;dur=${Math.round(state.duration * 100) / 100}`;
-        headers.set('server-timing', own === null ? total : `${own}, ${total}`);
+        headers.set('server-timing', own.timing === null ? total : `${own.timing}, ${total}`);
       }
-      if (state.traceId !== undefined && state.spanId !== undefined) {
-        let appOwn = this.#appTraceparent.get(response);
-        if (appOwn === undefined) this.#appTraceparent.set(response, (appOwn = headers.has('traceparent')));
-        if (!appOwn) headers.set('traceparent', formatTraceparent(state.traceId, state.spanId, state.traced));
+      if (state.traceId !== undefined && state.spanId !== undefined && !own.traceparent) {
+        headers.set('traceparent', formatTraceparent(state.traceId, state.spanId, state.traced));
       }
     } catch {
       this.headerFailures++; // immutable headers (a Response.error(), some proxied responses): leave them be
