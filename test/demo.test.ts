@@ -1,11 +1,14 @@
-// The demo's promise: Ctrl-C stops everything it started, and nothing is left answering.
+// The demo's promise: Ctrl-C stops everything it started, nothing is left answering, and the
+// services' last counts reach the edge before it stops.
 import { expect, test } from 'bun:test';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dir, '..');
 
-test('Ctrl-C stops the demo, its services and its edge', async () => {
-  const demo = Bun.spawn([process.execPath, 'scripts/demo.ts'], { cwd: ROOT, env: { ...process.env, PORT: '0' }, stdout: 'pipe', stderr: 'pipe' });
+test('Ctrl-C stops the demo, its services and its edge, the edge last', async () => {
+  // In a session of its own, as a terminal runs it: Ctrl-C there signals the whole process group.
+  const demo = Bun.spawn([process.execPath, 'scripts/demo.ts'], { cwd: ROOT, env: { ...process.env, PORT: '0' }, stdout: 'pipe', stderr: 'pipe', detached: true });
+  const stderr = new Response(demo.stderr).text();
   const reader = demo.stdout.getReader();
   let out = '';
   const deadline = Date.now() + 60_000;
@@ -18,11 +21,14 @@ test('Ctrl-C stops the demo, its services and its edge', async () => {
   const services = [...out.matchAll(/http:\/\/127\.0\.0\.1:(\d+)\s/g)].map((m) => `http://127.0.0.1:${m[1]}`);
   expect(dashboard).toBeDefined();
   expect(services.length).toBeGreaterThanOrEqual(2);
-  // Everything answers while the demo runs.
+  // Everything answers while the demo runs, and traffic has been counted since the last flush.
   for (const url of [`${dashboard}/healthz`, ...services]) expect((await fetch(url).catch(() => null)) !== null).toBe(true);
-  demo.kill('SIGINT');
+  await Bun.sleep(1500);
+  process.kill(-demo.pid, 'SIGINT');
   void reader.cancel();
   expect(await demo.exited).toBe(0);
+  // Each service says at exit what did not reach the edge; the edge stopped after them, so nothing.
+  expect((await stderr).split('\n').filter((line) => line.includes('at exit'))).toEqual([]);
   for (const url of [`${dashboard}/healthz`, ...services]) {
     const answer = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(() => 'answered', () => 'refused');
     expect(`${url}: ${answer}`).toBe(`${url}: refused`);
