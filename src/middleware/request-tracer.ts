@@ -355,7 +355,8 @@ export class RequestTracer {
       // Cut as the monitor cuts a route name, so a long one still matches its row.
       tags['http.route'] = (state?.routerRoute ?? state?.erroredRoute ?? state?.serveRoute ?? normalisePath(pathOf(req.url))).slice(0, LIMITS.routeLength);
       await addBodyTags(tags, requestBody, responseBody);
-      this.#registry.finish(spanId, status >= 500 || error !== undefined ? 'error' : 'ok', error, tags, endedAt);
+      // As the preload's server spans: an error on 5xx or a throw, else unset (OpenTelemetry's HTTP conventions).
+      this.#registry.finish(spanId, status >= 500 || error !== undefined ? 'error' : 'unset', error, tags, endedAt);
     };
     if (requestBody === undefined && responseBody === undefined) void done();
     else this.#track(done);

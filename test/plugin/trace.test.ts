@@ -51,9 +51,10 @@ describe('trace context', () => {
     const server = frontSpans.find((s) => s.kind === 'server');
     const client = frontSpans.find((s) => s.kind === 'client');
     const downstream = backSpans.find((s) => s.kind === 'server');
-    expect(server).toMatchObject({ name: 'GET /relay/:id', parentSpanId: CALLER_SPAN, status: 'ok' });
+    // OpenTelemetry's HTTP conventions: Ok is the app's own word to give, not instrumentation's.
+    expect(server).toMatchObject({ name: 'GET /relay/:id', parentSpanId: CALLER_SPAN, status: 'unset' });
     expect(server?.spanId).toBe(returned?.parentId);
-    expect(client).toMatchObject({ parentSpanId: server!.spanId, status: 'ok' });
+    expect(client).toMatchObject({ parentSpanId: server!.spanId, status: 'unset' });
     expect(client?.tags['http.status_code']).toBe(200);
     expect(client?.tags['http.url']).toBe(`${back.url}/users/1`);
     expect(downstream).toMatchObject({ name: 'GET /users/:id', parentSpanId: client!.spanId });
@@ -81,8 +82,14 @@ describe('trace context', () => {
     const response = await front.fetch('/users/9');
     const returned = parseTraceparent(response.headers.get('traceparent'));
     expect(returned?.sampled).toBe(true);
+    // A 4xx a server answers is no error of its span; the client span of a 4xx it got is one.
+    const missing = parseTraceparent((await front.fetch('/nowhere')).headers.get('traceparent'));
+    const relay = parseTraceparent((await front.fetch('/relay/404')).headers.get('traceparent'));
     await stop(front, back);
     expect(spansOf('front', returned!.traceId).map((s) => s.name)).toEqual(['GET /users/:id']);
+    expect(spansOf('front', missing!.traceId).map((s) => [s.status, s.tags['http.status_code']])).toEqual([['unset', 404]]);
+    const client = spansOf('front', relay!.traceId).find((s) => s.kind === 'client');
+    expect([client?.status, client?.tags['http.status_code']]).toEqual(['error', 404]);
   }, 30_000);
 
   test('a traceparent that does not parse is no opt-out: head sampling starts a new trace (W3C Trace Context)', async () => {

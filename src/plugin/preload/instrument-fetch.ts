@@ -40,7 +40,8 @@ export function instrumentFetch(recorder: Recorder): () => void {
         kind: 'client',
         startTime: recorder.wallOffset + start,
         duration: performance.now() - start,
-        status: error !== undefined || (status !== undefined && status >= 500) ? 'error' : 'ok',
+        // OpenTelemetry's HTTP conventions: a client span is an error on 4xx and 5xx, else its status is left unset.
+        status: error !== undefined || (status !== undefined && status >= 400) ? 'error' : 'unset',
         tags: { 'http.method': method, 'http.url': clip(url, LIMITS.tagValueLength) },
         logs: [],
       };

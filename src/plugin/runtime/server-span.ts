@@ -11,7 +11,8 @@ export function serverSpan(state: RequestState, timestamp: number, path: string,
     kind: 'server',
     startTime: timestamp,
     duration: state.duration,
-    status: status >= 500 || state.error !== undefined ? 'error' : 'ok',
+    // OpenTelemetry's HTTP conventions: a server span is an error on 5xx (or a throw), else its status is left unset, 4xx included.
+    status: status >= 500 || state.error !== undefined ? 'error' : 'unset',
     tags: { 'http.method': state.method, 'http.route': route, 'http.target': clip(path, LIMITS.tagValueLength), 'http.status_code': status },
     logs: [],
   };
