@@ -30,10 +30,17 @@ type Attempt =
   | { ok: true; status: number; body: string }
   | { ok: false; retryable: boolean; status?: number; reason: string; retryAfterMs?: number };
 
-/** The policy of these options: backoff doubling from initialBackoffMs, full jitter, capped at maxBackoffMs. */
+/**
+ * The longest Retry-After honoured. The backoff cap bounds this sender's own waits only: a receiver
+ * asking for longer is waited for (one export is in flight, so later spans queue, bounded, and the
+ * oldest drop), up to this, past which a stuck or hostile answer would hold the exports for good.
+ */
+export const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+/** The policy of these options: backoff doubling from initialBackoffMs, full jitter, capped at maxBackoffMs; a Retry-After up to MAX_RETRY_AFTER_MS. */
 export function exportRetryPolicy(options: RetryOptions = {}): RetryPolicy {
   const cap = options.maxBackoffMs ?? 30_000;
-  return { backoffMs: exponentialBackoff(options.initialBackoffMs ?? 1000, cap), jitter: 1, maxWaitMs: cap };
+  return { backoffMs: exponentialBackoff(options.initialBackoffMs ?? 1000, cap), jitter: 1, maxWaitMs: Math.max(cap, MAX_RETRY_AFTER_MS) };
 }
 
 /** A sleep that never keeps the process alive. */

@@ -21,3 +21,16 @@ for (const retryAfter of ['-1', '1.5']) {
     expect(posts[2]! - started).toBeGreaterThanOrEqual(290);
   });
 }
+
+test('a Retry-After longer than the backoff cap is honoured: the next POST waits for it', async () => {
+  const posts: number[] = [];
+  const server = Bun.serve({
+    hostname: '127.0.0.1', port: 0,
+    fetch: () => (posts.push(performance.now()), posts.length === 1 ? new Response('slow down', { status: 429, headers: { 'retry-after': '2' } }) : new Response('{}')),
+  });
+  servers.push(server);
+  const outcome = await sendWithRetry(`http://127.0.0.1:${server.port}/v1/traces`, { method: 'POST', body: '{}' }, { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 100, random: () => 0.5 });
+  expect([outcome.ok, outcome.attempts, posts.length]).toEqual([true, 2, 2]);
+  // The collector asked for 2 s; the cap of 100 ms is this sender's own backoff, not a licence to come back sooner.
+  expect(posts[1]! - posts[0]!).toBeGreaterThanOrEqual(1990);
+});
