@@ -108,11 +108,16 @@ export function text(max: number, what: string, min = 0): Kind<string> {
   return { schema: () => v.pipe(v.string(), v.minLength(min), v.maxLength(max)), accepts: what, fromText: trimmed };
 }
 
-/** A secret on one line (a key): never shown back; as text, empty is unset and nothing is trimmed. */
+/**
+ * A secret on one line (a key): never shown back. Spaces and line breaks around it are dropped (a key
+ * pasted from a file ends in one): a header value sent loses them anyway, and the edge trims its own
+ * copy; a line break inside is refused. As text, blank is unset.
+ */
 export const secretLine: Kind<string> = {
-  schema: () => v.pipe(v.string(), v.check((s) => !/[\r\n]/.test(s))),
+  schema: () => v.pipe(v.string(), v.check((s) => !/[\r\n]/.test(s.trim()))),
   accepts: 'a string on one line',
-  fromText: (raw) => (raw === '' ? undefined : raw),
+  fromText: (raw) => (raw.trim() === '' ? undefined : raw),
+  normalise: (value) => value.trim(),
   show: () => undefined,
 };
 

@@ -54,10 +54,16 @@ export class DashboardAuth {
   private readonly credentialKeys: Record<Credential, Promise<string | null>>;
   private readonly ttlMs: number;
 
+  private readonly options: DashboardAuthOptions;
+
   constructor(
-    private readonly options: DashboardAuthOptions,
+    options: DashboardAuthOptions,
     private readonly store: SignInStore,
   ) {
+    // A key set with a line break or spaces around it (`echo key | …`) is the key without them, as
+    // the other keys are read; a key given is compared trimmed too (a header value loses them anyway).
+    options = { ...options, apiKey: options.apiKey?.trim() || undefined };
+    this.options = options;
     this.basicEnabled = Boolean(options.username && options.password);
     this.apiKeyEnabled = Boolean(options.apiKey);
     this.enabled = options.enabled !== false && (this.basicEnabled || this.apiKeyEnabled);
@@ -198,7 +204,7 @@ export class DashboardAuth {
   }
 
   private async verifyKey(given: string): Promise<string | false> {
-    return this.apiKeyEnabled && (await secretsEqual(given, this.options.apiKey!)) ? 'apikey' : false;
+    return this.apiKeyEnabled && (await secretsEqual(given.trim(), this.options.apiKey!)) ? 'apikey' : false;
   }
 }
 

@@ -25,17 +25,25 @@ export async function digestOf(key: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(key)));
 }
 
-/** `shop:k1, blog:k2` → entries. The key is everything after the first colon, so keys may hold colons. */
+/** The prefixes of the keys `bun-apm keys` makes: an app named so is a key written first (`key:app`). */
+const KEY_PREFIX = /^(ing|read|adm|dash)_/;
+
+/**
+ * `shop:k1, blog:k2` → entries. The key is everything after the first colon, so keys may hold colons.
+ * Entries are separated by commas, spaces or line breaks (a key holds none), as a secret pasted one
+ * entry a line arrives.
+ */
 async function parseList(text: string | undefined, name: string, allowAll: boolean): Promise<KeyEntry[]> {
   const entries: KeyEntry[] = [];
   if (text === undefined) return entries;
-  const items = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const items = text.replace(/\s*:\s*/g, ':').split(/[\s,]+/).filter((item) => item !== '');
   for (const [index, item] of items.entries()) {
     const colon = item.indexOf(':');
-    const app = colon > 0 ? item.slice(0, colon).trim() : '';
-    const key = colon > 0 ? item.slice(colon + 1).trim() : '';
+    const app = colon > 0 ? item.slice(0, colon) : '';
+    const key = colon > 0 ? item.slice(colon + 1) : '';
+    // Name the entry by position only: the text may hold a key.
+    if (KEY_PREFIX.test(app)) throw new ConfigError(`${name}: entry ${index + 1} names a key where its app goes: the form is app:key`);
     if (key === '' || !(APP_ID.test(app) || (allowAll && app === ALL_APPS))) {
-      // Name the entry by position and app only: the text may hold a key.
       throw new ConfigError(`${name}: entry ${index + 1} is not app:key (app: 1..64 of A-Z a-z 0-9 . _ -${allowAll ? ', or *' : ''})`);
     }
     entries.push({ app, digest: await digestOf(key) });

@@ -51,7 +51,14 @@ export async function edgeDashboard(request: Request, env: Env, client: string):
   }
   const { pathname } = new URL(request.url);
   if (pathname !== base && !pathname.startsWith(`${base}/`)) return null;
-  if (!env.DASHBOARD_API_KEY && !(env.DASHBOARD_USERNAME && env.DASHBOARD_PASSWORD)) {
+  // BUN_APM_ENDPOINT set to the dashboard's URL: an app's batches and doctor's check arrive here
+  // with an ingest key, which as a dashboard credential would count as failed sign-ins and lock the
+  // operator out. Said as what it is, before any credential is looked at.
+  if (request.method === 'POST' && /\/v1\/(ingest|check)$/.test(pathname)) {
+    await drainBody(request, MAX_FORM_BYTES);
+    return problem(404, 'not_found', `${pathname.slice(0, 256)} is under the dashboard (${base}): BUN_APM_ENDPOINT is the edge's base URL, ${new URL(request.url).origin}`);
+  }
+  if (!env.DASHBOARD_API_KEY?.trim() && !(env.DASHBOARD_USERNAME && env.DASHBOARD_PASSWORD)) {
     await drainBody(request, MAX_FORM_BYTES);
     // Never an open dashboard by accident: no credentials configured means no dashboard.
     return problem(503, 'config_error', 'the dashboard needs DASHBOARD_API_KEY or DASHBOARD_USERNAME + DASHBOARD_PASSWORD');

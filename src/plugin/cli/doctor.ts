@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describeSampling, loadConfig, samplingOf } from '../preload/load-config.ts';
 import { redactUrl } from '../runtime/exporters/endpoint-url.ts';
 import { originalFetch } from '../runtime/original-fetch.ts';
+import { quoteAnswer } from '../runtime/log.ts';
 import { environmentFor, parseDotEnv } from './dot-env.ts';
 import { checkAppDirectory, preloadsBunApm } from './init.ts';
 
@@ -83,7 +84,11 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string)
       return { ok: true, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}" (HTTP ${response.status})${usage ? `; ${usage.summary}` : ''}`, warnings: usage?.warnings };
     }
     if (response.status === 401 || response.status === 403) return { ok: false, label: 'edge', detail: `${shown} refused the ingest key (HTTP ${response.status}): check INGEST_KEYS on the Worker` };
-    if (response.status === 404) return { ok: false, label: 'edge', detail: `${shown} has no key check (HTTP 404): is it a bun-apm edge, and as new as this bun-apm? (nothing was sent)` };
+    if (response.status === 404) {
+      // An edge that knows why (BUN_APM_ENDPOINT set to its dashboard's URL) says so.
+      const said = errorMessageOf(full);
+      return { ok: false, label: 'edge', detail: said ? `${shown}: ${said}` : `${shown} has no key check (HTTP 404): is it a bun-apm edge, and as new as this bun-apm? (nothing was sent)` };
+    }
     const location = response.headers.get('location');
     if (location !== null) return { ok: false, label: 'edge', detail: `${shown} redirects (HTTP ${response.status}) to ${location.slice(0, 200)}: set BUN_APM_ENDPOINT to where it points` };
     return { ok: false, label: 'edge', detail: `${shown} answered HTTP ${response.status}: ${text}` };
@@ -96,6 +101,16 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string)
 function withoutUserInfo(text: string, endpoint: string): string {
   const { username, password } = new URL(endpoint);
   return [password, username].filter((part) => part !== '').reduce((out, part) => out.split(part).join('…'), text);
+}
+
+/** The `error.message` of a bun-apm edge's answer, fit for one terminal line; undefined for any other answer. */
+function errorMessageOf(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+    return typeof message === 'string' ? quoteAnswer(message) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readApp(text: string): string | undefined {

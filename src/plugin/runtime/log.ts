@@ -32,11 +32,30 @@ export function createLog(debugEnabled: boolean, write: (line: string) => void =
 
 /**
  * A backend's words fit to quote in a log: the values of the headers sent to it redacted (it may
- * echo them), on one line without control characters (no forged lines, no terminal escapes), cut.
+ * echo them), and the URL's credentials and query values, on one line without control characters
+ * (no forged lines, no terminal escapes), cut.
  */
-export function quoteAnswer(text: string, sent?: HeadersInit): string {
-  for (const echo of echoesOf(sent)) text = text.replaceAll(echo, '<redacted>');
+export function quoteAnswer(text: string, sent?: HeadersInit, url?: string): string {
+  for (const echo of echoesOf(withUrlSecrets(sent, url))) text = text.replaceAll(echo, '<redacted>');
   return oneLine(text, 200);
+}
+
+/**
+ * The headers sent, with what the URL sent too: fetch turns its user info into an
+ * `Authorization: Basic` header, and a query may hold a token (`?api_key=…`). A pseudo-header's
+ * value is only ever redacted, never sent.
+ */
+function withUrlSecrets(sent: HeadersInit | undefined, url: string | undefined): HeadersInit | undefined {
+  if (url === undefined || !URL.canParse(url)) return sent;
+  const { username, password, searchParams } = new URL(url);
+  const headers = new Headers(sent);
+  const user = decodeURIComponent(username);
+  const pass = decodeURIComponent(password);
+  if (user !== '' || pass !== '') {
+    headers.append('x-url-user-info', `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${pass}`)))}`);
+  }
+  for (const [, value] of searchParams) headers.append('x-url-query', value);
+  return headers;
 }
 
 /**

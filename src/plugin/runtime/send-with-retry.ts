@@ -101,7 +101,7 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
       const outcome = responseOutcome(response.status, response.headers.get('retry-after'), Date.now(), EXPORT_RETRYABLE);
       if (outcome.ok) return { ok: true, status: response.status, body };
       // The exporters' own endpoint: its URL and answer help whoever reads the log.
-      return { ...outcome, status: response.status, reason: `HTTP ${response.status} from ${url}: ${quoteAnswer(body, init.headers)}` };
+      return { ...outcome, status: response.status, reason: `HTTP ${response.status} from ${url}: ${quoteAnswer(body, init.headers, url)}` };
     } catch (error) {
       return { ok: false, retryable: true, reason: `${(error as Error).name}: ${(error as Error).message} (${url})` };
     }

@@ -77,3 +77,20 @@ test('an API key of several words echoed URL-encoded and JSON-escaped by a colle
   expect(lines[0]).toContain('denied <redacted> "<redacted>" my-<redacted>');
   expect(lines[0]).not.toMatch(/secret|phrase/);
 });
+
+test("an endpoint's user info and query values are redacted when a collector echoes the request (fetch sends the user info as Basic)", async () => {
+  const server = Bun.serve({
+    hostname: '127.0.0.1', port: 0,
+    fetch: (req) => new Response(`denied: authorization=${req.headers.get('authorization')} url=${req.url}`, { status: 403 }),
+  });
+  stop = () => server.stop(true);
+  const lines: string[] = [];
+  const exporter = createOtlpExporter({ endpoint: `http://u:SECRET-userinfo@127.0.0.1:${server.port}/?token=SECRET-query`, serviceName: 's', log: (line) => lines.push(line) });
+  exporter.export(makeSpans(2));
+  await exporter.flush();
+  expect(lines).toHaveLength(1);
+  // Independently: what the collector saw, each form of which must be gone from the line.
+  const basic = btoa('u:SECRET-userinfo');
+  expect(lines[0]).toContain('denied');
+  for (const secret of ['SECRET', basic, basic.replace(/=+$/, '')]) expect(lines[0]).not.toContain(secret);
+});
