@@ -6,6 +6,7 @@ import { originalFetch } from './original-fetch.ts';
 import { unref } from './unref.ts';
 import { readAnswer } from './read-answer.ts';
 import { quoteAnswer } from './log.ts';
+import { redactUrl } from './exporters/endpoint-url.ts';
 
 export interface RetryOptions {
   /** Attempts in all, the first included (default 5). */
@@ -100,8 +101,13 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
       const body = await readAnswer(response).catch(() => '');
       const outcome = responseOutcome(response.status, response.headers.get('retry-after'), Date.now(), EXPORT_RETRYABLE);
       if (outcome.ok) return { ok: true, status: response.status, body };
-      // The exporters' own endpoint: its URL and answer help whoever reads the log.
-      return { ...outcome, status: response.status, reason: `HTTP ${response.status} from ${url}: ${quoteAnswer(body, init.headers, url)}` };
+      // The exporters' own endpoint: its URL and answer help whoever reads the log. A redirect is not
+      // followed (the key would go wherever it points): where it points is the fix to name.
+      const location = response.status >= 300 && response.status < 400 ? response.headers.get('location') : null;
+      const said = location !== null && URL.canParse(location, url)
+        ? `redirects to ${redactUrl(new URL(location, url).href)} (not followed: set the endpoint to where it points)`
+        : quoteAnswer(body, init.headers, url);
+      return { ...outcome, status: response.status, reason: `HTTP ${response.status} from ${url}: ${said}` };
     } catch (error) {
       return { ok: false, retryable: true, reason: `${(error as Error).name}: ${(error as Error).message} (${url})` };
     }

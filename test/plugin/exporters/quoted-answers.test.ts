@@ -94,3 +94,16 @@ test("an endpoint's user info and query values are redacted when a collector ech
   expect(lines[0]).toContain('denied');
   for (const secret of ['SECRET', basic, basic.replace(/=+$/, '')]) expect(lines[0]).not.toContain(secret);
 });
+
+test('a redirect is named by where it points (scheme, host and path only), and not followed', async () => {
+  const posts: string[] = [];
+  const server = Bun.serve({
+    hostname: '127.0.0.1', port: 0,
+    fetch: (req) => (posts.push(new URL(req.url).pathname), new Response(null, { status: 301, headers: { location: 'https://edge.example/v1/ingest?token=SECRET-in-location' } })),
+  });
+  stop = () => server.stop(true);
+  const outcome = await sendWithRetry(`http://127.0.0.1:${server.port}/v1/ingest`, { method: 'POST', headers: { authorization: AUTH }, body: '{}' });
+  expect(outcome.ok).toBe(false);
+  expect((outcome as { reason: string }).reason).toBe(`HTTP 301 from http://127.0.0.1:${server.port}/v1/ingest: redirects to https://edge.example/v1/ingest (not followed: set the endpoint to where it points)`);
+  expect(posts).toEqual(['/v1/ingest']);
+});
