@@ -4,6 +4,7 @@
 import { formatTraceparent, newSpanId } from '../core/trace-context.ts';
 import { LIMITS, type Span, type SpanStatus, type TagValue } from '../core/wire-format.ts';
 import { combineSpanExporters, createSpanExporters, exporterTarget, type SpanExporter } from '../plugin/runtime/exporters/index.ts';
+import { registerTracerExporter } from '../plugin/runtime/exporters/tracer-exporters.ts';
 import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
 import { processRecorder } from '../plugin/runtime/process-recorder.ts';
 import { pathOf } from '../core/request-key.ts';
@@ -46,6 +47,13 @@ const TRACER_OPTIONS = keysOf<TracingOptions>()([
   'enabled', 'sampleRate', 'includeHeaders', 'includeQueryParams', 'includeRequestBody', 'includeResponseBody', 'maxBodyBytes', 'exporters',
   'propagation', 'serviceName', 'spanTimeout', 'maxRecentSpans', 'maxActiveSpans', 'log', 'random',
 ]);
+/**
+ * How long close() waits for the exporters, ms: the preload's budget at exit. Past it, what they still
+ * hold is given up and counted, so that code after `await tracer.close()` runs with a collector down.
+ */
+export const CLOSE_TIMEOUT_MS = 2000;
+/** Traces whose server span the preload records and this tracer joined, remembered at most (oldest forgotten first). */
+const JOINED_TRACES = 4096;
 /** How long an answer waits for the request body's capture (a body already received takes well under 1 ms). */
 const BODY_WAIT_MS = 10;
 const TRACER_SHAPES = {
@@ -79,6 +87,14 @@ export class RequestTracer {
   /** Server spans the preload records, by id → trace id, while their request runs: children may hang off them. */
   readonly #external = new Map<string, string>();
   readonly #pending = new Set<Promise<unknown>>();
+  /**
+   * Traces the preload records that this tracer joined, by trace id → the preload's server span id:
+   * the other spans the preload records in them (outbound fetch's client spans) reach #ownExporter
+   * too, or a downstream service's server span would name a parent missing from this backend.
+   */
+  readonly #joined = new Map<string, string>();
+  /** Leaves the preload's span stream, and its shutdown's list of exporters. */
+  readonly #unhook: Array<() => void> = [];
   /** The JSON length of each open span's logs so far. */
   readonly #logsLength = new WeakMap<Span, number>();
 
@@ -101,6 +117,13 @@ export class RequestTracer {
       return target !== 'edge' && (target === undefined || !shipped.has(target));
     });
     this.#ownExporter = own.length === exporters.length ? this.#exporter : own.length > 0 ? combineSpanExporters(own) : undefined;
+    // The preload's shutdown flushes them with its own (a signal, the end of the loop, process.exit()).
+    const shipping = exporters.filter((_, i) => options.exporters![i]!.type !== 'edge');
+    if (shipping.length > 0) this.#unhook.push(registerTracerExporter(combineSpanExporters(shipping)));
+    if (preload !== undefined && this.#ownExporter !== undefined && typeof preload.observeSpans === 'function') {
+      this.#unhook.push(preload.observeSpans((span) => this.#takeJoinedSpan(span)));
+    }
+    if (preload !== undefined) this.#sayDeduplicated(options, exporters.length - own.length, preload.exportService);
     this.#registry = new SpanRegistry(this.#options.spanTimeout, this.#options.maxActiveSpans, this.#options.maxRecentSpans);
     rememberPart('tracer', this);
   }
@@ -214,12 +237,65 @@ export class RequestTracer {
     await this.#exporter?.flush();
   }
 
-  /** Flushes, then stops the timers and the exporters. */
+  /**
+   * Flushes, then stops the timers and the exporters: resolves within CLOSE_TIMEOUT_MS (2 s), holding
+   * the process open meanwhile. What the exporters have not delivered by then (a collector down or
+   * hanging) is given up and counted in one warning.
+   */
   async close(): Promise<void> {
     forgetPart(this);
-    await this.flush();
-    this.#registry.stop();
-    await this.#exporter?.shutdown();
+    for (const unhook of this.#unhook.splice(0)) unhook();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Ref'd, unlike the exporters' timers: a retry's wait is all that is left with the collector down,
+    // and the process had ended inside `await close()`, skipping whatever the app does after it.
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS)));
+    const closed = (async () => {
+      await this.flush();
+      this.#registry.stop();
+      await this.#exporter?.shutdown();
+      return true;
+    })();
+    try {
+      if (await Promise.race([closed, timedOut])) return;
+      this.#registry.stop();
+      const lost = this.#exporter?.abandon?.() ?? 0;
+      if (lost > 0) this.#log.warnOnce('close-lost', `requestTracer.close(): ${lost} span(s) not delivered within ${CLOSE_TIMEOUT_MS} ms (the exporters' backends did not take them in time); given up`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A trace whose other spans the preload records: kept past the request (a fetch it started may end after it), oldest forgotten first. */
+  #join(context: IncomingContext): void {
+    if (this.#ownExporter === undefined) return;
+    this.#joined.delete(context.traceId);
+    this.#joined.set(context.traceId, context.spanId);
+    if (this.#joined.size > JOINED_TRACES) this.#joined.delete(this.#joined.keys().next().value!);
+  }
+
+  /**
+   * A span the preload records (an outbound fetch's client span, another tracer's child) in a trace
+   * this tracer joined: to #ownExporter too. Not the preload's server span (the tracer's copy of it,
+   * with the capture's tags, goes by #takePreloadSpan), nor the tracer's own children (#export sent them).
+   */
+  #takeJoinedSpan(span: Span): void {
+    const server = this.#joined.get(span.traceId);
+    if (server === undefined || span.spanId === server || this.#underPreload.has(span)) return;
+    this.#ownExporter?.export([span]);
+  }
+
+  /**
+   * Exporters left out because the preload ships to the same place get this trace's spans under the
+   * preload's service name, not `serviceName`: said once, rather than two names for one process's
+   * spans in one backend (a span sent under both would be a duplicate) or the tracer's name lost silently.
+   */
+  #sayDeduplicated(options: TracingOptions, left: number, preloadService: string | undefined): void {
+    const name = options.serviceName;
+    if (left === 0 || name === undefined || preloadService === undefined || name === preloadService) return;
+    this.#log.warnOnce(
+      'tracer-dedupe',
+      `requestTracer: serviceName ${JSON.stringify(name)} is not used for ${left} exporter(s) the preload already ships to: their spans go once, under the preload's service ${JSON.stringify(preloadService)}; set BUN_APM_SERVICE=${name} to name the process's spans ${JSON.stringify(name)}`,
+    );
   }
 
   /**
@@ -228,6 +304,7 @@ export class RequestTracer {
    */
   #withOutboundContext(req: Request, context: IncomingContext, next: NextFunction): Response | Promise<Response> {
     if (processRecorder() === undefined) return next();
+    this.#join(context); // the preload records its outbound fetches' client spans
     const outbound = new RequestState(req, performance.now(), req.method);
     outbound.traced = true;
     outbound.traceId = context.traceId;
@@ -265,6 +342,7 @@ export class RequestTracer {
    */
   #joinPreloadSpan(req: EnhancedRequest, context: IncomingContext): { answered(response: Response): void } | undefined {
     this.#external.set(context.spanId, context.traceId);
+    this.#join(context);
     try {
       const state = stateOf(req);
       if (state === undefined) return undefined;

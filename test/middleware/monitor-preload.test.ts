@@ -63,8 +63,9 @@ test('preload + monitor + two tracers + dashboard after an await: one count per 
 
   // Each tracer's exporter: every trace whole, the server span the preload's; the first tracer's with its capture tags, within the span limits.
   expectWhole(stats.exported, traces);
-  // The second tracer's: each request's server span (the children are the first tracer's).
-  expect(stats.exportedB.map((s) => [s.kind, s.spanId]).sort()).toEqual([...traces.values()].map((t) => ['server', t.spanId]).sort());
+  // The second tracer's: every trace whole too, the first tracer's children included (the preload
+  // records them, and a backend given the server span gets the trace's other spans; review).
+  expectWhole(stats.exportedB, traces);
   for (const server of stats.exported.filter((s) => s.kind === 'server')) {
     const { i } = [...traces.values()].find((t) => t.spanId === server.spanId)!;
     expect(server.tags['http.target']).toBe(`/items/${i}`);

@@ -40,3 +40,22 @@ test('requests sent at exit to an edge that never answers are named as not confi
     hanging.stop(true);
   }
 }, 30_000);
+
+test('requests an edge refuses at exit are named with its status, not as unanswered', async () => {
+  for (const status of [401, 404, 500, 301]) {
+    const refusing = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('{"error":"nope"}', { status, headers: status === 301 ? { location: '/elsewhere' } : {} }) });
+    try {
+      const refused = await startApp('routes-app.ts', { env: { BUN_APM_ENDPOINT: `http://127.0.0.1:${refusing.port}`, BUN_APM_INGEST_KEY: 'k', BUN_APM_FLUSH_INTERVAL_MS: '600000' } });
+      const served = 11;
+      for (let i = 0; i < served; i++) expect((await refused.fetch('/health')).status).toBe(200);
+      refused.process.kill('SIGTERM');
+      await refused.exited;
+      const line = await waitFor(() => /at exit, not sent to the edge[^\n]*/.exec(refused.stderr)?.[0], 5_000);
+      // Was "(not reported: the edge did not answer)" though it had answered every batch.
+      expect(line).toContain(`${served} requests`);
+      expect(line).toContain(`(not reported: the edge refused them: HTTP ${status})`);
+    } finally {
+      refusing.stop(true);
+    }
+  }
+}, 60_000);

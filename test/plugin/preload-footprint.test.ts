@@ -110,7 +110,8 @@ describe('the preload in the app heap', () => {
     const quiet = run({ BUN_APM_INGEST_KEY: 'k' });
     const warned = run({ BUN_APM_INGEST_KEY: '' });
     expect(quiet.stderr).toBe('');
-    expect(warned.stderr).toBe('bun-apm: BUN_APM_INGEST_KEY is not set: the edge will refuse batches unless it runs without keys\n');
+    // The edge has no keyless mode (it answers 401 to a batch without a key): the line says so, not "unless it runs without keys".
+    expect(warned.stderr).toBe("bun-apm: BUN_APM_INGEST_KEY is not set: the edge refuses every batch without one (HTTP 401); set it to this app's key in the edge's INGEST_KEYS (`bunx bun-apm keys` prints it)\n");
     expect(quiet.objects).toBeGreaterThan(1000);
     expect(Math.abs(warned.objects - quiet.objects)).toBeLessThan(1000);
   });

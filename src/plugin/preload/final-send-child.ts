@@ -24,6 +24,13 @@ export interface FinalSendHeader {
 /** A line before each batch's body (`bytes` raw gzip bytes follow it). */
 export interface FinalSendRecord {
   bytes: number;
+  /**
+   * A trace exporter's request, not an edge batch: its index in BUNAPM_FINAL_SEND_EXPORTS (the URL
+   * and headers, in the environment since they may hold credentials). Sent at once, beside the edge's.
+   */
+  target?: number;
+  /** Spans an exporter's request carries. */
+  spans?: number;
   /** Sent only if the latest accepted answer before it lists this addition. */
   ifAccepted?: string;
   /** The counts and records lost with it (contents, dropped counters carried), reported if it does not get through. */
@@ -43,6 +50,20 @@ export interface FinalSendResult {
   reported: boolean;
   /** What batches still awaited when the report went hold: not reported lost (they may arrive), said in the log. */
   unanswered: Record<string, number>;
+  /** Answers the edge gave (any status). */
+  answers?: number;
+  /** The latest status of an answer that refused a batch (not 2xx), for the log line: "the edge refused them: HTTP 401". */
+  refusedStatus?: number;
+  /** The trace exporters' spans: accepted (2xx), refused or failed, and awaited at the deadline (they may have arrived). */
+  exported?: ExportedSpans;
+}
+
+export interface ExportedSpans {
+  sent: number;
+  failed: number;
+  unanswered: number;
+  /** The latest status a backend refused a request with. */
+  refusedStatus?: number;
 }
 
 /** `readAnswer`: read-answer.ts's, passed in as source text too (the child imports nothing). */
@@ -86,6 +107,7 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
   const header = JSON.parse(first) as FinalSendHeader;
   // In the environment, not on stdin: the input file never holds the ingest key.
   const headers = JSON.parse(process.env.BUNAPM_FINAL_SEND_HEADERS ?? '{}') as Record<string, string>;
+  const exportTargets = JSON.parse(process.env.BUNAPM_FINAL_SEND_EXPORTS ?? '[]') as Array<{ url: string; headers: Record<string, string> }>;
   // The budget counts from the spawn: this process's start by its own clock (the app's may be faked
   // or stepped), less the time before it (from the wall clock both read, within bounds for a step).
   const startup = Math.min(Math.max(0, performance.timeOrigin - header.spawnedAt), 500);
@@ -98,13 +120,38 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
     state: 'waiting' | 'sending' | 'sent' | 'failed' | 'skipped';
   }
   const items: Item[] = [];
+  const exported: ExportedSpans = { sent: 0, failed: 0, unanswered: 0 };
+  let exportsInFlight = 0;
+  let exportSpans = 0;
+  /** A trace exporter's request: once, no retry (there is no time for a backoff), until the deadline. */
+  const postExport = async (record: FinalSendRecord, body: Uint8Array<ArrayBuffer>): Promise<void> => {
+    const spans = record.spans ?? 0;
+    exportSpans += spans;
+    const target = exportTargets[record.target!];
+    if (target === undefined || left() <= 25) return void (exported.failed += spans);
+    exportsInFlight++;
+    try {
+      const response = await fetch(target.url, { method: 'POST', headers: target.headers, body, signal: AbortSignal.timeout(Math.max(1, left() - 25)), redirect: 'manual' });
+      if (response.ok) exported.sent += spans;
+      else {
+        exported.failed += spans;
+        exported.refusedStatus = response.status;
+      }
+    } catch (error) {
+      // Out of time: the backend may have it (counted as unanswered at the end). Anything else did not get through.
+      if ((error as Error)?.name !== 'TimeoutError') exported.failed += spans;
+    } finally {
+      exportsInFlight--;
+    }
+  };
   let reading = true;
   void (async () => {
     try {
       for (let text = await line(); text !== undefined && text !== ''; text = await line()) {
         const record = JSON.parse(text) as FinalSendRecord;
         while (heldBytes < record.bytes) if (!(await more())) return;
-        items.push({ record, body: take(record.bytes), state: 'waiting' });
+        if (record.target !== undefined) void postExport(record, take(record.bytes));
+        else items.push({ record, body: take(record.bytes), state: 'waiting' });
       }
     } finally {
       reading = false;
@@ -114,6 +161,7 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
   /** What the edge's answers say it takes (an older edge would refuse the whole batch). */
   const accepted = new Set<unknown>();
   let answers = 0;
+  let refusedStatus: number | undefined;
   let slowest = 0;
   /** The requests in flight, with when each started. */
   const inFlight = new Set<{ started: number }>();
@@ -141,7 +189,10 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
       const text = await readAnswer(response);
       answers++;
       slowest = Math.max(slowest, Date.now() - started);
-      if (!response.ok) return 'failed';
+      if (!response.ok) {
+        refusedStatus = response.status;
+        return 'failed';
+      }
       // Each accepted answer says afresh what the edge takes; one that is not JSON says nothing.
       // (answerOf in edge-sender reads the same, but this function runs alone in a child: no imports.)
       accepted.clear();
@@ -218,13 +269,16 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
     for (const name of ['rollups', 'samples', 'spans', 'profiles', 'requests']) batch.dropped[name] = lost[name] ?? 0;
     reported = (await post(Bun.gzipSync(JSON.stringify(batch)) as Uint8Array<ArrayBuffer>)) === 'sent';
   }
+  // The trace exporters' requests, to other backends, went beside the edge's: awaited up to the deadline.
+  while (exportsInFlight > 0 && left() > 25) await Bun.sleep(5);
+  exported.unanswered = exportSpans - exported.sent - exported.failed;
   const sent = items.filter((item) => item.state === 'sent').length;
   const unanswered: Record<string, number> = {};
   for (const item of items) {
     if (item.state !== 'sending') continue;
     for (const [name, n] of Object.entries(item.record.lost ?? {})) if (name !== 'parentTraces' && n > 0) unanswered[name] = (unanswered[name] ?? 0) + n;
   }
-  process.stdout.write(JSON.stringify({ sent, read: items.length, lost, reported, unanswered } satisfies FinalSendResult));
+  process.stdout.write(JSON.stringify({ sent, read: items.length, lost, reported, unanswered, answers, refusedStatus, exported } satisfies FinalSendResult));
   // In-flight sends past the deadline are not waited for.
   process.exit(0);
 }

@@ -6,7 +6,8 @@
 import type { DroppedCounters } from '../../core/wire-format.ts';
 import { ingestHeaders, ingestUrl, type EdgeTarget } from '../runtime/edge-sender.ts';
 import { readAnswer } from '../runtime/read-answer.ts';
-import { finalSendChild, type FinalSendHeader, type FinalSendRecord, type FinalSendResult } from './final-send-child.ts';
+import type { ExitRequest } from '../runtime/exporters/span-exporter.ts';
+import { finalSendChild, type ExportedSpans, type FinalSendHeader, type FinalSendRecord, type FinalSendResult } from './final-send-child.ts';
 
 /** The child's program as source text: `bun -e` runs it, and a compiled binary is bun with BUN_BE_BUN. */
 const CHILD_SCRIPT = `await (${finalSendChild.toString()})(${readAnswer.toString()});`;
@@ -40,6 +41,12 @@ export interface FinalOutcome {
   reported: boolean;
   /** What batches still awaited when the report went hold (not reported lost: they may arrive). */
   unanswered: Partial<DroppedCounters>;
+  /** The edge answered at least once (whatever the status). */
+  answered: boolean;
+  /** The latest status the edge refused a batch with (401, 404, 500, a redirect), when one did. */
+  refusedStatus?: number;
+  /** The trace exporters' spans given (`exports`): sent, failed, and unanswered by the deadline. */
+  exported: ExportedSpans;
 }
 
 export interface FinalSendOptions {
@@ -47,10 +54,13 @@ export interface FinalSendOptions {
   deadline: number;
   /** An empty batch's JSON (PendingData.sealAll's `report`): what does not get through is reported in it. */
   report?: string;
+  /** The trace exporters' requests, sent beside the edge's batches, once each, within the same deadline. */
+  exports?: readonly ExitRequest[];
 }
 
 /**
- * Sends the batches, the first ones first, and returns what the edge accepted by the deadline.
+ * Sends the batches, the first ones first, and the trace exporters' requests beside them; returns what
+ * the edge (and the exporters' backends) accepted by the deadline. `target` undefined: exports only.
  *
  * @example
  * process.on('exit', () => {
@@ -59,14 +69,17 @@ export interface FinalSendOptions {
  *   sendSync(target, batches, { deadline, report });
  * });
  */
-export function sendSync(target: EdgeTarget, batches: readonly FinalBatch[], options: FinalSendOptions): FinalOutcome {
-  const none: FinalOutcome = { sent: 0, lost: {}, reported: false, unanswered: {} };
-  if (batches.length === 0) return none;
+export function sendSync(target: EdgeTarget | undefined, edgeBatches: readonly FinalBatch[], options: FinalSendOptions): FinalOutcome {
+  const batches = target === undefined ? [] : edgeBatches;
+  const exports = options.exports ?? [];
+  const exportSpans = exports.reduce((sum, request) => sum + request.spans, 0);
+  const none: FinalOutcome = { sent: 0, lost: {}, reported: false, unanswered: {}, answered: false, exported: { sent: 0, failed: 0, unanswered: 0 } };
+  if (batches.length === 0 && exports.length === 0) return none;
   const encoder = new TextEncoder();
   const parts: Uint8Array[] = [];
   const at = performance.now();
   const header: FinalSendHeader = {
-    url: ingestUrl(target.endpoint),
+    url: target === undefined ? '' : ingestUrl(target.endpoint),
     budgetMs: Math.max(0, Math.floor(options.deadline - at)),
     spawnedAt: performance.timeOrigin + at,
     concurrency: CONCURRENCY,
@@ -78,6 +91,11 @@ export function sendSync(target: EdgeTarget, batches: readonly FinalBatch[], opt
     const record: FinalSendRecord = { bytes: body.byteLength, ifAccepted, lost: lost as Record<string, number> | undefined, detail };
     parts.push(encoder.encode(`${JSON.stringify(record)}\n`), body);
   }
+  // After the edge's batches (the request counts' first): read at memory speed, they start a moment later.
+  exports.forEach(({ body, spans }, target) => {
+    const record: FinalSendRecord = { bytes: body.byteLength, target, spans };
+    parts.push(encoder.encode(`${JSON.stringify(record)}\n`), body);
+  });
   const input = Buffer.concat(parts);
   // node:os and node:fs only now, at exit: loaded earlier they would stay in the app's heap for the whole run.
   const { tmpdir } = require('node:os') as typeof import('node:os');
@@ -88,7 +106,14 @@ export function sendSync(target: EdgeTarget, batches: readonly FinalBatch[], opt
       cmd: [process.execPath, '-e', CHILD_SCRIPT],
       cwd,
       // The headers (the ingest key) in the environment, which the child has from this process anyway, never in the input file.
-      env: { ...process.env, BUN_APM_DISABLED: '1', BUN_OPTIONS: '', BUN_BE_BUN: '1', BUNAPM_FINAL_SEND_HEADERS: JSON.stringify(ingestHeaders(target)) },
+      env: {
+        ...process.env,
+        BUN_APM_DISABLED: '1',
+        BUN_OPTIONS: '',
+        BUN_BE_BUN: '1',
+        BUNAPM_FINAL_SEND_HEADERS: JSON.stringify(target === undefined ? {} : ingestHeaders(target)),
+        BUNAPM_FINAL_SEND_EXPORTS: JSON.stringify(exports.map(({ url, headers }) => ({ url, headers }))),
+      },
       stdin: stdin ?? input,
       stdout: 'pipe',
       stderr: 'ignore',
@@ -110,13 +135,21 @@ export function sendSync(target: EdgeTarget, batches: readonly FinalBatch[], opt
   }
   try {
     const outcome = JSON.parse(result.stdout?.toString() ?? '') as FinalSendResult;
-    return { sent: outcome.sent, lost: outcome.lost, reported: outcome.reported, unanswered: outcome.unanswered ?? {} };
+    return {
+      sent: outcome.sent,
+      lost: outcome.lost,
+      reported: outcome.reported,
+      unanswered: outcome.unanswered ?? {},
+      answered: (outcome.answers ?? 0) > 0,
+      refusedStatus: outcome.refusedStatus,
+      exported: outcome.exported ?? { sent: 0, failed: 0, unanswered: exportSpans },
+    };
   } catch {
     // The child said nothing (killed at the deadline on a machine too loaded to start it in time):
     // what it was given may or may not have arrived, and is said so, not taken as nothing to say.
     const unknown: Record<string, number> = {};
     for (const { lost } of batches) for (const [name, n] of Object.entries(lost ?? {})) if (name !== 'parentTraces' && n! > 0) unknown[name] = (unknown[name] ?? 0) + n!;
-    return { ...none, unanswered: unknown };
+    return { ...none, unanswered: unknown, exported: { sent: 0, failed: 0, unanswered: exportSpans } };
   }
 }
 

@@ -7,15 +7,20 @@
 // - The app stops its last server: sends in flight are aborted, since Bun's fetch would
 //   hold the finished process open until its timeout; what they carried goes at beforeExit.
 // - beforeExit (the event loop ran dry): flush; the process then ends as it would have.
-// - exit (process.exit(), or after beforeExit): synchronous; the edge batches go out through a child
-//   process the exiting process waits for.
+// - exit (process.exit(), or after beforeExit): synchronous; the edge batches, and the requests the
+//   trace exporters' queued spans make (each in its own format, to its own URL), go out through a
+//   child process the exiting process waits for.
 // Each way out has one deadline, `budgetMs` (2 s), for the edge and the trace exporters together,
 // and an edge that ran out one is not waited for again at the next (beforeExit after a signal).
+// The trace exporters are the preload's and those of every RequestTracer alive in the process;
+// spans they could not deliver by the deadline are counted in one stderr line.
 import type { Batcher } from '../runtime/batcher.ts';
 import type { EdgeTarget } from '../runtime/edge-sender.ts';
-import type { SpanExporter } from '../runtime/exporters/span-exporter.ts';
+import type { ExitDrain, SpanExporter } from '../runtime/exporters/span-exporter.ts';
+import { tracerExporters } from '../runtime/exporters/tracer-exporters.ts';
+import type { ExportedSpans } from './final-send-child.ts';
 import type { PendingBatch } from '../runtime/pending-data.ts';
-import { sendSync, type FinalBatch } from './final-send.ts';
+import { sendSync, type FinalBatch, type FinalOutcome } from './final-send.ts';
 import type { Log } from '../runtime/log.ts';
 import { haltExports, resumeExports, sleep } from '../runtime/send-with-retry.ts';
 
@@ -23,7 +28,7 @@ export interface ShutdownOptions {
   batcher: Batcher;
   /** The edge, when an endpoint is configured. */
   target?: EdgeTarget;
-  /** Trace exporters other than the edge; flushed where the event loop still runs. */
+  /** Trace exporters other than the edge (RequestTracers' are found in the registry): flushed where the event loop still runs, drained at exit. */
   exporters?: SpanExporter;
   /** Stops the profiler and other timers. */
   stopTimers: () => void;
@@ -48,6 +53,12 @@ function finalBatch(batch: PendingBatch, tried: boolean): FinalBatch {
   const { parentTraces: _addition, ...lost } = batch.contents;
   for (const [name, n] of Object.entries(batch.carried)) if (name !== 'parentTraces') lost[name as keyof typeof lost] += n;
   return { body: batch.body, ifAccepted: batch.ifAccepted, lost, detail: !tried && batch.contents.rollups === 0 && batch.contents.samples + batch.contents.spans + batch.contents.profiles > 0 };
+}
+
+/** Why what was lost at exit could not be reported: the edge refused (its status; never its words, which may quote a key), or said nothing. */
+function whyUnreported(outcome: FinalOutcome): string {
+  if (outcome.refusedStatus !== undefined) return `the edge refused them: HTTP ${outcome.refusedStatus}`;
+  return outcome.answered ? 'no time was left for the report' : 'the edge did not answer';
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -88,8 +99,32 @@ export function installShutdown(options: ShutdownOptions): () => void {
   /** An edge that let a final flush run out the budget is not waited for again until then: one stop, one budget. */
   let stalledUntil = 0;
 
-  /** Stops the batcher for good, then cuts and ships what is pending synchronously, within the budget. */
-  const flushEdge = () => {
+  /** The preload's trace exporters and the tracers'. */
+  const allExporters = (): SpanExporter[] => (options.exporters ? [options.exporters, ...tracerExporters()] : tracerExporters());
+
+  /** One line for the trace exporters' spans that did not get through at exit; nothing when all did. */
+  const reportExports = (drain: ExitDrain | undefined, exported: ExportedSpans | undefined) => {
+    if (drain === undefined) return;
+    const given = drain.requests.reduce((sum, request) => sum + request.spans, 0);
+    const outcome = exported ?? { sent: 0, failed: given, unanswered: 0 };
+    const lost = drain.unsent + drain.inFlight + outcome.failed + outcome.unanswered;
+    if (given > 0) options.log.debug(`final flush: ${outcome.sent} of ${given} trace exporter span(s) accepted`);
+    if (lost === 0) return;
+    const why = [
+      outcome.failed > 0 ? `${outcome.failed} refused or failed${outcome.refusedStatus !== undefined ? ` (HTTP ${outcome.refusedStatus})` : ''}` : '',
+      outcome.unanswered > 0 ? `${outcome.unanswered} sent but unanswered (the backend may have them)` : '',
+      drain.inFlight > 0 ? `${drain.inFlight} cut off in flight (they may have arrived)` : '',
+      drain.unsent > 0 ? `${drain.unsent} of a custom exporter, which cannot run at exit` : '',
+    ].filter((part) => part !== '');
+    options.log.warnOnce('exit-spans', `at exit, ${lost} span(s) of the trace exporters not delivered within ${budget} ms: ${why.join('; ')}`);
+  };
+
+  /**
+   * Stops the batcher for good, then cuts and ships what is pending synchronously, within the budget,
+   * with the trace exporters' requests of `drain` (at exit) beside the edge's batches.
+   */
+  const flushEdge = (drain?: ExitDrain, started = performance.now()) => {
+    let exported: ExportedSpans | undefined;
     try {
       if (!ended) {
         ended = true;
@@ -98,14 +133,17 @@ export function installShutdown(options: ShutdownOptions): () => void {
       }
       options.settleFailures?.();
       options.batcher.cut();
-      if (!options.target || performance.now() < stalledUntil) return;
+      const exports = drain?.requests ?? [];
+      const edge = options.target !== undefined && performance.now() >= stalledUntil;
+      if (!edge && exports.length === 0) return;
       // Sealing and sending within the one budget; the app's Date.now() may be faked or stepped.
-      const started = performance.now();
       const deadline = started + budget;
-      const { batches, report, triedFirst } = options.batcher.sealAll(budget * SEAL_SHARE);
-      if (batches.length === 0) return;
+      const { batches, report, triedFirst } = edge ? options.batcher.sealAll(budget * SEAL_SHARE) : { batches: [], report: undefined, triedFirst: false };
+      if (batches.length === 0 && exports.length === 0) return;
       const sealed = performance.now();
-      const outcome = sendSync(options.target, batches.map((batch, i) => finalBatch(batch, i === 0 && triedFirst)), { deadline, report });
+      const outcome = sendSync(edge ? options.target : undefined, batches.map((batch, i) => finalBatch(batch, i === 0 && triedFirst)), { deadline, report, exports });
+      exported = outcome.exported;
+      if (batches.length === 0) return;
       if (performance.now() >= deadline) stalledUntil = performance.now() + 5 * budget;
       const conditional = batches.some((batch) => batch.ifAccepted !== undefined) ? ' (one sent only if the edge takes its count)' : '';
       const listed = (counters: Partial<Record<string, number>>) => Object.entries(counters).filter(([, n]) => n! > 0).map(([name, n]) => `${n} ${name}`).join(', ');
@@ -116,14 +154,16 @@ export function installShutdown(options: ShutdownOptions): () => void {
       options.log.debug(`final flush: ${outcome.sent} of ${batches.length} batch(es) accepted${conditional} in ${Math.round(performance.now() - started)} ms (${Math.round(sealed - started)} ms sealing)${missing}${unanswered}`);
       // Not only in debug: an operator must hear that request counts were lost at exit (the edge unreachable, or too slow); detail alone is the debug line's.
       if ((outcome.unanswered.requests ?? 0) > 0) options.log.warnOnce('exit-unanswered', `at exit, sent but not confirmed by the edge within ${budget} ms: ${awaited} (it may have them)`);
-      if ((outcome.lost.requests ?? 0) > 0 || (outcome.lost.rollups ?? 0) > 0) options.log.warnOnce('exit-lost', `at exit, not sent to the edge within ${budget} ms: ${lost} (${outcome.reported ? 'reported to it as dropped' : 'not reported: the edge did not answer'})`);
+      if ((outcome.lost.requests ?? 0) > 0 || (outcome.lost.rollups ?? 0) > 0) options.log.warnOnce('exit-lost', `at exit, not sent to the edge within ${budget} ms: ${lost} (${outcome.reported ? 'reported to it as dropped' : `not reported: ${whyUnreported(outcome)}`})`);
     } catch (error) {
       options.log.warnOnce('final', `final flush failed (${(error as Error).message})`);
+    } finally {
+      reportExports(drain, exported);
     }
   };
 
   /** Started before the edge's synchronous send, so the exporters' requests are under way meanwhile. */
-  const shutdownExporters = () => (exportersDone ??= options.exporters?.shutdown() ?? Promise.resolve());
+  const shutdownExporters = () => (exportersDone ??= Promise.allSettled(allExporters().map((exporter) => exporter.shutdown())).then(() => {}));
 
   /**
    * One way out's work within one budget: the exporters started, the edge flushed, then `then` once
@@ -132,11 +172,17 @@ export function installShutdown(options: ShutdownOptions): () => void {
    */
   const finish = (then: () => void) => {
     const deadline = Date.now() + budget;
-    const exporters = shutdownExporters();
+    let shipped = false;
+    const exporters = shutdownExporters().then(() => void (shipped = true));
     flushEdge();
     const hold = setTimeout(() => {}, budget);
     void Promise.race([exporters, sleep(Math.max(0, deadline - Date.now()))]).finally(() => {
       clearTimeout(hold);
+      // Past the deadline what the exporters still hold is given up, and said: not sent again at exit.
+      if (!shipped) {
+        const lost = allExporters().reduce((sum, exporter) => sum + (exporter.abandon?.() ?? 0), 0);
+        if (lost > 0) options.log.warnOnce('exit-spans', `at exit, ${lost} span(s) of the trace exporters not delivered within ${budget} ms: their backends did not take them in time`);
+      }
       then();
     });
   };
@@ -176,7 +222,23 @@ export function installShutdown(options: ShutdownOptions): () => void {
     finish(haltExports);
   };
 
-  const onExit = () => flushEdge();
+  /** process.exit(), or the end after beforeExit: the exporters' queued spans go with the edge's batches, through the child. */
+  const onExit = () => {
+    const started = performance.now();
+    const drain: ExitDrain = { requests: [], unsent: 0, inFlight: 0 };
+    for (const exporter of allExporters()) {
+      try {
+        const one = exporter.drainAtExit?.();
+        if (one === undefined) continue;
+        drain.requests.push(...one.requests);
+        drain.unsent += one.unsent;
+        drain.inFlight += one.inFlight;
+      } catch {
+        // an exporter that breaks its promise not to throw loses its spans, not the others'
+      }
+    }
+    flushEdge(drain, started);
+  };
 
   // A signal the process was started ignoring (nohup, `trap '' INT`) stays ignored: a listener would
   // end that. Known a moment later, so put first: bun-apm must hear a signal before the app's listeners.

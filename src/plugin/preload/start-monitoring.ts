@@ -65,6 +65,7 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
   const all = await buildExporters(config, edge, target !== undefined, log);
   exporters = combineSpanExporters(all);
   recorder.exportTargets = new Set(exportTargets(config.exporters as unknown as ExporterConfig[], target !== undefined));
+  recorder.exportService = config.service;
   const others = all.filter((exporter) => exporter !== edge);
 
   const profiler = new SystemProfiler(recorder, { interval: config.profiling.interval, onProfile: (profile) => batcher.addProfile(profile) });
@@ -79,7 +80,8 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
     if (target) target.instance = identity.instance;
     // Said here, not at load: with a bunfig preload every `bun run` of a script would say it.
     if (!target) log.warnOnce('no-endpoint', 'BUN_APM_ENDPOINT is not set: requests are measured but shipped nowhere');
-    else if (!config.ingestKey) log.warnOnce('no-key', 'BUN_APM_INGEST_KEY is not set: the edge will refuse batches unless it runs without keys');
+    // The edge has no keyless mode: without a key every batch is refused (401).
+    else if (!config.ingestKey) log.warnOnce('no-key', "BUN_APM_INGEST_KEY is not set: the edge refuses every batch without one (HTTP 401); set it to this app's key in the edge's INGEST_KEYS (`bunx bun-apm keys` prints it)");
     if (config.profiling.enabled) profiler.start();
     batcher.start();
   };

@@ -74,6 +74,10 @@ export class Recorder {
   headerFailures = 0;
   /** Where the preload's exporters ship spans (exporterTarget): the tracer leaves those of its own out. */
   exportTargets: ReadonlySet<string> = new Set();
+  /** The service name the preload's exporters send under (the tracer says so when its own is not used). */
+  exportService: string | undefined;
+  /** Who else takes every span recorded (RequestTracers, for the traces they joined). */
+  #spanObservers: ReadonlyArray<(span: Span) => void> = [];
   /** Adaptive detail (undefined when a fixed sampleRate is set). */
   readonly sampleBucket: RateSampler | undefined;
   /** Adaptive tracing (undefined when a fixed traceSampleRate is set). */
@@ -451,6 +455,24 @@ export class Recorder {
     } catch (error) {
       this.#options.log.warnOnce('span-sink', `a span exporter threw (${errorClassOf(error)}); spans may be missing`);
     }
+    for (const observer of this.#spanObservers) {
+      try {
+        observer(span);
+      } catch (error) {
+        this.#options.log.warnOnce('span-observer', `the tracer could not take a span (${errorClassOf(error)}); spans may be missing`);
+      }
+    }
+  }
+
+  /**
+   * Lets a RequestTracer see every span recorded (it keeps those of the traces it joined, for its own
+   * exporters); returns the function that stops it.
+   */
+  observeSpans(observer: (span: Span) => void): () => void {
+    this.#spanObservers = [...this.#spanObservers, observer];
+    return () => {
+      this.#spanObservers = this.#spanObservers.filter((other) => other !== observer);
+    };
   }
 
   /** Lets the middleware see each finished request; returns the function that stops it. */

@@ -30,7 +30,13 @@ export type SlotName =
   /** The middleware's recorder when no preload runs (middleware/monitor/shared-recorder.ts). */
   | 'middlewareRecorder'
   /** The handler wrappers the patched router sources call (routers/router-handlers.ts). */
-  | 'routerHooks';
+  | 'routerHooks'
+  /**
+   * The exporters of the RequestTracers alive in the process, which the preload's shutdown flushes
+   * with its own (exporters/tracer-exporters.ts). A slot added, not a shape changed: a copy of this
+   * version without it only leaves its tracers' exporters out of the preload's shutdown.
+   */
+  | 'tracerExporters';
 
 export type Registry = { readonly version: number } & Partial<Record<SlotName, unknown>>;
 

@@ -80,7 +80,19 @@ const bad: Array<[string, unknown, string]> = [
   ['a header from an unset variable', [{ type: 'jaeger', endpoint: 'http://jaeger:14268', headers: { Authorization: undefined } }], 'bun-apm: exporters[0] (jaeger): headers["Authorization"] must be a string'],
   ['a bad queue size', [{ type: 'console', maxQueueSize: 0 }], 'bun-apm: exporters[0] (console): maxQueueSize must be an integer ≥ 1'],
   ['a bad retry', [{ type: 'otlp', endpoint: 'http://c:4318', retry: { maxAttempts: 1.5 } }], 'bun-apm: exporters[0] (otlp): retry.maxAttempts must be an integer ≥ 1'],
+  // Past 2^31-1 ms a timer fires after 1 ms: these had been taken and behaved as 1 ms.
+  ['a delay past what a timer waits', [{ type: 'console', scheduledDelayMs: 3e9 }], 'bun-apm: exporters[0] (console): scheduledDelayMs must be a number from 0 to 600000 (ms), got 3000000000'],
+  ['a delay just past the bound', [{ type: 'console', scheduledDelayMs: 600_001 }], 'bun-apm: exporters[0] (console): scheduledDelayMs must be a number from 0 to 600000 (ms), got 600001'],
+  ['a backoff cap past what a timer waits', [{ type: 'otlp', endpoint: 'http://c:4318', retry: { maxBackoffMs: 3e9 } }], 'bun-apm: exporters[0] (otlp): retry.maxBackoffMs must be a number from 0 to 600000 (ms)'],
+  ['a first backoff too long', [{ type: 'zipkin', endpoint: 'http://z:9411', retry: { initialBackoffMs: 1e10 } }], 'bun-apm: exporters[0] (zipkin): retry.initialBackoffMs must be a number from 0 to 600000 (ms)'],
+  ['an attempt timeout too long', [{ type: 'jaeger', endpoint: 'http://j:14268', retry: { timeoutMs: 2 ** 31 } }], 'bun-apm: exporters[0] (jaeger): retry.timeoutMs must be a number from 1 to 600000 (ms)'],
+  ['a custom timeout too long', [{ type: 'custom', customExporter: () => {}, exportTimeoutMs: 2 ** 31 }], 'bun-apm: exporters[0] (custom): exportTimeoutMs must be a number from 1 to 600000 (ms)'],
 ];
+
+test('timing options at the bound are taken', () => {
+  const configs = [{ type: 'otlp', endpoint: 'http://c:4318', scheduledDelayMs: 600_000, retry: { initialBackoffMs: 600_000, maxBackoffMs: 600_000, timeoutMs: 600_000 } }, { type: 'custom', customExporter: () => {}, exportTimeoutMs: 600_000 }];
+  expect(createSpanExporters(configs as ExporterConfig[], { env: {} })).toHaveLength(2);
+});
 for (const [name, configs, message] of bad) {
   test(`throws at creation: ${name}`, () => {
     expect(() => createSpanExporters(configs as ExporterConfig[], { env: {} })).toThrow(message);

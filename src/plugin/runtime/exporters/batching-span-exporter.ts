@@ -3,7 +3,7 @@
 // delay (unref'd timer), one send in flight, flush() and a shutdown that runs once.
 import type { Span } from '../../../core/wire-format.ts';
 import { isExportableSpan } from './exportable-span.ts';
-import type { SpanExporter } from './span-exporter.ts';
+import type { ExitDrain, ExitRequest, SpanExporter } from './span-exporter.ts';
 import { unref } from '../unref.ts';
 import { quoteAnswer } from '../log.ts';
 
@@ -21,6 +21,13 @@ export interface BatchingOptions {
   /** Injected for tests; default Date.now. */
   now?: () => number;
 }
+
+/**
+ * How a batch goes at exit, built synchronously: the request the final send's child makes (the HTTP
+ * exporters), or `true` once delivered on the spot (the console writes its lines). Without it,
+ * spans queued at exit are not delivered, and counted.
+ */
+export type AtExit = (batch: Span[]) => Omit<ExitRequest, 'exporter' | 'spans'> | true;
 
 /** What one delivery attempt (retries included) came to. Deliveries resolve; they never reject. */
 export type DeliveryResult = { ok: true; rejected?: number; message?: string } | { ok: false; reason: string };
@@ -67,6 +74,7 @@ export class BatchingSpanExporter implements SpanExporter {
   readonly #log: (message: string) => void;
   readonly #headers: Record<string, string> | undefined;
   readonly #now: () => number;
+  readonly #atExit: AtExit | undefined;
 
   #queue: Span[] = [];
   /** Each queued span's estimated size, and their sum. */
@@ -90,8 +98,9 @@ export class BatchingSpanExporter implements SpanExporter {
   /** When each kind was last written. */
   #written = new Map<string, number>();
 
-  constructor(name: string, deliver: Deliver, options: BatchingOptions = {}) {
+  constructor(name: string, deliver: Deliver, options: BatchingOptions = {}, atExit?: AtExit) {
     this.name = name;
+    this.#atExit = atExit;
     this.#deliver = deliver;
     this.#maxQueueSize = options.maxQueueSize ?? BATCHING_DEFAULTS.maxQueueSize;
     this.#batchSize = Math.min(options.maxExportBatchSize ?? BATCHING_DEFAULTS.maxExportBatchSize, this.#maxQueueSize);
@@ -164,11 +173,60 @@ export class BatchingSpanExporter implements SpanExporter {
       // Closed first, as OpenTelemetry does: spans arriving while the last flush runs are refused and counted.
       this.#closed = true;
       await this.flush();
-      clearTimeout(this.#delayTimer);
-      clearTimeout(this.#kickTimer);
-      this.#delayTimer = this.#kickTimer = undefined;
+      this.#close();
     })();
     return this.#shutdown;
+  }
+
+  drainAtExit(): ExitDrain {
+    const drain: ExitDrain = { requests: [], unsent: 0, inFlight: this.#inFlight };
+    try {
+      this.#close();
+      for (let batch = this.#nextBatch(); batch.length > 0; batch = this.#nextBatch()) {
+        try {
+          const request = this.#atExit?.(batch);
+          if (request === undefined) drain.unsent += batch.length;
+          else if (request !== true) drain.requests.push({ ...request, exporter: this.name, spans: batch.length });
+        } catch {
+          drain.unsent += batch.length; // an encoder that throws loses its batch, not the others'
+        }
+      }
+      this.#dropped += drain.unsent;
+      this.#settle();
+    } catch (error) {
+      this.#warnOnce('exit', `exporter ${this.name}: spans could not be prepared at exit (${(error as Error).message})`);
+    }
+    return drain;
+  }
+
+  abandon(): number {
+    this.#close();
+    let queued = 0;
+    for (let batch = this.#nextBatch(); batch.length > 0; batch = this.#nextBatch()) queued += batch.length;
+    this.#dropped += queued;
+    for (const waiter of this.#waiters) waiter.resolve();
+    this.#waiters = [];
+    return queued + this.#inFlight;
+  }
+
+  /** Closed for good (spans exported from now on are refused and counted), timers stopped. */
+  #close(): void {
+    this.#closed = true;
+    clearTimeout(this.#delayTimer);
+    clearTimeout(this.#kickTimer);
+    this.#delayTimer = this.#kickTimer = undefined;
+  }
+
+  /** Takes the next batch off the queue: up to the batch size and MAX_BATCH_BYTES, one span at least however large. */
+  #nextBatch(): Span[] {
+    let count = 0;
+    let bytes = 0;
+    while (count < this.#batchSize && count < this.#queue.length && (count === 0 || bytes + this.#sizes[count]! <= MAX_BATCH_BYTES)) bytes += this.#sizes[count++]!;
+    const batch = this.#queue.splice(0, count);
+    this.#sizes.splice(0, count);
+    this.#queuedBytes -= bytes;
+    this.#head += batch.length;
+    return batch;
   }
 
   #settledCount(): number {
@@ -220,14 +278,7 @@ export class BatchingSpanExporter implements SpanExporter {
 
   async #sendWhileDue(): Promise<void> {
     while (this.#hasDueWork()) {
-      // Up to the batch size and MAX_BATCH_BYTES; one span at least, however large.
-      let count = 0;
-      let bytes = 0;
-      while (count < this.#batchSize && count < this.#queue.length && (count === 0 || bytes + this.#sizes[count]! <= MAX_BATCH_BYTES)) bytes += this.#sizes[count++]!;
-      const batch = this.#queue.splice(0, count);
-      this.#sizes.splice(0, count);
-      this.#queuedBytes -= bytes;
-      this.#head += batch.length;
+      const batch = this.#nextBatch();
       this.#inFlight = batch.length;
       await this.#send(batch);
       this.#inFlight = 0;

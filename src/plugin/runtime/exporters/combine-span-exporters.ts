@@ -1,6 +1,6 @@
 // Several exporters behind one SpanExporter, so a tracer hands each finished span over once.
 import type { Span } from '../../../core/wire-format.ts';
-import type { SpanExporter } from './span-exporter.ts';
+import type { ExitDrain, SpanExporter } from './span-exporter.ts';
 
 /**
  * @example
@@ -26,6 +26,20 @@ export function combineSpanExporters(exporters: readonly SpanExporter[]): SpanEx
     },
     async shutdown(): Promise<void> {
       await Promise.allSettled(all.map((exporter) => exporter.shutdown()));
+    },
+    drainAtExit(): ExitDrain {
+      const drain: ExitDrain = { requests: [], unsent: 0, inFlight: 0 };
+      for (const exporter of all) {
+        const one = exporter.drainAtExit?.();
+        if (one === undefined) continue;
+        drain.requests.push(...one.requests);
+        drain.unsent += one.unsent;
+        drain.inFlight += one.inFlight;
+      }
+      return drain;
+    },
+    abandon(): number {
+      return all.reduce((sum, exporter) => sum + (exporter.abandon?.() ?? 0), 0);
     },
     get dropped(): number {
       return all.reduce((sum, exporter) => sum + exporter.dropped, 0);

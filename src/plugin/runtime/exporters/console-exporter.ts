@@ -30,5 +30,10 @@ export function createConsoleExporter(options: ConsoleExporterOptions = {}): Bat
       return { ok: true };
     },
     { ...options, scheduledDelayMs: options.scheduledDelayMs ?? 1000 },
+    // Written on the spot at exit too: writing is synchronous.
+    (batch) => {
+      for (const span of batch) write(formatSpanLine(span));
+      return true;
+    },
   );
 }

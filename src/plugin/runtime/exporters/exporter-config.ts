@@ -20,11 +20,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkNumber(value: unknown, name: string, min: number, integer: boolean): void {
+/**
+ * The longest an exporter's timing option may be, ms: the preload's own export.* settings' bound.
+ * Node's and Bun's timers take at most 2^31-1 ms and run anything longer after 1 ms, so an unbounded
+ * scheduledDelayMs of 3e9 had sent every span on its own and a maxBackoffMs of 3e9 retried at once.
+ */
+export const MAX_EXPORTER_MS = 600_000;
+
+function checkNumber(value: unknown, name: string, min: number, integer: boolean, max?: number): void {
   if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (max !== undefined && value > max) || (integer && !Number.isInteger(value))) {
+    const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max} (ms)`;
+    const got = typeof value === 'number' ? `, got ${value}` : '';
+    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} ${range}${got}`);
   }
+}
+
+/** A timing option: a number of ms within what a timer can wait. */
+function checkMs(value: unknown, name: string, min: number): void {
+  checkNumber(value, name, min, false, MAX_EXPORTER_MS);
 }
 
 function checkHeaders(headers: unknown): void {
@@ -69,14 +83,14 @@ function checkEntry(config: unknown, env: Env, hasEdge: boolean): void {
   const entry = config as unknown as ExporterConfig;
   checkNumber(entry.maxQueueSize, 'maxQueueSize', 1, true);
   checkNumber(entry.maxExportBatchSize, 'maxExportBatchSize', 1, true);
-  checkNumber(entry.scheduledDelayMs, 'scheduledDelayMs', 0, false);
-  checkNumber(entry.exportTimeoutMs, 'exportTimeoutMs', 1, false);
+  checkMs(entry.scheduledDelayMs, 'scheduledDelayMs', 0);
+  checkMs(entry.exportTimeoutMs, 'exportTimeoutMs', 1);
   if (entry.retry !== undefined) {
     if (!isRecord(entry.retry)) throw new Error('retry must be an object');
     checkNumber(entry.retry.maxAttempts, 'retry.maxAttempts', 1, true);
-    checkNumber(entry.retry.initialBackoffMs, 'retry.initialBackoffMs', 0, false);
-    checkNumber(entry.retry.maxBackoffMs, 'retry.maxBackoffMs', 0, false);
-    checkNumber(entry.retry.timeoutMs, 'retry.timeoutMs', 1, false);
+    checkMs(entry.retry.initialBackoffMs, 'retry.initialBackoffMs', 0);
+    checkMs(entry.retry.maxBackoffMs, 'retry.maxBackoffMs', 0);
+    checkMs(entry.retry.timeoutMs, 'retry.timeoutMs', 1);
   }
   const signalPath = SIGNAL_PATH[entry.type];
   if (signalPath) {

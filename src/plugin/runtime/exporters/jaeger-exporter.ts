@@ -2,6 +2,7 @@
 import { BatchingSpanExporter } from './batching-span-exporter.ts';
 import { signalUrl } from './endpoint-url.ts';
 import { postBatch, type HttpExporterOptions } from './http-delivery.ts';
+import { exitRequest } from './exit-request.ts';
 import { encodeJaegerBatch } from '../../../core/span-encoders/jaeger-encoder.ts';
 
 export const JAEGER_CONTENT_TYPE = 'application/vnd.apache.thrift.binary';
@@ -15,5 +16,7 @@ export const JAEGER_CONTENT_TYPE = 'application/vnd.apache.thrift.binary';
 export function createJaegerExporter(options: HttpExporterOptions): BatchingSpanExporter {
   const target = { url: signalUrl(options.endpoint, '/api/traces'), headers: options.headers, retry: options.retry };
   const process = { serviceName: options.serviceName, tags: options.resourceAttributes };
-  return new BatchingSpanExporter('jaeger', (batch) => postBatch(target, encodeJaegerBatch(batch, process), JAEGER_CONTENT_TYPE), options);
+  return new BatchingSpanExporter('jaeger', (batch) => postBatch(target, encodeJaegerBatch(batch, process), JAEGER_CONTENT_TYPE), options, (batch) =>
+    exitRequest(target.url, target.headers, JAEGER_CONTENT_TYPE, encodeJaegerBatch(batch, process)),
+  );
 }

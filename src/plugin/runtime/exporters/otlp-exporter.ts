@@ -3,6 +3,7 @@
 import { BatchingSpanExporter, type DeliveryResult } from './batching-span-exporter.ts';
 import { signalUrl } from './endpoint-url.ts';
 import { postBatch, type HttpExporterOptions } from './http-delivery.ts';
+import { exitRequest } from './exit-request.ts';
 import { encodeOtlpTraces } from '../../../core/span-encoders/otlp-encoder.ts';
 
 const SCOPE = { name: 'bun-apm' };
@@ -35,5 +36,6 @@ export function createOtlpExporter(options: HttpExporterOptions): BatchingSpanEx
       return delivery.ok ? readPartialSuccess(delivery.responseBody) : delivery;
     },
     options,
+    (batch) => exitRequest(target.url, target.headers, 'application/json', encodeOtlpTraces(batch, resource, SCOPE)),
   );
 }

@@ -2,6 +2,30 @@
 import type { Span } from '../../../core/wire-format.ts';
 
 /**
+ * One request an exporter's queued spans make at exit, in its own format, built synchronously: in
+ * an `exit` listener nothing asynchronous runs, so the final send's child process makes it.
+ */
+export interface ExitRequest {
+  /** The exporter's name, for the log line. */
+  exporter: string;
+  url: string;
+  /** Every header, content-type included: handed to the child in its environment, never in a file. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+  /** Spans it carries. */
+  spans: number;
+}
+
+/** What an exporter hands over at exit (it is closed by then). */
+export interface ExitDrain {
+  requests: ExitRequest[];
+  /** Spans queued that cannot go at exit (a custom exporter's function is asynchronous). */
+  unsent: number;
+  /** Spans of a send under way, which the exit cuts off: they may or may not have arrived. */
+  inFlight: number;
+}
+
+/**
  * Buffers spans and sends them somewhere. Modelled on OpenTelemetry's BatchSpanProcessor +
  * exporter pair, folded into one object: a bounded queue that drops and counts, a batch size
  * and a timer (unref'd), the retry rules of send-with-retry.ts, and a shutdown that runs once.
@@ -16,4 +40,14 @@ export interface SpanExporter {
   shutdown(): Promise<void>;
   /** Spans dropped because the queue was full or the backend refused them for good. */
   readonly dropped: number;
+  /**
+   * At exit (synchronous): closes the exporter and returns its queued spans as requests to make.
+   * Absent on an exporter that holds nothing (the tracer's `edge`, which hands spans to the preload).
+   */
+  drainAtExit?(): ExitDrain;
+  /**
+   * Stops waiting on a shutdown or flush past its deadline: closes the exporter, drops what is queued,
+   * settles every flush; returns the spans not delivered (queued, and a send still under way).
+   */
+  abandon?(): number;
 }

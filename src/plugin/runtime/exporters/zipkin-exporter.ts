@@ -2,6 +2,7 @@
 import { BatchingSpanExporter } from './batching-span-exporter.ts';
 import { signalUrl } from './endpoint-url.ts';
 import { postBatch, type HttpExporterOptions } from './http-delivery.ts';
+import { exitRequest } from './exit-request.ts';
 import { encodeZipkinSpans } from '../../../core/span-encoders/zipkin-encoder.ts';
 
 /**
@@ -10,5 +11,6 @@ import { encodeZipkinSpans } from '../../../core/span-encoders/zipkin-encoder.ts
  */
 export function createZipkinExporter(options: HttpExporterOptions): BatchingSpanExporter {
   const target = { url: signalUrl(options.endpoint, '/api/v2/spans'), headers: options.headers, retry: options.retry };
-  return new BatchingSpanExporter('zipkin', (batch) => postBatch(target, encodeZipkinSpans(batch, options.serviceName), 'application/json'), options);
+  const encode = (batch: Parameters<typeof encodeZipkinSpans>[0]) => encodeZipkinSpans(batch, options.serviceName);
+  return new BatchingSpanExporter('zipkin', (batch) => postBatch(target, encode(batch), 'application/json'), options, (batch) => exitRequest(target.url, target.headers, 'application/json', encode(batch)));
 }

@@ -1,0 +1,129 @@
+// Trace exporters at the process's end, under the preload, with a real OTLP collector stand-in on
+// 127.0.0.1: the spans queued (scheduledDelayMs 5000 by default, so none went yet) arrive on
+// process.exit() and on an app's own SIGTERM handler that calls it, and a RequestTracer's own
+// exporters are flushed on SIGTERM too; within the 2 s budget, and said on stderr when they cannot.
+import { afterAll, afterEach, expect, test } from 'bun:test';
+import { freePort, startApp, type AppProcess } from './support/app-process.ts';
+import { writeConfig } from './support/config-file.ts';
+import { waitFor } from './support/wait-for.ts';
+
+type Otlp = { resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> }; scopeSpans: Array<{ spans: Array<{ spanId: string }> }> }> };
+
+/** Span ids received, each with the service.name it came under; and how many times each came. */
+const received = new Map<string, string>();
+let duplicates = 0;
+let hang = false;
+const collector = Bun.serve({
+  hostname: '127.0.0.1',
+  port: 0,
+  idleTimeout: 0,
+  fetch: async (request) => {
+    if (new URL(request.url).pathname !== '/v1/traces') return new Response('not found', { status: 404 });
+    if (hang) return new Promise<Response>(() => {});
+    const body = (await request.json()) as Otlp;
+    for (const resource of body.resourceSpans) {
+      const service = resource.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
+      for (const scope of resource.scopeSpans) for (const span of scope.spans) {
+        if (received.has(span.spanId)) duplicates++;
+        received.set(span.spanId, service);
+      }
+    }
+    return Response.json({});
+  },
+});
+const collectorUrl = `http://127.0.0.1:${collector.port}`;
+const apps: AppProcess[] = [];
+afterEach(() => {
+  received.clear();
+  duplicates = 0;
+  hang = false;
+});
+afterAll(async () => {
+  await Promise.all(apps.map((app) => app.kill()));
+  await collector.stop(true);
+});
+
+const otlpConfig = (endpoint: string) => writeConfig(`export default { exporters: [{ type: 'otlp', endpoint: '${endpoint}' }] };`);
+
+/** Starts the app, makes `n` requests; returns the span ids the responses name (traceparent): the server spans. */
+async function serve(env: Record<string, string>, n = 10): Promise<{ app: AppProcess; ids: string[] }> {
+  const app = await startApp('../test/plugin/fixtures/exporters-exit-app.ts', { env: { BUN_APM_TRACE_SAMPLE_RATE: '1', BUN_APM_SERVICE: 'exit-svc', ...env } });
+  apps.push(app);
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await app.fetch(`/work/${i}`);
+    await res.text();
+    ids.push(res.headers.get('traceparent')!.split('-')[2]!);
+  }
+  // The exporter's delay (5 s) is far off: nothing has gone yet.
+  await Bun.sleep(300);
+  expect(received.size).toBe(0);
+  return { app, ids };
+}
+
+/** The exit code, or the signal the process died of. */
+async function leave(app: AppProcess, signal: 'SIGUSR2' | 'SIGTERM'): Promise<{ code: number | string | null; ms: number }> {
+  const from = performance.now();
+  app.process.kill(signal);
+  const code = (await app.exited) ?? app.process.signalCode;
+  return { code, ms: performance.now() - from };
+}
+
+test('process.exit(): the preload exporter\'s queued spans arrive, once, within the budget', async () => {
+  const { app, ids } = await serve({ LEAVE: 'exit', BUN_APM_CONFIG: otlpConfig(collectorUrl) });
+  const { code, ms } = await leave(app, 'SIGUSR2');
+  expect(code).toBe(0);
+  expect(ms).toBeLessThan(2500);
+  // Was 0 of 10: the exit flushed the edge alone.
+  expect([...received.keys()].sort()).toEqual([...ids].sort());
+  expect(duplicates).toBe(0);
+  expect(app.stderr).not.toContain('not delivered');
+}, 30_000);
+
+test("the app's own SIGTERM handler (server.stop(); process.exit(0)): the spans arrive", async () => {
+  const { app, ids } = await serve({ LEAVE: 'handler', BUN_APM_CONFIG: otlpConfig(collectorUrl) });
+  const { code, ms } = await leave(app, 'SIGTERM');
+  expect(code).toBe(0);
+  expect(ms).toBeLessThan(2500);
+  expect([...received.keys()].sort()).toEqual([...ids].sort());
+}, 30_000);
+
+test('process.exit() with the collector down: one stderr line counts the spans not delivered, no URL in it', async () => {
+  const { app } = await serve({ LEAVE: 'exit', BUN_APM_CONFIG: otlpConfig(`http://user:s3cret@127.0.0.1:${freePort()}`) });
+  const { code, ms } = await leave(app, 'SIGUSR2');
+  expect(code).toBe(0);
+  expect(ms).toBeLessThan(2500);
+  const line = await waitFor(() => /bun-apm: at exit, [^\n]*trace exporters[^\n]*/.exec(app.stderr)?.[0], 2000);
+  expect(line).toStartWith('bun-apm: at exit, 10 span(s) of the trace exporters not delivered within 2000 ms: 10 refused or failed');
+  expect(app.stderr).not.toContain('s3cret');
+  expect(app.stderr.match(/trace exporters not delivered/g)).toHaveLength(1);
+}, 30_000);
+
+test('process.exit() with a collector that never answers: the exit still ends within the budget, the spans named as unanswered', async () => {
+  hang = true;
+  const { app } = await serve({ LEAVE: 'exit', BUN_APM_CONFIG: otlpConfig(collectorUrl) });
+  const { code, ms } = await leave(app, 'SIGUSR2');
+  expect(code).toBe(0);
+  expect(ms).toBeGreaterThan(1500);
+  expect(ms).toBeLessThan(3000);
+  const line = await waitFor(() => /bun-apm: at exit, [^\n]*trace exporters[^\n]*/.exec(app.stderr)?.[0], 2000);
+  expect(line).toContain('10 span(s) of the trace exporters not delivered within 2000 ms: 10 sent but unanswered');
+}, 30_000);
+
+test("SIGTERM under the preload: a RequestTracer's own exporter is flushed too, within the budget", async () => {
+  const { app, ids } = await serve({ LEAVE: 'none', TRACER_ENDPOINT: collectorUrl, TRACER_SERVICE: 'tracer-svc' });
+  const { code, ms } = await leave(app, 'SIGTERM');
+  expect(code).toBe('SIGTERM');
+  expect(ms).toBeLessThan(2500);
+  // Was 0 of 10 (dead of it in 72 ms): the preload's shutdown knew only its own exporters.
+  expect([...received.keys()].sort()).toEqual([...ids].sort());
+  expect(new Set(received.values())).toEqual(new Set(['tracer-svc']));
+}, 30_000);
+
+test("process.exit() under the preload: a RequestTracer's own exporter's spans go with the final send", async () => {
+  const { app, ids } = await serve({ LEAVE: 'exit', TRACER_ENDPOINT: collectorUrl, TRACER_SERVICE: 'tracer-svc' });
+  const { code } = await leave(app, 'SIGUSR2');
+  expect(code).toBe(0);
+  expect([...received.keys()].sort()).toEqual([...ids].sort());
+  expect(duplicates).toBe(0);
+}, 30_000);
