@@ -24,15 +24,25 @@ async function start(bindings: Record<string, string>): Promise<LocalEdge> {
 }
 
 describe('keys as operators write them', () => {
-  test('INGEST_KEYS one entry a line, or separated by spaces: every app ingests with its own key', async () => {
-    const edge = await start({ INGEST_KEYS: `shop:${KEYS.shopIngest}\nblog : ${KEYS.blogIngest}  extra:extra-key-0123456789\n` });
-    for (const [app, key] of [['shop', KEYS.shopIngest], ['blog', KEYS.blogIngest], ['extra', 'extra-key-0123456789']] as const) {
+  test('INGEST_KEYS one entry a line: every app ingests with its own key, keys with spaces and colons as before', async () => {
+    // An app named like a key's prefix, a passphrase key, a key holding " : ": all as they were.
+    const edge = await start({ INGEST_KEYS: `shop:${KEYS.shopIngest}\nblog : ${KEYS.blogIngest}\r\nread_api:correct horse battery staple,extra:abc : def\n` });
+    for (const [app, key] of [['shop', KEYS.shopIngest], ['blog', KEYS.blogIngest], ['read_api', 'correct horse battery staple'], ['extra', 'abc : def']] as const) {
       const batch = makeBatch();
       const response = await ingest(edge, { ...batch, identity: { ...batch.identity, app } }, { key });
       expect(`${app}: ${response.status}`).toBe(`${app}: 202`);
     }
     // The list's parts are no keys of their own.
     expect((await ingest(edge, makeBatch(), { key: `${KEYS.shopIngest} blog` })).status).toBe(401);
+  }, 30_000);
+
+  test('entries separated by spaces are refused by position (the first key had swallowed the rest)', async () => {
+    const edge = await start({ INGEST_KEYS: `shop:${KEYS.shopIngest} blog:${KEYS.blogIngest}` });
+    const response = await ingest(edge, makeBatch());
+    const body = await response.text();
+    expect(response.status).toBe(500);
+    expect(JSON.parse(body).error.message).toBe('INGEST_KEYS: entry 1 holds a second app:key after a space; separate entries with commas or line breaks');
+    expect(body).not.toContain(KEYS.blogIngest);
   }, 30_000);
 
   test('an entry written key:app is refused, named by position, the key not echoed (it had become an app name shown on the dashboard)', async () => {

@@ -25,27 +25,32 @@ export async function digestOf(key: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(key)));
 }
 
-/** The prefixes of the keys `bun-apm keys` makes: an app named so is a key written first (`key:app`). */
-const KEY_PREFIX = /^(ing|read|adm|dash)_/;
+/**
+ * A key as `bun-apm keys` makes them (a prefix, then 24 random characters): written where the app
+ * goes, it is a key:app entry. An app merely named `read_api` is no such key.
+ */
+const GENERATED_KEY = /^(ing|read|adm|dash)_[A-Za-z0-9_-]{20,}$/;
+/** `app:` inside a key: entries run together without a comma. */
+const ANOTHER_ENTRY = /\s(\*|[A-Za-z0-9][A-Za-z0-9._-]{0,63}):/;
 
 /**
- * `shop:k1, blog:k2` → entries. The key is everything after the first colon, so keys may hold colons.
- * Entries are separated by commas, spaces or line breaks (a key holds none), as a secret pasted one
- * entry a line arrives.
+ * `shop:k1, blog:k2` → entries. The key is everything after the first colon, so keys may hold colons
+ * (and spaces). Entries are separated by commas or line breaks (a secret pasted one entry a line).
  */
 async function parseList(text: string | undefined, name: string, allowAll: boolean): Promise<KeyEntry[]> {
   const entries: KeyEntry[] = [];
   if (text === undefined) return entries;
-  const items = text.replace(/\s*:\s*/g, ':').split(/[\s,]+/).filter((item) => item !== '');
+  const items = text.split(/[,\r\n]/).map((item) => item.trim()).filter((item) => item !== '');
   for (const [index, item] of items.entries()) {
     const colon = item.indexOf(':');
-    const app = colon > 0 ? item.slice(0, colon) : '';
-    const key = colon > 0 ? item.slice(colon + 1) : '';
-    // Name the entry by position only: the text may hold a key.
-    if (KEY_PREFIX.test(app)) throw new ConfigError(`${name}: entry ${index + 1} names a key where its app goes: the form is app:key`);
+    const app = colon > 0 ? item.slice(0, colon).trim() : '';
+    const key = colon > 0 ? item.slice(colon + 1).trim() : '';
+    // Named by position only: the text may hold a key.
+    if (GENERATED_KEY.test(app)) throw new ConfigError(`${name}: entry ${index + 1} names a key where its app goes: the form is app:key`);
     if (key === '' || !(APP_ID.test(app) || (allowAll && app === ALL_APPS))) {
       throw new ConfigError(`${name}: entry ${index + 1} is not app:key (app: 1..64 of A-Z a-z 0-9 . _ -${allowAll ? ', or *' : ''})`);
     }
+    if (ANOTHER_ENTRY.test(key)) throw new ConfigError(`${name}: entry ${index + 1} holds a second app:key after a space; separate entries with commas or line breaks`);
     entries.push({ app, digest: await digestOf(key) });
   }
   return entries;
