@@ -1,6 +1,8 @@
 // Copies the dashboard's third-party browser code from node_modules into public/vendor, so that
-// it is served from our own origin (never a CDN) and never edited by hand. Runs as `prepare`: on
-// `npm ci` in a checkout and before `npm pack`, so the published package carries the files.
+// it is served from our own origin (never a CDN) and never edited by hand, and writes our own
+// (public/dashboard.js, from src/views/client) without comments. Runs as `prepare`: on `npm ci` in
+// a checkout and before `npm pack`, so the published package carries the files.
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,3 +17,5 @@ const files = [
 
 mkdirSync(vendor, { recursive: true });
 for (const [from, to] of files) copyFileSync(join(root, 'node_modules', from), join(vendor, to));
+// Bun (a devDependency) minifies: this runs under Node, which has no transpiler of its own.
+execFileSync(join(root, 'node_modules', '.bin', 'bun'), [join(root, 'scripts', 'minify-client.ts')], { stdio: 'inherit' });

@@ -1,7 +1,8 @@
 // The dashboard's own browser code: locks htmx down, draws the uPlot charts from columnar JSON, and
 // runs live mode: every refresh interval the panels and charts reload (the server moves the window
 // with the clock); paused by the Live button, and while the tab is hidden.
-// Plain JS typed with JSDoc and checked by `tsc --checkJs` (tsconfig.public.json).
+// Plain JS typed with JSDoc and checked by `tsc --checkJs` (tsconfig.public.json); served from
+// public/dashboard.js, which `prepare` (scripts/copy-assets.mjs) writes without comments or layout.
 // @ts-check
 
 /** @typedef {{ t: number[] } & Record<string, Array<number | null>>} Columns */
