@@ -34,6 +34,7 @@ import { inFlight, liveCells, LIVE_WINDOW_MS, liveHorizon, type LiveState } from
 import { readWindowCells, type CellFilter } from './store/queries.ts';
 import { TokenBucket } from './store/rate-limit.ts';
 import { RouteGuard } from './store/route-guard.ts';
+import { routesOf, SharedRoutes } from './store/shared-routes.ts';
 import { listSamples, type Page, type SampleQuery, type SampleRecord } from './store/samples.ts';
 import { durableObjectSql } from './store/durable-object-sql.ts';
 import type { Sql } from './store/sql.ts';
@@ -79,8 +80,10 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   private usageCounter: UsageCounter | undefined;
   /** Batches taken and not yet folded into the tables. */
   private log!: PendingLog;
-  /** Which shard of its app this store is (0: the app's own, which holds its alerting). */
+  /** Which shard of its app this store is (0: the app's own, which holds its alerting and decides its routes). */
   private readonly shard: number;
+  /** A shard k > 0's link to shard 0's route guard (null in shard 0: an app of one shard makes no call). */
+  private readonly sharedRoutes: SharedRoutes | null;
 
   constructor(ctx: DurableObjectState, env: AppStoreEnv, codeRules: CodeRules) {
     super(ctx, env);
@@ -104,6 +107,11 @@ export class AppStore extends DurableObject<AppStoreEnv> {
         return (await Promise.all(others.map((store) => store.alertData(request)))) as AlertData[];
       },
     });
+    // ROUTE_CAP counts the app's routes, not each shard's: shard 0 decides which (store/shared-routes.ts).
+    this.sharedRoutes = this.shard === 0 ? null : new SharedRoutes(async (routes) => {
+      const first = env.APP_STORE.get(env.APP_STORE.idFromName(shardName(this.app(), 0))) as DurableObjectStub<AppStore>;
+      return (await first.admitRoutes(routes)) as string[];
+    });
     void ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql);
       this.log = new PendingLog(this.sql);
@@ -120,7 +128,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
 
   /** The guards from their tables, with the instances of batches not folded yet (taken, so known). */
   private loadGuards(): void {
-    this.routeGuard = new RouteGuard(this.sql, this.settings.routeCap);
+    this.routeGuard = new RouteGuard(this.sql, this.settings.routeCap, { decides: this.shard === 0 });
     this.instanceGuard = new InstanceGuard(this.sql, this.settings.instanceCap);
     for (const { instance } of this.log.batches()) this.instanceGuard.admit(instance);
   }
@@ -177,6 +185,21 @@ export class AppStore extends DurableObject<AppStoreEnv> {
       return { ...batch, usage: this.usage.today(this.settings.plan) };
     }
     this.rememberApp(batch.identity.app);
+    if (this.sharedRoutes !== null) {
+      try {
+        // Before the batch is known new or within the rate limit: a route shard 0 admits for a
+        // duplicate or a batch sent again later is one the app sends all the same.
+        await this.sharedRoutes.prepare(() => this.routeGuard, routesOf(batch), now);
+      } catch (error) {
+        // Shard 0 did not answer. Storing the routes under `other` would leave the per-route rows
+        // wrong for good; refused with a 503 the batch stays with its client, which sends it again
+        // (only batches naming routes new here wait: known ones need no call).
+        console.warn(`bun-apm edge: app ${this.app()}: shard 0 did not answer which routes the app admits (${(error as Error)?.message ?? error})`);
+        this.usage.afterIngest(null, wireBytes, 0);
+        const error503 = { status: 503, code: 'unavailable', message: 'the store that keeps this app\'s routes is briefly unavailable; retry later', details: {}, headers: { 'retry-after': '1' } };
+        return { status: 'refused', error: error503, usage: this.usage.today(this.settings.plan) };
+      }
+    }
     const limiter = this.limiter;
     const admit = limiter ? (events: number) => limiter.take(events, Date.now()) : undefined;
     let taken: ReturnType<typeof ingestBatch>;
@@ -345,6 +368,20 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     return { nextAlarm: this.alarmAt ?? null };
   }
 
+  /**
+   * Shard 0's part of the app's route cap: which of `routes` the app admits (each known, or new within
+   * ROUTE_CAP, and then kept), asked by its other shards before they store a batch naming them.
+   */
+  admitRoutes(routes: string[]): string[] {
+    const now = this.now();
+    try {
+      return this.sql.transaction(() => routes.filter((route) => this.routeGuard.admit(route, now) === route));
+    } catch (error) {
+      this.loadGuards();
+      throw error;
+    }
+  }
+
   /** What an evaluation of the app's rules reads of this shard (shard 0 asks the others each minute). */
   alertData(request: DataRequest): AlertData {
     return plainAlertData(this.sql, request);
@@ -486,5 +523,5 @@ countStoreCalls(AppStore, 'reads', [
   'summary', 'live', 'liveState', 'timeseries', 'routes', 'rollupCells', 'samples', 'traces', 'trace', 'traceParts', 'profiles', 'instances', 'status', 'exportPage',
   'alerts', 'resolveAlert', 'alertRules', 'addAlertRule', 'updateAlertRule', 'removeAlertRule', 'usageReport', 'usageToday', 'flushUsage',
 ]);
-countStoreCalls(AppStore, 'ticks', ['tick', 'wake', 'alertData']);
+countStoreCalls(AppStore, 'ticks', ['tick', 'wake', 'alertData', 'admitRoutes']);
 countStoreCalls(AppStore, 'alarms', ['alarm']);

@@ -22,7 +22,7 @@ export const OTHER_SHARD = 'other_shard';
 /** A body the store refused: the Worker answers with this status, code and message. */
 export interface IngestRefusal {
   status: 'refused';
-  error: { status: number; code: string; message: string; details: Record<string, unknown> };
+  error: { status: number; code: string; message: string; details: Record<string, unknown>; headers?: Record<string, string> };
 }
 
 export interface DecodeOptions extends Pick<BodyLimits, 'maxDecompressedBytes'> {
@@ -59,5 +59,5 @@ export function isRefusal(value: Batch | IngestRefusal): value is IngestRefusal 
 
 /** The refusal as the Worker throws it. */
 export function refusalError(refusal: IngestRefusal): HttpError {
-  return new HttpError(refusal.error.status, refusal.error.code, refusal.error.message, {}, refusal.error.details);
+  return new HttpError(refusal.error.status, refusal.error.code, refusal.error.message, refusal.error.headers ?? {}, refusal.error.details);
 }
