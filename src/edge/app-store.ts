@@ -20,7 +20,7 @@ import type { Env } from './env.ts';
 import { readSettings, type Settings, type SettingsVar } from './settings.ts';
 import { parseShardName, readShards, shardName } from './shards.ts';
 import { exportPage, type ExportKind, type ExportPage } from './store/export-pages.ts';
-import { batchIdsKeptMs } from './store/batch-ids.ts';
+import { batchIdsKeptMs, receivedAt } from './store/batch-ids.ts';
 import { foldBatches, type FoldTarget } from './store/fold.ts';
 import { eventsIn, ingestBatch, type IngestOutcome } from './store/ingest-batch.ts';
 import { PendingLog } from './store/pending-log.ts';
@@ -185,23 +185,29 @@ export class AppStore extends DurableObject<AppStoreEnv> {
       return { ...batch, usage: this.usage.today(this.settings.plan) };
     }
     this.rememberApp(batch.identity.app);
-    if (this.sharedRoutes !== null) {
+    const limiter = this.limiter;
+    let admit = limiter ? (events: number) => limiter.take(events, Date.now()) : undefined;
+    // A duplicate asks nothing of shard 0 (the transaction below answers it as one).
+    if (this.sharedRoutes !== null && receivedAt(this.sql, batch.batchId, now, batchIdsKeptMs(this.settings.maxBatchAgeMs)) === null) {
+      // Within the rate limit first: a batch refused as over it must take no place under the cap.
+      const within = admit?.(eventsIn(batch));
+      if (within?.ok === false) {
+        this.usage.afterIngest(batch.identity.instance, wireBytes, 0);
+        return { status: 'overloaded', retryAfterSeconds: within.retryAfterSeconds, usage: this.usage.today(this.settings.plan) };
+      }
+      admit = undefined; // taken
       try {
-        // Before the batch is known new or within the rate limit: a route shard 0 admits for a
-        // duplicate or a batch sent again later is one the app sends all the same.
         await this.sharedRoutes.prepare(() => this.routeGuard, routesOf(batch), now);
       } catch (error) {
-        // Shard 0 did not answer. Storing the routes under `other` would leave the per-route rows
-        // wrong for good; refused with a 503 the batch stays with its client, which sends it again
-        // (only batches naming routes new here wait: known ones need no call).
+        // Shard 0 did not answer about routes new here. Storing them under `other` would leave the
+        // per-route rows wrong for good; refused with a 503 the batch stays with its client, which
+        // sends it again (routes known here are stored without an answer: prepare says which).
         console.warn(`bun-apm edge: app ${this.app()}: shard 0 did not answer which routes the app admits (${(error as Error)?.message ?? error})`);
         this.usage.afterIngest(null, wireBytes, 0);
         const error503 = { status: 503, code: 'unavailable', message: 'the store that keeps this app\'s routes is briefly unavailable; retry later', details: {}, headers: { 'retry-after': '1' } };
         return { status: 'refused', error: error503, usage: this.usage.today(this.settings.plan) };
       }
     }
-    const limiter = this.limiter;
-    const admit = limiter ? (events: number) => limiter.take(events, Date.now()) : undefined;
     let taken: ReturnType<typeof ingestBatch>;
     const checkpoint = this.log.checkpoint();
     try {
@@ -372,14 +378,19 @@ export class AppStore extends DurableObject<AppStoreEnv> {
    * Shard 0's part of the app's route cap: which of `routes` the app admits (each known, or new within
    * ROUTE_CAP, and then kept), asked by its other shards before they store a batch naming them.
    */
-  admitRoutes(routes: string[]): string[] {
+  async admitRoutes(routes: string[]): Promise<string[]> {
     const now = this.now();
+    let admitted: string[];
     try {
-      return this.sql.transaction(() => routes.filter((route) => this.routeGuard.admit(route, now) === route));
+      admitted = this.sql.transaction(() => routes.filter((route) => this.routeGuard.admit(route, now) === route));
     } catch (error) {
       this.loadGuards();
       throw error;
     }
+    // Shard 0 may hold no data of its own (every instance on other shards): its routes table is then
+    // what its maintenance keeps, so its alarm must run to forget unused routes and free room.
+    await this.scheduleWake().catch((error: unknown) => console.error(`bun-apm edge: setting the alarm of app ${this.app()} after admitting routes failed: ${(error as Error)?.message ?? error}`));
+    return admitted;
   }
 
   /** What an evaluation of the app's rules reads of this shard (shard 0 asks the others each minute). */

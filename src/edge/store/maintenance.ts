@@ -165,5 +165,5 @@ export function hasData(sql: Sql): boolean {
   return scalar(sql, `SELECT EXISTS (SELECT 1 FROM rollup_10s) OR EXISTS (SELECT 1 FROM rollup_minute) OR EXISTS (SELECT 1 FROM rollup_hour) OR EXISTS (SELECT 1 FROM samples)
     OR EXISTS (SELECT 1 FROM spans) OR EXISTS (SELECT 1 FROM profiles) OR EXISTS (SELECT 1 FROM batches)
     OR EXISTS (SELECT 1 FROM sample_chunks) OR EXISTS (SELECT 1 FROM span_chunks) OR EXISTS (SELECT 1 FROM profile_chunks)
-    OR EXISTS (SELECT 1 FROM trace_chunks) OR EXISTS (SELECT 1 FROM batch_ids)`) === 1;
+    OR EXISTS (SELECT 1 FROM trace_chunks) OR EXISTS (SELECT 1 FROM batch_ids) OR EXISTS (SELECT 1 FROM routes)`) === 1;
 }

@@ -8,11 +8,14 @@
 // sees it used and never forgets a route another shard still stores, and a route shard 0 no longer
 // admits is dropped here within the hour.
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
-import type { Batch } from '../../core/wire-format.ts';
+import type { Batch, Span } from '../../core/wire-format.ts';
+import { headOf } from './traces.ts';
 import { TOUCH_EVERY_MS, type RouteGuard } from './route-guard.ts';
 
 /** How long a refused route is not asked about again. */
 export const REFUSAL_KEPT_MS = 600_000;
+/** How long known routes go unrefreshed after shard 0 failed a refresh (they are stored meanwhile). */
+const REFRESH_RETRY_MS = 60_000;
 /** Refusals remembered at most (a flood of distinct routes past the cap stays bounded; the oldest go first). */
 const MAX_REFUSALS = 10_000;
 
@@ -20,16 +23,23 @@ const MAX_REFUSALS = 10_000;
 export type AskRoutes = (routes: string[]) => Promise<string[]>;
 
 /**
- * The routes a batch names: its cells', its samples', and those of its spans that can head a trace
- * (roots and server spans: the route a trace's row takes, traces.ts), which the fold passes through the guard.
+ * The routes a batch names: its cells', its samples', and the route of each trace's head span (the
+ * one its row is named by, traces.ts headOf), which the fold passes through the guard. Only those:
+ * a route asked about and never stored would take a place under the cap.
  */
 export function routesOf(batch: Pick<Batch, 'rollups' | 'samples' | 'spans'>): Set<string> {
   const routes = new Set<string>();
   for (const cell of batch.rollups) routes.add(cell.route);
   for (const sample of batch.samples) routes.add(sample.route);
+  const traces = new Map<string, Span[]>();
   for (const span of batch.spans) {
-    const route = span.tags['http.route'];
-    if (typeof route === 'string' && (span.parentSpanId === undefined || span.kind === 'server')) routes.add(route);
+    const list = traces.get(span.traceId);
+    if (list === undefined) traces.set(span.traceId, [span]);
+    else list.push(span);
+  }
+  for (const spans of traces.values()) {
+    const route = headOf(spans).tags['http.route'];
+    if (typeof route === 'string') routes.add(route);
   }
   routes.delete(OVERFLOW_ROUTE);
   return routes;
@@ -38,23 +48,39 @@ export function routesOf(batch: Pick<Batch, 'rollups' | 'samples' | 'spans'>): S
 /** A shard k > 0's side: what it asks shard 0, and the refusals it remembers. */
 export class SharedRoutes {
   private readonly refused = new Map<string, number>();
+  /** After shard 0 failed a refresh, none is asked before this: known routes are stored meanwhile. */
+  private refreshPausedUntil = 0;
 
   constructor(private readonly ask: AskRoutes) {}
 
   /**
    * Brings `guard` up to date for `routes` before a batch naming them is stored: no call when each is
    * known here (and not due a refresh) or refused lately. `guard` is a getter: the store may reload
-   * its guard while the call is out. Throws when shard 0 does not answer (nothing learned).
+   * its guard while the call is out. Throws when shard 0 does not answer about a route new here
+   * (nothing learned); a refresh of known routes only that fails is tried again a minute later.
    */
   async prepare(guard: () => RouteGuard, routes: Iterable<string>, now: number): Promise<void> {
     const asked: string[] = [];
+    let unknown = false;
+    const refreshing = now >= this.refreshPausedUntil;
     for (const route of routes) {
       const seen = guard().seen(route);
-      if (seen !== undefined ? now - seen <= TOUCH_EVERY_MS : (this.refused.get(route) ?? 0) > now) continue;
+      if (seen !== undefined) {
+        if (!refreshing || now - seen <= TOUCH_EVERY_MS) continue;
+      } else if ((this.refused.get(route) ?? 0) > now) continue;
+      else unknown = true;
       asked.push(route);
     }
     if (asked.length === 0) return;
-    const admitted = new Set(await this.ask(asked));
+    let answer: string[];
+    try {
+      answer = await this.ask(asked);
+    } catch (error) {
+      if (unknown) throw error;
+      this.refreshPausedUntil = now + REFRESH_RETRY_MS;
+      return;
+    }
+    const admitted = new Set(answer);
     const current = guard();
     for (const route of asked) {
       if (admitted.has(route)) {

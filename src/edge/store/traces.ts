@@ -90,11 +90,16 @@ export function insertSpanGroups(sql: Sql, groups: ReadonlyArray<readonly SpanEn
   return all.length;
 }
 
+/** The span a trace's row is named by: its root, else its earliest server span, else its earliest span. */
+export function headOf(list: readonly Span[]): Span {
+  return list.find((s) => s.parentSpanId === undefined) ?? earliest(list.filter((s) => s.kind === 'server')) ?? earliest([...list])!;
+}
+
 /** One batch's new spans of a trace, summed up for its row. */
 function partOf(entries: readonly SpanEntry[], admitRoute: (route: string) => string) {
   const list = entries.map((entry) => entry.record);
   const root = list.find((s) => s.parentSpanId === undefined);
-  const head = root ?? earliest(list.filter((s) => s.kind === 'server')) ?? earliest(list)!;
+  const head = headOf(list);
   const route = text(head.tags['http.route']);
   return {
     start: Math.min(...list.map((s) => s.startTime)),

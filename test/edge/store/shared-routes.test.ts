@@ -23,6 +23,24 @@ function shards(cap: number) {
 }
 
 describe('shared routes', () => {
+  test("a refresh of known routes that shard 0 does not answer stores the batch all the same, and is asked again a minute later (a route new here still waits)", async () => {
+    const s = shards(2);
+    await s.shared.prepare(() => s.other, ['/a'], T0);
+    s.down(true);
+    const due = T0 + TOUCH_EVERY_MS + 1;
+    // Known, due a refresh, shard 0 down: no throw (the batch is stored under /a).
+    await s.shared.prepare(() => s.other, ['/a'], due);
+    expect(s.other.admit('/a', due)).toBe('/a');
+    // A route new here needs the answer: that batch waits (a 503 its client sends again).
+    await expect(s.shared.prepare(() => s.other, ['/a', '/b'], due)).rejects.toThrow('shard 0 is down');
+    s.down(false);
+    const asked = s.asked.length;
+    await s.shared.prepare(() => s.other, ['/a'], due + 59_999);
+    expect(s.asked).toHaveLength(asked);
+    await s.shared.prepare(() => s.other, ['/a'], due + 60_000);
+    expect(s.asked.at(-1)).toEqual(['/a']);
+  });
+
   test('routes shard 0 admits are learned, the others counted under `other` and not asked about again for a while', async () => {
     const s = shards(2);
     expect(s.other.admit('/a', T0)).toBe(OVERFLOW_ROUTE);
@@ -63,13 +81,21 @@ describe('shared routes', () => {
     expect(s.other.admit('/a', T0)).toBe('/a');
   });
 
-  test('a batch names the routes of its cells, samples and the spans that may head a trace', () => {
-    const span = (route: string, kind: 'server' | 'client', parentSpanId?: string) => ({ tags: { 'http.route': route }, kind, ...(parentSpanId && { parentSpanId }) });
+  test("a batch names the routes of its cells, its samples and each trace's head span, and no other span's (a route asked about and never stored takes a place)", () => {
+    const span = (traceId: string, route: string, kind: 'server' | 'client', startTime: number, parentSpanId?: string) =>
+      ({ traceId, startTime, tags: { 'http.route': route }, kind, ...(parentSpanId && { parentSpanId }) });
     const batch = {
       rollups: [{ route: '/a' }, { route: OVERFLOW_ROUTE }],
       samples: [{ route: '/b' }],
-      spans: [span('/c', 'client'), span('/d', 'server', 'p'), span('/e', 'client', 'p')],
+      spans: [
+        // A root names its trace; its server child does not.
+        span('t1', '/c', 'client', 1), span('t1', '/d', 'server', 2, 'p1'),
+        // No root: the earliest server span, not an earlier client span.
+        span('t2', '/e', 'client', 1, 'p2'), span('t2', '/d2', 'server', 3, 'p2'),
+        // Only client spans with parents: the earliest of them (as the trace's row takes it).
+        span('t3', '/late-child', 'client', 5, 'p3'), span('t3', '/later', 'client', 6, 'p3'),
+      ],
     } as any;
-    expect([...routesOf(batch)].sort()).toEqual(['/a', '/b', '/c', '/d']);
+    expect([...routesOf(batch)].sort()).toEqual(['/a', '/b', '/c', '/d2', '/late-child']);
   });
 });
