@@ -3,8 +3,7 @@
 // request path, and a timeout that closes spans nobody finished.
 import { formatTraceparent, newSpanId } from '../core/trace-context.ts';
 import { LIMITS, type Span, type SpanStatus, type TagValue } from '../core/wire-format.ts';
-import { combineSpanExporters, createSpanExporters, exporterTarget, type SpanExporter } from '../plugin/runtime/exporters/index.ts';
-import { registerTracerExporter } from '../plugin/runtime/exporters/tracer-exporters.ts';
+import type { SpanExporter } from '../plugin/runtime/exporters/index.ts';
 import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
 import { processRecorder } from '../plugin/runtime/process-recorder.ts';
 import { pathOf } from '../core/request-key.ts';
@@ -13,7 +12,7 @@ import { isExcluded, RequestState, stateOf } from '../plugin/runtime/request-sta
 import { traceScope } from '../plugin/runtime/trace-scope.ts';
 import { sleep } from '../plugin/runtime/send-with-retry.ts';
 import { captureBody, headerTags, queryTags } from './tracer/capture.ts';
-import { createPreloadExporter } from './tracer/preload-exporter.ts';
+import { closeWithin, tracerShipping } from './tracer/tracer-shipping.ts';
 import { incomingContext, type IncomingContext } from './tracer/incoming-context.ts';
 import { SpanRegistry } from './tracer/span-registry.ts';
 import { putTag, toFields, toTagValue } from './tracer/tag-value.ts';
@@ -43,15 +42,15 @@ function spanStatus(status: string | undefined, error: string | undefined): { st
   return { status: error ? 'error' : 'unset', tag: status };
 }
 
-const TRACER_OPTIONS = keysOf<TracingOptions>()([
-  'enabled', 'sampleRate', 'includeHeaders', 'includeQueryParams', 'includeRequestBody', 'includeResponseBody', 'maxBodyBytes', 'exporters',
-  'propagation', 'serviceName', 'spanTimeout', 'maxRecentSpans', 'maxActiveSpans', 'log', 'random',
-]);
 /**
  * How long close() waits for the exporters, ms: the preload's budget at exit. Past it, what they still
  * hold is given up and counted, so that code after `await tracer.close()` runs with a collector down.
  */
 export const CLOSE_TIMEOUT_MS = 2000;
+const TRACER_OPTIONS = keysOf<TracingOptions>()([
+  'enabled', 'sampleRate', 'includeHeaders', 'includeQueryParams', 'includeRequestBody', 'includeResponseBody', 'maxBodyBytes', 'exporters',
+  'propagation', 'serviceName', 'spanTimeout', 'maxRecentSpans', 'maxActiveSpans', 'log', 'random',
+]);
 /** Traces whose server span the preload records and this tracer joined, remembered at most (oldest forgotten first). */
 const JOINED_TRACES = 4096;
 /** How long an answer waits for the request body's capture (a body already received takes well under 1 ms). */
@@ -77,10 +76,7 @@ export class RequestTracer {
   readonly #log: Log;
   readonly #registry: SpanRegistry;
   readonly #exporter: SpanExporter | undefined;
-  /**
-   * For a trace the preload records (and ships): the exporters less those it ships to already (the
-   * `edge` one is the preload itself; one of the same type and endpoint would get each span twice).
-   */
+  /** For a trace the preload records (and ships): the exporters less those it ships to already (tracer-shipping.ts). */
   readonly #ownExporter: SpanExporter | undefined;
   /** Spans under a trace the preload records: the preload ships them as well as #ownExporter. */
   readonly #underPreload = new WeakSet<Span>();
@@ -94,7 +90,7 @@ export class RequestTracer {
    */
   readonly #joined = new Map<string, string>();
   /** Leaves the preload's span stream, and its shutdown's list of exporters. */
-  readonly #unhook: Array<() => void> = [];
+  readonly #unhook: () => void;
   /** The JSON length of each open span's logs so far. */
   readonly #logsLength = new WeakMap<Span, number>();
 
@@ -104,26 +100,10 @@ export class RequestTracer {
     this.#captureMs = Math.min(1000, this.#options.spanTimeout / 2);
     this.#log = createLog(false, options.log);
     warnUnknownOptions('requestTracer', options, TRACER_OPTIONS, (line) => this.#log.warnOnce(line, line), TRACER_SHAPES);
-    const preload = processRecorder();
-    const exporters = createSpanExporters(options.exporters ?? [], {
-      serviceName: this.#options.serviceName,
-      log: (line) => this.#log.info(line), // each exporter warns once per kind of trouble
-      edge: preload ? () => createPreloadExporter(preload) : undefined,
-    });
-    this.#exporter = exporters.length > 0 ? combineSpanExporters(exporters) : undefined;
-    const shipped = preload?.exportTargets ?? new Set<string>(['edge']);
-    const own = exporters.filter((_, i) => {
-      const target = exporterTarget(options.exporters![i]!);
-      return target !== 'edge' && (target === undefined || !shipped.has(target));
-    });
-    this.#ownExporter = own.length === exporters.length ? this.#exporter : own.length > 0 ? combineSpanExporters(own) : undefined;
-    // The preload's shutdown flushes them with its own (a signal, the end of the loop, process.exit()).
-    const shipping = exporters.filter((_, i) => options.exporters![i]!.type !== 'edge');
-    if (shipping.length > 0) this.#unhook.push(registerTracerExporter(combineSpanExporters(shipping)));
-    if (preload !== undefined && this.#ownExporter !== undefined && typeof preload.observeSpans === 'function') {
-      this.#unhook.push(preload.observeSpans((span) => this.#takeJoinedSpan(span)));
-    }
-    if (preload !== undefined) this.#sayDeduplicated(options, exporters.length - own.length, preload.exportService);
+    const shipping = tracerShipping(options, this.#options.serviceName, this.#log, processRecorder(), (span) => this.#takeJoinedSpan(span));
+    this.#exporter = shipping.all;
+    this.#ownExporter = shipping.own;
+    this.#unhook = shipping.unhook;
     this.#registry = new SpanRegistry(this.#options.spanTimeout, this.#options.maxActiveSpans, this.#options.maxRecentSpans);
     rememberPart('tracer', this);
   }
@@ -244,25 +224,16 @@ export class RequestTracer {
    */
   async close(): Promise<void> {
     forgetPart(this);
-    for (const unhook of this.#unhook.splice(0)) unhook();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // Ref'd, unlike the exporters' timers: a retry's wait is all that is left with the collector down,
-    // and the process had ended inside `await close()`, skipping whatever the app does after it.
-    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS)));
-    const closed = (async () => {
+    this.#unhook();
+    const closing = (async () => {
       await this.flush();
       this.#registry.stop();
       await this.#exporter?.shutdown();
-      return true;
     })();
-    try {
-      if (await Promise.race([closed, timedOut])) return;
+    await closeWithin(closing, CLOSE_TIMEOUT_MS, () => {
       this.#registry.stop();
-      const lost = this.#exporter?.abandon?.() ?? 0;
-      if (lost > 0) this.#log.warnOnce('close-lost', `requestTracer.close(): ${lost} span(s) not delivered within ${CLOSE_TIMEOUT_MS} ms (the exporters' backends did not take them in time); given up`);
-    } finally {
-      clearTimeout(timer);
-    }
+      return this.#exporter?.abandon?.() ?? 0;
+    }, this.#log);
   }
 
   /** A trace whose other spans the preload records: kept past the request (a fetch it started may end after it), oldest forgotten first. */
@@ -282,20 +253,6 @@ export class RequestTracer {
     const server = this.#joined.get(span.traceId);
     if (server === undefined || span.spanId === server || this.#underPreload.has(span)) return;
     this.#ownExporter?.export([span]);
-  }
-
-  /**
-   * Exporters left out because the preload ships to the same place get this trace's spans under the
-   * preload's service name, not `serviceName`: said once, rather than two names for one process's
-   * spans in one backend (a span sent under both would be a duplicate) or the tracer's name lost silently.
-   */
-  #sayDeduplicated(options: TracingOptions, left: number, preloadService: string | undefined): void {
-    const name = options.serviceName;
-    if (left === 0 || name === undefined || preloadService === undefined || name === preloadService) return;
-    this.#log.warnOnce(
-      'tracer-dedupe',
-      `requestTracer: serviceName ${JSON.stringify(name)} is not used for ${left} exporter(s) the preload already ships to: their spans go once, under the preload's service ${JSON.stringify(preloadService)}; set BUN_APM_SERVICE=${name} to name the process's spans ${JSON.stringify(name)}`,
-    );
   }
 
   /**

@@ -1,6 +1,7 @@
 // App for tracer-close.test.ts: the explicit API alone (no preload), a RequestTracer shipping to an
 // otlp collector at TRACER_ENDPOINT (retry: RETRY_JSON). On SIGTERM: stop the server, await
-// tracer.close(), say how long it took, then exit 0 — the code after the await must run.
+// tracer.close(), say how long it took, then exit 0 — the code after the await must run. With
+// LINGER, no process.exit(): the process ends when nothing is left to do.
 import { instrument, requestTracer } from '../../src/middleware/index.ts';
 
 const tracer = requestTracer({
@@ -14,5 +15,5 @@ process.on('SIGTERM', async () => {
   const from = performance.now();
   await tracer.close();
   console.log(`close took ${Math.round(performance.now() - from)} ms`);
-  process.exit(0);
+  if (!process.env.LINGER) process.exit(0);
 });

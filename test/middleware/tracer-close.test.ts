@@ -73,3 +73,17 @@ test('a collector that never answers: close() still resolves within 2 s', async 
     hang = false;
   }
 }, 30_000);
+
+test('a collector that never answers, and nothing after close(): the process ends with it, not at the request\'s timeout', async () => {
+  hang = true;
+  try {
+    const from = performance.now();
+    const { code, took } = await closeAfter(`http://127.0.0.1:${collector.port}`, 10, { RETRY_JSON: JSON.stringify({ timeoutMs: 20_000 }), LINGER: '1' });
+    expect(took!).toBeLessThan(2500);
+    // Was 20 s: close() gave the spans up, but the request on the wire held the process until its timeout.
+    expect(performance.now() - from).toBeLessThan(5000);
+    expect(code).toBe(0);
+  } finally {
+    hang = false;
+  }
+}, 40_000);

@@ -127,3 +127,22 @@ test("process.exit() under the preload: a RequestTracer's own exporter's spans g
   expect([...received.keys()].sort()).toEqual([...ids].sort());
   expect(duplicates).toBe(0);
 }, 30_000);
+
+test("the preload's and a RequestTracer's exporters name one backend differently (a trailing slash): each span arrives once", async () => {
+  const { app, ids } = await serve({ LEAVE: 'exit', BUN_APM_CONFIG: otlpConfig(collectorUrl), TRACER_ENDPOINT: `${collectorUrl}/`, TRACER_SERVICE: 'tracer-svc' });
+  const { code } = await leave(app, 'SIGUSR2');
+  expect(code).toBe(0);
+  expect([...received.keys()].sort()).toEqual([...ids].sort());
+  // Was 10: both POSTed every span to the same /v1/traces, the endpoints compared as text.
+  expect(duplicates).toBe(0);
+  expect(new Set(received.values())).toEqual(new Set(['exit-svc']));
+}, 30_000);
+
+test('two RequestTracers shipping to one collector (one endpoint with a trailing slash): each span arrives once', async () => {
+  const { app, ids } = await serve({ LEAVE: 'exit', TRACER_ENDPOINT: collectorUrl, TRACER2_ENDPOINT: `${collectorUrl}/`, TRACER_SERVICE: 'tracer-svc' });
+  const { code } = await leave(app, 'SIGUSR2');
+  expect(code).toBe(0);
+  expect([...received.keys()].sort()).toEqual([...ids].sort());
+  // Was 10: each tracer kept a copy of the preload's server span and sent it.
+  expect(duplicates).toBe(0);
+}, 30_000);

@@ -25,8 +25,8 @@ export interface FinalSendHeader {
 export interface FinalSendRecord {
   bytes: number;
   /**
-   * A trace exporter's request, not an edge batch: its index in BUNAPM_FINAL_SEND_EXPORTS (the URL
-   * and headers, in the environment since they may hold credentials). Sent at once, beside the edge's.
+   * A trace exporter's request, not an edge batch: its index in BUNAPM_FINAL_SEND_EXPORTS (the distinct
+   * URLs and headers, each once, in the environment since they may hold credentials). Sent at once, beside the edge's.
    */
   target?: number;
   /** Spans an exporter's request carries. */
@@ -62,6 +62,10 @@ export interface ExportedSpans {
   sent: number;
   failed: number;
   unanswered: number;
+  /** Never sent (set by the parent): no time left to read or start them, or their target could not be handed over (`why`). */
+  unsent?: number;
+  /** Why spans were not handed to the child at all, when that is the case. */
+  why?: string;
   /** The latest status a backend refused a request with. */
   refusedStatus?: number;
 }
@@ -271,6 +275,7 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
   }
   // The trace exporters' requests, to other backends, went beside the edge's: awaited up to the deadline.
   while (exportsInFlight > 0 && left() > 25) await Bun.sleep(5);
+  // Of the records read: those never read by now are counted by the parent, which knows what it gave.
   exported.unanswered = exportSpans - exported.sent - exported.failed;
   const sent = items.filter((item) => item.state === 'sent').length;
   const unanswered: Record<string, number> = {};

@@ -20,6 +20,12 @@ const CHILD_SCRIPT = `await (${finalSendChild.toString()})(${readAnswer.toString
  */
 const CONCURRENCY = 8;
 const DETAIL_CONCURRENCY = 3;
+/**
+ * The exporters' URLs and headers handed to the child, JSON bytes at most: they go in one environment
+ * variable, and Linux refuses a spawn with one past 128 KiB (E2BIG). Each distinct target goes once; a
+ * target past the bound is left out and its spans counted as not delivered.
+ */
+export const MAX_EXPORT_TARGETS_BYTES = 64 * 1024;
 
 export interface FinalBatch {
   /** The gzip'd batch. */
@@ -75,6 +81,41 @@ export function sendSync(target: EdgeTarget | undefined, edgeBatches: readonly F
   const exportSpans = exports.reduce((sum, request) => sum + request.spans, 0);
   const none: FinalOutcome = { sent: 0, lost: {}, reported: false, unanswered: {}, answered: false, exported: { sent: 0, failed: 0, unanswered: 0 } };
   if (batches.length === 0 && exports.length === 0) return none;
+  let outcome: FinalOutcome;
+  try {
+    outcome = spawnChild(target, batches, exports, options);
+  } catch (error) {
+    // The edge's request counts come first: whatever the exporters' part did to the spawn (E2BIG), the edge's batches go again alone.
+    if (exports.length === 0 || batches.length === 0) throw error;
+    outcome = spawnChild(target, batches, [], options);
+    return { ...outcome, exported: { sent: 0, failed: 0, unanswered: 0, unsent: exportSpans, why: `the exit's child could not start with them (${(error as Error).message})` } };
+  }
+  // Every span given and not confirmed counted: records the child never read (out of time) were in none of its counts.
+  const { sent, failed, unanswered } = outcome.exported;
+  const unsent = exportSpans - sent - failed - unanswered; // those left out (a target too large) among them
+  if (unsent > 0) outcome.exported = { ...outcome.exported, unsent };
+  return outcome;
+}
+
+/** Each distinct URL and headers once, as JSON, those within MAX_EXPORT_TARGETS_BYTES; each request's index into them (-1: left out). */
+function exportTargets(exports: readonly ExitRequest[]): { targets: string[]; index: number[] } {
+  const targets: string[] = [];
+  let bytes = 2;
+  const index = exports.map(({ url, headers }) => {
+    const json = JSON.stringify({ url, headers });
+    const known = targets.indexOf(json);
+    if (known >= 0 || bytes + json.length + 1 > MAX_EXPORT_TARGETS_BYTES) return known;
+    bytes += json.length + 1;
+    return targets.push(json) - 1;
+  });
+  return { targets, index };
+}
+
+function spawnChild(target: EdgeTarget | undefined, batches: readonly FinalBatch[], exports: readonly ExitRequest[], options: FinalSendOptions): FinalOutcome {
+  const exportSpans = exports.reduce((sum, request) => sum + request.spans, 0);
+  const none: FinalOutcome = { sent: 0, lost: {}, reported: false, unanswered: {}, answered: false, exported: { sent: 0, failed: 0, unanswered: 0 } };
+  const { targets, index } = exportTargets(exports);
+  const leftOut = exports.reduce((sum, request, i) => sum + (index[i]! < 0 ? request.spans : 0), 0);
   const encoder = new TextEncoder();
   const parts: Uint8Array[] = [];
   const at = performance.now();
@@ -92,7 +133,9 @@ export function sendSync(target: EdgeTarget | undefined, edgeBatches: readonly F
     parts.push(encoder.encode(`${JSON.stringify(record)}\n`), body);
   }
   // After the edge's batches (the request counts' first): read at memory speed, they start a moment later.
-  exports.forEach(({ body, spans }, target) => {
+  exports.forEach(({ body, spans }, i) => {
+    const target = index[i]!;
+    if (target < 0) return;
     const record: FinalSendRecord = { bytes: body.byteLength, target, spans };
     parts.push(encoder.encode(`${JSON.stringify(record)}\n`), body);
   });
@@ -112,7 +155,7 @@ export function sendSync(target: EdgeTarget | undefined, edgeBatches: readonly F
         BUN_OPTIONS: '',
         BUN_BE_BUN: '1',
         BUNAPM_FINAL_SEND_HEADERS: JSON.stringify(target === undefined ? {} : ingestHeaders(target)),
-        BUNAPM_FINAL_SEND_EXPORTS: JSON.stringify(exports.map(({ url, headers }) => ({ url, headers }))),
+        BUNAPM_FINAL_SEND_EXPORTS: `[${targets.join(',')}]`,
       },
       stdin: stdin ?? input,
       stdout: 'pipe',
@@ -133,6 +176,7 @@ export function sendSync(target: EdgeTarget | undefined, edgeBatches: readonly F
   } finally {
     if (stdin !== undefined) fs.closeSync(stdin);
   }
+  const tooBig = leftOut > 0 ? { unsent: leftOut, why: `their URL and headers pass the exit's child's ${MAX_EXPORT_TARGETS_BYTES / 1024} KiB` } : {};
   try {
     const outcome = JSON.parse(result.stdout?.toString() ?? '') as FinalSendResult;
     return {
@@ -142,14 +186,14 @@ export function sendSync(target: EdgeTarget | undefined, edgeBatches: readonly F
       unanswered: outcome.unanswered ?? {},
       answered: (outcome.answers ?? 0) > 0,
       refusedStatus: outcome.refusedStatus,
-      exported: outcome.exported ?? { sent: 0, failed: 0, unanswered: exportSpans },
+      exported: { ...(outcome.exported ?? { sent: 0, failed: 0, unanswered: exportSpans - leftOut }), ...tooBig },
     };
   } catch {
     // The child said nothing (killed at the deadline on a machine too loaded to start it in time):
     // what it was given may or may not have arrived, and is said so, not taken as nothing to say.
     const unknown: Record<string, number> = {};
     for (const { lost } of batches) for (const [name, n] of Object.entries(lost ?? {})) if (name !== 'parentTraces' && n! > 0) unknown[name] = (unknown[name] ?? 0) + n!;
-    return { ...none, unanswered: unknown, exported: { sent: 0, failed: 0, unanswered: exportSpans } };
+    return { ...none, unanswered: unknown, exported: { sent: 0, failed: 0, unanswered: exportSpans - leftOut, ...tooBig } };
   }
 }
 

@@ -21,7 +21,16 @@ export interface RetryOptions {
   random?: () => number;
   /** Injected for tests; default the original fetch. */
   fetch?: typeof fetch;
+  /** Gives the send up: aborts the request on the wire and ends a wait between attempts (abandon()). */
+  signal?: AbortSignal;
+  /** Told when the send goes on the wire and when it sleeps between attempts: at exit, a batch asleep is sent again, one on the wire may have arrived. */
+  onStage?: (stage: SendStage) => void;
+  /** Ends with the process (a trace exporter's send): at lastCallExports() a wait is ended for an attempt now, and none begun past the budget. The edge's batches are kept for its final flush instead. */
+  endAtLastCall?: boolean;
 }
+
+/** Where a send is: a request on the wire, or asleep until its next attempt (a backoff or a Retry-After). */
+export type SendStage = 'wire' | 'waiting';
 
 export type SendOutcome =
   | { ok: true; status: number; attempts: number; body: string }
@@ -59,16 +68,30 @@ let halt = new AbortController();
 // waits for it; its unref'd timer would not hold the process). Each leaves when its sleep ends: a race
 // on one shared promise had kept every halted retry's reaction until the resume.
 const sleepers = new Set<() => void>();
+/** Of them, those of sends that end with the process (endAtLastCall). */
+const lastCallSleepers = new Set<() => void>();
+/**
+ * The process is ending (a signal, the end of the loop) by this performance.now(): retries asleep are
+ * woken for an attempt now, and a wait that would end past it is not begun (the send fails there). A
+ * batch waiting out a Retry-After of minutes had held the exporter's one send, and everything queued
+ * behind it, past the exit.
+ */
+let lastCallUntil: number | undefined;
 
-function wakeableSleep(ms: number): Promise<void> {
+function wakeableSleep(ms: number, signal?: AbortSignal, endAtLastCall = false): Promise<void> {
   return new Promise((resolve) => {
     const wake = () => {
       clearTimeout(timer);
       sleepers.delete(wake);
+      lastCallSleepers.delete(wake);
+      signal?.removeEventListener('abort', wake);
       resolve();
     };
+    if (signal?.aborted) return resolve();
     const timer = unref(setTimeout(wake, ms));
     sleepers.add(wake);
+    if (endAtLastCall) lastCallSleepers.add(wake);
+    signal?.addEventListener('abort', wake);
   });
 }
 
@@ -80,7 +103,14 @@ export function haltExports(): void {
 export function resumeExports(): void {
   if (!halt.signal.aborted) return;
   halt = new AbortController();
+  lastCallUntil = undefined; // a server started again: the process goes on
   for (const wake of sleepers) wake();
+}
+
+/** The final flush is under way, for `budgetMs`: wakes the trace exporters' retries asleep, for an attempt now and waits only within it. */
+export function lastCallExports(budgetMs: number): void {
+  lastCallUntil = performance.now() + budgetMs;
+  for (const wake of lastCallSleepers) wake();
 }
 
 /**
@@ -92,11 +122,15 @@ export function resumeExports(): void {
  */
 export async function sendWithRetry(url: string, init: RequestInit, options: RetryOptions = {}): Promise<SendOutcome> {
   const doFetch = options.fetch ?? originalFetch;
+  const given = options.signal;
+  const givenUp: Attempt = { ok: false, retryable: false, reason: `given up (${url})` };
   const attempt = async (): Promise<Attempt> => {
     const halted = halt.signal;
+    if (given?.aborted) return givenUp;
     if (halted.aborted) return { ok: false, retryable: true, reason: `not sent: the app has stopped serving (${url})` };
+    options.onStage?.('wire');
     try {
-      const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? 10_000), halted]);
+      const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? 10_000), halted, ...(given ? [given] : [])]);
       const response = await doFetch(url, { ...init, redirect: 'manual', signal });
       const body = await readAnswer(response).catch(() => '');
       const outcome = responseOutcome(response.status, response.headers.get('retry-after'), Date.now(), EXPORT_RETRYABLE);
@@ -109,14 +143,26 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
         : quoteAnswer(body, init.headers, url);
       return { ...outcome, status: response.status, reason: `HTTP ${response.status} from ${url}: ${said}` };
     } catch (error) {
+      if (given?.aborted) return givenUp;
       return { ok: false, retryable: true, reason: `${(error as Error).name}: ${(error as Error).message} (${url})` };
     }
   };
-  const { outcome, attempts } = await withRetries(attempt, exportRetryPolicy(options), {
+  // After the last call, a wait past its end is not begun: the attempt before it is the last.
+  let previous: Attempt | undefined;
+  let outOfTime = false;
+  const lastOrAttempt = async (): Promise<Attempt> => (outOfTime && previous?.ok === false ? { ...previous, retryable: false } : (previous = await attempt()));
+  const { outcome, attempts: counted } = await withRetries(lastOrAttempt, exportRetryPolicy(options), {
     maxAttempts: options.maxAttempts ?? 5,
-    sleep: wakeableSleep,
+    sleep: async (ms) => {
+      // A last call whose end has passed with the process still here (a server started later) no longer counts.
+      const now = performance.now();
+      if (options.endAtLastCall && lastCallUntil !== undefined && now < lastCallUntil && now + ms > lastCallUntil) return void (outOfTime = true);
+      options.onStage?.('waiting');
+      await wakeableSleep(ms, given, options.endAtLastCall);
+    },
     ...(options.random !== undefined && { random: options.random }),
   });
+  const attempts = outOfTime ? counted - 1 : counted;
   if (outcome.ok) return { ...outcome, attempts };
   const { retryAfterMs: _wait, ...failed } = outcome;
   return { ...failed, attempts };

@@ -6,6 +6,7 @@ import { isExportableSpan } from './exportable-span.ts';
 import type { ExitDrain, ExitRequest, SpanExporter } from './span-exporter.ts';
 import { unref } from '../unref.ts';
 import { quoteAnswer } from '../log.ts';
+import type { SendStage } from '../send-with-retry.ts';
 
 export interface BatchingOptions {
   /** Spans kept waiting at most; past it the oldest are dropped and counted (default 2048). */
@@ -32,7 +33,26 @@ export type AtExit = (batch: Span[]) => Omit<ExitRequest, 'exporter' | 'spans'> 
 /** What one delivery attempt (retries included) came to. Deliveries resolve; they never reject. */
 export type DeliveryResult = { ok: true; rejected?: number; message?: string } | { ok: false; reason: string };
 
-export type Deliver = (batch: Span[]) => Promise<DeliveryResult>;
+/**
+ * The exporter's hold on one delivery: `signal` gives it up (abandon(): the request on the wire is
+ * aborted, a wait between attempts ended), and the delivery says where it is through `onStage`, so
+ * the exit knows a batch asleep before a retry (sent again then) from one on the wire (it may arrive).
+ */
+export interface DeliveryControl {
+  signal: AbortSignal;
+  onStage: (stage: SendStage) => void;
+}
+
+export type Deliver = (batch: Span[], control: DeliveryControl) => Promise<DeliveryResult>;
+
+/** The batch being delivered: where its send is, and how to give it up. */
+interface Current {
+  batch: Span[];
+  stage: SendStage;
+  abort: AbortController;
+  /** Taken by the exit or given up by abandon(): its outcome is counted there, not again. */
+  settled: boolean;
+}
 
 export const BATCHING_DEFAULTS = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMs: 5000 } as const;
 /**
@@ -84,6 +104,7 @@ export class BatchingSpanExporter implements SpanExporter {
   #enqueued = 0;
   #head = 0;
   #inFlight = 0;
+  #current: Current | undefined;
   /** Everything queued before this sequence number is due now (set by the delay timer and flush). */
   #dueUpTo = 0;
   #dropped = 0;
@@ -178,11 +199,28 @@ export class BatchingSpanExporter implements SpanExporter {
     return this.#shutdown;
   }
 
-  drainAtExit(): ExitDrain {
-    const drain: ExitDrain = { requests: [], unsent: 0, inFlight: this.#inFlight };
+  drainAtExit(until = Infinity): ExitDrain {
+    const drain: ExitDrain = { requests: [], unsent: 0, inFlight: 0, outOfTime: 0 };
     try {
       this.#close();
-      for (let batch = this.#nextBatch(); batch.length > 0; batch = this.#nextBatch()) {
+      // A batch asleep before its next attempt (a Retry-After) was refused, or never arrived: it goes
+      // again with the queue, first. One on the wire is cut off by the exit and may have arrived.
+      const current = this.#current;
+      const held: Span[][] = [];
+      if (current !== undefined && !current.settled) {
+        current.settled = true;
+        if (current.stage === 'waiting' && this.#atExit !== undefined) {
+          current.abort.abort();
+          held.push(current.batch);
+        } else drain.inFlight += current.batch.length;
+      }
+      const next = () => held.shift() ?? this.#nextBatch();
+      for (let batch = next(); batch.length > 0; batch = next()) {
+        // Encoding runs on the exiting app's thread: past its share of the budget the rest is counted, not encoded.
+        if (performance.now() >= until && this.#atExit !== undefined) {
+          drain.outOfTime += batch.length;
+          continue;
+        }
         try {
           const request = this.#atExit?.(batch);
           if (request === undefined) drain.unsent += batch.length;
@@ -191,7 +229,7 @@ export class BatchingSpanExporter implements SpanExporter {
           drain.unsent += batch.length; // an encoder that throws loses its batch, not the others'
         }
       }
-      this.#dropped += drain.unsent;
+      this.#dropped += drain.unsent + drain.outOfTime;
       this.#settle();
     } catch (error) {
       this.#warnOnce('exit', `exporter ${this.name}: spans could not be prepared at exit (${(error as Error).message})`);
@@ -203,10 +241,18 @@ export class BatchingSpanExporter implements SpanExporter {
     this.#close();
     let queued = 0;
     for (let batch = this.#nextBatch(); batch.length > 0; batch = this.#nextBatch()) queued += batch.length;
+    // The send under way is aborted too: a request left on the wire had held the process open
+    // until its timeout (10 s by default) after close() resolved.
+    const current = this.#current;
+    if (current !== undefined && !current.settled) {
+      current.settled = true;
+      current.abort.abort();
+      queued += current.batch.length;
+    }
     this.#dropped += queued;
     for (const waiter of this.#waiters) waiter.resolve();
     this.#waiters = [];
-    return queued + this.#inFlight;
+    return queued;
   }
 
   /** Closed for good (spans exported from now on are refused and counted), timers stopped. */
@@ -287,12 +333,18 @@ export class BatchingSpanExporter implements SpanExporter {
   }
 
   async #send(batch: Span[]): Promise<void> {
+    const current: Current = { batch, stage: 'wire', abort: new AbortController(), settled: false };
+    this.#current = current;
     let result: DeliveryResult;
     try {
-      result = await this.#deliver(batch);
+      result = await this.#deliver(batch, { signal: current.abort.signal, onStage: (stage) => void (current.stage = stage) });
     } catch (error) {
       result = { ok: false, reason: `${(error as Error).name}: ${(error as Error).message}` };
+    } finally {
+      if (this.#current === current) this.#current = undefined;
     }
+    if (current.settled) return; // counted where it was taken (the exit) or given up (abandon)
+    current.settled = true;
     if (result.ok) {
       const rejected = Math.min(result.rejected ?? 0, batch.length);
       this.#delivered += batch.length - rejected;

@@ -27,15 +27,9 @@ export function combineSpanExporters(exporters: readonly SpanExporter[]): SpanEx
     async shutdown(): Promise<void> {
       await Promise.allSettled(all.map((exporter) => exporter.shutdown()));
     },
-    drainAtExit(): ExitDrain {
-      const drain: ExitDrain = { requests: [], unsent: 0, inFlight: 0 };
-      for (const exporter of all) {
-        const one = exporter.drainAtExit?.();
-        if (one === undefined) continue;
-        drain.requests.push(...one.requests);
-        drain.unsent += one.unsent;
-        drain.inFlight += one.inFlight;
-      }
+    drainAtExit(until?: number): ExitDrain {
+      const drain: ExitDrain = { requests: [], unsent: 0, inFlight: 0, outOfTime: 0 };
+      for (const exporter of all) addDrain(drain, exporter.drainAtExit?.(until));
       return drain;
     },
     abandon(): number {
@@ -45,4 +39,13 @@ export function combineSpanExporters(exporters: readonly SpanExporter[]): SpanEx
       return all.reduce((sum, exporter) => sum + exporter.dropped, 0);
     },
   };
+}
+
+/** Adds `one` (an exporter's drain) into `all`. */
+export function addDrain(all: ExitDrain, one: ExitDrain | undefined): void {
+  if (one === undefined) return;
+  all.requests.push(...one.requests);
+  all.unsent += one.unsent;
+  all.inFlight += one.inFlight;
+  all.outOfTime += one.outOfTime ?? 0;
 }

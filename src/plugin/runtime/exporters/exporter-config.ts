@@ -55,18 +55,24 @@ function checkHeaders(headers: unknown): void {
   }
 }
 
-/** The endpoint an HTTP exporter will use: its own, else its environment variable. */
 /**
- * Where an entry's spans end up, as far as two entries can be told apart: its type and endpoint (the
- * console is one place; a custom function, none known). The tracer under the preload leaves out its
- * exporters the preload already ships to, so that a backend both name gets each span once.
+ * Where an entry's spans end up, as far as two entries can be told apart: its type and the URL it
+ * POSTs to (the console is one place; a custom function, none known). The tracer under the preload
+ * leaves out its exporters the preload already ships to, so that a backend both name gets each span
+ * once: compared as endpoint text, `http://zipkin:9411` and `http://zipkin:9411/` had got each twice.
  */
 export function exporterTarget(config: ExporterConfig, env: Env = process.env): string | undefined {
   if (config.type === 'console' || config.type === 'edge') return config.type;
   if (config.type === 'custom') return undefined;
-  return `${config.type} ${resolveEndpoint(config, env) ?? ''}`;
+  const endpoint = resolveEndpoint(config, env) ?? '';
+  try {
+    return `${config.type} ${signalUrl(endpoint, SIGNAL_PATH[config.type]!)}`;
+  } catch {
+    return `${config.type} ${endpoint}`; // not a URL: refused at creation anyway
+  }
 }
 
+/** The endpoint an HTTP exporter will use: its own, else its environment variable. */
 export function resolveEndpoint(config: ExporterConfig, env: Env): string | undefined {
   if (typeof config.endpoint === 'string' && config.endpoint !== '') return config.endpoint;
   const variable = ENDPOINT_ENV[config.type];

@@ -2,7 +2,7 @@
 // uses the uninstrumented fetch), its outcome turned into a DeliveryResult fit to log.
 import { sendWithRetry, type RetryOptions } from '../send-with-retry.ts';
 import type { TagValue } from '../../../core/wire-format.ts';
-import type { BatchingOptions, DeliveryResult } from './batching-span-exporter.ts';
+import type { BatchingOptions, DeliveryControl, DeliveryResult } from './batching-span-exporter.ts';
 import { redactUrl } from './endpoint-url.ts';
 
 /** The retry knobs an exporter config may set; `fetch` and `random` stay test-only. */
@@ -18,10 +18,14 @@ export interface HttpTarget {
 
 export type HttpDelivery = (DeliveryResult & { ok: true; responseBody: string }) | (DeliveryResult & { ok: false });
 
-export async function postBatch(target: HttpTarget, body: string | Uint8Array<ArrayBuffer>, contentType: string): Promise<HttpDelivery> {
+/**
+ * `control`: the batching exporter's hold on the send : abandon() aborts it, and
+ * the exit asks whether it is on the wire or asleep between attempts.
+ */
+export async function postBatch(target: HttpTarget, body: string | Uint8Array<ArrayBuffer>, contentType: string, control?: DeliveryControl): Promise<HttpDelivery> {
   const headers = new Headers(target.headers);
   headers.set('content-type', contentType);
-  const outcome = await sendWithRetry(target.url, { method: 'POST', headers, body }, target.retry);
+  const outcome = await sendWithRetry(target.url, { method: 'POST', headers, body }, { ...target.retry, signal: control?.signal, onStage: control?.onStage, endAtLastCall: true });
   if (outcome.ok) return { ok: true, responseBody: outcome.body };
   const attempts = outcome.attempts > 1 ? ` after ${outcome.attempts} attempts` : '';
   // The reason quotes the URL; swap in the redacted form so no credential in it reaches a log.

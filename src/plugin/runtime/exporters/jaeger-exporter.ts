@@ -16,7 +16,7 @@ export const JAEGER_CONTENT_TYPE = 'application/vnd.apache.thrift.binary';
 export function createJaegerExporter(options: HttpExporterOptions): BatchingSpanExporter {
   const target = { url: signalUrl(options.endpoint, '/api/traces'), headers: options.headers, retry: options.retry };
   const process = { serviceName: options.serviceName, tags: options.resourceAttributes };
-  return new BatchingSpanExporter('jaeger', (batch) => postBatch(target, encodeJaegerBatch(batch, process), JAEGER_CONTENT_TYPE), options, (batch) =>
+  return new BatchingSpanExporter('jaeger', (batch, control) => postBatch(target, encodeJaegerBatch(batch, process), JAEGER_CONTENT_TYPE, control), options, (batch) =>
     exitRequest(target.url, target.headers, JAEGER_CONTENT_TYPE, encodeJaegerBatch(batch, process)),
   );
 }

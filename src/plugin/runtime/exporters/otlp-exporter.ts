@@ -31,8 +31,8 @@ export function createOtlpExporter(options: HttpExporterOptions): BatchingSpanEx
   const resource = { serviceName: options.serviceName, attributes: options.resourceAttributes };
   return new BatchingSpanExporter(
     'otlp',
-    async (batch) => {
-      const delivery = await postBatch(target, encodeOtlpTraces(batch, resource, SCOPE), 'application/json');
+    async (batch, control) => {
+      const delivery = await postBatch(target, encodeOtlpTraces(batch, resource, SCOPE), 'application/json', control);
       return delivery.ok ? readPartialSuccess(delivery.responseBody) : delivery;
     },
     options,

@@ -21,8 +21,10 @@ export interface ExitDrain {
   requests: ExitRequest[];
   /** Spans queued that cannot go at exit (a custom exporter's function is asynchronous). */
   unsent: number;
-  /** Spans of a send under way, which the exit cuts off: they may or may not have arrived. */
+  /** Spans of a request on the wire, which the exit cuts off: they may or may not have arrived. */
   inFlight: number;
+  /** Spans queued but not encoded: the exit's share of the budget for encoding ran out first. */
+  outOfTime: number;
 }
 
 /**
@@ -41,10 +43,11 @@ export interface SpanExporter {
   /** Spans dropped because the queue was full or the backend refused them for good. */
   readonly dropped: number;
   /**
-   * At exit (synchronous): closes the exporter and returns its queued spans as requests to make.
+   * At exit (synchronous): closes the exporter and returns its queued spans as requests to make,
+   * encoded until `until` (performance.now()); the rest counted in `outOfTime`.
    * Absent on an exporter that holds nothing (the tracer's `edge`, which hands spans to the preload).
    */
-  drainAtExit?(): ExitDrain;
+  drainAtExit?(until?: number): ExitDrain;
   /**
    * Stops waiting on a shutdown or flush past its deadline: closes the exporter, drops what is queued,
    * settles every flush; returns the spans not delivered (queued, and a send still under way).

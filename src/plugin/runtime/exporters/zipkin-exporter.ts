@@ -12,5 +12,5 @@ import { encodeZipkinSpans } from '../../../core/span-encoders/zipkin-encoder.ts
 export function createZipkinExporter(options: HttpExporterOptions): BatchingSpanExporter {
   const target = { url: signalUrl(options.endpoint, '/api/v2/spans'), headers: options.headers, retry: options.retry };
   const encode = (batch: Parameters<typeof encodeZipkinSpans>[0]) => encodeZipkinSpans(batch, options.serviceName);
-  return new BatchingSpanExporter('zipkin', (batch) => postBatch(target, encode(batch), 'application/json'), options, (batch) => exitRequest(target.url, target.headers, 'application/json', encode(batch)));
+  return new BatchingSpanExporter('zipkin', (batch, control) => postBatch(target, encode(batch), 'application/json', control), options, (batch) => exitRequest(target.url, target.headers, 'application/json', encode(batch)));
 }
