@@ -4,7 +4,7 @@
 // past the budget, and most of what was lost went uncounted), and a batch waiting out a Retry-After
 // (neither sent nor counted right).
 import { afterAll, afterEach, expect, test } from 'bun:test';
-import { freePort, startApp, type AppProcess } from './support/app-process.ts';
+import { freePort, startApp, type AppProcess, signalAndWait } from './support/app-process.ts';
 import { IngestSink } from './support/ingest-sink.ts';
 import { waitFor } from './support/wait-for.ts';
 import { decodeJaegerBatch } from './exporters/support/jaeger-thrift-decoder.ts';
@@ -80,13 +80,6 @@ async function serve(exporters: unknown[], env: Record<string, string>, n: numbe
   return { app, ids };
 }
 
-async function leave(app: AppProcess, signal: 'SIGUSR2' | 'SIGTERM'): Promise<{ code: number | string | null; ms: number }> {
-  const from = performance.now();
-  app.process.kill(signal);
-  const code = (await app.exited) ?? app.process.signalCode;
-  return { code, ms: performance.now() - from };
-}
-
 const sorted = (ids: readonly string[]) => [...ids].sort();
 const exitLine = (app: AppProcess) => waitFor(() => /bun-apm: at exit, [^\n]*trace exporters[^\n]*/.exec(app.stderr)?.[0], 2000);
 
@@ -98,7 +91,7 @@ test('3 exporters, a 1.1 KB token, small batches: the edge gets every request co
   hang = true;
   const { app, ids } = await serve(exporters, { LEAVE: 'exit' }, 300);
   hang = false;
-  const { code, ms } = await leave(app, 'SIGUSR2');
+  const { code, ms } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
   expect(ms).toBeLessThan(2500);
   // Was 0: the child's environment passed 128 KiB in one variable, the spawn failed (E2BIG) and the edge's batches went with it.
@@ -115,7 +108,7 @@ test('a target too large to hand to the exit\'s child: its spans counted as not 
     { type: 'otlp', endpoint: collectorUrl, scheduledDelayMs: 600_000 },
   ];
   const { app, ids } = await serve(exporters, { LEAVE: 'exit', HUGE_HEADER_KB: '140' }, 20);
-  const { code } = await leave(app, 'SIGUSR2');
+  const { code } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
   // Was 0 requests at the edge and nothing at all sent: one variable of 140 KiB, E2BIG.
   expect(await waitFor(() => (sink.count() === 20 ? 20 : undefined), 2000)).toBe(20);
@@ -131,7 +124,7 @@ test('big spans queued for two exporters, a collector that hangs: the exit stays
   const { app, ids } = await serve(exporters, { LEAVE: 'exit', CHILDREN: '2000', TAGS: '64', TAG_BYTES: '1000', TIMING: '1' }, 1);
   expect(ids).toHaveLength(2001);
   await Bun.sleep(300);
-  const { code } = await leave(app, 'SIGUSR2');
+  const { code } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
   const [, ms, before, after] = (await waitFor(() => /TIMING exit (\d+) ms, rss (\d+) -> (\d+) MB/.exec(app.stderr), 2000))!.map(Number);
   // Was 3-4.4 s and 190 -> 940 MB: every batch encoded, in both formats, before the child started.
@@ -149,7 +142,7 @@ test('process.exit() while a batch waits out a Retry-After: it goes with the exi
   // The first 512 went at once and were refused (429, Retry-After: 600); the other 88 wait behind them.
   expect(await waitFor(() => (posts === 1 ? 1 : undefined), 5000)).toBe(1);
   await Bun.sleep(300);
-  const { code, ms } = await leave(app, 'SIGUSR2');
+  const { code, ms } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
   expect(ms).toBeLessThan(2500);
   // Was 88, and "512 cut off in flight (they may have arrived)".
@@ -162,7 +155,7 @@ test('SIGTERM (no handler of the app\'s) while a batch waits out a Retry-After: 
   const { app, ids } = await serve([{ type: 'zipkin', endpoint: collectorUrl }], { LEAVE: 'none', CHILDREN: '599' }, 1);
   expect(await waitFor(() => (posts === 1 ? 1 : undefined), 5000)).toBe(1);
   await Bun.sleep(300);
-  const { code, ms } = await leave(app, 'SIGTERM');
+  const { code, ms } = await signalAndWait(app, 'SIGTERM');
   expect(code).toBe('SIGTERM');
   // Was the full budget (2 s) and 0 of 600 delivered.
   expect(ms).toBeLessThan(1500);
@@ -173,7 +166,7 @@ test('SIGTERM (no handler of the app\'s) while a batch waits out a Retry-After: 
 test('a collector down: an exit with nothing in the way still counts each span once', async () => {
   const { app, ids } = await serve([{ type: 'otlp', endpoint: `http://127.0.0.1:${freePort()}` }], { LEAVE: 'exit', CHILDREN: '4' }, 5);
   expect(ids).toHaveLength(25);
-  const { code } = await leave(app, 'SIGUSR2');
+  const { code } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
   expect(await exitLine(app)).toBe('bun-apm: at exit, 25 span(s) of the trace exporters not delivered within 2000 ms: 25 refused or failed');
   expect(sink.count()).toBe(5);

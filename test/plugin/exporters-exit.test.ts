@@ -3,7 +3,7 @@
 // process.exit() and on an app's own SIGTERM handler that calls it, and a RequestTracer's own
 // exporters are flushed on SIGTERM too; within the 2 s budget, and said on stderr when they cannot.
 import { afterAll, afterEach, expect, test } from 'bun:test';
-import { freePort, startApp, type AppProcess } from './support/app-process.ts';
+import { freePort, startApp, type AppProcess, signalAndWait } from './support/app-process.ts';
 import { writeConfig } from './support/config-file.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -61,17 +61,9 @@ async function serve(env: Record<string, string>, n = 10): Promise<{ app: AppPro
   return { app, ids };
 }
 
-/** The exit code, or the signal the process died of. */
-async function leave(app: AppProcess, signal: 'SIGUSR2' | 'SIGTERM'): Promise<{ code: number | string | null; ms: number }> {
-  const from = performance.now();
-  app.process.kill(signal);
-  const code = (await app.exited) ?? app.process.signalCode;
-  return { code, ms: performance.now() - from };
-}
-
 test('process.exit(): the preload exporter\'s queued spans arrive, once, within the budget', async () => {
   const { app, ids } = await serve({ LEAVE: 'exit', BUN_APM_CONFIG: otlpConfig(collectorUrl) });
-  const { code, ms } = await leave(app, 'SIGUSR2');
+  const { code, ms } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
   expect(ms).toBeLessThan(2500);
   // Was 0 of 10: the exit flushed the edge alone.
@@ -82,7 +74,7 @@ test('process.exit(): the preload exporter\'s queued spans arrive, once, within 
 
 test("the app's own SIGTERM handler (server.stop(); process.exit(0)): the spans arrive", async () => {
   const { app, ids } = await serve({ LEAVE: 'handler', BUN_APM_CONFIG: otlpConfig(collectorUrl) });
-  const { code, ms } = await leave(app, 'SIGTERM');
+  const { code, ms } = await signalAndWait(app, 'SIGTERM');
   expect(code).toBe(0);
   expect(ms).toBeLessThan(2500);
   expect([...received.keys()].sort()).toEqual([...ids].sort());
@@ -90,7 +82,7 @@ test("the app's own SIGTERM handler (server.stop(); process.exit(0)): the spans 
 
 test('process.exit() with the collector down: one stderr line counts the spans not delivered, no URL in it', async () => {
   const { app } = await serve({ LEAVE: 'exit', BUN_APM_CONFIG: otlpConfig(`http://user:s3cret@127.0.0.1:${freePort()}`) });
-  const { code, ms } = await leave(app, 'SIGUSR2');
+  const { code, ms } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
   expect(ms).toBeLessThan(2500);
   const line = await waitFor(() => /bun-apm: at exit, [^\n]*trace exporters[^\n]*/.exec(app.stderr)?.[0], 2000);
@@ -102,7 +94,7 @@ test('process.exit() with the collector down: one stderr line counts the spans n
 test('process.exit() with a collector that never answers: the exit still ends within the budget, the spans named as unanswered', async () => {
   hang = true;
   const { app } = await serve({ LEAVE: 'exit', BUN_APM_CONFIG: otlpConfig(collectorUrl) });
-  const { code, ms } = await leave(app, 'SIGUSR2');
+  const { code, ms } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
   expect(ms).toBeGreaterThan(1500);
   expect(ms).toBeLessThan(3000);
@@ -112,7 +104,7 @@ test('process.exit() with a collector that never answers: the exit still ends wi
 
 test("SIGTERM under the preload: a RequestTracer's own exporter is flushed too, within the budget", async () => {
   const { app, ids } = await serve({ LEAVE: 'none', TRACER_ENDPOINT: collectorUrl, TRACER_SERVICE: 'tracer-svc' });
-  const { code, ms } = await leave(app, 'SIGTERM');
+  const { code, ms } = await signalAndWait(app, 'SIGTERM');
   expect(code).toBe('SIGTERM');
   expect(ms).toBeLessThan(2500);
   // Was 0 of 10 (dead of it in 72 ms): the preload's shutdown knew only its own exporters.
@@ -122,7 +114,7 @@ test("SIGTERM under the preload: a RequestTracer's own exporter is flushed too, 
 
 test("process.exit() under the preload: a RequestTracer's own exporter's spans go with the final send", async () => {
   const { app, ids } = await serve({ LEAVE: 'exit', TRACER_ENDPOINT: collectorUrl, TRACER_SERVICE: 'tracer-svc' });
-  const { code } = await leave(app, 'SIGUSR2');
+  const { code } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
   expect([...received.keys()].sort()).toEqual([...ids].sort());
   expect(duplicates).toBe(0);
@@ -130,7 +122,7 @@ test("process.exit() under the preload: a RequestTracer's own exporter's spans g
 
 test("the preload's and a RequestTracer's exporters name one backend differently (a trailing slash): each span arrives once", async () => {
   const { app, ids } = await serve({ LEAVE: 'exit', BUN_APM_CONFIG: otlpConfig(collectorUrl), TRACER_ENDPOINT: `${collectorUrl}/`, TRACER_SERVICE: 'tracer-svc' });
-  const { code } = await leave(app, 'SIGUSR2');
+  const { code } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
   expect([...received.keys()].sort()).toEqual([...ids].sort());
   // Was 10: both POSTed every span to the same /v1/traces, the endpoints compared as text.
@@ -140,7 +132,7 @@ test("the preload's and a RequestTracer's exporters name one backend differently
 
 test('two RequestTracers shipping to one collector (one endpoint with a trailing slash): each span arrives once', async () => {
   const { app, ids } = await serve({ LEAVE: 'exit', TRACER_ENDPOINT: collectorUrl, TRACER2_ENDPOINT: `${collectorUrl}/`, TRACER_SERVICE: 'tracer-svc' });
-  const { code } = await leave(app, 'SIGUSR2');
+  const { code } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
   expect([...received.keys()].sort()).toEqual([...ids].sort());
   // Was 10: each tracer kept a copy of the preload's server span and sent it.

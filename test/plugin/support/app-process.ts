@@ -112,3 +112,11 @@ export async function startApp(example: string, options: AppOptions = {}): Promi
   }
   return app;
 }
+
+/** Signals the app and waits for it to end: its exit code, or the signal it died of, and how long it took. */
+export async function signalAndWait(app: AppProcess, signal: NodeJS.Signals): Promise<{ code: number | string | null; ms: number }> {
+  const from = performance.now();
+  app.process.kill(signal);
+  const code = (await app.exited) ?? app.process.signalCode;
+  return { code, ms: performance.now() - from };
+}
