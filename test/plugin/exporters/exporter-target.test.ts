@@ -13,3 +13,14 @@ test('endpoints written differently but posting to one URL are one target; anoth
   expect(exporterTarget({ type: 'console' })).toBe('console');
   expect(exporterTarget({ type: 'custom', customExporter: () => {} })).toBeUndefined();
 });
+
+test('headers choose the tenant on one URL: the same headers (names in any case) are one target, others another', () => {
+  const zipkin = (headers?: Record<string, string>) => exporterTarget({ type: 'zipkin', endpoint: 'http://tempo:9411', ...(headers && { headers }) });
+  const a = zipkin({ 'X-Scope-OrgID': 'tenant-a', Authorization: 'Bearer k1' });
+  expect(zipkin({ authorization: 'Bearer k1', 'x-scope-orgid': 'tenant-a' })).toBe(a);
+  expect(zipkin({ 'X-Scope-OrgID': 'tenant-b', Authorization: 'Bearer k1' })).not.toBe(a);
+  expect(zipkin()).not.toBe(a);
+  // The key is compared, and could be logged: it never holds a header's value.
+  expect(a).not.toContain('k1');
+  expect(a).not.toContain('tenant-a');
+});

@@ -56,19 +56,24 @@ function checkHeaders(headers: unknown): void {
 }
 
 /**
- * Where an entry's spans end up, as far as two entries can be told apart: its type and the URL it
- * POSTs to (the console is one place; a custom function, none known). The tracer under the preload
- * leaves out its exporters the preload already ships to, so that a backend both name gets each span
- * once: compared as endpoint text, `http://zipkin:9411` and `http://zipkin:9411/` had got each twice.
+ * Where an entry's spans end up, as far as two entries can be told apart: its type, the URL it
+ * POSTs to and the headers it sends (the console is one place; a custom function, none known). The
+ * tracer under the preload leaves out its exporters the preload already ships to, so that a backend
+ * both name gets each span once: compared as endpoint text, `http://zipkin:9411` and
+ * `http://zipkin:9411/` had got each twice. Headers choose the tenant or account on one URL
+ * (`X-Scope-OrgID`, `x-honeycomb-team`, another key): left out, two tenants had each got part of the
+ * traces. They count by a digest, so the key holds no credential.
  */
 export function exporterTarget(config: ExporterConfig, env: Env = process.env): string | undefined {
   if (config.type === 'console' || config.type === 'edge') return config.type;
   if (config.type === 'custom') return undefined;
   const endpoint = resolveEndpoint(config, env) ?? '';
+  const headers = Object.entries(config.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value).trim()]).sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0));
+  const sent = headers.length === 0 ? '' : ` ${Bun.hash(JSON.stringify(headers)).toString(36)}`;
   try {
-    return `${config.type} ${signalUrl(endpoint, SIGNAL_PATH[config.type]!)}`;
+    return `${config.type} ${signalUrl(endpoint, SIGNAL_PATH[config.type]!)}${sent}`;
   } catch {
-    return `${config.type} ${endpoint}`; // not a URL: refused at creation anyway
+    return `${config.type} ${endpoint}${sent}`; // not a URL: refused at creation anyway
   }
 }
 
