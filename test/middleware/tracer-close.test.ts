@@ -5,24 +5,13 @@
 import { afterAll, expect, test } from 'bun:test';
 import { freePort, startApp, type AppProcess } from '../plugin/support/app-process.ts';
 import { waitFor } from '../plugin/support/wait-for.ts';
+import { OtlpCollector } from '../support/otlp-collector.ts';
 
-const received = new Set<string>();
-let hang = false;
-const collector = Bun.serve({
-  hostname: '127.0.0.1',
-  port: 0,
-  idleTimeout: 0,
-  fetch: async (request) => {
-    if (hang) return new Promise<Response>(() => {});
-    const body = (await request.json()) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ spanId: string }> }> }> };
-    for (const span of body.resourceSpans[0]!.scopeSpans[0]!.spans) received.add(span.spanId);
-    return Response.json({});
-  },
-});
+const collector = new OtlpCollector();
 const apps: AppProcess[] = [];
 afterAll(async () => {
   await Promise.all(apps.map((app) => app.kill()));
-  await collector.stop(true);
+  await collector.stop();
 });
 
 /** Serves n requests, SIGTERM; returns the server span ids (from traceparent), the exit code and what close() took. */
@@ -42,11 +31,11 @@ async function closeAfter(endpoint: string, n = 10, env: Record<string, string> 
 }
 
 test('a healthy collector: close() delivers every span and resolves at once', async () => {
-  received.clear();
-  const { ids, code, took, app } = await closeAfter(`http://127.0.0.1:${collector.port}`);
+  collector.reset();
+  const { ids, code, took, app } = await closeAfter(collector.url);
   expect(code).toBe(0);
   expect(took).toBeLessThan(1000);
-  expect([...received].sort()).toEqual([...ids].sort());
+  expect([...collector.received.keys()].sort()).toEqual([...ids].sort());
   expect(app.stderr).toBe('');
 }, 30_000);
 
@@ -61,29 +50,29 @@ test('the collector down: close() resolves within 2 s, and the code after it run
 }, 30_000);
 
 test('a collector that never answers: close() still resolves within 2 s', async () => {
-  hang = true;
+  collector.hang = true;
   try {
-    const { code, took, app } = await closeAfter(`http://127.0.0.1:${collector.port}`, 10, { RETRY_JSON: JSON.stringify({ timeoutMs: 60_000 }) });
+    const { code, took, app } = await closeAfter(collector.url, 10, { RETRY_JSON: JSON.stringify({ timeoutMs: 60_000 }) });
     // Was: ended 8.7 s after SIGTERM, "close took" never printed.
     expect(took).toBeDefined();
     expect(took!).toBeLessThan(2500);
     expect(code).toBe(0);
     expect(app.stderr).toContain('requestTracer.close(): 10 span(s) not delivered within 2000 ms');
   } finally {
-    hang = false;
+    collector.hang = false;
   }
 }, 30_000);
 
 test('a collector that never answers, and nothing after close(): the process ends with it, not at the request\'s timeout', async () => {
-  hang = true;
+  collector.hang = true;
   try {
     const from = performance.now();
-    const { code, took } = await closeAfter(`http://127.0.0.1:${collector.port}`, 10, { RETRY_JSON: JSON.stringify({ timeoutMs: 20_000 }), LINGER: '1' });
+    const { code, took } = await closeAfter(collector.url, 10, { RETRY_JSON: JSON.stringify({ timeoutMs: 20_000 }), LINGER: '1' });
     expect(took!).toBeLessThan(2500);
     // Was 20 s: close() gave the spans up, but the request on the wire held the process until its timeout.
     expect(performance.now() - from).toBeLessThan(5000);
     expect(code).toBe(0);
   } finally {
-    hang = false;
+    collector.hang = false;
   }
 }, 40_000);

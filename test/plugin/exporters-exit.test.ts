@@ -4,43 +4,17 @@
 // exporters are flushed on SIGTERM too; within the 2 s budget, and said on stderr when they cannot.
 import { afterAll, afterEach, expect, test } from 'bun:test';
 import { freePort, startApp, type AppProcess, signalAndWait } from './support/app-process.ts';
+import { OtlpCollector } from '../support/otlp-collector.ts';
 import { writeConfig } from './support/config-file.ts';
 import { waitFor } from './support/wait-for.ts';
 
-type Otlp = { resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> }; scopeSpans: Array<{ spans: Array<{ spanId: string }> }> }> };
-
-/** Span ids received, each with the service.name it came under; and how many times each came. */
-const received = new Map<string, string>();
-let duplicates = 0;
-let hang = false;
-const collector = Bun.serve({
-  hostname: '127.0.0.1',
-  port: 0,
-  idleTimeout: 0,
-  fetch: async (request) => {
-    if (new URL(request.url).pathname !== '/v1/traces') return new Response('not found', { status: 404 });
-    if (hang) return new Promise<Response>(() => {});
-    const body = (await request.json()) as Otlp;
-    for (const resource of body.resourceSpans) {
-      const service = resource.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
-      for (const scope of resource.scopeSpans) for (const span of scope.spans) {
-        if (received.has(span.spanId)) duplicates++;
-        received.set(span.spanId, service);
-      }
-    }
-    return Response.json({});
-  },
-});
-const collectorUrl = `http://127.0.0.1:${collector.port}`;
+const collector = new OtlpCollector();
+const collectorUrl = collector.url;
 const apps: AppProcess[] = [];
-afterEach(() => {
-  received.clear();
-  duplicates = 0;
-  hang = false;
-});
+afterEach(() => collector.reset());
 afterAll(async () => {
   await Promise.all(apps.map((app) => app.kill()));
-  await collector.stop(true);
+  await collector.stop();
 });
 
 const otlpConfig = (endpoint: string) => writeConfig(`export default { exporters: [{ type: 'otlp', endpoint: '${endpoint}' }] };`);
@@ -57,7 +31,7 @@ async function serve(env: Record<string, string>, n = 10): Promise<{ app: AppPro
   }
   // The exporter's delay (5 s) is far off: nothing has gone yet.
   await Bun.sleep(300);
-  expect(received.size).toBe(0);
+  expect(collector.received.size).toBe(0);
   return { app, ids };
 }
 
@@ -67,8 +41,8 @@ test('process.exit(): the preload exporter\'s queued spans arrive, once, within 
   expect(code).toBe(0);
   expect(ms).toBeLessThan(2500);
   // Was 0 of 10: the exit flushed the edge alone.
-  expect([...received.keys()].sort()).toEqual([...ids].sort());
-  expect(duplicates).toBe(0);
+  expect([...collector.received.keys()].sort()).toEqual([...ids].sort());
+  expect(collector.duplicates).toBe(0);
   expect(app.stderr).not.toContain('not delivered');
 }, 30_000);
 
@@ -77,7 +51,7 @@ test("the app's own SIGTERM handler (server.stop(); process.exit(0)): the spans 
   const { code, ms } = await signalAndWait(app, 'SIGTERM');
   expect(code).toBe(0);
   expect(ms).toBeLessThan(2500);
-  expect([...received.keys()].sort()).toEqual([...ids].sort());
+  expect([...collector.received.keys()].sort()).toEqual([...ids].sort());
 }, 30_000);
 
 test('process.exit() with the collector down: one stderr line counts the spans not delivered, no URL in it', async () => {
@@ -92,7 +66,7 @@ test('process.exit() with the collector down: one stderr line counts the spans n
 }, 30_000);
 
 test('process.exit() with a collector that never answers: the exit still ends within the budget, the spans named as unanswered', async () => {
-  hang = true;
+  collector.hang = true;
   const { app } = await serve({ LEAVE: 'exit', BUN_APM_CONFIG: otlpConfig(collectorUrl) });
   const { code, ms } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
@@ -108,33 +82,33 @@ test("SIGTERM under the preload: a RequestTracer's own exporter is flushed too, 
   expect(code).toBe('SIGTERM');
   expect(ms).toBeLessThan(2500);
   // Was 0 of 10 (dead of it in 72 ms): the preload's shutdown knew only its own exporters.
-  expect([...received.keys()].sort()).toEqual([...ids].sort());
-  expect(new Set(received.values())).toEqual(new Set(['tracer-svc']));
+  expect([...collector.received.keys()].sort()).toEqual([...ids].sort());
+  expect(new Set(collector.received.values())).toEqual(new Set(['tracer-svc']));
 }, 30_000);
 
 test("process.exit() under the preload: a RequestTracer's own exporter's spans go with the final send", async () => {
   const { app, ids } = await serve({ LEAVE: 'exit', TRACER_ENDPOINT: collectorUrl, TRACER_SERVICE: 'tracer-svc' });
   const { code } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
-  expect([...received.keys()].sort()).toEqual([...ids].sort());
-  expect(duplicates).toBe(0);
+  expect([...collector.received.keys()].sort()).toEqual([...ids].sort());
+  expect(collector.duplicates).toBe(0);
 }, 30_000);
 
 test("the preload's and a RequestTracer's exporters name one backend differently (a trailing slash): each span arrives once", async () => {
   const { app, ids } = await serve({ LEAVE: 'exit', BUN_APM_CONFIG: otlpConfig(collectorUrl), TRACER_ENDPOINT: `${collectorUrl}/`, TRACER_SERVICE: 'tracer-svc' });
   const { code } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
-  expect([...received.keys()].sort()).toEqual([...ids].sort());
+  expect([...collector.received.keys()].sort()).toEqual([...ids].sort());
   // Was 10: both POSTed every span to the same /v1/traces, the endpoints compared as text.
-  expect(duplicates).toBe(0);
-  expect(new Set(received.values())).toEqual(new Set(['exit-svc']));
+  expect(collector.duplicates).toBe(0);
+  expect(new Set(collector.received.values())).toEqual(new Set(['exit-svc']));
 }, 30_000);
 
 test('two RequestTracers shipping to one collector (one endpoint with a trailing slash): each span arrives once', async () => {
   const { app, ids } = await serve({ LEAVE: 'exit', TRACER_ENDPOINT: collectorUrl, TRACER2_ENDPOINT: `${collectorUrl}/`, TRACER_SERVICE: 'tracer-svc' });
   const { code } = await signalAndWait(app, 'SIGUSR2');
   expect(code).toBe(0);
-  expect([...received.keys()].sort()).toEqual([...ids].sort());
+  expect([...collector.received.keys()].sort()).toEqual([...ids].sort());
   // Was 10: each tracer kept a copy of the preload's server span and sent it.
-  expect(duplicates).toBe(0);
+  expect(collector.duplicates).toBe(0);
 }, 30_000);
