@@ -96,7 +96,8 @@ export function retryWaitMs(policy: RetryPolicy, failed: number, retryAfterMs?: 
 export interface RetryLoopOptions {
   /** Attempts in all, the first included. */
   maxAttempts: number;
-  sleep: (ms: number) => Promise<void>;
+  /** Waits before the next attempt; resolving `false` gives the next attempt up (the last outcome stands). */
+  sleep: (ms: number) => Promise<void | boolean>;
   /** Default Math.random (tests pass their own). */
   random?: () => number;
 }
@@ -116,6 +117,6 @@ export async function withRetries<T extends AttemptOutcome>(
   for (let index = 0; ; index++) {
     const outcome = await attempt(index);
     if (outcome.ok || !outcome.retryable || index + 1 >= maxAttempts) return { outcome, attempts: index + 1 };
-    await options.sleep(retryWaitMs(policy, index + 1, outcome.retryAfterMs, options.random));
+    if ((await options.sleep(retryWaitMs(policy, index + 1, outcome.retryAfterMs, options.random))) === false) return { outcome, attempts: index + 1 };
   }
 }

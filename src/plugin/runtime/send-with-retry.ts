@@ -147,23 +147,23 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
       return { ok: false, retryable: true, reason: `${(error as Error).name}: ${(error as Error).message} (${url})` };
     }
   };
-  // After the last call, a wait past its end is not begun: the attempt before it is the last.
-  let previous: Attempt | undefined;
+  // After the last call, a wait past its end is not begun: the attempt before it is the last, and final.
   let outOfTime = false;
-  const lastOrAttempt = async (): Promise<Attempt> => (outOfTime && previous?.ok === false ? { ...previous, retryable: false } : (previous = await attempt()));
-  const { outcome, attempts: counted } = await withRetries(lastOrAttempt, exportRetryPolicy(options), {
+  const { outcome, attempts } = await withRetries(attempt, exportRetryPolicy(options), {
     maxAttempts: options.maxAttempts ?? 5,
     sleep: async (ms) => {
       // A last call whose end has passed with the process still here (a server started later) no longer counts.
       const now = performance.now();
-      if (options.endAtLastCall && lastCallUntil !== undefined && now < lastCallUntil && now + ms > lastCallUntil) return void (outOfTime = true);
+      if (options.endAtLastCall && lastCallUntil !== undefined && now < lastCallUntil && now + ms > lastCallUntil) {
+        outOfTime = true;
+        return false;
+      }
       options.onStage?.('waiting');
       await wakeableSleep(ms, given, options.endAtLastCall);
     },
     ...(options.random !== undefined && { random: options.random }),
   });
-  const attempts = outOfTime ? counted - 1 : counted;
   if (outcome.ok) return { ...outcome, attempts };
   const { retryAfterMs: _wait, ...failed } = outcome;
-  return { ...failed, attempts };
+  return { ...failed, retryable: failed.retryable && !outOfTime, attempts };
 }
