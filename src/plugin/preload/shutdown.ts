@@ -23,7 +23,7 @@ import type { PendingBatch } from '../runtime/pending-data.ts';
 import { sendSync, type FinalBatch, type FinalOutcome } from './final-send.ts';
 import type { Log } from '../runtime/log.ts';
 import { haltExports, lastCallExports, resumeExports, sleep } from '../runtime/send-with-retry.ts';
-import { addDrain } from '../runtime/exporters/combine-span-exporters.ts';
+import { combineSpanExporters } from '../runtime/exporters/combine-span-exporters.ts';
 
 export interface ShutdownOptions {
   batcher: Batcher;
@@ -107,7 +107,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
   let stalledUntil = 0;
 
   /** The preload's trace exporters and the tracers'. */
-  const allExporters = (): SpanExporter[] => (options.exporters ? [options.exporters, ...tracerExporters()] : tracerExporters());
+  const allExporters = (): SpanExporter => combineSpanExporters(options.exporters ? [options.exporters, ...tracerExporters()] : tracerExporters());
 
   /** One line for the trace exporters' spans that did not get through at exit; nothing when all did. */
   const reportExports = (drain: ExitDrain | undefined, exported: ExportedSpans | undefined) => {
@@ -174,7 +174,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
   };
 
   /** Started before the edge's synchronous send, so the exporters' requests are under way meanwhile. */
-  const shutdownExporters = () => (exportersDone ??= Promise.allSettled(allExporters().map((exporter) => exporter.shutdown())).then(() => {}));
+  const shutdownExporters = () => (exportersDone ??= allExporters().shutdown());
 
   /**
    * One way out's work within one budget: the exporters started, the edge flushed, then `then` once
@@ -193,7 +193,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
       clearTimeout(hold);
       // Past the deadline what the exporters still hold is given up, and said: not sent again at exit.
       if (!shipped) {
-        const lost = allExporters().reduce((sum, exporter) => sum + (exporter.abandon?.() ?? 0), 0);
+        const lost = allExporters().abandon?.() ?? 0;
         if (lost > 0) options.log.warnOnce('exit-spans', `at exit, ${lost} span(s) of the trace exporters not delivered within ${budget} ms: their backends did not take them in time`);
       }
       then();
@@ -238,16 +238,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
   /** process.exit(), or the end after beforeExit: the exporters' queued spans go with the edge's batches, through the child. */
   const onExit = () => {
     const started = performance.now();
-    const drain: ExitDrain = { requests: [], unsent: 0, inFlight: 0, outOfTime: 0 };
-    const encodeUntil = started + budget * ENCODE_SHARE;
-    for (const exporter of allExporters()) {
-      try {
-        addDrain(drain, exporter.drainAtExit?.(encodeUntil));
-      } catch {
-        // an exporter that breaks its promise not to throw loses its spans, not the others'
-      }
-    }
-    flushEdge(drain, started);
+    flushEdge(allExporters().drainAtExit?.(started + budget * ENCODE_SHARE), started);
   };
 
   // A signal the process was started ignoring (nohup, `trap '' INT`) stays ignored: a listener would

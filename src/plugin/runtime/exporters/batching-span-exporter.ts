@@ -7,6 +7,7 @@ import type { ExitDrain, ExitRequest, SpanExporter } from './span-exporter.ts';
 import { unref } from '../unref.ts';
 import { quoteAnswer } from '../log.ts';
 import type { SendStage } from '../send-with-retry.ts';
+import { emptyDrain } from './combine-span-exporters.ts';
 
 export interface BatchingOptions {
   /** Spans kept waiting at most; past it the oldest are dropped and counted (default 2048). */
@@ -200,7 +201,7 @@ export class BatchingSpanExporter implements SpanExporter {
   }
 
   drainAtExit(until = Infinity): ExitDrain {
-    const drain: ExitDrain = { requests: [], unsent: 0, inFlight: 0, outOfTime: 0 };
+    const drain = emptyDrain();
     try {
       this.#close();
       // A batch asleep before its next attempt (a Retry-After) was refused, or never arrived: it goes

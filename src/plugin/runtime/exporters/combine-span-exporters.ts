@@ -28,8 +28,14 @@ export function combineSpanExporters(exporters: readonly SpanExporter[]): SpanEx
       await Promise.allSettled(all.map((exporter) => exporter.shutdown()));
     },
     drainAtExit(until?: number): ExitDrain {
-      const drain: ExitDrain = { requests: [], unsent: 0, inFlight: 0, outOfTime: 0 };
-      for (const exporter of all) addDrain(drain, exporter.drainAtExit?.(until));
+      const drain = emptyDrain();
+      for (const exporter of all) {
+        try {
+          addDrain(drain, exporter.drainAtExit?.(until));
+        } catch {
+          // An exporter that breaks its never-throw promise loses its spans, not the others'.
+        }
+      }
       return drain;
     },
     abandon(): number {
@@ -41,11 +47,16 @@ export function combineSpanExporters(exporters: readonly SpanExporter[]): SpanEx
   };
 }
 
+/** A drain with nothing in it yet. */
+export function emptyDrain(): ExitDrain {
+  return { requests: [], unsent: 0, inFlight: 0, outOfTime: 0 };
+}
+
 /** Adds `one` (an exporter's drain) into `all`. */
-export function addDrain(all: ExitDrain, one: ExitDrain | undefined): void {
+function addDrain(all: ExitDrain, one: ExitDrain | undefined): void {
   if (one === undefined) return;
   all.requests.push(...one.requests);
   all.unsent += one.unsent;
   all.inFlight += one.inFlight;
-  all.outOfTime += one.outOfTime ?? 0;
+  all.outOfTime += one.outOfTime;
 }
