@@ -79,8 +79,7 @@ export function sendSync(target: EdgeTarget | undefined, edgeBatches: readonly F
   const batches = target === undefined ? [] : edgeBatches;
   const exports = options.exports ?? [];
   const exportSpans = exports.reduce((sum, request) => sum + request.spans, 0);
-  const none: FinalOutcome = { sent: 0, lost: {}, reported: false, unanswered: {}, answered: false, exported: { sent: 0, failed: 0, unanswered: 0 } };
-  if (batches.length === 0 && exports.length === 0) return none;
+  if (batches.length === 0 && exports.length === 0) return nothingSent();
   let outcome: FinalOutcome;
   try {
     outcome = spawnChild(target, batches, exports, options);
@@ -111,9 +110,13 @@ function exportTargets(exports: readonly ExitRequest[]): { targets: string[]; in
   return { targets, index };
 }
 
+/** The outcome of a final send that sent nothing. */
+function nothingSent(): FinalOutcome {
+  return { sent: 0, lost: {}, reported: false, unanswered: {}, answered: false, exported: { sent: 0, failed: 0, unanswered: 0 } };
+}
+
 function spawnChild(target: EdgeTarget | undefined, batches: readonly FinalBatch[], exports: readonly ExitRequest[], options: FinalSendOptions): FinalOutcome {
   const exportSpans = exports.reduce((sum, request) => sum + request.spans, 0);
-  const none: FinalOutcome = { sent: 0, lost: {}, reported: false, unanswered: {}, answered: false, exported: { sent: 0, failed: 0, unanswered: 0 } };
   const { targets, index } = exportTargets(exports);
   const leftOut = exports.reduce((sum, request, i) => sum + (index[i]! < 0 ? request.spans : 0), 0);
   const encoder = new TextEncoder();
@@ -193,7 +196,7 @@ function spawnChild(target: EdgeTarget | undefined, batches: readonly FinalBatch
     // what it was given may or may not have arrived, and is said so, not taken as nothing to say.
     const unknown: Record<string, number> = {};
     for (const { lost } of batches) for (const [name, n] of Object.entries(lost ?? {})) if (name !== 'parentTraces' && n! > 0) unknown[name] = (unknown[name] ?? 0) + n!;
-    return { ...none, unanswered: unknown, exported: { sent: 0, failed: 0, unanswered: exportSpans - leftOut, ...tooBig } };
+    return { ...nothingSent(), unanswered: unknown, exported: { sent: 0, failed: 0, unanswered: exportSpans - leftOut, ...tooBig } };
   }
 }
 
