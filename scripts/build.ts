@@ -134,7 +134,10 @@ export async function build(): Promise<{ modules: number; declarations: number }
       }
       const { outputText, diagnostics } = ts.transpileModule(readFileSync(source, 'utf8'), { fileName: source, reportDiagnostics: true, compilerOptions });
       if (diagnostics && diagnostics.length > 0) fail(diagnostics);
-      write(outPath(source, '.js'), oneLine(outputText));
+      const code = oneLine(outputText);
+      // A module of types only compiles to nothing, and nothing imports it at run time (verbatimModuleSyntax).
+      if (code.trim() === '') continue;
+      write(outPath(source, '.js'), code);
       modules++;
     }
   }

@@ -203,6 +203,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
         // per-route rows wrong for good; refused with a 503 the batch stays with its client, which
         // sends it again (routes known here are stored without an answer: prepare says which).
         console.warn(`bun-apm edge: app ${this.app()}: shard 0 did not answer which routes the app admits (${(error as Error)?.message ?? error})`);
+        limiter?.giveBack(eventsIn(batch));
         this.usage.afterIngest(null, wireBytes, 0);
         const error503 = { status: 503, code: 'unavailable', message: 'the store that keeps this app\'s routes is briefly unavailable; retry later', details: {}, headers: { 'retry-after': '1' } };
         return { status: 'refused', error: error503, usage: this.usage.today(this.settings.plan) };

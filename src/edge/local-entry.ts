@@ -24,6 +24,7 @@ export function localWorker(codeRules: CodeRules) {
   class AppStore extends AppStoreOf {
     private clockOffsetMs = 0;
     private floor: FloorTables | undefined;
+    private admitFails = false;
 
     constructor(ctx: DurableObjectState, env: AppStoreEnv) {
       super(ctx, env, codeRules);
@@ -37,6 +38,16 @@ export function localWorker(codeRules: CodeRules) {
     setClockOffset(offsetMs: number): number {
       this.clockOffsetMs = offsetMs;
       return this.now();
+    }
+
+    /** Makes shard 0's answer to its other shards fail while `failing` (a test of a shard-0 outage). */
+    failAdmitRoutes(failing: boolean): void {
+      this.admitFails = failing;
+    }
+
+    override async admitRoutes(routes: string[]): Promise<string[]> {
+      if (this.admitFails) throw new Error('shard 0 made to fail by a test');
+      return super.admitRoutes(routes);
     }
 
     /** Schedules the alarm for now, with maintenance whether due or not: the alarm handler, not this call, does the work. */

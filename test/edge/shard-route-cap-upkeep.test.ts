@@ -44,6 +44,19 @@ test('batches the rate limit refuses take no place under the cap: a later route 
   expect(routes.map((r: any) => r.route).sort()).toEqual(['/burst0', '/real']);
 }, 30_000);
 
+test('a batch refused while shard 0 does not answer spends none of the rate limit: its retries are not refused as over it', async () => {
+  edge = await startEdge({ bindings: { SHARDS: '2', INGEST_RATE_LIMIT: '1' } });
+  const shard0 = await edge.store(shardName('shop', 0));
+  await shard0.failAdmitRoutes(true);
+  const now = Date.now() - 60_000;
+  const codes = [];
+  // One event a second, one event a batch: had the first try kept its token, the second would be over the limit.
+  for (let i = 0; i < 3; i++) codes.push(((await (await send('/new', now)).json()) as any).error.code);
+  expect(codes).toEqual(['unavailable', 'unavailable', 'unavailable']);
+  await shard0.failAdmitRoutes(false);
+  expect((await send('/new', now)).status).toBe(202);
+}, 30_000);
+
 test('shard 0 forgets routes by retention when it holds no data: room under the cap comes back', async () => {
   edge = await startEdge({ bindings: { SHARDS: '2', ROUTE_CAP: '1', HOUR_RETENTION_DAYS: '1', MINUTE_RETENTION_HOURS: '24', DETAIL_RETENTION_DAYS: '1' } });
   expect((await send('/old', Date.now() - 60_000)).status).toBe(202);

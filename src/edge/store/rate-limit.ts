@@ -25,4 +25,9 @@ export class TokenBucket {
     }
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((needed - this.tokens) / this.rate)) };
   }
+
+  /** Returns what a batch took when it was not stored after all (its client sends it again). */
+  giveBack(events: number): void {
+    this.tokens = Math.min(this.rate, this.tokens + events);
+  }
 }

@@ -15,9 +15,17 @@ function creationError(endpoint: string): string {
 
 test('a malformed endpoint that could hold a credential is named by its scheme only', () => {
   expect(creationError('https://api.honeycomb.io:hcaik_SECRET')).toEndWith('endpoint is not a valid URL: "https://…"');
-  expect(creationError('collector?key=SECRET')).toEndWith('endpoint is not a valid URL: "…"');
-  // What cannot hold a credential (no user info, port or query, short) helps to be seen.
-  expect(creationError('/v1/traces')).toEndWith('endpoint is not a valid URL: "/v1/traces"');
+  const noScheme = 'endpoint must start with http:// or https://, e.g. http://127.0.0.1:4318';
+  expect(creationError('collector?key=SECRET')).toEndWith(noScheme);
+  expect(creationError('/v1/traces')).toEndWith(noScheme);
   expect(redactUrl('http://collector:hcaik_SECRET/v1/traces')).toBe('http://…');
   expect(redactUrl('https://user:pw@collector:4318/v1/traces?key=k')).toBe('https://collector:4318/v1/traces');
+});
+
+test('an endpoint written without its scheme is told so, the way it is usually written', () => {
+  // `127.0.0.1:4318` did not parse ("not a valid URL", hidden); `localhost:4318` parsed as the scheme `localhost:`.
+  for (const endpoint of ['127.0.0.1:4318', 'localhost:4318', 'collector:4318/v1/traces']) {
+    expect(creationError(endpoint)).toEndWith('endpoint must start with http:// or https://, e.g. http://127.0.0.1:4318');
+  }
+
 });

@@ -7,6 +7,8 @@ import { mayHoldCredential } from '../../../core/config/kinds.ts';
  * already ends with `signalPath` is used as it is. Throws on anything but an http(s) URL.
  */
 export function signalUrl(endpoint: string, signalPath: string): string {
+  // `127.0.0.1:4318` or `localhost:4318` would parse as a scheme of its own, or not at all.
+  if (!/^[a-z][a-z\d+.-]*:\/\//i.test(endpoint)) throw new Error('endpoint must start with http:// or https://, e.g. http://127.0.0.1:4318');
   let url: URL;
   try {
     url = new URL(endpoint);
