@@ -15,6 +15,7 @@ import { Deliverer } from './alerting/deliver.ts';
 import { MetricWindow, type PerformanceMetricsInput } from './alerting/metric-window.ts';
 import { ProcessSampler } from './alerting/process-sampler.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
+import { answerStatus } from './answer-status.ts';
 import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
 
 export type { AlertingOptions } from './alerting/alerting-options.ts';
@@ -164,8 +165,9 @@ export class PerformanceAlerting {
       this.#record(req, 500, started, timestamp, errorClassOf(error));
       throw error;
     }
-    // A handler that answered nothing is Bun's 500, not the alerting's TypeError.
-    this.#record(req, typeof response?.status === 'number' ? response.status : 500, started, timestamp);
+    const status = answerStatus(req, response);
+    // Not a Response, nor an upgrade: the app's mistake, an error whatever Bun sends for it (as the preload counts it).
+    this.#record(req, status, started, timestamp, response instanceof Response || status === 101 ? undefined : 'InvalidResponse');
     return response;
   }
 

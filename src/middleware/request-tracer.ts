@@ -19,6 +19,7 @@ import { putTag, toFields, toTagValue } from './tracer/tag-value.ts';
 import { resolveTracingOptions, type ResolvedTracingOptions, type TracingOptions } from './tracer/tracer-options.ts';
 import type { EnhancedRequest, NextFunction, TraceSpan } from './types.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
+import { answerStatus } from './answer-status.ts';
 import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
 
 export type { TracingOptions } from './tracer/tracer-options.ts';
@@ -139,9 +140,10 @@ export class RequestTracer {
     // Before the answer goes (once answered, Bun drops a body the handler did not read), but for a
     // moment only: a body still arriving must not hold the answer back.
     if (requestBody) await Promise.race([requestBody, sleep(BODY_WAIT_MS)]);
-    if (response === null || typeof response !== 'object') {
-      // A handler that answered nothing: Bun answers 500; the span says why instead of the tracer throwing.
-      this.#finishServer(req, context.spanId, 500, `no Response: the handler returned ${response === null ? 'null' : typeof response}`, requestBody, undefined, endedAt);
+    if (!(response instanceof Response)) {
+      // Not a Response: a WebSocket upgrade (101), or the app's mistake, which the span names instead of the tracer throwing.
+      const status = answerStatus(req, response);
+      this.#finishServer(req, context.spanId, status, status === 101 ? undefined : `no Response: the handler returned ${response === null ? 'null' : typeof response}`, requestBody, undefined, endedAt);
       return response;
     }
     try {

@@ -1,7 +1,7 @@
 // The adapters: Hono's app.use() and a plain Bun.serve fetch handler, driven for real.
 import { afterEach, expect, test } from 'bun:test';
 import { Hono } from 'hono';
-import { honoMiddleware, instrument, performanceMonitor, requestTracer } from '../../src/middleware/index.ts';
+import { compose, honoMiddleware, instrument, PerformanceMonitor, performanceMonitor, RequestTracer, requestTracer } from '../../src/middleware/index.ts';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -68,4 +68,25 @@ test('Bun.serve: instrument(handler, monitor, tracer) on a real server', async (
   expect(agg.paths['/items/:id']).toBe(ok);
   expect(agg.errors).toBe(1);
   expect(agg.userAgents.families.bun).toBe(ok + 1);
+});
+
+test('the classes chain as their middleware do (the README says they work too); anything else is refused where the chain is made', async () => {
+  // Instances had passed instrument() and failed every request after with a 500 ("middleware is not a function").
+  const monitor = new PerformanceMonitor({ profiling: { enabled: false } });
+  const tracer = new RequestTracer({ sampleRate: 1 });
+  closers.push(() => monitor.close(), () => tracer.close());
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: instrument((req) => new Response(`trace ${req.traceId}`), monitor, tracer) });
+  closers.push(() => server.stop(true));
+  const res = await fetch(`http://127.0.0.1:${server.port}/items/1`);
+  const text = await res.text();
+  expect([res.status, res.headers.get('traceparent')?.slice(3, 35)]).toEqual([200, text.slice(6)]);
+  expect(monitor.getAggregatedMetrics(60_000).paths['/items/:id']).toBe(1);
+  const app = new Hono();
+  app.use(honoMiddleware(monitor));
+  app.get('/hono/:id', (c) => c.text('ok'));
+  expect((await app.request('/hono/7')).status).toBe(200);
+  expect(monitor.getAggregatedMetrics(60_000).paths['/hono/:id']).toBe(1);
+  const notMiddleware = { name: 'x' } as never;
+  expect(() => compose([monitor, notMiddleware], () => new Response())).toThrow('middleware 1 is not a (req, next) function nor an object with a handle(req, next) method');
+  expect(() => instrument(() => new Response(), notMiddleware)).toThrow('middleware 0 is not');
 });

@@ -1,7 +1,8 @@
 // The Hono adapter: any `(req, next)` middleware as Hono middleware. Handlers read the tracer's ids
 // from `c.get('traceId')` / `c.get('spanId')` (also on `c.req.raw`).
 import { noteRoute } from '../../plugin/runtime/routers/note-route.ts';
-import type { EnhancedRequest, Middleware } from '../types.ts';
+import type { EnhancedRequest } from '../types.ts';
+import { asMiddleware, type MiddlewareLike } from './compose.ts';
 
 /** The little of Hono's Context used here. Declared locally: Hono is an optional peer, and an app without it must still type-check this file. */
 interface HonoContext {
@@ -23,7 +24,8 @@ export type HonoMiddleware = (c: any, next: () => Promise<void>) => Promise<void
  * app.use(honoMiddleware(performanceMonitor()), honoMiddleware(tracer));
  * app.get('/users/:id', (c) => { const span = tracer.createChildSpan(c.get('spanId'), 'db'); … });
  */
-export function honoMiddleware(middleware: Middleware): HonoMiddleware {
+export function honoMiddleware(given: MiddlewareLike): HonoMiddleware {
+  const middleware = asMiddleware(given, 0);
   return async function bunApmHono(context, next) {
     const c = context as HonoContext;
     const req = c.req.raw as EnhancedRequest;

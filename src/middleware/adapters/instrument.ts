@@ -1,6 +1,7 @@
 // The plain Bun.serve adapter: wraps a fetch handler in middlewares.
-import type { EnhancedRequest, Middleware } from '../types.ts';
-import { compose } from './compose.ts';
+import { noteServer, serverOf } from '../answer-status.ts';
+import type { EnhancedRequest } from '../types.ts';
+import { compose, type MiddlewareLike } from './compose.ts';
 
 /**
  * Wraps a `fetch(req, server)` handler so every request runs through the middlewares first.
@@ -12,9 +13,11 @@ import { compose } from './compose.ts';
  */
 export function instrument<S = unknown>(
   handler: (req: EnhancedRequest, server: S) => Response | Promise<Response>,
-  ...middlewares: Middleware[]
+  ...middlewares: MiddlewareLike[]
 ): (req: Request, server: S) => Promise<Response> {
+  const chain = compose(middlewares, (r) => handler(r, serverOf(r) as S));
   return function instrumented(req: Request, server: S): Promise<Response> {
-    return compose(middlewares, (r) => handler(r, server))(req as EnhancedRequest);
+    noteServer(req, server);
+    return chain(req as EnhancedRequest);
   };
 }

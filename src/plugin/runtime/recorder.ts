@@ -354,7 +354,7 @@ export class Recorder {
       // The response's headers are not read here: materialising them costs more than all the rest of a request's recording.
       this.#end(state, result.status, state.bytes, false);
       if ((state.traceId !== undefined || this.#serverTiming === 'all') && !state.excluded) this.decorate(state, result);
-    } else if (result == null && state.request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
+    } else if (upgradeAnswer(state.request, result)) {
       this.#end(state, 101, 0, false); // server.upgrade() took it: Bun wants no Response
     } else {
       // The app's mistake (Bun logs it), counted as an error, under the status Bun sends for it.
@@ -620,6 +620,11 @@ function pathOfState(state: RequestState): string {
   return (bunRoute !== undefined ? pathFromRoute(bunRoute, request.params) : undefined) ?? pathOf(state.url ?? request.url);
 }
 
+/** Nothing answered to a WebSocket request: server.upgrade() took it, and Bun sends 101. */
+export function upgradeAnswer(request: Request, result: unknown): boolean {
+  return result == null && request.headers.get('upgrade')?.toLowerCase() === 'websocket';
+}
+
 /** A state standing for a request that has ended, for code that still holds on to it. */
 function endedState(state: RequestState): RequestState {
   const done = new RequestState(state.request, state.start, state.method);
@@ -632,7 +637,7 @@ function endedState(state: RequestState): RequestState {
  * 204, or 200 with its welcome page on a server in development mode (Bun 1.4.5). Without a Bun
  * server (the explicit middleware under another framework) it is the framework's to say: 500.
  */
-function invalidAnswerStatus(server: unknown): number {
+export function invalidAnswerStatus(server: unknown): number {
   if (server === null || typeof server !== 'object') return 500;
   return (server as { development?: unknown }).development === true ? 200 : 204;
 }

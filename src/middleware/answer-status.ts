@@ -1,0 +1,21 @@
+// The status Bun sends for what a handler answered, the same for every part of the explicit API
+// (the monitor's recorder counts it so too): a Response's own; nothing, for a WebSocket request
+// server.upgrade() took, 101; anything else is the app's mistake, which Bun answers 204 (200 in
+// development), or 500 where no Bun server is known (compose() under another framework).
+import { invalidAnswerStatus, upgradeAnswer } from '../plugin/runtime/recorder.ts';
+
+/** The Bun server of each request instrument() passed on (a WeakMap: nothing added to the Request). */
+const servers = new WeakMap<Request, unknown>();
+
+export function noteServer(req: Request, server: unknown): void {
+  if (typeof server === 'object' && server !== null) servers.set(req, server);
+}
+
+export function serverOf(req: Request): unknown {
+  return servers.get(req);
+}
+
+export function answerStatus(req: Request, answer: unknown): number {
+  if (answer instanceof Response) return answer.status;
+  return upgradeAnswer(req, answer) ? 101 : invalidAnswerStatus(servers.get(req));
+}
