@@ -13,21 +13,29 @@ import { clip, LIMITS } from './wire-format.ts';
  */
 const NAMED_PATHS_MAX = 256;
 
+/** Paths named at their first request, at most: after these, a path is named when it comes again. */
+const FIRST_SEEN_PATHS_MAX = 100;
 /** Paths first seen answering 4xx that get a name of their own, at most (a scanner's are 404s, 401s, 403s, 405s). */
 const CLIENT_ERROR_PATHS_MAX = 100;
+/** Paths remembered as seen once while the first-seen names were taken (then forgotten all at once). */
+const SEEN_ONCE_MAX = 10_000;
 
 /**
- * Three caps, so that no kind of route crowds out another: the templates the app declares; the
- * paths named from URLs; and, apart, paths first seen answering 4xx, so that a scanner's thousands of
- * junk paths cannot use up the names the app's real routes need (found by a review: 600 probes of a
- * scanner had turned `/checkout` into `other` for the life of the process).
- * Every answer is what a guard admitted, and a guard never takes back a route it admitted (nor
- * admits one it turned away while full), so an answer kept from earlier stays right.
+ * Caps, so that no kind of route crowds out another: the templates the app declares; the first
+ * paths named from URLs, at their first request; past those, paths that came again; and, apart,
+ * paths first seen answering 4xx. A scanner's thousands of junk paths, 404s or answered 200 by a
+ * catch-all, come once each: they cannot use up the names the app's real routes need (found by
+ * reviews: 600 probes had turned `/checkout` into `other` for the life of the process). A path
+ * answering 4xx takes no place by coming again (scanners repeat their lists).
+ * Every answer is what a guard admitted, and a guard never takes back a route it admitted, so an
+ * answer kept from earlier stays right; `other` is never kept, since the path may be named next time.
  */
 export class RouteNamer {
   readonly #templates: RouteCardinalityGuard;
   readonly #paths: RouteCardinalityGuard;
+  readonly #firstSeen: RouteCardinalityGuard;
   readonly #clientErrorPaths: RouteCardinalityGuard;
+  readonly #seenOnce = new Set<string>();
   readonly #named = new Map<string, string>();
   readonly #shapes = new RouteShapes();
   #lastUrl: string | undefined;
@@ -38,6 +46,7 @@ export class RouteNamer {
   constructor(routeCap: number) {
     this.#templates = new RouteCardinalityGuard(routeCap);
     this.#paths = new RouteCardinalityGuard(routeCap);
+    this.#firstSeen = new RouteCardinalityGuard(Math.min(routeCap, FIRST_SEEN_PATHS_MAX));
     this.#clientErrorPaths = new RouteCardinalityGuard(Math.min(routeCap, CLIENT_ERROR_PATHS_MAX));
   }
 
@@ -65,14 +74,9 @@ export class RouteNamer {
         const end = pathEnd(url, start);
         this.#lastUrlRoute = this.#shapes.match(url, start, end) ?? this.#ofPath(url.slice(start, end), status);
       }
-      this.#lastUrl = this.#turnedAway(this.#lastUrlRoute, status) ? undefined : url;
+      this.#lastUrl = this.#lastUrlRoute === OVERFLOW_ROUTE ? undefined : url;
     }
     return this.#lastUrlRoute;
-  }
-
-  /** A 4xx past its own cap: not kept, since the same path answered otherwise may still get its name. */
-  #turnedAway(route: string, status: number): boolean {
-    return isClientError(status) && route === OVERFLOW_ROUTE;
   }
 
   #ofPath(path: string, status: number): string {
@@ -80,7 +84,7 @@ export class RouteNamer {
     if (route === undefined) {
       const shape = normalisePath(path);
       route = this.#admitPath(clip(shape, LIMITS.routeLength) || '/', status);
-      if (this.#turnedAway(route, status)) return route;
+      if (route === OVERFLOW_ROUTE) return route;
       this.#shapes.remember(shape, route);
       if (this.#named.size >= NAMED_PATHS_MAX) this.#named.clear();
       this.#named.set(path, route);
@@ -88,10 +92,17 @@ export class RouteNamer {
     return route;
   }
 
-  /** A path's name: a 4xx's takes a place among the paths only once something else has named it. */
+  /** A path's name: its own if named before, at its first request while first-seen names last, else when it comes again. */
   #admitPath(route: string, status: number): string {
-    if (!isClientError(status) || this.#paths.has(route)) return this.#paths.admit(route);
-    return this.#clientErrorPaths.admit(route);
+    if (this.#firstSeen.has(route) || this.#paths.has(route)) return route;
+    if (isClientError(status)) return this.#clientErrorPaths.admit(route);
+    if (this.#seenOnce.has(route)) return this.#paths.admit(route);
+    const named = this.#firstSeen.admit(route);
+    if (named === OVERFLOW_ROUTE) {
+      if (this.#seenOnce.size >= SEEN_ONCE_MAX) this.#seenOnce.clear();
+      this.#seenOnce.add(route);
+    }
+    return named;
   }
 }
 

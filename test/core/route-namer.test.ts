@@ -24,20 +24,32 @@ describe('RouteNamer', () => {
     ];
     for (const cap of [20, 100_000]) {
       const namer = new RouteNamer(cap);
-      const guard = new RouteCardinalityGuard(cap); // the reference: each URL named from nothing, in the same order
+      // The reference: each URL named from nothing, in the same order, by the rule alone (no cache):
+      // the first 100 paths (at most the cap) at their first request, later ones when they come again.
+      const firstSeen = new RouteCardinalityGuard(Math.min(cap, 100));
+      const again = new RouteCardinalityGuard(cap);
+      const once = new Set<string>();
+      const reference = (route: string): string => {
+        if (firstSeen.has(route) || again.has(route)) return route;
+        if (once.has(route)) return again.admit(route);
+        const named = firstSeen.admit(route);
+        if (named === OVERFLOW_ROUTE) once.add(route);
+        return named;
+      };
       const seen = new Set<string>();
       let previous = '';
       for (let i = 0; i < 15_000; i++) {
         // Runs of one URL, as traffic has them, between new ones.
         const url = random() < 0.2 && previous !== '' ? previous : `http://127.0.0.1:3000${makers[Math.floor(random() * makers.length)]!()}${randomSuffix(random)}`;
         previous = url;
-        const expected = guard.admit(clip(normalisePath(pathOf(url)), LIMITS.routeLength) || '/');
+        const expected = reference(clip(normalisePath(pathOf(url)), LIMITS.routeLength) || '/');
         const route = namer.ofUrl(url);
         if (route !== expected) expect({ cap, url, route }).toEqual({ cap, url, route: expected });
         seen.add(route);
       }
-      // Both the overflow and the id routes were exercised.
-      expect(seen.has(OVERFLOW_ROUTE)).toBe(cap === 20);
+      // Both the overflow and the id routes were exercised, and names given to paths that came again.
+      expect(seen.has(OVERFLOW_ROUTE)).toBe(true);
+      expect(again.size).toBeGreaterThan(0);
       expect(seen.has('/users/:id/orders/:id')).toBe(true);
     }
   });
@@ -59,6 +71,22 @@ describe('RouteNamer', () => {
     expect(['/a/:id', '/a/:id', '/b', '/c', '/a/:id', '/c'].map((t) => namer.ofTemplate(t))).toEqual(['/a/:id', '/a/:id', '/b', OVERFLOW_ROUTE, '/a/:id', OVERFLOW_ROUTE]);
     // Paths have a cap of their own: templates did not use it up.
     expect(['http://h/users/1', 'http://h/b', 'http://h/c'].map((url) => namer.ofUrl(url))).toEqual(['/users/:id', '/b', OVERFLOW_ROUTE]);
+  });
+
+  test('a catch-all answering a scanner’s paths 200, or slugs seen once each, cannot crowd out the app’s routes: past the first 100, a path is named when it comes again (found by a review)', () => {
+    const namer = new RouteNamer(500);
+    expect(namer.ofUrl('http://h/health')).toBe('/health');
+    const junk = Array.from({ length: 800 }, (_, i) => `http://h/wp-${String.fromCharCode(97 + (i % 26))}${i}.php`);
+    const named = junk.map((url) => namer.ofUrl(url, 200));
+    expect(named.slice(0, 99)).toEqual(junk.slice(0, 99).map((url) => pathOf(url)));
+    expect(named.slice(99).every((route) => route === OVERFLOW_ROUTE)).toBe(true);
+    // The app's routes after the scan: the first request of each under the overflow, every later one under its name.
+    const after = ['/checkout', '/search', '/checkout', '/search', '/checkout', '/health'].map((path) => namer.ofUrl(`http://h${path}`, 200));
+    expect(after).toEqual([OVERFLOW_ROUTE, OVERFLOW_ROUTE, '/checkout', '/search', '/checkout', '/health']);
+    // The paths seen once kept no place: 500 more routes that come again are still named.
+    for (let i = 0; i < 500; i++) namer.ofUrl(`http://h/page-${String.fromCharCode(97 + (i % 26))}${i}x`);
+    const repeated = Array.from({ length: 498 }, (_, i) => namer.ofUrl(`http://h/page-${String.fromCharCode(97 + (i % 26))}${i}x`));
+    expect(repeated.filter((route) => route === OVERFLOW_ROUTE)).toEqual([]);
   });
 
   test('a scanner’s 404s cannot crowd out the app’s routes: paths first seen as 404s have their own 100 names (found by a review)', () => {
