@@ -1,12 +1,14 @@
 // PerformanceMonitor in-process: exact counts against values computed here, sampling, the core
 // sketch's percentiles, one count with the preload's recorder, storages and thresholds.
 import { afterEach, describe, expect, test } from 'bun:test';
+import { heapStats } from 'bun:jsc';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLog } from '../../src/plugin/runtime/log.ts';
 import { setProcessRecorder } from '../../src/plugin/runtime/process-recorder.ts';
 import { Recorder } from '../../src/plugin/runtime/recorder.ts';
+import { LIMITS } from '../../src/core/wire-format.ts';
 import { TieredCells } from '../../src/middleware/monitor/tiered-cells.ts';
 import { PerformanceMonitor, performanceMonitor, readMetricsFile, type PerformanceMetrics } from '../../src/middleware/index.ts';
 import { waitFor } from '../plugin/support/wait-for.ts';
@@ -188,6 +190,31 @@ describe('PerformanceMonitor storage', () => {
     await monitor.flush();
     expect(batches.map((b) => b.length)).toEqual([10, 10, 5]);
     expect(batches.flat().map((m) => m.path)).toEqual(Array.from({ length: 25 }, (_, i) => `/users/${i}`));
+  });
+
+  test('a detail record keeps the path cut to the wire format\'s pathLength, in memory and in storage', async () => {
+    const batches: PerformanceMetrics[][] = [];
+    const monitor = performanceMonitor({ profiling: { enabled: false }, storage: { type: 'custom', batchSize: 1, customHandler: (m) => void batches.push(m) } });
+    closers.push(monitor.close);
+    const path = `/users/${'a'.repeat(8_000)}`;
+    await appWith(monitor).fetch(new Request(`http://app.test${path}`));
+    await monitor.flush();
+    expect(monitor.getMetrics().map((m) => m.path)).toEqual([path.slice(0, LIMITS.pathLength)]);
+    expect(batches.flat().map((m) => m.path)).toEqual([path.slice(0, LIMITS.pathLength)]);
+  });
+
+  test('1,000 records of 16 KB paths hold ~2 KB each (a slice kept its whole path alive: +16 MB)', async () => {
+    const monitor = performanceMonitor({ profiling: { enabled: false } });
+    closers.push(monitor.close);
+    const app = appWith(monitor);
+    const heap = () => {
+      Bun.gc(true);
+      return heapStats().heapSize;
+    };
+    const before = heap();
+    for (let i = 0; i < 1000; i++) await app.fetch(new Request(`http://app.test/users/${i}${'a'.repeat(16_000)}`));
+    expect(monitor.getMetrics().length).toBe(1000);
+    expect(heap() - before).toBeLessThan(6_000_000);
   });
 
   test('custom storage failures are logged once, never thrown', async () => {

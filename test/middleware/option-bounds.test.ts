@@ -29,6 +29,8 @@ const OWNERS = [
 
 /** Monitor options read where they are used (storage, thresholds) rather than by resolveMonitorOptions. */
 const AT_CONSTRUCTION = new Set(['storage.filePath', 'storage.batchSize', 'storage.flushInterval', 'alerting.enabled', 'alerting.thresholds.responseTime', 'alerting.thresholds.errorRate', 'alerting.thresholds.memoryUsage']);
+/** A refused value as the error shows it: numbers as JavaScript prints them (NaN, not JSON's null). */
+const shown = (value: unknown) => (typeof value === 'number' ? String(value) : JSON.stringify(value));
 const resolvedHere = (settings: object) => Object.fromEntries(Object.entries(settings as Record<string, Setting>).filter(([, s]) => !AT_CONSTRUCTION.has(s.key)));
 
 /** Where a key's value lands in the resolved options (memory entries and profiling are renamed or nested). */
@@ -48,7 +50,7 @@ describe('explicit-API option bounds', () => {
       }
       for (const value of [...outside, String(setting.kind.min)]) {
         const error = thrown(() => resolve(nested(key, value)));
-        expect(error.message).toBe(`${owner} option ${key}: expected ${setting.kind.accepts}, got ${JSON.stringify(value)}`);
+        expect(error.message).toBe(`${owner} option ${key}: expected ${setting.kind.accepts}, got ${shown(value)}`);
       }
     });
 
@@ -70,7 +72,7 @@ describe('explicit-API option bounds', () => {
         const options = setting.key.startsWith('storage.')
           ? { storage: { type: 'custom' as const, customHandler: () => {}, [setting.key.slice('storage.'.length)]: value } }
           : nested(setting.key, value);
-        expect(() => performanceMonitor(options)).toThrow(`performanceMonitor option ${setting.key}: expected ${setting.kind.accepts}, got ${JSON.stringify(value)}`);
+        expect(() => performanceMonitor(options)).toThrow(`performanceMonitor option ${setting.key}: expected ${setting.kind.accepts}, got ${shown(value)}`);
       }
     }
     expect(thresholdRules({ responseTime: 0, errorRate: 0.5 }).map((rule) => [rule.metric, rule.threshold])).toEqual([['responseTime', 0], ['errorRate', 0.5]]);
@@ -79,7 +81,7 @@ describe('explicit-API option bounds', () => {
   });
 
   test('the constructors throw the same errors, before anything starts', () => {
-    expect(() => performanceMonitor({ profiling: { interval: 99 } })).toThrow('performanceMonitor option profiling.interval: expected an integer of at least 100, got 99');
+    expect(() => performanceMonitor({ profiling: { interval: 99 } })).toThrow('performanceMonitor option profiling.interval: expected an integer from 100 to 3600000, got 99');
     expect(() => requestTracer({ spanTimeout: 0 })).toThrow(ConfigError);
     expect(() => new PerformanceAlerting({ evaluationDelay: 5000 })).toThrow('performanceAlerting option evaluationDelay: expected an integer from 0 to 1000, got 5000');
     expect(() => new PerformanceAlerting({ dashboardUrl: 'javascript:alert(1)' })).toThrow('performanceAlerting option dashboardUrl: expected an http(s) URL, got javascript://…');
@@ -88,6 +90,13 @@ describe('explicit-API option bounds', () => {
     expect(() => new PerformanceDashboard({ path: 'performance' })).toThrow('performanceDashboard option path: expected a path starting with /');
     // Disabled, a dashboard takes no options at all, as before.
     expect(() => new PerformanceDashboard({ enabled: false, refreshInterval: 100 })).not.toThrow();
+  });
+
+  test('NaN and Infinity are named as such (an unset variable through Number()), not as JSON null', () => {
+    expect(() => performanceMonitor({ sampleRate: Number(undefined) })).toThrow('performanceMonitor option sampleRate: expected a number from 0 to 1, got NaN');
+    expect(() => requestTracer({ sampleRate: Infinity })).toThrow('requestTracer option sampleRate: expected a number from 0 to 1, got Infinity');
+    expect(() => new PerformanceDashboard({ refreshInterval: -Infinity })).toThrow(`performanceDashboard option refreshInterval: expected ${DASHBOARD.refreshInterval.kind.accepts}, got -Infinity`);
+    expect(() => new PerformanceAlerting({ evaluationDelay: NaN })).toThrow('performanceAlerting option evaluationDelay: expected an integer from 0 to 1000, got NaN');
   });
 
   test('defaults: those the constructors had before the table; one app name for every host', () => {

@@ -173,7 +173,10 @@ describe('Components', () => {
     expect(profiles[0]!.heapUsed).toBeGreaterThan(0);
     await monitor.flush();
     expect(readMetricsFile(filePath).metrics).toEqual(JSON.parse(JSON.stringify(metrics)));
-    expect(monitor.alerting?.getActiveAlerts().map((a) => a.ruleId)).toEqual(['monitor-errorRate']);
+    // The memory threshold (512 MB) holds the test process's memory, which the suite's other files in this process grow: fired only when over.
+    const active = monitor.alerting?.getActiveAlerts() ?? [];
+    expect(active.map((a) => a.ruleId).filter((id) => id !== 'monitor-memoryUsage')).toEqual(['monitor-errorRate']);
+    for (const alert of active.filter((a) => a.ruleId === 'monitor-memoryUsage')) expect(alert.value).toBeGreaterThan(512 * 1024 * 1024);
     // The thresholds notify the channels of the environment: SLACK_WEBHOOK_URL here.
     expect(sink.requests.filter((r) => r.path === '/slack').map((r) => new TextDecoder().decode(r.body)).join()).toContain('Error rate over threshold');
   });

@@ -250,6 +250,18 @@ describe('what spans say', () => {
     expect(JSON.stringify(tracer.getRecentSpans())).not.toContain('secret');
   });
 
+  test('query values and headers whose names look secret are redacted; others kept', async () => {
+    const { tracer, router } = traced({ includeHeaders: true });
+    const secrets = ['token', 'access_token', 'refresh_token', 'X-Api-Key', 'apiKey', 'APIKEY', 'client_secret', 'password', 'pwd', 'sig', 'signature', 'code', 'auth', 'session', 'jwt', 'credentials', 'authorization', 'cookie'];
+    const query = [...secrets.map((name, i) => `${name}=hunter${i}`), 'page=2', 'monkey=banana', 'zipcode=12345'].join('&');
+    await router.fetch(new Request(`http://app.test/users/1?${query}`, { headers: { 'x-auth-token': 'hunter-a', 'x-csrf-token': 'hunter-c' } }));
+    const tags = serverSpan(tracer.getRecentSpans()).tags;
+    for (const name of secrets) expect(tags[`http.query.${name}`]).toBe('[REDACTED]');
+    expect([tags['http.request.header.x-auth-token'], tags['http.request.header.x-csrf-token']]).toEqual(['[REDACTED]', '[REDACTED]']);
+    expect([tags['http.query.page'], tags['http.query.monkey'], tags['http.query.zipcode']]).toEqual(['2', 'banana', '12345']);
+    expect(JSON.stringify(tracer.getRecentSpans())).not.toContain('hunter');
+  });
+
   test('query parameters as tags; text bodies up to the cap; binary bodies never; the handler still gets the whole body', async () => {
     const { tracer, router } = traced({ includeRequestBody: true, includeResponseBody: true, maxBodyBytes: 16 });
     const payload = JSON.stringify({ name: 'a'.repeat(100) });

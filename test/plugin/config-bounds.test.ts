@@ -85,7 +85,8 @@ describe('preload settings from bun-apm.config.ts', () => {
     for (const value of inside) expect(valueAt(resolveConfig(nested(key, value), {}, CWD), key)).toBe(value);
     for (const value of [...outside, String(setting.kind.min)]) {
       const error = thrown(() => resolveConfig(nested(key, value), {}, CWD, 'my.config.ts'));
-      expect(error.message).toBe(`${key} (my.config.ts): expected ${setting.kind.accepts}, got ${JSON.stringify(value)}`);
+      // Numbers as JavaScript prints them: NaN, not JSON's null.
+      expect(error.message).toBe(`${key} (my.config.ts): expected ${setting.kind.accepts}, got ${typeof value === 'number' ? value : JSON.stringify(value)}`);
     }
   });
 

@@ -33,6 +33,9 @@ Bun.serve({
     '/resp': new Response(Bun.file(data), { headers: { 'x-kind': 'file' } }),
     '/applm': new Response(Bun.file(data), { headers: { 'last-modified': 'Mon, 01 Jan 2001 00:00:00 GMT' } }),
     '/m': { GET: Bun.file(data) },
+    // A type not shown inline: Bun names a handler's file in a content-disposition, not its route's.
+    '/bin': Bun.file(process.env.BIN),
+    '/binresp': new Response(Bun.file(process.env.BIN), { headers: { 'x-kind': 'file' } }),
   },
   fetch: () => new Response('fallback', { status: 404 }),
 });
@@ -42,7 +45,7 @@ async function start(dir: string, preload: boolean, sink: IngestSink): Promise<{
   const port = freePort();
   const child = Bun.spawn([process.execPath, ...(preload ? ['--preload', 'bun-apm/preload'] : []), join(dir, 'app.ts')], {
     cwd: REPO,
-    env: { ...process.env, PORT: String(port), DATA: join(dir, 'data.txt'), BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0', BUN_APM_APP: 'static-range' },
+    env: { ...process.env, PORT: String(port), DATA: join(dir, 'data.txt'), BIN: join(dir, 'data.bin'), BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '0', BUN_APM_APP: 'static-range' },
     stdout: 'ignore',
     stderr: 'pipe',
   });
@@ -147,4 +150,26 @@ test('a GET of a file route with a Range is counted as Bun sent it: 206, or 416 
   const sampled: Record<string, number> = {};
   for (const batch of sink.batches) for (const sample of batch.samples) sampled[`${sample.route} ${sample.statusCode}`] = (sampled[`${sample.route} ${sample.statusCode}`] ?? 0) + 1;
   expect(sampled).toEqual(sent);
+}, 60_000);
+
+// Known and not yet fixed: the preload hands Bun the file by its path, and Bun adds
+// `content-disposition: filename="…"` to a handler's file of a type not shown inline (its own file
+// route does not). A descriptor instead shares a file offset between requests (whole-file GETs were
+// cut short), so this waits for a way to answer that Bun does not rename. Passes once it is fixed.
+test.failing('a file route of a type not shown inline has no content-disposition, as without the preload', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bun-apm-static-range-'));
+  writeFileSync(join(dir, 'data.bin'), '0123456789');
+  writeFileSync(join(dir, 'app.ts'), APP);
+  const sink = newSink();
+  const plain = await start(dir, false, sink);
+  const monitored = await start(dir, true, sink);
+  const mismatches: string[] = [];
+  for (const route of ['/bin', '/binresp']) {
+    for (const headers of [{}, { range: 'bytes=1-2' }, { range: 'bytes=100-' }] as Array<Record<string, string>>) {
+      const a = await ask(`${plain.url}${route}`, 'GET', headers);
+      const b = await ask(`${monitored.url}${route}`, 'GET', headers);
+      if (!Bun.deepEquals(b, a)) mismatches.push(`${route} ${JSON.stringify(headers)}\n  plain     ${JSON.stringify(a)}\n  monitored ${JSON.stringify(b)}`);
+    }
+  }
+  expect(mismatches).toEqual([]);
 }, 60_000);

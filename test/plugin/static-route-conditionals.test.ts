@@ -4,7 +4,7 @@
 // compared with Last-Modified as a string (Bun compares times: 206/416 where the preload sent or
 // counted 200); an in-memory route ignored If-Match, and If-(Un)Modified-Since against the app's
 // own Last-Modified (Bun: 412 or 304, the preload 200 with the body); a file route ignored the app's
-// own ETag. Real processes, the same app with and without the preload, a stand-in edge for counts.
+// own ETag; an unquoted If-None-Match tag (`abc` for `"abc"`: Bun 304, the preload 200). Real processes, the same app with and without the preload, a stand-in edge for counts.
 import { afterAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +34,7 @@ Bun.serve({
     '/json': Response.json({ a: 1 }),
     '/own': new Response('hello own', { headers: { etag: '"own"', 'last-modified': 'Wed, 21 Oct 2015 07:28:00 GMT' } }),
     '/weak': new Response('hello weak', { headers: { etag: 'W/"weak"' } }),
+    '/bare': new Response('hello bare', { headers: { etag: 'bare' } }),
     '/empty': new Response(''),
   },
   fetch: () => new Response('fallback', { status: 404 }),
@@ -196,6 +197,22 @@ test('in-memory routes: If-Match, If-None-Match and the app Last-Modified precon
   const statuses: Record<string, number> = {};
   expect(await compare(plain, monitored, probes, sent, statuses)).toEqual([]);
   expect(Object.keys(statuses)).toEqual(expect.arrayContaining(['/text 412', '/text 304', '/json 412', '/own 304', '/own 412', '/weak 412', '/weak 304', '/empty 412', '/empty 200']));
+  await expectCounted(monitored, sink, sent, statuses);
+}, 60_000);
+
+test('If-None-Match and If-Match tags are matched as Bun matches them: unquoted, listed, spaced, weak, `*` (an unquoted tag was not)', async () => {
+  const { sink, plain, monitored } = await setUp();
+  const probes: Array<[string, string, Record<string, string>]> = [];
+  for (const route of ['/own', '/weak', '/bare', '/text', '/etagged']) {
+    const etag = (await fetch(`${plain.url}${route}`)).headers.get('etag')!;
+    const tag = etag.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+    const forms = [tag, `"${tag}"`, `W/"${tag}"`, `w/"${tag}"`, `W/${tag}`, `W/ "${tag}"`, `W/W/"${tag}"`, `"${tag.toUpperCase()}"`, ` "${tag}" `, `"x", ${tag}`, `x,"${tag}"`, `,"${tag}",`, `"x" "${tag}"`, `"x";"${tag}"`, `"${tag}`, `${tag}"`, `""${tag}""`, `"${tag}";q=1`, `W/"x", "${tag}"`, `"x", W/"${tag}"`, `"x", W/ ${tag}`, '*', ' * ', '*, "x"', '"x", *', '**', ',', '""'];
+    for (const method of ['GET', 'HEAD']) for (const form of forms) probes.push([method, route, { 'if-none-match': form }], [method, route, { 'if-match': form }]);
+  }
+  const sent: Record<string, number> = {};
+  const statuses: Record<string, number> = {};
+  expect(await compare(plain, monitored, probes, sent, statuses)).toEqual([]);
+  expect(Object.keys(statuses)).toEqual(expect.arrayContaining(['/bare 304', '/bare 412', '/bare 200', '/own 304', '/weak 412', '/etagged 304', '/etagged 412']));
   await expectCounted(monitored, sink, sent, statuses);
 }, 60_000);
 

@@ -11,30 +11,34 @@ export interface ChannelFilters {
   states?: NotificationState[];
 }
 
+// Destinations and secrets take `| undefined` (as the dashboard's credentials do): under
+// exactOptionalPropertyTypes, `url: process.env.SLACK_WEBHOOK_URL` must compile, and an unset one is
+// warned of and skipped (channelDestinationMissing).
+
 /** Slack incoming webhook. `channel` is honoured by legacy webhooks only; new ones post where they were created. */
 export interface SlackChannelConfig {
-  url?: string;
-  channel?: string;
+  url?: string | undefined;
+  channel?: string | undefined;
 }
 
 /** Generic JSON webhook: `Authorization: Bearer <token>`; signed with `secret` (default: the token). */
 export interface WebhookChannelConfig {
-  url?: string;
-  token?: string;
-  secret?: string;
+  url?: string | undefined;
+  token?: string | undefined;
+  secret?: string | undefined;
 }
 
 /** `email` may list several addresses (comma-separated or an array). `smtp` is the in-process connection URL (`smtp://user:pass@host:port`, `smtps://…`); the edge uses its send_email binding instead. */
 export interface EmailChannelConfig {
-  email?: string | string[];
-  from?: string;
-  smtp?: string;
+  email?: string | string[] | undefined;
+  from?: string | undefined;
+  smtp?: string | undefined;
 }
 
 /** PagerDuty Events API v2: the integration's routing key; `url` overrides the endpoint (tests, EU service region). */
 export interface PagerDutyChannelConfig {
-  routingKey?: string;
-  url?: string;
+  routingKey?: string | undefined;
+  url?: string | undefined;
 }
 
 interface ChannelBase {

@@ -15,7 +15,8 @@ export type TextSource = 'env' | 'var';
 function shown<T>(setting: Setting<T>, value: unknown): string {
   let text: string | undefined;
   try {
-    text = setting.kind.show ? setting.kind.show(value) : JSON.stringify(typeof value === 'string' ? value.slice(0, 64) : value);
+    // String, not JSON: NaN and Infinity (Number(process.env.X) of an unset X) were shown as null.
+    text = setting.kind.show ? setting.kind.show(value) : typeof value === 'number' ? String(value) : JSON.stringify(typeof value === 'string' ? value.slice(0, 64) : value);
   } catch {
     // A cycle or a BigInt: the setting and the range say enough.
   }

@@ -67,8 +67,8 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
   requestTracer: {
     enabled: { doc: 'When false the middleware just calls next().' },
     sampleRate: { doc: 'Share of new traces recorded; a caller\'s sampled `traceparent` is always followed.' },
-    includeHeaders: { doc: 'Request and response headers as span tags (authorization, cookie, set-cookie and x-api-key always `[REDACTED]`).' },
-    includeQueryParams: { doc: 'Query parameters as `http.query.<name>` tags.' },
+    includeHeaders: { doc: 'Request and response headers as span tags (names that look secret, as authorization, cookie, x-api-key or x-auth-token, always `[REDACTED]`).' },
+    includeQueryParams: { doc: 'Query parameters as `http.query.<name>` tags (names that look secret, as token, key, password or code, always `[REDACTED]`).' },
     includeRequestBody: { doc: 'Text request bodies (JSON, form, text/*, XML) up to `maxBodyBytes` as a tag.' },
     includeResponseBody: { doc: 'Text response bodies up to `maxBodyBytes` as a tag.' },
     maxBodyBytes: { doc: 'Body bytes read; the tag keeps at most 1,024 characters of them (a tag\'s limit at the edge).' },

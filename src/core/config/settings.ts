@@ -2,7 +2,8 @@
 // explicit API's options and the Worker's vars, each with its name, variable, default and accepted
 // values (what each means is in settings-docs.ts, which the package does not ship). The readers (the
 // preload's env reader and config loader, the middleware's option checks, the Worker's settings)
-// and the README's tables derive from it; nothing else states a default or a range.
+// and the README's tables derive from it; nothing else states a default or a range. Every timer's
+// delay has an upper bound: setTimeout runs a delay past 2^31 - 1 ms after 1 ms.
 import { choice, countIn, flag, httpUrl, integerIn, mountPath, name, numberIn, onOff, secretLine, text } from './kinds.ts';
 import { setting } from './setting.ts';
 import { appName, fraction, HOUR_MS, MIB, PRELOAD, routeCap } from './preload-settings.ts';
@@ -17,9 +18,9 @@ export const MONITOR = {
   storageMaxEntries: setting('storage.maxEntries', integerIn(1), 10_000),
   storageFilePath: setting('storage.filePath', text(4096, 'a path of 1 to 4096 characters', 1), './metrics.jsonl'),
   storageBatchSize: setting('storage.batchSize', integerIn(1), 100),
-  storageFlushInterval: setting('storage.flushInterval', integerIn(1), 1000),
+  storageFlushInterval: setting('storage.flushInterval', integerIn(1, HOUR_MS), 1000),
   profilingEnabled: setting('profiling.enabled', flag, true),
-  profilingInterval: setting('profiling.interval', integerIn(100), 5_000),
+  profilingInterval: setting('profiling.interval', integerIn(100, HOUR_MS), 5_000),
   profilingMaxProfiles: setting('profiling.maxProfiles', integerIn(1), 1440),
   retentionMaxAgeMs: setting('retention.maxAgeMs', integerIn(60_000), 24 * HOUR_MS),
   retentionMaxCells: setting('retention.maxCells', integerIn(1), 50_000),
@@ -41,7 +42,7 @@ export const TRACER = {
   maxBodyBytes: setting('maxBodyBytes', integerIn(0), 8192),
   propagationEnabled: setting('propagation.enabled', flag, true),
   serviceName: setting('serviceName', name(), undefined),
-  spanTimeout: setting('spanTimeout', integerIn(1), 300_000),
+  spanTimeout: setting('spanTimeout', integerIn(1, 24 * HOUR_MS), 300_000),
   maxRecentSpans: setting('maxRecentSpans', integerIn(1), 1000),
   maxActiveSpans: setting('maxActiveSpans', integerIn(1), 10_000),
 };
@@ -65,7 +66,7 @@ export const DASHBOARD = {
   path: setting('path', mountPath, '/performance'),
   title: setting('title', text(200, 'a title of at most 200 characters'), 'Performance'),
   authEnabled: setting('authentication.enabled', flag, true),
-  refreshInterval: setting('refreshInterval', numberIn(500), 5000),
+  refreshInterval: setting('refreshInterval', numberIn(500, 24 * HOUR_MS), 5000),
   app: appName,
 };
 

@@ -1,6 +1,7 @@
 // Where detail records go: every storage keeps the latest ones in memory for getMetrics(), and the
 // file and custom storages also hand them on, off the request path.
 import { MONITOR } from '../../core/config/settings.ts';
+import { LIMITS } from '../../core/wire-format.ts';
 import type { Log } from '../../plugin/runtime/log.ts';
 import { optionChecks } from '../option-checks.ts';
 import type { PerformanceMetrics, StorageOptions } from '../types.ts';
@@ -22,6 +23,8 @@ export class MetricsRing {
   constructor(readonly capacity: number) {}
 
   add(metrics: PerformanceMetrics): void {
+    // Cut as the preload's samples are, before storage gets the same record; copied, as a slice keeps the whole string it was cut from alive.
+    if (metrics.path.length > LIMITS.pathLength) metrics.path = Buffer.from(metrics.path.slice(0, LIMITS.pathLength)).toString();
     if (this.#items.length < this.capacity) {
       this.#items.push(metrics);
       return;

@@ -1,4 +1,4 @@
-// What a span may say about a request's content: headers with secrets redacted, query parameters,
+// What a span may say about a request's content: headers and query parameters with secrets redacted,
 // and text bodies up to a cap, read from a clone so the handler still gets the whole body.
 import { LIMITS, type TagValue } from '../../core/wire-format.ts';
 import { unref } from '../../plugin/runtime/unref.ts';
@@ -7,13 +7,19 @@ import { putTag } from './tag-value.ts';
 export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'set-cookie', 'x-api-key', 'proxy-authorization']);
 export const REDACTED = '[REDACTED]';
 const MAX_ITEMS = 50;
+// Any word of a name, any case (`X-Api-Key`, `refresh_token`, `clientSecret`): a query carries the same secrets as a header.
+const SECRET_WORD = /(?:^|[^a-z\d])(?:[a-z\d]*(?:token|secret|passw(?:or)?d|apikey|credential)|key|pass|pwd|sig(?:nature)?|code|auth(?:orization)?|session|jwt|cookie)s?(?![a-z\d])/;
+
+function isSecret(name: string): boolean {
+  return SECRET_WORD.test(name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase());
+}
 
 export function headerTags(headers: Headers, prefix: string, tags: Record<string, TagValue>): void {
   let n = 0;
   for (const [name, value] of headers) {
     if (n++ >= MAX_ITEMS) break;
     // Within the span's limits (tag count, key length), or the edge refuses the span and its batch.
-    putTag(tags, `${prefix}.${name}`.slice(0, LIMITS.tagKeyLength), SENSITIVE_HEADERS.has(name) ? REDACTED : value.slice(0, LIMITS.tagValueLength));
+    putTag(tags, `${prefix}.${name}`.slice(0, LIMITS.tagKeyLength), isSecret(name) ? REDACTED : value.slice(0, LIMITS.tagValueLength));
   }
 }
 
@@ -25,7 +31,7 @@ export function queryTags(url: string, tags: Record<string, TagValue>): void {
   let n = 0;
   for (const [name, value] of params) {
     if (n++ >= MAX_ITEMS) break;
-    putTag(tags, `http.query.${name.slice(0, 100)}`, value.slice(0, LIMITS.tagValueLength));
+    putTag(tags, `http.query.${name.slice(0, 100)}`, isSecret(name) ? REDACTED : value.slice(0, LIMITS.tagValueLength));
   }
 }
 

@@ -9,9 +9,9 @@ export interface TracingOptions {
   enabled?: boolean;
   /** Fraction of new traces recorded (default 1). A caller's sampled `traceparent` is always followed. */
   sampleRate?: number;
-  /** Request and response headers as span tags (default false); authorization, cookie, set-cookie and x-api-key are always `[REDACTED]`. */
+  /** Request and response headers as span tags (default false); names that look secret (authorization, cookie, x-api-key, x-auth-token…) are always `[REDACTED]`. */
   includeHeaders?: boolean;
-  /** Query parameters as `http.query.<name>` tags (default true). */
+  /** Query parameters as `http.query.<name>` tags (default true); names that look secret (token, key, password, code…) are always `[REDACTED]`. */
   includeQueryParams?: boolean;
   /** Text request bodies (JSON, form, text/*, XML) up to `maxBodyBytes` as a tag (default false). */
   includeRequestBody?: boolean;

@@ -20,28 +20,36 @@ export function preconditionStatus(headers: Headers, validators: Validators): 41
   const { etag, lastModified } = validators;
   const ifMatch = headers.get('if-match');
   if (ifMatch !== null && ifMatch !== '') {
-    if (!strongMatch(ifMatch, etag)) return 412;
+    if (!matchesEtag(ifMatch, etag, false)) return 412;
   } else if (lastModified !== undefined && lenientTime(headers.get('if-unmodified-since')) < lastModified) return 412;
   const ifNoneMatch = headers.get('if-none-match');
   if (ifNoneMatch !== null) {
-    const matches = etag === undefined ? validators.existsWithoutEtag && ifNoneMatch.trim() === '*' : matchesEtag(ifNoneMatch, etag);
+    const matches = etag === undefined ? validators.existsWithoutEtag && ifNoneMatch.trim() === '*' : matchesEtag(ifNoneMatch, etag, true);
     if (matches) return 304;
   } else if (lastModified !== undefined && lenientTime(headers.get('if-modified-since')) >= lastModified) return 304;
   return undefined;
 }
 
-/** If-None-Match uses weak comparison: `W/"x"` matches `"x"`; `*` matches anything. */
-export function matchesEtag(header: string, etag: string): boolean {
+/**
+ * Whether an If-None-Match (`weak`) or If-Match lists the route's ETag, by Bun's rule: a whole `*`
+ * matches; else each comma-separated tag, trimmed, is compared without its quotes, case-sensitively,
+ * so `abc` matches `"abc"`. If-Match fails on a weak ETag, the route's or a listed one; If-None-Match
+ * drops a `W/` (then spaces) from either.
+ */
+function matchesEtag(header: string, etag: string | undefined, weak: boolean): boolean {
   if (header.trim() === '*') return true;
-  const bare = etag.replace(/^W\//, '');
-  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === bare);
+  if (etag === undefined || (!weak && etag.startsWith('W/'))) return false;
+  const own = unquoted(etag.replace(/^W\//, ''));
+  return header.split(',').some((item) => {
+    const tag = item.trim();
+    if (!tag.startsWith('W/')) return unquoted(tag) === own;
+    return weak && unquoted(tag.slice(2).trim()) === own;
+  });
 }
 
-/** If-Match uses strong comparison: a weak ETag matches nothing, nor does a listed `W/"x"`; `*` matches what exists. */
-function strongMatch(header: string, etag: string | undefined): boolean {
-  if (header.trim() === '*') return true;
-  if (etag === undefined || etag.startsWith('W/')) return false;
-  return header.split(',').some((candidate) => candidate.trim() === etag);
+/** An entity tag's opaque part: without its quotes when it has both. */
+function unquoted(tag: string): string {
+  return /^"(.*)"$/.exec(tag)?.[1] ?? tag;
 }
 
 /**

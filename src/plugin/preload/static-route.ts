@@ -9,8 +9,6 @@
 import { stateOf } from '../runtime/request-state.ts';
 import { ifRangeHolds, preconditionStatus, type Validators, wholeSeconds } from './http-validators.ts';
 
-export { matchesEtag } from './http-validators.ts';
-
 /**
  * @example
  * routes['/health'] = staticRouteHandler(new Response('OK'));

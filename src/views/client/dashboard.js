@@ -29,7 +29,8 @@
     },
   });
 
-  const refreshMs = Number(document.body.dataset.refreshMs) || 5000;
+  // Kept to 0.5 s..1 day: setInterval takes a longer delay (past 2^31 - 1 ms) as 0 and floods the server.
+  const refreshMs = Math.min(Math.max(Number(document.body.dataset.refreshMs) || 5000, 500), 864e5);
   /** @type {typeof import('uplot')} */
   const uPlot = w.uPlot;
   const sync = uPlot.sync('bun-apm');

@@ -51,13 +51,15 @@ const TODAY: Record<keyof typeof SETTINGS, Record<string, Expected>> = {
     // Unchecked before (any value went through); now held to what works.
     'storage.filePath': ['./metrics.jsonl', undefined, undefined, undefined],
     'storage.batchSize': [100, 1, undefined, true],
-    'storage.flushInterval': [1000, 1, undefined, true],
+    // Unbounded before: a timer runs a delay past 2^31 - 1 ms after 1 ms.
+    'storage.flushInterval': [1000, 1, 3_600_000, true],
     'alerting.enabled': [true, undefined, undefined, undefined],
     'alerting.thresholds.responseTime': [undefined, 0, undefined, false],
     'alerting.thresholds.errorRate': [undefined, 0, undefined, false],
     'alerting.thresholds.memoryUsage': [undefined, 0, undefined, false],
     'profiling.enabled': [true, undefined, undefined, undefined],
-    'profiling.interval': [5000, 100, undefined, true],
+    // Unbounded before: a timer runs a delay past 2^31 - 1 ms after 1 ms.
+    'profiling.interval': [5000, 100, 3_600_000, true],
     'profiling.maxProfiles': [1440, 1, undefined, true],
     'retention.maxAgeMs': [24 * 3_600_000, 60_000, undefined, true],
     'retention.maxCells': [50_000, 1, undefined, true],
@@ -73,7 +75,8 @@ const TODAY: Record<keyof typeof SETTINGS, Record<string, Expected>> = {
     maxBodyBytes: [8192, 0, undefined, true],
     'propagation.enabled': [true, undefined, undefined, undefined],
     serviceName: [undefined, undefined, undefined, undefined],
-    spanTimeout: [300_000, 1, undefined, true],
+    // Unbounded before: a timer runs a delay past 2^31 - 1 ms after 1 ms.
+    spanTimeout: [300_000, 1, 86_400_000, true],
     maxRecentSpans: [1000, 1, undefined, true],
     maxActiveSpans: [10_000, 1, undefined, true],
   },
@@ -93,7 +96,8 @@ const TODAY: Record<keyof typeof SETTINGS, Record<string, Expected>> = {
     path: ['/performance', undefined, undefined, undefined],
     title: ['Performance', undefined, undefined, undefined],
     'authentication.enabled': [true, undefined, undefined, undefined],
-    refreshInterval: [5000, 500, undefined, false],
+    // Unbounded before: a timer runs a delay past 2^31 - 1 ms after 1 ms.
+    refreshInterval: [5000, 500, 86_400_000, false],
     app: [undefined, undefined, undefined, undefined],
   },
   // Keyed by var; values in the var's unit, as wrangler.toml and the README give them.
