@@ -264,3 +264,46 @@ describe('elysia with listen()', () => {
     expect(counted).toEqual({ 'GET /ws 1xx': sockets, 'GET /items/:itemId 2xx': 2 });
   }, 60_000);
 });
+
+// A router's WebSocket route upgrades inside its handler; the route is named once the handler has
+// answered, so the 101 is counted then (it had been counted at the upgrade, under the raw path: one
+// route per room, found by a review).
+const HONO_WS_APP = `import { Hono } from 'hono';
+import { createBunWebSocket } from 'hono/bun';
+const { upgradeWebSocket, websocket } = createBunWebSocket();
+const app = new Hono();
+app.get('/rooms/:room/ws', upgradeWebSocket((c) => ({ onOpen(_event, ws) { ws.send('hello ' + c.req.param('room')); } })));
+Bun.serve({ hostname: '127.0.0.1', port: Number(process.env.PORT), fetch: app.fetch, websocket });
+`;
+
+const ELYSIA_FETCH_WS_APP = `import { Elysia } from 'elysia';
+import { elysiaRoutes } from ${JSON.stringify(MIDDLEWARE)};
+elysiaRoutes(new Elysia()).ws('/rooms/:room/ws', { open(ws) { ws.send('hello ' + ws.data.params.room); } })
+  .listen({ hostname: '127.0.0.1', port: Number(process.env.PORT) });
+`;
+
+describe('WebSocket routes of routers', () => {
+  for (const [router, source] of [['hono', HONO_WS_APP], ['elysia', ELYSIA_FETCH_WS_APP]] as const) {
+    test(`${router}: each upgrade is a 101 under the route's template`, async () => {
+      const sink = new IngestSink().start();
+      sinks.push(sink);
+      const installed = (JSON.parse(readFileSync(join(REPO, 'node_modules', router, 'package.json'), 'utf8')) as { version: string }).version;
+      const app = await start(appFolder(router, installed, source), router, { BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '300' });
+      const rooms = ['lobby', 'kitchen', 'garden'];
+      for (const room of rooms) {
+        const socket = new WebSocket(`ws://127.0.0.1:${app.port}/rooms/${room}/ws`);
+        const greeting = await new Promise<string>((resolve, reject) => {
+          socket.onmessage = (event) => resolve(String(event.data));
+          socket.onerror = () => reject(new Error('the WebSocket failed'));
+        });
+        expect(greeting).toBe(`hello ${room}`);
+        socket.close();
+      }
+      app.process.kill('SIGTERM');
+      await app.exited;
+      const counted: Record<string, number> = {};
+      for (const batch of sink.batches) for (const cell of batch.rollups) counted[`${cell.method} ${cell.route} ${cell.statusClass}`] = (counted[`${cell.method} ${cell.route} ${cell.statusClass}`] ?? 0) + cell.count;
+      expect(counted).toEqual({ 'GET /rooms/:room/ws 1xx': rooms.length });
+    }, 60_000);
+  }
+});

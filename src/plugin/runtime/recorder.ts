@@ -227,7 +227,7 @@ export class Recorder {
           failSafely(recorder, slot, error, answers);
           throw error;
         }
-        if (!(result instanceof Response) || slot.ended || timingAll) return finishHandler(recorder, slot, result, answers, server);
+        if (!(result instanceof Response) || slot.ended || slot.upgraded || timingAll) return finishHandler(recorder, slot, result, answers, server);
         // #end's work, less what cannot happen on the slot: no trace, and no observer (the middleware,
         // which observes, marks requests from then on; one already on the slot it never saw). Spelled
         // out rather than called: built to call #end, or a helper holding this part of it, bun-apm's JIT code ran
@@ -295,6 +295,7 @@ export class Recorder {
     own.sampled = state.sampled;
     own.bytes = state.bytes;
     own.excluded = state.excluded;
+    own.upgraded = state.upgraded;
     // A router hook that saw the request will look it up again when its async part settles, and
     // some routers (bun-router) only call the route's handler after an await.
     if (state.watched || running.routers) asyncStates.set(state.request, own);
@@ -346,8 +347,8 @@ export class Recorder {
    */
   respond<T>(state: RequestState, result: T, server?: unknown): T {
     if (state.ended) return result;
-    if (this.#upgrades && this.#upgradedLater.has(state.request)) {
-      this.#end(state, 101, 0, false); // Elysia answers an upgrade with a Response Bun ignores
+    if (state.upgraded || (this.#upgrades && this.#upgradedLater.has(state.request))) {
+      this.#end(state, 101, 0, false); // Elysia and Hono answer an upgrade with a Response Bun ignores
       return result;
     }
     if (result instanceof Response) {
@@ -369,12 +370,16 @@ export class Recorder {
     this.#upgrades = true;
   }
 
-  /** Ends a request that server.upgrade() took: a 101, whatever its handler returns after. */
+  /**
+   * Marks a request server.upgrade() took: a 101, whatever its handler returns, counted when the
+   * handler returns or throws, since a router (Hono's upgradeWebSocket, Elysia's ws) names the route
+   * only then (ended here, it had been counted under its raw path, one route per room).
+   */
   upgraded(request: Request): void {
     try {
       const state = stateOf(request);
       if (state === undefined) this.#upgradedLater.add(request);
-      else if (!state.ended) this.#end(state, 101, 0, false);
+      else state.upgraded = true;
     } catch (error) {
       this.#recordFailed(error);
     }
@@ -389,6 +394,7 @@ export class Recorder {
   fail(state: RequestState, error: unknown, answers?: ErrorAnswers): void {
     if (state.ended) return;
     state.error = errorClassOf(error);
+    if (state.upgraded) return this.#end(state, 101, 0, false); // the socket is open: the client got its 101
     if (answers !== undefined) {
       // Ended later: the state must outlive the slot, and its URL is read now (Bun empties it once it has answered).
       const failed = this.detach(state);

@@ -51,6 +51,8 @@ export class RequestState {
   watched!: boolean;
   /** The monitoring's own request (the in-process dashboard's): not counted, sampled or traced as the app's. */
   excluded!: boolean;
+  /** Taken by server.upgrade(): a 101, counted when its handler returns (a router names the route by then). */
+  upgraded!: boolean;
   /** Set by the explicit tracer on a request the preload traces. */
   tracerPart: TracerPart | undefined;
 
@@ -97,6 +99,7 @@ export class RequestState {
     this.duration = 0;
     this.watched = false;
     this.excluded = false;
+    this.upgraded = false;
     this.tracerPart = undefined;
   }
 }
