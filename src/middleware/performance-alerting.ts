@@ -11,7 +11,7 @@ import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
 import { pathOf } from '../core/request-key.ts';
 import { unref } from '../plugin/runtime/unref.ts';
 import { resolveAlertingOptions, type AlertingOptions, type ResolvedAlertingOptions } from './alerting/alerting-options.ts';
-import { Deliverer } from './alerting/deliver.ts';
+import { Deliverer, type DeliveryOptions } from './alerting/deliver.ts';
 import { MetricWindow, type PerformanceMetricsInput } from './alerting/metric-window.ts';
 import { ProcessSampler } from './alerting/process-sampler.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
@@ -37,7 +37,7 @@ const ALERTING_OPTIONS = keysOf<AlertingOptions>()([
   'enabled', 'rules', 'channels', 'app', 'dashboardUrl', 'evaluationInterval', 'evaluationDelay', 'maxNotifications', 'maxSamples', 'routeCap',
   'sampleProcess', 'delivery', 'log', 'now', 'env',
 ]);
-const ALERTING_SHAPES = { rules: 'list', channels: 'list', log: 'function', now: 'function' } as const;
+const ALERTING_SHAPES = { rules: 'list', channels: 'list', delivery: keysOf<DeliveryOptions>()(['attempts', 'backoffMs', 'timeoutMs']), log: 'function', now: 'function' } as const;
 
 /**
  * @example
@@ -67,11 +67,11 @@ export class PerformanceAlerting {
     checkOptionShapes('performanceAlerting', options, ALERTING_SHAPES);
     this.#options = resolveAlertingOptions(options);
     this.#log = createLog(false, options.log);
-    warnUnknownOptions('performanceAlerting', options, ALERTING_OPTIONS, (line) => this.#log.warnOnce(line, line));
+    warnUnknownOptions('performanceAlerting', options, ALERTING_OPTIONS, (line) => this.#log.warnOnce(line, line), ALERTING_SHAPES);
     this.#store = new MemoryAlertStore({ maxNotifications: this.#options.maxNotifications, deliver: (routed) => this.#deliver(routed) });
     const context = { app: this.#options.app };
     this.#engine = new AlertEngine({ store: this.#store, context: () => context, channels: () => this.#channels.filter(({ usable }) => usable) });
-    this.#deliverer = new Deliverer({ dashboardUrl: this.#options.dashboardUrl, log: this.#log, now: this.#options.now, env: this.#options.env }, options.delivery);
+    this.#deliverer = new Deliverer({ dashboardUrl: this.#options.dashboardUrl, log: this.#log, now: this.#options.now, env: this.#options.env }, this.#options.delivery);
     // One process, no instance to name: '' keeps gauge alerts from naming a made-up one.
     this.#window = new MetricWindow({ instance: '', maxSamples: this.#options.maxSamples, routeCap: this.#options.routeCap }, this.#options.now());
     for (const rule of options.rules ?? []) this.addRule(rule);

@@ -114,7 +114,7 @@ describe('explicit-API option bounds', () => {
     const alerting = resolveAlertingOptions({ env: {} });
     expect({ ...alerting, now: undefined }).toEqual({
       enabled: true, app: APP, dashboardUrl: undefined, evaluationInterval: 15_000, evaluationDelay: 250, maxNotifications: 1000,
-      maxSamples: 10_000, routeCap: 500, sampleProcess: true, now: undefined, env: {},
+      maxSamples: 10_000, routeCap: 500, sampleProcess: true, delivery: { attempts: 3, backoffMs: 1000, timeoutMs: 5000 }, now: undefined, env: {},
     });
   });
 });

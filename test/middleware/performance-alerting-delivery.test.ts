@@ -143,7 +143,7 @@ test('a resolve waits while its firing is being retried: PagerDuty ends on resol
 });
 
 describe('failures', () => {
-  test('are logged once per channel and kind, never with the URL or the token, and never thrown', async () => {
+  test('are logged once an hour per channel and kind, never with the URL or the token, and never thrown', async () => {
     const broken = http(() => 500);
     const closed = http();
     const closedUrl = closed.url;
@@ -159,10 +159,29 @@ describe('failures', () => {
     expect(a.logs).toHaveLength(3);
     expect(a.logs[0]).toBe('bun-apm: alerting: slack channel #2 has no config.url; its notifications are skipped');
     expect(a.logs.slice(1).sort()).toEqual([
-      'bun-apm: alerting: slack channel #0 could not deliver a notification (HTTP 500); further failures of this kind are not logged',
-      expect.stringMatching(/^bun-apm: alerting: webhook channel #1 could not deliver a notification \(network error( \([A-Za-z_]+\))?\); further failures of this kind are not logged$/),
+      'bun-apm: alerting: slack channel #0 could not deliver a notification (HTTP 500); the same failure is not logged again for an hour',
+      expect.stringMatching(/^bun-apm: alerting: webhook channel #1 could not deliver a notification \(network error( \([A-Za-z_]+\))?\); the same failure is not logged again for an hour$/),
     ]);
     expect(a.logs.join('\n')).not.toMatch(/SECRET|127\.0\.0\.1/);
+  });
+
+  test('the same failure is logged again an hour later: an outage hours after the first still shows', async () => {
+    const broken = http(() => 500);
+    const a = alerting([{ type: 'slack', enabled: true, config: { url: `${broken.url}/services/T0/B0/x` } }], { delivery: { attempts: 1 } });
+    const line = 'bun-apm: alerting: slack channel #0 could not deliver a notification (HTTP 500); the same failure is not logged again for an hour';
+    await a.minute(0, 900);
+    await a.minute(1, 30);
+    expect(a.instance.getAllNotifications().map((n) => n.state)).toEqual(['firing', 'resolved']);
+    expect(a.logs).toEqual([line]);
+    await a.minute(58, 900);
+    await a.minute(59, 30);
+    expect(a.instance.getAllNotifications()).toHaveLength(4);
+    expect(a.logs).toEqual([line]);
+    // Past the hour, and hours later.
+    await a.minute(61, 900);
+    await a.minute(300, 30);
+    expect(a.instance.getAllNotifications()).toHaveLength(6);
+    expect(a.logs).toEqual([line, line, line]);
   });
 });
 
@@ -196,6 +215,6 @@ describe('email over SMTP', () => {
     await a.minute(0, 900);
     await a.minute(1, 30);
     expect(smtp.messages).toEqual([]);
-    expect(a.logs).toEqual(['bun-apm: alerting: email channel #0 could not deliver a notification (EAUTH (SMTP 535)); further failures of this kind are not logged']);
+    expect(a.logs).toEqual(['bun-apm: alerting: email channel #0 could not deliver a notification (EAUTH (SMTP 535)); the same failure is not logged again for an hour']);
   });
 });

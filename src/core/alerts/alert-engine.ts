@@ -4,7 +4,7 @@
 // notification already routed to the channels whose filters take it. Delivery is the host's.
 import { requiredSince, type AlertData } from './alert-data.ts';
 import type { AlertDataIndex } from './alert-data-index.ts';
-import type { AlertStore, RoutedNotification } from './alert-store.ts';
+import type { AlertStore, RoutedNotification, StoredRuleState } from './alert-store.ts';
 import { channelAccepts, type AlertChannel } from './channel.ts';
 import { evaluateRules } from './evaluate-rules.ts';
 import { buildNotification, type AlertNotification, type NotificationContext } from './notification.ts';
@@ -51,7 +51,9 @@ export class AlertEngine {
 
   /**
    * Evaluates every rule at `now` and commits the new states and their notifications. A state
-   * whose rule is gone (removed from a host's configuration) closes its open alert ("rule removed").
+   * whose rule is gone (removed from a host's configuration) closes its open alert ("rule removed");
+   * one whose rule now measures something else closes it as opened ("rule changed"), and the rule
+   * is evaluated afresh.
    *
    * @example
    * const sent = engine.evaluate(scheduledTime, (request) => loadData(request));
@@ -61,19 +63,28 @@ export class AlertEngine {
     const stored = this.store.states();
     const context = this.options.context();
     const data = source(dataRequest(rules, now));
-    const previous = Object.fromEntries([...stored].map(([id, { state }]) => [id, state]));
+    const byId = new Map(rules.map((rule) => [rule.id, rule]));
+    const previous: Record<string, RuleState> = {};
+    const retired: RoutedNotification[] = [];
+    for (const [id, { rule, state }] of stored) {
+      const current = byId.get(id);
+      if (current !== undefined && !definitionChanged(rule, current)) {
+        previous[id] = state;
+        continue;
+      }
+      const closed = retireRule(resolveRule(rule), state, now, current === undefined ? 'rule removed' : 'rule changed', context);
+      retired.push(...this.route(closed.notifications, () => closed.state));
+      if (current !== undefined) previous[id] = closed.state;
+    }
     const { states, notifications } = rules.length === 0 ? { states: {}, notifications: [] as AlertNotification[] } : evaluateRules(rules, data, previous, now, context);
-    const live = new Set(rules.map((rule) => rule.id));
-    const orphans = [...stored].filter(([id]) => !live.has(id));
-    for (const [, { rule, state }] of orphans) notifications.push(...retireRule(resolveRule(rule), state, now, 'rule removed', context).notifications);
     this.store.commit({
       now,
       states: rules.filter((rule) => states[rule.id] !== undefined).map((rule) => ({ rule, state: states[rule.id]! })),
-      dropped: orphans.map(([id]) => id),
-      notifications: this.route(notifications, (id) => (Object.hasOwn(states, id) ? states[id] : stored.get(id)?.state)),
+      dropped: [...stored.keys()].filter((id) => !byId.has(id)),
+      notifications: [...retired, ...this.route(notifications, (id) => states[id])],
       evaluatedAt: now,
     });
-    return notifications;
+    return [...retired.map(({ notification }) => notification), ...notifications];
   }
 
   /** Alerts firing now (also while their rule errors): `id` is what resolveAlert takes. */
@@ -83,7 +94,7 @@ export class AlertEngine {
     const active: AlertNotification[] = [];
     for (const rule of this.store.rules()) {
       const stored = states.get(rule.id);
-      const alert = stored === undefined ? null : activeAlert(rule, stored.state, context);
+      const alert = stored === undefined ? null : activeAlert(openedUnder(rule, stored), stored.state, context);
       if (alert !== null) active.push(alert);
     }
     return active;
@@ -99,7 +110,7 @@ export class AlertEngine {
     for (const rule of this.store.rules()) {
       const stored = states.get(rule.id);
       if (stored?.state.alertId !== alertId) continue;
-      const resolved = resolveRule(rule);
+      const resolved = resolveRule(openedUnder(rule, stored));
       const transition = resolveRuleAlert(resolved, stored.state, alertId, now, context);
       if (transition === null) return null;
       this.store.commit({ now, states: [{ rule, state: transition.state }], dropped: [], notifications: this.route(transition.notifications, () => transition.state) });
@@ -125,6 +136,17 @@ export class AlertEngine {
       return { notification, channels: channels.filter(({ channel }) => accepts(channel)).map(({ name }) => name) };
     });
   }
+}
+
+/** Whether the rule now measures something else than `before`: an alert opened under it would be mislabelled. */
+function definitionChanged(before: AlertRule, after: AlertRule): boolean {
+  const [a, b] = [resolveRule(before), resolveRule(after)];
+  return (['metric', 'condition', 'threshold', 'duration', 'route', 'method', 'instance'] as const).some((key) => a[key] !== b[key]);
+}
+
+/** The rule an open alert is described by: the one it was opened under until the next evaluation closes it. */
+function openedUnder(rule: AlertRule, stored: StoredRuleState): AlertRule {
+  return definitionChanged(stored.rule, rule) ? stored.rule : rule;
 }
 
 /** What the enabled rules read at `now`: the edge loads cells, profiles and samples from these times on. */

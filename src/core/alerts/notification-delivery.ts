@@ -3,8 +3,9 @@
 // an error), HTTP answers are judged by the shared retry policy, and the host sends through its own
 // transport (its fetch and URL rules; SMTP in-process, the send_email binding at the edge). One
 // attempt never throws; whether and when to try again is the caller's (an in-process retry loop,
-// or the edge's outbox). Redirects are not followed (a signed request must not be led elsewhere),
-// receivers' answers are never read, and no reason holds a URL: for Slack the URL is the secret.
+// or the edge's outbox). Redirects are not followed (a signed request must not be led elsewhere)
+// but retried, receivers' answers are never read, and no reason holds more of a URL than the
+// origin a redirect names: for Slack the URL is the secret.
 import { fetchErrorOutcome, responseOutcome, type AttemptOutcome } from '../retry-policy.ts';
 import { emailList, type AlertChannel } from './channel.ts';
 import type { AlertNotification } from './notification.ts';
@@ -86,7 +87,21 @@ export async function postNotification(url: string, headers: Record<string, stri
     return fetchErrorOutcome(error);
   }
   await response.body?.cancel().catch(() => undefined);
-  return responseOutcome(response.status, response.headers.get('retry-after'), Date.now());
+  const outcome = responseOutcome(response.status, response.headers.get('retry-after'), Date.now());
+  if (outcome.ok || response.status < 300 || response.status >= 400) return outcome;
+  // Retried like a 5xx (a proxy's or a maintenance page's redirect passes), still never followed.
+  return { ...outcome, retryable: true, reason: `HTTP ${response.status} to ${redirectOrigin(response.headers.get('location'), url)} (redirects are not followed)` };
+}
+
+/** Where a redirect leads, as an origin: neither the path nor the query (for Slack the URL is the secret). */
+function redirectOrigin(location: string | null, base: string): string {
+  try {
+    const origin = new URL(location ?? '', base).origin;
+    if (location !== null && origin !== 'null') return origin;
+  } catch {
+    // Unreadable: said so below.
+  }
+  return 'no readable Location';
 }
 
 /** How a host sends what a channel built. Both resolve with an outcome; a throw counts as a retryable failure. */

@@ -98,7 +98,7 @@ export function notificationMessage(n: Omit<AlertNotification, 'message'>): stri
   if (n.state === 'error') return `${n.ruleName}: cannot be evaluated: ${n.error ?? 'unknown error'}`;
   if (n.state === 'resolved') {
     if (n.resolvedBy === 'manual') return `${n.ruleName}: resolved by hand (${what} ${value}, threshold ${threshold})`;
-    if (n.resolvedBy === 'rule disabled' || n.resolvedBy === 'rule removed') return `${n.ruleName}: resolved (${n.resolvedBy})`;
+    if (n.resolvedBy?.startsWith('rule ')) return `${n.ruleName}: resolved (${n.resolvedBy})`;
     return `${n.ruleName}: resolved, ${what} is ${value} (threshold ${threshold})`;
   }
   const window = n.metric === 'heartbeat' ? '' : `, last ${formatDuration(n.window)}`;

@@ -3,11 +3,11 @@ import type { AlertSeverity } from './rule.ts';
 
 /**
  * inactive → pending (condition holds, `for` not yet elapsed) → firing → resolved (condition
- * cleared, by hand, or rule disabled/removed); error when the rule could not be evaluated.
+ * cleared, by hand, or rule disabled/removed/changed); error when the rule could not be evaluated.
  */
 export type AlertStatus = 'inactive' | 'pending' | 'firing' | 'resolved' | 'error';
 export type EpisodeStatus = Exclude<AlertStatus, 'error'>;
-export type ResolvedBy = 'condition' | 'manual' | 'rule disabled' | 'rule removed';
+export type ResolvedBy = 'condition' | 'manual' | 'rule disabled' | 'rule removed' | 'rule changed';
 
 export interface RuleState {
   ruleId: string;

@@ -82,7 +82,7 @@ export interface AlertRule {
   for?: number;
   /** Once firing, keep firing this long after the condition last held (default 0). */
   keepFiringFor?: number;
-  /** Re-notify a still-firing alert this often (default: never). */
+  /** Re-notify a still-firing alert this often: 0 (the default) never, else at least 60 000 (1 min). */
   repeatInterval?: number;
   /** Send a notification when the alert resolves (default true). */
   notifyOnResolve?: boolean;
@@ -95,6 +95,8 @@ export interface AlertRule {
 }
 
 export const DEFAULT_WINDOW_MS = 60_000;
+/** The shortest repeatInterval: a receiver is reminded at most once a minute. */
+export const MIN_REPEAT_INTERVAL_MS = 60_000;
 
 /** A rule with every default applied: what the engine reads. */
 export interface ResolvedRule extends AlertRule {
@@ -117,7 +119,8 @@ export function resolveRule(rule: AlertRule): ResolvedRule {
     cooldown: rule.cooldown ?? 0,
     for: rule.for ?? 0,
     keepFiringFor: rule.keepFiringFor ?? 0,
-    repeatInterval: rule.repeatInterval ?? 0,
+    // A rule stored before the floor existed keeps its value but is evaluated with the floor.
+    repeatInterval: rule.repeatInterval ? Math.max(rule.repeatInterval, MIN_REPEAT_INTERVAL_MS) : 0,
     notifyOnResolve: rule.notifyOnResolve ?? true,
     noData: rule.noData ?? 'ok',
     minRequests: rule.minRequests ?? 1,

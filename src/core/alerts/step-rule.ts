@@ -24,8 +24,11 @@ export function stepRule(rule: ResolvedRule, prev: RuleState | undefined, outcom
   return { state: machine.state, notifications: machine.out };
 }
 
-/** Closes the rule's open alert when the rule is disabled or removed (a receiver never keeps a dangling incident). */
-export function retireRule(rule: ResolvedRule, prev: RuleState | undefined, now: number, reason: 'rule disabled' | 'rule removed', context: NotificationContext = {}): Transition {
+/**
+ * Closes the rule's open alert when the rule is disabled, removed, or changed in what it measures
+ * (a receiver never keeps a dangling incident). `rule`: the rule the alert was opened under.
+ */
+export function retireRule(rule: ResolvedRule, prev: RuleState | undefined, now: number, reason: 'rule disabled' | 'rule removed' | 'rule changed', context: NotificationContext = {}): Transition {
   if (prev === undefined) return { state: initialRuleState(rule.id, rule.threshold), notifications: [] };
   const machine = new Machine(rule, { ...prev }, now, context);
   machine.close(reason);

@@ -1,6 +1,6 @@
 // Validates alert rules from code or from the API, naming the field of every problem.
 import {
-  ALERT_CONDITIONS, ALERT_METRICS, ALERT_SEVERITIES, NO_DATA_POLICIES, isGaugeMetric, isRequestMetric, type AlertRule,
+  ALERT_CONDITIONS, ALERT_METRICS, ALERT_SEVERITIES, MIN_REPEAT_INTERVAL_MS, NO_DATA_POLICIES, isGaugeMetric, isRequestMetric, type AlertRule,
 } from './rule.ts';
 import { HTTP_METHOD } from '../wire-format.ts';
 
@@ -41,13 +41,14 @@ export class AlertRuleError extends Error {
 
 /**
  * Checks a rule (untrusted JSON or a literal in code). Returns a copy holding the known fields
- * only, or every problem found.
+ * only, or every problem found. `keptRepeat`: a repeatInterval under the 1 min floor that is
+ * already stored (from before the floor) and is not being changed: accepted as it is.
  *
  * @example
  * const result = validateRule(await request.json());
  * if (!result.ok) return Response.json({ error: { code: 'invalid_rule', problems: result.problems } }, { status: 400 });
  */
-export function validateRule(input: unknown): RuleValidation {
+export function validateRule(input: unknown, keptRepeat?: number): RuleValidation {
   const problems: RuleProblem[] = [];
   const add = (field: string, message: string) => problems.push({ field, message });
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -75,6 +76,10 @@ export function validateRule(input: unknown): RuleValidation {
   for (const field of TIME_FIELDS) {
     if (r[field] !== undefined && !(isMs(r[field]) && r[field] <= MAX_DELAY_MS)) add(field, `expected ms, 0..${MAX_DELAY_MS} (7 days)`);
   }
+  const repeat = r.repeatInterval;
+  if (isMs(repeat) && repeat > 0 && repeat < MIN_REPEAT_INTERVAL_MS && repeat !== keptRepeat) {
+    add('repeatInterval', `expected 0 (no reminders) or ${MIN_REPEAT_INTERVAL_MS}..${MAX_DELAY_MS} ms (1 min to 7 days)`);
+  }
   checkScope(r, add);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rule: copyKnown(r) };
 }
@@ -84,6 +89,11 @@ export function assertValidRule(input: unknown): AlertRule {
   const result = validateRule(input);
   if (!result.ok) throw new AlertRuleError(result.problems, (input as { id?: unknown } | null)?.id);
   return result.rule;
+}
+
+/** Stored rules (the edge's API rules) from before repeatInterval's floor: kept as stored, evaluated with the floor, named so. */
+export function repeatFloorProblems(rules: readonly AlertRule[]): string[] {
+  return rules.flatMap(({ id, repeatInterval: ms }) => (ms && ms < MIN_REPEAT_INTERVAL_MS ? [`rule '${id}': repeatInterval: ${ms} ms is under the minimum, ${MIN_REPEAT_INTERVAL_MS}: reminders go every ${MIN_REPEAT_INTERVAL_MS} ms until it is changed`] : []));
 }
 
 /** What every rule has: `null` for one of them in an update is a mistake, not a removal. */
@@ -101,7 +111,8 @@ export function validateRuleUpdate(rule: AlertRule, updates: unknown): RuleValid
   if (patch.id !== undefined && patch.id !== rule.id) return { ok: false, problems: [{ field: 'id', message: 'cannot be changed; remove the rule and add a new one' }] };
   const merged: Record<string, unknown> = { ...rule, ...patch };
   for (const [field, value] of Object.entries(patch)) if (value === null && !REQUIRED_FIELDS.has(field)) delete merged[field];
-  return validateRule(merged);
+  // A stored reminder interval under the floor does not block other edits (disabling a noisy rule above all).
+  return validateRule(merged, patch.repeatInterval === undefined ? rule.repeatInterval : undefined);
 }
 
 type Add = (field: string, message: string) => void;

@@ -88,6 +88,9 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
     maxSamples: { doc: 'Detail records kept for custom evaluators (the oldest go first).' },
     routeCap: { doc: 'Distinct route templates counted before new ones go to `other`.' },
     sampleProcess: { doc: 'Measure this process\'s RSS, CPU and event-loop lag on each interval tick.' },
+    deliveryAttempts: { doc: 'Attempts per notification and channel.' },
+    deliveryBackoffMs: { doc: 'The longest wait before the second attempt, ms, doubled after each (each wait drawn at random below it, none past 30 s unless this is longer).' },
+    deliveryTimeoutMs: { doc: 'Timeout of one HTTP attempt, ms (an SMTP attempt has 10 s per step).' },
   },
   performanceDashboard: {
     enabled: { doc: 'When false the middleware just calls next().' },

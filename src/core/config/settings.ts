@@ -58,6 +58,9 @@ export const ALERTING = {
   maxSamples: setting('maxSamples', integerIn(100, 10_000_000), 10_000),
   routeCap,
   sampleProcess: setting('sampleProcess', flag, true),
+  deliveryAttempts: setting('delivery.attempts', integerIn(1, 20), 3),
+  deliveryBackoffMs: setting('delivery.backoffMs', integerIn(0, 600_000), 1000),
+  deliveryTimeoutMs: setting('delivery.timeoutMs', integerIn(100, 600_000), 5000),
 };
 
 /** `performanceDashboard(options)` / `new PerformanceDashboard(options)`. */

@@ -109,7 +109,10 @@ export function alertRoutes(codeRules: CodeRules): Route[] {
     },
   });
   return [
-    alertRoute('GET', '/rules', 'read', async ({ env }, app) => json({ app, rules: await appStore(env, app).alertRules(), configProblems: configProblems(codeRules, readAlertConfig(env), app) })),
+    alertRoute('GET', '/rules', 'read', async ({ env }, app) => {
+      const rules = await appStore(env, app).alertRules();
+      return json({ app, rules, configProblems: configProblems(codeRules, readAlertConfig(env), app, rules.filter((rule) => rule.source === 'api')) });
+    }),
     alertRoute('POST', '/rules', 'admin', async ({ env, request }, app) => changed(await appStore(env, app).addAlertRule(await readJson(request)), 201)),
     alertRoute('PATCH', '/rules/:id', 'admin', async ({ env, request, params }, app) => changed(await appStore(env, app).updateAlertRule(params.id!, await readJson(request)))),
     alertRoute('DELETE', '/rules/:id', 'admin', async ({ env, params }, app) => changed(await appStore(env, app).removeAlertRule(params.id!))),

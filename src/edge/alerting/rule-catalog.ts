@@ -2,7 +2,7 @@
 // alerts.config.ts (code, with custom evaluators), the ALERT_RULES var, and the admin API (stored in
 // the AppStore's alert_rules table). Only API rules can be added, changed or removed through the API.
 import type { AlertRule } from '../../core/alerts/rule.ts';
-import { validateRule, validateRuleUpdate, type RuleProblem } from '../../core/alerts/validate-rule.ts';
+import { repeatFloorProblems, validateRule, validateRuleUpdate, type RuleProblem } from '../../core/alerts/validate-rule.ts';
 import type { Sql } from '../store/sql.ts';
 import type { AlertConfig } from './alert-config.ts';
 import * as tables from './alert-tables.ts';
@@ -32,9 +32,9 @@ export interface RuleCatalogOptions {
 export class RuleCatalog {
   constructor(private readonly options: RuleCatalogOptions) {}
 
-  /** What alerts.config.ts and the vars left out for this app, and why. */
+  /** What alerts.config.ts and the vars left out for this app, and why; API rules evaluated otherwise than stored. */
   problems(): string[] {
-    return configProblems(this.options.codeRules, this.options.config(), this.options.app());
+    return configProblems(this.options.codeRules, this.options.config(), this.options.app(), tables.listStoredRules(this.options.sql));
   }
 
   /** The rules to evaluate, in order. */
@@ -126,9 +126,13 @@ export class RuleCatalog {
   }
 }
 
-/** What alerts.config.ts and the vars left out that concerns `app`: the store's alerts answer and the rules route list the same. */
-export function configProblems(codeRules: CodeRules, config: AlertConfig, app: string): string[] {
-  return [...codeRules.problemsFor(app), ...config.problemsFor(app)];
+/**
+ * What alerts.config.ts and the vars left out that concerns `app`, and the API rules stored before
+ * repeatInterval had its floor (kept as stored, evaluated with the floor): the store's alerts
+ * answer and the rules route list the same.
+ */
+export function configProblems(codeRules: CodeRules, config: AlertConfig, app: string, apiRules: readonly AlertRule[]): string[] {
+  return [...codeRules.problemsFor(app), ...config.problemsFor(app), ...repeatFloorProblems(apiRules)];
 }
 
 function invalid(problems: RuleProblem[]): RuleRefusal {

@@ -46,6 +46,7 @@ export interface ResolvedAlertingOptions {
   maxSamples: number;
   routeCap: number;
   sampleProcess: boolean;
+  delivery: Required<DeliveryOptions>;
   now: () => number;
   env: Record<string, string | undefined>;
 }
@@ -65,6 +66,11 @@ export function resolveAlertingOptions(options: AlertingOptions): ResolvedAlerti
     maxSamples: option(ALERTING.maxSamples, options.maxSamples),
     routeCap: option(ALERTING.routeCap, options.routeCap),
     sampleProcess: option(ALERTING.sampleProcess, options.sampleProcess),
+    delivery: {
+      attempts: option(ALERTING.deliveryAttempts, options.delivery?.attempts),
+      backoffMs: option(ALERTING.deliveryBackoffMs, options.delivery?.backoffMs),
+      timeoutMs: option(ALERTING.deliveryTimeoutMs, options.delivery?.timeoutMs),
+    },
     now: options.now ?? Date.now,
     env,
   };

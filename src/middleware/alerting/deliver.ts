@@ -1,8 +1,8 @@
 // Delivers one notification to one channel from the app's process: the shared delivery
 // (core/alerts/notification-delivery.ts) over the uninstrumented fetch, email over SMTP. Never throws; a failure
 // is retried under the shared retry policy (network errors, timeouts, 408, 429, 500, 502, 503,
-// 504; SMTP 4xx), then warned about once per channel and kind of failure, naming neither URLs nor
-// tokens.
+// 504; SMTP 4xx), then warned about at most once an hour per channel and kind of failure, naming
+// neither URLs nor tokens.
 import type { AlertChannel } from '../../core/alerts/channel.ts';
 import { deliverNotification, postNotification, type DeliveryTransport } from '../../core/alerts/notification-delivery.ts';
 import type { AlertNotification } from '../../core/alerts/notification.ts';
@@ -13,11 +13,11 @@ import { sleep } from '../../plugin/runtime/send-with-retry.ts';
 import { SmtpMailer } from './smtp-mailer.ts';
 
 export interface DeliveryOptions {
-  /** Attempts per notification and channel (default 3). */
+  /** Attempts per notification and channel (default 3, at most 20). */
   attempts?: number;
-  /** The longest wait before the second attempt, doubled after each (default 1000 ms); each wait is drawn at random below it. */
+  /** The longest wait before the second attempt, doubled after each (default 1000 ms, at most 600 000); each wait is drawn at random below it. */
   backoffMs?: number;
-  /** Timeout of one HTTP attempt (default 5000 ms). */
+  /** Timeout of one HTTP attempt (default 5000 ms, 100 to 600 000). */
   timeoutMs?: number;
 }
 
@@ -30,18 +30,22 @@ export interface DelivererContext {
 
 /** No wait is longer, a receiver's Retry-After included: deliveries in flight hold flush() up. */
 const MAX_WAIT_MS = 30_000;
+/** The same failure of a channel is logged again after this long: an outage hours later still shows. */
+const WARN_EVERY_MS = 3_600_000;
 
 export class Deliverer {
   private readonly mailers = new Map<string, SmtpMailer>();
+  /** When each channel's failure of each kind was last logged. */
+  private readonly warned = new Map<string, number>();
   private readonly attempts: number;
   private readonly policy: RetryPolicy;
   private readonly transport: DeliveryTransport;
 
-  constructor(private readonly context: DelivererContext, options: DeliveryOptions = {}) {
-    this.attempts = Math.max(1, options.attempts ?? 3);
-    const first = options.backoffMs ?? 1000;
+  /** `options` as resolveAlertingOptions checked them. */
+  constructor(private readonly context: DelivererContext, options: Required<DeliveryOptions>) {
+    const { attempts, backoffMs: first, timeoutMs } = options;
+    this.attempts = attempts;
     this.policy = { backoffMs: exponentialBackoff(first, Math.max(first, MAX_WAIT_MS)), jitter: 1, maxWaitMs: Math.max(first, MAX_WAIT_MS) };
-    const timeoutMs = options.timeoutMs ?? 5000;
     this.transport = {
       post: (url, headers, body) => postNotification(url, headers, body, { fetch: originalFetch, timeoutMs }),
       email: async (message, channel) => {
@@ -63,8 +67,12 @@ export class Deliverer {
   async deliver(channel: AlertChannel, label: string, n: AlertNotification): Promise<void> {
     const attempt = () => deliverNotification(channel, n, this.transport, { dashboardUrl: this.context.dashboardUrl, now: this.context.now() });
     const { outcome } = await withRetries(attempt, this.policy, { maxAttempts: this.attempts, sleep });
-    if (!outcome.ok) {
-      this.context.log.warnOnce(`alert-delivery:${label}:${outcome.reason}`, `alerting: ${label} could not deliver a notification (${outcome.reason}); further failures of this kind are not logged`);
-    }
+    if (outcome.ok) return;
+    const key = `${label}\n${outcome.reason}`;
+    const now = this.context.now();
+    const last = this.warned.get(key);
+    if (last !== undefined && now >= last && now - last < WARN_EVERY_MS) return;
+    this.warned.set(key, now);
+    this.context.log.info(`alerting: ${label} could not deliver a notification (${outcome.reason}); the same failure is not logged again for an hour`);
   }
 }

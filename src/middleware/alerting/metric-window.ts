@@ -4,6 +4,7 @@
 import type { AlertData, AlertProfile, AlertSample } from '../../core/alerts/alert-data.ts';
 import { minuteOf, RollupTable } from '../../core/rollup.ts';
 import { normalisePath, RouteCardinalityGuard } from '../../core/route-normaliser.ts';
+import { LIMITS } from '../../core/wire-format.ts';
 
 /** The spec's `PerformanceMetrics` as addMetrics reads it: what a request produced. */
 export interface PerformanceMetricsInput {
@@ -26,6 +27,11 @@ export interface PerformanceMetricsInput {
   error?: string;
   traceId?: string;
   spanId?: string;
+}
+
+/** At most `n` characters, copied: a slice keeps the whole string it was cut from alive. */
+function cut<T>(text: T, n: number): T {
+  return typeof text === 'string' && text.length > n ? (Buffer.from(text.slice(0, n)).toString() as T) : text;
 }
 
 export interface MetricWindowOptions {
@@ -57,7 +63,8 @@ export class MetricWindow {
       throw new TypeError('expected statusCode (integer), responseTime (ms) and path');
     }
     const time = m.timestamp instanceof Date ? m.timestamp.getTime() : typeof m.timestamp === 'number' && Number.isFinite(m.timestamp) ? m.timestamp : now;
-    const route = this.guard.admit(typeof m.route === 'string' && m.route ? m.route : normalisePath(m.path));
+    const path = cut(m.path, LIMITS.pathLength);
+    const route = this.guard.admit(typeof m.route === 'string' && m.route ? cut(m.route, LIMITS.routeLength) : normalisePath(path));
     const minute = minuteOf(time);
     if (time < this.since) this.since = time;
     let table = this.minutes.get(minute);
@@ -66,7 +73,9 @@ export class MetricWindow {
     table.record(time, String(m.method).toUpperCase(), route, m.statusCode, duration, m.responseSize ?? 0, m.error !== undefined);
 
     const { memoryUsage, timestamp: _given, ...rest } = m;
-    const sample: AlertSample = { ...rest, timestamp: time, route };
+    const sample: AlertSample = { ...rest, path, timestamp: time, route };
+    if (rest.userAgent !== undefined) sample.userAgent = cut(rest.userAgent, LIMITS.userAgentLength);
+    if (rest.error !== undefined) sample.error = cut(rest.error, LIMITS.errorLength);
     if (typeof memoryUsage === 'object' && memoryUsage !== null) {
       sample.memoryUsage = { rss: memoryUsage.rss, heapUsed: memoryUsage.heapUsed ?? 0, heapTotal: memoryUsage.heapTotal ?? 0 };
     }

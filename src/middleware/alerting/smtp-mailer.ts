@@ -1,6 +1,8 @@
 // Sends alert email over SMTP with nodemailer, an optional peer dependency loaded only when an
-// email channel first sends (an app without SMTP alerts never installs it), from a connection URL: smtp://user:pass@host:587 (STARTTLS when offered; ?requireTLS=true to
-// insist) or smtps://user:pass@host:465 (TLS from the first byte).
+// email channel first sends (an app without SMTP alerts never installs it), from a connection URL:
+// smtp://user:pass@host:587 (STARTTLS, insisted on when there are credentials and the host is not
+// loopback; ?requireTLS=true to insist always, ?requireTLS=false never) or smtps://user:pass@host:465
+// (TLS from the first byte).
 
 // The little of nodemailer used here, declared locally: it is an optional peer, so an app without it
 // (or without @types/nodemailer) must still type-check this file.
@@ -47,16 +49,26 @@ async function loadNodemailer(): Promise<Nodemailer> {
   }
 }
 
-/** nodemailer options from the URL; credentials are percent-decoded and never leave this object. */
+/** localhost, 127.0.0.0/8 or ::1 (as a URL spells them): the only hosts credentials may go to in clear. */
+export function isLoopback(host: string): boolean {
+  return /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(host);
+}
+
+/**
+ * nodemailer options from the URL; credentials are percent-decoded and never leave this object.
+ * With credentials, STARTTLS is required (nodemailer then never sends AUTH in clear) unless the
+ * host is loopback or the URL says `?requireTLS=false`.
+ */
 export function smtpOptions(url: string): SmtpOptions {
   const parsed = new URL(url);
   if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') throw new TypeError('SMTP URL: expected smtp:// or smtps://');
   const secure = parsed.protocol === 'smtps:';
+  const asked = parsed.searchParams.get('requireTLS');
   const options: SmtpOptions = {
-    host: parsed.hostname,
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: parsed.port ? Number(parsed.port) : secure ? 465 : 587,
     secure,
-    requireTLS: parsed.searchParams.get('requireTLS') === 'true',
+    requireTLS: asked === 'true' || (asked !== 'false' && !secure && parsed.username !== '' && !isLoopback(parsed.hostname)),
     connectionTimeout: TIMEOUT_MS,
     greetingTimeout: TIMEOUT_MS,
     socketTimeout: TIMEOUT_MS,
@@ -82,7 +94,10 @@ export class SmtpMailer {
       const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
       // 4xx replies are temporary by SMTP's own definition; connection trouble may pass too.
       const retryable = responseCode !== undefined ? responseCode < 500 : ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED'].includes(code);
-      return { ok: false, retryable, reason: responseCode !== undefined ? `${code} (SMTP ${responseCode})` : code };
+      const reason = responseCode !== undefined ? `${code} (SMTP ${responseCode})` : code;
+      // Spelt out, as the fix is the app's: no mail goes until the server offers STARTTLS or the URL changes.
+      const refused = code === 'ETLS' && responseCode !== undefined ? ': the server refused STARTTLS, which this SMTP URL requires, so nothing was sent (use smtps://, or ?requireTLS=false to send in clear)' : '';
+      return { ok: false, retryable, reason: reason + refused };
     }
   }
 }

@@ -48,7 +48,10 @@ export async function edgeDev(appDir: string, dir: string, port: number): Promis
   // /__scheduled answers any web page's GET (an <img> on a page the developer opened), a cron tick
   // that then kept the alarm from evaluating for 10 minutes. (wrangler 4.86 also serves
   // /cdn-cgi/handler/scheduled whatever the flags; with the package's [assets] it answers 500 and
-  // ticks nothing, checked by a review: should that change, a page could fire it again.)
+  // ticks nothing, checked by a review: should that change, a page could fire it again.) Checked
+  // again with wrangler 4.86 and the package's [assets]: --test-scheduled's /__scheduled does tick,
+  // and answers a request marked Sec-Fetch-Site: cross-site alike, so it stays off; dev:edge's
+  // /__scheduled (src/edge/local-entry.ts) is the one that refuses a page's request.
   const command = [...wranglerCommand(appDir), 'dev', '--ip', '127.0.0.1', '--port', String(port)];
   console.log(`bun-apm edge dev: ${command.join(' ')}  (in ${dir}; state in ${join(dir, '.wrangler')}; alert rules are evaluated every minute)`);
   const child = Bun.spawn(command, { cwd: dir, stdio: ['inherit', 'inherit', 'inherit'] });

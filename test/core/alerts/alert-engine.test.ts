@@ -175,4 +175,40 @@ describe('AlertEngine', () => {
     expect(changes.at(-1)).toMatchObject({ now: T0 + MIN, states: [], dropped: ['pay'], evaluatedAt: T0 + MIN });
     expect(states.size).toBe(0);
   });
+
+  test('a firing rule edited to measure something else resolves its alert as it was ("rule changed"); the new definition opens its own', () => {
+    const { store, engine, delivered, evaluate, setSamples } = setup();
+    store.putRule(errorsRule('pay', 'critical', { description: 'Payments fail' }));
+    setSamples(errors(3, T0));
+    const [firing] = evaluate(T0);
+    store.putRule(errorsRule('pay', 'critical', { threshold: 5, name: 'Errors pay (tight)' }));
+    // Until the next evaluation the open alert is still shown as it was opened.
+    expect(engine.activeAlerts().map((a) => [a.id, a.threshold])).toEqual([[firing!.id, 2]]);
+    store.putRule(errorsRule('pay', 'critical', { threshold: 1, name: 'Errors pay (tight)' }));
+    setSamples(errors(3, T0 + MIN));
+    const next = evaluate(T0 + MIN);
+    expect(next.map((n) => [n.id, n.state, n.resolvedBy, n.threshold, n.ruleName, n.description])).toEqual([
+      [firing!.id, 'resolved', 'rule changed', 2, 'Errors pay', 'Payments fail'],
+      [`pay-${T0 + MIN}`, 'firing', undefined, 1, 'Errors pay (tight)', undefined],
+    ]);
+    expect(next[0]!.message).toBe('Errors pay: resolved (rule changed)');
+    // The resolve goes where its firing went.
+    expect(delivered.at(-1)!.map(({ notification, channels }) => [notification.state, channels])).toEqual([['resolved', ['pager', 'chat']], ['firing', ['pager', 'chat']]]);
+    // A change of name, severity or reminders only keeps the alert open.
+    store.putRule(errorsRule('pay', 'warning', { threshold: 1, name: 'Renamed', repeatInterval: 10 * MIN }));
+    setSamples(errors(3, T0 + 2 * MIN));
+    expect(evaluate(T0 + 2 * MIN)).toEqual([]);
+    expect(engine.activeAlerts().map((a) => a.id)).toEqual([`pay-${T0 + MIN}`]);
+  });
+
+  test('a pending alert of a changed rule starts over under the new definition, announcing nothing', () => {
+    const { store, evaluate, setSamples } = setup();
+    store.putRule(errorsRule('pay', 'critical', { for: 5 * MIN }));
+    setSamples(errors(3, T0));
+    evaluate(T0);
+    store.putRule(errorsRule('pay', 'critical', { for: 5 * MIN, duration: 10 * MIN }));
+    setSamples(errors(3, T0 + MIN));
+    expect(evaluate(T0 + MIN)).toEqual([]);
+    expect(store.states().get('pay')!.state).toMatchObject({ status: 'pending', alertId: `pay-${T0 + MIN}`, pendingSince: T0 + MIN });
+  });
 });

@@ -61,6 +61,22 @@ describe('Slack Block Kit message', () => {
   });
 });
 
+test('Slack shows user text as typed: no bold, italics, strike, code or links made of a rule name, description, route or app', () => {
+  const n = notifications({ ...rule, name: '*urgent* _now_ ~x~ `rm`', route: '/a_b_c/*path', description: 'Call *ops*: see https://evil.example/x?t=1 or evil.example' }, 'shop_eu').firing;
+  const message = slackMessage(n);
+  const texts = [message.text, ...message.blocks.flatMap((b) => ('fields' in b && b.fields ? b.fields : 'text' in b && b.text?.type === 'mrkdwn' ? [b.text] : 'elements' in b ? b.elements.filter((e) => 'type' in e && e.type === 'mrkdwn') : []) as Array<{ text: string }>).map((t) => t.text)];
+  for (const text of texts) {
+    // Each mark has a zero-width space on each side (our own *Label* and :icon: aside); no URL or domain stays whole.
+    expect(text.replace(/^\*[A-Z][a-z]+\*\n|^:[a-z_]+: /, '')).not.toMatch(/[^\u200b][*_~`]|[*_~`][^\u200b]/);
+    expect(text).not.toMatch(/https:\/\/|evil\.example/);
+  }
+  // Readable: without the zero-width spaces it is the text as typed.
+  expect(message.text.replaceAll('\u200b', '')).toContain('*urgent* _now_ ~x~ `rm`');
+  expect((message.blocks.find((b) => b.type === 'context') as { elements: Array<{ text: string }> }).elements[0]!.text.replaceAll('\u200b', '')).toBe('Call *ops*: see https://evil.example/x?t=1 or evil.example');
+  // The header is plain text: nothing to neutralise.
+  expect((message.blocks[0] as { text: { text: string } }).text.text).toBe('FIRING: *urgent* _now_ ~x~ `rm` (shop_eu)');
+});
+
 test('a value just past its threshold never reads as the threshold (500.4 ms over 500 ms read "500 ms (> 500 ms)")', () => {
   for (const [metric, threshold, value, shown] of [
     ['p95', 500, 500.4, '500.4 ms'], ['p95', 500, 500.04, '500.04 ms'], ['p95', 500, 812.3, '812 ms'],

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { AlertRuleError, assertValidRule, validateRule, validateRuleUpdate } from '../../../src/core/alerts/validate-rule.ts';
-import type { AlertRule } from '../../../src/core/alerts/rule.ts';
+import { AlertRuleError, assertValidRule, repeatFloorProblems, validateRule, validateRuleUpdate } from '../../../src/core/alerts/validate-rule.ts';
+import { resolveRule, type AlertRule } from '../../../src/core/alerts/rule.ts';
 
 const good: AlertRule = {
   id: 'high-response-time', name: 'High Response Time', enabled: true, metric: 'responseTime', condition: 'gt',
@@ -40,6 +40,7 @@ describe('validateRule', () => {
     ['for as text', { ...good, for: '5m' }, ['for']],
     ['keepFiringFor infinite', { ...good, keepFiringFor: Infinity }, ['keepFiringFor']],
     ['repeatInterval too long', { ...good, repeatInterval: 8 * 86_400_000 }, ['repeatInterval']],
+    ['repeatInterval under a minute (1 ms sent 69 reminders in 5 s)', { ...good, repeatInterval: 1 }, ['repeatInterval']],
     ['unknown noData', { ...good, noData: 'nodata' }, ['noData']],
     ['typo in a field name', { ...good, treshold: 1 }, ['treshold']],
     ['custom without an evaluator', { ...good, metric: 'custom' }, ['customEvaluator']],
@@ -91,5 +92,27 @@ describe('assertValidRule and validateRuleUpdate', () => {
     expect(validateRuleUpdate(good, { threshold: -5 })).toMatchObject({ ok: false, problems: [{ field: 'threshold' }] });
     expect(validateRuleUpdate(good, { id: 'other' })).toMatchObject({ ok: false, problems: [{ field: 'id' }] });
     expect(validateRuleUpdate(good, null)).toMatchObject({ ok: false });
+  });
+});
+
+describe('repeatInterval has a floor of 1 min', () => {
+  test('0 (no reminders) and 1 min up are taken; under it is refused, saying what is', () => {
+    for (const repeatInterval of [0, 60_000, 3_600_000]) expect(validateRule({ ...good, repeatInterval })).toMatchObject({ ok: true });
+    expect(validateRule({ ...good, repeatInterval: 59_999 })).toEqual({ ok: false, problems: [{ field: 'repeatInterval', message: 'expected 0 (no reminders) or 60000..604800000 ms (1 min to 7 days)' }] });
+  });
+
+  test('a rule stored under the floor can still be edited (disabled above all), and is evaluated with the floor', () => {
+    const stored: AlertRule = { ...good, repeatInterval: 1000 };
+    expect(validateRuleUpdate(stored, { enabled: false })).toEqual({ ok: true, rule: { ...stored, enabled: false } });
+    expect(validateRuleUpdate(stored, { repeatInterval: 2000 })).toMatchObject({ ok: false, problems: [{ field: 'repeatInterval' }] });
+    expect(validateRuleUpdate(stored, { repeatInterval: null })).toMatchObject({ ok: true });
+    expect(resolveRule(stored).repeatInterval).toBe(60_000);
+    expect(resolveRule({ ...good, repeatInterval: 0 }).repeatInterval).toBe(0);
+    expect(resolveRule(good).repeatInterval).toBe(0);
+  });
+
+  test('an API rule stored under the floor is named with the configuration\'s problems (the edge lists them) until it is changed', () => {
+    const rules = [good, { ...good, id: 'none', repeatInterval: 0 }, { ...good, id: 'hourly', repeatInterval: 3_600_000 }, { ...good, id: 'noisy', repeatInterval: 1000 }];
+    expect(repeatFloorProblems(rules)).toEqual(["rule 'noisy': repeatInterval: 1000 ms is under the minimum, 60000: reminders go every 60000 ms until it is changed"]);
   });
 });

@@ -90,6 +90,10 @@ const TODAY: Record<keyof typeof SETTINGS, Record<string, Expected>> = {
     maxSamples: [10_000, 100, 10_000_000, true],
     routeCap: [500, 1, 100_000, true],
     sampleProcess: [true, undefined, undefined, undefined],
+    // Unchecked before: 1e300 timed every delivery out after 1 ms (a timer runs a delay past 2^31 - 1 ms at once).
+    'delivery.attempts': [3, 1, 20, true],
+    'delivery.backoffMs': [1000, 0, 600_000, true],
+    'delivery.timeoutMs': [5000, 100, 600_000, true],
   },
   performanceDashboard: {
     enabled: [true, undefined, undefined, undefined],

@@ -7,9 +7,14 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML[c]!);
 }
 
-/** Slack's rule: only &, < and > are special (`<!channel>`, `<url|text>`). */
+/**
+ * Text as typed in Slack mrkdwn. Slack escapes only &, < and > (`<!channel>`, `<url|text>`); for
+ * the marks `*`, `_`, `~` and backticks, and for what it would make a link (`runbook.example`,
+ * `https://…`), it has no escape: a zero-width space on each side of a mark (no bold or italics
+ * whichever way Slack reads it) and after a `.` or `:` that would start a link keeps them as text.
+ */
 export function escapeSlack(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/[*_~`]/g, '\u200b$&\u200b').replace(/\.(?=[a-z])|:(?=\/\/)/gi, '$&\u200b');
 }
 
 /** One line for a header, subject or log: control characters (CR/LF header injection, C1's terminal escapes) become spaces. */

@@ -1,0 +1,128 @@
+// In-process SMTP never sends credentials in clear to a host that is not loopback (found by a
+// review: AUTH PLAIN went in clear to any server that offered no STARTTLS). A tiny SMTP server
+// here offers AUTH and no STARTTLS, and records every command it is sent.
+import { afterEach, describe, expect, test } from 'bun:test';
+import { createServer, type Server } from 'node:net';
+import { smtpOptions, SmtpMailer } from '../../../src/middleware/alerting/smtp-mailer.ts';
+import { PerformanceAlerting } from '../../../src/middleware/performance-alerting.ts';
+
+const PASSWORD = 'hunter2-SECRET';
+const USER = 'apm';
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+});
+
+/** A plain SMTP server on 127.0.0.1:`port`: AUTH offered, STARTTLS not (refused with 502). */
+async function plainSmtp(port: number): Promise<{ commands: string[]; mails: string[] }> {
+  const commands: string[] = [];
+  const mails: string[] = [];
+  const server = createServer((socket) => {
+    let buffer = '';
+    let data: string | undefined;
+    socket.write('220 test ESMTP\r\n');
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('latin1');
+      let end: number;
+      while ((end = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (data !== undefined) {
+          if (line !== '.') data += `${line}\n`;
+          else {
+            mails.push(data);
+            data = undefined;
+            socket.write('250 queued\r\n');
+          }
+          continue;
+        }
+        commands.push(line);
+        const verb = line.split(' ')[0]!.toUpperCase();
+        if (verb === 'EHLO') socket.write('250-test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n');
+        else if (verb === 'AUTH') socket.write('235 accepted\r\n');
+        else if (verb === 'MAIL' || verb === 'RCPT' || verb === 'RSET' || verb === 'NOOP') socket.write('250 ok\r\n');
+        else if (verb === 'DATA') {
+          data = '';
+          socket.write('354 go on\r\n');
+        } else if (verb === 'QUIT') socket.end('221 bye\r\n');
+        else socket.write('502 not implemented\r\n');
+      }
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  servers.push(server);
+  return { commands, mails };
+}
+
+const message = { from: 'apm@example.com', to: ['oncall@example.com'], subject: 'hi', text: 'hi', html: '<p>hi</p>' };
+const url = (host: string, port: number, query = '') => `smtp://${USER}:${PASSWORD}@${host}:${port}${query}`;
+
+describe('when TLS is required', () => {
+  test.each([
+    ['credentials to a host that is not loopback', 'smtp://u:p@mail.example.com', true],
+    ['credentials to 0.0.0.0', 'smtp://u:p@0.0.0.0:25', true],
+    ['credentials to a name that only starts like loopback', 'smtp://u:p@localhost.example.com', true],
+    ['credentials to 127.0.0.0/8', 'smtp://u:p@127.0.0.9:25', false],
+    ['credentials to localhost', 'smtp://u:p@LocalHost:25', false],
+    ['credentials to ::1', 'smtp://u:p@[::1]:25', false],
+    ['no credentials', 'smtp://mail.example.com', false],
+    ['smtps:// (TLS from the first byte)', 'smtps://u:p@mail.example.com', false],
+    ['?requireTLS=false (the named opt-out)', 'smtp://u:p@mail.example.com?requireTLS=false', false],
+    ['?requireTLS=true on loopback without credentials', 'smtp://127.0.0.1:25?requireTLS=true', true],
+  ])('%s', (_name, given, required) => {
+    expect(smtpOptions(given).requireTLS).toBe(required);
+  });
+
+  test('an IPv6 host is given to nodemailer without its brackets', () => {
+    expect(smtpOptions('smtp://u:p@[::1]:25').host).toBe('::1');
+  });
+});
+
+describe('a server without STARTTLS', () => {
+  test('credentials to a host not named as loopback (0.0.0.0 reaches this machine) are never sent; the failure is named', async () => {
+    const server = await plainSmtp(47401);
+    const outcome = await new SmtpMailer(url('0.0.0.0', 47401)).send(message);
+    expect(server.commands.some((c) => /^AUTH/i.test(c))).toBe(false);
+    expect(server.commands.map((c) => c.split(' ')[0])).toEqual(['EHLO', 'STARTTLS']);
+    expect(outcome).toEqual({ ok: false, retryable: false, reason: expect.stringContaining('ETLS (SMTP 502): the server refused STARTTLS, which this SMTP URL requires, so nothing was sent') });
+    expect(server.mails).toEqual([]);
+  });
+
+  test('?requireTLS=true refuses to authenticate on loopback too', async () => {
+    const server = await plainSmtp(47402);
+    const outcome = await new SmtpMailer(url('127.0.0.1', 47402, '?requireTLS=true')).send(message);
+    expect(server.commands.some((c) => /^AUTH/i.test(c))).toBe(false);
+    expect(outcome.ok).toBe(false);
+  });
+
+  test('loopback still authenticates and delivers in clear, as ?requireTLS=false does elsewhere', async () => {
+    const server = await plainSmtp(47403);
+    expect(await new SmtpMailer(url('127.0.0.1', 47403)).send(message)).toEqual({ ok: true });
+    expect(await new SmtpMailer(url('0.0.0.0', 47403, '?requireTLS=false')).send(message)).toEqual({ ok: true });
+    expect(server.commands.filter((c) => /^AUTH PLAIN/i.test(c)).length).toBe(2);
+    expect(server.mails.length).toBe(2);
+  });
+
+  test('the refusal is a logged delivery error that names the problem and not the password', async () => {
+    const server = await plainSmtp(47404);
+    const logs: string[] = [];
+    let now = Date.UTC(2026, 10, 26, 12, 0, 0);
+    const alerting = new PerformanceAlerting({
+      app: 'shop', now: () => now, log: (line) => logs.push(line), sampleProcess: false, delivery: { attempts: 1 },
+      rules: [{ id: 'slow', name: 'Slow', enabled: true, metric: 'p95', condition: 'gt', threshold: 500, duration: 60_000, severity: 'critical' }],
+      channels: [{ type: 'email', enabled: true, config: { email: 'oncall@example.com', smtp: url('0.0.0.0', 47404) } }],
+    });
+    try {
+      for (let i = 0; i < 20; i++) alerting.addMetrics({ timestamp: now - 59_000 + i * 1000, method: 'GET', path: '/checkout', statusCode: 200, responseTime: 900 });
+      now += 1;
+      await alerting.flush();
+    } finally {
+      alerting.close();
+    }
+    expect(alerting.getAllNotifications().length).toBe(1);
+    expect(server.commands.some((c) => /^AUTH/i.test(c))).toBe(false);
+    expect(logs).toEqual([expect.stringMatching(/^bun-apm: alerting: email channel #0 could not deliver a notification \(ETLS \(SMTP 502\): the server refused STARTTLS, which this SMTP URL requires, so nothing was sent \(use smtps:\/\/, or \?requireTLS=false to send in clear\)\)/)]);
+    expect(logs.join('\n')).not.toContain(PASSWORD);
+  });
+});
