@@ -96,6 +96,8 @@ describe('preload settings from bun-apm.config.ts', () => {
       expect(thrown(() => resolveConfig(nested(setting.key, 'yes'), {}, CWD)).message).toBe(`${setting.key} (bun-apm.config.ts): expected true or false, got "yes"`);
     }
     expect(resolveConfig({ serverTiming: 'all' }, {}, CWD).serverTiming).toBe('all');
+    // Also from the environment: a production app turns response headers off without a config file.
+    expect(resolveConfig({ serverTiming: 'all' }, configFromEnv({ BUN_APM_SERVER_TIMING: 'off' }), CWD).serverTiming).toBe('off');
     expect(thrown(() => resolveConfig({ serverTiming: 'some' as never }, {}, CWD)).message).toBe('serverTiming (bun-apm.config.ts): expected one of traced, all, off, got "some"');
     // The app is an id the edge's keys can name: a name with a space or a scope never got in.
     expect(thrown(() => resolveConfig({ app: 'x'.repeat(65) }, {}, CWD)).message).toStartWith('app (bun-apm.config.ts): expected an app id');

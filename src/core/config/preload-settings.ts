@@ -33,7 +33,7 @@ export const PRELOAD = {
   routeCap,
   profilingEnabled: setting('profiling.enabled', flag, true),
   profilingInterval: setting('profiling.interval', integerIn(100, HOUR_MS), 5_000),
-  serverTiming: setting('serverTiming', choice(['traced', 'all', 'off']), 'traced'),
+  serverTiming: setting('serverTiming', choice(['traced', 'all', 'off']), 'traced', { env: 'BUN_APM_SERVER_TIMING' }),
   exportMaxAttempts: setting('export.maxAttempts', integerIn(1, 20), 5),
   exportInitialBackoffMs: setting('export.initialBackoffMs', numberIn(0, 600_000), 1_000),
   exportMaxBackoffMs: setting('export.maxBackoffMs', numberIn(0, 600_000), 30_000),

@@ -34,7 +34,7 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
     routeCap: { doc: 'Distinct route templates counted before new ones go to `other`; as many again for paths named from URLs, and 100 for paths first seen answering 4xx (so a scanner\'s cannot crowd out your routes).' },
     profilingEnabled: { doc: 'System profiles: RSS, heap, CPU %, event-loop lag, requests in flight.' },
     profilingInterval: { doc: 'How often a system profile is taken, ms.' },
-    serverTiming: { doc: '`Server-Timing: total;dur=…` on responses: `traced` on those that also carry a `traceparent`, `all` on every response (a header write per request), `off` never.' },
+    serverTiming: { doc: '`Server-Timing: total;dur=…` on responses: `traced` on those that also carry a `traceparent` (traced requests\' and callers\' with one), `all` on every response (a header write per request), `off`: no header added to any response, `traceparent` neither.' },
     exportMaxAttempts: { doc: 'Tries of one batch to the edge before it waits for the next cut.' },
     exportInitialBackoffMs: { doc: 'First wait between tries, ms; it doubles (with full jitter) up to `export.maxBackoffMs`.' },
     exportMaxBackoffMs: { doc: 'Longest wait between tries, ms.' },

@@ -433,8 +433,9 @@ export class Recorder {
     this.#end(state, 500, 0, true);
   }
 
-  /** Adds Server-Timing (total) and traceparent to a response; never throws. */
+  /** Adds Server-Timing (total) and traceparent to a response, unless serverTiming is `off` (then neither); never throws. */
   decorate(state: RequestState, response: Response): void {
+    if (this.#serverTiming === 'off') return;
     const timing = this.#serverTiming === 'all' || (this.#serverTiming === 'traced' && state.traceId !== undefined);
     if (!timing && state.traceId === undefined) return;
     try {
