@@ -50,6 +50,8 @@ describe('the preload in the app heap', () => {
       'require-call fs in src/plugin/preload/static-route.ts',
       // the middleware's synchronous default app name (the preload reads package.json through Bun.file)
       'require-call fs in src/plugin/runtime/app-name.ts',
+      // when a node:http server listens: the app has loaded node:http itself by then
+      'require-call http in src/plugin/preload/instrument-node-http.ts',
       // at exit, for the final send's working directory and input file
       'require-call os in src/plugin/preload/final-send.ts',
       // only where /proc has no host name (not Linux)

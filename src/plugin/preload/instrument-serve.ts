@@ -2,6 +2,7 @@
 // static Responses, per-method objects), the error handler, and the same again on server.reload().
 import type { Log } from '../runtime/log.ts';
 import { instrumentHandler, isWrapped, WRAPPED } from './instrument-handler.ts';
+import { instrumentNodeHttp } from './instrument-node-http.ts';
 import type { AnyHandler } from '../runtime/run-handler.ts';
 import type { Recorder } from '../runtime/recorder.ts';
 import type { ServerWatch } from './shutdown.ts';
@@ -29,6 +30,8 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: (options
   const serve = function serve(this: unknown, options: unknown, ...rest: unknown[]): unknown {
     try {
       onServe?.(options);
+      // node:http's listen(): its requests reach the app through the server's emit, not a handler here.
+      if (typeof (options as Options | undefined)?.onNodeHTTPRequest === 'function') instrumentNodeHttp(recorder);
     } catch (error) {
       log.warnOnce('on-serve', `could not start monitoring timers (${(error as Error).message})`);
     }

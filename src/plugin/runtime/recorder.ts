@@ -407,6 +407,13 @@ export class Recorder {
     this.#end(state, 500, 0, true);
   }
 
+  /** Ends a request no handler wrapper sees (a node:http server's) with the status sent, named by its router's template when known. */
+  ended(state: RequestState, status: number, route?: string): void {
+    if (state.ended) return;
+    state.routerRoute ??= route;
+    this.#end(state, status, 0, false);
+  }
+
   /** At exit: a failed request no answer has ended (an error handler that called process.exit) is a 500. */
   settleFailures(): void {
     for (const state of this.#unanswered) this.#endFailed(state);

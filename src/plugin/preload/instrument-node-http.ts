@@ -1,0 +1,78 @@
+// Counts the requests of node:http servers (Express, Koa, Fastify on Bun). Bun runs them on
+// Bun.serve, but with a handler of its own (`onNodeHTTPRequest`) that no fetch wrapper sees, and
+// hands each request to the server's 'request' listeners through emit. That emit is wrapped once,
+// when the first such server starts: a request begins there and ends when its response has been
+// sent, or when its connection closes first (499, as proxies count a client that went away).
+import type { Recorder } from '../runtime/recorder.ts';
+import type { RequestState } from '../runtime/request-state.ts';
+import { traceScope } from '../runtime/trace-scope.ts';
+import { isWrapped, WRAPPED } from './instrument-handler.ts';
+
+/** The little of node:http's IncomingMessage read here (and Express's route, once it has routed). */
+interface NodeRequest {
+  method?: string;
+  url?: string;
+  headers: Record<string, string | string[] | undefined>;
+  route?: { path?: unknown };
+  baseUrl?: unknown;
+}
+
+interface NodeResponse {
+  statusCode: number;
+  writableFinished?: boolean;
+  once(event: 'finish' | 'close', listener: () => void): unknown;
+}
+
+/** What the recorder reads of a Request: its method, its URL (only when it must) and headers. */
+class RequestView {
+  readonly headers: { get(name: string): string | null };
+
+  constructor(private readonly node: NodeRequest) {
+    this.headers = {
+      get(name) {
+        const value = node.headers[name];
+        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+      },
+    };
+  }
+
+  get method(): string {
+    return this.node.method ?? 'GET';
+  }
+
+  get url(): string {
+    return `http://${this.node.headers.host ?? 'localhost'}${this.node.url ?? '/'}`;
+  }
+}
+
+/** Wraps node:http's Server emit (https.Server shares it); once per process. */
+export function instrumentNodeHttp(recorder: Recorder): void {
+  const proto = (require('node:http') as typeof import('node:http')).Server.prototype as unknown as { emit: (...args: unknown[]) => boolean };
+  const emit = proto.emit;
+  if (isWrapped(emit)) return;
+  const wrapped = function emitRequest(this: unknown, ...args: unknown[]): boolean {
+    if (args[0] !== 'request') return emit.apply(this, args);
+    const [, req, res] = args as [string, NodeRequest, NodeResponse];
+    let state: RequestState | undefined;
+    try {
+      state = recorder.begin(new RequestView(req) as unknown as Request);
+      if (state !== undefined) {
+        const begun = state;
+        const end = () => recorder.ended(begun, res.writableFinished === false ? 499 : res.statusCode, expressRoute(req));
+        res.once('finish', end);
+        res.once('close', end);
+      }
+    } catch {
+      // never let monitoring stand between the app and its request
+    }
+    return state?.traceId === undefined ? emit.apply(this, args) : traceScope.run(state, () => emit.apply(this, args));
+  };
+  Object.defineProperty(wrapped, WRAPPED, { value: true });
+  proto.emit = wrapped;
+}
+
+/** Express's template of the route that answered (`/users/:id`, under its router's mount path), else none: the normaliser names the path. */
+function expressRoute(req: NodeRequest): string | undefined {
+  const path = req.route?.path;
+  return typeof path === 'string' ? `${typeof req.baseUrl === 'string' ? req.baseUrl : ''}${path}` : undefined;
+}
