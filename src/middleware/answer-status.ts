@@ -1,6 +1,6 @@
 // The status Bun sends for what a handler answered, the same for every part of the explicit API
-// (the monitor's recorder counts it so too): a Response's own; nothing, for a WebSocket request
-// server.upgrade() took, 101; anything else is the app's mistake, which Bun answers 204 (200 in
+// (the monitor's recorder counts it so too): a Response's own; nothing (or an empty 200, as Hono
+// answers), for a WebSocket request server.upgrade() took, 101; anything else is the app's mistake, which Bun answers 204 (200 in
 // development), or 500 where no Bun server is known (compose() under another framework).
 import { invalidAnswerStatus, upgradeAnswer } from '../plugin/runtime/recorder.ts';
 
@@ -16,6 +16,7 @@ export function serverOf(req: Request): unknown {
 }
 
 export function answerStatus(req: Request, answer: unknown): number {
-  if (answer instanceof Response) return answer.status;
+  // Hono's upgradeWebSocket answers an upgrade it made with an empty 200, which Bun ignores.
+  if (answer instanceof Response) return answer.status === 200 && answer.body === null && upgradeAnswer(req, null) ? 101 : answer.status;
   return upgradeAnswer(req, answer) ? 101 : invalidAnswerStatus(servers.get(req));
 }

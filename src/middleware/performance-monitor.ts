@@ -18,7 +18,7 @@ import { sharedRecorder } from './monitor/shared-recorder.ts';
 import { thresholdAlerting } from './monitor/threshold-alerting.ts';
 import type { AggregatedMetrics, EnhancedRequest, NextFunction, PerformanceMetrics, PerformanceOptions, SystemProfile } from './types.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
-import { serverOf } from './answer-status.ts';
+import { answerStatus, serverOf } from './answer-status.ts';
 import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
 
 const UA_CACHE_MAX = 1000;
@@ -96,6 +96,7 @@ export class PerformanceMonitor {
       this.#recorder.fail(state, error);
       throw error;
     }
+    if (answerStatus(req, response) === 101) state.upgraded = true;
     return this.#recorder.respond(state, response, serverOf(req));
   }
 

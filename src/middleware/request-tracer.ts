@@ -153,7 +153,7 @@ export class RequestTracer {
       // immutable headers: the trace is still recorded, just not passed on
     }
     const responseBody = opened ? this.#bodyOf(response, this.#options.includeResponseBody) : undefined;
-    this.#finishServer(req, context.spanId, response.status, undefined, requestBody, responseBody, endedAt);
+    this.#finishServer(req, context.spanId, answerStatus(req, response), undefined, requestBody, responseBody, endedAt);
     return response;
   }
 

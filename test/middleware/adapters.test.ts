@@ -1,6 +1,7 @@
 // The adapters: Hono's app.use() and a plain Bun.serve fetch handler, driven for real.
 import { afterEach, expect, test } from 'bun:test';
 import { Hono } from 'hono';
+import { createBunWebSocket } from 'hono/bun';
 import { compose, honoMiddleware, instrument, PerformanceMonitor, performanceMonitor, RequestTracer, requestTracer } from '../../src/middleware/index.ts';
 
 const closers: Array<() => Promise<void> | void> = [];
@@ -89,4 +90,27 @@ test('the classes chain as their middleware do (the README says they work too); 
   const notMiddleware = { name: 'x' } as never;
   expect(() => compose([monitor, notMiddleware], () => new Response())).toThrow('middleware 1 is not a (req, next) function nor an object with a handle(req, next) method');
   expect(() => instrument(() => new Response(), notMiddleware)).toThrow('middleware 0 is not');
+});
+
+test('Hono: an upgrade through upgradeWebSocket (answered with an empty 200 that Bun ignores) is a 101 to the monitor and the tracer', async () => {
+  const { upgradeWebSocket, websocket } = createBunWebSocket();
+  const monitor = performanceMonitor({ profiling: { enabled: false } });
+  const tracer = requestTracer({ sampleRate: 1 });
+  closers.push(monitor.close, tracer.close);
+  const app = new Hono();
+  app.use(honoMiddleware(monitor), honoMiddleware(tracer));
+  app.get('/ws/:room', upgradeWebSocket(() => ({ onOpen: (_event, ws) => ws.send('hello') })));
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: app.fetch, websocket });
+  closers.push(() => server.stop(true));
+  for (let i = 0; i < 3; i++) {
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws/room-${i}`);
+    await new Promise<void>((resolve, reject) => {
+      socket.onmessage = () => resolve();
+      socket.onerror = () => reject(new Error('the WebSocket failed'));
+    });
+    socket.close();
+  }
+  await tracer.flush();
+  expect(monitor.getRollupCells().map((cell) => [cell.route, cell.statusClass, cell.count])).toEqual([['/ws/:room', '1xx', 3]]);
+  expect(tracer.getRecentSpans().filter((span) => span.kind === 'server').map((span) => [span.tags['http.status_code'], span.status])).toEqual([[101, 'unset'], [101, 'unset'], [101, 'unset']]);
 });

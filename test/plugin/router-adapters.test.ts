@@ -282,7 +282,40 @@ elysiaRoutes(new Elysia()).ws('/rooms/:room/ws', { open(ws) { ws.send('hello ' +
   .listen({ hostname: '127.0.0.1', port: Number(process.env.PORT) });
 `;
 
+// A handler that goes on awaiting after its upgrade (here, forever): the client has its 101 at once,
+// and so is it counted, not when (if ever) the handler settles (a review: 50 upgrades never counted,
+// the in-flight gauge stuck at 50, all lost at exit).
+const AWAITING_WS_APP = `Bun.serve({
+  hostname: '127.0.0.1', port: Number(process.env.PORT),
+  async fetch(req, server) {
+    if (server.upgrade(req)) await new Promise(() => {});
+    return new Response('no upgrade', { status: 400 });
+  },
+  websocket: { open(ws) { ws.send('hello'); }, message() {} },
+});
+`;
+
 describe('WebSocket routes of routers', () => {
+  test('a handler still awaiting after its upgrade: the 101 is counted at once, and reaches the edge at exit', async () => {
+    const sink = new IngestSink().start();
+    sinks.push(sink);
+    const installed = (JSON.parse(readFileSync(join(REPO, 'node_modules', 'hono', 'package.json'), 'utf8')) as { version: string }).version;
+    const app = await start(appFolder('hono', installed, AWAITING_WS_APP), 'hono', { BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '60000' });
+    const sockets = 5;
+    for (let i = 0; i < sockets; i++) {
+      const socket = new WebSocket(`ws://127.0.0.1:${app.port}/live/${i}`);
+      await new Promise<void>((resolve, reject) => {
+        socket.onmessage = () => resolve();
+        socket.onerror = () => reject(new Error('the WebSocket failed'));
+      });
+    }
+    app.process.kill('SIGTERM');
+    await app.exited;
+    const counted: Record<string, number> = {};
+    for (const batch of sink.batches) for (const cell of batch.rollups) counted[`${cell.method} ${cell.route} ${cell.statusClass}`] = (counted[`${cell.method} ${cell.route} ${cell.statusClass}`] ?? 0) + cell.count;
+    expect(counted).toEqual({ 'GET /live/:id 1xx': sockets });
+  }, 60_000);
+
   for (const [router, source] of [['hono', HONO_WS_APP], ['elysia', ELYSIA_FETCH_WS_APP]] as const) {
     test(`${router}: each upgrade is a 101 under the route's template`, async () => {
       const sink = new IngestSink().start();

@@ -371,15 +371,26 @@ export class Recorder {
   }
 
   /**
-   * Marks a request server.upgrade() took: a 101, whatever its handler returns, counted when the
-   * handler returns or throws, since a router (Hono's upgradeWebSocket, Elysia's ws) names the route
-   * only then (ended here, it had been counted under its raw path, one route per room).
+   * Ends a request server.upgrade() took: a 101, whatever its handler returns. With its route not
+   * known yet, it ends when its handler returns, or throws, or at the latest once the callbacks
+   * queued now have run: a router (Hono's upgradeWebSocket, Elysia's ws) names the route as the
+   * handler settles (ended at once, it went under its raw path, one route per room), and a handler
+   * that goes on awaiting after the upgrade must not hold the 101 back (nor lose it at exit).
    */
   upgraded(request: Request): void {
     try {
       const state = stateOf(request);
       if (state === undefined) this.#upgradedLater.add(request);
-      else state.upgraded = true;
+      else if (state.ended) return;
+      else if ((state.routerRoute ?? state.serveRoute) !== undefined) this.#end(state, 101, 0, false);
+      else {
+        state.upgraded = true;
+        // Looked up again: by then the slot may serve another request, and a handler gone async has a state of its own.
+        setImmediate(() => {
+          const later = stateOf(request);
+          if (later?.upgraded && !later.ended) this.#end(later, 101, 0, false);
+        });
+      }
     } catch (error) {
       this.#recordFailed(error);
     }
