@@ -17,8 +17,12 @@ const NAMED_PATHS_MAX = 256;
 const FIRST_SEEN_PATHS_MAX = 100;
 /** Paths first seen answering 4xx that get a name of their own, at most (a scanner's are 404s, 401s, 403s, 405s). */
 const CLIENT_ERROR_PATHS_MAX = 100;
-/** Paths remembered as seen once while the first-seen names were taken (then forgotten all at once). */
-const SEEN_ONCE_MAX = 10_000;
+/** Paths remembered as seen once while the first-seen names were taken: two generations of at most this many. */
+const SEEN_ONCE_MAX = 5_000;
+/** A path named from URLs and not counted for this long is forgotten, its place freed. */
+const IDLE_FORGET_MS = 3_600_000;
+/** How often idle paths are looked for. */
+const IDLE_SWEEP_MS = 60_000;
 
 /**
  * Caps, so that no kind of route crowds out another: the templates the app declares; the first
@@ -27,17 +31,23 @@ const SEEN_ONCE_MAX = 10_000;
  * catch-all, come once each: they cannot use up the names the app's real routes need (found by
  * reviews: 600 probes had turned `/checkout` into `other` for the life of the process). A path
  * answering 4xx takes no place by coming again (scanners repeat their lists).
- * Every answer is what a guard admitted, and a guard never takes back a route it admitted, so an
- * answer kept from earlier stays right; `other` is never kept, since the path may be named next time.
+ * A scanner that repeats its list gets places for what comes again: paths named from URLs that
+ * no batch has counted for an hour are forgotten (used(), off the request path), so the app's
+ * routes get their names back. Every answer kept (the caches) is what a guard admitted, and all of
+ * them go when a path is forgotten; `other` is never kept, since the path may be named next time.
  */
 export class RouteNamer {
   readonly #templates: RouteCardinalityGuard;
   readonly #paths: RouteCardinalityGuard;
   readonly #firstSeen: RouteCardinalityGuard;
   readonly #clientErrorPaths: RouteCardinalityGuard;
-  readonly #seenOnce = new Set<string>();
+  #seenOnce = new Set<string>();
+  #seenBefore = new Set<string>();
+  /** Paths named from URLs, with when a drained batch last counted them. */
+  readonly #lastUsed = new Map<string, number>();
+  #sweptAt = 0;
   readonly #named = new Map<string, string>();
-  readonly #shapes = new RouteShapes();
+  #shapes = new RouteShapes();
   #lastUrl: string | undefined;
   #lastUrlRoute = '/';
   #lastTemplate: string | undefined;
@@ -96,13 +106,34 @@ export class RouteNamer {
   #admitPath(route: string, status: number): string {
     if (this.#firstSeen.has(route) || this.#paths.has(route)) return route;
     if (isClientError(status)) return this.#clientErrorPaths.admit(route);
-    if (this.#seenOnce.has(route)) return this.#paths.admit(route);
+    if (this.#seenOnce.has(route) || this.#seenBefore.has(route)) return this.#paths.admit(route);
     const named = this.#firstSeen.admit(route);
     if (named === OVERFLOW_ROUTE) {
-      if (this.#seenOnce.size >= SEEN_ONCE_MAX) this.#seenOnce.clear();
+      // The older generation goes, not all at once: a path seen just before still counts as seen.
+      if (this.#seenOnce.size >= SEEN_ONCE_MAX) [this.#seenBefore, this.#seenOnce] = [this.#seenOnce, new Set()];
       this.#seenOnce.add(route);
     }
     return named;
+  }
+
+  /** The routes of a drained batch of cells, at `now` (ms, any clock that only moves forward): forgets paths idle for an hour. */
+  used(routes: Iterable<string>, now: number): void {
+    for (const route of routes) {
+      if (this.#lastUsed.has(route) || this.#paths.has(route) || this.#firstSeen.has(route) || this.#clientErrorPaths.has(route)) this.#lastUsed.set(route, now);
+    }
+    if (now - this.#sweptAt < IDLE_SWEEP_MS) return;
+    this.#sweptAt = now;
+    let forgot = false;
+    for (const [route, at] of this.#lastUsed) {
+      if (now - at <= IDLE_FORGET_MS) continue;
+      this.#lastUsed.delete(route);
+      for (const guard of [this.#paths, this.#firstSeen, this.#clientErrorPaths]) guard.forget(route);
+      forgot = true;
+    }
+    if (!forgot) return;
+    this.#named.clear();
+    this.#shapes = new RouteShapes();
+    this.#lastUrl = undefined;
   }
 }
 

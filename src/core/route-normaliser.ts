@@ -189,6 +189,11 @@ export class RouteCardinalityGuard {
     return route;
   }
 
+  /** Frees `route`'s place (the namer forgets idle paths). */
+  forget(route: string): void {
+    this.seen.delete(route);
+  }
+
   /** Whether `route` was admitted. */
   has(route: string): boolean {
     return this.seen.has(route);

@@ -89,6 +89,35 @@ describe('RouteNamer', () => {
     expect(repeated.filter((route) => route === OVERFLOW_ROUTE)).toEqual([]);
   });
 
+  test('a scanner that repeats its list takes places for an hour at most: paths no batch counted for an hour are forgotten, and the app’s routes get their names back (found by a review)', () => {
+    const namer = new RouteNamer(500);
+    const hour = 3_600_000;
+    let now = 1_000;
+    expect(['/health', '/users/1'].map((path) => namer.ofUrl(`http://h${path}`))).toEqual(['/health', '/users/:id']);
+    const probes = Array.from({ length: 700 }, (_, i) => `http://h/wp-${String.fromCharCode(97 + (i % 26))}${i}.php`);
+    for (let pass = 0; pass < 2; pass++) for (const url of probes) namer.ofUrl(url, 200);
+    namer.used(['/health', '/users/:id', ...probes.map((url) => pathOf(url))], now);
+    // The places are taken: a new route of the app's, seen twice, is the overflow.
+    expect([namer.ofUrl('http://h/checkout'), namer.ofUrl('http://h/checkout')]).toEqual([OVERFLOW_ROUTE, OVERFLOW_ROUTE]);
+    // The app's routes are counted every minute; the probes never again.
+    for (let minute = 1; minute <= 61; minute++) namer.used(['/health', '/users/:id'], (now += 60_000));
+    expect(now - 1_000).toBeGreaterThan(hour);
+    expect([namer.ofUrl('http://h/checkout'), namer.ofUrl('http://h/checkout')]).toEqual(['/checkout', '/checkout']);
+    // What was used kept its name, an id route too (its cached shape went with the forgotten paths, not its name).
+    expect(['/health', '/users/7', '/users/8?x=1'].map((path) => namer.ofUrl(`http://h${path}`))).toEqual(['/health', '/users/:id', '/users/:id']);
+  });
+
+  test('a path seen once just before the seen-once memory turns over still counts as seen (it had been cleared all at once at 10,000)', () => {
+    const namer = new RouteNamer(500);
+    const probe = (i: number) => namer.ofUrl(`http://h/probe-${String.fromCharCode(97 + (i % 26))}${i}.php`);
+    for (let i = 0; i < 100; i++) namer.ofUrl(`http://h/page-${i}x`); // the first-seen names are taken
+    for (let i = 0; i < 9_998; i++) probe(i);
+    expect(namer.ofUrl('http://h/checkout')).toBe(OVERFLOW_ROUTE); // the 9,999th path seen once
+    probe(9_998); // the 10,000th and 10,001st
+    probe(9_999);
+    expect(namer.ofUrl('http://h/checkout')).toBe('/checkout');
+  });
+
   test('a scanner’s 404s cannot crowd out the app’s routes: paths first seen as 404s have their own 100 names (found by a review)', () => {
     const namer = new RouteNamer(500);
     const junk = Array.from({ length: 600 }, (_, i) => `http://h/probe-${String.fromCharCode(97 + (i % 26))}${i}/setup.php`);

@@ -31,7 +31,7 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
     traceSampleRate: { doc: 'A fixed share of requests traced (head sampling) instead; when set, it replaces `tracesPerSecond`.' },
     flushIntervalMs: { doc: 'Batch interval while there is something to report; a batch is also sealed once its detail fills 256 KiB of JSON. An instance with only system profiles to report sends once a minute (a heartbeat).' },
     maxPendingBytes: { doc: 'Bound on data waiting for the edge. Past it detail goes first, oldest first; then request counts are merged, never dropped while merging helps; what must still go is counted, and the counts travel with the next batch that gets through.' },
-    routeCap: { doc: 'Distinct route templates counted before new ones go to `other`; as many again for paths named from URLs, and 100 for paths first seen answering 4xx (so a scanner\'s cannot crowd out your routes).' },
+    routeCap: { doc: 'Distinct route templates counted before new ones go to `other`; for paths named from URLs, 100 at their first request, as many again once they come again, and 100 first seen answering 4xx (so a scanner\'s cannot crowd out your routes); a path not counted for an hour is forgotten.' },
     profilingEnabled: { doc: 'System profiles: RSS, heap, CPU %, event-loop lag, requests in flight.' },
     profilingInterval: { doc: 'How often a system profile is taken, ms.' },
     serverTiming: { doc: '`Server-Timing: total;dur=…` on responses: `traced` on those that also carry a `traceparent` (traced requests\' and callers\' with one), `all` on every response (a header write per request), `off`: no header added to any response, `traceparent` neither.' },

@@ -514,7 +514,9 @@ export class Recorder {
     this.#fullSignalled = false;
     const parentTracesRefused = this.parentTraceBucket.refused - this.#parentRefusedDrained;
     this.#parentRefusedDrained = this.parentTraceBucket.refused;
-    return { rollups: this.rollups.drain(), ...this.drainDetail(), parentTracesRefused };
+    const rollups = this.rollups.drain();
+    this.#routes.used(rollupRoutes(rollups), performance.now());
+    return { rollups, ...this.drainDetail(), parentTracesRefused };
   }
 
   /** Takes the detail records only, leaving the rollup cells to fill until the flush interval. */
@@ -631,6 +633,10 @@ export class Recorder {
     this.#detailSignalled = true;
     this.#options.onDetailFull?.();
   }
+}
+
+function* rollupRoutes(cells: readonly RollupCell[]): Iterable<string> {
+  for (const cell of cells) yield cell.route;
 }
 
 /** The status Bun sends for a Response's: a Response.error() (status 0) goes out as a 500, and is counted as one. */
