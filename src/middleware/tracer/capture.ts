@@ -7,11 +7,15 @@ import { putTag } from './tag-value.ts';
 export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'set-cookie', 'x-api-key', 'proxy-authorization']);
 export const REDACTED = '[REDACTED]';
 const MAX_ITEMS = 50;
-// Any word of a name, any case (`X-Api-Key`, `refresh_token`, `clientSecret`): a query carries the same secrets as a header.
-const SECRET_WORD = /(?:^|[^a-z\d])(?:[a-z\d]*(?:token|secret|passw(?:or)?d|apikey|credential)|key|pass|pwd|sig(?:nature)?|code|auth(?:orization)?|session|jwt|cookie)s?(?![a-z\d])/;
+// Whole words of a name, any case, split at `-`, `_`, `.` and camelCase (`X-Api-Key`, `clientSecret`):
+// a query carries the same secrets as a header. `code` (OAuth) and `ticket` only alone.
+const SECRET = /^(?:code|ticket)$|\b(?:(?:access|id|refresh|auth|csrf)?token|secrets?|passw(?:or)?d|pwd|pass(?:phrase)?|(?:api|access|secret|private)?key|sig(?:nature)?|jwt|session|sessionid|jsessionid|phpsessid|sid|auth|authorization|cookie|t?otp|pin|ssn|cvv|credit ?card|card ?number|saml ?response|assertion|oidc|credentials?)\b/;
+// Cursors, counts, public and lookup keys, oauth2-proxy's identity headers: harmless, and needed for debugging.
+const HARMLESS = /\b(?:(?:page|next|continuation) token|(?:public|sort|partition|primary|cache|object|idempotency|websocket) key|key id|auth request|[a-z\d]+ count)\b/g;
 
 function isSecret(name: string): boolean {
-  return SECRET_WORD.test(name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase());
+  const words = name.replace(/([a-z\d])([A-Z])/g, '$1 $2').toLowerCase().replace(/[^a-z\d]+/g, ' ').trim();
+  return SECRET.test(words.replace(HARMLESS, ''));
 }
 
 export function headerTags(headers: Headers, prefix: string, tags: Record<string, TagValue>): void {
