@@ -4,7 +4,10 @@
 // compared with Last-Modified as a string (Bun compares times: 206/416 where the preload sent or
 // counted 200); an in-memory route ignored If-Match, and If-(Un)Modified-Since against the app's
 // own Last-Modified (Bun: 412 or 304, the preload 200 with the body); a file route ignored the app's
-// own ETag; an unquoted If-None-Match tag (`abc` for `"abc"`: Bun 304, the preload 200). Real processes, the same app with and without the preload, a stand-in edge for counts.
+// own ETag; an unquoted If-None-Match tag (`abc` for `"abc"`: Bun 304, the preload 200); an ETag
+// with a comma (`"a,b"`: the preload split the header inside quotes, 200 for Bun's 304 and 412 for
+// its 200); an app ETag `W/ "ws"`, an empty If-None-Match (Bun then reads If-Modified-Since) and a
+// no-break space around a tag (Bun trims only spaces and tabs). Real processes, the same app with and without the preload, a stand-in edge for counts.
 import { afterAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +38,8 @@ Bun.serve({
     '/own': new Response('hello own', { headers: { etag: '"own"', 'last-modified': 'Wed, 21 Oct 2015 07:28:00 GMT' } }),
     '/weak': new Response('hello weak', { headers: { etag: 'W/"weak"' } }),
     '/bare': new Response('hello bare', { headers: { etag: 'bare' } }),
+    '/comma': new Response('hello comma', { headers: { etag: '"a,b"' } }),
+    '/weak-spaced': new Response('hello weak spaced', { headers: { etag: 'W/ "ws"' } }),
     '/empty': new Response(''),
   },
   fetch: () => new Response('fallback', { status: 404 }),
@@ -145,7 +150,7 @@ test('If-Range dates are compared as times in the forms Bun reads (RFC 850 too),
       for (const range of ['bytes=1-2', 'bytes=100-', 'bytes=-3']) {
         for (const ifRange of [now.imf, now.rfc850, now.asctime, now.lower, `${now.imf.slice(0, -3)}UTC`, before.imf, before.rfc850, '"v1"', 'W/"v1"', '"v2"']) probes.push([method, route, { range, 'if-range': ifRange }]);
       }
-      const conditions: Array<Record<string, string>> = [{ 'if-match': '"v1"' }, { 'if-match': '"v2"' }, { 'if-match': 'W/"v1"' }, { 'if-none-match': '"v1"' }, { 'if-none-match': 'W/"v1"', range: 'bytes=100-' }, { 'if-match': '"v1"', 'if-unmodified-since': before.imf }, { 'if-unmodified-since': before.rfc850 }, { 'if-modified-since': now.asctime }];
+      const conditions: Array<Record<string, string>> = [{ 'if-match': '"v1"' }, { 'if-match': '"v2"' }, { 'if-match': 'W/"v1"' }, { 'if-none-match': '"v1"' }, { 'if-none-match': 'W/"v1"', range: 'bytes=100-' }, { 'if-match': '"v1"', 'if-unmodified-since': before.imf }, { 'if-unmodified-since': before.rfc850 }, { 'if-modified-since': now.asctime }, { 'if-none-match': '*\u00a0' }];
       for (const headers of conditions) probes.push([method, route, headers]);
     }
   }
@@ -188,6 +193,7 @@ test('in-memory routes: If-Match, If-None-Match and the app Last-Modified precon
         { 'if-unmodified-since': dateForms(own - 1000).imf },
         { 'if-unmodified-since': dateForms(own).rfc850 },
         { 'if-none-match': '"x"', 'if-modified-since': dateForms(own).imf },
+        { 'if-none-match': '', 'if-modified-since': dateForms(own).imf },
       ] as Array<Record<string, string>>)
         probes.push([method, route, headers]);
     }
@@ -200,19 +206,19 @@ test('in-memory routes: If-Match, If-None-Match and the app Last-Modified precon
   await expectCounted(monitored, sink, sent, statuses);
 }, 60_000);
 
-test('If-None-Match and If-Match tags are matched as Bun matches them: unquoted, listed, spaced, weak, `*` (an unquoted tag was not)', async () => {
+test('If-None-Match and If-Match tags are matched as Bun matches them: unquoted, listed, spaced, weak, `*`, commas inside quotes (an unquoted tag and a comma ETag were not)', async () => {
   const { sink, plain, monitored } = await setUp();
   const probes: Array<[string, string, Record<string, string>]> = [];
-  for (const route of ['/own', '/weak', '/bare', '/text', '/etagged']) {
+  for (const route of ['/own', '/weak', '/bare', '/text', '/etagged', '/comma', '/weak-spaced']) {
     const etag = (await fetch(`${plain.url}${route}`)).headers.get('etag')!;
-    const tag = etag.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
-    const forms = [tag, `"${tag}"`, `W/"${tag}"`, `w/"${tag}"`, `W/${tag}`, `W/ "${tag}"`, `W/W/"${tag}"`, `"${tag.toUpperCase()}"`, ` "${tag}" `, `"x", ${tag}`, `x,"${tag}"`, `,"${tag}",`, `"x" "${tag}"`, `"x";"${tag}"`, `"${tag}`, `${tag}"`, `""${tag}""`, `"${tag}";q=1`, `W/"x", "${tag}"`, `"x", W/"${tag}"`, `"x", W/ ${tag}`, '*', ' * ', '*, "x"', '"x", *', '**', ',', '""'];
+    const tag = etag.replace(/^W\/ */, '').replace(/^"(.*)"$/, '$1');
+    const forms = [tag, `"${tag}"`, `W/"${tag}"`, `w/"${tag}"`, `W/${tag}`, `W/ "${tag}"`, `W/W/"${tag}"`, `"${tag.toUpperCase()}"`, ` "${tag}" `, `"x", ${tag}`, `x,"${tag}"`, `,"${tag}",`, `"x" "${tag}"`, `"x";"${tag}"`, `"${tag}`, `${tag}"`, `""${tag}""`, `"${tag}";q=1`, `W/"x", "${tag}"`, `"x", W/"${tag}"`, `"x", W/ ${tag}`, `"${tag}" , "y"`, `"x","${tag}",`, `"${tag}"x, "${tag}"`, `"x, "${tag}"`, `"x", "${tag}`, `"${tag}" "${tag}"`, `"${tag}"",${tag}"`, `"${tag}"\u00a0`, '*\u00a0', '*', ' * ', '*, "x"', '"x", *', '**', ',', '""'];
     for (const method of ['GET', 'HEAD']) for (const form of forms) probes.push([method, route, { 'if-none-match': form }], [method, route, { 'if-match': form }]);
   }
   const sent: Record<string, number> = {};
   const statuses: Record<string, number> = {};
   expect(await compare(plain, monitored, probes, sent, statuses)).toEqual([]);
-  expect(Object.keys(statuses)).toEqual(expect.arrayContaining(['/bare 304', '/bare 412', '/bare 200', '/own 304', '/weak 412', '/etagged 304', '/etagged 412']));
+  expect(Object.keys(statuses)).toEqual(expect.arrayContaining(['/bare 304', '/bare 412', '/bare 200', '/own 304', '/weak 412', '/etagged 304', '/etagged 412', '/comma 304', '/comma 412', '/comma 200', '/weak-spaced 304']));
   await expectCounted(monitored, sink, sent, statuses);
 }, 60_000);
 

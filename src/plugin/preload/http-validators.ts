@@ -23,8 +23,8 @@ export function preconditionStatus(headers: Headers, validators: Validators): 41
     if (!matchesEtag(ifMatch, etag, false)) return 412;
   } else if (lastModified !== undefined && lenientTime(headers.get('if-unmodified-since')) < lastModified) return 412;
   const ifNoneMatch = headers.get('if-none-match');
-  if (ifNoneMatch !== null) {
-    const matches = etag === undefined ? validators.existsWithoutEtag && ifNoneMatch.trim() === '*' : matchesEtag(ifNoneMatch, etag, true);
+  if (ifNoneMatch !== null && ifNoneMatch !== '') {
+    const matches = etag === undefined ? validators.existsWithoutEtag && trimmed(ifNoneMatch) === '*' : matchesEtag(ifNoneMatch, etag, true);
     if (matches) return 304;
   } else if (lastModified !== undefined && lenientTime(headers.get('if-modified-since')) >= lastModified) return 304;
   return undefined;
@@ -32,19 +32,43 @@ export function preconditionStatus(headers: Headers, validators: Validators): 41
 
 /**
  * Whether an If-None-Match (`weak`) or If-Match lists the route's ETag, by Bun's rule: a whole `*`
- * matches; else each comma-separated tag, trimmed, is compared without its quotes, case-sensitively,
+ * matches; else each tag of the list, trimmed, is compared without its quotes, case-sensitively,
  * so `abc` matches `"abc"`. If-Match fails on a weak ETag, the route's or a listed one; If-None-Match
  * drops a `W/` (then spaces) from either.
  */
 function matchesEtag(header: string, etag: string | undefined, weak: boolean): boolean {
-  if (header.trim() === '*') return true;
+  if (trimmed(header) === '*') return true;
   if (etag === undefined || (!weak && etag.startsWith('W/'))) return false;
-  const own = unquoted(etag.replace(/^W\//, ''));
-  return header.split(',').some((item) => {
-    const tag = item.trim();
+  const own = unquoted(etag.replace(/^W\/[ \t]*/, ''));
+  return listedTags(header).some((item) => {
+    const tag = trimmed(item);
     if (!tag.startsWith('W/')) return unquoted(tag) === own;
-    return weak && unquoted(tag.slice(2).trim()) === own;
+    return weak && unquoted(trimmed(tag.slice(2))) === own;
   });
+}
+
+/**
+ * A list header's items as Bun splits them: at commas outside quotes, each `"` opening or closing a
+ * quoted part (so `"a,b"` is one tag, `"x, "a` one item, an unclosed quote runs to the end).
+ */
+function listedTags(header: string): string[] {
+  const items: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < header.length; i++) {
+    if (header[i] === '"') quoted = !quoted;
+    else if (header[i] === ',' && !quoted) {
+      items.push(header.slice(start, i));
+      start = i + 1;
+    }
+  }
+  items.push(header.slice(start));
+  return items;
+}
+
+/** Without the spaces and tabs at either end (only those: Bun keeps a no-break space). */
+function trimmed(text: string): string {
+  return text.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
 /** An entity tag's opaque part: without its quotes when it has both. */
