@@ -6,7 +6,7 @@ import { channelDestinationMissing, validateChannel, type AlertChannel } from '.
 import { MemoryAlertStore, type RoutedNotification } from '../core/alerts/alert-store.ts';
 import type { AlertNotification } from '../core/alerts/notification.ts';
 import type { AlertRule } from '../core/alerts/rule.ts';
-import { AlertRuleError, assertValidRule, validateRuleUpdate } from '../core/alerts/validate-rule.ts';
+import { AlertRuleError, assertValidRule, repeatFloorProblems, validateRuleUpdate } from '../core/alerts/validate-rule.ts';
 import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
 import { pathOf } from '../core/request-key.ts';
 import { unref } from '../plugin/runtime/unref.ts';
@@ -99,6 +99,7 @@ export class PerformanceAlerting {
     const valid = assertValidRule(rule);
     if (this.#store.rule(valid.id) !== undefined) throw new Error(`alert rule '${valid.id}' already exists; use updateRule to change it`);
     this.#store.putRule(valid);
+    this.#warnRepeatFloor(valid);
     this.#evaluateSoon();
   }
 
@@ -109,7 +110,13 @@ export class PerformanceAlerting {
     const result = validateRuleUpdate(rule, updates);
     if (!result.ok) throw new AlertRuleError(result.problems, ruleId);
     this.#store.putRule(result.rule);
+    this.#warnRepeatFloor(result.rule);
     this.#evaluateSoon();
+  }
+
+  /** A repeatInterval under the floor is taken (an app written before it still starts) and named once per rule. */
+  #warnRepeatFloor(rule: AlertRule): void {
+    for (const problem of repeatFloorProblems([rule])) this.#log.warnOnce(`alert-repeat-floor:${rule.id}`, `alerting: ${problem}`);
   }
 
   /** Removes the rule; an alert it had open is resolved ("rule removed"). Unknown ids are ignored. */

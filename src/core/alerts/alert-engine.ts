@@ -53,7 +53,7 @@ export class AlertEngine {
    * Evaluates every rule at `now` and commits the new states and their notifications. A state
    * whose rule is gone (removed from a host's configuration) closes its open alert ("rule removed");
    * one whose rule now measures something else closes it as opened ("rule changed"), and the rule
-   * is evaluated afresh.
+   * is evaluated afresh, from no state.
    *
    * @example
    * const sent = engine.evaluate(scheduledTime, (request) => loadData(request));
@@ -72,9 +72,9 @@ export class AlertEngine {
         previous[id] = state;
         continue;
       }
+      // A changed rule is a new definition: it starts from no state (the retired alert's cooldown or hold is not its own).
       const closed = retireRule(resolveRule(rule), state, now, current === undefined ? 'rule removed' : 'rule changed', context);
       retired.push(...this.route(closed.notifications, () => closed.state));
-      if (current !== undefined) previous[id] = closed.state;
     }
     const { states, notifications } = rules.length === 0 ? { states: {}, notifications: [] as AlertNotification[] } : evaluateRules(rules, data, previous, now, context);
     this.store.commit({
@@ -119,10 +119,10 @@ export class AlertEngine {
     return null;
   }
 
-  /** Removes the rule from the store; an alert it had open resolves ("rule removed") and is notified. */
+  /** Removes the rule from the store; an alert it had open resolves ("rule removed", described as opened) and is notified. */
   removeRule(rule: AlertRule, now: number): AlertNotification[] {
     const stored = this.store.states().get(rule.id);
-    const { notifications, state } = retireRule(resolveRule(rule), stored?.state, now, 'rule removed', this.options.context());
+    const { notifications, state } = retireRule(resolveRule(stored === undefined ? rule : openedUnder(rule, stored)), stored?.state, now, 'rule removed', this.options.context());
     this.store.commit({ now, states: [], dropped: [rule.id], removedRule: rule.id, notifications: this.route(notifications, () => state) });
     return notifications;
   }

@@ -21,7 +21,7 @@ export type OutboxFailure = 'expired' | 'rejected';
 export interface OutboxRows {
   /** Pending rows past their expiry are given up without another attempt. */
   expire(now: number): void;
-  /** Pending rows due at `now`, oldest first. */
+  /** Pending rows due at `now`, oldest first (a later one of the same rule only once those before it are done). */
   due(now: number, limit: number): OutboxRow[];
   sent(row: OutboxRow, now: number): void;
   /** A failed attempt: retried at `retryAt`, or given up as `finalStatus` when it is null or past the row's expiry. */
@@ -67,18 +67,27 @@ export class Outbox {
   private async pass(now: number): Promise<PassReport> {
     const { rows, perPass, budgetMs } = this.options;
     rows.expire(now);
-    const due = rows.due(now, perPass);
+    let due = rows.due(now, perPass);
     const report: PassReport = { delivered: 0, failed: 0 };
     if (due.length === 0) return report;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let outOfTime = false;
     const deadline = new Promise<AttemptOutcome>((resolve) => {
-      timer = setTimeout(() => resolve(OUT_OF_TIME), budgetMs);
+      timer = setTimeout(() => {
+        outOfTime = true;
+        resolve(OUT_OF_TIME);
+      }, budgetMs);
     });
     try {
-      await Promise.all(due.map(async (row) => {
-        const outcome = await Promise.race([this.options.send(row), deadline]);
-        this.record(row, outcome, now, report);
-      }));
+      // A row sent may let the next one of its rule go (the host's `due` keeps a rule's rows in
+      // order): it goes in the same pass, within the pass's rows and time.
+      for (let left = perPass; due.length > 0; due = left > 0 && !outOfTime ? rows.due(now, left) : []) {
+        left -= due.length;
+        await Promise.all(due.map(async (row) => {
+          const outcome = await Promise.race([this.options.send(row), deadline]);
+          this.record(row, outcome, now, report);
+        }));
+      }
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }

@@ -41,14 +41,14 @@ export class AlertRuleError extends Error {
 
 /**
  * Checks a rule (untrusted JSON or a literal in code). Returns a copy holding the known fields
- * only, or every problem found. `keptRepeat`: a repeatInterval under the 1 min floor that is
- * already stored (from before the floor) and is not being changed: accepted as it is.
+ * only, or every problem found. A repeatInterval under the 1 min floor is taken (a rule written
+ * before the floor must not stop an app or drop its alert) and evaluated with the floor: see repeatFloorProblems.
  *
  * @example
  * const result = validateRule(await request.json());
  * if (!result.ok) return Response.json({ error: { code: 'invalid_rule', problems: result.problems } }, { status: 400 });
  */
-export function validateRule(input: unknown, keptRepeat?: number): RuleValidation {
+export function validateRule(input: unknown): RuleValidation {
   const problems: RuleProblem[] = [];
   const add = (field: string, message: string) => problems.push({ field, message });
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -76,10 +76,6 @@ export function validateRule(input: unknown, keptRepeat?: number): RuleValidatio
   for (const field of TIME_FIELDS) {
     if (r[field] !== undefined && !(isMs(r[field]) && r[field] <= MAX_DELAY_MS)) add(field, `expected ms, 0..${MAX_DELAY_MS} (7 days)`);
   }
-  const repeat = r.repeatInterval;
-  if (isMs(repeat) && repeat > 0 && repeat < MIN_REPEAT_INTERVAL_MS && repeat !== keptRepeat) {
-    add('repeatInterval', `expected 0 (no reminders) or ${MIN_REPEAT_INTERVAL_MS}..${MAX_DELAY_MS} ms (1 min to 7 days)`);
-  }
   checkScope(r, add);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rule: copyKnown(r) };
 }
@@ -91,9 +87,9 @@ export function assertValidRule(input: unknown): AlertRule {
   return result.rule;
 }
 
-/** Stored rules (the edge's API rules) from before repeatInterval's floor: kept as stored, evaluated with the floor, named so. */
+/** Rules whose repeatInterval is under the floor: kept as written, evaluated with the floor, named so (the edge's configProblems, a warning in-process). */
 export function repeatFloorProblems(rules: readonly AlertRule[]): string[] {
-  return rules.flatMap(({ id, repeatInterval: ms }) => (ms && ms < MIN_REPEAT_INTERVAL_MS ? [`rule '${id}': repeatInterval: ${ms} ms is under the minimum, ${MIN_REPEAT_INTERVAL_MS}: reminders go every ${MIN_REPEAT_INTERVAL_MS} ms until it is changed`] : []));
+  return rules.flatMap(({ id, repeatInterval: ms }) => (ms && ms < MIN_REPEAT_INTERVAL_MS ? [`rule '${id}': repeatInterval: ${ms} ms is under the minimum, ${MIN_REPEAT_INTERVAL_MS}: reminders go every ${MIN_REPEAT_INTERVAL_MS} ms`] : []));
 }
 
 /** What every rule has: `null` for one of them in an update is a mistake, not a removal. */
@@ -111,8 +107,7 @@ export function validateRuleUpdate(rule: AlertRule, updates: unknown): RuleValid
   if (patch.id !== undefined && patch.id !== rule.id) return { ok: false, problems: [{ field: 'id', message: 'cannot be changed; remove the rule and add a new one' }] };
   const merged: Record<string, unknown> = { ...rule, ...patch };
   for (const [field, value] of Object.entries(patch)) if (value === null && !REQUIRED_FIELDS.has(field)) delete merged[field];
-  // A stored reminder interval under the floor does not block other edits (disabling a noisy rule above all).
-  return validateRule(merged, patch.repeatInterval === undefined ? rule.repeatInterval : undefined);
+  return validateRule(merged);
 }
 
 type Add = (field: string, message: string) => void;

@@ -111,7 +111,7 @@ export function alertRoutes(codeRules: CodeRules): Route[] {
   return [
     alertRoute('GET', '/rules', 'read', async ({ env }, app) => {
       const rules = await appStore(env, app).alertRules();
-      return json({ app, rules, configProblems: configProblems(codeRules, readAlertConfig(env), app, rules.filter((rule) => rule.source === 'api')) });
+      return json({ app, rules, configProblems: configProblems(codeRules, readAlertConfig(env), app, rules.filter((rule) => rule.shadowedBy === undefined)) });
     }),
     alertRoute('POST', '/rules', 'admin', async ({ env, request }, app) => changed(await appStore(env, app).addAlertRule(await readJson(request)), 201)),
     alertRoute('PATCH', '/rules/:id', 'admin', async ({ env, request, params }, app) => changed(await appStore(env, app).updateAlertRule(params.id!, await readJson(request)))),

@@ -90,17 +90,22 @@ const URGENCY_ORDER = `CASE json_extract(notification, '$.state') WHEN 'resolved
  * order reads neither attempts nor next_attempt_at.
  */
 export function dueDeliveries(sql: Sql, now: number, limit: number, heldChannels: readonly string[] = []): OutboxRow[] {
-  // A row waits while an earlier one of the same alert for the same channel is pending: a resolve
-  // must not overtake the firing it resolves (the receiver would be left with the alert open).
-  // That is, a row goes only when it is the oldest pending one of its alert and channel: one
-  // window over the pending rows, each notification's JSON read once (a NOT EXISTS per row read
-  // it once per pair: about 2 s of a pass for 1 000 pending rows, about 9 ms this way).
+  // A row waits while an earlier one of the same rule for the same channel is pending: a resolve
+  // must not overtake the firing it resolves, nor a 'rule changed' resolve the new alert's firing
+  // (a receiver grouping by rule would close the new incident). That is, a row goes only when it is
+  // the first pending one of its rule and channel, in the order made: by time, then (one commit's
+  // rows) the older alert's first, a firing before its own resolve. One window over the pending
+  // rows (a NOT EXISTS per row read the JSON once per pair: about 2 s of a pass for 1 000 pending
+  // rows, about 9 ms this way).
   return sql.exec<{ key: string; channel: string; notification: string; attempts: number; expires_at: number }>(
     `SELECT key, channel, notification, attempts, expires_at FROM (
-       SELECT *, MIN(created_at) OVER (PARTITION BY channel, json_extract(notification, '$.id')) AS first_at
+       SELECT *, ROW_NUMBER() OVER (
+         PARTITION BY channel, json_extract(notification, '$.ruleId')
+         ORDER BY created_at, json_extract(notification, '$.startsAt'), CASE json_extract(notification, '$.state') WHEN 'resolved' THEN 1 ELSE 0 END, key
+       ) AS place
        FROM alert_outbox WHERE status = 'pending'
      )
-     WHERE next_attempt_at <= ? AND created_at = first_at
+     WHERE next_attempt_at <= ? AND place = 1
        AND channel NOT IN (SELECT value FROM json_each(?))
      ORDER BY ${URGENCY_ORDER}, created_at, key, channel LIMIT ?`,
     now, JSON.stringify(heldChannels), limit,

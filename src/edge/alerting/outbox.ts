@@ -5,7 +5,8 @@
 // retry policy on a schedule of cron ticks (1, 1, 2, 5, 10, 30, then 60 minutes) until the row
 // expires 24 h after its notification. A pass takes the most urgent rows first (firing before
 // resolved, then by severity: alert-tables.ts), so a critical is not queued behind a storm of
-// resolves; a Retry-After holds back its whole channel (ChannelHolds below).
+// resolves, yet a rule's own rows go in the order made; a Retry-After holds back its whole channel
+// (ChannelHolds below).
 // Jitter takes at most a tenth off a wait: passes run on the minute's tick, so a wait ends on the
 // same tick either way, and the cron already spreads the apps' objects.
 import { deliverNotification, postNotification, type DeliveryTransport } from '../../core/alerts/notification-delivery.ts';

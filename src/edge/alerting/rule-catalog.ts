@@ -32,9 +32,9 @@ export interface RuleCatalogOptions {
 export class RuleCatalog {
   constructor(private readonly options: RuleCatalogOptions) {}
 
-  /** What alerts.config.ts and the vars left out for this app, and why; API rules evaluated otherwise than stored. */
+  /** What alerts.config.ts and the vars left out for this app, and why; rules evaluated otherwise than written. */
   problems(): string[] {
-    return configProblems(this.options.codeRules, this.options.config(), this.options.app(), tables.listStoredRules(this.options.sql));
+    return configProblems(this.options.codeRules, this.options.config(), this.options.app(), this.rules());
   }
 
   /** The rules to evaluate, in order. */
@@ -127,12 +127,12 @@ export class RuleCatalog {
 }
 
 /**
- * What alerts.config.ts and the vars left out that concerns `app`, and the API rules stored before
- * repeatInterval had its floor (kept as stored, evaluated with the floor): the store's alerts
- * answer and the rules route list the same.
+ * What alerts.config.ts and the vars left out that concerns `app`, and the evaluated rules (code,
+ * var or API) whose repeatInterval is under the floor (kept as written, evaluated with the floor):
+ * the store's alerts answer and the rules route list the same.
  */
-export function configProblems(codeRules: CodeRules, config: AlertConfig, app: string, apiRules: readonly AlertRule[]): string[] {
-  return [...codeRules.problemsFor(app), ...config.problemsFor(app), ...repeatFloorProblems(apiRules)];
+export function configProblems(codeRules: CodeRules, config: AlertConfig, app: string, rules: readonly AlertRule[]): string[] {
+  return [...codeRules.problemsFor(app), ...config.problemsFor(app), ...repeatFloorProblems(rules)];
 }
 
 function invalid(problems: RuleProblem[]): RuleRefusal {

@@ -211,4 +211,29 @@ describe('AlertEngine', () => {
     expect(evaluate(T0 + MIN)).toEqual([]);
     expect(store.states().get('pay')!.state).toMatchObject({ status: 'pending', alertId: `pay-${T0 + MIN}`, pendingSince: T0 + MIN });
   });
+
+  test('a changed rule is a new definition: the retired alert\'s cooldown does not hold back the new alert\'s firing', () => {
+    const { store, evaluate, setSamples } = setup();
+    store.putRule(errorsRule('pay', 'critical', { cooldown: 10 * MIN }));
+    setSamples(errors(3, T0));
+    const [firing] = evaluate(T0);
+    store.putRule(errorsRule('pay', 'critical', { cooldown: 10 * MIN, threshold: 1 }));
+    setSamples(errors(3, T0 + MIN));
+    expect(evaluate(T0 + MIN).map((n) => [n.id, n.state, n.resolvedBy])).toEqual([
+      [firing!.id, 'resolved', 'rule changed'],
+      [`pay-${T0 + MIN}`, 'firing', undefined],
+    ]);
+  });
+
+  test('removing a rule edited since its alert opened resolves the alert as it was opened', () => {
+    const { store, engine, evaluate, setSamples } = setup();
+    store.putRule(errorsRule('pay', 'critical', { description: 'Payments fail' }));
+    setSamples(errors(3, T0));
+    const [firing] = evaluate(T0);
+    const edited = errorsRule('pay', 'critical', { threshold: 5, name: 'Errors pay (tight)' });
+    store.putRule(edited);
+    expect(engine.removeRule(edited, T0 + MIN).map((n) => [n.id, n.state, n.resolvedBy, n.threshold, n.ruleName, n.description])).toEqual([
+      [firing!.id, 'resolved', 'rule removed', 2, 'Errors pay', 'Payments fail'],
+    ]);
+  });
 });

@@ -5,6 +5,7 @@ import { channelsFromEnv } from '../../../src/core/alerts/channels-from-env.ts';
 import { buildNotification, type AlertNotification } from '../../../src/core/alerts/notification.ts';
 import { emailContent } from '../../../src/core/alerts/payloads/email.ts';
 import { pagerDutyEvent, type PagerDutyTrigger } from '../../../src/core/alerts/payloads/pagerduty.ts';
+import { slackCode } from '../../../src/core/alerts/payloads/escape.ts';
 import { slackMessage } from '../../../src/core/alerts/payloads/slack.ts';
 import {
   WEBHOOK_DELIVERY_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, verifyWebhookSignature, webhookRequest,
@@ -33,7 +34,7 @@ describe('Slack Block Kit message', () => {
     expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'FIRING: Slow checkout (shop)' } });
     const section = message.blocks[2] as { fields: Array<{ text: string }> };
     const fields = Object.fromEntries(section.fields.map((f) => f.text.split('\n') as [string, string]));
-    expect(fields).toMatchObject({ '*App*': 'shop', '*Severity*': 'critical', '*Value*': '2345 ms', '*Threshold*': '&gt; 2000 ms', '*Window*': '5 min', '*State*': 'firing' });
+    expect(fields).toMatchObject({ '*App*': '`shop`', '*Severity*': 'critical', '*Value*': '2345 ms', '*Threshold*': '&gt; 2000 ms', '*Window*': '5 min', '*State*': 'firing' });
     expect(fields['*Metric*']).toBe('p95 response time of POST /checkout');
     expect(message.blocks.at(-1)).toEqual({
       type: 'actions',
@@ -66,8 +67,8 @@ test('Slack shows user text as typed: no bold, italics, strike, code or links ma
   const message = slackMessage(n);
   const texts = [message.text, ...message.blocks.flatMap((b) => ('fields' in b && b.fields ? b.fields : 'text' in b && b.text?.type === 'mrkdwn' ? [b.text] : 'elements' in b ? b.elements.filter((e) => 'type' in e && e.type === 'mrkdwn') : []) as Array<{ text: string }>).map((t) => t.text)];
   for (const text of texts) {
-    // Each mark has a zero-width space on each side (our own *Label* and :icon: aside); no URL or domain stays whole.
-    expect(text.replace(/^\*[A-Z][a-z]+\*\n|^:[a-z_]+: /, '')).not.toMatch(/[^\u200b][*_~`]|[*_~`][^\u200b]/);
+    // Each mark has a zero-width space on each side (our own *Label*, :icon: and `id` or `app` code spans aside); no URL or domain stays whole.
+    expect(text.replace(/^\*[A-Z][a-z]+\*\n|^:[a-z_]+: /, '').replace(/`[^`\u200b]+`/g, '')).not.toMatch(/[^\u200b][*_~`]|[*_~`][^\u200b]/);
     expect(text).not.toMatch(/https:\/\/|evil\.example/);
   }
   // Readable: without the zero-width spaces it is the text as typed.
@@ -75,6 +76,25 @@ test('Slack shows user text as typed: no bold, italics, strike, code or links ma
   expect((message.blocks.find((b) => b.type === 'context') as { elements: Array<{ text: string }> }).elements[0]!.text.replaceAll('\u200b', '')).toBe('Call *ops*: see https://evil.example/x?t=1 or evil.example');
   // The header is plain text: nothing to neutralise.
   expect((message.blocks[0] as { text: { text: string } }).text.text).toBe('FIRING: *urgent* _now_ ~x~ `rm` (shop_eu)');
+});
+
+test('Slack shows rule ids, alert ids and app names as code, as they are: copied, they resolve the alert (a zero-width space in them did not)', async () => {
+  const n = notifications({ ...rule, id: 'high_err.rate-v2', name: 'Errors *high*' }, 'shop.example').firing;
+  const message = slackMessage(n);
+  const all = JSON.stringify(message);
+  expect(all).toContain('`shop.example`');
+  expect(all).toContain('`high_err.rate-v2`');
+  expect(all).toContain(`\`${n.id}\``);
+  const context = message.blocks.filter((b) => b.type === 'context').flatMap((b) => (b as { elements: Array<{ text: string }> }).elements.map((e) => e.text));
+  expect(context.at(-1)).toBe(`Alert \`${n.id}\` · bun-apm`);
+  const fields = Object.fromEntries((message.blocks[2] as { fields: Array<{ text: string }> }).fields.map((f) => f.text.split('\n') as [string, string]));
+  expect(fields['*App*']).toBe('`shop.example`');
+  expect(fields['*Rule*']).toBe('Errors \u200b*\u200bhigh\u200b*\u200b (`high_err.rate-v2`)');
+  // Numbers and units as they are; a code span cannot be ended early nor carry a mention.
+  expect(fields['*Value*']).not.toContain('\u200b');
+  expect(slackCode('a`b<!here>&')).toBe('`a\u02cbb&lt;!here&gt;&amp;`');
+  // Other payloads are untouched.
+  expect((await webhookRequest(n, { now: T0 })).body).not.toContain('\u200b');
 });
 
 test('a value just past its threshold never reads as the threshold (500.4 ms over 500 ms read "500 ms (> 500 ms)")', () => {

@@ -43,11 +43,11 @@ function startCounter() {
   return { hits, state, url: (path: string) => `http://127.0.0.1:${server.port}${path}`, stop: () => server.stop(true) };
 }
 
-/** "FIRING: info-7 (shop)" and "Alert info-7-1700000000000 · bun-apm" → "firing:info-7-1700000000000". */
+/** "FIRING: info-7 (shop)" and "Alert `info-7-1700000000000` · bun-apm" → "firing:info-7-1700000000000". */
 function slackWhat(body: { blocks: Array<{ type: string; text?: { text: string }; elements?: Array<{ text: string }> }> }): string {
   const title = body.blocks.find((b) => b.type === 'header')!.text!.text;
   const context = body.blocks.flatMap((b) => b.elements ?? []).map((e) => e.text).find((t) => t.startsWith('Alert '))!;
-  return `${title.split(':')[0]!.toLowerCase()}:${/^Alert (\S+) /.exec(context)![1]}`;
+  return `${title.split(':')[0]!.toLowerCase()}:${/^Alert `(\S+)` /.exec(context)![1]}`;
 }
 
 /** Failing payments: POST /pay answering 500, in the minute starting at `minute`. */

@@ -17,6 +17,14 @@ export function escapeSlack(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/[*_~`]/g, '\u200b$&\u200b').replace(/\.(?=[a-z])|:(?=\/\/)/gi, '$&\u200b');
 }
 
+/**
+ * Text in a Slack code span, copied as it is (no mark or link inside one, no zero-width space added):
+ * for ids and app names. Rule ids cannot hold a backtick; one elsewhere would end the span and becomes ˋ.
+ */
+export function slackCode(text: string): string {
+  return `\`${text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, '\u02cb')}\``;
+}
+
 /** One line for a header, subject or log: control characters (CR/LF header injection, C1's terminal escapes) become spaces. */
 export function oneLine(text: string, max: number): string {
   const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();

@@ -1,8 +1,8 @@
 // Slack incoming-webhook message in Block Kit: what fired, its value against the threshold, the
 // app, the severity, and a button to the dashboard.
 import type { AlertNotification } from '../notification.ts';
-import { escapeSlack, safeLink, truncate } from './escape.ts';
-import { notificationFacts, stateTitle, type PayloadOptions } from './facts.ts';
+import { escapeSlack, safeLink, slackCode, truncate } from './escape.ts';
+import { notificationFacts, stateTitle, type Fact, type PayloadOptions } from './facts.ts';
 
 export interface SlackOptions extends PayloadOptions {
   /** Legacy webhooks only: post to this channel instead of the webhook's own. */
@@ -47,12 +47,12 @@ export function slackMessage(n: AlertNotification, options: SlackOptions = {}): 
       { type: 'section', text: { type: 'mrkdwn', text: truncate(`${icon} ${escapeSlack(n.message)}`, TEXT_MAX) } },
       {
         type: 'section',
-        fields: facts.slice(0, FIELDS_MAX).map((f) => ({ type: 'mrkdwn' as const, text: truncate(`*${f.label}*\n${escapeSlack(f.value)}`, FIELD_MAX) })),
+        fields: facts.slice(0, FIELDS_MAX).map((f) => ({ type: 'mrkdwn' as const, text: truncate(`*${f.label}*\n${factText(n, f)}`, FIELD_MAX) })),
       },
     ],
   };
   if (n.description !== undefined) message.blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(escapeSlack(n.description), TEXT_MAX) }] });
-  message.blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeSlack(`Alert ${n.id} · bun-apm`) }] });
+  message.blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Alert ${slackCode(n.id)} · bun-apm` }] });
   const link = safeLink(options.dashboardUrl);
   if (link !== undefined && link.length <= BUTTON_URL_MAX) {
     message.blocks.push({
@@ -62,4 +62,11 @@ export function slackMessage(n: AlertNotification, options: SlackOptions = {}): 
   }
   if (options.channel) message.channel = options.channel;
   return message;
+}
+
+/** A fact's value in mrkdwn: the app and the rule id as code, to be copied as they are (resolveAlert and the API take them). */
+function factText(n: AlertNotification, f: Fact): string {
+  if (f.label === 'App') return slackCode(f.value);
+  if (f.label === 'Rule') return `${escapeSlack(n.ruleName)} (${slackCode(n.ruleId)})`;
+  return escapeSlack(f.value);
 }
