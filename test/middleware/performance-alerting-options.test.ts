@@ -34,3 +34,17 @@ test('delivery that is not an object is refused; a misspelt key is warned of', (
   make({ timeoutMS: 1e300 }, (line) => lines.push(line));
   expect(lines).toEqual(['bun-apm: performanceAlerting option delivery.timeoutMS is unknown and ignored (did you mean timeoutMs?)']);
 });
+
+test('a rule with repeatInterval under the 1 min floor is taken (the app still starts) and warned of once per rule', () => {
+  const lines: string[] = [];
+  const rule = { id: 'fast', name: 'Fast', metric: 'errorRate', condition: 'gt', threshold: 0.1, severity: 'critical', repeatInterval: 30_000 } as const;
+  const alerting = new PerformanceAlerting({ sampleProcess: false, log: (line) => lines.push(line), rules: [rule, { ...rule, id: 'slow', repeatInterval: 120_000 }] });
+  alerting.updateRule('fast', { repeatInterval: 1000 });
+  alerting.updateRule('slow', { repeatInterval: 5000 });
+  alerting.close();
+  expect(lines).toEqual([
+    "bun-apm: alerting: rule 'fast': repeatInterval: 30000 ms is under the minimum, 60000: reminders go every 60000 ms",
+    "bun-apm: alerting: rule 'slow': repeatInterval: 5000 ms is under the minimum, 60000: reminders go every 60000 ms",
+  ]);
+});
+

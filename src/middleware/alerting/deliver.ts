@@ -32,6 +32,8 @@ export interface DelivererContext {
 const MAX_WAIT_MS = 30_000;
 /** The same failure of a channel is logged again after this long: an outage hours later still shows. */
 const WARN_EVERY_MS = 3_600_000;
+/** Failures remembered for WARN_EVERY_MS at most; past this the oldest is forgotten (channels come and go). */
+const MAX_WARNED = 256;
 
 export class Deliverer {
   private readonly mailers = new Map<string, SmtpMailer>();
@@ -68,10 +70,13 @@ export class Deliverer {
     const attempt = () => deliverNotification(channel, n, this.transport, { dashboardUrl: this.context.dashboardUrl, now: this.context.now() });
     const { outcome } = await withRetries(attempt, this.policy, { maxAttempts: this.attempts, sleep });
     if (outcome.ok) return;
-    const key = `${label}\n${outcome.reason}`;
+    // Without the origin a redirect names: a receiver rotating its Location would get a line, and a key, per failure.
+    const key = `${label}\n${outcome.reason.replace(/\w[\w+.-]*:\/\/[^\s)]*/g, 'URL')}`;
     const now = this.context.now();
     const last = this.warned.get(key);
     if (last !== undefined && now >= last && now - last < WARN_EVERY_MS) return;
+    this.warned.delete(key);
+    if (this.warned.size >= MAX_WARNED) this.warned.delete(this.warned.keys().next().value!);
     this.warned.set(key, now);
     this.context.log.info(`alerting: ${label} could not deliver a notification (${outcome.reason}); the same failure is not logged again for an hour`);
   }

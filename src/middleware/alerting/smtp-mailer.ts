@@ -2,7 +2,7 @@
 // email channel first sends (an app without SMTP alerts never installs it), from a connection URL:
 // smtp://user:pass@host:587 (STARTTLS, insisted on when there are credentials and the host is not
 // loopback; ?requireTLS=true to insist always, ?requireTLS=false never) or smtps://user:pass@host:465
-// (TLS from the first byte).
+// (TLS from the first byte); ?tlsRejectUnauthorized=false accepts a certificate that does not verify.
 
 // The little of nodemailer used here, declared locally: it is an optional peer, so an app without it
 // (or without @types/nodemailer) must still type-check this file.
@@ -15,6 +15,7 @@ export interface SmtpOptions {
   greetingTimeout: number;
   socketTimeout: number;
   auth?: { user: string; pass: string };
+  tls?: { rejectUnauthorized: boolean };
 }
 interface SmtpTransport {
   sendMail(message: MailMessage): Promise<unknown>;
@@ -54,6 +55,18 @@ export function isLoopback(host: string): boolean {
   return /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(host);
 }
 
+/** An error whose code is its message, so the logged reason says what to fix; it names options, never their values. */
+function urlError(message: string): Error {
+  return Object.assign(new TypeError(message), { code: message });
+}
+
+/** A query parameter that is true or false (in any case), or undefined when absent. */
+function flag(parsed: URL, name: string): boolean | undefined {
+  const value = parsed.searchParams.get(name)?.toLowerCase();
+  if (value !== undefined && value !== 'true' && value !== 'false') throw urlError(`SMTP URL: ?${name} must be true or false`);
+  return value === undefined ? undefined : value === 'true';
+}
+
 /**
  * nodemailer options from the URL; credentials are percent-decoded and never leave this object.
  * With credentials, STARTTLS is required (nodemailer then never sends AUTH in clear) unless the
@@ -61,18 +74,20 @@ export function isLoopback(host: string): boolean {
  */
 export function smtpOptions(url: string): SmtpOptions {
   const parsed = new URL(url);
-  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') throw new TypeError('SMTP URL: expected smtp:// or smtps://');
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') throw urlError('SMTP URL: expected smtp:// or smtps://');
+  // nodemailer would send without AUTH, so the server would refuse or, worse, relay unauthenticated.
+  if (parsed.password && !parsed.username) throw urlError('SMTP URL: a password without a user name (smtp://user:pass@host)');
   const secure = parsed.protocol === 'smtps:';
-  const asked = parsed.searchParams.get('requireTLS');
   const options: SmtpOptions = {
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: parsed.port ? Number(parsed.port) : secure ? 465 : 587,
     secure,
-    requireTLS: asked === 'true' || (asked !== 'false' && !secure && parsed.username !== '' && !isLoopback(parsed.hostname)),
+    requireTLS: flag(parsed, 'requireTLS') ?? (!secure && parsed.username !== '' && !isLoopback(parsed.hostname)),
     connectionTimeout: TIMEOUT_MS,
     greetingTimeout: TIMEOUT_MS,
     socketTimeout: TIMEOUT_MS,
   };
+  if (flag(parsed, 'tlsRejectUnauthorized') === false) options.tls = { rejectUnauthorized: false };
   if (parsed.username) options.auth = { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) };
   return options;
 }
@@ -89,9 +104,16 @@ export class SmtpMailer {
       await (await this.transport).sendMail(message);
       return { ok: true };
     } catch (error) {
-      const e = error as { code?: unknown; responseCode?: unknown; name?: unknown };
+      const e = error as { code?: unknown; responseCode?: unknown; name?: unknown; originalCode?: unknown; cause?: { code?: unknown } };
       const code = typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'Error';
       const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
+      // nodemailer keeps the TLS error's code (DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID, …) as originalCode.
+      const certificate = [e.originalCode, e.cause?.code].find((c): c is string => typeof c === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(c));
+      if (certificate !== undefined) {
+        // Not retried: the certificate will be the same on the next attempt.
+        const fix = 'trust its CA with NODE_EXTRA_CA_CERTS, or ?tlsRejectUnauthorized=false to skip the check';
+        return { ok: false, retryable: false, reason: `${code} (${certificate}): the SMTP server's certificate did not verify, so nothing was sent (${fix})` };
+      }
       // 4xx replies are temporary by SMTP's own definition; connection trouble may pass too.
       const retryable = responseCode !== undefined ? responseCode < 500 : ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED'].includes(code);
       const reason = responseCode !== undefined ? `${code} (SMTP ${responseCode})` : code;

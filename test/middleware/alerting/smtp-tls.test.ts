@@ -1,16 +1,24 @@
 // In-process SMTP never sends credentials in clear to a host that is not loopback (found by a
 // review: AUTH PLAIN went in clear to any server that offered no STARTTLS). A tiny SMTP server
-// here offers AUTH and no STARTTLS, and records every command it is sent.
+// here offers AUTH and no STARTTLS, and records every command it is sent. A later review: a
+// certificate that did not verify was an unexplained ESOCKET, retried; ?requireTLS=FALSE read as
+// "require"; a password without a user name went without AUTH.
 import { afterEach, describe, expect, test } from 'bun:test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SMTPServer } from 'smtp-server';
 import { smtpOptions, SmtpMailer } from '../../../src/middleware/alerting/smtp-mailer.ts';
 import { PerformanceAlerting } from '../../../src/middleware/performance-alerting.ts';
 
 const PASSWORD = 'hunter2-SECRET';
 const USER = 'apm';
 const servers: Server[] = [];
+const smtpServers: SMTPServer[] = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+  for (const server of smtpServers.splice(0)) await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
 /** A plain SMTP server on 127.0.0.1:`port`: AUTH offered, STARTTLS not (refused with 502). */
@@ -124,5 +132,96 @@ describe('a server without STARTTLS', () => {
     expect(server.commands.some((c) => /^AUTH/i.test(c))).toBe(false);
     expect(logs).toEqual([expect.stringMatching(/^bun-apm: alerting: email channel #0 could not deliver a notification \(ETLS \(SMTP 502\): the server refused STARTTLS, which this SMTP URL requires, so nothing was sent \(use smtps:\/\/, or \?requireTLS=false to send in clear\)\)/)]);
     expect(logs.join('\n')).not.toContain(PASSWORD);
+  });
+});
+
+describe('the URL', () => {
+  test.each([
+    ['?requireTLS=FALSE', 'smtp://u:p@mail.example.com?requireTLS=FALSE', false],
+    ['?requireTLS=True', 'smtp://127.0.0.1:25?requireTLS=True', true],
+  ])('takes true and false in any case: %s', (_name, given, required) => {
+    expect(smtpOptions(given).requireTLS).toBe(required);
+  });
+
+  test('?tlsRejectUnauthorized=false (in any case) is the only way to skip verifying the certificate', () => {
+    expect(smtpOptions('smtp://u:p@mail.example.com?tlsRejectUnauthorized=False').tls).toEqual({ rejectUnauthorized: false });
+    expect(smtpOptions('smtp://u:p@mail.example.com?tlsRejectUnauthorized=true').tls).toBeUndefined();
+    expect(smtpOptions('smtp://u:p@mail.example.com').tls).toBeUndefined();
+  });
+
+  test.each([
+    ['?requireTLS=no', url('0.0.0.0', 47405, '?requireTLS=no'), 'SMTP URL: ?requireTLS must be true or false'],
+    ['?tlsRejectUnauthorized=0', url('0.0.0.0', 47405, '?tlsRejectUnauthorized=0'), 'SMTP URL: ?tlsRejectUnauthorized must be true or false'],
+    ['a password without a user name', `smtp://:${PASSWORD}@0.0.0.0:47405`, 'SMTP URL: a password without a user name (smtp://user:pass@host)'],
+  ])('%s fails every delivery, not retried, with a reason that says so and not the password; nothing is sent', async (_name, given, reason) => {
+    const server = await plainSmtp(47405);
+    expect(() => smtpOptions(given)).toThrow(reason);
+    expect(await new SmtpMailer(given).send(message)).toEqual({ ok: false, retryable: false, reason });
+    expect(server.commands).toEqual([]);
+  });
+});
+
+// A certificate that does not verify (self-signed here, as an internal CA's is to this process),
+// made with openssl for each run.
+describe.skipIf(Bun.which('openssl') === null)('a STARTTLS server whose certificate does not verify', () => {
+  async function tlsSmtp(port: number): Promise<{ connections: number; mails: number; secureAuth: boolean[] }> {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-smtp-'));
+    const made = Bun.spawnSync(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=mail.internal']);
+    expect(made.exitCode).toBe(0);
+    const seen = { connections: 0, mails: 0, secureAuth: [] as boolean[] };
+    const server = new SMTPServer({
+      key: readFileSync(join(dir, 'key.pem')),
+      cert: readFileSync(join(dir, 'cert.pem')),
+      logger: false,
+      onConnect(_session, callback) {
+        seen.connections++;
+        callback();
+      },
+      onAuth(auth, session, callback) {
+        seen.secureAuth.push(session.secure);
+        callback(auth.password === PASSWORD ? null : new Error('no'), { user: auth.username });
+      },
+      onData(stream, _session, callback) {
+        stream.resume().on('end', () => {
+          seen.mails++;
+          callback();
+        });
+      },
+    });
+    rmSync(dir, { recursive: true });
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+    smtpServers.push(server);
+    return seen;
+  }
+
+  test.each([
+    ['STARTTLS required', ''],
+    ['STARTTLS only offered (?requireTLS=false: nodemailer still upgrades)', '?requireTLS=false'],
+  ])('%s: the failure names the certificate and the option, and is not retried', async (_name, query) => {
+    const server = await tlsSmtp(47406);
+    const logs: string[] = [];
+    let now = Date.UTC(2026, 10, 26, 12, 0, 0);
+    const alerting = new PerformanceAlerting({
+      app: 'shop', now: () => now, log: (line) => logs.push(line), sampleProcess: false, delivery: { attempts: 3, backoffMs: 0 },
+      rules: [{ id: 'slow', name: 'Slow', enabled: true, metric: 'p95', condition: 'gt', threshold: 500, duration: 60_000, severity: 'critical' }],
+      channels: [{ type: 'email', enabled: true, config: { email: 'oncall@example.com', smtp: url('0.0.0.0', 47406, query) } }],
+    });
+    try {
+      for (let i = 0; i < 20; i++) alerting.addMetrics({ timestamp: now - 59_000 + i * 1000, method: 'GET', path: '/checkout', statusCode: 200, responseTime: 900 });
+      now += 1;
+      await alerting.flush();
+    } finally {
+      alerting.close();
+    }
+    expect(server).toEqual({ connections: 1, mails: 0, secureAuth: [] });
+    expect(logs).toEqual([
+      "bun-apm: alerting: email channel #0 could not deliver a notification (ESOCKET (DEPTH_ZERO_SELF_SIGNED_CERT): the SMTP server's certificate did not verify, so nothing was sent (trust its CA with NODE_EXTRA_CA_CERTS, or ?tlsRejectUnauthorized=false to skip the check)); the same failure is not logged again for an hour",
+    ]);
+  });
+
+  test('?tlsRejectUnauthorized=false delivers, authenticating over TLS', async () => {
+    const server = await tlsSmtp(47407);
+    expect(await new SmtpMailer(url('0.0.0.0', 47407, '?tlsRejectUnauthorized=false')).send(message)).toEqual({ ok: true });
+    expect(server).toEqual({ connections: 1, mails: 1, secureAuth: [true] });
   });
 });
