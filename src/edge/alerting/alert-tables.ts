@@ -198,8 +198,12 @@ export class SqlAlertStore implements AlertStore {
       if (change.removedRule !== undefined) deleteStoredRule(sql, change.removedRule);
       for (const { rule, state } of change.states) writeState(sql, state, rule);
       for (const id of change.dropped) deleteState(sql, id);
+      // Stamped no earlier than any row already there: a tick's change is stamped with the minute it
+      // evaluates, seconds before it runs, and an API change in between with the clock; the outbox
+      // keeps a rule's rows in stamp order (a new firing had gone before the old rule's resolve).
+      const madeAt = change.notifications.length === 0 ? change.now : Math.max(change.now, sql.exec<{ at: number }>('SELECT COALESCE(MAX(created_at), 0) AS at FROM alert_outbox').one().at);
       for (const { notification, channels } of change.notifications) {
-        enqueue(sql, notification, channels, change.now, notification.timestamp + DELIVERY_EXPIRY_MS);
+        enqueue(sql, notification, channels, madeAt, notification.timestamp + DELIVERY_EXPIRY_MS);
       }
       if (change.evaluatedAt !== undefined) {
         pruneAlerting(sql, change.now - HISTORY_MS);
