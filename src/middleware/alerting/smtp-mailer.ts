@@ -55,6 +55,8 @@ export function isLoopback(host: string): boolean {
   return /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(host);
 }
 
+const SMTP_OPTIONS = ['requireTLS', 'tlsRejectUnauthorized'];
+
 /** An error whose code is its message, so the logged reason says what to fix; it names options, never their values. */
 function urlError(message: string): Error {
   return Object.assign(new TypeError(message), { code: message });
@@ -77,6 +79,11 @@ export function smtpOptions(url: string): SmtpOptions {
   if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') throw urlError('SMTP URL: expected smtp:// or smtps://');
   // nodemailer would send without AUTH, so the server would refuse or, worse, relay unauthenticated.
   if (parsed.password && !parsed.username) throw urlError('SMTP URL: a password without a user name (smtp://user:pass@host)');
+  // A misspelt or repeated option would be ignored without a word, and TLS decided otherwise than asked.
+  for (const name of new Set(parsed.searchParams.keys())) {
+    if (!SMTP_OPTIONS.includes(name)) throw urlError(`SMTP URL: ?${name} is unknown (known: ${SMTP_OPTIONS.join(', ')})`);
+    if (parsed.searchParams.getAll(name).length > 1) throw urlError(`SMTP URL: ?${name} is given more than once`);
+  }
   const secure = parsed.protocol === 'smtps:';
   const options: SmtpOptions = {
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
@@ -111,7 +118,7 @@ export class SmtpMailer {
       const certificate = [e.originalCode, e.cause?.code].find((c): c is string => typeof c === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(c));
       if (certificate !== undefined) {
         // Not retried: the certificate will be the same on the next attempt.
-        const fix = 'trust its CA with NODE_EXTRA_CA_CERTS, or ?tlsRejectUnauthorized=false to skip the check';
+        const fix = certificate.includes('ALTNAME') ? 'it names another host: use the host it names in the URL' : 'trust its CA with NODE_EXTRA_CA_CERTS, or ?tlsRejectUnauthorized=false to skip the check';
         return { ok: false, retryable: false, reason: `${code} (${certificate}): the SMTP server's certificate did not verify, so nothing was sent (${fix})` };
       }
       // 4xx replies are temporary by SMTP's own definition; connection trouble may pass too.

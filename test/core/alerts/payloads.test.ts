@@ -93,6 +93,8 @@ test('Slack shows rule ids, alert ids and app names as code, as they are: copied
   // Numbers and units as they are; a code span cannot be ended early nor carry a mention.
   expect(fields['*Value*']).not.toContain('\u200b');
   expect(slackCode('a`b<!here>&')).toBe('`a\u02cbb&lt;!here&gt;&amp;`');
+  // A line break would end the span, and what follows be read as mrkdwn (a review of the first version).
+  expect(slackCode('x\n*bold*\r\n\u2028end')).toBe('`x *bold* end`');
   // Other payloads are untouched.
   expect((await webhookRequest(n, { now: T0 })).body).not.toContain('\u200b');
 });

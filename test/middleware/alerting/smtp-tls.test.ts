@@ -153,6 +153,9 @@ describe('the URL', () => {
     ['?requireTLS=no', url('0.0.0.0', 47405, '?requireTLS=no'), 'SMTP URL: ?requireTLS must be true or false'],
     ['?tlsRejectUnauthorized=0', url('0.0.0.0', 47405, '?tlsRejectUnauthorized=0'), 'SMTP URL: ?tlsRejectUnauthorized must be true or false'],
     ['a password without a user name', `smtp://:${PASSWORD}@0.0.0.0:47405`, 'SMTP URL: a password without a user name (smtp://user:pass@host)'],
+    // A misspelt or repeated option had been ignored without a word (a review): the first value of two had sent in clear.
+    ['a misspelt option', url('0.0.0.0', 47405, '?tlsrejectunauthorized=false'), 'SMTP URL: ?tlsrejectunauthorized is unknown (known: requireTLS, tlsRejectUnauthorized)'],
+    ['an option given twice', url('0.0.0.0', 47405, '?requireTLS=false&requireTLS=true'), 'SMTP URL: ?requireTLS is given more than once'],
   ])('%s fails every delivery, not retried, with a reason that says so and not the password; nothing is sent', async (_name, given, reason) => {
     const server = await plainSmtp(47405);
     expect(() => smtpOptions(given)).toThrow(reason);

@@ -22,7 +22,8 @@ export function escapeSlack(text: string): string {
  * for ids and app names. Rule ids cannot hold a backtick; one elsewhere would end the span and becomes ˋ.
  */
 export function slackCode(text: string): string {
-  return `\`${text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, '\u02cb')}\``;
+  // On one line: Slack's inline code ends at a line break, and the rest would be read as mrkdwn.
+  return `\`${text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, '\u02cb')}\``;
 }
 
 /** One line for a header, subject or log: control characters (CR/LF header injection, C1's terminal escapes) become spaces. */
