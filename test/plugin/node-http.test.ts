@@ -25,9 +25,12 @@ const EXPRESS_APP = `import express from 'express';
 const app = express();
 app.get('/users/:id', (req, res) => res.json({ id: req.params.id }));
 app.get('/boom', () => { throw new RangeError('boom'); });
+app.use('/graphql', (req, res) => res.json({ data: null }));
 const api = express.Router();
-api.get('/items/:itemId', (req, res) => res.status(201).send('made ' + req.params.itemId));
+api.get('/items/:itemId', (req, res, next) => (req.params.itemId === 'bad' ? next(new RangeError('bad')) : res.status(201).send('made ' + req.params.itemId)));
+api.get('/', (req, res) => res.send('api'));
 app.use('/api', api);
+app.use((error, req, res, next) => res.status(500).send('failed'));
 app.listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
@@ -73,14 +76,24 @@ test('Express: every request counted under the route that answered, its router\'
     for (let i = 0; i < 3; i++) expect((await app.fetch(`/api/items/item-${i}`)).status).toBe(201);
     expect((await app.fetch('/boom')).status).toBe(500);
     expect((await app.fetch('/nowhere')).status).toBe(404);
+    // Answered by middleware mounted at a path (Express cuts it off req.url as it routes): named by the path asked.
+    for (let i = 0; i < 2; i++) expect((await app.fetch('/graphql', { method: 'POST' })).status).toBe(200);
+    expect((await app.fetch('/api')).status).toBe(200);
+    // Out of its router to the app's error handler: Express resets the mount path, so the path asked names it.
+    expect((await app.fetch('/api/items/bad')).status).toBe(500);
   });
   // '/ready' (the wait for the port) and '/nowhere' matched no route: named from their paths.
-  expect(cells).toEqual({ 'GET /users/:id 2xx': 4, 'GET /api/items/:itemId 2xx': 3, 'GET /boom 5xx': 1, 'GET /nowhere 4xx': 1, 'GET /ready 4xx': 1 });
+  expect(cells).toEqual({
+    'GET /users/:id 2xx': 4, 'GET /api/items/:itemId 2xx': 3, 'GET /boom 5xx': 1, 'GET /nowhere 4xx': 1, 'GET /ready 4xx': 1,
+    'POST /graphql 2xx': 2, 'GET /api 2xx': 1, 'GET /api/items/bad 5xx': 1,
+  });
 }, 60_000);
 
 test('node:http: the status sent, and a client gone before the answer is a 499', async () => {
   const cells = await counted(PLAIN_APP, async (app) => {
     for (let i = 0; i < 5; i++) expect((await app.fetch(`/orders/${i}`)).status).toBe(200);
+    // The Host header is the client's: it takes no part in the name (it had: /admin/secret/orders/:id).
+    expect((await app.fetch('/orders/9', { headers: { host: 'evil/admin/secret' } })).status).toBe(200);
     expect((await app.fetch('/missing')).status).toBe(404);
     const gone = new AbortController();
     const slow = app.fetch('/slow', { signal: gone.signal }).catch(() => 'aborted');
@@ -89,5 +102,5 @@ test('node:http: the status sent, and a client gone before the answer is a 499',
     expect(await slow).toBe('aborted');
     await Bun.sleep(600); // the app ends its answer to nobody
   });
-  expect(cells).toEqual({ 'GET /ready 2xx': 1, 'GET /orders/:id 2xx': 5, 'GET /missing 4xx': 1, 'GET /slow 4xx': 1 });
+  expect(cells).toEqual({ 'GET /ready 2xx': 1, 'GET /orders/:id 2xx': 6, 'GET /missing 4xx': 1, 'GET /slow 4xx': 1 });
 }, 60_000);

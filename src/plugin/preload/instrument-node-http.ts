@@ -3,6 +3,7 @@
 // hands each request to the server's 'request' listeners through emit. That emit is wrapped once,
 // when the first such server starts: a request begins there and ends when its response has been
 // sent, or when its connection closes first (499, as proxies count a client that went away).
+import { pathOf } from '../../core/request-key.ts';
 import type { Recorder } from '../runtime/recorder.ts';
 import type { RequestState } from '../runtime/request-state.ts';
 import { traceScope } from '../runtime/trace-scope.ts';
@@ -23,11 +24,17 @@ interface NodeResponse {
   once(event: 'finish' | 'close', listener: () => void): unknown;
 }
 
-/** What the recorder reads of a Request: its method, its URL (only when it must) and headers. */
+/**
+ * What the recorder reads of a Request: its method, its URL (only when it must) and headers. The
+ * URL is the request target as it came (Express cuts its mount path off `req.url` as it routes),
+ * under a fixed origin: a Host header holding `/`, `?` or `#` must not rewrite the path.
+ */
 class RequestView {
   readonly headers: { get(name: string): string | null };
+  readonly #target: string;
 
   constructor(private readonly node: NodeRequest) {
+    this.#target = node.url ?? '/';
     this.headers = {
       get(name) {
         const value = node.headers[name];
@@ -41,7 +48,7 @@ class RequestView {
   }
 
   get url(): string {
-    return `http://${this.node.headers.host ?? 'localhost'}${this.node.url ?? '/'}`;
+    return this.#target.startsWith('/') ? `http://node${this.#target}` : this.#target;
   }
 }
 
@@ -58,7 +65,7 @@ export function instrumentNodeHttp(recorder: Recorder): void {
       state = recorder.begin(new RequestView(req) as unknown as Request);
       if (state !== undefined) {
         const begun = state;
-        const end = () => recorder.ended(begun, res.writableFinished === false ? 499 : res.statusCode, expressRoute(req));
+        const end = () => recorder.ended(begun, res.writableFinished === false ? 499 : res.statusCode, expressRoute(req, begun.request.url));
         res.once('finish', end);
         res.once('close', end);
       }
@@ -71,8 +78,18 @@ export function instrumentNodeHttp(recorder: Recorder): void {
   proto.emit = wrapped;
 }
 
-/** Express's template of the route that answered (`/users/:id`, under its router's mount path), else none: the normaliser names the path. */
-function expressRoute(req: NodeRequest): string | undefined {
+/**
+ * Express's template of the route that answered (`/users/:id`, under its router's mount path), when
+ * it fits the path asked: a request that left its router (`next(error)` to the app's error
+ * handler, `next()` to its 404) keeps the inner route with the mount path already reset (`/:id`).
+ * Else none: the normaliser names the path.
+ */
+function expressRoute(req: NodeRequest, url: string): string | undefined {
   const path = req.route?.path;
-  return typeof path === 'string' ? `${typeof req.baseUrl === 'string' ? req.baseUrl : ''}${path}` : undefined;
+  if (typeof path !== 'string') return undefined;
+  const joined = `${typeof req.baseUrl === 'string' ? req.baseUrl : ''}${path}`;
+  const template = joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined; // a router's '/' under its mount path
+  const asked = pathOf(url).split('/');
+  const parts = template.split('/');
+  return parts.length === asked.length && parts.every((part, i) => part.startsWith(':') || part === asked[i]) ? template : undefined;
 }
