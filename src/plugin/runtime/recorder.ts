@@ -119,6 +119,8 @@ export class Recorder {
    * async): respond() ends them as 101s. Only looked up once a server takes WebSockets (#upgrades).
    */
   readonly #upgradedLater = new WeakSet<Request>();
+  /** Upgrades waiting for their route, till their handler settles or the callbacks queued with them have run. */
+  readonly #upgrading = new Set<Request>();
   #upgrades = false;
   /** The one state the lean path reuses, for the request whose handler runs synchronously right now. */
   readonly #slot = new RequestState(undefined as unknown as Request, 0, 'GET');
@@ -385,11 +387,8 @@ export class Recorder {
       else if ((state.routerRoute ?? state.serveRoute) !== undefined) this.#end(state, 101, 0, false);
       else {
         state.upgraded = true;
-        // Looked up again: by then the slot may serve another request, and a handler gone async has a state of its own.
-        setImmediate(() => {
-          const later = stateOf(request);
-          if (later?.upgraded && !later.ended) this.#end(later, 101, 0, false);
-        });
+        this.#upgrading.add(request);
+        setImmediate(() => this.#endUpgrade(request));
       }
     } catch (error) {
       this.#recordFailed(error);
@@ -425,9 +424,20 @@ export class Recorder {
     this.#end(state, status, 0, false);
   }
 
-  /** At exit: a failed request no answer has ended (an error handler that called process.exit) is a 500. */
+  /**
+   * At exit: a failed request no answer has ended (an error handler that called process.exit) is a
+   * 500; an upgrade not ended yet (the signal came before the callbacks queued with it) its 101.
+   */
   settleFailures(): void {
     for (const state of this.#unanswered) this.#endFailed(state);
+    for (const request of this.#upgrading) this.#endUpgrade(request);
+  }
+
+  #endUpgrade(request: Request): void {
+    this.#upgrading.delete(request);
+    // Looked up again: by then the slot may serve another request, and a handler gone async has a state of its own.
+    const state = stateOf(request);
+    if (state?.upgraded && !state.ended) this.#end(state, 101, 0, false);
   }
 
   /** What the app's error handler answered for `state`'s error (anything but a Response: Bun's 500); never throws. */
