@@ -1,8 +1,9 @@
 // The status Bun sends for what a handler answered, the same for every part of the explicit API
 // (the monitor's recorder counts it so too): a Response's own; nothing (or an empty 200, as Hono
-// answers), for a WebSocket request server.upgrade() took, 101; anything else is the app's mistake, which Bun answers 204 (200 in
-// development), or 500 where no Bun server is known (compose() under another framework).
-import { invalidAnswerStatus, upgradeAnswer } from '../plugin/runtime/recorder.ts';
+// answers), for a WebSocket request server.upgrade() took, 101; anything else is the app's
+// mistake, which Bun answers 204 (200 in development), or 500 where no Bun server is known
+// (compose() under another framework).
+import { asksUpgrade, invalidAnswerStatus, upgradeAnswer } from '../plugin/runtime/recorder.ts';
 
 /** The Bun server of each request instrument() passed on (a WeakMap: nothing added to the Request). */
 const servers = new WeakMap<Request, unknown>();
@@ -17,6 +18,6 @@ export function serverOf(req: Request): unknown {
 
 export function answerStatus(req: Request, answer: unknown): number {
   // Hono's upgradeWebSocket answers an upgrade it made with an empty 200, which Bun ignores.
-  if (answer instanceof Response) return answer.status === 200 && answer.body === null && upgradeAnswer(req, null) ? 101 : answer.status;
+  if (answer instanceof Response) return answer.status === 200 && answer.body === null && asksUpgrade(req) ? 101 : answer.status;
   return upgradeAnswer(req, answer) ? 101 : invalidAnswerStatus(servers.get(req));
 }

@@ -525,7 +525,7 @@ export class Recorder {
     const parentTracesRefused = this.parentTraceBucket.refused - this.#parentRefusedDrained;
     this.#parentRefusedDrained = this.parentTraceBucket.refused;
     const rollups = this.rollups.drain();
-    this.#routes.used(rollupRoutes(rollups), performance.now());
+    this.#routes.used(rollups.map((cell) => cell.route), performance.now());
     return { rollups, ...this.drainDetail(), parentTracesRefused };
   }
 
@@ -645,10 +645,6 @@ export class Recorder {
   }
 }
 
-function* rollupRoutes(cells: readonly RollupCell[]): Iterable<string> {
-  for (const cell of cells) yield cell.route;
-}
-
 /** The status Bun sends for a Response's: a Response.error() (status 0) goes out as a 500, and is counted as one. */
 function sentStatus(status: number): number {
   return status < 100 ? 500 : status;
@@ -663,7 +659,12 @@ function pathOfState(state: RequestState): string {
 
 /** Nothing answered to a WebSocket request: server.upgrade() took it, and Bun sends 101. */
 export function upgradeAnswer(request: Request, result: unknown): boolean {
-  return result == null && request.headers.get('upgrade')?.toLowerCase() === 'websocket';
+  return result == null && asksUpgrade(request);
+}
+
+/** A request asking for a WebSocket. */
+export function asksUpgrade(request: Request): boolean {
+  return request.headers.get('upgrade')?.toLowerCase() === 'websocket';
 }
 
 /** A state standing for a request that has ended, for code that still holds on to it. */

@@ -66,6 +66,25 @@ async function plainSmtp(port: number): Promise<{ commands: string[]; mails: str
 const message = { from: 'apm@example.com', to: ['oncall@example.com'], subject: 'hi', text: 'hi', html: '<p>hi</p>' };
 const url = (host: string, port: number, query = '') => `smtp://${USER}:${PASSWORD}@${host}:${port}${query}`;
 
+/** One p95 alert fired in-process to an email channel over `smtp`: what was logged, and the notifications made. */
+async function alertOnce(smtp: string, delivery: { attempts: number; backoffMs?: number }) {
+  const logs: string[] = [];
+  let now = Date.UTC(2026, 10, 26, 12, 0, 0);
+  const alerting = new PerformanceAlerting({
+    app: 'shop', now: () => now, log: (line) => logs.push(line), sampleProcess: false, delivery,
+    rules: [{ id: 'slow', name: 'Slow', enabled: true, metric: 'p95', condition: 'gt', threshold: 500, duration: 60_000, severity: 'critical' }],
+    channels: [{ type: 'email', enabled: true, config: { email: 'oncall@example.com', smtp } }],
+  });
+  try {
+    for (let i = 0; i < 20; i++) alerting.addMetrics({ timestamp: now - 59_000 + i * 1000, method: 'GET', path: '/checkout', statusCode: 200, responseTime: 900 });
+    now += 1;
+    await alerting.flush();
+  } finally {
+    alerting.close();
+  }
+  return { logs, notifications: alerting.getAllNotifications() };
+}
+
 describe('when TLS is required', () => {
   test.each([
     ['credentials to a host that is not loopback', 'smtp://u:p@mail.example.com', true],
@@ -114,21 +133,8 @@ describe('a server without STARTTLS', () => {
 
   test('the refusal is a logged delivery error that names the problem and not the password', async () => {
     const server = await plainSmtp(47404);
-    const logs: string[] = [];
-    let now = Date.UTC(2026, 10, 26, 12, 0, 0);
-    const alerting = new PerformanceAlerting({
-      app: 'shop', now: () => now, log: (line) => logs.push(line), sampleProcess: false, delivery: { attempts: 1 },
-      rules: [{ id: 'slow', name: 'Slow', enabled: true, metric: 'p95', condition: 'gt', threshold: 500, duration: 60_000, severity: 'critical' }],
-      channels: [{ type: 'email', enabled: true, config: { email: 'oncall@example.com', smtp: url('0.0.0.0', 47404) } }],
-    });
-    try {
-      for (let i = 0; i < 20; i++) alerting.addMetrics({ timestamp: now - 59_000 + i * 1000, method: 'GET', path: '/checkout', statusCode: 200, responseTime: 900 });
-      now += 1;
-      await alerting.flush();
-    } finally {
-      alerting.close();
-    }
-    expect(alerting.getAllNotifications().length).toBe(1);
+    const { logs, notifications } = await alertOnce(url('0.0.0.0', 47404), { attempts: 1 });
+    expect(notifications.length).toBe(1);
     expect(server.commands.some((c) => /^AUTH/i.test(c))).toBe(false);
     expect(logs).toEqual([expect.stringMatching(/^bun-apm: alerting: email channel #0 could not deliver a notification \(ETLS \(SMTP 502\): the server refused STARTTLS, which this SMTP URL requires, so nothing was sent \(use smtps:\/\/, or \?requireTLS=false to send in clear\)\)/)]);
     expect(logs.join('\n')).not.toContain(PASSWORD);
@@ -202,20 +208,7 @@ describe.skipIf(Bun.which('openssl') === null)('a STARTTLS server whose certific
     ['STARTTLS only offered (?requireTLS=false: nodemailer still upgrades)', '?requireTLS=false'],
   ])('%s: the failure names the certificate and the option, and is not retried', async (_name, query) => {
     const server = await tlsSmtp(47406);
-    const logs: string[] = [];
-    let now = Date.UTC(2026, 10, 26, 12, 0, 0);
-    const alerting = new PerformanceAlerting({
-      app: 'shop', now: () => now, log: (line) => logs.push(line), sampleProcess: false, delivery: { attempts: 3, backoffMs: 0 },
-      rules: [{ id: 'slow', name: 'Slow', enabled: true, metric: 'p95', condition: 'gt', threshold: 500, duration: 60_000, severity: 'critical' }],
-      channels: [{ type: 'email', enabled: true, config: { email: 'oncall@example.com', smtp: url('0.0.0.0', 47406, query) } }],
-    });
-    try {
-      for (let i = 0; i < 20; i++) alerting.addMetrics({ timestamp: now - 59_000 + i * 1000, method: 'GET', path: '/checkout', statusCode: 200, responseTime: 900 });
-      now += 1;
-      await alerting.flush();
-    } finally {
-      alerting.close();
-    }
+    const { logs } = await alertOnce(url('0.0.0.0', 47406, query), { attempts: 3, backoffMs: 0 });
     expect(server).toEqual({ connections: 1, mails: 0, secureAuth: [] });
     expect(logs).toEqual([
       "bun-apm: alerting: email channel #0 could not deliver a notification (ESOCKET (DEPTH_ZERO_SELF_SIGNED_CERT): the SMTP server's certificate did not verify, so nothing was sent (trust its CA with NODE_EXTRA_CA_CERTS, or ?tlsRejectUnauthorized=false to skip the check)); the same failure is not logged again for an hour",
