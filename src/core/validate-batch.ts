@@ -2,9 +2,10 @@
 // The work is bounded by the limits, not by what arrives: every array and object is measured against
 // what the schema allows where it lies before any item is looked at, and problems stop at maxProblems.
 import * as v from './valibot.ts';
+import { unreordered, visibleName } from './invisible-text.ts';
 import { ALPHA, MIN_INDEXABLE, QuantileSketch } from './sketch.ts';
 import { MAX_CELL_COUNT, MAX_DURATION_MS, SUM_TOLERANCE } from './value-bounds.ts';
-import { EARLIEST, HTTP_METHOD, LATEST, LIMITS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type Span, type SystemProfile, type TagValue } from './wire-format.ts';
+import { EARLIEST, LATEST, LIMITS, METHOD_KEYS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type Span, type SystemProfile, type TagValue } from './wire-format.ts';
 
 /** One problem: `samples[3].statusCode: expected integer 100..599`. */
 export interface BatchProblem {
@@ -56,10 +57,11 @@ const hex = (length: number) => {
   const m = `expected ${length} lowercase hex characters, not all zero`;
   return v.pipe(v.string(m), v.regex(new RegExp(`^[0-9a-f]{${length}}$`), m), v.regex(/[1-9a-f]/, m));
 };
-const method = () => {
-  const m = 'expected an HTTP method (1..16 uppercase letters)';
-  return v.pipe(v.string(m), v.regex(HTTP_METHOD, m));
-};
+const method = () => v.picklist(METHOD_KEYS, `expected one of ${METHOD_KEYS.join(', ')} (any other method is sent as OTHER)`);
+/** A name shown in tables and alerts: its control, bidirectional and zero-width characters become U+FFFD (visibleName). */
+const name = (max: number, min = 0) => v.pipe(text(max, min), v.transform(visibleName));
+/** Free text keeps its line breaks; its bidirectional controls become U+FFFD. */
+const prose = (max: number) => v.pipe(text(max), v.transform(unreordered));
 
 /**
  * What the schema allows at one place of a batch: the fields of an object, a list of at most `max`
@@ -104,10 +106,10 @@ function entryCount(value: object): number {
 }
 
 const tagValue = v.union(
-  [text(LIMITS.tagValueLength), v.pipe(v.number(), v.finite()), v.boolean()],
+  [prose(LIMITS.tagValueLength), v.pipe(v.number(), v.finite()), v.boolean()],
   `expected string (≤ ${LIMITS.tagValueLength} characters), finite number or boolean`,
 );
-const tagKey = text(LIMITS.tagKeyLength, 1);
+const tagKey = name(LIMITS.tagKeyLength, 1);
 /**
  * Checked entry by entry, not by v.record: it skips `__proto__`, `constructor` and `prototype`,
  * which user code can give our tracer. A null-prototype object keeps them as plain keys.
@@ -134,13 +136,13 @@ const tags = (max: number) => {
 };
 
 const identity = strict({
-  app: text(LIMITS.nameLength, 1),
-  service: text(LIMITS.nameLength, 1),
-  instance: text(LIMITS.nameLength, 1),
+  app: name(LIMITS.nameLength, 1),
+  service: name(LIMITS.nameLength, 1),
+  instance: name(LIMITS.nameLength, 1),
   pid: v.optional(int(0, 2 ** 32)),
-  runtime: text(LIMITS.nameLength, 1),
-  runtimeVersion: text(LIMITS.nameLength),
-  sdkVersion: text(LIMITS.nameLength),
+  runtime: name(LIMITS.nameLength, 1),
+  runtimeVersion: name(LIMITS.nameLength),
+  sdkVersion: name(LIMITS.nameLength),
   sampling: v.optional(strict({
     sampleRate: v.optional(num(0, 1)),
     samplesPerSecond: v.optional(num(0, 1_000_000)),
@@ -155,7 +157,7 @@ const rollupCell = strict({
   minute: timestamp(),
   seconds: v.optional(v.picklist([10, 60], 'expected 10 or 60 (the width of the cell in seconds)')),
   method: method(),
-  route: text(LIMITS.routeLength, 1),
+  route: name(LIMITS.routeLength, 1),
   statusClass: v.picklist(['1xx', '2xx', '3xx', '4xx', '5xx'], 'expected one of 1xx, 2xx, 3xx, 4xx, 5xx'),
   count: int(1, MAX_CELL_COUNT),
   errors: count(),
@@ -169,23 +171,23 @@ const rollupCell = strict({
 const sample = strict({
   timestamp: timestamp(),
   method: method(),
-  path: text(LIMITS.pathLength, 1),
-  route: text(LIMITS.routeLength, 1),
+  path: name(LIMITS.pathLength, 1),
+  route: name(LIMITS.routeLength, 1),
   statusCode: int(100, 599),
   duration: duration(),
-  userAgent: v.optional(text(LIMITS.userAgentLength)),
+  userAgent: v.optional(name(LIMITS.userAgentLength)),
   memoryUsage: v.optional(strict({ rss: count(), heapUsed: count(), heapTotal: count() })),
   cpuUsage: v.optional(num(0, 100_000)),
   traceId: v.optional(hex(32)),
   spanId: v.optional(hex(16)),
   responseSize: v.optional(count()),
-  error: v.optional(text(LIMITS.errorLength)),
+  error: v.optional(prose(LIMITS.errorLength)),
 });
 
 const spanLog = strict({
   timestamp: timestamp(),
-  level: text(16, 1),
-  message: text(LIMITS.logMessageLength),
+  level: name(16, 1),
+  message: prose(LIMITS.logMessageLength),
   fields: v.optional(tags(LIMITS.fieldsPerLog)),
 });
 
@@ -193,12 +195,12 @@ const spanFields = strict({
   traceId: hex(32),
   spanId: hex(16),
   parentSpanId: v.optional(hex(16)),
-  name: text(LIMITS.routeLength, 1),
+  name: name(LIMITS.routeLength, 1),
   kind: v.picklist(['server', 'client', 'internal'], 'expected one of server, client, internal'),
   startTime: timestamp(),
   duration: duration(),
   status: v.picklist(['ok', 'error', 'unset'], 'expected one of ok, error, unset'),
-  error: v.optional(text(LIMITS.errorLength)),
+  error: v.optional(prose(LIMITS.errorLength)),
   tags: tags(LIMITS.tagsPerSpan),
   logs: list(spanLog, LIMITS.logsPerSpan),
 });

@@ -2,8 +2,14 @@
 
 export const WIRE_FORMAT_VERSION = 1;
 
-/** A method as the wire format carries it: 1..16 capitals (`LIMITS.methodLength`). */
+/** A method as a query or a rule names it: 1..16 capitals (`LIMITS.methodLength`). */
 export const HTTP_METHOD = /^[A-Z]{1,16}$/;
+
+/**
+ * The methods a batch carries: the standard ones, and OTHER for any other token a client sent
+ * (request-key.ts's methodKey), so that a method cannot multiply an app's routes.
+ */
+export const METHOD_KEYS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE', 'OTHER'] as const;
 
 /** Limits enforced by the validator; a client keeps its batches inside them. */
 export const LIMITS = {

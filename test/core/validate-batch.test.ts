@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test';
 import { formatProblem, validateBatch } from '../../src/core/validate-batch.ts';
 import { QuantileSketch } from '../../src/core/sketch.ts';
-import { LIMITS } from '../../src/core/wire-format.ts';
+import { LIMITS, METHOD_KEYS } from '../../src/core/wire-format.ts';
+import { methodKey } from '../../src/core/request-key.ts';
 import { makeBatch } from '../support/batch.ts';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -34,7 +35,9 @@ const CASES: Array<[string, (b: any) => unknown, string, RegExp]> = [
   ['Infinity duration', (b) => (b.spans[0].duration = Infinity), 'spans[0].duration', /finite number/],
   ['negative duration', (b) => (b.samples[0].duration = -3), 'samples[0].duration', /≥ 0/],
   ['10,000-char route', (b) => (b.rollups[0].route = '/x'.repeat(5_000)), 'rollups[0].route', /1\.\.256/],
-  ['lowercase method', (b) => (b.rollups[1].method = 'get'), 'rollups[1].method', /HTTP method/],
+  ['lowercase method', (b) => (b.rollups[1].method = 'get'), 'rollups[1].method', /expected one of GET, HEAD, POST/],
+  // A client counts any other method as OTHER: one made-up method per cell had passed the route cap.
+  ['a method other than the standard ones', (b) => (b.samples[0].method = 'PROPFIND'), 'samples[0].method', /any other method is sent as OTHER/],
   ['unknown status class', (b) => (b.rollups[0].statusClass = '6xx'), 'rollups[0].statusClass', /1xx/],
   ['zero count', (b) => (b.rollups[0].count = 0), 'rollups[0].count', /integer 1\.\./],
   ['errors above count', (b) => (b.rollups[0].errors = 99), 'rollups[0].errors', /errors ≤ count/],
@@ -151,4 +154,13 @@ describe('validateBatch', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems.length).toBe(20);
   });
+});
+
+test('every method a client names its cells by is one the edge accepts, and no other', () => {
+  const named = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE', 'PROPFIND', 'get', 'QWERTYUIOPASDFGH', ''].map(methodKey));
+  expect([...named].sort()).toEqual([...METHOD_KEYS].sort());
+  for (const method of METHOD_KEYS) {
+    const result = validateBatch({ ...makeBatch(), samples: [{ ...makeBatch().samples[0]!, method }] });
+    expect(result.ok, method).toBe(true);
+  }
 });

@@ -49,6 +49,20 @@ describe('query parameters of the JSON API', () => {
     }
   }, 30_000);
 
+  test('a number the API does not read says what it reads (1e308 was told "expected a number 0..1.7976931348623157e+308")', async () => {
+    const durations = 'minDuration: expected a decimal number from 0 to 2592000000, such as 250 or 12.5 (no sign or exponent)';
+    const cases: Array<[string, string]> = [
+      ['/api/v1/apps/shop/samples?minDuration=1e308', durations],
+      ['/api/v1/apps/shop/traces?minDuration=-5', durations],
+      ['/api/v1/apps/shop/traces?minDuration=2592000001', durations],
+      ['/api/v1/apps/shop/summary?apdexThreshold=0.5', 'apdexThreshold: expected a decimal number from 1 to 600000, such as 250 or 12.5 (no sign or exponent)'],
+    ];
+    for (const [path, message] of cases) {
+      expect([path, await api(edge, path)]).toEqual([path, { status: 400, body: { error: { code: 'invalid_parameter', message } } }]);
+    }
+    expect((await api(edge, '/api/v1/apps/shop/traces?minDuration=2592000000')).status).toBe(200);
+  }, 30_000);
+
   test('a name the endpoint does not read is a 400 naming it and listing the ones it reads', async () => {
     const cases: Array<[string, string, string[]]> = [
       ['/api/v1/apps/shop/routes?lmit=5', 'lmit', ['from', 'to', 'step', 'route', 'method', 'apdexThreshold', 'sort', 'order', 'limit']],

@@ -3,6 +3,7 @@ import {
   ALERT_CONDITIONS, ALERT_METRICS, ALERT_SEVERITIES, MIN_REPEAT_INTERVAL_MS, NO_DATA_POLICIES, isGaugeMetric, isRequestMetric, type AlertRule,
 } from './rule.ts';
 import { HTTP_METHOD } from '../wire-format.ts';
+import { BIDI_CONTROL, CONTROL, ZERO_WIDTH } from '../invisible-text.ts';
 
 /** `threshold: errorRate is a fraction: 0.05 means 5 %`. */
 export interface RuleProblem {
@@ -15,15 +16,6 @@ export type RuleValidation = { ok: true; rule: AlertRule } | { ok: false; proble
 export const RULE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const MAX_WINDOW_MS = 86_400_000;
 const MAX_MIN_REQUESTS = 1_000_000_000;
-/** C0 and C1 controls: never in a name or route shown in alerts (a NUL route would match nothing, silently). */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-/** Bidirectional controls: shown in Slack, email or the dashboard, they reorder the text around them. */
-const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
-/**
- * Invisible characters (zero-width space, word joiner, soft hyphen, invisible operators): two names
- * that look the same can differ. U+200C and U+200D are left alone: Persian words and emoji sequences need them.
- */
-const ZERO_WIDTH = /[\u00ad\u180e\u200b\u2060-\u2064\ufeff]/;
 const MAX_DELAY_MS = 7 * 86_400_000;
 const TIME_FIELDS = ['cooldown', 'for', 'keepFiringFor', 'repeatInterval'] as const;
 const KNOWN_FIELDS = new Set<string>([

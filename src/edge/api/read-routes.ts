@@ -4,7 +4,7 @@
 import { parseColumns } from '../../core/query/timeseries.ts';
 import { ROUTE_SORTS } from '../../core/query/routes.ts';
 import { HTTP_METHOD, LIMITS } from '../../core/wire-format.ts';
-import { saturatingAdd } from '../../core/value-bounds.ts';
+import { MAX_DURATION_MS, saturatingAdd } from '../../core/value-bounds.ts';
 import { appReader } from '../app-reader.ts';
 import { reader } from '../auth/authenticate.ts';
 import { badParameter, json, notFound } from '../http/errors.ts';
@@ -94,7 +94,8 @@ export const readRoutes: Route[] = [
       ...filters(context.url),
       sort: enumParam(context.url, 'sort', ROUTE_SORTS),
       order: enumParam(context.url, 'order', ['asc', 'desc'] as const),
-      limit: intParam(context.url, 'limit', { min: 1, max: 10_000 }),
+      // By default the busiest thousand: an app may have ten methods of each of its routes.
+      limit: intParam(context.url, 'limit', { min: 1, max: 10_000 }) ?? 1_000,
     });
     return { app, from: window.from, to: window.to, until: window.until, resolution: window.resolution, routes: rows, ...warnings };
   }),
@@ -102,14 +103,14 @@ export const readRoutes: Route[] = [
     ...rawWindow(context),
     ...filters(context.url),
     status: statusParam(context.url),
-    minDuration: numberParam(context.url, 'minDuration'),
+    minDuration: numberParam(context.url, 'minDuration', { max: MAX_DURATION_MS }),
     limit: intParam(context.url, 'limit', { min: 1, max: 1_000 }) ?? 100,
     cursor: cursorParam(context.url),
   })),
   appRoute('/traces', (context, app) => appReader(context.env, app).traces({
     ...rawWindow(context),
     ...filters(context.url),
-    minDuration: numberParam(context.url, 'minDuration'),
+    minDuration: numberParam(context.url, 'minDuration', { max: MAX_DURATION_MS }),
     errorsOnly: booleanParam(context.url, 'errors'),
     sort: enumParam(context.url, 'sort', ['recent', 'slowest'] as const) ?? 'recent',
     limit: intParam(context.url, 'limit', { min: 1, max: 500 }) ?? 50,

@@ -59,7 +59,7 @@ export function numberParam(url: URL, name: string, options: { min?: number; max
   const value = Number(raw);
   const min = options.min ?? 0;
   const max = options.max ?? Number.MAX_VALUE;
-  if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max) throw badParameter(`${name}: expected a number ${min}..${max}`);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max) throw badParameter(`${name}: expected a decimal number from ${min} to ${max}, such as 250 or 12.5 (no sign or exponent)`);
   return value;
 }
 

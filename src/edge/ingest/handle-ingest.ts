@@ -4,6 +4,7 @@
 import { drainBody } from '../../core/http/request-body.ts';
 import { ingestStore } from '../app-stub.ts';
 import { INSTANCE_HEADER, LIMITS, WIRE_ADDITIONS } from '../../core/wire-format.ts';
+import { visibleName } from '../../core/invisible-text.ts';
 import { ingestApp } from '../auth/authenticate.ts';
 import { HttpError, json } from '../http/errors.ts';
 import type { RouteContext } from '../http/router.ts';
@@ -56,7 +57,8 @@ function instanceOf(header: string | null): string | undefined {
   if (instance === '' || instance.length > LIMITS.nameLength) {
     throw new HttpError(400, 'invalid_instance', `${INSTANCE_HEADER}: expected the batch's identity.instance, percent-encoded (1..${LIMITS.nameLength} characters)`);
   }
-  return instance;
+  // As the batch's own is read (validate-batch.ts): the two compare, and choose the same shard.
+  return visibleName(instance);
 }
 
 async function ingest(context: RouteContext): Promise<Response> {

@@ -3,6 +3,7 @@
 // custom evaluators, and when data last arrived. Bounded in time and in size.
 import type { AlertData, AlertProfile, AlertSample } from '../../core/alerts/alert-data.ts';
 import { minuteOf, RollupTable } from '../../core/rollup.ts';
+import { methodKey } from '../../core/request-key.ts';
 import { normalisePath, RouteCardinalityGuard } from '../../core/route-normaliser.ts';
 import { LIMITS } from '../../core/wire-format.ts';
 
@@ -70,7 +71,8 @@ export class MetricWindow {
     let table = this.minutes.get(minute);
     if (table === undefined) this.minutes.set(minute, (table = new RollupTable()));
     const duration = Math.max(0, m.responseTime);
-    table.record(time, String(m.method).toUpperCase(), route, m.statusCode, duration, m.responseSize ?? 0, m.error !== undefined);
+    // Any other token a client sent is OTHER, as the preload counts it: a method cannot multiply the cells.
+    table.record(time, methodKey(String(m.method).toUpperCase()), route, m.statusCode, duration, m.responseSize ?? 0, m.error !== undefined);
 
     const { memoryUsage, timestamp: _given, ...rest } = m;
     const sample: AlertSample = { ...rest, path, timestamp: time, route };

@@ -99,6 +99,29 @@ test('Slack shows rule ids, alert ids and app names as code, as they are: copied
   expect((await webhookRequest(n, { now: T0 })).body).not.toContain('\u200b');
 });
 
+test('a name from the data (an instance, a route) is one line in Slack and email, its bidirectional controls shown as U+FFFD', () => {
+  // A review sent profiles from an instance named like this: Slack showed a forged "Bcc:" line and
+  // the file name reversed. The edge now replaces such characters at ingest; the channels hold anyway.
+  const instance = 'web-1\r\nBcc: victim@evil.example \u202egnp.exe\u202c';
+  const gauge = resolveRule({ id: 'mem', name: 'Memory', metric: 'memoryUsage', condition: 'gt', threshold: 1000, severity: 'warning' });
+  const n = stepRule(gauge, undefined, { value: 2000, met: true, instance }, T0, { app: 'shop' }).notifications[0]!;
+  expect(n.instance).toBe(instance);
+  const message = slackMessage(n);
+  const mrkdwn = [message.text, ...message.blocks.flatMap((b) => ('fields' in b && b.fields ? b.fields.map((f) => f.text.split('\n')[1]!) : 'text' in b && b.text ? [b.text.text] : []))];
+  for (const text of mrkdwn) {
+    expect(text).not.toMatch(/[\r\u202e\u202c]/);
+    expect(text).not.toMatch(/\nBcc/);
+  }
+  // (Less the zero-width spaces that keep `evil.example` from being a link.)
+  expect(message.text.replaceAll('\u200b', '')).toContain('of instance web-1 Bcc: victim@evil.example \ufffdgnp.exe\ufffd is');
+  const mail = emailContent(n);
+  for (const text of [mail.subject, mail.text, mail.html]) {
+    expect(text).not.toMatch(/[\r\u202e\u202c]/);
+    expect(text.split('\n').filter((line) => line.startsWith('Bcc:'))).toEqual([]);
+  }
+  expect(mail.subject).toBe('[FIRING] [warning] Memory (shop) on instance web-1 Bcc: victim@evil.example \ufffdgnp.exe\ufffd');
+});
+
 test('a value just past its threshold never reads as the threshold (500.4 ms over 500 ms read "500 ms (> 500 ms)")', () => {
   for (const [metric, threshold, value, shown] of [
     ['p95', 500, 500.4, '500.4 ms'], ['p95', 500, 500.04, '500.04 ms'], ['p95', 500, 812.3, '812 ms'],

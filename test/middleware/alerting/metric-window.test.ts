@@ -41,3 +41,11 @@ test('1,000 records of 16 KB paths and user agents hold ~3 KB each (a slice kept
   expect(window.data().samples.length).toBe(1000);
   expect(heap() - before).toBeLessThan(8_000_000);
 });
+
+test('methods other than the standard ones are counted as OTHER: 5,000 made-up methods make one cell, not 5,000', () => {
+  const window = new MetricWindow({ instance: '', maxSamples: 10, routeCap: 10 }, T0);
+  for (let i = 0; i < 5_000; i++) window.add({ timestamp: T0, method: `M${i.toString(36).toUpperCase()}`, path: '/x', route: '/x', statusCode: 200, responseTime: 1 }, T0);
+  window.add({ timestamp: T0, method: 'get', path: '/x', route: '/x', statusCode: 200, responseTime: 1 }, T0);
+  const cells = window.data().cells.map((c) => [c.method, c.count]);
+  expect(cells).toEqual([['OTHER', 5_000], ['GET', 1]]);
+});

@@ -39,12 +39,12 @@ export function emailContent(n: AlertNotification, options: PayloadOptions = {})
   ].join('\n');
   const colour = n.state === 'resolved' ? COLOUR.resolved : COLOUR[n.severity];
   const rows = facts
-    .map((f) => `<tr><th align="left" style="padding:2px 12px 2px 0">${escapeHtml(f.label)}</th><td style="padding:2px 0">${escapeHtml(f.value)}</td></tr>`)
+    .map((f) => `<tr><th align="left" style="padding:2px 12px 2px 0">${escapeHtml(f.label)}</th><td style="padding:2px 0">${escapeHtml(flat(f.value))}</td></tr>`)
     .join('');
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif;font-size:14px;color:#101828">',
     `<p style="font-weight:bold;color:${colour}">${escapeHtml(stateTitle(n))}: ${escapeHtml(n.ruleName)}</p>`,
-    `<p>${escapeHtml(message)}</p>`,
+    `<p>${escapeHtml(flat(message))}</p>`,
     `<table cellspacing="0" cellpadding="0">${rows}</table>`,
     link ? `<p><a href="${escapeHtml(link)}">Open the dashboard</a></p>` : '',
     '<p style="color:#667085;font-size:12px">Sent by bun-apm alerting.</p>',

@@ -1,5 +1,6 @@
 // Escaping and bounding for the places notification text lands: HTML (email), Slack mrkdwn, mail
 // headers, rule state. Rule names, routes and evaluator errors come from users or strangers; none is trusted.
+import { visibleName } from '../../invisible-text.ts';
 
 const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -26,10 +27,17 @@ export function slackCode(text: string): string {
   return `\`${text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, '\u02cb')}\``;
 }
 
-/** One line for a header, subject or log: control characters (CR/LF header injection, C1's terminal escapes) become spaces. */
+/**
+ * Text on one line as it may be shown: control characters (CR/LF header injection, C1's terminal
+ * escapes, a forged line in a chat message) become a space; bidirectional and zero-width ones U+FFFD.
+ */
+export function flatLine(text: string): string {
+  return visibleName(text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' '));
+}
+
+/** One line for a header, subject or log, at most `max` characters (flatLine). */
 export function oneLine(text: string, max: number): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
-  return truncate(flat, max);
+  return truncate(flatLine(text).trim(), max);
 }
 
 export function truncate(text: string, max: number): string {

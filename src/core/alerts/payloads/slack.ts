@@ -1,7 +1,7 @@
 // Slack incoming-webhook message in Block Kit: what fired, its value against the threshold, the
 // app, the severity, and a button to the dashboard.
 import type { AlertNotification } from '../notification.ts';
-import { escapeSlack, safeLink, slackCode, truncate } from './escape.ts';
+import { escapeSlack, flatLine, safeLink, slackCode, truncate } from './escape.ts';
 import { notificationFacts, stateTitle, type Fact, type PayloadOptions } from './facts.ts';
 
 export interface SlackOptions extends PayloadOptions {
@@ -41,10 +41,10 @@ export function slackMessage(n: AlertNotification, options: SlackOptions = {}): 
   const title = `${stateTitle(n)}: ${n.ruleName}${n.app ? ` (${n.app})` : ''}`;
   const facts = notificationFacts(n).filter((f) => f.label !== 'Alert id' && f.label !== 'Description');
   const message: SlackMessage = {
-    text: truncate(escapeSlack(`${title}: ${n.message}`), TEXT_MAX),
+    text: truncate(escapeSlack(flatLine(`${title}: ${n.message}`)), TEXT_MAX),
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: truncate(title, HEADER_MAX) } },
-      { type: 'section', text: { type: 'mrkdwn', text: truncate(`${icon} ${escapeSlack(n.message)}`, TEXT_MAX) } },
+      { type: 'header', text: { type: 'plain_text', text: truncate(flatLine(title), HEADER_MAX) } },
+      { type: 'section', text: { type: 'mrkdwn', text: truncate(`${icon} ${escapeSlack(flatLine(n.message))}`, TEXT_MAX) } },
       {
         type: 'section',
         fields: facts.slice(0, FIELDS_MAX).map((f) => ({ type: 'mrkdwn' as const, text: truncate(`*${f.label}*\n${factText(n, f)}`, FIELD_MAX) })),
@@ -68,5 +68,6 @@ export function slackMessage(n: AlertNotification, options: SlackOptions = {}): 
 function factText(n: AlertNotification, f: Fact): string {
   if (f.label === 'App') return slackCode(f.value);
   if (f.label === 'Rule') return `${escapeSlack(n.ruleName)} (${slackCode(n.ruleId)})`;
-  return escapeSlack(f.value);
+  // Values come from the data too (a route, an instance): one line, so that none forges another fact.
+  return escapeSlack(flatLine(f.value));
 }

@@ -1,0 +1,32 @@
+// Characters that make text read differently from what it holds, wherever names are shown (the
+// dashboard, Slack, email, logs). Rules refuse them (validate-rule.ts); names that arrive with data
+// (routes, instances, span names) have them replaced at ingest, so no batch is lost for one.
+
+/** C0 and C1 controls: a line break in a name forges a line in a chat message or a mail header. */
+export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** Bidirectional controls: they reorder the text around them (U+202E makes "\u202egnp.exe" read "exe.png"). */
+export const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/**
+ * Invisible characters (zero-width space, word joiner, soft hyphen, invisible operators): two names
+ * that look the same can differ. U+200C and U+200D are left alone: Persian words and emoji sequences need them.
+ */
+export const ZERO_WIDTH = /[\u00ad\u180e\u200b\u2060-\u2064\ufeff]/;
+
+const IN_A_NAME = new RegExp(`${CONTROL.source}|${BIDI_CONTROL.source}|${ZERO_WIDTH.source}|[\\u2028\\u2029]`, 'g');
+const REORDERING = new RegExp(BIDI_CONTROL.source, 'g');
+
+/**
+ * A name as it may be shown: each control, bidirectional or zero-width character becomes U+FFFD,
+ * one for one (the length, and so every limit, holds).
+ *
+ * @example
+ * visibleName('/rtl/\u202egnp.exe'); // '/rtl/\ufffdgnp.exe'
+ */
+export function visibleName(text: string): string {
+  return text.replace(IN_A_NAME, '\ufffd');
+}
+
+/** Free text (an error, a log message) keeps its line breaks and tabs; only the bidirectional controls become U+FFFD. */
+export function unreordered(text: string): string {
+  return text.replace(REORDERING, '\ufffd');
+}
