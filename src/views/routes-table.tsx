@@ -5,9 +5,11 @@ import type { RouteRow, RouteSort } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { formatApdex, formatCount, formatMs, formatPercent, pageQuery, query } from './format.ts';
 
-/** Apdex and route read best first ascending; every other column worst first, descending. */
-// Every column but the route sorts highest first (src/core/query/routes.ts), Apdex too.
-const ASCENDING: ReadonlySet<RouteSort> = new Set(['route']);
+/**
+ * Each column sorts worst first (src/core/query/routes.ts): the numbers highest first, but Apdex
+ * lowest first (the least satisfied routes on top, for whoever is paged), and routes A–Z.
+ */
+const ASCENDING: ReadonlySet<RouteSort> = new Set(['route', 'apdex']);
 
 export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: RouteSort }): JSX.Element {
   const { ctx, sort, rows } = props;

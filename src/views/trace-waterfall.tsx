@@ -57,12 +57,12 @@ export function TraceWaterfall(props: { ctx: ViewContext; traceId: string; spans
   const rows = treeOrder(spans);
   // Loops, not Math.min(...spans): spreading thousands of spans as arguments overflows the stack.
   let start = Infinity;
-  let end = -Infinity;
-  for (const s of spans) {
-    start = Math.min(start, s.startTime);
-    end = Math.max(end, s.startTime + s.duration);
-  }
-  const total = Math.max(end - start, 0.001);
+  for (const s of spans) start = Math.min(start, s.startTime);
+  // Offsets from the start, not ends in epoch ms: at 1.8e12 a double holds ~0.2 µs, and a one-span
+  // trace read "33.9 µs" above its own 34.0 µs span.
+  let end = 0;
+  for (const s of spans) end = Math.max(end, s.startTime - start + s.duration);
+  const total = Math.max(end, 0.001);
   return (
     // The dashboard's sort and traces' filters came in the address; its links (Back, the ranges) keep them.
     <section class="panel waterfall" aria-label="Trace waterfall" data-page-keeps={PANEL_PARAMS.join(' ')}>

@@ -46,3 +46,16 @@ test('the waterfall renders a chain of 10,000 spans, its time span from the earl
   expect(html.match(/<p class="meta">[^<]*<\/p>/)?.[0]).toBe('<p class="meta">10.0 k spans · 10.0 s · started 1970-01-01 00:00:01Z</p>');
   expect(html.split('<li class="span ').length - 1).toBe(10_000);
 });
+
+test('a one-span trace lasts as long as its span, at epoch times whose doubles hold ~0.2 µs (it read 33.9 µs above a 34.0 µs span)', () => {
+  const mismatched: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const startTime = 1_795_694_400_000 + i * 7.013 + 0.000123 * i;
+    const duration = 0.034 + i * 0.0001;
+    const html = String(TraceWaterfall({ ctx: CTX, traceId: TRACE, spans: [{ ...span(1, undefined, startTime), duration }] }));
+    const total = /<p class="meta">1 span · ([^·]+) ·/.exec(html)?.[1];
+    const own = /<span class="duration">([^<]+)<\/span>/.exec(html)?.[1];
+    if (total === undefined || total.trim() !== own) mismatched.push(`${startTime} ${duration}: ${total} vs ${own}`);
+  }
+  expect(mismatched).toEqual([]);
+});

@@ -49,11 +49,11 @@ test('an empty list names the default sampling: one trace a second, BUN_APM_TRAC
   expect(html).not.toContain('1 %');
 });
 
-test('sorted by Apdex, its header says descending (the rows come highest first); by route, ascending', () => {
+test('sorted by Apdex, its header says ascending (the least satisfied routes first, for whoever is paged); by route, ascending; by p95, descending', () => {
   const T0 = Date.UTC(2026, 10, 30, 12);
   const table = new RollupTable();
   for (const [route, ms] of [['/fast', 10], ['/slow', 5_000], ['/mid', 900]] as const) for (let i = 0; i < 10; i++) table.record(T0 + i, 'GET', route, 200, ms, 1, false);
-  for (const [sort, order] of [['apdex', 'descending'], ['route', 'ascending'], ['p95', 'descending']] as const) {
+  for (const [sort, order] of [['apdex', 'ascending'], ['route', 'ascending'], ['p95', 'descending']] as const) {
     const rows = routeTable(table.cellsNow(), { from: T0 - 60_000, to: T0 + 60_000, sort });
     const html = String(RoutesTable({ ctx: CTX, rows, sort }));
     expect(html.match(/aria-sort="(\w+)"/)?.[1]).toBe(order);

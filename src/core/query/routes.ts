@@ -23,7 +23,7 @@ export interface RouteTableOptions {
   apdexThresholdMs?: number;
   /** Default `requests`. */
   sort?: RouteSort;
-  /** Default descending for numbers, ascending for `route`. */
+  /** Default worst first: descending, but ascending for `apdex` (lowest satisfaction first) and `route` (A–Z). */
   order?: 'asc' | 'desc';
   limit?: number;
 }
@@ -56,7 +56,7 @@ export function routeTable(cells: Iterable<LiveCell>, options: RouteTableOptions
     overflow: route === OVERFLOW_ROUTE,
   }));
   const sort = options.sort ?? 'requests';
-  const direction = (options.order ?? (sort === 'route' ? 'asc' : 'desc')) === 'asc' ? 1 : -1;
+  const direction = (options.order ?? (sort === 'route' || sort === 'apdex' ? 'asc' : 'desc')) === 'asc' ? 1 : -1;
   rows.sort((a, b) => {
     const byValue = compareNullsLast(sortValue(a, sort), sortValue(b, sort), direction);
     return byValue || a.route.localeCompare(b.route) || a.method.localeCompare(b.method);

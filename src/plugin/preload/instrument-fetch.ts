@@ -15,7 +15,7 @@ export function instrumentFetch(recorder: Recorder): () => void {
   if (isWrapped(previous)) return () => {};
   const instrumented = function fetch(this: unknown, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const state = currentRequest();
-    if (state === undefined || state.traceId === undefined || state.spanId === undefined) return previous.call(this, input, init);
+    if (state === undefined || state.traceId === undefined || state.spanId === undefined || !overHttp(input)) return previous.call(this, input, init);
     let outgoing: ReturnType<typeof withTraceHeaders> | undefined;
     const spanId = state.traced ? newSpanId() : state.spanId;
     try {
@@ -101,6 +101,18 @@ function initFields(init: RequestInit | undefined): RequestInit {
   const fields: Record<string, unknown> = {};
   for (const field of INIT_FIELDS) if (field in init) fields[field] = (init as Record<string, unknown>)[field];
   return fields as RequestInit;
+}
+
+/**
+ * Whether a fetch goes over HTTP: a `data:`, `file:` or `blob:` URL reads no service, and its span
+ * was named from the URL's text ("GET nulltext/plain;base64,…", a data URL's payload included).
+ */
+function overHttp(input: RequestInfo | URL): boolean {
+  try {
+    return /^https?:/i.test(input instanceof Request ? input.url : String(input));
+  } catch {
+    return false; // fetch itself reports what cannot be read
+  }
 }
 
 function hostOf(url: string): string {
