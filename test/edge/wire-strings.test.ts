@@ -89,4 +89,17 @@ describe('strings of a batch at the edge', () => {
     const rows = (list: any[]) => list.map((r: any) => `${r.method} ${r.route} ${r.requests}`);
     expect(rows(byDefault)).toEqual(rows(all.slice(0, 1_000)));
   }, 60_000);
+
+  test("a trace's duration in the list is its spans' own, to the digit (a difference of epoch times is off by up to ~0.2 µs)", async () => {
+    const batch: any = makeBatch();
+    const [server, child] = batch.spans;
+    server.startTime += 0.000123;
+    server.duration = 0.034;
+    child.startTime = server.startTime + 0.0051;
+    child.duration = 0.0173;
+    await ingestOk(edge, { ...batch, samples: [] });
+    const window = `from=0&to=${Date.now() + 60_000}`;
+    const items = (await apiOk(edge, `/api/v1/apps/shop/traces?${window}&limit=500`)).items;
+    expect(items.find((t: any) => t.traceId === server.traceId)?.duration).toBe(0.034);
+  }, 60_000);
 });

@@ -35,13 +35,16 @@ function traceRows(spans: Span[], window: TimeWindow): Map<string, { row: TraceR
   for (const [id, trace] of traces) {
     const ids = new Set(trace.spans.map((s) => s.spanId));
     const root = trace.spans.find((s) => !s.parentSpanId || !ids.has(s.parentSpanId)) ?? trace.spans[0]!;
-    const start = Math.min(...trace.spans.map((s) => s.startTime));
-    const end = Math.max(...trace.spans.map((s) => s.startTime + s.duration));
+    let start = Infinity;
+    for (const s of trace.spans) start = Math.min(start, s.startTime);
+    // From offsets: an end in epoch ms holds ~0.2 µs (a one-span trace read 33.9 µs for its 34.0 µs span).
+    let length = 0;
+    for (const s of trace.spans) length = Math.max(length, s.startTime - start + s.duration);
     const status = root.tags['http.status_code'];
     trace.row = {
       traceId: id, name: root.name, route: typeof root.tags['http.route'] === 'string' ? root.tags['http.route'] : null,
       method: typeof root.tags['http.method'] === 'string' ? root.tags['http.method'] : null,
-      statusCode: typeof status === 'number' ? status : null, startTime: start, duration: end - start,
+      statusCode: typeof status === 'number' ? status : null, startTime: start, duration: length,
       spanCount: trace.spans.length, error: trace.spans.some((s) => s.status === 'error'),
     };
     if (start < window.from || start >= window.to) traces.delete(id);
