@@ -105,7 +105,7 @@ export interface RollupCell {
   durationSum: number;
   durationMin: number;
   durationMax: number;
-  /** Response bytes where known (Content-Length or a counted body). */
+  /** Response bytes where known without reading a header or the body (a static route's); else 0. */
   bytes: number;
   /** Base64 of a QuantileSketch of the durations (ms). */
   sketch: string;
