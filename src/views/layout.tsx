@@ -1,6 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource @kitajs/html */
 // The page shell: assets from our own origin only, no inline script or style, htmx locked down.
+// `data-sign-in` is where dashboard.js sends a page whose session ended while it was open.
 import type { Children } from '@kitajs/html';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { pageQuery, query } from './format.ts';
@@ -29,7 +30,7 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
           <script src={`${ctx.assets}/vendor/htmx.min.js`} defer></script>
           <script src={`${ctx.assets}/dashboard.js`} defer></script>
         </head>
-        <body data-refresh-ms={String(ctx.refreshMs)} data-csrf={ctx.csrf}>
+        <body data-refresh-ms={String(ctx.refreshMs)} data-csrf={ctx.csrf} data-sign-in={`${ctx.base}/login`}>
           <header class="top">
             <a class="brand" href={`${ctx.base}${query({ app: ctx.app })}`} safe>
               {ctx.title}

@@ -27,7 +27,7 @@ export function LoginPage(props: { ctx: ViewContext; error?: string; next?: stri
         </form>
         {props.basic ? (
           <p>
-            Or <a href={`${ctx.base}/login/basic`}>sign in with a username and password</a>.
+            Or <a href={`${ctx.base}/login/basic${basicNext(ctx.base, props.next)}`}>sign in with a username and password</a>.
           </p>
         ) : (
           ''
@@ -35,4 +35,9 @@ export function LoginPage(props: { ctx: ViewContext; error?: string; next?: stri
       </section>
     </Layout>
   );
+}
+
+/** The basic sign-in goes on to the same page as the form (after a session ended: the page it was on). */
+function basicNext(base: string, next: string | undefined): string {
+  return next && next !== base ? `?next=${encodeURIComponent(next)}` : '';
 }

@@ -45,6 +45,19 @@ interface Presented {
 
 const DEFAULT_TTL_MS = 12 * 3_600_000;
 
+/** What a refusal under the sign-in limits says: the wait, in words (Retry-After carries it only for programs). */
+export function lockedOut(refusal: Refusal): string {
+  return `too many failed sign-in attempts; wait ${waitInWords(refusal.retryAfterMs ?? 1000)} and try again`;
+}
+
+/** A wait as a person reads it, rounded up: `4 s`, `15 min`, `2 h`. */
+export function waitInWords(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.ceil(minutes / 60)} h`;
+}
+
 export class DashboardAuth {
   readonly basicEnabled: boolean;
   readonly apiKeyEnabled: boolean;

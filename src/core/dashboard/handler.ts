@@ -1,12 +1,13 @@
 // The dashboard's HTTP surface, runtime-neutral: routing, sign-in, sessions, CSRF and headers.
 // The edge and the in-process PerformanceDashboard each pass a data source, the views and a
 // SignInStore; the host says who the client is (an address it can vouch for).
+import { escapeHtml } from '../alerts/payloads/escape.ts';
 import { memorySignInStore, type SignInStore } from '../auth/sign-in-store.ts';
 import { drainBody } from '../http/request-body.ts';
 import { ROUTE_SORTS, type RouteSort } from '../query/routes.ts';
 import { DEVICE_COOKIE, SESSION_COOKIE, setCookie } from './cookies.ts';
 import { RANGE_STEPS, RANGES, type RangeName, type RouteFilter } from './data.ts';
-import { DashboardAuth, type DashboardAuthOptions, type Refusal, type Who } from './dashboard-auth.ts';
+import { DashboardAuth, type DashboardAuthOptions, lockedOut, type Refusal, type Who } from './dashboard-auth.ts';
 import { field, FormError, MAX_FORM_BYTES, readForm } from './read-form.ts';
 import { methodParam, oneOf, textParam, traceFilter } from './page-params.ts';
 import type { DashboardRenderer } from './renderer.ts';
@@ -81,7 +82,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     }
     // An answer given before the body was read (a refusal, a 404) must not reset the connection.
     await drainBody(request, MAX_FORM_BYTES);
-    return response;
+    return response.status >= 400 && asksForPage(request) ? errorPage(response) : response;
   };
 
   async function route(request: Request, url: URL, rest: string, client: string): Promise<Response> {
@@ -89,10 +90,10 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     if (request.method === 'POST' && !sameOrigin(request, url)) return problem(403, 'forbidden', 'cross-origin form posts are refused');
     const time = now();
     if (rest === '/login') return login(request, url, client, time);
-    if (rest === '/login/basic') return basicLogin(request, client, time);
+    if (rest === '/login/basic') return basicLogin(request, url, client, time);
 
     const who = await auth.check(request, client, time);
-    if (!who.ok) return refuse(who, url, rest);
+    if (!who.ok) return refuse(who, request, url, rest);
     if (rest === '/logout') return logout(request, who);
     const page = request.method === 'GET' && isPage(rest);
     // A browser on basic auth gets a session with its first page, so its forms have a CSRF token.
@@ -217,30 +218,38 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   }
 
   async function login(request: Request, url: URL, client: string, time: number): Promise<Response> {
+    const reading = request.method === 'GET' || request.method === 'HEAD';
+    // The page's "sign in again" link names /login whatever the methods: with basic alone it is the challenge.
+    if (!auth.apiKeyEnabled && auth.basicEnabled && reading) return redirect(`${base}/login/basic${nextQuery(safeNext(url.searchParams.get('next'), base), base)}`);
     if (!auth.apiKeyEnabled) return problem(404, 'not_found', 'API-key login is not configured');
-    if (request.method === 'GET' || request.method === 'HEAD') return html(await signInPage(undefined, safeNext(url.searchParams.get('next'), base)));
+    if (reading) return html(await signInPage(undefined, safeNext(url.searchParams.get('next'), base)));
     if (request.method !== 'POST') return problem(405, 'method_not_allowed', 'sign in with POST', { Allow: 'GET, HEAD, POST' });
     const form = await readForm(request);
     const next = safeNext(field(form, 'next'), base);
     const result = await auth.checkKey(request, field(form, 'apiKey') ?? '', client, time);
-    if (!result.ok && result.status === 429) {
-      return html(await signInPage('Too many failed attempts; wait and try again.', next), 429, { 'Retry-After': retryAfter(result) });
-    }
+    if (!result.ok && result.status === 429) return html(await signInPage(sentence(lockedOut(result)), next), 429, { 'Retry-After': retryAfter(result) });
     if (!result.ok) return html(await signInPage('That API key is not valid.', next), 401);
     return signedIn(result.subject, next, time);
   }
 
-  /** Basic auth on demand: challenges until the browser sends good credentials, then goes home. */
-  async function basicLogin(request: Request, client: string, time: number): Promise<Response> {
+  /** Basic auth on demand: challenges until the browser sends good credentials, then goes on to `next`. */
+  async function basicLogin(request: Request, url: URL, client: string, time: number): Promise<Response> {
     if (!auth.basicEnabled) return problem(404, 'not_found', 'basic authentication is not configured');
+    const next = safeNext(url.searchParams.get('next'), base);
     const who = await auth.checkBasic(request, client, time);
     // Browsers resend basic credentials only under the challenged path, so the rest of the
     // dashboard gets a session cookie, as after an API-key sign-in.
-    if (who.ok) return signedIn(who.subject, base, time);
+    if (who.ok) return signedIn(who.subject, next, time);
     const headers: Record<string, string> = { 'WWW-Authenticate': BASIC_CHALLENGE };
     if (who.status === 429) headers['Retry-After'] = retryAfter(who);
-    const message = who.status === 429 ? 'too many failed attempts; wait and try again' : 'sign in with the dashboard username and password';
-    return problem(who.status, who.status === 429 ? 'too_many_attempts' : 'unauthorized', message, headers);
+    // A browser shows the body once the prompt is cancelled: the sign-in page, with what went wrong.
+    if (auth.apiKeyEnabled && asksForPage(request)) {
+      const said = who.status === 429 ? sentence(lockedOut(who)) : who.presented ? 'That username or password is not valid.' : undefined;
+      return html(await signInPage(said, next), who.status, headers);
+    }
+    if (who.status === 429) return problem(429, 'too_many_attempts', lockedOut(who), headers);
+    const message = who.presented ? 'that username or password is not valid' : 'sign in with the dashboard username and password';
+    return problem(401, 'unauthorized', message, headers);
   }
 
   /** A fresh session (never one the browser brought) and a trusted-device mark, then on to `next`. */
@@ -253,15 +262,15 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     return redirect(next, headers);
   }
 
-  async function refuse(result: Refusal, url: URL, rest: string): Promise<Response> {
-    if (result.status === 429) {
-      return problem(429, 'too_many_attempts', 'too many failed sign-in attempts; wait and try again', { 'Retry-After': retryAfter(result) });
-    }
+  async function refuse(result: Refusal, request: Request, url: URL, rest: string): Promise<Response> {
+    if (result.status === 429) return problem(429, 'too_many_attempts', lockedOut(result), { 'Retry-After': retryAfter(result) });
     const headers: Record<string, string> = {};
     const page = isPage(rest);
     // With both methods on, a browser page gets the login form without a surprise password prompt;
-    // the form links to /login/basic, which challenges. Everything else gets the challenge.
-    if (auth.basicEnabled && !(auth.apiKeyEnabled && page && !result.presented)) headers['WWW-Authenticate'] = BASIC_CHALLENGE;
+    // the form links to /login/basic, which challenges. A script's request (a refresh after the
+    // session ended) never does: the browser would prompt once per panel. Other clients get it.
+    const challenge = !background(request) && !(auth.apiKeyEnabled && page && !result.presented);
+    if (auth.basicEnabled && challenge) headers['WWW-Authenticate'] = BASIC_CHALLENGE;
     if (auth.apiKeyEnabled && page && !result.presented) {
       return html(await signInPage(undefined, safeNext(url.pathname + url.search, base)), 401, headers);
     }
@@ -272,6 +281,44 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const ctx: ViewContext = { base, assets: options.assetsPath, title: options.title, app: '', apps: [], range: '1h', refreshMs: options.refreshInterval, csrf: '', features: options.features };
     return options.views.login(ctx, error, next, auth.basicEnabled);
   }
+
+  /** A JSON problem as a small page for a browser that navigated here, rather than bare JSON on screen. */
+  async function errorPage(response: Response): Promise<Response> {
+    if (!response.headers.get('content-type')?.startsWith('application/json')) return response;
+    const said = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+    const message = said?.error?.message ?? 'the dashboard could not answer this page';
+    const headers = new Headers(response.headers);
+    headers.delete('content-type');
+    const title = escapeHtml(`${response.status} · ${options.title}`);
+    const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>${title}</title><link rel="stylesheet" href="${escapeHtml(options.assetsPath)}/dashboard.css"></head>`
+      + `<body><main><section class="panel problem" role="alert"><h2>Error ${response.status}</h2><p>${escapeHtml(message)}</p><p><a href="${escapeHtml(base)}">Back to the dashboard</a></p></section></main></body></html>`;
+    return html(body, response.status, headers);
+  }
+}
+
+/** A browser's page navigation (not an htmx swap or a script's fetch): it is shown an HTML page, never bare JSON. */
+function asksForPage(request: Request): boolean {
+  if (request.headers.has('hx-request')) return false;
+  return request.headers.get('sec-fetch-mode') === 'navigate' || (request.headers.get('accept') ?? '').includes('text/html');
+}
+
+/**
+ * A script's request: htmx's (HX-Request), dashboard.js's (X-Requested-With, for browsers that send
+ * no Sec-Fetch-Mode over plain HTTP), or any the browser marks as not a navigation.
+ */
+function background(request: Request): boolean {
+  const mode = request.headers.get('sec-fetch-mode');
+  return request.headers.has('hx-request') || request.headers.has('x-requested-with') || (mode !== null && mode !== 'navigate');
+}
+
+/** A problem's message as the sign-in page prints it. */
+function sentence(message: string): string {
+  return `${message.charAt(0).toUpperCase()}${message.slice(1)}.`;
+}
+
+/** `?next=…` for a sign-in link, or nothing for the dashboard's home (where sign-in goes anyway). */
+function nextQuery(next: string, base: string): string {
+  return next === base ? '' : `?next=${encodeURIComponent(next)}`;
 }
 
 function isPage(rest: string): boolean {

@@ -28,6 +28,9 @@
       api.initSecurity({ createHTML: (/** @type {string} */ s) => s, createScript: () => '' }, refuse, refuse);
     },
   });
+  // htmx swaps an error's body like any other: a refusal's JSON would replace the panel for good.
+  // Any 4xx or 5xx leaves the panel as it was (the next tick tries again).
+  w.htmx?.config.noSwap.push('4xx', '5xx');
 
   // Kept to 0.5 s..1 day: setInterval takes a longer delay (past 2^31 - 1 ms) as 0 and floods the server.
   const refreshMs = Math.min(Math.max(Number(document.body.dataset.refreshMs) || 5000, 500), 864e5);
@@ -51,7 +54,9 @@
   async function load(el) {
     const src = el.getAttribute('data-src');
     if (!src) return null;
-    const response = await fetch(src, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+    // X-Requested-With: a script's request, which the server never answers with a password prompt.
+    const response = await fetch(src, { credentials: 'same-origin', headers: { accept: 'application/json', 'x-requested-with': 'fetch' } });
+    if (response.status === 401) signedOut();
     if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
     return /** @type {Columns | SeriesList} */ (await response.json());
   }
@@ -186,21 +191,47 @@
   const label = document.querySelector('[data-live-label]');
   const status = document.querySelector('[data-live-state]');
   let live = true;
+  let ended = false;
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  let timer;
 
   function visible() {
     return document.visibilityState === 'visible';
   }
 
   function showState() {
-    const mode = !live ? 'paused' : visible() ? 'live' : 'hidden';
+    const mode = ended ? 'ended' : !live ? 'paused' : visible() ? 'live' : 'hidden';
     document.body.setAttribute('data-live', mode);
     toggle?.setAttribute('aria-pressed', String(live));
-    if (label) label.textContent = live ? 'Live' : 'Paused';
+    if (label) label.textContent = ended ? 'Stopped' : live ? 'Live' : 'Paused';
     if (status) {
       status.textContent = mode === 'live' ? `refreshing every ${Math.round(refreshMs / 100) / 10} s`
-        : mode === 'hidden' ? 'paused while the tab is hidden' : 'paused: the window stays where it was';
+        : mode === 'hidden' ? 'paused while the tab is hidden' : ended ? 'stopped: your session ended' : 'paused: the window stays where it was';
     }
   }
+
+  // A refresh refused for want of a session (signed out in another tab, the cookie expired): every
+  // later one would be too, so live mode stops, the panels keep what they show, and one notice
+  // leads to the sign-in, which comes back to this page.
+  function signedOut() {
+    if (ended) return;
+    ended = true;
+    live = false;
+    clearInterval(timer);
+    toggle?.setAttribute('disabled', '');
+    showState();
+    const link = document.createElement('a');
+    link.href = `${document.body.dataset.signIn}?next=${encodeURIComponent(location.pathname + location.search)}`;
+    link.textContent = 'Sign in again';
+    const notice = document.createElement('p');
+    notice.className = 'session-ended';
+    notice.setAttribute('role', 'alert');
+    notice.append('Your session ended. ', link);
+    document.querySelector('main')?.prepend(notice);
+  }
+  document.addEventListener('htmx:response:error', (event) => {
+    if (/** @type {CustomEvent} */ (event).detail?.ctx?.response?.status === 401) signedOut();
+  });
 
   function tick() {
     if (!live || !visible()) return;
@@ -244,5 +275,5 @@
   showState();
   syncAddress();
   refreshAll();
-  setInterval(tick, refreshMs);
+  timer = setInterval(tick, refreshMs);
 })();
