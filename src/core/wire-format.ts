@@ -38,9 +38,14 @@ export const LIMITS = {
   spanLength: 524_288,
 } as const;
 
-/** `text` cut to at most `max` characters (one of LIMITS), so a record passes validation. */
+/**
+ * `text` cut to at most `max` characters (one of LIMITS), so a record passes validation; never
+ * between the two halves of a pair (an emoji): a lone half made `encodeURIComponent` throw.
+ */
 export function clip(text: string, max: number): string {
-  return text.length > max ? text.slice(0, max) : text;
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
 
 /** A time in ms kept to the µs: an epoch in ms as a double resolves ≈ 0.24 µs, and the digits below are noise gzip cannot shrink. */

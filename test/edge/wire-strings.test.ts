@@ -82,9 +82,14 @@ describe('strings of a batch at the edge', () => {
     const batch = { ...makeBatch(now), rollups: table.drain(), samples: [], spans: [] };
     await ingestOk(edge, batch);
     const window = `from=0&to=${Date.now() + 60_000}`;
-    const all = (await apiOk(edge, `/api/v1/apps/shop/routes?${window}&limit=10000`)).routes;
-    const byDefault = (await apiOk(edge, `/api/v1/apps/shop/routes?${window}`)).routes;
+    const whole = await apiOk(edge, `/api/v1/apps/shop/routes?${window}&limit=10000`);
+    const cut = await apiOk(edge, `/api/v1/apps/shop/routes?${window}`);
+    const [all, byDefault] = [whole.routes, cut.routes];
     expect(all.length).toBeGreaterThan(1_000);
+    // Said, so that a client knows it has not got them all.
+    expect([whole.truncated, cut.truncated]).toEqual([false, true]);
+    expect((await apiOk(edge, `/api/v1/apps/shop/routes?${window}&limit=${all.length}`)).truncated).toBe(false);
+    expect((await apiOk(edge, `/api/v1/apps/shop/routes?${window}&limit=${all.length - 1}`)).truncated).toBe(true);
     // (Rates divide by the time up to now, which moves between the two reads.)
     const rows = (list: any[]) => list.map((r: any) => `${r.method} ${r.route} ${r.requests}`);
     expect(rows(byDefault)).toEqual(rows(all.slice(0, 1_000)));

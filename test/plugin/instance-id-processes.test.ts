@@ -198,4 +198,15 @@ describe('the instance rule', () => {
     expect(servingInstance('shop', { reusePort: true }, { BUN_APM_INSTANCE: 'blue' })).toBe(`${host}:shop:blue`);
     expect(servingInstance('shop', { get reusePort(): boolean { throw new Error('no'); } }, {})).toBe(`${host}:shop`);
   });
+
+  test('an instance label with an emoji where the cut falls keeps the pair whole: every batch arrives (a half pair lost them all)', async () => {
+    const port = freePort();
+    const label = `${'a'.repeat(63)}\u{1F600}`;
+    const child = await start('server-app.ts', 'emoji-label', port, { BUN_APM_INSTANCE: label });
+    await hit(port, 7);
+    await stop(child);
+    expect(await settled('emoji-label', 7)).toEqual({ instances: [`${hostname()}:emoji-label:${'a'.repeat(63)}`], count: 7 });
+    expect(sink.problems).toEqual([]);
+  }, 60_000);
 });
+

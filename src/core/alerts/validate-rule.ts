@@ -2,7 +2,7 @@
 import {
   ALERT_CONDITIONS, ALERT_METRICS, ALERT_SEVERITIES, MIN_REPEAT_INTERVAL_MS, NO_DATA_POLICIES, isGaugeMetric, isRequestMetric, type AlertRule,
 } from './rule.ts';
-import { HTTP_METHOD } from '../wire-format.ts';
+import { METHOD_KEYS } from '../wire-format.ts';
 import { BIDI_CONTROL, CONTROL, ZERO_WIDTH } from '../invisible-text.ts';
 
 /** `threshold: errorRate is a fraction: 0.05 means 5 %`. */
@@ -140,7 +140,8 @@ function checkScope(r: Record<string, unknown>, add: Add): void {
     else if (checkInvisible('route', r.route, add) && !perRequest) add('route', `only request metrics and custom rules can be filtered by route, not ${String(metric)}`);
   }
   if (r.method !== undefined) {
-    if (typeof r.method !== 'string' || !HTTP_METHOD.test(r.method)) add('method', 'expected an HTTP method in capitals, such as GET');
+    // As requests are counted: a rule on PROPFIND would never match (such requests are OTHER).
+    if (!(METHOD_KEYS as readonly unknown[]).includes(r.method)) add('method', `expected one of ${METHOD_KEYS.join(', ')} (any other method is counted as OTHER)`);
     else if (!perRequest) add('method', `only request metrics and custom rules can be filtered by method, not ${String(metric)}`);
   }
   if (r.instance !== undefined) {

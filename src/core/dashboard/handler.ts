@@ -299,7 +299,15 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
 /** A browser's page navigation (not an htmx swap or a script's fetch): it is shown an HTML page, never bare JSON. */
 function asksForPage(request: Request): boolean {
   if (request.headers.has('hx-request')) return false;
-  return request.headers.get('sec-fetch-mode') === 'navigate' || (request.headers.get('accept') ?? '').includes('text/html');
+  return request.headers.get('sec-fetch-mode') === 'navigate' || acceptsHtml(request.headers.get('accept') ?? '');
+}
+
+/** Whether an Accept header takes text/html: named, and not with q=0 (`text/html;q=0` refuses it). */
+function acceptsHtml(accept: string): boolean {
+  return accept.split(',').some((range) => {
+    const [type, ...parameters] = range.split(';');
+    return type!.trim().toLowerCase() === 'text/html' && !parameters.some((p) => /^\s*q\s*=\s*0(\.0*)?\s*$/i.test(p));
+  });
 }
 
 /**

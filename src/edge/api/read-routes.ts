@@ -88,16 +88,18 @@ export const readRoutes: Route[] = [
   }),
   appRoute('/routes', async (context, app) => {
     const window = rollupWindow(context, true);
+    // By default the first thousand: an app may have ten methods of each of its routes.
+    const limit = intParam(context.url, 'limit', { min: 1, max: 10_000 }) ?? 1_000;
     const { rows, ...warnings } = await appReader(context.env, app).routes({
       window,
       apdexThresholdMs: apdexThreshold(context),
       ...filters(context.url),
       sort: enumParam(context.url, 'sort', ROUTE_SORTS),
       order: enumParam(context.url, 'order', ['asc', 'desc'] as const),
-      // By default the busiest thousand: an app may have ten methods of each of its routes.
-      limit: intParam(context.url, 'limit', { min: 1, max: 10_000 }) ?? 1_000,
+      limit: limit + 1, // one more, to say whether rows were left out
     });
-    return { app, from: window.from, to: window.to, until: window.until, resolution: window.resolution, routes: rows, ...warnings };
+    const routes = rows.slice(0, limit);
+    return { app, from: window.from, to: window.to, until: window.until, resolution: window.resolution, routes, truncated: rows.length > limit, ...warnings };
   }),
   appRoute('/samples', (context, app) => appReader(context.env, app).samples({
     ...rawWindow(context),

@@ -3,6 +3,7 @@
 // custom evaluators, and when data last arrived. Bounded in time and in size.
 import type { AlertData, AlertProfile, AlertSample } from '../../core/alerts/alert-data.ts';
 import { minuteOf, RollupTable } from '../../core/rollup.ts';
+import { visibleName } from '../../core/invisible-text.ts';
 import { methodKey } from '../../core/request-key.ts';
 import { normalisePath, RouteCardinalityGuard } from '../../core/route-normaliser.ts';
 import { LIMITS } from '../../core/wire-format.ts';
@@ -65,7 +66,8 @@ export class MetricWindow {
     }
     const time = m.timestamp instanceof Date ? m.timestamp.getTime() : typeof m.timestamp === 'number' && Number.isFinite(m.timestamp) ? m.timestamp : now;
     const path = cut(m.path, LIMITS.pathLength);
-    const route = this.guard.admit(typeof m.route === 'string' && m.route ? cut(m.route, LIMITS.routeLength) : normalisePath(path));
+    // As the edge stores a route (U+FFFD for a control, bidirectional or zero-width character): a rule names it so.
+    const route = this.guard.admit(visibleName(typeof m.route === 'string' && m.route ? cut(m.route, LIMITS.routeLength) : normalisePath(path)));
     const minute = minuteOf(time);
     if (time < this.since) this.since = time;
     let table = this.minutes.get(minute);

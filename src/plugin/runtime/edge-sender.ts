@@ -26,7 +26,9 @@ export function ingestHeaders(target: EdgeTarget): Record<string, string> {
     'user-agent': `bun-apm/${target.sdkVersion}`,
   };
   if (target.ingestKey) headers.authorization = `Bearer ${target.ingestKey}`;
-  if (target.instance !== undefined) headers[INSTANCE_HEADER] = encodeURIComponent(target.instance);
+  // Well-formed, as the edge reads the batch's own (a lone half of a pair as U+FFFD): the two agree,
+  // and encodeURIComponent cannot throw (it did, and every batch of the instance was lost).
+  if (target.instance !== undefined) headers[INSTANCE_HEADER] = encodeURIComponent((target.instance as string & { toWellFormed(): string }).toWellFormed());
   return headers;
 }
 

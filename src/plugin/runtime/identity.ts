@@ -48,7 +48,7 @@ function hostName(): string {
 
 /** Printable characters only, at most 64: an instance label from the environment goes into ids and charts. */
 function label(raw: string | undefined): string {
-  return (raw ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 64);
+  return clip((raw ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim(), 64);
 }
 
 /**

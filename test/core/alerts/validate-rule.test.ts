@@ -16,6 +16,7 @@ describe('validateRule', () => {
       { id: 'custom-rule', name: 'Custom', enabled: true, metric: 'custom', condition: 'gt', threshold: 0, severity: 'warning', customEvaluator: () => false },
       { id: 'api:p99.v2', name: 'p99', metric: 'p99', condition: 'gte', threshold: 800, severity: 'info', route: '/api/:id', method: 'GET', for: 120000, keepFiringFor: 60000, repeatInterval: 3600000, noData: 'keep', notifyOnResolve: false, minRequests: 20, description: 'See the runbook' },
       { id: 'silent', name: 'Silent', metric: 'heartbeat', condition: 'gt', threshold: 300000, severity: 'critical', instance: 'web-1' },
+      { id: 'webdav', name: 'WebDAV and other methods', metric: 'requestRate', condition: 'gt', threshold: 1, severity: 'info', method: 'OTHER' },
     ];
     for (const rule of rules) expect(validateRule(rule)).toMatchObject({ ok: true });
   });
@@ -47,6 +48,8 @@ describe('validateRule', () => {
     ['route without a slash', { ...good, route: 'users' }, ['route']],
     ['route on a gauge', { ...good, metric: 'memoryUsage', route: '/x' }, ['route']],
     ['lowercase method', { ...good, method: 'get' }, ['method']],
+    // Found by a review: accepted, then never true (the preload and the in-process API count it as OTHER).
+    ['a method counted as OTHER', { ...good, method: 'PROPFIND' }, ['method']],
     ['method on heartbeat', { ...good, metric: 'heartbeat', method: 'GET' }, ['method']],
     ['instance on a request metric', { ...good, instance: 'web-1' }, ['instance']],
     ['heartbeat with lt', { ...good, metric: 'heartbeat', condition: 'lt' }, ['condition']],

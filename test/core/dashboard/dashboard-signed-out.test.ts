@@ -101,7 +101,8 @@ describe('a browser navigating is shown a page, programs keep the JSON', () => {
     const unknownApp = await call('/performance?app=nope', { headers: { ...NAVIGATION, ...key } });
     expect(unknownApp.status).toBe(404);
     expect(await unknownApp.text()).toContain('no such app');
-    const programs: Array<Record<string, string>> = [{ ...HTMX, ...key }, key, { ...key, Accept: 'application/json' }];
+    // (A review: `text/html;q=0` refuses HTML, and got the page.)
+    const programs: Array<Record<string, string>> = [{ ...HTMX, ...key }, key, { ...key, Accept: 'application/json' }, { ...key, Accept: 'text/html;q=0, application/json' }, { ...key, Accept: 'application/json, text/html ; Q=0.000' }];
     for (const headers of programs) {
       const answer = await call('/performance/fragments/traces?app=shop&minDuration=abc', { headers });
       expect(answer.status).toBe(400);

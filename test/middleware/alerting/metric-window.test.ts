@@ -49,3 +49,10 @@ test('methods other than the standard ones are counted as OTHER: 5,000 made-up m
   const cells = window.data().cells.map((c) => [c.method, c.count]);
   expect(cells).toEqual([['OTHER', 5_000], ['GET', 1]]);
 });
+
+test('a route with a bidirectional control is kept as the edge keeps it, U+FFFD in its place, so that a rule can name it', () => {
+  const window = new MetricWindow({ instance: '', maxSamples: 10, routeCap: 10 }, T0);
+  window.add({ timestamp: T0, method: 'GET', path: '/r/x', route: '/r/\u202egnp.exe', statusCode: 200, responseTime: 1 }, T0);
+  window.add({ timestamp: T0, method: 'GET', path: '/r/\u200bx', statusCode: 200, responseTime: 1 }, T0);
+  expect(window.data().cells.map((c) => c.route).sort()).toEqual(['/r/\ufffdgnp.exe', '/r/\ufffdx']);
+});
