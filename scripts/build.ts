@@ -48,12 +48,15 @@ const PROJECTS: Array<{ config: string; owns: RegExp }> = [
 const DOCUMENTED = /^dist\/(index|core\/config|core\/config\/[^/]+|core\/wire-format|core\/alerts\/(rule|channel|notification|validate-rule)|middleware\/[^/]+|middleware\/(adapters\/.+|[a-z]+\/[a-z]+-options|monitor\/read-metrics-file)|plugin\/preload)\.d\.ts$/;
 
 /**
- * Whitespace out of the shipped JavaScript (a third of its compressed size), names kept: a stack
- * trace still names the function and its module, one module per source file.
+ * Whitespace out of the shipped JavaScript (a third of its compressed size) and its syntax
+ * shortened (constants folded, branches joined: 1.6 kB more), names kept: a stack trace still
+ * names the function and its module, one module per source file.
  */
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 /** The package's version written into the code (src/plugin/runtime/identity.ts), rather than its package.json loaded at run time. */
-const ONE_LINE = new Bun.Transpiler({ loader: 'js', minifyWhitespace: true, trimUnusedImports: false, define: { PACKAGE_VERSION_AT_BUILD: JSON.stringify(VERSION) } });
+// `minify` as Bun.build takes it: the Transpiler reads it too, though its types name only
+// minifyWhitespace (test/package/tarball.test.ts would see the size if it stopped).
+const ONE_LINE = new Bun.Transpiler({ loader: 'js', minify: { whitespace: true, syntax: true }, trimUnusedImports: false, define: { PACKAGE_VERSION_AT_BUILD: JSON.stringify(VERSION) } } as Bun.TranspilerOptions);
 const IMPORT_ATTRIBUTES = /\bwith\s*\{\s*type\s*:/;
 
 /** `code` without whitespace, but for what Bun's transpiler would lose: a shebang, import attributes. */

@@ -38,7 +38,7 @@ export function AlertsPanel(props: { ctx: ViewContext; alerts: AlertRow[]; confi
                 <form method="post" action={`${ctx.base}/alerts/resolve${query({ app: ctx.app })}`} hx-post={`${ctx.base}/alerts/resolve${query({ app: ctx.app })}`} hx-target="#alerts" hx-swap="outerHTML" hx-sync="closest section:replace">
                   <input type="hidden" name="id" value={alert.id} />
                   <input type="hidden" name="csrf" value={ctx.csrf} />
-                  <button type="submit">Resolve</button>
+                  <button type="submit" id={`resolve-${alert.id}`}>Resolve</button>
                 </form>
               ) : (
                 ''

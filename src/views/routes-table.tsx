@@ -17,9 +17,10 @@ export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: R
   // a live refresh in flight, which would land after it and undo it (hx-sync), and a refresh is
   // dropped while a sort is in flight (this:abort): so in the traces and alerts panels too.
   const url = (s: RouteSort) => `${ctx.base}/fragments/routes${pageQuery(ctx, { sort: s })}`;
+  // An id, so that htmx gives the focus back to the same header after the swap (else it falls to the body).
   const header = (s: RouteSort, label: string) => (
     <th aria-sort={s === sort ? (ASCENDING.has(s) ? 'ascending' : 'descending') : undefined}>
-      <button type="button" hx-get={url(s)} hx-target="#routes" hx-swap="outerHTML" hx-sync="closest section:replace" safe>
+      <button type="button" id={`sort-${s}`} hx-get={url(s)} hx-target="#routes" hx-swap="outerHTML" hx-sync="closest section:replace" safe>
         {label}
       </button>
     </th>

@@ -18,23 +18,24 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
       data-page-owns={Object.keys(own).join(' ')} data-page-params={query(own)}
     >
       <h2>Traces</h2>
+      {/* The controls have ids: htmx gives the focus back to the element of the same id after a swap. */}
       <form class="filters" hx-get={fragment} hx-target="#traces" hx-swap="outerHTML" hx-trigger="change, submit" hx-sync="closest section:replace">
         <input type="hidden" name="app" value={ctx.app} />
         <input type="hidden" name="range" value={ctx.range} />
         {ctx.route ? <input type="hidden" name="route" value={ctx.route} /> : ''}
         {ctx.route && ctx.method ? <input type="hidden" name="method" value={ctx.method} /> : ''}
         <label>
-          Route <input type="text" name="traceRoute" value={filter.route ?? ''} placeholder="/users/:id" maxlength="256" />
+          Route <input type="text" id="trace-route" name="traceRoute" value={filter.route ?? ''} placeholder="/users/:id" maxlength="256" />
         </label>
         <label>
-          Min ms <input type="number" name="minDuration" min="0" value={filter.minDuration === undefined ? '' : String(filter.minDuration)} />
+          Min ms <input type="number" id="trace-min-duration" name="minDuration" min="0" value={filter.minDuration === undefined ? '' : String(filter.minDuration)} />
         </label>
         <label>
-          <input type="checkbox" name="errors" value="1" checked={filter.errorsOnly === true} /> Errors only
+          <input type="checkbox" id="trace-errors" name="errors" value="1" checked={filter.errorsOnly === true} /> Errors only
         </label>
         <label>
           Order{' '}
-          <select name="order">
+          <select id="trace-order" name="order">
             <option value="recent" selected={filter.order !== 'slowest'}>
               Recent
             </option>
@@ -43,7 +44,7 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
             </option>
           </select>
         </label>
-        <button type="submit">Filter</button>
+        <button type="submit" id="trace-filter">Filter</button>
       </form>
       {props.traces.length === 0 ? (
         <p class="empty">No traces match. Traces are sampled ({ctx.inProcess ? 'the tracer\'s sampleRate' : 'by default 1 a second: BUN_APM_TRACES_PER_SECOND'}); errors and slow requests show up first here.</p>

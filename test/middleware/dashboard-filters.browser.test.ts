@@ -185,4 +185,29 @@ describe('dashboard filters in-process', () => {
     expect(trouble.problems).toEqual([]);
     await context.close();
   });
+
+  test('the keyboard keeps its place: after a sort or a filter from the keyboard, the focus is on the same control (it fell to the body)', async () => {
+    const context = await browser.newContext({ extraHTTPHeaders: { 'x-api-key': KEY } });
+    const page = await context.newPage();
+    const trouble = watchForTrouble(page);
+    await page.goto(`${base}/performance?app=shop`);
+    const focused = () => page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.id}`);
+    const swapped = (id: string) => page.waitForResponse((r) => r.url().includes(`/fragments/${id}`) && r.request().headers()['hx-request'] !== undefined);
+
+    await page.focus('#sort-p95');
+    await Promise.all([swapped('routes'), page.keyboard.press('Enter')]);
+    await page.waitForSelector('#routes th[aria-sort="descending"] #sort-p95');
+    expect(await focused()).toBe('BUTTON sort-p95');
+
+    await page.focus('#trace-errors');
+    await Promise.all([swapped('traces'), page.keyboard.press('Space')]);
+    await page.waitForSelector('#trace-errors:checked');
+    expect(await focused()).toBe('INPUT trace-errors');
+    // The next Tab goes on from there, not from the top of the page.
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('SELECT trace-order');
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
 });
+

@@ -76,6 +76,27 @@ describe('in-process sessions', () => {
     expect((await call(base, FRAGMENT, { headers: cookie })).status).toBe(401);
   });
 
+  test('with basic alone, Sign out ends on a page of its own: sent home, the browser would answer the challenge with the password it keeps (a review)', async () => {
+    const { server, base } = serve({ authentication: { username: 'ops', password: 'pw' } }, true);
+    try {
+      const basic = { authorization: `Basic ${btoa('ops:pw')}` };
+      const page = await call(base, '/performance', { from: '127.0.0.10', headers: basic });
+      const session = page.cookies.bun_apm_session!;
+      const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
+      const cookie = `bun_apm_session=${session}`;
+      const out = await call(base, '/performance/logout', { method: 'POST', from: '127.0.0.10', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base.origin, cookie }, body: `csrf=${csrf}` });
+      expect([out.status, out.headers.location, out.headers['content-type']]).toEqual([200, undefined, 'text/html; charset=utf-8']);
+      expect(out.cookies.bun_apm_session).toBe('');
+      expect(out.body).toContain('<h2>Signed out</h2>');
+      expect(out.body).toContain('keeps the basic-auth password until it is closed');
+      expect(out.headers['content-security-policy']).toBeDefined();
+      // The session itself is over: its cookie alone gets nothing.
+      expect((await call(base, FRAGMENT, { from: '127.0.0.10', headers: { cookie } })).status).toBe(401);
+    } finally {
+      server.stop(true);
+    }
+  });
+
   test('a browser on basic auth gets a session with its first page, so its forms carry a CSRF token', async () => {
     const { base } = withAddress;
     const page = await call(base, '/performance', { from: '127.0.0.9', headers: { authorization: `Basic ${btoa('ops:pw')}` } });

@@ -214,7 +214,11 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const refused = await csrfRefusal(request, who, form);
     if (refused) return refused;
     if (who.sessionId !== null) await auth.closeSession(who.sessionId);
-    return redirect(base, { 'Set-Cookie': setCookie(SESSION_COOKIE, '', cookiePath, 0) });
+    const cleared = { 'Set-Cookie': setCookie(SESSION_COOKIE, '', cookiePath, 0) };
+    // With basic alone, the dashboard's page would challenge, and a browser answers from the
+    // password it keeps: signed in again at once (a review). So the sign-out ends here.
+    if (!auth.apiKeyEnabled) return notePage(200, 'Signed out', 'Your browser keeps the basic-auth password until it is closed; going back to the dashboard signs you in again with it.', new Headers(cleared));
+    return redirect(base, cleared);
   }
 
   async function login(request: Request, url: URL, client: string, time: number): Promise<Response> {
@@ -286,13 +290,16 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   async function errorPage(response: Response): Promise<Response> {
     if (!response.headers.get('content-type')?.startsWith('application/json')) return response;
     const said = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-    const message = said?.error?.message ?? 'the dashboard could not answer this page';
     const headers = new Headers(response.headers);
     headers.delete('content-type');
-    const title = escapeHtml(`${response.status} · ${options.title}`);
-    const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>${title}</title><link rel="stylesheet" href="${escapeHtml(options.assetsPath)}/dashboard.css"></head>`
-      + `<body><main><section class="panel problem" role="alert"><h2>Error ${response.status}</h2><p>${escapeHtml(message)}</p><p><a href="${escapeHtml(base)}">Back to the dashboard</a></p></section></main></body></html>`;
-    return html(body, response.status, headers);
+    return notePage(response.status, `Error ${response.status}`, said?.error?.message ?? 'the dashboard could not answer this page', headers);
+  }
+
+  /** A page of one heading and one sentence, with a link to the dashboard: an error, or a sign-out. */
+  function notePage(status: number, heading: string, text: string, headers?: Headers): Response {
+    const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>${escapeHtml(`${heading} · ${options.title}`)}</title><link rel="stylesheet" href="${escapeHtml(options.assetsPath)}/dashboard.css"></head>`
+      + `<body><main><section class="panel problem" role="alert"><h2>${escapeHtml(heading)}</h2><p>${escapeHtml(text)}</p><p><a href="${escapeHtml(base)}">Back to the dashboard</a></p></section></main></body></html>`;
+    return html(body, status, headers);
   }
 }
 

@@ -31,6 +31,9 @@
   // htmx swaps an error's body like any other: a refusal's JSON would replace the panel for good.
   // Any 4xx or 5xx leaves the panel as it was (the next tick tries again).
   w.htmx?.config.noSwap.push('4xx', '5xx');
+  // No settle step: it copies class and style between elements of the same id (the controls have ids
+  // so that the focus comes back to them), and a style set from script is refused by the CSP.
+  if (w.htmx) w.htmx.config.defaultSettleDelay = 0;
 
   // Kept to 0.5 s..1 day: setInterval takes a longer delay (past 2^31 - 1 ms) as 0 and floods the server.
   const refreshMs = Math.min(Math.max(Number(document.body.dataset.refreshMs) || 5000, 500), 864e5);
@@ -229,8 +232,40 @@
     notice.append('Your session ended. ', link);
     document.querySelector('main')?.prepend(notice);
   }
+  /**
+   * One line at the top saying what failed (an error no longer replaces a panel, so it would go
+   * unseen): a refresh's until a refresh answers again, an action's until another action does.
+   * @param {EventTarget | null} from @param {string} text
+   */
+  function trouble(from, text) {
+    const kind = refreshOf(from) ? 'refresh' : 'action';
+    let line = document.querySelector(`.trouble[data-kind="${kind}"]`);
+    if (!line) {
+      line = document.createElement('p');
+      line.className = 'session-ended trouble';
+      line.setAttribute('role', 'alert');
+      line.setAttribute('data-kind', kind);
+      document.querySelector('main')?.prepend(line);
+    }
+    line.textContent = text;
+  }
+  /** @param {EventTarget | null} from */
+  function refreshOf(from) {
+    return from instanceof Element && from.matches('[hx-trigger="apm-refresh"]');
+  }
   document.addEventListener('htmx:response:error', (event) => {
-    if (/** @type {CustomEvent} */ (event).detail?.ctx?.response?.status === 401) signedOut();
+    const ctx = /** @type {CustomEvent} */ (event).detail?.ctx;
+    const code = ctx?.response?.status;
+    if (code === 401) return signedOut();
+    let said = '';
+    try {
+      said = `: ${JSON.parse(ctx.text).error.message}`;
+    } catch {}
+    trouble(event.target, refreshOf(event.target) ? `Refresh failed (HTTP ${code}${said}); the figures shown are older. Trying again.` : `Not done (HTTP ${code}${said}).`);
+  });
+  document.addEventListener('htmx:error', (event) => trouble(event.target, 'The dashboard did not answer; the figures shown may be older. Trying again.'));
+  document.addEventListener('htmx:after:request', (event) => {
+    if (/** @type {CustomEvent} */ (event).detail?.ctx?.response?.status < 400) document.querySelector(`.trouble[data-kind="${refreshOf(event.target) ? 'refresh' : 'action'}"]`)?.remove();
   });
 
   function tick() {
