@@ -10,6 +10,7 @@ import { routeTable, type RouteRow, type RouteSort } from '../core/query/routes.
 import { summarise, type Summary } from '../core/query/summary.ts';
 import { timeseries, type Timeseries, type TimeseriesColumn } from '../core/query/timeseries.ts';
 import type { LiveCell } from '../core/rollup.ts';
+import { toMicros } from '../core/wire-format.ts';
 import type { UsageReport } from '../core/usage/usage.ts';
 import { saturatingAdd } from '../core/value-bounds.ts';
 import { RESOLUTION_MS } from '../core/query/window.ts';
@@ -70,7 +71,7 @@ function wholeTrace(parts: readonly TracePart[]): TraceSummary {
   const [{ rootKnown: _, shard: __, ...root }] = [...parts].sort((a, b) => Number(b.rootKnown) - Number(a.rootKnown) || a.startTime - b.startTime || a.shard - b.shard) as [TracePart];
   const start = Math.min(...parts.map((p) => p.startTime));
   const end = Math.max(...parts.map((p) => p.startTime + p.duration));
-  return parts.length === 1 ? root : { ...root, startTime: start, duration: end - start, spanCount: parts.reduce((sum, p) => sum + p.spanCount, 0), error: parts.some((p) => p.error) };
+  return parts.length === 1 ? root : { ...root, startTime: start, duration: toMicros(end - start), spanCount: parts.reduce((sum, p) => sum + p.spanCount, 0), error: parts.some((p) => p.error) };
 }
 
 /**
