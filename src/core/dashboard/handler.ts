@@ -1,10 +1,10 @@
 // The dashboard's HTTP surface, runtime-neutral: routing, sign-in, sessions, CSRF and headers.
 // The edge and the in-process PerformanceDashboard each pass a data source, the views and a
 // SignInStore; the host says who the client is (an address it can vouch for).
-import { escapeHtml } from '../alerts/payloads/escape.ts';
 import { memorySignInStore, type SignInStore } from '../auth/sign-in-store.ts';
 import { drainBody } from '../http/request-body.ts';
 import { ROUTE_SORTS, type RouteSort } from '../query/routes.ts';
+import { asksForPage, errorPage, fromScript, notePage, type PageHome } from './browser-pages.ts';
 import { DEVICE_COOKIE, SESSION_COOKIE, setCookie } from './cookies.ts';
 import { RANGE_STEPS, RANGES, type RangeName, type RouteFilter } from './data.ts';
 import { DashboardAuth, type DashboardAuthOptions, lockedOut, type Refusal, type Who } from './dashboard-auth.ts';
@@ -62,6 +62,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   const auth = new DashboardAuth(options.authentication, options.signInStore ?? memorySignInStore());
   const now = options.now ?? Date.now;
   const cookiePath = base;
+  const home: PageHome = { title: options.title, assetsPath: options.assetsPath, base };
 
   return async function dashboard(request: Request, client: string): Promise<Response | null> {
     const url = new URL(request.url);
@@ -82,7 +83,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     }
     // An answer given before the body was read (a refusal, a 404) must not reset the connection.
     await drainBody(request, MAX_FORM_BYTES);
-    return response.status >= 400 && asksForPage(request) ? errorPage(response) : response;
+    return response.status >= 400 && asksForPage(request) ? errorPage(response, home) : response;
   };
 
   async function route(request: Request, url: URL, rest: string, client: string): Promise<Response> {
@@ -217,7 +218,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const cleared = { 'Set-Cookie': setCookie(SESSION_COOKIE, '', cookiePath, 0) };
     // With basic alone, the dashboard's page would challenge, and a browser answers from the
     // password it keeps: signed in again at once (a review). So the sign-out ends here.
-    if (!auth.apiKeyEnabled) return notePage(200, 'Signed out', 'Your browser keeps the basic-auth password until it is closed; going back to the dashboard signs you in again with it.', new Headers(cleared));
+    if (!auth.apiKeyEnabled) return notePage(home, 200, 'Signed out', 'Your browser keeps the basic-auth password until it is closed; going back to the dashboard signs you in again with it.', new Headers(cleared));
     return redirect(base, cleared);
   }
 
@@ -273,7 +274,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     // With both methods on, a browser page gets the login form without a surprise password prompt;
     // the form links to /login/basic, which challenges. A script's request (a refresh after the
     // session ended) never does: the browser would prompt once per panel. Other clients get it.
-    const challenge = !background(request) && !(auth.apiKeyEnabled && page && !result.presented);
+    const challenge = !fromScript(request) && !(auth.apiKeyEnabled && page && !result.presented);
     if (auth.basicEnabled && challenge) headers['WWW-Authenticate'] = BASIC_CHALLENGE;
     if (auth.apiKeyEnabled && page && !result.presented) {
       return html(await signInPage(undefined, safeNext(url.pathname + url.search, base)), 401, headers);
@@ -285,45 +286,6 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const ctx: ViewContext = { base, assets: options.assetsPath, title: options.title, app: '', apps: [], range: '1h', refreshMs: options.refreshInterval, csrf: '', features: options.features };
     return options.views.login(ctx, error, next, auth.basicEnabled);
   }
-
-  /** A JSON problem as a small page for a browser that navigated here, rather than bare JSON on screen. */
-  async function errorPage(response: Response): Promise<Response> {
-    if (!response.headers.get('content-type')?.startsWith('application/json')) return response;
-    const said = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-    const headers = new Headers(response.headers);
-    headers.delete('content-type');
-    return notePage(response.status, `Error ${response.status}`, said?.error?.message ?? 'the dashboard could not answer this page', headers);
-  }
-
-  /** A page of one heading and one sentence, with a link to the dashboard: an error, or a sign-out. */
-  function notePage(status: number, heading: string, text: string, headers?: Headers): Response {
-    const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><link rel="icon" href="data:,"><title>${escapeHtml(`${heading} · ${options.title}`)}</title><link rel="stylesheet" href="${escapeHtml(options.assetsPath)}/dashboard.css"></head>`
-      + `<body><main><section class="panel problem" role="alert"><h2>${escapeHtml(heading)}</h2><p>${escapeHtml(text)}</p><p><a href="${escapeHtml(base)}">Back to the dashboard</a></p></section></main></body></html>`;
-    return html(body, status, headers);
-  }
-}
-
-/** A browser's page navigation (not an htmx swap or a script's fetch): it is shown an HTML page, never bare JSON. */
-function asksForPage(request: Request): boolean {
-  if (request.headers.has('hx-request')) return false;
-  return request.headers.get('sec-fetch-mode') === 'navigate' || acceptsHtml(request.headers.get('accept') ?? '');
-}
-
-/** Whether an Accept header takes text/html: named, and not with q=0 (`text/html;q=0` refuses it). */
-function acceptsHtml(accept: string): boolean {
-  return accept.split(',').some((range) => {
-    const [type, ...parameters] = range.split(';');
-    return type!.trim().toLowerCase() === 'text/html' && !parameters.some((p) => /^\s*q\s*=\s*0(\.0*)?\s*$/i.test(p));
-  });
-}
-
-/**
- * A script's request: htmx's (HX-Request), dashboard.js's (X-Requested-With, for browsers that send
- * no Sec-Fetch-Mode over plain HTTP), or any the browser marks as not a navigation.
- */
-function background(request: Request): boolean {
-  const mode = request.headers.get('sec-fetch-mode');
-  return request.headers.has('hx-request') || request.headers.has('x-requested-with') || (mode !== null && mode !== 'navigate');
 }
 
 /** A problem's message as the sign-in page prints it. */
