@@ -63,15 +63,62 @@ test('a refresh that fails says so and the figures are older; once the server an
   await page.route(fragments, (route) => route.abort('connectionrefused'));
   const line = page.locator('.trouble[data-kind="refresh"]');
   await line.waitFor({ timeout: 5_000 });
-  expect(await line.textContent()).toBe('The dashboard did not answer; the figures shown may be older. Trying again.');
+  expect(await line.textContent()).toBe('Refresh failed (the dashboard did not answer); the figures shown may be older. Trying again.');
   // A server answering 503 with its reason.
   await page.unroute(fragments);
   await page.route(fragments, (route) => route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'the store is restarting' } }) }));
   await page.waitForFunction(() => document.querySelector('.trouble[data-kind="refresh"]')?.textContent?.includes('HTTP 503'), undefined, { timeout: 5_000 });
-  expect(await line.textContent()).toBe('Refresh failed (HTTP 503: the store is restarting); the figures shown are older. Trying again.');
+  expect(await line.textContent()).toBe('Refresh failed (HTTP 503: the store is restarting); the figures shown may be older. Trying again.');
   expect(await page.locator('#routes').count()).toBe(1);
   // Back: the next refresh that answers takes the line away.
   await page.unroute(fragments);
   await line.waitFor({ state: 'detached', timeout: 5_000 });
   await context.close();
 });
+
+test('one panel failing keeps one steady line (it was taken away and put back each tick); a session ending takes it away, for nothing will be tried again', async () => {
+  const context = await browser.newContext({ extraHTTPHeaders: { 'x-api-key': KEY } });
+  const page = await context.newPage();
+  await page.goto(`${base}/performance?app=shop`);
+  await page.evaluate(() => {
+    const w = window as unknown as { inserted: number; removed: number };
+    w.inserted = 0;
+    w.removed = 0;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        for (const n of r.addedNodes) if (n instanceof Element && n.matches('.trouble')) w.inserted++;
+        for (const n of r.removedNodes) if (n instanceof Element && n.matches('.trouble')) w.removed++;
+      }
+    }).observe(document.querySelector('main')!, { childList: true });
+  });
+  const traces = (url: URL) => url.pathname.endsWith('/fragments/traces');
+  await page.route(traces, (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"message":"busy"}}' }));
+  const line = page.locator('.trouble[data-kind="refresh"]');
+  await line.waitFor({ timeout: 5_000 });
+  await page.waitForTimeout(2_500); // five ticks, the other panels answering
+  expect(await page.evaluate(() => (window as unknown as { inserted: number; removed: number }).inserted)).toBe(1);
+  expect(await page.evaluate(() => (window as unknown as { inserted: number; removed: number }).removed)).toBe(0);
+  expect(await line.textContent()).toBe('Refresh failed (HTTP 503: busy); the figures shown may be older. Trying again.');
+  // The session ends (as when the app restarts and its sessions go): stopped, and the line with it.
+  await page.unroute(traces);
+  await page.route((url) => url.pathname.includes('/fragments/'), (route) => route.fulfill({ status: 401, contentType: 'application/json', body: '{"error":{"code":"unauthorized","message":"credentials required"}}' }));
+  await page.locator('p.session-ended:not(.trouble)').waitFor({ timeout: 5_000 });
+  expect(await page.locator('.trouble').count()).toBe(0);
+  await context.close();
+});
+
+test('after a Resolve from the keyboard the focus is on the Alerts panel, not the start of the page (its button went with the alert)', async () => {
+  const alertId = dashboard.addAlert('warning', 'Disk filling');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // Signed in by the form: a session, whose CSRF token the Resolve form carries.
+  await page.goto(`${base}/performance?app=shop`);
+  await page.fill('input[name="apiKey"]', KEY);
+  await Promise.all([page.waitForURL(/\/performance\?app=shop$/), page.click('button[type="submit"]')]);
+  await page.focus(`#resolve-${alertId}`);
+  await Promise.all([page.waitForResponse((r) => r.url().includes('/alerts/resolve')), page.keyboard.press('Enter')]);
+  await page.waitForFunction((id) => document.querySelector(`li.alert[data-alert-id="${id}"]`)?.classList.contains('resolved'), alertId, { timeout: 5_000 });
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('alerts');
+  await context.close();
+});
+

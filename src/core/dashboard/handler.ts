@@ -95,6 +95,9 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
 
     const who = await auth.check(request, client, time);
     if (!who.ok) return refuse(who, request, url, rest);
+    // A page's script reads with the page's session: the password a browser keeps is sent with them
+    // too, and would keep a tab signed out elsewhere (or whose session expired) refreshing for good.
+    if (who.via === 'basic' && fromScript(request)) return problem(401, 'unauthorized', 'your session ended: sign in again');
     if (rest === '/logout') return logout(request, who);
     const page = request.method === 'GET' && isPage(rest);
     // A browser on basic auth gets a session with its first page, so its forms have a CSRF token.

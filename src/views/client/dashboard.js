@@ -223,6 +223,8 @@
     clearInterval(timer);
     toggle?.setAttribute('disabled', '');
     showState();
+    // Nothing will be tried again: a line saying so would be false.
+    for (const line of document.querySelectorAll('.trouble')) line.remove();
     const link = document.createElement('a');
     link.href = `${document.body.dataset.signIn}?next=${encodeURIComponent(location.pathname + location.search)}`;
     link.textContent = 'Sign in again';
@@ -234,12 +236,13 @@
   }
   /**
    * One line at the top saying what failed (an error no longer replaces a panel, so it would go
-   * unseen): a refresh's until a refresh answers again, an action's until another action does.
-   * @param {EventTarget | null} from @param {string} text
+   * unseen): a refresh's while any panel's refresh keeps failing, an action's until another action
+   * answers. Rewritten only when its words change: a screen reader reads it again on each change.
+   * @param {'refresh' | 'action'} kind @param {string | null} text null: the line goes
    */
-  function trouble(from, text) {
-    const kind = refreshOf(from) ? 'refresh' : 'action';
+  function say(kind, text) {
     let line = document.querySelector(`.trouble[data-kind="${kind}"]`);
+    if (text === null) return line?.remove();
     if (!line) {
       line = document.createElement('p');
       line.className = 'session-ended trouble';
@@ -247,11 +250,18 @@
       line.setAttribute('data-kind', kind);
       document.querySelector('main')?.prepend(line);
     }
-    line.textContent = text;
+    if (line.textContent !== text) line.textContent = text;
   }
-  /** @param {EventTarget | null} from */
-  function refreshOf(from) {
-    return from instanceof Element && from.matches('[hx-trigger="apm-refresh"]');
+  /** The panels whose last refresh failed, by id. */
+  const failing = new Set();
+  /** @param {EventTarget | null} from @param {string | null} problem null: it answered */
+  function answered(from, problem) {
+    const panel = from instanceof Element && from.matches('[hx-trigger="apm-refresh"]') ? from.id : null;
+    if (panel === null) return say('action', problem === null ? null : `Not done (${problem}).`);
+    if (problem === null) failing.delete(panel);
+    else failing.add(panel);
+    if (problem !== null) say('refresh', `Refresh failed (${problem}); the figures shown may be older. Trying again.`);
+    else if (failing.size === 0) say('refresh', null);
   }
   document.addEventListener('htmx:response:error', (event) => {
     const ctx = /** @type {CustomEvent} */ (event).detail?.ctx;
@@ -261,11 +271,25 @@
     try {
       said = `: ${JSON.parse(ctx.text).error.message}`;
     } catch {}
-    trouble(event.target, refreshOf(event.target) ? `Refresh failed (HTTP ${code}${said}); the figures shown are older. Trying again.` : `Not done (HTTP ${code}${said}).`);
+    answered(event.target, `HTTP ${code}${said}`);
   });
-  document.addEventListener('htmx:error', (event) => trouble(event.target, 'The dashboard did not answer; the figures shown may be older. Trying again.'));
+  document.addEventListener('htmx:error', (event) => answered(event.target, 'the dashboard did not answer'));
   document.addEventListener('htmx:after:request', (event) => {
-    if (/** @type {CustomEvent} */ (event).detail?.ctx?.response?.status < 400) document.querySelector(`.trouble[data-kind="${refreshOf(event.target) ? 'refresh' : 'action'}"]`)?.remove();
+    if (/** @type {CustomEvent} */ (event).detail?.ctx?.response?.status < 400) answered(event.target, null);
+  });
+  // A control that went with its swap (a resolved alert's Resolve button): the focus goes to its
+  // panel rather than to the start of the page.
+  let held = '';
+  document.addEventListener('htmx:before:swap', (event) => {
+    const target = /** @type {CustomEvent} */ (event).detail?.ctx?.target;
+    held = target instanceof Element && target.contains(document.activeElement) ? target.id : '';
+  });
+  document.addEventListener('htmx:after:swap', () => {
+    const panel = held && document.activeElement === document.body ? document.getElementById(held) : null;
+    held = '';
+    if (!panel) return;
+    panel.setAttribute('tabindex', '-1');
+    panel.focus();
   });
 
   function tick() {

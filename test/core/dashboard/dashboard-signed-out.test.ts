@@ -44,6 +44,20 @@ describe('a script’s request is never challenged', () => {
     expect((await call('/performance/fragments/summary?app=shop')).headers.get('www-authenticate')).toContain('Basic realm=');
   });
 
+  test('with basic, a page script\'s read needs the page\'s session: the password the browser keeps is not one (a tab signed out elsewhere kept refreshing)', async () => {
+    const call = setup(BASIC_ONLY);
+    const page = await call('/performance?app=shop', { headers: { ...NAVIGATION, ...basic('admin', 's3cret') } });
+    expect(page.status).toBe(200);
+    const cookie = /bun_apm_session=[^;]+/.exec(page.headers.get('set-cookie') ?? '')![0];
+    const withSession = await call('/performance/fragments/summary?app=shop', { headers: { ...HTMX, ...basic('admin', 's3cret'), cookie } });
+    expect(withSession.status).toBe(200);
+    const refused = await call('/performance/fragments/summary?app=shop', { headers: { ...HTMX, ...basic('admin', 's3cret') } });
+    expect([refused.status, refused.headers.get('www-authenticate')]).toEqual([401, null]);
+    expect((await refused.json()).error.message).toBe('your session ended: sign in again');
+    // A program (no browser headers) still reads with the password alone.
+    expect((await call('/performance/fragments/summary?app=shop', { headers: basic('admin', 's3cret') })).status).toBe(200);
+  });
+
   test('with basic alone, the sign-in link (/login?next=) is the challenge, and it comes back to next', async () => {
     const call = setup(BASIC_ONLY);
     const link = await call('/performance/login?next=%2Fperformance%3Fapp%3Dblog', { headers: NAVIGATION });
