@@ -30,3 +30,14 @@ export function visibleName(text: string): string {
 export function unreordered(text: string): string {
   return text.replace(REORDERING, '\ufffd');
 }
+
+/** ES2024, past our lib setting; Bun and workerd have it. */
+type WellFormed = string & { isWellFormed(): boolean; toWellFormed(): string };
+
+/**
+ * Text with each lone half of a surrogate pair as U+FFFD, as SQLite stores it and as
+ * `encodeURIComponent` can take it (it throws on a lone half); the same length.
+ */
+export function wellFormed(text: string): string {
+  return (text as WellFormed).isWellFormed() ? text : (text as WellFormed).toWellFormed();
+}

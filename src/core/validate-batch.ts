@@ -2,7 +2,7 @@
 // The work is bounded by the limits, not by what arrives: every array and object is measured against
 // what the schema allows where it lies before any item is looked at, and problems stop at maxProblems.
 import * as v from './valibot.ts';
-import { unreordered, visibleName } from './invisible-text.ts';
+import { unreordered, visibleName, wellFormed } from './invisible-text.ts';
 import { ALPHA, MIN_INDEXABLE, QuantileSketch } from './sketch.ts';
 import { MAX_CELL_COUNT, MAX_DURATION_MS, SUM_TOLERANCE } from './value-bounds.ts';
 import { EARLIEST, LATEST, LIMITS, METHOD_KEYS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type Span, type SystemProfile, type TagValue } from './wire-format.ts';
@@ -44,13 +44,10 @@ const timestamp = () => {
   const m = 'expected a time in ms since the epoch (2020..2100)';
   return v.pipe(v.number(m), v.finite(m), v.minValue(EARLIEST, m), v.maxValue(LATEST, m));
 };
-/** ES2024, past our lib setting; Bun and workerd have it. */
-type WellFormed = string & { isWellFormed(): boolean; toWellFormed(): string };
 const text = (max: number, min = 0) => {
   const m = `expected string of ${min}..${max} characters`;
   // A lone surrogate would be U+FFFD once SQLite stores it (rollups) but kept by JSON (detail): one
   // string for both, so a route stays one route. Same length, so limits hold.
-  const wellFormed = (s: string) => ((s as WellFormed).isWellFormed() ? s : (s as WellFormed).toWellFormed());
   return v.pipe(v.string(m), v.minLength(min, m), v.maxLength(max, m), v.transform(wellFormed));
 };
 const hex = (length: number) => {

@@ -1,5 +1,6 @@
 // POSTs one gzip'd batch to `{endpoint}/v1/ingest` with the ingest key, under the shared
 // OpenTelemetry retry rules (send-with-retry.ts, which uses the uninstrumented fetch).
+import { wellFormed } from '../../core/invisible-text.ts';
 import { INSTANCE_HEADER } from '../../core/wire-format.ts';
 import type { PendingBatch } from './pending-data.ts';
 import { redactUrl } from './exporters/endpoint-url.ts';
@@ -28,7 +29,7 @@ export function ingestHeaders(target: EdgeTarget): Record<string, string> {
   if (target.ingestKey) headers.authorization = `Bearer ${target.ingestKey}`;
   // Well-formed, as the edge reads the batch's own (a lone half of a pair as U+FFFD): the two agree,
   // and encodeURIComponent cannot throw (it did, and every batch of the instance was lost).
-  if (target.instance !== undefined) headers[INSTANCE_HEADER] = encodeURIComponent((target.instance as string & { toWellFormed(): string }).toWellFormed());
+  if (target.instance !== undefined) headers[INSTANCE_HEADER] = encodeURIComponent(wellFormed(target.instance));
   return headers;
 }
 

@@ -228,11 +228,15 @@
     const link = document.createElement('a');
     link.href = `${document.body.dataset.signIn}?next=${encodeURIComponent(location.pathname + location.search)}`;
     link.textContent = 'Sign in again';
-    const notice = document.createElement('p');
-    notice.className = 'session-ended';
-    notice.setAttribute('role', 'alert');
-    notice.append('Your session ended. ', link);
-    document.querySelector('main')?.prepend(notice);
+    notice('session-ended').append('Your session ended. ', link);
+  }
+  /** A line at the top of the page, read out when it comes (role=alert). @param {string} className */
+  function notice(className) {
+    const line = document.createElement('p');
+    line.className = className;
+    line.setAttribute('role', 'alert');
+    document.querySelector('main')?.prepend(line);
+    return line;
   }
   /**
    * One line at the top saying what failed (an error no longer replaces a panel, so it would go
@@ -244,11 +248,8 @@
     let line = document.querySelector(`.trouble[data-kind="${kind}"]`);
     if (text === null) return line?.remove();
     if (!line) {
-      line = document.createElement('p');
-      line.className = 'session-ended trouble';
-      line.setAttribute('role', 'alert');
+      line = notice('session-ended trouble');
       line.setAttribute('data-kind', kind);
-      document.querySelector('main')?.prepend(line);
     }
     if (line.textContent !== text) line.textContent = text;
   }
@@ -258,10 +259,10 @@
   function answered(from, problem) {
     const panel = from instanceof Element && from.matches('[hx-trigger="apm-refresh"]') ? from.id : null;
     if (panel === null) return say('action', problem === null ? null : `Not done (${problem}).`);
-    if (problem === null) failing.delete(panel);
-    else failing.add(panel);
-    if (problem !== null) say('refresh', `Refresh failed (${problem}); the figures shown may be older. Trying again.`);
-    else if (failing.size === 0) say('refresh', null);
+    if (problem !== null) {
+      failing.add(panel);
+      say('refresh', `Refresh failed (${problem}); the figures shown may be older. Trying again.`);
+    } else if (failing.delete(panel) && failing.size === 0) say('refresh', null);
   }
   document.addEventListener('htmx:response:error', (event) => {
     const ctx = /** @type {CustomEvent} */ (event).detail?.ctx;

@@ -3,6 +3,8 @@
 import { visibleName } from '../../invisible-text.ts';
 
 const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** Runs of C0 and C1 controls and line separators: what would break a line (or a header) where text lands. */
+const CONTROL_RUNS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML[c]!);
@@ -24,7 +26,7 @@ export function escapeSlack(text: string): string {
  */
 export function slackCode(text: string): string {
   // On one line: Slack's inline code ends at a line break, and the rest would be read as mrkdwn.
-  return `\`${text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, '\u02cb')}\``;
+  return `\`${text.replace(CONTROL_RUNS, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, '\u02cb')}\``;
 }
 
 /**
@@ -32,7 +34,7 @@ export function slackCode(text: string): string {
  * escapes, a forged line in a chat message) become a space; bidirectional and zero-width ones U+FFFD.
  */
 export function flatLine(text: string): string {
-  return visibleName(text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' '));
+  return visibleName(text.replace(CONTROL_RUNS, ' '));
 }
 
 /** One line for a header, subject or log, at most `max` characters (flatLine). */
