@@ -21,8 +21,17 @@ afterEach(async () => {
   for (const server of smtpServers.splice(0)) await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-/** A plain SMTP server on 127.0.0.1:`port`: AUTH offered, STARTTLS not (refused with 502). */
-async function plainSmtp(port: number): Promise<{ commands: string[]; mails: string[] }> {
+/** Listens on 127.0.0.1 at a port the system picks (a fixed one in the ephemeral range was once taken in CI). */
+async function listenLocal(server: Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return (server.address() as { port: number }).port;
+}
+
+/** A plain SMTP server on 127.0.0.1: AUTH offered, STARTTLS not (refused with 502). */
+async function plainSmtp(): Promise<{ port: number; commands: string[]; mails: string[] }> {
   const commands: string[] = [];
   const mails: string[] = [];
   const server = createServer((socket) => {
@@ -58,9 +67,8 @@ async function plainSmtp(port: number): Promise<{ commands: string[]; mails: str
     });
     socket.on('error', () => {});
   });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
   servers.push(server);
-  return { commands, mails };
+  return { port: await listenLocal(server), commands, mails };
 }
 
 const message = { from: 'apm@example.com', to: ['oncall@example.com'], subject: 'hi', text: 'hi', html: '<p>hi</p>' };
@@ -108,8 +116,8 @@ describe('when TLS is required', () => {
 
 describe('a server without STARTTLS', () => {
   test('credentials to a host not named as loopback (0.0.0.0 reaches this machine) are never sent; the failure is named', async () => {
-    const server = await plainSmtp(47401);
-    const outcome = await new SmtpMailer(url('0.0.0.0', 47401)).send(message);
+    const server = await plainSmtp();
+    const outcome = await new SmtpMailer(url('0.0.0.0', server.port)).send(message);
     expect(server.commands.some((c) => /^AUTH/i.test(c))).toBe(false);
     expect(server.commands.map((c) => c.split(' ')[0])).toEqual(['EHLO', 'STARTTLS']);
     expect(outcome).toEqual({ ok: false, retryable: false, reason: expect.stringContaining('ETLS (SMTP 502): the server refused STARTTLS, which this SMTP URL requires, so nothing was sent') });
@@ -117,23 +125,23 @@ describe('a server without STARTTLS', () => {
   });
 
   test('?requireTLS=true refuses to authenticate on loopback too', async () => {
-    const server = await plainSmtp(47402);
-    const outcome = await new SmtpMailer(url('127.0.0.1', 47402, '?requireTLS=true')).send(message);
+    const server = await plainSmtp();
+    const outcome = await new SmtpMailer(url('127.0.0.1', server.port, '?requireTLS=true')).send(message);
     expect(server.commands.some((c) => /^AUTH/i.test(c))).toBe(false);
     expect(outcome.ok).toBe(false);
   });
 
   test('loopback still authenticates and delivers in clear, as ?requireTLS=false does elsewhere', async () => {
-    const server = await plainSmtp(47403);
-    expect(await new SmtpMailer(url('127.0.0.1', 47403)).send(message)).toEqual({ ok: true });
-    expect(await new SmtpMailer(url('0.0.0.0', 47403, '?requireTLS=false')).send(message)).toEqual({ ok: true });
+    const server = await plainSmtp();
+    expect(await new SmtpMailer(url('127.0.0.1', server.port)).send(message)).toEqual({ ok: true });
+    expect(await new SmtpMailer(url('0.0.0.0', server.port, '?requireTLS=false')).send(message)).toEqual({ ok: true });
     expect(server.commands.filter((c) => /^AUTH PLAIN/i.test(c)).length).toBe(2);
     expect(server.mails.length).toBe(2);
   });
 
   test('the refusal is a logged delivery error that names the problem and not the password', async () => {
-    const server = await plainSmtp(47404);
-    const { logs, notifications } = await alertOnce(url('0.0.0.0', 47404), { attempts: 1 });
+    const server = await plainSmtp();
+    const { logs, notifications } = await alertOnce(url('0.0.0.0', server.port), { attempts: 1 });
     expect(notifications.length).toBe(1);
     expect(server.commands.some((c) => /^AUTH/i.test(c))).toBe(false);
     expect(logs).toEqual([expect.stringMatching(/^bun-apm: alerting: email channel #0 could not deliver a notification \(ETLS \(SMTP 502\): the server refused STARTTLS, which this SMTP URL requires, so nothing was sent \(use smtps:\/\/, or \?requireTLS=false to send in clear\)\)/)]);
@@ -156,14 +164,15 @@ describe('the URL', () => {
   });
 
   test.each([
-    ['?requireTLS=no', url('0.0.0.0', 47405, '?requireTLS=no'), 'SMTP URL: ?requireTLS must be true or false'],
-    ['?tlsRejectUnauthorized=0', url('0.0.0.0', 47405, '?tlsRejectUnauthorized=0'), 'SMTP URL: ?tlsRejectUnauthorized must be true or false'],
-    ['a password without a user name', `smtp://:${PASSWORD}@0.0.0.0:47405`, 'SMTP URL: a password without a user name (smtp://user:pass@host)'],
+    ['?requireTLS=no', (port: number) => url('0.0.0.0', port, '?requireTLS=no'), 'SMTP URL: ?requireTLS must be true or false'],
+    ['?tlsRejectUnauthorized=0', (port: number) => url('0.0.0.0', port, '?tlsRejectUnauthorized=0'), 'SMTP URL: ?tlsRejectUnauthorized must be true or false'],
+    ['a password without a user name', (port: number) => `smtp://:${PASSWORD}@0.0.0.0:${port}`, 'SMTP URL: a password without a user name (smtp://user:pass@host)'],
     // A misspelt or repeated option had been ignored without a word (a review): the first value of two had sent in clear.
-    ['a misspelt option', url('0.0.0.0', 47405, '?tlsrejectunauthorized=false'), 'SMTP URL: ?tlsrejectunauthorized is unknown (known: requireTLS, tlsRejectUnauthorized)'],
-    ['an option given twice', url('0.0.0.0', 47405, '?requireTLS=false&requireTLS=true'), 'SMTP URL: ?requireTLS is given more than once'],
-  ])('%s fails every delivery, not retried, with a reason that says so and not the password; nothing is sent', async (_name, given, reason) => {
-    const server = await plainSmtp(47405);
+    ['a misspelt option', (port: number) => url('0.0.0.0', port, '?tlsrejectunauthorized=false'), 'SMTP URL: ?tlsrejectunauthorized is unknown (known: requireTLS, tlsRejectUnauthorized)'],
+    ['an option given twice', (port: number) => url('0.0.0.0', port, '?requireTLS=false&requireTLS=true'), 'SMTP URL: ?requireTLS is given more than once'],
+  ])('%s fails every delivery, not retried, with a reason that says so and not the password; nothing is sent', async (_name, urlAt, reason) => {
+    const server = await plainSmtp();
+    const given = urlAt(server.port);
     expect(() => smtpOptions(given)).toThrow(reason);
     expect(await new SmtpMailer(given).send(message)).toEqual({ ok: false, retryable: false, reason });
     expect(server.commands).toEqual([]);
@@ -173,7 +182,7 @@ describe('the URL', () => {
 // A certificate that does not verify (self-signed here, as an internal CA's is to this process),
 // made with openssl for each run.
 describe.skipIf(Bun.which('openssl') === null)('a STARTTLS server whose certificate does not verify', () => {
-  async function tlsSmtp(port: number): Promise<{ connections: number; mails: number; secureAuth: boolean[] }> {
+  async function tlsSmtp(): Promise<{ port: number; seen: { connections: number; mails: number; secureAuth: boolean[] } }> {
     const dir = mkdtempSync(join(tmpdir(), 'bun-apm-smtp-'));
     const made = Bun.spawnSync(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=mail.internal']);
     expect(made.exitCode).toBe(0);
@@ -198,26 +207,25 @@ describe.skipIf(Bun.which('openssl') === null)('a STARTTLS server whose certific
       },
     });
     rmSync(dir, { recursive: true });
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
     smtpServers.push(server);
-    return seen;
+    return { port: await listenLocal(server.server), seen };
   }
 
   test.each([
     ['STARTTLS required', ''],
     ['STARTTLS only offered (?requireTLS=false: nodemailer still upgrades)', '?requireTLS=false'],
   ])('%s: the failure names the certificate and the option, and is not retried', async (_name, query) => {
-    const server = await tlsSmtp(47406);
-    const { logs } = await alertOnce(url('0.0.0.0', 47406, query), { attempts: 3, backoffMs: 0 });
-    expect(server).toEqual({ connections: 1, mails: 0, secureAuth: [] });
+    const { port, seen } = await tlsSmtp();
+    const { logs } = await alertOnce(url('0.0.0.0', port, query), { attempts: 3, backoffMs: 0 });
+    expect(seen).toEqual({ connections: 1, mails: 0, secureAuth: [] });
     expect(logs).toEqual([
       "bun-apm: alerting: email channel #0 could not deliver a notification (ESOCKET (DEPTH_ZERO_SELF_SIGNED_CERT): the SMTP server's certificate did not verify, so nothing was sent (trust its CA with NODE_EXTRA_CA_CERTS, or ?tlsRejectUnauthorized=false to skip the check)); the same failure is not logged again for an hour",
     ]);
   });
 
   test('?tlsRejectUnauthorized=false delivers, authenticating over TLS', async () => {
-    const server = await tlsSmtp(47407);
-    expect(await new SmtpMailer(url('0.0.0.0', 47407, '?tlsRejectUnauthorized=false')).send(message)).toEqual({ ok: true });
-    expect(server).toEqual({ connections: 1, mails: 1, secureAuth: [true] });
+    const { port, seen } = await tlsSmtp();
+    expect(await new SmtpMailer(url('0.0.0.0', port, '?tlsRejectUnauthorized=false')).send(message)).toEqual({ ok: true });
+    expect(seen).toEqual({ connections: 1, mails: 1, secureAuth: [true] });
   });
 });
