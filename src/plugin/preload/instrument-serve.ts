@@ -40,7 +40,8 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: (options
     try {
       server = original.call(this, instrumented, ...rest);
     } catch (error) {
-      if (instrumented === options) throw error;
+      // A refusal of the server itself (EADDRINUSE, EACCES) is the app's to see, pointing at its own call.
+      if (instrumented === options || isSystemError(error)) throw asCallers(error, serve);
       // Bun refused what we made of options it might have accepted. A getter of a private field
       // (`get port() { return this.#port }`) throws when read through our copy: the options' values
       // as the app's object reads them, instrumented; else the app's own, unmonitored.
@@ -50,7 +51,11 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: (options
       } catch {
         // the app's own options below, as the app would have had them
       }
-      server = original.call(this, options, ...rest);
+      try {
+        server = original.call(this, options, ...rest);
+      } catch (own) {
+        throw asCallers(own, serve);
+      }
       log.warnOnce('serve-refused', `Bun.serve refused the instrumented options (${(error as Error).message}); this server runs unmonitored`);
       return server;
     }
@@ -61,6 +66,20 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: (options
   return () => {
     bun.serve = original;
   };
+}
+
+/** An error of the system (its `code` such as EADDRINUSE), not of the options' shape. */
+function isSystemError(error: unknown): boolean {
+  return typeof (error as { code?: unknown } | null)?.code === 'string' && (error as { syscall?: unknown }).syscall !== undefined;
+}
+
+/**
+ * The error with its stack starting at the app's call: Bun's report of an uncaught error quotes the
+ * top frame's source line, which was ~1 KB of this package's minified code (a review).
+ */
+function asCallers(error: unknown, wrapper: (...args: never[]) => unknown): unknown {
+  if (error instanceof Error) Error.captureStackTrace(error, wrapper);
+  return error;
 }
 
 /**
