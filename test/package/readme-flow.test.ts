@@ -196,6 +196,13 @@ describe('the generated edge directory', () => {
     expect(size, text.slice(-2000)).not.toBeNull();
     console.log(`Worker bundle from the app: ${size![1]} KiB, ${size![2]} KiB gzip`);
     expect(Number(size![2])).toBeLessThan(3 * 1024);
+    // The README's figures stay the bundle's (they had fallen 8 KiB behind, unnoticed): within 3 %.
+    const stated = [...README.matchAll(/Worker bundle[^\n]*?(\d+) KiB, (\d+) KiB gzip/g)];
+    expect(stated.length).toBe(2);
+    for (const [, total, gzip] of stated) {
+      expect(Math.abs(Number(total) / Number(size![1]) - 1), `README: ${total} KiB, bundle: ${size![1]} KiB`).toBeLessThan(0.03);
+      expect(Math.abs(Number(gzip) / Number(size![2]) - 1), `README: ${gzip} KiB gzip, bundle: ${size![2]} KiB`).toBeLessThan(0.03);
+    }
     const bundle = readFileSync(join(out, 'worker.js'), 'utf8');
     // The views compiled for @kitajs/html whatever the app's settings: no other JSX runtime inside.
     expect(/react\/jsx|preact|hono\/jsx/.test(bundle)).toBe(false);
