@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeSampling, loadConfig, samplingOf } from '../preload/load-config.ts';
 import { redactUrl } from '../runtime/exporters/endpoint-url.ts';
+import { validateExporterConfigs } from '../runtime/exporters/exporter-config.ts';
 import { originalFetch } from '../runtime/original-fetch.ts';
 import { quoteAnswer } from '../runtime/log.ts';
 import { environmentFor, parseDotEnv } from './dot-env.ts';
@@ -45,6 +46,13 @@ export async function runChecks(dir: string, env: Record<string, string | undefi
     checks.push({ ok: false, label: 'config', detail: 'BUN_APM_DISABLED is set: monitoring is off' });
     return checks;
   }
+  // The preload checks the exporters only as it builds them, after loading the config: a bad entry
+  // had passed here and then turned monitoring off at the app's start. Same check, same words.
+  const exporters = exportersProblem(config.exporters, merged);
+  if (exporters !== undefined) {
+    checks.push({ ok: false, label: 'config', detail: exporters });
+    return checks;
+  }
   // A misspelled setting fails the check: the app would run on the default it meant to change.
   checks.push({ ok: config.unknown.length === 0, label: 'config', detail: [`app "${config.app}", ${describeSampling(samplingOf(config))}, flush every ${config.flushIntervalMs} ms`, ...config.unknown].join('; ') });
 
@@ -54,6 +62,16 @@ export async function runChecks(dir: string, env: Record<string, string | undefi
   }
   checks.push(await checkEdge(config.endpoint, config.ingestKey, config.app));
   return checks;
+}
+
+/** What the preload would refuse in the exporter entries (as start-monitoring.ts builds them: the edge provided), else undefined. */
+function exportersProblem(exporters: unknown, env: Record<string, string | undefined>): string | undefined {
+  try {
+    validateExporterConfigs(exporters, env, true);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.replace(/^bun-apm: /, '');
+  }
 }
 
 /**

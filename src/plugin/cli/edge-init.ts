@@ -6,14 +6,19 @@ import { join, relative, sep } from 'node:path';
 import { ensureIgnored } from './gitignore.ts';
 import { installedRoot, versionOf, workerEntry } from './installed-package.ts';
 import { edgeKeys, type EdgeKeys } from './keys.ts';
+import { carryVars } from './wrangler-vars.ts';
 
 export const DEFAULT_EDGE_DIR = 'bun-apm-edge';
+/** Where --force keeps the wrangler.toml it replaces, byte for byte. */
+export const WRANGLER_BACKUP = 'wrangler.toml.bak';
 
 export interface EdgeInitResult {
   dir: string;
   keys: EdgeKeys;
   changed: string[];
   unchanged: string[];
+  /** What --force did with the old wrangler.toml's [vars], when it rewrote the file. */
+  vars?: ReturnType<typeof carryVars>;
 }
 
 /** A path for wrangler.toml: relative to its directory, with forward slashes, as a TOML string. */
@@ -39,7 +44,8 @@ export function edgeWranglerToml(template: string, options: { packageRoot: strin
     `# The bun-apm edge, written by \`bunx bun-apm edge init\` from bun-apm ${options.version}. \`main\` and the`,
     '# static assets point into the installed package, so `npx wrangler deploy` here ships the version',
     '# your app runs. After upgrading bun-apm, `bunx bun-apm edge init --force` rewrites this file (its',
-    '# migrations are append-only: keep them in order). Secrets never go here: see `bunx bun-apm keys`.',
+    '# migrations are append-only: keep them in order), keeping your [vars] values and the old file as',
+    '# wrangler.toml.bak; other edits are not kept. Secrets never go here: see `bunx bun-apm keys`.',
   ];
   return `${header.join('\n')}\n${replaced}`;
 }
@@ -51,15 +57,24 @@ export function edgeInit(appDir: string, options: { dir?: string; apps?: string[
   // --force rewrites the file for a new bun-apm, but keeps the Worker's name: another name would deploy a new, empty Worker.
   const name = options.name ?? nameIn(tomlFile) ?? 'bun-apm';
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) throw new Error(`--name "${name}": a Worker name is 1..63 of a-z 0-9 - (starting with a letter or digit)`);
-  const toml = edgeWranglerToml(readFileSync(join(packageRoot, 'wrangler.toml'), 'utf8'), { packageRoot, edgeDir: dir, name, version: versionOf(packageRoot), main: workerEntry(appDir) });
+  const fresh = edgeWranglerToml(readFileSync(join(packageRoot, 'wrangler.toml'), 'utf8'), { packageRoot, edgeDir: dir, name, version: versionOf(packageRoot), main: workerEntry(appDir) });
+  const old = existsSync(tomlFile) ? readFileSync(tomlFile, 'utf8') : undefined;
+  // --force after an upgrade keeps the user's [vars] (PLAN, ALERT_RULES, …): the rewrite had reset them all to the defaults.
+  const vars = old !== undefined && options.force ? carryVars(fresh, old) : undefined;
+  const toml = vars?.toml ?? fresh;
   edgeKeys(appDir, dir, options.apps ?? [], false); // a dry run: no app to make keys for fails before any file is written
 
   mkdirSync(dir, { recursive: true });
   const changed: string[] = [];
   const unchanged: string[] = [];
-  if (!existsSync(tomlFile) || (options.force && readFileSync(tomlFile, 'utf8') !== toml)) {
+  let varsDone: EdgeInitResult['vars'];
+  if (old === undefined || (options.force && old !== toml)) {
+    // The old file first, as it was: whatever the rewrite leaves out can be copied back from it.
+    if (old !== undefined) writeFileSync(join(dir, WRANGLER_BACKUP), old);
     writeFileSync(tomlFile, toml);
     changed.push('wrangler.toml');
+    if (old !== undefined) changed.push(WRANGLER_BACKUP);
+    varsDone = vars;
   } else unchanged.push('wrangler.toml');
 
   // The ignore file first: the keys must never sit in an unignored file, even for a moment.
@@ -70,7 +85,7 @@ export function edgeInit(appDir: string, options: { dir?: string; apps?: string[
   const keys = edgeKeys(appDir, dir, options.apps ?? [], true);
   if (before !== readFileSync(join(dir, '.dev.vars'), 'utf8')) changed.push('.dev.vars');
   else unchanged.push('.dev.vars');
-  return { dir, keys, changed, unchanged };
+  return { dir, keys, changed, unchanged, vars: varsDone };
 }
 
 /** The Worker name of an existing wrangler.toml, if it has one. */

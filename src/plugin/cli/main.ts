@@ -110,18 +110,20 @@ every check passes, 1 otherwise.
 Writes DIR (default: ${DEFAULT_EDGE_DIR}) in this app, from which the edge runs and deploys without a
 clone of bun-apm:
   wrangler.toml   the package's own, with \`main\` and the static assets pointing into the installed
-                  bun-apm (kept if it exists; --force rewrites it, e.g. after upgrading bun-apm)
+                  bun-apm (kept if it exists; --force rewrites it, e.g. after upgrading bun-apm,
+                  keeping your [vars] values and the old file as wrangler.toml.bak)
   .dev.vars       the edge's keys, made once (this app's ingest key from .env)
   .gitignore      .dev.vars and .wrangler/
 and prints the \`wrangler secret put\` lines. Deploy with \`cd DIR && npx wrangler deploy\`.
 
   --app NAME      another app that sends to this edge (repeatable)
   --name WORKER   the Worker's name (default: bun-apm)
-  --force         rewrite wrangler.toml
+  --force         rewrite wrangler.toml for the installed bun-apm (your [vars] values kept)
 `,
     options: { dir: EDGE_DIR_OPTION, app: { type: 'string', multiple: true }, name: { type: 'string' }, force: { type: 'boolean' } },
     async run(values) {
-      const { edgeInit } = await import('./edge-init.ts');
+      const { edgeInit, WRANGLER_BACKUP } = await import('./edge-init.ts');
+      const { varsReport } = await import('./wrangler-vars.ts');
       const { keysReport } = await import('./keys.ts');
       const appDir = process.cwd();
       const result = edgeInit(appDir, {
@@ -132,7 +134,10 @@ and prints the \`wrangler secret put\` lines. Deploy with \`cd DIR && npx wrangl
       });
       const shown = relative(appDir, result.dir) || '.';
       console.log(`bun-apm edge init: ${shown}/`);
-      for (const file of result.changed) console.log(`  wrote ${file}`);
+      for (const file of result.changed) {
+        console.log(`  wrote ${file}`);
+        if (file === 'wrangler.toml' && result.vars) for (const line of varsReport(result.vars, WRANGLER_BACKUP)) console.log(`        ${line}`);
+      }
       for (const file of result.unchanged) console.log(`  kept  ${file}`);
       console.log(`\nRun it here: bunx bun-apm edge dev. Deploy it: cd ${shown} && npx wrangler deploy, after storing the secrets:\n`);
       console.log(keysReport(result.keys, { edgeDir: shown, endpoint: endpointOf(appDir) }));

@@ -1,0 +1,122 @@
+// The `[vars]` a user set in the edge's wrangler.toml, carried into the file `edge init --force`
+// writes from a newer bun-apm's template: the rewrite had put PLAN, ALERT_RULES and the rest back
+// to their defaults without a word.
+
+type Vars = Record<string, unknown>;
+
+export interface KeptVars {
+  /** The template with the old file's values written over its own. */
+  toml: string;
+  /** Names whose old value differs from the new template's (and was kept). */
+  kept: string[];
+  /** Names the old file set that the new template no longer has: left out (the backup holds them). */
+  dropped: string[];
+  /** Names whose value cannot be written back exactly (not a string, number, boolean, array or table). */
+  unwritable: string[];
+}
+
+/** `vars` of a wrangler.toml's text; undefined when the text is not TOML Bun can read. */
+export function varsOf(text: string): Vars | undefined {
+  try {
+    const vars = (Bun.TOML.parse(text) as { vars?: unknown }).vars;
+    return typeof vars === 'object' && vars !== null && !Array.isArray(vars) ? (vars as Vars) : {};
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `template` with each of its `[vars]` set to `old`'s value of the same name. Checked by reading the
+ * result back: whatever is written, Bun.TOML reads as the values meant, or this throws (nothing written).
+ */
+export function keepVars(template: string, old: Vars): KeptVars {
+  const defaults = varsOf(template) ?? {};
+  const kept: string[] = [];
+  const unwritable: string[] = [];
+  const values = new Map<string, string>();
+  for (const [name, value] of Object.entries(old)) {
+    if (!Object.hasOwn(defaults, name) || Bun.deepEquals(value, defaults[name], true)) continue;
+    const written = tomlValue(value);
+    if (written === undefined) {
+      unwritable.push(name);
+      continue;
+    }
+    values.set(name, written);
+    kept.push(name);
+  }
+  const toml = withVarValues(template, values);
+  const expected = { ...defaults, ...Object.fromEntries(kept.map((name) => [name, old[name]])) };
+  if (!Bun.deepEquals(varsOf(toml), expected, true)) throw new Error(`could not keep the [vars] ${kept.join(', ')} of wrangler.toml: nothing was written`);
+  return { toml, kept, dropped: Object.keys(old).filter((name) => !Object.hasOwn(defaults, name)), unwritable };
+}
+
+/** `template` with the value of each `NAME = value  # comment` line of its [vars] table replaced, the comment kept in its column. */
+function withVarValues(template: string, values: Map<string, string>): string {
+  let inVars = false;
+  return template.split('\n').map((line) => {
+    if (/^\s*\[/.test(line)) inVars = /^\s*\[vars\]\s*(#.*)?$/.test(line);
+    // A value of one line: a basic or literal string, else a bare number or boolean.
+    const match = inVars ? /^([A-Za-z0-9_-]+)( *= *)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s#"']+)(\s*)(#.*)?$/.exec(line) : null;
+    const value = match ? values.get(match[1]!) : undefined;
+    if (match === null || value === undefined) return line;
+    const [, name, equals, , , comment] = match;
+    const head = `${name}${equals}${value}`;
+    if (comment === undefined) return head;
+    const column = line.length - comment.length;
+    const lastLine = head.slice(head.lastIndexOf('\n') + 1);
+    return `${head}${' '.repeat(Math.max(1, column - lastLine.length))}${comment}`;
+  }).join('\n');
+}
+
+/** `value` as TOML that reads back as exactly it, else undefined (a date, say). */
+export function tomlValue(value: unknown): string | undefined {
+  const written = encode(value);
+  if (written === undefined) return undefined;
+  try {
+    return Bun.deepEquals((Bun.TOML.parse(`v = ${written}`) as { v: unknown }).v, value, true) ? written : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function encode(value: unknown): string | undefined {
+  if (typeof value === 'string') return tomlString(value);
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') return Number.isNaN(value) ? 'nan' : value === Infinity ? 'inf' : value === -Infinity ? '-inf' : String(value);
+  if (Array.isArray(value)) {
+    const items = value.map(encode);
+    return items.includes(undefined) ? undefined : `[${items.join(', ')}]`;
+  }
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    const entries = Object.entries(value).map(([key, item]) => [tomlString(key), encode(item)]);
+    return entries.some(([, item]) => item === undefined) ? undefined : `{ ${entries.map(([key, item]) => `${key} = ${item}`).join(', ')} }`;
+  }
+  return undefined;
+}
+
+/**
+ * A TOML string of `text`. Text of several lines (a JSON ALERT_RULES, as people write it) stays
+ * readable as a multi-line literal string when it can be one — TOML drops the newline right after
+ * the opening `'''` — else a basic string, JSON's escapes being TOML's, DEL escaped as TOML asks.
+ */
+export function tomlString(text: string): string {
+  const literal = text.includes('\n') && !text.includes("'''") && !text.endsWith("'") && !/[\x00-\x08\x0b-\x1f\x7f]/.test(text);
+  return literal ? `'''\n${text}'''` : JSON.stringify(text).replace(/\x7f/g, '\\u007f');
+}
+
+/** keepVars over the old file's text; one Bun cannot read keeps nothing, and says so. */
+export function carryVars(template: string, oldText: string): KeptVars & { unreadable: boolean } {
+  const old = varsOf(oldText);
+  if (old === undefined) return { toml: template, kept: [], dropped: [], unwritable: [], unreadable: true };
+  return { ...keepVars(template, old), unreadable: false };
+}
+
+/** What became of the old file's [vars], by name only: a value may be private even though vars are no secrets. */
+export function varsReport(vars: Omit<KeptVars, 'toml'> & { unreadable: boolean }, backup: string): string[] {
+  const lines: string[] = [];
+  if (vars.unreadable) lines.push(`the old file is not TOML Bun can read: none of its [vars] kept (it is in ${backup})`);
+  if (vars.kept.length > 0) lines.push(`kept your [vars] ${vars.kept.join(', ')}`);
+  if (vars.dropped.length > 0) lines.push(`left out [vars] ${vars.dropped.join(', ')}: this bun-apm's template no longer has them (their values are in ${backup})`);
+  if (vars.unwritable.length > 0) lines.push(`could not keep [vars] ${vars.unwritable.join(', ')} (not a string, number, boolean, array or table): set them again from ${backup}`);
+  return lines;
+}
