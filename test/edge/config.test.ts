@@ -1,4 +1,5 @@
-// A var or secret that can't be used answers 500 config_error naming it — and never echoes a key.
+// A var or secret that can't be used answers 503 config_error (with a Retry-After: an outage the
+// operator ends, so apps keep their data) naming it — and never echoes a key.
 import { afterAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
 import { makeBatch } from '../support/batch.ts';
@@ -21,7 +22,7 @@ describe('configuration errors', () => {
     const edge = await start({ INGEST_KEYS: `shop:${KEYS.shopIngest},my-secret-without-app` });
     const response = await ingest(edge, makeBatch());
     const body: any = await response.json();
-    expect(response.status).toBe(500);
+    expect(response.status).toBe(503);
     expect(body.error).toEqual({ code: 'config_error', message: 'INGEST_KEYS: entry 2 is not app:key (app: 1..64 of A-Z a-z 0-9 . _ -)' });
     expect(JSON.stringify(body)).not.toContain('my-secret');
   });
@@ -35,7 +36,7 @@ describe('configuration errors', () => {
   test('a var that is not a number is named', async () => {
     const edge = await start({ ROUTE_CAP: 'lots' });
     const answer = await api(edge, '/api/v1/apps/shop/summary');
-    expect(answer.status).toBe(500);
+    expect(answer.status).toBe(503);
     expect(answer.body.error).toEqual({ code: 'config_error', message: 'routeCap (var ROUTE_CAP): expected a number from 1 to 100000 (rounded down), got "lots"' });
   });
 
@@ -43,7 +44,8 @@ describe('configuration errors', () => {
     const edge = await start({ DASHBOARD_REFRESH_MS: 'soon', DASHBOARD_API_KEY: 'dash-key-0123456789' });
     const message = 'dashboardRefreshMs (var DASHBOARD_REFRESH_MS): expected an integer from 500 to 86400000, got "soon"';
     const page = await fetch(new URL('/performance', edge.url), { headers: { 'x-api-key': 'dash-key-0123456789' } });
-    expect(page.status).toBe(500);
+    expect(page.status).toBe(503);
+    expect(page.headers.get('retry-after')).toBe('60');
     expect(((await page.json()) as any).error).toEqual({ code: 'config_error', message });
     const answer = await api(edge, '/api/v1/apps/shop/summary');
     expect(answer.body.error).toEqual({ code: 'config_error', message });

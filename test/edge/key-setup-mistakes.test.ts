@@ -40,7 +40,7 @@ describe('keys as operators write them', () => {
     const edge = await start({ INGEST_KEYS: `shop:${KEYS.shopIngest} blog:${KEYS.blogIngest}` });
     const response = await ingest(edge, makeBatch());
     const body = await response.text();
-    expect(response.status).toBe(500);
+    expect(response.status).toBe(503);
     expect(JSON.parse(body).error.message).toBe('INGEST_KEYS: entry 1 holds a second app:key after a space; separate entries with commas or line breaks');
     expect(body).not.toContain(KEYS.blogIngest);
   }, 30_000);
@@ -49,7 +49,7 @@ describe('keys as operators write them', () => {
     const edge = await start({ INGEST_KEYS: `shop:${KEYS.shopIngest},ing_Secret0123456789abcdef:blog` });
     const response = await ingest(edge, makeBatch());
     const body = await response.text();
-    expect(response.status).toBe(500);
+    expect(response.status).toBe(503);
     expect(JSON.parse(body).error).toEqual({ code: 'config_error', message: 'INGEST_KEYS: entry 2 names a key where its app goes: the form is app:key' });
     expect(body).not.toContain('Secret0123456789');
   }, 30_000);

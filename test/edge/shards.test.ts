@@ -103,7 +103,7 @@ describe('sharded stores', () => {
     const broken = await startEdge({ bindings: { SHARDS: '{"shop": 0}' } });
     try {
       const { status, body } = await api(broken, '/api/v1/apps/shop/usage');
-      expect(status).toBe(500);
+      expect(status).toBe(503);
       expect(body.error).toEqual({ code: 'config_error', message: 'SHARDS.shop: expected an integer 1..64, got 0' });
     } finally {
       await broken.dispose();

@@ -196,7 +196,7 @@ describe('usage', () => {
   test('a PLAN that is neither free nor paid is named', async () => {
     const edge = await start({ PLAN: 'gold' });
     const answer = await api(edge, '/api/v1/apps/shop/usage');
-    expect(answer.status).toBe(500);
+    expect(answer.status).toBe(503);
     expect(answer.body.error).toEqual({ code: 'config_error', message: 'plan (var PLAN): expected one of free, paid, got "gold"' });
     const unset = await start({ PLAN: '' });
     const report = await apiOk(unset, '/api/v1/apps/shop/usage');

@@ -10,7 +10,7 @@ import { dashboardViews } from '../../views/index.ts';
 import { settingFromVar } from '../../core/config/read-setting.ts';
 import { WORKER } from '../../core/config/settings.ts';
 import { cachedByVars } from '../config-cache.ts';
-import { ConfigError } from '../config-error.ts';
+import { CONFIG_ERROR_HEADERS, CONFIG_ERROR_STATUS, ConfigError } from '../config-error.ts';
 import type { Env } from '../env.ts';
 import { readSettings } from '../settings.ts';
 import { edgeSignInStore } from './edge-sign-in-store.ts';
@@ -68,10 +68,10 @@ export async function edgeDashboard(request: Request, env: Env, client: string):
     handler = dashboardFor(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    // A var the operator must fix, named as the API names it; its message never holds a secret.
+    // A var the operator must fix, named and answered as the API answers it; its message never holds a secret.
     console.error(`bun-apm edge: configuration: ${error.message}`);
     await drainBody(request, MAX_FORM_BYTES);
-    return problem(500, 'config_error', error.message);
+    return problem(CONFIG_ERROR_STATUS, 'config_error', error.message, CONFIG_ERROR_HEADERS);
   }
   return handler(request, client);
 }

@@ -2,7 +2,7 @@
 // entry composes the tables of each feature, so a feature adds routes without touching the others.
 import { drainBody } from '../../core/http/request-body.ts';
 import type { Env } from '../env.ts';
-import { ConfigError } from '../config-error.ts';
+import { CONFIG_ERROR_HEADERS, CONFIG_ERROR_STATUS, ConfigError } from '../config-error.ts';
 import { readSettings } from '../settings.ts';
 import { errorResponse, HttpError } from './errors.ts';
 
@@ -68,10 +68,11 @@ export function createRouter(routes: Route[]): (request: Request, env: Env, ctx:
       throw new HttpError(404, 'not_found', 'no such endpoint');
     } catch (error) {
       if (error instanceof HttpError) return errorResponse(error);
-      // A var or secret the operator must fix: its message names it and never holds a secret.
+      // A var or secret the operator must fix: its message names it and never holds a secret. A 503
+      // (config-error.ts): ingest refused meanwhile is kept and sent again by the app, not lost.
       if (error instanceof ConfigError) {
         console.error(`bun-apm edge: configuration: ${error.message}`);
-        return errorResponse(new HttpError(500, 'config_error', error.message));
+        return errorResponse(new HttpError(CONFIG_ERROR_STATUS, 'config_error', error.message, { ...CONFIG_ERROR_HEADERS }));
       }
       // Never echo an internal error: it may hold data or configuration.
       console.error(`bun-apm edge: ${request.method} ${url.pathname} failed: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`);

@@ -1,0 +1,83 @@
+// A bad var (ROUTE_CAP = "lots") is an outage the operator ends, not a refusal: ingest answers 503
+// with a Retry-After and the setting's name, so the app's batch sender keeps what it could not send
+// and delivers it once the edge runs with good vars (the same state folder, the same port). It had
+// answered 500, which the sender takes as final: every request sent meanwhile was lost for good.
+import { afterAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LocalEdge } from '../../scripts/local-edge.ts';
+import { Batcher } from '../../src/plugin/runtime/batcher.ts';
+import { createEdgeSender } from '../../src/plugin/runtime/edge-sender.ts';
+import { processIdentity } from '../../src/plugin/runtime/identity.ts';
+import { createLog } from '../../src/plugin/runtime/log.ts';
+import { makeBatch } from '../support/batch.ts';
+import { testRecorder } from '../plugin/support/recorder.ts';
+import { api, apiOk, ingest, KEYS, startEdge } from './support/edge.ts';
+
+const MESSAGE = 'routeCap (var ROUTE_CAP): expected a number from 1 to 100000 (rounded down), got "lots"';
+const stateDir = mkdtempSync(join(tmpdir(), 'bun-apm-config-outage-'));
+const edges: LocalEdge[] = [];
+const stops: Array<() => void> = [];
+
+afterAll(async () => {
+  for (const stop of stops) stop();
+  for (const edge of edges) await edge.dispose();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('a misconfigured edge', () => {
+  test('ingest and reads answer 503 config_error with a Retry-After, naming the setting', async () => {
+    const edge = await startEdge({ bindings: { ROUTE_CAP: 'lots' } });
+    edges.push(edge);
+    const response = await ingest(edge, makeBatch(), { gzip: true });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('60');
+    expect(((await response.json()) as any).error).toEqual({ code: 'config_error', message: MESSAGE });
+    const read = await fetch(new URL('/api/v1/apps/shop/summary', edge.url), { headers: { 'x-api-key': KEYS.shopRead } });
+    expect(read.status).toBe(503);
+    expect(read.headers.get('retry-after')).toBe('60');
+    expect(((await read.json()) as any).error).toEqual({ code: 'config_error', message: MESSAGE });
+  });
+
+  test("the app's batch sender keeps the batch through the outage and delivers it once the var is fixed", async () => {
+    const bad = await startEdge({ bindings: { ROUTE_CAP: 'lots' }, persistDir: stateDir });
+    edges.push(bad);
+    const { recorder } = testRecorder({ routeCap: 10_000 });
+    const lines: string[] = [];
+    // As the preload sends: the edge sender under the export retry policy (one attempt here: the
+    // batcher's next flush is the retry the test drives).
+    const batcher = new Batcher({
+      recorder,
+      identity: processIdentity('shop', 'api'),
+      flushIntervalMs: 60_000,
+      maxPendingBytes: 16 * 1024 * 1024,
+      send: createEdgeSender({ endpoint: bad.url.origin, ingestKey: KEYS.shopIngest, sdkVersion: 'test' }, { maxAttempts: 1, timeoutMs: 10_000 }),
+      log: createLog(false, (line) => lines.push(line)),
+    });
+    stops.push(() => batcher.stop());
+    for (let i = 0; i < 55; i++) recorder.respond(recorder.begin(new Request(`http://h/users/${i}`))!, new Response());
+
+    await batcher.flush();
+    expect(batcher.delivered).toBe(0);
+    expect(batcher.droppedTotal.requests).toBe(0);
+    expect(batcher.pending.any).toBe(true);
+    expect(lines.join('\n')).not.toContain('refused');
+    expect(lines.join('\n')).toContain('ROUTE_CAP');
+
+    // The operator fixes the var: the same Worker state, on the same address, with good vars.
+    const port = Number(bad.url.port);
+    await bad.dispose();
+    edges.splice(edges.indexOf(bad), 1);
+    const good = await startEdge({ persistDir: stateDir, port });
+    edges.push(good);
+    await batcher.flush();
+    expect(batcher.delivered).toBeGreaterThan(0);
+    expect(batcher.pending.any).toBe(false);
+    const summary = await apiOk(good, `/api/v1/apps/shop/summary?from=0&to=${Date.now() + 60_000}`);
+    expect(summary.requests).toBe(55);
+    const { requestsNotReceived } = await apiOk(good, '/api/v1/apps/shop/instances');
+    expect(requestsNotReceived).toBe(0);
+    expect((await api(good, '/api/v1/apps/shop/routes?from=0')).status).toBe(200);
+  }, 60_000);
+});
