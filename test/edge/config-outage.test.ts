@@ -64,6 +64,9 @@ describe('a misconfigured edge', () => {
     expect(batcher.pending.any).toBe(true);
     expect(lines.join('\n')).not.toContain('refused');
     expect(lines.join('\n')).toContain('ROUTE_CAP');
+    // Said as an answer asking for a retry, not as a network failure.
+    expect(lines.join('\n')).toContain('the edge cannot take data now (HTTP 503');
+    expect(lines.join('\n')).not.toContain('unreachable');
 
     // The operator fixes the var: the same Worker state, on the same address, with good vars.
     const port = Number(bad.url.port);

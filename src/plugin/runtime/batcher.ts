@@ -301,7 +301,9 @@ export class Batcher {
         }
         // Still unreachable after every retry: keep everything (bounded) and try again on the next flush.
         this.pending.unreachable();
-        this.#options.log.warnOnce('unreachable', `the edge is unreachable (${outcome.reason}); keeping up to ${this.#options.maxPendingBytes} bytes of data (detail dropped first, request counts merged) and retrying`);
+        // An answer that asks for a retry (a 503 naming a mistyped var) is no network failure: said as it is.
+        const why = outcome.status === undefined ? 'the edge is unreachable' : 'the edge cannot take data now';
+        this.#options.log.warnOnce('unreachable', `${why} (${outcome.reason}); keeping up to ${this.#options.maxPendingBytes} bytes of data (detail dropped first, request counts merged) and retrying`);
         return;
       }
       // Everything went (or was refused for good): until more than profiles waits, a heartbeat will do.
