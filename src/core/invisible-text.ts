@@ -31,6 +31,21 @@ export function unreordered(text: string): string {
   return text.replace(REORDERING, '\ufffd');
 }
 
+// Controls other than tab, line feed and carriage return: NUL, ESC (terminal colours), backspace.
+const UNSHOWN_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/**
+ * Free text as a page may show it: `unreordered`, and its other controls (NUL, ESC, backspace) as
+ * U+FFFD too, one for one; tabs and line breaks stay. For views, which may be given text that never
+ * passed the edge's check (the in-process dashboard shows what the app recorded).
+ *
+ * @example
+ * visibleText('a\u0000b\u001b[31m\n\u202ec'); // 'a\ufffdb\ufffd[31m\n\ufffdc'
+ */
+export function visibleText(text: string): string {
+  return unreordered(text).replace(UNSHOWN_IN_TEXT, '\ufffd');
+}
+
 /** ES2024, past our lib setting; Bun and workerd have it. */
 type WellFormed = string & { isWellFormed(): boolean; toWellFormed(): string };
 

@@ -102,6 +102,7 @@ export class PerformanceDashboard {
 
   constructor(options: DashboardOptions = {}) {
     checkOptionShapes('performanceDashboard', options, { clientId: 'function', now: 'function' });
+    checkServer(options.server);
     this.#options = options;
     this.#now = options.now ?? Date.now;
     warnUnknownOptions('performanceDashboard', options, DASHBOARD_OPTIONS, (line) => log.warnOnce(line, line));
@@ -109,7 +110,7 @@ export class PerformanceDashboard {
     // With the preload, its requests carry their state from now on: the exclusion below finds it after any await.
     processRecorder();
     const auth = authenticationOf(options.authentication);
-    const path = option(DASHBOARD.path, options.path);
+    const path = mountedPath(option(DASHBOARD.path, options.path));
     const monitor = this.#monitor;
     const tracer = () => options.tracer ?? latestPart<RequestTracer>('tracer');
     const alerting = this.#alerting;
@@ -199,6 +200,25 @@ export class PerformanceDashboard {
       if (this.#manualProfiles.length > MAX_MANUAL_PROFILES) this.#manualProfiles.shift();
     }
   }
+}
+
+/**
+ * The dashboard answers every path under its own (a 404 for a page it lacks), so at `/` it would
+ * answer all of the app's requests instead of passing them on. The edge may mount it at `/`: the
+ * Worker serves nothing else there.
+ */
+function mountedPath(path: string): string {
+  if (path.replace(/\/+$/, '') === '') {
+    throw new ConfigError(`performanceDashboard option path: expected a path below / such as "/performance", got ${JSON.stringify(path)} (the dashboard answers every path under its own, so it would take all of the app's requests)`);
+  }
+  return path;
+}
+
+/** A Bun server or a function returning one: anything else (a port number) would fail only per request, then silently. */
+function checkServer(server: unknown): void {
+  if (server === undefined || typeof server === 'function') return;
+  if (server !== null && typeof server === 'object' && typeof (server as { requestIP?: unknown }).requestIP === 'function') return;
+  throw new ConfigError('performanceDashboard option server: expected the Bun server (with requestIP) or a function returning it');
 }
 
 /**

@@ -1,9 +1,12 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource @kitajs/html */
 // One trace as a waterfall: spans in tree order, bars drawn in SVG (attributes, not inline styles,
-// so the CSP needs no 'unsafe-inline'), each span's tags and logs one click away.
+// so the CSP needs no 'unsafe-inline'), each span's tags and logs one click away. Names and text are
+// shown as the edge stores them (control, bidi and zero-width characters as U+FFFD): the in-process
+// dashboard gets what the app recorded, which never passed the edge's check.
 import type { Span } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
+import { visibleName, visibleText } from '../core/invisible-text.ts';
 import { PANEL_PARAMS, formatMs, formatTime, pageQuery, plural } from './format.ts';
 
 interface Row {
@@ -80,7 +83,7 @@ export function TraceWaterfall(props: { ctx: ViewContext; traceId: string; spans
                 <summary>
                   <span class="name">
                     {Array.from({ length: Math.min(depth, 20) }, () => <span class="indent"></span>)}
-                    <span safe>{span.name}</span>
+                    <span safe>{visibleName(span.name)}</span>
                   </span>
                   <svg class="bar" viewBox="0 0 1000 10" preserveAspectRatio="none" role="img" aria-label={`${formatMs(span.duration)} at +${formatMs(span.startTime - start)}`}>
                     <rect x={x.toFixed(1)} y="0" width={width.toFixed(1)} height="10" />
@@ -113,7 +116,7 @@ function SpanDetail(props: { span: Span }): JSX.Element {
         {span.error ? (
           <>
             <dt>error</dt>
-            <dd safe>{span.error}</dd>
+            <dd safe>{visibleText(span.error)}</dd>
           </>
         ) : (
           ''
@@ -122,8 +125,8 @@ function SpanDetail(props: { span: Span }): JSX.Element {
         <dd safe>{span.spanId}</dd>
         {tags.map(([key, value]) => (
           <>
-            <dt safe>{key}</dt>
-            <dd safe>{String(value)}</dd>
+            <dt safe>{visibleName(key)}</dt>
+            <dd safe>{visibleText(String(value))}</dd>
           </>
         ))}
       </dl>
@@ -131,8 +134,8 @@ function SpanDetail(props: { span: Span }): JSX.Element {
         <ul class="logs">
           {span.logs.map((log) => (
             <li class={`log ${log.level === 'error' ? 'error' : ''}`}>
-              <time safe>{formatTime(log.timestamp)}</time> <span class="level" safe>{log.level}</span> <span safe>{log.message}</span>
-              {log.fields ? <code safe>{JSON.stringify(log.fields)}</code> : ''}
+              <time safe>{formatTime(log.timestamp)}</time> <span class="level" safe>{visibleName(log.level)}</span> <span safe>{visibleText(log.message)}</span>
+              {log.fields ? <code safe>{visibleText(JSON.stringify(log.fields))}</code> : ''}
             </li>
           ))}
         </ul>

@@ -3,6 +3,7 @@
 // Tracing view: recent or slowest traces with filters; each opens its waterfall.
 import type { TraceFilter, TraceRow } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
+import { visibleName } from '../core/invisible-text.ts';
 import { formatMs, formatTime, pageQuery, query } from './format.ts';
 
 export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filter: TraceFilter }): JSX.Element {
@@ -65,7 +66,7 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
                 <tr class={trace.error ? 'bad' : undefined}>
                   <td class="route">
                     <a href={`${ctx.base}/traces/${encodeURIComponent(trace.traceId)}${pageQuery(ctx)}`} data-page-link safe>
-                      {trace.name}
+                      {visibleName(trace.name)}
                     </a>
                   </td>
                   <td safe>{trace.statusCode === undefined || trace.statusCode === null ? (trace.error ? 'error' : '–') : String(trace.statusCode)}</td>

@@ -251,7 +251,8 @@ describe('what spans say', () => {
   });
 
   // The whole rule: case-insensitive whole words split at `-`, `_`, `.` and camelCase; `code` and `ticket`
-  // only alone; cursors, counts, public and lookup keys, and `*_code` stay visible for debugging.
+  // only alone; run together, a secret word behind a credential-only prefix (`apitoken`, not `pagetoken`);
+  // cursors, counts, public and lookup keys, and `*_code` stay visible for debugging.
   const REDACTED_NAMES = [
     'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'apikey', 'APIKEY', 'apiKey', 'api_key',
     'access_token', 'id_token', 'refresh_token', 'token', 'accesstoken', 'x-auth-token', 'x-csrf-token', 'csrf_token', 'X-Amz-Security-Token',
@@ -259,6 +260,10 @@ describe('what spans say', () => {
     'signature', 'sig', 'X-Amz-Signature', 'jwt', 'session', 'session_id', 'sessionid', 'PHPSESSID', 'JSESSIONID', 'sid', 'connect.sid',
     'auth', 'auth_code', 'code', 'otp', 'totp', 'x-otp', 'pin', 'ssn', 'cvv', 'card_number', 'credit_card', 'ticket', 'SAMLResponse',
     'client_assertion', 'x-amzn-oidc-data', 'x-amzn-oidc-accesstoken', 'credential', 'credentials', 'x-auth-request-access-token',
+    // Run-together lowercase compounds (a review found them raw): a secret word behind a credential-only prefix.
+    'apitoken', 'authkey', 'sessiontoken', 'bearer', 'passcode', 'webhooktoken', 'x-apitoken', 'x-authkey', 'x-sessiontoken',
+    'x-bearer', 'x-passcode', 'x-privatetoken', 'clientsecret', 'idtoken', 'refreshtoken', 'sessionkey', 'apisecret', 'userpassword',
+    'dbpassword', 'smtp_userpassword', 'usertoken',
   ];
   const KEPT_NAMES = [
     'country_code', 'currency_code', 'error_code', 'status_code', 'lang_code', 'product_code', 'zip_code', 'zipcode', 'x-country-code',
@@ -266,6 +271,9 @@ describe('what spans say', () => {
     'public_key', 'publicKey', 'sort_key', 'partition_key', 'primary_key', 'cache_key', 'object_key', 'key_id', 'idempotency-key',
     'sec-websocket-key', 'session_count', 'pass_count', 'x-auth-request-email', 'page', 'monkey', 'keyboard', 'passenger', 'author',
     'authority', 'accept', 'user-agent', 'content-type', 'q', 'id', 'user_id', 'email', 'ticket_id',
+    // The same run together: their first part is not one that only qualifies a credential.
+    'pagetoken', 'nexttoken', 'publickey', 'sortkey', 'cachekey', 'maxtokens', 'idempotencykey', 'clientid', 'sessioncount',
+    'apikeyid', 'keycode', 'bypass', 'compass',
   ];
   const table: Array<[string, boolean]> = [...REDACTED_NAMES.map((n) => [n, true] as [string, boolean]), ...KEPT_NAMES.map((n) => [n, false] as [string, boolean])];
 

@@ -94,7 +94,7 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
   },
   performanceDashboard: {
     enabled: { doc: 'When false the middleware just calls next().' },
-    path: { doc: 'Where the dashboard is mounted.' },
+    path: { doc: "Where the dashboard is mounted; not `/` (it answers every path under its own, so it would take all of the app's requests)." },
     title: { doc: 'The page\'s title.' },
     authEnabled: { doc: 'Sign-in, once `authentication` is given: it then needs `username`+`password` or `apiKey`; leave `authentication` out for an open page.' },
     refreshInterval: { doc: 'How often live panels refresh, ms.' },

@@ -1,5 +1,6 @@
 // Where detail records go: every storage keeps the latest ones in memory for getMetrics(), and the
 // file and custom storages also hand them on, off the request path.
+import { ConfigError } from '../../core/config/config-error.ts';
 import { MONITOR } from '../../core/config/settings.ts';
 import { LIMITS } from '../../core/wire-format.ts';
 import type { Log } from '../../plugin/runtime/log.ts';
@@ -59,9 +60,15 @@ export function createMetricsSink(storage: StorageOptions, log: Log): MetricsSin
       // A file rotates at 100 000 lines unless told; memory keeps its own default then.
       return new FileStorage({ filePath: option(MONITOR.storageFilePath, storage.filePath), maxEntries: storage.maxEntries === undefined ? 100_000 : maxEntries, log });
     case 'custom':
-      if (typeof storage.customHandler !== 'function') throw new TypeError('performanceMonitor: storage type "custom" needs customHandler: (metrics) => void | Promise<void>');
+      if (typeof storage.customHandler !== 'function') throw new ConfigError('performanceMonitor option storage.customHandler: expected a function (metrics) => void | Promise<void>, which storage type "custom" needs');
       return new CustomStorage({ handler: storage.customHandler, batchSize: option(MONITOR.storageBatchSize, storage.batchSize), flushInterval: option(MONITOR.storageFlushInterval, storage.flushInterval), log });
     default:
-      throw new TypeError(`performanceMonitor: storage.type must be memory, file or custom, got ${JSON.stringify(type)}`);
+      // The options' one kind of error (ConfigError), as every other option's mistake.
+      throw new ConfigError(`performanceMonitor option storage.type: expected memory, file or custom, got ${shownType(type)}`);
   }
+}
+
+/** The refused type, short: a type given from untyped code may be anything. */
+function shownType(type: unknown): string {
+  return typeof type === 'string' ? JSON.stringify(type.slice(0, 100)) : typeof type;
 }

@@ -9,13 +9,29 @@ export const REDACTED = '[REDACTED]';
 const MAX_ITEMS = 50;
 // Whole words of a name, any case, split at `-`, `_`, `.` and camelCase (`X-Api-Key`, `clientSecret`):
 // a query carries the same secrets as a header. `code` (OAuth) and `ticket` only alone.
-const SECRET = /^(?:code|ticket)$|\b(?:(?:access|id|refresh|auth|csrf)?token|secrets?|passw(?:or)?d|pwd|pass(?:phrase)?|(?:api|access|secret|private)?key|sig(?:nature)?|jwt|session|sessionid|jsessionid|phpsessid|sid|auth|authorization|cookie|t?otp|pin|ssn|cvv|credit ?card|card ?number|saml ?response|assertion|oidc|credentials?)\b/;
+const SECRET = /^(?:code|ticket)$|\b(?:(?:access|id|refresh|auth|csrf)?token|secrets?|passw(?:or)?d|pwd|pass(?:phrase|code)?|bearer|(?:api|access|secret|private)?key|sig(?:nature)?|jwt|session|sessionid|jsessionid|phpsessid|sid|auth|authorization|cookie|t?otp|pin|ssn|cvv|credit ?card|card ?number|saml ?response|assertion|oidc|credentials?)\b/;
+// Run-together lowercase names (`apitoken`, `x-sessiontoken`, `dbpassword`) are one word to the rule
+// above. No ordinary word ends in password, passphrase, passcode or secret, so any word that does counts;
+// token, key and pass end ordinary words too (`pagetoken`, `monkey`, `compass`), so those count only
+// behind a prefix that qualifies nothing but a credential. The list is closed on purpose: `page`, `next`,
+// `public`, `sort`, `max` are not in it, so `pagetoken`, `publickey`, `maxtokens` stay as their split forms do.
+const SECRET_COMPOUND = /\b(?:[a-z\d]*(?:passw(?:or)?d|pass(?:phrase|code)|secret)|(?:api|app|auth|oauth|access|session|private|secret|webhook|client|refresh|id|user|csrf|xsrf|bearer|security|master|admin|service|signing|encryption)+(?:token|key|pass|pwd|signature|cookie|credentials?))s?\b/;
 // Cursors, counts, public and lookup keys, oauth2-proxy's identity headers: harmless, and needed for debugging.
 const HARMLESS = /\b(?:(?:page|next|continuation) token|(?:public|sort|partition|primary|cache|object|idempotency|websocket) key|key id|auth request|[a-z\d]+ count)\b/g;
 
 function isSecret(name: string): boolean {
   const words = name.replace(/([a-z\d])([A-Z])/g, '$1 $2').toLowerCase().replace(/[^a-z\d]+/g, ' ').trim();
-  return SECRET.test(words.replace(HARMLESS, ''));
+  const kept = words.replace(HARMLESS, '');
+  return SECRET.test(kept) || SECRET_COMPOUND.test(kept);
+}
+
+// A credential inside a value rather than its name: `dsn=https://u:pw@sentry.io/1`, a proxy or database
+// URL in a header. Only the password goes; scheme, user, host and path stay for debugging. The password
+// runs to the last `@` before the host, as URL parsers read it (`u:p@ss@host`).
+const URL_PASSWORD = /\b([a-z][a-z\d+.-]{0,31}:\/\/[^\s/?#@:]*:)[^\s/?#]*@/gi;
+
+function shown(name: string, value: string): string {
+  return isSecret(name) ? REDACTED : value.replace(URL_PASSWORD, `$1${REDACTED}@`).slice(0, LIMITS.tagValueLength);
 }
 
 export function headerTags(headers: Headers, prefix: string, tags: Record<string, TagValue>): void {
@@ -23,7 +39,7 @@ export function headerTags(headers: Headers, prefix: string, tags: Record<string
   for (const [name, value] of headers) {
     if (n++ >= MAX_ITEMS) break;
     // Within the span's limits (tag count, key length), or the edge refuses the span and its batch.
-    putTag(tags, `${prefix}.${name}`.slice(0, LIMITS.tagKeyLength), isSecret(name) ? REDACTED : value.slice(0, LIMITS.tagValueLength));
+    putTag(tags, `${prefix}.${name}`.slice(0, LIMITS.tagKeyLength), shown(name, value));
   }
 }
 
@@ -35,7 +51,7 @@ export function queryTags(url: string, tags: Record<string, TagValue>): void {
   let n = 0;
   for (const [name, value] of params) {
     if (n++ >= MAX_ITEMS) break;
-    putTag(tags, `http.query.${name.slice(0, 100)}`, isSecret(name) ? REDACTED : value.slice(0, LIMITS.tagValueLength));
+    putTag(tags, `http.query.${name.slice(0, 100)}`, shown(name, value));
   }
 }
 

@@ -1,4 +1,5 @@
 // RequestTracer's options: defaults, and the checks that make a mistake show at construction.
+import { ConfigError } from '../../core/config/config-error.ts';
 import { TRACER } from '../../core/config/settings.ts';
 import { defaultAppName } from '../../plugin/runtime/app-name.ts';
 import type { ExporterConfig } from '../../plugin/runtime/exporters/exporter-config.ts';
@@ -62,7 +63,7 @@ export function resolveTracingOptions(options: TracingOptions): ResolvedTracingO
   const sampleRate = option(TRACER.sampleRate, options.sampleRate);
   const headers = options.propagation?.headers ?? ['x-trace-id', 'x-span-id'];
   if (!Array.isArray(headers) || headers.some((h) => typeof h !== 'string' || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(h))) {
-    throw new TypeError('requestTracer: propagation.headers must be header names, e.g. ["x-trace-id", "x-span-id"]');
+    throw new ConfigError('requestTracer option propagation.headers: expected an array of header names, e.g. ["x-trace-id", "x-span-id"]');
   }
   return {
     enabled: option(TRACER.enabled, options.enabled),
