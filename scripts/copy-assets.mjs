@@ -1,7 +1,9 @@
 // Copies the dashboard's third-party browser code from node_modules into public/vendor, so that
 // it is served from our own origin (never a CDN) and never edited by hand, and writes our own
-// (public/dashboard.js, from src/views/client) without comments. Runs as `prepare`: on `npm ci` in
-// a checkout and before `npm pack`, so the published package carries the files.
+// (public/dashboard.js, from src/views/client) without comments. Runs before `npm test`, `npm run
+// demo`, `npm run dev:edge` and `npm pack` (their pre scripts), so the published package carries the
+// files. Not as `prepare`: npm lists a package with one as having install scripts, which an app's
+// `npm install` then warns about (a review), though the package needs none.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,7 +1,7 @@
 // Serves the dashboard's static files when the dashboard runs in-process, from the package's
 // public/ folder: the same files the edge serves as Workers static assets. htmx and uPlot are in
-// public/vendor, copied from their packages by the `prepare` script (on `npm ci` in a checkout and
-// before `npm pack`), so the published package carries them and an app needs no install script.
+// public/vendor, copied from their packages by scripts/copy-assets.mjs (before `npm test`, the demo
+// and `npm pack`), so the published package carries them and an app needs no install script.
 // They are file imports: Bun gives their path on disk, and embeds them in a `bun build --compile`
 // binary, where nothing of the package is on disk.
 // TypeScript has no type for a .js or .css file taken as a path, and a global `declare module
