@@ -129,7 +129,11 @@ export class RequestTracer {
     try {
       response = await this.#withOutboundContext(req, context, next);
     } catch (error) {
-      this.#finishServer(req, context.spanId, 500, `${errorClassOf(error)}: ${(error as Error)?.message ?? ''}`, requestBody, undefined, performance.now());
+      const endedAt = performance.now();
+      // As for an answer: Bun drops the unread body once the error becomes its 500, and the body of a
+      // failing request is the one an engineer wants (it was missing exactly then: a review).
+      if (requestBody) await Promise.race([requestBody, sleep(BODY_WAIT_MS)]);
+      this.#finishServer(req, context.spanId, 500, `${errorClassOf(error)}: ${(error as Error)?.message ?? ''}`, requestBody, undefined, endedAt);
       throw error;
     }
     const endedAt = performance.now();

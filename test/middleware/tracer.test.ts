@@ -183,6 +183,22 @@ describe('on a real Bun server (found by a review of the explicit API)', () => {
     expect(monitor.getMetrics().map((m) => m.traceId)).toEqual(['0af7651916cd43dd8448eb211c80319c']);
   });
 
+  test('the body of a request whose handler throws is captured too: it is the one to debug', async () => {
+    const tracer = requestTracer({ sampleRate: 1, includeRequestBody: true });
+    closers.push(tracer.close);
+    const handler = instrument(() => {
+      throw new Error('boom');
+    }, tracer);
+    // The app's own catch-all, as a framework's error handler answers.
+    const base = served(async (req, server) => handler(req, server as never).catch(() => new Response('failed', { status: 500 })));
+    const body = JSON.stringify({ order: 42, note: 'y'.repeat(20) });
+    expect((await fetch(`${base}/orders`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })).status).toBe(500);
+    await tracer.flush();
+    const span = serverSpan(tracer.getRecentSpans());
+    expect(span.status).toBe('error');
+    expect(span.tags['http.request.body']).toBe(body);
+  });
+
   test('a text body the handler never reads is captured too; a streamed answer within a short spanTimeout ends without error', async () => {
     const tracer = requestTracer({ sampleRate: 1, includeRequestBody: true, includeResponseBody: true, spanTimeout: 500 });
     closers.push(tracer.close);
