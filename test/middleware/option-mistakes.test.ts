@@ -13,6 +13,8 @@ const mistakes: Array<[string, () => unknown, string]> = [
   ['storage type bogus', () => performanceMonitor({ storage: { type: 'bogus' as 'memory' } }), 'performanceMonitor option storage.type: expected memory, file or custom, got "bogus"'],
   ['custom storage with no customHandler', () => performanceMonitor({ storage: { type: 'custom' } }), 'performanceMonitor option storage.customHandler: expected a function'],
   ['propagation.headers a string', () => requestTracer({ propagation: { enabled: true, headers: 'x' as never } }), 'requestTracer option propagation.headers: expected an array of header names'],
+  ['an exporter of an unknown type', () => requestTracer({ exporters: [{ type: 'bogus' as 'console' }] }), 'exporters[0] (bogus): unknown type "bogus"'],
+  ['exporters not an array', () => requestTracer({ exporters: {} as never }), 'requestTracer option exporters: expected an array'],
   ['propagation.headers not header names', () => requestTracer({ propagation: { headers: ['x y'] } }), 'requestTracer option propagation.headers: expected an array of header names'],
 ];
 

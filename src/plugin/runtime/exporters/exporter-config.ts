@@ -1,6 +1,7 @@
 // The exporter entries of the spec's `tracing.exporters` ({ type, endpoint, headers, customExporter })
 // and their validation: a bad entry throws at startup with a message naming it, never later.
 import type { ExporterEntry } from '../../../core/config.ts';
+import { ConfigError } from '../../../core/config/config-error.ts';
 import { signalUrl } from './endpoint-url.ts';
 
 export const EXPORTER_TYPES = ['console', 'jaeger', 'zipkin', 'otlp', 'custom', 'edge'] as const satisfies ReadonlyArray<ExporterEntry['type']>;
@@ -121,13 +122,14 @@ function checkEntry(config: unknown, env: Env, hasEdge: boolean): void {
 
 /** Throws the first problem found, prefixed with the entry it is in: `exporters[1] (jaeger): has no endpoint…`. */
 export function validateExporterConfigs(configs: unknown, env: Env, hasEdge: boolean): asserts configs is ExporterConfig[] {
-  if (!Array.isArray(configs)) throw new Error('bun-apm: tracing exporters must be an array of { type, … } entries');
+  // A ConfigError, as every other option's mistake is (the in-process API's callers may catch it by class).
+  if (!Array.isArray(configs)) throw new ConfigError('bun-apm: tracing exporters must be an array of { type, … } entries');
   configs.forEach((config, index) => {
     try {
       checkEntry(config, env, hasEdge);
     } catch (error) {
       const type = isRecord(config) && typeof config.type === 'string' ? ` (${config.type})` : '';
-      throw new Error(`bun-apm: exporters[${index}]${type}: ${(error as Error).message}`);
+      throw new ConfigError(`bun-apm: exporters[${index}]${type}: ${(error as Error).message}`);
     }
   });
 }
