@@ -42,3 +42,28 @@ test('the password of a scheme://user:pass@ URL in a query or header value is sc
   expect(span.tags['http.query.next']).toBe('https://example.com/a:b@c');
   expect(JSON.stringify(span)).not.toContain('SEKRIT');
 });
+
+// The review of that fix: a header's name is lowercase (no camelCase to split), real names were still
+// shown, a secret query inside a value (a Referer) was shown, and a password a URL parser would end
+// early (`pa#ss`) was shown.
+test('a secret query inside a value (a Referer, a return_to URL, a cookie-like list) is redacted; other parameters kept', async () => {
+  const span = await spanOf(`http://app.test/users/1?return_to=${encodeURIComponent('https://app.example/cb?access_token=SEKRIT1&state=ok')}`, {
+    referer: 'https://app.example/reset-password?token=SEKRIT2&lang=en',
+    'x-prefs': 'theme=dark; sid=SEKRIT3; lang=en',
+  });
+  expect(span.tags['http.query.return_to']).toBe('https://app.example/cb?access_token=[REDACTED]&state=ok');
+  expect(span.tags['http.request.header.referer']).toBe('https://app.example/reset-password?token=[REDACTED]&lang=en');
+  expect(span.tags['http.request.header.x-prefs']).toBe('theme=dark; sid=[REDACTED]; lang=en');
+  expect(JSON.stringify(span)).not.toContain('SEKRIT');
+});
+
+test.each([
+  ['a # in the password', 'redis://:pa#SEKRIT@cache:6379/0', 'redis://:[REDACTED]@cache:6379/0'],
+  ['a / in the password', 'postgres://app:pa/SEKRIT@db/x', 'postgres://app:[REDACTED]@db/x'],
+  ['an @ in the password', 'mysql://app:p@SEKRIT@db/x', 'mysql://app:[REDACTED]@db/x'],
+  ['two URLs apart', 'a://u:SEKRIT1@h1/x b://v:SEKRIT2@h2/y', 'a://u:[REDACTED]@h1/x b://v:[REDACTED]@h2/y'],
+  ['a port and no password', 'http://files.test:8080/x?y=1', 'http://files.test:8080/x?y=1'],
+])('a URL password in a value, %s', async (_name, given, expected) => {
+  const span = await spanOf('http://app.test/users/1', { 'x-upstream': given });
+  expect(span.tags['http.request.header.x-upstream']).toBe(expected);
+});
