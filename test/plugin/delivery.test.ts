@@ -92,7 +92,7 @@ describe('delivery', () => {
       expect(monitored.status).toBe(bare.status);
       expect(await monitored.text()).toBe(await bare.text());
     }
-    expect(app.stderr).toContain('unreachable');
+    expect(app.stderr).toContain('the edge is unreachable (TypeError: ECONNREFUSED');
 
     sink.start(port);
     const withDrops = await waitFor(() => sink.batches.find((batch) => batch.dropped.rollups + batch.dropped.profiles > 0), 15_000);

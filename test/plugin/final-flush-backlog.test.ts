@@ -123,7 +123,7 @@ test('a backlog after an outage, SIGTERM to an edge back but slow (800 ms): ever
   edge.down = true;
   answered += await load(app, 6_000);
   expect(edge.refused).toBeGreaterThan(0);
-  expect(app.stderr).toContain('unreachable');
+  expect(app.stderr).toContain('the edge cannot take data now (HTTP 503');
   edge.down = false;
   edge.delayMs = 800;
   const from = Date.now();

@@ -97,7 +97,7 @@ async function run(maxPendingBytes: number, paths: string[]): Promise<{ sent: nu
   started.push(app);
   const sent = await load(app.url, paths, REAL_SECONDS);
   expect(proxy.refused).toBeGreaterThan(0);
-  expect(app.stderr).toContain('unreachable');
+  expect(app.stderr).toContain('the edge cannot take data now (HTTP 503');
   proxy.down = false;
   // Everything the app held arrives, or is reported lost: counted + not received reaches what was sent.
   const settled = await waitFor(async () => {
