@@ -40,6 +40,26 @@ describe('a misconfigured edge', () => {
     expect(((await read.json()) as any).error).toEqual({ code: 'config_error', message: MESSAGE });
   });
 
+  test('the sender says so at the first answer, not after its attempts have waited out five Retry-Afters (a review heard nothing for ~5 minutes)', async () => {
+    const edge = await startEdge({ bindings: { ROUTE_CAP: 'lots' } });
+    edges.push(edge);
+    const lines: string[] = [];
+    const giveUp = new AbortController();
+    const send = createEdgeSender({ endpoint: edge.url.origin, ingestKey: KEYS.shopIngest, sdkVersion: 'test' }, { maxAttempts: 5, signal: giveUp.signal }, createLog(false, (line) => lines.push(line)));
+    const { recorder } = testRecorder();
+    const batcher = new Batcher({ recorder, identity: processIdentity('shop', 'api'), flushIntervalMs: 60_000, maxPendingBytes: 1 << 20, send, log: createLog(false, () => {}) });
+    stops.push(() => batcher.stop());
+    recorder.respond(recorder.begin(new Request('http://h/users/1'))!, new Response());
+    const flushed = batcher.flush();
+    const deadline = Date.now() + 10_000;
+    while (lines.length === 0 && Date.now() < deadline) await Bun.sleep(50);
+    giveUp.abort();
+    await flushed;
+    expect(lines).toEqual([expect.stringContaining("bun-apm: the edge's own settings are wrong, so it takes no data (HTTP 503 from")]);
+    expect(lines[0]).toContain(MESSAGE.replaceAll('"', '\\"'));
+    expect(lines[0]).toContain('the data is kept and sent once they are fixed');
+  });
+
   test("the app's batch sender keeps the batch through the outage and delivers it once the var is fixed", async () => {
     const bad = await startEdge({ bindings: { ROUTE_CAP: 'lots' }, persistDir: stateDir });
     edges.push(bad);

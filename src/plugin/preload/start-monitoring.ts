@@ -57,7 +57,7 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
     identity,
     flushIntervalMs: config.flushIntervalMs,
     maxPendingBytes: config.maxPendingBytes,
-    send: target ? createEdgeSender(target, config.export) : undefined,
+    send: target ? createEdgeSender(target, config.export, log) : undefined,
     customStorage: config.customStorage,
     log,
   });

@@ -4,6 +4,7 @@ import { wellFormed } from '../../core/invisible-text.ts';
 import { INSTANCE_HEADER } from '../../core/wire-format.ts';
 import type { PendingBatch } from './pending-data.ts';
 import { redactUrl } from './exporters/endpoint-url.ts';
+import type { Log } from './log.ts';
 import { sendWithRetry, type RetryOptions, type SendOutcome } from './send-with-retry.ts';
 
 export interface EdgeTarget {
@@ -33,9 +34,20 @@ export function ingestHeaders(target: EdgeTarget): Record<string, string> {
   return headers;
 }
 
-export function createEdgeSender(target: EdgeTarget, retry: RetryOptions): (batch: PendingBatch) => Promise<SendOutcome> {
+export function createEdgeSender(target: EdgeTarget, retry: RetryOptions, log?: Log): (batch: PendingBatch) => Promise<SendOutcome> {
   const url = ingestUrl(target.endpoint);
   const safe = redactUrl(url);
+  // A var of the edge's that it cannot use is answered 503 (retried: the data arrives once it is
+  // fixed), but its five attempts each wait out a minute's Retry-After: said at the first, not after
+  // five minutes of silence (a review).
+  if (log !== undefined) {
+    retry = {
+      ...retry,
+      onRetryableAnswer: (_status, reason) => {
+        if (reason.includes('config_error')) log.warnOnce('edge-config', `the edge's own settings are wrong, so it takes no data (${reason.replaceAll(url, safe)}); the data is kept and sent once they are fixed`);
+      },
+    };
+  }
   // The same body (and so the same batch id) goes out on every attempt.
   return async (batch) => {
     // Made per batch: the instance they name may be settled only at the first Bun.serve (reusePort).

@@ -25,6 +25,8 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** Told when the send goes on the wire and when it sleeps between attempts: at exit, a batch asleep is sent again, one on the wire may have arrived. */
   onStage?: (stage: SendStage) => void;
+  /** Told of each answer that will be retried, before the wait (the edge's sender names a misconfigured edge at once). */
+  onRetryableAnswer?: (status: number, reason: string) => void;
   /** Ends with the process (a trace exporter's send): at lastCallExports() a wait is ended for an attempt now, and none begun past the budget. The edge's batches are kept for its final flush instead. */
   endAtLastCall?: boolean;
 }
@@ -141,7 +143,9 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
       const said = location !== null && URL.canParse(location, url)
         ? `redirects to ${redactUrl(new URL(location, url).href)} (not followed: set the endpoint to where it points)`
         : quoteAnswer(body, init.headers, url);
-      return { ...outcome, status: response.status, reason: `HTTP ${response.status} from ${url}: ${said}` };
+      const reason = `HTTP ${response.status} from ${url}: ${said}`;
+      if (outcome.retryable) options.onRetryableAnswer?.(response.status, reason);
+      return { ...outcome, status: response.status, reason };
     } catch (error) {
       if (given?.aborted) return givenUp;
       return { ok: false, retryable: true, reason: `${(error as Error).name}: ${(error as Error).message} (${url})` };
