@@ -4,6 +4,7 @@
 import type { InstanceView } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { formatTime, pageQuery, query } from './format.ts';
+import { visibleName } from '../core/invisible-text.ts';
 
 /** Chart ids → the series they draw; dashboard.js reads the same names from data attributes. */
 export const CHARTS = [
@@ -48,7 +49,7 @@ export function SystemPanel(props: { ctx: ViewContext; instances: InstanceView[]
       <ul class="instances" aria-label="Instances">
         {props.instances.map((i) => (
           <li class={i.sending ? 'sending' : 'stopped'}>
-            <span class="instance-name" safe>{i.instance}</span>
+            <span class="instance-name" safe>{visibleName(i.instance)}</span>
             {i.pid !== undefined && i.pid !== null ? <span class="pid" safe>{`pid ${i.pid}`}</span> : ''}
             {i.sending ? '' : <span class="stopped-note" safe>{`stopped sending ${formatTime(i.lastSeen)}`}</span>}
           </li>

@@ -6,6 +6,7 @@ import type { Children } from '@kitajs/html';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { pageQuery, query } from './format.ts';
 import { RANGES } from '../core/dashboard/data.ts';
+import { visibleName } from '../core/invisible-text.ts';
 
 // htmx 4 reads its config from this meta tag: requests to our own origin only, no indicator
 // stylesheet injected (the CSP forbids it), our extension (dashboard.js) disables eval and scripts.
@@ -23,7 +24,7 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
           <meta name="color-scheme" content="light dark" />
           <meta name="htmx-config" content={HTMX_CONFIG} />
           <link rel="icon" href="data:," />
-          <title safe>{props.subtitle ? `${props.subtitle} · ${ctx.title}` : ctx.title}</title>
+          <title safe>{visibleName(props.subtitle ? `${props.subtitle} · ${ctx.title}` : ctx.title)}</title>
           <link rel="stylesheet" href={`${ctx.assets}/vendor/uPlot.min.css`} />
           <link rel="stylesheet" href={`${ctx.assets}/dashboard.css`} />
           <script src={`${ctx.assets}/vendor/uPlot.iife.min.js`} defer></script>
@@ -33,14 +34,14 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
         <body data-refresh-ms={String(ctx.refreshMs)} data-csrf={ctx.csrf} data-sign-in={`${ctx.base}/login`}>
           <header class="top">
             <a class="brand" href={`${ctx.base}${query({ app: ctx.app })}`} safe>
-              {ctx.title}
+              {visibleName(ctx.title)}
             </a>
             <AppPicker ctx={ctx} />
             <RangePicker ctx={ctx} />
             {ctx.app ? <LiveControl ctx={ctx} /> : ''}
             {ctx.route ? (
               <a class="route-filter" href={`${ctx.base}${query({ app: ctx.app, range: ctx.range })}`} data-page-link title="Clear the route filter">
-                <span safe>{ctx.method ? `${ctx.method} ${ctx.route}` : ctx.route}</span> ✕
+                <span safe>{visibleName(ctx.method ? `${ctx.method} ${ctx.route}` : ctx.route)}</span> ✕
               </a>
             ) : (
               ''
@@ -63,12 +64,12 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
 
 function AppPicker(props: { ctx: ViewContext }): JSX.Element {
   const { ctx } = props;
-  if (ctx.apps.length <= 1) return <span class="app-name" safe>{ctx.app}</span>;
+  if (ctx.apps.length <= 1) return <span class="app-name" safe>{visibleName(ctx.app)}</span>;
   return (
     <nav class="apps" aria-label="Apps">
       {ctx.apps.map((app) => (
         <a href={`${ctx.base}${query({ app, range: ctx.range })}`} aria-current={app === ctx.app ? 'page' : undefined} safe>
-          {app}
+          {visibleName(app)}
         </a>
       ))}
     </nav>

@@ -3,6 +3,7 @@
 // The API-key login form: exchanges the key for a signed, HttpOnly session cookie.
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { Layout } from './layout.tsx';
+import { visibleText } from '../core/invisible-text.ts';
 
 export function LoginPage(props: { ctx: ViewContext; error?: string; next?: string; basic?: boolean }): JSX.Element {
   const { ctx } = props;
@@ -12,7 +13,7 @@ export function LoginPage(props: { ctx: ViewContext; error?: string; next?: stri
         <h2>Sign in</h2>
         {props.error ? (
           <p class="error" role="alert" safe>
-            {props.error}
+            {visibleText(props.error)}
           </p>
         ) : (
           ''

@@ -4,6 +4,7 @@
 // these many, so the page says so next to them.
 import type { RequestsNotReceived } from '../core/dashboard/data.ts';
 import { formatTime } from './format.ts';
+import { visibleName } from '../core/invisible-text.ts';
 
 /** 6127 → "6,127": an exact count, never rounded like the tiles'. */
 export function exactCount(n: number): string {
@@ -17,7 +18,7 @@ export function NotReceivedPanel(props: { losses: RequestsNotReceived[] }): JSX.
       <ul>
         {props.losses.map((loss) => (
           <li data-requests={String(loss.requests)}>
-            <span safe>{`${exactCount(loss.requests)} ${loss.requests === 1 ? 'request' : 'requests'} not received from instance ${loss.instance}`}</span>{' '}
+            <span safe>{`${exactCount(loss.requests)} ${loss.requests === 1 ? 'request' : 'requests'} not received from instance ${visibleName(loss.instance)}`}</span>{' '}
             <span class="hint" safe>{`(its buffer overflowed while the edge was unreachable; last reported ${formatTime(loss.reportedAt)})`}</span>
           </li>
         ))}

@@ -4,6 +4,7 @@
 import type { RouteRow, RouteSort } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { formatApdex, formatCount, formatMs, formatPercent, pageQuery, query } from './format.ts';
+import { visibleName } from '../core/invisible-text.ts';
 
 /**
  * Each column sorts worst first (src/core/query/routes.ts): the numbers highest first, but Apdex
@@ -52,7 +53,7 @@ export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: R
                 <tr class={ctx.route === row.route && (ctx.method === undefined || ctx.method === row.method) ? 'selected' : undefined}>
                   <td class="route">
                     <a href={`${ctx.base}${pageQuery({ ...ctx, route: row.route, method: row.method }, { sort: sort === 'requests' ? undefined : sort })}`}>
-                      <span class="method" safe>{row.method}</span> <span safe>{row.route}</span>
+                      <span class="method" safe>{visibleName(row.method)}</span> <span safe>{visibleName(row.route)}</span>
                     </a>
                   </td>
                   <td data-col="requests" safe>{formatCount(row.requests)}</td>

@@ -4,6 +4,7 @@
 // whatever it says, the detail records and traces below are a sample of them.
 import type { InstanceSampling } from '../core/dashboard/data.ts';
 import { describeSampling } from '../core/sampler.ts';
+import { visibleName } from '../core/invisible-text.ts';
 
 /**
  * Instances that sample alike share a line: "detail ≤ 10/s (fair across routes), … — 3 instances",
@@ -24,7 +25,7 @@ export function SamplingNote(props: { sampling: InstanceSampling[] }): JSX.Eleme
       <p class="hint">Request counts and percentiles are exact; detail records and traces are sampled, per instance:</p>
       <ul>
         {[...byPolicy].map(([line, { instances, refused }]) => (
-          <li safe>{`${line} — ${instances.length === 1 ? instances[0] : `${instances.length} instances`}${refused > 0 ? `; ${refused.toLocaleString('en-US')} callers' sampled traces passed on unsampled (past the cap) since first seen` : ''}`}</li>
+          <li safe>{`${line} — ${instances.length === 1 ? visibleName(instances[0]!) : `${instances.length} instances`}${refused > 0 ? `; ${refused.toLocaleString('en-US')} callers' sampled traces passed on unsampled (past the cap) since first seen` : ''}`}</li>
         ))}
       </ul>
     </section>

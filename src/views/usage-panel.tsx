@@ -5,6 +5,7 @@
 // platform then fails further operations of that kind until 00:00 UTC: data would be lost).
 import { formatQuantity, type QuotaUse, type UsageDay, type UsageView, type UsageWarning } from '../core/usage/usage.ts';
 import { formatBytes } from './format.ts';
+import { visibleName, visibleText } from '../core/invisible-text.ts';
 
 const INSTANCES_SHOWN = 20;
 
@@ -32,7 +33,7 @@ function Warnings(props: { warnings: UsageWarning[] }): JSX.Element {
   if (props.warnings.length === 0) return '';
   return (
     <ul class="usage-warnings" role="alert">
-      {props.warnings.map((warning) => <li data-kind={warning.kind} safe>{warning.message}</li>)}
+      {props.warnings.map((warning) => <li data-kind={warning.kind} safe>{visibleText(warning.message)}</li>)}
     </ul>
   );
 }
@@ -94,7 +95,7 @@ export function UsagePanel(props: { usage: UsageView }): JSX.Element {
                 <tbody>
                   {report.instances.slice(0, INSTANCES_SHOWN).map((instance) => (
                     <tr>
-                      <th scope="row" safe>{instance.instance}</th>
+                      <th scope="row" safe>{visibleName(instance.instance)}</th>
                       <td class="num" safe>{formatQuantity('workerRequests', instance.ingestRequests)}</td>
                       <td class="num" safe>{formatQuantity('rowsWritten', instance.rowsWritten)}</td>
                       <td class="num" safe>{formatBytes(instance.ingestBytes)}</td>
