@@ -7,7 +7,7 @@ import { redactUrl } from '../runtime/exporters/endpoint-url.ts';
 import { validateExporterConfigs } from '../runtime/exporters/exporter-config.ts';
 import { originalFetch } from '../runtime/original-fetch.ts';
 import { quoteAnswer } from '../runtime/log.ts';
-import { environmentFor, parseDotEnv } from './dot-env.ts';
+import { bunEnvFiles, environmentFor } from './dot-env.ts';
 import { checkAppDirectory, preloadsBunApm } from './init.ts';
 
 /** `warnings` are printed under the check without failing it (a quota running out, say). */
@@ -33,8 +33,9 @@ export async function runChecks(dir: string, env: Record<string, string | undefi
     checks.push({ ok: false, label: 'package', detail: 'bun-apm is not installed for this app: `bun add bun-apm`' });
   }
 
-  const fileEnv = existsSync(join(dir, '.env')) ? parseDotEnv(readFileSync(join(dir, '.env'), 'utf8')) : {};
-  const merged = { ...fileEnv, ...env };
+  // What the app gets: its directory's env files as Bun loads them (not .env alone: a JAEGER_ENDPOINT
+  // in .env.local had failed an app that starts monitored), under the environment it is started with.
+  const merged = { ...bunEnvFiles(dir, env.NODE_ENV), ...env };
   let config;
   try {
     config = await loadConfig(merged, dir, undefined);
@@ -51,6 +52,12 @@ export async function runChecks(dir: string, env: Record<string, string | undefi
   const exporters = exportersProblem(config.exporters, merged);
   if (exporters !== undefined) {
     checks.push({ ok: false, label: 'config', detail: exporters });
+    return checks;
+  }
+  // The preload refuses an `edge` entry with nowhere to send before it starts anything (buildExporters
+  // in start-monitoring.ts, not exported): the same words here, not "shipped nowhere" for an app that is off.
+  if (!config.endpoint && config.exporters.some((entry) => entry.type === 'edge')) {
+    checks.push({ ok: false, label: 'config', detail: 'exporters: an `edge` exporter needs BUN_APM_ENDPOINT (or `endpoint`)' });
     return checks;
   }
   // A misspelled setting fails the check: the app would run on the default it meant to change.

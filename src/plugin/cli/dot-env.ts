@@ -27,16 +27,28 @@ export function readDotEnv(path: string): Record<string, string> {
 }
 
 /**
- * The environment of the app in `dir`, as this command sees it. Bun loaded the .env files of the
- * directory the command runs in into process.env (`bunx` too); for another app's directory, the
- * BUN_APM_* values they brought are that other app's, not this one's.
+ * The values Bun's own env files give an app started in `dir`, merged as Bun merges them: `.env`,
+ * `.env.<mode>`, `.env.local` (not for tests), `.env.<mode>.local`, each later one winning. The mode
+ * is NODE_ENV's `production` or `test`, anything else `development` (Bun 1.4 checked: `staging`
+ * reads `.env.development`). Values as parseDotEnv reads them (no `$NAME` expansion).
+ */
+export function bunEnvFiles(dir: string, nodeEnv: string | undefined): Record<string, string> {
+  const mode = nodeEnv === 'production' || nodeEnv === 'test' ? nodeEnv : 'development';
+  const names = ['.env', `.env.${mode}`, ...(mode === 'test' ? [] : ['.env.local']), `.env.${mode}.local`];
+  return Object.assign({}, ...names.map((name) => readDotEnv(join(dir, name)))) as Record<string, string>;
+}
+
+/**
+ * The environment an app in `dir` starts with, before its own env files: Bun loaded the env files
+ * of the directory this command runs in into process.env (`bunx` too), and for another app's
+ * directory every value they brought is the other app's — a JAEGER_ENDPOINT in this directory's
+ * .env.local had made doctor pass an app that started unmonitored. A value the shell set to the
+ * same text as those files cannot be told apart, and goes too.
  */
 export function environmentFor(dir: string, env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Record<string, string | undefined> {
   if (resolve(dir) === resolve(cwd)) return env;
-  // Bun's order: .env, then .env.<NODE_ENV>, then .env.local, each later one winning.
-  const loaded = { ...readDotEnv(join(cwd, '.env')), ...readDotEnv(join(cwd, `.env.${env.NODE_ENV || 'development'}`)), ...readDotEnv(join(cwd, '.env.local')) };
   const own = { ...env };
-  for (const [name, value] of Object.entries(loaded)) if (name.startsWith('BUN_APM_') && own[name] === value) delete own[name];
+  for (const [name, value] of Object.entries(bunEnvFiles(cwd, env.NODE_ENV))) if (own[name] === value) delete own[name];
   return own;
 }
 

@@ -104,17 +104,39 @@ export function tomlString(text: string): string {
   return literal ? `'''\n${text}'''` : JSON.stringify(text).replace(/\x7f/g, '\\u007f');
 }
 
-/** keepVars over the old file's text; one Bun cannot read keeps nothing, and says so. */
-export function carryVars(template: string, oldText: string): KeptVars & { unreadable: boolean } {
-  const old = varsOf(oldText);
-  if (old === undefined) return { toml: template, kept: [], dropped: [], unwritable: [], unreadable: true };
-  return { ...keepVars(template, old), unreadable: false };
+/**
+ * The `[env.NAME]` tables of `old` that `template` lacks as they are. The rewrite keeps the top-level
+ * [vars] only: an `[env.production.vars]` (and the rest of that environment) had gone without a word,
+ * and `wrangler deploy --env production` then ran on the template's defaults. Named, not merged: an
+ * environment also holds routes, bindings and migrations that only the user can square with a new template.
+ */
+export function droppedEnvs(template: string, old: string): string[] {
+  const envsOf = (text: string): Vars => {
+    const env = (Bun.TOML.parse(text) as { env?: unknown }).env;
+    return typeof env === 'object' && env !== null && !Array.isArray(env) ? (env as Vars) : {};
+  };
+  const kept = envsOf(template);
+  return Object.entries(envsOf(old)).filter(([name, value]) => !Bun.deepEquals(value, kept[name], true)).map(([name]) => name);
 }
 
-/** What became of the old file's [vars], by name only: a value may be private even though vars are no secrets. */
-export function varsReport(vars: Omit<KeptVars, 'toml'> & { unreadable: boolean }, backup: string): string[] {
+/** keepVars over the old file's text; one Bun cannot read keeps nothing, and says so. */
+export function carryVars(template: string, oldText: string): KeptVars & { unreadable: boolean; envs: string[] } {
+  const old = varsOf(oldText);
+  if (old === undefined) return { toml: template, kept: [], dropped: [], unwritable: [], unreadable: true, envs: [] };
+  return { ...keepVars(template, old), unreadable: false, envs: droppedEnvs(template, oldText) };
+}
+
+/** `[env.NAME]` as the user would find it in the file: a name that is no bare TOML key quoted. */
+function envTable(name: string): string {
+  return `[env.${/^[A-Za-z0-9_-]+$/.test(name) ? name : JSON.stringify(name)}]`;
+}
+
+/** What became of the old file's [vars] and environments, by name only: a value may be private even though vars are no secrets. */
+export function varsReport(vars: Omit<KeptVars, 'toml'> & { unreadable: boolean; envs?: string[] }, backup: string): string[] {
   const lines: string[] = [];
   if (vars.unreadable) lines.push(`the old file is not TOML Bun can read: none of its [vars] kept (it is in ${backup})`);
+  // One line each: a deploy with `--env NAME` would otherwise run on the template's defaults unawares.
+  for (const name of vars.envs ?? []) lines.push(`left out ${envTable(name)}: --force keeps only the top-level [vars]; copy back what \`--env ${name}\` needs (its values are in ${backup})`);
   if (vars.kept.length > 0) lines.push(`kept your [vars] ${vars.kept.join(', ')}`);
   if (vars.dropped.length > 0) lines.push(`left out [vars] ${vars.dropped.join(', ')}: this bun-apm's template no longer has them (their values are in ${backup})`);
   if (vars.unwritable.length > 0) lines.push(`could not keep [vars] ${vars.unwritable.join(', ')} (not a string, number, boolean, array or table): set them again from ${backup}`);

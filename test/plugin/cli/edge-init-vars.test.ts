@@ -95,6 +95,19 @@ describe('edge init --force: [vars]', () => {
     expect(readFileSync(join(dir, 'bun-apm-edge', 'wrangler.toml.bak'), 'utf8')).toBe(edited);
   }, 30_000);
 
+  test('each [env.NAME] the rewrite leaves out is named, with where its values are (none printed)', () => {
+    const { dir, toml } = appWithEdge();
+    const edited = `${readFileSync(toml, 'utf8')}\n[env.production.vars]\nPLAN = "paid"\n\n[env."eu.staging"]\nname = "edge-eu-staging"\n`;
+    writeFileSync(toml, edited);
+    const run = edgeInit(dir, '--force');
+    expect(run.exitCode, run.out).toBe(0);
+    expect((Bun.TOML.parse(readFileSync(toml, 'utf8')) as { env?: unknown }).env).toBeUndefined();
+    expect(run.out).toMatch(/left out \[env\.production\]: .*its values are in wrangler\.toml\.bak/);
+    expect(run.out).toMatch(/left out \[env\."eu\.staging"\]: .*wrangler\.toml\.bak/);
+    for (const value of ['paid', 'edge-eu-staging']) expect(run.out).not.toContain(value);
+    expect(readFileSync(join(dir, 'bun-apm-edge', 'wrangler.toml.bak'), 'utf8')).toBe(edited);
+  }, 30_000);
+
   const tricky = [
     '', '"', "'", "'''", '"""', '\\', '\\n', '\n', '\n\nleading newlines', 'trailing newline\n', 'crlf\r\nline', 'tab\there',
     'unicode é ✓ 🚀 \u2028 \u00a0', 'control \x00 \x1b \x7f', "ends with '", "ends with ''", '# not a comment', 'a = "b" # c',
