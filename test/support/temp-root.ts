@@ -10,6 +10,8 @@ import { join } from 'node:path';
 const root = mkdtempSync(join(tmpdir(), 'bun-apm-test-run-'));
 process.env.TMPDIR = root; // node:os's tmpdir() reads it on every call, and children inherit it
 
+// Removing a run's ~350 MB (a clone with its node_modules among them) took past the 30 s a hook
+// may take on a loaded machine, which failed the run as "(unnamed)": this hook may take 10 minutes.
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
-});
+}, 600_000);
