@@ -49,5 +49,19 @@ describe('configuration errors', () => {
     expect(((await page.json()) as any).error).toEqual({ code: 'config_error', message });
     const answer = await api(edge, '/api/v1/apps/shop/summary');
     expect(answer.body.error).toEqual({ code: 'config_error', message });
+    // A browser is shown the same as a page, not bare JSON (a review).
+    const shown = await fetch(new URL('/performance', edge.url), { headers: { accept: 'text/html,application/xhtml+xml', 'sec-fetch-mode': 'navigate' } });
+    expect([shown.status, shown.headers.get('retry-after'), shown.headers.get('content-type')]).toEqual([503, '60', 'text/html; charset=utf-8']);
+    expect(await shown.text()).toContain(message.replaceAll('"', '&quot;'));
+  });
+
+  test('a dashboard without credentials is a page for a browser, JSON for a program', async () => {
+    const edge = await start({});
+    const message = 'the dashboard needs DASHBOARD_API_KEY or DASHBOARD_USERNAME + DASHBOARD_PASSWORD';
+    const shown = await fetch(new URL('/performance', edge.url), { headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate' } });
+    expect([shown.status, shown.headers.get('content-type')]).toEqual([503, 'text/html; charset=utf-8']);
+    expect(await shown.text()).toContain(message);
+    const program = await fetch(new URL('/performance', edge.url));
+    expect(((await program.json()) as any).error).toEqual({ code: 'config_error', message });
   });
 });

@@ -3,6 +3,7 @@
 // Built once per isolate and set of secrets.
 import { createDashboardHandler, type DashboardHandler } from '../../core/dashboard/handler.ts';
 import { ALL_FEATURES } from '../../core/dashboard/view-context.ts';
+import { asksForPage, errorPage } from '../../core/dashboard/browser-pages.ts';
 import { problem } from '../../core/dashboard/security-headers.ts';
 import { drainBody } from '../../core/http/request-body.ts';
 import { MAX_FORM_BYTES } from '../../core/dashboard/read-form.ts';
@@ -61,7 +62,7 @@ export async function edgeDashboard(request: Request, env: Env, client: string):
   if (!env.DASHBOARD_API_KEY?.trim() && !(env.DASHBOARD_USERNAME && env.DASHBOARD_PASSWORD)) {
     await drainBody(request, MAX_FORM_BYTES);
     // Never an open dashboard by accident: no credentials configured means no dashboard.
-    return problem(503, 'config_error', 'the dashboard needs DASHBOARD_API_KEY or DASHBOARD_USERNAME + DASHBOARD_PASSWORD');
+    return forBrowser(request, base, problem(503, 'config_error', 'the dashboard needs DASHBOARD_API_KEY or DASHBOARD_USERNAME + DASHBOARD_PASSWORD'));
   }
   let handler: DashboardHandler;
   try {
@@ -71,7 +72,12 @@ export async function edgeDashboard(request: Request, env: Env, client: string):
     // A var the operator must fix, named and answered as the API answers it; its message never holds a secret.
     console.error(`bun-apm edge: configuration: ${error.message}`);
     await drainBody(request, MAX_FORM_BYTES);
-    return problem(CONFIG_ERROR_STATUS, 'config_error', error.message, CONFIG_ERROR_HEADERS);
+    return forBrowser(request, base, problem(CONFIG_ERROR_STATUS, 'config_error', error.message, CONFIG_ERROR_HEADERS));
   }
   return handler(request, client);
+}
+
+/** A refusal before the dashboard could start, as a page for a browser (it showed the bare JSON), as JSON for programs. */
+function forBrowser(request: Request, base: string, response: Response): Promise<Response> | Response {
+  return asksForPage(request) ? errorPage(response, { title: 'bun-apm', assetsPath: '', base: base || '/' }) : response;
 }
