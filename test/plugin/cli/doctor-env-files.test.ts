@@ -4,31 +4,12 @@
 // directory's .env.local passed an app whose preload turns monitoring off. Each case is checked
 // against the app itself: doctor says what the preload does.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runChecks } from '../../../src/plugin/cli/doctor.ts';
 import { environmentFor } from '../../../src/plugin/cli/dot-env.ts';
-
-const ROOT = join(import.meta.dir, '..', '..', '..');
-const CLI = join(ROOT, 'src', 'plugin', 'cli', 'main.ts');
-const REFUSED = /^bun-apm: (.*) — monitoring is off, the app runs without it$/m;
-
-/** This environment without bun-apm's settings, the exporters' endpoints or `bun test`'s NODE_ENV=test. */
-function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('BUN_APM_') && !/_ENDPOINT$/.test(key) && key !== 'NODE_ENV') env[key] = value;
-  }
-  return { ...env, ...extra };
-}
-
-async function run(cmd: string[], cwd: string, extra?: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  // Spawned, not spawnSync: the stand-in edge answers from this process.
-  const child = Bun.spawn(cmd, { cwd, env: cleanEnv(extra), stdout: 'pipe', stderr: 'pipe' });
-  const [out, err] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
-  return { code: await child.exited, out, err };
-}
+import { CLI, doctorApp, REFUSED, run } from './support/doctor-app.ts';
 
 describe('doctor DIR: the env files Bun loads for DIR', () => {
   let edge: ReturnType<typeof Bun.serve>;
@@ -39,18 +20,7 @@ describe('doctor DIR: the env files Bun loads for DIR', () => {
 
   /** An app monitored by this checkout's preload, with `exporters` in its config and `files` beside its .env. */
   function appDir(exporters: string, files: Record<string, string> = {}, env = `BUN_APM_ENDPOINT=http://127.0.0.1:${edge.port}\nBUN_APM_INGEST_KEY=good-key\n`): string {
-    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-doctor-env-'));
-    const pkg = join(dir, 'node_modules', 'bun-apm');
-    mkdirSync(pkg, { recursive: true });
-    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'bun-apm', version: '9.9.9', exports: { './preload': './preload.js' } }));
-    writeFileSync(join(pkg, 'preload.js'), `import ${JSON.stringify(join(ROOT, 'src', 'plugin', 'preload.ts'))};\n`);
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop' }));
-    writeFileSync(join(dir, 'bunfig.toml'), 'preload = ["bun-apm/preload"]\n');
-    writeFileSync(join(dir, '.env'), env);
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    writeFileSync(join(dir, 'bun-apm.config.ts'), `export default { exporters: ${exporters} };\n`);
-    writeFileSync(join(dir, 'app.ts'), 'console.log("app ran");\n');
-    return dir;
+    return doctorApp(exporters, env, files);
   }
 
   /** The app's start and doctor's verdict on it, doctor run from `cwd` (a directory of its own by default). */

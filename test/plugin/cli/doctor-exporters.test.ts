@@ -1,28 +1,8 @@
 // `bun-apm doctor` refuses the exporter entries the preload refuses, in the preload's words: it had
 // said "✓ config" and exited 0 for `type: 'jeager'`, and the app then started unmonitored.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-const ROOT = join(import.meta.dir, '..', '..', '..');
-const CLI = join(ROOT, 'src', 'plugin', 'cli', 'main.ts');
-
-/** This environment without bun-apm's settings or the exporters' endpoint variables (a test run's own would leak in). */
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('BUN_APM_') && key !== 'JAEGER_ENDPOINT' && key !== 'ZIPKIN_ENDPOINT') env[key] = value;
-  }
-  return env;
-}
-
-async function run(cmd: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  // Spawned, not spawnSync: the stand-in edge answers from this process.
-  const child = Bun.spawn(cmd, { cwd, env: cleanEnv(), stdout: 'pipe', stderr: 'pipe' });
-  const [out, err] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
-  return { code: await child.exited, out, err };
-}
+import { CLI, doctorApp, REFUSED, run } from './support/doctor-app.ts';
 
 describe('doctor: exporters', () => {
   let edge: ReturnType<typeof Bun.serve>;
@@ -32,20 +12,7 @@ describe('doctor: exporters', () => {
   });
   afterAll(() => edge.stop(true));
 
-  /** An app monitored by this checkout's preload (a stand-in package whose preload is it), with `exporters` in its config. */
-  function appDir(exporters: string): string {
-    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-doctor-exporters-'));
-    const pkg = join(dir, 'node_modules', 'bun-apm');
-    mkdirSync(pkg, { recursive: true });
-    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'bun-apm', version: '9.9.9', exports: { './preload': './preload.js' } }));
-    writeFileSync(join(pkg, 'preload.js'), `import ${JSON.stringify(join(ROOT, 'src', 'plugin', 'preload.ts'))};\n`);
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop' }));
-    writeFileSync(join(dir, 'bunfig.toml'), 'preload = ["bun-apm/preload"]\n');
-    writeFileSync(join(dir, '.env'), `BUN_APM_ENDPOINT=http://127.0.0.1:${edge.port}\nBUN_APM_INGEST_KEY=good-key\n`);
-    writeFileSync(join(dir, 'bun-apm.config.ts'), `export default { exporters: ${exporters} };\n`);
-    writeFileSync(join(dir, 'app.ts'), 'console.log("app ran");\n');
-    return dir;
-  }
+  const appDir = (exporters: string) => doctorApp(exporters, `BUN_APM_ENDPOINT=http://127.0.0.1:${edge.port}\nBUN_APM_INGEST_KEY=good-key\n`);
 
   const bad = [
     "[{ type: 'jeager', endpoint: 'http://127.0.0.1:14268' }]",
@@ -60,7 +27,7 @@ describe('doctor: exporters', () => {
       // The app as it starts: its preload says what is wrong and runs it unmonitored.
       const app = await run([process.execPath, 'app.ts'], dir);
       expect(app.out).toContain('app ran');
-      const refused = /^bun-apm: (.*) — monitoring is off, the app runs without it$/m.exec(app.err);
+      const refused = REFUSED.exec(app.err);
       expect(refused, app.err).not.toBeNull();
       const doctor = await run([process.execPath, CLI, 'doctor', dir], tmpdir());
       expect(doctor.out).toContain(`✗ config   ${refused![1]}\n`);
