@@ -28,6 +28,16 @@ export const MAX_DURATION_SUM = MAX_TOTAL * MAX_DURATION_MS;
  */
 export const SUM_TOLERANCE = 1e-6;
 
+/**
+ * A total a read adds up from many rows (minutes, routes, shards), at most MAX_TOTAL as every stored
+ * one is. Exact: below MAX_TOTAL every partial sum of whole counts is exact, and past it a sum of
+ * non-negative terms never rounds back under, so this is min(true sum, MAX_TOTAL). Two batches of
+ * 2^40-count cells had read as 10995116277760104 (a review).
+ */
+export function atMostTotal(total: number): number {
+  return total > MAX_TOTAL ? MAX_TOTAL : total;
+}
+
 /** a + b, at most `max`. */
 export function saturatingAdd(a: number, b: number, max: number = MAX_TOTAL): number {
   const sum = a + b;

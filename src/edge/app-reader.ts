@@ -4,7 +4,7 @@
 // finished by the one query function (core/query/merge-cells.ts),
 // listings page by page with a cursor per shard (shard-pages.ts), traces made whole before they are
 // filtered and ordered, a trace's spans from every shard,
-// instances side by side, counts summed. Every rollup read's totals leave saturated (read-totals.ts).
+// instances side by side, counts summed.
 import { fromPlainCell, mergeCellLists, type PlainCell } from '../core/query/merge-cells.ts';
 import { routeTable, type RouteRow, type RouteSort } from '../core/query/routes.ts';
 import { summarise, type Summary } from '../core/query/summary.ts';
@@ -13,7 +13,6 @@ import type { LiveCell } from '../core/rollup.ts';
 import { toMicros } from '../core/wire-format.ts';
 import type { UsageReport } from '../core/usage/usage.ts';
 import { saturatingAdd } from '../core/value-bounds.ts';
-import { saturatedSeries, saturatedTotals } from './read-totals.ts';
 import { RESOLUTION_MS } from '../core/query/window.ts';
 import type { LiveSummary, RollupQuery } from './app-store.ts';
 import { mergeUsageReports } from '../core/usage/usage.ts';
@@ -187,10 +186,10 @@ export function appReader(env: Pick<Env, 'APP_STORE' | 'SHARDS' | SettingsVar>, 
     shards: stores.length,
 
     async summary(query: RollupQuery & { app: string }): Promise<Summary & Warnings> {
-      if (stores.length === 1) return saturatedTotals((await stores[0]!.summary(query)) as Summary & Warnings);
+      if (stores.length === 1) return (await stores[0]!.summary(query)) as Summary & Warnings;
       const { window, apdexThresholdMs } = query;
       const { cells, warnings } = await mergedCells(stores, { ...query, perRoute: false, wholeWindow: true });
-      return saturatedTotals({ ...summarise(cells, { app, ...window, apdexThresholdMs }), ...(warnings && { warnings }) });
+      return { ...summarise(cells, { app, ...window, apdexThresholdMs }), ...(warnings && { warnings }) };
     },
 
     /**
@@ -198,35 +197,31 @@ export function appReader(env: Pick<Env, 'APP_STORE' | 'SHARDS' | SettingsVar>, 
      * reported (the earliest shard's horizon), its cells merged; requests in flight summed.
      */
     async live(query: CellFilter & { app: string; apdexThresholdMs: number }): Promise<LiveSummary & Warnings> {
-      if (stores.length === 1) return saturatedTotals((await stores[0]!.live(query)) as LiveSummary & Warnings);
+      if (stores.length === 1) return (await stores[0]!.live(query)) as LiveSummary & Warnings;
       const states = (await Promise.all(stores.map((store) => store.liveState()))) as LiveState[];
       const { from, to, resolution } = liveCells(Math.min(...states.map((state) => state.horizon)), query, readSettings(env).tenSecondRoutes);
       const window = { from, to, until: to, step: RESOLUTION_MS[resolution], resolution };
       const { cells, warnings } = await mergedCells(stores, { ...query, window, perRoute: false, wholeWindow: false });
       const counts = states.flatMap((state) => (state.inFlight === null ? [] : [state.inFlight]));
-      return saturatedTotals({
+      return {
         ...summarise(cells, { app, ...window, apdexThresholdMs: query.apdexThresholdMs }),
         inFlight: counts.length === 0 ? null : counts.reduce((sum, count) => saturatingAdd(sum, count), 0),
         ...(warnings && { warnings }),
-      });
+      };
     },
 
     async timeseries(query: RollupQuery & { columns: TimeseriesColumn[] }): Promise<Timeseries & Warnings> {
-      if (stores.length === 1) return saturatedSeries((await stores[0]!.timeseries(query)) as Timeseries & Warnings);
+      if (stores.length === 1) return (await stores[0]!.timeseries(query)) as Timeseries & Warnings;
       const { window } = query;
       const { cells, warnings } = await mergedCells(stores, { ...query, perRoute: false, wholeWindow: false });
-      return saturatedSeries({ ...timeseries(cells, { ...window, columns: query.columns, apdexThresholdMs: query.apdexThresholdMs }), ...(warnings && { warnings }) });
+      return { ...timeseries(cells, { ...window, columns: query.columns, apdexThresholdMs: query.apdexThresholdMs }), ...(warnings && { warnings }) };
     },
 
     async routes(query: RollupQuery & { sort?: RouteSort; order?: 'asc' | 'desc'; limit?: number }): Promise<{ rows: RouteRow[] } & Warnings> {
-      // Sorted by the sums (routes past MAX_TOTAL keep their order), then saturated.
-      if (stores.length === 1) {
-        const { rows, ...warnings } = (await stores[0]!.routes(query)) as { rows: RouteRow[] } & Warnings;
-        return { rows: rows.map(saturatedTotals), ...warnings };
-      }
+      if (stores.length === 1) return (await stores[0]!.routes(query)) as { rows: RouteRow[] } & Warnings;
       const { window } = query;
       const { cells, warnings } = await mergedCells(stores, { ...query, perRoute: true, wholeWindow: true });
-      return { rows: routeTable(cells, { ...query, from: window.from, to: window.to, until: window.until }).map(saturatedTotals), ...(warnings && { warnings }) };
+      return { rows: routeTable(cells, { ...query, from: window.from, to: window.to, until: window.until }), ...(warnings && { warnings }) };
     },
 
     samples: (query: Listing<SampleQuery>) => listing<SampleRecord>(stores, query.cursor, query.limit,

@@ -3,14 +3,15 @@
 import type { LiveCell } from '../rollup.ts';
 import { addCell, emptyAggregate, errorRateOf, sketchOf, type Aggregate } from './aggregate.ts';
 import { apdexOf, DEFAULT_APDEX_THRESHOLD_MS } from './apdex.ts';
+import { atMostTotal } from '../value-bounds.ts';
 
 type Column = (bucket: Aggregate, seconds: number, apdexThresholdMs: number) => number | null;
 
-/** Every column a timeseries can have, and how each is computed from a bucket. */
+/** Every column a timeseries can have, and how each is computed from a bucket; counts saturate (value-bounds.ts). */
 export const TIMESERIES_COLUMNS = {
-  requests: (b) => b.requests,
-  errors: (b) => b.errors,
-  clientErrors: (b) => b.clientErrors,
+  requests: (b) => atMostTotal(b.requests),
+  errors: (b) => atMostTotal(b.errors),
+  clientErrors: (b) => atMostTotal(b.clientErrors),
   errorRate: (b) => errorRateOf(b),
   rps: (b, seconds) => b.requests / seconds,
   avg: (b) => (b.requests === 0 ? null : b.durationSum / b.requests),
@@ -19,12 +20,12 @@ export const TIMESERIES_COLUMNS = {
   p99: (b) => sketchOf(b).quantile(0.99),
   max: (b) => b.durationMax,
   apdex: (b, _seconds, t) => apdexOf(b, t),
-  bytes: (b) => b.bytes,
-  '1xx': (b) => b.byClass['1xx'],
-  '2xx': (b) => b.byClass['2xx'],
-  '3xx': (b) => b.byClass['3xx'],
-  '4xx': (b) => b.byClass['4xx'],
-  '5xx': (b) => b.byClass['5xx'],
+  bytes: (b) => atMostTotal(b.bytes),
+  '1xx': (b) => atMostTotal(b.byClass['1xx']),
+  '2xx': (b) => atMostTotal(b.byClass['2xx']),
+  '3xx': (b) => atMostTotal(b.byClass['3xx']),
+  '4xx': (b) => atMostTotal(b.byClass['4xx']),
+  '5xx': (b) => atMostTotal(b.byClass['5xx']),
 } satisfies Record<string, Column>;
 
 export type TimeseriesColumn = keyof typeof TIMESERIES_COLUMNS;

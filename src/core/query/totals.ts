@@ -1,6 +1,7 @@
 // The figures every summary and route row carries, computed one way from an aggregate.
 import { errorRateOf, latencyOf, type Aggregate, type Latency } from './aggregate.ts';
 import { apdexOf } from './apdex.ts';
+import { atMostTotal } from '../value-bounds.ts';
 
 export interface Totals {
   requests: number;
@@ -20,9 +21,11 @@ export interface Totals {
 
 export function totalsOf(total: Aggregate, seconds: number, apdexThresholdMs: number): Totals {
   return {
-    requests: total.requests,
-    errors: total.errors,
-    clientErrors: total.clientErrors,
+    // Counts saturate (value-bounds.ts); rates stay those of the sums, within a double's rounding of
+    // the true figure, where ones of saturated counts would not be (errors over requests, only one capped).
+    requests: atMostTotal(total.requests),
+    errors: atMostTotal(total.errors),
+    clientErrors: atMostTotal(total.clientErrors),
     errorRate: errorRateOf(total),
     rps: seconds > 0 ? total.requests / seconds : 0,
     latency: latencyOf(total),

@@ -21,7 +21,7 @@ const SECRET_COMPOUND = /\b(?:[a-z\d]*(?:passw(?:or)?d|pass(?:phrase|code)|secre
 // secret rather than the secret (its type, method, policy, version): harmless, and needed for debugging.
 const HARMLESS = /\b(?:(?:page|next|continuation|sync|cursor|max|min|num|total|input|output|prompt|completion) ?tokens?|(?:public|sort|partition|primary|cache|object|idempotency|websocket|s3|bucket|hash|range|foreign) ?key|[a-z\d]*key id|auth request|(?:call|message|account|request|conference|recording|participant) sid|(?:token|auth|cookie|password|otp|pin|key|signature|session|mfa|2fa) (?:type|method|provider|policy|enabled|version|name|consent|format|algorithm|length|required|expires|expiry|user|reset sent|reset)|[a-z\d]+ count)\b/g;
 
-export function isSecret(name: string): boolean {
+function isSecret(name: string): boolean {
   const words = name.replace(/([a-z\d])([A-Z])/g, '$1 $2').toLowerCase().replace(/[^a-z\d]+/g, ' ').trim();
   const kept = words.replace(HARMLESS, '');
   return SECRET.test(kept) || SECRET_COMPOUND.test(kept);
@@ -65,8 +65,8 @@ function shown(name: string, value: string): string {
   // Read no further than a real credential reaches past the kept length: a 16 KB header of made-up
   // URLs or parameters took 4-5 ms read whole, at most 1.7 ms so.
   const head = value.slice(0, 4 * LIMITS.tagValueLength);
-  const inner = head.replace(INNER_PARAM, (param, separator: string, inner: string) => (isSecret(inner) ? `${separator}${inner}=${REDACTED}` : param));
-  return withoutUrlPasswords(inner).slice(0, LIMITS.tagValueLength);
+  const params = head.replace(INNER_PARAM, (param, separator: string, key: string) => (isSecret(key) ? `${separator}${key}=${REDACTED}` : param));
+  return withoutUrlPasswords(params).slice(0, LIMITS.tagValueLength);
 }
 
 export function headerTags(headers: Headers, prefix: string, tags: Record<string, TagValue>): void {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeSampling, loadConfig, samplingOf } from '../preload/load-config.ts';
 import { redactUrl } from '../runtime/exporters/endpoint-url.ts';
-import { validateExporterConfigs } from '../runtime/exporters/exporter-config.ts';
+import { checkEdgeEntry, validateExporterConfigs } from '../runtime/exporters/exporter-config.ts';
 import { originalFetch } from '../runtime/original-fetch.ts';
 import { quoteAnswer } from '../runtime/log.ts';
 import { bunEnvFiles, environmentFor } from './dot-env.ts';
@@ -48,16 +48,10 @@ export async function runChecks(dir: string, env: Record<string, string | undefi
     return checks;
   }
   // The preload checks the exporters only as it builds them, after loading the config: a bad entry
-  // had passed here and then turned monitoring off at the app's start. Same check, same words.
-  const exporters = exportersProblem(config.exporters, merged);
+  // had passed here and then turned monitoring off at the app's start. Same checks, same words.
+  const exporters = exportersProblem(config.exporters, merged, Boolean(config.endpoint));
   if (exporters !== undefined) {
     checks.push({ ok: false, label: 'config', detail: exporters });
-    return checks;
-  }
-  // The preload refuses an `edge` entry with nowhere to send before it starts anything (buildExporters
-  // in start-monitoring.ts, not exported): the same words here, not "shipped nowhere" for an app that is off.
-  if (!config.endpoint && config.exporters.some((entry) => entry.type === 'edge')) {
-    checks.push({ ok: false, label: 'config', detail: 'exporters: an `edge` exporter needs BUN_APM_ENDPOINT (or `endpoint`)' });
     return checks;
   }
   // A misspelled setting fails the check: the app would run on the default it meant to change.
@@ -71,9 +65,10 @@ export async function runChecks(dir: string, env: Record<string, string | undefi
   return checks;
 }
 
-/** What the preload would refuse in the exporter entries (as start-monitoring.ts builds them: the edge provided), else undefined. */
-function exportersProblem(exporters: unknown, env: Record<string, string | undefined>): string | undefined {
+/** What the preload would refuse in the exporter entries, in its order (start-monitoring.ts), else undefined. */
+function exportersProblem(exporters: readonly { type?: unknown }[], env: Record<string, string | undefined>, hasEndpoint: boolean): string | undefined {
   try {
+    checkEdgeEntry(exporters, hasEndpoint);
     validateExporterConfigs(exporters, env, true);
     return undefined;
   } catch (error) {

@@ -67,14 +67,12 @@ export function edgeInit(appDir: string, options: { dir?: string; apps?: string[
   mkdirSync(dir, { recursive: true });
   const changed: string[] = [];
   const unchanged: string[] = [];
-  let varsDone: EdgeInitResult['vars'];
   if (old === undefined || (options.force && old !== toml)) {
     // The old file first, as it was: whatever the rewrite leaves out can be copied back from it.
     if (old !== undefined) writeFileSync(join(dir, WRANGLER_BACKUP), old);
     writeFileSync(tomlFile, toml);
     changed.push('wrangler.toml');
     if (old !== undefined) changed.push(WRANGLER_BACKUP);
-    varsDone = vars;
   } else unchanged.push('wrangler.toml');
 
   // The ignore file first: the keys must never sit in an unignored file, even for a moment.
@@ -85,7 +83,8 @@ export function edgeInit(appDir: string, options: { dir?: string; apps?: string[
   const keys = edgeKeys(appDir, dir, options.apps ?? [], true);
   if (before !== readFileSync(join(dir, '.dev.vars'), 'utf8')) changed.push('.dev.vars');
   else unchanged.push('.dev.vars');
-  return { dir, keys, changed, unchanged, vars: varsDone };
+  // What became of the [vars] only when the file was rewritten.
+  return { dir, keys, changed, unchanged, vars: changed.includes('wrangler.toml') ? vars : undefined };
 }
 
 /** The Worker name of an existing wrangler.toml, if it has one. */

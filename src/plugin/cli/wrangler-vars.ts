@@ -132,11 +132,11 @@ function envTable(name: string): string {
 }
 
 /** What became of the old file's [vars] and environments, by name only: a value may be private even though vars are no secrets. */
-export function varsReport(vars: Omit<KeptVars, 'toml'> & { unreadable: boolean; envs?: string[] }, backup: string): string[] {
+export function varsReport(vars: ReturnType<typeof carryVars>, backup: string): string[] {
   const lines: string[] = [];
   if (vars.unreadable) lines.push(`the old file is not TOML Bun can read: none of its [vars] kept (it is in ${backup})`);
   // One line each: a deploy with `--env NAME` would otherwise run on the template's defaults unawares.
-  for (const name of vars.envs ?? []) lines.push(`left out ${envTable(name)}: --force keeps only the top-level [vars]; copy back what \`--env ${name}\` needs (its values are in ${backup})`);
+  for (const name of vars.envs) lines.push(`left out ${envTable(name)}: --force keeps only the top-level [vars]; copy back what \`--env ${name}\` needs (its values are in ${backup})`);
   if (vars.kept.length > 0) lines.push(`kept your [vars] ${vars.kept.join(', ')}`);
   if (vars.dropped.length > 0) lines.push(`left out [vars] ${vars.dropped.join(', ')}: this bun-apm's template no longer has them (their values are in ${backup})`);
   if (vars.unwritable.length > 0) lines.push(`could not keep [vars] ${vars.unwritable.join(', ')} (not a string, number, boolean, array or table): set them again from ${backup}`);

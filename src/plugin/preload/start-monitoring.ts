@@ -1,7 +1,7 @@
 // Wires the preload together: configuration → recorder → batcher and exporters → instrumentation
 // of Bun.serve, fetch and known routers → profiler → shutdown hooks. Everything that can fail on a
 // bad setting runs before the first global is touched, so a refused configuration leaves the app as it was.
-import { exporterTarget, type ExporterConfig } from '../runtime/exporters/exporter-config.ts';
+import { checkEdgeEntry, exporterTarget, type ExporterConfig } from '../runtime/exporters/exporter-config.ts';
 import { combineSpanExporters } from '../runtime/exporters/combine-span-exporters.ts';
 import type { SpanExporter } from '../runtime/exporters/span-exporter.ts';
 import { Batcher } from '../runtime/batcher.ts';
@@ -114,9 +114,7 @@ function exportTargets(configs: readonly ExporterConfig[], hasEndpoint: boolean)
 
 /** The configured trace exporters, plus the edge whenever an endpoint is set (once, even if listed). */
 async function buildExporters(config: ResolvedConfig, edge: SpanExporter, hasEndpoint: boolean, log: Log): Promise<SpanExporter[]> {
-  if (!hasEndpoint && config.exporters.some((entry) => entry.type === 'edge')) {
-    throw new ConfigError('exporters: an `edge` exporter needs BUN_APM_ENDPOINT (or `endpoint`)');
-  }
+  checkEdgeEntry(config.exporters, hasEndpoint);
   let created: SpanExporter[] = [];
   // The exporters' encoders load only when some are configured: every module loaded stays in the
   // app's heap for good, and each full garbage collection of the app marks all of it again.

@@ -120,6 +120,16 @@ function checkEntry(config: unknown, env: Env, hasEdge: boolean): void {
   }
 }
 
+/**
+ * The preload's refusal of an `edge` entry with nowhere to send, before it starts anything; doctor
+ * asks the same, so that it says what the app would.
+ */
+export function checkEdgeEntry(configs: readonly { type?: unknown }[], hasEndpoint: boolean): void {
+  if (!hasEndpoint && configs.some((entry) => entry.type === 'edge')) {
+    throw new ConfigError('exporters: an `edge` exporter needs BUN_APM_ENDPOINT (or `endpoint`)');
+  }
+}
+
 /** Throws the first problem found, prefixed with the entry it is in: `exporters[1] (jaeger): has no endpoint…`. */
 export function validateExporterConfigs(configs: unknown, env: Env, hasEdge: boolean): asserts configs is ExporterConfig[] {
   // A ConfigError, as every other option's mistake is (the in-process API's callers may catch it by class).
