@@ -7,7 +7,7 @@ import { redactUrl } from '../runtime/exporters/endpoint-url.ts';
 import { checkEdgeEntry, validateExporterConfigs } from '../runtime/exporters/exporter-config.ts';
 import { originalFetch } from '../runtime/original-fetch.ts';
 import { quoteAnswer } from '../runtime/log.ts';
-import { bunEnvFiles, environmentFor } from './dot-env.ts';
+import { bunEnvironment, environmentFor } from './dot-env.ts';
 import { checkAppDirectory, preloadsBunApm } from './init.ts';
 
 /** `warnings` are printed under the check without failing it (a quota running out, say). */
@@ -35,7 +35,7 @@ export async function runChecks(dir: string, env: Record<string, string | undefi
 
   // What the app gets: its directory's env files as Bun loads them (not .env alone: a JAEGER_ENDPOINT
   // in .env.local had failed an app that starts monitored), under the environment it is started with.
-  const merged = { ...bunEnvFiles(dir, env.NODE_ENV), ...env };
+  const merged = bunEnvironment(dir, env);
   let config;
   try {
     config = await loadConfig(merged, dir, undefined);

@@ -1,6 +1,7 @@
 // `.env` and `.dev.vars` files: KEY=VALUE lines, the format Bun loads for an app and wrangler for
 // a Worker's local secrets. Read leniently; written so that a value never needs quoting.
 import { existsSync, readFileSync } from 'node:fs';
+import { devNull } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** KEY=VALUE lines of a .env file (what Bun loads for an app started in that directory). */
@@ -27,28 +28,62 @@ export function readDotEnv(path: string): Record<string, string> {
 }
 
 /**
- * The values Bun's own env files give an app started in `dir`, merged as Bun merges them: `.env`,
- * `.env.<mode>`, `.env.local` (not for tests), `.env.<mode>.local`, each later one winning. The mode
- * is NODE_ENV's `production` or `test`, anything else `development` (Bun 1.4 checked: `staging`
- * reads `.env.development`). Values as parseDotEnv reads them (no `$NAME` expansion).
+ * The env files Bun loads, in its order, each later one winning: `.env`, `.env.<mode>`,
+ * `.env.local` (not for tests), `.env.<mode>.local`. The mode is NODE_ENV's `production` or `test`,
+ * anything else `development` (Bun 1.4 checked: `staging` reads `.env.development`).
  */
-export function bunEnvFiles(dir: string, nodeEnv: string | undefined): Record<string, string> {
+function bunEnvFileNames(nodeEnv: string | undefined): string[] {
   const mode = nodeEnv === 'production' || nodeEnv === 'test' ? nodeEnv : 'development';
-  const names = ['.env', `.env.${mode}`, ...(mode === 'test' ? [] : ['.env.local']), `.env.${mode}.local`];
-  return Object.assign({}, ...names.map((name) => readDotEnv(join(dir, name)))) as Record<string, string>;
+  return ['.env', `.env.${mode}`, ...(mode === 'test' ? [] : ['.env.local']), `.env.${mode}.local`];
+}
+
+/** The names Bun's env files set for an app started in `dir`; their values are Bun's to work out (bunEnvironment). */
+function bunEnvNames(dir: string, nodeEnv: string | undefined): string[] {
+  return [...new Set(bunEnvFileNames(nodeEnv).flatMap((name) => Object.keys(readDotEnv(join(dir, name)))))];
+}
+
+/**
+ * The environment an app started in `dir` under `env` has, as Bun itself makes it: a Bun started
+ * there prints it. Our own reading of the files had ended a quoted value at its line's end and
+ * left `${PORT}` and backticks as text, so `BUN_APM_ENDPOINT=http://127.0.0.1:${PORT}` failed doctor
+ * for an app that starts monitored. That Bun reads no bunfig, so the app's preload does not run.
+ * Should it fail, the files are read as parseDotEnv reads them, under `env`.
+ */
+export function bunEnvironment(dir: string, env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const child = Bun.spawnSync([process.execPath, `--config=${devNull}`, '-e', 'process.stdout.write(JSON.stringify(process.env))'], {
+    cwd: dir, env: definedOnly(env), stdout: 'pipe', stderr: 'ignore',
+  });
+  if (child.exitCode === 0) {
+    try {
+      return JSON.parse(child.stdout.toString()) as Record<string, string>;
+    } catch {}
+  }
+  return Object.assign({}, ...bunEnvFileNames(env.NODE_ENV).map((name) => readDotEnv(join(dir, name))), env) as Record<string, string | undefined>;
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value;
+  return out;
 }
 
 /**
  * The environment an app in `dir` starts with, before its own env files: Bun loaded the env files
  * of the directory this command runs in into process.env (`bunx` too), and for another app's
  * directory every value they brought is the other app's — a JAEGER_ENDPOINT in this directory's
- * .env.local had made doctor pass an app that started unmonitored. A value the shell set to the
- * same text as those files cannot be told apart, and goes too.
+ * .env.local had made doctor pass an app that started unmonitored. Which values they brought is
+ * Bun's answer for those names without them. A value the shell set to the same text cannot be told
+ * apart, and goes too.
  */
 export function environmentFor(dir: string, env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Record<string, string | undefined> {
   if (resolve(dir) === resolve(cwd)) return env;
+  const names = bunEnvNames(cwd, env.NODE_ENV);
+  if (names.length === 0) return env;
+  const without = { ...env };
+  for (const name of names) delete without[name];
+  const brought = bunEnvironment(cwd, without);
   const own = { ...env };
-  for (const [name, value] of Object.entries(bunEnvFiles(cwd, env.NODE_ENV))) if (own[name] === value) delete own[name];
+  for (const name of names) if (own[name] === brought[name]) delete own[name];
   return own;
 }
 

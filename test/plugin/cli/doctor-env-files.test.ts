@@ -67,6 +67,26 @@ describe('doctor DIR: the env files Bun loads for DIR', () => {
     expect(doctor.code, doctor.out).toBe(1);
   }, 30_000);
 
+  test('values as Bun reads them: `${PORT}` expanded, backticks, a quoted value over lines (a review: our own reading failed this app)', async () => {
+    const env = [`PORT=${edge.port}`, 'BUN_APM_ENDPOINT=http://127.0.0.1:${PORT}', 'BUN_APM_INGEST_KEY=good-key', 'BUN_APM_APP=`shop`',
+      'CERT="-----BEGIN', 'BUN_APM_SAMPLE_RATE=2', '-----END"', ''].join('\n');
+    const { refused, doctor } = await appAndDoctor(appDir('[]', {}, env));
+    expect(refused).toBeUndefined();
+    expect(doctor.out).toMatch(/^✓ config +app "shop"/m);
+    expect(doctor.out).toContain(`✓ edge     http://127.0.0.1:${edge.port} accepts the ingest key for app "shop"`);
+    expect(doctor.code, doctor.out).toBe(0);
+  }, 30_000);
+
+  test("the current directory's values are left out as Bun worked them out (`${HOST}` expanded there too)", async () => {
+    const dir = appDir("[{ type: 'jaeger' }]");
+    const cwd = mkdtempSync(join(tmpdir(), 'bun-apm-doctor-cwd-'));
+    writeFileSync(join(cwd, '.env'), 'HOST=127.0.0.1\nJAEGER_ENDPOINT=http://${HOST}:9\n');
+    const { refused, doctor } = await appAndDoctor(dir, cwd);
+    expect(refused).toContain('jaeger');
+    expect(doctor.out).toContain(`✗ config   ${refused}\n`);
+    expect(doctor.code, doctor.out).toBe(1);
+  }, 30_000);
+
   test("an `edge` exporter without BUN_APM_ENDPOINT: doctor fails the config in the preload's words, not \"shipped nowhere\"", async () => {
     const dir = appDir("[{ type: 'edge' }]", {}, 'BUN_APM_INGEST_KEY=good-key\n');
     const { refused, doctor } = await appAndDoctor(dir);
