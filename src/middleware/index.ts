@@ -9,7 +9,8 @@ export {
 export { PerformanceMonitor, performanceMonitor, type PerformanceMonitorMiddleware } from './performance-monitor.ts';
 export { RequestTracer, requestTracer, type RequestTracerMiddleware, type TracingOptions } from './request-tracer.ts';
 export { readMetricsFile } from './monitor/file-storage.ts';
-export { SENSITIVE_HEADERS, REDACTED } from './tracer/capture.ts';
+export { SENSITIVE_HEADERS } from './tracer/capture.ts';
+export { REDACTED } from './tracer/redaction.ts';
 export { TIMED_OUT_TAG } from './tracer/span-registry.ts';
 export { compose } from './adapters/compose.ts';
 export { instrument } from './adapters/instrument.ts';

@@ -12,6 +12,7 @@ import { isExcluded, RequestState, stateOf } from '../plugin/runtime/request-sta
 import { traceScope } from '../plugin/runtime/trace-scope.ts';
 import { sleep } from '../plugin/runtime/send-with-retry.ts';
 import { captureBody, headerTags, queryTags } from './tracer/capture.ts';
+import { shownText } from './tracer/redaction.ts';
 import { closeWithin, tracerShipping } from './tracer/tracer-shipping.ts';
 import { incomingContext, type IncomingContext } from './tracer/incoming-context.ts';
 import { SpanRegistry } from './tracer/span-registry.ts';
@@ -133,7 +134,8 @@ export class RequestTracer {
       // As for an answer: Bun drops the unread body once the error becomes its 500, and the body of a
       // failing request is the one an engineer wants (it was missing exactly then: a review).
       if (requestBody) await Promise.race([requestBody, sleep(BODY_WAIT_MS)]);
-      this.#finishServer(req, context.spanId, 500, `${errorClassOf(error)}: ${(error as Error)?.message ?? ''}`, requestBody, undefined, endedAt);
+      // A driver's message may quote its connection URL (`postgres://app:pw@db`) or a request's key.
+      this.#finishServer(req, context.spanId, 500, shownText(`${errorClassOf(error)}: ${(error as Error)?.message ?? ''}`), requestBody, undefined, endedAt);
       throw error;
     }
     const endedAt = performance.now();
@@ -424,8 +426,9 @@ export class RequestTracer {
 /** The captured bodies as tags, once read (cut to a tag's length). */
 async function addBodyTags(tags: Record<string, TagValue>, requestBody: Promise<string | undefined> | undefined, responseBody: Promise<string | undefined> | undefined): Promise<void> {
   const [reqBody, resBody] = await Promise.all([requestBody, responseBody]);
-  if (reqBody !== undefined) tags['http.request.body'] = reqBody.slice(0, LIMITS.tagValueLength);
-  if (resBody !== undefined) tags['http.response.body'] = resBody.slice(0, LIMITS.tagValueLength);
+  // A login's form, a token endpoint's JSON: their secrets go as a query's do.
+  if (reqBody !== undefined) tags['http.request.body'] = shownText(reqBody);
+  if (resBody !== undefined) tags['http.response.body'] = shownText(resBody);
 }
 
 /** The factory's result: the `(req, next)` middleware that is also the tracer's API. */

@@ -284,6 +284,9 @@ describe('what spans say', () => {
     'X-GithubToken', 'x-devicetoken', 'resetToken', 'npmtoken', 'sastoken', 'csrfmiddlewaretoken', 'x-storagekey', 'accountkey', 'hmacKey',
     'dbpass', 'x-shopify-hmac-sha256', 'hmac', '_csrf', 'x-xsrf', 'code_verifier', 'oauth_verifier', 'mfa_code', 'verification_code', '2fa',
     'magic_link', 'pw', 'creds', 'x-firebase-appcheck',
+    // A third review: numbered names (Django's password1/password2), card and one-time codes.
+    'password2', 'apiKey2', 'access_token2', 'token2', 'jwt2', 'cvc', 'card_cvc', 'cvv2', 'security_code', 'device_code', 'one_time_code',
+    'otpcode', 'hotp', 'invite_code', 'activation_code',
   ];
   const KEPT_NAMES = [
     'country_code', 'currency_code', 'error_code', 'status_code', 'lang_code', 'product_code', 'zip_code', 'zipcode', 'x-country-code',
@@ -298,6 +301,8 @@ describe('what spans say', () => {
     'token_type', 'auth_method', 'auth_provider', 'x-auth-user', 'cookie_consent', 'password_policy', 'otp_enabled', 'key_name', 'apikey_id',
     's3_key', 'bucket_key', 'hash_key', 'range_key', 'foreign_key', 'signature_version', 'SignatureMethod', 'CallSid', 'AccountSid',
     'x-request-sid', 'tokens_used', 'synctoken', 'tokenizer', 'keyword', 'turkey', 'spinner', 'signup',
+    // The third review: a secret's lifetime or state; numbers that are part of a name.
+    'session_duration', 'otp_sent', 'sessionState', 'session_timeout', 'token_ttl', 'md5', 'sha256', 'oauth2_provider', 'v2',
   ];
   const table: Array<[string, boolean]> = [...REDACTED_NAMES.map((n) => [n, true] as [string, boolean]), ...KEPT_NAMES.map((n) => [n, false] as [string, boolean])];
 

@@ -1,0 +1,77 @@
+// A review of the tracer's redaction, from the packed package: captured bodies were never redacted
+// (a login form's password, a token endpoint's JSON, the body of a request whose handler threw),
+// a thrown error's message quoted its database URL, and secrets inside values were missed where a
+// query sat inside another query's value, percent-encoded, in a fragment, at a value's start, in
+// W3C baggage or JSON. Through a real Bun server and the tracer as users chain it.
+import { afterEach, expect, test } from 'bun:test';
+import { instrument, requestTracer, type TraceSpan } from '../../src/middleware/index.ts';
+
+const closers: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+/** The server span of one request to a real Bun server whose handler is `handler`, traced with `options`. */
+async function spanOf(handler: (req: Request) => Response | Promise<Response>, request: (base: string) => Promise<Response>, options: Parameters<typeof requestTracer>[0] = {}): Promise<TraceSpan> {
+  const tracer = requestTracer({ sampleRate: 1, includeHeaders: true, includeQueryParams: true, ...options });
+  closers.push(tracer.close);
+  const traced = instrument(handler, tracer);
+  // The app's own catch-all, as a framework's error handler answers.
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (req, srv) => Promise.resolve(traced(req, srv as never)).catch(() => new Response('failed', { status: 500 })) });
+  closers.push(() => server.stop(true));
+  await request(`http://127.0.0.1:${server.port}`);
+  await tracer.flush();
+  const span = tracer.getRecentSpans().find((s) => s.kind === 'server');
+  if (!span) throw new Error('no server span');
+  return span;
+}
+
+test("a login form's body, a token endpoint's JSON answer and the JSON of a request whose handler threw are redacted", async () => {
+  const options = { includeRequestBody: true, includeResponseBody: true };
+  const form = await spanOf(() => Response.json({ access_token: 'SEKRIT4', token_type: 'bearer', expires_in: 3600 }), (base) => fetch(`${base}/login`, {
+    method: 'POST', body: 'user=ada&password=SEKRIT1&_csrf=SEKRIT2&remember=on', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  }), options);
+  expect(form.tags['http.request.body']).toBe('user=ada&password=[REDACTED]&_csrf=[REDACTED]&remember=on');
+  expect(form.tags['http.response.body']).toBe('{"access_token":"[REDACTED]","token_type":"bearer","expires_in":3600}');
+
+  const thrown = await spanOf(() => {
+    throw new Error('refresh failed');
+  }, (base) => fetch(`${base}/token`, { method: 'POST', body: '{"grant_type":"refresh_token","refresh_token":"SEKRIT3","pin": 1234,"user":{"name":"ada","password":"SEKRIT5"}}', headers: { 'content-type': 'application/json' } }), options);
+  expect(thrown.tags['http.request.body']).toBe('{"grant_type":"refresh_token","refresh_token":"[REDACTED]","pin": "[REDACTED]","user":{"name":"ada","password":"[REDACTED]"}}');
+
+  const xml = await spanOf(() => new Response('ok'), (base) => fetch(`${base}/soap`, { method: 'POST', body: '<auth><user>ada</user><wsse:Password>SEKRIT6</wsse:Password></auth>', headers: { 'content-type': 'text/xml' } }), options);
+  expect(xml.tags['http.request.body']).toBe('<auth><user>ada</user><wsse:Password>[REDACTED]</wsse:Password></auth>');
+  expect(JSON.stringify([form, thrown, xml])).not.toContain('SEKRIT');
+});
+
+test("a thrown error's message keeps its words but not a URL's password or a secret parameter", async () => {
+  const span = await spanOf(() => {
+    throw new Error('connect ECONNREFUSED postgres://app:SEKRIT1@db:5432/x (GET https://api.test/v1?api_key=SEKRIT2&page=2)');
+  }, (base) => fetch(`${base}/users/1`));
+  expect(span.error).toBe('Error: connect ECONNREFUSED postgres://app:[REDACTED]@db:5432/x (GET https://api.test/v1?api_key=[REDACTED]&page=2)');
+});
+
+test.each([
+  ['a query inside a value', 'https://app.test/login?next=/reset?token=SEKRIT&lang=en', 'https://app.test/login?next=/reset?token=[REDACTED]&lang=en'],
+  ['a query inside a value, encoded', 'https://app.test/login?next=%2Freset%3Ftoken%3DSEKRIT%26lang%3Den', 'https://app.test/login?next=%2Freset%3Ftoken%3D[REDACTED]%26lang%3Den'],
+  ['a query inside a value, encoded twice', 'https://app.test/a?r=%252Fcb%253Ftoken%253DSEKRIT%2526x%253D1', 'https://app.test/a?r=%252Fcb%253Ftoken%253D[REDACTED]%2526x%253D1'],
+  ['an encoded name', 'https://app.test/a?api%5Fkey=SEKRIT&page=2', 'https://app.test/a?api%5Fkey=[REDACTED]&page=2'],
+  ['an encoded & inside the secret', 'https://app.test/a?token=SEK%26RIT&page=2', 'https://app.test/a?token=[REDACTED]&page=2'],
+  ['a fragment', 'https://app.test/cb#access_token=SEKRIT&token_type=bearer', 'https://app.test/cb#access_token=[REDACTED]&token_type=bearer'],
+  ['a pair at the start', 'token=SEKRIT&page=2', 'token=[REDACTED]&page=2'],
+  ['W3C baggage', 'user=alice,session_token=SEKRIT', 'user=alice,session_token=[REDACTED]'],
+  ['JSON', '{"query":"q","variables":{"password":"SEKRIT"}}', '{"query":"q","variables":{"password":"[REDACTED]"}}'],
+  ["a proxy's credentials without a scheme", 'user:SEKRIT@proxy.internal:3128', 'user:[REDACTED]@proxy.internal:3128'],
+  ['nothing secret', 'https://app.test/a?next=/b?page=2&lang=en#top', 'https://app.test/a?next=/b?page=2&lang=en#top'],
+])('a secret inside a header value: %s', async (_name, given, expected) => {
+  const span = await spanOf(() => new Response('ok'), (base) => fetch(`${base}/users/1`, { headers: { 'x-original': given } }));
+  expect(span.tags['http.request.header.x-original']).toBe(expected);
+});
+
+test('a secret inside a query value: JSON, and a query inside it', async () => {
+  const filter = encodeURIComponent('{"password":"SEKRIT1","role":"admin"}');
+  const next = encodeURIComponent('/reset?token=SEKRIT2&lang=en');
+  const span = await spanOf(() => new Response('ok'), (base) => fetch(`${base}/users/1?filter=${filter}&next=${next}`));
+  expect(span.tags['http.query.filter']).toBe('{"password":"[REDACTED]","role":"admin"}');
+  expect(span.tags['http.query.next']).toBe('/reset?token=[REDACTED]&lang=en');
+});
