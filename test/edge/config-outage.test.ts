@@ -17,13 +17,14 @@ import { api, apiOk, ingest, KEYS, startEdge } from './support/edge.ts';
 
 const MESSAGE = 'routeCap (var ROUTE_CAP): expected a number from 1 to 100000 (rounded down), got "lots"';
 const stateDir = mkdtempSync(join(tmpdir(), 'bun-apm-config-outage-'));
+const againDir = mkdtempSync(join(tmpdir(), 'bun-apm-config-again-'));
 const edges: LocalEdge[] = [];
 const stops: Array<() => void> = [];
 
 afterAll(async () => {
   for (const stop of stops) stop();
   for (const edge of edges) await edge.dispose();
-  rmSync(stateDir, { recursive: true, force: true });
+  for (const dir of [stateDir, againDir]) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a misconfigured edge', () => {
@@ -103,4 +104,49 @@ describe('a misconfigured edge', () => {
     expect(requestsNotReceived).toBe(0);
     expect((await api(good, '/api/v1/apps/shop/routes?from=0')).status).toBe(200);
   }, 60_000);
+
+  test('each outage is said, and its end: a var broken again by a later deploy is said again (a review heard only the first)', async () => {
+    const lines: string[] = [];
+    const log = createLog(false, (line) => lines.push(line));
+    let edge = await startEdge({ bindings: { ROUTE_CAP: 'lots' }, persistDir: againDir });
+    edges.push(edge);
+    const port = Number(edge.url.port);
+    const { recorder } = testRecorder({ routeCap: 10_000 });
+    const batcher = new Batcher({
+      recorder,
+      identity: processIdentity('shop', 'again'),
+      flushIntervalMs: 60_000,
+      maxPendingBytes: 16 * 1024 * 1024,
+      send: createEdgeSender({ endpoint: edge.url.origin, ingestKey: KEYS.shopIngest, sdkVersion: 'test' }, { maxAttempts: 1, timeoutMs: 10_000 }, log),
+      log,
+    });
+    stops.push(() => batcher.stop());
+    /** The edge restarted on the same port and state with `bindings`; then one request and a flush. */
+    const restartAndFlush = async (bindings: Record<string, string>) => {
+      await edge.dispose();
+      edges.splice(edges.indexOf(edge), 1);
+      edge = await startEdge({ bindings, persistDir: againDir, port });
+      edges.push(edge);
+      recorder.respond(recorder.begin(new Request('http://h/users/1'))!, new Response());
+      await batcher.flush();
+    };
+    recorder.respond(recorder.begin(new Request('http://h/users/1'))!, new Response());
+    await batcher.flush();
+    await batcher.flush(); // the same outage: said once
+    const settings = (text: string) => lines.filter((line) => line.includes("the edge's own settings are wrong")).filter((line) => line.includes(text)).length;
+    const cannot = () => lines.filter((line) => line.includes('the edge cannot take data now')).length;
+    const again = () => lines.filter((line) => line.includes('the edge takes data again')).length;
+    expect([settings('ROUTE_CAP'), cannot(), again()]).toEqual([1, 1, 0]);
+
+    await restartAndFlush({});
+    expect(batcher.pending.any).toBe(false);
+    expect([settings('ROUTE_CAP'), cannot(), again()]).toEqual([1, 1, 1]);
+
+    await restartAndFlush({ PLAN: 'pro' });
+    expect([settings('PLAN'), cannot(), again()]).toEqual([1, 2, 1]);
+    await restartAndFlush({});
+    expect([cannot(), again()]).toEqual([2, 2]);
+    const summary = await apiOk(edge, `/api/v1/apps/shop/summary?from=0&to=${Date.now() + 60_000}`);
+    expect(summary.requests).toBe(4);
+  }, 90_000);
 });

@@ -85,6 +85,8 @@ export class Batcher {
   delivered = 0;
   /** Refusals for good in a row, since the edge last took a batch. */
   #refusals = 0;
+  /** The edge could not take data at the last attempt, and that was said. */
+  #outage = false;
   /** Ticks to come before the next send: a refusal is "no", not "not now", so nothing goes sooner. */
   #heldTicks = 0;
 
@@ -274,6 +276,10 @@ export class Batcher {
         if (outcome.ok) {
           this.pending.delivered();
           this.#refusals = 0;
+          if (this.#outage) {
+            this.#outage = false;
+            this.#options.log.info('the edge takes data again: what was kept meanwhile is being sent');
+          }
           const answer = answerOf(outcome.body);
           this.pending.learnCaps(answer.limits);
           this.pending.learnAdditions(answer.accepts);
@@ -303,7 +309,9 @@ export class Batcher {
         this.pending.unreachable();
         // An answer that asks for a retry (a 503 naming a mistyped var) is no network failure: said as it is.
         const why = outcome.status === undefined ? 'the edge is unreachable' : 'the edge cannot take data now';
-        this.#options.log.warnOnce('unreachable', `${why} (${outcome.reason}); keeping up to ${this.#options.maxPendingBytes} bytes of data (detail dropped first, request counts merged) and retrying`);
+        // Once an outage, and its end said too: a second outage after a recovery had gone unsaid.
+        if (!this.#outage) this.#options.log.info(`${why} (${outcome.reason}); keeping up to ${this.#options.maxPendingBytes} bytes of data (detail dropped first, request counts merged) and retrying`);
+        this.#outage = true;
         return;
       }
       // Everything went (or was refused for good): until more than profiles waits, a heartbeat will do.
