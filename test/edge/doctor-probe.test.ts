@@ -44,3 +44,27 @@ describe('doctor against the edge', () => {
     expect(blog.find((c) => c.label === 'edge')).toMatchObject({ ok: false, detail: expect.stringContaining('as app "blog", not "shop"') });
   });
 });
+
+// A review: misspelt var names (`PALN`, `ALERT_RULE`, `ROUTECAP`) were no setting at all, and nothing
+// said so: the edge ran on the defaults they meant to change (no alert rules at all) and doctor passed.
+test('vars the edge does not know are named with the nearest real one: doctor fails, the rules API lists them', async () => {
+  const misspelt = await startEdge({ bindings: { PALN: 'paid', ALERT_RULE: '[]', ROUTECAP: '50' } });
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-doctor-edge-'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop' }));
+    writeFileSync(join(dir, 'bunfig.toml'), 'preload = ["bun-apm/preload"]\n');
+    writeFileSync(join(dir, '.env'), `BUN_APM_ENDPOINT=${new URL(misspelt.url).origin}\nBUN_APM_INGEST_KEY=${KEYS.shopIngest}\n`);
+    const check = (await runChecks(dir, {})).find((c) => c.label === 'edge')!;
+    expect(check.ok).toBe(false);
+    for (const line of ['PALN: not a setting of the edge, ignored (did you mean PLAN?)', 'ALERT_RULE: not a setting of the edge, ignored (did you mean ALERT_RULES?)', 'ROUTECAP: not a setting of the edge, ignored (did you mean ROUTE_CAP?)']) {
+      expect(check.detail).toContain(line);
+    }
+    const rules = await apiOk(misspelt, '/api/v1/apps/shop/rules');
+    expect(rules.configProblems).toEqual(expect.arrayContaining([expect.stringContaining('PALN: not a setting of the edge'), expect.stringContaining('ALERT_RULE: not a setting')]));
+    // The edge with only its own names says nothing of the kind.
+    expect((await runChecks(appDir(KEYS.shopIngest), {})).find((c) => c.label === 'edge')!.ok).toBe(true);
+    expect((await apiOk(edge, '/api/v1/apps/shop/rules')).configProblems).toEqual([]);
+  } finally {
+    await misspelt.dispose();
+  }
+}, 60_000);

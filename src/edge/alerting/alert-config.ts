@@ -13,6 +13,7 @@ import { WORKER } from '../../core/config/settings.ts';
 import { ConfigError } from '../config-error.ts';
 import { cachedByVars } from '../config-cache.ts';
 import type { Env } from '../env.ts';
+import { unknownVars } from '../unknown-vars.ts';
 
 export interface EdgeChannel {
   /**
@@ -88,6 +89,8 @@ export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = 
   }
   let dashboardUrl: string | undefined;
   keep(() => (dashboardUrl = settingFromVar(WORKER.dashboardUrl, env)));
+  // Listed with these, where an operator looks: an ALERT_RULE (no S) had left every rule out unsaid.
+  for (const problem of unknownVars(env)) problems.push(['*', problem]);
   // Once per isolate and configuration (this function's result is cached by the vars' values).
   for (const [, problem] of problems) console.error(`bun-apm edge: alerting configuration: ${problem}`);
   const config: AlertConfig = {

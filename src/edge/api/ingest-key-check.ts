@@ -6,6 +6,7 @@ import { ingestApp } from '../auth/authenticate.ts';
 import { json } from '../http/errors.ts';
 import type { Route } from '../http/router.ts';
 import { callStore } from '../store-errors.ts';
+import { unknownVars } from '../unknown-vars.ts';
 
 export const ingestKeyCheckRoute: Route = {
   method: 'POST',
@@ -15,6 +16,7 @@ export const ingestKeyCheckRoute: Route = {
     const app = await ingestApp(request, env);
     // Every shard's, summed: the quotas are the account's, whichever store counted.
     const usage = await callStore(app, () => appReader(env, app).usageToday());
-    return json({ ok: true, app, usage });
+    // The edge's vars it does not know (`PALN`): doctor fails on them, as on an unknown BUN_APM_* name.
+    return json({ ok: true, app, usage, settingsProblems: unknownVars(env) });
   },
 };

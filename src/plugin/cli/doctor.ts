@@ -100,6 +100,10 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string)
       if (keyApp !== app) {
         return { ok: false, label: 'edge', detail: `${shown} knows this ingest key as app "${keyApp}", not "${app}": set BUN_APM_APP or use that app's key` };
       }
+      const unknown = settingsProblemsOf(full);
+      if (unknown.length > 0) {
+        return { ok: false, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}", but has settings it does not know, so runs without them: ${unknown.join('; ')}. Fix the names in the edge's wrangler.toml [vars] (or its secrets) and deploy` };
+      }
       const usage = usageOf(full);
       return { ok: true, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}" (HTTP ${response.status})${usage ? `; ${usage.summary}` : ''}`, warnings: usage?.warnings };
     }
@@ -139,6 +143,16 @@ function readApp(text: string): string | undefined {
     return typeof body.app === 'string' ? body.app : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** The edge's lines for vars it does not know (an older edge says none), each fit for a terminal. */
+function settingsProblemsOf(text: string): string[] {
+  try {
+    const problems = (JSON.parse(text) as { settingsProblems?: unknown }).settingsProblems;
+    return Array.isArray(problems) ? problems.slice(0, 20).filter((p) => typeof p === 'string').map((p) => quoteAnswer(p)) : [];
+  } catch {
+    return [];
   }
 }
 
