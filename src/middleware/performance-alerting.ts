@@ -7,6 +7,7 @@ import { MemoryAlertStore, type RoutedNotification } from '../core/alerts/alert-
 import type { AlertNotification } from '../core/alerts/notification.ts';
 import type { AlertRule } from '../core/alerts/rule.ts';
 import { AlertRuleError, assertValidRule, repeatFloorProblems, validateRuleUpdate } from '../core/alerts/validate-rule.ts';
+import { ConfigError } from '../core/config/config-error.ts';
 import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
 import { pathOf } from '../core/request-key.ts';
 import { unref } from '../plugin/runtime/unref.ts';
@@ -125,12 +126,23 @@ export class PerformanceAlerting {
     if (rule !== undefined) this.#engine.removeRule(rule, this.#options.now());
   }
 
-  /** Throws on a malformed channel; one lacking its URL or address (an unset variable) is warned about once. */
+  /**
+   * Throws a ConfigError on a malformed channel, or one that leaves its URL or address out; one
+   * that gives it as undefined (an unset variable) is warned about once and skipped.
+   */
   addChannel(channel: AlertChannel): void {
+    // Named by the position it takes, as removeChannel counts them: `channels[2] (slack)`.
+    const type = (channel as { type?: unknown } | null)?.type;
+    const at = `performanceAlerting option channels[${this.#channels.length}]${typeof type === 'string' ? ` (${type.slice(0, 32)})` : ''}`;
     const problems = validateChannel(channel);
-    if (problems.length > 0) throw new TypeError(`alert channel: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
-    const label = `${channel.type} channel #${this.#channelCount++}`;
+    if (problems.length > 0) throw new ConfigError(`${at}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
     let missing = channelDestinationMissing(channel);
+    // Left out altogether it can only be a mistake; the spec's `url: process.env.SLACK_WEBHOOK_URL`
+    // gives it, as undefined where the variable is unset, and that app still starts.
+    if (missing !== undefined && channel.enabled !== false && !(missing.slice('config.'.length) in channel.config)) {
+      throw new ConfigError(`${at}: ${missing} is missing; set it (given as undefined, from an unset variable, the channel is skipped with a warning)`);
+    }
+    const label = `${channel.type} channel #${this.#channelCount++}`;
     if (missing === undefined && channel.type === 'email' && this.#deliverer.smtpUrl(channel) === undefined) missing = 'config.smtp (or SMTP_URL)';
     if (missing !== undefined && channel.enabled !== false) {
       this.#log.warnOnce(`alert-channel:${label}`, `alerting: ${label} has no ${missing}; its notifications are skipped`);

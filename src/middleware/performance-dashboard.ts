@@ -103,6 +103,9 @@ export class PerformanceDashboard {
   constructor(options: DashboardOptions = {}) {
     checkOptionShapes('performanceDashboard', options, { clientId: 'function', now: 'function' });
     checkServer(options.server);
+    checkPart('monitor', options.monitor, MONITOR_PART, 'the monitor (performanceMonitor())');
+    checkPart('tracer', options.tracer, TRACER_PART, 'the tracer (requestTracer())');
+    checkPart('alerting', options.alerting, ALERTING_PART, 'the alerting (performanceAlerting())');
     this.#options = options;
     this.#now = options.now ?? Date.now;
     warnUnknownOptions('performanceDashboard', options, DASHBOARD_OPTIONS, (line) => log.warnOnce(line, line));
@@ -221,6 +224,19 @@ function checkServer(server: unknown): void {
   throw new ConfigError('performanceDashboard option server: expected the Bun server (with requestIP) or a function returning it');
 }
 
+// What the pages ask of each part given.
+const MONITOR_PART: ReadonlyArray<keyof NonNullable<DashboardOptions['monitor']>> = ['getRollupCells', 'getProfiles', 'getActiveAlerts'];
+const TRACER_PART: ReadonlyArray<keyof NonNullable<DashboardOptions['tracer']>> = ['getRecentSpans'];
+const ALERTING_PART: ReadonlyArray<keyof NonNullable<DashboardOptions['alerting']>> = ['getActiveAlerts', 'getAllNotifications', 'resolveAlert'];
+
+/** A part without the methods the pages call (`monitor: {}`) had been taken, and then every page answered 500. */
+function checkPart(name: string, part: unknown, methods: readonly string[], expected: string): void {
+  if (part === undefined) return;
+  const held = part !== null && (typeof part === 'object' || typeof part === 'function') ? (part as Record<string, unknown>) : {};
+  const missing = methods.filter((method) => typeof held[method] !== 'function');
+  if (missing.length > 0) throw new ConfigError(`performanceDashboard option ${name}: expected ${expected}, got ${part === null ? 'null' : typeof part} without ${missing.join(', ')}`);
+}
+
 /**
  * The sign-in options, checked so that a mistake fails closed: given at all, authentication is on
  * unless `enabled: false`, and on it needs username+password or apiKey (a misspelt key, or a
@@ -235,6 +251,11 @@ function authenticationOf(given: DashboardOptions['authentication'] | unknown): 
   }
   const enabled = option(DASHBOARD.authEnabled, auth.enabled);
   if (enabled && !auth.apiKey && !(auth.username && auth.password)) {
+    // One of the pair given: the other is the mistake to name (often a variable that is unset).
+    if (auth.username || auth.password) {
+      const [given, missing] = auth.username ? ['username', 'password'] : ['password', 'username'];
+      throw new ConfigError(`performanceDashboard option authentication.${missing}: not set, but ${given} is (unset variable?); set both, or apiKey instead`);
+    }
     throw new ConfigError('performanceDashboard option authentication: on, but neither username+password nor apiKey is set (unset variables?); set one, or enabled: false for an open dashboard');
   }
   return { ...auth, enabled };

@@ -1,5 +1,6 @@
 // Number formatting for the dashboard: one place, so every panel says "12.3 ms" the same way.
 import type { ViewContext } from '../core/dashboard/view-context.ts';
+import { BIDI_CONTROL, ZERO_WIDTH } from '../core/invisible-text.ts';
 
 /** A duration with the unit that fits it: µs below a millisecond, ms below a second, then s. */
 export function formatMs(ms: number | null | undefined): string {
@@ -68,6 +69,18 @@ export function formatApdex(apdex: number | null | undefined): string {
 export function formatTime(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+}
+
+// Written as references so the page carries none raw (see visibleName) while the value keeps them.
+// Not C1 controls: a reference to one is read as a Windows-1252 character; raw, it comes back as it is.
+const UNSEEN = new RegExp(`${BIDI_CONTROL.source}|${ZERO_WIDTH.source}|[\\u0000-\\u001f\\u007f\\u2028\\u2029]`, 'g');
+
+/**
+ * A value for an attribute that must come back as it is (a form's hidden route or app). @kitajs/html
+ * escapes only `"` in attributes; a raw `&` would be decoded by the browser (`/a&lt;` submits `/a<`).
+ */
+export function attributeValue(text: string): string {
+  return text.replaceAll('&', '&amp;').replace(UNSEEN, (c) => `&#x${c.charCodeAt(0).toString(16)};`);
 }
 
 /** What the panels keep in the page's address (the routes' sort, the traces' filters), so a trace's page can carry them back. */

@@ -4,6 +4,7 @@
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { Layout } from './layout.tsx';
 import { visibleText } from '../core/invisible-text.ts';
+import { attributeValue } from './format.ts';
 
 export function LoginPage(props: { ctx: ViewContext; error?: string; next?: string; basic?: boolean }): JSX.Element {
   const { ctx } = props;
@@ -20,7 +21,7 @@ export function LoginPage(props: { ctx: ViewContext; error?: string; next?: stri
         )}
         <form method="post" action={`${ctx.base}/login`}>
           <input type="hidden" name="csrf" value={ctx.csrf} />
-          <input type="hidden" name="next" value={props.next ?? ctx.base} />
+          <input type="hidden" name="next" value={attributeValue(props.next ?? ctx.base)} />
           <label>
             API key <input type="password" name="apiKey" autocomplete="current-password" required />
           </label>

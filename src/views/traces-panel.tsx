@@ -4,7 +4,7 @@
 import type { TraceFilter, TraceRow } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { visibleName } from '../core/invisible-text.ts';
-import { formatMs, formatTime, pageQuery, query } from './format.ts';
+import { attributeValue, formatMs, formatTime, pageQuery, query } from './format.ts';
 
 export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filter: TraceFilter }): JSX.Element {
   const { ctx, filter } = props;
@@ -21,12 +21,12 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
       <h2>Traces</h2>
       {/* The controls have ids: htmx gives the focus back to the element of the same id after a swap. */}
       <form class="filters" hx-get={fragment} hx-target="#traces" hx-swap="outerHTML" hx-trigger="change, submit" hx-sync="closest section:replace">
-        <input type="hidden" name="app" value={ctx.app} />
+        <input type="hidden" name="app" value={attributeValue(ctx.app)} />
         <input type="hidden" name="range" value={ctx.range} />
-        {ctx.route ? <input type="hidden" name="route" value={ctx.route} /> : ''}
-        {ctx.route && ctx.method ? <input type="hidden" name="method" value={ctx.method} /> : ''}
+        {ctx.route ? <input type="hidden" name="route" value={attributeValue(ctx.route)} /> : ''}
+        {ctx.route && ctx.method ? <input type="hidden" name="method" value={attributeValue(ctx.method)} /> : ''}
         <label>
-          Route <input type="text" id="trace-route" name="traceRoute" value={filter.route ?? ''} placeholder="/users/:id" maxlength="256" />
+          Route <input type="text" id="trace-route" name="traceRoute" value={attributeValue(filter.route ?? '')} placeholder="/users/:id" maxlength="256" />
         </label>
         <label>
           Min ms <input type="number" id="trace-min-duration" name="minDuration" min="0" value={filter.minDuration === undefined ? '' : String(filter.minDuration)} />

@@ -43,6 +43,21 @@ test('Hono: app.use(honoMiddleware(monitor), honoMiddleware(tracer)) counts by r
   expect(spans.filter((s) => s.kind === 'server').length).toBe(users + 2);
 });
 
+test('Hono: a wildcard route is counted under its template, not one route per path; a `*` that only passed on names nothing', async () => {
+  const monitor = performanceMonitor({ profiling: { enabled: false } });
+  closers.push(monitor.close);
+  const app = new Hono();
+  app.use(honoMiddleware(monitor));
+  app.use('*', async (_, next) => {
+    await next();
+  });
+  app.get('/files/*', (c) => c.text('file'));
+  app.get('/num/:id{[0-9]+}', (c) => c.text(c.req.param('id')));
+  for (const path of ['/files/a/b/c', '/files/x', '/num/7', '/nothing/here']) await app.request(path);
+  const agg = monitor.getAggregatedMetrics(60_000);
+  expect(agg.paths).toEqual({ '/files/*': 2, '/num/:id{[0-9]+}': 1, '/nothing/here': 1 });
+});
+
 test('Bun.serve: instrument(handler, monitor, tracer) on a real server', async () => {
   const monitor = performanceMonitor({ profiling: { enabled: false } });
   const tracer = requestTracer({ sampleRate: 1 });

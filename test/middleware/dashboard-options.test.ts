@@ -24,8 +24,9 @@ const status = async (url: string, headers: Record<string, string> = {}) => (awa
 describe('authentication fails closed', () => {
   const mistakes: Array<[string, unknown, string]> = [
     ['a misspelt key', { apikey: KEY }, 'performanceDashboard option authentication.apikey is unknown (did you mean apiKey?)'],
-    ['a password alone', { password: 'pw' }, 'neither username+password nor apiKey is set'],
-    ['a password read from an unset variable', { username: 'admin', password: process.env.BUN_APM_TEST_UNSET_PASSWORD }, 'neither username+password nor apiKey is set'],
+    ['a password alone', { password: 'pw' }, 'performanceDashboard option authentication.username: not set, but password is'],
+    ['a password read from an unset variable', { username: 'admin', password: process.env.BUN_APM_TEST_UNSET_PASSWORD }, 'performanceDashboard option authentication.password: not set, but username is (unset variable?)'],
+    ['neither a key nor a username or password', { enabled: true, apiKey: '' }, 'neither username+password nor apiKey is set'],
     ['`true`', true, 'performanceDashboard option authentication: expected an object'],
     ['enabled as a string', { enabled: 'false', apiKey: KEY }, 'performanceDashboard option authentication.enabled: expected true or false'],
     ['a key that is not a string', { apiKey: 42 }, 'performanceDashboard option authentication.apiKey: expected a string'],
@@ -48,6 +49,27 @@ describe('authentication fails closed', () => {
     expect(thrown(() => performanceDashboard({ features: { realTimeMetrics: 'no' } as never })).message).toBe('performanceDashboard option features.realTimeMetrics: expected true or false');
     // Undefined is the default, as for every option; an empty title is a title.
     expect(() => performanceDashboard({ features: { tracingView: undefined }, title: '' })).not.toThrow();
+  });
+});
+
+describe('a part given must be one', () => {
+  // `monitor: {}` had been taken, and then every page answered 500 (getRollupCells is not a function).
+  const mistakes: Array<[string, object, string]> = [
+    ['an empty monitor', { monitor: {} }, 'performanceDashboard option monitor: expected the monitor (performanceMonitor()), got object without getRollupCells, getProfiles, getActiveAlerts'],
+    ['an empty tracer', { tracer: {} }, 'performanceDashboard option tracer: expected the tracer (requestTracer()), got object without getRecentSpans'],
+    ['a monitor of null', { monitor: null }, 'performanceDashboard option monitor: expected the monitor (performanceMonitor()), got null without getRollupCells, getProfiles, getActiveAlerts'],
+    ['an alerting without resolveAlert', { alerting: { getActiveAlerts: () => [], getAllNotifications: () => [] } }, 'performanceDashboard option alerting: expected the alerting (performanceAlerting()), got object without resolveAlert'],
+  ];
+  test.each(mistakes)('%s is a ConfigError naming it', (_, options, message) => {
+    expect(thrown(() => performanceDashboard(options as never)).message).toBe(message);
+  });
+
+  test('the factories\' parts are taken, and the page answers', async () => {
+    const monitor = performanceMonitor({ profiling: { enabled: false } });
+    const tracer = requestTracer({});
+    const alerting = performanceAlerting({});
+    closers.push(monitor.close, tracer.close, () => alerting.close());
+    expect(await status(`${serve(performanceDashboard({ app: 'shop', monitor, tracer, alerting }))}/performance`)).toBe(200);
   });
 });
 

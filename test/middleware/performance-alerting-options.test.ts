@@ -48,3 +48,29 @@ test('a rule with repeatInterval under the 1 min floor is taken (the app still s
   ]);
 });
 
+
+// Found by a review: a malformed channel threw a bare `TypeError: alert channel: …` (which one, of
+// several?), and a Slack channel with no url at all (`config: {}`) was only warned of.
+test.each([
+  ['an unknown type', [{ type: 'sms', config: {} }], 'performanceAlerting option channels[0] (sms): type: expected one of slack, webhook, email, pagerduty'],
+  ['a bad url in the third', [{ type: 'webhook', config: { url: 'https://a.example/x' } }, { type: 'slack', config: { url: undefined } }, { type: 'slack', config: { url: 'not a url' } }], 'performanceAlerting option channels[2] (slack): config.url: expected a https: or http: URL'],
+  ['a Slack channel without its url', [{ type: 'slack', config: {} }], 'performanceAlerting option channels[0] (slack): config.url is missing; set it (given as undefined, from an unset variable, the channel is skipped with a warning)'],
+  ['a webhook without its url', [{ type: 'webhook', config: { token: 't' } }], 'performanceAlerting option channels[0] (webhook): config.url is missing'],
+  ['PagerDuty without its routingKey', [{ type: 'pagerduty', config: {} }], 'performanceAlerting option channels[0] (pagerduty): config.routingKey is missing'],
+  ['not an object', [null], 'performanceAlerting option channels[0]: (channel): expected an object'],
+])('%s: a ConfigError naming the channel by its position', (_, channels, message) => {
+  let thrown: unknown;
+  try {
+    new PerformanceAlerting({ sampleProcess: false, channels: channels as never }).close();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(ConfigError);
+  expect((thrown as Error).message).toStartWith(message);
+});
+
+test('a url given as undefined (an unset variable) is still warned of and skipped, and a disabled channel may leave it out', () => {
+  const lines: string[] = [];
+  new PerformanceAlerting({ sampleProcess: false, log: (line) => lines.push(line), channels: [{ type: 'slack', config: { url: undefined } }, { type: 'slack', enabled: false, config: {} }] }).close();
+  expect(lines).toEqual(['bun-apm: alerting: slack channel #0 has no config.url; its notifications are skipped']);
+});

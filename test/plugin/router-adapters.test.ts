@@ -34,6 +34,11 @@ app.get('/', (c) => c.text('home'));
 app.get('/items/:itemId', (c) => c.json({ item: c.req.param('itemId') }));
 app.get('/users/:id/posts/:postId', (c) => c.json({ user: c.req.param('id'), post: c.req.param('postId') }));
 app.get('/boom', () => { throw new RangeError('boom'); });
+app.get('/files/*', (c) => c.text('file'));
+app.get('/num/:id{[0-9]+}', (c) => c.text(c.req.param('id')));
+app.get('/opt/:x?', (c) => c.text('opt'));
+app.use('/admin/*', async (c, next) => { if (!c.req.header('x-admin')) return c.text('no', 401); await next(); });
+app.get('/admin/users/:id', (c) => c.text('admin'));
 const api = new Hono();
 api.get('/things/:thing', async (c) => { await Bun.sleep(1); return c.json({ thing: c.req.param('thing') }); });
 app.route('/api', api);
@@ -47,6 +52,17 @@ const HONO_PROBES: Probe[] = [
   { path: '/users/42/posts/7', status: 200, adapter: '/users/:id/posts/:postId', normalised: '/users/:id/posts/:id' },
   { path: '/boom', status: 500, adapter: '/boom', normalised: '/boom' },
   { path: '/api/things/xyz', status: 200, adapter: '/api/things/:thing', normalised: '/api/things/xyz' },
+  // A wildcard route is one template, not one route per path (a review found /files/a/b/c kept as is);
+  // a regex or an optional parameter is named as registered, by the patch and the adapter alike.
+  { path: '/files/a/b/c', status: 200, adapter: '/files/*', normalised: '/files/a/b/c' },
+  { path: '/files/x', status: 200, adapter: '/files/*', normalised: '/files/x' },
+  { path: '/num/42', status: 200, adapter: '/num/:id{[0-9]+}', normalised: '/num/:id' },
+  { path: '/opt', status: 200, adapter: '/opt/:x?', normalised: '/opt' },
+  { path: '/opt/y', status: 200, adapter: '/opt/:x?', normalised: '/opt/y' },
+  // Middleware on a wildcard that answered (the preload names the handler that returned the Response).
+  { path: '/admin/users/5', status: 401, adapter: '/admin/*', normalised: '/admin/users/:id' },
+  // Only passed on by the `*` middleware, to Hono's 404: no template, the path is normalised.
+  { path: '/nothing/here', status: 404, adapter: '/nothing/here', normalised: '/nothing/here' },
 ];
 
 const BUN_ROUTER_APP = `import { http, Router } from 'bun-router';

@@ -1,12 +1,12 @@
 // The Hono adapter: any `(req, next)` middleware as Hono middleware. Handlers read the tracer's ids
 // from `c.get('traceId')` / `c.get('spanId')` (also on `c.req.raw`).
-import { noteRoute } from '../../plugin/runtime/routers/note-route.ts';
+import { noteHonoRoute } from '../../plugin/runtime/routers/hono-routes.ts';
 import type { EnhancedRequest } from '../types.ts';
 import { asMiddleware, type MiddlewareLike } from './compose.ts';
 
 /** The little of Hono's Context used here. Declared locally: Hono is an optional peer, and an app without it must still type-check this file. */
 interface HonoContext {
-  req: { raw: Request; routePath?: string };
+  req: { raw: Request; routePath?: string; routeIndex?: number; matchedRoutes?: ReadonlyArray<{ method?: string }> };
   res: Response;
   set(key: 'traceId' | 'spanId', value: string): void;
 }
@@ -35,7 +35,7 @@ export function honoMiddleware(given: MiddlewareLike): HonoMiddleware {
       await next();
       try {
         // Hono's template of the handler that answered (`/users/:id`), so cells are keyed by route, not path.
-        noteRoute(req, c.req.routePath);
+        noteHonoRoute(c, req);
       } catch {
         // no route information: the path is normalised instead
       }

@@ -4,6 +4,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { appendFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ConfigError } from '../../core/config/config-error.ts';
 import { errorClassOf, type Log } from '../../plugin/runtime/log.ts';
 import type { PerformanceMetrics } from '../types.ts';
 
@@ -36,6 +37,12 @@ function scanFile(filePath: string): { lines: number; torn: boolean } {
   }
 }
 
+/** An fs error's code (ENOENT, EISDIR, EACCES): its message may not name the path, the code is what to act on. */
+function fsReason(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : errorClassOf(error);
+}
+
 export class FileStorage {
   /** Lines dropped: the queue was full or a write failed. */
   dropped = 0;
@@ -46,10 +53,17 @@ export class FileStorage {
   #torn = false;
 
   constructor(readonly options: FileStorageOptions) {
-    mkdirSync(dirname(options.filePath), { recursive: true });
-    const { lines, torn } = scanFile(options.filePath);
-    this.#linesInFile = lines;
-    this.#torn = torn;
+    try {
+      mkdirSync(dirname(options.filePath), { recursive: true });
+      // Opened for appending now, so a path that can't take lines (a directory, /proc) stops the
+      // app at startup with the option's name, not at the first write with a warning.
+      closeSync(openSync(options.filePath, 'a'));
+      const { lines, torn } = scanFile(options.filePath);
+      this.#linesInFile = lines;
+      this.#torn = torn;
+    } catch (error) {
+      throw new ConfigError(`performanceMonitor option storage.filePath: can't append to ${JSON.stringify(options.filePath)} (${fsReason(error)}); expected a file in a directory this process can write`);
+    }
   }
 
   add(metrics: PerformanceMetrics): void {

@@ -5,8 +5,21 @@ import { noteRoute } from './note-route.ts';
 
 /** The little of Hono's Context read here. Declared locally: Hono is an optional peer. */
 interface HonoContext {
-  req: { raw: Request; routePath?: string };
+  req: { raw: Request; routePath?: string; routeIndex?: number; matchedRoutes?: ReadonlyArray<{ method?: string }> };
   error?: unknown;
+}
+
+/**
+ * Notes the template of the Hono route that answered, once the app has: `c.req.routePath` names the
+ * last handler Hono ran. A wildcard (`/files/*`) is a template too when Hono shows that handler
+ * answered, as the preload names the handler that returned the Response: one registered for a method
+ * (`app.get`), or one a later matched handler never followed (it did not call next). `app.use` or
+ * `app.all` last in line may have passed on to the 404; its wildcard is left to the normaliser.
+ */
+export function noteHonoRoute(c: HonoContext, request: Request, error?: unknown): void {
+  const { routePath, routeIndex, matchedRoutes } = c.req;
+  const answered = typeof routeIndex === 'number' && Array.isArray(matchedRoutes) && (matchedRoutes[routeIndex]?.method !== 'ALL' || routeIndex < matchedRoutes.length - 1);
+  noteRoute(request, routePath, error, answered);
 }
 
 /** Hono's MiddlewareHandler for any app's Env (the context as `any`, as in honoMiddleware). */
@@ -37,7 +50,7 @@ export function honoRoutes(): HonoRoutesMiddleware {
     await next();
     if (request === undefined) return;
     try {
-      noteRoute(request, c.req.routePath, c.error);
+      noteHonoRoute(c, request, c.error);
     } catch {
       // no route information: the path is normalised instead
     }

@@ -1,9 +1,8 @@
 // Where a router adapter leaves the route template the router says it matched: on the request's
-// state, for the recorder to key the request by. The first template noted wins, a wildcard never
-// does (Hono's `c.req.routePath` names the middleware that answered: `app.use('/admin/*', auth)`
-// would name every 401 under /admin), and an error the router caught keeps its class. A router that
-// names the handler itself (Elysia's `context.route`) may name a wildcard under a path (`/docs/*`):
-// one name for every path under it.
+// state, for the recorder to key the request by. The first template noted wins, and an error the
+// router caught keeps its class. A wildcard under a path (`/docs/*`: one name for every path under
+// it) only from a handler known to have answered (`ofHandler`: Elysia's `context.route`, Hono's when
+// noteHonoRoute can tell): a `*` that only passed the request on (to a 404) names nothing.
 import { errorClassOf } from '../log.ts';
 import { stateOf } from '../request-state.ts';
 
