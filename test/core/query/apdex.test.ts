@@ -57,4 +57,24 @@ describe('apdexOf', () => {
     // Successes: half of the cell, rated like it: 2 of 4 satisfied, 1 of 4 tolerating → 1 + 0.5·0.5 over 4.
     expect(apdexOf(total, 500)).toBeCloseTo((1 + 0.5 / 2) / 4, 12);
   });
+
+  // A review's crafted totals: 15,000 cells of 2^40 requests each, every one 1 ms, came out 0.55
+  // once the requests passed 2^53 (the sketches saturate there, the summed counts ran on).
+  test('past 2^53 requests, saturated sketches still rate as the requests do', () => {
+    const cellOf = (ms: number, count: number) => {
+      const sketch = new QuantileSketch();
+      sketch.add(ms, count);
+      return { minute: 0, method: 'GET', route: '/', statusClass: '2xx' as const, count, errors: 0, durationSum: ms * count, durationMin: ms, durationMax: ms, bytes: 0, sketch };
+    };
+    const fast = emptyAggregate();
+    for (let i = 0; i < 15_000; i++) addCell(fast, cellOf(1, 2 ** 40));
+    expect(fast.requests).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
+    expect(apdexOf(fast, 500)).toBe(1);
+    // Half fast, half slow, just under 2^53 in all: half satisfied, and the rank search ends.
+    const split = emptyAggregate();
+    for (let i = 0; i < 4_000; i++) addCell(split, cellOf(1, 2 ** 40));
+    for (let i = 0; i < 4_000; i++) addCell(split, cellOf(10_000, 2 ** 40));
+    expect(apdexOf(split, 500)).toBe(0.5);
+    expect(countAtMost(split.okSketch, 500)).toBe(4_000 * 2 ** 40);
+  });
 });
