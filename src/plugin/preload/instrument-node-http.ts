@@ -7,6 +7,7 @@ import { pathOf } from '../../core/request-key.ts';
 import type { Recorder } from '../runtime/recorder.ts';
 import type { RequestState } from '../runtime/request-state.ts';
 import { traceScope } from '../runtime/trace-scope.ts';
+import { expressTemplate } from './express-route.ts';
 import { isWrapped, WRAPPED } from './instrument-handler.ts';
 
 /** The little of node:http's IncomingMessage read here (and Express's route, once it has routed). */
@@ -16,6 +17,7 @@ interface NodeRequest {
   headers: Record<string, string | string[] | undefined>;
   route?: { path?: unknown };
   baseUrl?: unknown;
+  app?: unknown;
 }
 
 interface NodeResponse {
@@ -79,17 +81,30 @@ export function instrumentNodeHttp(recorder: Recorder): void {
 }
 
 /**
- * Express's template of the route that answered (`/users/:id`, under its router's mount path), when
- * it fits the path asked: a request that left its router (`next(error)` to the app's error
+ * Express's template of the route that answered (`/users/:id`, under its routers' mount patterns),
+ * when it fits the path asked: a request that left its router (`next(error)` to the app's error
  * handler, `next()` to its 404) keeps the inner route with the mount path already reset (`/:id`).
- * Else none: the normaliser names the path.
+ * Else none: the normaliser names the path. Run once the response has ended, off the request's way.
  */
 function expressRoute(req: NodeRequest, url: string): string | undefined {
-  const path = req.route?.path;
+  try {
+    const route = req.route;
+    if (typeof route !== 'object' || route === null) return undefined;
+    const baseUrl = typeof req.baseUrl === 'string' ? req.baseUrl : '';
+    const asked = pathOf(url);
+    // From the patterns Express keeps (router 2.x); where it keeps none (Express 4), from the mount
+    // path matched, which names a parameterised mount by its value.
+    return expressTemplate(req.app, route, baseUrl, asked) ?? matchedRoute(route.path, baseUrl, asked);
+  } catch {
+    return undefined; // an app's own req.route or req.app that cannot be read: the path is normalised
+  }
+}
+
+function matchedRoute(path: unknown, baseUrl: string, asked: string): string | undefined {
   if (typeof path !== 'string') return undefined;
-  const joined = `${typeof req.baseUrl === 'string' ? req.baseUrl : ''}${path}`;
+  const joined = `${baseUrl}${path}`;
   const template = joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined; // a router's '/' under its mount path
-  const asked = pathOf(url).split('/');
   const parts = template.split('/');
-  return parts.length === asked.length && parts.every((part, i) => part.startsWith(':') || part === asked[i]) ? template : undefined;
+  const askedParts = asked.split('/');
+  return parts.length === askedParts.length && parts.every((part, i) => part.startsWith(':') || part === askedParts[i]) ? template : undefined;
 }

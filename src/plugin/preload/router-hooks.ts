@@ -8,7 +8,7 @@ import type { Log } from '../runtime/log.ts';
 import { wrapBunRouterHandler, wrapHonoHandler } from '../runtime/routers/router-handlers.ts';
 import { inRange, installedVersion, parseVersion, type VersionRange } from './router-versions.ts';
 
-type Wrap = (handler: unknown, template: unknown) => unknown;
+type Wrap = (handler: unknown, template: unknown, method?: unknown) => unknown;
 export interface RouterHooks {
   hono: Wrap;
   bunRouter: Wrap;
@@ -47,7 +47,7 @@ export const PATCHES: SourcePatch[] = [
     versions: { from: [4, 0, 0], below: [5, 0, 0], label: '4.x' },
     adapter: "app.use(honoRoutes()) from 'bun-apm/middleware' names them from c.req.routePath",
     find: 'this.router.add(method, path, [handler, r]);',
-    replace: `this.router.add(method, path, [${call('hono', 'handler, r.path')}, r]);`,
+    replace: `this.router.add(method, path, [${call('hono', 'handler, r.path, r.method')}, r]);`,
   },
   {
     router: 'bun-router',
@@ -114,9 +114,9 @@ export function installRouterHooks(log: Log): void {
 
 /** A wrapper that fails returns the app's handler untouched. */
 function guarded(wrap: Wrap): Wrap {
-  return (handler, template) => {
+  return (handler, template, method) => {
     try {
-      return wrap(handler, template);
+      return wrap(handler, template, method);
     } catch {
       return handler;
     }

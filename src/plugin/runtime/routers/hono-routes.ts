@@ -3,9 +3,16 @@
 import { stateOf } from '../request-state.ts';
 import { noteRoute } from './note-route.ts';
 
+/** One of `c.req.matchedRoutes`: `method` is `ALL` for `app.use` and `app.all`. */
+interface HonoRoute {
+  method?: string;
+  path?: string;
+  handler?: unknown;
+}
+
 /** The little of Hono's Context read here. Declared locally: Hono is an optional peer. */
 interface HonoContext {
-  req: { raw: Request; routePath?: string; routeIndex?: number; matchedRoutes?: ReadonlyArray<{ method?: string }> };
+  req: { raw: Request; routePath?: string; routeIndex?: number; matchedRoutes?: ReadonlyArray<HonoRoute> };
   error?: unknown;
 }
 
@@ -15,11 +22,36 @@ interface HonoContext {
  * answered, as the preload names the handler that returned the Response: one registered for a method
  * (`app.get`), or one a later matched handler never followed (it did not call next). `app.use` or
  * `app.all` last in line may have passed on to the 404; its wildcard is left to the normaliser.
+ * One that answered before the route ran is named by that route (honoRouteAhead).
  */
 export function noteHonoRoute(c: HonoContext, request: Request, error?: unknown): void {
   const { routePath, routeIndex, matchedRoutes } = c.req;
   const answered = typeof routeIndex === 'number' && Array.isArray(matchedRoutes) && (matchedRoutes[routeIndex]?.method !== 'ALL' || routeIndex < matchedRoutes.length - 1);
-  noteRoute(request, routePath, error, answered);
+  noteRoute(request, (answered ? routeAhead(matchedRoutes, routeIndex) : undefined) ?? routePath, error, answered);
+}
+
+/**
+ * When `app.use`/`app.all` middleware answered before the route ran (a rate limit's 429, an auth
+ * 401), the route the request would have reached: one name per middleware pattern (`/*`) would
+ * hide which route was refused. Hono matched only the request method's routes besides `ALL` ones;
+ * the first whose handler takes no `next` answers (it cannot pass on), failing one the last, as a
+ * method's own middleware (`app.get('/api/*', auth)`) comes before its routes. Else undefined.
+ */
+export function honoRouteAhead(c: Pick<HonoContext, 'req'>): string | undefined {
+  const { routeIndex, matchedRoutes } = c.req;
+  return typeof routeIndex === 'number' && Array.isArray(matchedRoutes) ? routeAhead(matchedRoutes, routeIndex) : undefined;
+}
+
+function routeAhead(routes: ReadonlyArray<HonoRoute>, index: number): string | undefined {
+  if (routes[index]?.method !== 'ALL') return undefined;
+  let last: string | undefined;
+  for (let i = index + 1; i < routes.length; i++) {
+    const { method, path, handler } = routes[i] ?? {};
+    if (method === 'ALL' || typeof path !== 'string') continue;
+    if (typeof handler === 'function' && handler.length < 2) return path;
+    last = path;
+  }
+  return last;
 }
 
 /** Hono's MiddlewareHandler for any app's Env (the context as `any`, as in honoMiddleware). */

@@ -4,6 +4,7 @@
 // receives, returns or throws.
 import { errorClassOf } from '../log.ts';
 import { running, stateOf, type RequestState } from '../request-state.ts';
+import { honoRouteAhead } from './hono-routes.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Handler = (this: any, context: any, next?: any) => unknown;
@@ -26,10 +27,12 @@ export function wrapBunRouterHandler(handler: unknown, pattern: unknown): unknow
  * handler whose result is the Response (Hono's "respond from here"), so middleware on `*` that
  * only calls next() never names the route; a handler that throws is remembered for the error response.
  */
-export function wrapHonoHandler(handler: unknown, path: unknown): unknown {
+export function wrapHonoHandler(handler: unknown, path: unknown, method?: unknown): unknown {
   if (typeof handler !== 'function' || typeof path !== 'string') return handler;
   const original = handler as Handler;
   running.routers = true;
+  // app.use/app.all middleware that answers names the route it kept the request from (a 429, a 401).
+  const all = method === 'ALL';
   return function honoRoute(this: unknown, c: { req?: { raw?: unknown } }, next: unknown): unknown {
     let raw: unknown;
     try {
@@ -46,8 +49,8 @@ export function wrapHonoHandler(handler: unknown, path: unknown): unknown {
       noteError(state, path, error);
       throw error;
     }
-    if (result instanceof Promise) return settleHono(result, raw as Request, path);
-    if (result instanceof Response) state.routerRoute ??= path;
+    if (result instanceof Promise) return settleHono(result, raw as Request, path, all ? c : undefined);
+    if (result instanceof Response) state.routerRoute ??= (all ? honoRouteAheadOf(c) : undefined) ?? path;
     return result;
   };
 }
@@ -57,11 +60,11 @@ export function wrapHonoHandler(handler: unknown, path: unknown): unknown {
  * runInScope). It keeps the Request, not the state: by the time the promise settles, the state the
  * request had while its handler ran synchronously (a reusable one) has been copied out.
  */
-function settleHono(result: Promise<unknown>, request: Request, path: string): Promise<unknown> {
+function settleHono(result: Promise<unknown>, request: Request, path: string, all?: { req?: unknown }): Promise<unknown> {
   return result.then(
     (value: unknown) => {
       const state = stateOf(request);
-      if (state !== undefined && value instanceof Response) state.routerRoute ??= path;
+      if (state !== undefined && value instanceof Response) state.routerRoute ??= (all === undefined ? undefined : honoRouteAheadOf(all)) ?? path;
       return value;
     },
     (error: unknown) => {
@@ -75,4 +78,12 @@ function settleHono(result: Promise<unknown>, request: Request, path: string): P
 function noteError(state: RequestState, path: string, error: unknown): void {
   state.erroredRoute ??= path;
   state.error ??= errorClassOf(error);
+}
+
+function honoRouteAheadOf(c: { req?: unknown }): string | undefined {
+  try {
+    return honoRouteAhead(c as Parameters<typeof honoRouteAhead>[0]);
+  } catch {
+    return undefined;
+  }
 }

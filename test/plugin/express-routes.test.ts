@@ -1,0 +1,112 @@
+// Express 5 route templates under the real preload, from the patterns Express keeps: a router
+// mounted at a parameterised path is one route, not one per value of its parameter (a review: one
+// route per tenant filled the app's route cap), and wildcard, optional and RegExp routes are named
+// as registered, not one route per path.
+import { afterAll, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Batch } from '../../src/core/wire-format.ts';
+import { AppProcess, freePort, REPO } from './support/app-process.ts';
+import { IngestSink } from './support/ingest-sink.ts';
+import { waitFor } from './support/wait-for.ts';
+
+const PRELOAD = join(REPO, 'src', 'plugin', 'preload.ts');
+const dirs: string[] = [];
+const apps: AppProcess[] = [];
+const sinks: IngestSink[] = [];
+afterAll(async () => {
+  await Promise.all(apps.map((app) => app.kill()));
+  await Promise.all(sinks.map((sink) => sink.stop()));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `source` under the preload, sends `paths` (GET), stops it with SIGTERM; the cells it sent, as `METHOD route class: count`. */
+async function counted(source: string, paths: string[]): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'bun-apm-express-routes-'));
+  dirs.push(dir);
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'express-routes-app', private: true, type: 'module' }));
+  writeFileSync(join(dir, 'app.ts'), source);
+  const sink = new IngestSink().start();
+  sinks.push(sink);
+  const port = freePort();
+  const child = Bun.spawn([process.execPath, '--preload', PRELOAD, 'app.ts'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', PORT: String(port), BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_APP: 'express-routes' },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const app = new AppProcess(child, port);
+  apps.push(app);
+  expect(await waitFor(() => app.fetch('/ready').then(() => true, () => undefined), 15_000)).toBe(true);
+  for (const path of paths) expect(`${path} ${(await app.fetch(path)).status}`).toBe(`${path} 200`);
+  child.kill('SIGTERM');
+  await app.exited;
+  expect(sink.problems).toEqual([]);
+  const cells: Record<string, number> = {};
+  for (const batch of sink.batches as Batch[]) for (const cell of batch.rollups) cells[`${cell.method} ${cell.route} ${cell.statusClass}`] = (cells[`${cell.method} ${cell.route} ${cell.statusClass}`] ?? 0) + cell.count;
+  expect(app.stderr.split('\n').filter((line) => line.startsWith('bun-apm'))).toEqual([]);
+  return cells;
+}
+
+test('Express: a router mounted at a parameterised path is one route, whichever value the parameter takes', async () => {
+  const cells = await counted(
+    `import express from 'express';
+const app = express();
+const projects = express.Router({ mergeParams: true });
+projects.get('/:pid', (req, res) => res.send('project'));
+projects.get('/:pid/tasks/:tid', (req, res) => res.send('task'));
+app.use('/orgs/:orgId/projects', projects);
+// One router reached several ways: each request named by the way it came.
+const shared = express.Router();
+shared.get('/items/:item', (req, res) => res.send('item'));
+app.use(['/v1', '/v2/:tenant'], shared);
+app.use('/v3', shared);
+const nested = express.Router();
+nested.use('/teams/:team', shared);
+app.use('/n/:org', nested);
+// A sub-app mounted at a parameterised path.
+const admin = express();
+admin.get('/users/:uname', (req, res) => res.send('admin'));
+app.use('/t/:tenant/admin', admin);
+app.get('/ready', (req, res) => res.send('ready'));
+app.listen(Number(process.env.PORT), '127.0.0.1');
+`,
+    [
+      '/orgs/acme/projects/web', '/orgs/beta/projects/api', '/orgs/gamma/projects/web/tasks/fix-login',
+      '/v1/items/a', '/v2/acme/items/b', '/v2/beta/items/c', '/v3/items/d', '/n/acme/teams/red/items/e',
+      '/t/acme/admin/users/alice', '/t/beta/admin/users/bob',
+    ],
+  );
+  expect(cells).toEqual({
+    'GET /ready 2xx': 1,
+    'GET /orgs/:orgId/projects/:pid 2xx': 2,
+    'GET /orgs/:orgId/projects/:pid/tasks/:tid 2xx': 1,
+    'GET /v1/items/:item 2xx': 1,
+    'GET /v2/:tenant/items/:item 2xx': 2,
+    'GET /v3/items/:item 2xx': 1,
+    'GET /n/:org/teams/:team/items/:item 2xx': 1,
+    'GET /t/:tenant/admin/users/:uname 2xx': 2,
+  });
+}, 60_000);
+
+test('Express 5: wildcard, optional and RegExp routes are named as registered', async () => {
+  const cells = await counted(
+    `import express from 'express';
+const app = express();
+app.get('/assets/*file', (req, res) => res.send('asset'));
+app.get('/opt/:x{/:y}', (req, res) => res.send('opt'));
+app.get(/^\\/re\\/(\\w+)$/, (req, res) => res.send('regex'));
+app.get('/{*spa}', (req, res) => res.send('spa'));
+app.listen(Number(process.env.PORT), '127.0.0.1');
+`,
+    ['/assets/js/app.js', '/assets/css/site.css', '/opt/a', '/opt/b/c', '/re/abc', '/re/xyz', '/dashboard/settings/profile', '/about'],
+  );
+  expect(cells).toEqual({
+    'GET /assets/*file 2xx': 2,
+    'GET /opt/:x{/:y} 2xx': 2,
+    'GET /^\\/re\\/(\\w+)$/ 2xx': 2,
+    'GET /{*spa} 2xx': 3, // with '/ready', the wait for the port
+  });
+}, 60_000);
