@@ -75,3 +75,46 @@ test('a secret inside a query value: JSON, and a query inside it', async () => {
   expect(span.tags['http.query.filter']).toBe('{"password":"[REDACTED]","role":"admin"}');
   expect(span.tags['http.query.next']).toBe('/reset?token=[REDACTED]&lang=en');
 });
+
+// The review of that round: SOAP's WS-Security password (an element with attributes), CDATA,
+// GraphQL arguments, a secret held as an array or object, JSON inside a JSON string, JavaScript-style
+// objects, `name: value` in headers and errors; and a `key=` inside a JSON string had swallowed the
+// rest of the body, a path's `key=abc` had been taken for a pair.
+test.each([
+  ['SOAP WS-Security', '<wsse:UsernameToken><wsse:Username>bob</wsse:Username><wsse:Password Type="#PasswordText">SEKRIT</wsse:Password></wsse:UsernameToken>', '<wsse:UsernameToken><wsse:Username>bob</wsse:Username><wsse:Password Type="#PasswordText">[REDACTED]</wsse:Password></wsse:UsernameToken>'],
+  ['CDATA', '<login><password><![CDATA[SEKRIT]]></password></login>', '<login><password>[REDACTED]</password></login>'],
+  ['an attribute', '<login user="a" password="SEKRIT"/>', '<login user="a" password="[REDACTED]"/>'],
+  ['GraphQL arguments', 'mutation { login(user:"a", password:"SEKRIT") { id } }', 'mutation { login(user:"a", password:"[REDACTED]") { id } }'],
+  ['GraphQL inside JSON', '{"query":"mutation{login(password:\\"SEKRIT\\"){id}}"}', '{"query":"mutation{login(password:\\"[REDACTED]\\"){id}}"}'],
+  ['an array', '{"password":["SEKRIT"],"user":"a"}', '{"password":"[REDACTED]","user":"a"}'],
+  ['an object', '{"credentials":{"u":"x","p":"SEKRIT"},"n":1}', '{"credentials":"[REDACTED]","n":1}'],
+  ['JSON inside a JSON string', '{"payload":"{\\"password\\":\\"SEKRIT\\"}"}', '{"payload":"{\\"password\\":\\"[REDACTED]\\"}"}'],
+  ['single quotes', "{'password':'SEKRIT','user':'a'}", "{'password':'[REDACTED]','user':'a'}"],
+  ['unquoted names', "{password: 'SEKRIT', user: 'a'}", "{password: '[REDACTED]', user: 'a'}"],
+  ['YAML-like lines', 'user: a\npassword: SEKRIT\n', 'user: a\npassword: [REDACTED]\n'],
+  ['a multipart part', '--b\r\nContent-Disposition: form-data; name="password"\r\n\r\nSEKRIT\r\n--b--', '--b\r\nContent-Disposition: form-data; name="password"\r\n\r\n[REDACTED]\r\n--b--'],
+  ['a pair inside a JSON string', '{"q":"token=SEKRIT","user":"bob","items":[1,2]}', '{"q":"token=[REDACTED]","user":"bob","items":[1,2]}'],
+])('a secret in a captured body: %s', async (_name, body, expected) => {
+  const span = await spanOf(() => new Response('ok'), (base) => fetch(`${base}/login`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } }), { includeRequestBody: true });
+  expect(span.tags['http.request.body']).toBe(expected);
+});
+
+test.each([
+  ['a bearer credential in an error', 'Error: Authorization: Bearer SEKRIT', 'Error: Authorization: [REDACTED]'],
+  ['an API key in an error', 'Error: Invalid API key: SEKRIT', 'Error: Invalid API key: [REDACTED]'],
+])('a thrown error: %s', async (_name, thrown, expected) => {
+  const span = await spanOf(() => {
+    throw new Error(thrown.slice('Error: '.length));
+  }, (base) => fetch(`${base}/users/1`));
+  expect(span.error).toBe(expected);
+});
+
+test.each([
+  ['name: value', 'token: SEKRIT', 'token: [REDACTED]'],
+  ['a quoted pair', 'v=1; token="SEKRIT"; x=2', 'v=1; token="[REDACTED]"; x=2'],
+  ['a path with key= in it', 'http://a.test/files/key=abc/read', 'http://a.test/files/key=abc/read'],
+])('a header value: %s', async (_name, given, expected) => {
+  const span = await spanOf(() => new Response('ok'), (base) => fetch(`${base}/users/1`, { headers: { 'x-info': given } }));
+  expect(span.tags['http.request.header.x-info']).toBe(expected);
+});
+

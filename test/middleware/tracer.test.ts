@@ -286,7 +286,7 @@ describe('what spans say', () => {
     'magic_link', 'pw', 'creds', 'x-firebase-appcheck',
     // A third review: numbered names (Django's password1/password2), card and one-time codes.
     'password2', 'apiKey2', 'access_token2', 'token2', 'jwt2', 'cvc', 'card_cvc', 'cvv2', 'security_code', 'device_code', 'one_time_code',
-    'otpcode', 'hotp', 'invite_code', 'activation_code',
+    'otpcode', 'hotp', 'invite_code', 'activation_code', 'mnemonic', 'seed_phrase', 'iban', 'account_number',
   ];
   const KEPT_NAMES = [
     'country_code', 'currency_code', 'error_code', 'status_code', 'lang_code', 'product_code', 'zip_code', 'zipcode', 'x-country-code',

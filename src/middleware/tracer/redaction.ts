@@ -2,30 +2,9 @@
 // parameter) and inside any text a span keeps (a header's or query's value, a captured body, a
 // thrown error's message): `name=value` pairs, JSON and XML fields, and a URL's password.
 import { LIMITS } from '../../core/wire-format.ts';
+import { isSecret } from './secret-names.ts';
 
 export const REDACTED = '[REDACTED]';
-
-// Whole words of a name, any case, split at `-`, `_`, `.` and camelCase (`X-Api-Key`, `clientSecret`):
-// a query carries the same secrets as a header. `code` (OAuth) and `ticket` only alone.
-const SECRET = /^(?:code|ticket)$|\b(?:(?:access|id|refresh|auth|csrf)?token|secrets?|passw(?:or)?d|pwd|pw|pass(?:phrase|code)?|bearer|(?:api|access|secret|private)?key|sig(?:nature)?|hmac|jwt|session|sessionid|jsessionid|phpsessid|sid|auth|authorization|cookie|[th]?otp|otpcode|[2m]fa|pin|ssn|cvv|cvc|credit ?card|card ?number|saml ?response|assertion|oidc|credentials?|creds|verifier|[cx]srf|appcheck|magic ?link|(?:sms|email|verification|confirmation|reset|login|security|device|one ?time|otp|invite|invitation|activation) ?code)\b/;
-// Run-together names (`apitoken`, `x-sessiontoken`, `dbpassword`) are one word to the rule above, and a
-// header's name is lowercase, so no camelCase tells its parts apart: each word is read by its ending too.
-// No ordinary word ends in password, passphrase, passcode or secret, nor in token but for a few
-// (`pagetoken`, `maxtokens`): any other word ending so counts (`githubtoken`, `csrfmiddlewaretoken`).
-// key and pass end ordinary words (`monkey`, `compass`): those count only behind a prefix that
-// qualifies nothing but a credential, a closed list, so `publickey` and `sortkey` stay shown.
-const SECRET_COMPOUND = /\b(?:[a-z\d]*(?:passw(?:or)?d|pass(?:phrase|code)|secret)s?|[a-z\d]*token|(?:api|app|auth|oauth|access|session|private|secret|webhook|client|refresh|id|user|csrf|xsrf|bearer|security|master|admin|service|signing|encryption|account|storage|license|sas|hmac|shared|root|github|gh|npm|aws|stripe|db)+(?:token|key|pass|pwd|signature|cookie|credential)s?)\b/;
-// Cursors, counts, public and lookup keys, oauth2-proxy's identity headers, and what is said of a
-// secret rather than the secret (its type, method, policy, lifetime): harmless, and needed for debugging.
-const HARMLESS = /\b(?:(?:page|next|continuation|sync|cursor|max|min|num|total|input|output|prompt|completion) ?tokens?|(?:public|sort|partition|primary|cache|object|idempotency|websocket|s3|bucket|hash|range|foreign) ?key|[a-z\d]*key id|auth request|(?:call|message|account|request|conference|recording|participant) sid|(?:token|auth|cookie|password|otp|pin|key|signature|session|mfa|2fa) (?:type|method|provider|policy|enabled|version|name|consent|format|algorithm|length|required|expires|expiry|expires in|user|reset sent|reset|sent|duration|timeout|ttl|lifetime|state)|[a-z\d]+ count)\b/g;
-
-/** Whether a name (a header's, a parameter's, a field's) looks like it holds a secret. */
-export function isSecret(name: string): boolean {
-  // A number at a word's end numbers it (`password2`, `access_token2`); `s3`, `md5`, `2fa` stay as they are.
-  const words = name.replace(/([a-z\d])([A-Z])/g, '$1 $2').toLowerCase().replace(/[^a-z\d]+/g, ' ').replace(/([a-z]{3,})\d+\b/g, '$1').trim();
-  const kept = words.replace(HARMLESS, '');
-  return SECRET.test(kept) || SECRET_COMPOUND.test(kept);
-}
 
 // A credential inside a value rather than its name: `dsn=https://u:pw@sentry.io/1`, a proxy or database
 // URL in a header. Only the password goes; scheme, user, host and path stay for debugging.
@@ -65,10 +44,13 @@ function withoutUrlPasswords(value: string): string {
 // body, a fragment (`#access_token=`), a cookie-like list and W3C baggage (`a=1,session_token=…`)
 // alike; and the same percent-encoded once or twice, as a query inside a query's value is
 // (`return_to=%2Fcb%3Ftoken%3D…`). The `=`'s encoding tells how deep the pair sits.
-const PAIR_NAME = /(?:^|[?&;,#\s]|%(?:25){0,2}(?:3[FfBb]|26|2[Cc]|23|20))\s?((?:[^\s=&#?;,%]|%[0-9A-Fa-f]{2}){1,100}?)(=|%3[Dd]|%253[Dd]|%25253[Dd])/g;
+// A name holds no `/` or `:`: `/files/key=abc/read` is a path, not a pair. After a quote too: a
+// pair at the start of a JSON string (`{"q":"token=…"}`).
+const PAIR_NAME = /(?:^|[?&;,#\s"']|%(?:25){0,2}(?:3[FfBb]|26|2[Cc]|23|20))\s?((?:[^\s=&#?;,%/:"']|%[0-9A-Fa-f]{2}){1,100}?)(=|%3[Dd]|%253[Dd]|%25253[Dd])/g;
 // A secret's value runs to the next separator as deep as its `=` or shallower, but `,` and `?` (a
-// password may hold either): `token=a%26b` is one value, `…%3Ftoken%3Da%26lang%3Den` ends at `%26`.
-const PAIR_VALUE_END = [/[\s&#;]/g, /[\s&#;]|%(?:26|23|3[Bb]|20)/g, /[\s&#;]|%(?:25)?(?:26|23|3[Bb]|20)/g, /[\s&#;]|%(?:25){0,2}(?:26|23|3[Bb]|20)/g];
+// password may hold either): `token=a%26b` is one value, `…%3Ftoken%3Da%26lang%3Den` ends at `%26`;
+// and to a `"`, which ends the JSON string the pair sits in (`{"q":"token=…","user":…}`).
+const PAIR_VALUE_END = [/[\s&#;"]/g, /[\s&#;"]|%(?:26|23|3[Bb]|20)/g, /[\s&#;"]|%(?:25)?(?:26|23|3[Bb]|20)/g, /[\s&#;"]|%(?:25){0,2}(?:26|23|3[Bb]|20)/g];
 
 /**
  * Each `name=value` whose name looks secret redacted, its encoding kept. A value whose name does
@@ -81,14 +63,24 @@ function withoutSecretPairs(text: string): string {
   for (let match = PAIR_NAME.exec(text); match !== null; match = PAIR_NAME.exec(text)) {
     if (!isSecret(decoded(match[1]!))) continue;
     const start = match.index + match[0].length;
-    const end = PAIR_VALUE_END[(match[2]!.length - 1) / 2]!;
-    end.lastIndex = start;
-    const stop = end.exec(text)?.index ?? text.length;
-    out += text.slice(from, start) + REDACTED;
+    const stop = pairValueEnd(text, start, (match[2]!.length - 1) / 2);
+    out += text.slice(from, start) + quoted(text.slice(start, stop), REDACTED);
     from = stop;
     PAIR_NAME.lastIndex = stop;
   }
   return from === 0 ? text : out + text.slice(from);
+}
+
+/** Where a secret pair's value ends: a quoted one (an attribute, `token="…"`) at its closing quote, else at a separator as deep as its `=` (`depth`). */
+function pairValueEnd(text: string, start: number, depth: number): number {
+  const quote = text[start];
+  if (quote === '"' || quote === "'") {
+    const close = text.indexOf(quote, start + 1);
+    return close < 0 ? text.length : close + 1;
+  }
+  const end = PAIR_VALUE_END[depth]!;
+  end.lastIndex = start;
+  return end.exec(text)?.index ?? text.length;
 }
 
 /** A name as its server reads it, however often encoded: `api%5Fkey` and `api%255Fkey` are `api_key`. */
@@ -104,20 +96,89 @@ function decoded(raw: string): string {
 }
 
 // A JSON field (a body, GraphQL `variables` in a query) whose value is a string, maybe cut short at
-// the captured length, or a number or literal; a secret's object or array is left to its own fields.
+// the captured length, or a number or literal; a secret's object or array goes whole (secretBlocks).
 const JSON_FIELD = /"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*"?|[^\s,}\]{["]+)/g;
-// An XML element holding text only (`<password>…</password>`, a SOAP header).
-const XML_FIELD = /<([A-Za-z_][\w.:-]{0,99})>([^<]*)<\/\1>/g;
+// The same inside a JSON string (`{"payload":"{\"password\":\"…\"}"}`): its quotes escaped.
+const ESCAPED_JSON_FIELD = /\\"([A-Za-z_][\w.-]{0,99})\\"(\s*:\s*)\\"[\s\S]*?(?:\\"|$)/g;
+// A field whose value is an object or array.
+const BLOCK_FIELD = /"((?:[^"\\\n]|\\.){1,100})"\s*:\s*(?=[[{])/g;
+// `name: value` as GraphQL arguments, JavaScript objects, YAML and messages write it
+// (`login(password:"…")`, `{password: '…'}`, `token: …`, `Authorization: Bearer …`, `API key: …`).
+const COLON_NAME = /(?<![\w$\\.-])(['"]?)([A-Za-z_][\w.-]{0,99})\1\s*:[ \t]*/g;
+// Its value: a string (its quotes escaped too, inside a JSON string), a credential with its scheme, or a word.
+const COLON_VALUE = /\\"(?:[^"\\]|\\[^"])*(?:\\"|$)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|(?:(?:Bearer|Basic|Digest|Token|Bot)[ \t]+)?[^\s,;)}\]"'<>]+/iy;
+// A multipart part's value (`name="password"`, its headers, a blank line, the value), as a body
+// labelled text may carry one.
+const MULTIPART_FIELD = /(\bname="([^"\r\n]{1,100})"[^\r\n]*(?:\r?\n[^\r\n]+)*\r?\n\r?\n)([^\r\n]*)/g;
+// An XML element holding text or CDATA (`<wsse:Password Type="…">…</wsse:Password>`, a SOAP header).
+const XML_FIELD = /(<([A-Za-z_][\w.:-]{0,99})(?:\s[^<>]*)?>)(?:<!\[CDATA\[[\s\S]*?\]\]>|[^<]*)(<\/\2>)/g;
 
 function withoutSecretFields(text: string): string {
   if (text.includes('"')) {
-    text = text.replace(JSON_FIELD, (field, name: string, colon: string) => (isSecret(name) ? `"${name}"${colon}"${REDACTED}"` : field));
+    if (text.includes('\\"')) text = text.replace(ESCAPED_JSON_FIELD, (field, name: string, colon: string) => (isSecret(name) ? `\\"${name}\\"${colon}\\"${REDACTED}\\"` : field));
+    text = secretBlocks(text).replace(JSON_FIELD, (field, name: string, colon: string) => (isSecret(name) ? `"${name}"${colon}"${REDACTED}"` : field));
   }
-  if (text.includes('</')) text = text.replace(XML_FIELD, (field, name: string) => (isSecret(name.slice(name.indexOf(':') + 1)) ? `<${name}>${REDACTED}</${name}>` : field));
+  if (text.includes(':')) text = withoutColonFields(text);
+  if (text.includes('name="')) text = text.replace(MULTIPART_FIELD, (field, head: string, name: string) => (isSecret(name) ? `${head}${REDACTED}` : field));
+  if (text.includes('</')) text = text.replace(XML_FIELD, (field, open: string, name: string, close: string) => (isSecret(name.slice(name.indexOf(':') + 1)) ? `${open}${REDACTED}${close}` : field));
   return text;
 }
 
-/** `text` with every secret it holds redacted: its pairs, JSON and XML fields and URL passwords. */
+/** Each `name: value` whose name looks secret, its value redacted; a value whose name does not is read on. */
+function withoutColonFields(text: string): string {
+  let out = '';
+  let from = 0;
+  COLON_NAME.lastIndex = 0;
+  for (let match = COLON_NAME.exec(text); match !== null; match = COLON_NAME.exec(text)) {
+    if (!isSecret(match[2]!)) continue;
+    const start = match.index + match[0].length;
+    COLON_VALUE.lastIndex = start;
+    const value = COLON_VALUE.exec(text)?.[0];
+    if (value === undefined || value.includes(REDACTED)) continue;
+    out += text.slice(from, start) + quoted(value, REDACTED);
+    from = start + value.length;
+    COLON_NAME.lastIndex = from;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** `replacement` in the quotes `value` came in (`"…"`, `'…'`, `\"…\"`), or bare. */
+function quoted(value: string, replacement: string): string {
+  const quote = value.startsWith('\\"') ? '\\"' : value.startsWith('"') || value.startsWith("'") ? value[0]! : '';
+  return `${quote}${replacement}${quote}`;
+}
+
+/** Each secret field's object or array as one `"[REDACTED]"` (to its text's end when cut short). */
+function secretBlocks(text: string): string {
+  if (!text.includes('{') && !text.includes('[')) return text;
+  let out = '';
+  let from = 0;
+  BLOCK_FIELD.lastIndex = 0;
+  for (let match = BLOCK_FIELD.exec(text); match !== null; match = BLOCK_FIELD.exec(text)) {
+    if (!isSecret(match[1]!)) continue;
+    const start = match.index + match[0].length;
+    const end = blockEnd(text, start);
+    out += `${text.slice(from, start)}"${REDACTED}"`;
+    from = end;
+    BLOCK_FIELD.lastIndex = end;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** Where the object or array at `start` ends (past its closing bracket), strings read as strings; the text's end if it is cut short. */
+function blockEnd(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (ch === '{' || ch === '[') depth++;
+    else if ((ch === '}' || ch === ']') && --depth === 0) return i + 1;
+  }
+  return text.length;
+}
+
+/** `text` with every secret it holds redacted: its pairs, JSON, XML and `name: value` fields and URL passwords. */
 export function redactText(text: string): string {
   const bare = BARE_USERINFO.exec(text);
   if (bare) return `${bare[1]}:${REDACTED}@${bare[2]}`;
