@@ -11,6 +11,7 @@ import { Batcher } from '../../src/plugin/runtime/batcher.ts';
 import { createEdgeSender } from '../../src/plugin/runtime/edge-sender.ts';
 import { processIdentity } from '../../src/plugin/runtime/identity.ts';
 import { createLog } from '../../src/plugin/runtime/log.ts';
+import { createOutageLog, QUIET_MS } from '../../src/plugin/runtime/outage-log.ts';
 import { makeBatch } from '../support/batch.ts';
 import { testRecorder } from '../plugin/support/recorder.ts';
 import { api, apiOk, ingest, KEYS, startEdge } from './support/edge.ts';
@@ -46,7 +47,7 @@ describe('a misconfigured edge', () => {
     edges.push(edge);
     const lines: string[] = [];
     const giveUp = new AbortController();
-    const send = createEdgeSender({ endpoint: edge.url.origin, ingestKey: KEYS.shopIngest, sdkVersion: 'test' }, { maxAttempts: 5, signal: giveUp.signal }, createLog(false, (line) => lines.push(line)));
+    const send = createEdgeSender({ endpoint: edge.url.origin, ingestKey: KEYS.shopIngest, sdkVersion: 'test' }, { maxAttempts: 5, signal: giveUp.signal }, createOutageLog(createLog(false, (line) => lines.push(line))));
     const { recorder } = testRecorder();
     const batcher = new Batcher({ recorder, identity: processIdentity('shop', 'api'), flushIntervalMs: 60_000, maxPendingBytes: 1 << 20, send, log: createLog(false, () => {}) });
     stops.push(() => batcher.stop());
@@ -105,9 +106,12 @@ describe('a misconfigured edge', () => {
     expect((await api(good, '/api/v1/apps/shop/routes?from=0')).status).toBe(200);
   }, 60_000);
 
-  test('each outage is said, and its end: a var broken again by a later deploy is said again (a review heard only the first)', async () => {
+  test('each outage is said once, and its end: a var broken again by a later deploy is said again (a review heard only the first)', async () => {
     const lines: string[] = [];
     const log = createLog(false, (line) => lines.push(line));
+    // Outages said apart by more than the quiet spell that keeps a flapping edge from flooding stderr.
+    let clock = Date.now();
+    const outage = createOutageLog(log, () => clock);
     let edge = await startEdge({ bindings: { ROUTE_CAP: 'lots' }, persistDir: againDir });
     edges.push(edge);
     const port = Number(edge.url.port);
@@ -117,8 +121,9 @@ describe('a misconfigured edge', () => {
       identity: processIdentity('shop', 'again'),
       flushIntervalMs: 60_000,
       maxPendingBytes: 16 * 1024 * 1024,
-      send: createEdgeSender({ endpoint: edge.url.origin, ingestKey: KEYS.shopIngest, sdkVersion: 'test' }, { maxAttempts: 1, timeoutMs: 10_000 }, log),
+      send: createEdgeSender({ endpoint: edge.url.origin, ingestKey: KEYS.shopIngest, sdkVersion: 'test' }, { maxAttempts: 1, timeoutMs: 10_000 }, outage),
       log,
+      outage,
     });
     stops.push(() => batcher.stop());
     /** The edge restarted on the same port and state with `bindings`; then one request and a flush. */
@@ -136,17 +141,51 @@ describe('a misconfigured edge', () => {
     const settings = (text: string) => lines.filter((line) => line.includes("the edge's own settings are wrong")).filter((line) => line.includes(text)).length;
     const cannot = () => lines.filter((line) => line.includes('the edge cannot take data now')).length;
     const again = () => lines.filter((line) => line.includes('the edge takes data again')).length;
-    expect([settings('ROUTE_CAP'), cannot(), again()]).toEqual([1, 1, 0]);
+    // One outage, one line: the sender heard it first, the batcher's "cannot take data" is the same outage.
+    expect([settings('ROUTE_CAP'), cannot(), again()]).toEqual([1, 0, 0]);
 
     await restartAndFlush({});
     expect(batcher.pending.any).toBe(false);
-    expect([settings('ROUTE_CAP'), cannot(), again()]).toEqual([1, 1, 1]);
+    expect([settings('ROUTE_CAP'), cannot(), again()]).toEqual([1, 0, 1]);
 
+    clock += QUIET_MS;
     await restartAndFlush({ PLAN: 'pro' });
-    expect([settings('PLAN'), cannot(), again()]).toEqual([1, 2, 1]);
+    expect([settings('PLAN'), cannot(), again()]).toEqual([1, 0, 1]);
     await restartAndFlush({});
-    expect([cannot(), again()]).toEqual([2, 2]);
+    expect([settings('PLAN'), cannot(), again()]).toEqual([1, 0, 2]);
     const summary = await apiOk(edge, `/api/v1/apps/shop/summary?from=0&to=${Date.now() + 60_000}`);
     expect(summary.requests).toBe(4);
   }, 90_000);
+
+  test('an edge that refuses every other batch (a rollout half done) is one outage and its end, not a line a flush (a review counted 12 in 28 s)', async () => {
+    let calls = 0;
+    const flapping = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: () => (calls++ % 2 === 0
+        ? Response.json({ error: { code: 'config_error', message: 'plan (var PLAN): expected free or paid, got "pro"' } }, { status: 503, headers: { 'retry-after': '0' } })
+        : Response.json({ ok: true })),
+    });
+    stops.push(() => flapping.stop(true));
+    const lines: string[] = [];
+    const log = createLog(false, (line) => lines.push(line));
+    const outage = createOutageLog(log);
+    const { recorder } = testRecorder();
+    const batcher = new Batcher({
+      recorder,
+      identity: processIdentity('shop', 'flapping'),
+      flushIntervalMs: 60_000,
+      maxPendingBytes: 1 << 20,
+      send: createEdgeSender({ endpoint: `http://127.0.0.1:${flapping.port}`, ingestKey: KEYS.shopIngest, sdkVersion: 'test' }, { maxAttempts: 1, timeoutMs: 5_000 }, outage),
+      log,
+      outage,
+    });
+    stops.push(() => batcher.stop());
+    for (let i = 0; i < 12; i++) {
+      recorder.respond(recorder.begin(new Request(`http://h/users/${i}`))!, new Response());
+      await batcher.flush();
+    }
+    expect(calls).toBeGreaterThanOrEqual(12);
+    expect(lines).toEqual([expect.stringContaining("the edge's own settings are wrong"), expect.stringContaining('the edge takes data again')]);
+  });
 });

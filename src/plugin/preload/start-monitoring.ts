@@ -7,6 +7,7 @@ import type { SpanExporter } from '../runtime/exporters/span-exporter.ts';
 import { Batcher } from '../runtime/batcher.ts';
 import { ConfigError, type Env } from './config-env.ts';
 import { createEdgeSender, type EdgeTarget } from '../runtime/edge-sender.ts';
+import { createOutageLog } from '../runtime/outage-log.ts';
 import { createEdgeSpanExporter } from '../runtime/edge-span-exporter.ts';
 import { learnHostName, processIdentity, SDK_VERSION, servingInstance } from '../runtime/identity.ts';
 import { instrumentFetch } from './instrument-fetch.ts';
@@ -52,14 +53,17 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
     onDetailFull: () => batcher?.requestDetailCut(),
     spanSink: (span) => exporters?.export([span]),
   });
+  // One voice for an outage, whether the sender or the batcher hears it first.
+  const outage = createOutageLog(log);
   batcher = new Batcher({
     recorder,
     identity,
     flushIntervalMs: config.flushIntervalMs,
     maxPendingBytes: config.maxPendingBytes,
-    send: target ? createEdgeSender(target, config.export, log) : undefined,
+    send: target ? createEdgeSender(target, config.export, outage) : undefined,
     customStorage: config.customStorage,
     log,
+    outage,
   });
   const edge = createEdgeSpanExporter(batcher);
   const all = await buildExporters(config, edge, target !== undefined, log);

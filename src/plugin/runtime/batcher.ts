@@ -10,6 +10,7 @@ import { fillCarriedProfiles, LIMITS, type Batch, type DetailSample, type Identi
 import { anyCounted, buildBatches, isEmpty, zeroCounters, type Counters, type Recorded } from '../../core/batch-builder.ts';
 import { exponentialBackoff } from '../../core/retry-policy.ts';
 import { errorClassOf, type Log } from './log.ts';
+import { createOutageLog, type OutageLog } from './outage-log.ts';
 import { PendingData, type FinalSeal, type PendingBatch } from './pending-data.ts';
 import type { Recorder } from './recorder.ts';
 import type { SendOutcome } from './send-with-retry.ts';
@@ -25,6 +26,8 @@ export interface BatcherOptions {
   send?: (batch: PendingBatch) => Promise<SendOutcome>;
   customStorage?: (batch: Batch) => void | Promise<void>;
   log: Log;
+  /** Where an edge outage's start and end are said; shared with the sender (createEdgeSender), else the batcher's own. */
+  outage?: OutageLog;
   /** How often an instance with nothing but system profiles to report sends (default: HEARTBEAT_MS, at least the flush interval). */
   heartbeatMs?: number;
 }
@@ -85,13 +88,13 @@ export class Batcher {
   delivered = 0;
   /** Refusals for good in a row, since the edge last took a batch. */
   #refusals = 0;
-  /** The edge could not take data at the last attempt, and that was said. */
-  #outage = false;
+  readonly #outage: OutageLog;
   /** Ticks to come before the next send: a refusal is "no", not "not now", so nothing goes sooner. */
   #heldTicks = 0;
 
   constructor(options: BatcherOptions) {
     this.#options = options;
+    this.#outage = options.outage ?? createOutageLog(options.log);
     this.pending = new PendingData({ identity: options.identity, maxPendingBytes: options.maxPendingBytes, log: options.log, droppedTotal: this.droppedTotal });
   }
 
@@ -276,10 +279,7 @@ export class Batcher {
         if (outcome.ok) {
           this.pending.delivered();
           this.#refusals = 0;
-          if (this.#outage) {
-            this.#outage = false;
-            this.#options.log.info('the edge takes data again: what was kept meanwhile is being sent');
-          }
+          this.#outage.ended();
           const answer = answerOf(outcome.body);
           this.pending.learnCaps(answer.limits);
           this.pending.learnAdditions(answer.accepts);
@@ -310,8 +310,7 @@ export class Batcher {
         // An answer that asks for a retry (a 503 naming a mistyped var) is no network failure: said as it is.
         const why = outcome.status === undefined ? 'the edge is unreachable' : 'the edge cannot take data now';
         // Once an outage, and its end said too: a second outage after a recovery had gone unsaid.
-        if (!this.#outage) this.#options.log.info(`${why} (${outcome.reason}); keeping up to ${this.#options.maxPendingBytes} bytes of data (detail dropped first, request counts merged) and retrying`);
-        this.#outage = true;
+        this.#outage.started(`${why} (${outcome.reason}); keeping up to ${this.#options.maxPendingBytes} bytes of data (detail dropped first, request counts merged) and retrying`);
         return;
       }
       // Everything went (or was refused for good): until more than profiles waits, a heartbeat will do.

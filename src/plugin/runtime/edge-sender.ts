@@ -4,7 +4,7 @@ import { wellFormed } from '../../core/invisible-text.ts';
 import { INSTANCE_HEADER } from '../../core/wire-format.ts';
 import type { PendingBatch } from './pending-data.ts';
 import { redactUrl } from './exporters/endpoint-url.ts';
-import type { Log } from './log.ts';
+import type { OutageLog } from './outage-log.ts';
 import { sendWithRetry, type RetryOptions, type SendOutcome } from './send-with-retry.ts';
 
 export interface EdgeTarget {
@@ -34,27 +34,22 @@ export function ingestHeaders(target: EdgeTarget): Record<string, string> {
   return headers;
 }
 
-export function createEdgeSender(target: EdgeTarget, retry: RetryOptions, log?: Log): (batch: PendingBatch) => Promise<SendOutcome> {
+export function createEdgeSender(target: EdgeTarget, retry: RetryOptions, outage?: OutageLog): (batch: PendingBatch) => Promise<SendOutcome> {
   const url = ingestUrl(target.endpoint);
   const safe = redactUrl(url);
   // A var of the edge's that it cannot use is answered 503 (retried: the data arrives once it is
   // fixed), but its five attempts each wait out a minute's Retry-After: said at the first, not after
-  // five minutes of silence (a review). Said once an outage, not once a process: a later deploy that
-  // breaks another var had gone unsaid (the next review).
-  let configSaid = false;
-  const options: RetryOptions = log === undefined ? retry : {
+  // five minutes of silence (a review), as the start of an outage the batcher ends.
+  const options: RetryOptions = outage === undefined ? retry : {
     ...retry,
     onRetryableAnswer: (_status, reason) => {
-      if (configSaid || !reason.includes('config_error')) return;
-      configSaid = true;
-      log.info(`the edge's own settings are wrong, so it takes no data (${reason.replaceAll(url, safe)}); the data is kept and sent once they are fixed`);
+      if (reason.includes('config_error')) outage.started(`the edge's own settings are wrong, so it takes no data (${reason.replaceAll(url, safe)}); the data is kept and sent once they are fixed`);
     },
   };
   // The same body (and so the same batch id) goes out on every attempt.
   return async (batch) => {
     // Made per batch: the instance they name may be settled only at the first Bun.serve (reusePort).
     const outcome = await sendWithRetry(url, { method: 'POST', headers: ingestHeaders(target), body: batch.body }, options);
-    if (outcome.ok) configSaid = false;
     // Outcomes end up on stderr: no credentials from the URL in them.
     return outcome.ok ? outcome : { ...outcome, reason: outcome.reason.replaceAll(url, safe) };
   };
