@@ -3,7 +3,7 @@
 // `bun run dev:edge`, the edge tests and bench/ingest.ts.
 import { builtinModules } from 'node:module';
 import { join, resolve } from 'node:path';
-import { Miniflare, type Log, type MiniflareOptions } from 'miniflare';
+import { Miniflare, type Json, type Log, type MiniflareOptions } from 'miniflare';
 
 const ROOT = resolve(import.meta.dir, '..');
 
@@ -11,7 +11,8 @@ interface WranglerConfig {
   main: string;
   compatibility_date: string;
   compatibility_flags?: string[];
-  vars?: Record<string, string>;
+  /** A TOML number, boolean, array or table stays that JSON value, as wrangler passes it. */
+  vars?: Record<string, Json>;
   durable_objects: { bindings: Array<{ name: string; class_name: string }> };
   assets?: { directory: string; binding?: string };
   triggers?: { crons?: string[] };
@@ -81,8 +82,8 @@ export interface LocalEdgeOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Vars and secrets, over wrangler.toml's vars. */
-  bindings?: Record<string, string>;
+  /** Vars and secrets, over wrangler.toml's vars: a number, boolean, array or object is passed as that JSON value, as wrangler passes a TOML one. */
+  bindings?: Record<string, Json>;
   /** Miniflare's log (the send_email binding logs the file each message was written to). */
   log?: Log;
   /** The only addresses the send_email binding may send to (as Email Routing's verified destinations); unset: any. */

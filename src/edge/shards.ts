@@ -14,7 +14,7 @@ export const MAX_SHARDS = 64;
 const SEPARATOR = '#';
 
 /** What the shard count is read from (Env's SHARDS; a plain shape, so Bun-side tests can import this module). */
-type ShardsVar = { SHARDS?: string };
+type ShardsVar = { SHARDS?: unknown };
 
 const cache = new WeakMap<ShardsVar, (app: string) => number>();
 

@@ -4,17 +4,18 @@
 // nearest real one, never its value; nothing is refused for it.
 import { didYouMean } from '../core/config/nearest-name.ts';
 import { WORKER } from '../core/config/settings.ts';
+import { isVar } from '../core/config/var-text.ts';
 import { SECRET_NAMES } from './secret-names.ts';
 
-/** Every var and secret the edge reads (its bindings are objects, not strings, and are not named here). */
+/** Every var and secret the edge reads (its bindings are not vars, see var-text.ts, and are not named here). */
 const KNOWN: readonly string[] = [...Object.values(WORKER).flatMap((setting) => (setting.env ? [setting.env] : [])), ...SECRET_NAMES, 'BUN_APM_DEV'];
 const KNOWN_SET = new Set(KNOWN);
 
-/** One line for each string in `env` under a name the edge does not read, e.g. `PALN: not a setting of the edge, ignored (did you mean PLAN?)`. */
+/** One line for each var (a string, or a TOML number, boolean, array or table) in `env` under a name the edge does not read, e.g. `PALN: not a setting of the edge, ignored (did you mean PLAN?)`. */
 export function unknownVars(env: object): string[] {
   const lines: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (typeof value !== 'string' || KNOWN_SET.has(name)) continue;
+    if (!isVar(value) || KNOWN_SET.has(name)) continue;
     lines.push(`${name.slice(0, 100)}: not a setting of the edge, ignored${didYouMean(name.slice(0, 100), KNOWN)}`);
   }
   return lines;

@@ -69,7 +69,8 @@ function ConfigProblems(props: { problems: readonly string[] }): JSX.Element {
   const count = props.problems.length === 1 ? 'a problem' : `${props.problems.length} problems`;
   return (
     <div class="config-problems" role="alert">
-      <p safe>{`Not in use: the alerting configuration has ${count}; the rest of alerting runs.`}</p>
+      {/* Both kinds: what alerting left out (a rule, a channel) and a var name the edge does not know (PALN). */}
+      <p safe>{`Settings the edge could not use: ${count}, each left out; the rest of its settings and of alerting runs.`}</p>
       <ul>
         {props.problems.map((problem) => (
           <li safe>{visibleText(problem)}</li>

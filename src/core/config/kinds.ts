@@ -70,15 +70,15 @@ export const flag: Kind<boolean> = {
   },
 };
 
-/** A Worker switch: on or off (empty: off). */
+/** A Worker switch: on or off (empty: off); `true`/`false` too, as a TOML boolean in `[vars]` arrives. */
 export const onOff: Kind<boolean> = {
   schema: () => v.boolean(),
   accepts: 'on or off',
   textOf: (value) => (value ? 'on' : 'off'),
   fromText(raw) {
     const value = raw.trim().toLowerCase();
-    if (value === '' || value === 'off') return false;
-    return value === 'on' ? true : raw;
+    if (value === '' || value === 'off' || value === 'false') return false;
+    return value === 'on' || value === 'true' ? true : raw;
   },
 };
 

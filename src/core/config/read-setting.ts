@@ -7,6 +7,7 @@
 import { safeParse } from '../valibot.ts';
 import { ConfigError } from './config-error.ts';
 import type { Setting } from './setting.ts';
+import { varText } from './var-text.ts';
 
 /** `env`: a process's environment (the preload); `var`: the Worker's vars. */
 export type TextSource = 'env' | 'var';
@@ -33,8 +34,10 @@ function checked<T>(setting: Setting<T>, value: unknown, where: string): T {
 /** The setting's value from text (`env[setting.env]`), or undefined when it is unset there. */
 export function settingFromText<T>(setting: Setting<T>, env: object, source: TextSource): T | undefined {
   if (setting.env === undefined) return undefined;
-  const raw = (env as Record<string, unknown>)[setting.env];
-  if (typeof raw !== 'string') return undefined;
+  const given = (env as Record<string, unknown>)[setting.env];
+  // A var given as a TOML number, boolean, array or table is read as its JSON text (var-text.ts).
+  const raw = source === 'var' ? varText(given) : typeof given === 'string' ? given : undefined;
+  if (raw === undefined) return undefined;
   const value = setting.kind.fromText(raw);
   if (value === undefined) return undefined;
   const result = safeParse(setting.kind.schema(), value);

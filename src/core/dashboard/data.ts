@@ -66,7 +66,7 @@ export type AlertState = 'pending' | 'firing' | 'error' | 'resolved';
 /** The alerts panel's data: the alerts, and what the host's alerting configuration left out. */
 export interface AlertsPanelData {
   alerts: AlertView[];
-  /** A rule or channel that did not validate and is not in use (the edge's `configProblems`). */
+  /** What the edge could not use (the edge's `configProblems`): a rule or channel that did not validate, a var name it does not know. */
   configProblems?: string[];
 }
 

@@ -10,6 +10,7 @@ import type { AlertRule } from '../../core/alerts/rule.ts';
 import { validateRule } from '../../core/alerts/validate-rule.ts';
 import { settingFromVar } from '../../core/config/read-setting.ts';
 import { WORKER } from '../../core/config/settings.ts';
+import { varText } from '../../core/config/var-text.ts';
 import { ConfigError } from '../config-error.ts';
 import { cachedByVars } from '../config-cache.ts';
 import type { Env } from '../env.ts';
@@ -103,7 +104,8 @@ export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = 
     channels,
     channel: (name) => channels.find((c) => c.name === name)?.channel ?? emailChannelOf(channels, name),
     ...(dashboardUrl !== undefined && { dashboardUrl }),
-    dev: env.BUN_APM_DEV === 'true',
+    // `BUN_APM_DEV = true` (a TOML boolean) as well as "true".
+    dev: varText(env.BUN_APM_DEV) === 'true',
     problemsFor: (app) => problems.flatMap(([scope, problem]) => (scope === '*' || scope === app ? [problem] : [])),
   };
   return config;

@@ -80,7 +80,7 @@ describe('a bad channel var and a bad rule', () => {
     const page = await fetch(new URL('/performance?app=shop', edge.url), { headers: { 'x-api-key': DASHBOARD_KEY } });
     expect(page.status).toBe(200);
     const html = await page.text();
-    expect(html).toContain('the alerting configuration has 3 problems');
+    expect(html).toContain('Settings the edge could not use: 3 problems, each left out; the rest of its settings and of alerting runs.');
     expect(html).toContain('<li>ALERT_RULES.shop[0]: left out: severity: expected one of info, warning, critical</li>');
     expect(html).not.toContain('tokenpart');
     // The panel's own refresh says it too.
