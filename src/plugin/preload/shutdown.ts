@@ -35,6 +35,8 @@ export interface ShutdownOptions {
   stopTimers: () => void;
   /** Ends the failed requests no error handler has answered (one may have called process.exit). */
   settleFailures?: () => void;
+  /** Requests begun and not ended (Recorder.inFlight): at the end those are cut off, and said to be. */
+  inFlight?: () => number;
   log: Log;
   budgetMs?: number;
 }
@@ -208,6 +210,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
     dying = signal;
     finish(() => {
       flushEdge(); // what the server answered while the exporters finished
+      reportCutOff();
       reraise(signal);
     });
   };
@@ -239,6 +242,20 @@ export function installShutdown(options: ShutdownOptions): () => void {
   const onExit = () => {
     const started = performance.now();
     flushEdge(allExporters().drainAtExit?.(started + budget * ENCODE_SHARE), started);
+    reportCutOff();
+  };
+
+  /**
+   * Requests still being handled as the process ends never get an answer and are counted nowhere (no
+   * status was sent): said, so that the requests a deploy cut off are not silently missing (a review).
+   */
+  const reportCutOff = () => {
+    try {
+      const cut = options.inFlight?.() ?? 0;
+      if (cut > 0) options.log.warnOnce('exit-in-flight', `at exit, ${cut} request(s) still being handled were cut off unanswered: not counted (stop the server and let them finish before exiting to keep them)`);
+    } catch {
+      // a count that cannot be read says nothing
+    }
   };
 
   // A signal the process was started ignoring (nohup, `trap '' INT`) stays ignored: a listener would

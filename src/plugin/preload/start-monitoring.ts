@@ -98,6 +98,7 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
     exporters: others.length > 0 ? combineSpanExporters(others) : undefined,
     stopTimers: () => profiler.stop(),
     settleFailures: () => recorder.settleFailures(),
+    inFlight: () => recorder.inFlight,
     log,
   });
   setProcessRecorder(recorder);
