@@ -118,3 +118,26 @@ test.each([
   expect(span.tags['http.request.header.x-info']).toBe(expected);
 });
 
+// The review of round four: plural names (`accessTokens`, `api_keys`) leaked their arrays; SQL, INI
+// and TOML write `password = …`; a namespaced attribute, a name/value list, an HTML input, a header
+// as an array pair, a PEM key and a JWT went out raw. And it destroyed what it should keep: an API's
+// error `code`, a lookup `key`, the whole object under `auth` or `session`, a validation message.
+test.each([
+  ['plural names', '{"accessTokens":["SEKRIT1"],"api_keys":["SEKRIT2"],"user":"bob"}', '{"accessTokens":"[REDACTED]","api_keys":"[REDACTED]","user":"bob"}'],
+  ['SQL', "UPDATE users SET password = 'SEKRIT' WHERE id = 1", "UPDATE users SET password = '[REDACTED]' WHERE id = 1"],
+  ['INI', 'api_key = SEKRIT\nregion = eu\n', 'api_key = [REDACTED]\nregion = eu\n'],
+  ['a namespaced attribute', '<x:cred x:secret="SEKRIT" x:user="bob"/>', '<x:cred x:secret="[REDACTED]" x:user="bob"/>'],
+  ['a name/value list', '[{"name":"password","value":"SEKRIT"},{"name":"user","value":"bob"}]', '[{"name":"password","value":"[REDACTED]"},{"name":"user","value":"bob"}]'],
+  ['an HTML input', '<input type="password" name="password" value="SEKRIT">', '<input type="password" name="password" value="[REDACTED]">'],
+  ['a header as an array pair', '{"headers":[["authorization","Bearer SEKRIT"],["accept","*/*"]]}', '{"headers":[["authorization","[REDACTED]"],["accept","*/*"]]}'],
+  ['a PEM private key', 'key file:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpSEKRIT\n-----END RSA PRIVATE KEY-----\n', 'key file:\n[REDACTED]\n'],
+  ['a JWT', 'got eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SEKRITsignature here', 'got [REDACTED] here'],
+  ['an error code and lookup keys', '{"error":{"code":"RATE_LIMITED"},"items":[{"key":"sku-1"}],"lookupKey":"k1"}', '{"error":{"code":"RATE_LIMITED"},"items":[{"key":"sku-1"}],"lookupKey":"k1"}'],
+  ['an object under auth or session', '{"auth":{"provider":"google","token":"SEKRIT"},"session":{"expires":"2026-01-01"}}', '{"auth":{"provider":"google","token":"[REDACTED]"},"session":{"expires":"2026-01-01"}}'],
+  ['a validation message', 'Password: must be at least 8 characters', 'Password: must be at least 8 characters'],
+  ['a cookie header quoted', 'Cookie: sid=SEKRIT; theme=dark', 'Cookie: sid=[REDACTED]; theme=dark'],
+])('round four, in a captured body: %s', async (_name, body, expected) => {
+  const span = await spanOf(() => new Response('ok'), (base) => fetch(`${base}/login`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } }), { includeRequestBody: true });
+  expect(span.tags['http.request.body']).toBe(expected);
+});
+

@@ -287,6 +287,8 @@ describe('what spans say', () => {
     // A third review: numbered names (Django's password1/password2), card and one-time codes.
     'password2', 'apiKey2', 'access_token2', 'token2', 'jwt2', 'cvc', 'card_cvc', 'cvv2', 'security_code', 'device_code', 'one_time_code',
     'otpcode', 'hotp', 'invite_code', 'activation_code', 'mnemonic', 'seed_phrase', 'iban', 'account_number',
+    // Plural (the review of round four): a list of secrets is secret.
+    'accessTokens', 'refresh_tokens', 'deviceTokens', 'apiKeys', 'api_keys', 'privateKeys', 'passwords', 'cookies', 'otps',
   ];
   const KEPT_NAMES = [
     'country_code', 'currency_code', 'error_code', 'status_code', 'lang_code', 'product_code', 'zip_code', 'zipcode', 'x-country-code',
@@ -303,6 +305,8 @@ describe('what spans say', () => {
     'x-request-sid', 'tokens_used', 'synctoken', 'tokenizer', 'keyword', 'turkey', 'spinner', 'signup',
     // The third review: a secret's lifetime or state; numbers that are part of a name.
     'session_duration', 'otp_sent', 'sessionState', 'session_timeout', 'token_ttl', 'md5', 'sha256', 'oauth2_provider', 'v2',
+    // Plural alone: a model's token counts, a list of lookup keys.
+    'tokens', 'keys', 'lookup_key',
   ];
   const table: Array<[string, boolean]> = [...REDACTED_NAMES.map((n) => [n, true] as [string, boolean]), ...KEPT_NAMES.map((n) => [n, false] as [string, boolean])];
 

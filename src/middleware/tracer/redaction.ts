@@ -2,7 +2,7 @@
 // parameter) and inside any text a span keeps (a header's or query's value, a captured body, a
 // thrown error's message): `name=value` pairs, JSON and XML fields, and a URL's password.
 import { LIMITS } from '../../core/wire-format.ts';
-import { isSecret } from './secret-names.ts';
+import { isSecret, isSecretField } from './secret-names.ts';
 
 export const REDACTED = '[REDACTED]';
 
@@ -44,9 +44,9 @@ function withoutUrlPasswords(value: string): string {
 // body, a fragment (`#access_token=`), a cookie-like list and W3C baggage (`a=1,session_token=…`)
 // alike; and the same percent-encoded once or twice, as a query inside a query's value is
 // (`return_to=%2Fcb%3Ftoken%3D…`). The `=`'s encoding tells how deep the pair sits.
-// A name holds no `/` or `:`: `/files/key=abc/read` is a path, not a pair. After a quote too: a
-// pair at the start of a JSON string (`{"q":"token=…"}`).
-const PAIR_NAME = /(?:^|[?&;,#\s"']|%(?:25){0,2}(?:3[FfBb]|26|2[Cc]|23|20))\s?((?:[^\s=&#?;,%/:"']|%[0-9A-Fa-f]{2}){1,100}?)(=|%3[Dd]|%253[Dd]|%25253[Dd])/g;
+// A name holds no `/`: `/files/key=abc/read` is a path, not a pair. After a quote too: a pair at the
+// start of a JSON string (`{"q":"token=…"}`). Spaces around a plain `=`, as SQL, INI and TOML write it.
+const PAIR_NAME = /(?:^|[?&;,#\s"']|%(?:25){0,2}(?:3[FfBb]|26|2[Cc]|23|20))\s?((?:[^\s=&#?;,%/"']|%[0-9A-Fa-f]{2}){1,100}?)([ \t]*=[ \t]*|%3[Dd]|%253[Dd]|%25253[Dd])/g;
 // A secret's value runs to the next separator as deep as its `=` or shallower, but `,` and `?` (a
 // password may hold either): `token=a%26b` is one value, `…%3Ftoken%3Da%26lang%3Den` ends at `%26`;
 // and to a `"`, which ends the JSON string the pair sits in (`{"q":"token=…","user":…}`).
@@ -63,7 +63,8 @@ function withoutSecretPairs(text: string): string {
   for (let match = PAIR_NAME.exec(text); match !== null; match = PAIR_NAME.exec(text)) {
     if (!isSecret(decoded(match[1]!))) continue;
     const start = match.index + match[0].length;
-    const stop = pairValueEnd(text, start, (match[2]!.length - 1) / 2);
+    const equals = match[2]!.trim();
+    const stop = pairValueEnd(text, start, equals === '=' ? 0 : (equals.length - 1) / 2);
     out += text.slice(from, start) + quoted(text.slice(start, stop), REDACTED);
     from = stop;
     PAIR_NAME.lastIndex = stop;
@@ -104,9 +105,10 @@ const ESCAPED_JSON_FIELD = /\\"([A-Za-z_][\w.-]{0,99})\\"(\s*:\s*)\\"[\s\S]*?(?:
 const BLOCK_FIELD = /"((?:[^"\\\n]|\\.){1,100})"\s*:\s*(?=[[{])/g;
 // `name: value` as GraphQL arguments, JavaScript objects, YAML and messages write it
 // (`login(password:"…")`, `{password: '…'}`, `token: …`, `Authorization: Bearer …`, `API key: …`).
-const COLON_NAME = /(?<![\w$\\.-])(['"]?)([A-Za-z_][\w.-]{0,99})\1\s*:[ \t]*/g;
+// A name of two words too: `API key: …`, where `key` alone is an ordinary field's name.
+const COLON_NAME = /(?<![\w$\\.-])(['"]?)([A-Za-z_][\w.-]{0,99}(?: [A-Za-z_][\w.-]{0,40})?)\1\s*:[ \t]*/g;
 // Its value: a string (its quotes escaped too, inside a JSON string), a credential with its scheme, or a word.
-const COLON_VALUE = /\\"(?:[^"\\]|\\[^"])*(?:\\"|$)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|(?:(?:Bearer|Basic|Digest|Token|Bot)[ \t]+)?[^\s,;)}\]"'<>]+/iy;
+const COLON_VALUE = /\\"(?:[^"\\]|\\[^"])*(?:\\"|$)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|(?:(?:Bearer|Basic|Digest|Token|Bot)[ \t]+)?[^\s,;(){}[\]"'<>]+/iy;
 // A multipart part's value (`name="password"`, its headers, a blank line, the value), as a body
 // labelled text may carry one.
 const MULTIPART_FIELD = /(\bname="([^"\r\n]{1,100})"[^\r\n]*(?:\r?\n[^\r\n]+)*\r?\n\r?\n)([^\r\n]*)/g;
@@ -115,12 +117,12 @@ const XML_FIELD = /(<([A-Za-z_][\w.:-]{0,99})(?:\s[^<>]*)?>)(?:<!\[CDATA\[[\s\S]
 
 function withoutSecretFields(text: string): string {
   if (text.includes('"')) {
-    if (text.includes('\\"')) text = text.replace(ESCAPED_JSON_FIELD, (field, name: string, colon: string) => (isSecret(name) ? `\\"${name}\\"${colon}\\"${REDACTED}\\"` : field));
-    text = secretBlocks(text).replace(JSON_FIELD, (field, name: string, colon: string) => (isSecret(name) ? `"${name}"${colon}"${REDACTED}"` : field));
+    if (text.includes('\\"')) text = text.replace(ESCAPED_JSON_FIELD, (field, name: string, colon: string) => (isSecretField(name) ? `\\"${name}\\"${colon}\\"${REDACTED}\\"` : field));
+    text = secretBlocks(text).replace(JSON_FIELD, (field, name: string, colon: string) => (isSecretField(name) ? `"${name}"${colon}"${REDACTED}"` : field));
   }
   if (text.includes(':')) text = withoutColonFields(text);
   if (text.includes('name="')) text = text.replace(MULTIPART_FIELD, (field, head: string, name: string) => (isSecret(name) ? `${head}${REDACTED}` : field));
-  if (text.includes('</')) text = text.replace(XML_FIELD, (field, open: string, name: string, close: string) => (isSecret(name.slice(name.indexOf(':') + 1)) ? `${open}${REDACTED}${close}` : field));
+  if (text.includes('</')) text = text.replace(XML_FIELD, (field, open: string, name: string, close: string) => (isSecretField(name.slice(name.indexOf(':') + 1)) ? `${open}${REDACTED}${close}` : field));
   return text;
 }
 
@@ -130,16 +132,22 @@ function withoutColonFields(text: string): string {
   let from = 0;
   COLON_NAME.lastIndex = 0;
   for (let match = COLON_NAME.exec(text); match !== null; match = COLON_NAME.exec(text)) {
-    if (!isSecret(match[2]!)) continue;
+    if (!isSecretField(match[2]!)) continue;
     const start = match.index + match[0].length;
     COLON_VALUE.lastIndex = start;
     const value = COLON_VALUE.exec(text)?.[0];
-    if (value === undefined || value.includes(REDACTED)) continue;
+    // A pair list (`Cookie: sid=…; theme=dark`) is the pairs' to redact, and has been.
+    if (value === undefined || value.includes('[REDACTED') || text.startsWith('[REDACTED', start + value.length) || /^[^=]+=[^=]/.test(value) || isProse(text, start, value)) continue;
     out += text.slice(from, start) + quoted(value, REDACTED);
     from = start + value.length;
     COLON_NAME.lastIndex = from;
   }
   return from === 0 ? text : out + text.slice(from);
+}
+
+/** A plain short word with more words after it is a sentence (`Password: must be at least 8 characters`), not a credential. */
+function isProse(text: string, start: number, value: string): boolean {
+  return /^[A-Za-z]{1,11}$/.test(value) && /^ \S/.test(text.slice(start + value.length, start + value.length + 2));
 }
 
 /** `replacement` in the quotes `value` came in (`"…"`, `'…'`, `\"…\"`), or bare. */
@@ -148,6 +156,8 @@ function quoted(value: string, replacement: string): string {
   return `${quote}${replacement}${quote}`;
 }
 
+const CONTAINER = /^(?:o?auth(?:entication|orization)?|sessions?)$/i;
+
 /** Each secret field's object or array as one `"[REDACTED]"` (to its text's end when cut short). */
 function secretBlocks(text: string): string {
   if (!text.includes('{') && !text.includes('[')) return text;
@@ -155,8 +165,10 @@ function secretBlocks(text: string): string {
   let from = 0;
   BLOCK_FIELD.lastIndex = 0;
   for (let match = BLOCK_FIELD.exec(text); match !== null; match = BLOCK_FIELD.exec(text)) {
-    if (!isSecret(match[1]!)) continue;
     const start = match.index + match[0].length;
+    // An object under `auth` or `session` holds its own fields (a provider, an expiry), each judged
+    // by its name; one under `credentials` or `password` goes whole, as does a secret's array.
+    if (!isSecretField(match[1]!) || (text[start] === '{' && CONTAINER.test(match[1]!))) continue;
     const end = blockEnd(text, start);
     out += `${text.slice(from, start)}"${REDACTED}"`;
     from = end;
@@ -178,11 +190,27 @@ function blockEnd(text: string, start: number): number {
   return text.length;
 }
 
-/** `text` with every secret it holds redacted: its pairs, JSON, XML and `name: value` fields and URL passwords. */
+// A field named in a list of name/value objects (a HAR, a form's fields): `{"name":"password","value":"…"}`;
+// an HTML input's (`name="password" value="…"`); a header as a pair in an array (`["authorization","Bearer …"]`).
+const NAMED_VALUE = /("name"\s*:\s*"([^"\\]{1,100})"\s*,\s*"value"\s*:\s*)"(?:[^"\\]|\\.)*"?/g;
+const NAMED_ATTRIBUTE = /(\bname\s*=\s*"([^"]{1,100})"[^<>]*?\bvalue\s*=\s*)"[^"]*"?/g;
+const NAMED_PAIR = /(\[\s*"([^"\\]{1,100})"\s*,\s*)"(?:[^"\\]|\\.)*"?/g;
+// Credentials that say what they are whatever holds them: a PEM private key, a JWT.
+const PEM_KEY = /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]{0,40}PRIVATE KEY-----|$)/g;
+const JWT = /\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]+/g;
+
+/** `text` with every secret it holds redacted: its pairs, JSON, XML and `name: value` fields, URL passwords, private keys and JWTs. */
 export function redactText(text: string): string {
   const bare = BARE_USERINFO.exec(text);
   if (bare) return `${bare[1]}:${REDACTED}@${bare[2]}`;
-  return withoutUrlPasswords(withoutSecretFields(withoutSecretPairs(text)));
+  let out = withoutUrlPasswords(withoutSecretFields(withoutSecretPairs(text)));
+  const named = (field: string, head: string, name: string) => (isSecretField(name) ? `${head}"${REDACTED}"` : field);
+  if (out.includes('"value"')) out = out.replace(NAMED_VALUE, named);
+  if (out.includes('value=')) out = out.replace(NAMED_ATTRIBUTE, named);
+  if (out.includes('["')) out = out.replace(NAMED_PAIR, named);
+  if (out.includes('PRIVATE KEY-----')) out = out.replace(PEM_KEY, REDACTED);
+  if (out.includes('eyJ')) out = out.replace(JWT, REDACTED);
+  return out;
 }
 
 /** A header's or query parameter's value as a span shows it: redacted whole if its name looks secret, else its secrets. */
