@@ -58,6 +58,8 @@ test('vars the edge does not know are named with the nearest real one: doctor fa
     expect(check.ok).toBe(false);
     for (const line of ['PALN: not a setting of the edge, ignored (did you mean PLAN?)', 'ALERT_RULE: not a setting of the edge, ignored (did you mean ALERT_RULES?)', 'ROUTECAP: not a setting of the edge, ignored (did you mean ROUTE_CAP?)']) {
       expect(check.detail).toContain(line);
+      // Once: the alerting configuration's problems include the unknown names too.
+      expect(check.detail.split(line).length, line).toBe(2);
     }
     const rules = await apiOk(misspelt, '/api/v1/apps/shop/rules');
     expect(rules.configProblems).toEqual(expect.arrayContaining([expect.stringContaining('PALN: not a setting of the edge'), expect.stringContaining('ALERT_RULE: not a setting')]));
@@ -66,5 +68,34 @@ test('vars the edge does not know are named with the nearest real one: doctor fa
     expect((await apiOk(edge, '/api/v1/apps/shop/rules')).configProblems).toEqual([]);
   } finally {
     await misspelt.dispose();
+  }
+}, 60_000);
+
+// A review: ALERT_RULES given but every rule failing validation left the edge with no rules at all
+// (`rules: []`, the reasons only in the rules API's configProblems), and doctor passed.
+test('the app\'s alerting configuration problems fail doctor, as the rules API lists them: at most 10 lines, then how many more; no secret echoed', async () => {
+  const bad = Array.from({ length: 12 }, (_, i) => ({ id: `r${i}`, name: `rule ${i}`, metric: 'p95', threshold: 500, severity: 'loud' }));
+  const secret = 'hooks.slack.com/services/T000/B000/secret-part-0123';
+  const broken = await startEdge({ bindings: { ALERT_RULES: JSON.stringify({ shop: bad, blog: [{ id: 'other-apps-rule' }] }), SLACK_WEBHOOK_URL: secret } });
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-doctor-edge-'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop' }));
+    writeFileSync(join(dir, 'bunfig.toml'), 'preload = ["bun-apm/preload"]\n');
+    writeFileSync(join(dir, '.env'), `BUN_APM_ENDPOINT=${new URL(broken.url).origin}\nBUN_APM_INGEST_KEY=${KEYS.shopIngest}\n`);
+    const rules = await apiOk(broken, '/api/v1/apps/shop/rules');
+    expect(rules.rules.filter((rule: { source?: string }) => rule.source !== 'code')).toEqual([]);
+    const problems: string[] = rules.configProblems;
+    expect(problems.length).toBeGreaterThan(12);
+
+    const check = (await runChecks(dir, {})).find((c) => c.label === 'edge')!;
+    expect(check.ok).toBe(false);
+    // The first ten as the rules API words them, then the count of the rest.
+    for (const problem of problems.slice(0, 10)) expect(check.detail).toContain(problem);
+    expect(check.detail).toContain(`and ${problems.length - 10} more`);
+    expect(check.detail).toContain('ALERT_RULES.shop[0]: left out');
+    expect(check.detail).not.toContain('other-apps-rule');
+    expect(check.detail).not.toContain('secret-part');
+  } finally {
+    await broken.dispose();
   }
 }, 60_000);

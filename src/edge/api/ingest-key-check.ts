@@ -1,6 +1,7 @@
 // POST /v1/check: whether an ingest key is good, and for which app, with the app's use today,
 // without sending data. `bun-apm doctor` calls it, so checking a setup never shows up as an instance
 // or as traffic of the app (only as the one read it is, in the usage figures).
+import { readAlertConfig } from '../alerting/alert-config.ts';
 import { appReader } from '../app-reader.ts';
 import { ingestApp } from '../auth/authenticate.ts';
 import { json } from '../http/errors.ts';
@@ -16,7 +17,10 @@ export const ingestKeyCheckRoute: Route = {
     const app = await ingestApp(request, env);
     // Every shard's, summed: the quotas are the account's, whichever store counted.
     const usage = await callStore(app, () => appReader(env, app).usageToday());
-    // The edge's vars it does not know (`PALN`): doctor fails on them, as on an unknown BUN_APM_* name.
-    return json({ ok: true, app, usage, settingsProblems: unknownVars(env) });
+    // The app's configuration problems as the rules API lists them, as far as the vars tell (the code
+    // rules' are the alert routes' alone): ALERT_RULES given but every rule left out, an unknown var
+    // name (`PALN`), a channel left out. Doctor fails on them. Named, never a value (a secret's included).
+    // settingsProblems (the unknown names only) for a doctor older than configProblems.
+    return json({ ok: true, app, usage, configProblems: readAlertConfig(env).problemsFor(app), settingsProblems: unknownVars(env) });
   },
 };

@@ -100,9 +100,10 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string)
       if (keyApp !== app) {
         return { ok: false, label: 'edge', detail: `${shown} knows this ingest key as app "${keyApp}", not "${app}": set BUN_APM_APP or use that app's key` };
       }
-      const unknown = settingsProblemsOf(full);
-      if (unknown.length > 0) {
-        return { ok: false, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}", but has settings it does not know, so runs without them: ${unknown.join('; ')}. Fix the names in the edge's wrangler.toml [vars] (or its secrets) and deploy` };
+      const problems = configProblemsOf(full, key);
+      if (problems.lines.length > 0) {
+        const list = [...problems.lines, ...(problems.more > 0 ? [`and ${problems.more} more`] : [])].map((line) => `\n${DETAIL_INDENT}- ${line}`).join('');
+        return { ok: false, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}", but its configuration has problems, and it runs without what they name (rules and channels left out, settings it does not know):${list}\n${DETAIL_INDENT}Fix them in the edge's wrangler.toml [vars] (or its secrets) and deploy; GET /api/v1/apps/${app}/rules lists them all` };
       }
       const usage = usageOf(full);
       return { ok: true, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}" (HTTP ${response.status})${usage ? `; ${usage.summary}` : ''}`, warnings: usage?.warnings };
@@ -146,14 +147,28 @@ function readApp(text: string): string | undefined {
   }
 }
 
-/** The edge's lines for vars it does not know (an older edge says none), each fit for a terminal. */
-function settingsProblemsOf(text: string): string[] {
+/** Where a check's detail starts on its line (`✗ edge     `): a detail's further lines line up under it. */
+const DETAIL_INDENT = ' '.repeat(11);
+/** A long list is cut: the rules API has the rest. */
+const MAX_PROBLEM_LINES = 10;
+
+/**
+ * The app's configuration problems in the edge's answer (configProblems; from an edge older than
+ * those, the unknown var names of settingsProblems; an older one still says none): the first ten,
+ * each fit for a terminal line, and how many more.
+ */
+function configProblemsOf(text: string, key: string): { lines: string[]; more: number } {
+  let body: { configProblems?: unknown; settingsProblems?: unknown };
   try {
-    const problems = (JSON.parse(text) as { settingsProblems?: unknown }).settingsProblems;
-    return Array.isArray(problems) ? problems.slice(0, 20).filter((p) => typeof p === 'string').map((p) => quoteAnswer(p)) : [];
+    body = JSON.parse(text) as typeof body;
   } catch {
-    return [];
+    return { lines: [], more: 0 };
   }
+  const listed = Array.isArray(body.configProblems) ? body.configProblems : Array.isArray(body.settingsProblems) ? body.settingsProblems : [];
+  const problems = listed.filter((p): p is string => typeof p === 'string');
+  // The key sent is never printed back, should an answer hold it.
+  const lines = problems.slice(0, MAX_PROBLEM_LINES).map((p) => quoteAnswer(p, { Authorization: `Bearer ${key}` }));
+  return { lines, more: problems.length - lines.length };
 }
 
 interface QuotaLine {

@@ -1,16 +1,30 @@
 // The `[vars]` a user set in the edge's wrangler.toml, carried into the file `edge init --force`
 // writes from a newer bun-apm's template: the rewrite had put PLAN, ALERT_RULES and the rest back
 // to their defaults without a word.
+import { WORKER } from '../../core/config/settings.ts';
+import { SECRET_NAMES } from '../../edge/secret-names.ts';
+
+/**
+ * The vars the edge reads, by their env names: kept when the template does not list them (SHARDS,
+ * DASHBOARD_PATH, …); left out, a SHARDS had left the stores app#1… unread after the redeploy.
+ * Secrets never: they belong in `wrangler secret put`, not in a file that is committed.
+ */
+const SECRETS: ReadonlySet<string> = new Set(SECRET_NAMES);
+const EDGE_VARS: ReadonlySet<string> = new Set(Object.values(WORKER).flatMap((setting) => (setting.env && !SECRETS.has(setting.env) ? [setting.env] : [])));
 
 type Vars = Record<string, unknown>;
 
 export interface KeptVars {
   /** The template with the old file's values written over its own. */
   toml: string;
-  /** Names whose old value differs from the new template's (and was kept). */
+  /** Names whose old value differs from the new template's, or that the edge reads and the template does not list (and was kept). */
   kept: string[];
-  /** Names the old file set that the new template no longer has: left out (the backup holds them). */
+  /** Those of `kept` the template does not list: appended to its [vars]. */
+  added: string[];
+  /** Names the old file set that are no setting of the edge: left out (the backup holds them). */
   dropped: string[];
+  /** Names of secrets the old file set in [vars]: left out, they belong in `wrangler secret put`. */
+  secrets: string[];
   /** Names whose value cannot be written back exactly (not a string, number, boolean, array or table). */
   unwritable: string[];
 }
@@ -26,37 +40,60 @@ export function varsOf(text: string): Vars | undefined {
 }
 
 /**
- * `template` with each of its `[vars]` set to `old`'s value of the same name. Checked by reading the
- * result back: whatever is written, Bun.TOML reads as the values meant, or this throws (nothing written).
+ * `template` with each of its `[vars]` set to `old`'s value of the same name, and the vars the edge
+ * reads that it does not list appended to its [vars]. Checked by reading the result back: whatever is
+ * written, Bun.TOML reads as the values meant, or this throws (nothing written).
  */
 export function keepVars(template: string, old: Vars): KeptVars {
   const defaults = varsOf(template) ?? {};
   const kept: string[] = [];
+  const added: string[] = [];
+  const dropped: string[] = [];
+  const secrets: string[] = [];
   const unwritable: string[] = [];
   const values = new Map<string, string>();
+  const appended = new Map<string, string>();
   for (const [name, value] of Object.entries(old)) {
-    if (!Object.hasOwn(defaults, name) || Bun.deepEquals(value, defaults[name], true)) continue;
+    const listed = Object.hasOwn(defaults, name);
+    if (!listed && SECRETS.has(name)) secrets.push(name);
+    else if (!listed && !EDGE_VARS.has(name)) dropped.push(name);
+    if ((!listed && !EDGE_VARS.has(name)) || (listed && Bun.deepEquals(value, defaults[name], true))) continue;
     const written = tomlValue(value);
     if (written === undefined) {
       unwritable.push(name);
       continue;
     }
-    values.set(name, written);
+    (listed ? values : appended).set(name, written);
     kept.push(name);
+    if (!listed) added.push(name);
   }
-  const toml = withVarValues(template, values);
+  const toml = withVarValues(template, values, appended);
   const expected = { ...defaults, ...Object.fromEntries(kept.map((name) => [name, old[name]])) };
   if (!Bun.deepEquals(varsOf(toml), expected, true)) throw new Error(`could not keep the [vars] ${kept.join(', ')} of wrangler.toml: nothing was written`);
-  return { toml, kept, dropped: Object.keys(old).filter((name) => !Object.hasOwn(defaults, name)), unwritable };
+  return { toml, kept, added, dropped, secrets, unwritable };
 }
 
-/** `template` with the value of each `NAME = value  # comment` line of its [vars] table replaced, the comment kept in its column. */
-function withVarValues(template: string, values: Map<string, string>): string {
+/** A `NAME = value  # comment` line of one line: a basic or literal string, else a bare number or boolean. */
+const ONE_LINE_VAR = /^([A-Za-z0-9_-]+)( *= *)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s#"']+)(\s*)(#.*)?$/;
+const VARS_HEADER = /^\s*\[vars\]\s*(#.*)?$/;
+
+/**
+ * `template` with the value of each `NAME = value  # comment` line of its [vars] table replaced (the
+ * comment kept in its column), and a `NAME = value` line for each of `appended` after the last such
+ * line (after the header when there is none; in a [vars] table at the end when there is no table).
+ * Only the template's own lines are read: a value written in may span lines that look like anything.
+ */
+function withVarValues(template: string, values: Map<string, string>, appended: Map<string, string> = new Map()): string {
   let inVars = false;
-  return template.split('\n').map((line) => {
-    if (/^\s*\[/.test(line)) inVars = /^\s*\[vars\]\s*(#.*)?$/.test(line);
-    // A value of one line: a basic or literal string, else a bare number or boolean.
-    const match = inVars ? /^([A-Za-z0-9_-]+)( *= *)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s#"']+)(\s*)(#.*)?$/.exec(line) : null;
+  let header = -1;
+  let last = -1;
+  const lines = template.split('\n').map((line, i) => {
+    if (/^\s*\[/.test(line)) {
+      inVars = VARS_HEADER.test(line);
+      if (inVars) header = last = i;
+    }
+    const match = inVars ? ONE_LINE_VAR.exec(line) : null;
+    if (match !== null) last = i;
     const value = match ? values.get(match[1]!) : undefined;
     if (match === null || value === undefined) return line;
     const [, name, equals, , , comment] = match;
@@ -65,7 +102,12 @@ function withVarValues(template: string, values: Map<string, string>): string {
     const column = line.length - comment.length;
     const lastLine = head.slice(head.lastIndexOf('\n') + 1);
     return `${head}${' '.repeat(Math.max(1, column - lastLine.length))}${comment}`;
-  }).join('\n');
+  });
+  if (appended.size === 0) return lines.join('\n');
+  const entries = [...appended].map(([name, value]) => `${name} = ${value}`);
+  if (header < 0) return `${lines.join('\n').replace(/\n*$/, '')}\n\n[vars]\n${entries.join('\n')}\n`;
+  lines.splice(last + 1, 0, '# Kept by `edge init --force` from the old wrangler.toml: the edge reads them, this template does not list them.', ...entries);
+  return lines.join('\n');
 }
 
 /** `value` as TOML that reads back as exactly it, else undefined (a date, say). */
@@ -122,7 +164,7 @@ export function droppedEnvs(template: string, old: string): string[] {
 /** keepVars over the old file's text; one Bun cannot read keeps nothing, and says so. */
 export function carryVars(template: string, oldText: string): KeptVars & { unreadable: boolean; envs: string[] } {
   const old = varsOf(oldText);
-  if (old === undefined) return { toml: template, kept: [], dropped: [], unwritable: [], unreadable: true, envs: [] };
+  if (old === undefined) return { toml: template, kept: [], added: [], dropped: [], secrets: [], unwritable: [], unreadable: true, envs: [] };
   return { ...keepVars(template, old), unreadable: false, envs: droppedEnvs(template, oldText) };
 }
 
@@ -137,8 +179,9 @@ export function varsReport(vars: ReturnType<typeof carryVars>, backup: string): 
   if (vars.unreadable) lines.push(`the old file is not TOML Bun can read: none of its [vars] kept (it is in ${backup})`);
   // One line each: a deploy with `--env NAME` would otherwise run on the template's defaults unawares.
   for (const name of vars.envs) lines.push(`left out ${envTable(name)}: --force keeps only the top-level [vars]; copy back what \`--env ${name}\` needs (its values are in ${backup})`);
-  if (vars.kept.length > 0) lines.push(`kept your [vars] ${vars.kept.join(', ')}`);
-  if (vars.dropped.length > 0) lines.push(`left out [vars] ${vars.dropped.join(', ')}: this bun-apm's template no longer has them (their values are in ${backup})`);
+  if (vars.kept.length > 0) lines.push(`kept your [vars] ${vars.kept.join(', ')}${vars.added.length > 0 ? ` (${vars.added.join(', ')} added at the end of [vars]: this bun-apm's template does not list them)` : ''}`);
+  if (vars.dropped.length > 0) lines.push(`left out [vars] ${vars.dropped.join(', ')}: not a setting this bun-apm's edge reads (their values are in ${backup})`);
+  if (vars.secrets.length > 0) lines.push(`left out [vars] ${vars.secrets.join(', ')}: a secret never belongs in wrangler.toml: \`npx wrangler secret put NAME\` (the values are in ${backup})`);
   if (vars.unwritable.length > 0) lines.push(`could not keep [vars] ${vars.unwritable.join(', ')} (not a string, number, boolean, array or table): set them again from ${backup}`);
   return lines;
 }

@@ -127,3 +127,52 @@ describe('edge init --force: [vars]', () => {
     }
   }, 60_000);
 });
+
+// A review: vars the edge reads that the template does not list (SHARDS, DASHBOARD_PATH, …) were left
+// out "as the template no longer has them": a dropped SHARDS leaves the stores app#1… unread after the redeploy.
+test('edge init --force keeps every var the edge reads, as written (numbers, tables), appended to [vars]; unknown names and secrets left out and named', () => {
+  const { dir, toml } = appWithEdge();
+  const defaults = varsOf(readFileSync(toml, 'utf8'));
+  const rules = `
+[[vars.ALERT_RULES]]
+name = "slow"
+metric = "p95"
+op = ">"
+threshold = 500
+
+[[vars.ALERT_RULES]]
+name = "errors"
+metric = "error_rate"
+op = ">"
+threshold = 0.05
+tags = { team = "web", pages = [1, 2] }
+`;
+  const edited = `${readFileSync(toml, 'utf8').replace(/^ALERT_RULES = .*\n/m, '').replace(/^\[vars\]$/m, '[vars]\nSHARDS = 2\nDASHBOARD_PATH = "/apm"\nDASHBOARD_REFRESH_MS = 7000\nPALN = "paid"\nINGEST_KEYS = "shop:a-secret-key-0123456789"')}${rules}`;
+  writeFileSync(toml, edited);
+  const old = varsOf(edited);
+  expect(old.SHARDS).toBe(2);
+  expect(old.ALERT_RULES).toEqual([
+    { name: 'slow', metric: 'p95', op: '>', threshold: 500 },
+    { name: 'errors', metric: 'error_rate', op: '>', threshold: 0.05, tags: { team: 'web', pages: [1, 2] } },
+  ]);
+
+  const run = edgeInit(dir, '--force');
+  expect(run.exitCode, run.out).toBe(0);
+  const vars = varsOf(readFileSync(toml, 'utf8'));
+  const kept = ['SHARDS', 'DASHBOARD_PATH', 'DASHBOARD_REFRESH_MS', 'ALERT_RULES'];
+  expect(vars).toEqual({ ...defaults, ...Object.fromEntries(kept.map((name) => [name, old[name]])) });
+  expect(vars.SHARDS).toBe(2);
+  expect(vars.DASHBOARD_REFRESH_MS).toBe(7000);
+
+  const keptLine = /kept your \[vars\] (.*)$/m.exec(run.out);
+  expect(keptLine, run.out).not.toBeNull();
+  for (const name of kept) expect(keptLine![1]).toContain(name);
+  expect(run.out).toMatch(/left out \[vars\] PALN: .*wrangler\.toml\.bak/);
+  expect(run.out).toMatch(/left out \[vars\] INGEST_KEYS: .*secret/);
+  expect(run.out).not.toMatch(/left out \[vars\] [^:]*(SHARDS|DASHBOARD_PATH|DASHBOARD_REFRESH_MS)/);
+  for (const value of ['paid', 'a-secret-key', '/apm', '7000', 'slow']) expect(run.out).not.toContain(value);
+
+  // Run again: nothing to change.
+  const again = edgeInit(dir, '--force');
+  expect(again.out).toContain('kept  wrangler.toml');
+}, 30_000);
