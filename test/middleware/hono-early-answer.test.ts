@@ -30,6 +30,9 @@ test('Hono: a request answered by app.use middleware is counted under the route 
   app.get('/api/things/:thing', (c) => c.text('thing'));
   app.get('/items/:id', (c) => c.text('item'));
   app.get('/guarded/:g', (c) => c.text('guarded'));
+  // An app.all route is a route (Hono registers it as ALL, like app.use); so is one whose handler takes next.
+  app.all('/all/:aid', (c) => c.text('all'));
+  app.get('/nx/:nid', async (c, next) => c.text('nx'));
   // A fallback registered last (a SPA's static files) is not the route a refused /items/:id wanted.
   app.get('*', async (c, next) => {
     await next();
@@ -44,6 +47,9 @@ test('Hono: a request answered by app.use middleware is counted under the route 
   expect(await status('/guarded/b')).toBe(401);
   expect(await status('/guarded/c', { 'x-key': 'k' })).toBe(200);
   expect(await status('/api/things/x', { 'x-rl': '1' })).toBe(429);
+  expect(await status('/all/alpha', { 'x-rl': '1' })).toBe(429);
+  expect(await status('/all/beta')).toBe(200);
+  expect(await status('/nx/alpha', { 'x-rl': '1' })).toBe(429);
   const agg = monitor.getAggregatedMetrics(60_000);
-  expect(agg.paths).toEqual({ '/items/:id': 3, '/guarded/:g': 3, '/api/things/:thing': 1 });
+  expect(agg.paths).toEqual({ '/items/:id': 3, '/guarded/:g': 3, '/api/things/:thing': 1, '/all/:aid': 2, '/nx/:nid': 1 });
 });

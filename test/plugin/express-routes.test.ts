@@ -21,7 +21,7 @@ afterAll(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `source` under the preload, sends `paths` (GET), stops it with SIGTERM; the cells it sent, as `METHOD route class: count`. */
+/** Runs `source` under the preload, sends `paths` (GET; `path status` when not a 200), stops it with SIGTERM; the cells it sent, as `METHOD route class: count`. */
 async function counted(source: string, paths: string[]): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'bun-apm-express-routes-'));
   dirs.push(dir);
@@ -40,7 +40,10 @@ async function counted(source: string, paths: string[]): Promise<Record<string, 
   const app = new AppProcess(child, port);
   apps.push(app);
   expect(await waitFor(() => app.fetch('/ready').then(() => true, () => undefined), 15_000)).toBe(true);
-  for (const path of paths) expect(`${path} ${(await app.fetch(path)).status}`).toBe(`${path} 200`);
+  for (const probe of paths) {
+    const [path = '/', status = '200'] = probe.split(' ');
+    expect(`${path} ${(await app.fetch(path)).status}`).toBe(`${path} ${status}`);
+  }
   child.kill('SIGTERM');
   await app.exited;
   expect(sink.problems).toEqual([]);
@@ -108,5 +111,74 @@ app.listen(Number(process.env.PORT), '127.0.0.1');
     'GET /opt/:x{/:y} 2xx': 2,
     'GET /^\\/re\\/(\\w+)$/ 2xx': 2,
     'GET /{*spa} 2xx': 3, // with '/ready', the wait for the port
+  });
+}, 60_000);
+
+test('Express: a request that leaves a sub-app mounted at a parameterised path is named by its route, not by the tenant', async () => {
+  const cells = await counted(
+    `import express from 'express';
+const app = express();
+const admin = express();
+admin.get('/users/:uname', (req, res) => res.send('admin'));
+admin.get('/boom', (req, res, next) => next(new Error('boom')));
+admin.get('/throw/:k', () => { throw new Error('thrown'); });
+admin.get('/skip/:k', (req, res, next) => next());
+const inner = express.Router();
+inner.get('/deep/:d', (req, res, next) => next(new Error('deep')));
+admin.use('/r/:rid', inner);
+app.use('/t/:tenant/admin', admin);
+// A sub-app never walked, a router between its mount and the route: that router's part is normalised.
+const ops = express();
+const queue = express.Router();
+queue.get('/jobs/:job', (req, res, next) => next(new Error('job')));
+ops.use('/q/:qid', queue);
+app.use('/o/:tenant/ops', ops);
+// A router (not a sub-app) left for the app's error handler: req.baseUrl is reset by then.
+const projects = express.Router();
+projects.get('/:pid/fail', (req, res, next) => next(new Error('fail')));
+app.use('/p/:org', projects);
+// A sub-app mounted twice (Express keeps only the last mountpath).
+const twice = express();
+twice.get('/z/:zid', (req, res) => res.send('z'));
+app.use('/s/:tenant', twice);
+app.use('/plain', twice);
+// A router mounted inside itself.
+const r = express.Router();
+r.get('/x/:xid', (req, res) => res.send('x'));
+r.use('/loop', r);
+app.use('/v1/:org', r);
+app.get('/ready', (req, res) => res.send('ready'));
+// A sub-app mounted again after serving.
+app.get('/mount-more', (req, res) => { app.use('/later/:org', admin); res.send('mounted'); });
+app.use((err, req, res, next) => res.status(503).send('handled'));
+app.listen(Number(process.env.PORT), '127.0.0.1');
+`,
+    [
+      // Before any request ended inside the sub-app (it was never walked): its mount in the parent and the route's own pattern.
+      '/t/acme/admin/boom 503', '/t/beta/admin/throw/one 503', '/t/gamma/admin/skip/one 404', '/o/acme/ops/q/7/jobs/j1 503', '/o/beta/ops/q/8/jobs/j2 503',
+      '/p/acme/p1/fail 503', '/p/beta/p2/fail 503',
+      // After one did: the chains its walk found.
+      '/t/acme/admin/users/alice', '/t/beta/admin/r/r1/deep/d1 503', '/t/delta/admin/r/r2/deep/d2 503', '/t/delta/admin/throw/two 503',
+      '/s/acme/z/a', '/s/beta/z/b', '/plain/z/c',
+      '/v1/acme/x/a', '/v1/beta/loop/x/b', '/v1/gamma/loop/loop/x/c',
+      '/mount-more', '/later/acme/users/bob', '/t/epsilon/admin/users/carol',
+    ],
+  );
+  expect(cells).toEqual({
+    'GET /ready 2xx': 1,
+    'GET /mount-more 2xx': 1,
+    'GET /t/:tenant/admin/boom 5xx': 1,
+    'GET /t/:tenant/admin/throw/:k 5xx': 2,
+    'GET /t/:tenant/admin/skip/:k 4xx': 1,
+    'GET /t/:tenant/admin/users/:uname 2xx': 2,
+    'GET /t/:tenant/admin/r/:rid/deep/:d 5xx': 2,
+    'GET /later/:org/users/:uname 2xx': 1,
+    'GET /o/:tenant/ops/q/:id/jobs/:job 5xx': 2,
+    'GET /p/:org/:pid/fail 5xx': 2,
+    'GET /s/:tenant/z/:zid 2xx': 2,
+    'GET /plain/z/:zid 2xx': 1,
+    'GET /v1/:org/x/:xid 2xx': 1,
+    'GET /v1/:org/loop/x/:xid 2xx': 1,
+    'GET /v1/:org/loop/loop/x/:xid 2xx': 1,
   });
 }, 60_000);

@@ -39,6 +39,14 @@ app.get('/num/:id{[0-9]+}', (c) => c.text(c.req.param('id')));
 app.get('/opt/:x?', (c) => c.text('opt'));
 app.use('/admin/*', async (c, next) => { if (!c.req.header('x-admin')) return c.text('no', 401); await next(); });
 app.get('/admin/users/:id', (c) => c.text('admin'));
+// Middleware that refuses by throwing (bearerAuth, an HTTPException) names the route it kept the request from too.
+app.use('/thrown/*', async () => { throw new RangeError('refused'); });
+app.get('/thrown/x/:tid', (c) => c.text('never'));
+// An app.all route is a route, and a route whose handler takes next is preferred to a later catch-all.
+app.use('/rl/*', async (c) => c.text('slow down', 429));
+app.all('/rl/all/:aid', (c) => c.text('all'));
+app.get('/rl/nx/:nid', async (c, next) => c.text('nx'));
+app.get('/rl/*', (c) => c.text('catch-all'));
 const api = new Hono();
 api.get('/things/:thing', async (c) => { await Bun.sleep(1); return c.json({ thing: c.req.param('thing') }); });
 app.route('/api', api);
@@ -62,6 +70,9 @@ const HONO_PROBES: Probe[] = [
   // Middleware on a wildcard that answered first: the route it kept the request from
   // (c.req.matchedRoutes), by the patch and the adapter alike (a 401, a 429 named by its route).
   { path: '/admin/users/5', status: 401, adapter: '/admin/users/:id', normalised: '/admin/users/:id' },
+  { path: '/thrown/x/abc', status: 500, adapter: '/thrown/x/:tid', normalised: '/thrown/x/abc' },
+  { path: '/rl/all/abc', status: 429, adapter: '/rl/all/:aid', normalised: '/rl/all/abc' },
+  { path: '/rl/nx/abc', status: 429, adapter: '/rl/nx/:nid', normalised: '/rl/nx/abc' },
   // Only passed on by the `*` middleware, to Hono's 404: no template, the path is normalised.
   { path: '/nothing/here', status: 404, adapter: '/nothing/here', normalised: '/nothing/here' },
 ];
@@ -240,6 +251,17 @@ describe.each(CASES)('$router adapter', ({ router, version, range, source, probe
     expect(await countedRoutes(app, sink, probes)).toEqual(expected(probes, 'patched'));
     expect(app.stderr.split('\n').filter((line) => line.includes(router))).toEqual([]);
   }, 60_000);
+
+  if (router === 'hono') {
+    test('hono as installed, without the adapter: the patch alone names what the adapter does (a refusal thrown by middleware too)', async () => {
+      const sink = new IngestSink().start();
+      sinks.push(sink);
+      const installed = (JSON.parse(readFileSync(join(REPO, 'node_modules', router, 'package.json'), 'utf8')) as { version: string }).version;
+      const dir = appFolder(router, installed, source);
+      const app = await start(dir, router, { ADAPTER: 'off', BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '300' });
+      expect(await countedRoutes(app, sink, probes)).toEqual(expected(probes, 'patched'));
+    }, 60_000);
+  }
 });
 
 describe('elysia adapter (an app served through fetch, so no routes table reaches Bun.serve)', () => {

@@ -3,11 +3,13 @@
 // `req.baseUrl` is the text those mounts matched, so a router mounted at `/orgs/:orgId/projects`
 // named one route per tenant and filled the app's route cap.
 
+import { normalisePath } from '../../core/route-normaliser.ts';
+
 /** The little of Express's (router's) Layer read here. */
 interface Layer {
   rawPath?: unknown;
   route?: unknown;
-  handle?: { stack?: unknown };
+  handle?: { stack?: unknown; name?: unknown };
 }
 
 /** The little of an Express app read here: its router, and where it is mounted in its parent app. */
@@ -27,68 +29,216 @@ interface Chain {
   whole: RegExp;
 }
 
-// Per app, per Route object: filled by a walk of the app's routers when a route is first seen (so
-// again only for a route registered after the last walk); a request looks up and tests two regexes.
-const chainsByApp = new WeakMap<object, WeakMap<object, Chain[]>>();
+/** A sub-app mounted in an app (Express's `mounted_app` layer: the sub-app itself is out of reach from it). */
+interface Mount {
+  pieces: Piece[];
+  template: string;
+  /** Fits the start of a path that went through this mount. */
+  start: RegExp;
+}
+
+/** An app's walk: the chains of its routes, its sub-apps' mounts, and how long its and its parents' stacks were then. */
+interface Walked {
+  routes: WeakMap<object, Chain[]>;
+  mounts: Mount[];
+  sizes: number[];
+}
+
+// Per app: filled by a walk of the app's routers when a route is first seen (so again only for a
+// route registered after the last walk, or when no chain fits and the app or a parent has had layers
+// added since: a router or sub-app mounted again after serving); a request tests two regexes.
+const walkedApps = new WeakMap<object, Walked>();
+// Per Route, whichever app's walk found it: a request that left a sub-app (`next(err)` to the
+// parent's error handler, `next()` to its 404) ends with `req.app` the parent again, whose walk
+// cannot enter the sub-app.
+const chainsByRoute = new WeakMap<object, Chain[]>();
+// A Route's own patterns as regexes, for a request that left a sub-app never walked.
+const ownFits = new WeakMap<object, Array<{ piece: Piece; fit: RegExp }>>();
+const walking = new Set<object>();
 
 const MAX_DEPTH = 16;
 const MAX_CHAINS = 16;
+const MAX_MOUNTS = 64;
+/** How many times a router may appear in its own chain (a router mounted inside itself). */
+const MAX_REPEATS = 3;
 const REGEXP_SHOWN = 100;
 
 /**
  * The template of `route` as the request reached it (`/orgs/:orgId/projects/:pid`), from the chain
  * of patterns whose mount part fits `baseUrl` and whole fits `path` (a router mounted twice, or at
- * an array of paths, is reached several ways). Undefined when the layers keep no patterns (Express 4,
- * router 1.x) or none fits (the request left the route's router for an error handler or a 404).
+ * an array of paths, is reached several ways). A request that left a sub-app for its parent is named
+ * by the chains the sub-app's walk found, else by the sub-app's mount in the parent and the route's
+ * own pattern (with routers between them, their part of the path normalised). Undefined when the
+ * layers keep no patterns (Express 4, router 1.x) or none fits.
  */
 export function expressTemplate(app: unknown, route: object, baseUrl: string, path: string): string | undefined {
   if ((typeof app !== 'function' && typeof app !== 'object') || app === null) return undefined;
-  let known = chainsByApp.get(app);
-  let chains = known?.get(route);
-  if (chains === undefined) {
-    if (known === undefined) chainsByApp.set(app, (known = new WeakMap()));
-    for (const [found, its] of walkApp(app as ExpressApp)) known.set(found, its);
-    chains = known.get(route);
-    if (chains === undefined) known.set(route, (chains = [])); // not under this app (it left a sub-app): not walked again
+  let walked = walkedApps.get(app);
+  let chains = walked?.routes.get(route);
+  let found = chains === undefined ? undefined : fitting(chains, baseUrl, path);
+  if (found === undefined && (walked === undefined || chains === undefined || grown(walked, app as ExpressApp))) {
+    walked = walkedOf(app as ExpressApp, true);
+    chains = walked.routes.get(route);
+    if (chains === undefined) walked.routes.set(route, (chains = [])); // not under this app (it left a sub-app): not walked again
+    found = fitting(chains, baseUrl, path);
   }
+  if (found !== undefined || chains === undefined || walked === undefined) return found;
+  // It left its router for the app's error handler or 404: `req.baseUrl` is reset, the whole path still fits.
+  if (chains.length > 0) return fittingWhole(chains, path);
+  // It left a sub-app, whose walk found the route if a request had ended inside it before.
+  return fittingWhole(chainsByRoute.get(route) ?? [], path) ?? underMount(walked.mounts, route, path);
+}
+
+function fittingWhole(chains: Chain[], path: string): string | undefined {
+  for (const chain of chains) if (chain.whole.test(path)) return chain.template;
+  return undefined;
+}
+
+function fitting(chains: Chain[], baseUrl: string, path: string): string | undefined {
   for (const chain of chains) if (chain.mount.test(baseUrl) && chain.whole.test(path)) return chain.template;
   return undefined;
 }
 
-/** Every route under the app's router, with the chains of patterns that reach it. */
-function walkApp(app: ExpressApp): Map<object, Chain[]> {
-  const found = new Map<object, Chain[]>();
+/** The route under the sub-app mount the path went through: its own pattern where the rest ends in it, else the rest normalised. */
+function underMount(mounts: Mount[], route: object, path: string): string | undefined {
+  for (const mount of mounts) {
+    const matched = mount.start.exec(path);
+    if (matched === null) continue;
+    const rest = path.slice(matched[0].length) || '/';
+    // Routers between the mount and the route (never walked, their patterns unknown): their part normalised.
+    for (const { piece, fit } of ownFitsOf(route)) {
+      const between = fit.exec(rest)?.[1];
+      if (between !== undefined) return joined(between === '' ? mount.template : joined(mount.template, normalisePath(between)), shownOf(piece));
+    }
+    return joined(mount.template, normalisePath(rest));
+  }
+  return undefined;
+}
+
+function ownFitsOf(route: object): Array<{ piece: Piece; fit: RegExp }> {
+  let fits = ownFits.get(route);
+  if (fits === undefined) {
+    fits = [];
+    for (const piece of piecesOf((route as { path?: unknown }).path) ?? []) {
+      try {
+        fits.push({ piece, fit: new RegExp(`^((?:/[\\s\\S]*?)?)${fitOf(piece)}/?$`, 'i') });
+      } catch {
+        // a pattern this reading does not follow
+      }
+    }
+    ownFits.set(route, fits);
+  }
+  return fits;
+}
+
+function joined(mount: string, rest: string): string {
+  const template = `${mount}${rest === '/' ? '' : rest}`;
+  return template === '' ? '/' : template;
+}
+
+/** The app's walk, again when it or a parent has had layers added since (always when `fresh`). */
+function walkedOf(app: ExpressApp, fresh = false): Walked {
+  const walked = walkedApps.get(app);
+  if (walked !== undefined && !fresh && !grown(walked, app)) return walked;
+  if (walking.has(app)) return walked ?? { routes: new WeakMap(), mounts: [], sizes: [] }; // apps mounted in each other
+  walking.add(app);
+  try {
+    const made = walkApp(app);
+    walkedApps.set(app, made);
+    return made;
+  } finally {
+    walking.delete(app);
+  }
+}
+
+function grown(walked: Walked, app: ExpressApp): boolean {
+  const sizes = sizesOf(app);
+  return sizes.length !== walked.sizes.length || sizes.some((size, i) => size !== walked.sizes[i]);
+}
+
+function stackOf(app: ExpressApp): unknown[] | undefined {
   // Express 4's `app.router` is a getter that throws; its `_router` is read first.
   const stack = (app._router ?? app.router)?.stack;
-  if (!Array.isArray(stack)) return found;
-  for (const prefix of mountsOf(app, 0)) walk(stack, prefix, found, new Set());
-  return found;
+  return Array.isArray(stack) ? stack : undefined;
 }
 
-/** The mount patterns above a sub-app (`admin.mountpath` under its parent's), one list per way to reach it. */
-function mountsOf(app: ExpressApp, depth: number): Piece[][] {
+function sizesOf(app: ExpressApp): number[] {
+  const sizes: number[] = [];
+  for (let at: ExpressApp | undefined = app; at !== undefined && at !== null && sizes.length <= MAX_DEPTH; at = at.parent as ExpressApp | undefined) sizes.push(stackOf(at)?.length ?? -1);
+  return sizes;
+}
+
+/** Every route under the app's router, with the chains of patterns that reach it. */
+function walkApp(app: ExpressApp): Walked {
+  const found = new Map<object, Chain[]>();
+  const mounts: Piece[][] = [];
+  const stack = stackOf(app);
+  if (stack !== undefined) for (const prefix of prefixesOf(app, 0)) walk(stack, prefix, found, mounts, new Map());
+  const routes = new WeakMap<object, Chain[]>();
+  for (const [route, chains] of found) {
+    routes.set(route, chains);
+    chainsByRoute.set(route, chains);
+  }
+  return { routes, mounts: mounts.flatMap(mountOf), sizes: sizesOf(app) };
+}
+
+/**
+ * The mount patterns above a sub-app, one list per way to reach it: its `mountpath` under its
+ * parent's first (Express keeps only the last mount), then every sub-app mount the parent's walk
+ * found (a sub-app mounted twice; `req.baseUrl` tells which one a request came through).
+ */
+function prefixesOf(app: ExpressApp, depth: number): Piece[][] {
   const parent = app.parent as ExpressApp | undefined;
   if (parent === undefined || parent === null || depth > MAX_DEPTH) return [[]];
-  const own = piecesOf(app.mountpath);
-  if (own === undefined) return [];
-  return mountsOf(parent, depth + 1).flatMap((above) => own.map((piece) => [...above, piece]));
+  const own = piecesOf(app.mountpath) ?? [];
+  const all = prefixesOf(parent, depth + 1).flatMap((above) => own.map((piece) => [...above, piece]));
+  const shown = new Set(all.map(shownOfAll));
+  for (const pieces of walkedAbove(parent, depth + 1)) {
+    if (shown.has(shownOfAll(pieces))) continue;
+    shown.add(shownOfAll(pieces));
+    all.push(pieces);
+  }
+  return all;
 }
 
-function walk(stack: unknown[], above: Piece[], found: Map<object, Chain[]>, open: Set<unknown>): void {
-  if (open.has(stack) || above.length > MAX_DEPTH) return; // a router mounted inside itself
-  open.add(stack);
+/** The sub-app mounts of a parent, as full pieces (from its walk, made again if it has grown). */
+function walkedAbove(parent: ExpressApp, depth: number): Piece[][] {
+  if (depth > MAX_DEPTH) return [];
+  return walkedOf(parent).mounts.map((mount) => mount.pieces);
+}
+
+function mountOf(pieces: Piece[]): Mount[] {
+  try {
+    return [{ pieces, template: pieces.map(shownOf).join(''), start: new RegExp(`^${pieces.map(fitOf).join('')}(?=/|$)`, 'i') }];
+  } catch {
+    return [];
+  }
+}
+
+function shownOfAll(pieces: Piece[]): string {
+  return pieces.map(shownOf).join('');
+}
+
+function walk(stack: unknown[], above: Piece[], found: Map<object, Chain[]>, mounts: Piece[][], open: Map<unknown, number>): void {
+  const repeats = open.get(stack) ?? 0;
+  if (repeats >= MAX_REPEATS || above.length > MAX_DEPTH) return; // a router mounted inside itself
+  open.set(stack, repeats + 1);
   for (const item of stack) {
     const layer = item as Layer;
     const nested = layer?.handle?.stack;
-    if ((typeof layer?.route !== 'object' || layer.route === null) && !Array.isArray(nested)) continue;
+    const route = typeof layer?.route === 'object' && layer.route !== null;
+    const subApp = !route && !Array.isArray(nested) && layer?.handle?.name === 'mounted_app';
+    if (!route && !Array.isArray(nested) && !subApp) continue;
     const pieces = piecesOf(layer.rawPath);
     if (pieces === undefined) continue; // no pattern kept: today's naming from req.baseUrl
     for (const piece of pieces) {
-      if (typeof layer.route === 'object' && layer.route !== null) addChain(found, layer.route, [...above, piece]);
-      else walk(nested as unknown[], [...above, piece], found, open);
+      if (route) addChain(found, layer.route as object, [...above, piece]);
+      else if (subApp) {
+        if (mounts.length < MAX_MOUNTS) mounts.push([...above, piece]);
+      } else walk(nested as unknown[], [...above, piece], found, mounts, open);
     }
   }
-  open.delete(stack);
+  open.set(stack, repeats);
 }
 
 /** A layer's patterns: one, or each of an array (`app.get(['/a', '/b'], …)`); undefined when it keeps none. */

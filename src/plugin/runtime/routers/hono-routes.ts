@@ -31,11 +31,13 @@ export function noteHonoRoute(c: HonoContext, request: Request, error?: unknown)
 }
 
 /**
- * When `app.use`/`app.all` middleware answered before the route ran (a rate limit's 429, an auth
- * 401), the route the request would have reached: one name per middleware pattern (`/*`) would
- * hide which route was refused. Hono matched only the request method's routes besides `ALL` ones;
- * the first whose handler takes no `next` answers (it cannot pass on), failing one the last, as a
- * method's own middleware (`app.get('/api/*', auth)`) comes before its routes. Else undefined.
+ * When `app.use` middleware answered before the route ran (a rate limit's 429, an auth 401), the
+ * route the request would have reached: one name per middleware pattern (`/*`) would hide which
+ * route was refused. Hono matched only the request method's routes besides `ALL` ones, in
+ * registration order. The first that is not a wildcard is the route (an `app.all('/all/:id')` too);
+ * failing one, the first wildcard route whose handler takes no `next` (it cannot pass on), failing
+ * that the last, as a method's own middleware (`app.get('/api/*', auth)`) comes before its routes.
+ * Undefined when what answered is a route itself.
  */
 export function honoRouteAhead(c: Pick<HonoContext, 'req'>): string | undefined {
   const { routeIndex, matchedRoutes } = c.req;
@@ -43,15 +45,27 @@ export function honoRouteAhead(c: Pick<HonoContext, 'req'>): string | undefined 
 }
 
 function routeAhead(routes: ReadonlyArray<HonoRoute>, index: number): string | undefined {
-  if (routes[index]?.method !== 'ALL') return undefined;
+  const own = routes[index];
+  if (own === undefined || !isMiddleware(own)) return undefined;
+  let answers: string | undefined;
   let last: string | undefined;
   for (let i = index + 1; i < routes.length; i++) {
-    const { method, path, handler } = routes[i] ?? {};
-    if (method === 'ALL' || typeof path !== 'string') continue;
-    if (typeof handler === 'function' && handler.length < 2) return path;
+    const route = routes[i];
+    const path = route?.path;
+    if (route === undefined || typeof path !== 'string' || isMiddleware(route)) continue;
+    if (!path.endsWith('*')) return path;
+    if (typeof route.handler === 'function' && route.handler.length < 2) answers ??= path;
     last = path;
   }
-  return last;
+  return answers ?? last;
+}
+
+/**
+ * Hono registers `app.use` and `app.all` both as method `ALL`: middleware is the one on a wildcard
+ * pattern (`*`, `/api/*`) or whose handler takes `next`; `app.all('/all/:id', (c) => …)` is a route.
+ */
+function isMiddleware({ method, path, handler }: HonoRoute): boolean {
+  return method === 'ALL' && (typeof path !== 'string' || path.endsWith('*') || typeof handler !== 'function' || handler.length >= 2);
 }
 
 /** Hono's MiddlewareHandler for any app's Env (the context as `any`, as in honoMiddleware). */

@@ -46,7 +46,7 @@ export function wrapHonoHandler(handler: unknown, path: unknown, method?: unknow
     try {
       result = original.call(this, c, next);
     } catch (error) {
-      noteError(state, path, error);
+      noteError(state, (all ? honoRouteAheadOf(c) : undefined) ?? path, error);
       throw error;
     }
     if (result instanceof Promise) return settleHono(result, raw as Request, path, all ? c : undefined);
@@ -69,7 +69,8 @@ function settleHono(result: Promise<unknown>, request: Request, path: string, al
     },
     (error: unknown) => {
       const state = stateOf(request);
-      if (state !== undefined) noteError(state, path, error);
+      // Middleware that refuses by throwing (bearerAuth's 401, an HTTPException) names the route it kept the request from.
+      if (state !== undefined) noteError(state, (all === undefined ? undefined : honoRouteAheadOf(all)) ?? path, error);
       throw error;
     },
   );
