@@ -2,55 +2,17 @@
 // mounted at a parameterised path is one route, not one per value of its parameter (a review: one
 // route per tenant filled the app's route cap), and wildcard, optional and RegExp routes are named
 // as registered, not one route per path.
-import { afterAll, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Batch } from '../../src/core/wire-format.ts';
-import { AppProcess, freePort, REPO } from './support/app-process.ts';
-import { IngestSink } from './support/ingest-sink.ts';
-import { waitFor } from './support/wait-for.ts';
+import { expect, test } from 'bun:test';
+import { countedCells } from './support/node-http-app.ts';
 
-const PRELOAD = join(REPO, 'src', 'plugin', 'preload.ts');
-const dirs: string[] = [];
-const apps: AppProcess[] = [];
-const sinks: IngestSink[] = [];
-afterAll(async () => {
-  await Promise.all(apps.map((app) => app.kill()));
-  await Promise.all(sinks.map((sink) => sink.stop()));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Runs `source` under the preload, sends `paths` (GET; `path status` when not a 200), stops it with SIGTERM; the cells it sent, as `METHOD route class: count`. */
-async function counted(source: string, paths: string[]): Promise<Record<string, number>> {
-  const dir = mkdtempSync(join(tmpdir(), 'bun-apm-express-routes-'));
-  dirs.push(dir);
-  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'express-routes-app', private: true, type: 'module' }));
-  writeFileSync(join(dir, 'app.ts'), source);
-  const sink = new IngestSink().start();
-  sinks.push(sink);
-  const port = freePort();
-  const child = Bun.spawn([process.execPath, '--preload', PRELOAD, 'app.ts'], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', PORT: String(port), BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_APP: 'express-routes' },
-    stdout: 'pipe',
-    stderr: 'pipe',
+/** Runs `source` under the preload, sends `paths` (GET; `path status` when not a 200), stops it; the cells it sent. */
+function counted(source: string, paths: string[]): Promise<Record<string, number>> {
+  return countedCells('express-routes', source, async (app) => {
+    for (const probe of paths) {
+      const [path = '/', status = '200'] = probe.split(' ');
+      expect(`${path} ${(await app.fetch(path)).status}`).toBe(`${path} ${status}`);
+    }
   });
-  const app = new AppProcess(child, port);
-  apps.push(app);
-  expect(await waitFor(() => app.fetch('/ready').then(() => true, () => undefined), 15_000)).toBe(true);
-  for (const probe of paths) {
-    const [path = '/', status = '200'] = probe.split(' ');
-    expect(`${path} ${(await app.fetch(path)).status}`).toBe(`${path} ${status}`);
-  }
-  child.kill('SIGTERM');
-  await app.exited;
-  expect(sink.problems).toEqual([]);
-  const cells: Record<string, number> = {};
-  for (const batch of sink.batches as Batch[]) for (const cell of batch.rollups) cells[`${cell.method} ${cell.route} ${cell.statusClass}`] = (cells[`${cell.method} ${cell.route} ${cell.statusClass}`] ?? 0) + cell.count;
-  expect(app.stderr.split('\n').filter((line) => line.startsWith('bun-apm'))).toEqual([]);
-  return cells;
 }
 
 test('Express: a router mounted at a parameterised path is one route, whichever value the parameter takes', async () => {

@@ -2,24 +2,9 @@
 // Bun.serve with a handler of its own: every request is counted, under Express's route templates
 // where it routed, with the status sent; a client that goes away first is a 499. They had not been
 // counted at all (a review: an Express app under the preload reported nothing).
-import { afterAll, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Batch } from '../../src/core/wire-format.ts';
-import { AppProcess, freePort, REPO } from './support/app-process.ts';
-import { IngestSink } from './support/ingest-sink.ts';
-import { waitFor } from './support/wait-for.ts';
-
-const PRELOAD = join(REPO, 'src', 'plugin', 'preload.ts');
-const dirs: string[] = [];
-const apps: AppProcess[] = [];
-const sinks: IngestSink[] = [];
-afterAll(async () => {
-  await Promise.all(apps.map((app) => app.kill()));
-  await Promise.all(sinks.map((sink) => sink.stop()));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+import { expect, test } from 'bun:test';
+import type { AppProcess } from './support/app-process.ts';
+import { countedCells } from './support/node-http-app.ts';
 
 const EXPRESS_APP = `import express from 'express';
 const app = express();
@@ -42,33 +27,7 @@ createServer((req, res) => {
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
-/** Runs `source` under the preload, sends `requests`, stops it with SIGTERM; the cells it sent, as `METHOD route class: count`. */
-async function counted(source: string, requests: (app: AppProcess) => Promise<void>): Promise<Record<string, number>> {
-  const dir = mkdtempSync(join(tmpdir(), 'bun-apm-node-http-'));
-  dirs.push(dir);
-  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'node-http-app', private: true, type: 'module' }));
-  writeFileSync(join(dir, 'app.ts'), source);
-  const sink = new IngestSink().start();
-  sinks.push(sink);
-  const port = freePort();
-  const child = Bun.spawn([process.execPath, '--preload', PRELOAD, 'app.ts'], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', PORT: String(port), BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_APP: 'node-http' },
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  const app = new AppProcess(child, port);
-  apps.push(app);
-  expect(await waitFor(() => app.fetch('/ready').then(() => true, () => undefined), 15_000)).toBe(true);
-  await requests(app);
-  child.kill('SIGTERM');
-  await app.exited;
-  const cells: Record<string, number> = {};
-  for (const batch of sink.batches as Batch[]) for (const cell of batch.rollups) cells[`${cell.method} ${cell.route} ${cell.statusClass}`] = (cells[`${cell.method} ${cell.route} ${cell.statusClass}`] ?? 0) + cell.count;
-  expect(app.stderr.split('\n').filter((line) => line.startsWith('bun-apm'))).toEqual([]); // nothing said by the preload
-  return cells;
-}
+const counted = (source: string, requests: (app: AppProcess) => Promise<void>) => countedCells('node-http', source, requests);
 
 test('Express: every request counted under the route that answered, its router\'s mount path included', async () => {
   const cells = await counted(EXPRESS_APP, async (app) => {
