@@ -82,9 +82,9 @@ export function instrumentNodeHttp(recorder: Recorder): void {
 
 /**
  * Express's template of the route that answered (`/users/:id`, under its routers' mount patterns),
- * when it fits the path asked: a request that left its router (`next(error)` to the app's error
- * handler, `next()` to its 404) keeps the inner route with the mount path already reset (`/:id`).
- * Else none: the normaliser names the path. Run once the response has ended, off the request's way.
+ * when it fits the path asked, also for a request that left its router or sub-app (`next(error)` to
+ * the app's error handler, `next()` to its 404) with the mount path already reset. Else none: the
+ * normaliser names the path. Run once the response has ended, off the request's way.
  */
 function expressRoute(req: NodeRequest, url: string): string | undefined {
   try {
