@@ -11,7 +11,9 @@ export const REDACTED = '[REDACTED]';
 const USERINFO = /\b[a-z][a-z\d+.-]{0,31}:\/\/[^\s/?#@:]*:/gi;
 // A proxy's credentials without a scheme (`user:pass@proxy:3128`), as a whole value only: in running
 // text a `name:x@y` is as often an address.
-const BARE_USERINFO = /^([^\s:/@]{1,100}):(?!\/\/)[^\s@]+@([^\s@]+)$/;
+// Only what such a value holds: a compact JSON body or a form with one `@` (an email) and a `:` had
+// matched whole, and its fields then went unread (a review found passwords shown so).
+const BARE_USERINFO = /^([\w.%+-]{1,100}):(?!\/\/)[^\s@"'{}<>&=,;]{1,200}@([\w.-]{1,253}(?::\d{1,5})?)$/;
 
 /**
  * The password of each URL in `value` redacted: it runs to the last `@` of its run of non-space
@@ -106,7 +108,7 @@ const BLOCK_FIELD = /"((?:[^"\\\n]|\\.){1,100})"\s*:\s*(?=[[{])/g;
 // `name: value` as GraphQL arguments, JavaScript objects, YAML and messages write it
 // (`login(password:"…")`, `{password: '…'}`, `token: …`, `Authorization: Bearer …`, `API key: …`).
 // A name of two words too: `API key: …`, where `key` alone is an ordinary field's name.
-const COLON_NAME = /(?<![\w$\\.-])(['"]?)([A-Za-z_][\w.-]{0,99}(?: [A-Za-z_][\w.-]{0,40})?)\1\s*:[ \t]*/g;
+const COLON_NAME = /(?<![\w$\\.\/-])(['"]?)([A-Za-z_][\w.-]{0,99}(?: [A-Za-z_][\w.-]{0,40})?)\1\s*:[ \t]*/g;
 // Its value: a string (its quotes escaped too, inside a JSON string), a credential with its scheme, or a word.
 const COLON_VALUE = /\\"(?:[^"\\]|\\[^"])*(?:\\"|$)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|(?:(?:Bearer|Basic|Digest|Token|Bot)[ \t]+)?[^\s,;(){}[\]"'<>]+/iy;
 // A multipart part's value (`name="password"`, its headers, a blank line, the value), as a body
@@ -137,7 +139,8 @@ function withoutColonFields(text: string): string {
     COLON_VALUE.lastIndex = start;
     const value = COLON_VALUE.exec(text)?.[0];
     // A pair list (`Cookie: sid=…; theme=dark`) is the pairs' to redact, and has been.
-    if (value === undefined || value.includes('[REDACTED') || text.startsWith('[REDACTED', start + value.length) || /^[^=]+=[^=]/.test(value) || isProse(text, start, value)) continue;
+    // Nor is a GraphQL variable (`password: $p`: its value is in `variables`) or a line number (`token.ts:12:5`).
+    if (value === undefined || value.includes('[REDACTED') || text.startsWith('[REDACTED', start + value.length) || /^[^=]+=[^=]/.test(value) || /^\$\w|^\d+(?::\d+)?$/.test(value) || isProse(text, start, value)) continue;
     out += text.slice(from, start) + quoted(value, REDACTED);
     from = start + value.length;
     COLON_NAME.lastIndex = from;
@@ -198,8 +201,11 @@ const NAMED_PAIR = /(\[\s*"([^"\\]{1,100})"\s*,\s*)"(?:[^"\\]|\\.)*"?/g;
 // Credentials that say what they are whatever holds them: a PEM private key, a JWT.
 const PEM_KEY = /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]{0,40}PRIVATE KEY-----|$)/g;
 const JWT = /\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]+/g;
+// Keys whose providers mark them by a prefix (Stripe, GitHub, GitLab, Slack, AWS, Google), and a Slack
+// webhook's path: secret whatever field holds them.
+const MARKED_KEY = /\b(?:(?:sk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pat_|glpat-|xox[abpre]-|AKIA|ASIA|AIza)[\w-]{12,}|(?<=hooks\.slack\.com\/services\/)[\w/]{8,}/g;
 
-/** `text` with every secret it holds redacted: its pairs, JSON, XML and `name: value` fields, URL passwords, private keys and JWTs. */
+/** `text` with every secret it holds redacted: its pairs, JSON, XML and `name: value` fields, URL passwords, private keys, JWTs and providers' marked keys. */
 export function redactText(text: string): string {
   const bare = BARE_USERINFO.exec(text);
   if (bare) return `${bare[1]}:${REDACTED}@${bare[2]}`;
@@ -210,6 +216,7 @@ export function redactText(text: string): string {
   if (out.includes('["')) out = out.replace(NAMED_PAIR, named);
   if (out.includes('PRIVATE KEY-----')) out = out.replace(PEM_KEY, REDACTED);
   if (out.includes('eyJ')) out = out.replace(JWT, REDACTED);
+  out = out.replace(MARKED_KEY, REDACTED);
   return out;
 }
 
