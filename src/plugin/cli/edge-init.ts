@@ -6,19 +6,21 @@ import { join, relative, sep } from 'node:path';
 import { ensureIgnored } from './gitignore.ts';
 import { installedRoot, versionOf, workerEntry } from './installed-package.ts';
 import { edgeKeys, type EdgeKeys } from './keys.ts';
-import { carryVars } from './wrangler-vars.ts';
+import { carryVars, type CarriedToml } from './wrangler-vars.ts';
 
 export const DEFAULT_EDGE_DIR = 'bun-apm-edge';
-/** Where --force keeps the wrangler.toml it replaces, byte for byte. */
+/** Where --force keeps the wrangler.toml it replaces, byte for byte; then .bak.1, .bak.2, … (none overwritten). */
 export const WRANGLER_BACKUP = 'wrangler.toml.bak';
+/** The edge directory's .gitignore: the keys, wrangler's local state, and the backups (they may hold secrets). */
+const IGNORED = ['.dev.vars', '.wrangler/', `${WRANGLER_BACKUP}*`];
 
 export interface EdgeInitResult {
   dir: string;
   keys: EdgeKeys;
   changed: string[];
   unchanged: string[];
-  /** What --force did with the old wrangler.toml's [vars], when it rewrote the file. */
-  vars?: ReturnType<typeof carryVars>;
+  /** What --force did with the old wrangler.toml's [vars] and settings, when it rewrote the file (`backup`: where the old one is). */
+  vars?: CarriedToml;
 }
 
 /** A path for wrangler.toml: relative to its directory, with forward slashes, as a TOML string. */
@@ -44,8 +46,9 @@ export function edgeWranglerToml(template: string, options: { packageRoot: strin
     `# The bun-apm edge, written by \`bunx bun-apm edge init\` from bun-apm ${options.version}. \`main\` and the`,
     '# static assets point into the installed package, so `npx wrangler deploy` here ships the version',
     '# your app runs. After upgrading bun-apm, `bunx bun-apm edge init --force` rewrites this file (its',
-    '# migrations are append-only: keep them in order), keeping your [vars] values and the old file as',
-    '# wrangler.toml.bak; other edits are not kept. Secrets never go here: see `bunx bun-apm keys`.',
+    '# migrations are append-only: keep them in order), keeping your [vars] values, workers_dev, account_id,',
+    '# route(s), and the old file as wrangler.toml.bak (.bak.1, … after that); other edits are not kept.',
+    '# Secrets never go here: see `bunx bun-apm keys`.',
   ];
   return `${header.join('\n')}\n${replaced}`;
 }
@@ -67,24 +70,38 @@ export function edgeInit(appDir: string, options: { dir?: string; apps?: string[
   mkdirSync(dir, { recursive: true });
   const changed: string[] = [];
   const unchanged: string[] = [];
+  // The ignore file first: the keys, and a backup's secrets, must never sit in an unignored file, even for a moment.
+  const ignoreChanged = ensureIgnored(join(dir, '.gitignore'), IGNORED);
+  let backup: string | undefined;
   if (old === undefined || (options.force && old !== toml)) {
     // The old file first, as it was: whatever the rewrite leaves out can be copied back from it.
-    if (old !== undefined) writeFileSync(join(dir, WRANGLER_BACKUP), old);
+    if (old !== undefined) {
+      backup = backupName(dir, old);
+      writeFileSync(join(dir, backup), old);
+    }
     writeFileSync(tomlFile, toml);
     changed.push('wrangler.toml');
-    if (old !== undefined) changed.push(WRANGLER_BACKUP);
+    if (backup !== undefined) changed.push(backup);
   } else unchanged.push('wrangler.toml');
-
-  // The ignore file first: the keys must never sit in an unignored file, even for a moment.
-  if (ensureIgnored(join(dir, '.gitignore'), ['.dev.vars', '.wrangler/'])) changed.push('.gitignore');
-  else unchanged.push('.gitignore');
+  (ignoreChanged ? changed : unchanged).push('.gitignore');
 
   const before = existsSync(join(dir, '.dev.vars')) ? readFileSync(join(dir, '.dev.vars'), 'utf8') : undefined;
   const keys = edgeKeys(appDir, dir, options.apps ?? [], true);
   if (before !== readFileSync(join(dir, '.dev.vars'), 'utf8')) changed.push('.dev.vars');
   else unchanged.push('.dev.vars');
   // What became of the [vars] only when the file was rewritten.
-  return { dir, keys, changed, unchanged, vars: changed.includes('wrangler.toml') ? vars : undefined };
+  return { dir, keys, changed, unchanged, vars: changed.includes('wrangler.toml') && vars ? { ...vars, backup } : undefined };
+}
+
+/**
+ * wrangler.toml.bak, unless it holds something else: then the first of .bak.1, .bak.2, … that is free
+ * or holds `old` already. An overwritten backup had lost the values a previous report said were in it.
+ */
+function backupName(dir: string, old: string): string {
+  for (let n = 0; ; n++) {
+    const name = n === 0 ? WRANGLER_BACKUP : `${WRANGLER_BACKUP}.${n}`;
+    if (!existsSync(join(dir, name)) || readFileSync(join(dir, name), 'utf8') === old) return name;
+  }
 }
 
 /** The Worker name of an existing wrangler.toml, if it has one. */

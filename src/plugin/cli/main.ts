@@ -111,14 +111,16 @@ Writes DIR (default: ${DEFAULT_EDGE_DIR}) in this app, from which the edge runs 
 clone of bun-apm:
   wrangler.toml   the package's own, with \`main\` and the static assets pointing into the installed
                   bun-apm (kept if it exists; --force rewrites it, e.g. after upgrading bun-apm,
-                  keeping your [vars] values and the old file as wrangler.toml.bak)
+                  keeping your [vars] values, workers_dev, account_id and route(s), naming what
+                  it reset, and the old file as wrangler.toml.bak, or .bak.1, .bak.2… when one
+                  exists; a file that is not valid TOML is left as it is)
   .dev.vars       the edge's keys, made once (this app's ingest key from .env)
-  .gitignore      .dev.vars and .wrangler/
+  .gitignore      .dev.vars, .wrangler/ and wrangler.toml.bak*
 and prints the \`wrangler secret put\` lines. Deploy with \`cd DIR && npx wrangler deploy\`.
 
   --app NAME      another app that sends to this edge (repeatable)
   --name WORKER   the Worker's name (default: bun-apm)
-  --force         rewrite wrangler.toml for the installed bun-apm (your [vars] values kept)
+  --force         rewrite wrangler.toml for the installed bun-apm (your [vars] and deployment keys kept)
 `,
     options: { dir: EDGE_DIR_OPTION, app: { type: 'string', multiple: true }, name: { type: 'string' }, force: { type: 'boolean' } },
     async run(values) {

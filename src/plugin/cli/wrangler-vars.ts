@@ -161,11 +161,120 @@ export function droppedEnvs(template: string, old: string): string[] {
   return Object.entries(envsOf(old)).filter(([name, value]) => !Bun.deepEquals(value, kept[name], true)).map(([name]) => name);
 }
 
-/** keepVars over the old file's text; one Bun cannot read keeps nothing, and says so. */
-export function carryVars(template: string, oldText: string): KeptVars & { unreadable: boolean; envs: string[] } {
-  const old = varsOf(oldText);
-  if (old === undefined) return { toml: template, kept: [], added: [], dropped: [], secrets: [], unwritable: [], unreadable: true, envs: [] };
-  return { ...keepVars(template, old), unreadable: false, envs: droppedEnvs(template, oldText) };
+/**
+ * The old wrangler.toml read as TOML, or an error that says what is wrong and how to go on. --force
+ * had replaced a file it could not read with the template, dropping a SHARDS (a lower one hides stores).
+ */
+export function readOld(text: string): Vars {
+  try {
+    return Bun.TOML.parse(text) as Vars;
+  } catch (error) {
+    // Bun's parser names no line: the first line from which no prefix of the file reads is where it stops.
+    throw new Error(`wrangler.toml is not valid TOML (${(error as Error).message}, at line ${badLine(text)}): --force left it as it is. Fix that line, or move the file away (e.g. to wrangler.toml.old) to start fresh from this bun-apm's template, then run edge init --force again`);
+  }
+}
+
+function badLine(text: string): number {
+  const lines = text.split('\n');
+  let read = 0;
+  for (let k = 1; k <= lines.length; k++) {
+    try {
+      Bun.TOML.parse(lines.slice(0, k).join('\n'));
+      read = k;
+    } catch {
+      // a multi-line value still open, or the error itself
+    }
+  }
+  return Math.min(read + 1, lines.length);
+}
+
+/**
+ * Top-level settings that are the user's deployment choices, which no template can know: kept as set.
+ * A reset `workers_dev = false` had put the dashboard back on a public *.workers.dev address.
+ */
+const DEPLOYMENT_KEYS = ['workers_dev', 'account_id', 'route', 'routes'] as const;
+/** Kept by other means (name, vars, env) or the package's own (main). */
+const NOT_SETTINGS: ReadonlySet<string> = new Set(['name', 'main', 'vars', 'env', ...DEPLOYMENT_KEYS]);
+
+const isTable = (value: unknown): value is Vars => typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+
+/**
+ * `toml` with `old`'s value of each deployment key written in: over the template's line of that key
+ * before the first table, else after the last such line. Read back: each is the old value, or this throws.
+ */
+function keepDeployment(toml: string, old: Vars): { toml: string; deployment: string[] } {
+  const lines = toml.split('\n');
+  let tables = lines.findIndex((line) => /^\s*\[/.test(line));
+  if (tables < 0) tables = lines.length;
+  const before = Bun.TOML.parse(toml) as Vars;
+  const deployment: string[] = [];
+  for (const key of DEPLOYMENT_KEYS) {
+    if (!Object.hasOwn(old, key) || Bun.deepEquals(old[key], before[key], true)) continue;
+    const written = tomlValue(old[key]);
+    if (written === undefined) throw new Error(`could not keep \`${key}\` of wrangler.toml: nothing was written`);
+    const at = lines.slice(0, tables).findIndex((line) => new RegExp(`^${key}\\s*=`).test(line));
+    if (at >= 0) lines[at] = `${key} = ${written}`;
+    else {
+      let last = tables - 1;
+      while (last >= 0 && (lines[last]!.trim() === '' || lines[last]!.trim().startsWith('#'))) last--;
+      lines.splice(last + 1, 0, `${key} = ${written}`);
+      tables++;
+    }
+    deployment.push(key);
+  }
+  const kept = lines.join('\n');
+  const after = Bun.TOML.parse(kept) as Vars;
+  for (const key of DEPLOYMENT_KEYS) {
+    if (Object.hasOwn(old, key) && !Bun.deepEquals(after[key], old[key], true)) throw new Error(`could not keep \`${key}\` of wrangler.toml: nothing was written`);
+  }
+  return { toml: kept, deployment };
+}
+
+/** `value` an array of which every item is also in `within` (the template added, say, a migration). */
+function contained(value: unknown, within: unknown): boolean {
+  return Array.isArray(value) && Array.isArray(within) && value.every((item) => within.some((other) => Bun.deepEquals(item, other, true)));
+}
+
+/**
+ * The top-level settings and tables of `old` whose value the rewrite did not keep, as the user would
+ * find them in the file: `logpush`, `[triggers]`, `[[durable_objects.bindings]]`. Names only.
+ */
+function resetSettings(old: Vars, written: Vars): string[] {
+  const names = new Set<string>();
+  for (const [key, value] of Object.entries(old)) {
+    if (NOT_SETTINGS.has(key) || Bun.deepEquals(value, written[key], true) || contained(value, written[key])) continue;
+    if (!isTable(value)) {
+      names.add(Array.isArray(value) && value.length > 0 && value.every(isTable) ? `[[${key}]]` : key);
+      continue;
+    }
+    const now = isTable(written[key]) ? written[key] : {};
+    for (const [sub, item] of Object.entries(value)) {
+      // The assets directory points into the installed package, as `main` does: edge init's own, not a setting.
+      if ((key === 'assets' && sub === 'directory') || Bun.deepEquals(item, now[sub], true) || contained(item, now[sub])) continue;
+      names.add(isTable(item) ? `[${key}.${sub}]` : Array.isArray(item) && item.length > 0 && item.every(isTable) ? `[[${key}.${sub}]]` : `[${key}]`);
+    }
+    if (Object.keys(value).length === 0 && !isTable(written[key])) names.add(`[${key}]`);
+  }
+  return [...names];
+}
+
+export interface CarriedToml extends KeptVars {
+  /** The old file's [env.NAME] tables the rewrite left out. */
+  envs: string[];
+  /** Deployment keys (workers_dev, account_id, route, routes) kept where they differ from the template's. */
+  deployment: string[];
+  /** Other top-level settings and tables whose old value the template's replaced or left out. */
+  reset: string[];
+  /** Where the old file was kept, when edge init wrote it (the report names it). */
+  backup?: string;
+}
+
+/** keepVars and keepDeployment over the old file's text; a file that is not TOML throws (nothing written). */
+export function carryVars(template: string, oldText: string): CarriedToml {
+  const old = readOld(oldText);
+  const vars = keepVars(template, isTable(old.vars) ? old.vars : {});
+  const { toml, deployment } = keepDeployment(vars.toml, old);
+  return { ...vars, toml, deployment, reset: resetSettings(old, Bun.TOML.parse(toml) as Vars), envs: droppedEnvs(template, oldText) };
 }
 
 /** `[env.NAME]` as the user would find it in the file: a name that is no bare TOML key quoted. */
@@ -174,14 +283,18 @@ function envTable(name: string): string {
 }
 
 /** What became of the old file's [vars] and environments, by name only: a value may be private even though vars are no secrets. */
-export function varsReport(vars: ReturnType<typeof carryVars>, backup: string): string[] {
+export function varsReport(vars: CarriedToml, fallback: string): string[] {
+  const backup = vars.backup ?? fallback;
   const lines: string[] = [];
-  if (vars.unreadable) lines.push(`the old file is not TOML Bun can read: none of its [vars] kept (it is in ${backup})`);
+  if (vars.deployment.length > 0) lines.push(`kept your ${vars.deployment.join(', ')} as you set them`);
+  if (vars.reset.length > 0) lines.push(`settings reset to this bun-apm's template: ${vars.reset.join(', ')} (your values are in ${backup}: copy back what you need)`);
   // One line each: a deploy with `--env NAME` would otherwise run on the template's defaults unawares.
   for (const name of vars.envs) lines.push(`left out ${envTable(name)}: --force keeps only the top-level [vars]; copy back what \`--env ${name}\` needs (its values are in ${backup})`);
   if (vars.kept.length > 0) lines.push(`kept your [vars] ${vars.kept.join(', ')}${vars.added.length > 0 ? ` (${vars.added.join(', ')} added at the end of [vars]: this bun-apm's template does not list them)` : ''}`);
   if (vars.dropped.length > 0) lines.push(`left out [vars] ${vars.dropped.join(', ')}: not a setting this bun-apm's edge reads (their values are in ${backup})`);
-  if (vars.secrets.length > 0) lines.push(`left out [vars] ${vars.secrets.join(', ')}: a secret never belongs in wrangler.toml: \`npx wrangler secret put NAME\` (the values are in ${backup})`);
+  if (vars.secrets.length > 0) lines.push(`left out [vars] ${vars.secrets.join(', ')}: a secret never belongs in wrangler.toml; the next deploy runs without them until you run \`npx wrangler secret put NAME\` for each (the values are in ${backup})`);
   if (vars.unwritable.length > 0) lines.push(`could not keep [vars] ${vars.unwritable.join(', ')} (not a string, number, boolean, array or table): set them again from ${backup}`);
+  // The backup holds what the report left out, secrets included: the edge's .gitignore lists it.
+  if (vars.secrets.length > 0) lines.push(`${backup} holds those secrets' values: keep it out of git (the .gitignore edge init writes here lists wrangler.toml.bak*)`);
   return lines;
 }
