@@ -99,11 +99,15 @@ service('storefront', 'examples/demo/storefront.ts', STOREFRONT, { BUN_APM_INGES
 
 let stopping = false;
 let stopped: Promise<void> | undefined;
+/** The simulated users' requests, so that a stop lets those under way finish rather than cutting them off. */
+let traffic: Promise<unknown> = Promise.resolve();
 /** Stops everything once, however many times it is asked (Ctrl-C, the end of the run, both). */
 function stop(code = 0): Promise<void> {
   stopping = true;
   stopped ??= (async () => {
-    process.stdout.write('\nStopping: services get their final flush, then the edge stops.\n');
+    process.stdout.write('\nStopping: the requests under way finish, services get their final flush, then the edge stops.\n');
+    // As a deploy drains a server: a service stopped mid-request says at exit how many it cut off.
+    await Promise.race([traffic, Bun.sleep(3000)]);
     for (const child of children) child.kill('SIGTERM');
     await Promise.race([Promise.all(children.map((c) => c.exited)), Bun.sleep(4000)]);
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -189,7 +193,8 @@ const progress = setInterval(() => {
   process.stdout.write(`\r  ${elapsed().toFixed(0).padStart(4)} s   ${sent.toLocaleString('en')} requests   ${failed} failed   ${phase}      `);
 }, 1000);
 
-await Promise.all(workers);
+traffic = Promise.all(workers);
+await traffic;
 clearInterval(cron);
 clearInterval(progress);
 const response = await fetch(`${edgeUrl}/api/v1/apps/storefront/summary`, { headers: { 'x-api-key': keys.read! } }).catch(() => null);
