@@ -7,7 +7,6 @@ import { ingestApp } from '../auth/authenticate.ts';
 import { json } from '../http/errors.ts';
 import type { Route } from '../http/router.ts';
 import { callStore } from '../store-errors.ts';
-import { unknownVars } from '../unknown-vars.ts';
 
 export const ingestKeyCheckRoute: Route = {
   method: 'POST',
@@ -20,7 +19,6 @@ export const ingestKeyCheckRoute: Route = {
     // The app's configuration problems as the rules API lists them, as far as the vars tell (the code
     // rules' are the alert routes' alone): ALERT_RULES given but every rule left out, an unknown var
     // name (`PALN`), a channel left out. Doctor fails on them. Named, never a value (a secret's included).
-    // settingsProblems (the unknown names only) for a doctor older than configProblems.
-    return json({ ok: true, app, usage, configProblems: readAlertConfig(env).problemsFor(app), settingsProblems: unknownVars(env) });
+    return json({ ok: true, app, usage, configProblems: readAlertConfig(env).problemsFor(app) });
   },
 };

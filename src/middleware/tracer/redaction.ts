@@ -1,6 +1,7 @@
 // What of a request's content a span may not carry: secrets by their name (a header, a query
 // parameter) and inside any text a span keeps (a header's or query's value, a captured body, a
-// thrown error's message): `name=value` pairs, JSON and XML fields, and a URL's password.
+// thrown error's message): `name=value` pairs, JSON, XML and `name: value` fields, a URL's
+// password, and credentials that say what they are (a private key, a JWT, a provider's marked key).
 import { LIMITS } from '../../core/wire-format.ts';
 import { isSecret, isSecretField } from './secret-names.ts';
 
@@ -9,10 +10,9 @@ export const REDACTED = '[REDACTED]';
 // A credential inside a value rather than its name: `dsn=https://u:pw@sentry.io/1`, a proxy or database
 // URL in a header. Only the password goes; scheme, user, host and path stay for debugging.
 const USERINFO = /\b[a-z][a-z\d+.-]{0,31}:\/\/[^\s/?#@:]*:/gi;
-// A proxy's credentials without a scheme (`user:pass@proxy:3128`), as a whole value only: in running
-// text a `name:x@y` is as often an address.
-// Only what such a value holds: a compact JSON body or a form with one `@` (an email) and a `:` had
-// matched whole, and its fields then went unread (a review found passwords shown so).
+// A proxy's credentials without a scheme (`user:pass@proxy:3128`), as a whole value only (in running
+// text a `name:x@y` is as often an address), and only of what such a value holds: a compact JSON body
+// or a form with one `@` (an email) and a `:` had matched whole, its fields then unread (a review).
 const BARE_USERINFO = /^([\w.%+-]{1,100}):(?!\/\/)[^\s@"'{}<>&=,;]{1,200}@([\w.-]{1,253}(?::\d{1,5})?)$/;
 
 /**
@@ -59,17 +59,29 @@ const PAIR_VALUE_END = [/[\s&#;"]/g, /[\s&#;"]|%(?:26|23|3[Bb]|20)/g, /[\s&#;"]|
  * not is read on, so a query inside it (`next=/reset?token=…`, a Referer) is found too.
  */
 function withoutSecretPairs(text: string): string {
-  let out = '';
-  let from = 0;
-  PAIR_NAME.lastIndex = 0;
-  for (let match = PAIR_NAME.exec(text); match !== null; match = PAIR_NAME.exec(text)) {
-    if (!isSecret(decoded(match[1]!))) continue;
-    const start = match.index + match[0].length;
+  return replaceAfterMatches(text, PAIR_NAME, (match, start) => {
+    if (!isSecret(decoded(match[1]!))) return undefined;
     const equals = match[2]!.trim();
     const stop = pairValueEnd(text, start, equals === '=' ? 0 : (equals.length - 1) / 2);
-    out += text.slice(from, start) + quoted(text.slice(start, stop), REDACTED);
-    from = stop;
-    PAIR_NAME.lastIndex = stop;
+    return [stop, quoted(text.slice(start, stop), REDACTED)];
+  });
+}
+
+/**
+ * `text` with what follows each match of `pattern` (global) replaced where `replacement` gives its end
+ * and new text; matching goes on past a replaced part, or just past the match when `replacement` gives
+ * nothing (a value whose name is not secret is read on, so a secret nested in it is found).
+ */
+function replaceAfterMatches(text: string, pattern: RegExp, replacement: (match: RegExpExecArray, start: number) => [end: number, text: string] | undefined): string {
+  let out = '';
+  let from = 0;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    const start = match.index + match[0].length;
+    const replaced = replacement(match, start);
+    if (replaced === undefined) continue;
+    out += text.slice(from, start) + replaced[1];
+    from = pattern.lastIndex = replaced[0];
   }
   return from === 0 ? text : out + text.slice(from);
 }
@@ -100,7 +112,7 @@ function decoded(raw: string): string {
 
 // A JSON field (a body, GraphQL `variables` in a query) whose value is a string, maybe cut short at
 // the captured length, or a number or literal; a secret's object or array goes whole (secretBlocks).
-const JSON_FIELD = /"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*"?|[^\s,}\]{["]+)/g;
+const JSON_FIELD = /"((?:[^"\\\n]|\\.){1,100})"(\s*:\s*)(?:"(?:[^"\\]|\\.)*"?|[^\s,}\]{["]+)/g;
 // The same inside a JSON string (`{"payload":"{\"password\":\"…\"}"}`): its quotes escaped.
 const ESCAPED_JSON_FIELD = /\\"([A-Za-z_][\w.-]{0,99})\\"(\s*:\s*)\\"[\s\S]*?(?:\\"|$)/g;
 // A field whose value is an object or array.
@@ -130,22 +142,15 @@ function withoutSecretFields(text: string): string {
 
 /** Each `name: value` whose name looks secret, its value redacted; a value whose name does not is read on. */
 function withoutColonFields(text: string): string {
-  let out = '';
-  let from = 0;
-  COLON_NAME.lastIndex = 0;
-  for (let match = COLON_NAME.exec(text); match !== null; match = COLON_NAME.exec(text)) {
-    if (!isSecretField(match[2]!)) continue;
-    const start = match.index + match[0].length;
+  return replaceAfterMatches(text, COLON_NAME, (match, start) => {
+    if (!isSecretField(match[2]!)) return undefined;
     COLON_VALUE.lastIndex = start;
     const value = COLON_VALUE.exec(text)?.[0];
     // A pair list (`Cookie: sid=…; theme=dark`) is the pairs' to redact, and has been.
     // Nor is a GraphQL variable (`password: $p`: its value is in `variables`) or a line number (`token.ts:12:5`).
-    if (value === undefined || value.includes('[REDACTED') || text.startsWith('[REDACTED', start + value.length) || /^[^=]+=[^=]/.test(value) || /^\$\w|^\d+(?::\d+)?$/.test(value) || isProse(text, start, value)) continue;
-    out += text.slice(from, start) + quoted(value, REDACTED);
-    from = start + value.length;
-    COLON_NAME.lastIndex = from;
-  }
-  return from === 0 ? text : out + text.slice(from);
+    if (value === undefined || value.includes('[REDACTED') || text.startsWith('[REDACTED', start + value.length) || /^[^=]+=[^=]/.test(value) || /^\$\w|^\d+(?::\d+)?$/.test(value) || isProse(text, start, value)) return undefined;
+    return [start + value.length, quoted(value, REDACTED)];
+  });
 }
 
 /** A plain short word with more words after it is a sentence (`Password: must be at least 8 characters`), not a credential. */
@@ -164,20 +169,12 @@ const CONTAINER = /^(?:o?auth(?:entication|orization)?|sessions?)$/i;
 /** Each secret field's object or array as one `"[REDACTED]"` (to its text's end when cut short). */
 function secretBlocks(text: string): string {
   if (!text.includes('{') && !text.includes('[')) return text;
-  let out = '';
-  let from = 0;
-  BLOCK_FIELD.lastIndex = 0;
-  for (let match = BLOCK_FIELD.exec(text); match !== null; match = BLOCK_FIELD.exec(text)) {
-    const start = match.index + match[0].length;
+  return replaceAfterMatches(text, BLOCK_FIELD, (match, start) => {
     // An object under `auth` or `session` holds its own fields (a provider, an expiry), each judged
     // by its name; one under `credentials` or `password` goes whole, as does a secret's array.
-    if (!isSecretField(match[1]!) || (text[start] === '{' && CONTAINER.test(match[1]!))) continue;
-    const end = blockEnd(text, start);
-    out += `${text.slice(from, start)}"${REDACTED}"`;
-    from = end;
-    BLOCK_FIELD.lastIndex = end;
-  }
-  return from === 0 ? text : out + text.slice(from);
+    if (!isSecretField(match[1]!) || (text[start] === '{' && CONTAINER.test(match[1]!))) return undefined;
+    return [blockEnd(text, start), `"${REDACTED}"`];
+  });
 }
 
 /** Where the object or array at `start` ends (past its closing bracket), strings read as strings; the text's end if it is cut short. */

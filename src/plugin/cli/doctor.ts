@@ -153,18 +153,17 @@ const DETAIL_INDENT = ' '.repeat(11);
 const MAX_PROBLEM_LINES = 10;
 
 /**
- * The app's configuration problems in the edge's answer (configProblems; from an edge older than
- * those, the unknown var names of settingsProblems; an older one still says none): the first ten,
+ * The app's configuration problems in the edge's answer (an older edge says none): the first ten,
  * each fit for a terminal line, and how many more.
  */
 function configProblemsOf(text: string, key: string): { lines: string[]; more: number } {
-  let body: { configProblems?: unknown; settingsProblems?: unknown };
+  let body: { configProblems?: unknown };
   try {
     body = JSON.parse(text) as typeof body;
   } catch {
     return { lines: [], more: 0 };
   }
-  const listed = Array.isArray(body.configProblems) ? body.configProblems : Array.isArray(body.settingsProblems) ? body.settingsProblems : [];
+  const listed = Array.isArray(body.configProblems) ? body.configProblems : [];
   const problems = listed.filter((p): p is string => typeof p === 'string');
   // The key sent is never printed back, should an answer hold it.
   const lines = problems.slice(0, MAX_PROBLEM_LINES).map((p) => quoteAnswer(p, { Authorization: `Bearer ${key}` }));

@@ -152,13 +152,9 @@ export function tomlString(text: string): string {
  * and `wrangler deploy --env production` then ran on the template's defaults. Named, not merged: an
  * environment also holds routes, bindings and migrations that only the user can square with a new template.
  */
-export function droppedEnvs(template: string, old: string): string[] {
-  const envsOf = (text: string): Vars => {
-    const env = (Bun.TOML.parse(text) as { env?: unknown }).env;
-    return typeof env === 'object' && env !== null && !Array.isArray(env) ? (env as Vars) : {};
-  };
-  const kept = envsOf(template);
-  return Object.entries(envsOf(old)).filter(([name, value]) => !Bun.deepEquals(value, kept[name], true)).map(([name]) => name);
+function droppedEnvs(template: Vars, old: Vars): string[] {
+  const kept = isTable(template.env) ? template.env : {};
+  return Object.entries(isTable(old.env) ? old.env : {}).filter(([name, value]) => !Bun.deepEquals(value, kept[name], true)).map(([name]) => name);
 }
 
 /**
@@ -274,7 +270,7 @@ export function carryVars(template: string, oldText: string): CarriedToml {
   const old = readOld(oldText);
   const vars = keepVars(template, isTable(old.vars) ? old.vars : {});
   const { toml, deployment } = keepDeployment(vars.toml, old);
-  return { ...vars, toml, deployment, reset: resetSettings(old, Bun.TOML.parse(toml) as Vars), envs: droppedEnvs(template, oldText) };
+  return { ...vars, toml, deployment, reset: resetSettings(old, Bun.TOML.parse(toml) as Vars), envs: droppedEnvs(Bun.TOML.parse(template) as Vars, old) };
 }
 
 /** `[env.NAME]` as the user would find it in the file: a name that is no bare TOML key quoted. */

@@ -75,27 +75,23 @@ export function expressTemplate(app: unknown, route: object, baseUrl: string, pa
   if ((typeof app !== 'function' && typeof app !== 'object') || app === null) return undefined;
   let walked = walkedApps.get(app);
   let chains = walked?.routes.get(route);
-  let found = chains === undefined ? undefined : fitting(chains, baseUrl, path);
+  let found = chains === undefined ? undefined : fitting(chains, path, baseUrl);
   if (found === undefined && (walked === undefined || chains === undefined || grown(walked, app as ExpressApp))) {
     walked = walkedOf(app as ExpressApp, true);
     chains = walked.routes.get(route);
     if (chains === undefined) walked.routes.set(route, (chains = [])); // not under this app (it left a sub-app): not walked again
-    found = fitting(chains, baseUrl, path);
+    found = fitting(chains, path, baseUrl);
   }
   if (found !== undefined || chains === undefined || walked === undefined) return found;
   // It left its router for the app's error handler or 404: `req.baseUrl` is reset, the whole path still fits.
-  if (chains.length > 0) return fittingWhole(chains, path);
+  if (chains.length > 0) return fitting(chains, path);
   // It left a sub-app, whose walk found the route if a request had ended inside it before.
-  return fittingWhole(chainsByRoute.get(route) ?? [], path) ?? underMount(walked.mounts, route, path);
+  return fitting(chainsByRoute.get(route) ?? [], path) ?? underMount(walked.mounts, route, path);
 }
 
-function fittingWhole(chains: Chain[], path: string): string | undefined {
-  for (const chain of chains) if (chain.whole.test(path)) return chain.template;
-  return undefined;
-}
-
-function fitting(chains: Chain[], baseUrl: string, path: string): string | undefined {
-  for (const chain of chains) if (chain.mount.test(baseUrl) && chain.whole.test(path)) return chain.template;
+/** The first chain whose whole fits `path` and, when given, whose mounts fit `baseUrl`. */
+function fitting(chains: Chain[], path: string, baseUrl?: string): string | undefined {
+  for (const chain of chains) if ((baseUrl === undefined || chain.mount.test(baseUrl)) && chain.whole.test(path)) return chain.template;
   return undefined;
 }
 
@@ -193,7 +189,8 @@ function prefixesOf(app: ExpressApp, depth: number): Piece[][] {
   const own = piecesOf(app.mountpath) ?? [];
   const all = prefixesOf(parent, depth + 1).flatMap((above) => own.map((piece) => [...above, piece]));
   const shown = new Set(all.map(shownOfAll));
-  for (const pieces of walkedAbove(parent, depth + 1)) {
+  // The parent's sub-app mounts, from its walk (made again if it has grown).
+  for (const { pieces } of walkedOf(parent).mounts) {
     if (shown.has(shownOfAll(pieces))) continue;
     shown.add(shownOfAll(pieces));
     all.push(pieces);
@@ -201,15 +198,10 @@ function prefixesOf(app: ExpressApp, depth: number): Piece[][] {
   return all;
 }
 
-/** The sub-app mounts of a parent, as full pieces (from its walk, made again if it has grown). */
-function walkedAbove(parent: ExpressApp, depth: number): Piece[][] {
-  if (depth > MAX_DEPTH) return [];
-  return walkedOf(parent).mounts.map((mount) => mount.pieces);
-}
 
 function mountOf(pieces: Piece[]): Mount[] {
   try {
-    return [{ pieces, template: pieces.map(shownOf).join(''), start: new RegExp(`^${pieces.map(fitOf).join('')}(?=/|$)`, 'i') }];
+    return [{ pieces, template: shownOfAll(pieces), start: new RegExp(`^${pieces.map(fitOf).join('')}(?=/|$)`, 'i') }];
   } catch {
     return [];
   }
@@ -250,8 +242,7 @@ function piecesOf(raw: unknown): Piece[] | undefined {
 function addChain(found: Map<object, Chain[]>, route: object, pieces: Piece[]): void {
   const chains = found.get(route) ?? [];
   if (chains.length >= MAX_CHAINS) return;
-  const shown = pieces.map(shownOf).join('');
-  const template = shown === '' ? '/' : shown;
+  const template = shownOfAll(pieces) || '/';
   try {
     const mount = new RegExp(`^${pieces.slice(0, -1).map(fitOf).join('')}/?$`, 'i');
     const whole = new RegExp(`^${pieces.map(fitOf).join('')}/?$`, 'i');

@@ -67,7 +67,10 @@ export function instrumentNodeHttp(recorder: Recorder): void {
       state = recorder.begin(new RequestView(req) as unknown as Request);
       if (state !== undefined) {
         const begun = state;
-        const end = () => recorder.ended(begun, res.writableFinished === false ? 499 : res.statusCode, expressRoute(req, begun.request.url));
+        // 'finish' and then 'close' both come for an answered request: the route is worked out once.
+        const end = () => {
+          if (!begun.ended) recorder.ended(begun, res.writableFinished === false ? 499 : res.statusCode, expressRoute(req, begun.request.url));
+        };
         res.once('finish', end);
         res.once('close', end);
       }

@@ -8,6 +8,8 @@ import { honoRouteAhead } from './hono-routes.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Handler = (this: any, context: any, next?: any) => unknown;
+/** The little of Hono's Context read here. */
+type HonoContext = { req?: { raw?: unknown } };
 
 /** bun-router calls `handler(ctx)` with `ctx.request` the Request Bun.serve gave it. */
 export function wrapBunRouterHandler(handler: unknown, pattern: unknown): unknown {
@@ -32,8 +34,8 @@ export function wrapHonoHandler(handler: unknown, path: unknown, method?: unknow
   const original = handler as Handler;
   running.routers = true;
   // app.use/app.all middleware that answers names the route it kept the request from (a 429, a 401).
-  const all = method === 'ALL';
-  return function honoRoute(this: unknown, c: { req?: { raw?: unknown } }, next: unknown): unknown {
+  const named = method === 'ALL' ? (c: HonoContext) => honoRouteAheadOf(c) ?? path : () => path;
+  return function honoRoute(this: unknown, c: HonoContext, next: unknown): unknown {
     let raw: unknown;
     try {
       raw = c?.req?.raw;
@@ -46,11 +48,11 @@ export function wrapHonoHandler(handler: unknown, path: unknown, method?: unknow
     try {
       result = original.call(this, c, next);
     } catch (error) {
-      noteError(state, (all ? honoRouteAheadOf(c) : undefined) ?? path, error);
+      noteError(state, named(c), error);
       throw error;
     }
-    if (result instanceof Promise) return settleHono(result, raw as Request, path, all ? c : undefined);
-    if (result instanceof Response) state.routerRoute ??= (all ? honoRouteAheadOf(c) : undefined) ?? path;
+    if (result instanceof Promise) return settleHono(result, raw as Request, c, named);
+    if (result instanceof Response) state.routerRoute ??= named(c);
     return result;
   };
 }
@@ -60,17 +62,17 @@ export function wrapHonoHandler(handler: unknown, path: unknown, method?: unknow
  * runInScope). It keeps the Request, not the state: by the time the promise settles, the state the
  * request had while its handler ran synchronously (a reusable one) has been copied out.
  */
-function settleHono(result: Promise<unknown>, request: Request, path: string, all?: { req?: unknown }): Promise<unknown> {
+function settleHono(result: Promise<unknown>, request: Request, c: HonoContext, named: (c: HonoContext) => string): Promise<unknown> {
   return result.then(
     (value: unknown) => {
       const state = stateOf(request);
-      if (state !== undefined && value instanceof Response) state.routerRoute ??= (all === undefined ? undefined : honoRouteAheadOf(all)) ?? path;
+      if (state !== undefined && value instanceof Response) state.routerRoute ??= named(c);
       return value;
     },
     (error: unknown) => {
       const state = stateOf(request);
       // Middleware that refuses by throwing (bearerAuth's 401, an HTTPException) names the route it kept the request from.
-      if (state !== undefined) noteError(state, (all === undefined ? undefined : honoRouteAheadOf(all)) ?? path, error);
+      if (state !== undefined) noteError(state, named(c), error);
       throw error;
     },
   );
@@ -81,7 +83,7 @@ function noteError(state: RequestState, path: string, error: unknown): void {
   state.error ??= errorClassOf(error);
 }
 
-function honoRouteAheadOf(c: { req?: unknown }): string | undefined {
+function honoRouteAheadOf(c: HonoContext): string | undefined {
   try {
     return honoRouteAhead(c as Parameters<typeof honoRouteAhead>[0]);
   } catch {
