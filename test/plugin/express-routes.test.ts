@@ -5,12 +5,14 @@
 import { expect, test } from 'bun:test';
 import { countedCells } from './support/node-http-app.ts';
 
-/** Runs `source` under the preload, sends `paths` (GET; `path status` when not a 200), stops it; the cells it sent. */
+/** Runs `source` under the preload, sends `paths` (`[METHOD] path [status]`: GET and 200 unless given), stops it; the cells it sent. */
 function counted(source: string, paths: string[]): Promise<Record<string, number>> {
   return countedCells('express-routes', source, async (app) => {
     for (const probe of paths) {
-      const [path = '/', status = '200'] = probe.split(' ');
-      expect(`${path} ${(await app.fetch(path)).status}`).toBe(`${path} ${status}`);
+      const words = probe.split(' ');
+      const method = /^[A-Z]+$/.test(words[0]!) ? words.shift()! : 'GET';
+      const [path = '/', status = '200'] = words;
+      expect(`${method} ${path} ${(await app.fetch(path, { method })).status}`).toBe(`${method} ${path} ${status}`);
     }
   });
 }
@@ -142,5 +144,53 @@ app.listen(Number(process.env.PORT), '127.0.0.1');
     'GET /v1/:org/x/:xid 2xx': 1,
     'GET /v1/:org/loop/x/:xid 2xx': 1,
     'GET /v1/:org/loop/loop/x/:xid 2xx': 1,
+  });
+}, 60_000);
+
+test('Express: a request no route answered is named by the route middleware kept it from, or by its parameterised mount, never by the tenant', async () => {
+  const cells = await counted(
+    `import express from 'express';
+import { mkdirSync, writeFileSync } from 'node:fs';
+mkdirSync('static', { recursive: true });
+writeFileSync('static/robots.txt', 'User-agent: *');
+const app = express();
+// A rate limit in front of every route.
+app.use((req, res, next) => (req.query.limit ? res.status(429).send('slow down') : next()));
+app.use(express.static('static'));
+const orders = express.Router({ mergeParams: true });
+// A router's own middleware refusing before its routes.
+orders.use((req, res, next) => (req.query.deny ? res.status(401).send('no') : next()));
+orders.get('/orders/:oid', (req, res) => res.send('order'));
+app.use('/t/:tenant', orders);
+const admin = express();
+admin.get('/users/:uname', (req, res) => res.send('admin'));
+app.use('/a/:tenant/admin', admin);
+app.get('/users/:id', (req, res) => res.send('user'));
+app.get('/ready', (req, res) => res.send('ready'));
+app.get('/:page', (req, res) => res.send('page'));
+app.listen(Number(process.env.PORT), '127.0.0.1');
+`,
+    [
+      '/t/acme/orders/o1', '/t/beta/orders/o2?deny=1 401', '/t/gamma/orders/o3?limit=1 429', '/users/7?limit=1 429', '/about?limit=1 429',
+      // Each tenant's 404 under the mount, a method the route does not serve, a CORS preflight (Express answers it).
+      '/t/acme/nope 404', '/t/beta/nope/deeper 404', '/t/gamma 404', 'DELETE /t/acme/orders/o9 404', 'OPTIONS /t/beta/orders/o8',
+      '/a/acme/admin/nope 404', '/a/beta/admin/users/bob',
+      // Middleware's answer (a static file) is no route's; a path under no route nor mount stays its own.
+      '/robots.txt', '/nowhere/at/all 404',
+    ],
+  );
+  expect(cells).toEqual({
+    'GET /ready 2xx': 1,
+    'GET /t/:tenant/orders/:oid 2xx': 1,
+    'GET /t/:tenant/orders/:oid 4xx': 2,
+    'GET /users/:id 4xx': 1,
+    'GET /:page 4xx': 1,
+    'GET /t/:tenant/* 4xx': 3,
+    'DELETE /t/:tenant/orders/:oid 4xx': 1,
+    'OPTIONS /t/:tenant/orders/:oid 2xx': 1,
+    'GET /a/:tenant/admin/* 4xx': 1,
+    'GET /a/:tenant/admin/users/:uname 2xx': 1,
+    'GET /robots.txt 2xx': 1,
+    'GET /nowhere/at/all 4xx': 1,
   });
 }, 60_000);

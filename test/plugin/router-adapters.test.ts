@@ -47,6 +47,11 @@ app.use('/rl/*', async (c) => c.text('slow down', 429));
 app.all('/rl/all/:aid', (c) => c.text('all'));
 app.get('/rl/nx/:nid', async (c, next) => c.text('nx'));
 app.get('/rl/*', (c) => c.text('catch-all'));
+// A sub-app routed at a tenant's path, with middleware of its own: its 404s are one route, not one per tenant.
+const tenant = new Hono();
+tenant.use('*', async (c, next) => { await next(); });
+tenant.get('/orders/:oid', (c) => c.text('order'));
+app.route('/t/:tenant', tenant);
 const api = new Hono();
 api.get('/things/:thing', async (c) => { await Bun.sleep(1); return c.json({ thing: c.req.param('thing') }); });
 app.route('/api', api);
@@ -75,6 +80,10 @@ const HONO_PROBES: Probe[] = [
   { path: '/rl/nx/abc', status: 429, adapter: '/rl/nx/:nid', normalised: '/rl/nx/abc' },
   // Only passed on by the `*` middleware, to Hono's 404: no template, the path is normalised.
   { path: '/nothing/here', status: 404, adapter: '/nothing/here', normalised: '/nothing/here' },
+  // Passed on to the 404 by middleware under a parameter: its wildcard, whichever the tenant.
+  { path: '/t/acme/orders/o1', status: 200, adapter: '/t/:tenant/orders/:oid', normalised: '/t/acme/orders/o1' },
+  { path: '/t/acme/nope', status: 404, adapter: '/t/:tenant/*', normalised: '/t/acme/nope' },
+  { path: '/t/beta/nope/deeper', status: 404, adapter: '/t/:tenant/*', normalised: '/t/beta/nope/deeper' },
 ];
 
 const BUN_ROUTER_APP = `import { http, Router } from 'bun-router';

@@ -25,6 +25,7 @@ type Piece = string | RegExp;
 /** One way to reach a route: its template, and tests of the mounts' part (against `req.baseUrl`) and of the whole (the path asked). */
 interface Chain {
   template: string;
+  pieces: Piece[];
   mount: RegExp;
   whole: RegExp;
 }
@@ -37,11 +38,22 @@ interface Mount {
   start: RegExp;
 }
 
+/** A route reached one way, for a request no route answered; `order` is the walk's (Express tries routes in that order). */
+interface Ahead {
+  route: { methods?: Record<string, unknown> };
+  chain: Chain;
+  order: number;
+}
+
 /** An app's walk: the chains of its routes, its sub-apps' mounts, and how long its and its parents' stacks were then. */
 interface Walked {
   routes: WeakMap<object, Chain[]>;
   mounts: Mount[];
   sizes: number[];
+  /** The routers and sub-apps mounted at a parameterised path (`/t/:tenant`), deepest first. */
+  wilds: Mount[];
+  /** The routes' chains by their first segment in lower case ('' when it is a parameter or a RegExp). */
+  ahead: Map<string, Ahead[]>;
 }
 
 // Per app: filled by a walk of the app's routers when a route is first seen (so again only for a
@@ -136,7 +148,7 @@ function joined(mount: string, rest: string): string {
 function walkedOf(app: ExpressApp, fresh = false): Walked {
   const walked = walkedApps.get(app);
   if (walked !== undefined && !fresh && !grown(walked, app)) return walked;
-  if (walking.has(app)) return walked ?? { routes: new WeakMap(), mounts: [], sizes: [] }; // apps mounted in each other
+  if (walking.has(app)) return walked ?? { routes: new WeakMap(), mounts: [], sizes: [], wilds: [], ahead: new Map() }; // apps mounted in each other
   walking.add(app);
   try {
     const made = walkApp(app);
@@ -168,14 +180,89 @@ function sizesOf(app: ExpressApp): number[] {
 function walkApp(app: ExpressApp): Walked {
   const found = new Map<object, Chain[]>();
   const mounts: Piece[][] = [];
+  const routers: Piece[][] = [];
   const stack = stackOf(app);
-  if (stack !== undefined) for (const prefix of prefixesOf(app, 0)) walk(stack, prefix, found, mounts, new Map());
+  if (stack !== undefined) for (const prefix of prefixesOf(app, 0)) walk(stack, prefix, found, mounts, new Map(), routers);
   const routes = new WeakMap<object, Chain[]>();
+  const ahead = new Map<string, Ahead[]>();
+  let order = 0;
   for (const [route, chains] of found) {
     routes.set(route, chains);
     chainsByRoute.set(route, chains);
+    for (const chain of chains) {
+      const key = firstSegment(chain.pieces);
+      const bucket = ahead.get(key) ?? [];
+      bucket.push({ route, chain, order: order++ });
+      ahead.set(key, bucket);
+    }
   }
-  return { routes, mounts: mounts.flatMap(mountOf), sizes: sizesOf(app) };
+  const wilds = [...routers, ...mounts].filter((pieces) => pieces.some(parameterised)).sort((a, b) => b.length - a.length);
+  return { routes, mounts: mounts.flatMap(mountOf), sizes: sizesOf(app), wilds: wilds.flatMap(mountOf), ahead };
+}
+
+/**
+ * The name of a request that no route answered, where Express's patterns tell more than its path:
+ * refused (4xx, 5xx) or an OPTIONS preflight, the route whose pattern fits the path (one serving the
+ * method first), as middleware stopped it before that route (a 429, a 401) or the method is not
+ * served there; else, under a router or sub-app mounted at a parameterised path, that mount's
+ * wildcard (`/t/:tenant/*`), so that a tenant's 404s are not one route per tenant. An answer of
+ * middleware (a static file) is no route's: a path fitting one is named only by its mount. Routes
+ * inside a sub-app are out of this app's reach (its mount is not). Undefined for neither: the path is
+ * normalised.
+ */
+export function expressUnrouted(app: unknown, method: string, path: string, status: number): string | undefined {
+  if ((typeof app !== 'function' && typeof app !== 'object') || app === null) return undefined;
+  const walked = walkedOf(app as ExpressApp);
+  if (status >= 400 || method === 'OPTIONS') {
+    const route = routeAhead(walked, method.toLowerCase(), path);
+    if (route !== undefined) return route;
+  }
+  for (const mount of walked.wilds) if (mount.start.test(path)) return joined(mount.template, '/*');
+  return undefined;
+}
+
+/** The first route, in Express's order, whose chain fits `path` and that serves `method`; failing one, the first whose chain fits. */
+function routeAhead(walked: Walked, method: string, path: string): string | undefined {
+  let served: Ahead | undefined;
+  let fits: Ahead | undefined;
+  for (const bucket of [walked.ahead.get(pathSegment(path)), walked.ahead.get('')]) {
+    for (const one of bucket ?? []) {
+      if ((served !== undefined && one.order > served.order) || !one.chain.whole.test(path)) continue;
+      if (serves(one.route, method)) served = one;
+      else if (fits === undefined || one.order < fits.order) fits = one;
+    }
+  }
+  return (served ?? fits)?.chain.template;
+}
+
+function serves(route: Ahead['route'], method: string): boolean {
+  const methods = route.methods;
+  return typeof methods === 'object' && methods !== null && (methods._all === true || methods[method] === true || (method === 'head' && methods.get === true));
+}
+
+/** A chain's first segment as a key: its literal text in lower case, or '' when that segment has a parameter or is a RegExp. */
+function firstSegment(pieces: Piece[]): string {
+  let text = '';
+  for (const piece of pieces) {
+    if (piece instanceof RegExp) return '';
+    text += piece;
+    const end = text.indexOf('/', 1);
+    if (end > 0) return literal(text.slice(1, end));
+  }
+  return literal(text.slice(1));
+}
+
+function literal(segment: string): string {
+  return /[:*{}()\\]/.test(segment) ? '' : segment.toLowerCase();
+}
+
+function pathSegment(path: string): string {
+  const end = path.indexOf('/', 1);
+  return path.slice(1, end < 0 ? path.length : end).toLowerCase();
+}
+
+function parameterised(piece: Piece): boolean {
+  return piece instanceof RegExp || /[:*]/.test(piece);
 }
 
 /**
@@ -211,7 +298,7 @@ function shownOfAll(pieces: Piece[]): string {
   return pieces.map(shownOf).join('');
 }
 
-function walk(stack: unknown[], above: Piece[], found: Map<object, Chain[]>, mounts: Piece[][], open: Map<unknown, number>): void {
+function walk(stack: unknown[], above: Piece[], found: Map<object, Chain[]>, mounts: Piece[][], open: Map<unknown, number>, routers: Piece[][]): void {
   const repeats = open.get(stack) ?? 0;
   if (repeats >= MAX_REPEATS || above.length > MAX_DEPTH) return; // a router mounted inside itself
   open.set(stack, repeats + 1);
@@ -227,7 +314,10 @@ function walk(stack: unknown[], above: Piece[], found: Map<object, Chain[]>, mou
       if (route) addChain(found, layer.route as object, [...above, piece]);
       else if (subApp) {
         if (mounts.length < MAX_MOUNTS) mounts.push([...above, piece]);
-      } else walk(nested as unknown[], [...above, piece], found, mounts, open);
+      } else {
+        if (routers.length < MAX_MOUNTS) routers.push([...above, piece]);
+        walk(nested as unknown[], [...above, piece], found, mounts, open, routers);
+      }
     }
   }
   open.set(stack, repeats);
@@ -246,7 +336,7 @@ function addChain(found: Map<object, Chain[]>, route: object, pieces: Piece[]): 
   try {
     const mount = new RegExp(`^${pieces.slice(0, -1).map(fitOf).join('')}/?$`, 'i');
     const whole = new RegExp(`^${pieces.map(fitOf).join('')}/?$`, 'i');
-    chains.push({ template, mount, whole });
+    chains.push({ template, pieces, mount, whole });
     found.set(route, chains);
   } catch {
     // a pattern this reading does not follow: the route keeps today's naming

@@ -7,7 +7,7 @@ import { pathOf } from '../../core/request-key.ts';
 import type { Recorder } from '../runtime/recorder.ts';
 import type { RequestState } from '../runtime/request-state.ts';
 import { traceScope } from '../runtime/trace-scope.ts';
-import { expressTemplate } from './express-route.ts';
+import { expressTemplate, expressUnrouted } from './express-route.ts';
 import { isWrapped, WRAPPED } from './instrument-handler.ts';
 
 /** The little of node:http's IncomingMessage read here (and Express's route, once it has routed). */
@@ -69,7 +69,9 @@ export function instrumentNodeHttp(recorder: Recorder): void {
         const begun = state;
         // 'finish' and then 'close' both come for an answered request: the route is worked out once.
         const end = () => {
-          if (!begun.ended) recorder.ended(begun, res.writableFinished === false ? 499 : res.statusCode, expressRoute(req, begun.request.url));
+          if (begun.ended) return;
+          const status = res.writableFinished === false ? 499 : res.statusCode;
+          recorder.ended(begun, status, expressRoute(req, begun.request.url, status));
         };
         res.once('finish', end);
         res.once('close', end);
@@ -86,15 +88,16 @@ export function instrumentNodeHttp(recorder: Recorder): void {
 /**
  * Express's template of the route that answered (`/users/:id`, under its routers' mount patterns),
  * when it fits the path asked, also for a request that left its router or sub-app (`next(error)` to
- * the app's error handler, `next()` to its 404) with the mount path already reset. Else none: the
- * normaliser names the path. Run once the response has ended, off the request's way.
+ * the app's error handler, `next()` to its 404) with the mount path already reset. For one no route
+ * answered, the route middleware kept it from or its parameterised mount (expressUnrouted). Else
+ * none: the normaliser names the path. Run once the response has ended, off the request's way.
  */
-function expressRoute(req: NodeRequest, url: string): string | undefined {
+function expressRoute(req: NodeRequest, url: string, status: number): string | undefined {
   try {
     const route = req.route;
-    if (typeof route !== 'object' || route === null) return undefined;
-    const baseUrl = typeof req.baseUrl === 'string' ? req.baseUrl : '';
     const asked = pathOf(url);
+    if (typeof route !== 'object' || route === null) return req.app === undefined ? undefined : expressUnrouted(req.app, req.method ?? 'GET', asked, status);
+    const baseUrl = typeof req.baseUrl === 'string' ? req.baseUrl : '';
     // From the patterns Express keeps (router 2.x); where it keeps none (Express 4), from the mount
     // path matched, which names a parameterised mount by its value.
     return expressTemplate(req.app, route, baseUrl, asked) ?? matchedRoute(route.path, baseUrl, asked);

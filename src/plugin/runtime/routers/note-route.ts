@@ -2,15 +2,22 @@
 // state, for the recorder to key the request by. The first template noted wins, and an error the
 // router caught keeps its class. A wildcard under a path (`/docs/*`: one name for every path under
 // it) only from a handler known to have answered (`ofHandler`: Elysia's `context.route`, Hono's when
-// noteHonoRoute can tell): a `*` that only passed the request on (to a 404) names nothing.
+// noteHonoRoute can tell): a `*` that only passed the request on (to a 404) names nothing, unless it
+// is under a parameter (`/t/:tenant/*`, a sub-app routed at a tenant's path), whose text would
+// otherwise name one route per tenant.
 import { errorClassOf } from '../log.ts';
 import { stateOf } from '../request-state.ts';
 
 export function noteRoute(request: Request, template: unknown, error?: unknown, ofHandler = false): void {
   const state = stateOf(request);
   if (state === undefined) return;
-  if (typeof template === 'string' && template !== '' && (ofHandler ? template !== '*' && template !== '/*' : !template.endsWith('*'))) {
+  if (typeof template === 'string' && template !== '' && (ofHandler ? template !== '*' && template !== '/*' : !template.endsWith('*') || underParameter(template))) {
     state.routerRoute ??= template.slice(0, 512);
   }
   if (error !== undefined && error !== null) state.error ??= errorClassOf(error);
+}
+
+/** A wildcard under a parameter (`/t/:tenant/*`): one name for what every tenant's path under it gets. */
+export function underParameter(template: string): boolean {
+  return template.endsWith('*') && /[:*]/.test(template.slice(0, -1));
 }

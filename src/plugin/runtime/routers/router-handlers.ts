@@ -5,6 +5,7 @@
 import { errorClassOf } from '../log.ts';
 import { running, stateOf, type RequestState } from '../request-state.ts';
 import { honoRouteAhead } from './hono-routes.ts';
+import { underParameter } from './note-route.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Handler = (this: any, context: any, next?: any) => unknown;
@@ -66,7 +67,15 @@ function settleHono(result: Promise<unknown>, request: Request, c: HonoContext, 
   return result.then(
     (value: unknown) => {
       const state = stateOf(request);
-      if (state !== undefined && value instanceof Response) state.routerRoute ??= named(c);
+      if (state !== undefined) {
+        if (value instanceof Response) state.routerRoute ??= named(c);
+        // Middleware under a parameter that passed on to no route (Hono's 404): its wildcard, not
+        // one route per tenant. A route that answered or threw has named the request first.
+        else if (value === undefined && state.routerRoute === undefined && state.erroredRoute === undefined) {
+          const path = named(c);
+          if (underParameter(path)) state.routerRoute = path;
+        }
+      }
       return value;
     },
     (error: unknown) => {
