@@ -104,7 +104,7 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
     maxBodyBytes: { doc: 'Cap on the body as sent (gzip), checked before reading.' },
     maxDecompressedBytes: { doc: 'Cap once inflated (gzip bombs stop here), and for plain JSON; at least `MAX_BODY_BYTES`. Named in every answer: the preload seals its batches within it.' },
     maxBatchAgeHours: { doc: 'Oldest data a batch may carry; batch ids are kept this long + 1 day.' },
-    routeCap: { doc: 'Distinct route templates per app before `other`.' },
+    routeCap: { doc: 'Distinct route templates per app before `other`; once full, a route no batch has named for a day gives its place to a new one (what it counted stays).' },
     instanceCap: { doc: 'Distinct instances per app before `other`; with `SHARDS`, per shard (an instance stays in one).' },
     tenSecondRetentionHours: { doc: '10-second rollups: the 15 m and 1 h charts and the live tiles read them; no longer than `MINUTE_RETENTION_HOURS`.' },
     tenSecondRoutes: { doc: '`on`: 10-second rows per route too (route-filtered charts and tiles at 10 s), for more SQLite rows written.' },

@@ -1,5 +1,8 @@
 // The per-app cap on distinct route templates, kept in SQLite so it holds across restarts: the
-// first `cap` routes are kept, any later new one is counted under `other`, visibly. An app with
+// first `cap` routes are kept, any later new one is counted under `other`, visibly, unless a kept
+// route has gone a day unnamed: it gives its place (a review: a scanner's paths, named by several
+// processes' own allowances, had filled the cap until retention forgot them, months later, and a
+// real new route was `other` all that time). An app with
 // several shards has one guard that decides (shard 0's); the others keep what it admitted
 // (shared-routes.ts).
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
@@ -7,6 +10,8 @@ import type { Sql } from './sql.ts';
 
 /** last_seen is refreshed at most this often per route, so a hot route costs no write per batch. */
 export const TOUCH_EVERY_MS = 3_600_000;
+/** Once the cap is full, a route no batch has named for this long gives its place to a new one (its data stays). */
+export const IDLE_GIVES_WAY_MS = 86_400_000;
 
 export interface RouteGuardOptions {
   /**
@@ -19,6 +24,10 @@ export interface RouteGuardOptions {
 export class RouteGuard {
   private readonly lastSeen = new Map<string, number>();
   private readonly decides: boolean;
+  /** Routes idle long enough to give way, most idle last, as last looked for (each checked again before it goes). */
+  private idle: Array<{ route: string; seen: number }> = [];
+  /** No route can have been idle long enough before this (the least recently seen one's time to give way). */
+  private noneIdleBefore = 0;
 
   constructor(private readonly sql: Sql, readonly cap: number, options: RouteGuardOptions = {}) {
     this.decides = options.decides ?? true;
@@ -28,6 +37,8 @@ export class RouteGuard {
   /** Re-reads the table: after a rolled-back transaction or a retention pass. */
   reload(): void {
     this.lastSeen.clear();
+    this.idle = [];
+    this.noneIdleBefore = 0;
     for (const row of this.sql.exec<{ route: string; last_seen: number }>('SELECT route, last_seen FROM routes')) {
       this.lastSeen.set(row.route, row.last_seen);
     }
@@ -53,9 +64,34 @@ export class RouteGuard {
       }
       return route;
     }
-    if (!this.decides || this.lastSeen.size >= this.cap) return OVERFLOW_ROUTE;
+    if (!this.decides || (this.lastSeen.size >= this.cap && !this.makeRoom(now))) return OVERFLOW_ROUTE;
     this.insert(route, now);
     return route;
+  }
+
+  /**
+   * Forgets the route longest unnamed if that is past IDLE_GIVES_WAY_MS. The idle ones are found
+   * and sorted once for a run of new routes, not looked for at each: a flood of new routes past a
+   * full cap of 100,000 must not scan it per route.
+   */
+  private makeRoom(now: number): boolean {
+    if (this.idle.length === 0) {
+      if (now < this.noneIdleBefore) return false;
+      let leastRecent = Number.POSITIVE_INFINITY;
+      for (const [route, seen] of this.lastSeen) {
+        if (now - seen > IDLE_GIVES_WAY_MS) this.idle.push({ route, seen });
+        else leastRecent = Math.min(leastRecent, seen);
+      }
+      this.idle.sort((a, b) => b.seen - a.seen);
+      // Times only move on (a route is seen or inserted at now), so none can be idle enough before then.
+      if (this.idle.length === 0) this.noneIdleBefore = leastRecent + IDLE_GIVES_WAY_MS;
+    }
+    for (let candidate = this.idle.pop(); candidate !== undefined; candidate = this.idle.pop()) {
+      if (this.lastSeen.get(candidate.route) !== candidate.seen) continue; // named since, or gone
+      this.forget(candidate.route);
+      return true;
+    }
+    return false;
   }
 
   /** Keeps a route the deciding guard admitted (whatever this one's count: the cap is that guard's). */
