@@ -119,7 +119,7 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
     maintenanceIntervalSeconds: { doc: 'How often the alarm rolls up and applies retention.' },
     alertRules: { doc: 'JSON alert rules: `[rule, …]` for every app, or `{ "*": […], "shop": […] }`.', defaultText: 'empty' },
     alertChannelFilters: { doc: 'JSON filters per channel: `{ "slack": { "severities": ["critical"] } }`.', defaultText: 'empty' },
-    dashboardUrl: { doc: 'Linked from notifications.', defaultText: 'empty' },
+    dashboardUrl: { doc: "Linked from notifications; the Worker's address alone links its dashboard (`DASHBOARD_PATH`).", defaultText: 'empty' },
     pagerDutyUrl: { doc: 'The Events v2 endpoint (set it for the EU region).', defaultText: 'PagerDuty\'s US endpoint' },
     dashboardPath: { doc: 'Where the dashboard lives.' },
     shards: { doc: 'Stores per app: `4` for every app, or `{ "*": 1, "shop": 4 }`; raise only (see Scaling).', defaultText: '1' },

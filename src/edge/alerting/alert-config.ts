@@ -41,11 +41,11 @@ export interface AlertConfig {
 }
 
 /** The vars and secrets the alerting configuration is read from. */
-export type AlertConfigVar = ChannelVar | 'ALERT_RULES' | 'ALERT_CHANNEL_FILTERS' | 'PAGERDUTY_URL' | 'DASHBOARD_URL' | 'BUN_APM_DEV';
+export type AlertConfigVar = ChannelVar | 'ALERT_RULES' | 'ALERT_CHANNEL_FILTERS' | 'PAGERDUTY_URL' | 'DASHBOARD_URL' | 'DASHBOARD_PATH' | 'BUN_APM_DEV';
 
 const ALERT_CONFIG_VARS = [
   'SLACK_WEBHOOK_URL', 'WEBHOOK_URL', 'WEBHOOK_TOKEN', 'WEBHOOK_SECRET', 'ALERT_EMAIL_TO', 'ALERT_EMAIL_FROM', 'PAGERDUTY_ROUTING_KEY',
-  'ALERT_RULES', 'ALERT_CHANNEL_FILTERS', 'PAGERDUTY_URL', 'DASHBOARD_URL', 'BUN_APM_DEV',
+  'ALERT_RULES', 'ALERT_CHANNEL_FILTERS', 'PAGERDUTY_URL', 'DASHBOARD_URL', 'DASHBOARD_PATH', 'BUN_APM_DEV',
 ] as const satisfies ReadonlyArray<AlertConfigVar>;
 
 export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = cachedByVars(ALERT_CONFIG_VARS, (env: Pick<Env, AlertConfigVar>): AlertConfig => {
@@ -89,7 +89,7 @@ export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = 
     channels.push(...perRecipient(channel.type, withFilters));
   }
   let dashboardUrl: string | undefined;
-  keep(() => (dashboardUrl = settingFromVar(WORKER.dashboardUrl, env)));
+  keep(() => (dashboardUrl = dashboardPage(settingFromVar(WORKER.dashboardUrl, env), env)));
   // Listed with these, where an operator looks: an ALERT_RULE (no S) had left every rule out unsaid.
   for (const problem of unknownVars(env)) problems.push(['*', problem]);
   // Once per isolate and configuration (this function's result is cached by the vars' values).
@@ -199,4 +199,23 @@ function readFilters(raw: string | undefined, problems: Array<[string, string]>)
     out[key as AlertChannelType] = invalid.length > 0 ? null : (filters as ChannelFilters);
   }
   return out;
+}
+
+/**
+ * DASHBOARD_URL as notifications link it: given as the Worker's address alone
+ * (`https://apm.example.workers.dev`), the dashboard under it, at DASHBOARD_PATH (a review: every
+ * notification linked to the Worker's 404). A URL with a path of its own is taken as it is.
+ */
+function dashboardPage(url: string | undefined, env: Pick<Env, 'DASHBOARD_PATH'>): string | undefined {
+  if (url === undefined) return undefined;
+  const page = new URL(url);
+  if (page.pathname !== '/') return url;
+  let path: string = WORKER.dashboardPath.default;
+  try {
+    path = settingFromVar(WORKER.dashboardPath, env);
+  } catch {
+    // a bad DASHBOARD_PATH is named by the edge's settings check; the default stands here
+  }
+  page.pathname = path;
+  return page.href;
 }
