@@ -1,10 +1,12 @@
 // The dashboard link in notifications: DASHBOARD_URL given as the Worker's address alone had linked
 // every Slack message, webhook and email to the Worker's 404 (a review); the dashboard is under it,
-// at DASHBOARD_PATH. A URL with a path of its own is what the operator chose, and is kept.
+// at DASHBOARD_PATH. A URL with a path of its own is what the operator chose, and is kept. Plain JS:
+// the Bun-side typecheck must not follow it into the Worker's sources.
 import { expect, test } from 'bun:test';
 import { readAlertConfig } from '../../../src/edge/alerting/alert-config.ts';
 
-const linked = (vars: Record<string, string>) => readAlertConfig(vars).dashboardUrl;
+/** @param {Record<string, string>} vars */
+const linked = (vars) => readAlertConfig(vars).dashboardUrl;
 
 test("DASHBOARD_URL without a path links the dashboard at DASHBOARD_PATH; one with a path is kept as it is", () => {
   expect(linked({ DASHBOARD_URL: 'https://apm.example.workers.dev' })).toBe('https://apm.example.workers.dev/performance');
