@@ -239,7 +239,7 @@ describe('Batcher', () => {
         bodies.set(id, seen);
         await Bun.sleep(20);
         concurrent--;
-        return new Response(null, { status: 202 });
+        return Response.json({ accepted: true }, { status: 202 });
       },
     });
     try {

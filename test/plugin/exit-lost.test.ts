@@ -59,3 +59,30 @@ test('requests an edge refuses at exit are named with its status, not as unanswe
     }
   }
 }, 60_000);
+
+test("a 2xx answer that is not the edge's (a proxy's error page, an app's catch-all) is not taken for delivery: said while running and at exit", async () => {
+  const posts: string[] = [];
+  const proxy = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (request) => (posts.push(new URL(request.url).pathname), new Response('<html>proxy error page</html>', { headers: { 'content-type': 'text/html' } })) });
+  try {
+    const endpoint = `http://127.0.0.1:${proxy.port}`;
+    const running = await startApp('routes-app.ts', { env: { BUN_APM_ENDPOINT: endpoint, BUN_APM_INGEST_KEY: 'k', BUN_APM_FLUSH_INTERVAL_MS: '300' } });
+    for (let i = 0; i < 5; i++) expect((await running.fetch('/health')).status).toBe(200);
+    // Was: every batch "delivered", nothing said, everything lost.
+    const said = await waitFor(() => /a batch was not delivered[^\n]*/.exec(running.stderr)?.[0], 10_000);
+    expect(said).toBe(`a batch was not delivered: HTTP 200 from ${endpoint}/v1/ingest was not a bun-apm edge's answer (no JSON object), so nothing is known to have arrived: is BUN_APM_ENDPOINT the edge's URL? (\`bunx bun-apm doctor\` checks it) (not retried; later refusals with this status are not reported)`);
+    const served = 13;
+    for (let i = 0; i < served; i++) expect((await running.fetch('/health')).status).toBe(200);
+    running.process.kill('SIGTERM');
+    await running.exited;
+    const line = await waitFor(() => /at exit, not sent to the edge[^\n]*/.exec(running.stderr)?.[0], 5_000);
+    // Those served since, and the first five unless the refused batch held them (it may have held only a profile).
+    const lost = Number(/ (\d+) requests/.exec(line ?? '')?.[1]);
+    expect(lost).toBeGreaterThanOrEqual(served);
+    expect(lost).toBeLessThanOrEqual(served + 5);
+    expect(line).toContain("(not reported: HTTP 200 answers that were not a bun-apm edge's (is BUN_APM_ENDPOINT the edge's URL?))");
+    expect(posts.length).toBeGreaterThan(1);
+    expect(new Set(posts)).toEqual(new Set(['/v1/ingest']));
+  } finally {
+    proxy.stop(true);
+  }
+}, 30_000);

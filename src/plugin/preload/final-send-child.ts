@@ -52,7 +52,7 @@ export interface FinalSendResult {
   unanswered: Record<string, number>;
   /** Answers the edge gave (any status). */
   answers?: number;
-  /** The latest status of an answer that refused a batch (not 2xx), for the log line: "the edge refused them: HTTP 401". */
+  /** The latest status of an answer that refused a batch (not 2xx, or a 2xx not the edge's), for the log line: "the edge refused them: HTTP 401". */
   refusedStatus?: number;
   /** The trace exporters' spans: accepted (2xx), refused or failed, and awaited at the deadline (they may have arrived). */
   exported?: ExportedSpans;
@@ -197,15 +197,22 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
         refusedStatus = response.status;
         return 'failed';
       }
-      // Each accepted answer says afresh what the edge takes; one that is not JSON says nothing.
-      // (answerOf in edge-sender reads the same, but this function runs alone in a child: no imports.)
-      accepted.clear();
+      // The edge answers with a JSON object; a proxy's page or an app's catch-all did not take the
+      // batch. Each accepted answer says afresh what the edge takes. (isEdgeAnswer and answerOf in
+      // edge-sender read the same, but this function runs alone in a child: no imports.)
+      let answer: unknown;
       try {
-        const answer = JSON.parse(text) as { accepts?: unknown };
-        if (Array.isArray(answer.accepts)) for (const name of answer.accepts) accepted.add(name);
+        answer = JSON.parse(text);
       } catch {
-        // not JSON: nothing is taken for granted
+        answer = undefined;
       }
+      if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) {
+        refusedStatus = response.status;
+        return 'failed';
+      }
+      accepted.clear();
+      const accepts = (answer as { accepts?: unknown }).accepts;
+      if (Array.isArray(accepts)) for (const name of accepts) accepted.add(name);
       return 'sent';
     } catch (error) {
       // Out of time: the edge may have it. Anything else (refused, reset) did not get through.

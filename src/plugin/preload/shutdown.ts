@@ -66,6 +66,7 @@ function finalBatch(batch: PendingBatch, tried: boolean): FinalBatch {
 
 /** Why what was lost at exit could not be reported: the edge refused (its status; never its words, which may quote a key), or said nothing. */
 function whyUnreported(outcome: FinalOutcome): string {
+  if (outcome.refusedStatus !== undefined && outcome.refusedStatus < 300) return `HTTP ${outcome.refusedStatus} answers that were not a bun-apm edge's (is BUN_APM_ENDPOINT the edge's URL?)`;
   if (outcome.refusedStatus !== undefined) return `the edge refused them: HTTP ${outcome.refusedStatus}`;
   return outcome.answered ? 'no time was left for the report' : 'the edge did not answer';
 }

@@ -298,7 +298,9 @@ export class Batcher {
             continue;
           }
           this.pending.refused();
-          this.#options.log.warnOnce(`refused-${outcome.status}`, `the edge refused a batch: ${outcome.reason} (not retried; later refusals with this status are not reported)`);
+          // A 2xx here is an answer that was not the edge's (edge-sender's isEdgeAnswer).
+          const what = outcome.status !== undefined && outcome.status < 300 ? 'a batch was not delivered' : 'the edge refused a batch';
+          this.#options.log.warnOnce(`refused-${outcome.status}`, `${what}: ${outcome.reason} (not retried; later refusals with this status are not reported)`);
           // Sending on would only carry the loss to the same refusal, in a loop: wait a tick, doubled
           // for each refusal in a row.
           const interval = this.#options.flushIntervalMs;

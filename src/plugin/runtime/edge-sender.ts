@@ -51,8 +51,21 @@ export function createEdgeSender(target: EdgeTarget, retry: RetryOptions, outage
     // Made per batch: the instance they name may be settled only at the first Bun.serve (reusePort).
     const outcome = await sendWithRetry(url, { method: 'POST', headers: ingestHeaders(target), body: batch.body }, options);
     // Outcomes end up on stderr: no credentials from the URL in them.
-    return outcome.ok ? outcome : { ...outcome, reason: outcome.reason.replaceAll(url, safe) };
+    if (!outcome.ok) return { ...outcome, reason: outcome.reason.replaceAll(url, safe) };
+    // A proxy's error page or an app's catch-all answering 200 had been taken for delivery, unsaid.
+    if (!isEdgeAnswer(outcome.body)) return { ok: false, retryable: false, status: outcome.status, attempts: outcome.attempts, reason: notAnEdge(outcome.status, safe) };
+    return outcome;
   };
+}
+
+/** The edge answers every batch it takes with a JSON object; anything else came from another server. */
+export function isEdgeAnswer(body: string): boolean {
+  const answer = parsed(body);
+  return typeof answer === 'object' && !Array.isArray(answer);
+}
+
+export function notAnEdge(status: number, url: string): string {
+  return `HTTP ${status} from ${url} was not a bun-apm edge's answer (no JSON object), so nothing is known to have arrived: is BUN_APM_ENDPOINT the edge's URL? (\`bunx bun-apm doctor\` checks it)`;
 }
 
 /**
