@@ -194,3 +194,53 @@ app.listen(Number(process.env.PORT), '127.0.0.1');
     'GET /nowhere/at/all 4xx': 1,
   });
 }, 60_000);
+
+test("Express: a request no route answered is tested with Express's own matchers: no backtracking on a hostile path, RegExp routes and case-sensitive routing as Express reads them, middleware's static files left alone", async () => {
+  // Within the 2,048 characters tested (a longer path is left to the normaliser).
+  const hostile = [`/archive/${'-'.repeat(2000)}/x`, `/a/${'b/'.repeat(1000)}x`];
+  let slowest = 0;
+  const cells = await countedCells(
+    'express-routes',
+    `import express from 'express';
+import { mkdirSync, writeFileSync } from 'node:fs';
+mkdirSync('static', { recursive: true });
+writeFileSync('static/robots.txt', 'User-agent: *');
+const app = express();
+app.set('case sensitive routing', true);
+app.get('/ready', (req, res) => res.send('ready'));
+app.use(express.static('static'));
+app.use((req, res, next) => (req.query.limit ? res.status(429).send('slow down') : next()));
+app.get('/archive/:year-:month-:day', (req, res) => res.send('day'));
+app.get('/a/*x/b/*y/c/*z/d', (req, res) => res.send('deep'));
+app.get(/^\\/rx\\/(\\d+)$/, (req, res) => res.send('rx'));
+app.get('/Users/:id', (req, res) => res.send('user'));
+const lang = express.Router();
+lang.get('/home', (req, res) => res.send('home'));
+app.use('/:lang', lang);
+app.listen(Number(process.env.PORT), '127.0.0.1');
+`,
+    async (app) => {
+      // Each hostile 404 is named after its answer, on the app's thread: the next request waits for that.
+      for (const path of hostile) {
+        expect((await app.fetch(path)).status).toBe(404);
+        const from = performance.now();
+        expect((await app.fetch('/robots.txt')).status).toBe(200);
+        slowest = Math.max(slowest, performance.now() - from);
+      }
+      for (const [path, status] of [['/rx/12?limit=1', 429], ['/nothing/2?limit=1', 429], ['/users/5?limit=1', 429], ['/en/home', 200], ['/fr/nope', 404]] as const) {
+        expect(`${path} ${(await app.fetch(path)).status}`).toBe(`${path} ${status}`);
+      }
+    },
+  );
+  // Was 4 s for the first (a regex of ours backtracking over the dashes), seconds for the second.
+  expect(slowest).toBeLessThan(1_000);
+  expect(cells).toEqual({
+    'GET /ready 2xx': 1,
+    'GET /robots.txt 2xx': 2,
+    // Under the router mounted at /:lang, as Express tried it: the hostile paths, a refusal no route
+    // fits (the RegExp route fits only its own paths; /Users/:id is case-sensitive), its own 404.
+    'GET /:lang/* 4xx': 5,
+    'GET /^\\/rx\\/(\\d+)$/ 4xx': 1,
+    'GET /:lang/home 2xx': 1,
+  });
+}, 60_000);

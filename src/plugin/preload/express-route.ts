@@ -1,15 +1,29 @@
 // Express's route template from the patterns it was registered with (router 2.x keeps each layer's
 // as `layer.rawPath`): the mount patterns of the routers and apps above a route, then the route's.
 // `req.baseUrl` is the text those mounts matched, so a router mounted at `/orgs/:orgId/projects`
-// named one route per tenant and filled the app's route cap.
+// named one route per tenant and filled the app's route cap. Which way a path went is tested with
+// Express's own matchers (`layer.matchers`), as Express tested it: regexes of our own had let one
+// 3,000-character 404 backtrack for seconds (a review), and had ignored case-sensitive and strict
+// routing and RegExp routes.
 
 import { normalisePath } from '../../core/route-normaliser.ts';
 
 /** The little of Express's (router's) Layer read here. */
 interface Layer {
   rawPath?: unknown;
+  matchers?: unknown;
+  slash?: unknown;
   route?: unknown;
   handle?: { stack?: unknown; name?: unknown };
+}
+
+/** One of `layer.matchers`: the part of `path` its pattern matched (all of it for a route), or false. */
+type Matcher = (path: string) => false | { path?: unknown };
+
+/** One pattern of a chain: as shown in the template, and how a path is tested against it. */
+interface Step {
+  piece: Piece;
+  match: Matcher;
 }
 
 /** The little of an Express app read here: its router, and where it is mounted in its parent app. */
@@ -22,20 +36,16 @@ interface ExpressApp {
 
 type Piece = string | RegExp;
 
-/** One way to reach a route: its template, and tests of the mounts' part (against `req.baseUrl`) and of the whole (the path asked). */
+/** One way to reach a route: its template, and its steps (the mounts', then the route's). */
 interface Chain {
   template: string;
-  pieces: Piece[];
-  mount: RegExp;
-  whole: RegExp;
+  steps: Step[];
 }
 
-/** A sub-app mounted in an app (Express's `mounted_app` layer: the sub-app itself is out of reach from it). */
+/** A sub-app or router mounted in an app (a sub-app itself is out of reach from Express's `mounted_app` layer). */
 interface Mount {
-  pieces: Piece[];
+  steps: Step[];
   template: string;
-  /** Fits the start of a path that went through this mount. */
-  start: RegExp;
 }
 
 /** A route reached one way, for a request no route answered; `order` is the walk's (Express tries routes in that order). */
@@ -58,14 +68,14 @@ interface Walked {
 
 // Per app: filled by a walk of the app's routers when a route is first seen (so again only for a
 // route registered after the last walk, or when no chain fits and the app or a parent has had layers
-// added since: a router or sub-app mounted again after serving); a request tests two regexes.
+// added since: a router or sub-app mounted again after serving); a request runs its chain's matchers.
 const walkedApps = new WeakMap<object, Walked>();
 // Per Route, whichever app's walk found it: a request that left a sub-app (`next(err)` to the
 // parent's error handler, `next()` to its 404) ends with `req.app` the parent again, whose walk
 // cannot enter the sub-app.
 const chainsByRoute = new WeakMap<object, Chain[]>();
-// A Route's own patterns as regexes, for a request that left a sub-app never walked.
-const ownFits = new WeakMap<object, Array<{ piece: Piece; fit: RegExp }>>();
+// A Route's own patterns as loose matchers, for a request that left a sub-app never walked.
+const ownFits = new WeakMap<object, Step[]>();
 const walking = new Set<object>();
 
 const MAX_DEPTH = 16;
@@ -74,6 +84,12 @@ const MAX_MOUNTS = 64;
 /** How many times a router may appear in its own chain (a router mounted inside itself). */
 const MAX_REPEATS = 3;
 const REGEXP_SHOWN = 100;
+/** Paths longer than this are not tested against chains when no route answered: the normaliser names them. */
+const MAX_TESTED_PATH = 2048;
+/** Chains tried at most for a request no route answered. */
+const MAX_TESTED_CHAINS = 128;
+/** Where, at most, routers never walked may have ended in a path that left a sub-app. */
+const MAX_BETWEEN = 32;
 
 /**
  * The template of `route` as the request reached it (`/orgs/:orgId/projects/:pid`), from the chain
@@ -103,37 +119,76 @@ export function expressTemplate(app: unknown, route: object, baseUrl: string, pa
 
 /** The first chain whose whole fits `path` and, when given, whose mounts fit `baseUrl`. */
 function fitting(chains: Chain[], path: string, baseUrl?: string): string | undefined {
-  for (const chain of chains) if ((baseUrl === undefined || chain.mount.test(baseUrl)) && chain.whole.test(path)) return chain.template;
+  for (const chain of chains) if ((baseUrl === undefined || fitsMount(chain.steps, baseUrl)) && fitsWhole(chain.steps, path)) return chain.template;
   return undefined;
+}
+
+/**
+ * How much of `path` the steps take as Express's router does: each mount's matcher on what the
+ * mounts before it left (a match must end at a `/` or the path's end), the last one on the rest.
+ * `end`: the last step is a route, whose matcher takes the whole rest. -1 when they do not fit.
+ */
+function taken(steps: Step[], count: number, path: string, end: boolean): number {
+  let rest = path;
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const matched = matchedBy(steps[i]!.match, rest);
+    if (matched === undefined) return -1;
+    if (end && i === count - 1) return path.length;
+    if (matched.length === 0) continue;
+    const next = rest[matched.length];
+    if (next !== undefined && next !== '/') return -1;
+    at += matched.length;
+    rest = rest.slice(matched.length) || '/';
+  }
+  return at;
+}
+
+function matchedBy(match: Matcher, path: string): string | undefined {
+  try {
+    const result = match(path);
+    return result === false || typeof result?.path !== 'string' ? undefined : result.path;
+  } catch {
+    return undefined; // a parameter that does not decode: Express answers 400 itself
+  }
+}
+
+function fitsWhole(steps: Step[], path: string): boolean {
+  return taken(steps, steps.length, path, true) >= 0;
+}
+
+/** The mounts of a chain took all of `baseUrl` (the text they matched, without its trailing slash). */
+function fitsMount(steps: Step[], baseUrl: string): boolean {
+  const mounts = steps.length - 1;
+  if (mounts === 0) return baseUrl === '' || baseUrl === '/';
+  const at = taken(steps, mounts, baseUrl || '/', false);
+  return at >= 0 && (at >= baseUrl.length || baseUrl.slice(at) === '/');
 }
 
 /** The route under the sub-app mount the path went through: its own pattern where the rest ends in it, else the rest normalised. */
 function underMount(mounts: Mount[], route: object, path: string): string | undefined {
   for (const mount of mounts) {
-    const matched = mount.start.exec(path);
-    if (matched === null) continue;
-    const rest = path.slice(matched[0].length) || '/';
-    // Routers between the mount and the route (never walked, their patterns unknown): their part normalised.
-    for (const { piece, fit } of ownFitsOf(route)) {
-      const between = fit.exec(rest)?.[1];
-      if (between !== undefined) return joined(between === '' ? mount.template : joined(mount.template, normalisePath(between)), shownOf(piece));
+    const at = taken(mount.steps, mount.steps.length, path, false);
+    if (at < 0) continue;
+    const rest = path.slice(at) || '/';
+    // Routers between the mount and the route (never walked, their patterns unknown): their part
+    // normalised. The route's pattern is tried on the rest from each `/` on, a bounded number of them.
+    for (const { piece, match } of ownFitsOf(route)) {
+      for (let from = 0, tries = 0; from >= 0 && tries < MAX_BETWEEN; from = rest.indexOf('/', from + 1), tries++) {
+        if (matchedBy(match, rest.slice(from)) === undefined) continue;
+        const between = rest.slice(0, from);
+        return joined(between === '' ? mount.template : joined(mount.template, normalisePath(between)), shownOf(piece));
+      }
     }
     return joined(mount.template, normalisePath(rest));
   }
   return undefined;
 }
 
-function ownFitsOf(route: object): Array<{ piece: Piece; fit: RegExp }> {
+function ownFitsOf(route: object): Step[] {
   let fits = ownFits.get(route);
   if (fits === undefined) {
-    fits = [];
-    for (const piece of piecesOf((route as { path?: unknown }).path) ?? []) {
-      try {
-        fits.push({ piece, fit: new RegExp(`^((?:/[\\s\\S]*?)?)${fitOf(piece)}/?$`, 'i') });
-      } catch {
-        // a pattern this reading does not follow
-      }
-    }
+    fits = (piecesOf((route as { path?: unknown }).path) ?? []).flatMap((piece) => stepOf(piece, true));
     ownFits.set(route, fits);
   }
   return fits;
@@ -179,8 +234,8 @@ function sizesOf(app: ExpressApp): number[] {
 /** Every route under the app's router, with the chains of patterns that reach it. */
 function walkApp(app: ExpressApp): Walked {
   const found = new Map<object, Chain[]>();
-  const mounts: Piece[][] = [];
-  const routers: Piece[][] = [];
+  const mounts: Step[][] = [];
+  const routers: Step[][] = [];
   const stack = stackOf(app);
   if (stack !== undefined) for (const prefix of prefixesOf(app, 0)) walk(stack, prefix, found, mounts, new Map(), routers);
   const routes = new WeakMap<object, Chain[]>();
@@ -190,44 +245,53 @@ function walkApp(app: ExpressApp): Walked {
     routes.set(route, chains);
     chainsByRoute.set(route, chains);
     for (const chain of chains) {
-      const key = firstSegment(chain.pieces);
+      const key = firstSegment(chain.steps);
       const bucket = ahead.get(key) ?? [];
       bucket.push({ route, chain, order: order++ });
       ahead.set(key, bucket);
     }
   }
-  const wilds = [...routers, ...mounts].filter((pieces) => pieces.some(parameterised)).sort((a, b) => b.length - a.length);
-  return { routes, mounts: mounts.flatMap(mountOf), sizes: sizesOf(app), wilds: wilds.flatMap(mountOf), ahead };
+  const wilds = [...routers, ...mounts].filter((steps) => steps.some(({ piece }) => parameterised(piece))).sort((a, b) => b.length - a.length);
+  return { routes, mounts: mounts.map(mountOf), sizes: sizesOf(app), wilds: wilds.map(mountOf), ahead };
 }
 
 /**
  * The name of a request that no route answered, where Express's patterns tell more than its path:
  * refused (4xx, 5xx) or an OPTIONS preflight, the route whose pattern fits the path (one serving the
  * method first), as middleware stopped it before that route (a 429, a 401) or the method is not
- * served there; else, under a router or sub-app mounted at a parameterised path, that mount's
- * wildcard (`/t/:tenant/*`), so that a tenant's 404s are not one route per tenant. An answer of
- * middleware (a static file) is no route's: a path fitting one is named only by its mount. Routes
- * inside a sub-app are out of this app's reach (its mount is not). Undefined for neither: the path is
- * normalised.
+ * served there; else, refused or answered inside a router or sub-app (`baseUrl` not yet reset)
+ * mounted at a parameterised path, that mount's wildcard (`/t/:tenant/*`), so that a tenant's 404s
+ * are not one route per tenant. An answer of middleware outside every mount (a static file) is no
+ * route's: it keeps its path. Routes inside a sub-app are out of this app's reach (its mount is not).
+ * Undefined for neither, and for a path too long to test: the normaliser names it.
  */
-export function expressUnrouted(app: unknown, method: string, path: string, status: number): string | undefined {
-  if ((typeof app !== 'function' && typeof app !== 'object') || app === null) return undefined;
+export function expressUnrouted(app: unknown, method: string, path: string, status: number, baseUrl: string): string | undefined {
+  if ((typeof app !== 'function' && typeof app !== 'object') || app === null || path.length > MAX_TESTED_PATH) return undefined;
   const walked = walkedOf(app as ExpressApp);
-  if (status >= 400 || method === 'OPTIONS') {
+  const refused = status >= 400;
+  if (refused || method === 'OPTIONS') {
     const route = routeAhead(walked, method.toLowerCase(), path);
     if (route !== undefined) return route;
   }
-  for (const mount of walked.wilds) if (mount.start.test(path)) return joined(mount.template, '/*');
+  if (!refused && baseUrl === '') return undefined;
+  for (const mount of walked.wilds) if (taken(mount.steps, mount.steps.length, path, false) >= 0) return joined(mount.template, '/*');
   return undefined;
 }
 
-/** The first route, in Express's order, whose chain fits `path` and that serves `method`; failing one, the first whose chain fits. */
+/**
+ * The first route, in Express's order, whose chain fits `path` and that serves `method`; failing one,
+ * the first whose chain fits. At most MAX_TESTED_CHAINS are tried: a scanner's 404s against an app
+ * of a thousand routes that start with a parameter must not each cost a thousand matchers.
+ */
 function routeAhead(walked: Walked, method: string, path: string): string | undefined {
   let served: Ahead | undefined;
   let fits: Ahead | undefined;
+  let tested = 0;
   for (const bucket of [walked.ahead.get(pathSegment(path)), walked.ahead.get('')]) {
     for (const one of bucket ?? []) {
-      if ((served !== undefined && one.order > served.order) || !one.chain.whole.test(path)) continue;
+      if (served !== undefined && one.order > served.order) continue;
+      if (++tested > MAX_TESTED_CHAINS) return (served ?? fits)?.chain.template;
+      if (!fitsWhole(one.chain.steps, path)) continue;
       if (serves(one.route, method)) served = one;
       else if (fits === undefined || one.order < fits.order) fits = one;
     }
@@ -241,9 +305,9 @@ function serves(route: Ahead['route'], method: string): boolean {
 }
 
 /** A chain's first segment as a key: its literal text in lower case, or '' when that segment has a parameter or is a RegExp. */
-function firstSegment(pieces: Piece[]): string {
+function firstSegment(steps: Step[]): string {
   let text = '';
-  for (const piece of pieces) {
+  for (const { piece } of steps) {
     if (piece instanceof RegExp) return '';
     text += piece;
     const end = text.indexOf('/', 1);
@@ -267,38 +331,34 @@ function parameterised(piece: Piece): boolean {
 
 /**
  * The mount patterns above a sub-app, one list per way to reach it: its `mountpath` under its
- * parent's first (Express keeps only the last mount), then every sub-app mount the parent's walk
- * found (a sub-app mounted twice; `req.baseUrl` tells which one a request came through).
+ * parent's first (Express keeps only the last mount; its layer is out of reach, so a loose matcher
+ * of the pattern stands in), then every sub-app mount the parent's walk found (a sub-app mounted
+ * twice; `req.baseUrl` tells which one a request came through).
  */
-function prefixesOf(app: ExpressApp, depth: number): Piece[][] {
+function prefixesOf(app: ExpressApp, depth: number): Step[][] {
   const parent = app.parent as ExpressApp | undefined;
   if (parent === undefined || parent === null || depth > MAX_DEPTH) return [[]];
-  const own = piecesOf(app.mountpath) ?? [];
-  const all = prefixesOf(parent, depth + 1).flatMap((above) => own.map((piece) => [...above, piece]));
+  const own = (piecesOf(app.mountpath) ?? []).flatMap((piece) => stepOf(piece, false));
+  const all = prefixesOf(parent, depth + 1).flatMap((above) => own.map((step) => [...above, step]));
   const shown = new Set(all.map(shownOfAll));
   // The parent's sub-app mounts, from its walk (made again if it has grown).
-  for (const { pieces } of walkedOf(parent).mounts) {
-    if (shown.has(shownOfAll(pieces))) continue;
-    shown.add(shownOfAll(pieces));
-    all.push(pieces);
+  for (const { steps } of walkedOf(parent).mounts) {
+    if (shown.has(shownOfAll(steps))) continue;
+    shown.add(shownOfAll(steps));
+    all.push(steps);
   }
   return all;
 }
 
-
-function mountOf(pieces: Piece[]): Mount[] {
-  try {
-    return [{ pieces, template: shownOfAll(pieces), start: new RegExp(`^${pieces.map(fitOf).join('')}(?=/|$)`, 'i') }];
-  } catch {
-    return [];
-  }
+function mountOf(steps: Step[]): Mount {
+  return { steps, template: shownOfAll(steps) };
 }
 
-function shownOfAll(pieces: Piece[]): string {
-  return pieces.map(shownOf).join('');
+function shownOfAll(steps: Step[]): string {
+  return steps.map(({ piece }) => shownOf(piece)).join('');
 }
 
-function walk(stack: unknown[], above: Piece[], found: Map<object, Chain[]>, mounts: Piece[][], open: Map<unknown, number>, routers: Piece[][]): void {
+function walk(stack: unknown[], above: Step[], found: Map<object, Chain[]>, mounts: Step[][], open: Map<unknown, number>, routers: Step[][]): void {
   const repeats = open.get(stack) ?? 0;
   if (repeats >= MAX_REPEATS || above.length > MAX_DEPTH) return; // a router mounted inside itself
   open.set(stack, repeats + 1);
@@ -308,19 +368,29 @@ function walk(stack: unknown[], above: Piece[], found: Map<object, Chain[]>, mou
     const route = typeof layer?.route === 'object' && layer.route !== null;
     const subApp = !route && !Array.isArray(nested) && layer?.handle?.name === 'mounted_app';
     if (!route && !Array.isArray(nested) && !subApp) continue;
-    const pieces = piecesOf(layer.rawPath);
-    if (pieces === undefined) continue; // no pattern kept: today's naming from req.baseUrl
-    for (const piece of pieces) {
-      if (route) addChain(found, layer.route as object, [...above, piece]);
+    const steps = stepsOf(layer);
+    if (steps === undefined) continue; // no pattern kept: today's naming from req.baseUrl
+    for (const step of steps) {
+      if (route) addChain(found, layer.route as object, [...above, step]);
       else if (subApp) {
-        if (mounts.length < MAX_MOUNTS) mounts.push([...above, piece]);
+        if (mounts.length < MAX_MOUNTS) mounts.push([...above, step]);
       } else {
-        if (routers.length < MAX_MOUNTS) routers.push([...above, piece]);
-        walk(nested as unknown[], [...above, piece], found, mounts, open, routers);
+        if (routers.length < MAX_MOUNTS) routers.push([...above, step]);
+        walk(nested as unknown[], [...above, step], found, mounts, open, routers);
       }
     }
   }
   open.set(stack, repeats);
+}
+
+/** A layer's patterns with their matchers (one each, `app.get(['/a', '/b'], …)`); undefined when it keeps none (Express 4). */
+function stepsOf(layer: Layer): Step[] | undefined {
+  const pieces = piecesOf(layer.rawPath);
+  const matchers = layer.matchers;
+  if (pieces === undefined || !Array.isArray(matchers) || matchers.length !== pieces.length || !matchers.every((m) => typeof m === 'function')) return undefined;
+  // Express matches a `/` mount without its matcher: any path, none of it taken.
+  if (layer.slash === true) return pieces.map((piece) => ({ piece, match: () => ({ path: '' }) }));
+  return pieces.map((piece, i) => ({ piece, match: matchers[i] as Matcher }));
 }
 
 /** A layer's patterns: one, or each of an array (`app.get(['/a', '/b'], …)`); undefined when it keeps none. */
@@ -329,18 +399,11 @@ function piecesOf(raw: unknown): Piece[] | undefined {
   return all.length > 0 && all.every((piece) => typeof piece === 'string' || piece instanceof RegExp) ? (all as Piece[]) : undefined;
 }
 
-function addChain(found: Map<object, Chain[]>, route: object, pieces: Piece[]): void {
+function addChain(found: Map<object, Chain[]>, route: object, steps: Step[]): void {
   const chains = found.get(route) ?? [];
   if (chains.length >= MAX_CHAINS) return;
-  const template = shownOfAll(pieces) || '/';
-  try {
-    const mount = new RegExp(`^${pieces.slice(0, -1).map(fitOf).join('')}/?$`, 'i');
-    const whole = new RegExp(`^${pieces.map(fitOf).join('')}/?$`, 'i');
-    chains.push({ template, pieces, mount, whole });
-    found.set(route, chains);
-  } catch {
-    // a pattern this reading does not follow: the route keeps today's naming
-  }
+  chains.push({ template: shownOfAll(steps) || '/', steps });
+  found.set(route, chains);
 }
 
 /** As shown in the template: a path without its trailing slash (Express matches it either way), a RegExp by its source, bounded. */
@@ -350,35 +413,27 @@ function shownOf(piece: Piece): string {
 }
 
 /**
- * A regex source that a path matched by the pattern fits (path-to-regexp 8: `:name` one segment's
- * text, `*name` one or more segments, `{…}` optional, `\` escapes). Loose on purpose: it only picks
- * between ways to reach a route Express already matched. A RegExp pattern fits anything.
+ * A loose stand-in for Express's matcher of a pattern whose layer is out of reach (a sub-app's own
+ * mount path, a route met only after it left its sub-app): segment by segment, one with a parameter
+ * fits any one segment's text, and from a wildcard or an optional group on anything fits. It cannot
+ * backtrack beyond a segment. `end`: the pattern takes the whole path (a route), else a start of it.
+ * A RegExp pattern is Express's own test. None when the pattern cannot be read.
  */
-function fitOf(piece: Piece): string {
-  if (piece instanceof RegExp) return '[\\s\\S]*';
-  const pattern = piece.replace(/\/+$/, '');
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '\\') {
-      out += escaped(pattern[++i] ?? '');
-    } else if (ch === ':' || ch === '*') {
-      let end = i + 1;
-      if (pattern[end] === '"') {
-        const close = pattern.indexOf('"', end + 1);
-        end = close < 0 ? pattern.length : close + 1;
-      } else {
-        while (end < pattern.length && /[$\p{ID_Continue}]/u.test(pattern[end]!)) end++;
-      }
-      out += ch === ':' ? '[^/]+' : '[\\s\\S]+';
-      i = end - 1;
-    } else {
-      out += ch === '{' ? '(?:' : ch === '}' ? ')?' : escaped(ch);
+function stepOf(piece: Piece, end: boolean): Step[] {
+  if (piece instanceof RegExp) return [{ piece, match: (path) => { const found = piece.exec(path); return found === null ? false : { path: found[0] }; } }];
+  let source = '';
+  let open = false;
+  for (const segment of piece.replace(/\/+$/, '').split('/').slice(1)) {
+    if (/[*{]/.test(segment)) {
+      open = true;
+      break;
     }
+    source += /[:\\(]/.test(segment) ? '/[^/]+' : `/${segment.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`;
   }
-  return out;
-}
-
-function escaped(ch: string): string {
-  return ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  try {
+    const fit = new RegExp(`^${source}${open ? '(?:/.*)?' : ''}${end ? '/?$' : '(?=/|$)'}`, 'i');
+    return [{ piece, match: (path) => { const found = fit.exec(path); return found === null ? false : { path: end ? path : found[0] }; } }];
+  } catch {
+    return [];
+  }
 }

@@ -102,8 +102,8 @@ function expressRoute(req: NodeRequest, url: string, status: number): string | u
   try {
     const route = req.route;
     const asked = pathOf(url);
-    if (typeof route !== 'object' || route === null) return req.app === undefined ? undefined : expressUnrouted(req.app, req.method ?? 'GET', asked, status);
     const baseUrl = typeof req.baseUrl === 'string' ? req.baseUrl : '';
+    if (typeof route !== 'object' || route === null) return req.app === undefined ? undefined : expressUnrouted(req.app, req.method ?? 'GET', asked, status, baseUrl);
     // From the patterns Express keeps (router 2.x); where it keeps none (Express 4), from the mount
     // path matched, which names a parameterised mount by its value.
     return expressTemplate(req.app, route, baseUrl, asked) ?? matchedRoute(route.path, baseUrl, asked);
