@@ -34,6 +34,8 @@ export interface App {
   headers: Record<string, string>;
   /** Worth the OpenTelemetry variant (it wraps fetch and `routes` functions like bun-apm). */
   otel: boolean;
+  /** Packages the app imports, added beside bun-apm. */
+  dependencies?: string[];
 }
 
 /** Full detail: every request's record, 5 % of requests traced. */
@@ -67,6 +69,14 @@ export const APPS: App[] = [
     otel: true,
   },
 ];
+
+/**
+ * Opt-in (`ONLY=express`): an Express 5 router, bun-apm's node:http path. Its floor is the
+ * floor preload's node:http part; the detail floor and OpenTelemetry see Bun.serve only.
+ */
+if (process.env.ONLY?.split(',').includes('express')) {
+  APPS.push({ key: 'express', name: 'Express 5 router (/users/:id)', file: 'bench/apps/express.ts', path: '/users/1', headers: {}, otel: false, dependencies: ['express@5.3.0'] });
+}
 
 /**
  * Opt-in (`ONLY=ids` in bench:instructions): hello world asked for a new `/users/{n}` every request,
@@ -124,5 +134,5 @@ if (process.env.BENCH_BASELINE) {
  */
 export async function installPackage(): Promise<string> {
   const files = Object.fromEntries(APPS.map((app) => [app.file, readFileSync(own(app.file), 'utf8')]));
-  return installApp({ name: 'bench-app', files });
+  return installApp({ name: 'bench-app', files, dependencies: APPS.flatMap((app) => app.dependencies ?? []) });
 }
