@@ -2,7 +2,7 @@
 // and traces within their caps per second, a caller's sampled traceparent within its own cap, and
 // no state left on the Request unless the explicit middleware is there to look for it.
 import { describe, expect, test } from 'bun:test';
-import { instrumentHandler } from '../../src/plugin/preload/instrument-handler.ts';
+import { instrumentHandler } from './support/served-handler.ts';
 import { REQUEST_STATE, stateOf } from '../../src/plugin/runtime/request-state.ts';
 import type { Recorder } from '../../src/plugin/runtime/recorder.ts';
 import { testRecorder } from './support/recorder.ts';

@@ -203,6 +203,9 @@ export class Recorder {
     return (handler, template, answers) =>
       // Bun calls handlers with (request, server); two fixed parameters avoid a rest array per request.
       function bunApmHandler(this: unknown, request: Request, server: unknown): unknown {
+        // `server.fetch(request)` from the app's own code (a test harness, an internal re-dispatch)
+        // is no HTTP request, and Bun passes no server then: not counted (a review).
+        if (server === undefined) return handler.call(this, request, server);
         // The entry, in the wrapper itself: the clock and the method stay in registers for the lean
         // end instead of a round trip through the slot (bench/HISTORY.md, "The slot's takeover").
         let start = 0;
