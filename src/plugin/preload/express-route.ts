@@ -2,29 +2,10 @@
 // as `layer.rawPath`): the mount patterns of the routers and apps above a route, then the route's.
 // `req.baseUrl` is the text those mounts matched, so a router mounted at `/orgs/:orgId/projects`
 // named one route per tenant and filled the app's route cap. Which way a path went is tested with
-// Express's own matchers (`layer.matchers`), as Express tested it: regexes of our own had let one
-// 3,000-character 404 backtrack for seconds (a review), and had ignored case-sensitive and strict
-// routing and RegExp routes.
+// Express's own matchers, as its router tests it (express-matchers.ts).
 
 import { normalisePath } from '../../core/route-normaliser.ts';
-
-/** The little of Express's (router's) Layer read here. */
-interface Layer {
-  rawPath?: unknown;
-  matchers?: unknown;
-  slash?: unknown;
-  route?: unknown;
-  handle?: { stack?: unknown; name?: unknown };
-}
-
-/** One of `layer.matchers`: the part of `path` its pattern matched (all of it for a route), or false. */
-type Matcher = (path: string) => false | { path?: unknown };
-
-/** One pattern of a chain: as shown in the template, and how a path is tested against it. */
-interface Step {
-  piece: Piece;
-  match: Matcher;
-}
+import { fitsMount, fitsWhole, matchedBy, piecesOf, shownOf, stepOf, stepsOf, taken, type Layer, type Piece, type Step } from './express-matchers.ts';
 
 /** The little of an Express app read here: its router, and where it is mounted in its parent app. */
 interface ExpressApp {
@@ -34,18 +15,14 @@ interface ExpressApp {
   parent?: unknown;
 }
 
-type Piece = string | RegExp;
-
-/** One way to reach a route: its template, and its steps (the mounts', then the route's). */
+/**
+ * A way through patterns: as shown, and the steps that test a path against them. A route's ends
+ * with the route's own pattern; a mount's (a router or sub-app in an app: a sub-app itself is out
+ * of reach from Express's `mounted_app` layer) with the mount's.
+ */
 interface Chain {
   template: string;
   steps: Step[];
-}
-
-/** A sub-app or router mounted in an app (a sub-app itself is out of reach from Express's `mounted_app` layer). */
-interface Mount {
-  steps: Step[];
-  template: string;
 }
 
 /** A route reached one way, for a request no route answered; `order` is the walk's (Express tries routes in that order). */
@@ -58,10 +35,10 @@ interface Ahead {
 /** An app's walk: the chains of its routes, its sub-apps' mounts, and how long its and its parents' stacks were then. */
 interface Walked {
   routes: WeakMap<object, Chain[]>;
-  mounts: Mount[];
+  mounts: Chain[];
   sizes: number[];
   /** The routers and sub-apps mounted at a parameterised path (`/t/:tenant`), deepest first. */
-  wilds: Mount[];
+  wilds: Chain[];
   /** The routes' chains by their first segment in lower case ('' when it is a parameter or a RegExp). */
   ahead: Map<string, Ahead[]>;
 }
@@ -83,7 +60,6 @@ const MAX_CHAINS = 16;
 const MAX_MOUNTS = 64;
 /** How many times a router may appear in its own chain (a router mounted inside itself). */
 const MAX_REPEATS = 3;
-const REGEXP_SHOWN = 100;
 /** Paths longer than this are not tested against chains when no route answered: the normaliser names them. */
 const MAX_TESTED_PATH = 2048;
 /** Chains tried at most for a request no route answered. */
@@ -123,50 +99,8 @@ function fitting(chains: Chain[], path: string, baseUrl?: string): string | unde
   return undefined;
 }
 
-/**
- * How much of `path` the steps take as Express's router does: each mount's matcher on what the
- * mounts before it left (a match must end at a `/` or the path's end), the last one on the rest.
- * `end`: the last step is a route, whose matcher takes the whole rest. -1 when they do not fit.
- */
-function taken(steps: Step[], count: number, path: string, end: boolean): number {
-  let rest = path;
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    const matched = matchedBy(steps[i]!.match, rest);
-    if (matched === undefined) return -1;
-    if (end && i === count - 1) return path.length;
-    if (matched.length === 0) continue;
-    const next = rest[matched.length];
-    if (next !== undefined && next !== '/') return -1;
-    at += matched.length;
-    rest = rest.slice(matched.length) || '/';
-  }
-  return at;
-}
-
-function matchedBy(match: Matcher, path: string): string | undefined {
-  try {
-    const result = match(path);
-    return result === false || typeof result?.path !== 'string' ? undefined : result.path;
-  } catch {
-    return undefined; // a parameter that does not decode: Express answers 400 itself
-  }
-}
-
-function fitsWhole(steps: Step[], path: string): boolean {
-  return taken(steps, steps.length, path, true) >= 0;
-}
-
-/** The mounts of a chain took all of `baseUrl` (the text they matched, without its trailing slash). */
-function fitsMount(steps: Step[], baseUrl: string): boolean {
-  const mounts = steps.length - 1;
-  if (mounts === 0) return baseUrl === '' || baseUrl === '/';
-  const at = taken(steps, mounts, baseUrl || '/', false);
-  return at >= 0 && (at >= baseUrl.length || baseUrl.slice(at) === '/');
-}
-
 /** The route under the sub-app mount the path went through: its own pattern where the rest ends in it, else the rest normalised. */
-function underMount(mounts: Mount[], route: object, path: string): string | undefined {
+function underMount(mounts: Chain[], route: object, path: string): string | undefined {
   for (const mount of mounts) {
     const at = taken(mount.steps, mount.steps.length, path, false);
     if (at < 0) continue;
@@ -350,7 +284,7 @@ function prefixesOf(app: ExpressApp, depth: number): Step[][] {
   return all;
 }
 
-function mountOf(steps: Step[]): Mount {
+function mountOf(steps: Step[]): Chain {
   return { steps, template: shownOfAll(steps) };
 }
 
@@ -383,22 +317,6 @@ function walk(stack: unknown[], above: Step[], found: Map<object, Chain[]>, moun
   open.set(stack, repeats);
 }
 
-/** A layer's patterns with their matchers (one each, `app.get(['/a', '/b'], …)`); undefined when it keeps none (Express 4). */
-function stepsOf(layer: Layer): Step[] | undefined {
-  const pieces = piecesOf(layer.rawPath);
-  const matchers = layer.matchers;
-  if (pieces === undefined || !Array.isArray(matchers) || matchers.length !== pieces.length || !matchers.every((m) => typeof m === 'function')) return undefined;
-  // Express matches a `/` mount without its matcher: any path, none of it taken.
-  if (layer.slash === true) return pieces.map((piece) => ({ piece, match: () => ({ path: '' }) }));
-  return pieces.map((piece, i) => ({ piece, match: matchers[i] as Matcher }));
-}
-
-/** A layer's patterns: one, or each of an array (`app.get(['/a', '/b'], …)`); undefined when it keeps none. */
-function piecesOf(raw: unknown): Piece[] | undefined {
-  const all = Array.isArray(raw) ? raw : [raw];
-  return all.length > 0 && all.every((piece) => typeof piece === 'string' || piece instanceof RegExp) ? (all as Piece[]) : undefined;
-}
-
 function addChain(found: Map<object, Chain[]>, route: object, steps: Step[]): void {
   const chains = found.get(route) ?? [];
   if (chains.length >= MAX_CHAINS) return;
@@ -406,34 +324,3 @@ function addChain(found: Map<object, Chain[]>, route: object, steps: Step[]): vo
   found.set(route, chains);
 }
 
-/** As shown in the template: a path without its trailing slash (Express matches it either way), a RegExp by its source, bounded. */
-function shownOf(piece: Piece): string {
-  if (piece instanceof RegExp) return String(piece).slice(0, REGEXP_SHOWN);
-  return piece.replace(/\/+$/, '');
-}
-
-/**
- * A loose stand-in for Express's matcher of a pattern whose layer is out of reach (a sub-app's own
- * mount path, a route met only after it left its sub-app): segment by segment, one with a parameter
- * fits any one segment's text, and from a wildcard or an optional group on anything fits. It cannot
- * backtrack beyond a segment. `end`: the pattern takes the whole path (a route), else a start of it.
- * A RegExp pattern is Express's own test. None when the pattern cannot be read.
- */
-function stepOf(piece: Piece, end: boolean): Step[] {
-  if (piece instanceof RegExp) return [{ piece, match: (path) => { const found = piece.exec(path); return found === null ? false : { path: found[0] }; } }];
-  let source = '';
-  let open = false;
-  for (const segment of piece.replace(/\/+$/, '').split('/').slice(1)) {
-    if (/[*{]/.test(segment)) {
-      open = true;
-      break;
-    }
-    source += /[:\\(]/.test(segment) ? '/[^/]+' : `/${segment.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`;
-  }
-  try {
-    const fit = new RegExp(`^${source}${open ? '(?:/.*)?' : ''}${end ? '/?$' : '(?=/|$)'}`, 'i');
-    return [{ piece, match: (path) => { const found = fit.exec(path); return found === null ? false : { path: end ? path : found[0] }; } }];
-  } catch {
-    return [];
-  }
-}

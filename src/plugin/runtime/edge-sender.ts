@@ -59,12 +59,12 @@ export function createEdgeSender(target: EdgeTarget, retry: RetryOptions, outage
 }
 
 /** The edge answers every batch it takes with a JSON object; anything else came from another server. */
-export function isEdgeAnswer(body: string): boolean {
+function isEdgeAnswer(body: string): boolean {
   const answer = parsed(body);
   return typeof answer === 'object' && !Array.isArray(answer);
 }
 
-export function notAnEdge(status: number, url: string): string {
+function notAnEdge(status: number, url: string): string {
   return `HTTP ${status} from ${url} was not a bun-apm edge's answer (no JSON object), so nothing is known to have arrived: is BUN_APM_ENDPOINT the edge's URL? (\`bunx bun-apm doctor\` checks it)`;
 }
 
