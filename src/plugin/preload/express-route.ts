@@ -23,6 +23,9 @@ interface ExpressApp {
 interface Chain {
   template: string;
   steps: Step[];
+  /** The last `req.baseUrl` tested against the chain's mounts, and whether they took it: a mount's matcher costs what Express's own routing does, and a static mount sees the same text on every request. */
+  lastBase?: string;
+  lastBaseFits?: boolean;
 }
 
 /** A route reached one way, for a request no route answered; `order` is the walk's (Express tries routes in that order). */
@@ -93,10 +96,23 @@ export function expressTemplate(app: unknown, route: object, baseUrl: string, pa
   return fitting(chainsByRoute.get(route) ?? [], path) ?? underMount(walked.mounts, route, path);
 }
 
-/** The first chain whose whole fits `path` and, when given, whose mounts fit `baseUrl`. */
+/**
+ * The first chain whose whole fits `path` and, when given, whose mounts fit `baseUrl`. A route
+ * reached one way only needs no test of the whole: Express ran the route's matcher on the rest of
+ * this path after its mounts took `baseUrl` (that is how `req.route` came to be this route).
+ */
 function fitting(chains: Chain[], path: string, baseUrl?: string): string | undefined {
-  for (const chain of chains) if ((baseUrl === undefined || fitsMount(chain.steps, baseUrl)) && fitsWhole(chain.steps, path)) return chain.template;
+  if (baseUrl !== undefined && chains.length === 1) return mountTakes(chains[0]!, baseUrl) ? chains[0]!.template : undefined;
+  for (const chain of chains) if ((baseUrl === undefined || mountTakes(chain, baseUrl)) && fitsWhole(chain.steps, path)) return chain.template;
   return undefined;
+}
+
+function mountTakes(chain: Chain, baseUrl: string): boolean {
+  if (chain.lastBase !== baseUrl) {
+    chain.lastBaseFits = fitsMount(chain.steps, baseUrl);
+    chain.lastBase = baseUrl;
+  }
+  return chain.lastBaseFits === true;
 }
 
 /** The route under the sub-app mount the path went through: its own pattern where the rest ends in it, else the rest normalised. */

@@ -3,7 +3,7 @@
 // hands each request to the server's 'request' listeners through emit. That emit is wrapped once,
 // when the first such server starts: a request begins there and ends when its response has been
 // sent, or when its connection closes first (499, as proxies count a client that went away).
-import { pathOf } from '../../core/request-key.ts';
+import { pathEnd, pathOf } from '../../core/request-key.ts';
 import type { Recorder } from '../runtime/recorder.ts';
 import type { RequestState } from '../runtime/request-state.ts';
 import { traceScope } from '../runtime/trace-scope.ts';
@@ -57,6 +57,12 @@ class RequestView {
   get url(): string {
     return this.#target.startsWith('/') ? `http://node${this.#target}` : this.#target;
   }
+
+  /** The path asked, without its query: cut from the target as it came, not from a URL built for it. */
+  get path(): string {
+    const target = this.#target;
+    return target.startsWith('/') ? target.slice(0, pathEnd(target, 0)) : pathOf(target);
+  }
 }
 
 /** Wraps node:http's Server emit (https.Server shares it); once per process. */
@@ -69,10 +75,11 @@ export function instrumentNodeHttp(recorder: Recorder): void {
     const [, req, res] = args as [string, NodeRequest, NodeResponse];
     let state: RequestState | undefined;
     try {
-      state = recorder.begin(new RequestView(req) as unknown as Request);
+      const view = new RequestView(req);
+      state = recorder.begin(view as unknown as Request);
       // 'close' comes for every response, just after 'finish' for one answered (Bun's node:http as
       // Node's): one listener, not two.
-      if (state !== undefined) res.on('close', endOf(recorder, state, req, res));
+      if (state !== undefined) res.on('close', endOf(recorder, state, req, res, view));
     } catch {
       // never let monitoring stand between the app and its request
     }
@@ -83,11 +90,11 @@ export function instrumentNodeHttp(recorder: Recorder): void {
 }
 
 /** Out of emitRequest, so that its closure holds only what the end reads. */
-function endOf(recorder: Recorder, state: RequestState, req: NodeRequest, res: NodeResponse): () => void {
+function endOf(recorder: Recorder, state: RequestState, req: NodeRequest, res: NodeResponse, view: RequestView): () => void {
   return () => {
     if (state.ended) return;
     const status = res.writableFinished === false ? 499 : res.statusCode;
-    recorder.ended(state, status, expressRoute(req, state.request.url, status));
+    recorder.ended(state, status, expressRoute(req, view.path, status));
   };
 }
 
@@ -98,10 +105,9 @@ function endOf(recorder: Recorder, state: RequestState, req: NodeRequest, res: N
  * answered, the route middleware kept it from or its parameterised mount (expressUnrouted). Else
  * none: the normaliser names the path. Run once the response has ended, off the request's way.
  */
-function expressRoute(req: NodeRequest, url: string, status: number): string | undefined {
+function expressRoute(req: NodeRequest, asked: string, status: number): string | undefined {
   try {
     const route = req.route;
-    const asked = pathOf(url);
     const baseUrl = typeof req.baseUrl === 'string' ? req.baseUrl : '';
     if (typeof route !== 'object' || route === null) return req.app === undefined ? undefined : expressUnrouted(req.app, req.method ?? 'GET', asked, status, baseUrl);
     // From the patterns Express keeps (router 2.x); where it keeps none (Express 4), from the mount
