@@ -16,7 +16,7 @@ import { shownText } from './tracer/redaction.ts';
 import { closeWithin, tracerShipping } from './tracer/tracer-shipping.ts';
 import { incomingContext, type IncomingContext } from './tracer/incoming-context.ts';
 import { SpanRegistry } from './tracer/span-registry.ts';
-import { putTag, toFields, toTagValue } from './tracer/tag-value.ts';
+import { putTag, toFields, toShownTagValue } from './tracer/tag-value.ts';
 import { resolveTracingOptions, type ResolvedTracingOptions, type TracingOptions } from './tracer/tracer-options.ts';
 import type { EnhancedRequest, NextFunction, TraceSpan } from './types.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
@@ -184,14 +184,16 @@ export class RequestTracer {
   addTag(spanId: string, key: string, value: unknown): void {
     const open = this.#registry.get(spanId);
     if (open === undefined) return;
-    putTag(open.span.tags, String(key).slice(0, LIMITS.tagKeyLength), toTagValue(value));
+    const name = String(key).slice(0, LIMITS.tagKeyLength);
+    // A tag is a value like any other: `db.statement` may quote a password, `token` hold one.
+    putTag(open.span.tags, name, toShownTagValue(name, value));
   }
 
   addLog(spanId: string, level: string, message: string, fields?: Record<string, unknown>): void {
     const open = this.#registry.get(spanId);
     if (open === undefined || open.span.logs.length >= LIMITS.logsPerSpan) return;
     const log: Span['logs'][number] = {
-      timestamp: wallNow(), level: String(level).slice(0, MAX_LEVEL_LENGTH) || 'info', message: String(message).slice(0, LIMITS.logMessageLength),
+      timestamp: wallNow(), level: String(level).slice(0, MAX_LEVEL_LENGTH) || 'info', message: shownText(String(message), LIMITS.logMessageLength),
     };
     const converted = toFields(fields);
     if (converted) log.fields = converted;
@@ -205,8 +207,11 @@ export class RequestTracer {
 
   /** Ends a span: status `ok` (default), `error` (default when `error` is given) or anything else (kept as the `span.status` tag). */
   finish(spanId: string, status?: string, error?: string): void {
+    if (this.#registry.get(spanId) === undefined) return;
     const mapped = spanStatus(status, error);
-    this.#registry.finish(spanId, mapped.status, error, mapped.tag ? { 'span.status': mapped.tag } : undefined);
+    // Redacted as a thrown error's message is: the app's `token=…` or connection URL is no less secret.
+    const shownError = error === undefined ? undefined : shownText(String(error), LIMITS.errorLength);
+    this.#registry.finish(spanId, mapped.status, shownError, mapped.tag ? { 'span.status': toShownTagValue('span.status', mapped.tag) } : undefined);
   }
 
   /** Open spans (copies, with their duration so far). */
@@ -268,7 +273,8 @@ export class RequestTracer {
    * outbound fetch then carries it on (and records its client span), as for a trace the preload drew.
    */
   #withOutboundContext(req: Request, context: IncomingContext, next: NextFunction): Response | Promise<Response> {
-    if (processRecorder() === undefined) return next();
+    // With propagation off the tracer writes no trace header, an outbound fetch's `traceparent` neither.
+    if (processRecorder() === undefined || !this.#options.propagation.enabled) return next();
     this.#join(context); // the preload records its outbound fetches' client spans
     const outbound = new RequestState(req, performance.now(), req.method);
     outbound.traced = true;
@@ -405,7 +411,9 @@ export class RequestTracer {
     else this.#track(done);
   }
 
+  /** The trace passed back to the caller: only with propagation on, the one way to keep trace ids from an API's clients. */
   #setTraceparent(response: Response, context: IncomingContext): void {
+    if (!this.#options.propagation.enabled) return;
     response.headers.set('traceparent', formatTraceparent(context.traceId, context.spanId, context.sampled));
     if (context.tracestate) response.headers.set('tracestate', context.tracestate);
   }

@@ -222,9 +222,9 @@ export function shownValue(name: string, value: string): string {
   return isSecret(name) ? REDACTED : shownText(value);
 }
 
-/** Text as a span's tag shows it (a value, a body, an error's message): its secrets redacted, cut to a tag's length. */
-export function shownText(text: string): string {
+/** Text as a span shows it (a tag's value, a body, an error's or a log's message): its secrets redacted, cut to `length` (a tag's). */
+export function shownText(text: string, length: number = LIMITS.tagValueLength): string {
   // Read no further than a real credential reaches past the kept length: a 16 KB header of made-up
   // URLs or parameters took 4-5 ms read whole, at most 1.7 ms so.
-  return redactText(text.slice(0, 4 * LIMITS.tagValueLength)).slice(0, LIMITS.tagValueLength);
+  return redactText(text.slice(0, 4 * length)).slice(0, length);
 }

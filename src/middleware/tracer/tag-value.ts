@@ -1,21 +1,38 @@
 // Turns whatever addTag/addLog are given into a value a span can carry (string, number, boolean)
 // that the edge's validator accepts: one it refused would cost the whole batch, counts included.
 import { LIMITS, type TagValue } from '../../core/wire-format.ts';
+import { REDACTED, shownText } from './redaction.ts';
+import { isSecret } from './secret-names.ts';
 
-export function toTagValue(value: unknown): TagValue {
-  if (typeof value === 'string') return value.slice(0, LIMITS.tagValueLength);
+/** `value` as a tag's value, text cut to `length` (a tag's). */
+export function toTagValue(value: unknown, length: number = LIMITS.tagValueLength): TagValue {
+  if (typeof value === 'string') return value.slice(0, length);
   if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value;
   if (typeof value === 'number') return String(value); // NaN and ±Infinity are not JSON numbers
   if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Error) return `${value.name}: ${value.message}`.slice(0, LIMITS.tagValueLength);
+  if (value instanceof Error) return `${value.name}: ${value.message}`.slice(0, length);
   try {
     const json = JSON.stringify(value);
-    return (json ?? String(value)).slice(0, LIMITS.tagValueLength);
+    return (json ?? String(value)).slice(0, length);
   } catch {
-    return String(value).slice(0, LIMITS.tagValueLength);
+    return String(value).slice(0, length);
   }
 }
 
+/**
+ * An app's tag or log field as a span shows it: `[REDACTED]` whole under a name that looks secret
+ * (as a header's: `token`, `password`, `authorization`), else its text's secrets redacted, as a
+ * captured body's are. A boolean says nothing secret and stays one.
+ */
+export function toShownTagValue(name: string, value: unknown): TagValue {
+  if (typeof value === 'boolean') return value;
+  if (isSecret(name)) return REDACTED;
+  // Redacted before the cut, as shownText reads past it: a secret across a tag's end goes whole.
+  const converted = toTagValue(value, 4 * LIMITS.tagValueLength);
+  return typeof converted === 'string' ? shownText(converted) : converted;
+}
+
+/** A log's fields as a span shows them (toShownTagValue), within the edge's limits. */
 export function toFields(fields: Record<string, unknown> | undefined): Record<string, TagValue> | undefined {
   if (fields === undefined || fields === null || typeof fields !== 'object') return undefined;
   const out: Record<string, TagValue> = {};
@@ -23,7 +40,8 @@ export function toFields(fields: Record<string, unknown> | undefined): Record<st
   for (const [key, value] of Object.entries(fields)) {
     if (key === '') continue;
     if (n++ >= LIMITS.fieldsPerLog) break;
-    out[key.slice(0, LIMITS.tagKeyLength)] = toTagValue(value);
+    const name = key.slice(0, LIMITS.tagKeyLength);
+    out[name] = toShownTagValue(name, value);
   }
   return out;
 }

@@ -1,0 +1,103 @@
+// What the app gives the tracer itself (found by a review of the packed package): addTag's values,
+// addLog's message and fields and finish's error message were stored, exported and shown exactly
+// as given, while the same text in a thrown error was redacted. They go through the same redaction,
+// and a tag or field named like a secret (as a header is) is redacted whole. Through a real Bun
+// server, the spans as getRecentSpans shows them and as an OTLP collector on 127.0.0.1 receives them.
+import { afterEach, expect, test } from 'bun:test';
+import { compose, requestTracer, type TraceSpan } from '../../src/middleware/index.ts';
+import { waitFor } from '../plugin/support/wait-for.ts';
+
+const closers: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+/** A stand-in OTLP/HTTP collector: the raw JSON bodies it received. */
+function collector(): { url: string; bodies: string[] } {
+  const bodies: string[] = [];
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: async (request) => {
+      bodies.push(await request.text());
+      return Response.json({});
+    },
+  });
+  closers.push(() => server.stop(true));
+  return { url: `http://127.0.0.1:${server.port}`, bodies };
+}
+
+const SECRETS = ['hunter2', 'plainsecret', 'sk_live_abcdefghijklmnop1234', 'abc123', 'Bearer xyz', 'k-123', ':pw@', '4242'];
+
+test('tag values, tags named like a secret, log messages and fields, and finish\'s error are redacted on the span kept and exported', async () => {
+  const otlp = collector();
+  const tracer = requestTracer({ sampleRate: 1, exporters: [{ type: 'otlp', endpoint: otlp.url, scheduledDelayMs: 50 }] });
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: compose([tracer], (req) => {
+      const child = tracer.createChildSpan(req.spanId!, 'db')!;
+      tracer.addTag(child, 'db.statement', "update users set password = 'hunter2'");
+      tracer.addTag(child, 'token', 'plainsecret');
+      tracer.addTag(child, 'k', 'sk_live_abcdefghijklmnop1234');
+      tracer.addTag(child, 'authorization', 'Bearer xyz');
+      tracer.addTag(child, 'pin', 4242);
+      tracer.addTag(child, 'request', { user: 'ada', apiKey: 'k-123' });
+      tracer.addTag(child, 'cause', new Error('connect postgres://app:pw@db:5432/x'));
+      tracer.addTag(child, 'user.id', 'ada');
+      tracer.addTag(child, 'rows', 3);
+      tracer.addTag(child, 'cache.hit', true);
+      tracer.addLog(child, 'warn', 'retry with token=abc123', { password: 'hunter2', attempt: 2, dsn: 'https://u:pw@h/x' });
+      tracer.finish(child, 'error', 'token=abc123');
+      return new Response('ok');
+    }),
+  });
+  closers.push(() => server.stop(true), tracer.close);
+
+  expect(await (await fetch(`http://127.0.0.1:${server.port}/orders`)).text()).toBe('ok');
+  await tracer.flush();
+  const child = tracer.getRecentSpans().find((s) => s.name === 'db') as TraceSpan;
+  expect(child.tags).toEqual({
+    'db.statement': "update users set password = '[REDACTED]'",
+    token: '[REDACTED]',
+    k: '[REDACTED]',
+    authorization: '[REDACTED]',
+    pin: '[REDACTED]',
+    request: '{"user":"ada","apiKey":"[REDACTED]"}',
+    cause: 'Error: connect postgres://app:[REDACTED]@db:5432/x',
+    'user.id': 'ada',
+    rows: 3,
+    'cache.hit': true,
+  });
+  expect(child.logs.map(({ level, message, fields }) => ({ level, message, fields }))).toEqual([
+    { level: 'warn', message: 'retry with token=[REDACTED]', fields: { password: '[REDACTED]', attempt: 2, dsn: 'https://u:[REDACTED]@h/x' } },
+  ]);
+  expect([child.status, child.error]).toEqual(['error', 'token=[REDACTED]']);
+
+  // The collector got the same span, with none of the secrets.
+  const exported = await waitFor(() => (otlp.bodies.join('\n').includes(child.spanId) ? otlp.bodies.join('\n') : undefined), 5000);
+  expect(exported).toContain('token=[REDACTED]');
+  expect(SECRETS.filter((secret) => exported!.includes(secret))).toEqual([]);
+});
+
+test('a secret straddling a log message\'s or a tag\'s length limit is redacted, not cut into a part that shows', async () => {
+  const tracer = requestTracer({ sampleRate: 1 });
+  closers.push(tracer.close);
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: compose([tracer], (req) => {
+      const child = tracer.createChildSpan(req.spanId!, 'long')!;
+      // The key starts 10 characters before the cut: cut first, its remaining `sk_live_ab` no longer looks like a key.
+      tracer.addTag(child, 'note', `${'n'.repeat(1_013)} sk_live_abcdefghijklmnop1234`);
+      tracer.addLog(child, 'info', `${'m'.repeat(2_037)} sk_live_abcdefghijklmnop1234`);
+      tracer.finish(child);
+      return new Response('ok');
+    }),
+  });
+  closers.push(() => server.stop(true));
+  await fetch(`http://127.0.0.1:${server.port}/`);
+  const child = tracer.getRecentSpans().find((s) => s.name === 'long')!;
+  expect(child.tags.note).toBe(`${'n'.repeat(1_013)} [REDACTED]`);
+  expect(child.logs[0]!.message).toBe(`${'m'.repeat(2_037)} [REDACTED]`);
+});
