@@ -63,6 +63,8 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   const now = options.now ?? Date.now;
   const cookiePath = base;
   const home: PageHome = { title: options.title, assetsPath: options.assetsPath, base };
+  /** Cookies are Secure but on an app's own plain-http port (the edge is https, or localhost under wrangler dev). */
+  const secure = (url: URL) => !options.inProcess || url.protocol === 'https:';
 
   return async function dashboard(request: Request, client: string): Promise<Response | null> {
     const url = new URL(request.url);
@@ -111,7 +113,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     if (rest === '/alerts/resolve') return resolve(request, who, ctx, time);
     if (request.method !== 'GET' && request.method !== 'HEAD') return problem(405, 'method_not_allowed', `${request.method} is not allowed here`, { Allow: 'GET, HEAD' });
     const response = await read(rest, url, ctx, windowOf(ctx.range, time));
-    if (opened) response.headers.append('Set-Cookie', setCookie(SESSION_COOKIE, opened.token, cookiePath, opened.maxAgeSeconds));
+    if (opened) response.headers.append('Set-Cookie', setCookie(SESSION_COOKIE, opened.token, cookiePath, opened.maxAgeSeconds, secure(url)));
     return response;
   }
 
@@ -218,7 +220,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const refused = await csrfRefusal(request, who, form);
     if (refused) return refused;
     if (who.sessionId !== null) await auth.closeSession(who.sessionId);
-    const cleared = { 'Set-Cookie': setCookie(SESSION_COOKIE, '', cookiePath, 0) };
+    const cleared = { 'Set-Cookie': setCookie(SESSION_COOKIE, '', cookiePath, 0, secure(new URL(request.url))) };
     // With basic alone, the dashboard's page would challenge, and a browser answers from the
     // password it keeps: signed in again at once (a review). So the sign-out ends here.
     if (!auth.apiKeyEnabled) return notePage(home, 200, 'Signed out', 'Your browser keeps the basic-auth password until it is closed; going back to the dashboard signs you in again with it.', new Headers(cleared));
@@ -237,7 +239,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const result = await auth.checkKey(request, field(form, 'apiKey') ?? '', client, time);
     if (!result.ok && result.status === 429) return html(await signInPage(sentence(lockedOut(result)), next), 429, { 'Retry-After': retryAfter(result) });
     if (!result.ok) return html(await signInPage('That API key is not valid.', next), 401);
-    return signedIn(result.subject, next, time);
+    return signedIn(result.subject, next, time, url);
   }
 
   /** Basic auth on demand: challenges until the browser sends good credentials, then goes on to `next`. */
@@ -247,7 +249,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const who = await auth.checkBasic(request, client, time);
     // Browsers resend basic credentials only under the challenged path, so the rest of the
     // dashboard gets a session cookie, as after an API-key sign-in.
-    if (who.ok) return signedIn(who.subject, next, time);
+    if (who.ok) return signedIn(who.subject, next, time, url);
     const headers: Record<string, string> = { 'WWW-Authenticate': BASIC_CHALLENGE };
     if (who.status === 429) headers['Retry-After'] = retryAfter(who);
     // A browser shows the body once the prompt is cancelled: the sign-in page, with what went wrong.
@@ -261,12 +263,12 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   }
 
   /** A fresh session (never one the browser brought) and a trusted-device mark, then on to `next`. */
-  async function signedIn(subject: string, next: string, time: number): Promise<Response> {
+  async function signedIn(subject: string, next: string, time: number, url: URL): Promise<Response> {
     const session = await auth.openSession(subject, time);
     const device = await auth.deviceToken(subject, time);
     const headers = new Headers();
-    headers.append('Set-Cookie', setCookie(SESSION_COOKIE, session.token, cookiePath, session.maxAgeSeconds));
-    headers.append('Set-Cookie', setCookie(DEVICE_COOKIE, device.token, cookiePath, device.maxAgeSeconds));
+    headers.append('Set-Cookie', setCookie(SESSION_COOKIE, session.token, cookiePath, session.maxAgeSeconds, secure(url)));
+    headers.append('Set-Cookie', setCookie(DEVICE_COOKIE, device.token, cookiePath, device.maxAgeSeconds, secure(url)));
     return redirect(next, headers);
   }
 
