@@ -13,7 +13,7 @@ import { aggregateMetrics } from './monitor/aggregate-metrics.ts';
 import { MemoryGauge } from './monitor/memory-gauge.ts';
 import { createMetricsSink, MetricsRing, type MetricsSink } from './monitor/metrics-storage.ts';
 import { TieredCells } from './monitor/tiered-cells.ts';
-import { resolveMonitorOptions, type ResolvedMonitorOptions } from './monitor/monitor-options.ts';
+import { resolveMonitorOptions, THRESHOLDS, type ResolvedMonitorOptions } from './monitor/monitor-options.ts';
 import { sharedRecorder } from './monitor/shared-recorder.ts';
 import { thresholdAlerting } from './monitor/threshold-alerting.ts';
 import type { AggregatedMetrics, EnhancedRequest, NextFunction, PerformanceMetrics, PerformanceOptions, SystemProfile } from './types.ts';
@@ -62,9 +62,12 @@ export class PerformanceMonitor {
     this.#options = resolveMonitorOptions(options);
     const write = options.log;
     this.#log = createLog(this.#options.debug, write);
-    warnUnknownOptions('performanceMonitor', options, MONITOR_OPTIONS, (line) => this.#log.warnOnce(line, line), MONITOR_SHAPES);
+    const warn = (line: string) => this.#log.warnOnce(line, line);
+    warnUnknownOptions('performanceMonitor', options, MONITOR_OPTIONS, warn, MONITOR_SHAPES);
+    // A level deeper than the sections: `thresholds: { errorrate: 0.05 }` would alert on nothing.
+    if (options.alerting?.thresholds) warnUnknownOptions('performanceMonitor', options.alerting.thresholds, Object.keys(THRESHOLDS), warn, {}, 'alerting.thresholds.');
     this.#sink = createMetricsSink(options.storage ?? {}, this.#log);
-    this.alerting = thresholdAlerting(options.alerting, write);
+    this.alerting = thresholdAlerting(options.alerting, this.#options.thresholds, write);
     // The thresholds' alerts show through the monitor, not as the app's alerting.
     if (this.alerting !== undefined) forgetPart(this.alerting);
     rememberPart('monitor', this);

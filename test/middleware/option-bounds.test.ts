@@ -103,7 +103,7 @@ describe('explicit-API option bounds', () => {
     const monitor = resolveMonitorOptions({});
     expect({ ...monitor, random: undefined }).toEqual({
       enabled: true, sampleRate: 1, memoryMaxEntries: 10_000, profiling: { enabled: true, interval: 5000, maxProfiles: 1440 },
-      maxAgeMs: 86_400_000, maxCells: 50_000, debug: false, random: undefined,
+      maxAgeMs: 86_400_000, maxCells: 50_000, debug: false, random: undefined, thresholds: {},
     });
     const tracer = resolveTracingOptions({});
     expect({ ...tracer, random: undefined }).toEqual({

@@ -26,7 +26,7 @@ export const MONITOR = {
   retentionMaxCells: setting('retention.maxCells', integerIn(1), 50_000),
   alertingEnabled: setting('alerting.enabled', flag, true),
   responseTimeThreshold: setting('alerting.thresholds.responseTime', numberIn(0), undefined),
-  errorRateThreshold: setting('alerting.thresholds.errorRate', numberIn(0), undefined),
+  errorRateThreshold: setting('alerting.thresholds.errorRate', fraction, undefined),
   memoryUsageThreshold: setting('alerting.thresholds.memoryUsage', numberIn(0), undefined),
   debug: setting('debug', flag, false),
 };

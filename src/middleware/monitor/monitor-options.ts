@@ -1,4 +1,5 @@
 // PerformanceMonitor's options: defaults, and the checks that make a mistake show at construction.
+import { ConfigError } from '../../core/config/config-error.ts';
 import { MONITOR } from '../../core/config/settings.ts';
 import { optionChecks } from '../option-checks.ts';
 import type { PerformanceOptions } from '../types.ts';
@@ -13,7 +14,19 @@ export interface ResolvedMonitorOptions {
   maxCells: number;
   debug: boolean;
   random: () => number;
+  /** `alerting.thresholds`, checked even with alerting off: the rules are made from these. */
+  thresholds: Thresholds;
 }
+
+/** The settings of `alerting.thresholds`. */
+export const THRESHOLDS = {
+  responseTime: MONITOR.responseTimeThreshold,
+  errorRate: MONITOR.errorRateThreshold,
+  memoryUsage: MONITOR.memoryUsageThreshold,
+};
+
+export type ThresholdMetric = keyof typeof THRESHOLDS;
+export type Thresholds = Partial<Record<ThresholdMetric, number>>;
 
 const option = optionChecks('performanceMonitor');
 
@@ -33,5 +46,20 @@ export function resolveMonitorOptions(options: PerformanceOptions): ResolvedMoni
     maxCells: option(MONITOR.retentionMaxCells, options.retention?.maxCells),
     debug: option(MONITOR.debug, options.debug),
     random: options.random ?? Math.random,
+    thresholds: checkThresholds(options.alerting?.thresholds),
   };
+}
+
+/** Each threshold given, checked whether or not alerting is on: a mistake shows when it is made, not the day alerting is switched on. */
+function checkThresholds(given: unknown): Thresholds {
+  if (given === undefined) return {};
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+    throw new ConfigError(`performanceMonitor option alerting.thresholds: expected an object of ${Object.keys(THRESHOLDS).join(', ')}`);
+  }
+  const thresholds: Thresholds = {};
+  for (const metric of Object.keys(THRESHOLDS) as ThresholdMetric[]) {
+    const value = option(THRESHOLDS[metric], (given as Record<string, unknown>)[metric]);
+    if (value !== undefined) thresholds[metric] = value;
+  }
+  return thresholds;
 }

@@ -5,14 +5,14 @@ import { MONITOR } from '../../core/config/settings.ts';
 import { optionChecks } from '../option-checks.ts';
 import { PerformanceAlerting } from '../performance-alerting.ts';
 import type { PerformanceOptions } from '../types.ts';
+import type { ThresholdMetric, Thresholds } from './monitor-options.ts';
 
 const option = optionChecks('performanceMonitor');
-const THRESHOLDS = { responseTime: MONITOR.responseTimeThreshold, errorRate: MONITOR.errorRateThreshold, memoryUsage: MONITOR.memoryUsageThreshold };
 
-export function thresholdRules(thresholds: NonNullable<NonNullable<PerformanceOptions['alerting']>['thresholds']>): AlertRule[] {
+/** The rules of the thresholds as resolveMonitorOptions checked them. */
+export function thresholdRules(thresholds: Thresholds): AlertRule[] {
   const rules: AlertRule[] = [];
-  const add = (metric: 'responseTime' | 'errorRate' | 'memoryUsage', given: number | undefined, name: string) => {
-    const threshold = option(THRESHOLDS[metric], given);
+  const add = (metric: ThresholdMetric, threshold: number | undefined, name: string) => {
     if (threshold === undefined) return;
     rules.push({ id: `monitor-${metric}`, name, enabled: true, metric, condition: 'gt', threshold, duration: 60_000, severity: 'warning' });
   };
@@ -23,9 +23,9 @@ export function thresholdRules(thresholds: NonNullable<NonNullable<PerformanceOp
 }
 
 /** Notifies the channels of the environment (SLACK_WEBHOOK_URL, WEBHOOK_URL, …); more can be added with addChannel. */
-export function thresholdAlerting(options: PerformanceOptions['alerting'], log: ((line: string) => void) | undefined, env = process.env): PerformanceAlerting | undefined {
+export function thresholdAlerting(options: PerformanceOptions['alerting'], thresholds: Thresholds, log: ((line: string) => void) | undefined, env = process.env): PerformanceAlerting | undefined {
   if (!options || !option(MONITOR.alertingEnabled, options.enabled)) return undefined;
-  const rules = thresholdRules(options.thresholds ?? {});
+  const rules = thresholdRules(thresholds);
   if (rules.length === 0) return undefined;
   return new PerformanceAlerting({ rules, channels: options.channels ?? channelsFromEnv(env), log });
 }

@@ -55,7 +55,7 @@ const TODAY: Record<keyof typeof SETTINGS, Record<string, Expected>> = {
     'storage.flushInterval': [1000, 1, 3_600_000, true],
     'alerting.enabled': [true, undefined, undefined, undefined],
     'alerting.thresholds.responseTime': [undefined, 0, undefined, false],
-    'alerting.thresholds.errorRate': [undefined, 0, undefined, false],
+    'alerting.thresholds.errorRate': [undefined, 0, 1, false],
     'alerting.thresholds.memoryUsage': [undefined, 0, undefined, false],
     'profiling.enabled': [true, undefined, undefined, undefined],
     // Unbounded before: a timer runs a delay past 2^31 - 1 ms after 1 ms.
