@@ -2,7 +2,7 @@
 // (`npx wrangler deploy`) without a clone of bun-apm: a wrangler.toml whose `main` and static
 // assets point into the installed package, the edge's keys in .dev.vars, and a .gitignore.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { ensureIgnored } from './gitignore.ts';
 import { installedRoot, versionOf, workerEntry } from './installed-package.ts';
 import { edgeKeys, type EdgeKeys } from './keys.ts';
@@ -55,7 +55,8 @@ export function edgeWranglerToml(template: string, options: { packageRoot: strin
 
 export function edgeInit(appDir: string, options: { dir?: string; apps?: string[]; name?: string; force?: boolean } = {}): EdgeInitResult {
   const packageRoot = installedRoot(appDir);
-  const dir = join(appDir, options.dir ?? DEFAULT_EDGE_DIR);
+  // resolve, not join: an absolute --dir is that directory, not one of the same name inside the app.
+  const dir = resolve(appDir, options.dir ?? DEFAULT_EDGE_DIR);
   const tomlFile = join(dir, 'wrangler.toml');
   // --force rewrites the file for a new bun-apm, but keeps the Worker's name: another name would deploy a new, empty Worker.
   const name = options.name ?? nameIn(tomlFile) ?? 'bun-apm';
