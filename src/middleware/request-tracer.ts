@@ -245,7 +245,7 @@ export class RequestTracer {
     })();
     await closeWithin(closing, CLOSE_TIMEOUT_MS, () => {
       this.#registry.stop();
-      return this.#exporter?.abandon?.() ?? 0;
+      return { lost: this.#exporter?.abandon?.() ?? 0, cause: this.#exporter?.lastFailure };
     }, this.#log);
   }
 

@@ -69,15 +69,15 @@ function sayDeduplicated(options: TracingOptions, left: number, preloadService: 
  * open meanwhile; past it, `giveUp` (the timers stopped, what the exporters hold abandoned and their
  * sends aborted) and one warning counting the spans not delivered.
  */
-export async function closeWithin(closing: Promise<void>, timeoutMs: number, giveUp: () => number, log: Log): Promise<void> {
+export async function closeWithin(closing: Promise<void>, timeoutMs: number, giveUp: () => { lost: number; cause?: string | undefined }, log: Log): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   // Ref'd, unlike the exporters' timers: a retry's wait is all that is left with the collector down,
   // and the process had ended inside `await close()`, skipping whatever the app does after it.
   const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
   try {
     if (await Promise.race([closing.then(() => true), timedOut])) return;
-    const lost = giveUp();
-    if (lost > 0) log.warnOnce('close-lost', `requestTracer.close(): ${lost} span(s) not delivered within ${timeoutMs} ms (the exporters' backends did not take them in time); given up`);
+    const { lost, cause } = giveUp();
+    if (lost > 0) log.warnOnce('close-lost', `requestTracer.close(): ${lost} span(s) not delivered within ${timeoutMs} ms (${cause ?? 'no send of theirs succeeded in time'}); given up`);
   } finally {
     clearTimeout(timer);
   }

@@ -196,8 +196,10 @@ export function installShutdown(options: ShutdownOptions): () => void {
       clearTimeout(hold);
       // Past the deadline what the exporters still hold is given up, and said: not sent again at exit.
       if (!shipped) {
-        const lost = allExporters().abandon?.() ?? 0;
-        if (lost > 0) options.log.warnOnce('exit-spans', `at exit, ${lost} span(s) of the trace exporters not delivered within ${budget} ms: their backends did not take them in time`);
+        const exporters = allExporters();
+        const lost = exporters.abandon?.() ?? 0;
+        // The cause as the exporters last had it (refused, an HTTP status), else the backends' silence.
+        if (lost > 0) options.log.warnOnce('exit-spans', `at exit, ${lost} span(s) of the trace exporters not delivered within ${budget} ms: ${exporters.lastFailure ?? 'no send of theirs succeeded in time'}`);
       }
       then();
     });

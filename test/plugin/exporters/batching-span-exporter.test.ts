@@ -1,7 +1,7 @@
 // The buffering every exporter shares, driven with in-process deliver functions: when batches go,
 // one in flight, flush and shutdown, what is dropped and counted, and that nothing escapes.
 import { expect, test } from 'bun:test';
-import { BatchingSpanExporter, type DeliveryResult } from '../../../src/plugin/runtime/exporters/index.ts';
+import { BatchingSpanExporter, combineSpanExporters, type DeliveryResult } from '../../../src/plugin/runtime/exporters/index.ts';
 import { MAX_BATCH_BYTES } from '../../../src/plugin/runtime/exporters/batching-span-exporter.ts';
 import type { Span } from '../../../src/core/wire-format.ts';
 import { makeSpan, makeSpans } from './support/spans.ts';
@@ -110,7 +110,7 @@ test('shutdown() flushes, runs once, and later spans are refused and counted', a
   await exporter.flush();
   expect(batches.flat()).toHaveLength(3);
   expect(exporter.dropped).toBe(4);
-  expect(logs).toEqual(['exporter t is shut down; 4 span(s) dropped']);
+  expect(logs).toEqual(['exporter t: 4 span(s) dropped: exported after shutdown']);
 });
 
 test('malformed spans are dropped and counted; the good ones in the same call still go', async () => {
@@ -129,7 +129,9 @@ test('malformed spans are dropped and counted; the good ones in the same call st
   await exporter.flush();
   expect(batches).toEqual([[good]]);
   expect(exporter.dropped).toBe(5);
-  expect(logs).toHaveLength(1);
+  expect(logs).toEqual(['exporter t: 1 span(s) dropped: malformed (ids must be lowercase hex, times finite)']);
+  await exporter.shutdown();
+  expect(logs[1]).toBe('exporter t: 4 more span(s) dropped (5 in all): malformed (ids must be lowercase hex, times finite)');
 });
 
 test('a deliver function that throws or rejects never escapes: the batch is counted, the next one goes', async () => {
@@ -149,12 +151,17 @@ test('a deliver function that throws or rejects never escapes: the batch is coun
   await exporter.flush();
   expect(exporter.dropped).toBe(4);
   expect(exporter.delivered).toBe(2);
-  // One warning for the outage, not one per failed batch.
-  expect(logs).toEqual(['exporter t: 2 span(s) dropped: TypeError: encoder broke']);
+  // The first failure at once; the next, within the minute, waits for a running total (here, the shutdown's).
+  expect(logs).toEqual(['exporter t: 2 span(s) dropped: not delivered (TypeError: encoder broke)']);
+  await exporter.shutdown();
+  expect(logs[1]).toBe('exporter t: 2 more span(s) dropped (4 in all): not delivered (Error: nope)');
 });
 
-/** The lines an exporter writes for a batch a time, each answered at its time on a clock of the test's. */
-async function linesOver(answers: Array<[number, DeliveryResult]>): Promise<string[]> {
+/**
+ * The lines an exporter writes for a batch a time, each answered at its time on a clock of the test's;
+ * with `shutdown`, then the line its shutdown writes.
+ */
+async function linesOver(answers: Array<[number, DeliveryResult]>, shutdown = false): Promise<string[]> {
   let clock = 0;
   const logs: string[] = [];
   const exporter = new BatchingSpanExporter('t', async () => answers.shift()![1], { log: (m) => logs.push(m), now: () => clock });
@@ -163,28 +170,43 @@ async function linesOver(answers: Array<[number, DeliveryResult]>): Promise<stri
     exporter.export(makeSpans(1));
     await exporter.flush();
   }
+  if (shutdown) await exporter.shutdown();
   return logs;
 }
 
-test('after a success, the next outage is reported again once a minute has passed since the last line', async () => {
+// The loss 10 s on was counted nowhere before (a line per outage, the second one too soon).
+test('after a success, the next outage is reported again once a minute has passed since the last line, with what was lost meanwhile', async () => {
   const answers: Array<[number, DeliveryResult]> = [
     [0, { ok: false, reason: 'down' }], [1_000, { ok: true }],
     [10_000, { ok: false, reason: 'down 10 s later' }], [11_000, { ok: true }],
     [61_000, { ok: false, reason: 'down 61 s later' }],
   ];
-  expect(await linesOver(answers)).toEqual(['exporter t: 1 span(s) dropped: down', 'exporter t: 1 span(s) dropped: down 61 s later']);
+  expect(await linesOver(answers)).toEqual(['exporter t: 1 span(s) dropped: not delivered (down)', 'exporter t: 2 more span(s) dropped (3 in all): 1 not delivered (down 10 s later); 1 not delivered (down 61 s later)']);
 });
 
 test('a clock stepped back does not silence an outage (found by a review)', async () => {
   const answers: Array<[number, DeliveryResult]> = [[3_600_000, { ok: false, reason: 'down' }], [3_601_000, { ok: true }], [0, { ok: false, reason: 'down after NTP stepped the clock back an hour' }]];
-  expect(await linesOver(answers)).toEqual(['exporter t: 1 span(s) dropped: down', 'exporter t: 1 span(s) dropped: down after NTP stepped the clock back an hour']);
+  expect(await linesOver(answers)).toEqual(['exporter t: 1 span(s) dropped: not delivered (down)', 'exporter t: 1 more span(s) dropped (2 in all): not delivered (down after NTP stepped the clock back an hour)']);
 });
 
-test('an outage that starts too soon after the last line is written once the minute is up, if it lasts', async () => {
+test('an outage that lasts: a running total once the minute is up, and the rest at shutdown', async () => {
   const answers: Array<[number, DeliveryResult]> = [
-    [0, { ok: false, reason: 'down' }], [1_000, { ok: true }], [10_000, { ok: false, reason: 'down' }], [60_000, { ok: false, reason: 'still down' }], [90_000, { ok: false, reason: 'and still' }],
+    [0, { ok: false, reason: 'down' }], [1_000, { ok: true }], [10_000, { ok: false, reason: 'down' }], [60_000, { ok: false, reason: 'down' }], [90_000, { ok: false, reason: 'down' }],
   ];
-  expect(await linesOver(answers)).toEqual(['exporter t: 1 span(s) dropped: down', 'exporter t: 1 span(s) dropped: still down']);
+  expect(await linesOver(answers, true)).toEqual([
+    'exporter t: 1 span(s) dropped: not delivered (down)',
+    'exporter t: 2 more span(s) dropped (3 in all): not delivered (down)',
+    'exporter t: 1 more span(s) dropped (4 in all): not delivered (down)',
+  ]);
+});
+
+test('one outage is one cause however many attempts each batch had; past four causes the rest are summed', async () => {
+  const reasons = ['down after 5 attempts', 'down after 2 attempts', 'down', 'HTTP 500 #1', 'HTTP 500 #2', 'HTTP 500 #3', 'HTTP 500 #4', 'HTTP 500 #5'];
+  const answers = reasons.map((reason, i): [number, DeliveryResult] => [i === 0 ? 0 : 1_000, { ok: false, reason }]);
+  expect(await linesOver(answers, true)).toEqual([
+    'exporter t: 1 span(s) dropped: not delivered (down after 5 attempts)',
+    'exporter t: 7 more span(s) dropped (8 in all): 2 not delivered (down); 1 not delivered (HTTP 500 #1); 1 not delivered (HTTP 500 #2); 1 not delivered (HTTP 500 #3); 2 for other causes (the last: not delivered (HTTP 500 #5))',
+  ]);
 });
 
 test('a flapping backend (failure or partial success, then success, 100 times over) is written once per kind', async () => {
@@ -239,7 +261,10 @@ test('memory stays bounded while the backend hangs: 200 000 spans through a 1 00
   await exporter.shutdown();
   expect(exporter.delivered + exporter.dropped).toBe(200_000);
   expect(exporter.delivered).toBe(1100);
-  expect(logs).toEqual(['exporter t: queue full (1000 spans), dropping the oldest; see .dropped']);
+  // Every span pushed out is said: the first at once, the rest at shutdown (within the minute).
+  expect(logs).toEqual([expect.stringMatching(/^exporter t: \d+ span\(s\) dropped: pushed out of the full queue \(maxQueueSize 1000\)$/), expect.any(String)]);
+  const first = Number(/(\d+) span/.exec(logs[0]!)![1]);
+  expect(logs[1]).toBe(`exporter t: ${200_000 - 1100 - first} more span(s) dropped (${200_000 - 1100} in all): pushed out of the full queue (maxQueueSize 1000)`);
 });
 
 test('its timers never keep the process alive', async () => {
@@ -289,4 +314,21 @@ test('the byte cut counts encoded bytes: tags of CJK text make batches of about 
   for (const size of bytes) expect(size).toBeLessThanOrEqual(1.1 * MAX_BATCH_BYTES);
   // 400 spans of ~27 kB encoded: over 10 MiB, so more than ten batches.
   expect(batches.length).toBeGreaterThan(10);
+});
+
+// For the exit's line on spans given up (abandon()): their cause is the backend's last refusal, if it still refuses.
+test('lastFailure names the last failed delivery until one succeeds; combined, every exporter\'s', async () => {
+  const answers: DeliveryResult[] = [{ ok: false, reason: 'HTTP 500 from http://c/v1/traces: broke' }, { ok: true }];
+  const failing = new BatchingSpanExporter('a', async () => answers.shift()!, { log: () => {} });
+  const refused = new BatchingSpanExporter('b', async () => ({ ok: false, reason: 'TypeError: ECONNREFUSED' }), { log: () => {} });
+  const both = combineSpanExporters([failing, refused]);
+  expect(both.lastFailure).toBeUndefined();
+  both.export(makeSpans(1));
+  await both.flush();
+  expect(failing.lastFailure).toBe('HTTP 500 from http://c/v1/traces: broke');
+  expect(both.lastFailure).toBe('HTTP 500 from http://c/v1/traces: broke; TypeError: ECONNREFUSED');
+  both.export(makeSpans(1));
+  await both.flush();
+  expect(failing.lastFailure).toBeUndefined();
+  expect(both.lastFailure).toBe('TypeError: ECONNREFUSED');
 });

@@ -78,7 +78,19 @@ const bad: Array<[string, unknown, string]> = [
   ['custom without customExporter', [{ type: 'custom' }], 'bun-apm: exporters[0] (custom): needs customExporter'],
   ['edge without the preload', [{ type: 'edge' }], 'bun-apm: exporters[0] (edge): the edge exporter is only available where the bun-apm preload provides it'],
   ['a header from an unset variable', [{ type: 'jaeger', endpoint: 'http://jaeger:14268', headers: { Authorization: undefined } }], 'bun-apm: exporters[0] (jaeger): headers["Authorization"] must be a string'],
-  ['a bad queue size', [{ type: 'console', maxQueueSize: 0 }], 'bun-apm: exporters[0] (console): maxQueueSize must be an integer ≥ 1'],
+  ['a bad queue size', [{ type: 'console', maxQueueSize: 0 }], 'bun-apm: exporters[0] (console): maxQueueSize must be an integer from 1 to 100000, got 0'],
+  ['a negative queue size', [{ type: 'console', maxQueueSize: -1 }], 'bun-apm: exporters[0] (console): maxQueueSize must be an integer from 1 to 100000, got -1'],
+  ['a queue size that is no number', [{ type: 'console', maxQueueSize: 'abc' }], 'bun-apm: exporters[0] (console): maxQueueSize must be an integer from 1 to 100000'],
+  // Taken before: with the collector down, the queue grew with every request.
+  ['a queue size past the bound', [{ type: 'otlp', endpoint: 'http://c:4318', maxQueueSize: 1e9 }], 'bun-apm: exporters[0] (otlp): maxQueueSize must be an integer from 1 to 100000, got 1000000000'],
+  ['a queue size just past the bound', [{ type: 'console', maxQueueSize: 100_001 }], 'bun-apm: exporters[0] (console): maxQueueSize must be an integer from 1 to 100000, got 100001'],
+  // Misspelt names had been ignored without a word, and the defaults used.
+  ['a misspelt delay', [{ type: 'otlp', endpoint: 'http://c:4318', scheduleDelayMs: 100 }], 'bun-apm: exporters[0] (otlp): scheduleDelayMs is not an option of otlp exporters (did you mean scheduledDelayMs?); it takes type, endpoint, headers, retry, maxQueueSize, maxExportBatchSize, scheduledDelayMs'],
+  ['a misspelt endpoint', [{ type: 'zipkin', endpont: 'http://z:9411' }], 'bun-apm: exporters[0] (zipkin): endpont is not an option of zipkin exporters (did you mean endpoint?)'],
+  ['a misspelt custom timeout', [{ type: 'custom', customExporter: () => {}, exportTimeout: 5 }], 'bun-apm: exporters[0] (custom): exportTimeout is not an option of custom exporters (did you mean exportTimeoutMs?)'],
+  ['a misspelt retry option', [{ type: 'jaeger', endpoint: 'http://j:14268', retry: { maxAttempt: 3 } }], 'bun-apm: exporters[0] (jaeger): retry.maxAttempt is not a retry option (did you mean maxAttempts?); retry takes maxAttempts, initialBackoffMs, maxBackoffMs, timeoutMs'],
+  ['another type\'s option', [{ type: 'console', headers: { a: 'b' } }], 'bun-apm: exporters[0] (console): headers is not an option of console exporters (jaeger, zipkin, otlp exporters read it); it takes type, maxQueueSize, maxExportBatchSize, scheduledDelayMs'],
+  ['an option on the edge entry', [{ type: 'edge', maxQueueSize: 10 }], 'bun-apm: exporters[0] (edge): maxQueueSize is not an option of edge exporters (console, jaeger, zipkin, otlp, custom exporters read it); it takes only type'],
   ['a bad retry', [{ type: 'otlp', endpoint: 'http://c:4318', retry: { maxAttempts: 1.5 } }], 'bun-apm: exporters[0] (otlp): retry.maxAttempts must be an integer ≥ 1'],
   // Past 2^31-1 ms a timer fires after 1 ms: these had been taken and behaved as 1 ms.
   ['a delay past what a timer waits', [{ type: 'console', scheduledDelayMs: 3e9 }], 'bun-apm: exporters[0] (console): scheduledDelayMs must be a number from 0 to 600000 (ms), got 3000000000'],
@@ -88,6 +100,10 @@ const bad: Array<[string, unknown, string]> = [
   ['an attempt timeout too long', [{ type: 'jaeger', endpoint: 'http://j:14268', retry: { timeoutMs: 2 ** 31 } }], 'bun-apm: exporters[0] (jaeger): retry.timeoutMs must be a number from 1 to 600000 (ms)'],
   ['a custom timeout too long', [{ type: 'custom', customExporter: () => {}, exportTimeoutMs: 2 ** 31 }], 'bun-apm: exporters[0] (custom): exportTimeoutMs must be a number from 1 to 600000 (ms)'],
 ];
+
+test('a queue size at the bound is taken', () => {
+  expect(createSpanExporters([{ type: 'console', maxQueueSize: 100_000 }])).toHaveLength(1);
+});
 
 test('timing options at the bound are taken', () => {
   const configs = [{ type: 'otlp', endpoint: 'http://c:4318', scheduledDelayMs: 600_000, retry: { initialBackoffMs: 600_000, maxBackoffMs: 600_000, timeoutMs: 600_000 } }, { type: 'custom', customExporter: () => {}, exportTimeoutMs: 600_000 }];

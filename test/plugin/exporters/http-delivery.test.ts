@@ -96,9 +96,12 @@ for (const kind of HTTP_EXPORTER_KINDS) {
       expect(exporter.delivered).toBe(0);
       expect(exporter.dropped).toBe(50_000);
       expect(exporter.queued).toBe(0);
-      // One warning per kind of trouble, not one per span or batch.
-      expect(logs.filter((m) => m.includes('queue full'))).toHaveLength(1);
-      expect(logs.filter((m) => m.includes('dropped:'))).toHaveLength(1);
+      // Not one line per span or batch: the first loss at once, the rest (within the minute) at shutdown, every span in them.
+      expect(logs).toHaveLength(2);
+      expect(logs[0]).toMatch(/^exporter \w+: \d+ span\(s\) dropped: pushed out of the full queue \(maxQueueSize 500\)$/);
+      const first = Number(/(\d+) span/.exec(logs[0]!)![1]);
+      expect(logs[1]).toStartWith(`exporter ${exporter.name}: ${50_000 - first} more span(s) dropped (50000 in all): `);
+      expect(logs[1]).toContain(' not delivered (TypeError: ');
     });
 
     test('delivery warnings show no credentials from the endpoint URL', async () => {

@@ -131,5 +131,5 @@ test('partialSuccess in a 200: the rejected spans count as dropped and the messa
   await exporter.flush();
   expect(exporter.delivered).toBe(3);
   expect(exporter.dropped).toBe(2);
-  expect(logs).toEqual(['exporter otlp: backend rejected 2 of 5 span(s): span name too long']);
+  expect(logs).toEqual(['exporter otlp: 2 span(s) dropped: rejected by the backend (span name too long)']);
 });

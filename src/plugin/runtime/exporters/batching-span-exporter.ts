@@ -1,6 +1,8 @@
 // The buffering half every exporter shares, after OpenTelemetry's BatchSpanProcessorBase: a
 // bounded FIFO that drops the oldest and counts, full batches sent at once, the rest after a
-// delay (unref'd timer), one send in flight, flush() and a shutdown that runs once.
+// delay (unref'd timer), one send in flight, flush() and a shutdown that runs once. Every span it
+// loses is said in a line, with why: the first loss at once, later ones as a running total at most
+// once a minute, and what is left unsaid when it closes.
 import type { Span } from '../../../core/wire-format.ts';
 import { isExportableSpan } from './exportable-span.ts';
 import type { ExitDrain, ExitRequest, SpanExporter } from './span-exporter.ts';
@@ -69,8 +71,23 @@ export const MAX_BATCH_BYTES = 1 << 20;
  * budget. A full default queue (2048 spans) passes it only with spans of 16 KB or more. The rest is counted.
  */
 export const MAX_EXIT_BYTES = 32 << 20;
-/** A kind a success re-armed is written again only this long after its last line: a flapping backend had made one per batch. */
+/**
+ * A kind a success re-armed is written again only this long after its last line, and losses are
+ * counted in a line at most this often: a flapping backend had made one per batch.
+ */
 const REWARN_MS = 60_000;
+/**
+ * Causes named in one loss line at most; the rest are summed as other causes. A backend whose
+ * answer quotes a request id makes a new reason each batch, and a line must stay one line.
+ */
+const MAX_CAUSES = 4;
+
+/** Spans lost for one cause since the last loss line. */
+interface Loss {
+  spans: number;
+  /** Reads after a count: `12 pushed out of the full queue (maxQueueSize 2048)`. */
+  cause: string;
+}
 
 /** About what a span takes encoded: its strings' UTF-8 bytes and a fixed share for ids, times and keys. */
 function estimatedSize(span: Span): number {
@@ -118,6 +135,12 @@ export class BatchingSpanExporter implements SpanExporter {
   #dueUpTo = 0;
   #dropped = 0;
   #delivered = 0;
+  /** Lost and not yet said in a line, by cause (see #lose); spans said in lines so far. */
+  #unsaid = new Map<string, Loss>();
+  #said = 0;
+  #lossLineAt: number | undefined;
+  #lossTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastFailure: string | undefined;
   #running: Promise<void> | undefined;
   #delayTimer: ReturnType<typeof setTimeout> | undefined;
   #kickTimer: ReturnType<typeof setTimeout> | undefined;
@@ -154,13 +177,14 @@ export class BatchingSpanExporter implements SpanExporter {
     return this.#delivered;
   }
 
+  /** Why the last delivery failed (refused, an HTTP status, a timeout), while no delivery has succeeded since. */
+  get lastFailure(): string | undefined {
+    return this.#lastFailure;
+  }
+
   export(spans: readonly Span[]): void {
     try {
-      if (this.#closed) {
-        this.#dropped += spans.length;
-        this.#warnOnce('closed', `exporter ${this.name} is shut down; ${spans.length} span(s) dropped`);
-        return;
-      }
+      if (this.#closed) return this.#lose(spans.length, 'closed', 'exported after shutdown');
       for (const span of spans) {
         if (isExportableSpan(span)) {
           const size = estimatedSize(span);
@@ -168,18 +192,14 @@ export class BatchingSpanExporter implements SpanExporter {
           this.#sizes.push(size);
           this.#queuedBytes += size;
           this.#enqueued++;
-        } else {
-          this.#dropped++;
-          this.#warnOnce('malformed', `exporter ${this.name} dropped a malformed span (ids must be lowercase hex, times finite)`);
-        }
+        } else this.#lose(1, 'malformed', 'malformed (ids must be lowercase hex, times finite)');
       }
       const excess = this.#queue.length - this.#maxQueueSize;
       if (excess > 0) {
         this.#queue.splice(0, excess);
         for (const size of this.#sizes.splice(0, excess)) this.#queuedBytes -= size;
         this.#head += excess;
-        this.#dropped += excess;
-        this.#warnOnce('full', `exporter ${this.name}: queue full (${this.#maxQueueSize} spans), dropping the oldest; see .dropped`);
+        this.#lose(excess, 'full', `pushed out of the full queue (maxQueueSize ${this.#maxQueueSize})`);
         this.#settle();
       }
       if (this.#queue.length >= this.#batchSize || this.#queuedBytes >= MAX_BATCH_BYTES) this.#kick();
@@ -204,6 +224,7 @@ export class BatchingSpanExporter implements SpanExporter {
       this.#closed = true;
       await this.flush();
       this.#close();
+      this.#sayLosses();
     })();
     return this.#shutdown;
   }
@@ -243,8 +264,10 @@ export class BatchingSpanExporter implements SpanExporter {
           drain.unsent += batch.length; // an encoder that throws loses its batch, not the others'
         }
       }
+      // The caller counts the drain's spans in its exit line; the losses before it are this exporter's to say.
       this.#dropped += drain.unsent + drain.outOfTime;
       this.#settle();
+      this.#sayLosses();
     } catch (error) {
       this.#warnOnce('exit', `exporter ${this.name}: spans could not be prepared at exit (${(error as Error).message})`);
     }
@@ -263,9 +286,11 @@ export class BatchingSpanExporter implements SpanExporter {
       current.abort.abort();
       queued += current.batch.length;
     }
+    // The caller counts those given up; the losses before them are this exporter's to say.
     this.#dropped += queued;
     for (const waiter of this.#waiters) waiter.resolve();
     this.#waiters = [];
+    this.#sayLosses();
     return queued;
   }
 
@@ -361,16 +386,51 @@ export class BatchingSpanExporter implements SpanExporter {
     current.settled = true;
     if (result.ok) {
       const rejected = Math.min(result.rejected ?? 0, batch.length);
+      const message = result.message ? ` (${quoteAnswer(result.message, this.#headers)})` : '';
       this.#delivered += batch.length - rejected;
-      this.#dropped += rejected;
-      // A success ends an outage, and a clean one a run of partial successes: the next is news again (see REWARN_MS).
-      this.#warned.delete('deliver');
-      if (rejected === 0 && !result.message) this.#warned.delete('partial');
-      else this.#warnOnce('partial', `exporter ${this.name}: backend rejected ${rejected} of ${batch.length} span(s)${result.message ? `: ${quoteAnswer(result.message, this.#headers)}` : ''}`);
+      this.#lastFailure = undefined; // the backend takes spans again: spans given up later are not its refusal's
+      if (rejected > 0) this.#lose(rejected, `rejected${message}`, `rejected by the backend${message}`);
+      // A clean success ends a run of partial successes: the next warning is news again (see REWARN_MS).
+      else if (!message) this.#warned.delete('partial');
+      else this.#warnOnce('partial', `exporter ${this.name}: backend accepted ${batch.length} span(s) with a warning${message}`);
     } else {
-      this.#dropped += batch.length;
-      this.#warnOnce('deliver', `exporter ${this.name}: ${batch.length} span(s) dropped: ${result.reason}`);
+      this.#lastFailure = result.reason;
+      // Keyed without the attempts, so that one outage is one cause however many tries each batch had.
+      this.#lose(batch.length, `failed ${result.reason.replace(/ after \d+ attempts$/, '')}`, `not delivered (${result.reason})`);
     }
+  }
+
+  /** Counts spans lost, and says them: at once if no loss line was written within REWARN_MS, else when it is up. */
+  #lose(spans: number, key: string, cause: string): void {
+    if (spans <= 0) return;
+    this.#dropped += spans;
+    const merged = this.#unsaid.has(key) || this.#unsaid.size < MAX_CAUSES ? key : 'other';
+    const loss = this.#unsaid.get(merged) ?? { spans: 0, cause };
+    loss.spans += spans;
+    loss.cause = merged === 'other' ? `for other causes (the last: ${cause})` : cause;
+    this.#unsaid.set(merged, loss);
+    const since = this.#now() - (this.#lossLineAt ?? -Infinity);
+    // A clock stepped back (NTP) counts as due, or a whole outage could pass unsaid.
+    if (since < 0 || since >= REWARN_MS) return this.#sayLosses();
+    this.#lossTimer ??= unref(setTimeout(() => this.#sayLosses(), REWARN_MS - since));
+  }
+
+  /**
+   * One line for the spans lost since the last: how many, the running total, and why, e.g.
+   * `exporter otlp: 988 more span(s) dropped (1500 in all): not delivered (HTTP 500 from …)`.
+   */
+  #sayLosses(): void {
+    clearTimeout(this.#lossTimer);
+    this.#lossTimer = undefined;
+    const losses = [...this.#unsaid.values()];
+    if (losses.length === 0) return;
+    const spans = losses.reduce((sum, loss) => sum + loss.spans, 0);
+    const why = losses.length === 1 ? losses[0]!.cause : losses.map((loss) => `${loss.spans} ${loss.cause}`).join('; ');
+    const counted = this.#said === 0 ? `${spans} span(s) dropped` : `${spans} more span(s) dropped (${this.#said + spans} in all)`;
+    this.#unsaid.clear();
+    this.#said += spans;
+    this.#lossLineAt = this.#now();
+    this.#warn(`exporter ${this.name}: ${counted}: ${why}`);
   }
 
   #warnOnce(key: string, message: string): void {

@@ -2,6 +2,7 @@
 // and their validation: a bad entry throws at startup with a message naming it, never later.
 import type { ExporterEntry } from '../../../core/config.ts';
 import { ConfigError } from '../../../core/config/config-error.ts';
+import { didYouMean } from '../../../core/config/nearest-name.ts';
 import { signalUrl } from './endpoint-url.ts';
 
 export const EXPORTER_TYPES = ['console', 'jaeger', 'zipkin', 'otlp', 'custom', 'edge'] as const satisfies ReadonlyArray<ExporterEntry['type']>;
@@ -17,6 +18,21 @@ const SIGNAL_PATH: Partial<Record<ExporterType, string>> = { jaeger: '/api/trace
 
 type Env = Record<string, string | undefined>;
 
+const BATCHING_OPTIONS = ['maxQueueSize', 'maxExportBatchSize', 'scheduledDelayMs'] as const;
+const HTTP_OPTIONS = ['type', 'endpoint', 'headers', 'retry', ...BATCHING_OPTIONS] as const;
+
+/** The options each type reads: any other name is a mistake (`scheduleDelayMs` had been ignored and the default used). */
+const OPTIONS_OF: Record<ExporterType, readonly (keyof ExporterConfig)[]> = {
+  console: ['type', ...BATCHING_OPTIONS],
+  jaeger: HTTP_OPTIONS,
+  zipkin: HTTP_OPTIONS,
+  otlp: HTTP_OPTIONS,
+  custom: ['type', 'customExporter', 'exportTimeoutMs', ...BATCHING_OPTIONS],
+  edge: ['type'], // the preload's own batcher: it takes no options here
+};
+
+const RETRY_OPTIONS: readonly (keyof NonNullable<ExporterConfig['retry']>)[] = ['maxAttempts', 'initialBackoffMs', 'maxBackoffMs', 'timeoutMs'];
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -28,10 +44,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export const MAX_EXPORTER_MS = 600_000;
 
-function checkNumber(value: unknown, name: string, min: number, integer: boolean, max?: number): void {
+/**
+ * The most spans an exporter may keep waiting. Unbounded, 1e9 was taken, and with the collector down
+ * the queue grew with every request. A server span with five tags takes ~420 bytes of heap (measured),
+ * so 100 000 hold an exporter's queue to ~40-100 MB, ~50 times the default (2048); and a longer queue
+ * could not go at exit anyway: MAX_EXIT_BYTES (32 MiB) carries about 100 000 of the smallest spans.
+ */
+export const MAX_QUEUE_SIZE = 100_000;
+
+function checkNumber(value: unknown, name: string, min: number, integer: boolean, max?: number, unit = ''): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (max !== undefined && value > max) || (integer && !Number.isInteger(value))) {
-    const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max} (ms)`;
+    const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}${unit}`;
     const got = typeof value === 'number' ? `, got ${value}` : '';
     throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} ${range}${got}`);
   }
@@ -39,7 +63,25 @@ function checkNumber(value: unknown, name: string, min: number, integer: boolean
 
 /** A timing option: a number of ms within what a timer can wait. */
 function checkMs(value: unknown, name: string, min: number): void {
-  checkNumber(value, name, min, false, MAX_EXPORTER_MS);
+  checkNumber(value, name, min, false, MAX_EXPORTER_MS, ' (ms)');
+}
+
+/** Refuses an option an entry of its type does not read, naming the nearest it does or the types that read it. */
+function checkOptionNames(entry: Record<string, unknown>, type: ExporterType): void {
+  const known = OPTIONS_OF[type] as readonly string[];
+  for (const key of Object.keys(entry)) {
+    if (known.includes(key)) continue;
+    const readBy = EXPORTER_TYPES.filter((other) => (OPTIONS_OF[other] as readonly string[]).includes(key));
+    const hint = readBy.length > 0 ? ` (${readBy.join(', ')} exporters read it)` : didYouMean(key, known);
+    const takes = known.length > 1 ? `it takes ${known.join(', ')}` : 'it takes only type';
+    throw new Error(`${key} is not an option of ${type} exporters${hint}; ${takes}`);
+  }
+}
+
+function checkRetryNames(retry: Record<string, unknown>): void {
+  for (const key of Object.keys(retry)) {
+    if (!(RETRY_OPTIONS as readonly string[]).includes(key)) throw new Error(`retry.${key} is not a retry option${didYouMean(key, RETRY_OPTIONS)}; retry takes ${RETRY_OPTIONS.join(', ')}`);
+  }
 }
 
 function checkHeaders(headers: unknown): void {
@@ -93,12 +135,14 @@ function checkEntry(config: unknown, env: Env, hasEdge: boolean): void {
     throw new Error(`unknown type ${JSON.stringify(type)} (expected one of ${EXPORTER_TYPES.join(', ')})`);
   }
   const entry = config as unknown as ExporterConfig;
-  checkNumber(entry.maxQueueSize, 'maxQueueSize', 1, true);
+  checkOptionNames(config, entry.type);
+  checkNumber(entry.maxQueueSize, 'maxQueueSize', 1, true, MAX_QUEUE_SIZE);
   checkNumber(entry.maxExportBatchSize, 'maxExportBatchSize', 1, true);
   checkMs(entry.scheduledDelayMs, 'scheduledDelayMs', 0);
   checkMs(entry.exportTimeoutMs, 'exportTimeoutMs', 1);
   if (entry.retry !== undefined) {
     if (!isRecord(entry.retry)) throw new Error('retry must be an object');
+    checkRetryNames(entry.retry);
     checkNumber(entry.retry.maxAttempts, 'retry.maxAttempts', 1, true);
     checkMs(entry.retry.initialBackoffMs, 'retry.initialBackoffMs', 0);
     checkMs(entry.retry.maxBackoffMs, 'retry.maxBackoffMs', 0);

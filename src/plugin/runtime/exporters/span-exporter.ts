@@ -40,8 +40,13 @@ export interface SpanExporter {
   flush(): Promise<void>;
   /** Flushes once more and stops the timer; safe to call twice. */
   shutdown(): Promise<void>;
-  /** Spans dropped because the queue was full or the backend refused them for good. */
+  /**
+   * Spans dropped because the queue was full or the backend refused them for good. Each is said in
+   * a line with its cause, but for those counted by whoever called drainAtExit() or abandon().
+   */
   readonly dropped: number;
+  /** Why the last delivery failed (refused, an HTTP status, a timeout), while none has succeeded since: the cause the caller names for spans given up. */
+  readonly lastFailure?: string;
   /**
    * At exit (synchronous): closes the exporter and returns its queued spans as requests to make,
    * encoded until `until` (performance.now()); the rest counted in `outOfTime`.
@@ -50,7 +55,8 @@ export interface SpanExporter {
   drainAtExit?(until?: number): ExitDrain;
   /**
    * Stops waiting on a shutdown or flush past its deadline: closes the exporter, drops what is queued,
-   * settles every flush; returns the spans not delivered (queued, and a send still under way).
+   * settles every flush; returns the spans not delivered (queued, and a send still under way), for the
+   * caller to say (their cause: lastFailure, else no answer in time); the losses before them it says itself.
    */
   abandon?(): number;
 }
