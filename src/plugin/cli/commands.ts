@@ -1,7 +1,7 @@
 // The `bun-apm` command's commands (main.ts runs them once it knows Bun runs it): set an app up,
 // make the edge's keys, run and deploy the edge from the app, check a setup. `--help` and
 // `--version` print and change nothing, for every command.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -84,7 +84,7 @@ printed only.
     async run(values) {
       const { edgeKeys, keysReport } = await import('./keys.ts');
       const appDir = process.cwd();
-      const edgeDir = directoryArgument(values['edge-dir'] as string, appDir);
+      const edgeDir = directoryArgument(values['edge-dir'] as string, appDir, '--edge-dir');
       const keys = edgeKeys(appDir, edgeDir, (values.app as string[] | undefined) ?? [], existsSync(join(edgeDir, '.dev.vars')));
       console.log(keysReport(keys, { edgeDir: shownDirectory(appDir, edgeDir), endpoint: endpointOf(appDir) }));
       return 0;
@@ -103,7 +103,7 @@ every check passes, 1 otherwise.
     async run(_values, positionals) {
       const { doctor } = await import('./doctor.ts');
       // Absolute: the config file found there is imported, and a relative path would be read as a package name.
-      return doctor(directoryArgument(positionals[0], process.cwd()));
+      return doctor(directoryArgument(positionals[0], process.cwd(), 'the directory'));
     },
   },
 
@@ -132,7 +132,7 @@ and prints the \`wrangler secret put\` lines. Deploy with \`cd DIR && npx wrangl
       const { keysReport } = await import('./keys.ts');
       const appDir = process.cwd();
       const result = edgeInit(appDir, {
-        dir: directoryArgument(values.dir as string, appDir),
+        dir: directoryArgument(values.dir as string, appDir, '--dir'),
         apps: (values.app as string[] | undefined) ?? [],
         name: values.name as string | undefined,
         force: values.force === true,
@@ -166,7 +166,7 @@ Alert rules are evaluated every minute. Stops on Ctrl-C.
     async run(values) {
       const { devPort, edgeDev } = await import('./edge-dev.ts');
       const appDir = process.cwd();
-      return edgeDev(appDir, directoryArgument(values.dir as string, appDir), devPort(appDir, process.env, values.port as string | undefined));
+      return edgeDev(appDir, directoryArgument(values.dir as string, appDir, '--dir'), devPort(appDir, process.env, values.port as string | undefined));
     },
   },
 };
@@ -184,8 +184,12 @@ function withHome(path: string): string {
  * directory, `edge init --dir /tmp/edge` had written ./tmp/edge inside the app), a relative one
  * from `base`, nothing as `base` itself.
  */
-function directoryArgument(value: string | undefined, base: string): string {
-  return value === undefined ? resolve(base) : resolve(base, withHome(value));
+function directoryArgument(value: string | undefined, base: string, name: string): string {
+  // An empty value (`--dir ""`, an unset shell variable) had silently named the app's own directory.
+  if (value === '') throw new Error(`${name}: expected a directory, got an empty value`);
+  const dir = value === undefined ? resolve(base) : resolve(base, withHome(value));
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${name}: ${dir} is a file, not a directory`);
+  return dir;
 }
 
 /** `dir` as printed: relative to the app when inside it, else absolute (a ../../ chain out of the app reads worse). */

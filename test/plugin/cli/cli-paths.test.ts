@@ -123,3 +123,19 @@ test.skipIf(Bun.which('node') === null)('run with node, the command says in one 
   expect(underBun.err).not.toContain('runs on Bun');
   expect(underBun.err).toContain('commands.js');
 }, 30_000);
+
+test('an empty --dir or one that names a file is refused, naming the flag; nothing is written', async () => {
+  const app = initialisedApp();
+  const before = readdirSync(app).sort();
+  const empty = await cli(['edge', 'init', '--dir', ''], app);
+  expect(empty.code).toBe(1);
+  expect(empty.err).toBe('bun-apm: --dir: expected a directory, got an empty value\n');
+  const file = join(app, 'notes.txt');
+  writeFileSync(file, 'x');
+  const onFile = await cli(['edge', 'init', '--dir', file], app);
+  expect(onFile.code).toBe(1);
+  expect(onFile.err).toBe(`bun-apm: --dir: ${file} is a file, not a directory\n`);
+  const keys = await cli(['keys', '--edge-dir', ''], app);
+  expect(keys.err).toBe('bun-apm: --edge-dir: expected a directory, got an empty value\n');
+  expect(readdirSync(app).sort()).toEqual([...before, 'notes.txt'].sort());
+}, 30_000);
