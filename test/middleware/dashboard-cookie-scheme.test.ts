@@ -55,6 +55,16 @@ describe('the in-process dashboard over plain http', () => {
     expect((await call(base, '/performance/fragments/summary', { headers: { cookie } })).status).toBe(401);
   });
 
+  test('behind a proxy that ends TLS (X-Forwarded-Proto: https, its first value) the cookies are Secure; http or a forged later value is not', async () => {
+    const viaProxy = await call(base, '/performance/login/basic', { headers: { ...BASIC, 'x-forwarded-proto': 'HTTPS, http' } });
+    expect(viaProxy.setCookies).toHaveLength(2);
+    for (const line of viaProxy.setCookies) expect(attributes(line)).toEqual(['Path=/performance', 'HttpOnly', 'Secure', 'SameSite=Strict']);
+    for (const proto of ['http', 'http, https']) {
+      const plain = await call(base, '/performance/login/basic', { headers: { ...BASIC, 'x-forwarded-proto': proto } });
+      for (const line of plain.setCookies) expect(attributes(line)).toEqual(['Path=/performance', 'HttpOnly', 'SameSite=Strict']);
+    }
+  });
+
   test('the session opened with a page read on basic auth has no Secure either', async () => {
     const page = await call(base, '/performance', { headers: BASIC });
     expect(page.status).toBe(200);

@@ -72,7 +72,7 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
     includeRequestBody: { doc: 'Text request bodies (JSON, form, text/*, XML) up to `maxBodyBytes` as a tag, secret fields and parameters `[REDACTED]`.' },
     includeResponseBody: { doc: 'Text response bodies up to `maxBodyBytes` as a tag, secret fields and parameters `[REDACTED]`.' },
     maxBodyBytes: { doc: 'Body bytes read; the tag keeps at most 1,024 characters of them (a tag\'s limit at the edge).' },
-    propagationEnabled: { doc: 'Read W3C `traceparent`/`tracestate`, then the legacy `propagation.headers`; write `traceparent` on responses and (under the preload) outbound fetches. False: no trace header read or written.' },
+    propagationEnabled: { doc: 'Read W3C `traceparent`/`tracestate`, then the legacy `propagation.headers`; write `traceparent` on responses and (under the preload) outbound fetches. False: the tracer reads and writes none. Under the preload, which reads and writes them itself, `BUN_APM_SERVER_TIMING=off` keeps them off responses.' },
     serviceName: { doc: '`service.name` in exported spans.', defaultText: APP_DEFAULT },
     spanTimeout: { doc: 'A span not finished after this many ms is closed and tagged `bun-apm.timed_out`.' },
     maxRecentSpans: { doc: 'Finished spans kept for getRecentSpans.' },

@@ -63,8 +63,12 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   const now = options.now ?? Date.now;
   const cookiePath = base;
   const home: PageHome = { title: options.title, assetsPath: options.assetsPath, base };
-  /** Cookies are Secure but on an app's own plain-http port (the edge is https, or localhost under wrangler dev). */
-  const secure = (url: URL) => !options.inProcess || url.protocol === 'https:';
+  /**
+   * Cookies are Secure but on an app's own plain-http port (the edge is https, or localhost under
+   * wrangler dev). Behind a proxy that ends TLS, its `X-Forwarded-Proto: https` says so: a client
+   * that forges it only gets cookies its own browser keeps for https.
+   */
+  const secure = (request: Request) => !options.inProcess || request.url.startsWith('https:') || forwardedHttps(request);
 
   return async function dashboard(request: Request, client: string): Promise<Response | null> {
     const url = new URL(request.url);
@@ -113,7 +117,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     if (rest === '/alerts/resolve') return resolve(request, who, ctx, time);
     if (request.method !== 'GET' && request.method !== 'HEAD') return problem(405, 'method_not_allowed', `${request.method} is not allowed here`, { Allow: 'GET, HEAD' });
     const response = await read(rest, url, ctx, windowOf(ctx.range, time));
-    if (opened) response.headers.append('Set-Cookie', setCookie(SESSION_COOKIE, opened.token, cookiePath, opened.maxAgeSeconds, secure(url)));
+    if (opened) response.headers.append('Set-Cookie', setCookie(SESSION_COOKIE, opened.token, cookiePath, opened.maxAgeSeconds, secure(request)));
     return response;
   }
 
@@ -220,7 +224,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const refused = await csrfRefusal(request, who, form);
     if (refused) return refused;
     if (who.sessionId !== null) await auth.closeSession(who.sessionId);
-    const cleared = { 'Set-Cookie': setCookie(SESSION_COOKIE, '', cookiePath, 0, secure(new URL(request.url))) };
+    const cleared = { 'Set-Cookie': setCookie(SESSION_COOKIE, '', cookiePath, 0, secure(request)) };
     // With basic alone, the dashboard's page would challenge, and a browser answers from the
     // password it keeps: signed in again at once (a review). So the sign-out ends here.
     if (!auth.apiKeyEnabled) return notePage(home, 200, 'Signed out', 'Your browser keeps the basic-auth password until it is closed; going back to the dashboard signs you in again with it.', new Headers(cleared));
@@ -239,7 +243,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const result = await auth.checkKey(request, field(form, 'apiKey') ?? '', client, time);
     if (!result.ok && result.status === 429) return html(await signInPage(sentence(lockedOut(result)), next), 429, { 'Retry-After': retryAfter(result) });
     if (!result.ok) return html(await signInPage('That API key is not valid.', next), 401);
-    return signedIn(result.subject, next, time, url);
+    return signedIn(result.subject, next, time, request);
   }
 
   /** Basic auth on demand: challenges until the browser sends good credentials, then goes on to `next`. */
@@ -249,7 +253,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const who = await auth.checkBasic(request, client, time);
     // Browsers resend basic credentials only under the challenged path, so the rest of the
     // dashboard gets a session cookie, as after an API-key sign-in.
-    if (who.ok) return signedIn(who.subject, next, time, url);
+    if (who.ok) return signedIn(who.subject, next, time, request);
     const headers: Record<string, string> = { 'WWW-Authenticate': BASIC_CHALLENGE };
     if (who.status === 429) headers['Retry-After'] = retryAfter(who);
     // A browser shows the body once the prompt is cancelled: the sign-in page, with what went wrong.
@@ -263,12 +267,12 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   }
 
   /** A fresh session (never one the browser brought) and a trusted-device mark, then on to `next`. */
-  async function signedIn(subject: string, next: string, time: number, url: URL): Promise<Response> {
+  async function signedIn(subject: string, next: string, time: number, request: Request): Promise<Response> {
     const session = await auth.openSession(subject, time);
     const device = await auth.deviceToken(subject, time);
     const headers = new Headers();
-    headers.append('Set-Cookie', setCookie(SESSION_COOKIE, session.token, cookiePath, session.maxAgeSeconds, secure(url)));
-    headers.append('Set-Cookie', setCookie(DEVICE_COOKIE, device.token, cookiePath, device.maxAgeSeconds, secure(url)));
+    headers.append('Set-Cookie', setCookie(SESSION_COOKIE, session.token, cookiePath, session.maxAgeSeconds, secure(request)));
+    headers.append('Set-Cookie', setCookie(DEVICE_COOKIE, device.token, cookiePath, device.maxAgeSeconds, secure(request)));
     return redirect(next, headers);
   }
 
@@ -329,6 +333,11 @@ function featureOf(rest: string): keyof DashboardFeatures | undefined {
 }
 
 /** A post from our own pages: same Origin, or (no Origin) not marked cross-site by the browser. */
+/** The first proxy in front (the client's side) says the request came over https. */
+function forwardedHttps(request: Request): boolean {
+  return request.headers.get('x-forwarded-proto')?.split(',', 1)[0]?.trim().toLowerCase() === 'https';
+}
+
 function sameOrigin(request: Request, url: URL): boolean {
   const origin = request.headers.get('origin');
   if (origin === null) return (request.headers.get('sec-fetch-site') ?? 'same-origin') === 'same-origin' || request.headers.get('sec-fetch-site') === 'none';
