@@ -10,7 +10,7 @@ export { PerformanceMonitor, performanceMonitor, type PerformanceMonitorMiddlewa
 export { RequestTracer, requestTracer, type RequestTracerMiddleware, type TracingOptions } from './request-tracer.ts';
 export { readMetricsFile } from './monitor/file-storage.ts';
 export { SENSITIVE_HEADERS } from './tracer/capture.ts';
-export { REDACTED } from './tracer/redaction.ts';
+export { REDACTED } from '../core/redaction/redaction.ts';
 export { TIMED_OUT_TAG } from './tracer/span-registry.ts';
 export { compose } from './adapters/compose.ts';
 export { instrument } from './adapters/instrument.ts';

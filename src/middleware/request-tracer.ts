@@ -12,7 +12,7 @@ import { isExcluded, RequestState, stateOf } from '../plugin/runtime/request-sta
 import { traceScope } from '../plugin/runtime/trace-scope.ts';
 import { sleep } from '../plugin/runtime/send-with-retry.ts';
 import { captureBody, headerTags, queryTags } from './tracer/capture.ts';
-import { shownText } from './tracer/redaction.ts';
+import { shownText } from '../core/redaction/redaction.ts';
 import { closeWithin, tracerShipping } from './tracer/tracer-shipping.ts';
 import { incomingContext, type IncomingContext } from './tracer/incoming-context.ts';
 import { SpanRegistry } from './tracer/span-registry.ts';

@@ -155,3 +155,38 @@ test.each([
   expect(span.tags['http.request.body']).toBe(expected);
 });
 
+
+// The review of round six: after `name=` an auth scheme's word was taken for the whole value, and the
+// credential after it went out raw (`Authorization=Bearer SEKRIT`), as the `name: value` form had not;
+// and a pair in brackets lost its closing bracket to the redaction (`(token=[REDACTED] retrying`).
+test.each([
+  ['a bearer credential after =', 'Authorization=Bearer SEKRIT1', 'Authorization=[REDACTED]'],
+  ['a basic credential after =, words after it', 'auth=Basic SEKRIT2 next', 'auth=[REDACTED] next'],
+  ['a scheme in any case after a token name', 'token=bearer SEKRIT3', 'token=[REDACTED]'],
+  ['a scheme inside brackets', 'err: (auth=Bearer SEKRIT4) done', 'err: (auth=[REDACTED]) done'],
+  ['spaces around =, a Negotiate ticket', 'Authorization = Negotiate SEKRIT5 x', 'Authorization = [REDACTED] x'],
+  ['an ApiKey credential after :', 'authorization: ApiKey SEKRIT6', 'authorization: [REDACTED]'],
+  ['a pair in parentheses', 'call failed (token=SEKRIT7) retrying', 'call failed (token=[REDACTED]) retrying'],
+  ['a pair in square brackets, a comma after', 'see [password=SEKRIT8], then', 'see [password=[REDACTED]], then'],
+  ['a value holding a colon', 'lookup failed (key=users:SEKRIT9)', 'lookup failed (key=[REDACTED])'],
+  ['a call, a pair in braces', 'fn(token=SEKRIT10) and {secret=SEKRIT11}.', 'fn(token=[REDACTED]) and {secret=[REDACTED]}.'],
+  ['a value with its own brackets', 'x (password=SEK(RIT12)) y', 'x (password=[REDACTED]) y'],
+  // No bracket opened before the name: a `)` may be the password's own, and goes with it.
+  ['a value ending in ) after no bracket', 'password=SEKRIT13) x', 'password=[REDACTED] x'],
+  ['a value ending in ) after a closed bracket', '(a)token=SEKRIT14) x', '(a)token=[REDACTED] x'],
+  ['brackets opened, none closed', '(password=SEKRIT)15 x', '(password=[REDACTED] x'],
+])('round six, in a thrown error: %s', async (_name, message, expected) => {
+  const span = await spanOf(() => {
+    throw new Error(message);
+  }, (base) => fetch(`${base}/users/1`));
+  expect(span.error).toBe(`Error: ${expected}`);
+});
+
+test('round six, in a header value: a scheme after an encoded =, its space encoded as deep', async () => {
+  const span = await spanOf(() => new Response('ok'), (base) => fetch(`${base}/users/1`, { headers: {
+    'x-once': 'https://app.test/l?next=%2Fcb%3Fauth%3DBearer%20SEKRIT1%26lang%3Den',
+    'x-twice': 'https://app.test/l?r=%252Fcb%253Fauth%253DBearer%2520SEKRIT2%2526lang%253Den',
+  } }));
+  expect(span.tags['http.request.header.x-once']).toBe('https://app.test/l?next=%2Fcb%3Fauth%3D[REDACTED]%26lang%3Den');
+  expect(span.tags['http.request.header.x-twice']).toBe('https://app.test/l?r=%252Fcb%253Fauth%253D[REDACTED]%2526lang%253Den');
+});

@@ -101,3 +101,38 @@ test('a secret straddling a log message\'s or a tag\'s length limit is redacted,
   expect(child.tags.note).toBe(`${'n'.repeat(1_013)} [REDACTED]`);
   expect(child.logs[0]!.message).toBe(`${'m'.repeat(2_037)} [REDACTED]`);
 });
+
+test('hostile tag values (brackets, auth schemes, long runs of closers) are redacted in time that grows with their length', async () => {
+  const tracer = requestTracer({ sampleRate: 1 });
+  closers.push(tracer.close);
+  const width = 4 * 1_024; // as much of a tag's value as its redaction reads
+  const fill = (unit: string) => unit.repeat(Math.ceil(width / unit.length)).slice(0, width);
+  const hostile = [
+    '('.repeat(100) + 'token=' + ')'.repeat(width),
+    fill(`${'('.repeat(95)}token=a${')'.repeat(95)} `),
+    fill('token=Bearer '),
+    fill('auth=Bearer%20'),
+    '(token=' + fill(',.'),
+    fill('a (b=1 (token=x))) '),
+  ];
+  let elapsed = 0;
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: compose([tracer], (req) => {
+      const child = tracer.createChildSpan(req.spanId!, 'hostile')!;
+      const started = performance.now();
+      for (let round = 0; round < 20; round++) hostile.forEach((value, i) => tracer.addTag(child, `note.${i}`, value));
+      elapsed = performance.now() - started;
+      tracer.addTag(child, 'sample', 'retry (auth=Bearer abc123) then [password=hunter2], done');
+      tracer.finish(child);
+      return new Response('ok');
+    }),
+  });
+  closers.push(() => server.stop(true));
+  await fetch(`http://127.0.0.1:${server.port}/`);
+  const child = tracer.getRecentSpans().find((s) => s.name === 'hostile')!;
+  expect(child.tags.sample).toBe('retry (auth=[REDACTED]) then [password=[REDACTED]], done');
+  // 120 values of 4 KB take tens of milliseconds; a step per pair of characters would take seconds.
+  expect(elapsed).toBeLessThan(1_500);
+});

@@ -2,7 +2,7 @@
 // (redaction.ts), and text bodies up to a cap, read from a clone so the handler still gets the whole body.
 import { LIMITS, type TagValue } from '../../core/wire-format.ts';
 import { unref } from '../../plugin/runtime/unref.ts';
-import { shownValue } from './redaction.ts';
+import { shownValue } from '../../core/redaction/redaction.ts';
 import { putTag } from './tag-value.ts';
 
 export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'set-cookie', 'x-api-key', 'proxy-authorization']);

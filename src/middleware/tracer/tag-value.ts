@@ -1,8 +1,8 @@
 // Turns whatever addTag/addLog are given into a value a span can carry (string, number, boolean)
 // that the edge's validator accepts: one it refused would cost the whole batch, counts included.
 import { LIMITS, type TagValue } from '../../core/wire-format.ts';
-import { REDACTED, shownText } from './redaction.ts';
-import { isSecret } from './secret-names.ts';
+import { REDACTED, shownText } from '../../core/redaction/redaction.ts';
+import { isSecret } from '../../core/redaction/secret-names.ts';
 
 /** `value` as a tag's value, text cut to `length` (a tag's). */
 export function toTagValue(value: unknown, length: number = LIMITS.tagValueLength): TagValue {

@@ -2,7 +2,7 @@
 // parameter) and inside any text a span keeps (a header's or query's value, a captured body, a
 // thrown error's message): `name=value` pairs, JSON, XML and `name: value` fields, a URL's
 // password, and credentials that say what they are (a private key, a JWT, a provider's marked key).
-import { LIMITS } from '../../core/wire-format.ts';
+import { LIMITS } from '../wire-format.ts';
 import { isSecret, isSecretField } from './secret-names.ts';
 
 export const REDACTED = '[REDACTED]';
@@ -53,6 +53,15 @@ const PAIR_NAME = /(?:^|[?&;,#\s"']|%(?:25){0,2}(?:3[FfBb]|26|2[Cc]|23|20))\s?((
 // password may hold either): `token=a%26b` is one value, `…%3Ftoken%3Da%26lang%3Den` ends at `%26`;
 // and to a `"`, which ends the JSON string the pair sits in (`{"q":"token=…","user":…}`).
 const PAIR_VALUE_END = [/[\s&#;"]/g, /[\s&#;"]|%(?:26|23|3[Bb]|20)/g, /[\s&#;"]|%(?:25)?(?:26|23|3[Bb]|20)/g, /[\s&#;"]|%(?:25){0,2}(?:26|23|3[Bb]|20)/g];
+// The words an Authorization value starts with, its credential after them: `Bearer …`, `Basic …`,
+// GitHub's `token …`, Discord's `Bot …`, Elasticsearch's `ApiKey …`, Kerberos' `Negotiate …`.
+const AUTH_SCHEME = '(?:Bearer|Basic|Digest|Negotiate|NTLM|Token|Bot|ApiKey|OAuth|DPoP|GNAP|HOBA|SSWS|PrivateToken)';
+// A pair's value that is one of them alone, and the space after it, plain or encoded as deep as the pair.
+const PAIR_SCHEME = new RegExp(`${AUTH_SCHEME}(?![\\w-])`, 'iy');
+const SCHEME_GAP = /(?:[ \t]|%(?:25){0,2}20)+/y;
+// What closes a bracket opened just before a pair's name, and what may follow that close (`(token=…),`).
+const CLOSES: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+const AFTER_CLOSE = ',.:!?';
 
 /**
  * Each `name=value` whose name looks secret redacted, its encoding kept. A value whose name does
@@ -62,9 +71,35 @@ function withoutSecretPairs(text: string): string {
   return replaceAfterMatches(text, PAIR_NAME, (match, start) => {
     if (!isSecret(decoded(match[1]!))) return undefined;
     const equals = match[2]!.trim();
-    const stop = pairValueEnd(text, start, equals === '=' ? 0 : (equals.length - 1) / 2);
+    const end = pairValueEnd(text, start, equals === '=' ? 0 : (equals.length - 1) / 2);
+    const stop = end - closingTail(text.slice(start, end), openersBefore(match[1]!));
     return [stop, quoted(text.slice(start, stop), REDACTED)];
   });
+}
+
+/** The brackets opened just before a pair's name, innermost last: `(` of `(token` and `fn(token`, `([` of `([token`; none of `(a)token`. */
+function openersBefore(name: string): string {
+  let end = name.length;
+  while (end > 0 && !'()[]{}'.includes(name[end - 1]!)) end--;
+  let start = end;
+  while (start > 0 && '([{'.includes(name[start - 1]!)) start--;
+  return name.slice(start, end);
+}
+
+/**
+ * How much of a secret pair's value's end closes `openers` (and the punctuation after): 2 of `abc),` in
+ * `(token=abc), retrying`, kept shown. Only as many as were opened, so `a(b))` keeps one and a value
+ * ending in `)` after no opener goes whole. Bounded by the name's 100 characters.
+ */
+function closingTail(value: string, openers: string): number {
+  let end = value.length;
+  while (end > 0 && AFTER_CLOSE.includes(value[end - 1]!)) end--;
+  for (let count = Math.min(openers.length, end); count > 0; count--) {
+    let closes = true;
+    for (let i = 0; i < count && closes; i++) closes = value[end - count + i] === CLOSES[openers[openers.length - 1 - i]!];
+    if (closes) return value.length - (end - count);
+  }
+  return 0;
 }
 
 /**
@@ -86,13 +121,28 @@ function replaceAfterMatches(text: string, pattern: RegExp, replacement: (match:
   return from === 0 ? text : out + text.slice(from);
 }
 
-/** Where a secret pair's value ends: a quoted one (an attribute, `token="…"`) at its closing quote, else at a separator as deep as its `=` (`depth`). */
+/**
+ * Where a secret pair's value ends: a quoted one (an attribute, `token="…"`) at its closing quote, else
+ * at a separator as deep as its `=` (`depth`); one that is an auth scheme's word alone
+ * (`Authorization=Bearer abc`) past the credential after it, as a `name: value` field's.
+ */
 function pairValueEnd(text: string, start: number, depth: number): number {
   const quote = text[start];
   if (quote === '"' || quote === "'") {
     const close = text.indexOf(quote, start + 1);
     return close < 0 ? text.length : close + 1;
   }
+  const stop = separatorAfter(text, start, depth);
+  PAIR_SCHEME.lastIndex = start;
+  if (!PAIR_SCHEME.test(text) || PAIR_SCHEME.lastIndex !== stop) return stop;
+  SCHEME_GAP.lastIndex = stop;
+  if (!SCHEME_GAP.test(text)) return stop;
+  const credentialEnd = separatorAfter(text, SCHEME_GAP.lastIndex, depth);
+  return credentialEnd > SCHEME_GAP.lastIndex ? credentialEnd : stop;
+}
+
+/** The first separator from `start` that ends a value as deep as `depth`, or the text's end. */
+function separatorAfter(text: string, start: number, depth: number): number {
   const end = PAIR_VALUE_END[depth]!;
   end.lastIndex = start;
   return end.exec(text)?.index ?? text.length;
@@ -122,7 +172,7 @@ const BLOCK_FIELD = /"((?:[^"\\\n]|\\.){1,100})"\s*:\s*(?=[[{])/g;
 // A name of two words too: `API key: …`, where `key` alone is an ordinary field's name.
 const COLON_NAME = /(?<![\w$\\.\/-])(['"]?)([A-Za-z_][\w.-]{0,99}(?: [A-Za-z_][\w.-]{0,40})?)\1\s*:[ \t]*/g;
 // Its value: a string (its quotes escaped too, inside a JSON string), a credential with its scheme, or a word.
-const COLON_VALUE = /\\"(?:[^"\\]|\\[^"])*(?:\\"|$)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|(?:(?:Bearer|Basic|Digest|Token|Bot)[ \t]+)?[^\s,;(){}[\]"'<>]+/iy;
+const COLON_VALUE = new RegExp(String.raw`\\"(?:[^"\\]|\\[^"])*(?:\\"|$)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|(?:${AUTH_SCHEME}[ \t]+)?[^\s,;(){}[\]"'<>]+`, 'iy');
 // A multipart part's value (`name="password"`, its headers, a blank line, the value), as a body
 // labelled text may carry one.
 const MULTIPART_FIELD = /(\bname="([^"\r\n]{1,100})"[^\r\n]*(?:\r?\n[^\r\n]+)*\r?\n\r?\n)([^\r\n]*)/g;
