@@ -46,6 +46,19 @@ test('a throwing, a rejecting and a never-settling customExporter: logged, count
   expect(logs[1]).toBe('exporter custom: 4 more span(s) dropped (6 in all): 2 not delivered (customExporter threw RangeError: async failure); 2 not delivered (customExporter did not settle within 50 ms)');
 });
 
+test("a customExporter's error is said redacted, on one line and cut: a driver's message may quote its connection URL, or forge a line (a review)", async () => {
+  const logs: string[] = [];
+  const words = `connect failed postgres://admin:DBPASS99@db/x token=QTOK\nbun-apm: FAKE all good ${'x'.repeat(5000)}`;
+  const exporter = createCustomExporter({ customExporter: () => Promise.reject(new Error(words)), log: (m) => logs.push(m) });
+  exporter.export(makeSpans(1));
+  await exporter.flush();
+  expect(logs).toHaveLength(1);
+  expect(logs[0]).toStartWith('exporter custom: 1 span(s) dropped: not delivered (customExporter threw Error: connect failed postgres://admin:[REDACTED]@db/x token=[REDACTED] bun-apm: FAKE all good xxx');
+  for (const secret of ['DBPASS99', 'QTOK', '\n']) expect(logs[0]).not.toContain(secret);
+  expect(logs[0]!.length).toBeLessThan(400);
+  await exporter.shutdown();
+});
+
 test('a customExporter that never settles is reported as such', async () => {
   const logs: string[] = [];
   const exporter = createCustomExporter({ customExporter: () => new Promise<void>(() => {}), exportTimeoutMs: 30, log: (m) => logs.push(m) });
