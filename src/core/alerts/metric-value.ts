@@ -11,6 +11,8 @@ export interface MetricReading {
   value: number | null;
   requests?: number;
   instance?: string;
+  /** The ms a requestRate covers when counting began within its window (a process 9 s old): its notification says "last 9 s", not the rule's window. */
+  covered?: number;
 }
 
 const QUANTILES = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
@@ -48,8 +50,9 @@ export function computeMetricValue(rule: AlertRule, data: AlertData | AlertDataI
     }
     case 'requestRate': {
       const agg = index.requests(start, now, rule.route, rule.method);
-      const covered = now - Math.max(start, index.since ?? start);
-      return { value: agg.count / (Math.max(covered, 1_000) / 1000), requests: agg.count };
+      const covered = Math.max(now - Math.max(start, index.since ?? start), 1_000);
+      const value = agg.count / (covered / 1000);
+      return covered < now - start ? { value, requests: agg.count, covered } : { value, requests: agg.count };
     }
     case 'memoryUsage':
     case 'cpuUsage':

@@ -254,3 +254,28 @@ describe('disabled rules and active alerts', () => {
     expect(activeAlert(always, evaluateRule({ ...always, customEvaluator: () => false }, empty, undefined, T0).state)).toBeNull();
   });
 });
+
+describe('a requestRate over less than its window', () => {
+  // Counting began 3 s ago (in-process: when alerting started): the rate is over those 3 s, and the
+  // alert must say so, not "last 1 min" (a review: 60 requests read "20 req/s … last 1 min").
+  const now = Date.UTC(2026, 10, 26, 12, 0, 30);
+  const table = new RollupTable();
+  for (let i = 0; i < 60; i++) table.record(now - 2_000, 'GET', '/ok', 200, 5, 0);
+  const rule: AlertRule = { id: 'rr', name: 'Traffic spike', metric: 'requestRate', condition: 'gt', threshold: 1, severity: 'warning', duration: 60_000 };
+  const data = (since?: number): AlertData => ({ cells: table.cellsNow().map(toWire), profiles: [], samples: [], lastSeen: {}, ...(since === undefined ? {} : { since }) });
+
+  test('says the seconds it covers, value and window alike', () => {
+    const { notifications, state } = evaluateRule(rule, data(now - 3_000), undefined, now);
+    expect(notifications.map((n) => [n.message, n.window])).toEqual([['Traffic spike: request rate is 20 req/s (> 1 req/s, last 3 s)', 3_000]]);
+    expect(state.valueCovered).toBe(3_000);
+  });
+
+  test('over its whole window it is the rule\'s window, and nothing is kept of a shorter one', () => {
+    const first = evaluateRule(rule, data(now - 3_000), undefined, now);
+    // A second later, counting long under way: 60 requests over the window's 91 s (this minute's 31 and the one before).
+    const later = evaluateRule({ ...rule, threshold: 0.1 }, data(now - 10 * 60_000), first.state, now + 1_000);
+    expect(later.state.valueCovered).toBeUndefined();
+    expect(later.state.value).toBeCloseTo(60 / 91, 9);
+    expect(later.notifications).toEqual([]); // still firing: no new notification
+  });
+});
