@@ -190,3 +190,35 @@ test('round six, in a header value: a scheme after an encoded =, its space encod
   expect(span.tags['http.request.header.x-once']).toBe('https://app.test/l?next=%2Fcb%3Fauth%3D[REDACTED]%26lang%3Den');
   expect(span.tags['http.request.header.x-twice']).toBe('https://app.test/l?r=%252Fcb%253Fauth%253D[REDACTED]%2526lang%253Den');
 });
+
+// The review of round seven: a pair written straight after another pair's `=`, or after a bracket
+// that follows it, was not taken for a pair (`filter=token=SEKRIT`, `a=(token=SEKRIT)`): only a
+// separator or a space had started a name. Cases already redacted stay here so they stay so.
+test.each([
+  ['a pair as a value', 'bad filter=token=SEKRIT1&page=2', 'bad filter=token=[REDACTED]&page=2'],
+  ['a pair in parentheses as a value', 'bad a=(token=SEKRIT2) retrying', 'bad a=(token=[REDACTED]) retrying'],
+  ['a pair in square brackets as a value', 'bad x=[secret=SEKRIT3], then', 'bad x=[secret=[REDACTED]], then'],
+  ['a pair in brackets at the end', 'bad a=(token=SEKRIT4)', 'bad a=(token=[REDACTED])'],
+  ['a pair after a space after =', 'bad a= token=SEKRIT5 x', 'bad a= token=[REDACTED] x'],
+  ['pairs nested twice', 'bad f=a=password=SEKRIT6 x', 'bad f=a=password=[REDACTED] x'],
+  ['a colon field as a value', 'bad q=password:SEKRIT7', 'bad q=password:[REDACTED]'],
+  ['a query inside a value', 'bad next=/reset?token=SEKRIT8&lang=en', 'bad next=/reset?token=[REDACTED]&lang=en'],
+  ["an OAuth code in a redirect's query", 'bad redirect=https://h.test/cb?code=SEKRIT9&state=1', 'bad redirect=https://h.test/cb?code=[REDACTED]&state=1'],
+  ['nothing secret nested', 'bad filter=status=open&page=2', 'bad filter=status=open&page=2'],
+])('round seven, in a thrown error: %s', async (_name, message, expected) => {
+  const span = await spanOf(() => {
+    throw new Error(message);
+  }, (base) => fetch(`${base}/users/1`));
+  expect(span.error).toBe(`Error: ${expected}`);
+});
+
+test('round seven, in a header value: a pair after an = plain, and after an encoded = as deep as it', async () => {
+  const span = await spanOf(() => new Response('ok'), (base) => fetch(`${base}/users/1`, { headers: {
+    'x-plain': 'https://app.test/search?filter=token=SEKRIT1&page=2',
+    'x-once': 'https://app.test/l?q=filter%3Dtoken%3DSEKRIT2%26page%3D2',
+    'x-twice': 'https://app.test/l?r=%252Fs%253Fq%253Dpassword%253DSEKRIT3%2526page%253D2',
+  } }));
+  expect(span.tags['http.request.header.x-plain']).toBe('https://app.test/search?filter=token=[REDACTED]&page=2');
+  expect(span.tags['http.request.header.x-once']).toBe('https://app.test/l?q=filter%3Dtoken%3D[REDACTED]%26page%3D2');
+  expect(span.tags['http.request.header.x-twice']).toBe('https://app.test/l?r=%252Fs%253Fq%253Dpassword%253D[REDACTED]%2526page%253D2');
+});

@@ -48,7 +48,10 @@ function withoutUrlPasswords(value: string): string {
 // (`return_to=%2Fcb%3Ftoken%3D…`). The `=`'s encoding tells how deep the pair sits.
 // A name holds no `/`: `/files/key=abc/read` is a path, not a pair. After a quote too: a pair at the
 // start of a JSON string (`{"q":"token=…"}`). Spaces around a plain `=`, as SQL, INI and TOML write it.
-const PAIR_NAME = /(?:^|[?&;,#\s"']|%(?:25){0,2}(?:3[FfBb]|26|2[Cc]|23|20))\s?((?:[^\s=&#?;,%/"']|%[0-9A-Fa-f]{2}){1,100}?)([ \t]*=[ \t]*|%3[Dd]|%253[Dd]|%25253[Dd])/g;
+// And straight after another pair's `=`, plain or encoded (`filter=token=…`, `a=(token=…)`,
+// `q=filter%3Dtoken%3D…`): a value whose name is not secret may be a pair. What comes before a name
+// is looked behind at, not matched, as the `=` ending the pair before was matched already.
+const PAIR_NAME = /(?<=^|[?&;,#\s"'=]|%(?:25){0,2}(?:3[FfBbDd]|26|2[Cc]|23|20))\s?((?:[^\s=&#?;,%/"']|%[0-9A-Fa-f]{2}){1,100}?)([ \t]*=[ \t]*|%3[Dd]|%253[Dd]|%25253[Dd])/g;
 // A secret's value runs to the next separator as deep as its `=` or shallower, but `,` and `?` (a
 // password may hold either): `token=a%26b` is one value, `…%3Ftoken%3Da%26lang%3Den` ends at `%26`;
 // and to a `"`, which ends the JSON string the pair sits in (`{"q":"token=…","user":…}`).
