@@ -402,7 +402,12 @@ export class RequestTracer {
       // path with its ids as `:id`, so the dashboard finds the trace from the route's row.
       const state = stateOf(req);
       // Cut as the monitor cuts a route name, so a long one still matches its row.
-      tags['http.route'] = (state?.routerRoute ?? state?.erroredRoute ?? state?.serveRoute ?? normalisePath(pathOf(req.url))).slice(0, LIMITS.routeLength);
+      const route = (state?.routerRoute ?? state?.erroredRoute ?? state?.serveRoute ?? normalisePath(pathOf(req.url))).slice(0, LIMITS.routeLength);
+      tags['http.route'] = route;
+      // Named as the preload names its server spans (OpenTelemetry's `{method} {http.route}`): the raw
+      // path, known when the span opened, made one name per id, and put ids (a user's, an order's) in names.
+      const open = this.#registry.get(spanId);
+      if (open !== undefined) open.span.name = `${req.method} ${route}`.slice(0, LIMITS.nameLength);
       await addBodyTags(tags, requestBody, responseBody);
       // As the preload's server spans: an error on 5xx or a throw, else unset (OpenTelemetry's HTTP conventions).
       this.#registry.finish(spanId, status >= 500 || error !== undefined ? 'error' : 'unset', error, tags, endedAt);

@@ -45,7 +45,8 @@ describe('propagation', () => {
     expect(res.headers.get('traceparent')).toBe(`00-0af7651916cd43dd8448eb211c80319c-${body.spanId}-01`);
     expect(res.headers.get('tracestate')).toBe('vendor=abc');
     const span = serverSpan(tracer.getRecentSpans());
-    expect(span).toMatchObject({ traceId: body.traceId, spanId: body.spanId, parentSpanId: 'b7ad6b7169203331', status: 'unset', name: 'GET /users/1' });
+    expect(span).toMatchObject({ traceId: body.traceId, spanId: body.spanId, parentSpanId: 'b7ad6b7169203331', status: 'unset', name: 'GET /users/:id' });
+    expect([span.tags['http.target'], span.tags['http.route']]).toEqual(['/users/1', '/users/:id']);
     expect(span.tags['http.status_code']).toBe(200);
   });
 
@@ -464,7 +465,8 @@ describe('children and exporters', () => {
       const query = byId.get(b.query)!;
       expect(db).toMatchObject({ traceId: b.traceId, parentSpanId: b.spanId, tags: { 'request.n': String(b.i) } });
       expect(query).toMatchObject({ traceId: b.traceId, parentSpanId: b.db, tags: { 'request.n': String(b.i) } });
-      expect(byId.get(b.spanId)).toMatchObject({ traceId: b.traceId, kind: 'server', name: `GET /work/${b.i}` });
+      expect(byId.get(b.spanId)).toMatchObject({ traceId: b.traceId, kind: 'server' });
+      expect(byId.get(b.spanId)!.tags['http.target']).toBe(`/work/${b.i}`);
     }
   }, 30_000);
 
