@@ -271,8 +271,9 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const session = await auth.openSession(subject, time);
     const device = await auth.deviceToken(subject, time);
     const headers = new Headers();
-    headers.append('Set-Cookie', setCookie(SESSION_COOKIE, session.token, cookiePath, session.maxAgeSeconds, secure(request)));
-    headers.append('Set-Cookie', setCookie(DEVICE_COOKIE, device.token, cookiePath, device.maxAgeSeconds, secure(request)));
+    const secureCookies = secure(request);
+    headers.append('Set-Cookie', setCookie(SESSION_COOKIE, session.token, cookiePath, session.maxAgeSeconds, secureCookies));
+    headers.append('Set-Cookie', setCookie(DEVICE_COOKIE, device.token, cookiePath, device.maxAgeSeconds, secureCookies));
     return redirect(next, headers);
   }
 

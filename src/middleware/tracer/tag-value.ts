@@ -1,7 +1,7 @@
 // Turns whatever addTag/addLog are given into a value a span can carry (string, number, boolean)
 // that the edge's validator accepts: one it refused would cost the whole batch, counts included.
 import { LIMITS, type TagValue } from '../../core/wire-format.ts';
-import { REDACTED, shownText } from '../../core/redaction/redaction.ts';
+import { REDACTED, shownValue } from '../../core/redaction/redaction.ts';
 import { isSecret } from '../../core/redaction/secret-names.ts';
 
 /** `value` as a tag's value, text cut to `length` (a tag's). */
@@ -26,10 +26,10 @@ export function toTagValue(value: unknown, length: number = LIMITS.tagValueLengt
  */
 export function toShownTagValue(name: string, value: unknown): TagValue {
   if (typeof value === 'boolean') return value;
-  if (isSecret(name)) return REDACTED;
-  // Redacted before the cut, as shownText reads past it: a secret across a tag's end goes whole.
+  // Converted long, cut after redaction (shownValue reads past a tag's end): a secret across it goes whole.
   const converted = toTagValue(value, 4 * LIMITS.tagValueLength);
-  return typeof converted === 'string' ? shownText(converted) : converted;
+  if (typeof converted === 'string') return shownValue(name, converted);
+  return isSecret(name) ? REDACTED : converted;
 }
 
 /** A log's fields as a span shows them (toShownTagValue), within the edge's limits. */

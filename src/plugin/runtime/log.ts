@@ -30,6 +30,9 @@ export function createLog(debugEnabled: boolean, write: (line: string) => void =
   };
 }
 
+/** As much of a backend's (or an app's) words as a log line quotes. */
+export const QUOTED_LENGTH = 200;
+
 /**
  * A backend's words fit to quote in a log: the values of the headers sent to it redacted (it may
  * echo them), and the URL's credentials and query values, on one line without control characters
@@ -37,7 +40,7 @@ export function createLog(debugEnabled: boolean, write: (line: string) => void =
  */
 export function quoteAnswer(text: string, sent?: HeadersInit, url?: string): string {
   for (const echo of echoesOf(withUrlSecrets(sent, url))) text = text.replaceAll(echo, '<redacted>');
-  return oneLine(text, 200);
+  return oneLine(text, QUOTED_LENGTH);
 }
 
 /**

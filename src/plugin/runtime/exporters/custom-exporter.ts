@@ -3,11 +3,8 @@
 import type { Span } from '../../../core/wire-format.ts';
 import { BatchingSpanExporter, type BatchingOptions, type DeliveryResult } from './batching-span-exporter.ts';
 import { unref } from '../unref.ts';
-import { quoteAnswer } from '../log.ts';
+import { QUOTED_LENGTH, quoteAnswer } from '../log.ts';
 import { redactText } from '../../../core/redaction/redaction.ts';
-
-/** As much of a thrown error's words as a log line quotes (quoteAnswer cuts to this). */
-const MAX_SHOWN = 200;
 
 export type CustomExportFunction = (spans: Span[]) => void | Promise<void>;
 
@@ -29,7 +26,7 @@ async function callWithTimeout(fn: CustomExportFunction, batch: Span[], timeoutM
     } catch (error) {
       // Said in a stderr line: the app's own words (a driver's error quoting its connection URL) redacted as a span's, on one line.
       const words = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return { ok: false, reason: `customExporter threw ${quoteAnswer(redactText(words.slice(0, 4 * MAX_SHOWN)))}` };
+      return { ok: false, reason: `customExporter threw ${quoteAnswer(redactText(words.slice(0, 4 * QUOTED_LENGTH)))}` };
     }
   })();
   try {
