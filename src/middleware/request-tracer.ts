@@ -80,6 +80,8 @@ export class RequestTracer {
   readonly #exporter: SpanExporter | undefined;
   /** For a trace the preload records (and ships): the exporters less those it ships to already (tracer-shipping.ts). */
   readonly #ownExporter: SpanExporter | undefined;
+  /** For a trace of the tracer's own, which the preload does not ship: the exporters less `edge` (tracer-shipping.ts). */
+  readonly #unshipped: SpanExporter | undefined;
   /** Spans under a trace the preload records: the preload ships them as well as #ownExporter. */
   readonly #underPreload = new WeakSet<Span>();
   /** Server spans the preload records, by id → trace id, while their request runs: children may hang off them. */
@@ -91,6 +93,12 @@ export class RequestTracer {
    * too, or a downstream service's server span would name a parent missing from this backend.
    */
   readonly #joined = new Map<string, string>();
+  /**
+   * The preload's server spans this tracer copies itself (#takePreloadSpan), while their request runs:
+   * not taken again as a span of a joined trace (a handler calling its own server had sent its
+   * server span twice: a review).
+   */
+  readonly #copying = new Set<string>();
   /** Leaves the preload's span stream, and its shutdown's list of exporters. */
   readonly #unhook: () => void;
   /** The JSON length of each open span's logs so far. */
@@ -105,6 +113,7 @@ export class RequestTracer {
     const shipping = tracerShipping(options, this.#options.serviceName, this.#log, processRecorder(), (span) => this.#takeJoinedSpan(span));
     this.#exporter = shipping.all;
     this.#ownExporter = shipping.own;
+    this.#unshipped = shipping.unshipped;
     this.#unhook = shipping.unhook;
     this.#registry = new SpanRegistry(this.#options.spanTimeout, this.#options.maxActiveSpans, this.#options.maxRecentSpans);
     rememberPart('tracer', this);
@@ -120,6 +129,7 @@ export class RequestTracer {
       context = undefined;
     }
     if (context === undefined) return next();
+    if (context.sampled && !context.fromPreload) context = this.#adopted(req, context);
     req.traceId = context.traceId;
     req.spanId = context.spanId;
     if (!context.sampled || context.fromPreload) return this.#passThrough(req, next, context);
@@ -249,6 +259,20 @@ export class RequestTracer {
     }, this.#log);
   }
 
+  /**
+   * Under the preload, a trace of the tracer's own becomes the preload's when its trace budget has
+   * room (Recorder.adoptTrace): its server span and the request's detail record, linked, reach the
+   * edge as those of a trace it drew. Refused, the trace stays the tracer's alone (its exporters but
+   * `edge`, its recent spans). With propagation off it stays so too: the preload would pass it on.
+   */
+  #adopted(req: Request, context: IncomingContext): IncomingContext {
+    const recorder = processRecorder();
+    if (recorder === undefined || !this.#options.propagation.enabled || typeof recorder.adoptTrace !== 'function') return context;
+    const state = stateOf(req);
+    if (state === undefined || !recorder.adoptTrace(state, context)) return context;
+    return { ...context, fromPreload: true, scope: state };
+  }
+
   /** A trace whose other spans the preload records: kept past the request (a fetch it started may end after it), oldest forgotten first. */
   #join(context: IncomingContext): void {
     if (this.#ownExporter === undefined) return;
@@ -264,7 +288,7 @@ export class RequestTracer {
    */
   #takeJoinedSpan(span: Span): void {
     const server = this.#joined.get(span.traceId);
-    if (server === undefined || span.spanId === server || this.#underPreload.has(span)) return;
+    if (server === undefined || span.spanId === server || this.#copying.has(span.spanId) || this.#underPreload.has(span)) return;
     this.#ownExporter?.export([span]);
   }
 
@@ -275,8 +299,10 @@ export class RequestTracer {
   #withOutboundContext(req: Request, context: IncomingContext, next: NextFunction): Response | Promise<Response> {
     // With propagation off the tracer writes no trace header, an outbound fetch's `traceparent` neither.
     if (processRecorder() === undefined || !this.#options.propagation.enabled) return next();
-    this.#join(context); // the preload records its outbound fetches' client spans
+    this.#join(context); // a request of this process that continues the trace is the preload's
     const outbound = new RequestState(req, performance.now(), req.method);
+    // The preload does not ship this trace (its budget refused it): nor the fetches' client spans.
+    outbound.clientSpans = (span) => this.#unshipped?.export([span]);
     outbound.traced = true;
     outbound.traceId = context.traceId;
     outbound.spanId = context.spanId;
@@ -289,7 +315,8 @@ export class RequestTracer {
     const joined = context.fromPreload && context.sampled;
     const capture = joined ? this.#joinPreloadSpan(req, context) : undefined;
     try {
-      const response = await next();
+      // A trace the preload took from this tracer: its outbound fetches carry it on, as for one it drew.
+      const response = await (context.scope === undefined ? next() : traceScope.run(context.scope, next));
       capture?.answered(response);
       if (!context.fromPreload) {
         try {
@@ -314,6 +341,8 @@ export class RequestTracer {
   #joinPreloadSpan(req: EnhancedRequest, context: IncomingContext): { answered(response: Response): void } | undefined {
     this.#external.set(context.spanId, context.traceId);
     this.#join(context);
+    this.#copying.add(context.spanId);
+    if (this.#copying.size > JOINED_TRACES) this.#copying.delete(this.#copying.values().next().value!);
     try {
       const state = stateOf(req);
       if (state === undefined) return undefined;
@@ -325,6 +354,7 @@ export class RequestTracer {
       state.tracerPart = {
         onSpan: (span) => {
           previous?.onSpan(span);
+          this.#copying.delete(span.spanId);
           this.#takePreloadSpan(span, tags, requestBody, responseBody);
         },
       };
@@ -428,8 +458,7 @@ export class RequestTracer {
       if (this.#underPreload.has(span)) {
         this.#ownExporter?.export([span]);
         processRecorder()?.recordSpan(span);
-      } else if (this.#exporter !== undefined) this.#exporter.export([span]);
-      else processRecorder()?.recordSpan(span); // no exporters of its own: the preload's (if any) ship it
+      } else this.#unshipped?.export([span]); // a trace the preload does not ship: nor its edge exporter, past the budget
     } catch (error) {
       this.#log.warnOnce('tracer-export', `requestTracer: an exporter threw (${errorClassOf(error)}); spans may be missing`);
     }

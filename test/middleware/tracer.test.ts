@@ -134,14 +134,20 @@ describe('propagation', () => {
   test('the edge exporter works where the preload runs (spans join its own) and is refused where it does not', async () => {
     expect(() => requestTracer({ exporters: [{ type: 'edge' }] })).toThrow(/preload/);
     const preloadSpans: TraceSpan[] = [];
-    setProcessRecorder(new Recorder({ sampleRate: 0, traceSampleRate: 0, log: createLog(false), spanSink: (s) => preloadSpans.push(s) }));
+    const preload = new Recorder({ sampleRate: 0, traceSampleRate: 0, log: createLog(false), spanSink: (s) => preloadSpans.push(s) });
+    setProcessRecorder(preload);
     const tracer = requestTracer({ sampleRate: 1, exporters: [{ type: 'edge' }] });
     closers.push(tracer.close);
     const router = new Router().use(tracer);
     router.get('/e', () => new Response('e'));
+    const req = new Request('http://app.test/e');
+    const state = preload.begin(req)!;
+    preload.respond(state, await router.fetch(req));
+    // A request the preload does not record (called in-process, not served) is not shipped by it either.
     await router.fetch(new Request('http://app.test/e'));
     await tracer.flush();
-    expect(preloadSpans.map((s) => s.name)).toEqual(['GET /e']);
+    expect(preloadSpans.map((s) => [s.name, s.spanId])).toEqual([['GET /e', state.spanId!]]);
+    expect(tracer.getRecentSpans().map((s) => s.name)).toEqual(['GET /e', 'GET /e']);
   });
 });
 

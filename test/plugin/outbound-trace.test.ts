@@ -79,4 +79,32 @@ describe('outbound fetch under the preload', () => {
     expect(spans.filter((span) => span.kind === 'server').map((span) => span.traceId).sort()).toEqual([traced.traceId, own.traceId].sort());
     expect(spans.some((span) => span.traceId === parseTraceparent(CALLERS)!.traceId)).toBe(false);
   }, 60_000);
+
+  test('within the adaptive trace budget: the edge gets whole traces of the requests the preload traced, and no client span of the tracer\'s others', async () => {
+    const back = await start('back.ts', {}, false);
+    // 1 a second, a burst of 2: most of the relays below are the tracer's alone.
+    const front = await start('front.ts', {
+      DOWNSTREAM_URL: back.url, BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_TRACES_PER_SECOND: '1', BUN_APM_SERVICE: 'budget',
+    }, true);
+    const n = 8;
+    const shipped: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const res = await front.fetch('/relay');
+      const body = (await res.json()) as { traceId: string; downstream: string };
+      // Every relay passes its trace on, sampled; the preload answers with Server-Timing those it traces.
+      expect(parseTraceparent(body.downstream)).toMatchObject({ traceId: body.traceId, sampled: true });
+      if (res.headers.get('server-timing') !== null) shipped.push(body.traceId);
+    }
+    front.process.kill('SIGTERM');
+    await front.exited;
+    const spans: Span[] = sink.batches.filter((batch) => batch.identity.service === 'budget').flatMap((batch) => batch.spans);
+    expect(shipped.length).toBeGreaterThan(0);
+    expect(shipped.length).toBeLessThan(n);
+    // Was: all 8 server spans and all 8 client spans, past the budget.
+    expect(spans.filter((span) => span.kind === 'server').map((span) => span.traceId).sort()).toEqual([...shipped].sort());
+    const servers = new Set(spans.filter((span) => span.kind === 'server').map((span) => span.spanId));
+    const clients = spans.filter((span) => span.kind === 'client');
+    expect(clients.map((span) => span.traceId).sort()).toEqual([...shipped].sort());
+    expect(clients.every((span) => servers.has(span.parentSpanId!))).toBe(true);
+  }, 60_000);
 });

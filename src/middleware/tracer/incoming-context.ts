@@ -2,7 +2,7 @@
 // tracestate, then the configured legacy headers (x-trace-id / x-span-id), else a new trace.
 import { formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../../core/trace-context.ts';
 import { processRecorder } from '../../plugin/runtime/process-recorder.ts';
-import { stateOf } from '../../plugin/runtime/request-state.ts';
+import { stateOf, type RequestState } from '../../plugin/runtime/request-state.ts';
 import type { ResolvedTracingOptions } from './tracer-options.ts';
 
 export interface IncomingContext {
@@ -14,6 +14,8 @@ export interface IncomingContext {
   sampled: boolean;
   /** The preload records the server span itself; the tracer only adds children. */
   fromPreload: boolean;
+  /** The preload's state of a trace it took from the tracer (adoptTrace): the handler runs in its trace scope. */
+  scope?: RequestState;
 }
 
 const LEGACY_TRACE_ID = /^[0-9a-f]{16,32}$/i;

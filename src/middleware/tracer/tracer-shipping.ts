@@ -1,5 +1,5 @@
 // Where a RequestTracer's spans go: its exporters, those the preload already ships to left out of a
-// trace the preload records, each backend's spans once across tracers, the exporters registered with
+// trace the preload records, the `edge` one left out of a trace it does not, each backend's spans once across tracers, the exporters registered with
 // the preload's shutdown, and a close() that holds the process no longer than its bound.
 import type { Span } from '../../core/wire-format.ts';
 import { combineSpanExporters, createSpanExporters, exporterTarget, type SpanExporter } from '../../plugin/runtime/exporters/index.ts';
@@ -18,6 +18,11 @@ export interface TracerShipping {
    * `edge` one is the preload itself; one of the same type and URL would get each span twice).
    */
   own: SpanExporter | undefined;
+  /**
+   * For a trace of the tracer's own, which the preload does not ship (its trace budget refused it, or
+   * there is no preload): every exporter but `edge`, which would have shipped it past that budget.
+   */
+  unshipped: SpanExporter | undefined;
   /** Leaves the preload's span stream and its shutdown's list of exporters. */
   unhook(): void;
 }
@@ -41,13 +46,15 @@ export function tracerShipping(options: TracingOptions, serviceName: string, log
   const shipped = preload?.exportTargets ?? new Set<string>(['edge']);
   const mine = exporters.filter((_, i) => targets[i] !== 'edge' && (targets[i] === undefined || !shipped.has(targets[i]!)));
   const own = mine.length === exporters.length ? all : mine.length > 0 ? combineSpanExporters(mine) : undefined;
+  const offEdge = exporters.filter((_, i) => targets[i] !== 'edge');
+  const unshipped = offEdge.length === exporters.length ? all : offEdge.length > 0 ? combineSpanExporters(offEdge) : undefined;
   const unhooks: Array<() => void> = [];
   // The preload's shutdown flushes them with its own (a signal, the end of the loop, process.exit()).
   const shipping = exporters.filter((_, i) => configs[i]!.type !== 'edge');
   if (shipping.length > 0) unhooks.push(registerTracerExporter(combineSpanExporters(shipping)));
   if (preload !== undefined && own !== undefined && typeof preload.observeSpans === 'function') unhooks.push(preload.observeSpans(joined));
   if (preload !== undefined) sayDeduplicated(options, exporters.length - mine.length, preload.exportService, log);
-  return { all, own, unhook: () => void unhooks.splice(0).forEach((unhook) => unhook()) };
+  return { all, own, unshipped, unhook: () => void unhooks.splice(0).forEach((unhook) => unhook()) };
 }
 
 /**

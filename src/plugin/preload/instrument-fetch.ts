@@ -31,6 +31,7 @@ export function instrumentFetch(recorder: Recorder): () => void {
     const traceId = state.traceId;
     const parentSpanId = state.spanId;
     const { method, url } = outgoing;
+    const sink = state.clientSpans;
     const finish = (status: number | undefined, error: unknown) => {
       const span: Span = {
         traceId,
@@ -47,7 +48,8 @@ export function instrumentFetch(recorder: Recorder): () => void {
       };
       if (status !== undefined) span.tags['http.status_code'] = status;
       if (error !== undefined) span.error = clip(errorClassOf(error), LIMITS.errorLength);
-      recorder.recordSpan(span);
+      if (sink !== undefined) sink(span);
+      else recorder.recordSpan(span);
     };
     // The span ends when the response headers arrive (when fetch resolves), as OpenTelemetry's fetch instrumentation does.
     response.then(

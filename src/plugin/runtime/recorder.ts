@@ -320,6 +320,27 @@ export class Recorder {
     return rate > 0 && this.#random() < rate;
   }
 
+  /**
+   * A trace the explicit tracer starts (or continues from a caller's legacy headers) on a request the
+   * preload records but does not trace, taken as one the preload drew when its adaptive trace budget
+   * has room: one server span, the detail record linked to it, outbound client spans, all within
+   * BUN_APM_TRACES_PER_SECOND. A tracer's default sampleRate of 1 had shipped a span per request to
+   * the edge past that budget (a review). With a fixed BUN_APM_TRACE_SAMPLE_RATE there is no budget:
+   * the tracer's share adds to the preload's, as set. False, nothing changed, when refused.
+   */
+  adoptTrace(state: RequestState, trace: { traceId: string; spanId: string; parentSpanId?: string | undefined; tracestate?: string | undefined }): boolean {
+    if (state === this.#slot || state.ended || state.excluded || state.traceId !== undefined) return false;
+    const bucket = this.traceBucket;
+    const now = performance.now();
+    if (bucket !== undefined && (bucket.refuses(now) || !bucket.take(now))) return false;
+    state.traced = true;
+    state.traceId = trace.traceId;
+    state.spanId = trace.spanId;
+    state.parentSpanId = trace.parentSpanId;
+    state.tracestate = trace.tracestate;
+    return true;
+  }
+
   /** `due`: the trace decision when already taken (no traceparent); otherwise it is taken here. */
   #open(state: RequestState, serveRoute: string | undefined, traceparent: string | null, due?: boolean): void {
     state.serveRoute = serveRoute;
