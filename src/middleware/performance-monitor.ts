@@ -4,6 +4,7 @@
 // once (the preload's recorder times it; the monitor counts the requests that went through its handle).
 import { classifyUserAgent, type UserAgentClass } from '../core/user-agent.ts';
 import type { LiveCell } from '../core/rollup.ts';
+import { registerExitStorage } from '../plugin/runtime/exit-storages.ts';
 import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
 import type { FinishedRequest, Recorder } from '../plugin/runtime/recorder.ts';
 import { SystemProfiler } from '../plugin/runtime/system-profiler.ts';
@@ -49,6 +50,8 @@ export class PerformanceMonitor {
   readonly #store: TieredCells;
   readonly #ring: MetricsRing;
   readonly #sink: MetricsSink | undefined;
+  /** Takes the sink out of what the end of the process flushes (close() flushed it). */
+  readonly #leaveExit: () => void;
   readonly #profiler: SystemProfiler | undefined;
   readonly #memory = new MemoryGauge();
   readonly #userAgents = new Map<string, UserAgentClass>();
@@ -79,6 +82,8 @@ export class PerformanceMonitor {
       this.#profiler = new SystemProfiler(this.#recorder, { interval: this.#options.profiling.interval, onProfile: (profile) => this.#addProfile(profile) });
       this.#profiler.start();
     }
+    // Handed on at the end of the process too (by the preload's shutdown, else at beforeExit and exit); last, once nothing above has thrown.
+    this.#leaveExit = this.#sink === undefined ? () => {} : registerExitStorage(this.#sink, this.#log);
   }
 
   /** Middleware: counts the request (unless the preload or another monitor already does) and runs the rest. */
@@ -162,6 +167,7 @@ export class PerformanceMonitor {
     this.#profiler?.stop();
     this.alerting?.close();
     await this.#sink?.close();
+    this.#leaveExit();
   }
 
   #observe(finished: FinishedRequest): void {

@@ -1,5 +1,6 @@
 // Custom storage: records go to the user's handler in batches (full, or after flushInterval);
-// a handler that throws or rejects is logged once and its batch dropped and counted.
+// a handler that throws or rejects is logged once and its batch dropped and counted. At exit a
+// handler cannot run (it may be async): what is pending is only counted (writeAtExit).
 import { errorClassOf, type Log } from '../../plugin/runtime/log.ts';
 import { unref } from '../../plugin/runtime/unref.ts';
 import type { PerformanceMetrics } from '../types.ts';
@@ -19,6 +20,8 @@ export class CustomStorage {
   #pending: PerformanceMetrics[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #inFlight = new Set<Promise<void>>();
+  /** Records in the batches the handler has not finished with. */
+  #handing = 0;
 
   constructor(readonly options: CustomStorageOptions) {}
 
@@ -43,18 +46,31 @@ export class CustomStorage {
     return this.flush();
   }
 
+  /** Records pending or with the handler. */
+  unfinished(): number {
+    return this.#pending.length + this.#handing;
+  }
+
+  /** At exit the handler is not called (its work could not finish): the records it was not given. */
+  writeAtExit(): number {
+    return this.#pending.length;
+  }
+
   #send(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#pending.length === 0) return;
     const batch = this.#pending;
     this.#pending = [];
+    this.#handing += batch.length;
     const call = (async () => {
       try {
         await this.options.handler(batch);
       } catch (error) {
         this.dropped += batch.length;
         this.options.log.warnOnce('custom-storage', `performanceMonitor: storage.customHandler failed (${errorClassOf(error)}: ${(error as Error)?.message}); its records were dropped, the app is unaffected`);
+      } finally {
+        this.#handing -= batch.length;
       }
     })();
     const tracked = call.finally(() => this.#inFlight.delete(tracked));

@@ -1,7 +1,8 @@
 // File storage: one JSON line per record, appended by one asynchronous writer off the request path,
 // rotated to `<filePath>.1` after maxEntries lines. A crash can tear the last line; readMetricsFile
-// skips it, and a restart starts on a fresh line.
-import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+// skips it, and a restart starts on a fresh line. At exit (writeAtExit) the same lines are written
+// synchronously: the rest of a chunk the writer had under way, then what it had not reached.
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import { appendFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigError } from '../../core/config/config-error.ts';
@@ -51,6 +52,8 @@ export class FileStorage {
   #writing: Promise<void> | undefined;
   /** The file ends mid-line (a crash during a write): the next write starts with a newline. */
   #torn = false;
+  /** The chunk being appended, and the file's size before it: at exit, how much of it is in the file. */
+  #underWay: { chunk: Buffer; lines: number; sizeBefore: number } | undefined;
 
   constructor(readonly options: FileStorageOptions) {
     try {
@@ -83,6 +86,37 @@ export class FileStorage {
     return this.flush();
   }
 
+  /** Lines pending or being appended. */
+  unfinished(): number {
+    return this.#pending.length + (this.#underWay?.lines ?? 0);
+  }
+
+  /**
+   * At exit, synchronously, as the writer would: the part of the chunk under way that is not in the
+   * file yet (the exit may come before its append ran, or halfway), then every line pending, rotated
+   * by maxEntries. Returns 0: what fails here is counted in `dropped` and said once, as ever.
+   */
+  writeAtExit(): number {
+    const underWay = this.#underWay;
+    this.#underWay = undefined;
+    if (underWay !== undefined) {
+      const written = this.#sizeNow() - underWay.sizeBefore;
+      // Smaller than before: rotated away meanwhile; larger than the chunk: written, and more by someone else.
+      if (written >= 0 && written < underWay.chunk.length) this.#appendSync(underWay.chunk.subarray(written), underWay.lines);
+      else this.#linesInFile += underWay.lines;
+    }
+    while (this.#pending.length > 0) {
+      const room = this.options.maxEntries - this.#linesInFile;
+      if (room <= 0) {
+        this.#rotateSync();
+        continue;
+      }
+      const lines = this.#pending.splice(0, room);
+      this.#appendSync(Buffer.from((this.#torn ? '\n' : '') + lines.join('\n') + '\n'), lines.length);
+    }
+    return 0;
+  }
+
   async #drain(): Promise<void> {
     // Let the request that queued the line finish first; then write everything queued meanwhile.
     await Promise.resolve();
@@ -94,19 +128,57 @@ export class FileStorage {
           continue;
         }
         const lines = this.#pending.splice(0, Math.min(room, 1000));
-        const chunk = (this.#torn ? '\n' : '') + lines.join('\n') + '\n';
+        const chunk = Buffer.from((this.#torn ? '\n' : '') + lines.join('\n') + '\n');
+        const underWay = { chunk, lines: lines.length, sizeBefore: this.#sizeNow() };
+        this.#underWay = underWay;
         try {
           await appendFile(this.options.filePath, chunk);
           this.#torn = false;
           this.#linesInFile += lines.length;
         } catch (error) {
-          this.dropped += lines.length;
-          this.options.log.warnOnce('file-storage', `performanceMonitor: writing ${this.options.filePath} failed (${errorClassOf(error)}); records are dropped until it works again`);
+          this.#failed(error, lines.length);
+        } finally {
+          // Taken by an exit that wrote it meanwhile: counted there.
+          if (this.#underWay === underWay) this.#underWay = undefined;
         }
       }
     } finally {
       this.#writing = undefined;
     }
+  }
+
+  /** The file's size now (0 when it is not there). */
+  #sizeNow(): number {
+    try {
+      return statSync(this.options.filePath).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  #appendSync(chunk: Buffer, lines: number): void {
+    try {
+      appendFileSync(this.options.filePath, chunk);
+      this.#torn = false;
+      this.#linesInFile += lines;
+    } catch (error) {
+      this.#failed(error, lines);
+    }
+  }
+
+  #failed(error: unknown, lines: number): void {
+    this.dropped += lines;
+    this.options.log.warnOnce('file-storage', `performanceMonitor: writing ${this.options.filePath} failed (${errorClassOf(error)}); records are dropped until it works again`);
+  }
+
+  #rotateSync(): void {
+    try {
+      renameSync(this.options.filePath, `${this.options.filePath}.1`);
+    } catch (error) {
+      this.options.log.warnOnce('file-storage-rotate', `performanceMonitor: rotating ${this.options.filePath} failed (${errorClassOf(error)}); writing on`);
+    }
+    this.#linesInFile = 0;
+    this.#torn = false;
   }
 
   async #rotate(): Promise<void> {

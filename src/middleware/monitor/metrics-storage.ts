@@ -3,13 +3,15 @@
 import { ConfigError } from '../../core/config/config-error.ts';
 import { MONITOR } from '../../core/config/settings.ts';
 import { LIMITS } from '../../core/wire-format.ts';
+import type { ExitStorage } from '../../plugin/runtime/exit-storages.ts';
 import type { Log } from '../../plugin/runtime/log.ts';
 import { optionChecks } from '../option-checks.ts';
 import type { PerformanceMetrics, StorageOptions } from '../types.ts';
 import { CustomStorage } from './custom-storage.ts';
 import { FileStorage } from './file-storage.ts';
 
-export interface MetricsSink {
+/** A storage that hands records on; what it holds at the end of the process is flushed then (exit-storages.ts). */
+export interface MetricsSink extends ExitStorage {
   add(metrics: PerformanceMetrics): void;
   /** Resolves when everything handed on so far has been written or given up. Never rejects. */
   flush(): Promise<void>;

@@ -14,10 +14,14 @@
 // and an edge that ran out one is not waited for again at the next (beforeExit after a signal).
 // The trace exporters are the preload's and those of every RequestTracer alive in the process;
 // spans they could not deliver by the deadline are counted in one stderr line.
+// The PerformanceMonitors' file and custom storages (exit-storages.ts) are flushed beside the trace
+// exporters, within the same budget; at exit file storage writes synchronously, and the records a
+// custom handler was not given (it cannot run then) are counted in one stderr line.
 import type { Batcher } from '../runtime/batcher.ts';
 import type { EdgeTarget } from '../runtime/edge-sender.ts';
 import type { ExitDrain, SpanExporter } from '../runtime/exporters/span-exporter.ts';
 import { tracerExporters } from '../runtime/exporters/tracer-exporters.ts';
+import { flushExitStorages, leftAtExit, setPreloadEnds, unfinishedInExitStorages, writeExitStorages } from '../runtime/exit-storages.ts';
 import type { ExportedSpans } from './final-send-child.ts';
 import type { PendingBatch } from '../runtime/pending-data.ts';
 import { sendSync, type FinalBatch, type FinalOutcome } from './final-send.ts';
@@ -190,10 +194,15 @@ export function installShutdown(options: ShutdownOptions): () => void {
     // A retry asleep (a Retry-After of minutes) would outlast the budget: woken, it tries again now, and waits only within the budget.
     lastCallExports(budget);
     const exporters = shutdownExporters().then(() => void (shipped = true));
+    let stored = false;
+    const storages = flushExitStorages().then(() => void (stored = true));
     flushEdge();
     const hold = setTimeout(() => {}, budget);
-    void Promise.race([exporters, sleep(Math.max(0, deadline - Date.now()))]).finally(() => {
+    void Promise.race([Promise.all([exporters, storages]), sleep(Math.max(0, deadline - Date.now()))]).finally(() => {
       clearTimeout(hold);
+      // A storage.customHandler that hangs (or a file that does) does not hold the end past the budget: said, without the records.
+      const unstored = stored ? 0 : unfinishedInExitStorages();
+      if (unstored > 0) options.log.warnOnce('exit-storage-late', `at exit, ${unstored} performanceMonitor record(s) not written or handed on by its storage within ${budget} ms; given up`);
       // Past the deadline what the exporters still hold is given up, and said: not sent again at exit.
       if (!shipped) {
         const exporters = allExporters();
@@ -246,6 +255,13 @@ export function installShutdown(options: ShutdownOptions): () => void {
     const started = performance.now();
     flushEdge(allExporters().drainAtExit?.(started + budget * ENCODE_SHARE), started);
     reportCutOff();
+    reportStorages();
+  };
+
+  /** The monitors' storages at exit: file storage's lines written now; what a custom handler could not be given, counted. */
+  const reportStorages = () => {
+    const left = writeExitStorages();
+    if (left > 0) options.log.warnOnce('exit-storage', leftAtExit(left));
   };
 
   /**
@@ -270,9 +286,11 @@ export function installShutdown(options: ShutdownOptions): () => void {
   });
   process.on('beforeExit', onBeforeExit);
   process.on('exit', onExit);
+  setPreloadEnds(true);
 
   function remove(): void {
     removed = true;
+    setPreloadEnds(false);
     for (const [signal, listener] of listeners) process.removeListener(signal, listener);
     process.removeListener('beforeExit', onBeforeExit);
     process.removeListener('exit', onExit);

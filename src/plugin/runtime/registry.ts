@@ -36,7 +36,13 @@ export type SlotName =
    * with its own (exporters/tracer-exporters.ts). A slot added, not a shape changed: a copy of this
    * version without it only leaves its tracers' exporters out of the preload's shutdown.
    */
-  | 'tracerExporters';
+  | 'tracerExporters'
+  /**
+   * The PerformanceMonitors' file and custom storages, flushed at the end of the process by the
+   * preload's shutdown or the middleware's own exit listeners (exit-storages.ts). A slot added, as
+   * tracerExporters: a copy without it only leaves its monitors' storages out of the other's end.
+   */
+  | 'exitStorages';
 
 export type Registry = { readonly version: number } & Partial<Record<SlotName, unknown>>;
 
