@@ -70,8 +70,9 @@ describe('the tarball', () => {
     // modules' declarations without their JSDoc (scripts/build.ts). It was 300 kB until the docs
     // shipped (26 kB): the installed README's links to them had all been dead (three reviews); and
     // 330 kB until the tracer's redaction of bodies, fields and nested values, the edge's reading
-    // and check of its vars, and Express's mount patterns (+5.2 kB).
-    expect(packed.bytes).toBeLessThanOrEqual(340 * KB);
+    // and check of its vars, and Express's mount patterns (+5.2 kB); 340 kB until the preload took
+    // the tracer's traces within its budget and the monitors' storages were written at exit (+1.3 kB).
+    expect(packed.bytes).toBeLessThanOrEqual(343 * KB);
   }, 120_000);
 
   test('every link of the shipped README and docs to a page of ours leads to a shipped file', async () => {
