@@ -239,6 +239,21 @@ describe('PerformanceMonitor storage', () => {
     expect(lines.length).toBe(2);
   });
 
+  test('a custom storage failure is said redacted, on one line: a driver\'s password, a record\'s token stay out of stderr', async () => {
+    const lines: string[] = [];
+    const monitor = performanceMonitor({
+      profiling: { enabled: false }, log: (line) => lines.push(line),
+      storage: { type: 'custom', batchSize: 1, customHandler: () => { throw new Error('insert failed: postgres://app:S3cretPW@db:5432/m password=hunter2\nbun-apm: forged line ?token=tok_live_123'); } },
+    });
+    closers.push(monitor.close);
+    expect((await appWith(monitor).fetch(new Request('http://app.test/users/1'))).status).toBe(200);
+    await monitor.flush();
+    expect(lines.length).toBe(1);
+    // Was the message as thrown: the password, hunter2 and the token, and a second, forged line.
+    for (const secret of ['S3cretPW', 'hunter2', 'tok_live_123', '\n']) expect(lines[0]).not.toContain(secret);
+    expect(lines[0]).toContain('customHandler failed (Error: insert failed: postgres://app:');
+  });
+
   test('file storage appends JSON lines and rotates at maxEntries', async () => {
     const filePath = join(mkdtempSync(join(tmpdir(), 'bun-apm-file-')), 'logs', 'metrics.jsonl');
     const monitor = performanceMonitor({ profiling: { enabled: false }, storage: { type: 'file', filePath, maxEntries: 10 } });

@@ -112,6 +112,28 @@ describe('Batcher', () => {
     batcher.stop();
   });
 
+  test('a custom storage handler\'s failure is said redacted, on one line', async () => {
+    const lines: string[] = [];
+    const { recorder } = testRecorder({ sampleRate: 1 });
+    const batcher = new Batcher({
+      recorder,
+      identity,
+      flushIntervalMs: 60_000,
+      maxPendingBytes: 16 * 1024 * 1024,
+      send: async () => ({ ok: false, retryable: true, attempts: 1, reason: 'no edge in this test' }),
+      customStorage: () => {
+        throw new Error('write failed: mysql://root:S3cretPW@db/m password=hunter2\nbun-apm: forged');
+      },
+      log: createLog(false, (line) => lines.push(line)),
+    });
+    recorder.respond(recorder.begin(new Request('http://h/m/1'))!, new Response());
+    await batcher.flush();
+    batcher.stop();
+    const said = lines.filter((line) => line.includes('customHandler failed'));
+    expect(said.length).toBe(1);
+    for (const secret of ['S3cretPW', 'hunter2', '\n']) expect(said[0]).not.toContain(secret);
+  });
+
   test('custom storage gets records of its own: a handler that changes one in place reaches neither its neighbours nor the edge', async () => {
     const sink = new IngestSink();
     sinks.push(sink);

@@ -20,6 +20,8 @@ test('requests not delivered at exit are named on stderr with their count', asyn
   expect(line).toBeDefined();
   expect(line).toContain(`${served} requests`);
   expect(line).toContain('not reported');
+  // One route, one status: one rollup cell, said as one (was "1 rollups").
+  expect(line).toContain(`: 1 rollup, ${served} requests,`);
 }, 30_000);
 
 test('requests sent at exit to an edge that never answers are named as not confirmed', async () => {

@@ -1,7 +1,8 @@
 // Custom storage: records go to the user's handler in batches (full, or after flushInterval);
 // a handler that throws or rejects is logged once and its batch dropped and counted. At exit a
 // handler cannot run (it may be async): what is pending is only counted (writeAtExit).
-import { errorClassOf, type Log } from '../../plugin/runtime/log.ts';
+import type { Log } from '../../plugin/runtime/log.ts';
+import { quoteThrown } from '../../plugin/runtime/quote-thrown.ts';
 import { unref } from '../../plugin/runtime/unref.ts';
 import type { PerformanceMetrics } from '../types.ts';
 
@@ -68,7 +69,7 @@ export class CustomStorage {
         await this.options.handler(batch);
       } catch (error) {
         this.dropped += batch.length;
-        this.options.log.warnOnce('custom-storage', `performanceMonitor: storage.customHandler failed (${errorClassOf(error)}: ${(error as Error)?.message}); its records were dropped, the app is unaffected`);
+        this.options.log.warnOnce('custom-storage', `performanceMonitor: storage.customHandler failed (${quoteThrown(error)}); its records were dropped, the app is unaffected`);
       } finally {
         this.#handing -= batch.length;
       }

@@ -152,9 +152,10 @@ export function keysReport(keys: EdgeKeys, where: { edgeDir: string; endpoint: s
     ...secretPutLines(secrets),
     '',
     // Another app's `init` keeps a key already in its .env; it makes a new one (unknown to this edge) only where there is none.
-    "# Each app sends with these, in its .env (for another app, before its `bunx bun-apm init`, which keeps them):",
+    "# Each app sends with these lines, in its .env (for another app, before its `bunx bun-apm init`, which keeps them):",
   ];
-  for (const [app, key] of parseIngestKeys(secrets.INGEST_KEYS)) lines.push(`#   BUN_APM_APP=${app} BUN_APM_INGEST_KEY=${key}`);
+  // One variable a line, uncommented: pasted as printed they are .env lines (both on one had made BUN_APM_APP "blog BUN_APM_INGEST_KEY=…": a review).
+  for (const [app, key] of parseIngestKeys(secrets.INGEST_KEYS)) lines.push(`# ${app}`, `BUN_APM_APP=${app}`, `BUN_APM_INGEST_KEY=${key}`);
   const read = secrets.API_KEYS.split(',')[0]!.split(':').slice(1).join(':');
   lines.push('', `# Read the JSON API:     curl -H 'X-API-Key: ${read}' ${edge}/api/v1/apps`);
   lines.push(`# Sign in to ${edge}/performance with the API key ${secrets.DASHBOARD_API_KEY}`);

@@ -164,7 +164,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
       if (batches.length === 0) return;
       if (performance.now() >= deadline) stalledUntil = performance.now() + 5 * budget;
       const conditional = batches.some((batch) => batch.ifAccepted !== undefined) ? ' (one sent only if the edge takes its count)' : '';
-      const listed = (counters: Partial<Record<string, number>>) => Object.entries(counters).filter(([, n]) => n! > 0).map(([name, n]) => `${n} ${name}`).join(', ');
+      const listed = (counters: Partial<Record<string, number>>) => Object.entries(counters).filter(([, n]) => n! > 0).map(([name, n]) => `${n} ${n === 1 ? name.replace(/s$/, '') : name}`).join(', ');
       const lost = listed(outcome.lost);
       const missing = lost === '' ? '' : `; not sent: ${lost} (${outcome.reported ? 'reported to the edge as dropped' : 'not reported'})`;
       const awaited = listed(outcome.unanswered);

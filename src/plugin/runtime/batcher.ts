@@ -11,6 +11,7 @@ import { anyCounted, buildBatches, isEmpty, zeroCounters, type Counters, type Re
 import { exponentialBackoff } from '../../core/retry-policy.ts';
 import { errorClassOf, type Log } from './log.ts';
 import { createOutageLog, type OutageLog } from './outage-log.ts';
+import { quoteThrown } from './quote-thrown.ts';
 import { PendingData, type FinalSeal, type PendingBatch } from './pending-data.ts';
 import type { Recorder } from './recorder.ts';
 import type { SendOutcome } from './send-with-retry.ts';
@@ -252,7 +253,7 @@ export class Batcher {
   }
 
   #warnStorage(error: unknown): void {
-    this.#options.log.warnOnce('custom-storage', `storage.customHandler failed (${errorClassOf(error)}: ${(error as Error)?.message}); later failures are not reported`);
+    this.#options.log.warnOnce('custom-storage', `storage.customHandler failed (${quoteThrown(error)}); later failures are not reported`);
   }
 
   /** `fullOnly`: send while detail fills whole batches, and leave the rest for the flush interval. */

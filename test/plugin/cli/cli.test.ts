@@ -107,6 +107,20 @@ describe('keys', () => {
     expect(() => edgeKeys(dir, join(dir, 'edge'), ['bad app'], false)).toThrow(/app "bad app"/);
   });
 
+  test('the lines printed for another app, pasted into its .env as they are, are what its init keeps and sends with', () => {
+    const dir = appWithEnv();
+    const keys = edgeKeys(dir, join(dir, 'edge'), ['blog'], false);
+    const printed = keysReport(keys, { edgeDir: 'edge', endpoint: undefined }).split('\n');
+    const from = printed.indexOf('# blog');
+    const pasted = printed.slice(from + 1, from + 3).join('\n');
+    const blog = mkdtempSync(join(tmpdir(), 'bun-apm-keys-blog-'));
+    writeFileSync(join(blog, 'package.json'), JSON.stringify({ name: 'blog' }));
+    writeFileSync(join(blog, '.env'), `${pasted}\n`);
+    // Was one line, `BUN_APM_APP=blog BUN_APM_INGEST_KEY=…`: init refused the app's name.
+    expect(initApp(blog).ingestKey).toBe(parseIngestKeys(keys.secrets.INGEST_KEYS).find(([app]) => app === 'blog')![1]);
+    expect(parseDotEnv(readFileSync(join(blog, '.env'), 'utf8'))).toMatchObject({ BUN_APM_APP: 'blog', BUN_APM_INGEST_KEY: parseIngestKeys(keys.secrets.INGEST_KEYS)[1]![1] });
+  });
+
   test('kept in .dev.vars: made once, read back unchanged, grown by a new app, a stale app key named', () => {
     const dir = appWithEnv();
     const edgeDir = join(dir, 'edge');

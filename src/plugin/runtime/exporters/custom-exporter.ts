@@ -3,8 +3,7 @@
 import type { Span } from '../../../core/wire-format.ts';
 import { BatchingSpanExporter, type BatchingOptions, type DeliveryResult } from './batching-span-exporter.ts';
 import { unref } from '../unref.ts';
-import { QUOTED_LENGTH, quoteAnswer } from '../log.ts';
-import { redactText } from '../../../core/redaction/redaction.ts';
+import { quoteThrown } from '../quote-thrown.ts';
 
 export type CustomExportFunction = (spans: Span[]) => void | Promise<void>;
 
@@ -24,9 +23,7 @@ async function callWithTimeout(fn: CustomExportFunction, batch: Span[], timeoutM
       await fn(batch);
       return { ok: true };
     } catch (error) {
-      // Said in a stderr line: the app's own words (a driver's error quoting its connection URL) redacted as a span's, on one line.
-      const words = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return { ok: false, reason: `customExporter threw ${quoteAnswer(redactText(words.slice(0, 4 * QUOTED_LENGTH)))}` };
+      return { ok: false, reason: `customExporter threw ${quoteThrown(error)}` };
     }
   })();
   try {
