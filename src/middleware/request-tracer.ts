@@ -82,6 +82,8 @@ export class RequestTracer {
   readonly #ownExporter: SpanExporter | undefined;
   /** For a trace of the tracer's own, which the preload does not ship: the exporters less `edge` (tracer-shipping.ts). */
   readonly #unshipped: SpanExporter | undefined;
+  /** Its own traces go to the edge (no exporters, or an `edge` one): the preload takes them within its budget. */
+  readonly #toEdge: boolean;
   /** Spans under a trace the preload records: the preload ships them as well as #ownExporter. */
   readonly #underPreload = new WeakSet<Span>();
   /** Server spans the preload records, by id → trace id, while their request runs: children may hang off them. */
@@ -114,6 +116,7 @@ export class RequestTracer {
     this.#exporter = shipping.all;
     this.#ownExporter = shipping.own;
     this.#unshipped = shipping.unshipped;
+    this.#toEdge = shipping.toEdge;
     this.#unhook = shipping.unhook;
     this.#registry = new SpanRegistry(this.#options.spanTimeout, this.#options.maxActiveSpans, this.#options.maxRecentSpans);
     rememberPart('tracer', this);
@@ -260,17 +263,25 @@ export class RequestTracer {
   }
 
   /**
-   * Under the preload, a trace of the tracer's own becomes the preload's when its trace budget has
-   * room (Recorder.adoptTrace): its server span and the request's detail record, linked, reach the
-   * edge as those of a trace it drew. Refused, the trace stays the tracer's alone (its exporters but
-   * `edge`, its recent spans). With propagation off it stays so too: the preload would pass it on.
+   * Under the preload, a trace of the tracer's own that goes to the edge (#toEdge) becomes the
+   * preload's when its trace budget has room (Recorder.adoptTrace): its server span and the request's
+   * detail record, linked, reach the edge as those of a trace it drew. Otherwise the trace is the
+   * tracer's alone (its exporters but `edge`, its recent spans), and the preload keeps every span of
+   * it off the edge, those of this process's servers its fetches reach too. With propagation off it
+   * is the tracer's alone as well: the preload would pass it on.
    */
   #adopted(req: Request, context: IncomingContext): IncomingContext {
     const recorder = processRecorder();
-    if (recorder === undefined || !this.#options.propagation.enabled || typeof recorder.adoptTrace !== 'function') return context;
-    const state = stateOf(req);
-    if (state === undefined || !recorder.adoptTrace(state, context)) return context;
-    return { ...context, fromPreload: true, scope: state };
+    if (recorder === undefined || typeof recorder.adoptTrace !== 'function') return context;
+    const state = this.#toEdge && this.#options.propagation.enabled ? stateOf(req) : undefined;
+    if (state !== undefined && recorder.adoptTrace(state, context)) return { ...context, fromPreload: true, scope: state };
+    recorder.keepOffEdge(context.traceId);
+    return context;
+  }
+
+  /** Where the spans of a trace the preload records go besides it: all but `edge` for one it keeps off the edge. */
+  #exporterFor(traceId: string): SpanExporter | undefined {
+    return processRecorder()?.isOffEdge(traceId) ? this.#unshipped : this.#ownExporter;
   }
 
   /** A trace whose other spans the preload records: kept past the request (a fetch it started may end after it), oldest forgotten first. */
@@ -289,7 +300,7 @@ export class RequestTracer {
   #takeJoinedSpan(span: Span): void {
     const server = this.#joined.get(span.traceId);
     if (server === undefined || span.spanId === server || this.#copying.has(span.spanId) || this.#underPreload.has(span)) return;
-    this.#ownExporter?.export([span]);
+    this.#exporterFor(span.traceId)?.export([span]);
   }
 
   /**
@@ -299,10 +310,8 @@ export class RequestTracer {
   #withOutboundContext(req: Request, context: IncomingContext, next: NextFunction): Response | Promise<Response> {
     // With propagation off the tracer writes no trace header, an outbound fetch's `traceparent` neither.
     if (processRecorder() === undefined || !this.#options.propagation.enabled) return next();
-    this.#join(context); // a request of this process that continues the trace is the preload's
+    this.#join(context); // its fetches' client spans, and the server spans of this process's servers they reach
     const outbound = new RequestState(req, performance.now(), req.method);
-    // The preload does not ship this trace (its budget refused it): nor the fetches' client spans.
-    outbound.clientSpans = (span) => this.#unshipped?.export([span]);
     outbound.traced = true;
     outbound.traceId = context.traceId;
     outbound.spanId = context.spanId;
@@ -382,7 +391,7 @@ export class RequestTracer {
       await addBodyTags(tags, requestBody, responseBody);
       for (const [key, value] of Object.entries(tags)) if (!Object.hasOwn(copy.tags, key)) putTag(copy.tags, key, value);
       this.#registry.remember(copy);
-      this.#ownExporter?.export([copy]);
+      this.#exporterFor(copy.traceId)?.export([copy]);
     });
   }
 
@@ -456,7 +465,7 @@ export class RequestTracer {
   #export(span: Span): void {
     try {
       if (this.#underPreload.has(span)) {
-        this.#ownExporter?.export([span]);
+        this.#exporterFor(span.traceId)?.export([span]);
         processRecorder()?.recordSpan(span);
       } else this.#unshipped?.export([span]); // a trace the preload does not ship: nor its edge exporter, past the budget
     } catch (error) {

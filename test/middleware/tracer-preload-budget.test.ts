@@ -100,3 +100,23 @@ test('a handler that calls its own server: the tracer\'s exporter gets each serv
   expect(names).toEqual(['GET /inner', 'GET /outer']);
   expect(new Set(exported.map((span) => span.spanId)).size).toBe(exported.length);
 });
+
+test('a tracer with exporters of its own (no `edge`) keeps its traces there: the preload ships none of them, its fixed rate 0 or not', async () => {
+  const n = 4;
+  const { preload, shipped } = preloadWith({ traceSampleRate: 0 });
+  const exported: TraceSpan[] = [];
+  const { tracer, router } = tracedRouter({ exporters: [{ type: 'custom', customExporter: (spans) => void exported.push(...spans) }] });
+  router.get('/orders/:id', (req) => {
+    tracer.finish(tracer.createChildSpan(req.spanId!, 'db')!, 'ok');
+    return new Response('o');
+  });
+  for (let i = 0; i < n; i++) {
+    const req = new Request(`http://app.test/orders/${i}`);
+    const state = preload.begin(req)!;
+    preload.respond(state, await router.fetch(req));
+  }
+  await tracer.flush();
+  expect(shipped).toEqual([]);
+  expect(preload.samples.filter((sample) => sample.traceId !== undefined)).toEqual([]);
+  expect(exported.map((span) => span.kind).sort()).toEqual([...Array(n).fill('internal'), ...Array(n).fill('server')]);
+});

@@ -27,6 +27,19 @@ const handler = instrument(async (req) => {
 Bun.serve({ hostname: '127.0.0.1', port: Number(process.env.PORT), fetch: handler });
 `;
 
+// A handler that fetches a second server of its own process; the tracer ships to its own exporter
+// (OWN) or, without exporters, through the preload. /exported answers what that exporter got.
+const SELF = `import { instrument, requestTracer } from ${JSON.stringify(MIDDLEWARE)};
+const exported = [];
+const tracer = requestTracer({ sampleRate: 1, exporters: process.env.OWN ? [{ type: 'custom', customExporter: (spans) => void exported.push(...spans) }] : [] });
+const down = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('down') });
+Bun.serve({ hostname: '127.0.0.1', port: Number(process.env.PORT), fetch: instrument(async (req) => {
+  if (new URL(req.url).pathname === '/exported') { await tracer.flush(); return Response.json(exported); }
+  await (await fetch('http://127.0.0.1:' + down.port + '/x')).text();
+  return Response.json({ traceId: req.traceId });
+}, tracer) });
+`;
+
 // The next service, plain: it answers with the traceparent it was sent.
 const BACK = `Bun.serve({ hostname: '127.0.0.1', port: Number(process.env.PORT), fetch: (req) => new Response(req.headers.get('traceparent') ?? 'none') });
 `;
@@ -34,6 +47,7 @@ const BACK = `Bun.serve({ hostname: '127.0.0.1', port: Number(process.env.PORT),
 const dir = mkdtempSync(join(tmpdir(), 'bun-apm-outbound-'));
 writeFileSync(join(dir, 'front.ts'), FRONT);
 writeFileSync(join(dir, 'back.ts'), BACK);
+writeFileSync(join(dir, 'self.ts'), SELF);
 const sink = new IngestSink().start();
 const apps: AppProcess[] = [];
 afterAll(async () => {
@@ -107,4 +121,41 @@ describe('outbound fetch under the preload', () => {
     expect(clients.map((span) => span.traceId).sort()).toEqual([...shipped].sort());
     expect(clients.every((span) => servers.has(span.parentSpanId!))).toBe(true);
   }, 60_000);
+
+  for (const own of [true, false]) {
+    test(`a trace the preload does not ship reaches a server of the same process: nothing of it at the edge${own ? ', whole at the tracer\'s own exporter' : ' (the tracer without exporters)'}`, async () => {
+      const app = await start('self.ts', {
+        BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_TRACES_PER_SECOND: '1', BUN_APM_SERVICE: `self-${own}`, ...(own ? { OWN: '1' } : {}),
+      }, true);
+      const n = 12;
+      const all: string[] = [];
+      const shipped: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const res = await app.fetch('/relay');
+        const { traceId } = (await res.json()) as { traceId: string };
+        all.push(traceId);
+        // A trace the preload records answers with Server-Timing; with an exporter of its own the tracer's are never its.
+        if (res.headers.get('server-timing') !== null) shipped.push(traceId);
+      }
+      const exported = (await (await app.fetch('/exported')).json()) as Span[];
+      app.process.kill('SIGTERM');
+      await app.exited;
+      const spans = sink.batches.filter((batch) => batch.identity.service === `self-${own}`).flatMap((batch) => batch.spans).filter((span) => all.includes(span.traceId));
+      expect(shipped.length).toBeLessThan(n);
+      // Was: the tracer's traces continued by the second server as a caller's, its server spans at the edge with no parent there.
+      const ids = new Set(spans.map((span) => span.spanId));
+      expect(spans.filter((span) => span.parentSpanId !== undefined && !ids.has(span.parentSpanId))).toEqual([]);
+      expect([...new Set(spans.map((span) => span.traceId))].sort()).toEqual([...shipped].sort());
+      // Each shipped trace whole: the server span, the fetch's client span, the second server's span.
+      expect(spans.length).toBe(3 * shipped.length);
+      if (own) {
+        // The tracer's exporter: every trace whole (its server span, the client span, the second server's), each span once.
+        const mine = exported.filter((span) => all.includes(span.traceId));
+        expect(mine.length).toBe(3 * n);
+        expect(new Set(mine.map((span) => span.spanId)).size).toBe(3 * n);
+        const kinds = (traceId: string) => mine.filter((span) => span.traceId === traceId).map((span) => span.kind).sort();
+        for (const traceId of all) expect(kinds(traceId)).toEqual(['client', 'server', 'server']);
+      }
+    }, 60_000);
+  }
 });

@@ -21,8 +21,9 @@ export interface TracingOptions {
   maxBodyBytes?: number;
   /**
    * console, jaeger, zipkin, otlp, custom (JAEGER_ENDPOINT / ZIPKIN_ENDPOINT when `endpoint` is absent),
-   * and edge when the preload runs in the process (spans join the preload's). Without exporters,
-   * spans go to the preload's exporters if it runs, and are kept for getRecentSpans either way.
+   * and edge when the preload runs in the process (spans join the preload's, within its trace budget).
+   * Without exporters, spans go to the preload's exporters if it runs (so within its budget too), and
+   * are kept for getRecentSpans either way.
    */
   exporters?: ExporterConfig[];
   /** W3C traceparent/tracestate are read first, then `headers`: [trace id header, span id header]. */

@@ -23,6 +23,8 @@ export interface TracerShipping {
    * there is no preload): every exporter but `edge`, which would have shipped it past that budget.
    */
   unshipped: SpanExporter | undefined;
+  /** The tracer's own traces go to the edge: it has no exporters (the preload's are its), or an `edge` one. */
+  toEdge: boolean;
   /** Leaves the preload's span stream and its shutdown's list of exporters. */
   unhook(): void;
 }
@@ -52,9 +54,9 @@ export function tracerShipping(options: TracingOptions, serviceName: string, log
   // The preload's shutdown flushes them with its own (a signal, the end of the loop, process.exit()).
   const shipping = exporters.filter((_, i) => configs[i]!.type !== 'edge');
   if (shipping.length > 0) unhooks.push(registerTracerExporter(combineSpanExporters(shipping)));
-  if (preload !== undefined && own !== undefined && typeof preload.observeSpans === 'function') unhooks.push(preload.observeSpans(joined));
+  if (preload !== undefined && unshipped !== undefined && typeof preload.observeSpans === 'function') unhooks.push(preload.observeSpans(joined));
   if (preload !== undefined) sayDeduplicated(options, exporters.length - mine.length, preload.exportService, log);
-  return { all, own, unshipped, unhook: () => void unhooks.splice(0).forEach((unhook) => unhook()) };
+  return { all, own, unshipped, toEdge: configs.length === 0 || targets.includes('edge'), unhook: () => void unhooks.splice(0).forEach((unhook) => unhook()) };
 }
 
 /**

@@ -31,7 +31,6 @@ export function instrumentFetch(recorder: Recorder): () => void {
     const traceId = state.traceId;
     const parentSpanId = state.spanId;
     const { method, url } = outgoing;
-    const sink = state.clientSpans;
     const finish = (status: number | undefined, error: unknown) => {
       const span: Span = {
         traceId,
@@ -48,8 +47,7 @@ export function instrumentFetch(recorder: Recorder): () => void {
       };
       if (status !== undefined) span.tags['http.status_code'] = status;
       if (error !== undefined) span.error = clip(errorClassOf(error), LIMITS.errorLength);
-      if (sink !== undefined) sink(span);
-      else recorder.recordSpan(span);
+      recorder.recordSpan(span);
     };
     // The span ends when the response headers arrive (when fetch resolves), as OpenTelemetry's fetch instrumentation does.
     response.then(

@@ -62,6 +62,9 @@ export const SAMPLING_DEFAULTS = {
   parentTracesPerSecond: PRELOAD.parentTracesPerSecond.default,
 } as const;
 
+/** Off-edge trace ids remembered (oldest forgotten first): far more than are in flight at once. */
+const OFF_EDGE_TRACES = 4096;
+
 export class Recorder {
   readonly rollups = new HotRollups();
   samples: DetailSample[] = [];
@@ -78,6 +81,8 @@ export class Recorder {
   exportService: string | undefined;
   /** Who else takes every span recorded (RequestTracers, for the traces they joined). */
   #spanObservers: ReadonlyArray<(span: Span) => void> = [];
+  /** The explicit tracers' traces this recorder does not ship (keepOffEdge), newest last. */
+  readonly #offEdge = new Set<string>();
   /** Adaptive detail (undefined when a fixed sampleRate is set). */
   readonly sampleBucket: RateSampler | undefined;
   /** Adaptive tracing (undefined when a fixed traceSampleRate is set). */
@@ -341,6 +346,22 @@ export class Recorder {
     return true;
   }
 
+  /**
+   * A trace of an explicit tracer's that the preload does not ship (its budget refused it, or the
+   * tracer ships elsewhere): none of its spans go to the preload's exporters, wherever in the process
+   * they are recorded. A server of this process that its outbound fetch reaches continues it as the
+   * tracer's, not as a caller's trace to ship: those had reached the edge as orphans, past the budget (a review).
+   */
+  keepOffEdge(traceId: string): void {
+    this.#offEdge.delete(traceId);
+    this.#offEdge.add(traceId);
+    if (this.#offEdge.size > OFF_EDGE_TRACES) this.#offEdge.delete(this.#offEdge.values().next().value!);
+  }
+
+  isOffEdge(traceId: string): boolean {
+    return this.#offEdge.size > 0 && this.#offEdge.has(traceId);
+  }
+
   /** `due`: the trace decision when already taken (no traceparent); otherwise it is taken here. */
   #open(state: RequestState, serveRoute: string | undefined, traceparent: string | null, due?: boolean): void {
     state.serveRoute = serveRoute;
@@ -353,7 +374,8 @@ export class Recorder {
       // Not following: detail records still name the caller's trace; no span, so no traceparent back.
       if (this.#options.followParents === false) return;
       // The caller's decision is followed within its own cap; refused, the trace goes on unsampled.
-      state.traced = incoming.sampled && this.parentTraceBucket.take(state.start);
+      // A tracer's trace of this process's own that the preload does not ship costs it nothing: followed.
+      state.traced = incoming.sampled && (this.isOffEdge(incoming.traceId) || this.parentTraceBucket.take(state.start));
       if (incoming.sampled && !state.traced) {
         this.#options.log.warnOnce('parent-refused', `callers' sampled traces past ${this.parentTraceBucket.perSecond}/s are passed on unsampled (BUN_APM_PARENT_TRACES_PER_SECOND)`);
       }
@@ -507,10 +529,10 @@ export class Recorder {
     }
   }
 
-  /** Adds a finished span (outbound fetch, the middleware's child spans) to what gets exported. */
+  /** Adds a finished span (outbound fetch, the middleware's child spans) to what gets exported; of a trace kept off the edge, only the tracers observing get it. */
   recordSpan(span: Span): void {
     try {
-      this.#options.spanSink?.(span);
+      if (!this.isOffEdge(span.traceId)) this.#options.spanSink?.(span);
     } catch (error) {
       this.#options.log.warnOnce('span-sink', `a span exporter threw (${errorClassOf(error)}); spans may be missing`);
     }
@@ -646,7 +668,8 @@ export class Recorder {
       sample.cpuUsage = profile.cpuPercent;
       this.#profileWritten = profile;
     }
-    if (state.traced && state.traceId !== undefined) {
+    // A trace the preload does not ship is not named: the dashboard's link would lead nowhere.
+    if (state.traced && state.traceId !== undefined && !this.isOffEdge(state.traceId)) {
       sample.traceId = state.traceId;
       sample.spanId = state.spanId;
     }

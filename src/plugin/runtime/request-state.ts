@@ -55,11 +55,6 @@ export class RequestState {
   upgraded!: boolean;
   /** Set by the explicit tracer on a request the preload traces. */
   tracerPart: TracerPart | undefined;
-  /**
-   * Where an outbound fetch's client span goes instead of the preload's exporters: set by the explicit
-   * tracer on the scope of a trace of its own, which the preload does not ship.
-   */
-  clientSpans: ((span: Span) => void) | undefined;
 
   /** A new request's state: every field as `reuse` sets it (one place for the starting values). */
   constructor(request: Request, start: number, method: string) {
@@ -106,7 +101,6 @@ export class RequestState {
     this.excluded = false;
     this.upgraded = false;
     this.tracerPart = undefined;
-    this.clientSpans = undefined;
   }
 }
 
