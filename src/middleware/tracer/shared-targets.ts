@@ -40,6 +40,10 @@ export function sharedTarget(target: string, exporter: SpanExporter, owner: obje
     get dropped(): number {
       return exporter.dropped;
     },
+    // What close() and the exit name as the cause of spans given up (was lost here: "no send succeeded in time").
+    get lastFailure(): string | undefined {
+      return exporter.lastFailure;
+    },
     ...(exporter.drainAtExit && { drainAtExit: (until?: number): ExitDrain => exporter.drainAtExit!(until) }),
     ...(exporter.abandon && { abandon: (): number => exporter.abandon!() }),
   };

@@ -27,6 +27,8 @@ export interface RetryOptions {
   onStage?: (stage: SendStage) => void;
   /** Told of each answer that will be retried, before the wait (the edge's sender names a misconfigured edge at once). */
   onRetryableAnswer?: (status: number, reason: string) => void;
+  /** Told why each attempt failed, as it fails: what a send given up while still retrying had met. */
+  onFailedAttempt?: (reason: string) => void;
   /** Ends with the process (a trace exporter's send): at lastCallExports() a wait is ended for an attempt now, and none begun past the budget. The edge's batches are kept for its final flush instead. */
   endAtLastCall?: boolean;
 }
@@ -127,6 +129,11 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
   const given = options.signal;
   const givenUp: Attempt = { ok: false, retryable: false, reason: `given up (${url})` };
   const attempt = async (): Promise<Attempt> => {
+    const tried = await attemptOnce();
+    if (!tried.ok && tried !== givenUp) options.onFailedAttempt?.(tried.reason);
+    return tried;
+  };
+  const attemptOnce = async (): Promise<Attempt> => {
     const halted = halt.signal;
     if (given?.aborted) return givenUp;
     if (halted.aborted) return { ok: false, retryable: true, reason: `not sent: the app has stopped serving (${url})` };

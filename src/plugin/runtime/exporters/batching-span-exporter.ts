@@ -44,6 +44,8 @@ export type DeliveryResult = { ok: true; rejected?: number; message?: string } |
 export interface DeliveryControl {
   signal: AbortSignal;
   onStage: (stage: SendStage) => void;
+  /** Why an attempt failed, while the delivery may still retry: the cause a give-up names. */
+  onFailedAttempt?: (reason: string) => void;
 }
 
 export type Deliver = (batch: Span[], control: DeliveryControl) => Promise<DeliveryResult>;
@@ -141,6 +143,8 @@ export class BatchingSpanExporter implements SpanExporter {
   #lossLineAt: number | undefined;
   #lossTimer: ReturnType<typeof setTimeout> | undefined;
   #lastFailure: string | undefined;
+  /** Why the last failed attempt failed, until a delivery succeeds. */
+  #lastAttemptFailure: string | undefined;
   #running: Promise<void> | undefined;
   #delayTimer: ReturnType<typeof setTimeout> | undefined;
   #kickTimer: ReturnType<typeof setTimeout> | undefined;
@@ -177,9 +181,12 @@ export class BatchingSpanExporter implements SpanExporter {
     return this.#delivered;
   }
 
-  /** Why the last delivery failed (refused, an HTTP status, a timeout), while no delivery has succeeded since. */
+  /**
+   * Why the last delivery failed (refused, an HTTP status, a timeout), while no delivery has succeeded
+   * since; else why the last attempt of one still retrying did (a close() giving it up names that).
+   */
   get lastFailure(): string | undefined {
-    return this.#lastFailure;
+    return this.#lastFailure ?? this.#lastAttemptFailure;
   }
 
   export(spans: readonly Span[]): void {
@@ -376,7 +383,11 @@ export class BatchingSpanExporter implements SpanExporter {
     this.#current = current;
     let result: DeliveryResult;
     try {
-      result = await this.#deliver(batch, { signal: current.abort.signal, onStage: (stage) => void (current.stage = stage) });
+      result = await this.#deliver(batch, {
+        signal: current.abort.signal,
+        onStage: (stage) => void (current.stage = stage),
+        onFailedAttempt: (reason) => void (this.#lastAttemptFailure = reason),
+      });
     } catch (error) {
       result = { ok: false, reason: `${(error as Error).name}: ${(error as Error).message}` };
     } finally {
@@ -388,7 +399,7 @@ export class BatchingSpanExporter implements SpanExporter {
       const rejected = Math.min(result.rejected ?? 0, batch.length);
       const message = result.message ? ` (${quoteAnswer(result.message, this.#headers)})` : '';
       this.#delivered += batch.length - rejected;
-      this.#lastFailure = undefined; // the backend takes spans again: spans given up later are not its refusal's
+      this.#lastFailure = this.#lastAttemptFailure = undefined; // the backend takes spans again: spans given up later are not its refusal's
       if (rejected > 0) this.#lose(rejected, `rejected${message}`, `rejected by the backend${message}`);
       // A clean success ends a run of partial successes: the next warning is news again (see REWARN_MS).
       else if (!message) this.#warned.delete('partial');

@@ -25,11 +25,16 @@ export type HttpDelivery = (DeliveryResult & { ok: true; responseBody: string })
 export async function postBatch(target: HttpTarget, body: string | Uint8Array<ArrayBuffer>, contentType: string, control?: DeliveryControl): Promise<HttpDelivery> {
   const headers = new Headers(target.headers);
   headers.set('content-type', contentType);
-  const outcome = await sendWithRetry(target.url, { method: 'POST', headers, body }, { ...target.retry, signal: control?.signal, onStage: control?.onStage, endAtLastCall: true });
+  // A reason quotes the URL; the redacted form is swapped in so no credential in it reaches a log.
+  const redacted = (reason: string) => reason.replaceAll(target.url, redactUrl(target.url));
+  const onFailedAttempt = control?.onFailedAttempt;
+  const outcome = await sendWithRetry(target.url, { method: 'POST', headers, body }, {
+    ...target.retry, signal: control?.signal, onStage: control?.onStage, endAtLastCall: true,
+    ...(onFailedAttempt && { onFailedAttempt: (reason: string) => onFailedAttempt(redacted(reason)) }),
+  });
   if (outcome.ok) return { ok: true, responseBody: outcome.body };
   const attempts = outcome.attempts > 1 ? ` after ${outcome.attempts} attempts` : '';
-  // The reason quotes the URL; swap in the redacted form so no credential in it reaches a log.
-  return { ok: false, reason: `${outcome.reason.replaceAll(target.url, redactUrl(target.url))}${attempts}` };
+  return { ok: false, reason: `${redacted(outcome.reason)}${attempts}` };
 }
 
 /** What every HTTP exporter (jaeger, zipkin, otlp) takes. */
