@@ -120,3 +120,22 @@ test('a tracer with exporters of its own (no `edge`) keeps its traces there: the
   expect(preload.samples.filter((sample) => sample.traceId !== undefined)).toEqual([]);
   expect(exported.map((span) => span.kind).sort()).toEqual([...Array(n).fill('internal'), ...Array(n).fill('server')]);
 });
+
+test('a caller\'s legacy x-trace-id / x-span-id go on when the preload drew a trace of its own for the request', async () => {
+  const { preload, shipped } = preloadWith({ traceSampleRate: 1 });
+  const { tracer, router } = tracedRouter();
+  router.get('/users/:id', (req) => Response.json({ traceId: req.traceId }));
+  const req = new Request('http://app.test/users/1', { headers: { 'x-trace-id': 'ABCDEF0123456789ABCDEF0123456789', 'x-span-id': '00f067aa0ba902b7' } });
+  const state = preload.begin(req)!;
+  const drawn = state.traceId;
+  const response = await router.fetch(req);
+  const body = (await response.clone().json()) as { traceId: string };
+  preload.respond(state, response);
+  await tracer.flush();
+  expect(drawn).toBeDefined();
+  // Was the preload's own draw: the caller's trace lost in both backends.
+  expect(body.traceId).toBe('abcdef0123456789abcdef0123456789');
+  expect(servers(shipped).map((span) => [span.traceId, span.parentSpanId])).toEqual([['abcdef0123456789abcdef0123456789', '00f067aa0ba902b7']]);
+  expect(preload.samples.map((sample) => sample.traceId)).toEqual(['abcdef0123456789abcdef0123456789']);
+  expect(response.headers.get('traceparent')?.split('-')[1]).toBe('abcdef0123456789abcdef0123456789');
+});

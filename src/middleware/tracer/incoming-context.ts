@@ -26,6 +26,14 @@ export function incomingContext(req: Request, options: ResolvedTracingOptions): 
   // The preload's state only: the middleware's own recorder reads traceparent too, records no spans.
   const state = processRecorder() === undefined ? undefined : stateOf(req);
   if (state?.traceId !== undefined && state.spanId !== undefined) {
+    // A trace the preload drew itself for a caller that sent its context in legacy headers only (the
+    // preload reads none): continued under the caller's ids, as without the preload (a review: the
+    // caller's trace id had been replaced). Before the handler runs, so nothing has used the drawn ids.
+    const legacy = state.traced && state.parentSpanId === undefined && options.propagation.enabled ? legacyContext(req, options) : undefined;
+    if (legacy !== undefined) {
+      state.traceId = legacy.traceId;
+      state.parentSpanId = legacy.parentSpanId;
+    }
     return { traceId: state.traceId, spanId: state.spanId, parentSpanId: state.parentSpanId, tracestate: state.tracestate, sampled: state.traced, fromPreload: true };
   }
   if (options.propagation.enabled) {
@@ -36,18 +44,23 @@ export function incomingContext(req: Request, options: ResolvedTracingOptions): 
       if (tracestate) context.tracestate = tracestate;
       return context;
     }
-    const { traceIdHeader, spanIdHeader } = options.propagation;
-    const legacyTrace = traceIdHeader ? req.headers.get(traceIdHeader)?.trim() : undefined;
-    if (legacyTrace && LEGACY_TRACE_ID.test(legacyTrace) && !ZERO.test(legacyTrace)) {
-      // Legacy headers carry no sampling flag: a caller who sends an id wants the trace continued.
-      const context: IncomingContext = { traceId: legacyTrace.toLowerCase().padStart(32, '0'), spanId: newSpanId(), sampled: true, fromPreload: false };
-      const legacySpan = spanIdHeader ? req.headers.get(spanIdHeader)?.trim() : undefined;
-      if (legacySpan && LEGACY_SPAN_ID.test(legacySpan) && !ZERO.test(legacySpan)) context.parentSpanId = legacySpan.toLowerCase();
-      return context;
-    }
+    const legacy = legacyContext(req, options);
+    // Legacy headers carry no sampling flag: a caller who sends an id wants the trace continued.
+    if (legacy !== undefined) return { ...legacy, spanId: newSpanId(), sampled: true, fromPreload: false };
   }
   if (options.sampleRate > 0 && (options.sampleRate >= 1 || options.random() < options.sampleRate)) {
     return { traceId: newTraceId(), spanId: newSpanId(), sampled: true, fromPreload: false };
   }
   return undefined;
+}
+
+/** The caller's trace in the configured legacy headers (x-trace-id, x-span-id), when its trace id is valid. */
+function legacyContext(req: Request, options: ResolvedTracingOptions): { traceId: string; parentSpanId?: string } | undefined {
+  const { traceIdHeader, spanIdHeader } = options.propagation;
+  const legacyTrace = traceIdHeader ? req.headers.get(traceIdHeader)?.trim() : undefined;
+  if (!legacyTrace || !LEGACY_TRACE_ID.test(legacyTrace) || ZERO.test(legacyTrace)) return undefined;
+  const context: { traceId: string; parentSpanId?: string } = { traceId: legacyTrace.toLowerCase().padStart(32, '0') };
+  const legacySpan = spanIdHeader ? req.headers.get(spanIdHeader)?.trim() : undefined;
+  if (legacySpan && LEGACY_SPAN_ID.test(legacySpan) && !ZERO.test(legacySpan)) context.parentSpanId = legacySpan.toLowerCase();
+  return context;
 }
