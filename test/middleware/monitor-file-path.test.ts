@@ -32,7 +32,8 @@ test('a directory removed while the app runs: requests are answered, records dro
     rmSync(home, { recursive: true });
     for (let i = 0; i < 3; i++) expect((await monitor.handle(new Request(`http://app.test/gone/${i}`), async () => new Response('ok'))).status).toBe(200);
     await monitor.flush();
-    expect(lines.filter((line) => line.includes(`writing ${filePath} failed`)).length).toBe(1);
+    // Named by its code, as at construction (was "(Error)").
+    expect(lines.filter((line) => line.includes(`writing ${filePath} failed (ENOENT)`)).length).toBe(1);
   } finally {
     await monitor.close();
   }

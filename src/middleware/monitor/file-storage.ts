@@ -168,14 +168,14 @@ export class FileStorage {
 
   #failed(error: unknown, lines: number): void {
     this.dropped += lines;
-    this.options.log.warnOnce('file-storage', `performanceMonitor: writing ${this.options.filePath} failed (${errorClassOf(error)}); records are dropped until it works again`);
+    this.options.log.warnOnce('file-storage', `performanceMonitor: writing ${this.options.filePath} failed (${fsReason(error)}); records are dropped until it works again`);
   }
 
   #rotateSync(): void {
     try {
       renameSync(this.options.filePath, `${this.options.filePath}.1`);
     } catch (error) {
-      this.options.log.warnOnce('file-storage-rotate', `performanceMonitor: rotating ${this.options.filePath} failed (${errorClassOf(error)}); writing on`);
+      this.options.log.warnOnce('file-storage-rotate', `performanceMonitor: rotating ${this.options.filePath} failed (${fsReason(error)}); writing on`);
     }
     this.#linesInFile = 0;
     this.#torn = false;
@@ -185,7 +185,7 @@ export class FileStorage {
     try {
       await rename(this.options.filePath, `${this.options.filePath}.1`);
     } catch (error) {
-      this.options.log.warnOnce('file-storage-rotate', `performanceMonitor: rotating ${this.options.filePath} failed (${errorClassOf(error)}); writing on`);
+      this.options.log.warnOnce('file-storage-rotate', `performanceMonitor: rotating ${this.options.filePath} failed (${fsReason(error)}); writing on`);
     }
     this.#linesInFile = 0;
     this.#torn = false;
