@@ -4,7 +4,7 @@
 import { expect, test } from 'bun:test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { installApp, runOk } from './support/consumer.ts';
+import { installApp, run, runOk } from './support/consumer.ts';
 
 const APP = `import { bunRouterRoutes, elysiaRoutes, honoMiddleware, honoRoutes, PerformanceAlerting, performanceMonitor } from 'bun-apm/middleware';
 
@@ -41,4 +41,15 @@ test('without hono and nodemailer installed: the middleware loads, and email nam
   expect(out).toContain('firing: 1');
   const logs = out.split('\n').filter((line) => line.startsWith('log:'));
   expect(logs).toEqual(['log: bun-apm: alerting: email channel #0 could not deliver a notification (nodemailer is not installed: `bun add nodemailer` to send alert email over SMTP); the same failure is not logged again for an hour']);
+
+  // Under Node the Bun side says so (was `Import attribute type "file" is unsupported`); the root still loads.
+  const node = Bun.which('node');
+  if (node === null) throw new Error('node is not on PATH (npm brings it): this check needs it');
+  for (const entry of ['bun-apm/middleware', 'bun-apm/preload']) {
+    const underNode = await run([node, '--input-type=module', '-e', `await import(${JSON.stringify(entry)})`], dir);
+    expect(underNode.code, entry).toBe(1);
+    expect(underNode.err, entry).toContain("bun-apm's preload and middleware run on Bun: start the app with `bun`");
+  }
+  const root = await run([node, '--input-type=module', '-e', "const { defineConfig } = await import('bun-apm'); console.log(typeof defineConfig)"], dir);
+  expect([root.code, root.out.trim()]).toEqual([0, 'function']);
 }, 60_000);
