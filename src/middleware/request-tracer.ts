@@ -286,7 +286,7 @@ export class RequestTracer {
 
   /** A trace whose other spans the preload records: kept past the request (a fetch it started may end after it), oldest forgotten first. */
   #join(context: IncomingContext): void {
-    if (this.#ownExporter === undefined) return;
+    if (this.#unshipped === undefined) return; // no exporter that could take them (#exporterFor)
     this.#joined.delete(context.traceId);
     this.#joined.set(context.traceId, context.spanId);
     if (this.#joined.size > JOINED_TRACES) this.#joined.delete(this.#joined.keys().next().value!);

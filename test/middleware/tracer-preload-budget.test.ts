@@ -10,7 +10,8 @@ import { createLog } from '../../src/plugin/runtime/log.ts';
 import { setProcessRecorder } from '../../src/plugin/runtime/process-recorder.ts';
 import { Recorder, type RecorderOptions } from '../../src/plugin/runtime/recorder.ts';
 import type { RequestState } from '../../src/plugin/runtime/request-state.ts';
-import { Router } from './spec-examples/mini-router.ts';
+import { exporterTarget } from '../../src/plugin/runtime/exporters/exporter-config.ts';
+import { Router, startSink } from './spec-examples/mini-router.ts';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -138,4 +139,25 @@ test('a caller\'s legacy x-trace-id / x-span-id go on when the preload drew a tr
   expect(servers(shipped).map((span) => [span.traceId, span.parentSpanId])).toEqual([['abcdef0123456789abcdef0123456789', '00f067aa0ba902b7']]);
   expect(preload.samples.map((sample) => sample.traceId)).toEqual(['abcdef0123456789abcdef0123456789']);
   expect(response.headers.get('traceparent')?.split('-')[1]).toBe('abcdef0123456789abcdef0123456789');
+});
+
+test('a trace of the tracer\'s own whose one exporter the preload also ships to: that backend gets its spans recorded by the preload too', async () => {
+  const sink = startSink();
+  closers.push(sink.stop);
+  const { preload, shipped } = preloadWith({ traceSampleRate: 0 });
+  preload.exportTargets = new Set(['edge', exporterTarget({ type: 'zipkin', endpoint: sink.url })!]);
+  const { tracer, router } = tracedRouter({ exporters: [{ type: 'zipkin', endpoint: sink.url }] });
+  router.get('/relay', (req) => {
+    // As the preload records an outbound fetch's client span in the request's trace.
+    preload.recordSpan({ traceId: req.traceId!, spanId: '00000000000000c1', parentSpanId: req.spanId!, name: 'GET down', kind: 'client', startTime: Date.now(), duration: 1, status: 'unset', tags: {}, logs: [] });
+    return new Response('r');
+  });
+  const req = new Request('http://app.test/relay');
+  const state = preload.begin(req)!;
+  preload.respond(state, await router.fetch(req));
+  await tracer.flush();
+  const posted = sink.requests.flatMap((r) => JSON.parse(new TextDecoder().decode(r.body)) as Array<{ kind?: string }>);
+  expect(shipped).toEqual([]);
+  // Was the server span alone: the client span, recorded by the preload, reached no backend.
+  expect(posted.map((span) => span.kind).sort()).toEqual(['CLIENT', 'SERVER']);
 });

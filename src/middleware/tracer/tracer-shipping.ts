@@ -1,6 +1,7 @@
 // Where a RequestTracer's spans go: its exporters, those the preload already ships to left out of a
-// trace the preload records, the `edge` one left out of a trace it does not, each backend's spans once across tracers, the exporters registered with
-// the preload's shutdown, and a close() that holds the process no longer than its bound.
+// trace the preload records, the `edge` one left out of a trace it does not, each backend's spans
+// once across tracers, the exporters registered with the preload's shutdown, and a close() that
+// holds the process no longer than its bound.
 import type { Span } from '../../core/wire-format.ts';
 import { combineSpanExporters, createSpanExporters, exporterTarget, type SpanExporter } from '../../plugin/runtime/exporters/index.ts';
 import { registerTracerExporter } from '../../plugin/runtime/exporters/tracer-exporters.ts';
