@@ -14,8 +14,7 @@ import { createOutageLog, type OutageLog } from './outage-log.ts';
 import { quoteThrown } from './quote-thrown.ts';
 import { PendingData, type FinalSeal, type PendingBatch } from './pending-data.ts';
 import type { Recorder } from './recorder.ts';
-import type { SendOutcome } from './send-with-retry.ts';
-import { answerOf } from './edge-sender.ts';
+import { answerOf, type EdgeSend, type SendWatch } from './edge-sender.ts';
 import { unref } from './unref.ts';
 
 export interface BatcherOptions {
@@ -24,7 +23,7 @@ export interface BatcherOptions {
   flushIntervalMs: number;
   maxPendingBytes: number;
   /** Ships one gzip'd batch (retries included); undefined = no endpoint, nothing is kept. */
-  send?: (batch: PendingBatch) => Promise<SendOutcome>;
+  send?: EdgeSend;
   customStorage?: (batch: Batch) => void | Promise<void>;
   log: Log;
   /** Where an edge outage's start and end are said; shared with the sender (createEdgeSender), else the batcher's own. */
@@ -272,11 +271,25 @@ export class Batcher {
     return run;
   }
 
-  async #export(send: (batch: PendingBatch) => Promise<SendOutcome>, fullOnly: boolean): Promise<void> {
+  /** What the sends tell while their attempts go on: no edge met is said at the first attempt. */
+  readonly #watch: SendWatch = {
+    unreachable: (reason) => this.#sayOutage('the edge is unreachable', reason),
+  };
+
+  /**
+   * The start of an outage, unless the batcher was stopped: the process is ending, and the final
+   * flush's own line says what did not get through (an outage line after it had read as news).
+   */
+  #sayOutage(why: string, reason: string): void {
+    if (this.#stopped) return;
+    this.#outage.started(`${why} (${reason}); keeping up to ${this.#options.maxPendingBytes} bytes of data (detail dropped first, request counts merged) and retrying`);
+  }
+
+  async #export(send: EdgeSend, fullOnly: boolean): Promise<void> {
     try {
       const due = () => !fullOnly || this.pending.sealed || this.pending.detailFull;
       for (let batch = due() ? this.pending.next() : undefined; batch !== undefined; batch = due() ? this.pending.next() : undefined) {
-        const outcome = await send(batch);
+        const outcome = await send(batch, this.#watch);
         if (outcome.ok) {
           this.pending.delivered();
           this.#refusals = 0;
@@ -310,10 +323,12 @@ export class Batcher {
         }
         // Still unreachable after every retry: keep everything (bounded) and try again on the next flush.
         this.pending.unreachable();
+        // Cut short by bun-apm (sends halted as the app stops serving): no news of the edge, unsaid.
+        if (outcome.cutShort) return;
         // An answer that asks for a retry (a 503 naming a mistyped var) is no network failure: said as it is.
         const why = outcome.status === undefined ? 'the edge is unreachable' : 'the edge cannot take data now';
         // Once an outage, and its end said too: a second outage after a recovery had gone unsaid.
-        this.#outage.started(`${why} (${outcome.reason}); keeping up to ${this.#options.maxPendingBytes} bytes of data (detail dropped first, request counts merged) and retrying`);
+        this.#sayOutage(why, outcome.reason);
         return;
       }
       // Everything went (or was refused for good): until more than profiles waits, a heartbeat will do.

@@ -1,5 +1,6 @@
 // POSTs one gzip'd batch to `{endpoint}/v1/ingest` with the ingest key, under the shared
-// OpenTelemetry retry rules (send-with-retry.ts, which uses the uninstrumented fetch).
+// OpenTelemetry retry rules (send-with-retry.ts, which uses the uninstrumented fetch), and tells the
+// batcher what its attempts met: no edge at all as it happens, a send bun-apm cut short as such.
 import { wellFormed } from '../../core/invisible-text.ts';
 import { INSTANCE_HEADER } from '../../core/wire-format.ts';
 import type { PendingBatch } from './pending-data.ts';
@@ -34,7 +35,22 @@ export function ingestHeaders(target: EdgeTarget): Record<string, string> {
   return headers;
 }
 
-export function createEdgeSender(target: EdgeTarget, retry: RetryOptions, outage?: OutageLog): (batch: PendingBatch) => Promise<SendOutcome> {
+/** What the batcher hears of one send while its attempts go on. */
+export interface SendWatch {
+  /** An attempt met no edge at all (refused, DNS, TLS, reset): said at once, not after every retry has waited. */
+  unreachable(reason: string): void;
+}
+
+/**
+ * A send's outcome; `cutShort`: its last attempt was cut short by bun-apm itself (the app stopped
+ * serving, the process ends), which is no news of the edge, and `reason` is then the last failure an
+ * attempt met on the wire, if any.
+ */
+export type EdgeSendOutcome = SendOutcome & { cutShort?: true };
+
+export type EdgeSend = (batch: PendingBatch, watch?: SendWatch) => Promise<EdgeSendOutcome>;
+
+export function createEdgeSender(target: EdgeTarget, retry: RetryOptions, outage?: OutageLog): EdgeSend {
   const url = ingestUrl(target.endpoint);
   const safe = redactUrl(url);
   // A var of the edge's that it cannot use is answered 503 (retried: the data arrives once it is
@@ -47,10 +63,29 @@ export function createEdgeSender(target: EdgeTarget, retry: RetryOptions, outage
     },
   };
   // The same body (and so the same batch id) goes out on every attempt.
-  return async (batch) => {
+  return async (batch, watch) => {
+    /** The last failure an attempt met on the wire; bun-apm's own halts are not among them. */
+    let cause: string | undefined;
+    let cutShort = false;
+    const watched: RetryOptions = {
+      ...options,
+      onFailedAttempt: (reason, ending) => {
+        options.onFailedAttempt?.(reason, ending);
+        // A send bun-apm halted (the shutdown stops sends in flight) had been said as an outage, with
+        // "AbortError" as its cause, after the exit's own line (a newcomer's review).
+        cutShort = ending === 'halted';
+        if (cutShort) return;
+        cause = reason.replaceAll(url, safe);
+        // Five attempts of backoff had said a refused connection ~6 s late, or never before a deploy's
+        // SIGTERM (a newcomer's review): no edge is news at the first attempt. An answer or a timeout
+        // waits for the last, as a slow or busy edge often recovers within the retries.
+        if (ending === 'no answer') watch?.unreachable(cause);
+      },
+    };
     // Made per batch: the instance they name may be settled only at the first Bun.serve (reusePort).
-    const outcome = await sendWithRetry(url, { method: 'POST', headers: ingestHeaders(target), body: batch.body }, options);
+    const outcome = await sendWithRetry(url, { method: 'POST', headers: ingestHeaders(target), body: batch.body }, watched);
     // Outcomes end up on stderr: no credentials from the URL in them.
+    if (!outcome.ok && outcome.retryable && cutShort) return { ...outcome, reason: cause ?? outcome.reason.replaceAll(url, safe), cutShort: true };
     if (!outcome.ok) return { ...outcome, reason: outcome.reason.replaceAll(url, safe) };
     // A proxy's error page or an app's catch-all answering 200 had been taken for delivery, unsaid.
     if (!isEdgeAnswer(outcome.body)) return { ok: false, retryable: false, status: outcome.status, attempts: outcome.attempts, reason: notAnEdge(outcome.status, safe) };

@@ -1,7 +1,8 @@
 // How bun-apm speaks of the edge not taking data: one line when an outage starts, one when the edge
 // takes data again. Shared by the sender, which hears the edge's "my settings are wrong" at the first
-// answer, and the batcher, which knows when every attempt failed and when a batch got through: one
-// outage is one pair of lines whoever heard it first (a long one had been said twice). An outage that
+// answer, and the batcher, which hears of no edge met at a send's first attempt, knows when every
+// attempt failed and when a batch got through: one outage is one pair of lines whoever heard it
+// first (a long one had been said twice). An outage that
 // starts within QUIET_MS of the last one said is said only once it has lasted past that, and its end
 // only if it was said: an edge failing every other batch had printed a line a flush (a review).
 import type { Log } from './log.ts';

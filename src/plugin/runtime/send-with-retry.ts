@@ -27,11 +27,17 @@ export interface RetryOptions {
   onStage?: (stage: SendStage) => void;
   /** Told of each answer that will be retried, before the wait (the edge's sender names a misconfigured edge at once). */
   onRetryableAnswer?: (status: number, reason: string) => void;
-  /** Told why each attempt failed, as it fails: what a send given up while still retrying had met. */
-  onFailedAttempt?: (reason: string) => void;
+  /** Told why each attempt failed, as it fails, and how its request ended: what a send given up while still retrying had met. */
+  onFailedAttempt?: (reason: string, ending: AttemptEnding) => void;
   /** Ends with the process (a trace exporter's send): at lastCallExports() a wait is ended for an attempt now, and none begun past the budget. The edge's batches are kept for its final flush instead. */
   endAtLastCall?: boolean;
 }
+
+/**
+ * How a failed attempt's request ended: an answer that failed it, no answer at all (refused, DNS, TLS,
+ * reset), its timeout, or halted by bun-apm itself (the app stopped serving: no news of the receiver).
+ */
+export type AttemptEnding = 'answered' | 'no answer' | 'timed out' | 'halted';
 
 /** Where a send is: a request on the wire, or asleep until its next attempt (a backoff or a Retry-After). */
 export type SendStage = 'wire' | 'waiting';
@@ -42,7 +48,7 @@ export type SendOutcome =
 
 type Attempt =
   | { ok: true; status: number; body: string }
-  | { ok: false; retryable: boolean; status?: number; reason: string; retryAfterMs?: number };
+  | { ok: false; retryable: boolean; status?: number; reason: string; retryAfterMs?: number; ending?: AttemptEnding };
 
 /**
  * The longest Retry-After honoured. The backoff cap bounds this sender's own waits only: a receiver
@@ -130,16 +136,21 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
   const givenUp: Attempt = { ok: false, retryable: false, reason: `given up (${url})` };
   const attempt = async (): Promise<Attempt> => {
     const tried = await attemptOnce();
-    if (!tried.ok && tried !== givenUp) options.onFailedAttempt?.(tried.reason);
+    if (!tried.ok && tried !== givenUp) {
+      const { ending, ...failed } = tried;
+      options.onFailedAttempt?.(failed.reason, ending ?? 'answered');
+      return failed;
+    }
     return tried;
   };
   const attemptOnce = async (): Promise<Attempt> => {
     const halted = halt.signal;
     if (given?.aborted) return givenUp;
-    if (halted.aborted) return { ok: false, retryable: true, reason: `not sent: the app has stopped serving (${url})` };
+    if (halted.aborted) return { ok: false, retryable: true, reason: `not sent: the app has stopped serving (${url})`, ending: 'halted' };
     options.onStage?.('wire');
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
     try {
-      const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? 10_000), halted, ...(given ? [given] : [])]);
+      const signal = AbortSignal.any([timeout, halted, ...(given ? [given] : [])]);
       const response = await doFetch(url, { ...init, redirect: 'manual', signal });
       const body = await readAnswer(response).catch(() => '');
       const outcome = responseOutcome(response.status, response.headers.get('retry-after'), Date.now(), EXPORT_RETRYABLE);
@@ -155,7 +166,8 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
       return { ...outcome, status: response.status, reason };
     } catch (error) {
       if (given?.aborted) return givenUp;
-      return { ok: false, retryable: true, reason: `${(error as Error).name}: ${(error as Error).message} (${url})` };
+      const ending = halted.aborted ? 'halted' : timeout.aborted ? 'timed out' : 'no answer';
+      return { ok: false, retryable: true, reason: `${(error as Error).name}: ${(error as Error).message} (${url})`, ending };
     }
   };
   // After the last call, a wait past its end is not begun: the attempt before it is the last, and final.
