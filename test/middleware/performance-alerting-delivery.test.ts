@@ -218,3 +218,35 @@ describe('email over SMTP', () => {
     expect(a.logs).toEqual(['bun-apm: alerting: email channel #0 could not deliver a notification (EAUTH (SMTP 535)); the same failure is not logged again for an hour']);
   });
 });
+
+describe('a receiver that asks to be retried later', () => {
+  function limited(retryAfter: string): { url: string; hits: () => number } {
+    let hits = 0;
+    const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => (hits++ === 0 ? new Response('slow down', { status: 429, headers: { 'retry-after': retryAfter } }) : new Response('ok')) });
+    stops.push(() => server.stop(true));
+    return { url: `http://127.0.0.1:${server.port}`, hits: () => hits };
+  }
+
+  test('past what a notification is held (Retry-After: 3600): given up at once and said with the wait asked, flush() not held', async () => {
+    const slack = limited('3600');
+    const a = alerting([{ type: 'slack', enabled: true, config: { url: `${slack.url}/services/T/B/x` } }], { delivery: { attempts: 3, backoffMs: 20, timeoutMs: 2000 } });
+    const from = performance.now();
+    await a.minute(0, 900);
+    // Was: the wait capped at 30 s and the receiver hit again, 3 times, flush() held 60 s.
+    expect(performance.now() - from).toBeLessThan(5_000);
+    expect(slack.hits()).toBe(1);
+    expect(a.logs.filter((line) => line.includes('could not deliver'))).toEqual([
+      'bun-apm: alerting: slack channel #0 could not deliver a notification (HTTP 429; it asked to be retried in 3600 s, longer than a notification is held, so it was given up); the same failure is not logged again for an hour',
+    ]);
+  });
+
+  test('within it (Retry-After: 1): waited for, then delivered', async () => {
+    const slack = limited('1');
+    const a = alerting([{ type: 'slack', enabled: true, config: { url: `${slack.url}/services/T/B/x` } }], { delivery: { attempts: 3, backoffMs: 20, timeoutMs: 2000 } });
+    const from = performance.now();
+    await a.minute(0, 900);
+    expect(performance.now() - from).toBeGreaterThan(900);
+    expect(slack.hits()).toBe(2);
+    expect(a.logs.filter((line) => line.includes('could not deliver'))).toEqual([]);
+  });
+});

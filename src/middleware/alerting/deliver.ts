@@ -28,8 +28,14 @@ export interface DelivererContext {
   env: Record<string, string | undefined>;
 }
 
-/** No wait is longer, a receiver's Retry-After included: deliveries in flight hold flush() up. */
+/**
+ * No wait is longer: deliveries in flight hold flush() up. A receiver's Retry-After past it gives the
+ * notification up (said, with the wait asked): capped, a rate-limited Slack had been hit every 30 s
+ * and a flush() held for minutes (a review).
+ */
 const MAX_WAIT_MS = 30_000;
+/** Retry-After values are read up to this (a day): the policy's cap, so the wait asked can be told apart. */
+const RETRY_AFTER_READ_MS = 86_400_000;
 /** The same failure of a channel is logged again after this long: an outage hours later still shows. */
 const WARN_EVERY_MS = 3_600_000;
 /** Failures remembered for WARN_EVERY_MS at most; past this the oldest is forgotten (channels come and go). */
@@ -41,13 +47,16 @@ export class Deliverer {
   private readonly warned = new Map<string, number>();
   private readonly attempts: number;
   private readonly policy: RetryPolicy;
+  /** The longest wait between attempts: the backoff's cap; only a Retry-After asks for more. */
+  private readonly longestWait: number;
   private readonly transport: DeliveryTransport;
 
   /** `options` as resolveAlertingOptions checked them. */
   constructor(private readonly context: DelivererContext, options: Required<DeliveryOptions>) {
     const { attempts, backoffMs: first, timeoutMs } = options;
     this.attempts = attempts;
-    this.policy = { backoffMs: exponentialBackoff(first, Math.max(first, MAX_WAIT_MS)), jitter: 1, maxWaitMs: Math.max(first, MAX_WAIT_MS) };
+    this.longestWait = Math.max(first, MAX_WAIT_MS);
+    this.policy = { backoffMs: exponentialBackoff(first, this.longestWait), jitter: 1, maxWaitMs: RETRY_AFTER_READ_MS };
     this.transport = {
       post: (url, headers, body) => postNotification(url, headers, body, { fetch: originalFetch, timeoutMs }),
       email: async (message, channel) => {
@@ -68,8 +77,15 @@ export class Deliverer {
 
   async deliver(channel: AlertChannel, label: string, n: AlertNotification): Promise<void> {
     const attempt = () => deliverNotification(channel, n, this.transport, { dashboardUrl: this.context.dashboardUrl, now: this.context.now() });
-    const { outcome } = await withRetries(attempt, this.policy, { maxAttempts: this.attempts, sleep });
+    let refusedWait = 0;
+    const wait = async (ms: number): Promise<void | false> => {
+      if (ms <= this.longestWait) return sleep(ms);
+      refusedWait = ms;
+      return false;
+    };
+    const { outcome } = await withRetries(attempt, this.policy, { maxAttempts: this.attempts, sleep: wait });
     if (outcome.ok) return;
+    const asked = refusedWait > 0 ? `; it asked to be retried in ${Math.round(refusedWait / 1000)} s, longer than a notification is held, so it was given up` : '';
     // Without the origin a redirect names: a receiver rotating its Location would get a line, and a key, per failure.
     const key = `${label}\n${outcome.reason.replace(/\w[\w+.-]*:\/\/[^\s)]*/g, 'URL')}`;
     const now = this.context.now();
@@ -78,6 +94,6 @@ export class Deliverer {
     this.warned.delete(key);
     if (this.warned.size >= MAX_WARNED) this.warned.delete(this.warned.keys().next().value!);
     this.warned.set(key, now);
-    this.context.log.info(`alerting: ${label} could not deliver a notification (${outcome.reason}); the same failure is not logged again for an hour`);
+    this.context.log.info(`alerting: ${label} could not deliver a notification (${outcome.reason}${asked}); the same failure is not logged again for an hour`);
   }
 }
