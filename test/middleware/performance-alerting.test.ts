@@ -365,6 +365,26 @@ test('its timers never keep the process alive', async () => {
   expect(performance.now() - started).toBeLessThan(5000);
 });
 
+test('a warm-up burst in the first second does not page a rise rule: its requests are read over the rule\'s window', async () => {
+  // Found by a review: 100 requests in the first second read "100 req/s (… last 1 s)" against 10 req/s over a minute.
+  const T0 = Date.UTC(2026, 10, 26, 12, 0, 45);
+  let now = T0;
+  const alerting = new PerformanceAlerting({
+    app: 'shop', now: () => now, sampleProcess: false, log: () => {},
+    rules: [{ id: 'spike', name: 'Traffic spike', metric: 'requestRate', condition: 'gt', threshold: 10, duration: 60_000, severity: 'warning' }],
+  });
+  for (let i = 0; i < 100; i++) alerting.addMetrics({ timestamp: T0 + i * 10, method: 'GET', path: '/r', statusCode: 200, responseTime: 10 });
+  now = T0 + 1_000;
+  await alerting.flush();
+  expect(alerting.getAllNotifications()).toEqual([]);
+  // More than 10 a second over the window (from 11:59 to now, about 107 s): 1,100 requests more, and it fires.
+  for (let i = 0; i < 1_100; i++) alerting.addMetrics({ timestamp: T0 + 1_000 + i, method: 'GET', path: '/r', statusCode: 200, responseTime: 10 });
+  now = T0 + 2_100;
+  await alerting.flush();
+  expect(alerting.getAllNotifications().map((n) => [n.state, n.window])).toEqual([['firing', 60_000]]);
+  alerting.close();
+});
+
 test('a request rate counts the time since alerting began, not a minute before it (it fired at every start)', async () => {
   // Found by a review: 1 request a second from a process start at 12:00:45 read 0.0873 req/s at
   // +9.5 s (9 requests over the 114 s since 11:59), and `requestRate lt 0.8` fired on every deploy.

@@ -57,10 +57,10 @@ export function evaluateRules(
 function readOutcome(rule: ResolvedRule, index: AlertDataIndex, now: number): RuleOutcome {
   try {
     if (rule.metric === 'custom') return customOutcome(rule, index, now);
-    const { value, instance, covered } = computeMetricValue(rule, index, now);
+    const { value, instance } = computeMetricValue(rule, index, now);
     if (value === null || !Number.isFinite(value)) return { value: null, met: null };
     const met = compare(rule.condition, value, rule.threshold);
-    return { value, met, ...(instance === undefined ? {} : { instance }), ...(covered === undefined ? {} : { covered }) };
+    return { value, met, ...(instance === undefined ? {} : { instance }) };
   } catch (error) {
     return { error: errorMessage(error) };
   }

@@ -11,8 +11,6 @@ export interface MetricReading {
   value: number | null;
   requests?: number;
   instance?: string;
-  /** The ms a requestRate covers when counting began within its window (a process 9 s old): its notification says "last 9 s", not the rule's window. */
-  covered?: number;
 }
 
 const QUANTILES = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
@@ -22,8 +20,11 @@ const QUANTILES = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
  *
  * - responseTime: mean duration (sum / count); p50/p95/p99: from the merged quantile sketch (≤ 1 %
  *   relative error); errorRate: errors / count. Fewer than `minRequests` requests → no data.
- * - requestRate: requests / seconds covered by the window, from when counting began if that is
- *   later (a process that started 9 s ago has counted 9 s, not a minute); 0 when idle, never no data.
+ * - requestRate: requests / seconds of the window; 0 when idle. While the window began before counting
+ *   did (in-process: alerting started within it), a rise above a threshold is read the same way (the
+ *   process served nothing before: a warm-up burst is its requests over the window, not over the
+ *   seconds since, which had paged on every deploy's first second), and a fall below one is no data
+ *   (the window is not covered yet, and a start had read as a drop at every deploy).
  * - memoryUsage (RSS), cpuUsage, eventLoopLag: each instance's mean over the window; the highest
  *   instance counts (one leaking among healthy ones still alerts).
  * - heartbeat: ms since the app (any instance) or `rule.instance` last sent data.
@@ -50,9 +51,9 @@ export function computeMetricValue(rule: AlertRule, data: AlertData | AlertDataI
     }
     case 'requestRate': {
       const agg = index.requests(start, now, rule.route, rule.method);
-      const covered = Math.max(now - Math.max(start, index.since ?? start), 1_000);
-      const value = agg.count / (covered / 1000);
-      return covered < now - start ? { value, requests: agg.count, covered } : { value, requests: agg.count };
+      const rising = rule.condition === 'gt' || rule.condition === 'gte';
+      if (!rising && index.since !== undefined && index.since > start) return { value: null, requests: agg.count };
+      return { value: agg.count / ((now - start) / 1000), requests: agg.count };
     }
     case 'memoryUsage':
     case 'cpuUsage':

@@ -69,8 +69,7 @@ export function buildNotification(
     condition: rule.condition,
     threshold: rule.threshold,
     value: state.value,
-    // What the value covers: a requestRate since counting began says so (20 req/s over 3 s, not over a minute).
-    window: state.valueCovered ?? rule.duration,
+    window: rule.duration,
     startsAt: kind === 'error' ? (state.errorSince ?? now) : (state.firingSince ?? state.pendingSince ?? now),
     timestamp: now,
     message: '',

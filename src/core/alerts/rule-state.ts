@@ -26,8 +26,6 @@ export interface RuleState {
   value: number | null;
   /** The instance `value` was measured on (gauge metrics: the worst instance's mean), when it has a name. */
   valueInstance?: string;
-  /** The ms `value` covers when shorter than the rule's window (a requestRate since counting began). */
-  valueCovered?: number;
   /** The value when the alert started firing. */
   triggerValue?: number | null;
   /** The threshold at the last evaluation (rules can be edited). */

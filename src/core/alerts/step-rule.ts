@@ -8,7 +8,7 @@ import type { ResolvedRule } from './rule.ts';
  * What evaluating the rule found: a value and whether the condition held (null = no data), with the
  * instance it was measured on (gauge metrics), or an error.
  */
-export type RuleOutcome = { value: number | null; met: boolean | null; instance?: string; covered?: number } | { error: string };
+export type RuleOutcome = { value: number | null; met: boolean | null; instance?: string } | { error: string };
 
 export interface Transition {
   state: RuleState;
@@ -20,7 +20,7 @@ export function stepRule(rule: ResolvedRule, prev: RuleState | undefined, outcom
   if (prev?.lastEvaluatedAt !== undefined && now <= prev.lastEvaluatedAt) return { state: prev, notifications: [] };
   const machine = new Machine(rule, { ...(prev ?? initialRuleState(rule.id, rule.threshold)), lastEvaluatedAt: now, threshold: rule.threshold }, now, context);
   if ('error' in outcome) machine.fail(outcome.error);
-  else machine.apply(outcome.value, outcome.met, outcome.instance, outcome.covered);
+  else machine.apply(outcome.value, outcome.met, outcome.instance);
   return { state: machine.state, notifications: machine.out };
 }
 
@@ -62,7 +62,6 @@ class Machine {
     const s = this.state;
     s.value = null;
     delete s.valueInstance;
-    delete s.valueCovered;
     s.error = error;
     if (s.status === 'error') return;
     s.errorFrom = s.status;
@@ -71,7 +70,7 @@ class Machine {
     this.notify('error');
   }
 
-  apply(value: number | null, met: boolean | null, instance?: string, covered?: number): void {
+  apply(value: number | null, met: boolean | null, instance?: string): void {
     const s = this.state;
     s.status = episodeStatus(s);
     delete s.error;
@@ -81,8 +80,6 @@ class Machine {
     // The instance goes with the value it was measured on: none without a value.
     if (value !== null && instance !== undefined) s.valueInstance = instance;
     else delete s.valueInstance;
-    if (value !== null && covered !== undefined) s.valueCovered = covered;
-    else delete s.valueCovered;
     if (met === null) {
       if (this.rule.noData === 'keep') {
         if (s.status === 'firing') this.remind();

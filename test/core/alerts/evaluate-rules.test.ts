@@ -255,27 +255,33 @@ describe('disabled rules and active alerts', () => {
   });
 });
 
-describe('a requestRate over less than its window', () => {
-  // Counting began 3 s ago (in-process: when alerting started): the rate is over those 3 s, and the
-  // alert must say so, not "last 1 min" (a review: 60 requests read "20 req/s … last 1 min").
+describe('a requestRate while its window began before counting did', () => {
+  // Counting began 3 s ago (in-process: when alerting started). Over those 3 s, 60 requests had read
+  // "20 req/s" and paged at a deploy's warm-up (a review); a fall below a threshold can't be judged yet.
   const now = Date.UTC(2026, 10, 26, 12, 0, 30);
-  const table = new RollupTable();
-  for (let i = 0; i < 60; i++) table.record(now - 2_000, 'GET', '/ok', 200, 5, 0);
+  /** The window of a 1 min rule at `now`: from the minute of 60 s before (11:59) to now, 90 s. */
+  const windowSeconds = 90;
+  const data = (requests: number, since?: number): AlertData => {
+    const table = new RollupTable();
+    for (let i = 0; i < requests; i++) table.record(now - 2_000, 'GET', '/ok', 200, 5, 0);
+    return { cells: table.cellsNow().map(toWire), profiles: [], samples: [], lastSeen: {}, ...(since === undefined ? {} : { since }) };
+  };
   const rule: AlertRule = { id: 'rr', name: 'Traffic spike', metric: 'requestRate', condition: 'gt', threshold: 1, severity: 'warning', duration: 60_000 };
-  const data = (since?: number): AlertData => ({ cells: table.cellsNow().map(toWire), profiles: [], samples: [], lastSeen: {}, ...(since === undefined ? {} : { since }) });
 
-  test('says the seconds it covers, value and window alike', () => {
-    const { notifications, state } = evaluateRule(rule, data(now - 3_000), undefined, now);
-    expect(notifications.map((n) => [n.message, n.window])).toEqual([['Traffic spike: request rate is 20 req/s (> 1 req/s, last 3 s)', 3_000]]);
-    expect(state.valueCovered).toBe(3_000);
+  test('a rise is read over the whole window: a warm-up burst under its count does not fire, one past it does, said over the rule\'s window', () => {
+    const burst = evaluateRule(rule, data(60, now - 3_000), undefined, now);
+    expect(burst.state.value).toBeCloseTo(60 / windowSeconds, 9);
+    expect(burst.notifications).toEqual([]);
+    const flood = evaluateRule(rule, data(200, now - 3_000), undefined, now);
+    expect(flood.notifications.map((n) => [n.message, n.window])).toEqual([['Traffic spike: request rate is 2.22 req/s (> 1 req/s, last 1 min)', 60_000]]);
   });
 
-  test('over its whole window it is the rule\'s window, and nothing is kept of a shorter one', () => {
-    const first = evaluateRule(rule, data(now - 3_000), undefined, now);
-    // A second later, counting long under way: 60 requests over the window's 91 s (this minute's 31 and the one before).
-    const later = evaluateRule({ ...rule, threshold: 0.1 }, data(now - 10 * 60_000), first.state, now + 1_000);
-    expect(later.state.valueCovered).toBeUndefined();
-    expect(later.state.value).toBeCloseTo(60 / 91, 9);
-    expect(later.notifications).toEqual([]); // still firing: no new notification
+  test('a fall is no data until the window is covered, then read as ever', () => {
+    const drop: AlertRule = { ...rule, id: 'drop', name: 'Traffic drop', condition: 'lt', threshold: 5 };
+    const early = evaluateRule(drop, data(60, now - 3_000), undefined, now);
+    expect([early.state.value, early.notifications]).toEqual([null, []]);
+    const covered = evaluateRule(drop, data(60, now - 10 * 60_000), undefined, now);
+    expect(covered.state.value).toBeCloseTo(60 / windowSeconds, 9);
+    expect(covered.notifications.map((n) => n.state)).toEqual(['firing']);
   });
 });
