@@ -217,6 +217,15 @@ describe('email over SMTP', () => {
     expect(smtp.messages).toEqual([]);
     expect(a.logs).toEqual(['bun-apm: alerting: email channel #0 could not deliver a notification (EAUTH (SMTP 535)); the same failure is not logged again for an hour']);
   });
+
+  test('no SMTP server listening: the log names the refused connection, not only nodemailer\'s ESOCKET', async () => {
+    const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
+    const port = probe.port;
+    probe.stop(true);
+    const a = alerting([{ type: 'email', enabled: true, config: { email: 'oncall@example.com', smtp: `smtp://apm:secret-pw@127.0.0.1:${port}` } }], { delivery: { attempts: 1, backoffMs: 20, timeoutMs: 2000 } });
+    await a.minute(0, 900);
+    expect(a.logs).toEqual(['bun-apm: alerting: email channel #0 could not deliver a notification (ESOCKET (ECONNREFUSED)); the same failure is not logged again for an hour']);
+  });
 });
 
 describe('a receiver that asks to be retried later', () => {

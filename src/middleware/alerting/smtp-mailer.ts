@@ -123,7 +123,9 @@ export class SmtpMailer {
       }
       // 4xx replies are temporary by SMTP's own definition; connection trouble may pass too.
       const retryable = responseCode !== undefined ? responseCode < 500 : ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED'].includes(code);
-      const reason = responseCode !== undefined ? `${code} (SMTP ${responseCode})` : code;
+      // nodemailer wraps a socket's error as ESOCKET: the socket's own code (ECONNREFUSED) is what an engineer acts on.
+      const underlying = typeof e.originalCode === 'string' && /^[A-Z_]{2,40}$/.test(e.originalCode) && e.originalCode !== code ? ` (${e.originalCode})` : '';
+      const reason = responseCode !== undefined ? `${code} (SMTP ${responseCode})` : code + underlying;
       // Spelt out, as the fix is the app's: no mail goes until the server offers STARTTLS or the URL changes.
       const refused = code === 'ETLS' && responseCode !== undefined ? ': the server refused STARTTLS, which this SMTP URL requires, so nothing was sent (use smtps://, or ?requireTLS=false to send in clear)' : '';
       return { ok: false, retryable, reason: reason + refused };
