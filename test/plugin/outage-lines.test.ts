@@ -145,6 +145,38 @@ describe('the outage lines of a real app', () => {
     expect(lines.join('\n')).not.toContain('cannot take data now');
   }, 30_000);
 
+  test('one connection dropped and the retry taken: no outage line (a load balancer closing an idle connection is no outage)', async () => {
+    let connections = 0;
+    let accepted = 0;
+    // An edge stand-in over raw TCP: its first connection is closed unanswered, later ones answered 202.
+    const edge = Bun.listen({
+      hostname: '127.0.0.1',
+      port: 0,
+      socket: {
+        open(socket) {
+          if (connections++ === 0) socket.terminate();
+        },
+        data(socket, data) {
+          if (!data.toString('latin1').includes('\r\n\r\n')) return; // the request's head read: answered at once
+          accepted++;
+          const body = '{"accepted":true}';
+          socket.end(`HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+        },
+      },
+    });
+    servers.push(edge);
+    const app = await startApp('routes-app.ts', {
+      env: { BUN_APM_ENDPOINT: `http://127.0.0.1:${edge.port}`, BUN_APM_INGEST_KEY: 'k', BUN_APM_FLUSH_INTERVAL_MS: '300', BUN_APM_CONFIG: writeConfig(`export default { ${FAST_RETRY} };`) },
+    });
+    started.push(app);
+    await (await app.fetch('/users/1')).arrayBuffer();
+    expect(await waitFor(() => (accepted > 0 ? true : undefined), 5_000)).toBe(true);
+    await Bun.sleep(300);
+    // Was: "the edge is unreachable (…)" and, 0.4 s later, "the edge takes data again".
+    expect(connections).toBeGreaterThan(1);
+    expect(linesOf(app)).toEqual([]);
+  }, 30_000);
+
   test('an edge that comes and goes (refused for 400 ms out of every 800) is one outage line and its end, not a pair a spell', async () => {
     const sink = new IngestSink().start(FLAPPING);
     servers.push(sink);

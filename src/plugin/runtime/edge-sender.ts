@@ -67,6 +67,8 @@ export function createEdgeSender(target: EdgeTarget, retry: RetryOptions, outage
     /** The last failure an attempt met on the wire; bun-apm's own halts are not among them. */
     let cause: string | undefined;
     let cutShort = false;
+    /** Attempts in a row that reached no edge. */
+    let unanswered = 0;
     const watched: RetryOptions = {
       ...options,
       onFailedAttempt: (reason, ending) => {
@@ -77,9 +79,11 @@ export function createEdgeSender(target: EdgeTarget, retry: RetryOptions, outage
         if (cutShort) return;
         cause = reason.replaceAll(url, safe);
         // Five attempts of backoff had said a refused connection ~6 s late, or never before a deploy's
-        // SIGTERM (a newcomer's review): no edge is news at the first attempt. An answer or a timeout
-        // waits for the last, as a slow or busy edge often recovers within the retries.
-        if (ending === 'no answer') watch?.unreachable(cause);
+        // SIGTERM (a newcomer's review): no edge twice in a row is news at once. Once is not (a
+        // connection dropped by a load balancer, got past by the next attempt: a review), nor an
+        // answer or a timeout before the last attempt, as a slow or busy edge often recovers within the retries.
+        unanswered = ending === 'no answer' ? unanswered + 1 : 0;
+        if (unanswered === 2) watch?.unreachable(cause);
       },
     };
     // Made per batch: the instance they name may be settled only at the first Bun.serve (reusePort).
