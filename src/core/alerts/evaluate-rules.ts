@@ -57,8 +57,8 @@ export function evaluateRules(
 function readOutcome(rule: ResolvedRule, index: AlertDataIndex, now: number): RuleOutcome {
   try {
     if (rule.metric === 'custom') return customOutcome(rule, index, now);
-    const { value, instance } = computeMetricValue(rule, index, now);
-    if (value === null || !Number.isFinite(value)) return { value: null, met: null };
+    const { value, instance, unjudged } = computeMetricValue(rule, index, now);
+    if (value === null || !Number.isFinite(value)) return { value: null, met: null, ...(unjudged && { unjudged }) };
     const met = compare(rule.condition, value, rule.threshold);
     return { value, met, ...(instance === undefined ? {} : { instance }) };
   } catch (error) {

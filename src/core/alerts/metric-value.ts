@@ -11,6 +11,8 @@ export interface MetricReading {
   value: number | null;
   requests?: number;
   instance?: string;
+  /** No value yet because the window began before counting did (a fall can't be judged): not "no data came". */
+  unjudged?: boolean;
 }
 
 const QUANTILES = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
@@ -23,8 +25,9 @@ const QUANTILES = { p50: 0.5, p95: 0.95, p99: 0.99 } as const;
  * - requestRate: requests / seconds of the window; 0 when idle. While the window began before counting
  *   did (in-process: alerting started within it), a rise above a threshold is read the same way (the
  *   process served nothing before: a warm-up burst is its requests over the window, not over the
- *   seconds since, which had paged on every deploy's first second), and a fall below one is no data
- *   (the window is not covered yet, and a start had read as a drop at every deploy).
+ *   seconds since, which had paged on every deploy's first second), and a fall below one is not
+ *   judged yet (`unjudged`: the rule holds its state, even with noData 'alerting'; a start had read
+ *   as a drop at every deploy).
  * - memoryUsage (RSS), cpuUsage, eventLoopLag: each instance's mean over the window; the highest
  *   instance counts (one leaking among healthy ones still alerts).
  * - heartbeat: ms since the app (any instance) or `rule.instance` last sent data.
@@ -52,7 +55,7 @@ export function computeMetricValue(rule: AlertRule, data: AlertData | AlertDataI
     case 'requestRate': {
       const agg = index.requests(start, now, rule.route, rule.method);
       const rising = rule.condition === 'gt' || rule.condition === 'gte';
-      if (!rising && index.since !== undefined && index.since > start) return { value: null, requests: agg.count };
+      if (!rising && index.since !== undefined && index.since > start) return { value: null, requests: agg.count, unjudged: true };
       return { value: agg.count / ((now - start) / 1000), requests: agg.count };
     }
     case 'memoryUsage':

@@ -8,7 +8,8 @@ import type { ResolvedRule } from './rule.ts';
  * What evaluating the rule found: a value and whether the condition held (null = no data), with the
  * instance it was measured on (gauge metrics), or an error.
  */
-export type RuleOutcome = { value: number | null; met: boolean | null; instance?: string } | { error: string };
+/** `unjudged`: no data because the window is not covered yet (a young process), not because none came: the state holds, whatever `noData` says. */
+export type RuleOutcome = { value: number | null; met: boolean | null; instance?: string; unjudged?: boolean } | { error: string };
 
 export interface Transition {
   state: RuleState;
@@ -20,7 +21,7 @@ export function stepRule(rule: ResolvedRule, prev: RuleState | undefined, outcom
   if (prev?.lastEvaluatedAt !== undefined && now <= prev.lastEvaluatedAt) return { state: prev, notifications: [] };
   const machine = new Machine(rule, { ...(prev ?? initialRuleState(rule.id, rule.threshold)), lastEvaluatedAt: now, threshold: rule.threshold }, now, context);
   if ('error' in outcome) machine.fail(outcome.error);
-  else machine.apply(outcome.value, outcome.met, outcome.instance);
+  else machine.apply(outcome.value, outcome.met, outcome.instance, outcome.unjudged === true);
   return { state: machine.state, notifications: machine.out };
 }
 
@@ -70,7 +71,7 @@ class Machine {
     this.notify('error');
   }
 
-  apply(value: number | null, met: boolean | null, instance?: string): void {
+  apply(value: number | null, met: boolean | null, instance?: string, unjudged = false): void {
     const s = this.state;
     s.status = episodeStatus(s);
     delete s.error;
@@ -81,7 +82,7 @@ class Machine {
     if (value !== null && instance !== undefined) s.valueInstance = instance;
     else delete s.valueInstance;
     if (met === null) {
-      if (this.rule.noData === 'keep') {
+      if (unjudged || this.rule.noData === 'keep') {
         if (s.status === 'firing') this.remind();
         return;
       }

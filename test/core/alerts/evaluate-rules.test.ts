@@ -276,10 +276,15 @@ describe('a requestRate while its window began before counting did', () => {
     expect(flood.notifications.map((n) => [n.message, n.window])).toEqual([['Traffic spike: request rate is 2.22 req/s (> 1 req/s, last 1 min)', 60_000]]);
   });
 
-  test('a fall is no data until the window is covered, then read as ever', () => {
+  test('a fall is not judged until the window is covered (the rule holds, whatever noData says), then read as ever', () => {
     const drop: AlertRule = { ...rule, id: 'drop', name: 'Traffic drop', condition: 'lt', threshold: 5 };
     const early = evaluateRule(drop, data(60, now - 3_000), undefined, now);
     expect([early.state.value, early.notifications]).toEqual([null, []]);
+    // Not "no data came": a rule that pages on no data holds too (it had paged at every start, "request rate is no data").
+    for (const condition of ['lt', 'lte', 'eq'] as const) {
+      const paging = evaluateRule({ ...drop, condition, noData: 'alerting' }, data(60, now - 3_000), undefined, now);
+      expect([paging.state.status, paging.notifications]).toEqual(['inactive', []]);
+    }
     const covered = evaluateRule(drop, data(60, now - 10 * 60_000), undefined, now);
     expect(covered.state.value).toBeCloseTo(60 / windowSeconds, 9);
     expect(covered.notifications.map((n) => n.state)).toEqual(['firing']);
