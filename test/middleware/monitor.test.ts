@@ -252,6 +252,15 @@ describe('PerformanceMonitor storage', () => {
     // Was the message as thrown: the password, hunter2 and the token, and a second, forged line.
     for (const secret of ['S3cretPW', 'hunter2', 'tok_live_123', '\n']) expect(lines[0]).not.toContain(secret);
     expect(lines[0]).toContain('customHandler failed (Error: insert failed: postgres://app:');
+    // A thrown plain object is said as its JSON, redacted (it had read "[object Object]").
+    const plain = performanceMonitor({
+      profiling: { enabled: false }, log: (line) => lines.push(line),
+      storage: { type: 'custom', batchSize: 1, customHandler: () => { throw { code: 'E_QUOTA', detail: 'quota exceeded for token=tok_live_456' }; } },
+    });
+    closers.push(plain.close);
+    expect((await appWith(plain).fetch(new Request('http://app.test/users/2'))).status).toBe(200);
+    await plain.flush();
+    expect(lines[1]).toContain('customHandler failed ({"code":"E_QUOTA","detail":"quota exceeded for token=[REDACTED]"})');
   });
 
   test('file storage appends JSON lines and rotates at maxEntries', async () => {

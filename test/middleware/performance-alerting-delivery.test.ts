@@ -249,6 +249,17 @@ describe('a receiver that asks to be retried later', () => {
     ]);
   });
 
+  test('a Retry-After past a day is said as such, not as the day it is read up to', async () => {
+    const slack = limited('9999999999');
+    const a = alerting([{ type: 'slack', enabled: true, config: { url: `${slack.url}/services/T/B/x` } }], { delivery: { attempts: 3, backoffMs: 20, timeoutMs: 2000 } });
+    await a.minute(0, 900);
+    expect(slack.hits()).toBe(1);
+    // Was "in 86400 s": the read cap, not the wait asked.
+    expect(a.logs.filter((line) => line.includes('could not deliver'))).toEqual([
+      'bun-apm: alerting: slack channel #0 could not deliver a notification (HTTP 429; it asked to be retried in over a day, longer than a notification is held, so it was given up); the same failure is not logged again for an hour',
+    ]);
+  });
+
   test('within it (Retry-After: 1): waited for, then delivered', async () => {
     const slack = limited('1');
     const a = alerting([{ type: 'slack', enabled: true, config: { url: `${slack.url}/services/T/B/x` } }], { delivery: { attempts: 3, backoffMs: 20, timeoutMs: 2000 } });

@@ -85,7 +85,9 @@ export class Deliverer {
     };
     const { outcome } = await withRetries(attempt, this.policy, { maxAttempts: this.attempts, sleep: wait });
     if (outcome.ok) return;
-    const asked = refusedWait > 0 ? `; it asked to be retried in ${Math.round(refusedWait / 1000)} s, longer than a notification is held, so it was given up` : '';
+    // Up, not to the nearest: 30.4 s had read "30 s, longer than…"; the read cap is "over a day", not the wait asked.
+    const when = refusedWait >= RETRY_AFTER_READ_MS ? 'over a day' : `${Math.ceil(refusedWait / 1000)} s`;
+    const asked = refusedWait > 0 ? `; it asked to be retried in ${when}, longer than a notification is held, so it was given up` : '';
     // Without the origin a redirect names: a receiver rotating its Location would get a line, and a key, per failure.
     const key = `${label}\n${outcome.reason.replace(/\w[\w+.-]*:\/\/[^\s)]*/g, 'URL')}`;
     const now = this.context.now();

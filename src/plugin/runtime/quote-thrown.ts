@@ -7,7 +7,8 @@ import { QUOTED_LENGTH, quoteAnswer } from './log.ts';
 export function quoteThrown(error: unknown): string {
   let words: string;
   try {
-    words = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // A plain object (a driver's `{ code, detail }`) as JSON, not "[object Object]"; cut before it is redacted.
+    words = error instanceof Error ? `${error.name}: ${error.message}` : typeof error === 'object' && error !== null ? JSON.stringify(error)?.slice(0, 4 * QUOTED_LENGTH) ?? String(error) : String(error);
   } catch {
     words = 'an error that cannot be read';
   }
