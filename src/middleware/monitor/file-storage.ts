@@ -52,6 +52,8 @@ export class FileStorage {
   #writing: Promise<void> | undefined;
   /** The file ends mid-line (a crash during a write): the next write starts with a newline. */
   #torn = false;
+  /** The file's size as this writer has made it (read once at start): where a chunk under way began, without a stat per chunk. */
+  #bytesInFile = 0;
   /** The chunk being appended, and the file's size before it: at exit, how much of it is in the file. */
   #underWay: { chunk: Buffer; lines: number; sizeBefore: number } | undefined;
 
@@ -64,6 +66,7 @@ export class FileStorage {
       const { lines, torn } = scanFile(options.filePath);
       this.#linesInFile = lines;
       this.#torn = torn;
+      this.#bytesInFile = statSync(options.filePath).size;
     } catch (error) {
       throw new ConfigError(`performanceMonitor option storage.filePath: can't append to ${JSON.stringify(options.filePath)} (${fsReason(error)}); expected a file in a directory this process can write`);
     }
@@ -103,18 +106,38 @@ export class FileStorage {
       const written = this.#sizeNow() - underWay.sizeBefore;
       // Smaller than before: rotated away meanwhile; larger than the chunk: written, and more by someone else.
       if (written >= 0 && written < underWay.chunk.length) this.#appendSync(underWay.chunk.subarray(written), underWay.lines);
-      else this.#linesInFile += underWay.lines;
+      else this.#wrote(underWay.chunk.length - Math.max(0, written), underWay.lines);
     }
     while (this.#pending.length > 0) {
-      const room = this.options.maxEntries - this.#linesInFile;
-      if (room <= 0) {
-        this.#rotateSync();
-        continue;
-      }
-      const lines = this.#pending.splice(0, room);
-      this.#appendSync(Buffer.from((this.#torn ? '\n' : '') + lines.join('\n') + '\n'), lines.length);
+      const next = this.#nextChunk(this.#pending.length);
+      if (next === undefined) this.#rotateSync();
+      else this.#appendSync(next.chunk, next.lines);
     }
     return 0;
+  }
+
+  /** The next pending lines as one chunk, at most `max` and what the file has room for; undefined when it is full (rotate first). */
+  #nextChunk(max: number): { chunk: Buffer; lines: number } | undefined {
+    const room = this.options.maxEntries - this.#linesInFile;
+    if (room <= 0) return undefined;
+    const lines = this.#pending.splice(0, Math.min(room, max));
+    return { chunk: Buffer.from((this.#torn ? '\n' : '') + lines.join('\n') + '\n'), lines: lines.length };
+  }
+
+  /** `bytes` of `lines` are in the file now. */
+  #wrote(bytes: number, lines: number): void {
+    this.#torn = false;
+    this.#linesInFile += lines;
+    this.#bytesInFile += bytes;
+  }
+
+  /** The file was rotated away (or failed to be, said once): the next line starts a new one. */
+  #rotated(error?: unknown): void {
+    if (error !== undefined) this.options.log.warnOnce('file-storage-rotate', `performanceMonitor: rotating ${this.options.filePath} failed (${fsReason(error)}); writing on`);
+    this.#linesInFile = 0;
+    // Not rotated: the file kept what it had, which a chunk under way at exit is measured from.
+    this.#bytesInFile = error === undefined ? 0 : this.#sizeNow();
+    this.#torn = false;
   }
 
   async #drain(): Promise<void> {
@@ -122,21 +145,18 @@ export class FileStorage {
     await Promise.resolve();
     try {
       while (this.#pending.length > 0) {
-        const room = this.options.maxEntries - this.#linesInFile;
-        if (room <= 0) {
+        const next = this.#nextChunk(1000);
+        if (next === undefined) {
           await this.#rotate();
           continue;
         }
-        const lines = this.#pending.splice(0, Math.min(room, 1000));
-        const chunk = Buffer.from((this.#torn ? '\n' : '') + lines.join('\n') + '\n');
-        const underWay = { chunk, lines: lines.length, sizeBefore: this.#sizeNow() };
+        const underWay = { ...next, sizeBefore: this.#bytesInFile };
         this.#underWay = underWay;
         try {
-          await appendFile(this.options.filePath, chunk);
-          this.#torn = false;
-          this.#linesInFile += lines.length;
+          await appendFile(this.options.filePath, next.chunk);
+          this.#wrote(next.chunk.length, next.lines);
         } catch (error) {
-          this.#failed(error, lines.length);
+          this.#failed(error, next.lines);
         } finally {
           // Taken by an exit that wrote it meanwhile: counted there.
           if (this.#underWay === underWay) this.#underWay = undefined;
@@ -159,8 +179,7 @@ export class FileStorage {
   #appendSync(chunk: Buffer, lines: number): void {
     try {
       appendFileSync(this.options.filePath, chunk);
-      this.#torn = false;
-      this.#linesInFile += lines;
+      this.#wrote(chunk.length, lines);
     } catch (error) {
       this.#failed(error, lines);
     }
@@ -174,21 +193,19 @@ export class FileStorage {
   #rotateSync(): void {
     try {
       renameSync(this.options.filePath, `${this.options.filePath}.1`);
+      this.#rotated();
     } catch (error) {
-      this.options.log.warnOnce('file-storage-rotate', `performanceMonitor: rotating ${this.options.filePath} failed (${fsReason(error)}); writing on`);
+      this.#rotated(error);
     }
-    this.#linesInFile = 0;
-    this.#torn = false;
   }
 
   async #rotate(): Promise<void> {
     try {
       await rename(this.options.filePath, `${this.options.filePath}.1`);
+      this.#rotated();
     } catch (error) {
-      this.options.log.warnOnce('file-storage-rotate', `performanceMonitor: rotating ${this.options.filePath} failed (${fsReason(error)}); writing on`);
+      this.#rotated(error);
     }
-    this.#linesInFile = 0;
-    this.#torn = false;
   }
 }
 

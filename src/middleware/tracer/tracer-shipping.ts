@@ -48,9 +48,10 @@ export function tracerShipping(options: TracingOptions, serviceName: string, log
   const all = exporters.length > 0 ? combineSpanExporters(exporters) : undefined;
   const shipped = preload?.exportTargets ?? new Set<string>(['edge']);
   const mine = exporters.filter((_, i) => targets[i] !== 'edge' && (targets[i] === undefined || !shipped.has(targets[i]!)));
-  const own = mine.length === exporters.length ? all : mine.length > 0 ? combineSpanExporters(mine) : undefined;
-  const offEdge = exporters.filter((_, i) => targets[i] !== 'edge');
-  const unshipped = offEdge.length === exporters.length ? all : offEdge.length > 0 ? combineSpanExporters(offEdge) : undefined;
+  /** Some of the exporters as one: `all` when they are all, none when empty. */
+  const combined = (some: SpanExporter[]) => (some.length === exporters.length ? all : some.length > 0 ? combineSpanExporters(some) : undefined);
+  const own = combined(mine);
+  const unshipped = combined(exporters.filter((_, i) => targets[i] !== 'edge'));
   const unhooks: Array<() => void> = [];
   // The preload's shutdown flushes them with its own (a signal, the end of the loop, process.exit()).
   const shipping = exporters.filter((_, i) => configs[i]!.type !== 'edge');

@@ -53,15 +53,6 @@ export type EdgeSend = (batch: PendingBatch, watch?: SendWatch) => Promise<EdgeS
 export function createEdgeSender(target: EdgeTarget, retry: RetryOptions, outage?: OutageLog): EdgeSend {
   const url = ingestUrl(target.endpoint);
   const safe = redactUrl(url);
-  // A var of the edge's that it cannot use is answered 503 (retried: the data arrives once it is
-  // fixed), but its five attempts each wait out a minute's Retry-After: said at the first, not after
-  // five minutes of silence (a review), as the start of an outage the batcher ends.
-  const options: RetryOptions = outage === undefined ? retry : {
-    ...retry,
-    onRetryableAnswer: (_status, reason) => {
-      if (reason.includes('config_error')) outage.started(`the edge's own settings are wrong, so it takes no data (${reason.replaceAll(url, safe)}); the data is kept and sent once they are fixed`);
-    },
-  };
   // The same body (and so the same batch id) goes out on every attempt.
   return async (batch, watch) => {
     /** The last failure an attempt met on the wire; bun-apm's own halts are not among them. */
@@ -70,9 +61,14 @@ export function createEdgeSender(target: EdgeTarget, retry: RetryOptions, outage
     /** Attempts in a row that reached no edge. */
     let unanswered = 0;
     const watched: RetryOptions = {
-      ...options,
+      ...retry,
       onFailedAttempt: (reason, ending) => {
-        options.onFailedAttempt?.(reason, ending);
+        // A var of the edge's that it cannot use is answered 503 (retried: the data arrives once it is
+        // fixed), but its five attempts each wait out a minute's Retry-After: said at the first, not after
+        // five minutes of silence (a review), as the start of an outage the batcher ends.
+        if (ending === 'answered' && reason.includes('config_error')) {
+          outage?.started(`the edge's own settings are wrong, so it takes no data (${reason.replaceAll(url, safe)}); the data is kept and sent once they are fixed`);
+        }
         // A send bun-apm halted (the shutdown stops sends in flight) had been said as an outage, with
         // "AbortError" as its cause, after the exit's own line (a newcomer's review).
         cutShort = ending === 'halted';

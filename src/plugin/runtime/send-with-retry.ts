@@ -25,8 +25,6 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** Told when the send goes on the wire and when it sleeps between attempts: at exit, a batch asleep is sent again, one on the wire may have arrived. */
   onStage?: (stage: SendStage) => void;
-  /** Told of each answer that will be retried, before the wait (the edge's sender names a misconfigured edge at once). */
-  onRetryableAnswer?: (status: number, reason: string) => void;
   /** Told why each attempt failed, as it fails, and how its request ended: what a send given up while still retrying had met. */
   onFailedAttempt?: (reason: string, ending: AttemptEnding) => void;
   /** Ends with the process (a trace exporter's send): at lastCallExports() a wait is ended for an attempt now, and none begun past the budget. The edge's batches are kept for its final flush instead. */
@@ -162,7 +160,6 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
         ? `redirects to ${redactUrl(new URL(location, url).href)} (not followed: set the endpoint to where it points)`
         : quoteAnswer(body, init.headers, url);
       const reason = `HTTP ${response.status} from ${url}: ${said}`;
-      if (outcome.retryable) options.onRetryableAnswer?.(response.status, reason);
       return { ...outcome, status: response.status, reason };
     } catch (error) {
       if (given?.aborted) return givenUp;
