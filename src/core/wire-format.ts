@@ -1,5 +1,7 @@
 // Wire format v1: the batch a Bun app ships to the edge. Types and the limits that are part of it.
 
+import { visibleName, wellFormed } from './invisible-text.ts';
+
 export const WIRE_FORMAT_VERSION = 1;
 
 /** A method as a query or a rule names it: 1..16 capitals (`LIMITS.methodLength`). */
@@ -46,6 +48,16 @@ export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
   const last = text.charCodeAt(max - 1);
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
+/**
+ * `text` as the edge keeps a name (a tag's key, a log field's): cut to `max` (clip), each lone
+ * surrogate, control, bidirectional or zero-width character as U+FFFD (validate-batch.ts's `name`).
+ * Keys the edge would make one are made one here, so no span is refused for them, nor its batch
+ * (`?a%01=1&a%02=2`, captured as query tags, had cost a batch's counts).
+ */
+export function wireName(text: string, max: number): string {
+  return visibleName(wellFormed(clip(text, max)));
 }
 
 /** A time in ms kept to the µs: an epoch in ms as a double resolves ≈ 0.24 µs, and the digits below are noise gzip cannot shrink. */

@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { RollupTable } from '../../src/core/rollup.ts';
 import { QuantileSketch } from '../../src/core/sketch.ts';
 import { MAX_DURATION_MS } from '../../src/core/value-bounds.ts';
-import { LIMITS, METHOD_KEYS, type Batch, type DetailSample, type Span, type SystemProfile } from '../../src/core/wire-format.ts';
+import { putTag } from '../../src/middleware/tracer/tag-value.ts';
+import { LIMITS, METHOD_KEYS, type Batch, type DetailSample, type Span, type SystemProfile, type TagValue } from '../../src/core/wire-format.ts';
 
 const HEX = '0123456789abcdef'.split('');
 const hexId = (length: number) => fc.array(fc.constantFrom(...HEX), { minLength: length, maxLength: length })
@@ -32,7 +33,12 @@ const method = fc.constantFrom(...METHOD_KEYS);
 const status = fc.oneof(fc.constantFrom(100, 101, 200, 204, 301, 304, 400, 404, 429, 500, 503, 599), fc.integer({ min: 100, max: 599 }));
 const count = fc.oneof(fc.constantFrom(0, 1, 2 ** 31, 2 ** 40, Number.MAX_SAFE_INTEGER), fc.nat());
 const tagValue = fc.oneof(text(LIMITS.tagValueLength), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.integer());
-const tags = (max: number) => fc.dictionary(text(LIMITS.tagKeyLength, 1), tagValue, { maxKeys: Math.min(max, 6) });
+/** Tags as a client's tracer sets them (putTag): keys of any text, made into the names the edge keeps. */
+const tags = (max: number) => fc.dictionary(text(LIMITS.tagKeyLength, 1), tagValue, { maxKeys: Math.min(max, 6) }).map((raw) => {
+  const out: Record<string, TagValue> = {};
+  for (const [key, value] of Object.entries(raw)) putTag(out, key, value);
+  return out;
+});
 
 /** One request as the recorder sees it: the cells are built by core's RollupTable, as a client builds them. */
 const request = fc.record({

@@ -415,6 +415,31 @@ describe('what spans say', () => {
     expect(span.error).toBe('not a string');
   });
 
+  test('keys the edge would make one (controls, lone surrogates, zero-width) are one already: a caller\'s query names cannot get the batch refused', async () => {
+    const { tracer, router } = traced({ includeQueryParams: true });
+    let child = '';
+    router.get('/keys', (req) => {
+      child = tracer.createChildSpan((req as { spanId: string }).spanId, 'keys')!;
+      for (const key of ['k\u0001', 'k\u0002', 'k\ud800', 'k\udc00', 'k\u200b', `${'x'.repeat(127)}\ud83d\ude00`, `${'x'.repeat(127)}\ud83e\udd16`]) tracer.addTag(child, key, key.length);
+      tracer.addLog(child, 'info', 'fields', { 'f\u0000': 1, 'f\u001b': 2 });
+      tracer.finish(child);
+      return new Response('ok');
+    });
+    // Any caller can send this: %01 and %02 decode to controls, %ED%A0%80 to U+FFFD.
+    await router.fetch(new Request('http://app.test/keys?a%01=1&a%02=2&b%ED%A0%80=3&b%EF%BF%BD=4'));
+    const spans = tracer.getRecentSpans();
+    const server = spans.find((s) => s.kind === 'server')!;
+    const inner = spans.find((s) => s.spanId === child)!;
+    // Was: refused, "a duplicate key once made well-formed", and with it every request count of the batch.
+    const checked = validateBatch(JSON.parse(JSON.stringify({ ...makeBatch(), spans: [server, inner] })));
+    expect(checked.ok ? [] : checked.problems).toEqual([]);
+    // The later value of two keys made one is kept, as for a key set twice.
+    expect(server.tags['http.query.a\ufffd']).toBe('2');
+    expect(Object.keys(inner.tags).filter((key) => key.startsWith('k'))).toEqual(['k\ufffd']);
+    expect(inner.tags[`${'x'.repeat(127)}\ufffd`]).toBe(129);
+    expect(inner.logs[0]!.fields).toEqual({ 'f\ufffd': 2 });
+  });
+
   test('tags named __proto__ or constructor are kept as tags, through the edge\'s check and JSON', async () => {
     const { tracer, router } = traced();
     let child = '';

@@ -1,6 +1,6 @@
 // Turns whatever addTag/addLog are given into a value a span can carry (string, number, boolean)
 // that the edge's validator accepts: one it refused would cost the whole batch, counts included.
-import { LIMITS, type TagValue } from '../../core/wire-format.ts';
+import { LIMITS, wireName, type TagValue } from '../../core/wire-format.ts';
 import { REDACTED, shownValue } from '../../core/redaction/redaction.ts';
 import { isSecret } from '../../core/redaction/secret-names.ts';
 
@@ -40,18 +40,20 @@ export function toFields(fields: Record<string, unknown> | undefined): Record<st
   for (const [key, value] of Object.entries(fields)) {
     if (key === '') continue;
     if (n++ >= LIMITS.fieldsPerLog) break;
-    const name = key.slice(0, LIMITS.tagKeyLength);
-    out[name] = toShownTagValue(name, value);
+    putTag(out, key, toShownTagValue(key, value));
   }
   return out;
 }
 
 /**
  * Sets a tag within the wire format's limits, as every writer of a span's tags must: no empty key,
- * no tag past LIMITS.tagsPerSpan (the edge refuses such a span, and its batch with it).
+ * its key as the edge keeps it (wireName: two keys it would make one are one), no tag past
+ * LIMITS.tagsPerSpan. The edge refuses a span past these, and its batch with it.
  */
 export function putTag(tags: Record<string, TagValue>, key: string, value: TagValue): void {
-  if (key === '' || (Object.keys(tags).length >= LIMITS.tagsPerSpan && !Object.hasOwn(tags, key))) return;
+  if (key === '') return;
+  key = wireName(key, LIMITS.tagKeyLength);
+  if (Object.keys(tags).length >= LIMITS.tagsPerSpan && !Object.hasOwn(tags, key)) return;
   // Defined, not assigned: `tags.__proto__ = 'x'` is dropped without a word (the edge keeps such keys).
   Object.defineProperty(tags, key, { value, enumerable: true, writable: true, configurable: true });
 }
