@@ -46,7 +46,7 @@ describe('delivery', () => {
     expect(sink.attempts.filter((a) => a.status === 202).every((a) => typeof a.instanceHeader === 'string')).toBe(true);
   }, 30_000);
 
-  test('a refusal (400) is not retried, is reported once on stderr, and its loss is counted in a later batch', async () => {
+  test('a refusal (400) is not retried (but once without its detail records), is reported once on stderr, and its loss is counted in a later batch', async () => {
     const sink = new IngestSink().start();
     sinks.push(sink);
     sink.scripted = [400, 400];
@@ -59,11 +59,15 @@ describe('delivery', () => {
     await drive(app.url, PROBES, 90);
     app.process.kill('SIGTERM');
     await app.exited;
-    const [first, second] = sink.attempts;
+    const [first, second, third] = sink.attempts;
     expect(first?.status).toBe(400);
     expect(second?.status).toBe(400);
-    expect(second?.batchId).not.toBe(first?.batchId); // not retried: the next attempt is the next batch
-    expect(app.stderr.match(/refused a batch/g)?.length).toBe(1);
+    // The first held detail (samples, profiles): its counts went again alone, under its id; refused
+    // again, the batch is dropped, not retried: the next attempt is the next batch.
+    expect(second?.batchId).toBe(first?.batchId);
+    expect(third?.batchId).not.toBe(first?.batchId);
+    expect(app.stderr.match(/the edge refused a batch: /g)?.length).toBe(1);
+    expect(app.stderr.match(/its request counts go again without its detail records/g)?.length).toBe(1);
     const dropped = sink.batches.reduce((sum, batch) => sum + batch.dropped.rollups, 0);
     expect(dropped).toBeGreaterThan(0);
     expect(sink.count()).toBeLessThan(180);

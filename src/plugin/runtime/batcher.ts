@@ -311,6 +311,10 @@ export class Batcher {
             this.#options.log.warnOnce('additions', `the edge refused a batch carrying fields it had said it takes (${outcome.reason}); sending it again without them`);
             continue;
           }
+          if ((outcome.status === 400 || outcome.status === 422) && this.pending.withoutDetail()) {
+            this.#options.log.warnOnce('detail-refused', `the edge refused a batch (${outcome.reason}); its request counts go again without its detail records, which are counted as dropped (later refusals of detail are not reported)`);
+            continue;
+          }
           this.pending.refused();
           // A 2xx here is an answer that was not the edge's (edge-sender's isEdgeAnswer).
           const what = outcome.status !== undefined && outcome.status < 300 ? 'a batch was not delivered' : 'the edge refused a batch';

@@ -270,6 +270,19 @@ export class PendingData {
     head.body = gzipped(JSON.stringify(batch));
   }
 
+  /**
+   * The edge refused the sealed batch as malformed (400/422) while it held detail records: they go,
+   * counted as dropped, and the batch goes again with its counts alone, under the same id (a refused
+   * batch is not stored). A record the edge will not take must not cost the requests the batch
+   * counts. False when it held no detail, or nothing else.
+   */
+  withoutDetail(): boolean {
+    const head = this.#head;
+    if (!head || detailIn(head.contents) === 0 || (head.contents.rollups === 0 && !anyCounted(head.carried))) return false;
+    this.#thinHead();
+    return true;
+  }
+
   /** The edge has the sealed batch. */
   delivered(): void {
     this.#head = undefined;

@@ -27,6 +27,8 @@ export class IngestSink {
    * is an older edge: it names none and refuses a batch carrying one (422), as strict validation would.
    */
   accepts: string[] | undefined;
+  /** A problem to refuse a batch with (422), as an edge stricter than the client would: none by default. */
+  refuse: ((batch: Batch) => { path: string; message: string } | undefined) | undefined;
   /** Batches refused for carrying an addition the sink had not named. */
   refusedAdditions = 0;
   #server: ReturnType<typeof Bun.serve> | undefined;
@@ -93,6 +95,8 @@ export class IngestSink {
       this.problems.push(...result.problems.map(formatProblem));
       return answer(400, { problems: result.problems });
     }
+    const refusal = this.refuse?.(result.batch);
+    if (refusal !== undefined) return answer(422, { problems: [refusal] });
     // A sharded edge picks the store by this header: when sent, it must name the batch's instance.
     const named = request.headers.get('x-bun-apm-instance');
     attempt.instanceHeader = named;
