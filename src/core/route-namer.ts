@@ -1,6 +1,7 @@
 // The route a request is counted under, named from its template or its URL, at the least cost for
 // the runs and repeats real traffic has. Runtime-neutral: the preload's recorder holds one.
 
+import { DeclaredTemplates } from './declared-templates.ts';
 import { pathEnd, pathStart } from './request-key.ts';
 import { normalisePath, OVERFLOW_ROUTE, RouteCardinalityGuard } from './route-normaliser.ts';
 import { RouteShapes } from './route-shapes.ts';
@@ -47,6 +48,7 @@ export class RouteNamer {
   readonly #lastUsed = new Map<string, number>();
   #sweptAt = 0;
   readonly #named = new Map<string, string>();
+  readonly #declared = new DeclaredTemplates();
   #shapes = new RouteShapes();
   #lastUrl: string | undefined;
   #lastUrlRoute = '/';
@@ -67,6 +69,14 @@ export class RouteNamer {
       this.#lastTemplate = template;
     }
     return this.#lastTemplateRoute;
+  }
+
+  /**
+   * A template the app declared for some methods only (a Bun.serve per-method route): a path of it
+   * named from its URL (another method, fallen through to the app's fetch) is named by it.
+   */
+  declare(template: string): void {
+    this.#declared.add(template);
   }
 
   /**
@@ -92,6 +102,14 @@ export class RouteNamer {
   #ofPath(path: string, status: number): string {
     let route = this.#named.get(path);
     if (route === undefined) {
+      const declared = this.#declared.match(path);
+      if (declared !== undefined) {
+        // Not remembered as a shape: its next path is matched here again, at this same cost.
+        route = this.ofTemplate(declared);
+        if (this.#named.size >= NAMED_PATHS_MAX) this.#named.clear();
+        this.#named.set(path, route);
+        return route;
+      }
       const shape = normalisePath(path);
       route = this.#admitPath(clip(shape, LIMITS.routeLength) || '/', status);
       if (route === OVERFLOW_ROUTE) return route;

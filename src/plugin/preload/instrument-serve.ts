@@ -132,6 +132,8 @@ function instrumentRoute(template: string, value: unknown, recorder: Recorder, p
   // A bare Bun.file(…): served as Bun serves it, the file as it is now (a BunFile is a Blob with a path).
   if (value instanceof Blob && typeof (value as { name?: unknown }).name === 'string') return instrumentHandler(staticRouteHandler(new Response(value), fallback), recorder, template, answers);
   if (isPerMethod(value)) {
+    // Its other methods fall through to the fetch handler (or Bun's 404): named by it there too.
+    recorder.declareTemplate(template);
     // Own properties, enumerable or not, as Bun reads them; what is not a method's handler, as it is.
     const out: Options = {};
     for (const key of Object.getOwnPropertyNames(value)) {

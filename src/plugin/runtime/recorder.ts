@@ -413,6 +413,11 @@ export class Recorder {
     return result;
   }
 
+  /** A Bun.serve route declared for some methods only: its other methods, fallen through to fetch, are named by it. */
+  declareTemplate(template: string): void {
+    this.#routes.declare(template);
+  }
+
   /** A server with a `websocket` handler was started: respond() looks for upgrades it could not end. */
   takesUpgrades(): void {
     this.#upgrades = true;
