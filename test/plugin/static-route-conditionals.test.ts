@@ -104,15 +104,20 @@ async function compare(plain: App, monitored: App, probes: Array<[string, string
     const a = await ask(`${plain.url}${route}`, method, headers, compareDate);
     const b = await ask(`${monitored.url}${route}`, method, headers, compareDate);
     if (!Bun.deepEquals(b, a)) mismatches.push(`${method} ${route} ${JSON.stringify(headers)}\n  plain     ${JSON.stringify(a)}\n  monitored ${JSON.stringify(b)}`);
-    tally(sent, statuses, method, route, b.status);
+    // A body's bytes as received (ASCII); the fallback's 404 is a handler's, whose size is not read.
+    tally(sent, statuses, method, route, b.status, b.status === 404 ? 0 : b.body.length);
   }
   return mismatches;
 }
 
 /** A request the monitored app answered with `status`: what the edge must count and sample. */
-function tally(sent: Record<string, number>, statuses: Record<string, number>, method: string, route: string, status: number): void {
+/** Body bytes sent, by cell, in the current test (setUp empties it). */
+let bytesSent: Record<string, number> = {};
+
+function tally(sent: Record<string, number>, statuses: Record<string, number>, method: string, route: string, status: number, bodyBytes = 0): void {
   const key = `${method} ${route} ${statusClassOf(status)}`;
   sent[key] = (sent[key] ?? 0) + 1;
+  bytesSent[key] = (bytesSent[key] ?? 0) + bodyBytes;
   statuses[`${route} ${status}`] = (statuses[`${route} ${status}`] ?? 0) + 1;
 }
 
@@ -124,6 +129,10 @@ async function expectCounted(monitored: App, sink: IngestSink, sent: Record<stri
   const counted: Record<string, number> = {};
   for (const batch of sink.batches) for (const cell of batch.rollups) counted[`${cell.method} ${cell.route} ${cell.statusClass}`] = (counted[`${cell.method} ${cell.route} ${cell.statusClass}`] ?? 0) + cell.count;
   expect(counted).toEqual(sent);
+  // A HEAD's bytes are none (it had counted the body a GET sends).
+  const bytes: Record<string, number> = {};
+  for (const batch of sink.batches) for (const cell of batch.rollups) bytes[`${cell.method} ${cell.route} ${cell.statusClass}`] = (bytes[`${cell.method} ${cell.route} ${cell.statusClass}`] ?? 0) + cell.bytes;
+  expect(bytes).toEqual(bytesSent);
   const sampled: Record<string, number> = {};
   for (const batch of sink.batches) for (const sample of batch.samples) sampled[`${sample.route} ${sample.statusCode}`] = (sampled[`${sample.route} ${sample.statusCode}`] ?? 0) + 1;
   expect(sampled).toEqual(statuses);
@@ -136,6 +145,7 @@ async function setUp(): Promise<{ dir: string; sink: IngestSink; plain: App; mon
   writeFileSync(join(dir, 'app.ts'), APP);
   const sink = new IngestSink().start();
   sinks.push(sink);
+  bytesSent = {};
   return { dir, sink, plain: await start(dir, false, sink), monitored: await start(dir, true, sink) };
 }
 

@@ -54,7 +54,8 @@ function memoryResponse(request: Request, response: Response, validators: Valida
   const status = conditional(request, response) ? preconditionStatus(request.headers, validators) : undefined;
   if (status !== undefined) return bodiless(response, contentType, status, etag === undefined ? {} : { etag });
   const state = stateOf(request);
-  if (state !== undefined && length !== undefined) state.bytes = length;
+  // A HEAD's answer has no body, whatever its Content-Length says.
+  if (state !== undefined && length !== undefined && request.method !== 'HEAD') state.bytes = length;
   const served = response.clone();
   if (etag !== undefined) served.headers.set('etag', etag);
   return withHeadType(request, served, contentType);
@@ -108,7 +109,7 @@ function fileResponse(request: Request, response: Response, path: string, conten
       return counted(served(request, response, modified, contentType, file.size), range === UNSATISFIABLE ? 416 : 206);
     }
   }
-  if (state !== undefined) state.bytes = file.size;
+  if (state !== undefined && request.method !== 'HEAD') state.bytes = file.size;
   return served(request, response, modified, contentType, file.size);
 }
 
