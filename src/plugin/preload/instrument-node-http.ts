@@ -8,6 +8,7 @@ import type { Recorder } from '../runtime/recorder.ts';
 import type { RequestState } from '../runtime/request-state.ts';
 import { traceScope } from '../runtime/trace-scope.ts';
 import { expressTemplate, expressUnrouted } from './express-route.ts';
+import { express4Template, express4Wildcard } from './express4-mounts.ts';
 import { isWrapped, WRAPPED } from './instrument-handler.ts';
 
 /** The little of node:http's IncomingMessage read here (and Express's route, once it has routed). */
@@ -79,7 +80,7 @@ export function instrumentNodeHttp(recorder: Recorder): void {
       state = recorder.begin(view as unknown as Request);
       // 'close' comes for every response, just after 'finish' for one answered (Bun's node:http as
       // Node's): one listener, not two.
-      if (state !== undefined) res.on('close', endOf(recorder, state, req, res, view));
+      if (state !== undefined) res.on('close', endOf(recorder, state, req, res, view, this));
     } catch {
       // never let monitoring stand between the app and its request
     }
@@ -90,12 +91,23 @@ export function instrumentNodeHttp(recorder: Recorder): void {
 }
 
 /** Out of emitRequest, so that its closure holds only what the end reads. */
-function endOf(recorder: Recorder, state: RequestState, req: NodeRequest, res: NodeResponse, view: RequestView): () => void {
+function endOf(recorder: Recorder, state: RequestState, req: NodeRequest, res: NodeResponse, view: RequestView, server: unknown): () => void {
   return () => {
     if (state.ended) return;
     const status = res.writableFinished === false ? 499 : res.statusCode;
-    recorder.ended(state, status, expressRoute(req, view.path, status));
+    recorder.ended(state, status, expressRoute(req, view.path, status, server));
   };
+}
+
+/** The server's app: the first of its 'request' listeners (`app.listen` makes the app one), kept per server. */
+const appOfServer = new WeakMap<object, unknown>();
+function serverApp(server: unknown): unknown {
+  if (typeof server !== 'object' || server === null) return undefined;
+  if (!appOfServer.has(server)) {
+    const listeners = (server as { listeners?: (event: string) => unknown[] }).listeners?.('request');
+    appOfServer.set(server, Array.isArray(listeners) ? listeners[0] : undefined);
+  }
+  return appOfServer.get(server);
 }
 
 /**
@@ -105,17 +117,33 @@ function endOf(recorder: Recorder, state: RequestState, req: NodeRequest, res: N
  * answered, the route middleware kept it from or its parameterised mount (expressUnrouted). Else
  * none: the normaliser names the path. Run once the response has ended, off the request's way.
  */
-function expressRoute(req: NodeRequest, asked: string, status: number): string | undefined {
+function expressRoute(req: NodeRequest, asked: string, status: number, server: unknown): string | undefined {
   try {
     const route = req.route;
     const baseUrl = typeof req.baseUrl === 'string' ? req.baseUrl : '';
-    if (typeof route !== 'object' || route === null) return req.app === undefined ? undefined : expressUnrouted(req.app, req.method ?? 'GET', asked, status, baseUrl);
-    // From the patterns Express keeps (router 2.x); where it keeps none (Express 4), from the mount
-    // path matched, which names a parameterised mount by its value.
-    return expressTemplate(req.app, route, baseUrl, asked) ?? matchedRoute(route.path, baseUrl, asked);
+    if (typeof route !== 'object' || route === null) {
+      if (req.app === undefined) return undefined;
+      return expressUnrouted(req.app, req.method ?? 'GET', asked, status, baseUrl) ?? (status >= 400 || baseUrl !== '' ? express4Wildcard(req.app, asked, serverApp(server)) : undefined);
+    }
+    // From the patterns Express keeps (router 2.x); Express 4's mounts from their RegExps and
+    // parameter names; else from the mount path matched, which names a parameterised mount by its value.
+    return expressTemplate(req.app, route, baseUrl, asked) ?? express4Route(req.app, route, baseUrl, asked, server) ?? matchedRoute(route.path, baseUrl, asked);
   } catch {
     return undefined; // an app's own req.route or req.app that cannot be read: the path is normalised
   }
+}
+
+/** Express 4's template of a route under its routers' mounts, where it fits the path asked (matchedRoute's test). */
+function express4Route(app: unknown, route: { path?: unknown }, baseUrl: string, asked: string, server: unknown): string | undefined {
+  if (typeof route.path !== 'string') return undefined;
+  const template = express4Template(app, route, baseUrl, route.path, serverApp(server));
+  return template !== undefined && fitsAsked(template, asked) ? template : undefined;
+}
+
+function fitsAsked(template: string, asked: string): boolean {
+  const parts = template.split('/');
+  const askedParts = asked.split('/');
+  return parts.length === askedParts.length && parts.every((part, i) => part.startsWith(':') || part === '*' || part === askedParts[i]);
 }
 
 function matchedRoute(path: unknown, baseUrl: string, asked: string): string | undefined {
