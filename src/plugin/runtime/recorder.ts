@@ -456,6 +456,10 @@ export class Recorder {
     if (state.ended) return;
     state.error = errorClassOf(error);
     if (state.upgraded) return this.#end(state, 101, 0, false); // the socket is open: the client got its 101
+    // The client went away first (an upload cut off, a proxied fetch on req.signal): Bun sends
+    // nothing and calls no error handler. A 499, as for node:http, and no error of the app's: it had
+    // been counted a 500 never sent, and raised the error rate whenever clients left (a review).
+    if (clientGone(state.request)) return this.#end(state, 499, 0, false);
     if (answers !== undefined) {
       // Ended later: the state must outlive the slot, and its URL is read now (Bun empties it once it has answered).
       const failed = this.detach(state);
@@ -736,3 +740,11 @@ export function invalidAnswerStatus(server: unknown): number {
   return (server as { development?: unknown }).development === true ? 200 : 204;
 }
 
+/** Whether the request's client has gone (Bun aborts its signal then, also one first read after). */
+function clientGone(request: Request | undefined): boolean {
+  try {
+    return request?.signal?.aborted === true;
+  } catch {
+    return false;
+  }
+}
