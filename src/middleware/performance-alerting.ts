@@ -1,6 +1,7 @@
 // The spec's PerformanceAlerting in the app's own process: the edge's rule engine, evaluated soon
 // after addMetrics and on an unref'd interval, notifying Slack, webhooks, PagerDuty and email.
 // Nothing here throws into the app once it is constructed.
+import { clientGone } from '../core/http/client-gone.ts';
 import { AlertEngine, type NamedChannel } from '../core/alerts/alert-engine.ts';
 import { channelDestinationMissing, validateChannel, type AlertChannel } from '../core/alerts/channel.ts';
 import { MemoryAlertStore, type RoutedNotification } from '../core/alerts/alert-store.ts';
@@ -173,7 +174,7 @@ export class PerformanceAlerting {
     return this.#engine.resolveAlert(alertId, this.#options.now()) !== null;
   }
 
-  /** Middleware: times the request and adds its metrics (a thrown handler counts as a 500). */
+  /** Middleware: times the request and adds its metrics (a thrown handler counts as a 500, or a 499 once its client has gone). */
   async handle(req: Request, next: Next): Promise<Response> {
     const started = performance.now();
     const timestamp = this.#options.now();
@@ -181,7 +182,9 @@ export class PerformanceAlerting {
     try {
       response = await next();
     } catch (error) {
-      this.#record(req, 500, started, timestamp, errorClassOf(error));
+      // A client gone first: a 499 and no error, as the monitor and the preload count it.
+      if (clientGone(req)) this.#record(req, 499, started, timestamp, undefined);
+      else this.#record(req, 500, started, timestamp, errorClassOf(error));
       throw error;
     }
     const status = answerStatus(req, response);

@@ -1,6 +1,7 @@
 // The Bun-side recorder: turns each request into a rollup count, a sampled detail record and, when
 // traced, a server span. Shared by the preload and the middleware: whichever sees a request first
 // marks it, and the other then finds the mark and records nothing of its own.
+import { clientGone } from '../../core/http/client-gone.ts';
 import { PRELOAD } from '../../core/config/preload-settings.ts';
 import { RouteNamer } from '../../core/route-namer.ts';
 import { RateSampler } from '../../core/sampler.ts';
@@ -454,12 +455,15 @@ export class Recorder {
    */
   fail(state: RequestState, error: unknown, answers?: ErrorAnswers): void {
     if (state.ended) return;
-    state.error = errorClassOf(error);
-    if (state.upgraded) return this.#end(state, 101, 0, false); // the socket is open: the client got its 101
+    if (state.upgraded) {
+      state.error = errorClassOf(error);
+      return this.#end(state, 101, 0, false); // the socket is open: the client got its 101
+    }
     // The client went away first (an upload cut off, a proxied fetch on req.signal): Bun sends
     // nothing and calls no error handler. A 499, as for node:http, and no error of the app's: it had
     // been counted a 500 never sent, and raised the error rate whenever clients left (a review).
     if (clientGone(state.request)) return this.#end(state, 499, 0, false);
+    state.error = errorClassOf(error);
     if (answers !== undefined) {
       // Ended later: the state must outlive the slot, and its URL is read now (Bun empties it once it has answered).
       const failed = this.detach(state);
@@ -738,13 +742,4 @@ function endedState(state: RequestState): RequestState {
 export function invalidAnswerStatus(server: unknown): number {
   if (server === null || typeof server !== 'object') return 500;
   return (server as { development?: unknown }).development === true ? 200 : 204;
-}
-
-/** Whether the request's client has gone (Bun aborts its signal then, also one first read after). */
-function clientGone(request: Request | undefined): boolean {
-  try {
-    return request?.signal?.aborted === true;
-  } catch {
-    return false;
-  }
 }
