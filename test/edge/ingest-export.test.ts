@@ -172,6 +172,27 @@ describe('ingest → export API agrees with the exact values', () => {
     expect(rollups.length).toBeLessThan(traffic.batches.reduce((sum, b) => sum + b.rollups.length, 0));
   });
 
+  test('an export of a window not on cell boundaries holds the rows the summary counts: each table from its cell holding from', async () => {
+    const at = from + 7 * MINUTE + 25_000;
+    const until = at + 5 * MINUTE + 7_000;
+    const response = await fetch(new URL(`/api/v1/apps/shop/export.ndjson?from=${at}&to=${until}`, edge.url), { headers: { 'x-api-key': KEYS.allRead } });
+    const lines = (await response.text()).split('\n').filter((line) => line !== '').map((line) => JSON.parse(line));
+    const sum = (resolution: string) => lines.filter((l) => l.type === 'rollup' && l.resolution === resolution).reduce((total, r) => total + r.count, 0);
+    // Counted here from the requests themselves: those in the cells the window overlaps.
+    const inCells = (unit: number) => traffic.requests.filter((r) => r.time >= at - (at % unit) && r.time < Math.ceil(until / unit) * unit).length;
+    const tenSeconds = await apiOk(edge, `/api/v1/apps/shop/summary?from=${at}&to=${until}`);
+    const minutes = await apiOk(edge, `/api/v1/apps/shop/summary?from=${at}&to=${until}&step=60000`);
+    expect([tenSeconds.resolution, minutes.resolution]).toEqual(['10s', 'minute']);
+    expect(lines[0]).toMatchObject({ type: 'export', from: at, to: until, rollupsFrom: { rollup_10s: tenSeconds.from, rollup_minute: minutes.from } });
+    // Was: the rows starting before `from` left out (the 10-second rows short of the summary by their first cell).
+    expect(sum('10s')).toBe(inCells(10_000));
+    expect(sum('10s')).toBe(tenSeconds.requests);
+    expect(sum('minute')).toBe(inCells(MINUTE));
+    expect(sum('minute')).toBe(minutes.requests);
+    // Detail records stay those timed inside the window.
+    expect(lines.filter((l) => l.type === 'sample').length).toBe(traffic.samples.filter((sample) => sample.timestamp >= at && sample.timestamp < until).length);
+  });
+
   test('defaults: the last hour, and errors as JSON with the right status', async () => {
     const summary = await apiOk(edge, '/api/v1/apps/shop/summary', KEYS.allRead);
     expect(summary.to - summary.from).toBeGreaterThanOrEqual(3_600_000);

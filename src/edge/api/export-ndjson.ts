@@ -1,10 +1,11 @@
 // GET /api/v1/apps/:app/export.ndjson: every stored record of a window as newline-delimited JSON,
 // streamed page by page, shard after shard. The first line describes the export and the last one
-// counts its lines, so a reader can tell a complete export from a cut one. With several shards a
+// counts its lines, so a reader can tell a complete export from a cut one. Rollup rows overlapping
+// the window go whole (as the rollup reads widen it to whole cells); records timed inside it. With several shards a
 // rollup cell of one minute, route and status class may come once per shard: they add up.
 import { appStores } from '../app-stub.ts';
 import type { RouteContext } from '../http/router.ts';
-import { EXPORT_KINDS } from '../store/export-pages.ts';
+import { EXPORT_KINDS, rollupsFrom } from '../store/export-pages.ts';
 import { readableApp, rawWindow } from './access.ts';
 
 const PAGE_ROWS = 1_000;
@@ -24,7 +25,8 @@ export async function handleExport(context: RouteContext): Promise<Response> {
     async pull(controller) {
       if (!started) {
         started = true;
-        controller.enqueue(encoder.encode(`${JSON.stringify({ type: 'export', format: EXPORT_FORMAT_VERSION, app, from, to, kinds: EXPORT_KINDS, shards: stores.length })}\n`));
+        // `rollupsFrom`: the rollup rows go whole, each table's from the start of its cell holding `from`.
+        controller.enqueue(encoder.encode(`${JSON.stringify({ type: 'export', format: EXPORT_FORMAT_VERSION, app, from, to, rollupsFrom: rollupsFrom(from), kinds: EXPORT_KINDS, shards: stores.length })}\n`));
         return;
       }
       // Empty pages are skipped within one pull, so every pull enqueues something or closes.

@@ -1,5 +1,6 @@
 // The raw data of a window as NDJSON lines, a page at a time, so the Worker can stream an export
 // of any size without holding it. Every line is one JSON object with a `type`.
+import { RESOLUTION_MS } from '../../core/query/window.ts';
 import { bytesToBase64 } from '../../core/sketch.ts';
 import { chunkPage, type ChunkKind, type StoredEntry } from './detail-chunks.ts';
 import { listInstances } from './instance-guard.ts';
@@ -9,6 +10,19 @@ import { chunkSampleRecord, toSampleRecord, type SampleRow } from './samples.ts'
 import type { Sql, SqlValue } from './sql.ts';
 import { chunkSpanRecord, toSpanRecord, type SpanRow } from './traces.ts';
 import { UnreadableRows } from './unreadable.ts';
+
+/** Each rollup table's cell, in ms. */
+const ROLLUP_CELL_MS = { rollup_10s: RESOLUTION_MS['10s'], rollup_minute: RESOLUTION_MS.minute, rollup_hour: RESOLUTION_MS.hour } as const;
+
+/**
+ * Where each rollup table's export starts: the start of its cell that holds `from`. Rows overlapping
+ * the window go whole, as the rollup reads widen it (a row starting before `from` had been left out,
+ * and an unaligned export's totals fell short of the summary's: a review).
+ */
+export function rollupsFrom(from: number): Record<keyof typeof ROLLUP_CELL_MS, number> {
+  const start = (unit: number) => from - (from % unit);
+  return { rollup_10s: start(ROLLUP_CELL_MS.rollup_10s), rollup_minute: start(ROLLUP_CELL_MS.rollup_minute), rollup_hour: start(ROLLUP_CELL_MS.rollup_hour) };
+}
 
 /** The order an export walks the tables in. */
 export const EXPORT_KINDS = ['rollup_10s', 'rollup_minute', 'rollup_hour', 'samples', 'spans', 'profiles', 'instances'] as const;
@@ -90,7 +104,7 @@ export function exportPage(sql: Sql, kind: ExportKind, from: number, to: number,
   }
   const chunked = kind === 'samples' || kind === 'spans' || kind === 'profiles';
   if (chunked && after >= CHUNK_PHASE - 1) return chunkExportPage(sql, kind, from, to, after, limit);
-  const rows = sql.exec<AnyRow>(PAGE_QUERIES[kind], from, to, after, limit).toArray();
+  const rows = sql.exec<AnyRow>(PAGE_QUERIES[kind], kind in ROLLUP_CELL_MS ? rollupsFrom(from)[kind as keyof typeof ROLLUP_CELL_MS] : from, to, after, limit).toArray();
   const lines = rows.map((row) => JSON.stringify(LINE[kind](row)));
   if (rows.length === limit) return { lines, nextAfter: rows[rows.length - 1]!.id as number };
   return { lines, nextAfter: chunked ? CHUNK_PHASE - 1 : null };
