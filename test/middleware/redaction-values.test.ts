@@ -182,6 +182,23 @@ test.each([
   expect(span.error).toBe(`Error: ${expected}`);
 });
 
+// An Authorization's scheme word not on the list (Splunk's `Splunk …`, a vendor's own) had been
+// taken for the whole value, its credential after it shown; in the `name: value` form the two words
+// had been taken for prose and nothing redacted.
+test.each([
+  ['after =', 'Authorization=Splunk SEKRIT1', 'Authorization=[REDACTED]'],
+  ['a proxy\'s, words after it', 'proxy-authorization=Custom SEKRIT2 next', 'proxy-authorization=[REDACTED] next'],
+  ['after :', 'authorization: Splunk SEKRIT3', 'authorization: [REDACTED]'],
+  ['a header-like name after :', 'X-Auth: Vendor-Key SEKRIT4, then', 'X-Auth: [REDACTED], then'],
+  // A name that is not an Authorization's keeps its value one word: what follows is text.
+  ['a password, words after it', 'password=SEKRIT5 next', 'password=[REDACTED] next'],
+])('an Authorization with any scheme, in a thrown error: %s', async (_name, message, expected) => {
+  const span = await spanOf(() => {
+    throw new Error(message);
+  }, (base) => fetch(`${base}/users/1`));
+  expect(span.error).toBe(`Error: ${expected}`);
+});
+
 test('round six, in a header value: a scheme after an encoded =, its space encoded as deep', async () => {
   const span = await spanOf(() => new Response('ok'), (base) => fetch(`${base}/users/1`, { headers: {
     'x-once': 'https://app.test/l?next=%2Fcb%3Fauth%3DBearer%20SEKRIT1%26lang%3Den',

@@ -62,6 +62,10 @@ const AUTH_SCHEME = '(?:Bearer|Basic|Digest|Negotiate|NTLM|Token|Bot|ApiKey|OAut
 // A pair's value that is one of them alone, and the space after it, plain or encoded as deep as the pair.
 const PAIR_SCHEME = new RegExp(`${AUTH_SCHEME}(?![\\w-])`, 'iy');
 const SCHEME_GAP = /(?:[ \t]|%(?:25){0,2}20)+/y;
+// An Authorization's value may start with any scheme's word (Splunk's `Splunk …`, a vendor's own):
+// after such a name, a first word of up to 20 letters is taken for one (its credential went out raw).
+const AUTH_NAME = /(?:^|[-_.])(?:proxy[-_]?)?auth(?:orization)?$/i;
+const ANY_SCHEME = /[A-Za-z][\w-]{0,19}(?![\w-])/y;
 // What closes a bracket opened just before a pair's name, and what may follow that close (`(token=…),`).
 const CLOSES: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 const AFTER_CLOSE = ',.:!?';
@@ -74,7 +78,7 @@ function withoutSecretPairs(text: string): string {
   return replaceAfterMatches(text, PAIR_NAME, (match, start) => {
     if (!isSecret(decoded(match[1]!))) return undefined;
     const equals = match[2]!.trim();
-    const end = pairValueEnd(text, start, equals === '=' ? 0 : (equals.length - 1) / 2);
+    const end = pairValueEnd(text, start, equals === '=' ? 0 : (equals.length - 1) / 2, AUTH_NAME.test(decoded(match[1]!)));
     const stop = end - closingTail(text.slice(start, end), openersBefore(match[1]!));
     return [stop, quoted(text.slice(start, stop), REDACTED)];
   });
@@ -127,17 +131,19 @@ function replaceAfterMatches(text: string, pattern: RegExp, replacement: (match:
 /**
  * Where a secret pair's value ends: a quoted one (an attribute, `token="…"`) at its closing quote, else
  * at a separator as deep as its `=` (`depth`); one that is an auth scheme's word alone
- * (`Authorization=Bearer abc`) past the credential after it, as a `name: value` field's.
+ * (`Authorization=Bearer abc`) past the credential after it, as a `name: value` field's; after an
+ * Authorization's name (`anyScheme`), any word is taken for its scheme.
  */
-function pairValueEnd(text: string, start: number, depth: number): number {
+function pairValueEnd(text: string, start: number, depth: number, anyScheme = false): number {
   const quote = text[start];
   if (quote === '"' || quote === "'") {
     const close = text.indexOf(quote, start + 1);
     return close < 0 ? text.length : close + 1;
   }
   const stop = separatorAfter(text, start, depth);
-  PAIR_SCHEME.lastIndex = start;
-  if (!PAIR_SCHEME.test(text) || PAIR_SCHEME.lastIndex !== stop) return stop;
+  const scheme = anyScheme ? ANY_SCHEME : PAIR_SCHEME;
+  scheme.lastIndex = start;
+  if (!scheme.test(text) || scheme.lastIndex !== stop) return stop;
   SCHEME_GAP.lastIndex = stop;
   if (!SCHEME_GAP.test(text)) return stop;
   const credentialEnd = separatorAfter(text, SCHEME_GAP.lastIndex, depth);
@@ -176,6 +182,8 @@ const BLOCK_FIELD = /"((?:[^"\\\n]|\\.){1,100})"\s*:\s*(?=[[{])/g;
 const COLON_NAME = /(?<![\w$\\.\/-])(['"]?)([A-Za-z_][\w.-]{0,99}(?: [A-Za-z_][\w.-]{0,40})?)\1\s*:[ \t]*/g;
 // Its value: a string (its quotes escaped too, inside a JSON string), a credential with its scheme, or a word.
 const COLON_VALUE = new RegExp(String.raw`\\"(?:[^"\\]|\\[^"])*(?:\\"|$)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|(?:${AUTH_SCHEME}[ \t]+)?[^\s,;(){}[\]"'<>]+`, 'iy');
+// An Authorization field's: any scheme's word, and its credential.
+const COLON_AUTH_VALUE = new RegExp(String.raw`\\"(?:[^"\\]|\\[^"])*(?:\\"|$)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|(?:[A-Za-z][\w-]{0,19}[ \t]+)?[^\s,;(){}[\]"'<>]+`, 'iy');
 // A multipart part's value (`name="password"`, its headers, a blank line, the value), as a body
 // labelled text may carry one.
 const MULTIPART_FIELD = /(\bname="([^"\r\n]{1,100})"[^\r\n]*(?:\r?\n[^\r\n]+)*\r?\n\r?\n)([^\r\n]*)/g;
@@ -197,11 +205,13 @@ function withoutSecretFields(text: string): string {
 function withoutColonFields(text: string): string {
   return replaceAfterMatches(text, COLON_NAME, (match, start) => {
     if (!isSecretField(match[2]!)) return undefined;
-    COLON_VALUE.lastIndex = start;
-    const value = COLON_VALUE.exec(text)?.[0];
+    const auth = AUTH_NAME.test(match[2]!);
+    const pattern = auth ? COLON_AUTH_VALUE : COLON_VALUE;
+    pattern.lastIndex = start;
+    const value = pattern.exec(text)?.[0];
     // A pair list (`Cookie: sid=…; theme=dark`) is the pairs' to redact, and has been.
     // Nor is a GraphQL variable (`password: $p`: its value is in `variables`) or a line number (`token.ts:12:5`).
-    if (value === undefined || value.includes('[REDACTED') || text.startsWith('[REDACTED', start + value.length) || /^[^=]+=[^=]/.test(value) || /^\$\w|^\d+(?::\d+)?$/.test(value) || isProse(text, start, value)) return undefined;
+    if (value === undefined || value.includes('[REDACTED') || text.startsWith('[REDACTED', start + value.length) || /^[^=]+=[^=]/.test(value) || /^\$\w|^\d+(?::\d+)?$/.test(value) || (!auth && isProse(text, start, value))) return undefined;
     return [start + value.length, quoted(value, REDACTED)];
   });
 }
