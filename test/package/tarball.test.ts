@@ -76,8 +76,10 @@ describe('the tarball', () => {
     // 330 kB until the tracer's redaction of bodies, fields and nested values, the edge's reading
     // and check of its vars, and Express's mount patterns (+5.2 kB); 340 kB until the preload took
     // the tracer's traces within its budget and the monitors' storages were written at exit (+1.3 kB);
-    // 343 kB until traces kept off the edge process-wide, retries' causes named, Node told it needs Bun (+1.2 kB).
-    expect(packed.bytes).toBeLessThanOrEqual(345 * KB);
+    // 343 kB until traces kept off the edge process-wide, retries' causes named, Node told it needs Bun (+1.2 kB);
+    // 345 kB until Express 4's mount templates, per-method routes' templates, a refused batch's counts
+    // sent again, clients gone as 499s, whole cells in exports and any Authorization scheme redacted (+3.3 kB).
+    expect(packed.bytes).toBeLessThanOrEqual(350 * KB);
   }, 120_000);
 
   test('every link of the shipped README and docs to a page of ours leads to a shipped file', async () => {
