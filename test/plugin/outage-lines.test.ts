@@ -9,7 +9,7 @@ import { IngestSink } from './support/ingest-sink.ts';
 import { waitFor } from './support/wait-for.ts';
 
 /** Ports of this file, free when it starts (nothing listens on REFUSED). */
-const [REFUSED, HANGING, FLAPPING, BUSY, COLLECTOR] = [freePort(), freePort(), freePort(), freePort(), freePort()];
+const [REFUSED, HANGING, FLAPPING, BUSY, COLLECTOR, WAIT_ASKED] = [freePort(), freePort(), freePort(), freePort(), freePort(), freePort()];
 const GRACEFUL_APP = '../test/plugin/fixtures/graceful-app.ts';
 const MAX_PENDING_BYTES = 1_000_000;
 
@@ -66,6 +66,29 @@ describe('the outage lines of a real app', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe(expected);
     expect(lines[1]).toMatch(notSentAtExit(sent));
+  }, 30_000);
+
+  test('an edge that answers 503 asking a long wait (Retry-After: 120) is said at its first answer, not once every attempt has waited it out (minutes)', async () => {
+    const busy = Bun.serve({ hostname: '127.0.0.1', port: WAIT_ASKED, fetch: () => Response.json({ error: { code: 'overloaded', message: 'try later' } }, { status: 503, headers: { 'retry-after': '120' } }) });
+    servers.push(busy);
+    const app = await startApp('routes-app.ts', {
+      env: { BUN_APM_ENDPOINT: `http://127.0.0.1:${WAIT_ASKED}`, BUN_APM_INGEST_KEY: 'k', BUN_APM_FLUSH_INTERVAL_MS: '500', BUN_APM_MAX_PENDING_BYTES: String(MAX_PENDING_BYTES) },
+    });
+    started.push(app);
+    const first = performance.now();
+    await (await app.fetch('/users/1')).arrayBuffer();
+    const line = `bun-apm: the edge cannot take data now (HTTP 503 from http://127.0.0.1:${WAIT_ASKED}/v1/ingest: `;
+    // Was: nothing until the fifth attempt, each waiting out the 120 s asked (10 minutes at most).
+    const heard = await waitFor(() => (app.stderr.includes(line) ? performance.now() - first : undefined), 5_000, 10);
+    expect(heard).toBeDefined();
+    expect(heard!).toBeLessThan(3_000);
+    app.process.kill('SIGTERM');
+    await app.exited;
+    const lines = linesOf(app);
+    expect(lines[0]).toStartWith(line);
+    expect(lines[0]).toContain('try later');
+    expect(lines[0]).toEndWith(`; it asks to wait 120 s); keeping up to ${MAX_PENDING_BYTES} bytes of data (detail dropped first, request counts merged) and retrying`);
+    expect(lines.filter((text) => text.includes('cannot take data now'))).toHaveLength(1);
   }, 30_000);
 
   test('an app that stops its server on SIGTERM: the outage is said before the exit line, with ECONNREFUSED, never the AbortError of the send the shutdown halted', async () => {

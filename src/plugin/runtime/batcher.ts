@@ -274,6 +274,7 @@ export class Batcher {
   /** What the sends tell while their attempts go on: no edge met is said at the first attempt. */
   readonly #watch: SendWatch = {
     unreachable: (reason) => this.#sayOutage('the edge is unreachable', reason),
+    busy: (reason) => this.#sayOutage('the edge cannot take data now', reason),
   };
 
   /**

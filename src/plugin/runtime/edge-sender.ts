@@ -39,7 +39,12 @@ export function ingestHeaders(target: EdgeTarget): Record<string, string> {
 export interface SendWatch {
   /** An attempt met no edge at all (refused, DNS, TLS, reset): said at once, not after every retry has waited. */
   unreachable(reason: string): void;
+  /** The edge answered that it cannot take data now and asked for a long wait (Retry-After): said at once too. */
+  busy(reason: string): void;
 }
+
+/** A Retry-After at least this long is an outage said at once: the retries that wait it out take minutes. */
+export const LONG_RETRY_AFTER_MS = 30_000;
 
 /**
  * A send's outcome; `cutShort`: its last attempt was cut short by bun-apm itself (the app stopped
@@ -62,7 +67,7 @@ export function createEdgeSender(target: EdgeTarget, retry: RetryOptions, outage
     let unanswered = 0;
     const watched: RetryOptions = {
       ...retry,
-      onFailedAttempt: (reason, ending) => {
+      onFailedAttempt: (reason, ending, retryAfterMs) => {
         // A var of the edge's that it cannot use is answered 503 (retried: the data arrives once it is
         // fixed), but its five attempts each wait out a minute's Retry-After: said at the first, not after
         // five minutes of silence (a review), as the start of an outage the batcher ends.
@@ -80,6 +85,9 @@ export function createEdgeSender(target: EdgeTarget, retry: RetryOptions, outage
         // answer or a timeout before the last attempt, as a slow or busy edge often recovers within the retries.
         unanswered = ending === 'no answer' ? unanswered + 1 : 0;
         if (unanswered === 2) watch?.unreachable(cause);
+        // An edge that asks for a long wait (a 503 or 429 with Retry-After: 120) had been said only once
+        // every attempt had waited it out, minutes later: it is news at its first answer.
+        if (ending === 'answered' && retryAfterMs !== undefined && retryAfterMs >= LONG_RETRY_AFTER_MS) watch?.busy(`${cause}; it asks to wait ${Math.ceil(retryAfterMs / 1000)} s`);
       },
     };
     // Made per batch: the instance they name may be settled only at the first Bun.serve (reusePort).

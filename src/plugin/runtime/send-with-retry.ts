@@ -25,8 +25,11 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** Told when the send goes on the wire and when it sleeps between attempts: at exit, a batch asleep is sent again, one on the wire may have arrived. */
   onStage?: (stage: SendStage) => void;
-  /** Told why each attempt failed, as it fails, and how its request ended: what a send given up while still retrying had met. */
-  onFailedAttempt?: (reason: string, ending: AttemptEnding) => void;
+  /**
+   * Told why each attempt failed, as it fails, and how its request ended: what a send given up while
+   * still retrying had met; `retryAfterMs`, the wait an answer asked for (Retry-After), if any.
+   */
+  onFailedAttempt?: (reason: string, ending: AttemptEnding, retryAfterMs?: number) => void;
   /** Ends with the process (a trace exporter's send): at lastCallExports() a wait is ended for an attempt now, and none begun past the budget. The edge's batches are kept for its final flush instead. */
   endAtLastCall?: boolean;
 }
@@ -136,7 +139,7 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
     const tried = await attemptOnce();
     if (!tried.ok && tried !== givenUp) {
       const { ending, ...failed } = tried;
-      options.onFailedAttempt?.(failed.reason, ending ?? 'answered');
+      options.onFailedAttempt?.(failed.reason, ending ?? 'answered', failed.retryAfterMs);
       return failed;
     }
     return tried;
