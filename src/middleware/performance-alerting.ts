@@ -66,6 +66,8 @@ export class PerformanceAlerting {
   #channelCount = 0;
 
   constructor(options: AlertingOptions = {}) {
+    // Bound: `router.use(x.handle)` passes the method alone, without its object (a review).
+    this.handle = this.handle.bind(this);
     checkOptionShapes('performanceAlerting', options, ALERTING_SHAPES);
     this.#options = resolveAlertingOptions(options);
     this.#log = createLog(false, options.log);

@@ -101,6 +101,8 @@ export class PerformanceDashboard {
   #alertCounter = 0;
 
   constructor(options: DashboardOptions = {}) {
+    // Bound: `router.use(x.handle)` passes the method alone, without its object (a review).
+    this.handle = this.handle.bind(this);
     checkOptionShapes('performanceDashboard', options, { clientId: 'function', now: 'function' });
     checkServer(options.server);
     checkPart('monitor', options.monitor, MONITOR_PART, 'the monitor (performanceMonitor())');

@@ -61,6 +61,8 @@ export class PerformanceMonitor {
   #latestProfile: SystemProfile | undefined;
 
   constructor(options: PerformanceOptions = {}) {
+    // Bound: `router.use(x.handle)` passes the method alone, without its object (a review).
+    this.handle = this.handle.bind(this);
     checkOptionShapes('performanceMonitor', options, MONITOR_SHAPES);
     this.#options = resolveMonitorOptions(options);
     const write = options.log;

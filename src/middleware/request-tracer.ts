@@ -107,6 +107,8 @@ export class RequestTracer {
   readonly #logsLength = new WeakMap<Span, number>();
 
   constructor(options: TracingOptions = {}) {
+    // Bound: `router.use(x.handle)` passes the method alone, without its object (a review).
+    this.handle = this.handle.bind(this);
     checkOptionShapes('requestTracer', options, TRACER_SHAPES);
     this.#options = resolveTracingOptions(options);
     this.#captureMs = Math.min(1000, this.#options.spanTimeout / 2);
