@@ -42,6 +42,10 @@ account.use('/billing', billing);
 app.use('/acct/:account', account);
 const root = express.Router();
 root.get('/users/:id', (req, res) => res.send('user'));
+// A router at the root holding one at a parameterised path: its 404s are that mount's wildcard.
+const inner = express.Router();
+inner.get('/x', (req, res) => res.send('x'));
+root.use('/u/:tenant', inner);
 app.use(root);
 app.get('/ready', (req, res) => res.send('ready'));
 app.listen(Number(process.env.PORT), '127.0.0.1');
@@ -50,13 +54,18 @@ app.listen(Number(process.env.PORT), '127.0.0.1');
       '/t/acme/orders/1', '/t/globex/orders/2', '/t/acme', '/t/initech/shops/s1/items/9', '/t/umbrella/shops/s2/items/8',
       '/t/acme/nothing 404', '/t/globex/nothing 404', '/t/acme/shops/s1/nothing 404',
       '/a/acme/admin/users/alice', '/a/beta/admin/users/bob', '/a/acme/admin/nothing 404', '/a/beta/admin/nothing 404', '/acct/7/billing/invoices/1', '/acct/8/billing/invoices/2',
+      // As Express 4 matches them: without regard to case, with a trailing slash (a review: one route per tenant again).
+      '/t/acme/orders/3/', '/T/acme/orders/4', '/t/acme/ORDERS/5',
+      '/u/acme/x', '/u/globex/nothing 404', '/u/initech/nothing 404',
       '/v/2/meta', '/v/3/meta', '/o/a/x/meta', '/re/only/meta', '/users/5', '/users/6',
     ],
   );
   expect(cells).toEqual({
     'GET /ready 2xx': 1,
     // Was: GET /t/acme/orders/:oid, GET /t/globex/orders/:oid, … one route per tenant.
-    'GET /t/:tenant/orders/:oid 2xx': 2,
+    'GET /t/:tenant/orders/:oid 2xx': 5,
+    'GET /u/:tenant/x 2xx': 1,
+    'GET /u/:tenant/* 4xx': 2,
     'GET /t/:tenant 2xx': 1,
     'GET /t/:tenant/shops/:shop/items/:iid 2xx': 2,
     // Was: GET /t/acme/nothing, GET /t/globex/nothing, …

@@ -16,8 +16,16 @@ interface Layer4 {
 const MAX_DEPTH = 16;
 /** Paths longer than this are not tested against mounts when no route answered. */
 const MAX_TESTED_PATH = 2048;
-/** Layers looked at, at most, for one request: an app of thousands of routes costs no more. */
-const MAX_VISITS = 2_000;
+/**
+ * Layers looked at, at most, for one search: an app of thousands of mounts costs no more. A route's
+ * way, once found, is kept (wayOf), so a search runs once per route and way, and for 404s.
+ */
+const MAX_VISITS = 500;
+/** Ways kept per route (a router mounted at several paths is reached several ways). */
+const MAX_WAYS = 8;
+
+/** The mount layers a route was reached through, each way found, and how often its way was searched for, per Route. */
+const waysOfRoute = new WeakMap<object, { ways: Layer4[][]; searches: number }>();
 
 /** Each layer's RegExp again with the `d` flag (where each group matched), or null when it cannot be. */
 const indexed = new WeakMap<RegExp, RegExp | null>();
@@ -30,13 +38,44 @@ const indexed = new WeakMap<RegExp, RegExp | null>();
  */
 export function express4Template(app: unknown, route: object, baseUrl: string, routePath: string, root?: unknown): string | undefined {
   if (stackOf(app) === undefined || baseUrl === '') return undefined;
-  // Sub-apps mounted by app.use(): their layers keep no way to them, but `req.app` and its parents are they.
-  const apps = appsAbove(app);
-  const stack = stackOf(root) ?? stackOf(apps[0]);
-  const mounts = toRoute(stack!, route, baseUrl, '', { apps, depth: 0, visits: MAX_VISITS });
+  const mounts = byKnownWay(route, baseUrl) ?? search(app, route, baseUrl, root);
   if (mounts === undefined) return undefined;
   const joined = `${mounts}${routePath === '/' ? '' : routePath}`;
   return joined === '' ? '/' : joined;
+}
+
+/** The mounts' template by a way the route was reached before, when its layers take all of `baseUrl`. */
+function byKnownWay(route: object, baseUrl: string): string | undefined {
+  for (const way of waysOfRoute.get(route)?.ways ?? []) {
+    let rest = baseUrl;
+    let shown = '';
+    for (const layer of way) {
+      const part = mountPart(layer, rest);
+      if (part === undefined) break;
+      shown += part.shown;
+      rest = part.rest;
+    }
+    if (rest === '' || rest === '/') return shown;
+  }
+  return undefined;
+}
+
+/**
+ * A search of the app's routers for the way to `route`, kept once found. At most MAX_WAYS searches
+ * a route: one that found nothing within its budget (an app of thousands of mounts) would find
+ * nothing again, at the same cost, on every request.
+ */
+function search(app: unknown, route: object, baseUrl: string, root: unknown): string | undefined {
+  let known = waysOfRoute.get(route);
+  if (known === undefined) waysOfRoute.set(route, (known = { ways: [], searches: 0 }));
+  if (known.searches++ >= MAX_WAYS) return undefined;
+  // Sub-apps mounted by app.use(): their layers keep no way to them, but `req.app` and its parents are they.
+  const apps = appsAbove(app);
+  const stack = stackOf(root) ?? stackOf(apps[0]);
+  const trail: Layer4[] = [];
+  const mounts = toRoute(stack!, route, baseUrl, '', { apps, depth: 0, visits: MAX_VISITS }, trail);
+  if (mounts !== undefined) known.ways.push(trail);
+  return mounts;
 }
 
 /**
@@ -91,8 +130,11 @@ function nestedStacks(layer: Layer4, apps: unknown[]): unknown[][] {
   return mounted.length > 0 ? mounted : [[]];
 }
 
-/** Depth first, in Express's order: the mounts' template that takes all of `rest` into a router holding `route`. */
-function toRoute(stack: unknown[], route: object, rest: string, above: string, walk: Walk): string | undefined {
+/**
+ * Depth first, in Express's order: the mounts' template that takes all of `rest` into a router
+ * holding `route`; `trail` ends holding the mount layers of that way.
+ */
+function toRoute(stack: unknown[], route: object, rest: string, above: string, walk: Walk, trail: Layer4[]): string | undefined {
   if (rest === '' || rest === '/') {
     for (const layer of stack) if ((layer as Layer4)?.route === route) return above;
   }
@@ -103,32 +145,38 @@ function toRoute(stack: unknown[], route: object, rest: string, above: string, w
     if (nested.length === 0) continue;
     const part = mountPart(item as Layer4, rest);
     if (part === undefined) continue;
+    trail.push(item as Layer4);
     for (const inner of nested) {
       walk.depth++;
-      const found = toRoute(inner, route, part.rest, above + part.shown, walk);
+      const found = toRoute(inner, route, part.rest, above + part.shown, walk, trail);
       walk.depth--;
       if (found !== undefined) return found;
     }
+    trail.pop();
   }
   return undefined;
 }
 
-/** The deepest chain of router mounts `rest` goes into that has a parameter somewhere, as shown. */
+/**
+ * The router mounts `rest` goes into, in Express's order, as deep as the first that takes it goes,
+ * when one of them has a parameter (as shown); undefined when none has.
+ */
 function intoMounts(stack: unknown[], rest: string, above: string, wild: boolean, walk: Walk): string | undefined {
-  let deepest = wild ? above : undefined;
-  if (walk.depth >= MAX_DEPTH) return deepest;
-  for (const item of stack) {
-    if (--walk.visits < 0) break;
-    const nested = nestedStacks(item as Layer4, walk.apps);
-    if (nested.length === 0) continue;
-    const part = mountPart(item as Layer4, rest);
-    if (part === undefined || part.shown === '') continue;
-    walk.depth++;
-    const found = intoMounts(nested[0]!, part.rest, above + part.shown, wild || part.parameterised, walk);
-    walk.depth--;
-    if (found !== undefined && (deepest === undefined || found.length > deepest.length)) deepest = found;
+  if (walk.depth < MAX_DEPTH) {
+    for (const item of stack) {
+      if (--walk.visits < 0) break;
+      const nested = nestedStacks(item as Layer4, walk.apps);
+      if (nested.length === 0) continue;
+      const part = mountPart(item as Layer4, rest);
+      // A mount at the root (`app.use(router)`, `app.use('/', router)`) takes none of the path, and is gone into too.
+      if (part === undefined) continue;
+      walk.depth++;
+      const found = intoMounts(nested[0]!, part.rest, above + part.shown, wild || part.parameterised, walk);
+      walk.depth--;
+      if (found !== undefined) return found;
+    }
   }
-  return deepest;
+  return wild ? above : undefined;
 }
 
 /**
@@ -148,16 +196,19 @@ function mountPart(layer: Layer4, rest: string): { shown: string; rest: string; 
   const found = withIndices.exec(rest);
   if (found === null || found.index !== 0 || found.length - 1 !== keys.length) return undefined;
   const matched = found[0];
+  // A mount matched without regard to case (Express 4's default) is shown in lower case: `/T/acme`
+  // and `/t/acme` are one way in, and one route.
+  const literal = regexp.flags.includes('i') ? (text: string) => text.toLowerCase() : (text: string) => text;
   let shown = '';
   let at = 0;
   for (let i = 1; i < found.length; i++) {
     const where = found.indices?.[i];
     if (where === undefined || where[0] < at) continue;
     const name = keys[i - 1]?.name;
-    shown += matched.slice(at, where[0]) + (typeof name === 'string' ? `:${name}` : '*');
+    shown += literal(matched.slice(at, where[0])) + (typeof name === 'string' ? `:${name}` : '*');
     at = where[1];
   }
-  shown += matched.slice(at);
+  shown += literal(matched.slice(at));
   let left = rest.slice(matched.length);
   if (!left.startsWith('/')) left = `/${left}`;
   return { shown: shown.replace(/\/+$/, ''), rest: left, parameterised: found.length > 1 };

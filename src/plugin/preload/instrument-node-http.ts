@@ -140,10 +140,11 @@ function express4Route(app: unknown, route: { path?: unknown }, baseUrl: string,
   return template !== undefined && fitsAsked(template, asked) ? template : undefined;
 }
 
+/** Segment by segment, as Express 4 matches by default: without regard to case, one trailing slash left out. */
 function fitsAsked(template: string, asked: string): boolean {
   const parts = template.split('/');
-  const askedParts = asked.split('/');
-  return parts.length === askedParts.length && parts.every((part, i) => part.startsWith(':') || part === '*' || part === askedParts[i]);
+  const askedParts = (asked.length > 1 && asked.endsWith('/') ? asked.slice(0, -1) : asked).split('/');
+  return parts.length === askedParts.length && parts.every((part, i) => part.startsWith(':') || part === '*' || part.toLowerCase() === askedParts[i]!.toLowerCase());
 }
 
 function matchedRoute(path: unknown, baseUrl: string, asked: string): string | undefined {
