@@ -190,6 +190,7 @@ test.each([
   ['a proxy\'s, words after it', 'proxy-authorization=Custom SEKRIT2 next', 'proxy-authorization=[REDACTED] next'],
   ['after :', 'authorization: Splunk SEKRIT3', 'authorization: [REDACTED]'],
   ['a header-like name after :', 'X-Auth: Vendor-Key SEKRIT4, then', 'X-Auth: [REDACTED], then'],
+  ['a long scheme word', 'Authorization: SplunkEnterpriseTokenXY SEKRIT6', 'Authorization: [REDACTED]'],
   // A name that is not an Authorization's keeps its value one word: what follows is text.
   ['a password, words after it', 'password=SEKRIT5 next', 'password=[REDACTED] next'],
 ])('an Authorization with any scheme, in a thrown error: %s', async (_name, message, expected) => {

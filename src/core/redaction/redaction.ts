@@ -63,9 +63,9 @@ const AUTH_SCHEME = '(?:Bearer|Basic|Digest|Negotiate|NTLM|Token|Bot|ApiKey|OAut
 const PAIR_SCHEME = new RegExp(`${AUTH_SCHEME}(?![\\w-])`, 'iy');
 const SCHEME_GAP = /(?:[ \t]|%(?:25){0,2}20)+/y;
 // An Authorization's value may start with any scheme's word (Splunk's `Splunk …`, a vendor's own):
-// after such a name, a first word of up to 20 letters is taken for one (its credential went out raw).
+// after such a name, a first word (up to 64 characters) is taken for one (its credential went out raw).
 const AUTH_NAME = /(?:^|[-_.])(?:proxy[-_]?)?auth(?:orization)?$/i;
-const ANY_SCHEME = /[A-Za-z][\w-]{0,19}(?![\w-])/y;
+const ANY_SCHEME = /[A-Za-z][\w-]{0,63}(?![\w-])/y;
 // What closes a bracket opened just before a pair's name, and what may follow that close (`(token=…),`).
 const CLOSES: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 const AFTER_CLOSE = ',.:!?';
@@ -183,7 +183,7 @@ const COLON_NAME = /(?<![\w$\\.\/-])(['"]?)([A-Za-z_][\w.-]{0,99}(?: [A-Za-z_][\
 // Its value: a string (its quotes escaped too, inside a JSON string), a credential with its scheme, or a word.
 const COLON_VALUE = new RegExp(String.raw`\\"(?:[^"\\]|\\[^"])*(?:\\"|$)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|(?:${AUTH_SCHEME}[ \t]+)?[^\s,;(){}[\]"'<>]+`, 'iy');
 // An Authorization field's: any scheme's word, and its credential.
-const COLON_AUTH_VALUE = new RegExp(String.raw`\\"(?:[^"\\]|\\[^"])*(?:\\"|$)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|(?:[A-Za-z][\w-]{0,19}[ \t]+)?[^\s,;(){}[\]"'<>]+`, 'iy');
+const COLON_AUTH_VALUE = new RegExp(String.raw`\\"(?:[^"\\]|\\[^"])*(?:\\"|$)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|(?:[A-Za-z][\w-]{0,63}[ \t]+)?[^\s,;(){}[\]"'<>]+`, 'iy');
 // A multipart part's value (`name="password"`, its headers, a blank line, the value), as a body
 // labelled text may carry one.
 const MULTIPART_FIELD = /(\bname="([^"\r\n]{1,100})"[^\r\n]*(?:\r?\n[^\r\n]+)*\r?\n\r?\n)([^\r\n]*)/g;
