@@ -57,19 +57,31 @@ describe('QuantileSketch codec', () => {
 
   test('arbitrary bytes are refused with a RangeError or decode within the bounds, quickly', () => {
     let slowest = 0;
-    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 60 }).map((b) => Uint8Array.from([1, ...b]))), (bytes) => {
-      const started = performance.now();
-      let sketch: QuantileSketch | undefined;
+    let slowestBytes = new Uint8Array();
+    const decode = (bytes: Uint8Array): QuantileSketch | undefined => {
       try {
-        sketch = QuantileSketch.fromBytes(bytes);
+        return QuantileSketch.fromBytes(bytes);
       } catch (error) {
         expect(error).toBeInstanceOf(RangeError);
+        return undefined;
       }
-      slowest = Math.max(slowest, performance.now() - started);
+    };
+    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 60 }).map((b) => Uint8Array.from([1, ...b]))), (bytes) => {
+      const started = performance.now();
+      const sketch = decode(bytes);
+      const took = performance.now() - started;
+      if (took > slowest) [slowest, slowestBytes] = [took, bytes];
       if (sketch) expectWithinBounds(sketch);
     }), fuzzParams({ runs: 2_000, seconds: 5 }));
-    // Bounded work: even the worst input decodes (or is refused) in well under a millisecond's worth of buckets.
-    expect(slowest).toBeLessThan(50);
+    // Bounded work: even the worst input decodes (or is refused) in well under a millisecond's worth of
+    // buckets. Timed again, best of five: one pause of the process (a collection, a busy machine) is
+    // not the input's (a run beside other tests had seen one over 50 ms).
+    const again = Math.min(...Array.from({ length: 5 }, () => {
+      const started = performance.now();
+      decode(slowestBytes);
+      return performance.now() - started;
+    }));
+    expect(again).toBeLessThan(50);
   }, fuzzTimeout(5));
 
   test('damaged sketches (bits flipped, cut, bytes spliced in) are refused or decode within the bounds', () => {
