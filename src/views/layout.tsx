@@ -4,7 +4,7 @@
 // `data-sign-in` is where dashboard.js sends a page whose session ended while it was open.
 import type { Children } from '@kitajs/html';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
-import { pageQuery, query } from './format.ts';
+import { attributeValue, pageQuery, query } from './format.ts';
 import { RANGES } from '../core/dashboard/data.ts';
 import { visibleName } from '../core/invisible-text.ts';
 
@@ -49,6 +49,8 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
             {ctx.csrf ? (
               <form class="signout" method="post" action={`${ctx.base}/logout`}>
                 <input type="hidden" name="csrf" value={ctx.csrf} />
+                {/* Signing in again comes back here: app, range and route (it had come back to the bare dashboard). */}
+                <input type="hidden" name="next" value={attributeValue(`${ctx.base}${pageQuery(ctx)}`)} />
                 <button type="submit">Sign out</button>
               </form>
             ) : (

@@ -67,7 +67,9 @@ describe('the session ends while the dashboard is open', () => {
 
     const other = await context.newPage();
     await other.goto(address);
-    await Promise.all([other.waitForURL(/\/performance$/), other.click('form.signout button[type="submit"]')]);
+    // Signed out, it comes back to the same address (the page it signed out from): wait for the sign-out itself.
+    await Promise.all([other.waitForResponse((response) => response.url().endsWith('/performance/logout')), other.click('form.signout button[type="submit"]')]);
+    await other.waitForSelector('input[name="apiKey"]');
     await other.close();
 
     await page.click('[data-live-toggle]'); // resumes, and refreshes at once

@@ -228,7 +228,8 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     // With basic alone, the dashboard's page would challenge, and a browser answers from the
     // password it keeps: signed in again at once (a review). So the sign-out ends here.
     if (!auth.apiKeyEnabled) return notePage(home, 200, 'Signed out', 'Your browser keeps the basic-auth password until it is closed; going back to the dashboard signs you in again with it.', new Headers(cleared));
-    return redirect(base, cleared);
+    // To the page signed out from (its app, range and route), whose sign-in comes back to it.
+    return redirect(safeNext(field(form, 'next'), base), cleared);
   }
 
   async function login(request: Request, url: URL, client: string, time: number): Promise<Response> {

@@ -79,7 +79,8 @@ describe('in Chromium', () => {
     const trouble = watchForTrouble(page);
     await page.goto(`${target}/performance?app=shop`);
     const before = await sessionCookie(context);
-    await Promise.all([page.waitForURL(/\/performance$/), page.click('form.signout button[type="submit"]')]);
+    // Back to the page signed out from, which asks to sign in again.
+    await Promise.all([page.waitForURL(/\/performance\?app=shop&range=1h$/), page.click('form.signout button[type="submit"]')]);
     await expect(page.locator('input[name="apiKey"]').isVisible()).resolves.toBe(true);
     expect((await context.cookies(`${target}/performance`)).some((c) => c.name === 'bun_apm_session')).toBe(false);
     const replay = await call(edge.url, '/performance/fragments/summary?app=shop', { headers: { cookie: `bun_apm_session=${before}` } });

@@ -26,11 +26,11 @@ afterAll(async () => {
 
 const withSession = (session: string, extra: Record<string, string> = {}) => ({ headers: { cookie: `bun_apm_session=${session}`, ...extra } });
 
-function logout(session: string, csrf?: string, extra: Record<string, string> = {}) {
+function logout(session: string, csrf?: string, extra: Record<string, string> = {}, next?: string) {
   return call(edge.url, '/performance/logout', {
     method: 'POST',
     headers: { cookie: `bun_apm_session=${session}`, origin: edge.url.origin, 'content-type': 'application/x-www-form-urlencoded', ...extra },
-    body: new URLSearchParams(csrf === undefined ? {} : { csrf }).toString(),
+    body: new URLSearchParams({ ...(csrf === undefined ? {} : { csrf }), ...(next === undefined ? {} : { next }) }).toString(),
   });
 }
 
@@ -45,6 +45,20 @@ describe('logout', () => {
     const replay = await call(edge.url, FRAGMENT, withSession(session));
     expect(replay.status).toBe(401);
     expect((await call(edge.url, '/performance?app=shop', withSession(session))).body).toContain('name="apiKey"');
+  });
+
+  test('goes back to the page signed out from (its app, range, route), whose sign-in comes back to it; never off the dashboard', async () => {
+    const page = '/performance?app=shop&range=15m&route=%2Fusers%2F%3Aid';
+    const { session } = await signInWithKey(edge.url);
+    // The page's sign-out form carries where it is (was: the bare dashboard).
+    expect((await call(edge.url, page, withSession(session))).body).toContain(`name="next" value="${page}"`);
+    const out = await logout(session, await csrfOf(edge.url, session), {}, page);
+    expect(out.status).toBe(303);
+    expect(header(out, 'location')).toBe(page);
+    for (const elsewhere of ['https://evil.example/performance', '//evil.example/performance', '/performance/../admin']) {
+      const other = await signInWithKey(edge.url);
+      expect(header(await logout(other.session, await csrfOf(edge.url, other.session), {}, elsewhere), 'location')).toBe('/performance');
+    }
   });
 
   test('needs the CSRF token of that session: without it, with a forged one or another session\'s, the session lives on', async () => {
