@@ -103,17 +103,14 @@ export class RouteNamer {
     let route = this.#named.get(path);
     if (route === undefined) {
       const declared = this.#declared.match(path);
-      if (declared !== undefined) {
-        // Not remembered as a shape: its next path is matched here again, at this same cost.
-        route = this.ofTemplate(declared);
-        if (this.#named.size >= NAMED_PATHS_MAX) this.#named.clear();
-        this.#named.set(path, route);
-        return route;
+      // A declared template's path is not remembered as a shape: its next path is matched here again.
+      if (declared !== undefined) route = this.ofTemplate(declared);
+      else {
+        const shape = normalisePath(path);
+        route = this.#admitPath(clip(shape, LIMITS.routeLength) || '/', status);
+        if (route === OVERFLOW_ROUTE) return route;
+        this.#shapes.remember(shape, route);
       }
-      const shape = normalisePath(path);
-      route = this.#admitPath(clip(shape, LIMITS.routeLength) || '/', status);
-      if (route === OVERFLOW_ROUTE) return route;
-      this.#shapes.remember(shape, route);
       if (this.#named.size >= NAMED_PATHS_MAX) this.#named.clear();
       this.#named.set(path, route);
     }

@@ -3,19 +3,10 @@
 // route per tenant filled the app's route cap), and wildcard, optional and RegExp routes are named
 // as registered, not one route per path.
 import { expect, test } from 'bun:test';
-import { countedCells } from './support/node-http-app.ts';
+import { countedCells, countedProbes } from './support/node-http-app.ts';
 
-/** Runs `source` under the preload, sends `paths` (`[METHOD] path [status]`: GET and 200 unless given), stops it; the cells it sent. */
-function counted(source: string, paths: string[]): Promise<Record<string, number>> {
-  return countedCells('express-routes', source, async (app) => {
-    for (const probe of paths) {
-      const words = probe.split(' ');
-      const method = /^[A-Z]+$/.test(words[0]!) ? words.shift()! : 'GET';
-      const [path = '/', status = '200'] = words;
-      expect(`${method} ${path} ${(await app.fetch(path, { method })).status}`).toBe(`${method} ${path} ${status}`);
-    }
-  });
-}
+/** Runs `source` under the preload, sends the probes, stops it; the cells it sent. */
+const counted = (source: string, probes: string[]) => countedProbes('express-routes', source, probes);
 
 test('Express: a router mounted at a parameterised path is one route, whichever value the parameter takes', async () => {
   const cells = await counted(

@@ -3,16 +3,10 @@
 // the text it matched, one route per tenant (`GET /t/acme/orders/:oid`), and a tenant's 404s one
 // route each. Express 4 is installed as `express4` (npm:express@4.22.1) beside Express 5.
 import { expect, test } from 'bun:test';
-import { countedCells } from './support/node-http-app.ts';
+import { countedProbes } from './support/node-http-app.ts';
 
-function counted(source: string, paths: string[]): Promise<Record<string, number>> {
-  return countedCells('express4-routes', source, async (app) => {
-    for (const probe of paths) {
-      const [path = '/', status = '200'] = probe.split(' ');
-      expect(`${path} ${(await app.fetch(path)).status}`).toBe(`${path} ${status}`);
-    }
-  });
-}
+/** Runs `source` under the preload, sends the probes, stops it; the cells it sent. */
+const counted = (source: string, probes: string[]) => countedProbes('express4-routes', source, probes);
 
 test('Express 4: routers mounted at parameterised paths are one route whatever their values; their 404s one wildcard', async () => {
   const cells = await counted(

@@ -65,7 +65,8 @@ const SCHEME_GAP = /(?:[ \t]|%(?:25){0,2}20)+/y;
 // An Authorization's value may start with any scheme's word (Splunk's `Splunk …`, a vendor's own):
 // after such a name, a first word (up to 64 characters) is taken for one (its credential went out raw).
 const AUTH_NAME = /(?:^|[-_.])(?:proxy[-_]?)?auth(?:orization)?$/i;
-const ANY_SCHEME = /[A-Za-z][\w-]{0,63}(?![\w-])/y;
+const ANY_SCHEME_WORD = String.raw`[A-Za-z][\w-]{0,63}`;
+const ANY_SCHEME = new RegExp(`${ANY_SCHEME_WORD}(?![\\w-])`, 'y');
 // What closes a bracket opened just before a pair's name, and what may follow that close (`(token=…),`).
 const CLOSES: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 const AFTER_CLOSE = ',.:!?';
@@ -180,10 +181,11 @@ const BLOCK_FIELD = /"((?:[^"\\\n]|\\.){1,100})"\s*:\s*(?=[[{])/g;
 // (`login(password:"…")`, `{password: '…'}`, `token: …`, `Authorization: Bearer …`, `API key: …`).
 // A name of two words too: `API key: …`, where `key` alone is an ordinary field's name.
 const COLON_NAME = /(?<![\w$\\.\/-])(['"]?)([A-Za-z_][\w.-]{0,99}(?: [A-Za-z_][\w.-]{0,40})?)\1\s*:[ \t]*/g;
-// Its value: a string (its quotes escaped too, inside a JSON string), a credential with its scheme, or a word.
-const COLON_VALUE = new RegExp(String.raw`\\"(?:[^"\\]|\\[^"])*(?:\\"|$)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|(?:${AUTH_SCHEME}[ \t]+)?[^\s,;(){}[\]"'<>]+`, 'iy');
-// An Authorization field's: any scheme's word, and its credential.
-const COLON_AUTH_VALUE = new RegExp(String.raw`\\"(?:[^"\\]|\\[^"])*(?:\\"|$)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|(?:[A-Za-z][\w-]{0,63}[ \t]+)?[^\s,;(){}[\]"'<>]+`, 'iy');
+// Its value: a string (its quotes escaped too, inside a JSON string), a credential with its scheme, or a word;
+// an Authorization field's scheme any word.
+const colonValue = (scheme: string) => new RegExp(String.raw`\\"(?:[^"\\]|\\[^"])*(?:\\"|$)|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|(?:${scheme}[ \t]+)?[^\s,;(){}[\]"'<>]+`, 'iy');
+const COLON_VALUE = colonValue(AUTH_SCHEME);
+const COLON_AUTH_VALUE = colonValue(ANY_SCHEME_WORD);
 // A multipart part's value (`name="password"`, its headers, a blank line, the value), as a body
 // labelled text may carry one.
 const MULTIPART_FIELD = /(\bname="([^"\r\n]{1,100})"[^\r\n]*(?:\r?\n[^\r\n]+)*\r?\n\r?\n)([^\r\n]*)/g;

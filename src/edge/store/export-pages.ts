@@ -4,7 +4,7 @@ import { RESOLUTION_MS } from '../../core/query/window.ts';
 import { bytesToBase64 } from '../../core/sketch.ts';
 import { chunkPage, type ChunkKind, type StoredEntry } from './detail-chunks.ts';
 import { listInstances } from './instance-guard.ts';
-import { decodeRow, type CellRow, type RollupTable } from './rollups.ts';
+import { decodeRow, ROLLUP_TABLES, type CellRow, type RollupTable } from './rollups.ts';
 import { chunkProfileRecord, toProfileRecord, type ProfileRow } from './profiles.ts';
 import { chunkSampleRecord, toSampleRecord, type SampleRow } from './samples.ts';
 import type { Sql, SqlValue } from './sql.ts';
@@ -12,16 +12,15 @@ import { chunkSpanRecord, toSpanRecord, type SpanRow } from './traces.ts';
 import { UnreadableRows } from './unreadable.ts';
 
 /** Each rollup table's cell, in ms. */
-const ROLLUP_CELL_MS = { rollup_10s: RESOLUTION_MS['10s'], rollup_minute: RESOLUTION_MS.minute, rollup_hour: RESOLUTION_MS.hour } as const;
+const CELL_MS: Record<RollupTable, number> = { rollup_10s: RESOLUTION_MS['10s'], rollup_minute: RESOLUTION_MS.minute, rollup_hour: RESOLUTION_MS.hour };
 
 /**
  * Where each rollup table's export starts: the start of its cell that holds `from`. Rows overlapping
  * the window go whole, as the rollup reads widen it (a row starting before `from` had been left out,
  * and an unaligned export's totals fell short of the summary's: a review).
  */
-export function rollupsFrom(from: number): Record<keyof typeof ROLLUP_CELL_MS, number> {
-  const start = (unit: number) => from - (from % unit);
-  return { rollup_10s: start(ROLLUP_CELL_MS.rollup_10s), rollup_minute: start(ROLLUP_CELL_MS.rollup_minute), rollup_hour: start(ROLLUP_CELL_MS.rollup_hour) };
+export function rollupsFrom(from: number): Record<RollupTable, number> {
+  return Object.fromEntries(ROLLUP_TABLES.map((table) => [table, from - (from % CELL_MS[table])])) as Record<RollupTable, number>;
 }
 
 /** The order an export walks the tables in. */
@@ -104,7 +103,8 @@ export function exportPage(sql: Sql, kind: ExportKind, from: number, to: number,
   }
   const chunked = kind === 'samples' || kind === 'spans' || kind === 'profiles';
   if (chunked && after >= CHUNK_PHASE - 1) return chunkExportPage(sql, kind, from, to, after, limit);
-  const rows = sql.exec<AnyRow>(PAGE_QUERIES[kind], kind in ROLLUP_CELL_MS ? rollupsFrom(from)[kind as keyof typeof ROLLUP_CELL_MS] : from, to, after, limit).toArray();
+  const since = kind in CELL_MS ? from - (from % CELL_MS[kind as RollupTable]) : from;
+  const rows = sql.exec<AnyRow>(PAGE_QUERIES[kind], since, to, after, limit).toArray();
   const lines = rows.map((row) => JSON.stringify(LINE[kind](row)));
   if (rows.length === limit) return { lines, nextAfter: rows[rows.length - 1]!.id as number };
   return { lines, nextAfter: chunked ? CHUNK_PHASE - 1 : null };

@@ -140,18 +140,20 @@ function express4Route(app: unknown, route: { path?: unknown }, baseUrl: string,
   return template !== undefined && fitsAsked(template, asked) ? template : undefined;
 }
 
-/** Segment by segment, as Express 4 matches by default: without regard to case, one trailing slash left out. */
-function fitsAsked(template: string, asked: string): boolean {
+/**
+ * Whether a template fits the path asked, segment by segment (a parameter or `*` fits any one);
+ * `loose`: as Express 4 matches by default, without regard to case, one trailing slash left out.
+ */
+function fitsAsked(template: string, asked: string, loose = true): boolean {
   const parts = template.split('/');
-  const askedParts = (asked.length > 1 && asked.endsWith('/') ? asked.slice(0, -1) : asked).split('/');
-  return parts.length === askedParts.length && parts.every((part, i) => part.startsWith(':') || part === '*' || part.toLowerCase() === askedParts[i]!.toLowerCase());
+  const askedParts = (loose && asked.length > 1 && asked.endsWith('/') ? asked.slice(0, -1) : asked).split('/');
+  const same = loose ? (a: string, b: string) => a.toLowerCase() === b.toLowerCase() : (a: string, b: string) => a === b;
+  return parts.length === askedParts.length && parts.every((part, i) => part.startsWith(':') || (loose && part === '*') || same(part, askedParts[i]!));
 }
 
 function matchedRoute(path: unknown, baseUrl: string, asked: string): string | undefined {
   if (typeof path !== 'string') return undefined;
   const joined = `${baseUrl}${path}`;
   const template = joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined; // a router's '/' under its mount path
-  const parts = template.split('/');
-  const askedParts = asked.split('/');
-  return parts.length === askedParts.length && parts.every((part, i) => part.startsWith(':') || part === askedParts[i]) ? template : undefined;
+  return fitsAsked(template, asked, false) ? template : undefined;
 }

@@ -44,7 +44,7 @@ export interface SendWatch {
 }
 
 /** A Retry-After at least this long is an outage said at once: the retries that wait it out take minutes. */
-export const LONG_RETRY_AFTER_MS = 30_000;
+const LONG_RETRY_AFTER_MS = 30_000;
 
 /**
  * A send's outcome; `cutShort`: its last attempt was cut short by bun-apm itself (the app stopped

@@ -48,3 +48,15 @@ export async function countedCells(name: string, source: string, requests: (app:
   expect(app.stderr.split('\n').filter((line) => line.startsWith('bun-apm'))).toEqual([]);
   return cells;
 }
+
+/** countedCells with its requests as probes (`[METHOD] path [status]`: GET and 200 unless given), each answer's status checked. */
+export function countedProbes(name: string, source: string, probes: string[]): Promise<Record<string, number>> {
+  return countedCells(name, source, async (app) => {
+    for (const probe of probes) {
+      const words = probe.split(' ');
+      const method = /^[A-Z]+$/.test(words[0]!) ? words.shift()! : 'GET';
+      const [path = '/', status = '200'] = words;
+      expect(`${method} ${path} ${(await app.fetch(path, { method })).status}`).toBe(`${method} ${path} ${status}`);
+    }
+  });
+}
