@@ -36,7 +36,7 @@ export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: R
         <p class="empty">No requests in this range.</p>
       ) : (
         <div class="table-scroll">
-          <table>
+          <table class="stack-narrow">
             <thead>
               <tr>
                 {header('route', 'Route')}
@@ -56,12 +56,12 @@ export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: R
                       <span class="method" safe>{visibleName(row.method)}</span> <span safe>{visibleName(row.route)}</span>
                     </a>
                   </td>
-                  <td data-col="requests" safe>{formatCount(row.requests)}</td>
-                  <td data-col="errorRate" class={(row.errorRate ?? 0) >= 0.05 ? 'bad' : undefined} safe>{formatPercent(row.errorRate)}</td>
-                  <td data-col="p50" safe>{formatMs(row.latency.p50)}</td>
-                  <td data-col="p95" safe>{formatMs(row.latency.p95)}</td>
-                  <td data-col="p99" safe>{formatMs(row.latency.p99)}</td>
-                  <td data-col="apdex" safe>{formatApdex(row.apdex)}</td>
+                  <td data-col="requests" data-label="Requests" safe>{formatCount(row.requests)}</td>
+                  <td data-col="errorRate" data-label="Errors" class={(row.errorRate ?? 0) >= 0.05 ? 'bad' : undefined} safe>{formatPercent(row.errorRate)}</td>
+                  <td data-col="p50" data-label="p50" safe>{formatMs(row.latency.p50)}</td>
+                  <td data-col="p95" data-label="p95" safe>{formatMs(row.latency.p95)}</td>
+                  <td data-col="p99" data-label="p99" safe>{formatMs(row.latency.p99)}</td>
+                  <td data-col="apdex" data-label="Apdex" safe>{formatApdex(row.apdex)}</td>
                 </tr>
               ))}
             </tbody>

@@ -51,8 +51,8 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
         <p class="empty">No traces match. Traces are sampled ({ctx.inProcess ? 'the tracer\'s sampleRate' : 'by default 1 a second: BUN_APM_TRACES_PER_SECOND'}); errors and slow requests show up first here.</p>
       ) : (
         <div class="table-scroll">
-          <table>
-            <thead>
+          <table class="stack-narrow">
+            <thead class="labels-only">
               <tr>
                 <th>Trace</th>
                 <th>Status</th>
@@ -69,10 +69,10 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
                       {visibleName(trace.name)}
                     </a>
                   </td>
-                  <td safe>{trace.statusCode === undefined || trace.statusCode === null ? (trace.error ? 'error' : '–') : String(trace.statusCode)}</td>
-                  <td safe>{formatMs(trace.duration)}</td>
-                  <td safe>{String(trace.spanCount)}</td>
-                  <td safe>{formatTime(trace.startTime)}</td>
+                  <td data-label="Status" safe>{trace.statusCode === undefined || trace.statusCode === null ? (trace.error ? 'error' : '–') : String(trace.statusCode)}</td>
+                  <td data-label="Duration" safe>{formatMs(trace.duration)}</td>
+                  <td data-label="Spans" safe>{String(trace.spanCount)}</td>
+                  <td data-label="Started" safe>{formatTime(trace.startTime)}</td>
                 </tr>
               ))}
             </tbody>

@@ -165,13 +165,29 @@ describe('dashboard in Chromium', () => {
     await context.close();
   });
 
-  test('usable on a phone: no horizontal page scroll at 390 px', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, httpCredentials: { username: 'admin', password: 's3cret' } });
+  test('usable on a phone of 375 px: no horizontal page scroll, every route\'s and trace\'s figures in view and labelled', async () => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 812 }, httpCredentials: { username: 'admin', password: 's3cret' } });
     const page = await context.newPage();
     await page.goto(`${base}/performance/login/basic`);
     await page.waitForSelector('.chart-canvas[data-drawn="true"] canvas');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    // Every figure of every route and trace on the screen, labelled, without scrolling the table
+    // sideways (a long route had left only the Route column in view).
+    const cells = await page.$$eval('#routes td, #traces td', (tds) =>
+      tds.map((td) => {
+        const box = td.getBoundingClientRect();
+        // The label as drawn before the figure (generated content, which innerText leaves out).
+        const drawn = getComputedStyle(td, '::before').content;
+        return { right: Math.ceil(box.right), width: box.width, route: td.classList.contains('route'), label: td.getAttribute('data-label'), drawn };
+      }),
+    );
+    const figures = fixture.routes.length * 7 + fixture.traces.length * 5;
+    expect(cells.length).toBe(figures);
+    for (const cell of cells) {
+      expect({ ...cell, onScreen: cell.width > 0 && cell.right <= 375 }).toMatchObject({ onScreen: true });
+      if (!cell.route) expect(cell.drawn).toBe(`"${cell.label} "`);
+    }
     await context.close();
   });
 });
