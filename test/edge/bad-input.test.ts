@@ -47,7 +47,7 @@ const CASES: Case[] = [
   ['wrong key', () => makeBatch(), { key: 'not-a-key' }, 401, 'unauthorized', /invalid ingest key/],
   ['a read key', () => makeBatch(), { key: KEYS.shopRead }, 401, 'unauthorized', /invalid ingest key/],
   ['basic auth instead of a bearer key', () => makeBatch(), { key: null, headers: { authorization: 'Basic c2hvcDpzaG9w' } }, 401, 'unauthorized', /missing ingest key/],
-  ['the key of another app', () => makeBatch(), { key: KEYS.blogIngest }, 403, 'wrong_app', /identity\.app is not the app of this ingest key/],
+  ['the key of another app', () => makeBatch(), { key: KEYS.blogIngest }, 403, 'wrong_app', /^identity\.app "shop" is not the app of this ingest key \("blog"\): set BUN_APM_APP=blog, or use shop's own key$/],
   ['text/plain', () => makeBatch(), { headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type', /expected Content-Type: application\/json, got "text\/plain"/],
   ['form content type', () => makeBatch(), { headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'unsupported_media_type', /application\/json/],
   ['brotli encoding', () => makeBatch(), { headers: { 'content-encoding': 'br' } }, 415, 'unsupported_encoding', /"br" is not supported/],

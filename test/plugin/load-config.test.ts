@@ -51,6 +51,15 @@ describe('loadConfig', () => {
     expect(config.disabled === false && config.file).toBe(join(dir, 'bun-apm.config.ts'));
   });
 
+  test('an endpoint given as the ingest URL itself is taken for the edge\'s base (batches had gone to …/v1/ingest/v1/ingest)', async () => {
+    for (const given of ['https://edge.example/v1/ingest', 'https://edge.example/v1/ingest/', 'https://edge.example/apm/v1/ingest']) {
+      const config = await loadConfig({ BUN_APM_ENDPOINT: given }, appDir(), undefined);
+      expect(config.disabled === false && config.endpoint).toBe(given.includes('/apm/') ? 'https://edge.example/apm' : 'https://edge.example');
+    }
+    const other = await loadConfig({ BUN_APM_ENDPOINT: 'https://edge.example/v1/ingestion' }, appDir(), undefined);
+    expect(other.disabled === false && other.endpoint).toBe('https://edge.example/v1/ingestion');
+  });
+
   test('a setting under a name bun-apm does not know is named, with the nearest real one; the rest of the settings still apply', async () => {
     const dir = appDir({ 'bun-apm.config.ts': "export default { sampelRate: 0.5, flushIntervalMs: 2000, profiling: { intervall: 100 }, export: { maxAttempts: 2 } };" });
     const config = await loadConfig({ BUN_APM_SAMPEL_RATE: '0.5', BUN_APM_TRACES_PER_SECODN: '5', BUN_APM_COLOUR: 'blue', BUN_APM_APP: 'shop', PATH: '/bin' }, dir, undefined);

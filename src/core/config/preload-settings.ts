@@ -14,9 +14,17 @@ export const routeCap = setting('routeCap', integerIn(1, 100_000), 500);
 const perSecond = numberIn(0, 1_000_000);
 export const fraction = numberIn(0, 1);
 
+/**
+ * The edge's base URL. The ingest URL pasted whole (`…/v1/ingest`, what a batch is posted to) is
+ * taken for its base: it had posted to `…/v1/ingest/v1/ingest`, and every batch met a 404.
+ */
+function edgeBase(url: string): string {
+  return new URL(url).href.replace(/\/+$/, '').replace(/\/v1\/ingest$/, '');
+}
+
 /** The zero-code preload: `BUN_APM_*` variables and the keys of bun-apm.config.ts (the environment wins). */
 export const PRELOAD = {
-  endpoint: setting('endpoint', httpUrl((url) => new URL(url).href.replace(/\/+$/, ''), true), undefined, { env: 'BUN_APM_ENDPOINT' }),
+  endpoint: setting('endpoint', httpUrl(edgeBase, true), undefined, { env: 'BUN_APM_ENDPOINT' }),
   ingestKey: setting('ingestKey', secretLine, undefined, { env: 'BUN_APM_INGEST_KEY' }),
   // Stricter than the explicit API's name: the edge refuses a batch whose app is no app id.
   app: setting('app', appId, undefined, { env: 'BUN_APM_APP' }),

@@ -18,14 +18,14 @@ const APP_DEFAULT = 'package.json `name`, else the directory\'s name';
 
 export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
   preload: {
-    endpoint: { doc: 'Edge base URL; batches go to `{endpoint}/v1/ingest`. Unset: measured, shipped nowhere (said once on stderr).' },
+    endpoint: { doc: 'Edge base URL; batches go to `{endpoint}/v1/ingest` (a URL ending in `/v1/ingest` is taken for its base). Unset: measured, shipped nowhere (said once on stderr).' },
     ingestKey: { doc: 'Sent as `Authorization: Bearer …`.' },
     app: { doc: 'App id, as the edge\'s keys name it; a default from package.json drops its scope (`@acme/shop` → `shop`).', defaultText: APP_DEFAULT },
     service: { doc: 'Service name on spans and batches.', defaultText: 'the app name' },
     instance: { doc: 'Names this process\'s instance: `host:app:BUN_APM_INSTANCE`. Unset, it is `host:app:worker-<id>` in a node:cluster worker, `host:app:pm2-<n>` under pm2, `host:app:pid-<pid>` for a process serving with `Bun.serve({ reusePort: true })` (a new instance each restart: set this to each one\'s index to keep their lines), else `host:app`. A single process keeps its id across restarts (its line on the System charts); the pid travels as a detail.' },
-    samplesPerSecond: { doc: 'Adaptive detail: at most this many requests per second per instance keep a detail record (a token bucket, bursts of one second\'s worth): all of them on a quiet app, a trickle under load. Every request is counted regardless.' },
-    tracesPerSecond: { doc: 'Adaptive tracing: at most this many new traces per second per instance.' },
-    parentTracesPerSecond: { doc: 'A caller\'s sampled `traceparent` is followed up to this many per second; past that the trace is passed on unsampled and the refusal counted.' },
+    samplesPerSecond: { doc: 'Adaptive detail: at most this many requests per second per instance keep a detail record, on average (a token bucket: bursts of one second\'s worth, at least 2): all of them on a quiet app, a trickle under load. Every request is counted regardless.' },
+    tracesPerSecond: { doc: 'Adaptive tracing: at most this many new traces per second per instance, on average (the same token bucket: bursts of one second\'s worth, at least 2, so the default may trace two requests that come together).' },
+    parentTracesPerSecond: { doc: 'A caller\'s sampled `traceparent` is followed up to this many per second (the same token bucket); past that the trace is passed on unsampled and the refusal counted.' },
     routeFairness: { doc: 'Adaptive detail keeps half its bucket for routes with no detail record in the last second, so a hot route cannot starve a rare one (alone, a hot route still gets the whole rate).' },
     sampleRate: { doc: 'A fixed share of requests that keep a detail record instead; when set, it replaces `samplesPerSecond`.' },
     traceSampleRate: { doc: 'A fixed share of requests traced (head sampling) instead; when set, it replaces `tracesPerSecond`.' },

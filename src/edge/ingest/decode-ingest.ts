@@ -35,7 +35,11 @@ export async function decodeIngest(request: IngestRequest, options: DecodeOption
   try {
     const bytes = await inflateBody(request, options);
     const batch = parseBatch(bytes, { now: options.now, maxAgeMs: options.maxAgeMs });
-    if (batch.identity.app !== request.app) throw new HttpError(403, 'wrong_app', 'identity.app is not the app of this ingest key');
+    // Both named (the batch's app is an app id by now): the usual cause is a package.json name
+    // that is not the key's app, and the remedy is one of two settings.
+    if (batch.identity.app !== request.app) {
+      throw new HttpError(403, 'wrong_app', `identity.app "${batch.identity.app}" is not the app of this ingest key ("${request.app}"): set BUN_APM_APP=${request.app}, or use ${batch.identity.app}'s own key`);
+    }
     // The header chose this store; a batch of another instance would split that instance's batches (and their retries) over shards.
     if (request.instance !== undefined && batch.identity.instance !== request.instance) {
       throw new HttpError(400, 'instance_mismatch', 'identity.instance is not the instance named by the X-Bun-Apm-Instance header');
