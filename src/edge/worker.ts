@@ -17,20 +17,28 @@ import { handleIngest } from './ingest/handle-ingest.ts';
 import { createScheduled } from './scheduled.ts';
 import { AppStore as AppStoreOf, type AppStoreEnv } from './app-store.ts';
 
-export { DashboardSessions } from './dashboard/dashboard-sessions.ts';
+import { DashboardSessions } from './dashboard/dashboard-sessions.ts';
 
-class StoreWithRules extends AppStoreOf {
-  constructor(ctx: DurableObjectState, env: AppStoreEnv) {
-    super(ctx, env, alerts);
-  }
-}
+export { DashboardSessions };
+export { defineAlerts, type AlertsConfig, type CodeRule, type CodeRules } from './alerting/code-rules.ts';
 
 /**
- * The AppStore the runtime constructs: the store with this Worker's rules in code. Typed as just a
- * Durable Object: its methods are this Worker's own RPC, and a declaration naming them would ship
- * the types of the whole store with the package.
+ * A Durable Object class as the runtime constructs it. Just that: the store's methods are this
+ * Worker's own RPC, and a declaration naming them would ship the types of the whole store with the package.
  */
-export const AppStore: new (ctx: DurableObjectState, env: Env) => Rpc.DurableObjectBranded = StoreWithRules;
+type DurableObjectClass = new (ctx: DurableObjectState, env: Env) => Rpc.DurableObjectBranded;
+
+/** The AppStore of a Worker whose rules in code are `codeRules`. */
+function storeWithRules(codeRules: CodeRules): DurableObjectClass {
+  return class StoreWithRules extends AppStoreOf {
+    constructor(ctx: DurableObjectState, env: AppStoreEnv) {
+      super(ctx, env, codeRules);
+    }
+  };
+}
+
+/** The AppStore the runtime constructs: the store with this Worker's rules in code. */
+export const AppStore: DurableObjectClass = storeWithRules(alerts);
 
 const routes: Route[] = [
   { method: 'GET', path: '/healthz', handler: () => json({ ok: true }) },
@@ -73,3 +81,27 @@ export default {
   fetch: (request, env, ctx) => answer(request, env, ctx, 'cloudflare'),
   scheduled: createScheduled(alerts),
 } satisfies ExportedHandler<Env>;
+
+/**
+ * The Worker with rules in code of an installed app's own (`customEvaluator` rules, which JSON
+ * cannot carry): an entry beside its wrangler.toml exports what this returns, and `main` points at
+ * that entry. The package's own entry above is the same with no rules in code.
+ *
+ * @example
+ * // bun-apm-edge/worker.ts
+ * import { defineAlerts, edgeWorker } from 'bun-apm/edge';
+ * const edge = edgeWorker(defineAlerts({ rules: [{ id: 'slow-west', name: 'Slow in the west', metric: 'custom', condition: 'gt', threshold: 0, severity: 'warning', customEvaluator: (m) => m.filter((r) => r.responseTime > 2000).length }] }));
+ * export const { AppStore, DashboardSessions } = edge;
+ * export default edge.worker;
+ */
+export function edgeWorker(codeRules: CodeRules): { worker: ExportedHandler<Env>; AppStore: DurableObjectClass; DashboardSessions: typeof DashboardSessions } {
+  const answerWith = createAnswer(codeRules);
+  return {
+    worker: {
+      fetch: (request, env, ctx) => answerWith(request, env, ctx, 'cloudflare'),
+      scheduled: createScheduled(codeRules),
+    },
+    AppStore: storeWithRules(codeRules),
+    DashboardSessions,
+  };
+}

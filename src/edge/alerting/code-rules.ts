@@ -1,6 +1,7 @@
-// Rules written in code (src/edge/alerts.config.ts, bundled with the Worker), validated once, with
-// their customEvaluator functions, which only code can hold. defineAlerts makes a value and keeps
-// nothing: the Worker entry imports it and hands it to the AppStore and the alert routes.
+// Rules written in code (an installed edge's own entry through edgeWorker, src/edge/alerts.config.ts in
+// a checkout; bundled with the Worker), validated once, with their customEvaluator functions, which
+// only code can hold. defineAlerts makes a value and keeps nothing: the Worker entry hands it to the
+// AppStore and the alert routes.
 import type { AlertRule } from '../../core/alerts/rule.ts';
 import { AlertRuleError, assertValidRule } from '../../core/alerts/validate-rule.ts';
 
@@ -17,7 +18,7 @@ export interface AlertsConfig {
 export class CodeRules {
   private constructor(
     private readonly entries: ReadonlyArray<{ rule: AlertRule; apps?: readonly string[] }>,
-    /** What was left out and why (`alerts.config.ts: rule 'slow': threshold: …`), with the apps the rule named (none: every app). */
+    /** What was left out and why (`rules in code: rule 'slow': threshold: …`), with the apps the rule named (none: every app). */
     private readonly problems: ReadonlyArray<{ apps?: readonly string[]; problem: string }>,
   ) {}
 
@@ -25,7 +26,7 @@ export class CodeRules {
     const entries: Array<{ rule: AlertRule; apps?: readonly string[] }> = [];
     const problems: Array<{ apps?: readonly string[]; problem: string }> = [];
     const list: unknown[] = Array.isArray(config?.rules) ? config.rules : [];
-    if (!Array.isArray(config?.rules)) problems.push({ problem: 'alerts.config.ts: rules: expected an array of rules' });
+    if (!Array.isArray(config?.rules)) problems.push({ problem: 'rules in code: rules: expected an array of rules' });
     list.forEach((input, i) => {
       const named = typeof (input as AlertRule | null)?.id === 'string' ? `rule '${(input as AlertRule).id.slice(0, 128)}'` : `rules[${i}]`;
       try {
@@ -39,7 +40,7 @@ export class CodeRules {
         // Listed only to the apps the rule was for: another app's read key must not learn of it.
         const apps = (input as CodeRule | null)?.apps;
         const scoped = Array.isArray(apps) && apps.every((app) => typeof app === 'string') ? { apps: [...apps] } : {};
-        problems.push({ ...scoped, problem: `alerts.config.ts: ${named}: left out: ${reason}` });
+        problems.push({ ...scoped, problem: `rules in code: ${named}: left out: ${reason}` });
       }
     });
     // At the Worker's start (once per isolate): the rest of alerting runs on without what is left out.

@@ -9,9 +9,11 @@ import * as tables from './alert-tables.ts';
 import type { CodeRules } from './code-rules.ts';
 
 const MAX_API_RULES = 500;
-const CUSTOM_NEEDS_CODE = 'custom rules need a customEvaluator function, which JSON cannot carry: write them in src/edge/alerts.config.ts';
+/** Rules in code, as messages and `shadowedBy` name them: an installed edge's own entry, or alerts.config.ts in a checkout. */
+const CODE = 'the rules in code';
+const CUSTOM_NEEDS_CODE = 'custom rules need a customEvaluator function, which JSON cannot carry: write them in code, in an edge entry of your own (edgeWorker(defineAlerts(…)) from bun-apm/edge)';
 
-/** `code`: src/edge/alerts.config.ts; `config`: the ALERT_RULES var; `api`: added through the API. */
+/** `code`: the rules in code of the Worker's entry (edgeWorker, alerts.config.ts); `config`: the ALERT_RULES var; `api`: added through the API. */
 export type RuleSource = 'code' | 'config' | 'api';
 /**
  * A rule as JSON (a code rule's customEvaluator is left out) and where it comes from. `shadowedBy`:
@@ -120,7 +122,7 @@ export class RuleCatalog {
   /** Where a rule that the API may not change comes from, if it does. */
   private fixedSource(id: string): string | undefined {
     const app = this.options.app();
-    if (this.options.codeRules.rulesFor(app).some((rule) => rule.id === id)) return 'alerts.config.ts';
+    if (this.options.codeRules.rulesFor(app).some((rule) => rule.id === id)) return CODE;
     if (this.options.config().rulesFor(app).some((rule) => rule.id === id)) return 'ALERT_RULES';
     return undefined;
   }

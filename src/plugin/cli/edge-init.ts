@@ -2,7 +2,7 @@
 // (`npx wrangler deploy`) without a clone of bun-apm: a wrangler.toml whose `main` and static
 // assets point into the installed package, the edge's keys in .dev.vars, and a .gitignore.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ensureIgnored } from './gitignore.ts';
 import { installedRoot, versionOf, workerEntry } from './installed-package.ts';
 import { edgeKeys, type EdgeKeys } from './keys.ts';
@@ -47,7 +47,8 @@ export function edgeWranglerToml(template: string, options: { packageRoot: strin
     '# static assets point into the installed package, so `npx wrangler deploy` here ships the version',
     '# your app runs. After upgrading bun-apm, `bunx bun-apm edge init --force` rewrites this file (its',
     '# migrations are append-only: keep them in order), keeping your [vars] values, workers_dev, account_id,',
-    '# route(s), and the old file as wrangler.toml.bak (.bak.1, … after that); other edits are not kept.',
+    '# route(s), a `main` of your own (rules in code), and the old file as wrangler.toml.bak (.bak.1, …',
+    '# after that); other edits are not kept.',
     '# Secrets never go here: see `bunx bun-apm keys`.',
   ];
   return `${header.join('\n')}\n${replaced}`;
@@ -61,8 +62,9 @@ export function edgeInit(appDir: string, options: { dir?: string; apps?: string[
   // --force rewrites the file for a new bun-apm, but keeps the Worker's name: another name would deploy a new, empty Worker.
   const name = options.name ?? nameIn(tomlFile) ?? 'bun-apm';
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) throw new Error(`--name "${name}": a Worker name is 1..63 of a-z 0-9 - (starting with a letter or digit)`);
-  const fresh = edgeWranglerToml(readFileSync(join(packageRoot, 'wrangler.toml'), 'utf8'), { packageRoot, edgeDir: dir, name, version: versionOf(packageRoot), main: workerEntry(appDir) });
   const old = existsSync(tomlFile) ? readFileSync(tomlFile, 'utf8') : undefined;
+  const main = (old !== undefined ? ownEntry(old, dir, packageRoot) : undefined) ?? workerEntry(appDir);
+  const fresh = edgeWranglerToml(readFileSync(join(packageRoot, 'wrangler.toml'), 'utf8'), { packageRoot, edgeDir: dir, name, version: versionOf(packageRoot), main });
   // --force after an upgrade keeps the user's [vars] (PLAN, ALERT_RULES, …): the rewrite had reset them all to the defaults.
   const vars = old !== undefined && options.force ? carryVars(fresh, old) : undefined;
   const toml = vars?.toml ?? fresh;
@@ -102,6 +104,22 @@ function backupName(dir: string, old: string): string {
   for (let n = 0; ; n++) {
     const name = n === 0 ? WRANGLER_BACKUP : `${WRANGLER_BACKUP}.${n}`;
     if (!existsSync(join(dir, name)) || readFileSync(join(dir, name), 'utf8') === old) return name;
+  }
+}
+
+/**
+ * The Worker entry of the user's own that a wrangler.toml's `main` names (an entry with rules in
+ * code: docs/operating.md), which a rewrite keeps; undefined when it is the package's, or none.
+ */
+function ownEntry(toml: string, dir: string, packageRoot: string): string | undefined {
+  try {
+    const main = (Bun.TOML.parse(toml) as { main?: unknown }).main;
+    if (typeof main !== 'string') return undefined;
+    const entry = resolve(dir, main);
+    const inPackage = relative(packageRoot, entry);
+    return inPackage.startsWith('..') || isAbsolute(inPackage) ? entry : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -154,7 +154,7 @@ describe('edge alerting over SQLite', () => {
     expect(a.updateRule('code-a', { threshold: 1 }, M0)).toMatchObject({ ok: false, status: 409, code: 'rule_from_config' });
     // A rule of alerts.config.ts that does not validate is left out and named; the store's other rules run on.
     expect(edgeAlerting([SLOW], bad).alerting.rules().map((r) => r.id)).toEqual(['slow']);
-    expect(bad.problemsFor('shop')).toEqual([expect.stringMatching(/^alerts\.config\.ts: rule 'code-b': left out: customEvaluator: required/)]);
+    expect(bad.problemsFor('shop')).toEqual([expect.stringMatching(/^rules in code: rule 'code-b': left out: customEvaluator: required/)]);
     // A rule meant for some apps only is named to those apps only.
     const scoped = defineAlerts({ rules: [{ id: 'shop-only', name: 'S', metric: 'custom', condition: 'gt', threshold: 0, severity: 'info', apps: ['shop'] }] });
     expect(scoped.problemsFor('shop')).toHaveLength(1);

@@ -268,6 +268,24 @@ describe('edge init', () => {
     expect((Bun.TOML.parse(readFileSync(toml, 'utf8')) as { name: string }).name).toBe('other');
   });
 
+  test('--force keeps a main of the user\'s own (an entry with rules in code), and puts back one that points into the package', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-edge-own-main-'));
+    installPackageStandIn(dir);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop' }));
+    initApp(dir, 'https://edge.example');
+    edgeInit(dir);
+    const toml = join(dir, 'bun-apm-edge', 'wrangler.toml');
+    const mainOf = () => (Bun.TOML.parse(readFileSync(toml, 'utf8')) as { main: string }).main;
+    const packages = mainOf();
+    writeFileSync(toml, readFileSync(toml, 'utf8').replace(/^main = .*$/m, 'main = "worker.ts"').replace(/^name = .*$/m, 'name = "renamed"\n# a hand edit'));
+    expect(edgeInit(dir, { force: true }).changed).toContain('wrangler.toml');
+    expect(mainOf()).toBe('worker.ts');
+    expect(readFileSync(toml, 'utf8')).not.toContain('# a hand edit');
+    writeFileSync(toml, readFileSync(toml, 'utf8').replace(/^main = .*$/m, 'main = "../node_modules/bun-apm/src/edge/old-entry.ts"'));
+    edgeInit(dir, { force: true });
+    expect(mainOf()).toBe(packages);
+  });
+
   test('in an app without bun-apm installed it says how to install it and writes nothing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bun-apm-edge-init-'));
     expect(() => edgeInit(dir)).toThrow(/bun-apm is not installed in .*: add it first/);
