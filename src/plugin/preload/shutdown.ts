@@ -90,6 +90,14 @@ function appListeners(signal: Signal): number {
   return process.listenerCount(signal) - 1 - signalExit;
 }
 
+/** How often counts go once a PID 1 has been told to stop (see asInit). */
+const INIT_FLUSH_MS = 1000;
+
+/** This process is its PID namespace's init: a container's first process. */
+function isInit(): boolean {
+  return process.pid === 1;
+}
+
 /** The same on Linux and macOS; node:os, loaded for them, would stay in the app's heap for good. */
 const SIGNAL_NUMBERS: Record<Signal, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
@@ -218,6 +226,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
     // The app decides what this signal means: a reload keeps running, monitored; an exit comes
     // through beforeExit or exit; a re-raise after its cleanup comes back here, bun-apm alone.
     if (appListeners(signal) > 0) return void (shared = true);
+    if (isInit()) return asInit(signal);
     if (dying) return reraise(dying); // a second signal while the exporters finish: the first one's death
     dying = signal;
     finish(() => {
@@ -227,6 +236,17 @@ export function installShutdown(options: ShutdownOptions): () => void {
     });
   };
   const listeners = new Map(SIGNALS.map((signal) => [signal, () => onSignal(signal)] as const));
+
+  /**
+   * PID 1 (a container's first process: `CMD ["bun", "app.ts"]`) is not killed by a signal it has
+   * no handler for: the app serves on until the runtime's SIGKILL. So it does under bun-apm (it had
+   * died half a second after the flush, cutting off the requests in flight: a review), counting on;
+   * counts now go every second, so the SIGKILL loses that much at most.
+   */
+  const asInit = (signal: Signal) => {
+    options.log.warnOnce('init-signal', `${signal} to PID 1, which has no handler for it: the process runs on, as without bun-apm, until it is killed (SIGKILL); counts now go every ${INIT_FLUSH_MS / 1000} s`);
+    options.batcher.hurry(INIT_FLUSH_MS);
+  };
 
   const reraise = (signal: Signal) => {
     remove();

@@ -112,6 +112,19 @@ export class Batcher {
     if (this.#worthSending || Date.now() - this.#lastSent >= heartbeat) await this.#run();
   }
 
+  /**
+   * Ships what is pending now, then every `intervalMs` at most: for a process that will be killed
+   * outright soon (a container's PID 1 told to stop), so the kill loses that much at most.
+   */
+  hurry(intervalMs: number): void {
+    if (this.#stopped) return;
+    if (intervalMs < this.#options.flushIntervalMs) {
+      if (this.#timer !== undefined) clearInterval(this.#timer);
+      this.#timer = unref(setInterval(() => void this.#tick(), intervalMs));
+    }
+    void this.flush();
+  }
+
   stop(): void {
     this.#stopped = true;
     this.pending.stop();
