@@ -183,6 +183,22 @@ describe('the README\'s one executable, built and started as written in the same
     expect(app.process.out).not.toContain('bun-apm:'); // the config file loaded, the final flush ran
     expect(await routeCounts(readKeyOf(outputs.get('bunx bun-apm keys')!))).toEqual([{ route: '/products/:id', requests: 2 * REQUESTS }]);
   }, 120_000);
+
+  test('moved where no node_modules is, beside a config file that imports defineConfig from bun-apm, it is still monitored', async () => {
+    // A deploy of the binary alone: it had failed to load such a config file (no package to import
+    // from) and ran unmonitored.
+    const moved = tempDir('bun-apm-binary-');
+    copyFileSync(join(dir, 'app'), join(moved, 'app'));
+    copyFileSync(join(dir, '.env'), join(moved, '.env'));
+    writeFileSync(join(moved, 'bun-apm.config.ts'), "import { defineConfig } from 'bun-apm';\n\nexport default defineConfig({ flushIntervalMs: 5000 });\n");
+    const port = freePort();
+    const app = new Background(['./app'], moved, { ...env, PORT: String(port) });
+    await app.waitForPort(port, 30_000);
+    for (let i = 0; i < REQUESTS; i++) expect((await fetch(`http://127.0.0.1:${port}/products/${i}`)).status).toBe(200);
+    await app.stop();
+    expect(app.out).not.toContain('bun-apm:');
+    expect(await routeCounts(readKeyOf(outputs.get('bunx bun-apm keys')!))).toEqual([{ route: '/products/:id', requests: 3 * REQUESTS }]);
+  }, 60_000);
 });
 
 describe('the generated edge directory', () => {

@@ -85,9 +85,35 @@ export async function findConfigFile(env: Env, cwd: string, entry: string | unde
 /** Whether `file` exists (a directory too), as node:fs's existsSync says. */
 const exists = (file: string): Promise<boolean> => Bun.file(file).stat().then(() => true, () => false);
 
+/**
+ * `import { defineConfig } from 'bun-apm'` in a config file beside a compiled executable, which has
+ * no node_modules to find the package in: the file had failed to load, and the app ran unmonitored
+ * (a review). Where the package cannot be found from the file, `bun-apm` is a module of the one
+ * function a config file takes from it.
+ */
+function provideDefineConfig(file: string): void {
+  try {
+    Bun.resolveSync('bun-apm', dirOf(file));
+    return;
+  } catch {
+    // not installed where the file is: provided below
+  }
+  try {
+    Bun.plugin({
+      name: 'bun-apm config file',
+      setup(build) {
+        build.module('bun-apm', () => ({ exports: { defineConfig: (config: BunApmConfig) => config }, loader: 'object' }));
+      },
+    });
+  } catch {
+    // no plugins here: the file's own import says why it failed
+  }
+}
+
 export async function importConfigFile(file: string): Promise<BunApmConfig> {
   let module: { default?: unknown };
   try {
+    provideDefineConfig(file);
     module = await import(file);
   } catch (error) {
     throw new ConfigError(`${baseName(file)}: could not be loaded (${(error as Error).message})`);
