@@ -84,8 +84,10 @@ describe('the tarball', () => {
 
   test('every link of the shipped README and docs to a page of ours leads to a shipped file', async () => {
     const files = new Set((await packTarball()).files);
-    // The repository's own pages (benchmark notes, the tests' security notes, the contributors' guide) and the screenshot stay out of the package.
-    const repositoryOnly = /^(bench|test)\/|^docs\/dashboard\.png$|^CONTRIBUTING\.md$/;
+    // The repository's own pages (benchmark notes, the tests' security notes, the contributors' guide)
+    // are named, not linked: a link to them was dead in node_modules (22 of them, a review). The
+    // screenshot alone is linked from the repository (420 kB, more than the whole package).
+    const repositoryOnly = /^docs\/dashboard\.png$/;
     const dead: string[] = [];
     let links = 0;
     for (const page of [...files].filter((path) => path.endsWith('.md'))) {
@@ -96,7 +98,7 @@ describe('the tarball', () => {
         if (!files.has(path) && !repositoryOnly.test(path)) dead.push(`${page}: ${target}`);
       }
     }
-    expect(links).toBeGreaterThan(40);
+    expect(links).toBeGreaterThan(20);
     expect(dead).toEqual([]);
   });
 
