@@ -8,22 +8,39 @@ export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 export const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 /**
  * Invisible characters (zero-width space, word joiner, soft hyphen, invisible operators): two names
- * that look the same can differ. U+200C and U+200D are left alone: Persian words and emoji sequences need them.
+ * that look the same can differ. What rules refuse and what a page writes as references (format.ts,
+ * which compiles this without the `u` flag); U+200C and U+200D are left alone there, and in free text
+ * (visibleText): Persian words and emoji sequences need them.
  */
 export const ZERO_WIDTH = /[\u00ad\u180e\u200b\u2060-\u2064\ufeff]/;
 
-const IN_A_NAME = new RegExp(`${CONTROL.source}|${BIDI_CONTROL.source}|${ZERO_WIDTH.source}|[\\u2028\\u2029]`, 'g');
+/**
+ * Every other character that is drawn as nothing, for names only: Unicode's default ignorables
+ * (U+200C/U+200D joiners, U+034F, variation selectors U+FE00-FE0F and U+180B-180F, tag characters
+ * U+E0000-E0FFF, Hangul fillers U+115F, U+1160, U+3164, U+FFA0), format characters (U+FFF9-FFFB
+ * interlinear annotations, U+0600-0605...) and the braille blank U+2800. Sent in a route, they made
+ * `/users/\u200c:id` look exactly like `/users/:id`. Needs the `u` flag.
+ */
+const UNDRAWN = /[\p{Default_Ignorable_Code_Point}\p{Cf}\u115f\u1160\u2800\u3164\uffa0]/u;
+
+const IN_A_NAME_SOURCE = `${CONTROL.source}|${BIDI_CONTROL.source}|${ZERO_WIDTH.source}|[\\u2028\\u2029]|${UNDRAWN.source}`;
+// One test first, without `g` (a global regex's test keeps a lastIndex): most names hold none.
+const HAS_IN_A_NAME = new RegExp(IN_A_NAME_SOURCE, 'u');
+const IN_A_NAME = new RegExp(IN_A_NAME_SOURCE, 'gu');
 const REORDERING = new RegExp(BIDI_CONTROL.source, 'g');
 
 /**
- * A name as it may be shown: each control, bidirectional or zero-width character becomes U+FFFD,
- * one for one (the length, and so every limit, holds).
+ * A name as it may be shown: each control, bidirectional, zero-width or other undrawn character
+ * (UNDRAWN) becomes U+FFFD, one for each character: the length never grows, so every limit holds
+ * (a tag character, two UTF-16 units, becomes one). Letters, spaces and emoji without a variation
+ * selector or joiner are kept; a lone surrogate is wellFormed's.
  *
  * @example
  * visibleName('/rtl/\u202egnp.exe'); // '/rtl/\ufffdgnp.exe'
+ * visibleName('/users/\u200c:id'); // '/users/\ufffd:id'
  */
 export function visibleName(text: string): string {
-  return text.replace(IN_A_NAME, '\ufffd');
+  return HAS_IN_A_NAME.test(text) ? text.replace(IN_A_NAME, '\ufffd') : text;
 }
 
 /** Free text (an error, a log message) keeps its line breaks and tabs; only the bidirectional controls become U+FFFD. */
@@ -36,7 +53,9 @@ const UNSHOWN_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g
 
 /**
  * Free text as a page may show it: `unreordered`, and its other controls (NUL, ESC, backspace) as
- * U+FFFD too, one for one; tabs and line breaks stay. For views, which may be given text that never
+ * U+FFFD too, one for one; tabs and line breaks stay. Unlike a name it keeps zero-width joiners and
+ * variation selectors: an error or log message may hold Persian words or emoji sequences (woman,
+ * U+200D, laptop; a heart, U+FE0F), and nothing is looked up or told apart by it. For views, which may be given text that never
  * passed the edge's check (the in-process dashboard shows what the app recorded).
  *
  * @example

@@ -14,37 +14,80 @@ interface Row {
   depth: number;
 }
 
-/** Orders spans parent-before-children, siblings by start; orphans (parent not in the trace) are roots. */
+/**
+ * Orders spans parent-before-children, siblings by start; orphans (parent not in the trace) and
+ * self-parents are roots. Every span given is one row, whatever its links: spans no root reaches
+ * (a cycle, A under B under A) are roots too, the earliest of each such group first, so a trace of
+ * "4 spans" draws 4. Duplicate span ids are rows of their own; a span's children are drawn under the
+ * first span of its parent's id. Work is O(n log n): each span is pushed at most four times, twice when
+ * every span is reached from a root.
+ */
 export function treeOrder(spans: Span[]): Row[] {
+  const n = spans.length;
   const ids = new Set(spans.map((s) => s.spanId));
-  const children = new Map<string, Span[]>();
-  const roots: Span[] = [];
-  for (const span of spans) {
+  const children = new Map<string, number[]>();
+  const roots: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const span = spans[i]!;
     if (span.parentSpanId && ids.has(span.parentSpanId) && span.parentSpanId !== span.spanId) {
       const list = children.get(span.parentSpanId) ?? [];
-      list.push(span);
+      list.push(i);
       children.set(span.parentSpanId, list);
     } else {
-      roots.push(span);
+      roots.push(i);
     }
   }
-  const byStart = (a: Span, b: Span) => a.startTime - b.startTime;
-  const rows: Row[] = [];
-  const seen = new Set<string>();
+  // Stable: siblings that start at once stay in the order given.
+  const byStart = (a: number, b: number) => spans[a]!.startTime - spans[b]!.startTime || a - b;
+  for (const list of children.values()) list.sort(byStart);
   // A stack, not recursion: a trace whose every span is the parent of the next is as deep as it is
-  // long. Siblings go on it last first, so that they come off it in order.
-  const pending: Row[] = [];
-  const push = (spans: Span[], depth: number) => {
-    for (const span of spans.sort(byStart).reverse()) pending.push({ span, depth });
+  // long. Siblings go on it last first, so that they come off it in order. Seen by index, not id:
+  // a cycle in hostile data must not hang the page, nor a duplicate id hide a span. An id's children
+  // are pushed once, under the first span of that id: walks that share `seen` share `expanded` too
+  // (a child pushed is visited before its walk ends), so duplicate ids cost no more.
+  const walk = (from: number[], seen: Uint8Array, expanded: Set<string>, rows?: Row[]) => {
+    const pending: number[] = [];
+    const depths: number[] = [];
+    for (let k = from.length - 1; k >= 0; k--) {
+      pending.push(from[k]!);
+      depths.push(0);
+    }
+    while (pending.length > 0) {
+      const i = pending.pop()!;
+      const depth = depths.pop()!;
+      if (seen[i]) continue;
+      seen[i] = 1;
+      rows?.push({ span: spans[i]!, depth });
+      const id = spans[i]!.spanId;
+      if (expanded.has(id)) continue;
+      expanded.add(id);
+      const list = children.get(id);
+      if (list === undefined) continue;
+      for (let k = list.length - 1; k >= 0; k--) {
+        pending.push(list[k]!);
+        depths.push(depth + 1);
+      }
+    }
   };
-  push(roots, 0);
-  for (let row = pending.pop(); row !== undefined; row = pending.pop()) {
-    if (seen.has(row.span.spanId)) continue; // a cycle in hostile data must not hang the page
-    seen.add(row.span.spanId);
-    rows.push(row);
-    push(children.get(row.span.spanId) ?? [], row.depth + 1);
+  roots.sort(byStart);
+  const seen = new Uint8Array(n);
+  const expanded = new Set<string>();
+  const rows: Row[] = [];
+  walk(roots, seen, expanded, rows);
+  if (rows.length === n) return rows;
+  // Some spans no root reaches (a cycle): in start order, each still unreached becomes a root and
+  // takes what it reaches (the rest of its cycle), until every span is reached; then all the roots
+  // are drawn again in start order.
+  const order = Array.from({ length: n }, (_, i) => i).sort(byStart);
+  for (const i of order) {
+    if (seen[i]) continue;
+    roots.push(i);
+    walk([i], seen, expanded);
   }
-  return rows;
+  roots.sort(byStart);
+  const all: Row[] = [];
+  walk(roots, new Uint8Array(n), new Set(), all);
+  return all;
 }
 
 export function TraceWaterfall(props: { ctx: ViewContext; traceId: string; spans: Span[] }): JSX.Element {

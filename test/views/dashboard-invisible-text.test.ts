@@ -86,3 +86,18 @@ test('instances, app names, usage warnings and trace warnings show these charact
   expect(parts[6]).toContain('left out\ufffd\ufffd\nmore');
   expect(parts[7]).toContain('wrong\ufffd key\ufffd');
 });
+
+test('a route whose characters draw as nothing (joiners, tags, fillers, selectors) does not look like /users/:id', () => {
+  const route = '/users/\u200c\u200d\u{e0041}\u034f\u3164\u115f\ufe0f\u2800\u180b\ufff9:id';
+  const row: RouteRow = {
+    method: 'GET', route, overflow: false, requests: 3, errors: 0, clientErrors: 0, errorRate: 0, rps: 1,
+    latency: { avg: 1, p50: 1, p95: 2, p99: 3, max: 4 } as RouteRow['latency'], apdex: 1,
+  };
+  const html = String(RoutesTable({ ctx: CTX, rows: [row], sort: 'requests' }));
+  expect(html).toContain(`<span class="method">GET</span> <span>/users/${'\ufffd'.repeat(10)}:id</span>`);
+  expect(html).not.toContain('<span>/users/:id</span>');
+  const page = String(Layout({ ctx: { ...CTX, route, method: 'GET', app: 'sh\u200dop\u3164', apps: ['sh\u200dop\u3164'] }, children: '' }));
+  expect(page).toContain(`<span>GET /users/${'\ufffd'.repeat(10)}:id</span>`);
+  expect(page).toContain('sh\ufffdop\ufffd');
+  expect(page).not.toMatch(/[\u200c\u200d\u034f\u3164\u115f\ufe0f\u2800\u180b\ufff9]|\u{e0041}/u);
+});
