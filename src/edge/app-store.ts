@@ -433,14 +433,17 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   private app(): string {
     if (this.appName !== undefined) return this.appName;
     const name = this.ctx.id.name;
-    this.appName = name === undefined ? getMetaString(this.sql, 'app') ?? '' : parseShardName(name).app;
-    return this.appName;
+    if (name === undefined) return (this.appName = getMetaString(this.sql, 'app') ?? '');
+    // Stored too: an alarm that wakes the object after an eviction gets no name from the runtime, and
+    // a name only ever learnt from it had left alerts with an empty app and a dashboard link of none.
+    this.rememberApp(parseShardName(name).app);
+    return this.appName!;
   }
 
   private rememberApp(app: string): void {
     if (this.appName === app) return;
     this.appName = app;
-    setMeta(this.sql, 'app', app);
+    if (getMetaString(this.sql, 'app') !== app) setMeta(this.sql, 'app', app);
   }
 
   /** Runs maintenance now; the alarm handler and the local runtime's tests call this. */
