@@ -15,7 +15,7 @@ function creationError(endpoint: string): string {
 
 test('a malformed endpoint that could hold a credential is named by its scheme only', () => {
   expect(creationError('https://api.honeycomb.io:hcaik_SECRET')).toEndWith('endpoint is not a valid URL: "https://…"');
-  const noScheme = 'endpoint must start with http:// or https://, e.g. http://127.0.0.1:4318';
+  const noScheme = 'endpoint must start with http:// or https://, e.g. http://host:port';
   expect(creationError('collector?key=SECRET')).toEndWith(noScheme);
   expect(creationError('/v1/traces')).toEndWith(noScheme);
   expect(redactUrl('http://collector:hcaik_SECRET/v1/traces')).toBe('http://…');
@@ -24,8 +24,9 @@ test('a malformed endpoint that could hold a credential is named by its scheme o
 
 test('an endpoint written without its scheme is told so, the way it is usually written', () => {
   // `127.0.0.1:4318` did not parse ("not a valid URL", hidden); `localhost:4318` parsed as the scheme `localhost:`.
-  for (const endpoint of ['127.0.0.1:4318', 'localhost:4318', 'collector:4318/v1/traces']) {
-    expect(creationError(endpoint)).toEndWith('endpoint must start with http:// or https://, e.g. http://127.0.0.1:4318');
+  // The example is the endpoint with its scheme (a fixed one had named the OTLP port to a Zipkin user).
+  for (const endpoint of ['127.0.0.1:4318', 'localhost:4318', 'collector:4318/v1/traces', 'zipkin:9411']) {
+    expect(creationError(endpoint)).toEndWith(`endpoint must start with http:// or https://, e.g. http://${endpoint}`);
   }
 
 });

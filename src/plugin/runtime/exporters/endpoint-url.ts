@@ -8,7 +8,7 @@ import { mayHoldCredential } from '../../../core/config/kinds.ts';
  */
 export function signalUrl(endpoint: string, signalPath: string): string {
   // `127.0.0.1:4318` or `localhost:4318` would parse as a scheme of its own, or not at all.
-  if (!/^[a-z][a-z\d+.-]*:\/\//i.test(endpoint)) throw new Error('endpoint must start with http:// or https://, e.g. http://127.0.0.1:4318');
+  if (!/^[a-z][a-z\d+.-]*:\/\//i.test(endpoint)) throw new Error(`endpoint must start with http:// or https://, e.g. ${withScheme(endpoint)}`);
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -21,6 +21,15 @@ export function signalUrl(endpoint: string, signalPath: string): string {
   const path = url.pathname.replace(/\/+$/, '');
   if (!path.endsWith(signalPath)) url.pathname = `${path}${signalPath}`;
   return url.href;
+}
+
+/**
+ * The endpoint as it was likely meant: `zipkin:9411` as `http://zipkin:9411` (a fixed example had
+ * named the OTLP port to a Zipkin user). Only a plain host, port and path are repeated: anything
+ * else may hold a credential.
+ */
+function withScheme(endpoint: string): string {
+  return /^[A-Za-z0-9.-]+:\d{1,5}(\/[A-Za-z0-9/._-]*)?$/.test(endpoint) ? `http://${endpoint}` : 'http://host:port';
 }
 
 /** Scheme, host and path only: user info and query strings can carry credentials. */
