@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
+import { didYouMean } from '../../core/config/nearest-name.ts';
 import { environmentFor, readDotEnv } from './dot-env.ts';
 import { DEFAULT_EDGE_DIR } from './edge-init.ts';
 import { OWN_ROOT, versionOf } from './installed-package.ts';
@@ -256,8 +257,19 @@ export async function main(argv: string[]): Promise<number> {
     const most = name === 'init' || name === 'doctor' ? 1 : 0;
     if (parsed.positionals.length > most) throw new UsageError(`unexpected argument "${parsed.positionals[most]}"`);
   } catch (error) {
-    console.error(`bun-apm ${name}: ${(error as Error).message}\n\n${command.usage}`);
+    console.error(`bun-apm ${name}: ${usageProblem(error as Error, command.options)}\n\n${command.usage}`);
     return 2;
   }
   return command.run(parsed.values, parsed.positionals);
+}
+
+/**
+ * What was wrong with the command line: an option it does not take is named with the nearest one it
+ * does (node:util's own message suggested `--` and held a stray quote: a review).
+ */
+function usageProblem(error: Error, options: Command['options']): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(error.message)?.[1];
+  if (unknown === undefined) return error.message;
+  const known = Object.keys(options ?? {}).map((option) => `--${option}`);
+  return `unknown option "${unknown}"${didYouMean(unknown, known)}`;
 }

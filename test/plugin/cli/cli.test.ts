@@ -198,7 +198,9 @@ describe('the command line', () => {
     expect(unknown.err).toContain('unknown command "frobnicate"');
     const option = await run(['init', '--endpont', 'http://x'], dir);
     expect(option.code).toBe(2);
-    expect(option.err).toContain("Unknown option '--endpont'");
+    expect(option.err).toStartWith('bun-apm init: unknown option "--endpont" (did you mean --endpoint?)\n');
+    const far = await run(['keys', '--frobnicate'], dir);
+    expect([far.code, far.err.split('\n')[0]]).toEqual([2, 'bun-apm keys: unknown option "--frobnicate"']);
     const badUrl = await run(['init', '--endpoint', 'ftp://x'], dir);
     expect(badUrl.code).toBe(1);
     expect(badUrl.err).toContain('--endpoint: expected an http:// or https:// URL');
