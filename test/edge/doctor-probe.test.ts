@@ -92,7 +92,7 @@ test('the app\'s alerting configuration problems fail doctor, as the rules API l
     // The first ten as the rules API words them, then the count of the rest.
     for (const problem of problems.slice(0, 10)) expect(check.detail).toContain(problem);
     expect(check.detail).toContain(`and ${problems.length - 10} more`);
-    expect(check.detail).toContain('ALERT_RULES.shop[0]: left out');
+    expect(check.detail).toContain("ALERT_RULES.shop[0] (rule 'r0'): left out");
     expect(check.detail).not.toContain('other-apps-rule');
     expect(check.detail).not.toContain('secret-part');
   } finally {

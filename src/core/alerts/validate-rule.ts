@@ -4,6 +4,7 @@ import {
 } from './rule.ts';
 import { METHOD_KEYS } from '../wire-format.ts';
 import { BIDI_CONTROL, CONTROL, ZERO_WIDTH } from '../invisible-text.ts';
+import { didYouMean } from '../config/nearest-name.ts';
 
 /** `threshold: errorRate is a fraction: 0.05 means 5 %`. */
 export interface RuleProblem {
@@ -47,7 +48,8 @@ export function validateRule(input: unknown): RuleValidation {
     return { ok: false, problems: [{ field: '(rule)', message: 'expected an object' }] };
   }
   const r = input as Record<string, unknown>;
-  for (const key of Object.keys(r)) if (!KNOWN_FIELDS.has(key)) add(key, 'unknown field');
+  // The nearest field for a short name (`rout`: did you mean route?); a long one is no typo, and its distance costs.
+  for (const key of Object.keys(r)) if (!KNOWN_FIELDS.has(key)) add(key, `unknown field${key.length <= 64 ? didYouMean(key, [...KNOWN_FIELDS]) : ''}`);
 
   if (typeof r.id !== 'string' || !RULE_ID_PATTERN.test(r.id)) add('id', 'expected 1..64 of A-Z a-z 0-9 . _ : - starting with a letter or digit');
   if (typeof r.name !== 'string' || r.name.trim() === '' || r.name.length > 128 || CONTROL.test(r.name)) add('name', 'expected a non-empty string of at most 128 characters, without control characters');

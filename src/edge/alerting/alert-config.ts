@@ -154,7 +154,8 @@ function readRules(raw: string | undefined, problems: Array<[string, string]>): 
   } catch {
     throw new ConfigError('ALERT_RULES: expected JSON (an array of rules, or an object of app → array of rules)');
   }
-  const groups: Array<[string, unknown]> = Array.isArray(parsed) ? [['*', parsed]] : typeof parsed === 'object' && parsed !== null ? Object.entries(parsed) : [];
+  const whole = Array.isArray(parsed);
+  const groups: Array<[string, unknown]> = whole ? [['*', parsed]] : typeof parsed === 'object' && parsed !== null ? Object.entries(parsed) : [];
   if (groups.length === 0 && !Array.isArray(parsed)) throw new ConfigError('ALERT_RULES: expected an array of rules, or an object of app → array of rules');
   for (const [app, list] of groups) {
     if (!Array.isArray(list)) {
@@ -164,10 +165,12 @@ function readRules(raw: string | undefined, problems: Array<[string, string]>): 
     const rules: AlertRule[] = [];
     list.forEach((input, i) => {
       const result = validateRule(input);
-      const at = `ALERT_RULES.${app}[${i}]`;
+      // Where it is as written (an array given whole has no app key), and its id when it has one.
+      const id = typeof (input as { id?: unknown } | null)?.id === 'string' ? ` (rule '${((input as { id: string }).id).slice(0, 64)}')` : '';
+      const at = `ALERT_RULES${whole ? '' : `.${app}`}[${i}]${id}`;
       if (!result.ok) problems.push([app, `${at}: left out: ${result.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`]);
       else if (result.rule.metric === 'custom') problems.push([app, `${at}: left out: metric custom needs a customEvaluator function, which JSON cannot hold`]);
-      else if (rules.some((r) => r.id === result.rule.id)) problems.push([app, `${at}.id: left out: '${result.rule.id}' is listed twice`]);
+      else if (rules.some((r) => r.id === result.rule.id)) problems.push([app, `${at}: left out: id '${result.rule.id}' is listed twice`]);
       else rules.push(result.rule);
     });
     out.set(app, rules);

@@ -21,6 +21,16 @@ describe('validateRule', () => {
     for (const rule of rules) expect(validateRule(rule)).toMatchObject({ ok: true });
   });
 
+  test('a field it does not know is named with the nearest one it does (a review: `rout` said only "unknown field")', () => {
+    const result = validateRule({ ...good, rout: '/checkout', kepFiringFor: 60_000, frobnicate: 1, ['x'.repeat(70)]: 1 });
+    expect(result.ok ? [] : result.problems.map((p) => `${p.field}: ${p.message}`)).toEqual([
+      'rout: unknown field (did you mean route?)',
+      'kepFiringFor: unknown field (did you mean keepFiringFor?)',
+      'frobnicate: unknown field',
+      `${'x'.repeat(70)}: unknown field`,
+    ]);
+  });
+
   const bad: Array<[string, unknown, string[]]> = [
     ['not an object', 'rule', ['(rule)']],
     ['missing everything', {}, ['id', 'name', 'metric', 'condition', 'severity', 'threshold']],

@@ -154,7 +154,7 @@ describe('rules API', () => {
       const { status, body } = await api(broken, '/api/v1/apps/shop/rules');
       expect(status).toBe(200);
       expect(body.rules.map((rule: any) => rule.id)).toEqual(['fine']);
-      expect(body.configProblems).toEqual([expect.stringContaining('ALERT_RULES.*[0]: left out: threshold')]);
+      expect(body.configProblems).toEqual([expect.stringContaining("ALERT_RULES[0] (rule 'from-config'): left out: threshold")]);
     } finally {
       await broken.dispose();
     }

@@ -62,7 +62,7 @@ describe('a bad channel var and a bad rule', () => {
     expect(status).toBe(200);
     expect(body.rules.map((rule: any) => rule.id)).toEqual(['errors']);
     expect(body.configProblems).toEqual([
-      'ALERT_RULES.shop[0]: left out: severity: expected one of info, warning, critical',
+      "ALERT_RULES.shop[0] (rule 'bad'): left out: severity: expected one of info, warning, critical",
       'SLACK_WEBHOOK_URL: left out: config.url: expected a https: or http: URL',
       'dashboardUrl (var DASHBOARD_URL): expected a URL',
     ]);
@@ -81,7 +81,7 @@ describe('a bad channel var and a bad rule', () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('Settings the edge could not use: 3 problems, each left out; the rest of its settings and of alerting runs.');
-    expect(html).toContain('<li>ALERT_RULES.shop[0]: left out: severity: expected one of info, warning, critical</li>');
+    expect(html).toContain('<li>ALERT_RULES.shop[0] (rule &#39;bad&#39;): left out: severity: expected one of info, warning, critical</li>');
     expect(html).not.toContain('tokenpart');
     // The panel's own refresh says it too.
     const fragment = await fetch(new URL('/performance/fragments/alerts?app=shop', edge.url), { headers: { 'x-api-key': DASHBOARD_KEY, 'hx-request': 'true' } });
