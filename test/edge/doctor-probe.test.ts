@@ -39,7 +39,10 @@ describe('doctor against the edge', () => {
 
   test('a wrong key and another app\'s key are named', async () => {
     const wrong = await runChecks(appDir('not-a-key-0123456789'), {});
+    const refused = { ...wrong.find((c) => c.label === 'edge')! };
     expect(wrong.find((c) => c.label === 'edge')).toMatchObject({ ok: false, detail: expect.stringContaining('refused the ingest key (HTTP 401)') });
+    // Both ways to fix it (a newcomer who ran `keys --app blog` had left edge dev running on the old keys).
+    expect(refused.detail).toEndWith('check INGEST_KEYS on the Worker (a deployed one: `npx wrangler secret put INGEST_KEYS` as `bunx bun-apm keys` prints it; `edge dev`: restart it, it reads .dev.vars at start)');
     const blog = await runChecks(appDir(KEYS.blogIngest), {});
     expect(blog.find((c) => c.label === 'edge')).toMatchObject({ ok: false, detail: expect.stringContaining('as app "blog", not "shop"') });
   });

@@ -108,7 +108,7 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string)
       const usage = usageOf(full);
       return { ok: true, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}" (HTTP ${response.status})${usage ? `; ${usage.summary}` : ''}`, warnings: usage?.warnings };
     }
-    if (response.status === 401 || response.status === 403) return { ok: false, label: 'edge', detail: `${shown} refused the ingest key (HTTP ${response.status}): check INGEST_KEYS on the Worker` };
+    if (response.status === 401 || response.status === 403) return { ok: false, label: 'edge', detail: `${shown} refused the ingest key (HTTP ${response.status}): check INGEST_KEYS on the Worker (a deployed one: \`npx wrangler secret put INGEST_KEYS\` as \`bunx bun-apm keys\` prints it; \`edge dev\`: restart it, it reads .dev.vars at start)` };
     if (response.status === 404) {
       // An edge that knows why (BUN_APM_ENDPOINT set to its dashboard's URL) says so.
       const said = errorMessageOf(full);
