@@ -23,7 +23,9 @@ export const ZERO_WIDTH = /[\u00ad\u180e\u200b\u2060-\u2064\ufeff]/;
  */
 const UNDRAWN = /[\p{Default_Ignorable_Code_Point}\p{Cf}\u115f\u1160\u2800\u3164\uffa0]/u;
 
-const IN_A_NAME_SOURCE = `${CONTROL.source}|${BIDI_CONTROL.source}|${ZERO_WIDTH.source}|[\\u2028\\u2029]|${UNDRAWN.source}`;
+const IN_A_LINE_SOURCE = `${CONTROL.source}|${BIDI_CONTROL.source}|${ZERO_WIDTH.source}|[\\u2028\\u2029]`;
+const IN_A_NAME_SOURCE = `${IN_A_LINE_SOURCE}|${UNDRAWN.source}`;
+const IN_A_LINE = new RegExp(IN_A_LINE_SOURCE, 'g');
 // One test first, without `g` (a global regex's test keeps a lastIndex): most names hold none.
 const HAS_IN_A_NAME = new RegExp(IN_A_NAME_SOURCE, 'u');
 const IN_A_NAME = new RegExp(IN_A_NAME_SOURCE, 'gu');
@@ -41,6 +43,15 @@ const REORDERING = new RegExp(BIDI_CONTROL.source, 'g');
  */
 export function visibleName(text: string): string {
   return HAS_IN_A_NAME.test(text) ? text.replace(IN_A_NAME, '\ufffd') : text;
+}
+
+/**
+ * A line of free text (a notification's title, a log line): controls, bidirectional and zero-width
+ * characters become U+FFFD as in a name, while joiners and variation selectors stay (an alert named
+ * `⚠️ Checkout`, a Persian message): nothing is looked up or told apart by it.
+ */
+export function visibleInLine(text: string): string {
+  return text.replace(IN_A_LINE, '\ufffd');
 }
 
 /** Free text (an error, a log message) keeps its line breaks and tabs; only the bidirectional controls become U+FFFD. */

@@ -5,7 +5,7 @@ import * as v from './valibot.ts';
 import { unreordered, visibleName, wellFormed } from './invisible-text.ts';
 import { ALPHA, MIN_INDEXABLE, QuantileSketch } from './sketch.ts';
 import { MAX_CELL_COUNT, MAX_DURATION_MS, SUM_TOLERANCE } from './value-bounds.ts';
-import { EARLIEST, LATEST, LIMITS, METHOD_KEYS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type Span, type SystemProfile, type TagValue } from './wire-format.ts';
+import { clip, EARLIEST, LATEST, LIMITS, METHOD_KEYS, WIRE_FORMAT_VERSION, type Batch, type DetailSample, type Span, type SystemProfile, type TagValue } from './wire-format.ts';
 
 /** One problem: `samples[3].statusCode: expected integer 100..599`. */
 export interface BatchProblem {
@@ -107,6 +107,16 @@ const tagValue = v.union(
   `expected string (≤ ${LIMITS.tagValueLength} characters), finite number or boolean`,
 );
 const tagKey = name(LIMITS.tagKeyLength, 1);
+
+/** `key`, or, when `out` has it already, `key~2` (`~3`, …), cut to fit the key length whole characters at a time. */
+function freeKey(out: Record<string, unknown>, key: string): string {
+  if (!Object.hasOwn(out, key)) return key;
+  for (let n = 2; ; n++) {
+    const suffix = `~${n}`;
+    const candidate = `${clip(key, LIMITS.tagKeyLength - suffix.length)}${suffix}`;
+    if (!Object.hasOwn(out, candidate)) return candidate;
+  }
+}
 /**
  * Checked entry by entry, not by v.record: it skips `__proto__`, `constructor` and `prototype`,
  * which user code can give our tracer. A null-prototype object keeps them as plain keys.
@@ -123,9 +133,10 @@ const tags = (max: number) => {
         for (const [origin, r] of [['key', k], ['value', t]] as const) {
           if (!r.success) addIssue({ message: r.issues[0].message, path: [{ type: 'object', origin, input, key, value }] });
         }
-        // Two keys with lone surrogates can become one: refused, rather than one tag lost without a word.
-        if (k.success && Object.hasOwn(out, k.output)) addIssue({ message: 'a duplicate key once made well-formed', path: [{ type: 'object', origin: 'key', input, key, value }] });
-        else if (k.success && t.success) out[k.output] = t.output;
+        // Two keys can become one once made well-formed and visible (lone surrogates; an older
+        // client's `?q<ZWNJ>` and `?q<ZWJ>`): both kept, the later one numbered, where refusing had
+        // cost the span its batch (a review), and keeping one would lose a tag without a word.
+        if (k.success && t.success) out[freeKey(out, k.output)] = t.output;
       }
       return out;
     }),

@@ -5,7 +5,7 @@ import { formatNumber, formatThreshold, formatValue, formatValueBeside } from '.
 import type { AlertRow } from '../core/dashboard/alert-views.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { formatTime, query } from './format.ts';
-import { visibleName, visibleText } from '../core/invisible-text.ts';
+import { visibleInLine, visibleText } from '../core/invisible-text.ts';
 
 const ORDER = { firing: 0, pending: 1, error: 2, resolved: 3 } as const;
 
@@ -27,7 +27,7 @@ export function AlertsPanel(props: { ctx: ViewContext; alerts: AlertRow[]; confi
             <li class={`alert ${alert.state} ${alert.severity}`} data-alert-id={alert.id}>
               <span class="badge">{alert.state}</span>
               <span class="severity">{alert.severity}</span>
-              <strong class="name" safe>{visibleName(alert.name)}</strong>
+              <strong class="name" safe>{visibleInLine(alert.name)}</strong>
               {alert.message ? <span class="message" safe>{visibleText(alert.message)}</span> : ''}
               {alert.value !== undefined && alert.value !== null ? (
                 <span class="value" safe>{valueText(alert, alert.value)}</span>

@@ -116,6 +116,10 @@ function ownEntry(toml: string, dir: string, packageRoot: string): string | unde
     const main = (Bun.TOML.parse(toml) as { main?: unknown }).main;
     if (typeof main !== 'string') return undefined;
     const entry = resolve(dir, main);
+    // Anything under a node_modules is a package's: pnpm's and Bun's isolated installs keep each
+    // version in a directory of its own (`.pnpm/bun-apm@0.1.0/…`), which an upgrade leaves behind
+    // the new package root, and the old Worker had been kept (a review).
+    if (entry.split(/[\\/]/).includes('node_modules')) return undefined;
     const inPackage = relative(packageRoot, entry);
     return inPackage.startsWith('..') || isAbsolute(inPackage) ? entry : undefined;
   } catch {

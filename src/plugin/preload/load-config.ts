@@ -88,10 +88,13 @@ const exists = (file: string): Promise<boolean> => Bun.file(file).stat().then(()
 /**
  * `import { defineConfig } from 'bun-apm'` in a config file beside a compiled executable, which has
  * no node_modules to find the package in: the file had failed to load, and the app ran unmonitored
- * (a review). Where the package cannot be found from the file, `bun-apm` is a module of the one
- * function a config file takes from it.
+ * (a review). In a compiled executable only (its entry in Bun's `/$bunfs/`), where the package
+ * cannot be found from the file, `bun-apm` is a module of the one function a config file takes from
+ * it. Elsewhere a module of that name would be the whole process's: an app's own import of the real
+ * package, with a config file kept apart (BUN_APM_CONFIG=/etc/…), failed at start (a review).
  */
-function provideDefineConfig(file: string): void {
+function provideDefineConfig(file: string, entry: string | undefined): void {
+  if (!entry?.startsWith('/$bunfs/')) return;
   try {
     Bun.resolveSync('bun-apm', dirOf(file));
     return;
@@ -110,10 +113,10 @@ function provideDefineConfig(file: string): void {
   }
 }
 
-export async function importConfigFile(file: string): Promise<BunApmConfig> {
+export async function importConfigFile(file: string, entry: string | undefined): Promise<BunApmConfig> {
   let module: { default?: unknown };
   try {
-    provideDefineConfig(file);
+    provideDefineConfig(file, entry);
     module = await import(file);
   } catch (error) {
     throw new ConfigError(`${baseName(file)}: could not be loaded (${(error as Error).message})`);
@@ -211,7 +214,7 @@ export async function loadConfig(env: Env, cwd: string, entry: string | undefine
   const fromEnv = configFromEnv(env);
   if (fromEnv.disabled) return { disabled: true };
   const file = await findConfigFile(env, cwd, entry);
-  const fromFile = file ? await importConfigFile(file) : {};
+  const fromFile = file ? await importConfigFile(file, entry) : {};
   const fileName = file ? baseName(file) : 'bun-apm.config.ts';
   if ((fromEnv.disabled ?? settingFromFile(PRELOAD.disabled, fromFile.disabled, fileName)) === true) return { disabled: true };
   const appName = (fromEnv.app ?? fromFile.app) === undefined ? await defaultAppNameAsync(cwd) : undefined;

@@ -43,6 +43,14 @@ describe('Slack Block Kit message', () => {
     expect(message.text).toBe('FIRING: Slow checkout (shop): Slow checkout: p95 response time of POST /checkout is 2345 ms (&gt; 2000 ms, last 5 min)');
   });
 
+  test('a rule named with emoji sequences or Persian keeps them in the header and subject; bidirectional and zero-width characters do not stay', () => {
+    // ⚠️ (U+FE0F), 👩‍💻 (U+200D), می‌خواهم (U+200C): a review saw U+FFFD where the selector and joiners were.
+    const name = '\u26a0\ufe0f Checkout \u{1f469}\u200d\u{1f4bb} \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645';
+    const named = notifications({ ...rule, name: `${name}\u202e\u200b` }).firing;
+    expect((slackMessage(named).blocks[0] as { text: { text: string } }).text.text).toBe(`FIRING: ${name}\ufffd\ufffd (shop)`);
+    expect(emailContent(named).subject).toContain(`${name}\ufffd\ufffd`);
+  });
+
   test('the resolved message says so and carries when', () => {
     const message = slackMessage(resolved);
     expect((message.blocks[0] as { text: { text: string } }).text.text).toBe('RESOLVED: Slow checkout (shop)');

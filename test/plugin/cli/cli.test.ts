@@ -286,6 +286,10 @@ describe('edge init', () => {
     writeFileSync(toml, readFileSync(toml, 'utf8').replace(/^main = .*$/m, 'main = "../node_modules/bun-apm/src/edge/old-entry.ts"'));
     edgeInit(dir, { force: true });
     expect(mainOf()).toBe(packages);
+    // An older version's own directory of an isolated install (pnpm, Bun): a package's, not the user's.
+    writeFileSync(toml, readFileSync(toml, 'utf8').replace(/^main = .*$/m, 'main = "../node_modules/.pnpm/bun-apm@0.0.9/node_modules/bun-apm/dist/edge/worker.js"'));
+    edgeInit(dir, { force: true });
+    expect(mainOf()).toBe(packages);
   });
 
   test('in an app without bun-apm installed it says how to install it and writes nothing', () => {

@@ -1,6 +1,6 @@
 // Escaping and bounding for the places notification text lands: HTML (email), Slack mrkdwn, mail
 // headers, rule state. Rule names, routes and evaluator errors come from users or strangers; none is trusted.
-import { visibleName } from '../../invisible-text.ts';
+import { visibleInLine } from '../../invisible-text.ts';
 
 const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** Runs of C0 and C1 controls and line separators: what would break a line (or a header) where text lands. */
@@ -31,10 +31,11 @@ export function slackCode(text: string): string {
 
 /**
  * Text on one line as it may be shown: control characters (CR/LF header injection, C1's terminal
- * escapes, a forged line in a chat message) become a space; bidirectional and zero-width ones U+FFFD.
+ * escapes, a forged line in a chat message) become a space; bidirectional and zero-width ones U+FFFD;
+ * emoji sequences and joiners stay (visibleInLine).
  */
 export function flatLine(text: string): string {
-  return visibleName(text.replace(CONTROL_RUNS, ' '));
+  return visibleInLine(text.replace(CONTROL_RUNS, ' '));
 }
 
 /** One line for a header, subject or log, at most `max` characters (flatLine). */
