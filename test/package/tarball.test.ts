@@ -78,8 +78,10 @@ describe('the tarball', () => {
     // the tracer's traces within its budget and the monitors' storages were written at exit (+1.3 kB);
     // 343 kB until traces kept off the edge process-wide, retries' causes named, Node told it needs Bun (+1.2 kB);
     // 345 kB until Express 4's mount templates, per-method routes' templates, a refused batch's counts
-    // sent again, clients gone as 499s, whole cells in exports and any Authorization scheme redacted (+3.3 kB).
-    expect(packed.bytes).toBeLessThanOrEqual(350 * KB);
+    // sent again, clients gone as 499s, whole cells in exports and any Authorization scheme redacted (+3.3 kB);
+    // 350 kB until the explicit API's methods and the rules in code were documented in the shipped docs,
+    // bun-apm/edge exported edgeWorker, a PID 1 ran on after a signal and names lost undrawn characters (+3.9 kB).
+    expect(packed.bytes).toBeLessThanOrEqual(355 * KB);
   }, 120_000);
 
   test('every link of the shipped README and docs to a page of ours leads to a shipped file', async () => {
