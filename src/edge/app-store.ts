@@ -45,6 +45,7 @@ import { UnreadableRows, type Warnings } from './store/unreadable.ts';
 import type { UsageReport } from '../core/usage/usage.ts';
 import { countCallsWith, countStoreCalls } from './usage/count-store-calls.ts';
 import { SqlMeter } from './usage/sql-meter.ts';
+import { routeHint } from '../core/alerts/route-hint.ts';
 import { UsageCounter, type UsageToday } from './usage/usage-counter.ts';
 import { decodeIngest, isRefusal, OTHER_SHARD, type IngestRefusal, type IngestRequest } from './ingest/decode-ingest.ts';
 
@@ -416,13 +417,22 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   async addAlertRule(input: unknown): Promise<RuleChange> {
     const change = this.alerting.addRule(input, this.now());
     if (change.ok) await this.scheduleWake();
-    return change;
+    return this.withRouteHint(change);
   }
 
   async updateAlertRule(id: string, patch: unknown): Promise<RuleChange> {
     const change = this.alerting.updateRule(id, patch, this.now());
     if (change.ok) await this.scheduleWake();
-    return change;
+    return this.withRouteHint(change);
+  }
+
+  /** A rule taken, with a warning when its route is none the app has had requests on (routeHint). */
+  private withRouteHint(change: RuleChange): RuleChange {
+    if (!change.ok) return change;
+    this.foldNow();
+    const known = this.sql.exec<{ route: string }>('SELECT route FROM routes').toArray().map((row) => row.route);
+    const hint = routeHint(change.rule.route, known);
+    return hint === undefined ? change : { ...change, warnings: [hint] };
   }
 
   removeAlertRule(id: string): Promise<RuleChange> {

@@ -87,7 +87,7 @@ async function readJson(request: Request): Promise<unknown> {
 }
 
 function changed(result: RuleChange, status = 200): Response {
-  if (result.ok) return json({ rule: result.rule }, status);
+  if (result.ok) return json({ rule: result.rule, ...(result.warnings && { warnings: result.warnings }) }, status);
   throw new HttpError(result.status, result.code, result.message, {}, result.problems ? { problems: result.problems } : {});
 }
 

@@ -22,7 +22,7 @@ export type RuleSource = 'code' | 'config' | 'api';
  */
 export type ListedRule = Omit<AlertRule, 'customEvaluator'> & { source: RuleSource; shadowedBy?: string };
 export type RuleRefusal = { ok: false; status: 400 | 404 | 409 | 422; code: string; message: string; problems?: RuleProblem[] };
-export type RuleChange = { ok: true; rule: ListedRule } | RuleRefusal;
+export type RuleChange = { ok: true; rule: ListedRule; warnings?: string[] } | RuleRefusal;
 
 export interface RuleCatalogOptions {
   sql: Sql;

@@ -51,7 +51,8 @@ describe('rules API', () => {
     expect((await send('POST', '/api/v1/apps/nope/rules', KEYS.admin, RULE)).status).toBe(404);
     expect(await rulesOf()).toHaveLength(1);
     const created = await send('POST', '/api/v1/apps/shop/rules', KEYS.admin, RULE);
-    expect(created).toEqual({ status: 201, body: { rule: { ...RULE, source: 'api' } } });
+    // No request has had /checkout yet: taken, with a warning saying so.
+    expect(created).toEqual({ status: 201, body: { rule: { ...RULE, source: 'api' }, warnings: [expect.stringMatching(/^route '\/checkout' has had no requests yet/)] } });
     expect((await rulesOf()).map((r) => [r.id, r.source])).toEqual([['from-config', 'config'], ['checkout-p95', 'api']]);
     // Another app's read key sees nothing of shop.
     expect((await api(edge, '/api/v1/apps/shop/rules', KEYS.blogRead)).status).toBe(404);
@@ -176,5 +177,18 @@ describe('a deployed Worker', () => {
     expect(receiver.at('/plain-http')).toHaveLength(0);
     const { body } = await api(deployed, '/api/v1/apps/shop/alerts');
     expect(body.history[0].deliveries).toEqual([{ channel: 'slack', status: 'rejected', attempts: 1, lastError: 'URL refused: only https:// receivers' }]);
+  });
+});
+
+describe('a rule whose route the app has had no requests on', () => {
+  test('is taken, with a warning naming the route it fits (a path typed from a log had never fired), or saying it has had no requests yet', async () => {
+    const minute = minuteAgo(12);
+    await ingestMinute(edge, KEYS.shopIngest, 'shop', minute, 30); // requests on GET /slow
+    const rule = { id: 'route-hint', name: 'Route hint', metric: 'p95', condition: 'gt', threshold: 200, severity: 'warning' };
+    const known = await send('POST', '/api/v1/apps/shop/rules', KEYS.admin, { ...rule, route: '/slow' });
+    expect([known.status, known.body.warnings]).toEqual([201, undefined]);
+    const typo = await send('PATCH', '/api/v1/apps/shop/rules/route-hint', KEYS.admin, { route: '/slo' });
+    expect([typo.status, typo.body.warnings]).toEqual([200, ["route '/slo' has had no requests yet (routes are named by their templates, as the routes table shows them): the rule fires once it has"]]);
+    await send('DELETE', '/api/v1/apps/shop/rules/route-hint', KEYS.admin);
   });
 });
