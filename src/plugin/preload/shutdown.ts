@@ -90,8 +90,9 @@ function appListeners(signal: Signal): number {
   return process.listenerCount(signal) - 1 - signalExit;
 }
 
-/** How often counts go once a PID 1 has been told to stop (see asInit). */
+/** How often counts go once a PID 1 has been told to stop (see asInit), and for how long: a runtime's grace before its SIGKILL is 10 s (Docker) or 30 s (Kubernetes). */
 const INIT_FLUSH_MS = 1000;
+const INIT_HURRY_MS = 60_000;
 
 /** This process is its PID namespace's init: a container's first process. */
 function isInit(): boolean {
@@ -244,8 +245,10 @@ export function installShutdown(options: ShutdownOptions): () => void {
    * counts now go every second, so the SIGKILL loses that much at most.
    */
   const asInit = (signal: Signal) => {
-    options.log.warnOnce('init-signal', `${signal} to PID 1, which has no handler for it: the process runs on, as without bun-apm, until it is killed (SIGKILL); counts now go every ${INIT_FLUSH_MS / 1000} s`);
-    options.batcher.hurry(INIT_FLUSH_MS);
+    // A hang-up asks no process to stop: ignored, as it would be.
+    if (signal === 'SIGHUP') return;
+    options.log.warnOnce('init-signal', `${signal} to PID 1, which has no handler for it: the process runs on, as without bun-apm, until it is killed (SIGKILL); counts now go every ${INIT_FLUSH_MS / 1000} s for a minute`);
+    options.batcher.hurry(INIT_FLUSH_MS, INIT_HURRY_MS);
   };
 
   const reraise = (signal: Signal) => {
