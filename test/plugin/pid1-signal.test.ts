@@ -14,7 +14,15 @@ if (!canUnshare) console.warn('pid1-signal.test.ts: unshare --pid is not allowed
 
 const sink = new IngestSink().start();
 const children: Array<ReturnType<typeof Bun.spawn>> = [];
+const apps: number[] = [];
 afterAll(async () => {
+  for (const pid of apps) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
   for (const child of children) child.kill('SIGKILL');
   await sink.stop();
 });
@@ -27,7 +35,8 @@ async function asPid1(app: string, preload: boolean): Promise<{ port: number; ho
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', PORT: String(port) };
   if (preload) Object.assign(env, { BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_APP: app, BUN_APM_FLUSH_INTERVAL_MS: '600000' });
   const command = [process.execPath, ...(preload ? ['--preload', 'bun-apm/preload'] : []), join('test', 'plugin', 'fixtures', 'container-app.ts')];
-  const unshare = Bun.spawn(['unshare', '--pid', '--fork', '--mount-proc', ...command], { cwd: REPO, env, stdout: 'pipe', stderr: 'pipe' });
+  // --kill-child: the app (PID 1 of its namespace) dies with unshare, else it outlives the test.
+  const unshare = Bun.spawn(['unshare', '--pid', '--fork', '--kill-child', '--mount-proc', ...command], { cwd: REPO, env, stdout: 'pipe', stderr: 'pipe' });
   children.push(unshare);
   let err = '';
   void (async () => {
@@ -37,6 +46,7 @@ async function asPid1(app: string, preload: boolean): Promise<{ port: number; ho
   expect(await listening([port])).toBe(true);
   const pid = Bun.spawnSync(['pgrep', '-P', String(unshare.pid)]).stdout.toString().trim();
   expect(pid).toMatch(/^\d+$/);
+  apps.push(Number(pid));
   // The app sees itself as PID 1.
   expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('ok 1');
   return { port, hostPid: Number(pid), unshare, stderr: () => err };
