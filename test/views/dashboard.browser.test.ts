@@ -188,6 +188,22 @@ describe('dashboard in Chromium', () => {
       expect({ ...cell, onScreen: cell.width > 0 && cell.right <= 375 }).toMatchObject({ onScreen: true });
       if (!cell.route) expect(cell.drawn).toBe(`"${cell.label} "`);
     }
+    // Filtered to a long route: the filter in the bar is cut to fit, its ✕ in view (it had widened
+    // the page and made the sticky bar a third of the screen); every Resolve button in view.
+    const long = '/api/v2/organisations/:orgId/projects/:projectId/environments/:envId/deployments';
+    await page.goto(`${base}/performance?route=${encodeURIComponent(long)}`);
+    await page.waitForSelector('.route-filter');
+    const bar = await page.evaluate(() => ({
+      overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      position: getComputedStyle(document.querySelector('.top')!).position,
+      filterRight: document.querySelector('.route-filter')!.getBoundingClientRect().right,
+      resolveRight: Math.max(...[...document.querySelectorAll('#alerts button[type="submit"]')].map((b) => b.getBoundingClientRect().right)),
+    }));
+    expect(bar.overflow).toBeLessThanOrEqual(0);
+    expect(bar.filterRight).toBeLessThanOrEqual(375);
+    expect(bar.resolveRight).toBeLessThanOrEqual(375);
+    // Several lines tall on a phone: it scrolls away with the page rather than cover a third of it.
+    expect(bar.position).toBe('static');
     await context.close();
   });
 });
