@@ -188,6 +188,10 @@ describe('dashboard in Chromium', () => {
       expect({ ...cell, onScreen: cell.width > 0 && cell.right <= 375 }).toMatchObject({ onScreen: true });
       if (!cell.route) expect(cell.drawn).toBe(`"${cell.label} "`);
     }
+    // Each sort button and row link is a target a thumb can hit (20 and 16 px tall had been: a review).
+    const targets = await page.$$eval('#routes th button, #routes td.route a, #traces td.route a', (elements) => elements.map((e) => Math.round(e.getBoundingClientRect().height)));
+    expect(targets.length).toBe(7 + fixture.routes.length + fixture.traces.length);
+    for (const height of targets) expect(height).toBeGreaterThanOrEqual(24);
     // Filtered to a long route: the filter in the bar is cut to fit, its ✕ in view (it had widened
     // the page and made the sticky bar a third of the screen); every Resolve button in view.
     const long = '/api/v2/organisations/:orgId/projects/:projectId/environments/:envId/deployments';
