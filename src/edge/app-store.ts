@@ -429,9 +429,7 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   /** A rule taken, with a warning when its route is none the app has had requests on (routeHint). */
   private withRouteHint(change: RuleChange): RuleChange {
     if (!change.ok) return change;
-    this.foldNow();
-    const known = this.sql.exec<{ route: string }>('SELECT route FROM routes').toArray().map((row) => row.route);
-    const hint = routeHint(change.rule.route, known);
+    const hint = routeHint(change.rule.route, this.routeGuard.routes());
     return hint === undefined ? change : { ...change, warnings: [hint] };
   }
 

@@ -37,9 +37,6 @@ function storeWithRules(codeRules: CodeRules): DurableObjectClass {
   };
 }
 
-/** The AppStore the runtime constructs: the store with this Worker's rules in code. */
-export const AppStore: DurableObjectClass = storeWithRules(alerts);
-
 const routes: Route[] = [
   { method: 'GET', path: '/healthz', handler: () => json({ ok: true }) },
   { method: 'POST', path: '/v1/ingest', handler: handleIngest },
@@ -65,9 +62,6 @@ export function createAnswer(codeRules: CodeRules): Answer {
   };
 }
 
-/** Answers one request. `runtime` says whether the caller's address header can be trusted. */
-export const answer: Answer = createAnswer(alerts);
-
 /** Fills in the data kind's security headers a response lacks (a page sets its own, stricter for scripts). */
 function withBaselineHeaders(response: Response): Response {
   const missing = Object.entries(securityHeaders('data')).filter(([name]) => !response.headers.has(name));
@@ -77,15 +71,11 @@ function withBaselineHeaders(response: Response): Response {
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
-export default {
-  fetch: (request, env, ctx) => answer(request, env, ctx, 'cloudflare'),
-  scheduled: createScheduled(alerts),
-} satisfies ExportedHandler<Env>;
 
 /**
  * The Worker with rules in code of an installed app's own (`customEvaluator` rules, which JSON
  * cannot carry): an entry beside its wrangler.toml exports what this returns, and `main` points at
- * that entry. The package's own entry above is the same with no rules in code.
+ * that entry. The package's own entry (below) is one of these.
  *
  * @example
  * // bun-apm-edge/worker.ts
@@ -105,3 +95,11 @@ export function edgeWorker(codeRules: CodeRules): { worker: ExportedHandler<Env>
     DashboardSessions,
   };
 }
+
+/** The package's own Worker: edgeWorker with the rules in code of alerts.config.ts (none as shipped). */
+const own = edgeWorker(alerts);
+
+/** The AppStore the runtime constructs: the store with this Worker's rules in code. */
+export const AppStore: DurableObjectClass = own.AppStore;
+
+export default own.worker;

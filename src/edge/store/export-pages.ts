@@ -14,13 +14,18 @@ import { UnreadableRows } from './unreadable.ts';
 /** Each rollup table's cell, in ms. */
 const CELL_MS: Record<RollupTable, number> = { rollup_10s: RESOLUTION_MS['10s'], rollup_minute: RESOLUTION_MS.minute, rollup_hour: RESOLUTION_MS.hour };
 
+/** The start of the table's cell that holds `from`. */
+function cellStart(table: RollupTable, from: number): number {
+  return from - (from % CELL_MS[table]);
+}
+
 /**
  * Where each rollup table's export starts: the start of its cell that holds `from`. Rows overlapping
  * the window go whole, as the rollup reads widen it (a row starting before `from` had been left out,
  * and an unaligned export's totals fell short of the summary's: a review).
  */
 export function rollupsFrom(from: number): Record<RollupTable, number> {
-  return Object.fromEntries(ROLLUP_TABLES.map((table) => [table, from - (from % CELL_MS[table])])) as Record<RollupTable, number>;
+  return Object.fromEntries(ROLLUP_TABLES.map((table) => [table, cellStart(table, from)])) as Record<RollupTable, number>;
 }
 
 /** The order an export walks the tables in. */
@@ -103,7 +108,7 @@ export function exportPage(sql: Sql, kind: ExportKind, from: number, to: number,
   }
   const chunked = kind === 'samples' || kind === 'spans' || kind === 'profiles';
   if (chunked && after >= CHUNK_PHASE - 1) return chunkExportPage(sql, kind, from, to, after, limit);
-  const since = kind in CELL_MS ? from - (from % CELL_MS[kind as RollupTable]) : from;
+  const since = kind in CELL_MS ? cellStart(kind as RollupTable, from) : from;
   const rows = sql.exec<AnyRow>(PAGE_QUERIES[kind], since, to, after, limit).toArray();
   const lines = rows.map((row) => JSON.stringify(LINE[kind](row)));
   if (rows.length === limit) return { lines, nextAfter: rows[rows.length - 1]!.id as number };

@@ -48,6 +48,11 @@ export class RouteGuard {
     return this.lastSeen.size;
   }
 
+  /** The routes admitted. */
+  routes(): IterableIterator<string> {
+    return this.lastSeen.keys();
+  }
+
   /** When the route was last seen (as last refreshed), undefined when not known. */
   seen(route: string): number | undefined {
     return this.lastSeen.get(route);

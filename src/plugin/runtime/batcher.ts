@@ -103,7 +103,7 @@ export class Batcher {
   start(): void {
     if (this.#timer !== undefined) return;
     this.#lastSent = Date.now();
-    this.#timer = unref(setInterval(() => void this.#tick(), this.#options.flushIntervalMs));
+    this.#restart(this.#options.flushIntervalMs);
   }
 
   /** The flush interval's turn: a cut, sent when it is worth a request, else once a heartbeat. */
