@@ -5,8 +5,8 @@
 // retry policy on a schedule of cron ticks (1, 1, 2, 5, 10, 30, then 60 minutes) until the row
 // expires 24 h after its notification. A pass takes the most urgent rows first (firing before
 // resolved, then by severity: alert-tables.ts), so a critical is not queued behind a storm of
-// resolves, yet a rule's own rows go in the order made; a Retry-After holds back its whole channel
-// (ChannelHolds below).
+// resolves, yet a rule's own rows go in the order made; a Retry-After holds back its whole channel,
+// across evictions (ChannelHolds below).
 // Jitter takes at most a tenth off a wait: passes run on the minute's tick, so a wait ends on the
 // same tick either way, and the cron already spreads the apps' objects.
 import { deliverNotification, postNotification, type DeliveryTransport } from '../../core/alerts/notification-delivery.ts';
@@ -14,6 +14,7 @@ import { Outbox, type OutboxRow, type OutboxRows } from '../../core/alerts/outbo
 import { oneLine } from '../../core/alerts/payloads/escape.ts';
 import { MINUTE_MS } from '../../core/rollup.ts';
 import { scheduledBackoff, type AttemptOutcome, type RetryPolicy } from '../../core/retry-policy.ts';
+import { getMetaString, setMeta } from '../store/meta.ts';
 import type { Sql } from '../store/sql.ts';
 import type { AlertConfig } from './alert-config.ts';
 import * as tables from './alert-tables.ts';
@@ -39,34 +40,51 @@ export interface EdgeOutboxOptions {
 /**
  * Channels that answered with a Retry-After (Slack's 429 above its ~1 message/s): the receiver's
  * wait is the channel's, not only the row's. Its other pending rows are pushed back to the end of
- * the wait in the table (kept across restarts), and rows queued during the wait are held here; the
- * other channels go on as usual. After the wait the channel's rows are due together and the pass
- * takes them most urgent first (alert-tables.ts dueDeliveries), so a critical stays ahead.
+ * the wait in the table, and rows queued during the wait are held back by the channel's entry in the
+ * meta table (kept there, not in memory: after an eviction the rows queued since had gone before
+ * the wait ended, a review); the other channels go on as usual. After the wait the channel's rows
+ * are due together and the pass takes them most urgent first (alert-tables.ts dueDeliveries), so a
+ * critical stays ahead.
  */
 class ChannelHolds {
-  private readonly until = new Map<string, number>();
   /** The Retry-After of each attempt that gave one, by row (the Outbox hands `send` and `failed` the same object). */
   readonly retryAfter = new WeakMap<OutboxRow, number>();
 
+  constructor(private readonly sql: Sql) {}
+
   /** Channels still waiting at `now`. */
   held(now: number): string[] {
-    for (const [channel, until] of this.until) if (until <= now) this.until.delete(channel);
-    return [...this.until.keys()];
+    return [...this.waits(now).keys()];
   }
 
   /** The end of the channel's wait, if this attempt started or lengthened one. */
   hold(row: OutboxRow, now: number): number | undefined {
     const retryAfterMs = this.retryAfter.get(row);
     if (retryAfterMs === undefined || retryAfterMs <= 0) return undefined;
-    const until = Math.max(now + Math.min(retryAfterMs, OUTBOX_RETRY_POLICY.maxWaitMs), this.until.get(row.channel) ?? 0);
-    this.until.set(row.channel, until);
+    const waits = this.waits(now);
+    const until = Math.max(now + Math.min(retryAfterMs, OUTBOX_RETRY_POLICY.maxWaitMs), waits.get(row.channel) ?? 0);
+    waits.set(row.channel, until);
+    setMeta(this.sql, 'channel_holds', JSON.stringify(Object.fromEntries(waits)));
     return until;
   }
 
   /** When the channel's wait ends, if it waits at `now`. */
   waitOf(channel: string, now: number): number | undefined {
-    const until = this.until.get(channel);
-    return until !== undefined && until > now ? until : undefined;
+    return this.waits(now).get(channel);
+  }
+
+  /** The waits not over at `now`, by channel. A value that is not a map of numbers (never written so) holds nothing. */
+  private waits(now: number): Map<string, number> {
+    const waits = new Map<string, number>();
+    let stored: unknown;
+    try {
+      stored = JSON.parse(getMetaString(this.sql, 'channel_holds') ?? '{}');
+    } catch {
+      return waits;
+    }
+    if (typeof stored !== 'object' || stored === null) return waits;
+    for (const [channel, until] of Object.entries(stored)) if (typeof until === 'number' && until > now) waits.set(channel, until);
+    return waits;
   }
 }
 
@@ -86,7 +104,7 @@ function sqlRows(sql: Sql, holds: ChannelHolds): OutboxRows {
 }
 
 export function edgeOutbox(options: EdgeOutboxOptions): Outbox {
-  const holds = new ChannelHolds();
+  const holds = new ChannelHolds(options.sql);
   return new Outbox({
     rows: sqlRows(options.sql, holds),
     policy: OUTBOX_RETRY_POLICY,
