@@ -46,6 +46,7 @@ import type { UsageReport } from '../core/usage/usage.ts';
 import { countCallsWith, countStoreCalls } from './usage/count-store-calls.ts';
 import { SqlMeter } from './usage/sql-meter.ts';
 import { routeHint } from '../core/alerts/route-hint.ts';
+import { heartbeatProblems } from './alerting/rule-catalog.ts';
 import { UsageCounter, type UsageToday } from './usage/usage-counter.ts';
 import { decodeIngest, isRefusal, OTHER_SHARD, type IngestRefusal, type IngestRequest } from './ingest/decode-ingest.ts';
 
@@ -417,20 +418,21 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   async addAlertRule(input: unknown): Promise<RuleChange> {
     const change = this.alerting.addRule(input, this.now());
     if (change.ok) await this.scheduleWake();
-    return this.withRouteHint(change);
+    return this.withHints(change);
   }
 
   async updateAlertRule(id: string, patch: unknown): Promise<RuleChange> {
     const change = this.alerting.updateRule(id, patch, this.now());
     if (change.ok) await this.scheduleWake();
-    return this.withRouteHint(change);
+    return this.withHints(change);
   }
 
-  /** A rule taken, with a warning when its route is none the app has had requests on (routeHint). */
-  private withRouteHint(change: RuleChange): RuleChange {
+  /** A rule taken, with warnings when its route is none the app has had requests on (routeHint) or its heartbeat too short. */
+  private withHints(change: RuleChange): RuleChange {
     if (!change.ok) return change;
     const hint = routeHint(change.rule.route, this.routeGuard.routes());
-    return hint === undefined ? change : { ...change, warnings: [hint] };
+    const warnings = [...(hint === undefined ? [] : [hint]), ...heartbeatProblems([change.rule])];
+    return warnings.length === 0 ? change : { ...change, warnings };
   }
 
   removeAlertRule(id: string): Promise<RuleChange> {

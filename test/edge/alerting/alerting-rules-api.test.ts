@@ -192,3 +192,17 @@ describe('a rule whose route the app has had no requests on', () => {
     await send('DELETE', '/api/v1/apps/shop/rules/route-hint', KEYS.admin);
   });
 });
+
+describe('a heartbeat rule shorter than an idle instance reports', () => {
+  test('is taken with a warning, and listed among the config problems while it stands; a few minutes draws neither', async () => {
+    const rule = { id: 'beat', name: 'Beat', metric: 'heartbeat', condition: 'gt', threshold: 5, severity: 'critical' };
+    const short = await send('POST', '/api/v1/apps/shop/rules', KEYS.admin, rule);
+    const expected = "rule 'beat': a heartbeat threshold of 5 ms fires on an idle instance, which reports once a minute: give it a few minutes (at least 120000)";
+    expect([short.status, short.body.warnings]).toEqual([201, [expected]]);
+    expect((await api(edge, '/api/v1/apps/shop/rules')).body.configProblems).toContain(expected);
+    const fixed = await send('PATCH', '/api/v1/apps/shop/rules/beat', KEYS.admin, { threshold: 180_000 });
+    expect([fixed.status, fixed.body.warnings]).toEqual([200, undefined]);
+    expect((await api(edge, '/api/v1/apps/shop/rules')).body.configProblems.filter((p: string) => p.includes("'beat'"))).toEqual([]);
+    await send('DELETE', '/api/v1/apps/shop/rules/beat', KEYS.admin);
+  });
+});
