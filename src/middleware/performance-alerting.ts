@@ -98,10 +98,10 @@ export class PerformanceAlerting {
     }
   }
 
-  /** Throws AlertRuleError naming every bad field, or Error when the id is taken. */
+  /** Throws AlertRuleError (a ConfigError) naming every bad field, or the id when it is taken. */
   addRule(rule: AlertRule): void {
     const valid = assertValidRule(rule);
-    if (this.#store.rule(valid.id) !== undefined) throw new Error(`alert rule '${valid.id}' already exists; use updateRule to change it`);
+    if (this.#store.rule(valid.id) !== undefined) throw new AlertRuleError([{ field: 'id', message: 'already taken; use updateRule to change that rule' }], valid.id);
     this.#store.putRule(valid);
     this.#warnRepeatFloor(valid);
     this.#evaluateSoon();

@@ -172,6 +172,8 @@ export class PerformanceDashboard {
 
   /** Shows an alert of your own on the alerts panel; returns its id for resolveAlert. */
   addAlert(type: 'warning' | 'critical', message: string): string {
+    // Any other type had been shown as a warning, silently ('fatal', 'error').
+    if (type !== 'warning' && type !== 'critical') throw new RangeError(`addAlert: expected type 'warning' or 'critical', got ${typeof type === 'string' ? JSON.stringify((type as string).slice(0, 64)) : typeof type}`);
     const id = `manual-${++this.#alertCounter}`;
     // As text, whatever it is (an Error or an object kept as it came broke every page that showed
     // it), and as short as a rule's error: up to MAX_MANUAL_ALERTS are kept and rendered on each page.

@@ -125,9 +125,13 @@ export class PerformanceMonitor {
    * monitor.getAggregatedMetrics(10_000); // the last 10 s (to the second): { from, to, count, rps, … }
    */
   getAggregatedMetrics(timeWindow: number = 3_600_000): AggregatedMetrics {
+    // A NaN, a negative or a string had read as some window silently: the caller's mistake, named.
+    if (typeof timeWindow !== 'number' || !(timeWindow >= 0)) {
+      throw new RangeError(`getAggregatedMetrics: expected timeWindow in ms, a number ≥ 0 (Infinity: all that is kept), got ${typeof timeWindow === 'number' ? timeWindow : typeof timeWindow === 'string' ? `string ${JSON.stringify((timeWindow as string).slice(0, 64))}` : typeof timeWindow}`);
+    }
     const to = Date.now();
     // Nothing older than retention is kept: a longer window (Infinity too) is the whole of it.
-    const asked = Math.min(Math.max(0, Number(timeWindow) || 0), this.#options.maxAgeMs);
+    const asked = Math.min(timeWindow, this.#options.maxAgeMs);
     const { start: from, widthMs: resolutionMs } = this.#store.windowAt(to - asked);
     return aggregateMetrics(this.#store.cells(from, Infinity), this.#store.counts(from, Infinity), { from, to, asked, resolutionMs });
   }

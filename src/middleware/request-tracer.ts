@@ -37,7 +37,7 @@ function wallNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
-function spanStatus(status: string | undefined, error: string | undefined): { status: SpanStatus; tag?: string } {
+function spanStatus(status: string | undefined, error: string | Error | undefined): { status: SpanStatus; tag?: string } {
   if (status === 'error') return { status: 'error' };
   if (status === 'ok' || status === 'success') return { status: error ? 'error' : 'ok' };
   if (status === undefined || status === 'unset') return { status: error ? 'error' : status === 'unset' ? 'unset' : 'ok' };
@@ -220,8 +220,8 @@ export class RequestTracer {
     open.span.logs.push(log);
   }
 
-  /** Ends a span: status `ok` (default), `error` (default when `error` is given) or anything else (kept as the `span.status` tag). */
-  finish(spanId: string, status?: string, error?: string): void {
+  /** Ends a span: status `ok` (default), `error` (default when `error`, a message or an Error, is given) or anything else (kept as the `span.status` tag). */
+  finish(spanId: string, status?: string, error?: string | Error): void {
     if (this.#registry.get(spanId) === undefined) return;
     const mapped = spanStatus(status, error);
     // Redacted as a thrown error's message is: the app's `token=…` or connection URL is no less secret.

@@ -100,3 +100,12 @@ test('a window past retention (Infinity, 10^15 ms) is the whole of retention: ev
     expect(all.rps).toBeCloseTo(250 / ((all.to - all.from) / 1000), 12);
   }
 });
+
+test('a window that is not a number of ms ≥ 0 is refused, naming what it got (a NaN, −1 or "60000" had read as some window)', () => {
+  const monitor = performanceMonitor({ profiling: { enabled: false }, sampleRate: 0 });
+  closers.push(monitor.close);
+  expect(() => monitor.getAggregatedMetrics(Number.NaN)).toThrow('getAggregatedMetrics: expected timeWindow in ms, a number ≥ 0 (Infinity: all that is kept), got NaN');
+  expect(() => monitor.getAggregatedMetrics(-1)).toThrow('got -1');
+  expect(() => monitor.getAggregatedMetrics('60000' as unknown as number)).toThrow('got string "60000"');
+  expect(monitor.getAggregatedMetrics(0).count).toBe(0);
+});

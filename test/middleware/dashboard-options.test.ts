@@ -126,6 +126,9 @@ describe('addAlert keeps caller text short', () => {
     dashboard.addAlert('warning', 'x'.repeat(5e6));
     const hostile = [{ toString: () => { throw new Error('no'); } }, Object.create(null), new Proxy({}, { getPrototypeOf: () => { throw new Error('trap'); } })];
     for (const message of hostile) expect(() => dashboard.addAlert('critical', message as unknown as string)).not.toThrow();
+    // A type not one of the two had been shown as a warning, silently (a review).
+    expect(() => dashboard.addAlert('fatal' as 'warning', 'x')).toThrow(`addAlert: expected type 'warning' or 'critical', got "fatal"`);
+    expect(() => dashboard.addAlert(hostile[0] as unknown as 'warning', 'x')).toThrow('got object');
     const page = await (await dashboard(new Request('http://x/performance'), async () => new Response('app'))).text();
     expect(page).toContain(`${'x'.repeat(499)}…`);
     expect(page).not.toContain('x'.repeat(500));

@@ -71,7 +71,9 @@ describe('in-process dashboard', () => {
   test('addAlert with an Error or an object (from JavaScript) shows it as text; the page keeps answering', async () => {
     const local = performanceDashboard({ authentication: { enabled: false } });
     local.addAlert('critical', new RangeError('db <down>') as unknown as string);
-    local.addAlert('loud' as 'warning', { code: 1 } as unknown as string);
+    local.addAlert('warning', { code: 1 } as unknown as string);
+    // A type not one of the two is refused (it had been shown as a warning silently): nothing added.
+    expect(() => local.addAlert('loud' as 'warning', 'x')).toThrow("addAlert: expected type 'warning' or 'critical'");
     const response = await local(new Request('http://x/performance'), async () => new Response('app'));
     expect(response.status).toBe(200);
     const page = await response.text();

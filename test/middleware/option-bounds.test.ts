@@ -44,9 +44,7 @@ describe('explicit-API option bounds', () => {
   for (const { owner, settings, resolve } of OWNERS) {
     test.each(numericProbes(resolvedHere(settings)).map(([s, probes]) => [s.key, s, probes] as const))(`${owner} %s: inside taken, outside refused naming it`, (key, setting, { inside, outside }) => {
       for (const value of inside) {
-        // Memory storage keeps at most a million records whatever is asked.
-        const expected = key === 'storage.maxEntries' ? Math.min(value, 1_000_000) : value;
-        expect([key, resolvedAt(owner, resolve(nested(key, value)), key)]).toEqual([key, expected]);
+        expect([key, resolvedAt(owner, resolve(nested(key, value)), key)]).toEqual([key, value]);
       }
       for (const value of [...outside, String(setting.kind.min)]) {
         const error = thrown(() => resolve(nested(key, value)));
@@ -63,6 +61,12 @@ describe('explicit-API option bounds', () => {
       }
     });
   }
+
+  test('performanceMonitor storage.maxEntries: memory storage refuses more than 1000000 (it had cut them silently, a review); file storage takes them', () => {
+    expect(resolveMonitorOptions({ storage: { maxEntries: 1_000_000 } }).memoryMaxEntries).toBe(1_000_000);
+    expect(thrown(() => resolveMonitorOptions({ storage: { maxEntries: 2_000_000 } })).message).toBe("performanceMonitor option storage.maxEntries: memory storage keeps at most 1000000 records, got 2000000 (storage.type 'file' keeps more, on disk)");
+    expect(resolveMonitorOptions({ storage: { type: 'file', filePath: '/tmp/x.jsonl', maxEntries: 2_000_000 } }).memoryMaxEntries).toBe(10_000);
+  });
 
   test('performanceMonitor: storage and threshold options, read where they are used, refused at construction', () => {
     const probed = numericProbes(MONITOR as Record<string, Setting>).filter(([s]) => AT_CONSTRUCTION.has(s.key));

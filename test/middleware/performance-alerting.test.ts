@@ -1,6 +1,7 @@
 // The spec's alerting examples, run as written (imports from the module), then driven with real
 // traffic into real local receivers.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { ConfigError } from 'bun-apm/middleware';
 import { PerformanceAlerting, performanceAlerting, type AlertNotification } from '../../src/middleware/performance-alerting.ts';
 import { startHttpReceiver, startSmtpReceiver, waitFor, type HttpReceiver, type SmtpReceiver } from './alerting/receivers.ts';
 
@@ -271,7 +272,11 @@ describe('the API guards its input', () => {
   test('bad rules and channels throw at once, naming the field; nothing changes', () => {
     expect(() => alerting.addRule({ ...rule, threshold: Number.NaN })).toThrow("alert rule 'r': threshold: expected a finite number");
     alerting.addRule(rule);
-    expect(() => alerting.addRule(rule)).toThrow("alert rule 'r' already exists");
+    expect(() => alerting.addRule(rule)).toThrow("alert rule 'r': id: already taken; use updateRule");
+    // Every bad rule is a ConfigError, as the docs say (a review: a plain Error for a taken id, and AlertRuleError was none).
+    for (const bad of [() => alerting.addRule(rule), () => alerting.addRule({ ...rule, id: 's', threshold: -1 }), () => alerting.updateRule('r', { condition: 'near' as 'gt' })]) {
+      expect(bad).toThrow(ConfigError);
+    }
     expect(() => alerting.updateRule('r', { metric: 'errorRate', threshold: 50 })).toThrow('errorRate is a fraction');
     expect(() => alerting.updateRule('nope', { threshold: 1 })).toThrow("no alert rule 'nope'");
     expect(() => alerting.addChannel({ type: 'slack', enabled: true, config: { url: 'not a url' } })).toThrow('config.url: expected a https: or http: URL');

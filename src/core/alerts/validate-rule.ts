@@ -4,6 +4,7 @@ import {
 } from './rule.ts';
 import { METHOD_KEYS } from '../wire-format.ts';
 import { BIDI_CONTROL, CONTROL, ZERO_WIDTH } from '../invisible-text.ts';
+import { ConfigError } from '../config/config-error.ts';
 import { didYouMean } from '../config/nearest-name.ts';
 
 /** `threshold: errorRate is a fraction: 0.05 means 5 %`. */
@@ -24,11 +25,13 @@ const KNOWN_FIELDS = new Set<string>([
   'route', 'method', 'instance', 'for', 'keepFiringFor', 'repeatInterval', 'notifyOnResolve', 'noData', 'minRequests', 'description',
 ]);
 
-export class AlertRuleError extends Error {
+/** A rule that can't be used: a ConfigError (as every other option), with each problem by field. */
+export class AlertRuleError extends ConfigError {
+  override name = 'AlertRuleError';
+
   constructor(readonly problems: RuleProblem[], ruleId?: unknown) {
     const which = typeof ruleId === 'string' && ruleId ? `alert rule '${ruleId}'` : 'alert rule';
     super(`${which}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
-    this.name = 'AlertRuleError';
   }
 }
 

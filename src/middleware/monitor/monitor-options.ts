@@ -40,7 +40,7 @@ export function resolveMonitorOptions(options: PerformanceOptions): ResolvedMoni
     enabled,
     sampleRate: option(MONITOR.sampleRate, options.sampleRate),
     // For file storage maxEntries is the lines per file; memory then keeps the default number.
-    memoryMaxEntries: (storage.type ?? 'memory') === 'memory' ? Math.min(option(MONITOR.storageMaxEntries, storage.maxEntries), 1_000_000) : MEMORY_MAX_ENTRIES,
+    memoryMaxEntries: (storage.type ?? 'memory') === 'memory' ? memoryEntries(option(MONITOR.storageMaxEntries, storage.maxEntries)) : MEMORY_MAX_ENTRIES,
     profiling: { enabled: option(MONITOR.profilingEnabled, profiling.enabled), interval, maxProfiles: option(MONITOR.profilingMaxProfiles, profiling.maxProfiles) },
     maxAgeMs: option(MONITOR.retentionMaxAgeMs, options.retention?.maxAgeMs),
     maxCells: option(MONITOR.retentionMaxCells, options.retention?.maxCells),
@@ -48,6 +48,15 @@ export function resolveMonitorOptions(options: PerformanceOptions): ResolvedMoni
     random: options.random ?? Math.random,
     thresholds: checkThresholds(options.alerting?.thresholds),
   };
+}
+
+/** The most records memory storage keeps. */
+const MEMORY_ENTRIES_CAP = 1_000_000;
+
+/** Memory storage's maxEntries: one over its cap is refused (it had been cut to the cap, silently). */
+function memoryEntries(entries: number): number {
+  if (entries > MEMORY_ENTRIES_CAP) throw new ConfigError(`performanceMonitor option storage.maxEntries: memory storage keeps at most ${MEMORY_ENTRIES_CAP} records, got ${entries} (storage.type 'file' keeps more, on disk)`);
+  return entries;
 }
 
 /** Each threshold given, checked whether or not alerting is on: a mistake shows when it is made, not the day alerting is switched on. */

@@ -392,12 +392,20 @@ export class Recorder {
 
   /**
    * Ends a request with what its handler returned; adds Server-Timing and traceparent. Returns
-   * `result` unchanged. `server`: the Bun server that called the handler, when known.
+   * `result` unchanged. `server`: the Bun server that called the handler, when known; `settled`:
+   * the handler's Promise settled with `result`.
    */
-  respond<T>(state: RequestState, result: T, server?: unknown): T {
+  respond<T>(state: RequestState, result: T, server?: unknown, settled = false): T {
     if (state.ended) return result;
     if (state.upgraded || (this.#upgrades && this.#upgradedLater.has(state.request))) {
       this.#end(state, 101, 0, false); // Elysia and Hono answer an upgrade with a Response Bun ignores
+      return result;
+    }
+    // The client left while the handler awaited: Bun sends nothing, so a 499 as in fail() (it had
+    // been counted as the answer no one got, a review). Only after a wait: no client is seen leaving
+    // during synchronous code, and the signal is an object a plain request never makes.
+    if (settled && clientGone(state.request)) {
+      this.#end(state, 499, 0, false);
       return result;
     }
     if (result instanceof Response) {

@@ -9,7 +9,7 @@ import { traceScope } from './trace-scope.ts';
 
 /** What of the Recorder ends a request (named here, so that the recorder can import this file). */
 interface Recorder {
-  respond(state: RequestState, result: unknown, server?: unknown): unknown;
+  respond(state: RequestState, result: unknown, server?: unknown, settled?: boolean): unknown;
   fail(state: RequestState, error: unknown, answers?: ErrorAnswers): void;
   detach(state: RequestState): RequestState;
 }
@@ -34,9 +34,9 @@ export function finishHandler(recorder: Recorder, state: RequestState, result: u
   return result instanceof Promise ? settle(recorder, detachSafely(recorder, state), result, answers, server) : respondSafely(recorder, state, result, server);
 }
 
-function respondSafely(recorder: Recorder, state: RequestState, result: unknown, server: unknown): unknown {
+function respondSafely(recorder: Recorder, state: RequestState, result: unknown, server: unknown, settled = false): unknown {
   try {
-    recorder.respond(state, result, server);
+    recorder.respond(state, result, server, settled);
   } catch {
     // recording is best effort; the response goes out whatever happened here
   }
@@ -63,7 +63,7 @@ function runInScope(state: RequestState, handler: AnyHandler, self: unknown, req
 
 function settle(recorder: Recorder, state: RequestState, pending: Promise<unknown>, answers: ErrorAnswers | undefined, server: unknown): Promise<unknown> {
   return pending.then(
-    (result) => respondSafely(recorder, state, result, server),
+    (result) => respondSafely(recorder, state, result, server, true),
     (error: unknown) => {
       failSafely(recorder, state, error, answers);
       throw error;
