@@ -8,6 +8,12 @@ const HEX_ID = /^(?=.*\d)[0-9a-f]{8,}$/i;
 const TOKEN = /^[A-Za-z0-9_\-.~=+]{16,}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?$/;
 const EMAIL = /^[^@/\s]+@[^@/\s]+\.[a-z]{2,}$/i;
+/**
+ * A build's hashed file name, `app.3f9a2c1d.js`, `main.8e5a1b2c.chunk.js`: a part of 8 or more hex
+ * characters with a digit, set off by `.`, `-` or `_`. Every deploy renames the file, so it is an
+ * id (a route per asset per deploy had filled the route cap, a review).
+ */
+const HASHED_NAME = /(?:^|[.\-_])(?=[0-9a-f]*\d)[0-9a-f]{8,}(?=[.\-_]|$)/i;
 
 /** Segments a route keeps; past them, normalisePath ends the route in `/*`. */
 export const MAX_SEGMENTS = 16;
@@ -156,6 +162,7 @@ export function bySegmentRules(segment: string): string {
     return ID_PLACEHOLDER;
   }
   if (TOKEN.test(decoded) && looksRandom(decoded)) return ID_PLACEHOLDER;
+  if (HASHED_NAME.test(decoded)) return ID_PLACEHOLDER;
   if (decoded.length > 64) return ID_PLACEHOLDER;
   return segment;
 }
