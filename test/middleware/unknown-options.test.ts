@@ -31,11 +31,13 @@ test('each constructor names the options it does not take, with the nearest real
 test('inside a section too: storage, profiling, alerting, retention, propagation (found by a review)', () => {
   const lines: string[] = [];
   const log = (line: string) => void lines.push(line);
-  const monitor = performanceMonitor({ log, storage: { type: 'memory', maxEntires: 5 }, profiling: { enabled: false, intervall: 100 }, alerting: { threshold: 1 }, retention: { maxAge: 1 } } as never);
+  const monitor = performanceMonitor({ log, storage: { type: 'memory', maxEntires: 5, maxEntry: 5 }, profiling: { enabled: false, intervall: 100 }, alerting: { threshold: 1 }, retention: { maxAge: 1 } } as never);
   const tracer = requestTracer({ log, propagation: { enable: false } } as never);
   closers.push(monitor.close, tracer.close);
   expect(lines).toEqual([
     'bun-apm: performanceMonitor option storage.maxEntires is unknown and ignored (did you mean maxEntries?)',
+    // Three edits away, but begun alike (a review: no suggestion).
+    'bun-apm: performanceMonitor option storage.maxEntry is unknown and ignored (did you mean maxEntries?)',
     'bun-apm: performanceMonitor option profiling.intervall is unknown and ignored (did you mean interval?)',
     'bun-apm: performanceMonitor option alerting.threshold is unknown and ignored (did you mean thresholds?)',
     'bun-apm: performanceMonitor option retention.maxAge is unknown and ignored (did you mean maxAgeMs?)',

@@ -1,7 +1,10 @@
 // The known name a misspelt one was meant to be: for the warnings that name settings and options
 // bun-apm does not know.
 
-/** ` (did you mean X?)` for a known name within a few edits (case aside), else ''. */
+/**
+ * ` (did you mean X?)` for a known name within a few edits (case aside), else for one that begins
+ * as it does for most of its length (`maxEntry`, three edits from `maxEntries`), else ''.
+ */
 export function didYouMean(name: string, known: readonly string[]): string {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(name.length / 4)) + 1;
@@ -12,7 +15,15 @@ export function didYouMean(name: string, known: readonly string[]): string {
       bestDistance = distance;
     }
   }
+  best ??= known.find((candidate) => sharedStart(name.toUpperCase(), candidate.toUpperCase()) >= Math.max(5, Math.ceil(0.75 * Math.min(name.length, candidate.length))));
   return best === undefined ? '' : ` (did you mean ${best}?)`;
+}
+
+/** How many characters two names begin with alike. */
+function sharedStart(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
 }
 
 /** Levenshtein distance, one row at a time. */
