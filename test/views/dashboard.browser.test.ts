@@ -210,4 +210,23 @@ describe('dashboard in Chromium', () => {
     expect(bar.position).toBe('static');
     await context.close();
   });
+
+  test.each([667, 768, 801, 900, 1000])('at %i px (a phone on its side, a tablet): every route\'s and trace\'s figures in view, no sideways scroll', async (width) => {
+    // Between the phone's stacked rows and a desktop's room, the seven columns had run off the
+    // screen from p50 on, in a table scrolled sideways (a review).
+    const context = await browser.newContext({ viewport: { width, height: 800 }, httpCredentials: { username: 'admin', password: 's3cret' } });
+    const page = await context.newPage();
+    await page.goto(`${base}/performance/login/basic`);
+    await page.waitForSelector('.chart-canvas[data-drawn="true"] canvas');
+    const seen = await page.evaluate(() => ({
+      overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      scrolled: [...document.querySelectorAll('#routes, #traces')].map((panel) => [...panel.querySelectorAll('*')].filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible').length),
+      right: Math.max(...[...document.querySelectorAll('#routes td, #traces td')].map((td) => td.getBoundingClientRect().right)),
+      cells: document.querySelectorAll('#routes td, #traces td').length,
+    }));
+    expect(seen.cells).toBe(fixture.routes.length * 7 + fixture.traces.length * 5);
+    expect(seen).toMatchObject({ overflow: 0, scrolled: [0, 0] });
+    expect(seen.right).toBeLessThanOrEqual(width);
+    await context.close();
+  });
 });
