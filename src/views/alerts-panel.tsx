@@ -4,7 +4,7 @@
 import { formatNumber, formatThreshold, formatValue, formatValueBeside } from '../core/alerts/format.ts';
 import type { AlertRow } from '../core/dashboard/alert-views.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
-import { formatTime, query } from './format.ts';
+import { attributeText, formatTime, query } from './format.ts';
 import { visibleInLine, visibleText } from '../core/invisible-text.ts';
 
 const ORDER = { firing: 0, pending: 1, error: 2, resolved: 3 } as const;
@@ -39,7 +39,9 @@ export function AlertsPanel(props: { ctx: ViewContext; alerts: AlertRow[]; confi
                 <form method="post" action={`${ctx.base}/alerts/resolve${query({ app: ctx.app })}`} hx-post={`${ctx.base}/alerts/resolve${query({ app: ctx.app })}`} hx-target="#alerts" hx-swap="outerHTML" hx-sync="closest section:replace">
                   <input type="hidden" name="id" value={alert.id} />
                   <input type="hidden" name="csrf" value={ctx.csrf} />
-                  <button type="submit" id={`resolve-${alert.id}`}>Resolve</button>
+                  <button type="submit" id={`resolve-${alert.id}`} aria-label={attributeText(`Resolve ${visibleInLine(alert.name)}`)}>
+                    Resolve
+                  </button>
                 </form>
               ) : (
                 ''

@@ -83,6 +83,11 @@ export function attributeValue(text: string): string {
   return text.replaceAll('&', '&amp;').replace(UNSEEN, (c) => `&#x${c.charCodeAt(0).toString(16)};`);
 }
 
+/** Text from outside in an attribute read as text (an aria-label): as attributeValue, and no `<` or `>` raw either. */
+export function attributeText(text: string): string {
+  return attributeValue(text).replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
 /** What the panels keep in the page's address (the routes' sort, the traces' filters), so a trace's page can carry them back. */
 export const PANEL_PARAMS = ['sort', 'traceRoute', 'minDuration', 'errors', 'order'] as const;
 

@@ -4,7 +4,7 @@
 // `data-sign-in` is where dashboard.js sends a page whose session ended while it was open.
 import type { Children } from '@kitajs/html';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
-import { attributeValue, pageQuery, query } from './format.ts';
+import { attributeText, attributeValue, pageQuery, query } from './format.ts';
 import { RANGES } from '../core/dashboard/data.ts';
 import { visibleName } from '../core/invisible-text.ts';
 
@@ -12,8 +12,13 @@ import { visibleName } from '../core/invisible-text.ts';
 // stylesheet injected (the CSP forbids it), our extension (dashboard.js) disables eval and scripts.
 const HTMX_CONFIG = 'mode:"same-origin", includeIndicatorCSS:false, history:false';
 
-export function Layout(props: { ctx: ViewContext; children: Children; subtitle?: string }): JSX.Element {
+/** `signIn`: the sign-in page, which has no range to pick (its links had come before the key's field). */
+export function Layout(props: { ctx: ViewContext; children: Children; subtitle?: string; signIn?: boolean }): JSX.Element {
   const { ctx } = props;
+  const routeName = ctx.route ? visibleName(ctx.method ? `${ctx.method} ${ctx.route}` : ctx.route) : undefined;
+  // A page says what it shows (route, app, range) in its title, which is what a screen reader and a
+  // tab strip name it by (every page had been just "bun-apm": a review).
+  const title = props.subtitle ?? [routeName, ctx.app ? visibleName(ctx.app) : undefined, ctx.range].filter(Boolean).join(' · ');
   return (
     <>
       {'<!doctype html>'}
@@ -24,7 +29,7 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
           <meta name="color-scheme" content="light dark" />
           <meta name="htmx-config" content={HTMX_CONFIG} />
           <link rel="icon" href="data:," />
-          <title safe>{visibleName(props.subtitle ? `${props.subtitle} · ${ctx.title}` : ctx.title)}</title>
+          <title safe>{visibleName(title ? `${title} · ${ctx.title}` : ctx.title)}</title>
           <link rel="stylesheet" href={`${ctx.assets}/vendor/uPlot.min.css`} />
           <link rel="stylesheet" href={`${ctx.assets}/dashboard.css`} />
           <script src={`${ctx.assets}/vendor/uPlot.iife.min.js`} defer></script>
@@ -33,15 +38,17 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
         </head>
         <body data-refresh-ms={String(ctx.refreshMs)} data-csrf={ctx.csrf} data-sign-in={`${ctx.base}/login`}>
           <header class="top">
-            <a class="brand" href={`${ctx.base}${query({ app: ctx.app })}`} safe>
-              {visibleName(ctx.title)}
-            </a>
+            <h1 class="brand">
+              <a href={`${ctx.base}${query({ app: ctx.app })}`} safe>
+                {visibleName(ctx.title)}
+              </a>
+            </h1>
             <AppPicker ctx={ctx} />
-            <RangePicker ctx={ctx} />
+            {props.signIn ? '' : <RangePicker ctx={ctx} />}
             {ctx.app ? <LiveControl ctx={ctx} /> : ''}
             {ctx.route ? (
-              <a class="route-filter" href={`${ctx.base}${query({ app: ctx.app, range: ctx.range })}`} data-page-link title="Clear the route filter">
-                <span safe>{visibleName(ctx.method ? `${ctx.method} ${ctx.route}` : ctx.route)}</span> ✕
+              <a class="route-filter" href={`${ctx.base}${query({ app: ctx.app, range: ctx.range })}`} data-page-link title="Clear the route filter" aria-label={attributeText(`Clear the route filter (${routeName})`)}>
+                <span safe>{routeName}</span> ✕
               </a>
             ) : (
               ''
@@ -58,6 +65,8 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
             )}
           </header>
           <main>{props.children}</main>
+          {/* Said once when it changes (dashboard.js: an alert that starts firing). */}
+          <div class="visually-hidden" aria-live="polite" data-announce></div>
         </body>
       </html>
     </>
@@ -83,7 +92,8 @@ function LiveControl(props: { ctx: ViewContext }): JSX.Element {
   const seconds = Math.round(props.ctx.refreshMs / 100) / 10;
   return (
     <div class="live-control">
-      <button type="button" class="live-toggle" data-live-toggle aria-pressed="true" title="Pause or resume the refresh">
+      {/* Named once: aria-pressed says whether it is on (a name flipping with it had said it twice). */}
+      <button type="button" class="live-toggle" data-live-toggle aria-pressed="true" aria-label="Live refresh" title="Pause or resume the refresh">
         <span class="dot" aria-hidden="true"></span> <span data-live-label>Live</span>
       </button>
       <span class="live-state" data-live-state role="status" safe>{`refreshing every ${seconds} s`}</span>

@@ -9,11 +9,11 @@ import { attributeValue } from './format.ts';
 export function LoginPage(props: { ctx: ViewContext; error?: string; next?: string; basic?: boolean }): JSX.Element {
   const { ctx } = props;
   return (
-    <Layout ctx={{ ...ctx, apps: [] }} subtitle="Sign in">
+    <Layout ctx={{ ...ctx, apps: [] }} subtitle="Sign in" signIn>
       <section class="panel login" aria-label="Sign in">
         <h2>Sign in</h2>
         {props.error ? (
-          <p class="error" role="alert" safe>
+          <p class="error" id="sign-in-error" role="alert" safe>
             {visibleText(props.error)}
           </p>
         ) : (
@@ -23,7 +23,14 @@ export function LoginPage(props: { ctx: ViewContext; error?: string; next?: stri
           <input type="hidden" name="csrf" value={ctx.csrf} />
           <input type="hidden" name="next" value={attributeValue(props.next ?? ctx.base)} />
           <label>
-            API key <input type="password" name="apiKey" autocomplete="current-password" required />
+            {/* After a refusal the field is focused, marked invalid and described by the error, which a
+                screen reader then reads (an alert already in a loaded page is not announced: a review). */}
+            API key{' '}
+            {props.error ? (
+              <input type="password" name="apiKey" autocomplete="current-password" required autofocus aria-invalid="true" aria-describedby="sign-in-error" />
+            ) : (
+              <input type="password" name="apiKey" autocomplete="current-password" required />
+            )}
           </label>
           <button type="submit">Sign in</button>
         </form>

@@ -4,7 +4,7 @@
 import type { TraceFilter, TraceRow } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { visibleName } from '../core/invisible-text.ts';
-import { attributeValue, formatMs, formatTime, pageQuery, query } from './format.ts';
+import { attributeText, attributeValue, formatMs, formatTime, pageQuery, query } from './format.ts';
 
 export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filter: TraceFilter }): JSX.Element {
   const { ctx, filter } = props;
@@ -65,7 +65,8 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
               {props.traces.map((trace) => (
                 <tr class={trace.error ? 'bad' : undefined}>
                   <td class="route">
-                    <a href={`${ctx.base}/traces/${encodeURIComponent(trace.traceId)}${pageQuery(ctx)}`} data-page-link safe>
+                    {/* Named with its time and duration: a list of links all called "GET /" tells a screen reader nothing. */}
+                    <a href={`${ctx.base}/traces/${encodeURIComponent(trace.traceId)}${pageQuery(ctx)}`} data-page-link aria-label={attributeText(`${visibleName(trace.name)}, ${formatMs(trace.duration)}, at ${formatTime(trace.startTime)}`)} safe>
                       {visibleName(trace.name)}
                     </a>
                   </td>

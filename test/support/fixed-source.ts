@@ -52,5 +52,5 @@ export function fixedSource(now: number) {
     traces: async () => traces,
     trace: async (_app, id) => ({ spans: id === traceId ? spans : [] }),
   };
-  return { source, traceId, routes, traces };
+  return { source, traceId, routes, traces, alerts };
 }

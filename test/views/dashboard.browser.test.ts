@@ -229,4 +229,94 @@ describe('dashboard in Chromium', () => {
     expect(seen.right).toBeLessThanOrEqual(width);
     await context.close();
   });
+
+  test('with a keyboard and a screen reader: the focus stays put through a refresh, controls and charts say what they are, a new alert is announced (a review)', async () => {
+    fixture.source.resolved.length = 0; // an alert with a Resolve button (an earlier test resolved it)
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, httpCredentials: { username: 'admin', password: 's3cret' } });
+    const page = await context.newPage();
+    await page.goto(`${base}/performance/login/basic`);
+    await page.waitForFunction(() => document.querySelectorAll('.chart-canvas[data-drawn="true"]').length >= 5);
+    expect(await page.title()).toBe('shop · 1h · Shop performance');
+    expect(await page.locator('h1').count()).toBe(1);
+    /** Waits until the panel has been drawn again by a live refresh (every second here). */
+    const refreshed = async (id: string) => {
+      await page.evaluate((panel) => document.getElementById(panel)!.setAttribute('data-before', ''), id);
+      await page.waitForFunction((panel) => !document.getElementById(panel)!.hasAttribute('data-before'), id);
+    };
+    // A route's link, a sort button and an alert's Resolve keep the focus (it had gone to the panel,
+    // and the next Tab started the panel over).
+    await page.keyboard.press('Tab');
+    for (const [panel, selector] of [['routes', '#routes td.route a'], ['routes', '#sort-p95'], ['alerts', '#alerts form button']] as const) {
+      await page.focus(selector);
+      const before = await page.evaluate(() => document.activeElement!.outerHTML);
+      await refreshed(panel);
+      expect(await page.evaluate(() => document.activeElement!.outerHTML)).toBe(before);
+      expect(await page.evaluate((p) => document.getElementById(p)!.contains(document.activeElement), panel)).toBe(true);
+    }
+    // A sort button shows its focus (`all: unset` had taken the ring).
+    await page.focus('#sort-p50');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe('solid');
+    // Named for what they do; the trace links by their time and duration, the Live button once.
+    expect(await page.getAttribute('#alerts form button', 'aria-label')).toBe(`Resolve High p95 on ${HOSTILE.path}`);
+    expect(await page.getAttribute('#traces td.route a', 'aria-label')).toMatch(/^GET \/<script>alert\(1\)<\/script>, 120 ms, at /);
+    expect(await page.getAttribute('[data-live-toggle]', 'aria-label')).toBe('Live refresh');
+    // Each chart, in words: its caption, each series' latest and highest value.
+    const charts = await page.$$eval('.chart-canvas', (els) => els.map((el) => [el.getAttribute('role'), el.getAttribute('aria-label')]));
+    expect(charts.length).toBeGreaterThanOrEqual(5);
+    for (const [role, label] of charts) expect([role, label]).toEqual(['img', expect.stringMatching(/^.+\. .+: (latest .+, highest .+|no data)/)]);
+    expect(charts.find(([, label]) => label!.startsWith('Latency'))![1]).toMatch(/^Latency \(ms\)\. p50: latest 20 at .+, highest 20 at .+; p95: latest 95 at .+, highest 95 at .+; p99: latest 210/);
+    // A rule that starts firing is said once by the page's live region.
+    fixture.alerts.push({ id: 'a3', name: 'Checkout down', severity: 'critical', state: 'firing', value: 1, threshold: 0.5, startedAt: Date.now() });
+    await page.waitForFunction(() => document.querySelector('[data-announce]')!.textContent === 'Alert firing: Checkout down', undefined, { timeout: 10_000 });
+    fixture.alerts.pop();
+    await context.close();
+  });
+
+  test('sign-in refused: the key field is focused, invalid and described by the error; no range links before it', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/performance`);
+    expect(await page.locator('.ranges a').count()).toBe(0);
+    await page.fill('input[name="apiKey"]', 'wrong-key');
+    await Promise.all([page.waitForLoadState(), page.click('button[type="submit"]')]);
+    await page.waitForSelector('#sign-in-error');
+    const field = await page.evaluate(() => {
+      const active = document.activeElement as HTMLInputElement;
+      return { name: active.name, invalid: active.getAttribute('aria-invalid'), describedBy: document.getElementById(active.getAttribute('aria-describedby') ?? '')?.textContent };
+    });
+    expect(field).toEqual({ name: 'apiKey', invalid: 'true', describedBy: expect.stringMatching(/.+/) });
+    await context.close();
+  });
+
+  test.each(['light', 'dark'] as const)('text holds 4.5:1 against its background (%s): errors, the current range, badges (a review measured 2.6–4.4)', async (colorScheme) => {
+    const context = await browser.newContext({ colorScheme, httpCredentials: { username: 'admin', password: 's3cret' } });
+    const page = await context.newPage();
+    await page.goto(`${base}/performance/login/basic`);
+    await page.waitForSelector('#routes td.bad');
+    const ratios = await page.evaluate(() => {
+      const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+      const lum = (c: string) => {
+        const [r, g, b] = rgb(c).map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+      };
+      /** The first background up the tree that is not transparent. */
+      const background = (el: Element | null): string => {
+        for (; el; el = el.parentElement) {
+          const c = getComputedStyle(el).backgroundColor;
+          if (!c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return c;
+        }
+        return 'rgb(255, 255, 255)';
+      };
+      const ratio = (selector: string) => {
+        const el = document.querySelector(selector)!;
+        const [a, b] = [lum(getComputedStyle(el).color), lum(background(el))].sort((x, y) => y - x);
+        return [selector, Math.round(((a! + 0.05) / (b! + 0.05)) * 100) / 100] as const;
+      };
+      return ['#routes td.bad', '.ranges a[aria-current="page"]', '.alert.firing .badge', '#routes td.route a', '.tile .value'].map(ratio);
+    });
+    for (const [selector, ratio] of ratios) expect({ selector, ok: ratio >= 4.5, ratio }).toMatchObject({ selector, ok: true });
+    await context.close();
+  });
 });

@@ -100,6 +100,7 @@
     // How many buckets hold data, and the time span drawn: what a reader (or a test) can check.
     el.setAttribute('data-points', String(data.t.filter((_, i) => series.some((s) => s.values[i] != null)).length));
     el.setAttribute('data-span', `${data.t[0] ?? ''}..${data.t[data.t.length - 1] ?? ''}`);
+    describe(el, data.t, series);
     const existing = charts.get(el);
     if (existing && JSON.stringify(existing.keys) === JSON.stringify(keys)) {
       existing.plot.setData(columns);
@@ -139,6 +140,33 @@
     );
     el.setAttribute('data-drawn', 'true');
     charts.set(el, { plot, keys });
+  }
+
+  /**
+   * The chart in words, for a screen reader (a canvas says nothing, and uPlot's legend only fills in
+   * under a mouse: a review): each series' latest and highest value in the range drawn.
+   * @param {Element} el @param {number[]} t @param {Series[]} series
+   */
+  function describe(el, t, series) {
+    const caption = el.closest('figure')?.querySelector('figcaption')?.textContent ?? 'Chart';
+    const at = (/** @type {number} */ i) => new Date((t[i] ?? 0) * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const parts = series.map(({ name, values }) => {
+      let last = -1;
+      let top = -1;
+      values.forEach((v, i) => {
+        if (v == null) return;
+        last = i;
+        if (top < 0 || v > /** @type {number} */ (values[top])) top = i;
+      });
+      return last < 0 ? `${name}: no data` : `${name}: latest ${round(values[last])} at ${at(last)}, highest ${round(values[top])} at ${at(top)}`;
+    });
+    el.setAttribute('role', 'img');
+    el.setAttribute('aria-label', `${caption}. ${parts.join('; ')}.`);
+  }
+
+  /** @param {number | null | undefined} v */
+  function round(v) {
+    return v == null ? '–' : String(Math.round(v * 100) / 100);
   }
 
   /** @param {Element} el */
@@ -278,20 +306,57 @@
   document.addEventListener('htmx:after:request', (event) => {
     if (/** @type {CustomEvent} */ (event).detail?.ctx?.response?.status < 400) answered(event.target, null);
   });
-  // A control that went with its swap (a resolved alert's Resolve button): the focus goes to its
-  // panel rather than to the start of the page.
+  // The focus stays where it was across a swap: on the same control in the new panel (the same
+  // id, link or form), so a live refresh does not send a keyboard user back to the panel's start (a
+  // review); on the panel itself when the control went with the swap (a resolved alert's Resolve).
   let held = '';
+  /** @type {string | null} */
+  let heldControl = null;
   document.addEventListener('htmx:before:swap', (event) => {
     const target = /** @type {CustomEvent} */ (event).detail?.ctx?.target;
     held = target instanceof Element && target.contains(document.activeElement) ? target.id : '';
+    heldControl = held && document.activeElement ? controlKey(document.activeElement) : null;
+  });
+  // A rule that starts firing is said by the page's one polite live region (the panels themselves
+  // are not live: each refresh would be read out again): the alerts as they were, by id.
+  const announcer = document.querySelector('[data-announce]');
+  /** @type {Set<string>} */
+  let firing = firingAlerts();
+  /** @returns {Set<string>} */
+  function firingAlerts() {
+    return new Set([...document.querySelectorAll('#alerts .alert.firing[data-alert-id]')].map((a) => a.getAttribute('data-alert-id') ?? ''));
+  }
+  document.addEventListener('htmx:after:swap', () => {
+    const now = firingAlerts();
+    const started = [...document.querySelectorAll('#alerts .alert.firing[data-alert-id]')].filter((a) => !firing.has(a.getAttribute('data-alert-id') ?? ''));
+    firing = now;
+    if (announcer && started.length > 0) announcer.textContent = started.map((a) => `Alert firing: ${a.querySelector('.name')?.textContent ?? ''}`).join('. ');
   });
   document.addEventListener('htmx:after:swap', () => {
     const panel = held && document.activeElement === document.body ? document.getElementById(held) : null;
+    const control = panel && heldControl ? panel.querySelector(heldControl) : null;
     held = '';
+    heldControl = null;
     if (!panel) return;
+    if (control instanceof HTMLElement) return control.focus({ preventScroll: true });
     panel.setAttribute('tabindex', '-1');
-    panel.focus();
+    panel.focus({ preventScroll: true });
   });
+
+  /**
+   * A selector for the same control in a panel drawn again: its id, a link's address, or a form's
+   * button by the form's address and hidden values (each alert's Resolve). Null for anything else.
+   * @param {Element} el @returns {string | null}
+   */
+  function controlKey(el) {
+    if (el.id) return `#${CSS.escape(el.id)}`;
+    const href = el.getAttribute('href');
+    if (el.matches('a') && href) return `a[href="${CSS.escape(href)}"]`;
+    const form = el.closest('form');
+    if (!el.matches('button') || !form) return null;
+    const hidden = [...form.querySelectorAll('input[type="hidden"]')].filter((i) => i.getAttribute('name') !== 'csrf');
+    return `form${hidden.map((i) => `:has(input[name="${CSS.escape(i.getAttribute('name') ?? '')}"][value="${CSS.escape(i.getAttribute('value') ?? '')}"])`).join('')} button`;
+  }
 
   function tick() {
     if (!live || !visible()) return;
