@@ -22,6 +22,11 @@ export function storeFailure(error: unknown, app: string): HttpError {
     console.warn(`bun-apm edge: store of app ${app} failed transiently (${detail})`);
     return new HttpError(503, 'unavailable', 'the store of this app is briefly unavailable; retry later', { 'retry-after': '1' });
   }
+  // A rollback over a store a newer bun-apm wrote (migrations.ts): the same answer until that version is back.
+  if (detail.includes('written by a newer bun-apm')) {
+    console.error(`bun-apm edge: store of app ${app} refused: ${(error as Error).message}`);
+    return new HttpError(503, 'store_too_new', (error as Error).message, { 'retry-after': '60' });
+  }
   console.error(`bun-apm edge: store of app ${app} failed (${detail})`);
   return new HttpError(500, 'store_error', 'the store of this app failed; nothing was changed');
 }

@@ -3,6 +3,7 @@
 // instances gain pid and what they reported (null until their next batch).
 import { Database } from 'bun:sqlite';
 import { describe, expect, test } from 'bun:test';
+import { bunSql } from './support/bun-sql.ts';
 
 const HOUR = 3_600_000;
 
@@ -13,7 +14,7 @@ describe('migration 7', () => {
     const { migrate, MIGRATIONS } = await import(`${store}/migrations.ts`);
     const { listInstances } = await import(`${store}/instance-guard.ts`);
     const db = new Database(':memory:');
-    const sql = sqliteSql(db);
+    const sql = bunSql(db);
     migrate(sql, MIGRATIONS.slice(0, 4));
     const now = Date.now();
     const recent = now - (now % 60_000) - 10 * 60_000;
@@ -32,17 +33,3 @@ describe('migration 7', () => {
     expect(instance).toMatchObject({ instance: 'old-1:1', pid: null, reportedUntil: null, reportedFrom: null, reportedRequests: null, batches: 5 });
   });
 });
-
-/** The store's Sql interface (src/edge/store/sql.ts) over bun:sqlite. */
-function sqliteSql(db: Database) {
-  return {
-    exec<T>(query: string, ...params: unknown[]) {
-      const statement = db.query(query);
-      const rows = (statement.columnNames.length > 0 ? statement.all(...(params as never[])) : (statement.run(...(params as never[])), [])) as T[];
-      const changes = statement.columnNames.length > 0 ? 0 : (db.query('SELECT changes() AS n').get() as { n: number }).n;
-      return { toArray: () => rows, one: () => rows[0]!, rowsWritten: changes, [Symbol.iterator]: () => rows[Symbol.iterator]() };
-    },
-    transaction: <T>(body: () => T): T => db.transaction(body)(),
-    databaseSize: 0,
-  };
-}

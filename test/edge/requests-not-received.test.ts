@@ -5,6 +5,7 @@ import { Database } from 'bun:sqlite';
 import { afterAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
 import { makeBatch } from '../support/batch.ts';
+import { bunSql } from './support/bun-sql.ts';
 import { api, apiOk, ingest, ingestOk, startEdge, storedRecords } from './support/edge.ts';
 
 const DASHBOARD_KEY = 'dash-key-0123456789abcdef';
@@ -79,7 +80,7 @@ describe('requests not received', () => {
     const store = '../../src/edge/store';
     const { migrate } = await import(`${store}/migrations.ts`);
     const { InstanceGuard, instanceUpdates, listInstances } = await import(`${store}/instance-guard.ts`);
-    const sql = sqliteSql(new Database(':memory:'));
+    const sql = bunSql(new Database(':memory:'));
     migrate(sql);
     const guard = new InstanceGuard(sql, 10);
     const identity = { ...makeBatch().identity, instance: 'web-5:1' };
@@ -98,7 +99,7 @@ describe('requests not received', () => {
     const { migrate, MIGRATIONS } = await import(`${store}/migrations.ts`);
     const { InstanceGuard, instanceUpdates, listInstances } = await import(`${store}/instance-guard.ts`);
     const db = new Database(':memory:');
-    const sql = sqliteSql(db);
+    const sql = bunSql(db);
     migrate(sql, MIGRATIONS.slice(0, 3));
     db.run(`INSERT INTO instances VALUES ('old-1:1', 'api', 'bun', '1.4', '0.1', 1, 2, 5, 1, 2, 3, 4)`);
     expect(migrate(sql)).toBe(MIGRATIONS.length);
@@ -116,17 +117,3 @@ describe('requests not received', () => {
     expect(now!.requestsLostAt).toBe(1_000); // the report without a loss leaves the time of the last loss
   });
 });
-
-/** The store's Sql interface (src/edge/store/sql.ts) over bun:sqlite, for testing the schema outside workerd. */
-function sqliteSql(db: Database) {
-  return {
-    exec<T>(query: string, ...params: unknown[]) {
-      const statement = db.query(query);
-      const rows = (statement.columnNames.length > 0 ? statement.all(...(params as never[])) : (statement.run(...(params as never[])), [])) as T[];
-      const changes = statement.columnNames.length > 0 ? 0 : (db.query('SELECT changes() AS n').get() as { n: number }).n;
-      return { toArray: () => rows, one: () => rows[0]!, rowsWritten: changes, [Symbol.iterator]: () => rows[Symbol.iterator]() };
-    },
-    transaction: <T>(body: () => T): T => db.transaction(body)(),
-    databaseSize: 0,
-  };
-}

@@ -247,11 +247,39 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
   [`ALTER TABLE instances ADD COLUMN dropped_parent_traces INTEGER NOT NULL DEFAULT 0`],
 ];
 
-/** Applies the migrations this database hasn't seen; returns the version it is now at. */
-export function migrate(sql: Sql, migrations: ReadonlyArray<readonly string[]> = MIGRATIONS): number {
+/**
+ * The fewest migrations a bun-apm must know to run on a store at this version: raise it to
+ * MIGRATIONS.length with a migration an older version could not work with (a table reshaped, a
+ * meaning changed); an added column or table leaves it. Kept in the store, so that an older edge
+ * deployed over it (a rollback) refuses a store it cannot read rather than write to it unawares (a
+ * review). Edges before this check run on anything, and know at most 9.
+ */
+export const READABLE_BY = 9;
+
+/** A store a newer bun-apm wrote in a way this one cannot work with: refused, nothing read or written. */
+export class NewerStoreError extends Error {
+  override name = 'NewerStoreError';
+}
+
+/**
+ * Applies the migrations this database hasn't seen; returns the version it is now at. A database
+ * a newer bun-apm migrated further is left as it is: run on when that version says older ones may
+ * (`readable_by`), refused with NewerStoreError when not.
+ */
+export function migrate(sql: Sql, migrations: ReadonlyArray<readonly string[]> = MIGRATIONS, readableBy: number = migrations === MIGRATIONS ? READABLE_BY : migrations.length): number {
   sql.exec('CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  sql.exec('CREATE TABLE IF NOT EXISTS _readable_by (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)');
   const row = sql.exec<{ version: number | null }>('SELECT MAX(version) AS version FROM _migrations').one();
   const current = row.version ?? 0;
+  if (current > migrations.length) {
+    const needs = sql.exec<{ version: number | null }>('SELECT MAX(version) AS version FROM _readable_by').one().version ?? current;
+    if (needs > migrations.length) {
+      throw new NewerStoreError(`this store was written by a newer bun-apm (schema ${current}, readable from ${needs}); this edge knows ${migrations.length}: deploy the newer version again (an older one cannot work with its data)`);
+    }
+    return current;
+  }
+  const said = sql.exec<{ version: number | null }>('SELECT MAX(version) AS version FROM _readable_by').one().version;
+  if (said !== readableBy) sql.exec('INSERT INTO _readable_by (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version', readableBy);
   for (let version = current + 1; version <= migrations.length; version++) {
     sql.transaction(() => {
       for (const statement of migrations[version - 1]!) sql.exec(statement);

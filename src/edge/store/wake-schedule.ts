@@ -8,8 +8,8 @@
 // evaluation to it while its last tick is recent, so no minute is evaluated by both.
 
 const MINUTE_MS = 60_000;
-/** A minute cron's tick newer than this (wall time) drives the store's evaluation. */
-export const CRON_DRIVES_MS = 10 * MINUTE_MS;
+/** A minute cron's tick newer than this (wall time) drives the store's evaluation: three missed ticks, and the alarm takes over (10 min had left alerts unevaluated that long after an upgrade dropped the minute cron, a review). */
+export const CRON_DRIVES_MS = 3 * MINUTE_MS;
 
 export interface WakeState {
   /** Real time: alarms are set in it. */

@@ -14,6 +14,16 @@ const EDGE_VARS: ReadonlySet<string> = new Set(Object.values(WORKER).flatMap((se
 
 type Vars = Record<string, unknown>;
 
+/**
+ * Defaults an earlier bun-apm's template wrote, by var: a file made by that version holds them
+ * though its user chose nothing, and keeping them as the user's own had kept the 20 MiB the edge
+ * later lowered to stay within a Durable Object's memory (a review). Such a value takes this
+ * template's default, and the report says so. (Every version is 0.1.0 so far: the values tell.)
+ */
+const FORMER_DEFAULTS: Readonly<Record<string, readonly unknown[]>> = {
+  MAX_DECOMPRESSED_BYTES: ['20971520'],
+};
+
 export interface KeptVars {
   /** The template with the old file's values written over its own. */
   toml: string;
@@ -27,6 +37,8 @@ export interface KeptVars {
   secrets: string[];
   /** Names whose value cannot be written back exactly (not a string, number, boolean, array or table). */
   unwritable: string[];
+  /** Names whose old value was an earlier template's default (FORMER_DEFAULTS): given this template's. */
+  updated: string[];
 }
 
 /** `vars` of a wrangler.toml's text; undefined when the text is not TOML Bun can read. */
@@ -51,6 +63,7 @@ export function keepVars(template: string, old: Vars): KeptVars {
   const dropped: string[] = [];
   const secrets: string[] = [];
   const unwritable: string[] = [];
+  const updated: string[] = [];
   const values = new Map<string, string>();
   const appended = new Map<string, string>();
   for (const [name, value] of Object.entries(old)) {
@@ -58,6 +71,10 @@ export function keepVars(template: string, old: Vars): KeptVars {
     if (!listed && SECRETS.has(name)) secrets.push(name);
     else if (!listed && !EDGE_VARS.has(name)) dropped.push(name);
     if ((!listed && !EDGE_VARS.has(name)) || (listed && Bun.deepEquals(value, defaults[name], true))) continue;
+    if (listed && FORMER_DEFAULTS[name]?.some((former) => Bun.deepEquals(value, former, true))) {
+      updated.push(name);
+      continue;
+    }
     const written = tomlValue(value);
     if (written === undefined) {
       unwritable.push(name);
@@ -70,7 +87,7 @@ export function keepVars(template: string, old: Vars): KeptVars {
   const toml = withVarValues(template, values, appended);
   const expected = { ...defaults, ...Object.fromEntries(kept.map((name) => [name, old[name]])) };
   if (!Bun.deepEquals(varsOf(toml), expected, true)) throw new Error(`could not keep the [vars] ${kept.join(', ')} of wrangler.toml: nothing was written`);
-  return { toml, kept, added, dropped, secrets, unwritable };
+  return { toml, kept, added, dropped, secrets, unwritable, updated };
 }
 
 /** A `NAME = value  # comment` line of one line: a basic or literal string, else a bare number or boolean. */
@@ -286,6 +303,7 @@ export function varsReport(vars: CarriedToml, fallback: string): string[] {
   if (vars.reset.length > 0) lines.push(`settings reset to this bun-apm's template: ${vars.reset.join(', ')} (your values are in ${backup}: copy back what you need)`);
   // One line each: a deploy with `--env NAME` would otherwise run on the template's defaults unawares.
   for (const name of vars.envs) lines.push(`left out ${envTable(name)}: --force keeps only the top-level [vars]; copy back what \`--env ${name}\` needs (its values are in ${backup})`);
+  if (vars.updated.length > 0) lines.push(`[vars] ${vars.updated.join(', ')}: an earlier bun-apm's default, now this one's (set again what you had meant: your file is in ${backup})`);
   if (vars.kept.length > 0) lines.push(`kept your [vars] ${vars.kept.join(', ')}${vars.added.length > 0 ? ` (${vars.added.join(', ')} added at the end of [vars]: this bun-apm's template does not list them)` : ''}`);
   if (vars.dropped.length > 0) lines.push(`left out [vars] ${vars.dropped.join(', ')}: not a setting this bun-apm's edge reads (their values are in ${backup})`);
   if (vars.secrets.length > 0) lines.push(`left out [vars] ${vars.secrets.join(', ')}: a secret never belongs in wrangler.toml; the next deploy runs without them until you run \`npx wrangler secret put NAME\` for each (the values are in ${backup})`);

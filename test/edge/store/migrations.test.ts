@@ -2,7 +2,7 @@
 // older version with the rows already stored kept as they were.
 import type { Database } from 'bun:sqlite';
 import { describe, expect, test } from 'bun:test';
-import { migrate, MIGRATIONS } from '../../../src/edge/store/migrations.ts';
+import { migrate, MIGRATIONS, READABLE_BY } from '../../../src/edge/store/migrations.ts';
 import { bunSql, freshStore } from '../support/bun-sql.ts';
 
 const LATEST = MIGRATIONS.length;
@@ -18,13 +18,13 @@ function createdNames(upTo: number): string[] {
 }
 
 const schemaNames = (db: Database) => db.query<{ name: string }, []>(
-  "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' AND name != '_migrations' AND sql IS NOT NULL ORDER BY name",
+  "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' AND name NOT IN ('_migrations', '_readable_by') AND sql IS NOT NULL ORDER BY name",
 ).all().map((r) => r.name);
 
 const versions = (db: Database) => db.query<{ version: number; applied_at: number }, []>('SELECT version, applied_at FROM _migrations ORDER BY rowid').all();
 
 const tables = (db: Database) => db.query<{ name: string }, []>(
-  "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '_migrations' ORDER BY name",
+  "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('_migrations', '_readable_by') ORDER BY name",
 ).all().map((r) => r.name);
 
 /** One row in every table, its values chosen from each column's declared type. */
@@ -89,5 +89,33 @@ describe('store migrations', () => {
     const copied = db.query<{ time: number; method: string; route: string; count: number }, []>('SELECT time, method, route, count FROM rollup_10s ORDER BY time').all();
     expect(copied).toEqual(expected.sort((a, b) => a.time - b.time));
     expect(bunSql(db).exec('SELECT COUNT(*) AS n FROM rollup_minute').one().n).toBe(rows.length);
+  });
+});
+
+describe('a store a newer bun-apm migrated further (a rollback)', () => {
+  /** A store at this version, then as a newer edge with one more migration left it, saying which versions may read it. */
+  function newerStore(readableBy: number): Database {
+    const { db } = freshStore();
+    db.run('INSERT INTO _migrations (version, applied_at) VALUES (?, ?)', [LATEST + 1, Date.now()]);
+    db.run('UPDATE _readable_by SET version = ?', [readableBy]);
+    return db;
+  }
+
+  test('one whose newer migration keeps older versions working is run on, left as it is', () => {
+    const db = newerStore(LATEST);
+    expect(migrate(bunSql(db))).toBe(LATEST + 1);
+    expect(db.query('SELECT version FROM _readable_by').get()).toEqual({ version: LATEST });
+  });
+
+  test('one that needs the newer version is refused, saying so, with nothing written (it had been run on without a word)', () => {
+    const db = newerStore(LATEST + 1);
+    const before = versions(db);
+    expect(() => migrate(bunSql(db))).toThrow(`this store was written by a newer bun-apm (schema ${LATEST + 1}, readable from ${LATEST + 1}); this edge knows ${LATEST}: deploy the newer version again`);
+    expect(versions(db)).toEqual(before);
+  });
+
+  test('this version says which versions may read what it wrote', () => {
+    expect(freshStore().db.query('SELECT version FROM _readable_by').get()).toEqual({ version: READABLE_BY });
+    expect(READABLE_BY).toBeLessThanOrEqual(LATEST);
   });
 });

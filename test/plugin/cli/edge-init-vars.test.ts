@@ -95,6 +95,21 @@ describe('edge init --force: [vars]', () => {
     expect(readFileSync(join(dir, 'bun-apm-edge', 'wrangler.toml.bak'), 'utf8')).toBe(edited);
   }, 30_000);
 
+  test('an earlier bun-apm\'s default (MAX_DECOMPRESSED_BYTES 20 MiB, lowered to 8) takes this one\'s, and says so; a value of the user\'s own stays', () => {
+    const { dir, toml } = appWithEdge();
+    const defaults = varsOf(readFileSync(toml, 'utf8'));
+    // As a file written by the earlier template reads, untouched since; ROUTE_CAP set by the user.
+    writeFileSync(toml, withLines(readFileSync(toml, 'utf8'), { MAX_DECOMPRESSED_BYTES: 'MAX_DECOMPRESSED_BYTES = "20971520"   # 20 MiB once inflated', ROUTE_CAP: 'ROUTE_CAP = "3000"' }));
+    const run = edgeInit(dir, '--force');
+    expect(run.exitCode, run.out).toBe(0);
+    const vars = varsOf(readFileSync(toml, 'utf8'));
+    expect(vars.MAX_DECOMPRESSED_BYTES).toBe(defaults.MAX_DECOMPRESSED_BYTES);
+    expect(defaults.MAX_DECOMPRESSED_BYTES).toBe('8388608');
+    expect(vars.ROUTE_CAP).toBe('3000');
+    expect(/kept your \[vars\] (.*)$/m.exec(run.out)?.[1]).toBe('ROUTE_CAP');
+    expect(run.out).toMatch(/\[vars\] MAX_DECOMPRESSED_BYTES: an earlier bun-apm's default, now this one's .*wrangler\.toml\.bak/);
+  }, 30_000);
+
   test('each [env.NAME] the rewrite leaves out is named, with where its values are (none printed)', () => {
     const { dir, toml } = appWithEdge();
     const edited = `${readFileSync(toml, 'utf8')}\n[env.production.vars]\nPLAN = "paid"\n\n[env."eu.staging"]\nname = "edge-eu-staging"\n`;
