@@ -27,6 +27,12 @@ createServer((req, res) => {
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
+/** PLAIN_APP with a response class of its own whose emit is its own: the preload's end is a listener there. */
+const OWN_RESPONSE_APP = PLAIN_APP.replace(
+  "import { createServer } from 'node:http';\ncreateServer((req, res) => {",
+  "import { createServer, ServerResponse } from 'node:http';\nclass Answer extends ServerResponse { emit(...args) { return super.emit(...args); } }\ncreateServer({ ServerResponse: Answer }, (req, res) => {",
+);
+
 const counted = (source: string, requests: (app: AppProcess) => Promise<void>) => countedCells('node-http', source, requests);
 
 test('Express: every request counted under the route that answered, its router\'s mount path included', async () => {
@@ -48,8 +54,9 @@ test('Express: every request counted under the route that answered, its router\'
   });
 }, 60_000);
 
-test('node:http: the status sent, and a client gone before the answer is a 499', async () => {
-  const cells = await counted(PLAIN_APP, async (app) => {
+test.each([['ServerResponse', PLAIN_APP], ['a response class with an emit of its own', OWN_RESPONSE_APP]])('node:http (%s): the status sent, and a client gone before the answer is a 499', async (_, source) => {
+  expect(OWN_RESPONSE_APP).toContain('class Answer');
+  const cells = await counted(source, async (app) => {
     for (let i = 0; i < 5; i++) expect((await app.fetch(`/orders/${i}`)).status).toBe(200);
     // The Host header is the client's: it takes no part in the name (it had: /admin/secret/orders/:id).
     expect((await app.fetch('/orders/9', { headers: { host: 'evil/admin/secret' } })).status).toBe(200);
