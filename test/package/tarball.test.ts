@@ -80,8 +80,10 @@ describe('the tarball', () => {
     // 345 kB until Express 4's mount templates, per-method routes' templates, a refused batch's counts
     // sent again, clients gone as 499s, whole cells in exports and any Authorization scheme redacted (+3.3 kB);
     // 350 kB until the explicit API's methods and the rules in code were documented in the shipped docs,
-    // bun-apm/edge exported edgeWorker, a PID 1 ran on after a signal and names lost undrawn characters (+3.9 kB).
-    expect(packed.bytes).toBeLessThanOrEqual(355 * KB);
+    // bun-apm/edge exported edgeWorker, a PID 1 ran on after a signal and names lost undrawn characters (+3.9 kB);
+    // 355 kB until the dashboard's accessibility, stores that refuse a rollback they cannot follow,
+    // and the docs of upgrading and rolling back (+3.4 kB).
+    expect(packed.bytes).toBeLessThanOrEqual(358 * KB);
   }, 120_000);
 
   test('every link of the shipped README and docs to a page of ours leads to a shipped file', async () => {

@@ -15,7 +15,15 @@ export function didYouMean(name: string, known: readonly string[]): string {
       bestDistance = distance;
     }
   }
-  best ??= known.find((candidate) => sharedStart(name.toUpperCase(), candidate.toUpperCase()) >= Math.max(5, Math.ceil(0.75 * Math.min(name.length, candidate.length))));
+  // A name that is a known one and more (`includeRequestHeaders`, `enabledRoutes`) is another option, not a typo.
+  let longest = 0;
+  for (const candidate of best === undefined ? known : []) {
+    const [a, b] = [name.toUpperCase(), candidate.toUpperCase()];
+    const shared = sharedStart(a, b);
+    if (shared === b.length || shared < Math.max(5, Math.ceil(0.75 * Math.min(a.length, b.length))) || shared <= longest) continue;
+    best = candidate;
+    longest = shared;
+  }
   return best === undefined ? '' : ` (did you mean ${best}?)`;
 }
 

@@ -83,7 +83,8 @@ class ChannelHolds {
       return waits;
     }
     if (typeof stored !== 'object' || stored === null) return waits;
-    for (const [channel, until] of Object.entries(stored)) if (typeof until === 'number' && until > now) waits.set(channel, until);
+    // A wait past the longest one taken (a clock gone back, a garbled row) would hold its channel for good.
+    for (const [channel, until] of Object.entries(stored)) if (typeof until === 'number' && until > now) waits.set(channel, Math.min(until, now + OUTBOX_RETRY_POLICY.maxWaitMs));
     return waits;
   }
 }

@@ -41,6 +41,17 @@ export interface KeptVars {
   updated: string[];
 }
 
+/**
+ * Whether this template's default of `name` would fall below another var the user set that it must
+ * stay at least (MAX_DECOMPRESSED_BYTES ≥ MAX_BODY_BYTES, or the edge refuses its config): the old
+ * value is then kept (the code review of the former defaults).
+ */
+function outgrows(name: string, fresh: unknown, old: Vars): boolean {
+  if (name !== 'MAX_DECOMPRESSED_BYTES') return false;
+  const body = Number(old.MAX_BODY_BYTES);
+  return Number.isFinite(body) && body > Number(fresh);
+}
+
 /** `vars` of a wrangler.toml's text; undefined when the text is not TOML Bun can read. */
 export function varsOf(text: string): Vars | undefined {
   try {
@@ -71,7 +82,7 @@ export function keepVars(template: string, old: Vars): KeptVars {
     if (!listed && SECRETS.has(name)) secrets.push(name);
     else if (!listed && !EDGE_VARS.has(name)) dropped.push(name);
     if ((!listed && !EDGE_VARS.has(name)) || (listed && Bun.deepEquals(value, defaults[name], true))) continue;
-    if (listed && FORMER_DEFAULTS[name]?.some((former) => Bun.deepEquals(value, former, true))) {
+    if (listed && FORMER_DEFAULTS[name]?.some((former) => Bun.deepEquals(value, former, true)) && !outgrows(name, defaults[name], old)) {
       updated.push(name);
       continue;
     }

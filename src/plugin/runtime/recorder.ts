@@ -404,7 +404,8 @@ export class Recorder {
     // The client left while the handler awaited: Bun sends nothing, so a 499 as in fail() (it had
     // been counted as the answer no one got, a review). Only after a wait: no client is seen leaving
     // during synchronous code, and the signal is an object a plain request never makes.
-    if (settled && clientGone(state.request)) {
+    // An upgrade the patched server.upgrade did not see aborts the signal too (Bun): a 101, not a 499.
+    if (settled && clientGone(state.request) && !upgradeAnswer(state.request, result)) {
       this.#end(state, 499, 0, false);
       return result;
     }
