@@ -1,10 +1,10 @@
 // The Worker's vars read into numbers once, checked, with the defaults an operator gets when unset:
 // the kinds, bounds and defaults are the settings table's (src/core/config/settings.ts).
 import { settingFromVar } from '../core/config/read-setting.ts';
+import { checkVarBounds } from '../core/config/var-bounds.ts';
 import type { Setting } from '../core/config/setting.ts';
 import { WORKER } from '../core/config/settings.ts';
 import { HOUR_MS, type PlanOptions } from '../core/query/window.ts';
-import { ConfigError } from './config-error.ts';
 import { cachedByVars } from './config-cache.ts';
 import type { Env } from './env.ts';
 import type { RetentionPolicy } from './store/maintenance.ts';
@@ -81,15 +81,6 @@ export const readSettings: (env: Pick<Env, SettingsVar>) => Settings = cachedByV
     dashboardPath: read(WORKER.dashboardPath),
     dashboardRefreshMs: read(WORKER.dashboardRefreshMs),
   };
-  // Bounds between vars, which no one var's range can say.
-  if (settings.maxDecompressedBytes < settings.maxBodyBytes) {
-    throw new ConfigError('maxDecompressedBytes (var MAX_DECOMPRESSED_BYTES): expected at least MAX_BODY_BYTES');
-  }
-  if (settings.tenSecondRetentionMs > settings.minuteRetentionMs) {
-    throw new ConfigError('tenSecondRetentionHours (var TEN_SECOND_RETENTION_HOURS): expected no longer than MINUTE_RETENTION_HOURS');
-  }
-  if (settings.minuteRetentionMs > settings.hourRetentionMs) {
-    throw new ConfigError('minuteRetentionHours (var MINUTE_RETENTION_HOURS): expected no longer than HOUR_RETENTION_DAYS');
-  }
+  checkVarBounds(env);
   return settings;
 });

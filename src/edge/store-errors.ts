@@ -2,6 +2,7 @@
 // errors `overloaded` and transient ones `retryable`: both are worth a retry after a pause.
 import { HttpError } from './http/errors.ts';
 import { ConfigError } from './config-error.ts';
+import { isNewerStoreError } from './store/migrations.ts';
 
 interface RuntimeErrorFlags {
   overloaded?: boolean;
@@ -23,7 +24,7 @@ export function storeFailure(error: unknown, app: string): HttpError {
     return new HttpError(503, 'unavailable', 'the store of this app is briefly unavailable; retry later', { 'retry-after': '1' });
   }
   // A rollback over a store a newer bun-apm wrote (migrations.ts): the same answer until that version is back.
-  if (detail.includes('written by a newer bun-apm')) {
+  if (isNewerStoreError(error)) {
     console.error(`bun-apm edge: store of app ${app} refused: ${(error as Error).message}`);
     return new HttpError(503, 'store_too_new', (error as Error).message, { 'retry-after': '60' });
   }

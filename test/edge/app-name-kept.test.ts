@@ -5,21 +5,21 @@
 // out with an empty app and a dashboard link of none (a review).
 import { Database } from 'bun:sqlite';
 import { afterAll, expect, test } from 'bun:test';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBatch } from '../support/batch.ts';
 import { apiOk, ingestOk, startEdge } from './support/edge.ts';
+import { sqliteFiles } from './support/persisted-files.ts';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'bun-apm-app-name-'));
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 /** The app names the stores' SQLite files hold in their meta table, once the runtime is stopped. */
 function storedAppNames(): string[] {
-  const files = readdirSync(stateDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && entry.name.endsWith('.sqlite'));
   const names: string[] = [];
-  for (const file of files) {
-    const db = new Database(join(file.parentPath, file.name), { readonly: true });
+  for (const file of sqliteFiles(stateDir)) {
+    const db = new Database(file, { readonly: true });
     try {
       const row = db.query("SELECT value FROM meta WHERE key = 'app'").get() as { value: string } | null;
       if (row) names.push(row.value);

@@ -3,22 +3,22 @@
 // store is left as it was. It had run on the newer tables without a word (a review).
 import { Database } from 'bun:sqlite';
 import { afterAll, expect, test } from 'bun:test';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS } from '../../src/edge/store/migrations.ts';
 import { makeBatch } from '../support/batch.ts';
 import { api, ingestOk, startEdge } from './support/edge.ts';
+import { sqliteFiles } from './support/persisted-files.ts';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'bun-apm-too-new-'));
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 /** Each app store's SQLite file, as a newer edge with one more migration that older ones cannot read would leave it. */
 function migrateFurther(): number {
-  const files = readdirSync(stateDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.sqlite'));
   let changed = 0;
-  for (const file of files) {
-    const db = new Database(join(file.parentPath, file.name));
+  for (const file of sqliteFiles(stateDir)) {
+    const db = new Database(file);
     try {
       if (db.query("SELECT 1 FROM sqlite_master WHERE name = '_readable_by'").get() === null) continue;
       db.run('INSERT INTO _migrations (version, applied_at) VALUES (?, ?)', [MIGRATIONS.length + 1, Date.now()]);

@@ -256,9 +256,17 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
  */
 export const READABLE_BY = 9;
 
+/** What NewerStoreError's message says first: an RPC keeps an error's message, not its class. */
+const NEWER_STORE = 'this store was written by a newer bun-apm';
+
 /** A store a newer bun-apm wrote in a way this one cannot work with: refused, nothing read or written. */
 export class NewerStoreError extends Error {
   override name = 'NewerStoreError';
+}
+
+/** Whether an error from a store's call is its NewerStoreError, come back through the runtime. */
+export function isNewerStoreError(error: unknown): boolean {
+  return String((error as Error | null)?.message ?? '').includes(NEWER_STORE);
 }
 
 /**
@@ -271,14 +279,14 @@ export function migrate(sql: Sql, migrations: ReadonlyArray<readonly string[]> =
   sql.exec('CREATE TABLE IF NOT EXISTS _readable_by (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)');
   const row = sql.exec<{ version: number | null }>('SELECT MAX(version) AS version FROM _migrations').one();
   const current = row.version ?? 0;
+  const said = sql.exec<{ version: number | null }>('SELECT MAX(version) AS version FROM _readable_by').one().version;
   if (current > migrations.length) {
-    const needs = sql.exec<{ version: number | null }>('SELECT MAX(version) AS version FROM _readable_by').one().version ?? current;
+    const needs = said ?? current;
     if (needs > migrations.length) {
-      throw new NewerStoreError(`this store was written by a newer bun-apm (schema ${current}, readable from ${needs}); this edge knows ${migrations.length}: deploy the newer version again (an older one cannot work with its data)`);
+      throw new NewerStoreError(`${NEWER_STORE} (schema ${current}, readable from ${needs}); this edge knows ${migrations.length}: deploy the newer version again (an older one cannot work with its data)`);
     }
     return current;
   }
-  const said = sql.exec<{ version: number | null }>('SELECT MAX(version) AS version FROM _readable_by').one().version;
   if (said !== readableBy) sql.exec('INSERT INTO _readable_by (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version', readableBy);
   for (let version = current + 1; version <= migrations.length; version++) {
     sql.transaction(() => {

@@ -3,6 +3,7 @@
 // to their defaults without a word.
 import { WORKER } from '../../core/config/settings.ts';
 import { SECRET_NAMES } from '../../edge/secret-names.ts';
+import { checkVarBounds } from '../../core/config/var-bounds.ts';
 
 /**
  * The vars the edge reads, by their env names: kept when the template does not list them (SHARDS,
@@ -42,14 +43,20 @@ export interface KeptVars {
 }
 
 /**
- * Whether this template's default of `name` would fall below another var the user set that it must
- * stay at least (MAX_DECOMPRESSED_BYTES ≥ MAX_BODY_BYTES, or the edge refuses its config): the old
- * value is then kept (the code review of the former defaults).
+ * Whether this template's default of `name` in place of the old value makes the edge refuse its vars
+ * where the old value did not: a bound between vars (MAX_DECOMPRESSED_BYTES at least a raised
+ * MAX_BODY_BYTES), checked by the edge's own rules. The old value is then kept.
  */
-function outgrows(name: string, fresh: unknown, old: Vars): boolean {
-  if (name !== 'MAX_DECOMPRESSED_BYTES') return false;
-  const body = Number(old.MAX_BODY_BYTES);
-  return Number.isFinite(body) && body > Number(fresh);
+function refusedWith(name: string, fresh: unknown, old: Vars): boolean {
+  const refuses = (vars: Vars) => {
+    try {
+      checkVarBounds(vars);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  return refuses({ ...old, [name]: fresh }) && !refuses(old);
 }
 
 /** `vars` of a wrangler.toml's text; undefined when the text is not TOML Bun can read. */
@@ -82,7 +89,7 @@ export function keepVars(template: string, old: Vars): KeptVars {
     if (!listed && SECRETS.has(name)) secrets.push(name);
     else if (!listed && !EDGE_VARS.has(name)) dropped.push(name);
     if ((!listed && !EDGE_VARS.has(name)) || (listed && Bun.deepEquals(value, defaults[name], true))) continue;
-    if (listed && FORMER_DEFAULTS[name]?.some((former) => Bun.deepEquals(value, former, true)) && !outgrows(name, defaults[name], old)) {
+    if (listed && FORMER_DEFAULTS[name]?.some((former) => Bun.deepEquals(value, former, true)) && !refusedWith(name, defaults[name], old)) {
       updated.push(name);
       continue;
     }

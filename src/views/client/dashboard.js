@@ -320,16 +320,13 @@
   // A rule that starts firing is said by the page's one polite live region (the panels themselves
   // are not live: each refresh would be read out again): the alerts as they were, by id.
   const announcer = document.querySelector('[data-announce]');
-  /** @type {Set<string>} */
-  let firing = firingAlerts();
-  /** @returns {Set<string>} */
-  function firingAlerts() {
-    return new Set([...document.querySelectorAll('#alerts .alert.firing[data-alert-id]')].map((a) => a.getAttribute('data-alert-id') ?? ''));
-  }
+  const firingNow = () => [...document.querySelectorAll('#alerts .alert.firing[data-alert-id]')];
+  const alertId = (/** @type {Element} */ a) => a.getAttribute('data-alert-id') ?? '';
+  let firing = new Set(firingNow().map(alertId));
   document.addEventListener('htmx:after:swap', () => {
-    const now = firingAlerts();
-    const started = [...document.querySelectorAll('#alerts .alert.firing[data-alert-id]')].filter((a) => !firing.has(a.getAttribute('data-alert-id') ?? ''));
-    firing = now;
+    const now = firingNow();
+    const started = now.filter((a) => !firing.has(alertId(a)));
+    firing = new Set(now.map(alertId));
     if (announcer && started.length > 0) announcer.textContent = started.map((a) => `Alert firing: ${a.querySelector('.name')?.textContent ?? ''}`).join('. ');
   });
   document.addEventListener('htmx:after:swap', () => {
