@@ -16,7 +16,7 @@ const monitor = performanceMonitor({
   profiling: { enabled: false },
   storage:
     process.env.STORAGE === 'file'
-      ? { type: 'file', filePath: out }
+      ? { type: 'file', filePath: out, ...(process.env.MAX_ENTRIES ? { maxEntries: Number(process.env.MAX_ENTRIES) } : {}) }
       : {
           type: 'custom',
           batchSize: 100_000,
@@ -25,8 +25,10 @@ const monitor = performanceMonitor({
         },
 });
 
-async function burst(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await monitor.handle(new Request(`http://127.0.0.1/burst/${i}`), async () => new Response('ok'));
+async function burst(n: number, together: boolean): Promise<void> {
+  const one = (i: number) => monitor.handle(new Request(`http://127.0.0.1/burst/${i}`), async () => new Response('ok'));
+  if (together) await Promise.all(Array.from({ length: n }, (_, i) => one(i)));
+  else for (let i = 0; i < n; i++) await one(i);
 }
 
 const counted = instrument(() => new Response('ok'), monitor);
@@ -41,7 +43,7 @@ const served = Bun.serve({
       return new Response('stopping');
     }
     if (url.pathname !== '/burst') return counted(req, server);
-    await burst(Number(url.searchParams.get('n')));
+    await burst(Number(url.searchParams.get('n')), url.searchParams.has('together'));
     if (url.searchParams.get('then') === 'exit') process.exit(0);
     process.kill(process.pid, 'SIGTERM');
     return new Response('signalled');

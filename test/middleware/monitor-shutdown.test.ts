@@ -3,7 +3,7 @@
 // shutdown's budget, the signal then re-raised as before), written at process.exit() (file storage,
 // with or without the preload), or counted on stderr when it cannot be (a custom handler at exit).
 import { afterAll, expect, test } from 'bun:test';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, REPO } from '../plugin/support/app-process.ts';
@@ -15,6 +15,8 @@ afterAll(async () => void (await Promise.all(apps.map((app) => app.kill()))));
 const dir = mkdtempSync(join(tmpdir(), 'monitor-shutdown-'));
 /** Requests served before the end: more than one of anything, fewer than a batch. */
 const N = 40;
+/** Records enough for the writer to have a chunk of 1,000 lines under way at exit. */
+const BIG = 10_000;
 
 /** This suite's ports: 47100–47199, the first one free. */
 let nextPort = 47100;
@@ -32,7 +34,7 @@ function port(): number {
 
 /** Starts monitor-shutdown-app.ts (under the preload unless `plain`) and waits until it answers. */
 async function start(storage: 'custom' | 'file', plain: boolean, extra: Record<string, string> = {}): Promise<{ app: AppProcess; out: string }> {
-  const out = join(dir, `${storage}-${nextPort}.out`);
+  const out = extra.OUT ?? join(dir, `${storage}-${nextPort}.out`);
   const p = port();
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('BUN_APM_')) env[key] = value;
@@ -93,6 +95,36 @@ test('without the preload, process.exit(): file storage writes every pending rec
   expect(written).toEqual(['/ready', ...Array.from({ length: N }, (_, i) => `/burst/${i}`)]);
   expect(app.stderr).toBe('');
 }, 30_000);
+
+test('without the preload, process.exit() while the writer has a chunk under way: every record once, none twice', async () => {
+  // The writer's append runs on another thread: it can land while the exit writes, or after.
+  for (let run = 0; run < 6; run++) {
+    const { app, out } = await start('file', true);
+    void app.fetch(`/burst?n=${BIG}&then=exit&together`).catch(() => {});
+    expect(await ended(app)).toEqual({ code: 0, signal: null });
+    const written = lines(out).map((line) => JSON.parse(line).path as string);
+    expect(written.length).toBe(BIG + 1);
+    expect(new Set(written).size).toBe(BIG + 1);
+    expect(app.stderr).toBe('');
+  }
+}, 60_000);
+
+test('without the preload, process.exit() while the writer renames a full file to .1: the rotation happens once and no line is lost', async () => {
+  // 99 old lines and /ready fill a file of 100: the burst's first step is the rename, still under
+  // way at exit. Renamed again at exit, the late rename put the new file over .1, or failed loudly.
+  for (let run = 0; run < 6; run++) {
+    const file = join(dir, `rotating-${run}.jsonl`);
+    writeFileSync(file, Array.from({ length: 99 }, (_, i) => `${JSON.stringify({ path: `/old/${i}` })}\n`).join(''));
+    const { app } = await start('file', true, { OUT: file, MAX_ENTRIES: '100' });
+    void app.fetch('/burst?n=250&then=exit&together').catch(() => {});
+    expect(await ended(app)).toEqual({ code: 0, signal: null });
+    const paths = (name: string) => lines(name).map((line) => JSON.parse(line).path as string);
+    // 250 after a full file: two more files of 100 (the second of them is .1 now) and one of 50.
+    expect(paths(`${file}.1`)).toEqual(Array.from({ length: 100 }, (_, i) => `/burst/${100 + i}`));
+    expect(paths(file)).toEqual(Array.from({ length: 50 }, (_, i) => `/burst/${200 + i}`));
+    expect(app.stderr).toBe('');
+  }
+}, 60_000);
 
 test('under the preload, process.exit() with custom storage: nothing is called, and one stderr line counts the records not handed on', async () => {
   const { app, out } = await start('custom', false);

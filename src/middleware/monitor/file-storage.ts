@@ -1,7 +1,8 @@
 // File storage: one JSON line per record, appended by one asynchronous writer off the request path,
 // rotated to `<filePath>.1` after maxEntries lines. A crash can tear the last line; readMetricsFile
 // skips it, and a restart starts on a fresh line. At exit (writeAtExit) the same lines are written
-// synchronously: the rest of a chunk the writer had under way, then what it had not reached.
+// synchronously: once the writer's append or rename under way has landed (it runs on another
+// thread, which exit does not stop at once), the rest of its chunk, then what it had not reached.
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import { appendFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -11,6 +12,10 @@ import type { PerformanceMetrics } from '../types.ts';
 
 /** Lines waiting for the writer before new ones are dropped (and counted). */
 const MAX_PENDING = 50_000;
+/** How long the exit waits for the writer's append under way to land before writing it itself. */
+const AT_EXIT_WAIT_MS = 500;
+/** What the exit's wait sleeps on, 1 ms at a time (nothing ever wakes it). */
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 export interface FileStorageOptions {
   filePath: string;
@@ -56,6 +61,8 @@ export class FileStorage {
   #bytesInFile = 0;
   /** The chunk being appended, and the file's size before it: at exit, how much of it is in the file. */
   #underWay: { chunk: Buffer; lines: number; sizeBefore: number } | undefined;
+  /** The rename to `.1` under way: the file's inode before it. */
+  #rotating: number | undefined;
 
   constructor(readonly options: FileStorageOptions) {
     try {
@@ -100,11 +107,14 @@ export class FileStorage {
    * by maxEntries. Returns 0: what fails here is counted in `dropped` and said once, as ever.
    */
   writeAtExit(): number {
+    if (this.#rotating !== undefined) this.#rotationLanded(this.#rotating);
     const underWay = this.#underWay;
     this.#underWay = undefined;
     if (underWay !== undefined) {
-      const written = this.#sizeNow() - underWay.sizeBefore;
+      const written = this.#landed(underWay);
       // Smaller than before: rotated away meanwhile; larger than the chunk: written, and more by someone else.
+      // Short of it after the wait: the append is stuck or failed, so the rest is written here (should
+      // the stuck one land still, those lines are in the file twice: better than not at all).
       if (written >= 0 && written < underWay.chunk.length) this.#appendSync(underWay.chunk.subarray(written), underWay.lines);
       else this.#wrote(underWay.chunk.length - Math.max(0, written), underWay.lines);
     }
@@ -114,6 +124,35 @@ export class FileStorage {
       else this.#appendSync(next.chunk, next.lines);
     }
     return 0;
+  }
+
+  /**
+   * Bytes of the chunk under way in the file, once it is all there or after AT_EXIT_WAIT_MS. The
+   * writer's append runs on a thread of Bun's pool, which goes on while this one waits at exit: read
+   * at once, an append not begun looked unwritten, was written again here, and then landed too (a
+   * chunk twice in the file, one run in four).
+   */
+  #landed(underWay: { chunk: Buffer; sizeBefore: number }): number {
+    const deadline = performance.now() + AT_EXIT_WAIT_MS;
+    for (;;) {
+      const written = this.#sizeNow() - underWay.sizeBefore;
+      if (written < 0 || written >= underWay.chunk.length || performance.now() >= deadline) return written;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+
+  /**
+   * At exit, the writer's rename under way lands (the path names another file, or none) before
+   * anything is written: renamed here too, the lines written after it would be renamed over `.1` by
+   * the late one. Stuck past AT_EXIT_WAIT_MS, the file is taken as rotated all the same: should the
+   * rename land still, it carries these lines to `.1`, where they are kept.
+   */
+  #rotationLanded(inode: number): void {
+    const deadline = performance.now() + AT_EXIT_WAIT_MS;
+    // -1: there was no file to rename (that rename fails), nothing to wait for.
+    while (inode !== -1 && this.#inodeNow() === inode && performance.now() < deadline) Atomics.wait(pause, 0, 0, 1);
+    this.#rotating = undefined;
+    this.#rotated();
   }
 
   /** The next pending lines as one chunk, at most `max` and what the file has room for; undefined when it is full (rotate first). */
@@ -200,11 +239,24 @@ export class FileStorage {
   }
 
   async #rotate(): Promise<void> {
+    const rotating = this.#inodeNow();
+    this.#rotating = rotating;
     try {
       await rename(this.options.filePath, `${this.options.filePath}.1`);
       this.#rotated();
     } catch (error) {
       this.#rotated(error);
+    } finally {
+      if (this.#rotating === rotating) this.#rotating = undefined;
+    }
+  }
+
+  /** The inode the path names now (-1 when none). */
+  #inodeNow(): number {
+    try {
+      return statSync(this.options.filePath).ino;
+    } catch {
+      return -1;
     }
   }
 }
