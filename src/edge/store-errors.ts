@@ -13,23 +13,31 @@ interface RuntimeErrorFlags {
 const OVERLOAD_RETRY_AFTER_SECONDS = 10;
 
 export function storeFailure(error: unknown, app: string): HttpError {
+  const named = namedStoreFailure(error, `app ${app}`);
+  if (named !== undefined) return named;
+  const detail = `${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
+  console.error(`bun-apm edge: store of app ${app} failed (${detail})`);
+  return new HttpError(500, 'store_error', 'the store of this app failed; nothing was changed');
+}
+
+/** A store's failure that says what to do about it (wait, or redeploy), logged; undefined for any other error. `whose`: "app shop". */
+export function namedStoreFailure(error: unknown, whose: string): HttpError | undefined {
   const flags = (typeof error === 'object' && error !== null ? error : {}) as RuntimeErrorFlags;
   const detail = `${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
   if (flags.overloaded) {
-    console.warn(`bun-apm edge: store of app ${app} is overloaded (${detail})`);
+    console.warn(`bun-apm edge: store of ${whose} is overloaded (${detail})`);
     return new HttpError(503, 'overloaded', 'the store of this app is overloaded; retry later', { 'retry-after': String(OVERLOAD_RETRY_AFTER_SECONDS) });
   }
   if (flags.retryable) {
-    console.warn(`bun-apm edge: store of app ${app} failed transiently (${detail})`);
+    console.warn(`bun-apm edge: store of ${whose} failed transiently (${detail})`);
     return new HttpError(503, 'unavailable', 'the store of this app is briefly unavailable; retry later', { 'retry-after': '1' });
   }
   // A rollback over a store a newer bun-apm wrote (migrations.ts): the same answer until that version is back.
   if (isNewerStoreError(error)) {
-    console.error(`bun-apm edge: store of app ${app} refused: ${(error as Error).message}`);
+    console.error(`bun-apm edge: store of ${whose} refused: ${(error as Error).message}`);
     return new HttpError(503, 'store_too_new', (error as Error).message, { 'retry-after': '60' });
   }
-  console.error(`bun-apm edge: store of app ${app} failed (${detail})`);
-  return new HttpError(500, 'store_error', 'the store of this app failed; nothing was changed');
+  return undefined;
 }
 
 /** Runs a call to an AppStore, turning its failures (not the caller's own HttpErrors) into the right HTTP error. */

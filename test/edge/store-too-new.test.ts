@@ -11,6 +11,7 @@ import { makeBatch } from '../support/batch.ts';
 import { api, ingestOk, startEdge } from './support/edge.ts';
 import { sqliteFiles } from './support/persisted-files.ts';
 
+const DASHBOARD_KEY = 'dash-0123456789abcdef';
 const stateDir = mkdtempSync(join(tmpdir(), 'bun-apm-too-new-'));
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
@@ -31,7 +32,7 @@ function migrateFurther(): number {
   return changed;
 }
 
-test('a store migrated past this edge answers 503 naming both versions; the store is left as it was', async () => {
+test('a store migrated past this edge answers 503 naming both versions, in the API and the dashboard; the store is left as it was', async () => {
   let edge = await startEdge({ persistDir: stateDir });
   try {
     await ingestOk(edge, makeBatch(Date.now() - 5_000));
@@ -39,11 +40,19 @@ test('a store migrated past this edge answers 503 naming both versions; the stor
     await edge.dispose();
   }
   expect(migrateFurther()).toBe(1);
-  edge = await startEdge({ persistDir: stateDir });
+  edge = await startEdge({ persistDir: stateDir, bindings: { DASHBOARD_API_KEY: DASHBOARD_KEY } });
+  const remedy = `this store was written by a newer bun-apm (schema ${MIGRATIONS.length + 1}, readable from ${MIGRATIONS.length + 1}); this edge knows ${MIGRATIONS.length}: deploy the newer version again`;
   try {
     const { status, body } = await api(edge, '/api/v1/apps/shop/summary');
     expect([status, body.error?.code ?? body.code]).toEqual([503, 'store_too_new']);
-    expect(JSON.stringify(body)).toContain(`this store was written by a newer bun-apm (schema ${MIGRATIONS.length + 1}, readable from ${MIGRATIONS.length + 1}); this edge knows ${MIGRATIONS.length}: deploy the newer version again`);
+    expect(JSON.stringify(body)).toContain(remedy);
+    // The dashboard says the same (it answered a 500 that named nothing): to a program, and to a browser as a page.
+    const read = await fetch(new URL('/performance/fragments/summary?app=shop', edge.url), { headers: { 'x-api-key': DASHBOARD_KEY } });
+    expect(read.status).toBe(503);
+    expect(((await read.json()) as { error: { code: string; message: string } }).error).toEqual({ code: 'store_too_new', message: expect.stringContaining(remedy) });
+    const page = await fetch(new URL('/performance?app=shop', edge.url), { headers: { 'x-api-key': DASHBOARD_KEY, accept: 'text/html', 'sec-fetch-mode': 'navigate' } });
+    expect(page.status).toBe(503);
+    expect(await page.text()).toContain('deploy the newer version again');
   } finally {
     await edge.dispose();
   }

@@ -37,6 +37,11 @@ export interface DashboardHandlerOptions {
   signInStore?: SignInStore;
   /** Told, before the first await, of each request under `path` (the in-process dashboard leaves them out of the app's counts). */
   onOwnRequest?: (request: Request) => void;
+  /**
+   * The answer to a failure the host can name (the edge: a store overloaded, or written by a newer
+   * version), or undefined: a 500 that names nothing.
+   */
+  answerFailure?: (error: unknown) => Response | undefined;
   now?: () => number;
 }
 
@@ -79,8 +84,9 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     try {
       response = await route(request, url, rest, client);
     } catch (error) {
-      if (error instanceof FormError) {
-        response = problem(error.status, error.code, error.message);
+      const named = error instanceof FormError ? problem(error.status, error.code, error.message) : options.answerFailure?.(error);
+      if (named !== undefined) {
+        response = named;
       } else {
         // The dashboard must never take its host down; say what failed without leaking internals.
         console.error(`bun-apm dashboard: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`);

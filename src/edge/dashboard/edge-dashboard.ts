@@ -16,6 +16,7 @@ import type { Env } from '../env.ts';
 import { readSettings } from '../settings.ts';
 import { edgeSignInStore } from './edge-sign-in-store.ts';
 import { edgeSource } from './edge-source.ts';
+import { namedStoreFailure } from '../store-errors.ts';
 
 const DASHBOARD_VARS = ['DASHBOARD_PATH', 'DASHBOARD_REFRESH_MS', 'DASHBOARD_USERNAME', 'DASHBOARD_PASSWORD', 'DASHBOARD_API_KEY', 'SESSION_SECRET'] as const;
 
@@ -38,6 +39,10 @@ const dashboardFor = cachedByVars(DASHBOARD_VARS, (env: Env): DashboardHandler =
     signInStore: edgeSignInStore(env),
     // Workers static assets serve public/ at the root before the Worker runs.
     assetsPath: '',
+    answerFailure: (error) => {
+      const named = namedStoreFailure(error, 'an app the dashboard read');
+      return named && problem(named.status, named.code, named.message, named.headers);
+    },
   });
 });
 
