@@ -45,6 +45,18 @@ test('inside a section too: storage, profiling, alerting, retention, propagation
   ]);
 });
 
+test('a name with a word put in is the option it qualifies; one that goes on with another word is named alone', () => {
+  const lines: string[] = [];
+  const log = (line: string) => void lines.push(line);
+  const tracer = requestTracer({ log, includeRequestHeaders: true, includeRequestCookies: true } as never);
+  closers.push(tracer.close);
+  expect(lines).toEqual([
+    // Was: (did you mean includeRequestBody?), from the words they begin with: request bodies, not headers.
+    'bun-apm: requestTracer option includeRequestHeaders is unknown and ignored (did you mean includeHeaders?)',
+    'bun-apm: requestTracer option includeRequestCookies is unknown and ignored',
+  ]);
+});
+
 test('a section, list or function of another type is a ConfigError naming it (it had been taken and ignored, or thrown later)', () => {
   const refusals: Array<[() => unknown, string]> = [
     [() => performanceMonitor({ storage: 'memory' } as never), 'performanceMonitor option storage: expected an object of type, maxEntries, filePath, customHandler, batchSize, flushInterval'],
