@@ -19,6 +19,7 @@ import { ProcessSampler } from './alerting/process-sampler.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
 import { answerStatus } from './answer-status.ts';
 import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
+import { callersMistake } from './callers-mistake.ts';
 
 export type { AlertingOptions } from './alerting/alerting-options.ts';
 export type { PerformanceMetricsInput } from './alerting/metric-window.ts';
@@ -66,25 +67,29 @@ export class PerformanceAlerting {
   #channelCount = 0;
 
   constructor(options: AlertingOptions = {}) {
-    // Bound: `router.use(x.handle)` passes the method alone, without its object (a review).
-    this.handle = this.handle.bind(this);
-    checkOptionShapes('performanceAlerting', options, ALERTING_SHAPES);
-    this.#options = resolveAlertingOptions(options);
-    this.#log = createLog(false, options.log);
-    warnUnknownOptions('performanceAlerting', options, ALERTING_OPTIONS, (line) => this.#log.warnOnce(line, line), ALERTING_SHAPES);
-    this.#store = new MemoryAlertStore({ maxNotifications: this.#options.maxNotifications, deliver: (routed) => this.#deliver(routed) });
-    const context = { app: this.#options.app };
-    this.#engine = new AlertEngine({ store: this.#store, context: () => context, channels: () => this.#channels.filter(({ usable }) => usable) });
-    this.#deliverer = new Deliverer({ dashboardUrl: this.#options.dashboardUrl, log: this.#log, now: this.#options.now, env: this.#options.env }, this.#options.delivery);
-    // One process, no instance to name: '' keeps gauge alerts from naming a made-up one.
-    this.#window = new MetricWindow({ instance: '', maxSamples: this.#options.maxSamples, routeCap: this.#options.routeCap }, this.#options.now());
-    for (const rule of options.rules ?? []) this.addRule(rule);
-    for (const channel of options.channels ?? []) this.addChannel(channel);
-    this.#sampler = this.#options.enabled && this.#options.sampleProcess ? new ProcessSampler(this.#options.evaluationInterval) : undefined;
-    if (this.#options.enabled) {
-      this.#interval = unref(setInterval(() => this.#evaluate(true), this.#options.evaluationInterval));
+    try {
+      // Bound: `router.use(x.handle)` passes the method alone, without its object (a review).
+      this.handle = this.handle.bind(this);
+      checkOptionShapes('performanceAlerting', options, ALERTING_SHAPES);
+      this.#options = resolveAlertingOptions(options);
+      this.#log = createLog(false, options.log);
+      warnUnknownOptions('performanceAlerting', options, ALERTING_OPTIONS, (line) => this.#log.warnOnce(line, line), ALERTING_SHAPES);
+      this.#store = new MemoryAlertStore({ maxNotifications: this.#options.maxNotifications, deliver: (routed) => this.#deliver(routed) });
+      const context = { app: this.#options.app };
+      this.#engine = new AlertEngine({ store: this.#store, context: () => context, channels: () => this.#channels.filter(({ usable }) => usable) });
+      this.#deliverer = new Deliverer({ dashboardUrl: this.#options.dashboardUrl, log: this.#log, now: this.#options.now, env: this.#options.env }, this.#options.delivery);
+      // One process, no instance to name: '' keeps gauge alerts from naming a made-up one.
+      this.#window = new MetricWindow({ instance: '', maxSamples: this.#options.maxSamples, routeCap: this.#options.routeCap }, this.#options.now());
+      for (const rule of options.rules ?? []) this.addRule(rule);
+      for (const channel of options.channels ?? []) this.addChannel(channel);
+      this.#sampler = this.#options.enabled && this.#options.sampleProcess ? new ProcessSampler(this.#options.evaluationInterval) : undefined;
+      if (this.#options.enabled) {
+        this.#interval = unref(setInterval(() => this.#evaluate(true), this.#options.evaluationInterval));
+      }
+      rememberPart('alerting', this);
+    } catch (error) {
+      throw callersMistake(error, new.target);
     }
-    rememberPart('alerting', this);
   }
 
   /** Records one request's metrics; rules are evaluated within `evaluationDelay`, never in this call. */
@@ -100,8 +105,13 @@ export class PerformanceAlerting {
 
   /** Throws AlertRuleError (a ConfigError) naming every bad field, or the id when it is taken. */
   addRule(rule: AlertRule): void {
-    const valid = assertValidRule(rule);
-    if (this.#store.rule(valid.id) !== undefined) throw new AlertRuleError([{ field: 'id', message: 'already taken; use updateRule to change that rule' }], valid.id);
+    let valid: AlertRule;
+    try {
+      valid = assertValidRule(rule);
+      if (this.#store.rule(valid.id) !== undefined) throw new AlertRuleError([{ field: 'id', message: 'already taken; use updateRule to change that rule' }], valid.id);
+    } catch (error) {
+      throw callersMistake(error, PerformanceAlerting.prototype.addRule);
+    }
     this.#store.putRule(valid);
     this.#warnRepeatFloor(valid);
     this.#evaluateSoon();
@@ -112,7 +122,7 @@ export class PerformanceAlerting {
     const rule = this.#store.rule(ruleId);
     if (rule === undefined) throw new Error(`no alert rule '${ruleId}'`);
     const result = validateRuleUpdate(rule, updates);
-    if (!result.ok) throw new AlertRuleError(result.problems, ruleId);
+    if (!result.ok) throw callersMistake(new AlertRuleError(result.problems, ruleId), PerformanceAlerting.prototype.updateRule);
     this.#store.putRule(result.rule);
     this.#warnRepeatFloor(result.rule);
     this.#evaluateSoon();
@@ -138,12 +148,12 @@ export class PerformanceAlerting {
     const type = (channel as { type?: unknown } | null)?.type;
     const at = `performanceAlerting option channels[${this.#channels.length}]${typeof type === 'string' ? ` (${type.slice(0, 32)})` : ''}`;
     const problems = validateChannel(channel);
-    if (problems.length > 0) throw new ConfigError(`${at}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+    if (problems.length > 0) throw callersMistake(new ConfigError(`${at}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`), PerformanceAlerting.prototype.addChannel);
     let missing = channelDestinationMissing(channel);
     // Left out altogether it can only be a mistake; the spec's `url: process.env.SLACK_WEBHOOK_URL`
     // gives it, as undefined where the variable is unset, and that app still starts.
     if (missing !== undefined && channel.enabled !== false && !(missing.slice('config.'.length) in channel.config)) {
-      throw new ConfigError(`${at}: ${missing} is missing; set it (given as undefined, from an unset variable, the channel is skipped with a warning)`);
+      throw callersMistake(new ConfigError(`${at}: ${missing} is missing; set it (given as undefined, from an unset variable, the channel is skipped with a warning)`), PerformanceAlerting.prototype.addChannel);
     }
     const label = `${channel.type} channel #${this.#channelCount++}`;
     if (missing === undefined && channel.type === 'email' && this.#deliverer.smtpUrl(channel) === undefined) missing = 'config.smtp (or SMTP_URL)';
@@ -156,7 +166,7 @@ export class PerformanceAlerting {
   /** Removes the channel at `index` (order added); throws RangeError when there is none. */
   removeChannel(index: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.#channels.length) {
-      throw new RangeError(`removeChannel: no channel at index ${String(index)} (there are ${this.#channels.length})`);
+      throw callersMistake(new RangeError(`removeChannel: no channel at index ${String(index)} (there are ${this.#channels.length})`), PerformanceAlerting.prototype.removeChannel);
     }
     this.#channels.splice(index, 1);
   }
@@ -287,7 +297,12 @@ const API = [
  * router.use(alerting);
  */
 export function performanceAlerting(options: AlertingOptions = {}): PerformanceAlertingMiddleware {
-  const alerting = new PerformanceAlerting(options);
+  let alerting: PerformanceAlerting;
+  try {
+    alerting = new PerformanceAlerting(options);
+  } catch (error) {
+    throw callersMistake(error, performanceAlerting);
+  }
   const middleware = async function performanceAlerting(req: Request, next: Next): Promise<Response> {
     return alerting.handle(req, next);
   };

@@ -23,6 +23,7 @@ import type { PerformanceMonitor } from './performance-monitor.ts';
 import type { RequestTracer } from './request-tracer.ts';
 import type { EnhancedRequest, NextFunction } from './types.ts';
 import { latestPart } from './latest-parts.ts';
+import { callersMistake } from './callers-mistake.ts';
 
 export interface DashboardOptions {
   enabled?: boolean;
@@ -101,54 +102,58 @@ export class PerformanceDashboard {
   #alertCounter = 0;
 
   constructor(options: DashboardOptions = {}) {
-    // Bound: `router.use(x.handle)` passes the method alone, without its object (a review).
-    this.handle = this.handle.bind(this);
-    checkOptionShapes('performanceDashboard', options, { clientId: 'function', now: 'function' });
-    checkServer(options.server);
-    checkPart('monitor', options.monitor, MONITOR_PART, 'the monitor (performanceMonitor())');
-    checkPart('tracer', options.tracer, TRACER_PART, 'the tracer (requestTracer())');
-    checkPart('alerting', options.alerting, ALERTING_PART, 'the alerting (performanceAlerting())');
-    this.#options = options;
-    this.#now = options.now ?? Date.now;
-    warnUnknownOptions('performanceDashboard', options, DASHBOARD_OPTIONS, (line) => log.warnOnce(line, line));
-    if (option(DASHBOARD.enabled, options.enabled) === false) return;
-    // With the preload, its requests carry their state from now on: the exclusion below finds it after any await.
-    processRecorder();
-    const auth = authenticationOf(options.authentication);
-    const path = mountedPath(option(DASHBOARD.path, options.path));
-    const monitor = this.#monitor;
-    const tracer = () => options.tracer ?? latestPart<RequestTracer>('tracer');
-    const alerting = this.#alerting;
-    this.#handler = createDashboardHandler({
-      path,
-      title: option(DASHBOARD.title, options.title),
-      refreshInterval: option(DASHBOARD.refreshInterval, options.refreshInterval),
-      features: featuresOf(options.features),
-      authentication: auth,
-      source: inProcessSource({
-        app: option(DASHBOARD.app, options.app) ?? defaultAppName(process.cwd()),
-        cells: () => [...(monitor()?.getRollupCells() ?? []), ...this.#manualCells.cellsNow()],
-        profiles: () => [...(monitor()?.getProfiles() ?? []), ...this.#manualProfiles].sort((a, b) => a.timestamp - b.timestamp),
-        spans: () => tracer()?.getRecentSpans() ?? [],
-        alerts: () => {
-          const [rules, thresholds] = [alerting(), monitor()];
-          return [
-            ...this.#manualAlerts,
-            ...(rules ? alertViews(rules.getActiveAlerts(), rules.getAllNotifications()) : []),
-            ...(thresholds ? alertViews(thresholds.getActiveAlerts(), []) : []),
-          ];
-        },
-        resolveAlert: (id) => this.resolveAlert(id),
+    try {
+      // Bound: `router.use(x.handle)` passes the method alone, without its object (a review).
+      this.handle = this.handle.bind(this);
+      checkOptionShapes('performanceDashboard', options, { clientId: 'function', now: 'function' });
+      checkServer(options.server);
+      checkPart('monitor', options.monitor, MONITOR_PART, 'the monitor (performanceMonitor())');
+      checkPart('tracer', options.tracer, TRACER_PART, 'the tracer (requestTracer())');
+      checkPart('alerting', options.alerting, ALERTING_PART, 'the alerting (performanceAlerting())');
+      this.#options = options;
+      this.#now = options.now ?? Date.now;
+      warnUnknownOptions('performanceDashboard', options, DASHBOARD_OPTIONS, (line) => log.warnOnce(line, line));
+      if (option(DASHBOARD.enabled, options.enabled) === false) return;
+      // With the preload, its requests carry their state from now on: the exclusion below finds it after any await.
+      processRecorder();
+      const auth = authenticationOf(options.authentication);
+      const path = mountedPath(option(DASHBOARD.path, options.path));
+      const monitor = this.#monitor;
+      const tracer = () => options.tracer ?? latestPart<RequestTracer>('tracer');
+      const alerting = this.#alerting;
+      this.#handler = createDashboardHandler({
+        path,
+        title: option(DASHBOARD.title, options.title),
+        refreshInterval: option(DASHBOARD.refreshInterval, options.refreshInterval),
+        features: featuresOf(options.features),
+        authentication: auth,
+        source: inProcessSource({
+          app: option(DASHBOARD.app, options.app) ?? defaultAppName(process.cwd()),
+          cells: () => [...(monitor()?.getRollupCells() ?? []), ...this.#manualCells.cellsNow()],
+          profiles: () => [...(monitor()?.getProfiles() ?? []), ...this.#manualProfiles].sort((a, b) => a.timestamp - b.timestamp),
+          spans: () => tracer()?.getRecentSpans() ?? [],
+          alerts: () => {
+            const [rules, thresholds] = [alerting(), monitor()];
+            return [
+              ...this.#manualAlerts,
+              ...(rules ? alertViews(rules.getActiveAlerts(), rules.getAllNotifications()) : []),
+              ...(thresholds ? alertViews(thresholds.getActiveAlerts(), []) : []),
+            ];
+          },
+          resolveAlert: (id) => this.resolveAlert(id),
+          now: this.#now,
+        }),
+        views: dashboardViews,
+        inProcess: true,
+        assetsPath: `${path.replace(/\/+$/, '')}/assets`,
+        serveAsset,
+        // Its own polling is not the app's traffic, for the preload and the monitor alike, whatever the order of the middlewares.
+        onOwnRequest: excludeRequest,
         now: this.#now,
-      }),
-      views: dashboardViews,
-      inProcess: true,
-      assetsPath: `${path.replace(/\/+$/, '')}/assets`,
-      serveAsset,
-      // Its own polling is not the app's traffic, for the preload and the monitor alike, whatever the order of the middlewares.
-      onOwnRequest: excludeRequest,
-      now: this.#now,
-    });
+      });
+    } catch (error) {
+      throw callersMistake(error, new.target);
+    }
   }
 
   /** Answers the dashboard's paths and passes every other request on. `server`: see the option. */
@@ -173,7 +178,7 @@ export class PerformanceDashboard {
   /** Shows an alert of your own on the alerts panel; returns its id for resolveAlert. */
   addAlert(type: 'warning' | 'critical', message: string): string {
     // Any other type had been shown as a warning, silently ('fatal', 'error').
-    if (type !== 'warning' && type !== 'critical') throw new RangeError(`addAlert: expected type 'warning' or 'critical', got ${typeof type === 'string' ? JSON.stringify((type as string).slice(0, 64)) : typeof type}`);
+    if (type !== 'warning' && type !== 'critical') throw callersMistake(new RangeError(`addAlert: expected type 'warning' or 'critical', got ${typeof type === 'string' ? JSON.stringify((type as string).slice(0, 64)) : typeof type}`), PerformanceDashboard.prototype.addAlert);
     const id = `manual-${++this.#alertCounter}`;
     // As text, whatever it is (an Error or an object kept as it came broke every page that showed
     // it), and as short as a rule's error: up to MAX_MANUAL_ALERTS are kept and rendered on each page.
@@ -280,7 +285,12 @@ export type PerformanceDashboardMiddleware = ((req: EnhancedRequest, next: NextF
 
 /** The spec's factory: a middleware function that is also the dashboard's API. */
 export function performanceDashboard(options: DashboardOptions = {}): PerformanceDashboardMiddleware {
-  const dashboard = new PerformanceDashboard(options);
+  let dashboard: PerformanceDashboard;
+  try {
+    dashboard = new PerformanceDashboard(options);
+  } catch (error) {
+    throw callersMistake(error, performanceDashboard);
+  }
   const middleware = function performanceDashboard(req: EnhancedRequest, next: NextFunction, server?: RequestIPSource): Promise<Response> {
     return dashboard.handle(req, next, server);
   };

@@ -21,6 +21,7 @@ import type { AggregatedMetrics, EnhancedRequest, NextFunction, PerformanceMetri
 import { forgetPart, rememberPart } from './latest-parts.ts';
 import { answerStatus, serverOf } from './answer-status.ts';
 import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
+import { callersMistake } from './callers-mistake.ts';
 
 const UA_CACHE_MAX = 1000;
 
@@ -61,31 +62,35 @@ export class PerformanceMonitor {
   #latestProfile: SystemProfile | undefined;
 
   constructor(options: PerformanceOptions = {}) {
-    // Bound: `router.use(x.handle)` passes the method alone, without its object (a review).
-    this.handle = this.handle.bind(this);
-    checkOptionShapes('performanceMonitor', options, MONITOR_SHAPES);
-    this.#options = resolveMonitorOptions(options);
-    const write = options.log;
-    this.#log = createLog(this.#options.debug, write);
-    const warn = (line: string) => this.#log.warnOnce(line, line);
-    warnUnknownOptions('performanceMonitor', options, MONITOR_OPTIONS, warn, MONITOR_SHAPES);
-    // A level deeper than the sections: `thresholds: { errorrate: 0.05 }` would alert on nothing.
-    if (options.alerting?.thresholds) warnUnknownOptions('performanceMonitor', options.alerting.thresholds, Object.keys(THRESHOLDS), warn, {}, 'alerting.thresholds.');
-    this.#sink = createMetricsSink(options.storage ?? {}, this.#log);
-    this.alerting = thresholdAlerting(options.alerting, this.#options.thresholds, write);
-    // The thresholds' alerts show through the monitor, not as the app's alerting.
-    if (this.alerting !== undefined) forgetPart(this.alerting);
-    rememberPart('monitor', this);
-    this.#store = new TieredCells(this.#options.maxAgeMs, this.#options.maxCells);
-    this.#ring = new MetricsRing(this.#options.memoryMaxEntries);
-    this.#recorder = sharedRecorder();
-    this.#stopObserving = this.#recorder.observe((finished) => this.#observe(finished));
-    if (this.#options.enabled && this.#options.profiling.enabled) {
-      this.#profiler = new SystemProfiler(this.#recorder, { interval: this.#options.profiling.interval, onProfile: (profile) => this.#addProfile(profile) });
-      this.#profiler.start();
+    try {
+      // Bound: `router.use(x.handle)` passes the method alone, without its object (a review).
+      this.handle = this.handle.bind(this);
+      checkOptionShapes('performanceMonitor', options, MONITOR_SHAPES);
+      this.#options = resolveMonitorOptions(options);
+      const write = options.log;
+      this.#log = createLog(this.#options.debug, write);
+      const warn = (line: string) => this.#log.warnOnce(line, line);
+      warnUnknownOptions('performanceMonitor', options, MONITOR_OPTIONS, warn, MONITOR_SHAPES);
+      // A level deeper than the sections: `thresholds: { errorrate: 0.05 }` would alert on nothing.
+      if (options.alerting?.thresholds) warnUnknownOptions('performanceMonitor', options.alerting.thresholds, Object.keys(THRESHOLDS), warn, {}, 'alerting.thresholds.');
+      this.#sink = createMetricsSink(options.storage ?? {}, this.#log);
+      this.alerting = thresholdAlerting(options.alerting, this.#options.thresholds, write);
+      // The thresholds' alerts show through the monitor, not as the app's alerting.
+      if (this.alerting !== undefined) forgetPart(this.alerting);
+      rememberPart('monitor', this);
+      this.#store = new TieredCells(this.#options.maxAgeMs, this.#options.maxCells);
+      this.#ring = new MetricsRing(this.#options.memoryMaxEntries);
+      this.#recorder = sharedRecorder();
+      this.#stopObserving = this.#recorder.observe((finished) => this.#observe(finished));
+      if (this.#options.enabled && this.#options.profiling.enabled) {
+        this.#profiler = new SystemProfiler(this.#recorder, { interval: this.#options.profiling.interval, onProfile: (profile) => this.#addProfile(profile) });
+        this.#profiler.start();
+      }
+      // Handed on at the end of the process too (by the preload's shutdown, else at beforeExit and exit); last, once nothing above has thrown.
+      this.#leaveExit = this.#sink === undefined ? () => {} : registerExitStorage(this.#sink, this.#log);
+    } catch (error) {
+      throw callersMistake(error, new.target);
     }
-    // Handed on at the end of the process too (by the preload's shutdown, else at beforeExit and exit); last, once nothing above has thrown.
-    this.#leaveExit = this.#sink === undefined ? () => {} : registerExitStorage(this.#sink, this.#log);
   }
 
   /** Middleware: counts the request (unless the preload or another monitor already does) and runs the rest. */
@@ -127,7 +132,7 @@ export class PerformanceMonitor {
   getAggregatedMetrics(timeWindow: number = 3_600_000): AggregatedMetrics {
     // A NaN, a negative or a string had read as some window silently: the caller's mistake, named.
     if (typeof timeWindow !== 'number' || !(timeWindow >= 0)) {
-      throw new RangeError(`getAggregatedMetrics: expected timeWindow in ms, a number ≥ 0 (Infinity: all that is kept), got ${typeof timeWindow === 'number' ? timeWindow : typeof timeWindow === 'string' ? `string ${JSON.stringify((timeWindow as string).slice(0, 64))}` : typeof timeWindow}`);
+      throw callersMistake(new RangeError(`getAggregatedMetrics: expected timeWindow in ms, a number ≥ 0 (Infinity: all that is kept), got ${typeof timeWindow === 'number' ? timeWindow : typeof timeWindow === 'string' ? `string ${JSON.stringify((timeWindow as string).slice(0, 64))}` : typeof timeWindow}`), PerformanceMonitor.prototype.getAggregatedMetrics);
     }
     const to = Date.now();
     // Nothing older than retention is kept: a longer window (Infinity too) is the whole of it.
@@ -245,7 +250,12 @@ const API = ['getMetrics', 'getAggregatedMetrics', 'getProfiles', 'getRollupCell
  * monitor.getAggregatedMetrics(60_000).count;
  */
 export function performanceMonitor(options: PerformanceOptions = {}): PerformanceMonitorMiddleware {
-  const monitor = new PerformanceMonitor(options);
+  let monitor: PerformanceMonitor;
+  try {
+    monitor = new PerformanceMonitor(options);
+  } catch (error) {
+    throw callersMistake(error, performanceMonitor);
+  }
   const middleware = async function performanceMonitor(req: EnhancedRequest, next: NextFunction): Promise<Response> {
     return monitor.handle(req, next);
   };

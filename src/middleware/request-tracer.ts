@@ -22,6 +22,7 @@ import type { EnhancedRequest, NextFunction, TraceSpan } from './types.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
 import { answerStatus } from './answer-status.ts';
 import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
+import { callersMistake } from './callers-mistake.ts';
 
 export type { TracingOptions } from './tracer/tracer-options.ts';
 
@@ -107,21 +108,25 @@ export class RequestTracer {
   readonly #logsLength = new WeakMap<Span, number>();
 
   constructor(options: TracingOptions = {}) {
-    // Bound: `router.use(x.handle)` passes the method alone, without its object (a review).
-    this.handle = this.handle.bind(this);
-    checkOptionShapes('requestTracer', options, TRACER_SHAPES);
-    this.#options = resolveTracingOptions(options);
-    this.#captureMs = Math.min(1000, this.#options.spanTimeout / 2);
-    this.#log = createLog(false, options.log);
-    warnUnknownOptions('requestTracer', options, TRACER_OPTIONS, (line) => this.#log.warnOnce(line, line), TRACER_SHAPES);
-    const shipping = tracerShipping(options, this.#options.serviceName, this.#log, processRecorder(), (span) => this.#takeJoinedSpan(span));
-    this.#exporter = shipping.all;
-    this.#ownExporter = shipping.own;
-    this.#unshipped = shipping.unshipped;
-    this.#toEdge = shipping.toEdge;
-    this.#unhook = shipping.unhook;
-    this.#registry = new SpanRegistry(this.#options.spanTimeout, this.#options.maxActiveSpans, this.#options.maxRecentSpans);
-    rememberPart('tracer', this);
+    try {
+      // Bound: `router.use(x.handle)` passes the method alone, without its object (a review).
+      this.handle = this.handle.bind(this);
+      checkOptionShapes('requestTracer', options, TRACER_SHAPES);
+      this.#options = resolveTracingOptions(options);
+      this.#captureMs = Math.min(1000, this.#options.spanTimeout / 2);
+      this.#log = createLog(false, options.log);
+      warnUnknownOptions('requestTracer', options, TRACER_OPTIONS, (line) => this.#log.warnOnce(line, line), TRACER_SHAPES);
+      const shipping = tracerShipping(options, this.#options.serviceName, this.#log, processRecorder(), (span) => this.#takeJoinedSpan(span));
+      this.#exporter = shipping.all;
+      this.#ownExporter = shipping.own;
+      this.#unshipped = shipping.unshipped;
+      this.#toEdge = shipping.toEdge;
+      this.#unhook = shipping.unhook;
+      this.#registry = new SpanRegistry(this.#options.spanTimeout, this.#options.maxActiveSpans, this.#options.maxRecentSpans);
+      rememberPart('tracer', this);
+    } catch (error) {
+      throw callersMistake(error, new.target);
+    }
   }
 
   /** Middleware: sets req.traceId and req.spanId, records the server span, passes the context on in `traceparent`. */
@@ -499,7 +504,12 @@ const API = ['createChildSpan', 'addTag', 'addLog', 'finish', 'getActiveSpans', 
  * router.use(tracer);
  */
 export function requestTracer(options: TracingOptions = {}): RequestTracerMiddleware {
-  const tracer = new RequestTracer(options);
+  let tracer: RequestTracer;
+  try {
+    tracer = new RequestTracer(options);
+  } catch (error) {
+    throw callersMistake(error, requestTracer);
+  }
   const middleware = async function requestTracer(req: EnhancedRequest, next: NextFunction): Promise<Response> {
     return tracer.handle(req, next);
   };
