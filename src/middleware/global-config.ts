@@ -4,6 +4,7 @@ import { performanceMonitor, type PerformanceMonitorMiddleware } from './perform
 import { requestTracer, type RequestTracerMiddleware } from './request-tracer.ts';
 import type { TracingOptions } from './tracer/tracer-options.ts';
 import type { Middleware, PerformanceOptions } from './types.ts';
+import { callersMistake } from './callers-mistake.ts';
 
 export type MonitoringConfig = PerformanceOptions & { tracing?: TracingOptions };
 
@@ -30,10 +31,15 @@ export function fromGlobalConfig(config: GlobalConfig): ConfiguredMiddlewares {
   const monitoring = nested ?? flat?.monitoring;
   const tracing = monitoring?.tracing ?? flat?.tracing;
   let monitor: PerformanceMonitorMiddleware | undefined;
-  if (monitoring !== undefined && monitoring.enabled !== false) {
-    const { tracing: _ignored, ...options } = monitoring;
-    monitor = performanceMonitor(options);
+  let tracer: RequestTracerMiddleware | undefined;
+  try {
+    if (monitoring !== undefined && monitoring.enabled !== false) {
+      const { tracing: _ignored, ...options } = monitoring;
+      monitor = performanceMonitor(options);
+    }
+    tracer = tracing !== undefined && tracing.enabled !== false ? requestTracer(tracing) : undefined;
+  } catch (error) {
+    throw callersMistake(error, fromGlobalConfig);
   }
-  const tracer = tracing !== undefined && tracing.enabled !== false ? requestTracer(tracing) : undefined;
   return { monitor, tracer, middlewares: [monitor, tracer].filter((m): m is NonNullable<typeof m> => m !== undefined) };
 }

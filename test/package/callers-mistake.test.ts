@@ -4,7 +4,7 @@
 import { expect, test } from 'bun:test';
 import { installApp, run } from './support/consumer.ts';
 
-const IMPORT = "import { PerformanceAlerting, PerformanceMonitor, performanceAlerting, performanceDashboard, performanceMonitor, requestTracer } from 'bun-apm/middleware';\n";
+const IMPORT = "import { fromGlobalConfig, PerformanceAlerting, PerformanceMonitor, performanceAlerting, performanceDashboard, performanceMonitor, requestTracer } from 'bun-apm/middleware';\n";
 
 /** Each app's second line makes one mistake; what the error is called and what its message says. */
 const MISTAKES: Array<[line: string, error: string, says: string]> = [
@@ -17,6 +17,7 @@ const MISTAKES: Array<[line: string, error: string, says: string]> = [
   ['new PerformanceAlerting().removeChannel(3);', 'RangeError', 'removeChannel'],
   ['performanceMonitor().getAggregatedMetrics(-1);', 'RangeError', 'getAggregatedMetrics'],
   ["performanceDashboard({ path: '/' });", 'ConfigError', 'path'],
+  ['fromGlobalConfig({ server: { performance: { monitoring: { sampleRate: 5 } } } });', 'ConfigError', 'sampleRate'],
   ["performanceDashboard({ authentication: { enabled: false } }).addAlert('fatal', 'disk');", 'RangeError', 'addAlert'],
 ];
 
