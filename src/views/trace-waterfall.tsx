@@ -140,7 +140,7 @@ export function TraceWaterfall(props: { ctx: ViewContext; traceId: string; spans
         })}
       </ol>
       <p>
-        <a href={`${ctx.base}${pageQuery(ctx)}`} data-page-link>← Back to the dashboard</a>
+        <a class="back-link" href={`${ctx.base}${pageQuery(ctx)}`} data-page-link>← Back to the dashboard</a>
       </p>
     </section>
   );

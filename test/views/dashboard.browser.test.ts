@@ -192,6 +192,15 @@ describe('dashboard in Chromium', () => {
     const targets = await page.$$eval('#routes th button, #routes td.route a, #traces td.route a', (elements) => elements.map((e) => Math.round(e.getBoundingClientRect().height)));
     expect(targets.length).toBe(7 + fixture.routes.length + fixture.traces.length);
     for (const height of targets) expect(height).toBeGreaterThanOrEqual(24);
+    // So is every other control: the traces' filters, the ranges, the sign-out (the errors-only
+    // checkbox had been 13 px, its label 17: a review). A link inside a sentence is exempt.
+    const small = await page.$$eval('a, button, input:not([type="hidden"]), select, label', (elements) =>
+      elements
+        .filter((e) => e.getBoundingClientRect().width > 0 && !(e.tagName === 'A' && e.closest('p')))
+        .map((e) => ({ control: `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} ${(e.textContent ?? '').trim().slice(0, 24)}`, height: Math.round(e.getBoundingClientRect().height) }))
+        .filter(({ height }) => height < 24),
+    );
+    expect(small).toEqual([]);
     // Filtered to a long route: the filter in the bar is cut to fit, its ✕ in view (it had widened
     // the page and made the sticky bar a third of the screen); every Resolve button in view.
     const long = '/api/v2/organisations/:orgId/projects/:projectId/environments/:envId/deployments';
