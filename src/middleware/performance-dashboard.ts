@@ -11,7 +11,7 @@ import { alertViews } from '../core/dashboard/alert-views.ts';
 import { describeValue, MAX_ALERT_TEXT } from '../core/alerts/payloads/escape.ts';
 import { DASHBOARD } from '../core/config/settings.ts';
 import { defaultAppName } from '../plugin/runtime/app-name.ts';
-import { createLog } from '../plugin/runtime/log.ts';
+import { createLog, errorClassOf } from '../plugin/runtime/log.ts';
 import { processRecorder } from '../plugin/runtime/process-recorder.ts';
 import { excludeRequest } from '../plugin/runtime/request-state.ts';
 import { ConfigError } from '../core/config/config-error.ts';
@@ -159,11 +159,17 @@ export class PerformanceDashboard {
   /** Answers the dashboard's paths and passes every other request on. `server`: see the option. */
   async handle(req: EnhancedRequest, next: NextFunction, server?: RequestIPSource): Promise<Response> {
     if (!this.#handler) return next();
-    return (await this.#handler(req, this.#clientOf(req, server))) ?? next();
+    return (await this.#handler(req, () => this.#clientOf(req, server))) ?? next();
   }
 
+  /** Asked for the dashboard's paths only: a clientId that fails on the app's requests (a header they lack) had made each of them a 500. */
   #clientOf(req: Request, server: RequestIPSource | undefined): string {
-    if (this.#options.clientId) return this.#options.clientId(req);
+    try {
+      if (this.#options.clientId) return String(this.#options.clientId(req));
+    } catch (error) {
+      log.warnOnce('dashboard-client-id', `performanceDashboard option clientId threw (${errorClassOf(error)}); such callers share one sign-in limit as "unknown"`);
+      return 'unknown';
+    }
     try {
       const option = this.#options.server;
       const source = server ?? (typeof option === 'function' ? option() : option);
@@ -257,6 +263,8 @@ function authenticationOf(given: DashboardOptions['authentication'] | unknown): 
   const auth: NonNullable<DashboardOptions['authentication']> = strictSection('performanceDashboard', 'authentication', given, AUTH_OPTIONS, expected);
   for (const key of ['username', 'password', 'apiKey', 'sessionSecret'] as const) {
     if (auth[key] !== undefined && typeof auth[key] !== 'string') throw new ConfigError(`performanceDashboard option authentication.${key}: expected a string`);
+    // Spaces alone read as set here and as nothing when compared (a plain Error had come from deeper in).
+    if (auth[key] !== '' && auth[key]?.trim() === '') throw new ConfigError(`performanceDashboard option authentication.${key}: only blanks; expected a secret (or leave it out)`);
   }
   const enabled = option(DASHBOARD.authEnabled, auth.enabled);
   if (enabled && !auth.apiKey && !(auth.username && auth.password)) {

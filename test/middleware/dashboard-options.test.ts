@@ -30,6 +30,8 @@ describe('authentication fails closed', () => {
     ['`true`', true, 'performanceDashboard option authentication: expected an object'],
     ['enabled as a string', { enabled: 'false', apiKey: KEY }, 'performanceDashboard option authentication.enabled: expected true or false'],
     ['a key that is not a string', { apiKey: 42 }, 'performanceDashboard option authentication.apiKey: expected a string'],
+    // A plain Error from deeper in, not a ConfigError naming the option (a review).
+    ['a key of blanks', { apiKey: '   ' }, 'performanceDashboard option authentication.apiKey: only blanks'],
   ];
   test.each(mistakes)('%s is a ConfigError naming it', (_, authentication, message) => {
     const error: ConfigError = thrown(() => performanceDashboard({ authentication: authentication as never }));
@@ -134,4 +136,23 @@ describe('addAlert keeps caller text short', () => {
     expect(page).not.toContain('x'.repeat(500));
     expect(page.length).toBeLessThan(200_000);
   });
+});
+
+test('a path requests cannot arrive with is a ConfigError naming it (`/ü` arrives as /%C3%BC: the dashboard had never answered)', () => {
+  for (const path of ['/ü', '/a/../b', '/perf ormance']) {
+    expect(thrown(() => performanceDashboard({ path })).message).toBe(
+      `performanceDashboard option path: expected a path starting with / as a URL carries it (letters, digits, - . _ ~ / and the like; others percent-encoded; no . or .. segments), got ${JSON.stringify(path)}`,
+    );
+  }
+  const encoded = performanceDashboard({ path: '/%C3%BC' });
+  expect(typeof encoded).toBe('function');
+});
+
+test('a clientId that throws fails no request of the app; the dashboard’s own requests still answer (a review: every request had been a 500)', async () => {
+  const dashboard = performanceDashboard({ app: 'shop', authentication: { apiKey: KEY }, clientId: (req) => req.headers.get('x-forwarded-for')!.split(',')[0]! });
+  const base = serve(dashboard);
+  expect(await status(`${base}/health`)).toBe(200);
+  expect(await status(`${base}/health`, { 'x-forwarded-for': '10.0.0.1' })).toBe(200);
+  expect(await status(`${base}/performance/fragments/summary?app=shop`, { 'x-api-key': KEY })).toBe(200);
+  expect(await status(`${base}/performance/fragments/summary?app=shop`, { 'x-api-key': KEY, 'x-forwarded-for': '10.0.0.1' })).toBe(200);
 });

@@ -156,9 +156,13 @@ export function httpUrl(normalise?: (url: string) => string, base = false): Kind
   };
 }
 
-/** A URL path where something is mounted: `/` and then no spaces or control characters. */
+/**
+ * A URL path where something is mounted, as requests arrive with it: `/` and then the characters a
+ * URL's path keeps as they are, no `.` or `..` segment. `/ü` or `/a/../b` had been taken, and then
+ * never matched a request (they arrive as `/%C3%BC` and `/b`).
+ */
 export const mountPath: Kind<string> = {
-  schema: () => v.pipe(v.string(), v.maxLength(256), v.regex(/^\/[^\s?#\u0000-\u001f\u007f]*$/)),
-  accepts: 'a path starting with / (no spaces, ? or #)',
+  schema: () => v.pipe(v.string(), v.maxLength(256), v.regex(/^\/[\w\-.~!$&'()*+,;=:@%/]*$/), v.check((path) => !/\/\.\.?(\/|$)/.test(path))),
+  accepts: 'a path starting with / as a URL carries it (letters, digits, - . _ ~ / and the like; others percent-encoded; no . or .. segments)',
   fromText: trimmed,
 };

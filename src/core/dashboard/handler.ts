@@ -50,7 +50,8 @@ const CHART_METRICS: readonly ChartMetric[] = ['latency', 'throughput', 'errors'
 const SYSTEM_METRICS: readonly SystemMetric[] = ['memory', 'cpu', 'eventLoop'];
 const ALERT_ID = /^[^\u0000-\u001f\u007f]{1,200}$/;
 
-export type DashboardHandler = (request: Request, client: string) => Promise<Response | null>;
+/** `client`, or what gives it: asked only for the dashboard's own paths (the app's requests pass by untouched). */
+export type DashboardHandler = (request: Request, client: string | (() => string)) => Promise<Response | null>;
 
 /**
  * Returns a handler that answers requests under `options.path` and null for any other path,
@@ -75,14 +76,14 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
    */
   const secure = (request: Request) => !options.inProcess || request.url.startsWith('https:') || forwardedHttps(request);
 
-  return async function dashboard(request: Request, client: string): Promise<Response | null> {
+  return async function dashboard(request: Request, client: string | (() => string)): Promise<Response | null> {
     const url = new URL(request.url);
     const rest = subPath(url.pathname, base);
     if (rest === null) return null;
     options.onOwnRequest?.(request);
     let response: Response;
     try {
-      response = await route(request, url, rest, client);
+      response = await route(request, url, rest, typeof client === 'function' ? client() : client);
     } catch (error) {
       const named = error instanceof FormError ? problem(error.status, error.code, error.message) : options.answerFailure?.(error);
       if (named !== undefined) {
