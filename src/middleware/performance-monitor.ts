@@ -112,7 +112,8 @@ export class PerformanceMonitor {
       throw error;
     }
     if (answerStatus(req, response) === 101) state.upgraded = true;
-    return this.#recorder.respond(state, response, serverOf(req));
+    // Settled: awaited above, so a client gone meanwhile is a 499, as the preload counts it (it had been the handler's 200).
+    return this.#recorder.respond(state, response, serverOf(req), true);
   }
 
   /** The detail records kept in memory (the newest `storage.maxEntries`), oldest first. */

@@ -23,6 +23,7 @@ import { forgetPart, rememberPart } from './latest-parts.ts';
 import { answerStatus } from './answer-status.ts';
 import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
 import { callersMistake } from './callers-mistake.ts';
+import { clientGone } from '../core/http/client-gone.ts';
 
 export type { TracingOptions } from './tracer/tracer-options.ts';
 
@@ -154,8 +155,10 @@ export class RequestTracer {
       // As for an answer: Bun drops the unread body once the error becomes its 500, and the body of a
       // failing request is the one an engineer wants (it was missing exactly then: a review).
       if (requestBody) await Promise.race([requestBody, sleep(BODY_WAIT_MS)]);
+      // A client gone first: a 499 and no error, as the preload's span and the monitor end it (a review).
+      if (clientGone(req)) this.#finishServer(req, context.spanId, 499, undefined, requestBody, undefined, endedAt);
       // A driver's message may quote its connection URL (`postgres://app:pw@db`) or a request's key.
-      this.#finishServer(req, context.spanId, 500, shownText(`${errorClassOf(error)}: ${(error as Error)?.message ?? ''}`), requestBody, undefined, endedAt);
+      else this.#finishServer(req, context.spanId, 500, shownText(`${errorClassOf(error)}: ${(error as Error)?.message ?? ''}`), requestBody, undefined, endedAt);
       throw error;
     }
     const endedAt = performance.now();
@@ -179,7 +182,8 @@ export class RequestTracer {
       // immutable headers: the trace is still recorded, just not passed on
     }
     const responseBody = opened ? this.#bodyOf(response, this.#options.includeResponseBody) : undefined;
-    this.#finishServer(req, context.spanId, answerStatus(req, response), undefined, requestBody, responseBody, endedAt);
+    const status = answerStatus(req, response);
+    this.#finishServer(req, context.spanId, status !== 101 && clientGone(req) ? 499 : status, undefined, requestBody, responseBody, endedAt);
     return response;
   }
 

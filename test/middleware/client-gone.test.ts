@@ -2,7 +2,7 @@
 // a 499 and no error, not a 500 (an errorRate rule had read cut uploads and abandoned long polls as
 // the app's failures; the monitor had counted the 499 as an error).
 import { expect, test } from 'bun:test';
-import { PerformanceAlerting, PerformanceMonitor } from '../../src/middleware/index.ts';
+import { PerformanceAlerting, PerformanceMonitor, RequestTracer } from '../../src/middleware/index.ts';
 
 /** A request whose client has gone: its signal aborted, as Bun aborts it. */
 function cutUpload(): Request {
@@ -38,4 +38,38 @@ test('PerformanceMonitor: the same, in its metrics and its counts', async () => 
   // Was: the 499 counted as an error too (2 of 2).
   expect(monitor.getAggregatedMetrics().errorRate).toBe(0.5);
   await monitor.close();
+});
+
+test('a handler that answers, or throws, after its client left: a 499 and no error in the monitor and the tracer, as under the preload (a review: 200, and a 500 error span)', async () => {
+  const monitor = new PerformanceMonitor({ sampleRate: 1, profiling: { enabled: false } });
+  const tracer = new RequestTracer({ sampleRate: 1 });
+  const late = (fail: boolean) => async (): Promise<Response> => {
+    await Bun.sleep(200);
+    if (fail) throw new Error('too late');
+    return new Response('late');
+  };
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch: (req) => monitor.handle(req, () => tracer.handle(req, late(new URL(req.url).pathname === '/fail'))),
+  });
+  try {
+    for (const path of ['/slow', '/fail']) {
+      await fetch(`http://127.0.0.1:${server.port}${path}`, { signal: AbortSignal.timeout(50) }).catch(() => {});
+    }
+    await Bun.sleep(500);
+    // Answered while its client waits: as it was.
+    await fetch(`http://127.0.0.1:${server.port}/kept`).then((r) => r.text());
+    expect(monitor.getMetrics().map((m) => [m.path, m.statusCode, m.error])).toEqual([['/slow', 499, undefined], ['/fail', 499, undefined], ['/kept', 200, undefined]]);
+    const spans = tracer.getRecentSpans().filter((span) => span.kind === 'server');
+    expect(spans.map((span) => [span.tags['http.route'] ?? span.name, span.tags['http.status_code'], span.status])).toEqual([
+      [expect.stringContaining('/slow'), 499, 'unset'],
+      [expect.stringContaining('/fail'), 499, 'unset'],
+      [expect.stringContaining('/kept'), 200, 'unset'],
+    ]);
+  } finally {
+    server.stop(true);
+    await tracer.close();
+    await monitor.close();
+  }
 });
