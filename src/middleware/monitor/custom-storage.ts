@@ -7,6 +7,10 @@ import { unref } from '../../plugin/runtime/unref.ts';
 import type { PerformanceMetrics } from '../types.ts';
 
 const MAX_PENDING = 10_000;
+/** Records with the handler at most: past it, batches wait in the queue (a handler that hangs holds no more). */
+const MAX_HANDING = 10_000;
+/** How long close() waits for the handler, ms: as the tracer's close() and the preload's budget at exit. */
+export const CLOSE_WAIT_MS = 2000;
 
 export interface CustomStorageOptions {
   handler: (metrics: PerformanceMetrics[]) => void | Promise<void>;
@@ -39,12 +43,25 @@ export class CustomStorage {
   }
 
   async flush(): Promise<void> {
-    this.#send();
-    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+    // Sent again after each wait: a queue held back while the handler had its fill goes then.
+    for (this.#send(); this.#inFlight.size > 0; this.#send()) await Promise.all([...this.#inFlight]);
   }
 
-  close(): Promise<void> {
-    return this.flush();
+  /**
+   * Hands on what is pending and waits for the handler, CLOSE_WAIT_MS at most (a handler that never
+   * settles had held `await monitor.close()` for good); past it, what it still has is counted once.
+   */
+  async close(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Ref'd: the process waits for it as it would for the handler.
+    const waited = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS)));
+    try {
+      if (await Promise.race([this.flush().then(() => true), waited])) return;
+      const left = this.unfinished();
+      if (left > 0) this.options.log.warnOnce('custom-storage-close', `performanceMonitor.close(): ${left} record(s) not handed on by storage.customHandler within ${CLOSE_WAIT_MS} ms; given up`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Records pending or with the handler. */
@@ -61,6 +78,11 @@ export class CustomStorage {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#pending.length === 0) return;
+    if (this.#handing >= MAX_HANDING) {
+      // The handler has not finished with as many: the queue waits (and fills, and drops) instead.
+      this.#timer = unref(setTimeout(() => this.#send(), this.options.flushInterval));
+      return;
+    }
     const batch = this.#pending;
     this.#pending = [];
     this.#handing += batch.length;
