@@ -14,7 +14,7 @@ import { apiOk, ingestOk, startEdge, storedRecords } from './support/edge.ts';
 import { minuteAgo } from './support/minutes.ts';
 
 // Loaded by a computed path: the store's modules are type-checked against Workers types, which the Bun side does not have.
-const { RING_SLOTS } = (await import(`${'../../src/edge/store'}/pending-log.ts`)) as { RING_SLOTS: number };
+const { RING_SLOTS, MAX_PENDING_BYTES, MAX_LOGGED_BYTES } = (await import(`${'../../src/edge/store'}/pending-log.ts`)) as { RING_SLOTS: number; MAX_PENDING_BYTES: number; MAX_LOGGED_BYTES: number };
 const dirs: string[] = [];
 const edges: LocalEdge[] = [];
 afterAll(async () => {
@@ -95,6 +95,31 @@ describe('the pending log', () => {
     const large = batchOf('big:1', minuteAgo(4), 1, { samples: Array.from({ length: 5_000 }, (_, i) => ({ ...makeBatch(minuteAgo(4)).samples[0]!, path: `/users/${i}`.padEnd(300, 'x'), traceId: undefined, spanId: undefined })) });
     await ingestOk(edge, large);
     expect((await store.status()).rows.samples).toBe(5_000);
+  }, 120_000);
+
+  test('a batch under the row bound in characters but over it in bytes (CJK paths) is folded at once, not refused (a review: a 500 on every retry, its counts lost)', async () => {
+    const edge = await start();
+    const path = `/${'中'.repeat(2_000)}`;
+    const samples = Array.from({ length: 400 }, () => ({ ...makeBatch(minuteAgo(4)).samples[0]!, path, traceId: undefined, spanId: undefined }));
+    const batch = batchOf('cjk:1', minuteAgo(4), 3, { samples });
+    const json = JSON.stringify(batch);
+    expect(json.length).toBeLessThan(MAX_LOGGED_BYTES);
+    expect(Buffer.byteLength(json)).toBeGreaterThan(2_000_000);
+    await ingestOk(edge, batch, { gzip: true });
+    const store = await edge.store('shop');
+    expect((await store.status()).rows.samples).toBe(400);
+    expect((await apiOk(edge, `/api/v1/apps/shop/summary?${windowOf()}`)).requests).toBe(3);
+  }, 60_000);
+
+  test('large batches of few records fold once the log holds MAX_PENDING_BYTES (a review: 400 MB held, and read back whole at a restart)', async () => {
+    const edge = await start();
+    // Over 0.8 MB each, 400 records: far from the log's bounds in batches and records.
+    const samples = (i: number) => Array.from({ length: 400 }, (_, j) => ({ ...makeBatch(minuteAgo(5)).samples[0]!, path: `/b/${i}/${j}/`.padEnd(2_000, 'x'), traceId: undefined, spanId: undefined }));
+    const needed = Math.ceil(MAX_PENDING_BYTES / 800_000);
+    for (let i = 0; i < needed; i++) await ingestOk(edge, batchOf(`big-${i}:1`, minuteAgo(5), 1, { samples: samples(i) }), { gzip: true });
+    // Folded on the way (instances reach the tables with a fold), with no read to ask for it.
+    expect((await storedRecords(edge)).filter((r) => r.type === 'instance').length).toBeGreaterThan(0);
+    expect((await apiOk(edge, `/api/v1/apps/shop/summary?${windowOf()}`)).requests).toBe(needed);
   }, 120_000);
 
   test('a damaged log row is left out when read back; the rest of the log is folded', async () => {

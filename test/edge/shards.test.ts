@@ -178,4 +178,16 @@ describe('sharded stores', () => {
     expect(listed.map((i: any) => [i.instance, i.batches])).toEqual([[instance, 2]]);
     expect(listed[0].lastSeen).toBeGreaterThanOrEqual(listed[0].firstSeen);
   });
+
+  test('an instance of CJK or emoji up to the name bound is taken with its header; one past it is named (a review: 45 CJK characters were refused)', async () => {
+    // The batch id of from() holds the instance: not these.
+    const wide = (instance: string, i: number) => ({ ...from(instance), batchId: `${makeBatch().batchId}-wide-${i}` });
+    for (const [i, instance] of ['店'.repeat(128), '🚀'.repeat(64), 'é'.repeat(128)].entries()) {
+      const answer = await ingest(edge, wide(instance, i), named(instance));
+      expect([instance.slice(0, 2), answer.status]).toEqual([instance.slice(0, 2), 202]);
+      expect((await (await edge.store(shardName('shop', shardOf(instance, 4)))).instances()).map((i: any) => i.instance)).toContain(instance);
+    }
+    const over = await ingest(edge, wide('店'.repeat(129), 3), named('店'.repeat(129)));
+    expect([over.status, ((await over.json()) as any).error.code]).toEqual([400, 'invalid_instance']);
+  });
 });

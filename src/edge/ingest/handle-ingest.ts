@@ -50,7 +50,9 @@ function instanceOf(header: string | null): string | undefined {
   if (header === null) return undefined;
   let instance: string;
   try {
-    instance = header.length > 3 * LIMITS.nameLength ? '' : decodeURIComponent(header);
+    // Percent-encoded, a character of UTF-16 takes 9 at most (3 bytes of UTF-8); a bound of 3 refused
+    // names of 45 CJK characters or 40 emoji, and every batch of such an instance with them (a review).
+    instance = header.length > 9 * LIMITS.nameLength ? '' : decodeURIComponent(header);
   } catch {
     instance = '';
   }

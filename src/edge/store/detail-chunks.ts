@@ -4,6 +4,7 @@
 // 50 samples cost one row instead of 150. Records are decoded as untrusted when read: a chunk or a
 // record that no longer passes the wire format's checks is left out and counted (unreadable.ts).
 // Row ids are time ordered without an index (chunk-ids.ts); every record of a chunk lies in its minute.
+import { utf8Length } from '../../core/utf8-length.ts';
 import { isValidRecord } from '../../core/validate-batch.ts';
 import type { DetailSample, Span, SystemProfile } from '../../core/wire-format.ts';
 import { LIMITS } from '../../core/wire-format.ts';
@@ -83,23 +84,6 @@ interface ChunkRow extends Record<string, number | string | ArrayBuffer | null> 
  */
 export const CHUNK_BYTES = 1_048_576;
 
-const NOT_ASCII = /[^\x00-\x7f]/;
-
-/** UTF-8 length of `text`, as SQLite stores it; JSON of ASCII (most of it) is its length. */
-function utf8Length(text: string): number {
-  if (!NOT_ASCII.test(text)) return text.length;
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      bytes += 4; // a surrogate pair: one code point of 4 bytes
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
 
 /**
  * Writes entries as chunks, one per minute they fall in (split past RECORDS_PER_CHUNK records or

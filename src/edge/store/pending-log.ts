@@ -8,6 +8,7 @@
 // deleted, which would be a second row); a slot is reused only once what it held was folded, which
 // the fold records as the highest sequence number folded. After an eviction or a restart, the slots
 // past that number are read back: nothing acknowledged is lost.
+import { utf8Length } from '../../core/utf8-length.ts';
 import { validateBatch } from '../../core/validate-batch.ts';
 import type { Batch } from '../../core/wire-format.ts';
 import { getMetaNumber, setMeta } from './meta.ts';
@@ -15,10 +16,20 @@ import type { Sql } from './sql.ts';
 
 /** Slots in the ring; the log folds at half of it, so a slot is never reused before its batch was folded. */
 export const RING_SLOTS = 512;
-/** A batch whose log row would be larger than this is folded at once instead (a row may hold 2 MB). */
-export const MAX_LOGGED_CHARS = 1_500_000;
+/**
+ * A batch whose log row would be larger than this, in UTF-8 bytes, is folded at once instead (a row
+ * may hold 2 MB). Counted in characters, a batch of CJK paths passed it at 2.4 MB, and its write
+ * failed on every retry: a 500, and its counts lost (a review).
+ */
+export const MAX_LOGGED_BYTES = 1_500_000;
 /** Pending records (cells, samples, spans, profiles) past which the log folds: memory stays bounded. */
 export const MAX_PENDING_RECORDS = 50_000;
+/**
+ * Pending log bytes past which the log folds. Few records can be large (spans with long logs): bound
+ * by count and records alone, a key holder's batches had held 400 MB in the object, read back whole
+ * at each restart (a review; an object may use 128 MB).
+ */
+export const MAX_PENDING_BYTES = 4_000_000;
 
 /** A batch as ingest took it: routes through the cap, the instance name it is stored under, the store's time. */
 export interface PendingBatch {
@@ -28,9 +39,17 @@ export interface PendingBatch {
   batch: Batch;
 }
 
+interface Checkpoint {
+  length: number;
+  records: number;
+  bytes: number;
+  lastSeq: number;
+}
+
 export class PendingLog {
   private readonly pending: PendingBatch[] = [];
   private records = 0;
+  private bytes = 0;
   private lastSeq: number;
 
   constructor(private readonly sql: Sql) {
@@ -44,7 +63,7 @@ export class PendingLog {
     for (const row of this.sql.exec<{ seq: number; body: string }>('SELECT seq, body FROM pending_batches WHERE seq > ? ORDER BY seq', folded)) {
       const entry = parse(row.body);
       if (entry === null) unreadable++;
-      else this.hold({ ...entry, seq: row.seq });
+      else this.hold({ ...entry, seq: row.seq }, utf8Length(row.body));
     }
     return { batches: this.pending.length, unreadable };
   }
@@ -55,7 +74,7 @@ export class PendingLog {
 
   /** Whether the next batch should be folded at once rather than held. */
   get full(): boolean {
-    return this.pending.length >= RING_SLOTS / 2 || this.records >= MAX_PENDING_RECORDS;
+    return this.pending.length >= RING_SLOTS / 2 || this.records >= MAX_PENDING_RECORDS || this.bytes >= MAX_PENDING_BYTES;
   }
 
   /**
@@ -68,14 +87,15 @@ export class PendingLog {
     const { parentTraces, ...dropped } = entry.batch.dropped;
     const logged = parentTraces === undefined ? { batch: entry.batch } : { batch: { ...entry.batch, dropped }, parentTraces };
     const body = JSON.stringify({ receivedAt: entry.receivedAt, instance: entry.instance, ...logged });
-    if (body.length > MAX_LOGGED_CHARS) return false;
+    const bytes = utf8Length(body);
+    if (bytes > MAX_LOGGED_BYTES) return false;
     const seq = this.lastSeq + 1;
     this.sql.exec(
       'INSERT INTO pending_batches (slot, seq, body) VALUES (?, ?, ?) ON CONFLICT (slot) DO UPDATE SET seq = excluded.seq, body = excluded.body',
       seq % RING_SLOTS, seq, body,
     );
     this.lastSeq = seq;
-    this.hold({ ...entry, seq });
+    this.hold({ ...entry, seq }, bytes);
     return true;
   }
 
@@ -94,23 +114,26 @@ export class PendingLog {
   clear(): void {
     this.pending.length = 0;
     this.records = 0;
+    this.bytes = 0;
   }
 
   /** Where the log is before a transaction that may append to it. */
-  checkpoint(): { length: number; records: number; lastSeq: number } {
-    return { length: this.pending.length, records: this.records, lastSeq: this.lastSeq };
+  checkpoint(): Checkpoint {
+    return { length: this.pending.length, records: this.records, bytes: this.bytes, lastSeq: this.lastSeq };
   }
 
   /** The transaction rolled back: what it appended was never taken. */
-  rollback(to: { length: number; records: number; lastSeq: number }): void {
+  rollback(to: Checkpoint): void {
     this.pending.length = Math.min(this.pending.length, to.length);
     this.records = to.records;
+    this.bytes = to.bytes;
     this.lastSeq = to.lastSeq;
   }
 
-  private hold(entry: PendingBatch): void {
+  private hold(entry: PendingBatch, bytes: number): void {
     this.pending.push(entry);
     this.records += recordsOf(entry.batch);
+    this.bytes += bytes;
     this.lastSeq = Math.max(this.lastSeq, entry.seq);
   }
 }
