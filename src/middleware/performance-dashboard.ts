@@ -208,9 +208,12 @@ export class PerformanceDashboard {
 
   /** Adds one interval's numbers to the charts (the monitor does this by itself when given). */
   updateMetricsHistory(data: MetricsHistoryData): void {
+    const problem = historyProblem(data);
+    // A NaN had drawn as 0 µs, Infinity as a month, a text timestamp as requests the summary never saw (a review).
+    if (problem !== undefined) throw callersMistake(new RangeError(`updateMetricsHistory: ${problem}`), PerformanceDashboard.prototype.updateMetricsHistory);
     const time = data.timestamp ?? this.#now();
-    const requests = Math.max(0, Math.floor(data.requestCount));
-    const errors = Math.max(0, Math.min(Math.floor(data.errorCount), requests));
+    const requests = data.requestCount;
+    const errors = Math.min(data.errorCount, requests);
     if (errors > 0) this.#manualCells.record(time, 'ALL', 'all requests', 500, data.responseTime, 0, false, errors);
     if (requests > errors) this.#manualCells.record(time, 'ALL', 'all requests', 200, data.responseTime, 0, false, requests - errors);
     if (data.memoryUsage > 0) {
@@ -218,6 +221,28 @@ export class PerformanceDashboard {
       if (this.#manualProfiles.length > MAX_MANUAL_PROFILES) this.#manualProfiles.shift();
     }
   }
+}
+
+/** A day, ms: the longest response time a point may say (the wire format's bound on a duration). */
+const MAX_RESPONSE_MS = 86_400_000;
+/** Requests one point may count: a billion an interval is far past any one process. */
+const MAX_POINT_REQUESTS = 1_000_000_000;
+
+/** What is wrong with a point of updateMetricsHistory, named, or undefined. */
+function historyProblem(data: unknown): string | undefined {
+  if (data === null || typeof data !== 'object') return `expected an object of responseTime, memoryUsage, requestCount, errorCount and timestamp?, got ${data === null ? 'null' : typeof data}`;
+  const point = data as Record<string, unknown>;
+  const number = (key: string, max: number, integer: boolean): string | undefined => {
+    const value = point[key];
+    if (typeof value === 'number' && value >= 0 && value <= max && (!integer || Number.isInteger(value))) return undefined;
+    return `${key}: expected ${integer ? 'a whole number' : 'a number'} from 0 to ${max}, got ${typeof value === 'number' ? value : typeof value}`;
+  };
+  const problem = number('responseTime', MAX_RESPONSE_MS, false) ?? number('memoryUsage', Number.MAX_SAFE_INTEGER, false) ?? number('requestCount', MAX_POINT_REQUESTS, true) ?? number('errorCount', MAX_POINT_REQUESTS, true);
+  if (problem !== undefined) return problem;
+  if (point.timestamp !== undefined && !(typeof point.timestamp === 'number' && Number.isFinite(point.timestamp) && point.timestamp > 0)) {
+    return `timestamp: expected epoch milliseconds (or leave it out for now), got ${typeof point.timestamp === 'number' ? point.timestamp : typeof point.timestamp}`;
+  }
+  return undefined;
 }
 
 /**

@@ -156,3 +156,26 @@ test('a clientId that throws fails no request of the app; the dashboard’s own 
   expect(await status(`${base}/performance/fragments/summary?app=shop`, { 'x-api-key': KEY })).toBe(200);
   expect(await status(`${base}/performance/fragments/summary?app=shop`, { 'x-api-key': KEY, 'x-forwarded-for': '10.0.0.1' })).toBe(200);
 });
+
+test('updateMetricsHistory refuses a point it would draw wrong, naming the field (a review: NaN drew as 0 µs, Infinity as a month)', () => {
+  const dashboard = performanceDashboard({ app: 'shop' });
+  const point = { responseTime: 12, memoryUsage: 1e8, requestCount: 5, errorCount: 1 };
+  const refusals: Array<[unknown, string]> = [
+    [{ ...point, responseTime: Number.NaN }, 'responseTime: expected a number from 0 to 86400000, got NaN'],
+    [{ ...point, responseTime: Number.POSITIVE_INFINITY }, 'responseTime: expected a number from 0 to 86400000, got Infinity'],
+    [{ ...point, requestCount: 1e300 }, 'requestCount: expected a whole number from 0 to 1000000000, got 1e+300'],
+    [{ ...point, errorCount: -1 }, 'errorCount: expected a whole number from 0 to 1000000000, got -1'],
+    [{ ...point, timestamp: 'abc' }, 'timestamp: expected epoch milliseconds (or leave it out for now), got string'],
+    [undefined, 'expected an object of responseTime, memoryUsage, requestCount, errorCount and timestamp?, got undefined'],
+  ];
+  for (const [data, message] of refusals) {
+    let error: unknown;
+    try {
+      dashboard.updateMetricsHistory(data as never);
+    } catch (caught) {
+      error = caught;
+    }
+    expect([error instanceof RangeError, (error as Error | undefined)?.message]).toEqual([true, `updateMetricsHistory: ${message}`]);
+  }
+  expect(() => dashboard.updateMetricsHistory(point)).not.toThrow();
+});
