@@ -22,6 +22,8 @@ import { forgetPart, rememberPart } from './latest-parts.ts';
 import { answerStatus, serverOf } from './answer-status.ts';
 import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
 import { callersMistake } from './callers-mistake.ts';
+import { templateFromParams } from '../plugin/runtime/route-path.ts';
+import { normalisePath } from '../core/route-normaliser.ts';
 
 const UA_CACHE_MAX = 1000;
 
@@ -99,7 +101,8 @@ export class PerformanceMonitor {
     let state;
     try {
       this.#mine.add(req);
-      state = this.#recorder.begin(req);
+      // Under the preload the request has its state already, and the routes' key with it.
+      state = this.#recorder.begin(req, templateFromParams(req, normalisePath));
     } catch {
       state = undefined;
     }

@@ -23,6 +23,7 @@ import { forgetPart, rememberPart } from './latest-parts.ts';
 import { answerStatus } from './answer-status.ts';
 import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
 import { callersMistake } from './callers-mistake.ts';
+import { templateFromParams } from '../plugin/runtime/route-path.ts';
 import { clientGone } from '../core/http/client-gone.ts';
 
 export type { TracingOptions } from './tracer/tracer-options.ts';
@@ -452,7 +453,7 @@ export class RequestTracer {
       // path with its ids as `:id`, so the dashboard finds the trace from the route's row.
       const state = stateOf(req);
       // Cut as the monitor cuts a route name, so a long one still matches its row.
-      const route = (state?.routerRoute ?? state?.erroredRoute ?? state?.serveRoute ?? normalisePath(pathOf(req.url))).slice(0, LIMITS.routeLength);
+      const route = (state?.routerRoute ?? state?.erroredRoute ?? state?.serveRoute ?? templateFromParams(req, normalisePath) ?? normalisePath(pathOf(req.url))).slice(0, LIMITS.routeLength);
       tags['http.route'] = route;
       // Named as the preload names its server spans (OpenTelemetry's `{method} {http.route}`): the raw
       // path, known when the span opened, made one name per id, and put ids (a user's, an order's) in names.

@@ -4,6 +4,7 @@
 // request); `params` Bun already has. Only sampled and traced requests need their path at all.
 // The parameters are read when the request ends: a handler that rewrites `request.params` in place
 // changes the path recorded (the URL is what the client sent).
+import { pathOf } from '../../core/request-key.ts';
 
 /** A template as literal text and parameter names, alternating: [text, name, text, …, text]. */
 type Pieces = readonly string[];
@@ -29,7 +30,8 @@ function parse(template: string): Pieces | null {
   for (const segment of template.slice(1).split('/')) {
     pieces[pieces.length - 1] += '/';
     if (segment.startsWith(':')) {
-      if (!PARAMETER.test(segment)) return null;
+      // A name twice (`/files/:id/:id`, normalised from a path) holds one value: it cannot say the path.
+      if (!PARAMETER.test(segment) || pieces.includes(segment.slice(1))) return null;
       pieces.push(segment.slice(1), '');
     } else if (LITERAL.test(segment) && segment !== '.' && segment !== '..') {
       pieces[pieces.length - 1] += segment;
@@ -65,4 +67,43 @@ export function pathFromRoute(template: string, params: Record<string, string> |
     path += value + pieces[i + 1]!;
   }
   return path;
+}
+
+/** Parameters a template could have: more is not a route of an app's. */
+const MAX_PARAMETERS = 32;
+
+/**
+ * A Bun `routes` request's template, found from its path and `request.params`, for the explicit
+ * middleware without the preload (which alone sees the routes' keys): `/orgs/acme/repos/w` with
+ * { org: 'acme', repo: 'w' } is `/orgs/:org/repos/:repo` (each parameter takes the first segment
+ * after the one before it that is its value). The rest is normalised as a path is, so a wildcard's
+ * part (`/files/:id/*`) cannot make routes without limit. Undefined for a request without
+ * parameters (a fetch handler's, a route without any, a wildcard alone): its path is normalised.
+ */
+export function templateFromParams(request: Request, normalise: (path: string) => string): string | undefined {
+  const params = (request as Request & { params?: unknown }).params;
+  if (params === null || typeof params !== 'object') return undefined;
+  const names = Object.keys(params);
+  if (names.length === 0 || names.length > MAX_PARAMETERS) return undefined;
+  const segments = pathOf(request.url).split('/');
+  let next = 1;
+  for (const name of names) {
+    const value = (params as Record<string, unknown>)[name];
+    if (typeof value !== 'string' || !PARAMETER.test(`:${name}`)) return undefined;
+    let at = next;
+    while (at < segments.length && decoded(segments[at]!) !== value) at++;
+    if (at >= segments.length) return undefined;
+    segments[at] = `:${name}`;
+    next = at + 1;
+  }
+  return normalise(segments.join('/'));
+}
+
+/** A path segment as Bun hands a parameter (decoded); itself when it is not valid percent-encoding. */
+function decoded(segment: string): string {
+  try {
+    return segment.includes('%') ? decodeURIComponent(segment) : segment;
+  } catch {
+    return segment;
+  }
 }
