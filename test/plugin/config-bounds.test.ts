@@ -70,7 +70,11 @@ describe('preload settings from the environment', () => {
     }
     expect(thrown(() => configFromEnv({ BUN_APM_ENDPOINT: 'user:hunter2@nowhere' })).message).not.toContain('hunter2');
     const key = thrown(() => configFromEnv({ BUN_APM_INGEST_KEY: 'secret-key\nX-Injected: 1' }));
-    expect(key.message).toBe('ingestKey (env BUN_APM_INGEST_KEY): expected a string on one line');
+    expect(key.message).toBe('ingestKey (env BUN_APM_INGEST_KEY): expected a key of visible ASCII characters on one line, as `bun-apm keys` makes them');
+    // Characters an Authorization header cannot carry: each batch had failed as "the edge is unreachable" (a review).
+    for (const BUN_APM_INGEST_KEY of ['abc123\u200b', 'ключ-键', '“key”', 'ab\u0001c', 'two words']) {
+      expect(thrown(() => configFromEnv({ BUN_APM_INGEST_KEY })).message).toBe('ingestKey (env BUN_APM_INGEST_KEY): expected a key of visible ASCII characters on one line, as `bun-apm keys` makes them');
+    }
     expect(configFromEnv({ BUN_APM_ENDPOINT: 'https://edge.example//', BUN_APM_INGEST_KEY: ' k ' })).toEqual({ endpoint: 'https://edge.example', ingestKey: 'k' });
     // A key read from a file ends in a line break: dropped, as the edge drops it from its own copy.
     expect(configFromEnv({ BUN_APM_INGEST_KEY: 'ing_abc\n' })).toEqual({ ingestKey: 'ing_abc' });
@@ -105,7 +109,7 @@ describe('preload settings from bun-apm.config.ts', () => {
       expect(thrown(() => resolveConfig({ app }, {}, CWD)).message).toBe(`app (bun-apm.config.ts): expected an app id: 1 to 64 of A-Z a-z 0-9 . _ - (a letter or digit first), got ${JSON.stringify(app)}`);
     }
     expect(resolveConfig({ app: 'shop-api.v2_x' }, {}, CWD).app).toBe('shop-api.v2_x');
-    expect(thrown(() => resolveConfig({ ingestKey: 'abc\r\ndef' }, {}, CWD)).message).toBe('ingestKey (bun-apm.config.ts): expected a string on one line');
+    expect(thrown(() => resolveConfig({ ingestKey: 'abc\r\ndef' }, {}, CWD)).message).toBe('ingestKey (bun-apm.config.ts): expected a key of visible ASCII characters on one line, as `bun-apm keys` makes them');
     expect(thrown(() => resolveConfig({ endpoint: 'edge.example' }, {}, CWD)).message).toBe('endpoint (bun-apm.config.ts): expected an http(s) URL without a query or fragment, got "edge.example"');
   });
 

@@ -111,11 +111,13 @@ export function text(max: number, what: string, min = 0): Kind<string> {
 /**
  * A secret on one line (a key): never shown back. Spaces and line breaks around it are dropped (a key
  * pasted from a file ends in one): a header value sent loses them anyway, and the edge trims its own
- * copy; a line break inside is refused. As text, blank is unset.
+ * copy; anything but visible ASCII inside (a space, a line break, U+200B) is refused. As text, blank is unset.
  */
 export const secretLine: Kind<string> = {
-  schema: () => v.pipe(v.string(), v.check((s) => !/[\r\n]/.test(s.trim()))),
-  accepts: 'a string on one line',
+  // It goes in an Authorization header: a character fetch refuses there (U+200B, “ ”, CJK) had
+  // passed, and then every batch failed as "the edge is unreachable" (a review).
+  schema: () => v.pipe(v.string(), v.check((s) => /^[\x21-\x7e]*$/.test(s.trim()))),
+  accepts: 'a key of visible ASCII characters on one line, as `bun-apm keys` makes them',
   fromText: (raw) => (raw.trim() === '' ? undefined : raw),
   normalise: (value) => value.trim(),
   show: () => undefined,
