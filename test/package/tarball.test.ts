@@ -82,8 +82,11 @@ describe('the tarball', () => {
     // 350 kB until the explicit API's methods and the rules in code were documented in the shipped docs,
     // bun-apm/edge exported edgeWorker, a PID 1 ran on after a signal and names lost undrawn characters (+3.9 kB);
     // 355 kB until the dashboard's accessibility, stores that refuse a rollback they cannot follow,
-    // and the docs of upgrading and rolling back (+3.4 kB).
-    expect(packed.bytes).toBeLessThanOrEqual(358 * KB);
+    // and the docs of upgrading and rolling back (+3.4 kB); 358 kB until the explicit API's mistakes
+    // thrown from the caller's line, its checks of updateMetricsHistory and fromGlobalConfig, routes'
+    // templates without the preload, a custom storage's bounded close, and the edge's pending log
+    // bounded in bytes (+2.4 kB).
+    expect(packed.bytes).toBeLessThanOrEqual(362 * KB);
   }, 120_000);
 
   test('every link of the shipped README and docs to a page of ours leads to a shipped file', async () => {
