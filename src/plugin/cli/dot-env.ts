@@ -108,3 +108,8 @@ export function withValues(text: string, values: Record<string, string>): string
   for (const [name, value] of pending) out.push(`${name}=${value}`);
   return `${out.join('\n')}\n`;
 }
+
+/** The environment the app in `dir` starts with: the shell's and its env files', as Bun makes it. */
+export function appEnvironment(dir: string): Record<string, string | undefined> {
+  return bunEnvironment(dir, environmentFor(dir));
+}

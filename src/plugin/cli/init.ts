@@ -1,12 +1,13 @@
 // `bun-apm init`: sets an existing Bun app up for the preload — bunfig.toml, bun-apm.config.ts and
 // the environment variables in .env (kept out of git) — without touching the app's code. The
-// ingest key it writes is the app's key from then on: `keys` and `edge init` read it from .env.
+// ingest key it writes is the app's key from then on: `keys` and `edge init` read the key the app
+// starts with (the shell's, or its env files' as Bun loads them), which init keeps when there is one.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultAppName } from '../runtime/app-name.ts';
-import { appendLines, parseDotEnv } from './dot-env.ts';
+import { appEnvironment, appendLines, parseDotEnv } from './dot-env.ts';
 import { ensureIgnored } from './gitignore.ts';
-import { checkDotEnvApp, checkIngestKey, newIngestKey } from './keys.ts';
+import { checkDotEnvApp, newIngestKey, ownAppKey } from './keys.ts';
 
 export interface InitResult {
   app: string;
@@ -124,7 +125,12 @@ export function checkEndpoint(endpoint: string): string {
   return endpoint.replace(/\/+$/, '');
 }
 
-export function initApp(dir: string, endpoint?: string): InitResult {
+/**
+ * `appEnv`: the environment the app starts with (the shell's and its env files', appEnvironment).
+ * What it sets is what the app sends, and what .env is given: a new key written there, behind one in
+ * `.env.local` or the shell, was the key `keys` gave the edge, and the app's was refused (a review).
+ */
+export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, string | undefined>): InitResult {
   // Everything is read and checked before anything is written.
   checkAppDirectory(dir);
   const endpointUrl = checkEndpoint(endpoint ?? DEFAULT_ENDPOINT);
@@ -133,11 +139,12 @@ export function initApp(dir: string, endpoint?: string): InitResult {
   const nextBunfig = withPreload(bunfig);
   const envPath = join(dir, '.env');
   const env = existsSync(envPath) ? readFileSync(envPath, 'utf8') : '';
-  const values = parseDotEnv(env);
+  const written = parseDotEnv(env);
+  const values = { ...written, ...definedOnly(appEnv ?? appEnvironment(dir)) };
+  const own = ownAppKey(dir, values);
   if (values.BUN_APM_APP) checkDotEnvApp(values.BUN_APM_APP);
-  if (values.BUN_APM_INGEST_KEY) checkIngestKey(values.BUN_APM_INGEST_KEY);
   const app = values.BUN_APM_APP || appNameOf(dir);
-  const ingestKey = values.BUN_APM_INGEST_KEY || newIngestKey();
+  const ingestKey = own?.key || newIngestKey();
 
   const changed: string[] = [];
   const unchanged: string[] = [];
@@ -153,9 +160,10 @@ export function initApp(dir: string, endpoint?: string): InitResult {
   } else unchanged.push('bun-apm.config.ts');
 
   const additions: string[] = [];
-  if (!values.BUN_APM_APP) additions.push(`BUN_APM_APP=${app}`);
-  if (!values.BUN_APM_INGEST_KEY) additions.push(`BUN_APM_INGEST_KEY=${ingestKey}`);
-  if (!values.BUN_APM_ENDPOINT) additions.push(`BUN_APM_ENDPOINT=${endpointUrl}`);
+  // What .env lacks, with the value the app has (`BUN_APM_ENDPOINT=… bunx bun-apm init` writes it).
+  if (!written.BUN_APM_APP) additions.push(`BUN_APM_APP=${app}`);
+  if (!written.BUN_APM_INGEST_KEY) additions.push(`BUN_APM_INGEST_KEY=${ingestKey}`);
+  if (!written.BUN_APM_ENDPOINT) additions.push(`BUN_APM_ENDPOINT=${endpoint === undefined ? values.BUN_APM_ENDPOINT || endpointUrl : endpointUrl}`);
   // The ignore file first: .env is to hold a secret, and must never sit unignored, even when the
   // ignore file cannot be written (then nothing is).
   const ignored = ensureIgnored(join(dir, '.gitignore'), ['.env']);
@@ -167,4 +175,11 @@ export function initApp(dir: string, endpoint?: string): InitResult {
   else unchanged.push('.gitignore');
 
   return { app, ingestKey, endpoint: values.BUN_APM_ENDPOINT || endpointUrl, changed, unchanged };
+}
+
+/** The names set to a value, for an environment whose unset names read undefined. */
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value) out[name] = value;
+  return out;
 }

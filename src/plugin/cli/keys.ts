@@ -5,7 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APP_ID } from '../../core/app-id.ts';
 import { randomToken } from '../../core/auth/secrets.ts';
-import { readDotEnv, withValues } from './dot-env.ts';
+import { appEnvironment, readDotEnv, withValues } from './dot-env.ts';
+import { appNameOf } from './init.ts';
 
 export const SECRET_KEYS = ['INGEST_KEYS', 'API_KEYS', 'ADMIN_API_KEY', 'DASHBOARD_API_KEY', 'SESSION_SECRET'] as const;
 export type EdgeSecrets = Record<(typeof SECRET_KEYS)[number], string>;
@@ -23,15 +24,15 @@ export function checkAppIds(apps: string[], source = 'app', fix = ''): void {
 const PLAIN_KEY_CHARACTER = /[A-Za-z0-9._~+/=:-]/;
 
 /** Refuses an ingest key from .env that the app (through Bun) and the edge could read differently. */
-export function checkIngestKey(key: string): void {
+export function checkIngestKey(key: string, where = 'in .env'): void {
   const bad = [...key].find((character) => !PLAIN_KEY_CHARACTER.test(character));
   if (bad === undefined) return;
-  throw new Error(`BUN_APM_INGEST_KEY in .env holds ${JSON.stringify(bad)}, which Bun's .env loading or the edge's INGEST_KEYS may read differently: use only A-Z a-z 0-9 and . _ ~ + / = : - (remove the line and run \`bunx bun-apm init\` for a new key)`);
+  throw new Error(`BUN_APM_INGEST_KEY ${where} holds ${JSON.stringify(bad)}, which Bun's .env loading or the edge's INGEST_KEYS may read differently: use only A-Z a-z 0-9 and . _ ~ + / = : - (remove the line and run \`bunx bun-apm init\` for a new key)`);
 }
 
-/** BUN_APM_APP from .env, refused as `keys --app` refuses a name. */
-export function checkDotEnvApp(app: string): void {
-  checkAppIds([app], 'BUN_APM_APP in .env is', ': change it there');
+/** BUN_APM_APP from .env (or `where`), refused as `keys --app` refuses a name. */
+export function checkDotEnvApp(app: string, where = 'in .env'): void {
+  checkAppIds([app], `BUN_APM_APP ${where} is`, ': change it there');
 }
 
 export const newIngestKey = (): string => `ing_${randomToken(24)}`;
@@ -61,13 +62,23 @@ function formatIngestKeys(ingest: Record<string, string> | Array<[string, string
   return (Array.isArray(ingest) ? ingest : Object.entries(ingest)).map(([app, key]) => `${app}:${key}`).join(',');
 }
 
-/** The app's id and ingest key as `init` wrote them to its .env, if it has run. */
-export function ownAppKey(appDir: string): { app: string; key: string } | undefined {
-  const env = readDotEnv(join(appDir, '.env'));
-  if (!env.BUN_APM_APP || !env.BUN_APM_INGEST_KEY) return undefined;
-  checkDotEnvApp(env.BUN_APM_APP);
-  checkIngestKey(env.BUN_APM_INGEST_KEY);
-  return { app: env.BUN_APM_APP, key: env.BUN_APM_INGEST_KEY };
+/**
+ * The app's id and the ingest key it sends, if it has one: as the app starts in `appDir`, from the
+ * shell and every env file Bun loads there (`.env.local` wins over `.env`). Read from `.env` alone,
+ * a key in `.env.local` was passed over, and the edge was given one the app never sent (a review).
+ * The id, as the preload takes it: BUN_APM_APP, else the package's name.
+ */
+export function ownAppKey(appDir: string, env: Record<string, string | undefined> = appEnvironment(appDir)): { app: string; key: string } | undefined {
+  const key = env.BUN_APM_INGEST_KEY;
+  if (!key) return undefined;
+  const dotEnv = readDotEnv(join(appDir, '.env'));
+  const where = (name: string) => (dotEnv[name] === env[name] ? 'in .env' : "in the app's environment (the shell, or an env file after .env)");
+  // As written too: Bun reads `$name` in .env as a variable, so the key it gives is not the one written.
+  if (dotEnv.BUN_APM_INGEST_KEY) checkIngestKey(dotEnv.BUN_APM_INGEST_KEY);
+  checkIngestKey(key, where('BUN_APM_INGEST_KEY'));
+  const app = env.BUN_APM_APP || appNameOf(appDir);
+  if (env.BUN_APM_APP) checkDotEnvApp(app, where('BUN_APM_APP'));
+  return { app, key };
 }
 
 export interface EdgeKeys {
@@ -88,7 +99,7 @@ BUN_APM_DEV=true
 
 /**
  * The edge's keys for the app in `appDir` and the `apps` named: those kept in `<edgeDir>/.dev.vars`
- * when it exists, else new ones. The app's own ingest key comes from its .env. With `save`, the
+ * when it exists, else new ones. The app's own ingest key is the one it starts with (ownAppKey). With `save`, the
  * file is created or updated (only INGEST_KEYS can grow; nothing kept is replaced).
  */
 export function edgeKeys(appDir: string, edgeDir: string, apps: string[], save: boolean): EdgeKeys {

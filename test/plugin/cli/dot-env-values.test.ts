@@ -2,7 +2,7 @@
 // refused unless Bun (which loads .env for the app) and the edge read them the same (found by a
 // review: `ing_S3cret$tuff99` reached INGEST_KEYS whole while Bun gave the app `ing_S3cret`, and
 // `k3y,with,commas` made the whole edge answer 500).
-import { describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,5 +107,36 @@ describe('BUN_APM_APP', () => {
     }
     const bare = mkdtempSync(join(tmpdir(), 'bun-apm-app-name-'));
     expect(initApp(bare, 'https://edge.example').app).toBe(defaultAppName(bare));
+  });
+});
+
+describe('the key the app sends, wherever it is set (a review: init wrote a second key to .env behind one in .env.local, and keys gave the edge that one)', () => {
+  // As the CLI runs, not as tests do: Bun leaves .env.local out under NODE_ENV=test.
+  const nodeEnv = process.env.NODE_ENV;
+  beforeAll(() => void (process.env.NODE_ENV = 'development'));
+  afterAll(() => void (process.env.NODE_ENV = nodeEnv));
+
+  test('in .env.local: init keeps it (and writes the same to .env), and the edge is given it', () => {
+    const local = newIngestKey();
+    const dir = appWith('');
+    writeFileSync(join(dir, '.env.local'), `BUN_APM_APP=blog\nBUN_APM_INGEST_KEY=${local}\nBUN_APM_ENDPOINT=http://127.0.0.1:8787\n`);
+    const result = initApp(dir);
+    expect([result.app, result.ingestKey]).toEqual(['blog', local]);
+    expect(parseDotEnv(readFileSync(join(dir, '.env'), 'utf8'))).toEqual({ BUN_APM_APP: 'blog', BUN_APM_INGEST_KEY: local, BUN_APM_ENDPOINT: 'http://127.0.0.1:8787' });
+    expect(edgeKeys(dir, join(dir, 'edge'), [], false).secrets.INGEST_KEYS).toBe(`blog:${local}`);
+  });
+
+  test('in .env.local over another in .env: the edge is given the one Bun gives the app', () => {
+    const [written, local] = [newIngestKey(), newIngestKey()];
+    const dir = appWith(`BUN_APM_APP=shop\nBUN_APM_INGEST_KEY=${written}\n`);
+    writeFileSync(join(dir, '.env.local'), `BUN_APM_INGEST_KEY=${local}\n`);
+    expect(edgeKeys(dir, join(dir, 'edge'), [], false).secrets.INGEST_KEYS).toBe(`shop:${local}`);
+  });
+
+  test('in the shell alone: init writes that key to .env, not a new one', () => {
+    const shell = newIngestKey();
+    const dir = appWith('');
+    expect(initApp(dir, 'https://edge.example', { BUN_APM_INGEST_KEY: shell }).ingestKey).toBe(shell);
+    expect(parseDotEnv(readFileSync(join(dir, '.env'), 'utf8')).BUN_APM_INGEST_KEY).toBe(shell);
   });
 });
