@@ -48,6 +48,40 @@ describe('doctor against the edge', () => {
   });
 });
 
+// A review: doctor passed with the clock 2 h ahead while the edge refused every batch; an endpoint
+// with a page's path got the edge's bare "no such endpoint"; a user name `u` in the endpoint cut
+// every "u" out of the network error.
+describe('doctor names what it can see of a setup the edge will refuse', () => {
+  const endpointIs = (dir: string, endpoint: string) => writeFileSync(join(dir, '.env'), `BUN_APM_ENDPOINT=${endpoint}\nBUN_APM_INGEST_KEY=${KEYS.shopIngest}\n`);
+
+  test('a clock ahead of the edge by more than it takes fails the check, naming by how much; a few seconds do not', async () => {
+    const ahead = (await runChecks(appDir(KEYS.shopIngest), {}, () => Date.now() + 2 * 3_600_000)).find((c) => c.label === 'edge')!;
+    expect(ahead).toMatchObject({ ok: false, detail: expect.stringContaining("this machine's clock is 2 hours ahead of the edge's") });
+    const close = (await runChecks(appDir(KEYS.shopIngest), {}, () => Date.now() + 5_000)).find((c) => c.label === 'edge')!;
+    expect(close.ok).toBe(true);
+  });
+
+  test('an endpoint with a path says the base URL is wanted', async () => {
+    const dir = appDir(KEYS.shopIngest);
+    endpointIs(dir, `${new URL(edge.url).origin}/api/v1/apps/shop`);
+    const check = (await runChecks(dir, {})).find((c) => c.label === 'edge')!;
+    expect(check).toMatchObject({ ok: false, detail: expect.stringContaining('BUN_APM_ENDPOINT is the edge\'s base URL, without a path (not /api/v1/apps/shop)') });
+  });
+
+  test('user info in an unreachable endpoint is cut from the error, and nothing else is', async () => {
+    const closed = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
+    const port = closed.port;
+    closed.stop(true);
+    const dir = appDir(KEYS.shopIngest);
+    endpointIs(dir, `http://u:s3cretpw@127.0.0.1:${port}`);
+    const check = (await runChecks(dir, {})).find((c) => c.label === 'edge')!;
+    expect(check.ok).toBe(false);
+    expect(check.detail).not.toContain('s3cretpw');
+    expect(check.detail).not.toContain('comp…ter');
+    expect(check.detail).toContain('is not reachable');
+  });
+});
+
 // A review: misspelt var names (`PALN`, `ALERT_RULE`, `ROUTECAP`) were no setting at all, and nothing
 // said so: the edge ran on the defaults they meant to change (no alert rules at all) and doctor passed.
 test('vars the edge does not know are named with the nearest real one: doctor fails, the rules API lists them', async () => {

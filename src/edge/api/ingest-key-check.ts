@@ -19,6 +19,7 @@ export const ingestKeyCheckRoute: Route = {
     // The app's configuration problems as the rules API lists them, as far as the vars tell (the code
     // rules' are the alert routes' alone): ALERT_RULES given but every rule left out, an unknown var
     // name (`PALN`), a channel left out. Doctor fails on them. Named, never a value (a secret's included).
-    return json({ ok: true, app, usage, configProblems: readAlertConfig(env).problemsFor(app) });
+    // `now`: the edge's clock, which doctor compares with the app's (a batch from its future is refused).
+    return json({ ok: true, app, now: Date.now(), usage, configProblems: readAlertConfig(env).problemsFor(app) });
   },
 };

@@ -13,7 +13,8 @@ import { checkAppDirectory, preloadsBunApm } from './init.ts';
 /** `warnings` are printed under the check without failing it (a quota running out, say). */
 type Check = { ok: boolean; label: string; detail: string; warnings?: string[] };
 
-export async function runChecks(dir: string, env: Record<string, string | undefined>): Promise<Check[]> {
+/** `now`: this machine's clock, compared with the edge's (a test moves it). */
+export async function runChecks(dir: string, env: Record<string, string | undefined>, now: () => number = Date.now): Promise<Check[]> {
   const checks: Check[] = [];
   const bunfig = join(dir, 'bunfig.toml');
   // Read as Bun reads it: a commented line, `[test]`'s preload or a file Bun refuses preloads nothing for `bun run`.
@@ -61,7 +62,7 @@ export async function runChecks(dir: string, env: Record<string, string | undefi
     checks.push({ ok: false, label: 'edge', detail: 'BUN_APM_ENDPOINT is not set: data is collected but shipped nowhere' });
     return checks;
   }
-  checks.push(await checkEdge(config.endpoint, config.ingestKey, config.app));
+  checks.push(await checkEdge(config.endpoint, config.ingestKey, config.app, now));
   return checks;
 }
 
@@ -80,7 +81,7 @@ function exportersProblem(exporters: readonly { type?: unknown }[], env: Record<
  * Asks the edge's key check (`POST /v1/check`), which stores nothing: a setup checked any number of
  * times adds no instance and no traffic to the app.
  */
-async function checkEdge(endpoint: string, key: string | undefined, app: string): Promise<Check> {
+async function checkEdge(endpoint: string, key: string | undefined, app: string, now: () => number): Promise<Check> {
   if (!key) return { ok: false, label: 'edge', detail: 'BUN_APM_INGEST_KEY is not set: the edge will refuse the data' };
   // The endpoint's user info may be a password: shown without it, as the preload shows it.
   const shown = redactUrl(endpoint).replace(/\/$/, '');
@@ -105,6 +106,8 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string)
         const list = [...problems.lines, ...(problems.more > 0 ? [`and ${problems.more} more`] : [])].map((line) => `\n${DETAIL_INDENT}- ${line}`).join('');
         return { ok: false, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}", but its configuration has problems, and it runs without what they name (rules and channels left out, settings it does not know):${list}\n${DETAIL_INDENT}Fix them in the edge's wrangler.toml [vars] (or its secrets) and deploy; GET /api/v1/apps/${app}/rules lists them all` };
       }
+      const ahead = clockAhead(edgeNow(full) ?? Date.parse(response.headers.get('date') ?? ''), now());
+      if (ahead !== undefined) return { ok: false, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}", but this machine's clock is ${ahead} ahead of the edge's: it refuses batches from more than ${MAX_SKEW_MS / 60_000} minutes in its future; set the clock (NTP)` };
       const usage = usageOf(full);
       return { ok: true, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}" (HTTP ${response.status})${usage ? `; ${usage.summary}` : ''}`, warnings: usage?.warnings };
     }
@@ -112,7 +115,10 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string)
     if (response.status === 404) {
       // An edge that knows why (BUN_APM_ENDPOINT set to its dashboard's URL) says so.
       const said = errorMessageOf(full);
-      return { ok: false, label: 'edge', detail: said ? `${shown}: ${said}` : `${shown} has no key check (HTTP 404): is it a bun-apm edge, and as new as this bun-apm? (nothing was sent)` };
+      // With a path of its own (a page's URL copied), the edge's 404 says nothing of the fix.
+      const path = new URL(endpoint).pathname.replace(/\/+$/, '');
+      const fix = path === '' || said?.includes('BUN_APM_ENDPOINT') ? '' : `: BUN_APM_ENDPOINT is the edge's base URL, without a path (not ${quoteAnswer(path.slice(0, 100))})`;
+      return { ok: false, label: 'edge', detail: said ? `${shown}: ${said}${fix}` : `${shown} has no key check (HTTP 404)${fix || ': is it a bun-apm edge, and as new as this bun-apm?'} (nothing was sent)` };
     }
     const location = response.headers.get('location');
     if (location !== null) return { ok: false, label: 'edge', detail: `${shown} redirects (HTTP ${response.status}) to ${location.slice(0, 200)}: set BUN_APM_ENDPOINT to where it points` };
@@ -122,10 +128,26 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string)
   }
 }
 
-/** Bun's network errors name no URL today; should one, the endpoint's user info is cut from it. */
+/**
+ * Bun's network errors name no URL today; should one, the endpoint's user info is cut from it: the
+ * password wherever it stands, the user name only as user info (`u@`). Cut everywhere, a user `u`
+ * had made "Is the computer able to access the url?" read "comp…ter … …rl" (a review).
+ */
 function withoutUserInfo(text: string, endpoint: string): string {
   const { username, password } = new URL(endpoint);
-  return [password, username].filter((part) => part !== '').reduce((out, part) => out.split(part).join('…'), text);
+  const out = password === '' ? text : text.split(password).join('…');
+  return username === '' ? out : out.split(`${username}:…@`).join('…@').split(`${username}@`).join('…@');
+}
+
+/** The edge refuses a batch further in its future than this (validate-batch.ts's default skew). */
+const MAX_SKEW_MS = 5 * 60_000;
+
+/** How far this clock is ahead of the edge's (`edge`, ms), in words, when near or past what the edge takes; else undefined. */
+function clockAhead(edge: number, now: number): string | undefined {
+  // The answer took some time, and a Date header has whole seconds: a minute's margin under the bound.
+  if (!Number.isFinite(edge) || now - edge < MAX_SKEW_MS - 60_000) return undefined;
+  const minutes = Math.round((now - edge) / 60_000);
+  return minutes < 120 ? `${minutes} minutes` : `${Math.round(minutes / 60)} hours`;
 }
 
 /** The `error.message` of a bun-apm edge's answer, fit for one terminal line; undefined for any other answer. */
@@ -133,6 +155,16 @@ function errorMessageOf(text: string): string | undefined {
   try {
     const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
     return typeof message === 'string' ? quoteAnswer(message) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The edge's clock in its key check's answer (edges before it say none: their Date header is read). */
+function edgeNow(text: string): number | undefined {
+  try {
+    const now = (JSON.parse(text) as { now?: unknown }).now;
+    return typeof now === 'number' && Number.isFinite(now) ? now : undefined;
   } catch {
     return undefined;
   }
