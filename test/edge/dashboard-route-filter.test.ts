@@ -102,3 +102,10 @@ describe('the dashboard filtered to a row of the routes table', () => {
     expect(html).not.toContain('class="route-filter"');
   }, 60_000);
 });
+
+// A review: after the README's `keys --app blog`, the dashboard named no app opened on blog ("No
+// data for blog yet"), first by name, beside a shop with all the data.
+test('a visit naming no app opens on the first app with data; one that names an app keeps it', async () => {
+  expect(/<title>([^<]*)<\/title>/.exec(await page('/performance'))?.[1]).toStartWith('shop · 1h');
+  expect(/<title>([^<]*)<\/title>/.exec(await page('/performance?app=blog'))?.[1]).toStartWith('blog · 1h');
+});

@@ -45,6 +45,8 @@ export interface DashboardHandlerOptions {
   now?: () => number;
 }
 
+/** Apps asked for data when a visit names none; past them, the first is shown. */
+const DEFAULT_APP_PROBES = 8;
 const BASIC_CHALLENGE = 'Basic realm="bun-apm dashboard", charset="UTF-8"';
 const CHART_METRICS: readonly ChartMetric[] = ['latency', 'throughput', 'errors', 'status'];
 const SYSTEM_METRICS: readonly SystemMetric[] = ['memory', 'cpu', 'eventLoop'];
@@ -179,7 +181,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
 
   async function context(url: URL, sessionId: string | null): Promise<ViewContext | null> {
     const apps = await options.source.apps();
-    const wanted = url.searchParams.get('app') ?? options.defaultApp ?? apps[0] ?? '';
+    const wanted = url.searchParams.get('app') ?? options.defaultApp ?? (await firstWithData(apps)) ?? '';
     if (apps.length > 0 && !apps.includes(wanted)) return null;
     const route = textParam(url, 'route');
     // Read whatever the route: a method that is not one is refused; a good one without a route is none.
@@ -200,6 +202,16 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
       features: options.features,
       inProcess: options.inProcess ?? false,
     };
+  }
+
+  /**
+   * The app a visit naming none opens on: the first with data, of the first few (a store read each),
+   * else the first. The first by name alone had opened on "No data for blog yet" beside a busy shop
+   * (a review: the README's `keys --app blog` adds such an app).
+   */
+  async function firstWithData(apps: readonly string[]): Promise<string | undefined> {
+    for (const app of apps.slice(0, DEFAULT_APP_PROBES)) if (await options.source.hasData(app)) return app;
+    return apps[0];
   }
 
   /** The CSRF check of every state-changing post: a session, and that session's token. */
