@@ -54,6 +54,20 @@ function normaliseSegment(path: string, start: number, stop: number): string {
   return isIdSegment(path, start, stop) ? ID_PLACEHOLDER : path.slice(start, stop);
 }
 
+/**
+ * A segment with a `;name=value` parameter (`login;jsessionid=…`): its value changes per session,
+ * and may be one; kept, each was a route of its own, holding a session id (a review).
+ */
+function hasMatrixParameter(path: string, start: number, stop: number): boolean {
+  let semicolon = false;
+  for (let i = start; i < stop; i++) {
+    const code = path.charCodeAt(i);
+    if (code === 59) semicolon = true; // ;
+    else if (code === 61 && semicolon) return true; // = after it
+  }
+  return false;
+}
+
 /** Bits per count in CHAR_WEIGHT's sums. */
 const FIELD_BITS = 6;
 /** The longest segment counted in fields (no count can pass it); longer ones go through the expressions. */
@@ -105,6 +119,7 @@ export function isIdSegment(path: string, start: number, stop: number): boolean 
   const length = stop - start;
   if (length === 0) return false;
   if (length === 36 && isDashedUuid(path, start)) return true; // UUID's commonest form
+  if (hasMatrixParameter(path, start, stop)) return true;
   if (length <= MAX_COUNTED) {
     let counts = 0;
     for (let i = start; i < stop; i++) {
@@ -149,9 +164,13 @@ function isHexRun(path: string, start: number, stop: number): boolean {
   return true;
 }
 
+/** A `;name=value` parameter in a segment (hasMatrixParameter's rule). */
+const MATRIX_PARAMETER = /;.*=/;
+
 /** The rules themselves: what a segment becomes, decoded and tested against every expression. */
 export function bySegmentRules(segment: string): string {
   if (segment === '') return segment;
+  if (MATRIX_PARAMETER.test(segment)) return ID_PLACEHOLDER;
   let decoded = segment;
   try {
     decoded = decodeURIComponent(segment);

@@ -430,8 +430,9 @@ export class RequestTracer {
 
   #openServerSpan(req: EnhancedRequest, context: IncomingContext): boolean {
     try {
-      const path = pathOf(req.url);
-      const tags: Record<string, TagValue> = { 'http.method': req.method, 'http.target': path.slice(0, LIMITS.tagValueLength) };
+      // Redacted as every other value is: a path can hold a token (`/hook/ghp_…`, a JWT in a reset link; a review).
+      const path = shownText(pathOf(req.url));
+      const tags: Record<string, TagValue> = { 'http.method': req.method, 'http.target': path };
       this.#requestTags(req, tags);
       if (context.tracestate) tags['w3c.tracestate'] = context.tracestate.slice(0, LIMITS.tagValueLength);
       const span: Span = {

@@ -136,3 +136,22 @@ test('hostile tag values (brackets, auth schemes, long runs of closers) are reda
   // 120 values of 4 KB take tens of milliseconds; a step per pair of characters would take seconds.
   expect(elapsed).toBeLessThan(1_500);
 });
+
+test('a token in the request path is redacted in http.target and the span name; a matrix session id leaves the route (a review)', async () => {
+  const tracer = requestTracer({ sampleRate: 1 });
+  closers.push(() => tracer.close());
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: compose([tracer], () => new Response('ok')) });
+  closers.push(() => server.stop(true));
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abcdefghijklmnopqrstuv';
+  for (const path of ['/hook/ghp_abcdefghijklmnopqrstuvwxyz0123456789/x', `/reset/${jwt}`, '/login;jsessionid=SESSJ42']) {
+    await (await fetch(`http://127.0.0.1:${server.port}${path}`)).text();
+  }
+  const spans = tracer.getRecentSpans().filter((span) => span.kind === 'server');
+  expect(spans.map((span) => [span.tags['http.target'], span.tags['http.route'], span.name])).toEqual([
+    ['/hook/[REDACTED]/x', '/hook/:id/x', 'GET /hook/:id/x'],
+    ['/reset/[REDACTED]', '/reset/:id', 'GET /reset/:id'],
+    ['/login;jsessionid=[REDACTED]', '/:id', 'GET /:id'],
+  ]);
+  const shown = JSON.stringify(spans);
+  for (const secret of ['ghp_abcdefghijklmnopqrstuvwxyz0123456789', jwt, 'SESSJ42']) expect(shown).not.toContain(secret);
+});

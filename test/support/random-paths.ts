@@ -4,7 +4,7 @@
 /** A random path segment: numbers, hex ids, dates, e-mail addresses, UUIDs and one-off variants of each, escapes, words. */
 export function randomSegmentOf(random: () => number): () => string {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const alphabets = ['abcdef', 'ghijklmnopqrstuvwxyz', 'ABCDEFXYZ', '0123456789', '-_.~', '%@+=,:', 'é€'];
+  const alphabets = ['abcdef', 'ghijklmnopqrstuvwxyz', 'ABCDEFXYZ', '0123456789', '-_.~', '%@+=,:;', 'é€'];
   const mixes = alphabets.map((_, n) => [...alphabets.slice(0, n + 1).join('')]);
   const hex = [...'abcdef'];
   const hexDigits = [...'0123456789abcdef'];
