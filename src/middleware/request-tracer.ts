@@ -23,6 +23,7 @@ import { forgetPart, rememberPart } from './latest-parts.ts';
 import { answerStatus } from './answer-status.ts';
 import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
 import { callersMistake } from './callers-mistake.ts';
+import { installTracerExit } from './tracer/tracer-exit.ts';
 import { templateFromParams } from '../plugin/runtime/route-path.ts';
 import { clientGone } from '../core/http/client-gone.ts';
 
@@ -119,6 +120,8 @@ export class RequestTracer {
       this.#log = createLog(false, options.log);
       warnUnknownOptions('requestTracer', options, TRACER_OPTIONS, (line) => this.#log.warnOnce(line, line), TRACER_SHAPES);
       const shipping = tracerShipping(options, this.#options.serviceName, this.#log, processRecorder(), (span) => this.#takeJoinedSpan(span));
+      // Without the preload, the end of the process is the tracers' own to see to.
+      installTracerExit(this.#log);
       this.#exporter = shipping.all;
       this.#ownExporter = shipping.own;
       this.#unshipped = shipping.unshipped;

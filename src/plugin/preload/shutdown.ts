@@ -21,6 +21,7 @@ import type { Batcher } from '../runtime/batcher.ts';
 import type { EdgeTarget } from '../runtime/edge-sender.ts';
 import type { ExitDrain, SpanExporter } from '../runtime/exporters/span-exporter.ts';
 import { tracerExporters } from '../runtime/exporters/tracer-exporters.ts';
+import { exportLossLine } from './export-loss.ts';
 import { flushExitStorages, leftAtExit, setPreloadEnds, unfinishedInExitStorages, writeExitStorages } from '../runtime/exit-storages.ts';
 import type { ExportedSpans } from './final-send-child.ts';
 import type { PendingBatch } from '../runtime/pending-data.ts';
@@ -129,21 +130,9 @@ export function installShutdown(options: ShutdownOptions): () => void {
   const reportExports = (drain: ExitDrain | undefined, exported: ExportedSpans | undefined) => {
     if (drain === undefined) return;
     const given = drain.requests.reduce((sum, request) => sum + request.spans, 0);
-    const outcome = exported ?? { sent: 0, failed: given, unanswered: 0 };
-    // Every span given and not accepted is counted, whichever way it went: given = sent + failed + unanswered + unsent.
-    const unsent = Math.max(0, given - outcome.sent - outcome.failed - outcome.unanswered);
-    const lost = drain.unsent + drain.inFlight + drain.outOfTime + given - outcome.sent;
-    if (given > 0) options.log.debug(`final flush: ${outcome.sent} of ${given} trace exporter span(s) accepted`);
-    if (lost === 0) return;
-    const why = [
-      outcome.failed > 0 ? `${outcome.failed} refused or failed${outcome.refusedStatus !== undefined ? ` (HTTP ${outcome.refusedStatus})` : ''}` : '',
-      outcome.unanswered > 0 ? `${outcome.unanswered} sent but unanswered (the backend may have them)` : '',
-      unsent > 0 ? `${unsent} not sent: ${outcome.why ?? 'no time left'}` : '',
-      drain.outOfTime > 0 ? `${drain.outOfTime} not encoded within the exit's share for it` : '',
-      drain.inFlight > 0 ? `${drain.inFlight} cut off in flight (they may have arrived)` : '',
-      drain.unsent > 0 ? `${drain.unsent} of a custom exporter, which cannot run at exit` : '',
-    ].filter((part) => part !== '');
-    options.log.warnOnce('exit-spans', `at exit, ${lost} span(s) of the trace exporters not delivered within ${budget} ms: ${why.join('; ')}`);
+    if (given > 0) options.log.debug(`final flush: ${exported?.sent ?? 0} of ${given} trace exporter span(s) accepted`);
+    const line = exportLossLine(drain, exported, budget);
+    if (line !== undefined) options.log.warnOnce('exit-spans', line);
   };
 
   /**

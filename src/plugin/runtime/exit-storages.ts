@@ -59,6 +59,11 @@ export function writeExitStorages(): number {
   return left;
 }
 
+/** Whether the preload's shutdown takes the end of the process (the middleware's own exits stand aside). */
+export function preloadEnds(): boolean {
+  return state.preloadEnds;
+}
+
 /** The preload's shutdown takes over the end (true) or gives it back (false). */
 export function setPreloadEnds(ends: boolean): void {
   state.preloadEnds = ends;

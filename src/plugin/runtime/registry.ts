@@ -42,7 +42,9 @@ export type SlotName =
    * preload's shutdown or the middleware's own exit listeners (exit-storages.ts). A slot added, as
    * tracerExporters: a copy without it only leaves its monitors' storages out of the other's end.
    */
-  | 'exitStorages';
+  | 'exitStorages'
+  /** Whether the tracers' own exit listeners are installed, for a process without the preload (middleware/tracer/tracer-exit.ts). */
+  | 'tracerExit';
 
 export type Registry = { readonly version: number } & Partial<Record<SlotName, unknown>>;
 

@@ -1,0 +1,43 @@
+// The RequestTracers' exporters at the end of a process without the preload, whose shutdown does this
+// for them: flushed once when the event loop runs dry; at exit (process.exit(), or after that flush)
+// what they still hold goes synchronously through the short child process the preload's exit uses,
+// within 2 s, and what does not get through is counted in one stderr line. Without it, spans queued
+// at the end were lost without a word (a review). The monitors' storages have the same (exit-storages.ts).
+import { exportLossLine } from '../../plugin/preload/export-loss.ts';
+import { sendSync } from '../../plugin/preload/final-send.ts';
+import { preloadEnds } from '../../plugin/runtime/exit-storages.ts';
+import { combineSpanExporters } from '../../plugin/runtime/exporters/combine-span-exporters.ts';
+import { tracerExporters } from '../../plugin/runtime/exporters/tracer-exporters.ts';
+import type { Log } from '../../plugin/runtime/log.ts';
+import { slot } from '../../plugin/runtime/registry.ts';
+
+/** The exit's budget, ms, as the preload's; encoding the queued spans may take this share of it. */
+const BUDGET_MS = 2000;
+const ENCODE_SHARE = 0.15;
+
+const state = slot('tracerExit', () => ({ installed: false, flushedAtEnd: false }));
+
+/** Installs the two listeners once per process; `log` says the loss. Harmless under the preload, which takes the end. */
+export function installTracerExit(log: Log): void {
+  if (state.installed) return;
+  state.installed = true;
+  process.on('beforeExit', () => {
+    // Once: a flush with nothing to send schedules nothing, and beforeExit would come round again and again.
+    if (preloadEnds() || state.flushedAtEnd || tracerExporters().length === 0) return;
+    state.flushedAtEnd = true;
+    void combineSpanExporters(tracerExporters()).flush();
+  });
+  process.on('exit', () => {
+    if (preloadEnds() || tracerExporters().length === 0) return;
+    try {
+      const started = performance.now();
+      const drain = combineSpanExporters(tracerExporters()).drainAtExit?.(started + BUDGET_MS * ENCODE_SHARE);
+      if (drain === undefined) return;
+      const exported = drain.requests.length > 0 ? sendSync(undefined, [], { deadline: started + BUDGET_MS, exports: drain.requests }).exported : undefined;
+      const line = exportLossLine(drain, exported, BUDGET_MS);
+      if (line !== undefined) log.warnOnce('tracer-exit-spans', line);
+    } catch {
+      // the end of the process must not fail on monitoring
+    }
+  });
+}
