@@ -15,6 +15,13 @@
 export const EXPORT_RETRYABLE: ReadonlySet<number> = new Set([408, 429, 502, 503, 504]);
 
 /**
+ * A trace collector's answers (OTLP, Zipkin, Jaeger): OTLP/HTTP's own list, 429, 502, 503 and 504;
+ * "all other 4xx or 5xx response status codes MUST NOT be retried" (its specification). A 408 is
+ * retried to the edge only, which answers it for a body that stalled on the way.
+ */
+export const COLLECTOR_RETRYABLE: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+/**
  * Alert notifications: the same, and a 500 too. A webhook's receiver answering 500 is most often
  * restarting or failing for a moment, and each notification is retried on its own (the outbox), so
  * one that keeps failing holds nothing else back and expires after its schedule.

@@ -2,7 +2,7 @@
 // Retry-After, cap), and the in-call loop the exporters and the in-process delivery run.
 import { describe, expect, test } from 'bun:test';
 import {
-  EXPORT_RETRYABLE, exponentialBackoff, fetchErrorOutcome, isRetryableStatus, parseRetryAfter, responseOutcome, retryWaitMs, scheduledBackoff, withRetries, type AttemptOutcome, type RetryPolicy,
+  COLLECTOR_RETRYABLE, EXPORT_RETRYABLE, exponentialBackoff, fetchErrorOutcome, isRetryableStatus, parseRetryAfter, responseOutcome, retryWaitMs, scheduledBackoff, withRetries, type AttemptOutcome, type RetryPolicy,
 } from '../../src/core/retry-policy.ts';
 
 const NOW = Date.UTC(2026, 10, 28, 9, 0, 0);
@@ -19,6 +19,12 @@ describe('which answers are retried', () => {
     for (let status = 100; status < 600; status++) if (isRetryableStatus(status, EXPORT_RETRYABLE)) retried.push(status);
     expect(retried).toEqual([408, 429, 502, 503, 504]);
     expect(responseOutcome(500, null, NOW, EXPORT_RETRYABLE)).toEqual({ ok: false, retryable: false, reason: 'HTTP 500' });
+  });
+
+  test('a trace collector: OTLP/HTTP\'s list, 429, 502, 503 and 504 (a 408 is retried to the edge alone, a review)', () => {
+    const retried = [];
+    for (let status = 100; status < 600; status++) if (isRetryableStatus(status, COLLECTOR_RETRYABLE)) retried.push(status);
+    expect(retried).toEqual([429, 502, 503, 504]);
   });
 
   test('2xx is delivered, a redirect is refused, a 4xx is final, a 503 carries its Retry-After', () => {

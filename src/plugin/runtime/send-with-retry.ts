@@ -32,6 +32,8 @@ export interface RetryOptions {
   onFailedAttempt?: (reason: string, ending: AttemptEnding, retryAfterMs?: number) => void;
   /** Ends with the process (a trace exporter's send): at lastCallExports() a wait is ended for an attempt now, and none begun past the budget. The edge's batches are kept for its final flush instead. */
   endAtLastCall?: boolean;
+  /** The answers tried again (default EXPORT_RETRYABLE, the edge's; a collector's: COLLECTOR_RETRYABLE). */
+  retryable?: ReadonlySet<number>;
 }
 
 /**
@@ -154,7 +156,7 @@ export async function sendWithRetry(url: string, init: RequestInit, options: Ret
       const signal = AbortSignal.any([timeout, halted, ...(given ? [given] : [])]);
       const response = await doFetch(url, { ...init, redirect: 'manual', signal });
       const body = await readAnswer(response).catch(() => '');
-      const outcome = responseOutcome(response.status, response.headers.get('retry-after'), Date.now(), EXPORT_RETRYABLE);
+      const outcome = responseOutcome(response.status, response.headers.get('retry-after'), Date.now(), options.retryable ?? EXPORT_RETRYABLE);
       if (outcome.ok) return { ok: true, status: response.status, body };
       // The exporters' own endpoint: its URL and answer help whoever reads the log. A redirect is not
       // followed (the key would go wherever it points): where it points is the fix to name.

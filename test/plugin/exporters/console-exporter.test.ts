@@ -45,3 +45,11 @@ test('by default it prints to stdout, within its 1 s delay', async () => {
   expect(code).toBe(0);
   expect(out).toBe(`bun-apm: span GET / server 2.0 ms ok trace=${TRACE} span=00f067aa0ba902b7 {}\n`);
 });
+
+test('a name or error holding ESC, CR or LF is still one line, with nothing the terminal acts on (a review)', async () => {
+  const lines: string[] = [];
+  const exporter = createConsoleExporter({ write: (line) => lines.push(line) });
+  exporter.export([makeSpan({ traceId: TRACE, spanId: '00f067aa0ba902b7', name: 'x\u001b[31mRED\r\nline2', duration: 1, status: 'error', error: 'bad\nthing\u202e', tags: { note: 'a\nb' } })]);
+  await exporter.flush();
+  expect(lines).toEqual([`bun-apm: span x\ufffd[31mRED\ufffd\ufffdline2 server 1.0 ms error (bad\ufffdthing\ufffd) trace=${TRACE} span=00f067aa0ba902b7 {"note":"a\\nb"}`]);
+});

@@ -54,6 +54,16 @@ for (const kind of HTTP_EXPORTER_KINDS) {
       expect(exporter.dropped).toBe(0);
     });
 
+    test('a 408 is not retried (OTLP/HTTP: only 429, 502, 503 and 504 are; a review counted 5 tries)', async () => {
+      collector = startCollector();
+      collector.script.push(408);
+      const exporter = kind.create({ endpoint: collector.url, serviceName: 'checkout', retry: FAST_RETRY, log: () => {} });
+      exporter.export(makeSpans(4));
+      await exporter.flush();
+      expect(collector.received).toHaveLength(1);
+      expect([exporter.delivered, exporter.dropped]).toEqual([0, 4]);
+    });
+
     test('a 400 is not retried: the batch is dropped, counted, logged without header values', async () => {
       collector = startCollector();
       collector.script.push(400);

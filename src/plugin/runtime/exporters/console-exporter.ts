@@ -1,4 +1,5 @@
 // The `console` exporter, for development: one readable line per span.
+import { visibleInLine } from '../../../core/invisible-text.ts';
 import type { Span } from '../../../core/wire-format.ts';
 import { BatchingSpanExporter, type BatchingOptions } from './batching-span-exporter.ts';
 
@@ -12,7 +13,9 @@ export function formatSpanLine(span: Span): string {
   const status = span.status === 'error' && span.error ? `error (${span.error})` : span.status;
   const parent = span.parentSpanId ? ` parent=${span.parentSpanId}` : '';
   const logs = span.logs.length > 0 ? ` logs=${JSON.stringify(span.logs)}` : '';
-  return `bun-apm: span ${span.name} ${span.kind} ${span.duration.toFixed(1)} ms ${status} trace=${span.traceId} span=${span.spanId}${parent} ${JSON.stringify(span.tags)}${logs}`;
+  // One line whatever the app named its spans: a name's or an error's ESC, CR or LF had coloured the
+  // terminal and broken the line (a review); JSON escapes the tags' and logs' own.
+  return visibleInLine(`bun-apm: span ${span.name} ${span.kind} ${span.duration.toFixed(1)} ms ${status} trace=${span.traceId} span=${span.spanId}${parent} ${JSON.stringify(span.tags)}${logs}`);
 }
 
 /**

@@ -1,5 +1,6 @@
 // One batch body POSTed with the shared OpenTelemetry retry rules (send-with-retry.ts, which
 // uses the uninstrumented fetch), its outcome turned into a DeliveryResult fit to log.
+import { COLLECTOR_RETRYABLE } from '../../../core/retry-policy.ts';
 import { sendWithRetry, type RetryOptions } from '../send-with-retry.ts';
 import type { TagValue } from '../../../core/wire-format.ts';
 import type { BatchingOptions, DeliveryControl, DeliveryResult } from './batching-span-exporter.ts';
@@ -29,7 +30,7 @@ export async function postBatch(target: HttpTarget, body: string | Uint8Array<Ar
   const redacted = (reason: string) => reason.replaceAll(target.url, redactUrl(target.url));
   const onFailedAttempt = control?.onFailedAttempt;
   const outcome = await sendWithRetry(target.url, { method: 'POST', headers, body }, {
-    ...target.retry, signal: control?.signal, onStage: control?.onStage, endAtLastCall: true,
+    ...target.retry, signal: control?.signal, onStage: control?.onStage, endAtLastCall: true, retryable: COLLECTOR_RETRYABLE,
     ...(onFailedAttempt && { onFailedAttempt: (reason: string) => onFailedAttempt(redacted(reason)) }),
   });
   if (outcome.ok) return { ok: true, responseBody: outcome.body };
