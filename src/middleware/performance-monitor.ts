@@ -23,6 +23,7 @@ import { answerStatus, serverOf } from './answer-status.ts';
 import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
 import { callersMistake } from './callers-mistake.ts';
 import { templateFromParams } from '../plugin/runtime/route-path.ts';
+import { stateOf } from '../plugin/runtime/request-state.ts';
 import { normalisePath } from '../core/route-normaliser.ts';
 
 const UA_CACHE_MAX = 1000;
@@ -101,8 +102,8 @@ export class PerformanceMonitor {
     let state;
     try {
       this.#mine.add(req);
-      // Under the preload the request has its state already, and the routes' key with it.
-      state = this.#recorder.begin(req, templateFromParams(req, normalisePath));
+      // Under the preload the request has its state already, and the routes' key with it: nothing to find.
+      state = this.#recorder.begin(req, stateOf(req) === undefined ? templateFromParams(req, normalisePath) : undefined);
     } catch {
       state = undefined;
     }

@@ -64,3 +64,20 @@ test('ended by process.exit() with the collector down: the spans not delivered a
     expect.stringMatching(/^bun-apm: at exit, 3 span\(s\) of the trace exporters not delivered within 2000 ms: /),
   ]);
 }, 30_000);
+
+test('ended by the loop running dry with a collector that never answers: the process ends within the 2 s, counting what it gave up (a review: 12 s)', async () => {
+  const hanging = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Promise<Response>(() => {}) });
+  try {
+    const app = await start(`http://127.0.0.1:${hanging.port}`);
+    const from = performance.now();
+    await (await app.fetch('/stop')).text();
+    await app.exited;
+    const took = performance.now() - from;
+    expect(took).toBeLessThan(3_500);
+    expect(app.stderr.split('\n').filter((line) => line.includes('span(s)'))).toEqual([
+      expect.stringMatching(/^bun-apm: at exit, 2 span\(s\) of the trace exporters not delivered within 2000 ms \(.*\); given up$/),
+    ]);
+  } finally {
+    hanging.stop(true);
+  }
+}, 30_000);

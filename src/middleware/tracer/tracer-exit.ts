@@ -7,6 +7,7 @@ import { exportLossLine } from '../../plugin/preload/export-loss.ts';
 import { sendSync } from '../../plugin/preload/final-send.ts';
 import { preloadEnds } from '../../plugin/runtime/exit-storages.ts';
 import { combineSpanExporters } from '../../plugin/runtime/exporters/combine-span-exporters.ts';
+import type { SpanExporter } from '../../plugin/runtime/exporters/span-exporter.ts';
 import { tracerExporters } from '../../plugin/runtime/exporters/tracer-exporters.ts';
 import type { Log } from '../../plugin/runtime/log.ts';
 import { slot } from '../../plugin/runtime/registry.ts';
@@ -25,7 +26,7 @@ export function installTracerExit(log: Log): void {
     // Once: a flush with nothing to send schedules nothing, and beforeExit would come round again and again.
     if (preloadEnds() || state.flushedAtEnd || tracerExporters().length === 0) return;
     state.flushedAtEnd = true;
-    void combineSpanExporters(tracerExporters()).flush();
+    void flushWithin(combineSpanExporters(tracerExporters()), log);
   });
   process.on('exit', () => {
     if (preloadEnds() || tracerExporters().length === 0) return;
@@ -40,4 +41,22 @@ export function installTracerExit(log: Log): void {
       // the end of the process must not fail on monitoring
     }
   });
+}
+
+/**
+ * The flush at the end of the loop, BUDGET_MS at most: a collector that never answers had held the
+ * process for the request's whole timeout (12 s where the script was done in 50 ms; a review). Past
+ * it, the exporters give up what they hold (the request on the wire aborted), counted in one line.
+ */
+async function flushWithin(exporter: SpanExporter, log: Log): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Ref'd: the process waits for it as it would for the flush, no longer.
+  const waited = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), BUDGET_MS)));
+  try {
+    if (await Promise.race([exporter.flush().then(() => true), waited])) return;
+    const lost = exporter.abandon?.() ?? 0;
+    if (lost > 0) log.warnOnce('tracer-exit-spans', `at exit, ${lost} span(s) of the trace exporters not delivered within ${BUDGET_MS} ms (${exporter.lastFailure ?? 'no answer in time'}); given up`);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -69,34 +69,66 @@ export function pathFromRoute(template: string, params: Record<string, string> |
   return path;
 }
 
-/** Parameters a template could have: more is not a route of an app's. */
-const MAX_PARAMETERS = 32;
-
 /**
  * A Bun `routes` request's template, found from its path and `request.params`, for the explicit
  * middleware without the preload (which alone sees the routes' keys): `/orgs/acme/repos/w` with
- * { org: 'acme', repo: 'w' } is `/orgs/:org/repos/:repo` (each parameter takes the first segment
- * after the one before it that is its value). The rest is normalised as a path is, so a wildcard's
- * part (`/files/:id/*`) cannot make routes without limit. Undefined for a request without
- * parameters (a fetch handler's, a route without any, a wildcard alone): its path is normalised.
+ * { org: 'acme', repo: 'w' } is `/orgs/:org/repos/:repo`. The parameters take segments in their
+ * order; where their values could sit in more than one way (`/orgs/orgs/repos/w`: is `orgs` the
+ * word or the value?) none is guessed (a review: `/:org/orgs/repos/:repo`). The rest is normalised
+ * as a path is, so a wildcard's part (`/files/:id/*`) cannot make routes without limit. Undefined
+ * for a request without parameters (a fetch handler's, a route without any, a wildcard alone) or an
+ * ambiguous one: its path is normalised.
  */
 export function templateFromParams(request: Request, normalise: (path: string) => string): string | undefined {
   const params = (request as Request & { params?: unknown }).params;
   if (params === null || typeof params !== 'object') return undefined;
   const names = Object.keys(params);
   if (names.length === 0 || names.length > MAX_PARAMETERS) return undefined;
-  const segments = pathOf(request.url).split('/');
-  let next = 1;
+  const values: string[] = [];
   for (const name of names) {
     const value = (params as Record<string, unknown>)[name];
     if (typeof value !== 'string' || !PARAMETER.test(`:${name}`)) return undefined;
-    let at = next;
-    while (at < segments.length && decoded(segments[at]!) !== value) at++;
-    if (at >= segments.length) return undefined;
-    segments[at] = `:${name}`;
-    next = at + 1;
+    values.push(value);
   }
+  const segments = pathOf(request.url).split('/');
+  if (segments.length > MAX_SEGMENTS) return undefined;
+  const at = onlyPlacing(values, segments.map(decoded));
+  if (at === undefined) return undefined;
+  at.forEach((index, i) => (segments[index] = `:${names[i]}`));
   return normalise(segments.join('/'));
+}
+
+/** Parameters a template could have: more is not a route of an app's. */
+const MAX_PARAMETERS = 32;
+/** Segments a path may have for its parameters to be placed (a route has far fewer). */
+const MAX_SEGMENTS = 64;
+/** Steps the search for placings may take: past them, it is not a route's path. */
+const MAX_STEPS = 4_096;
+
+/**
+ * The segments `values` stand in, in order, each after the one before (segment 0, before the first
+ * `/`, is never one), when exactly one such placing exists; undefined for none or several.
+ */
+function onlyPlacing(values: readonly string[], segments: readonly string[]): number[] | undefined {
+  let found: number[] | undefined;
+  let placings = 0;
+  let steps = 0;
+  const at: number[] = [];
+  const walk = (value: number, from: number): void => {
+    if (value === values.length) {
+      placings++;
+      found = [...at];
+      return;
+    }
+    for (let i = from; i < segments.length && placings < 2 && ++steps <= MAX_STEPS; i++) {
+      if (segments[i] !== values[value]) continue;
+      at.push(i);
+      walk(value + 1, i + 1);
+      at.pop();
+    }
+  };
+  walk(0, 1);
+  return placings === 1 && steps <= MAX_STEPS ? found : undefined;
 }
 
 /** A path segment as Bun hands a parameter (decoded); itself when it is not valid percent-encoding. */
