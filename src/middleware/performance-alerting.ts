@@ -59,7 +59,7 @@ export class PerformanceAlerting {
   readonly #log: Log;
   readonly #deliverer: Deliverer;
   readonly #pending = new Set<Promise<void>>();
-  /** The last delivery of each alert to each channel: the next waits for it, so a resolve never overtakes its firing. */
+  /** The last delivery of each rule's notifications to each channel: the next waits for it, so they arrive in the order made. */
   readonly #lastDelivery = new Map<string, Promise<void>>();
   readonly #sampler: ProcessSampler | undefined;
   #interval: ReturnType<typeof setInterval> | undefined;
@@ -266,7 +266,9 @@ export class PerformanceAlerting {
       for (const name of channels) {
         const channel = this.#channels.find((entry) => entry.name === name)?.channel;
         if (channel === undefined) continue;
-        const key = `${notification.id}\n${name}`;
+        // Per rule, not per alert: a resolve still being retried must not land after the rule's next
+        // firing (Slack had ended on RESOLVED while the rule fired again; a review).
+        const key = `${notification.ruleId}\n${name}`;
         const before = this.#lastDelivery.get(key) ?? Promise.resolve();
         const delivery: Promise<void> = before.then(() => this.#deliverer.deliver(channel, name, notification)).finally(() => {
           this.#pending.delete(delivery);

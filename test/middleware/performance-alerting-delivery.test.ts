@@ -270,3 +270,28 @@ describe('a receiver that asks to be retried later', () => {
     expect(a.logs.filter((line) => line.includes('could not deliver'))).toEqual([]);
   });
 });
+
+test('a rule\'s notifications reach a channel in the order made: a resolve still being retried is not overtaken by the rule\'s next firing (a review: Slack ended on RESOLVED while the rule fired)', async () => {
+  // The second message (the first alert's resolve) is answered 500 first, then after a wait.
+  const slack = http(async (n) => (n === 1 ? 500 : n === 2 ? (await Bun.sleep(300), 200) : 200));
+  let now = T0;
+  const instance = new PerformanceAlerting({
+    app: 'shop', channels: [{ type: 'slack', enabled: true, config: { url: `${slack.url}/services/T/B/x` } }], now: () => now, log: () => {},
+    delivery: { backoffMs: 20, timeoutMs: 2000 }, sampleProcess: false, evaluationDelay: 0,
+    rules: [{ id: 'slow', name: 'Slow', enabled: true, metric: 'p95', condition: 'gt', threshold: 500, duration: 60_000, severity: 'critical' }],
+  });
+  stops.push(() => instance.close());
+  const minute = async (m: number, ms: number) => {
+    now = T0 + m * 60_000;
+    for (let i = 0; i < 20; i++) instance.addMetrics({ timestamp: now - 59_000 + i * 1000, method: 'GET', path: '/x', statusCode: 200, responseTime: ms });
+    now += 1;
+    // Evaluated (evaluationDelay 0), its deliveries not waited for: the next minute comes while one is retried.
+    await Bun.sleep(50);
+  };
+  await minute(0, 900);
+  await minute(1, 40);
+  await minute(2, 900);
+  await instance.flush();
+  const texts = slack.received.map((r) => JSON.parse(r.body).blocks[0].text.text as string);
+  expect(texts).toEqual(['FIRING: Slow (shop)', 'RESOLVED: Slow (shop)', 'FIRING: Slow (shop)']);
+});
