@@ -7,7 +7,7 @@ import type { LocalEdge } from '../../scripts/local-edge.ts';
 import { RollupTable } from '../../src/core/rollup.ts';
 import type { Batch } from '../../src/core/wire-format.ts';
 import { ingestMinute, startReceiver } from './alerting/support.ts';
-import { EVALUATION_GRACE_MS, nextEvaluation } from '../../src/edge/store/wake-schedule.ts';
+import { CRON_DRIVES_MS, EVALUATION_GRACE_MS, nextEvaluation } from '../../src/edge/store/wake-schedule.ts';
 import { minuteAgo } from './support/minutes.ts';
 import { eventually, KEYS, startEdge } from './support/edge.ts';
 
@@ -72,6 +72,7 @@ describe('rules evaluated on the store\'s alarm', () => {
     // What an every-minute cron does to a store of an app with rules in the config.
     const ticked = minuteAgo(3);
     const store = await edge.store('shop');
+    const tickedAt = Date.now();
     await store.tick(ticked, 'shop');
     const evaluated = (await store.status()).lastEvaluation;
     const status = await fireAlarm('shop');
@@ -81,6 +82,10 @@ describe('rules evaluated on the store\'s alarm', () => {
     expect(status.lastTick).toBe(ticked);
     const again = await fireAlarm('shop');
     expect(again.lastEvaluation).toBe(status.lastEvaluation);
+    // Set for when the alarm takes over, should the ticks stop: it had been left to maintenance, 5 min
+    // and more away, and the rules went unevaluated meanwhile (a review).
+    expect(again.nextAlarm).toBeGreaterThanOrEqual(tickedAt + CRON_DRIVES_MS);
+    expect(again.nextAlarm).toBeLessThanOrEqual(Date.now() + CRON_DRIVES_MS);
   });
 
   test('a minute is evaluated once every instance has reported all of it: its last seconds, sent after it ended, count', async () => {

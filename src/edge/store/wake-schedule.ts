@@ -54,5 +54,8 @@ export function nextWake(state: WakeState): number | null {
     times.push(storeTime - (state.storeNow - state.wallNow));
   }
   if (alarmEvaluates(state)) times.push(nextEvaluation(state.wallNow));
+  // A minute cron drives evaluation now: the alarm wakes when it would take over, should the ticks
+  // stop (the maintenance alarm alone had left rules unevaluated until it came, 5 min and more; a review).
+  else if (state.alerting && state.cronTickAt !== null) times.push(state.cronTickAt + CRON_DRIVES_MS);
   return times.length === 0 ? null : Math.max(state.wallNow, Math.min(...times));
 }
