@@ -29,6 +29,9 @@ export function pathEnd(url: string, start: number): number {
   return end;
 }
 
+/** The methods counted as themselves (methodKey); any other is `OTHER`. */
+export const STANDARD_METHODS: readonly string[] = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE'];
+
 /** Standard methods as they are; anything else (a client can send any token) as `OTHER`, so keys stay bounded. */
 export function methodKey(method: string): string {
   // Comparisons rather than a Set: GET, checked first, is most requests, and this runs on every one.

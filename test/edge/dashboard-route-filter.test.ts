@@ -109,3 +109,17 @@ test('a visit naming no app opens on the first app with data; one that names an 
   expect(/<title>([^<]*)<\/title>/.exec(await page('/performance'))?.[1]).toStartWith('shop · 1h');
   expect(/<title>([^<]*)<\/title>/.exec(await page('/performance?app=blog'))?.[1]).toStartWith('blog · 1h');
 });
+
+// A review: a PURGE request's row is OTHER in the routes table; filtered to it, no trace matched.
+test('a row of a method counted as OTHER lists its traces (PURGE, PROPFIND), and no standard method\'s', async () => {
+  const at = minute + 5_000;
+  const other = (method: string, route: string): Span => ({ ...span(method, at), name: `${method} ${route}`, tags: { 'http.method': method, 'http.route': route, 'http.status_code': 200 } });
+  const table = new RollupTable();
+  for (const method of ['OTHER', 'OTHER', 'GET']) table.record(at, method, '/cache/:id', 200, 5, 1);
+  await ingestOk(edge, { ...batch(), batchId: `route-filter-other-${minute}`, rollups: table.drain(), spans: [other('PURGE', '/cache/:id'), other('PROPFIND', '/cache/:id'), other('GET', '/cache/:id')] });
+  const listed = await apiOk(edge, `/api/v1/apps/shop/traces?from=${minute}&to=${minute + MINUTE}&route=%2Fcache%2F%3Aid&method=OTHER`);
+  expect(listed.items.map((t: { method: string }) => t.method).sort()).toEqual(['PROPFIND', 'PURGE']);
+  const html = await page(`/performance?app=shop&range=1h&route=%2Fcache%2F%3Aid&method=OTHER`);
+  const traces = /<section\s+id="traces"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+  expect([...traces.matchAll(/<a href="\/performance\/traces\/[0-9a-f]{32}[^"]*"[^>]*>([^<]*)<\/a>/g)].map((m) => m[1]).sort()).toEqual(['PROPFIND /cache/:id', 'PURGE /cache/:id']);
+});

@@ -179,3 +179,14 @@ test('updateMetricsHistory refuses a point it would draw wrong, naming the field
   }
   expect(() => dashboard.updateMetricsHistory(point)).not.toThrow();
 });
+
+test('in-process, a row of a method counted as OTHER lists its traces (a review: PURGE /cache/x listed none)', async () => {
+  const monitor = performanceMonitor({ sampleRate: 1, profiling: { enabled: false } });
+  const tracer = requestTracer({ sampleRate: 1 });
+  closers.push(() => tracer.close(), () => monitor.close());
+  const dashboard = performanceDashboard({ app: 'shop', authentication: { apiKey: KEY }, monitor, tracer });
+  const base = serve(dashboard, (req) => monitor.handle(req, () => tracer.handle(req, async () => new Response('ok'))));
+  for (const method of ['PURGE', 'GET']) await (await fetch(`${base}/cache/x`, { method })).text();
+  const html = await (await fetch(`${base}/performance/fragments/traces?app=shop&range=1h&route=%2Fcache%2Fx&method=OTHER`, { headers: { 'x-api-key': KEY } })).text();
+  expect([...html.matchAll(/<a href="\/performance\/traces\/[0-9a-f]{32}[^"]*"[^>]*>([^<]*)<\/a>/g)].map((m) => m[1])).toEqual(['PURGE /cache/x']);
+});

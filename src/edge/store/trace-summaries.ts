@@ -5,6 +5,7 @@
 // trace's start earlier, and a newer entry says so): the list reads the row and goes by it.
 // The first layout's `traces` table (a row and two index entries per trace) is read until its rows
 // expire; a trace it holds that gets more spans moves here.
+import { methodKey, STANDARD_METHODS } from '../../core/request-key.ts';
 import { encodeCursor, type CursorKey } from './cursor.ts';
 import { chunkBase } from './chunk-ids.ts';
 import { CHUNK_TABLES, minutesOf, writeChunks } from './detail-chunks.ts';
@@ -158,7 +159,8 @@ function rowsOf(sql: Sql, ids: readonly string[]): SummaryRow[] {
 export function traceMatches(t: TraceSummary, query: Omit<TraceQuery, 'sort' | 'limit' | 'after'>): boolean {
   if (t.startTime < query.from || t.startTime >= query.to) return false;
   if (query.route !== undefined && t.route !== query.route) return false;
-  if (query.method !== undefined && t.method !== query.method) return false;
+  // As the routes table names methods: PURGE or PROPFIND is OTHER there, and filtered as such (a review: no trace matched).
+  if (query.method !== undefined && (t.method === null || methodKey(t.method) !== query.method)) return false;
   if (query.minDuration !== undefined && t.duration < query.minDuration) return false;
   if (query.errorsOnly && !t.error) return false;
   return true;
@@ -208,7 +210,8 @@ function legacyTraces(sql: Sql, query: TraceQuery, key: 'duration' | 'start_time
   const params: SqlValue[] = [query.from, query.to];
   const part = query.partRows ? ' OR root_known = 0' : '';
   if (query.route !== undefined) where.push(`(route = ?${part})`), params.push(query.route);
-  if (query.method !== undefined) where.push(`(method = ?${part})`), params.push(query.method);
+  if (query.method === 'OTHER') where.push(`(method NOT IN (${STANDARD_METHODS.map(() => '?').join(', ')})${part})`), params.push(...STANDARD_METHODS);
+  else if (query.method !== undefined) where.push(`(method = ?${part})`), params.push(query.method);
   if (query.minDuration !== undefined) where.push('duration >= ?'), params.push(query.minDuration);
   if (query.errorsOnly) where.push('error = 1');
   if (query.after !== undefined) where.push(`(${key} < ? OR (${key} = ? AND trace_id < ?))`), params.push(query.after[0], query.after[0], query.after[1]);

@@ -1,5 +1,6 @@
 // The dashboard's data in-process: the monitor's cells and profiles, the tracer's recent spans and
 // the alerts, computed with the same core functions (and window plans) as the edge.
+import { methodKey } from '../../core/request-key.ts';
 import { chartData, CHART_COLUMNS, systemChartData, type InstanceProfile } from '../../core/dashboard/chart-data.ts';
 import type { AlertView, LiveSummary, Span, TraceRow } from '../../core/dashboard/data.ts';
 import { inFilter } from '../../core/query/route-filter.ts';
@@ -102,7 +103,8 @@ export function inProcessSource(parts: InProcessParts): DashboardSource {
     traces: async (_app, window, filter) => {
       let rows = [...traceRows(parts.spans(), window).values()].map((t) => t.row);
       if (filter.route) rows = rows.filter((r) => r.route === filter.route || r.name.includes(filter.route!));
-      if (filter.method) rows = rows.filter((r) => r.method === filter.method);
+      // As the routes table names methods: PURGE is OTHER there (a review: the filtered row listed no trace).
+      if (filter.method) rows = rows.filter((r) => r.method !== null && r.method !== undefined && methodKey(r.method) === filter.method);
       if (filter.minDuration !== undefined) rows = rows.filter((r) => r.duration >= filter.minDuration!);
       if (filter.errorsOnly) rows = rows.filter((r) => r.error);
       rows.sort(filter.order === 'slowest' ? (a, b) => b.duration - a.duration : (a, b) => b.startTime - a.startTime);
