@@ -96,7 +96,7 @@ export function TraceWaterfall(props: { ctx: ViewContext; traceId: string; spans
     return (
       <section class="panel waterfall">
         <h2>Trace not found</h2>
-        <p class="empty" safe>{`No spans are stored for trace ${props.traceId}. Spans are kept 7 days.`}</p>
+        <p class="empty" safe>{`No spans are stored for trace ${props.traceId}. ${ctx.inProcess ? "The tracer keeps its most recent spans only (maxRecentSpans, 1,000 by default): this trace's have made way for newer ones." : 'Spans are kept 7 days.'}`}</p>
       </section>
     );
   }

@@ -190,3 +190,15 @@ test('in-process, a row of a method counted as OTHER lists its traces (a review:
   const html = await (await fetch(`${base}/performance/fragments/traces?app=shop&range=1h&route=%2Fcache%2Fx&method=OTHER`, { headers: { 'x-api-key': KEY } })).text();
   expect([...html.matchAll(/<a href="\/performance\/traces\/[0-9a-f]{32}[^"]*"[^>]*>([^<]*)<\/a>/g)].map((m) => m[1])).toEqual(['PURGE /cache/x']);
 });
+
+test('a trace no longer kept is a 404 whose page says why, in-process (a review: a 200 saying spans are kept 7 days)', async () => {
+  const tracer = requestTracer({ sampleRate: 1 });
+  closers.push(() => tracer.close());
+  const base = serve(performanceDashboard({ app: 'shop', authentication: { apiKey: KEY }, tracer }));
+  const gone = await fetch(`${base}/performance/traces/${'ab'.repeat(16)}?app=shop`, { headers: { 'x-api-key': KEY, accept: 'text/html', 'sec-fetch-mode': 'navigate' } });
+  expect(gone.status).toBe(404);
+  const text = await gone.text();
+  expect(text).toContain('Trace not found');
+  expect(text).toContain('The tracer keeps its most recent spans only (maxRecentSpans');
+  expect(text).not.toContain('7 days');
+});

@@ -98,7 +98,8 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     }
     // An answer given before the body was read (a refusal, a 404) must not reset the connection.
     await drainBody(request, MAX_FORM_BYTES);
-    return response.status >= 400 && asksForPage(request) ? errorPage(response, home) : response;
+    // A refusal in JSON becomes a page for a browser; a page of its own (a trace not found) stays.
+    return response.status >= 400 && asksForPage(request) && !response.headers.get('content-type')?.startsWith('text/html') ? errorPage(response, home) : response;
   };
 
   async function route(request: Request, url: URL, rest: string, client: string): Promise<Response> {
@@ -175,7 +176,11 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
         return json(await source.system(ctx.app, oneOf(url, 'metric', SYSTEM_METRICS, 'memory'), window));
     }
     const trace = /^\/traces\/([0-9a-f]{32})$/.exec(rest);
-    if (trace) return html(await views.trace(ctx, trace[1]!, await source.trace(ctx.app, trace[1]!)));
+    if (trace) {
+      const found = await source.trace(ctx.app, trace[1]!);
+      // A trace no longer kept is a 404 (a link kept from before), its page saying why.
+      return html(await views.trace(ctx, trace[1]!, found), found.spans.length === 0 ? 404 : 200);
+    }
     return problem(404, 'not_found', 'no such dashboard page');
   }
 
