@@ -3,7 +3,7 @@
 // The routes table: one row per route template, sortable, each row filtering the page to it.
 import type { RouteRow, RouteSort } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
-import { formatApdex, formatCount, formatMs, formatPercent, pageQuery, query } from './format.ts';
+import { attributeText, formatApdex, formatCount, formatMs, formatPercent, pageQuery, query } from './format.ts';
 import { visibleName } from '../core/invisible-text.ts';
 
 /**
@@ -52,7 +52,8 @@ export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: R
               {rows.map((row) => (
                 <tr class={ctx.route === row.route && (ctx.method === undefined || ctx.method === row.method) ? 'selected' : undefined}>
                   <td class="route">
-                    <a href={`${ctx.base}${pageQuery({ ...ctx, route: row.route, method: row.method }, { sort: sort === 'requests' ? undefined : sort })}`}>
+                    {/* Its whole name on hover: a long route is cut with an ellipsis in the table (a review). */}
+                    <a href={`${ctx.base}${pageQuery({ ...ctx, route: row.route, method: row.method }, { sort: sort === 'requests' ? undefined : sort })}`} title={attributeText(`${visibleName(row.method)} ${visibleName(row.route)}`)}>
                       <span class="method" safe>{visibleName(row.method)}</span> <span safe>{visibleName(row.route)}</span>
                     </a>
                   </td>

@@ -7,7 +7,7 @@
 import type { Span } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { visibleName, visibleText } from '../core/invisible-text.ts';
-import { PANEL_PARAMS, formatMs, formatTime, pageQuery, plural } from './format.ts';
+import { PANEL_PARAMS, attributeText, formatMs, formatTime, pageQuery, plural } from './format.ts';
 
 interface Row {
   span: Span;
@@ -124,7 +124,7 @@ export function TraceWaterfall(props: { ctx: ViewContext; traceId: string; spans
             <li class={`span ${span.status === 'error' ? 'error' : ''} kind-${span.kind}`} data-span-id={span.spanId}>
               <details>
                 <summary>
-                  <span class="name">
+                  <span class="name" title={attributeText(visibleName(span.name))}>
                     {Array.from({ length: Math.min(depth, 20) }, () => <span class="indent"></span>)}
                     <span safe>{visibleName(span.name)}</span>
                   </span>

@@ -49,6 +49,8 @@ test('a route template, its method and a route filter show these characters as U
   expect(html).toContain('<span class="method">GET\ufffd</span> <span>/caf\ufffd\ufffd/:id&lt;b&gt;</span>');
   // The link still filters by the route as recorded.
   expect(html).toContain('route=%2Fcaf%E2%80%AE%E2%80%8B%2F%3Aid%3Cb%3E');
+  // Its whole name on hover (cut with an ellipsis in the table: a review), escaped as any attribute.
+  expect(html).toContain('title="GET\ufffd /caf\ufffd\ufffd/:id&lt;b&gt;"');
 
   const page = String(Layout({ ctx: { ...CTX, route: '/x\u202e\u2066', method: 'GET', title: 'APM\u200b', app: 'sh\u202eop', apps: ['sh\u202eop', 'b\u0000'] }, subtitle: 'Trace\u0000', children: '' }));
   expect(rawLines(page)).toEqual([]);
