@@ -4,7 +4,7 @@
 // while the child sends); the spawn refused as Linux refuses it.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { join } from 'node:path';
-import { sendSync } from '../../src/plugin/preload/final-send.ts';
+import { sendSync } from '../../src/plugin/runtime/final-send.ts';
 import { makeBatch } from '../support/batch.ts';
 
 const KEY = 'fallback-key';

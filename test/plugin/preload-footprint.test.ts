@@ -41,8 +41,6 @@ describe('the preload in the app heap', () => {
   test('imports node:async_hooks and no other builtin; node:os and node:fs only where they run late', async () => {
     expect(await builtinImports()).toEqual([
       'import-statement async_hooks in src/plugin/runtime/trace-scope.ts',
-      // at exit, the final send's input, a file the child reads as its stdin
-      'require-call fs in src/plugin/preload/final-send.ts',
       // a Hono or bun-router module as it loads: synchronous, or require() of it fails
       'require-call fs in src/plugin/preload/router-hooks.ts',
       'require-call fs in src/plugin/preload/router-versions.ts',
@@ -50,10 +48,12 @@ describe('the preload in the app heap', () => {
       'require-call fs in src/plugin/preload/static-route.ts',
       // the middleware's synchronous default app name (the preload reads package.json through Bun.file)
       'require-call fs in src/plugin/runtime/app-name.ts',
+      // at exit, the final send's input, a file the child reads as its stdin
+      'require-call fs in src/plugin/runtime/final-send.ts',
       // when a node:http server listens: the app has loaded node:http itself by then
       'require-call http in src/plugin/preload/instrument-node-http.ts',
       // at exit, for the final send's working directory and input file
-      'require-call os in src/plugin/preload/final-send.ts',
+      'require-call os in src/plugin/runtime/final-send.ts',
       // only where /proc has no host name (not Linux)
       'require-call os in src/plugin/runtime/identity.ts',
     ]);

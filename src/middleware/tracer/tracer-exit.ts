@@ -3,8 +3,8 @@
 // what they still hold goes synchronously through the short child process the preload's exit uses,
 // within 2 s, and what does not get through is counted in one stderr line. Without it, spans queued
 // at the end were lost without a word (a review). The monitors' storages have the same (exit-storages.ts).
-import { exportLossLine } from '../../plugin/preload/export-loss.ts';
-import { sendSync } from '../../plugin/preload/final-send.ts';
+import { exportLossLine } from '../../plugin/runtime/export-loss.ts';
+import { sendSync } from '../../plugin/runtime/final-send.ts';
 import { preloadEnds } from '../../plugin/runtime/exit-storages.ts';
 import { combineSpanExporters } from '../../plugin/runtime/exporters/combine-span-exporters.ts';
 import type { SpanExporter } from '../../plugin/runtime/exporters/span-exporter.ts';

@@ -3,8 +3,8 @@
 // ingest key it writes is the app's key from then on: `keys` and `edge init` read the key the app
 // starts with (the shell's, or its env files' as Bun loads them), which init keeps when there is one.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { defaultAppName } from '../runtime/app-name.ts';
+import { join } from 'node:path';
+import { appNameOf } from './app-name-of.ts';
 import { appEnvironment, appendLines, parseDotEnv } from './dot-env.ts';
 import { ensureIgnored } from './gitignore.ts';
 import { checkDotEnvApp, newIngestKey, ownAppKey } from './keys.ts';
@@ -87,22 +87,6 @@ export default {
 /** Where a new app sends its data: the local edge of `bunx bun-apm edge dev`. */
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
 
-/**
- * The app id the preload defaults to (package.json's name as an app id, else the directory's name),
- * so that init writes the name the app had without it. A package.json that is not JSON is an error
- * here rather than the preload's silent fallback: the user is there to fix it.
- */
-export function appNameOf(dir: string): string {
-  const pkgPath = join(dir, 'package.json');
-  if (existsSync(pkgPath)) {
-    try {
-      JSON.parse(readFileSync(pkgPath, 'utf8'));
-    } catch (error) {
-      throw new Error(`package.json at ${pkgPath} is not valid JSON: ${(error as Error).message}; fix it, then run init again`);
-    }
-  }
-  return defaultAppName(resolve(dir));
-}
 
 /** An app directory given on the command line must exist: otherwise the error would be a raw ENOENT, or checks of nothing. */
 export function checkAppDirectory(dir: string): void {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { APP_ID } from '../../core/app-id.ts';
 import { randomToken } from '../../core/auth/secrets.ts';
 import { appEnvironment, readDotEnv, withValues } from './dot-env.ts';
-import { appNameOf } from './init.ts';
+import { appNameOf } from './app-name-of.ts';
 
 export const SECRET_KEYS = ['INGEST_KEYS', 'API_KEYS', 'ADMIN_API_KEY', 'DASHBOARD_API_KEY', 'SESSION_SECRET'] as const;
 export type EdgeSecrets = Record<(typeof SECRET_KEYS)[number], string>;

@@ -55,10 +55,13 @@ test('SIGTERM, nothing listening: the first failed batch at once, then one line 
   expect(spans).toBe(1500); // was 512
   // The first at once; the rest at shutdown and at exit, in one line or two as the sends fall (a
   // loaded machine had said the second batch's 512 at shutdown, the last 476 at exit): together all.
-  expect(lines.length).toBeGreaterThanOrEqual(2);
+  // Or, on a machine loaded enough that the shutdown's sends had not failed by the exit, the rest in
+  // the exit's own line (a full suite's run: one exporter line, 1500 counted all the same).
+  expect(lines.length).toBeGreaterThanOrEqual(1);
   expect(lines.length).toBeLessThanOrEqual(3);
   expect(lines[0]).toMatch(/^bun-apm: exporter otlp: 512 span\(s\) dropped: not delivered \(.*ECONNREFUSED/);
-  expect(lines.at(-1)).toMatch(/^bun-apm: exporter otlp: \d+ more span\(s\) dropped \(1500 in all\): not delivered \(.*ECONNREFUSED/);
+  if (lines.length > 1) expect(lines.at(-1)).toMatch(/^bun-apm: exporter otlp: \d+ more span\(s\) dropped \(1500 in all\): not delivered \(.*ECONNREFUSED/);
+  else expect(app.stderr).toMatch(/at exit, 988 span\(s\) of the trace exporters not delivered/);
   expect(app.stderr).not.toContain('did not take them in time');
 }, 60_000);
 

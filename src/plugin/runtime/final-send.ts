@@ -4,9 +4,9 @@
 // its stdin as a stream of records (a line of JSON, then the raw gzip body), which the child reads
 // as they come: the first batch (the request counts) is on its way before the rest is read.
 import type { DroppedCounters } from '../../core/wire-format.ts';
-import { ingestHeaders, ingestUrl, type EdgeTarget } from '../runtime/edge-sender.ts';
-import { readAnswer } from '../runtime/read-answer.ts';
-import type { ExitRequest } from '../runtime/exporters/span-exporter.ts';
+import { ingestHeaders, ingestUrl, type EdgeTarget } from './edge-sender.ts';
+import { readAnswer } from './read-answer.ts';
+import type { ExitRequest } from './exporters/span-exporter.ts';
 import { finalSendChild, type ExportedSpans, type FinalSendHeader, type FinalSendRecord, type FinalSendResult } from './final-send-child.ts';
 
 /** The child's program as source text: `bun -e` runs it, and a compiled binary is bun with BUN_BE_BUN. */

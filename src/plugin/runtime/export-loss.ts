@@ -1,7 +1,7 @@
 // What the trace exporters did not deliver at exit, in one line: every span given and not accepted is
 // counted, whichever way it went (given = sent + failed + unanswered + unsent). Said by the preload's
 // shutdown, and by a RequestTracer's own exit when there is no preload.
-import type { ExitDrain } from '../runtime/exporters/span-exporter.ts';
+import type { ExitDrain } from './exporters/span-exporter.ts';
 import type { ExportedSpans } from './final-send-child.ts';
 
 /** The stderr line for the spans of `drain` not delivered within `budgetMs` (`exported`: the send's outcome), or undefined when none was lost. */
