@@ -81,7 +81,7 @@ describe('the dashboard filtered to a row of the routes table', () => {
     expect(listed.items.map((t: { method: string }) => t.method)).toEqual(['GET', 'GET', 'GET']);
 
     // Only the DELETE row is selected, each row's link carries its method, and the chip names it.
-    const rows = [...html.matchAll(/<tr( class="selected")?>\s*<td class="route">\s*<a href="([^"]*)"><span class="method">(\w+)<\/span> <span>([^<]*)<\/span>/g)]
+    const rows = [...html.matchAll(/<tr( class="selected")?>\s*<td class="route">\s*<a href="([^"]*)"[^>]*><span class="method">(\w+)<\/span> <span>([^<]*)<\/span>/g)]
       .map((m) => ({ selected: m[1] !== undefined, href: m[2]!.replaceAll('&amp;', '&'), method: m[3], route: m[4] }));
     expect(rows.filter((r) => r.route === '/users/:id').sort((a, b) => a.method!.localeCompare(b.method!))).toEqual([
       { selected: true, href: `/performance?app=shop&range=1h&${ROUTE}&method=DELETE`, method: 'DELETE', route: '/users/:id' },
