@@ -178,8 +178,9 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
     const trace = /^\/traces\/([0-9a-f]{32})$/.exec(rest);
     if (trace) {
       const found = await source.trace(ctx.app, trace[1]!);
-      // A trace no longer kept is a 404 (a link kept from before), its page saying why.
-      return html(await views.trace(ctx, trace[1]!, found), found.spans.length === 0 ? 404 : 200);
+      // A trace no longer kept is a 404 (a link kept from before), its page saying why; one whose
+      // rows could not be read is there, damaged, and its page says that.
+      return html(await views.trace(ctx, trace[1]!, found), found.spans.length === 0 && !found.warnings?.length ? 404 : 200);
     }
     return problem(404, 'not_found', 'no such dashboard page');
   }
