@@ -15,7 +15,7 @@ const OVERLOAD_RETRY_AFTER_SECONDS = 10;
 export function storeFailure(error: unknown, app: string): HttpError {
   const named = namedStoreFailure(error, `app ${app}`);
   if (named !== undefined) return named;
-  const detail = `${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
+  const detail = detailOf(error);
   console.error(`bun-apm edge: store of app ${app} failed (${detail})`);
   return new HttpError(500, 'store_error', 'the store of this app failed; nothing was changed');
 }
@@ -23,7 +23,7 @@ export function storeFailure(error: unknown, app: string): HttpError {
 /** A store's failure that says what to do about it (wait, or redeploy), logged; undefined for any other error. `whose`: "app shop". */
 export function namedStoreFailure(error: unknown, whose: string): HttpError | undefined {
   const flags = (typeof error === 'object' && error !== null ? error : {}) as RuntimeErrorFlags;
-  const detail = `${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
+  const detail = detailOf(error);
   if (flags.overloaded) {
     console.warn(`bun-apm edge: store of ${whose} is overloaded (${detail})`);
     return new HttpError(503, 'overloaded', 'the store of this app is overloaded; retry later', { 'retry-after': String(OVERLOAD_RETRY_AFTER_SECONDS) });
@@ -38,6 +38,11 @@ export function namedStoreFailure(error: unknown, whose: string): HttpError | un
     return new HttpError(503, 'store_too_new', (error as Error).message, { 'retry-after': '60' });
   }
   return undefined;
+}
+
+/** An error as a log line names it: its class and message. */
+function detailOf(error: unknown): string {
+  return `${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
 }
 
 /** Runs a call to an AppStore, turning its failures (not the caller's own HttpErrors) into the right HTTP error. */

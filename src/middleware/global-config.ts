@@ -33,7 +33,8 @@ export function fromGlobalConfig(config: GlobalConfig): ConfiguredMiddlewares {
   const monitoring = nested ?? flat?.monitoring;
   const tracing = monitoring?.tracing ?? flat?.tracing;
   if (monitoring === undefined && tracing === undefined) {
-    log.warnOnce(`global-config:${misspeltSection(config)}`, `fromGlobalConfig: the config has no server.performance.monitoring, monitoring or tracing${misspeltSection(config)}: nothing is monitored`);
+    const misspelt = misspeltSection(config);
+    log.warnOnce(`global-config:${misspelt}`, `fromGlobalConfig: the config has no server.performance.monitoring, monitoring or tracing${misspelt}: nothing is monitored`);
   }
   let monitor: PerformanceMonitorMiddleware | undefined;
   let tracer: RequestTracerMiddleware | undefined;

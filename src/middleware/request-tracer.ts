@@ -23,6 +23,7 @@ import { forgetPart, rememberPart } from './latest-parts.ts';
 import { answerStatus } from './answer-status.ts';
 import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
 import { callersMistake } from './callers-mistake.ts';
+import { EXIT_BUDGET_MS } from '../plugin/runtime/exit-budget.ts';
 import { installTracerExit } from './tracer/tracer-exit.ts';
 import { templateFromParams } from '../plugin/runtime/route-path.ts';
 import { clientGone } from '../core/http/client-gone.ts';
@@ -52,7 +53,7 @@ function spanStatus(status: string | undefined, error: string | Error | undefine
  * How long close() waits for the exporters, ms: the preload's budget at exit. Past it, what they still
  * hold is given up and counted, so that code after `await tracer.close()` runs with a collector down.
  */
-export const CLOSE_TIMEOUT_MS = 2000;
+export const CLOSE_TIMEOUT_MS = EXIT_BUDGET_MS;
 const TRACER_OPTIONS = keysOf<TracingOptions>()([
   'enabled', 'sampleRate', 'includeHeaders', 'includeQueryParams', 'includeRequestBody', 'includeResponseBody', 'maxBodyBytes', 'exporters',
   'propagation', 'serviceName', 'spanTimeout', 'maxRecentSpans', 'maxActiveSpans', 'log', 'random',

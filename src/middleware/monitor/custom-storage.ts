@@ -1,6 +1,7 @@
 // Custom storage: records go to the user's handler in batches (full, or after flushInterval);
 // a handler that throws or rejects is logged once and its batch dropped and counted. At exit a
 // handler cannot run (it may be async): what is pending is only counted (writeAtExit).
+import { EXIT_BUDGET_MS, settlesWithin } from '../../plugin/runtime/exit-budget.ts';
 import type { Log } from '../../plugin/runtime/log.ts';
 import { quoteThrown } from '../../plugin/runtime/quote-thrown.ts';
 import { unref } from '../../plugin/runtime/unref.ts';
@@ -10,7 +11,7 @@ const MAX_PENDING = 10_000;
 /** Records with the handler at most: past it, batches wait in the queue (a handler that hangs holds no more). */
 const MAX_HANDING = 10_000;
 /** How long close() waits for the handler, ms: as the tracer's close() and the preload's budget at exit. */
-export const CLOSE_WAIT_MS = 2000;
+export const CLOSE_WAIT_MS = EXIT_BUDGET_MS;
 
 export interface CustomStorageOptions {
   handler: (metrics: PerformanceMetrics[]) => void | Promise<void>;
@@ -52,16 +53,9 @@ export class CustomStorage {
    * settles had held `await monitor.close()` for good); past it, what it still has is counted once.
    */
   async close(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // Ref'd: the process waits for it as it would for the handler.
-    const waited = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS)));
-    try {
-      if (await Promise.race([this.flush().then(() => true), waited])) return;
-      const left = this.unfinished();
-      if (left > 0) this.options.log.warnOnce('custom-storage-close', `performanceMonitor.close(): ${left} record(s) not handed on by storage.customHandler within ${CLOSE_WAIT_MS} ms; given up`);
-    } finally {
-      clearTimeout(timer);
-    }
+    if (await settlesWithin(this.flush(), CLOSE_WAIT_MS)) return;
+    const left = this.unfinished();
+    if (left > 0) this.options.log.warnOnce('custom-storage-close', `performanceMonitor.close(): ${left} record(s) not handed on by storage.customHandler within ${CLOSE_WAIT_MS} ms; given up`);
   }
 
   /** Records pending or with the handler. */

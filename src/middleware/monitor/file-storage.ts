@@ -12,10 +12,16 @@ import type { PerformanceMetrics } from '../types.ts';
 
 /** Lines waiting for the writer before new ones are dropped (and counted). */
 const MAX_PENDING = 50_000;
-/** How long the exit waits for the writer's append under way to land before writing it itself. */
+/** How long the exit waits for the writer's append or rename under way to land before going on itself. */
 const AT_EXIT_WAIT_MS = 500;
 /** What the exit's wait sleeps on, 1 ms at a time (nothing ever wakes it). */
 const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** At exit, synchronously: until `done`, or AT_EXIT_WAIT_MS, while the thread pool's work goes on. */
+function waitAtExit(done: () => boolean): void {
+  const deadline = performance.now() + AT_EXIT_WAIT_MS;
+  while (!done() && performance.now() < deadline) Atomics.wait(pause, 0, 0, 1);
+}
 
 export interface FileStorageOptions {
   filePath: string;
@@ -133,12 +139,11 @@ export class FileStorage {
    * chunk twice in the file, one run in four).
    */
   #landed(underWay: { chunk: Buffer; sizeBefore: number }): number {
-    const deadline = performance.now() + AT_EXIT_WAIT_MS;
-    for (;;) {
+    waitAtExit(() => {
       const written = this.#sizeNow() - underWay.sizeBefore;
-      if (written < 0 || written >= underWay.chunk.length || performance.now() >= deadline) return written;
-      Atomics.wait(pause, 0, 0, 1);
-    }
+      return written < 0 || written >= underWay.chunk.length;
+    });
+    return this.#sizeNow() - underWay.sizeBefore;
   }
 
   /**
@@ -148,9 +153,8 @@ export class FileStorage {
    * rename land still, it carries these lines to `.1`, where they are kept.
    */
   #rotationLanded(inode: number): void {
-    const deadline = performance.now() + AT_EXIT_WAIT_MS;
     // -1: there was no file to rename (that rename fails), nothing to wait for.
-    while (inode !== -1 && this.#inodeNow() === inode && performance.now() < deadline) Atomics.wait(pause, 0, 0, 1);
+    waitAtExit(() => inode === -1 || this.#inodeNow() !== inode);
     this.#rotating = undefined;
     this.#rotated();
   }

@@ -3,6 +3,7 @@
 // what they still hold goes synchronously through the short child process the preload's exit uses,
 // within 2 s, and what does not get through is counted in one stderr line. Without it, spans queued
 // at the end were lost without a word (a review). The monitors' storages have the same (exit-storages.ts).
+import { EXIT_BUDGET_MS, EXIT_ENCODE_SHARE, settlesWithin } from '../../plugin/runtime/exit-budget.ts';
 import { exportLossLine } from '../../plugin/runtime/export-loss.ts';
 import { sendSync } from '../../plugin/runtime/final-send.ts';
 import { preloadEnds } from '../../plugin/runtime/exit-storages.ts';
@@ -12,9 +13,6 @@ import { tracerExporters } from '../../plugin/runtime/exporters/tracer-exporters
 import type { Log } from '../../plugin/runtime/log.ts';
 import { slot } from '../../plugin/runtime/registry.ts';
 
-/** The exit's budget, ms, as the preload's; encoding the queued spans may take this share of it. */
-const BUDGET_MS = 2000;
-const ENCODE_SHARE = 0.15;
 
 const state = slot('tracerExit', () => ({ installed: false, flushedAtEnd: false }));
 
@@ -32,10 +30,10 @@ export function installTracerExit(log: Log): void {
     if (preloadEnds() || tracerExporters().length === 0) return;
     try {
       const started = performance.now();
-      const drain = combineSpanExporters(tracerExporters()).drainAtExit?.(started + BUDGET_MS * ENCODE_SHARE);
+      const drain = combineSpanExporters(tracerExporters()).drainAtExit?.(started + EXIT_BUDGET_MS * EXIT_ENCODE_SHARE);
       if (drain === undefined) return;
-      const exported = drain.requests.length > 0 ? sendSync(undefined, [], { deadline: started + BUDGET_MS, exports: drain.requests }).exported : undefined;
-      const line = exportLossLine(drain, exported, BUDGET_MS);
+      const exported = drain.requests.length > 0 ? sendSync(undefined, [], { deadline: started + EXIT_BUDGET_MS, exports: drain.requests }).exported : undefined;
+      const line = exportLossLine(drain, exported, EXIT_BUDGET_MS);
       if (line !== undefined) log.warnOnce('tracer-exit-spans', line);
     } catch {
       // the end of the process must not fail on monitoring
@@ -44,19 +42,12 @@ export function installTracerExit(log: Log): void {
 }
 
 /**
- * The flush at the end of the loop, BUDGET_MS at most: a collector that never answers had held the
+ * The flush at the end of the loop, EXIT_BUDGET_MS at most: a collector that never answers had held the
  * process for the request's whole timeout (12 s where the script was done in 50 ms; a review). Past
  * it, the exporters give up what they hold (the request on the wire aborted), counted in one line.
  */
 async function flushWithin(exporter: SpanExporter, log: Log): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  // Ref'd: the process waits for it as it would for the flush, no longer.
-  const waited = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), BUDGET_MS)));
-  try {
-    if (await Promise.race([exporter.flush().then(() => true), waited])) return;
-    const lost = exporter.abandon?.() ?? 0;
-    if (lost > 0) log.warnOnce('tracer-exit-spans', `at exit, ${lost} span(s) of the trace exporters not delivered within ${BUDGET_MS} ms (${exporter.lastFailure ?? 'no answer in time'}); given up`);
-  } finally {
-    clearTimeout(timer);
-  }
+  if (await settlesWithin(exporter.flush(), EXIT_BUDGET_MS)) return;
+  const lost = exporter.abandon?.() ?? 0;
+  if (lost > 0) log.warnOnce('tracer-exit-spans', `at exit, ${lost} span(s) of the trace exporters not delivered within ${EXIT_BUDGET_MS} ms (${exporter.lastFailure ?? 'no answer in time'}); given up`);
 }

@@ -5,6 +5,7 @@
 import type { Span } from '../../core/wire-format.ts';
 import { combineSpanExporters, createSpanExporters, exporterTarget, type SpanExporter } from '../../plugin/runtime/exporters/index.ts';
 import { registerTracerExporter } from '../../plugin/runtime/exporters/tracer-exporters.ts';
+import { settlesWithin } from '../../plugin/runtime/exit-budget.ts';
 import type { Log } from '../../plugin/runtime/log.ts';
 import type { Recorder } from '../../plugin/runtime/recorder.ts';
 import { createPreloadExporter } from './preload-exporter.ts';
@@ -81,15 +82,9 @@ function sayDeduplicated(options: TracingOptions, left: number, preloadService: 
  * sends aborted) and one warning counting the spans not delivered.
  */
 export async function closeWithin(closing: Promise<void>, timeoutMs: number, giveUp: () => { lost: number; cause?: string | undefined }, log: Log): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  // Ref'd, unlike the exporters' timers: a retry's wait is all that is left with the collector down,
-  // and the process had ended inside `await close()`, skipping whatever the app does after it.
-  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-  try {
-    if (await Promise.race([closing.then(() => true), timedOut])) return;
-    const { lost, cause } = giveUp();
-    if (lost > 0) log.warnOnce('close-lost', `requestTracer.close(): ${lost} span(s) not delivered within ${timeoutMs} ms (${cause ?? 'no send of theirs succeeded in time'}); given up`);
-  } finally {
-    clearTimeout(timer);
-  }
+  // Held open meanwhile: a retry's wait is all that is left with the collector down, and the process
+  // had ended inside `await close()`, skipping whatever the app does after it.
+  if (await settlesWithin(closing, timeoutMs)) return;
+  const { lost, cause } = giveUp();
+  if (lost > 0) log.warnOnce('close-lost', `requestTracer.close(): ${lost} span(s) not delivered within ${timeoutMs} ms (${cause ?? 'no send of theirs succeeded in time'}); given up`);
 }

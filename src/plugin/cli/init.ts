@@ -124,7 +124,8 @@ export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, 
   const envPath = join(dir, '.env');
   const env = existsSync(envPath) ? readFileSync(envPath, 'utf8') : '';
   const written = parseDotEnv(env);
-  const values = { ...written, ...definedOnly(appEnv ?? appEnvironment(dir)) };
+  // .env's values among them: Bun loads it for the app.
+  const values = appEnv ?? appEnvironment(dir);
   const own = ownAppKey(dir, values);
   if (values.BUN_APM_APP) checkDotEnvApp(values.BUN_APM_APP);
   const app = values.BUN_APM_APP || appNameOf(dir);
@@ -161,9 +162,3 @@ export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, 
   return { app, ingestKey, endpoint: values.BUN_APM_ENDPOINT || endpointUrl, changed, unchanged };
 }
 
-/** The names set to a value, for an environment whose unset names read undefined. */
-function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value) out[name] = value;
-  return out;
-}

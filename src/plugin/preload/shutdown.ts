@@ -21,6 +21,7 @@ import type { Batcher } from '../runtime/batcher.ts';
 import type { EdgeTarget } from '../runtime/edge-sender.ts';
 import type { ExitDrain, SpanExporter } from '../runtime/exporters/span-exporter.ts';
 import { tracerExporters } from '../runtime/exporters/tracer-exporters.ts';
+import { EXIT_BUDGET_MS, EXIT_ENCODE_SHARE } from '../runtime/exit-budget.ts';
 import { exportLossLine } from '../runtime/export-loss.ts';
 import { flushExitStorages, leftAtExit, setPreloadEnds, unfinishedInExitStorages, writeExitStorages } from '../runtime/exit-storages.ts';
 import type { ExportedSpans } from '../runtime/final-send-child.ts';
@@ -52,12 +53,6 @@ export interface ShutdownOptions {
  * and the rest of the budget is the child's start and the sends.
  */
 const SEAL_SHARE = 0.1;
-/**
- * The same for the trace exporters' queued spans, encoded in their formats on the app's thread at
- * exit: 2000 spans of 64 KB each, in two formats, had taken the exit to 4.4 s and the process from
- * 190 to 940 MB. What is not encoded by then is counted as not delivered.
- */
-const ENCODE_SHARE = 0.15;
 
 /**
  * A sealed batch as the final send takes it: what it holds is reported as dropped if it does not get
@@ -113,7 +108,7 @@ async function ignoredSignals(): Promise<Set<Signal>> {
 
 /** Installs the listeners; returns the function that removes them. */
 export function installShutdown(options: ShutdownOptions): () => void {
-  const budget = options.budgetMs ?? 2000;
+  const budget = options.budgetMs ?? EXIT_BUDGET_MS;
   let ended = false;
   let dying: Signal | undefined;
   /** An app listener of its own has heard a signal with bun-apm's. */
@@ -265,7 +260,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
   /** process.exit(), or the end after beforeExit: the exporters' queued spans go with the edge's batches, through the child. */
   const onExit = () => {
     const started = performance.now();
-    flushEdge(allExporters().drainAtExit?.(started + budget * ENCODE_SHARE), started);
+    flushEdge(allExporters().drainAtExit?.(started + budget * EXIT_ENCODE_SHARE), started);
     reportCutOff();
     reportStorages();
   };
