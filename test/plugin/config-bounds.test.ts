@@ -53,6 +53,10 @@ describe('preload settings from the environment', () => {
 
   test('the exact message for a sample rate of 2', () => {
     expect(thrown(() => configFromEnv({ BUN_APM_SAMPLE_RATE: '2' })).message).toBe('sampleRate (env BUN_APM_SAMPLE_RATE): expected a number from 0 to 1, got "2"');
+    // Number() reads hex, binary and octal: 0x10 had been taken as 16 a second (a review).
+    expect(thrown(() => configFromEnv({ BUN_APM_SAMPLES_PER_SECOND: '0x10' })).message).toBe('samplesPerSecond (env BUN_APM_SAMPLES_PER_SECOND): expected a number from 0 to 1000000, got "0x10"');
+    expect(thrown(() => configFromEnv({ BUN_APM_FLUSH_INTERVAL_MS: '0b11111010000' })).message).toContain('got "0b11111010000"');
+    expect(configFromEnv({ BUN_APM_SAMPLE_RATE: ' .5 ', BUN_APM_SAMPLES_PER_SECOND: '1e3', BUN_APM_FLUSH_INTERVAL_MS: '+2000' })).toMatchObject({ sampleRate: 0.5, samplesPerSecond: 1000, flushIntervalMs: 2000 });
   });
 
   test('names: empty is unset, 129 characters refused', () => {

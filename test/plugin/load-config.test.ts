@@ -108,6 +108,19 @@ describe('loadConfig', () => {
     expect(validateBatch({ ...makeBatch(), identity: { ...makeBatch().identity, sampling: { sampleRate: 2 } } }).ok).toBe(false);
   });
 
+  test('a per-second cap in the environment wins over a fixed rate in the file (it had been dropped silently, a review)', async () => {
+    const dir = appDir({ 'bun-apm.config.ts': 'export default { sampleRate: 0.1, traceSampleRate: 0.2 };' });
+    const fromEnv = await loadConfig({ BUN_APM_SAMPLES_PER_SECOND: '20', BUN_APM_TRACES_PER_SECOND: '5' }, dir, undefined);
+    if (fromEnv.disabled) throw new Error('unexpected');
+    expect(samplingOf(fromEnv)).toEqual({ samplesPerSecond: 20, tracesPerSecond: 5, parentTracesPerSecond: 10, routeFairness: true });
+    const fileOnly = await loadConfig({}, dir, undefined);
+    if (fileOnly.disabled) throw new Error('unexpected');
+    expect(samplingOf(fileOnly)).toEqual({ sampleRate: 0.1, traceSampleRate: 0.2, parentTracesPerSecond: 10 });
+    const bothInEnv = await loadConfig({ BUN_APM_SAMPLES_PER_SECOND: '20', BUN_APM_SAMPLE_RATE: '0.3' }, dir, undefined);
+    if (bothInEnv.disabled) throw new Error('unexpected');
+    expect(samplingOf(bothInEnv)).toEqual({ sampleRate: 0.3, traceSampleRate: 0.2, parentTracesPerSecond: 10 });
+  });
+
   test('disabled by the file unless the environment says otherwise', async () => {
     const dir = appDir({ 'bun-apm.config.ts': 'export default { disabled: true };' });
     expect(await loadConfig({}, dir, undefined)).toEqual({ disabled: true });

@@ -31,7 +31,14 @@ export interface Kind<T> {
 }
 
 const trimmed = (raw: string) => (raw.trim() === '' ? undefined : raw.trim());
-const numberText = (raw: string) => (raw.trim() === '' ? undefined : Number(raw.trim()));
+// Decimal only: Number() also reads 0x10, 0b11 and 0o7, which no one writes meaning a count.
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+/** A number as text, or the text itself (which the schema then refuses, quoting it). */
+function numberText(raw: string): unknown {
+  const text = raw.trim();
+  if (text === '') return undefined;
+  return DECIMAL.test(text) ? Number(text) : text;
+}
 
 function span(min: number, max: number | undefined): string {
   return max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;

@@ -160,14 +160,20 @@ export function resolveConfig(file: BunApmConfig, env: BunApmConfig, cwd: string
     }
     customStorage = storage.customHandler as ResolvedConfig['customStorage'];
   }
+  // A fixed rate and a per-second cap are one choice: a cap the environment sets wins over the
+  // file's fixed rate, which had won silently (and a bad rate it overrides is not reported).
+  function fixedRate(rate: Setting<number, undefined>, cap: Setting<number, number>): number | undefined {
+    const capFromEnv = fileValue(env, rate.key) === undefined && fileValue(env, cap.key) !== undefined;
+    return capFromEnv ? undefined : read(rate);
+  }
   const app = read(PRELOAD.app) ?? settingFromFile(PRELOAD.app, appName ?? defaultAppName(cwd), 'package.json name')!;
   return {
     endpoint: read(PRELOAD.endpoint),
     ingestKey: read(PRELOAD.ingestKey),
     app,
     service: read(PRELOAD.service) ?? app,
-    sampleRate: read(PRELOAD.sampleRate),
-    traceSampleRate: read(PRELOAD.traceSampleRate),
+    sampleRate: fixedRate(PRELOAD.sampleRate, PRELOAD.samplesPerSecond),
+    traceSampleRate: fixedRate(PRELOAD.traceSampleRate, PRELOAD.tracesPerSecond),
     samplesPerSecond: read(PRELOAD.samplesPerSecond),
     tracesPerSecond: read(PRELOAD.tracesPerSecond),
     parentTracesPerSecond: read(PRELOAD.parentTracesPerSecond),
