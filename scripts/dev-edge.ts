@@ -4,7 +4,7 @@
 // folder and printed. GET /__scheduled?cron=…&time=… fires the cron, as `wrangler dev --test-scheduled`.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { SECRET_NAMES } from '../src/edge/secret-names.ts';
+import { SECRET_NAMES } from '../src/core/config/edge-secrets.ts';
 import { readWranglerConfig, startLocalEdge } from './local-edge.ts';
 
 const ROOT = resolve(import.meta.dir, '..');

@@ -14,6 +14,8 @@ const RULES: LayerRules = {
   'plugin/runtime': ['plugin/runtime', 'core'],
   'plugin/preload': ['plugin/preload', 'plugin/runtime', 'core'],
   'plugin/preload.ts': ['plugin/preload', 'plugin/runtime', 'core'],
+  'plugin/cli': ['plugin/cli', 'plugin/preload', 'plugin/runtime', 'core'],
+  'plugin/needs-bun.ts': ['plugin/runtime', 'core'],
   middleware: ['middleware', 'plugin/runtime', 'core', 'views'],
   edge: ['edge', 'core', 'views'],
 };

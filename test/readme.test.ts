@@ -4,7 +4,7 @@ import { describe, expect, test } from 'bun:test';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SECRET_NAMES } from '../src/edge/secret-names.ts';
+import { SECRET_NAMES } from '../src/core/config/edge-secrets.ts';
 
 const ROOT = join(import.meta.dir, '..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');

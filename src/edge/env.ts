@@ -9,7 +9,7 @@
  */
 export type Var = string | number | boolean | readonly unknown[] | { readonly [key: string]: unknown };
 
-/** Vars have defaults in wrangler.toml; secrets are set with `wrangler secret put` (see secret-names.ts). */
+/** Vars have defaults in wrangler.toml; secrets are set with `wrangler secret put` (see core/config/edge-secrets.ts). */
 export interface Env {
   /** One AppStore per app: reach one through app-stub.ts's appStore(). */
   APP_STORE: DurableObjectNamespace;

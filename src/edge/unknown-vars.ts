@@ -5,7 +5,7 @@
 import { didYouMean } from '../core/config/nearest-name.ts';
 import { WORKER } from '../core/config/settings.ts';
 import { isVar } from '../core/config/var-text.ts';
-import { SECRET_NAMES } from './secret-names.ts';
+import { SECRET_NAMES } from '../core/config/edge-secrets.ts';
 
 /** Every var and secret the edge reads (its bindings are not vars, see var-text.ts, and are not named here). */
 const KNOWN: readonly string[] = [...Object.values(WORKER).flatMap((setting) => (setting.env ? [setting.env] : [])), ...SECRET_NAMES, 'BUN_APM_DEV'];

@@ -82,6 +82,8 @@ const log = createLog(false);
 
 const MAX_MANUAL_ALERTS = 500;
 const MAX_MANUAL_PROFILES = 10_000;
+/** Two cells a point (its requests and its errors): as many points as profiles, a day of one each 10 s. */
+const MAX_MANUAL_CELLS = 2 * MAX_MANUAL_PROFILES;
 
 /**
  * @example
@@ -216,10 +218,17 @@ export class PerformanceDashboard {
     const errors = Math.min(data.errorCount, requests);
     if (errors > 0) this.#manualCells.record(time, 'ALL', 'all requests', 500, data.responseTime, 0, false, errors);
     if (requests > errors) this.#manualCells.record(time, 'ALL', 'all requests', 200, data.responseTime, 0, false, requests - errors);
+    if (this.#manualCells.size > MAX_MANUAL_CELLS) this.#keepNewestHalf();
     if (data.memoryUsage > 0) {
       this.#manualProfiles.push({ timestamp: time, rss: data.memoryUsage, heapUsed: 0, heapTotal: 0, cpuPercent: 0, eventLoopLagMs: 0, inFlight: 0 });
       if (this.#manualProfiles.length > MAX_MANUAL_PROFILES) this.#manualProfiles.shift();
     }
+  }
+
+  /** Every point was kept for good (a review: 39 MB for 50,000); halving at the bound costs O(1) a point. */
+  #keepNewestHalf(): void {
+    const cells = this.#manualCells.drain().sort((a, b) => a.minute - b.minute);
+    for (const cell of cells.slice(cells.length - MAX_MANUAL_CELLS / 2)) this.#manualCells.mergeCell(cell);
   }
 }
 

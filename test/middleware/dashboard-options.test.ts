@@ -180,6 +180,28 @@ test('updateMetricsHistory refuses a point it would draw wrong, naming the field
   expect(() => dashboard.updateMetricsHistory(point)).not.toThrow();
 });
 
+test('updateMetricsHistory keeps its newest points only (a review: every point was kept for good, 39 MB for 50,000)', async () => {
+  const now = 1_780_000_000_000;
+  const points = 30_000;
+  const fed = performanceDashboard({ app: 'shop', authentication: { apiKey: KEY }, now: () => now });
+  const recent = performanceDashboard({ app: 'shop', authentication: { apiKey: KEY }, now: () => now });
+  for (let i = 0; i < points; i++) {
+    const point = { responseTime: 12, memoryUsage: 0, requestCount: 5, errorCount: 1, timestamp: now - (points - 1 - i) * 10_000 };
+    fed.updateMetricsHistory(point);
+    if (i >= points - 400) recent.updateMetricsHistory(point);
+  }
+  const requests = async (dashboard: ReturnType<typeof performanceDashboard>, range: string) => {
+    const html = await (await fetch(`${serve(dashboard)}/performance/fragments/summary?app=shop&range=${range}`, { headers: { 'x-api-key': KEY } })).text();
+    return Number(/data-metric="requests" data-value="(\d+)"/.exec(html)?.[1]);
+  };
+  // 30,000 points of 10 s are 83 hours, all inside the week's view: kept, the week would count 150,000.
+  const week = await requests(fed, '7d');
+  expect(week).toBeGreaterThanOrEqual(5 * 5_000);
+  expect(week).toBeLessThanOrEqual(5 * 10_000);
+  expect(await requests(fed, '1h')).toBe(await requests(recent, '1h'));
+  expect(await requests(recent, '1h')).toBeGreaterThan(1_700);
+});
+
 test('in-process, a row of a method counted as OTHER lists its traces (a review: PURGE /cache/x listed none)', async () => {
   const monitor = performanceMonitor({ sampleRate: 1, profiling: { enabled: false } });
   const tracer = requestTracer({ sampleRate: 1 });

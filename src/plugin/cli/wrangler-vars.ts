@@ -2,7 +2,7 @@
 // writes from a newer bun-apm's template: the rewrite had put PLAN, ALERT_RULES and the rest back
 // to their defaults without a word.
 import { WORKER } from '../../core/config/settings.ts';
-import { SECRET_NAMES } from '../../edge/secret-names.ts';
+import { SECRET_NAMES } from '../../core/config/edge-secrets.ts';
 import { checkVarBounds } from '../../core/config/var-bounds.ts';
 
 /**

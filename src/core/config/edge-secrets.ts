@@ -1,5 +1,6 @@
 // The Worker's secrets by name: `dev:edge` passes these through from the environment, and the
-// README lists them for `wrangler secret put`. Plain data, so Bun scripts can import it too.
+// README lists them for `wrangler secret put`, and the CLI's `edge init` writes them. Plain data, in
+// core so that the CLI (src/plugin) may import it.
 
 export const SECRET_NAMES = [
   // Edge: ingest and the export API.
