@@ -235,3 +235,28 @@ app.listen(Number(process.env.PORT), '127.0.0.1');
     'GET /:lang/home 2xx': 1,
   });
 }, 60_000);
+
+test("Express: a sub-app mounted at a parameterised path that answers its own 404s names them by its mount's wildcard (a review: one route per tenant)", async () => {
+  const cells = await counted(
+    `import express from 'express';
+const app = express();
+const shop = express();
+shop.get('/things/:thing', (req, res) => res.send('thing'));
+const inner = express.Router();
+inner.get('/list', (req, res) => res.send('list'));
+shop.use('/static-part', inner);
+shop.use((req, res) => res.status(404).send('shop: not found'));
+app.use('/b/:tenant', shop);
+app.get('/ready', (req, res) => res.send('ready'));
+app.listen(Number(process.env.PORT), '127.0.0.1');
+`,
+    ['/b/acme/nothing 404', '/b/acme/nothing 404', '/b/globex/nothing 404', '/b/initech/x/y 404', '/b/acme/static-part/zzz 404', '/b/acme/things/t1', '/b/globex/static-part/list'],
+  );
+  expect(cells).toEqual({
+    'GET /b/:tenant/things/:thing 2xx': 1,
+    'GET /b/:tenant/static-part/list 2xx': 1,
+    'GET /b/:tenant/static-part/* 4xx': 1,
+    'GET /b/:tenant/* 4xx': 4,
+    'GET /ready 2xx': 1,
+  });
+}, 60_000);

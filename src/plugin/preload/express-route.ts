@@ -40,7 +40,7 @@ interface Walked {
   routes: WeakMap<object, Chain[]>;
   mounts: Chain[];
   sizes: number[];
-  /** The routers and sub-apps mounted at a parameterised path (`/t/:tenant`), deepest first. */
+  /** The routers and sub-apps mounted at a parameterised path (`/t/:tenant`), the app's own mount among them, deepest first. */
   wilds: Chain[];
   /** The routes' chains by their first segment in lower case ('' when it is a parameter or a RegExp). */
   ahead: Map<string, Ahead[]>;
@@ -187,7 +187,8 @@ function walkApp(app: ExpressApp): Walked {
   const mounts: Step[][] = [];
   const routers: Step[][] = [];
   const stack = stackOf(app);
-  if (stack !== undefined) for (const prefix of prefixesOf(app, 0)) walk(stack, prefix, found, mounts, new Map(), routers);
+  const prefixes = prefixesOf(app, 0);
+  if (stack !== undefined) for (const prefix of prefixes) walk(stack, prefix, found, mounts, new Map(), routers);
   const routes = new WeakMap<object, Chain[]>();
   const ahead = new Map<string, Ahead[]>();
   let order = 0;
@@ -201,7 +202,8 @@ function walkApp(app: ExpressApp): Walked {
       ahead.set(key, bucket);
     }
   }
-  const wilds = [...routers, ...mounts].filter((steps) => steps.some(({ piece }) => parameterised(piece))).sort((a, b) => b.length - a.length);
+  // A sub-app's own mounts too: its middleware's 404 at `/b/:tenant` had been one route per tenant (a review).
+  const wilds = [...routers, ...mounts, ...prefixes].filter((steps) => steps.some(({ piece }) => parameterised(piece))).sort((a, b) => b.length - a.length);
   return { routes, mounts: mounts.map(mountOf), sizes: sizesOf(app), wilds: wilds.map(mountOf), ahead };
 }
 
