@@ -25,6 +25,7 @@ import { callersMistake } from './callers-mistake.ts';
 import { templateFromParams } from '../plugin/runtime/route-path.ts';
 import { stateOf } from '../plugin/runtime/request-state.ts';
 import { normalisePath } from '../core/route-normaliser.ts';
+import { shownPath } from '../core/redaction/redaction.ts';
 
 const UA_CACHE_MAX = 1000;
 
@@ -197,7 +198,7 @@ export class PerformanceMonitor {
       const profile = this.#recorder.latestProfile ?? this.#latestProfile;
       if (sampled) {
         const metrics: PerformanceMetrics = {
-          timestamp, method: state.method, path, route, statusCode: status, responseTime: state.duration,
+          timestamp, method: state.method, path: shownPath(path), route, statusCode: status, responseTime: state.duration,
           memoryUsage: profile ? { rss: profile.rss, heapUsed: profile.heapUsed, heapTotal: profile.heapTotal } : this.#memory.read(timestamp),
         };
         if (profile) metrics.cpuUsage = profile.cpuPercent;

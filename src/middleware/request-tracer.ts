@@ -12,7 +12,7 @@ import { isExcluded, RequestState, stateOf } from '../plugin/runtime/request-sta
 import { traceScope } from '../plugin/runtime/trace-scope.ts';
 import { sleep } from '../plugin/runtime/send-with-retry.ts';
 import { captureBody, headerTags, queryTags } from './tracer/capture.ts';
-import { shownText } from '../core/redaction/redaction.ts';
+import { shownPath, shownText } from '../core/redaction/redaction.ts';
 import { closeWithin, tracerShipping } from './tracer/tracer-shipping.ts';
 import { incomingContext, type IncomingContext } from './tracer/incoming-context.ts';
 import { SpanRegistry } from './tracer/span-registry.ts';
@@ -435,7 +435,7 @@ export class RequestTracer {
   #openServerSpan(req: EnhancedRequest, context: IncomingContext): boolean {
     try {
       // Redacted as every other value is: a path can hold a token (`/hook/ghp_…`, a JWT in a reset link; a review).
-      const path = shownText(pathOf(req.url));
+      const path = shownPath(pathOf(req.url), LIMITS.tagValueLength);
       const tags: Record<string, TagValue> = { 'http.method': req.method, 'http.target': path };
       this.#requestTags(req, tags);
       if (context.tracestate) tags['w3c.tracestate'] = context.tracestate.slice(0, LIMITS.tagValueLength);

@@ -2,7 +2,7 @@
 // parameter) and inside any text a span keeps (a header's or query's value, a captured body, a
 // thrown error's message): `name=value` pairs, JSON, XML and `name: value` fields, a URL's
 // password, and credentials that say what they are (a private key, a JWT, a provider's marked key).
-import { LIMITS } from '../wire-format.ts';
+import { clip, LIMITS } from '../wire-format.ts';
 import { isSecret, isSecretField } from './secret-names.ts';
 
 export const REDACTED = '[REDACTED]';
@@ -280,6 +280,25 @@ export function redactText(text: string): string {
   if (out.includes('eyJ')) out = out.replace(JWT, REDACTED);
   out = out.replace(MARKED_KEY, REDACTED);
   return out;
+}
+
+/**
+ * A request's path as a sample or a span shows it: each segment's secrets redacted on its own (a
+ * token or JWT as a segment, a `;jsessionid=` value), so that one redacted value never takes the
+ * segments after it (`/a;sid=x/b` had lost its `/b`). For sampled and traced requests only: ≈ 0.4 µs.
+ */
+export function shownPath(path: string, length: number = LIMITS.pathLength): string {
+  // Read past the kept length as shownText does; each segment cut before the join, which copies:
+  // a slice of the joined text would keep all of it alive (a record of a 16 KB path held 8 KB).
+  const shown: string[] = [];
+  let room = length;
+  for (const segment of path.slice(0, 4 * length).split('/')) {
+    if (shown.length > 0 && room-- <= 0) break;
+    const text = segment === '' ? '' : redactText(segment);
+    shown.push(text.length > room ? clip(text, room) : text);
+    room -= Math.min(text.length, room);
+  }
+  return shown.join('/');
 }
 
 /** A header's or query parameter's value as a span shows it: redacted whole if its name looks secret, else its secrets. */

@@ -7,6 +7,7 @@ import { RouteNamer } from '../../core/route-namer.ts';
 import { RateSampler } from '../../core/sampler.ts';
 import { formatTraceparent, formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../../core/trace-context.ts';
 import { clip, LIMITS, toMicros, type DetailSample, type RollupCell, type SamplingPolicy, type Span, type SystemProfile } from '../../core/wire-format.ts';
+import { shownPath } from '../../core/redaction/redaction.ts';
 import { HotRollups } from '../../core/hot-rollups.ts';
 import { errorClassOf, type Log } from './log.ts';
 import { methodKey, pathOf } from '../../core/request-key.ts';
@@ -681,7 +682,7 @@ export class Recorder {
       this.#signalDetail();
       return;
     }
-    const sample: DetailSample = { timestamp: toMicros(timestamp), method: state.method, path: clip(path, LIMITS.pathLength) || '/', route, statusCode: status, duration: toMicros(state.duration) };
+    const sample: DetailSample = { timestamp: toMicros(timestamp), method: state.method, path: shownPath(path) || '/', route, statusCode: status, duration: toMicros(state.duration) };
     const userAgent = state.request.headers.get('user-agent');
     if (userAgent) sample.userAgent = clip(userAgent, LIMITS.userAgentLength);
     const profile = this.#latestProfile;

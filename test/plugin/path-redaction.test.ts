@@ -1,0 +1,33 @@
+// A secret in a request's path (a token as a segment, a `;jsessionid=` value) never leaves the app
+// in a detail record or a span: the preload had sent sampled paths as they came (a review), where
+// the explicit tracer redacted them. A real app under the preload, every request sampled and traced.
+import { afterAll, expect, test } from 'bun:test';
+import { startApp, type AppProcess } from './support/app-process.ts';
+import { IngestSink } from './support/ingest-sink.ts';
+
+const apps: AppProcess[] = [];
+const sinks: IngestSink[] = [];
+afterAll(async () => {
+  await Promise.all(apps.map((app) => app.kill()));
+  await Promise.all(sinks.map((sink) => sink.stop()));
+});
+
+test('sampled and traced paths are redacted segment by segment; the rest of the path stays', async () => {
+  const sink = new IngestSink().start();
+  sinks.push(sink);
+  const app = await startApp('routes-app.ts', {
+    env: { BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_SAMPLE_RATE: '1', BUN_APM_TRACE_SAMPLE_RATE: '1' },
+  });
+  apps.push(app);
+  const token = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
+  const paths = { [`/orders/${token}`]: '/orders/[REDACTED]', '/orders/cart;jsessionid=SESSJ42/items': '/orders/cart;jsessionid=[REDACTED]/items', '/orders/plain-7': '/orders/plain-7' };
+  for (const path of Object.keys(paths)) await (await fetch(`${app.url}${path}`)).text();
+  app.process.kill('SIGTERM');
+  await app.exited;
+  const samples = sink.batches.flatMap((batch) => batch.samples).filter((sample) => sample.path.startsWith('/orders/'));
+  expect(samples.map((sample) => sample.path).sort()).toEqual(Object.values(paths).sort());
+  const targets = sink.batches.flatMap((batch) => batch.spans).filter((span) => span.kind === 'server').map((span) => String(span.tags['http.target']));
+  expect(targets.filter((target) => target.startsWith('/orders/')).sort()).toEqual(Object.values(paths).sort());
+  const shipped = JSON.stringify(sink.batches);
+  for (const secret of [token, 'SESSJ42']) expect(shipped).not.toContain(secret);
+}, 30_000);
