@@ -170,6 +170,19 @@ describe('the README, in order', () => {
       expect((await response.text()).length, asset).toBeGreaterThan(1000);
     }
   }, 30_000);
+
+  test('under edge dev, a dashboard post over its cap is refused and the next request is served (a review: wrangler answered it 503, "worker restarted")', async () => {
+    const edge = `http://127.0.0.1:${edgePort}`;
+    const big = 'a'.repeat(17_000);
+    for (const path of ['/performance/login', '/performance/alerts/resolve']) {
+      const refused = await fetch(`${edge}${path}`, { method: 'POST', body: big, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      await refused.text();
+      expect([path, refused.status >= 400 && refused.status < 500]).toEqual([path, true]);
+      const next = await fetch(`${edge}/healthz`, { method: 'POST', body: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      await next.text();
+      expect([path, next.status]).toEqual([path, 405]);
+    }
+  }, 30_000);
 });
 
 describe('the README\'s one executable, built and started as written in the same app', () => {

@@ -71,14 +71,13 @@ export type DrainOutcome = 'none' | 'drained' | 'over_cap' | 'broken';
 /**
  * Reads and discards what is left of the body, up to `maxBytes` and `timeoutMs`. Skipped when the
  * declared length is over the cap or invalid: then the runtime must close the connection anyway.
+ * Such a body is left alone, not cancelled: under `wrangler dev` a cancelled body made the next
+ * request, from any client, a 503 "worker restarted" (a review), as readBodyCapped never did.
  */
 export async function drainBody(request: Request, maxBytes: number, timeoutMs = 5_000): Promise<DrainOutcome> {
   if (request.body === null || request.bodyUsed) return 'none';
   const declared = declaredLength(request);
-  if (declared !== null && !(declared <= maxBytes)) {
-    await request.body.cancel().catch(() => undefined);
-    return 'over_cap';
-  }
+  if (declared !== null && !(declared <= maxBytes)) return 'over_cap';
   try {
     await readStreamCapped(request.body, maxBytes, timeoutMs, () => new BodyError(413, 'payload_too_large', 'over the cap'));
     return 'drained';

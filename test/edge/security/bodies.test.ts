@@ -88,6 +88,17 @@ describe('declared lengths', () => {
     }
   });
 
+  test('a whole dashboard post over its cap (17 KB): refused, and the next request, on another connection, is served (a review: a 503 "worker restarted")', async () => {
+    const big = 'a'.repeat(17_000);
+    for (const path of ['/performance/login', '/performance/alerts/resolve', '/performance/logout']) {
+      const refused = await rawExchange(edgePort, [rawRequest('POST', path, { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(big.length) }, big)], { waitMs: 5_000 });
+      expect(refused.statuses.length).toBe(1);
+      expect(refused.statuses[0]).toBeGreaterThanOrEqual(400);
+      const next = await rawExchange(edgePort, [withBody('POST', '/healthz', {}, 'a=b')], { waitMs: 5_000 });
+      expect([path, next.statuses]).toEqual([path, [405]]);
+    }
+  });
+
   test('Content-Length: -1 or text: workerd refuses it before the Worker runs (its own 500, Connection: close), and the edge serves on', async () => {
     // The runtime's HTTP parser answers these itself; no Worker code sees them, so the answer can't
     // be ours here. On Cloudflare the front line refuses such framing before the Worker too.
