@@ -218,6 +218,16 @@ describe('email over SMTP', () => {
     expect(a.logs).toEqual(['bun-apm: alerting: email channel #0 could not deliver a notification (EAUTH (SMTP 535)); the same failure is not logged again for an hour']);
   });
 
+  test('one recipient of several refused (550): the others get it once, the refused one is named (a review: dropped without a word)', async () => {
+    smtp = await startSmtpReceiver('apm', 'pw', (address) => address === 'typo@example.com');
+    stops.push(smtp.stop);
+    const a = alerting([{ type: 'email', enabled: true, config: { email: 'oncall@example.com, typo@example.com', smtp: smtp.url } }]);
+    await a.minute(0, 900);
+    await a.instance.flush();
+    expect(smtp.envelopes).toEqual([['oncall@example.com']]);
+    expect(a.logs).toEqual(['bun-apm: alerting: email channel #0 could not deliver a notification (EENVELOPE (SMTP 550): the server refused typo@example.com; the other recipients got it); the same failure is not logged again for an hour']);
+  });
+
   test('no SMTP server listening: the log names the refused connection, not only nodemailer\'s ESOCKET', async () => {
     const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
     const port = probe.port;

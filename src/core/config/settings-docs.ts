@@ -90,7 +90,7 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
     sampleProcess: { doc: 'Measure this process\'s RSS, CPU and event-loop lag on each interval tick.' },
     deliveryAttempts: { doc: 'Attempts per notification and channel.' },
     deliveryBackoffMs: { doc: 'The longest wait before the second attempt, ms, doubled after each (each wait drawn at random below it, none past 30 s unless this is longer).' },
-    deliveryTimeoutMs: { doc: 'Timeout of one HTTP attempt, ms (an SMTP attempt has 10 s per step).' },
+    deliveryTimeoutMs: { doc: 'Timeout of one HTTP attempt, ms (an SMTP attempt has 10 s per step and 30 s in all; a recipient the server refuses while it takes the others is logged, not sent again).' },
   },
   performanceDashboard: {
     enabled: { doc: 'When false the middleware just calls next().' },

@@ -18,7 +18,12 @@ export interface SmtpOptions {
   tls?: { rejectUnauthorized: boolean };
 }
 interface SmtpTransport {
-  sendMail(message: MailMessage): Promise<unknown>;
+  sendMail(message: MailMessage & { signal?: AbortSignal }): Promise<SentInfo>;
+}
+/** What nodemailer says of a message sent: the recipients the server refused, when it took the others. */
+interface SentInfo {
+  rejected?: unknown;
+  rejectedErrors?: unknown;
 }
 interface Nodemailer {
   createTransport(options: SmtpOptions): SmtpTransport;
@@ -36,6 +41,11 @@ export interface MailMessage {
 export type MailOutcome = { ok: true } | { ok: false; retryable: boolean; reason: string };
 
 const TIMEOUT_MS = 10_000;
+/**
+ * A whole attempt, every step together: nodemailer's timeouts are each a step's silence, and a
+ * server trickling a line every 5 s had held one attempt 65 s, and flush() and the exit with it (a review).
+ */
+export const SMTP_ATTEMPT_MS = 3 * TIMEOUT_MS;
 
 /** Why no email can go out until the app installs nodemailer: named in the one warning the channel logs. */
 export const NODEMAILER_MISSING = 'nodemailer is not installed: `bun add nodemailer` to send alert email over SMTP';
@@ -102,15 +112,26 @@ export function smtpOptions(url: string): SmtpOptions {
 export class SmtpMailer {
   private transport: Promise<SmtpTransport> | undefined;
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly attemptMs = SMTP_ATTEMPT_MS,
+  ) {}
 
   /** Resolves (never rejects) with what happened; the reason names codes, never credentials. */
   async send(message: MailMessage): Promise<MailOutcome> {
     try {
       this.transport ??= loadNodemailer().then((nodemailer) => nodemailer.createTransport(smtpOptions(this.url)));
-      await (await this.transport).sendMail(message);
-      return { ok: true };
+      const transport = await this.transport;
+      // nodemailer 10.5 and later close the connection at the signal; the race ends the attempt with older ones too.
+      const signal = AbortSignal.timeout(this.attemptMs);
+      const sent = transport.sendMail({ ...message, signal });
+      sent.catch(() => undefined);
+      const info = await Promise.race([sent, abortOf(signal)]);
+      return refusedSome(info) ?? { ok: true };
     } catch (error) {
+      if ((error as { name?: unknown })?.name === 'TimeoutError' || (error as { code?: unknown })?.code === 'EABORT') {
+        return { ok: false, retryable: true, reason: `ETIMEDOUT (the SMTP exchange took over ${this.attemptMs / 1000} s)` };
+      }
       const e = error as { code?: unknown; responseCode?: unknown; name?: unknown; originalCode?: unknown; cause?: { code?: unknown } };
       const code = typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'Error';
       const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
@@ -131,4 +152,22 @@ export class SmtpMailer {
       return { ok: false, retryable, reason: reason + refused };
     }
   }
+}
+
+/** Rejects with the signal's reason once it aborts. */
+function abortOf(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+}
+
+/**
+ * A message the server took for some recipients and refused for others: the others got it, so it
+ * is not sent again (they would get it twice), and the refused are named (they had gone unsaid; a review).
+ */
+function refusedSome(info: SentInfo | undefined): MailOutcome | undefined {
+  const rejected = Array.isArray(info?.rejected) ? info.rejected.filter((r): r is string => typeof r === 'string') : [];
+  if (rejected.length === 0) return undefined;
+  const errors = Array.isArray(info?.rejectedErrors) ? (info.rejectedErrors as Array<{ responseCode?: unknown }>) : [];
+  const codes = [...new Set(errors.map((e) => e?.responseCode).filter((c): c is number => typeof c === 'number'))];
+  const shown = rejected.slice(0, 5).map((r) => r.slice(0, 254)).join(', ') + (rejected.length > 5 ? `, and ${rejected.length - 5} more` : '');
+  return { ok: false, retryable: false, reason: `EENVELOPE${codes.length ? ` (SMTP ${codes.join(', ')})` : ''}: the server refused ${shown}; the other recipients got it` };
 }

@@ -41,13 +41,18 @@ export interface SmtpReceiver {
   stop(): Promise<void>;
 }
 
-export async function startSmtpReceiver(user: string, pass: string): Promise<SmtpReceiver> {
+/** `refuses(address)`: recipients answered 550 at RCPT TO, as a server that knows no such mailbox. */
+export async function startSmtpReceiver(user: string, pass: string, refuses: (address: string) => boolean = () => false): Promise<SmtpReceiver> {
   const messages: ParsedMail[] = [];
   const envelopes: string[][] = [];
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS'],
     allowInsecureAuth: true,
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (refuses(address.address)) callback(Object.assign(new Error('No such mailbox'), { responseCode: 550 }));
+      else callback();
+    },
     onAuth(auth, _session, callback) {
       if (auth.username === user && auth.password === pass) callback(null, { user });
       else callback(new Error('Invalid username or password'));
