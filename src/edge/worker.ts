@@ -52,7 +52,7 @@ export function createAnswer(codeRules: CodeRules): Answer {
   return async function answer(request, env, ctx, runtime) {
     let response: Response;
     try {
-      response = (await edgeDashboard(request, env, clientOf(request, runtime))) ?? (await api(request, env, ctx));
+      response = (await edgeDashboard(request, env, clientOf(request, runtime, env))) ?? (await api(request, env, ctx));
     } catch (error) {
       // Never the runtime's plain-text 500, never an internal message.
       console.error(`bun-apm edge: ${request.method} ${new URL(request.url).pathname} failed: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`);

@@ -183,6 +183,21 @@ describe('the README, in order', () => {
       expect([path, next.status]).toEqual([path, 405]);
     }
   }, 30_000);
+
+  // Last of the dashboard's checks here: it leaves the local client locked out of sign-in for a while.
+  test('under edge dev, a forged cf-connecting-ip buys no fresh sign-in budget (a review: each address had its own)', async () => {
+    const summary = `http://127.0.0.1:${edgePort}/performance/fragments/summary?app=shop`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const response = await fetch(summary, { headers: { 'x-api-key': `wrong-${i}`, 'cf-connecting-ip': '203.0.113.7' } });
+      await response.text();
+      statuses.push(response.status);
+    }
+    expect(statuses).toContain(429);
+    const forged = await fetch(summary, { headers: { 'x-api-key': 'wrong-again', 'cf-connecting-ip': '203.0.113.21' } });
+    await forged.text();
+    expect(forged.status).toBe(429);
+  }, 30_000);
 });
 
 describe('the README\'s one executable, built and started as written in the same app', () => {
