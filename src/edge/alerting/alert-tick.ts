@@ -64,15 +64,18 @@ export class AlertTick {
   }
 
   /**
-   * The minute starts between the last evaluation and `time`, when both are minute starts: an alarm
-   * woken late, or one whose data ended a minute early (the live horizon) and the next whose did not.
+   * The minute starts after the last evaluation and before `time`, when `time` is one: an alarm woken
+   * late, or one whose data ended a minute early (the live horizon) and the next whose did not. A
+   * last evaluation off the minute (a manual `/__scheduled?time=…`) counts from the minute after it:
+   * the minutes after one had gone unevaluated (a review).
    * The last CATCH_UP_MINUTES at most: an edge away longer is an outage, judged from now on.
    */
   private skipped(time: number): number[] {
     const last = this.parts.store.lastEvaluatedAt();
-    if (last === null || last % MINUTE_MS !== 0 || time % MINUTE_MS !== 0) return [];
+    if (last === null || time % MINUTE_MS !== 0) return [];
     const minutes: number[] = [];
-    for (let minute = Math.max(last + MINUTE_MS, time - CATCH_UP_MINUTES * MINUTE_MS); minute < time; minute += MINUTE_MS) minutes.push(minute);
+    const after = Math.floor(last / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+    for (let minute = Math.max(after, time - CATCH_UP_MINUTES * MINUTE_MS); minute < time; minute += MINUTE_MS) minutes.push(minute);
     return minutes;
   }
 
