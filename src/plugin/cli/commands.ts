@@ -42,7 +42,8 @@ Sets the app in [dir] (default: here) up for the preload, changing none of its c
   bun-apm.config.ts  a commented config file (kept if it exists)
   .env               BUN_APM_APP (from package.json's name), a new BUN_APM_INGEST_KEY and
                      BUN_APM_ENDPOINT (kept where already set); the key is this app's from then on
-  .gitignore         .env added, so the key is never committed
+                     (.env.local instead when git tracks .env: the key must not be committed)
+  .gitignore         that file added unless git ignores it already, so the key is never committed
 
   --endpoint URL     the edge's URL (default: $BUN_APM_ENDPOINT, else http://127.0.0.1:8787, where
                      \`bunx bun-apm edge dev\` runs it)
@@ -58,14 +59,15 @@ Sets the app in [dir] (default: here) up for the preload, changing none of its c
       console.log(`bun-apm init: app "${result.app}"`);
       for (const file of result.changed) console.log(`  wrote ${file}`);
       for (const file of result.unchanged) console.log(`  kept  ${file} (already set up)`);
+      if (result.envFile !== '.env') console.log(`  the settings went to ${result.envFile}: git tracks .env, and the key must not be committed`);
       // .env's endpoint is kept (a re-run must not move the app); a flag that changed nothing says so.
       if (flag !== undefined && checkEndpoint(flag) !== result.endpoint.replace(/\/+$/, '')) {
         console.log('  --endpoint not applied: .env already sets BUN_APM_ENDPOINT; edit that line to change where the app sends');
       }
       console.log(`
-This app's ingest key is in .env. For an edge of your own: \`bunx bun-apm edge init\`, then
+This app's ingest key is in ${result.envFile}. For an edge of your own: \`bunx bun-apm edge init\`, then
 \`bunx bun-apm edge dev\`. For an edge that exists already, add ${result.app}:<BUN_APM_INGEST_KEY> to its
-INGEST_KEYS and set BUN_APM_ENDPOINT in .env. Check with \`bunx bun-apm doctor\`; start the app as usual.`);
+INGEST_KEYS and set BUN_APM_ENDPOINT in ${result.envFile}. Check with \`bunx bun-apm doctor\`; start the app as usual.`);
       return 0;
     },
   },

@@ -86,9 +86,10 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string,
   // The endpoint's user info may be a password: shown without it, as the preload shows it.
   const shown = redactUrl(endpoint).replace(/\/$/, '');
   try {
+    const sent = { Authorization: `Bearer ${key}` };
     const response = await originalFetch(`${endpoint}/v1/check`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${key}` },
+      headers: sent,
       redirect: 'manual',
       signal: AbortSignal.timeout(5000),
     });
@@ -103,7 +104,7 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string,
       }
       const problems = configProblemsOf(full, key);
       if (problems.lines.length > 0) {
-        const list = [...problems.lines, ...(problems.more > 0 ? [`and ${problems.more} more`] : [])].map((line) => `\n${DETAIL_INDENT}- ${line}`).join('');
+        const list = [...problems.lines.map((line) => quoteAnswer(line, sent, endpoint)), ...(problems.more > 0 ? [`and ${problems.more} more`] : [])].map((line) => `\n${DETAIL_INDENT}- ${line}`).join('');
         return { ok: false, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}", but its configuration has problems, and it runs without what they name (rules and channels left out, settings it does not know):${list}\n${DETAIL_INDENT}Fix them in the edge's wrangler.toml [vars] (or its secrets) and deploy; GET /api/v1/apps/${app}/rules lists them all` };
       }
       const ahead = clockAhead(edgeNow(full) ?? Date.parse(response.headers.get('date') ?? ''), now());
@@ -114,7 +115,8 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string,
     if (response.status === 401 || response.status === 403) return { ok: false, label: 'edge', detail: `${shown} refused the ingest key (HTTP ${response.status}): check INGEST_KEYS on the Worker (a deployed one: \`npx wrangler secret put INGEST_KEYS\` as \`bunx bun-apm keys\` prints it; \`edge dev\`: restart it, it reads .dev.vars at start)` };
     if (response.status === 404) {
       // An edge that knows why (BUN_APM_ENDPOINT set to its dashboard's URL) says so.
-      const said = errorMessageOf(full);
+      const message = errorMessageOf(full);
+      const said = message === undefined ? undefined : quoteAnswer(message, sent, endpoint);
       // With a path of its own (a page's URL copied), the edge's 404 says nothing of the fix.
       const path = new URL(endpoint).pathname.replace(/\/+$/, '');
       const fix = path === '' || said?.includes('BUN_APM_ENDPOINT') ? '' : `: BUN_APM_ENDPOINT is the edge's base URL, without a path (not ${quoteAnswer(path.slice(0, 100))})`;
@@ -122,7 +124,8 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string,
     }
     const location = response.headers.get('location');
     if (location !== null) return { ok: false, label: 'edge', detail: `${shown} redirects (HTTP ${response.status}) to ${location.slice(0, 200)}: set BUN_APM_ENDPOINT to where it points` };
-    return { ok: false, label: 'edge', detail: `${shown} answered HTTP ${response.status}: ${text}` };
+    // Quoted as the preload quotes an answer: one line, no control characters, the key it echoes hidden (a review: printed raw).
+    return { ok: false, label: 'edge', detail: `${shown} answered HTTP ${response.status}: ${quoteAnswer(text, sent, endpoint)}` };
   } catch (error) {
     return { ok: false, label: 'edge', detail: `${shown} is not reachable (${withoutUserInfo((error as Error).message, endpoint)})` };
   }

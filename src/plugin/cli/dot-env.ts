@@ -87,26 +87,39 @@ export function environmentFor(dir: string, env: Record<string, string | undefin
   return own;
 }
 
-/** `text` with `additions` appended under a comment, keeping what was there byte for byte. */
+/** `text` with `additions` appended under a comment, keeping what was there byte for byte (and its line ends). */
 export function appendLines(text: string, comment: string, additions: string[]): string {
   if (additions.length === 0) return text;
-  const separator = text === '' || text.endsWith('\n') ? '' : '\n';
-  return `${text}${separator}# ${comment}\n${additions.join('\n')}\n`;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const separator = text === '' || text.endsWith('\n') ? '' : eol;
+  return `${text}${separator}# ${comment}${eol}${additions.join(eol)}${eol}`;
 }
 
-/** `text` with each `NAME=value` of `values` replaced in place, or appended when absent. */
+/**
+ * `text` with each `NAME=value` of `values` replaced in place, or appended when absent. A line that
+ * already reads as the value stays as the user wrote it (its quotes, `export`, comment, CRLF): every
+ * line had been rewritten bare, and `S="a#b"` became `S=a#b`, which wrangler reads as `a` (a review).
+ */
 export function withValues(text: string, values: Record<string, string>): string {
   const pending = new Map(Object.entries(values));
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
   const out = lines.map((line) => {
     const name = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1];
     if (name === undefined || !pending.has(name)) return line;
     const value = pending.get(name)!;
     pending.delete(name);
-    return `${name}=${value}`;
+    if (parseDotEnv(line)[name] === value) return line;
+    return `${name}=${lineValue(value)}${line.endsWith('\r') ? '\r' : ''}`;
   });
-  for (const [name, value] of pending) out.push(`${name}=${value}`);
+  for (const [name, value] of pending) out.push(`${name}=${lineValue(value)}${eol === '\r\n' ? '\r' : ''}`);
   return `${out.join('\n')}\n`;
+}
+
+/** A value as a line holds it: bare when it reads back the same, else quoted (a `#` would start a comment). */
+function lineValue(value: string): string {
+  if (parseDotEnv(`V=${value}`).V === value) return value;
+  return value.includes("'") ? `"${value}"` : `'${value}'`;
 }
 
 /** The environment the app in `dir` starts with: the shell's and its env files', as Bun makes it. */

@@ -1,23 +1,59 @@
-// Keeps generated secrets out of git: adds entries to a .gitignore unless a line already covers them.
+// Keeps generated secrets out of git: adds entries to a .gitignore unless they are ignored already.
+// In a git work tree git itself says (`git check-ignore`: nested ignore files, `!` negations,
+// patterns); elsewhere the file's lines are read for the simple cases, in order, as git reads them.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
-/** True when a line of the .gitignore ignores `entry` (exactly, rooted, or a `name*` pattern). */
+/** Whether git ignores `entry` in `dir`; undefined when git cannot say (no git, not a work tree). */
+function gitIgnores(dir: string, entry: string): boolean | undefined {
+  try {
+    const child = Bun.spawnSync(['git', 'check-ignore', '--quiet', '--no-index', '--', entry], { cwd: dir, stdout: 'ignore', stderr: 'ignore' });
+    // 0: ignored, 1: not ignored, 128: not a work tree (or another fatal error).
+    return child.exitCode === 0 ? true : child.exitCode === 1 ? false : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `path` is a file git tracks (committed or staged): ignoring it then changes nothing. */
+export function gitTracks(dir: string, path: string): boolean {
+  try {
+    return Bun.spawnSync(['git', 'ls-files', '--error-unmatch', '--', path], { cwd: dir, stdout: 'ignore', stderr: 'ignore' }).exitCode === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the lines ignore `entry` (a directory when it ends in `/`), the last matching line deciding:
+ * exactly, rooted, or a `name*` pattern; `!` un-ignores; a pattern ending in `/` matches directories only.
+ */
 function covered(lines: string[], entry: string): boolean {
+  const directory = entry.endsWith('/');
   const bare = entry.replace(/\/$/, '');
-  return lines.some((line) => {
-    const pattern = line.trim().replace(/^\//, '').replace(/\/$/, '');
-    if (pattern === bare) return true;
-    return pattern.endsWith('*') && !pattern.slice(0, -1).includes('*') && bare.startsWith(pattern.slice(0, -1));
-  });
+  let ignored = false;
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const negated = line.startsWith('!');
+    const body = negated ? line.slice(1) : line;
+    if (body.endsWith('/') && !directory) continue;
+    const pattern = body.replace(/^\//, '').replace(/\/$/, '');
+    const matches = pattern === bare || (pattern.endsWith('*') && !pattern.slice(0, -1).includes('*') && bare.startsWith(pattern.slice(0, -1)));
+    if (matches) ignored = !negated;
+  }
+  return ignored;
 }
 
 /** Adds the entries not yet ignored; returns whether the file changed. */
 export function ensureIgnored(path: string, entries: string[]): boolean {
   const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
   const lines = text.split('\n');
-  const missing = entries.filter((entry) => !covered(lines, entry));
+  const missing = entries.filter((entry) => !(gitIgnores(dirname(path), entry) ?? covered(lines, entry)));
   if (missing.length === 0) return false;
-  const separator = text === '' || text.endsWith('\n') ? '' : '\n';
-  writeFileSync(path, `${text}${separator}${missing.join('\n')}\n`);
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const separator = text === '' || text.endsWith('\n') ? '' : eol;
+  writeFileSync(path, `${text}${separator}${missing.join(eol)}${eol}`);
   return true;
 }
+

@@ -2,11 +2,12 @@
 // the environment variables in .env (kept out of git) — without touching the app's code. The
 // ingest key it writes is the app's key from then on: `keys` and `edge init` read the key the app
 // starts with (the shell's, or its env files' as Bun loads them), which init keeps when there is one.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appNameOf } from './app-name-of.ts';
-import { appEnvironment, appendLines, parseDotEnv } from './dot-env.ts';
-import { ensureIgnored } from './gitignore.ts';
+import { appEnvironment, appendLines, parseDotEnv, readDotEnv } from './dot-env.ts';
+import { CONFIG_NAMES } from '../preload/load-config.ts';
+import { ensureIgnored, gitTracks } from './gitignore.ts';
 import { checkDotEnvApp, newIngestKey, ownAppKey } from './keys.ts';
 
 export interface InitResult {
@@ -16,6 +17,8 @@ export interface InitResult {
   endpoint: string;
   changed: string[];
   unchanged: string[];
+  /** The env file the settings went to: `.env`, or `.env.local` when git tracks `.env`. */
+  envFile: string;
 }
 
 const PRELOAD = 'bun-apm/preload';
@@ -121,15 +124,34 @@ export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, 
   const bunfigPath = join(dir, 'bunfig.toml');
   const bunfig = existsSync(bunfigPath) ? readFileSync(bunfigPath, 'utf8') : '';
   const nextBunfig = withPreload(bunfig);
-  const envPath = join(dir, '.env');
+  const envFile = envFileFor(dir);
+  const envPath = join(dir, envFile);
   const env = existsSync(envPath) ? readFileSync(envPath, 'utf8') : '';
-  const written = parseDotEnv(env);
+  // Beside a tracked .env, what it already sets (an endpoint, the app) is not written again.
+  const written = { ...(envFile === '.env' ? {} : readDotEnv(join(dir, '.env'))), ...parseDotEnv(env) };
   // .env's values among them: Bun loads it for the app.
   const values = appEnv ?? appEnvironment(dir);
   const own = ownAppKey(dir, values);
   if (values.BUN_APM_APP) checkDotEnvApp(values.BUN_APM_APP);
   const app = values.BUN_APM_APP || appNameOf(dir);
   const ingestKey = own?.key || newIngestKey();
+  // A config file of another extension is the app's: a .ts beside it would be read first (a review).
+  const config = CONFIG_NAMES.find((name) => existsSync(join(dir, name)));
+
+  const additions: string[] = [];
+  // What .env lacks, with the value the app has (`BUN_APM_ENDPOINT=… bunx bun-apm init` writes it).
+  if (!written.BUN_APM_APP) additions.push(`BUN_APM_APP=${app}`);
+  if (!written.BUN_APM_INGEST_KEY) additions.push(`BUN_APM_INGEST_KEY=${ingestKey}`);
+  if (!written.BUN_APM_ENDPOINT) additions.push(`BUN_APM_ENDPOINT=${endpoint === undefined ? values.BUN_APM_ENDPOINT || endpointUrl : endpointUrl}`);
+  // A file that cannot be written stops init before any is: a half-done init had left the app
+  // preloading bun-apm with no key (a review).
+  const writes = [
+    ...(nextBunfig !== bunfig ? [bunfigPath] : []),
+    ...(config === undefined ? [join(dir, 'bun-apm.config.ts')] : []),
+    ...(additions.length > 0 ? [envPath] : []),
+    join(dir, '.gitignore'),
+  ];
+  for (const path of writes) checkWritable(path);
 
   const changed: string[] = [];
   const unchanged: string[] = [];
@@ -138,27 +160,43 @@ export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, 
     changed.push('bunfig.toml');
   } else unchanged.push('bunfig.toml');
 
-  const configPath = join(dir, 'bun-apm.config.ts');
-  if (!existsSync(configPath)) {
-    writeFileSync(configPath, CONFIG_TEMPLATE);
+  if (config === undefined) {
+    writeFileSync(join(dir, 'bun-apm.config.ts'), CONFIG_TEMPLATE);
     changed.push('bun-apm.config.ts');
-  } else unchanged.push('bun-apm.config.ts');
+  } else unchanged.push(config);
 
-  const additions: string[] = [];
-  // What .env lacks, with the value the app has (`BUN_APM_ENDPOINT=… bunx bun-apm init` writes it).
-  if (!written.BUN_APM_APP) additions.push(`BUN_APM_APP=${app}`);
-  if (!written.BUN_APM_INGEST_KEY) additions.push(`BUN_APM_INGEST_KEY=${ingestKey}`);
-  if (!written.BUN_APM_ENDPOINT) additions.push(`BUN_APM_ENDPOINT=${endpoint === undefined ? values.BUN_APM_ENDPOINT || endpointUrl : endpointUrl}`);
-  // The ignore file first: .env is to hold a secret, and must never sit unignored, even when the
-  // ignore file cannot be written (then nothing is).
-  const ignored = ensureIgnored(join(dir, '.gitignore'), ['.env']);
+  // The ignore file first: the env file is to hold a secret, and must never sit unignored, even when
+  // the ignore file cannot be written (then nothing is).
+  const ignored = ensureIgnored(join(dir, '.gitignore'), [envFile]);
   if (additions.length > 0) {
     writeFileSync(envPath, appendLines(env, 'bun-apm', additions), { mode: 0o600 });
-    changed.push('.env');
-  } else unchanged.push('.env');
+    changed.push(envFile);
+  } else unchanged.push(envFile);
   if (ignored) changed.push('.gitignore');
   else unchanged.push('.gitignore');
 
-  return { app, ingestKey, endpoint: values.BUN_APM_ENDPOINT || endpointUrl, changed, unchanged };
+  return { app, ingestKey, endpoint: values.BUN_APM_ENDPOINT || endpointUrl, changed, unchanged, envFile };
 }
 
+
+/**
+ * `.env`, unless git tracks it: a key appended there is committed with the app's next commit, and
+ * ignoring a tracked file does nothing (a review). Then `.env.local`, which Bun loads after it.
+ */
+function envFileFor(dir: string): string {
+  if (!gitTracks(dir, '.env')) return '.env';
+  if (gitTracks(dir, '.env.local')) {
+    throw new Error('.env and .env.local are both tracked by git, so an ingest key written to either would be committed: untrack .env.local (git rm --cached .env.local), then run init again');
+  }
+  return '.env.local';
+}
+
+/** Throws naming the file when it (or, for a new one, its directory) cannot be written. */
+function checkWritable(path: string): void {
+  const target = existsSync(path) ? path : join(path, '..');
+  try {
+    accessSync(target, constants.W_OK);
+  } catch {
+    throw new Error(`${path} cannot be written (permission denied): nothing was changed; fix its permissions, then run init again`);
+  }
+}

@@ -58,7 +58,7 @@ export const DEFAULTS = {
   },
 } as const;
 
-const CONFIG_NAMES = ['bun-apm.config.ts', 'bun-apm.config.js', 'bun-apm.config.mjs'];
+export const CONFIG_NAMES = ['bun-apm.config.ts', 'bun-apm.config.js', 'bun-apm.config.mjs'];
 
 /** BUN_APM_CONFIG if set (must exist), else bun-apm.config.* in the working directory, else next to the entry script. */
 export async function findConfigFile(env: Env, cwd: string, entry: string | undefined): Promise<string | undefined> {
