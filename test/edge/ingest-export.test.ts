@@ -193,6 +193,19 @@ describe('ingest → export API agrees with the exact values', () => {
     expect(lines.filter((l) => l.type === 'sample').length).toBe(traffic.samples.filter((sample) => sample.timestamp >= at && sample.timestamp < until).length);
   });
 
+  test('an export of the window a summary answers with sums to its count, an hourly summary too (docs/api.md; a review compared raw windows)', async () => {
+    const until = from + 12 * MINUTE + 7_000;
+    // From the epoch: past minute retention, so whole hours, to the end of the hour holding `until`.
+    const summary = await apiOk(edge, `/api/v1/apps/shop/summary?from=0&to=${until}`);
+    expect(summary.resolution).toBe('hour');
+    expect(summary.to).toBe(Math.ceil(until / 3_600_000) * 3_600_000);
+    const response = await fetch(new URL(`/api/v1/apps/shop/export.ndjson?from=${summary.from}&to=${summary.to}`, edge.url), { headers: { 'x-api-key': KEYS.allRead } });
+    const lines = (await response.text()).split('\n').filter((line) => line !== '').map((line) => JSON.parse(line));
+    const minuteRows = lines.filter((l) => l.type === 'rollup' && l.resolution === 'minute');
+    expect(minuteRows.reduce((total, r) => total + r.count, 0)).toBe(summary.requests);
+    expect(summary.requests).toBe(traffic.requests.filter((r) => r.time < summary.to).length);
+  });
+
   test('defaults: the last hour, and errors as JSON with the right status', async () => {
     const summary = await apiOk(edge, '/api/v1/apps/shop/summary', KEYS.allRead);
     expect(summary.to - summary.from).toBeGreaterThanOrEqual(3_600_000);
