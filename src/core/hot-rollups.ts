@@ -21,10 +21,19 @@ export class RouteEntry implements RouteTokens {
   methods: ByMethod = new Map();
   /** Cells of other windows not drained yet (requests that straddle a window's end). */
   others: Map<number, ByMethod> | undefined;
+  /** The start of the latest window recorded into: an entry idle for an hour goes at a drain. */
+  lastWindow = -Infinity;
 }
 
+/**
+ * An entry whose route has had no request for this long is dropped at a drain, as the route namer
+ * forgets such paths: entries had been kept for every route ever named (a review: +36 MB over 200
+ * hours of new paths). A route that comes back gets a new entry, its sampling state afresh.
+ */
+const IDLE_ENTRY_MS = 3_600_000;
+
 export class HotRollups {
-  /** Bounded by the route cardinality guard upstream. */
+  /** Bounded by the route cardinality guard upstream, and by dropping entries idle for an hour. */
   readonly #routes = new Map<string, RouteEntry>();
   #size = 0;
   /** The window last recorded into, as [start, end): a range check costs less than a `%`. */
@@ -40,6 +49,11 @@ export class HotRollups {
   /** Distinct cells held. */
   get size(): number {
     return this.#size;
+  }
+
+  /** Route entries held (for tests of the bound). */
+  get routeEntries(): number {
+    return this.#routes.size;
   }
 
   /** Counts one request; returns its route's entry (for per-route sampling). */
@@ -104,12 +118,14 @@ export class HotRollups {
   /** Every cell in wire form; the table is empty afterwards (route entries keep their sampling state). */
   drain(): RollupCell[] {
     const out: RollupCell[] = [];
-    for (const entry of this.#routes.values()) {
+    const idleBefore = this.#windowStart - IDLE_ENTRY_MS;
+    for (const [route, entry] of this.#routes) {
       collect(entry.methods, out);
       if (entry.others !== undefined) for (const methods of entry.others.values()) collect(methods, out);
       entry.minute = NaN;
       entry.methods = new Map();
       entry.others = undefined;
+      if (entry.lastWindow < idleBefore) this.#routes.delete(route);
     }
     this.#size = 0;
     this.#lastCell = undefined; // drained: the next request makes a new cell
@@ -122,6 +138,7 @@ export class HotRollups {
     entry.methods = entry.others?.get(minute) ?? new Map();
     entry.others?.delete(minute);
     entry.minute = minute;
+    if (minute > entry.lastWindow) entry.lastWindow = minute;
     return entry.methods;
   }
 }

@@ -1,11 +1,21 @@
 // A request's path and method as rollup keys: read from the URL string with no parsing, and the
 // method bounded to the standard ones, so that a client cannot make keys without limit. Both run on
 // every request, in both hosts.
+import { ownCopy } from './own-copy.ts';
 
 /** The path of an absolute request URL, without query or fragment, with no URL parsing. */
 export function pathOf(url: string): string {
   const start = pathStart(url);
   return start < 0 ? '/' : url.slice(start, pathEnd(url, start));
+}
+
+/**
+ * The path of a URL, for a record kept long: a copy of its own when the URL holds much more (a long
+ * query), as a slice would keep the whole URL alive (ownCopy).
+ */
+export function keptPathOf(url: string): string {
+  const path = pathOf(url);
+  return url.length - path.length > 256 ? ownCopy(path) : path;
 }
 
 /** Where the path of an absolute request URL begins (the first `/` after the host), or -1 when it has none (`http://h?q=/x`). */

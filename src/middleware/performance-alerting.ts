@@ -10,7 +10,7 @@ import type { AlertRule } from '../core/alerts/rule.ts';
 import { AlertRuleError, assertValidRule, repeatFloorProblems, validateRuleUpdate } from '../core/alerts/validate-rule.ts';
 import { ConfigError } from '../core/config/config-error.ts';
 import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
-import { pathOf } from '../core/request-key.ts';
+import { keptPathOf } from '../core/request-key.ts';
 import { unref } from '../plugin/runtime/unref.ts';
 import { resolveAlertingOptions, type AlertingOptions, type ResolvedAlertingOptions } from './alerting/alerting-options.ts';
 import { Deliverer, type DeliveryOptions } from './alerting/deliver.ts';
@@ -228,7 +228,7 @@ export class PerformanceAlerting {
     try {
       const route = (req as { route?: unknown }).route;
       this.addMetrics({
-        timestamp, method: req.method, path: pathOf(req.url), statusCode: status, responseTime: performance.now() - started,
+        timestamp, method: req.method, path: keptPathOf(req.url), statusCode: status, responseTime: performance.now() - started,
         userAgent: req.headers.get('user-agent') ?? undefined, ...(typeof route === 'string' ? { route } : {}), ...(error ? { error } : {}),
       });
     } catch {

@@ -26,6 +26,7 @@ import { templateFromParams } from '../plugin/runtime/route-path.ts';
 import { stateOf } from '../plugin/runtime/request-state.ts';
 import { normalisePath } from '../core/route-normaliser.ts';
 import { shownPath } from '../core/redaction/redaction.ts';
+import { ownCopy } from '../core/own-copy.ts';
 
 const UA_CACHE_MAX = 1000;
 
@@ -202,7 +203,8 @@ export class PerformanceMonitor {
           memoryUsage: profile ? { rss: profile.rss, heapUsed: profile.heapUsed, heapTotal: profile.heapTotal } : this.#memory.read(timestamp),
         };
         if (profile) metrics.cpuUsage = profile.cpuPercent;
-        if (userAgent) metrics.userAgent = userAgent.slice(0, 512);
+        // Copied when cut: the record would keep the whole header alive (a review: 304 MB for 10,000 records of 15 KB).
+        if (userAgent) metrics.userAgent = userAgent.length > 512 ? ownCopy(userAgent.slice(0, 512)) : userAgent;
         const traced = (state.request as EnhancedRequest).traceId ?? state.traceId;
         if (typeof traced === 'string') {
           metrics.traceId = traced;
@@ -214,8 +216,9 @@ export class PerformanceMonitor {
         this.#sink?.add(metrics);
         this.#log.debug(`${metrics.method} ${metrics.path} ${status} ${metrics.responseTime.toFixed(2)} ms`);
       }
+      // A copy of its own: the path may be a slice of a URL with a long query, kept by the window (a review).
       this.alerting?.addMetrics({
-        timestamp, method: state.method, path, route, statusCode: status, responseTime: state.duration,
+        timestamp, method: state.method, path: ownCopy(path), route, statusCode: status, responseTime: state.duration,
         ...(profile ? { memoryUsage: profile.rss } : {}), ...(thrown ? { error: state.error } : {}),
       });
     } catch (error) {

@@ -76,4 +76,23 @@ describe('HotRollups', () => {
     const minutes = hot.drain().filter((cell) => !Number.isNaN(cell.minute)).map((cell) => [cell.minute, cell.count]);
     expect(minutes.sort()).toEqual([[start, 1], [start + 10_000, 1]]);
   });
+
+  test('an entry idle for an hour goes at a drain (a review: one was kept for every route ever named); a route that comes back is counted afresh', () => {
+    const hot = new HotRollups();
+    const start = Date.UTC(2026, 0, 1, 12);
+    for (let i = 0; i < 500; i++) hot.record(start + i, 'GET', `/scan/${i}`, 404, 1, 0, false);
+    hot.record(start, 'GET', '/health', 200, 1, 0, false);
+    expect(hot.drain().length).toBe(501);
+    expect(hot.routeEntries).toBe(501);
+    // Within the hour every entry stays; past it, only those recorded into since.
+    hot.record(start + 59 * 60_000, 'GET', '/health', 200, 1, 0, false);
+    hot.drain();
+    expect(hot.routeEntries).toBe(501);
+    hot.record(start + 61 * 60_000, 'GET', '/health', 200, 1, 0, false);
+    expect(hot.drain().map((cell) => [cell.route, cell.count])).toEqual([['/health', 1]]);
+    expect(hot.routeEntries).toBe(1);
+    hot.record(start + 62 * 60_000, 'GET', '/scan/7', 404, 1, 0, false);
+    expect(hot.drain().map((cell) => [cell.route, cell.count])).toEqual([['/scan/7', 1]]);
+    expect(hot.routeEntries).toBe(2);
+  });
 });

@@ -2,6 +2,7 @@
 // parameter) and inside any text a span keeps (a header's or query's value, a captured body, a
 // thrown error's message): `name=value` pairs, JSON, XML and `name: value` fields, a URL's
 // password, and credentials that say what they are (a private key, a JWT, a provider's marked key).
+import { ownCopy } from '../own-copy.ts';
 import { clip, LIMITS } from '../wire-format.ts';
 import { isSecret, isSecretField } from './secret-names.ts';
 
@@ -310,5 +311,7 @@ export function shownValue(name: string, value: string): string {
 export function shownText(text: string, length: number = LIMITS.tagValueLength): string {
   // Read no further than a real credential reaches past the kept length: a 16 KB header of made-up
   // URLs or parameters took 4-5 ms read whole, at most 1.7 ms so.
-  return redactText(text.slice(0, 4 * length)).slice(0, length);
+  const shown = redactText(text.slice(0, 4 * length)).slice(0, length);
+  // Cut, it is a slice of the text given: a span kept would hold all of it (a review: 61 MB for 1,000 spans).
+  return text.length > length ? ownCopy(shown) : shown;
 }

@@ -112,6 +112,10 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string,
       const usage = usageOf(full);
       return { ok: true, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}" (HTTP ${response.status})${usage ? `; ${usage.summary}` : ''}`, warnings: usage?.warnings };
     }
+    // A refusal that is no bun-apm edge's (a proxy, an access gate in front of it) is not about INGEST_KEYS (a review).
+    if ((response.status === 401 || response.status === 403) && errorMessageOf(full) === undefined) {
+      return { ok: false, label: 'edge', detail: `${shown} answered HTTP ${response.status} without a bun-apm edge's error (${quoteAnswer(text, sent, endpoint) || 'no body'}): is BUN_APM_ENDPOINT the Worker's URL, or does something in front of it (a proxy, an access gate) refuse the request?` };
+    }
     if (response.status === 401 || response.status === 403) return { ok: false, label: 'edge', detail: `${shown} refused the ingest key (HTTP ${response.status}): check INGEST_KEYS on the Worker (a deployed one: \`npx wrangler secret put INGEST_KEYS\` as \`bunx bun-apm keys\` prints it; \`edge dev\`: restart it, it reads .dev.vars at start)` };
     if (response.status === 404) {
       // An edge that knows why (BUN_APM_ENDPOINT set to its dashboard's URL) says so.

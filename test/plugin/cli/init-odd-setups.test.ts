@@ -110,3 +110,17 @@ test("doctor quotes an endpoint's error answer: one line, no control characters,
     server.stop(true);
   }
 });
+
+test("doctor tells a refusal that is no bun-apm edge's (a proxy's 401) from the edge refusing the key", async () => {
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('<html>Sign in to Access</html>', { status: 403 }) });
+  try {
+    const dir = app({ 'package.json': '{"name":"shop"}', '.env': `BUN_APM_APP=shop\nBUN_APM_INGEST_KEY=ing_0123456789abcdefghijklmnopqrstuv\nBUN_APM_ENDPOINT=http://127.0.0.1:${server.port}\n` });
+    const proc = Bun.spawn([process.execPath, CLI, 'doctor'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir }, stdout: 'pipe', stderr: 'pipe' });
+    const out = (await new Response(proc.stdout).text()) + (await new Response(proc.stderr).text());
+    await proc.exited;
+    expect(out).toContain("answered HTTP 403 without a bun-apm edge's error (<html>Sign in to Access</html>)");
+    expect(out).not.toContain('INGEST_KEYS');
+  } finally {
+    server.stop(true);
+  }
+});
