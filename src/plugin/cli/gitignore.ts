@@ -2,14 +2,22 @@
 // In a git work tree git itself says (`git check-ignore`: nested ignore files, `!` negations,
 // patterns); elsewhere the file's lines are read for the simple cases, in order, as git reads them.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { devNull } from 'node:os';
 import { dirname } from 'node:path';
 
-/** Whether git ignores `entry` in `dir`; undefined when git cannot say (no git, not a work tree). */
+/**
+ * Whether a .gitignore ignores `entry` in `dir`, as git reads them all; undefined when git cannot say
+ * (no git, not a work tree). An ignore that only this clone has (`.git/info/exclude`, the user's
+ * global excludes file) does not count: the next clone, a teammate's, would not have it (a review).
+ */
 function gitIgnores(dir: string, entry: string): boolean | undefined {
   try {
-    const child = Bun.spawnSync(['git', 'check-ignore', '--quiet', '--no-index', '--', entry], { cwd: dir, stdout: 'ignore', stderr: 'ignore' });
-    // 0: ignored, 1: not ignored, 128: not a work tree (or another fatal error).
-    return child.exitCode === 0 ? true : child.exitCode === 1 ? false : undefined;
+    const child = Bun.spawnSync(['git', '-c', `core.excludesFile=${devNull}`, 'check-ignore', '--no-index', '--verbose', '--', entry], { cwd: dir, stdout: 'pipe', stderr: 'ignore' });
+    // 0: a pattern decided (`source:line:pattern<TAB>path`; a `!` one un-ignores), 1: none did, 128: not a work tree.
+    if (child.exitCode === 1) return false;
+    if (child.exitCode !== 0) return undefined;
+    const decided = /^(.*):\d+:(.*)\t/.exec(child.stdout.toString());
+    return decided !== null && /(^|\/)\.gitignore$/.test(decided[1]!) && !decided[2]!.startsWith('!');
   } catch {
     return undefined;
   }

@@ -59,6 +59,12 @@ test('ignore files git reads otherwise than a line match: `.env*` then `!.env`, 
     expect(cli(dir, ['init']).code).toBe(0);
     expect(git(dir, 'check-ignore', '.env').trim()).toBe('.env');
   }
+  // An ignore of this clone alone (.git/info/exclude) is no .gitignore: the next clone would commit the key.
+  const local = app({ 'package.json': '{"name":"shop"}' });
+  git(local, 'init', '-q');
+  writeFileSync(join(local, '.git', 'info', 'exclude'), '.env\n');
+  expect(cli(local, ['init']).code).toBe(0);
+  expect(readFileSync(join(local, '.gitignore'), 'utf8')).toBe('.env\n');
   // Outside a git work tree the lines are read in order too.
   const plain = app({ 'package.json': '{"name":"shop"}', '.gitignore': '.env*\n!.env\n' });
   expect(cli(plain, ['init']).code).toBe(0);
