@@ -7,6 +7,7 @@ import { RouteNamer } from '../../core/route-namer.ts';
 import { RateSampler } from '../../core/sampler.ts';
 import { formatTraceparent, formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../../core/trace-context.ts';
 import { clip, LIMITS, toMicros, type DetailSample, type RollupCell, type SamplingPolicy, type Span, type SystemProfile } from '../../core/wire-format.ts';
+import { bodyOverLimit } from './body-over-limit.ts';
 import { shownPath } from '../../core/redaction/redaction.ts';
 import { HotRollups } from '../../core/hot-rollups.ts';
 import { errorClassOf, type Log } from './log.ts';
@@ -473,6 +474,7 @@ export class Recorder {
     // nothing and calls no error handler. A 499, as for node:http, and no error of the app's: it had
     // been counted a 500 never sent, and raised the error rate whenever clients left (a review).
     if (clientGone(state.request)) return this.#end(state, 499, 0, false);
+    if (bodyOverLimit(error)) return this.#end(state, 413, 0, false);
     state.error = errorClassOf(error);
     if (answers !== undefined) {
       // Ended later: the state must outlive the slot, and its URL is read now (Bun empties it once it has answered).
