@@ -85,8 +85,10 @@ describe('the tarball', () => {
     // and the docs of upgrading and rolling back (+3.4 kB); 358 kB until the explicit API's mistakes
     // thrown from the caller's line, its checks of updateMetricsHistory and fromGlobalConfig, routes'
     // templates without the preload, a custom storage's bounded close, and the edge's pending log
-    // bounded in bytes (+2.4 kB).
-    expect(packed.bytes).toBeLessThanOrEqual(362 * KB);
+    // bounded in bytes (+2.4 kB); 362 kB until init's care for a .env git tracks and ignore files git
+    // reads, secrets redacted in sampled paths, cut strings copied for records kept long, the SMTP
+    // attempt's bound, Bun's 413 counted as sent, and the docs of what leaves the app (+3.4 kB).
+    expect(packed.bytes).toBeLessThanOrEqual(366 * KB);
   }, 120_000);
 
   test('every link of the shipped README and docs to a page of ours leads to a shipped file', async () => {
