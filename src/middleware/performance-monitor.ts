@@ -28,6 +28,8 @@ import { normalisePath } from '../core/route-normaliser.ts';
 import { shownPath } from '../core/redaction/redaction.ts';
 import { ownCopy } from '../core/own-copy.ts';
 
+/** User-Agent headers longer than this are classified each time, not cached. */
+const UA_CACHED_LENGTH = 512;
 const UA_CACHE_MAX = 1000;
 
 const MONITOR_OPTIONS = keysOf<PerformanceOptions>()(['enabled', 'sampleRate', 'storage', 'profiling', 'alerting', 'debug', 'retention', 'log', 'random']);
@@ -230,6 +232,8 @@ export class PerformanceMonitor {
     let found = this.#userAgents.get(userAgent);
     if (found === undefined) {
       found = classifyUserAgent(userAgent);
+      // Only headers of a browser's length are kept as keys: 1,000 of 15 KB had held 16 MB (a review).
+      if (userAgent.length > UA_CACHED_LENGTH) return found;
       if (this.#userAgents.size >= UA_CACHE_MAX) this.#userAgents.clear();
       this.#userAgents.set(userAgent, found);
     }

@@ -23,7 +23,7 @@ async function run(preload: boolean): Promise<Record<string, number>> {
 
 test('counted as the 413 Bun sent, not as an error, with an error handler or without', async () => {
   const plain = await run(false);
-  expect(plain).toEqual({ withHandler: 413, bare: 413, small: 200 });
+  expect(plain).toEqual({ withHandler: 413, bare: 413, small: 200, wrapped: 413 });
   expect(await run(true)).toEqual(plain);
   const counted: Record<string, [number, number]> = {};
   for (const cell of sink.batches.flatMap((batch) => batch.rollups)) {
@@ -31,6 +31,6 @@ test('counted as the 413 Bun sent, not as an error, with an error handler or wit
     const [count, errors] = counted[key] ?? [0, 0];
     counted[key] = [count + cell.count, errors + cell.errors];
   }
-  expect(counted).toEqual({ 'POST /upload 4xx': [2, 0], 'POST /upload 2xx': [1, 0] });
-  expect(sink.batches.flatMap((batch) => batch.samples).map((sample) => sample.statusCode).sort()).toEqual([200, 413, 413]);
+  expect(counted).toEqual({ 'POST /upload 4xx': [2, 0], 'POST /upload 2xx': [1, 0], 'POST /wrapped 4xx': [1, 0] });
+  expect(sink.batches.flatMap((batch) => batch.samples).map((sample) => sample.statusCode).sort()).toEqual([200, 413, 413, 413]);
 }, 30_000);

@@ -3,7 +3,7 @@
 // patterns); elsewhere the file's lines are read for the simple cases, in order, as git reads them.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { devNull } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /**
  * Whether a .gitignore ignores `entry` in `dir`, as git reads them all; undefined when git cannot say
@@ -23,12 +23,31 @@ function gitIgnores(dir: string, entry: string): boolean | undefined {
   }
 }
 
-/** Whether `path` is a file git tracks (committed or staged): ignoring it then changes nothing. */
+/**
+ * Whether `path` is a file git tracks (committed or staged): ignoring it then changes nothing.
+ * Outside any repository, no. Inside one where git cannot answer (not installed; a checkout it
+ * refuses as another user's), an error naming why: taking "no" for an answer had written the key
+ * into a tracked .env (a review).
+ */
 export function gitTracks(dir: string, path: string): boolean {
+  if (!insideRepository(dir)) return false;
+  let child: ReturnType<typeof Bun.spawnSync>;
   try {
-    return Bun.spawnSync(['git', 'ls-files', '--error-unmatch', '--', path], { cwd: dir, stdout: 'ignore', stderr: 'ignore' }).exitCode === 0;
+    child = Bun.spawnSync(['git', 'ls-files', '--error-unmatch', '--', path], { cwd: dir, stdout: 'ignore', stderr: 'pipe' });
   } catch {
-    return false;
+    throw new Error(`${dir} is in a git repository, but git is not installed to tell whether it tracks ${path}, where the ingest key would go: install git, then run init again`);
+  }
+  if (child.exitCode === 0) return true;
+  if (child.exitCode === 1) return false;
+  const why = (child.stderr?.toString().trim().split('\n')[0] ?? '').slice(0, 200);
+  throw new Error(`git cannot tell whether it tracks ${path}, where the ingest key would go (${why || `exit ${child.exitCode}`}): fix that, then run init again`);
+}
+
+/** Whether `dir` or a directory above it holds a `.git` (a directory, or a worktree's file). */
+function insideRepository(dir: string): boolean {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    if (existsSync(join(at, '.git'))) return true;
+    if (dirname(at) === at) return false;
   }
 }
 
@@ -53,15 +72,23 @@ function covered(lines: string[], entry: string): boolean {
   return ignored;
 }
 
-/** Adds the entries not yet ignored; returns whether the file changed. */
-export function ensureIgnored(path: string, entries: string[]): boolean {
-  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const lines = text.split('\n');
-  const missing = entries.filter((entry) => !(gitIgnores(dirname(path), entry) ?? covered(lines, entry)));
+/** The entries a .gitignore at `path` must add: those git (or, without it, the file's lines) does not ignore yet. */
+export function notIgnored(path: string, entries: string[]): string[] {
+  const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n') : [];
+  return entries.filter((entry) => !(gitIgnores(dirname(path), entry) ?? covered(lines, entry)));
+}
+
+/** Appends `missing` (notIgnored's) to the .gitignore at `path`, keeping its line ends; returns whether it changed. */
+export function addIgnores(path: string, missing: string[]): boolean {
   if (missing.length === 0) return false;
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const separator = text === '' || text.endsWith('\n') ? '' : eol;
   writeFileSync(path, `${text}${separator}${missing.join(eol)}${eol}`);
   return true;
 }
 
+/** Adds the entries not yet ignored; returns whether the file changed. */
+export function ensureIgnored(path: string, entries: string[]): boolean {
+  return addIgnores(path, notIgnored(path, entries));
+}

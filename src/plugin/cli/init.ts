@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { appNameOf } from './app-name-of.ts';
 import { appEnvironment, appendLines, parseDotEnv, readDotEnv } from './dot-env.ts';
 import { CONFIG_NAMES } from '../preload/load-config.ts';
-import { ensureIgnored, gitTracks } from './gitignore.ts';
+import { addIgnores, gitTracks, notIgnored } from './gitignore.ts';
 import { checkDotEnvApp, newIngestKey, ownAppKey } from './keys.ts';
 
 export interface InitResult {
@@ -145,11 +145,13 @@ export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, 
   if (!written.BUN_APM_ENDPOINT) additions.push(`BUN_APM_ENDPOINT=${endpoint === undefined ? values.BUN_APM_ENDPOINT || endpointUrl : endpointUrl}`);
   // A file that cannot be written stops init before any is: a half-done init had left the app
   // preloading bun-apm with no key (a review).
+  const ignorePath = join(dir, '.gitignore');
+  const unignored = notIgnored(ignorePath, [envFile]);
   const writes = [
     ...(nextBunfig !== bunfig ? [bunfigPath] : []),
     ...(config === undefined ? [join(dir, 'bun-apm.config.ts')] : []),
     ...(additions.length > 0 ? [envPath] : []),
-    join(dir, '.gitignore'),
+    ...(unignored.length > 0 ? [ignorePath] : []),
   ];
   for (const path of writes) checkWritable(path);
 
@@ -167,7 +169,7 @@ export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, 
 
   // The ignore file first: the env file is to hold a secret, and must never sit unignored, even when
   // the ignore file cannot be written (then nothing is).
-  const ignored = ensureIgnored(join(dir, '.gitignore'), [envFile]);
+  const ignored = addIgnores(ignorePath, unignored);
   if (additions.length > 0) {
     writeFileSync(envPath, appendLines(env, 'bun-apm', additions), { mode: 0o600 });
     changed.push(envFile);

@@ -88,6 +88,24 @@ test('a file init cannot write stops it before it writes any (a half-done init h
   for (const name of ['bunfig.toml', 'bun-apm.config.ts', '.gitignore']) expect(Bun.file(join(dir, name)).size).toBe(0);
 });
 
+test('a repository git cannot read: init stops naming why, and writes nothing (taking it for untracked had written the key into a tracked .env)', () => {
+  const dir = app({ 'package.json': '{"name":"shop"}', '.env': 'A=1\n', '.git': 'gitdir: /nonexistent/worktree\n' });
+  const run = cli(dir, ['init']);
+  expect(run.code).not.toBe(0);
+  expect(run.out).toContain('git cannot tell whether it tracks .env, where the ingest key would go');
+  expect(readFileSync(join(dir, '.env'), 'utf8')).toBe('A=1\n');
+  for (const name of ['bunfig.toml', 'bun-apm.config.ts', '.gitignore']) expect(Bun.file(join(dir, name)).size).toBe(0);
+});
+
+test('a read-only .gitignore that already ignores .env is no reason to stop', () => {
+  const dir = app({ 'package.json': '{"name":"shop"}', '.gitignore': '.env\n' }, '/tmp');
+  chmodSync(join(dir, '.gitignore'), 0o444);
+  const run = cli(dir, ['init'], 'nobody');
+  expect(run.code).toBe(0);
+  expect(run.out).toContain('kept  .gitignore');
+  expect(readFileSync(join(dir, '.env'), 'utf8')).toContain('BUN_APM_INGEST_KEY=');
+});
+
 test('.dev.vars lines that already hold their value stay as written; a value that needs quotes is quoted', () => {
   const text = 'export API_KEYS=abc # mine\r\nSESSION_SECRET="s3cr3t#with hash"\r\n';
   expect(withValues(text, { API_KEYS: 'abc', SESSION_SECRET: 's3cr3t#with hash' })).toBe(text);
