@@ -8,3 +8,8 @@
 export function ownCopy(text: string): string {
   return JSON.parse(JSON.stringify(text)) as string;
 }
+
+/** At most `n` characters of `text`, in a buffer of their own when cut (a slice would keep all of `text`). */
+export function ownCut(text: string, n: number): string {
+  return text.length > n ? ownCopy(text.slice(0, n)) : text;
+}

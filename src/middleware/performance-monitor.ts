@@ -26,7 +26,7 @@ import { templateFromParams } from '../plugin/runtime/route-path.ts';
 import { stateOf } from '../plugin/runtime/request-state.ts';
 import { normalisePath } from '../core/route-normaliser.ts';
 import { shownPath } from '../core/redaction/redaction.ts';
-import { ownCopy } from '../core/own-copy.ts';
+import { ownCut } from '../core/own-copy.ts';
 
 /** User-Agent headers longer than this are classified each time, not cached. */
 const UA_CACHED_LENGTH = 512;
@@ -206,7 +206,7 @@ export class PerformanceMonitor {
         };
         if (profile) metrics.cpuUsage = profile.cpuPercent;
         // Copied when cut: the record would keep the whole header alive (a review: 304 MB for 10,000 records of 15 KB).
-        if (userAgent) metrics.userAgent = userAgent.length > 512 ? ownCopy(userAgent.slice(0, 512)) : userAgent;
+        if (userAgent) metrics.userAgent = ownCut(userAgent, 512);
         const traced = (state.request as EnhancedRequest).traceId ?? state.traceId;
         if (typeof traced === 'string') {
           metrics.traceId = traced;
@@ -218,9 +218,9 @@ export class PerformanceMonitor {
         this.#sink?.add(metrics);
         this.#log.debug(`${metrics.method} ${metrics.path} ${status} ${metrics.responseTime.toFixed(2)} ms`);
       }
-      // A copy of its own: the path may be a slice of a URL with a long query, kept by the window (a review).
+      // The recorder's path is its own copy when cut from a URL with a long query (keptPathOf): the window may keep it.
       this.alerting?.addMetrics({
-        timestamp, method: state.method, path: ownCopy(path), route, statusCode: status, responseTime: state.duration,
+        timestamp, method: state.method, path, route, statusCode: status, responseTime: state.duration,
         ...(profile ? { memoryUsage: profile.rss } : {}), ...(thrown ? { error: state.error } : {}),
       });
     } catch (error) {

@@ -1,7 +1,7 @@
 // What the in-process alerting keeps to evaluate rules on: every added request counted into
 // per-minute rollup tables (the same cells the edge stores), gauge points, the detail records for
 // custom evaluators, and when data last arrived. Bounded in time and in size.
-import { ownCopy } from '../../core/own-copy.ts';
+import { ownCut } from '../../core/own-copy.ts';
 import type { AlertData, AlertProfile, AlertSample } from '../../core/alerts/alert-data.ts';
 import { minuteOf, RollupTable } from '../../core/rollup.ts';
 import { visibleName } from '../../core/invisible-text.ts';
@@ -32,9 +32,9 @@ export interface PerformanceMetricsInput {
   spanId?: string;
 }
 
-/** At most `n` characters, copied: a slice keeps the whole string it was cut from alive (ownCopy). */
+/** At most `n` characters, copied when cut (ownCut). */
 function cut<T>(text: T, n: number): T {
-  return typeof text === 'string' && text.length > n ? (ownCopy(text.slice(0, n)) as T) : text;
+  return typeof text === 'string' ? (ownCut(text, n) as T) : text;
 }
 
 export interface MetricWindowOptions {

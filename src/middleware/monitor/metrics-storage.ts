@@ -1,6 +1,6 @@
 // Where detail records go: every storage keeps the latest ones in memory for getMetrics(), and the
 // file and custom storages also hand them on, off the request path.
-import { ownCopy } from '../../core/own-copy.ts';
+import { ownCut } from '../../core/own-copy.ts';
 import { ConfigError } from '../../core/config/config-error.ts';
 import { MONITOR } from '../../core/config/settings.ts';
 import { LIMITS } from '../../core/wire-format.ts';
@@ -28,7 +28,7 @@ export class MetricsRing {
 
   add(metrics: PerformanceMetrics): void {
     // Cut as the preload's samples are, before storage gets the same record; copied, as a slice keeps the whole string it was cut from alive.
-    if (metrics.path.length > LIMITS.pathLength) metrics.path = ownCopy(metrics.path.slice(0, LIMITS.pathLength));
+    metrics.path = ownCut(metrics.path, LIMITS.pathLength);
     if (this.#items.length < this.capacity) {
       this.#items.push(metrics);
       return;

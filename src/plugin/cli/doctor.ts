@@ -95,32 +95,32 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string,
     });
     const full = await response.text();
     const text = full.slice(0, 300);
+    const answer = jsonOf(full);
     if (response.ok) {
-      const keyApp = readApp(full);
+      const keyApp = typeof answer?.app === 'string' ? answer.app : undefined;
       // A bun-apm edge names the key's app; any other server answering 200 (a page, a proxy) is no edge.
       if (keyApp === undefined) return { ok: false, label: 'edge', detail: `${shown} answered HTTP ${response.status} without naming an app: is BUN_APM_ENDPOINT a bun-apm edge (the Worker's URL)?` };
       if (keyApp !== app) {
         return { ok: false, label: 'edge', detail: `${shown} knows this ingest key as app "${keyApp}", not "${app}": set BUN_APM_APP or use that app's key` };
       }
-      const problems = configProblemsOf(full, key);
+      const problems = configProblemsOf(answer, sent, endpoint);
       if (problems.lines.length > 0) {
-        const list = [...problems.lines.map((line) => quoteAnswer(line, sent, endpoint)), ...(problems.more > 0 ? [`and ${problems.more} more`] : [])].map((line) => `\n${DETAIL_INDENT}- ${line}`).join('');
+        const list = [...problems.lines, ...(problems.more > 0 ? [`and ${problems.more} more`] : [])].map((line) => `\n${DETAIL_INDENT}- ${line}`).join('');
         return { ok: false, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}", but its configuration has problems, and it runs without what they name (rules and channels left out, settings it does not know):${list}\n${DETAIL_INDENT}Fix them in the edge's wrangler.toml [vars] (or its secrets) and deploy; GET /api/v1/apps/${app}/rules lists them all` };
       }
-      const ahead = clockAhead(edgeNow(full) ?? Date.parse(response.headers.get('date') ?? ''), now());
+      const ahead = clockAhead(edgeNow(answer) ?? Date.parse(response.headers.get('date') ?? ''), now());
       if (ahead !== undefined) return { ok: false, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}", but this machine's clock is ${ahead} ahead of the edge's: it refuses batches from more than ${MAX_SKEW_MS / 60_000} minutes in its future; set the clock (NTP)` };
-      const usage = usageOf(full);
+      const usage = usageIn(answer);
       return { ok: true, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}" (HTTP ${response.status})${usage ? `; ${usage.summary}` : ''}`, warnings: usage?.warnings };
     }
-    // A refusal that is no bun-apm edge's (a proxy, an access gate in front of it) is not about INGEST_KEYS (a review).
-    if ((response.status === 401 || response.status === 403) && errorMessageOf(full) === undefined) {
-      return { ok: false, label: 'edge', detail: `${shown} answered HTTP ${response.status} without a bun-apm edge's error (${quoteAnswer(text, sent, endpoint) || 'no body'}): is BUN_APM_ENDPOINT the Worker's URL, or does something in front of it (a proxy, an access gate) refuse the request?` };
+    const said = errorMessageOf(answer, sent, endpoint);
+    if (response.status === 401 || response.status === 403) {
+      // A refusal that is no bun-apm edge's (a proxy, an access gate in front of it) is not about INGEST_KEYS (a review).
+      if (said === undefined) return { ok: false, label: 'edge', detail: `${shown} answered HTTP ${response.status} without a bun-apm edge's error (${quoteAnswer(text, sent, endpoint) || 'no body'}): is BUN_APM_ENDPOINT the Worker's URL, or does something in front of it (a proxy, an access gate) refuse the request?` };
+      return { ok: false, label: 'edge', detail: `${shown} refused the ingest key (HTTP ${response.status}): check INGEST_KEYS on the Worker (a deployed one: \`npx wrangler secret put INGEST_KEYS\` as \`bunx bun-apm keys\` prints it; \`edge dev\`: restart it, it reads .dev.vars at start)` };
     }
-    if (response.status === 401 || response.status === 403) return { ok: false, label: 'edge', detail: `${shown} refused the ingest key (HTTP ${response.status}): check INGEST_KEYS on the Worker (a deployed one: \`npx wrangler secret put INGEST_KEYS\` as \`bunx bun-apm keys\` prints it; \`edge dev\`: restart it, it reads .dev.vars at start)` };
     if (response.status === 404) {
       // An edge that knows why (BUN_APM_ENDPOINT set to its dashboard's URL) says so.
-      const message = errorMessageOf(full);
-      const said = message === undefined ? undefined : quoteAnswer(message, sent, endpoint);
       // With a path of its own (a page's URL copied), the edge's 404 says nothing of the fix.
       const path = new URL(endpoint).pathname.replace(/\/+$/, '');
       const fix = path === '' || said?.includes('BUN_APM_ENDPOINT') ? '' : `: BUN_APM_ENDPOINT is the edge's base URL, without a path (not ${quoteAnswer(path.slice(0, 100))})`;
@@ -157,33 +157,28 @@ function clockAhead(edge: number, now: number): string | undefined {
   return minutes < 120 ? `${minutes} minutes` : `${Math.round(minutes / 60)} hours`;
 }
 
-/** The `error.message` of a bun-apm edge's answer, fit for one terminal line; undefined for any other answer. */
-function errorMessageOf(text: string): string | undefined {
+type Answer = { [key: string]: unknown } | undefined;
+
+/** The edge's answer as JSON, read once; undefined for any other text. */
+function jsonOf(text: string): Answer {
   try {
-    const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
-    return typeof message === 'string' ? quoteAnswer(message) : undefined;
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Answer) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The `error.message` of a bun-apm edge's answer, quoted as the preload quotes an answer (the key it echoes hidden); undefined for any other. */
+function errorMessageOf(answer: Answer, sent: HeadersInit, endpoint: string): string | undefined {
+  const message = (answer?.error as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? quoteAnswer(message, sent, endpoint) : undefined;
 }
 
 /** The edge's clock in its key check's answer (edges before it say none: their Date header is read). */
-function edgeNow(text: string): number | undefined {
-  try {
-    const now = (JSON.parse(text) as { now?: unknown }).now;
-    return typeof now === 'number' && Number.isFinite(now) ? now : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function readApp(text: string): string | undefined {
-  try {
-    const body = JSON.parse(text) as { app?: unknown };
-    return typeof body.app === 'string' ? body.app : undefined;
-  } catch {
-    return undefined;
-  }
+function edgeNow(answer: Answer): number | undefined {
+  const now = answer?.now;
+  return typeof now === 'number' && Number.isFinite(now) ? now : undefined;
 }
 
 /** Where a check's detail starts on its line (`✗ edge     `): a detail's further lines line up under it. */
@@ -195,17 +190,11 @@ const MAX_PROBLEM_LINES = 10;
  * The app's configuration problems in the edge's answer (an older edge says none): the first ten,
  * each fit for a terminal line, and how many more.
  */
-function configProblemsOf(text: string, key: string): { lines: string[]; more: number } {
-  let body: { configProblems?: unknown };
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
-    return { lines: [], more: 0 };
-  }
-  const listed = Array.isArray(body.configProblems) ? body.configProblems : [];
+function configProblemsOf(answer: Answer, sent: HeadersInit, endpoint: string): { lines: string[]; more: number } {
+  const listed = Array.isArray(answer?.configProblems) ? answer.configProblems : [];
   const problems = listed.filter((p): p is string => typeof p === 'string');
   // The key sent is never printed back, should an answer hold it.
-  const lines = problems.slice(0, MAX_PROBLEM_LINES).map((p) => quoteAnswer(p, { Authorization: `Bearer ${key}` }));
+  const lines = problems.slice(0, MAX_PROBLEM_LINES).map((p) => quoteAnswer(p, sent, endpoint));
   return { lines, more: problems.length - lines.length };
 }
 
@@ -221,12 +210,11 @@ interface QuotaLine {
  * nothing): a line of the figures, and its warnings before a free-plan quota runs out.
  */
 export function usageOf(body: string): { summary: string; warnings: string[] } | null {
-  let usage: { plan?: string | null; quotas?: QuotaLine[]; warnings?: Array<{ message?: string }> } | undefined;
-  try {
-    usage = (JSON.parse(body) as { usage?: typeof usage }).usage;
-  } catch {
-    return null;
-  }
+  return usageIn(jsonOf(body));
+}
+
+function usageIn(answer: Answer): { summary: string; warnings: string[] } | null {
+  const usage = answer?.usage as { plan?: string | null; quotas?: QuotaLine[]; warnings?: Array<{ message?: string }> } | undefined;
   if (!usage || !Array.isArray(usage.quotas)) return null;
   const figures = usage.quotas.filter((q) => q.label !== 'SQLite storage')
     .map((q) => `${Math.round(q.used).toLocaleString('en-US')}${q.limit ? ` of ${q.limit.toLocaleString('en-US')}` : ''} ${q.label}`).join(', ');

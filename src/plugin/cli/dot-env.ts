@@ -89,10 +89,14 @@ export function environmentFor(dir: string, env: Record<string, string | undefin
 
 /** `text` with `additions` appended under a comment, keeping what was there byte for byte (and its line ends). */
 export function appendLines(text: string, comment: string, additions: string[]): string {
-  if (additions.length === 0) return text;
+  return additions.length === 0 ? text : withLines(text, [`# ${comment}`, ...additions]);
+}
+
+/** `text` with `lines` after it, ended as its lines are (CRLF or LF), on a line of their own. */
+export function withLines(text: string, lines: string[]): string {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const separator = text === '' || text.endsWith('\n') ? '' : eol;
-  return `${text}${separator}# ${comment}${eol}${additions.join(eol)}${eol}`;
+  return `${text}${separator}${lines.join(eol)}${eol}`;
 }
 
 /**

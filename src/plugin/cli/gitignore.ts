@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { devNull } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { withLines } from './dot-env.ts';
 
 /**
  * Whether a .gitignore ignores `entry` in `dir`, as git reads them all; undefined when git cannot say
@@ -81,10 +82,7 @@ export function notIgnored(path: string, entries: string[]): string[] {
 /** Appends `missing` (notIgnored's) to the .gitignore at `path`, keeping its line ends; returns whether it changed. */
 export function addIgnores(path: string, missing: string[]): boolean {
   if (missing.length === 0) return false;
-  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const separator = text === '' || text.endsWith('\n') ? '' : eol;
-  writeFileSync(path, `${text}${separator}${missing.join(eol)}${eol}`);
+  writeFileSync(path, withLines(existsSync(path) ? readFileSync(path, 'utf8') : '', missing));
   return true;
 }
 

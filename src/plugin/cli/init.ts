@@ -137,6 +137,8 @@ export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, 
   const ingestKey = own?.key || newIngestKey();
   // A config file of another extension is the app's: a .ts beside it would be read first (a review).
   const config = CONFIG_NAMES.find((name) => existsSync(join(dir, name)));
+  const configPath = join(dir, 'bun-apm.config.ts');
+  const bunfigChanges = nextBunfig !== bunfig;
 
   const additions: string[] = [];
   // What .env lacks, with the value the app has (`BUN_APM_ENDPOINT=… bunx bun-apm init` writes it).
@@ -148,8 +150,8 @@ export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, 
   const ignorePath = join(dir, '.gitignore');
   const unignored = notIgnored(ignorePath, [envFile]);
   const writes = [
-    ...(nextBunfig !== bunfig ? [bunfigPath] : []),
-    ...(config === undefined ? [join(dir, 'bun-apm.config.ts')] : []),
+    ...(bunfigChanges ? [bunfigPath] : []),
+    ...(config === undefined ? [configPath] : []),
     ...(additions.length > 0 ? [envPath] : []),
     ...(unignored.length > 0 ? [ignorePath] : []),
   ];
@@ -157,13 +159,13 @@ export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, 
 
   const changed: string[] = [];
   const unchanged: string[] = [];
-  if (nextBunfig !== bunfig) {
+  if (bunfigChanges) {
     writeFileSync(bunfigPath, nextBunfig);
     changed.push('bunfig.toml');
   } else unchanged.push('bunfig.toml');
 
   if (config === undefined) {
-    writeFileSync(join(dir, 'bun-apm.config.ts'), CONFIG_TEMPLATE);
+    writeFileSync(configPath, CONFIG_TEMPLATE);
     changed.push('bun-apm.config.ts');
   } else unchanged.push(config);
 
@@ -179,7 +181,6 @@ export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, 
 
   return { app, ingestKey, endpoint: values.BUN_APM_ENDPOINT || endpointUrl, changed, unchanged, envFile };
 }
-
 
 /**
  * `.env`, unless git tracks it: a key appended there is committed with the app's next commit, and

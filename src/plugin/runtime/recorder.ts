@@ -11,7 +11,7 @@ import { bodyOverLimit } from './body-over-limit.ts';
 import { shownPath } from '../../core/redaction/redaction.ts';
 import { HotRollups } from '../../core/hot-rollups.ts';
 import { errorClassOf, type Log } from './log.ts';
-import { methodKey, pathOf } from '../../core/request-key.ts';
+import { keptPathOf, methodKey } from '../../core/request-key.ts';
 import { pathFromRoute } from './route-path.ts';
 import { asyncStates, REQUEST_STATE, RequestState, running, stateOf, type MarkedRequest } from './request-state.ts';
 import type { ErrorAnswers } from './error-answers.ts';
@@ -722,11 +722,14 @@ function sentStatus(status: number): number {
   return status < 100 ? 500 : status;
 }
 
-/** A request's path: from its Bun route template and parameters when they say it exactly, else from its URL. */
+/**
+ * A request's path: from its Bun route template and parameters when they say it exactly, else from
+ * its URL, copied when the URL holds much more (observers may keep it: the monitor's alerting window).
+ */
 function pathOfState(state: RequestState): string {
   const request = state.request as Request & { params?: Record<string, string> };
   const bunRoute = state.routerRoute === undefined && state.erroredRoute === undefined ? state.serveRoute : undefined;
-  return (bunRoute !== undefined ? pathFromRoute(bunRoute, request.params) : undefined) ?? pathOf(state.url ?? request.url);
+  return (bunRoute !== undefined ? pathFromRoute(bunRoute, request.params) : undefined) ?? keptPathOf(state.url ?? request.url);
 }
 
 /** Nothing answered to a WebSocket request: server.upgrade() took it, and Bun sends 101. */
