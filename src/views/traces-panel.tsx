@@ -19,8 +19,10 @@ export function TracesPanel(props: { ctx: ViewContext; traces: TraceRow[]; filte
       data-page-owns={Object.keys(own).join(' ')} data-page-params={query(own)}
     >
       <h2>Traces</h2>
-      {/* The controls have ids: htmx gives the focus back to the element of the same id after a swap. */}
-      <form class="filters" hx-get={fragment} hx-target="#traces" hx-swap="outerHTML" hx-trigger="change, submit" hx-sync="closest section:replace">
+      {/* The controls have ids: htmx gives the focus back to the element of the same id after a swap.
+          The text fields apply on Enter (or Filter), not on change: leaving one for the next had sent
+          the form, and its answer redrew the next field while the user typed in it (a review). */}
+      <form class="filters" hx-get={fragment} hx-target="#traces" hx-swap="outerHTML" hx-trigger="submit, change from:#trace-errors, change from:#trace-order" hx-sync="closest section:replace">
         <input type="hidden" name="app" value={attributeValue(ctx.app)} />
         <input type="hidden" name="range" value={ctx.range} />
         {ctx.route ? <input type="hidden" name="route" value={attributeValue(ctx.route)} /> : ''}

@@ -209,5 +209,45 @@ describe('dashboard filters in-process', () => {
     expect(trouble.problems).toEqual([]);
     await context.close();
   });
-});
 
+  test('what the user types in the traces\' form is kept: leaving a field sends nothing, and an answer landing while they type leaves the field as typed', async () => {
+    const context = await browser.newContext({ extraHTTPHeaders: { 'x-api-key': KEY } });
+    const page = await context.newPage();
+    const trouble = watchForTrouble(page);
+    await page.goto(`${base}/performance?app=shop&traceRoute=%2Fusers`);
+    // The traces' answers take 400 ms, as from a distant edge; the live refresh is paused.
+    await page.route((url) => url.pathname.endsWith('/fragments/traces'), async (route) => {
+      await Bun.sleep(400);
+      await route.continue().catch(() => {});
+    });
+    await page.click('[data-live-toggle]');
+    const sent: URL[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/fragments/traces')) sent.push(new URL(request.url()));
+    });
+
+    // As the review did: clear the route, Tab to "Min ms", type 100 a key at a time, Enter.
+    await page.click('#trace-route');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('100', { delay: 80 });
+    await Promise.all([page.waitForResponse((r) => r.url().includes('minDuration=100')), page.keyboard.press('Enter')]);
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('minDuration') === '100');
+    // Was: leaving the route field sent the form, and its answer emptied "Min ms" mid-word (`minDuration=00` went out).
+    expect(sent.map((url) => [url.searchParams.get('traceRoute'), url.searchParams.get('minDuration')])).toEqual([['', '100']]);
+    expect(await page.locator('#trace-min-duration').inputValue()).toBe('100');
+    expect(await page.locator('#trace-route').inputValue()).toBe('');
+
+    // A checkbox sends the form at once; typing goes on while its answer is on the way.
+    await page.check('#trace-errors');
+    await page.fill('#trace-min-duration', '');
+    await page.keyboard.type('25');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('errors') === '1');
+    await Bun.sleep(100);
+    // Was: the answer put the field back as it was sent.
+    expect(await page.locator('#trace-min-duration').inputValue()).toBe('25');
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
+});

@@ -309,13 +309,19 @@
   // The focus stays where it was across a swap: on the same control in the new panel (the same
   // id, link or form), so a live refresh does not send a keyboard user back to the panel's start (a
   // review); on the panel itself when the control went with the swap (a resolved alert's Resolve).
+  // The text in the field under the cursor stays too: an answer to a request sent before the last
+  // keys were typed (a checkbox's, a select's) would put the field back as it was sent.
   let held = '';
   /** @type {string | null} */
   let heldControl = null;
+  /** @type {string | null} */
+  let heldText = null;
   document.addEventListener('htmx:before:swap', (event) => {
     const target = /** @type {CustomEvent} */ (event).detail?.ctx?.target;
-    held = target instanceof Element && target.contains(document.activeElement) ? target.id : '';
-    heldControl = held && document.activeElement ? controlKey(document.activeElement) : null;
+    const active = document.activeElement;
+    held = target instanceof Element && target.contains(active) ? target.id : '';
+    heldControl = held && active ? controlKey(active) : null;
+    heldText = held && active instanceof HTMLInputElement && active.matches('input[type="text"], input[type="number"], input[type="search"]') ? active.value : null;
   });
   // A rule that starts firing is said by the page's one polite live region (the panels themselves
   // are not live: each refresh would be read out again): the alerts as they were, by id.
@@ -330,10 +336,14 @@
     if (announcer && started.length > 0) announcer.textContent = started.map((a) => `Alert firing: ${a.querySelector('.name')?.textContent ?? ''}`).join('. ');
   });
   document.addEventListener('htmx:after:swap', () => {
-    const panel = held && document.activeElement === document.body ? document.getElementById(held) : null;
-    const control = panel && heldControl ? panel.querySelector(heldControl) : null;
+    const swapped = held ? document.getElementById(held) : null;
+    const control = swapped && heldControl ? swapped.querySelector(heldControl) : null;
+    if (control instanceof HTMLInputElement && heldText !== null && control.value !== heldText) control.value = heldText;
+    // htmx gives the focus back to a control of the same id itself; the others are found here.
+    const panel = document.activeElement === document.body ? swapped : null;
     held = '';
     heldControl = null;
+    heldText = null;
     if (!panel) return;
     if (control instanceof HTMLElement) return control.focus({ preventScroll: true });
     panel.setAttribute('tabindex', '-1');
