@@ -46,7 +46,22 @@ export function formatCount(n: number | null | undefined): string {
 
 export function formatRate(perSecond: number | null | undefined): string {
   if (perSecond === null || perSecond === undefined || !Number.isFinite(perSecond)) return '–';
+  // Some traffic is never shown as none (0.00).
+  if (perSecond > 0 && perSecond < 0.005) return '<0.01';
   return perSecond >= 100 ? perSecond.toFixed(0) : perSecond >= 1 ? perSecond.toFixed(1) : perSecond.toFixed(2);
+}
+
+/**
+ * An average rate in the unit that shows it: a route with 91 requests in 6 hours had read "0.00/s
+ * on average" (a review); it reads "15/h" now.
+ */
+export function formatAverageRate(perSecond: number | null | undefined): string {
+  if (perSecond === null || perSecond === undefined || !Number.isFinite(perSecond)) return '–';
+  if (perSecond === 0 || perSecond >= 0.1) return `${formatRate(perSecond)}/s`;
+  const perMinute = perSecond * 60;
+  if (perMinute >= 1) return `${+perMinute.toFixed(1)}/min`;
+  const perHour = perSecond * 3600;
+  return perHour >= 0.1 ? `${+perHour.toFixed(perHour >= 10 ? 0 : 1)}/h` : `${+(perHour * 24).toPrecision(2)}/day`;
 }
 
 export function formatBytes(bytes: number | null | undefined): string {

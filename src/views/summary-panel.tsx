@@ -4,7 +4,7 @@
 // totals, each group saying which window it counts; swapped in place on every refresh.
 import type { LiveSummary, Summary } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
-import { formatApdex, formatCount, formatMs, formatPercent, formatRate, formatSpan, formatTime, pageQuery, plural } from './format.ts';
+import { formatApdex, formatAverageRate, formatCount, formatMs, formatPercent, formatRate, formatSpan, formatTime, pageQuery, plural } from './format.ts';
 
 type Tone = 'warn' | 'bad' | undefined;
 
@@ -36,7 +36,7 @@ export function SummaryPanel(props: { ctx: ViewContext; summary: Summary; live: 
           Range <span class="window" safe>{`${ctx.range}: ${formatSpan(summary.until - summary.from)} to ${formatTime(summary.until).slice(11)}`}</span>
         </h2>
         <div class="tile-row">
-          <Tile label="Requests" value={formatCount(summary.requests)} raw={summary.requests} hint={`${formatRate(summary.rps)}/s on average`} name="requests" />
+          <Tile label="Requests" value={formatCount(summary.requests)} raw={summary.requests} hint={`${formatAverageRate(summary.rps)} on average`} name="requests" />
           <Tile label="Error rate" value={formatPercent(summary.errorRate)} hint={`${plural(summary.errors, 'error')}, ${formatCount(summary.clientErrors)} 4xx`} name="range-error-rate" tone={errorTone(summary.errorRate)} />
           <Tile label="p95" value={formatMs(summary.latency.p95)} hint={`p99 ${formatMs(summary.latency.p99)}`} name="range-p95" />
           <Tile label="Apdex" value={formatApdex(summary.apdex)} hint={`T = ${formatMs(summary.apdexThresholdMs)}`} name="apdex" tone={summary.apdex !== null && summary.apdex < 0.7 ? 'bad' : summary.apdex !== null && summary.apdex < 0.85 ? 'warn' : undefined} />
