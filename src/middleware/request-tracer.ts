@@ -25,6 +25,7 @@ import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.t
 import { callersMistake } from './callers-mistake.ts';
 import { EXIT_BUDGET_MS } from '../plugin/runtime/exit-budget.ts';
 import { installTracerExit } from './tracer/tracer-exit.ts';
+import { wallNow } from './tracer/wall-clock.ts';
 import { templateFromParams } from '../plugin/runtime/route-path.ts';
 import { clientGone } from '../core/http/client-gone.ts';
 
@@ -37,10 +38,6 @@ const MAX_LEVEL_LENGTH = 16;
  * stays inside LIMITS.spanLength, which the edge checks.
  */
 const SPAN_LOGS_LENGTH = 65_536;
-
-function wallNow(): number {
-  return performance.timeOrigin + performance.now();
-}
 
 function spanStatus(status: string | undefined, error: string | Error | undefined): { status: SpanStatus; tag?: string } {
   if (status === 'error') return { status: 'error' };

@@ -60,6 +60,10 @@ describe('trace context', () => {
     expect(downstream).toMatchObject({ name: 'GET /users/:id', parentSpanId: client!.spanId });
     expect(client!.startTime).toBeGreaterThanOrEqual(server!.startTime);
     expect(client!.duration).toBeLessThanOrEqual(server!.duration);
+    // Two processes on one clock: the downstream span starts after the call that caused it (a
+    // review saw it up to a millisecond before, each process's time read from Date.now() alone).
+    expect(downstream!.startTime).toBeGreaterThanOrEqual(client!.startTime);
+    expect(downstream!.startTime + downstream!.duration).toBeLessThanOrEqual(client!.startTime + client!.duration);
   }, 30_000);
 
   test('an unsampled traceparent is honoured: no spans anywhere, the decision passed on downstream', async () => {

@@ -2,6 +2,7 @@
 // traced, a server span. Shared by the preload and the middleware: whichever sees a request first
 // marks it, and the other then finds the mark and records nothing of its own.
 import { clientGone } from '../../core/http/client-gone.ts';
+import { wallClock } from './wall-clock.ts';
 import { PRELOAD } from '../../core/config/preload-settings.ts';
 import { RouteNamer } from '../../core/route-namer.ts';
 import { RateSampler } from '../../core/sampler.ts';
@@ -74,8 +75,8 @@ export class Recorder {
   droppedSamples = 0;
   /** Requests in flight with a state of their own; the slot's one, if taken, is added by `inFlight`. */
   #ownInFlight = 0;
-  /** Date.now() − performance.now(), refreshed by the profiler so wall times follow clock changes. */
-  wallOffset = Date.now() - performance.now();
+  /** Wall time − performance.now(), followed at each profile and drain so wall times follow clock changes (wall-clock.ts). */
+  wallOffset = wallClock.offset;
   /** Responses whose headers could not be set (immutable headers). */
   headerFailures = 0;
   /** Where the preload's exporters ship spans (exporterTarget): the tracer leaves those of its own out. */
@@ -593,6 +594,9 @@ export class Recorder {
   /** Takes what was recorded since the last drain (the batcher calls this), with the callers' sampled traces refused since. */
   drain(): { rollups: RollupCell[]; samples: DetailSample[]; droppedSamples: number; parentTracesRefused: number } {
     this.#fullSignalled = false;
+    // The wall clock followed here too, not only at profiles: with profiling off, the times of a
+    // process running for weeks would stay on its start's clock (the monotonic clock stops while a VM is paused).
+    this.wallOffset = wallClock.follow();
     const parentTracesRefused = this.parentTraceBucket.refused - this.#parentRefusedDrained;
     this.#parentRefusedDrained = this.parentTraceBucket.refused;
     const rollups = this.rollups.drain();

@@ -4,6 +4,7 @@
 import type { SystemProfile } from '../../core/wire-format.ts';
 import type { Recorder } from './recorder.ts';
 import { unref } from './unref.ts';
+import { wallClock } from './wall-clock.ts';
 
 export interface SystemProfilerOptions {
   interval: number;
@@ -62,7 +63,7 @@ export class SystemProfiler {
       const cpuPercent = cpuPercentOver(this.#lastCpu, cpu, (now - this.#lastAt) * 1000);
       this.#lastCpu = cpu;
       this.#lastAt = now;
-      this.#recorder.wallOffset = Date.now() - now;
+      this.#recorder.wallOffset = wallClock.follow();
       const profile: SystemProfile = {
         timestamp: Date.now(),
         rss: memory.rss,
