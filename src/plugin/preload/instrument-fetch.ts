@@ -3,6 +3,7 @@
 // request the app's fetch is called straight through. Exports use original-fetch.ts, never this.
 import { formatTraceparent, newSpanId } from '../../core/trace-context.ts';
 import { clip, LIMITS, type Span } from '../../core/wire-format.ts';
+import { shownPath } from '../../core/redaction/redaction.ts';
 import { redactUrl } from '../runtime/exporters/endpoint-url.ts';
 import { errorClassOf } from '../runtime/log.ts';
 import { isWrapped, WRAPPED } from './instrument-handler.ts';
@@ -42,7 +43,8 @@ export function instrumentFetch(recorder: Recorder): () => void {
         duration: performance.now() - start,
         // OpenTelemetry's HTTP conventions: a client span is an error on 4xx and 5xx, else its status is left unset.
         status: error !== undefined || (status !== undefined && status >= 400) ? 'error' : 'unset',
-        tags: { 'http.method': method, 'http.url': clip(url, LIMITS.tagValueLength) },
+        // Its path redacted as a traced request's is: a Slack webhook's, a key or a JWT as a segment (a review).
+        tags: { 'http.method': method, 'http.url': shownPath(url, LIMITS.tagValueLength) },
         logs: [],
       };
       if (status !== undefined) span.tags['http.status_code'] = status;
