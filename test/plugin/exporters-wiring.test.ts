@@ -57,4 +57,23 @@ describe('exporters and custom storage from bun-apm.config.ts', () => {
     expect(stored.flatMap((batch) => batch.spans).filter((span) => span.traceId === TRACE)).toHaveLength(5);
     expect(stored.flatMap((batch) => batch.rollups).reduce((n, cell) => n + cell.count, 0)).toBe(5);
   }, 30_000);
+
+  test('custom storage alone: every cut reaches it, and the app is not told its requests are shipped nowhere', async () => {
+    let store = '';
+    const config = writeConfig((dir) => {
+      store = join(dir, 'store.jsonl');
+      return `
+        import { appendFileSync } from 'node:fs';
+        export default { storage: { type: 'custom', customHandler: (batch) => appendFileSync(${JSON.stringify(store)}, JSON.stringify(batch) + '\\n') } };`;
+    });
+    const app = await startApp('hono-app.ts', { env: { BUN_APM_ENDPOINT: '', BUN_APM_CONFIG: config, BUN_APM_FLUSH_INTERVAL_MS: '600000' } });
+    started.push(app);
+    for (let i = 0; i < 3; i++) expect((await app.fetch(`/users/${i}`)).status).toBe(200);
+    app.process.kill('SIGTERM');
+    await app.exited;
+    const stored = readFileSync(store, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { rollups: Array<{ count: number }> });
+    expect(stored.flatMap((batch) => batch.rollups).reduce((n, cell) => n + cell.count, 0)).toBe(3);
+    // Was: "BUN_APM_ENDPOINT is not set: requests are measured but shipped nowhere".
+    expect(app.stderr).not.toContain('shipped nowhere');
+  }, 30_000);
 });
