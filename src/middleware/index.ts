@@ -14,7 +14,7 @@ export { REDACTED } from '../core/redaction/redaction.ts';
 export { TIMED_OUT_TAG } from './tracer/span-registry.ts';
 export { compose } from './adapters/compose.ts';
 export { instrument } from './adapters/instrument.ts';
-export { honoMiddleware } from './adapters/hono.ts';
+export { honoMiddleware, type HonoTraceVariables } from './adapters/hono.ts';
 export { ConfigError } from '../core/config/config-error.ts';
 export { honoRoutes, type HonoRoutesMiddleware } from '../plugin/runtime/routers/hono-routes.ts';
 export { bunRouterRoutes } from '../plugin/runtime/routers/bun-router-routes.ts';

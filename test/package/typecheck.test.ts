@@ -33,7 +33,7 @@ export default defineConfig({ routeCap: 100, exporters: [{ type: 'custom', custo
 `;
 
 const HONO_APP = `import { Hono } from 'hono';
-import { honoMiddleware, performanceMonitor, requestTracer } from 'bun-apm/middleware';
+import { honoMiddleware, performanceMonitor, requestTracer, type HonoTraceVariables } from 'bun-apm/middleware';
 
 const tracer = requestTracer({ sampleRate: 1 });
 const app = new Hono();
@@ -43,6 +43,14 @@ app.get('/users/:id', (c) => c.json({ id: c.req.param('id') }));
 const typed = new Hono<{ Variables: { traceId?: string; spanId?: string; user: string } }>();
 typed.use(honoMiddleware(tracer));
 typed.get('/', (c) => c.text(c.get('spanId') ?? 'none'));
+// As docs/options.md has it.
+const documented = new Hono<{ Variables: HonoTraceVariables }>();
+documented.use(honoMiddleware(tracer));
+documented.get('/users/:id', (c) => {
+  const child = tracer.createChildSpan(c.get('spanId') ?? '', 'db');
+  if (child) tracer.finish(child);
+  return c.text(c.get('traceId') ?? 'none');
+});
 export default app;
 `;
 
@@ -72,6 +80,13 @@ function expectDeclarationsOnly(read: string[], atLeast = 10): void {
 
 test("an app with bun init's tsconfig and no optional peers type-checks its imports of bun-apm", async () => {
   const { errors, read } = await typecheck('ts-plain', BUN_INIT_TSCONFIG, { 'index.ts': PLAIN_APP }, []);
+  expect(errors).toBe('');
+  expectDeclarationsOnly(read);
+}, 180_000);
+
+test('an app checking every declaration file (skipLibCheck off) type-checks bun-apm\'s too', async () => {
+  // Was: dist/plugin/runtime/log.d.ts named the DOM lib's HeadersInit, which Bun's types alone lack.
+  const { errors, read } = await typecheck('ts-lib-check', { ...BUN_INIT_TSCONFIG, skipLibCheck: false }, { 'index.ts': PLAIN_APP }, []);
   expect(errors).toBe('');
   expectDeclarationsOnly(read);
 }, 180_000);

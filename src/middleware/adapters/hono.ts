@@ -19,10 +19,20 @@ interface HonoContext {
 export type HonoMiddleware = (c: any, next: () => Promise<void>) => Promise<void>;
 
 /**
+ * What the adapter sets on Hono's context: type the app with it to read them with `c.get`
+ * (`new Hono<{ Variables: HonoTraceVariables }>()`; an untyped app's `c.get('spanId')` is an error in tsc).
+ */
+export interface HonoTraceVariables {
+  traceId?: string;
+  spanId?: string;
+}
+
+/**
  * @example
  * const tracer = requestTracer({ sampleRate: 1 });
+ * const app = new Hono<{ Variables: HonoTraceVariables }>();
  * app.use(honoMiddleware(performanceMonitor()), honoMiddleware(tracer));
- * app.get('/users/:id', (c) => { const span = tracer.createChildSpan(c.get('spanId'), 'db'); … });
+ * app.get('/users/:id', (c) => { const span = tracer.createChildSpan(c.get('spanId') ?? '', 'db'); … });
  */
 export function honoMiddleware(given: MiddlewareLike): HonoMiddleware {
   const middleware = asMiddleware(given, 0);
