@@ -10,6 +10,7 @@ import type { AlertRule } from '../core/alerts/rule.ts';
 import { AlertRuleError, assertValidRule, repeatFloorProblems, validateRuleUpdate } from '../core/alerts/validate-rule.ts';
 import { ConfigError } from '../core/config/config-error.ts';
 import { createLog, errorClassOf, type Log } from '../plugin/runtime/log.ts';
+import { isExcluded } from '../plugin/runtime/request-state.ts';
 import { keptPathOf } from '../core/request-key.ts';
 import { unref } from '../plugin/runtime/unref.ts';
 import { resolveAlertingOptions, type AlertingOptions, type ResolvedAlertingOptions } from './alerting/alerting-options.ts';
@@ -199,9 +200,14 @@ export class PerformanceAlerting {
       else this.#record(req, 500, started, timestamp, errorClassOf(error));
       throw error;
     }
+    // The in-process dashboard's own request is not the app's (the monitor and the tracer leave it
+    // out too): its refreshes had fed the rules' rates and latencies (a review).
+    if (isExcluded(req)) return response;
     const status = answerStatus(req, response);
+    // A client gone before the answer: a 499, as the monitor and the tracer count it (it had been the answer no one got).
+    if (status !== 101 && clientGone(req)) this.#record(req, 499, started, timestamp, undefined);
     // Not a Response, nor an upgrade: the app's mistake, an error whatever Bun sends for it (as the preload counts it).
-    this.#record(req, status, started, timestamp, response instanceof Response || status === 101 ? undefined : 'InvalidResponse');
+    else this.#record(req, status, started, timestamp, response instanceof Response || status === 101 ? undefined : 'InvalidResponse');
     return response;
   }
 

@@ -2,7 +2,7 @@
 // a 499 and no error, not a 500 (an errorRate rule had read cut uploads and abandoned long polls as
 // the app's failures; the monitor had counted the 499 as an error).
 import { expect, test } from 'bun:test';
-import { PerformanceAlerting, PerformanceMonitor, RequestTracer } from '../../src/middleware/index.ts';
+import { compose, PerformanceAlerting, PerformanceDashboard, PerformanceMonitor, RequestTracer } from '../../src/middleware/index.ts';
 
 /** A request whose client has gone: its signal aborted, as Bun aborts it. */
 function cutUpload(): Request {
@@ -40,9 +40,21 @@ test('PerformanceMonitor: the same, in its metrics and its counts', async () => 
   await monitor.close();
 });
 
-test('a handler that answers, or throws, after its client left: a 499 and no error in the monitor and the tracer, as under the preload (a review: 200, and a 500 error span)', async () => {
+/** An alerting whose one rule keeps what it was given: what the rules see. */
+function watchedAlerting(): { alerting: PerformanceAlerting; seen: () => Array<{ path: string; statusCode: number; error?: string }> } {
+  let seen: Array<{ path: string; statusCode: number; error?: string }> = [];
+  const alerting = new PerformanceAlerting({
+    sampleProcess: false,
+    channels: [],
+    rules: [{ id: 'look', name: 'Look', enabled: true, metric: 'custom', condition: 'gt', threshold: 0, severity: 'info', customEvaluator: (metrics) => ((seen = [...metrics]), false) }],
+  });
+  return { alerting, seen: () => seen };
+}
+
+test('a handler that answers, or throws, after its client left: a 499 and no error in the monitor, the tracer and alerting, as under the preload (a review: 200, and a 500 error span)', async () => {
   const monitor = new PerformanceMonitor({ sampleRate: 1, profiling: { enabled: false } });
   const tracer = new RequestTracer({ sampleRate: 1 });
+  const { alerting, seen } = watchedAlerting();
   const late = (fail: boolean) => async (): Promise<Response> => {
     await Bun.sleep(200);
     if (fail) throw new Error('too late');
@@ -51,7 +63,7 @@ test('a handler that answers, or throws, after its client left: a 499 and no err
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
-    fetch: (req) => monitor.handle(req, () => tracer.handle(req, late(new URL(req.url).pathname === '/fail'))),
+    fetch: (req) => monitor.handle(req, () => alerting.handle(req, () => tracer.handle(req, late(new URL(req.url).pathname === '/fail')))),
   });
   try {
     for (const path of ['/slow', '/fail']) {
@@ -67,9 +79,27 @@ test('a handler that answers, or throws, after its client left: a 499 and no err
       [expect.stringContaining('/fail'), 499, 'unset'],
       [expect.stringContaining('/kept'), 200, 'unset'],
     ]);
+    await alerting.flush();
+    // Was: the answer no one got, a 200.
+    expect(seen().map((m) => [m.path, m.statusCode, m.error])).toEqual([['/slow', 499, undefined], ['/fail', 499, undefined], ['/kept', 200, undefined]]);
   } finally {
+    alerting.close();
     server.stop(true);
     await tracer.close();
     await monitor.close();
   }
+});
+
+test('the in-process dashboard\'s own requests are not the app\'s for alerting either (its refreshes had fed the rules)', async () => {
+  const monitor = new PerformanceMonitor({ sampleRate: 1, profiling: { enabled: false } });
+  const { alerting, seen } = watchedAlerting();
+  const dashboard = new PerformanceDashboard({ path: '/performance', monitor, alerting });
+  const handler = compose([monitor, alerting, dashboard], () => new Response('user'));
+  for (let i = 0; i < 3; i++) expect((await handler(new Request('http://app.test/performance/fragments/summary'))).status).toBe(200);
+  expect((await handler(new Request('http://app.test/users/1'))).status).toBe(200);
+  await alerting.flush();
+  alerting.close();
+  expect(seen().map((m) => m.path)).toEqual(['/users/1']);
+  expect(monitor.getAggregatedMetrics().count).toBe(1);
+  await monitor.close();
 });
