@@ -36,7 +36,8 @@ const cursorOf = (value: unknown) => btoa(JSON.stringify(value)).replace(/\+/g, 
 describe('the export and the raw listings check their window as the rollup reads do', () => {
   test('to=1000 (its default from before the epoch) is a 400 on the export, as on summary', async () => {
     const summary = await api(edge, '/api/v1/apps/shop/summary?to=1000');
-    expect(summary).toEqual(refused('from: expected a time in ms since the epoch'));
+    // Named as the parameter sent (it had named `from`, which was not: a review).
+    expect(summary).toEqual(refused('to: expected at least 3600000 without from (from is then an hour before to)'));
     for (const path of ['/api/v1/apps/shop/export.ndjson?to=1000', '/api/v1/apps/shop/samples?to=1000', '/api/v1/apps/shop/traces?to=1000', '/api/v1/apps/shop/profiles?to=1000']) {
       expect([path, await api(edge, path)]).toEqual([path, summary]);
     }
@@ -45,6 +46,18 @@ describe('the export and the raw listings check their window as the rollup reads
     expect(response.status).toBe(200);
     expect(JSON.parse((await response.text()).split('\n')[0]!)).toMatchObject({ type: 'export', from: 0, to: 3_600_000 });
     expect((await api(edge, '/api/v1/apps/shop/export.ndjson?from=5&to=5')).body.error.message).toBe('from: expected from < to');
+  }, 30_000);
+
+  test('a to past the latest time a Date holds is a 400 naming it, on every read (summary had answered a to above the largest it accepts)', async () => {
+    const past = '/api/v1/apps/shop/summary?from=0&to=9007199254740991';
+    const tooLate = refused('to: expected a time in ms since the epoch, 0..8640000000000000');
+    for (const path of [past, '/api/v1/apps/shop/timeseries?from=0&to=9007199254740991', '/api/v1/apps/shop/export.ndjson?from=0&to=8640000000000001']) {
+      expect([path, await api(edge, path)]).toEqual([path, tooLate]);
+    }
+    // The latest time itself is a window, answered with a `to` a client may send back.
+    const latest = await api(edge, '/api/v1/apps/shop/summary?from=8639999996400000&to=8640000000000000');
+    expect(latest.status).toBe(200);
+    expect(latest.body.to).toBe(8_640_000_000_000_000);
   }, 30_000);
 });
 

@@ -54,6 +54,24 @@ export interface PlanOptions {
   minuteRetentionMs: number;
 }
 
+/** The latest time a Date holds: a window's end aligned up to the hour stays a time, and a safe integer (a review saw `to` answered as 9007199254800000). */
+export const MAX_TIME_MS = 8_640_000_000_000_000;
+
+/**
+ * `from` and `to` as asked, `to` defaulting to now and `from` to an hour before `to`; a RangeError
+ * naming the parameter at fault (a `to` under an hour with no `from` is `to`'s: `from` was not sent).
+ */
+export function checkedWindow(askedFrom: number | undefined, askedTo: number | undefined, now: number): { from: number; to: number } {
+  const time = `expected a time in ms since the epoch, 0..${MAX_TIME_MS}`;
+  const to = askedTo ?? now;
+  if (!Number.isSafeInteger(to) || to < 0 || to > MAX_TIME_MS) throw new RangeError(`to: ${time}`);
+  if (askedFrom === undefined && to < HOUR_MS) throw new RangeError(`to: expected at least ${HOUR_MS} without from (from is then an hour before to)`);
+  const from = askedFrom ?? to - HOUR_MS;
+  if (!Number.isSafeInteger(from) || from < 0 || from > MAX_TIME_MS) throw new RangeError(`from: ${time}`);
+  if (from >= to) throw new RangeError('from: expected from < to');
+  return { from, to };
+}
+
 /**
  * Aligns a window and picks its resolution: the finest table whose retention covers `from` gives
  * the default step (10 s for the last hour, minutes for a day, hours beyond minute retention); the
@@ -66,11 +84,7 @@ export interface PlanOptions {
  * // → { from, to, until: now, step: 10_000, resolution: '10s' }
  */
 export function planWindow(request: WindowRequest, options: PlanOptions): QueryWindow {
-  const to = request.to ?? options.now;
-  const from = request.from ?? to - HOUR_MS;
-  if (!Number.isSafeInteger(from) || from < 0) throw new RangeError('from: expected a time in ms since the epoch');
-  if (!Number.isSafeInteger(to) || to < 0) throw new RangeError('to: expected a time in ms since the epoch');
-  if (from >= to) throw new RangeError('from: expected from < to');
+  const { from, to } = checkedWindow(request.from, request.to, options.now);
   if (request.step !== undefined && (!Number.isSafeInteger(request.step) || request.step < TEN_SECONDS_MS)) {
     throw new RangeError(`step: expected an integer number of ms ≥ ${TEN_SECONDS_MS}`);
   }

@@ -1,5 +1,5 @@
 // Shared by the read endpoints: which app a request may read, and its time window.
-import { HOUR_MS, planWindow, type QueryWindow } from '../../core/query/window.ts';
+import { checkedWindow, planWindow, type QueryWindow } from '../../core/query/window.ts';
 import { reader } from '../auth/authenticate.ts';
 import { APP_ID } from '../../core/app-id.ts';
 import { badParameter, notFound } from '../http/errors.ts';
@@ -40,10 +40,10 @@ export function rollupWindow({ url, env }: RouteContext, perRoute: boolean): Que
  * is refused here too, with the same message.
  */
 export function rawWindow({ url }: RouteContext): { from: number; to: number } {
-  const to = intParam(url, 'to') ?? Date.now();
-  const from = intParam(url, 'from') ?? to - HOUR_MS;
-  if (!Number.isSafeInteger(from) || from < 0) throw badParameter('from: expected a time in ms since the epoch');
-  if (!Number.isSafeInteger(to) || to < 0) throw badParameter('to: expected a time in ms since the epoch');
-  if (from >= to) throw badParameter('from: expected from < to');
-  return { from, to };
+  try {
+    return checkedWindow(intParam(url, 'from'), intParam(url, 'to'), Date.now());
+  } catch (error) {
+    if (error instanceof RangeError) throw badParameter(error.message);
+    throw error;
+  }
 }
