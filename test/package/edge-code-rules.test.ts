@@ -55,8 +55,12 @@ describe('rules in code at an installed edge', () => {
     await runOk(['bunx', 'bun-apm', 'edge', 'init', '--force'], dir, env);
     expect((Bun.TOML.parse(readFileSync(toml, 'utf8')) as { main: string }).main).toBe('worker.ts');
 
-    edge = new Background(['bunx', 'bun-apm', 'edge', 'dev'], dir, env);
+    // The inspector where it is asked to be (wrangler's default, 9229, had been the only choice: a review).
+    const inspectorPort = freePort();
+    edge = new Background(['bunx', 'bun-apm', 'edge', 'dev', '--inspector-port', String(inspectorPort)], dir, env);
     await edge.waitForPort(edgePort, 90_000);
+    await edge.waitForPort(inspectorPort, 10_000);
+    expect(edge.out).toContain(`--inspector-port ${inspectorPort}`);
     const keys = await printedKeys();
     const listed = async () => {
       const response = await fetch(`http://127.0.0.1:${edgePort}/api/v1/apps/shop/rules`, { headers: { 'x-api-key': keys.read } });

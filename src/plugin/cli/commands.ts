@@ -156,20 +156,23 @@ and prints the \`wrangler secret put\` lines. Deploy with \`cd DIR && npx wrangl
   },
 
   'edge dev': {
-    usage: `Usage: bunx bun-apm edge dev [--dir DIR] [--port N]
+    usage: `Usage: bunx bun-apm edge dev [--dir DIR] [--port N] [--inspector-port N]
 
 Runs the edge of DIR (default: ${DEFAULT_EDGE_DIR}) in the local Workers runtime with \`wrangler dev\` (the
 app's own wrangler, else one on PATH, else \`bun x wrangler@4.86.0\`, the tested version), on 127.0.0.1 at the port of the app's
 BUN_APM_ENDPOINT (else 8787), with the keys of DIR/.dev.vars. Data is kept in DIR/.wrangler/.
-Alert rules are evaluated every minute. Stops on Ctrl-C.
+Alert rules are evaluated every minute. Stops on Ctrl-C. wrangler also opens its devtools
+inspector on 127.0.0.1 (9229, or the next port free).
 
-  --port N        listen on N instead
+  --port N             listen on N instead
+  --inspector-port N   the inspector on N instead
 `,
-    options: { dir: EDGE_DIR_OPTION, port: { type: 'string' } },
+    options: { dir: EDGE_DIR_OPTION, port: { type: 'string' }, 'inspector-port': { type: 'string' } },
     async run(values) {
-      const { devPort, edgeDev } = await import('./edge-dev.ts');
+      const { devPort, edgeDev, portArgument } = await import('./edge-dev.ts');
       const appDir = process.cwd();
-      return edgeDev(appDir, directoryArgument(values.dir as string, appDir, '--dir'), devPort(appDir, process.env, values.port as string | undefined));
+      const inspector = values['inspector-port'] as string | undefined;
+      return edgeDev(appDir, directoryArgument(values.dir as string, appDir, '--dir'), devPort(appDir, process.env, values.port as string | undefined), inspector === undefined ? undefined : portArgument('--inspector-port', inspector));
     },
   },
 };

@@ -9,9 +9,12 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** The port to listen on: --port, else that of a loopback BUN_APM_ENDPOINT (environment, then .env), else 8787. */
 export function devPort(appDir: string, env: Record<string, string | undefined>, flag: string | undefined): number {
-  const raw = flag ?? portOf(env.BUN_APM_ENDPOINT ?? readDotEnv(join(appDir, '.env')).BUN_APM_ENDPOINT ?? DEFAULT_ENDPOINT);
+  return portArgument('--port', flag ?? portOf(env.BUN_APM_ENDPOINT ?? readDotEnv(join(appDir, '.env')).BUN_APM_ENDPOINT ?? DEFAULT_ENDPOINT));
+}
+
+export function portArgument(flag: string, raw: string): number {
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port: expected 1..65535, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) throw new Error(`${flag}: expected 1..65535, got "${raw}"`);
   return port;
 }
 
@@ -40,7 +43,8 @@ export function wranglerCommand(appDir: string): string[] {
   return [process.execPath, 'x', `wrangler@${TESTED_WRANGLER}`];
 }
 
-export async function edgeDev(appDir: string, dir: string, port: number): Promise<number> {
+/** `inspectorPort`: wrangler's devtools inspector (on 127.0.0.1; by default 9229, or the next port free). */
+export async function edgeDev(appDir: string, dir: string, port: number, inspectorPort?: number): Promise<number> {
   if (!existsSync(join(dir, 'wrangler.toml'))) {
     throw new Error(`${dir} has no wrangler.toml: run \`bunx bun-apm edge init\` first`);
   }
@@ -53,6 +57,7 @@ export async function edgeDev(appDir: string, dir: string, port: number): Promis
   // and answers a request marked Sec-Fetch-Site: cross-site alike, so it stays off; dev:edge's
   // /__scheduled (src/edge/local-entry.ts) is the one that refuses a page's request.
   const command = [...wranglerCommand(appDir), 'dev', '--ip', '127.0.0.1', '--port', String(port)];
+  if (inspectorPort !== undefined) command.push('--inspector-port', String(inspectorPort));
   console.log(`bun-apm edge dev: ${command.join(' ')}  (in ${dir}; state in ${join(dir, '.wrangler')}; alert rules are evaluated every minute)`);
   const child = Bun.spawn(command, { cwd: dir, stdio: ['inherit', 'inherit', 'inherit'] });
   // Ctrl-C reaches wrangler through the terminal's process group; a plain SIGTERM is passed on.

@@ -6,7 +6,7 @@ import { initApp, preloadsBunApm, withPreload } from '../../../src/plugin/cli/in
 import { edgeKeys, keysReport, parseIngestKeys } from '../../../src/plugin/cli/keys.ts';
 import { ensureIgnored } from '../../../src/plugin/cli/gitignore.ts';
 import { edgeInit, edgeWranglerToml } from '../../../src/plugin/cli/edge-init.ts';
-import { devPort, TESTED_WRANGLER, wranglerCommand } from '../../../src/plugin/cli/edge-dev.ts';
+import { devPort, portArgument, TESTED_WRANGLER, wranglerCommand } from '../../../src/plugin/cli/edge-dev.ts';
 import { runChecks } from '../../../src/plugin/cli/doctor.ts';
 import { parseDotEnv, withValues } from '../../../src/plugin/cli/dot-env.ts';
 import { installPackageStandIn } from './support/installed-package.ts';
@@ -313,6 +313,9 @@ describe('edge init', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bun-apm-port-'));
     expect(devPort(dir, {}, undefined)).toBe(8787);
     expect(devPort(dir, {}, '9000')).toBe(9000);
+    expect(() => devPort(dir, {}, '9e3')).toThrow('--port: expected 1..65535, got "9e3"');
+    expect(portArgument('--inspector-port', '9230')).toBe(9230);
+    expect(() => portArgument('--inspector-port', '70000')).toThrow('--inspector-port: expected 1..65535, got "70000"');
     expect(devPort(dir, { BUN_APM_ENDPOINT: 'http://127.0.0.1:4321' }, undefined)).toBe(4321);
     expect(devPort(dir, { BUN_APM_ENDPOINT: 'https://apm.example.com:4321' }, undefined)).toBe(8787);
     writeFileSync(join(dir, '.env'), 'BUN_APM_ENDPOINT=http://localhost:5555\n');
