@@ -512,11 +512,15 @@ export class AppStore extends DurableObject<AppStoreEnv> {
   private async scheduleWake(hasData?: boolean): Promise<void> {
     const wallNow = Date.now();
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    // Nothing is ever due sooner than the next evaluation: an alarm set by then stands.
-    if (this.alarmAt !== null && this.alarmAt <= nextEvaluation(wallNow)) return;
+    const storeNow = this.now();
+    const usageDueAt = this.usage.writeDueAt;
+    // Nothing but waiting usage counts is ever due sooner than the next evaluation: an alarm set by then stands.
+    const soonest = usageDueAt === null ? nextEvaluation(wallNow) : Math.min(nextEvaluation(wallNow), usageDueAt - (storeNow - wallNow));
+    if (this.alarmAt !== null && this.alarmAt <= soonest) return;
     const next = nextWake({
       wallNow,
-      storeNow: this.now(),
+      storeNow,
+      usageDueAt,
       hasData: hasData ?? storeHasData(this.sql),
       lastMaintenance: getMetaNumber(this.sql, 'last_maintenance'),
       maintenanceIntervalMs: this.settings.maintenanceIntervalMs,

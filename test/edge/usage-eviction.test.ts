@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
 import { FLUSH_EVERY_MS, SPARSE_MS } from '../../src/edge/usage/usage-counter.ts';
 import { makeBatch } from '../support/batch.ts';
-import { apiOk, ingestOk, startEdge } from './support/edge.ts';
+import { apiOk, eventually, ingestOk, startEdge } from './support/edge.ts';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'bun-apm-usage-eviction-'));
 let edge: LocalEdge | undefined;
@@ -54,4 +54,21 @@ test('in a busy spell the counts are written once a minute; an eviction loses at
   await ingestOk(edge, makeBatch(Date.now() - 2_000));
   // The last batch came within the minute: the one an eviction now loses.
   expect(await ingestRequestsToday(await evicted())).toBe(before + 6);
+}, 60_000);
+
+test('a burst under a minute, then silence: the alarm writes its counts a minute after the last write, before any eviction', async () => {
+  edge = await evicted();
+  const before = await ingestRequestsToday(edge); // the object's first call: written
+  const store = await edge.store('shop');
+  for (let i = 0; i < 5; i++) await ingestOk(edge, makeBatch(Date.now() - i * 1_000));
+  // Was: the alarm set for maintenance only, minutes away, and the five lost at the eviction after the burst.
+  const { nextAlarm } = await store.status();
+  expect(nextAlarm).not.toBeNull();
+  expect(nextAlarm!).toBeLessThanOrEqual(Date.now() + FLUSH_EVERY_MS);
+  // The alarm comes when due: a minute later by the store's clock.
+  const firedAt = Date.now();
+  await store.setClockOffset(FLUSH_EVERY_MS + 1_000);
+  await store.fireAlarmNow();
+  await eventually(async () => ((await store.status()).lastMaintenance >= firedAt ? true : undefined), 10_000, 'the alarm');
+  expect(await ingestRequestsToday(await evicted())).toBe(before + 5);
 }, 60_000);

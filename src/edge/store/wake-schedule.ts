@@ -1,7 +1,8 @@
 // When an AppStore's alarm fires next, and what it does then. One alarm serves everything a store
-// does on its own: rule evaluation each minute while it has alerting work, and
-// maintenance (roll-ups, retention) every MAINTENANCE_INTERVAL_SECONDS while it holds data. A store
-// with neither sleeps: no request, no row written.
+// does on its own: rule evaluation each minute while it has alerting work, maintenance (roll-ups,
+// retention) every MAINTENANCE_INTERVAL_SECONDS while it holds data, and the usage counts waiting in
+// memory written before an eviction could lose them. A store with none of these sleeps: no request,
+// no row written.
 //
 // Where an every-minute cron still ticks the store (an older wrangler.toml, the local runtime's
 // `/__scheduled`, tests evaluating set minutes), the cron drives its evaluation: the alarm leaves
@@ -23,6 +24,8 @@ export interface WakeState {
   alerting: boolean;
   /** Wall time of the last minute cron's tick, or null. */
   cronTickAt: number | null;
+  /** When the usage counts waiting in memory must be written (store time), or null (UsageCounter.writeDueAt). */
+  usageDueAt?: number | null;
 }
 
 /**
@@ -53,6 +56,7 @@ export function nextWake(state: WakeState): number | null {
     const storeTime = (state.lastMaintenance ?? state.storeNow) + state.maintenanceIntervalMs;
     times.push(storeTime - (state.storeNow - state.wallNow));
   }
+  if (state.usageDueAt !== undefined && state.usageDueAt !== null) times.push(state.usageDueAt - (state.storeNow - state.wallNow));
   if (alarmEvaluates(state)) times.push(nextEvaluation(state.wallNow));
   // A minute cron drives evaluation now: the alarm wakes when it would take over, should the ticks
   // stop (the maintenance alarm alone had left rules unevaluated until it came, 5 min and more; a review).
