@@ -250,4 +250,25 @@ describe('dashboard filters in-process', () => {
     expect(trouble.problems).toEqual([]);
     await context.close();
   });
+
+  test('text typed in the traces\' form and not yet applied survives live refreshes after the field loses the focus', async () => {
+    const context = await browser.newContext({ extraHTTPHeaders: { 'x-api-key': KEY } });
+    const page = await context.newPage();
+    const trouble = watchForTrouble(page);
+    await page.goto(`${base}/performance?app=shop`);
+    await page.click('#trace-route');
+    await page.keyboard.type('/users');
+    // Focus on the Filter button, as a keyboard user gets there: the panel refreshes meanwhile (every 500 ms here).
+    await page.focus('#trace-filter');
+    const refreshed = () => page.waitForResponse((r) => r.url().includes('/fragments/traces') && !r.url().includes('traceRoute=%2Fusers'));
+    await refreshed();
+    await refreshed();
+    // Was: emptied by the refresh, and Filter then sent traceRoute= (a review).
+    expect(await page.locator('#trace-route').inputValue()).toBe('/users');
+    await Promise.all([page.waitForResponse((r) => r.url().includes('traceRoute=%2Fusers')), page.keyboard.press('Enter')]);
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('traceRoute') === '/users');
+    expect(await page.locator('#trace-route').inputValue()).toBe('/users');
+    expect(trouble.problems).toEqual([]);
+    await context.close();
+  });
 });

@@ -309,19 +309,20 @@
   // The focus stays where it was across a swap: on the same control in the new panel (the same
   // id, link or form), so a live refresh does not send a keyboard user back to the panel's start (a
   // review); on the panel itself when the control went with the swap (a resolved alert's Resolve).
-  // The text in the field under the cursor stays too: an answer to a request sent before the last
-  // keys were typed (a checkbox's, a select's) would put the field back as it was sent.
+  // Text typed and not yet applied stays too, focused or not: a live refresh, or the answer to a
+  // request sent before the last keys (a checkbox's, a select's), would put the fields back as the
+  // filters applied are (a review: Route typed, then Tab to Filter, emptied by a refresh).
   let held = '';
   /** @type {string | null} */
   let heldControl = null;
-  /** @type {string | null} */
-  let heldText = null;
+  /** @type {Map<string, string>} */
+  let heldEdits = new Map();
   document.addEventListener('htmx:before:swap', (event) => {
     const target = /** @type {CustomEvent} */ (event).detail?.ctx?.target;
     const active = document.activeElement;
     held = target instanceof Element && target.contains(active) ? target.id : '';
     heldControl = held && active ? controlKey(active) : null;
-    heldText = held && active instanceof HTMLInputElement && active.matches('input[type="text"], input[type="number"], input[type="search"]') ? active.value : null;
+    heldEdits = target instanceof Element ? editsIn(target) : new Map();
   });
   // A rule that starts firing is said by the page's one polite live region (the panels themselves
   // are not live: each refresh would be read out again): the alerts as they were, by id.
@@ -336,19 +337,34 @@
     if (announcer && started.length > 0) announcer.textContent = started.map((a) => `Alert firing: ${a.querySelector('.name')?.textContent ?? ''}`).join('. ');
   });
   document.addEventListener('htmx:after:swap', () => {
+    for (const [id, value] of heldEdits) {
+      const field = document.getElementById(id);
+      if (field instanceof HTMLInputElement && field.value !== value) field.value = value;
+    }
+    heldEdits = new Map();
     const swapped = held ? document.getElementById(held) : null;
     const control = swapped && heldControl ? swapped.querySelector(heldControl) : null;
-    if (control instanceof HTMLInputElement && heldText !== null && control.value !== heldText) control.value = heldText;
     // htmx gives the focus back to a control of the same id itself; the others are found here.
     const panel = document.activeElement === document.body ? swapped : null;
     held = '';
     heldControl = null;
-    heldText = null;
     if (!panel) return;
     if (control instanceof HTMLElement) return control.focus({ preventScroll: true });
     panel.setAttribute('tabindex', '-1');
     panel.focus({ preventScroll: true });
   });
+
+  /**
+   * The text fields of `panel` (by id) whose text is not what the page drew: typed and not applied.
+   * @param {Element} panel @returns {Map<string, string>}
+   */
+  function editsIn(panel) {
+    const edits = new Map();
+    for (const field of panel.querySelectorAll('input[id]')) {
+      if (field instanceof HTMLInputElement && field.matches('[type="text"], [type="number"], [type="search"]') && field.value !== field.defaultValue) edits.set(field.id, field.value);
+    }
+    return edits;
+  }
 
   /**
    * A selector for the same control in a panel drawn again: its id, a link's address, or a form's
