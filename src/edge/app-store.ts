@@ -475,6 +475,9 @@ export class AppStore extends DurableObject<AppStoreEnv> {
    */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
+    // Ingest counts waiting are written by any alarm, not only theirs: an app whose rules wake its
+    // store each minute then needs no alarm of their own (it had got two a minute: a review).
+    if (this.usage.writeDueAt !== null) this.usage.flush();
     const now = this.now();
     try {
       this.foldNow();

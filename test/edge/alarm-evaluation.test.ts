@@ -72,8 +72,6 @@ describe('rules evaluated on the store\'s alarm', () => {
     // What an every-minute cron does to a store of an app with rules in the config.
     const ticked = minuteAgo(3);
     const store = await edge.store('shop');
-    // The earlier tests' ingest counts written: waiting, they would set the alarm within the minute (usage-eviction.test.ts).
-    await store.flushUsage();
     const tickedAt = Date.now();
     await store.tick(ticked, 'shop');
     const evaluated = (await store.status()).lastEvaluation;
