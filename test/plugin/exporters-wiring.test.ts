@@ -73,7 +73,8 @@ describe('exporters and custom storage from bun-apm.config.ts', () => {
     await app.exited;
     const stored = readFileSync(store, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { rollups: Array<{ count: number }> });
     expect(stored.flatMap((batch) => batch.rollups).reduce((n, cell) => n + cell.count, 0)).toBe(3);
-    // Was: "BUN_APM_ENDPOINT is not set: requests are measured but shipped nowhere".
+    // Was: "BUN_APM_ENDPOINT is not set: requests are measured but shipped nowhere", and then a line on BUN_APM_INGEST_KEY.
     expect(app.stderr).not.toContain('shipped nowhere');
+    expect(app.stderr).not.toContain('BUN_APM_INGEST_KEY');
   }, 30_000);
 });
