@@ -3,8 +3,9 @@
 // at the start, and the system clock, which the edge and the other services read, drifts and steps
 // (NTP, a VM paused). Date.now() follows it in whole milliseconds: an offset taken from one reading
 // at each profile moved every span of a process by up to a millisecond, and spans of two services
-// on one host fell out of order (a review). So the offset is timeOrigin while the readings since the
-// clock last moved agree with it, else the middle of what they allow.
+// on one host fell out of order (a review). So the offset stays as it is while each reading agrees
+// with it; when one does not, it becomes timeOrigin if the readings since the clock last moved allow
+// that, else the middle of what they allow.
 
 export class WallClock {
   /** The offset in use. */
@@ -29,8 +30,12 @@ export class WallClock {
       this.#low = low;
       this.#high = high;
     }
-    const origin = performance.timeOrigin;
-    this.offset = origin >= this.#low && origin <= this.#high ? origin : (this.#low + this.#high) / 2;
+    // Moved only when this reading contradicts it: an offset that stays puts no jitter between the
+    // times of one process (a child span before its parent by a fraction of a millisecond).
+    if (this.offset < low || this.offset > high) {
+      const origin = performance.timeOrigin;
+      this.offset = origin >= this.#low && origin <= this.#high ? origin : (this.#low + this.#high) / 2;
+    }
     return this.offset;
   }
 }
