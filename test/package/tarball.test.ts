@@ -87,8 +87,10 @@ describe('the tarball', () => {
     // templates without the preload, a custom storage's bounded close, and the edge's pending log
     // bounded in bytes (+2.4 kB); 362 kB until init's care for a .env git tracks and ignore files git
     // reads, secrets redacted in sampled paths, cut strings copied for records kept long, the SMTP
-    // attempt's bound, Bun's 413 counted as sent, and the docs of what leaves the app (+3.4 kB).
-    expect(packed.bytes).toBeLessThanOrEqual(366 * KB);
+    // attempt's bound, Bun's 413 counted as sent, and the docs of what leaves the app (+3.4 kB);
+    // 366 kB until the wall clock that follows the system's, the usage counts' alarm, the live
+    // horizon by arrival, the traces form keeping typed text, and the docs of each (+1.6 kB).
+    expect(packed.bytes).toBeLessThanOrEqual(369 * KB);
   }, 120_000);
 
   test('every link of the shipped README and docs to a page of ours leads to a shipped file', async () => {
