@@ -61,6 +61,13 @@ describe('doctor names what it can see of a setup the edge will refuse', () => {
     expect(close.ok).toBe(true);
   });
 
+  test('a clock behind the edge by more than alerts wait for fails the check too; a minute does not', async () => {
+    const behind = (await runChecks(appDir(KEYS.shopIngest), {}, () => Date.now() - 20 * 60_000)).find((c) => c.label === 'edge')!;
+    expect(behind).toMatchObject({ ok: false, detail: expect.stringContaining("this machine's clock is 20 minutes behind the edge's: alert rules wait for an app's data 5 minutes at most") });
+    const close = (await runChecks(appDir(KEYS.shopIngest), {}, () => Date.now() - 60_000)).find((c) => c.label === 'edge')!;
+    expect(close.ok).toBe(true);
+  });
+
   test('an endpoint with a path says the base URL is wanted', async () => {
     const dir = appDir(KEYS.shopIngest);
     endpointIs(dir, `${new URL(edge.url).origin}/api/v1/apps/shop`);

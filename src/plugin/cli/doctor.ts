@@ -108,8 +108,11 @@ async function checkEdge(endpoint: string, key: string | undefined, app: string,
         const list = [...problems.lines, ...(problems.more > 0 ? [`and ${problems.more} more`] : [])].map((line) => `\n${DETAIL_INDENT}- ${line}`).join('');
         return { ok: false, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}", but its configuration has problems, and it runs without what they name (rules and channels left out, settings it does not know):${list}\n${DETAIL_INDENT}Fix them in the edge's wrangler.toml [vars] (or its secrets) and deploy; GET /api/v1/apps/${app}/rules lists them all` };
       }
-      const ahead = clockAhead(edgeNow(answer) ?? Date.parse(response.headers.get('date') ?? ''), now());
+      const edgeTime = edgeNow(answer) ?? Date.parse(response.headers.get('date') ?? '');
+      const ahead = clockApart(edgeTime, now());
       if (ahead !== undefined) return { ok: false, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}", but this machine's clock is ${ahead} ahead of the edge's: it refuses batches from more than ${MAX_SKEW_MS / 60_000} minutes in its future; set the clock (NTP)` };
+      const behind = clockApart(now(), edgeTime);
+      if (behind !== undefined) return { ok: false, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}", but this machine's clock is ${behind} behind the edge's: alert rules wait for an app's data ${MAX_SKEW_MS / 60_000} minutes at most, so they would never read this machine's; set the clock (NTP)` };
       const usage = usageIn(answer);
       return { ok: true, label: 'edge', detail: `${shown} accepts the ingest key for app "${app}" (HTTP ${response.status})${usage ? `; ${usage.summary}` : ''}`, warnings: usage?.warnings };
     }
@@ -149,11 +152,14 @@ function withoutUserInfo(text: string, endpoint: string): string {
 /** The edge refuses a batch further in its future than this (validate-batch.ts's default skew). */
 const MAX_SKEW_MS = 5 * 60_000;
 
-/** How far this clock is ahead of the edge's (`edge`, ms), in words, when near or past what the edge takes; else undefined. */
-function clockAhead(edge: number, now: number): string | undefined {
+/**
+ * How far `later` is ahead of `earlier` (ms), in words, when near or past what the edge allows
+ * either way (batches from its future are refused; alerts wait for data that far behind); else undefined.
+ */
+function clockApart(earlier: number, later: number): string | undefined {
   // The answer took some time, and a Date header has whole seconds: a minute's margin under the bound.
-  if (!Number.isFinite(edge) || now - edge < MAX_SKEW_MS - 60_000) return undefined;
-  const minutes = Math.round((now - edge) / 60_000);
+  if (!Number.isFinite(earlier) || !Number.isFinite(later) || later - earlier < MAX_SKEW_MS - 60_000) return undefined;
+  const minutes = Math.round((later - earlier) / 60_000);
   return minutes < 120 ? `${minutes} minutes` : `${Math.round(minutes / 60)} hours`;
 }
 
