@@ -168,12 +168,14 @@ describe('the live window follows the slowest sending instance', () => {
   test('an instance behind holds it back; one that stopped sending, or has nothing to report, does not', async () => {
     const edge = await startEdge();
     try {
-      const now = Date.now();
+      // Stopped three minutes ago (its last batch came then, by the store's clock): its old window does not hold the live tiles back.
+      const then = Date.now();
+      await ingestOk(edge, batchOf('gone:shop', traffic(then - 10_000, 10, 1, 3), then - 10_000));
+      await (await edge.store('shop')).setClockOffset(180_000);
+      const now = Date.now() + 180_000;
       const t = now - (now % S10);
       await ingestOk(edge, batchOf('fast:shop', traffic(t - 5_000, 60, 5, 1), t - 5_000));
       await ingestOk(edge, batchOf('slow:shop', traffic(t - 25_000, 60, 5, 2), t - 25_000));
-      // Stopped three minutes ago: its old window does not hold the live tiles back.
-      await ingestOk(edge, batchOf('gone:shop', traffic(now - 180_000, 10, 1, 3), now - 180_000));
       // Quiet: its latest batch (a heartbeat) counted no request, and ended 50 s ago.
       await ingestOk(edge, batchOf('quiet:shop', traffic(t - 80_000, 10, 1, 4), t - 80_000));
       await ingestOk(edge, batchOf('quiet:shop', [], t - 50_000));
