@@ -65,9 +65,6 @@ export type AppStoreEnv = Pick<Env, SettingsVar | AlertConfigVar | 'EMAIL' | 'AP
  * The store of one app. The runtime constructs the Worker entry's subclass, which passes the rules
  * of alerts.config.ts (see worker.ts): code rules reach the store as a value, not through a global.
  */
-/** How far ahead of the store's clock a tick's time may be (a cron's own runs late, never early, by more than clock skew). */
-const FUTURE_TICK_MS = 60_000;
-
 export class AppStore extends DurableObject<AppStoreEnv> {
   protected readonly sql: Sql;
   protected readonly settings: Settings;
@@ -360,12 +357,6 @@ export class AppStore extends DurableObject<AppStoreEnv> {
    */
   async tick(scheduledTime: number, app?: string): Promise<TickReport> {
     if (app !== undefined) this.rememberApp(app);
-    // A time ahead of the store's clock (a manual `/__scheduled?time=` mistyped) is not evaluated:
-    // taken as the last minute evaluated, it had stopped every evaluation until then (a review).
-    if (scheduledTime > this.now() + FUTURE_TICK_MS) {
-      console.warn(`bun-apm edge: a tick for ${new Date(scheduledTime).toISOString()}, ahead of the clock, was not evaluated for app ${this.app()}`);
-      return { evaluated: false, notifications: 0, delivered: 0, failed: 0 };
-    }
     setMeta(this.sql, 'last_tick', scheduledTime);
     setMeta(this.sql, 'cron_tick_at', Date.now());
     try {

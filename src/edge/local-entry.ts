@@ -87,6 +87,8 @@ export function localWorker(codeRules: CodeRules) {
         const cron = url.searchParams.get('cron') ?? '* * * * *';
         const time = Number(url.searchParams.get('time') ?? Date.now());
         if (!Number.isSafeInteger(time)) return json({ error: { code: 'invalid_parameter', message: 'time: expected ms since the epoch' } }, 400);
+        // Taken as the last minute evaluated, a time ahead had stopped every evaluation, the alarms' too, until then (a review).
+        if (time > Date.now() + 60_000) return json({ error: { code: 'invalid_parameter', message: 'time: at most a minute ahead of the clock (a tick for a later minute would stop evaluation until then)' } }, 400);
         await scheduled({ cron, scheduledTime: time, noRetry() {} }, env, ctx);
         return json({ ok: true, cron, scheduledTime: time });
       }
