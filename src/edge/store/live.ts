@@ -12,7 +12,7 @@ import { scalar, type Sql } from './sql.ts';
 export const LIVE_WINDOW_MS = 60_000;
 /** An instance that sent no batch for this long has stopped sending (the System panel says so). */
 export const LIVE_STALE_MS = 120_000;
-/** How far behind now the horizon may be held by an instance whose clock is behind the store's. */
+/** How far behind the store's clock an instance's data may end and still be waited for (its clock behind, or its batches late). */
 export const MAX_HORIZON_LAG_MS = 5 * 60_000;
 
 /**
@@ -29,11 +29,13 @@ export function liveHorizon(sql: Sql, now: number): number {
   // Whether an instance still sends is judged by when its last batch came (last_seen, the store's
   // clock), not by the time its batch names (its own clock): a client whose clock ran 90 s behind
   // had been taken for stopped, and each minute evaluated before its data came (a review).
+  // One further behind than MAX_HORIZON_LAG_MS is not waited for: held back to its data, every
+  // other instance's tiles and alerts would wait that long (held at the bound, for nothing: a review).
   const oldest = scalar(sql, `SELECT MIN(reported_until) FROM instances
     WHERE reported_requests > 0 AND instance != ?
-      AND last_seen + 2 * MIN(MAX(reported_until - reported_from, 1000), 60000) + 2000 >= ?`, OVERFLOW_ROUTE, now);
-  // A clock far behind holds the app's alerting back no more than MAX_HORIZON_LAG_MS.
-  return typeof oldest === 'number' ? Math.min(Math.max(oldest, now - MAX_HORIZON_LAG_MS), now) : now;
+      AND last_seen + 2 * MIN(MAX(reported_until - reported_from, 1000), 60000) + 2000 >= ?
+      AND last_seen - reported_until <= ?`, OVERFLOW_ROUTE, now, MAX_HORIZON_LAG_MS);
+  return typeof oldest === 'number' ? Math.min(oldest, now) : now;
 }
 
 /** The live window: the last LIVE_WINDOW_MS of whole cells (10 s, or minutes) before the horizon. */
