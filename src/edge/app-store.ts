@@ -516,14 +516,15 @@ export class AppStore extends DurableObject<AppStoreEnv> {
     const wallNow = Date.now();
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
     const storeNow = this.now();
+    // The usage counts' time is the store's clock; alarms are set in wall time.
     const usageDueAt = this.usage.writeDueAt;
+    const usageWakeAt = usageDueAt === null ? null : usageDueAt - (storeNow - wallNow);
     // Nothing but waiting usage counts is ever due sooner than the next evaluation: an alarm set by then stands.
-    const soonest = usageDueAt === null ? nextEvaluation(wallNow) : Math.min(nextEvaluation(wallNow), usageDueAt - (storeNow - wallNow));
-    if (this.alarmAt !== null && this.alarmAt <= soonest) return;
+    if (this.alarmAt !== null && this.alarmAt <= Math.min(nextEvaluation(wallNow), usageWakeAt ?? Number.POSITIVE_INFINITY)) return;
     const next = nextWake({
       wallNow,
       storeNow,
-      usageDueAt,
+      usageWakeAt,
       hasData: hasData ?? storeHasData(this.sql),
       lastMaintenance: getMetaNumber(this.sql, 'last_maintenance'),
       maintenanceIntervalMs: this.settings.maintenanceIntervalMs,

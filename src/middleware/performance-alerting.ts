@@ -18,7 +18,7 @@ import { Deliverer, type DeliveryOptions } from './alerting/deliver.ts';
 import { MetricWindow, type PerformanceMetricsInput } from './alerting/metric-window.ts';
 import { ProcessSampler } from './alerting/process-sampler.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
-import { answerStatus } from './answer-status.ts';
+import { endedStatus } from './answer-status.ts';
 import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
 import { callersMistake } from './callers-mistake.ts';
 
@@ -203,11 +203,10 @@ export class PerformanceAlerting {
     // The in-process dashboard's own request is not the app's (the monitor and the tracer leave it
     // out too): its refreshes had fed the rules' rates and latencies (a review).
     if (isExcluded(req)) return response;
-    const status = answerStatus(req, response);
-    // A client gone before the answer: a 499, as the monitor and the tracer count it (it had been the answer no one got).
-    if (status !== 101 && clientGone(req)) this.#record(req, 499, started, timestamp, undefined);
+    // A client gone before the answer is a 499, as the monitor and the tracer count it (it had been the answer no one got).
+    const status = endedStatus(req, response);
     // Not a Response, nor an upgrade: the app's mistake, an error whatever Bun sends for it (as the preload counts it).
-    else this.#record(req, status, started, timestamp, response instanceof Response || status === 101 ? undefined : 'InvalidResponse');
+    this.#record(req, status, started, timestamp, response instanceof Response || status === 101 || status === 499 ? undefined : 'InvalidResponse');
     return response;
   }
 

@@ -20,7 +20,7 @@ import { putTag, toFields, toShownTagValue } from './tracer/tag-value.ts';
 import { resolveTracingOptions, type ResolvedTracingOptions, type TracingOptions } from './tracer/tracer-options.ts';
 import type { EnhancedRequest, NextFunction, TraceSpan } from './types.ts';
 import { forgetPart, rememberPart } from './latest-parts.ts';
-import { answerStatus } from './answer-status.ts';
+import { answerStatus, endedStatus } from './answer-status.ts';
 import { checkOptionShapes, keysOf, warnUnknownOptions } from './option-checks.ts';
 import { callersMistake } from './callers-mistake.ts';
 import { EXIT_BUDGET_MS } from '../plugin/runtime/exit-budget.ts';
@@ -184,8 +184,7 @@ export class RequestTracer {
       // immutable headers: the trace is still recorded, just not passed on
     }
     const responseBody = opened ? this.#bodyOf(response, this.#options.includeResponseBody) : undefined;
-    const status = answerStatus(req, response);
-    this.#finishServer(req, context.spanId, status !== 101 && clientGone(req) ? 499 : status, undefined, requestBody, responseBody, endedAt);
+    this.#finishServer(req, context.spanId, endedStatus(req, response), undefined, requestBody, responseBody, endedAt);
     return response;
   }
 

@@ -2,6 +2,7 @@
 // own scripts and styles; data (JSON, text, errors) and static assets may load nothing. None may be
 // framed or sniffed. The edge's JSON API, its static assets (public/_headers) and the in-process
 // dashboard all take their values from here.
+import type { HeadersInput } from '../http/headers-input.ts';
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -45,29 +46,27 @@ export function withSecurityHeaders(response: Response, kind: ResponseKind = 'pa
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
-/** Headers a caller adds: what `new Headers(…)` takes, named without the DOM lib's HeadersInit (apps compiling with Bun's types only lack it). */
-type ExtraHeaders = Headers | Record<string, string>;
 
-export function html(body: string, status = 200, extra: ExtraHeaders = {}): Response {
+export function html(body: string, status = 200, extra: HeadersInput = {}): Response {
   const headers = new Headers(extra);
   headers.set('Content-Type', 'text/html; charset=utf-8');
   return withSecurityHeaders(new Response(body, { status, headers }), 'page');
 }
 
-export function json(data: unknown, status = 200, extra: ExtraHeaders = {}): Response {
+export function json(data: unknown, status = 200, extra: HeadersInput = {}): Response {
   const headers = new Headers(extra);
   headers.set('Content-Type', 'application/json; charset=utf-8');
   return withSecurityHeaders(new Response(JSON.stringify(data), { status, headers }), 'data');
 }
 
 /** A 303 to a path of ours; `location` must already be a safe, serialised path. */
-export function redirect(location: string, extra: ExtraHeaders = {}): Response {
+export function redirect(location: string, extra: HeadersInput = {}): Response {
   const headers = new Headers(extra);
   headers.set('Location', location);
   return withSecurityHeaders(new Response(null, { status: 303, headers }), 'page');
 }
 
 /** The error shape of every dashboard refusal: `{ error: { code, message } }`. */
-export function problem(status: number, code: string, message: string, extra: ExtraHeaders = {}): Response {
+export function problem(status: number, code: string, message: string, extra: HeadersInput = {}): Response {
   return json({ error: { code, message } }, status, extra);
 }

@@ -24,8 +24,8 @@ export interface WakeState {
   alerting: boolean;
   /** Wall time of the last minute cron's tick, or null. */
   cronTickAt: number | null;
-  /** When the usage counts waiting in memory must be written (store time), or null (UsageCounter.writeDueAt). */
-  usageDueAt?: number | null;
+  /** Wall time the usage counts waiting in memory must be written by, or null (UsageCounter.writeDueAt). */
+  usageWakeAt: number | null;
 }
 
 /**
@@ -56,7 +56,7 @@ export function nextWake(state: WakeState): number | null {
     const storeTime = (state.lastMaintenance ?? state.storeNow) + state.maintenanceIntervalMs;
     times.push(storeTime - (state.storeNow - state.wallNow));
   }
-  if (state.usageDueAt !== undefined && state.usageDueAt !== null) times.push(state.usageDueAt - (state.storeNow - state.wallNow));
+  if (state.usageWakeAt !== null) times.push(state.usageWakeAt);
   if (alarmEvaluates(state)) times.push(nextEvaluation(state.wallNow));
   // A minute cron drives evaluation now: the alarm wakes when it would take over, should the ticks
   // stop (the maintenance alarm alone had left rules unevaluated until it came, 5 min and more; a review).

@@ -6,7 +6,8 @@ import { describeSampling, loadConfig, samplingOf } from '../preload/load-config
 import { redactUrl } from '../runtime/exporters/endpoint-url.ts';
 import { checkEdgeEntry, validateExporterConfigs } from '../runtime/exporters/exporter-config.ts';
 import { originalFetch } from '../runtime/original-fetch.ts';
-import { quoteAnswer, type SentHeaders } from '../runtime/log.ts';
+import { quoteAnswer } from '../runtime/log.ts';
+import type { HeadersInput } from '../../core/http/headers-input.ts';
 import { bunEnvironment, environmentFor } from './dot-env.ts';
 import { checkAppDirectory, preloadsBunApm } from './init.ts';
 
@@ -176,7 +177,7 @@ function jsonOf(text: string): Answer {
 }
 
 /** The `error.message` of a bun-apm edge's answer, quoted as the preload quotes an answer (the key it echoes hidden); undefined for any other. */
-function errorMessageOf(answer: Answer, sent: SentHeaders, endpoint: string): string | undefined {
+function errorMessageOf(answer: Answer, sent: HeadersInput, endpoint: string): string | undefined {
   const message = (answer?.error as { message?: unknown } | undefined)?.message;
   return typeof message === 'string' ? quoteAnswer(message, sent, endpoint) : undefined;
 }
@@ -196,7 +197,7 @@ const MAX_PROBLEM_LINES = 10;
  * The app's configuration problems in the edge's answer (an older edge says none): the first ten,
  * each fit for a terminal line, and how many more.
  */
-function configProblemsOf(answer: Answer, sent: SentHeaders, endpoint: string): { lines: string[]; more: number } {
+function configProblemsOf(answer: Answer, sent: HeadersInput, endpoint: string): { lines: string[]; more: number } {
   const listed = Array.isArray(answer?.configProblems) ? answer.configProblems : [];
   const problems = listed.filter((p): p is string => typeof p === 'string');
   // The key sent is never printed back, should an answer hold it.

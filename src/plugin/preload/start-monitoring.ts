@@ -84,11 +84,9 @@ export async function startMonitoring(env: Env, cwd: string, entry: string | und
     if (target) target.instance = identity.instance;
     // Said here, not at load: with a bunfig preload every `bun run` of a script would say it.
     // With custom storage alone, its handler gets every batch: nothing to say.
-    if (!target) {
-      if (config.customStorage === undefined) log.warnOnce('no-endpoint', 'BUN_APM_ENDPOINT is not set: requests are measured but shipped nowhere');
-    }
+    if (!target && config.customStorage === undefined) log.warnOnce('no-endpoint', 'BUN_APM_ENDPOINT is not set: requests are measured but shipped nowhere');
     // The edge has no keyless mode: without a key every batch is refused (401).
-    else if (!config.ingestKey) log.warnOnce('no-key', "BUN_APM_INGEST_KEY is not set: the edge refuses every batch without one (HTTP 401); set it to this app's key in the edge's INGEST_KEYS (`bunx bun-apm keys` prints it)");
+    else if (target && !config.ingestKey) log.warnOnce('no-key', "BUN_APM_INGEST_KEY is not set: the edge refuses every batch without one (HTTP 401); set it to this app's key in the edge's INGEST_KEYS (`bunx bun-apm keys` prints it)");
     if (config.profiling.enabled) profiler.start();
     batcher.start();
   };

@@ -1,6 +1,7 @@
 // Where bun-apm speaks: one line on stderr per distinct problem (never per request), and
 // debug lines only when BUN_APM_DEBUG is on. Never given secrets.
 import { oneLine } from '../../core/alerts/payloads/escape.ts';
+import type { HeadersInput } from '../../core/http/headers-input.ts';
 
 export interface Log {
   /** Writes `bun-apm: message` once per key for the life of the process. */
@@ -34,17 +35,11 @@ export function createLog(debugEnabled: boolean, write: (line: string) => void =
 export const QUOTED_LENGTH = 200;
 
 /**
- * Headers as sent: what `new Headers(…)` takes, named without the DOM lib's SentHeaders, which an
- * app compiling with Bun's types alone lacks (its tsc, with skipLibCheck off, checks this declaration).
- */
-export type SentHeaders = Headers | Record<string, string> | Array<[string, string]>;
-
-/**
  * A backend's words fit to quote in a log: the values of the headers sent to it redacted (it may
  * echo them), and the URL's credentials and query values, on one line without control characters
  * (no forged lines, no terminal escapes), cut.
  */
-export function quoteAnswer(text: string, sent?: SentHeaders, url?: string): string {
+export function quoteAnswer(text: string, sent?: HeadersInput, url?: string): string {
   for (const echo of echoesOf(withUrlSecrets(sent, url))) text = text.replaceAll(echo, '<redacted>');
   return oneLine(text, QUOTED_LENGTH);
 }
@@ -54,7 +49,7 @@ export function quoteAnswer(text: string, sent?: SentHeaders, url?: string): str
  * `Authorization: Basic` header, and a query may hold a token (`?api_key=…`). A pseudo-header's
  * value is only ever redacted, never sent.
  */
-function withUrlSecrets(sent: SentHeaders | undefined, url: string | undefined): SentHeaders | undefined {
+function withUrlSecrets(sent: HeadersInput | undefined, url: string | undefined): HeadersInput | undefined {
   if (url === undefined || !URL.canParse(url)) return sent;
   const { username, password, searchParams } = new URL(url);
   const headers = new Headers(sent);
@@ -73,7 +68,7 @@ function withUrlSecrets(sent: SentHeaders | undefined, url: string | undefined):
  * Longest first, or a shorter value within a longer one would leave its rest. Accept*, content-*
  * and user-agent hold no secrets (`application/json` had been redacted from every answer).
  */
-function echoesOf(sent?: SentHeaders): string[] {
+function echoesOf(sent?: HeadersInput): string[] {
   const echoes = new Set<string>();
   const add = (value: string, split: RegExp) => {
     for (const part of [value, ...value.split(split)]) {
