@@ -7,6 +7,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { didYouMean } from '../../core/config/nearest-name.ts';
 import { environmentFor, readDotEnv } from './dot-env.ts';
+import { appDirectory } from './app-directory.ts';
 import { DEFAULT_EDGE_DIR } from './edge-init.ts';
 import { OWN_ROOT, versionOf } from './installed-package.ts';
 import { shellQuote } from './keys.ts';
@@ -53,21 +54,24 @@ Sets the app in [dir] (default: here) up for the preload, changing none of its c
       const { checkEndpoint, initApp } = await import('./init.ts');
       // As typed (absolute or not, each file is joined to it), so that its errors name it as typed.
       const dir = positionals[0] === undefined ? process.cwd() : withHome(positionals[0]);
+      appDirectory(dir);
       // An empty BUN_APM_ENDPOINT= (a copied .env.example) is unset, as the preload reads it.
       const flag = values.endpoint as string | undefined;
       const result = initApp(dir, flag ?? (environmentFor(dir).BUN_APM_ENDPOINT || undefined));
       console.log(`bun-apm init: app "${result.app}"`);
       for (const file of result.changed) console.log(`  wrote ${file}`);
       for (const file of result.unchanged) console.log(`  kept  ${file} (already set up)`);
-      if (result.envFile !== '.env') console.log(`  the settings went to ${result.envFile}: git tracks .env, and the key must not be committed`);
+      if (result.notDotEnv) console.log(`  the settings went to ${result.envFile}: ${result.notDotEnv}`);
       // .env's endpoint is kept (a re-run must not move the app); a flag that changed nothing says so.
       if (flag !== undefined && checkEndpoint(flag) !== result.endpoint.replace(/\/+$/, '')) {
         console.log('  --endpoint not applied: .env already sets BUN_APM_ENDPOINT; edit that line to change where the app sends');
       }
+      // The other commands run in the app's directory: from elsewhere (a monorepo's root) each says so.
+      const there = resolve(dir) === process.cwd() ? '' : `cd ${shellWord(shownDirectory(process.cwd(), resolve(dir)))} && `;
       console.log(`
-This app's ingest key is in ${result.envFile}. For an edge of your own: \`bunx bun-apm edge init\`, then
-\`bunx bun-apm edge dev\`. For an edge that exists already, add ${result.app}:<BUN_APM_INGEST_KEY> to its
-INGEST_KEYS and set BUN_APM_ENDPOINT in ${result.envFile}. Check with \`bunx bun-apm doctor\`; start the app as usual.`);
+This app's ingest key is in ${result.envFile}. For an edge of your own: \`${there}bunx bun-apm edge init\`, then
+\`${there}bunx bun-apm edge dev\`. For an edge that exists already, add ${result.app}:<BUN_APM_INGEST_KEY> to its
+INGEST_KEYS and set BUN_APM_ENDPOINT in ${result.envFile}. Check with \`${there}bunx bun-apm doctor\`; start the app as usual.`);
       return 0;
     },
   },
@@ -77,8 +81,8 @@ INGEST_KEYS and set BUN_APM_ENDPOINT in ${result.envFile}. Check with \`bunx bun
 
 Prints the edge's keys and one \`wrangler secret put\` line per secret. This app's ingest key is the
 one \`init\` wrote to .env. When DIR/.dev.vars exists (written by \`edge init\`) the keys kept there are
-printed, and an ingest key is added there for each --app it lacks; otherwise a new set is made and
-printed only.
+printed, and an ingest key is added there for this app (its key from .env) and for each --app it
+lacks; otherwise a new set is made and printed only.
 
   --app NAME         another app that sends to the same edge (repeatable)
   --edge-dir DIR     the edge's directory (default: ${DEFAULT_EDGE_DIR})
@@ -86,7 +90,7 @@ printed only.
     options: { app: { type: 'string', multiple: true }, 'edge-dir': EDGE_DIR_OPTION },
     async run(values) {
       const { edgeKeys, keysReport } = await import('./keys.ts');
-      const appDir = process.cwd();
+      const appDir = appDirectory(process.cwd());
       const edgeDir = directoryArgument(values['edge-dir'] as string, appDir, '--edge-dir');
       const keys = edgeKeys(appDir, edgeDir, (values.app as string[] | undefined) ?? [], existsSync(join(edgeDir, '.dev.vars')));
       console.log(keysReport(keys, { edgeDir: shownDirectory(appDir, edgeDir), endpoint: endpointOf(appDir) }));
@@ -106,7 +110,7 @@ every check passes, 1 otherwise.
     async run(_values, positionals) {
       const { doctor } = await import('./doctor.ts');
       // Absolute: the config file found there is imported, and a relative path would be read as a package name.
-      return doctor(directoryArgument(positionals[0], process.cwd(), 'the directory'));
+      return doctor(appDirectory(directoryArgument(positionals[0], process.cwd(), 'the directory')));
     },
   },
 
@@ -133,7 +137,7 @@ and prints the \`wrangler secret put\` lines. Deploy with \`cd DIR && npx wrangl
       const { edgeInit, WRANGLER_BACKUP } = await import('./edge-init.ts');
       const { varsReport } = await import('./wrangler-vars.ts');
       const { keysReport } = await import('./keys.ts');
-      const appDir = process.cwd();
+      const appDir = appDirectory(process.cwd());
       const result = edgeInit(appDir, {
         dir: directoryArgument(values.dir as string, appDir, '--dir'),
         apps: (values.app as string[] | undefined) ?? [],
@@ -170,7 +174,7 @@ inspector on 127.0.0.1 (9229, or the next port free).
     options: { dir: EDGE_DIR_OPTION, port: { type: 'string' }, 'inspector-port': { type: 'string' } },
     async run(values) {
       const { devPort, edgeDev, portArgument } = await import('./edge-dev.ts');
-      const appDir = process.cwd();
+      const appDir = appDirectory(process.cwd());
       const inspector = values['inspector-port'] as string | undefined;
       return edgeDev(appDir, directoryArgument(values.dir as string, appDir, '--dir'), devPort(appDir, process.env, values.port as string | undefined), inspector === undefined ? undefined : portArgument('--inspector-port', inspector));
     },

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { readDotEnv } from './dot-env.ts';
 import { DEFAULT_ENDPOINT } from './init.ts';
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+// Where `wrangler dev --ip 127.0.0.1` is reached: [::1] is not (doctor had been refused there).
+const LOOPBACK = new Set(['127.0.0.1', 'localhost']);
 
 /** The port to listen on: --port, else that of a loopback BUN_APM_ENDPOINT (environment, then .env), else 8787. */
 export function devPort(appDir: string, env: Record<string, string | undefined>, flag: string | undefined): number {
@@ -19,13 +20,13 @@ export function portArgument(flag: string, raw: string): number {
 }
 
 function portOf(endpoint: string): string {
-  try {
-    const url = new URL(endpoint);
-    if (LOOPBACK.has(url.hostname) && url.port) return url.port;
-  } catch {
-    // Not a URL: the default port; doctor names the bad setting.
+  const fallback = new URL(DEFAULT_ENDPOINT).port;
+  // Not a URL: the default port; doctor names the bad setting.
+  const url = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+  if (url?.hostname === '[::1]') {
+    throw new Error(`BUN_APM_ENDPOINT ${endpoint}: edge dev listens on 127.0.0.1, which [::1] does not reach; set BUN_APM_ENDPOINT=http://127.0.0.1:${url.port || fallback}`);
   }
-  return new URL(DEFAULT_ENDPOINT).port;
+  return url && LOOPBACK.has(url.hostname) && url.port ? url.port : fallback;
 }
 
 /**
@@ -48,6 +49,10 @@ export async function edgeDev(appDir: string, dir: string, port: number, inspect
   if (!existsSync(join(dir, 'wrangler.toml'))) {
     throw new Error(`${dir} has no wrangler.toml: run \`bunx bun-apm edge init\` first`);
   }
+  // Without its keys the edge would start and refuse every app (doctor then said to restart it).
+  if (!existsSync(join(dir, '.dev.vars'))) {
+    throw new Error(`${dir} has no .dev.vars, the edge's keys: run \`bunx bun-apm edge init\` (it keeps wrangler.toml and makes them)`);
+  }
   // No --test-scheduled: each store's alarm evaluates its rules every minute, and wrangler's
   // /__scheduled answers any web page's GET (an <img> on a page the developer opened), a cron tick
   // that then kept the alarm from evaluating for 10 minutes. (wrangler 4.86 also serves
@@ -60,9 +65,8 @@ export async function edgeDev(appDir: string, dir: string, port: number, inspect
   if (inspectorPort !== undefined) command.push('--inspector-port', String(inspectorPort));
   console.log(`bun-apm edge dev: ${command.join(' ')}  (in ${dir}; state in ${join(dir, '.wrangler')}; alert rules are evaluated every minute)`);
   const child = Bun.spawn(command, { cwd: dir, stdio: ['inherit', 'inherit', 'inherit'] });
-  // Ctrl-C reaches wrangler through the terminal's process group; a plain SIGTERM is passed on.
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-  process.on('SIGTERM', forward('SIGTERM'));
-  process.on('SIGINT', forward('SIGINT'));
+  // Ctrl-C reaches wrangler through the terminal's process group; a signal to this process alone
+  // is passed on (a SIGHUP, a closed terminal's, had left wrangler and workerd holding the port).
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
   return await child.exited;
 }

@@ -1,7 +1,7 @@
 // `bun-apm edge init`: a directory in the app from which the edge is run (`edge dev`) and deployed
 // (`npx wrangler deploy`) without a clone of bun-apm: a wrangler.toml whose `main` and static
 // assets point into the installed package, the edge's keys in .dev.vars, and a .gitignore.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ensureIgnored } from './gitignore.ts';
 import { installedRoot, versionOf, workerEntry } from './installed-package.ts';
@@ -70,7 +70,7 @@ export function edgeInit(appDir: string, options: { dir?: string; apps?: string[
   const toml = vars?.toml ?? fresh;
   edgeKeys(appDir, dir, options.apps ?? [], false); // a dry run: no app to make keys for fails before any file is written
 
-  mkdirSync(dir, { recursive: true });
+  writableDirectory(dir);
   const changed: string[] = [];
   const unchanged: string[] = [];
   // The ignore file first: the keys, and a backup's secrets, must never sit in an unignored file, even for a moment.
@@ -94,6 +94,18 @@ export function edgeInit(appDir: string, options: { dir?: string; apps?: string[
   else unchanged.push('.dev.vars');
   // What became of the [vars] only when the file was rewritten.
   return { dir, keys, changed, unchanged, vars: changed.includes('wrangler.toml') && vars ? { ...vars, backup } : undefined };
+}
+
+/** Makes `dir` when missing; throws naming it when it cannot be made or written (nothing written yet). */
+function writableDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' || code === undefined ? 'permission denied' : code;
+    throw new Error(`${dir} cannot be ${existsSync(dir) ? 'written' : 'made'} (${why}): nothing was changed; fix the permissions, or name another directory with --dir, then run edge init again`);
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 // the environment variables in .env (kept out of git) — without touching the app's code. The
 // ingest key it writes is the app's key from then on: `keys` and `edge init` read the key the app
 // starts with (the shell's, or its env files' as Bun loads them), which init keeps when there is one.
-import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appNameOf } from './app-name-of.ts';
 import { appEnvironment, appendLines, parseDotEnv, readDotEnv } from './dot-env.ts';
@@ -17,8 +17,10 @@ export interface InitResult {
   endpoint: string;
   changed: string[];
   unchanged: string[];
-  /** The env file the settings went to: `.env`, or `.env.local` when git tracks `.env`. */
+  /** The env file the settings went to: `.env`, or `.env.local` when git tracks `.env` or it is a link. */
   envFile: string;
+  /** Why not `.env`, when not. */
+  notDotEnv?: string;
 }
 
 const PRELOAD = 'bun-apm/preload';
@@ -124,7 +126,7 @@ export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, 
   const bunfigPath = join(dir, 'bunfig.toml');
   const bunfig = existsSync(bunfigPath) ? readFileSync(bunfigPath, 'utf8') : '';
   const nextBunfig = withPreload(bunfig);
-  const envFile = envFileFor(dir);
+  const { file: envFile, why: notDotEnv } = envFileFor(dir);
   const envPath = join(dir, envFile);
   const env = existsSync(envPath) ? readFileSync(envPath, 'utf8') : '';
   // Beside a tracked .env, what it already sets (an endpoint, the app) is not written again.
@@ -179,19 +181,38 @@ export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, 
   if (ignored) changed.push('.gitignore');
   else unchanged.push('.gitignore');
 
-  return { app, ingestKey, endpoint: values.BUN_APM_ENDPOINT || endpointUrl, changed, unchanged, envFile };
+  return { app, ingestKey, endpoint: values.BUN_APM_ENDPOINT || endpointUrl, changed, unchanged, envFile, notDotEnv };
 }
 
 /**
  * `.env`, unless git tracks it: a key appended there is committed with the app's next commit, and
  * ignoring a tracked file does nothing (a review). Then `.env.local`, which Bun loads after it.
  */
-function envFileFor(dir: string): string {
-  if (!gitTracks(dir, '.env')) return '.env';
-  if (gitTracks(dir, '.env.local')) {
-    throw new Error('.env and .env.local are both tracked by git, so an ingest key written to either would be committed: untrack .env.local (git rm --cached .env.local), then run init again');
+/**
+ * `.env`, unless git tracks it, or it is a link: to a file shared by the packages of a monorepo, or
+ * one git tracks elsewhere. Written through, the key had gone into the shared, committed file (a
+ * review), so it goes to `.env.local`, which Bun reads after `.env`.
+ */
+function envFileFor(dir: string): { file: string; why?: string } {
+  const why = isLink(join(dir, '.env'))
+    ? '.env is a link to another file, which must not get this app\'s key'
+    : gitTracks(dir, '.env') ? 'git tracks .env, and the key must not be committed' : undefined;
+  if (why === undefined) return { file: '.env' };
+  if (isLink(join(dir, '.env.local'))) {
+    throw new Error(`${why.replace(/,.*/, '')}, and .env.local is a link too: make .env.local a file of this app's own (not in git), then run init again`);
   }
-  return '.env.local';
+  if (gitTracks(dir, '.env.local')) {
+    throw new Error(`${why.replace(/,.*/, '')}, and git tracks .env.local, so an ingest key written there would be committed: untrack .env.local (git rm --cached .env.local), then run init again`);
+  }
+  return { file: '.env.local', why };
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** Throws naming the file when it (or, for a new one, its directory) cannot be written. */

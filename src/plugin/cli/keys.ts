@@ -114,6 +114,12 @@ export function edgeKeys(appDir: string, edgeDir: string, apps: string[], save: 
   }
 
   const pairs = parseIngestKeys(kept.INGEST_KEYS ?? '');
+  // One key writes to one app: the edge refuses a set where two share one, every app's batches with
+  // it. An app renamed in .env had been added under its old key (a review).
+  const holder = own && pairs.find(([name, key]) => key === own.key && name !== own.app)?.[0];
+  if (own && holder !== undefined && !pairs.some(([name]) => name === own.app)) {
+    throw new Error(`this app's BUN_APM_INGEST_KEY is ${holder}'s ingest key in ${file}, and BUN_APM_APP says ${own.app}: one key writes to one app. To rename ${holder}, change its name in INGEST_KEYS there (its stored data stays under ${holder}); to make ${own.app} an app of its own, remove BUN_APM_INGEST_KEY from the app's env file and run \`bunx bun-apm init\` again. Nothing was changed`);
+  }
   const added: string[] = [];
   const warnings: string[] = [];
   for (const app of wanted) {

@@ -1,0 +1,18 @@
+// Which directory the commands take for the app. Bun reads bunfig.toml and the env files from the
+// directory the app starts in, and the preload names the app from its package.json: a command run
+// in a folder of the app (its src/) had set that folder up as an app of its own (a review).
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** `dir`, checked: one without a package.json inside a directory that has one is refused, naming it. */
+export function appDirectory(dir: string): string {
+  const start = resolve(dir);
+  // One that does not exist is left to the command's own error.
+  if (!existsSync(start) || existsSync(join(start, 'package.json'))) return start;
+  for (let parent = dirname(start), child = start; parent !== child; child = parent, parent = dirname(parent)) {
+    if (existsSync(join(parent, 'package.json'))) {
+      throw new Error(`${start} has no package.json, and ${parent} has one: run bun-apm in the directory the app starts in (Bun reads bunfig.toml and .env there), e.g. cd ${parent}; if the app does start in ${start}, give it a package.json of its own`);
+    }
+  }
+  return start;
+}
