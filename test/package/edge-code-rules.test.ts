@@ -77,4 +77,21 @@ describe('rules in code at an installed edge', () => {
     expect(patch.status).toBe(409);
     expect(((await patch.json()) as { error: { message: string } }).error.message).toBe("rule 'slow-in-the-west' comes from the rules in code; change it there");
   }, 180_000);
+
+  test('a chunked post over its cap is refused, and the next request, from another client, is served (under wrangler dev a body left part-read had made it a 503 "worker restarted": a review)', async () => {
+    const keys = await printedKeys();
+    const chunked = (size: number) => new ReadableStream<Uint8Array>({ start(controller) { controller.enqueue(new Uint8Array(size).fill(97)); controller.close(); } });
+    const rules = `http://127.0.0.1:${edgePort}/api/v1/apps/shop/rules`;
+    for (const [url, headers, size] of [
+      [`http://127.0.0.1:${edgePort}/performance/login`, { 'content-type': 'application/x-www-form-urlencoded' }, 100_000],
+      [rules, { 'x-api-key': keys.admin, 'content-type': 'application/json' }, 2_000_000],
+    ] as const) {
+      const refused = await fetch(url, { method: 'POST', headers, body: chunked(size), duplex: 'half' } as RequestInit);
+      await refused.arrayBuffer();
+      expect([url, refused.status]).toEqual([url, 413]);
+      const next = await fetch(rules, { method: 'POST', headers: { 'x-api-key': keys.admin, 'content-type': 'application/json' }, body: '{"id":"bad"}' });
+      expect([url, next.status, edge!.out.includes('restarted')]).toEqual([url, 422, false]);
+      await next.arrayBuffer();
+    }
+  }, 60_000);
 });

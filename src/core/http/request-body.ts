@@ -36,7 +36,19 @@ export async function readBodyCapped(request: Request, maxBytes: number, timeout
   return readStreamCapped(request.body, maxBytes, timeoutMs, () => new BodyError(413, 'payload_too_large', `body: over the cap of ${maxBytes} bytes`));
 }
 
-/** Reads a stream to its end, cancelling it once past `cap` bytes or `timeoutMs`. Read errors are BodyErrors (400). */
+/**
+ * What is read and thrown away of a body past its cap, so that the answer finds the request read to
+ * its end: under `wrangler dev`, a chunked body left part-read (cancelled or not) made the next
+ * request, from any client, a 503 "worker restarted" (a review; a body declared over the cap, never
+ * touched, does not). Past this the rest is left unread: the cost of a hostile body stays bounded.
+ */
+const DISCARD_PAST_CAP_BYTES = 8 * 1024 * 1024;
+const DISCARD_MS = 5_000;
+
+/**
+ * Reads a stream to its end, at most `cap` bytes kept: past them, or past `timeoutMs`, `over()` or
+ * a 408 is thrown. Read errors are BodyErrors (400).
+ */
 export async function readStreamCapped(stream: ReadableStream<Uint8Array>, cap: number, timeoutMs: number, over: () => Error): Promise<Uint8Array> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
@@ -47,12 +59,27 @@ export async function readStreamCapped(stream: ReadableStream<Uint8Array>, cap: 
     if (done || value === undefined) break;
     total += value.byteLength;
     if (total > cap) {
-      await reader.cancel().catch(() => undefined);
+      chunks.length = 0;
+      await discardRest(reader, Math.min(deadline, Date.now() + DISCARD_MS));
       throw over();
     }
     chunks.push(value);
   }
   return concatBytes(chunks, total);
+}
+
+/** Reads and drops up to DISCARD_PAST_CAP_BYTES more; a body that breaks or stalls meanwhile is left as it is. */
+async function discardRest(reader: StreamReader, deadline: number): Promise<void> {
+  let discarded = 0;
+  try {
+    while (discarded <= DISCARD_PAST_CAP_BYTES) {
+      const { done, value } = await readBefore(reader, deadline);
+      if (done || value === undefined) return;
+      discarded += value.byteLength;
+    }
+  } catch {
+    // Broken or stalled: the answer says what was wrong with its size.
+  }
 }
 
 /** The chunks as one array of `total` bytes. */
@@ -69,10 +96,10 @@ export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8
 export type DrainOutcome = 'none' | 'drained' | 'over_cap' | 'broken';
 
 /**
- * Reads and discards what is left of the body, up to `maxBytes` and `timeoutMs`. Skipped when the
- * declared length is over the cap or invalid: then the runtime must close the connection anyway.
- * Such a body is left alone, not cancelled: under `wrangler dev` a cancelled body made the next
- * request, from any client, a 503 "worker restarted" (a review), as readBodyCapped never did.
+ * Reads and discards what is left of the body, up to `maxBytes` (and what readStreamCapped drops
+ * past a cap) and `timeoutMs`. Skipped when the declared length is over the cap or invalid: then the
+ * runtime must close the connection anyway. Such a body is left alone, not cancelled: under
+ * `wrangler dev` a cancelled body made the next request, from any client, a 503 "worker restarted".
  */
 export async function drainBody(request: Request, maxBytes: number, timeoutMs = 5_000): Promise<DrainOutcome> {
   if (request.body === null || request.bodyUsed) return 'none';
