@@ -3,7 +3,7 @@ import {
   ALERT_CONDITIONS, ALERT_METRICS, ALERT_SEVERITIES, MIN_REPEAT_INTERVAL_MS, NO_DATA_POLICIES, isGaugeMetric, isRequestMetric, type AlertRule,
 } from './rule.ts';
 import { METHOD_KEYS } from '../wire-format.ts';
-import { BIDI_CONTROL, CONTROL, ZERO_WIDTH } from '../invisible-text.ts';
+import { BIDI_CONTROL, CONTROL, ZERO_WIDTH, wellFormed } from '../invisible-text.ts';
 import { ConfigError } from '../config/config-error.ts';
 import { didYouMean } from '../config/nearest-name.ts';
 
@@ -55,7 +55,7 @@ export function validateRule(input: unknown): RuleValidation {
   for (const key of Object.keys(r)) if (!KNOWN_FIELDS.has(key)) add(key, `unknown field${key.length <= 64 ? didYouMean(key, [...KNOWN_FIELDS]) : ''}`);
 
   if (typeof r.id !== 'string' || !RULE_ID_PATTERN.test(r.id)) add('id', 'expected 1..64 of A-Z a-z 0-9 . _ : - starting with a letter or digit');
-  if (typeof r.name !== 'string' || r.name.trim() === '' || r.name.length > 128 || CONTROL.test(r.name)) add('name', 'expected a non-empty string of at most 128 characters, without control characters');
+  if (!isText(r.name, 128) || r.name.trim() === '' || CONTROL.test(r.name)) add('name', 'expected a non-empty string of at most 128 characters, without control characters or lone surrogates');
   else checkInvisible('name', r.name, add);
   if (r.enabled !== undefined && typeof r.enabled !== 'boolean') add('enabled', 'expected true or false');
   if (!oneOf(r.metric, ALERT_METRICS)) add('metric', `expected one of ${ALERT_METRICS.join(', ')}`);
@@ -63,7 +63,7 @@ export function validateRule(input: unknown): RuleValidation {
   if (!oneOf(r.severity, ALERT_SEVERITIES)) add('severity', `expected one of ${ALERT_SEVERITIES.join(', ')}`);
   if (r.noData !== undefined && !oneOf(r.noData, NO_DATA_POLICIES)) add('noData', `expected one of ${NO_DATA_POLICIES.join(', ')}`);
   if (r.notifyOnResolve !== undefined && typeof r.notifyOnResolve !== 'boolean') add('notifyOnResolve', 'expected true or false');
-  if (r.description !== undefined && (typeof r.description !== 'string' || r.description.length > 1024)) add('description', 'expected a string of at most 1024 characters');
+  if (r.description !== undefined && !isText(r.description, 1024)) add('description', 'expected a string of at most 1024 characters, without lone surrogates');
   else if (typeof r.description === 'string') checkInvisible('description', r.description, add);
 
   checkThreshold(r, add);
@@ -75,6 +75,19 @@ export function validateRule(input: unknown): RuleValidation {
   }
   checkScope(r, add);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rule: copyKnown(r) };
+}
+
+/**
+ * A string of at most `max` characters (code points: 65 emoji are 130 UTF-16 units and had been
+ * refused as over 128), well-formed: a lone surrogate had been stored and sent in webhook JSON that
+ * strict parsers refuse (a review).
+ */
+function isText(value: unknown, max: number): value is string {
+  if (typeof value !== 'string' || value.length > 2 * max || wellFormed(value) !== value) return false;
+  if (value.length <= max) return true;
+  let count = 0;
+  for (const _ of value) if (++count > max) return false;
+  return true;
 }
 
 /** validateRule that throws an AlertRuleError (for rules written in code: the mistake shows at startup). */
@@ -141,7 +154,7 @@ function checkScope(r: Record<string, unknown>, add: Add): void {
   const perRequest = metric === 'custom' || (typeof metric === 'string' && oneOf(metric, ALERT_METRICS) && isRequestMetric(metric));
   const perInstance = metric === 'heartbeat' || (typeof metric === 'string' && oneOf(metric, ALERT_METRICS) && isGaugeMetric(metric));
   if (r.route !== undefined) {
-    if (typeof r.route !== 'string' || !r.route.startsWith('/') || r.route.length > 256 || CONTROL.test(r.route)) add('route', 'expected a route template starting with / (at most 256 characters, without control characters)');
+    if (!isText(r.route, 256) || !r.route.startsWith('/') || CONTROL.test(r.route)) add('route', 'expected a route template starting with / (at most 256 characters, without control characters or lone surrogates)');
     else if (checkInvisible('route', r.route, add) && !perRequest) add('route', `only request metrics and custom rules can be filtered by route, not ${String(metric)}`);
   }
   if (r.method !== undefined) {
@@ -150,7 +163,7 @@ function checkScope(r: Record<string, unknown>, add: Add): void {
     else if (!perRequest) add('method', `only request metrics and custom rules can be filtered by method, not ${String(metric)}`);
   }
   if (r.instance !== undefined) {
-    if (typeof r.instance !== 'string' || r.instance === '' || r.instance.length > 128 || CONTROL.test(r.instance)) add('instance', 'expected a non-empty string of at most 128 characters, without control characters');
+    if (!isText(r.instance, 128) || r.instance === '' || CONTROL.test(r.instance)) add('instance', 'expected a non-empty string of at most 128 characters, without control characters or lone surrogates');
     else if (checkInvisible('instance', r.instance, add) && !perInstance) add('instance', 'only memoryUsage, cpuUsage, eventLoopLag and heartbeat rules can name an instance');
   }
   if (metric === 'custom' && typeof r.customEvaluator !== 'function') add('customEvaluator', "required for metric 'custom': a function (metrics) => boolean | number");

@@ -21,6 +21,25 @@ describe('validateRule', () => {
     for (const rule of rules) expect(validateRule(rule)).toMatchObject({ ok: true });
   });
 
+  test('lengths are in characters, not UTF-16 units, and a lone surrogate is refused in every text field (a review: 65 emoji were "over 128", "a\\ud800b" was stored and sent in webhook JSON)', () => {
+    const fieldsOf = (rule: Record<string, unknown>) => {
+      const result = validateRule({ ...good, ...rule });
+      return result.ok ? [] : result.problems.map((p) => p.field);
+    };
+    const emoji = (n: number) => '🚨'.repeat(n);
+    expect(fieldsOf({ name: emoji(128), description: emoji(1024) })).toEqual([]);
+    expect(fieldsOf({ name: emoji(129), description: emoji(1025) })).toEqual(['name', 'description']);
+    expect(fieldsOf({ route: `/${emoji(255)}` })).toEqual([]);
+    expect(fieldsOf({ route: `/${emoji(256)}` })).toEqual(['route']);
+    const lone = ['a\ud800b', 'a\udc00', '\ud83d'];
+    for (const text of lone) {
+      expect(fieldsOf({ name: text, description: text, route: `/${text}` })).toEqual(['name', 'description', 'route']);
+      expect(fieldsOf({ metric: 'heartbeat', condition: 'gt', threshold: 60_000, instance: text })).toEqual(['instance']);
+    }
+    const result = validateRule({ ...good, name: 'a\ud800b' });
+    expect(result.ok ? '' : result.problems[0]!.message).toContain('lone surrogates');
+  });
+
   test('a field it does not know is named with the nearest one it does (a review: `rout` said only "unknown field")', () => {
     const result = validateRule({ ...good, rout: '/checkout', kepFiringFor: 60_000, frobnicate: 1, ['x'.repeat(70)]: 1 });
     expect(result.ok ? [] : result.problems.map((p) => `${p.field}: ${p.message}`)).toEqual([
