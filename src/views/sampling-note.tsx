@@ -22,7 +22,7 @@ export function SamplingNote(props: { sampling: InstanceSampling[] }): JSX.Eleme
   }
   return (
     <section class="panel sampling" aria-label="How detail was sampled">
-      <p class="hint">Request counts and percentiles are exact; detail records and traces are sampled, per instance:</p>
+      <p class="hint">Request counts are exact and percentiles within 1 %, from every request; detail records and traces are sampled, per instance:</p>
       <ul>
         {[...byPolicy].map(([line, { instances, refused }]) => (
           <li safe>{`${line} — ${instances.length === 1 ? visibleName(instances[0]!) : `${instances.length} instances`}${refused > 0 ? `; ${refused.toLocaleString('en-US')} callers' sampled traces passed on unsampled (past the cap) since first seen` : ''}`}</li>
