@@ -187,7 +187,8 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
 
   async function context(url: URL, sessionId: string | null): Promise<ViewContext | null> {
     const apps = await options.source.apps();
-    const wanted = url.searchParams.get('app') ?? options.defaultApp ?? (await firstWithData(apps)) ?? '';
+    // `app=` is no app named: the default, as any other empty dashboard parameter.
+    const wanted = url.searchParams.get('app') || options.defaultApp || (await firstWithData(apps)) || '';
     if (apps.length > 0 && !apps.includes(wanted)) return null;
     const route = textParam(url, 'route');
     // Read whatever the route: a method that is not one is refused; a good one without a route is none.

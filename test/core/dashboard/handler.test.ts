@@ -247,3 +247,22 @@ describe('dashboard query parameters', () => {
     }
   });
 });
+
+describe('an empty app parameter', () => {
+  test('`?app=` opens the default app, as no parameter does, and no link of a page carries `app=` with nothing (the sign-in page\'s brand link had led to a 404: a review)', async () => {
+    const { call } = setup();
+    const key = { 'X-API-Key': 'key-123' };
+    const plain = await call('/performance', { headers: key });
+    const empty = await call('/performance?app=', { headers: key });
+    expect([plain.status, empty.status]).toEqual([200, 200]);
+    const [plainPage, emptyPage] = [await plain.text(), await empty.text()];
+    expect(emptyPage.length).toBeGreaterThan(1000);
+    expect(emptyPage.replace(/csrf[^"]*"[^"]*"/g, '')).toBe(plainPage.replace(/csrf[^"]*"[^"]*"/g, ''));
+    const login = await (await call('/performance?app=', { headers: { Accept: 'text/html' } })).text();
+    // The sign-in form keeps the URL asked for as its `next`, which now opens the default app too.
+    const emptyLink = /href="[^"]*[?&;]app=(&|")/;
+    expect(login).toContain('<a href="/performance">');
+    expect(login).not.toMatch(emptyLink);
+    expect(emptyPage).not.toMatch(emptyLink);
+  });
+});
