@@ -117,8 +117,7 @@ export function pageQuery(ctx: Pick<ViewContext, 'app' | 'range' | 'route' | 'me
  */
 export function query(params: Record<string, string | number | boolean | undefined | null>): string {
   const search = new URLSearchParams();
-  // An empty value is left out as an absent one is: `?app=` had named an app called "" (a 404).
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== false && v !== '') search.set(k, String(v));
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== false) search.set(k, String(v));
   const s = search.toString();
   return s ? `?${s}` : '';
 }

@@ -39,7 +39,7 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
         <body data-refresh-ms={String(ctx.refreshMs)} data-csrf={ctx.csrf} data-sign-in={`${ctx.base}/login`}>
           <header class="top">
             <h1 class="brand">
-              <a href={`${ctx.base}${query({ app: ctx.app })}`} safe>
+              <a href={`${ctx.base}${query({ app: ctx.app || undefined })}`} safe>
                 {visibleName(ctx.title)}
               </a>
             </h1>
@@ -47,7 +47,7 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
             {props.signIn ? '' : <RangePicker ctx={ctx} />}
             {ctx.app ? <LiveControl ctx={ctx} /> : ''}
             {ctx.route ? (
-              <a class="route-filter" href={`${ctx.base}${query({ app: ctx.app, range: ctx.range })}`} data-page-link title="Clear the route filter" aria-label={attributeText(`Clear the route filter (${routeName})`)}>
+              <a class="route-filter" href={`${ctx.base}${query({ app: ctx.app || undefined, range: ctx.range })}`} data-page-link title="Clear the route filter" aria-label={attributeText(`Clear the route filter (${routeName})`)}>
                 <span safe>{routeName}</span> ✕
               </a>
             ) : (
