@@ -9,7 +9,7 @@ import { channelAccepts, type AlertChannel } from './channel.ts';
 import { evaluateRules } from './evaluate-rules.ts';
 import { buildNotification, type AlertNotification, type NotificationContext } from './notification.ts';
 import { isActive, type RuleState } from './rule-state.ts';
-import { isGaugeMetric, resolveRule, type AlertRule } from './rule.ts';
+import { isGaugeMetric, resolveRule, type AlertRule, type AlertSeverity } from './rule.ts';
 import { resolveRuleAlert, retireRule } from './step-rule.ts';
 
 /** What one evaluation needs read, each list from its own start up to `now`. */
@@ -127,15 +127,38 @@ export class AlertEngine {
     return notifications;
   }
 
-  /** Each notification to the channels whose filters take it; a resolve, to those its firings reached. */
+  /**
+   * Each notification to the channels whose filters take it; a resolve, to those its firings
+   * reached, which the firing's state keeps (a channel configured only after the firing had been
+   * sent a resolve of an alert it never saw: a review), among those whose filters take it now. A
+   * state kept before `reached` existed resolves to every channel one of its announced severities
+   * reaches now.
+   */
   private route(notifications: readonly AlertNotification[], stateOf: (ruleId: string) => RuleState | undefined): RoutedNotification[] {
     const channels = notifications.length === 0 ? [] : this.options.channels();
     return notifications.map((notification) => {
-      const announced = notification.state === 'resolved' ? stateOf(notification.ruleId)?.announced : undefined;
-      const accepts = (channel: AlertChannel) => (announced ?? [notification.severity]).some((severity) => channelAccepts(channel, { ...notification, severity }));
-      return { notification, channels: channels.filter(({ channel }) => accepts(channel)).map(({ name }) => name) };
+      const state = stateOf(notification.ruleId);
+      const takes = (severities: readonly AlertSeverity[]) => channels.filter(({ channel }) => severities.some((severity) => channelAccepts(channel, { ...notification, severity }))).map(({ name }) => name);
+      if (notification.state === 'resolved') {
+        const reached = Array.isArray(state?.reached) ? new Set(state.reached.map(family)) : undefined;
+        const names = takes(state?.announced ?? [notification.severity]);
+        return { notification, channels: reached ? names.filter((name) => reached.has(family(name))) : names };
+      }
+      const names = takes([notification.severity]);
+      if (notification.state === 'firing' && state !== undefined) state.reached = [...new Set([...(Array.isArray(state.reached) ? state.reached : []), ...names])];
+      return { notification, channels: names };
     });
   }
+}
+
+/**
+ * A channel's name up to its `:`: the edge names each of several email recipients `email:<key>`
+ * and one alone `email`, and a row queued for one goes to the recipients listed when it is sent, so
+ * a resolve follows a firing through a change of recipients.
+ */
+function family(name: string): string {
+  const colon = name.indexOf(':');
+  return colon < 0 ? name : name.slice(0, colon);
 }
 
 /** Whether the rule now measures something else than `before`: an alert opened under it would be mislabelled. */

@@ -37,6 +37,8 @@ export interface RuleState {
    * be edited while it fires): its resolve goes to every channel one of them reached.
    */
   announced?: AlertSeverity[];
+  /** The channels (by name) this alert's firing notifications were routed to: its resolve goes to these. */
+  reached?: string[];
   /** The last firing notification of this alert (repeatInterval). */
   lastNotifiedAt?: number;
   /** The last firing notification of any alert of this rule (cooldown). */

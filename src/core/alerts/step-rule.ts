@@ -142,7 +142,7 @@ class Machine {
     s.pendingSince = this.now;
     s.lastMetAt = this.now;
     s.notified = false;
-    for (const key of ['firingSince', 'resolvedAt', 'resolvedBy', 'lastNotifiedAt', 'triggerValue', 'announced'] as const) delete s[key];
+    for (const key of ['firingSince', 'resolvedAt', 'resolvedBy', 'lastNotifiedAt', 'triggerValue', 'announced', 'reached'] as const) delete s[key];
     s.status = 'pending';
     if (this.rule.for <= 0) this.fire(value);
   }

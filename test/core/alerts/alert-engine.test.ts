@@ -29,10 +29,10 @@ const CHANNELS: NamedChannel[] = [
   { name: 'off', channel: { type: 'slack', enabled: false, config: { url: 'https://hooks.example/y' } } },
 ];
 
-function setup() {
+function setup(channels: () => readonly NamedChannel[] = () => CHANNELS) {
   const delivered: RoutedNotification[][] = [];
   const store = new MemoryAlertStore({ maxNotifications: 100, deliver: (routed) => delivered.push([...routed]) });
-  const engine = new AlertEngine({ store, context: () => ({ app: 'shop' }), channels: () => CHANNELS });
+  const engine = new AlertEngine({ store, context: () => ({ app: 'shop' }), channels });
   let samples: AlertSample[] = [];
   const requests: DataRequest[] = [];
   const evaluate = (now: number) => engine.evaluate(now, (request) => {
@@ -127,6 +127,38 @@ describe('AlertEngine', () => {
     back.setSamples([]);
     back.evaluate(T0 + 3 * MIN);
     expect(routed(back.delivered).at(-1)).toEqual(['resolved', 'critical', ['pager', 'chat']]);
+  });
+
+  test('a channel configured only after the firing is not sent its resolve; one gone since is not either (a review: a Slack URL fixed mid-alert got a RESOLVED of an alert it never saw)', () => {
+    const chat = CHANNELS[1]!;
+    const pager = CHANNELS[0]!;
+    let now: NamedChannel[] = [pager];
+    for (const end of ['resolved', 'by hand', 'removed'] as const) {
+      now = [pager];
+      const run = setup(() => now);
+      const rule = errorsRule('pay', 'critical');
+      run.store.putRule(rule);
+      run.setSamples(errors(3, T0));
+      run.evaluate(T0);
+      now = [pager, chat];
+      if (end === 'resolved') {
+        run.setSamples([]);
+        run.evaluate(T0 + 6 * MIN);
+      } else if (end === 'by hand') run.engine.resolveAlert(run.engine.activeAlerts()[0]!.id, T0 + MIN);
+      else run.engine.removeRule(rule, T0 + MIN);
+      const sent = run.delivered.flat().map(({ notification, channels }) => [notification.state, channels]);
+      expect([end, sent]).toEqual([end, [['firing', ['pager']], ['resolved', ['pager']]]]);
+    }
+    // Both reached; the pager removed since: the resolve goes to the chat alone.
+    now = [pager, chat];
+    const gone = setup(() => now);
+    gone.store.putRule(errorsRule('pay', 'critical'));
+    gone.setSamples(errors(3, T0));
+    gone.evaluate(T0);
+    now = [chat];
+    gone.setSamples([]);
+    gone.evaluate(T0 + 6 * MIN);
+    expect(gone.delivered.flat().map(({ notification, channels }) => [notification.state, channels])).toEqual([['firing', ['pager', 'chat']], ['resolved', ['chat']]]);
   });
 
   test('a pending alert resolved by hand answers with its snapshot and notifies nobody', () => {
