@@ -85,9 +85,12 @@ const URGENCY_ORDER = `CASE json_extract(notification, '$.state') WHEN 'resolved
        CASE json_extract(notification, '$.severity') WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 WHEN 'info' THEN 2 ELSE 3 END`;
 
 /**
- * Pending deliveries due at `now` (on a channel not in `heldChannels`), most urgent first (see
- * URGENCY_ORDER), oldest first within the same rank. A retry that is due keeps its place: the
- * order reads neither attempts nor next_attempt_at.
+ * Pending deliveries due at `now` (on a channel not in `heldChannels`), the channels taking turns:
+ * each channel's most urgent first (see URGENCY_ORDER), oldest first within the same rank, then
+ * every channel's second, and so on. A retry that is due keeps its place in its channel: the order
+ * reads neither attempts nor next_attempt_at. Without the turns, a storm's retries to a hanging
+ * channel filled the pass ahead of a healthy channel's first attempts (25 alerts reached email over
+ * four ticks: a review).
  */
 export function dueDeliveries(sql: Sql, now: number, limit: number, heldChannels: readonly string[] = []): OutboxRow[] {
   // A row waits while an earlier one of the same rule for the same channel is pending: a resolve
@@ -99,15 +102,17 @@ export function dueDeliveries(sql: Sql, now: number, limit: number, heldChannels
   // rows, about 9 ms this way).
   return sql.exec<{ key: string; channel: string; notification: string; attempts: number; expires_at: number }>(
     `SELECT key, channel, notification, attempts, expires_at FROM (
-       SELECT *, ROW_NUMBER() OVER (
-         PARTITION BY channel, json_extract(notification, '$.ruleId')
-         ORDER BY created_at, json_extract(notification, '$.startsAt'), CASE json_extract(notification, '$.state') WHEN 'resolved' THEN 1 ELSE 0 END, key
-       ) AS place
-       FROM alert_outbox WHERE status = 'pending'
+       SELECT *, ROW_NUMBER() OVER (PARTITION BY channel ORDER BY ${URGENCY_ORDER}, created_at, key) AS turn FROM (
+         SELECT *, ROW_NUMBER() OVER (
+           PARTITION BY channel, json_extract(notification, '$.ruleId')
+           ORDER BY created_at, json_extract(notification, '$.startsAt'), CASE json_extract(notification, '$.state') WHEN 'resolved' THEN 1 ELSE 0 END, key
+         ) AS place
+         FROM alert_outbox WHERE status = 'pending'
+       )
+       WHERE next_attempt_at <= ? AND place = 1
+         AND channel NOT IN (SELECT value FROM json_each(?))
      )
-     WHERE next_attempt_at <= ? AND place = 1
-       AND channel NOT IN (SELECT value FROM json_each(?))
-     ORDER BY ${URGENCY_ORDER}, created_at, key, channel LIMIT ?`,
+     ORDER BY turn, ${URGENCY_ORDER}, created_at, key, channel LIMIT ?`,
     now, JSON.stringify(heldChannels), limit,
   ).toArray().map((row) => ({ key: row.key, channel: row.channel, notification: JSON.parse(row.notification) as AlertNotification, attempts: row.attempts, expiresAt: row.expires_at }));
 }
