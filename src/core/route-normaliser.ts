@@ -1,4 +1,5 @@
 // Turns raw paths into route templates when no router told us the template, and bounds how many exist.
+import { redactText } from './redaction/redaction.ts';
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const NUMBER = /^[+-]?\d+(?:[.,]\d+)?$/;
@@ -55,17 +56,13 @@ function normaliseSegment(path: string, start: number, stop: number): string {
 }
 
 /**
- * A segment with a `;name=value` parameter (`login;jsessionid=…`): its value changes per session,
- * and may be one; kept, each was a route of its own, holding a session id (a review).
+ * A segment holding a `name=value` (`login;jsessionid=…`, `access_token=…`, `password=…`): its value
+ * changes per session or user, and may be a secret; kept, each was a route of its own, sent with
+ * every count (reviews: a session id, then a token and a password in a plain fetch app's routes).
  */
-function hasMatrixParameter(path: string, start: number, stop: number): boolean {
-  let semicolon = false;
-  for (let i = start; i < stop; i++) {
-    const code = path.charCodeAt(i);
-    if (code === 59) semicolon = true; // ;
-    else if (code === 61 && semicolon) return true; // = after it
-  }
-  return false;
+function hasParameter(path: string, start: number, stop: number): boolean {
+  const equals = path.indexOf('=', start);
+  return equals >= 0 && equals < stop;
 }
 
 /** Bits per count in CHAR_WEIGHT's sums. */
@@ -119,7 +116,7 @@ export function isIdSegment(path: string, start: number, stop: number): boolean 
   const length = stop - start;
   if (length === 0) return false;
   if (length === 36 && isDashedUuid(path, start)) return true; // UUID's commonest form
-  if (hasMatrixParameter(path, start, stop)) return true;
+  if (hasParameter(path, start, stop)) return true;
   if (length <= MAX_COUNTED) {
     let counts = 0;
     for (let i = start; i < stop; i++) {
@@ -128,6 +125,8 @@ export function isIdSegment(path: string, start: number, stop: number): boolean 
     }
     const digits = count(counts, DIGIT);
     if (digits === length) return true;
+    // Groups of digits (a card number, a phone number, an SSN): personal, not a route's name.
+    if (digits >= MIN_GROUPED_DIGITS && digits + count(counts, TOKEN_SEPARATOR) === length) return true;
     const special = counts >= SPECIAL;
     if (digits === 0) {
       if (!special && length < 32) return false;
@@ -140,7 +139,7 @@ export function isIdSegment(path: string, start: number, stop: number): boolean 
       if (length >= 16 && letters > 0 && allToken && separators <= length / 8) return true;
     }
     // Shorter than 8, only NUMBER can match (HEX_ID needs 8 characters, DATE 10, TOKEN 16, UUID 32, EMAIL an `@`).
-    if (!special && length < 8) return NUMBER.test(path.slice(start, stop));
+    if (!special && length < 8) return digits >= MIN_GROUPED_DIGITS ? bySegmentRules(path.slice(start, stop)) === ID_PLACEHOLDER : NUMBER.test(path.slice(start, stop));
   }
   return bySegmentRules(path.slice(start, stop)) === ID_PLACEHOLDER;
 }
@@ -164,13 +163,21 @@ function isHexRun(path: string, start: number, stop: number): boolean {
   return true;
 }
 
-/** A `;name=value` parameter in a segment (hasMatrixParameter's rule). */
-const MATRIX_PARAMETER = /;.*=/;
+/** Digits in a segment of digits and separators that make it personal data rather than a name. */
+const MIN_GROUPED_DIGITS = 6;
+/** Digits grouped by separators, spaces and brackets: `4111 1111 1111 1111`, `+1 (555) 123-4567`. */
+const DIGIT_GROUPS = /^[\d\s().+\-_~=]+$/;
+/** A credential as an Authorization header writes it: `Bearer eyJ…`, `Basic dXNlcjpw…`. */
+const SCHEME_CREDENTIAL = /^(?:bearer|basic|token|digest)\s+\S{6,}/i;
 
-/** The rules themselves: what a segment becomes, decoded and tested against every expression. */
+/**
+ * The rules themselves: what a segment becomes, decoded and tested against every expression. A
+ * segment holding something the tracer's redaction would hide (a provider's key, a URL's password,
+ * a JWT), an address's `user@` or a credential is an id too: route names go with every count.
+ */
 export function bySegmentRules(segment: string): string {
   if (segment === '') return segment;
-  if (MATRIX_PARAMETER.test(segment)) return ID_PLACEHOLDER;
+  if (segment.includes('=')) return ID_PLACEHOLDER;
   let decoded = segment;
   try {
     decoded = decodeURIComponent(segment);
@@ -180,10 +187,20 @@ export function bySegmentRules(segment: string): string {
   if (NUMBER.test(decoded) || UUID.test(decoded) || HEX_ID.test(decoded) || DATE.test(decoded) || EMAIL.test(decoded)) {
     return ID_PLACEHOLDER;
   }
+  // `@` after the start (`@types` names a scope; `admin:pw@db`, `react@18` do not name a route).
+  if (decoded.indexOf('@') > 0 || decoded.includes('=') || SCHEME_CREDENTIAL.test(decoded)) return ID_PLACEHOLDER;
+  if (DIGIT_GROUPS.test(decoded) && digitCount(decoded) >= MIN_GROUPED_DIGITS) return ID_PLACEHOLDER;
+  if (redactText(decoded) !== decoded) return ID_PLACEHOLDER;
   if (TOKEN.test(decoded) && looksRandom(decoded)) return ID_PLACEHOLDER;
   if (HASHED_NAME.test(decoded)) return ID_PLACEHOLDER;
   if (decoded.length > 64) return ID_PLACEHOLDER;
   return segment;
+}
+
+function digitCount(text: string): number {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) digits++;
+  return digits;
 }
 
 /** A long token with digits and letters mixed is an id; `getting-started-with-bun` is not. */

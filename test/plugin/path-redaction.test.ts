@@ -31,3 +31,31 @@ test('sampled and traced paths are redacted segment by segment; the rest of the 
   const shipped = JSON.stringify(sink.batches);
   for (const secret of [token, 'SESSJ42']) expect(shipped).not.toContain(secret);
 }, 30_000);
+
+test("a plain fetch handler's routes, named from its paths, carry no secret or personal number a segment held: they go with every count", async () => {
+  const sink = new IngestSink().start();
+  sinks.push(sink);
+  const app = await startApp('routes-app.ts', { env: { BUN_APM_ENDPOINT: sink.url, BUN_APM_INGEST_KEY: sink.ingestKey, BUN_APM_SAMPLE_RATE: '0', BUN_APM_TRACE_SAMPLE_RATE: '0' } });
+  apps.push(app);
+  // What a review saw go out verbatim as route names (the same requests' sampled paths were redacted).
+  const marked = {
+    '/orders/access_token=TOKMARKY': 'TOKMARKY',
+    '/orders/password=HUNTERMARK': 'HUNTERMARK',
+    '/orders/https:%2F%2Fadmin:URLPWMARK@db.internal': 'URLPWMARK',
+    '/orders/4111-1111-1111-1111': '4111-1111-1111-1111',
+    '/orders/123-45-6789': '123-45-6789',
+    '/orders/+1-555-123-4567': '555-123-4567',
+    '/orders/Bearer%20BEARERMARKZ': 'BEARERMARKZ',
+    '/orders/ada%40example.com': 'example.com',
+  };
+  const kept = ['/orders/history', '/orders/@team', '/orders/v1.2.3'];
+  for (const path of [...Object.keys(marked), ...kept]) await (await fetch(`${app.url}${path}`)).text();
+  app.process.kill('SIGTERM');
+  await app.exited;
+  const routes = new Set(sink.batches.flatMap((batch) => batch.rollups).map((cell) => cell.route));
+  expect([...routes].filter((route) => route.startsWith('/orders/')).sort()).toEqual(['/orders/:id', ...kept].sort());
+  const counted = sink.batches.flatMap((batch) => batch.rollups).filter((cell) => cell.route === '/orders/:id').reduce((sum, cell) => sum + cell.count, 0);
+  expect(counted).toBe(Object.keys(marked).length);
+  const shipped = JSON.stringify(sink.batches);
+  for (const secret of Object.values(marked)) expect(shipped).not.toContain(secret);
+}, 30_000);
