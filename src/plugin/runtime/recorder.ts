@@ -617,7 +617,8 @@ export class Recorder {
 
   #end(state: RequestState, answered: number, bytes: number, thrown: boolean): void {
     const now = this.#stop(state);
-    const status = sentStatus(answered);
+    // A router that caught Bun's body-limit refusal answered its own 500; the client got Bun's 413.
+    const status = state.bodyRefused ? 413 : sentStatus(answered);
     // Only ever set on a request whose handler went async (the in-process dashboard's are), so the lean path has no check of its own.
     if (state.excluded) return this.#leaveOut(state);
     try {

@@ -30,6 +30,11 @@ export class RequestState {
   erroredRoute: string | undefined;
   /** Error class of a handler that threw or rejected. */
   error: string | undefined;
+  /**
+   * A router caught Bun's refusal of a body over maxRequestBodySize (Hono's onError answers 500):
+   * Bun sent 413, whatever the app answered. Set only with `error`, so the slot's `take` clears it.
+   */
+  bodyRefused!: boolean;
   /** Keeps a detail record (sampleRate). */
   sampled!: boolean;
   /** Records spans (traceSampleRate, or the caller's sampled flag). */
@@ -87,6 +92,7 @@ export class RequestState {
     this.routerRoute = undefined;
     this.erroredRoute = undefined;
     this.error = undefined;
+    this.bodyRefused = false;
     this.sampled = false;
     this.traced = false;
     this.traceId = undefined;

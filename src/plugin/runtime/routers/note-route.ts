@@ -5,6 +5,7 @@
 // noteHonoRoute can tell): a `*` that only passed the request on (to a 404) names nothing, unless it
 // is under a parameter (`/t/:tenant/*`, a sub-app routed at a tenant's path), whose text would
 // otherwise name one route per tenant.
+import { bodyOverLimit } from '../body-over-limit.ts';
 import { errorClassOf } from '../log.ts';
 import { stateOf } from '../request-state.ts';
 
@@ -14,7 +15,10 @@ export function noteRoute(request: Request, template: unknown, error?: unknown, 
   if (typeof template === 'string' && template !== '' && (ofHandler ? template !== '*' && template !== '/*' : !template.endsWith('*') || underParameter(template))) {
     state.routerRoute ??= template.slice(0, 512);
   }
-  if (error !== undefined && error !== null) state.error ??= errorClassOf(error);
+  if (error !== undefined && error !== null) {
+    state.error ??= errorClassOf(error);
+    if (bodyOverLimit(error)) state.bodyRefused = true;
+  }
 }
 
 /** A wildcard under a parameter (`/t/:tenant/*`): one name for what every tenant's path under it gets. */
