@@ -148,7 +148,7 @@ function parsesWithScheme(value: string, schemes: string[]): boolean {
   }
 }
 
-function isAddress(value: string): boolean {
+export function isAddress(value: string): boolean {
   // A sanity check, not RFC 5322: one @, no spaces or angle brackets, no header-breaking characters.
   return /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/.test(value.trim());
 }

@@ -4,7 +4,7 @@
 // what it touches (one rule, one channel) and is kept as a problem naming the var and the field,
 // never echoing a secret: logged once, and listed by the rules and alerts API. It never stops
 // ingest, the dashboard or the other rules (a missing scheme in SLACK_WEBHOOK_URL once did all three).
-import { channelDestinationMissing, emailList, validateChannel, type AlertChannel, type AlertChannelType, type ChannelFilters } from '../../core/alerts/channel.ts';
+import { channelDestinationMissing, emailList, isAddress, validateChannel, type AlertChannel, type AlertChannelType, type ChannelFilters } from '../../core/alerts/channel.ts';
 import { channelsFromEnv, type ChannelVar } from '../../core/alerts/channels-from-env.ts';
 import type { AlertRule } from '../../core/alerts/rule.ts';
 import { validateRule } from '../../core/alerts/validate-rule.ts';
@@ -77,6 +77,7 @@ export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = 
       continue;
     }
     let withFilters: AlertChannel = filter ? { ...channel, filters: filter } : channel;
+    if (withFilters.type === 'email') withFilters = withoutBadAddresses(withFilters, problems);
     // PAGERDUTY_URL: another Events API v2 endpoint (PagerDuty's EU service region; a local receiver).
     if (withFilters.type === 'pagerduty' && pagerDutyUrl) withFilters = { ...withFilters, config: { ...withFilters.config, url: pagerDutyUrl } };
     const invalid = validateChannel(withFilters);
@@ -205,13 +206,38 @@ function readFilters(raw: string | undefined, problems: Array<[string, string]>)
 }
 
 /**
+ * ALERT_EMAIL_TO's recipients that are addresses: one mistyped address had left the whole channel
+ * out, and the problem listed did not say which (a review). The others still get the alerts; the
+ * bad one is named by its place, not its text (the list may be private).
+ */
+function withoutBadAddresses(channel: AlertChannel & { type: 'email' }, problems: Array<[string, string]>): AlertChannel {
+  const to = emailList(channel.config.email);
+  if (to === undefined) return channel;
+  const bad = to.flatMap((email, i) => (isAddress(email) ? [] : [i + 1]));
+  if (bad.length === 0) return channel;
+  const good = to.filter((email) => isAddress(email));
+  const which = bad.length === 1 ? `address ${bad[0]}` : `addresses ${bad.join(', ')}`;
+  problems.push(['*', `ALERT_EMAIL_TO: ${which} of ${to.length} ${bad.length === 1 ? 'is not an email address' : 'are not email addresses'} and ${bad.length === 1 ? 'gets' : 'get'} no alerts${good.length > 0 ? '; the others do' : ''}`]);
+  return { ...channel, config: { ...channel.config, email: good } };
+}
+
+/**
  * DASHBOARD_URL as notifications link it: given as the Worker's address alone
  * (`https://apm.example.workers.dev`), the dashboard under it, at DASHBOARD_PATH (a review: every
  * notification linked to the Worker's 404). A URL with a path of its own is taken as it is.
  */
 function dashboardPage(url: string | undefined, env: Pick<Env, 'DASHBOARD_PATH'>): string | undefined {
   if (url === undefined) return undefined;
-  const page = new URL(url);
+  let page: URL | undefined;
+  try {
+    page = new URL(url);
+  } catch {
+    page = undefined;
+  }
+  // Any other scheme (`javascript:`) had been left out of the links with nothing said (a review).
+  if (page === undefined || (page.protocol !== 'https:' && page.protocol !== 'http:')) {
+    throw new ConfigError('DASHBOARD_URL: expected an http(s) URL of the dashboard; notifications carry no dashboard link until it is one');
+  }
   if (page.pathname !== '/') return url;
   let path: string = WORKER.dashboardPath.default;
   try {

@@ -18,3 +18,21 @@ test("DASHBOARD_URL without a path links the dashboard at DASHBOARD_PATH; one wi
   expect(linked({ DASHBOARD_URL: 'https://apm.example', DASHBOARD_PATH: 'no-slash' })).toBe('https://apm.example/performance');
   expect(linked({})).toBeUndefined();
 });
+
+test('a DASHBOARD_URL that is no http(s) URL is named among the problems, not dropped unsaid (a review: `javascript:…` was left out of every link with nothing said)', () => {
+  for (const url of ['javascript:alert(1)//', 'ftp://apm.example/', 'not a url']) {
+    const config = readAlertConfig({ DASHBOARD_URL: url });
+    expect(config.dashboardUrl).toBeUndefined();
+    expect(config.problemsFor('shop')).toEqual(['DASHBOARD_URL: expected an http(s) URL of the dashboard; notifications carry no dashboard link until it is one']);
+  }
+});
+
+test('ALERT_EMAIL_TO with one bad address among good ones: the others still get the alerts, the bad one named by its place, not its text (it had left the whole channel out, unnamed)', () => {
+  const config = readAlertConfig({ ALERT_EMAIL_TO: 'oncall@example.com, bad address, ops@example.com' });
+  const emails = config.channels.filter((c) => c.channel.type === 'email').map((c) => c.channel.config.email);
+  expect(emails).toEqual(['oncall@example.com', 'ops@example.com']);
+  expect(config.problemsFor('shop')).toEqual(['ALERT_EMAIL_TO: address 2 of 3 is not an email address and gets no alerts; the others do']);
+  const none = readAlertConfig({ ALERT_EMAIL_TO: 'nope, also nope' });
+  expect(none.channels).toEqual([]);
+  expect(none.problemsFor('shop')[0]).toBe('ALERT_EMAIL_TO: addresses 1, 2 of 2 are not email addresses and get no alerts');
+});
