@@ -5,6 +5,7 @@ import { addCounters, zeroCounters } from '../../core/batch-builder.ts';
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
 import { MAX_TOTAL } from '../../core/value-bounds.ts';
 import type { Batch, DroppedCounters, Identity, SamplingPolicy } from '../../core/wire-format.ts';
+import { mergedProcesses, NO_PID, type ProcessReport } from './instance-processes.ts';
 import type { Sql } from './sql.ts';
 
 /** The instance name that instances past the cap are counted under (the same word as for routes). */
@@ -64,11 +65,13 @@ export class InstanceGuard {
   /** Writes what some batches said of one instance (one row written, however many batches). */
   store(update: InstanceUpdate): void {
     const { name, identity, dropped, lastSeen } = update;
+    const stored = this.sql.exec<{ processes: string | null }>('SELECT processes FROM instances WHERE instance = ?', name).toArray()[0]?.processes ?? null;
+    const processes = mergedProcesses(stored, update.processes.values());
     this.sql.exec(
       `INSERT INTO instances (instance, service, runtime, runtime_version, sdk_version, first_seen, last_seen, batches,
                               dropped_rollups, dropped_samples, dropped_spans, dropped_profiles, dropped_requests, requests_lost_at, sampling,
-                              pid, reported_until, reported_from, reported_requests, dropped_parent_traces)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              pid, reported_until, reported_from, reported_requests, dropped_parent_traces, processes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (instance) DO UPDATE SET
          service = excluded.service, runtime = excluded.runtime, runtime_version = excluded.runtime_version,
          sdk_version = excluded.sdk_version, last_seen = MAX(last_seen, excluded.last_seen), batches = batches + excluded.batches,
@@ -81,11 +84,11 @@ export class InstanceGuard {
          dropped_requests = MIN(dropped_requests + excluded.dropped_requests, ${MAX_TOTAL}),
          dropped_parent_traces = MIN(dropped_parent_traces + excluded.dropped_parent_traces, ${MAX_TOTAL}),
          requests_lost_at = COALESCE(excluded.requests_lost_at, requests_lost_at),
-         sampling = excluded.sampling`,
+         sampling = excluded.sampling, processes = excluded.processes`,
       name, identity.service, identity.runtime, identity.runtimeVersion, identity.sdkVersion, update.firstSeen, lastSeen, update.batches,
       cap(dropped.rollups), cap(dropped.samples), cap(dropped.spans), cap(dropped.profiles), cap(dropped.requests), update.requestsLostAt,
       identity.sampling === undefined ? null : JSON.stringify(identity.sampling),
-      update.pid, update.reported.until, update.reported.from, update.reported.requests, cap(dropped.parentTraces),
+      update.pid, update.reported.until, update.reported.from, update.reported.requests, cap(dropped.parentTraces), processes,
     );
   }
 
@@ -123,6 +126,8 @@ export interface InstanceUpdate {
    * ahead does not move it past the edge's), and the requests that batch counted.
    */
   reported: { from: number; until: number; requests: number };
+  /** The same, per process id (NO_PID for batches without one). */
+  processes: Map<number, ProcessReport>;
 }
 
 /** The batches' updates, one per instance name, in the order the batches came. */
@@ -136,6 +141,8 @@ export function instanceUpdates(batches: ReadonlyArray<{ instance: string; recei
       until: Math.min(batch.window.end, receivedAt),
       requests: batch.rollups.reduce((sum, cell) => sum + cell.count, 0),
     };
+    const pid = batch.identity.pid ?? NO_PID;
+    const process: ProcessReport = { pid, ...reported, lastSeen: receivedAt };
     const update = updates.get(instance);
     if (update === undefined) {
       // Counters a client did not send (older than them) add nothing.
@@ -144,10 +151,13 @@ export function instanceUpdates(batches: ReadonlyArray<{ instance: string; recei
       updates.set(instance, {
         name: instance, identity: batch.identity, firstSeen: receivedAt, lastSeen: receivedAt, batches: 1,
         dropped, requestsLostAt: lost > 0 ? receivedAt : null,
-        pid: batch.identity.pid ?? null, reported,
+        pid: batch.identity.pid ?? null, reported, processes: new Map([[pid, process]]),
       });
       continue;
     }
+    const known = update.processes.get(pid);
+    if (known === undefined || process.until >= known.until) update.processes.set(pid, { ...process, lastSeen: Math.max(receivedAt, known?.lastSeen ?? 0) });
+    else known.lastSeen = Math.max(known.lastSeen, receivedAt);
     update.identity = batch.identity;
     update.pid = batch.identity.pid ?? update.pid;
     // As batches taken one by one would: a later batch reaching as far replaces the figures.

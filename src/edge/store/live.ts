@@ -6,7 +6,8 @@ import { RESOLUTION_MS, type Resolution } from '../../core/query/window.ts';
 import { TEN_SECONDS_MS } from '../../core/rollup.ts';
 import { OVERFLOW_ROUTE } from '../../core/route-normaliser.ts';
 import { profilesBetween } from './profiles.ts';
-import { scalar, type Sql } from './sql.ts';
+import { processesOf, type ProcessReport } from './instance-processes.ts';
+import type { Sql } from './sql.ts';
 
 /** How long the live tiles look back. */
 export const LIVE_WINDOW_MS = 60_000;
@@ -31,11 +32,24 @@ export function liveHorizon(sql: Sql, now: number): number {
   // had been taken for stopped, and each minute evaluated before its data came (a review).
   // One further behind than MAX_HORIZON_LAG_MS is not waited for: held back to its data, every
   // other instance's tiles and alerts would wait that long (held at the bound, for nothing: a review).
-  const oldest = scalar(sql, `SELECT MIN(reported_until) FROM instances
-    WHERE reported_requests > 0 AND instance != ?
-      AND last_seen + 2 * MIN(MAX(reported_until - reported_from, 1000), 60000) + 2000 >= ?
-      AND last_seen - reported_until <= ?`, OVERFLOW_ROUTE, now, MAX_HORIZON_LAG_MS);
-  return typeof oldest === 'number' ? Math.min(oldest, now) : now;
+  // Each process of an instance on its own (instance-processes.ts): processes started apart share one.
+  let oldest = now;
+  const rows = sql.exec<{ reported_until: number | null; reported_from: number | null; reported_requests: number | null; last_seen: number; processes: string | null }>(
+    'SELECT reported_until, reported_from, reported_requests, last_seen, processes FROM instances WHERE instance != ? AND reported_until IS NOT NULL', OVERFLOW_ROUTE,
+  );
+  for (const row of rows) {
+    const processes = processesOf(row.processes);
+    // A row written before processes were kept: the instance's own figures, as one process.
+    const reports = processes.length > 0 ? processes : [{ from: row.reported_from ?? 0, until: row.reported_until ?? 0, requests: row.reported_requests ?? 0, lastSeen: row.last_seen }];
+    for (const report of reports) if (awaited(report, now)) oldest = Math.min(oldest, report.until);
+  }
+  return oldest;
+}
+
+/** Whether data up to `report.until` still waits for this process: it counts requests, its next batch is due, and it is not too far behind. */
+function awaited(report: Omit<ProcessReport, 'pid'>, now: number): boolean {
+  const period = Math.min(Math.max(report.until - report.from, 1000), 60_000);
+  return report.requests > 0 && report.lastSeen + 2 * period + 2000 >= now && report.lastSeen - report.until <= MAX_HORIZON_LAG_MS;
 }
 
 /** The live window: the last LIVE_WINDOW_MS of whole cells (10 s, or minutes) before the horizon. */

@@ -245,6 +245,9 @@ export const MIGRATIONS: ReadonlyArray<readonly string[]> = [
   ],
   // 9: per instance, callers' sampled traces it passed on unsampled (its `dropped.parentTraces`).
   [`ALTER TABLE instances ADD COLUMN dropped_parent_traces INTEGER NOT NULL DEFAULT 0`],
+  // 10: per instance, how far each of its latest processes reported (processes started apart share
+  // an instance; the live horizon waits for the slowest, not the latest): JSON, store/instance-processes.ts.
+  [`ALTER TABLE instances ADD COLUMN processes TEXT`],
 ];
 
 /**
