@@ -89,8 +89,11 @@ describe('the tarball', () => {
     // reads, secrets redacted in sampled paths, cut strings copied for records kept long, the SMTP
     // attempt's bound, Bun's 413 counted as sent, and the docs of what leaves the app (+3.4 kB);
     // 366 kB until the wall clock that follows the system's, the usage counts' alarm, the live
-    // horizon by arrival, the traces form keeping typed text, and the docs of each (+1.6 kB).
-    expect(packed.bytes).toBeLessThanOrEqual(369 * KB);
+    // horizon by arrival, the traces form keeping typed text, and the docs of each (+1.6 kB); 369 kB
+    // until the CLI's app directory and linked .env, the live horizon per process, route names kept
+    // free of secrets and personal numbers, resolves to the channels their firing reached, and the
+    // docs of each (+3.1 kB).
+    expect(packed.bytes).toBeLessThanOrEqual(373 * KB);
   }, 120_000);
 
   test('every link of the shipped README and docs to a page of ours leads to a shipped file', async () => {
