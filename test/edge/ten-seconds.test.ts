@@ -22,7 +22,8 @@ function batchOf(instance: string, requests: Request[], windowEnd: number, cellM
   for (const r of requests) table.record(r.time, 'GET', r.route, r.status, r.duration, 10, false);
   return {
     version: 1, batchId: `ten-seconds-${String(++counter).padStart(6, '0')}-${windowEnd}`,
-    identity: { app: 'shop', service: 'api', instance, pid: 1000 + counter, runtime: 'bun', runtimeVersion: '1.4.5', sdkVersion: '0.1.0' },
+    // One process per instance: a heartbeat comes from the process that sent the requests before it.
+    identity: { app: 'shop', service: 'api', instance, pid: 1000 + instance.length, runtime: 'bun', runtimeVersion: '1.4.5', sdkVersion: '0.1.0' },
     window: { start: Math.min(...requests.map((r) => r.time), windowEnd), end: windowEnd },
     rollups: table.drain(), samples: [], spans: [], profiles: [],
     dropped: { rollups: 0, samples: 0, spans: 0, profiles: 0 },
