@@ -58,9 +58,8 @@ export class RouteNamer {
   constructor(routeCap: number) {
     this.#templates = new RouteCardinalityGuard(routeCap);
     this.#paths = new RouteCardinalityGuard(routeCap);
-    // A fifth of the cap at most each, so that paths that come again (the app's) keep the most of it.
-    this.#firstSeen = new RouteCardinalityGuard(Math.min(fifth(routeCap), FIRST_SEEN_PATHS_MAX));
-    this.#clientErrorPaths = new RouteCardinalityGuard(Math.min(fifth(routeCap), CLIENT_ERROR_PATHS_MAX));
+    this.#firstSeen = new RouteCardinalityGuard(Math.min(routeCap, FIRST_SEEN_PATHS_MAX));
+    this.#clientErrorPaths = new RouteCardinalityGuard(Math.min(routeCap, CLIENT_ERROR_PATHS_MAX));
   }
 
   /** A router's or Bun's route template, as admitted; the last one is kept, since requests come in runs of one route. */
@@ -118,26 +117,18 @@ export class RouteNamer {
     return route;
   }
 
-  /**
-   * A path's name: its own if named before, at its first request while first-seen names last, else
-   * when it comes again; never past the cap on paths named from URLs, whichever kind (each kind's own
-   * cap alone had let 2 × 100 past it: a review counted 150 routes under a cap of 50).
-   */
+  /** A path's name: its own if named before, at its first request while first-seen names last, else when it comes again. */
   #admitPath(route: string, status: number): string {
-    if (this.#firstSeen.has(route) || this.#paths.has(route) || this.#clientErrorPaths.has(route)) return route;
-    if (this.#firstSeen.size + this.#paths.size + this.#clientErrorPaths.size >= this.#paths.cap) return isClientError(status) ? OVERFLOW_ROUTE : this.#sawOnce(route);
+    if (this.#firstSeen.has(route) || this.#paths.has(route)) return route;
     if (isClientError(status)) return this.#clientErrorPaths.admit(route);
     if (this.#seenOnce.has(route) || this.#seenBefore.has(route)) return this.#paths.admit(route);
     const named = this.#firstSeen.admit(route);
-    return named === OVERFLOW_ROUTE ? this.#sawOnce(route) : named;
-  }
-
-  /** The overflow for now; the path is remembered as seen, to be named if it comes again once there is room. */
-  #sawOnce(route: string): string {
-    // The older generation goes, not all at once: a path seen just before still counts as seen.
-    if (this.#seenOnce.size >= SEEN_ONCE_MAX) [this.#seenBefore, this.#seenOnce] = [this.#seenOnce, new Set()];
-    this.#seenOnce.add(route);
-    return OVERFLOW_ROUTE;
+    if (named === OVERFLOW_ROUTE) {
+      // The older generation goes, not all at once: a path seen just before still counts as seen.
+      if (this.#seenOnce.size >= SEEN_ONCE_MAX) [this.#seenBefore, this.#seenOnce] = [this.#seenOnce, new Set()];
+      this.#seenOnce.add(route);
+    }
+    return named;
   }
 
   /** The routes of a drained batch of cells, at `now` (ms, any clock that only moves forward): forgets paths idle for an hour. */
@@ -159,10 +150,6 @@ export class RouteNamer {
     this.#shapes = new RouteShapes();
     this.#lastUrl = undefined;
   }
-}
-
-function fifth(cap: number): number {
-  return Math.max(1, Math.floor(cap / 5));
 }
 
 function isClientError(status: number): boolean {
