@@ -140,9 +140,9 @@ export class AlertEngine {
       const state = stateOf(notification.ruleId);
       const takes = (severities: readonly AlertSeverity[]) => channels.filter(({ channel }) => severities.some((severity) => channelAccepts(channel, { ...notification, severity }))).map(({ name }) => name);
       if (notification.state === 'resolved') {
-        const reached = Array.isArray(state?.reached) ? new Set(state.reached.map(family)) : undefined;
+        const reached = Array.isArray(state?.reached) ? state.reached : undefined;
         const names = takes(state?.announced ?? [notification.severity]);
-        return { notification, channels: reached ? names.filter((name) => reached.has(family(name))) : names };
+        return { notification, channels: reached ? names.filter((name) => wasReached(name, reached)) : names };
       }
       const names = takes([notification.severity]);
       if (notification.state === 'firing' && state !== undefined) state.reached = [...new Set([...(Array.isArray(state.reached) ? state.reached : []), ...names])];
@@ -152,13 +152,16 @@ export class AlertEngine {
 }
 
 /**
- * A channel's name up to its `:`: the edge names each of several email recipients `email:<key>`
- * and one alone `email`, and a row queued for one goes to the recipients listed when it is sent, so
- * a resolve follows a firing through a change of recipients.
+ * Whether channel `name` now is one a firing reached. The edge names one email recipient `email`
+ * and each of several `email:<key>`, and a row queued for one goes to the recipients listed when it
+ * is sent: across a change between one and several, which address got the firing cannot be told, so
+ * every one gets the resolve; between several and several, only the same addresses (a review: a
+ * recipient added later had got a resolve of an alert it never saw).
  */
-function family(name: string): string {
-  const colon = name.indexOf(':');
-  return colon < 0 ? name : name.slice(0, colon);
+function wasReached(name: string, reached: readonly string[]): boolean {
+  if (reached.includes(name)) return true;
+  if (name.startsWith('email:')) return reached.includes('email');
+  return name === 'email' && reached.some((other) => other.startsWith('email:'));
 }
 
 /** Whether the rule now measures something else than `before`: an alert opened under it would be mislabelled. */

@@ -161,6 +161,24 @@ describe('AlertEngine', () => {
     expect(gone.delivered.flat().map(({ notification, channels }) => [notification.state, channels])).toEqual([['firing', ['pager', 'chat']], ['resolved', ['chat']]]);
   });
 
+  test('email recipients changed between firing and resolve: one of several added later gets no resolve; between one and several every one does (a review of the change)', () => {
+    const email = (name: string): NamedChannel => ({ name, channel: { type: 'email', config: { email: 'x@example.com' } } });
+    const resolvedTo = (before: string[], after: string[]) => {
+      let now = before.map(email);
+      const run = setup(() => now);
+      run.store.putRule(errorsRule('pay', 'critical'));
+      run.setSamples(errors(3, T0));
+      run.evaluate(T0);
+      now = after.map(email);
+      run.setSamples([]);
+      run.evaluate(T0 + 6 * MIN);
+      return run.delivered.flat().filter(({ notification }) => notification.state === 'resolved').flatMap(({ channels }) => channels);
+    };
+    expect(resolvedTo(['email:a', 'email:b'], ['email:a', 'email:c'])).toEqual(['email:a']);
+    expect(resolvedTo(['email'], ['email:a', 'email:c'])).toEqual(['email:a', 'email:c']);
+    expect(resolvedTo(['email:a', 'email:b'], ['email'])).toEqual(['email']);
+  });
+
   test('a pending alert resolved by hand answers with its snapshot and notifies nobody', () => {
     const { store, engine, delivered, evaluate, setSamples } = setup();
     store.putRule(errorsRule('pay', 'critical', { for: 10 * MIN }));
