@@ -145,3 +145,11 @@ test('edge init where its directory cannot be made says so and names the way out
   expect(run.out).toContain(`${join(dir, 'package.json', 'edge')} cannot be made (ENOTDIR): nothing was changed`);
   expect(run.out).not.toContain('ENOTDIR: not a directory');
 });
+
+test('an app without a package.json below a stray one (a home directory\'s, nothing installed from it) is set up where it is (a review of the refusal)', () => {
+  const home = tree({ 'package.json': '{"name":"stray"}', 'nopkg/app.ts': 'Bun.serve({ fetch: () => new Response("ok") });\n' });
+  const run = cli(join(home, 'nopkg'), ['init']);
+  expect(run.code).toBe(0);
+  expect(run.out).toContain('app "nopkg"');
+  expect(readFileSync(join(home, 'nopkg', 'bunfig.toml'), 'utf8')).toContain('bun-apm/preload');
+});
