@@ -139,7 +139,7 @@ export function isIdSegment(path: string, start: number, stop: number): boolean 
       if (length >= 16 && letters > 0 && allToken && separators <= length / 8) return true;
     }
     // Shorter than 8, only NUMBER can match (HEX_ID needs 8 characters, DATE 10, TOKEN 16, UUID 32, EMAIL an `@`).
-    if (!special && length < 8) return digits >= MIN_GROUPED_DIGITS ? bySegmentRules(path.slice(start, stop)) === ID_PLACEHOLDER : NUMBER.test(path.slice(start, stop));
+    if (!special && length < 8) return digits >= 4 ? bySegmentRules(path.slice(start, stop)) === ID_PLACEHOLDER : NUMBER.test(path.slice(start, stop));
   }
   return bySegmentRules(path.slice(start, stop)) === ID_PLACEHOLDER;
 }
@@ -167,6 +167,10 @@ function isHexRun(path: string, start: number, stop: number): boolean {
 const MIN_GROUPED_DIGITS = 6;
 /** Digits grouped by separators, spaces and brackets: `4111 1111 1111 1111`, `+1 (555) 123-4567`. */
 const DIGIT_GROUPS = /^[\d\s().+\-_~=]+$/;
+/** An IPv4 address. */
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+/** A retina asset's name, `logo@2x.png`: its `@` is no address's. */
+const SCALED_ASSET = /^[^@]+@\d+(?:\.\d+)?x(?:\.[a-z0-9]+)?$/i;
 /** A credential as an Authorization header writes it: `Bearer eyJ…`, `Basic dXNlcjpw…`. */
 const SCHEME_CREDENTIAL = /^(?:bearer|basic|token|digest)\s+\S{6,}/i;
 
@@ -184,12 +188,15 @@ export function bySegmentRules(segment: string): string {
   } catch {
     return ID_PLACEHOLDER; // broken percent-encoding is not a route name
   }
-  if (NUMBER.test(decoded) || UUID.test(decoded) || HEX_ID.test(decoded) || DATE.test(decoded) || EMAIL.test(decoded)) {
+  const scaled = SCALED_ASSET.test(decoded);
+  if (NUMBER.test(decoded) || UUID.test(decoded) || HEX_ID.test(decoded) || DATE.test(decoded) || IPV4.test(decoded) || (!scaled && EMAIL.test(decoded))) {
     return ID_PLACEHOLDER;
   }
   // `@` after the start (`@types` names a scope; `admin:pw@db`, `react@18` do not name a route).
-  if (decoded.indexOf('@') > 0 || decoded.includes('=') || SCHEME_CREDENTIAL.test(decoded)) return ID_PLACEHOLDER;
-  if (DIGIT_GROUPS.test(decoded) && digitCount(decoded) >= MIN_GROUPED_DIGITS) return ID_PLACEHOLDER;
+  if ((!scaled && decoded.indexOf('@') > 0) || decoded.includes('=') || SCHEME_CREDENTIAL.test(decoded)) return ID_PLACEHOLDER;
+  // Mostly digits, however grouped or lettered: a card, a phone (`tel:+1…`, `…x89`), an IBAN.
+  const digits = digitCount(decoded);
+  if (digits >= MIN_GROUPED_DIGITS && (DIGIT_GROUPS.test(decoded) || digits >= 2 * letterCount(decoded))) return ID_PLACEHOLDER;
   if (redactText(decoded) !== decoded) return ID_PLACEHOLDER;
   if (TOKEN.test(decoded) && looksRandom(decoded)) return ID_PLACEHOLDER;
   if (HASHED_NAME.test(decoded)) return ID_PLACEHOLDER;
@@ -201,6 +208,15 @@ function digitCount(text: string): number {
   let digits = 0;
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) digits++;
   return digits;
+}
+
+function letterCount(text: string): number {
+  let letters = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i) | 32; // a–z either case
+    if (code >= 97 && code <= 122) letters++;
+  }
+  return letters;
 }
 
 /** A long token with digits and letters mixed is an id; `getting-started-with-bun` is not. */

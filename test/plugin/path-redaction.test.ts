@@ -47,8 +47,14 @@ test("a plain fetch handler's routes, named from its paths, carry no secret or p
     '/orders/+1-555-123-4567': '555-123-4567',
     '/orders/Bearer%20BEARERMARKZ': 'BEARERMARKZ',
     '/orders/ada%40example.com': 'example.com',
+    // A review of the change: an IBAN, a phone as a tel: link or with an extension, a short IPv4.
+    '/orders/DE89-3704-0044-0532-0130-00': '3704-0044',
+    '/orders/DE89%203704%200044%200532%200130%2000': '3704%200044',
+    '/orders/tel:+15551234567': '5551234567',
+    '/orders/555-123-4567x89': '4567x89',
+    '/orders/8.8.8.8': '8.8.8.8',
   };
-  const kept = ['/orders/history', '/orders/@team', '/orders/v1.2.3'];
+  const kept = ['/orders/history', '/orders/@team', '/orders/v1.2.3', '/orders/logo@2x.png', '/orders/ubuntu-22.04.3-desktop-amd64.iso'];
   for (const path of [...Object.keys(marked), ...kept]) await (await fetch(`${app.url}${path}`)).text();
   app.process.kill('SIGTERM');
   await app.exited;
