@@ -11,6 +11,7 @@ import { validateRule } from '../../core/alerts/validate-rule.ts';
 import { settingFromVar } from '../../core/config/read-setting.ts';
 import { WORKER } from '../../core/config/settings.ts';
 import { varText } from '../../core/config/var-text.ts';
+import { didYouMean } from '../../core/config/nearest-name.ts';
 import { ConfigError } from '../config-error.ts';
 import { cachedByVars } from '../config-cache.ts';
 import type { Env } from '../env.ts';
@@ -41,11 +42,11 @@ export interface AlertConfig {
 }
 
 /** The vars and secrets the alerting configuration is read from. */
-export type AlertConfigVar = ChannelVar | 'ALERT_RULES' | 'ALERT_CHANNEL_FILTERS' | 'PAGERDUTY_URL' | 'DASHBOARD_URL' | 'DASHBOARD_PATH' | 'BUN_APM_DEV';
+export type AlertConfigVar = ChannelVar | 'ALERT_RULES' | 'ALERT_CHANNEL_FILTERS' | 'PAGERDUTY_URL' | 'DASHBOARD_URL' | 'DASHBOARD_PATH' | 'BUN_APM_DEV' | 'INGEST_KEYS';
 
 const ALERT_CONFIG_VARS = [
   'SLACK_WEBHOOK_URL', 'WEBHOOK_URL', 'WEBHOOK_TOKEN', 'WEBHOOK_SECRET', 'ALERT_EMAIL_TO', 'ALERT_EMAIL_FROM', 'PAGERDUTY_ROUTING_KEY',
-  'ALERT_RULES', 'ALERT_CHANNEL_FILTERS', 'PAGERDUTY_URL', 'DASHBOARD_URL', 'DASHBOARD_PATH', 'BUN_APM_DEV',
+  'ALERT_RULES', 'ALERT_CHANNEL_FILTERS', 'PAGERDUTY_URL', 'DASHBOARD_URL', 'DASHBOARD_PATH', 'BUN_APM_DEV', 'INGEST_KEYS',
 ] as const satisfies ReadonlyArray<AlertConfigVar>;
 
 export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = cachedByVars(ALERT_CONFIG_VARS, (env: Pick<Env, AlertConfigVar>): AlertConfig => {
@@ -62,6 +63,7 @@ export const readAlertConfig: (env: Pick<Env, AlertConfigVar>) => AlertConfig = 
   };
   let rules = new Map<string, AlertRule[]>();
   keep(() => (rules = readRules(settingFromVar(WORKER.alertRules, env), problems)));
+  for (const problem of rulesForNoApp(rules, env.INGEST_KEYS)) problems.push(['*', problem]);
   let filters: Partial<Record<AlertChannelType, ChannelFilters | null>> = {};
   keep(() => (filters = readFilters(settingFromVar(WORKER.alertChannelFilters, env), problems)));
   let pagerDutyUrl: string | undefined;
@@ -203,6 +205,18 @@ function readFilters(raw: string | undefined, problems: Array<[string, string]>)
     out[key as AlertChannelType] = invalid.length > 0 ? null : (filters as ChannelFilters);
   }
   return out;
+}
+
+/**
+ * Rules listed under an app no ingest key writes to: they run for no app. A misspelt app name
+ * (`opsap`) had left its rules out with nothing said (a review). Told to every app (the name may be
+ * any app's misspelling); the apps are INGEST_KEYS' `app:key` names, its keys never read here.
+ */
+function rulesForNoApp(rules: ReadonlyMap<string, AlertRule[]>, ingestKeys: string | undefined): string[] {
+  const apps = [...new Set((ingestKeys ?? '').split(',').map((pair) => pair.slice(0, Math.max(0, pair.indexOf(':'))).trim()).filter(Boolean))];
+  if (apps.length === 0) return [];
+  return [...rules.keys()].filter((app) => app !== '*' && !apps.includes(app)).map((app) =>
+    `ALERT_RULES.${app.slice(0, 64)}: no app of that name has an ingest key (INGEST_KEYS), so its rules run for none${didYouMean(app.slice(0, 64), apps)}`);
 }
 
 /**

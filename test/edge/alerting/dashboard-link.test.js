@@ -36,3 +36,15 @@ test('ALERT_EMAIL_TO with one bad address among good ones: the others still get 
   expect(none.channels).toEqual([]);
   expect(none.problemsFor('shop')[0]).toBe('ALERT_EMAIL_TO: addresses 1, 2 of 2 are not email addresses and get no alerts');
 });
+
+test('ALERT_RULES under an app no ingest key writes to is named to every app, with the nearest app (a review: `opsap` for opsapp ran for none, unsaid)', () => {
+  const rule = { id: 'typo', name: 'Typo', metric: 'p95', condition: 'gt', threshold: 100, duration: 60000, severity: 'warning' };
+  const config = readAlertConfig({ INGEST_KEYS: 'opsapp:ing_a, blog:ing_b', ALERT_RULES: JSON.stringify({ opsap: [rule], blog: [{ ...rule, id: 'fine' }], '*': [{ ...rule, id: 'all' }] }) });
+  const said = 'ALERT_RULES.opsap: no app of that name has an ingest key (INGEST_KEYS), so its rules run for none (did you mean opsapp?)';
+  expect(config.problemsFor('opsapp')).toEqual([said]);
+  expect(config.problemsFor('blog')).toEqual([said]);
+  expect(config.rulesFor('blog').map((r) => r.id)).toEqual(['all', 'fine']);
+  expect(JSON.stringify(config.problemsFor('blog'))).not.toContain('ing_');
+  // Without INGEST_KEYS there is nothing to tell apps by: nothing is said.
+  expect(readAlertConfig({ ALERT_RULES: JSON.stringify({ opsap: [rule] }) }).problemsFor('opsapp')).toEqual([]);
+});
