@@ -109,7 +109,7 @@ describe('usage', () => {
     const worker = account.quotas.find((q: any) => q.kind === 'workerRequests');
     // Each app's usage report is one read of its store (counted before it answers), plus its ingest.
     expect(worker.used).toBe(2 * (1 + 1) + account.cronInvocations);
-    expect(account.cronInvocations).toBe(Math.floor((account.now % DAY) / 3_600_000));
+    expect(account.cronInvocations).toBe(Math.floor((account.now % DAY) / 3_600_000) + 1);
     // A key that reads one app sums only that app.
     const shopOnly = await apiOk(edge, '/api/v1/usage', KEYS.shopRead);
     expect(shopOnly.apps.map((a: any) => a.app)).toEqual(['shop']);

@@ -225,7 +225,8 @@ export function accountUsageOf(apps: Array<{ app: string; today: UsageDay }>, pl
     addCounts(total, today);
     total.storedBytes += today.storedBytes;
   }
-  const cronInvocations = Math.floor((now - day) / CRON_PERIOD_MS);
+  // Hourly at minute 0, the day's first at 00:00: at 16:20, 17 of them (00:00 to 16:00).
+  const cronInvocations = Math.floor((now - day) / CRON_PERIOD_MS) + 1;
   const quotas = quotasOf(total, now, plan, { workerRequests: cronInvocations });
   return { plan, now, day, apps, cronInvocations, quotas, warnings: warningsOf(quotas, apps.length === 1 ? 'this account' : `these ${apps.length} apps`) };
 }
