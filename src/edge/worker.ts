@@ -10,6 +10,7 @@ import { readRoutes } from './api/read-routes.ts';
 import { usageRoutes } from './api/usage-routes.ts';
 import { clientOf, type Runtime } from './dashboard/client-address.ts';
 import type { Env } from './env.ts';
+import { keyRing } from './auth/key-ring.ts';
 import { json } from './http/errors.ts';
 import { createRouter, type Route } from './http/router.ts';
 import { edgeDashboard } from './dashboard/edge-dashboard.ts';
@@ -38,7 +39,9 @@ function storeWithRules(codeRules: CodeRules): DurableObjectClass {
 }
 
 const routes: Route[] = [
-  { method: 'GET', path: '/healthz', handler: () => json({ ok: true }) },
+  // The keys read too: a secret the edge cannot use (two apps sharing a key) refuses every app, and
+  // a health check answering 200 meanwhile had told an uptime monitor all was well (a review).
+  { method: 'GET', path: '/healthz', handler: async ({ env }) => (await keyRing(env), json({ ok: true })) },
   { method: 'POST', path: '/v1/ingest', handler: handleIngest },
   ...readRoutes,
   ...usageRoutes,

@@ -31,6 +31,10 @@ describe('configuration errors', () => {
     const edge = await start({ INGEST_KEYS: 'shop:same-key,blog:same-key' });
     const body: any = await (await ingest(edge, makeBatch(), { key: 'same-key' })).json();
     expect(body.error.message).toBe('INGEST_KEYS: apps shop and blog share a key; give each app its own');
+    // The health check says so too: it had answered 200 while every app was refused (a review).
+    const health = await fetch(new URL('/healthz', edge.url));
+    expect(health.status).toBe(503);
+    expect(((await health.json()) as { error: { message: string } }).error.message).toBe('INGEST_KEYS: apps shop and blog share a key; give each app its own');
   });
 
   test('a var that is not a number is named', async () => {

@@ -213,7 +213,7 @@ function readFilters(raw: string | undefined, problems: Array<[string, string]>)
  * any app's misspelling); the apps are INGEST_KEYS' `app:key` names, its keys never read here.
  */
 function rulesForNoApp(rules: ReadonlyMap<string, AlertRule[]>, ingestKeys: string | undefined): string[] {
-  const apps = [...new Set((ingestKeys ?? '').split(',').map((pair) => pair.slice(0, Math.max(0, pair.indexOf(':'))).trim()).filter(Boolean))];
+  const apps = [...new Set((ingestKeys ?? '').split(/[,\r\n]/).map((pair) => pair.slice(0, Math.max(0, pair.indexOf(':'))).trim()).filter(Boolean))];
   if (apps.length === 0) return [];
   return [...rules.keys()].filter((app) => app !== '*' && !apps.includes(app)).map((app) =>
     `ALERT_RULES.${app.slice(0, 64)}: no app of that name has an ingest key (INGEST_KEYS), so its rules run for none${didYouMean(app.slice(0, 64), apps)}`);

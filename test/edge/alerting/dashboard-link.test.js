@@ -39,7 +39,7 @@ test('ALERT_EMAIL_TO with one bad address among good ones: the others still get 
 
 test('ALERT_RULES under an app no ingest key writes to is named to every app, with the nearest app (a review: `opsap` for opsapp ran for none, unsaid)', () => {
   const rule = { id: 'typo', name: 'Typo', metric: 'p95', condition: 'gt', threshold: 100, duration: 60000, severity: 'warning' };
-  const config = readAlertConfig({ INGEST_KEYS: 'opsapp:ing_a, blog:ing_b', ALERT_RULES: JSON.stringify({ opsap: [rule], blog: [{ ...rule, id: 'fine' }], '*': [{ ...rule, id: 'all' }] }) });
+  const config = readAlertConfig({ INGEST_KEYS: 'opsapp:ing_a,\nblog:ing_b', ALERT_RULES: JSON.stringify({ opsap: [rule], blog: [{ ...rule, id: 'fine' }], '*': [{ ...rule, id: 'all' }] }) });
   const said = 'ALERT_RULES.opsap: no app of that name has an ingest key (INGEST_KEYS), so its rules run for none (did you mean opsapp?)';
   expect(config.problemsFor('opsapp')).toEqual([said]);
   expect(config.problemsFor('blog')).toEqual([said]);
