@@ -167,10 +167,15 @@ function isHexRun(path: string, start: number, stop: number): boolean {
 const MIN_GROUPED_DIGITS = 6;
 /** Digits grouped by separators, spaces and brackets: `4111 1111 1111 1111`, `+1 (555) 123-4567`. */
 const DIGIT_GROUPS = /^[\d\s().+\-_~=]+$/;
-/** An IPv4 address. */
-const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
-/** A retina asset's name, `logo@2x.png`: its `@` is no address's. */
-const SCALED_ASSET = /^[^@]+@\d+(?:\.\d+)?x(?:\.[a-z0-9]+)?$/i;
+/** An IBAN, grouped or not: `DE89 3704 0044 0532 0130 00`. */
+const IBAN = /^[a-z]{2}\d{2}(?:[\s-]?[a-z0-9]{4}){2,7}(?:[\s-]?[a-z0-9]{1,4})?$/i;
+/** A phone number with an extension (`555-123-4567x89`): grouped digits, then `x` or `ext`. */
+const PHONE_EXTENSION = /^(\+?[\d\s().-]+?)\s*(?:x|ext\.?)\s*\d{1,6}$/i;
+/** A MAC address, and an IPv6 one of two colons or more (`::1` alone names no one). */
+const MAC = /^[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}$/i;
+const IPV6 = /^(?=(?:[^:]*:){2})(?=.{8})[0-9a-f:.]+$/i;
+/** A retina image's name, `logo@2x.png`: its `@` is no address's (`bob@2x.com` is one). */
+const SCALED_ASSET = /^[^@]+@\d+(?:\.\d+)?x\.(?:png|jpe?g|gif|webp|avif|svg)$/i;
 /** A credential as an Authorization header writes it: `Bearer eyJ…`, `Basic dXNlcjpw…`. */
 const SCHEME_CREDENTIAL = /^(?:bearer|basic|token|digest)\s+\S{6,}/i;
 
@@ -189,14 +194,18 @@ export function bySegmentRules(segment: string): string {
     return ID_PLACEHOLDER; // broken percent-encoding is not a route name
   }
   const scaled = SCALED_ASSET.test(decoded);
-  if (NUMBER.test(decoded) || UUID.test(decoded) || HEX_ID.test(decoded) || DATE.test(decoded) || IPV4.test(decoded) || (!scaled && EMAIL.test(decoded))) {
+  if (NUMBER.test(decoded) || UUID.test(decoded) || HEX_ID.test(decoded) || DATE.test(decoded) || MAC.test(decoded) || IPV6.test(decoded) || (!scaled && EMAIL.test(decoded))) {
     return ID_PLACEHOLDER;
   }
   // `@` after the start (`@types` names a scope; `admin:pw@db`, `react@18` do not name a route).
   if ((!scaled && decoded.indexOf('@') > 0) || decoded.includes('=') || SCHEME_CREDENTIAL.test(decoded)) return ID_PLACEHOLDER;
-  // Mostly digits, however grouped or lettered: a card, a phone (`tel:+1…`, `…x89`), an IBAN.
-  const digits = digitCount(decoded);
-  if (digits >= MIN_GROUPED_DIGITS && (DIGIT_GROUPS.test(decoded) || digits >= 2 * letterCount(decoded))) return ID_PLACEHOLDER;
+  // Personal numbers: grouped digits (a card, a phone, an SSN), a phone's `tel:` link or extension,
+  // an IBAN. Not any segment of mostly digits: `season-2023-2024`, `v2024.10.1` and `800x600` name pages.
+  if (digitCount(decoded) >= MIN_GROUPED_DIGITS) {
+    if (DIGIT_GROUPS.test(decoded) || IBAN.test(decoded) || /^tel:/i.test(decoded)) return ID_PLACEHOLDER;
+    const extension = PHONE_EXTENSION.exec(decoded);
+    if (extension && DIGIT_GROUPS.test(extension[1]!) && digitCount(extension[1]!) >= MIN_GROUPED_DIGITS) return ID_PLACEHOLDER;
+  }
   if (redactText(decoded) !== decoded) return ID_PLACEHOLDER;
   if (TOKEN.test(decoded) && looksRandom(decoded)) return ID_PLACEHOLDER;
   if (HASHED_NAME.test(decoded)) return ID_PLACEHOLDER;
@@ -210,14 +219,6 @@ function digitCount(text: string): number {
   return digits;
 }
 
-function letterCount(text: string): number {
-  let letters = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i) | 32; // a–z either case
-    if (code >= 97 && code <= 122) letters++;
-  }
-  return letters;
-}
 
 /** A long token with digits and letters mixed is an id; `getting-started-with-bun` is not. */
 function looksRandom(token: string): boolean {

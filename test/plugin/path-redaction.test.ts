@@ -47,14 +47,17 @@ test("a plain fetch handler's routes, named from its paths, carry no secret or p
     '/orders/+1-555-123-4567': '555-123-4567',
     '/orders/Bearer%20BEARERMARKZ': 'BEARERMARKZ',
     '/orders/ada%40example.com': 'example.com',
-    // A review of the change: an IBAN, a phone as a tel: link or with an extension, a short IPv4.
+    // Reviews of the change: an IBAN, a phone as a tel: link or with an extension, IPv6 and MAC addresses.
     '/orders/DE89-3704-0044-0532-0130-00': '3704-0044',
     '/orders/DE89%203704%200044%200532%200130%2000': '3704%200044',
     '/orders/tel:+15551234567': '5551234567',
     '/orders/555-123-4567x89': '4567x89',
-    '/orders/8.8.8.8': '8.8.8.8',
+    '/orders/fe80::1ff:fe23:4567:890a': 'fe23:4567',
+    '/orders/00:1A:2B:3C:4D:5E': '3C:4D',
+    '/orders/bob@2x.com': 'bob@2x',
   };
-  const kept = ['/orders/history', '/orders/@team', '/orders/v1.2.3', '/orders/logo@2x.png', '/orders/ubuntu-22.04.3-desktop-amd64.iso'];
+  // Names of pages and files, some of digits mostly (a review of the change had them merged).
+  const kept = ['/orders/history', '/orders/@team', '/orders/v1.2.3', '/orders/logo@2x.png', '/orders/ubuntu-22.04.3-desktop-amd64.iso', '/orders/covid-19-2020-2021', '/orders/v2024.10.1', '/orders/4.2.0.1', '/orders/800x600', '/orders/1920x1080.jpg'];
   for (const path of [...Object.keys(marked), ...kept]) await (await fetch(`${app.url}${path}`)).text();
   app.process.kill('SIGTERM');
   await app.exited;
