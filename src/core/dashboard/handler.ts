@@ -9,7 +9,7 @@ import { DEVICE_COOKIE, SESSION_COOKIE, setCookie } from './cookies.ts';
 import { RANGE_STEPS, RANGES, type RangeName, type RouteFilter } from './data.ts';
 import { DashboardAuth, type DashboardAuthOptions, lockedOut, type Refusal, type Who } from './dashboard-auth.ts';
 import { field, FormError, MAX_FORM_BYTES, readForm } from './read-form.ts';
-import { methodParam, oneOf, textParam, traceFilter } from './page-params.ts';
+import { methodParam, oneOf, single, textParam, traceFilter } from './page-params.ts';
 import type { DashboardRenderer } from './renderer.ts';
 import { safeNext } from './safe-next.ts';
 import { html, json, problem, redirect, withSecurityHeaders } from './security-headers.ts';
@@ -188,7 +188,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
   async function context(url: URL, sessionId: string | null): Promise<ViewContext | null> {
     const apps = await options.source.apps();
     // `app=` is no app named: the default, as any other empty dashboard parameter.
-    const wanted = url.searchParams.get('app') || options.defaultApp || (await firstWithData(apps)) || '';
+    const wanted = single(url, 'app') || options.defaultApp || (await firstWithData(apps)) || '';
     if (apps.length > 0 && !apps.includes(wanted)) return null;
     const route = textParam(url, 'route');
     // Read whatever the route: a method that is not one is refused; a good one without a route is none.

@@ -10,9 +10,19 @@ function badQuery(message: string): FormError {
   return new FormError(400, 'invalid_parameter', message);
 }
 
+/**
+ * The parameter's value, null when absent; given twice it is a 400, as the JSON API answers (a
+ * review: `sort=p95&sort=bogus` had shown the first, the second dropped unsaid).
+ */
+export function single(url: URL, name: string): string | null {
+  const values = url.searchParams.getAll(name);
+  if (values.length > 1) throw badQuery(`${name}: given ${values.length} times; give it once`);
+  return values[0] ?? null;
+}
+
 /** One of `allowed`, `fallback` when absent or empty. */
 export function oneOf<T extends string>(url: URL, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = url.searchParams.get(name);
+  const raw = single(url, name);
   if (raw === null || raw === '') return fallback;
   if (!(allowed as readonly string[]).includes(raw)) throw badQuery(`${name}: expected one of ${allowed.join(', ')}`);
   return raw as T;
@@ -24,7 +34,7 @@ export function oneOf<T extends string>(url: URL, name: string, allowed: readonl
  * never send more, and a longer value is a 400 naming it, not clipped into another filter.
  */
 export function textParam(url: URL, name: string): string | undefined {
-  const raw = url.searchParams.get(name);
+  const raw = single(url, name);
   if (raw === null || raw === '') return undefined;
   if (raw.length > LIMITS.routeLength) throw badQuery(`${name}: expected at most ${LIMITS.routeLength} characters`);
   return raw;
@@ -32,7 +42,7 @@ export function textParam(url: URL, name: string): string | undefined {
 
 /** The method of a routes-table row; empty is none. */
 export function methodParam(url: URL): string | undefined {
-  const method = url.searchParams.get('method');
+  const method = single(url, 'method');
   if (method === null || method === '') return undefined;
   if (!HTTP_METHOD.test(method)) throw badQuery('method: expected an HTTP method in capitals, such as GET');
   return method;
@@ -46,7 +56,7 @@ const HTML_NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 /** The traces form's Min ms: a positive number, or none (empty, zero or below: every trace). */
 function minDurationParam(url: URL): number | undefined {
-  const raw = url.searchParams.get('minDuration');
+  const raw = single(url, 'minDuration');
   if (raw === null || raw === '') return undefined;
   if (!HTML_NUMBER.test(raw)) throw badQuery('minDuration: expected a number of milliseconds, such as 200');
   const min = Math.min(Number(raw), Number.MAX_VALUE);
@@ -55,7 +65,7 @@ function minDurationParam(url: URL): number | undefined {
 
 /** The traces form's "Errors only" checkbox: `1` when ticked, absent when not. */
 function errorsParam(url: URL): boolean {
-  const raw = url.searchParams.get('errors');
+  const raw = single(url, 'errors');
   if (raw === null || raw === '') return false;
   if (raw !== '1') throw badQuery('errors: expected 1 (errors only) or nothing');
   return true;

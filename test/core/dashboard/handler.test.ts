@@ -197,6 +197,11 @@ describe('dashboard query parameters', () => {
       ['/performance/fragments/traces?app=shop&order=oldest', 'order: expected one of recent, slowest'],
       ['/performance?app=shop&route=%2Fusers%2F%3Aid&method=get', 'method: expected an HTTP method in capitals, such as GET'],
       ['/performance?app=shop&method=G%20T', 'method: expected an HTTP method in capitals, such as GET'],
+      // Given twice, as the JSON API refuses it (a review: the first had been shown, the second dropped).
+      ['/performance/fragments/routes?app=shop&sort=p95&sort=bogus', 'sort: given 2 times; give it once'],
+      ['/performance?app=shop&range=1h&range=7d', 'range: given 2 times; give it once'],
+      ['/performance?app=shop&app=shop', 'app: given 2 times; give it once'],
+      ['/performance/fragments/traces?app=shop&traceRoute=/a&traceRoute=/b', 'traceRoute: given 2 times; give it once'],
     ];
     for (const [path, message] of cases) {
       const res = await call(path, auth);
