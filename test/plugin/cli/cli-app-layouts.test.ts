@@ -125,15 +125,26 @@ test('edge dev passes a SIGHUP (a closed terminal) on to wrangler, as it does SI
   const got = join(dir, 'signal.txt');
   const fake = join(dir, 'node_modules', '.bin', 'wrangler');
   mkdirSync(join(fake, '..'), { recursive: true });
-  writeFileSync(fake, `#!/bin/sh\nfor s in HUP INT TERM; do trap "echo $s > '${got}'; exit 0" $s; done\necho started > '${got}'\nwhile :; do sleep 0.05; done\n`, { mode: 0o755 });
+  const pidFile = join(dir, 'wrangler.pid');
+  writeFileSync(fake, `#!/bin/sh\necho $$ > '${pidFile}'\nfor s in HUP INT TERM; do trap "echo $s > '${got}'; exit 0" $s; done\necho started > '${got}'\nwhile :; do sleep 0.05; done\n`, { mode: 0o755 });
   const edge = Bun.spawn([process.execPath, CLI, 'edge', 'dev', '--port', '48399'], { cwd: dir, stdout: 'ignore', stderr: 'ignore' });
-  const deadline = Date.now() + 10_000;
-  while (!existsSync(got) && Date.now() < deadline) await Bun.sleep(20);
-  expect(readFileSync(got, 'utf8').trim()).toBe('started');
-  edge.kill('SIGHUP');
-  while (readFileSync(got, 'utf8').trim() === 'started' && Date.now() < deadline) await Bun.sleep(20);
-  expect(readFileSync(got, 'utf8').trim()).toBe('HUP');
-  expect(await edge.exited).toBe(0);
+  try {
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(got) && Date.now() < deadline) await Bun.sleep(20);
+    expect(readFileSync(got, 'utf8').trim()).toBe('started');
+    edge.kill('SIGHUP');
+    while (readFileSync(got, 'utf8').trim() === 'started' && Date.now() < deadline) await Bun.sleep(20);
+    expect(readFileSync(got, 'utf8').trim()).toBe('HUP');
+    expect(await edge.exited).toBe(0);
+  } finally {
+    // Whatever happened, no stand-in is left running (one was, from a run before the fix).
+    edge.kill('SIGKILL');
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
 });
 
 test('edge init where its directory cannot be made says so and names the way out, not a raw system error', () => {
