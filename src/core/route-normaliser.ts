@@ -186,7 +186,6 @@ const SCHEME_CREDENTIAL = /^(?:bearer|basic|token|digest)\s+\S{6,}/i;
  */
 export function bySegmentRules(segment: string): string {
   if (segment === '') return segment;
-  if (segment.includes('=')) return ID_PLACEHOLDER;
   let decoded = segment;
   try {
     decoded = decodeURIComponent(segment);
@@ -197,7 +196,8 @@ export function bySegmentRules(segment: string): string {
   if (NUMBER.test(decoded) || UUID.test(decoded) || HEX_ID.test(decoded) || DATE.test(decoded) || MAC.test(decoded) || IPV6.test(decoded) || (!scaled && EMAIL.test(decoded))) {
     return ID_PLACEHOLDER;
   }
-  // `@` after the start (`@types` names a scope; `admin:pw@db`, `react@18` do not name a route).
+  // `@` after the start (`@types` names a scope; `admin:pw@db`, `react@18` do not name a route); a
+  // `name=value`, written or escaped (`%3D`): hasParameter's rule.
   if ((!scaled && decoded.indexOf('@') > 0) || decoded.includes('=') || SCHEME_CREDENTIAL.test(decoded)) return ID_PLACEHOLDER;
   // Personal numbers: grouped digits (a card, a phone, an SSN), a phone's `tel:` link or extension,
   // an IBAN. Not any segment of mostly digits: `season-2023-2024`, `v2024.10.1` and `800x600` name pages.
@@ -219,10 +219,9 @@ function digitCount(text: string): number {
   return digits;
 }
 
-
 /** A long token with digits and letters mixed is an id; `getting-started-with-bun` is not. */
 function looksRandom(token: string): boolean {
-  const digits = token.replace(/\D/g, '').length;
+  const digits = digitCount(token);
   const letters = token.replace(/[^A-Za-z]/g, '').length;
   const separators = token.replace(/[A-Za-z0-9]/g, '').length;
   return digits > 0 && letters > 0 && separators <= token.length / 8;

@@ -9,7 +9,7 @@ import { channelAccepts, type AlertChannel } from './channel.ts';
 import { evaluateRules } from './evaluate-rules.ts';
 import { buildNotification, type AlertNotification, type NotificationContext } from './notification.ts';
 import { isActive, type RuleState } from './rule-state.ts';
-import { isGaugeMetric, resolveRule, type AlertRule, type AlertSeverity } from './rule.ts';
+import { isGaugeMetric, resolveRule, type AlertRule } from './rule.ts';
 import { resolveRuleAlert, retireRule } from './step-rule.ts';
 
 /** What one evaluation needs read, each list from its own start up to `now`. */
@@ -138,14 +138,14 @@ export class AlertEngine {
     const channels = notifications.length === 0 ? [] : this.options.channels();
     return notifications.map((notification) => {
       const state = stateOf(notification.ruleId);
-      const takes = (severities: readonly AlertSeverity[]) => channels.filter(({ channel }) => severities.some((severity) => channelAccepts(channel, { ...notification, severity }))).map(({ name }) => name);
-      if (notification.state === 'resolved') {
-        const reached = Array.isArray(state?.reached) ? state.reached : undefined;
-        const names = takes(state?.announced ?? [notification.severity]);
-        return { notification, channels: reached ? names.filter((name) => wasReached(name, reached)) : names };
-      }
-      const names = takes([notification.severity]);
-      if (notification.state === 'firing' && state !== undefined) state.reached = [...new Set([...(Array.isArray(state.reached) ? state.reached : []), ...names])];
+      // A state read back from storage: only a list is one.
+      const reached = Array.isArray(state?.reached) ? state.reached : undefined;
+      const resolved = notification.state === 'resolved';
+      const severities = (resolved && state?.announced) || [notification.severity];
+      const names = channels.filter(({ channel }) => severities.some((severity) => channelAccepts(channel, { ...notification, severity }))).map(({ name }) => name);
+      if (resolved) return { notification, channels: reached ? names.filter((name) => wasReached(name, reached)) : names };
+      // Kept on the state committed with this notification, for its resolve.
+      if (notification.state === 'firing' && state !== undefined) state.reached = [...new Set([...(reached ?? []), ...names])];
       return { notification, channels: names };
     });
   }

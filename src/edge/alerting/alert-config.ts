@@ -12,6 +12,7 @@ import { settingFromVar } from '../../core/config/read-setting.ts';
 import { WORKER } from '../../core/config/settings.ts';
 import { varText } from '../../core/config/var-text.ts';
 import { didYouMean } from '../../core/config/nearest-name.ts';
+import { listedEntries } from '../auth/key-ring.ts';
 import { ConfigError } from '../config-error.ts';
 import { cachedByVars } from '../config-cache.ts';
 import type { Env } from '../env.ts';
@@ -213,7 +214,7 @@ function readFilters(raw: string | undefined, problems: Array<[string, string]>)
  * any app's misspelling); the apps are INGEST_KEYS' `app:key` names, its keys never read here.
  */
 function rulesForNoApp(rules: ReadonlyMap<string, AlertRule[]>, ingestKeys: string | undefined): string[] {
-  const apps = [...new Set((ingestKeys ?? '').split(/[,\r\n]/).map((pair) => pair.slice(0, Math.max(0, pair.indexOf(':'))).trim()).filter(Boolean))];
+  const apps = [...new Set(listedEntries(ingestKeys).map((entry) => entry.app).filter(Boolean))];
   if (apps.length === 0) return [];
   return [...rules.keys()].filter((app) => app !== '*' && !apps.includes(app)).map((app) =>
     `ALERT_RULES.${app.slice(0, 64)}: no app of that name has an ingest key (INGEST_KEYS), so its rules run for none${didYouMean(app.slice(0, 64), apps)}`);
@@ -227,9 +228,10 @@ function rulesForNoApp(rules: ReadonlyMap<string, AlertRule[]>, ingestKeys: stri
 function withoutBadAddresses(channel: AlertChannel & { type: 'email' }, problems: Array<[string, string]>): AlertChannel {
   const to = emailList(channel.config.email);
   if (to === undefined) return channel;
-  const bad = to.flatMap((email, i) => (isAddress(email) ? [] : [i + 1]));
+  const good: string[] = [];
+  const bad: number[] = [];
+  to.forEach((email, i) => (isAddress(email) ? good.push(email) : bad.push(i + 1)));
   if (bad.length === 0) return channel;
-  const good = to.filter((email) => isAddress(email));
   const which = bad.length === 1 ? `address ${bad[0]}` : `addresses ${bad.join(', ')}`;
   problems.push(['*', `ALERT_EMAIL_TO: ${which} of ${to.length} ${bad.length === 1 ? 'is not an email address' : 'are not email addresses'} and ${bad.length === 1 ? 'gets' : 'get'} no alerts${good.length > 0 ? '; the others do' : ''}`]);
   return { ...channel, config: { ...channel.config, email: good } };

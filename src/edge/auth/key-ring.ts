@@ -34,17 +34,22 @@ const GENERATED_KEY = /^(ing|read|adm|dash)_[A-Za-z0-9_-]{20,}$/;
 const ANOTHER_ENTRY = /\s(\*|[A-Za-z0-9][A-Za-z0-9._-]{0,63}):/;
 
 /**
- * `shop:k1, blog:k2` → entries. The key is everything after the first colon, so keys may hold colons
- * (and spaces). Entries are separated by commas or line breaks (a secret pasted one entry a line).
+ * `shop:k1, blog:k2` → entries as written, unchecked. The key is everything after the first colon,
+ * so keys may hold colons (and spaces). Entries are separated by commas or line breaks (a secret
+ * pasted one entry a line). The alerting configuration reads the apps named here too.
  */
+export function listedEntries(text: string | undefined): Array<{ app: string; key: string }> {
+  const items = (text ?? '').split(/[,\r\n]/).map((item) => item.trim()).filter((item) => item !== '');
+  return items.map((item) => {
+    const colon = item.indexOf(':');
+    return colon > 0 ? { app: item.slice(0, colon).trim(), key: item.slice(colon + 1).trim() } : { app: '', key: '' };
+  });
+}
+
+/** The entries of a key list, checked, their keys as digests. */
 async function parseList(text: string | undefined, name: string, allowAll: boolean): Promise<KeyEntry[]> {
   const entries: KeyEntry[] = [];
-  if (text === undefined) return entries;
-  const items = text.split(/[,\r\n]/).map((item) => item.trim()).filter((item) => item !== '');
-  for (const [index, item] of items.entries()) {
-    const colon = item.indexOf(':');
-    const app = colon > 0 ? item.slice(0, colon).trim() : '';
-    const key = colon > 0 ? item.slice(colon + 1).trim() : '';
+  for (const [index, { app, key }] of listedEntries(text).entries()) {
     // Named by position only: the text may hold a key.
     if (GENERATED_KEY.test(app)) throw new ConfigError(`${name}: entry ${index + 1} names a key where its app goes: the form is app:key`);
     if (key === '' || !(APP_ID.test(app) || (allowAll && app === ALL_APPS))) {

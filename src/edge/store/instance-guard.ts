@@ -66,7 +66,7 @@ export class InstanceGuard {
   store(update: InstanceUpdate): void {
     const { name, identity, dropped, lastSeen } = update;
     const stored = this.sql.exec<{ processes: string | null }>('SELECT processes FROM instances WHERE instance = ?', name).toArray()[0]?.processes ?? null;
-    const processes = mergedProcesses(stored, update.processes.values());
+    const processes = mergedProcesses(stored, update.processes);
     this.sql.exec(
       `INSERT INTO instances (instance, service, runtime, runtime_version, sdk_version, first_seen, last_seen, batches,
                               dropped_rollups, dropped_samples, dropped_spans, dropped_profiles, dropped_requests, requests_lost_at, sampling,
@@ -126,8 +126,8 @@ export interface InstanceUpdate {
    * ahead does not move it past the edge's), and the requests that batch counted.
    */
   reported: { from: number; until: number; requests: number };
-  /** The same, per process id (NO_PID for batches without one). */
-  processes: Map<number, ProcessReport>;
+  /** Each batch's, by its process id (NO_PID for batches without one), for mergedProcesses. */
+  processes: ProcessReport[];
 }
 
 /** The batches' updates, one per instance name, in the order the batches came. */
@@ -141,8 +141,7 @@ export function instanceUpdates(batches: ReadonlyArray<{ instance: string; recei
       until: Math.min(batch.window.end, receivedAt),
       requests: batch.rollups.reduce((sum, cell) => sum + cell.count, 0),
     };
-    const pid = batch.identity.pid ?? NO_PID;
-    const process: ProcessReport = { pid, ...reported, lastSeen: receivedAt };
+    const process: ProcessReport = { pid: batch.identity.pid ?? NO_PID, ...reported, lastSeen: receivedAt };
     const update = updates.get(instance);
     if (update === undefined) {
       // Counters a client did not send (older than them) add nothing.
@@ -151,13 +150,11 @@ export function instanceUpdates(batches: ReadonlyArray<{ instance: string; recei
       updates.set(instance, {
         name: instance, identity: batch.identity, firstSeen: receivedAt, lastSeen: receivedAt, batches: 1,
         dropped, requestsLostAt: lost > 0 ? receivedAt : null,
-        pid: batch.identity.pid ?? null, reported, processes: new Map([[pid, process]]),
+        pid: batch.identity.pid ?? null, reported, processes: [process],
       });
       continue;
     }
-    const known = update.processes.get(pid);
-    if (known === undefined || process.until >= known.until) update.processes.set(pid, { ...process, lastSeen: Math.max(receivedAt, known?.lastSeen ?? 0) });
-    else known.lastSeen = Math.max(known.lastSeen, receivedAt);
+    update.processes.push(process);
     update.identity = batch.identity;
     update.pid = batch.identity.pid ?? update.pid;
     // As batches taken one by one would: a later batch reaching as far replaces the figures.

@@ -185,13 +185,10 @@ export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, 
 }
 
 /**
- * `.env`, unless git tracks it: a key appended there is committed with the app's next commit, and
- * ignoring a tracked file does nothing (a review). Then `.env.local`, which Bun loads after it.
- */
-/**
- * `.env`, unless git tracks it, or it is a link: to a file shared by the packages of a monorepo, or
- * one git tracks elsewhere. Written through, the key had gone into the shared, committed file (a
- * review), so it goes to `.env.local`, which Bun reads after `.env`.
+ * `.env`, unless git tracks it (a key appended there is committed with the app's next commit, and
+ * ignoring a tracked file does nothing), or it is a link: to a file shared by the packages of a
+ * monorepo, or one git tracks elsewhere (written through, the key had gone into the shared,
+ * committed file). Reviews, both. Then `.env.local`, which Bun reads after `.env`.
  */
 function envFileFor(dir: string): { file: string; why?: string } {
   const why = isLink(join(dir, '.env'))

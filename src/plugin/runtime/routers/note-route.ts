@@ -7,7 +7,7 @@
 // otherwise name one route per tenant.
 import { bodyOverLimit } from '../body-over-limit.ts';
 import { errorClassOf } from '../log.ts';
-import { stateOf } from '../request-state.ts';
+import { stateOf, type RequestState } from '../request-state.ts';
 
 export function noteRoute(request: Request, template: unknown, error?: unknown, ofHandler = false): void {
   const state = stateOf(request);
@@ -15,10 +15,16 @@ export function noteRoute(request: Request, template: unknown, error?: unknown, 
   if (typeof template === 'string' && template !== '' && (ofHandler ? template !== '*' && template !== '/*' : !template.endsWith('*') || underParameter(template))) {
     state.routerRoute ??= template.slice(0, 512);
   }
-  if (error !== undefined && error !== null) {
-    state.error ??= errorClassOf(error);
-    if (bodyOverLimit(error)) state.bodyRefused = true;
-  }
+  if (error !== undefined && error !== null) noteCaught(state, error);
+}
+
+/**
+ * An error a router caught and answered for: its class, and whether it was Bun's refusal of a body
+ * over maxRequestBodySize (then the client got Bun's 413, whatever the router answered).
+ */
+export function noteCaught(state: RequestState, error: unknown): void {
+  state.error ??= errorClassOf(error);
+  if (bodyOverLimit(error)) state.bodyRefused = true;
 }
 
 /** A wildcard under a parameter (`/t/:tenant/*`): one name for what every tenant's path under it gets. */

@@ -2,11 +2,9 @@
 // recorder. Patched router modules call them through the registry (preload/router-hooks.ts), the
 // bun-router wrapper directly (bun-router-routes.ts); they must never change what a handler
 // receives, returns or throws.
-import { bodyOverLimit } from '../body-over-limit.ts';
-import { errorClassOf } from '../log.ts';
 import { running, stateOf, type RequestState } from '../request-state.ts';
 import { honoRouteAhead } from './hono-routes.ts';
-import { underParameter } from './note-route.ts';
+import { noteCaught, underParameter } from './note-route.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Handler = (this: any, context: any, next?: any) => unknown;
@@ -90,8 +88,7 @@ function settleHono(result: Promise<unknown>, request: Request, c: HonoContext, 
 
 function noteError(state: RequestState, path: string, error: unknown): void {
   state.erroredRoute ??= path;
-  state.error ??= errorClassOf(error);
-  if (bodyOverLimit(error)) state.bodyRefused = true;
+  noteCaught(state, error);
 }
 
 function honoRouteAheadOf(c: HonoContext): string | undefined {
