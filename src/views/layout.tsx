@@ -46,6 +46,14 @@ export function Layout(props: { ctx: ViewContext; children: Children; subtitle?:
             <AppPicker ctx={ctx} />
             {props.signIn ? '' : <RangePicker ctx={ctx} />}
             {ctx.app ? <LiveControl ctx={ctx} /> : ''}
+            {/* The page's figures as a file, for a viewer without a read key for the JSON API. data-page-link: it follows the routes' sort. */}
+            {ctx.app && !props.signIn ? (
+              <a class="export" href={`${ctx.base}/export.json${pageQuery(ctx)}`} data-page-link download="" title="The figures of this page (range, route filter) as JSON">
+                Export JSON
+              </a>
+            ) : (
+              ''
+            )}
             {ctx.route ? (
               <a class="route-filter" href={`${ctx.base}${query({ app: ctx.app || undefined, range: ctx.range })}`} data-page-link title="Clear the route filter" aria-label={attributeText(`Clear the route filter (${routeName})`)}>
                 <span safe>{routeName}</span> ✕

@@ -2,7 +2,7 @@
 // React's, Preact's, Hono's, classic `h`, preserve): the same page, drawn with its charts in
 // Chromium, under `bun run`, `bun --preload`, `bun test` and a `bun build --compile` binary.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, paintedPixelsPerChart, watchForTrouble } from '../support/browser.ts';
 import { Background, consumerEnv, freePort, installApp, pinned, runOk } from './support/consumer.ts';
 
@@ -93,6 +93,7 @@ describe.each(VARIANTS)('$name', (variant) => {
       for (const painted of (await paintedPixelsPerChart(page)).slice(0, 4)) expect(painted).toBeGreaterThan(100);
       const row = page.locator('#routes tr', { has: page.locator('span', { hasText: /^\/users\/:id$/ }) }).first();
       expect(await row.locator('[data-col="requests"]').textContent()).toBe(String(USERS));
+      if (variant.name === 'no-tsconfig') await expectExportMatches(page);
       expect(trouble.problems).toEqual([]);
       await page.close();
     } finally {
@@ -100,6 +101,18 @@ describe.each(VARIANTS)('$name', (variant) => {
     }
   }, 90_000);
 });
+
+/** The header's Export JSON link, clicked: a file whose counts are the requests sent (the dashboard's own left out). */
+async function expectExportMatches(page: Page): Promise<void> {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.locator('a.export').click()]);
+  expect(download.suggestedFilename()).toMatch(/^bun-apm-shop-1h-\d{8}T\d{4}Z\.json$/);
+  const file = JSON.parse(await Bun.file((await download.path())!).text());
+  expect([file.type, file.app, file.range, file.summary.requests, file.summary.clientErrors]).toEqual(['bun-apm.dashboard-view', 'shop', '1h', USERS + MISSES, MISSES]);
+  const requests = Object.fromEntries(file.routes.map((row: { route: string; requests: number }) => [row.route, row.requests]));
+  expect(requests['/users/:id']).toBe(USERS);
+  const statuses = file.timeseries.status as Record<string, Array<number | null>>;
+  expect(['2xx', '4xx'].map((k) => statuses[k]!.reduce<number>((sum, n) => sum + (n ?? 0), 0))).toEqual([USERS, MISSES]);
+}
 
 test('every host setting gives the same page structure', () => {
   expect(tagSequences.size).toBe(VARIANTS.length);

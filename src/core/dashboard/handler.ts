@@ -15,6 +15,7 @@ import { safeNext } from './safe-next.ts';
 import { html, json, problem, redirect, withSecurityHeaders } from './security-headers.ts';
 import type { ChartMetric, DashboardSource, SystemMetric, TimeWindow } from './source.ts';
 import type { DashboardFeatures, ViewContext } from './view-context.ts';
+import { viewExport } from './view-export.ts';
 
 export interface DashboardHandlerOptions {
   /** Mount path, e.g. `/performance`. */
@@ -174,6 +175,8 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
         return json(await source.timeseries(ctx.app, oneOf(url, 'metric', CHART_METRICS, 'latency'), window, page));
       case '/data/system':
         return json(await source.system(ctx.app, oneOf(url, 'metric', SYSTEM_METRICS, 'memory'), window));
+      case '/export.json':
+        return viewExport(source, ctx, window, sort, now());
     }
     const trace = /^\/traces\/([0-9a-f]{32})$/.exec(rest);
     if (trace) {
@@ -360,12 +363,12 @@ function featureOf(rest: string): keyof DashboardFeatures | undefined {
   return undefined;
 }
 
-/** A post from our own pages: same Origin, or (no Origin) not marked cross-site by the browser. */
 /** The first proxy in front (the client's side) says the request came over https. */
 function forwardedHttps(request: Request): boolean {
   return request.headers.get('x-forwarded-proto')?.split(',', 1)[0]?.trim().toLowerCase() === 'https';
 }
 
+/** A post from our own pages: same Origin, or (no Origin) not marked cross-site by the browser. */
 function sameOrigin(request: Request, url: URL): boolean {
   const origin = request.headers.get('origin');
   if (origin === null) return (request.headers.get('sec-fetch-site') ?? 'same-origin') === 'same-origin' || request.headers.get('sec-fetch-site') === 'none';

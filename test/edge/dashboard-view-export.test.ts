@@ -1,0 +1,96 @@
+// The dashboard's Export JSON, in workerd: someone signed in to the dashboard (no read key) gets
+// the page's figures as a file, counted as the API counts them, filtered as the page is.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import type { LocalEdge } from '../../scripts/local-edge.ts';
+import { RollupTable } from '../../src/core/rollup.ts';
+import type { Batch } from '../../src/core/wire-format.ts';
+import { seededRandom } from '../support/random.ts';
+import { apiOk, ingestOk, KEYS, startEdge } from './support/edge.ts';
+
+const DASHBOARD_KEY = 'dash-key-export-0123456789';
+const MINUTE = 60_000;
+const random = seededRandom(31);
+/** Requests per method, route and status, drawn here so no figure below is written by hand. */
+const sent = [
+  { method: 'GET', route: '/users/:id', status: 200, count: 10 + Math.floor(random() * 30) },
+  { method: 'DELETE', route: '/users/:id', status: 204, count: 2 + Math.floor(random() * 9) },
+  { method: 'GET', route: '/users/:id', status: 503, count: 1 + Math.floor(random() * 5) },
+  { method: 'POST', route: '/orders', status: 422, count: 1 + Math.floor(random() * 7) },
+];
+const total = (rows = sent) => rows.reduce((sum, row) => sum + row.count, 0);
+const minute = Date.now() - (Date.now() % MINUTE) - 2 * MINUTE;
+
+function batch(): Batch {
+  const table = new RollupTable();
+  for (const { method, route, status, count } of sent) {
+    for (let i = 0; i < count; i++) table.record(minute + 1_000 + i * 50, method, route, status, 3 + i, 100);
+  }
+  return {
+    version: 1, batchId: `view-export-${minute}`,
+    identity: { app: 'shop', service: 'api', instance: 'host-1:1', runtime: 'bun', runtimeVersion: '1.4.5', sdkVersion: '0.1.0' },
+    window: { start: minute, end: minute + 10_000 }, rollups: table.drain(), samples: [], spans: [], profiles: [],
+    dropped: { rollups: 0, samples: 0, spans: 0, profiles: 0 },
+  };
+}
+
+let edge: LocalEdge;
+const get = (path: string, headers: Record<string, string> = { 'x-api-key': DASHBOARD_KEY }) => fetch(new URL(path, edge.url), { headers });
+const sum = (column: Array<number | null> | undefined) => (column ?? []).reduce<number>((s, n) => s + (n ?? 0), 0);
+
+beforeAll(async () => {
+  edge = await startEdge({ bindings: { DASHBOARD_API_KEY: DASHBOARD_KEY } });
+  await ingestOk(edge, batch());
+}, 60_000);
+afterAll(async () => {
+  await edge?.dispose();
+});
+
+describe('Export JSON from the dashboard', () => {
+  test('the page links it; the file holds the range\'s summary, routes and charts, as the API counts them', async () => {
+    const page = await (await get('/performance?app=shop&range=6h')).text();
+    expect(page).toContain('<a class="export" href="/performance/export.json?app=shop&range=6h" data-page-link download="" ');
+
+    const response = await get('/performance/export.json?app=shop&range=6h');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toStartWith('application/json');
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="bun-apm-shop-6h-\d{8}T\d{4}Z\.json"$/);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const file = await response.json() as any;
+    expect([file.type, file.version, file.app, file.range, file.route, file.method]).toEqual(['bun-apm.dashboard-view', 1, 'shop', '6h', null, null]);
+
+    const errors = sent.filter((row) => row.status >= 500);
+    const clientErrors = sent.filter((row) => row.status >= 400 && row.status < 500);
+    expect([file.summary.requests, file.summary.errors, file.summary.clientErrors]).toEqual([total(), total(errors), total(clientErrors)]);
+    // The API's summary of the same window says the same.
+    const api = await apiOk(edge, `/api/v1/apps/shop/summary?from=${file.summary.from}&to=${file.summary.to}`);
+    expect(api.requests).toBe(file.summary.requests);
+
+    const byRow = new Map<string, number>();
+    for (const row of sent) byRow.set(`${row.method} ${row.route}`, (byRow.get(`${row.method} ${row.route}`) ?? 0) + row.count);
+    expect(new Map(file.routes.map((row: { method: string; route: string; requests: number }) => [`${row.method} ${row.route}`, row.requests]))).toEqual(byRow);
+
+    expect(Object.keys(file.timeseries).sort()).toEqual(['errors', 'latency', 'status', 'throughput']);
+    const status = file.timeseries.status;
+    expect(['2xx', '4xx', '5xx'].map((k) => sum(status[k]))).toEqual([total(sent.filter((r) => r.status < 300)), total(clientErrors), total(errors)]);
+    expect(Array.isArray(file.alerts)).toBe(true);
+  }, 60_000);
+
+  test('filtered to a route and method as the page is', async () => {
+    const response = await get('/performance/export.json?app=shop&range=1h&route=%2Fusers%2F%3Aid&method=GET');
+    const file = await response.json() as any;
+    const rows = sent.filter((row) => row.method === 'GET' && row.route === '/users/:id');
+    expect([file.route, file.method, file.summary.requests]).toEqual(['/users/:id', 'GET', total(rows)]);
+    expect(sum(file.timeseries.status['5xx'])).toBe(total(rows.filter((row) => row.status >= 500)));
+  }, 60_000);
+
+  test('behind the dashboard\'s sign-in: no key, a read key for the API or an app not there get no data', async () => {
+    for (const headers of [{}, { 'x-api-key': 'wrong-key-0123456789' }, { 'x-api-key': KEYS.shopRead }] as Array<Record<string, string>>) {
+      const response = await get('/performance/export.json?app=shop', headers);
+      expect(response.status).toBe(401);
+      expect(await response.text()).not.toContain('"summary"');
+    }
+    expect((await get('/performance/export.json?app=nothing-here')).status).toBe(404);
+    // A parameter given twice is refused, as on every dashboard path.
+    expect((await get('/performance/export.json?app=shop&range=1h&range=6h')).status).toBe(400);
+  }, 60_000);
+});
