@@ -236,6 +236,49 @@ describe('instrumented Bun.serve options', () => {
     expect(counted(recorder)).toEqual({ 'GET /b/:id 2xx': 1, 'GET /zzz 2xx': 1, 'GET /a 2xx': 1 });
   });
 
+  // A review: under the preload a static route is a handler, which Bun keeps on such a reload; it
+  // had gone on serving the old static answer where plain Bun passes the request to the new fetch.
+  test('a reload naming no routes drops the static ones and keeps the handlers, as plain Bun does; `static` alike', async () => {
+    const { recorder } = testRecorder();
+    const dir = mkdtempSync(join(tmpdir(), 'bun-apm-reload-static-'));
+    writeFileSync(join(dir, 'f.txt'), 'file body');
+    const make = () => ({
+      hostname: '127.0.0.1',
+      port: 0,
+      routes: {
+        '/static': new Response('static one'),
+        '/file': Bun.file(join(dir, 'f.txt')),
+        '/handler/:id': () => new Response('handler one'),
+        '/mixed': { GET: new Response('static get'), POST: () => new Response('handler post') },
+      },
+      static: { '/legacy': new Response('legacy static') },
+      fetch: () => new Response('first fetch', { status: 201 }),
+    });
+    const plain = Bun.serve(make() as never);
+    servers.push(plain);
+    const monitored = serveInstrumented(recorder, make());
+    const probes: Array<[string, string]> = [['GET', '/static'], ['GET', '/file'], ['GET', '/handler/1'], ['GET', '/mixed'], ['POST', '/mixed'], ['GET', '/legacy'], ['GET', '/zzz']];
+    const answers = async () => {
+      const seen: string[] = [];
+      for (const [method, path] of probes) {
+        const { plain: a, monitored: b } = await both(plain, monitored, path, { method });
+        expect(`${method} ${path} ${b.status} ${b.body}`).toBe(`${method} ${path} ${a.status} ${a.body}`);
+        seen.push(`${method} ${path} ${b.status}`);
+      }
+      return seen;
+    };
+    await answers();
+    for (const server of [plain, monitored]) server.reload({ fetch: () => new Response('second fetch', { status: 202 }) } as never);
+    // What plain Bun does, checked on its server above: the handlers stay, the static routes go to the new fetch.
+    expect(await answers()).toEqual(['GET /static 202', 'GET /file 202', 'GET /handler/1 200', 'GET /mixed 202', 'POST /mixed 200', 'GET /legacy 202', 'GET /zzz 202']);
+    // Once more: what the first reload kept, a second keeps.
+    for (const server of [plain, monitored]) server.reload({ fetch: () => new Response('third fetch', { status: 203 }) } as never);
+    expect((await answers()).filter((line) => line.endsWith(' 200'))).toEqual(['GET /handler/1 200', 'POST /mixed 200']);
+    // Counted under the templates still served; the rest under their paths, by the fetch.
+    const cells = counted(recorder);
+    expect([cells['GET /handler/:id 2xx'], cells['POST /mixed 2xx'], cells['GET /static 2xx']]).toEqual([3, 3, 3]);
+  });
+
   test('a Response.error() is counted as a 5xx and an error, sync or async, as the app’s error handler answers it (found by a review)', async () => {
     const { plain, monitored, recorder } = pair(() => ({
       routes: { '/sync': () => Response.error(), '/async': async () => (await Bun.sleep(1), Response.error()), '/ok': () => new Response('ok') },

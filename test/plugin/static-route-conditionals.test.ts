@@ -41,6 +41,7 @@ Bun.serve({
     '/comma': new Response('hello comma', { headers: { etag: '"a,b"' } }),
     '/weak-spaced': new Response('hello weak spaced', { headers: { etag: 'W/ "ws"' } }),
     '/empty': new Response(''),
+    '/bytes': new Response(new Uint8Array([0xff, 0xd8, 0x00, 0x81])),
   },
   fetch: () => new Response('fallback', { status: 404 }),
 });
@@ -252,5 +253,23 @@ test('a HEAD of a file route gives the file size now, as the file grows, shrinks
   expect(mismatches).toEqual([]);
   // The file's size each time; gone, the app's fallback ('fallback', 8 bytes).
   expect(lengths).toEqual(['20 20', '0 0', '8 8', '100 100', '-1 8', '5 5']);
+  await expectCounted(monitored, sink, sent, statuses);
+}, 60_000);
+
+// A review: Bun names bytes `text/plain` as a Blob, and the preload had sent that type with a HEAD,
+// a 304 and a 412 of a route whose bytes (not UTF-8: an image's) have none; a cache refreshing its
+// headers from the 304 would have stored it. A GET's 200 Bun sends from a handler as
+// application/octet-stream (a known difference, in the design notes), so it is left out here.
+test('a route of bytes with no type: its HEAD, 304 and 412 carry none, as from Bun', async () => {
+  const { sink, plain, monitored } = await setUp();
+  const etag = (await fetch(`${plain.url}/bytes`)).headers.get('etag')!;
+  expect(etag).toMatch(/^"[0-9a-f]{16}"$/);
+  const probes: Array<[string, string, Record<string, string>]> = [];
+  for (const method of ['GET', 'HEAD']) for (const headers of [{ 'if-none-match': etag }, { 'if-match': '"other"' }] as Array<Record<string, string>>) probes.push([method, '/bytes', headers]);
+  probes.push(['HEAD', '/bytes', {}]);
+  const sent: Record<string, number> = {};
+  const statuses: Record<string, number> = {};
+  expect(await compare(plain, monitored, probes, sent, statuses)).toEqual([]);
+  expect(statuses).toEqual({ '/bytes 304': 2, '/bytes 412': 2, '/bytes 200': 1 });
   await expectCounted(monitored, sink, sent, statuses);
 }, 60_000);

@@ -47,7 +47,7 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: (options
       // as the app's object reads them, instrumented; else the app's own, unmonitored.
       try {
         server = original.call(this, instrumentOptions(valuesOf(options as object), recorder, log), ...rest);
-        return patchServer(server, recorder, log, watch, partsOf(options));
+        return patchServer(server, recorder, log, watch, partsOf(options), options);
       } catch {
         // the app's own options below, as the app would have had them
       }
@@ -59,7 +59,7 @@ export function instrumentServe(recorder: Recorder, log: Log, onServe?: (options
       log.warnOnce('serve-refused', `Bun.serve refused the instrumented options (${(error as Error).message}); this server runs unmonitored`);
       return server;
     }
-    return patchServer(server, recorder, log, watch, partsOf(options));
+    return patchServer(server, recorder, log, watch, partsOf(options), options);
   };
   Object.defineProperty(serve, WRAPPED, { value: true });
   bun.serve = serve;
@@ -243,8 +243,8 @@ function instrumentErrorHandler(handler: AnyHandler, recorder: Recorder, answers
 }
 
 /** A server of ours: what its reload() gets is instrumented too, its upgrade() is counted, its stop() told. */
-function patchServer(server: unknown, recorder: Recorder, log: Log, watch: ServerWatch | undefined, parts: ServerParts): unknown {
-  patchReload(server, recorder, log, parts);
+function patchServer(server: unknown, recorder: Recorder, log: Log, watch: ServerWatch | undefined, parts: ServerParts, options: unknown): unknown {
+  patchReload(server, recorder, log, parts, routeTables(options));
   patchUpgrade(server, recorder, log);
   if (watch) patchStop(server, watch, log);
   return server;
@@ -286,18 +286,77 @@ function patchUpgrade(server: unknown, recorder: Recorder, log: Log): void {
   }
 }
 
-/** `kept`: the server's parts as it was started, which a reload keeps where its options leave them out. */
-function patchReload(server: unknown, recorder: Recorder, log: Log, kept: ServerParts): void {
+/**
+ * `kept`: the server's parts as it was started, which a reload keeps where its options leave them
+ * out; `tables`: the app's routes as the server holds them, for a reload that names none.
+ */
+function patchReload(server: unknown, recorder: Recorder, log: Log, kept: ServerParts, tables: RouteTables): void {
   try {
     const target = server as { reload?: (options: unknown) => unknown };
     const reload = target.reload;
     if (typeof reload !== 'function') return;
     target.reload = function reloadInstrumented(options: unknown) {
-      const result = reload.call(server, instrumentOptions(options, recorder, log, kept));
+      const given = withRoutesBunKeeps(options, tables);
+      const result = reload.call(server, instrumentOptions(given, recorder, log, kept));
       kept = partsOf(options, kept);
+      tables = routeTables(given);
       return result;
     };
   } catch (error) {
     log.warnOnce('serve-reload', `could not instrument server.reload (${(error as Error).message})`);
   }
+}
+
+/** The app's own `routes` and `static` tables (plain objects only, as Bun reads them). */
+interface RouteTables {
+  routes?: Options | undefined;
+  static?: Options | undefined;
+}
+
+function routeTables(options: unknown): RouteTables {
+  try {
+    const { routes, static: statics } = (options ?? {}) as Options;
+    return { routes: isPlainObject(routes) ? routes : undefined, static: isPlainObject(statics) ? statics : undefined };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * A reload that names no `routes` keeps the server's handler routes and drops its static ones
+ * (Responses, files, a per-method object's static methods; Bun 1.4.5, by experiment), `static`
+ * alike. Under the preload those are handlers too, which Bun would keep serving: the reload is
+ * given, as its own, the table Bun keeps. Options that name their tables are passed as they are.
+ */
+function withRoutesBunKeeps(options: unknown, tables: RouteTables): unknown {
+  if (typeof options !== 'object' || options === null) return options;
+  const own = routeTables(options);
+  const routes = own.routes === undefined && tables.routes !== undefined ? handlerRoutes(tables.routes) : undefined;
+  const statics = own.static === undefined && tables.static !== undefined ? handlerRoutes(tables.static) : undefined;
+  if (routes === undefined && statics === undefined) return options;
+  const given = Object.create(options) as Options;
+  if (routes !== undefined) ownProperty(given, 'routes', routes);
+  if (statics !== undefined) ownProperty(given, 'static', statics);
+  return given;
+}
+
+/** The table's handler routes (a per-method object's handler methods), or undefined when it has nothing static to drop. */
+function handlerRoutes(table: Options): Options | undefined {
+  const kept: Options = {};
+  let dropped = false;
+  for (const [template, value] of Object.entries(table)) {
+    if (typeof value === 'function') {
+      kept[template] = value;
+    } else if (isPerMethod(value)) {
+      const methods: Options = {};
+      for (const key of Object.getOwnPropertyNames(value)) {
+        if (typeof value[key] === 'function') methods[key] = value[key];
+        else if (isAnswer(value[key])) dropped = true;
+      }
+      if (Object.keys(methods).length > 0) kept[template] = methods;
+    } else {
+      dropped = true;
+    }
+  }
+  return dropped ? kept : undefined;
 }

@@ -24,13 +24,14 @@ export function staticRouteHandler(response: Response, fallback: Fallback = notF
     .clone()
     .blob()
     .then(async (blob) => {
-      contentType ??= blob.type || undefined;
       const name: unknown = (blob as { name?: unknown }).name; // a BunFile's path: a file, not read
       if (typeof name === 'string') {
+        contentType ??= blob.type || undefined;
         filePath = name;
         return;
       }
       const body = await blob.bytes();
+      contentType ??= bodyType(blob, body);
       length = body.byteLength;
       if (etag === undefined && body.byteLength > 0) etag = `"${Bun.hash.xxHash64(body).toString(16).padStart(16, '0')}"`;
     })
@@ -43,6 +44,24 @@ export function staticRouteHandler(response: Response, fallback: Fallback = notF
     if (filePath !== undefined) return fileResponse(request, response, filePath, contentType) ?? fallback.call(server, request, server);
     return memoryResponse(request, response, { etag, lastModified, existsWithoutEtag: false }, contentType, length);
   };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The type Bun sends with an in-memory body that has no Content-Type: a string's text/plain, none
+ * for bytes. A Blob calls both `text/plain`; a string is always valid UTF-8, so a body that is not
+ * was given as bytes (a review: an image's HEAD and 304 had claimed text). Bytes that happen to be
+ * valid UTF-8 are taken for a string.
+ */
+function bodyType(blob: Blob, body: Uint8Array): string | undefined {
+  if (!blob.type) return undefined;
+  try {
+    utf8.decode(body);
+    return blob.type;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
