@@ -240,3 +240,20 @@ test('round seven, in a header value: a pair after an = plain, and after an enco
   expect(span.tags['http.request.header.x-once']).toBe('https://app.test/l?q=filter%3Dtoken%3D[REDACTED]%26page%3D2');
   expect(span.tags['http.request.header.x-twice']).toBe('https://app.test/l?r=%252Fs%253Fq%253Dpassword%253D[REDACTED]%2526page%253D2');
 });
+
+// A review of what leaves the app: `Authentication` and `X-Authentication` went out as sent (the
+// names had `auth` and `authorization` only), and so does a credential under any name the names miss.
+test('credentials in headers the names miss: Authentication, X-Authentication, a Bearer or Basic value under any name', async () => {
+  const span = await spanOf(() => new Response('ok'), (base) => fetch(`${base}/users/1`, { headers: {
+    authentication: 'Bearer SEKRIT1abc',
+    'x-authentication': 'Basic dXNlcjpTRUtSSVQy',
+    'x-upstream': 'Basic dXNlcjpwYXNz',
+    'x-note': 'Basic authentication failed',
+    'x-authentication-type': 'oauth',
+  } }));
+  const tag = (name: string) => span.tags[`http.request.header.${name}`];
+  expect(['authentication', 'x-authentication', 'x-upstream'].map(tag)).toEqual(['[REDACTED]', '[REDACTED]', '[REDACTED]']);
+  // What says something of a credential, not one, stays.
+  expect([tag('x-note'), tag('x-authentication-type')]).toEqual(['Basic authentication failed', 'oauth']);
+  expect(JSON.stringify(span)).not.toMatch(/SEKRIT1|dXNlcjpTRUtSSVQy|dXNlcjpwYXNz/);
+});

@@ -65,7 +65,7 @@ const PAIR_SCHEME = new RegExp(`${AUTH_SCHEME}(?![\\w-])`, 'iy');
 const SCHEME_GAP = /(?:[ \t]|%(?:25){0,2}20)+/y;
 // An Authorization's value may start with any scheme's word (Splunk's `Splunk …`, a vendor's own):
 // after such a name, a first word (up to 64 characters) is taken for one (its credential went out raw).
-const AUTH_NAME = /(?:^|[-_.])(?:proxy[-_]?)?auth(?:orization)?$/i;
+const AUTH_NAME = /(?:^|[-_.])(?:proxy[-_]?)?auth(?:orization|entication)?$/i;
 const ANY_SCHEME_WORD = String.raw`[A-Za-z][\w-]{0,63}`;
 const ANY_SCHEME = new RegExp(`${ANY_SCHEME_WORD}(?![\\w-])`, 'y');
 // What closes a bracket opened just before a pair's name, and what may follow that close (`(token=…),`).
@@ -296,7 +296,7 @@ export function shownPath(path: string, length: number = LIMITS.pathLength): str
   let room = length;
   for (const segment of path.slice(0, 4 * length).split('/')) {
     if (shown.length > 0 && room-- <= 0) break;
-    const text = PLAIN_SEGMENT.test(segment) ? segment : redactText(segment);
+    const text = PLAIN_SEGMENT.test(segment) ? segment : shownSegment(segment);
     shown.push(text.length > room ? clip(text, room) : text);
     room -= Math.min(text.length, room);
   }
@@ -306,13 +306,34 @@ export function shownPath(path: string, length: number = LIMITS.pathLength): str
   return whole === joined ? joined : ownCopy(clip(whole, length));
 }
 
+/**
+ * A segment's secrets redacted. One that hides them in its encoding (`https%3A%2F%2Fu%3Apw%40host`,
+ * `postgres:%2F%2Fu:pw@h`: a URL's password needs its `://`) is read decoded too, and when that finds
+ * one it is shown decoded, its `/` kept encoded so that it stays one segment (a review).
+ */
+function shownSegment(segment: string): string {
+  const redacted = redactText(segment);
+  if (redacted !== segment || !segment.includes('%')) return redacted;
+  const plain = decoded(segment);
+  const fromPlain = plain === segment ? plain : redactText(plain);
+  return fromPlain === plain ? segment : fromPlain.replaceAll('/', '%2F');
+}
+
 /** A segment none of the patterns can find a secret in: short, of URL-safe word characters alone (a hostile path of 4,096 `a`s cost 0.5 ms). */
 const PLAIN_SEGMENT = /^[\w.~-]{0,11}$/;
 
 /** A header's or query parameter's value as a span shows it: redacted whole if its name looks secret, else its secrets. */
 export function shownValue(name: string, value: string): string {
-  return isSecret(name) ? REDACTED : shownText(value);
+  return isSecret(name) || SCHEME_CREDENTIAL.test(value) ? REDACTED : shownText(value);
 }
+
+/**
+ * A value that says it is a credential (`Bearer …`, `Basic …`), whatever the name holding it: a
+ * header the names miss (`X-Upstream-Authn`) carries one as plainly as Authorization does (a review).
+ * A word of small letters alone after the scheme is prose (`Basic authentication failed`); the
+ * scheme's usual spellings are listed, as `i` would make that word any letters.
+ */
+const SCHEME_CREDENTIAL = /^[ \t]*(?:Bearer|bearer|BEARER|Basic|basic|BASIC|Digest|digest|Negotiate|NTLM|DPoP)[ \t]+(?![a-z]+(?:[ \t.,;]|$))[\w.~+/=:-]{8,}/;
 
 /** Text as a span shows it (a tag's value, a body, an error's or a log's message): its secrets redacted, cut to `length` (a tag's). */
 export function shownText(text: string, length: number = LIMITS.tagValueLength): string {
