@@ -62,6 +62,7 @@ Sets the app in [dir] (default: here) up for the preload, changing none of its c
       for (const file of result.changed) console.log(`  wrote ${file}`);
       for (const file of result.unchanged) console.log(`  kept  ${file} (already set up)`);
       if (result.notDotEnv) console.log(`  the settings went to ${result.envFile}: ${result.notDotEnv}`);
+      if (result.readableByOthers) console.log(`  note: ${result.readableByOthers}`);
       // .env's endpoint is kept (a re-run must not move the app); a flag that changed nothing says so.
       if (flag !== undefined && checkEndpoint(flag) !== result.endpoint.replace(/\/+$/, '')) {
         console.log('  --endpoint not applied: .env already sets BUN_APM_ENDPOINT; edit that line to change where the app sends');

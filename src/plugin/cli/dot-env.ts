@@ -1,6 +1,6 @@
 // `.env` and `.dev.vars` files: KEY=VALUE lines, the format Bun loads for an app and wrangler for
 // a Worker's local secrets. Read leniently; written so that a value never needs quoting.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { devNull } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -129,4 +129,20 @@ function lineValue(value: string): string {
 /** The environment the app in `dir` starts with: the shell's and its env files', as Bun makes it. */
 export function appEnvironment(dir: string): Record<string, string | undefined> {
   return bunEnvironment(dir, environmentFor(dir));
+}
+
+/**
+ * What to say of a file that holds keys and that other users may read (its mode lets group or
+ * others in: a `.env` made 0644 before init appended the key to it), else undefined. Said, not
+ * changed: the file is the app's, and someone may rely on its mode (a review).
+ */
+export function readableByOthers(path: string, shown: string): string | undefined {
+  if (process.platform === 'win32') return undefined;
+  try {
+    const mode = statSync(path).mode & 0o777;
+    if ((mode & 0o077) === 0) return undefined;
+    return `${shown} holds keys and other users of this machine may read it (mode ${mode.toString(8)}): \`chmod 600 ${shown}\` keeps them to you`;
+  } catch {
+    return undefined;
+  }
 }

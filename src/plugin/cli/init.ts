@@ -5,7 +5,7 @@
 import { accessSync, constants, existsSync, lstatSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appNameOf } from './app-name-of.ts';
-import { appEnvironment, appendLines, parseDotEnv, readDotEnv } from './dot-env.ts';
+import { appEnvironment, appendLines, parseDotEnv, readableByOthers, readDotEnv } from './dot-env.ts';
 import { CONFIG_NAMES } from '../preload/load-config.ts';
 import { addIgnores, gitTracks, notIgnored } from './gitignore.ts';
 import { checkDotEnvApp, newIngestKey, ownAppKey } from './keys.ts';
@@ -21,6 +21,8 @@ export interface InitResult {
   envFile: string;
   /** Why not `.env`, when not. */
   notDotEnv?: string;
+  /** Said when the env file holding the key may be read by other users. */
+  readableByOthers?: string;
 }
 
 const PRELOAD = 'bun-apm/preload';
@@ -181,7 +183,8 @@ export function initApp(dir: string, endpoint?: string, appEnv?: Record<string, 
   if (ignored) changed.push('.gitignore');
   else unchanged.push('.gitignore');
 
-  return { app, ingestKey, endpoint: values.BUN_APM_ENDPOINT || endpointUrl, changed, unchanged, envFile, notDotEnv };
+  const loose = readableByOthers(envPath, envFile);
+  return { app, ingestKey, endpoint: values.BUN_APM_ENDPOINT || endpointUrl, changed, unchanged, envFile, notDotEnv, ...(loose ? { readableByOthers: loose } : {}) };
 }
 
 /**

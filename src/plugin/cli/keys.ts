@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APP_ID } from '../../core/app-id.ts';
 import { randomToken } from '../../core/auth/secrets.ts';
-import { appEnvironment, readDotEnv, withValues } from './dot-env.ts';
+import { appEnvironment, readableByOthers, readDotEnv, withValues } from './dot-env.ts';
 import { appNameOf } from './app-name-of.ts';
 
 export const SECRET_KEYS = ['INGEST_KEYS', 'API_KEYS', 'ADMIN_API_KEY', 'DASHBOARD_API_KEY', 'SESSION_SECRET'] as const;
@@ -140,6 +140,8 @@ export function edgeKeys(appDir: string, edgeDir: string, apps: string[], save: 
     const next = withValues(text, secrets);
     if (next !== text) writeFileSync(file, next, { mode: 0o600 });
   }
+  const loose = save || exists ? readableByOthers(file, file) : undefined;
+  if (loose) warnings.push(loose);
   return { secrets, file: save || exists ? file : undefined, added, warnings };
 }
 

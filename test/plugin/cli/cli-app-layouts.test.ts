@@ -1,9 +1,9 @@
 // The CLI in app layouts other than the happy path (a review of it in monorepos and odd setups): a
 // .env that is a link to a shared file, an app renamed in its env file, a command run from a folder
 // of the app or from a monorepo's root, an edge directory without its keys, a signal to `edge dev`
-// alone. The command line itself, as a process, in real git repositories.
+// alone, key files others may read. The command line itself, as a process, in real git repositories.
 import { afterAll, expect, test } from 'bun:test';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devPort } from '../../../src/plugin/cli/edge-dev.ts';
@@ -163,4 +163,23 @@ test('an app without a package.json below a stray one (a home directory\'s, noth
   expect(run.code).toBe(0);
   expect(run.out).toContain('app "nopkg"');
   expect(readFileSync(join(home, 'nopkg', 'bunfig.toml'), 'utf8')).toContain('bun-apm/preload');
+});
+
+// A review: init appended the key to a .env others may read (0644, as an editor makes it) without a
+// word; the .env it creates itself is 0600. Said with the fix; the app's file mode is the app's.
+test('a .env others may read gets the key and a note saying so; .dev.vars alike; a 0600 one no note', () => {
+  const dir = tree({ 'package.json': '{"name":"shop"}', '.env': 'PUBLIC_API=x\n' });
+  installed(dir);
+  chmodSync(join(dir, '.env'), 0o644);
+  const run = cli(dir, ['init']);
+  expect(run.code).toBe(0);
+  expect(run.out).toContain('note: .env holds keys and other users of this machine may read it (mode 644): `chmod 600 .env` keeps them to you');
+  expect(statSync(join(dir, '.env')).mode & 0o777).toBe(0o644);
+
+  chmodSync(join(dir, '.env'), 0o600);
+  expect(cli(dir, ['init']).out).not.toContain('other users');
+  expect(cli(dir, ['edge', 'init']).code).toBe(0);
+  chmodSync(join(dir, 'bun-apm-edge', '.dev.vars'), 0o640);
+  const keys = cli(dir, ['keys']);
+  expect(keys.out).toContain('bun-apm-edge/.dev.vars holds keys and other users of this machine may read it (mode 640)');
 });
