@@ -105,6 +105,30 @@ describe('an export in flight to an edge that never answers', () => {
   }, 40_000);
 });
 
+// A review: bun-apm's own work at beforeExit (the final flush, and a turn for a signal the app may
+// raise again) turned the loop again, and Bun called the app's beforeExit listeners once more each
+// time: twice or three times, where a pool's end() may be called once (exit 1 instead of 0).
+describe("the app's beforeExit listeners run as often as without the preload", () => {
+  test.each([
+    { how: 'SIGTERM, the app stops its server', graceful: 'stop', edge: 'sink', end: (app: AppProcess) => app.process.kill('SIGTERM') },
+    { how: 'SIGTERM, a send to an edge that never answers under way', graceful: 'stop', edge: 'hanging', end: (app: AppProcess) => app.process.kill('SIGTERM') },
+    { how: 'the app stops its server (natural end)', graceful: 'none', edge: 'sink', end: (app: AppProcess) => void app.fetch('/quit').catch(() => {}) },
+    { how: 'the app re-raises the signal after its cleanup', graceful: 'reraise', edge: 'sink', end: (app: AppProcess) => app.process.kill('SIGTERM') },
+  ])('$how', async ({ graceful, edge, end }) => {
+    const runs: Array<{ lines: number; code: number | null; signal: string | null }> = [];
+    for (const plain of [true, false]) {
+      const app = await start(graceful, { BEFORE_EXIT: '1', BUN_APM_ENDPOINT: edge === 'sink' ? sink.url : endpointOf(hanging), BUN_APM_FLUSH_INTERVAL_MS: '300', BUN_APM_APP: `before-exit-${graceful}` }, plain);
+      await work(app, 3);
+      if (edge === 'hanging') await Bun.sleep(500); // a flush on its way, never answered
+      end(app);
+      const exit = await exitOf(app);
+      await Bun.sleep(100); // the last of its stderr read
+      runs.push({ lines: app.stderr.split('\n').filter((line) => line.startsWith('app beforeExit')).length, code: exit.code, signal: exit.signal });
+    }
+    expect(runs[1]).toEqual(runs[0]!);
+  }, 40_000);
+});
+
 test('a server stopped and another started: periodic shipping resumes with it', async () => {
   const name = 'restart-app';
   const child = Bun.spawn([process.execPath, '--preload', 'bun-apm/preload', join('test', 'plugin', 'fixtures', 'restart-app.ts')], {

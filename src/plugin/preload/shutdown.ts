@@ -98,6 +98,16 @@ function isInit(): boolean {
 /** The same on Linux and macOS; node:os, loaded for them, would stay in the app's heap for good. */
 const SIGNAL_NUMBERS: Record<Signal, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
+/** How long a signal the app sent itself may take to reach bun-apm's listener (a turn or two of the loop). */
+const SIGNAL_WAIT_MS = 1000;
+
+/** One of bun-apm's signals, as process.kill takes it (a name, a number, or none: SIGTERM). */
+function signalOf(signal: string | number | undefined): Signal | undefined {
+  if (signal === undefined) return 'SIGTERM';
+  if (typeof signal === 'number') return SIGNALS.find((name) => SIGNAL_NUMBERS[name] === signal);
+  return SIGNALS.find((name) => name === signal);
+}
+
 /** The signals this process was started ignoring (Linux: SigIgn of /proc/self/status; elsewhere none known). */
 async function ignoredSignals(): Promise<Set<Signal>> {
   if (process.platform !== 'linux') return new Set();
@@ -207,7 +217,28 @@ export function installShutdown(options: ShutdownOptions): () => void {
     });
   };
 
+  /**
+   * A signal the app sends itself once its own listener is gone (a cleanup that raises it again:
+   * `process.once` then kill, signal-exit) is bun-apm's alone to hear, on a later turn of the loop;
+   * Bun would run dry first and call the app's beforeExit listeners, which without bun-apm never
+   * run (the signal's default action ends it at once). The loop is held until the signal comes.
+   */
+  let awaitedSignal: ReturnType<typeof setTimeout> | undefined;
+  const processKill = process.kill;
+  const killWatched = function kill(this: unknown, ...args: [pid: number, signal?: string | number]): true {
+    const [pid, signal] = args;
+    const result = Reflect.apply(processKill, process, args) as true;
+    const sent = signalOf(signal);
+    if (!removed && (pid === process.pid || pid === 0) && sent !== undefined && appListeners(sent) <= 0) {
+      clearTimeout(awaitedSignal);
+      awaitedSignal = setTimeout(() => {}, SIGNAL_WAIT_MS);
+    }
+    return result;
+  };
+  process.kill = killWatched as typeof process.kill;
+
   const onSignal = (signal: Signal) => {
+    clearTimeout(awaitedSignal);
     // The app decides what this signal means: a reload keeps running, monitored; an exit comes
     // through beforeExit or exit; a re-raise after its cleanup comes back here, bun-apm alone.
     if (appListeners(signal) > 0) return void (shared = true);
@@ -243,18 +274,39 @@ export function installShutdown(options: ShutdownOptions): () => void {
   };
 
   const onBeforeExit = () => {
+    // The app's listeners held back for bun-apm's own turn come back now: Bun has called this
+    // emit's listeners as they were, and calls them again only if something else turns the loop.
+    restoreAppListeners?.();
+    restoreAppListeners = undefined;
     if (dying || ended) return;
     // A signal the app raised again after its cleanup waits for a turn of the loop, and Bun would
     // end the process with 0 first: one more turn, so bun-apm hears it and the process dies of it.
     if (shared && !turnGiven) {
       turnGiven = true;
+      restoreAppListeners = holdAppBeforeExit();
       setTimeout(() => {}, 20);
       return;
     }
     // Halted when the last server stopped: the exporters' last sends go out, until the deadline;
     // past it their requests must not hold the event loop open.
     resumeExports();
+    restoreAppListeners = holdAppBeforeExit();
     finish(haltExports);
+  };
+  let restoreAppListeners: (() => void) | undefined;
+
+  /**
+   * The app's own beforeExit listeners, out of the way while bun-apm's work keeps the loop turning:
+   * when it runs dry again Bun emits beforeExit again, and an app listener that had already run
+   * (a pool's end(), which may be called once) ran twice or three times (a review). This emit
+   * still calls them (it called the listeners as they were); the next one, bun-apm's, does not.
+   */
+  const holdAppBeforeExit = (): (() => void) => {
+    const theirs = process.rawListeners('beforeExit').filter((listener) => listener !== onBeforeExit);
+    for (const listener of theirs) process.removeListener('beforeExit', listener as () => void);
+    return () => {
+      for (const listener of theirs) process.on('beforeExit', listener as () => void);
+    };
   };
 
   /** process.exit(), or the end after beforeExit: the exporters' queued spans go with the edge's batches, through the child. */
@@ -297,6 +349,8 @@ export function installShutdown(options: ShutdownOptions): () => void {
 
   function remove(): void {
     removed = true;
+    clearTimeout(awaitedSignal);
+    if (process.kill === killWatched) process.kill = processKill;
     setPreloadEnds(false);
     for (const [signal, listener] of listeners) process.removeListener(signal, listener);
     process.removeListener('beforeExit', onBeforeExit);
