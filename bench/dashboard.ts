@@ -22,7 +22,7 @@ const now = Date.now();
 const { source } = fixedSource(now);
 const window = { from: now - 86_400_000, to: now };
 const ctx: ViewContext = { base: '/performance', assets: '', title: 'bench', app: 'shop', apps: ['shop'], range: '24h', refreshMs: 5000, csrf: 'x', features: ALL_FEATURES };
-const base = await source.routes('shop', window, 'requests');
+const base = await source.routes('shop', window, 'requests', 1);
 const routes: RouteRow[] = Array.from({ length: 50 }, (_, i) => ({ ...base[0]!, route: `/route-${i}/:id` }));
 const model = {
   summary: await source.summary('shop', window, {}), live: await source.live('shop', {}), routes, sort: 'requests' as const, alerts: await source.alerts('shop'),

@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource @kitajs/html */
 // The routes table: one row per route template, sortable, each row filtering the page to it.
-import type { RouteRow, RouteSort } from '../core/dashboard/data.ts';
+import { ROUTES_SHOWN, type RouteRow, type RouteSort } from '../core/dashboard/data.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { attributeText, formatApdex, formatCount, formatMs, formatPercent, pageQuery, query } from './format.ts';
 import { visibleName } from '../core/invisible-text.ts';
@@ -12,8 +12,11 @@ import { visibleName } from '../core/invisible-text.ts';
  */
 const ASCENDING: ReadonlySet<RouteSort> = new Set(['route', 'apdex']);
 
+/** `rows`: up to ROUTES_SHOWN + 1, the one more saying that there are more than the table shows. */
 export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: RouteSort }): JSX.Element {
-  const { ctx, sort, rows } = props;
+  const { ctx, sort } = props;
+  const rows = props.rows.slice(0, ROUTES_SHOWN);
+  const more = props.rows.length > ROUTES_SHOWN;
   // With the page's route and method: the fragment marks the selected row too. A sort replaces
   // a live refresh in flight, which would land after it and undo it (hx-sync), and a refresh is
   // dropped while a sort is in flight (this:abort): so in the traces and alerts panels too.
@@ -68,6 +71,14 @@ export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: R
             </tbody>
           </table>
         </div>
+      )}
+      {/* A review: 1,010 routes showed as 200 rows, nothing said; the rest could not be reached. */}
+      {more ? (
+        <p class="hint" data-routes-more safe>
+          {`The first ${formatCount(ROUTES_SHOWN)} routes in this order; there are more. Sort by another column, or get every route with Export JSON or the API's routes (limit up to 10,000).`}
+        </p>
+      ) : (
+        ''
       )}
     </section>
   );

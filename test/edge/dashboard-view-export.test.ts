@@ -1,10 +1,12 @@
 // The dashboard's Export JSON, in workerd: someone signed in to the dashboard (no read key) gets
-// the page's figures as a file, counted as the API counts them, filtered as the page is.
+// the page's figures as a file, counted as the API counts them, filtered as the page is; and the
+// routes table of an app with more routes than it shows says so (the file holds them all).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { LocalEdge } from '../../scripts/local-edge.ts';
 import { RollupTable } from '../../src/core/rollup.ts';
 import type { Batch } from '../../src/core/wire-format.ts';
 import { seededRandom } from '../support/random.ts';
+import { ROUTES_SHOWN } from '../../src/core/dashboard/data.ts';
 import { apiOk, ingestOk, KEYS, startEdge } from './support/edge.ts';
 
 const DASHBOARD_KEY = 'dash-key-export-0123456789';
@@ -92,5 +94,29 @@ describe('Export JSON from the dashboard', () => {
     expect((await get('/performance/export.json?app=nothing-here')).status).toBe(404);
     // A parameter given twice is refused, as on every dashboard path.
     expect((await get('/performance/export.json?app=shop&range=1h&range=6h')).status).toBe(400);
+  }, 60_000);
+});
+
+// A scale review: with 1,010 routes the table showed 200 rows, every sort and range, and said nothing.
+describe('an app with more routes than the table shows', () => {
+  const many = ROUTES_SHOWN + 30;
+  const names = Array.from({ length: many }, (_, i) => `/r${String(i).padStart(4, '0')}`);
+  beforeAll(async () => {
+    const table = new RollupTable();
+    names.forEach((route, i) => table.record(minute + 1_000, 'GET', route, 200, 2, 10 + (i % 7)));
+    await ingestOk(edge, { ...batch(), batchId: `many-routes-${minute}`, identity: { ...batch().identity, app: 'blog' }, rollups: table.drain() }, { key: KEYS.blogIngest });
+  }, 60_000);
+
+  test('the table shows the first rows in its order and says there are more; Export JSON has every one', async () => {
+    const rowsOf = (html: string) => [...html.matchAll(/<span class="method">GET<\/span> <span>([^<]*)<\/span>/g)].map((m) => m[1]);
+    for (const path of ['/performance?app=blog&range=1h&sort=route', '/performance/fragments/routes?app=blog&range=1h&sort=route']) {
+      const html = await (await get(path)).text();
+      expect(rowsOf(html)).toEqual(names.slice(0, ROUTES_SHOWN));
+      expect(html).toContain(`The first ${ROUTES_SHOWN} routes in this order; there are more.`);
+    }
+    const file = await (await get('/performance/export.json?app=blog&range=1h&sort=route')).json() as any;
+    expect([file.routes.map((row: { route: string }) => row.route), file.routesTruncated]).toEqual([names, false]);
+    // The shop's few routes: no note.
+    expect(await (await get('/performance/fragments/routes?app=shop&range=1h')).text()).not.toContain('there are more');
   }, 60_000);
 });

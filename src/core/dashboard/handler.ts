@@ -6,7 +6,7 @@ import { drainBody } from '../http/request-body.ts';
 import { ROUTE_SORTS, type RouteSort } from '../query/routes.ts';
 import { asksForPage, errorPage, fromScript, notePage, type PageHome } from './browser-pages.ts';
 import { DEVICE_COOKIE, SESSION_COOKIE, setCookie } from './cookies.ts';
-import { RANGE_STEPS, RANGES, type RangeName, type RouteFilter } from './data.ts';
+import { RANGE_STEPS, RANGES, type RangeName, type RouteFilter, ROUTES_SHOWN } from './data.ts';
 import { DashboardAuth, type DashboardAuthOptions, lockedOut, type Refusal, type Who } from './dashboard-auth.ts';
 import { field, FormError, MAX_FORM_BYTES, readForm } from './read-form.ts';
 import { methodParam, oneOf, single, textParam, traceFilter } from './page-params.ts';
@@ -150,7 +150,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
         const [summary, live, routes, alerts, traces, instances, hasData, notReceived, usage, sampling] = await Promise.all([
           source.summary(ctx.app, window, page),
           source.live(ctx.app, page),
-          source.routes(ctx.app, window, sort),
+          source.routes(ctx.app, window, sort, ROUTES_SHOWN + 1),
           f.alertsPanel ? source.alerts(ctx.app) : { alerts: [] },
           f.tracingView ? source.traces(ctx.app, window, filter) : [],
           f.systemMetrics ? source.instances(ctx.app, window) : [],
@@ -166,7 +166,7 @@ export function createDashboardHandler(options: DashboardHandlerOptions): Dashbo
         return html(await views.summary(ctx, summary, live));
       }
       case '/fragments/routes':
-        return html(await views.routes(ctx, await source.routes(ctx.app, window, sort), sort));
+        return html(await views.routes(ctx, await source.routes(ctx.app, window, sort, ROUTES_SHOWN + 1), sort));
       case '/fragments/alerts':
         return html(await views.alerts(ctx, await source.alerts(ctx.app)));
       case '/fragments/traces':

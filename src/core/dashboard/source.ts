@@ -20,8 +20,8 @@ export interface DashboardSource {
   summary(app: string, window: TimeWindow, filter: RouteFilter): Promise<Summary>;
   /** The live tiles: the last 60 s of complete data, whatever the range. */
   live(app: string, filter: RouteFilter): Promise<LiveSummary>;
-  /** Sorted worst first by `sort` (Apdex and route ascending, the rest descending). */
-  routes(app: string, window: TimeWindow, sort: RouteSort): Promise<RouteRow[]>;
+  /** The first `limit`, sorted worst first by `sort` (Apdex and route ascending, the rest descending). */
+  routes(app: string, window: TimeWindow, sort: RouteSort, limit: number): Promise<RouteRow[]>;
   timeseries(app: string, metric: ChartMetric, window: TimeWindow, filter: RouteFilter): Promise<Timeseries>;
   /** `t` in unix seconds for uPlot; a series per instance. */
   system(app: string, metric: SystemMetric, window: TimeWindow): Promise<SystemSeries>;

@@ -4,6 +4,7 @@
 import type { RouteSort } from '../query/routes.ts';
 import type { ChartMetric, DashboardSource, TimeWindow } from './source.ts';
 import type { ViewContext } from './view-context.ts';
+import { ROUTES_EXPORTED } from './data.ts';
 import { json } from './security-headers.ts';
 
 const CHARTS: readonly ChartMetric[] = ['latency', 'throughput', 'errors', 'status'];
@@ -16,7 +17,7 @@ export async function viewExport(source: DashboardSource, ctx: ViewContext, wind
   const charts = ctx.features.historicalCharts ? CHARTS : [];
   const [summary, routes, series, alerts] = await Promise.all([
     source.summary(ctx.app, window, filter),
-    source.routes(ctx.app, window, sort),
+    source.routes(ctx.app, window, sort, ROUTES_EXPORTED + 1),
     Promise.all(charts.map((metric) => source.timeseries(ctx.app, metric, window, filter))),
     ctx.features.alertsPanel ? source.alerts(ctx.app) : undefined,
   ]);
@@ -29,7 +30,9 @@ export async function viewExport(source: DashboardSource, ctx: ViewContext, wind
     route: ctx.route ?? null,
     method: ctx.method ?? null,
     summary,
-    routes,
+    routes: routes.slice(0, ROUTES_EXPORTED),
+    // The JSON API's `truncated`: rows were left out (the API's export.ndjson has every one).
+    routesTruncated: routes.length > ROUTES_EXPORTED,
     timeseries: Object.fromEntries(charts.map((metric, i) => [metric, series[i]])),
     ...(alerts ? { alerts: alerts.alerts } : {}),
   };

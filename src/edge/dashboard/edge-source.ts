@@ -26,7 +26,7 @@ export function edgeSource(env: Env, now: () => number): DashboardSource {
     hasData: async (app) => (await store(app).instances()).length > 0,
     summary: async (app, window, filter) => store(app).summary({ app, window: plan(window, isFiltered(filter)), apdexThresholdMs: settings().apdexThresholdMs, ...only(filter) }),
     live: async (app, filter) => store(app).live({ app, apdexThresholdMs: settings().apdexThresholdMs, ...only(filter) }),
-    routes: async (app, window, sort) => (await store(app).routes({ window: plan(window, true), apdexThresholdMs: settings().apdexThresholdMs, sort, limit: 200 })).rows,
+    routes: async (app, window, sort, limit) => (await store(app).routes({ window: plan(window, true), apdexThresholdMs: settings().apdexThresholdMs, sort, limit })).rows,
     timeseries: async (app, metric, window, filter) =>
       chartData(metric, await store(app).timeseries({ window: plan(window, isFiltered(filter)), columns: CHART_COLUMNS[metric], apdexThresholdMs: settings().apdexThresholdMs, ...only(filter) })),
     system: async (app, metric, window) => {

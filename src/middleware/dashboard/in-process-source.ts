@@ -83,7 +83,7 @@ export function inProcessSource(parts: InProcessParts): DashboardSource {
       const cells = parts.cells().filter((c) => c.minute >= window.from && inFilter(c, filter));
       return { ...summarise(cells, { app, ...window, resolution: '10s' }), inFlight: inFlightSince(now - LIVE_WINDOW_MS) };
     },
-    routes: async (_app, window, sort) => routeTable(parts.cells(), { ...plan(window), sort, limit: 200 }),
+    routes: async (_app, window, sort, limit) => routeTable(parts.cells(), { ...plan(window), sort, limit }),
     timeseries: async (_app, metric, window, filter) => {
       const cells = parts.cells().filter((c) => inFilter(c, filter));
       return chartData(metric, timeseries(cells, { ...plan(window), columns: CHART_COLUMNS[metric] }));
