@@ -250,10 +250,14 @@ test('credentials in headers the names miss: Authentication, X-Authentication, a
     'x-upstream': 'Basic dXNlcjpwYXNz',
     'x-note': 'Basic authentication failed',
     'x-authentication-type': 'oauth',
+    // A review of the change: words after a scheme's name had gone whole.
+    'x-plan': 'Basic Subscription',
+    'x-topic': 'Digest Newsletter',
+    'x-challenge': 'Basic realm=MyRealm',
   } }));
   const tag = (name: string) => span.tags[`http.request.header.${name}`];
   expect(['authentication', 'x-authentication', 'x-upstream'].map(tag)).toEqual(['[REDACTED]', '[REDACTED]', '[REDACTED]']);
   // What says something of a credential, not one, stays.
-  expect([tag('x-note'), tag('x-authentication-type')]).toEqual(['Basic authentication failed', 'oauth']);
+  expect(['x-note', 'x-authentication-type', 'x-plan', 'x-topic', 'x-challenge'].map(tag)).toEqual(['Basic authentication failed', 'oauth', 'Basic Subscription', 'Digest Newsletter', 'Basic realm=MyRealm']);
   expect(JSON.stringify(span)).not.toMatch(/SEKRIT1|dXNlcjpTRUtSSVQy|dXNlcjpwYXNz/);
 });

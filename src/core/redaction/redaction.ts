@@ -324,16 +324,21 @@ const PLAIN_SEGMENT = /^[\w.~-]{0,11}$/;
 
 /** A header's or query parameter's value as a span shows it: redacted whole if its name looks secret, else its secrets. */
 export function shownValue(name: string, value: string): string {
-  return isSecret(name) || SCHEME_CREDENTIAL.test(value) ? REDACTED : shownText(value);
+  return isSecret(name) || isSchemeCredential(value) ? REDACTED : shownText(value);
 }
 
 /**
- * A value that says it is a credential (`Bearer …`, `Basic …`), whatever the name holding it: a
- * header the names miss (`X-Upstream-Authn`) carries one as plainly as Authorization does (a review).
- * A word of small letters alone after the scheme is prose (`Basic authentication failed`); the
- * scheme's usual spellings are listed, as `i` would make that word any letters.
+ * A value that says it is a credential (`Bearer …`, `Basic dXNlcjpw…`), whatever the name holding
+ * it: a header the names miss (`X-Upstream-Authn`) carries one as plainly as Authorization does (a
+ * review). What follows the scheme must look like a token: a digit, a symbol of base64 or a JWT,
+ * or a capital inside it. A word does not (`Basic Subscription`, `Basic authentication failed`:
+ * a review of the change), nor a challenge's `realm=`.
  */
-const SCHEME_CREDENTIAL = /^[ \t]*(?:Bearer|bearer|BEARER|Basic|basic|BASIC|Digest|digest|Negotiate|NTLM|DPoP)[ \t]+(?![a-z]+(?:[ \t.,;]|$))[\w.~+/=:-]{8,}/;
+function isSchemeCredential(value: string): boolean {
+  const token = SCHEME_VALUE.exec(value)?.[1];
+  return token !== undefined && !/^realm=/i.test(token) && /[\d+/=._~-]|.[A-Z]/.test(token);
+}
+const SCHEME_VALUE = /^[ \t]*(?:Bearer|Basic|Digest|Negotiate|NTLM|DPoP)[ \t]+([\w.~+/=:-]{8,})/i;
 
 /** Text as a span shows it (a tag's value, a body, an error's or a log's message): its secrets redacted, cut to `length` (a tag's). */
 export function shownText(text: string, length: number = LIMITS.tagValueLength): string {

@@ -121,9 +121,6 @@ export function installShutdown(options: ShutdownOptions): () => void {
   const budget = options.budgetMs ?? EXIT_BUDGET_MS;
   let ended = false;
   let dying: Signal | undefined;
-  /** An app listener of its own has heard a signal with bun-apm's. */
-  let shared = false;
-  let turnGiven = false;
   let exportersDone: Promise<void> | undefined;
   /** An edge that let a final flush run out the budget is not waited for again until then: one stop, one budget. */
   let stalledUntil = 0;
@@ -224,12 +221,14 @@ export function installShutdown(options: ShutdownOptions): () => void {
    * run (the signal's default action ends it at once). The loop is held until the signal comes.
    */
   let awaitedSignal: ReturnType<typeof setTimeout> | undefined;
+  /** The signals bun-apm listens for: not one the process was started ignoring, which nothing would then hear. */
+  const listening = new Set<Signal>();
   const processKill = process.kill;
   const killWatched = function kill(this: unknown, ...args: [pid: number, signal?: string | number]): true {
     const [pid, signal] = args;
     const result = Reflect.apply(processKill, process, args) as true;
     const sent = signalOf(signal);
-    if (!removed && (pid === process.pid || pid === 0) && sent !== undefined && appListeners(sent) <= 0) {
+    if (!removed && (pid === process.pid || pid === 0) && sent !== undefined && listening.has(sent) && appListeners(sent) <= 0) {
       clearTimeout(awaitedSignal);
       awaitedSignal = setTimeout(() => {}, SIGNAL_WAIT_MS);
     }
@@ -241,7 +240,7 @@ export function installShutdown(options: ShutdownOptions): () => void {
     clearTimeout(awaitedSignal);
     // The app decides what this signal means: a reload keeps running, monitored; an exit comes
     // through beforeExit or exit; a re-raise after its cleanup comes back here, bun-apm alone.
-    if (appListeners(signal) > 0) return void (shared = true);
+    if (appListeners(signal) > 0) return;
     if (isInit()) return asInit(signal);
     if (dying) return reraise(dying); // a second signal while the exporters finish: the first one's death
     dying = signal;
@@ -273,40 +272,21 @@ export function installShutdown(options: ShutdownOptions): () => void {
     setTimeout(() => process.exit(128 + SIGNAL_NUMBERS[signal]), 500);
   };
 
+  /**
+   * The loop ran dry. Work that keeps it turning makes Bun emit beforeExit again, to the app's
+   * listeners too: one that may run once (a pool's end()) had run two or three times, and the
+   * process ended 1 (a review). So the end is synchronous, as at exit, unless the trace exporters
+   * or a monitor's storage still have work that can only finish in turns of the loop (a send on the
+   * wire, a custom exporter's or handler's queue): then it is theirs, as without bun-apm an app
+   * listener's own async work turns the loop again.
+   */
   const onBeforeExit = () => {
-    // The app's listeners held back for bun-apm's own turn come back now: Bun has called this
-    // emit's listeners as they were, and calls them again only if something else turns the loop.
-    restoreAppListeners?.();
-    restoreAppListeners = undefined;
     if (dying || ended) return;
-    // A signal the app raised again after its cleanup waits for a turn of the loop, and Bun would
-    // end the process with 0 first: one more turn, so bun-apm hears it and the process dies of it.
-    if (shared && !turnGiven) {
-      turnGiven = true;
-      restoreAppListeners = holdAppBeforeExit();
-      setTimeout(() => {}, 20);
-      return;
-    }
+    if (allExporters().idle !== false && unfinishedInExitStorages() === 0) return onExit();
     // Halted when the last server stopped: the exporters' last sends go out, until the deadline;
     // past it their requests must not hold the event loop open.
     resumeExports();
-    restoreAppListeners = holdAppBeforeExit();
     finish(haltExports);
-  };
-  let restoreAppListeners: (() => void) | undefined;
-
-  /**
-   * The app's own beforeExit listeners, out of the way while bun-apm's work keeps the loop turning:
-   * when it runs dry again Bun emits beforeExit again, and an app listener that had already run
-   * (a pool's end(), which may be called once) ran twice or three times (a review). This emit
-   * still calls them (it called the listeners as they were); the next one, bun-apm's, does not.
-   */
-  const holdAppBeforeExit = (): (() => void) => {
-    const theirs = process.rawListeners('beforeExit').filter((listener) => listener !== onBeforeExit);
-    for (const listener of theirs) process.removeListener('beforeExit', listener as () => void);
-    return () => {
-      for (const listener of theirs) process.on('beforeExit', listener as () => void);
-    };
   };
 
   /** process.exit(), or the end after beforeExit: the exporters' queued spans go with the edge's batches, through the child. */
@@ -341,7 +321,11 @@ export function installShutdown(options: ShutdownOptions): () => void {
   let removed = false;
   void ignoredSignals().then((ignored) => {
     if (removed) return;
-    for (const [signal, listener] of listeners) if (!ignored.has(signal)) process.prependListener(signal, listener);
+    for (const [signal, listener] of listeners) {
+      if (ignored.has(signal)) continue;
+      process.prependListener(signal, listener);
+      listening.add(signal);
+    }
   });
   process.on('beforeExit', onBeforeExit);
   process.on('exit', onExit);

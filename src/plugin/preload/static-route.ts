@@ -15,7 +15,7 @@ import { ifRangeHolds, preconditionStatus, type Validators, wholeSeconds } from 
  */
 export function staticRouteHandler(response: Response, fallback: Fallback = notFound): (request: Request, server: unknown) => unknown {
   let etag: string | undefined = response.headers.get('etag') ?? undefined;
-  // The body's type, for a HEAD and a 304 (withHeadType).
+  // The body's type, for a HEAD, a 304 and a GET of a clone that lost it (withType).
   let contentType: string | undefined = response.headers.get('content-type') ?? undefined;
   let length: number | undefined;
   let filePath: string | undefined;
@@ -77,7 +77,7 @@ function memoryResponse(request: Request, response: Response, validators: Valida
   if (state !== undefined && length !== undefined && request.method !== 'HEAD') state.bytes = length;
   const served = response.clone();
   if (etag !== undefined) served.headers.set('etag', etag);
-  return withHeadType(request, served, contentType);
+  return withType(served, contentType);
 }
 
 let fs: typeof import('node:fs') | undefined;
@@ -234,10 +234,11 @@ function conditional(request: Request, response: Response): boolean {
 }
 
 /**
- * A HEAD answer from a handler loses the type Bun gives a body implicitly (a string's text/plain):
- * it is set on HEAD only. A GET is sent as Bun sends the app's body, with the type Bun infers.
+ * The type Bun gives a body implicitly (a string's text/plain), set: a HEAD answer from a handler
+ * loses it, and so does a GET of a clone whose string is not Latin-1 (sent as
+ * application/octet-stream: a review).
  */
-function withHeadType(request: Request, served: Response, contentType: string | undefined): Response {
-  if (request.method === 'HEAD' && contentType !== undefined && !served.headers.has('content-type')) served.headers.set('content-type', contentType);
+function withType(served: Response, contentType: string | undefined): Response {
+  if (contentType !== undefined && !served.headers.has('content-type')) served.headers.set('content-type', contentType);
   return served;
 }

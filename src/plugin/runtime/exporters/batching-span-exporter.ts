@@ -176,6 +176,10 @@ export class BatchingSpanExporter implements SpanExporter {
     return this.#queue.length;
   }
 
+  get idle(): boolean {
+    return this.#queue.length === 0 && this.#current === undefined;
+  }
+
   /** Spans the backend accepted. */
   get delivered(): number {
     return this.#delivered;

@@ -54,6 +54,11 @@ export interface SpanExporter {
    */
   drainAtExit?(until?: number): ExitDrain;
   /**
+   * Nothing queued and no send under way or waiting to retry: the end of the process can come now
+   * without a turn of the event loop for it. Absent: holds nothing (as if true).
+   */
+  readonly idle?: boolean;
+  /**
    * Stops waiting on a shutdown or flush past its deadline: closes the exporter, drops what is queued,
    * settles every flush; returns the spans not delivered (queued, and a send still under way), for the
    * caller to say (their cause: lastFailure, else no answer in time); the losses before them it says itself.
