@@ -71,9 +71,12 @@ describe('Export JSON from the dashboard', () => {
     for (const row of sent) byRow.set(`${row.method} ${row.route}`, (byRow.get(`${row.method} ${row.route}`) ?? 0) + row.count);
     expect(new Map(file.routes.map((row: { method: string; route: string; requests: number }) => [`${row.method} ${row.route}`, row.requests]))).toEqual(byRow);
 
-    expect(Object.keys(file.timeseries).sort()).toEqual(['errors', 'latency', 'status', 'throughput']);
-    const status = file.timeseries.status;
+    expect(Object.keys(file.charts).sort()).toEqual(['errors', 'latency', 'status', 'throughput']);
+    const status = file.charts.status;
     expect(['2xx', '4xx', '5xx'].map((k) => sum(status[k]))).toEqual([total(sent.filter((r) => r.status < 300)), total(clientErrors), total(errors)]);
+    // As the charts draw them: t in Unix seconds, the error rate in percent (all requests fall in one point here).
+    expect(status.t.every((t: number) => Number.isInteger(t) && t > 1.7e9 && t < 1e10)).toBe(true);
+    expect(Math.max(...file.charts.errors.errorRate.filter((v: number | null) => v !== null))).toBeCloseTo((100 * total(errors)) / total(), 9);
     expect(Array.isArray(file.alerts)).toBe(true);
   }, 60_000);
 
@@ -82,7 +85,7 @@ describe('Export JSON from the dashboard', () => {
     const file = await response.json() as any;
     const rows = sent.filter((row) => row.method === 'GET' && row.route === '/users/:id');
     expect([file.route, file.method, file.summary.requests]).toEqual(['/users/:id', 'GET', total(rows)]);
-    expect(sum(file.timeseries.status['5xx'])).toBe(total(rows.filter((row) => row.status >= 500)));
+    expect(sum(file.charts.status['5xx'])).toBe(total(rows.filter((row) => row.status >= 500)));
   }, 60_000);
 
   test('behind the dashboard\'s sign-in: no key, a read key for the API or an app not there get no data', async () => {

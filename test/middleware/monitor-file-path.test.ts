@@ -14,13 +14,25 @@ const aFile = join(dir, 'a-file');
 writeFileSync(aFile, '');
 
 test.each([
-  ['a directory', dir, 'EISDIR'],
   ['a path under a file', join(aFile, 'metrics.jsonl'), 'EEXIST'],
   ['a path under /proc, where nothing can be made', '/proc/bun-apm-nope', 'ENOENT'],
   ['a directory under /proc', '/proc/bun-apm-nope/metrics.jsonl', 'ENOENT'],
 ])('storage.filePath %s is a ConfigError naming the option and the path', (_, filePath, code) => {
   const error = thrown(() => performanceMonitor({ profiling: { enabled: false }, storage: { type: 'file', filePath } }));
   expect(error.message).toStartWith(`performanceMonitor option storage.filePath: can't append to ${JSON.stringify(filePath)} (${code})`);
+});
+
+// A review: a device or a pipe was read to its end to count its lines, blocking the app's start
+// for good (/dev/stdout piped, a FIFO) or spinning (/dev/full).
+const fifo = join(dir, 'a-fifo');
+Bun.spawnSync(['mkfifo', fifo]);
+test.each([
+  ['a directory', dir, 'directory'],
+  ['a device that is never at its end', '/dev/full', 'device'],
+  ['a pipe', fifo, 'pipe'],
+])('storage.filePath at %s is a ConfigError at once, naming what it is', (_, filePath, kind) => {
+  const error = thrown(() => performanceMonitor({ profiling: { enabled: false }, storage: { type: 'file', filePath } }));
+  expect(error.message).toStartWith(`performanceMonitor option storage.filePath: ${JSON.stringify(filePath)} is a ${kind}, not a file;`);
 });
 
 test('a directory removed while the app runs: requests are answered, records dropped with one warning', async () => {

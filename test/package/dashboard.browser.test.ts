@@ -110,7 +110,7 @@ async function expectExportMatches(page: Page): Promise<void> {
   expect([file.type, file.app, file.range, file.summary.requests, file.summary.clientErrors]).toEqual(['bun-apm.dashboard-view', 'shop', '1h', USERS + MISSES, MISSES]);
   const requests = Object.fromEntries(file.routes.map((row: { route: string; requests: number }) => [row.route, row.requests]));
   expect(requests['/users/:id']).toBe(USERS);
-  const statuses = file.timeseries.status as Record<string, Array<number | null>>;
+  const statuses = file.charts.status as Record<string, Array<number | null>>;
   expect(['2xx', '4xx'].map((k) => statuses[k]!.reduce<number>((sum, n) => sum + (n ?? 0), 0))).toEqual([USERS, MISSES]);
 }
 

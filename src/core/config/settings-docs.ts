@@ -47,7 +47,7 @@ export const SETTING_DOCS: { [S in Section]: Docs<(typeof SETTINGS)[S]> } = {
     enabled: { doc: 'When false the middleware just calls next().' },
     sampleRate: { doc: 'Share of requests that keep a detail record; every request is counted whatever this is.' },
     storageMaxEntries: { doc: 'memory: records kept (at most 1000000; more is refused). file: lines per file before it rotates to `<filePath>.1` (memory then keeps the default number).', defaultText: '10000 (memory), 100000 (file)' },
-    storageFilePath: { doc: 'file: where JSON lines are appended.' },
+    storageFilePath: { doc: 'file: where JSON lines are appended: a regular file, or a path where one can be made (a device, pipe or directory is refused at start).' },
     storageBatchSize: { doc: 'custom: records per batch handed to `customHandler`.' },
     storageFlushInterval: { doc: 'custom: a partial batch goes after this many ms.' },
     profilingEnabled: { doc: 'System profiles (memory, CPU, event-loop lag, in flight).' },

@@ -1,6 +1,7 @@
 // The dashboard's "Export JSON" link: the page's figures (its app, range, route and method) as one
-// file, for someone signed in to the dashboard who holds no read key for the JSON API. The data are
-// the API's own shapes, read through the same source as the page, so a file and a page agree.
+// file, for someone signed in to the dashboard who holds no read key for the JSON API. Read through
+// the same source as the page, so a file and a page agree: the summary and routes in the API's
+// shapes, the charts as drawn.
 import type { RouteSort } from '../query/routes.ts';
 import type { ChartMetric, DashboardSource, TimeWindow } from './source.ts';
 import type { ViewContext } from './view-context.ts';
@@ -33,7 +34,9 @@ export async function viewExport(source: DashboardSource, ctx: ViewContext, wind
     routes: routes.slice(0, ROUTES_EXPORTED),
     // The JSON API's `truncated`: rows were left out (the API's export.ndjson has every one).
     routesTruncated: routes.length > ROUTES_EXPORTED,
-    timeseries: Object.fromEntries(charts.map((metric, i) => [metric, series[i]])),
+    // As the charts draw them (t in Unix seconds, error rate in percent), not the API's timeseries
+    // (ms, fractions): a review had found them said to be the API's.
+    charts: Object.fromEntries(charts.map((metric, i) => [metric, series[i]])),
     ...(alerts ? { alerts: alerts.alerts } : {}),
   };
   return json(body, 200, { 'Content-Disposition': `attachment; filename="${fileName(ctx, now)}"` });

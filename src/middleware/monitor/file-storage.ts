@@ -49,6 +49,20 @@ function scanFile(filePath: string): { lines: number; torn: boolean } {
   }
 }
 
+/** What is at `path` (undefined: nothing yet, or it cannot be looked at: opening it then says why). */
+function kindOf(path: string): string | undefined {
+  try {
+    const stats = statSync(path);
+    if (stats.isFile()) return 'file';
+    if (stats.isDirectory()) return 'directory';
+    if (stats.isFIFO()) return 'pipe';
+    if (stats.isSocket()) return 'socket';
+    return 'device';
+  } catch {
+    return undefined;
+  }
+}
+
 /** An fs error's code (ENOENT, EISDIR, EACCES): its message may not name the path, the code is what to act on. */
 function fsReason(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -71,6 +85,13 @@ export class FileStorage {
   #rotating: number | undefined;
 
   constructor(readonly options: FileStorageOptions) {
+    // A device or a pipe (/dev/stdout, a FIFO) is no file of lines to count and rotate: reading it to
+    // its end had blocked the app's start for good, or spun on /dev/full (a review). Asked before
+    // opening it, which a FIFO blocks too.
+    const kind = kindOf(options.filePath);
+    if (kind !== undefined && kind !== 'file') {
+      throw new ConfigError(`performanceMonitor option storage.filePath: ${JSON.stringify(options.filePath)} is a ${kind}, not a file; expected a file in a directory this process can write (records go to a file of lines, rotated to .1)`);
+    }
     try {
       mkdirSync(dirname(options.filePath), { recursive: true });
       // Opened for appending now, so a path that can't take lines (a directory, /proc) stops the
