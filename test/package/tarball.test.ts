@@ -92,8 +92,10 @@ describe('the tarball', () => {
     // horizon by arrival, the traces form keeping typed text, and the docs of each (+1.6 kB); 369 kB
     // until the CLI's app directory and linked .env, the live horizon per process, route names kept
     // free of secrets and personal numbers, resolves to the channels their firing reached, and the
-    // docs of each (+3.1 kB).
-    expect(packed.bytes).toBeLessThanOrEqual(373 * KB);
+    // docs of each (+3.1 kB); 373 kB until the dashboard's Export JSON and its routes past 200 said,
+    // static routes' reload and types as Bun's, the final flush at beforeExit synchronous, redaction
+    // of credentials by their scheme and in encoded segments, and the docs of each (+3.2 kB).
+    expect(packed.bytes).toBeLessThanOrEqual(377 * KB);
   }, 120_000);
 
   test('every link of the shipped README and docs to a page of ours leads to a shipped file', async () => {

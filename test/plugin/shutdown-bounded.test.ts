@@ -48,7 +48,20 @@ const huge = Bun.serve({
   },
 });
 
+/** A trace collector that answers at once, counting the spans of each OTLP request. */
+let collectedSpans = 0;
+const collector = Bun.serve({
+  hostname: '127.0.0.1',
+  port: 0,
+  fetch: async (request) => {
+    const body = (await request.json()) as { resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: unknown[] }> }> };
+    for (const resource of body.resourceSpans ?? []) for (const scope of resource.scopeSpans ?? []) collectedSpans += scope.spans?.length ?? 0;
+    return new Response('{}', { headers: { 'content-type': 'application/json' } });
+  },
+});
+
 afterAll(async () => {
+  await collector.stop(true);
   await Promise.all(started.map((app) => app.kill()));
   await sink.stop();
   await hanging.stop(true);
@@ -119,10 +132,15 @@ describe("the app's beforeExit listeners run as often as without the preload", (
     // one that turns the loop itself was not called again (pieces lost); one it had removed came back.
     { how: 'a listener that turns the loop itself, piece by piece', graceful: 'stop', edge: 'hanging', listeners: 'drain', end: sigterm },
     { how: 'a listener that hands over to another', graceful: 'stop', edge: 'sink', listeners: 'swap', end: sigterm },
-  ])('$how', async ({ graceful, edge, listeners, end }) => {
+    // A review of the change: spans queued for an OTLP exporter (which the exit can send) had kept the end asynchronous.
+    { how: 'SIGTERM, an OTLP exporter with spans queued', graceful: 'stop', edge: 'sink', listeners: 'once', end: sigterm, exporter: true },
+    { how: 'the app stops its server, an OTLP exporter with spans queued (natural end)', graceful: 'none', edge: 'sink', listeners: 'once', end: (app: AppProcess) => void app.fetch('/quit').catch(() => {}), exporter: true },
+  ])('$how', async ({ graceful, edge, listeners, end, exporter }) => {
     const runs: Array<{ lines: string[]; code: number | null; signal: string | null }> = [];
+    const traced: Record<string, string> = exporter ? { BUN_APM_CONFIG: writeConfig(`export default { exporters: [{ type: 'otlp', endpoint: 'http://127.0.0.1:${collector.port}/v1/traces' }] };`), BUN_APM_TRACE_SAMPLE_RATE: '1' } : {};
+    const collectedBefore = collectedSpans;
     for (const plain of [true, false]) {
-      const app = await start(graceful, { BEFORE_EXIT: listeners, BUN_APM_ENDPOINT: edge === 'sink' ? sink.url : endpointOf(hanging), BUN_APM_FLUSH_INTERVAL_MS: '300', BUN_APM_APP: `before-exit-${graceful}` }, plain);
+      const app = await start(graceful, { BEFORE_EXIT: listeners, BUN_APM_ENDPOINT: edge === 'sink' ? sink.url : endpointOf(hanging), BUN_APM_FLUSH_INTERVAL_MS: '300', BUN_APM_APP: `before-exit-${graceful}`, ...traced }, plain);
       await work(app, 3);
       if (edge === 'hanging') await Bun.sleep(500); // a flush on its way, never answered
       end(app);
@@ -131,8 +149,22 @@ describe("the app's beforeExit listeners run as often as without the preload", (
       runs.push({ lines: app.stderr.split('\n').filter((line) => line.startsWith('app ')), code: exit.code, signal: exit.signal });
     }
     expect(runs[1]).toEqual(runs[0]!);
+    // The queued spans went at the synchronous end: one a request (/quit's too, at a natural end).
+    if (exporter) expect(collectedSpans - collectedBefore).toBe(graceful === 'none' ? 4 : 3);
   }, 40_000);
 });
+
+// A review: an app that stopped its server (which halts the exporters' sends) and then raised its
+// signal again lost its queued spans ("the app has stopped serving"); they go within the budget.
+test('the app stops its server and raises its signal again: the exporters\' spans are delivered, and it dies of the signal', async () => {
+  const config = writeConfig(`export default { exporters: [{ type: 'otlp', endpoint: 'http://127.0.0.1:${collector.port}/v1/traces' }] };`);
+  const app = await start('reraise', { BUN_APM_ENDPOINT: sink.url, BUN_APM_FLUSH_INTERVAL_MS: '600000', BUN_APM_CONFIG: config, BUN_APM_TRACE_SAMPLE_RATE: '1', BUN_APM_APP: 'reraise-exporters' });
+  const before = collectedSpans;
+  await work(app, 4);
+  app.process.kill('SIGTERM');
+  const exit = await exitOf(app);
+  expect([exit.code, exit.signal, collectedSpans - before]).toEqual([null, 'SIGTERM', 4]);
+}, 30_000);
 
 test('a server stopped and another started: periodic shipping resumes with it', async () => {
   const name = 'restart-app';

@@ -40,8 +40,8 @@ export function sharedTarget(target: string, exporter: SpanExporter, owner: obje
     get dropped(): number {
       return exporter.dropped;
     },
-    get idle(): boolean {
-      return exporter.idle ?? true;
+    get readyForExit(): boolean {
+      return exporter.readyForExit ?? true;
     },
     // What close() and the exit name as the cause of spans given up (was lost here: "no send succeeded in time").
     get lastFailure(): string | undefined {

@@ -162,7 +162,10 @@ export function installShutdown(options: ShutdownOptions): () => void {
       const outcome = sendSync(edge ? options.target : undefined, batches.map((batch, i) => finalBatch(batch, i === 0 && triedFirst)), { deadline, report, exports });
       exported = outcome.exported;
       if (batches.length === 0) return;
-      if (performance.now() >= deadline) stalledUntil = performance.now() + 5 * budget;
+      // An edge that ran out the budget, or left a batch unanswered or unsent within it (the child
+      // gives up just before the deadline), is not waited for again at the next way out: one stop,
+      // one budget (it had cost two: a review).
+      if (performance.now() >= deadline || Object.values(outcome.unanswered).some((n) => n! > 0) || Object.values(outcome.lost).some((n) => n! > 0)) stalledUntil = performance.now() + 5 * budget;
       const conditional = batches.some((batch) => batch.ifAccepted !== undefined) ? ' (one sent only if the edge takes its count)' : '';
       const listed = (counters: Partial<Record<string, number>>) => Object.entries(counters).filter(([, n]) => n! > 0).map(([name, n]) => `${n} ${n === 1 ? name.replace(/s$/, '') : name}`).join(', ');
       const lost = listed(outcome.lost);
@@ -244,7 +247,11 @@ export function installShutdown(options: ShutdownOptions): () => void {
     if (isInit()) return asInit(signal);
     if (dying) return reraise(dying); // a second signal while the exporters finish: the first one's death
     dying = signal;
+    // Halted if the app stopped its server before raising this again: the exporters' last sends go
+    // out within the budget (they had been dropped as "the app has stopped serving": a review).
+    resumeExports();
     finish(() => {
+      haltExports();
       flushEdge(); // what the server answered while the exporters finished
       reportCutOff();
       reraise(signal);
@@ -275,14 +282,15 @@ export function installShutdown(options: ShutdownOptions): () => void {
   /**
    * The loop ran dry. Work that keeps it turning makes Bun emit beforeExit again, to the app's
    * listeners too: one that may run once (a pool's end()) had run two or three times, and the
-   * process ended 1 (a review). So the end is synchronous, as at exit, unless the trace exporters
-   * or a monitor's storage still have work that can only finish in turns of the loop (a send on the
-   * wire, a custom exporter's or handler's queue): then it is theirs, as without bun-apm an app
-   * listener's own async work turns the loop again.
+   * process ended 1 (a review). So the end is synchronous, as at exit (the exporters' queued spans
+   * beside the edge's batches), unless the trace exporters or a monitor's storage still have work
+   * that only turns of the loop can finish (a send on the wire or waiting to retry, a custom
+   * exporter's or handler's queue): then it is theirs, as an app listener's own async work turns
+   * the loop again without bun-apm.
    */
   const onBeforeExit = () => {
     if (dying || ended) return;
-    if (allExporters().idle !== false && unfinishedInExitStorages() === 0) return onExit();
+    if (allExporters().readyForExit !== false && unfinishedInExitStorages() === 0) return onExit();
     // Halted when the last server stopped: the exporters' last sends go out, until the deadline;
     // past it their requests must not hold the event loop open.
     resumeExports();

@@ -15,8 +15,10 @@ import { ifRangeHolds, preconditionStatus, type Validators, wholeSeconds } from 
  */
 export function staticRouteHandler(response: Response, fallback: Fallback = notFound): (request: Request, server: unknown) => unknown {
   let etag: string | undefined = response.headers.get('etag') ?? undefined;
-  // The body's type, for a HEAD, a 304 and a GET of a clone that lost it (withType).
+  // The body's type, for a HEAD and a 304 (withType); and for a GET when a clone of the body
+  // loses it (getType: a string that is not Latin-1, which Bun's clone sends as octet-stream).
   let contentType: string | undefined = response.headers.get('content-type') ?? undefined;
+  let getType: string | undefined;
   let length: number | undefined;
   let filePath: string | undefined;
   // Looked at once, off the request path; until then (a microtask or two) responses go without an ETag.
@@ -31,7 +33,11 @@ export function staticRouteHandler(response: Response, fallback: Fallback = notF
         return;
       }
       const body = await blob.bytes();
-      contentType ??= bodyType(blob, body);
+      if (contentType === undefined) {
+        const text = bodyText(blob, body);
+        contentType = text === undefined ? undefined : blob.type;
+        if (text !== undefined && /[^\u0000-\u00ff]/.test(text)) getType = blob.type;
+      }
       length = body.byteLength;
       if (etag === undefined && body.byteLength > 0) etag = `"${Bun.hash.xxHash64(body).toString(16).padStart(16, '0')}"`;
     })
@@ -42,23 +48,22 @@ export function staticRouteHandler(response: Response, fallback: Fallback = notF
   return function staticRoute(request: Request, server: unknown): unknown {
     // The fallback is called as Bun calls a fetch: with the server as `this` too.
     if (filePath !== undefined) return fileResponse(request, response, filePath, contentType) ?? fallback.call(server, request, server);
-    return memoryResponse(request, response, { etag, lastModified, existsWithoutEtag: false }, contentType, length);
+    return memoryResponse(request, response, { etag, lastModified, existsWithoutEtag: false }, { contentType, getType }, length);
   };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * The type Bun sends with an in-memory body that has no Content-Type: a string's text/plain, none
- * for bytes. A Blob calls both `text/plain`; a string is always valid UTF-8, so a body that is not
- * was given as bytes (a review: an image's HEAD and 304 had claimed text). Bytes that happen to be
- * valid UTF-8 are taken for a string.
+ * An in-memory body with no Content-Type as the string it was given as, else undefined: Bun sends a
+ * string's text/plain, none for bytes, and a Blob calls both `text/plain`. A string is always valid
+ * UTF-8, so a body that is not was given as bytes (a review: an image's HEAD and 304 had claimed
+ * text). Bytes that happen to be valid UTF-8 are taken for a string.
  */
-function bodyType(blob: Blob, body: Uint8Array): string | undefined {
+function bodyText(blob: Blob, body: Uint8Array): string | undefined {
   if (!blob.type) return undefined;
   try {
-    utf8.decode(body);
-    return blob.type;
+    return utf8.decode(body);
   } catch {
     return undefined;
   }
@@ -66,18 +71,19 @@ function bodyType(blob: Blob, body: Uint8Array): string | undefined {
 
 /**
  * An in-memory route's answer: 412 or 304 as Bun's preconditions decide (a Range Bun ignores for a
- * body held in memory), else the app's Response with its ETag.
+ * body held in memory), else the app's Response with its ETag. `types`: the body's type, for what
+ * has no body, and the one a GET's clone needs set (staticRouteHandler).
  */
-function memoryResponse(request: Request, response: Response, validators: Validators, contentType: string | undefined, length: number | undefined): Response {
+function memoryResponse(request: Request, response: Response, validators: Validators, types: { contentType: string | undefined; getType: string | undefined }, length: number | undefined): Response {
   const etag = validators.etag;
   const status = conditional(request, response) ? preconditionStatus(request.headers, validators) : undefined;
-  if (status !== undefined) return bodiless(response, contentType, status, etag === undefined ? {} : { etag });
+  if (status !== undefined) return bodiless(response, types.contentType, status, etag === undefined ? {} : { etag });
   const state = stateOf(request);
   // A HEAD's answer has no body, whatever its Content-Length says.
   if (state !== undefined && length !== undefined && request.method !== 'HEAD') state.bytes = length;
   const served = response.clone();
   if (etag !== undefined) served.headers.set('etag', etag);
-  return withType(served, contentType);
+  return withType(served, request.method === 'HEAD' ? types.contentType : types.getType);
 }
 
 let fs: typeof import('node:fs') | undefined;
@@ -234,9 +240,9 @@ function conditional(request: Request, response: Response): boolean {
 }
 
 /**
- * The type Bun gives a body implicitly (a string's text/plain), set: a HEAD answer from a handler
- * loses it, and so does a GET of a clone whose string is not Latin-1 (sent as
- * application/octet-stream: a review).
+ * The type Bun gives a body implicitly (a string's text/plain), set where the answer would go
+ * without it: a HEAD from a handler, and a GET of a clone whose string is not Latin-1 (sent as
+ * application/octet-stream: a review). Other GETs go as Bun sends the clone.
  */
 function withType(served: Response, contentType: string | undefined): Response {
   if (contentType !== undefined && !served.headers.has('content-type')) served.headers.set('content-type', contentType);

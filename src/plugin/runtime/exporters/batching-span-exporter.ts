@@ -176,8 +176,8 @@ export class BatchingSpanExporter implements SpanExporter {
     return this.#queue.length;
   }
 
-  get idle(): boolean {
-    return this.#queue.length === 0 && this.#current === undefined;
+  get readyForExit(): boolean {
+    return this.#current === undefined && (this.#queue.length === 0 || this.#atExit !== undefined);
   }
 
   /** Spans the backend accepted. */

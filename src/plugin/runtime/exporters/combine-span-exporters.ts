@@ -44,8 +44,8 @@ export function combineSpanExporters(exporters: readonly SpanExporter[]): SpanEx
     get dropped(): number {
       return all.reduce((sum, exporter) => sum + exporter.dropped, 0);
     },
-    get idle(): boolean {
-      return all.every((exporter) => exporter.idle ?? true);
+    get readyForExit(): boolean {
+      return all.every((exporter) => exporter.readyForExit ?? true);
     },
     get lastFailure(): string | undefined {
       const failures = all.map((exporter) => exporter.lastFailure).filter((failure) => failure !== undefined);

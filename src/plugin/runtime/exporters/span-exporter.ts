@@ -54,10 +54,11 @@ export interface SpanExporter {
    */
   drainAtExit?(until?: number): ExitDrain;
   /**
-   * Nothing queued and no send under way or waiting to retry: the end of the process can come now
-   * without a turn of the event loop for it. Absent: holds nothing (as if true).
+   * What it holds can go at exit (drainAtExit): no send on the wire or waiting to retry, and no
+   * queue that only the event loop can send (a custom exporter's function). The end of the process
+   * then needs no turn of the loop for it. Absent: holds nothing (as if true).
    */
-  readonly idle?: boolean;
+  readonly readyForExit?: boolean;
   /**
    * Stops waiting on a shutdown or flush past its deadline: closes the exporter, drops what is queued,
    * settles every flush; returns the spans not delivered (queued, and a send still under way), for the
