@@ -43,6 +43,7 @@ Bun.serve({
     '/empty': new Response(''),
     '/bytes': new Response(new Uint8Array([0xff, 0xd8, 0x00, 0x81])),
     '/unicode': new Response('日本語 🎉'),
+    '/latin': new Response('café © 2026'),
   },
   fetch: () => new Response('fallback', { status: 404 }),
 });
@@ -277,7 +278,7 @@ test('a route of bytes with no type: its HEAD, 304 and 412 carry none, as from B
 
 // A review: Bun's clone of a Response whose string is not Latin-1 loses its text type, and the
 // preload's GET went out as application/octet-stream.
-test('a route of text that is not Latin-1 keeps its type, GET and HEAD, as from Bun', async () => {
+test('a route of text that is not ASCII keeps its type, GET and HEAD, as from Bun', async () => {
   const { sink, plain, monitored } = await setUp();
   const sent: Record<string, number> = {};
   const statuses: Record<string, number> = {};
@@ -287,5 +288,10 @@ test('a route of text that is not Latin-1 keeps its type, GET and HEAD, as from 
   expect(b).toEqual(a);
   expect(b.headers['content-type']).toBe('text/plain;charset=utf-8');
   tally(sent, statuses, 'GET', '/unicode', 200, new TextEncoder().encode('日本語 🎉').byteLength);
+  // A review of the fix: Latin-1 text that is not ASCII loses its type in the clone too.
+  const [c, d] = [await ask(`${plain.url}/latin`, 'GET', {}, false), await ask(`${monitored.url}/latin`, 'GET', {}, false)];
+  expect(d).toEqual(c);
+  expect(d.headers['content-type']).toBe('text/plain;charset=utf-8');
+  tally(sent, statuses, 'GET', '/latin', 200, new TextEncoder().encode('café © 2026').byteLength);
   await expectCounted(monitored, sink, sent, statuses);
 }, 60_000);

@@ -162,10 +162,10 @@ export function installShutdown(options: ShutdownOptions): () => void {
       const outcome = sendSync(edge ? options.target : undefined, batches.map((batch, i) => finalBatch(batch, i === 0 && triedFirst)), { deadline, report, exports });
       exported = outcome.exported;
       if (batches.length === 0) return;
-      // An edge that ran out the budget, or left a batch unanswered or unsent within it (the child
-      // gives up just before the deadline), is not waited for again at the next way out: one stop,
-      // one budget (it had cost two: a review).
-      if (performance.now() >= deadline || Object.values(outcome.unanswered).some((n) => n! > 0) || Object.values(outcome.lost).some((n) => n! > 0)) stalledUntil = performance.now() + 5 * budget;
+      // An edge that ran out the budget, or left a batch unanswered within it (the child gives up
+      // just before the deadline), is not waited for again at the next way out: one stop, one
+      // budget (it had cost two: a review). One that answered, if only to refuse, is asked again.
+      if (performance.now() >= deadline || Object.values(outcome.unanswered).some((n) => n! > 0)) stalledUntil = performance.now() + 5 * budget;
       const conditional = batches.some((batch) => batch.ifAccepted !== undefined) ? ' (one sent only if the edge takes its count)' : '';
       const listed = (counters: Partial<Record<string, number>>) => Object.entries(counters).filter(([, n]) => n! > 0).map(([name, n]) => `${n} ${n === 1 ? name.replace(/s$/, '') : name}`).join(', ');
       const lost = listed(outcome.lost);

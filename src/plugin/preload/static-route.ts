@@ -16,7 +16,7 @@ import { ifRangeHolds, preconditionStatus, type Validators, wholeSeconds } from 
 export function staticRouteHandler(response: Response, fallback: Fallback = notFound): (request: Request, server: unknown) => unknown {
   let etag: string | undefined = response.headers.get('etag') ?? undefined;
   // The body's type, for a HEAD and a 304 (withType); and for a GET when a clone of the body
-  // loses it (getType: a string that is not Latin-1, which Bun's clone sends as octet-stream).
+  // loses it (getType: a string that is not ASCII, which Bun's clone sends as octet-stream).
   let contentType: string | undefined = response.headers.get('content-type') ?? undefined;
   let getType: string | undefined;
   let length: number | undefined;
@@ -36,7 +36,7 @@ export function staticRouteHandler(response: Response, fallback: Fallback = notF
       if (contentType === undefined) {
         const text = bodyText(blob, body);
         contentType = text === undefined ? undefined : blob.type;
-        if (text !== undefined && /[^\u0000-\u00ff]/.test(text)) getType = blob.type;
+        if (text !== undefined && /[^\u0000-\u007f]/.test(text)) getType = blob.type;
       }
       length = body.byteLength;
       if (etag === undefined && body.byteLength > 0) etag = `"${Bun.hash.xxHash64(body).toString(16).padStart(16, '0')}"`;
@@ -241,7 +241,7 @@ function conditional(request: Request, response: Response): boolean {
 
 /**
  * The type Bun gives a body implicitly (a string's text/plain), set where the answer would go
- * without it: a HEAD from a handler, and a GET of a clone whose string is not Latin-1 (sent as
+ * without it: a HEAD from a handler, and a GET of a clone whose string is not ASCII (sent as
  * application/octet-stream: a review). Other GETs go as Bun sends the clone.
  */
 function withType(served: Response, contentType: string | undefined): Response {

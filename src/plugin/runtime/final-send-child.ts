@@ -127,7 +127,13 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
   const exported: ExportedSpans = { sent: 0, failed: 0, unanswered: 0 };
   let exportsInFlight = 0;
   let exportSpans = 0;
-  /** A trace exporter's request: once, no retry (there is no time for a backoff), until the deadline. */
+  /**
+   * A trace exporter's request, until the deadline. A refusal a backend means for a moment (429,
+   * 502, 503, 504) or a connection that failed is tried again while the wait it asks (Retry-After,
+   * else 200 ms, doubling) leaves time for the answer: the end at beforeExit is this send now, and
+   * the exporters' own retry had covered a 503 there (a review).
+   */
+  const EXPORT_RETRY_STATUSES = new Set([429, 502, 503, 504]);
   const postExport = async (record: FinalSendRecord, body: Uint8Array<ArrayBuffer>): Promise<void> => {
     const spans = record.spans ?? 0;
     exportSpans += spans;
@@ -135,15 +141,23 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
     if (target === undefined || left() <= 25) return void (exported.failed += spans);
     exportsInFlight++;
     try {
-      const response = await fetch(target.url, { method: 'POST', headers: target.headers, body, signal: AbortSignal.timeout(Math.max(1, left() - 25)), redirect: 'manual' });
-      if (response.ok) exported.sent += spans;
-      else {
-        exported.failed += spans;
-        exported.refusedStatus = response.status;
+      for (let attempt = 0; ; attempt++) {
+        let wait: number;
+        try {
+          const response = await fetch(target.url, { method: 'POST', headers: target.headers, body, signal: AbortSignal.timeout(Math.max(1, left() - 25)), redirect: 'manual' });
+          if (response.ok) return void (exported.sent += spans);
+          exported.refusedStatus = response.status;
+          if (!EXPORT_RETRY_STATUSES.has(response.status)) return void (exported.failed += spans);
+          const asked = Number(response.headers.get('retry-after'));
+          wait = Number.isFinite(asked) && asked >= 0 ? asked * 1000 : 200 * 2 ** attempt;
+        } catch (error) {
+          // Out of time: the backend may have it (counted as unanswered at the end).
+          if ((error as Error)?.name === 'TimeoutError') return;
+          wait = 200 * 2 ** attempt;
+        }
+        if (attempt >= 2 || wait > left() - 300) return void (exported.failed += spans);
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
-    } catch (error) {
-      // Out of time: the backend may have it (counted as unanswered at the end). Anything else did not get through.
-      if ((error as Error)?.name !== 'TimeoutError') exported.failed += spans;
     } finally {
       exportsInFlight--;
     }

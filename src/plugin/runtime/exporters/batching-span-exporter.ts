@@ -177,7 +177,9 @@ export class BatchingSpanExporter implements SpanExporter {
   }
 
   get readyForExit(): boolean {
-    return this.#current === undefined && (this.#queue.length === 0 || this.#atExit !== undefined);
+    // A batch asleep before its retry goes at exit with the queue (drainAtExit); one on the wire does not.
+    if (this.#atExit === undefined) return this.#current === undefined && this.#queue.length === 0;
+    return this.#current === undefined || this.#current.stage === 'waiting';
   }
 
   /** Spans the backend accepted. */
