@@ -85,8 +85,11 @@ test('at exit, a batch asleep before its retry is encoded again with the queue; 
       (batch) => ({ url: 'http://collector.test/v1/traces', headers: {}, body: new TextEncoder().encode(batch.map((span) => span.spanId).join(',')) }),
     );
     const spans = makeSpans(6);
+    expect(exporter.readyForExit).toBe(true);
     exporter.export(spans);
     while (control === undefined) await Bun.sleep(1);
+    // What the exit can send (a queue, a batch asleep) needs no turn of the loop at beforeExit; one on the wire does (a review).
+    expect(exporter.readyForExit).toBe(stage === 'waiting');
     const drain = exporter.drainAtExit();
     const sent = drain.requests.map((request) => new TextDecoder().decode(request.body));
     const ids = spans.map((span) => span.spanId);
@@ -104,6 +107,8 @@ test('at exit, a batch asleep before its retry is encoded again with the queue; 
   const exporter = new BatchingSpanExporter('otlp', (_batch, given) => ((control = given), new Promise(() => {})), { maxExportBatchSize: 4, log: () => {} });
   exporter.export(makeSpans(6));
   while (control === undefined) await Bun.sleep(1);
+  // Without an exit encoder (a custom exporter's function), only an empty exporter is ready.
+  expect(exporter.readyForExit).toBe(false);
   expect(exporter.abandon()).toBe(6);
   expect(control.signal.aborted).toBe(true);
   expect(exporter.dropped).toBe(6);
