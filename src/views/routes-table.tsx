@@ -2,6 +2,7 @@
 /** @jsxImportSource @kitajs/html */
 // The routes table: one row per route template, sortable, each row filtering the page to it.
 import { ROUTES_SHOWN, type RouteRow, type RouteSort } from '../core/dashboard/data.ts';
+import { ROUTE_ROWS_MAX } from '../core/query/routes.ts';
 import type { ViewContext } from '../core/dashboard/view-context.ts';
 import { attributeText, formatApdex, formatCount, formatMs, formatPercent, pageQuery, query } from './format.ts';
 import { visibleName } from '../core/invisible-text.ts';
@@ -75,7 +76,7 @@ export function RoutesTable(props: { ctx: ViewContext; rows: RouteRow[]; sort: R
       {/* A review: 1,010 routes showed as 200 rows, nothing said; the rest could not be reached. */}
       {more ? (
         <p class="hint" data-routes-more safe>
-          {`The first ${formatCount(ROUTES_SHOWN)} routes in this order; there are more. Sort by another column, or get every route with Export JSON or the API's routes (limit up to 10,000).`}
+          {`The first ${formatCount(ROUTES_SHOWN)} routes in this order; there are more. Sort by another column, or get every route with Export JSON or the API's routes (limit up to ${formatCount(ROUTE_ROWS_MAX)}).`}
         </p>
       ) : (
         ''

@@ -37,8 +37,6 @@ export type { RouteRow, RouteSort };
 
 /** Rows the routes table shows: a page of thousands is slow to draw and to read; past them it says so. */
 export const ROUTES_SHOWN = 200;
-/** Rows an Export JSON holds, the JSON API's own most. */
-export const ROUTES_EXPORTED = 10_000;
 
 /** uPlot-ready columns: `t` in unix seconds ascending, every other column the same length, gaps null. */
 export type Timeseries = { t: number[] } & Record<string, Array<number | null>>;

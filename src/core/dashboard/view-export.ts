@@ -2,10 +2,9 @@
 // file, for someone signed in to the dashboard who holds no read key for the JSON API. Read through
 // the same source as the page, so a file and a page agree: the summary and routes in the API's
 // shapes, the charts as drawn.
-import type { RouteSort } from '../query/routes.ts';
+import { ROUTE_ROWS_MAX, type RouteSort } from '../query/routes.ts';
 import type { ChartMetric, DashboardSource, TimeWindow } from './source.ts';
 import type { ViewContext } from './view-context.ts';
-import { ROUTES_EXPORTED } from './data.ts';
 import { json } from './security-headers.ts';
 
 const CHARTS: readonly ChartMetric[] = ['latency', 'throughput', 'errors', 'status'];
@@ -18,7 +17,7 @@ export async function viewExport(source: DashboardSource, ctx: ViewContext, wind
   const charts = ctx.features.historicalCharts ? CHARTS : [];
   const [summary, routes, series, alerts] = await Promise.all([
     source.summary(ctx.app, window, filter),
-    source.routes(ctx.app, window, sort, ROUTES_EXPORTED + 1),
+    source.routes(ctx.app, window, sort, ROUTE_ROWS_MAX + 1),
     Promise.all(charts.map((metric) => source.timeseries(ctx.app, metric, window, filter))),
     ctx.features.alertsPanel ? source.alerts(ctx.app) : undefined,
   ]);
@@ -31,9 +30,9 @@ export async function viewExport(source: DashboardSource, ctx: ViewContext, wind
     route: ctx.route ?? null,
     method: ctx.method ?? null,
     summary,
-    routes: routes.slice(0, ROUTES_EXPORTED),
+    routes: routes.slice(0, ROUTE_ROWS_MAX),
     // The JSON API's `truncated`: rows were left out (the API's export.ndjson has every one).
-    routesTruncated: routes.length > ROUTES_EXPORTED,
+    routesTruncated: routes.length > ROUTE_ROWS_MAX,
     // As the charts draw them (t in Unix seconds, error rate in percent), not the API's timeseries
     // (ms, fractions): a review had found them said to be the API's.
     charts: Object.fromEntries(charts.map((metric, i) => [metric, series[i]])),

@@ -12,6 +12,9 @@ export interface RouteRow extends Totals {
   overflow: boolean;
 }
 
+/** The most rows one read of the route table gives: the JSON API's `limit` and the dashboard's Export JSON. */
+export const ROUTE_ROWS_MAX = 10_000;
+
 export const ROUTE_SORTS = ['requests', 'errors', 'errorRate', 'avg', 'p50', 'p95', 'p99', 'max', 'apdex', 'route'] as const;
 export type RouteSort = (typeof ROUTE_SORTS)[number];
 

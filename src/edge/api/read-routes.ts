@@ -2,7 +2,7 @@
 // traces, one trace, profiles, instances and status. Every time is in ms since the epoch; rollup
 // answers echo the window they used (from, to, until, resolution), and rates divide by until − from.
 import { parseColumns } from '../../core/query/timeseries.ts';
-import { ROUTE_SORTS } from '../../core/query/routes.ts';
+import { ROUTE_ROWS_MAX, ROUTE_SORTS } from '../../core/query/routes.ts';
 import { HTTP_METHOD, LIMITS } from '../../core/wire-format.ts';
 import { MAX_DURATION_MS, saturatingAdd } from '../../core/value-bounds.ts';
 import { appReader } from '../app-reader.ts';
@@ -89,7 +89,7 @@ export const readRoutes: Route[] = [
   appRoute('/routes', async (context, app) => {
     const window = rollupWindow(context, true);
     // By default the first thousand: an app may have ten methods of each of its routes.
-    const limit = intParam(context.url, 'limit', { min: 1, max: 10_000 }) ?? 1_000;
+    const limit = intParam(context.url, 'limit', { min: 1, max: ROUTE_ROWS_MAX }) ?? 1_000;
     const { rows, ...warnings } = await appReader(context.env, app).routes({
       window,
       apdexThresholdMs: apdexThreshold(context),

@@ -19,6 +19,8 @@ export interface FinalSendHeader {
   detailConcurrency: number;
   /** An empty batch's JSON (no id, dropped all zero): filled in and sent to report what did not get through. */
   report: string;
+  /** A trace collector's answers tried again (core/retry-policy.ts's, which this child's source cannot import). */
+  collectorRetryable: number[];
 }
 
 /** A line before each batch's body (`bytes` raw gzip bytes follow it). */
@@ -128,12 +130,12 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
   let exportsInFlight = 0;
   let exportSpans = 0;
   /**
-   * A trace exporter's request, until the deadline. A refusal a backend means for a moment (429,
-   * 502, 503, 504) or a connection that failed is tried again while the wait it asks (Retry-After,
+   * A trace exporter's request, until the deadline. A refusal a backend means for a moment (the
+   * answers the exporters retry) or a connection that failed is tried again while the wait it asks (Retry-After,
    * else 200 ms, doubling) leaves time for the answer: the end at beforeExit is this send now, and
    * the exporters' own retry had covered a 503 there (a review).
    */
-  const EXPORT_RETRY_STATUSES = new Set([429, 502, 503, 504]);
+  const collectorRetryable = new Set(header.collectorRetryable);
   const postExport = async (record: FinalSendRecord, body: Uint8Array<ArrayBuffer>): Promise<void> => {
     const spans = record.spans ?? 0;
     exportSpans += spans;
@@ -147,7 +149,7 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
           const response = await fetch(target.url, { method: 'POST', headers: target.headers, body, signal: AbortSignal.timeout(Math.max(1, left() - 25)), redirect: 'manual' });
           if (response.ok) return void (exported.sent += spans);
           exported.refusedStatus = response.status;
-          if (!EXPORT_RETRY_STATUSES.has(response.status)) return void (exported.failed += spans);
+          if (!collectorRetryable.has(response.status)) return void (exported.failed += spans);
           const asked = Number(response.headers.get('retry-after'));
           wait = Number.isFinite(asked) && asked >= 0 ? asked * 1000 : 200 * 2 ** attempt;
         } catch (error) {

@@ -3,6 +3,7 @@
 // child process that the exiting process waits for, synchronously, until the deadline. They go on
 // its stdin as a stream of records (a line of JSON, then the raw gzip body), which the child reads
 // as they come: the first batch (the request counts) is on its way before the rest is read.
+import { COLLECTOR_RETRYABLE } from '../../core/retry-policy.ts';
 import type { DroppedCounters } from '../../core/wire-format.ts';
 import { ingestHeaders, ingestUrl, type EdgeTarget } from './edge-sender.ts';
 import { readAnswer } from './read-answer.ts';
@@ -129,6 +130,7 @@ function spawnChild(target: EdgeTarget | undefined, batches: readonly FinalBatch
     concurrency: CONCURRENCY,
     detailConcurrency: DETAIL_CONCURRENCY,
     report: options.report ?? '',
+    collectorRetryable: [...COLLECTOR_RETRYABLE],
   };
   parts.push(encoder.encode(`${JSON.stringify(header)}\n`));
   for (const { body, ifAccepted, lost, detail } of batches) {
