@@ -8,6 +8,8 @@ import { waitFor } from './support/wait-for.ts';
 /** Span ids of the requests answered (an aborted one's are not delivered). */
 const spans = new Set<string>();
 let posts = 0;
+/** When each request came (performance.now()). */
+const postedAt: number[] = [];
 /** Requests to refuse with a 503 before answering again. */
 let refuse = 0;
 const slow = Bun.serve({
@@ -16,6 +18,7 @@ const slow = Bun.serve({
   idleTimeout: 0,
   fetch: async (request) => {
     posts++;
+    postedAt.push(performance.now());
     if (refuse > 0) {
       refuse--;
       return new Response('busy', { status: 503 });
@@ -56,6 +59,7 @@ test('a retry during the final flush (503, then 200) is waited for, within the b
   apps.push(app);
   for (let i = 0; i < 5; i++) await (await app.fetch(`/work/${i}`)).text();
   refuse = 1;
+  const firstPost = postedAt.length;
   const from = Date.now();
   await (await app.fetch('/quit')).text();
   expect(await waitFor(() => app.process.exitCode ?? undefined, 5000)).toBe(0);
@@ -63,4 +67,6 @@ test('a retry during the final flush (503, then 200) is waited for, within the b
   // Was 0: the retry's unref'd wait was all that was left, and the process ended.
   await waitFor(() => spans.size >= 6 || undefined, 1000);
   expect([refuse, spans.size]).toEqual([0, 6]);
+  // The retry waited (200 ms with no Retry-After): a 503 without one had been tried again at once.
+  expect(postedAt[firstPost + 1]! - postedAt[firstPost]!).toBeGreaterThanOrEqual(150);
 }, 30_000);

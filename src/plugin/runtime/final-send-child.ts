@@ -150,7 +150,9 @@ export async function finalSendChild(readAnswer: (response: Response) => Promise
           if (response.ok) return void (exported.sent += spans);
           exported.refusedStatus = response.status;
           if (!collectorRetryable.has(response.status)) return void (exported.failed += spans);
-          const asked = Number(response.headers.get('retry-after'));
+          // In seconds; none (Number(null) is 0) or a date: the backoff.
+          const retryAfter = response.headers.get('retry-after');
+          const asked = retryAfter === null || retryAfter.trim() === '' ? Number.NaN : Number(retryAfter);
           wait = Number.isFinite(asked) && asked >= 0 ? asked * 1000 : 200 * 2 ** attempt;
         } catch (error) {
           // Out of time: the backend may have it (counted as unanswered at the end).
