@@ -4,7 +4,7 @@
 // mistake, which Bun answers 204 (200 in development), or 500 where no Bun server is known
 // (compose() under another framework).
 import { clientGone } from '../core/http/client-gone.ts';
-import { asksUpgrade, invalidAnswerStatus, upgradeAnswer } from '../plugin/runtime/recorder.ts';
+import { asksUpgrade, invalidAnswerStatus, upgradeAnswer } from '../plugin/runtime/sent-status.ts';
 
 /** The Bun server of each request instrument() passed on (a WeakMap: nothing added to the Request). */
 const servers = new WeakMap<Request, unknown>();

@@ -55,8 +55,9 @@ test('adaptive budget: the edge gets the server spans of the traces the preload 
   expect(servers(shipped).map((span) => span.spanId).sort()).toEqual(drawn.map((state) => state.spanId!).sort());
   expect(servers(tracer.getRecentSpans()).length).toBe(n);
   // Every request has its detail record; those of shipped traces name them.
-  expect(preload.samples.length).toBe(n);
-  expect(preload.samples.filter((sample) => sample.traceId !== undefined).map((sample) => sample.spanId).sort()).toEqual(drawn.map((state) => state.spanId!).sort());
+  const { samples } = preload.drainDetail();
+  expect(samples.length).toBe(n);
+  expect(samples.filter((sample) => sample.traceId !== undefined).map((sample) => sample.spanId).sort()).toEqual(drawn.map((state) => state.spanId!).sort());
 });
 
 test('fixed rate: the preload takes the tracer\'s traces as its own, its detail records linked to them', async () => {
@@ -76,7 +77,7 @@ test('fixed rate: the preload takes the tracer\'s traces as its own, its detail 
   const ids = answered.map(({ traceId, spanId }) => `${traceId}/${spanId}`).sort();
   expect(servers(shipped).map((span) => `${span.traceId}/${span.spanId}`).sort()).toEqual(ids);
   // Was: no detail record named a trace (the preload had not known of the tracer's).
-  expect(preload.samples.map((sample) => `${sample.traceId}/${sample.spanId}`).sort()).toEqual(ids);
+  expect(preload.drainDetail().samples.map((sample) => `${sample.traceId}/${sample.spanId}`).sort()).toEqual(ids);
   expect(servers(tracer.getRecentSpans()).map((span) => span.name)).toEqual(Array(n).fill('GET /orders/:id'));
 });
 
@@ -118,7 +119,7 @@ test('a tracer with exporters of its own (no `edge`) keeps its traces there: the
   }
   await tracer.flush();
   expect(shipped).toEqual([]);
-  expect(preload.samples.filter((sample) => sample.traceId !== undefined)).toEqual([]);
+  expect(preload.drainDetail().samples.filter((sample) => sample.traceId !== undefined)).toEqual([]);
   expect(exported.map((span) => span.kind).sort()).toEqual([...Array(n).fill('internal'), ...Array(n).fill('server')]);
 });
 
@@ -137,7 +138,7 @@ test('a caller\'s legacy x-trace-id / x-span-id go on when the preload drew a tr
   // Was the preload's own draw: the caller's trace lost in both backends.
   expect(body.traceId).toBe('abcdef0123456789abcdef0123456789');
   expect(servers(shipped).map((span) => [span.traceId, span.parentSpanId])).toEqual([['abcdef0123456789abcdef0123456789', '00f067aa0ba902b7']]);
-  expect(preload.samples.map((sample) => sample.traceId)).toEqual(['abcdef0123456789abcdef0123456789']);
+  expect(preload.drainDetail().samples.map((sample) => sample.traceId)).toEqual(['abcdef0123456789abcdef0123456789']);
   expect(response.headers.get('traceparent')?.split('-')[1]).toBe('abcdef0123456789abcdef0123456789');
 });
 

@@ -7,9 +7,8 @@ import { PRELOAD } from '../../core/config/preload-settings.ts';
 import { RouteNamer } from '../../core/route-namer.ts';
 import { RateSampler } from '../../core/sampler.ts';
 import { formatTraceparent, formatTracestate, newSpanId, newTraceId, parseTraceparent, parseTracestate } from '../../core/trace-context.ts';
-import { clip, LIMITS, toMicros, type DetailSample, type RollupCell, type SamplingPolicy, type Span, type SystemProfile } from '../../core/wire-format.ts';
+import { LIMITS, type DetailSample, type RollupCell, type SamplingPolicy, type Span, type SystemProfile } from '../../core/wire-format.ts';
 import { bodyOverLimit } from './body-over-limit.ts';
-import { shownPath } from '../../core/redaction/redaction.ts';
 import { HotRollups } from '../../core/hot-rollups.ts';
 import { errorClassOf, type Log } from './log.ts';
 import { keptPathOf, methodKey } from '../../core/request-key.ts';
@@ -18,6 +17,8 @@ import { asyncStates, REQUEST_STATE, RequestState, running, stateOf, type Marked
 import type { ErrorAnswers } from './error-answers.ts';
 import { failSafely, finishHandler, runHandler, type AnyHandler } from './run-handler.ts';
 import { serverSpan } from './server-span.ts';
+import { DetailRecords } from './detail-records.ts';
+import { invalidAnswerStatus, sentStatus, upgradeAnswer } from './sent-status.ts';
 
 /**
  * How detail and traces are sampled (`SamplingPolicy`: a fixed rate, when set, wins over the
@@ -57,8 +58,6 @@ export interface FinishedRequest {
   timestamp: number;
 }
 
-type MemoryUsage = NonNullable<DetailSample['memoryUsage']>;
-
 /** Adaptive defaults: detail and traces per second per instance. */
 export const SAMPLING_DEFAULTS = {
   samplesPerSecond: PRELOAD.samplesPerSecond.default,
@@ -71,8 +70,7 @@ const OFF_EDGE_TRACES = 4096;
 
 export class Recorder {
   readonly rollups = new HotRollups();
-  samples: DetailSample[] = [];
-  droppedSamples = 0;
+  readonly detail: DetailRecords;
   /** Requests in flight with a state of their own; the slot's one, if taken, is added by `inFlight`. */
   #ownInFlight = 0;
   /** Wall time − performance.now(), followed at each profile and drain so wall times follow clock changes (wall-clock.ts). */
@@ -98,7 +96,6 @@ export class Recorder {
   readonly #routes: RouteNamer;
   readonly #random: () => number;
   readonly #serverTiming: 'traced' | 'all' | 'off';
-  readonly #samplesPerCut: number;
   /** Failed requests waiting for their server's error handler, for the exit: what no answer ended by then is a 500 (settleFailures). */
   readonly #unanswered = new Set<RequestState>();
   /**
@@ -111,15 +108,6 @@ export class Recorder {
   #fullSignalled = false;
   /** parentTraceBucket.refused at the last drain (the bucket's count only grows). */
   #parentRefusedDrained = 0;
-  #detailSignalled = false;
-  #latestProfile: SystemProfile | undefined;
-  /** The latest profile's memory figures, one object shared by the records made until the next profile. */
-  #memory: MemoryUsage | undefined;
-  /**
-   * The profile whose figures `samples` last wrote: a record carries them only when they changed
-   * since, the later ones have them by `fillCarriedProfiles` (the batcher's encoding, the edge).
-   */
-  #profileWritten: SystemProfile | undefined;
   readonly #fair: boolean;
   /** Requests carry a mark (the middleware is loaded): the wrapper enters them with begin(). */
   #marking = false;
@@ -150,18 +138,17 @@ export class Recorder {
     this.parentTraceBucket = new RateSampler(options.parentTracesPerSecond ?? SAMPLING_DEFAULTS.parentTracesPerSecond);
     this.#fair = options.routeFairness ?? PRELOAD.routeFairness.default;
     this.#serverTiming = options.serverTiming ?? PRELOAD.serverTiming.default;
-    this.#samplesPerCut = Math.min(options.samplesPerCut ?? 250, LIMITS.samples);
+    this.detail = new DetailRecords(Math.min(options.samplesPerCut ?? 250, LIMITS.samples), options.onDetailFull);
     this.wrap = this.#makeWrapper();
   }
 
   /** The latest system profile: detail records read memory and CPU from here, never from the OS. */
   get latestProfile(): SystemProfile | undefined {
-    return this.#latestProfile;
+    return this.detail.latestProfile;
   }
 
   set latestProfile(profile: SystemProfile | undefined) {
-    this.#latestProfile = profile;
-    this.#memory = profile === undefined ? undefined : { rss: profile.rss, heapUsed: profile.heapUsed, heapTotal: profile.heapTotal };
+    this.detail.latestProfile = profile;
   }
 
   /**
@@ -606,13 +593,7 @@ export class Recorder {
 
   /** Takes the detail records only, leaving the rollup cells to fill until the flush interval. */
   drainDetail(): { samples: DetailSample[]; droppedSamples: number } {
-    const samples = this.samples;
-    const droppedSamples = this.droppedSamples;
-    this.samples = [];
-    this.droppedSamples = 0;
-    this.#detailSignalled = false;
-    this.#profileWritten = undefined;
-    return { samples, droppedSamples };
+    return this.detail.drain();
   }
 
   #end(state: RequestState, answered: number, bytes: number, thrown: boolean): void {
@@ -684,29 +665,7 @@ export class Recorder {
   }
 
   #sample(state: RequestState, timestamp: number, path: string, route: string, status: number, bytes: number): void {
-    if (this.samples.length >= LIMITS.samples) {
-      this.droppedSamples++;
-      this.#signalDetail();
-      return;
-    }
-    const sample: DetailSample = { timestamp: toMicros(timestamp), method: state.method, path: shownPath(path) || '/', route, statusCode: status, duration: toMicros(state.duration) };
-    const userAgent = state.request.headers.get('user-agent');
-    if (userAgent) sample.userAgent = clip(userAgent, LIMITS.userAgentLength);
-    const profile = this.#latestProfile;
-    if (profile !== this.#profileWritten && profile !== undefined) {
-      sample.memoryUsage = this.#memory;
-      sample.cpuUsage = profile.cpuPercent;
-      this.#profileWritten = profile;
-    }
-    // A trace the preload does not ship is not named: the dashboard's link would lead nowhere.
-    if (state.traced && state.traceId !== undefined && !this.isOffEdge(state.traceId)) {
-      sample.traceId = state.traceId;
-      sample.spanId = state.spanId;
-    }
-    if (bytes > 0) sample.responseSize = bytes;
-    if (state.error !== undefined) sample.error = clip(state.error, LIMITS.errorLength);
-    this.samples.push(sample);
-    if (this.samples.length >= this.#samplesPerCut) this.#signalDetail();
+    this.detail.add(state, timestamp, path, route, status, bytes, state.traced && state.traceId !== undefined && !this.isOffEdge(state.traceId));
   }
 
   #signalFull(): void {
@@ -714,17 +673,6 @@ export class Recorder {
     this.#fullSignalled = true;
     this.#options.onFull?.();
   }
-
-  #signalDetail(): void {
-    if (this.#detailSignalled) return;
-    this.#detailSignalled = true;
-    this.#options.onDetailFull?.();
-  }
-}
-
-/** The status Bun sends for a Response's: a Response.error() (status 0) goes out as a 500, and is counted as one. */
-function sentStatus(status: number): number {
-  return status < 100 ? 500 : status;
 }
 
 /**
@@ -737,29 +685,9 @@ function pathOfState(state: RequestState): string {
   return (bunRoute !== undefined ? pathFromRoute(bunRoute, request.params) : undefined) ?? keptPathOf(state.url ?? request.url);
 }
 
-/** Nothing answered to a WebSocket request: server.upgrade() took it, and Bun sends 101. */
-export function upgradeAnswer(request: Request, result: unknown): boolean {
-  return result == null && asksUpgrade(request);
-}
-
-/** A request asking for a WebSocket. */
-export function asksUpgrade(request: Request): boolean {
-  return request.headers.get('upgrade')?.toLowerCase() === 'websocket';
-}
-
 /** A state standing for a request that has ended, for code that still holds on to it. */
 function endedState(state: RequestState): RequestState {
   const done = new RequestState(state.request, state.start, state.method);
   done.ended = true;
   return done;
-}
-
-/**
- * What Bun sends for a handler's answer that is not a Response (undefined, a string, an object):
- * 204, or 200 with its welcome page on a server in development mode (Bun 1.4.5). Without a Bun
- * server (the explicit middleware under another framework) it is the framework's to say: 500.
- */
-export function invalidAnswerStatus(server: unknown): number {
-  if (server === null || typeof server !== 'object') return 500;
-  return (server as { development?: unknown }).development === true ? 200 : 204;
 }
