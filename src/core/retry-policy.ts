@@ -65,7 +65,8 @@ export function parseRetryAfter(header: string | null | undefined, now: number):
   const trimmed = header.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
   // A date starts with its day's name: Date.parse would read `-1` or `1.5` as a date long past.
-  const date = /^[a-z]{3}/i.test(trimmed) ? Date.parse(trimmed) : NaN;
+  // Every HTTP date is GMT: the asctime form names no zone, and Date.parse would read it in the process's.
+  const date = /^[a-z]{3}/i.test(trimmed) ? Date.parse(/ GMT$/i.test(trimmed) ? trimmed : `${trimmed} GMT`) : NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 

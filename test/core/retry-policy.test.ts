@@ -53,6 +53,19 @@ describe('which answers are retried', () => {
     expect(parseRetryAfter('Sunday, 06-Nov-94 08:49:37 GMT', NOW)).toBe(0);
     expect(parseRetryAfter(null, NOW)).toBeUndefined();
   });
+
+  // HTTP dates are all GMT, the asctime form's too though it names no zone: read in the process's
+  // zone, a wait of 5 s was 12,605 s at St John's (−3:30, given up) and none at Kolkata (a review).
+  test("every form of HTTP date is GMT, whatever the process's time zone", () => {
+    const script = `
+      const { parseRetryAfter } = await import(${JSON.stringify(new URL('../../src/core/retry-policy.ts', import.meta.url).pathname)});
+      const now = Date.UTC(2026, 11, 3, 21, 45, 48);
+      console.log(JSON.stringify(['Thu Dec  3 21:45:53 2026', 'Thu, 03 Dec 2026 21:45:53 GMT', 'Thursday, 03-Dec-26 21:45:53 GMT'].map((date) => parseRetryAfter(date, now))));`;
+    for (const zone of ['UTC', 'America/St_Johns', 'Asia/Kolkata', 'Pacific/Chatham']) {
+      const run = Bun.spawnSync([process.execPath, '-e', script], { env: { ...process.env, TZ: zone } });
+      expect({ zone, waits: String(run.stdout).trim() }).toEqual({ zone, waits: '[5000,5000,5000]' });
+    }
+  });
 });
 
 describe('how long to wait', () => {
