@@ -283,6 +283,27 @@ describe('dashboard in Chromium', () => {
     await context.close();
   });
 
+  // In the browser's zone, unlabelled, the charts showed another hour (another day at Kolkata late in
+  // the UTC evening) than the page's "Z" times; numbers took the browser's locale ("1,2" beside "2.08 ms").
+  test.each([['Asia/Kolkata', 'de-DE'], ['America/St_Johns', 'ar-EG']])('charts in %s, %s: times in UTC and numbers as the page writes them (a review)', async (timezoneId, locale) => {
+    const context = await browser.newContext({ timezoneId, locale, viewport: { width: 1280, height: 900 }, httpCredentials: { username: 'admin', password: 's3cret' } });
+    const page = await context.newPage();
+    await page.goto(`${base}/performance/login/basic`);
+    const chart = page.locator('[data-chart="throughput"][data-drawn="true"]');
+    await chart.locator('canvas').waitFor();
+    const timeseries = await fixture.source.timeseries('shop', 'throughput', { from: 0, to: 0 }, {});
+    const last = timeseries.t[1]!;
+    const utc = new Date(last * 1000).toISOString();
+    expect(await chart.getAttribute('aria-label')).toBe(`Requests/s. rps: latest 1.2 at ${utc.slice(11, 16)}Z, highest 1.2 at ${utc.slice(11, 16)}Z.`);
+    // The cursor at the chart's right edge: the legend reads the last bucket.
+    const over = chart.locator('.u-over');
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2);
+    const values = await chart.locator('.u-legend .u-value').allTextContents();
+    expect(values).toEqual([`${utc.slice(0, 10)} ${utc.slice(11, 19)}Z`, '1.2']);
+    await context.close();
+  });
+
   test('sign-in refused: the key field is focused, invalid and described by the error; no range links before it', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -48,6 +48,24 @@
     return getComputedStyle(document.body).getPropertyValue(name).trim() || '#888';
   }
 
+  // Charts speak as the rest of the page does: times in UTC (in the browser's zone they showed another
+  // hour, even another day, with no zone named: a review), numbers as the server writes them (uPlot's
+  // own follow the browser's locale: "0,029" beside "2.08 ms", Arabic-Indic digits beside Latin).
+  const NUMBER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 });
+  /** @param {number | null | undefined} v */
+  const number = (v) => (v == null ? '–' : NUMBER.format(v));
+  /** @param {number} n */
+  const two = (n) => String(n).padStart(2, '0');
+  /** @param {number} seconds */
+  const utcDay = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);
+  /** @param {number} seconds @param {boolean} [withSeconds] */
+  function utcTime(seconds, withSeconds) {
+    const d = new Date(seconds * 1000);
+    return `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}${withSeconds ? `:${two(d.getUTCSeconds())}` : ''}Z`;
+  }
+  /** The time axis: each tick's UTC time, its day under the first and wherever the day changes. @param {UPlot} _u @param {number[]} splits */
+  const timeTicks = (_u, splits) => splits.map((s, i) => (i === 0 || utcDay(s) !== utcDay(/** @type {number} */ (splits[i - 1])) ? `${utcTime(s)}\n${utcDay(s)}` : utcTime(s)));
+
   const PALETTE = ['--series-1', '--series-2', '--series-3', '--series-4', '--series-5', '--series-6'];
   /** Status classes keep meaning-bearing colours whatever their order. */
   /** @type {Record<string, string>} */
@@ -115,14 +133,17 @@
         cursor: { sync: { key: sync.key } },
         legend: { live: true },
         scales: { x: { time: true } },
+        // Ticks placed on UTC's hours and days, not the browser's (Kolkata's fall on the half hour).
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         axes: [
-          { stroke: cssColor('--muted'), grid: { stroke: cssColor('--grid') } },
-          { stroke: cssColor('--muted'), grid: { stroke: cssColor('--grid') }, size: 56 },
+          { stroke: cssColor('--muted'), grid: { stroke: cssColor('--grid') }, values: timeTicks },
+          { stroke: cssColor('--muted'), grid: { stroke: cssColor('--grid') }, size: 56, values: (_u, splits) => splits.map(number) },
         ],
         series: [
-          {},
+          { value: (_u, v) => (v == null ? '–' : `${utcDay(v)} ${utcTime(v, true)}`) },
           ...keys.map((key, i) => ({
             label: key,
+            value: (/** @type {UPlot} */ _u, /** @type {number | null} */ v) => number(v),
             stroke: cssColor((Object.hasOwn(FIXED, key) ? FIXED[key] : PALETTE[i % PALETTE.length]) ?? '--series-1'),
             width: 1.5,
             // Profiles come every few seconds per instance, so join them; request buckets show gaps.
@@ -149,7 +170,7 @@
    */
   function describe(el, t, series) {
     const caption = el.closest('figure')?.querySelector('figcaption')?.textContent ?? 'Chart';
-    const at = (/** @type {number} */ i) => new Date((t[i] ?? 0) * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const at = (/** @type {number} */ i) => utcTime(t[i] ?? 0);
     const parts = series.map(({ name, values }) => {
       let last = -1;
       let top = -1;
@@ -166,7 +187,7 @@
 
   /** @param {number | null | undefined} v */
   function round(v) {
-    return v == null ? '–' : String(Math.round(v * 100) / 100);
+    return v == null ? '–' : NUMBER.format(Math.round(v * 100) / 100);
   }
 
   /** @param {Element} el */
